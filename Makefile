@@ -1,0 +1,108 @@
+# smsmilter - top-level GNU Makefile (non-recursive)
+#
+# Each module directory contributes a fragment, <dir>/module.mk, that
+# names its sources and flags; this file holds the common rules.
+#
+#   make                 build everything into $(O) (default build/)
+#   make check           install deps, then the full gate (tests/check.sh)
+#   make SANITIZE=address,undefined check-unit
+#                        build and run the unit tests under sanitizers
+#   make bench           benchmarks, side by side with the peers
+#   make fuzz            run the fuzzers (FUZZ_SECONDS each, default 300)
+#   make install         PREFIX (/usr/local) and DESTDIR honoured
+#   make demo            the README's first command
+#   make format / format-check
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= $(PREFIX)/etc
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+SANITIZE ?=
+WERROR ?=
+
+ifneq ($(SANITIZE),)
+O ?= build/san
+else
+O ?= build
+endif
+
+WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wno-unused-parameter
+CFLAGS ?= -g -O2
+CFLAGS += -std=c11 -fno-common $(WARNINGS)
+CPPFLAGS += -I. -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+ifneq ($(WERROR),)
+CFLAGS += -Werror
+endif
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+# Filled in by the fragments.
+PROGRAMS :=
+TESTS :=
+MAN_PAGES :=
+
+all:
+
+include sms/module.mk
+include tools/module.mk
+include tests/module.mk
+include bench/module.mk
+
+all: $(PROGRAMS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/%.a:
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+.PHONY: all deps check check-unit tests format format-check install \
+	uninstall clean bench fuzz demo
+
+deps:
+	@sh scripts/deps.sh
+
+check: deps
+	@sh tests/check.sh
+
+tests: $(TESTS)
+
+check-unit: $(TESTS)
+	@sh tests/run-unit.sh $(TESTS)
+
+SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || \
+	find . -name '*.[ch]' -not -path './build/*' -not -path '*/node_modules/*')
+
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	@clang-format --dry-run --Werror $(SOURCES) && echo "format-check: ok"
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN_PAGES)))
+
+clean:
+	rm -rf build
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(O)

@@ -1,0 +1,207 @@
+/*
+ * NAME
+ *	utf - UTF-8 and UTF-16BE conversion, error filling
+ * DESCRIPTION
+ *	A strict UTF-8 decoder (RFC 3629: no overlongs, no surrogates,
+ *	nothing over U+10FFFF) that reports the maximal invalid prefix as
+ *	the Unicode standard recommends, and UTF-16BE in both directions.
+ */
+#include <stdio.h>
+
+#include "sms/sms_int.h"
+
+/* utf8_next - decode one code point; -1 for an invalid sequence */
+int32_t
+utf8_next(const unsigned char *s, size_t len, size_t *pos)
+{
+	size_t i = *pos;
+	unsigned c = s[i], need, k;
+	uint32_t cp, lo = 0x80, hi = 0xBF;
+
+	if (c < 0x80) {
+		*pos = i + 1;
+		return (int32_t)c;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		need = 1;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 2;
+		cp = c & 0x0F;
+		if (c == 0xE0)
+			lo = 0xA0; /* overlong */
+		else if (c == 0xED)
+			hi = 0x9F; /* surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 3;
+		cp = c & 0x07;
+		if (c == 0xF0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xF4)
+			hi = 0x8F; /* over U+10FFFF */
+	} else {
+		*pos = i + 1;
+		return -1;
+	}
+	for (k = 1; k <= need; k++) {
+		unsigned b;
+
+		if (i + k >= len) {
+			*pos = i + k;
+			return -1;
+		}
+		b = s[i + k];
+		if (b < lo || b > hi) {
+			*pos = i + k;
+			return -1;
+		}
+		lo = 0x80;
+		hi = 0xBF;
+		cp = (cp << 6) | (b & 0x3F);
+	}
+	*pos = i + need + 1;
+	return (int32_t)cp;
+}
+
+/* utf8_len - bytes cp takes in UTF-8 */
+size_t
+utf8_len(uint32_t cp)
+{
+	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+/* utf8_put - write cp as UTF-8; returns bytes written */
+size_t
+utf8_put(uint32_t cp, char *out)
+{
+	unsigned char *o = (unsigned char *)out;
+
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | (cp >> 6));
+		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | (cp >> 12));
+		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | (cp >> 18));
+	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* utf16_put - write cp as UTF-16BE (room for 4); returns octets */
+size_t
+utf16_put(uint32_t cp, uint8_t *out)
+{
+	if (cp > 0xFFFF) {
+		uint32_t v = cp - 0x10000;
+		unsigned hs = 0xD800 | (v >> 10), ls = 0xDC00 | (v & 0x3FF);
+
+		out[0] = (uint8_t)(hs >> 8);
+		out[1] = (uint8_t)hs;
+		out[2] = (uint8_t)(ls >> 8);
+		out[3] = (uint8_t)ls;
+		return 4;
+	}
+	out[0] = (uint8_t)(cp >> 8);
+	out[1] = (uint8_t)cp;
+	return 2;
+}
+
+/* sms_ucs2_encode - UTF-8 to UTF-16BE */
+int
+sms_ucs2_encode(const char *utf8, size_t len, uint8_t *out, size_t outsz,
+		size_t *len_r, struct sms_error *err)
+{
+	const unsigned char *s = (const unsigned char *)utf8;
+	size_t pos = 0, n = 0;
+
+	while (pos < len) {
+		size_t at = pos;
+		int32_t cp = utf8_next(s, len, &pos);
+		uint32_t u;
+
+		if (cp < 0)
+			return sms_fail(err, SMS_EUTF8, at,
+					"invalid UTF-8 at byte %zu", at);
+		u = (uint32_t)cp;
+		if (n + (u > 0xFFFF ? 4 : 2) > outsz)
+			return sms_fail(err, SMS_ESPACE, at,
+					"output buffer too small");
+		n += utf16_put(u, out + n);
+	}
+	*len_r = n;
+	return SMS_OK;
+}
+
+/* sms_ucs2_decode - UTF-16BE to NUL-terminated UTF-8 */
+int
+sms_ucs2_decode(const uint8_t *in, size_t len, char *out, size_t outsz,
+		size_t *len_r, unsigned *bad_r)
+{
+	size_t i = 0, w = 0;
+	unsigned bad = 0;
+
+	while (i < len) {
+		uint32_t cp;
+
+		if (i + 1 == len) {
+			cp = SMS_REPLACEMENT; /* odd final octet */
+			bad++;
+			i++;
+		} else {
+			unsigned u = (unsigned)in[i] << 8 | in[i + 1];
+
+			i += 2;
+			if (u >= 0xD800 && u <= 0xDBFF && i + 1 < len &&
+			    in[i] >= 0xDC && in[i] <= 0xDF) {
+				unsigned l = (unsigned)in[i] << 8 | in[i + 1];
+
+				cp = 0x10000 + ((u - 0xD800) << 10) +
+				     (l - 0xDC00);
+				i += 2;
+			} else if (u >= 0xD800 && u <= 0xDFFF) {
+				cp = SMS_REPLACEMENT;
+				bad++;
+			} else {
+				cp = u;
+			}
+		}
+		if (w + utf8_len(cp) + 1 > outsz)
+			return SMS_ESPACE;
+		w += utf8_put(cp, out + w);
+	}
+	if (w + 1 > outsz)
+		return SMS_ESPACE;
+	out[w] = '\0';
+	*len_r = w;
+	if (bad_r)
+		*bad_r = bad;
+	return SMS_OK;
+}
+
+/* sms_fail - fill err (may be NULL) and return status */
+int
+sms_fail(struct sms_error *err, enum sms_status status, size_t offset,
+	 const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->status = status;
+		err->offset = offset;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}

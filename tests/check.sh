@@ -1,0 +1,42 @@
+#!/bin/sh
+# check.sh - the gate CI runs (make check, after the deps step)
+#
+# 1. a -Werror build of everything, and the format check;
+# 2. every test: unit suites, fuzz corpus replays, command-line tests;
+# 3. the unit suites and replays again under ASan and UBSan;
+# 4. one summary line; exit status 1 if anything failed.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+MAKE=${MAKE:-make}
+tally=$(mktemp)
+trap 'rm -f "$tally"' EXIT INT TERM
+export CHECK_TALLY="$tally"
+steps_failed=""
+jobs=$(nproc 2>/dev/null || echo 2)
+
+step() {
+	label=$1
+	shift
+	echo "== $label"
+	if ! "$@"; then
+		steps_failed="$steps_failed $label;"
+	fi
+}
+
+step "build (-Werror)" $MAKE -s -j"$jobs" WERROR=1 all tests
+step "format-check" $MAKE -s format-check
+step "unit tests" $MAKE -s --no-print-directory WERROR=1 check-unit
+step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
+step "sanitizer build" $MAKE -s -j"$jobs" WERROR=1 \
+	SANITIZE=address,undefined tests
+step "unit tests (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$MAKE -s --no-print-directory WERROR=1 SANITIZE=address,undefined \
+	check-unit
+
+set -- $(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$tally")
+if [ -n "$steps_failed" ]; then
+	echo "check: FAILED: $1 passed, $2 failed, $3 skipped; failed steps:$steps_failed"
+	exit 1
+fi
+echo "check: ok: $1 passed, $2 failed, $3 skipped"

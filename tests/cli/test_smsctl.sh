@@ -1,0 +1,67 @@
+#!/bin/sh
+# test_smsctl.sh - smsctl through its command line
+#
+# Usage: tests/cli/test_smsctl.sh PATH/TO/smsctl
+# Prints TAP; appends its tally to $CHECK_TALLY when set.
+set -u
+SMSCTL=$1
+n=0 passed=0 failed=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT INT TERM
+
+# t NAME EXPECTED_STATUS PATTERN -- CMD...: run CMD, check status and
+# that its stdout+stderr matches the extended regular expression PATTERN
+t() {
+	name=$1 want=$2 pattern=$3
+	shift 4
+	n=$((n + 1))
+	"$@" >"$out" 2>&1
+	got=$?
+	if [ "$got" -eq "$want" ] && grep -Eq -- "$pattern" "$out"; then
+		passed=$((passed + 1))
+		echo "ok $n - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $name (exit $got, want $want; /$pattern/)"
+		sed 's/^/    /' "$out" | head -20
+	fi
+}
+
+seed="Hi John, good morning! I sent you a pre-arrival email this morning with everything you need to know about Beach Bungalow cottage. Please read that thoroughly and let me know if you have any questions! "
+
+t "seed 000 is GSM-7, 2 segments" 0 '"encoding":"GSM-7","length":201,.*"segments":2' -- \
+	"$SMSCTL" segments --json "$seed"
+t "seed 000 with coffee is UCS-2, 203 units, 4 segments" 0 \
+	'"encoding":"UCS-2","length":203,.*"segments":4' -- \
+	"$SMSCTL" segments --json "$seed☕️"
+t "ucs2_chars names the coffee and its variation selector" 0 \
+	'"ucs2_chars":\["☕","️"\]' -- \
+	"$SMSCTL" segments --json "$seed☕️"
+t "parts holds each segment's text" 0 \
+	'"parts":\["Hi John, good morning! I sent' -- \
+	"$SMSCTL" segments --json "$seed"
+t "smart encoding saves a segment" 0 '"smart_saved":1' -- \
+	"$SMSCTL" segments --json "It’s $(printf '%096d' 0)"
+t "--no-smart keeps UCS-2" 0 '"encoding":"UCS-2".*"smart_saved":0' -- \
+	"$SMSCTL" segments --json --no-smart "It’s $(printf '%096d' 0)"
+t "human output lists parts and forced characters" 0 \
+	'forced UCS-2: U\+00E1 "á" at byte 1' -- "$SMSCTL" segments "Sá"
+t "reads standard input, dropping the final newline" 0 \
+	'"length":5,' -- sh -c "echo hello | '$SMSCTL' segments --json"
+t "invalid UTF-8 is exit 2 naming the byte offset" 2 \
+	'invalid UTF-8 at byte 3' -- \
+	sh -c "printf 'abc\\377def' | '$SMSCTL' segments"
+t "--replace-invalid accepts it with U+FFFD" 0 '"invalid_replaced":1' -- \
+	sh -c "printf 'abc\\377def' | '$SMSCTL' segments --json --replace-invalid"
+t "unknown option is exit 2" 2 'usage: smsctl segments' -- \
+	"$SMSCTL" segments --bogus
+t "unknown command is exit 2" 2 'unknown command "nope"' -- \
+	"$SMSCTL" nope
+t "no command is exit 2 with usage" 2 'usage: smsctl COMMAND' -- "$SMSCTL"
+t "help lists segments" 0 'segments' -- "$SMSCTL" --help
+
+echo "1..$n"
+if [ -n "${CHECK_TALLY:-}" ]; then
+	echo "$passed $failed 0" >>"$CHECK_TALLY"
+fi
+[ "$failed" -eq 0 ]

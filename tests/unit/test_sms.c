@@ -1,0 +1,17 @@
+/*
+ * NAME
+ *	test_sms - unit tests of sms/: codec, UDH, numbers, vectors
+ */
+#include "tests/unit/test_sms.h"
+
+int
+main(void)
+{
+	int failed = 0;
+
+	failed += test_sms_text();
+	failed += test_sms_udh();
+	failed += test_sms_phone();
+	failed += test_sms_vectors();
+	return failed ? 1 : 0;
+}

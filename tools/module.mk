@@ -1,0 +1,10 @@
+# tools/ - smsctl, the admin's command line
+SMSCTL_SRCS := tools/smsctl.c tools/cmd_segments.c
+SMSCTL := $(O)/smsctl
+
+$(SMSCTL): $(SMSCTL_SRCS:%.c=$(O)/%.o) $(SMS_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SMS_LIBS) $(shell $(PKG_CONFIG) --libs jansson)
+$(O)/tools/%.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags jansson)
+
+PROGRAMS += $(SMSCTL)
+MAN_PAGES += man/smsctl.1

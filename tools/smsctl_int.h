@@ -1,0 +1,17 @@
+/*
+ * NAME
+ *	smsctl_int - commands of smsctl
+ * DESCRIPTION
+ *	Each command is a function taking the arguments after its name
+ *	and returning the process exit status: 0 success, 1 failure,
+ *	2 bad usage or bad input.
+ */
+#ifndef TOOLS_SMSCTL_INT_H
+#define TOOLS_SMSCTL_INT_H
+
+#define EXIT_USAGE 2
+
+/* cmd_segments - smsctl segments: the SMS segment calculator */
+int cmd_segments(int argc, char **argv);
+
+#endif /* TOOLS_SMSCTL_INT_H */
