@@ -2,17 +2,16 @@
  * NAME
  *	plan - decide encoding and segments of a text
  * DESCRIPTION
- *	sms_plan_new() decodes UTF-8 (strictly, or replacing bad
- *	sequences), normalises to NFC, decides between GSM 7-bit (with or
- *	without smart encoding) and UCS-2, and fills segments greedily so
- *	that none ends inside an escape sequence or a surrogate pair: each
- *	character is placed whole. Greedy filling in order is optimal for
- *	this packing, so fewer segments are impossible.
- *
- *	NFC runs only over stretches that need it: a code point below
- *	U+0300, or one without decomposition, combining class or
- *	composition role, can neither change nor change its neighbours,
- *	so plain text skips utf8proc altogether.
+ *	sms_plan_new() works on the UTF-8 bytes in two passes. The first
+ *	(scan) validates, decides whether NFC might change anything, and
+ *	fills segments greedily for both encodings at once: GSM with smart
+ *	replacements expanded, and UCS-2. Greedy filling in order, placing
+ *	every character whole, is optimal here, and it never ends a segment
+ *	inside an escape sequence or a surrogate pair. The second pass
+ *	(fill) allocates the plan at its exact size and records the
+ *	segments of the chosen encoding, the text as sent, and the
+ *	characters that forced UCS-2. Text that NFC would change is
+ *	normalised first (nfc.c) and offsets are mapped back to the input.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,26 +19,56 @@
 
 #include "sms/sms_int.h"
 
-/* Decoded text: code points and the input byte offset of each. */
-struct cps {
-	uint32_t *cp;
-	size_t *off;
-	size_t n;
+/* Segment boundaries a scan records; more parts are found by walking. */
+#define SCAN_BOUNDS 32
+
+/* Greedy segment filling for one encoding. */
+struct fill {
+	unsigned length; /* septets or units in all */
+	unsigned parts;	 /* segments, at the concatenated capacity */
+	unsigned cur;	 /* used in the current segment */
+	unsigned per;	 /* capacity of a concatenated segment */
+	struct {
+		size_t at;     /* byte where segment k + 1 starts */
+		unsigned used; /* septets or units segment k holds */
+	} b[SCAN_BOUNDS];
 };
 
-/* How the text is sent. */
-struct mode {
-	enum sms_encoding enc;
-	bool expand; /* apply smart replacements */
-	bool ref16;
+/* What the first pass learns. */
+struct scan {
+	struct fill gsm, ucs2;
+	unsigned nongsm;  /* characters outside the GSM tables */
+	unsigned invalid; /* invalid sequences (replaced by U+FFFD) */
+	size_t gsm_bytes; /* UTF-8 bytes of the text as sent in GSM */
+	bool nfc;	  /* NFC might change the text */
+	bool is_ucs2;	  /* a character forced UCS-2 */
+	bool forced_more; /* more distinct ones than forced[] holds */
+	unsigned nforced;
+	struct sms_forced forced[SMS_MAX_FORCED];
 };
 
-/* Sizes computed by a first pass. */
-struct sizes {
-	unsigned length; /* septets or units */
-	unsigned parts;	 /* segments */
-	size_t nchars;	 /* code points sent */
-	size_t text_len; /* UTF-8 bytes sent */
+/*
+ * Septets of single-byte characters in GSM: 1, 2 (extension table) or
+ * 0 (not GSM, or not ASCII: the start of a longer sequence).
+ */
+static const unsigned char byte_gsm[256] = {
+    ['\n'] = 1, ['\f'] = 2, ['\r'] = 1, [' '] = 1,  ['!'] = 1,	['"'] = 1,
+    ['#'] = 1,	['$'] = 1,  ['%'] = 1,	['&'] = 1,  ['\''] = 1, ['('] = 1,
+    [')'] = 1,	['*'] = 1,  ['+'] = 1,	[','] = 1,  ['-'] = 1,	['.'] = 1,
+    ['/'] = 1,	['0'] = 1,  ['1'] = 1,	['2'] = 1,  ['3'] = 1,	['4'] = 1,
+    ['5'] = 1,	['6'] = 1,  ['7'] = 1,	['8'] = 1,  ['9'] = 1,	[':'] = 1,
+    [';'] = 1,	['<'] = 1,  ['='] = 1,	['>'] = 1,  ['?'] = 1,	['@'] = 1,
+    ['A'] = 1,	['B'] = 1,  ['C'] = 1,	['D'] = 1,  ['E'] = 1,	['F'] = 1,
+    ['G'] = 1,	['H'] = 1,  ['I'] = 1,	['J'] = 1,  ['K'] = 1,	['L'] = 1,
+    ['M'] = 1,	['N'] = 1,  ['O'] = 1,	['P'] = 1,  ['Q'] = 1,	['R'] = 1,
+    ['S'] = 1,	['T'] = 1,  ['U'] = 1,	['V'] = 1,  ['W'] = 1,	['X'] = 1,
+    ['Y'] = 1,	['Z'] = 1,  ['['] = 2,	['\\'] = 2, [']'] = 2,	['^'] = 2,
+    ['_'] = 1,	['a'] = 1,  ['b'] = 1,	['c'] = 1,  ['d'] = 1,	['e'] = 1,
+    ['f'] = 1,	['g'] = 1,  ['h'] = 1,	['i'] = 1,  ['j'] = 1,	['k'] = 1,
+    ['l'] = 1,	['m'] = 1,  ['n'] = 1,	['o'] = 1,  ['p'] = 1,	['q'] = 1,
+    ['r'] = 1,	['s'] = 1,  ['t'] = 1,	['u'] = 1,  ['v'] = 1,	['w'] = 1,
+    ['x'] = 1,	['y'] = 1,  ['z'] = 1,	['{'] = 2,  ['|'] = 2,	['}'] = 2,
+    ['~'] = 2,
 };
 
 /* sms_opts_init - default options */
@@ -51,395 +80,446 @@ sms_opts_init(struct sms_opts *opts)
 	opts->ref16 = false;
 }
 
-/* nfc_inert - cp is unchanged by NFC and never combines with what precedes */
-static bool
-nfc_inert(uint32_t cp)
+/* fill_bound - segment parts ends with used; the next starts at at */
+static inline void
+fill_bound(struct fill *f, size_t at, unsigned used)
 {
-	const utf8proc_property_t *p;
-
-	if (cp < 0x300)
-		return true;
-	if ((cp >= 0x1100 && cp < 0x1200) || (cp >= 0xAC00 && cp <= 0xD7A3))
-		return false; /* Hangul composes algorithmically */
-	p = utf8proc_get_property((utf8proc_int32_t)cp);
-	return p->combining_class == 0 && p->decomp_seqindex == UINT16_MAX &&
-	       p->comb_index == UINT16_MAX;
+	if (f->parts <= SCAN_BOUNDS) {
+		f->b[f->parts - 1].at = at;
+		f->b[f->parts - 1].used = used;
+	}
+	f->parts++;
 }
 
-/* decode - UTF-8 to code points; sets *nfc_r when NFC may change them */
-static int
-decode(const char *text, size_t len, bool replace, struct cps *out, bool *nfc_r,
-       unsigned *invalid_r, struct sms_error *err)
+/* fill_add - place a character of the given cost that starts at byte at */
+static inline void
+fill_add(struct fill *f, unsigned cost, size_t at)
 {
-	const unsigned char *s = (const unsigned char *)text;
-	size_t pos = 0, n = 0;
-	bool nfc = false;
-	unsigned invalid = 0;
+	if (f->cur + cost > f->per) {
+		fill_bound(f, at, f->cur);
+		f->cur = 0;
+	}
+	f->cur += cost;
+	f->length += cost;
+}
 
-	while (pos < len) {
+/* fill_run - place n one-byte characters of cost 1 starting at byte at */
+static inline void
+fill_run(struct fill *f, unsigned n, size_t at)
+{
+	f->length += n;
+	if (f->cur + n <= f->per) {
+		f->cur += n;
+		return;
+	}
+	at += f->per - f->cur;
+	n -= f->per - f->cur;
+	fill_bound(f, at, f->per);
+	while (n > f->per) {
+		at += f->per;
+		n -= f->per;
+		fill_bound(f, at, f->per);
+	}
+	f->cur = n;
+}
+
+/* fill_parts - segments: one when the text fits a single one */
+static unsigned
+fill_parts(const struct fill *f, enum sms_encoding enc)
+{
+	unsigned single =
+	    enc == SMS_GSM7 ? SMS_SINGLE_SEPTETS : SMS_SINGLE_UNITS;
+
+	return f->length <= single ? 1 : f->parts;
+}
+
+/* scan_forced - note a character that forces UCS-2 */
+static void
+scan_forced(struct scan *s, uint32_t cp, size_t at)
+{
+	unsigned i;
+
+	s->is_ucs2 = true;
+	for (i = 0; i < s->nforced; i++)
+		if (s->forced[i].cp == cp)
+			return;
+	if (s->nforced == SMS_MAX_FORCED)
+		s->forced_more = true;
+	else
+		s->forced[s->nforced++] = (struct sms_forced){cp, at};
+}
+
+/* scan_nongsm - account a character outside the GSM tables */
+static void
+scan_nongsm(struct scan *s, uint32_t cp, size_t at, bool smart)
+{
+	uint32_t rep[3];
+	int k, i;
+
+	s->nongsm++;
+	k = smart ? smart_map(cp, rep) : -1;
+	if (k < 0) {
+		scan_forced(s, cp, at);
+		return;
+	}
+	for (i = 0; i < k; i++)
+		fill_add(&s->gsm, sms_gsm_cost(rep[i]), at);
+	s->gsm_bytes += (size_t)k; /* replacements are ASCII */
+}
+
+/*
+ * scan_char - decode a multi-byte character; -1 on invalid UTF-8 when
+ * not replacing (err filled)
+ */
+static inline int32_t
+scan_char(const unsigned char *t, size_t len, size_t *pos,
+	  const struct sms_opts *o, struct scan *s, unsigned *last_ccc,
+	  struct sms_error *err)
+{
+	size_t at = *pos;
+	int32_t c = utf8_next(t, len, pos);
+
+	if (c < 0) {
+		if (!o->replace_invalid) {
+			sms_fail(err, SMS_EUTF8, at,
+				 "invalid UTF-8 at byte %zu (0x%02X)", at,
+				 t[at]);
+			return -1;
+		}
+		s->invalid++;
+		s->nfc = true; /* the normalised copy holds U+FFFD */
+		return SMS_REPLACEMENT;
+	}
+	if (!s->nfc)
+		s->nfc = nfc_check((uint32_t)c, last_ccc);
+	return c;
+}
+
+/* scan_init - an empty scan */
+static void
+scan_init(struct scan *s, const struct sms_opts *o)
+{
+	s->gsm.length = s->gsm.cur = s->ucs2.length = s->ucs2.cur = 0;
+	s->gsm.parts = s->ucs2.parts = 1;
+	s->gsm.per = o->ref16 ? SMS_CONCAT16_SEPTETS : SMS_CONCAT8_SEPTETS;
+	s->ucs2.per = o->ref16 ? SMS_CONCAT16_UNITS : SMS_CONCAT8_UNITS;
+	s->nongsm = s->invalid = s->nforced = 0;
+	s->gsm_bytes = 0;
+	s->nfc = s->is_ucs2 = s->forced_more = false;
+}
+
+/* forces - cp has neither a GSM code nor (with smart) a replacement */
+static inline bool
+forces(uint32_t cp, bool smart)
+{
+	uint32_t rep[3];
+
+	return gsm_code(cp) < 0 && (!smart || smart_map(cp, rep) < 0);
+}
+
+/*
+ * scan - first pass; SMS_EUTF8 on invalid UTF-8 unless replacing
+ *
+ * While the text may still be GSM, both encodings are filled; once a
+ * character forces UCS-2, only UCS-2 is, and characters are checked
+ * against GSM only until forced[] is full.
+ */
+static int
+scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
+     struct sms_error *err)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	size_t pos = 0;
+	unsigned last_ccc = 0;
+
+	scan_init(s, o);
+	while (pos < len && !s->is_ucs2) {
 		size_t at = pos;
-		int32_t cp;
+		unsigned cost = byte_gsm[t[pos]];
+		int32_t c;
+		int code;
 
-		if (s[pos] < 0x80) {
-			out->cp[n] = s[pos++];
-			out->off[n++] = at;
+		if (cost == 1) { /* a run of plain characters */
+			size_t r = pos + 1;
+
+			while (r < len && byte_gsm[t[r]] == 1)
+				r++;
+			fill_run(&s->gsm, (unsigned)(r - pos), pos);
+			fill_run(&s->ucs2, (unsigned)(r - pos), pos);
+			s->gsm_bytes += r - pos;
+			last_ccc = 0;
+			pos = r;
 			continue;
 		}
-		cp = utf8_next(s, len, &pos);
-		if (cp < 0) {
-			if (!replace)
-				return sms_fail(err, SMS_EUTF8, at,
-						"invalid UTF-8 at byte %zu "
-						"(0x%02X)",
-						at, s[at]);
-			cp = SMS_REPLACEMENT;
-			invalid++;
+		if (t[pos] < 0x80) {
+			if (cost) {
+				fill_add(&s->gsm, cost, at);
+				s->gsm_bytes++;
+			} else {
+				scan_nongsm(s, t[pos], at, o->smart);
+			}
+			fill_add(&s->ucs2, 1, at);
+			last_ccc = 0;
+			pos++;
+			continue;
 		}
-		if (!nfc && !nfc_inert((uint32_t)cp))
-			nfc = true;
-		out->cp[n] = (uint32_t)cp;
-		out->off[n++] = at;
+		c = scan_char(t, len, &pos, o, s, &last_ccc, err);
+		if (c < 0)
+			return SMS_EUTF8;
+		fill_add(&s->ucs2, c > 0xFFFF ? 2 : 1, at);
+		code = gsm_code((uint32_t)c);
+		if (code >= 0) {
+			fill_add(&s->gsm, code & 0x100 ? 2 : 1, at);
+			s->gsm_bytes += pos - at;
+		} else {
+			scan_nongsm(s, (uint32_t)c, at, o->smart);
+		}
 	}
-	out->n = n;
-	*nfc_r = nfc;
-	*invalid_r = invalid;
+	while (pos < len) {
+		size_t at = pos;
+		int32_t c;
+
+		if (t[pos] < 0x80) {
+			size_t r = pos + 1;
+
+			while (r < len && t[r] < 0x80)
+				r++;
+			for (; !s->forced_more && pos < r; pos++)
+				if (byte_gsm[t[pos]] == 0 &&
+				    forces(t[pos], o->smart))
+					scan_forced(s, t[pos], pos);
+			fill_run(&s->ucs2, (unsigned)(r - at), at);
+			last_ccc = 0;
+			pos = r;
+			continue;
+		}
+		c = scan_char(t, len, &pos, o, s, &last_ccc, err);
+		if (c < 0)
+			return SMS_EUTF8;
+		fill_add(&s->ucs2, c > 0xFFFF ? 2 : 1, at);
+		if (!s->forced_more && forces((uint32_t)c, o->smart))
+			scan_forced(s, (uint32_t)c, at);
+	}
 	return SMS_OK;
 }
 
-/*
- * normalise - NFC, stretch by stretch
- *
- * A stretch starts at an inert code point and takes the non-inert ones
- * after it; stretches normalise independently. Output code points carry
- * the offset of their stretch. Returns SMS_OK or SMS_ENOMEM.
- */
-static int
-normalise(const struct cps *in, struct cps *out, struct sms_error *err)
+/* encoding_of - the encoding a scanned text is sent in */
+static enum sms_encoding
+encoding_of(const struct scan *s)
 {
-	size_t i = 0, n = 0, cap = in->n + 16, bufcap = 64;
-	utf8proc_int32_t *buf;
-	char *u8;
-	int rc = SMS_OK;
-
-	out->cp = malloc(cap * sizeof(*out->cp));
-	out->off = malloc(cap * sizeof(*out->off));
-	buf = malloc(bufcap * sizeof(*buf));
-	u8 = malloc(4 * in->n + 1);
-	if (!out->cp || !out->off || !buf || !u8) {
-		rc = sms_fail(err, SMS_ENOMEM, 0, "out of memory");
-		goto done;
-	}
-	while (i < in->n) {
-		size_t j = i + 1, ulen = 0, k;
-		utf8proc_ssize_t m;
-
-		while (j < in->n && !nfc_inert(in->cp[j]))
-			j++;
-		if (j == i + 1 && nfc_inert(in->cp[i])) {
-			m = 1;
-			buf[0] = (utf8proc_int32_t)in->cp[i];
-		} else {
-			for (k = i; k < j; k++)
-				ulen += utf8_put(in->cp[k], u8 + ulen);
-			for (;;) {
-				m = utf8proc_decompose(
-				    (const utf8proc_uint8_t *)u8,
-				    (utf8proc_ssize_t)ulen, buf,
-				    (utf8proc_ssize_t)bufcap,
-				    UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-				if (m < 0 || (size_t)m <= bufcap)
-					break;
-				free(buf);
-				bufcap = (size_t)m;
-				buf = malloc(bufcap * sizeof(*buf));
-				if (!buf) {
-					rc = sms_fail(err, SMS_ENOMEM, 0,
-						      "out of memory");
-					goto done;
-				}
-			}
-			if (m < 0) { /* cannot happen: input is valid */
-				rc = sms_fail(err, SMS_EUTF8, in->off[i],
-					      "cannot normalise at byte %zu",
-					      in->off[i]);
-				goto done;
-			}
-			m = utf8proc_normalize_utf32(
-			    buf, m, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-		}
-		if (n + (size_t)m > cap) {
-			uint32_t *ncp;
-			size_t *noff;
-
-			cap = 2 * (n + (size_t)m);
-			ncp = realloc(out->cp, cap * sizeof(*ncp));
-			if (ncp)
-				out->cp = ncp;
-			noff = realloc(out->off, cap * sizeof(*noff));
-			if (noff)
-				out->off = noff;
-			if (!ncp || !noff) {
-				rc = sms_fail(err, SMS_ENOMEM, 0,
-					      "out of memory");
-				goto done;
-			}
-		}
-		for (k = 0; k < (size_t)m; k++) {
-			out->cp[n] = (uint32_t)buf[k];
-			out->off[n++] = in->off[i];
-		}
-		i = j;
-	}
-	out->n = n;
-done:
-	free(buf);
-	free(u8);
-	return rc;
+	return s->is_ucs2 ? SMS_UCS2 : SMS_GSM7;
 }
 
-/*
- * choose - pick the encoding of a decoded text
- *
- * Sets *forced_r to the number of characters that keep it from GSM
- * (those neither GSM nor smart-mappable) and *nongsm_r to those not GSM.
- */
-static struct mode
-choose(const uint32_t *cp, size_t n, const struct sms_opts *o,
-       unsigned *nongsm_r, unsigned *forced_r)
-{
-	struct mode m = {SMS_GSM7, false, o->ref16};
-	unsigned nongsm = 0, forced = 0;
-	uint32_t rep[3];
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (sms_gsm_cost(cp[i]) != 0)
-			continue;
-		nongsm++;
-		if (!o->smart || smart_map(cp[i], rep) < 0)
-			forced++;
-	}
-	if (forced > 0)
-		m.enc = SMS_UCS2;
-	else if (nongsm > 0)
-		m.expand = true;
-	*nongsm_r = nongsm;
-	*forced_r = forced;
-	return m;
-}
-
-/* Iterator over the characters as sent: smart replacements expanded. */
-struct sent_it {
-	const uint32_t *cp;
-	size_t n, j;
-	bool expand;
-	uint32_t rep[3];
-	int nrep, irep;
-};
-
-/* sent_next - next character as sent and its source index; false at end */
-static bool
-sent_next(struct sent_it *it, uint32_t *cp_r, size_t *src_r)
-{
-	while (it->irep >= it->nrep) {
-		uint32_t c;
-
-		if (it->j >= it->n)
-			return false;
-		c = it->cp[it->j++];
-		it->irep = 0;
-		if (it->expand && sms_gsm_cost(c) == 0) {
-			it->nrep = smart_map(c, it->rep);
-		} else {
-			it->rep[0] = c;
-			it->nrep = 1;
-		}
-	}
-	*cp_r = it->rep[it->irep++];
-	*src_r = it->j - 1;
-	return true;
-}
-
-/* char_cost - septets or UTF-16 units of one character */
+/* parts_of - segments a scanned text takes */
 static unsigned
-char_cost(uint32_t cp, enum sms_encoding enc)
+parts_of(const struct scan *s)
 {
-	if (enc == SMS_GSM7)
-		return sms_gsm_cost(cp);
-	return cp > 0xFFFF ? 2 : 1;
+	enum sms_encoding enc = encoding_of(s);
+
+	return fill_parts(enc == SMS_GSM7 ? &s->gsm : &s->ucs2, enc);
 }
 
-/* limits - single and per-part capacity of an encoding */
-static void
-limits(const struct mode *m, unsigned *single_r, unsigned *per_r)
+/* next_cost - decode the character at *pos, advance, return its cost */
+static inline unsigned
+next_cost(const unsigned char *t, size_t len, size_t *pos, bool gsm)
 {
-	if (m->enc == SMS_GSM7) {
-		*single_r = SMS_SINGLE_SEPTETS;
-		*per_r = m->ref16 ? SMS_CONCAT16_SEPTETS : SMS_CONCAT8_SEPTETS;
-	} else {
-		*single_r = SMS_SINGLE_UNITS;
-		*per_r = m->ref16 ? SMS_CONCAT16_UNITS : SMS_CONCAT8_UNITS;
-	}
-}
-
-/* measure - first pass: length, segments and sizes of the text as sent */
-static void
-measure(const uint32_t *cp, size_t n, const struct mode *m, struct sizes *s)
-{
-	struct sent_it it = {cp, n, 0, m->expand, {0}, 0, 0};
-	unsigned single, per, fill = 0, parts = 1;
 	uint32_t c;
-	size_t src;
 
-	limits(m, &single, &per);
-	memset(s, 0, sizeof(*s));
-	while (sent_next(&it, &c, &src)) {
-		unsigned cost = char_cost(c, m->enc);
-
-		if (fill + cost > per) {
-			parts++;
-			fill = 0;
-		}
-		fill += cost;
-		s->length += cost;
-		s->nchars++;
-		s->text_len += utf8_len(c);
-	}
-	s->parts = s->length <= single ? 1 : parts;
+	if (t[*pos] < 0x80)
+		return gsm ? byte_gsm[t[(*pos)++]] : ((*pos)++, 1);
+	c = (uint32_t)utf8_next(t, len, pos);
+	if (gsm)
+		return sms_gsm_cost(c);
+	return c > 0xFFFF ? 2 : 1;
 }
 
-/* plan_build - second pass: allocate the plan and fill it */
-static struct sms_plan *
-plan_build(const struct cps *src, size_t in_len, const struct mode *m,
-	   const struct sms_opts *o, unsigned nforced, struct sms_error *err)
+/*
+ * split - find segment boundaries of a text sent as it is
+ *
+ * text is valid UTF-8; map, when not NULL, takes its offsets back to
+ * the input.
+ */
+static void
+split(const char *text, size_t len, const size_t *map, bool gsm, unsigned per,
+      struct sms_part *parts)
 {
-	struct sizes s;
-	struct sent_it it = {src->cp, src->n, 0, m->expand, {0}, 0, 0};
+	const unsigned char *t = (const unsigned char *)text;
+	unsigned used = 0, k = 0;
+	size_t pos = 0;
+
+	while (pos < len) {
+		size_t at = pos;
+		unsigned cost = next_cost(t, len, &pos, gsm);
+
+		if (used + cost > per) {
+			parts[k].len = at - parts[k].off;
+			parts[k].length = used;
+			k++;
+			parts[k].off = at;
+			parts[k].in_off = map ? map[at] : at;
+			used = 0;
+		}
+		used += cost;
+	}
+	parts[k].len = len - parts[k].off;
+	parts[k].length = used;
+}
+
+/*
+ * rewrite - write the text with smart replacements, finding boundaries
+ *
+ * Every character outside the GSM tables has a replacement here (else
+ * the plan would be UCS-2). Returns the bytes written to out.
+ */
+static size_t
+rewrite(const char *text, size_t len, const size_t *map, unsigned per,
+	struct sms_part *parts, char *out)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	unsigned used = 0, k = 0;
+	size_t pos = 0, w = 0;
+
+	while (pos < len) {
+		size_t at = pos;
+		uint32_t c, rep[3];
+		int n = 1, i;
+
+		c = t[pos] < 0x80 ? t[pos++]
+				  : (uint32_t)utf8_next(t, len, &pos);
+		rep[0] = c;
+		if (gsm_code(c) < 0)
+			n = smart_map(c, rep);
+		for (i = 0; i < n; i++) {
+			unsigned cost = sms_gsm_cost(rep[i]);
+
+			if (used + cost > per) {
+				parts[k].len = w - parts[k].off;
+				parts[k].length = used;
+				k++;
+				parts[k].off = w;
+				parts[k].in_off = map ? map[at] : at;
+				used = 0;
+			}
+			used += cost;
+			if (n == 1 && rep[0] == c) {
+				memcpy(out + w, text + at, pos - at);
+				w += pos - at;
+			} else {
+				out[w++] = (char)rep[i];
+			}
+		}
+	}
+	parts[k].len = w - parts[k].off;
+	parts[k].length = used;
+	return w;
+}
+
+/* plan_make - allocate a plan of the exact size and fill it */
+static struct sms_plan *
+plan_make(const char *text, size_t len, const size_t *map, size_t in_len,
+	  const struct scan *s, struct sms_error *err)
+{
+	enum sms_encoding enc = encoding_of(s);
+	const struct fill *f = enc == SMS_GSM7 ? &s->gsm : &s->ucs2;
+	unsigned nparts = parts_of(s), i;
+	bool smart = enc == SMS_GSM7 && s->nongsm > 0;
+	size_t bytes = smart ? s->gsm_bytes : len, k;
 	struct sms_plan *p;
 	struct sms_part *parts;
-	struct sms_forced *forced;
-	uint32_t *chars, c, rep[3];
-	char *text;
-	unsigned single, per, fill = 0, k = 0, f = 0;
-	size_t si, ci = 0, w = 0;
+	char *out;
+	unsigned per;
 
-	measure(src->cp, src->n, m, &s);
-	p = malloc(sizeof(*p) + s.parts * sizeof(*parts) +
-		   nforced * sizeof(*forced) + s.nchars * sizeof(*chars) +
-		   s.text_len + 1);
+	p = malloc(sizeof(*p) + nparts * sizeof(*parts) + bytes + 1);
 	if (!p) {
 		sms_fail(err, SMS_ENOMEM, 0, "out of memory");
 		return NULL;
 	}
 	memset(p, 0, sizeof(*p));
 	parts = (struct sms_part *)(p + 1);
-	forced = (struct sms_forced *)(parts + s.parts);
-	chars = (uint32_t *)(forced + nforced);
-	text = (char *)(chars + s.nchars);
-
-	limits(m, &single, &per);
-	if (s.parts == 1)
-		per = single;
-	memset(parts, 0, s.parts * sizeof(*parts));
-	while (sent_next(&it, &c, &si)) {
-		unsigned cost = char_cost(c, m->enc);
-
-		if (fill + cost > per) {
-			parts[k].len = w - parts[k].off;
-			parts[k].count = (unsigned)ci - parts[k].first;
-			parts[k].length = fill;
-			k++;
-			parts[k].off = w;
-			parts[k].first = (unsigned)ci;
-			parts[k].in_off = src->off[si];
-			fill = 0;
-		}
-		fill += cost;
-		chars[ci++] = c;
-		w += utf8_put(c, text + w);
-	}
-	parts[k].len = w - parts[k].off;
-	parts[k].count = (unsigned)ci - parts[k].first;
-	parts[k].length = fill;
-	text[w] = '\0';
-	for (k = 0; k < s.parts; k++)
-		parts[k].in_len =
-		    (k + 1 < s.parts ? parts[k + 1].in_off : in_len) -
-		    parts[k].in_off;
-	for (si = 0; si < src->n && f < nforced; si++) {
-		c = src->cp[si];
-		if (sms_gsm_cost(c) == 0 &&
-		    (!o->smart || smart_map(c, rep) < 0))
-			forced[f++] = (struct sms_forced){c, src->off[si]};
-	}
-
-	p->encoding = m->enc;
-	p->length = s.length;
-	p->nparts = s.parts;
+	out = (char *)(parts + nparts);
+	memset(parts, 0, nparts * sizeof(*parts));
+	p->encoding = enc;
+	p->length = f->length;
+	p->nparts = nparts;
 	p->parts = parts;
-	p->nforced = nforced;
-	p->forced = forced;
-	p->text = text;
-	p->text_len = w;
-	p->chars = chars;
-	p->nchars = (unsigned)ci;
+	p->text = out;
+	p->invalid = s->invalid;
+	p->nforced = s->nforced;
+	p->forced_more = s->forced_more;
+	for (i = 0; i < s->nforced; i++) {
+		p->forced[i] = s->forced[i];
+		if (map)
+			p->forced[i].in_off = map[s->forced[i].in_off];
+	}
+	if (smart) {
+		p->smart_replaced = s->nongsm;
+		p->smart_saved = fill_parts(&s->ucs2, SMS_UCS2) - nparts;
+	}
+	if (nparts == 1)
+		per = enc == SMS_GSM7 ? SMS_SINGLE_SEPTETS : SMS_SINGLE_UNITS;
+	else
+		per = f->per;
+	if (smart) {
+		p->text_len = rewrite(text, len, map, per, parts, out);
+	} else {
+		if (nparts == 1) {
+			parts[0].length = f->length;
+		} else if (nparts <= SCAN_BOUNDS) {
+			for (i = 0; i + 1 < nparts; i++) {
+				parts[i].length = f->b[i].used;
+				parts[i + 1].off = f->b[i].at;
+				parts[i + 1].in_off =
+				    map ? map[f->b[i].at] : f->b[i].at;
+			}
+			parts[i].length = f->cur;
+		} else {
+			split(text, len, map, enc == SMS_GSM7, per, parts);
+		}
+		for (i = 0; i < nparts; i++)
+			parts[i].len =
+			    (i + 1 < nparts ? parts[i + 1].off : len) -
+			    parts[i].off;
+		memcpy(out, text, len);
+		p->text_len = len;
+	}
+	out[p->text_len] = '\0';
+	for (k = 0; k < nparts; k++)
+		parts[k].in_len =
+		    (k + 1 < nparts ? parts[k + 1].in_off : in_len) -
+		    parts[k].in_off;
 	return p;
 }
 
-/* Stack room for short texts, so they need one allocation only. */
-#define STACK_CPS 512
-
-/* A decoded, normalised text and what holds it. */
-struct loaded {
-	struct cps c;
-	struct cps nfc; /* heap arrays when normalised */
-	uint32_t *hcp;	/* heap arrays for long input */
-	size_t *hoff;
-	unsigned invalid;
-};
-
 /*
- * load - decode and normalise text into l->c
+ * prepare - scan a text, normalising it first when NFC would change it
  *
- * Uses the caller's arrays (STACK_CPS entries) for short texts; what it
- * allocates, unload() frees, also after a failure.
+ * On SMS_OK, *t_r and *len_r are the text to plan (text itself, or
+ * *own_r, a normalised copy, with *map_r back to input offsets; the
+ * caller frees both) and s holds its scan.
  */
 static int
-load(const char *text, size_t len, const struct sms_opts *o, uint32_t *scp,
-     size_t *soff, struct loaded *l, struct sms_error *err)
+prepare(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
+	const char **t_r, size_t *len_r, char **own_r, size_t **map_r,
+	struct sms_error *err)
 {
-	bool nfc = false;
+	unsigned invalid;
 	int rc;
 
-	memset(l, 0, sizeof(*l));
-	if (len > STACK_CPS) {
-		l->hcp = malloc(len * sizeof(*l->hcp));
-		l->hoff = malloc(len * sizeof(*l->hoff));
-		if (!l->hcp || !l->hoff)
-			return sms_fail(err, SMS_ENOMEM, 0, "out of memory");
-		scp = l->hcp;
-		soff = l->hoff;
-	}
-	l->c.cp = scp;
-	l->c.off = soff;
-	rc = decode(text, len, o->replace_invalid, &l->c, &nfc, &l->invalid,
-		    err);
-	if (rc != SMS_OK || !nfc)
+	*t_r = text;
+	*len_r = len;
+	*own_r = NULL;
+	*map_r = NULL;
+	rc = scan(text, len, o, s, err);
+	if (rc != SMS_OK || !s->nfc)
 		return rc;
-	rc = normalise(&l->c, &l->nfc, err);
-	if (rc == SMS_OK)
-		l->c = l->nfc;
+	invalid = s->invalid;
+	rc = nfc_normalise(text, len, own_r, len_r, map_r, err);
+	if (rc != SMS_OK)
+		return rc;
+	*t_r = *own_r;
+	rc = scan(*t_r, *len_r, o, s, err);
+	s->invalid = invalid;
 	return rc;
-}
-
-/* unload - free what load allocated */
-static void
-unload(struct loaded *l)
-{
-	free(l->nfc.cp);
-	free(l->nfc.off);
-	free(l->hcp);
-	free(l->hoff);
 }
 
 /* sms_plan_new - decide encoding and segments of a UTF-8 text */
@@ -448,34 +528,20 @@ sms_plan_new(const char *text, size_t len, const struct sms_opts *opts,
 	     struct sms_error *err)
 {
 	struct sms_opts defaults;
-	uint32_t scp[STACK_CPS];
-	size_t soff[STACK_CPS];
-	struct loaded l;
 	struct sms_plan *p = NULL;
-	struct mode m;
-	unsigned nongsm, nforced;
+	struct scan s;
+	const char *t;
+	char *own;
+	size_t tl, *map;
 
 	if (!opts) {
 		sms_opts_init(&defaults);
 		opts = &defaults;
 	}
-	if (load(text, len, opts, scp, soff, &l, err) != SMS_OK)
-		goto done;
-	m = choose(l.c.cp, l.c.n, opts, &nongsm, &nforced);
-	p = plan_build(&l.c, len, &m, opts, nforced, err);
-	if (!p)
-		goto done;
-	p->invalid = l.invalid;
-	if (m.expand) {
-		struct mode plain = {SMS_UCS2, false, opts->ref16};
-		struct sizes s;
-
-		measure(l.c.cp, l.c.n, &plain, &s);
-		p->smart_replaced = nongsm;
-		p->smart_saved = s.parts - p->nparts;
-	}
-done:
-	unload(&l);
+	if (prepare(text, len, opts, &s, &t, &tl, &own, &map, err) == SMS_OK)
+		p = plan_make(t, tl, map, len, &s, err);
+	free(own);
+	free(map);
 	return p;
 }
 
@@ -487,28 +553,45 @@ sms_plan_free(struct sms_plan **plan)
 	*plan = NULL;
 }
 
-/* parts_of - segments prefix[0..k) followed by marker would take */
-static unsigned
-parts_of(const struct cps *text, size_t k, const struct cps *marker,
-	 const struct sms_opts *o, uint32_t *scratch)
+/*
+ * cut_points - byte offsets where a cut keeps graphemes whole
+ *
+ * Returns how many were written to cuts (room for len + 1), starting
+ * with 0.
+ */
+static size_t
+cut_points(const char *text, size_t len, size_t *cuts)
 {
-	struct mode m;
-	struct sizes s;
-	unsigned nongsm, nforced;
+	const unsigned char *t = (const unsigned char *)text;
+	utf8proc_int32_t state = 0, prev = -1;
+	size_t pos = 0, n = 0;
 
-	memcpy(scratch, text->cp, k * sizeof(*scratch));
-	memcpy(scratch + k, marker->cp, marker->n * sizeof(*scratch));
-	m = choose(scratch, k + marker->n, o, &nongsm, &nforced);
-	measure(scratch, k + marker->n, &m, &s);
-	return s.parts;
+	while (pos < len) {
+		size_t at = pos;
+		int32_t c = utf8_next(t, len, &pos);
+
+		if (c < 0)
+			c = SMS_REPLACEMENT;
+		if (prev < 0 ||
+		    utf8proc_grapheme_break_stateful(prev, c, &state))
+			cuts[n++] = at;
+		prev = c;
+	}
+	return n;
 }
 
-/* is_space - white space to trim before the marker */
-static bool
-is_space(uint32_t cp)
+/* probe - segments of text[0..cut) followed by the marker */
+static unsigned
+probe(const char *t, size_t cut, const char *m, size_t ml,
+      const struct sms_opts *o, char *buf)
 {
-	return cp == ' ' || cp == '\n' || cp == '\r' || cp == '\t' ||
-	       cp == 0xA0 || cp == 0x3000;
+	struct scan s;
+
+	memcpy(buf, t, cut);
+	memcpy(buf + cut, m, ml);
+	if (scan(buf, cut + ml, o, &s, NULL) != SMS_OK)
+		return UINT32_MAX;
+	return parts_of(&s);
 }
 
 /* sms_plan_truncate - plan a text cut to at most max_parts segments */
@@ -517,15 +600,11 @@ sms_plan_truncate(const char *text, size_t len, const struct sms_opts *opts,
 		  unsigned max_parts, const char *marker, struct sms_error *err)
 {
 	struct sms_opts defaults;
-	struct sms_plan *p;
-	struct loaded lt, lm;
-	uint32_t scp[STACK_CPS], mcp[STACK_CPS];
-	size_t soff[STACK_CPS], moff[STACK_CPS];
-	size_t lo, hi, k, mlen = strlen(marker), w;
-	uint32_t *scratch = NULL;
-	unsigned char *brk = NULL;
-	char *cut = NULL;
-	utf8proc_int32_t state = 0;
+	struct sms_plan *p = NULL;
+	struct scan s;
+	const char *t, *m;
+	char *town = NULL, *mown = NULL, *buf = NULL;
+	size_t tl, ml, *tmap = NULL, *mmap = NULL, *cuts = NULL, n, lo, hi, cut;
 
 	if (!opts) {
 		sms_opts_init(&defaults);
@@ -535,62 +614,53 @@ sms_plan_truncate(const char *text, size_t len, const struct sms_opts *opts,
 		sms_fail(err, SMS_EINVAL, 0, "segment cap must be at least 1");
 		return NULL;
 	}
-	p = sms_plan_new(text, len, opts, err);
-	if (!p || p->nparts <= max_parts)
-		return p;
-	sms_plan_free(&p);
-
-	memset(&lm, 0, sizeof(lm));
-	if (load(text, len, opts, scp, soff, &lt, err) != SMS_OK ||
-	    load(marker, mlen, opts, mcp, moff, &lm, err) != SMS_OK)
+	if (prepare(text, len, opts, &s, &t, &tl, &town, &tmap, err) != SMS_OK)
 		goto done;
-	scratch = malloc((lt.c.n + lm.c.n + 1) * sizeof(*scratch));
-	brk = malloc(lt.c.n + 1);
-	cut = malloc(4 * (lt.c.n + lm.c.n) + 1);
-	if (!scratch || !brk || !cut) {
+	if (parts_of(&s) <= max_parts) {
+		p = plan_make(t, tl, tmap, len, &s, err);
+		goto done;
+	}
+	if (prepare(marker, strlen(marker), opts, &s, &m, &ml, &mown, &mmap,
+		    err) != SMS_OK)
+		goto done;
+	buf = malloc(tl + ml + 1);
+	cuts = malloc((tl + 1) * sizeof(*cuts));
+	if (!buf || !cuts) {
 		sms_fail(err, SMS_ENOMEM, 0, "out of memory");
 		goto done;
 	}
-	/* brk[k]: a cut before character k keeps graphemes whole */
-	brk[0] = 1;
-	for (k = 1; k < lt.c.n; k++)
-		brk[k] = utf8proc_grapheme_break_stateful(
-		    (utf8proc_int32_t)lt.c.cp[k - 1],
-		    (utf8proc_int32_t)lt.c.cp[k], &state);
-	if (parts_of(&lt.c, 0, &lm.c, opts, scratch) > max_parts) {
+	n = cut_points(t, tl, cuts);
+	if (probe(t, 0, m, ml, opts, buf) > max_parts) {
 		sms_fail(err, SMS_EINVAL, 0,
 			 "the truncation marker alone exceeds %u segments",
 			 max_parts);
 		goto done;
 	}
-	/* largest k that fits: fits(lo) holds, fits(hi) does not */
+	/* the largest cut that fits: cuts[lo] fits, cuts[hi] (or all) not */
 	lo = 0;
-	hi = lt.c.n;
+	hi = n;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (parts_of(&lt.c, mid, &lm.c, opts, scratch) <= max_parts)
+		if (probe(t, cuts[mid], m, ml, opts, buf) <= max_parts)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	k = lo;
-	while (k > 0 && !brk[k])
-		k--;
-	while (k > 0 && is_space(lt.c.cp[k - 1]))
-		k--;
-	w = 0;
-	for (lo = 0; lo < k; lo++)
-		w += utf8_put(lt.c.cp[lo], cut + w);
-	memcpy(cut + w, marker, mlen);
-	w += mlen;
-	p = sms_plan_new(cut, w, opts, err);
+	cut = cuts[lo];
+	while (cut > 0 && (t[cut - 1] == ' ' || t[cut - 1] == '\n' ||
+			   t[cut - 1] == '\r' || t[cut - 1] == '\t'))
+		cut--;
+	memcpy(buf, t, cut);
+	memcpy(buf + cut, m, ml);
+	p = sms_plan_new(buf, cut + ml, opts, err);
 done:
-	unload(&lt);
-	unload(&lm);
-	free(scratch);
-	free(brk);
-	free(cut);
+	free(town);
+	free(tmap);
+	free(mown);
+	free(mmap);
+	free(buf);
+	free(cuts);
 	return p;
 }
 
@@ -599,20 +669,18 @@ int
 sms_plan_encode_part(const struct sms_plan *plan, unsigned part, uint8_t *out,
 		     size_t outsz, size_t *len_r)
 {
-	const struct sms_part *pt;
-	size_t i, n = 0;
+	const unsigned char *t;
+	size_t pos = 0, len, n = 0;
 
 	if (part >= plan->nparts)
 		return SMS_EINVAL;
-	pt = &plan->parts[part];
-	for (i = pt->first; i < pt->first + pt->count; i++) {
-		uint32_t c = plan->chars[i];
-		unsigned need;
-
-		if (plan->encoding == SMS_GSM7)
-			need = sms_gsm_cost(c);
-		else
-			need = c > 0xFFFF ? 4 : 2;
+	t = (const unsigned char *)plan->text + plan->parts[part].off;
+	len = plan->parts[part].len;
+	while (pos < len) {
+		uint32_t c = (uint32_t)utf8_next(t, len, &pos);
+		size_t need = plan->encoding == SMS_GSM7 ? sms_gsm_cost(c)
+			      : c > 0xFFFF		 ? 4
+							 : 2;
 
 		if (n + need > outsz)
 			return SMS_ESPACE;

@@ -14,6 +14,9 @@
 int
 smart_map(uint32_t cp, uint32_t out[3])
 {
+	if ((cp > 0x02DC && cp < 0x1680) || (cp > 0x3000 && cp < 0xFE58) ||
+	    cp > 0xFF0D)
+		return -1; /* most scripts: nothing to map */
 	switch (cp) {
 	case 0x0009: /* tab */
 	case 0x00A0: /* no-break space */

@@ -79,7 +79,6 @@ void sms_opts_init(struct sms_opts *opts);
 struct sms_part {
 	size_t off, len;       /* byte range in plan->text */
 	size_t in_off, in_len; /* byte range in the input text */
-	unsigned first, count; /* range in plan->chars */
 	unsigned length;       /* septets or UTF-16 units */
 };
 
@@ -89,21 +88,23 @@ struct sms_forced {
 	size_t in_off;
 };
 
+/* Distinct characters that forced UCS-2 a plan lists. */
+#define SMS_MAX_FORCED 16
+
 /*
  * The decision for one text. All fields are read-only; the arrays live
  * inside the plan and die with it.
  */
 struct sms_plan {
 	enum sms_encoding encoding;
-	unsigned length;		 /* septets or UTF-16 units, as sent */
-	unsigned nparts;		 /* segments; 1 for an empty text */
-	const struct sms_part *parts;	 /* nparts entries */
-	unsigned nforced;		 /* characters that forced UCS-2 */
-	const struct sms_forced *forced; /* in input order */
-	const char *text;		 /* text as sent: NFC, smart-mapped */
-	size_t text_len;		 /* bytes, excluding the final NUL */
-	const uint32_t *chars;		 /* text as sent, as code points */
-	unsigned nchars;
+	unsigned length;	      /* septets or UTF-16 units, as sent */
+	unsigned nparts;	      /* segments; 1 for an empty text */
+	const struct sms_part *parts; /* nparts entries */
+	const char *text;	      /* text as sent: NFC, smart-mapped */
+	size_t text_len;	      /* bytes, excluding the final NUL */
+	unsigned nforced; /* distinct characters that forced UCS-2 */
+	bool forced_more; /* more than SMS_MAX_FORCED did */
+	struct sms_forced forced[SMS_MAX_FORCED]; /* first occurrences */
 	unsigned smart_replaced; /* characters smart encoding replaced */
 	unsigned smart_saved;	 /* segments smart encoding saved */
 	unsigned invalid;	 /* invalid sequences replaced by U+FFFD */

@@ -22,7 +22,58 @@
  * (overlong, surrogate, over U+10FFFF, truncated); then *pos is moved
  * past the maximal invalid prefix (at least one byte).
  */
-int32_t utf8_next(const unsigned char *s, size_t len, size_t *pos);
+/* utf8_next - decode one code point; -1 for an invalid sequence */
+static inline int32_t
+utf8_next(const unsigned char *s, size_t len, size_t *pos)
+{
+	size_t i = *pos;
+	unsigned c = s[i], need, k;
+	uint32_t cp, lo = 0x80, hi = 0xBF;
+
+	if (c < 0x80) {
+		*pos = i + 1;
+		return (int32_t)c;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		need = 1;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 2;
+		cp = c & 0x0F;
+		if (c == 0xE0)
+			lo = 0xA0; /* overlong */
+		else if (c == 0xED)
+			hi = 0x9F; /* surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 3;
+		cp = c & 0x07;
+		if (c == 0xF0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xF4)
+			hi = 0x8F; /* over U+10FFFF */
+	} else {
+		*pos = i + 1;
+		return -1;
+	}
+	for (k = 1; k <= need; k++) {
+		unsigned b;
+
+		if (i + k >= len) {
+			*pos = i + k;
+			return -1;
+		}
+		b = s[i + k];
+		if (b < lo || b > hi) {
+			*pos = i + k;
+			return -1;
+		}
+		lo = 0x80;
+		hi = 0xBF;
+		cp = (cp << 6) | (b & 0x3F);
+	}
+	*pos = i + need + 1;
+	return (int32_t)cp;
+}
 
 /* utf8_put - write cp as UTF-8 to out (room for 4); returns bytes */
 size_t utf8_put(uint32_t cp, char *out);
@@ -30,11 +81,25 @@ size_t utf8_put(uint32_t cp, char *out);
 /* utf8_len - bytes cp takes in UTF-8 */
 size_t utf8_len(uint32_t cp);
 
+/* Basic-table codes of Latin-1 code points, plus one (0: not GSM). */
+extern const uint16_t sms_gsm_latin1[256];
+
+/* gsm_code_other - gsm_code() above U+00FF */
+int gsm_code_other(uint32_t cp);
+
 /*
  * gsm_code - GSM code of cp: 0x00-0x7F basic, 0x100|code for the
  * extension table (preceded by ESC on the wire), -1 when not GSM
  */
-int gsm_code(uint32_t cp);
+static inline int
+gsm_code(uint32_t cp)
+{
+	if (cp < 0x100)
+		return (int)sms_gsm_latin1[cp] - 1;
+	if (cp > 0x3A9 && cp != 0x20AC)
+		return -1;
+	return gsm_code_other(cp);
+}
 
 /* gsm_put - write a gsm_code() result as septets; returns 1 or 2 */
 size_t gsm_put(int code, uint8_t *out);
@@ -49,6 +114,24 @@ size_t utf16_put(uint32_t cp, uint8_t *out);
  * out, or -1 when there is no replacement.
  */
 int smart_map(uint32_t cp, uint32_t out[3]);
+
+/*
+ * nfc_check - true when NFC might change the text at cp
+ *
+ * *last_ccc carries the previous combining class between calls; start
+ * it at 0.
+ */
+bool nfc_check(uint32_t cp, unsigned *last_ccc);
+
+/*
+ * nfc_normalise - NFC of a text, invalid UTF-8 replaced by U+FFFD
+ *
+ * Returns SMS_OK with *out_r (NUL-terminated UTF-8, *len_r bytes) and
+ * *map_r (for each output byte, and one past the end, the offset in
+ * text it came from), both for the caller to free; or SMS_ENOMEM.
+ */
+int nfc_normalise(const char *text, size_t len, char **out_r, size_t *len_r,
+		  size_t **map_r, struct sms_error *err);
 
 /* sms_fail - fill err (may be NULL) and return status */
 int sms_fail(struct sms_error *err, enum sms_status status, size_t offset,

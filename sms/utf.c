@@ -10,59 +10,6 @@
 
 #include "sms/sms_int.h"
 
-/* utf8_next - decode one code point; -1 for an invalid sequence */
-int32_t
-utf8_next(const unsigned char *s, size_t len, size_t *pos)
-{
-	size_t i = *pos;
-	unsigned c = s[i], need, k;
-	uint32_t cp, lo = 0x80, hi = 0xBF;
-
-	if (c < 0x80) {
-		*pos = i + 1;
-		return (int32_t)c;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 1;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2;
-		cp = c & 0x0F;
-		if (c == 0xE0)
-			lo = 0xA0; /* overlong */
-		else if (c == 0xED)
-			hi = 0x9F; /* surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3;
-		cp = c & 0x07;
-		if (c == 0xF0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xF4)
-			hi = 0x8F; /* over U+10FFFF */
-	} else {
-		*pos = i + 1;
-		return -1;
-	}
-	for (k = 1; k <= need; k++) {
-		unsigned b;
-
-		if (i + k >= len) {
-			*pos = i + k;
-			return -1;
-		}
-		b = s[i + k];
-		if (b < lo || b > hi) {
-			*pos = i + k;
-			return -1;
-		}
-		lo = 0x80;
-		hi = 0xBF;
-		cp = (cp << 6) | (b & 0x3F);
-	}
-	*pos = i + need + 1;
-	return (int32_t)cp;
-}
-
 /* utf8_len - bytes cp takes in UTF-8 */
 size_t
 utf8_len(uint32_t cp)

@@ -211,8 +211,7 @@ print_json(const struct sms_plan *p)
 			    json_integer(p->smart_replaced));
 	json_object_set_new(o, "invalid_replaced", json_integer(p->invalid));
 	json_object_set_new(o, "text", json_stringn(p->text, p->text_len));
-	rc = json_dumpf(o, stdout, JSON_COMPACT) == 0 &&
-		     putchar('\n') != EOF
+	rc = json_dumpf(o, stdout, JSON_COMPACT) == 0 && putchar('\n') != EOF
 		 ? 0
 		 : 1;
 	json_decref(o);
