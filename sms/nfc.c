@@ -2,12 +2,12 @@
  * NAME
  *	nfc - Unicode normalisation form C, only where it is needed
  * DESCRIPTION
- *	nfc_check() is a quick check in the spirit of UAX #15: it says,
- *	code point by code point, whether NFC might change the text. Below
- *	U+0300 nothing can change; above, a code point is suspect when it
- *	can be the second of a composition, has a canonical decomposition,
- *	is a Hangul vowel or trailing jamo, or is a combining mark out of
- *	canonical order. Plain text never reaches utf8proc.
+ *	nfc_check() (sms_int.h) is a quick check in the spirit of UAX #15:
+ *	code point by code point, it says whether NFC might change the text.
+ *	In the BMP two bitmaps generated from utf8proc at build time decide
+ *	(gen_nfc_table.c); combining marks are checked for canonical order
+ *	and code points beyond the BMP conservatively (nfc_check_other).
+ *	Plain text never reaches utf8proc's normaliser.
  *
  *	nfc_normalise() normalises a whole text, stretch by stretch: a
  *	stretch starts at an inert code point (one that neither changes
@@ -30,21 +30,13 @@ canonical(const utf8proc_property_t *p)
 	return p->decomp_seqindex != UINT16_MAX && p->decomp_type == 0;
 }
 
-/* nfc_check - true when NFC might change the text at cp */
+/* nfc_check_other - nfc_check() for code points outside the fast ranges */
 bool
-nfc_check(uint32_t cp, unsigned *last_ccc)
+nfc_check_other(uint32_t cp, unsigned *last_ccc)
 {
 	const utf8proc_property_t *p;
 	unsigned ccc;
 
-	if (cp < 0x300) {
-		*last_ccc = 0;
-		return false;
-	}
-	if (cp >= 0x4E00 && cp <= 0x9FFF) {
-		*last_ccc = 0; /* CJK ideographs: all inert */
-		return false;
-	}
 	if (cp >= 0x1160 && cp < 0x1200)
 		return true; /* Hangul V and T jamo compose with what precedes
 			      */

@@ -365,6 +365,29 @@ split(const char *text, size_t len, const size_t *map, bool gsm, unsigned per,
 	parts[k].length = used;
 }
 
+/* Output position of rewrite(): segment being filled and bytes written. */
+struct cursor {
+	struct sms_part *parts;
+	const size_t *map;
+	unsigned per, used, k;
+	size_t w;
+};
+
+/* cursor_place - account a character of cost from input byte at */
+static inline void
+cursor_place(struct cursor *c, unsigned cost, size_t at)
+{
+	if (c->used + cost > c->per) {
+		c->parts[c->k].len = c->w - c->parts[c->k].off;
+		c->parts[c->k].length = c->used;
+		c->k++;
+		c->parts[c->k].off = c->w;
+		c->parts[c->k].in_off = c->map ? c->map[at] : at;
+		c->used = 0;
+	}
+	c->used += cost;
+}
+
 /*
  * rewrite - write the text with smart replacements, finding boundaries
  *
@@ -376,42 +399,58 @@ rewrite(const char *text, size_t len, const size_t *map, unsigned per,
 	struct sms_part *parts, char *out)
 {
 	const unsigned char *t = (const unsigned char *)text;
-	unsigned used = 0, k = 0;
-	size_t pos = 0, w = 0;
+	struct cursor c = {parts, map, per, 0, 0, 0};
+	size_t pos = 0;
 
 	while (pos < len) {
 		size_t at = pos;
-		uint32_t c, rep[3];
-		int n = 1, i;
+		unsigned cost = byte_gsm[t[pos]];
+		uint32_t cp, rep[3];
+		int n, i;
 
-		c = t[pos] < 0x80 ? t[pos++]
-				  : (uint32_t)utf8_next(t, len, &pos);
-		rep[0] = c;
-		if (gsm_code(c) < 0)
-			n = smart_map(c, rep);
+		if (cost == 1) { /* a run of plain characters, in chunks */
+			size_t r = pos + 1;
+
+			while (r < len && byte_gsm[t[r]] == 1)
+				r++;
+			while (pos < r) {
+				size_t take;
+
+				cursor_place(&c, 1, pos);
+				take = r - pos - 1;
+				if (take > c.per - c.used)
+					take = c.per - c.used;
+				c.used += (unsigned)take;
+				take++;
+				memcpy(out + c.w, t + pos, take);
+				c.w += take;
+				pos += take;
+			}
+			continue;
+		}
+		if (cost) { /* extension character */
+			cursor_place(&c, cost, at);
+			out[c.w++] = (char)t[pos++];
+			continue;
+		}
+		cp = t[pos] < 0x80 ? t[pos++]
+				   : (uint32_t)utf8_next(t, len, &pos);
+		cost = sms_gsm_cost(cp);
+		if (cost) { /* GSM beyond ASCII: copy its bytes */
+			cursor_place(&c, cost, at);
+			while (at < pos)
+				out[c.w++] = (char)t[at++];
+			continue;
+		}
+		n = smart_map(cp, rep);
 		for (i = 0; i < n; i++) {
-			unsigned cost = sms_gsm_cost(rep[i]);
-
-			if (used + cost > per) {
-				parts[k].len = w - parts[k].off;
-				parts[k].length = used;
-				k++;
-				parts[k].off = w;
-				parts[k].in_off = map ? map[at] : at;
-				used = 0;
-			}
-			used += cost;
-			if (n == 1 && rep[0] == c) {
-				memcpy(out + w, text + at, pos - at);
-				w += pos - at;
-			} else {
-				out[w++] = (char)rep[i];
-			}
+			cursor_place(&c, sms_gsm_cost(rep[i]), at);
+			out[c.w++] = (char)rep[i];
 		}
 	}
-	parts[k].len = w - parts[k].off;
-	parts[k].length = used;
-	return w;
+	parts[c.k].len = c.w - parts[c.k].off;
+	parts[c.k].length = c.used;
+	return c.w;
 }
 
 /* plan_make - allocate a plan of the exact size and fill it */

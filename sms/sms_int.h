@@ -115,13 +115,48 @@ size_t utf16_put(uint32_t cp, uint8_t *out);
  */
 int smart_map(uint32_t cp, uint32_t out[3]);
 
+/* nfc_check_other - nfc_check() outside the ranges it decides inline */
+bool nfc_check_other(uint32_t cp, unsigned *last_ccc);
+
+/*
+ * NFC quick-check bitmaps of the BMP, generated at build time from
+ * utf8proc by gen_nfc_table.c: bit cp of sms_nfc_change is set when NFC
+ * might change text at cp, of sms_nfc_mark when cp has a combining class.
+ */
+extern const unsigned char sms_nfc_change[8192];
+extern const unsigned char sms_nfc_mark[8192];
+
+#define NFC_BIT(table, cp) ((table)[(cp) >> 3] & (1u << ((cp)&7)))
+
+/*
+ * NFC_INERT_RANGE - emoji blocks: combining class 0, no canonical
+ * decomposition, never the second of a composition (the unit tests
+ * check this against utf8proc)
+ */
+#define NFC_INERT_RANGE(cp) ((cp) >= 0x1F300 && (cp) <= 0x1FAFF)
+
 /*
  * nfc_check - true when NFC might change the text at cp
  *
  * *last_ccc carries the previous combining class between calls; start
  * it at 0.
  */
-bool nfc_check(uint32_t cp, unsigned *last_ccc);
+static inline bool
+nfc_check(uint32_t cp, unsigned *last_ccc)
+{
+	if (cp < 0x10000) {
+		if (NFC_BIT(sms_nfc_change, cp))
+			return true;
+		if (!NFC_BIT(sms_nfc_mark, cp)) {
+			*last_ccc = 0;
+			return false;
+		}
+	} else if (NFC_INERT_RANGE(cp)) {
+		*last_ccc = 0;
+		return false;
+	}
+	return nfc_check_other(cp, last_ccc);
+}
 
 /*
  * nfc_normalise - NFC of a text, invalid UTF-8 replaced by U+FFFD

@@ -2,7 +2,8 @@
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka jansson)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka jansson)
 
-$(O)/tests/unit/%.o: CPPFLAGS += $(CMOCKA_CFLAGS)
+$(O)/tests/unit/%.o: CPPFLAGS += $(CMOCKA_CFLAGS) \
+	$(shell $(PKG_CONFIG) --cflags libutf8proc)
 
 TEST_SMS_SRCS := tests/unit/test_sms.c tests/unit/test_sms_text.c \
 	tests/unit/test_sms_udh.c tests/unit/test_sms_phone.c \

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "sms/sms.h"
+#include "sms/sms_int.h"
 #include "tests/unit/test_sms.h"
 
 #define SEED000                                                                \
@@ -261,6 +264,44 @@ nfc(void **state)
 	assert_int_equal(p->length, 1);
 	assert_string_equal(p->text, "\u1EAD");
 	sms_plan_free(&p);
+}
+
+static void
+nfc_quick_check_table(void **state)
+{
+	uint32_t cp;
+	unsigned last;
+
+	(void)state;
+	/*
+	 * what the quick check passes is never the second of a
+	 * composition, and beyond the BMP has no canonical decomposition
+	 */
+	for (cp = 0; cp < 0x20000; cp++) {
+		const utf8proc_property_t *p =
+		    utf8proc_get_property((utf8proc_int32_t)cp);
+
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		last = 0;
+		if (nfc_check(cp, &last))
+			continue;
+		if (p->decomp_seqindex != UINT16_MAX &&
+		    !(cp >= 0xAC00 && cp <= 0xD7A3))
+			assert_true(p->decomp_type != 0 || cp < 0x10000);
+		assert_true(p->comb_index == UINT16_MAX ||
+			    p->comb_index < 0x8000);
+	}
+	/* and the ones it flags include the usual suspects */
+	assert_true(nfc_check(0x0301, &last)); /* combining acute */
+	assert_true(nfc_check(0x212B, &last)); /* angstrom sign */
+	assert_true(nfc_check(0x1161, &last)); /* Hangul vowel jamo */
+	assert_false(nfc_check(0x4E00, &last));
+	assert_false(nfc_check(0x0438, &last)); /* Cyrillic i */
+	assert_false(nfc_check(0x00E9, &last)); /* precomposed e acute */
+	assert_true(nfc_check(0x0340, &last));	/* singleton */
+	last = 230;
+	assert_true(nfc_check(0x0323, &last)); /* dot below after acute */
 }
 
 static void
@@ -626,6 +667,7 @@ test_sms_text(void)
 	    cmocka_unit_test(ucs2_boundaries),
 	    cmocka_unit_test(no_part_splits_a_pair),
 	    cmocka_unit_test(nfc),
+	    cmocka_unit_test(nfc_quick_check_table),
 	    cmocka_unit_test(invalid_utf8),
 	    cmocka_unit_test(smart_encoding),
 	    cmocka_unit_test(part_offsets),
