@@ -69,10 +69,10 @@ $(O)/%.a:
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
 .PHONY: all deps check check-unit tests format format-check install \
-	uninstall clean bench fuzz demo
+	uninstall clean bench fuzz demo man-check
 
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh --no-npm
 
 check: deps
 	@sh tests/check.sh
@@ -95,6 +95,12 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+
+man-check:
+	@for m in $(MAN_PAGES); do \
+	    out=$$(groff -ww -man -Tutf8 -z $$m 2>&1); \
+	    if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; \
+	done; echo "man-check: ok ($(words $(MAN_PAGES)) pages)"
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))

@@ -3,5 +3,7 @@
 $(O)/bench/bench_codec: $(O)/bench/bench_codec.o $(SMS_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SMS_LIBS)
 
-bench: deps $(O)/bench/bench_codec
+bench:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory $(O)/bench/bench_codec
 	@sh bench/run.sh $(O)

@@ -27,6 +27,9 @@ step "build (-Werror)" $MAKE -s -j"$jobs" WERROR=1 all tests
 step "format-check" $MAKE -s format-check
 step "unit tests" $MAKE -s --no-print-directory WERROR=1 check-unit
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
+step "man pages" $MAKE -s man-check
+step "install" sh tests/cli/test_install.sh
+step "demo" sh scripts/demo.sh build
 step "sanitizer build" $MAKE -s -j"$jobs" WERROR=1 \
 	SANITIZE=address,undefined tests
 step "unit tests (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1 \

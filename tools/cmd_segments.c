@@ -156,6 +156,8 @@ print_text(const struct sms_plan *p)
 			       p->forced[i].cp < 0x20 ? "" : c,
 			       p->forced[i].in_off);
 		}
+		if (p->forced_more)
+			printf(" and more");
 		putchar('\n');
 	}
 	if (p->smart_replaced > 0)
@@ -206,6 +208,7 @@ print_json(const struct sms_plan *p)
 	json_object_set_new(o, "part_lengths", lengths);
 	json_object_set_new(o, "ucs2_chars", chars);
 	json_object_set_new(o, "ucs2_forced", forced);
+	json_object_set_new(o, "ucs2_more", json_boolean(p->forced_more));
 	json_object_set_new(o, "smart_saved", json_integer(p->smart_saved));
 	json_object_set_new(o, "smart_replaced",
 			    json_integer(p->smart_replaced));

@@ -60,6 +60,11 @@ t "unknown command is exit 2" 2 'unknown command "nope"' -- \
 t "no command is exit 2 with usage" 2 'usage: smsctl COMMAND' -- "$SMSCTL"
 t "help lists segments" 0 'segments' -- "$SMSCTL" --help
 
+# the man page's first example, line for line
+t "smsctl(1) example output" 0 \
+	'^part 1 \(34 septets\): "See you at 3pm - bring the \\"usual\\""$' -- \
+	"$SMSCTL" segments 'See you at 3pm – bring the “usual”'
+
 echo "1..$n"
 if [ -n "${CHECK_TALLY:-}" ]; then
 	echo "$passed $failed 0" >>"$CHECK_TALLY"

@@ -50,7 +50,7 @@ check_part(const struct sms_plan *p, unsigned i)
 	const struct sms_part *pt = &p->parts[i];
 	struct sms_concat c = {7, p->nparts, i + 1, false};
 	uint8_t udh[8];
-	size_t n, m, udhl;
+	size_t n, m, pm, udhl;
 	unsigned fill;
 
 	CHECK(sms_plan_encode_part(p, i, wire, sizeof(wire), &n) == SMS_OK);
@@ -61,9 +61,9 @@ check_part(const struct sms_plan *p, unsigned i)
 		udhl = sms_udh_build(&c, udh, sizeof(udh));
 		CHECK(udhl == 6);
 		fill = sms_udh_fill_bits(udhl);
-		m = sms_gsm_pack(wire, n, fill, packed, sizeof(packed));
-		CHECK(n == 0 || m > 0);
-		CHECK(sms_gsm_unpack(packed, m, fill, n, back, sizeof(back)) ==
+		pm = sms_gsm_pack(wire, n, fill, packed, sizeof(packed));
+		CHECK(n == 0 || pm > 0);
+		CHECK(sms_gsm_unpack(packed, pm, fill, n, back, sizeof(back)) ==
 		      SMS_OK);
 		CHECK(memcmp(back, wire, n) == 0);
 	} else {

@@ -1,0 +1,39 @@
+#!/bin/sh
+# test_install.sh - make install into a scratch DESTDIR, then uninstall
+#
+# Checks that PREFIX and DESTDIR are honoured, that every program and
+# man page lands where it should with the right modes, that the
+# installed smsctl runs, and that uninstall removes what install put.
+set -u
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT INT TERM
+MAKE=${MAKE:-make}
+n=0 failed=0
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+$MAKE -s install PREFIX=/opt/sms DESTDIR="$dest" >/dev/null 2>&1
+ok $? "make install PREFIX=/opt/sms DESTDIR=..."
+[ -x "$dest/opt/sms/bin/smsctl" ]
+ok $? "smsctl in PREFIX/bin, executable"
+[ "$(stat -c %a "$dest/opt/sms/share/man/man1/smsctl.1" 2>/dev/null)" = 644 ]
+ok $? "smsctl.1 in PREFIX/share/man/man1, mode 644"
+"$dest/opt/sms/bin/smsctl" segments --json hi 2>/dev/null | grep -q '"segments":1'
+ok $? "installed smsctl runs"
+$MAKE -s uninstall PREFIX=/opt/sms DESTDIR="$dest" >/dev/null 2>&1
+[ ! -e "$dest/opt/sms/bin/smsctl" ] && [ ! -e "$dest/opt/sms/share/man/man1/smsctl.1" ]
+ok $? "make uninstall removes them"
+
+echo "1..$n"
+if [ -n "${CHECK_TALLY:-}" ]; then
+	echo "$((n - failed)) $failed 0" >>"$CHECK_TALLY"
+fi
+[ "$failed" -eq 0 ]
