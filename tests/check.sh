@@ -2,7 +2,8 @@
 # check.sh - the gate CI runs (make check, after the deps step)
 #
 # 1. a -Werror build of everything, and the format check;
-# 2. every test: unit suites, fuzz corpus replays, command-line tests;
+# 2. every test: unit suites and fuzz corpus replays (also under
+#    valgrind), command-line tests, man pages, install, the demo;
 # 3. the unit suites and replays again under ASan and UBSan;
 # 4. one summary line; exit status 1 if anything failed.
 set -u
@@ -26,6 +27,9 @@ step() {
 step "build (-Werror)" $MAKE -s -j"$jobs" WERROR=1 all tests
 step "format-check" $MAKE -s format-check
 step "unit tests" $MAKE -s --no-print-directory WERROR=1 check-unit
+step "unit tests (valgrind)" env \
+	RUNNER="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
+	$MAKE -s --no-print-directory WERROR=1 check-unit
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
 step "man pages" $MAKE -s man-check
 step "install" sh tests/cli/test_install.sh

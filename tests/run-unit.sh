@@ -7,7 +7,8 @@
 # programs replay tests/fuzz/corpus/NAME. Each program's output goes to
 # PROGRAM.log beside it. Prints one line per program and, when
 # CHECK_TALLY names a file, appends "passed failed skipped" to it.
-# Exits non-zero when anything failed.
+# Exits non-zero when anything failed. $RUNNER, when set, prefixes each
+# program (e.g. valgrind).
 set -u
 passed=0 failed=0 skipped=0
 for prog in "$@"; do
@@ -16,9 +17,9 @@ for prog in "$@"; do
 	case "$name" in
 	replay_*)
 		corpus="tests/fuzz/corpus/${name#replay_}"
-		"$prog" "$corpus" >"$log" 2>&1 ;;
+		${RUNNER:-} "$prog" "$corpus" >"$log" 2>&1 ;;
 	*)
-		CMOCKA_MESSAGE_OUTPUT=TAP "$prog" >"$log" 2>&1 ;;
+		CMOCKA_MESSAGE_OUTPUT=TAP ${RUNNER:-} "$prog" >"$log" 2>&1 ;;
 	esac
 	rc=$?
 	p=$(grep -c '^ok ' "$log")
