@@ -42,9 +42,6 @@ struct scan {
 	size_t gsm_bytes; /* UTF-8 bytes of the text as sent in GSM */
 	bool nfc;	  /* NFC might change the text */
 	bool is_ucs2;	  /* a character forced UCS-2 */
-	bool forced_more; /* more distinct ones than forced[] holds */
-	unsigned nforced;
-	struct sms_forced forced[SMS_MAX_FORCED];
 };
 
 /*
@@ -133,22 +130,6 @@ fill_parts(const struct fill *f, enum sms_encoding enc)
 	return f->length <= single ? 1 : f->parts;
 }
 
-/* scan_forced - note a character that forces UCS-2 */
-static void
-scan_forced(struct scan *s, uint32_t cp, size_t at)
-{
-	unsigned i;
-
-	s->is_ucs2 = true;
-	for (i = 0; i < s->nforced; i++)
-		if (s->forced[i].cp == cp)
-			return;
-	if (s->nforced == SMS_MAX_FORCED)
-		s->forced_more = true;
-	else
-		s->forced[s->nforced++] = (struct sms_forced){cp, at};
-}
-
 /* scan_nongsm - account a character outside the GSM tables */
 static void
 scan_nongsm(struct scan *s, uint32_t cp, size_t at, bool smart)
@@ -159,7 +140,7 @@ scan_nongsm(struct scan *s, uint32_t cp, size_t at, bool smart)
 	s->nongsm++;
 	k = smart ? smart_map(cp, rep) : -1;
 	if (k < 0) {
-		scan_forced(s, cp, at);
+		s->is_ucs2 = true;
 		return;
 	}
 	for (i = 0; i < k; i++)
@@ -171,28 +152,33 @@ scan_nongsm(struct scan *s, uint32_t cp, size_t at, bool smart)
  * scan_char - decode a multi-byte character; -1 on invalid UTF-8 when
  * not replacing (err filled)
  */
-static inline int32_t
+static inline __attribute__((always_inline)) int32_t
 scan_char(const unsigned char *t, size_t len, size_t *pos,
 	  const struct sms_opts *o, struct scan *s, unsigned *last_ccc,
 	  struct sms_error *err)
 {
 	size_t at = *pos;
-	int32_t c = utf8_next(t, len, pos);
+	uint32_t cp;
+	unsigned n = utf8_fast(t + at, len - at, &cp);
+	int32_t c;
 
-	if (c < 0) {
-		if (!o->replace_invalid) {
-			sms_fail(err, SMS_EUTF8, at,
-				 "invalid UTF-8 at byte %zu (0x%02X)", at,
-				 t[at]);
-			return -1;
-		}
-		s->invalid++;
-		s->nfc = true; /* the normalised copy holds U+FFFD */
-		return SMS_REPLACEMENT;
+	if (n > 0) {
+		*pos = at + n;
+		if (!s->nfc)
+			s->nfc = nfc_check(cp, last_ccc);
+		return (int32_t)cp;
 	}
-	if (!s->nfc)
-		s->nfc = nfc_check((uint32_t)c, last_ccc);
-	return c;
+	c = utf8_next(t, len, pos);
+	if (c >= 0) /* cannot happen: utf8_fast takes every valid one */
+		return c;
+	if (!o->replace_invalid) {
+		sms_fail(err, SMS_EUTF8, at, "invalid UTF-8 at byte %zu (0x%02X)",
+			 at, t[at]);
+		return -1;
+	}
+	s->invalid++;
+	s->nfc = true; /* the normalised copy holds U+FFFD */
+	return SMS_REPLACEMENT;
 }
 
 /* scan_init - an empty scan */
@@ -203,9 +189,9 @@ scan_init(struct scan *s, const struct sms_opts *o)
 	s->gsm.parts = s->ucs2.parts = 1;
 	s->gsm.per = o->ref16 ? SMS_CONCAT16_SEPTETS : SMS_CONCAT8_SEPTETS;
 	s->ucs2.per = o->ref16 ? SMS_CONCAT16_UNITS : SMS_CONCAT8_UNITS;
-	s->nongsm = s->invalid = s->nforced = 0;
+	s->nongsm = s->invalid = 0;
 	s->gsm_bytes = 0;
-	s->nfc = s->is_ucs2 = s->forced_more = false;
+	s->nfc = s->is_ucs2 = false;
 }
 
 /* forces - cp has neither a GSM code nor (with smart) a replacement */
@@ -218,11 +204,62 @@ forces(uint32_t cp, bool smart)
 }
 
 /*
+ * scan_ucs2 - the rest of the first pass once the text is UCS-2
+ *
+ * Only UCS-2 is filled now: code points, NFC check and segments. The
+ * fill state stays in registers.
+ */
+static int
+scan_ucs2(const unsigned char *t, size_t len, size_t pos,
+	  const struct sms_opts *o, struct scan *s, unsigned last_ccc,
+	  struct sms_error *err)
+{
+	struct fill *f = &s->ucs2;
+	unsigned cur = f->cur, length = f->length, per = f->per;
+
+	while (pos < len) {
+		size_t at = pos;
+		unsigned units = 1;
+		int32_t c;
+
+		if (t[pos] < 0x80) {
+			size_t r = pos + 1;
+			unsigned n;
+
+			while (r < len && t[r] < 0x80)
+				r++;
+			n = (unsigned)(r - at);
+			f->cur = cur;
+			f->length = length;
+			fill_run(f, n, at);
+			cur = f->cur;
+			length = f->length;
+			last_ccc = 0;
+			pos = r;
+			continue;
+		}
+		c = scan_char(t, len, &pos, o, s, &last_ccc, err);
+		if (c < 0)
+			return SMS_EUTF8;
+		if (c > 0xFFFF)
+			units = 2;
+		if (cur + units > per) {
+			fill_bound(f, at, cur);
+			cur = 0;
+		}
+		cur += units;
+		length += units;
+	}
+	f->cur = cur;
+	f->length = length;
+	return SMS_OK;
+}
+
+/*
  * scan - first pass; SMS_EUTF8 on invalid UTF-8 unless replacing
  *
  * While the text may still be GSM, both encodings are filled; once a
- * character forces UCS-2, only UCS-2 is, and characters are checked
- * against GSM only until forced[] is full.
+ * character forces UCS-2, scan_ucs2() takes over.
  */
 static int
 scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
@@ -233,7 +270,7 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 	unsigned last_ccc = 0;
 
 	scan_init(s, o);
-	while (pos < len && !s->is_ucs2) {
+	while (pos < len) {
 		size_t at = pos;
 		unsigned cost = byte_gsm[t[pos]];
 		int32_t c;
@@ -252,53 +289,30 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 			continue;
 		}
 		if (t[pos] < 0x80) {
+			pos++;
+			last_ccc = 0;
+			fill_add(&s->ucs2, 1, at);
 			if (cost) {
 				fill_add(&s->gsm, cost, at);
 				s->gsm_bytes++;
-			} else {
-				scan_nongsm(s, t[pos], at, o->smart);
+				continue;
 			}
-			fill_add(&s->ucs2, 1, at);
-			last_ccc = 0;
-			pos++;
-			continue;
-		}
-		c = scan_char(t, len, &pos, o, s, &last_ccc, err);
-		if (c < 0)
-			return SMS_EUTF8;
-		fill_add(&s->ucs2, c > 0xFFFF ? 2 : 1, at);
-		code = gsm_code((uint32_t)c);
-		if (code >= 0) {
-			fill_add(&s->gsm, code & 0x100 ? 2 : 1, at);
-			s->gsm_bytes += pos - at;
+			c = t[at];
 		} else {
-			scan_nongsm(s, (uint32_t)c, at, o->smart);
+			c = scan_char(t, len, &pos, o, s, &last_ccc, err);
+			if (c < 0)
+				return SMS_EUTF8;
+			fill_add(&s->ucs2, c > 0xFFFF ? 2 : 1, at);
+			code = gsm_code((uint32_t)c);
+			if (code >= 0) {
+				fill_add(&s->gsm, code & 0x100 ? 2 : 1, at);
+				s->gsm_bytes += pos - at;
+				continue;
+			}
 		}
-	}
-	while (pos < len) {
-		size_t at = pos;
-		int32_t c;
-
-		if (t[pos] < 0x80) {
-			size_t r = pos + 1;
-
-			while (r < len && t[r] < 0x80)
-				r++;
-			for (; !s->forced_more && pos < r; pos++)
-				if (byte_gsm[t[pos]] == 0 &&
-				    forces(t[pos], o->smart))
-					scan_forced(s, t[pos], pos);
-			fill_run(&s->ucs2, (unsigned)(r - at), at);
-			last_ccc = 0;
-			pos = r;
-			continue;
-		}
-		c = scan_char(t, len, &pos, o, s, &last_ccc, err);
-		if (c < 0)
-			return SMS_EUTF8;
-		fill_add(&s->ucs2, c > 0xFFFF ? 2 : 1, at);
-		if (!s->forced_more && forces((uint32_t)c, o->smart))
-			scan_forced(s, (uint32_t)c, at);
+		scan_nongsm(s, (uint32_t)c, at, o->smart);
+		if (s->is_ucs2)
+			return scan_ucs2(t, len, pos, o, s, last_ccc, err);
 	}
 	return SMS_OK;
 }
@@ -456,7 +470,7 @@ rewrite(const char *text, size_t len, const size_t *map, unsigned per,
 /* plan_make - allocate a plan of the exact size and fill it */
 static struct sms_plan *
 plan_make(const char *text, size_t len, const size_t *map, size_t in_len,
-	  const struct scan *s, struct sms_error *err)
+	  bool smart_opt, const struct scan *s, struct sms_error *err)
 {
 	enum sms_encoding enc = encoding_of(s);
 	const struct fill *f = enc == SMS_GSM7 ? &s->gsm : &s->ucs2;
@@ -483,13 +497,7 @@ plan_make(const char *text, size_t len, const size_t *map, size_t in_len,
 	p->parts = parts;
 	p->text = out;
 	p->invalid = s->invalid;
-	p->nforced = s->nforced;
-	p->forced_more = s->forced_more;
-	for (i = 0; i < s->nforced; i++) {
-		p->forced[i] = s->forced[i];
-		if (map)
-			p->forced[i].in_off = map[s->forced[i].in_off];
-	}
+	p->smart = smart_opt;
 	if (smart) {
 		p->smart_replaced = s->nongsm;
 		p->smart_saved = fill_parts(&s->ucs2, SMS_UCS2) - nparts;
@@ -578,7 +586,7 @@ sms_plan_new(const char *text, size_t len, const struct sms_opts *opts,
 		opts = &defaults;
 	}
 	if (prepare(text, len, opts, &s, &t, &tl, &own, &map, err) == SMS_OK)
-		p = plan_make(t, tl, map, len, &s, err);
+		p = plan_make(t, tl, map, len, opts->smart, &s, err);
 	free(own);
 	free(map);
 	return p;
@@ -656,7 +664,7 @@ sms_plan_truncate(const char *text, size_t len, const struct sms_opts *opts,
 	if (prepare(text, len, opts, &s, &t, &tl, &town, &tmap, err) != SMS_OK)
 		goto done;
 	if (parts_of(&s) <= max_parts) {
-		p = plan_make(t, tl, tmap, len, &s, err);
+		p = plan_make(t, tl, tmap, len, opts->smart, &s, err);
 		goto done;
 	}
 	if (prepare(marker, strlen(marker), opts, &s, &m, &ml, &mown, &mmap,
@@ -701,6 +709,39 @@ done:
 	free(buf);
 	free(cuts);
 	return p;
+}
+
+/* sms_plan_forced - the characters that forced UCS-2 */
+unsigned
+sms_plan_forced(const struct sms_plan *plan, struct sms_forced *out,
+		unsigned max, unsigned *listed_r, bool *more_r)
+{
+	const unsigned char *t = (const unsigned char *)plan->text;
+	size_t pos = 0, len = plan->text_len;
+	unsigned total = 0, n = 0, i;
+	bool more = false;
+
+	while (plan->encoding == SMS_UCS2 && pos < len) {
+		size_t at = pos;
+		uint32_t c = (uint32_t)utf8_next(t, len, &pos);
+
+		if (!forces(c, plan->smart))
+			continue;
+		total++;
+		for (i = 0; i < n; i++)
+			if (out[i].cp == c)
+				break;
+		if (i < n)
+			continue;
+		if (n < max)
+			out[n++] = (struct sms_forced){c, at};
+		else
+			more = true;
+	}
+	*listed_r = n;
+	if (more_r)
+		*more_r = more;
+	return total;
 }
 
 /* sms_plan_encode_part - encode one segment: septets or UTF-16BE */

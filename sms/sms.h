@@ -82,15 +82,6 @@ struct sms_part {
 	unsigned length;       /* septets or UTF-16 units */
 };
 
-/* A character that forced UCS-2, with its byte offset in the input. */
-struct sms_forced {
-	uint32_t cp;
-	size_t in_off;
-};
-
-/* Distinct characters that forced UCS-2 a plan lists. */
-#define SMS_MAX_FORCED 16
-
 /*
  * The decision for one text. All fields are read-only; the arrays live
  * inside the plan and die with it.
@@ -102,12 +93,10 @@ struct sms_plan {
 	const struct sms_part *parts; /* nparts entries */
 	const char *text;	      /* text as sent: NFC, smart-mapped */
 	size_t text_len;	      /* bytes, excluding the final NUL */
-	unsigned nforced; /* distinct characters that forced UCS-2 */
-	bool forced_more; /* more than SMS_MAX_FORCED did */
-	struct sms_forced forced[SMS_MAX_FORCED]; /* first occurrences */
-	unsigned smart_replaced; /* characters smart encoding replaced */
-	unsigned smart_saved;	 /* segments smart encoding saved */
-	unsigned invalid;	 /* invalid sequences replaced by U+FFFD */
+	bool smart;		      /* smart encoding was allowed */
+	unsigned smart_replaced;      /* characters smart encoding replaced */
+	unsigned smart_saved;	      /* segments smart encoding saved */
+	unsigned invalid; /* invalid sequences replaced by U+FFFD */
 };
 
 /*
@@ -141,6 +130,24 @@ struct sms_plan *sms_plan_truncate(const char *text, size_t len,
 				   const struct sms_opts *opts,
 				   unsigned max_parts, const char *marker,
 				   struct sms_error *err);
+
+/* A character that forced UCS-2 and its byte offset in plan->text. */
+struct sms_forced {
+	uint32_t cp;
+	size_t off;
+};
+
+/*
+ * sms_plan_forced - the characters that forced UCS-2
+ *
+ * Writes up to max distinct ones to out, in order of first appearance,
+ * with the byte offset of each one's first occurrence in plan->text
+ * (the input's, unless NFC changed it), and their number to *listed_r.
+ * *more_r (may be NULL) says whether other ones did not fit. Returns
+ * how many characters in all forced UCS-2: 0 for a GSM plan.
+ */
+unsigned sms_plan_forced(const struct sms_plan *plan, struct sms_forced *out,
+			 unsigned max, unsigned *listed_r, bool *more_r);
 
 /*
  * sms_plan_encode_part - encode one segment for the wire

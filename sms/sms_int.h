@@ -75,6 +75,44 @@ utf8_next(const unsigned char *s, size_t len, size_t *pos)
 	return (int32_t)cp;
 }
 
+/*
+ * utf8_fast - decode a valid multi-byte sequence at s (avail bytes)
+ *
+ * Returns its length (2-4) with the code point in *cp_r, or 0 when the
+ * sequence is not valid UTF-8; utf8_next() then tells exactly how.
+ */
+static inline unsigned
+utf8_fast(const unsigned char *s, size_t avail, uint32_t *cp_r)
+{
+	unsigned b = s[0];
+	uint32_t cp;
+
+	if (b < 0xE0) {
+		if (b < 0xC2 || avail < 2 || (s[1] & 0xC0) != 0x80)
+			return 0;
+		*cp_r = (b & 0x1Fu) << 6 | (s[1] & 0x3Fu);
+		return 2;
+	}
+	if (b < 0xF0) {
+		if (avail < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		cp = (b & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+		if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		*cp_r = cp;
+		return 3;
+	}
+	if (b > 0xF4 || avail < 4 || (s[1] & 0xC0) != 0x80 ||
+	    (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+		return 0;
+	cp = (b & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 |
+	     (s[3] & 0x3Fu);
+	if (cp < 0x10000 || cp > 0x10FFFF)
+		return 0;
+	*cp_r = cp;
+	return 4;
+}
+
 /* utf8_put - write cp as UTF-8 to out (room for 4); returns bytes */
 size_t utf8_put(uint32_t cp, char *out);
 

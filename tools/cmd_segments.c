@@ -23,6 +23,7 @@
 #include "tools/smsctl_int.h"
 
 #define MAX_INPUT (1024 * 1024)
+#define MAX_FORCED 16 /* distinct characters that forced UCS-2 shown */
 
 /* read_all - read a stream into a buffer; NULL on error or over MAX_INPUT */
 static char *
@@ -135,7 +136,9 @@ static void
 print_text(const struct sms_plan *p)
 {
 	const char *unit = p->encoding == SMS_GSM7 ? "septets" : "UTF-16 units";
-	unsigned i;
+	struct sms_forced forced[MAX_FORCED];
+	unsigned i, total, listed;
+	bool more;
 
 	printf("encoding: %s\n", sms_encoding_name(p->encoding));
 	printf("length: %u %s\n", p->length, unit);
@@ -145,18 +148,18 @@ print_text(const struct sms_plan *p)
 		put_escaped(p->text + p->parts[i].off, p->parts[i].len);
 		putchar('\n');
 	}
-	if (p->nforced > 0) {
+	total = sms_plan_forced(p, forced, MAX_FORCED, &listed, &more);
+	if (total > 0) {
 		printf("forced UCS-2:");
-		for (i = 0; i < p->nforced; i++) {
+		for (i = 0; i < listed; i++) {
 			char c[5];
 
-			char_utf8(p->forced[i].cp, c);
+			char_utf8(forced[i].cp, c);
 			printf("%s U+%04X \"%s\" at byte %zu", i ? "," : "",
-			       (unsigned)p->forced[i].cp,
-			       p->forced[i].cp < 0x20 ? "" : c,
-			       p->forced[i].in_off);
+			       (unsigned)forced[i].cp,
+			       forced[i].cp < 0x20 ? "" : c, forced[i].off);
 		}
-		if (p->forced_more)
+		if (more)
 			printf(" and more");
 		putchar('\n');
 	}
@@ -175,8 +178,10 @@ print_json(const struct sms_plan *p)
 {
 	json_t *o = json_object(), *parts = json_array(),
 	       *lengths = json_array(), *chars = json_array(),
-	       *forced = json_array();
-	unsigned i;
+	       *details = json_array();
+	struct sms_forced forced[MAX_FORCED];
+	unsigned i, total, listed;
+	bool more;
 	int rc;
 
 	for (i = 0; i < p->nparts; i++) {
@@ -186,16 +191,17 @@ print_json(const struct sms_plan *p)
 		json_array_append_new(lengths,
 				      json_integer(p->parts[i].length));
 	}
-	for (i = 0; i < p->nforced; i++) {
+	total = sms_plan_forced(p, forced, MAX_FORCED, &listed, &more);
+	for (i = 0; i < listed; i++) {
 		char c[5], u[12];
 
-		char_utf8(p->forced[i].cp, c);
-		snprintf(u, sizeof(u), "U+%04X", (unsigned)p->forced[i].cp);
+		char_utf8(forced[i].cp, c);
+		snprintf(u, sizeof(u), "U+%04X", (unsigned)forced[i].cp);
 		json_array_append_new(chars, json_string(c));
 		json_array_append_new(
-		    forced,
-		    json_pack("{s:s, s:s, s:I}", "char", c, "codepoint", u,
-			      "offset", (json_int_t)p->forced[i].in_off));
+		    details, json_pack("{s:s, s:s, s:I}", "char", c,
+				       "codepoint", u, "offset",
+				       (json_int_t)forced[i].off));
 	}
 	json_object_set_new(o, "encoding",
 			    json_string(sms_encoding_name(p->encoding)));
@@ -207,8 +213,9 @@ print_json(const struct sms_plan *p)
 	json_object_set_new(o, "parts", parts);
 	json_object_set_new(o, "part_lengths", lengths);
 	json_object_set_new(o, "ucs2_chars", chars);
-	json_object_set_new(o, "ucs2_forced", forced);
-	json_object_set_new(o, "ucs2_more", json_boolean(p->forced_more));
+	json_object_set_new(o, "ucs2_forced", details);
+	json_object_set_new(o, "ucs2_more", json_boolean(more));
+	json_object_set_new(o, "ucs2_count", json_integer(total));
 	json_object_set_new(o, "smart_saved", json_integer(p->smart_saved));
 	json_object_set_new(o, "smart_replaced",
 			    json_integer(p->smart_replaced));

@@ -77,6 +77,9 @@ static void
 seed000_worked_example(void **state)
 {
 	struct sms_plan *p;
+	struct sms_forced f[4];
+	unsigned listed;
+	bool more;
 
 	(void)state;
 	assert_int_equal(strlen(SEED000), 201);
@@ -86,18 +89,21 @@ seed000_worked_example(void **state)
 	assert_int_equal(p->nparts, 2);
 	assert_int_equal(p->parts[0].length, 153);
 	assert_int_equal(p->parts[1].length, 48);
-	assert_int_equal(p->nforced, 0);
+	assert_int_equal(sms_plan_forced(p, f, 4, &listed, &more), 0);
+	assert_int_equal(listed, 0);
 	sms_plan_free(&p);
 
 	p = plan(SEED000 "\u2615\uFE0F", true, false);
 	assert_int_equal(p->encoding, SMS_UCS2);
 	assert_int_equal(p->length, 203);
 	assert_int_equal(p->nparts, 4);
-	assert_int_equal(p->nforced, 2);
-	assert_int_equal(p->forced[0].cp, 0x2615);
-	assert_int_equal(p->forced[0].in_off, 201);
-	assert_int_equal(p->forced[1].cp, 0xFE0F);
-	assert_int_equal(p->forced[1].in_off, 204);
+	assert_int_equal(sms_plan_forced(p, f, 4, &listed, &more), 2);
+	assert_int_equal(listed, 2);
+	assert_false(more);
+	assert_int_equal(f[0].cp, 0x2615);
+	assert_int_equal(f[0].off, 201);
+	assert_int_equal(f[1].cp, 0xFE0F);
+	assert_int_equal(f[1].off, 204);
 	sms_plan_free(&p);
 }
 
@@ -111,6 +117,8 @@ accents(void **state)
 		uint32_t cp;
 	} ucs2[] = {
 	    {"á", 0xE1}, {"í", 0xED}, {"ú", 0xFA}, {"ç", 0xE7}, {"ô", 0xF4}};
+	struct sms_forced f[4];
+	unsigned listed;
 	size_t i;
 	char buf[32];
 
@@ -129,9 +137,9 @@ accents(void **state)
 		snprintf(buf, sizeof(buf), "ab%s", ucs2[i].s);
 		p = plan(buf, true, false);
 		assert_int_equal(p->encoding, SMS_UCS2);
-		assert_int_equal(p->nforced, 1);
-		assert_int_equal(p->forced[0].cp, ucs2[i].cp);
-		assert_int_equal(p->forced[0].in_off, 2);
+		assert_int_equal(sms_plan_forced(p, f, 4, &listed, NULL), 1);
+		assert_int_equal(f[0].cp, ucs2[i].cp);
+		assert_int_equal(f[0].off, 2);
 		sms_plan_free(&p);
 	}
 }
@@ -237,6 +245,8 @@ static void
 nfc(void **state)
 {
 	struct sms_plan *p;
+	struct sms_forced f[4];
+	unsigned listed;
 
 	(void)state;
 	p = plan("Cafe\u0301", true, false);
@@ -248,9 +258,9 @@ nfc(void **state)
 	p = plan("xa\u0301", true, false);
 	assert_int_equal(p->encoding, SMS_UCS2);
 	assert_int_equal(p->length, 2);
-	assert_int_equal(p->nforced, 1);
-	assert_int_equal(p->forced[0].cp, 0xE1);
-	assert_int_equal(p->forced[0].in_off, 1);
+	assert_int_equal(sms_plan_forced(p, f, 4, &listed, NULL), 1);
+	assert_int_equal(f[0].cp, 0xE1);
+	assert_int_equal(f[0].off, 1);
 	sms_plan_free(&p);
 
 	/* Hangul jamo compose to one syllable */
@@ -349,6 +359,9 @@ static void
 smart_encoding(void **state)
 {
 	struct sms_plan *p;
+	struct sms_forced f[8];
+	unsigned listed;
+	bool more;
 	char *s;
 
 	(void)state;
@@ -362,7 +375,21 @@ smart_encoding(void **state)
 
 	p = plan("It’s “fine” — really…", false, false);
 	assert_int_equal(p->encoding, SMS_UCS2);
-	assert_int_equal(p->nforced, 5);
+	assert_int_equal(sms_plan_forced(p, f, 8, &listed, &more), 5);
+	assert_int_equal(listed, 5);
+	assert_false(more);
+	assert_int_equal(f[4].cp, 0x2026);
+	/* room for two: the first two, and word of the others */
+	assert_int_equal(sms_plan_forced(p, f, 2, &listed, &more), 5);
+	assert_int_equal(listed, 2);
+	assert_true(more);
+	assert_int_equal(f[1].cp, 0x201C);
+	sms_plan_free(&p);
+
+	p = plan("“a” “b” “c”", false, false);
+	assert_int_equal(sms_plan_forced(p, f, 8, &listed, &more), 6);
+	assert_int_equal(listed, 2);
+	assert_false(more);
 	sms_plan_free(&p);
 
 	/* 100 characters: UCS-2 would take 2 segments, GSM 1 */
@@ -377,8 +404,9 @@ smart_encoding(void **state)
 	/* an emoji keeps UCS-2; only it is reported, the quotes stay */
 	p = plan("It’s ok \U0001F600", true, false);
 	assert_int_equal(p->encoding, SMS_UCS2);
-	assert_int_equal(p->nforced, 1);
-	assert_int_equal(p->forced[0].cp, 0x1F600);
+	assert_int_equal(sms_plan_forced(p, f, 8, &listed, &more), 1);
+	assert_int_equal(f[0].cp, 0x1F600);
+	assert_int_equal(f[0].off, 10);
 	assert_string_equal(p->text, "It’s ok \U0001F600");
 	assert_int_equal(p->smart_replaced, 0);
 	sms_plan_free(&p);
