@@ -134,18 +134,17 @@ fill_parts(const struct fill *f, enum sms_encoding enc)
 static void
 scan_nongsm(struct scan *s, uint32_t cp, size_t at, bool smart)
 {
-	uint32_t rep[3];
-	int k, i;
+	const char *rep = smart ? smart_map(cp) : NULL;
 
 	s->nongsm++;
-	k = smart ? smart_map(cp, rep) : -1;
-	if (k < 0) {
+	if (!rep) {
 		s->is_ucs2 = true;
 		return;
 	}
-	for (i = 0; i < k; i++)
-		fill_add(&s->gsm, sms_gsm_cost(rep[i]), at);
-	s->gsm_bytes += (size_t)k; /* replacements are ASCII */
+	for (; *rep; rep++) {
+		fill_add(&s->gsm, byte_gsm[(unsigned char)*rep], at);
+		s->gsm_bytes++;
+	}
 }
 
 /*
@@ -172,8 +171,8 @@ scan_char(const unsigned char *t, size_t len, size_t *pos,
 	if (c >= 0) /* cannot happen: utf8_fast takes every valid one */
 		return c;
 	if (!o->replace_invalid) {
-		sms_fail(err, SMS_EUTF8, at, "invalid UTF-8 at byte %zu (0x%02X)",
-			 at, t[at]);
+		sms_fail(err, SMS_EUTF8, at,
+			 "invalid UTF-8 at byte %zu (0x%02X)", at, t[at]);
 		return -1;
 	}
 	s->invalid++;
@@ -198,9 +197,7 @@ scan_init(struct scan *s, const struct sms_opts *o)
 static inline bool
 forces(uint32_t cp, bool smart)
 {
-	uint32_t rep[3];
-
-	return gsm_code(cp) < 0 && (!smart || smart_map(cp, rep) < 0);
+	return gsm_code(cp) < 0 && (!smart || !smart_map(cp));
 }
 
 /*
@@ -419,8 +416,8 @@ rewrite(const char *text, size_t len, const size_t *map, unsigned per,
 	while (pos < len) {
 		size_t at = pos;
 		unsigned cost = byte_gsm[t[pos]];
-		uint32_t cp, rep[3];
-		int n, i;
+		const char *rep;
+		uint32_t cp = 0;
 
 		if (cost == 1) { /* a run of plain characters, in chunks */
 			size_t r = pos + 1;
@@ -447,8 +444,10 @@ rewrite(const char *text, size_t len, const size_t *map, unsigned per,
 			out[c.w++] = (char)t[pos++];
 			continue;
 		}
-		cp = t[pos] < 0x80 ? t[pos++]
-				   : (uint32_t)utf8_next(t, len, &pos);
+		if (t[pos] < 0x80)
+			cp = t[pos++];
+		else
+			pos += utf8_fast(t + pos, len - pos, &cp); /* valid */
 		cost = sms_gsm_cost(cp);
 		if (cost) { /* GSM beyond ASCII: copy its bytes */
 			cursor_place(&c, cost, at);
@@ -456,10 +455,9 @@ rewrite(const char *text, size_t len, const size_t *map, unsigned per,
 				out[c.w++] = (char)t[at++];
 			continue;
 		}
-		n = smart_map(cp, rep);
-		for (i = 0; i < n; i++) {
-			cursor_place(&c, sms_gsm_cost(rep[i]), at);
-			out[c.w++] = (char)rep[i];
+		for (rep = smart_map(cp); *rep; rep++) {
+			cursor_place(&c, byte_gsm[(unsigned char)*rep], at);
+			out[c.w++] = *rep;
 		}
 	}
 	parts[c.k].len = c.w - parts[c.k].off;

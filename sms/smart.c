@@ -3,84 +3,78 @@
  *	smart - GSM stand-ins for typographic characters
  * DESCRIPTION
  *	Smart encoding replaces characters that look like GSM ones
- *	(curly quotes, dashes, the ellipsis, Unicode spaces) with their
- *	GSM equivalents, and drops invisible ones (zero-width space, soft
- *	hyphen, byte order mark). sms_plan_new() uses it only when that
+ *	(curly quotes, dashes, the ellipsis, Unicode spaces, tabs) with
+ *	their GSM equivalents, and drops invisible ones (zero-width space,
+ *	soft hyphen, byte order mark). sms_plan_new() uses it only when that
  *	makes the whole text GSM; letters are never changed.
  */
 #include "sms/sms_int.h"
 
-/* smart_map - GSM replacement of cp: count (0-3) or -1 for none */
-int
-smart_map(uint32_t cp, uint32_t out[3])
+/* General Punctuation, U+2000..U+206F: the common case, indexed. */
+static const char *const punct[0x70] = {
+    [0x00] = " ",   [0x01] = " ",  [0x02] = " ",  [0x03] = " ", [0x04] = " ",
+    [0x05] = " ",   [0x06] = " ",  [0x07] = " ",  [0x08] = " ", [0x09] = " ",
+    [0x0A] = " ", /* en quad .. hair space */
+    [0x0B] = "",  /* zero width space */
+    [0x10] = "-",   [0x11] = "-",  [0x12] = "-",  [0x13] = "-", [0x14] = "-",
+    [0x15] = "-", /* hyphen .. horizontal bar */
+    [0x18] = "'",   [0x19] = "'",  [0x1A] = "'",  [0x1B] = "'", [0x1C] = "\"",
+    [0x1D] = "\"",  [0x1E] = "\"", [0x1F] = "\"", [0x22] = "-", /* bullet */
+    [0x26] = "...",		   /* horizontal ellipsis */
+    [0x27] = "-",		   /* hyphenation point */
+    [0x28] = "\n",  [0x29] = "\n", /* line, paragraph separator */
+    [0x2F] = " ",		   /* narrow no-break space */
+    [0x32] = "'",   [0x33] = "\"", /* prime, double prime */
+    [0x39] = "<",   [0x3A] = ">",  /* single angle quotation marks */
+    [0x44] = "/",		   /* fraction slash */
+    [0x5F] = " ",		   /* medium mathematical space */
+    [0x60] = "",		   /* word joiner */
+};
+
+/* Everything else, sorted by code point. */
+static const struct {
+	uint32_t cp;
+	const char *rep;
+} others[] = {
+    {0x0009, " "},  /* tab */
+    {0x00A0, " "},  /* no-break space */
+    {0x00AB, "\""}, /* left guillemet */
+    {0x00AD, ""},   /* soft hyphen */
+    {0x00BB, "\""}, /* right guillemet */
+    {0x02BC, "'"},  /* modifier letter apostrophe */
+    {0x02C6, "^"},  /* modifier letter circumflex */
+    {0x02DC, "~"},  /* small tilde */
+    {0x1680, " "},  /* ogham space mark */
+    {0x2212, "-"},  /* minus sign */
+    {0x2215, "/"},  /* division slash */
+    {0x3000, " "},  /* ideographic space */
+    {0xFE58, "-"},  /* small em dash */
+    {0xFE63, "-"},  /* small hyphen-minus */
+    {0xFEFF, ""},   /* zero width no-break space, byte order mark */
+    {0xFF02, "\""}, /* fullwidth quotation mark */
+    {0xFF07, "'"},  /* fullwidth apostrophe */
+    {0xFF0D, "-"},  /* fullwidth hyphen-minus */
+};
+
+/* smart_map - GSM replacement of cp (0-3 ASCII characters) or NULL */
+const char *
+smart_map(uint32_t cp)
 {
-	if ((cp > 0x02DC && cp < 0x1680) || (cp > 0x3000 && cp < 0xFE58) ||
-	    cp > 0xFF0D)
-		return -1; /* most scripts: nothing to map */
-	switch (cp) {
-	case 0x0009: /* tab */
-	case 0x00A0: /* no-break space */
-	case 0x1680: /* ogham space mark */
-	case 0x2000:
-	case 0x2001:
-	case 0x2002:
-	case 0x2003:
-	case 0x2004:
-	case 0x2005:
-	case 0x2006:
-	case 0x2007:
-	case 0x2008:
-	case 0x2009:
-	case 0x200A: /* en quad .. hair space */
-	case 0x202F: /* narrow no-break space */
-	case 0x205F: /* medium mathematical space */
-	case 0x3000: /* ideographic space */ out[0] = ' '; return 1;
-	case 0x00AD: /* soft hyphen */
-	case 0x200B: /* zero width space */
-	case 0x2060: /* word joiner */
-	case 0xFEFF: /* zero width no-break space, BOM */ return 0;
-	case 0x2018:
-	case 0x2019:
-	case 0x201A:
-	case 0x201B: /* single quotes */
-	case 0x2032: /* prime */
-	case 0x02BC: /* modifier letter apostrophe */
-	case 0xFF07: /* fullwidth apostrophe */ out[0] = '\''; return 1;
-	case 0x201C:
-	case 0x201D:
-	case 0x201E:
-	case 0x201F: /* double quotes */
-	case 0x2033: /* double prime */
-	case 0x00AB:
-	case 0x00BB: /* guillemets */
-	case 0xFF02: /* fullwidth quotation mark */ out[0] = '"'; return 1;
-	case 0x2039: /* single left-pointing angle quotation mark */
-		out[0] = '<';
-		return 1;
-	case 0x203A: /* single right-pointing angle quotation mark */
-		out[0] = '>';
-		return 1;
-	case 0x2010:
-	case 0x2011:
-	case 0x2012:
-	case 0x2013:
-	case 0x2014:
-	case 0x2015: /* hyphen .. horizontal bar */
-	case 0x2212: /* minus sign */
-	case 0xFE58:
-	case 0xFE63:
-	case 0xFF0D: /* small and fullwidth */ out[0] = '-'; return 1;
-	case 0x2026: /* horizontal ellipsis */
-		out[0] = out[1] = out[2] = '.';
-		return 3;
-	case 0x2022: /* bullet */
-	case 0x2027: /* hyphenation point */ out[0] = '-'; return 1;
-	case 0x2044: /* fraction slash */
-	case 0x2215: /* division slash */ out[0] = '/'; return 1;
-	case 0x2028: /* line separator */
-	case 0x2029: /* paragraph separator */ out[0] = '\n'; return 1;
-	case 0x02C6: /* modifier letter circumflex */ out[0] = '^'; return 1;
-	case 0x02DC: /* small tilde */ out[0] = '~'; return 1;
-	default: return -1;
+	size_t lo = 0, hi = sizeof(others) / sizeof(others[0]);
+
+	if (cp >= 0x2000 && cp < 0x2070)
+		return punct[cp - 0x2000];
+	if (cp > 0xFF0D || (cp > 0x02DC && cp < 0x1680))
+		return NULL; /* most scripts: nothing to map */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (others[mid].cp == cp)
+			return others[mid].rep;
+		if (others[mid].cp < cp)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	return NULL;
 }

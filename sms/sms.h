@@ -96,7 +96,7 @@ struct sms_plan {
 	bool smart;		      /* smart encoding was allowed */
 	unsigned smart_replaced;      /* characters smart encoding replaced */
 	unsigned smart_saved;	      /* segments smart encoding saved */
-	unsigned invalid; /* invalid sequences replaced by U+FFFD */
+	unsigned invalid;	      /* invalid sequences replaced by U+FFFD */
 };
 
 /*

@@ -148,10 +148,10 @@ size_t utf16_put(uint32_t cp, uint8_t *out);
 /*
  * smart_map - the GSM replacement for a non-GSM code point
  *
- * Returns the number of replacement characters (0-3) and writes them to
- * out, or -1 when there is no replacement.
+ * Returns a string of 0-3 ASCII characters, all in the GSM tables, or
+ * NULL when there is no replacement.
  */
-int smart_map(uint32_t cp, uint32_t out[3]);
+const char *smart_map(uint32_t cp);
 
 /* nfc_check_other - nfc_check() outside the ranges it decides inline */
 bool nfc_check_other(uint32_t cp, unsigned *last_ccc);

@@ -22,7 +22,7 @@
 #include "sms/sms.h"
 #include "tools/smsctl_int.h"
 
-#define MAX_INPUT (1024 * 1024)
+#define MAX_INPUT  (1024 * 1024)
 #define MAX_FORCED 16 /* distinct characters that forced UCS-2 shown */
 
 /* read_all - read a stream into a buffer; NULL on error or over MAX_INPUT */
@@ -198,10 +198,10 @@ print_json(const struct sms_plan *p)
 		char_utf8(forced[i].cp, c);
 		snprintf(u, sizeof(u), "U+%04X", (unsigned)forced[i].cp);
 		json_array_append_new(chars, json_string(c));
-		json_array_append_new(
-		    details, json_pack("{s:s, s:s, s:I}", "char", c,
-				       "codepoint", u, "offset",
-				       (json_int_t)forced[i].off));
+		json_array_append_new(details,
+				      json_pack("{s:s, s:s, s:I}", "char", c,
+						"codepoint", u, "offset",
+						(json_int_t)forced[i].off));
 	}
 	json_object_set_new(o, "encoding",
 			    json_string(sms_encoding_name(p->encoding)));
