@@ -140,30 +140,7 @@ int
 sms_gsm_encode(const char *utf8, size_t len, uint8_t *out, size_t outsz,
 	       size_t *len_r, struct sms_error *err)
 {
-	const unsigned char *s = (const unsigned char *)utf8;
-	size_t pos = 0, n = 0;
-
-	while (pos < len) {
-		size_t at = pos;
-		int32_t cp = utf8_next(s, len, &pos);
-		int code;
-
-		if (cp < 0)
-			return sms_fail(err, SMS_EUTF8, at,
-					"invalid UTF-8 at byte %zu", at);
-		code = gsm_code((uint32_t)cp);
-		if (code < 0)
-			return sms_fail(err, SMS_EINVAL, at,
-					"U+%04X at byte %zu is not in the GSM "
-					"alphabet",
-					(unsigned)cp, at);
-		if (n + 1 + (code >> 8) > outsz)
-			return sms_fail(err, SMS_ESPACE, at,
-					"output buffer too small");
-		n += gsm_put(code, out + n);
-	}
-	*len_r = n;
-	return SMS_OK;
+	return text_encode(utf8, len, SMS_GSM7, out, outsz, len_r, err);
 }
 
 /* sms_gsm_decode - unpacked GSM septets to NUL-terminated UTF-8 */

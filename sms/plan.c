@@ -747,26 +747,11 @@ int
 sms_plan_encode_part(const struct sms_plan *plan, unsigned part, uint8_t *out,
 		     size_t outsz, size_t *len_r)
 {
-	const unsigned char *t;
-	size_t pos = 0, len, n = 0;
+	const struct sms_part *pt;
 
 	if (part >= plan->nparts)
 		return SMS_EINVAL;
-	t = (const unsigned char *)plan->text + plan->parts[part].off;
-	len = plan->parts[part].len;
-	while (pos < len) {
-		uint32_t c = (uint32_t)utf8_next(t, len, &pos);
-		size_t need = plan->encoding == SMS_GSM7 ? sms_gsm_cost(c)
-			      : c > 0xFFFF		 ? 4
-							 : 2;
-
-		if (n + need > outsz)
-			return SMS_ESPACE;
-		if (plan->encoding == SMS_GSM7)
-			n += gsm_put(gsm_code(c), out + n);
-		else
-			n += utf16_put(c, out + n);
-	}
-	*len_r = n;
-	return SMS_OK;
+	pt = &plan->parts[part];
+	return text_encode(plan->text + pt->off, pt->len, plan->encoding, out,
+			   outsz, len_r, NULL);
 }

@@ -142,6 +142,14 @@ gsm_code(uint32_t cp)
 /* gsm_put - write a gsm_code() result as septets; returns 1 or 2 */
 size_t gsm_put(int code, uint8_t *out);
 
+/*
+ * text_encode - UTF-8 to unpacked GSM septets (escapes as 0x1B xx) or
+ * UTF-16BE; SMS_EUTF8, SMS_EINVAL (not GSM), SMS_ESPACE or SMS_OK
+ */
+int text_encode(const char *utf8, size_t len, enum sms_encoding enc,
+		uint8_t *out, size_t outsz, size_t *len_r,
+		struct sms_error *err);
+
 /* utf16_put - write cp as UTF-16BE (room for 4); returns octets */
 size_t utf16_put(uint32_t cp, uint8_t *out);
 

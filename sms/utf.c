@@ -64,30 +64,51 @@ utf16_put(uint32_t cp, uint8_t *out)
 	return 2;
 }
 
-/* sms_ucs2_encode - UTF-8 to UTF-16BE */
+/* text_encode - UTF-8 to unpacked GSM septets or UTF-16BE */
 int
-sms_ucs2_encode(const char *utf8, size_t len, uint8_t *out, size_t outsz,
-		size_t *len_r, struct sms_error *err)
+text_encode(const char *utf8, size_t len, enum sms_encoding enc, uint8_t *out,
+	    size_t outsz, size_t *len_r, struct sms_error *err)
 {
 	const unsigned char *s = (const unsigned char *)utf8;
 	size_t pos = 0, n = 0;
 
 	while (pos < len) {
-		size_t at = pos;
+		size_t at = pos, need;
 		int32_t cp = utf8_next(s, len, &pos);
-		uint32_t u;
+		int code = 0;
 
 		if (cp < 0)
 			return sms_fail(err, SMS_EUTF8, at,
 					"invalid UTF-8 at byte %zu", at);
-		u = (uint32_t)cp;
-		if (n + (u > 0xFFFF ? 4 : 2) > outsz)
+		if (enc == SMS_GSM7) {
+			code = gsm_code((uint32_t)cp);
+			if (code < 0)
+				return sms_fail(err, SMS_EINVAL, at,
+						"U+%04X at byte %zu is not in "
+						"the GSM alphabet",
+						(unsigned)cp, at);
+			need = code & 0x100 ? 2 : 1;
+		} else {
+			need = cp > 0xFFFF ? 4 : 2;
+		}
+		if (n + need > outsz)
 			return sms_fail(err, SMS_ESPACE, at,
 					"output buffer too small");
-		n += utf16_put(u, out + n);
+		if (enc == SMS_GSM7)
+			n += gsm_put(code, out + n);
+		else
+			n += utf16_put((uint32_t)cp, out + n);
 	}
 	*len_r = n;
 	return SMS_OK;
+}
+
+/* sms_ucs2_encode - UTF-8 to UTF-16BE */
+int
+sms_ucs2_encode(const char *utf8, size_t len, uint8_t *out, size_t outsz,
+		size_t *len_r, struct sms_error *err)
+{
+	return text_encode(utf8, len, SMS_UCS2, out, outsz, len_r, err);
 }
 
 /* sms_ucs2_decode - UTF-16BE to NUL-terminated UTF-8 */

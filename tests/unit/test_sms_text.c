@@ -219,6 +219,46 @@ ucs2_boundaries(void **state)
 }
 
 static void
+many_parts(void **state)
+{
+	/* more parts than a scan records: boundaries found by walking */
+	static const struct {
+		const char *head, *unit, *tail;
+		unsigned n;
+		enum sms_encoding enc;
+		unsigned per, last;
+	} cases[] = {
+	    {"", "a", "", 6000, SMS_GSM7, 153, 6000 - 39 * 153},
+	    {"á", "a", "", 2999, SMS_UCS2, 67, 3000 - 44 * 67},
+	    {"", "€", "", 3000, SMS_GSM7, 152, 6000 - 39 * 152},
+	};
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char *s = rep(cases[c].head, cases[c].unit, cases[c].n,
+			      cases[c].tail);
+		struct sms_plan *p = plan(s, true, false);
+		size_t in = 0;
+		unsigned i;
+
+		assert_int_equal(p->encoding, cases[c].enc);
+		assert_true(p->nparts > 32);
+		for (i = 0; i < p->nparts; i++) {
+			assert_int_equal(p->parts[i].length,
+					 i + 1 < p->nparts ? cases[c].per
+							   : cases[c].last);
+			assert_int_equal(p->parts[i].off, p->parts[i].in_off);
+			assert_int_equal(p->parts[i].in_off, in);
+			in += p->parts[i].in_len;
+		}
+		assert_int_equal(in, strlen(s));
+		sms_plan_free(&p);
+		free(s);
+	}
+}
+
+static void
 no_part_splits_a_pair(void **state)
 {
 	struct sms_plan *p;
@@ -693,6 +733,7 @@ test_sms_text(void)
 	    cmocka_unit_test(accents),
 	    cmocka_unit_test(gsm_boundaries),
 	    cmocka_unit_test(ucs2_boundaries),
+	    cmocka_unit_test(many_parts),
 	    cmocka_unit_test(no_part_splits_a_pair),
 	    cmocka_unit_test(nfc),
 	    cmocka_unit_test(nfc_quick_check_table),
