@@ -50,7 +50,9 @@ MAN_PAGES :=
 
 all:
 
+include util/module.mk
 include sms/module.mk
+include conf/module.mk
 include tools/module.mk
 include tests/module.mk
 include bench/module.mk
@@ -69,7 +71,7 @@ $(O)/%.a:
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
 .PHONY: all deps check check-unit tests format format-check install \
-	uninstall clean bench fuzz demo man-check
+	uninstall clean bench fuzz demo man-check docs
 
 deps:
 	@sh scripts/deps.sh --no-npm
@@ -91,10 +93,18 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(SOURCES) && echo "format-check: ok"
 
+DOCDIR ?= $(PREFIX)/share/doc/smsmilter
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	@for m in $(MAN_PAGES); do \
+	    d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+	    echo "install -m 644 $$m $$d/"; \
+	    install -d $$d && install -m 644 $$m $$d/ || exit 1; \
+	done
+	install -m 644 conf/smsmilter.conf \
+	    $(DESTDIR)$(DOCDIR)/smsmilter.conf.sample
 
 man-check:
 	@for m in $(MAN_PAGES); do \
@@ -104,7 +114,12 @@ man-check:
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN_PAGES)))
+	@for m in $(MAN_PAGES); do \
+	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rm -f $(DESTDIR)$(DOCDIR)/smsmilter.conf.sample
+
+docs: $(SMSCTL)
+	sh scripts/gen-docs.sh $(SMSCTL)
 
 clean:
 	rm -rf build

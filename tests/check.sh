@@ -32,6 +32,7 @@ step "unit tests (valgrind)" env \
 	$MAKE -s --no-print-directory WERROR=1 check-unit
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
 step "man pages" $MAKE -s man-check
+step "generated docs current" sh scripts/gen-docs.sh build/smsctl --check
 step "install" sh tests/cli/test_install.sh
 step "demo" sh scripts/demo.sh build
 step "sanitizer build" $MAKE -s -j"$jobs" WERROR=1 \

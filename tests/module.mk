@@ -13,6 +13,12 @@ $(O)/tests/test_sms: $(TEST_SMS_SRCS:%.c=$(O)/%.o) $(SMS_LIB)
 
 TESTS += $(O)/tests/test_sms
 
+$(O)/tests/test_conf: $(O)/tests/unit/test_conf.o $(CONF_LIB) $(SMS_LIB) \
+	$(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SMS_LIBS) $(CMOCKA_LIBS)
+
+TESTS += $(O)/tests/test_conf
+
 # Fuzz targets: FUZZ_<name> lists the libraries a target links.
 FUZZERS := sms_codec
 FUZZ_sms_codec := $(SMS_LIB)

@@ -237,7 +237,7 @@ segments_usage(FILE *fp)
 
 /* cmd_segments - smsctl segments */
 int
-cmd_segments(int argc, char **argv)
+cmd_segments(const struct smsctl *ctl, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"no-smart", no_argument, NULL, 's'},
@@ -255,6 +255,7 @@ cmd_segments(int argc, char **argv)
 	size_t len = 0;
 	int c, rc;
 
+	(void)ctl; /* the calculator needs no configuration */
 	sms_opts_init(&opts);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {

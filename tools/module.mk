@@ -1,10 +1,10 @@
 # tools/ - smsctl, the admin's command line
-SMSCTL_SRCS := tools/smsctl.c tools/cmd_segments.c
+SMSCTL_SRCS := tools/smsctl.c tools/cmd_segments.c tools/cmd_config.c
 SMSCTL := $(O)/smsctl
 
-$(SMSCTL): $(SMSCTL_SRCS:%.c=$(O)/%.o) $(SMS_LIB)
+$(SMSCTL): $(SMSCTL_SRCS:%.c=$(O)/%.o) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SMS_LIBS) $(shell $(PKG_CONFIG) --libs jansson)
 $(O)/tools/%.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags jansson)
 
 PROGRAMS += $(SMSCTL)
-MAN_PAGES += man/smsctl.1
+MAN_PAGES += man/smsctl.1 man/smsmilter.conf.5

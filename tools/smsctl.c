@@ -2,22 +2,25 @@
  * NAME
  *	smsctl - command line for smsmilter's store, config and SMS rules
  * SYNOPSIS
- *	smsctl COMMAND [ARGS...]
+ *	smsctl [-c FILE] COMMAND [ARGS...]
  * DESCRIPTION
  *	Dispatches to one command; see smsctl(1).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "tools/smsctl_int.h"
 
 static const struct {
 	const char *name;
-	int (*run)(int, char **);
+	int (*run)(const struct smsctl *, int, char **);
 	const char *summary;
 } commands[] = {
     {"segments", cmd_segments,
      "[--no-smart] [--json] [TEXT]   SMS segment calculator"},
+    {"config", cmd_config,
+     "check [FILE] | sample          check or show the configuration"},
 };
 
 /* usage - list the commands */
@@ -26,26 +29,45 @@ usage(FILE *fp, int status)
 {
 	size_t i;
 
-	fprintf(fp, "usage: smsctl COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(fp, "usage: smsctl [-c FILE] COMMAND [ARGS...]\n\n"
+		    "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(fp, "  %s %s\n", commands[i].name, commands[i].summary);
-	fprintf(fp, "\nSee smsctl(1).\n");
+	fprintf(fp,
+		"\n-c FILE: the configuration (default %s).\n"
+		"See smsctl(1).\n",
+		CONF_DEFAULT_PATH);
 	return status;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct smsctl ctl = {CONF_DEFAULT_PATH};
+	int a = 1;
 	size_t i;
 
-	if (argc < 2)
+	while (a < argc && argv[a][0] == '-') {
+		if (strcmp(argv[a], "-h") == 0 ||
+		    strcmp(argv[a], "--help") == 0)
+			return usage(stdout, 0);
+		if ((strcmp(argv[a], "-c") == 0 ||
+		     strcmp(argv[a], "--config") == 0) &&
+		    a + 1 < argc) {
+			ctl.config = argv[a + 1];
+			a += 2;
+			continue;
+		}
+		fprintf(stderr, "smsctl: unknown option \"%s\"\n", argv[a]);
 		return usage(stderr, EXIT_USAGE);
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0)
+	}
+	if (a >= argc)
+		return usage(stderr, EXIT_USAGE);
+	if (strcmp(argv[a], "help") == 0)
 		return usage(stdout, 0);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "smsctl: unknown command \"%s\"\n", argv[1]);
+		if (strcmp(argv[a], commands[i].name) == 0)
+			return commands[i].run(&ctl, argc - a, argv + a);
+	fprintf(stderr, "smsctl: unknown command \"%s\"\n", argv[a]);
 	return usage(stderr, EXIT_USAGE);
 }

@@ -11,7 +11,15 @@
 
 #define EXIT_USAGE 2
 
+/* Options before the command. */
+struct smsctl {
+	const char *config; /* -c FILE, or the default path */
+};
+
 /* cmd_segments - smsctl segments: the SMS segment calculator */
-int cmd_segments(int argc, char **argv);
+int cmd_segments(const struct smsctl *ctl, int argc, char **argv);
+
+/* cmd_config - smsctl config check|sample|man-keys */
+int cmd_config(const struct smsctl *ctl, int argc, char **argv);
 
 #endif /* TOOLS_SMSCTL_INT_H */

@@ -26,10 +26,14 @@ ok $? "make install PREFIX=/opt/sms DESTDIR=..."
 ok $? "smsctl in PREFIX/bin, executable"
 [ "$(stat -c %a "$dest/opt/sms/share/man/man1/smsctl.1" 2>/dev/null)" = 644 ]
 ok $? "smsctl.1 in PREFIX/share/man/man1, mode 644"
+[ "$(stat -c %a "$dest/opt/sms/share/man/man5/smsmilter.conf.5" 2>/dev/null)" = 644 ]
+ok $? "smsmilter.conf.5 in PREFIX/share/man/man5"
+[ -f "$dest/opt/sms/share/doc/smsmilter/smsmilter.conf.sample" ]
+ok $? "sample configuration in PREFIX/share/doc/smsmilter"
 "$dest/opt/sms/bin/smsctl" segments --json hi 2>/dev/null | grep -q '"segments":1'
 ok $? "installed smsctl runs"
 $MAKE -s uninstall PREFIX=/opt/sms DESTDIR="$dest" >/dev/null 2>&1
-[ ! -e "$dest/opt/sms/bin/smsctl" ] && [ ! -e "$dest/opt/sms/share/man/man1/smsctl.1" ]
+[ -z "$(find "$dest" -type f)" ]
 ok $? "make uninstall removes them"
 
 echo "1..$n"

@@ -57,13 +57,42 @@ t "unknown option is exit 2" 2 'usage: smsctl segments' -- \
 	"$SMSCTL" segments --bogus
 t "unknown command is exit 2" 2 'unknown command "nope"' -- \
 	"$SMSCTL" nope
-t "no command is exit 2 with usage" 2 'usage: smsctl COMMAND' -- "$SMSCTL"
+t "no command is exit 2 with usage" 2 'usage: smsctl \[-c FILE\] COMMAND' -- "$SMSCTL"
 t "help lists segments" 0 'segments' -- "$SMSCTL" --help
 
 # the man page's first example, line for line
 t "smsctl(1) example output" 0 \
 	'^part 1 \(34 septets\): "See you at 3pm - bring the \\"usual\\""$' -- \
 	"$SMSCTL" segments 'See you at 3pm – bring the “usual”'
+
+# smsctl config
+dir=$(mktemp -d)
+trap 'rm -f "$out"; rm -rf "$dir"' EXIT INT TERM
+printf 'SmsDomains sms.example.com\nTagSecretFile %s/tag\nSmppWindw 5\n' \
+	"$dir" >"$dir/bad.conf"
+printf 'SmsDomains sms.example.com\nTagSecretFile %s/tag\nSmppWindow 5\n' \
+	"$dir" >"$dir/good.conf"
+printf '0123456789abcdef0123\n' >"$dir/tag"
+chmod 600 "$dir/tag"
+t "config check prints the effective configuration" 0 '^SmppWindow 5$' -- \
+	"$SMSCTL" config check "$dir/good.conf"
+t "config check masks secrets" 0 '^TagSecret \*\*\*\*\*\*\*\*$' -- \
+	"$SMSCTL" config check "$dir/good.conf"
+t "-c FILE config check" 0 '^SmsDomains sms.example.com$' -- \
+	"$SMSCTL" -c "$dir/good.conf" config check
+t "config check reports with file:line and a suggestion" 1 \
+	'bad.conf:3: unknown key "SmppWindw" \(did you mean "SmppWindow"\?\)' -- \
+	"$SMSCTL" config check "$dir/bad.conf"
+chmod 644 "$dir/tag"
+t "config check refuses a secret others can read" 1 \
+	'readable by group or others \(mode 0644\)' -- \
+	"$SMSCTL" config check "$dir/good.conf"
+t "config check on a missing file" 1 'cannot open' -- \
+	"$SMSCTL" config check "$dir/none.conf"
+t "config sample has every section" 0 '^## Process$' -- \
+	"$SMSCTL" config sample
+t "config with no subcommand is exit 2" 2 'usage: smsctl \[-c FILE\] config' -- \
+	"$SMSCTL" config
 
 echo "1..$n"
 if [ -n "${CHECK_TALLY:-}" ]; then

@@ -1,0 +1,213 @@
+/*
+ * NAME
+ *	conf - smsmilter.conf: parse, check, print
+ * SUMMARY
+ *	#include "conf/conf.h"
+ * DESCRIPTION
+ *	One file of "Key value" lines, as OpenDKIM's: keys are
+ *	case-insensitive, "#" starts a comment, values may be quoted
+ *	("a value with spaces", with \" and \\), lists are separated by
+ *	commas, durations are 30s/10m/2h/14d/1w, sizes 64k/10M/1G, booleans
+ *	yes/no/true/false/on/off. Every value is checked where it is read
+ *	(numbers, phone numbers and sender IDs through sms/, addresses and
+ *	networks syntactically) and the file is parsed once into an
+ *	immutable struct conf; a reload parses a new one and swaps it whole.
+ *
+ *	The keys live in one table (keys.c) with their type, default,
+ *	bounds and documentation, from which the sample configuration and
+ *	the key list of smsmilter.conf(5) are generated.
+ * DIAGNOSTICS
+ *	conf_load() reports every problem it finds, one per line, as
+ *	"FILE:LINE: message" (or "FILE: message" for missing keys).
+ */
+#ifndef CONF_CONF_H
+#define CONF_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Where the daemons and smsctl look by default. */
+#ifndef CONF_DEFAULT_PATH
+#define CONF_DEFAULT_PATH "/etc/smsmilter/smsmilter.conf"
+#endif
+
+/* A list of strings (domains, countries, addresses, prefixes). */
+struct conf_list {
+	size_t n;
+	const char *const *v;
+};
+
+/* An IPv4 or IPv6 network: address and prefix length. */
+struct conf_net {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	unsigned prefix;
+};
+
+struct conf_nets {
+	size_t n;
+	const struct conf_net *v;
+};
+
+/* key=value pairs, e.g. owner address = sender number. */
+struct conf_pair {
+	const char *key, *value;
+};
+
+struct conf_map {
+	size_t n;
+	const struct conf_pair *v;
+};
+
+/* host and port, e.g. the SMTP relay. */
+struct conf_hostport {
+	const char *host;
+	unsigned port;
+};
+
+/* count per period, e.g. 30 messages per hour. */
+struct conf_rate {
+	long long count;
+	long long seconds;
+};
+
+enum conf_sync { CONF_SYNC_FULL, CONF_SYNC_NORMAL, CONF_SYNC_OFF };
+enum conf_long_policy { CONF_LONG_TRUNCATE, CONF_LONG_REJECT };
+enum conf_quota_policy { CONF_QUOTA_REJECT, CONF_QUOTA_ALLOW };
+enum conf_transport { CONF_TP_SMPP, CONF_TP_HTTP, CONF_TP_KANNEL };
+enum conf_concat { CONF_CONCAT_UDH, CONF_CONCAT_SAR, CONF_CONCAT_PAYLOAD };
+enum conf_bind { CONF_BIND_TRANSCEIVER, CONF_BIND_SPLIT };
+enum conf_tls { CONF_TLS_NO, CONF_TLS_OPPORTUNISTIC, CONF_TLS_REQUIRED };
+enum conf_loglevel {
+	CONF_LOG_ERR,
+	CONF_LOG_WARNING,
+	CONF_LOG_NOTICE,
+	CONF_LOG_INFO,
+	CONF_LOG_DEBUG
+};
+
+/*
+ * The effective configuration. Read-only once loaded; strings and
+ * arrays belong to it and die with conf_free(). Secrets are the values
+ * themselves, read from their files where a ...File key was used.
+ */
+struct conf {
+	const char *path; /* the file it came from */
+
+	/* milter */
+	const char *socket;
+	struct conf_list sms_domains;
+	const char *default_country;
+	struct conf_list allowed_countries;
+	struct conf_list denied_prefixes; /* "+1684" or "684" */
+	long long max_message_size;
+	long long max_mime_depth;
+
+	/* who may send */
+	bool authenticated_senders;
+	struct conf_nets trusted_networks;
+	struct conf_list allowed_senders; /* addresses, or @domain */
+	const char *authserv_id;
+	struct conf_list dmarc_domains;
+
+	/* numbers and threads */
+	const char *default_sender;	/* E.164 or alphanumeric */
+	struct conf_map sender_numbers; /* owner address -> number */
+	struct conf_map number_owners;	/* number -> owner address */
+	struct conf_map owner_aliases;	/* alias address -> owner */
+	const char *tag_secret;
+
+	/* text */
+	const char *new_thread_template;
+	const char *reply_template;
+	bool smart_encoding;
+	long long segment_cap;
+	enum conf_long_policy long_message_policy;
+	const char *truncation_marker;
+
+	/* limits and usage */
+	long long monthly_segment_quota; /* 0: none */
+	enum conf_quota_policy over_quota_policy;
+	struct conf_rate recipient_rate;
+	const char *price_currency;
+	const char *price_monthly_fee;
+	long long price_included_segments;
+	const char *price_per_segment;
+
+	/* store */
+	const char *database;
+	enum conf_sync database_sync;
+
+	/* transport */
+	enum conf_transport transport;
+	struct conf_hostport smpp_server;
+	const char *smpp_system_id;
+	const char *smpp_password;
+	const char *smpp_system_type;
+	long long smpp_source_ton, smpp_source_npi;
+	long long smpp_dest_ton, smpp_dest_npi;
+	long long smpp_window;
+	long long smpp_throughput; /* submits per second, 0: no cap */
+	enum conf_concat smpp_concatenation;
+	enum conf_bind smpp_bind;
+	long long smpp_enquire_link; /* seconds */
+	const char *http_base_url;
+	const char *http_account;
+	const char *http_token;
+	const char *kannel_url;
+	const char *kannel_user;
+	const char *kannel_password;
+
+	/* webhooks and mail out */
+	struct conf_hostport webhook_listen;
+	const char *webhook_public_url;
+	const char *webhook_user;
+	const char *webhook_password;
+	struct conf_hostport smtp_relay;
+	enum conf_tls smtp_tls;
+	const char *smtp_user;
+	const char *smtp_password;
+
+	/* process */
+	const char *user;
+	const char *pid_file;
+	const char *syslog_facility;
+	enum conf_loglevel log_level;
+};
+
+/*
+ * conf_load - read and check a configuration file
+ *
+ * Returns the configuration, or NULL with *errors_r set to every
+ * problem found, one per line ("FILE:LINE: ..."); the caller frees
+ * *errors_r. Secret files must not be readable by group or others, nor
+ * may the configuration file itself when it holds a secret inline.
+ */
+struct conf *conf_load(const char *path, char **errors_r);
+
+/*
+ * conf_load_string - conf_load() on text in memory; name is used in
+ * messages and as the directory base for nothing (secret files are
+ * still read from their own paths)
+ */
+struct conf *conf_load_string(const char *name, const char *text,
+			      char **errors_r);
+
+/* conf_free - free a configuration and set *c to NULL (NULL is fine) */
+void conf_free(struct conf **c);
+
+/*
+ * conf_print - write the effective configuration as "Key value" lines,
+ * every key with its value or default, secrets masked
+ */
+void conf_print(const struct conf *c, FILE *fp);
+
+/* conf_write_sample - the sample smsmilter.conf, from the key table */
+void conf_write_sample(FILE *fp);
+
+/* conf_write_man_keys - the KEYS section of smsmilter.conf(5), roff */
+void conf_write_man_keys(FILE *fp);
+
+#endif /* CONF_CONF_H */

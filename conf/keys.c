@@ -1,0 +1,289 @@
+/*
+ * NAME
+ *	keys - every key of smsmilter.conf
+ * DESCRIPTION
+ *	One row a key: name, type, field, default, bounds, documentation.
+ *	The parser, the printer, the sample file and the man page all
+ *	come from this table.
+ */
+#include <stddef.h>
+
+#include "conf/conf_int.h"
+
+#define F(field) offsetof(struct conf, field)
+#define NOLIM	 0, 0
+
+static const char *const sync_modes[] = {"full", "normal", "off", NULL};
+static const char *const long_policies[] = {"truncate", "reject", NULL};
+static const char *const quota_policies[] = {"reject", "allow", NULL};
+static const char *const transports[] = {"smpp", "http", "kannel", NULL};
+static const char *const concat_modes[] = {"udh", "sar", "payload", NULL};
+static const char *const bind_modes[] = {"transceiver", "split", NULL};
+static const char *const tls_modes[] = {"no", "opportunistic", "required",
+					NULL};
+static const char *const log_levels[] = {"error", "warning", "notice",
+					 "info",  "debug",   NULL};
+
+const struct conf_key conf_keys[] = {
+    /* milter */
+    {"Socket", CT_SOCKET, F(socket), "unix:/run/smsmilter/smsmilter.sock",
+     NOLIM, NULL, 0, "Milter",
+     "Where smsmilter listens for the MTA: unix:/path (the default, and the "
+     "fastest), inet:PORT@HOST or inet6:PORT@HOST. On inet sockets "
+     "smsmilter sets TCP_NODELAY.",
+     NULL},
+    {"SmsDomains", CT_DOMAINS, F(sms_domains), NULL, NOLIM, NULL, KEY_REQUIRED,
+     "Milter",
+     "Mail domains whose recipients are phones, contacts or groups: mail "
+     "to 12025550143@sms.example.com becomes a text.",
+     "sms.example.com"},
+    {"DefaultCountry", CT_COUNTRY, F(default_country), "US", NOLIM, NULL, 0,
+     "Milter",
+     "ISO 3166 code of the country whose national numbers need no country "
+     "code, as in 2025550143@sms.example.com.",
+     NULL},
+    {"AllowedCountries", CT_COUNTRIES, F(allowed_countries), "", NOLIM, NULL, 0,
+     "Milter",
+     "Countries that may be texted, as ISO 3166 codes (US, CA, GB). Empty: "
+     "all.",
+     "US, CA"},
+    {"DeniedAreaCodes", CT_PREFIXES, F(denied_prefixes), "", NOLIM, NULL, 0,
+     "Milter",
+     "Numbers that may not be texted: three-digit North American area "
+     "codes (684) or E.164 prefixes (+1684, +4470).",
+     "684, 671"},
+    {"MaxMessageSize", CT_SIZE, F(max_message_size), "10M", 1024,
+     1024LL * 1024 * 1024, NULL, 0, "Milter",
+     "Largest mail smsmilter reads for an SMS recipient; larger mail to a "
+     "phone is refused with 552 5.3.4.",
+     NULL},
+    {"MaxMimeDepth", CT_INT, F(max_mime_depth), "20", 1, 100, NULL, 0, "Milter",
+     "Deepest MIME nesting read before the mail is refused.", NULL},
+
+    /* who may send */
+    {"AuthenticatedSenders", CT_BOOL, F(authenticated_senders), "yes", NOLIM,
+     NULL, 0, "Senders",
+     "Whether SMTP sessions authenticated with SASL may send texts.", NULL},
+    {"TrustedNetworks", CT_NETWORKS, F(trusted_networks),
+     "127.0.0.1/32, ::1/128", NOLIM, NULL, 0, "Senders",
+     "Client networks that may send texts without authenticating.", NULL},
+    {"AllowedSenders", CT_ADDRESSES, F(allowed_senders), "", NOLIM, NULL, 0,
+     "Senders",
+     "Envelope senders (user@domain, or @domain for a whole domain) that "
+     "may send texts. It only narrows the rules above: an address alone can "
+     "be forged and is never enough. Empty: any sender they allow.",
+     "@example.com"},
+    {"AuthservId", CT_STRING, F(authserv_id), "", NOLIM, NULL, 0, "Senders",
+     "This site's authserv-id in Authentication-Results headers (as "
+     "OpenDMARC adds them). When set, replies arriving from outside with "
+     "dmarc=pass for a domain in DmarcDomains may send texts.",
+     "mail.example.com"},
+    {"DmarcDomains", CT_DOMAINS, F(dmarc_domains), "", NOLIM, NULL, 0,
+     "Senders",
+     "From domains trusted when their mail passed DMARC (see AuthservId).",
+     "example.com"},
+
+    /* numbers and threads */
+    {"DefaultSender", CT_SENDER, F(default_sender), "", NOLIM, NULL, 0,
+     "Numbers and threads",
+     "The number (E.164) or alphanumeric sender ID texts come from when "
+     "SenderNumbers names none for the owner.",
+     "+12025550100"},
+    {"SenderNumbers", CT_OWNER_NUMBERS, F(sender_numbers), "", NOLIM, NULL, 0,
+     "Numbers and threads",
+     "Which number each owner (a mailbox) texts from, as address=number "
+     "pairs.",
+     "alice@example.com=+12025550101, bob@example.com=+12025550102"},
+    {"NumberOwners", CT_NUMBER_OWNERS, F(number_owners), "", NOLIM, NULL, 0,
+     "Numbers and threads",
+     "Who gets a text that arrives at one of our numbers outside any "
+     "thread, as number=address pairs.",
+     "+12025550101=alice@example.com"},
+    {"OwnerAliases", CT_ALIASES, F(owner_aliases), "", NOLIM, NULL, 0,
+     "Numbers and threads",
+     "Other addresses of an owner, as alias=owner pairs: mail from an alias "
+     "may use the owner's threads.",
+     "a.smith@example.com=alice@example.com"},
+    {"TagSecret", CT_SECRET, F(tag_secret), NULL, NOLIM, NULL, KEY_REQUIRED,
+     "Numbers and threads",
+     "The secret that makes thread tags unguessable (an HMAC key, 16 "
+     "characters or more). Prefer TagSecretFile.",
+     NULL},
+    {"TagSecretFile", CT_SECRET_FILE, F(tag_secret), NULL, NOLIM, NULL,
+     KEY_REQUIRED, "Numbers and threads",
+     "A file holding TagSecret on its first line, readable by its owner "
+     "only (mode 600 or 400).",
+     "/etc/smsmilter/tag.secret"},
+
+    /* text */
+    {"NewThreadTemplate", CT_TEMPLATE, F(new_thread_template),
+     "{subject}: {body}", NOLIM, NULL, 0, "Text",
+     "The text of a mail that starts a thread. {subject} (skipped with its "
+     "separator when empty), {body} and {from} are replaced.",
+     NULL},
+    {"ReplyTemplate", CT_TEMPLATE, F(reply_template), "{body}", NOLIM, NULL, 0,
+     "Text", "The text of a reply in a thread.", NULL},
+    {"SmartEncoding", CT_BOOL, F(smart_encoding), "yes", NOLIM, NULL, 0, "Text",
+     "Replace curly quotes, dashes, ellipses and Unicode spaces by GSM "
+     "characters when that keeps a text in the GSM alphabet (and cheaper).",
+     NULL},
+    {"SegmentCap", CT_INT, F(segment_cap), "10", 1, 255, NULL, 0, "Text",
+     "Most segments one text may take.", NULL},
+    {"LongMessagePolicy", CT_ENUM, F(long_message_policy), "truncate", NOLIM,
+     long_policies, 0, "Text",
+     "What to do with a text over SegmentCap: truncate it (with "
+     "TruncationMarker) or reject the mail with 552 5.3.4.",
+     NULL},
+    {"TruncationMarker", CT_STRING, F(truncation_marker), "...", NOLIM, NULL, 0,
+     "Text", "What a truncated text ends with.", NULL},
+
+    /* limits and usage */
+    {"MonthlySegmentQuota", CT_INT, F(monthly_segment_quota), "0", 0,
+     1000000000, NULL, 0, "Limits and usage",
+     "Segments each sender may send per calendar month. 0: no quota.", NULL},
+    {"OverQuotaPolicy", CT_ENUM, F(over_quota_policy), "reject", NOLIM,
+     quota_policies, 0, "Limits and usage",
+     "Over the quota: reject (452 4.7.1, with when to retry) or allow (and "
+     "count the overage).",
+     NULL},
+    {"RecipientRateLimit", CT_RATE, F(recipient_rate), "30/1h", NOLIM, NULL, 0,
+     "Limits and usage",
+     "Most texts one phone number receives per period, as COUNT/DURATION; "
+     "more are deferred with 450 4.7.1. 0/1h: no limit.",
+     NULL},
+    {"PriceCurrency", CT_STRING, F(price_currency), "USD", NOLIM, NULL, 0,
+     "Limits and usage", "Currency of the prices below.", NULL},
+    {"PriceMonthlyFee", CT_DECIMAL, F(price_monthly_fee), "0", NOLIM, NULL, 0,
+     "Limits and usage",
+     "Monthly fee, which covers PriceIncludedSegments segments (for the "
+     "cost estimate of smsctl usage).",
+     "14.95"},
+    {"PriceIncludedSegments", CT_INT, F(price_included_segments), "0", 0,
+     1000000000, NULL, 0, "Limits and usage",
+     "Segments the monthly fee covers.", "500"},
+    {"PricePerSegment", CT_DECIMAL, F(price_per_segment), "0", NOLIM, NULL, 0,
+     "Limits and usage", "Price of each segment beyond those.", "0.0079"},
+
+    /* store */
+    {"Database", CT_PATH, F(database), "/var/lib/smsmilter/smsmilter.db", NOLIM,
+     NULL, 0, "Store", "The SQLite database smsmilter, smsgw and smsctl share.",
+     NULL},
+    {"DatabaseSync", CT_ENUM, F(database_sync), "full", NOLIM, sync_modes, 0,
+     "Store",
+     "SQLite synchronous mode: full (every accepted mail is on disk before "
+     "the MTA says 250), normal (faster; the last transactions may be lost "
+     "on power failure) or off.",
+     NULL},
+
+    /* transport */
+    {"Transport", CT_ENUM, F(transport), "smpp", NOLIM, transports, 0,
+     "Transport",
+     "How texts reach the phone network: smpp (an SMSC), http (a provider's "
+     "REST API) or kannel (a Kannel smsbox).",
+     NULL},
+    {"SmppServer", CT_HOSTPORT, F(smpp_server), "127.0.0.1:2775", NOLIM, NULL,
+     0, "SMPP", "The SMSC, as host:port.", NULL},
+    {"SmppSystemId", CT_STRING, F(smpp_system_id), "smsmilter", NOLIM, NULL, 0,
+     "SMPP", "system_id to bind with (at most 15 characters).", NULL},
+    {"SmppPassword", CT_SECRET, F(smpp_password), NULL, NOLIM, NULL, 0, "SMPP",
+     "Password to bind with (at most 8 characters). Prefer "
+     "SmppPasswordFile.",
+     NULL},
+    {"SmppPasswordFile", CT_SECRET_FILE, F(smpp_password), NULL, NOLIM, NULL, 0,
+     "SMPP", "A file holding SmppPassword, mode 600.",
+     "/etc/smsmilter/smpp.secret"},
+    {"SmppSystemType", CT_STRING, F(smpp_system_type), "", NOLIM, NULL, 0,
+     "SMPP", "system_type to bind with (at most 12 characters).", NULL},
+    {"SmppSourceTon", CT_INT, F(smpp_source_ton), "-1", -1, 6, NULL, 0, "SMPP",
+     "Type of number of our sender. -1: from the sender (5 for "
+     "alphanumeric, 1 for international, 3 for short codes).",
+     NULL},
+    {"SmppSourceNpi", CT_INT, F(smpp_source_npi), "-1", -1, 18, NULL, 0, "SMPP",
+     "Numbering plan of our sender. -1: from the sender (0 for "
+     "alphanumeric, 1 otherwise).",
+     NULL},
+    {"SmppDestTon", CT_INT, F(smpp_dest_ton), "1", 0, 6, NULL, 0, "SMPP",
+     "Type of number of the phone (1: international).", NULL},
+    {"SmppDestNpi", CT_INT, F(smpp_dest_npi), "1", 0, 18, NULL, 0, "SMPP",
+     "Numbering plan of the phone (1: E.164).", NULL},
+    {"SmppWindow", CT_INT, F(smpp_window), "10", 1, 1000, NULL, 0, "SMPP",
+     "submit_sm PDUs in flight before waiting for responses.", NULL},
+    {"SmppThroughput", CT_INT, F(smpp_throughput), "0", 0, 10000, NULL, 0,
+     "SMPP", "Most submit_sm per second. 0: no cap.", NULL},
+    {"SmppConcatenation", CT_ENUM, F(smpp_concatenation), "udh", NOLIM,
+     concat_modes, 0, "SMPP",
+     "How long texts are sent: udh (a user data header in each part), sar "
+     "(SAR TLVs) or payload (one message_payload, the SMSC splits).",
+     NULL},
+    {"SmppBind", CT_ENUM, F(smpp_bind), "transceiver", NOLIM, bind_modes, 0,
+     "SMPP", "One bind_transceiver, or split: a transmitter and a receiver.",
+     NULL},
+    {"SmppEnquireLink", CT_DURATION, F(smpp_enquire_link), "30s", 5, 3600, NULL,
+     0, "SMPP", "Interval of enquire_link on an idle bind.", NULL},
+    {"HttpBaseUrl", CT_URL, F(http_base_url), "", NOLIM, NULL, 0,
+     "HTTP provider",
+     "Base URL of the provider's REST API (required with Transport http).",
+     "https://api.example.net/2010-04-01"},
+    {"HttpAccount", CT_STRING, F(http_account), "", NOLIM, NULL, 0,
+     "HTTP provider", "Account id at the provider.", "AC0123456789"},
+    {"HttpToken", CT_SECRET, F(http_token), NULL, NOLIM, NULL, 0,
+     "HTTP provider",
+     "API token; it also signs the provider's webhooks. Prefer "
+     "HttpTokenFile.",
+     NULL},
+    {"HttpTokenFile", CT_SECRET_FILE, F(http_token), NULL, NOLIM, NULL, 0,
+     "HTTP provider", "A file holding HttpToken, mode 600.",
+     "/etc/smsmilter/http.secret"},
+    {"KannelUrl", CT_URL, F(kannel_url), "", NOLIM, NULL, 0, "Kannel",
+     "Kannel's sendsms URL (required with Transport kannel).",
+     "http://127.0.0.1:13013/cgi-bin/sendsms"},
+    {"KannelUser", CT_STRING, F(kannel_user), "", NOLIM, NULL, 0, "Kannel",
+     "sendsms user.", "smsmilter"},
+    {"KannelPassword", CT_SECRET, F(kannel_password), NULL, NOLIM, NULL, 0,
+     "Kannel", "sendsms password. Prefer KannelPasswordFile.", NULL},
+    {"KannelPasswordFile", CT_SECRET_FILE, F(kannel_password), NULL, NOLIM,
+     NULL, 0, "Kannel", "A file holding KannelPassword, mode 600.",
+     "/etc/smsmilter/kannel.secret"},
+
+    /* webhooks and mail out */
+    {"WebhookListen", CT_HOSTPORT, F(webhook_listen), "127.0.0.1:8025", NOLIM,
+     NULL, 0, "Webhooks",
+     "Where smsgw listens for providers' webhooks and Kannel's get-url.", NULL},
+    {"WebhookPublicUrl", CT_URL, F(webhook_public_url), "", NOLIM, NULL, 0,
+     "Webhooks",
+     "The URL the provider calls, as it sees it (signatures cover it).",
+     "https://sms.example.com/webhook"},
+    {"WebhookUser", CT_STRING, F(webhook_user), "", NOLIM, NULL, 0, "Webhooks",
+     "User for HTTP basic authentication of webhooks.", NULL},
+    {"WebhookPassword", CT_SECRET, F(webhook_password), NULL, NOLIM, NULL, 0,
+     "Webhooks", "Its password. Prefer WebhookPasswordFile.", NULL},
+    {"WebhookPasswordFile", CT_SECRET_FILE, F(webhook_password), NULL, NOLIM,
+     NULL, 0, "Webhooks", "A file holding WebhookPassword, mode 600.", NULL},
+    {"SmtpRelay", CT_HOSTPORT, F(smtp_relay), "127.0.0.1:25", NOLIM, NULL, 0,
+     "Mail out",
+     "Where smsgw sends the mail it makes from texts, reports and "
+     "notices.",
+     NULL},
+    {"SmtpTls", CT_ENUM, F(smtp_tls), "no", NOLIM, tls_modes, 0, "Mail out",
+     "STARTTLS to the relay: no, opportunistic or required.", NULL},
+    {"SmtpUser", CT_STRING, F(smtp_user), "", NOLIM, NULL, 0, "Mail out",
+     "User for SMTP AUTH at the relay. Empty: no AUTH.", NULL},
+    {"SmtpPassword", CT_SECRET, F(smtp_password), NULL, NOLIM, NULL, 0,
+     "Mail out", "Its password. Prefer SmtpPasswordFile.", NULL},
+    {"SmtpPasswordFile", CT_SECRET_FILE, F(smtp_password), NULL, NOLIM, NULL, 0,
+     "Mail out", "A file holding SmtpPassword, mode 600.", NULL},
+
+    /* process */
+    {"UserID", CT_NAME, F(user), "smsmilter", NOLIM, NULL, 0, "Process",
+     "User (and :group) the daemons run as once their sockets are open.", NULL},
+    {"PidFile", CT_PATH, F(pid_file), "/run/smsmilter/smsmilter.pid", NOLIM,
+     NULL, 0, "Process", "Where the daemon writes its process id.", NULL},
+    {"SyslogFacility", CT_FACILITY, F(syslog_facility), "mail", NOLIM, NULL, 0,
+     "Process", "syslog facility: mail, daemon, user or local0-local7.", NULL},
+    {"LogLevel", CT_ENUM, F(log_level), "info", NOLIM, log_levels, 0, "Process",
+     "Least severe messages logged: error, warning, notice, info or debug "
+     "(debug also shows phone numbers unmasked).",
+     NULL},
+};
+
+const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);

@@ -1,0 +1,511 @@
+/*
+ * NAME
+ *	test_conf - smsmilter.conf: every key type, every error form
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+
+/* The two required keys; tests add their line after these. */
+#define BASE                                                                   \
+	"SmsDomains sms.example.com\n"                                         \
+	"TagSecret 0123456789abcdef0123\n"
+
+/*
+ * load - parse BASE + extra (its line is line 3); returns conf or NULL
+ * with *errors_r. When extra sets SmsDomains, BASE's line 1 is a
+ * comment instead.
+ */
+static struct conf *
+load(const char *extra, char **errors_r)
+{
+	size_t n = strlen(BASE) + strlen(extra) + 4;
+	char *text = malloc(n);
+	struct conf *c;
+
+	assert_non_null(text);
+	snprintf(text, n, "%s%s%s\n",
+		 strncmp(extra, "SmsDomains", 10) == 0 ? "#" : "", BASE, extra);
+	c = conf_load_string("t.conf", text, errors_r);
+	free(text);
+	return c;
+}
+
+/* printed - conf_print() of c as one string (caller frees) */
+static char *
+printed(const struct conf *c)
+{
+	char *s = NULL, *copy;
+	size_t n = 0;
+	FILE *fp = open_memstream(&s, &n);
+
+	assert_non_null(fp);
+	conf_print(c, fp);
+	fclose(fp);
+	copy = strdup(s); /* a copy: gcc 12 loses track of memstream's */
+	free(s);
+	assert_non_null(copy);
+	return copy;
+}
+
+/* has_line - text holds exactly this line */
+static int
+has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p = text;
+
+	while ((p = strstr(p, line)) != NULL) {
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static void
+defaults(void **state)
+{
+	char *errors = NULL;
+	struct conf *c = load("", &errors);
+
+	(void)state;
+	if (!c)
+		fail_msg("%s", errors);
+	assert_string_equal(c->socket, "unix:/run/smsmilter/smsmilter.sock");
+	assert_int_equal(c->sms_domains.n, 1);
+	assert_string_equal(c->sms_domains.v[0], "sms.example.com");
+	assert_string_equal(c->default_country, "US");
+	assert_int_equal(c->allowed_countries.n, 0);
+	assert_int_equal(c->max_message_size, 10 * 1024 * 1024);
+	assert_true(c->authenticated_senders);
+	assert_int_equal(c->trusted_networks.n, 2);
+	assert_int_equal(c->trusted_networks.v[0].prefix, 32);
+	assert_int_equal(c->trusted_networks.v[1].prefix, 128);
+	assert_string_equal(c->tag_secret, "0123456789abcdef0123");
+	assert_string_equal(c->new_thread_template, "{subject}: {body}");
+	assert_true(c->smart_encoding);
+	assert_int_equal(c->segment_cap, 10);
+	assert_int_equal(c->long_message_policy, CONF_LONG_TRUNCATE);
+	assert_int_equal(c->recipient_rate.count, 30);
+	assert_int_equal(c->recipient_rate.seconds, 3600);
+	assert_int_equal(c->database_sync, CONF_SYNC_FULL);
+	assert_int_equal(c->transport, CONF_TP_SMPP);
+	assert_string_equal(c->smpp_server.host, "127.0.0.1");
+	assert_int_equal(c->smpp_server.port, 2775);
+	assert_int_equal(c->smpp_window, 10);
+	assert_int_equal(c->smpp_enquire_link, 30);
+	assert_null(c->smpp_password);
+	assert_int_equal(c->smtp_relay.port, 25);
+	assert_int_equal(c->log_level, CONF_LOG_INFO);
+	conf_free(&c);
+	assert_null(c);
+}
+
+static void
+every_type(void **state)
+{
+	/* a value of each type, and how the effective config prints it */
+	static const struct {
+		const char *line, *printed;
+	} ok[] = {
+	    {"SmppWindow 100", "SmppWindow 100"},
+	    {"smppwindow 7", "SmppWindow 7"},
+	    {"SmppEnquireLink 1m30s", "SmppEnquireLink 90s"},
+	    {"SmppEnquireLink 120", "SmppEnquireLink 2m"},
+	    {"MaxMessageSize 64k", "MaxMessageSize 64k"},
+	    {"MaxMessageSize 2097152", "MaxMessageSize 2M"},
+	    {"AuthenticatedSenders off", "AuthenticatedSenders no"},
+	    {"SmartEncoding TRUE", "SmartEncoding yes"},
+	    {"DatabaseSync NORMAL", "DatabaseSync normal"},
+	    {"Socket inet:8890@127.0.0.1", "Socket inet:8890@127.0.0.1"},
+	    {"Socket inet6:8890@::1", "Socket inet6:8890@::1"},
+	    {"SmsDomains SMS.Example.com, txt.example.org",
+	     "SmsDomains sms.example.com, txt.example.org"},
+	    {"AllowedCountries us, ca", "AllowedCountries US, CA"},
+	    {"DefaultCountry GB", "DefaultCountry GB"},
+	    {"DeniedAreaCodes 684, +4470", "DeniedAreaCodes 684, +4470"},
+	    {"AllowedSenders Alice@Example.com, @example.org",
+	     "AllowedSenders alice@example.com, @example.org"},
+	    {"TrustedNetworks 10.0.0.0/8, 2001:db8::/32, 192.0.2.1",
+	     "TrustedNetworks 10.0.0.0/8, 2001:db8::/32, 192.0.2.1/32"},
+	    {"SenderNumbers alice@example.com=+1 202 555 0101",
+	     "SenderNumbers alice@example.com=+12025550101"},
+	    {"NumberOwners +12025550101=Alice@example.com",
+	     "NumberOwners +12025550101=alice@example.com"},
+	    {"OwnerAliases a@example.com=alice@example.com",
+	     "OwnerAliases a@example.com=alice@example.com"},
+	    {"DefaultSender MyShop", "DefaultSender MyShop"},
+	    {"DefaultSender 12025550100", "DefaultSender +12025550100"},
+	    {"NewThreadTemplate \"[{from}] {subject}: {body}\"",
+	     "NewThreadTemplate \"[{from}] {subject}: {body}\""},
+	    {"RecipientRateLimit 5/10m", "RecipientRateLimit 5/10m"},
+	    {"PriceMonthlyFee 14.95", "PriceMonthlyFee 14.95"},
+	    {"SmtpRelay [::1]:2525", "SmtpRelay [::1]:2525"},
+	    {"SmtpRelay mail.example.com:587",
+	     "SmtpRelay mail.example.com:587"},
+	    {"WebhookPublicUrl https://sms.example.com/hook?x=1",
+	     "WebhookPublicUrl https://sms.example.com/hook?x=1"},
+	    {"SyslogFacility local3", "SyslogFacility local3"},
+	    {"UserID smsmilter:mail", "UserID smsmilter:mail"},
+	    {"TruncationMarker \"\xe2\x80\xa6 (more)\"",
+	     "TruncationMarker \"\xe2\x80\xa6 (more)\""},
+	    {"AuthservId \"a \\\"b\\\" c\"", "AuthservId \"a \\\"b\\\" c\""},
+	    {"SegmentCap 5 # five", "SegmentCap 5"},
+	    {"TruncationMarker a#b", "TruncationMarker \"a#b\""},
+	    {"  Database   /tmp/x.db  ", "Database /tmp/x.db"},
+	    {"SmppPassword secret", "SmppPassword ********"},
+	    {"AllowedCountries \"\"", "AllowedCountries \"\""},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char *errors = NULL, *out;
+		struct conf *c = load(ok[i].line, &errors);
+
+		if (!c)
+			fail_msg("\"%s\": %s", ok[i].line, errors);
+		out = printed(c);
+		if (!has_line(out, ok[i].printed))
+			fail_msg("\"%s\" did not print \"%s\":\n%s", ok[i].line,
+				 ok[i].printed, out);
+		free(out);
+		conf_free(&c);
+	}
+}
+
+static void
+every_error(void **state)
+{
+	/* each error form; the message must be there, with the line */
+	static const struct {
+		const char *line, *message;
+	} bad[] = {
+	    {"SmppWindw 10",
+	     "t.conf:3: unknown key \"SmppWindw\" (did you mean "
+	     "\"SmppWindow\"?)"},
+	    {"Frobnicate 1", "t.conf:3: unknown key \"Frobnicate\"\n"},
+	    {"SmppWindow ten",
+	     "t.conf:3: SmppWindow: expected a number 1-1000, got \"ten\""},
+	    {"SmppWindow 0", "SmppWindow: expected a number 1-1000, got \"0\""},
+	    {"SmppEnquireLink 2s", "2s is out of range (5s to 1h)"},
+	    {"SmppEnquireLink soon", "expected a duration such as 30s"},
+	    {"SmppEnquireLink 1h30", "expected a duration"},
+	    {"MaxMessageSize 10X", "expected a size such as 512, 64k or 10M"},
+	    {"MaxMessageSize 2G", "2G is out of range (1k to 1G)"},
+	    {"SmartEncoding maybe", "expected yes or no, got \"maybe\""},
+	    {"DatabaseSync fast",
+	     "expected one of full, normal, off; got \"fast\""},
+	    {"Socket tcp:25", "expected unix:/path, inet:PORT@HOST"},
+	    {"Socket inet:99999@localhost", "expected unix:/path"},
+	    {"Socket unix:relative", "expected unix:/path"},
+	    {"SmsDomains exa mple.com", "\"exa mple.com\" is not a domain"},
+	    {"SmsDomains a.com,,b.com", "empty item in list"},
+	    {"DefaultCountry XX", "\"XX\" is not an ISO 3166 country code"},
+	    {"AllowedCountries US, Narnia", "\"NARNIA\" is not an ISO 3166"},
+	    {"DeniedAreaCodes 1684",
+	     "expected a North American area code (684) or an E.164 prefix"},
+	    {"AllowedSenders bob", "expected user@domain or @domain, got"},
+	    {"TrustedNetworks 10.0.0.1/8",
+	     "\"10.0.0.1/8\" has bits set after the /8 prefix"},
+	    {"TrustedNetworks 300.1.1.1", "expected an IPv4 or IPv6 address"},
+	    {"TrustedNetworks 10.0.0.0/33", "prefix length must be 0-32"},
+	    {"SenderNumbers alice@example.com", "expected key=value"},
+	    {"SenderNumbers alice@example.com=555", "\"555\": "},
+	    {"SenderNumbers alice=+12025550101",
+	     "\"alice\" is not a mail address"},
+	    {"DefaultSender My-Shop!", "a sender ID may hold only"},
+	    {"DefaultSender ABCDEFGHIJKLM", "has at most 11"},
+	    {"NewThreadTemplate {subject}", "has no {body}"},
+	    {"ReplyTemplate \"{body} {date}\"",
+	     "unknown placeholder \"{date}\""},
+	    {"RecipientRateLimit 30", "expected COUNT/DURATION such as 30/1h"},
+	    {"PriceMonthlyFee 14.999999", "expected an amount such as 14.95"},
+	    {"SmtpRelay localhost", "expected host:port"},
+	    {"SmtpRelay host:0", "expected host:port"},
+	    {"HttpBaseUrl ftp://x", "expected an http:// or https:// URL"},
+	    {"SyslogFacility kern", "expected mail, daemon, user or local0"},
+	    {"UserID Root!", "expected user or user:group"},
+	    {"Database relative/path", "expected an absolute path"},
+	    {"AuthservId \"unterminated", "unterminated quoted value"},
+	    {"AuthservId \"a\" b", "text after the closing quote"},
+	    {"SegmentCap 5\nSegmentCap 6",
+	     "t.conf:4: SegmentCap: set twice (first on line 3)"},
+	    {"SegmentCap\x01 5", "control character 0x01"},
+	    {"=value", "expected \"Key value\""},
+	    {"TagSecretFile /nonexistent/tag",
+	     "set either TagSecret (line 2) or TagSecretFile (line 3)"},
+	    {"SmppSystemId abcdefghijklmnopq", "at most 15 characters"},
+	    {"SmppPassword abcdefghi", "at most 8 characters"},
+	    {"SmtpUser relay", "SmtpUser is set but SmtpPassword"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *errors = NULL;
+		struct conf *c = load(bad[i].line, &errors);
+
+		if (c)
+			fail_msg("\"%s\" was accepted", bad[i].line);
+		if (!strstr(errors, bad[i].message))
+			fail_msg("\"%s\": \"%s\" lacks \"%s\"", bad[i].line,
+				 errors, bad[i].message);
+		free(errors);
+	}
+}
+
+static void
+required_and_all_errors(void **state)
+{
+	char *errors = NULL;
+	struct conf *c;
+
+	(void)state;
+	c = conf_load_string("t.conf", "# nothing\n", &errors);
+	assert_null(c);
+	assert_non_null(strstr(errors, "t.conf: SmsDomains is required\n"));
+	assert_non_null(strstr(errors, "t.conf: TagSecret is required (or "
+				       "TagSecretFile)\n"));
+	free(errors);
+
+	/* every problem, not only the first */
+	c = conf_load_string("t.conf", "SmppWindow x\nFoo 1\nSegmentCap 999\n",
+			     &errors);
+	assert_null(c);
+	assert_non_null(strstr(errors, "t.conf:1: SmppWindow"));
+	assert_non_null(strstr(errors, "t.conf:2: unknown key"));
+	assert_non_null(strstr(errors, "t.conf:3: SegmentCap"));
+	assert_non_null(strstr(errors, "SmsDomains is required"));
+	free(errors);
+
+	/* a short tag secret */
+	c = conf_load_string(
+	    "t.conf", "SmsDomains a.example\nTagSecret short\n", &errors);
+	assert_null(c);
+	assert_non_null(strstr(errors, "the tag secret is 5 characters"));
+	free(errors);
+
+	/* CRLF line ends are fine */
+	c = conf_load_string("t.conf",
+			     "SmsDomains a.example\r\nTagSecret "
+			     "0123456789abcdef\r\nSegmentCap 3\r\n",
+			     &errors);
+	assert_non_null(c);
+	assert_int_equal(c->segment_cap, 3);
+	conf_free(&c);
+}
+
+static void
+transports(void **state)
+{
+	char *errors = NULL;
+	struct conf *c;
+
+	(void)state;
+	c = load("Transport http", &errors);
+	assert_null(c);
+	assert_non_null(strstr(errors, "HttpBaseUrl is required with "
+				       "Transport http"));
+	assert_non_null(strstr(errors, "HttpAccount is required"));
+	assert_non_null(strstr(errors, "HttpToken (or HttpTokenFile) is "
+				       "required"));
+	free(errors);
+	c = load("Transport kannel\nKannelUrl http://127.0.0.1:13013/x\n"
+		 "KannelUser u\nKannelPassword p",
+		 &errors);
+	if (!c)
+		fail_msg("%s", errors);
+	assert_int_equal(c->transport, CONF_TP_KANNEL);
+	assert_string_equal(c->kannel_password, "p");
+	conf_free(&c);
+}
+
+/* write_file - a file with text and mode, in a temporary directory */
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void
+secret_files(void **state)
+{
+	char dir[] = "/tmp/test_conf.XXXXXX", secret[64], conf[64], line[128];
+	char *errors = NULL;
+	struct conf *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(secret, sizeof(secret), "%s/tag.secret", dir);
+	snprintf(conf, sizeof(conf), "%s/smsmilter.conf", dir);
+	snprintf(line, sizeof(line),
+		 "SmsDomains sms.example.com\nTagSecretFile %s\n", secret);
+
+	write_file(secret, "0123456789abcdefXYZ\nsecond line\n", 0600);
+	write_file(conf, line, 0644);
+	c = conf_load(conf, &errors);
+	if (!c)
+		fail_msg("%s", errors);
+	assert_string_equal(c->tag_secret, "0123456789abcdefXYZ");
+	conf_free(&c);
+
+	/* readable by group or others: refused, saying how to fix it */
+	assert_int_equal(chmod(secret, 0644), 0);
+	c = conf_load(conf, &errors);
+	assert_null(c);
+	assert_non_null(strstr(errors, "is readable by group or others (mode "
+				       "0644)"));
+	assert_non_null(strstr(errors, "chmod 600"));
+	assert_non_null(strstr(errors, ":2: TagSecretFile:"));
+	free(errors);
+	assert_int_equal(chmod(secret, 0620), 0);
+	c = conf_load(conf, &errors);
+	assert_null(c);
+	assert_non_null(strstr(errors, "is writable by group or others"));
+	free(errors);
+
+	/* empty, missing */
+	write_file(secret, "\n", 0600);
+	c = conf_load(conf, &errors);
+	assert_null(c);
+	assert_non_null(strstr(errors, "is empty"));
+	free(errors);
+	unlink(secret);
+	c = conf_load(conf, &errors);
+	assert_null(c);
+	assert_non_null(strstr(errors, "cannot open"));
+	free(errors);
+
+	/* a secret inline in a file others can read */
+	write_file(conf, BASE, 0644);
+	c = conf_load(conf, &errors);
+	assert_null(c);
+	assert_non_null(strstr(errors, "holds a secret but is readable by "
+				       "group or others (mode 0644)"));
+	free(errors);
+	assert_int_equal(chmod(conf, 0600), 0);
+	c = conf_load(conf, &errors);
+	assert_non_null(c);
+	conf_free(&c);
+
+	/* the configuration file itself missing */
+	unlink(conf);
+	c = conf_load(conf, &errors);
+	assert_null(c);
+	assert_non_null(strstr(errors, "cannot open"));
+	free(errors);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void
+print_round_trip(void **state)
+{
+	char *errors = NULL, *first, *second, *p, *fixed;
+	struct conf *c, *d;
+	size_t len;
+
+	(void)state;
+	c = conf_load_string("t.conf",
+			     "SmsDomains a.example, b.example\n"
+			     "TagSecret 0123456789abcdef0123\n"
+			     "TrustedNetworks ::1, 10.1.0.0/16\n"
+			     "SenderNumbers a@b.example=+442079460958\n"
+			     "TruncationMarker \"x # y\"\n"
+			     "RecipientRateLimit 0/1d\n",
+			     &errors);
+	if (!c)
+		fail_msg("%s", errors);
+	first = printed(c);
+	/* the masked secret cannot be read back: put one back in */
+	p = strstr(first, "TagSecret ********");
+	assert_non_null(p);
+	len = strlen(first) + 32;
+	fixed = malloc(len);
+	assert_non_null(fixed);
+	snprintf(fixed, len, "%.*sTagSecret another secret value%s",
+		 (int)(p - first), first, p + strlen("TagSecret ********"));
+	d = conf_load_string("u.conf", fixed, &errors);
+	free(fixed);
+	if (!d)
+		fail_msg("%s\n%s", errors, first);
+	second = printed(d);
+	assert_string_equal(strchr(first, '\n'), strchr(second, '\n'));
+	free(first);
+	free(second);
+	conf_free(&c);
+	conf_free(&d);
+}
+
+static void
+sample_parses(void **state)
+{
+	char dir[] = "/tmp/test_conf.XXXXXX", secret[64], *errors = NULL;
+	char *text = NULL, *p;
+	size_t n = 0;
+	struct conf *c;
+	FILE *fp = open_memstream(&text, &n);
+
+	(void)state;
+	assert_non_null(fp);
+	conf_write_sample(fp);
+	fclose(fp);
+	assert_non_null(mkdtemp(dir));
+	snprintf(secret, sizeof(secret), "%s/tag.secret", dir);
+	write_file(secret, "a sample secret of some length\n", 0400);
+	/* point TagSecretFile at the test's secret */
+	p = strstr(text, "TagSecretFile /etc/smsmilter/tag.secret");
+	assert_non_null(p);
+	{
+		size_t pre = (size_t)(p - text) + strlen("TagSecretFile ");
+		const char *post = p + strlen("TagSecretFile "
+					      "/etc/smsmilter/tag.secret");
+		size_t len = pre + strlen(secret) + strlen(post) + 1;
+		char *fixed = malloc(len);
+
+		assert_non_null(fixed);
+		snprintf(fixed, len, "%.*s%s%s", (int)pre, text, secret, post);
+		c = conf_load_string("sample", fixed, &errors);
+		free(fixed);
+	}
+	if (!c)
+		fail_msg("%s", errors);
+	assert_string_equal(c->tag_secret, "a sample secret of some length");
+	conf_free(&c);
+	free(text);
+	unlink(secret);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(defaults),
+	    cmocka_unit_test(every_type),
+	    cmocka_unit_test(every_error),
+	    cmocka_unit_test(required_and_all_errors),
+	    cmocka_unit_test(transports),
+	    cmocka_unit_test(secret_files),
+	    cmocka_unit_test(print_round_trip),
+	    cmocka_unit_test(sample_parses),
+	};
+
+	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+}

@@ -1,0 +1,62 @@
+/*
+ * NAME
+ *	util - small helpers shared by all modules
+ * SUMMARY
+ *	#include "util/util.h"
+ * DESCRIPTION
+ *	An arena (many allocations freed at once) and a growable string
+ *	buffer. Both report allocation failure by returning NULL or -1 and
+ *	never abort.
+ */
+#ifndef UTIL_UTIL_H
+#define UTIL_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* An arena: allocations live until ut_arena_free(). */
+struct ut_arena;
+
+/* ut_arena_new - an empty arena, or NULL when out of memory */
+struct ut_arena *ut_arena_new(void);
+
+/* ut_arena_free - free the arena and all it gave; set *a to NULL */
+void ut_arena_free(struct ut_arena **a);
+
+/* ut_arena_alloc - size zeroed bytes, aligned for any type, or NULL */
+void *ut_arena_alloc(struct ut_arena *a, size_t size);
+
+/* ut_arena_strndup - a NUL-terminated copy of n bytes of s, or NULL */
+char *ut_arena_strndup(struct ut_arena *a, const char *s, size_t n);
+
+/* ut_arena_strdup - a copy of s, or NULL */
+char *ut_arena_strdup(struct ut_arena *a, const char *s);
+
+/* A growable NUL-terminated string. Zero-initialise before use. */
+struct ut_buf {
+	char *s;
+	size_t len, cap;
+	int failed; /* an allocation failed; contents are truncated */
+};
+
+/* ut_buf_add - append n bytes */
+void ut_buf_add(struct ut_buf *b, const char *s, size_t n);
+
+/* ut_buf_printf - append formatted text */
+void ut_buf_printf(struct ut_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ut_buf_vprintf - append formatted text from a va_list */
+void ut_buf_vprintf(struct ut_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+/*
+ * ut_buf_steal - the string, now the caller's to free (never NULL when
+ * anything was added, "" when nothing was), and reset the buffer
+ */
+char *ut_buf_steal(struct ut_buf *b);
+
+/* ut_buf_free - free the contents and reset the buffer */
+void ut_buf_free(struct ut_buf *b);
+
+#endif /* UTIL_UTIL_H */
