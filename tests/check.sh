@@ -27,7 +27,8 @@ step() {
 step "build (-Werror)" $MAKE -s -j"$jobs" WERROR=1 all tests
 step "format-check" $MAKE -s format-check
 step "unit tests" $MAKE -s --no-print-directory WERROR=1 check-unit
-step "unit tests (valgrind)" env \
+# the 10-second store stress runs once; the instrumented runs take 3
+step "unit tests (valgrind)" env STORE_STRESS_SECONDS=3 \
 	RUNNER="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 	$MAKE -s --no-print-directory WERROR=1 check-unit
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
@@ -37,7 +38,8 @@ step "install" sh tests/cli/test_install.sh
 step "demo" sh scripts/demo.sh build
 step "sanitizer build" $MAKE -s -j"$jobs" WERROR=1 \
 	SANITIZE=address,undefined tests
-step "unit tests (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1 \
+step "unit tests (ASan+UBSan)" env STORE_STRESS_SECONDS=3 \
+	ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$MAKE -s --no-print-directory WERROR=1 SANITIZE=address,undefined \
 	check-unit

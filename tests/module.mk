@@ -19,6 +19,17 @@ $(O)/tests/test_conf: $(O)/tests/unit/test_conf.o $(CONF_LIB) $(SMS_LIB) \
 
 TESTS += $(O)/tests/test_conf
 
+$(O)/tests/test_store: $(O)/tests/unit/test_store.o $(STORE_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(CMOCKA_LIBS)
+
+TESTS += $(O)/tests/test_store
+
+$(O)/tests/test_store_procs: $(O)/tests/unit/test_store_procs.o $(STORE_LIB) \
+	$(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(CMOCKA_LIBS)
+
+TESTS += $(O)/tests/test_store_procs
+
 # Fuzz targets: FUZZ_<name> lists the libraries a target links.
 FUZZERS := sms_codec
 FUZZ_sms_codec := $(SMS_LIB)

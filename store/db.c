@@ -1,0 +1,358 @@
+/*
+ * NAME
+ *	db - the connection: open, pragmas, statements, transactions
+ * DESCRIPTION
+ *	A store is one SQLite connection in WAL mode with foreign keys on
+ *	and a busy timeout. Statements are prepared on first use and kept
+ *	for the life of the connection. Transactions that write begin
+ *	IMMEDIATE, so that they take the write lock first and never fail
+ *	half-way on an upgrade from reader to writer; BEGIN, COMMIT and
+ *	each step are retried while the database is busy.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store_int.h"
+
+#define BUSY_TIMEOUT_MS 5000
+#define BUSY_RETRIES	12 /* with the timeout: a minute of contention */
+
+static const char *const sql[ST_COUNT] = {
+    [ST_THREAD_UPSERT] =
+	"INSERT INTO threads (owner, phone, sender, tag, subject, created,"
+	" last_active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+	" ON CONFLICT (owner, phone, sender) DO UPDATE SET"
+	" last_active = excluded.last_active,"
+	" subject = coalesce(excluded.subject, threads.subject)",
+    [ST_THREAD_ID] = "SELECT id FROM threads WHERE owner = ?1 AND phone = ?2"
+		     " AND sender = ?3",
+    [ST_MSG_INSERT] =
+	"INSERT INTO messages (thread_id, direction, envelope_from, queue_id,"
+	" message_id, idem_key, notify, text, encoding, segments, state, due,"
+	" created, updated) VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	" ?9, ?10, ?11, ?12, ?12)",
+    [ST_MSG_BY_IDEM] = "SELECT id, thread_id FROM messages WHERE idem_key = ?1",
+    [ST_EVENT_INSERT] = "INSERT INTO events (message_id, at, state, detail)"
+			" VALUES (?1, ?2, ?3, ?4)",
+    [ST_CLAIM] =
+	"SELECT m.id, m.thread_id, t.phone, t.sender, m.encoding, m.segments,"
+	" m.attempts, m.notify, m.created, m.text FROM messages m"
+	" JOIN threads t ON t.id = m.thread_id"
+	" WHERE m.state <= 2 AND m.due <= ?1"
+	" AND (m.state < 2 OR m.lease_until <= ?1)"
+	" ORDER BY m.due, m.id LIMIT ?2",
+    [ST_LEASE] = "UPDATE messages SET state = 2, lease_owner = ?2,"
+		 " lease_until = ?3, attempts = attempts + 1, updated = ?4"
+		 " WHERE id = ?1",
+    [ST_SUBMITTED] =
+	"UPDATE messages SET state = 3, lease_owner = NULL, lease_until = NULL,"
+	" updated = ?3 WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
+    [ST_SEGMENT_INSERT] =
+	"INSERT OR REPLACE INTO segments (message_id, seq, smsc_id, state,"
+	" updated) VALUES (?1, ?2, ?3, 3, ?4)",
+    [ST_RETRY] =
+	"UPDATE messages SET state = 0, lease_owner = NULL, lease_until = NULL,"
+	" due = ?3, error = ?4, reason = ?5, updated = ?6"
+	" WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
+    [ST_FAIL] =
+	"UPDATE messages SET state = 5, lease_owner = NULL, lease_until = NULL,"
+	" error = ?3, reason = ?4, updated = ?5"
+	" WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
+    [ST_EVENTS] = "SELECT at, state, detail FROM events WHERE message_id = ?1"
+		  " ORDER BY id",
+    [ST_PURGE] = "DELETE FROM messages WHERE created < ?1 AND state >= 3",
+    [ST_COUNTS] = "SELECT state, count(*) FROM messages GROUP BY state",
+    [ST_OLDEST_DUE] = "SELECT min(due) FROM messages WHERE state <= 1",
+};
+
+/* store_set_error - fill err; returns status */
+int
+store_set_error(struct store_error *err, enum store_status status,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->status = status;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}
+
+/* store_fail_db - fill err from the connection's last error */
+int
+store_fail_db(struct store *s, const char *what, struct store_error *err)
+{
+	int code = sqlite3_extended_errcode(s->db) & 0xFF;
+	enum store_status st;
+
+	switch (code) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL: st = STORE_ETEMP; break;
+	case SQLITE_CONSTRAINT: st = STORE_EDUP; break;
+	default: st = STORE_EPERM; break;
+	}
+	return store_set_error(err, st, "%s: %s: %s", s->path, what,
+			       sqlite3_errmsg(s->db));
+}
+
+/* pause_ms - sleep a little between retries */
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* now_ms - a monotonic clock in milliseconds */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * busy - SQLite's busy handler: poll often (0.1-1 ms, randomised), so
+ * that a waiting process gets the lock soon after it is released and a
+ * writer in a tight loop cannot starve it, for up to BUSY_TIMEOUT_MS
+ */
+static int
+busy(void *arg, int count)
+{
+	struct store *s = arg;
+	struct timespec ts = {0, 100000L + (rand() % 900) * 1000L};
+
+	if (count == 0)
+		s->busy_since = now_ms();
+	else if (now_ms() - s->busy_since > BUSY_TIMEOUT_MS)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/* exec_retry - run one statement of SQL, retried while busy */
+static int
+exec_retry(struct store *s, const char *q)
+{
+	int rc, i;
+
+	for (i = 0; i < BUSY_RETRIES; i++) {
+		rc = sqlite3_exec(s->db, q, NULL, NULL, NULL);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			return rc;
+		pause_ms(10 + rand() % 40);
+	}
+	return rc;
+}
+
+/* store_begin - BEGIN IMMEDIATE, retried while busy */
+int
+store_begin(struct store *s, struct store_error *err)
+{
+	if (exec_retry(s, "BEGIN IMMEDIATE") != SQLITE_OK)
+		return store_fail_db(s, "starting a transaction", err);
+	return STORE_OK;
+}
+
+/* store_commit - COMMIT, retried while busy; rolls back on failure */
+int
+store_commit(struct store *s, struct store_error *err)
+{
+	if (exec_retry(s, "COMMIT") != SQLITE_OK) {
+		int rc = store_fail_db(s, "committing", err);
+
+		store_rollback(s);
+		return rc;
+	}
+	return STORE_OK;
+}
+
+/* store_rollback - ROLLBACK, when a transaction is open */
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* store_step - sqlite3_step, retried on SQLITE_BUSY */
+int
+store_step(sqlite3_stmt *st)
+{
+	int rc, i;
+
+	for (i = 0; i < BUSY_RETRIES; i++) {
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			return rc;
+		sqlite3_reset(st);
+		pause_ms(10 + rand() % 40);
+	}
+	return rc;
+}
+
+/* stmt - the prepared statement id, reset and unbound */
+sqlite3_stmt *
+stmt(struct store *s, enum stmt_id id, struct store_error *err)
+{
+	if (!s->stmt[id] &&
+	    sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+			       &s->stmt[id], NULL) != SQLITE_OK) {
+		store_fail_db(s, "preparing a statement", err);
+		return NULL;
+	}
+	sqlite3_reset(s->stmt[id]);
+	sqlite3_clear_bindings(s->stmt[id]);
+	return s->stmt[id];
+}
+
+/* bind_text - bind a string, or NULL */
+int
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* copy_text - column i into buf, "" for NULL */
+void
+copy_text(sqlite3_stmt *st, int i, char *buf, size_t n)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	snprintf(buf, n, "%s", v ? (const char *)v : "");
+}
+
+/* dup_text - column i as a malloc'd string */
+char *
+dup_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	return strdup(v ? (const char *)v : "");
+}
+
+/* store_version - PRAGMA user_version, or -1 */
+int
+store_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (store_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* store_open_version - open and migrate up to version */
+struct store *
+store_open_version(const char *path, enum store_sync sync, int version,
+		   struct store_error *err)
+{
+	static const char *const syncs[] = {"FULL", "NORMAL", "OFF"};
+	struct store *s = calloc(1, sizeof(*s));
+	char pragma[128];
+	int rc;
+
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		store_set_error(err, STORE_ETEMP, "out of memory");
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				 SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		if (s->db)
+			store_fail_db(s, "opening", err);
+		else
+			store_set_error(err, STORE_ETEMP, "%s: cannot open",
+					path);
+		store_close(&s);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_handler(s->db, busy, s);
+	snprintf(pragma, sizeof(pragma),
+		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
+		 " PRAGMA foreign_keys = ON;",
+		 syncs[sync]);
+	if (exec_retry(s, pragma) != SQLITE_OK) {
+		store_fail_db(s, "setting up", err);
+		store_close(&s);
+		return NULL;
+	}
+	if (store_migrate(s, version, err) != STORE_OK) {
+		store_close(&s);
+		return NULL;
+	}
+	return s;
+}
+
+/* store_open - open and migrate to the current schema */
+struct store *
+store_open(const char *path, enum store_sync sync, struct store_error *err)
+{
+	return store_open_version(path, sync, STORE_SCHEMA_VERSION, err);
+}
+
+/* store_close - finalize statements and close */
+void
+store_close(struct store **sp)
+{
+	struct store *s = *sp;
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+	*sp = NULL;
+}
+
+/* store_check - PRAGMA integrity_check */
+int
+store_check(struct store *s, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc = STORE_OK;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
+			       NULL) != SQLITE_OK)
+		return store_fail_db(s, "checking", err);
+	while (store_step(st) == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+
+		if (v && strcmp((const char *)v, "ok") != 0) {
+			rc = store_set_error(err, STORE_EPERM,
+					     "%s: integrity check: %s", s->path,
+					     (const char *)v);
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,338 @@
+/*
+ * NAME
+ *	history - search, count, delete and purge messages
+ * DESCRIPTION
+ *	The SMS message center: filters by time, phone, owner, direction,
+ *	state and text, paginated by id. The WHERE clause is assembled
+ *	from fixed fragments and every value is bound: no text from a
+ *	filter ever becomes SQL.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+#include "util/util.h"
+
+/* store_filter_init - a filter that takes everything */
+void
+store_filter_init(struct store_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->state = -1;
+}
+
+/* like_pattern - %text% with LIKE's specials escaped by backslash */
+static char *
+like_pattern(const char *text)
+{
+	struct ut_buf b = {0};
+
+	ut_buf_add(&b, "%", 1);
+	for (; *text; text++) {
+		if (*text == '%' || *text == '_' || *text == '\\')
+			ut_buf_add(&b, "\\", 1);
+		ut_buf_add(&b, text, 1);
+	}
+	ut_buf_add(&b, "%", 1);
+	if (b.failed) {
+		ut_buf_free(&b);
+		return NULL;
+	}
+	return ut_buf_steal(&b);
+}
+
+/*
+ * where - append the WHERE clause for f to q; returns the number of
+ * conditions, or -1 when out of memory
+ */
+static int
+where(struct ut_buf *q, const struct store_filter *f)
+{
+	int n = 0;
+
+#define COND(test, text)                                                       \
+	do {                                                                   \
+		if (test) {                                                    \
+			ut_buf_printf(q, "%s%s", n++ ? " AND " : " WHERE ",    \
+				      text);                                   \
+		}                                                              \
+	} while (0)
+	COND(f->since, "m.created >= :since");
+	COND(f->until, "m.created < :until");
+	COND(f->phone, "t.phone = :phone");
+	COND(f->owner, "t.owner = :owner");
+	COND(f->direction, "m.direction = :direction");
+	COND(f->state >= 0, "m.state = :state");
+	COND(f->text, "m.text LIKE :text ESCAPE '\\'");
+	COND(f->after_id, "m.id > :after");
+#undef COND
+	return q->failed ? -1 : n;
+}
+
+/* bind_filter - bind f's values to the named parameters of st */
+static int
+bind_filter(sqlite3_stmt *st, const struct store_filter *f)
+{
+	char *pattern = NULL;
+	int i;
+
+	if ((i = sqlite3_bind_parameter_index(st, ":since")))
+		sqlite3_bind_int64(st, i, f->since);
+	if ((i = sqlite3_bind_parameter_index(st, ":until")))
+		sqlite3_bind_int64(st, i, f->until);
+	if ((i = sqlite3_bind_parameter_index(st, ":phone")))
+		bind_text(st, i, f->phone);
+	if ((i = sqlite3_bind_parameter_index(st, ":owner")))
+		bind_text(st, i, f->owner);
+	if ((i = sqlite3_bind_parameter_index(st, ":direction")))
+		bind_text(st, i, f->direction);
+	if ((i = sqlite3_bind_parameter_index(st, ":state")))
+		sqlite3_bind_int(st, i, f->state);
+	if ((i = sqlite3_bind_parameter_index(st, ":after")))
+		sqlite3_bind_int64(st, i, f->after_id);
+	if ((i = sqlite3_bind_parameter_index(st, ":text"))) {
+		pattern = like_pattern(f->text);
+		if (!pattern)
+			return -1;
+		sqlite3_bind_text(st, i, pattern, -1, free);
+	}
+	return 0;
+}
+
+/* prepare_filtered - prepare head + WHERE(f) + tail, bound */
+static int
+prepare_filtered(struct store *s, const char *head,
+		 const struct store_filter *f, const char *tail,
+		 sqlite3_stmt **st_r, int *nconds_r, struct store_error *err)
+{
+	struct ut_buf q = {0};
+	int n;
+
+	ut_buf_printf(&q, "%s", head);
+	n = where(&q, f);
+	ut_buf_printf(&q, "%s", tail);
+	if (n < 0 || q.failed) {
+		ut_buf_free(&q);
+		return store_set_error(err, STORE_ETEMP, "out of memory");
+	}
+	if (sqlite3_prepare_v2(s->db, q.s, -1, st_r, NULL) != SQLITE_OK) {
+		ut_buf_free(&q);
+		return store_fail_db(s, "preparing a search", err);
+	}
+	ut_buf_free(&q);
+	if (bind_filter(*st_r, f) != 0) {
+		sqlite3_finalize(*st_r);
+		return store_set_error(err, STORE_ETEMP, "out of memory");
+	}
+	if (nconds_r)
+		*nconds_r = n;
+	return STORE_OK;
+}
+
+/* store_history - messages matching f, oldest first */
+int
+store_history(struct store *s, const struct store_filter *f,
+	      struct store_message **msgs_r, unsigned *n_r,
+	      struct store_error *err)
+{
+	unsigned limit = f->limit ? f->limit : 100, n = 0;
+	struct store_message *m;
+	sqlite3_stmt *st;
+	int rc;
+
+	*msgs_r = NULL;
+	*n_r = 0;
+	rc = prepare_filtered(
+	    s,
+	    "SELECT m.id, m.thread_id, m.direction, t.owner, t.phone,"
+	    " t.sender, m.state, m.segments, m.attempts, m.created, m.updated,"
+	    " m.due, m.error, m.reason, m.text FROM messages m"
+	    " JOIN threads t ON t.id = m.thread_id",
+	    f, " ORDER BY m.id LIMIT :limit", &st, NULL, err);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":limit"),
+			 (int)limit);
+	m = calloc(limit, sizeof(*m));
+	if (!m) {
+		sqlite3_finalize(st);
+		return store_set_error(err, STORE_ETEMP, "out of memory");
+	}
+	while ((rc = store_step(st)) == SQLITE_ROW && n < limit) {
+		struct store_message *x = &m[n++];
+
+		x->id = sqlite3_column_int64(st, 0);
+		x->thread_id = sqlite3_column_int64(st, 1);
+		copy_text(st, 2, x->direction, sizeof(x->direction));
+		copy_text(st, 3, x->owner, sizeof(x->owner));
+		copy_text(st, 4, x->phone, sizeof(x->phone));
+		copy_text(st, 5, x->sender, sizeof(x->sender));
+		x->state = (enum store_state)sqlite3_column_int(st, 6);
+		x->segments = (unsigned)sqlite3_column_int(st, 7);
+		x->attempts = (unsigned)sqlite3_column_int(st, 8);
+		x->created = sqlite3_column_int64(st, 9);
+		x->updated = sqlite3_column_int64(st, 10);
+		x->due = sqlite3_column_int64(st, 11);
+		copy_text(st, 12, x->error, sizeof(x->error));
+		copy_text(st, 13, x->reason, sizeof(x->reason));
+		x->text = dup_text(st, 14);
+		if (!x->text) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		rc = rc == SQLITE_NOMEM
+			 ? store_set_error(err, STORE_ETEMP, "out of memory")
+			 : store_fail_db(s, "searching", err);
+		sqlite3_finalize(st);
+		store_messages_free(&m, n);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	if (n == 0)
+		free(m);
+	else
+		*msgs_r = m;
+	*n_r = n;
+	return STORE_OK;
+}
+
+/* store_messages_free - free what store_history returned */
+void
+store_messages_free(struct store_message **m, unsigned n)
+{
+	unsigned i;
+
+	if (!*m)
+		return;
+	for (i = 0; i < n; i++)
+		free((*m)[i].text);
+	free(*m);
+	*m = NULL;
+}
+
+/* store_delete - delete the messages matching f */
+int
+store_delete(struct store *s, const struct store_filter *f, unsigned *n_r,
+	     struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, nconds;
+
+	*n_r = 0;
+	rc = store_begin(s, err);
+	if (rc != STORE_OK)
+		return rc;
+	rc = prepare_filtered(s,
+			      "DELETE FROM messages WHERE id IN (SELECT m.id"
+			      " FROM messages m JOIN threads t"
+			      " ON t.id = m.thread_id",
+			      f, ")", &st, &nconds, err);
+	if (rc == STORE_OK && nconds == 0) {
+		sqlite3_finalize(st);
+		rc = store_set_error(err, STORE_EPERM,
+				     "refusing to delete everything: give a "
+				     "filter, or purge by date");
+	} else if (rc == STORE_OK) {
+		if (store_step(st) != SQLITE_DONE)
+			rc = store_fail_db(s, "deleting", err);
+		else
+			*n_r = (unsigned)sqlite3_changes(s->db);
+		sqlite3_finalize(st);
+	}
+	if (rc != STORE_OK) {
+		store_rollback(s);
+		return rc;
+	}
+	return store_commit(s, err);
+}
+
+/* store_purge - delete finished messages created before `before` */
+int
+store_purge(struct store *s, int64_t before, unsigned *n_r,
+	    struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc = store_begin(s, err);
+
+	*n_r = 0;
+	if (rc != STORE_OK)
+		return rc;
+	st = stmt(s, ST_PURGE, err);
+	if (!st) {
+		store_rollback(s);
+		return err ? err->status : STORE_EPERM;
+	}
+	sqlite3_bind_int64(st, 1, before);
+	if (store_step(st) != SQLITE_DONE) {
+		rc = store_fail_db(s, "purging", err);
+		store_rollback(s);
+		return rc;
+	}
+	*n_r = (unsigned)sqlite3_changes(s->db);
+	return store_commit(s, err);
+}
+
+/* store_counts - how many messages are in each state */
+int
+store_counts(struct store *s, struct store_counts *c, struct store_error *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_COUNTS, err);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!st)
+		return err ? err->status : STORE_EPERM;
+	while ((rc = store_step(st)) == SQLITE_ROW) {
+		int state = sqlite3_column_int(st, 0);
+
+		if (state >= 0 && state <= STORE_RECEIVED)
+			c->n[state] = (unsigned)sqlite3_column_int(st, 1);
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, "counting", err);
+	st = stmt(s, ST_OLDEST_DUE, err);
+	if (!st)
+		return err ? err->status : STORE_EPERM;
+	if (store_step(st) == SQLITE_ROW)
+		c->oldest_due = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return STORE_OK;
+}
+
+/* store_message_events - the states a message passed, as lines */
+int
+store_message_events(struct store *s, int64_t id, char **text_r,
+		     struct store_error *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_EVENTS, err);
+	struct ut_buf b = {0};
+	int rc;
+
+	*text_r = NULL;
+	if (!st)
+		return err ? err->status : STORE_EPERM;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = store_step(st)) == SQLITE_ROW) {
+		const unsigned char *d = sqlite3_column_text(st, 2);
+
+		ut_buf_printf(&b, "%lld %s%s%s\n",
+			      (long long)sqlite3_column_int64(st, 0),
+			      store_state_name(
+				  (enum store_state)sqlite3_column_int(st, 1)),
+			      d ? " " : "", d ? (const char *)d : "");
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		ut_buf_free(&b);
+		return store_fail_db(s, "reading events", err);
+	}
+	if (b.failed) {
+		ut_buf_free(&b);
+		return store_set_error(err, STORE_ETEMP, "out of memory");
+	}
+	*text_r = ut_buf_steal(&b);
+	return STORE_OK;
+}

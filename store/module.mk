@@ -1,0 +1,7 @@
+# store/ - the SQLite store; the only module with SQL; needs util/
+STORE_SRCS := store/db.c store/history.c store/queue.c store/schema.c
+STORE_LIB := $(O)/store/libstore.a
+STORE_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3)
+
+$(STORE_LIB): $(STORE_SRCS:%.c=$(O)/%.o)
+$(O)/store/%.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags sqlite3)

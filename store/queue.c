@@ -1,0 +1,384 @@
+/*
+ * NAME
+ *	queue - the durable outbound queue with leases
+ * DESCRIPTION
+ *	store_enqueue() records the thread and the message in one
+ *	transaction; store_claim() leases due messages to one gateway in
+ *	another, so that two gateways never hold the same message; the
+ *	holder ends its lease with store_submitted(), store_retry() or
+ *	store_fail(). Every change of state is written to the events table
+ *	in the same transaction.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+static const char *const state_names[] = {
+    "queued",	 "scheduled", "submitting", "submitted",
+    "delivered", "failed",    "expired",    "received",
+};
+
+/* store_state_name - "queued", "submitted", ... */
+const char *
+store_state_name(enum store_state st)
+{
+	if ((unsigned)st < sizeof(state_names) / sizeof(state_names[0]))
+		return state_names[st];
+	return "unknown";
+}
+
+/* store_state_parse - the state called name, or -1 */
+int
+store_state_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
+		if (strcmp(name, state_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* event - record that message id entered state */
+static int
+event(struct store *s, int64_t id, int64_t at, enum store_state state,
+      const char *detail, struct store_error *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_EVENT_INSERT, err);
+
+	if (!st)
+		return err ? err->status : STORE_EPERM;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_int(st, 3, (int)state);
+	bind_text(st, 4, detail);
+	if (store_step(st) != SQLITE_DONE)
+		return store_fail_db(s, "recording an event", err);
+	return STORE_OK;
+}
+
+/* thread_upsert - create or touch the thread; its id in *id_r */
+static int
+thread_upsert(struct store *s, const struct store_outbound *m, int64_t now,
+	      int64_t *id_r, struct store_error *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_THREAD_UPSERT, err);
+
+	if (!st)
+		return err ? err->status : STORE_EPERM;
+	bind_text(st, 1, m->owner);
+	bind_text(st, 2, m->phone);
+	bind_text(st, 3, m->sender);
+	bind_text(st, 4, m->tag);
+	bind_text(st, 5, m->subject);
+	sqlite3_bind_int64(st, 6, now);
+	if (store_step(st) != SQLITE_DONE)
+		return store_fail_db(s, "recording the thread", err);
+	st = stmt(s, ST_THREAD_ID, err);
+	if (!st)
+		return err ? err->status : STORE_EPERM;
+	bind_text(st, 1, m->owner);
+	bind_text(st, 2, m->phone);
+	bind_text(st, 3, m->sender);
+	if (store_step(st) != SQLITE_ROW)
+		return store_fail_db(s, "finding the thread", err);
+	*id_r = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st); /* a statement left on a row holds a snapshot */
+	return STORE_OK;
+}
+
+/* enqueue_in_txn - the body of store_enqueue */
+static int
+enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
+	       int64_t *id_r, int64_t *thread_r, struct store_error *err)
+{
+	enum store_state state = m->due > now ? STORE_SCHEDULED : STORE_QUEUED;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (m->idem_key) {
+		st = stmt(s, ST_MSG_BY_IDEM, err);
+		if (!st)
+			return err ? err->status : STORE_EPERM;
+		bind_text(st, 1, m->idem_key);
+		rc = store_step(st);
+		if (rc == SQLITE_ROW) {
+			*id_r = sqlite3_column_int64(st, 0);
+			*thread_r = sqlite3_column_int64(st, 1);
+			sqlite3_reset(st);
+			return store_set_error(err, STORE_EDUP,
+					       "already queued as message "
+					       "%lld",
+					       (long long)*id_r);
+		}
+		if (rc != SQLITE_DONE)
+			return store_fail_db(s, "looking up the message", err);
+	}
+	rc = thread_upsert(s, m, now, thread_r, err);
+	if (rc != STORE_OK)
+		return rc;
+	st = stmt(s, ST_MSG_INSERT, err);
+	if (!st)
+		return err ? err->status : STORE_EPERM;
+	sqlite3_bind_int64(st, 1, *thread_r);
+	bind_text(st, 2, m->envelope_from);
+	bind_text(st, 3, m->queue_id);
+	bind_text(st, 4, m->message_id);
+	bind_text(st, 5, m->idem_key);
+	sqlite3_bind_int(st, 6, (int)m->notify);
+	bind_text(st, 7, m->text);
+	sqlite3_bind_int(st, 8, m->encoding);
+	sqlite3_bind_int(st, 9, (int)m->segments);
+	sqlite3_bind_int(st, 10, (int)state);
+	sqlite3_bind_int64(st, 11, m->due > now ? m->due : now);
+	sqlite3_bind_int64(st, 12, now);
+	if (store_step(st) != SQLITE_DONE)
+		return store_fail_db(s, "queueing the message", err);
+	*id_r = sqlite3_last_insert_rowid(s->db);
+	return event(s, *id_r, now, state, m->queue_id, err);
+}
+
+/* store_enqueue - record the thread and queue one message */
+int
+store_enqueue(struct store *s, const struct store_outbound *m, int64_t now,
+	      int64_t *id_r, int64_t *thread_r, struct store_error *err)
+{
+	int rc;
+
+	if (!m->owner || !m->phone || !m->sender || !m->tag || !m->text)
+		return store_set_error(err, STORE_EPERM,
+				       "owner, phone, sender, tag and text "
+				       "are required");
+	rc = store_begin(s, err);
+	if (rc != STORE_OK)
+		return rc;
+	rc = enqueue_in_txn(s, m, now, id_r, thread_r, err);
+	if (rc != STORE_OK) {
+		store_rollback(s);
+		return rc;
+	}
+	return store_commit(s, err);
+}
+
+/* claim_rows - read the due messages into a new array */
+static int
+claim_rows(struct store *s, int64_t now, unsigned max,
+	   struct store_claim **claims_r, unsigned *n_r,
+	   struct store_error *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_CLAIM, err);
+	struct store_claim *c;
+	unsigned n = 0;
+	int rc;
+
+	*claims_r = NULL;
+	*n_r = 0;
+	if (!st)
+		return err ? err->status : STORE_EPERM;
+	c = calloc(max ? max : 1, sizeof(*c));
+	if (!c)
+		return store_set_error(err, STORE_ETEMP, "out of memory");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, (int)max);
+	while ((rc = store_step(st)) == SQLITE_ROW && n < max) {
+		struct store_claim *x = &c[n];
+
+		x->id = sqlite3_column_int64(st, 0);
+		x->thread_id = sqlite3_column_int64(st, 1);
+		copy_text(st, 2, x->phone, sizeof(x->phone));
+		copy_text(st, 3, x->sender, sizeof(x->sender));
+		x->encoding = sqlite3_column_int(st, 4);
+		x->segments = (unsigned)sqlite3_column_int(st, 5);
+		x->attempts = (unsigned)sqlite3_column_int(st, 6) + 1;
+		x->notify = (unsigned)sqlite3_column_int(st, 7);
+		x->created = sqlite3_column_int64(st, 8);
+		x->text = dup_text(st, 9);
+		n++;
+		if (!x->text) {
+			store_claims_free(&c, n);
+			return store_set_error(err, STORE_ETEMP,
+					       "out of memory");
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_claims_free(&c, n);
+		return store_fail_db(s, "reading due messages", err);
+	}
+	if (n == 0)
+		free(c); /* nothing due: nothing for the caller to free */
+	else
+		*claims_r = c;
+	*n_r = n;
+	return STORE_OK;
+}
+
+/* store_claim - lease up to max due messages to lease_owner */
+int
+store_claim(struct store *s, const char *lease_owner, int64_t now,
+	    int64_t lease_seconds, unsigned max, struct store_claim **claims_r,
+	    unsigned *n_r, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	unsigned i;
+	int rc;
+
+	*claims_r = NULL;
+	*n_r = 0;
+	if (max == 0)
+		return STORE_OK;
+	rc = store_begin(s, err);
+	if (rc != STORE_OK)
+		return rc;
+	rc = claim_rows(s, now, max, claims_r, n_r, err);
+	for (i = 0; rc == STORE_OK && i < *n_r; i++) {
+		st = stmt(s, ST_LEASE, err);
+		if (!st) {
+			rc = err ? err->status : STORE_EPERM;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, (*claims_r)[i].id);
+		bind_text(st, 2, lease_owner);
+		sqlite3_bind_int64(st, 3, now + lease_seconds);
+		sqlite3_bind_int64(st, 4, now);
+		if (store_step(st) != SQLITE_DONE)
+			rc = store_fail_db(s, "claiming", err);
+		if (rc == STORE_OK)
+			rc = event(s, (*claims_r)[i].id, now, STORE_SUBMITTING,
+				   lease_owner, err);
+	}
+	if (rc == STORE_OK)
+		rc = store_commit(s, err);
+	else
+		store_rollback(s);
+	if (rc != STORE_OK) {
+		store_claims_free(claims_r, *n_r);
+		*n_r = 0;
+	}
+	return rc;
+}
+
+/* store_claims_free - free claims */
+void
+store_claims_free(struct store_claim **c, unsigned n)
+{
+	unsigned i;
+
+	if (!*c)
+		return;
+	for (i = 0; i < n; i++)
+		free((*c)[i].text);
+	free(*c);
+	*c = NULL;
+}
+
+/*
+ * finish - run a lease-ending update (bound by the caller) and record
+ * the event, in one transaction
+ */
+static int
+finish(struct store *s, sqlite3_stmt *st, int64_t id, int64_t now,
+       enum store_state state, const char *detail, struct store_error *err)
+{
+	if (store_step(st) != SQLITE_DONE)
+		return store_fail_db(s, "updating the message", err);
+	if (sqlite3_changes(s->db) == 0)
+		return store_set_error(err, STORE_ELEASE,
+				       "message %lld is not leased to us "
+				       "(any more)",
+				       (long long)id);
+	return event(s, id, now, state, detail, err);
+}
+
+/* end_txn - commit when rc is STORE_OK, else roll back; returns rc */
+static int
+end_txn(struct store *s, int rc, struct store_error *err)
+{
+	if (rc == STORE_OK)
+		return store_commit(s, err);
+	store_rollback(s);
+	return rc;
+}
+
+/* store_submitted - the SMSC took it */
+int
+store_submitted(struct store *s, int64_t id, const char *lease_owner,
+		const char *const *smsc_ids, unsigned nids, int64_t now,
+		struct store_error *err)
+{
+	sqlite3_stmt *st;
+	unsigned i;
+	int rc = store_begin(s, err);
+
+	if (rc != STORE_OK)
+		return rc;
+	st = stmt(s, ST_SUBMITTED, err);
+	if (!st)
+		return end_txn(s, err ? err->status : STORE_EPERM, err);
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, lease_owner);
+	sqlite3_bind_int64(st, 3, now);
+	rc = finish(s, st, id, now, STORE_SUBMITTED, NULL, err);
+	for (i = 0; rc == STORE_OK && smsc_ids && i < nids; i++) {
+		st = stmt(s, ST_SEGMENT_INSERT, err);
+		if (!st) {
+			rc = err ? err->status : STORE_EPERM;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int(st, 2, (int)i + 1);
+		bind_text(st, 3, smsc_ids[i]);
+		sqlite3_bind_int64(st, 4, now);
+		if (store_step(st) != SQLITE_DONE)
+			rc = store_fail_db(s, "recording SMSC ids", err);
+	}
+	return end_txn(s, rc, err);
+}
+
+/* store_retry - back to queued, due at due */
+int
+store_retry(struct store *s, int64_t id, const char *lease_owner, int64_t due,
+	    const char *code, const char *reason, int64_t now,
+	    struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc = store_begin(s, err);
+
+	if (rc != STORE_OK)
+		return rc;
+	st = stmt(s, ST_RETRY, err);
+	if (!st)
+		return end_txn(s, err ? err->status : STORE_EPERM, err);
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, lease_owner);
+	sqlite3_bind_int64(st, 3, due);
+	bind_text(st, 4, code);
+	bind_text(st, 5, reason);
+	sqlite3_bind_int64(st, 6, now);
+	return end_txn(s, finish(s, st, id, now, STORE_QUEUED, reason, err),
+		       err);
+}
+
+/* store_fail - given up */
+int
+store_fail(struct store *s, int64_t id, const char *lease_owner,
+	   const char *code, const char *reason, int64_t now,
+	   struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc = store_begin(s, err);
+
+	if (rc != STORE_OK)
+		return rc;
+	st = stmt(s, ST_FAIL, err);
+	if (!st)
+		return end_txn(s, err ? err->status : STORE_EPERM, err);
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, lease_owner);
+	bind_text(st, 3, code);
+	bind_text(st, 4, reason);
+	sqlite3_bind_int64(st, 5, now);
+	return end_txn(s, finish(s, st, id, now, STORE_FAILED, reason, err),
+		       err);
+}

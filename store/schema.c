@@ -1,0 +1,173 @@
+/*
+ * NAME
+ *	schema - numbered migrations of the store's schema
+ * DESCRIPTION
+ *	migrations[v] takes a file from version v to v + 1. PRAGMA
+ *	user_version records the version; each step runs in its own
+ *	transaction with the version bump, so a crash leaves a file at
+ *	one version or the next, never between. Never edit a migration
+ *	that has shipped: add one.
+ */
+#include <stdio.h>
+
+#include "store/store_int.h"
+
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+    /* 0 -> 1: threads and the outbound queue */
+    "CREATE TABLE threads ("
+    " id INTEGER PRIMARY KEY,"
+    " owner TEXT NOT NULL,"
+    " phone TEXT NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " tag TEXT NOT NULL UNIQUE,"
+    " subject TEXT,"
+    " last_message_id TEXT,"
+    " created INTEGER NOT NULL,"
+    " last_active INTEGER NOT NULL,"
+    " UNIQUE (owner, phone, sender));"
+    "CREATE INDEX threads_phone ON threads (phone, sender, last_active);"
+    "CREATE TABLE messages ("
+    " id INTEGER PRIMARY KEY,"
+    " thread_id INTEGER NOT NULL REFERENCES threads (id),"
+    " direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),"
+    " envelope_from TEXT,"
+    " queue_id TEXT,"
+    " message_id TEXT,"
+    " idem_key TEXT UNIQUE,"
+    " notify INTEGER NOT NULL DEFAULT 0,"
+    " text TEXT NOT NULL,"
+    " encoding INTEGER NOT NULL,"
+    " segments INTEGER NOT NULL,"
+    " state INTEGER NOT NULL,"
+    " error TEXT,"
+    " reason TEXT,"
+    " provider_id TEXT,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " due INTEGER NOT NULL,"
+    " lease_owner TEXT,"
+    " lease_until INTEGER,"
+    " created INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL);"
+    "CREATE INDEX messages_due ON messages (due, id) WHERE state <= 2;"
+    "CREATE INDEX messages_created ON messages (created, id);"
+    "CREATE INDEX messages_thread ON messages (thread_id, id);"
+    "CREATE TABLE segments ("
+    " message_id INTEGER NOT NULL REFERENCES messages (id)"
+    "  ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL,"
+    " smsc_id TEXT,"
+    " state INTEGER NOT NULL,"
+    " error TEXT,"
+    " updated INTEGER NOT NULL,"
+    " PRIMARY KEY (message_id, seq));"
+    "CREATE INDEX segments_smsc ON segments (smsc_id);"
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY,"
+    " message_id INTEGER NOT NULL REFERENCES messages (id)"
+    "  ON DELETE CASCADE,"
+    " at INTEGER NOT NULL,"
+    " state INTEGER NOT NULL,"
+    " detail TEXT);"
+    "CREATE INDEX events_message ON events (message_id, id);",
+
+    /* 1 -> 2: inbound, limits, usage, opt-outs, contacts, mail out */
+    "CREATE TABLE inbound_seen ("
+    " provider TEXT NOT NULL,"
+    " provider_id TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " PRIMARY KEY (provider, provider_id));"
+    "CREATE TABLE reassembly ("
+    " phone TEXT NOT NULL,"
+    " ref INTEGER NOT NULL,"
+    " total INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " data BLOB NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " PRIMARY KEY (phone, ref, total, seq));"
+    "CREATE TABLE rate_counters ("
+    " scope TEXT NOT NULL,"
+    " key TEXT NOT NULL,"
+    " window_start INTEGER NOT NULL,"
+    " count INTEGER NOT NULL,"
+    " PRIMARY KEY (scope, key, window_start));"
+    "CREATE TABLE optouts ("
+    " phone TEXT NOT NULL,"
+    " scope TEXT NOT NULL DEFAULT '*',"
+    " at INTEGER NOT NULL,"
+    " keyword TEXT,"
+    " PRIMARY KEY (phone, scope));"
+    "CREATE TABLE usage ("
+    " sender TEXT NOT NULL,"
+    " cycle TEXT NOT NULL,"
+    " messages INTEGER NOT NULL DEFAULT 0,"
+    " segments INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (sender, cycle));"
+    "CREATE TABLE contacts ("
+    " name TEXT PRIMARY KEY COLLATE NOCASE,"
+    " phone TEXT NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE groups ("
+    " name TEXT PRIMARY KEY COLLATE NOCASE,"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE group_members ("
+    " group_name TEXT NOT NULL REFERENCES groups (name)"
+    "  ON DELETE CASCADE,"
+    " member TEXT NOT NULL COLLATE NOCASE,"
+    " PRIMARY KEY (group_name, member));"
+    "CREATE TABLE mail_queue ("
+    " id INTEGER PRIMARY KEY,"
+    " envelope_from TEXT NOT NULL,"
+    " rcpt TEXT NOT NULL,"
+    " data BLOB NOT NULL,"
+    " state INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " due INTEGER NOT NULL,"
+    " lease_owner TEXT,"
+    " lease_until INTEGER,"
+    " error TEXT,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX mail_queue_due ON mail_queue (due, id) WHERE state <= 2;",
+};
+
+/* store_migrate - bring the schema up to version */
+int
+store_migrate(struct store *s, int version, struct store_error *err)
+{
+	int have = store_version(s);
+
+	if (have < 0)
+		return store_fail_db(s, "reading the schema version", err);
+	if (have > STORE_SCHEMA_VERSION)
+		return store_set_error(err, STORE_EPERM,
+				       "%s has schema version %d; this "
+				       "smsmilter knows up to %d: upgrade "
+				       "smsmilter",
+				       s->path, have, STORE_SCHEMA_VERSION);
+	while (have < version) {
+		char bump[64];
+		int rc = store_begin(s, err);
+
+		if (rc != STORE_OK)
+			return rc;
+		/* another process may have migrated meanwhile */
+		have = store_version(s);
+		if (have >= version) {
+			store_rollback(s);
+			break;
+		}
+		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d;",
+			 have + 1);
+		if (sqlite3_exec(s->db, migrations[have], NULL, NULL, NULL) !=
+			SQLITE_OK ||
+		    sqlite3_exec(s->db, bump, NULL, NULL, NULL) != SQLITE_OK) {
+			rc = store_fail_db(s, "migrating the schema", err);
+			store_rollback(s);
+			return rc;
+		}
+		rc = store_commit(s, err);
+		if (rc != STORE_OK)
+			return rc;
+		have++;
+	}
+	return STORE_OK;
+}

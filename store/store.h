@@ -1,0 +1,259 @@
+/*
+ * NAME
+ *	store - the SQLite store: threads, the durable queue, history
+ * SUMMARY
+ *	#include "store/store.h"
+ * DESCRIPTION
+ *	The only module that speaks SQL. A struct store is one connection
+ *	(WAL, foreign keys, a busy timeout) with its prepared statements;
+ *	each process or thread opens its own. The schema is created and
+ *	upgraded by numbered migrations (PRAGMA user_version) when a store
+ *	is opened. Writes run in BEGIN IMMEDIATE transactions, retried on
+ *	SQLITE_BUSY, so that a busy database only ever delays a caller.
+ *
+ *	Times are seconds since the epoch, passed in by the caller (the
+ *	clock is injectable). Strings returned in structs are the caller's
+ *	copies inside the struct, or say otherwise.
+ * DIAGNOSTICS
+ *	Functions return STORE_OK or a negative enum store_status and fill
+ *	the struct store_error given: STORE_ETEMP for what may succeed
+ *	later (locked too long, disk full, I/O), STORE_EPERM for what will
+ *	not (corrupt file, newer schema, bad arguments).
+ */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_ETEMP = -1,     /* try again later */
+	STORE_EPERM = -2,     /* will not work */
+	STORE_ENOTFOUND = -3, /* no such row */
+	STORE_EDUP = -4,      /* already there (idempotency key, name) */
+	STORE_ELEASE = -5,    /* the lease is not ours (expired, reclaimed) */
+};
+
+struct store_error {
+	enum store_status status;
+	char msg[256];
+};
+
+enum store_sync { STORE_SYNC_FULL, STORE_SYNC_NORMAL, STORE_SYNC_OFF };
+
+/* The schema version this code creates and understands. */
+#define STORE_SCHEMA_VERSION 2
+
+struct store;
+
+/*
+ * store_open - open (creating if needed) and migrate a store
+ *
+ * Returns the store, or NULL with err filled. A file whose schema is
+ * newer than STORE_SCHEMA_VERSION is refused (STORE_EPERM).
+ */
+struct store *store_open(const char *path, enum store_sync sync,
+			 struct store_error *err);
+
+/*
+ * store_open_version - store_open(), but migrate only up to version
+ * (for tests of migrations and for tools that must not upgrade)
+ */
+struct store *store_open_version(const char *path, enum store_sync sync,
+				 int version, struct store_error *err);
+
+/* store_close - finalize statements, close, set *s to NULL */
+void store_close(struct store **s);
+
+/* store_version - the schema version of the open file */
+int store_version(struct store *s);
+
+/* store_check - PRAGMA integrity_check; STORE_OK or STORE_EPERM */
+int store_check(struct store *s, struct store_error *err);
+
+/* Message states, in the order a message passes them. */
+enum store_state {
+	STORE_QUEUED,	  /* waiting to be sent */
+	STORE_SCHEDULED,  /* waiting for its due time, set by a person */
+	STORE_SUBMITTING, /* claimed by a gateway */
+	STORE_SUBMITTED,  /* the SMSC took it */
+	STORE_DELIVERED,  /* the phone got it */
+	STORE_FAILED,	  /* given up */
+	STORE_EXPIRED,	  /* the network gave up */
+	STORE_RECEIVED,	  /* an inbound text */
+};
+
+/* store_state_name - "queued", "submitted", ... */
+const char *store_state_name(enum store_state st);
+
+/* store_state_parse - the state called name, or -1 */
+int store_state_parse(const char *name);
+
+/* What the milter queues for one SMS recipient. */
+struct store_outbound {
+	const char *owner;	   /* thread owner: the sender's mailbox */
+	const char *phone;	   /* E.164 */
+	const char *sender;	   /* our number or alphanumeric ID */
+	const char *tag;	   /* the thread's tag */
+	const char *subject;	   /* may be NULL */
+	const char *envelope_from; /* MAIL FROM */
+	const char *queue_id;	   /* the MTA's queue id */
+	const char *message_id;	   /* Message-ID of the mail */
+	const char *idem_key;	   /* unique per mail and recipient */
+	unsigned notify;	   /* DSN NOTIFY bits (STORE_NOTIFY_*) */
+	const char *text;	   /* the SMS text, UTF-8 */
+	int encoding;		   /* 0 GSM-7, 8 UCS-2 */
+	unsigned segments;
+	int64_t due; /* when to send; 0: now */
+};
+
+#define STORE_NOTIFY_SUCCESS 0x01
+#define STORE_NOTIFY_FAILURE 0x02
+#define STORE_NOTIFY_DELAY   0x04
+#define STORE_NOTIFY_NEVER   0x08
+
+/*
+ * store_enqueue - record the thread and queue one message, in one
+ * durable transaction
+ *
+ * The thread (owner, phone, sender) is created or touched. A second
+ * enqueue with the same idem_key returns STORE_EDUP with the first
+ * message's id in *id_r: an MTA that retries after a crash sends one
+ * text, not two.
+ */
+int store_enqueue(struct store *s, const struct store_outbound *m, int64_t now,
+		  int64_t *id_r, int64_t *thread_r, struct store_error *err);
+
+/* A claimed message: what a transport needs to submit it. */
+struct store_claim {
+	int64_t id;
+	int64_t thread_id;
+	char phone[20];
+	char sender[40];
+	int encoding;
+	unsigned segments;
+	unsigned attempts; /* including this one */
+	unsigned notify;
+	int64_t created;
+	char *text; /* the caller's: free() it, or store_claims_free() */
+};
+
+/*
+ * store_claim - lease up to max due messages to lease_owner
+ *
+ * Takes queued or scheduled messages whose due time has come and
+ * submitting ones whose lease expired, in order of due time then id,
+ * marks them submitting with a lease until now + lease_seconds, and
+ * returns them in *claims_r (the caller frees with store_claims_free;
+ * NULL when none) and their number in *n_r. A message is never leased
+ * to two owners at once.
+ */
+int store_claim(struct store *s, const char *lease_owner, int64_t now,
+		int64_t lease_seconds, unsigned max,
+		struct store_claim **claims_r, unsigned *n_r,
+		struct store_error *err);
+
+/* store_claims_free - free what store_claim returned; sets *c NULL */
+void store_claims_free(struct store_claim **c, unsigned n);
+
+/*
+ * store_submitted - the SMSC took message id: record the SMSC id of
+ * each segment (smsc_ids may be NULL) and end the lease
+ *
+ * STORE_ELEASE when the lease is not lease_owner's any more.
+ */
+int store_submitted(struct store *s, int64_t id, const char *lease_owner,
+		    const char *const *smsc_ids, unsigned nids, int64_t now,
+		    struct store_error *err);
+
+/*
+ * store_retry - a transient failure: back to queued, due at due, with
+ * the error kept for history. STORE_ELEASE as above.
+ */
+int store_retry(struct store *s, int64_t id, const char *lease_owner,
+		int64_t due, const char *code, const char *reason, int64_t now,
+		struct store_error *err);
+
+/*
+ * store_fail - a permanent failure: failed, with code and a reason a
+ * person understands. STORE_ELEASE as above.
+ */
+int store_fail(struct store *s, int64_t id, const char *lease_owner,
+	       const char *code, const char *reason, int64_t now,
+	       struct store_error *err);
+
+/* One message as history shows it. */
+struct store_message {
+	int64_t id;
+	int64_t thread_id;
+	char direction[4]; /* "out" or "in" */
+	char owner[256];
+	char phone[20];
+	char sender[40];
+	enum store_state state;
+	unsigned segments;
+	unsigned attempts;
+	int64_t created, updated, due;
+	char error[64];	  /* last error code, or "" */
+	char reason[256]; /* last reason, or "" */
+	char *text;	  /* the caller's */
+};
+
+/* History filters; zero or NULL fields do not filter. */
+struct store_filter {
+	int64_t since, until; /* created in [since, until) */
+	const char *phone;
+	const char *owner;
+	const char *direction; /* "in" or "out" */
+	int state;	       /* enum store_state, or -1 */
+	const char *text;      /* substring of the text */
+	int64_t after_id;      /* pagination: ids greater than this */
+	unsigned limit;	       /* 0: 100 */
+};
+
+/* store_filter_init - a filter that takes everything */
+void store_filter_init(struct store_filter *f);
+
+/*
+ * store_history - messages matching f, oldest first, at most f->limit;
+ * free with store_messages_free (*msgs_r is NULL when none match)
+ */
+int store_history(struct store *s, const struct store_filter *f,
+		  struct store_message **msgs_r, unsigned *n_r,
+		  struct store_error *err);
+
+/* store_messages_free - free what store_history returned */
+void store_messages_free(struct store_message **m, unsigned n);
+
+/* store_message_events - the states message id passed, as text lines */
+int store_message_events(struct store *s, int64_t id, char **text_r,
+			 struct store_error *err);
+
+/*
+ * store_delete - delete the messages matching f (all of them, not one
+ * page); their number goes to *n_r. A filter with no field set is
+ * refused (STORE_EPERM): use store_purge to empty history.
+ */
+int store_delete(struct store *s, const struct store_filter *f, unsigned *n_r,
+		 struct store_error *err);
+
+/*
+ * store_purge - delete finished messages created before `before`
+ * (queued and in-flight ones are kept); their number in *n_r
+ */
+int store_purge(struct store *s, int64_t before, unsigned *n_r,
+		struct store_error *err);
+
+/* Queue counts by state. */
+struct store_counts {
+	unsigned n[STORE_RECEIVED + 1];
+	int64_t oldest_due; /* of queued and scheduled; 0: none */
+};
+
+/* store_counts - how many messages are in each state */
+int store_counts(struct store *s, struct store_counts *c,
+		 struct store_error *err);
+
+#endif /* STORE_STORE_H */

@@ -1,0 +1,72 @@
+/*
+ * NAME
+ *	store_int - the connection, statements and helpers inside store/
+ */
+#ifndef STORE_STORE_INT_H
+#define STORE_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/* Every statement the store prepares, once per connection. */
+enum stmt_id {
+	ST_THREAD_UPSERT,
+	ST_THREAD_ID,
+	ST_MSG_INSERT,
+	ST_MSG_BY_IDEM,
+	ST_EVENT_INSERT,
+	ST_CLAIM,
+	ST_LEASE,
+	ST_SUBMITTED,
+	ST_SEGMENT_INSERT,
+	ST_RETRY,
+	ST_FAIL,
+	ST_EVENTS,
+	ST_PURGE,
+	ST_COUNTS,
+	ST_OLDEST_DUE,
+	ST_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_COUNT];
+	char *path;
+	int64_t busy_since; /* when the current wait for a lock began, ms */
+};
+
+/* stmt - the prepared statement id, reset and unbound; NULL on error */
+sqlite3_stmt *stmt(struct store *s, enum stmt_id id, struct store_error *err);
+
+/* store_fail_db - fill err from the connection's last error */
+int store_fail_db(struct store *s, const char *what, struct store_error *err);
+
+/* store_set_error - fill err; returns status */
+int store_set_error(struct store_error *err, enum store_status status,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * store_begin - BEGIN IMMEDIATE, retried while the database is busy;
+ * store_commit - COMMIT, likewise; store_rollback - ROLLBACK, quietly
+ */
+int store_begin(struct store *s, struct store_error *err);
+int store_commit(struct store *s, struct store_error *err);
+void store_rollback(struct store *s);
+
+/* store_step - sqlite3_step, retried on SQLITE_BUSY; the sqlite code */
+int store_step(sqlite3_stmt *st);
+
+/* bind helpers: NULL strings bind NULL */
+int bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/* copy_text - column i into buf (size n), "" for NULL */
+void copy_text(sqlite3_stmt *st, int i, char *buf, size_t n);
+
+/* dup_text - column i as a malloc'd string ("" for NULL), NULL if OOM */
+char *dup_text(sqlite3_stmt *st, int i);
+
+/* store_migrate - bring the schema up to version (schema.c) */
+int store_migrate(struct store *s, int version, struct store_error *err);
+
+#endif /* STORE_STORE_INT_H */

@@ -1,0 +1,518 @@
+/*
+ * NAME
+ *	test_store - the SQLite store in one process: schema, queue, leases,
+ *	history
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+#define T0 1764000000 /* a fixed "now" */
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct store *s;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct store_error err;
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/s.db", f->dir);
+	f->s = store_open(f->path, STORE_SYNC_NORMAL, &err);
+	if (!f->s) {
+		print_error("%s\n", err.msg);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	store_close(&f->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* tag_for - a distinct tag per owner and phone (storage lives on) */
+static const char *
+tag_for(const char *owner, const char *phone)
+{
+	static char tags[16][80];
+	static unsigned n;
+	char t[80];
+	unsigned i;
+
+	snprintf(t, sizeof(t), "%s|%s", owner, phone);
+	for (i = 0; i < n; i++)
+		if (strcmp(tags[i], t) == 0)
+			return tags[i];
+	assert_true(n < 16);
+	memcpy(tags[n], t, sizeof(t));
+	return tags[n++];
+}
+
+/* outbound - a message to phone from owner, with an idempotency key */
+static struct store_outbound
+outbound(const char *owner, const char *phone, const char *text,
+	 const char *idem)
+{
+	struct store_outbound m = {0};
+
+	m.owner = owner;
+	m.phone = phone;
+	m.sender = "+12025550100";
+	m.tag = tag_for(owner, phone);
+	m.subject = "Hello";
+	m.envelope_from = owner;
+	m.queue_id = "4XyzQ1";
+	m.message_id = "<a@example.com>";
+	m.idem_key = idem;
+	m.text = text;
+	m.segments = 1;
+	return m;
+}
+
+/* enqueue - enqueue or fail the test; returns the message id */
+static int64_t
+enqueue(struct store *s, const struct store_outbound *m, int64_t now)
+{
+	struct store_error err;
+	int64_t id, thread;
+
+	if (store_enqueue(s, m, now, &id, &thread, &err) != STORE_OK)
+		fail_msg("enqueue: %s", err.msg);
+	return id;
+}
+
+static void
+schema_created(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_version(f->s), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_check(f->s, NULL), STORE_OK);
+}
+
+static void
+migrate_from_each_version(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m =
+	    outbound("a@example.com", "+12025550143", "kept", "k1");
+	struct store_error err;
+	struct store_counts c;
+	char path[128];
+	int v;
+
+	for (v = 0; v < STORE_SCHEMA_VERSION; v++) {
+		struct store *s;
+
+		snprintf(path, sizeof(path), "%s/v%d.db", f->dir, v);
+		s = store_open_version(path, STORE_SYNC_FULL, v, &err);
+		assert_non_null(s);
+		assert_int_equal(store_version(s), v);
+		if (v >= 1)
+			enqueue(s, &m, T0);
+		store_close(&s);
+		s = store_open(path, STORE_SYNC_FULL, &err);
+		if (!s)
+			fail_msg("from v%d: %s", v, err.msg);
+		assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
+		assert_int_equal(store_counts(s, &c, &err), STORE_OK);
+		assert_int_equal(c.n[STORE_QUEUED], v >= 1 ? 1 : 0);
+		assert_int_equal(store_check(s, &err), STORE_OK);
+		store_close(&s);
+	}
+}
+
+static void
+newer_schema_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store_error err;
+	struct store *s;
+	sqlite3 *db;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/new.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	s = store_open(path, STORE_SYNC_FULL, &err);
+	assert_null(s);
+	assert_int_equal(err.status, STORE_EPERM);
+	assert_non_null(strstr(err.msg, "schema version 99"));
+	assert_non_null(strstr(err.msg, "upgrade smsmilter"));
+
+	/* not a database at all */
+	snprintf(path, sizeof(path), "%s/junk.db", f->dir);
+	{
+		FILE *fp = fopen(path, "w");
+
+		assert_non_null(fp);
+		fputs("this is not an SQLite database, not at all, no.\n", fp);
+		fclose(fp);
+	}
+	s = store_open(path, STORE_SYNC_FULL, &err);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, path));
+}
+
+static void
+enqueue_idempotent_and_threaded(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m =
+	    outbound("a@example.com", "+12025550143", "hi", "idem-1");
+	struct store_error err;
+	int64_t id1, id2, t1, t2;
+
+	assert_int_equal(store_enqueue(f->s, &m, T0, &id1, &t1, &err),
+			 STORE_OK);
+	/* the MTA retries the same mail: no second text */
+	assert_int_equal(store_enqueue(f->s, &m, T0 + 5, &id2, &t2, &err),
+			 STORE_EDUP);
+	assert_int_equal(id1, id2);
+	assert_int_equal(t1, t2);
+	assert_non_null(strstr(err.msg, "already queued"));
+	/* another mail in the same thread */
+	m.idem_key = "idem-2";
+	assert_int_equal(store_enqueue(f->s, &m, T0 + 6, &id2, &t2, &err),
+			 STORE_OK);
+	assert_int_not_equal(id1, id2);
+	assert_int_equal(t1, t2);
+	/* another phone: another thread */
+	m = outbound("a@example.com", "+12025550144", "hi", "idem-3");
+	assert_int_equal(store_enqueue(f->s, &m, T0, &id2, &t2, &err),
+			 STORE_OK);
+	assert_int_not_equal(t1, t2);
+	/* missing fields */
+	m.text = NULL;
+	m.idem_key = "idem-4";
+	assert_int_equal(store_enqueue(f->s, &m, T0, &id2, &t2, &err),
+			 STORE_EPERM);
+}
+
+static void
+claim_order_and_schedule(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m =
+	    outbound("a@example.com", "+12025550143", "x", NULL);
+	struct store_claim *c;
+	struct store_error err;
+	int64_t late, first, second;
+	unsigned n;
+
+	m.due = T0 + 100; /* scheduled */
+	late = enqueue(f->s, &m, T0);
+	m.due = 0;
+	m.text = "first";
+	first = enqueue(f->s, &m, T0 + 1);
+	m.text = "second";
+	second = enqueue(f->s, &m, T0 + 1);
+
+	assert_int_equal(
+	    store_claim(f->s, "gw1", T0 + 2, 600, 10, &c, &n, &err), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(c[0].id, first);
+	assert_int_equal(c[1].id, second);
+	assert_string_equal(c[0].text, "first");
+	assert_string_equal(c[0].phone, "+12025550143");
+	assert_string_equal(c[0].sender, "+12025550100");
+	assert_int_equal(c[0].attempts, 1);
+	store_claims_free(&c, n);
+	assert_null(c);
+
+	/* the scheduled one only once due, and max is honoured */
+	assert_int_equal(
+	    store_claim(f->s, "gw1", T0 + 99, 60, 10, &c, &n, &err), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(
+	    store_claim(f->s, "gw1", T0 + 100, 60, 1, &c, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].id, late);
+	store_claims_free(&c, n);
+}
+
+static void
+leases(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m =
+	    outbound("a@example.com", "+12025550143", "x", NULL);
+	static const char *const ids[] = {"smsc-1", "smsc-2"};
+	struct store_claim *c;
+	struct store_error err;
+	char *events;
+	int64_t id = enqueue(f->s, &m, T0);
+	unsigned n;
+
+	assert_int_equal(store_claim(f->s, "gw1", T0, 30, 10, &c, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 1);
+	store_claims_free(&c, n);
+	/* leased: nobody else gets it while the lease lasts */
+	assert_int_equal(
+	    store_claim(f->s, "gw2", T0 + 29, 30, 10, &c, &n, &err), STORE_OK);
+	assert_int_equal(n, 0);
+	/* expired: reclaimed, counted as a second attempt */
+	assert_int_equal(
+	    store_claim(f->s, "gw2", T0 + 30, 30, 10, &c, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].id, id);
+	assert_int_equal(c[0].attempts, 2);
+	store_claims_free(&c, n);
+	/* the first gateway's lease is gone */
+	assert_int_equal(
+	    store_submitted(f->s, id, "gw1", ids, 2, T0 + 31, &err),
+	    STORE_ELEASE);
+	assert_non_null(strstr(err.msg, "not leased to us"));
+	assert_int_equal(
+	    store_retry(f->s, id, "gw1", T0 + 90, "x", "y", T0 + 31, &err),
+	    STORE_ELEASE);
+	/* the holder retries it: queued again, due later */
+	assert_int_equal(store_retry(f->s, id, "gw2", T0 + 90, "88",
+				     "throttled by the SMSC", T0 + 31, &err),
+			 STORE_OK);
+	assert_int_equal(
+	    store_claim(f->s, "gw2", T0 + 89, 30, 10, &c, &n, &err), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(
+	    store_claim(f->s, "gw2", T0 + 90, 30, 10, &c, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].attempts, 3);
+	store_claims_free(&c, n);
+	assert_int_equal(
+	    store_submitted(f->s, id, "gw2", ids, 2, T0 + 91, &err), STORE_OK);
+	/* done: not claimable, not completable twice */
+	assert_int_equal(
+	    store_claim(f->s, "gw2", T0 + 999, 30, 10, &c, &n, &err), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_fail(f->s, id, "gw2", "1", "x", T0 + 92, &err),
+			 STORE_ELEASE);
+	assert_int_equal(store_message_events(f->s, id, &events, &err),
+			 STORE_OK);
+	assert_string_equal(events, "1764000000 queued 4XyzQ1\n"
+				    "1764000000 submitting gw1\n"
+				    "1764000030 submitting gw2\n"
+				    "1764000031 queued throttled by the SMSC\n"
+				    "1764000090 submitting gw2\n"
+				    "1764000091 submitted\n");
+	free(events);
+}
+
+static void
+fail_permanently(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m =
+	    outbound("a@example.com", "+12025550143", "x", NULL);
+	struct store_filter flt;
+	struct store_message *msgs;
+	struct store_claim *c;
+	struct store_error err;
+	int64_t id = enqueue(f->s, &m, T0);
+	unsigned n;
+
+	assert_int_equal(store_claim(f->s, "gw", T0, 30, 1, &c, &n, &err),
+			 STORE_OK);
+	store_claims_free(&c, n);
+	assert_int_equal(store_fail(f->s, id, "gw", "0x0000000B",
+				    "the number does not exist", T0 + 1, &err),
+			 STORE_OK);
+	store_filter_init(&flt);
+	assert_int_equal(store_history(f->s, &flt, &msgs, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(msgs[0].state, STORE_FAILED);
+	assert_string_equal(msgs[0].error, "0x0000000B");
+	assert_string_equal(msgs[0].reason, "the number does not exist");
+	store_messages_free(&msgs, n);
+}
+
+static void
+history_filters(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m;
+	struct store_filter flt;
+	struct store_message *msgs;
+	struct store_error err;
+	unsigned n, total = 0;
+	int64_t after = 0;
+	int i;
+
+	for (i = 0; i < 25; i++) {
+		char text[64], idem[16];
+
+		snprintf(text, sizeof(text), "message %d%s", i,
+			 i == 7 ? " 100% off_sale" : "");
+		snprintf(idem, sizeof(idem), "h%d", i);
+		m = outbound(i % 2 ? "b@example.com" : "a@example.com",
+			     i % 3 ? "+12025550143" : "+442079460958", text,
+			     idem);
+		enqueue(f->s, &m, T0 + i);
+	}
+	store_filter_init(&flt);
+	flt.phone = "+442079460958";
+	assert_int_equal(store_history(f->s, &flt, &msgs, &n, &err), STORE_OK);
+	assert_int_equal(n, 9); /* 0, 3, ..., 24 */
+	store_messages_free(&msgs, n);
+
+	store_filter_init(&flt);
+	flt.owner = "b@example.com";
+	flt.since = T0 + 10;
+	flt.until = T0 + 20;
+	assert_int_equal(store_history(f->s, &flt, &msgs, &n, &err), STORE_OK);
+	assert_int_equal(n, 5); /* 11, 13, 15, 17, 19 */
+	assert_string_equal(msgs[0].text, "message 11");
+	assert_string_equal(msgs[0].direction, "out");
+	store_messages_free(&msgs, n);
+
+	/* text substring: % and _ are literal */
+	store_filter_init(&flt);
+	flt.text = "100% off_";
+	assert_int_equal(store_history(f->s, &flt, &msgs, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(msgs[0].text, "message 7 100% off_sale");
+	store_messages_free(&msgs, n);
+	flt.text = "1_0";
+	assert_int_equal(store_history(f->s, &flt, &msgs, &n, &err), STORE_OK);
+	assert_int_equal(n, 0);
+
+	/* hostile text is a value, not SQL */
+	flt.text = "'; DROP TABLE messages; --";
+	assert_int_equal(store_history(f->s, &flt, &msgs, &n, &err), STORE_OK);
+	assert_int_equal(n, 0);
+
+	/* state and direction */
+	store_filter_init(&flt);
+	flt.state = STORE_QUEUED;
+	flt.direction = "in";
+	assert_int_equal(store_history(f->s, &flt, &msgs, &n, &err), STORE_OK);
+	assert_int_equal(n, 0);
+
+	/* pages of 10 */
+	store_filter_init(&flt);
+	flt.limit = 10;
+	do {
+		flt.after_id = after;
+		assert_int_equal(store_history(f->s, &flt, &msgs, &n, &err),
+				 STORE_OK);
+		if (n)
+			after = msgs[n - 1].id;
+		total += n;
+		store_messages_free(&msgs, n);
+	} while (n == 10);
+	assert_int_equal(total, 25);
+}
+
+static void
+delete_and_purge(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m;
+	struct store_filter flt;
+	struct store_claim *c;
+	struct store_counts counts;
+	struct store_error err;
+	unsigned n, i;
+
+	for (i = 0; i < 6; i++) {
+		char idem[8];
+
+		snprintf(idem, sizeof(idem), "d%u", i);
+		m = outbound("a@example.com",
+			     i < 3 ? "+12025550143" : "+12025550199", "x",
+			     idem);
+		enqueue(f->s, &m, T0 + i);
+	}
+	/* deleting everything needs a filter */
+	store_filter_init(&flt);
+	assert_int_equal(store_delete(f->s, &flt, &n, &err), STORE_EPERM);
+	assert_non_null(strstr(err.msg, "refusing to delete everything"));
+	flt.phone = "+12025550199";
+	assert_int_equal(store_delete(f->s, &flt, &n, &err), STORE_OK);
+	assert_int_equal(n, 3);
+
+	/* purge removes finished messages only */
+	assert_int_equal(store_claim(f->s, "gw", T0 + 10, 30, 2, &c, &n, &err),
+			 STORE_OK);
+	for (i = 0; i < n; i++)
+		assert_int_equal(store_submitted(f->s, c[i].id, "gw", NULL, 0,
+						 T0 + 11, &err),
+				 STORE_OK);
+	store_claims_free(&c, n);
+	assert_int_equal(store_purge(f->s, T0 + 100, &n, &err), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_counts(f->s, &counts, &err), STORE_OK);
+	assert_int_equal(counts.n[STORE_QUEUED], 1);
+	assert_int_equal(counts.n[STORE_SUBMITTED], 0);
+	assert_int_equal(counts.oldest_due, T0 + 2);
+	assert_int_equal(store_check(f->s, &err), STORE_OK);
+}
+
+static void
+state_names(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = STORE_QUEUED; i <= STORE_RECEIVED; i++)
+		assert_int_equal(
+		    store_state_parse(store_state_name((enum store_state)i)),
+		    i);
+	assert_int_equal(store_state_parse("sent"), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(schema_created, setup, teardown),
+	    cmocka_unit_test_setup_teardown(migrate_from_each_version, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(newer_schema_refused, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(enqueue_idempotent_and_threaded,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(claim_order_and_schedule, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(leases, setup, teardown),
+	    cmocka_unit_test_setup_teardown(fail_permanently, setup, teardown),
+	    cmocka_unit_test_setup_teardown(history_filters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(delete_and_purge, setup, teardown),
+	    cmocka_unit_test(state_names),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
