@@ -3,7 +3,10 @@
 $(O)/bench/bench_codec: $(O)/bench/bench_codec.o $(SMS_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SMS_LIBS)
 
+$(O)/bench/bench_store: $(O)/bench/bench_store.o $(STORE_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)
+
 bench:
 	@sh scripts/deps.sh
-	@$(MAKE) --no-print-directory $(O)/bench/bench_codec
+	@$(MAKE) --no-print-directory $(O)/bench/bench_codec $(O)/bench/bench_store
 	@sh bench/run.sh $(O)

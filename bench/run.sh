@@ -35,3 +35,6 @@ echo "bench: split_sms_predecoded_texts_per_s $(best split_sms_predecoded_texts_
 echo "bench: codec_corpus_segments $(best codec_corpus_segments "$tmp/ours") segments"
 echo "bench: split_sms_corpus_segments $(best split_sms_corpus_segments "$tmp/theirs") segments"
 awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "ratio: codec_vs_split_sms %.1f\n", a / b }'
+
+# the store, on this machine's disk (a temporary directory)
+"$O/bench/bench_store" "$tmp" "$secs"
