@@ -86,8 +86,8 @@ claim_rate(const char *path)
 	do {
 		struct store_claim *c;
 
-		if (store_claim(s, "bench", (int64_t)time(NULL) + 1, 300, 10, &c,
-				&got, &err) != STORE_OK) {
+		if (store_claim(s, "bench", (int64_t)time(NULL) + 1, 300, 10,
+				&c, &got, &err) != STORE_OK) {
 			fprintf(stderr, "bench_store: %s\n", err.msg);
 			exit(1);
 		}

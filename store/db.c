@@ -66,6 +66,47 @@ static const char *const sql[ST_COUNT] = {
     [ST_PURGE] = "DELETE FROM messages WHERE created < ?1 AND state >= 3",
     [ST_COUNTS] = "SELECT state, count(*) FROM messages GROUP BY state",
     [ST_OLDEST_DUE] = "SELECT min(due) FROM messages WHERE state <= 1",
+    [ST_CONTACT_ADD] =
+	"INSERT INTO contacts (name, phone, created) VALUES (?1, ?2, ?3)",
+    [ST_CONTACT_RM] = "DELETE FROM contacts WHERE name = ?1",
+    [ST_CONTACT_UNGROUP] = "DELETE FROM group_members WHERE member = ?1",
+    [ST_CONTACT_GET] = "SELECT phone FROM contacts WHERE name = ?1",
+    [ST_CONTACTS] = "SELECT name, phone, created FROM contacts ORDER BY name",
+    [ST_GROUP_ADD] = "INSERT INTO groups (name, created) VALUES (?1, ?2)",
+    [ST_GROUP_RM] = "DELETE FROM groups WHERE name = ?1",
+    [ST_GROUP_NAME] = "SELECT name FROM groups WHERE name = ?1",
+    [ST_MEMBER_ADD] = "INSERT OR IGNORE INTO group_members (group_name,"
+		      " member) VALUES (?1, ?2)",
+    [ST_MEMBER_RM] = "DELETE FROM group_members WHERE group_name = ?1"
+		     " AND member = ?2",
+    [ST_GROUPS] = "SELECT g.name, g.created, (SELECT count(*) FROM"
+		  " group_members m WHERE m.group_name = g.name) FROM groups g"
+		  " ORDER BY g.name",
+    [ST_GROUP_MEMBERS] = "SELECT member FROM group_members"
+			 " WHERE group_name = ?1 ORDER BY member",
+    [ST_GROUP_NUMBERS] =
+	"SELECT DISTINCT coalesce(c.phone, m.member) FROM group_members m"
+	" LEFT JOIN contacts c ON c.name = m.member WHERE m.group_name = ?1"
+	" ORDER BY 1",
+    [ST_OPTOUT_ADD] = "INSERT OR IGNORE INTO optouts (phone, scope, at,"
+		      " keyword) VALUES (?1, '*', ?2, ?3)",
+    [ST_OPTOUT_RM] = "DELETE FROM optouts WHERE phone = ?1",
+    [ST_OPTOUT_CHECK] = "SELECT 1 FROM optouts WHERE phone = ?1",
+    [ST_OPTOUTS] = "SELECT phone, keyword, at FROM optouts"
+		   " ORDER BY at DESC, phone",
+    [ST_USAGE_ADD] =
+	"INSERT INTO usage (sender, cycle, messages, segments)"
+	" VALUES (?1, ?2, 1, ?3) ON CONFLICT (sender, cycle) DO UPDATE SET"
+	" messages = messages + 1, segments = segments + excluded.segments",
+    [ST_USAGE] = "SELECT sender, cycle, messages, segments FROM usage"
+		 " WHERE (?1 IS NULL OR cycle = ?1)"
+		 " AND (?2 IS NULL OR sender = ?2) ORDER BY cycle, sender",
+    [ST_THREADS] =
+	"SELECT t.id, t.owner, t.phone, t.sender, t.tag, t.subject, t.created,"
+	" t.last_active, (SELECT count(*) FROM messages m"
+	" WHERE m.thread_id = t.id) FROM threads t"
+	" WHERE (?1 IS NULL OR t.owner = ?1) AND (?2 IS NULL OR t.phone = ?2)"
+	" ORDER BY t.last_active DESC, t.id DESC LIMIT ?3",
 };
 
 /* store_set_error - fill err; returns status */
@@ -245,6 +286,59 @@ dup_text(sqlite3_stmt *st, int i)
 	const unsigned char *v = sqlite3_column_text(st, i);
 
 	return strdup(v ? (const char *)v : "");
+}
+
+/* store_rows - collect every row of st into a new array */
+int
+store_rows(struct store *s, sqlite3_stmt *st, size_t size,
+	   void (*fill)(sqlite3_stmt *, void *), void **arr_r, unsigned *n_r,
+	   struct store_error *err)
+{
+	unsigned n = 0, cap = 0;
+	char *arr = NULL;
+	int rc;
+
+	*arr_r = NULL;
+	*n_r = 0;
+	while ((rc = store_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			char *bigger;
+
+			cap = cap ? 2 * cap : 16;
+			bigger = realloc(arr, (size_t)cap * size);
+			if (!bigger) {
+				free(arr);
+				sqlite3_reset(st);
+				return store_set_error(err, STORE_ETEMP,
+						       "out of memory");
+			}
+			arr = bigger;
+		}
+		memset(arr + (size_t)n * size, 0, size);
+		fill(st, arr + (size_t)n * size);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(arr);
+		return store_fail_db(s, "reading", err);
+	}
+	*arr_r = arr;
+	*n_r = n;
+	return STORE_OK;
+}
+
+/* store_exec - step a statement that returns no rows */
+int
+store_exec(struct store *s, sqlite3_stmt *st, const char *what,
+	   struct store_error *err)
+{
+	int rc = store_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, what, err);
+	return STORE_OK;
 }
 
 /* store_version - PRAGMA user_version, or -1 */

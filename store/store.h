@@ -256,4 +256,135 @@ struct store_counts {
 int store_counts(struct store *s, struct store_counts *c,
 		 struct store_error *err);
 
+/*
+ * Threads.
+ */
+struct store_thread {
+	int64_t id;
+	char owner[256];
+	char phone[20];
+	char sender[40];
+	char tag[32];
+	char subject[256];
+	int64_t created, last_active;
+	unsigned messages;
+};
+
+/*
+ * store_threads - threads of owner and/or phone (NULL: any), most
+ * recently active first, at most limit (0: 100); free() *threads_r
+ */
+int store_threads(struct store *s, const char *owner, const char *phone,
+		  unsigned limit, struct store_thread **threads_r,
+		  unsigned *n_r, struct store_error *err);
+
+/*
+ * Contacts and groups. Names are case-insensitive; a group's members
+ * are contact names or E.164 numbers.
+ */
+struct store_contact {
+	char name[65];
+	char phone[20];
+	int64_t created;
+};
+
+/* store_contact_add - add; STORE_EDUP when the name exists */
+int store_contact_add(struct store *s, const char *name, const char *phone,
+		      int64_t now, struct store_error *err);
+
+/* store_contact_rm - remove (and from groups); STORE_ENOTFOUND */
+int store_contact_rm(struct store *s, const char *name,
+		     struct store_error *err);
+
+/* store_contact_get - the number of name; STORE_ENOTFOUND */
+int store_contact_get(struct store *s, const char *name, char phone_r[20],
+		      struct store_error *err);
+
+/* store_contacts - all contacts by name; free() *contacts_r */
+int store_contacts(struct store *s, struct store_contact **contacts_r,
+		   unsigned *n_r, struct store_error *err);
+
+struct store_group {
+	char name[65];
+	unsigned members;
+	int64_t created;
+};
+
+/* store_group_add - create an empty group; STORE_EDUP when it exists */
+int store_group_add(struct store *s, const char *name, int64_t now,
+		    struct store_error *err);
+
+/* store_group_rm - delete a group; STORE_ENOTFOUND */
+int store_group_rm(struct store *s, const char *name, struct store_error *err);
+
+/*
+ * store_group_member - add (add true) or remove a member; adding a
+ * contact that does not exist is STORE_ENOTFOUND, as is a missing group
+ */
+int store_group_member(struct store *s, const char *group, const char *member,
+		       bool add, struct store_error *err);
+
+/* store_groups - all groups by name; free() *groups_r */
+int store_groups(struct store *s, struct store_group **groups_r, unsigned *n_r,
+		 struct store_error *err);
+
+/*
+ * store_group_numbers - the numbers a group texts: members resolved
+ * (contacts to their numbers), each once, sorted; free() *numbers_r
+ */
+int store_group_numbers(struct store *s, const char *group,
+			char (**numbers_r)[20], unsigned *n_r,
+			struct store_error *err);
+
+/* store_group_members - the members as written; free() *members_r */
+int store_group_members(struct store *s, const char *group,
+			char (**members_r)[65], unsigned *n_r,
+			struct store_error *err);
+
+/*
+ * Opt-outs: a phone that replied STOP gets nothing more.
+ */
+struct store_optout {
+	char phone[20];
+	char keyword[32];
+	int64_t at;
+};
+
+/* store_optout_add - opt phone out (again: keeps the first time) */
+int store_optout_add(struct store *s, const char *phone, const char *keyword,
+		     int64_t now, struct store_error *err);
+
+/* store_optout_rm - opt back in; STORE_ENOTFOUND when not out */
+int store_optout_rm(struct store *s, const char *phone,
+		    struct store_error *err);
+
+/* store_optout_check - *out_r true when phone opted out */
+int store_optout_check(struct store *s, const char *phone, bool *out_r,
+		       struct store_error *err);
+
+/* store_optouts - all opt-outs, newest first; free() *optouts_r */
+int store_optouts(struct store *s, struct store_optout **optouts_r,
+		  unsigned *n_r, struct store_error *err);
+
+/*
+ * Usage: messages and segments per sender (the mail owner) per billing
+ * cycle (the calendar month, UTC, "YYYY-MM"), counted at enqueue.
+ */
+struct store_usage {
+	char sender[256];
+	char cycle[8];
+	unsigned messages, segments;
+};
+
+/* store_cycle - the cycle "YYYY-MM" that time t falls in */
+void store_cycle(int64_t t, char cycle_r[8]);
+
+/*
+ * store_usage - usage rows, filtered by cycle and sender (NULL: all),
+ * by cycle then sender; free() *usage_r
+ */
+int store_usage(struct store *s, const char *cycle, const char *sender,
+		struct store_usage **usage_r, unsigned *n_r,
+		struct store_error *err);
+
 #endif /* STORE_STORE_H */

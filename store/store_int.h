@@ -26,6 +26,26 @@ enum stmt_id {
 	ST_PURGE,
 	ST_COUNTS,
 	ST_OLDEST_DUE,
+	ST_CONTACT_ADD,
+	ST_CONTACT_RM,
+	ST_CONTACT_UNGROUP,
+	ST_CONTACT_GET,
+	ST_CONTACTS,
+	ST_GROUP_ADD,
+	ST_GROUP_RM,
+	ST_GROUP_NAME,
+	ST_MEMBER_ADD,
+	ST_MEMBER_RM,
+	ST_GROUPS,
+	ST_GROUP_MEMBERS,
+	ST_GROUP_NUMBERS,
+	ST_OPTOUT_ADD,
+	ST_OPTOUT_RM,
+	ST_OPTOUT_CHECK,
+	ST_OPTOUTS,
+	ST_USAGE_ADD,
+	ST_USAGE,
+	ST_THREADS,
 	ST_COUNT
 };
 
@@ -65,6 +85,19 @@ void copy_text(sqlite3_stmt *st, int i, char *buf, size_t n);
 
 /* dup_text - column i as a malloc'd string ("" for NULL), NULL if OOM */
 char *dup_text(sqlite3_stmt *st, int i);
+
+/*
+ * store_rows - step st to the end, appending one element of size bytes
+ * per row to a new array that fill() fills; *arr_r is NULL when there
+ * are no rows. The statement is reset.
+ */
+int store_rows(struct store *s, sqlite3_stmt *st, size_t size,
+	       void (*fill)(sqlite3_stmt *, void *), void **arr_r,
+	       unsigned *n_r, struct store_error *err);
+
+/* store_exec - step a statement that returns no rows; the sqlite code */
+int store_exec(struct store *s, sqlite3_stmt *st, const char *what,
+	       struct store_error *err);
 
 /* store_migrate - bring the schema up to version (schema.c) */
 int store_migrate(struct store *s, int version, struct store_error *err);

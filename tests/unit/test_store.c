@@ -123,9 +123,15 @@ schema_created(void **state)
 static void
 migrate_from_each_version(void **state)
 {
+	/* rows as the code of version 1 wrote them */
+	static const char v1_rows[] =
+	    "INSERT INTO threads (owner, phone, sender, tag, created,"
+	    " last_active) VALUES ('a@example.com', '+12025550143',"
+	    " '+12025550100', 't1', 0, 0);"
+	    "INSERT INTO messages (thread_id, direction, text, encoding,"
+	    " segments, state, due, created, updated)"
+	    " VALUES (1, 'out', 'kept', 0, 1, 0, 0, 0, 0);";
 	struct fixture *f = *state;
-	struct store_outbound m =
-	    outbound("a@example.com", "+12025550143", "kept", "k1");
 	struct store_error err;
 	struct store_counts c;
 	char path[128];
@@ -133,14 +139,20 @@ migrate_from_each_version(void **state)
 
 	for (v = 0; v < STORE_SCHEMA_VERSION; v++) {
 		struct store *s;
+		sqlite3 *db;
 
 		snprintf(path, sizeof(path), "%s/v%d.db", f->dir, v);
 		s = store_open_version(path, STORE_SYNC_FULL, v, &err);
 		assert_non_null(s);
 		assert_int_equal(store_version(s), v);
-		if (v >= 1)
-			enqueue(s, &m, T0);
 		store_close(&s);
+		if (v >= 1) {
+			assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+			assert_int_equal(
+			    sqlite3_exec(db, v1_rows, NULL, NULL, NULL),
+			    SQLITE_OK);
+			sqlite3_close(db);
+		}
 		s = store_open(path, STORE_SYNC_FULL, &err);
 		if (!s)
 			fail_msg("from v%d: %s", v, err.msg);
@@ -482,6 +494,155 @@ delete_and_purge(void **state)
 }
 
 static void
+contacts_and_groups(void **state)
+{
+	struct fixture *f = *state;
+	struct store_contact *contacts;
+	struct store_group *groups;
+	struct store_error err;
+	char phone[20], (*numbers)[20], (*members)[65];
+	unsigned n;
+
+	assert_int_equal(
+	    store_contact_add(f->s, "Alice", "+12025550143", T0, &err),
+	    STORE_OK);
+	assert_int_equal(
+	    store_contact_add(f->s, "alice", "+12025550199", T0, &err),
+	    STORE_EDUP);
+	assert_non_null(strstr(err.msg, "exists already"));
+	assert_int_equal(
+	    store_contact_add(f->s, "bob", "+442079460958", T0, &err),
+	    STORE_OK);
+	assert_int_equal(store_contact_get(f->s, "ALICE", phone, &err),
+			 STORE_OK);
+	assert_string_equal(phone, "+12025550143");
+	assert_int_equal(store_contact_get(f->s, "carol", phone, &err),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_contacts(f->s, &contacts, &n, &err), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(contacts[0].name, "Alice");
+	free(contacts);
+
+	assert_int_equal(store_group_add(f->s, "OnCall", T0, &err), STORE_OK);
+	assert_int_equal(store_group_add(f->s, "oncall", T0, &err), STORE_EDUP);
+	assert_int_equal(
+	    store_group_member(f->s, "oncall", "alice", true, &err), STORE_OK);
+	assert_int_equal(store_group_member(f->s, "oncall", "bob", true, &err),
+			 STORE_OK);
+	assert_int_equal(
+	    store_group_member(f->s, "oncall", "+12025550143", true, &err),
+	    STORE_OK);
+	assert_int_equal(
+	    store_group_member(f->s, "oncall", "+16175550100", true, &err),
+	    STORE_OK);
+	assert_int_equal(
+	    store_group_member(f->s, "oncall", "carol", true, &err),
+	    STORE_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "no contact \"carol\""));
+	assert_int_equal(store_group_member(f->s, "ops", "bob", true, &err),
+			 STORE_ENOTFOUND);
+	/* alice and her number are one recipient */
+	assert_int_equal(
+	    store_group_numbers(f->s, "ONCALL", &numbers, &n, &err), STORE_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(numbers[0], "+12025550143");
+	assert_string_equal(numbers[1], "+16175550100");
+	assert_string_equal(numbers[2], "+442079460958");
+	free(numbers);
+	assert_int_equal(store_groups(f->s, &groups, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(groups[0].members, 4);
+	free(groups);
+	/* removing a contact removes it from groups */
+	assert_int_equal(store_contact_rm(f->s, "bob", &err), STORE_OK);
+	assert_int_equal(store_contact_rm(f->s, "bob", &err), STORE_ENOTFOUND);
+	assert_int_equal(
+	    store_group_members(f->s, "oncall", &members, &n, &err), STORE_OK);
+	assert_int_equal(n, 3);
+	free(members);
+	assert_int_equal(
+	    store_group_member(f->s, "oncall", "+16175550100", false, &err),
+	    STORE_OK);
+	assert_int_equal(
+	    store_group_member(f->s, "oncall", "+16175550100", false, &err),
+	    STORE_ENOTFOUND);
+	assert_int_equal(store_group_rm(f->s, "oncall", &err), STORE_OK);
+	assert_int_equal(store_group_rm(f->s, "oncall", &err), STORE_ENOTFOUND);
+	assert_int_equal(store_check(f->s, &err), STORE_OK);
+}
+
+static void
+optouts_usage_threads(void **state)
+{
+	struct fixture *f = *state;
+	struct store_optout *o;
+	struct store_usage *u;
+	struct store_thread *t;
+	struct store_error err;
+	struct store_outbound m;
+	char cycle[8];
+	bool out;
+	unsigned n;
+
+	assert_int_equal(store_optout_check(f->s, "+12025550143", &out, &err),
+			 STORE_OK);
+	assert_false(out);
+	assert_int_equal(
+	    store_optout_add(f->s, "+12025550143", "STOP", T0, &err), STORE_OK);
+	assert_int_equal(
+	    store_optout_add(f->s, "+12025550143", "QUIT", T0 + 9, &err),
+	    STORE_OK);
+	assert_int_equal(store_optout_check(f->s, "+12025550143", &out, &err),
+			 STORE_OK);
+	assert_true(out);
+	assert_int_equal(store_optouts(f->s, &o, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(o[0].keyword, "STOP"); /* the first time stays */
+	assert_int_equal(o[0].at, T0);
+	free(o);
+	assert_int_equal(store_optout_rm(f->s, "+12025550143", &err), STORE_OK);
+	assert_int_equal(store_optout_rm(f->s, "+12025550143", &err),
+			 STORE_ENOTFOUND);
+
+	store_cycle(T0, cycle);
+	assert_string_equal(cycle, "2025-11");
+	m = outbound("a@example.com", "+12025550143", "x", "u1");
+	m.segments = 3;
+	enqueue(f->s, &m, T0);
+	m.idem_key = "u2";
+	m.segments = 2;
+	enqueue(f->s, &m, T0 + 1);
+	m = outbound("b@example.com", "+12025550143", "x", "u3");
+	enqueue(f->s, &m, T0 + 86400 * 20); /* next month */
+	assert_int_equal(store_usage(f->s, "2025-11", NULL, &u, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(u[0].sender, "a@example.com");
+	assert_int_equal(u[0].messages, 2);
+	assert_int_equal(u[0].segments, 5);
+	free(u);
+	assert_int_equal(store_usage(f->s, NULL, "b@example.com", &u, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(u[0].cycle, "2025-12");
+	free(u);
+
+	assert_int_equal(
+	    store_threads(f->s, NULL, "+12025550143", 0, &t, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(t[0].owner, "b@example.com"); /* most recent */
+	assert_int_equal(t[1].messages, 2);
+	assert_string_equal(t[1].subject, "Hello");
+	free(t);
+	assert_int_equal(
+	    store_threads(f->s, "c@example.com", NULL, 0, &t, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 0);
+	assert_null(t);
+}
+
+static void
 state_names(void **state)
 {
 	int i;
@@ -511,6 +672,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(fail_permanently, setup, teardown),
 	    cmocka_unit_test_setup_teardown(history_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(delete_and_purge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(contacts_and_groups, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(optouts_usage_threads, setup,
+					    teardown),
 	    cmocka_unit_test(state_names),
 	};
 

@@ -1,0 +1,412 @@
+/*
+ * NAME
+ *	people - contacts, groups, opt-outs, threads and usage
+ * DESCRIPTION
+ *	The address book that resolves alice@sms.example.com and
+ *	oncall@sms.example.com, the list of phones that said STOP, and the
+ *	per-sender counters behind quotas and smsctl usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store_int.h"
+
+/* need - a statement from the cache, or the error status */
+#define NEED(st, s, id, err)                                                   \
+	do {                                                                   \
+		(st) = stmt((s), (id), (err));                                 \
+		if (!(st))                                                     \
+			return (err) ? (err)->status : STORE_EPERM;            \
+	} while (0)
+
+/* changed - STORE_OK when the last statement changed a row */
+static int
+changed(struct store *s, const char *what, const char *name,
+	struct store_error *err)
+{
+	if (sqlite3_changes(s->db) == 0)
+		return store_set_error(err, STORE_ENOTFOUND, "no %s \"%s\"",
+				       what, name);
+	return STORE_OK;
+}
+
+/* store_contact_add - add a contact */
+int
+store_contact_add(struct store *s, const char *name, const char *phone,
+		  int64_t now, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	NEED(st, s, ST_CONTACT_ADD, err);
+	bind_text(st, 1, name);
+	bind_text(st, 2, phone);
+	sqlite3_bind_int64(st, 3, now);
+	rc = store_exec(s, st, "adding a contact", err);
+	if (rc == STORE_EDUP)
+		return store_set_error(err, STORE_EDUP,
+				       "a contact \"%s\" exists already", name);
+	return rc;
+}
+
+/* store_contact_rm - remove a contact, and from every group */
+int
+store_contact_rm(struct store *s, const char *name, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc = store_begin(s, err);
+
+	if (rc != STORE_OK)
+		return rc;
+	st = stmt(s, ST_CONTACT_RM, err);
+	if (st) {
+		bind_text(st, 1, name);
+		rc = store_exec(s, st, "removing a contact", err);
+		if (rc == STORE_OK)
+			rc = changed(s, "contact", name, err);
+	} else {
+		rc = err ? err->status : STORE_EPERM;
+	}
+	if (rc == STORE_OK && (st = stmt(s, ST_CONTACT_UNGROUP, err))) {
+		bind_text(st, 1, name);
+		rc = store_exec(s, st, "removing a contact from groups", err);
+	}
+	if (rc != STORE_OK) {
+		store_rollback(s);
+		return rc;
+	}
+	return store_commit(s, err);
+}
+
+/* store_contact_get - the number of a contact */
+int
+store_contact_get(struct store *s, const char *name, char phone_r[20],
+		  struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	NEED(st, s, ST_CONTACT_GET, err);
+	bind_text(st, 1, name);
+	rc = store_step(st);
+	if (rc == SQLITE_ROW)
+		copy_text(st, 0, phone_r, 20);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	if (rc == SQLITE_DONE)
+		return store_set_error(err, STORE_ENOTFOUND,
+				       "no contact \"%s\"", name);
+	return store_fail_db(s, "finding a contact", err);
+}
+
+static void
+fill_contact(sqlite3_stmt *st, void *p)
+{
+	struct store_contact *c = p;
+
+	copy_text(st, 0, c->name, sizeof(c->name));
+	copy_text(st, 1, c->phone, sizeof(c->phone));
+	c->created = sqlite3_column_int64(st, 2);
+}
+
+/* store_contacts - all contacts */
+int
+store_contacts(struct store *s, struct store_contact **contacts_r,
+	       unsigned *n_r, struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_CONTACTS, err);
+	return store_rows(s, st, sizeof(**contacts_r), fill_contact,
+			  (void **)contacts_r, n_r, err);
+}
+
+/* store_group_add - create a group */
+int
+store_group_add(struct store *s, const char *name, int64_t now,
+		struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	NEED(st, s, ST_GROUP_ADD, err);
+	bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, now);
+	rc = store_exec(s, st, "adding a group", err);
+	if (rc == STORE_EDUP)
+		return store_set_error(err, STORE_EDUP,
+				       "a group \"%s\" exists already", name);
+	return rc;
+}
+
+/* store_group_rm - delete a group and its members */
+int
+store_group_rm(struct store *s, const char *name, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	NEED(st, s, ST_GROUP_RM, err);
+	bind_text(st, 1, name);
+	rc = store_exec(s, st, "removing a group", err);
+	return rc == STORE_OK ? changed(s, "group", name, err) : rc;
+}
+
+/* group_name - the stored spelling of a group's name */
+static int
+group_name(struct store *s, const char *name, char out[65],
+	   struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	NEED(st, s, ST_GROUP_NAME, err);
+	bind_text(st, 1, name);
+	rc = store_step(st);
+	if (rc == SQLITE_ROW)
+		copy_text(st, 0, out, 65);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	if (rc == SQLITE_DONE)
+		return store_set_error(err, STORE_ENOTFOUND, "no group \"%s\"",
+				       name);
+	return store_fail_db(s, "finding a group", err);
+}
+
+/* store_group_member - add or remove a member */
+int
+store_group_member(struct store *s, const char *group, const char *member,
+		   bool add, struct store_error *err)
+{
+	char gname[65], phone[20];
+	sqlite3_stmt *st;
+	int rc = group_name(s, group, gname, err);
+
+	if (rc != STORE_OK)
+		return rc;
+	if (add && member[0] != '+') {
+		rc = store_contact_get(s, member, phone, err);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	NEED(st, s, add ? ST_MEMBER_ADD : ST_MEMBER_RM, err);
+	bind_text(st, 1, gname);
+	bind_text(st, 2, member);
+	rc = store_exec(s, st, "changing a group", err);
+	if (rc == STORE_OK && !add)
+		rc = changed(s, "member", member, err);
+	return rc;
+}
+
+static void
+fill_group(sqlite3_stmt *st, void *p)
+{
+	struct store_group *g = p;
+
+	copy_text(st, 0, g->name, sizeof(g->name));
+	g->created = sqlite3_column_int64(st, 1);
+	g->members = (unsigned)sqlite3_column_int(st, 2);
+}
+
+/* store_groups - all groups */
+int
+store_groups(struct store *s, struct store_group **groups_r, unsigned *n_r,
+	     struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_GROUPS, err);
+	return store_rows(s, st, sizeof(**groups_r), fill_group,
+			  (void **)groups_r, n_r, err);
+}
+
+static void
+fill_number(sqlite3_stmt *st, void *p)
+{
+	copy_text(st, 0, p, 20);
+}
+
+static void
+fill_member(sqlite3_stmt *st, void *p)
+{
+	copy_text(st, 0, p, 65);
+}
+
+/* group_list - members or numbers of a group that exists */
+static int
+group_list(struct store *s, const char *group, enum stmt_id id, size_t size,
+	   void (*fill)(sqlite3_stmt *, void *), void **out_r, unsigned *n_r,
+	   struct store_error *err)
+{
+	char gname[65];
+	sqlite3_stmt *st;
+	int rc = group_name(s, group, gname, err);
+
+	*out_r = NULL;
+	*n_r = 0;
+	if (rc != STORE_OK)
+		return rc;
+	NEED(st, s, id, err);
+	bind_text(st, 1, gname);
+	return store_rows(s, st, size, fill, out_r, n_r, err);
+}
+
+/* store_group_numbers - the numbers a group texts */
+int
+store_group_numbers(struct store *s, const char *group, char (**numbers_r)[20],
+		    unsigned *n_r, struct store_error *err)
+{
+	return group_list(s, group, ST_GROUP_NUMBERS, 20, fill_number,
+			  (void **)numbers_r, n_r, err);
+}
+
+/* store_group_members - the members as written */
+int
+store_group_members(struct store *s, const char *group, char (**members_r)[65],
+		    unsigned *n_r, struct store_error *err)
+{
+	return group_list(s, group, ST_GROUP_MEMBERS, 65, fill_member,
+			  (void **)members_r, n_r, err);
+}
+
+/* store_optout_add - opt a phone out */
+int
+store_optout_add(struct store *s, const char *phone, const char *keyword,
+		 int64_t now, struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_OPTOUT_ADD, err);
+	bind_text(st, 1, phone);
+	sqlite3_bind_int64(st, 2, now);
+	bind_text(st, 3, keyword);
+	return store_exec(s, st, "recording an opt-out", err);
+}
+
+/* store_optout_rm - opt a phone back in */
+int
+store_optout_rm(struct store *s, const char *phone, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	NEED(st, s, ST_OPTOUT_RM, err);
+	bind_text(st, 1, phone);
+	rc = store_exec(s, st, "removing an opt-out", err);
+	return rc == STORE_OK ? changed(s, "opt-out for", phone, err) : rc;
+}
+
+/* store_optout_check - whether a phone opted out */
+int
+store_optout_check(struct store *s, const char *phone, bool *out_r,
+		   struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	NEED(st, s, ST_OPTOUT_CHECK, err);
+	bind_text(st, 1, phone);
+	rc = store_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail_db(s, "checking opt-outs", err);
+	*out_r = rc == SQLITE_ROW;
+	return STORE_OK;
+}
+
+static void
+fill_optout(sqlite3_stmt *st, void *p)
+{
+	struct store_optout *o = p;
+
+	copy_text(st, 0, o->phone, sizeof(o->phone));
+	copy_text(st, 1, o->keyword, sizeof(o->keyword));
+	o->at = sqlite3_column_int64(st, 2);
+}
+
+/* store_optouts - all opt-outs */
+int
+store_optouts(struct store *s, struct store_optout **optouts_r, unsigned *n_r,
+	      struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_OPTOUTS, err);
+	return store_rows(s, st, sizeof(**optouts_r), fill_optout,
+			  (void **)optouts_r, n_r, err);
+}
+
+/* store_cycle - the billing cycle of time t: its UTC month */
+void
+store_cycle(int64_t t, char cycle_r[8])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	snprintf(cycle_r, 8, "%04u-%02u",
+		 (unsigned)(tm.tm_year + 1900) % 10000u,
+		 (unsigned)(tm.tm_mon + 1) % 100u);
+}
+
+static void
+fill_usage(sqlite3_stmt *st, void *p)
+{
+	struct store_usage *u = p;
+
+	copy_text(st, 0, u->sender, sizeof(u->sender));
+	copy_text(st, 1, u->cycle, sizeof(u->cycle));
+	u->messages = (unsigned)sqlite3_column_int(st, 2);
+	u->segments = (unsigned)sqlite3_column_int(st, 3);
+}
+
+/* store_usage - usage rows */
+int
+store_usage(struct store *s, const char *cycle, const char *sender,
+	    struct store_usage **usage_r, unsigned *n_r,
+	    struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_USAGE, err);
+	bind_text(st, 1, cycle);
+	bind_text(st, 2, sender);
+	return store_rows(s, st, sizeof(**usage_r), fill_usage,
+			  (void **)usage_r, n_r, err);
+}
+
+static void
+fill_thread(sqlite3_stmt *st, void *p)
+{
+	struct store_thread *t = p;
+
+	t->id = sqlite3_column_int64(st, 0);
+	copy_text(st, 1, t->owner, sizeof(t->owner));
+	copy_text(st, 2, t->phone, sizeof(t->phone));
+	copy_text(st, 3, t->sender, sizeof(t->sender));
+	copy_text(st, 4, t->tag, sizeof(t->tag));
+	copy_text(st, 5, t->subject, sizeof(t->subject));
+	t->created = sqlite3_column_int64(st, 6);
+	t->last_active = sqlite3_column_int64(st, 7);
+	t->messages = (unsigned)sqlite3_column_int(st, 8);
+}
+
+/* store_threads - threads, most recently active first */
+int
+store_threads(struct store *s, const char *owner, const char *phone,
+	      unsigned limit, struct store_thread **threads_r, unsigned *n_r,
+	      struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_THREADS, err);
+	bind_text(st, 1, owner);
+	bind_text(st, 2, phone);
+	sqlite3_bind_int(st, 3, limit ? (int)limit : 100);
+	return store_rows(s, st, sizeof(**threads_r), fill_thread,
+			  (void **)threads_r, n_r, err);
+}
