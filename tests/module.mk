@@ -30,6 +30,13 @@ $(O)/tests/test_store_procs: $(O)/tests/unit/test_store_procs.o $(STORE_LIB) \
 
 TESTS += $(O)/tests/test_store_procs
 
+# A helper of the command-line tests: fills a store through its API.
+$(O)/tests/store_fill: $(O)/tests/cli/store_fill.o $(STORE_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)
+
+HELPERS := $(O)/tests/store_fill
+tests: $(HELPERS)
+
 # Fuzz targets: FUZZ_<name> lists the libraries a target links.
 FUZZERS := sms_codec
 FUZZ_sms_codec := $(SMS_LIB)

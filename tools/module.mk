@@ -1,9 +1,12 @@
 # tools/ - smsctl, the admin's command line
-SMSCTL_SRCS := tools/smsctl.c tools/cmd_segments.c tools/cmd_config.c
+SMSCTL_SRCS := tools/smsctl.c tools/cmd_segments.c tools/cmd_config.c \
+	tools/cmd_store.c tools/cmd_people.c tools/common.c
 SMSCTL := $(O)/smsctl
 
-$(SMSCTL): $(SMSCTL_SRCS:%.c=$(O)/%.o) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(SMS_LIBS) $(shell $(PKG_CONFIG) --libs jansson)
+$(SMSCTL): $(SMSCTL_SRCS:%.c=$(O)/%.o) $(STORE_LIB) $(CONF_LIB) $(SMS_LIB) \
+	$(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(SMS_LIBS) \
+	    $(shell $(PKG_CONFIG) --libs jansson)
 $(O)/tools/%.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags jansson)
 
 PROGRAMS += $(SMSCTL)

@@ -21,6 +21,18 @@ static const struct {
      "[--no-smart] [--json] [TEXT]   SMS segment calculator"},
     {"config", cmd_config,
      "check [FILE] | sample          check or show the configuration"},
+    {"queue", cmd_queue,
+     "[--json]                        what waits to be sent"},
+    {"history", cmd_history,
+     "[FILTERS] [--json]              search sent and received texts"},
+    {"threads", cmd_threads, "[--owner A] [--phone N] [--json] conversations"},
+    {"contacts", cmd_contacts, "add NAME NUMBER | rm NAME | list"},
+    {"groups", cmd_groups, "add|rm NAME [MEMBER...] | list | members NAME"},
+    {"optout", cmd_optout, "add NUMBER [KEYWORD] | rm NUMBER | list"},
+    {"usage", cmd_usage, "[--cycle YYYY-MM] [--sender A]   segments and cost"},
+    {"delete", cmd_delete, "FILTERS --yes                   delete texts"},
+    {"purge", cmd_purge,
+     "--before DATE                   delete finished texts"},
 };
 
 /* usage - list the commands */

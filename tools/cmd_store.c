@@ -1,0 +1,427 @@
+/*
+ * NAME
+ *	cmd_store - smsctl queue, history, delete, purge, threads
+ * DESCRIPTION
+ *	The message center: what is waiting, what was sent and received,
+ *	searching it, deleting from it. Tables for people, --json (one
+ *	object per command, on one line) for scripts.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "store/store.h"
+#include "tools/smsctl_int.h"
+
+/* Options shared by history and delete. */
+struct filter_opts {
+	struct store_filter f;
+	char phone[20];
+	bool json, yes;
+};
+
+/* parse_filter - history/delete options; 0, or an exit status */
+static int
+parse_filter(const char *cmd, struct ctl_env *env, int argc, char **argv,
+	     struct filter_opts *o)
+{
+	static const struct option longopts[] = {
+	    {"since", required_argument, NULL, 's'},
+	    {"until", required_argument, NULL, 'u'},
+	    {"phone", required_argument, NULL, 'p'},
+	    {"owner", required_argument, NULL, 'o'},
+	    {"direction", required_argument, NULL, 'd'},
+	    {"state", required_argument, NULL, 't'},
+	    {"text", required_argument, NULL, 'x'},
+	    {"after", required_argument, NULL, 'a'},
+	    {"limit", required_argument, NULL, 'l'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"yes", no_argument, NULL, 'y'},
+	    {NULL, 0, NULL, 0},
+	};
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	store_filter_init(&o->f);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+		case 'u':
+			if (ctl_time(optarg, c == 's' ? &o->f.since
+						      : &o->f.until) != 0) {
+				fprintf(stderr,
+					"smsctl %s: \"%s\" is not a date: use "
+					"YYYY-MM-DD, YYYY-MM-DDTHH:MM (UTC) or "
+					"@EPOCH\n",
+					cmd, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			if (ctl_number(env, optarg, o->phone) != 0)
+				return EXIT_USAGE;
+			o->f.phone = o->phone;
+			break;
+		case 'o': o->f.owner = optarg; break;
+		case 'd':
+			if (strcmp(optarg, "in") && strcmp(optarg, "out")) {
+				fprintf(stderr,
+					"smsctl %s: --direction is in or out\n",
+					cmd);
+				return EXIT_USAGE;
+			}
+			o->f.direction = optarg;
+			break;
+		case 't':
+			o->f.state = store_state_parse(optarg);
+			if (o->f.state < 0) {
+				fprintf(stderr,
+					"smsctl %s: unknown state \"%s\" "
+					"(queued, scheduled, submitting, "
+					"submitted, delivered, failed, "
+					"expired, received)\n",
+					cmd, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'x': o->f.text = optarg; break;
+		case 'a':
+		case 'l': {
+			long long v = strtoll(optarg, &end, 10);
+
+			if (*end || end == optarg || v < 0 ||
+			    (c == 'l' && (v < 1 || v > 100000))) {
+				fprintf(stderr,
+					"smsctl %s: --%s needs a number, got "
+					"\"%s\"\n",
+					cmd, c == 'a' ? "after" : "limit",
+					optarg);
+				return EXIT_USAGE;
+			}
+			if (c == 'a')
+				o->f.after_id = v;
+			else
+				o->f.limit = (unsigned)v;
+			break;
+		}
+		case 'j': o->json = true; break;
+		case 'y': o->yes = true; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "smsctl %s: unexpected \"%s\"\n", cmd,
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* message_json - one message as an object */
+static json_t *
+message_json(const struct store_message *m)
+{
+	json_t *o = json_pack(
+	    "{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:s}",
+	    "id", (json_int_t)m->id, "thread", (json_int_t)m->thread_id,
+	    "direction", m->direction, "owner", m->owner, "phone", m->phone,
+	    "sender", m->sender, "state", store_state_name(m->state),
+	    "segments", (int)m->segments, "attempts", (int)m->attempts,
+	    "created", (json_int_t)m->created, "updated",
+	    (json_int_t)m->updated, "due", (json_int_t)m->due, "text", m->text);
+
+	if (o && m->error[0])
+		json_object_set_new(o, "error", json_string(m->error));
+	if (o && m->reason[0])
+		json_object_set_new(o, "reason", json_string(m->reason));
+	return o;
+}
+
+/* print_messages - a table, one line a message */
+static void
+print_messages(const struct store_message *m, unsigned n)
+{
+	unsigned i;
+
+	printf("%-6s %-19s %-3s %-16s %-10s %3s  %s\n", "ID", "CREATED (UTC)",
+	       "DIR", "PHONE", "STATE", "SEG", "TEXT");
+	for (i = 0; i < n; i++) {
+		char when[20], text[48];
+		size_t k;
+
+		ctl_format_time(m[i].created, when);
+		snprintf(text, sizeof(text), "%s", m[i].text);
+		for (k = 0; text[k]; k++)
+			if (text[k] == '\n' || text[k] == '\r' ||
+			    text[k] == '\t')
+				text[k] = ' ';
+		printf("%-6lld %-19s %-3s %-16s %-10s %3u  %s%s\n",
+		       (long long)m[i].id, when, m[i].direction, m[i].phone,
+		       store_state_name(m[i].state), m[i].segments, text,
+		       strlen(m[i].text) >= sizeof(text) - 1 ? "..." : "");
+		if (m[i].reason[0])
+			printf("%-6s %s%s%s\n", "", m[i].reason,
+			       m[i].error[0] ? " (error " : "",
+			       m[i].error[0] ? m[i].error : "");
+	}
+}
+
+/* cmd_history - smsctl history */
+int
+cmd_history(const struct smsctl *ctl, int argc, char **argv)
+{
+	struct store_message *m;
+	struct store_error err;
+	struct filter_opts o;
+	struct ctl_env env;
+	unsigned n, i;
+	int rc;
+
+	if (ctl_open(ctl, &env) != 0)
+		return 1;
+	rc = parse_filter("history", &env, argc, argv, &o);
+	if (rc == 0 && store_history(env.store, &o.f, &m, &n, &err) != STORE_OK)
+		rc = ctl_store_error("history", &err);
+	if (rc == 0 && o.json) {
+		json_t *a = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, message_json(&m[i]));
+		rc = ctl_json_print(
+		    json_pack("{s:o, s:I}", "messages", a, "next_after",
+			      (json_int_t)(n ? m[n - 1].id : 0)));
+	} else if (rc == 0) {
+		print_messages(m, n);
+		if (n == (o.f.limit ? o.f.limit : 100))
+			printf("(more: --after %lld)\n",
+			       (long long)m[n - 1].id);
+	}
+	if (rc == 0)
+		store_messages_free(&m, n);
+	ctl_close(&env);
+	return rc;
+}
+
+/* cmd_delete - smsctl delete FILTERS --yes */
+int
+cmd_delete(const struct smsctl *ctl, int argc, char **argv)
+{
+	struct store_error err;
+	struct filter_opts o;
+	struct ctl_env env;
+	unsigned n;
+	int rc;
+
+	if (ctl_open(ctl, &env) != 0)
+		return 1;
+	rc = parse_filter("delete", &env, argc, argv, &o);
+	if (rc == 0 && !o.yes) {
+		fprintf(stderr, "smsctl delete: this deletes every message "
+				"the filters match; add --yes to do it (see "
+				"them first with smsctl history)\n");
+		rc = EXIT_USAGE;
+	}
+	if (rc == 0) {
+		int st = store_delete(env.store, &o.f, &n, &err);
+
+		if (st == STORE_EPERM) {
+			fprintf(stderr, "smsctl delete: %s\n", err.msg);
+			rc = EXIT_USAGE;
+		} else if (st != STORE_OK) {
+			rc = ctl_store_error("delete", &err);
+		}
+	}
+	if (rc == 0 && o.json)
+		rc = ctl_json_print(json_pack("{s:i}", "deleted", (int)n));
+	else if (rc == 0)
+		printf("deleted %u messages\n", n);
+	ctl_close(&env);
+	return rc;
+}
+
+/* cmd_purge - smsctl purge --before DATE */
+int
+cmd_purge(const struct smsctl *ctl, int argc, char **argv)
+{
+	struct store_error err;
+	struct ctl_env env;
+	int64_t before;
+	unsigned n;
+	int rc = 0;
+
+	if (argc != 3 || strcmp(argv[1], "--before") != 0) {
+		fprintf(stderr, "usage: smsctl purge --before DATE\n");
+		return EXIT_USAGE;
+	}
+	if (ctl_time(argv[2], &before) != 0) {
+		fprintf(stderr,
+			"smsctl purge: \"%s\" is not a date: use YYYY-MM-DD, "
+			"YYYY-MM-DDTHH:MM (UTC) or @EPOCH\n",
+			argv[2]);
+		return EXIT_USAGE;
+	}
+	if (ctl_open(ctl, &env) != 0)
+		return 1;
+	if (store_purge(env.store, before, &n, &err) != STORE_OK)
+		rc = ctl_store_error("purge", &err);
+	else
+		printf("purged %u finished messages created before %s\n", n,
+		       argv[2]);
+	ctl_close(&env);
+	return rc;
+}
+
+/* cmd_queue - smsctl queue [--json]: counts, then what waits */
+int
+cmd_queue(const struct smsctl *ctl, int argc, char **argv)
+{
+	struct store_message *m = NULL;
+	struct store_counts c;
+	struct store_error err;
+	struct store_filter f;
+	struct ctl_env env;
+	bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
+	unsigned n = 0, i, state;
+	int rc = 0;
+
+	if (argc > 2 || (argc == 2 && !json)) {
+		fprintf(stderr, "usage: smsctl queue [--json]\n");
+		return EXIT_USAGE;
+	}
+	if (ctl_open(ctl, &env) != 0)
+		return 1;
+	if (store_counts(env.store, &c, &err) != STORE_OK) {
+		ctl_close(&env);
+		return ctl_store_error("queue", &err);
+	}
+	if (json) {
+		json_t *counts = json_object(), *waiting = json_array();
+
+		for (state = STORE_QUEUED; state <= STORE_RECEIVED; state++)
+			json_object_set_new(
+			    counts, store_state_name((enum store_state)state),
+			    json_integer(c.n[state]));
+		for (state = STORE_QUEUED; state <= STORE_SUBMITTING; state++) {
+			store_filter_init(&f);
+			f.state = (int)state;
+			if (store_history(env.store, &f, &m, &n, &err) !=
+			    STORE_OK) {
+				rc = ctl_store_error("queue", &err);
+				break;
+			}
+			for (i = 0; i < n; i++)
+				json_array_append_new(waiting,
+						      message_json(&m[i]));
+			store_messages_free(&m, n);
+		}
+		rc = rc ? rc
+			: ctl_json_print(json_pack(
+			      "{s:o, s:I, s:o}", "counts", counts, "oldest_due",
+			      (json_int_t)c.oldest_due, "waiting", waiting));
+		ctl_close(&env);
+		return rc;
+	}
+	for (state = STORE_QUEUED; state <= STORE_RECEIVED; state++)
+		printf("%-11s %u\n", store_state_name((enum store_state)state),
+		       c.n[state]);
+	if (c.oldest_due) {
+		char when[20];
+
+		ctl_format_time(c.oldest_due, when);
+		printf("oldest due  %s UTC\n", when);
+	}
+	for (state = STORE_QUEUED; state <= STORE_SUBMITTING; state++) {
+		store_filter_init(&f);
+		f.state = (int)state;
+		if (store_history(env.store, &f, &m, &n, &err) != STORE_OK) {
+			rc = ctl_store_error("queue", &err);
+			break;
+		}
+		if (n) {
+			printf("\n");
+			print_messages(m, n);
+		}
+		store_messages_free(&m, n);
+	}
+	ctl_close(&env);
+	return rc;
+}
+
+/* cmd_threads - smsctl threads [--owner ADDR] [--phone NUM] [--json] */
+int
+cmd_threads(const struct smsctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"owner", required_argument, NULL, 'o'},
+	    {"phone", required_argument, NULL, 'p'},
+	    {"limit", required_argument, NULL, 'l'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct store_thread *t;
+	struct store_error err;
+	struct ctl_env env;
+	const char *owner = NULL;
+	char phone[20] = "";
+	unsigned n, i, limit = 0;
+	bool json = false;
+	int c, rc = 0;
+
+	if (ctl_open(ctl, &env) != 0)
+		return 1;
+	optind = 1;
+	while (rc == 0 &&
+	       (c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': owner = optarg; break;
+		case 'p':
+			if (ctl_number(&env, optarg, phone) != 0)
+				rc = EXIT_USAGE;
+			break;
+		case 'l': limit = (unsigned)atoi(optarg); break;
+		case 'j': json = true; break;
+		default: rc = EXIT_USAGE;
+		}
+	}
+	if (rc == 0 && store_threads(env.store, owner, phone[0] ? phone : NULL,
+				     limit, &t, &n, &err) != STORE_OK)
+		rc = ctl_store_error("threads", &err);
+	if (rc == 0 && json) {
+		json_t *a = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(
+			    a,
+			    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, "
+				      "s:I, s:i}",
+				      "id", (json_int_t)t[i].id, "owner",
+				      t[i].owner, "phone", t[i].phone, "sender",
+				      t[i].sender, "tag", t[i].tag, "subject",
+				      t[i].subject, "created",
+				      (json_int_t)t[i].created, "last_active",
+				      (json_int_t)t[i].last_active, "messages",
+				      (int)t[i].messages));
+		rc = ctl_json_print(json_pack("{s:o}", "threads", a));
+	} else if (rc == 0) {
+		printf("%-5s %-19s %-16s %-12s %4s  %s\n", "ID", "ACTIVE (UTC)",
+		       "PHONE", "TAG", "MSGS", "OWNER");
+		for (i = 0; i < n; i++) {
+			char when[20];
+
+			ctl_format_time(t[i].last_active, when);
+			printf("%-5lld %-19s %-16s %-12s %4u  %s\n",
+			       (long long)t[i].id, when, t[i].phone, t[i].tag,
+			       t[i].messages, t[i].owner);
+		}
+	}
+	if (rc == 0)
+		free(t);
+	ctl_close(&env);
+	return rc;
+}
