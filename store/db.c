@@ -107,6 +107,46 @@ static const char *const sql[ST_COUNT] = {
 	" WHERE m.thread_id = t.id) FROM threads t"
 	" WHERE (?1 IS NULL OR t.owner = ?1) AND (?2 IS NULL OR t.phone = ?2)"
 	" ORDER BY t.last_active DESC, t.id DESC LIMIT ?3",
+    [ST_USAGE_OF] = "SELECT segments FROM usage WHERE sender = ?1"
+		    " AND cycle = ?2",
+    [ST_RATE_GET] = "SELECT count FROM rate_counters WHERE scope = ?1"
+		    " AND key = ?2 AND window_start = ?3",
+    [ST_RATE_BUMP] =
+	"INSERT INTO rate_counters (scope, key, window_start, count)"
+	" VALUES (?1, ?2, ?3, 1) ON CONFLICT (scope, key, window_start)"
+	" DO UPDATE SET count = count + 1",
+    [ST_RATE_PRUNE] = "DELETE FROM rate_counters WHERE scope = ?1"
+		      " AND key = ?2 AND window_start < ?3",
+    [ST_SEEN_ADD] = "INSERT INTO inbound_seen (provider, provider_id, at)"
+		    " VALUES (?1, ?2, ?3)",
+    [ST_REASM_ADD] = "INSERT INTO reassembly (phone, ref, total, seq, data,"
+		     " at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_REASM_COUNT] = "SELECT count(*) FROM reassembly WHERE phone = ?1"
+		       " AND ref = ?2 AND total = ?3",
+    [ST_REASM_GET] = "SELECT seq, data FROM reassembly WHERE phone = ?1"
+		     " AND ref = ?2 AND total = ?3 ORDER BY seq",
+    [ST_REASM_DEL] = "DELETE FROM reassembly WHERE phone = ?1 AND ref = ?2"
+		     " AND total = ?3",
+    [ST_REASM_STALE] =
+	"SELECT phone, ref, total, count(*), min(at) FROM reassembly"
+	" GROUP BY phone, ref, total HAVING min(at) < ?1 ORDER BY min(at)",
+    [ST_MAIL_ADD] = "INSERT INTO mail_queue (envelope_from, rcpt, data,"
+		    " state, due, created) VALUES (?1, ?2, ?3, 0, ?4, ?4)",
+    [ST_MAIL_DUE] =
+	"SELECT id, envelope_from, rcpt, attempts, data FROM mail_queue"
+	" WHERE state <= 2 AND due <= ?1"
+	" AND (state < 2 OR lease_until <= ?1) ORDER BY due, id LIMIT ?2",
+    [ST_MAIL_LEASE] = "UPDATE mail_queue SET state = 2, lease_owner = ?2,"
+		      " lease_until = ?3, attempts = attempts + 1"
+		      " WHERE id = ?1",
+    [ST_MAIL_SENT] = "DELETE FROM mail_queue WHERE id = ?1"
+		     " AND lease_owner = ?2 AND state = 2",
+    [ST_MAIL_RETRY] = "UPDATE mail_queue SET state = 0, lease_owner = NULL,"
+		      " lease_until = NULL, due = ?3, error = ?4"
+		      " WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
+    [ST_MAIL_FAIL] = "UPDATE mail_queue SET state = 5, lease_owner = NULL,"
+		     " lease_until = NULL, error = ?3"
+		     " WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
 };
 
 /* store_set_error - fill err; returns status */

@@ -387,4 +387,112 @@ int store_usage(struct store *s, const char *cycle, const char *sender,
 		struct store_usage **usage_r, unsigned *n_r,
 		struct store_error *err);
 
+/* store_usage_of - segments sender queued in the cycle of now */
+int store_usage_of(struct store *s, const char *sender, int64_t now,
+		   unsigned *segments_r, struct store_error *err);
+
+/*
+ * Rate limits: fixed windows of window seconds per scope ("rcpt",
+ * "tagfail", ...) and key (a number, a client address).
+ */
+
+/*
+ * store_rate_hit - count one event if fewer than limit happened in the
+ * current window: *allowed_r says whether it was counted; when not,
+ * *retry_r is when the window ends. Old windows are dropped.
+ */
+int store_rate_hit(struct store *s, const char *scope, const char *key,
+		   int64_t now, int64_t window, long long limit,
+		   bool *allowed_r, int64_t *retry_r, struct store_error *err);
+
+/*
+ * Inbound texts.
+ */
+
+/*
+ * store_inbound_seen - remember a provider's message id; STORE_EDUP
+ * when it was seen before (the provider retried)
+ */
+int store_inbound_seen(struct store *s, const char *provider,
+		       const char *provider_id, int64_t now,
+		       struct store_error *err);
+
+/* One part of a concatenated inbound text. */
+struct store_part {
+	unsigned seq;
+	size_t len;
+	unsigned char *data; /* the caller's */
+};
+
+/*
+ * store_reasm_put - keep part seq of the set (phone, ref, total), so a
+ * restart loses no part; STORE_EDUP when that seq is held already.
+ * *have_r is how many parts of the set are held.
+ */
+int store_reasm_put(struct store *s, const char *phone, unsigned ref,
+		    unsigned total, unsigned seq, const void *data, size_t len,
+		    int64_t now, unsigned *have_r, struct store_error *err);
+
+/*
+ * store_reasm_take - remove a set's parts and return them in seq order
+ * (complete, or given up on); free with store_parts_free
+ */
+int store_reasm_take(struct store *s, const char *phone, unsigned ref,
+		     unsigned total, struct store_part **parts_r, unsigned *n_r,
+		     struct store_error *err);
+
+/* store_parts_free - free what store_reasm_take returned */
+void store_parts_free(struct store_part **p, unsigned n);
+
+/* A set of parts waiting for the rest. */
+struct store_reasm_set {
+	char phone[20];
+	unsigned ref, total, have;
+	int64_t first; /* when its first part came */
+};
+
+/* store_reasm_stale - sets whose first part came before `before` */
+int store_reasm_stale(struct store *s, int64_t before,
+		      struct store_reasm_set **sets_r, unsigned *n_r,
+		      struct store_error *err);
+
+/*
+ * Outbound mail (texts, reports and notices made into mail), queued
+ * until the SMTP relay takes it.
+ */
+struct store_mail {
+	int64_t id;
+	char from[256];
+	char rcpt[256];
+	unsigned attempts; /* including this one */
+	size_t len;
+	unsigned char *data; /* the message, the caller's */
+};
+
+/* store_mail_enqueue - queue a message for SMTP */
+int store_mail_enqueue(struct store *s, const char *from, const char *rcpt,
+		       const void *data, size_t len, int64_t now, int64_t *id_r,
+		       struct store_error *err);
+
+/* store_mail_claim - lease up to max due mails, like store_claim */
+int store_mail_claim(struct store *s, const char *lease_owner, int64_t now,
+		     int64_t lease_seconds, unsigned max,
+		     struct store_mail **mails_r, unsigned *n_r,
+		     struct store_error *err);
+
+/* store_mails_free - free claimed mails */
+void store_mails_free(struct store_mail **m, unsigned n);
+
+/*
+ * store_mail_sent, store_mail_retry, store_mail_fail - end a mail's
+ * lease: sent (the row goes), again at due, or given up with error.
+ * STORE_ELEASE when the lease is not lease_owner's.
+ */
+int store_mail_sent(struct store *s, int64_t id, const char *lease_owner,
+		    struct store_error *err);
+int store_mail_retry(struct store *s, int64_t id, const char *lease_owner,
+		     int64_t due, const char *error, struct store_error *err);
+int store_mail_fail(struct store *s, int64_t id, const char *lease_owner,
+		    const char *error, struct store_error *err);
+
 #endif /* STORE_STORE_H */

@@ -643,6 +643,167 @@ optouts_usage_threads(void **state)
 }
 
 static void
+rates_and_quota(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m =
+	    outbound("a@example.com", "+12025550143", "x", "q1");
+	struct store_error err;
+	unsigned segments, i;
+	int64_t retry;
+	bool ok;
+
+	/* 3 per hour: the fourth waits for the next window */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(store_rate_hit(f->s, "rcpt", "+12025550143",
+						T0 + i, 3600, 3, &ok, &retry,
+						&err),
+				 STORE_OK);
+		assert_true(ok);
+	}
+	assert_int_equal(store_rate_hit(f->s, "rcpt", "+12025550143", T0 + 5,
+					3600, 3, &ok, &retry, &err),
+			 STORE_OK);
+	assert_false(ok);
+	assert_int_equal(retry, T0 - T0 % 3600 + 3600);
+	/* another key is not limited, and the next window starts afresh */
+	assert_int_equal(store_rate_hit(f->s, "rcpt", "+12025550144", T0 + 5,
+					3600, 3, &ok, &retry, &err),
+			 STORE_OK);
+	assert_true(ok);
+	assert_int_equal(store_rate_hit(f->s, "rcpt", "+12025550143", retry,
+					3600, 3, &ok, &retry, &err),
+			 STORE_OK);
+	assert_true(ok);
+	assert_int_equal(
+	    store_rate_hit(f->s, "rcpt", "x", T0, 0, 3, &ok, &retry, &err),
+	    STORE_EPERM);
+
+	m.segments = 4;
+	enqueue(f->s, &m, T0);
+	assert_int_equal(
+	    store_usage_of(f->s, "a@example.com", T0 + 60, &segments, &err),
+	    STORE_OK);
+	assert_int_equal(segments, 4);
+	assert_int_equal(
+	    store_usage_of(f->s, "z@example.com", T0, &segments, &err),
+	    STORE_OK);
+	assert_int_equal(segments, 0);
+}
+
+static void
+inbound_state(void **state)
+{
+	struct fixture *f = *state;
+	struct store_part *parts;
+	struct store_reasm_set *sets;
+	struct store_error err;
+	unsigned have, n;
+
+	assert_int_equal(store_inbound_seen(f->s, "twilio", "SM1", T0, &err),
+			 STORE_OK);
+	assert_int_equal(
+	    store_inbound_seen(f->s, "twilio", "SM1", T0 + 1, &err),
+	    STORE_EDUP);
+	assert_non_null(strstr(err.msg, "seen already"));
+	assert_int_equal(store_inbound_seen(f->s, "kannel", "SM1", T0, &err),
+			 STORE_OK);
+
+	/* parts out of order, one twice, kept across a reopen */
+	assert_int_equal(store_reasm_put(f->s, "+12025550143", 7, 3, 3, "ccc",
+					 3, T0, &have, &err),
+			 STORE_OK);
+	assert_int_equal(have, 1);
+	assert_int_equal(store_reasm_put(f->s, "+12025550143", 7, 3, 1, "aaa",
+					 3, T0 + 1, &have, &err),
+			 STORE_OK);
+	assert_int_equal(store_reasm_put(f->s, "+12025550143", 7, 3, 1, "aaa",
+					 3, T0 + 2, &have, &err),
+			 STORE_EDUP);
+	assert_int_equal(have, 2);
+	assert_int_equal(store_reasm_put(f->s, "+12025550143", 7, 3, 4, "x", 1,
+					 T0, &have, &err),
+			 STORE_EPERM);
+	store_close(&f->s);
+	f->s = store_open(f->path, STORE_SYNC_FULL, &err);
+	assert_non_null(f->s);
+	assert_int_equal(store_reasm_stale(f->s, T0 + 60, &sets, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(sets[0].have, 2);
+	assert_int_equal(sets[0].total, 3);
+	assert_int_equal(sets[0].first, T0);
+	free(sets);
+	assert_int_equal(store_reasm_put(f->s, "+12025550143", 7, 3, 2, "bbb",
+					 3, T0 + 3, &have, &err),
+			 STORE_OK);
+	assert_int_equal(have, 3);
+	assert_int_equal(
+	    store_reasm_take(f->s, "+12025550143", 7, 3, &parts, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 3);
+	assert_memory_equal(parts[0].data, "aaa", 3);
+	assert_memory_equal(parts[1].data, "bbb", 3);
+	assert_memory_equal(parts[2].data, "ccc", 3);
+	store_parts_free(&parts, n);
+	assert_int_equal(store_reasm_stale(f->s, T0 + 60, &sets, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 0);
+}
+
+static void
+mail_queue(void **state)
+{
+	struct fixture *f = *state;
+	struct store_mail *m;
+	struct store_error err;
+	int64_t id, id2;
+	unsigned n;
+
+	assert_int_equal(store_mail_enqueue(f->s, "12025550143@sms.example.com",
+					    "alice@example.com",
+					    "Subject: hi\r\n\r\nhello\r\n", 26,
+					    T0, &id, &err),
+			 STORE_OK);
+	assert_int_equal(store_mail_enqueue(f->s, "", "bob@example.com", "x", 1,
+					    T0 + 1, &id2, &err),
+			 STORE_OK);
+	assert_int_equal(
+	    store_mail_claim(f->s, "gw", T0 + 2, 60, 10, &m, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(m[0].id, id);
+	assert_int_equal(m[0].len, 26);
+	assert_memory_equal(m[0].data, "Subject: hi", 11);
+	assert_string_equal(m[0].rcpt, "alice@example.com");
+	assert_int_equal(m[0].attempts, 1);
+	store_mails_free(&m, n);
+	/* leased: not again until the lease ends */
+	assert_int_equal(
+	    store_mail_claim(f->s, "gw2", T0 + 3, 60, 10, &m, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_mail_retry(f->s, id, "gw", T0 + 100,
+					  "451 4.3.0 try later", &err),
+			 STORE_OK);
+	assert_int_equal(store_mail_sent(f->s, id2, "gw2", &err), STORE_ELEASE);
+	assert_int_equal(store_mail_sent(f->s, id2, "gw", &err), STORE_OK);
+	assert_int_equal(
+	    store_mail_claim(f->s, "gw", T0 + 100, 60, 10, &m, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0].attempts, 2);
+	store_mails_free(&m, n);
+	assert_int_equal(
+	    store_mail_fail(f->s, id, "gw", "550 5.1.1 no such user", &err),
+	    STORE_OK);
+	assert_int_equal(
+	    store_mail_claim(f->s, "gw", T0 + 999, 60, 10, &m, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 0);
+}
+
+static void
 state_names(void **state)
 {
 	int i;
@@ -676,6 +837,9 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(optouts_usage_threads, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(rates_and_quota, setup, teardown),
+	    cmocka_unit_test_setup_teardown(inbound_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(mail_queue, setup, teardown),
 	    cmocka_unit_test(state_names),
 	};
 
