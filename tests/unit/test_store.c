@@ -773,7 +773,7 @@ mail_queue(void **state)
 	    STORE_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(m[0].id, id);
-	assert_int_equal(m[0].len, 26);
+	assert_int_equal(m[0].len, 22);
 	assert_memory_equal(m[0].data, "Subject: hi", 11);
 	assert_string_equal(m[0].rcpt, "alice@example.com");
 	assert_int_equal(m[0].attempts, 1);
