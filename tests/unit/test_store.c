@@ -762,7 +762,7 @@ mail_queue(void **state)
 
 	assert_int_equal(store_mail_enqueue(f->s, "12025550143@sms.example.com",
 					    "alice@example.com",
-					    "Subject: hi\r\n\r\nhello\r\n", 26,
+					    "Subject: hi\r\n\r\nhello\r\n", 22,
 					    T0, &id, &err),
 			 STORE_OK);
 	assert_int_equal(store_mail_enqueue(f->s, "", "bob@example.com", "x", 1,
