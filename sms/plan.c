@@ -29,7 +29,8 @@ struct fill {
 	unsigned cur;	 /* used in the current segment */
 	unsigned per;	 /* capacity of a concatenated segment */
 	struct {
-		size_t at;     /* byte where segment k + 1 starts */
+		size_t at;     /* input byte where segment k + 1 starts */
+		size_t out;    /* the same in the text as sent */
 		unsigned used; /* septets or units segment k holds */
 	} b[SCAN_BOUNDS];
 };
@@ -42,6 +43,7 @@ struct scan {
 	size_t gsm_bytes; /* UTF-8 bytes of the text as sent in GSM */
 	bool nfc;	  /* NFC might change the text */
 	bool is_ucs2;	  /* a character forced UCS-2 */
+	char *out;	  /* the text as sent in GSM, written as we go */
 };
 
 /*
@@ -77,45 +79,57 @@ sms_opts_init(struct sms_opts *opts)
 	opts->ref16 = false;
 }
 
-/* fill_bound - segment parts ends with used; the next starts at at */
+/*
+ * fill_bound - the segment ends with used septets or units; the next
+ * starts at input byte at and output byte out
+ */
 static inline void
-fill_bound(struct fill *f, size_t at, unsigned used)
+fill_bound(struct fill *f, size_t at, size_t out, unsigned used)
 {
 	if (f->parts <= SCAN_BOUNDS) {
 		f->b[f->parts - 1].at = at;
+		f->b[f->parts - 1].out = out;
 		f->b[f->parts - 1].used = used;
 	}
 	f->parts++;
 }
 
-/* fill_add - place a character of the given cost that starts at byte at */
+/* fill_add - place a character of the given cost (input at, output out) */
 static inline void
-fill_add(struct fill *f, unsigned cost, size_t at)
+fill_add(struct fill *f, unsigned cost, size_t at, size_t out)
 {
 	if (f->cur + cost > f->per) {
-		fill_bound(f, at, f->cur);
+		fill_bound(f, at, out, f->cur);
 		f->cur = 0;
 	}
 	f->cur += cost;
 	f->length += cost;
 }
 
-/* fill_run - place n one-byte characters of cost 1 starting at byte at */
+/*
+ * fill_run - place n one-byte characters of cost 1, the first at input
+ * byte at and output byte out
+ */
 static inline void
-fill_run(struct fill *f, unsigned n, size_t at)
+fill_run(struct fill *f, unsigned n, size_t at, size_t out)
 {
+	unsigned room;
+
 	f->length += n;
 	if (f->cur + n <= f->per) {
 		f->cur += n;
 		return;
 	}
-	at += f->per - f->cur;
-	n -= f->per - f->cur;
-	fill_bound(f, at, f->per);
+	room = f->per - f->cur;
+	at += room;
+	out += room;
+	n -= room;
+	fill_bound(f, at, out, f->per);
 	while (n > f->per) {
 		at += f->per;
+		out += f->per;
 		n -= f->per;
-		fill_bound(f, at, f->per);
+		fill_bound(f, at, out, f->per);
 	}
 	f->cur = n;
 }
@@ -142,8 +156,9 @@ scan_nongsm(struct scan *s, uint32_t cp, size_t at, bool smart)
 		return;
 	}
 	for (; *rep; rep++) {
-		fill_add(&s->gsm, byte_gsm[(unsigned char)*rep], at);
-		s->gsm_bytes++;
+		fill_add(&s->gsm, byte_gsm[(unsigned char)*rep], at,
+			 s->gsm_bytes);
+		s->out[s->gsm_bytes++] = *rep;
 	}
 }
 
@@ -212,7 +227,9 @@ scan_ucs2(const unsigned char *t, size_t len, size_t pos,
 	  struct sms_error *err)
 {
 	struct fill *f = &s->ucs2;
-	unsigned cur = f->cur, length = f->length, per = f->per;
+	unsigned cur = f->cur, length = f->length, per = f->per, n;
+	bool nfc = s->nfc;
+	uint32_t cp;
 
 	while (pos < len) {
 		size_t at = pos;
@@ -221,27 +238,32 @@ scan_ucs2(const unsigned char *t, size_t len, size_t pos,
 
 		if (t[pos] < 0x80) {
 			size_t r = pos + 1;
-			unsigned n;
 
 			while (r < len && t[r] < 0x80)
 				r++;
 			n = (unsigned)(r - at);
 			f->cur = cur;
 			f->length = length;
-			fill_run(f, n, at);
+			fill_run(f, n, at, at);
 			cur = f->cur;
 			length = f->length;
 			last_ccc = 0;
 			pos = r;
 			continue;
 		}
-		c = scan_char(t, len, &pos, o, s, &last_ccc, err);
-		if (c < 0)
-			return SMS_EUTF8;
-		if (c > 0xFFFF)
-			units = 2;
+		if ((n = utf8_fast(t + pos, len - pos, &cp)) != 0) {
+			pos += n;
+			units = n == 4 ? 2 : 1;
+			if (!nfc && nfc_check(cp, &last_ccc))
+				nfc = s->nfc = true;
+		} else {
+			c = scan_char(t, len, &pos, o, s, &last_ccc, err);
+			if (c < 0)
+				return SMS_EUTF8;
+			nfc = s->nfc;
+		}
 		if (cur + units > per) {
-			fill_bound(f, at, cur);
+			fill_bound(f, at, at, cur);
 			cur = 0;
 		}
 		cur += units;
@@ -268,19 +290,35 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 
 	scan_init(s, o);
 	while (pos < len) {
-		size_t at = pos;
+		size_t at = pos, w = s->gsm_bytes;
 		unsigned cost = byte_gsm[t[pos]];
 		int32_t c;
 		int code;
 
-		if (cost == 1) { /* a run of plain characters */
-			size_t r = pos + 1;
+		if (cost) { /* a run of GSM ASCII characters */
+			size_t r = pos, n;
+			unsigned sum = 0;
 
-			while (r < len && byte_gsm[t[r]] == 1)
+			while (r < len && (cost = byte_gsm[t[r]]) != 0) {
+				sum += cost;
 				r++;
-			fill_run(&s->gsm, (unsigned)(r - pos), pos);
-			fill_run(&s->ucs2, (unsigned)(r - pos), pos);
-			s->gsm_bytes += r - pos;
+			}
+			n = r - pos;
+			memcpy(s->out + w, t + pos, n);
+			if (sum == n) {
+				fill_run(&s->gsm, (unsigned)n, pos, w);
+			} else if (s->gsm.cur + sum <= s->gsm.per) {
+				s->gsm.cur += sum;
+				s->gsm.length += sum;
+			} else {
+				size_t k;
+
+				for (k = 0; k < n; k++)
+					fill_add(&s->gsm, byte_gsm[t[pos + k]],
+						 pos + k, w + k);
+			}
+			fill_run(&s->ucs2, (unsigned)n, pos, pos);
+			s->gsm_bytes += n;
 			last_ccc = 0;
 			pos = r;
 			continue;
@@ -288,21 +326,17 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 		if (t[pos] < 0x80) {
 			pos++;
 			last_ccc = 0;
-			fill_add(&s->ucs2, 1, at);
-			if (cost) {
-				fill_add(&s->gsm, cost, at);
-				s->gsm_bytes++;
-				continue;
-			}
+			fill_add(&s->ucs2, 1, at, at);
 			c = t[at];
 		} else {
 			c = scan_char(t, len, &pos, o, s, &last_ccc, err);
 			if (c < 0)
 				return SMS_EUTF8;
-			fill_add(&s->ucs2, c > 0xFFFF ? 2 : 1, at);
+			fill_add(&s->ucs2, c > 0xFFFF ? 2 : 1, at, at);
 			code = gsm_code((uint32_t)c);
 			if (code >= 0) {
-				fill_add(&s->gsm, code & 0x100 ? 2 : 1, at);
+				fill_add(&s->gsm, code & 0x100 ? 2 : 1, at, w);
+				memcpy(s->out + w, t + at, pos - at);
 				s->gsm_bytes += pos - at;
 				continue;
 			}
@@ -504,7 +538,22 @@ plan_make(const char *text, size_t len, const size_t *map, size_t in_len,
 		per = enc == SMS_GSM7 ? SMS_SINGLE_SEPTETS : SMS_SINGLE_UNITS;
 	else
 		per = f->per;
-	if (smart) {
+	if (smart && nparts <= SCAN_BOUNDS) {
+		/* scan wrote the text as sent and its boundaries */
+		for (i = 0; i + 1 < nparts; i++) {
+			parts[i].length = f->b[i].used;
+			parts[i + 1].off = f->b[i].out;
+			parts[i + 1].in_off =
+			    map ? map[f->b[i].at] : f->b[i].at;
+		}
+		parts[i].length = nparts == 1 ? f->length : f->cur;
+		for (i = 0; i < nparts; i++)
+			parts[i].len =
+			    (i + 1 < nparts ? parts[i + 1].off : s->gsm_bytes) -
+			    parts[i].off;
+		memcpy(out, s->out, s->gsm_bytes);
+		p->text_len = s->gsm_bytes;
+	} else if (smart) {
 		p->text_len = rewrite(text, len, map, per, parts, out);
 	} else {
 		if (nparts == 1) {
@@ -535,36 +584,79 @@ plan_make(const char *text, size_t len, const size_t *map, size_t in_len,
 	return p;
 }
 
+/* Scan output kept on the stack up to this size. */
+#define STACK_OUT 1024
+
+/* A text made ready to plan: scanned, normalised when needed. */
+struct prepared {
+	const char *t;	/* the text to plan */
+	size_t len;	/* its length */
+	char *own;	/* the normalised copy, when there is one */
+	size_t *map;	/* its offsets back to the input */
+	char *heap_out; /* scan output too large for the stack */
+	struct scan s;
+	char stack_out[STACK_OUT];
+};
+
+/* out_room - point the scan's output at room for len bytes */
+static int
+out_room(struct prepared *pr, size_t len, struct sms_error *err)
+{
+	if (len < STACK_OUT) {
+		pr->s.out = pr->stack_out;
+		return SMS_OK;
+	}
+	free(pr->heap_out);
+	pr->heap_out = malloc(len + 1);
+	if (!pr->heap_out)
+		return sms_fail(err, SMS_ENOMEM, 0, "out of memory");
+	pr->s.out = pr->heap_out;
+	return SMS_OK;
+}
+
 /*
  * prepare - scan a text, normalising it first when NFC would change it
  *
- * On SMS_OK, *t_r and *len_r are the text to plan (text itself, or
- * *own_r, a normalised copy, with *map_r back to input offsets; the
- * caller frees both) and s holds its scan.
+ * The scan's output holds at most as many bytes as its input (smart
+ * replacements are never longer than what they replace). Free with
+ * prepared_free, also after a failure.
  */
 static int
-prepare(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
-	const char **t_r, size_t *len_r, char **own_r, size_t **map_r,
-	struct sms_error *err)
+prepare(const char *text, size_t len, const struct sms_opts *o,
+	struct prepared *pr, struct sms_error *err)
 {
 	unsigned invalid;
 	int rc;
 
-	*t_r = text;
-	*len_r = len;
-	*own_r = NULL;
-	*map_r = NULL;
-	rc = scan(text, len, o, s, err);
-	if (rc != SMS_OK || !s->nfc)
+	pr->t = text;
+	pr->len = len;
+	pr->own = NULL;
+	pr->map = NULL;
+	pr->heap_out = NULL;
+	rc = out_room(pr, len, err);
+	if (rc == SMS_OK)
+		rc = scan(text, len, o, &pr->s, err);
+	if (rc != SMS_OK || !pr->s.nfc)
 		return rc;
-	invalid = s->invalid;
-	rc = nfc_normalise(text, len, own_r, len_r, map_r, err);
+	invalid = pr->s.invalid;
+	rc = nfc_normalise(text, len, &pr->own, &pr->len, &pr->map, err);
+	if (rc == SMS_OK && pr->len > len)
+		rc = out_room(pr, pr->len, err);
 	if (rc != SMS_OK)
 		return rc;
-	*t_r = *own_r;
-	rc = scan(*t_r, *len_r, o, s, err);
-	s->invalid = invalid;
+	pr->t = pr->own;
+	rc = scan(pr->t, pr->len, o, &pr->s, err);
+	pr->s.invalid = invalid;
 	return rc;
+}
+
+/* prepared_free - free what prepare allocated */
+static void
+prepared_free(struct prepared *pr)
+{
+	free(pr->own);
+	free(pr->map);
+	free(pr->heap_out);
 }
 
 /* sms_plan_new - decide encoding and segments of a UTF-8 text */
@@ -574,19 +666,16 @@ sms_plan_new(const char *text, size_t len, const struct sms_opts *opts,
 {
 	struct sms_opts defaults;
 	struct sms_plan *p = NULL;
-	struct scan s;
-	const char *t;
-	char *own;
-	size_t tl, *map;
+	struct prepared pr;
 
 	if (!opts) {
 		sms_opts_init(&defaults);
 		opts = &defaults;
 	}
-	if (prepare(text, len, opts, &s, &t, &tl, &own, &map, err) == SMS_OK)
-		p = plan_make(t, tl, map, len, opts->smart, &s, err);
-	free(own);
-	free(map);
+	if (prepare(text, len, opts, &pr, err) == SMS_OK)
+		p = plan_make(pr.t, pr.len, pr.map, len, opts->smart, &pr.s,
+			      err);
+	prepared_free(&pr);
 	return p;
 }
 
@@ -628,12 +717,13 @@ cut_points(const char *text, size_t len, size_t *cuts)
 /* probe - segments of text[0..cut) followed by the marker */
 static unsigned
 probe(const char *t, size_t cut, const char *m, size_t ml,
-      const struct sms_opts *o, char *buf)
+      const struct sms_opts *o, char *buf, char *out)
 {
 	struct scan s;
 
 	memcpy(buf, t, cut);
 	memcpy(buf + cut, m, ml);
+	s.out = out;
 	if (scan(buf, cut + ml, o, &s, NULL) != SMS_OK)
 		return UINT32_MAX;
 	return parts_of(&s);
@@ -646,10 +736,10 @@ sms_plan_truncate(const char *text, size_t len, const struct sms_opts *opts,
 {
 	struct sms_opts defaults;
 	struct sms_plan *p = NULL;
-	struct scan s;
+	struct prepared *pt = NULL, *pm = NULL;
+	char *buf = NULL, *out = NULL;
+	size_t *cuts = NULL, n, lo, hi, cut, tl, ml;
 	const char *t, *m;
-	char *town = NULL, *mown = NULL, *buf = NULL;
-	size_t tl, ml, *tmap = NULL, *mmap = NULL, *cuts = NULL, n, lo, hi, cut;
 
 	if (!opts) {
 		sms_opts_init(&defaults);
@@ -659,23 +749,34 @@ sms_plan_truncate(const char *text, size_t len, const struct sms_opts *opts,
 		sms_fail(err, SMS_EINVAL, 0, "segment cap must be at least 1");
 		return NULL;
 	}
-	if (prepare(text, len, opts, &s, &t, &tl, &town, &tmap, err) != SMS_OK)
-		goto done;
-	if (parts_of(&s) <= max_parts) {
-		p = plan_make(t, tl, tmap, len, opts->smart, &s, err);
+	pt = calloc(1, sizeof(*pt));
+	pm = calloc(1, sizeof(*pm));
+	if (!pt || !pm) {
+		sms_fail(err, SMS_ENOMEM, 0, "out of memory");
 		goto done;
 	}
-	if (prepare(marker, strlen(marker), opts, &s, &m, &ml, &mown, &mmap,
-		    err) != SMS_OK)
+	if (prepare(text, len, opts, pt, err) != SMS_OK)
 		goto done;
+	if (parts_of(&pt->s) <= max_parts) {
+		p = plan_make(pt->t, pt->len, pt->map, len, opts->smart, &pt->s,
+			      err);
+		goto done;
+	}
+	if (prepare(marker, strlen(marker), opts, pm, err) != SMS_OK)
+		goto done;
+	t = pt->t;
+	tl = pt->len;
+	m = pm->t;
+	ml = pm->len;
 	buf = malloc(tl + ml + 1);
+	out = malloc(tl + ml + 1);
 	cuts = malloc((tl + 1) * sizeof(*cuts));
-	if (!buf || !cuts) {
+	if (!buf || !out || !cuts) {
 		sms_fail(err, SMS_ENOMEM, 0, "out of memory");
 		goto done;
 	}
 	n = cut_points(t, tl, cuts);
-	if (probe(t, 0, m, ml, opts, buf) > max_parts) {
+	if (probe(t, 0, m, ml, opts, buf, out) > max_parts) {
 		sms_fail(err, SMS_EINVAL, 0,
 			 "the truncation marker alone exceeds %u segments",
 			 max_parts);
@@ -687,7 +788,7 @@ sms_plan_truncate(const char *text, size_t len, const struct sms_opts *opts,
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (probe(t, cuts[mid], m, ml, opts, buf) <= max_parts)
+		if (probe(t, cuts[mid], m, ml, opts, buf, out) <= max_parts)
 			lo = mid;
 		else
 			hi = mid;
@@ -700,11 +801,14 @@ sms_plan_truncate(const char *text, size_t len, const struct sms_opts *opts,
 	memcpy(buf + cut, m, ml);
 	p = sms_plan_new(buf, cut + ml, opts, err);
 done:
-	free(town);
-	free(tmap);
-	free(mown);
-	free(mmap);
+	if (pt)
+		prepared_free(pt);
+	if (pm)
+		prepared_free(pm);
+	free(pt);
+	free(pm);
 	free(buf);
+	free(out);
 	free(cuts);
 	return p;
 }

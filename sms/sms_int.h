@@ -171,6 +171,7 @@ bool nfc_check_other(uint32_t cp, unsigned *last_ccc);
  */
 extern const unsigned char sms_nfc_change[8192];
 extern const unsigned char sms_nfc_mark[8192];
+extern const unsigned char sms_nfc_quick[8192]; /* change | mark */
 
 #define NFC_BIT(table, cp) ((table)[(cp) >> 3] & (1u << ((cp)&7)))
 
@@ -191,12 +192,12 @@ static inline bool
 nfc_check(uint32_t cp, unsigned *last_ccc)
 {
 	if (cp < 0x10000) {
-		if (NFC_BIT(sms_nfc_change, cp))
-			return true;
-		if (!NFC_BIT(sms_nfc_mark, cp)) {
+		if (!NFC_BIT(sms_nfc_quick, cp)) {
 			*last_ccc = 0;
 			return false;
 		}
+		if (NFC_BIT(sms_nfc_change, cp))
+			return true;
 	} else if (NFC_INERT_RANGE(cp)) {
 		*last_ccc = 0;
 		return false;

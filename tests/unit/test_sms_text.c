@@ -410,6 +410,8 @@ smart_encoding(void **state)
 	assert_string_equal(p->text, "It's \"fine\" - really...");
 	assert_int_equal(p->smart_replaced, 5);
 	assert_int_equal(p->length, 23);
+	assert_int_equal(p->parts[0].length, 23);
+	assert_int_equal(p->parts[0].len, 23);
 	assert_int_equal(p->smart_saved, 0);
 	sms_plan_free(&p);
 
