@@ -2,13 +2,14 @@
  * NAME
  *	bench_codec - throughput of the SMS codec over a mixed corpus
  * SYNOPSIS
- *	bench_codec --write-corpus FILE [COUNT]
+ *	bench_codec --write-corpus FILE [COUNT [KIND]]
  *	bench_codec [--no-smart] FILE [SECONDS]
  * DESCRIPTION
  *	The first form writes a deterministic corpus of COUNT (default
  *	2000) texts, NUL-separated: plain GSM, long GSM, GSM with
  *	extension characters, typographic punctuation, accented Latin,
- *	Cyrillic, CJK, Hindi and emoji, short and long. The second plans
+ *	Cyrillic, CJK, Hindi and emoji, short and long; with KIND (0-7, in
+ *	that order) texts of that kind only. The second plans
  *	every text of FILE (sms_plan_new with the default options: NFC,
  *	smart encoding, segments with their text) over and over for at
  *	least SECONDS (default 2) and prints
@@ -49,9 +50,9 @@ static const char *const pools[][12] = {
 };
 #define NPOOLS (sizeof(pools) / sizeof(pools[0]))
 
-/* write_corpus - COUNT texts, NUL-separated */
+/* write_corpus - COUNT texts, NUL-separated; kind -1: mixed */
 static int
-write_corpus(const char *path, unsigned count)
+write_corpus(const char *path, unsigned count, int only)
 {
 	unsigned long long seed = 20261124;
 	FILE *fp = fopen(path, "wb");
@@ -68,6 +69,8 @@ write_corpus(const char *path, unsigned count)
 						     : 3 + rnd(&seed) % 25;
 		unsigned w;
 
+		if (only >= 0)
+			kind = (unsigned)only;
 		for (w = 0; w < words; w++) {
 			/* a text mostly of one kind, with plain GSM words */
 			unsigned p = rnd(&seed) % 3 == 0 ? 0 : kind;
@@ -102,8 +105,9 @@ main(int argc, char **argv)
 	int a = 1;
 
 	if (argc >= 3 && strcmp(argv[1], "--write-corpus") == 0)
-		return write_corpus(argv[2],
-				    argc > 3 ? (unsigned)atoi(argv[3]) : 2000);
+		return write_corpus(
+		    argv[2], argc > 3 ? (unsigned)atoi(argv[3]) : 2000,
+		    argc > 4 ? atoi(argv[4]) % (int)NPOOLS : -1);
 	sms_opts_init(&opts);
 	if (a < argc && strcmp(argv[a], "--no-smart") == 0) {
 		opts.smart = false;

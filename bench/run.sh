@@ -4,9 +4,10 @@
 # Usage: bench/run.sh BUILD_DIR
 # Prints "bench: NAME VALUE UNIT" per figure and "ratio: NAME VALUE"
 # (ours / theirs, higher is better) per comparison. The machine is
-# shared and noisy: each side runs BENCH_ROUNDS times (default 3),
-# interleaved, for BENCH_SECONDS each (default 2), and its best round
-# counts.
+# shared and noisy: on the mixed corpus each side runs BENCH_ROUNDS
+# times (default 3), interleaved, for BENCH_SECONDS each (default 2),
+# and its best round counts. Then each kind of text alone, once, to
+# show where the mixed figure comes from; then the store.
 set -eu
 O=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +36,19 @@ echo "bench: split_sms_predecoded_texts_per_s $(best split_sms_predecoded_texts_
 echo "bench: codec_corpus_segments $(best codec_corpus_segments "$tmp/ours") segments"
 echo "bench: split_sms_corpus_segments $(best split_sms_corpus_segments "$tmp/theirs") segments"
 awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "ratio: codec_vs_split_sms %.1f\n", a / b }'
+
+# each kind of text alone, one round each: where the ratio comes from
+set -- gsm gsm_ext typographic accented cyrillic cjk hindi emoji
+k=0
+for name in "$@"; do
+	"$O/bench/bench_codec" --write-corpus "$tmp/kind" 1000 "$k"
+	a=$("$O/bench/bench_codec" "$tmp/kind" 1 | awk '$2 == "codec_texts_per_s" { print $3 }')
+	b=$(node "$here/split_sms.js" "$tmp/kind" 1 | awk '$2 == "split_sms_texts_per_s" { print $3 }')
+	echo "bench: codec_texts_per_s_$name $a texts/s"
+	echo "bench: split_sms_texts_per_s_$name $b texts/s"
+	awk -v a="$a" -v b="$b" -v n="$name" 'BEGIN { if (b > 0) printf "ratio: codec_vs_split_sms_%s %.1f\n", n, a / b }'
+	k=$((k + 1))
+done
 
 # the store, on this machine's disk (a temporary directory)
 "$O/bench/bench_store" "$tmp" "$secs"

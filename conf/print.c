@@ -13,45 +13,50 @@
 #define CFIELD(c, key, type)                                                   \
 	((const type *)(const void *)((const char *)(c) + (key)->off))
 
-/* conf_format_duration - seconds in the largest exact unit */
-void
-conf_format_duration(struct ut_buf *out, long long v)
+/* A unit and how many of the base unit it holds. */
+struct unit {
+	long long n;
+	char u;
+};
+
+/*
+ * format_units - v in the largest unit of units[] that divides it,
+ * else bare, followed by the base suffix (may be empty)
+ */
+static void
+format_units(struct ut_buf *out, long long v, const struct unit *units,
+	     size_t nunits, const char *base)
 {
-	static const struct {
-		long long n;
-		char u;
-	} units[] = {{604800, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}};
 	size_t i;
 
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (i = 0; i < nunits; i++) {
 		if (v != 0 && v % units[i].n == 0) {
 			ut_buf_printf(out, "%lld%c", v / units[i].n,
 				      units[i].u);
 			return;
 		}
 	}
-	ut_buf_printf(out, "%llds", v);
+	ut_buf_printf(out, "%lld%s", v, base);
+}
+
+/* conf_format_duration - seconds in the largest exact unit */
+void
+conf_format_duration(struct ut_buf *out, long long v)
+{
+	static const struct unit units[] = {
+	    {604800, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}};
+
+	format_units(out, v, units, sizeof(units) / sizeof(units[0]), "s");
 }
 
 /* conf_format_size - bytes in the largest exact unit */
 void
 conf_format_size(struct ut_buf *out, long long v)
 {
-	static const struct {
-		long long n;
-		char u;
-	} units[] = {
+	static const struct unit units[] = {
 	    {1024LL * 1024 * 1024, 'G'}, {1024 * 1024, 'M'}, {1024, 'k'}};
-	size_t i;
 
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (v != 0 && v % units[i].n == 0) {
-			ut_buf_printf(out, "%lld%c", v / units[i].n,
-				      units[i].u);
-			return;
-		}
-	}
-	ut_buf_printf(out, "%lld", v);
+	format_units(out, v, units, sizeof(units) / sizeof(units[0]), "");
 }
 
 /* conf_format_value - the field for key as it would be written */

@@ -57,10 +57,10 @@ static const char *const sql[ST_COUNT] = {
 	"UPDATE messages SET state = 0, lease_owner = NULL, lease_until = NULL,"
 	" due = ?3, error = ?4, reason = ?5, updated = ?6"
 	" WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
-    [ST_FAIL] =
-	"UPDATE messages SET state = 5, lease_owner = NULL, lease_until = NULL,"
-	" error = ?3, reason = ?4, updated = ?5"
-	" WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
+    [ST_FAIL] = /* ?3, the due time, is not used */
+    "UPDATE messages SET state = 5, lease_owner = NULL, lease_until = NULL,"
+    " error = ?4, reason = ?5, updated = ?6"
+    " WHERE id = ?1 AND lease_owner = ?2 AND state = 2 AND ?3 IS NOT NULL",
     [ST_EVENTS] = "SELECT at, state, detail FROM events WHERE message_id = ?1"
 		  " ORDER BY id",
     [ST_PURGE] = "DELETE FROM messages WHERE created < ?1 AND state >= 3",

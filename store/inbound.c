@@ -14,13 +14,6 @@
 
 #include "store/store_int.h"
 
-#define NEED(st, s, id, err)                                                   \
-	do {                                                                   \
-		(st) = stmt((s), (id), (err));                                 \
-		if (!(st))                                                     \
-			return (err) ? (err)->status : STORE_EPERM;            \
-	} while (0)
-
 /* store_usage_of - segments sender queued in the cycle of now */
 int
 store_usage_of(struct store *s, const char *sender, int64_t now,

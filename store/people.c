@@ -13,14 +13,6 @@
 
 #include "store/store_int.h"
 
-/* need - a statement from the cache, or the error status */
-#define NEED(st, s, id, err)                                                   \
-	do {                                                                   \
-		(st) = stmt((s), (id), (err));                                 \
-		if (!(st))                                                     \
-			return (err) ? (err)->status : STORE_EPERM;            \
-	} while (0)
-
 /* changed - STORE_OK when the last statement changed a row */
 static int
 changed(struct store *s, const char *what, const char *name,

@@ -356,18 +356,21 @@ store_submitted(struct store *s, int64_t id, const char *lease_owner,
 	return end_txn(s, rc, err);
 }
 
-/* store_retry - back to queued, due at due */
-int
-store_retry(struct store *s, int64_t id, const char *lease_owner, int64_t due,
-	    const char *code, const char *reason, int64_t now,
-	    struct store_error *err)
+/*
+ * end_lease - store_retry and store_fail: back to queued at due, or
+ * failed, keeping the error code and reason
+ */
+static int
+end_lease(struct store *s, int64_t id, const char *lease_owner, bool retry,
+	  int64_t due, const char *code, const char *reason, int64_t now,
+	  struct store_error *err)
 {
 	sqlite3_stmt *st;
 	int rc = store_begin(s, err);
 
 	if (rc != STORE_OK)
 		return rc;
-	st = stmt(s, ST_RETRY, err);
+	st = stmt(s, retry ? ST_RETRY : ST_FAIL, err);
 	if (!st)
 		return end_txn(s, err ? err->status : STORE_EPERM, err);
 	sqlite3_bind_int64(st, 1, id);
@@ -376,8 +379,19 @@ store_retry(struct store *s, int64_t id, const char *lease_owner, int64_t due,
 	bind_text(st, 4, code);
 	bind_text(st, 5, reason);
 	sqlite3_bind_int64(st, 6, now);
-	return end_txn(s, finish(s, st, id, now, STORE_QUEUED, reason, err),
+	return end_txn(s,
+		       finish(s, st, id, now,
+			      retry ? STORE_QUEUED : STORE_FAILED, reason, err),
 		       err);
+}
+
+/* store_retry - back to queued, due at due */
+int
+store_retry(struct store *s, int64_t id, const char *lease_owner, int64_t due,
+	    const char *code, const char *reason, int64_t now,
+	    struct store_error *err)
+{
+	return end_lease(s, id, lease_owner, true, due, code, reason, now, err);
 }
 
 /* store_fail - given up */
@@ -386,19 +400,5 @@ store_fail(struct store *s, int64_t id, const char *lease_owner,
 	   const char *code, const char *reason, int64_t now,
 	   struct store_error *err)
 {
-	sqlite3_stmt *st;
-	int rc = store_begin(s, err);
-
-	if (rc != STORE_OK)
-		return rc;
-	st = stmt(s, ST_FAIL, err);
-	if (!st)
-		return end_txn(s, err ? err->status : STORE_EPERM, err);
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, lease_owner);
-	bind_text(st, 3, code);
-	bind_text(st, 4, reason);
-	sqlite3_bind_int64(st, 5, now);
-	return end_txn(s, finish(s, st, id, now, STORE_FAILED, reason, err),
-		       err);
+	return end_lease(s, id, lease_owner, false, 0, code, reason, now, err);
 }

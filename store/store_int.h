@@ -75,6 +75,17 @@ struct store {
 /* stmt - the prepared statement id, reset and unbound; NULL on error */
 sqlite3_stmt *stmt(struct store *s, enum stmt_id id, struct store_error *err);
 
+/*
+ * NEED - set st to the cached statement id, or return its error status
+ * from the calling function
+ */
+#define NEED(st, s, id, err)                                                   \
+	do {                                                                   \
+		(st) = stmt((s), (id), (err));                                 \
+		if (!(st))                                                     \
+			return (err) ? (err)->status : STORE_EPERM;            \
+	} while (0)
+
 /* store_fail_db - fill err from the connection's last error */
 int store_fail_db(struct store *s, const char *what, struct store_error *err);
 
