@@ -53,6 +53,7 @@ all:
 include util/module.mk
 include sms/module.mk
 include conf/module.mk
+include mailparse/module.mk
 include store/module.mk
 include tools/module.mk
 include tests/module.mk

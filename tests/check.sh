@@ -29,7 +29,7 @@ step "format-check" $MAKE -s format-check
 step "unit tests" $MAKE -s --no-print-directory WERROR=1 check-unit
 # the 10-second store stress runs once; the instrumented runs take 3
 step "unit tests (valgrind)" env STORE_STRESS_SECONDS=3 \
-	RUNNER="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
+	RUNNER="valgrind -q --suppressions=tests/valgrind.supp --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 	$MAKE -s --no-print-directory WERROR=1 check-unit
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
 step "man pages" $MAKE -s man-check

@@ -30,6 +30,13 @@ $(O)/tests/test_store_procs: $(O)/tests/unit/test_store_procs.o $(STORE_LIB) \
 
 TESTS += $(O)/tests/test_store_procs
 
+$(O)/tests/test_mailparse: $(O)/tests/unit/test_mailparse.o \
+	$(MAILPARSE_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MAILPARSE_LIBS) $(CMOCKA_LIBS)
+$(O)/tests/unit/test_mailparse.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
+
+TESTS += $(O)/tests/test_mailparse
+
 # A helper of the command-line tests: fills a store through its API.
 $(O)/tests/store_fill: $(O)/tests/cli/store_fill.o $(STORE_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)

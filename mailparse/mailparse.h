@@ -1,0 +1,114 @@
+/*
+ * NAME
+ *	mailparse - mail in, SMS text out
+ * SUMMARY
+ *	#include "mailparse/mailparse.h"
+ * DESCRIPTION
+ *	mp_parse() reads a raw RFC 5322 message (CRLF or LF) with gmime:
+ *	the decoded subject, From, Message-ID, In-Reply-To, References, a
+ *	thread tag ("[#tag]" in the subject), the best text part (text/plain
+ *	from an alternative, else HTML made into text), decoded from any
+ *	charset (a body that is not what it says is taken as UTF-8 when
+ *	it is valid UTF-8, else as Windows-1252), format=flowed unwrapped,
+ *	and the attachments. mp_visible_text() then keeps only the new
+ *	words of a reply: no quoted text, no quote headers in the common
+ *	languages, no signatures or mobile footers.
+ *
+ *	Call mp_init() once, before any thread uses the module.
+ * DIAGNOSTICS
+ *	MP_OK, or a negative enum mp_status with a sentence in the
+ *	struct mp_error given.
+ */
+#ifndef MAILPARSE_MAILPARSE_H
+#define MAILPARSE_MAILPARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum mp_status {
+	MP_OK = 0,
+	MP_ETOOBIG = -1, /* over the size or depth limit */
+	MP_EPARSE = -2,	 /* not a message at all */
+	MP_ENOMEM = -3,
+};
+
+struct mp_error {
+	enum mp_status status;
+	char msg[256];
+};
+
+/* Limits and options; mp_opts_init() sets the defaults. */
+struct mp_opts {
+	size_t max_size;		/* bytes (default 10 MiB) */
+	unsigned max_depth;		/* MIME nesting (default 20) */
+	const char *const *disclaimers; /* NULL-terminated line starts */
+};
+
+/* mp_opts_init - 10 MiB, depth 20, no disclaimer patterns */
+void mp_opts_init(struct mp_opts *o);
+
+/* mp_init - initialise gmime; once per process */
+void mp_init(void);
+
+/* An attachment: a part that is not the body. */
+struct mp_attachment {
+	char *content_type; /* "image/png" */
+	char *filename;	    /* "" when none */
+	size_t size;	    /* decoded bytes */
+	bool image;
+	unsigned char *data; /* the decoded bytes */
+};
+
+/* A parsed message. Strings are UTF-8 and never NULL ("" when absent). */
+struct mp_message {
+	char *subject;
+	char *from_addr, *from_name;
+	char *message_id;  /* without <> */
+	char *in_reply_to; /* the first id, without <> */
+	char **references; /* without <>, oldest first */
+	size_t nreferences;
+	char *tag;	/* from "[#tag]" in the subject, or "" */
+	char *body;	/* the chosen text, decoded, flowed text unwrapped */
+	bool body_html; /* the body came from HTML ... */
+	char *html;	/* ... this HTML, decoded ("" otherwise) */
+	struct mp_attachment *attachments;
+	size_t nattachments;
+};
+
+/*
+ * mp_parse - parse a raw message
+ *
+ * Returns MP_OK with *msg_r (free with mp_message_free), or an error.
+ */
+int mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
+	     struct mp_message **msg_r, struct mp_error *err);
+
+/* mp_message_free - free a parsed message; set *m to NULL */
+void mp_message_free(struct mp_message **m);
+
+/*
+ * mp_html_to_text - HTML to plain text: no script, style or head; block
+ * elements end lines; list items become "- " lines; blockquotes become
+ * "> " lines; entities decoded; links as "text (url)" when the text is
+ * not the url. Returns a malloc'd string, or NULL when out of memory.
+ */
+char *mp_html_to_text(const char *html, size_t len);
+
+/*
+ * mp_visible_text - the new words of a reply: quoted blocks, quote
+ * headers ("On ... wrote:" and its equivalents), forwarded originals,
+ * signatures, mobile footers and lines starting with one of the
+ * disclaimers (may be NULL) removed, blank runs collapsed. Never empty
+ * when the input had words: then the input, tidied, is returned.
+ * Returns a malloc'd string, or NULL when out of memory.
+ */
+char *mp_visible_text(const char *text, const char *const *disclaimers);
+
+/*
+ * mp_to_utf8 - bytes in charset (may be NULL or unknown) as UTF-8:
+ * valid UTF-8 stays, a BOM goes, and what cannot be decoded is read as
+ * Windows-1252. Returns a malloc'd string, or NULL when out of memory.
+ */
+char *mp_to_utf8(const char *bytes, size_t len, const char *charset);
+
+#endif /* MAILPARSE_MAILPARSE_H */

@@ -1,0 +1,30 @@
+/*
+ * NAME
+ *	mailparse_int - helpers shared inside mailparse/
+ */
+#ifndef MAILPARSE_MAILPARSE_INT_H
+#define MAILPARSE_MAILPARSE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mailparse/mailparse.h"
+
+/*
+ * mp_tidy - CRLF to LF, trailing white space off every line, runs of
+ * blank lines made one, blank lines at both ends gone; takes s (malloc'd)
+ * and returns it, or NULL when s is NULL
+ */
+char *mp_tidy(char *s);
+
+/* mp_valid_utf8 - n bytes are valid UTF-8 */
+bool mp_valid_utf8(const char *s, size_t n);
+
+/*
+ * mp_unflow - undo RFC 3676 format=flowed: lines ending in a space
+ * join the next (delsp: dropping that space); space-stuffing removed;
+ * quoted lines join only lines of the same depth. Returns malloc'd.
+ */
+char *mp_unflow(const char *s, bool delsp);
+
+#endif /* MAILPARSE_MAILPARSE_INT_H */

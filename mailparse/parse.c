@@ -1,0 +1,512 @@
+/*
+ * NAME
+ *	parse - a raw message into headers, body text and attachments
+ * DESCRIPTION
+ *	gmime does the MIME; this file chooses. The body is the first
+ *	text/plain part that is not an attachment (inside an alternative,
+ *	the plain one; inside a related, its root), or, when there is
+ *	none, the first HTML part made into text. Everything else that has
+ *	content becomes an attachment. Limits on size and depth are
+ *	checked before and during the walk.
+ */
+#include <glib.h>
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mailparse/mailparse_int.h"
+#include "util/util.h"
+
+/* What the walk collects. */
+struct walk {
+	const struct mp_opts *opts;
+	struct mp_error *err;
+	GMimePart *plain, *html;
+	GPtrArray *attachments; /* GMimePart * */
+	bool too_deep;
+};
+
+/* mp_opts_init - default limits */
+void
+mp_opts_init(struct mp_opts *o)
+{
+	o->max_size = 10 * 1024 * 1024;
+	o->max_depth = 20;
+	o->disclaimers = NULL;
+}
+
+/* mp_init - initialise gmime */
+void
+mp_init(void)
+{
+	g_mime_init();
+}
+
+/* fail - fill err; returns status */
+static int fail(struct mp_error *err, enum mp_status status, const char *fmt,
+		...) __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct mp_error *err, enum mp_status status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->status = status;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}
+
+/* copy_or_empty - a copy of s, "" for NULL */
+static char *
+copy_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+/* is_attachment - Content-Disposition: attachment */
+static bool
+is_attachment(GMimeObject *o)
+{
+	GMimeContentDisposition *d = g_mime_object_get_content_disposition(o);
+
+	return d && g_mime_content_disposition_is_attachment(d);
+}
+
+/* body_type - a part that can be the body: 1 plain, 2 HTML, 0 not */
+static int
+body_type(GMimeObject *o)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+
+	if (!GMIME_IS_PART(o) || is_attachment(o) || !ct)
+		return 0;
+	if (g_mime_content_type_is_type(ct, "text", "plain"))
+		return 1;
+	if (g_mime_content_type_is_type(ct, "text", "html"))
+		return 2;
+	if (g_mime_content_type_is_type(ct, "text", "*") &&
+	    !g_mime_content_type_is_type(ct, "text", "enriched") &&
+	    !g_mime_content_type_is_type(ct, "text", "calendar") &&
+	    !g_mime_content_type_is_type(ct, "text", "x-vcard") &&
+	    !g_mime_content_type_is_type(ct, "text", "vcard"))
+		return 1; /* text/whatever: read as text */
+	return 0;
+}
+
+/*
+ * walk - choose the body and collect the attachments: the first part
+ * that can be the body is it (in an alternative, its plain version if
+ * it has one), and every other part with content is an attachment
+ */
+static void
+walk(struct walk *w, GMimeObject *o, unsigned depth)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	int type;
+
+	if (depth > w->opts->max_depth) {
+		w->too_deep = true;
+		return;
+	}
+	if (GMIME_IS_MULTIPART(o)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(o);
+		int i, n = g_mime_multipart_get_count(mp);
+		bool alternative = ct && g_mime_content_type_is_type(
+					     ct, "multipart", "alternative");
+		bool chosen = w->plain || w->html;
+
+		if (GMIME_IS_MULTIPART_ENCRYPTED(o))
+			return; /* nothing readable inside */
+		for (i = 0; i < n && !w->too_deep; i++) {
+			GMimeObject *child = g_mime_multipart_get_part(mp, i);
+
+			if (alternative && !chosen) {
+				int t = body_type(child);
+
+				/* the plain version wins over the HTML one */
+				if (t == 1 && !w->plain) {
+					w->plain = GMIME_PART(child);
+					w->html = NULL;
+					continue;
+				}
+				if (t == 2 && !w->plain) {
+					if (!w->html)
+						w->html = GMIME_PART(child);
+					continue;
+				}
+				if (t)
+					continue; /* another version */
+			}
+			walk(w, child, depth + 1);
+		}
+		return;
+	}
+	if (GMIME_IS_MESSAGE_PART(o)) {
+		/* a forwarded or bounced message: an attachment as a whole */
+		g_ptr_array_add(w->attachments, o);
+		return;
+	}
+	if (!GMIME_IS_PART(o))
+		return;
+	type = body_type(o);
+	if (type && !w->plain && !w->html) {
+		if (type == 1)
+			w->plain = GMIME_PART(o);
+		else
+			w->html = GMIME_PART(o);
+		return;
+	}
+	g_ptr_array_add(w->attachments, o);
+}
+
+/* content - the decoded bytes of a part, malloc'd; *len_r their length */
+static unsigned char *
+content(GMimeObject *o, size_t *len_r)
+{
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *bytes;
+	unsigned char *out;
+
+	if (GMIME_IS_PART(o)) {
+		GMimeDataWrapper *dw = g_mime_part_get_content(GMIME_PART(o));
+
+		if (dw)
+			g_mime_data_wrapper_write_to_stream(dw, mem);
+	} else if (GMIME_IS_MESSAGE_PART(o)) {
+		GMimeMessage *m =
+		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
+
+		if (m)
+			g_mime_object_write_to_stream(GMIME_OBJECT(m), NULL,
+						      mem);
+	}
+	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	out = malloc(bytes->len + 1);
+	if (out) {
+		if (bytes->len)
+			memcpy(out, bytes->data, bytes->len);
+		out[bytes->len] = '\0';
+		*len_r = bytes->len;
+	}
+	g_object_unref(mem);
+	return out;
+}
+
+/*
+ * meta_charset - the charset an HTML document declares in a <meta> tag
+ * (charset=... in its first 4 KiB), malloc'd, or NULL
+ */
+static char *
+meta_charset(const char *html, size_t len)
+{
+	size_t n = len < 4096 ? len : 4096, i, k;
+
+	for (i = 0; i + 8 < n; i++) {
+		if (strncasecmp(html + i, "charset=", 8) != 0)
+			continue;
+		i += 8;
+		if (i < n && (html[i] == '"' || html[i] == '\''))
+			i++;
+		for (k = i;
+		     k < n && k - i < 40 &&
+		     (g_ascii_isalnum(html[k]) || html[k] == '-' ||
+		      html[k] == '_' || html[k] == ':' || html[k] == '.');
+		     k++)
+			;
+		return k > i ? strndup(html + i, k - i) : NULL;
+	}
+	return NULL;
+}
+
+/* part_text - a text part as UTF-8, flowed text unwrapped */
+static char *
+part_text(GMimePart *p)
+{
+	GMimeObject *o = GMIME_OBJECT(p);
+	const char *charset =
+	    g_mime_object_get_content_type_parameter(o, "charset");
+	const char *format =
+	    g_mime_object_get_content_type_parameter(o, "format");
+	const char *delsp =
+	    g_mime_object_get_content_type_parameter(o, "delsp");
+	size_t len = 0;
+	unsigned char *raw = content(o, &len);
+	char *text, *flat, *meta = NULL;
+
+	if (!raw)
+		return NULL;
+	if (!charset && g_mime_content_type_is_type(
+			    g_mime_object_get_content_type(o), "text", "html"))
+		charset = meta = meta_charset((const char *)raw, len);
+	text = mp_to_utf8((const char *)raw, len, charset);
+	free(raw);
+	free(meta);
+	if (text && format && strcasecmp(format, "flowed") == 0) {
+		flat = mp_unflow(text, delsp && strcasecmp(delsp, "yes") == 0);
+		free(text);
+		text = flat;
+	}
+	return text;
+}
+
+/* tag_of - the tag in "[#tag]" of a subject, or "" */
+static char *
+tag_of(const char *subject)
+{
+	const char *p = subject ? strstr(subject, "[#") : NULL;
+
+	while (p) {
+		size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz"
+					 "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+
+		if (n >= 6 && n <= 32 && p[2 + n] == ']')
+			return strndup(p + 2, n);
+		p = strstr(p + 2, "[#");
+	}
+	return strdup("");
+}
+
+/* strip_angle - an id without its < > */
+static char *
+strip_angle(const char *id)
+{
+	size_t n;
+
+	if (!id)
+		return strdup("");
+	while (*id == ' ' || *id == '<')
+		id++;
+	n = strcspn(id, ">");
+	while (n > 0 && id[n - 1] == ' ')
+		n--;
+	return strndup(id, n);
+}
+
+/* headers - subject, From, ids, tag */
+static int
+headers(GMimeMessage *msg, struct mp_message *m)
+{
+	InternetAddressList *from = g_mime_message_get_from(msg);
+	const char *irt =
+	    g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To");
+	const char *refs =
+	    g_mime_object_get_header(GMIME_OBJECT(msg), "References");
+	int i;
+
+	m->subject = copy_or_empty(g_mime_message_get_subject(msg));
+	m->message_id = copy_or_empty(g_mime_message_get_message_id(msg));
+	m->from_addr = NULL;
+	m->from_name = NULL;
+	if (from && internet_address_list_length(from) > 0) {
+		InternetAddress *a = internet_address_list_get_address(from, 0);
+
+		m->from_name = copy_or_empty(internet_address_get_name(a));
+		if (INTERNET_ADDRESS_IS_MAILBOX(a))
+			m->from_addr =
+			    copy_or_empty(internet_address_mailbox_get_addr(
+				INTERNET_ADDRESS_MAILBOX(a)));
+	}
+	if (!m->from_addr)
+		m->from_addr = strdup("");
+	if (!m->from_name)
+		m->from_name = strdup("");
+	if (irt) {
+		GMimeReferences *r = g_mime_references_parse(NULL, irt);
+
+		m->in_reply_to =
+		    g_mime_references_length(r) > 0
+			? copy_or_empty(g_mime_references_get_message_id(r, 0))
+			: strip_angle(irt);
+		g_mime_references_free(r);
+	} else {
+		m->in_reply_to = strdup("");
+	}
+	if (refs) {
+		GMimeReferences *r = g_mime_references_parse(NULL, refs);
+		int n = g_mime_references_length(r);
+
+		m->references = calloc((size_t)n + 1, sizeof(char *));
+		for (i = 0; m->references && i < n; i++)
+			m->references[m->nreferences++] = copy_or_empty(
+			    g_mime_references_get_message_id(r, i));
+		g_mime_references_free(r);
+	}
+	m->tag = tag_of(m->subject);
+	return m->subject && m->message_id && m->from_addr && m->from_name &&
+		       m->in_reply_to && m->tag && (!refs || m->references)
+		   ? MP_OK
+		   : MP_ENOMEM;
+}
+
+/* attachments - describe the parts that are not the body */
+static int
+attachments(struct walk *w, struct mp_message *m)
+{
+	guint i;
+
+	m->attachments =
+	    calloc(w->attachments->len + 1, sizeof(*m->attachments));
+	if (!m->attachments)
+		return MP_ENOMEM;
+	for (i = 0; i < w->attachments->len; i++) {
+		GMimeObject *o = g_ptr_array_index(w->attachments, i);
+		GMimeContentType *ct = g_mime_object_get_content_type(o);
+		struct mp_attachment *a = &m->attachments[m->nattachments];
+		const char *name = GMIME_IS_PART(o)
+				       ? g_mime_part_get_filename(GMIME_PART(o))
+				       : NULL;
+		char *type = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
+
+		a->content_type =
+		    copy_or_empty(type ? type : "application/octet-stream");
+		g_free(type);
+		a->filename = copy_or_empty(name);
+		a->data = content(o, &a->size);
+		a->image = ct && g_mime_content_type_is_type(ct, "image", "*");
+		m->nattachments++;
+		if (!a->content_type || !a->filename || !a->data)
+			return MP_ENOMEM;
+	}
+	return MP_OK;
+}
+
+/*
+ * bare - a text with no header block: a message with no headers whose
+ * body is the text
+ */
+static int
+bare(const char *raw, size_t len, struct mp_message **msg_r,
+     struct mp_error *err)
+{
+	struct mp_message *m = calloc(1, sizeof(*m));
+
+	if (m) {
+		m->subject = strdup("");
+		m->from_addr = strdup("");
+		m->from_name = strdup("");
+		m->message_id = strdup("");
+		m->in_reply_to = strdup("");
+		m->tag = strdup("");
+		m->html = strdup("");
+		m->body = mp_to_utf8(raw, len, NULL);
+	}
+	if (!m || !m->subject || !m->from_addr || !m->from_name ||
+	    !m->message_id || !m->in_reply_to || !m->tag || !m->html ||
+	    !m->body) {
+		mp_message_free(&m);
+		return fail(err, MP_ENOMEM, "out of memory");
+	}
+	*msg_r = m;
+	return MP_OK;
+}
+
+/* mp_parse - parse a raw message */
+int
+mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
+	 struct mp_message **msg_r, struct mp_error *err)
+{
+	struct mp_opts defaults;
+	struct walk w = {0};
+	struct mp_message *m;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	int rc;
+
+	*msg_r = NULL;
+	if (!opts) {
+		mp_opts_init(&defaults);
+		opts = &defaults;
+	}
+	if (len > opts->max_size)
+		return fail(err, MP_ETOOBIG,
+			    "the message is %zu bytes, over the %zu allowed",
+			    len, opts->max_size);
+	stream = g_mime_stream_mem_new_with_buffer(raw, len);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (!msg)
+		return bare(raw, len, msg_r, err);
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		g_object_unref(msg);
+		return fail(err, MP_ENOMEM, "out of memory");
+	}
+	w.opts = opts;
+	w.err = err;
+	w.attachments = g_ptr_array_new();
+	if (g_mime_message_get_mime_part(msg))
+		walk(&w, g_mime_message_get_mime_part(msg), 1);
+	rc = w.too_deep ? fail(err, MP_ETOOBIG,
+			       "MIME parts nest deeper than %u levels",
+			       opts->max_depth)
+			: headers(msg, m);
+	if (rc == MP_OK) {
+		if (w.plain) {
+			m->body = part_text(w.plain);
+		} else if (w.html) {
+			m->html = part_text(w.html);
+			m->body =
+			    m->html ? mp_html_to_text(m->html, strlen(m->html))
+				    : NULL;
+			m->body_html = true;
+		} else {
+			m->body = strdup("");
+		}
+		if (!m->html)
+			m->html = strdup("");
+		if (!m->body || !m->html)
+			rc = MP_ENOMEM;
+	}
+	if (rc == MP_OK)
+		rc = attachments(&w, m);
+	g_ptr_array_free(w.attachments, TRUE);
+	g_object_unref(msg);
+	if (rc != MP_OK) {
+		if (rc == MP_ENOMEM)
+			fail(err, MP_ENOMEM, "out of memory");
+		mp_message_free(&m);
+		return rc;
+	}
+	*msg_r = m;
+	return MP_OK;
+}
+
+/* mp_message_free - free a parsed message */
+void
+mp_message_free(struct mp_message **mp)
+{
+	struct mp_message *m = *mp;
+	size_t i;
+
+	if (!m)
+		return;
+	free(m->subject);
+	free(m->from_addr);
+	free(m->from_name);
+	free(m->message_id);
+	free(m->in_reply_to);
+	for (i = 0; i < m->nreferences; i++)
+		free(m->references[i]);
+	free(m->references);
+	free(m->tag);
+	free(m->body);
+	free(m->html);
+	for (i = 0; i < m->nattachments; i++) {
+		free(m->attachments[i].content_type);
+		free(m->attachments[i].filename);
+		free(m->attachments[i].data);
+	}
+	free(m->attachments);
+	free(m);
+	*mp = NULL;
+}

@@ -1,0 +1,420 @@
+/*
+ * NAME
+ *	reply - keep the new words of a reply
+ * DESCRIPTION
+ *	The text is cut at the first line that begins what is not new:
+ *	a quoted line, a quote header, an original-message separator, an
+ *	Outlook header block, a signature delimiter, a mobile footer or a
+ *	configured disclaimer. When nothing new stands above that line
+ *	(a reply written below the quote), the quoted lines and their
+ *	headers are removed wherever they are and the rest is kept, up to
+ *	a signature. A text that had words never comes out empty.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mailparse/mailparse_int.h"
+#include "util/util.h"
+
+/* Verbs of quote headers ("On ... wrote:"), lower case. */
+static const char *const header_verbs[] = {
+    "wrote",	  "schrieb",  "a écrit", "escribió", "escreveu", "ha scritto",
+    "schreef",	  "skrev",    "napisał", "napisala", "написал",	 "kirjoitti",
+    "書きました", "wrote on", "írta",	 "kirjutas", "yazdı",	 "έγραψε",
+};
+
+/* Separators of a quoted original, compared without case. */
+static const char *const originals[] = {
+    "original message",	       "forwarded message",
+    "ursprüngliche nachricht", "message d'origine",
+    "mensaje original",	       "messaggio originale",
+    "oorspronkelijk bericht",  "ursprungligt meddelande",
+    "originalmeddelelse",      "opprinnelig melding",
+    "alkuperäinen viesti",     "wiadomość oryginalna",
+    "исходное сообщение",      "mensagem original",
+    "oprindelig besked",       "opprinnelig melding",
+};
+
+/* Fields of an Outlook-style header block, by family. */
+static const char *const from_fields[] = {
+    "from", "von", "de", "da", "van", "från", "fra", "od", "от", "lähettäjä",
+};
+static const char *const date_fields[] = {
+    "sent",	  "date",      "gesendet", "datum",
+    "envoyé",	  "enviado",   "inviato",  "verzonden",
+    "skickat",	  "sendt",     "wysłano",  "отправлено",
+    "data",	  "lähetetty", "fecha",	   "date de l'envoi",
+    "message du", "envoyé le",
+};
+static const char *const to_fields[] = {
+    "to",	 "an",	    "à",
+    "para",	 "a",	    "aan",
+    "till",	 "til",	    "do",
+    "кому",	 "subject", "betreff",
+    "objet",	 "asunto",  "oggetto",
+    "onderwerp", "ämne",    "emne",
+    "temat",	 "тема",    "assunto",
+    "cc",	 "sujet",   "copie à",
+    "kopie",	 "aihe",    "vastaanottaja",
+};
+
+/* Mobile footers and the like, at the start of a line. */
+static const char *const footers[] = {
+    "Sent from my ",
+    "Sent from Mail for ",
+    "Sent from Outlook",
+    "Sent from Yahoo Mail",
+    "Sent from AOL Mobile",
+    "Sent from Samsung",
+    "Get Outlook for ",
+    "Sent via ",
+    "Sent with ",
+    "Envoyé de mon ",
+    "Envoyé depuis mon ",
+    "Von meinem ",
+    "Gesendet von meinem ",
+    "Enviado desde mi ",
+    "Enviado do meu ",
+    "Enviado de meu ",
+    "Inviato da ",
+    "Verzonden vanaf mijn ",
+    "Verstuurd vanaf mijn ",
+    "Skickat från min ",
+    "Sendt fra min ",
+    "Lähetetty ",
+    "Wysłane z ",
+    "Отправлено с ",
+    "Gesendet von ",
+    "Envoyé à partir de ",
+    "Enviado de ",
+};
+
+/* A line of the text. */
+struct line {
+	const char *s;
+	size_t n;
+};
+
+/* lower_has - s (n bytes) contains needle, ASCII letters without case */
+static bool
+lower_has(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, needle, k) == 0)
+			return true;
+	return false;
+}
+
+/* trimmed - the line without white space at both ends */
+static struct line
+trimmed(struct line l)
+{
+	while (l.n > 0 && isspace((unsigned char)l.s[0])) {
+		l.s++;
+		l.n--;
+	}
+	while (l.n > 0 && isspace((unsigned char)l.s[l.n - 1]))
+		l.n--;
+	return l;
+}
+
+/* is_quoted - the line starts with ">" */
+static bool
+is_quoted(struct line l)
+{
+	l = trimmed(l);
+	return l.n > 0 && l.s[0] == '>';
+}
+
+/* has_digit_or_at - quote headers carry a date or an address */
+static bool
+has_digit_or_at(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (isdigit((unsigned char)s[i]) || s[i] == '@')
+			return true;
+	return false;
+}
+
+/*
+ * header_lines - how many lines (1-3) from i make a quote header, or 0:
+ * a verb, a date or address, and a final ":" over at most three lines
+ */
+static size_t
+header_lines(const struct line *ls, size_t nl, size_t i)
+{
+	struct ut_buf b = {0};
+	size_t k, v, found = 0;
+
+	for (k = 0; k < 3 && i + k < nl && found == 0; k++) {
+		struct line l = trimmed(ls[i + k]);
+
+		if (l.n == 0 || l.n > 300 ||
+		    (is_quoted(ls[i + k]) &&
+		     !(k > 0 && l.n <= 3 && l.s[l.n - 1] == ':')))
+			break; /* ">:" ends a header its client wrapped */
+		if (k)
+			ut_buf_add(&b, " ", 1);
+		ut_buf_add(&b, l.s, l.n);
+		if (b.failed || b.len == 0)
+			continue;
+		if (b.s[b.len - 1] != ':') {
+			/* "On <date> <name> wrote", its colon lost */
+			if (b.len > 9 && strncmp(b.s, "On ", 3) == 0 &&
+			    strcmp(b.s + b.len - 6, " wrote") == 0 &&
+			    has_digit_or_at(b.s, b.len))
+				found = k + 1;
+			continue;
+		}
+		/* "<date>, <name> <address>:" with no verb at all */
+		if (b.len > 2 && b.s[b.len - 2] == '>' &&
+		    memchr(b.s, '@', b.len) && strpbrk(b.s, "0123456789"))
+			found = k + 1;
+		for (v = 0; v < sizeof(header_verbs) / sizeof(header_verbs[0]);
+		     v++)
+			if (lower_has(b.s, b.len, header_verbs[v]) &&
+			    has_digit_or_at(b.s, b.len))
+				found = k + 1;
+	}
+	ut_buf_free(&b);
+	return found;
+}
+
+/* is_original - an original-message separator line */
+static bool
+is_original(struct line l)
+{
+	size_t i;
+
+	l = trimmed(l);
+	if (l.n >= 10 && strspn(l.s, "_") >= l.n)
+		return true;
+	if (l.n >= 23 && strncasecmp(l.s, "Begin forwarded message", 23) == 0)
+		return true;
+	if (l.n < 6 || l.s[0] != '-' || l.s[1] != '-')
+		return false;
+	for (i = 0; i < sizeof(originals) / sizeof(originals[0]); i++)
+		if (lower_has(l.s, l.n, originals[i]))
+			return true;
+	return false;
+}
+
+/* field_is - the line starts with one of names and a colon */
+static bool
+field_is(struct line l, const char *const *names, size_t n)
+{
+	size_t i, k;
+
+	l = trimmed(l);
+	if (l.n > 1 && l.s[0] == '*') { /* *From:* as some clients bold it */
+		l.s++;
+		l.n--;
+	}
+	for (i = 0; i < n; i++) {
+		k = strlen(names[i]);
+		if (l.n > k && strncasecmp(l.s, names[i], k) == 0) {
+			size_t j = k;
+
+			while (j < l.n && (l.s[j] == ' ' || l.s[j] == '*'))
+				j++;
+			if (j < l.n && l.s[j] == ':')
+				return true;
+		}
+	}
+	return false;
+}
+
+#define FIELDS(a) (a), (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * is_outlook - a block of header lines starting at i: within seven
+ * lines, a From: line and a Sent:/Date: or To:/Subject: line, the first
+ * of them at i
+ */
+static bool
+is_outlook(const struct line *ls, size_t nl, size_t i)
+{
+	bool from, date, to;
+	size_t k;
+
+	from = field_is(ls[i], FIELDS(from_fields));
+	date = field_is(ls[i], FIELDS(date_fields));
+	to = field_is(ls[i], FIELDS(to_fields));
+	if (!from && !date)
+		return false;
+	for (k = i + 1; k < nl && k <= i + 6; k++) {
+		from |= field_is(ls[k], FIELDS(from_fields));
+		date |= field_is(ls[k], FIELDS(date_fields));
+		to |= field_is(ls[k], FIELDS(to_fields));
+	}
+	return from && (date || to) && (date + to + from) >= 2;
+}
+
+/* is_signature - "-- ", "--", or a mobile footer */
+static bool
+is_signature(struct line l)
+{
+	size_t i;
+
+	if ((l.n == 3 && memcmp(l.s, "-- ", 3) == 0) ||
+	    (l.n == 2 && memcmp(l.s, "--", 2) == 0))
+		return true;
+	l = trimmed(l);
+	if (l.n >= 100)
+		return false;
+	for (i = 0; i < sizeof(footers) / sizeof(footers[0]); i++)
+		if (l.n >= strlen(footers[i]) &&
+		    strncmp(l.s, footers[i], strlen(footers[i])) == 0)
+			return true;
+	return false;
+}
+
+/* is_disclaimer - the line starts with a configured pattern */
+static bool
+is_disclaimer(struct line l, const char *const *disclaimers)
+{
+	size_t i;
+
+	l = trimmed(l);
+	for (i = 0; disclaimers && disclaimers[i]; i++)
+		if (l.n >= strlen(disclaimers[i]) &&
+		    strncasecmp(l.s, disclaimers[i], strlen(disclaimers[i])) ==
+			0)
+			return true;
+	return false;
+}
+
+/* has_words - some letter or digit in lines [from, to) */
+static bool
+has_words(const struct line *ls, size_t from, size_t to)
+{
+	size_t i, k;
+
+	for (i = from; i < to; i++)
+		for (k = 0; k < ls[i].n; k++)
+			if (isalnum((unsigned char)ls[i].s[k]) ||
+			    (unsigned char)ls[i].s[k] >= 0x80)
+				return true;
+	return false;
+}
+
+/* join - lines [from, to) with keep[i], tidied; malloc'd */
+static char *
+join(const struct line *ls, size_t from, size_t to, const bool *keep)
+{
+	struct ut_buf b = {0};
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		if (keep && !keep[i])
+			continue;
+		ut_buf_add(&b, ls[i].s, ls[i].n);
+		ut_buf_add(&b, "\n", 1);
+	}
+	if (b.failed) {
+		ut_buf_free(&b);
+		return NULL;
+	}
+	return mp_tidy(ut_buf_steal(&b));
+}
+
+/* split_lines - the lines of text (CR before LF dropped) */
+static struct line *
+split_lines(const char *text, size_t *n_r)
+{
+	size_t n = 1, i = 0;
+	const char *p;
+	struct line *ls;
+
+	for (p = text; *p; p++)
+		n += *p == '\n';
+	ls = calloc(n, sizeof(*ls));
+	if (!ls)
+		return NULL;
+	for (p = text;; i++) {
+		size_t len = strcspn(p, "\n");
+
+		ls[i].s = p;
+		ls[i].n = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	*n_r = i + 1;
+	return ls;
+}
+
+/* boundary - the first line that starts what is not new, or nl */
+static size_t
+boundary(const struct line *ls, size_t nl, const char *const *disclaimers)
+{
+	size_t i;
+
+	for (i = 0; i < nl; i++)
+		if (is_quoted(ls[i]) || header_lines(ls, nl, i) ||
+		    is_original(ls[i]) || is_outlook(ls, nl, i) ||
+		    is_signature(ls[i]) || is_disclaimer(ls[i], disclaimers))
+			return i;
+	return nl;
+}
+
+/* bottom_post - drop quoted lines and their headers, stop at a signature */
+static char *
+bottom_post(const struct line *ls, size_t nl, const char *const *disclaimers)
+{
+	bool *keep = calloc(nl, sizeof(*keep));
+	size_t i, end = nl;
+	char *out;
+
+	if (!keep)
+		return NULL;
+	for (i = 0; i < nl; i++) {
+		size_t h = header_lines(ls, nl, i), k;
+
+		if (is_signature(ls[i]) || is_disclaimer(ls[i], disclaimers) ||
+		    is_original(ls[i]) || is_outlook(ls, nl, i)) {
+			end = i;
+			break;
+		}
+		keep[i] = !is_quoted(ls[i]);
+		if (h) {
+			for (k = 0; k < h; k++)
+				keep[i + k] = false;
+			i += h - 1;
+		}
+	}
+	out = join(ls, 0, end, keep);
+	free(keep);
+	return out;
+}
+
+/* mp_visible_text - the new words of a reply */
+char *
+mp_visible_text(const char *text, const char *const *disclaimers)
+{
+	struct line *ls;
+	size_t nl, b;
+	char *out;
+
+	ls = split_lines(text, &nl);
+	if (!ls)
+		return NULL;
+	b = boundary(ls, nl, disclaimers);
+	if (has_words(ls, 0, b)) {
+		out = join(ls, 0, b, NULL);
+	} else {
+		out = bottom_post(ls, nl, disclaimers);
+		if (out && !*out) {
+			free(out);
+			out = join(ls, 0, nl, NULL); /* never empty */
+		}
+	}
+	free(ls);
+	return out;
+}

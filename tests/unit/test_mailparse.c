@@ -1,0 +1,269 @@
+/*
+ * NAME
+ *	test_mailparse - mailparse over the shared corpus of real mail
+ * DESCRIPTION
+ *	Every fixture of ../shared/corpus (or $MP_CORPUS) must parse
+ *	without error. Then each line of expected.jsonl is checked the way
+ *	its source's test checks it, and the number that agree is printed
+ *	with every one that does not.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mailparse/mailparse.h"
+
+static const char *corpus;
+
+/* slurp - a whole file, NUL-terminated; *len_r its length */
+static char *
+slurp(const char *path, size_t *len_r)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	if (buf) {
+		buf[n] = '\0';
+		*len_r = (size_t)n;
+	}
+	return buf;
+}
+
+/* walk_dir - parse every fixture below dir; counts in *n, *bad */
+static void
+walk_dir(const char *dir, unsigned *n, unsigned *bad)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char path[1024];
+		struct stat st;
+
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "LICENSES") == 0 ||
+		    strcmp(e->d_name, "README.md") == 0 ||
+		    strcmp(e->d_name, "expected.jsonl") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (stat(path, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			walk_dir(path, n, bad);
+		} else {
+			struct mp_message *m;
+			struct mp_error err;
+			size_t len;
+			char *raw = slurp(path, &len);
+
+			assert_non_null(raw);
+			(*n)++;
+			if (mp_parse(raw, len, NULL, &m, &err) != MP_OK) {
+				print_error("%s: %s\n", path, err.msg);
+				(*bad)++;
+			}
+			mp_message_free(&m);
+			free(raw);
+		}
+	}
+	closedir(d);
+}
+
+static void
+every_fixture_parses(void **state)
+{
+	unsigned n = 0, bad = 0;
+
+	(void)state;
+	if (!corpus)
+		skip();
+	walk_dir(corpus, &n, &bad);
+	print_message("corpus: %u fixtures parsed, %u errors\n", n, bad);
+	assert_true(n >= 340);
+	assert_int_equal(bad, 0);
+}
+
+/* normalize - apply a source's normalisation in place */
+static void
+normalize(char *s, const char *how)
+{
+	size_t r = 0, w = 0, n = strlen(s);
+
+	if (!how)
+		return;
+	if (strcmp(how, "strip_all_whitespace") == 0) {
+		for (r = 0; s[r]; r++)
+			if (!isspace((unsigned char)s[r]))
+				s[w++] = s[r];
+		s[w] = '\0';
+	} else if (strcmp(how, "trim") == 0) {
+		while (n > 0 && isspace((unsigned char)s[n - 1]))
+			s[--n] = '\0';
+		while (isspace((unsigned char)s[r]))
+			r++;
+		memmove(s, s + r, n - r + 1);
+	} else if (strcmp(how, "rtrim") == 0) {
+		while (n > 0 && isspace((unsigned char)s[n - 1]))
+			s[--n] = '\0';
+	} else if (strcmp(how, "chomp") == 0) {
+		if (n > 0 && s[n - 1] == '\n')
+			s[--n] = '\0';
+		if (n > 0 && s[n - 1] == '\r')
+			s[--n] = '\0';
+	} else if (strcmp(how, "crlf_to_lf") == 0) {
+		for (r = 0; s[r]; r++)
+			if (!(s[r] == '\r' && s[r + 1] == '\n'))
+				s[w++] = s[r];
+		s[w] = '\0';
+	}
+}
+
+/* ours - what mailparse gives for an expectation line, malloc'd */
+static char *
+ours(json_t *v)
+{
+	const char *file = json_string_value(json_object_get(v, "file"));
+	const char *kind = json_string_value(json_object_get(v, "kind"));
+	const char *target = json_string_value(json_object_get(v, "target"));
+	const char *format = json_string_value(json_object_get(v, "format"));
+	bool bare = json_is_true(json_object_get(v, "bare"));
+	char path[1024], *raw, *text, *out = NULL;
+	struct mp_message *m = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%s", corpus, file);
+	raw = slurp(path, &len);
+	if (!raw)
+		return strdup("(unreadable)");
+	if (bare) {
+		text = format && strcmp(format, "html") == 0
+			   ? mp_html_to_text(raw, len)
+			   : strdup(raw);
+	} else if (mp_parse(raw, len, NULL, &m, NULL) == MP_OK) {
+		text = strdup(target && strcmp(target, "html_body") == 0
+				  ? m->html
+				  : m->body);
+	} else {
+		text = strdup("(parse error)");
+	}
+	if (kind && strcmp(kind, "reply") == 0 && text)
+		out = mp_visible_text(text, NULL);
+	else
+		out = text ? strdup(text) : NULL;
+	free(text);
+	free(raw);
+	mp_message_free(&m);
+	return out;
+}
+
+/* agrees - our text against the expectation, as its test compares */
+static bool
+agrees(json_t *v, char *got)
+{
+	const char *match = json_string_value(json_object_get(v, "match"));
+	const char *how = json_string_value(json_object_get(v, "normalize"));
+	const char *target = json_string_value(json_object_get(v, "target"));
+	char *want = strdup(json_string_value(json_object_get(v, "visible")));
+	bool ok;
+
+	normalize(got, how);
+	normalize(want, how);
+	if (!how && target && strcmp(target, "first_fragment") == 0) {
+		/* a fragment's own trailing blank lines are not text */
+		normalize(got, "rtrim");
+		normalize(want, "rtrim");
+	}
+	if (!match)
+		ok = strcmp(got, want) == 0;
+	else if (strcmp(match, "prefix") == 0)
+		ok = strncmp(got, want, strlen(want)) == 0;
+	else if (strcmp(match, "contains") == 0)
+		ok = strstr(got, want) != NULL;
+	else
+		ok = strstr(got, want) == NULL;
+	free(want);
+	return ok;
+}
+
+static void
+expectations(void **state)
+{
+	char path[1024], line[1 << 16];
+	unsigned total = 0, agree = 0;
+	FILE *fp;
+
+	(void)state;
+	if (!corpus)
+		skip();
+	snprintf(path, sizeof(path), "%s/expected.jsonl", corpus);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp)) {
+		json_t *v = json_loads(line, 0, NULL);
+		char *got;
+
+		assert_non_null(v);
+		got = ours(v);
+		assert_non_null(got);
+		total++;
+		if (agrees(v, got)) {
+			agree++;
+		} else if (getenv("MP_VERBOSE")) {
+			print_message(
+			    "DISAGREE %s [%s %s %s]\n  got:  %.300s\n  want: "
+			    "%.300s\n",
+			    json_string_value(json_object_get(v, "file")),
+			    json_string_value(json_object_get(v, "source")),
+			    json_string_value(json_object_get(v, "target")),
+			    json_string_value(json_object_get(v, "match")), got,
+			    json_string_value(json_object_get(v, "visible")));
+		}
+		free(got);
+		json_decref(v);
+	}
+	fclose(fp);
+	print_message("expected.jsonl: %u of %u agree (%.1f%%)\n", agree, total,
+		      100.0 * agree / (total ? total : 1));
+	assert_int_equal(total, 159);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(every_fixture_parses),
+	    cmocka_unit_test(expectations),
+	};
+	struct stat st;
+
+	mp_init();
+	corpus = getenv("MP_CORPUS") ? getenv("MP_CORPUS") : "../shared/corpus";
+	if (stat(corpus, &st) != 0) {
+		print_message("skip: %s not found (set MP_CORPUS)\n", corpus);
+		corpus = NULL;
+	}
+	return cmocka_run_group_tests_name("mailparse", tests, NULL, NULL);
+}
