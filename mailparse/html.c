@@ -7,7 +7,8 @@
  *	elements end lines; li starts a "- " line; blockquote prefixes its
  *	lines with "> " (so that quoted replies can be removed like plain
  *	text ones); white space collapses outside pre; character references
- *	are decoded; a link whose text is not its URL becomes "text (url)".
+ *	are decoded; a link whose text is not its URL becomes "text (url)";
+ *	bold becomes *bold*.
  *	Malformed HTML never fails: what cannot be read as markup is text.
  */
 #include <ctype.h>
@@ -367,6 +368,17 @@ tag(struct conv *c, const char *t, size_t n)
 	}
 	if (strcmp(name, "pre") == 0)
 		c->pre = !end;
+	if (strcmp(name, "b") == 0 || strcmp(name, "strong") == 0) {
+		/* *bold*, as plain text writes it */
+		if (!end) {
+			line_prefix(c);
+			if (c->space)
+				ut_buf_add(&c->out, " ", 1);
+			c->space = false;
+		}
+		ut_buf_add(&c->out, "*", 1);
+		return;
+	}
 	if (strcmp(name, "a") == 0) {
 		if (end) {
 			end_link(c);

@@ -97,12 +97,14 @@ char *mp_html_to_text(const char *html, size_t len);
 /*
  * mp_visible_text - the new words of a reply: quoted blocks, quote
  * headers ("On ... wrote:" and its equivalents), forwarded originals,
- * signatures, mobile footers and lines starting with one of the
+ * signatures, mobile footers, the sender's own sign-off (when sender,
+ * the From display name, is given) and lines starting with one of the
  * disclaimers (may be NULL) removed, blank runs collapsed. Never empty
  * when the input had words: then the input, tidied, is returned.
  * Returns a malloc'd string, or NULL when out of memory.
  */
-char *mp_visible_text(const char *text, const char *const *disclaimers);
+char *mp_visible_text(const char *text, const char *sender,
+		      const char *const *disclaimers);
 
 /*
  * mp_to_utf8 - bytes in charset (may be NULL or unknown) as UTF-8:

@@ -24,6 +24,7 @@ struct walk {
 	const struct mp_opts *opts;
 	struct mp_error *err;
 	GMimePart *plain, *html;
+	GPtrArray *extra;	/* more inline text/plain parts after plain */
 	GPtrArray *attachments; /* GMimePart * */
 	bool too_deep;
 };
@@ -99,6 +100,29 @@ body_type(GMimeObject *o)
 	return 0;
 }
 
+static unsigned char *content(GMimeObject *o, size_t *len_r);
+
+/* looks_html - a part whose text starts as an HTML document does */
+static bool
+looks_html(GMimePart *p)
+{
+	size_t len = 0, i = 0;
+	unsigned char *raw = content(GMIME_OBJECT(p), &len);
+	bool html = false;
+
+	if (!raw)
+		return false;
+	while (i < len && g_ascii_isspace(raw[i]))
+		i++;
+	html =
+	    (len - i >= 5 &&
+	     g_ascii_strncasecmp((const char *)raw + i, "<html", 5) == 0) ||
+	    (len - i >= 14 && g_ascii_strncasecmp((const char *)raw + i,
+						  "<!doctype html", 14) == 0);
+	free(raw);
+	return html;
+}
+
 /*
  * walk - choose the body and collect the attachments: the first part
  * that can be the body is it (in an alternative, its plain version if
@@ -155,11 +179,19 @@ walk(struct walk *w, GMimeObject *o, unsigned depth)
 	if (!GMIME_IS_PART(o))
 		return;
 	type = body_type(o);
+	if (type == 1 && !g_mime_object_get_header(o, "Content-Type") &&
+	    looks_html(GMIME_PART(o)))
+		type = 2; /* a message without MIME headers that is HTML */
 	if (type && !w->plain && !w->html) {
 		if (type == 1)
 			w->plain = GMIME_PART(o);
 		else
 			w->html = GMIME_PART(o);
+		return;
+	}
+	if (type == 1 && w->plain && !g_mime_part_get_filename(GMIME_PART(o))) {
+		/* a further inline text, such as a list's footer: shown */
+		g_ptr_array_add(w->extra, o);
 		return;
 	}
 	g_ptr_array_add(w->attachments, o);
@@ -224,6 +256,15 @@ meta_charset(const char *html, size_t len)
 	return NULL;
 }
 
+/* header_names_charset - the part's Content-Type header has charset= */
+static bool
+header_names_charset(GMimeObject *o)
+{
+	const char *h = g_mime_object_get_header(o, "Content-Type");
+
+	return h && g_strstr_len(h, -1, "charset") != NULL;
+}
+
 /* part_text - a text part as UTF-8, flowed text unwrapped */
 static char *
 part_text(GMimePart *p)
@@ -241,9 +282,11 @@ part_text(GMimePart *p)
 
 	if (!raw)
 		return NULL;
-	if (!charset && g_mime_content_type_is_type(
-			    g_mime_object_get_content_type(o), "text", "html"))
-		charset = meta = meta_charset((const char *)raw, len);
+	if (g_mime_content_type_is_type(g_mime_object_get_content_type(o),
+					"text", "html") &&
+	    !header_names_charset(o) &&
+	    (meta = meta_charset((const char *)raw, len)) != NULL)
+		charset = meta; /* the document says what the header does not */
 	text = mp_to_utf8((const char *)raw, len, charset);
 	free(raw);
 	free(meta);
@@ -253,6 +296,36 @@ part_text(GMimePart *p)
 		text = flat;
 	}
 	return text;
+}
+
+/*
+ * joined_text - the plain body, and the further inline texts after it
+ * each below a "--" line (as mail clients show them, and so that reply
+ * cleaning treats them as the signature-like footers they usually are)
+ */
+static char *
+joined_text(struct walk *w)
+{
+	struct ut_buf b = {0};
+	char *t = part_text(w->plain);
+	guint i;
+
+	if (!t || w->extra->len == 0)
+		return t;
+	ut_buf_printf(&b, "%s", t);
+	free(t);
+	for (i = 0; i < w->extra->len; i++) {
+		t = part_text(GMIME_PART(g_ptr_array_index(w->extra, i)));
+		if (!t)
+			break;
+		ut_buf_printf(&b, "\n--\n%s", t);
+		free(t);
+	}
+	if (b.failed || i < w->extra->len) {
+		ut_buf_free(&b);
+		return NULL;
+	}
+	return ut_buf_steal(&b);
 }
 
 /* tag_of - the tag in "[#tag]" of a subject, or "" */
@@ -444,6 +517,7 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 	w.opts = opts;
 	w.err = err;
 	w.attachments = g_ptr_array_new();
+	w.extra = g_ptr_array_new();
 	if (g_mime_message_get_mime_part(msg))
 		walk(&w, g_mime_message_get_mime_part(msg), 1);
 	rc = w.too_deep ? fail(err, MP_ETOOBIG,
@@ -452,7 +526,7 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 			: headers(msg, m);
 	if (rc == MP_OK) {
 		if (w.plain) {
-			m->body = part_text(w.plain);
+			m->body = joined_text(&w);
 		} else if (w.html) {
 			m->html = part_text(w.html);
 			m->body =
@@ -470,6 +544,7 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 	if (rc == MP_OK)
 		rc = attachments(&w, m);
 	g_ptr_array_free(w.attachments, TRUE);
+	g_ptr_array_free(w.extra, TRUE);
 	g_object_unref(msg);
 	if (rc != MP_OK) {
 		if (rc == MP_ENOMEM)

@@ -2,15 +2,16 @@
  * NAME
  *	reply - keep the new words of a reply
  * DESCRIPTION
- *	The text is cut at the first line that begins what is not new:
- *	a quoted line, a quote header, an original-message separator, an
- *	Outlook header block, a signature delimiter, a mobile footer or a
- *	configured disclaimer. When nothing new stands above that line
- *	(a reply written below the quote), the quoted lines and their
- *	headers are removed wherever they are and the rest is kept, up to
- *	a signature. A text that had words never comes out empty.
+ *	Quoted lines and the headers that introduce them go wherever they
+ *	are, so top-posted, bottom-posted and interleaved replies all keep
+ *	their new words. The text ends at what begins the rest: a
+ *	signature delimiter, a mobile footer, an original-message
+ *	separator, an Outlook header block, a configured disclaimer, or a
+ *	quote header followed by unquoted text. A text that had words
+ *	never comes out empty.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,7 +40,8 @@ static const char *const originals[] = {
 
 /* Fields of an Outlook-style header block, by family. */
 static const char *const from_fields[] = {
-    "from", "von", "de", "da", "van", "från", "fra", "od", "от", "lähettäjä",
+    "from", "von", "de", "da", "van",	    "från",
+    "fra",  "od",  "от", "От", "lähettäjä",
 };
 static const char *const date_fields[] = {
     "sent",	  "date",      "gesendet", "datum",
@@ -49,15 +51,11 @@ static const char *const date_fields[] = {
     "message du", "envoyé le",
 };
 static const char *const to_fields[] = {
-    "to",	 "an",	    "à",
-    "para",	 "a",	    "aan",
-    "till",	 "til",	    "do",
-    "кому",	 "subject", "betreff",
-    "objet",	 "asunto",  "oggetto",
-    "onderwerp", "ämne",    "emne",
-    "temat",	 "тема",    "assunto",
-    "cc",	 "sujet",   "copie à",
-    "kopie",	 "aihe",    "vastaanottaja",
+    "to",      "an",	"à",	  "para",	   "a",		"aan",
+    "till",    "til",	"do",	  "кому",	   "Кому",	"subject",
+    "betreff", "objet", "asunto", "oggetto",	   "onderwerp", "ämne",
+    "emne",    "temat", "тема",	  "assunto",	   "cc",	"sujet",
+    "copie à", "kopie", "aihe",	  "vastaanottaja",
 };
 
 /* Mobile footers and the like, at the start of a line. */
@@ -142,15 +140,66 @@ has_digit_or_at(const char *s, size_t n)
 	return false;
 }
 
+/* Words a quote header that its client wrapped may start with. */
+static const char *const header_starts[] = {
+    "On ", "Am ",  "Le ",     "El ", "Em ",  "Il ",
+    "Op ", "Den ", "W dniu ", "På ", "Dne ", "----",
+};
+
+/* header_start - line l can begin a header wrapped over several lines */
+static bool
+header_start(struct line l)
+{
+	size_t i;
+
+	if (l.n == 0 || l.s[l.n - 1] == '.' || l.s[l.n - 1] == '!' ||
+	    l.s[l.n - 1] == '?' || l.s[l.n - 1] == ',')
+		return false;
+	if (has_digit_or_at(l.s, l.n))
+		return true;
+	for (i = 0; i < sizeof(header_starts) / sizeof(header_starts[0]); i++)
+		if (l.n >= strlen(header_starts[i]) &&
+		    strncmp(l.s, header_starts[i], strlen(header_starts[i])) ==
+			0)
+			return true;
+	return false;
+}
+
+/* is_header - one quote header, its dashes and spaces trimmed */
+static bool
+is_header(const char *s, size_t n)
+{
+	size_t v;
+
+	while (n > 0 && (s[0] == '-' || s[0] == ' ')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == '-' || s[n - 1] == ' '))
+		n--;
+	if (n == 0 || !has_digit_or_at(s, n))
+		return false;
+	if (s[n - 1] != ':') /* "On <date> <name> wrote", its colon lost */
+		return n > 9 && strncmp(s, "On ", 3) == 0 &&
+		       strncmp(s + n - 6, " wrote", 6) == 0;
+	/* "<date>, <name> <address>:" with no verb at all */
+	if (n > 2 && s[n - 2] == '>' && memchr(s, '@', n))
+		return true;
+	for (v = 0; v < sizeof(header_verbs) / sizeof(header_verbs[0]); v++)
+		if (lower_has(s, n, header_verbs[v]))
+			return true;
+	return false;
+}
+
 /*
- * header_lines - how many lines (1-3) from i make a quote header, or 0:
- * a verb, a date or address, and a final ":" over at most three lines
+ * header_lines - how many lines (1-3) from i make a quote header, or 0;
+ * a header wrapped over lines must start like one
  */
 static size_t
 header_lines(const struct line *ls, size_t nl, size_t i)
 {
 	struct ut_buf b = {0};
-	size_t k, v, found = 0;
+	size_t k, found = 0;
 
 	for (k = 0; k < 3 && i + k < nl && found == 0; k++) {
 		struct line l = trimmed(ls[i + k]);
@@ -159,28 +208,13 @@ header_lines(const struct line *ls, size_t nl, size_t i)
 		    (is_quoted(ls[i + k]) &&
 		     !(k > 0 && l.n <= 3 && l.s[l.n - 1] == ':')))
 			break; /* ">:" ends a header its client wrapped */
+		if (k == 1 && !header_start(trimmed(ls[i])))
+			break;
 		if (k)
 			ut_buf_add(&b, " ", 1);
 		ut_buf_add(&b, l.s, l.n);
-		if (b.failed || b.len == 0)
-			continue;
-		if (b.s[b.len - 1] != ':') {
-			/* "On <date> <name> wrote", its colon lost */
-			if (b.len > 9 && strncmp(b.s, "On ", 3) == 0 &&
-			    strcmp(b.s + b.len - 6, " wrote") == 0 &&
-			    has_digit_or_at(b.s, b.len))
-				found = k + 1;
-			continue;
-		}
-		/* "<date>, <name> <address>:" with no verb at all */
-		if (b.len > 2 && b.s[b.len - 2] == '>' &&
-		    memchr(b.s, '@', b.len) && strpbrk(b.s, "0123456789"))
+		if (!b.failed && is_header(b.s, b.len))
 			found = k + 1;
-		for (v = 0; v < sizeof(header_verbs) / sizeof(header_verbs[0]);
-		     v++)
-			if (lower_has(b.s, b.len, header_verbs[v]) &&
-			    has_digit_or_at(b.s, b.len))
-				found = k + 1;
 	}
 	ut_buf_free(&b);
 	return found;
@@ -193,7 +227,9 @@ is_original(struct line l)
 	size_t i;
 
 	l = trimmed(l);
-	if (l.n >= 10 && strspn(l.s, "_") >= l.n)
+	if (l.n >= 2 && strspn(l.s, "_") >= l.n)
+		return true; /* Outlook's rule, or a list footer's */
+	if (l.n >= 10 && strspn(l.s, "-") >= l.n)
 		return true;
 	if (l.n >= 23 && strncasecmp(l.s, "Begin forwarded message", 23) == 0)
 		return true;
@@ -266,8 +302,8 @@ is_signature(struct line l)
 	    (l.n == 2 && memcmp(l.s, "--", 2) == 0))
 		return true;
 	l = trimmed(l);
-	if (l.n >= 100)
-		return false;
+	if (l.n >= 100 || memchr(l.s, ',', l.n))
+		return false; /* "Sent from my desk, which ..." is prose */
 	for (i = 0; i < sizeof(footers) / sizeof(footers[0]); i++)
 		if (l.n >= strlen(footers[i]) &&
 		    strncmp(l.s, footers[i], strlen(footers[i])) == 0)
@@ -287,20 +323,6 @@ is_disclaimer(struct line l, const char *const *disclaimers)
 		    strncasecmp(l.s, disclaimers[i], strlen(disclaimers[i])) ==
 			0)
 			return true;
-	return false;
-}
-
-/* has_words - some letter or digit in lines [from, to) */
-static bool
-has_words(const struct line *ls, size_t from, size_t to)
-{
-	size_t i, k;
-
-	for (i = from; i < to; i++)
-		for (k = 0; k < ls[i].n; k++)
-			if (isalnum((unsigned char)ls[i].s[k]) ||
-			    (unsigned char)ls[i].s[k] >= 0x80)
-				return true;
 	return false;
 }
 
@@ -350,70 +372,156 @@ split_lines(const char *text, size_t *n_r)
 	return ls;
 }
 
-/* boundary - the first line that starts what is not new, or nl */
-static size_t
-boundary(const struct line *ls, size_t nl, const char *const *disclaimers)
-{
-	size_t i;
-
-	for (i = 0; i < nl; i++)
-		if (is_quoted(ls[i]) || header_lines(ls, nl, i) ||
-		    is_original(ls[i]) || is_outlook(ls, nl, i) ||
-		    is_signature(ls[i]) || is_disclaimer(ls[i], disclaimers))
-			return i;
-	return nl;
-}
-
-/* bottom_post - drop quoted lines and their headers, stop at a signature */
+/*
+ * visible - keep the lines that are new: quoted lines go wherever they
+ * are, with the header that introduces them; the text ends at a
+ * signature, an original-message separator, an Outlook header block,
+ * a disclaimer, or a quote header not followed by quoted lines (the
+ * original then follows unquoted)
+ */
 static char *
-bottom_post(const struct line *ls, size_t nl, const char *const *disclaimers)
+visible(const struct line *ls, size_t nl, const char *const *disclaimers)
 {
-	bool *keep = calloc(nl, sizeof(*keep));
+	bool *keep = calloc(nl + 1, sizeof(*keep));
 	size_t i, end = nl;
 	char *out;
 
 	if (!keep)
 		return NULL;
 	for (i = 0; i < nl; i++) {
-		size_t h = header_lines(ls, nl, i), k;
+		size_t h, k;
 
 		if (is_signature(ls[i]) || is_disclaimer(ls[i], disclaimers) ||
 		    is_original(ls[i]) || is_outlook(ls, nl, i)) {
 			end = i;
 			break;
 		}
-		keep[i] = !is_quoted(ls[i]);
+		h = header_lines(ls, nl, i);
 		if (h) {
-			for (k = 0; k < h; k++)
-				keep[i + k] = false;
+			for (k = i + h; k < nl && trimmed(ls[k]).n == 0; k++)
+				;
+			if (k < nl && !is_quoted(ls[k])) {
+				end = i;
+				break;
+			}
 			i += h - 1;
+			continue;
 		}
+		keep[i] = !is_quoted(ls[i]);
 	}
 	out = join(ls, 0, end, keep);
 	free(keep);
 	return out;
 }
 
+/* Sign-offs that may stand above a name. */
+static const char *const signoffs[] = {
+    "thanks",  "thank you",  "thx",	     "regards",	     "best",
+    "cheers",  "sincerely",  "best regards", "kind regards", "cordially",
+    "br",      "danke",	     "grüße",	     "merci",	     "cordialement",
+    "saludos", "gracias",    "obrigado",     "grazie",	     "groeten",
+    "mvh",     "hälsningar",
+};
+
+/* word_in - s (n bytes) holds word w as a whole word, without case */
+static bool
+word_in(const char *s, size_t n, const char *w)
+{
+	size_t k = strlen(w), i;
+
+	for (i = 0; k && i + k <= n; i++)
+		if (strncasecmp(s + i, w, k) == 0 &&
+		    (i == 0 || !isalnum((unsigned char)s[i - 1])) &&
+		    (i + k == n || !isalnum((unsigned char)s[i + k])))
+			return true;
+	return false;
+}
+
+/* is_signoff - "Thanks," "Best regards" ... alone on a line */
+static bool
+is_signoff(struct line l)
+{
+	size_t i;
+
+	l = trimmed(l);
+	while (l.n > 0 && (l.s[l.n - 1] == ',' || l.s[l.n - 1] == '!' ||
+			   l.s[l.n - 1] == '.'))
+		l.n--;
+	for (i = 0; i < sizeof(signoffs) / sizeof(signoffs[0]); i++)
+		if (l.n == strlen(signoffs[i]) &&
+		    strncasecmp(l.s, signoffs[i], l.n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * sender_cut - where the sender's sign-off starts in the kept text, or
+ * its length: a short line with their name (or first name) near the
+ * end, only short lines after it, and a sign-off just above it
+ */
+static size_t
+sender_cut(const struct line *ls, size_t nl, const char *sender)
+{
+	char first[64];
+	size_t i, tail = 0, name = nl;
+
+	if (!sender || strlen(sender) < 3)
+		return nl;
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(sender, " "),
+		 sender);
+	for (i = nl; i-- > 0;) {
+		struct line l = trimmed(ls[i]);
+
+		if (l.n == 0)
+			continue;
+		if (l.n >= 60 || ++tail > 6)
+			break;
+		if (l.n < 50 &&
+		    (word_in(l.s, l.n, sender) ||
+		     (strlen(first) >= 3 && word_in(l.s, l.n, first))))
+			name = i;
+	}
+	if (name == nl)
+		return nl;
+	for (i = name; i-- > 0 && trimmed(ls[i]).n == 0;)
+		;
+	if (i < name && is_signoff(ls[i]))
+		return i;
+	return name;
+}
+
 /* mp_visible_text - the new words of a reply */
 char *
-mp_visible_text(const char *text, const char *const *disclaimers)
+mp_visible_text(const char *text, const char *sender,
+		const char *const *disclaimers)
 {
 	struct line *ls;
-	size_t nl, b;
+	size_t nl;
 	char *out;
 
 	ls = split_lines(text, &nl);
 	if (!ls)
 		return NULL;
-	b = boundary(ls, nl, disclaimers);
-	if (has_words(ls, 0, b)) {
-		out = join(ls, 0, b, NULL);
-	} else {
-		out = bottom_post(ls, nl, disclaimers);
-		if (out && !*out) {
-			free(out);
-			out = join(ls, 0, nl, NULL); /* never empty */
+	out = visible(ls, nl, disclaimers);
+	if (out && sender && *out) {
+		struct line *vl;
+		size_t vn, cut;
+
+		vl = split_lines(out, &vn);
+		cut = vl ? sender_cut(vl, vn, sender) : vn;
+		if (vl && cut > 0 && cut < vn) {
+			char *shorter = join(vl, 0, cut, NULL);
+
+			if (shorter) {
+				free(out);
+				out = shorter;
+			}
 		}
+		free(vl);
+	}
+	if (out && !*out) {
+		free(out);
+		out = join(ls, 0, nl, NULL); /* never empty */
 	}
 	free(ls);
 	return out;

@@ -94,6 +94,23 @@ eight_bit(const char *s, size_t n)
 	return false;
 }
 
+/*
+ * c1_controls - UTF-8 for U+0080-U+009F, which real text never holds:
+ * bytes read wrongly once already; the declared charset decides then
+ */
+static bool
+c1_controls(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++)
+		if ((unsigned char)s[i] == 0xC2 &&
+		    (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9F)
+			return true;
+	return false;
+}
+
 /* copy_utf8 - valid UTF-8 as a new string without NUL bytes */
 static char *
 copy_utf8(const char *bytes, size_t len)
@@ -110,15 +127,17 @@ copy_utf8(const char *bytes, size_t len)
 /*
  * mp_to_utf8 - bytes in a charset as UTF-8, with fallbacks: a BOM means
  * UTF-8; 8-bit text that is valid UTF-8 is UTF-8 whatever its label
- * says (mislabelled mail is common); otherwise the declared charset,
- * and when that is unknown or does not fit, Windows-1252
+ * says (mislabelled mail is common), unless it holds C1 controls;
+ * otherwise the declared charset, and when that is unknown or does not
+ * fit, Windows-1252
  */
 char *
 mp_to_utf8(const char *bytes, size_t len, const char *charset)
 {
 	if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0)
 		return copy_utf8(bytes + 3, len - 3);
-	if (eight_bit(bytes, len) && mp_valid_utf8(bytes, len))
+	if (eight_bit(bytes, len) && mp_valid_utf8(bytes, len) &&
+	    (is_utf8_name(charset) || !c1_controls(bytes, len)))
 		return copy_utf8(bytes, len);
 	if (!is_utf8_name(charset)) {
 		const char *name = g_mime_charset_iconv_name(charset);
