@@ -63,11 +63,14 @@ fail(struct mp_error *err, enum mp_status status, const char *fmt, ...)
 	return status;
 }
 
-/* copy_or_empty - a copy of s, "" for NULL */
+/*
+ * copy_or_empty - a copy of a header value, "" for NULL, always valid
+ * UTF-8 (raw 8-bit headers read as UTF-8 or Windows-1252)
+ */
 static char *
 copy_or_empty(const char *s)
 {
-	return strdup(s ? s : "");
+	return mp_to_utf8(s ? s : "", s ? strlen(s) : 0, NULL);
 }
 
 /* is_attachment - Content-Disposition: attachment */

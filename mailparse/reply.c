@@ -326,6 +326,16 @@ is_disclaimer(struct line l, const char *const *disclaimers)
 	return false;
 }
 
+/* has_words - some letter, digit or non-ASCII character */
+static bool
+has_words(const char *s)
+{
+	for (; *s; s++)
+		if (isalnum((unsigned char)*s) || (unsigned char)*s >= 0x80)
+			return true;
+	return false;
+}
+
 /* join - lines [from, to) with keep[i], tidied; malloc'd */
 static char *
 join(const struct line *ls, size_t from, size_t to, const bool *keep)
@@ -519,9 +529,9 @@ mp_visible_text(const char *text, const char *sender,
 		}
 		free(vl);
 	}
-	if (out && !*out) {
+	if (out && !has_words(out) && has_words(text)) {
 		free(out);
-		out = join(ls, 0, nl, NULL); /* never empty */
+		out = join(ls, 0, nl, NULL); /* never without its words */
 	}
 	free(ls);
 	return out;

@@ -134,8 +134,11 @@ copy_utf8(const char *bytes, size_t len)
 char *
 mp_to_utf8(const char *bytes, size_t len, const char *charset)
 {
-	if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0)
-		return copy_utf8(bytes + 3, len - 3);
+	if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) {
+		bytes += 3; /* a BOM says UTF-8, if what follows agrees */
+		len -= 3;
+		charset = "utf-8";
+	}
 	if (eight_bit(bytes, len) && mp_valid_utf8(bytes, len) &&
 	    (is_utf8_name(charset) || !c1_controls(bytes, len)))
 		return copy_utf8(bytes, len);

@@ -44,35 +44,62 @@ $(O)/tests/store_fill: $(O)/tests/cli/store_fill.o $(STORE_LIB) $(UTIL_LIB)
 HELPERS := $(O)/tests/store_fill
 tests: $(HELPERS)
 
-# Fuzz targets: FUZZ_<name> lists the libraries a target links.
-FUZZERS := sms_codec
-FUZZ_sms_codec := $(SMS_LIB)
+# Fuzz targets: for each NAME, tests/fuzz/fuzz_NAME.c, the libraries
+# it links (FUZZ_LIBS_NAME, paths under the build directory), their
+# link flags (FUZZ_LDLIBS_NAME) and compile flags (FUZZ_CFLAGS_NAME).
+FUZZERS := sms_codec mailparse html
+FUZZ_LIBS_sms_codec := sms/libsms.a
+FUZZ_LDLIBS_sms_codec := $(SMS_LIBS)
+FUZZ_LIBS_mailparse := mailparse/libmailparse.a util/libutil.a
+FUZZ_LDLIBS_mailparse := $(MAILPARSE_LIBS)
+FUZZ_CFLAGS_mailparse := $(MAILPARSE_CFLAGS)
+FUZZ_LIBS_html := $(FUZZ_LIBS_mailparse)
+FUZZ_LDLIBS_html := $(MAILPARSE_LIBS)
+FUZZ_CFLAGS_html := $(MAILPARSE_CFLAGS)
 
-# Corpus replay: the target linked with a plain main(), run in check.
-$(O)/tests/replay_%: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/replay.o \
-	$(SMS_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(SMS_LIBS)
+# Corpus replay: each target linked with a plain main(), run in check.
+define replay_rule
+$$(O)/tests/replay_$(1): $$(O)/tests/fuzz/fuzz_$(1).o \
+	$$(O)/tests/fuzz/replay.o $$(addprefix $$(O)/,$$(FUZZ_LIBS_$(1)))
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(FUZZ_LDLIBS_$(1))
+$$(O)/tests/fuzz/fuzz_$(1).o: CPPFLAGS += $$(FUZZ_CFLAGS_$(1))
+endef
+$(foreach f,$(FUZZERS),$(eval $(call replay_rule,$(f))))
 
 TESTS += $(FUZZERS:%=$(O)/tests/replay_%)
 
-# libFuzzer builds (clang), outside check: the library with coverage
+# libFuzzer builds (clang), outside check: the libraries with coverage
 # instrumentation, each target linked with libFuzzer; the corpus grows
-# in tests/fuzz/corpus/<name>, which check replays.
+# in tests/fuzz/corpus/NAME, which check replays. FUZZ=NAME runs one.
 FUZZ_O := build/fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_SAN := address,undefined
+FUZZ ?= $(FUZZERS)
 
 fuzz:
-	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang \
-	    SANITIZE=fuzzer-no-link,$(FUZZ_SAN) $(FUZZ_O)/sms/libsms.a
-	@for f in $(FUZZERS); do \
+	@for f in $(FUZZ); do \
+	    libs=$$($(MAKE) -s --no-print-directory -f Makefile \
+	        fuzz-libs-$$f); \
+	    $(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang \
+	        SANITIZE=fuzzer-no-link,$(FUZZ_SAN) \
+	        $$(for l in $$libs; do echo $(FUZZ_O)/$$l; done) || exit 1; \
 	    clang -g -O1 -I. -fsanitize=fuzzer,$(FUZZ_SAN) \
-	        -fno-sanitize-recover=all -o $(FUZZ_O)/fuzz_$$f \
-	        tests/fuzz/fuzz_$$f.c $(FUZZ_O)/sms/libsms.a $(SMS_LIBS) \
+	        -fno-sanitize-recover=all \
+	        $$($(MAKE) -s --no-print-directory fuzz-cflags-$$f) \
+	        -o $(FUZZ_O)/fuzz_$$f tests/fuzz/fuzz_$$f.c \
+	        $$(for l in $$libs; do echo $(FUZZ_O)/$$l; done) \
+	        $$($(MAKE) -s --no-print-directory fuzz-ldlibs-$$f) \
 	        || exit 1; \
 	    mkdir -p tests/fuzz/corpus/$$f; \
 	    echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
 	    $(FUZZ_O)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
-	        -detect_leaks=1 -max_len=4096 -print_final_stats=1 \
-	        tests/fuzz/corpus/$$f || exit 1; \
+	        -detect_leaks=1 -max_len=65536 -print_final_stats=1 \
+	        -rss_limit_mb=4096 tests/fuzz/corpus/$$f || exit 1; \
 	done
+
+fuzz-libs-%:
+	@echo $(FUZZ_LIBS_$*)
+fuzz-cflags-%:
+	@echo $(FUZZ_CFLAGS_$*)
+fuzz-ldlibs-%:
+	@echo $(FUZZ_LDLIBS_$*)
