@@ -106,6 +106,30 @@ char *mp_html_to_text(const char *html, size_t len);
 char *mp_visible_text(const char *text, const char *sender,
 		      const char *const *disclaimers);
 
+/* A voicemail notice from a PBX. */
+struct mp_voicemail {
+	char caller[64];      /* the caller's number as the PBX gave it */
+	char caller_name[64]; /* "" when none */
+	char duration[16];    /* "0:42" */
+	char *transcription;  /* malloc'd; "" when none */
+};
+
+/*
+ * mp_voicemail - recognise a PBX's voicemail notice in a body: Asterisk
+ * app_voicemail's default text, FreePBX's, and a "Transcription:"
+ * section as transcription add-ons write it. Returns true and fills vm
+ * (free vm->transcription) when it is one.
+ */
+bool mp_voicemail(const char *body, struct mp_voicemail *vm);
+
+/*
+ * mp_template - expand {subject}, {body} and {from} in tmpl; a
+ * placeholder that expands to nothing takes the separator after it
+ * (": ", " - ") with it. Returns a malloc'd string, or NULL.
+ */
+char *mp_template(const char *tmpl, const char *subject, const char *body,
+		  const char *from);
+
 /*
  * mp_to_utf8 - bytes in charset (may be NULL or unknown) as UTF-8:
  * valid UTF-8 stays, a BOM goes, and what cannot be decoded is read as

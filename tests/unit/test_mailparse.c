@@ -338,12 +338,154 @@ expectations(void **state)
 	assert_true(agree * 100 >= total * 95); /* at least 95% outright */
 }
 
+/* parse_fixture - one of our own fixtures under tests/mailparse */
+static struct mp_message *
+parse_fixture(const char *name)
+{
+	struct mp_message *m;
+	struct mp_error err;
+	char path[256];
+	size_t len;
+	char *raw;
+
+	snprintf(path, sizeof(path), "tests/mailparse/%s", name);
+	raw = slurp(path, &len);
+	assert_non_null(raw);
+	if (mp_parse(raw, len, NULL, &m, &err) != MP_OK)
+		fail_msg("%s: %s", name, err.msg);
+	free(raw);
+	return m;
+}
+
+static void
+charsets_and_clients(void **state)
+{
+	/* our fixtures: the words the phone must get */
+	static const struct {
+		const char *file, *text;
+	} cases[] = {
+	    {"koi8r.eml", "Привет, встречаемся в 7."},
+	    {"windows1252.eml", "It’s “done” – 5€."},
+	    {"shift_jis.eml", "明日の会議は三時です。"},
+	    {"iso2022jp.eml", "了解しました。"},
+	    {"gb2312.eml", "明天下午三点见。"},
+	    {"big5.eml", "明天下午三點見。"},
+	    {"utf8_bom.eml", "Café at 9?"},
+	    {"mislabelled_latin1.eml", "Señor, ¿mañana? 👍"},
+	    {"unknown_charset.eml", "Café at 9"},
+	    {"undeclared_8bit.eml", "Façade “quoted”"},
+	    {"outlook_reply.eml", "Sounds good, see you at 7."},
+	    {"gmail_reply.eml", "Yes — bring the tickets!"},
+	    {"apple_mail_flowed.eml",
+	     "I will be there at seven, and I will bring the tickets for "
+	     "everyone who comes along."},
+	    {"html_only.eml",
+	     "Meeting *moved* to 3pm & room 4.\n\n- Bring slides\n- Bring "
+	     "coffee\n\nMap: room 4 (https://maps.example.com/r4)"},
+	    {"image_attachment.eml", "Here is the photo."},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mp_message *m = parse_fixture(cases[i].file);
+		char *v = mp_visible_text(m->body, m->from_name, NULL);
+
+		assert_non_null(v);
+		if (strcmp(v, cases[i].text) != 0)
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].file,
+				 v, cases[i].text);
+		free(v);
+		mp_message_free(&m);
+	}
+}
+
+static void
+headers_and_attachments(void **state)
+{
+	struct mp_message *m = parse_fixture("image_attachment.eml");
+
+	(void)state;
+	assert_string_equal(m->from_addr, "alice@example.com");
+	assert_string_equal(m->from_name, "Alice Smith");
+	assert_string_equal(m->message_id, "photo@example.com");
+	assert_int_equal(m->nattachments, 2);
+	assert_string_equal(m->attachments[0].content_type, "image/png");
+	assert_string_equal(m->attachments[0].filename, "a.png");
+	assert_true(m->attachments[0].image);
+	assert_int_equal(m->attachments[0].size, 8);
+	assert_memory_equal(m->attachments[0].data, "\x89PNG", 4);
+	assert_false(m->attachments[1].image);
+	assert_string_equal(m->attachments[1].filename, "menu.pdf");
+	mp_message_free(&m);
+}
+
+static void
+voicemail(void **state)
+{
+	static const struct {
+		const char *file, *caller, *name, *duration, *text;
+	} cases[] = {
+	    {"voicemail_asterisk.eml", "2025550143", "John Doe", "0:42", ""},
+	    {"voicemail_freepbx.eml", "2025550143", "John Doe", "0:42", ""},
+	    {"voicemail_transcription.eml", "+12025550143", "John Doe", "0:42",
+	     "Hi Alice, it's John. The plumber is coming at three, call me "
+	     "back."},
+	};
+	struct mp_voicemail vm;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mp_message *m = parse_fixture(cases[i].file);
+
+		if (!mp_voicemail(m->body, &vm))
+			fail_msg("%s: not recognised", cases[i].file);
+		assert_string_equal(vm.caller, cases[i].caller);
+		assert_string_equal(vm.caller_name, cases[i].name);
+		assert_string_equal(vm.duration, cases[i].duration);
+		assert_string_equal(vm.transcription, cases[i].text);
+		free(vm.transcription);
+		mp_message_free(&m);
+	}
+	/* an ordinary mail is not one */
+	assert_false(mp_voicemail("From: the office\nSee you.", &vm));
+}
+
+static void
+templates(void **state)
+{
+	static const struct {
+		const char *tmpl, *subject, *body, *from, *want;
+	} t[] = {
+	    {"{subject}: {body}", "Dinner", "At 7?", "", "Dinner: At 7?"},
+	    {"{subject}: {body}", "", "At 7?", "", "At 7?"},
+	    {"[{from}] {subject} - {body}", "Hi", "x", "Al", "[Al] Hi - x"},
+	    {"{body}", "ignored", "only", "", "only"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *out =
+		    mp_template(t[i].tmpl, t[i].subject, t[i].body, t[i].from);
+
+		assert_non_null(out);
+		assert_string_equal(out, t[i].want);
+		free(out);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_fixture_parses),
 	    cmocka_unit_test(expectations),
+	    cmocka_unit_test(charsets_and_clients),
+	    cmocka_unit_test(headers_and_attachments),
+	    cmocka_unit_test(voicemail),
+	    cmocka_unit_test(templates),
 	};
 	struct stat st;
 
