@@ -1,11 +1,11 @@
 # tools/ - smsctl, the admin's command line
 SMSCTL_SRCS := tools/smsctl.c tools/cmd_segments.c tools/cmd_config.c \
-	tools/cmd_store.c tools/cmd_people.c tools/common.c
+	tools/cmd_store.c tools/cmd_people.c tools/cmd_render.c tools/common.c
 SMSCTL := $(O)/smsctl
 
-$(SMSCTL): $(SMSCTL_SRCS:%.c=$(O)/%.o) $(STORE_LIB) $(CONF_LIB) $(SMS_LIB) \
-	$(UTIL_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(SMS_LIBS) \
+$(SMSCTL): $(SMSCTL_SRCS:%.c=$(O)/%.o) $(STORE_LIB) $(MAILPARSE_LIB) \
+	$(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(MAILPARSE_LIBS) $(SMS_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs jansson)
 $(O)/tools/%.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags jansson)
 

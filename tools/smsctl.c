@@ -21,6 +21,8 @@ static const struct {
      "[--no-smart] [--json] [TEXT]   SMS segment calculator"},
     {"config", cmd_config,
      "check [FILE] | sample          check or show the configuration"},
+    {"render", cmd_render,
+     "[--json] [MAIL]                 what a mail would text, and cost"},
     {"queue", cmd_queue,
      "[--json]                        what waits to be sent"},
     {"history", cmd_history,

@@ -24,6 +24,9 @@ int cmd_segments(const struct smsctl *ctl, int argc, char **argv);
 /* cmd_config - smsctl config check|sample|man-keys */
 int cmd_config(const struct smsctl *ctl, int argc, char **argv);
 
+/* cmd_render - smsctl render: what the milter would text for a mail */
+int cmd_render(const struct smsctl *ctl, int argc, char **argv);
+
 /* cmd_queue, cmd_history, cmd_delete, cmd_purge, cmd_threads (cmd_store.c) */
 int cmd_queue(const struct smsctl *ctl, int argc, char **argv);
 int cmd_history(const struct smsctl *ctl, int argc, char **argv);

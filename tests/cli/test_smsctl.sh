@@ -154,6 +154,20 @@ t "optout rm twice" 1 'no opt-out for "\+12025550143"' -- \
 t "contacts rm" 0 '' -- "$SMSCTL" $C contacts rm alice
 t "contacts rm leaves the group" 0 '^\(1 members, 1 numbers\)$' -- \
 	"$SMSCTL" $C groups members oncall
+# smsctl render, on our own fixtures (no configuration: the defaults)
+M=tests/mailparse
+t "render a PBX voicemail with its transcription" 0 \
+	'^Voicemail from \+1 202-555-0143 \(0:42\): Hi Alice, it.s John\. The plumber is coming at three, call me back\.$' -- \
+	"$SMSCTL" render "$M/voicemail_transcription.eml"
+t "render an Asterisk voicemail notice" 0 '^Voicemail from \+1 202-555-0143 \(0:42\)\.$' -- \
+	"$SMSCTL" render "$M/voicemail_asterisk.eml"
+t "render --json names" 0 '"text":"photo: Here is the photo.","encoding":"GSM-7","length":25,"segments":1,"cost_segments":2,"subject":"photo","from":"alice@example.com"' -- \
+	"$SMSCTL" render --json "$M/image_attachment.eml"
+t "render reads standard input and drops the quote" 0 '^Re: dinner: Yes - bring the tickets!$' -- \
+	sh -c "'$SMSCTL' render < $M/gmail_reply.eml"
+t "render with a configuration's template" 0 '"text":"Yes - bring the tickets!"' -- \
+	sh -c "printf 'SmsDomains sms.example.com\nTagSecretFile $dir/tag\nNewThreadTemplate {body}\n' > '$dir/r.conf' && chmod 600 '$dir/r.conf' '$dir/tag' && '$SMSCTL' -c '$dir/r.conf' render --json $M/gmail_reply.eml"
+t "render a missing file" 1 'cannot read' -- "$SMSCTL" render "$dir/none.eml"
 t "a store command with a bad config" 1 'unknown key' -- \
 	"$SMSCTL" -c "$dir/bad.conf" queue
 
