@@ -6,7 +6,13 @@ $(O)/bench/bench_codec: $(O)/bench/bench_codec.o $(SMS_LIB)
 $(O)/bench/bench_store: $(O)/bench/bench_store.o $(STORE_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)
 
+$(O)/bench/bench_mailparse: $(O)/bench/bench_mailparse.o $(MAILPARSE_LIB) \
+	$(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MAILPARSE_LIBS)
+$(O)/bench/bench_mailparse.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
+
 bench:
 	@sh scripts/deps.sh
-	@$(MAKE) --no-print-directory $(O)/bench/bench_codec $(O)/bench/bench_store
+	@$(MAKE) --no-print-directory $(O)/bench/bench_codec \
+	    $(O)/bench/bench_store $(O)/bench/bench_mailparse
 	@sh bench/run.sh $(O)

@@ -50,5 +50,13 @@ for name in "$@"; do
 	k=$((k + 1))
 done
 
+# mailparse over the shared corpus of real mail, when it is there
+corpus="$here/../../shared/corpus"
+if [ -d "$corpus" ]; then
+	"$O/bench/bench_mailparse" "$corpus" "$secs"
+else
+	echo "bench: mailparse skipped: $corpus not found" >&2
+fi
+
 # the store, on this machine's disk (a temporary directory)
 "$O/bench/bench_store" "$tmp" "$secs"
