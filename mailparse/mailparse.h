@@ -68,7 +68,8 @@ struct mp_message {
 	char **references; /* without <>, oldest first */
 	size_t nreferences;
 	char *tag;	/* from "[#tag]" in the subject, or "" */
-	char *body;	/* the chosen text, decoded, flowed text unwrapped */
+	char *body;	/* the chosen text, decoded, flowed text unwrapped,
+			   LF line ends */
 	bool body_html; /* the body came from HTML ... */
 	char *html;	/* ... this HTML, decoded ("" otherwise) */
 	struct mp_attachment *attachments;
@@ -136,5 +137,83 @@ char *mp_template(const char *tmpl, const char *subject, const char *body,
  * Windows-1252. Returns a malloc'd string, or NULL when out of memory.
  */
 char *mp_to_utf8(const char *bytes, size_t len, const char *charset);
+
+/* A picture or file that came with an inbound text (MMS). */
+struct mp_media {
+	const char *content_type;  /* "image/jpeg" */
+	const char *filename;	   /* may be NULL */
+	const unsigned char *data; /* the bytes, or NULL when only ... */
+	size_t size;
+	const char *url; /* ... a link is known */
+};
+
+/* What an inbound SMS becomes as mail. Strings may come from a phone. */
+struct mp_sms_mail {
+	const char *phone;	   /* "+12025550143" */
+	const char *phone_display; /* "+1 202-555-0143" (phone when NULL) */
+	const char *contact_name;  /* the owner's name for it, or NULL */
+	const char *our_number;	   /* the number it was sent to, or NULL */
+	const char *sms_domain;	   /* "sms.example.com" */
+	const char *to;		   /* the owner's mailbox */
+	const char *tag;	   /* the thread tag, or NULL */
+	const char *last_subject;  /* the thread's subject, NULL when new */
+	const char *message_id;	   /* without <>: mp_new_message_id() */
+	const char *in_reply_to;   /* the thread's last id, or NULL */
+	const char *const *references;
+	size_t nreferences;
+	const char *text; /* the SMS text, UTF-8 */
+	unsigned segments;
+	const struct mp_media *media;
+	size_t nmedia;
+	long long date; /* seconds since the epoch; 0: now */
+};
+
+/*
+ * mp_compose_sms - the email for an inbound SMS: From "name (+1 ...)"
+ * <digits@domain>, Reply-To <digits+tag@domain>, Subject "SMS from name
+ * [#tag]" or "Re: <last subject> [#tag]", the ids, Auto-Submitted and
+ * X-SMS-From/To/Thread/Segments; text/plain; charset=utf-8 in
+ * quoted-printable; media with bytes attached (multipart/mixed), media
+ * with only a URL as "[image: url]" lines. CRLF line ends. Returns MP_OK
+ * with a malloc'd *out, or MP_EPARSE when an address or id is not a
+ * plain atom, with a sentence in err.
+ */
+int mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
+		   struct mp_error *err);
+
+/* A delivery report to tell the sender of an SMS about. */
+struct mp_dsn {
+	const char *from;	/* "postmaster@example.com" */
+	const char *to;		/* who sent the text */
+	const char *sms_domain; /* Reporting-MTA and recipient domain */
+	const char *phone, *phone_display;
+	const char *text; /* the text that was sent */
+	bool delivered;
+	unsigned parts_done, parts_total;
+	const char *carrier_code; /* "30008", "UNDELIV", or NULL */
+	const char *message_id;	  /* this report's id, without <> */
+	const char *original_id;  /* the mail the text came from, or NULL */
+	long long date;		  /* 0: now */
+};
+
+/*
+ * mp_compose_dsn - an RFC 3464 multipart/report; report-type=
+ * delivery-status: a plain-words part (recipient, the text, the
+ * carrier's code and what it means, or "delivered, 3/3 parts") and a
+ * message/delivery-status part (Action, Status 2.0.0 or 5.0.0,
+ * Diagnostic-Code "X-SMS; code meaning"). Returns as mp_compose_sms().
+ */
+int mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
+		   struct mp_error *err);
+
+/* mp_carrier_error - plain words for a carrier's error code, or NULL */
+const char *mp_carrier_error(const char *code);
+
+/*
+ * mp_new_message_id - "<26 base32 characters>@domain" without the <>,
+ * 128 random bits from getrandom(). Returns MP_OK, or MP_EPARSE for a
+ * bad domain, MP_ETOOBIG when buf is short.
+ */
+int mp_new_message_id(const char *domain, char *buf, size_t size);
 
 #endif /* MAILPARSE_MAILPARSE_H */

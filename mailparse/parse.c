@@ -452,6 +452,27 @@ attachments(struct walk *w, struct mp_message *m)
 	return MP_OK;
 }
 
+/* lf_only - CRLF and lone CR made LF, in place; returns s */
+static char *
+lf_only(char *s)
+{
+	char *r = s, *w = s;
+
+	if (!s)
+		return NULL;
+	for (; *r; r++) {
+		if (*r == '\r') {
+			*w++ = '\n';
+			if (r[1] == '\n')
+				r++;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
 /*
  * bare - a text with no header block: a message with no headers whose
  * body is the text
@@ -470,7 +491,7 @@ bare(const char *raw, size_t len, struct mp_message **msg_r,
 		m->in_reply_to = strdup("");
 		m->tag = strdup("");
 		m->html = strdup("");
-		m->body = mp_to_utf8(raw, len, NULL);
+		m->body = lf_only(mp_to_utf8(raw, len, NULL));
 	}
 	if (!m || !m->subject || !m->from_addr || !m->from_name ||
 	    !m->message_id || !m->in_reply_to || !m->tag || !m->html ||
@@ -539,6 +560,7 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 		} else {
 			m->body = strdup("");
 		}
+		lf_only(m->body);
 		if (!m->html)
 			m->html = strdup("");
 		if (!m->body || !m->html)

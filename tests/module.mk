@@ -37,6 +37,13 @@ $(O)/tests/unit/test_mailparse.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 
 TESTS += $(O)/tests/test_mailparse
 
+$(O)/tests/test_compose: $(O)/tests/unit/test_compose.o \
+	$(MAILPARSE_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MAILPARSE_LIBS) $(CMOCKA_LIBS)
+$(O)/tests/unit/test_compose.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
+
+TESTS += $(O)/tests/test_compose
+
 # A helper of the command-line tests: fills a store through its API.
 $(O)/tests/store_fill: $(O)/tests/cli/store_fill.o $(STORE_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)

@@ -1,0 +1,566 @@
+/*
+ * NAME
+ *	compose - an inbound SMS as a replyable email, and the delivery
+ *	status notification for an outbound one
+ * DESCRIPTION
+ *	gmime writes the MIME: RFC 2047 for non-ASCII header words,
+ *	folding, quoted-printable bodies (lines stay under 78 characters
+ *	however long the words). What comes from a phone or a carrier never
+ *	reaches a header raw: clean_header() turns every control character
+ *	(CR, LF, NUL, TAB, DEL, C1) into a space and caps the length, and
+ *	message ids and addresses are checked to be plain atoms before
+ *	they are used.
+ */
+#include <glib.h>
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "mailparse/mailparse_int.h"
+
+#define HEADER_MAX 200 /* characters of a header value from outside */
+
+/* fail - fill err; returns status */
+static int
+fail(struct mp_error *err, enum mp_status status, const char *msg)
+{
+	if (err) {
+		err->status = status;
+		snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	}
+	return status;
+}
+
+/*
+ * clean_header - s as one safe header line: valid UTF-8, controls
+ * made spaces, runs of spaces one, ends trimmed, at most HEADER_MAX
+ * characters (never cutting a character). Returns malloc'd, or NULL.
+ */
+static char *
+clean_header(const char *s)
+{
+	char *u, *out;
+	size_t i, o = 0, chars = 0;
+	bool space = true;
+
+	u = mp_to_utf8(s ? s : "", s ? strlen(s) : 0, NULL);
+	if (!u)
+		return NULL;
+	out = malloc(strlen(u) + 1);
+	if (!out) {
+		free(u);
+		return NULL;
+	}
+	for (i = 0; u[i] && chars < HEADER_MAX;) {
+		unsigned char c = (unsigned char)u[i];
+		size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		bool ctl = c < 0x20 || c == 0x7f ||
+			   (c == 0xc2 && (unsigned char)u[i + 1] >= 0x80 &&
+			    (unsigned char)u[i + 1] < 0xa0);
+
+		if (ctl || c == ' ') {
+			if (!space)
+				out[o++] = ' ';
+			space = true;
+			i += n;
+			chars++;
+			continue;
+		}
+		memcpy(out + o, u + i, n);
+		o += n;
+		i += n;
+		chars++;
+		space = false;
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	free(u);
+	return out;
+}
+
+/* atom_ok - s is a usable message id or address: printable ASCII, no
+ * space, no angle brackets, no quotes, not empty, not too long */
+static bool
+atom_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++, n++)
+		if (*s <= ' ' || *s >= 0x7f || *s == '<' || *s == '>' ||
+		    *s == '"' || *s == '(' || *s == ')' || *s == ',' ||
+		    *s == ';' || *s == '\\' || n > 250)
+			return false;
+	return true;
+}
+
+/* mp_new_message_id - "<26 base32 characters>@domain" (128 random bits) */
+int
+mp_new_message_id(const char *domain, char *buf, size_t size)
+{
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	unsigned char r[17];
+	char id[27];
+	size_t i;
+
+	if (!atom_ok(domain) || strchr(domain, '@'))
+		return MP_EPARSE;
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return MP_ENOMEM;
+	for (i = 0; i < 26; i++) {
+		unsigned bit = (unsigned)i * 5;
+		unsigned two = (unsigned)r[bit / 8] << 8 | r[bit / 8 + 1];
+
+		id[i] = b32[two >> (11 - bit % 8) & 31];
+	}
+	id[26] = '\0';
+	if ((size_t)snprintf(buf, size, "%s@%s", id, domain) >= size)
+		return MP_ETOOBIG;
+	return MP_OK;
+}
+
+/*
+ * body_part - a text/plain; charset=utf-8 part in quoted-printable,
+ * text with CRLF made LF and NUL dropped
+ */
+static GMimePart *
+body_part(const char *text)
+{
+	GMimePart *part = g_mime_part_new_with_type("text", "plain");
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GMimeDataWrapper *w;
+	char *u = mp_to_utf8(text ? text : "", text ? strlen(text) : 0, NULL);
+	size_t i;
+
+	for (i = 0; u && u[i]; i++) {
+		if (u[i] == '\r' && u[i + 1] == '\n')
+			continue;
+		g_mime_stream_write(mem, u[i] == '\r' ? "\n" : u + i, 1);
+	}
+	free(u);
+	g_mime_stream_reset(mem);
+	w = g_mime_data_wrapper_new_with_stream(mem, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, w);
+	g_object_unref(w);
+	g_object_unref(mem);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset",
+						 "utf-8");
+	g_mime_part_set_content_encoding(part,
+					 GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	return part;
+}
+
+/* set_ids - In-Reply-To and References from a checked list */
+static void
+set_ids(GMimeMessage *m, const char *in_reply_to, const char *const *refs,
+	size_t nrefs)
+{
+	GString *s;
+	size_t i;
+
+	if (atom_ok(in_reply_to)) {
+		char *v = g_strdup_printf("<%s>", in_reply_to);
+
+		g_mime_object_set_header(GMIME_OBJECT(m), "In-Reply-To", v,
+					 NULL);
+		g_free(v);
+	}
+	s = g_string_new(NULL);
+	for (i = 0; i < nrefs; i++)
+		if (atom_ok(refs[i]))
+			g_string_append_printf(s, "%s<%s>", s->len ? " " : "",
+					       refs[i]);
+	if (s->len)
+		g_mime_object_set_header(GMIME_OBJECT(m), "References", s->str,
+					 NULL);
+	g_string_free(s, TRUE);
+}
+
+/* finish - the message as CRLF text in *out; frees m */
+static int
+finish(GMimeMessage *m, char **out, size_t *len, struct mp_error *err)
+{
+	GMimeFormatOptions *fo = g_mime_format_options_new();
+	char *s;
+
+	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+	s = g_mime_object_to_string(GMIME_OBJECT(m), fo);
+	g_mime_format_options_free(fo);
+	g_object_unref(m);
+	if (!s)
+		return fail(err, MP_ENOMEM, "out of memory");
+	*out = strdup(s);
+	g_free(s);
+	if (!*out)
+		return fail(err, MP_ENOMEM, "out of memory");
+	*len = strlen(*out);
+	return MP_OK;
+}
+
+/* set_date - Date: from a time_t (0: now) */
+static void
+set_date(GMimeMessage *m, long long when)
+{
+	GDateTime *d = when ? g_date_time_new_from_unix_local(when)
+			    : g_date_time_new_now_local();
+
+	g_mime_message_set_date(m, d);
+	g_date_time_unref(d);
+}
+
+/* strip_tag_and_re - a subject without "Re:"s in front and "[#...]" */
+static char *
+base_subject(const char *subject)
+{
+	char *s = clean_header(subject), *p, *q;
+
+	if (!s)
+		return NULL;
+	p = s;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (!strncasecmp(p, "re:", 3) || !strncasecmp(p, "aw:", 3) ||
+		    !strncasecmp(p, "sv:", 3))
+			p += 3;
+		else
+			break;
+	}
+	while ((q = strstr(p, "[#")) && strchr(q, ']')) {
+		char *end = strchr(q, ']') + 1;
+
+		memmove(q, end, strlen(end) + 1);
+	}
+	memmove(s, p, strlen(p) + 1);
+	for (q = s + strlen(s); q > s && q[-1] == ' ';)
+		*--q = '\0';
+	return s;
+}
+
+/* mp_compose_sms - an inbound SMS as a replyable email */
+int
+mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
+	       struct mp_error *err)
+{
+	GMimeMessage *m;
+	GMimeObject *body;
+	char from[300], reply[300], *name = NULL, *subj = NULL, *v;
+	size_t i;
+
+	*out = NULL;
+	*len = 0;
+	if (!atom_ok(in->phone) || !atom_ok(in->sms_domain) ||
+	    !atom_ok(in->to) || !atom_ok(in->message_id) ||
+	    (in->tag && *in->tag && !atom_ok(in->tag)))
+		return fail(err, MP_EPARSE,
+			    "phone, domain, recipient, message id and tag "
+			    "must be plain addresses");
+	snprintf(from, sizeof(from), "%s@%s",
+		 in->phone[0] == '+' ? in->phone + 1 : in->phone,
+		 in->sms_domain);
+	snprintf(reply, sizeof(reply), "%s%s%s@%s",
+		 in->phone[0] == '+' ? in->phone + 1 : in->phone,
+		 in->tag && *in->tag ? "+" : "", in->tag ? in->tag : "",
+		 in->sms_domain);
+
+	{
+		char *disp = clean_header(in->phone_display && *in->phone_display
+						  ? in->phone_display
+						  : in->phone);
+		char *contact = clean_header(in->contact_name);
+
+		if (!disp || !contact) {
+			free(disp);
+			free(contact);
+			return fail(err, MP_ENOMEM, "out of memory");
+		}
+		name = *contact ? g_strdup_printf("%s (%s)", contact, disp)
+				: g_strdup(disp);
+		if (in->last_subject && *in->last_subject) {
+			char *b = base_subject(in->last_subject);
+
+			subj = g_strdup_printf("Re: %s%s%s%s", b ? b : "",
+					       in->tag && *in->tag ? " [#" : "",
+					       in->tag && *in->tag ? in->tag : "",
+					       in->tag && *in->tag ? "]" : "");
+			free(b);
+		} else {
+			subj = g_strdup_printf("SMS from %s%s%s%s",
+					       *contact ? contact : disp,
+					       in->tag && *in->tag ? " [#" : "",
+					       in->tag && *in->tag ? in->tag : "",
+					       in->tag && *in->tag ? "]" : "");
+		}
+		free(disp);
+		free(contact);
+	}
+
+	m = g_mime_message_new(TRUE);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, name, from);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO, name, reply);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, in->to);
+	g_mime_message_set_subject(m, subj, "utf-8");
+	g_free(name);
+	g_free(subj);
+	g_mime_message_set_message_id(m, in->message_id);
+	set_date(m, in->date);
+	set_ids(m, in->in_reply_to, in->references, in->nreferences);
+	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted",
+				 "auto-generated", NULL);
+	v = clean_header(in->phone);
+	g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-From", v, NULL);
+	free(v);
+	if (in->our_number && *in->our_number) {
+		v = clean_header(in->our_number);
+		g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-To", v, NULL);
+		free(v);
+	}
+	if (in->tag && *in->tag)
+		g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-Thread",
+					 in->tag, NULL);
+	if (in->segments) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%u", in->segments);
+		g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-Segments", n,
+					 NULL);
+	}
+
+	/* the text, then a line per media item only linked */
+	{
+		GString *text = g_string_new(in->text ? in->text : "");
+		GMimeMultipart *mixed = NULL;
+
+		for (i = 0; i < in->nmedia; i++) {
+			const struct mp_media *md = &in->media[i];
+
+			if (md->data && md->size)
+				continue;
+			v = clean_header(md->url);
+			g_string_append_printf(text, "%s[%s: %s]",
+					       text->len ? "\n\n" : "",
+					       md->content_type &&
+							       !strncmp(md->content_type,
+									"image/", 6)
+						       ? "image"
+						       : "media",
+					       v ? v : "");
+			free(v);
+		}
+		body = GMIME_OBJECT(body_part(text->str));
+		g_string_free(text, TRUE);
+		for (i = 0; i < in->nmedia; i++) {
+			const struct mp_media *md = &in->media[i];
+			GMimePart *att;
+			GMimeStream *mem;
+			GMimeDataWrapper *w;
+			char *type, *fname;
+
+			if (!md->data || !md->size)
+				continue;
+			if (!mixed) {
+				mixed = g_mime_multipart_new_with_subtype("mixed");
+				g_mime_multipart_add(mixed, body);
+				g_object_unref(body);
+				body = GMIME_OBJECT(mixed);
+			}
+			type = clean_header(md->content_type &&
+							    strchr(md->content_type, '/')
+						    ? md->content_type
+						    : "application/octet-stream");
+			fname = clean_header(md->filename && *md->filename
+						     ? md->filename
+						     : "media");
+			*strchr(type, '/') = '\0';
+			att = g_mime_part_new_with_type(type,
+							type + strlen(type) + 1);
+			mem = g_mime_stream_mem_new_with_buffer(
+				(const char *)md->data, md->size);
+			w = g_mime_data_wrapper_new_with_stream(
+				mem, GMIME_CONTENT_ENCODING_DEFAULT);
+			g_mime_part_set_content(att, w);
+			g_mime_part_set_filename(att, fname);
+			g_mime_part_set_content_encoding(
+				att, GMIME_CONTENT_ENCODING_BASE64);
+			g_mime_multipart_add(mixed, GMIME_OBJECT(att));
+			g_object_unref(w);
+			g_object_unref(mem);
+			g_object_unref(att);
+			free(type);
+			free(fname);
+		}
+	}
+	g_mime_message_set_mime_part(m, body);
+	g_object_unref(body);
+	return finish(m, out, len, err);
+}
+
+/* Carrier error codes people meet, in plain words. */
+static const struct {
+	const char *code, *meaning;
+} carrier_errors[] = {
+	{"21610", "the recipient has opted out (replied STOP)"},
+	{"21614", "not a mobile number"},
+	{"21617", "message too long for the carrier"},
+	{"30001", "the carrier's queue overflowed"},
+	{"30002", "the account is suspended"},
+	{"30003", "the phone is unreachable (off or out of coverage)"},
+	{"30004", "blocked by the recipient"},
+	{"30005", "unknown number, or no longer in service"},
+	{"30006", "a landline or a carrier that cannot take SMS"},
+	{"30007", "blocked by the carrier as spam"},
+	{"30008", "unknown error from the carrier"},
+	{"UNDELIV", "the carrier could not deliver it"},
+	{"EXPIRED", "it expired before the phone could be reached"},
+	{"REJECTD", "rejected by the carrier"},
+	{"DELETED", "deleted by the carrier"},
+	{"UNKNOWN", "the carrier does not know what became of it"},
+};
+
+/* mp_carrier_error - plain words for a carrier's error code, or NULL */
+const char *
+mp_carrier_error(const char *code)
+{
+	size_t i;
+
+	for (i = 0; code && i < sizeof(carrier_errors) / sizeof(*carrier_errors);
+	     i++)
+		if (!strcasecmp(code, carrier_errors[i].code))
+			return carrier_errors[i].meaning;
+	return NULL;
+}
+
+/* mp_compose_dsn - an RFC 3464 delivery status notification */
+int
+mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
+	       struct mp_error *err)
+{
+	GMimeMessage *m;
+	GMimeMultipart *report;
+	GMimePart *human, *machine;
+	GString *h, *d;
+	char *disp, *code, *text, *subj, rcpt[300], *gdate;
+	const char *meaning;
+	GDateTime *now;
+
+	*out = NULL;
+	*len = 0;
+	if (!atom_ok(in->phone) || !atom_ok(in->sms_domain) ||
+	    !atom_ok(in->to) || !atom_ok(in->from) ||
+	    !atom_ok(in->message_id))
+		return fail(err, MP_EPARSE,
+			    "phone, domain, addresses and message id must be "
+			    "plain addresses");
+	snprintf(rcpt, sizeof(rcpt), "%s@%s",
+		 in->phone[0] == '+' ? in->phone + 1 : in->phone,
+		 in->sms_domain);
+	disp = clean_header(in->phone_display && *in->phone_display
+				    ? in->phone_display
+				    : in->phone);
+	code = clean_header(in->carrier_code);
+	meaning = mp_carrier_error(code);
+	text = mp_to_utf8(in->text ? in->text : "",
+			  in->text ? strlen(in->text) : 0, NULL);
+
+	h = g_string_new(NULL);
+	if (in->delivered)
+		g_string_append_printf(h,
+				       "Your text to %s was delivered, %u/%u "
+				       "parts.\n",
+				       disp, in->parts_done, in->parts_total);
+	else {
+		g_string_append_printf(h, "Your text to %s was not delivered",
+				       disp);
+		if (in->parts_total > 1)
+			g_string_append_printf(h, " (%u of %u parts arrived)",
+					       in->parts_done, in->parts_total);
+		g_string_append(h, ".\n\n");
+		if (*code)
+			g_string_append_printf(h, "The carrier said: %s%s%s.\n",
+					       code, meaning ? ", " : "",
+					       meaning ? meaning : "");
+		else
+			g_string_append(h, "The carrier gave no reason.\n");
+	}
+	g_string_append_printf(h, "\nThe text was:\n\n%s\n", text ? text : "");
+
+	now = in->date ? g_date_time_new_from_unix_utc(in->date)
+		       : g_date_time_new_now_utc();
+	gdate = g_date_time_format(now, "%a, %d %b %Y %H:%M:%S +0000");
+	g_date_time_unref(now);
+	d = g_string_new(NULL);
+	g_string_append_printf(d, "Reporting-MTA: dns; %s\n", in->sms_domain);
+	if (atom_ok(in->original_id))
+		g_string_append_printf(d, "Original-Envelope-Id: %s\n",
+				       in->original_id);
+	g_string_append_printf(d, "Arrival-Date: %s\n\n", gdate);
+	g_string_append_printf(d, "Final-Recipient: rfc822; %s\n", rcpt);
+	g_string_append_printf(d, "Action: %s\n",
+			       in->delivered ? "delivered" : "failed");
+	g_string_append_printf(d, "Status: %s\n",
+			       in->delivered ? "2.0.0" : "5.0.0");
+	if (!in->delivered && *code)
+		g_string_append_printf(d, "Diagnostic-Code: X-SMS; %s%s%s\n",
+				       code, meaning ? " " : "",
+				       meaning ? meaning : "");
+	g_string_append_printf(d, "Last-Attempt-Date: %s\n", gdate);
+	g_free(gdate);
+
+	m = g_mime_message_new(TRUE);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM,
+				   "SMS delivery", in->from);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, in->to);
+	subj = g_strdup_printf("%s: text to %s",
+			       in->delivered ? "Delivered" : "Not delivered",
+			       disp);
+	g_mime_message_set_subject(m, subj, "utf-8");
+	g_free(subj);
+	g_mime_message_set_message_id(m, in->message_id);
+	set_date(m, in->date);
+	if (atom_ok(in->original_id)) {
+		const char *refs[1] = {in->original_id};
+
+		set_ids(m, in->original_id, refs, 1);
+	}
+	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted",
+				 "auto-replied", NULL);
+	g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-Status",
+				 in->delivered ? "delivered" : "failed", NULL);
+
+	report = g_mime_multipart_new_with_subtype("report");
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(report),
+						 "report-type",
+						 "delivery-status");
+	human = body_part(h->str);
+	g_mime_multipart_add(report, GMIME_OBJECT(human));
+	g_object_unref(human);
+	{
+		GMimeStream *mem = g_mime_stream_mem_new_with_buffer(d->str,
+								     d->len);
+		GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(
+			mem, GMIME_CONTENT_ENCODING_DEFAULT);
+
+		machine = g_mime_part_new_with_type("message",
+						    "delivery-status");
+		g_mime_part_set_content(machine, w);
+		g_mime_part_set_content_encoding(machine,
+						 GMIME_CONTENT_ENCODING_7BIT);
+		g_object_unref(w);
+		g_object_unref(mem);
+	}
+	g_mime_multipart_add(report, GMIME_OBJECT(machine));
+	g_object_unref(machine);
+	g_mime_message_set_mime_part(m, GMIME_OBJECT(report));
+	g_object_unref(report);
+	g_string_free(h, TRUE);
+	g_string_free(d, TRUE);
+	free(disp);
+	free(code);
+	free(text);
+	return finish(m, out, len, err);
+}

@@ -1,0 +1,423 @@
+/*
+ * NAME
+ *	test_compose - inbound SMS as mail, delivery reports, and back
+ * DESCRIPTION
+ *	What mp_compose_sms() and mp_compose_dsn() write is read back with
+ *	mp_parse() (the round trip: same text, tag and thread ids), and
+ *	checked line by line: no line over 78 characters, no header that
+ *	the text of an SMS could have made.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailparse/mailparse.h"
+
+/* header_end - where the header block of raw ends */
+static const char *
+header_end(const char *raw)
+{
+	const char *e = strstr(raw, "\r\n\r\n");
+
+	assert_non_null(e);
+	return e;
+}
+
+/* has_header - raw's top-level header block has a line starting name */
+static bool
+has_header(const char *raw, const char *line_start)
+{
+	const char *end = header_end(raw), *p = raw;
+	size_t n = strlen(line_start);
+
+	while (p < end) {
+		if (!strncasecmp(p, line_start, n))
+			return true;
+		p = strstr(p, "\r\n");
+		if (!p)
+			break;
+		p += 2;
+	}
+	return false;
+}
+
+/* body_is - the parsed body is text plus the line end MIME text ends in */
+static void
+assert_body_is(const char *body, const char *text)
+{
+	size_t n = strlen(text);
+
+	assert_memory_equal(body, text, n);
+	assert_true(body[n] == '\0' || (body[n] == '\n' && body[n + 1] == '\0'));
+}
+
+/*
+ * lines_short - every line CRLF; body lines under 79 characters (the
+ * quoted-printable promise); header lines within RFC 5322's hard 998
+ * (gmime 3.2 writes encoded-words of a long unbroken word longer than
+ * RFC 2047's 75, which readers accept)
+ */
+static void
+assert_lines_short(const char *raw)
+{
+	const char *p = raw, *nl, *body = header_end(raw);
+
+	while ((nl = strstr(p, "\r\n"))) {
+		int n = (int)(nl - p);
+
+		if (n > (p > body ? 78 : 998))
+			fail_msg("line of %d: %.*s", n, n, p);
+		assert_null(memchr(p, '\n', (size_t)n));
+		assert_null(memchr(p, '\r', (size_t)n));
+		p = nl + 2;
+	}
+}
+
+static void
+sms_init(struct mp_sms_mail *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->phone = "+12025550143";
+	in->phone_display = "+1 202-555-0143";
+	in->our_number = "+12025550100";
+	in->sms_domain = "sms.example.com";
+	in->to = "alice@example.com";
+	in->tag = "k7q2mx4zab";
+	in->message_id = "abc123@sms.example.com";
+	in->segments = 2;
+	in->date = 1790000000;
+}
+
+static void
+round_trip(void **state)
+{
+	static const char *refs[] = {"first@sms.example.com",
+				     "second@mail.example.com"};
+	struct mp_sms_mail in;
+	struct mp_message *msg = NULL;
+	struct mp_error err;
+	char *raw, text[1200];
+	size_t len;
+
+	(void)state;
+	/* non-ASCII, emoji, a very long word, a line that looks a header */
+	snprintf(text, sizeof(text),
+		 "Café at 5? 😀 Ça va.\nFrom: not a header\n%0400d\nbye",
+		 7);
+	sms_init(&in);
+	in.text = text;
+	in.contact_name = "Zoë Ångström";
+	in.last_subject = "Re: RE: Lunch plans [#oldtag99]";
+	in.in_reply_to = "second@mail.example.com";
+	in.references = refs;
+	in.nreferences = 2;
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
+	assert_int_equal(len, strlen(raw));
+	assert_lines_short(raw);
+	assert_true(has_header(raw, "Auto-Submitted: auto-generated"));
+	assert_true(has_header(raw, "X-SMS-From: +12025550143"));
+	assert_true(has_header(raw, "X-SMS-To: +12025550100"));
+	assert_true(has_header(raw, "X-SMS-Thread: k7q2mx4zab"));
+	assert_true(has_header(raw, "X-SMS-Segments: 2"));
+	assert_true(has_header(raw, "MIME-Version: 1.0"));
+	assert_true(has_header(raw, "Date: "));
+	assert_non_null(strstr(raw, "charset=utf-8"));
+	assert_non_null(strstr(raw, "Content-Transfer-Encoding: quoted-printable"));
+	assert_non_null(strstr(raw, "<12025550143+k7q2mx4zab@sms.example.com>"));
+	assert_false(has_header(raw, "From: not a header"));
+
+	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+	assert_body_is(msg->body, text);
+	assert_string_equal(msg->tag, "k7q2mx4zab");
+	assert_string_equal(msg->message_id, "abc123@sms.example.com");
+	assert_string_equal(msg->in_reply_to, "second@mail.example.com");
+	assert_int_equal(msg->nreferences, 2);
+	assert_string_equal(msg->references[0], refs[0]);
+	assert_string_equal(msg->references[1], refs[1]);
+	assert_string_equal(msg->from_addr, "12025550143@sms.example.com");
+	assert_string_equal(msg->from_name, "Zoë Ångström (+1 202-555-0143)");
+	assert_string_equal(msg->subject, "Re: Lunch plans [#k7q2mx4zab]");
+	assert_int_equal(msg->nattachments, 0);
+	mp_message_free(&msg);
+	free(raw);
+
+	/* a new thread: "SMS from <number>" */
+	sms_init(&in);
+	in.text = "hello";
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
+	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+	assert_string_equal(msg->subject, "SMS from +1 202-555-0143 [#k7q2mx4zab]");
+	assert_string_equal(msg->from_name, "+1 202-555-0143");
+	assert_body_is(msg->body, "hello");
+	assert_string_equal(msg->in_reply_to, "");
+	mp_message_free(&msg);
+	free(raw);
+}
+
+static void
+no_injection(void **state)
+{
+	struct mp_sms_mail in;
+	struct mp_message *msg = NULL;
+	struct mp_error err;
+	char *raw;
+	size_t len;
+
+	(void)state;
+	sms_init(&in);
+	in.contact_name = "Eve\r\nBcc: victim@example.net\r\n\r\nX-Evil: 1";
+	in.last_subject = "Hi\nBcc: victim@example.net\x01\x7f";
+	in.text = "line\r\n\r\nBcc: victim@example.net\r\n.\r\nQUIT\r\n";
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
+	assert_false(has_header(raw, "Bcc:"));
+	assert_false(has_header(raw, "X-Evil:"));
+	assert_lines_short(raw);
+	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+	assert_null(strpbrk(msg->subject, "\r\n\x01\x7f"));
+	assert_null(strpbrk(msg->from_name, "\r\n"));
+	/* the text stays the text (dot-stuffing is the SMTP client's) */
+	assert_body_is(msg->body, "line\n\nBcc: victim@example.net\n.\nQUIT\n");
+	assert_string_equal(msg->subject,
+			    "Re: Hi Bcc: victim@example.net [#k7q2mx4zab]");
+	mp_message_free(&msg);
+	free(raw);
+
+	/* ids, addresses and tags that are not plain atoms are refused */
+	sms_init(&in);
+	in.text = "x";
+	in.message_id = "a>\r\nBcc: v@example.net";
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_EPARSE);
+	assert_null(raw);
+	assert_non_null(strstr(err.msg, "plain"));
+	sms_init(&in);
+	in.text = "x";
+	in.tag = "a b";
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_EPARSE);
+	sms_init(&in);
+	in.text = "x";
+	in.to = "alice@example.com, bob@example.com";
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_EPARSE);
+	/* a bad reference is left out, not written */
+	{
+		static const char *refs[] = {"ok@example.com", "bad>\nX: y"};
+
+		sms_init(&in);
+		in.text = "x";
+		in.references = refs;
+		in.nreferences = 2;
+		assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
+		assert_false(has_header(raw, "X: y"));
+		assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+		assert_int_equal(msg->nreferences, 1);
+		mp_message_free(&msg);
+		free(raw);
+	}
+}
+
+/* random_text - n random bytes, biased to CR, LF, NUL-free controls */
+static void
+random_text(char *buf, size_t n, unsigned *seed)
+{
+	static const char risky[] = "\r\n:<>\"=?\t\x7f\xc2\x85 Bcc";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned r = (unsigned)rand_r(seed);
+
+		buf[i] = r % 3 ? risky[r % (sizeof(risky) - 1)]
+			       : (char)(1 + r % 255);
+	}
+	buf[n] = '\0';
+}
+
+static void
+random_fields(void **state)
+{
+	struct mp_sms_mail in;
+	struct mp_message *msg = NULL;
+	struct mp_error err;
+	char name[80], subj[300], text[400], *raw;
+	unsigned seed = 20261124;
+	size_t len;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 1500; i++) {
+		random_text(name, sizeof(name) - 1, &seed);
+		random_text(subj, (size_t)rand_r(&seed) % (sizeof(subj) - 1),
+			    &seed);
+		random_text(text, (size_t)rand_r(&seed) % (sizeof(text) - 1),
+			    &seed);
+		sms_init(&in);
+		in.contact_name = name;
+		in.last_subject = i % 2 ? subj : NULL;
+		in.text = text;
+		assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
+		assert_lines_short(raw);
+		assert_false(has_header(raw, "Bcc"));
+		assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+		assert_string_equal(msg->tag, "k7q2mx4zab");
+		assert_string_equal(msg->message_id, "abc123@sms.example.com");
+		assert_string_equal(msg->from_addr,
+				    "12025550143@sms.example.com");
+		assert_null(strpbrk(msg->subject, "\r\n"));
+		mp_message_free(&msg);
+		free(raw);
+	}
+}
+
+static void
+media(void **state)
+{
+	static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n',
+					    0x1a, '\n', 0, 0, 0, 13};
+	struct mp_media md[2] = {
+	    {.content_type = "image/png", .filename = "cat.png", .data = png,
+	     .size = sizeof(png)},
+	    {.content_type = "image/jpeg",
+	     .url = "https://media.example.com/m/1.jpg"},
+	};
+	struct mp_sms_mail in;
+	struct mp_message *msg = NULL;
+	struct mp_error err;
+	char *raw;
+	size_t len;
+
+	(void)state;
+	sms_init(&in);
+	in.text = "look";
+	in.media = md;
+	in.nmedia = 2;
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
+	assert_lines_short(raw);
+	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+	assert_body_is(msg->body,
+		       "look\n\n[image: https://media.example.com/m/1.jpg]");
+	assert_int_equal(msg->nattachments, 1);
+	assert_true(msg->attachments[0].image);
+	assert_string_equal(msg->attachments[0].filename, "cat.png");
+	assert_int_equal(msg->attachments[0].size, sizeof(png));
+	assert_memory_equal(msg->attachments[0].data, png, sizeof(png));
+	mp_message_free(&msg);
+	free(raw);
+}
+
+static void
+dsn(void **state)
+{
+	struct mp_dsn in = {
+	    .from = "postmaster@example.com",
+	    .to = "alice@example.com",
+	    .sms_domain = "sms.example.com",
+	    .phone = "+12025550143",
+	    .phone_display = "+1 202-555-0143",
+	    .text = "Running late, start without me",
+	    .parts_done = 1,
+	    .parts_total = 3,
+	    .carrier_code = "30008",
+	    .message_id = "dsn1@sms.example.com",
+	    .original_id = "orig@example.com",
+	    .date = 1790000000,
+	};
+	struct mp_message *msg = NULL;
+	struct mp_error err;
+	char *raw;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(mp_compose_dsn(&in, &raw, &len, &err), MP_OK);
+	assert_lines_short(raw);
+	assert_non_null(strstr(raw, "multipart/report"));
+	assert_non_null(strstr(raw, "report-type=delivery-status"));
+	assert_non_null(strstr(raw, "Content-Type: message/delivery-status"));
+	assert_non_null(strstr(raw, "Reporting-MTA: dns; sms.example.com"));
+	assert_non_null(
+	    strstr(raw, "Final-Recipient: rfc822; 12025550143@sms.example.com"));
+	assert_non_null(strstr(raw, "Action: failed"));
+	assert_non_null(strstr(raw, "Status: 5.0.0"));
+	assert_non_null(
+	    strstr(raw, "Diagnostic-Code: X-SMS; 30008 unknown error"));
+	assert_true(has_header(raw, "Auto-Submitted: auto-replied"));
+	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+	assert_non_null(strstr(msg->body, "was not delivered (1 of 3 parts"));
+	assert_non_null(strstr(msg->body, "30008, unknown error"));
+	assert_non_null(strstr(msg->body, "Running late, start without me"));
+	assert_string_equal(msg->in_reply_to, "orig@example.com");
+	assert_string_equal(msg->subject, "Not delivered: text to +1 202-555-0143");
+	mp_message_free(&msg);
+	free(raw);
+
+	in.carrier_code = "21617";
+	assert_int_equal(mp_compose_dsn(&in, &raw, &len, &err), MP_OK);
+	assert_non_null(strstr(raw, "message too long"));
+	free(raw);
+
+	in.delivered = true;
+	in.parts_done = 3;
+	in.carrier_code = NULL;
+	assert_int_equal(mp_compose_dsn(&in, &raw, &len, &err), MP_OK);
+	assert_non_null(strstr(raw, "Action: delivered"));
+	assert_non_null(strstr(raw, "Status: 2.0.0"));
+	assert_null(strstr(raw, "Diagnostic-Code"));
+	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+	assert_non_null(strstr(msg->body, "delivered, 3/3 parts"));
+	mp_message_free(&msg);
+	free(raw);
+
+	assert_string_equal(mp_carrier_error("undeliv"),
+			    "the carrier could not deliver it");
+	assert_null(mp_carrier_error("99999"));
+	in.to = "alice@example.com\r\nBcc: x@example.net";
+	assert_int_equal(mp_compose_dsn(&in, &raw, &len, &err), MP_EPARSE);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+message_ids(void **state)
+{
+	enum { N = 2000 };
+	static char ids[N][64];
+	char *p[N], buf[8];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		assert_int_equal(mp_new_message_id("sms.example.com", ids[i],
+						   sizeof(ids[i])),
+				 MP_OK);
+		assert_int_equal(strchr(ids[i], '@') - ids[i], 26);
+		assert_string_equal(strchr(ids[i], '@'), "@sms.example.com");
+		p[i] = ids[i];
+	}
+	qsort(p, N, sizeof(*p), cmp_str);
+	for (i = 1; i < N; i++)
+		assert_string_not_equal(p[i - 1], p[i]);
+	assert_int_equal(mp_new_message_id("bad domain", ids[0], 64),
+			 MP_EPARSE);
+	assert_int_equal(mp_new_message_id("example.com", buf, sizeof(buf)),
+			 MP_ETOOBIG);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(round_trip), cmocka_unit_test(no_injection),
+	    cmocka_unit_test(media),	  cmocka_unit_test(dsn),
+	    cmocka_unit_test(message_ids), cmocka_unit_test(random_fields),
+	};
+
+	mp_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
