@@ -111,6 +111,7 @@ struct conf {
 	struct conf_list allowed_senders; /* addresses, or @domain */
 	const char *authserv_id;
 	struct conf_list dmarc_domains;
+	struct conf_list disclaimer_lines; /* NULL after the last */
 
 	/* numbers and threads */
 	const char *default_sender;	/* E.164 or alphanumeric */

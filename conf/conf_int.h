@@ -27,6 +27,7 @@ enum conf_type {
 	CT_COUNTRIES,	  /* list of those */
 	CT_PREFIXES,	  /* list: NANP area codes (684) or +E.164 prefixes */
 	CT_ADDRESSES,	  /* list: user@domain or @domain */
+	CT_PHRASES,	  /* list of texts separated by | */
 	CT_NETWORKS,	  /* list: address[/prefix], IPv4 or IPv6 */
 	CT_OWNER_NUMBERS, /* list: address=number */
 	CT_NUMBER_OWNERS, /* list: number=address */

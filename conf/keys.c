@@ -123,6 +123,12 @@ const struct conf_key conf_keys[] = {
      NULL},
     {"ReplyTemplate", CT_TEMPLATE, F(reply_template), "{body}", NOLIM, NULL, 0,
      "Text", "The text of a reply in a thread.", NULL},
+    {"DisclaimerLines", CT_PHRASES, F(disclaimer_lines), "", NOLIM, NULL, 0,
+     "Text",
+     "Lines that start a legal disclaimer or a company footer, separated by "
+     "|: from such a line to the end, the mail is not texted (when "
+     "nothing else is left, the whole text is). Compared without case.",
+     "CONFIDENTIALITY NOTICE | This email and any attachments"},
     {"SmartEncoding", CT_BOOL, F(smart_encoding), "yes", NOLIM, NULL, 0, "Text",
      "Replace curly quotes, dashes, ellipses and Unicode spaces by GSM "
      "characters when that keeps a text in the GSM alphabet (and cheaper).",

@@ -83,11 +83,13 @@ conf_format_value(const struct conf *c, const struct conf_key *k,
 	case CT_DOMAINS:
 	case CT_COUNTRIES:
 	case CT_PREFIXES:
-	case CT_ADDRESSES: {
+	case CT_ADDRESSES:
+	case CT_PHRASES: {
 		const struct conf_list *l = CFIELD(c, k, struct conf_list);
+		const char *sep = k->type == CT_PHRASES ? " | " : ", ";
 
 		for (i = 0; i < l->n; i++)
-			ut_buf_printf(out, "%s%s", i ? ", " : "", l->v[i]);
+			ut_buf_printf(out, "%s%s", i ? sep : "", l->v[i]);
 		break;
 	}
 	case CT_NETWORKS: {

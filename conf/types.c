@@ -214,23 +214,26 @@ lower(char *s)
 	return s;
 }
 
-/* split - comma-separated items, trimmed; NULL on error (reported) */
+/*
+ * split - items separated by sep, trimmed, NULL after the last; NULL
+ * on error (reported)
+ */
 static char **
-split(struct conf_ctx *ctx, const char *text, size_t *n_r)
+split(struct conf_ctx *ctx, const char *text, int sep, size_t *n_r)
 {
 	size_t n = 1, i = 0;
 	const char *p;
 	char **v;
 
 	for (p = text; *p; p++)
-		n += *p == ',';
+		n += *p == sep;
 	v = ut_arena_alloc(ctx->arena, (n + 1) * sizeof(*v));
 	if (!v) {
 		nomem(ctx);
 		return NULL;
 	}
 	for (p = text;;) {
-		const char *end = strchr(p, ','), *s = p;
+		const char *end = strchr(p, sep), *s = p;
 		size_t len;
 
 		if (!end)
@@ -254,6 +257,7 @@ split(struct conf_ctx *ctx, const char *text, size_t *n_r)
 			break;
 		p = end + 1;
 	}
+	v[i] = NULL;
 	*n_r = i;
 	return v;
 }
@@ -335,7 +339,7 @@ parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
 		m->v = NULL;
 		return 0;
 	}
-	items = split(ctx, text, &n);
+	items = split(ctx, text, ',', &n);
 	if (!items)
 		return -1;
 	v = ut_arena_alloc(ctx->arena, n * sizeof(*v));
@@ -396,7 +400,7 @@ parse_list(struct conf_ctx *ctx, struct conf_list *l, const char *text)
 	l->v = NULL;
 	if (!*text)
 		return 0;
-	items = split(ctx, text, &n);
+	items = split(ctx, text, t == CT_PHRASES ? '|' : ',', &n);
 	if (!items)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -464,7 +468,7 @@ parse_nets(struct conf_ctx *ctx, struct conf_nets *nets, const char *text)
 	nets->v = NULL;
 	if (!*text)
 		return 0;
-	items = split(ctx, text, &n);
+	items = split(ctx, text, ',', &n);
 	if (!items)
 		return -1;
 	v = ut_arena_alloc(ctx->arena, n * sizeof(*v));
@@ -855,6 +859,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 	case CT_COUNTRIES:
 	case CT_PREFIXES:
 	case CT_ADDRESSES:
+	case CT_PHRASES:
 		return parse_list(ctx, FIELD(c, k, struct conf_list), text);
 	case CT_NETWORKS:
 		return parse_nets(ctx, FIELD(c, k, struct conf_nets), text);

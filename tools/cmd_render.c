@@ -30,6 +30,7 @@ struct render_conf {
 	unsigned cap;
 	size_t max_size;
 	unsigned max_depth;
+	const char *const *disclaimers; /* NULL-terminated, or NULL */
 };
 
 /* read_mail - the whole mail from path (or stdin when NULL) */
@@ -127,7 +128,7 @@ sms_text(const struct mp_message *m, const struct render_conf *rc,
 		free(vm.transcription);
 		return out;
 	}
-	visible = mp_visible_text(m->body, m->from_name, NULL);
+	visible = mp_visible_text(m->body, m->from_name, rc->disclaimers);
 	subject = clean_subject(m->subject, m->tag);
 	out = visible && subject
 		  ? mp_template(rc->tmpl, subject, visible,
@@ -204,7 +205,7 @@ render_conf_load(const struct smsctl *ctl, struct conf **c,
 
 	*rc = (struct render_conf){
 	    "{subject}: {body}", "...", "US", true, false, 10,
-	    10 * 1024 * 1024,	 20};
+	    10 * 1024 * 1024,	 20,	NULL};
 	*c = NULL;
 	if (strcmp(ctl->config, CONF_DEFAULT_PATH) == 0 &&
 	    access(ctl->config, F_OK) != 0)
@@ -223,6 +224,7 @@ render_conf_load(const struct smsctl *ctl, struct conf **c,
 	rc->cap = (unsigned)(*c)->segment_cap;
 	rc->max_size = (size_t)(*c)->max_message_size;
 	rc->max_depth = (unsigned)(*c)->max_mime_depth;
+	rc->disclaimers = (*c)->disclaimer_lines.v;
 	return 0;
 }
 

@@ -167,6 +167,10 @@ t "render reads standard input and drops the quote" 0 '^Re: dinner: Yes - bring 
 	sh -c "'$SMSCTL' render < $M/gmail_reply.eml"
 t "render with a configuration's template" 0 '"text":"Yes - bring the tickets!"' -- \
 	sh -c "printf 'SmsDomains sms.example.com\nTagSecretFile $dir/tag\nNewThreadTemplate {body}\n' > '$dir/r.conf' && chmod 600 '$dir/r.conf' '$dir/tag' && '$SMSCTL' -c '$dir/r.conf' render --json $M/gmail_reply.eml"
+t "render keeps a disclaimer without DisclaimerLines" 0 'CONFIDENTIALITY NOTICE' -- \
+	"$SMSCTL" render "$M/disclaimer.eml"
+t "render cuts a configured disclaimer" 0 '"text":"db1 down: Host db1 is DOWN since 09:58.","encoding"' -- \
+	sh -c "printf 'SmsDomains sms.example.com\nTagSecretFile $dir/tag\nDisclaimerLines Legal: | confidentiality notice\n' > '$dir/d.conf' && chmod 600 '$dir/d.conf' && '$SMSCTL' -c '$dir/d.conf' render --json $M/disclaimer.eml"
 t "render a missing file" 1 'cannot read' -- "$SMSCTL" render "$dir/none.eml"
 t "a store command with a bad config" 1 'unknown key' -- \
 	"$SMSCTL" -c "$dir/bad.conf" queue
