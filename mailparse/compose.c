@@ -144,14 +144,15 @@ body_part(const char *text)
 	}
 	free(u);
 	g_mime_stream_reset(mem);
-	w = g_mime_data_wrapper_new_with_stream(mem, GMIME_CONTENT_ENCODING_DEFAULT);
+	w = g_mime_data_wrapper_new_with_stream(mem,
+						GMIME_CONTENT_ENCODING_DEFAULT);
 	g_mime_part_set_content(part, w);
 	g_object_unref(w);
 	g_object_unref(mem);
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset",
 						 "utf-8");
-	g_mime_part_set_content_encoding(part,
-					 GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	g_mime_part_set_content_encoding(
+	    part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
 	return part;
 }
 
@@ -269,9 +270,9 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 		 in->sms_domain);
 
 	{
-		char *disp = clean_header(in->phone_display && *in->phone_display
-						  ? in->phone_display
-						  : in->phone);
+		char *disp = clean_header(
+		    in->phone_display && *in->phone_display ? in->phone_display
+							    : in->phone);
 		char *contact = clean_header(in->contact_name);
 
 		if (!disp || !contact) {
@@ -284,17 +285,18 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 		if (in->last_subject && *in->last_subject) {
 			char *b = base_subject(in->last_subject);
 
-			subj = g_strdup_printf("Re: %s%s%s%s", b ? b : "",
-					       in->tag && *in->tag ? " [#" : "",
-					       in->tag && *in->tag ? in->tag : "",
-					       in->tag && *in->tag ? "]" : "");
+			subj =
+			    g_strdup_printf("Re: %s%s%s%s", b ? b : "",
+					    in->tag && *in->tag ? " [#" : "",
+					    in->tag && *in->tag ? in->tag : "",
+					    in->tag && *in->tag ? "]" : "");
 			free(b);
 		} else {
-			subj = g_strdup_printf("SMS from %s%s%s%s",
-					       *contact ? contact : disp,
-					       in->tag && *in->tag ? " [#" : "",
-					       in->tag && *in->tag ? in->tag : "",
-					       in->tag && *in->tag ? "]" : "");
+			subj = g_strdup_printf(
+			    "SMS from %s%s%s%s", *contact ? contact : disp,
+			    in->tag && *in->tag ? " [#" : "",
+			    in->tag && *in->tag ? in->tag : "",
+			    in->tag && *in->tag ? "]" : "");
 		}
 		free(disp);
 		free(contact);
@@ -342,14 +344,13 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 			if (md->data && md->size)
 				continue;
 			v = clean_header(md->url);
-			g_string_append_printf(text, "%s[%s: %s]",
-					       text->len ? "\n\n" : "",
-					       md->content_type &&
-							       !strncmp(md->content_type,
-									"image/", 6)
-						       ? "image"
-						       : "media",
-					       v ? v : "");
+			g_string_append_printf(
+			    text, "%s[%s: %s]", text->len ? "\n\n" : "",
+			    md->content_type &&
+				    !strncmp(md->content_type, "image/", 6)
+				? "image"
+				: "media",
+			    v ? v : "");
 			free(v);
 		}
 		body = GMIME_OBJECT(body_part(text->str));
@@ -364,29 +365,30 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 			if (!md->data || !md->size)
 				continue;
 			if (!mixed) {
-				mixed = g_mime_multipart_new_with_subtype("mixed");
+				mixed =
+				    g_mime_multipart_new_with_subtype("mixed");
 				g_mime_multipart_add(mixed, body);
 				g_object_unref(body);
 				body = GMIME_OBJECT(mixed);
 			}
-			type = clean_header(md->content_type &&
-							    strchr(md->content_type, '/')
-						    ? md->content_type
-						    : "application/octet-stream");
+			type = clean_header(
+			    md->content_type && strchr(md->content_type, '/')
+				? md->content_type
+				: "application/octet-stream");
 			fname = clean_header(md->filename && *md->filename
-						     ? md->filename
-						     : "media");
+						 ? md->filename
+						 : "media");
 			*strchr(type, '/') = '\0';
-			att = g_mime_part_new_with_type(type,
-							type + strlen(type) + 1);
+			att = g_mime_part_new_with_type(
+			    type, type + strlen(type) + 1);
 			mem = g_mime_stream_mem_new_with_buffer(
-				(const char *)md->data, md->size);
+			    (const char *)md->data, md->size);
 			w = g_mime_data_wrapper_new_with_stream(
-				mem, GMIME_CONTENT_ENCODING_DEFAULT);
+			    mem, GMIME_CONTENT_ENCODING_DEFAULT);
 			g_mime_part_set_content(att, w);
 			g_mime_part_set_filename(att, fname);
 			g_mime_part_set_content_encoding(
-				att, GMIME_CONTENT_ENCODING_BASE64);
+			    att, GMIME_CONTENT_ENCODING_BASE64);
 			g_mime_multipart_add(mixed, GMIME_OBJECT(att));
 			g_object_unref(w);
 			g_object_unref(mem);
@@ -404,22 +406,22 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 static const struct {
 	const char *code, *meaning;
 } carrier_errors[] = {
-	{"21610", "the recipient has opted out (replied STOP)"},
-	{"21614", "not a mobile number"},
-	{"21617", "message too long for the carrier"},
-	{"30001", "the carrier's queue overflowed"},
-	{"30002", "the account is suspended"},
-	{"30003", "the phone is unreachable (off or out of coverage)"},
-	{"30004", "blocked by the recipient"},
-	{"30005", "unknown number, or no longer in service"},
-	{"30006", "a landline or a carrier that cannot take SMS"},
-	{"30007", "blocked by the carrier as spam"},
-	{"30008", "unknown error from the carrier"},
-	{"UNDELIV", "the carrier could not deliver it"},
-	{"EXPIRED", "it expired before the phone could be reached"},
-	{"REJECTD", "rejected by the carrier"},
-	{"DELETED", "deleted by the carrier"},
-	{"UNKNOWN", "the carrier does not know what became of it"},
+    {"21610", "the recipient has opted out (replied STOP)"},
+    {"21614", "not a mobile number"},
+    {"21617", "message too long for the carrier"},
+    {"30001", "the carrier's queue overflowed"},
+    {"30002", "the account is suspended"},
+    {"30003", "the phone is unreachable (off or out of coverage)"},
+    {"30004", "blocked by the recipient"},
+    {"30005", "unknown number, or no longer in service"},
+    {"30006", "a landline or a carrier that cannot take SMS"},
+    {"30007", "blocked by the carrier as spam"},
+    {"30008", "unknown error from the carrier"},
+    {"UNDELIV", "the carrier could not deliver it"},
+    {"EXPIRED", "it expired before the phone could be reached"},
+    {"REJECTD", "rejected by the carrier"},
+    {"DELETED", "deleted by the carrier"},
+    {"UNKNOWN", "the carrier does not know what became of it"},
 };
 
 /* mp_carrier_error - plain words for a carrier's error code, or NULL */
@@ -428,8 +430,8 @@ mp_carrier_error(const char *code)
 {
 	size_t i;
 
-	for (i = 0; code && i < sizeof(carrier_errors) / sizeof(*carrier_errors);
-	     i++)
+	for (i = 0;
+	     code && i < sizeof(carrier_errors) / sizeof(*carrier_errors); i++)
 		if (!strcasecmp(code, carrier_errors[i].code))
 			return carrier_errors[i].meaning;
 	return NULL;
@@ -451,8 +453,7 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 	*out = NULL;
 	*len = 0;
 	if (!atom_ok(in->phone) || !atom_ok(in->sms_domain) ||
-	    !atom_ok(in->to) || !atom_ok(in->from) ||
-	    !atom_ok(in->message_id))
+	    !atom_ok(in->to) || !atom_ok(in->from) || !atom_ok(in->message_id))
 		return fail(err, MP_EPARSE,
 			    "phone, domain, addresses and message id must be "
 			    "plain addresses");
@@ -460,8 +461,8 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 		 in->phone[0] == '+' ? in->phone + 1 : in->phone,
 		 in->sms_domain);
 	disp = clean_header(in->phone_display && *in->phone_display
-				    ? in->phone_display
-				    : in->phone);
+				? in->phone_display
+				: in->phone);
 	code = clean_header(in->carrier_code);
 	meaning = mp_carrier_error(code);
 	text = mp_to_utf8(in->text ? in->text : "",
@@ -512,8 +513,8 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 	g_free(gdate);
 
 	m = g_mime_message_new(TRUE);
-	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM,
-				   "SMS delivery", in->from);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, "SMS delivery",
+				   in->from);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, in->to);
 	subj = g_strdup_printf("%s: text to %s",
 			       in->delivered ? "Delivered" : "Not delivered",
@@ -533,20 +534,19 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 				 in->delivered ? "delivered" : "failed", NULL);
 
 	report = g_mime_multipart_new_with_subtype("report");
-	g_mime_object_set_content_type_parameter(GMIME_OBJECT(report),
-						 "report-type",
-						 "delivery-status");
+	g_mime_object_set_content_type_parameter(
+	    GMIME_OBJECT(report), "report-type", "delivery-status");
 	human = body_part(h->str);
 	g_mime_multipart_add(report, GMIME_OBJECT(human));
 	g_object_unref(human);
 	{
-		GMimeStream *mem = g_mime_stream_mem_new_with_buffer(d->str,
-								     d->len);
+		GMimeStream *mem =
+		    g_mime_stream_mem_new_with_buffer(d->str, d->len);
 		GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(
-			mem, GMIME_CONTENT_ENCODING_DEFAULT);
+		    mem, GMIME_CONTENT_ENCODING_DEFAULT);
 
-		machine = g_mime_part_new_with_type("message",
-						    "delivery-status");
+		machine =
+		    g_mime_part_new_with_type("message", "delivery-status");
 		g_mime_part_set_content(machine, w);
 		g_mime_part_set_content_encoding(machine,
 						 GMIME_CONTENT_ENCODING_7BIT);

@@ -107,6 +107,15 @@ char *mp_html_to_text(const char *html, size_t len);
 char *mp_visible_text(const char *text, const char *sender,
 		      const char *const *disclaimers);
 
+/*
+ * mp_with_links - text, then a line "[NAME: {linkN}]" for each attachment
+ * that is not an image (N counts them from 1; NAME is the file name,
+ * else the content type). The gateway puts the hosted file's URL in
+ * place of {linkN}; images travel as media items instead. Returns a
+ * malloc'd string, or NULL when out of memory.
+ */
+char *mp_with_links(const char *text, const struct mp_message *m);
+
 /* A voicemail notice from a PBX. */
 struct mp_voicemail {
 	char caller[64];      /* the caller's number as the PBX gave it */

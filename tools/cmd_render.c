@@ -136,7 +136,9 @@ sms_text(const struct mp_message *m, const struct render_conf *rc,
 		  : NULL;
 	free(visible);
 	free(subject);
-	return out;
+	visible = out ? mp_with_links(out, m) : NULL;
+	free(out);
+	return visible;
 }
 
 /* render_json - one object with the names scripts rely on */
