@@ -282,7 +282,17 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 		}
 		name = *contact ? g_strdup_printf("%s (%s)", contact, disp)
 				: g_strdup(disp);
-		if (in->last_subject && *in->last_subject) {
+		if (in->voicemail) {
+			char *dur = clean_header(in->voicemail);
+
+			subj = g_strdup_printf(
+			    "Voicemail from %s (%s)%s%s%s",
+			    *contact ? contact : disp, dur ? dur : "",
+			    in->tag && *in->tag ? " [#" : "",
+			    in->tag && *in->tag ? in->tag : "",
+			    in->tag && *in->tag ? "]" : "");
+			free(dur);
+		} else if (in->last_subject && *in->last_subject) {
 			char *b = base_subject(in->last_subject);
 
 			subj =
@@ -320,6 +330,12 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 	if (in->our_number && *in->our_number) {
 		v = clean_header(in->our_number);
 		g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-To", v, NULL);
+		free(v);
+	}
+	if (in->voicemail) {
+		v = clean_header(in->voicemail);
+		g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-Voicemail", v,
+					 NULL);
 		free(v);
 	}
 	if (in->tag && *in->tag)

@@ -170,7 +170,9 @@ struct mp_sms_mail {
 	const char *in_reply_to;   /* the thread's last id, or NULL */
 	const char *const *references;
 	size_t nreferences;
-	const char *text; /* the SMS text, UTF-8 */
+	const char
+	    *text; /* the SMS text, UTF-8 (a voicemail's transcription) */
+	const char *voicemail; /* a voicemail's duration ("0:42"), or NULL */
 	unsigned segments;
 	const struct mp_media *media;
 	size_t nmedia;
@@ -181,7 +183,9 @@ struct mp_sms_mail {
  * mp_compose_sms - the email for an inbound SMS: From "name (+1 ...)"
  * <digits@domain>, Reply-To <digits+tag@domain>, Subject "SMS from name
  * [#tag]" or "Re: <last subject> [#tag]", the ids, Auto-Submitted and
- * X-SMS-From/To/Thread/Segments; text/plain; charset=utf-8 in
+ * X-SMS-From/To/Thread/Segments; for a voicemail (the recording among
+ * the media) Subject "Voicemail from name (0:42) [#tag]" and
+ * X-SMS-Voicemail; text/plain; charset=utf-8 in
  * quoted-printable; media with bytes attached (multipart/mixed), media
  * with only a URL as "[image: url]" lines. CRLF line ends. Returns MP_OK
  * with a malloc'd *out, or MP_EPARSE when an address or id is not a

@@ -54,7 +54,8 @@ assert_body_is(const char *body, const char *text)
 	size_t n = strlen(text);
 
 	assert_memory_equal(body, text, n);
-	assert_true(body[n] == '\0' || (body[n] == '\n' && body[n + 1] == '\0'));
+	assert_true(body[n] == '\0' ||
+		    (body[n] == '\n' && body[n + 1] == '\0'));
 }
 
 /*
@@ -108,8 +109,7 @@ round_trip(void **state)
 	(void)state;
 	/* non-ASCII, emoji, a very long word, a line that looks a header */
 	snprintf(text, sizeof(text),
-		 "Café at 5? 😀 Ça va.\nFrom: not a header\n%0400d\nbye",
-		 7);
+		 "Café at 5? 😀 Ça va.\nFrom: not a header\n%0400d\nbye", 7);
 	sms_init(&in);
 	in.text = text;
 	in.contact_name = "Zoë Ångström";
@@ -128,8 +128,10 @@ round_trip(void **state)
 	assert_true(has_header(raw, "MIME-Version: 1.0"));
 	assert_true(has_header(raw, "Date: "));
 	assert_non_null(strstr(raw, "charset=utf-8"));
-	assert_non_null(strstr(raw, "Content-Transfer-Encoding: quoted-printable"));
-	assert_non_null(strstr(raw, "<12025550143+k7q2mx4zab@sms.example.com>"));
+	assert_non_null(
+	    strstr(raw, "Content-Transfer-Encoding: quoted-printable"));
+	assert_non_null(
+	    strstr(raw, "<12025550143+k7q2mx4zab@sms.example.com>"));
 	assert_false(has_header(raw, "From: not a header"));
 
 	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
@@ -152,7 +154,8 @@ round_trip(void **state)
 	in.text = "hello";
 	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
 	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
-	assert_string_equal(msg->subject, "SMS from +1 202-555-0143 [#k7q2mx4zab]");
+	assert_string_equal(msg->subject,
+			    "SMS from +1 202-555-0143 [#k7q2mx4zab]");
 	assert_string_equal(msg->from_name, "+1 202-555-0143");
 	assert_body_is(msg->body, "hello");
 	assert_string_equal(msg->in_reply_to, "");
@@ -275,10 +278,12 @@ random_fields(void **state)
 static void
 media(void **state)
 {
-	static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n',
-					    0x1a, '\n', 0, 0, 0, 13};
+	static const unsigned char png[] = {0x89, 'P',	'N', 'G', '\r', '\n',
+					    0x1a, '\n', 0,   0,	  0,	13};
 	struct mp_media md[2] = {
-	    {.content_type = "image/png", .filename = "cat.png", .data = png,
+	    {.content_type = "image/png",
+	     .filename = "cat.png",
+	     .data = png,
 	     .size = sizeof(png)},
 	    {.content_type = "image/jpeg",
 	     .url = "https://media.example.com/m/1.jpg"},
@@ -304,6 +309,46 @@ media(void **state)
 	assert_string_equal(msg->attachments[0].filename, "cat.png");
 	assert_int_equal(msg->attachments[0].size, sizeof(png));
 	assert_memory_equal(msg->attachments[0].data, png, sizeof(png));
+	mp_message_free(&msg);
+	free(raw);
+}
+
+static void
+voicemail_mail(void **state)
+{
+	static const unsigned char wav[] = {'R', 'I', 'F', 'F', 4,   0,
+					    0,	 0,   'W', 'A', 'V', 'E'};
+	struct mp_media md = {.content_type = "audio/wav",
+			      .filename = "voicemail.wav",
+			      .data = wav,
+			      .size = sizeof(wav)};
+	struct mp_sms_mail in;
+	struct mp_message *msg = NULL;
+	struct mp_error err;
+	char *raw;
+	size_t len;
+
+	(void)state;
+	sms_init(&in);
+	in.contact_name = "Bob";
+	in.text = "Hi, it's Bob, call me back about Friday.";
+	in.voicemail = "0:42\r\nBcc: x@example.net";
+	in.media = &md;
+	in.nmedia = 1;
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
+	assert_lines_short(raw);
+	assert_false(has_header(raw, "Bcc"));
+	assert_true(
+	    has_header(raw, "X-SMS-Voicemail: 0:42 Bcc: x@example.net"));
+	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+	assert_string_equal(msg->subject,
+			    "Voicemail from Bob (0:42 Bcc: x@example.net) "
+			    "[#k7q2mx4zab]");
+	assert_body_is(msg->body, in.text);
+	assert_int_equal(msg->nattachments, 1);
+	assert_false(msg->attachments[0].image);
+	assert_string_equal(msg->attachments[0].content_type, "audio/wav");
+	assert_memory_equal(msg->attachments[0].data, wav, sizeof(wav));
 	mp_message_free(&msg);
 	free(raw);
 }
@@ -337,8 +382,8 @@ dsn(void **state)
 	assert_non_null(strstr(raw, "report-type=delivery-status"));
 	assert_non_null(strstr(raw, "Content-Type: message/delivery-status"));
 	assert_non_null(strstr(raw, "Reporting-MTA: dns; sms.example.com"));
-	assert_non_null(
-	    strstr(raw, "Final-Recipient: rfc822; 12025550143@sms.example.com"));
+	assert_non_null(strstr(
+	    raw, "Final-Recipient: rfc822; 12025550143@sms.example.com"));
 	assert_non_null(strstr(raw, "Action: failed"));
 	assert_non_null(strstr(raw, "Status: 5.0.0"));
 	assert_non_null(
@@ -349,7 +394,8 @@ dsn(void **state)
 	assert_non_null(strstr(msg->body, "30008, unknown error"));
 	assert_non_null(strstr(msg->body, "Running late, start without me"));
 	assert_string_equal(msg->in_reply_to, "orig@example.com");
-	assert_string_equal(msg->subject, "Not delivered: text to +1 202-555-0143");
+	assert_string_equal(msg->subject,
+			    "Not delivered: text to +1 202-555-0143");
 	mp_message_free(&msg);
 	free(raw);
 
@@ -413,9 +459,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(round_trip), cmocka_unit_test(no_injection),
-	    cmocka_unit_test(media),	  cmocka_unit_test(dsn),
-	    cmocka_unit_test(message_ids), cmocka_unit_test(random_fields),
+	    cmocka_unit_test(round_trip),     cmocka_unit_test(no_injection),
+	    cmocka_unit_test(media),	      cmocka_unit_test(dsn),
+	    cmocka_unit_test(message_ids),    cmocka_unit_test(random_fields),
+	    cmocka_unit_test(voicemail_mail),
 	};
 
 	mp_init();
