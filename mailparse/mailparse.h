@@ -67,7 +67,8 @@ struct mp_message {
 	char *in_reply_to; /* the first id, without <> */
 	char **references; /* without <>, oldest first */
 	size_t nreferences;
-	char *tag;	/* from "[#tag]" in the subject, or "" */
+	char *tag;	/* from "[#tag]" in the subject, else from a recipient
+			   "<number>+tag@", or "" */
 	char *body;	/* the chosen text, decoded, flowed text unwrapped,
 			   LF line ends */
 	bool body_html; /* the body came from HTML ... */

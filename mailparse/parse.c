@@ -348,6 +348,42 @@ tag_of(const char *subject)
 	return strdup("");
 }
 
+/*
+ * recipient_tag - the tag of the first recipient in the reply form
+ * "<number>+<tag>@domain", or NULL
+ */
+static char *
+recipient_tag(GMimeMessage *msg)
+{
+	InternetAddressList *all = g_mime_message_get_all_recipients(msg);
+	char *tag = NULL;
+	int i, n = all ? internet_address_list_length(all) : 0;
+
+	for (i = 0; i < n && !tag; i++) {
+		InternetAddress *a = internet_address_list_get_address(all, i);
+		const char *addr, *plus;
+		size_t digits, len;
+
+		if (!INTERNET_ADDRESS_IS_MAILBOX(a))
+			continue;
+		addr = internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(a));
+		if (!addr)
+			continue;
+		digits = strspn(addr, "0123456789");
+		plus = addr + digits;
+		if (digits < 3 || *plus != '+')
+			continue;
+		len = strspn(plus + 1, "abcdefghijklmnopqrstuvwxyz"
+				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+		if (len >= 6 && len <= 32 && plus[1 + len] == '@')
+			tag = strndup(plus + 1, len);
+	}
+	if (all)
+		g_object_unref(all);
+	return tag;
+}
+
 /* strip_angle - an id without its < > */
 static char *
 strip_angle(const char *id)
@@ -414,6 +450,14 @@ headers(GMimeMessage *msg, struct mp_message *m)
 		g_mime_references_free(r);
 	}
 	m->tag = tag_of(m->subject);
+	if (m->tag && !*m->tag) {
+		char *t = recipient_tag(msg);
+
+		if (t) {
+			free(m->tag);
+			m->tag = t;
+		}
+	}
 	return m->subject && m->message_id && m->from_addr && m->from_name &&
 		       m->in_reply_to && m->tag && (!refs || m->references)
 		   ? MP_OK

@@ -353,6 +353,38 @@ voicemail_mail(void **state)
 	free(raw);
 }
 
+/* a client's reply to a composed mail names its thread by the address */
+static void
+reply_by_address(void **state)
+{
+	static const char reply[] =
+	    "From: Alice <alice@example.com>\r\n"
+	    "To: \"Bob (+1 202-555-0143)\" "
+	    "<12025550143+k7q2mx4zab@sms.example.com>\r\n"
+	    "Cc: alice+newsletter@example.com\r\n"
+	    "Subject: Re: dinner\r\n"
+	    "Message-ID: <r1@example.com>\r\n"
+	    "In-Reply-To: <abc123@sms.example.com>\r\n\r\n"
+	    "Sure.\r\n";
+	static const char other[] =
+	    "From: Alice <alice@example.com>\r\n"
+	    "To: alice+newsletter@example.com, 555+short@example.com\r\n"
+	    "Subject: hello\r\n\r\nHi\r\n";
+	struct mp_message *msg = NULL;
+	struct mp_error err;
+
+	(void)state;
+	assert_int_equal(mp_parse(reply, sizeof(reply) - 1, NULL, &msg, &err),
+			 MP_OK);
+	assert_string_equal(msg->tag, "k7q2mx4zab");
+	assert_string_equal(msg->in_reply_to, "abc123@sms.example.com");
+	mp_message_free(&msg);
+	assert_int_equal(mp_parse(other, sizeof(other) - 1, NULL, &msg, &err),
+			 MP_OK);
+	assert_string_equal(msg->tag, "");
+	mp_message_free(&msg);
+}
+
 static void
 dsn(void **state)
 {
@@ -459,10 +491,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(round_trip),     cmocka_unit_test(no_injection),
-	    cmocka_unit_test(media),	      cmocka_unit_test(dsn),
-	    cmocka_unit_test(message_ids),    cmocka_unit_test(random_fields),
+	    cmocka_unit_test(round_trip),
+	    cmocka_unit_test(no_injection),
+	    cmocka_unit_test(media),
+	    cmocka_unit_test(dsn),
+	    cmocka_unit_test(message_ids),
+	    cmocka_unit_test(random_fields),
 	    cmocka_unit_test(voicemail_mail),
+	    cmocka_unit_test(reply_by_address),
 	};
 
 	mp_init();
