@@ -439,6 +439,12 @@ mp_html_to_text(const char *h, size_t n)
 			i++;
 			continue;
 		}
+		if (i + 1 < n && strncmp(h + i, "<!--", 4) != 0 &&
+		    !(isalpha((unsigned char)h[i + 1]) || h[i + 1] == '/' ||
+		      h[i + 1] == '!' || h[i + 1] == '?')) {
+			i++; /* a lone "<" is text, still to come */
+			continue;
+		}
 		decoded_text(&c, h + start, i - start);
 		if (i + 3 < n && strncmp(h + i, "<!--", 4) == 0) {
 			const char *e = NULL;
@@ -451,12 +457,6 @@ mp_html_to_text(const char *h, size_t n)
 				}
 			i = e ? (size_t)(e - h) + 3 : n;
 			start = i;
-			continue;
-		}
-		if (i + 1 < n &&
-		    !(isalpha((unsigned char)h[i + 1]) || h[i + 1] == '/' ||
-		      h[i + 1] == '!' || h[i + 1] == '?')) {
-			i++; /* a lone "<" is text */
 			continue;
 		}
 		for (j = i + 1; j < n && h[j] != '>'; j++)

@@ -476,12 +476,41 @@ templates(void **state)
 	}
 }
 
+static void
+html_text(void **state)
+{
+	static const struct {
+		const char *html, *want;
+	} t[] = {
+	    {"<p>Hi &amp; <b>bye</b></p>", "Hi & *bye*"},
+	    {"<p>a < b <<<< c</p>", "a < b <<<< c"}, /* lone "<" once each */
+	    {"<ul><li>one<li>two</ul>", "- one\n- two"},
+	    {"<a href=\"http://x.example\">site</a>",
+	     "site (http://x.example)"},
+	    {"<a href=\"http://x.example\">http://x.example</a>",
+	     "http://x.example"},
+	    {"<style>p{}</style><script>x()</script>ok", "ok"},
+	    {"tail <b", "tail <b"}, /* unterminated tag: text */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *out = mp_html_to_text(t[i].html, strlen(t[i].html));
+
+		assert_non_null(out);
+		assert_string_equal(out, t[i].want);
+		free(out);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_fixture_parses),
 	    cmocka_unit_test(expectations),
+	    cmocka_unit_test(html_text),
 	    cmocka_unit_test(charsets_and_clients),
 	    cmocka_unit_test(headers_and_attachments),
 	    cmocka_unit_test(voicemail),
