@@ -214,7 +214,7 @@ set_date(GMimeMessage *m, long long when)
 	g_date_time_unref(d);
 }
 
-/* strip_tag_and_re - a subject without "Re:"s in front and "[#...]" */
+/* base_subject - a subject without "Re:"s in front and "[#...]" */
 static char *
 base_subject(const char *subject)
 {
@@ -250,7 +250,8 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 {
 	GMimeMessage *m;
 	GMimeObject *body;
-	char from[300], reply[300], *name = NULL, *subj = NULL, *v;
+	char from[300], reply[300], tagged[48] = "", *name = NULL;
+	char *subj = NULL, *v;
 	size_t i;
 
 	*out = NULL;
@@ -268,6 +269,8 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 		 in->phone[0] == '+' ? in->phone + 1 : in->phone,
 		 in->tag && *in->tag ? "+" : "", in->tag ? in->tag : "",
 		 in->sms_domain);
+	if (in->tag && *in->tag)
+		snprintf(tagged, sizeof(tagged), " [#%s]", in->tag);
 
 	{
 		char *disp = clean_header(
@@ -285,28 +288,18 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 		if (in->voicemail) {
 			char *dur = clean_header(in->voicemail);
 
-			subj = g_strdup_printf(
-			    "Voicemail from %s (%s)%s%s%s",
-			    *contact ? contact : disp, dur ? dur : "",
-			    in->tag && *in->tag ? " [#" : "",
-			    in->tag && *in->tag ? in->tag : "",
-			    in->tag && *in->tag ? "]" : "");
+			subj = g_strdup_printf("Voicemail from %s (%s)%s",
+					       *contact ? contact : disp,
+					       dur ? dur : "", tagged);
 			free(dur);
 		} else if (in->last_subject && *in->last_subject) {
 			char *b = base_subject(in->last_subject);
 
-			subj =
-			    g_strdup_printf("Re: %s%s%s%s", b ? b : "",
-					    in->tag && *in->tag ? " [#" : "",
-					    in->tag && *in->tag ? in->tag : "",
-					    in->tag && *in->tag ? "]" : "");
+			subj = g_strdup_printf("Re: %s%s", b ? b : "", tagged);
 			free(b);
 		} else {
 			subj = g_strdup_printf(
-			    "SMS from %s%s%s%s", *contact ? contact : disp,
-			    in->tag && *in->tag ? " [#" : "",
-			    in->tag && *in->tag ? in->tag : "",
-			    in->tag && *in->tag ? "]" : "");
+			    "SMS from %s%s", *contact ? contact : disp, tagged);
 		}
 		free(disp);
 		free(contact);
