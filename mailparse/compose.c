@@ -99,6 +99,115 @@ atom_ok(const char *s)
 	return true;
 }
 
+/*
+ * q_words - text as RFC 2047 "Q" encoded-words of at most 60 characters
+ * (so that even the first, after "Reply-To: ", stays under 78), cut at
+ * character boundaries, one a line; then addr ("<a@b>") when given. The
+ * result is a raw header value: leading space, LF line ends.
+ */
+static char *
+q_words(const char *text, const char *addr)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	GString *v = g_string_new(NULL);
+	const unsigned char *t = (const unsigned char *)text;
+	size_t i = 0, room = 0;
+	bool fresh = false;
+
+	while (t[i]) {
+		size_t n = t[i] < 0x80	  ? 1
+			   : t[i] >= 0xf0 ? 4
+			   : t[i] >= 0xe0 ? 3
+					  : 2;
+		size_t k, cost = 0;
+
+		for (k = 0; k < n && t[i + k]; k++)
+			cost += g_ascii_isalnum(t[i + k]) || t[i + k] == ' ' ||
+					strchr("!*+-/", t[i + k])
+				    ? 1
+				    : 3;
+		if (t[i] == ' ' && room < 48) {
+			/* a new encoded-word at a space when the next word
+			 * would not fit whole */
+			size_t j, need = 1;
+
+			for (j = i + 1; t[j] && t[j] != ' '; j++)
+				need += g_ascii_isalnum(t[j]) ||
+						strchr("!*+-/", t[j])
+					    ? 1
+					    : 3;
+			if (need > room && need <= 48)
+				fresh = true;
+		}
+		if (cost > room || fresh) { /* a new encoded-word */
+			fresh = false;
+			if (v->len)
+				g_string_append(v, "?=\n");
+			g_string_append(v, " =?UTF-8?Q?");
+			room = 60 - 12;
+		}
+		for (k = 0; k < n && t[i + k]; k++) {
+			unsigned char c = t[i + k];
+
+			if (c == ' ')
+				g_string_append_c(v, '_');
+			else if (g_ascii_isalnum(c) || strchr("!*+-/", c))
+				g_string_append_c(v, (char)c);
+			else
+				g_string_append_printf(v, "=%c%c", hex[c >> 4],
+						       hex[c & 15]);
+		}
+		room -= cost;
+		i += k;
+	}
+	if (v->len)
+		g_string_append(v, "?=\n");
+	if (addr)
+		g_string_append_printf(v, " %s\n", addr);
+	return g_string_free(v, FALSE);
+}
+
+/* plain_ok - gmime may write text itself: ASCII, no "=?", short words */
+static bool
+plain_ok(const char *text)
+{
+	size_t run = 0;
+
+	if (strstr(text, "=?"))
+		return false;
+	for (; *text; text++) {
+		if ((unsigned char)*text >= 0x80)
+			return false;
+		run = *text == ' ' ? 0 : run + 1;
+		if (run > 60)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * encode_header - write header name of m (already set) as our own
+ * encoded-words when gmime's would not do: gmime 3.2 writes one
+ * encoded-word per long run however long (RFC 2047 allows 75)
+ */
+static void
+encode_header(GMimeMessage *m, const char *name, const char *text,
+	      const char *addr)
+{
+	GMimeHeaderList *l = g_mime_object_get_header_list(GMIME_OBJECT(m));
+	GMimeHeader *h = g_mime_header_list_get_header(l, name);
+	char *raw, *a = NULL;
+
+	if (!h || !text || !*text || plain_ok(text))
+		return;
+	if (addr)
+		a = g_strdup_printf("<%s>", addr);
+	raw = q_words(text, a);
+	g_mime_header_set_raw_value(h, raw);
+	g_free(raw);
+	g_free(a);
+}
+
 /* mp_new_message_id - "<26 base32 characters>@domain" (128 random bits) */
 int
 mp_new_message_id(const char *domain, char *buf, size_t size)
@@ -310,6 +419,9 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO, name, reply);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, in->to);
 	g_mime_message_set_subject(m, subj, "utf-8");
+	encode_header(m, "From", name, from);
+	encode_header(m, "Reply-To", name, reply);
+	encode_header(m, "Subject", subj, NULL);
 	g_free(name);
 	g_free(subj);
 	g_mime_message_set_message_id(m, in->message_id);
@@ -323,12 +435,14 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 	if (in->our_number && *in->our_number) {
 		v = clean_header(in->our_number);
 		g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-To", v, NULL);
+		encode_header(m, "X-SMS-To", v, NULL);
 		free(v);
 	}
 	if (in->voicemail) {
 		v = clean_header(in->voicemail);
 		g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-Voicemail", v,
 					 NULL);
+		encode_header(m, "X-SMS-Voicemail", v, NULL);
 		free(v);
 	}
 	if (in->tag && *in->tag)
@@ -529,6 +643,7 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 			       in->delivered ? "Delivered" : "Not delivered",
 			       disp);
 	g_mime_message_set_subject(m, subj, "utf-8");
+	encode_header(m, "Subject", subj, NULL);
 	g_free(subj);
 	g_mime_message_set_message_id(m, in->message_id);
 	set_date(m, in->date);
