@@ -3,11 +3,12 @@
  *	compose - an inbound SMS as a replyable email, and the delivery
  *	status notification for an outbound one
  * DESCRIPTION
- *	gmime writes the MIME: RFC 2047 for non-ASCII header words,
- *	folding, quoted-printable bodies (lines stay under 78 characters
- *	however long the words). What comes from a phone or a carrier never
- *	reaches a header raw: clean_header() turns every control character
- *	(CR, LF, NUL, TAB, DEL, C1) into a space and caps the length, and
+ *	gmime writes the MIME: folding, quoted-printable bodies (lines stay
+ *	under 78 characters however long the words), RFC 2047 for header
+ *	words, except where it would write an encoded-word over RFC 2047's
+ *	75 characters: q_words() writes those. What comes from a phone or a
+ *carrier never reaches a header raw: clean_header() turns every control
+ *character (CR, LF, NUL, TAB, DEL, C1) into a space and caps the length, and
  *	message ids and addresses are checked to be plain atoms before
  *	they are used.
  */
@@ -22,17 +23,6 @@
 #include "mailparse/mailparse_int.h"
 
 #define HEADER_MAX 200 /* characters of a header value from outside */
-
-/* fail - fill err; returns status */
-static int
-fail(struct mp_error *err, enum mp_status status, const char *msg)
-{
-	if (err) {
-		err->status = status;
-		snprintf(err->msg, sizeof(err->msg), "%s", msg);
-	}
-	return status;
-}
 
 /*
  * clean_header - s as one safe header line: valid UTF-8, controls
@@ -56,7 +46,7 @@ clean_header(const char *s)
 	}
 	for (i = 0; u[i] && chars < HEADER_MAX;) {
 		unsigned char c = (unsigned char)u[i];
-		size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		size_t n = mp_u8_len(c);
 		bool ctl = c < 0x20 || c == 0x7f ||
 			   (c == 0xc2 && (unsigned char)u[i + 1] >= 0x80 &&
 			    (unsigned char)u[i + 1] < 0xa0);
@@ -82,21 +72,19 @@ clean_header(const char *s)
 	return out;
 }
 
-/* atom_ok - s is a usable message id or address: printable ASCII, no
- * space, no angle brackets, no quotes, not empty, not too long */
+/*
+ * atom_ok - s is a usable message id or address: printable ASCII, no
+ * space, brackets, quotes, commas or semicolons, 1-250 characters
+ */
 static bool
 atom_ok(const char *s)
 {
-	size_t n = 0;
+	static const char atext[] = "!#$%&'*+-./0123456789:=?@"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`"
+				    "abcdefghijklmnopqrstuvwxyz{|}~";
+	size_t n = s ? strlen(s) : 0;
 
-	if (!s || !*s)
-		return false;
-	for (; *s; s++, n++)
-		if (*s <= ' ' || *s >= 0x7f || *s == '<' || *s == '>' ||
-		    *s == '"' || *s == '(' || *s == ')' || *s == ',' ||
-		    *s == ';' || *s == '\\' || n > 250)
-			return false;
-	return true;
+	return n > 0 && n <= 250 && strspn(s, atext) == n;
 }
 
 /*
@@ -115,10 +103,7 @@ q_words(const char *text, const char *addr)
 	bool fresh = false;
 
 	while (t[i]) {
-		size_t n = t[i] < 0x80	  ? 1
-			   : t[i] >= 0xf0 ? 4
-			   : t[i] >= 0xe0 ? 3
-					  : 2;
+		size_t n = mp_u8_len(t[i]);
 		size_t k, cost = 0;
 
 		for (k = 0; k < n && t[i + k]; k++)
@@ -303,11 +288,11 @@ finish(GMimeMessage *m, char **out, size_t *len, struct mp_error *err)
 	g_mime_format_options_free(fo);
 	g_object_unref(m);
 	if (!s)
-		return fail(err, MP_ENOMEM, "out of memory");
+		return mp_fail(err, MP_ENOMEM, "out of memory");
 	*out = strdup(s);
 	g_free(s);
 	if (!*out)
-		return fail(err, MP_ENOMEM, "out of memory");
+		return mp_fail(err, MP_ENOMEM, "out of memory");
 	*len = strlen(*out);
 	return MP_OK;
 }
@@ -368,9 +353,9 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 	if (!atom_ok(in->phone) || !atom_ok(in->sms_domain) ||
 	    !atom_ok(in->to) || !atom_ok(in->message_id) ||
 	    (in->tag && *in->tag && !atom_ok(in->tag)))
-		return fail(err, MP_EPARSE,
-			    "phone, domain, recipient, message id and tag "
-			    "must be plain addresses");
+		return mp_fail(err, MP_EPARSE,
+			       "phone, domain, recipient, message id and tag "
+			       "must be plain addresses");
 	snprintf(from, sizeof(from), "%s@%s",
 		 in->phone[0] == '+' ? in->phone + 1 : in->phone,
 		 in->sms_domain);
@@ -390,7 +375,7 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 		if (!disp || !contact) {
 			free(disp);
 			free(contact);
-			return fail(err, MP_ENOMEM, "out of memory");
+			return mp_fail(err, MP_ENOMEM, "out of memory");
 		}
 		name = *contact ? g_strdup_printf("%s (%s)", contact, disp)
 				: g_strdup(disp);
@@ -577,9 +562,10 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 	*len = 0;
 	if (!atom_ok(in->phone) || !atom_ok(in->sms_domain) ||
 	    !atom_ok(in->to) || !atom_ok(in->from) || !atom_ok(in->message_id))
-		return fail(err, MP_EPARSE,
-			    "phone, domain, addresses and message id must be "
-			    "plain addresses");
+		return mp_fail(
+		    err, MP_EPARSE,
+		    "phone, domain, addresses and message id must be "
+		    "plain addresses");
 	snprintf(rcpt, sizeof(rcpt), "%s@%s",
 		 in->phone[0] == '+' ? in->phone + 1 : in->phone,
 		 in->sms_domain);

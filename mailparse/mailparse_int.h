@@ -17,6 +17,18 @@
  */
 char *mp_tidy(char *s);
 
+/* mp_fail - fill err (may be NULL) with status and a sentence; returns status
+ */
+int mp_fail(struct mp_error *err, enum mp_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* mp_u8_len - bytes of the UTF-8 sequence that lead byte c starts */
+static inline size_t
+mp_u8_len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+}
+
 /* mp_valid_utf8 - n bytes are valid UTF-8 */
 bool mp_valid_utf8(const char *s, size_t n);
 

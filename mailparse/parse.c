@@ -45,24 +45,6 @@ mp_init(void)
 	g_mime_init();
 }
 
-/* fail - fill err; returns status */
-static int fail(struct mp_error *err, enum mp_status status, const char *fmt,
-		...) __attribute__((format(printf, 3, 4)));
-
-static int
-fail(struct mp_error *err, enum mp_status status, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		err->status = status;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return status;
-}
-
 /*
  * copy_or_empty - a copy of a header value, "" for NULL, always valid
  * UTF-8 (raw 8-bit headers read as UTF-8 or Windows-1252)
@@ -541,7 +523,7 @@ bare(const char *raw, size_t len, struct mp_message **msg_r,
 	    !m->message_id || !m->in_reply_to || !m->tag || !m->html ||
 	    !m->body) {
 		mp_message_free(&m);
-		return fail(err, MP_ENOMEM, "out of memory");
+		return mp_fail(err, MP_ENOMEM, "out of memory");
 	}
 	*msg_r = m;
 	return MP_OK;
@@ -566,9 +548,9 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 		opts = &defaults;
 	}
 	if (len > opts->max_size)
-		return fail(err, MP_ETOOBIG,
-			    "the message is %zu bytes, over the %zu allowed",
-			    len, opts->max_size);
+		return mp_fail(err, MP_ETOOBIG,
+			       "the message is %zu bytes, over the %zu allowed",
+			       len, opts->max_size);
 	stream = g_mime_stream_mem_new_with_buffer(raw, len);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -580,7 +562,7 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		g_object_unref(msg);
-		return fail(err, MP_ENOMEM, "out of memory");
+		return mp_fail(err, MP_ENOMEM, "out of memory");
 	}
 	w.opts = opts;
 	w.err = err;
@@ -588,9 +570,9 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 	w.extra = g_ptr_array_new();
 	if (g_mime_message_get_mime_part(msg))
 		walk(&w, g_mime_message_get_mime_part(msg), 1);
-	rc = w.too_deep ? fail(err, MP_ETOOBIG,
-			       "MIME parts nest deeper than %u levels",
-			       opts->max_depth)
+	rc = w.too_deep ? mp_fail(err, MP_ETOOBIG,
+				  "MIME parts nest deeper than %u levels",
+				  opts->max_depth)
 			: headers(msg, m);
 	if (rc == MP_OK) {
 		if (w.plain) {
@@ -617,7 +599,7 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 	g_object_unref(msg);
 	if (rc != MP_OK) {
 		if (rc == MP_ENOMEM)
-			fail(err, MP_ENOMEM, "out of memory");
+			mp_fail(err, MP_ENOMEM, "out of memory");
 		mp_message_free(&m);
 		return rc;
 	}

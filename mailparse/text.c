@@ -160,6 +160,21 @@ mp_to_utf8(const char *bytes, size_t len, const char *charset)
 	return windows_1252(bytes, len);
 }
 
+/* mp_fail - fill err (may be NULL); returns status */
+int
+mp_fail(struct mp_error *err, enum mp_status status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->status = status;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}
+
 /* mp_tidy - normalise line ends, trailing and blank-line white space */
 char *
 mp_tidy(char *s)
