@@ -337,6 +337,24 @@ base_subject(const char *subject)
 	return s;
 }
 
+/*
+ * media_type - "type\0subtype" (g_free) from a content type when it is
+ * one plain type/subtype, else application/octet-stream
+ */
+static char *
+media_type(const char *ct)
+{
+	const char *slash = ct ? strchr(ct, '/') : NULL;
+	char *t;
+
+	if (!atom_ok(ct) || !slash || slash == ct || !slash[1] ||
+	    strchr(slash + 1, '/') || strlen(ct) > 100)
+		ct = "application/octet-stream";
+	t = g_strdup(ct);
+	*strchr(t, '/') = '\0';
+	return t;
+}
+
 /* mp_compose_sms - an inbound SMS as a replyable email */
 int
 mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
@@ -479,29 +497,25 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 				g_object_unref(body);
 				body = GMIME_OBJECT(mixed);
 			}
-			type = clean_header(
-			    md->content_type && strchr(md->content_type, '/')
-				? md->content_type
-				: "application/octet-stream");
+			type = media_type(md->content_type);
 			fname = clean_header(md->filename && *md->filename
 						 ? md->filename
 						 : "media");
-			*strchr(type, '/') = '\0';
 			att = g_mime_part_new_with_type(
 			    type, type + strlen(type) + 1);
+			g_free(type);
 			mem = g_mime_stream_mem_new_with_buffer(
 			    (const char *)md->data, md->size);
 			w = g_mime_data_wrapper_new_with_stream(
 			    mem, GMIME_CONTENT_ENCODING_DEFAULT);
 			g_mime_part_set_content(att, w);
-			g_mime_part_set_filename(att, fname);
+			g_mime_part_set_filename(att, fname ? fname : "media");
 			g_mime_part_set_content_encoding(
 			    att, GMIME_CONTENT_ENCODING_BASE64);
 			g_mime_multipart_add(mixed, GMIME_OBJECT(att));
 			g_object_unref(w);
 			g_object_unref(mem);
 			g_object_unref(att);
-			free(type);
 			free(fname);
 		}
 	}

@@ -337,6 +337,22 @@ media(void **state)
 	assert_memory_equal(msg->attachments[0].data, png, sizeof(png));
 	mp_message_free(&msg);
 	free(raw);
+
+	/* a content type that is not one plain type/subtype */
+	md[0].content_type = "image/png\r\nX-Evil: 1";
+	md[1].data = png;
+	md[1].size = sizeof(png);
+	md[1].content_type = "no-slash";
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
+	assert_null(strstr(raw, "X-Evil"));
+	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+	assert_int_equal(msg->nattachments, 2);
+	assert_string_equal(msg->attachments[0].content_type,
+			    "application/octet-stream");
+	assert_string_equal(msg->attachments[1].content_type,
+			    "application/octet-stream");
+	mp_message_free(&msg);
+	free(raw);
 }
 
 static void
