@@ -47,12 +47,33 @@ mp_init(void)
 
 /*
  * copy_or_empty - a copy of a header value, "" for NULL, always valid
- * UTF-8 (raw 8-bit headers read as UTF-8 or Windows-1252)
+ * UTF-8 (raw 8-bit headers read as UTF-8 or Windows-1252), on one line:
+ * a line break and the white space around it become one space, other
+ * control characters a space each (gmime leaves the folding between
+ * the quoted words of a display name in)
  */
 static char *
 copy_or_empty(const char *s)
 {
-	return mp_to_utf8(s ? s : "", s ? strlen(s) : 0, NULL);
+	char *u = mp_to_utf8(s ? s : "", s ? strlen(s) : 0, NULL);
+	char *r, *w;
+
+	for (r = w = u; u && *r; r++) {
+		if (*r == '\r' || *r == '\n') {
+			while (w > u && (w[-1] == ' ' || w[-1] == '\t'))
+				w--;
+			while (r[1] == '\r' || r[1] == '\n' || r[1] == ' ' ||
+			       r[1] == '\t')
+				r++;
+			*w++ = ' ';
+		} else {
+			*w++ =
+			    (unsigned char)*r < 0x20 || *r == 0x7f ? ' ' : *r;
+		}
+	}
+	if (u)
+		*w = '\0';
+	return u;
 }
 
 /* is_attachment - Content-Disposition: attachment */

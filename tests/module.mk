@@ -54,7 +54,7 @@ tests: $(HELPERS)
 # Fuzz targets: for each NAME, tests/fuzz/fuzz_NAME.c, the libraries
 # it links (FUZZ_LIBS_NAME, paths under the build directory), their
 # link flags (FUZZ_LDLIBS_NAME) and compile flags (FUZZ_CFLAGS_NAME).
-FUZZERS := sms_codec mailparse html
+FUZZERS := sms_codec mailparse html compose
 FUZZ_LIBS_sms_codec := sms/libsms.a
 FUZZ_LDLIBS_sms_codec := $(SMS_LIBS)
 FUZZ_LIBS_mailparse := mailparse/libmailparse.a util/libutil.a
@@ -63,6 +63,9 @@ FUZZ_CFLAGS_mailparse := $(MAILPARSE_CFLAGS)
 FUZZ_LIBS_html := $(FUZZ_LIBS_mailparse)
 FUZZ_LDLIBS_html := $(MAILPARSE_LIBS)
 FUZZ_CFLAGS_html := $(MAILPARSE_CFLAGS)
+FUZZ_LIBS_compose := $(FUZZ_LIBS_mailparse)
+FUZZ_LDLIBS_compose := $(MAILPARSE_LIBS)
+FUZZ_CFLAGS_compose := $(MAILPARSE_CFLAGS)
 
 # Corpus replay: each target linked with a plain main(), run in check.
 define replay_rule

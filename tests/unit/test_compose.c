@@ -425,6 +425,21 @@ reply_by_address(void **state)
 			 MP_OK);
 	assert_string_equal(msg->tag, "");
 	mp_message_free(&msg);
+
+	/* folding between quoted words, and controls, never reach a value */
+	{
+		static const char folded[] =
+		    "From: \"Ann [#x\"\r\n\t\"Lee\" <ann@example.com>\r\n"
+		    "Subject: a\tb\r\n  c\r\n\r\nHi\r\n";
+
+		assert_int_equal(
+		    mp_parse(folded, sizeof(folded) - 1, NULL, &msg, &err),
+		    MP_OK);
+		assert_string_equal(msg->from_name, "Ann [#x Lee");
+		assert_string_equal(msg->subject,
+				    "a b  c"); /* RFC 5322 unfolding */
+		mp_message_free(&msg);
+	}
 }
 
 static void
