@@ -173,7 +173,8 @@ plain_ok(const char *text)
 /*
  * encode_header - write header name of m (already set) as our own
  * encoded-words when gmime's would not do: gmime 3.2 writes one
- * encoded-word per long run however long (RFC 2047 allows 75)
+ * encoded-word per long run however long (RFC 2047 allows 75), and a
+ * long quoted display name on a line over 78
  */
 static void
 encode_header(GMimeMessage *m, const char *name, const char *text,
@@ -183,7 +184,9 @@ encode_header(GMimeMessage *m, const char *name, const char *text,
 	GMimeHeader *h = g_mime_header_list_get_header(l, name);
 	char *raw, *a = NULL;
 
-	if (!h || !text || !*text || plain_ok(text))
+	/* a display name gmime would quote may not fold under 78 */
+	if (!h || !text || !*text ||
+	    (plain_ok(text) && (!addr || strlen(text) <= 60)))
 		return;
 	if (addr)
 		a = g_strdup_printf("<%s>", addr);
