@@ -67,7 +67,7 @@ struct mp_message {
 	char *in_reply_to; /* the first id, without <> */
 	char **references; /* without <>, oldest first */
 	size_t nreferences;
-	char *tag;	/* from "[#tag]" in the subject, else from a recipient
+	char *tag;	/* the last "[#tag]" in the subject, else a recipient
 			   "<number>+tag@", or "" */
 	char *body;	/* the chosen text, decoded, flowed text unwrapped,
 			   LF line ends */

@@ -334,21 +334,27 @@ joined_text(struct walk *w)
 	return ut_buf_steal(&b);
 }
 
-/* tag_of - the tag in "[#tag]" of a subject, or "" */
+/*
+ * tag_of - the tag in the last "[#tag]" of a subject (where smsmilter
+ * puts it, after anything a name or an older subject brought), or ""
+ */
 static char *
 tag_of(const char *subject)
 {
-	const char *p = subject ? strstr(subject, "[#") : NULL;
+	const char *p = subject ? strstr(subject, "[#") : NULL, *tag = NULL;
+	size_t tag_n = 0;
 
 	while (p) {
 		size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz"
 					 "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
 
-		if (n >= 6 && n <= 32 && p[2 + n] == ']')
-			return strndup(p + 2, n);
+		if (n >= 6 && n <= 32 && p[2 + n] == ']') {
+			tag = p + 2;
+			tag_n = n;
+		}
 		p = strstr(p + 2, "[#");
 	}
-	return strdup("");
+	return tag ? strndup(tag, tag_n) : strdup("");
 }
 
 /*

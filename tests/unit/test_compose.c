@@ -217,6 +217,16 @@ no_injection(void **state)
 	mp_message_free(&msg);
 	free(raw);
 
+	/* a tag-like word in a name does not take the thread's place */
+	sms_init(&in);
+	in.text = "x";
+	in.contact_name = "Shop [#abcdefgh]";
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
+	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+	assert_string_equal(msg->tag, "k7q2mx4zab");
+	mp_message_free(&msg);
+	free(raw);
+
 	/* ids, addresses and tags that are not plain atoms are refused */
 	sms_init(&in);
 	in.text = "x";
