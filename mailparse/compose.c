@@ -170,6 +170,17 @@ plain_ok(const char *text)
 	return true;
 }
 
+/* quoted_len - characters of text as a quoted-string's contents */
+static size_t
+quoted_len(const char *text)
+{
+	size_t n = strlen(text);
+
+	for (; *text; text++)
+		n += *text == '"' || *text == '\\';
+	return n;
+}
+
 /*
  * encode_header - write header name of m (already set) as our own
  * encoded-words when gmime's would not do: gmime 3.2 writes one
@@ -186,7 +197,7 @@ encode_header(GMimeMessage *m, const char *name, const char *text,
 
 	/* a display name gmime would quote may not fold under 78 */
 	if (!h || !text || !*text ||
-	    (plain_ok(text) && (!addr || strlen(text) <= 60)))
+	    (plain_ok(text) && (!addr || quoted_len(text) <= 60)))
 		return;
 	if (addr)
 		a = g_strdup_printf("<%s>", addr);
