@@ -30,12 +30,14 @@ static int
 known_header(const char *line)
 {
 	static const char *const names[] = {
-	    "Date:",	      "From:",		"Reply-To:",
-	    "To:",	      "Subject:",	"Message-Id:",
-	    "In-Reply-To:",   "References:",	"Auto-Submitted:",
-	    "X-SMS-From:",    "X-SMS-To:",	"X-SMS-Thread:",
-	    "X-SMS-Segments:", "MIME-Version:", "Content-Type:",
-	    "Content-Transfer-Encoding:"};
+	    "Date:",	       "From:",
+	    "Reply-To:",       "To:",
+	    "Subject:",	       "Message-Id:",
+	    "In-Reply-To:",    "References:",
+	    "Auto-Submitted:", "X-SMS-From:",
+	    "X-SMS-To:",       "X-SMS-Thread:",
+	    "X-SMS-Segments:", "MIME-Version:",
+	    "Content-Type:",   "Content-Transfer-Encoding:"};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
