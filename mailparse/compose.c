@@ -384,19 +384,24 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 	*len = 0;
 	if (!atom_ok(in->phone) || !atom_ok(in->sms_domain) ||
 	    !atom_ok(in->to) || !atom_ok(in->message_id) ||
-	    (in->tag && *in->tag && !atom_ok(in->tag)))
+	    (in->tag && *in->tag &&
+	     (!atom_ok(in->tag) || strlen(in->tag) > 32)))
 		return mp_fail(err, MP_EPARSE,
 			       "phone, domain, recipient, message id and tag "
-			       "must be plain addresses");
-	snprintf(from, sizeof(from), "%s@%s",
-		 in->phone[0] == '+' ? in->phone + 1 : in->phone,
-		 in->sms_domain);
-	snprintf(reply, sizeof(reply), "%s%s%s@%s",
-		 in->phone[0] == '+' ? in->phone + 1 : in->phone,
-		 in->tag && *in->tag ? "+" : "", in->tag ? in->tag : "",
-		 in->sms_domain);
+			       "must be plain addresses (a tag at most 32 "
+			       "characters)");
 	if (in->tag && *in->tag)
 		snprintf(tagged, sizeof(tagged), " [#%s]", in->tag);
+	if ((size_t)snprintf(from, sizeof(from), "%s@%s",
+			     in->phone[0] == '+' ? in->phone + 1 : in->phone,
+			     in->sms_domain) >= sizeof(from) ||
+	    (size_t)snprintf(reply, sizeof(reply), "%s%s%s@%s",
+			     in->phone[0] == '+' ? in->phone + 1 : in->phone,
+			     *tagged ? "+" : "", *tagged ? in->tag : "",
+			     in->sms_domain) >= sizeof(reply))
+		return mp_fail(err, MP_EPARSE,
+			       "the phone number and SMS domain make an "
+			       "address over 300 characters");
 
 	{
 		char *disp = clean_header(

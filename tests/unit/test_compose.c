@@ -242,6 +242,25 @@ no_injection(void **state)
 	in.text = "x";
 	in.to = "alice@example.com, bob@example.com";
 	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_EPARSE);
+	sms_init(&in);
+	in.text = "x";
+	in.tag = "abcdefghabcdefghabcdefghabcdefgha"; /* 33 */
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_EPARSE);
+	{
+		char domain[241];
+
+		memset(domain, 'a', sizeof(domain) - 1);
+		domain[sizeof(domain) - 1] = '\0';
+		domain[100] = '.';
+		sms_init(&in);
+		in.text = "x";
+		in.sms_domain = domain;
+		in.phone = "+1202555014323423423423423423423423423423423423"
+			   "4234234234234234234234234";
+		assert_int_equal(mp_compose_sms(&in, &raw, &len, &err),
+				 MP_EPARSE);
+		assert_non_null(strstr(err.msg, "over 300"));
+	}
 	/* a bad reference is left out, not written */
 	{
 		static const char *refs[] = {"ok@example.com", "bad>\nX: y"};
