@@ -16,14 +16,7 @@
 #include <glib.h>
 
 #include "mailparse/mailparse.h"
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-
-#define CHECK(x)                                                               \
-	do {                                                                   \
-		if (!(x))                                                      \
-			abort();                                               \
-	} while (0)
+#include "tests/fuzz/fuzz.h"
 
 /* known_header - a header line compose may write */
 static int
@@ -62,7 +55,7 @@ plain_text(const char *s)
 }
 
 int
-LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
 	char *buf, *name, *subject, *text, *raw, *p, *nl, *end;

@@ -12,17 +12,10 @@
 #include <glib.h>
 
 #include "mailparse/mailparse.h"
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-
-#define CHECK(x)                                                               \
-	do {                                                                   \
-		if (!(x))                                                      \
-			abort();                                               \
-	} while (0)
+#include "tests/fuzz/fuzz.h"
 
 int
-LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *html = mp_to_utf8((const char *)data, size, NULL);
 	char *text;

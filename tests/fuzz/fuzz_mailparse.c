@@ -13,14 +13,7 @@
 #include <glib.h>
 
 #include "mailparse/mailparse.h"
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-
-#define CHECK(x)                                                               \
-	do {                                                                   \
-		if (!(x))                                                      \
-			abort();                                               \
-	} while (0)
+#include "tests/fuzz/fuzz.h"
 
 /* has_words - some letter or digit */
 static int
@@ -33,7 +26,7 @@ has_words(const char *s)
 }
 
 int
-LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
 	struct mp_opts o;

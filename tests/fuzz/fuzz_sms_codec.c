@@ -12,14 +12,7 @@
 #include <string.h>
 
 #include "sms/sms.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                               \
-	do {                                                                   \
-		if (!(x))                                                      \
-			abort();                                               \
-	} while (0)
+#include "tests/fuzz/fuzz.h"
 
 /* raw_decoders - the inbound decoders must take any bytes */
 static void

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 /* run_file - feed one file; 0 or -1 when unreadable */
 static int
