@@ -335,6 +335,19 @@ joined_text(struct walk *w)
 }
 
 /*
+ * tag_len - the length of the thread tag s starts with (6-32 base32
+ * letters, either case) when end follows it, else 0
+ */
+static size_t
+tag_len(const char *s, char end)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+
+	return n >= 6 && n <= 32 && s[n] == end ? n : 0;
+}
+
+/*
  * tag_of - the tag in the last "[#tag]" of a subject (where smsmilter
  * puts it, after anything a name or an older subject brought), or ""
  */
@@ -345,10 +358,9 @@ tag_of(const char *subject)
 	size_t tag_n = 0;
 
 	while (p) {
-		size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz"
-					 "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+		size_t n = tag_len(p + 2, ']');
 
-		if (n >= 6 && n <= 32 && p[2 + n] == ']') {
+		if (n) {
 			tag = p + 2;
 			tag_n = n;
 		}
@@ -383,9 +395,8 @@ recipient_tag(GMimeMessage *msg)
 		plus = addr + digits;
 		if (digits < 3 || *plus != '+')
 			continue;
-		len = strspn(plus + 1, "abcdefghijklmnopqrstuvwxyz"
-				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-		if (len >= 6 && len <= 32 && plus[1 + len] == '@')
+		len = tag_len(plus + 1, '@');
+		if (len)
 			tag = strndup(plus + 1, len);
 	}
 	if (all)
