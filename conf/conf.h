@@ -104,6 +104,8 @@ struct conf {
 	struct conf_list denied_prefixes; /* "+1684" or "684" */
 	long long max_message_size;
 	long long max_mime_depth;
+	long long max_schedule_ahead; /* seconds */
+	const char *wake_socket;
 
 	/* who may send */
 	bool authenticated_senders;
@@ -111,6 +113,7 @@ struct conf {
 	struct conf_list allowed_senders; /* addresses, or @domain */
 	const char *authserv_id;
 	struct conf_list dmarc_domains;
+	struct conf_rate tag_failure_limit;
 	struct conf_list disclaimer_lines; /* NULL after the last */
 
 	/* numbers and threads */

@@ -59,6 +59,18 @@ const struct conf_key conf_keys[] = {
      NULL},
     {"MaxMimeDepth", CT_INT, F(max_mime_depth), "20", 1, 100, NULL, 0, "Milter",
      "Deepest MIME nesting read before the mail is refused.", NULL},
+    {"MaxScheduleAhead", CT_DURATION, F(max_schedule_ahead), "14d", 60,
+     366LL * 86400, NULL, 0, "Milter",
+     "How far ahead an X-SMS-Schedule or Deferred-Delivery header may put "
+     "a text. Later dates are refused; past dates less than an hour old "
+     "send now, older ones are refused.",
+     NULL},
+    {"WakeSocket", CT_PATH, F(wake_socket), "/run/smsmilter/smsgw.wake", NOLIM,
+     NULL, 0, "Milter",
+     "The unix datagram socket smsgw listens on: smsmilter sends it one "
+     "byte after queueing texts. smsgw also polls the store, so a lost "
+     "wake-up only delays.",
+     NULL},
 
     /* who may send */
     {"AuthenticatedSenders", CT_BOOL, F(authenticated_senders), "yes", NOLIM,
@@ -82,6 +94,12 @@ const struct conf_key conf_keys[] = {
      "Senders",
      "From domains trusted when their mail passed DMARC (see AuthservId).",
      "example.com"},
+    {"TagFailureLimit", CT_RATE, F(tag_failure_limit), "10/1h", NOLIM, NULL, 0,
+     "Senders",
+     "Reply addresses with a wrong thread tag one client may try per "
+     "period, as COUNT/DURATION; after that its texts are deferred with "
+     "450 4.7.1 until the period ends.",
+     NULL},
 
     /* numbers and threads */
     {"DefaultSender", CT_SENDER, F(default_sender), "", NOLIM, NULL, 0,

@@ -578,6 +578,22 @@ mp_carrier_error(const char *code)
 	return NULL;
 }
 
+/* status_ok - s is a 5.x.y enhanced status code */
+static bool
+status_ok(const char *s)
+{
+	size_t n;
+
+	if (!s || s[0] != '5' || s[1] != '.')
+		return false;
+	n = strspn(s + 2, "0123456789");
+	if (n < 1 || n > 3 || s[2 + n] != '.')
+		return false;
+	s += 3 + n;
+	n = strspn(s, "0123456789");
+	return n >= 1 && n <= 3 && s[n] == '\0';
+}
+
 /* mp_compose_dsn - an RFC 3464 delivery status notification */
 int
 mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
@@ -587,7 +603,7 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 	GMimeMultipart *report;
 	GMimePart *human, *machine;
 	GString *h, *d;
-	char *disp, *code, *text, *subj, rcpt[300], *gdate;
+	char *disp, *code, *reason, *text, *subj, rcpt[300], *gdate;
 	const char *meaning;
 	GDateTime *now;
 
@@ -606,6 +622,7 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 				? in->phone_display
 				: in->phone);
 	code = clean_header(in->carrier_code);
+	reason = clean_header(in->reason);
 	meaning = mp_carrier_error(code);
 	text = mp_to_utf8(in->text ? in->text : "",
 			  in->text ? strlen(in->text) : 0, NULL);
@@ -623,7 +640,10 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 			g_string_append_printf(h, " (%u of %u parts arrived)",
 					       in->parts_done, in->parts_total);
 		g_string_append(h, ".\n\n");
-		if (*code)
+		if (*reason)
+			g_string_append_printf(h, "It was not sent: %s.\n",
+					       reason);
+		else if (*code)
 			g_string_append_printf(h, "The carrier said: %s%s%s.\n",
 					       code, meaning ? ", " : "",
 					       meaning ? meaning : "");
@@ -646,8 +666,13 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 	g_string_append_printf(d, "Action: %s\n",
 			       in->delivered ? "delivered" : "failed");
 	g_string_append_printf(d, "Status: %s\n",
-			       in->delivered ? "2.0.0" : "5.0.0");
-	if (!in->delivered && *code)
+			       in->delivered	       ? "2.0.0"
+			       : status_ok(in->status) ? in->status
+						       : "5.0.0");
+	if (!in->delivered && *reason)
+		g_string_append_printf(d, "Diagnostic-Code: smtp; %s\n",
+				       reason);
+	else if (!in->delivered && *code)
 		g_string_append_printf(d, "Diagnostic-Code: X-SMS; %s%s%s\n",
 				       code, meaning ? " " : "",
 				       meaning ? meaning : "");
@@ -704,6 +729,7 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 	g_string_free(d, TRUE);
 	free(disp);
 	free(code);
+	free(reason);
 	free(text);
 	return finish(m, out, len, err);
 }

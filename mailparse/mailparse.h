@@ -142,6 +142,13 @@ char *mp_template(const char *tmpl, const char *subject, const char *body,
 		  const char *from);
 
 /*
+ * mp_parse_date - an RFC 5322 date ("Wed, 25 Nov 2026 10:00:00 +0100")
+ * or ISO 8601 ("2026-11-25T10:00:00Z", "2026-11-25 10:00:00+01:00") as
+ * seconds since the epoch. Returns false when it is neither.
+ */
+bool mp_parse_date(const char *s, long long *t_r);
+
+/*
  * mp_to_utf8 - bytes in charset (may be NULL or unknown) as UTF-8:
  * valid UTF-8 stays, a BOM goes, and what cannot be decoded is read as
  * Windows-1252. Returns a malloc'd string, or NULL when out of memory.
@@ -205,6 +212,11 @@ struct mp_dsn {
 	bool delivered;
 	unsigned parts_done, parts_total;
 	const char *carrier_code; /* "30008", "UNDELIV", or NULL */
+	const char *reason;	  /* why it was never sent (a milter refusal,
+				     "the text would take 12 segments ..."), or
+				     NULL */
+	const char *status;	  /* its enhanced status code ("5.3.4"), or NULL
+				     for 5.0.0 */
 	const char *message_id;	  /* this report's id, without <> */
 	const char *original_id;  /* the mail the text came from, or NULL */
 	long long date;		  /* 0: now */

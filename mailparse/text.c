@@ -260,3 +260,38 @@ mp_unflow(const char *s, bool delsp)
 	}
 	return ut_buf_steal(&b);
 }
+
+/* mp_parse_date - RFC 5322 or ISO 8601 date to epoch seconds */
+bool
+mp_parse_date(const char *s, long long *t_r)
+{
+	GDateTime *dt = NULL;
+	char iso[64];
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
+		     s[n - 1] == '\n'))
+		n--;
+	if (n == 0 || n >= sizeof(iso))
+		return false;
+	memcpy(iso, s, n);
+	iso[n] = '\0';
+	if (isdigit((unsigned char)iso[0]) && n >= 10 && iso[4] == '-') {
+		GTimeZone *utc = g_time_zone_new_utc();
+
+		if (iso[10] == ' ')
+			iso[10] = 'T';
+		dt = g_date_time_new_from_iso8601(iso, utc);
+		g_time_zone_unref(utc);
+	} else {
+		dt = g_mime_utils_header_decode_date(iso);
+	}
+	if (!dt)
+		return false;
+	*t_r = (long long)g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return true;
+}

@@ -9,6 +9,7 @@
  *	still has to hand to the SMTP relay, and the counters behind rate
  *	limits.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,44 @@ rate_in_txn(struct store *s, const char *scope, const char *key, int64_t start,
 	bind_text(st, 2, key);
 	sqlite3_bind_int64(st, 3, start - window);
 	return store_exec(s, st, "pruning rate counters", err);
+}
+
+/* store_rate_bump - count one event, inside the caller's transaction */
+int
+store_rate_bump(struct store *s, const char *scope, const char *key,
+		int64_t now, int64_t window, struct store_error *err)
+{
+	bool allowed;
+
+	return rate_in_txn(s, scope, key, now - now % window, window, LLONG_MAX,
+			   &allowed, err);
+}
+
+/* store_rate_count - the count of the current window, read only */
+int
+store_rate_count(struct store *s, const char *scope, const char *key,
+		 int64_t now, int64_t window, long long *count_r,
+		 int64_t *retry_r, struct store_error *err)
+{
+	int64_t start = window > 0 ? now - now % window : now;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (window <= 0)
+		return store_set_error(err, STORE_EPERM,
+				       "a rate window must be positive");
+	NEED(st, s, ST_RATE_GET, err);
+	bind_text(st, 1, scope);
+	bind_text(st, 2, key);
+	sqlite3_bind_int64(st, 3, start);
+	rc = store_step(st);
+	*count_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail_db(s, "reading a rate counter", err);
+	if (retry_r)
+		*retry_r = start + window;
+	return STORE_OK;
 }
 
 /* store_rate_hit - count an event if the window has room */

@@ -154,6 +154,9 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 		return store_fail_db(s, "queueing the message", err);
 	*id_r = sqlite3_last_insert_rowid(s->db);
 	rc = count_usage(s, m, now, err);
+	if (rc == STORE_OK && m->rate_window > 0)
+		rc = store_rate_bump(s, "rcpt", m->phone, now, m->rate_window,
+				     err);
 	if (rc != STORE_OK)
 		return rc;
 	return event(s, *id_r, now, state, m->queue_id, err);
@@ -179,6 +182,81 @@ store_enqueue(struct store *s, const struct store_outbound *m, int64_t now,
 		return rc;
 	}
 	return store_commit(s, err);
+}
+
+/* savepoint - run one SAVEPOINT/RELEASE/ROLLBACK TO statement */
+static int
+savepoint(struct store *s, const char *q, struct store_error *err)
+{
+	if (sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail_db(s, q, err);
+	return STORE_OK;
+}
+
+/* job_in_txn - one job's texts and mails, inside its savepoint */
+static int
+job_in_txn(struct store *s, struct store_job *j, int64_t now)
+{
+	int64_t thread, id;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < j->nmsgs; i++) {
+		const struct store_outbound *m = &j->msgs[i];
+
+		if (!m->owner || !m->phone || !m->sender || !m->tag || !m->text)
+			return store_set_error(&j->err, STORE_EPERM,
+					       "owner, phone, sender, tag and "
+					       "text are required");
+		rc = enqueue_in_txn(s, m, now, &j->ids[i], &thread, &j->err);
+		j->dups[i] = rc == STORE_EDUP;
+		if (rc != STORE_OK && rc != STORE_EDUP)
+			return rc;
+	}
+	for (i = 0; i < j->nmails; i++) {
+		rc = store_mail_enqueue(s, j->mails[i].from, j->mails[i].rcpt,
+					j->mails[i].data, j->mails[i].len, now,
+					&id, &j->err);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	return STORE_OK;
+}
+
+/* store_enqueue_jobs - many jobs, one transaction, a savepoint each */
+int
+store_enqueue_jobs(struct store *s, struct store_job *jobs, unsigned n,
+		   int64_t now, struct store_error *err)
+{
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		jobs[i].status = STORE_OK;
+		jobs[i].err.status = STORE_OK;
+		jobs[i].err.msg[0] = '\0';
+	}
+	rc = store_begin(s, err);
+	for (i = 0; rc == STORE_OK && i < n; i++) {
+		rc = savepoint(s, "SAVEPOINT job", err);
+		if (rc != STORE_OK)
+			break;
+		jobs[i].status = job_in_txn(s, &jobs[i], now);
+		if (jobs[i].status == STORE_OK)
+			rc = savepoint(s, "RELEASE job", err);
+		else
+			rc = savepoint(s, "ROLLBACK TO job; RELEASE job", err);
+	}
+	if (rc == STORE_OK)
+		rc = store_commit(s, err);
+	else
+		store_rollback(s);
+	if (rc != STORE_OK)
+		for (i = 0; i < n; i++) {
+			jobs[i].status = rc;
+			jobs[i].err = *err;
+		}
+	return rc;
 }
 
 /* claim_rows - read the due messages into a new array */

@@ -106,7 +106,9 @@ struct store_outbound {
 	const char *text;	   /* the SMS text, UTF-8 */
 	int encoding;		   /* 0 GSM-7, 8 UCS-2 */
 	unsigned segments;
-	int64_t due; /* when to send; 0: now */
+	int64_t due;	     /* when to send; 0: now */
+	int64_t rate_window; /* > 0: count one text to phone in the
+				("rcpt", phone) window of this length */
 };
 
 #define STORE_NOTIFY_SUCCESS 0x01
@@ -125,6 +127,40 @@ struct store_outbound {
  */
 int store_enqueue(struct store *s, const struct store_outbound *m, int64_t now,
 		  int64_t *id_r, int64_t *thread_r, struct store_error *err);
+
+/* A mail to queue with texts, e.g. a delivery report for the sender. */
+struct store_mail_out {
+	const char *from, *rcpt;
+	const void *data;
+	size_t len;
+};
+
+/*
+ * One mail's worth of work: its texts and notices, queued together or
+ * not at all. The results are written into the job.
+ */
+struct store_job {
+	const struct store_outbound *msgs;
+	unsigned nmsgs;
+	const struct store_mail_out *mails;
+	unsigned nmails;
+	int64_t *ids; /* out: nmsgs message ids (the first one's, for a dup) */
+	bool *dups;   /* out: nmsgs flags: queued before (same idem_key) */
+	int status;   /* out: STORE_OK or the job's error */
+	struct store_error err; /* out */
+};
+
+/*
+ * store_enqueue_jobs - queue many jobs in one durable transaction
+ * (group commit: one fsync for all)
+ *
+ * Each job runs in its own savepoint: a job that fails is rolled back
+ * alone, with its status and err set, and the others go on. Returns
+ * STORE_OK when the transaction committed (look at each job's status),
+ * or the error that stopped it, which is then every job's status too.
+ */
+int store_enqueue_jobs(struct store *s, struct store_job *jobs, unsigned n,
+		       int64_t now, struct store_error *err);
 
 /* A claimed message: what a transport needs to submit it. */
 struct store_claim {
@@ -404,6 +440,15 @@ int store_usage_of(struct store *s, const char *sender, int64_t now,
 int store_rate_hit(struct store *s, const char *scope, const char *key,
 		   int64_t now, int64_t window, long long limit,
 		   bool *allowed_r, int64_t *retry_r, struct store_error *err);
+
+/*
+ * store_rate_count - how many events the current window of (scope,
+ * key) counted, without counting one; *retry_r (may be NULL) is when
+ * the window ends
+ */
+int store_rate_count(struct store *s, const char *scope, const char *key,
+		     int64_t now, int64_t window, long long *count_r,
+		     int64_t *retry_r, struct store_error *err);
 
 /*
  * Inbound texts.

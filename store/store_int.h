@@ -101,6 +101,10 @@ int store_begin(struct store *s, struct store_error *err);
 int store_commit(struct store *s, struct store_error *err);
 void store_rollback(struct store *s);
 
+/* store_rate_bump - count one (scope, key) event in the open transaction */
+int store_rate_bump(struct store *s, const char *scope, const char *key,
+		    int64_t now, int64_t window, struct store_error *err);
+
 /* store_step - sqlite3_step, retried on SQLITE_BUSY; the sqlite code */
 int store_step(sqlite3_stmt *st);
 

@@ -20,18 +20,9 @@
 
 #include "conf/conf.h"
 #include "mailparse/mailparse.h"
+#include "milter/milter.h"
 #include "sms/sms.h"
 #include "tools/smsctl_int.h"
-
-/* What render needs from the configuration, with the defaults. */
-struct render_conf {
-	const char *tmpl, *marker, *country;
-	bool smart, reject_long;
-	unsigned cap;
-	size_t max_size;
-	unsigned max_depth;
-	const char *const *disclaimers; /* NULL-terminated, or NULL */
-};
 
 /* read_mail - the whole mail from path (or stdin when NULL) */
 static char *
@@ -67,78 +58,6 @@ read_mail(const char *path, size_t max, size_t *len_r)
 	}
 	*len_r = n;
 	return buf;
-}
-
-/* voicemail_text - "Voicemail from +1 202-555-0143 (0:42): ..." */
-static char *
-voicemail_text(const struct mp_voicemail *vm, const char *country)
-{
-	struct sms_phone_rules rules = {country, NULL, NULL};
-	struct sms_number num;
-	char who[96], *out;
-	size_t n;
-
-	if (sms_phone_parse(vm->caller, &rules, &num, NULL) != SMS_OK ||
-	    sms_phone_format(num.e164, who, sizeof(who)) != SMS_OK)
-		snprintf(who, sizeof(who), "%s",
-			 vm->caller_name[0] ? vm->caller_name : vm->caller);
-	n = strlen(who) + strlen(vm->duration) + strlen(vm->transcription) + 32;
-	out = malloc(n);
-	if (!out)
-		return NULL;
-	if (vm->duration[0])
-		snprintf(out, n, "Voicemail from %s (%s)%s%s", who,
-			 vm->duration, vm->transcription[0] ? ": " : ".",
-			 vm->transcription);
-	else
-		snprintf(out, n, "Voicemail from %s%s%s", who,
-			 vm->transcription[0] ? ": " : ".", vm->transcription);
-	return out;
-}
-
-/* clean_subject - the subject without its thread tag */
-static char *
-clean_subject(const char *subject, const char *tag)
-{
-	char *s = strdup(subject), *p;
-
-	if (s && *tag && (p = strstr(s, "[#")) != NULL) {
-		char *end = strchr(p, ']');
-
-		if (end) {
-			memmove(p, end + 1, strlen(end + 1) + 1);
-			while (p > s && p[-1] == ' ')
-				memmove(p - 1, p, strlen(p) + 1), p--;
-		}
-	}
-	return s;
-}
-
-/* sms_text - the SMS text for a parsed mail */
-static char *
-sms_text(const struct mp_message *m, const struct render_conf *rc,
-	 bool *voicemail_r)
-{
-	struct mp_voicemail vm;
-	char *visible, *subject, *out;
-
-	*voicemail_r = mp_voicemail(m->body, &vm);
-	if (*voicemail_r) {
-		out = voicemail_text(&vm, rc->country);
-		free(vm.transcription);
-		return out;
-	}
-	visible = mp_visible_text(m->body, m->from_name, rc->disclaimers);
-	subject = clean_subject(m->subject, m->tag);
-	out = visible && subject
-		  ? mp_template(rc->tmpl, subject, visible,
-				m->from_name[0] ? m->from_name : m->from_addr)
-		  : NULL;
-	free(visible);
-	free(subject);
-	visible = out ? mp_with_links(out, m) : NULL;
-	free(out);
-	return visible;
 }
 
 /* render_json - one object with the names scripts rely on */
@@ -198,16 +117,12 @@ render_text(const struct mp_message *m, const struct sms_plan *p,
 	printf("\ntext:\n%s\n", p->text);
 }
 
-/* render_conf_load - the configuration render applies, or defaults */
+/* render_conf - the configuration render applies, or NULL for defaults */
 static int
-render_conf_load(const struct smsctl *ctl, struct conf **c,
-		 struct render_conf *rc)
+render_conf(const struct smsctl *ctl, struct conf **c)
 {
 	char *errors;
 
-	*rc = (struct render_conf){
-	    "{subject}: {body}", "...", "US", true, false, 10,
-	    10 * 1024 * 1024,	 20,	NULL};
 	*c = NULL;
 	if (strcmp(ctl->config, CONF_DEFAULT_PATH) == 0 &&
 	    access(ctl->config, F_OK) != 0)
@@ -218,15 +133,6 @@ render_conf_load(const struct smsctl *ctl, struct conf **c,
 		free(errors);
 		return 1;
 	}
-	rc->tmpl = (*c)->new_thread_template;
-	rc->marker = (*c)->truncation_marker;
-	rc->country = (*c)->default_country;
-	rc->smart = (*c)->smart_encoding;
-	rc->reject_long = (*c)->long_message_policy == CONF_LONG_REJECT;
-	rc->cap = (unsigned)(*c)->segment_cap;
-	rc->max_size = (size_t)(*c)->max_message_size;
-	rc->max_depth = (unsigned)(*c)->max_mime_depth;
-	rc->disclaimers = (*c)->disclaimer_lines.v;
 	return 0;
 }
 
@@ -234,19 +140,17 @@ render_conf_load(const struct smsctl *ctl, struct conf **c,
 int
 cmd_render(const struct smsctl *ctl, int argc, char **argv)
 {
-	bool json = false, voicemail = false, truncated = false;
+	bool json = false;
 	const char *path = NULL;
-	struct render_conf rc;
+	struct milter_render_opts ro;
+	struct milter_verdict v;
+	struct milter_text t = {0};
 	struct mp_opts opts;
 	struct mp_message *m = NULL;
 	struct mp_error err;
-	struct sms_error serr;
-	struct sms_opts so;
-	struct sms_plan *p = NULL;
 	struct conf *c;
-	char *raw, *text = NULL;
-	unsigned images = 0;
-	size_t len = 0, i;
+	char *raw;
+	size_t len = 0;
 	int a, rc_exit = 1;
 
 	for (a = 1; a < argc; a++) {
@@ -264,62 +168,44 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 				"[MAIL]\n");
 		return EXIT_USAGE;
 	}
-	if (render_conf_load(ctl, &c, &rc) != 0)
+	if (render_conf(ctl, &c) != 0)
 		return 1;
-	raw = read_mail(path, rc.max_size, &len);
+	milter_render_opts(c, &ro);
+	mp_opts_init(&opts);
+	if (c) {
+		opts.max_size = (size_t)c->max_message_size;
+		opts.max_depth = (unsigned)c->max_mime_depth;
+	}
+	raw = read_mail(path, opts.max_size, &len);
 	if (!raw) {
 		fprintf(stderr,
 			"smsctl render: cannot read %s (missing, or "
 			"over %zu bytes)\n",
-			path ? path : "standard input", rc.max_size);
+			path ? path : "standard input", opts.max_size);
 		conf_free(&c);
 		return 1;
 	}
 	mp_init();
-	mp_opts_init(&opts);
-	opts.max_size = rc.max_size;
-	opts.max_depth = rc.max_depth;
 	if (mp_parse(raw, len, &opts, &m, &err) != MP_OK) {
 		fprintf(stderr, "smsctl render: %s\n", err.msg);
 		goto done;
 	}
-	text = sms_text(m, &rc, &voicemail);
-	if (!text) {
-		fprintf(stderr, "smsctl render: out of memory\n");
-		goto done;
-	}
-	sms_opts_init(&so);
-	so.smart = rc.smart;
-	so.replace_invalid = true;
-	p = sms_plan_new(text, strlen(text), &so, &serr);
-	if (p && p->nparts > rc.cap && rc.reject_long) {
+	if (!milter_render(m, &ro, false, &t, &v)) {
 		fprintf(stderr,
-			"smsctl render: %u segments, over SegmentCap %u: the "
-			"milter would refuse this mail (552 5.3.4)\n",
-			p->nparts, rc.cap);
+			"smsctl render: the milter would refuse this "
+			"mail: %s %s %s\n",
+			v.code, v.xcode, v.text);
 		goto done;
 	}
-	if (p && p->nparts > rc.cap) {
-		sms_plan_free(&p);
-		p = sms_plan_truncate(text, strlen(text), &so, rc.cap,
-				      rc.marker, &serr);
-		truncated = true;
-	}
-	if (!p) {
-		fprintf(stderr, "smsctl render: %s\n", serr.msg);
-		goto done;
-	}
-	for (i = 0; i < m->nattachments; i++)
-		images += m->attachments[i].image;
 	if (json) {
-		rc_exit = render_json(m, p, voicemail, truncated, images);
+		rc_exit =
+		    render_json(m, t.plan, t.voicemail, t.truncated, t.images);
 	} else {
-		render_text(m, p, truncated, images);
+		render_text(m, t.plan, t.truncated, t.images);
 		rc_exit = fflush(stdout) == 0 ? 0 : 1;
 	}
 done:
-	sms_plan_free(&p);
-	free(text);
+	milter_text_free(&t);
 	mp_message_free(&m);
 	free(raw);
 	conf_free(&c);

@@ -3,11 +3,13 @@ SMSCTL_SRCS := tools/smsctl.c tools/cmd_segments.c tools/cmd_config.c \
 	tools/cmd_store.c tools/cmd_people.c tools/cmd_render.c tools/common.c
 SMSCTL := $(O)/smsctl
 
-$(SMSCTL): $(SMSCTL_SRCS:%.c=$(O)/%.o) $(STORE_LIB) $(MAILPARSE_LIB) \
-	$(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(MAILPARSE_LIBS) $(SMS_LIBS) \
+$(SMSCTL): $(SMSCTL_SRCS:%.c=$(O)/%.o) $(MILTER_LIB) $(STORE_LIB) \
+	$(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(STORE_LIBS) \
+	    $(MAILPARSE_LIBS) $(SMS_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs jansson)
-$(O)/tools/%.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags jansson)
+$(O)/tools/%.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags jansson) \
+	$(MAILPARSE_CFLAGS)
 
 PROGRAMS += $(SMSCTL)
 MAN_PAGES += man/smsctl.1 man/smsmilter.conf.5

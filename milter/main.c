@@ -1,0 +1,490 @@
+/*
+ * NAME
+ *	smsmilter - the milter that turns mail to phones into texts
+ * SYNOPSIS
+ *	smsmilter [-c FILE] [-f] [-p SOCKET]
+ * DESCRIPTION
+ *	Reads the configuration, opens the milter socket (setting
+ *	TCP_NODELAY on an inet one, which accepted connections inherit),
+ *	goes to the background unless -f, writes the pid file, drops to
+ *	UserID, starts the group-commit writer and runs libmilter in a
+ *	thread of its own. The first thread keeps the signals: SIGHUP
+ *	loads the configuration again (a bad one is refused with the
+ *	reason logged, and the old one kept); SIGTERM and SIGINT stop
+ *	taking connections, let the transactions in progress finish (up
+ *	to 30 seconds), commit what they queued and exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "milter/milter_int.h"
+
+static pthread_mutex_t conf_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct conf_ref *current;
+static int log_max = LOG_INFO;
+static bool log_stderr;
+
+/* conf_acquire - hold the current configuration */
+struct conf_ref *
+conf_acquire(void)
+{
+	struct conf_ref *r;
+
+	pthread_mutex_lock(&conf_mu);
+	r = current;
+	r->refs++;
+	pthread_mutex_unlock(&conf_mu);
+	return r;
+}
+
+/* conf_release - let go; the last holder of a replaced one frees it */
+void
+conf_release(struct conf_ref *r)
+{
+	bool last;
+
+	pthread_mutex_lock(&conf_mu);
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&conf_mu);
+	if (last) {
+		conf_free(&r->conf);
+		free(r);
+	}
+}
+
+/* conf_install - make c current */
+void
+conf_install(struct conf *c)
+{
+	struct conf_ref *r = calloc(1, sizeof(*r)), *old;
+
+	if (!r) {
+		conf_free(&c);
+		return;
+	}
+	r->conf = c;
+	r->refs = 1; /* the "current" reference */
+	pthread_mutex_lock(&conf_mu);
+	old = current;
+	current = r;
+	pthread_mutex_unlock(&conf_mu);
+	if (old)
+		conf_release(old);
+}
+
+/* log_set - level and stderr copy */
+void
+log_set(int max_level, bool to_stderr)
+{
+	log_max = max_level;
+	log_stderr = to_stderr;
+}
+
+/* log_msg - one syslog line, also on stderr in the foreground */
+void
+log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > log_max)
+		return;
+	va_start(ap, fmt);
+	vsyslog(level, fmt, ap);
+	va_end(ap);
+	if (log_stderr) {
+		char line[1024];
+
+		va_start(ap, fmt);
+		vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "smsmilter[%ld]: %s\n", (long)getpid(), line);
+	}
+}
+
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+
+static void
+reader_close(void *p)
+{
+	struct store *s = p;
+
+	store_close(&s);
+}
+
+static void
+reader_init(void)
+{
+	pthread_key_create(&reader_key, reader_close);
+}
+
+/* reader_store - this thread's read connection */
+struct store *
+reader_store(const char *db, struct store_error *err)
+{
+	struct store *s;
+
+	pthread_once(&reader_once, reader_init);
+	s = pthread_getspecific(reader_key);
+	if (s)
+		return s;
+	s = store_open(db, STORE_SYNC_NORMAL, err);
+	if (s)
+		pthread_setspecific(reader_key, s);
+	return s;
+}
+
+/* log_level - the syslog level of the configured LogLevel */
+static int
+log_level(const struct conf *c)
+{
+	static const int levels[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE,
+				     LOG_INFO, LOG_DEBUG};
+
+	return levels[c->log_level];
+}
+
+/* facility - the syslog facility named */
+static int
+facility(const char *name)
+{
+	static const struct {
+		const char *name;
+		int fac;
+	} f[] = {{"mail", LOG_MAIL},	 {"daemon", LOG_DAEMON},
+		 {"user", LOG_USER},	 {"local0", LOG_LOCAL0},
+		 {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+		 {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
+		 {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
+		 {"local7", LOG_LOCAL7}};
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcasecmp(name, f[i].name) == 0)
+			return f[i].fac;
+	return LOG_MAIL;
+}
+
+/*
+ * nodelay_listeners - TCP_NODELAY on our listening TCP sockets (libmilter
+ * does not hand its socket out; on Linux, accepted sockets inherit it)
+ */
+static void
+nodelay_listeners(void)
+{
+	int fd, one = 1, listening, type;
+	socklen_t len;
+	struct sockaddr_storage ss;
+
+	for (fd = 3; fd < 1024; fd++) {
+		len = sizeof(listening);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+			       &len) != 0 ||
+		    !listening)
+			continue;
+		len = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+		    type != SOCK_STREAM)
+			continue;
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			       sizeof(one)) != 0)
+			log_msg(LOG_WARNING, "TCP_NODELAY: %s",
+				strerror(errno));
+	}
+}
+
+/* drop_privileges - become user[:group] when running as root */
+static int
+drop_privileges(const char *spec)
+{
+	char user[64], *colon;
+	struct passwd *pw;
+	struct group *gr;
+	gid_t gid;
+
+	if (geteuid() != 0)
+		return 0;
+	snprintf(user, sizeof(user), "%s", spec);
+	colon = strchr(user, ':');
+	if (colon)
+		*colon++ = '\0';
+	pw = getpwnam(user);
+	if (!pw) {
+		log_msg(LOG_ERR, "UserID %s: no such user", user);
+		return -1;
+	}
+	gid = pw->pw_gid;
+	if (colon) {
+		gr = getgrnam(colon);
+		if (!gr) {
+			log_msg(LOG_ERR, "UserID %s: no such group", colon);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 ||
+	    initgroups(pw->pw_name, gid) != 0 || setuid(pw->pw_uid) != 0) {
+		log_msg(LOG_ERR, "cannot become %s: %s", spec,
+			strerror(errno));
+		return -1;
+	}
+	if (pw->pw_uid == 0)
+		log_msg(LOG_WARNING, "UserID %s is root: running with every "
+				     "privilege",
+			spec);
+	else if (setuid(0) == 0) {
+		log_msg(LOG_ERR, "could become root again after dropping to "
+				 "%s",
+			spec);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * socket_owner - the unix socket belongs to UserID and its group, mode
+ * 660: the MTA's user joins that group to connect
+ */
+static void
+socket_owner(const char *path, const char *spec)
+{
+	char user[64], *colon;
+	struct passwd *pw;
+	struct group *gr;
+	gid_t gid;
+
+	snprintf(user, sizeof(user), "%s", spec);
+	colon = strchr(user, ':');
+	if (colon)
+		*colon++ = '\0';
+	pw = geteuid() == 0 ? getpwnam(user) : NULL;
+	if (pw) {
+		gid = pw->pw_gid;
+		if (colon && (gr = getgrnam(colon)) != NULL)
+			gid = gr->gr_gid;
+		if (chown(path, pw->pw_uid, gid) != 0)
+			log_msg(LOG_WARNING, "chown %s: %s", path,
+				strerror(errno));
+	}
+	if (chmod(path, 0660) != 0)
+		log_msg(LOG_WARNING, "chmod %s: %s", path, strerror(errno));
+}
+
+/* write_pid - the pid file; an error is fatal */
+static int
+write_pid(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (!fp || fprintf(fp, "%ld\n", (long)getpid()) < 0 ||
+	    fclose(fp) != 0) {
+		log_msg(LOG_ERR, "pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int sigpipe[2] = {-1, -1};
+
+/* on_signal - hand the signal to the main loop */
+static void
+on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	(void)!write(sigpipe[1], &b, 1);
+	errno = saved;
+}
+
+static void *
+milter_thread(void *arg)
+{
+	int *rc = arg;
+
+	*rc = smfi_main();
+	return NULL;
+}
+
+/* reload - SIGHUP: a new configuration, or the old one kept */
+static void
+reload(const char *path)
+{
+	char *errors = NULL;
+	struct conf *c = conf_load(path, &errors);
+	struct conf_ref *old;
+
+	if (!c) {
+		log_msg(LOG_ERR,
+			"reload: %s refused, the old configuration stays: %s",
+			path, errors ? errors : "unreadable");
+		free(errors);
+		return;
+	}
+	old = conf_acquire();
+	if (strcmp(old->conf->database, c->database) != 0 ||
+	    strcmp(old->conf->socket, c->socket) != 0)
+		log_msg(LOG_WARNING, "reload: Socket and Database changes "
+				     "take effect at the next start");
+	conf_release(old);
+	log_set(log_level(c), log_stderr);
+	conf_install(c);
+	log_msg(LOG_NOTICE, "reload: %s loaded", path);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: smsmilter [-c FILE] [-f] [-p SOCKET]\n");
+	exit(64);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = CONF_DEFAULT_PATH, *sock = NULL;
+	struct store_error serr;
+	struct conf_ref *r;
+	const struct conf *c;
+	bool foreground = false;
+	char *errors = NULL, sockbuf[512];
+	pthread_t mt;
+	sigset_t set;
+	int opt, sig, mrc = 0;
+	time_t deadline;
+
+	while ((opt = getopt(argc, argv, "c:fp:")) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'f': foreground = true; break;
+		case 'p': sock = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	{
+		struct conf *cf = conf_load(path, &errors);
+
+		if (!cf) {
+			fprintf(stderr, "smsmilter: %s", errors ? errors : "");
+			free(errors);
+			return 78; /* EX_CONFIG */
+		}
+		conf_install(cf);
+	}
+	r = conf_acquire();
+	c = r->conf;
+	openlog("smsmilter", LOG_PID | LOG_NDELAY, facility(c->syslog_facility));
+	log_set(log_level(c), foreground);
+	snprintf(sockbuf, sizeof(sockbuf), "%s", sock ? sock : c->socket);
+	if (strncmp(sockbuf, "unix:", 5) == 0) {
+		/* the socket's directory may need making; the file goes */
+		unlink(sockbuf + 5);
+	}
+	mp_init();
+	if (smfi_register(milter_desc) != MI_SUCCESS ||
+	    smfi_setconn(sockbuf) != MI_SUCCESS ||
+	    smfi_opensocket(true) != MI_SUCCESS) {
+		log_msg(LOG_ERR, "cannot listen on %s", sockbuf);
+		fprintf(stderr, "smsmilter: cannot listen on %s\n", sockbuf);
+		return 71; /* EX_OSERR */
+	}
+	if (strncmp(sockbuf, "inet", 4) == 0)
+		nodelay_listeners();
+	if (strncmp(sockbuf, "unix:", 5) == 0)
+		socket_owner(sockbuf + 5, c->user);
+	if (!foreground && daemon(0, 0) != 0) {
+		log_msg(LOG_ERR, "cannot go to the background: %s",
+			strerror(errno));
+		return 71;
+	}
+	if (write_pid(c->pid_file) != 0 || drop_privileges(c->user) != 0)
+		return 71;
+	if (commit_start(c->database, (enum store_sync)c->database_sync,
+			 &serr) != 0) {
+		log_msg(LOG_ERR, "store %s: %s", c->database, serr.msg);
+		return 75; /* EX_TEMPFAIL */
+	}
+	log_msg(LOG_NOTICE, "listening on %s, store %s", sockbuf, c->database);
+	conf_release(r);
+
+	/*
+	 * Signals come to this thread. libmilter's own signal thread would
+	 * stop the milter on SIGHUP; the kernel gives a signal to the main
+	 * thread first when it does not block it, so the threads libmilter
+	 * starts block them and this one takes them with a handler.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe(sigpipe) != 0) {
+		log_msg(LOG_ERR, "pipe: %s", strerror(errno));
+		return 71;
+	}
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(&mt, NULL, milter_thread, &mrc) != 0) {
+		log_msg(LOG_ERR, "cannot start the milter thread");
+		return 71;
+	}
+	{
+		struct sigaction sa = {.sa_handler = on_signal};
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+	}
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	for (;;) {
+		unsigned char b;
+		ssize_t got = read(sigpipe[0], &b, 1);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got != 1) {
+			sig = 0;
+			break;
+		}
+		sig = b;
+		if (sig == SIGHUP) {
+			reload(path);
+			continue;
+		}
+		break;
+	}
+	log_msg(LOG_NOTICE, "stopping (signal %d): finishing %u "
+			    "transactions",
+		sig, sessions_active());
+	smfi_stop();
+	deadline = time(NULL) + 30;
+	while (sessions_active() > 0 && time(NULL) < deadline)
+		usleep(50 * 1000);
+	commit_stop();
+	r = conf_acquire();
+	unlink(r->conf->pid_file);
+	conf_release(r);
+	log_msg(LOG_NOTICE, "stopped");
+	_exit(0);
+}

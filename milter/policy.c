@@ -1,0 +1,357 @@
+/*
+ * NAME
+ *	policy - which recipients are phones, who may text, what is noise
+ * DESCRIPTION
+ *	Plain functions over the configuration: the RCPT-time address
+ *	split, the sender check (SASL, trusted networks, DMARC through an
+ *	Authentication-Results header of this site, narrowed by
+ *	AllowedSenders), owners and their numbers, the headers that mark
+ *	mail never to be texted, and schedule headers.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "milter/milter.h"
+
+/* milter_bare_addr - "<A@B>" as "a@b" */
+void
+milter_bare_addr(const char *addr, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (!size)
+		return;
+	for (; addr && *addr && n + 1 < size; addr++) {
+		if (*addr == '<' || *addr == '>' || isspace((unsigned char)*addr))
+			continue;
+		out[n++] = (char)tolower((unsigned char)*addr);
+	}
+	out[n] = '\0';
+}
+
+/* in_list - s equals one of the list's entries, without case */
+static bool
+in_list(const struct conf_list *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* looks_numeric - a local part that is meant as a phone number */
+static bool
+looks_numeric(const char *s)
+{
+	bool digit = false;
+
+	for (; *s; s++) {
+		if (isdigit((unsigned char)*s))
+			digit = true;
+		else if (!strchr("+-.() ", *s))
+			return false;
+	}
+	return digit;
+}
+
+/* milter_parse_rcpt - an SMS recipient, split */
+bool
+milter_parse_rcpt(const struct conf *c, const char *addr,
+		  struct milter_rcpt *r)
+{
+	char bare[512], *at, *plus;
+
+	memset(r, 0, sizeof(*r));
+	milter_bare_addr(addr, bare, sizeof(bare));
+	at = strrchr(bare, '@');
+	if (!at || at == bare)
+		return false;
+	*at = '\0';
+	if (!in_list(&c->sms_domains, at + 1))
+		return false;
+	snprintf(r->domain, sizeof(r->domain), "%s", at + 1);
+	/* "+12025550143" is a number; "12025550143+tag" a reply address */
+	plus = strrchr(bare + 1, '+');
+	if (plus && looks_numeric(bare) == false) {
+		*plus = '\0';
+		snprintf(r->tag, sizeof(r->tag), "%.*s", (int)sizeof(r->tag) - 1,
+			 plus + 1);
+	} else {
+		plus = NULL;
+	}
+	if (strlen(bare) >= sizeof(r->local) ||
+	    strlen(r->tag) != strlen(plus ? plus + 1 : "")) {
+		r->too_long = true;
+		return true;
+	}
+	memcpy(r->local, bare, strlen(bare) + 1);
+	r->number = looks_numeric(r->local);
+	return true;
+}
+
+/* net_match - addr (text) is inside one of the networks */
+static bool
+net_match(const struct conf_nets *nets, const char *addr)
+{
+	uint8_t a[16];
+	int family;
+	size_t i;
+
+	if (!addr || !*addr)
+		return false;
+	if (strncasecmp(addr, "IPv6:", 5) == 0)
+		addr += 5;
+	if (inet_pton(AF_INET, addr, a) == 1) {
+		family = AF_INET;
+	} else if (inet_pton(AF_INET6, addr, a) == 1) {
+		static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+						   0, 0, 0, 0, 0xff, 0xff};
+
+		family = AF_INET6;
+		if (memcmp(a, mapped, 12) == 0) { /* ::ffff:1.2.3.4 */
+			memmove(a, a + 12, 4);
+			family = AF_INET;
+		}
+	} else {
+		return false;
+	}
+	for (i = 0; i < nets->n; i++) {
+		const struct conf_net *n = &nets->v[i];
+		unsigned full = n->prefix / 8, rest = n->prefix % 8;
+
+		if (n->family != family)
+			continue;
+		if (memcmp(n->addr, a, full) != 0)
+			continue;
+		if (rest && ((n->addr[full] ^ a[full]) & (0xff << (8 - rest))))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* allowed_address - AllowedSenders is empty or lists from */
+static bool
+allowed_address(const struct conf *c, const char *from)
+{
+	const char *at = strrchr(from, '@');
+	size_t i;
+
+	if (c->allowed_senders.n == 0)
+		return true;
+	for (i = 0; i < c->allowed_senders.n; i++) {
+		const char *a = c->allowed_senders.v[i];
+
+		if (a[0] == '@' ? at && strcasecmp(a + 1, at + 1) == 0
+				: strcasecmp(a, from) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* milter_sender_check - may this client text? */
+enum milter_auth
+milter_sender_check(const struct conf *c, const struct milter_client *cl,
+		    struct milter_verdict *v)
+{
+	char from[256];
+	bool authed = c->authenticated_senders && cl->auth_authen &&
+		      *cl->auth_authen;
+
+	milter_bare_addr(cl->envelope_from, from, sizeof(from));
+	if (!authed && !net_match(&c->trusted_networks, cl->client_addr)) {
+		if (*c->authserv_id && c->dmarc_domains.n > 0 && *from &&
+		    allowed_address(c, from))
+			return MILTER_AUTH_DMARC;
+		milter_refuse(v, "550", "5.7.1",
+			      "%s may not send text messages from here: "
+			      "log in (SMTP AUTH) to send texts",
+			      *from ? from : "the null sender");
+		return MILTER_AUTH_NO;
+	}
+	if (!allowed_address(c, from)) {
+		milter_refuse(v, "550", "5.7.1",
+			      "%s is not allowed to send text messages",
+			      *from ? from : "the null sender");
+		return MILTER_AUTH_NO;
+	}
+	return MILTER_AUTH_YES;
+}
+
+/* next_token - the next run of s without space, ';' or '=', lowercase */
+static const char *
+skip_comment(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n' ||
+	       *s == '(') {
+		if (*s == '(') {
+			int depth = 0;
+
+			do {
+				if (*s == '(')
+					depth++;
+				else if (*s == ')')
+					depth--;
+				s++;
+			} while (*s && depth > 0);
+		} else {
+			s++;
+		}
+	}
+	return s;
+}
+
+/* word - copy the word at s (up to a separator) into out; past it */
+static const char *
+word(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	s = skip_comment(s);
+	while (*s && !strchr(" \t\r\n;(", *s)) {
+		if (n + 1 < size)
+			out[n++] = (char)tolower((unsigned char)*s);
+		s++;
+	}
+	out[n] = '\0';
+	return s;
+}
+
+/* milter_dmarc_pass - our Authentication-Results says dmarc=pass */
+bool
+milter_dmarc_pass(const struct conf *c, const char *ar,
+		  const char *from_domain)
+{
+	char tok[256], id[256];
+	bool pass = false, match = false;
+	const char *p;
+
+	if (!*c->authserv_id || !from_domain || !*from_domain ||
+	    !in_list(&c->dmarc_domains, from_domain))
+		return false;
+	p = word(ar, id, sizeof(id));
+	if (strcasecmp(id, c->authserv_id) != 0)
+		return false;
+	/* the resinfo that starts with dmarc= */
+	while ((p = strchr(p, ';')) != NULL) {
+		p = word(p + 1, tok, sizeof(tok));
+		if (strncmp(tok, "dmarc=", 6) != 0)
+			continue;
+		pass = strcmp(tok + 6, "pass") == 0;
+		for (;;) {
+			p = word(p, tok, sizeof(tok));
+			if (!*tok)
+				break;
+			if (strncmp(tok, "header.from=", 12) == 0)
+				match = strcasecmp(tok + 12, from_domain) == 0;
+		}
+		return pass && match;
+	}
+	return false;
+}
+
+/* map_get - the value of key in a map, without case; NULL when none */
+static const char *
+map_get(const struct conf_map *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcasecmp(m->v[i].key, key) == 0)
+			return m->v[i].value;
+	return NULL;
+}
+
+/* milter_owner - the owner of addr */
+void
+milter_owner(const struct conf *c, const char *addr, char *out, size_t size)
+{
+	char bare[256];
+	const char *owner;
+
+	milter_bare_addr(addr, bare, sizeof(bare));
+	owner = map_get(&c->owner_aliases, bare);
+	milter_bare_addr(owner ? owner : bare, out, size);
+}
+
+/* milter_sender_number - the number an owner texts from */
+const char *
+milter_sender_number(const struct conf *c, const char *owner)
+{
+	const char *n = map_get(&c->sender_numbers, owner);
+
+	return n ? n : c->default_sender;
+}
+
+/* first_word - the first word of a header value, lowercase */
+static void
+first_word(const char *value, char *out, size_t size)
+{
+	size_t n = 0;
+
+	while (*value == ' ' || *value == '\t')
+		value++;
+	while (*value && !strchr(" \t\r\n;(", *value) && n + 1 < size)
+		out[n++] = (char)tolower((unsigned char)*value++);
+	out[n] = '\0';
+}
+
+/* milter_noise - a header that marks mail never to be texted */
+bool
+milter_noise(const char *name, const char *value, const char **why)
+{
+	char w[32];
+
+	if (strcasecmp(name, "Auto-Submitted") == 0) {
+		first_word(value, w, sizeof(w));
+		if (*w && strcmp(w, "no") != 0 &&
+		    strcmp(w, "auto-generated") != 0) {
+			*why = "Auto-Submitted (an automatic reply)";
+			return true;
+		}
+	} else if (strcasecmp(name, "Precedence") == 0) {
+		first_word(value, w, sizeof(w));
+		if (!strcmp(w, "junk") || !strcmp(w, "list") ||
+		    !strcmp(w, "bulk")) {
+			*why = "Precedence junk, list or bulk";
+			return true;
+		}
+	} else if (strcasecmp(name, "X-SMS-From") == 0) {
+		*why = "made by smsgw from a text (X-SMS-From)";
+		return true;
+	}
+	return false;
+}
+
+/* milter_schedule - when a schedule header asks for the text */
+bool
+milter_schedule(const char *value, int64_t now, int64_t max_ahead,
+		int64_t *due_r, struct milter_verdict *v)
+{
+	long long t;
+
+	*due_r = 0;
+	if (!mp_parse_date(value, &t))
+		return milter_refuse(v, "550", "5.7.1",
+				     "the schedule date \"%.60s\" cannot be "
+				     "read: use an RFC 5322 date or ISO 8601 "
+				     "(2026-11-25T10:00:00Z)",
+				     value);
+	if (t > now + max_ahead)
+		return milter_refuse(v, "550", "5.7.1",
+				     "the schedule date is more than %lld "
+				     "days ahead",
+				     (long long)(max_ahead / 86400));
+	if (t < now - 3600)
+		return milter_refuse(v, "550", "5.7.1",
+				     "the schedule date is more than an hour "
+				     "in the past");
+	*due_r = t > now ? t : 0;
+	return true;
+}

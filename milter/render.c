@@ -1,0 +1,184 @@
+/*
+ * NAME
+ *	render - what a mail becomes as a text
+ * DESCRIPTION
+ *	The one place that turns a parsed mail into SMS text, used by the
+ *	milter at end-of-message and by "smsctl render": a PBX voicemail
+ *	notice becomes "Voicemail from NUMBER (M:SS): transcription";
+ *	anything else keeps the new words of the mail (mp_visible_text)
+ *	through the new-thread or reply template, with a link placeholder
+ *	per file. The text is then planned with smart encoding and cut or
+ *	refused at the segment cap.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "milter/milter.h"
+
+/* milter_refuse - fill a verdict */
+bool
+milter_refuse(struct milter_verdict *v, const char *code, const char *xcode,
+	      const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(v->code, sizeof(v->code), "%s", code);
+	snprintf(v->xcode, sizeof(v->xcode), "%s", xcode);
+	va_start(ap, fmt);
+	vsnprintf(v->text, sizeof(v->text), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* milter_render_opts - the render options of c, or the defaults */
+void
+milter_render_opts(const struct conf *c, struct milter_render_opts *o)
+{
+	*o = (struct milter_render_opts){"{subject}: {body}",
+					 "{body}",
+					 "...",
+					 "US",
+					 true,
+					 false,
+					 10,
+					 NULL};
+	if (!c)
+		return;
+	o->new_thread_template = c->new_thread_template;
+	o->reply_template = c->reply_template;
+	o->marker = c->truncation_marker;
+	o->country = c->default_country;
+	o->smart = c->smart_encoding;
+	o->reject_long = c->long_message_policy == CONF_LONG_REJECT;
+	o->cap = (unsigned)c->segment_cap;
+	o->disclaimers = c->disclaimer_lines.v;
+}
+
+/* voicemail_text - "Voicemail from +1 202-555-0143 (0:42): ..." */
+static char *
+voicemail_text(const struct mp_voicemail *vm, const char *country)
+{
+	struct sms_phone_rules rules = {country, NULL, NULL};
+	struct sms_number num;
+	char who[96], *out;
+	size_t n;
+
+	if (sms_phone_parse(vm->caller, &rules, &num, NULL) != SMS_OK ||
+	    sms_phone_format(num.e164, who, sizeof(who)) != SMS_OK)
+		snprintf(who, sizeof(who), "%s",
+			 vm->caller_name[0] ? vm->caller_name : vm->caller);
+	n = strlen(who) + strlen(vm->duration) + strlen(vm->transcription) + 32;
+	out = malloc(n);
+	if (!out)
+		return NULL;
+	if (vm->duration[0])
+		snprintf(out, n, "Voicemail from %s (%s)%s%s", who,
+			 vm->duration, vm->transcription[0] ? ": " : ".",
+			 vm->transcription);
+	else
+		snprintf(out, n, "Voicemail from %s%s%s", who,
+			 vm->transcription[0] ? ": " : ".", vm->transcription);
+	return out;
+}
+
+/* clean_subject - the subject without its thread tag */
+static char *
+clean_subject(const char *subject, const char *tag)
+{
+	char *s = strdup(subject), *p;
+
+	if (s && *tag && (p = strstr(s, "[#")) != NULL) {
+		char *end = strchr(p, ']');
+
+		if (end) {
+			memmove(p, end + 1, strlen(end + 1) + 1);
+			while (p > s && p[-1] == ' ')
+				memmove(p - 1, p, strlen(p) + 1), p--;
+		}
+	}
+	return s;
+}
+
+/* mail_text - the text of a parsed mail, before planning */
+static char *
+mail_text(const struct mp_message *m, const struct milter_render_opts *o,
+	  bool reply, bool *voicemail_r)
+{
+	struct mp_voicemail vm;
+	char *visible, *subject, *out;
+
+	*voicemail_r = mp_voicemail(m->body, &vm);
+	if (*voicemail_r) {
+		out = voicemail_text(&vm, o->country);
+		free(vm.transcription);
+		return out;
+	}
+	visible = mp_visible_text(m->body, m->from_name, o->disclaimers);
+	subject = clean_subject(m->subject, m->tag);
+	out = visible && subject
+		  ? mp_template(reply ? o->reply_template
+				      : o->new_thread_template,
+				subject, visible,
+				m->from_name[0] ? m->from_name : m->from_addr)
+		  : NULL;
+	free(visible);
+	free(subject);
+	visible = out ? mp_with_links(out, m) : NULL;
+	free(out);
+	return visible;
+}
+
+/* milter_render - a parsed mail as a planned text */
+bool
+milter_render(const struct mp_message *m, const struct milter_render_opts *o,
+	      bool reply, struct milter_text *t, struct milter_verdict *v)
+{
+	struct sms_error serr;
+	struct sms_opts so;
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	t->text = mail_text(m, o, reply, &t->voicemail);
+	if (!t->text)
+		return milter_refuse(v, "451", "4.3.0",
+				     "out of memory while reading the mail");
+	sms_opts_init(&so);
+	so.smart = o->smart;
+	so.replace_invalid = true;
+	t->plan = sms_plan_new(t->text, strlen(t->text), &so, &serr);
+	if (t->plan && t->plan->nparts > o->cap) {
+		if (o->reject_long) {
+			milter_refuse(v, "552", "5.3.4",
+				      "the text would take %u SMS segments, "
+				      "more than the limit of %u; shorten "
+				      "the mail",
+				      t->plan->nparts, o->cap);
+			milter_text_free(t);
+			return false;
+		}
+		sms_plan_free(&t->plan);
+		t->plan = sms_plan_truncate(t->text, strlen(t->text), &so,
+					    o->cap, o->marker, &serr);
+		t->truncated = true;
+	}
+	if (!t->plan) {
+		milter_refuse(v, "554", "5.6.0", "the text cannot be sent: %s",
+			      serr.msg);
+		milter_text_free(t);
+		return false;
+	}
+	for (i = 0; i < m->nattachments; i++)
+		t->images += m->attachments[i].image;
+	return true;
+}
+
+/* milter_text_free - free a rendered text */
+void
+milter_text_free(struct milter_text *t)
+{
+	free(t->text);
+	t->text = NULL;
+	sms_plan_free(&t->plan);
+}
