@@ -34,13 +34,13 @@
 
 /* An accepted SMS recipient. */
 struct entry {
-	char *addr;	       /* as the MTA gave it, for smfi_delrcpt */
-	char group[128];       /* a group's name, or "" */
-	char tag[33];	       /* a verified reply tag, or "" */
-	char (*phones)[20];    /* E.164 numbers */
+	char *addr;	    /* as the MTA gave it, for smfi_delrcpt */
+	char group[128];    /* a group's name, or "" */
+	char tag[33];	    /* a verified reply tag, or "" */
+	char (*phones)[20]; /* E.164 numbers */
 	unsigned nphones;
-	unsigned notify;       /* STORE_NOTIFY_* */
-	bool dmarc;	       /* allowed only if the mail passes DMARC */
+	unsigned notify;	 /* STORE_NOTIFY_* */
+	bool dmarc;		 /* allowed only if the mail passes DMARC */
 	struct milter_verdict v; /* set when refused after RCPT */
 };
 
@@ -58,8 +58,8 @@ struct session {
 	unsigned nrcpts, cap;
 	unsigned others; /* recipients that are not phones */
 	const char *noise;
-	char *ar;	 /* the first Authentication-Results of ours */
-	char *schedule;	 /* X-SMS-Schedule or Deferred-Delivery */
+	char *ar;	/* the first Authentication-Results of ours */
+	char *schedule; /* X-SMS-Schedule or Deferred-Delivery */
 	struct ut_buf raw;
 	bool too_big;
 	bool in_body;
@@ -123,8 +123,9 @@ safe_text(const char *in, char *out, size_t size)
 	for (; *in && n + 1 < size; in++) {
 		unsigned char ch = (unsigned char)*in;
 
-		out[n++] = ch == '%' ? '#' : (ch < 0x20 || ch == 0x7f) ? ' '
-								      : (char)ch;
+		out[n++] = ch == '%'		       ? '#'
+			   : (ch < 0x20 || ch == 0x7f) ? ' '
+						       : (char)ch;
 	}
 	out[n] = '\0';
 }
@@ -275,8 +276,7 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 	int64_t retry = 0, now = (int64_t)time(NULL);
 	bool allowed = true;
 
-	if (milter_tag_ok(c->tag_secret, owner, e->phones[0], sender,
-			  r->tag)) {
+	if (milter_tag_ok(c->tag_secret, owner, e->phones[0], sender, r->tag)) {
 		snprintf(e->tag, sizeof(e->tag), "%s", r->tag);
 		return true;
 	}
@@ -284,10 +284,9 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 		"%s: bad reply tag: client=%s from=<%s> to=%s@%s tag=%s",
 		s->qid, s->client, s->from, r->local, r->domain, r->tag);
 	if (c->tag_failure_limit.count > 0 &&
-	    store_rate_hit(st, "tagfail", s->client, now,
-			   c->tag_failure_limit.seconds,
-			   c->tag_failure_limit.count, &allowed, &retry,
-			   &err) != STORE_OK)
+	    store_rate_hit(
+		st, "tagfail", s->client, now, c->tag_failure_limit.seconds,
+		c->tag_failure_limit.count, &allowed, &retry, &err) != STORE_OK)
 		return store_down(v, &err);
 	if (!allowed) {
 		utc_time(retry, when, sizeof(when));
@@ -458,9 +457,9 @@ esmtp_notify(char **argv)
 }
 
 static sfsistat
-cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-	     unsigned long f2, unsigned long f3, unsigned long *pf0,
-	     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+	     unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+	     unsigned long *pf2, unsigned long *pf3)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	unsigned long want = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN |
@@ -554,8 +553,9 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	e.notify = esmtp_notify(argv + 1);
 	if (s->from[0] && !rcpt_check(s, &r, &e, &v)) {
 		free(e.phones);
-		log_msg(LOG_NOTICE, "%s: reject: RCPT from %s: %s %s %s; "
-				    "from=<%s> to=<%s@%s>",
+		log_msg(LOG_NOTICE,
+			"%s: reject: RCPT from %s: %s %s %s; "
+			"from=<%s> to=<%s@%s>",
 			s->qid, s->client[0] ? s->client : "local", v.code,
 			v.xcode, v.text, s->from, r.local, r.domain);
 		return reply(ctx, &v);
@@ -705,10 +705,9 @@ mail_checks(struct eom *w)
 			      "out of memory while reading the mail");
 		return;
 	}
-	if (mp_parse(s->raw.s ? s->raw.s : "", s->raw.len, &o, &w->m,
-		     &err) != MP_OK) {
-		milter_refuse(&w->all,
-			      err.status == MP_ETOOBIG ? "552" : "554",
+	if (mp_parse(s->raw.s ? s->raw.s : "", s->raw.len, &o, &w->m, &err) !=
+	    MP_OK) {
+		milter_refuse(&w->all, err.status == MP_ETOOBIG ? "552" : "554",
 			      err.status == MP_ETOOBIG ? "5.3.4" : "5.6.0",
 			      "%s", err.msg);
 		return;
@@ -737,9 +736,9 @@ dmarc_ok(struct eom *w, struct milter_verdict *v)
 
 /* add_outbound - one message per phone of entry e */
 static bool
-add_outbounds(struct eom *w, const struct entry *e,
-	      struct store_outbound *out, unsigned *n, char (*tags)[16],
-	      char (*keys)[300], struct milter_verdict *v)
+add_outbounds(struct eom *w, const struct entry *e, struct store_outbound *out,
+	      unsigned *n, char (*tags)[16], char (*keys)[300],
+	      struct milter_verdict *v)
 {
 	const struct milter_text *t;
 	unsigned i;
@@ -815,12 +814,13 @@ dsn_for(struct eom *w, const struct entry *e, struct store_mail_out *mo,
 	    .phone = *phone ? phone : "unknown",
 	    .phone_display = disp,
 	    .text = w->text[0].plan ? w->text[0].plan->text
-				    : (w->m ? w->m->subject : ""),
+		    : w->m	    ? w->m->body
+				    : "",
 	    .reason = reason,
 	    .status = e->v.xcode,
 	    .message_id = id,
-	    .original_id = w->m && w->m->message_id[0] ? w->m->message_id
-							: NULL,
+	    .original_id =
+		w->m && w->m->message_id[0] ? w->m->message_id : NULL,
 	};
 	if (mp_compose_dsn(&d, buf, &len, &err) != MP_OK) {
 		log_msg(LOG_WARNING, "%s: no report for %s: %s", w->s->qid,
@@ -876,9 +876,9 @@ finish(SMFICTX *ctx, struct eom *w, struct store_job *job, unsigned nmsgs,
 				e->addr);
 		if (e->v.code[0]) {
 			failed++;
-			log_msg(LOG_NOTICE, "%s: to=%s status=refused (%s %s %s)",
-				s->qid, e->addr, e->v.code, e->v.xcode,
-				e->v.text);
+			log_msg(LOG_NOTICE,
+				"%s: to=%s status=refused (%s %s %s)", s->qid,
+				e->addr, e->v.code, e->v.xcode, e->v.text);
 			continue;
 		}
 		for (j = 0; j < e->nphones; j++, k++) {
@@ -890,9 +890,9 @@ finish(SMFICTX *ctx, struct eom *w, struct store_job *job, unsigned nmsgs,
 				s->qid, o->phone, o->segments,
 				o->encoding ? "UCS-2" : "GSM-7", tags[k],
 				(long long)job->ids[k],
-				job->dups[k]	? "duplicate"
-				: o->due	? "scheduled"
-						: "queued");
+				job->dups[k] ? "duplicate"
+				: o->due     ? "scheduled"
+					     : "queued");
 			if (s->others) {
 				display(o->phone, disp, sizeof(disp));
 				snprintf(hdr, sizeof(hdr),

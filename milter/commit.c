@@ -63,8 +63,9 @@ writer_main(void *arg)
 			jobs[i] = *batch[i]->job;
 		if (store_enqueue_jobs(wstore, jobs, n, (int64_t)time(NULL),
 				       &err) != STORE_OK)
-			log_msg(LOG_ERR, "store: commit of %u messages failed: "
-					 "%s",
+			log_msg(LOG_ERR,
+				"store: commit of %u messages failed: "
+				"%s",
 				n, err.msg);
 		else
 			log_msg(LOG_DEBUG, "store: committed %u messages", n);

@@ -153,8 +153,8 @@ reader_store(const char *db, struct store_error *err)
 static int
 log_level(const struct conf *c)
 {
-	static const int levels[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE,
-				     LOG_INFO, LOG_DEBUG};
+	static const int levels[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO,
+				     LOG_DEBUG};
 
 	return levels[c->log_level];
 }
@@ -243,17 +243,18 @@ drop_privileges(const char *spec)
 	}
 	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 ||
 	    initgroups(pw->pw_name, gid) != 0 || setuid(pw->pw_uid) != 0) {
-		log_msg(LOG_ERR, "cannot become %s: %s", spec,
-			strerror(errno));
+		log_msg(LOG_ERR, "cannot become %s: %s", spec, strerror(errno));
 		return -1;
 	}
 	if (pw->pw_uid == 0)
-		log_msg(LOG_WARNING, "UserID %s is root: running with every "
-				     "privilege",
+		log_msg(LOG_WARNING,
+			"UserID %s is root: running with every "
+			"privilege",
 			spec);
 	else if (setuid(0) == 0) {
-		log_msg(LOG_ERR, "could become root again after dropping to "
-				 "%s",
+		log_msg(LOG_ERR,
+			"could become root again after dropping to "
+			"%s",
 			spec);
 		return -1;
 	}
@@ -394,7 +395,8 @@ main(int argc, char **argv)
 	}
 	r = conf_acquire();
 	c = r->conf;
-	openlog("smsmilter", LOG_PID | LOG_NDELAY, facility(c->syslog_facility));
+	openlog("smsmilter", LOG_PID | LOG_NDELAY,
+		facility(c->syslog_facility));
 	log_set(log_level(c), foreground);
 	snprintf(sockbuf, sizeof(sockbuf), "%s", sock ? sock : c->socket);
 	if (strncmp(sockbuf, "unix:", 5) == 0) {
@@ -474,8 +476,9 @@ main(int argc, char **argv)
 		}
 		break;
 	}
-	log_msg(LOG_NOTICE, "stopping (signal %d): finishing %u "
-			    "transactions",
+	log_msg(LOG_NOTICE,
+		"stopping (signal %d): finishing %u "
+		"transactions",
 		sig, sessions_active());
 	smfi_stop();
 	deadline = time(NULL) + 30;

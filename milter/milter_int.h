@@ -40,8 +40,7 @@ void log_set(int max_level, bool to_stderr);
  * hand it their jobs and wait; it queues every job waiting in one
  * transaction, so concurrent sessions share one fsync.
  */
-int commit_start(const char *db, enum store_sync sync,
-		 struct store_error *err);
+int commit_start(const char *db, enum store_sync sync, struct store_error *err);
 
 /* commit_run - queue job durably; returns job->status */
 int commit_run(struct store_job *job);

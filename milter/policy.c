@@ -26,7 +26,8 @@ milter_bare_addr(const char *addr, char *out, size_t size)
 	if (!size)
 		return;
 	for (; addr && *addr && n + 1 < size; addr++) {
-		if (*addr == '<' || *addr == '>' || isspace((unsigned char)*addr))
+		if (*addr == '<' || *addr == '>' ||
+		    isspace((unsigned char)*addr))
 			continue;
 		out[n++] = (char)tolower((unsigned char)*addr);
 	}
@@ -62,8 +63,7 @@ looks_numeric(const char *s)
 
 /* milter_parse_rcpt - an SMS recipient, split */
 bool
-milter_parse_rcpt(const struct conf *c, const char *addr,
-		  struct milter_rcpt *r)
+milter_parse_rcpt(const struct conf *c, const char *addr, struct milter_rcpt *r)
 {
 	char bare[512], *at, *plus;
 
@@ -80,8 +80,8 @@ milter_parse_rcpt(const struct conf *c, const char *addr,
 	plus = strrchr(bare + 1, '+');
 	if (plus && looks_numeric(bare) == false) {
 		*plus = '\0';
-		snprintf(r->tag, sizeof(r->tag), "%.*s", (int)sizeof(r->tag) - 1,
-			 plus + 1);
+		snprintf(r->tag, sizeof(r->tag), "%.*s",
+			 (int)sizeof(r->tag) - 1, plus + 1);
 	} else {
 		plus = NULL;
 	}
@@ -161,8 +161,8 @@ milter_sender_check(const struct conf *c, const struct milter_client *cl,
 		    struct milter_verdict *v)
 {
 	char from[256];
-	bool authed = c->authenticated_senders && cl->auth_authen &&
-		      *cl->auth_authen;
+	bool authed =
+	    c->authenticated_senders && cl->auth_authen && *cl->auth_authen;
 
 	milter_bare_addr(cl->envelope_from, from, sizeof(from));
 	if (!authed && !net_match(&c->trusted_networks, cl->client_addr)) {
@@ -225,8 +225,7 @@ word(const char *s, char *out, size_t size)
 
 /* milter_dmarc_pass - our Authentication-Results says dmarc=pass */
 bool
-milter_dmarc_pass(const struct conf *c, const char *ar,
-		  const char *from_domain)
+milter_dmarc_pass(const struct conf *c, const char *ar, const char *from_domain)
 {
 	char tok[256], id[256];
 	bool pass = false, match = false;

@@ -36,14 +36,8 @@ milter_refuse(struct milter_verdict *v, const char *code, const char *xcode,
 void
 milter_render_opts(const struct conf *c, struct milter_render_opts *o)
 {
-	*o = (struct milter_render_opts){"{subject}: {body}",
-					 "{body}",
-					 "...",
-					 "US",
-					 true,
-					 false,
-					 10,
-					 NULL};
+	*o = (struct milter_render_opts){
+	    "{subject}: {body}", "{body}", "...", "US", true, false, 10, NULL};
 	if (!c)
 		return;
 	o->new_thread_template = c->new_thread_template;

@@ -12,7 +12,8 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format
 libutf8proc-dev libcmocka-dev libsqlite3-dev sqlite3 nettle-dev libjansson-dev
 libgmime-3.0-dev libetpan-dev libcurl4-gnutls-dev libmicrohttpd-dev
-libmilter-dev libsmpp34-dev nodejs npm valgrind"
+libmilter-dev libsmpp34-dev nodejs npm valgrind
+miltertest postfix swaks opendkim opendkim-tools"
 
 missing=""
 for p in $PKGS; do
@@ -33,6 +34,9 @@ if [ -n "$missing" ]; then
 	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 	echo "deps: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
+	# postfix: install it unconfigured; the tests run private instances
+	echo "postfix postfix/main_mailer_type select No configuration" |
+		$SUDO debconf-set-selections
 	$SUDO apt-get update -qq
 	# shellcheck disable=SC2086
 	$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -32,6 +32,7 @@ step "unit tests (valgrind)" env STORE_STRESS_SECONDS=3 \
 	RUNNER="valgrind -q --suppressions=tests/valgrind.supp --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 	$MAKE -s --no-print-directory WERROR=1 check-unit
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
+step "milter protocol (miltertest)" sh tests/milter/run.sh build
 step "man pages" $MAKE -s man-check
 step "generated docs current" sh scripts/gen-docs.sh build/smsctl --check
 step "install" sh tests/cli/test_install.sh

@@ -35,6 +35,7 @@ static const struct {
     {"delete", cmd_delete, "FILTERS --yes                   delete texts"},
     {"purge", cmd_purge,
      "--before DATE                   delete finished texts"},
+    {"tag", cmd_tag, "[--address] OWNER NUMBER [SENDER] a thread's reply tag"},
 };
 
 /* usage - list the commands */

@@ -1,0 +1,25 @@
+-- mail with no SMS recipient is accepted at DATA: no headers, no body
+dofile(LIBDIR .. "/lib.lua")
+run(function()
+	local c = session("AD-PLAIN")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<bob@example.org>", SMFIR_CONTINUE)
+	rcpt(c, "<carol@sms.example.com.evil>", SMFIR_CONTINUE)
+	assert(mt.data(c) == nil)
+	assert(mt.getreply(c) == SMFIR_ACCEPT, "DATA not accepted: " .. tostring(mt.getreply(c)))
+	mt.disconnect(c)
+
+	-- a second transaction on the same connection still works
+	c = session("AD-SECOND")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<bob@example.org>", SMFIR_CONTINUE)
+	assert(mt.data(c) == nil)
+	assert(mt.getreply(c) == SMFIR_ACCEPT)
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<12025550121@sms.example.com>", SMFIR_CONTINUE)
+	local r = message(c, {{"From", "alice@example.com"}, {"Subject", "two"},
+		{"Message-ID", "<ad-second@example.com>"}}, "second mail\r\n")
+	assert(r == SMFIR_DISCARD, "only a phone: discard, got " .. tostring(r))
+	assert(sql("select text from messages where message_id = 'ad-second@example.com'") == "two: second mail", "the text")
+	mt.disconnect(c)
+end)

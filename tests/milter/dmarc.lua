@@ -1,0 +1,35 @@
+-- replies from outside on port 25: only with our Authentication-Results
+-- saying dmarc=pass for a DmarcDomains domain, From matching the sender
+dofile(LIBDIR .. "/lib.lua")
+
+local function try(qid, from, ar, want, hfrom)
+	local c = session(qid, "198.51.100.20")
+	mailfrom(c, "<" .. from .. ">")
+	rcpt(c, "<12025550251@sms.example.com>", SMFIR_CONTINUE)
+	local h = {{"From", hfrom or from}, {"Subject", "hi"}, {"Message-ID", "<" .. qid .. "@partner.example>"}}
+	if ar then table.insert(h, 1, {"Authentication-Results", ar}) end
+	local r = message(c, h, "from outside\r\n")
+	assert(r == want, qid .. ": " .. tostring(r))
+	mt.disconnect(c)
+end
+
+run(function()
+	try("DMARC-PASS", "pat@partner.example",
+		"mail.example.com; dkim=pass header.d=partner.example; dmarc=pass (p=reject dis=none) header.from=partner.example",
+		SMFIR_DISCARD)
+	assert(sql("select count(*) from messages where message_id = 'DMARC-PASS@partner.example'") == "1")
+	try("DMARC-FAIL", "pat@partner.example",
+		"mail.example.com; dmarc=fail (p=reject) header.from=partner.example", SMFIR_REPLYCODE)
+	expect_log("DMARC-FAIL: reject: 550 5.7.1 pat@partner.example may not send text messages: the mail did not pass DMARC")
+	try("DMARC-NOAR", "pat@partner.example", nil, SMFIR_REPLYCODE)
+	try("DMARC-FOREIGN", "pat@partner.example",
+		"evil.example; dmarc=pass header.from=partner.example", SMFIR_REPLYCODE)
+	try("DMARC-UNTRUSTED", "pat@partner.example",
+		"mail.example.com; dmarc=pass header.from=untrusted.example", SMFIR_REPLYCODE,
+		"x@untrusted.example")
+	-- a pass for a trusted domain, but From is not the envelope sender
+	try("DMARC-OTHERFROM", "pat@partner.example",
+		"mail.example.com; dmarc=pass header.from=partner.example", SMFIR_REPLYCODE,
+		"boss@partner.example")
+	assert(sql("select count(*) from messages where message_id like 'DMARC-%' ") == "1")
+end)

@@ -1,0 +1,45 @@
+-- RCPT-time decisions: who may text, which addresses are phones
+dofile(LIBDIR .. "/lib.lua")
+run(function()
+	-- an outside client, not authenticated: 550 5.7.1; mail recipients pass
+	local c = session("RP-UNAUTH", "192.0.2.7")
+	mailfrom(c, "<mallory@example.net>")
+	rcpt(c, "<12025550111@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("RP-UNAUTH: reject: RCPT from 192.0.2.7: 550 5.7.1 mallory@example.net may not send text messages")
+	rcpt(c, "<bob@example.org>", SMFIR_CONTINUE)
+	mt.disconnect(c)
+
+	-- the same client with SMTP AUTH may
+	c = session("RP-AUTH", "192.0.2.7", "alice")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<12025550111@sms.example.com>", SMFIR_CONTINUE)
+	mt.disconnect(c)
+
+	-- AllowedSenders narrows even authenticated senders
+	c = session("RP-NARROW", "127.0.0.1", "eve")
+	mailfrom(c, "<eve@elsewhere.example>")
+	rcpt(c, "<12025550111@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("RP-NARROW: reject: RCPT from 127.0.0.1: 550 5.7.1 eve@elsewhere.example is not allowed to send text messages")
+	mt.disconnect(c)
+
+	-- numbers, contacts, groups
+	c = session("RP-ADDR")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<12345@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("RP-ADDR: reject: RCPT from 127.0.0.1: 550 5.1.3 12345 is not a valid phone number")
+	rcpt(c, "<16845550100@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("550 5.1.1 texts to 16845550100 are not allowed")
+	rcpt(c, "<+33612345678@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("550 5.1.1 texts to +33612345678 are not allowed")
+	rcpt(c, "<nobody@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("550 5.1.1 no contact or group called nobody")
+	rcpt(c, "<emptygroup@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("550 5.1.1 the group emptygroup has no members")
+	rcpt(c, "<Carol@SMS.example.com>", SMFIR_CONTINUE)
+	rcpt(c, "<oncall@sms.example.com>", SMFIR_CONTINUE)
+	rcpt(c, "<202.555.0112@sms.example.com>", SMFIR_CONTINUE)
+	rcpt(c, "<stopped@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("550 5.7.1 +1 202-555-0199 has opted out of texts (replied STOP)")
+	rcpt(c, "<+12025550199@sms.example.com>", SMFIR_REPLYCODE)
+	mt.disconnect(c)
+end)
