@@ -33,6 +33,7 @@ step "unit tests (valgrind)" env STORE_STRESS_SECONDS=3 \
 	$MAKE -s --no-print-directory WERROR=1 check-unit
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
 step "milter protocol (miltertest)" sh tests/milter/run.sh build
+step "end to end with Postfix" sh tests/e2e/test_postfix.sh build
 step "man pages" $MAKE -s man-check
 step "generated docs current" sh scripts/gen-docs.sh build/smsctl --check
 step "install" sh tests/cli/test_install.sh

@@ -1,0 +1,159 @@
+# postfix.sh - a private Postfix on loopback, smtp-sink behind it, and
+# smsmilter beside it; sourced by the end-to-end tests and the benchmark
+#
+# pf_init DIR PORT SINKPORT MILTER_SOCKET
+#	a Postfix instance in DIR: smtpd on 127.0.0.1:PORT, relaying to
+#	smtp-sink on SINKPORT, smtpd_milters and non_smtpd_milters set to
+#	MILTER_SOCKET ("" for none), sms.example.com a relay domain with a
+#	discard: transport as the safety net
+# pf_start DIR / pf_stop DIR
+#	the master in the foreground (setsid), stopped by its pid
+# sink_start DIR SINKPORT / sink_stop DIR
+#	smtp-sink dumping each mail into DIR/sink/
+# milter_conf FILE DIR SOCKET: a smsmilter.conf for these tests
+# milter_start FILE LOG / milter_stop
+# free_port: a TCP port nobody listens on
+#
+# Every start records a pid in $E2E_PIDS; e2e_cleanup stops them all.
+# Needs root (Postfix's master runs as root) and Debian's postfix.
+
+E2E_PIDS=""
+PF_SBIN=/usr/lib/postfix/sbin
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+e2e_cleanup() {
+	for p in $E2E_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $E2E_PIDS; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	E2E_PIDS=""
+}
+
+pf_init() {
+	dir=$1 port=$2 sinkport=$3 milter=$4
+	mkdir -p "$dir/queue" "$dir/data"
+	chown postfix "$dir/data"
+	: >"$dir/main.cf" # Debian's compiled-in defaults, and ours below
+	cp /usr/share/postfix/master.cf.dist "$dir/master.cf"
+	postconf -c "$dir" -e \
+		"compatibility_level = 3.6" \
+		"queue_directory = $dir/queue" \
+		"data_directory = $dir/data" \
+		"myhostname = mail.example.com" \
+		"mydomain = example.com" \
+		"inet_interfaces = 127.0.0.1" \
+		"inet_protocols = ipv4" \
+		"mydestination =" \
+		"alias_maps =" "alias_database =" \
+		"relayhost = [127.0.0.1]:$sinkport" \
+		"relay_domains = sms.example.com, example.org" \
+		"transport_maps = inline:{ sms.example.com=discard:sms }" \
+		"mynetworks = 127.0.0.0/8" \
+		"smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" \
+		"maillog_file = $dir/maillog" \
+		"maillog_file_prefixes = $dir" \
+		"smtpd_milters = $milter" \
+		"non_smtpd_milters = $milter" \
+		"milter_default_action = tempfail" \
+		"milter_protocol = 6" \
+		"smtp_destination_concurrency_limit = 50" \
+		"default_destination_concurrency_limit = 50" \
+		"smtpd_client_connection_count_limit = 0" \
+		"smtpd_client_message_rate_limit = 0" \
+		"default_process_limit = 200" \
+		"queue_run_delay = 10s" "minimal_backoff_time = 10s" \
+		"maximal_backoff_time = 20s" \
+		"bounce_queue_lifetime = 0" \
+		"message_size_limit = 52428800" \
+		"smtpd_banner = mail.example.com ESMTP" || return 1
+	postconf -c "$dir" -F '*/*/chroot = n' || return 1
+	postconf -c "$dir" -M# smtp/inet || return 1
+	postconf -c "$dir" -M \
+		"127.0.0.1:$port/inet=127.0.0.1:$port inet n - n - - smtpd" ||
+		return 1
+	postfix -c "$dir" check 2>>"$dir/check.log"
+}
+
+pf_start() {
+	setsid "$PF_SBIN/master" -c "$1" </dev/null >"$1/master.out" 2>&1 &
+	E2E_PIDS="$E2E_PIDS $!"
+	echo $! >"$1/master.pid.ours"
+}
+
+pf_stop() {
+	[ -f "$1/master.pid.ours" ] && kill "$(cat "$1/master.pid.ours")" 2>/dev/null
+}
+
+# wait_port PORT: until something listens (5 s)
+wait_port() {
+	i=0
+	while [ $i -lt 50 ]; do
+		python3 -c "import socket,sys
+s = socket.socket()
+sys.exit(0 if s.connect_ex(('127.0.0.1', $1)) == 0 else 1)" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+sink_start() {
+	mkdir -p "$1/sink"
+	chown postfix "$1/sink"
+	smtp-sink -u postfix -d "$1/sink/%H%M%S." "127.0.0.1:$2" 256 \
+		>"$1/sink.log" 2>&1 &
+	E2E_PIDS="$E2E_PIDS $!"
+	echo $! >"$1/sink.pid"
+}
+
+milter_conf() {
+	file=$1 dir=$2 sock=$3
+	printf 'e2e-test-secret-0123456789abcdef\n' >"$dir/tag.secret"
+	chown postfix "$dir/tag.secret"
+	chmod 600 "$dir/tag.secret"
+	mkdir -p "$dir/store"
+	chown postfix "$dir/store"
+	cat >"$file" <<EOF
+Socket $sock
+SmsDomains sms.example.com
+TagSecretFile $dir/tag.secret
+Database $dir/store/smsmilter.db
+PidFile $dir/smsmilter.pid
+WakeSocket $dir/store/smsgw.wake
+UserID postfix
+DefaultSender +12025550100
+TrustedNetworks 127.0.0.1/32
+AllowedSenders @example.com
+LongMessagePolicy reject
+SegmentCap 3
+RecipientRateLimit 0/1h
+LogLevel info
+EOF
+	chmod 600 "$file"
+}
+
+milter_start() {
+	"$E2E_BUILD/smsmilter" -f -c "$1" 2>"$2" &
+	E2E_PIDS="$E2E_PIDS $!"
+	MILTER_PID=$!
+	sock=$(sed -n 's/^Socket unix://p' "$1")
+	i=0
+	while [ -n "$sock" ] && [ ! -S "$sock" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 "$MILTER_PID" 2>/dev/null
+}

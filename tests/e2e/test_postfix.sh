@@ -1,0 +1,167 @@
+#!/bin/sh
+# test_postfix.sh - smsmilter behind a real Postfix on loopback
+#
+# Usage: tests/e2e/test_postfix.sh BUILD_DIR
+# A private Postfix (smtpd on a free port, smtpd_milters and
+# non_smtpd_milters pointing at smsmilter) relays to smtp-sink. Mail
+# sent with swaks and sendmail(1) to phones and mailboxes: the store
+# must hold exactly the texts, smtp-sink exactly the mail. Prints TAP;
+# appends its tally to $CHECK_TALLY when set; stops every process it
+# started by pid, also on failure.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+E2E_BUILD=$(cd "$here/../.." && cd "${1:-build}" && pwd)
+. "$here/postfix.sh"
+n=0 passed=0 failed=0 skipped=0
+
+finish() {
+	e2e_cleanup
+	[ -n "${tmp:-}" ] && rm -rf "$tmp"
+	[ -n "${CHECK_TALLY:-}" ] && echo "$passed $failed $skipped" >>"$CHECK_TALLY"
+}
+trap finish EXIT
+trap 'exit 1' INT TERM
+
+# check NAME CONDITION...: one TAP line
+check() {
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "ok $n - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $name"
+	fi
+}
+skip_all() {
+	echo "ok 1 # SKIP $1"
+	skipped=1 n=1
+	exit 0
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
+command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
+command -v swaks >/dev/null 2>&1 || skip_all "swaks is not installed"
+
+tmp=$(mktemp -d /tmp/smsmilter-e2e.XXXXXX)
+chmod 755 "$tmp"
+port=$(free_port)
+sinkport=$(free_port)
+milter_conf "$tmp/smsmilter.conf" "$tmp" "unix:$tmp/milter.sock"
+pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
+	{ check "postfix set-up" false; exit 1; }
+sink_start "$tmp" "$sinkport"
+milter_start "$tmp/smsmilter.conf" "$tmp/milter.log" ||
+	{ check "smsmilter starts" false; cat "$tmp/milter.log"; exit 1; }
+pf_start "$tmp/pf"
+wait_port "$port" || { check "postfix listens" false; cat "$tmp/pf/master.out"; exit 1; }
+db=$tmp/store/smsmilter.db
+
+# send OUTFILE ARGS...: swaks to our Postfix; its transcript in OUTFILE
+send() {
+	out=$1
+	shift
+	POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" --helo client.example.com \
+		"$@" >"$out" 2>&1
+}
+
+# wait_for CMD...: until CMD succeeds (10 s); mail goes through queues
+wait_for() {
+	i=0
+	while [ $i -lt 100 ]; do
+		"$@" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+sinked() { grep -l -- "$1" "$tmp"/sink/* >/dev/null 2>&1; }
+stored() { [ "$(sqlite3 "$db" "$1")" = "$2" ]; }
+
+# 1. a phone and a mailbox: the text is queued, the mail relayed
+send "$tmp/s1" --from alice@example.com \
+	--to 12025550143@sms.example.com,bob@example.org \
+	--header "Subject: Dinner" --header "Message-Id: <e2e-1@example.com>" \
+	--body "Table for two at 8?"
+check "mixed mail accepted (250)" grep -q '^<-  250 2.0.0 Ok: queued' "$tmp/s1"
+check "the text is stored with its segments" stored \
+	"select t.phone || '|' || m.text || '|' || m.segments from messages m join threads t on t.id = m.thread_id where m.message_id = 'e2e-1@example.com'" \
+	"+12025550143|Dinner: Table for two at 8?|1"
+check "smtp-sink got the mail for bob" wait_for sinked "e2e-1@example.com"
+check "... with X-SMS-Queued" sh -c "grep -l 'e2e-1@example.com' $tmp/sink/* | xargs grep -q '^X-SMS-Queued: +12025550143 id=[0-9]* segments=1'"
+check "... and not for the phone" sh -c "! grep -h '^X-Rcpt-Args' \$(grep -l 'e2e-1@example.com' $tmp/sink/*) | grep -q sms.example.com"
+
+# 2. only phones, one a group member list would make: discarded by the milter
+send "$tmp/s2" --from alice@example.com \
+	--to 12025550144@sms.example.com,+442079460958@sms.example.com \
+	--header "Subject: Alert" --header "Message-Id: <e2e-2@example.com>" \
+	--body "Disk full on db1"
+check "phones only: accepted (250)" grep -q '^<-  250 ' "$tmp/s2"
+check "two texts stored" stored \
+	"select count(*) from messages where message_id = 'e2e-2@example.com'" 2
+check "the milter discarded the mail" wait_for grep -q 'milter triggers DISCARD action' "$tmp/pf/maillog"
+
+# 3. an unauthorized client (127.0.0.2 is not in TrustedNetworks): the
+# phone is refused with 550 5.7.1, the mailbox still gets the mail
+send "$tmp/s3" --local-interface 127.0.0.2 --from alice@example.com \
+	--to 12025550145@sms.example.com,bob@example.org \
+	--header "Message-Id: <e2e-3@example.com>" --body "sneaky"
+check "unauthorized client: 550 5.7.1 at RCPT" grep -q '^<\*\* 550 5.7.1 alice@example.com may not send text messages from here' "$tmp/s3"
+check "... nothing stored" stored \
+	"select count(*) from messages where message_id = 'e2e-3@example.com'" 0
+check "... the mailbox got it" wait_for sinked "e2e-3@example.com"
+
+# 4. bad recipients, refused at RCPT
+send "$tmp/s4" --from alice@example.com --to 12345@sms.example.com \
+	--body "x"
+check "invalid number: 550 5.1.3" grep -q '^<\*\* 550 5.1.3 12345 is not a valid phone number' "$tmp/s4"
+send "$tmp/s5" --from mallory@evil.example --to 12025550146@sms.example.com \
+	--body "x"
+check "sender not in AllowedSenders: 550 5.7.1" grep -q '^<\*\* 550 5.7.1 mallory@evil.example is not allowed' "$tmp/s5"
+
+# 5. sendmail(1): non_smtpd_milters sees it
+printf 'Subject: cron\nFrom: alice@example.com\nMessage-Id: <e2e-5@example.com>\n\nbackup done\n' |
+	/usr/sbin/sendmail -C "$tmp/pf" -f alice@example.com 12025550147@sms.example.com
+check "sendmail(1) mail to a phone is queued (non_smtpd_milters)" wait_for stored \
+	"select text from messages where message_id = 'e2e-5@example.com'" "cron: backup done"
+
+# 6. a failing text among mailboxes: the mail goes on, a report is queued
+long=$(printf 'word %.0s' $(seq 1 200))
+send "$tmp/s6" --from alice@example.com \
+	--to 12025550148@sms.example.com,bob@example.org \
+	--header "Subject: long" --header "Message-Id: <e2e-6@example.com>" \
+	--body "$long"
+check "mixed with a text over the cap: accepted (250)" grep -q '^<-  250 ' "$tmp/s6"
+check "... the mailbox got it" wait_for sinked "e2e-6@example.com"
+check "... no text stored" stored \
+	"select count(*) from messages where message_id = 'e2e-6@example.com'" 0
+check "... a delivery report to alice is queued" stored \
+	"select rcpt || ' ' || (instr(data, 'Status: 5.3.4') > 0) from mail_queue where instr(data, 'e2e-6@example.com') > 0" \
+	"alice@example.com 1"
+
+# 7. the same text over the cap alone: the SMTP reply says why
+send "$tmp/s7" --from alice@example.com --to 12025550149@sms.example.com \
+	--header "Subject: long" --body "$long"
+check "text over the cap, phones only: 552 5.3.4 at end of data" grep -q '^<\*\* 552 5.3.4 the text would take 7 SMS segments' "$tmp/s7"
+
+# 8. ESMTP SIZE= over MaxMessageSize (10M default): refused at RCPT
+python3 - "$port" >"$tmp/s8" 2>&1 <<'EOF'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+s.ehlo("client.example.com")
+print(s.mail("alice@example.com", ["SIZE=20000000"]))
+print(s.rcpt("12025550150@sms.example.com"))
+s.quit()
+EOF
+check "SIZE=20000000: 552 5.3.4 at RCPT" grep -q "(552, b'5.3.4 the mail is 20000000 bytes" "$tmp/s8"
+
+check "exactly the expected texts are stored (4)" stored \
+	"select count(*) from messages" 4
+check "every smsmilter line carries the queue id" sh -c \
+	"! grep -E 'to=\+[0-9]+ segments' '$tmp/milter.log' | grep -vqE '^smsmilter\[[0-9]+\]: [0-9A-F]{6,}: to='"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
