@@ -17,8 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -178,38 +176,6 @@ facility(const char *name)
 		if (strcasecmp(name, f[i].name) == 0)
 			return f[i].fac;
 	return LOG_MAIL;
-}
-
-/*
- * nodelay_listeners - TCP_NODELAY on our listening TCP sockets (libmilter
- * does not hand its socket out; on Linux, accepted sockets inherit it)
- */
-static void
-nodelay_listeners(void)
-{
-	int fd, one = 1, listening, type;
-	socklen_t len;
-	struct sockaddr_storage ss;
-
-	for (fd = 3; fd < 1024; fd++) {
-		len = sizeof(listening);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
-			       &len) != 0 ||
-		    !listening)
-			continue;
-		len = sizeof(type);
-		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
-		    type != SOCK_STREAM)
-			continue;
-		len = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-			       sizeof(one)) != 0)
-			log_msg(LOG_WARNING, "TCP_NODELAY: %s",
-				strerror(errno));
-	}
 }
 
 /* drop_privileges - become user[:group] when running as root */
@@ -412,7 +378,8 @@ main(int argc, char **argv)
 		return 71; /* EX_OSERR */
 	}
 	if (strncmp(sockbuf, "inet", 4) == 0)
-		nodelay_listeners();
+		log_msg(LOG_INFO, "TCP_NODELAY set on %d listening socket(s)",
+			milter_nodelay_listeners());
 	if (strncmp(sockbuf, "unix:", 5) == 0)
 		socket_owner(sockbuf + 5, c->user);
 	if (!foreground && daemon(0, 0) != 0) {

@@ -164,4 +164,13 @@ bool milter_render(const struct mp_message *m,
 /* milter_text_free - free what milter_render filled */
 void milter_text_free(struct milter_text *t);
 
+/*
+ * milter_nodelay_listeners - set TCP_NODELAY on every listening TCP
+ * socket of the process (libmilter does not hand its socket out; on
+ * Linux, accepted connections inherit the option, so libmilter's small
+ * writes at end-of-message are not held back by Nagle's algorithm).
+ * Returns how many sockets were set.
+ */
+int milter_nodelay_listeners(void);
+
 #endif /* MILTER_MILTER_H */

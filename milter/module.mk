@@ -1,6 +1,7 @@
 # milter/ - smsmilter, the milter daemon (libmilter), and the policy
 # library smsctl shares with it; needs every module but transport/
-MILTER_LIB_SRCS := milter/policy.c milter/render.c milter/tag.c
+MILTER_LIB_SRCS := milter/policy.c milter/render.c milter/socket.c \
+	milter/tag.c
 MILTER_LIB := $(O)/milter/libsmsmilter.a
 MILTER_SRCS := milter/main.c milter/callbacks.c milter/commit.c
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs nettle)
