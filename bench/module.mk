@@ -15,4 +15,5 @@ bench:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory $(O)/bench/bench_codec \
 	    $(O)/bench/bench_store $(O)/bench/bench_mailparse
+	@$(MAKE) --no-print-directory $(O)/smsmilter
 	@sh bench/run.sh $(O)

@@ -60,3 +60,6 @@ fi
 
 # the store, on this machine's disk (a temporary directory)
 "$O/bench/bench_store" "$tmp" "$secs"
+
+# the milter behind a real Postfix, beside no milter and OpenDKIM
+sh "$here/milter.sh" "$O"
