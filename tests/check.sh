@@ -4,7 +4,8 @@
 # 1. a -Werror build of everything, and the format check;
 # 2. every test: unit suites and fuzz corpus replays (also under
 #    valgrind), command-line tests, man pages, install, the demo;
-# 3. the unit suites and replays again under ASan and UBSan;
+# 3. the unit suites, replays and milter protocol tests again under
+#    ASan and UBSan;
 # 4. one summary line; exit status 1 if anything failed.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -39,12 +40,15 @@ step "generated docs current" sh scripts/gen-docs.sh build/smsctl --check
 step "install" sh tests/cli/test_install.sh
 step "demo" sh scripts/demo.sh build
 step "sanitizer build" $MAKE -s -j"$jobs" WERROR=1 \
-	SANITIZE=address,undefined tests
+	SANITIZE=address,undefined all tests
 step "unit tests (ASan+UBSan)" env STORE_STRESS_SECONDS=3 \
 	ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$MAKE -s --no-print-directory WERROR=1 SANITIZE=address,undefined \
 	check-unit
+step "milter protocol (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	sh tests/milter/run.sh build/san
 
 set -- $(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$tally")
 if [ -n "$steps_failed" ]; then

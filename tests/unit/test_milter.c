@@ -88,8 +88,8 @@ parse_rcpt(void **state)
 	assert_string_equal(r.local, "+12025550143");
 	assert_true(r.number);
 
-	assert_true(milter_parse_rcpt(c, "12025550143+k7q2abcdefgh@txt.example.com",
-				      &r));
+	assert_true(milter_parse_rcpt(
+	    c, "12025550143+k7q2abcdefgh@txt.example.com", &r));
 	assert_string_equal(r.local, "12025550143");
 	assert_string_equal(r.tag, "k7q2abcdefgh");
 
@@ -207,9 +207,9 @@ dmarc(void **state)
 static void
 owners(void **state)
 {
-	struct conf *c = load(
-	    "OwnerAliases a.smith@example.com=alice@example.com\n"
-	    "SenderNumbers alice@example.com=+12025550101\n");
+	struct conf *c =
+	    load("OwnerAliases a.smith@example.com=alice@example.com\n"
+		 "SenderNumbers alice@example.com=+12025550101\n");
 	char o[256];
 
 	milter_owner(c, "<A.Smith@Example.com>", o, sizeof(o));
@@ -248,8 +248,8 @@ schedule(void **state)
 	struct milter_verdict v;
 	int64_t due;
 
-	assert_true(milter_schedule("2026-11-26T00:00:00Z", now, 14 * 86400,
-				    &due, &v));
+	assert_true(
+	    milter_schedule("2026-11-26T00:00:00Z", now, 14 * 86400, &due, &v));
 	assert_int_equal(due, 1795651200);
 	assert_true(milter_schedule("2026-11-26 01:00:00+01:00", now,
 				    14 * 86400, &due, &v));
@@ -258,19 +258,19 @@ schedule(void **state)
 				    14 * 86400, &due, &v));
 	assert_int_equal(due, 1795651200);
 	/* under an hour past: now */
-	assert_true(milter_schedule("2026-11-24T23:30:00Z", now, 14 * 86400,
-				    &due, &v));
+	assert_true(
+	    milter_schedule("2026-11-24T23:30:00Z", now, 14 * 86400, &due, &v));
 	assert_int_equal(due, 0);
-	assert_false(milter_schedule("2026-11-24T20:00:00Z", now, 14 * 86400,
-				     &due, &v));
+	assert_false(
+	    milter_schedule("2026-11-24T20:00:00Z", now, 14 * 86400, &due, &v));
 	assert_string_equal(v.xcode, "5.7.1");
-	assert_false(milter_schedule("2026-12-25T00:00:00Z", now, 14 * 86400,
-				     &due, &v));
+	assert_false(
+	    milter_schedule("2026-12-25T00:00:00Z", now, 14 * 86400, &due, &v));
 	assert_non_null(strstr(v.text, "14 days"));
 	assert_false(milter_schedule("soon", now, 14 * 86400, &due, &v));
 	assert_false(milter_schedule("", now, 14 * 86400, &due, &v));
-	assert_false(milter_schedule("2026-13-45T99:00:00Z", now, 14 * 86400,
-				     &due, &v));
+	assert_false(
+	    milter_schedule("2026-13-45T99:00:00Z", now, 14 * 86400, &due, &v));
 }
 
 static void
@@ -358,10 +358,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(tag_vector), cmocka_unit_test(parse_rcpt),
+	    cmocka_unit_test(tag_vector),   cmocka_unit_test(parse_rcpt),
 	    cmocka_unit_test(sender_check), cmocka_unit_test(dmarc),
-	    cmocka_unit_test(owners),	  cmocka_unit_test(noise),
-	    cmocka_unit_test(schedule),	  cmocka_unit_test(render),
+	    cmocka_unit_test(owners),	    cmocka_unit_test(noise),
+	    cmocka_unit_test(schedule),	    cmocka_unit_test(render),
 	    cmocka_unit_test(nodelay),
 	};
 
