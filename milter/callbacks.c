@@ -734,7 +734,33 @@ dmarc_ok(struct eom *w, struct milter_verdict *v)
 			     w->s->from);
 }
 
-/* add_outbound - one message per phone of entry e */
+/*
+ * answers_us - the mail answers one that smsgw made from a text: its
+ * In-Reply-To or References names a Message-ID in an SMS domain
+ */
+static bool
+answers_us(const struct eom *w)
+{
+	const struct conf_list *d = &w->c->sms_domains;
+	size_t i, j, n;
+
+	for (i = 0; i < d->n; i++) {
+		n = strlen(d->v[i]);
+		for (j = 0; j <= w->m->nreferences; j++) {
+			const char *id = j < w->m->nreferences
+					     ? w->m->references[j]
+					     : w->m->in_reply_to;
+			const char *at = strrchr(id, '@');
+
+			if (at && strlen(at + 1) == n &&
+			    strcasecmp(at + 1, d->v[i]) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* add_outbounds - one message per phone of entry e */
 static bool
 add_outbounds(struct eom *w, const struct entry *e, struct store_outbound *out,
 	      unsigned *n, char (*tags)[16], char (*keys)[300],
@@ -750,7 +776,8 @@ add_outbounds(struct eom *w, const struct entry *e, struct store_outbound *out,
 		milter_tag(w->c->tag_secret, w->owner, e->phones[i], w->sender,
 			   tags[*n]);
 		is_reply = e->tag[0] ||
-			   (w->m->tag[0] && !strcasecmp(w->m->tag, tags[*n]));
+			   (w->m->tag[0] && !strcasecmp(w->m->tag, tags[*n])) ||
+			   answers_us(w);
 		t = render_once(w, is_reply, v);
 		if (!t)
 			return false;

@@ -46,4 +46,14 @@ run(function()
 		{"Message-ID", "<tag-subj2@example.com>"}}, "New thread\r\n")
 	assert(sql("select text from messages where message_id = 'tag-subj2@example.com'") == "Re: hello: New thread",
 		sql("select text from messages where message_id = 'tag-subj2@example.com'"))
+
+	-- In-Reply-To a mail smsgw made (a Message-ID in an SMS domain): a reply
+	c = session("TAG-IRT")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<12025550174@sms.example.com>", SMFIR_CONTINUE)
+	r = message(c, {{"From", "alice@example.com"}, {"Subject", "Re: SMS from +1 202-555-0174"},
+		{"Message-ID", "<tag-irt@example.com>"},
+		{"In-Reply-To", "<abcdefghijklmnopqrstuvwxyz@sms.example.com>"}}, "Answer by thread\r\n")
+	assert(sql("select text from messages where message_id = 'tag-irt@example.com'") == "Answer by thread",
+		sql("select text from messages where message_id = 'tag-irt@example.com'"))
 end)
