@@ -11,9 +11,12 @@ $(O)/bench/bench_mailparse: $(O)/bench/bench_mailparse.o $(MAILPARSE_LIB) \
 	$(CC) $(LDFLAGS) -o $@ $^ $(MAILPARSE_LIBS)
 $(O)/bench/bench_mailparse.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 
+$(O)/bench/floor_milter: $(O)/bench/floor_milter.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lmilter -pthread
+
 bench:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory $(O)/bench/bench_codec \
 	    $(O)/bench/bench_store $(O)/bench/bench_mailparse
-	@$(MAKE) --no-print-directory $(O)/smsmilter
+	@$(MAKE) --no-print-directory $(O)/smsmilter $(O)/bench/floor_milter
 	@sh bench/run.sh $(O)
