@@ -1,0 +1,193 @@
+// smsc.js - the SMSC the tests talk to: the npm smpp package in server mode
+//
+// Usage: node smsc.js --port PORT --log FILE [--system-id ID --password PW]
+//
+// Accepts binds (transceiver, transmitter, receiver), acks submit_sm with
+// message ids, sends delivery receipts (deliver_sm, esm_class 0x04, with
+// receipted_message_id and the "id:... stat:..." text) when
+// registered_delivery asks, answers enquire_link. Every PDU it receives
+// is logged raw, one JSON line per PDU in FILE: {"cmd", "seq", "hex"} and
+// for submit_sm the fields the tests look at. It prints "listening PORT"
+// on stdout once ready.
+//
+// Behaviour is changed by JSON lines on stdin (one object per line):
+//   {"throttle": N}          answer the next N submit_sm ESME_RTHROTTLED
+//   {"error": STATUS, "count": N}   answer the next N with STATUS
+//   {"delay_ms": MS}          answer every submit_sm after MS
+//   {"withhold": N}           never answer the next N submit_sm
+//   {"drop_after": N}         close the link after N more submit_sm
+//   {"receipt": "DELIVRD"|"UNDELIV"|..., "err": "000"} receipts to send
+//   {"receipt_delay_ms": MS}
+//   {"malformed": true}       send a PDU that is not SMPP to every session
+//   {"mo": {"from": "...", "to": "...", "text": "...", "coding": 0|8}}
+//   {"refuse_bind": true}     answer binds with ESME_RBINDFAIL
+'use strict';
+const smpp = require('smpp');
+const fs = require('fs');
+const readline = require('readline');
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2)
+	args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const port = parseInt(args.port || '0', 10);
+const logFile = args.log || '/dev/null';
+const state = {
+	throttle: 0, error: 0, errorCount: 0, delay: 0, withhold: 0,
+	dropAfter: -1, receipt: 'DELIVRD', receiptErr: '000', receiptDelay: 20,
+	refuseBind: false, nextId: 1,
+};
+const sessions = new Set();
+
+// Keep every PDU's bytes: the package hands out parsed fields only.
+smpp.PDU.fromStream = function (stream, commandLength) {
+	const rest = stream.read(commandLength - 4);
+	if (!rest)
+		return false;
+	const head = Buffer.alloc(4);
+	head.writeUInt32BE(commandLength, 0);
+	const raw = Buffer.concat([head, rest]);
+	const pdu = new smpp.PDU(raw);
+	pdu.raw = raw;
+	return pdu;
+};
+
+function log(obj) {
+	fs.appendFileSync(logFile, JSON.stringify(obj) + '\n');
+}
+
+function shortMessageBytes(pdu) {
+	// the raw short_message: after the fixed fields of submit_sm
+	const raw = pdu.raw;
+	let p = 16;
+	const cstr = () => { const s = p; while (raw[p] !== 0) p++; p++; return raw.slice(s, p - 1).toString('latin1'); };
+	cstr(); // service_type
+	p += 2; const src = cstr();
+	p += 2; const dst = cstr();
+	const esm = raw[p++]; p += 2; // protocol_id, priority
+	cstr(); cstr(); // schedule, validity
+	const regd = raw[p++]; p += 1; const dc = raw[p++]; p += 1;
+	const len = raw[p++];
+	const sm = raw.slice(p, p + len);
+	p += len;
+	const tlvs = {};
+	while (p + 4 <= raw.length) {
+		const tag = raw.readUInt16BE(p), l = raw.readUInt16BE(p + 2);
+		tlvs[tag.toString(16)] = raw.slice(p + 4, p + 4 + l).toString('hex');
+		p += 4 + l;
+	}
+	return { src, dst, esm_class: esm, registered_delivery: regd,
+		data_coding: dc, sm: sm.toString('hex'), tlvs };
+}
+
+function receipt(session, pdu, id) {
+	const now = new Date();
+	const d = (n) => String(n).padStart(2, '0');
+	const stamp = d(now.getUTCFullYear() % 100) + d(now.getUTCMonth() + 1) +
+		d(now.getUTCDate()) + d(now.getUTCHours()) + d(now.getUTCMinutes());
+	const text = `id:${id} sub:001 dlvrd:${state.receipt === 'DELIVRD' ? '001' : '000'} ` +
+		`submit date:${stamp} done date:${stamp} stat:${state.receipt} err:${state.receiptErr} text:`;
+	setTimeout(() => {
+		if (session.closed)
+			return;
+		session.deliver_sm({
+			source_addr: pdu.destination_addr, destination_addr: pdu.source_addr,
+			esm_class: 0x04, short_message: text, receipted_message_id: id,
+			message_state: state.receipt === 'DELIVRD' ? 2 : 5,
+		});
+	}, state.receiptDelay);
+}
+
+function onSubmit(session, pdu) {
+	const f = shortMessageBytes(pdu);
+	log({ cmd: 'submit_sm', seq: pdu.sequence_number, hex: pdu.raw.toString('hex'), ...f });
+	if (state.dropAfter === 0) {
+		state.dropAfter = -1;
+		session.closed = true;
+		session.socket.destroy();
+		return;
+	}
+	if (state.dropAfter > 0)
+		state.dropAfter--;
+	if (state.withhold > 0) {
+		state.withhold--;
+		return;
+	}
+	let status = 0;
+	if (state.throttle > 0) {
+		state.throttle--;
+		status = smpp.ESME_RTHROTTLED;
+	} else if (state.errorCount > 0) {
+		state.errorCount--;
+		status = state.error;
+	}
+	const id = status ? '' : (state.nextId++).toString(16).padStart(8, '0');
+	const answer = () => {
+		if (session.closed)
+			return;
+		session.send(pdu.response({ command_status: status, message_id: id }));
+		if (!status && (pdu.registered_delivery & 1))
+			receipt(session, pdu, id);
+	};
+	if (state.delay)
+		setTimeout(answer, state.delay);
+	else
+		answer();
+}
+
+const server = smpp.createServer(function (session) {
+	sessions.add(session);
+	session.on('close', () => { session.closed = true; sessions.delete(session); });
+	session.on('error', (e) => log({ cmd: 'error', message: String(e) }));
+	const bind = (pdu) => {
+		log({ cmd: pdu.command, seq: pdu.sequence_number, hex: pdu.raw.toString('hex'),
+			system_id: pdu.system_id, password: pdu.password, system_type: pdu.system_type });
+		const ok = !state.refuseBind &&
+			(!args['system-id'] || pdu.system_id === args['system-id']) &&
+			(!args.password || pdu.password === args.password);
+		session.send(pdu.response({ command_status: ok ? 0 : smpp.ESME_RBINDFAIL, system_id: 'testsmsc' }));
+	};
+	session.on('bind_transceiver', bind);
+	session.on('bind_transmitter', bind);
+	session.on('bind_receiver', bind);
+	session.on('submit_sm', (pdu) => onSubmit(session, pdu));
+	session.on('enquire_link', (pdu) => {
+		log({ cmd: 'enquire_link', seq: pdu.sequence_number });
+		session.send(pdu.response());
+	});
+	session.on('unbind', (pdu) => {
+		log({ cmd: 'unbind', seq: pdu.sequence_number });
+		session.send(pdu.response());
+		setTimeout(() => session.close(), 10);
+	});
+	session.on('deliver_sm_resp', (pdu) => log({ cmd: 'deliver_sm_resp', seq: pdu.sequence_number, status: pdu.command_status }));
+	session.on('generic_nack', (pdu) => log({ cmd: 'generic_nack', seq: pdu.sequence_number, status: pdu.command_status }));
+});
+
+server.listen(port, '127.0.0.1', () => {
+	process.stdout.write(`listening ${server.address().port}\n`);
+});
+
+readline.createInterface({ input: process.stdin }).on('line', (line) => {
+	let c;
+	try { c = JSON.parse(line); } catch (e) { return; }
+	if (c.throttle !== undefined) state.throttle = c.throttle;
+	if (c.error !== undefined) { state.error = c.error; state.errorCount = c.count || 1; }
+	if (c.delay_ms !== undefined) state.delay = c.delay_ms;
+	if (c.withhold !== undefined) state.withhold = c.withhold;
+	if (c.drop_after !== undefined) state.dropAfter = c.drop_after;
+	if (c.receipt !== undefined) { state.receipt = c.receipt; state.receiptErr = c.err || '000'; }
+	if (c.receipt_delay_ms !== undefined) state.receiptDelay = c.receipt_delay_ms;
+	if (c.refuse_bind !== undefined) state.refuseBind = c.refuse_bind;
+	if (c.malformed) {
+		// a length that says 20 bytes, then junk: not an SMPP PDU
+		const junk = Buffer.from('00000014ffffffff00000000000000017a7a7a7a', 'hex');
+		for (const s of sessions) s.socket.write(junk);
+	}
+	if (c.mo) {
+		for (const s of sessions)
+			s.deliver_sm({ source_addr: c.mo.from, destination_addr: c.mo.to,
+				data_coding: c.mo.coding || 0, short_message: c.mo.text });
+	}
+	log({ cmd: 'control', control: c });
+});
+process.on('SIGTERM', () => process.exit(0));

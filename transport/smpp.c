@@ -1,0 +1,896 @@
+/*
+ * NAME
+ *	smpp - the SMPP 3.4 transport (an ESME), on libsmpp34
+ * DESCRIPTION
+ *	One non-blocking TCP link, bound as a transceiver. Parts wait in a
+ *	window of slots: a slot is waiting (to be sent when the link is
+ *	bound, the throughput cap allows and its retry time has come) or
+ *	sent (its sequence number awaits a submit_sm_resp). A response
+ *	frees the slot with an event: submitted, rejected for good, or,
+ *	for throttling and a full queue, waiting again with backoff (after
+ *	MAX_TRIES, a retry event hands it back). When the link drops, or a
+ *	response or enquire_link_resp does not come in time, every sent
+ *	slot waits again and is resent after the reconnect: a part whose
+ *	answer was lost may reach the phone twice, never zero times.
+ *
+ *	deliver_sm carries receipts (esm_class 0x04/0x08: receipted_
+ *	message_id, else the "id:... stat:... err:..." text) and texts
+ *	from phones; each is answered. A PDU that cannot be read is
+ *	answered with generic_nack and logged as an event; a length that
+ *	cannot be an SMPP PDU ends the link (it cannot be resynchronised).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* libsmpp34's headers need these first */
+#include <stdint.h>
+// clang-format off
+#include <smpp34.h>
+#include <smpp34_structs.h>
+#include <smpp34_params.h>
+// clang-format on
+
+#include "transport/transport.h"
+
+#define MAX_TRIES 6	      /* throttled or queue-full answers per part */
+#define PDU_MAX (64 * 1024) /* larger lengths are not SMPP */
+#define EVENTS_MAX 4096
+
+enum link { DOWN, CONNECTING, BINDING, BOUND };
+enum slot_state { FREE, WAITING, SENT };
+
+struct slot {
+	enum slot_state state;
+	struct tp_part p; /* src, dst and data point into buf */
+	uint8_t buf[1200];
+	uint32_t seq;
+	unsigned tries;
+	double due; /* WAITING: not before; SENT: answer expected by */
+};
+
+struct transport {
+	struct tp_smpp_conf c;
+	char host[256], system_id[16], password[9], system_type[13];
+	enum link link;
+	int fd;
+	uint32_t next_seq, bind_seq, enquire_seq;
+	double next_connect, backoff, last_io, enquire_due;
+	double tokens, token_time;
+	uint8_t in[PDU_MAX];
+	size_t in_len;
+	uint8_t *out;
+	size_t out_len, out_cap;
+	struct slot *slots;
+	unsigned nslots;
+	struct tp_event *ev; /* a ring of events not yet polled */
+	unsigned ev_head, ev_n;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+fail(struct tp_error *err, int status, const char *msg)
+{
+	if (err) {
+		err->status = status;
+		snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	}
+	return status;
+}
+
+/* event - a new event at the end of the ring (the oldest goes if full) */
+static struct tp_event *
+event(struct transport *t, enum tp_event_kind kind)
+{
+	struct tp_event *e;
+
+	if (t->ev_n == EVENTS_MAX) {
+		t->ev_head = (t->ev_head + 1) % EVENTS_MAX;
+		t->ev_n--;
+	}
+	e = &t->ev[(t->ev_head + t->ev_n++) % EVENTS_MAX];
+	memset(e, 0, offsetof(struct tp_event, ud));
+	e->kind = kind;
+	return e;
+}
+
+static void
+link_event(struct transport *t, enum tp_event_kind kind, const char *why)
+{
+	struct tp_event *e = event(t, kind);
+
+	snprintf(e->reason, sizeof(e->reason), "%s", why);
+}
+
+/* status_name - "ESME_RTHROTTLED" for the statuses that matter */
+static const char *
+status_name(uint32_t st)
+{
+	switch (st) {
+	case ESME_RINVMSGLEN: return "ESME_RINVMSGLEN";
+	case ESME_RINVCMDLEN: return "ESME_RINVCMDLEN";
+	case ESME_RINVCMDID: return "ESME_RINVCMDID";
+	case ESME_RINVBNDSTS: return "ESME_RINVBNDSTS";
+	case ESME_RSYSERR: return "ESME_RSYSERR";
+	case ESME_RINVSRCADR: return "ESME_RINVSRCADR";
+	case ESME_RINVDSTADR: return "ESME_RINVDSTADR";
+	case ESME_RBINDFAIL: return "ESME_RBINDFAIL";
+	case ESME_RINVPASWD: return "ESME_RINVPASWD";
+	case ESME_RINVSYSID: return "ESME_RINVSYSID";
+	case ESME_RMSGQFUL: return "ESME_RMSGQFUL";
+	case ESME_RINVESMCLASS: return "ESME_RINVESMCLASS";
+	case ESME_RSUBMITFAIL: return "ESME_RSUBMITFAIL";
+	case ESME_RINVSRCTON: return "ESME_RINVSRCTON";
+	case ESME_RINVDSTTON: return "ESME_RINVDSTTON";
+	case ESME_RTHROTTLED: return "ESME_RTHROTTLED";
+	case ESME_RX_T_APPN: return "ESME_RX_T_APPN";
+	case ESME_RX_P_APPN: return "ESME_RX_P_APPN";
+	default: return NULL;
+	}
+}
+
+/* transient - a status worth trying again later */
+static bool
+transient(uint32_t st)
+{
+	return st == ESME_RTHROTTLED || st == ESME_RMSGQFUL ||
+	       st == ESME_RSYSERR || st == ESME_RX_T_APPN;
+}
+
+/* queue_pdu - pack a libsmpp34 struct and append it to the output */
+static int
+queue_pdu(struct transport *t, void *pdu)
+{
+	uint8_t buf[2048];
+	int len = 0;
+
+	if (smpp34_pack2(buf, sizeof(buf), &len, pdu) != 0)
+		return -1;
+	if (t->out_len + (size_t)len > t->out_cap) {
+		size_t cap = (t->out_cap ? t->out_cap * 2 : 16384);
+		uint8_t *n;
+
+		while (cap < t->out_len + (size_t)len)
+			cap *= 2;
+		n = realloc(t->out, cap);
+		if (!n)
+			return -1;
+		t->out = n;
+		t->out_cap = cap;
+	}
+	memcpy(t->out + t->out_len, buf, (size_t)len);
+	t->out_len += (size_t)len;
+	return 0;
+}
+
+static uint32_t
+next_seq(struct transport *t)
+{
+	if (++t->next_seq > 0x7FFFFFFF)
+		t->next_seq = 1;
+	return t->next_seq;
+}
+
+/* link_down - close, and make every sent part wait for the next link */
+static void
+link_down(struct transport *t, const char *why)
+{
+	unsigned i;
+	double now = now_s();
+
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	if (t->link == BOUND)
+		link_event(t, TP_EV_LINK_DOWN, why);
+	t->link = DOWN;
+	t->in_len = t->out_len = 0;
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].state == SENT) {
+			t->slots[i].state = WAITING;
+			t->slots[i].due = now;
+		}
+	t->next_connect = now + t->backoff;
+	t->backoff = t->backoff * 2 > t->c.reconnect_max ? t->c.reconnect_max
+							  : t->backoff * 2;
+}
+
+/* start_connect - a non-blocking connect to the SMSC */
+static void
+start_connect(struct transport *t)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+	char port[8];
+	int one = 1;
+
+	snprintf(port, sizeof(port), "%u", t->c.port);
+	if (getaddrinfo(t->host, port, &hints, &ai) != 0 || !ai) {
+		t->next_connect = now_s() + t->backoff;
+		return;
+	}
+	t->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       0);
+	if (t->fd >= 0) {
+		setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(t->fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS)
+			t->link = CONNECTING;
+		else
+			link_down(t, strerror(errno));
+	}
+	freeaddrinfo(ai);
+	t->last_io = now_s();
+}
+
+/* send_bind - bind_transceiver */
+static void
+send_bind(struct transport *t)
+{
+	bind_transceiver_t b;
+
+	memset(&b, 0, sizeof(b));
+	b.command_id = BIND_TRANSCEIVER;
+	b.sequence_number = t->bind_seq = next_seq(t);
+	snprintf((char *)b.system_id, sizeof(b.system_id), "%s", t->system_id);
+	snprintf((char *)b.password, sizeof(b.password), "%s", t->password);
+	snprintf((char *)b.system_type, sizeof(b.system_type), "%s",
+		 t->system_type);
+	b.interface_version = SMPP_VERSION;
+	if (queue_pdu(t, &b) != 0)
+		link_down(t, "cannot pack bind_transceiver");
+	t->link = BINDING;
+	t->last_io = now_s();
+}
+
+/* sender_ton_npi - TON/NPI of a sender: alphanumeric 5/0, E.164 1/1 */
+static void
+sender_ton_npi(const struct transport *t, const char *src, uint8_t *ton,
+	       uint8_t *npi)
+{
+	bool digits = *src == '+' || (*src && strspn(src, "0123456789") ==
+						 strlen(src));
+
+	if (t->c.source_ton >= 0) {
+		*ton = (uint8_t)t->c.source_ton;
+		*npi = (uint8_t)(t->c.source_npi >= 0 ? t->c.source_npi : 1);
+	} else if (!digits) {
+		*ton = 5, *npi = 0;
+	} else if (*src == '+' || strlen(src) > 8) {
+		*ton = 1, *npi = 1;
+	} else {
+		*ton = 3, *npi = 0; /* a short code */
+	}
+}
+
+/* add_tlv - append a TLV to the list */
+static void
+add_tlv(tlv_t **list, uint16_t tag, uint16_t len, const void *val)
+{
+	tlv_t tlv;
+
+	memset(&tlv, 0, sizeof(tlv));
+	tlv.tag = tag;
+	tlv.length = len;
+	if (len == 1)
+		tlv.value.val08 = *(const uint8_t *)val;
+	else if (len == 2 && tag != TLVID_message_payload)
+		tlv.value.val16 = *(const uint16_t *)val;
+	else
+		memcpy(tlv.value.octet, val, len);
+	build_tlv(list, &tlv);
+}
+
+/* send_submit - the submit_sm of one slot */
+static int
+send_submit(struct transport *t, struct slot *s)
+{
+	submit_sm_t m;
+	const struct tp_part *p = &s->p;
+	size_t off = 0;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.command_id = SUBMIT_SM;
+	m.sequence_number = s->seq = next_seq(t);
+	sender_ton_npi(t, p->src, &m.source_addr_ton, &m.source_addr_npi);
+	snprintf((char *)m.source_addr, sizeof(m.source_addr), "%s",
+		 p->src[0] == '+' ? p->src + 1 : p->src);
+	m.dest_addr_ton = (uint8_t)t->c.dest_ton;
+	m.dest_addr_npi = (uint8_t)t->c.dest_npi;
+	snprintf((char *)m.destination_addr, sizeof(m.destination_addr), "%s",
+		 p->dst[0] == '+' ? p->dst + 1 : p->dst);
+	m.registered_delivery = p->receipt ? 1 : 0;
+	m.data_coding = (uint8_t)p->data_coding;
+	if (t->c.concat == TP_CONCAT_PAYLOAD || p->len > 254) {
+		add_tlv(&m.tlv, TLVID_message_payload, (uint16_t)p->len,
+			p->data);
+	} else {
+		if (p->total > 1 && t->c.concat == TP_CONCAT_UDH) {
+			/* 8-bit reference concatenation element */
+			m.esm_class = 0x40;
+			m.short_message[0] = 5;
+			m.short_message[1] = 0;
+			m.short_message[2] = 3;
+			m.short_message[3] = (uint8_t)(p->ref & 0xFF);
+			m.short_message[4] = (uint8_t)p->total;
+			m.short_message[5] = (uint8_t)p->seq;
+			off = 6;
+		} else if (p->total > 1) {
+			uint16_t ref = (uint16_t)p->ref;
+			uint8_t total = (uint8_t)p->total, seq = (uint8_t)p->seq;
+
+			add_tlv(&m.tlv, TLVID_sar_msg_ref_num, 2, &ref);
+			add_tlv(&m.tlv, TLVID_sar_total_segments, 1, &total);
+			add_tlv(&m.tlv, TLVID_sar_segment_seqnum, 1, &seq);
+		}
+		memcpy(m.short_message + off, p->data, p->len);
+		m.sm_length = (uint8_t)(off + p->len);
+	}
+	rc = queue_pdu(t, &m);
+	destroy_tlv(m.tlv);
+	s->state = SENT;
+	s->tries++;
+	s->due = now_s() + t->c.response_timeout;
+	return rc;
+}
+
+/* slot_of - the sent slot awaiting seq, or NULL */
+static struct slot *
+slot_of(struct transport *t, uint32_t seq)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].state == SENT && t->slots[i].seq == seq)
+			return &t->slots[i];
+	return NULL;
+}
+
+/* on_submit_resp - the outcome of one part */
+static void
+on_submit_resp(struct transport *t, const uint8_t *pdu, size_t len)
+{
+	submit_sm_resp_t r;
+	struct slot *s;
+	struct tp_event *e;
+	const char *name;
+
+	memset(&r, 0, sizeof(r));
+	if (smpp34_unpack2(&r, pdu, (int)len) != 0) {
+		link_event(t, TP_EV_NOTE, "unreadable submit_sm_resp ignored");
+		return;
+	}
+	s = slot_of(t, r.sequence_number);
+	if (!s)
+		return; /* an answer to a part already given up */
+	if (r.command_status == ESME_ROK) {
+		e = event(t, TP_EV_SUBMITTED);
+		e->msg_id = s->p.msg_id;
+		e->seq = s->p.seq;
+		snprintf(e->smsc_id, sizeof(e->smsc_id), "%s",
+			 (const char *)r.message_id);
+		s->state = FREE;
+		return;
+	}
+	name = status_name(r.command_status);
+	if (transient(r.command_status) && s->tries < MAX_TRIES) {
+		double wait = 0.5 * (1u << (s->tries - 1));
+
+		s->state = WAITING;
+		s->due = now_s() + (wait > 30 ? 30 : wait);
+		return;
+	}
+	e = event(t, transient(r.command_status) ? TP_EV_RETRY : TP_EV_REJECTED);
+	e->msg_id = s->p.msg_id;
+	e->seq = s->p.seq;
+	if (name)
+		snprintf(e->code, sizeof(e->code), "%s", name);
+	else
+		snprintf(e->code, sizeof(e->code), "0x%08X",
+			 (unsigned)r.command_status);
+	snprintf(e->reason, sizeof(e->reason),
+		 "the SMSC answered %s to the submit_sm", e->code);
+	s->state = FREE;
+}
+
+/* receipt_field - the value after "key:" in a receipt text, or "" */
+static void
+receipt_field(const char *text, const char *key, char *out, size_t size)
+{
+	const char *p = text;
+	size_t klen = strlen(key), n = 0;
+
+	out[0] = '\0';
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == text || p[-1] == ' ') && p[klen] == ':') {
+			p += klen + 1;
+			while (p[n] && p[n] != ' ' && n + 1 < size) {
+				out[n] = p[n];
+				n++;
+			}
+			out[n] = '\0';
+			return;
+		}
+		p += klen;
+	}
+}
+
+/* on_deliver - a receipt or a text from a phone; always answered */
+static void
+on_deliver(struct transport *t, const uint8_t *pdu, size_t len)
+{
+	deliver_sm_t d;
+	deliver_sm_resp_t r;
+	struct tp_event *e;
+	tlv_t *tlv;
+	char text[256];
+
+	memset(&d, 0, sizeof(d));
+	memset(&r, 0, sizeof(r));
+	r.command_id = DELIVER_SM_RESP;
+	if (smpp34_unpack2(&d, pdu, (int)len) != 0) {
+		r.sequence_number = ntohl(*(const uint32_t *)(pdu + 12));
+		r.command_status = ESME_RSYSERR;
+		queue_pdu(t, &r);
+		link_event(t, TP_EV_NOTE, "unreadable deliver_sm answered "
+					  "with ESME_RSYSERR");
+		destroy_tlv(d.tlv);
+		return;
+	}
+	r.sequence_number = d.sequence_number;
+	queue_pdu(t, &r);
+	if (d.esm_class & 0x0C) {
+		e = event(t, TP_EV_RECEIPT);
+		memcpy(text, d.short_message, d.sm_length);
+		text[d.sm_length] = '\0';
+		smpp34_tlv_for_each(tlv, d.tlv) if (tlv->tag ==
+						     TLVID_receipted_message_id)
+		    snprintf(e->smsc_id, sizeof(e->smsc_id), "%.*s",
+			     (int)tlv->length, (const char *)tlv->value.octet);
+		if (!e->smsc_id[0])
+			receipt_field(text, "id", e->smsc_id,
+				      sizeof(e->smsc_id));
+		receipt_field(text, "stat", e->code, sizeof(e->code));
+		receipt_field(text, "err", e->err, sizeof(e->err));
+		snprintf(e->reason, sizeof(e->reason), "%.*s",
+			 (int)sizeof(e->reason) - 1, text);
+	} else {
+		e = event(t, TP_EV_MO);
+		snprintf(e->from, sizeof(e->from), "%s",
+			 (const char *)d.source_addr);
+		snprintf(e->to, sizeof(e->to), "%s",
+			 (const char *)d.destination_addr);
+		e->data_coding = d.data_coding;
+		e->esm_class = d.esm_class;
+		memcpy(e->ud, d.short_message, d.sm_length);
+		e->ud_len = d.sm_length;
+		smpp34_tlv_for_each(tlv, d.tlv) if (tlv->tag ==
+						     TLVID_message_payload &&
+						 tlv->length <= sizeof(e->ud)) {
+			memcpy(e->ud, tlv->value.octet, tlv->length);
+			e->ud_len = tlv->length;
+		}
+	}
+	destroy_tlv(d.tlv);
+}
+
+/* generic_nack - answer a PDU we cannot take */
+static void
+generic_nack(struct transport *t, uint32_t seq, uint32_t status)
+{
+	generic_nack_t n;
+
+	memset(&n, 0, sizeof(n));
+	n.command_id = GENERIC_NACK;
+	n.command_status = status;
+	n.sequence_number = seq;
+	queue_pdu(t, &n);
+}
+
+/* on_pdu - one whole PDU from the SMSC */
+static void
+on_pdu(struct transport *t, const uint8_t *pdu, size_t len)
+{
+	uint32_t id = ntohl(*(const uint32_t *)(pdu + 4));
+	uint32_t status = ntohl(*(const uint32_t *)(pdu + 8));
+	uint32_t seq = ntohl(*(const uint32_t *)(pdu + 12));
+	char why[160];
+
+	t->last_io = now_s();
+	switch (id) {
+	case BIND_TRANSCEIVER_RESP:
+		if (seq != t->bind_seq)
+			break;
+		if (status != ESME_ROK) {
+			snprintf(why, sizeof(why), "bind refused: %s",
+				 status_name(status) ? status_name(status)
+						     : "error");
+			link_down(t, why);
+			link_event(t, TP_EV_LINK_DOWN, why);
+			return;
+		}
+		t->link = BOUND;
+		t->backoff = 1;
+		t->enquire_due = now_s() + t->c.enquire_link;
+		link_event(t, TP_EV_LINK_UP, "bound as a transceiver");
+		break;
+	case SUBMIT_SM_RESP: on_submit_resp(t, pdu, len); break;
+	case DELIVER_SM: on_deliver(t, pdu, len); break;
+	case ENQUIRE_LINK: {
+		enquire_link_resp_t r;
+
+		memset(&r, 0, sizeof(r));
+		r.command_id = ENQUIRE_LINK_RESP;
+		r.sequence_number = seq;
+		queue_pdu(t, &r);
+		break;
+	}
+	case ENQUIRE_LINK_RESP:
+		if (seq == t->enquire_seq)
+			t->enquire_seq = 0;
+		break;
+	case UNBIND: {
+		unbind_resp_t r;
+
+		memset(&r, 0, sizeof(r));
+		r.command_id = UNBIND_RESP;
+		r.sequence_number = seq;
+		queue_pdu(t, &r);
+		(void)!write(t->fd, t->out, t->out_len);
+		link_down(t, "the SMSC unbound");
+		return;
+	}
+	case GENERIC_NACK: {
+		struct slot *s = slot_of(t, seq);
+
+		if (s) { /* our submit_sm was not understood: give it up */
+			struct tp_event *e = event(t, TP_EV_REJECTED);
+
+			e->msg_id = s->p.msg_id;
+			e->seq = s->p.seq;
+			snprintf(e->code, sizeof(e->code), "generic_nack");
+			snprintf(e->reason, sizeof(e->reason),
+				 "the SMSC could not read the submit_sm "
+				 "(generic_nack 0x%08X)",
+				 (unsigned)status);
+			s->state = FREE;
+		}
+		break;
+	}
+	default:
+		if (!(id & 0x80000000))
+			generic_nack(t, seq, ESME_RINVCMDID);
+		snprintf(why, sizeof(why),
+			 "unexpected PDU 0x%08X from the SMSC, answered with "
+			 "generic_nack",
+			 (unsigned)id);
+		link_event(t, TP_EV_NOTE, why);
+	}
+}
+
+/* read_pdus - read what came and handle every whole PDU */
+static void
+read_pdus(struct transport *t)
+{
+	ssize_t got;
+	size_t off = 0;
+
+	got = read(t->fd, t->in + t->in_len, sizeof(t->in) - t->in_len);
+	if (got == 0) {
+		link_down(t, "the SMSC closed the link");
+		return;
+	}
+	if (got < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			link_down(t, strerror(errno));
+		return;
+	}
+	t->in_len += (size_t)got;
+	while (t->in_len - off >= 16) {
+		uint32_t len = ntohl(*(const uint32_t *)(t->in + off));
+
+		if (len < 16 || len > PDU_MAX) {
+			char why[96];
+
+			snprintf(why, sizeof(why),
+				 "a PDU length of %u from the SMSC: not SMPP",
+				 (unsigned)len);
+			link_down(t, why);
+			return;
+		}
+		if (t->in_len - off < len)
+			break;
+		on_pdu(t, t->in + off, len);
+		if (t->fd < 0)
+			return;
+		off += len;
+	}
+	memmove(t->in, t->in + off, t->in_len - off);
+	t->in_len -= off;
+}
+
+/* flush - write what is queued */
+static void
+flush(struct transport *t)
+{
+	ssize_t n;
+
+	while (t->out_len > 0) {
+		n = write(t->fd, t->out, t->out_len);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				link_down(t, strerror(errno));
+			return;
+		}
+		memmove(t->out, t->out + n, t->out_len - (size_t)n);
+		t->out_len -= (size_t)n;
+	}
+}
+
+/* send_due - the waiting parts whose time has come, within the cap */
+static void
+send_due(struct transport *t, double now)
+{
+	unsigned i;
+
+	if (t->c.throughput) {
+		t->tokens += (now - t->token_time) * t->c.throughput;
+		if (t->tokens > t->c.throughput)
+			t->tokens = t->c.throughput;
+		t->token_time = now;
+	}
+	for (i = 0; i < t->nslots; i++) {
+		struct slot *s = &t->slots[i];
+
+		if (s->state != WAITING || s->due > now)
+			continue;
+		if (t->c.throughput) {
+			if (t->tokens < 1)
+				return;
+			t->tokens -= 1;
+		}
+		if (send_submit(t, s) != 0) {
+			struct tp_event *e = event(t, TP_EV_REJECTED);
+
+			e->msg_id = s->p.msg_id;
+			e->seq = s->p.seq;
+			snprintf(e->code, sizeof(e->code), "pack");
+			snprintf(e->reason, sizeof(e->reason),
+				 "the part cannot be made into a submit_sm");
+			s->state = FREE;
+		}
+	}
+}
+
+/* timers - reconnects, keep-alive, answers that never came */
+static void
+timers(struct transport *t, double now)
+{
+	unsigned i;
+
+	if (t->link == DOWN && now >= t->next_connect) {
+		start_connect(t);
+		return;
+	}
+	if ((t->link == CONNECTING || t->link == BINDING) &&
+	    now - t->last_io > t->c.response_timeout) {
+		link_down(t, "no answer to connect or bind");
+		return;
+	}
+	if (t->link != BOUND)
+		return;
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].state == SENT && t->slots[i].due < now) {
+			link_down(t, "no submit_sm_resp in time");
+			return;
+		}
+	if (t->enquire_seq && now > t->enquire_due + t->c.response_timeout) {
+		link_down(t, "no enquire_link_resp");
+		return;
+	}
+	if (!t->enquire_seq && now >= t->enquire_due) {
+		enquire_link_t q;
+
+		memset(&q, 0, sizeof(q));
+		q.command_id = ENQUIRE_LINK;
+		q.sequence_number = t->enquire_seq = next_seq(t);
+		queue_pdu(t, &q);
+		t->enquire_due = now + t->c.enquire_link;
+	}
+}
+
+/* tp_smpp_open - a transport that connects on the first poll */
+struct transport *
+tp_smpp_open(const struct tp_smpp_conf *c, struct tp_error *err)
+{
+	struct transport *t;
+
+	if (!c->host || !*c->host || !c->port || !c->window ||
+	    strlen(c->system_id ? c->system_id : "") > 15 ||
+	    strlen(c->password ? c->password : "") > 8 ||
+	    strlen(c->system_type ? c->system_type : "") > 12) {
+		fail(err, TP_EPERM,
+		     "SMPP: host, port and window are needed; system_id is "
+		     "at most 15 characters, password 8, system_type 12");
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t || !(t->slots = calloc(c->window, sizeof(*t->slots))) ||
+	    !(t->ev = calloc(EVENTS_MAX, sizeof(*t->ev)))) {
+		if (t)
+			free(t->slots);
+		free(t);
+		fail(err, TP_ENOMEM, "out of memory");
+		return NULL;
+	}
+	t->c = *c;
+	if (!t->c.response_timeout)
+		t->c.response_timeout = 30;
+	if (!t->c.enquire_link)
+		t->c.enquire_link = 30;
+	if (!t->c.reconnect_max)
+		t->c.reconnect_max = 30;
+	snprintf(t->host, sizeof(t->host), "%s", c->host);
+	snprintf(t->system_id, sizeof(t->system_id), "%s",
+		 c->system_id ? c->system_id : "");
+	snprintf(t->password, sizeof(t->password), "%s",
+		 c->password ? c->password : "");
+	snprintf(t->system_type, sizeof(t->system_type), "%s",
+		 c->system_type ? c->system_type : "");
+	t->nslots = c->window;
+	t->fd = -1;
+	t->backoff = 1;
+	t->token_time = now_s();
+	t->tokens = c->throughput;
+	return t;
+}
+
+/* tp_room - free slots while bound */
+unsigned
+tp_room(const struct transport *t)
+{
+	unsigned i, n = 0;
+
+	if (t->link != BOUND)
+		return 0;
+	for (i = 0; i < t->nslots; i++)
+		n += t->slots[i].state == FREE;
+	return n;
+}
+
+/* tp_inflight - parts not yet answered */
+unsigned
+tp_inflight(const struct transport *t)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < t->nslots; i++)
+		n += t->slots[i].state != FREE;
+	return n;
+}
+
+/* tp_submit - take a part into a free slot */
+int
+tp_submit(struct transport *t, const struct tp_part *p, struct tp_error *err)
+{
+	size_t sl = strlen(p->src) + 1, dl = strlen(p->dst) + 1;
+	struct slot *s = NULL;
+	unsigned i;
+
+	if (sl > 22 || dl > 22 || p->len + sl + dl > sizeof(s->buf) ||
+	    (p->len > 254 - 6 && t->c.concat != TP_CONCAT_PAYLOAD) ||
+	    p->seq < 1 || p->seq > p->total || p->total > 255)
+		return fail(err, TP_EPERM,
+			    "the part does not fit a submit_sm (addresses "
+			    "up to 21 characters, 248 octets of text)");
+	if (t->link != BOUND)
+		return fail(err, TP_EBUSY, "the SMPP link is not bound");
+	for (i = 0; i < t->nslots && !s; i++)
+		if (t->slots[i].state == FREE)
+			s = &t->slots[i];
+	if (!s)
+		return fail(err, TP_EBUSY, "the window is full");
+	s->p = *p;
+	memcpy(s->buf, p->src, sl);
+	memcpy(s->buf + sl, p->dst, dl);
+	memcpy(s->buf + sl + dl, p->data, p->len);
+	s->p.src = (const char *)s->buf;
+	s->p.dst = (const char *)s->buf + sl;
+	s->p.data = s->buf + sl + dl;
+	s->tries = 0;
+	s->state = WAITING;
+	s->due = 0;
+	return TP_OK;
+}
+
+/* tp_poll - I/O, timers, then the events */
+int
+tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev,
+	unsigned max, unsigned *n_r)
+{
+	struct pollfd pfd;
+	double now = now_s();
+	unsigned n = 0;
+
+	timers(t, now);
+	if (t->link == BOUND)
+		send_due(t, now);
+	if (t->fd >= 0 && t->ev_n == 0) {
+		pfd.fd = t->fd;
+		pfd.events = POLLIN;
+		if (t->out_len || t->link == CONNECTING)
+			pfd.events |= POLLOUT;
+		if (poll(&pfd, 1, timeout_ms) > 0) {
+			if (t->link == CONNECTING && (pfd.revents & POLLOUT)) {
+				int e = 0;
+				socklen_t l = sizeof(e);
+
+				getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &l);
+				if (e)
+					link_down(t, strerror(e));
+				else
+					send_bind(t);
+			}
+			if (t->fd >= 0 && (pfd.revents & (POLLIN | POLLHUP)))
+				read_pdus(t);
+		}
+	} else if (t->fd < 0 && t->ev_n == 0 && timeout_ms > 0) {
+		double wait = t->next_connect - now;
+		int ms = wait > 0 ? (int)(wait * 1000) : 0;
+
+		poll(NULL, 0, ms < timeout_ms ? ms : timeout_ms);
+	}
+	if (t->fd >= 0 && t->out_len)
+		flush(t);
+	while (n < max && t->ev_n > 0) {
+		ev[n++] = t->ev[t->ev_head];
+		t->ev_head = (t->ev_head + 1) % EVENTS_MAX;
+		t->ev_n--;
+	}
+	*n_r = n;
+	return TP_OK;
+}
+
+/* tp_close - unbind politely, close, free */
+void
+tp_close(struct transport **tp)
+{
+	struct transport *t = *tp;
+
+	if (!t)
+		return;
+	if (t->link == BOUND) {
+		unbind_t u;
+
+		memset(&u, 0, sizeof(u));
+		u.command_id = UNBIND;
+		u.sequence_number = next_seq(t);
+		queue_pdu(t, &u);
+		flush(t);
+	}
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->out);
+	free(t->slots);
+	free(t->ev);
+	free(t);
+	*tp = NULL;
+}

@@ -1,0 +1,135 @@
+/*
+ * NAME
+ *	transport - carrier links behind one small interface
+ * SUMMARY
+ *	#include "transport/transport.h"
+ * DESCRIPTION
+ *	A transport takes segments (tp_submit), and reports what became of
+ *	them and what else the carrier said (tp_poll): a segment taken
+ *	with the carrier's id, refused for good, to be tried again later;
+ *	delivery receipts; texts from phones; the link going up or down.
+ *	It owns its link: it connects, binds, keeps it alive, reconnects
+ *	with backoff, and resends what was in flight when a link dropped,
+ *	so that its caller only sees final outcomes.
+ *
+ *	No threads, no signals, no main: the caller polls, with a timeout.
+ *	The SMPP 3.4 transport (smpp.c) speaks through Debian's libsmpp34.
+ * DIAGNOSTICS
+ *	TP_OK, or a negative enum tp_status with a sentence in the struct
+ *	tp_error given.
+ */
+#ifndef TRANSPORT_TRANSPORT_H
+#define TRANSPORT_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum tp_status {
+	TP_OK = 0,
+	TP_EBUSY = -1, /* not bound, or the window is full: poll first */
+	TP_EPERM = -2, /* will not work (bad part, bad configuration) */
+	TP_ENOMEM = -3,
+};
+
+struct tp_error {
+	int status;
+	char msg[256];
+};
+
+/* How concatenated texts are marked (SmppConcatenation). */
+enum tp_concat { TP_CONCAT_UDH, TP_CONCAT_SAR, TP_CONCAT_PAYLOAD };
+
+/* What the SMPP transport needs from the configuration. */
+struct tp_smpp_conf {
+	const char *host;
+	unsigned port;
+	const char *system_id, *password, *system_type;
+	bool split_bind;       /* transmitter + receiver, else transceiver */
+	int source_ton, source_npi; /* -1: from the sender's kind */
+	int dest_ton, dest_npi;
+	unsigned window;       /* submit_sm in flight */
+	unsigned throughput;   /* submit_sm per second, 0: no cap */
+	enum tp_concat concat;
+	unsigned enquire_link; /* seconds between enquire_link */
+	unsigned reconnect_max; /* most seconds between reconnects */
+	unsigned response_timeout; /* seconds to wait for a response before
+				      the link is taken as dead */
+};
+
+/* One segment (or, with message_payload, one whole text) to send. */
+struct tp_part {
+	int64_t msg_id;	 /* the caller's message id */
+	unsigned seq;	 /* 1..total */
+	unsigned total;	 /* segments of the message */
+	unsigned ref;	 /* concatenation reference of the message */
+	const char *src; /* sender: E.164, short code or alphanumeric */
+	const char *dst; /* E.164 */
+	int data_coding; /* 0 GSM-7 (unpacked septets), 8 UCS-2 */
+	const uint8_t *data;
+	size_t len; /* octets of data, without any UDH */
+	bool receipt; /* ask for a delivery receipt */
+};
+
+enum tp_event_kind {
+	TP_EV_SUBMITTED, /* the carrier took part seq of msg_id: smsc_id */
+	TP_EV_REJECTED,	 /* refused for good: code, reason */
+	TP_EV_RETRY,	 /* not taken for now (after the transport's own
+			    retries): code, reason; try later */
+	TP_EV_RECEIPT,	 /* a delivery receipt for smsc_id: stat, err */
+	TP_EV_MO,	 /* a text from a phone: from, to, ud */
+	TP_EV_LINK_UP,
+	TP_EV_LINK_DOWN, /* reason */
+	TP_EV_NOTE,	 /* something to log (a malformed PDU): reason */
+};
+
+struct tp_event {
+	enum tp_event_kind kind;
+	int64_t msg_id;
+	unsigned seq;
+	char smsc_id[66];
+	char code[24];	  /* "ESME_RINVDSTADR", receipt "UNDELIV" */
+	char err[8];	  /* receipt err: field */
+	char reason[160]; /* for people */
+	/* TP_EV_MO */
+	char from[24], to[24];
+	int data_coding;
+	uint8_t esm_class;
+	uint8_t ud[1100]; /* short_message or message_payload */
+	size_t ud_len;
+};
+
+struct transport;
+
+/*
+ * tp_smpp_open - an SMPP 3.4 transport; it connects on the first poll.
+ * Returns NULL with err set on a bad configuration.
+ */
+struct transport *tp_smpp_open(const struct tp_smpp_conf *c,
+			       struct tp_error *err);
+
+/*
+ * tp_submit - send one part, or queue it in the window. TP_EBUSY when
+ * the link is not bound or the window is full; TP_EPERM for a part
+ * that cannot be sent (with err saying why).
+ */
+int tp_submit(struct transport *t, const struct tp_part *p,
+	      struct tp_error *err);
+
+/* tp_room - how many more parts tp_submit takes now (0: poll first) */
+unsigned tp_room(const struct transport *t);
+
+/* tp_inflight - parts sent or waiting whose outcome is not known yet */
+unsigned tp_inflight(const struct transport *t);
+
+/*
+ * tp_poll - do I/O for up to timeout_ms (0: what is ready now), then
+ * return up to max events in ev; *n_r is how many
+ */
+int tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev,
+	    unsigned max, unsigned *n_r);
+
+/* tp_close - unbind, close and free; sets *t to NULL */
+void tp_close(struct transport **t);
+
+#endif /* TRANSPORT_TRANSPORT_H */
