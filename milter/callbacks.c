@@ -477,9 +477,6 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 		smfi_setsymlist(ctx, SMFIM_ENVFROM,
 				"{auth_authen} {client_addr} {i}");
 		smfi_setsymlist(ctx, SMFIM_EOM, "{i}");
-		/* none at RCPT and DATA: one packet less per event */
-		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "{smsmilter_none}");
-		smfi_setsymlist(ctx, SMFIM_DATA, "{smsmilter_none}");
 	}
 	return SMFIS_CONTINUE;
 }

@@ -110,7 +110,17 @@ log_msg(int level, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(line, sizeof(line), fmt, ap);
 		va_end(ap);
-		fprintf(stderr, "smsmilter[%ld]: %s\n", (long)getpid(), line);
+		{
+			struct timespec ts;
+			struct tm tm;
+			char stamp[32];
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			gmtime_r(&ts.tv_sec, &tm);
+			strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+			fprintf(stderr, "%s.%03ld smsmilter[%ld]: %s\n", stamp,
+				ts.tv_nsec / 1000000, (long)getpid(), line);
+		}
 	}
 }
 

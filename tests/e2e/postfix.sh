@@ -78,6 +78,7 @@ pf_init() {
 		"maximal_backoff_time = 20s" \
 		"bounce_queue_lifetime = 0" \
 		"message_size_limit = 52428800" \
+		"in_flow_delay = 0" \
 		"smtpd_banner = mail.example.com ESMTP" || return 1
 	postconf -c "$dir" -F '*/*/chroot = n' || return 1
 	postconf -c "$dir" -M# smtp/inet || return 1
