@@ -57,6 +57,7 @@ include mailparse/module.mk
 include store/module.mk
 include transport/module.mk
 include milter/module.mk
+include gateway/module.mk
 include tools/module.mk
 include tests/module.mk
 include bench/module.mk
@@ -78,7 +79,7 @@ $(O)/%.a:
 	uninstall clean bench fuzz demo man-check docs
 
 deps:
-	@sh scripts/deps.sh --no-npm
+	@sh scripts/deps.sh
 
 check: deps
 	@sh tests/check.sh

@@ -146,6 +146,7 @@ struct conf {
 
 	/* transport */
 	enum conf_transport transport;
+	long long queue_lifetime; /* seconds */
 	struct conf_hostport smpp_server;
 	const char *smpp_system_id;
 	const char *smpp_password;
@@ -156,7 +157,8 @@ struct conf {
 	long long smpp_throughput; /* submits per second, 0: no cap */
 	enum conf_concat smpp_concatenation;
 	enum conf_bind smpp_bind;
-	long long smpp_enquire_link; /* seconds */
+	long long smpp_enquire_link;	 /* seconds */
+	long long smpp_response_timeout; /* seconds */
 	const char *http_base_url;
 	const char *http_account;
 	const char *http_token;
@@ -177,6 +179,7 @@ struct conf {
 	/* process */
 	const char *user;
 	const char *pid_file;
+	const char *gateway_pid_file;
 	const char *syslog_facility;
 	enum conf_loglevel log_level;
 };

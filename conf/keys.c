@@ -200,6 +200,11 @@ const struct conf_key conf_keys[] = {
      NULL},
 
     /* transport */
+    {"QueueLifetime", CT_DURATION, F(queue_lifetime), "2d", 60, 30LL * 86400,
+     NULL, 0, "Transport",
+     "How long smsgw keeps trying a text the carrier does not take (link "
+     "down, throttled, queue full) before it fails it.",
+     NULL},
     {"Transport", CT_ENUM, F(transport), "smpp", NOLIM, transports, 0,
      "Transport",
      "How texts reach the phone network: smpp (an SMSC), http (a provider's "
@@ -241,6 +246,12 @@ const struct conf_key conf_keys[] = {
      NULL},
     {"SmppBind", CT_ENUM, F(smpp_bind), "transceiver", NOLIM, bind_modes, 0,
      "SMPP", "One bind_transceiver, or split: a transmitter and a receiver.",
+     NULL},
+    {"SmppResponseTimeout", CT_DURATION, F(smpp_response_timeout), "30s", 1,
+     600, NULL, 0, "SMPP",
+     "How long to wait for the SMSC's answer to a bind, submit_sm or "
+     "enquire_link before taking the link as dead, reconnecting, and "
+     "sending again what was not answered.",
      NULL},
     {"SmppEnquireLink", CT_DURATION, F(smpp_enquire_link), "30s", 5, 3600, NULL,
      0, "SMPP", "Interval of enquire_link on an idle bind.", NULL},
@@ -301,7 +312,9 @@ const struct conf_key conf_keys[] = {
     {"UserID", CT_NAME, F(user), "smsmilter", NOLIM, NULL, 0, "Process",
      "User (and :group) the daemons run as once their sockets are open.", NULL},
     {"PidFile", CT_PATH, F(pid_file), "/run/smsmilter/smsmilter.pid", NOLIM,
-     NULL, 0, "Process", "Where the daemon writes its process id.", NULL},
+     NULL, 0, "Process", "Where smsmilter writes its process id.", NULL},
+    {"GatewayPidFile", CT_PATH, F(gateway_pid_file), "/run/smsmilter/smsgw.pid",
+     NOLIM, NULL, 0, "Process", "Where smsgw writes its process id.", NULL},
     {"SyslogFacility", CT_FACILITY, F(syslog_facility), "mail", NOLIM, NULL, 0,
      "Process", "syslog facility: mail, daemon, user or local0-local7.", NULL},
     {"LogLevel", CT_ENUM, F(log_level), "info", NOLIM, log_levels, 0, "Process",

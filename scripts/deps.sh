@@ -3,7 +3,8 @@
 #
 # Idempotent and non-interactive: installs only what is missing, runs
 # apt-get update only when something is missing, and installs the npm
-# packages the benchmarks compare with into bench/node_modules.
+# packages the benchmarks compare with (bench/node_modules) and the test
+# SMSC runs on (tests/smsc/node_modules).
 #
 # Usage: scripts/deps.sh [--no-npm]
 set -eu
@@ -44,8 +45,13 @@ fi
 
 if [ "${1:-}" != "--no-npm" ]; then
 	here=$(cd "$(dirname "$0")/.." && pwd)
-	if [ ! -d "$here/bench/node_modules/split-sms" ]; then
-		echo "deps: npm install (bench/)"
-		(cd "$here/bench" && npm install --no-audit --no-fund --silent)
-	fi
+	# bench/: the segment calculators compared with; tests/smsc/: the
+	# SMPP server the gateway tests talk to
+	for d in bench:split-sms tests/smsc:smpp; do
+		dir=${d%%:*} pkg=${d#*:}
+		if [ ! -d "$here/$dir/node_modules/$pkg" ]; then
+			echo "deps: npm install ($dir/)"
+			(cd "$here/$dir" && npm install --no-audit --no-fund --silent)
+		fi
+	done
 fi

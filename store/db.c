@@ -147,6 +147,20 @@ static const char *const sql[ST_COUNT] = {
     [ST_MAIL_FAIL] = "UPDATE mail_queue SET state = 5, lease_owner = NULL,"
 		     " lease_until = NULL, error = ?3"
 		     " WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
+    [ST_SEG_FIND] = "SELECT message_id, seq FROM segments WHERE smsc_id = ?1"
+		    " ORDER BY message_id DESC LIMIT 1",
+    [ST_SEG_SET] = "UPDATE segments SET state = ?3, error = ?4, updated = ?5"
+		   " WHERE message_id = ?1 AND seq = ?2",
+    [ST_SEG_TALLY] = "SELECT count(*), total(state = 4), total(state = 5),"
+		     " total(state = 6) FROM segments WHERE message_id = ?1",
+    [ST_MSG_DONE] = "UPDATE messages SET state = ?2, error = ?3, reason = ?4,"
+		    " updated = ?5 WHERE id = ?1 AND state = 3",
+    [ST_MSG_REPORT] =
+	"SELECT m.envelope_from, m.notify, m.text, m.message_id, t.owner,"
+	" t.phone, m.state FROM messages m JOIN threads t ON t.id = m.thread_id"
+	" WHERE m.id = ?1",
+    [ST_RELEASE] = "UPDATE messages SET state = 0, lease_owner = NULL,"
+		   " lease_until = NULL WHERE state = 2 AND lease_owner = ?1",
 };
 
 /* store_set_error - fill err; returns status */

@@ -40,10 +40,10 @@ store_state_parse(const char *name)
 	return -1;
 }
 
-/* event - record that message id entered state */
-static int
-event(struct store *s, int64_t id, int64_t at, enum store_state state,
-      const char *detail, struct store_error *err)
+/* store_event - record that message id entered state */
+int
+store_event(struct store *s, int64_t id, int64_t at, enum store_state state,
+	    const char *detail, struct store_error *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_EVENT_INSERT, err);
 
@@ -159,7 +159,7 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 				     err);
 	if (rc != STORE_OK)
 		return rc;
-	return event(s, *id_r, now, state, m->queue_id, err);
+	return store_event(s, *id_r, now, state, m->queue_id, err);
 }
 
 /* store_enqueue - record the thread and queue one message */
@@ -343,8 +343,8 @@ store_claim(struct store *s, const char *lease_owner, int64_t now,
 		if (store_step(st) != SQLITE_DONE)
 			rc = store_fail_db(s, "claiming", err);
 		if (rc == STORE_OK)
-			rc = event(s, (*claims_r)[i].id, now, STORE_SUBMITTING,
-				   lease_owner, err);
+			rc = store_event(s, (*claims_r)[i].id, now,
+					 STORE_SUBMITTING, lease_owner, err);
 	}
 	if (rc == STORE_OK)
 		rc = store_commit(s, err);
@@ -386,7 +386,7 @@ finish(struct store *s, sqlite3_stmt *st, int64_t id, int64_t now,
 				       "message %lld is not leased to us "
 				       "(any more)",
 				       (long long)id);
-	return event(s, id, now, state, detail, err);
+	return store_event(s, id, now, state, detail, err);
 }
 
 /* end_txn - commit when rc is STORE_OK, else roll back; returns rc */

@@ -220,6 +220,41 @@ int store_fail(struct store *s, int64_t id, const char *lease_owner,
 	       const char *code, const char *reason, int64_t now,
 	       struct store_error *err);
 
+/* What a receipt did, and what a delivery report needs. */
+struct store_receipt {
+	int64_t msg_id;
+	enum store_state state; /* the message's: submitted while parts are
+				   outstanding, then delivered, failed or
+				   expired */
+	bool final_now;		/* this receipt decided it */
+	unsigned parts_done;	/* segments delivered */
+	unsigned parts_total;
+	unsigned notify; /* STORE_NOTIFY_* asked by the sender */
+	char envelope_from[256], owner[256], phone[20], message_id[256];
+	char *text; /* the caller's: store_receipt_free() */
+};
+
+/*
+ * store_receipt - the segment the SMSC calls smsc_id is in state seg
+ * (delivered, failed, expired); when that makes every segment final,
+ * the message is too, in the same transaction. STORE_ENOTFOUND for an
+ * id no segment has.
+ */
+int store_receipt(struct store *s, const char *smsc_id, enum store_state seg,
+		  const char *code, const char *reason, int64_t now,
+		  struct store_receipt *r, struct store_error *err);
+
+/* store_receipt_free - free r->text */
+void store_receipt_free(struct store_receipt *r);
+
+/*
+ * store_release - give back (to queued) every message leased to
+ * lease_owner: a gateway that restarts after a crash takes its own
+ * messages back at once instead of waiting for the leases to expire
+ */
+int store_release(struct store *s, const char *lease_owner, unsigned *n_r,
+		  struct store_error *err);
+
 /* One message as history shows it. */
 struct store_message {
 	int64_t id;

@@ -62,6 +62,12 @@ enum stmt_id {
 	ST_MAIL_SENT,
 	ST_MAIL_RETRY,
 	ST_MAIL_FAIL,
+	ST_SEG_FIND,
+	ST_SEG_SET,
+	ST_SEG_TALLY,
+	ST_MSG_DONE,
+	ST_MSG_REPORT,
+	ST_RELEASE,
 	ST_COUNT
 };
 
@@ -104,6 +110,10 @@ void store_rollback(struct store *s);
 /* store_rate_bump - count one (scope, key) event in the open transaction */
 int store_rate_bump(struct store *s, const char *scope, const char *key,
 		    int64_t now, int64_t window, struct store_error *err);
+
+/* store_event - record that message id entered state (with detail) */
+int store_event(struct store *s, int64_t id, int64_t at, enum store_state state,
+		const char *detail, struct store_error *err);
 
 /* store_step - sqlite3_step, retried on SQLITE_BUSY; the sqlite code */
 int store_step(sqlite3_stmt *st);

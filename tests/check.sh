@@ -35,6 +35,7 @@ step "unit tests (valgrind)" env STORE_STRESS_SECONDS=3 \
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
 step "milter protocol (miltertest)" sh tests/milter/run.sh build
 step "end to end with Postfix" sh tests/e2e/test_postfix.sh build
+step "smsgw against an SMPP server (npm smpp)" sh tests/gateway/test_smpp.sh build
 step "man pages" $MAKE -s man-check
 step "generated docs current" sh scripts/gen-docs.sh build/smsctl --check
 step "install" sh tests/cli/test_install.sh
@@ -49,6 +50,10 @@ step "unit tests (ASan+UBSan)" env STORE_STRESS_SECONDS=3 \
 step "milter protocol (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	sh tests/milter/run.sh build/san
+step "smsgw against an SMPP server (ASan+UBSan)" env \
+	ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	sh tests/gateway/test_smpp.sh build/san
 
 set -- $(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$tally")
 if [ -n "$steps_failed" ]; then

@@ -35,6 +35,8 @@ static const struct {
     {"delete", cmd_delete, "FILTERS --yes                   delete texts"},
     {"purge", cmd_purge,
      "--before DATE                   delete finished texts"},
+    {"send", cmd_send,
+     "--to NUMBER [--from N|ID] [--owner A] [TEXT]  queue a text"},
     {"tag", cmd_tag, "[--address] OWNER NUMBER [SENDER] a thread's reply tag"},
 };
 

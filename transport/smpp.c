@@ -43,8 +43,8 @@
 
 #include "transport/transport.h"
 
-#define MAX_TRIES 6	      /* throttled or queue-full answers per part */
-#define PDU_MAX (64 * 1024) /* larger lengths are not SMPP */
+#define MAX_TRIES  6	       /* throttled or queue-full answers per part */
+#define PDU_MAX	   (64 * 1024) /* larger lengths are not SMPP */
 #define EVENTS_MAX 4096
 
 enum link { DOWN, CONNECTING, BINDING, BOUND };
@@ -73,9 +73,20 @@ struct transport {
 	size_t out_len, out_cap;
 	struct slot *slots;
 	unsigned nslots;
+	int watch_fd;	     /* another fd that ends a poll */
 	struct tp_event *ev; /* a ring of events not yet polled */
 	unsigned ev_head, ev_n;
 };
+
+/* get32 - a big-endian 32-bit field anywhere in a buffer */
+static uint32_t
+get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return ntohl(v);
+}
 
 static double
 now_s(void)
@@ -210,7 +221,7 @@ link_down(struct transport *t, const char *why)
 		}
 	t->next_connect = now + t->backoff;
 	t->backoff = t->backoff * 2 > t->c.reconnect_max ? t->c.reconnect_max
-							  : t->backoff * 2;
+							 : t->backoff * 2;
 }
 
 /* start_connect - a non-blocking connect to the SMSC */
@@ -226,8 +237,8 @@ start_connect(struct transport *t)
 		t->next_connect = now_s() + t->backoff;
 		return;
 	}
-	t->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       0);
+	t->fd = socket(ai->ai_family,
+		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t->fd >= 0) {
 		setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (connect(t->fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
@@ -265,8 +276,8 @@ static void
 sender_ton_npi(const struct transport *t, const char *src, uint8_t *ton,
 	       uint8_t *npi)
 {
-	bool digits = *src == '+' || (*src && strspn(src, "0123456789") ==
-						 strlen(src));
+	bool digits =
+	    *src == '+' || (*src && strspn(src, "0123456789") == strlen(src));
 
 	if (t->c.source_ton >= 0) {
 		*ton = (uint8_t)t->c.source_ton;
@@ -335,7 +346,8 @@ send_submit(struct transport *t, struct slot *s)
 			off = 6;
 		} else if (p->total > 1) {
 			uint16_t ref = (uint16_t)p->ref;
-			uint8_t total = (uint8_t)p->total, seq = (uint8_t)p->seq;
+			uint8_t total = (uint8_t)p->total,
+				seq = (uint8_t)p->seq;
 
 			add_tlv(&m.tlv, TLVID_sar_msg_ref_num, 2, &ref);
 			add_tlv(&m.tlv, TLVID_sar_total_segments, 1, &total);
@@ -398,7 +410,8 @@ on_submit_resp(struct transport *t, const uint8_t *pdu, size_t len)
 		s->due = now_s() + (wait > 30 ? 30 : wait);
 		return;
 	}
-	e = event(t, transient(r.command_status) ? TP_EV_RETRY : TP_EV_REJECTED);
+	e = event(t,
+		  transient(r.command_status) ? TP_EV_RETRY : TP_EV_REJECTED);
 	e->msg_id = s->p.msg_id;
 	e->seq = s->p.seq;
 	if (name)
@@ -447,11 +460,12 @@ on_deliver(struct transport *t, const uint8_t *pdu, size_t len)
 	memset(&r, 0, sizeof(r));
 	r.command_id = DELIVER_SM_RESP;
 	if (smpp34_unpack2(&d, pdu, (int)len) != 0) {
-		r.sequence_number = ntohl(*(const uint32_t *)(pdu + 12));
+		r.sequence_number = get32(pdu + 12);
 		r.command_status = ESME_RSYSERR;
 		queue_pdu(t, &r);
-		link_event(t, TP_EV_NOTE, "unreadable deliver_sm answered "
-					  "with ESME_RSYSERR");
+		link_event(t, TP_EV_NOTE,
+			   "unreadable deliver_sm answered "
+			   "with ESME_RSYSERR");
 		destroy_tlv(d.tlv);
 		return;
 	}
@@ -462,7 +476,7 @@ on_deliver(struct transport *t, const uint8_t *pdu, size_t len)
 		memcpy(text, d.short_message, d.sm_length);
 		text[d.sm_length] = '\0';
 		smpp34_tlv_for_each(tlv, d.tlv) if (tlv->tag ==
-						     TLVID_receipted_message_id)
+						    TLVID_receipted_message_id)
 		    snprintf(e->smsc_id, sizeof(e->smsc_id), "%.*s",
 			     (int)tlv->length, (const char *)tlv->value.octet);
 		if (!e->smsc_id[0])
@@ -482,9 +496,10 @@ on_deliver(struct transport *t, const uint8_t *pdu, size_t len)
 		e->esm_class = d.esm_class;
 		memcpy(e->ud, d.short_message, d.sm_length);
 		e->ud_len = d.sm_length;
-		smpp34_tlv_for_each(tlv, d.tlv) if (tlv->tag ==
-						     TLVID_message_payload &&
-						 tlv->length <= sizeof(e->ud)) {
+		smpp34_tlv_for_each(
+		    tlv, d.tlv) if (tlv->tag == TLVID_message_payload &&
+				    tlv->length <= sizeof(e->ud))
+		{
 			memcpy(e->ud, tlv->value.octet, tlv->length);
 			e->ud_len = tlv->length;
 		}
@@ -509,9 +524,9 @@ generic_nack(struct transport *t, uint32_t seq, uint32_t status)
 static void
 on_pdu(struct transport *t, const uint8_t *pdu, size_t len)
 {
-	uint32_t id = ntohl(*(const uint32_t *)(pdu + 4));
-	uint32_t status = ntohl(*(const uint32_t *)(pdu + 8));
-	uint32_t seq = ntohl(*(const uint32_t *)(pdu + 12));
+	uint32_t id = get32(pdu + 4);
+	uint32_t status = get32(pdu + 8);
+	uint32_t seq = get32(pdu + 12);
 	char why[160];
 
 	t->last_io = now_s();
@@ -605,7 +620,7 @@ read_pdus(struct transport *t)
 	}
 	t->in_len += (size_t)got;
 	while (t->in_len - off >= 16) {
-		uint32_t len = ntohl(*(const uint32_t *)(t->in + off));
+		uint32_t len = get32(t->in + off);
 
 		if (len < 16 || len > PDU_MAX) {
 			char why[96];
@@ -757,6 +772,7 @@ tp_smpp_open(const struct tp_smpp_conf *c, struct tp_error *err)
 		 c->system_type ? c->system_type : "");
 	t->nslots = c->window;
 	t->fd = -1;
+	t->watch_fd = -1;
 	t->backoff = 1;
 	t->token_time = now_s();
 	t->tokens = c->throughput;
@@ -823,23 +839,37 @@ tp_submit(struct transport *t, const struct tp_part *p, struct tp_error *err)
 
 /* tp_poll - I/O, timers, then the events */
 int
-tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev,
-	unsigned max, unsigned *n_r)
+tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev, unsigned max,
+	unsigned *n_r)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	double now = now_s();
 	unsigned n = 0;
 
 	timers(t, now);
 	if (t->link == BOUND)
 		send_due(t, now);
-	if (t->fd >= 0 && t->ev_n == 0) {
-		pfd.fd = t->fd;
-		pfd.events = POLLIN;
-		if (t->out_len || t->link == CONNECTING)
-			pfd.events |= POLLOUT;
-		if (poll(&pfd, 1, timeout_ms) > 0) {
-			if (t->link == CONNECTING && (pfd.revents & POLLOUT)) {
+	if (t->ev_n == 0) {
+		double wait = t->next_connect - now;
+		int ms = timeout_ms, np = 0;
+
+		if (t->fd >= 0) {
+			pfd[np].fd = t->fd;
+			pfd[np].events = POLLIN;
+			if (t->out_len || t->link == CONNECTING)
+				pfd[np].events |= POLLOUT;
+			np++;
+		} else if (wait < ms / 1000.0) {
+			ms = wait > 0 ? (int)(wait * 1000) : 0;
+		}
+		if (t->watch_fd >= 0) {
+			pfd[np].fd = t->watch_fd;
+			pfd[np].events = POLLIN;
+			np++;
+		}
+		if (poll(pfd, (nfds_t)np, ms) > 0 && t->fd >= 0) {
+			if (t->link == CONNECTING &&
+			    (pfd[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
 				int e = 0;
 				socklen_t l = sizeof(e);
 
@@ -848,15 +878,11 @@ tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev,
 					link_down(t, strerror(e));
 				else
 					send_bind(t);
-			}
-			if (t->fd >= 0 && (pfd.revents & (POLLIN | POLLHUP)))
+			} else if (pfd[0].revents &
+				   (POLLIN | POLLHUP | POLLERR)) {
 				read_pdus(t);
+			}
 		}
-	} else if (t->fd < 0 && t->ev_n == 0 && timeout_ms > 0) {
-		double wait = t->next_connect - now;
-		int ms = wait > 0 ? (int)(wait * 1000) : 0;
-
-		poll(NULL, 0, ms < timeout_ms ? ms : timeout_ms);
 	}
 	if (t->fd >= 0 && t->out_len)
 		flush(t);
@@ -867,6 +893,13 @@ tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev,
 	}
 	*n_r = n;
 	return TP_OK;
+}
+
+/* tp_watch - another fd that ends a poll */
+void
+tp_watch(struct transport *t, int fd)
+{
+	t->watch_fd = fd;
 }
 
 /* tp_close - unbind politely, close, free */

@@ -45,14 +45,14 @@ struct tp_smpp_conf {
 	const char *host;
 	unsigned port;
 	const char *system_id, *password, *system_type;
-	bool split_bind;       /* transmitter + receiver, else transceiver */
+	bool split_bind; /* transmitter + receiver, else transceiver */
 	int source_ton, source_npi; /* -1: from the sender's kind */
 	int dest_ton, dest_npi;
-	unsigned window;       /* submit_sm in flight */
-	unsigned throughput;   /* submit_sm per second, 0: no cap */
+	unsigned window;     /* submit_sm in flight */
+	unsigned throughput; /* submit_sm per second, 0: no cap */
 	enum tp_concat concat;
-	unsigned enquire_link; /* seconds between enquire_link */
-	unsigned reconnect_max; /* most seconds between reconnects */
+	unsigned enquire_link;	   /* seconds between enquire_link */
+	unsigned reconnect_max;	   /* most seconds between reconnects */
 	unsigned response_timeout; /* seconds to wait for a response before
 				      the link is taken as dead */
 };
@@ -67,7 +67,7 @@ struct tp_part {
 	const char *dst; /* E.164 */
 	int data_coding; /* 0 GSM-7 (unpacked septets), 8 UCS-2 */
 	const uint8_t *data;
-	size_t len; /* octets of data, without any UDH */
+	size_t len;   /* octets of data, without any UDH */
 	bool receipt; /* ask for a delivery receipt */
 };
 
@@ -128,6 +128,12 @@ unsigned tp_inflight(const struct transport *t);
  */
 int tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev,
 	    unsigned max, unsigned *n_r);
+
+/*
+ * tp_watch - also wake tp_poll when fd is readable (-1: none); the
+ * caller reads it
+ */
+void tp_watch(struct transport *t, int fd);
 
 /* tp_close - unbind, close and free; sets *t to NULL */
 void tp_close(struct transport **t);

@@ -5,7 +5,8 @@
 // Accepts binds (transceiver, transmitter, receiver), acks submit_sm with
 // message ids, sends delivery receipts (deliver_sm, esm_class 0x04, with
 // receipted_message_id and the "id:... stat:..." text) when
-// registered_delivery asks, answers enquire_link. Every PDU it receives
+// registered_delivery asks (keeping them for the next bind when the link
+// is gone), answers enquire_link. Every PDU it receives
 // is logged raw, one JSON line per PDU in FILE: {"cmd", "seq", "hex"} and
 // for submit_sm the fields the tests look at. It prints "listening PORT"
 // on stdout once ready.
@@ -37,6 +38,7 @@ const state = {
 	refuseBind: false, nextId: 1,
 };
 const sessions = new Set();
+const pendingReceipts = [];
 
 // Keep every PDU's bytes: the package hands out parsed fields only.
 smpp.PDU.fromStream = function (stream, commandLength) {
@@ -86,14 +88,18 @@ function receipt(session, pdu, id) {
 		d(now.getUTCDate()) + d(now.getUTCHours()) + d(now.getUTCMinutes());
 	const text = `id:${id} sub:001 dlvrd:${state.receipt === 'DELIVRD' ? '001' : '000'} ` +
 		`submit date:${stamp} done date:${stamp} stat:${state.receipt} err:${state.receiptErr} text:`;
+	const dlr = {
+		source_addr: pdu.destination_addr, destination_addr: pdu.source_addr,
+		esm_class: 0x04, short_message: text, receipted_message_id: id,
+		message_state: state.receipt === 'DELIVRD' ? 2 : 5,
+	};
 	setTimeout(() => {
+		// as real SMSCs do, keep receipts for the next bind when the
+		// link they belong to is gone
 		if (session.closed)
-			return;
-		session.deliver_sm({
-			source_addr: pdu.destination_addr, destination_addr: pdu.source_addr,
-			esm_class: 0x04, short_message: text, receipted_message_id: id,
-			message_state: state.receipt === 'DELIVRD' ? 2 : 5,
-		});
+			pendingReceipts.push(dlr);
+		else
+			session.deliver_sm(dlr);
 	}, state.receiptDelay);
 }
 
@@ -145,6 +151,9 @@ const server = smpp.createServer(function (session) {
 			(!args['system-id'] || pdu.system_id === args['system-id']) &&
 			(!args.password || pdu.password === args.password);
 		session.send(pdu.response({ command_status: ok ? 0 : smpp.ESME_RBINDFAIL, system_id: 'testsmsc' }));
+		if (ok && pdu.command !== 'bind_transmitter')
+			while (pendingReceipts.length)
+				session.deliver_sm(pendingReceipts.shift());
 	};
 	session.on('bind_transceiver', bind);
 	session.on('bind_transmitter', bind);

@@ -874,6 +874,72 @@ group_commit_jobs(void **state)
 }
 
 static void
+receipts_and_release(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m =
+	    outbound("alice@example.com", "+12025550143", "two parts", "r-1");
+	const char *ids[2] = {"smsc-a", "smsc-b"};
+	struct store_claim *c;
+	struct store_receipt r;
+	struct store_error err;
+	unsigned n;
+	int64_t id;
+
+	m.segments = 2;
+	m.notify = STORE_NOTIFY_SUCCESS;
+	id = enqueue(f->s, &m, 100);
+	assert_int_equal(store_claim(f->s, "gw", 101, 60, 10, &c, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 1);
+	store_claims_free(&c, n);
+	/* a crashed gateway's claim is given back to the same owner */
+	assert_int_equal(store_release(f->s, "gw", &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_claim(f->s, "gw", 102, 60, 10, &c, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 1);
+	store_claims_free(&c, n);
+	assert_int_equal(store_submitted(f->s, id, "gw", ids, 2, 103, &err),
+			 STORE_OK);
+
+	/* the first part: delivered, the message waits for the second */
+	assert_int_equal(store_receipt(f->s, "smsc-a", STORE_DELIVERED,
+				       "DELIVRD", NULL, 104, &r, &err),
+			 STORE_OK);
+	assert_int_equal(r.msg_id, id);
+	assert_false(r.final_now);
+	assert_int_equal(r.state, STORE_SUBMITTED);
+	assert_int_equal(r.parts_done, 1);
+	assert_int_equal(r.parts_total, 2);
+	store_receipt_free(&r);
+	/* the second fails: the message fails, with what a report needs */
+	assert_int_equal(store_receipt(f->s, "smsc-b", STORE_FAILED, "UNDELIV",
+				       "stat:UNDELIV err:001", 105, &r, &err),
+			 STORE_OK);
+	assert_true(r.final_now);
+	assert_int_equal(r.state, STORE_FAILED);
+	assert_int_equal(r.parts_done, 1);
+	assert_int_equal(r.notify, STORE_NOTIFY_SUCCESS);
+	assert_string_equal(r.phone, "+12025550143");
+	assert_string_equal(r.envelope_from, "alice@example.com");
+	assert_string_equal(r.text, "two parts");
+	store_receipt_free(&r);
+	/* a repeated receipt changes nothing final */
+	assert_int_equal(store_receipt(f->s, "smsc-b", STORE_FAILED, "UNDELIV",
+				       NULL, 106, &r, &err),
+			 STORE_OK);
+	assert_false(r.final_now);
+	store_receipt_free(&r);
+	assert_int_equal(store_receipt(f->s, "nope", STORE_DELIVERED, "DELIVRD",
+				       NULL, 106, &r, &err),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_receipt(f->s, "smsc-a", STORE_QUEUED, "x", NULL,
+				       106, &r, &err),
+			 STORE_EPERM);
+}
+
+static void
 state_names(void **state)
 {
 	int i;
@@ -911,6 +977,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(inbound_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(mail_queue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(group_commit_jobs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(receipts_and_release, setup,
+					    teardown),
 	    cmocka_unit_test(state_names),
 	};
 

@@ -1,0 +1,315 @@
+/*
+ * NAME
+ *	smsgw - the gateway: texts from the store to the phone network
+ * SYNOPSIS
+ *	smsgw [-c FILE] [-f]
+ * DESCRIPTION
+ *	Opens the store and the transport, binds WakeSocket (a unix
+ *	datagram socket smsmilter pokes after each commit), goes to the
+ *	background unless -f, writes GatewayPidFile, drops to UserID, and
+ *	runs the queue runner: it claims due texts when woken and at least
+ *	every second. SIGHUP reloads the configuration (a bad one is
+ *	refused and logged; transport settings take effect at the next
+ *	start); SIGTERM and SIGINT stop claiming, wait up to 10 seconds
+ *	for the answers to what is in flight, give back what was not sent
+ *	and exit.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gateway/gateway_int.h"
+
+static int log_max = LOG_INFO;
+static bool log_stderr;
+static volatile sig_atomic_t got_hup, got_term;
+
+/* log_msg - syslog, and stderr in the foreground */
+void
+log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > log_max)
+		return;
+	va_start(ap, fmt);
+	vsyslog(level, fmt, ap);
+	va_end(ap);
+	if (log_stderr) {
+		char line[1024];
+
+		va_start(ap, fmt);
+		vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "smsgw[%ld]: %s\n", (long)getpid(), line);
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+static int
+syslog_level(const struct conf *c)
+{
+	static const int levels[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE,
+				     LOG_INFO, LOG_DEBUG};
+
+	return levels[c->log_level];
+}
+
+/* wake_socket - bind the datagram socket smsmilter pokes */
+static int
+wake_socket(const char *path, const char *user)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct passwd *pw;
+	char name[64], *colon;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -1;
+	strcpy(sun.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%s", user);
+	if ((colon = strchr(name, ':')) != NULL)
+		*colon = '\0';
+	if (geteuid() == 0 && (pw = getpwnam(name)) != NULL &&
+	    chown(path, pw->pw_uid, pw->pw_gid) != 0)
+		log_msg(LOG_WARNING, "chown %s: %s", path, strerror(errno));
+	chmod(path, 0660);
+	return fd;
+}
+
+/* drop_privileges - become UserID when root */
+static int
+drop_privileges(const char *spec)
+{
+	char user[64], *colon;
+	struct passwd *pw;
+	struct group *gr;
+	gid_t gid;
+
+	if (geteuid() != 0)
+		return 0;
+	snprintf(user, sizeof(user), "%s", spec);
+	if ((colon = strchr(user, ':')) != NULL)
+		*colon++ = '\0';
+	if (!(pw = getpwnam(user))) {
+		log_msg(LOG_ERR, "UserID %s: no such user", user);
+		return -1;
+	}
+	gid = pw->pw_gid;
+	if (colon) {
+		if (!(gr = getgrnam(colon))) {
+			log_msg(LOG_ERR, "UserID %s: no such group", colon);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 ||
+	    initgroups(pw->pw_name, gid) != 0 || setuid(pw->pw_uid) != 0) {
+		log_msg(LOG_ERR, "cannot become %s: %s", spec, strerror(errno));
+		return -1;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		log_msg(LOG_ERR, "could become root again");
+		return -1;
+	}
+	return 0;
+}
+
+/* smpp_conf - the SMPP transport's settings from the configuration */
+static void
+smpp_conf(const struct conf *c, struct tp_smpp_conf *t)
+{
+	static const enum tp_concat concat[] = {
+	    [CONF_CONCAT_UDH] = TP_CONCAT_UDH,
+	    [CONF_CONCAT_SAR] = TP_CONCAT_SAR,
+	    [CONF_CONCAT_PAYLOAD] = TP_CONCAT_PAYLOAD,
+	};
+
+	*t = (struct tp_smpp_conf){
+	    .host = c->smpp_server.host,
+	    .port = c->smpp_server.port,
+	    .system_id = c->smpp_system_id,
+	    .password = c->smpp_password ? c->smpp_password : "",
+	    .system_type = c->smpp_system_type,
+	    .split_bind = c->smpp_bind == CONF_BIND_SPLIT,
+	    .source_ton = (int)c->smpp_source_ton,
+	    .source_npi = (int)c->smpp_source_npi,
+	    .dest_ton = (int)c->smpp_dest_ton,
+	    .dest_npi = (int)c->smpp_dest_npi,
+	    .window = (unsigned)c->smpp_window,
+	    .throughput = (unsigned)c->smpp_throughput,
+	    .concat = concat[c->smpp_concatenation],
+	    .enquire_link = (unsigned)c->smpp_enquire_link,
+	    .reconnect_max = 30,
+	    .response_timeout = (unsigned)c->smpp_response_timeout,
+	};
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: smsgw [-c FILE] [-f]\n");
+	exit(64);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = CONF_DEFAULT_PATH;
+	struct tp_smpp_conf tc;
+	struct store_error serr;
+	struct tp_error terr;
+	struct transport *t;
+	struct runner *r;
+	struct store *s;
+	struct conf *c;
+	bool foreground = false;
+	char *errors = NULL, owner[128], host[64];
+	int opt, wfd;
+	time_t next_claim = 0, stop_by = 0;
+
+	while ((opt = getopt(argc, argv, "c:f")) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'f': foreground = true; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	c = conf_load(path, &errors);
+	if (!c) {
+		fprintf(stderr, "smsgw: %s", errors ? errors : "");
+		free(errors);
+		return 78;
+	}
+	openlog("smsgw", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	log_max = syslog_level(c);
+	log_stderr = foreground;
+	if (c->transport != CONF_TP_SMPP) {
+		log_msg(LOG_ERR, "Transport %s is not available yet: use smpp",
+			c->transport == CONF_TP_HTTP ? "http" : "kannel");
+		return 78;
+	}
+	wfd = wake_socket(c->wake_socket, c->user);
+	if (wfd < 0)
+		log_msg(LOG_WARNING,
+			"WakeSocket %s: %s; polling the store every second",
+			c->wake_socket, strerror(errno));
+	if (!foreground && daemon(0, 0) != 0)
+		return 71;
+	{
+		FILE *fp = fopen(c->gateway_pid_file, "w");
+
+		if (!fp || fprintf(fp, "%ld\n", (long)getpid()) < 0 ||
+		    fclose(fp) != 0) {
+			log_msg(LOG_ERR, "pid file %s: %s", c->gateway_pid_file,
+				strerror(errno));
+			return 71;
+		}
+	}
+	if (drop_privileges(c->user) != 0)
+		return 71;
+	s = store_open(c->database, (enum store_sync)c->database_sync, &serr);
+	if (!s) {
+		log_msg(LOG_ERR, "store %s: %s", c->database, serr.msg);
+		return 75;
+	}
+	smpp_conf(c, &tc);
+	t = tp_smpp_open(&tc, &terr);
+	if (!t) {
+		log_msg(LOG_ERR, "smpp: %s", terr.msg);
+		return 78;
+	}
+	tp_watch(t, wfd);
+	gethostname(host, sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	snprintf(owner, sizeof(owner), "smsgw@%s", host);
+	r = runner_new(c, s, t, owner);
+	{
+		struct sigaction sa = {.sa_handler = on_signal};
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		signal(SIGPIPE, SIG_IGN);
+	}
+	log_msg(LOG_NOTICE, "smpp %s:%u, store %s, window %u", tc.host, tc.port,
+		c->database, tc.window);
+	for (;;) {
+		char buf[64];
+		bool woke = false;
+		unsigned inflight;
+		time_t now = time(NULL);
+
+		while (wfd >= 0 && recv(wfd, buf, sizeof(buf), 0) > 0)
+			woke = true;
+		if (got_hup) {
+			struct conf *n = conf_load(path, &errors);
+
+			got_hup = 0;
+			if (!n) {
+				log_msg(LOG_ERR, "reload: %s refused, the old "
+						 "configuration stays: %s",
+					path, errors ? errors : "");
+				free(errors);
+				errors = NULL;
+			} else {
+				runner_set_conf(r, n);
+				conf_free(&c);
+				c = n;
+				log_max = syslog_level(c);
+				log_msg(LOG_NOTICE, "reload: %s loaded", path);
+			}
+		}
+		if (got_term && !stop_by) {
+			stop_by = now + 10;
+			log_msg(LOG_NOTICE, "stopping: waiting for %u answers",
+				tp_inflight(t));
+		}
+		inflight = runner_step(r, 200, woke || now >= next_claim,
+				       stop_by != 0);
+		if (woke || now >= next_claim)
+			next_claim = now + 1;
+		if (stop_by && (inflight == 0 || now >= stop_by))
+			break;
+	}
+	runner_stop(&r);
+	tp_close(&t);
+	store_close(&s);
+	unlink(c->gateway_pid_file);
+	if (wfd >= 0)
+		unlink(c->wake_socket);
+	log_msg(LOG_NOTICE, "stopped");
+	conf_free(&c);
+	return 0;
+}

@@ -1,0 +1,470 @@
+/*
+ * NAME
+ *	runner - the queue runner: store -> transport -> store
+ * DESCRIPTION
+ *	Due texts are claimed with a lease, checked against opt-outs once
+ *	more (a STOP may have come after the milter queued them), planned
+ *	(GSM-7 or UCS-2, segments) and handed to the transport part by
+ *	part as its window has room. When every part is taken, the SMSC
+ *	ids are recorded and the text is submitted; a part refused for
+ *	good fails the text with the reason; a part the transport gave up
+ *	on for now puts the text back with exponential backoff, until it
+ *	is older than QueueLifetime. Receipts update segments, and so the
+ *	text's outcome.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "gateway/gateway_int.h"
+#include "sms/sms.h"
+
+#define ACTIVE_MAX 512	 /* texts claimed and not yet submitted in full */
+#define LEASE_SECONDS 300
+#define PARTS_MAX 255
+
+/* A claimed text on its way out. */
+struct active {
+	struct store_claim c;
+	uint8_t parts[PARTS_MAX][160]; /* encoded segments */
+	size_t lens[PARTS_MAX];
+	unsigned nparts, next, taken;
+	int data_coding;
+	unsigned ref;
+	char (*ids)[66];
+	bool failed; /* given up: ignore what else comes for it */
+};
+
+/* A receipt for a segment not recorded yet (its text is still going out). */
+struct early {
+	struct tp_event e;
+	int64_t at;
+};
+
+#define EARLY_MAX 256
+#define EARLY_KEEP 600 /* seconds */
+
+struct runner {
+	const struct conf *c;
+	struct store *s;
+	struct transport *t;
+	char owner[128];
+	struct active *a[ACTIVE_MAX];
+	unsigned na;
+	unsigned ref;
+	bool more; /* the last claim was full: more may be due */
+	struct early early[EARLY_MAX];
+	unsigned nearly;
+};
+
+static int64_t
+now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* runner_new - a runner; takes back our own stale leases */
+struct runner *
+runner_new(const struct conf *c, struct store *s, struct transport *t,
+	   const char *lease_owner)
+{
+	struct runner *r = calloc(1, sizeof(*r));
+	struct store_error err;
+	unsigned n = 0;
+
+	if (!r)
+		return NULL;
+	r->c = c;
+	r->s = s;
+	r->t = t;
+	snprintf(r->owner, sizeof(r->owner), "%s", lease_owner);
+	r->ref = (unsigned)time(NULL) & 0xFF;
+	if (store_release(s, r->owner, &n, &err) != STORE_OK)
+		log_msg(LOG_ERR, "store: %s", err.msg);
+	else if (n)
+		log_msg(LOG_NOTICE,
+			"took back %u texts a previous run had claimed", n);
+	return r;
+}
+
+void
+runner_set_conf(struct runner *r, const struct conf *c)
+{
+	r->c = c;
+}
+
+static void
+active_free(struct active *a)
+{
+	free(a->c.text);
+	free(a->ids);
+	free(a);
+}
+
+/* drop - forget active text i */
+static void
+drop(struct runner *r, unsigned i)
+{
+	active_free(r->a[i]);
+	r->a[i] = r->a[--r->na];
+}
+
+/* find - the active text with id, or -1 */
+static int
+find(const struct runner *r, int64_t id)
+{
+	unsigned i;
+
+	for (i = 0; i < r->na; i++)
+		if (r->a[i]->c.id == id)
+			return (int)i;
+	return -1;
+}
+
+/* give_up - fail text i for good */
+static void
+give_up(struct runner *r, unsigned i, const char *code, const char *reason)
+{
+	struct store_error err;
+	struct active *a = r->a[i];
+
+	if (store_fail(r->s, a->c.id, r->owner, code, reason, now_s(), &err) !=
+	    STORE_OK)
+		log_msg(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
+			err.msg);
+	log_msg(LOG_NOTICE, "id=%lld to=%s status=failed code=%s reason=\"%s\"",
+		(long long)a->c.id, a->c.phone, code, reason);
+	a->failed = true;
+	if (a->taken >= a->next) /* none of its parts in flight */
+		drop(r, i);
+}
+
+/* later - put text i back, with backoff, unless it is too old */
+static void
+later(struct runner *r, unsigned i, const char *code, const char *reason)
+{
+	struct active *a = r->a[i];
+	struct store_error err;
+	int64_t now = now_s(), wait;
+
+	if (now - a->c.created > r->c->queue_lifetime) {
+		give_up(r, i, "EXPIRED",
+			"not taken by the carrier within QueueLifetime");
+		return;
+	}
+	wait = 30LL << (a->c.attempts < 8 ? a->c.attempts : 8);
+	if (wait > 3600)
+		wait = 3600;
+	if (store_retry(r->s, a->c.id, r->owner, now + wait, code, reason, now,
+			&err) != STORE_OK)
+		log_msg(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
+			err.msg);
+	log_msg(LOG_INFO, "id=%lld to=%s status=deferred code=%s retry=%llds",
+		(long long)a->c.id, a->c.phone, code, (long long)wait);
+	a->failed = true;
+}
+
+/* plan - encode the parts of a claimed text */
+static bool
+plan(struct runner *r, struct active *a)
+{
+	struct sms_opts o;
+	struct sms_error serr;
+	struct sms_plan *p;
+	unsigned k;
+
+	sms_opts_init(&o);
+	o.replace_invalid = true;
+	p = sms_plan_new(a->c.text, strlen(a->c.text), &o, &serr);
+	if (!p)
+		return false;
+	a->nparts = p->nparts > PARTS_MAX ? PARTS_MAX : p->nparts;
+	a->data_coding = p->encoding == SMS_UCS2 ? 8 : 0;
+	for (k = 0; k < a->nparts; k++)
+		if (sms_plan_encode_part(p, k, a->parts[k],
+					 sizeof(a->parts[k]),
+					 &a->lens[k]) != SMS_OK) {
+			sms_plan_free(&p);
+			return false;
+		}
+	sms_plan_free(&p);
+	a->ids = calloc(a->nparts, sizeof(*a->ids));
+	a->ref = r->ref++ & 0xFF;
+	return a->ids != NULL;
+}
+
+/* claim - take due texts while there is room for their parts */
+static void
+claim(struct runner *r)
+{
+	struct store_claim *cl = NULL;
+	struct store_error err;
+	unsigned n = 0, i, room = tp_room(r->t);
+	bool out;
+
+	if (room == 0 || r->na >= ACTIVE_MAX / 2)
+		return;
+	r->more = false;
+	if (store_claim(r->s, r->owner, now_s(), LEASE_SECONDS, room, &cl, &n,
+			&err) != STORE_OK) {
+		log_msg(LOG_ERR, "store: claim: %s", err.msg);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct active *a = calloc(1, sizeof(*a));
+
+		if (!a) {
+			free(cl[i].text);
+			continue;
+		}
+		a->c = cl[i];
+		r->a[r->na++] = a;
+		if (store_optout_check(r->s, a->c.phone, &out, &err) ==
+			STORE_OK &&
+		    out) {
+			give_up(r, r->na - 1, "OPTOUT",
+				"the phone opted out (replied STOP) after the "
+				"text was queued");
+			continue;
+		}
+		if (!plan(r, a))
+			give_up(r, r->na - 1, "ENCODE",
+				"the text cannot be encoded for SMS");
+	}
+	free(cl); /* the texts now belong to the active entries */
+	r->more = n == room;
+}
+
+/* submit - hand parts to the transport while it has room */
+static void
+submit(struct runner *r)
+{
+	struct tp_error err;
+	unsigned i;
+
+	for (i = 0; i < r->na && tp_room(r->t) > 0; i++) {
+		struct active *a = r->a[i];
+
+		while (!a->failed && a->next < a->nparts) {
+			struct tp_part p = {
+			    .msg_id = a->c.id,
+			    .seq = a->next + 1,
+			    .total = a->nparts,
+			    .ref = a->ref,
+			    .src = a->c.sender,
+			    .dst = a->c.phone,
+			    .data_coding = a->data_coding,
+			    .data = a->parts[a->next],
+			    .len = a->lens[a->next],
+			    .receipt = true,
+			};
+			int rc = tp_submit(r->t, &p, &err);
+
+			if (rc == TP_EBUSY)
+				return;
+			if (rc != TP_OK) {
+				give_up(r, i, "SUBMIT", err.msg);
+				break;
+			}
+			a->next++;
+		}
+	}
+}
+
+static void receipt(struct runner *r, const struct tp_event *e, bool keep);
+static void early_retry(struct runner *r);
+
+/* submitted - part seq of text id was taken */
+static void
+submitted(struct runner *r, const struct tp_event *e)
+{
+	int i = find(r, e->msg_id);
+	struct active *a;
+	struct store_error err;
+	const char *ids[PARTS_MAX];
+	unsigned k;
+
+	if (i < 0)
+		return;
+	a = r->a[i];
+	snprintf(a->ids[e->seq - 1], sizeof(a->ids[0]), "%s", e->smsc_id);
+	a->taken++;
+	if (a->failed) {
+		if (a->taken >= a->next)
+			drop(r, (unsigned)i);
+		return;
+	}
+	if (a->taken < a->nparts)
+		return;
+	for (k = 0; k < a->nparts; k++)
+		ids[k] = a->ids[k];
+	if (store_submitted(r->s, a->c.id, r->owner, ids, a->nparts, now_s(),
+			    &err) != STORE_OK)
+		log_msg(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
+			err.msg);
+	else
+		log_msg(LOG_INFO,
+			"id=%lld to=%s parts=%u encoding=%s smsc_id=%s "
+			"status=submitted",
+			(long long)a->c.id, a->c.phone, a->nparts,
+			a->data_coding ? "UCS-2" : "GSM-7", a->ids[0]);
+	drop(r, (unsigned)i);
+	if (r->nearly)
+		early_retry(r);
+}
+
+/* early_retry - the receipts that came before their segments were known */
+static void
+early_retry(struct runner *r)
+{
+	unsigned i = 0, n = r->nearly;
+	int64_t now = now_s();
+
+	r->nearly = 0;
+	for (; i < n; i++) {
+		struct early x = r->early[i];
+
+		if (now - x.at > EARLY_KEEP) {
+			log_msg(LOG_WARNING,
+				"receipt for %s: no text has that SMSC id",
+				x.e.smsc_id);
+			continue;
+		}
+		receipt(r, &x.e, true);
+	}
+}
+
+/* receipt_state - the store state a receipt's stat means */
+static enum store_state
+receipt_state(const char *stat)
+{
+	if (!strcmp(stat, "DELIVRD"))
+		return STORE_DELIVERED;
+	if (!strcmp(stat, "EXPIRED"))
+		return STORE_EXPIRED;
+	if (!strcmp(stat, "ENROUTE") || !strcmp(stat, "ACCEPTD"))
+		return STORE_SUBMITTED;
+	return STORE_FAILED; /* UNDELIV, REJECTD, DELETED, UNKNOWN */
+}
+
+/* receipt - a delivery receipt; keep: hold it if its segment is unknown */
+static void
+receipt(struct runner *r, const struct tp_event *e, bool keep)
+{
+	struct store_receipt rr;
+	struct store_error err;
+	enum store_state st = receipt_state(e->code);
+	int rc;
+
+	if (st == STORE_SUBMITTED)
+		return; /* not final yet */
+	rc = store_receipt(r->s, e->smsc_id, st, e->code, e->reason, now_s(),
+			   &rr, &err);
+	if (rc == STORE_ENOTFOUND && keep) {
+		/* a part's receipt before the text's last part was taken */
+		if (r->nearly < EARLY_MAX) {
+			r->early[r->nearly].e = *e;
+			r->early[r->nearly++].at = now_s();
+		} else {
+			log_msg(LOG_WARNING, "receipt for %s: %s", e->smsc_id,
+				err.msg);
+		}
+		return;
+	}
+	if (rc != STORE_OK) {
+		log_msg(rc == STORE_ENOTFOUND ? LOG_WARNING : LOG_ERR,
+			"receipt for %s: %s", e->smsc_id, err.msg);
+		return;
+	}
+	if (rr.final_now)
+		log_msg(LOG_INFO,
+			"id=%lld to=%s status=%s parts=%u/%u code=%s err=%s",
+			(long long)rr.msg_id, rr.phone,
+			store_state_name(rr.state), rr.parts_done,
+			rr.parts_total, e->code, e->err);
+	store_receipt_free(&rr);
+}
+
+/* handle - one event from the transport */
+static void
+handle(struct runner *r, const struct tp_event *e)
+{
+	int i;
+
+	switch (e->kind) {
+	case TP_EV_SUBMITTED: submitted(r, e); break;
+	case TP_EV_REJECTED:
+	case TP_EV_RETRY:
+		i = find(r, e->msg_id);
+		if (i < 0)
+			break;
+		r->a[i]->taken++;
+		if (!r->a[i]->failed) {
+			if (e->kind == TP_EV_REJECTED)
+				give_up(r, (unsigned)i, e->code, e->reason);
+			else
+				later(r, (unsigned)i, e->code, e->reason);
+		}
+		i = find(r, e->msg_id);
+		if (i >= 0 && r->a[i]->failed &&
+		    r->a[i]->taken >= r->a[i]->next)
+			drop(r, (unsigned)i);
+		break;
+	case TP_EV_RECEIPT: receipt(r, e, true); break;
+	case TP_EV_MO:
+		log_msg(LOG_INFO, "text from %s to %s (%zu octets): inbound "
+				  "texts are not handled yet",
+			e->from, e->to, e->ud_len);
+		break;
+	case TP_EV_LINK_UP: log_msg(LOG_NOTICE, "smpp: %s", e->reason); break;
+	case TP_EV_LINK_DOWN:
+		log_msg(LOG_WARNING, "smpp: link down: %s", e->reason);
+		break;
+	case TP_EV_NOTE: log_msg(LOG_WARNING, "smpp: %s", e->reason); break;
+	}
+}
+
+/* runner_step - one turn of the loop */
+unsigned
+runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
+{
+	struct tp_event ev[32];
+	unsigned n, i;
+
+	if (!draining && (claim_now || r->more))
+		claim(r);
+	submit(r);
+	tp_poll(r->t, timeout_ms, ev, 32, &n);
+	for (i = 0; i < n; i++)
+		handle(r, &ev[i]);
+	submit(r);
+	if (!draining && r->more)
+		claim(r);
+	return tp_inflight(r->t);
+}
+
+/* runner_stop - give back what was not submitted in full */
+void
+runner_stop(struct runner **rp)
+{
+	struct runner *r = *rp;
+	struct store_error err;
+	unsigned i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->na; i++)
+		if (!r->a[i]->failed &&
+		    store_retry(r->s, r->a[i]->c.id, r->owner, now_s(),
+				"STOPPED", "smsgw stopped before the text "
+					   "was submitted",
+				now_s(), &err) != STORE_OK)
+			log_msg(LOG_ERR, "id=%lld: store: %s",
+				(long long)r->a[i]->c.id, err.msg);
+	for (i = 0; i < r->na; i++)
+		active_free(r->a[i]);
+	free(r);
+	*rp = NULL;
+}

@@ -1,0 +1,168 @@
+/*
+ * NAME
+ *	delivery - receipts per segment, the message's outcome, and leases
+ *	given back
+ * DESCRIPTION
+ *	A receipt names a segment by the SMSC's id. The segment takes the
+ *	receipt's state; once every segment of the message has a final
+ *	state, the message becomes delivered (all delivered), expired (the
+ *	others expired) or failed, in the same transaction, and the
+ *	caller learns that this receipt decided it, with what it needs
+ *	for a delivery report.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+/* tally - segments of message id: all, delivered, failed, expired */
+static int
+tally(struct store *s, int64_t id, unsigned n[4], struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	NEED(st, s, ST_SEG_TALLY, err);
+	sqlite3_bind_int64(st, 1, id);
+	if (store_step(st) != SQLITE_ROW)
+		return store_fail_db(s, "counting segments", err);
+	for (i = 0; i < 4; i++)
+		n[i] = (unsigned)sqlite3_column_int(st, i);
+	sqlite3_reset(st);
+	return STORE_OK;
+}
+
+/* report - what a delivery report needs about message id */
+static int
+report(struct store *s, struct store_receipt *r, struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_MSG_REPORT, err);
+	sqlite3_bind_int64(st, 1, r->msg_id);
+	if (store_step(st) != SQLITE_ROW)
+		return store_fail_db(s, "reading the message", err);
+	copy_text(st, 0, r->envelope_from, sizeof(r->envelope_from));
+	r->notify = (unsigned)sqlite3_column_int(st, 1);
+	r->text = dup_text(st, 2);
+	copy_text(st, 3, r->message_id, sizeof(r->message_id));
+	copy_text(st, 4, r->owner, sizeof(r->owner));
+	copy_text(st, 5, r->phone, sizeof(r->phone));
+	r->state = (enum store_state)sqlite3_column_int(st, 6);
+	sqlite3_reset(st);
+	return r->text ? STORE_OK
+		       : store_set_error(err, STORE_ETEMP, "out of memory");
+}
+
+/* receipt_in_txn - the body of store_receipt */
+static int
+receipt_in_txn(struct store *s, const char *smsc_id, enum store_state seg,
+	       const char *code, const char *reason, int64_t now,
+	       struct store_receipt *r, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	unsigned n[4];
+	int rc, seq;
+
+	NEED(st, s, ST_SEG_FIND, err);
+	bind_text(st, 1, smsc_id);
+	rc = store_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return store_set_error(err, STORE_ENOTFOUND,
+					       "no segment has the SMSC id %s",
+					       smsc_id);
+		return store_fail_db(s, "finding the segment", err);
+	}
+	r->msg_id = sqlite3_column_int64(st, 0);
+	seq = sqlite3_column_int(st, 1);
+	sqlite3_reset(st);
+	NEED(st, s, ST_SEG_SET, err);
+	sqlite3_bind_int64(st, 1, r->msg_id);
+	sqlite3_bind_int(st, 2, seq);
+	sqlite3_bind_int(st, 3, (int)seg);
+	bind_text(st, 4, code);
+	sqlite3_bind_int64(st, 5, now);
+	rc = store_exec(s, st, "recording the receipt", err);
+	if (rc == STORE_OK)
+		rc = tally(s, r->msg_id, n, err);
+	if (rc != STORE_OK)
+		return rc;
+	r->parts_total = n[0];
+	r->parts_done = n[1];
+	if (n[1] + n[2] + n[3] == n[0]) {
+		enum store_state final = n[1] == n[0]	       ? STORE_DELIVERED
+					 : n[3] && !n[2] ? STORE_EXPIRED
+							 : STORE_FAILED;
+
+		NEED(st, s, ST_MSG_DONE, err);
+		sqlite3_bind_int64(st, 1, r->msg_id);
+		sqlite3_bind_int(st, 2, (int)final);
+		bind_text(st, 3, final == STORE_DELIVERED ? NULL : code);
+		bind_text(st, 4, final == STORE_DELIVERED ? NULL : reason);
+		sqlite3_bind_int64(st, 5, now);
+		if (store_step(st) != SQLITE_DONE)
+			return store_fail_db(s, "finishing the message", err);
+		r->final_now = sqlite3_changes(s->db) > 0;
+		if (r->final_now) {
+			rc = store_event(s, r->msg_id, now, final, code, err);
+			if (rc != STORE_OK)
+				return rc;
+		}
+	}
+	return report(s, r, err);
+}
+
+/* store_receipt - a delivery receipt for one segment */
+int
+store_receipt(struct store *s, const char *smsc_id, enum store_state seg,
+	      const char *code, const char *reason, int64_t now,
+	      struct store_receipt *r, struct store_error *err)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (seg != STORE_DELIVERED && seg != STORE_FAILED &&
+	    seg != STORE_EXPIRED && seg != STORE_SUBMITTED)
+		return store_set_error(err, STORE_EPERM,
+				       "a receipt says delivered, failed, "
+				       "expired or submitted");
+	rc = store_begin(s, err);
+	if (rc != STORE_OK)
+		return rc;
+	rc = receipt_in_txn(s, smsc_id, seg, code, reason, now, r, err);
+	if (rc != STORE_OK) {
+		store_rollback(s);
+		store_receipt_free(r);
+		return rc;
+	}
+	rc = store_commit(s, err);
+	if (rc != STORE_OK)
+		store_receipt_free(r);
+	return rc;
+}
+
+/* store_receipt_free - free the text a receipt result holds */
+void
+store_receipt_free(struct store_receipt *r)
+{
+	free(r->text);
+	r->text = NULL;
+}
+
+/* store_release - give back every lease held by lease_owner */
+int
+store_release(struct store *s, const char *lease_owner, unsigned *n_r,
+	      struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	NEED(st, s, ST_RELEASE, err);
+	bind_text(st, 1, lease_owner);
+	rc = store_exec(s, st, "releasing leases", err);
+	if (n_r)
+		*n_r = rc == STORE_OK ? (unsigned)sqlite3_changes(s->db) : 0;
+	return rc;
+}

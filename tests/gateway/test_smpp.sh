@@ -1,0 +1,217 @@
+#!/bin/sh
+# test_smpp.sh - smsgw against a real SMPP implementation written by others
+#
+# Usage: tests/gateway/test_smpp.sh BUILD_DIR
+# The SMSC is tests/smsc/smsc.js: the npm smpp package in server mode,
+# logging every PDU it receives, raw. Texts are queued with smsctl send;
+# smsgw submits them; the tests read the exact bytes the SMSC got
+# (data_coding, esm_class, UDH, septets, UTF-16) and the states the
+# receipts left in the store. Then faults: throttling, a permanent
+# error, a link dropped with a full window, answers withheld, a
+# malformed PDU. Prints TAP; appends its tally to $CHECK_TALLY; stops
+# what it starts by pid.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
+n=0 passed=0 failed=0 skipped=0
+pids=""
+
+finish() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
+	[ -n "${CHECK_TALLY:-}" ] && echo "$passed $failed $skipped" >>"$CHECK_TALLY"
+}
+trap finish EXIT
+trap 'exit 1' INT TERM
+
+check() {
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "ok $n - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $name"
+	fi
+}
+
+if ! command -v node >/dev/null 2>&1 || [ ! -d "$top/tests/smsc/node_modules/smpp" ]; then
+	echo "ok 1 # SKIP node or the npm smpp package is missing (scripts/deps.sh)"
+	skipped=1 n=1
+	exit 0
+fi
+
+tmp=$(mktemp -d /tmp/smsmilter-gw.XXXXXX)
+chmod 700 "$tmp"
+printf 'gateway-test-secret-0123456789\n' >"$tmp/tag.secret"
+chmod 600 "$tmp/tag.secret"
+
+# the SMSC, with a FIFO for its controls
+mkfifo "$tmp/ctl"
+node "$top/tests/smsc/smsc.js" --port 0 --log "$tmp/pdus.jsonl" \
+	--system-id smsgw --password secret <>"$tmp/ctl" >"$tmp/smsc.out" 2>&1 &
+pids="$pids $!"
+exec 9>"$tmp/ctl"
+i=0
+while ! grep -q '^listening' "$tmp/smsc.out" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+port=$(sed -n 's/^listening //p' "$tmp/smsc.out")
+[ -n "$port" ] || { check "the SMSC starts" false; cat "$tmp/smsc.out"; exit 1; }
+
+cat >"$tmp/smsgw.conf" <<EOF
+SmsDomains sms.example.com
+TagSecretFile $tmp/tag.secret
+Database $tmp/store.db
+GatewayPidFile $tmp/smsgw.pid
+WakeSocket $tmp/wake.sock
+UserID $(id -un)
+DefaultSender +12025550100
+Transport smpp
+SmppServer 127.0.0.1:$port
+SmppSystemId smsgw
+SmppPassword secret
+SmppWindow 10
+SmppResponseTimeout 2s
+SmppEnquireLink 5s
+RecipientRateLimit 0/1h
+LogLevel debug
+EOF
+chmod 600 "$tmp/smsgw.conf"
+conf=$tmp/smsgw.conf
+
+send() { "$BUILD/smsctl" -c "$conf" send --owner alice@example.com --json "$@"; }
+control() { echo "$1" >&9; sleep 0.2; }
+sql() { sqlite3 "$tmp/store.db" "$1"; }
+# wait_sql QUERY WANT: until the query answers WANT (15 s)
+wait_sql() {
+	i=0
+	while [ $i -lt 150 ]; do
+		[ "$(sql "$1")" = "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "    # $1 -> $(sql "$1"), want $2"
+	return 1
+}
+# submits TEXT_ID: the submit_sm lines logged for the text queued as id
+pdus() { grep '"cmd":"submit_sm"' "$tmp/pdus.jsonl"; }
+field() { node -e '
+const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")
+  .map(JSON.parse).filter(p => p.cmd === "submit_sm" && p.dst === process.argv[2]);
+console.log(lines.map(p => [p.data_coding, p.esm_class, p.registered_delivery, p.src, p.sm].join(" ")).join("\n"));
+' "$tmp/pdus.jsonl" "$1"; }
+
+"$BUILD/smsgw" -f -c "$conf" 2>"$tmp/smsgw.log" &
+gw=$!
+pids="$pids $gw"
+
+# 1. GSM-7: data_coding 0, unpacked septets, no UDH, a receipt asked
+send --to +12025550101 "Hello" >/dev/null
+check "GSM-7 text delivered (receipt DELIVRD)" wait_sql \
+	"select m.state from messages m join threads t on t.id = m.thread_id where t.phone = '+12025550101'" 4
+check "... bytes: data_coding 0, esm_class 0, registered_delivery 1, septets 48656c6c6f" \
+	test "$(field 12025550101)" = "0 0 1 12025550100 48656c6c6f"
+check "... the bind carried system_id and password" \
+	grep -q '"cmd":"bind_transceiver".*"system_id":"smsgw","password":"secret"' "$tmp/pdus.jsonl"
+
+# 2. the extension table: each character as ESC + code
+send --to +12025550102 "€[x]" >/dev/null
+check "extension characters: 1b65 1b3c 78 1b3e" wait_sql \
+	"select state from messages where id = 2" 4
+check "... bytes" test "$(field 12025550102)" = "0 0 1 12025550100 1b651b3c781b3e"
+
+# 3. UCS-2 with an emoji: data_coding 8, UTF-16BE with a surrogate pair
+send --to +12025550103 "Hi 😀" >/dev/null
+check "UCS-2 with an emoji delivered" wait_sql "select state from messages where id = 3" 4
+check "... bytes: data_coding 8, 004800690020d83dde00" \
+	test "$(field 12025550103)" = "8 0 1 12025550100 004800690020d83dde00"
+
+# 4. a 200-character GSM text: two parts, UDH 05 00 03 ref 02 0n
+long=$(printf 'a%.0s' $(seq 1 200))
+send --to +12025550104 "$long" >/dev/null
+check "two-part text delivered (both receipts)" wait_sql "select state from messages where id = 4" 4
+f4=$(field 12025550104)
+check "... part 1: esm_class 0x40, UDH 050003xx0201, 153 septets" sh -c "
+echo '$f4' | sed -n 1p | grep -Eq '^0 64 1 12025550100 050003[0-9a-f]{2}0201(61){153}\$'"
+check "... part 2: UDH 050003xx0202, 47 septets, same reference" sh -c "
+r1=\$(echo '$f4' | sed -n 1p | cut -c22-23); r2=\$(echo '$f4' | sed -n 2p | cut -c22-23)
+echo '$f4' | sed -n 2p | grep -Eq '^0 64 1 12025550100 050003[0-9a-f]{2}0202(61){47}\$' && [ \"\$r1\" = \"\$r2\" ]"
+check "... two segments with their SMSC ids" wait_sql \
+	"select count(*) from segments where message_id = 4 and smsc_id != '' and state = 4" 2
+
+# 5. a failed receipt: the text is failed with the carrier's words
+control '{"receipt": "UNDELIV", "err": "001"}'
+send --to +12025550105 "will not arrive" >/dev/null
+check "UNDELIV receipt: the text failed" wait_sql "select state || ' ' || error from messages where id = 5" "5 UNDELIV"
+control '{"receipt": "DELIVRD"}'
+
+# 6. throttled twice, then taken: delivered, no failure
+control '{"throttle": 2}'
+send --to +12025550106 "after a throttle" >/dev/null
+check "ESME_RTHROTTLED twice, then delivered" wait_sql "select state from messages where id = 6" 4
+check "... sent three times" test "$(field 12025550106 | wc -l)" -eq 3
+
+# 7. a permanent error fails the text at once, with the status name
+control '{"error": 11, "count": 1}'
+send --to +12025550107 "bad destination" >/dev/null
+check "ESME_RINVDSTADR: failed with the reason" wait_sql \
+	"select state || ' ' || error from messages where id = 7" "5 ESME_RINVDSTADR"
+
+# 8. an opt-out after queueing is honoured at submit (smsgw paused)
+kill -STOP "$gw"
+send --to +12025550108 "queued before STOP" >/dev/null
+"$BUILD/smsctl" -c "$conf" optout add +12025550108 STOP >/dev/null
+kill -CONT "$gw"
+check "a STOP after queueing: failed OPTOUT, nothing submitted" wait_sql \
+	"select state || ' ' || error from messages where id = 8" "5 OPTOUT"
+check "... no submit_sm for it" test -z "$(field 12025550108)"
+
+# 9. the link drops with a full window: everything is resubmitted
+control '{"drop_after": 5}'
+i=0
+while [ $i -lt 20 ]; do
+	send --to +1202555020$((i % 10)) "burst $i" >/dev/null
+	i=$((i + 1))
+done
+check "link dropped mid-window: all 20 texts delivered" wait_sql \
+	"select count(*) from messages where text like 'burst %' and state = 4" 20
+check "... the drop and the reconnect were logged" grep -q 'link down: the SMSC closed the link' "$tmp/smsgw.log"
+
+# 10. answers withheld: after SmppResponseTimeout, a new link, sent again
+control '{"withhold": 1}'
+send --to +12025550109 "withheld once" >/dev/null
+check "a withheld answer: resent on a new link, delivered" wait_sql \
+	"select state from messages where id = (select max(id) from messages)" 4
+check "... logged" grep -q 'no submit_sm_resp in time' "$tmp/smsgw.log"
+
+# 11. a malformed PDU: the link is reset, smsgw still serves
+control '{"malformed": true}'
+sleep 0.5
+send --to +12025550110 "after junk" >/dev/null
+check "after a malformed PDU: still serving" wait_sql \
+	"select state from messages where id = (select max(id) from messages)" 4
+check "... logged" grep -Eq 'link down: a PDU length|unexpected PDU' "$tmp/smsgw.log"
+check "smsgw is still running" kill -0 "$gw"
+
+# 12. SIGTERM: unbinds and leaves
+kill -TERM "$gw"
+i=0
+while kill -0 "$gw" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "SIGTERM: smsgw stops, unbinds, removes its pid file" sh -c \
+	"! kill -0 $gw 2>/dev/null && [ ! -e '$tmp/smsgw.pid' ] && grep -q '\"cmd\":\"unbind\"' '$tmp/pdus.jsonl'"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,207 @@
+/*
+ * NAME
+ *	cmd_send - smsctl send: queue a text as the milter would
+ * SYNOPSIS
+ *	smsctl [-c FILE] send --to NUMBER [--from NUMBER|ID] [--owner ADDR]
+ *	    [--json] [TEXT]
+ * DESCRIPTION
+ *	TEXT (or standard input) is planned with the configured smart
+ *	encoding and segment cap, checked against the number rules,
+ *	opt-outs, the per-recipient rate and the owner's quota, and queued
+ *	in the owner's thread (default owner: the user running smsctl at
+ *	localhost) from --from, else the owner's SenderNumbers number,
+ *	else DefaultSender. smsgw sends it. Prints the queue id.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "milter/milter.h"
+#include "store/store.h"
+#include "tools/smsctl_int.h"
+
+/* read_text - standard input, up to 64 KiB */
+static char *
+read_text(void)
+{
+	size_t cap = 65536, n = 0, got;
+	char *buf = malloc(cap + 1);
+
+	while (buf && n < cap && (got = fread(buf + n, 1, cap - n, stdin)) > 0)
+		n += got;
+	if (buf) {
+		while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			n--;
+		buf[n] = '\0';
+	}
+	return buf;
+}
+
+/* limits - the checks the milter makes at RCPT; 0 or 1 (said) */
+static int
+limits(const struct ctl_env *env, const char *owner, const char *phone,
+       unsigned segments)
+{
+	const struct conf *c = env->conf;
+	struct store_error err;
+	long long count;
+	unsigned used;
+	bool out;
+	int64_t now = (int64_t)time(NULL);
+
+	if (store_optout_check(env->store, phone, &out, &err) != STORE_OK ||
+	    (out && fprintf(stderr,
+			    "smsctl send: %s has opted out of texts "
+			    "(replied STOP)\n",
+			    phone)))
+		return 1;
+	if (c->recipient_rate.count > 0 &&
+	    (store_rate_count(env->store, "rcpt", phone, now,
+			      c->recipient_rate.seconds, &count, NULL,
+			      &err) != STORE_OK ||
+	     (count >= c->recipient_rate.count &&
+	      fprintf(stderr,
+		      "smsctl send: %s had %lld texts in this period, "
+		      "RecipientRateLimit\n",
+		      phone, count))))
+		return 1;
+	if (c->monthly_segment_quota > 0 &&
+	    c->over_quota_policy == CONF_QUOTA_REJECT &&
+	    (store_usage_of(env->store, owner, now, &used, &err) != STORE_OK ||
+	     (used + segments > c->monthly_segment_quota &&
+	      fprintf(stderr,
+		      "smsctl send: %s would pass its MonthlySegmentQuota "
+		      "(%u of %lld used)\n",
+		      owner, used, c->monthly_segment_quota))))
+		return 1;
+	return 0;
+}
+
+/* cmd_send - smsctl send */
+int
+cmd_send(const struct smsctl *ctl, int argc, char **argv)
+{
+	const char *to = NULL, *from = NULL, *owner_arg = NULL, *text = NULL;
+	struct milter_render_opts ro;
+	struct ctl_env env;
+	struct store_error err;
+	struct sms_error serr;
+	struct sms_opts so;
+	struct sms_plan *p = NULL;
+	char phone[20], owner[256], tag[MILTER_TAG_LEN + 1], idem[64];
+	char *input = NULL;
+	bool json = false;
+	int64_t id, thread, now = (int64_t)time(NULL);
+	int a, rc = 1;
+
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--to") && a + 1 < argc)
+			to = argv[++a];
+		else if (!strcmp(argv[a], "--from") && a + 1 < argc)
+			from = argv[++a];
+		else if (!strcmp(argv[a], "--owner") && a + 1 < argc)
+			owner_arg = argv[++a];
+		else if (!strcmp(argv[a], "--json"))
+			json = true;
+		else if (argv[a][0] == '-' && argv[a][1])
+			break;
+		else if (!text)
+			text = argv[a];
+		else
+			break;
+	}
+	if (a < argc || !to) {
+		fprintf(stderr, "usage: smsctl [-c FILE] send --to NUMBER "
+				"[--from NUMBER|ID] [--owner ADDR] [--json] "
+				"[TEXT]\n");
+		return EXIT_USAGE;
+	}
+	if (ctl_open(ctl, &env) != 0)
+		return 1;
+	if (ctl_number(&env, to, phone) != 0)
+		goto done;
+	if (owner_arg) {
+		milter_owner(env.conf, owner_arg, owner, sizeof(owner));
+	} else {
+		struct passwd *pw = getpwuid(getuid());
+
+		snprintf(owner, sizeof(owner), "%s@localhost",
+			 pw ? pw->pw_name : "root");
+	}
+	if (!from)
+		from = milter_sender_number(env.conf, owner);
+	if (!*from || sms_sender_classify(from, &serr) == SMS_SENDER_INVALID) {
+		fprintf(stderr, "smsctl send: no valid sender: give --from "
+				"or set DefaultSender\n");
+		goto done;
+	}
+	if (!text && !(text = input = read_text()))
+		goto done;
+	milter_render_opts(env.conf, &ro);
+	sms_opts_init(&so);
+	so.smart = ro.smart;
+	p = sms_plan_new(text, strlen(text), &so, &serr);
+	if (p && p->nparts > ro.cap) {
+		if (ro.reject_long) {
+			fprintf(stderr,
+				"smsctl send: %u segments, over SegmentCap "
+				"%u\n",
+				p->nparts, ro.cap);
+			goto done;
+		}
+		sms_plan_free(&p);
+		p = sms_plan_truncate(text, strlen(text), &so, ro.cap,
+				      ro.marker, &serr);
+	}
+	if (!p) {
+		fprintf(stderr, "smsctl send: %s\n", serr.msg);
+		goto done;
+	}
+	if (limits(&env, owner, phone, p->nparts) != 0)
+		goto done;
+	milter_tag(env.conf->tag_secret, owner, phone, from, tag);
+	snprintf(idem, sizeof(idem), "smsctl-%lld-%ld-%u", (long long)now,
+		 (long)getpid(), (unsigned)rand());
+	{
+		struct store_outbound m = {
+		    .owner = owner,
+		    .phone = phone,
+		    .sender = from,
+		    .tag = tag,
+		    .envelope_from = owner,
+		    .idem_key = idem,
+		    .notify = STORE_NOTIFY_FAILURE,
+		    .text = p->text,
+		    .encoding = p->encoding == SMS_UCS2 ? 8 : 0,
+		    .segments = p->nparts,
+		    .rate_window = env.conf->recipient_rate.count > 0
+				       ? env.conf->recipient_rate.seconds
+				       : 0,
+		};
+
+		if (store_enqueue(env.store, &m, now, &id, &thread, &err) !=
+		    STORE_OK) {
+			fprintf(stderr, "smsctl send: %s\n", err.msg);
+			goto done;
+		}
+	}
+	if (json)
+		printf("{\"id\":%lld,\"thread\":%lld,\"tag\":\"%s\","
+		       "\"segments\":%u,\"encoding\":\"%s\"}\n",
+		       (long long)id, (long long)thread, tag, p->nparts,
+		       sms_encoding_name(p->encoding));
+	else
+		printf("queued %lld: %u segment%s, %s, to %s from %s\n",
+		       (long long)id, p->nparts, p->nparts == 1 ? "" : "s",
+		       sms_encoding_name(p->encoding), phone, from);
+	rc = 0;
+done:
+	sms_plan_free(&p);
+	free(input);
+	ctl_close(&env);
+	return rc;
+}
