@@ -747,6 +747,12 @@ tp_smpp_open(const struct tp_smpp_conf *c, struct tp_error *err)
 		     "at most 15 characters, password 8, system_type 12");
 		return NULL;
 	}
+	if (c->split_bind) {
+		fail(err, TP_EPERM,
+		     "SMPP: SmppBind split (transmitter and receiver) is not "
+		     "supported yet: use transceiver");
+		return NULL;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t || !(t->slots = calloc(c->window, sizeof(*t->slots))) ||
 	    !(t->ev = calloc(EVENTS_MAX, sizeof(*t->ev)))) {
