@@ -173,6 +173,7 @@ struct conf {
 	const char *webhook_password;
 	struct conf_hostport smtp_relay;
 	enum conf_tls smtp_tls;
+	long long mail_retry_interval; /* seconds */
 	const char *smtp_user;
 	const char *smtp_password;
 

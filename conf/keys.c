@@ -299,6 +299,11 @@ const struct conf_key conf_keys[] = {
      "Where smsgw sends the mail it makes from texts, reports and "
      "notices.",
      NULL},
+    {"MailRetryInterval", CT_DURATION, F(mail_retry_interval), "1m", 1, 86400,
+     NULL, 0, "Mail out",
+     "How long smsgw waits before offering a mail again when SmtpRelay was "
+     "down or answered 4xx.",
+     NULL},
     {"SmtpTls", CT_ENUM, F(smtp_tls), "no", NOLIM, tls_modes, 0, "Mail out",
      "STARTTLS to the relay: no, opportunistic or required.", NULL},
     {"SmtpUser", CT_STRING, F(smtp_user), "", NOLIM, NULL, 0, "Mail out",

@@ -18,6 +18,19 @@
 #include "transport/transport.h"
 
 struct runner;
+struct mailer;
+
+/*
+ * mailer_start - a thread that sends the store's mail queue through
+ * SmtpRelay (its own store connection); NULL on failure (logged)
+ */
+struct mailer *mailer_start(const struct conf *c, const char *lease_owner);
+
+/* mailer_wake - mail was queued */
+void mailer_wake(struct mailer *m);
+
+/* mailer_stop - let the current mail finish, stop the thread, free */
+void mailer_stop(struct mailer **m);
 
 /* log_msg - syslog, and stderr in the foreground (main.c) */
 void log_msg(int level, const char *fmt, ...)
@@ -25,11 +38,12 @@ void log_msg(int level, const char *fmt, ...)
 
 /*
  * runner_new - a runner over store s and transport t, leasing as
- * lease_owner; gives back the leases a crashed run of the same owner
- * left
+ * lease_owner, queueing delivery reports for mailer m; gives back the
+ * leases a crashed run of the same owner left
  */
 struct runner *runner_new(const struct conf *c, struct store *s,
-			  struct transport *t, const char *lease_owner);
+			  struct transport *t, struct mailer *m,
+			  const char *lease_owner);
 
 /*
  * runner_step - one turn: claim due texts while the transport has

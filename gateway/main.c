@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "gateway/gateway_int.h"
+#include "mailparse/mailparse.h"
 
 static int log_max = LOG_INFO;
 static bool log_stderr;
@@ -70,8 +71,8 @@ on_signal(int sig)
 static int
 syslog_level(const struct conf *c)
 {
-	static const int levels[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE,
-				     LOG_INFO, LOG_DEBUG};
+	static const int levels[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO,
+				     LOG_DEBUG};
 
 	return levels[c->log_level];
 }
@@ -189,6 +190,7 @@ main(int argc, char **argv)
 	struct tp_error terr;
 	struct transport *t;
 	struct runner *r;
+	struct mailer *mailer;
 	struct store *s;
 	struct conf *c;
 	bool foreground = false;
@@ -253,7 +255,11 @@ main(int argc, char **argv)
 	gethostname(host, sizeof(host));
 	host[sizeof(host) - 1] = '\0';
 	snprintf(owner, sizeof(owner), "smsgw@%s", host);
-	r = runner_new(c, s, t, owner);
+	mp_init();
+	mailer = mailer_start(c, owner);
+	if (!mailer)
+		return 75;
+	r = runner_new(c, s, t, mailer, owner);
 	{
 		struct sigaction sa = {.sa_handler = on_signal};
 
@@ -278,8 +284,9 @@ main(int argc, char **argv)
 
 			got_hup = 0;
 			if (!n) {
-				log_msg(LOG_ERR, "reload: %s refused, the old "
-						 "configuration stays: %s",
+				log_msg(LOG_ERR,
+					"reload: %s refused, the old "
+					"configuration stays: %s",
 					path, errors ? errors : "");
 				free(errors);
 				errors = NULL;
@@ -304,6 +311,7 @@ main(int argc, char **argv)
 			break;
 	}
 	runner_stop(&r);
+	mailer_stop(&mailer);
 	tp_close(&t);
 	store_close(&s);
 	unlink(c->gateway_pid_file);

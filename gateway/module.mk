@@ -1,10 +1,14 @@
-# gateway/ - smsgw, the gateway daemon: the queue runner over a transport
-GATEWAY_SRCS := gateway/main.c gateway/runner.c
+# gateway/ - smsgw, the gateway daemon: the queue runner over a transport,
+# delivery reports, and the mail queue out over SMTP (libetpan)
+GATEWAY_SRCS := gateway/main.c gateway/mailer.c gateway/runner.c
 SMSGW := $(O)/smsgw
+ETPAN_LIBS := $(filter-out -specs=% -Wl%,$(shell $(PKG_CONFIG) --libs libetpan))
 
 $(SMSGW): $(GATEWAY_SRCS:%.c=$(O)/%.o) $(TRANSPORT_LIB) $(STORE_LIB) \
-	$(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TRANSPORT_LIBS) $(STORE_LIBS) $(SMS_LIBS)
+	$(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -pthread $(TRANSPORT_LIBS) $(STORE_LIBS) \
+	    $(MAILPARSE_LIBS) $(ETPAN_LIBS) $(SMS_LIBS)
+$(O)/gateway/%.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 
 PROGRAMS += $(SMSGW)
 MAN_PAGES += man/smsgw.8

@@ -19,11 +19,12 @@
 #include <time.h>
 
 #include "gateway/gateway_int.h"
+#include "mailparse/mailparse.h"
 #include "sms/sms.h"
 
-#define ACTIVE_MAX 512	 /* texts claimed and not yet submitted in full */
+#define ACTIVE_MAX    512 /* texts claimed and not yet submitted in full */
 #define LEASE_SECONDS 300
-#define PARTS_MAX 255
+#define PARTS_MAX     255
 
 /* A claimed text on its way out. */
 struct active {
@@ -43,13 +44,14 @@ struct early {
 	int64_t at;
 };
 
-#define EARLY_MAX 256
+#define EARLY_MAX  256
 #define EARLY_KEEP 600 /* seconds */
 
 struct runner {
 	const struct conf *c;
 	struct store *s;
 	struct transport *t;
+	struct mailer *mailer;
 	char owner[128];
 	struct active *a[ACTIVE_MAX];
 	unsigned na;
@@ -68,7 +70,7 @@ now_s(void)
 /* runner_new - a runner; takes back our own stale leases */
 struct runner *
 runner_new(const struct conf *c, struct store *s, struct transport *t,
-	   const char *lease_owner)
+	   struct mailer *m, const char *lease_owner)
 {
 	struct runner *r = calloc(1, sizeof(*r));
 	struct store_error err;
@@ -79,6 +81,7 @@ runner_new(const struct conf *c, struct store *s, struct transport *t,
 	r->c = c;
 	r->s = s;
 	r->t = t;
+	r->mailer = m;
 	snprintf(r->owner, sizeof(r->owner), "%s", lease_owner);
 	r->ref = (unsigned)time(NULL) & 0xFF;
 	if (store_release(s, r->owner, &n, &err) != STORE_OK)
@@ -123,6 +126,72 @@ find(const struct runner *r, int64_t id)
 	return -1;
 }
 
+/*
+ * report - a delivery status notification to whoever sent text id, as
+ * NOTIFY asked: on failure unless NEVER, on delivery when SUCCESS. A
+ * carrier's code goes in carrier (its meaning is looked up), a reason
+ * of ours in reason.
+ */
+static void
+report(struct runner *r, int64_t id, bool delivered, unsigned done,
+       unsigned total, const char *carrier, const char *reason)
+{
+	struct store_receipt rr;
+	struct store_error err;
+	struct mp_error merr;
+	struct mp_dsn d;
+	char from[300], mid[128], disp[40], *mail = NULL;
+	const char *domain = r->c->sms_domains.v[0];
+	size_t len;
+	int64_t mail_id;
+
+	if (store_report(r->s, id, &rr, &err) != STORE_OK) {
+		log_msg(LOG_ERR, "id=%lld: store: %s", (long long)id, err.msg);
+		return;
+	}
+	if (!rr.envelope_from[0] || strchr(rr.envelope_from, '@') == NULL ||
+	    (delivered ? !(rr.notify & STORE_NOTIFY_SUCCESS)
+		       : (rr.notify & STORE_NOTIFY_NEVER) != 0))
+		goto out;
+	snprintf(from, sizeof(from), "MAILER-DAEMON@%s", domain);
+	if (sms_phone_format(rr.phone, disp, sizeof(disp)) != SMS_OK)
+		snprintf(disp, sizeof(disp), "%s", rr.phone);
+	if (mp_new_message_id(domain, mid, sizeof(mid)) != MP_OK)
+		goto out;
+	d = (struct mp_dsn){
+	    .from = from,
+	    .to = rr.envelope_from,
+	    .sms_domain = domain,
+	    .phone = rr.phone,
+	    .phone_display = disp,
+	    .text = rr.text,
+	    .delivered = delivered,
+	    .parts_done = done,
+	    .parts_total = total,
+	    .carrier_code = carrier,
+	    .reason = reason,
+	    .message_id = mid,
+	    .original_id = rr.message_id[0] ? rr.message_id : NULL,
+	};
+	if (mp_compose_dsn(&d, &mail, &len, &merr) != MP_OK) {
+		log_msg(LOG_WARNING, "id=%lld: no report: %s", (long long)id,
+			merr.msg);
+		goto out;
+	}
+	if (store_mail_enqueue(r->s, "", rr.envelope_from, mail, len, now_s(),
+			       &mail_id, &err) != STORE_OK)
+		log_msg(LOG_ERR, "id=%lld: store: %s", (long long)id, err.msg);
+	else {
+		log_msg(LOG_INFO, "id=%lld report=%s to=<%s> mail=%lld",
+			(long long)id, delivered ? "delivered" : "failed",
+			rr.envelope_from, (long long)mail_id);
+		mailer_wake(r->mailer);
+	}
+	free(mail);
+out:
+	store_receipt_free(&rr);
+}
+
 /* give_up - fail text i for good */
 static void
 give_up(struct runner *r, unsigned i, const char *code, const char *reason)
@@ -136,6 +205,10 @@ give_up(struct runner *r, unsigned i, const char *code, const char *reason)
 			err.msg);
 	log_msg(LOG_NOTICE, "id=%lld to=%s status=failed code=%s reason=\"%s\"",
 		(long long)a->c.id, a->c.phone, code, reason);
+	if (!strncmp(code, "ESME_", 5) || !strcmp(code, "generic_nack"))
+		report(r, a->c.id, false, 0, a->nparts, code, NULL);
+	else
+		report(r, a->c.id, false, 0, a->nparts, NULL, reason);
 	a->failed = true;
 	if (a->taken >= a->next) /* none of its parts in flight */
 		drop(r, i);
@@ -183,8 +256,7 @@ plan(struct runner *r, struct active *a)
 	a->nparts = p->nparts > PARTS_MAX ? PARTS_MAX : p->nparts;
 	a->data_coding = p->encoding == SMS_UCS2 ? 8 : 0;
 	for (k = 0; k < a->nparts; k++)
-		if (sms_plan_encode_part(p, k, a->parts[k],
-					 sizeof(a->parts[k]),
+		if (sms_plan_encode_part(p, k, a->parts[k], sizeof(a->parts[k]),
 					 &a->lens[k]) != SMS_OK) {
 			sms_plan_free(&p);
 			return false;
@@ -378,12 +450,15 @@ receipt(struct runner *r, const struct tp_event *e, bool keep)
 			"receipt for %s: %s", e->smsc_id, err.msg);
 		return;
 	}
-	if (rr.final_now)
+	if (rr.final_now) {
 		log_msg(LOG_INFO,
 			"id=%lld to=%s status=%s parts=%u/%u code=%s err=%s",
 			(long long)rr.msg_id, rr.phone,
 			store_state_name(rr.state), rr.parts_done,
 			rr.parts_total, e->code, e->err);
+		report(r, rr.msg_id, rr.state == STORE_DELIVERED, rr.parts_done,
+		       rr.parts_total, e->code, NULL);
+	}
 	store_receipt_free(&rr);
 }
 
@@ -414,8 +489,9 @@ handle(struct runner *r, const struct tp_event *e)
 		break;
 	case TP_EV_RECEIPT: receipt(r, e, true); break;
 	case TP_EV_MO:
-		log_msg(LOG_INFO, "text from %s to %s (%zu octets): inbound "
-				  "texts are not handled yet",
+		log_msg(LOG_INFO,
+			"text from %s to %s (%zu octets): inbound "
+			"texts are not handled yet",
 			e->from, e->to, e->ud_len);
 		break;
 	case TP_EV_LINK_UP: log_msg(LOG_NOTICE, "smpp: %s", e->reason); break;
@@ -458,8 +534,9 @@ runner_stop(struct runner **rp)
 	for (i = 0; i < r->na; i++)
 		if (!r->a[i]->failed &&
 		    store_retry(r->s, r->a[i]->c.id, r->owner, now_s(),
-				"STOPPED", "smsgw stopped before the text "
-					   "was submitted",
+				"STOPPED",
+				"smsgw stopped before the text "
+				"was submitted",
 				now_s(), &err) != STORE_OK)
 			log_msg(LOG_ERR, "id=%lld: store: %s",
 				(long long)r->a[i]->c.id, err.msg);

@@ -161,6 +161,9 @@ static const char *const sql[ST_COUNT] = {
 	" WHERE m.id = ?1",
     [ST_RELEASE] = "UPDATE messages SET state = 0, lease_owner = NULL,"
 		   " lease_until = NULL WHERE state = 2 AND lease_owner = ?1",
+    [ST_MAIL_RELEASE] = "UPDATE mail_queue SET state = 0, lease_owner = NULL,"
+			" lease_until = NULL WHERE state = 2"
+			" AND lease_owner = ?1",
 };
 
 /* store_set_error - fill err; returns status */

@@ -92,13 +92,13 @@ receipt_in_txn(struct store *s, const char *smsc_id, enum store_state seg,
 	r->parts_total = n[0];
 	r->parts_done = n[1];
 	if (n[1] + n[2] + n[3] == n[0]) {
-		enum store_state final = n[1] == n[0]	       ? STORE_DELIVERED
+		enum store_state final = n[1] == n[0]	 ? STORE_DELIVERED
 					 : n[3] && !n[2] ? STORE_EXPIRED
 							 : STORE_FAILED;
 
 		NEED(st, s, ST_MSG_DONE, err);
 		sqlite3_bind_int64(st, 1, r->msg_id);
-		sqlite3_bind_int(st, 2, (int)final);
+		sqlite3_bind_int(st, 2, (int) final);
 		bind_text(st, 3, final == STORE_DELIVERED ? NULL : code);
 		bind_text(st, 4, final == STORE_DELIVERED ? NULL : reason);
 		sqlite3_bind_int64(st, 5, now);
@@ -165,4 +165,26 @@ store_release(struct store *s, const char *lease_owner, unsigned *n_r,
 	if (n_r)
 		*n_r = rc == STORE_OK ? (unsigned)sqlite3_changes(s->db) : 0;
 	return rc;
+}
+
+/* store_mail_release - give back the mail leased to lease_owner */
+int
+store_mail_release(struct store *s, const char *lease_owner,
+		   struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_MAIL_RELEASE, err);
+	bind_text(st, 1, lease_owner);
+	return store_exec(s, st, "releasing mail", err);
+}
+
+/* store_report - what a delivery report needs about message id */
+int
+store_report(struct store *s, int64_t id, struct store_receipt *r,
+	     struct store_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->msg_id = id;
+	return report(s, r, err);
 }

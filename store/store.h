@@ -244,6 +244,13 @@ int store_receipt(struct store *s, const char *smsc_id, enum store_state seg,
 		  const char *code, const char *reason, int64_t now,
 		  struct store_receipt *r, struct store_error *err);
 
+/*
+ * store_report - fill r (msg_id, state, notify, envelope_from, owner,
+ * phone, message_id, text) for message id, for a delivery report
+ */
+int store_report(struct store *s, int64_t id, struct store_receipt *r,
+		 struct store_error *err);
+
 /* store_receipt_free - free r->text */
 void store_receipt_free(struct store_receipt *r);
 
@@ -574,5 +581,9 @@ int store_mail_retry(struct store *s, int64_t id, const char *lease_owner,
 		     int64_t due, const char *error, struct store_error *err);
 int store_mail_fail(struct store *s, int64_t id, const char *lease_owner,
 		    const char *error, struct store_error *err);
+
+/* store_mail_release - give back the mail leased to lease_owner */
+int store_mail_release(struct store *s, const char *lease_owner,
+		       struct store_error *err);
 
 #endif /* STORE_STORE_H */

@@ -68,6 +68,7 @@ enum stmt_id {
 	ST_MSG_DONE,
 	ST_MSG_REPORT,
 	ST_RELEASE,
+	ST_MAIL_RELEASE,
 	ST_COUNT
 };
 

@@ -71,6 +71,20 @@ done
 port=$(sed -n 's/^listening //p' "$tmp/smsc.out")
 [ -n "$port" ] || { check "the SMSC starts" false; cat "$tmp/smsc.out"; exit 1; }
 
+# the SMTP relay for delivery reports: smtp-sink, started later (first
+# the relay is down)
+sinkport=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+mkdir -p "$tmp/sink"
+sink_user=""
+if [ "$(id -u)" -eq 0 ]; then
+	sink_user="-u nobody" # smtp-sink will not run as root
+	chmod 777 "$tmp/sink"
+	chmod 711 "$tmp"
+fi
+
 cat >"$tmp/smsgw.conf" <<EOF
 SmsDomains sms.example.com
 TagSecretFile $tmp/tag.secret
@@ -87,6 +101,8 @@ SmppWindow 10
 SmppResponseTimeout 2s
 SmppEnquireLink 5s
 RecipientRateLimit 0/1h
+SmtpRelay 127.0.0.1:$sinkport
+MailRetryInterval 2s
 LogLevel debug
 EOF
 chmod 600 "$tmp/smsgw.conf"
@@ -157,6 +173,20 @@ control '{"receipt": "UNDELIV", "err": "001"}'
 send --to +12025550105 "will not arrive" >/dev/null
 check "UNDELIV receipt: the text failed" wait_sql "select state || ' ' || error from messages where id = 5" "5 UNDELIV"
 control '{"receipt": "DELIVRD"}'
+
+# 5b. its report waits for the relay, which is down for a few seconds
+check "... a report is queued for alice" wait_sql \
+	"select count(*) from mail_queue where rcpt = 'alice@example.com' and instr(data, 'UNDELIV') > 0" 1
+check "... the relay is down: deferred" sh -c "sleep 1; grep -q 'status=deferred retry=2s (cannot reach the relay' '$tmp/smsgw.log'"
+# shellcheck disable=SC2086
+smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
+	>"$tmp/sink.log" 2>&1 &
+pids="$pids $!"
+check "... the relay is back: the report is mailed" wait_sql \
+	"select count(*) from mail_queue where rcpt = 'alice@example.com'" 0
+check "... smtp-sink got an RFC 3464 report from <> saying UNDELIV" sh -c "
+grep -l 'report-type=delivery-status' '$tmp'/sink/* | xargs grep -l 'X-Mail-Args: <>' |
+xargs grep -l 'Action: failed' | xargs grep -q 'Diagnostic-Code: X-SMS; UNDELIV'"
 
 # 6. throttled twice, then taken: delivered, no failure
 control '{"throttle": 2}'
