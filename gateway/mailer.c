@@ -25,7 +25,7 @@
 #include "gateway/gateway_int.h"
 
 #define SMTP_TIMEOUT 30 /* seconds per SMTP command */
-#define MAIL_BATCH 20
+#define MAIL_BATCH   20
 
 struct mailer {
 	pthread_t thread;
@@ -135,8 +135,8 @@ run(struct mailer *m)
 			log_msg(LOG_INFO,
 				"mail=%lld to=<%s> status=deferred retry=%llds "
 				"(%s)",
-				(long long)mails[i].id, mails[i].rcpt,
-				m->retry, why);
+				(long long)mails[i].id, mails[i].rcpt, m->retry,
+				why);
 		}
 		if (rc != STORE_OK)
 			log_msg(LOG_ERR, "store: mail %lld: %s",

@@ -81,6 +81,19 @@ function shortMessageBytes(pdu) {
 		data_coding: dc, sm: sm.toString('hex'), tlvs };
 }
 
+// sendReceipt - as real SMSCs do, a receipt the ESME did not answer
+// with deliver_sm_resp (the link is gone, or was lost with it) is kept
+// for the next bind
+function sendReceipt(session, dlr) {
+	if (session.closed) {
+		pendingReceipts.push(dlr);
+		return;
+	}
+	const key = {};
+	session.unacked.set(key, dlr);
+	session.deliver_sm(dlr, () => session.unacked.delete(key));
+}
+
 function receipt(session, pdu, id) {
 	const now = new Date();
 	const d = (n) => String(n).padStart(2, '0');
@@ -93,14 +106,7 @@ function receipt(session, pdu, id) {
 		esm_class: 0x04, short_message: text, receipted_message_id: id,
 		message_state: state.receipt === 'DELIVRD' ? 2 : 5,
 	};
-	setTimeout(() => {
-		// as real SMSCs do, keep receipts for the next bind when the
-		// link they belong to is gone
-		if (session.closed)
-			pendingReceipts.push(dlr);
-		else
-			session.deliver_sm(dlr);
-	}, state.receiptDelay);
+	setTimeout(() => sendReceipt(session, dlr), state.receiptDelay);
 }
 
 function onSubmit(session, pdu) {
@@ -142,7 +148,14 @@ function onSubmit(session, pdu) {
 
 const server = smpp.createServer(function (session) {
 	sessions.add(session);
-	session.on('close', () => { session.closed = true; sessions.delete(session); });
+	session.unacked = new Map();
+	session.on('close', () => {
+		session.closed = true;
+		sessions.delete(session);
+		for (const dlr of session.unacked.values())
+			pendingReceipts.push(dlr);
+		session.unacked.clear();
+	});
 	session.on('error', (e) => log({ cmd: 'error', message: String(e) }));
 	const bind = (pdu) => {
 		log({ cmd: pdu.command, seq: pdu.sequence_number, hex: pdu.raw.toString('hex'),
@@ -153,7 +166,7 @@ const server = smpp.createServer(function (session) {
 		session.send(pdu.response({ command_status: ok ? 0 : smpp.ESME_RBINDFAIL, system_id: 'testsmsc' }));
 		if (ok && pdu.command !== 'bind_transmitter')
 			while (pendingReceipts.length)
-				session.deliver_sm(pendingReceipts.shift());
+				sendReceipt(session, pendingReceipts.shift());
 	};
 	session.on('bind_transceiver', bind);
 	session.on('bind_transmitter', bind);

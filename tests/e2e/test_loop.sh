@@ -1,0 +1,102 @@
+#!/bin/sh
+# test_loop.sh - the loop so far: mail through Postfix and smsmilter to
+# the SMSC as a text, and a failed receipt back to the sender as a report
+#
+# Usage: tests/e2e/test_loop.sh BUILD_DIR
+# A private Postfix with smsmilter, smsgw with the SMPP test SMSC
+# (npm smpp), smtp-sink behind Postfix. alice mails a phone; the SMSC
+# gets the text (checked byte for byte) and answers with an UNDELIV
+# receipt; smsgw mails alice a delivery status notification through
+# Postfix, which smtp-sink receives. Prints TAP; stops what it started.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+E2E_BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
+. "$here/postfix.sh"
+n=0 passed=0 failed=0 skipped=0
+
+finish() {
+	e2e_cleanup
+	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
+	[ -n "${CHECK_TALLY:-}" ] && echo "$passed $failed $skipped" >>"$CHECK_TALLY"
+}
+trap finish EXIT
+trap 'exit 1' INT TERM
+check() {
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "ok $n - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $name"
+	fi
+}
+skip_all() {
+	echo "ok 1 # SKIP $1"
+	skipped=1 n=1
+	exit 0
+}
+wait_for() {
+	i=0
+	while [ $i -lt 150 ]; do
+		"$@" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
+command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
+[ -d "$top/tests/smsc/node_modules/smpp" ] || skip_all "npm smpp is missing"
+
+tmp=$(mktemp -d /tmp/smsmilter-loop.XXXXXX)
+chmod 755 "$tmp"
+port=$(free_port)
+sinkport=$(free_port)
+
+mkfifo "$tmp/ctl"
+node "$top/tests/smsc/smsc.js" --port 0 --log "$tmp/pdus.jsonl" <>"$tmp/ctl" \
+	>"$tmp/smsc.out" 2>&1 &
+E2E_PIDS="$E2E_PIDS $!"
+exec 9>"$tmp/ctl"
+wait_for grep -q '^listening' "$tmp/smsc.out" || { check "SMSC starts" false; exit 1; }
+smscport=$(sed -n 's/^listening //p' "$tmp/smsc.out")
+echo '{"receipt": "UNDELIV", "err": "001"}' >&9
+
+milter_conf "$tmp/smsmilter.conf" "$tmp" "unix:$tmp/milter.sock"
+cat >>"$tmp/smsmilter.conf" <<CONF
+GatewayPidFile $tmp/smsgw.pid
+SmppServer 127.0.0.1:$smscport
+SmtpRelay 127.0.0.1:$port
+MailRetryInterval 2s
+CONF
+pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
+	{ check "postfix set-up" false; exit 1; }
+sink_start "$tmp" "$sinkport"
+milter_start "$tmp/smsmilter.conf" "$tmp/milter.log" || { check "smsmilter starts" false; exit 1; }
+"$E2E_BUILD/smsgw" -f -c "$tmp/smsmilter.conf" 2>"$tmp/smsgw.log" &
+E2E_PIDS="$E2E_PIDS $!"
+pf_start "$tmp/pf"
+wait_port "$port" || { check "postfix listens" false; exit 1; }
+db=$tmp/store/smsmilter.db
+
+POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" --from alice@example.com \
+	--to 12025550400@sms.example.com --header "Subject: loop" \
+	--header "Message-Id: <loop-1@example.com>" --body "hello from mail" \
+	>"$tmp/swaks.out" 2>&1
+check "the mail to a phone is accepted" grep -q '^<-  250 ' "$tmp/swaks.out"
+check "the SMSC gets it: GSM-7 septets of \"loop: hello from mail\"" wait_for \
+	grep -q '"dst":"12025550400","esm_class":0,"registered_delivery":1,"data_coding":0,"sm":"6c6f6f703a2068656c6c6f2066726f6d206d61696c"' "$tmp/pdus.jsonl"
+check "the UNDELIV receipt fails the text" wait_for sh -c \
+	"[ \"\$(sqlite3 '$db' \"select state || ' ' || error from messages where message_id = 'loop-1@example.com'\")\" = '5 UNDELIV' ]"
+check "alice's report reaches smtp-sink through Postfix" wait_for sh -c \
+	"grep -l 'X-Rcpt-Args: <alice@example.com>' '$tmp'/sink/* 2>/dev/null | xargs grep -l 'report-type=delivery-status' 2>/dev/null | xargs grep -q 'In-Reply-To: <loop-1@example.com>'"
+check "... saying what the carrier's code means" sh -c \
+	"grep -l 'X-Rcpt-Args: <alice@example.com>' '$tmp'/sink/* | xargs grep -q 'the carrier could not deliver it'"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,121 @@
+# lib.sh - what the gateway tests share: the SMSC (tests/smsc/smsc.js,
+# the npm smpp package in server mode) with a control FIFO, a store, a
+# configuration, smtp-sink's port for reports, and helpers. Sourced by
+# tests/gateway/test_*.sh after setting BUILD; leaves $tmp, $conf,
+# $port, $sinkport, $sink_user and fd 9 (the SMSC's controls).
+n=0 passed=0 failed=0 skipped=0
+pids=""
+
+finish() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
+	[ -n "${CHECK_TALLY:-}" ] && echo "$passed $failed $skipped" >>"$CHECK_TALLY"
+}
+trap finish EXIT
+trap 'exit 1' INT TERM
+
+check() {
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "ok $n - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $name"
+	fi
+}
+
+if ! command -v node >/dev/null 2>&1 || [ ! -d "$top/tests/smsc/node_modules/smpp" ]; then
+	echo "ok 1 # SKIP node or the npm smpp package is missing (scripts/deps.sh)"
+	skipped=1 n=1
+	exit 0
+fi
+
+tmp=$(mktemp -d /tmp/smsmilter-gw.XXXXXX)
+chmod 700 "$tmp"
+printf 'gateway-test-secret-0123456789\n' >"$tmp/tag.secret"
+chmod 600 "$tmp/tag.secret"
+
+# the SMSC, with a FIFO for its controls
+mkfifo "$tmp/ctl"
+node "$top/tests/smsc/smsc.js" --port 0 --log "$tmp/pdus.jsonl" \
+	--system-id smsgw --password secret <>"$tmp/ctl" >"$tmp/smsc.out" 2>&1 &
+pids="$pids $!"
+exec 9>"$tmp/ctl"
+i=0
+while ! grep -q '^listening' "$tmp/smsc.out" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+port=$(sed -n 's/^listening //p' "$tmp/smsc.out")
+[ -n "$port" ] || { check "the SMSC starts" false; cat "$tmp/smsc.out"; exit 1; }
+
+# the SMTP relay for delivery reports: smtp-sink, started later (first
+# the relay is down)
+sinkport=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+mkdir -p "$tmp/sink"
+sink_user=""
+if [ "$(id -u)" -eq 0 ]; then
+	sink_user="-u nobody" # smtp-sink will not run as root
+	chmod 777 "$tmp/sink"
+	chmod 711 "$tmp"
+fi
+
+cat >"$tmp/smsgw.conf" <<EOF
+SmsDomains sms.example.com
+TagSecretFile $tmp/tag.secret
+Database $tmp/store.db
+GatewayPidFile $tmp/smsgw.pid
+WakeSocket $tmp/wake.sock
+UserID $(id -un)
+DefaultSender +12025550100
+Transport smpp
+SmppServer 127.0.0.1:$port
+SmppSystemId smsgw
+SmppPassword secret
+SmppWindow 10
+SmppResponseTimeout 2s
+SmppEnquireLink 5s
+RecipientRateLimit 0/1h
+SmtpRelay 127.0.0.1:$sinkport
+MailRetryInterval 2s
+LogLevel debug
+EOF
+chmod 600 "$tmp/smsgw.conf"
+conf=$tmp/smsgw.conf
+
+send() { "$BUILD/smsctl" -c "$conf" send --owner alice@example.com --json "$@"; }
+control() { echo "$1" >&9; sleep 0.2; }
+sql() { sqlite3 "$tmp/store.db" "$1"; }
+# wait_sql QUERY WANT [SECONDS]: until the query answers WANT (default 15 s)
+wait_sql() {
+	i=0
+	while [ $i -lt $((${3:-15} * 10)) ]; do
+		[ "$(sql "$1")" = "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "    # $1 -> $(sql "$1"), want $2"
+	return 1
+}
+# submits TEXT_ID: the submit_sm lines logged for the text queued as id
+pdus() { grep '"cmd":"submit_sm"' "$tmp/pdus.jsonl"; }
+field() { node -e '
+const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")
+  .map(JSON.parse).filter(p => p.cmd === "submit_sm" && p.dst === process.argv[2]);
+console.log(lines.map(p => [p.data_coding, p.esm_class, p.registered_delivery, p.src, p.sm].join(" ")).join("\n"));
+' "$tmp/pdus.jsonl" "$1"; }
+
