@@ -38,15 +38,6 @@ struct active {
 	bool failed; /* given up: ignore what else comes for it */
 };
 
-/* A receipt for a segment not recorded yet (its text is still going out). */
-struct early {
-	struct tp_event e;
-	int64_t at;
-};
-
-#define EARLY_MAX  256
-#define EARLY_KEEP 600 /* seconds */
-
 struct runner {
 	const struct conf *c;
 	struct store *s;
@@ -57,8 +48,6 @@ struct runner {
 	unsigned na;
 	unsigned ref;
 	bool more; /* the last claim was full: more may be due */
-	struct early early[EARLY_MAX];
-	unsigned nearly;
 };
 
 static int64_t
@@ -345,9 +334,6 @@ submit(struct runner *r)
 	}
 }
 
-static void receipt(struct runner *r, const struct tp_event *e, bool keep);
-static void early_retry(struct runner *r);
-
 /* submitted - part seq of text id was taken */
 static void
 submitted(struct runner *r, const struct tp_event *e)
@@ -383,29 +369,6 @@ submitted(struct runner *r, const struct tp_event *e)
 			(long long)a->c.id, a->c.phone, a->nparts,
 			a->data_coding ? "UCS-2" : "GSM-7", a->ids[0]);
 	drop(r, (unsigned)i);
-	if (r->nearly)
-		early_retry(r);
-}
-
-/* early_retry - the receipts that came before their segments were known */
-static void
-early_retry(struct runner *r)
-{
-	unsigned i = 0, n = r->nearly;
-	int64_t now = now_s();
-
-	r->nearly = 0;
-	for (; i < n; i++) {
-		struct early x = r->early[i];
-
-		if (now - x.at > EARLY_KEEP) {
-			log_msg(LOG_WARNING,
-				"receipt for %s: no text has that SMSC id",
-				x.e.smsc_id);
-			continue;
-		}
-		receipt(r, &x.e, true);
-	}
 }
 
 /* receipt_state - the store state a receipt's stat means */
@@ -421,35 +384,46 @@ receipt_state(const char *stat)
 	return STORE_FAILED; /* UNDELIV, REJECTD, DELETED, UNKNOWN */
 }
 
-/* receipt - a delivery receipt; keep: hold it if its segment is unknown */
+/*
+ * receipt - a delivery receipt, answered once recorded; one for a
+ * segment not recorded yet (its text's last part is still going out)
+ * is answered "try later", and the SMSC sends it again
+ */
 static void
-receipt(struct runner *r, const struct tp_event *e, bool keep)
+receipt(struct runner *r, const struct tp_event *e)
 {
 	struct store_receipt rr;
 	struct store_error err;
 	enum store_state st = receipt_state(e->code);
 	int rc;
 
-	if (st == STORE_SUBMITTED)
-		return; /* not final yet */
+	if (st == STORE_SUBMITTED) { /* not final yet */
+		tp_ack(r->t, e, true);
+		return;
+	}
 	rc = store_receipt(r->s, e->smsc_id, st, e->code, e->reason, now_s(),
 			   &rr, &err);
-	if (rc == STORE_ENOTFOUND && keep) {
-		/* a part's receipt before the text's last part was taken */
-		if (r->nearly < EARLY_MAX) {
-			r->early[r->nearly].e = *e;
-			r->early[r->nearly++].at = now_s();
-		} else {
+	if (rc == STORE_ENOTFOUND) {
+		bool ours = false;
+		unsigned i, k;
+
+		for (i = 0; i < r->na && !ours; i++)
+			for (k = 0; k < r->a[i]->nparts; k++)
+				if (!strcmp(r->a[i]->ids[k], e->smsc_id))
+					ours = true;
+		/* a part of a text still going out: later; else unknown */
+		tp_ack(r->t, e, !ours);
+		if (!ours)
 			log_msg(LOG_WARNING, "receipt for %s: %s", e->smsc_id,
 				err.msg);
-		}
 		return;
 	}
 	if (rc != STORE_OK) {
-		log_msg(rc == STORE_ENOTFOUND ? LOG_WARNING : LOG_ERR,
-			"receipt for %s: %s", e->smsc_id, err.msg);
+		log_msg(LOG_ERR, "receipt for %s: %s", e->smsc_id, err.msg);
+		tp_ack(r->t, e, false);
 		return;
 	}
+	tp_ack(r->t, e, true);
 	if (rr.final_now) {
 		log_msg(LOG_INFO,
 			"id=%lld to=%s status=%s parts=%u/%u code=%s err=%s",
@@ -487,12 +461,13 @@ handle(struct runner *r, const struct tp_event *e)
 		    r->a[i]->taken >= r->a[i]->next)
 			drop(r, (unsigned)i);
 		break;
-	case TP_EV_RECEIPT: receipt(r, e, true); break;
+	case TP_EV_RECEIPT: receipt(r, e); break;
 	case TP_EV_MO:
 		log_msg(LOG_INFO,
 			"text from %s to %s (%zu octets): inbound "
 			"texts are not handled yet",
 			e->from, e->to, e->ud_len);
+		tp_ack(r->t, e, true);
 		break;
 	case TP_EV_LINK_UP: log_msg(LOG_NOTICE, "smpp: %s", e->reason); break;
 	case TP_EV_LINK_DOWN:

@@ -63,6 +63,7 @@ struct transport {
 	struct tp_smpp_conf c;
 	char host[256], system_id[16], password[9], system_type[13];
 	enum link link;
+	unsigned link_gen; /* which link: answers for an old one are dropped */
 	int fd;
 	uint32_t next_seq, bind_seq, enquire_seq;
 	double next_connect, backoff, last_io, enquire_due;
@@ -469,8 +470,6 @@ on_deliver(struct transport *t, const uint8_t *pdu, size_t len)
 		destroy_tlv(d.tlv);
 		return;
 	}
-	r.sequence_number = d.sequence_number;
-	queue_pdu(t, &r);
 	if (d.esm_class & 0x0C) {
 		e = event(t, TP_EV_RECEIPT);
 		memcpy(text, d.short_message, d.sm_length);
@@ -504,6 +503,8 @@ on_deliver(struct transport *t, const uint8_t *pdu, size_t len)
 			e->ud_len = tlv->length;
 		}
 	}
+	e->ack_seq = d.sequence_number;
+	e->ack_link = t->link_gen;
 	destroy_tlv(d.tlv);
 }
 
@@ -543,6 +544,7 @@ on_pdu(struct transport *t, const uint8_t *pdu, size_t len)
 			return;
 		}
 		t->link = BOUND;
+		t->link_gen++;
 		t->backoff = 1;
 		t->enquire_due = now_s() + t->c.enquire_link;
 		link_event(t, TP_EV_LINK_UP, "bound as a transceiver");
@@ -899,6 +901,22 @@ tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev, unsigned max,
 	}
 	*n_r = n;
 	return TP_OK;
+}
+
+/* tp_ack - answer a deliver_sm once its event is recorded */
+void
+tp_ack(struct transport *t, const struct tp_event *e, bool ok)
+{
+	deliver_sm_resp_t r;
+
+	if (t->link != BOUND || e->ack_link != t->link_gen)
+		return; /* that link is gone: the SMSC sends it again */
+	memset(&r, 0, sizeof(r));
+	r.command_id = DELIVER_SM_RESP;
+	r.command_status = ok ? ESME_ROK : ESME_RX_T_APPN;
+	r.sequence_number = e->ack_seq;
+	queue_pdu(t, &r);
+	flush(t);
 }
 
 /* tp_watch - another fd that ends a poll */

@@ -97,6 +97,9 @@ struct tp_event {
 	uint8_t esm_class;
 	uint8_t ud[1100]; /* short_message or message_payload */
 	size_t ud_len;
+	/* TP_EV_RECEIPT, TP_EV_MO: to answer with tp_ack() */
+	uint32_t ack_seq;
+	unsigned ack_link;
 };
 
 struct transport;
@@ -128,6 +131,15 @@ unsigned tp_inflight(const struct transport *t);
  */
 int tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev,
 	    unsigned max, unsigned *n_r);
+
+/*
+ * tp_ack - answer a receipt or a text from a phone once it is recorded
+ * (ok), or ask the carrier to send it again later (not ok). Until then
+ * it is not answered: a gateway that dies before recording it gets it
+ * again, on the next link. An answer for a link that is gone is
+ * dropped (the carrier will send it again).
+ */
+void tp_ack(struct transport *t, const struct tp_event *e, bool ok);
 
 /*
  * tp_watch - also wake tp_poll when fd is readable (-1: none); the

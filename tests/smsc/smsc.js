@@ -91,7 +91,12 @@ function sendReceipt(session, dlr) {
 	}
 	const key = {};
 	session.unacked.set(key, dlr);
-	session.deliver_sm(dlr, () => session.unacked.delete(key));
+	session.deliver_sm(dlr, (resp) => {
+		session.unacked.delete(key);
+		// "try later" (e.g. ESME_RX_T_APPN): again in half a second
+		if (resp.command_status !== 0)
+			setTimeout(() => sendReceipt(session, dlr), 500);
+	});
 }
 
 function receipt(session, pdu, id) {
@@ -111,7 +116,7 @@ function receipt(session, pdu, id) {
 
 function onSubmit(session, pdu) {
 	const f = shortMessageBytes(pdu);
-	log({ cmd: 'submit_sm', seq: pdu.sequence_number, hex: pdu.raw.toString('hex'), ...f });
+	log({ cmd: 'submit_sm', seq: pdu.sequence_number, t: Date.now(), hex: pdu.raw.toString('hex'), ...f });
 	if (state.dropAfter === 0) {
 		state.dropAfter = -1;
 		session.closed = true;
