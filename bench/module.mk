@@ -18,5 +18,6 @@ bench:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory $(O)/bench/bench_codec \
 	    $(O)/bench/bench_store $(O)/bench/bench_mailparse
-	@$(MAKE) --no-print-directory $(O)/smsmilter $(O)/bench/floor_milter
+	@$(MAKE) --no-print-directory $(O)/smsmilter $(O)/smsgw $(O)/smsctl \
+	    $(O)/bench/floor_milter
 	@sh bench/run.sh $(O)

@@ -63,3 +63,6 @@ fi
 
 # the milter behind a real Postfix, beside no milter and OpenDKIM
 sh "$here/milter.sh" "$O"
+
+# SMPP submit rate beside Kannel, and milter-to-SMSC latency
+sh "$here/smpp.sh" "$O"

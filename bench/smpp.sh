@@ -29,10 +29,12 @@ chmod 755 "$tmp"
 trap 'e2e_cleanup; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
-# smsc NAME: a fresh SMSC logging to $tmp/NAME.jsonl; its port in $smsc
+# smsc NAME [PORT]: a fresh SMSC logging to $tmp/NAME.jsonl; its port
+# in $smsc
 smsc() {
-	node "$top/tests/smsc/smsc.js" --port 0 --log "$tmp/$1.jsonl" \
+	node "$top/tests/smsc/smsc.js" --port "${2:-0}" --log "$tmp/$1.jsonl" \
 		</dev/null >"$tmp/$1.out" 2>&1 &
+	smsc_pid=$!
 	E2E_PIDS="$E2E_PIDS $!"
 	i=0
 	while ! grep -q '^listening' "$tmp/$1.out" && [ $i -lt 100 ]; do
@@ -56,6 +58,16 @@ wait_count() {
 		i=$((i + 1))
 	done
 	[ "$(count "$1")" -ge "$2" ]
+}
+
+# cpu_ticks PID: user + system clock ticks the process used so far
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# busy NAME TICKS0 T0: the SMSC's CPU use since, in percent of one core
+busy() {
+	awk -v a="$2" -v b="$(cpu_ticks "$smsc_pid")" -v t0="$3" \
+		-v t1="$(date +%s.%N)" -v hz="$(getconf CLK_TCK)" -v n="$1" \
+		'BEGIN { printf "bench: smsc_cpu_during_%s %.0f %%\n", n, 100 * (b - a) / hz / (t1 - t0) }'
 }
 
 # rate LOG: submit_sm per second, first to last
@@ -89,10 +101,13 @@ EOF
 chmod 600 "$tmp/gw.conf"
 seq 1 "$N" | xargs -P 4 -I{} "$BUILD/smsctl" -c "$tmp/gw.conf" send \
 	--owner bench@example.com --to +12025550500 "bench text {}" >/dev/null
+ticks=$(cpu_ticks "$smsc_pid")
+t0=$(date +%s.%N)
 "$BUILD/smsgw" -f -c "$tmp/gw.conf" 2>"$tmp/smsgw.log" &
 E2E_PIDS="$E2E_PIDS $!"
 if wait_count "$tmp/ours.jsonl" "$N" 120; then
 	ours=$(rate "$tmp/ours.jsonl")
+	busy smsgw "$ticks" "$t0"
 else
 	ours=0
 	echo "bench: smsgw sent $(count "$tmp/ours.jsonl") of $N" >&2
@@ -103,7 +118,7 @@ e2e_cleanup
 # --- Kannel
 theirs=0
 if command -v bearerbox >/dev/null 2>&1; then
-	smsc kannel
+	kport=$(free_port) # the SMSC starts there once the texts wait
 	ap=$(free_port)
 	bp=$(free_port)
 	hp=$(free_port)
@@ -121,7 +136,8 @@ group = smsc
 smsc = smpp
 smsc-id = bench
 host = 127.0.0.1
-port = $smsc
+port = $kport
+reconnect-delay = 1
 transceiver-mode = true
 smsc-username = kannel
 smsc-password = bench
@@ -147,27 +163,28 @@ EOF
 	smsbox "$tmp/kannel.conf" >/dev/null 2>&1 &
 	E2E_PIDS="$E2E_PIDS $!"
 	wait_port "$hp"
-	sleep 2
-	curl -s "http://127.0.0.1:$ap/stop-smsc?smsc=bench&password=bench" >/dev/null
 	python3 - "$hp" "$N" <<'PY'
 import http.client, sys, urllib.parse
 port, n = int(sys.argv[1]), int(sys.argv[2])
 c = http.client.HTTPConnection("127.0.0.1", port)
 for i in range(n):
+    # a delivery report asked for, as smsgw asks for every text
     q = urllib.parse.urlencode({"username": "bench", "password": "bench",
-        "from": "12025550100", "to": "12025550500", "text": "bench text %d" % (i + 1)})
+        "from": "12025550100", "to": "12025550500", "text": "bench text %d" % (i + 1),
+        "dlr-mask": "3", "dlr-url": "http://127.0.0.1:9/dlr?id=%d" % (i + 1)})
     c.request("GET", "/cgi-bin/sendsms?" + q)
     r = c.getresponse(); r.read()
     if r.status >= 300:
         print("sendsms:", r.status, file=sys.stderr); break
 PY
-	before=$(count "$tmp/kannel.jsonl")
-	: >"$tmp/kannel.jsonl"
-	curl -s "http://127.0.0.1:$ap/start-smsc?smsc=bench&password=bench" >/dev/null
+	smsc kannel "$kport"
+	ticks=$(cpu_ticks "$smsc_pid")
+	t0=$(date +%s.%N)
 	if wait_count "$tmp/kannel.jsonl" "$N" 120; then
 		theirs=$(rate "$tmp/kannel.jsonl")
+		busy kannel "$ticks" "$t0"
 	else
-		echo "bench: Kannel sent $(count "$tmp/kannel.jsonl") of $N ($before before start-smsc)" >&2
+		echo "bench: Kannel sent $(count "$tmp/kannel.jsonl") of $N" >&2
 	fi
 	e2e_cleanup
 fi
@@ -186,7 +203,6 @@ milter_conf "$tmp/lat.conf" "$tmp" "unix:$tmp/milter.sock"
 cat >>"$tmp/lat.conf" <<EOF
 GatewayPidFile $tmp/smsgw-lat.pid
 SmppServer 127.0.0.1:$smsc
-SegmentCap 10
 EOF
 pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" >/dev/null 2>&1
 sink_start "$tmp" "$sinkport"

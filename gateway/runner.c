@@ -48,6 +48,10 @@ struct runner {
 	unsigned na;
 	unsigned ref;
 	bool more; /* the last claim was full: more may be due */
+	/* receipts and texts to answer once this turn's batch commits */
+	struct tp_event *acks;
+	bool ack_ok[32];
+	unsigned nacks;
 };
 
 static int64_t
@@ -65,8 +69,10 @@ runner_new(const struct conf *c, struct store *s, struct transport *t,
 	struct store_error err;
 	unsigned n = 0;
 
-	if (!r)
+	if (!r || !(r->acks = calloc(32, sizeof(*r->acks)))) {
+		free(r);
 		return NULL;
+	}
 	r->c = c;
 	r->s = s;
 	r->t = t;
@@ -384,6 +390,16 @@ receipt_state(const char *stat)
 	return STORE_FAILED; /* UNDELIV, REJECTD, DELETED, UNKNOWN */
 }
 
+/* ack - answer e once the turn's batch is committed */
+static void
+ack(struct runner *r, const struct tp_event *e, bool ok)
+{
+	if (r->nacks < 32) {
+		r->acks[r->nacks] = *e;
+		r->ack_ok[r->nacks++] = ok;
+	}
+}
+
 /*
  * receipt - a delivery receipt, answered once recorded; one for a
  * segment not recorded yet (its text's last part is still going out)
@@ -398,7 +414,7 @@ receipt(struct runner *r, const struct tp_event *e)
 	int rc;
 
 	if (st == STORE_SUBMITTED) { /* not final yet */
-		tp_ack(r->t, e, true);
+		ack(r, e, true);
 		return;
 	}
 	rc = store_receipt(r->s, e->smsc_id, st, e->code, e->reason, now_s(),
@@ -412,7 +428,7 @@ receipt(struct runner *r, const struct tp_event *e)
 				if (!strcmp(r->a[i]->ids[k], e->smsc_id))
 					ours = true;
 		/* a part of a text still going out: later; else unknown */
-		tp_ack(r->t, e, !ours);
+		ack(r, e, !ours);
 		if (!ours)
 			log_msg(LOG_WARNING, "receipt for %s: %s", e->smsc_id,
 				err.msg);
@@ -420,10 +436,10 @@ receipt(struct runner *r, const struct tp_event *e)
 	}
 	if (rc != STORE_OK) {
 		log_msg(LOG_ERR, "receipt for %s: %s", e->smsc_id, err.msg);
-		tp_ack(r->t, e, false);
+		ack(r, e, false);
 		return;
 	}
-	tp_ack(r->t, e, true);
+	ack(r, e, true);
 	if (rr.final_now) {
 		log_msg(LOG_INFO,
 			"id=%lld to=%s status=%s parts=%u/%u code=%s err=%s",
@@ -467,7 +483,7 @@ handle(struct runner *r, const struct tp_event *e)
 			"text from %s to %s (%zu octets): inbound "
 			"texts are not handled yet",
 			e->from, e->to, e->ud_len);
-		tp_ack(r->t, e, true);
+		ack(r, e, true);
 		break;
 	case TP_EV_LINK_UP: log_msg(LOG_NOTICE, "smpp: %s", e->reason); break;
 	case TP_EV_LINK_DOWN:
@@ -488,8 +504,21 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 		claim(r);
 	submit(r);
 	tp_poll(r->t, timeout_ms, ev, 32, &n);
-	for (i = 0; i < n; i++)
-		handle(r, &ev[i]);
+	if (n > 0) {
+		struct store_error err;
+		bool batch = store_batch_begin(r->s, &err) == STORE_OK;
+		bool ok = true;
+
+		r->nacks = 0;
+		for (i = 0; i < n; i++)
+			handle(r, &ev[i]);
+		if (batch && store_batch_end(r->s, &err) != STORE_OK) {
+			log_msg(LOG_ERR, "store: %s", err.msg);
+			ok = false; /* the SMSC sends its receipts again */
+		}
+		for (i = 0; i < r->nacks; i++)
+			tp_ack(r->t, &r->acks[i], ok && r->ack_ok[i]);
+	}
 	submit(r);
 	if (!draining && r->more)
 		claim(r);
@@ -517,6 +546,7 @@ runner_stop(struct runner **rp)
 				(long long)r->a[i]->c.id, err.msg);
 	for (i = 0; i < r->na; i++)
 		active_free(r->a[i]);
+	free(r->acks);
 	free(r);
 	*rp = NULL;
 }

@@ -257,10 +257,19 @@ exec_retry(struct store *s, const char *q)
 	return rc;
 }
 
-/* store_begin - BEGIN IMMEDIATE, retried while busy */
+/*
+ * store_begin - BEGIN IMMEDIATE, retried while busy; inside a batch, a
+ * savepoint, so that the operation fails alone
+ */
 int
 store_begin(struct store *s, struct store_error *err)
 {
+	if (s->batch) {
+		if (sqlite3_exec(s->db, "SAVEPOINT op", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			return store_fail_db(s, "starting a savepoint", err);
+		return STORE_OK;
+	}
 	if (exec_retry(s, "BEGIN IMMEDIATE") != SQLITE_OK)
 		return store_fail_db(s, "starting a transaction", err);
 	return STORE_OK;
@@ -270,6 +279,16 @@ store_begin(struct store *s, struct store_error *err)
 int
 store_commit(struct store *s, struct store_error *err)
 {
+	if (s->batch) {
+		if (sqlite3_exec(s->db, "RELEASE op", NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+			int rc = store_fail_db(s, "releasing a savepoint", err);
+
+			store_rollback(s);
+			return rc;
+		}
+		return STORE_OK;
+	}
 	if (exec_retry(s, "COMMIT") != SQLITE_OK) {
 		int rc = store_fail_db(s, "committing", err);
 
@@ -279,12 +298,39 @@ store_commit(struct store *s, struct store_error *err)
 	return STORE_OK;
 }
 
-/* store_rollback - ROLLBACK, when a transaction is open */
+/* store_rollback - ROLLBACK (to the savepoint, in a batch), quietly */
 void
 store_rollback(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
+	if (s->batch)
+		sqlite3_exec(s->db, "ROLLBACK TO op; RELEASE op", NULL, NULL,
+			     NULL);
+	else if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* store_batch_begin - one transaction for the operations until _end */
+int
+store_batch_begin(struct store *s, struct store_error *err)
+{
+	int rc;
+
+	if (s->batch)
+		return store_set_error(err, STORE_EPERM, "a batch is open");
+	rc = store_begin(s, err);
+	if (rc == STORE_OK)
+		s->batch = true;
+	return rc;
+}
+
+/* store_batch_end - commit the batch (one fsync for all of it) */
+int
+store_batch_end(struct store *s, struct store_error *err)
+{
+	if (!s->batch)
+		return store_set_error(err, STORE_EPERM, "no batch is open");
+	s->batch = false;
+	return store_commit(s, err);
 }
 
 /* store_step - sqlite3_step, retried on SQLITE_BUSY */

@@ -70,6 +70,15 @@ void store_close(struct store **s);
 /* store_version - the schema version of the open file */
 int store_version(struct store *s);
 
+/*
+ * store_batch_begin, store_batch_end - make the operations in between
+ * one transaction: one fsync for many updates (a gateway's submits and
+ * receipts of one turn). Each operation still fails alone (a savepoint
+ * each); if the commit at the end fails, none of them happened.
+ */
+int store_batch_begin(struct store *s, struct store_error *err);
+int store_batch_end(struct store *s, struct store_error *err);
+
 /* store_check - PRAGMA integrity_check; STORE_OK or STORE_EPERM */
 int store_check(struct store *s, struct store_error *err);
 

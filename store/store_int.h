@@ -77,6 +77,7 @@ struct store {
 	sqlite3_stmt *stmt[ST_COUNT];
 	char *path;
 	int64_t busy_since; /* when the current wait for a lock began, ms */
+	bool batch;	    /* inside store_batch_begin/_end */
 };
 
 /* stmt - the prepared statement id, reset and unbound; NULL on error */
