@@ -32,10 +32,6 @@ void mailer_wake(struct mailer *m);
 /* mailer_stop - let the current mail finish, stop the thread, free */
 void mailer_stop(struct mailer **m);
 
-/* log_msg - syslog, and stderr in the foreground (main.c) */
-void log_msg(int level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 /*
  * runner_new - a runner over store s and transport t, leasing as
  * lease_owner, queueing delivery reports for mailer m; gives back the

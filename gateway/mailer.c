@@ -23,6 +23,7 @@
 #include <libetpan/libetpan.h>
 
 #include "gateway/gateway_int.h"
+#include "util/util.h"
 
 #define SMTP_TIMEOUT 30 /* seconds per SMTP command */
 #define MAIL_BATCH   20
@@ -111,7 +112,7 @@ run(struct mailer *m)
 
 	if (store_mail_claim(m->s, m->owner, now, 300, MAIL_BATCH, &mails, &n,
 			     &err) != STORE_OK) {
-		log_msg(LOG_ERR, "store: mail queue: %s", err.msg);
+		ut_log(LOG_ERR, "store: mail queue: %s", err.msg);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -120,27 +121,27 @@ run(struct mailer *m)
 
 		if (kind == 0) {
 			rc = store_mail_sent(m->s, mails[i].id, m->owner, &err);
-			log_msg(LOG_INFO, "mail=%lld to=<%s> status=sent",
-				(long long)mails[i].id, mails[i].rcpt);
+			ut_log(LOG_INFO, "mail=%lld to=<%s> status=sent",
+			       (long long)mails[i].id, mails[i].rcpt);
 		} else if (kind == 5) {
 			rc = store_mail_fail(m->s, mails[i].id, m->owner, why,
 					     &err);
-			log_msg(LOG_WARNING,
-				"mail=%lld to=<%s> status=failed (%s)",
-				(long long)mails[i].id, mails[i].rcpt, why);
+			ut_log(LOG_WARNING,
+			       "mail=%lld to=<%s> status=failed (%s)",
+			       (long long)mails[i].id, mails[i].rcpt, why);
 		} else {
 			rc = store_mail_retry(m->s, mails[i].id, m->owner,
 					      (int64_t)time(NULL) + m->retry,
 					      why, &err);
-			log_msg(LOG_INFO,
-				"mail=%lld to=<%s> status=deferred retry=%llds "
-				"(%s)",
-				(long long)mails[i].id, mails[i].rcpt, m->retry,
-				why);
+			ut_log(LOG_INFO,
+			       "mail=%lld to=<%s> status=deferred retry=%llds "
+			       "(%s)",
+			       (long long)mails[i].id, mails[i].rcpt, m->retry,
+			       why);
 		}
 		if (rc != STORE_OK)
-			log_msg(LOG_ERR, "store: mail %lld: %s",
-				(long long)mails[i].id, err.msg);
+			ut_log(LOG_ERR, "store: mail %lld: %s",
+			       (long long)mails[i].id, err.msg);
 	}
 	store_mails_free(&mails, n);
 }
@@ -180,7 +181,7 @@ mailer_start(const struct conf *c, const char *lease_owner)
 		return NULL;
 	m->s = store_open(c->database, (enum store_sync)c->database_sync, &err);
 	if (!m->s) {
-		log_msg(LOG_ERR, "store %s: %s", c->database, err.msg);
+		ut_log(LOG_ERR, "store %s: %s", c->database, err.msg);
 		free(m);
 		return NULL;
 	}
@@ -196,7 +197,7 @@ mailer_start(const struct conf *c, const char *lease_owner)
 	pthread_cond_init(&m->cv, NULL);
 	/* mail a previous run was sending when it died goes out again */
 	if (store_mail_release(m->s, m->owner, &err) != STORE_OK)
-		log_msg(LOG_ERR, "store: %s", err.msg);
+		ut_log(LOG_ERR, "store: %s", err.msg);
 	if (pthread_create(&m->thread, NULL, mailer_main, m) != 0) {
 		store_close(&m->s);
 		free(m);

@@ -15,9 +15,7 @@
  *	and exit.
  */
 #include <errno.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,32 +30,10 @@
 #include <unistd.h>
 
 #include "gateway/gateway_int.h"
+#include "util/util.h"
 #include "mailparse/mailparse.h"
 
-static int log_max = LOG_INFO;
-static bool log_stderr;
 static volatile sig_atomic_t got_hup, got_term;
-
-/* log_msg - syslog, and stderr in the foreground */
-void
-log_msg(int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (level > log_max)
-		return;
-	va_start(ap, fmt);
-	vsyslog(level, fmt, ap);
-	va_end(ap);
-	if (log_stderr) {
-		char line[1024];
-
-		va_start(ap, fmt);
-		vsnprintf(line, sizeof(line), fmt, ap);
-		va_end(ap);
-		fprintf(stderr, "smsgw[%ld]: %s\n", (long)getpid(), line);
-	}
-}
 
 static void
 on_signal(int sig)
@@ -82,8 +58,8 @@ static int
 wake_socket(const char *path, const char *user)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	struct passwd *pw;
-	char name[64], *colon;
+	uid_t uid;
+	gid_t gid;
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -96,52 +72,11 @@ wake_socket(const char *path, const char *user)
 			close(fd);
 		return -1;
 	}
-	snprintf(name, sizeof(name), "%s", user);
-	if ((colon = strchr(name, ':')) != NULL)
-		*colon = '\0';
-	if (geteuid() == 0 && (pw = getpwnam(name)) != NULL &&
-	    chown(path, pw->pw_uid, pw->pw_gid) != 0)
-		log_msg(LOG_WARNING, "chown %s: %s", path, strerror(errno));
+	if (geteuid() == 0 && ut_owner(user, &uid, &gid) == 0 &&
+	    chown(path, uid, gid) != 0)
+		ut_log(LOG_WARNING, "chown %s: %s", path, strerror(errno));
 	chmod(path, 0660);
 	return fd;
-}
-
-/* drop_privileges - become UserID when root */
-static int
-drop_privileges(const char *spec)
-{
-	char user[64], *colon;
-	struct passwd *pw;
-	struct group *gr;
-	gid_t gid;
-
-	if (geteuid() != 0)
-		return 0;
-	snprintf(user, sizeof(user), "%s", spec);
-	if ((colon = strchr(user, ':')) != NULL)
-		*colon++ = '\0';
-	if (!(pw = getpwnam(user))) {
-		log_msg(LOG_ERR, "UserID %s: no such user", user);
-		return -1;
-	}
-	gid = pw->pw_gid;
-	if (colon) {
-		if (!(gr = getgrnam(colon))) {
-			log_msg(LOG_ERR, "UserID %s: no such group", colon);
-			return -1;
-		}
-		gid = gr->gr_gid;
-	}
-	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 ||
-	    initgroups(pw->pw_name, gid) != 0 || setuid(pw->pw_uid) != 0) {
-		log_msg(LOG_ERR, "cannot become %s: %s", spec, strerror(errno));
-		return -1;
-	}
-	if (pw->pw_uid != 0 && setuid(0) == 0) {
-		log_msg(LOG_ERR, "could become root again");
-		return -1;
-	}
-	return 0;
 }
 
 /* smpp_conf - the SMPP transport's settings from the configuration */
@@ -213,42 +148,30 @@ main(int argc, char **argv)
 		free(errors);
 		return 78;
 	}
-	openlog("smsgw", LOG_PID | LOG_NDELAY, LOG_MAIL);
-	log_max = syslog_level(c);
-	log_stderr = foreground;
+	ut_log_open("smsgw", c->syslog_facility, syslog_level(c), foreground);
 	if (c->transport != CONF_TP_SMPP) {
-		log_msg(LOG_ERR, "Transport %s is not available yet: use smpp",
-			c->transport == CONF_TP_HTTP ? "http" : "kannel");
+		ut_log(LOG_ERR, "Transport %s is not available yet: use smpp",
+		       c->transport == CONF_TP_HTTP ? "http" : "kannel");
 		return 78;
 	}
 	wfd = wake_socket(c->wake_socket, c->user);
 	if (wfd < 0)
-		log_msg(LOG_WARNING,
-			"WakeSocket %s: %s; polling the store every second",
-			c->wake_socket, strerror(errno));
+		ut_log(LOG_WARNING,
+		       "WakeSocket %s: %s; polling the store every second",
+		       c->wake_socket, strerror(errno));
 	if (!foreground && daemon(0, 0) != 0)
 		return 71;
-	{
-		FILE *fp = fopen(c->gateway_pid_file, "w");
-
-		if (!fp || fprintf(fp, "%ld\n", (long)getpid()) < 0 ||
-		    fclose(fp) != 0) {
-			log_msg(LOG_ERR, "pid file %s: %s", c->gateway_pid_file,
-				strerror(errno));
-			return 71;
-		}
-	}
-	if (drop_privileges(c->user) != 0)
+	if (ut_write_pid(c->gateway_pid_file) != 0 || ut_become(c->user) != 0)
 		return 71;
 	s = store_open(c->database, (enum store_sync)c->database_sync, &serr);
 	if (!s) {
-		log_msg(LOG_ERR, "store %s: %s", c->database, serr.msg);
+		ut_log(LOG_ERR, "store %s: %s", c->database, serr.msg);
 		return 75;
 	}
 	smpp_conf(c, &tc);
 	t = tp_smpp_open(&tc, &terr);
 	if (!t) {
-		log_msg(LOG_ERR, "smpp: %s", terr.msg);
+		ut_log(LOG_ERR, "smpp: %s", terr.msg);
 		return 78;
 	}
 	tp_watch(t, wfd);
@@ -269,8 +192,8 @@ main(int argc, char **argv)
 		sigaction(SIGINT, &sa, NULL);
 		signal(SIGPIPE, SIG_IGN);
 	}
-	log_msg(LOG_NOTICE, "smpp %s:%u, store %s, window %u", tc.host, tc.port,
-		c->database, tc.window);
+	ut_log(LOG_NOTICE, "smpp %s:%u, store %s, window %u", tc.host, tc.port,
+	       c->database, tc.window);
 	for (;;) {
 		char buf[64];
 		bool woke = false;
@@ -284,24 +207,24 @@ main(int argc, char **argv)
 
 			got_hup = 0;
 			if (!n) {
-				log_msg(LOG_ERR,
-					"reload: %s refused, the old "
-					"configuration stays: %s",
-					path, errors ? errors : "");
+				ut_log(LOG_ERR,
+				       "reload: %s refused, the old "
+				       "configuration stays: %s",
+				       path, errors ? errors : "");
 				free(errors);
 				errors = NULL;
 			} else {
 				runner_set_conf(r, n);
 				conf_free(&c);
 				c = n;
-				log_max = syslog_level(c);
-				log_msg(LOG_NOTICE, "reload: %s loaded", path);
+				ut_log_level(syslog_level(c));
+				ut_log(LOG_NOTICE, "reload: %s loaded", path);
 			}
 		}
 		if (got_term && !stop_by) {
 			stop_by = now + 10;
-			log_msg(LOG_NOTICE, "stopping: waiting for %u answers",
-				tp_inflight(t));
+			ut_log(LOG_NOTICE, "stopping: waiting for %u answers",
+			       tp_inflight(t));
 		}
 		inflight = runner_step(r, 200, woke || now >= next_claim,
 				       stop_by != 0);
@@ -317,7 +240,7 @@ main(int argc, char **argv)
 	unlink(c->gateway_pid_file);
 	if (wfd >= 0)
 		unlink(c->wake_socket);
-	log_msg(LOG_NOTICE, "stopped");
+	ut_log(LOG_NOTICE, "stopped");
 	conf_free(&c);
 	return 0;
 }

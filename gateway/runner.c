@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "gateway/gateway_int.h"
+#include "util/util.h"
 #include "mailparse/mailparse.h"
 #include "sms/sms.h"
 
@@ -80,10 +81,10 @@ runner_new(const struct conf *c, struct store *s, struct transport *t,
 	snprintf(r->owner, sizeof(r->owner), "%s", lease_owner);
 	r->ref = (unsigned)time(NULL) & 0xFF;
 	if (store_release(s, r->owner, &n, &err) != STORE_OK)
-		log_msg(LOG_ERR, "store: %s", err.msg);
+		ut_log(LOG_ERR, "store: %s", err.msg);
 	else if (n)
-		log_msg(LOG_NOTICE,
-			"took back %u texts a previous run had claimed", n);
+		ut_log(LOG_NOTICE,
+		       "took back %u texts a previous run had claimed", n);
 	return r;
 }
 
@@ -141,7 +142,7 @@ report(struct runner *r, int64_t id, bool delivered, unsigned done,
 	int64_t mail_id;
 
 	if (store_report(r->s, id, &rr, &err) != STORE_OK) {
-		log_msg(LOG_ERR, "id=%lld: store: %s", (long long)id, err.msg);
+		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)id, err.msg);
 		return;
 	}
 	if (!rr.envelope_from[0] || strchr(rr.envelope_from, '@') == NULL ||
@@ -169,17 +170,17 @@ report(struct runner *r, int64_t id, bool delivered, unsigned done,
 	    .original_id = rr.message_id[0] ? rr.message_id : NULL,
 	};
 	if (mp_compose_dsn(&d, &mail, &len, &merr) != MP_OK) {
-		log_msg(LOG_WARNING, "id=%lld: no report: %s", (long long)id,
-			merr.msg);
+		ut_log(LOG_WARNING, "id=%lld: no report: %s", (long long)id,
+		       merr.msg);
 		goto out;
 	}
 	if (store_mail_enqueue(r->s, "", rr.envelope_from, mail, len, now_s(),
 			       &mail_id, &err) != STORE_OK)
-		log_msg(LOG_ERR, "id=%lld: store: %s", (long long)id, err.msg);
+		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)id, err.msg);
 	else {
-		log_msg(LOG_INFO, "id=%lld report=%s to=<%s> mail=%lld",
-			(long long)id, delivered ? "delivered" : "failed",
-			rr.envelope_from, (long long)mail_id);
+		ut_log(LOG_INFO, "id=%lld report=%s to=<%s> mail=%lld",
+		       (long long)id, delivered ? "delivered" : "failed",
+		       rr.envelope_from, (long long)mail_id);
 		mailer_wake(r->mailer);
 	}
 	free(mail);
@@ -196,10 +197,10 @@ give_up(struct runner *r, unsigned i, const char *code, const char *reason)
 
 	if (store_fail(r->s, a->c.id, r->owner, code, reason, now_s(), &err) !=
 	    STORE_OK)
-		log_msg(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
-			err.msg);
-	log_msg(LOG_NOTICE, "id=%lld to=%s status=failed code=%s reason=\"%s\"",
-		(long long)a->c.id, a->c.phone, code, reason);
+		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
+		       err.msg);
+	ut_log(LOG_NOTICE, "id=%lld to=%s status=failed code=%s reason=\"%s\"",
+	       (long long)a->c.id, a->c.phone, code, reason);
 	if (!strncmp(code, "ESME_", 5) || !strcmp(code, "generic_nack"))
 		report(r, a->c.id, false, 0, a->nparts, code, NULL);
 	else
@@ -227,10 +228,10 @@ later(struct runner *r, unsigned i, const char *code, const char *reason)
 		wait = 3600;
 	if (store_retry(r->s, a->c.id, r->owner, now + wait, code, reason, now,
 			&err) != STORE_OK)
-		log_msg(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
-			err.msg);
-	log_msg(LOG_INFO, "id=%lld to=%s status=deferred code=%s retry=%llds",
-		(long long)a->c.id, a->c.phone, code, (long long)wait);
+		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
+		       err.msg);
+	ut_log(LOG_INFO, "id=%lld to=%s status=deferred code=%s retry=%llds",
+	       (long long)a->c.id, a->c.phone, code, (long long)wait);
 	a->failed = true;
 }
 
@@ -276,7 +277,7 @@ claim(struct runner *r)
 	r->more = false;
 	if (store_claim(r->s, r->owner, now_s(), LEASE_SECONDS, room, &cl, &n,
 			&err) != STORE_OK) {
-		log_msg(LOG_ERR, "store: claim: %s", err.msg);
+		ut_log(LOG_ERR, "store: claim: %s", err.msg);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -366,14 +367,14 @@ submitted(struct runner *r, const struct tp_event *e)
 		ids[k] = a->ids[k];
 	if (store_submitted(r->s, a->c.id, r->owner, ids, a->nparts, now_s(),
 			    &err) != STORE_OK)
-		log_msg(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
-			err.msg);
+		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
+		       err.msg);
 	else
-		log_msg(LOG_INFO,
-			"id=%lld to=%s parts=%u encoding=%s smsc_id=%s "
-			"status=submitted",
-			(long long)a->c.id, a->c.phone, a->nparts,
-			a->data_coding ? "UCS-2" : "GSM-7", a->ids[0]);
+		ut_log(LOG_INFO,
+		       "id=%lld to=%s parts=%u encoding=%s smsc_id=%s "
+		       "status=submitted",
+		       (long long)a->c.id, a->c.phone, a->nparts,
+		       a->data_coding ? "UCS-2" : "GSM-7", a->ids[0]);
 	drop(r, (unsigned)i);
 }
 
@@ -430,22 +431,22 @@ receipt(struct runner *r, const struct tp_event *e)
 		/* a part of a text still going out: later; else unknown */
 		ack(r, e, !ours);
 		if (!ours)
-			log_msg(LOG_WARNING, "receipt for %s: %s", e->smsc_id,
-				err.msg);
+			ut_log(LOG_WARNING, "receipt for %s: %s", e->smsc_id,
+			       err.msg);
 		return;
 	}
 	if (rc != STORE_OK) {
-		log_msg(LOG_ERR, "receipt for %s: %s", e->smsc_id, err.msg);
+		ut_log(LOG_ERR, "receipt for %s: %s", e->smsc_id, err.msg);
 		ack(r, e, false);
 		return;
 	}
 	ack(r, e, true);
 	if (rr.final_now) {
-		log_msg(LOG_INFO,
-			"id=%lld to=%s status=%s parts=%u/%u code=%s err=%s",
-			(long long)rr.msg_id, rr.phone,
-			store_state_name(rr.state), rr.parts_done,
-			rr.parts_total, e->code, e->err);
+		ut_log(LOG_INFO,
+		       "id=%lld to=%s status=%s parts=%u/%u code=%s err=%s",
+		       (long long)rr.msg_id, rr.phone,
+		       store_state_name(rr.state), rr.parts_done,
+		       rr.parts_total, e->code, e->err);
 		report(r, rr.msg_id, rr.state == STORE_DELIVERED, rr.parts_done,
 		       rr.parts_total, e->code, NULL);
 	}
@@ -479,17 +480,17 @@ handle(struct runner *r, const struct tp_event *e)
 		break;
 	case TP_EV_RECEIPT: receipt(r, e); break;
 	case TP_EV_MO:
-		log_msg(LOG_INFO,
-			"text from %s to %s (%zu octets): inbound "
-			"texts are not handled yet",
-			e->from, e->to, e->ud_len);
+		ut_log(LOG_INFO,
+		       "text from %s to %s (%zu octets): inbound "
+		       "texts are not handled yet",
+		       e->from, e->to, e->ud_len);
 		ack(r, e, true);
 		break;
-	case TP_EV_LINK_UP: log_msg(LOG_NOTICE, "smpp: %s", e->reason); break;
+	case TP_EV_LINK_UP: ut_log(LOG_NOTICE, "smpp: %s", e->reason); break;
 	case TP_EV_LINK_DOWN:
-		log_msg(LOG_WARNING, "smpp: link down: %s", e->reason);
+		ut_log(LOG_WARNING, "smpp: link down: %s", e->reason);
 		break;
-	case TP_EV_NOTE: log_msg(LOG_WARNING, "smpp: %s", e->reason); break;
+	case TP_EV_NOTE: ut_log(LOG_WARNING, "smpp: %s", e->reason); break;
 	}
 }
 
@@ -513,7 +514,7 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 		for (i = 0; i < n; i++)
 			handle(r, &ev[i]);
 		if (batch && store_batch_end(r->s, &err) != STORE_OK) {
-			log_msg(LOG_ERR, "store: %s", err.msg);
+			ut_log(LOG_ERR, "store: %s", err.msg);
 			ok = false; /* the SMSC sends its receipts again */
 		}
 		for (i = 0; i < r->nacks; i++)
@@ -542,8 +543,8 @@ runner_stop(struct runner **rp)
 				"smsgw stopped before the text "
 				"was submitted",
 				now_s(), &err) != STORE_OK)
-			log_msg(LOG_ERR, "id=%lld: store: %s",
-				(long long)r->a[i]->c.id, err.msg);
+			ut_log(LOG_ERR, "id=%lld: store: %s",
+			       (long long)r->a[i]->c.id, err.msg);
 	for (i = 0; i < r->na; i++)
 		active_free(r->a[i]);
 	free(r->acks);

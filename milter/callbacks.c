@@ -139,8 +139,8 @@ reply(SMFICTX *ctx, const struct milter_verdict *v)
 	safe_text(v->text, text, sizeof(text));
 	if (smfi_setreply(ctx, (char *)v->code, (char *)v->xcode, text) !=
 	    MI_SUCCESS)
-		log_msg(LOG_WARNING, "cannot set the reply %s %s %s", v->code,
-			v->xcode, text);
+		ut_log(LOG_WARNING, "cannot set the reply %s %s %s", v->code,
+		       v->xcode, text);
 	return v->code[0] == '4' ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 }
 
@@ -148,7 +148,7 @@ reply(SMFICTX *ctx, const struct milter_verdict *v)
 static bool
 store_down(struct milter_verdict *v, const struct store_error *err)
 {
-	log_msg(LOG_ERR, "store: %s", err->msg);
+	ut_log(LOG_ERR, "store: %s", err->msg);
 	return milter_refuse(v, "451", "4.3.0",
 			     "the text queue is not available; try again "
 			     "later");
@@ -280,9 +280,9 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 		snprintf(e->tag, sizeof(e->tag), "%s", r->tag);
 		return true;
 	}
-	log_msg(LOG_WARNING,
-		"%s: bad reply tag: client=%s from=<%s> to=%s@%s tag=%s",
-		s->qid, s->client, s->from, r->local, r->domain, r->tag);
+	ut_log(LOG_WARNING,
+	       "%s: bad reply tag: client=%s from=<%s> to=%s@%s tag=%s", s->qid,
+	       s->client, s->from, r->local, r->domain, r->tag);
 	if (c->tag_failure_limit.count > 0 &&
 	    store_rate_hit(
 		st, "tagfail", s->client, now, c->tag_failure_limit.seconds,
@@ -324,9 +324,9 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 					     "(replied STOP)",
 					     disp);
 		if (out) {
-			log_msg(LOG_INFO,
-				"%s: group %s: %s opted out, not texted",
-				s->qid, e->group, e->phones[i]);
+			ut_log(LOG_INFO,
+			       "%s: group %s: %s opted out, not texted", s->qid,
+			       e->group, e->phones[i]);
 			continue;
 		}
 		if (c->recipient_rate.count > 0) {
@@ -553,11 +553,11 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	e.notify = esmtp_notify(argv + 1);
 	if (s->from[0] && !rcpt_check(s, &r, &e, &v)) {
 		free(e.phones);
-		log_msg(LOG_NOTICE,
-			"%s: reject: RCPT from %s: %s %s %s; "
-			"from=<%s> to=<%s@%s>",
-			s->qid, s->client[0] ? s->client : "local", v.code,
-			v.xcode, v.text, s->from, r.local, r.domain);
+		ut_log(LOG_NOTICE,
+		       "%s: reject: RCPT from %s: %s %s %s; "
+		       "from=<%s> to=<%s@%s>",
+		       s->qid, s->client[0] ? s->client : "local", v.code,
+		       v.xcode, v.text, s->from, r.local, r.domain);
 		return reply(ctx, &v);
 	}
 	if (s->nrcpts == s->cap) {
@@ -850,8 +850,8 @@ dsn_for(struct eom *w, const struct entry *e, struct store_mail_out *mo,
 		w->m && w->m->message_id[0] ? w->m->message_id : NULL,
 	};
 	if (mp_compose_dsn(&d, buf, &len, &err) != MP_OK) {
-		log_msg(LOG_WARNING, "%s: no report for %s: %s", w->s->qid,
-			e->addr, err.msg);
+		ut_log(LOG_WARNING, "%s: no report for %s: %s", w->s->qid,
+		       e->addr, err.msg);
 		return false;
 	}
 	*mo = (struct store_mail_out){"", w->s->from, *buf, len};
@@ -866,8 +866,8 @@ drop_all(SMFICTX *ctx, struct session *s, const char *why)
 
 	for (i = 0; i < s->nrcpts; i++) {
 		smfi_delrcpt(ctx, s->rcpts[i].addr);
-		log_msg(LOG_INFO, "%s: to=%s status=dropped (%s)", s->qid,
-			s->rcpts[i].addr, why);
+		ut_log(LOG_INFO, "%s: to=%s status=dropped (%s)", s->qid,
+		       s->rcpts[i].addr, why);
 	}
 	return s->others ? SMFIS_CONTINUE : SMFIS_DISCARD;
 }
@@ -899,27 +899,27 @@ finish(SMFICTX *ctx, struct eom *w, struct store_job *job, unsigned nmsgs,
 		const struct entry *e = &s->rcpts[i];
 
 		if (smfi_delrcpt(ctx, e->addr) != MI_SUCCESS)
-			log_msg(LOG_ERR, "%s: cannot remove %s", s->qid,
-				e->addr);
+			ut_log(LOG_ERR, "%s: cannot remove %s", s->qid,
+			       e->addr);
 		if (e->v.code[0]) {
 			failed++;
-			log_msg(LOG_NOTICE,
-				"%s: to=%s status=refused (%s %s %s)", s->qid,
-				e->addr, e->v.code, e->v.xcode, e->v.text);
+			ut_log(LOG_NOTICE,
+			       "%s: to=%s status=refused (%s %s %s)", s->qid,
+			       e->addr, e->v.code, e->v.xcode, e->v.text);
 			continue;
 		}
 		for (j = 0; j < e->nphones; j++, k++) {
 			const struct store_outbound *o = &job->msgs[k];
 
-			log_msg(LOG_INFO,
-				"%s: to=%s segments=%u encoding=%s thread=%s "
-				"id=%lld status=%s",
-				s->qid, o->phone, o->segments,
-				o->encoding ? "UCS-2" : "GSM-7", tags[k],
-				(long long)job->ids[k],
-				job->dups[k] ? "duplicate"
-				: o->due     ? "scheduled"
-					     : "queued");
+			ut_log(LOG_INFO,
+			       "%s: to=%s segments=%u encoding=%s thread=%s "
+			       "id=%lld status=%s",
+			       s->qid, o->phone, o->segments,
+			       o->encoding ? "UCS-2" : "GSM-7", tags[k],
+			       (long long)job->ids[k],
+			       job->dups[k] ? "duplicate"
+			       : o->due	    ? "scheduled"
+					    : "queued");
 			if (s->others) {
 				display(o->phone, disp, sizeof(disp));
 				snprintf(hdr, sizeof(hdr),
@@ -990,9 +990,9 @@ cb_eom(SMFICTX *ctx)
 	}
 	if (ok == 0 && s->others == 0) {
 		rc = reply(ctx, &s->rcpts[0].v);
-		log_msg(LOG_NOTICE, "%s: reject: %s %s %s; from=<%s>", s->qid,
-			s->rcpts[0].v.code, s->rcpts[0].v.xcode,
-			s->rcpts[0].v.text, s->from);
+		ut_log(LOG_NOTICE, "%s: reject: %s %s %s; from=<%s>", s->qid,
+		       s->rcpts[0].v.code, s->rcpts[0].v.xcode,
+		       s->rcpts[0].v.text, s->from);
 		goto out;
 	}
 	for (i = 0; i < s->nrcpts; i++)

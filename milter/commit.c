@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "milter/milter_int.h"
+#include "util/util.h"
 
 #define BATCH_MAX 256
 
@@ -63,12 +64,12 @@ writer_main(void *arg)
 			jobs[i] = *batch[i]->job;
 		if (store_enqueue_jobs(wstore, jobs, n, (int64_t)time(NULL),
 				       &err) != STORE_OK)
-			log_msg(LOG_ERR,
-				"store: commit of %u messages failed: "
-				"%s",
-				n, err.msg);
+			ut_log(LOG_ERR,
+			       "store: commit of %u messages failed: "
+			       "%s",
+			       n, err.msg);
 		else
-			log_msg(LOG_DEBUG, "store: committed %u messages", n);
+			ut_log(LOG_DEBUG, "store: committed %u messages", n);
 
 		pthread_mutex_lock(&mu);
 		for (i = 0; i < n; i++) {

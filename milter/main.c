@@ -16,9 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +29,10 @@
 #include <unistd.h>
 
 #include "milter/milter_int.h"
+#include "util/util.h"
 
 static pthread_mutex_t conf_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct conf_ref *current;
-static int log_max = LOG_INFO;
-static bool log_stderr;
 
 /* conf_acquire - hold the current configuration */
 struct conf_ref *
@@ -85,45 +82,6 @@ conf_install(struct conf *c)
 		conf_release(old);
 }
 
-/* log_set - level and stderr copy */
-void
-log_set(int max_level, bool to_stderr)
-{
-	log_max = max_level;
-	log_stderr = to_stderr;
-}
-
-/* log_msg - one syslog line, also on stderr in the foreground */
-void
-log_msg(int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (level > log_max)
-		return;
-	va_start(ap, fmt);
-	vsyslog(level, fmt, ap);
-	va_end(ap);
-	if (log_stderr) {
-		char line[1024];
-
-		va_start(ap, fmt);
-		vsnprintf(line, sizeof(line), fmt, ap);
-		va_end(ap);
-		{
-			struct timespec ts;
-			struct tm tm;
-			char stamp[32];
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			gmtime_r(&ts.tv_sec, &tm);
-			strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-			fprintf(stderr, "%s.%03ld smsmilter[%ld]: %s\n", stamp,
-				ts.tv_nsec / 1000000, (long)getpid(), line);
-		}
-	}
-}
-
 static pthread_key_t reader_key;
 static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
 
@@ -167,76 +125,6 @@ log_level(const struct conf *c)
 	return levels[c->log_level];
 }
 
-/* facility - the syslog facility named */
-static int
-facility(const char *name)
-{
-	static const struct {
-		const char *name;
-		int fac;
-	} f[] = {{"mail", LOG_MAIL},	 {"daemon", LOG_DAEMON},
-		 {"user", LOG_USER},	 {"local0", LOG_LOCAL0},
-		 {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
-		 {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
-		 {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
-		 {"local7", LOG_LOCAL7}};
-	size_t i;
-
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (strcasecmp(name, f[i].name) == 0)
-			return f[i].fac;
-	return LOG_MAIL;
-}
-
-/* drop_privileges - become user[:group] when running as root */
-static int
-drop_privileges(const char *spec)
-{
-	char user[64], *colon;
-	struct passwd *pw;
-	struct group *gr;
-	gid_t gid;
-
-	if (geteuid() != 0)
-		return 0;
-	snprintf(user, sizeof(user), "%s", spec);
-	colon = strchr(user, ':');
-	if (colon)
-		*colon++ = '\0';
-	pw = getpwnam(user);
-	if (!pw) {
-		log_msg(LOG_ERR, "UserID %s: no such user", user);
-		return -1;
-	}
-	gid = pw->pw_gid;
-	if (colon) {
-		gr = getgrnam(colon);
-		if (!gr) {
-			log_msg(LOG_ERR, "UserID %s: no such group", colon);
-			return -1;
-		}
-		gid = gr->gr_gid;
-	}
-	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 ||
-	    initgroups(pw->pw_name, gid) != 0 || setuid(pw->pw_uid) != 0) {
-		log_msg(LOG_ERR, "cannot become %s: %s", spec, strerror(errno));
-		return -1;
-	}
-	if (pw->pw_uid == 0)
-		log_msg(LOG_WARNING,
-			"UserID %s is root: running with every "
-			"privilege",
-			spec);
-	else if (setuid(0) == 0) {
-		log_msg(LOG_ERR,
-			"could become root again after dropping to "
-			"%s",
-			spec);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * socket_owner - the unix socket belongs to UserID and its group, mode
  * 660: the MTA's user joins that group to connect
@@ -244,40 +132,14 @@ drop_privileges(const char *spec)
 static void
 socket_owner(const char *path, const char *spec)
 {
-	char user[64], *colon;
-	struct passwd *pw;
-	struct group *gr;
+	uid_t uid;
 	gid_t gid;
 
-	snprintf(user, sizeof(user), "%s", spec);
-	colon = strchr(user, ':');
-	if (colon)
-		*colon++ = '\0';
-	pw = geteuid() == 0 ? getpwnam(user) : NULL;
-	if (pw) {
-		gid = pw->pw_gid;
-		if (colon && (gr = getgrnam(colon)) != NULL)
-			gid = gr->gr_gid;
-		if (chown(path, pw->pw_uid, gid) != 0)
-			log_msg(LOG_WARNING, "chown %s: %s", path,
-				strerror(errno));
-	}
+	if (geteuid() == 0 && ut_owner(spec, &uid, &gid) == 0 &&
+	    chown(path, uid, gid) != 0)
+		ut_log(LOG_WARNING, "chown %s: %s", path, strerror(errno));
 	if (chmod(path, 0660) != 0)
-		log_msg(LOG_WARNING, "chmod %s: %s", path, strerror(errno));
-}
-
-/* write_pid - the pid file; an error is fatal */
-static int
-write_pid(const char *path)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (!fp || fprintf(fp, "%ld\n", (long)getpid()) < 0 ||
-	    fclose(fp) != 0) {
-		log_msg(LOG_ERR, "pid file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+		ut_log(LOG_WARNING, "chmod %s: %s", path, strerror(errno));
 }
 
 static int sigpipe[2] = {-1, -1};
@@ -311,21 +173,21 @@ reload(const char *path)
 	struct conf_ref *old;
 
 	if (!c) {
-		log_msg(LOG_ERR,
-			"reload: %s refused, the old configuration stays: %s",
-			path, errors ? errors : "unreadable");
+		ut_log(LOG_ERR,
+		       "reload: %s refused, the old configuration stays: %s",
+		       path, errors ? errors : "unreadable");
 		free(errors);
 		return;
 	}
 	old = conf_acquire();
 	if (strcmp(old->conf->database, c->database) != 0 ||
 	    strcmp(old->conf->socket, c->socket) != 0)
-		log_msg(LOG_WARNING, "reload: Socket and Database changes "
-				     "take effect at the next start");
+		ut_log(LOG_WARNING, "reload: Socket and Database changes "
+				    "take effect at the next start");
 	conf_release(old);
-	log_set(log_level(c), log_stderr);
+	ut_log_level(log_level(c));
 	conf_install(c);
-	log_msg(LOG_NOTICE, "reload: %s loaded", path);
+	ut_log(LOG_NOTICE, "reload: %s loaded", path);
 }
 
 static void
@@ -371,9 +233,7 @@ main(int argc, char **argv)
 	}
 	r = conf_acquire();
 	c = r->conf;
-	openlog("smsmilter", LOG_PID | LOG_NDELAY,
-		facility(c->syslog_facility));
-	log_set(log_level(c), foreground);
+	ut_log_open("smsmilter", c->syslog_facility, log_level(c), foreground);
 	snprintf(sockbuf, sizeof(sockbuf), "%s", sock ? sock : c->socket);
 	if (strncmp(sockbuf, "unix:", 5) == 0) {
 		/* the socket's directory may need making; the file goes */
@@ -383,28 +243,28 @@ main(int argc, char **argv)
 	if (smfi_register(milter_desc) != MI_SUCCESS ||
 	    smfi_setconn(sockbuf) != MI_SUCCESS ||
 	    smfi_opensocket(true) != MI_SUCCESS) {
-		log_msg(LOG_ERR, "cannot listen on %s", sockbuf);
+		ut_log(LOG_ERR, "cannot listen on %s", sockbuf);
 		fprintf(stderr, "smsmilter: cannot listen on %s\n", sockbuf);
 		return 71; /* EX_OSERR */
 	}
 	if (strncmp(sockbuf, "inet", 4) == 0)
-		log_msg(LOG_INFO, "TCP_NODELAY set on %d listening socket(s)",
-			milter_nodelay_listeners());
+		ut_log(LOG_INFO, "TCP_NODELAY set on %d listening socket(s)",
+		       milter_nodelay_listeners());
 	if (strncmp(sockbuf, "unix:", 5) == 0)
 		socket_owner(sockbuf + 5, c->user);
 	if (!foreground && daemon(0, 0) != 0) {
-		log_msg(LOG_ERR, "cannot go to the background: %s",
-			strerror(errno));
+		ut_log(LOG_ERR, "cannot go to the background: %s",
+		       strerror(errno));
 		return 71;
 	}
-	if (write_pid(c->pid_file) != 0 || drop_privileges(c->user) != 0)
+	if (ut_write_pid(c->pid_file) != 0 || ut_become(c->user) != 0)
 		return 71;
 	if (commit_start(c->database, (enum store_sync)c->database_sync,
 			 &serr) != 0) {
-		log_msg(LOG_ERR, "store %s: %s", c->database, serr.msg);
+		ut_log(LOG_ERR, "store %s: %s", c->database, serr.msg);
 		return 75; /* EX_TEMPFAIL */
 	}
-	log_msg(LOG_NOTICE, "listening on %s, store %s", sockbuf, c->database);
+	ut_log(LOG_NOTICE, "listening on %s, store %s", sockbuf, c->database);
 	conf_release(r);
 
 	/*
@@ -419,12 +279,12 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	signal(SIGPIPE, SIG_IGN);
 	if (pipe(sigpipe) != 0) {
-		log_msg(LOG_ERR, "pipe: %s", strerror(errno));
+		ut_log(LOG_ERR, "pipe: %s", strerror(errno));
 		return 71;
 	}
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (pthread_create(&mt, NULL, milter_thread, &mrc) != 0) {
-		log_msg(LOG_ERR, "cannot start the milter thread");
+		ut_log(LOG_ERR, "cannot start the milter thread");
 		return 71;
 	}
 	{
@@ -453,10 +313,10 @@ main(int argc, char **argv)
 		}
 		break;
 	}
-	log_msg(LOG_NOTICE,
-		"stopping (signal %d): finishing %u "
-		"transactions",
-		sig, sessions_active());
+	ut_log(LOG_NOTICE,
+	       "stopping (signal %d): finishing %u "
+	       "transactions",
+	       sig, sessions_active());
 	smfi_stop();
 	deadline = time(NULL) + 30;
 	while (sessions_active() > 0 && time(NULL) < deadline)
@@ -465,6 +325,6 @@ main(int argc, char **argv)
 	r = conf_acquire();
 	unlink(r->conf->pid_file);
 	conf_release(r);
-	log_msg(LOG_NOTICE, "stopped");
+	ut_log(LOG_NOTICE, "stopped");
 	_exit(0);
 }

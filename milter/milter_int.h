@@ -26,16 +26,6 @@ void conf_release(struct conf_ref *r);
 void conf_install(struct conf *c);
 
 /*
- * log_msg - syslog (and stderr in the foreground) at level, when the
- * configured LogLevel lets it through
- */
-void log_msg(int level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* log_set - the level and whether to copy lines to stderr */
-void log_set(int max_level, bool to_stderr);
-
-/*
  * The group-commit writer: one thread, one store connection. Sessions
  * hand it their jobs and wait; it queues every job waiting in one
  * transaction, so concurrent sessions share one fsync.

@@ -6,13 +6,16 @@
  * DESCRIPTION
  *	An arena (many allocations freed at once) and a growable string
  *	buffer. Both report allocation failure by returning NULL or -1 and
- *	never abort.
+ *	never abort. For the daemons: the log, the privilege drop and the
+ *	pid file.
  */
 #ifndef UTIL_UTIL_H
 #define UTIL_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* An arena: allocations live until ut_arena_free(). */
 struct ut_arena;
@@ -58,5 +61,30 @@ char *ut_buf_steal(struct ut_buf *b);
 
 /* ut_buf_free - free the contents and reset the buffer */
 void ut_buf_free(struct ut_buf *b);
+
+/*
+ * Daemons only (libraries never log): syslog, copied to stderr with a
+ * time stamp in the foreground; the privilege drop; the pid file.
+ */
+
+/* ut_log_open - syslog as ident with facility ("mail", "local0"...) */
+void ut_log_open(const char *ident, const char *facility, int max_level,
+		 bool to_stderr);
+
+/* ut_log_level - the least severe level (LOG_*) logged */
+void ut_log_level(int max_level);
+
+/* ut_log - one log line at level (LOG_*) */
+void ut_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ut_owner - uid and gid of "user[:group]"; 0, or -1 (logged) */
+int ut_owner(const char *spec, uid_t *uid, gid_t *gid);
+
+/* ut_become - when root, become "user[:group]" for good; 0 or -1 */
+int ut_become(const char *spec);
+
+/* ut_write_pid - our pid into path; 0 or -1 (logged) */
+int ut_write_pid(const char *path);
 
 #endif /* UTIL_UTIL_H */

@@ -1,0 +1,171 @@
+/*
+ * NAME
+ *	daemon - what smsmilter and smsgw share as daemons: the log, the
+ *	privilege drop, the pid file
+ * DESCRIPTION
+ *	The log goes to syslog and, in the foreground, to standard error
+ *	with a UTC time stamp in milliseconds (tests and people read it).
+ *	Only daemons call these; libraries never log.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+static const char *log_ident = "smsmilter";
+static int log_max = LOG_INFO;
+static bool log_stderr;
+
+/* ut_log_open - open syslog as ident; copy to stderr when asked */
+void
+ut_log_open(const char *ident, const char *facility, int max_level,
+	    bool to_stderr)
+{
+	static const struct {
+		const char *name;
+		int fac;
+	} f[] = {{"mail", LOG_MAIL},	 {"daemon", LOG_DAEMON},
+		 {"user", LOG_USER},	 {"local0", LOG_LOCAL0},
+		 {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+		 {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
+		 {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
+		 {"local7", LOG_LOCAL7}};
+	int fac = LOG_MAIL;
+	size_t i;
+
+	for (i = 0; facility && i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcasecmp(facility, f[i].name) == 0)
+			fac = f[i].fac;
+	log_ident = ident;
+	log_max = max_level;
+	log_stderr = to_stderr;
+	openlog(ident, LOG_PID | LOG_NDELAY, fac);
+}
+
+/* ut_log_level - the least severe level logged from now on */
+void
+ut_log_level(int max_level)
+{
+	log_max = max_level;
+}
+
+/* ut_log - one line to syslog, and to stderr in the foreground */
+void
+ut_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > log_max)
+		return;
+	va_start(ap, fmt);
+	vsyslog(level, fmt, ap);
+	va_end(ap);
+	if (log_stderr) {
+		struct timespec ts;
+		struct tm tm;
+		char line[1024], stamp[32];
+
+		va_start(ap, fmt);
+		vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+		fprintf(stderr, "%s.%03ld %s[%ld]: %s\n", stamp,
+			ts.tv_nsec / 1000000, log_ident, (long)getpid(), line);
+	}
+}
+
+/* split - "user:group" into its parts */
+static void
+split(const char *spec, char *user, size_t size, const char **group)
+{
+	char *colon;
+
+	snprintf(user, size, "%s", spec);
+	colon = strchr(user, ':');
+	*group = NULL;
+	if (colon) {
+		*colon = '\0';
+		*group = colon + 1;
+	}
+}
+
+/* ut_owner - the uid and gid of "user[:group]"; 0, or -1 (logged) */
+int
+ut_owner(const char *spec, uid_t *uid, gid_t *gid)
+{
+	char user[64];
+	const char *group;
+	struct passwd *pw;
+	struct group *gr;
+
+	split(spec, user, sizeof(user), &group);
+	if (!(pw = getpwnam(user))) {
+		ut_log(LOG_ERR, "UserID %s: no such user", user);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (group) {
+		if (!(gr = getgrnam(group))) {
+			ut_log(LOG_ERR, "UserID %s: no such group", group);
+			return -1;
+		}
+		*gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+/* ut_become - drop to "user[:group]" when root; 0, or -1 (logged) */
+int
+ut_become(const char *spec)
+{
+	char user[64];
+	const char *group;
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0)
+		return 0;
+	if (ut_owner(spec, &uid, &gid) != 0)
+		return -1;
+	split(spec, user, sizeof(user), &group);
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 ||
+	    initgroups(user, gid) != 0 || setuid(uid) != 0) {
+		ut_log(LOG_ERR, "cannot become %s: %s", spec, strerror(errno));
+		return -1;
+	}
+	if (uid == 0)
+		ut_log(LOG_WARNING,
+		       "UserID %s is root: running with every privilege",
+		       spec);
+	else if (setuid(0) == 0) {
+		ut_log(LOG_ERR, "could become root again after dropping to %s",
+		       spec);
+		return -1;
+	}
+	return 0;
+}
+
+/* ut_write_pid - write our pid to path; 0, or -1 (logged) */
+int
+ut_write_pid(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (!fp || fprintf(fp, "%ld\n", (long)getpid()) < 0 ||
+	    fclose(fp) != 0) {
+		ut_log(LOG_ERR, "pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
