@@ -13,40 +13,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 E2E_BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$here/postfix.sh"
-n=0 passed=0 failed=0 skipped=0
-
-finish() {
+. "$top/tests/tap.sh"
+cleanup() {
 	e2e_cleanup
 	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-	[ -n "${CHECK_TALLY:-}" ] && echo "$passed $failed $skipped" >>"$CHECK_TALLY"
-}
-trap finish EXIT
-trap 'exit 1' INT TERM
-check() {
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "ok $n - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name"
-	fi
-}
-skip_all() {
-	echo "ok 1 # SKIP $1"
-	skipped=1 n=1
-	exit 0
-}
-wait_for() {
-	i=0
-	while [ $i -lt 150 ]; do
-		"$@" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
 }
 
 [ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"

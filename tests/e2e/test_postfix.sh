@@ -12,33 +12,10 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 E2E_BUILD=$(cd "$here/../.." && cd "${1:-build}" && pwd)
 . "$here/postfix.sh"
-n=0 passed=0 failed=0 skipped=0
-
-finish() {
+. "$here/../tap.sh"
+cleanup() {
 	e2e_cleanup
 	[ -n "${tmp:-}" ] && rm -rf "$tmp"
-	[ -n "${CHECK_TALLY:-}" ] && echo "$passed $failed $skipped" >>"$CHECK_TALLY"
-}
-trap finish EXIT
-trap 'exit 1' INT TERM
-
-# check NAME CONDITION...: one TAP line
-check() {
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "ok $n - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name"
-	fi
-}
-skip_all() {
-	echo "ok 1 # SKIP $1"
-	skipped=1 n=1
-	exit 0
 }
 
 [ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
@@ -65,17 +42,6 @@ send() {
 	shift
 	POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" --helo client.example.com \
 		"$@" >"$out" 2>&1
-}
-
-# wait_for CMD...: until CMD succeeds (10 s); mail goes through queues
-wait_for() {
-	i=0
-	while [ $i -lt 100 ]; do
-		"$@" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
 }
 
 sinked() { grep -l -- "$1" "$tmp"/sink/* >/dev/null 2>&1; }

@@ -3,10 +3,9 @@
 # configuration, smtp-sink's port for reports, and helpers. Sourced by
 # tests/gateway/test_*.sh after setting BUILD; leaves $tmp, $conf,
 # $port, $sinkport, $sink_user and fd 9 (the SMSC's controls).
-n=0 passed=0 failed=0 skipped=0
+. "$top/tests/tap.sh"
 pids=""
-
-finish() {
+cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	for p in $pids; do
 		i=0
@@ -17,28 +16,10 @@ finish() {
 		kill -9 "$p" 2>/dev/null
 	done
 	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-	[ -n "${CHECK_TALLY:-}" ] && echo "$passed $failed $skipped" >>"$CHECK_TALLY"
-}
-trap finish EXIT
-trap 'exit 1' INT TERM
-
-check() {
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "ok $n - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name"
-	fi
 }
 
 if ! command -v node >/dev/null 2>&1 || [ ! -d "$top/tests/smsc/node_modules/smpp" ]; then
-	echo "ok 1 # SKIP node or the npm smpp package is missing (scripts/deps.sh)"
-	skipped=1 n=1
-	exit 0
+	skip_all "node or the npm smpp package is missing (scripts/deps.sh)"
 fi
 
 tmp=$(mktemp -d /tmp/smsmilter-gw.XXXXXX)
