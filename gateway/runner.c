@@ -258,6 +258,20 @@ plan(struct runner *r, struct active *a)
 			return false;
 		}
 	sms_plan_free(&p);
+	if (r->c->smpp_concatenation == CONF_CONCAT_PAYLOAD && a->nparts > 1) {
+		/* the whole text in one message_payload: the SMSC splits it */
+		uint8_t *flat = &a->parts[0][0];
+		size_t len = a->lens[0];
+
+		for (k = 1; k < a->nparts; k++) {
+			memmove(flat + len, a->parts[k], a->lens[k]);
+			len += a->lens[k];
+		}
+		if (len > TP_PAYLOAD_MAX)
+			return false;
+		a->lens[0] = len;
+		a->nparts = 1;
+	}
 	a->ids = calloc(a->nparts, sizeof(*a->ids));
 	a->ref = r->ref++ & 0xFF;
 	return a->ids != NULL;

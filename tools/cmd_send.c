@@ -3,19 +3,22 @@
  *	cmd_send - smsctl send: queue a text as the milter would
  * SYNOPSIS
  *	smsctl [-c FILE] send --to NUMBER [--from NUMBER|ID] [--owner ADDR]
- *	    [--json] [TEXT]
+ *	    [--notify never|success,failure] [--json] [TEXT]
  * DESCRIPTION
  *	TEXT (or standard input) is planned with the configured smart
  *	encoding and segment cap, checked against the number rules,
  *	opt-outs, the per-recipient rate and the owner's quota, and queued
  *	in the owner's thread (default owner: the user running smsctl at
  *	localhost) from --from, else the owner's SenderNumbers number,
- *	else DefaultSender. smsgw sends it. Prints the queue id.
+ *	else DefaultSender. smsgw sends it, and mails the owner a delivery
+ *	report as --notify says (default failure, as SMTP's NOTIFY).
+ *	Prints the queue id.
  */
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,11 +84,39 @@ limits(const struct ctl_env *env, const char *owner, const char *phone,
 	return 0;
 }
 
+/* parse_notify - "never" or "success,failure,delay" as NOTIFY bits */
+static int
+parse_notify(const char *s, unsigned *bits)
+{
+	char buf[64], *tok, *save = NULL;
+
+	*bits = 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcasecmp(tok, "never"))
+			*bits |= STORE_NOTIFY_NEVER;
+		else if (!strcasecmp(tok, "success"))
+			*bits |= STORE_NOTIFY_SUCCESS;
+		else if (!strcasecmp(tok, "failure"))
+			*bits |= STORE_NOTIFY_FAILURE;
+		else if (!strcasecmp(tok, "delay"))
+			*bits |= STORE_NOTIFY_DELAY;
+		else
+			return -1;
+	}
+	return *bits && (!(*bits & STORE_NOTIFY_NEVER) ||
+			 *bits == STORE_NOTIFY_NEVER)
+		   ? 0
+		   : -1;
+}
+
 /* cmd_send - smsctl send */
 int
 cmd_send(const struct smsctl *ctl, int argc, char **argv)
 {
 	const char *to = NULL, *from = NULL, *owner_arg = NULL, *text = NULL;
+	unsigned notify = STORE_NOTIFY_FAILURE;
 	struct milter_render_opts ro;
 	struct ctl_env env;
 	struct store_error err;
@@ -105,7 +136,15 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 			from = argv[++a];
 		else if (!strcmp(argv[a], "--owner") && a + 1 < argc)
 			owner_arg = argv[++a];
-		else if (!strcmp(argv[a], "--json"))
+		else if (!strcmp(argv[a], "--notify") && a + 1 < argc) {
+			if (parse_notify(argv[++a], &notify) != 0) {
+				fprintf(stderr, "smsctl send: --notify takes "
+						"never, or success, failure "
+						"and delay separated by "
+						"commas\n");
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[a], "--json"))
 			json = true;
 		else if (argv[a][0] == '-' && argv[a][1])
 			break;
@@ -174,7 +213,7 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 		    .tag = tag,
 		    .envelope_from = owner,
 		    .idem_key = idem,
-		    .notify = STORE_NOTIFY_FAILURE,
+		    .notify = notify,
 		    .text = p->text,
 		    .encoding = p->encoding == SMS_UCS2 ? 8 : 0,
 		    .segments = p->nparts,

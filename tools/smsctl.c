@@ -36,7 +36,7 @@ static const struct {
     {"purge", cmd_purge,
      "--before DATE                   delete finished texts"},
     {"send", cmd_send,
-     "--to NUMBER [--from N|ID] [--owner A] [TEXT]  queue a text"},
+     "--to NUMBER [--from N|ID] [--owner A] [--notify L] [TEXT] queue a text"},
     {"tag", cmd_tag, "[--address] OWNER NUMBER [SENDER] a thread's reply tag"},
 };
 

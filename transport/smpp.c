@@ -53,7 +53,7 @@ enum slot_state { FREE, WAITING, SENT };
 struct slot {
 	enum slot_state state;
 	struct tp_part p; /* src, dst and data point into buf */
-	uint8_t buf[1200];
+	uint8_t buf[TP_PAYLOAD_MAX + 2 * 22];
 	uint32_t seq;
 	unsigned tries;
 	double due; /* WAITING: not before; SENT: answer expected by */
@@ -819,7 +819,7 @@ tp_submit(struct transport *t, const struct tp_part *p, struct tp_error *err)
 	struct slot *s = NULL;
 	unsigned i;
 
-	if (sl > 22 || dl > 22 || p->len + sl + dl > sizeof(s->buf) ||
+	if (sl > 22 || dl > 22 || p->len > TP_PAYLOAD_MAX ||
 	    (p->len > 254 - 6 && t->c.concat != TP_CONCAT_PAYLOAD) ||
 	    p->seq < 1 || p->seq > p->total || p->total > 255)
 		return fail(err, TP_EPERM,

@@ -40,6 +40,9 @@ struct tp_error {
 /* How concatenated texts are marked (SmppConcatenation). */
 enum tp_concat { TP_CONCAT_UDH, TP_CONCAT_SAR, TP_CONCAT_PAYLOAD };
 
+/* The longest message_payload a part may carry (libsmpp34's TLV size). */
+#define TP_PAYLOAD_MAX 1024
+
 /* What the SMPP transport needs from the configuration. */
 struct tp_smpp_conf {
 	const char *host;

@@ -146,8 +146,7 @@ ut_become(const char *spec)
 	}
 	if (uid == 0)
 		ut_log(LOG_WARNING,
-		       "UserID %s is root: running with every privilege",
-		       spec);
+		       "UserID %s is root: running with every privilege", spec);
 	else if (setuid(0) == 0) {
 		ut_log(LOG_ERR, "could become root again after dropping to %s",
 		       spec);

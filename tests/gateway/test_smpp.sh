@@ -122,12 +122,80 @@ check "after a malformed PDU: still serving" wait_sql \
 check "... logged" grep -Eq 'link down: a PDU length|unexpected PDU' "$tmp/smsgw.log"
 check "smsgw is still running" kill -0 "$gw"
 
+# 11b. NOTIFY=SUCCESS: a delivered text is reported too
+send --notify success,failure --to +12025550111 "tell me when" >/dev/null
+check "NOTIFY=SUCCESS: a report saying delivered reaches smtp-sink" wait_for sh -c "
+grep -l 'X-Rcpt-Args: <alice@example.com>' '$tmp'/sink/* 2>/dev/null |
+xargs grep -l 'Action: delivered' 2>/dev/null | xargs grep -q 'Status: 2.0.0'"
+
+# 11c. SIGHUP: a bad configuration is refused, a good one loaded
+cp "$conf" "$tmp/good.conf"
+echo "SmppWindow lots" >>"$conf"
+kill -HUP "$gw"
+check "SIGHUP with a bad configuration: refused, still serving" wait_for sh -c \
+	"grep -q 'reload: .* refused, the old configuration stays' '$tmp/smsgw.log' && kill -0 $gw"
+cp "$tmp/good.conf" "$conf"
+kill -HUP "$gw"
+check "SIGHUP with a good one: loaded" wait_for grep -q 'reload: .* loaded' "$tmp/smsgw.log"
+
 # 12. SIGTERM: unbinds and leaves
 kill -TERM "$gw"
 i=0
 while kill -0 "$gw" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 check "SIGTERM: smsgw stops, unbinds, removes its pid file" sh -c \
 	"! kill -0 $gw 2>/dev/null && [ ! -e '$tmp/smsgw.pid' ] && grep -q '\"cmd\":\"unbind\"' '$tmp/pdus.jsonl'"
+
+# 13. other ways to concatenate, and the throughput cap: a new run each
+# restart KEY VALUE: smsgw again with one more setting
+restart() {
+	cp "$tmp/good.conf" "$conf"
+	echo "$1 $2" >>"$conf"
+	"$BUILD/smsgw" -f -c "$conf" 2>>"$tmp/smsgw.log" &
+	gw=$!
+	pids="$pids $gw"
+}
+stop() {
+	kill -TERM "$gw"
+	i=0
+	while kill -0 "$gw" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+}
+tlvs() { node -e '
+const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")
+  .map(JSON.parse).filter(p => p.cmd === "submit_sm" && p.dst === process.argv[2]);
+console.log(lines.map(p => [p.esm_class, p.sm.length / 2, p.tlvs["20c"] ? "ref" : "", p.tlvs["20e"] || "", p.tlvs["20f"] || "", p.tlvs["424"] ? p.tlvs["424"].length / 2 : ""].join(" ")).join("\n"));
+' "$tmp/pdus.jsonl" "$1"; }
+
+restart SmppConcatenation sar
+send --to +12025550120 "$long" >/dev/null
+check "SmppConcatenation sar: two parts delivered" wait_sql \
+	"select state from messages where id = (select max(id) from messages)" 4
+check "... no UDH; sar_msg_ref_num, sar_total_segments 02, sar_segment_seqnum 01 and 02" \
+	test "$(tlvs 12025550120)" = "$(printf '0 153 ref 02 01 \n0 47 ref 02 02 ')"
+stop
+
+restart SmppConcatenation payload
+send --to +12025550121 "$long" >/dev/null
+check "SmppConcatenation payload: delivered" wait_sql \
+	"select state from messages where id = (select max(id) from messages)" 4
+check "... one submit_sm, empty short_message, 200 septets in message_payload" \
+	test "$(tlvs 12025550121)" = "0 0    200"
+stop
+
+restart SmppThroughput 4
+i=0
+while [ $i -lt 8 ]; do
+	send --to +12025550122 "paced $i" >/dev/null
+	i=$((i + 1))
+done
+check "SmppThroughput 4: 8 texts delivered" wait_sql \
+	"select count(*) from messages where text like 'paced %' and state = 4" 8
+span=$(node -e '
+const t = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")
+  .map(JSON.parse).filter(p => p.cmd === "submit_sm" && p.dst === "12025550122").map(p => p.t);
+console.log(t[t.length - 1] - t[0]);' "$tmp/pdus.jsonl")
+check "... spread over at least 1 s (8 at 4/s, a burst of 4 allowed): ${span} ms" \
+	test "$span" -ge 1000
+stop
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
