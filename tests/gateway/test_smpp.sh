@@ -122,13 +122,42 @@ check "after a malformed PDU: still serving" wait_sql \
 check "... logged" grep -Eq 'link down: a PDU length|unexpected PDU' "$tmp/smsgw.log"
 check "smsgw is still running" kill -0 "$gw"
 
-# 11b. NOTIFY=SUCCESS: a delivered text is reported too
+# 11a. answers delayed (under SmppResponseTimeout): nothing resent
+control '{"delay_ms": 800}'
+before=$(grep -c '"cmd":"submit_sm"' "$tmp/pdus.jsonl")
+send --to +12025550112 "slow answer" >/dev/null
+check "answers delayed 0.8 s: delivered" wait_sql \
+	"select state from messages where id = (select max(id) from messages)" 4
+check "... sent once" test "$(($(grep -c '"cmd":"submit_sm"' "$tmp/pdus.jsonl") - before))" -eq 1
+control '{"delay_ms": 0}'
+
+# 11b. an alphanumeric sender: source TON 5, NPI 0
+send --from Alerts --to +12025550113 "from a name" >/dev/null
+ton_npi() { node -e '
+const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse)
+  .filter(p => p.cmd === "submit_sm" && p.dst === process.argv[2]);
+/* after the 16-octet header and the empty service_type: TON, NPI */
+console.log(l.length ? l[0].hex.slice(34, 38) + " " + l[0].src : "none");
+' "$tmp/pdus.jsonl" "$1"; }
+wait_sql "select state from messages where id = (select max(id) from messages)" 4 >/dev/null
+check "alphanumeric sender: source TON 5 NPI 0, source_addr Alerts" \
+	test "$(ton_npi 12025550113)" = "0500 Alerts"
+
+# 11c. smsctl send honours opt-outs and refuses
+check "smsctl send to an opted-out number: refused" sh -c "
+! '$BUILD/smsctl' -c '$conf' send --to +12025550108 'again' 2>'$tmp/out' &&
+grep -q 'has opted out of texts' '$tmp/out'"
+
+# 11d. an idle link is kept alive with enquire_link (SmppEnquireLink 5s)
+check "enquire_link on an idle link" wait_for grep -q '"cmd":"enquire_link"' "$tmp/pdus.jsonl"
+
+# 11e. NOTIFY=SUCCESS: a delivered text is reported too
 send --notify success,failure --to +12025550111 "tell me when" >/dev/null
 check "NOTIFY=SUCCESS: a report saying delivered reaches smtp-sink" wait_for sh -c "
 grep -l 'X-Rcpt-Args: <alice@example.com>' '$tmp'/sink/* 2>/dev/null |
 xargs grep -l 'Action: delivered' 2>/dev/null | xargs grep -q 'Status: 2.0.0'"
 
-# 11c. SIGHUP: a bad configuration is refused, a good one loaded
+# 11f. SIGHUP: a bad configuration is refused, a good one loaded
 cp "$conf" "$tmp/good.conf"
 echo "SmppWindow lots" >>"$conf"
 kill -HUP "$gw"
