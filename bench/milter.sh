@@ -14,6 +14,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 E2E_BUILD=$(cd "$here/.." && cd "${1:-build}" && pwd)
+. "$here/../tests/procs.sh"
 . "$here/../tests/e2e/postfix.sh"
 sessions=${BENCH_SESSIONS:-10}
 messages=${BENCH_MESSAGES:-600}

@@ -22,6 +22,7 @@ if [ ! -d "$top/tests/smsc/node_modules/smpp" ]; then
 	echo "bench: smpp skipped: npm smpp missing (scripts/deps.sh)" >&2
 	exit 0
 fi
+. "$top/tests/procs.sh"
 . "$top/tests/e2e/postfix.sh"
 E2E_BUILD=$BUILD
 tmp=$(mktemp -d /tmp/smsmilter-bsmpp.XXXXXX)

@@ -14,7 +14,8 @@
 # milter_start FILE LOG / milter_stop
 # free_port: a TCP port nobody listens on
 #
-# Every start records a pid in $E2E_PIDS; e2e_cleanup stops them all.
+# Every start records a pid in $E2E_PIDS; e2e_cleanup stops them all
+# (stop_pids, from tests/procs.sh, which the caller sources first).
 # Needs root (Postfix's master runs as root) and Debian's postfix.
 
 E2E_PIDS=""
@@ -28,17 +29,8 @@ print(s.getsockname()[1])'
 }
 
 e2e_cleanup() {
-	for p in $E2E_PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $E2E_PIDS; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -9 "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086
+	stop_pids $E2E_PIDS
 	E2E_PIDS=""
 }
 

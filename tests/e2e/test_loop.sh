@@ -12,6 +12,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 E2E_BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
+. "$here/../procs.sh"
 . "$here/postfix.sh"
 . "$top/tests/tap.sh"
 cleanup() {

@@ -11,6 +11,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 E2E_BUILD=$(cd "$here/../.." && cd "${1:-build}" && pwd)
+. "$here/../procs.sh"
 . "$here/postfix.sh"
 . "$here/../tap.sh"
 cleanup() {

@@ -5,16 +5,10 @@
 # $port, $sinkport, $sink_user and fd 9 (the SMSC's controls).
 . "$top/tests/tap.sh"
 pids=""
+. "$top/tests/procs.sh"
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -9 "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086
+	stop_pids $pids
 	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
 }
 

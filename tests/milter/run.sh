@@ -16,19 +16,10 @@ BUILD=$(cd "$top" && cd "$BUILD" && pwd)
 n=0 passed=0 failed=0 skipped=0
 pids=""
 
+. "$top/tests/procs.sh"
 finish() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		# libmilter may take a few seconds to leave
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -9 "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086
+	stop_pids $pids
 	[ -n "${tmp:-}" ] && rm -rf "$tmp"
 	if [ -n "${CHECK_TALLY:-}" ]; then
 		echo "$passed $failed $skipped" >>"$CHECK_TALLY"
