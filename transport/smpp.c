@@ -2,7 +2,9 @@
  * NAME
  *	smpp - the SMPP 3.4 transport (an ESME), on libsmpp34
  * DESCRIPTION
- *	One non-blocking TCP link, bound as a transceiver. Parts wait in a
+ *	One non-blocking TCP link bound as a transceiver, or with SmppBind
+ *	split two: a transmitter for the submits and a receiver for the
+ *	receipts and texts (each reconnects on its own). Parts wait in a
  *	window of slots: a slot is waiting (to be sent when the link is
  *	bound, the throughput cap allows and its retry time has come) or
  *	sent (its sequence number awaits a submit_sm_resp). A response
@@ -47,7 +49,7 @@
 #define PDU_MAX	   (64 * 1024) /* larger lengths are not SMPP */
 #define EVENTS_MAX 4096
 
-enum link { DOWN, CONNECTING, BINDING, BOUND };
+enum link_state { DOWN, CONNECTING, BINDING, BOUND };
 enum slot_state { FREE, WAITING, SENT };
 
 struct slot {
@@ -59,19 +61,30 @@ struct slot {
 	double due; /* WAITING: not before; SENT: answer expected by */
 };
 
-struct transport {
-	struct tp_smpp_conf c;
-	char host[256], system_id[16], password[9], system_type[13];
-	enum link link;
-	unsigned link_gen; /* which link: answers for an old one are dropped */
+/*
+ * One TCP link to the SMSC: a transceiver, or with SmppBind split a
+ * transmitter (link 0: submits) and a receiver (link 1: receipts, texts).
+ */
+struct link {
+	enum link_state state;
+	uint32_t bind_cmd; /* BIND_TRANSCEIVER, _TRANSMITTER or _RECEIVER */
+	unsigned gen;	   /* which connection: answers for an old one drop */
 	int fd;
-	uint32_t next_seq, bind_seq, enquire_seq;
+	uint32_t bind_seq, enquire_seq;
 	double next_connect, backoff, last_io, enquire_due;
-	double tokens, token_time;
 	uint8_t in[PDU_MAX];
 	size_t in_len;
 	uint8_t *out;
 	size_t out_len, out_cap;
+};
+
+struct transport {
+	struct tp_smpp_conf c;
+	char host[256], system_id[16], password[9], system_type[13];
+	struct link l[2];
+	unsigned nlinks;
+	uint32_t next_seq;
+	double tokens, token_time;
 	struct slot *slots;
 	unsigned nslots;
 	int watch_fd;	     /* another fd that ends a poll */
@@ -167,29 +180,29 @@ transient(uint32_t st)
 	       st == ESME_RSYSERR || st == ESME_RX_T_APPN;
 }
 
-/* queue_pdu - pack a libsmpp34 struct and append it to the output */
+/* queue_pdu - pack a libsmpp34 struct and append it to a link's output */
 static int
-queue_pdu(struct transport *t, void *pdu)
+queue_pdu(struct link *l, void *pdu)
 {
 	uint8_t buf[2048];
 	int len = 0;
 
 	if (smpp34_pack2(buf, sizeof(buf), &len, pdu) != 0)
 		return -1;
-	if (t->out_len + (size_t)len > t->out_cap) {
-		size_t cap = (t->out_cap ? t->out_cap * 2 : 16384);
+	if (l->out_len + (size_t)len > l->out_cap) {
+		size_t cap = (l->out_cap ? l->out_cap * 2 : 16384);
 		uint8_t *n;
 
-		while (cap < t->out_len + (size_t)len)
+		while (cap < l->out_len + (size_t)len)
 			cap *= 2;
-		n = realloc(t->out, cap);
+		n = realloc(l->out, cap);
 		if (!n)
 			return -1;
-		t->out = n;
-		t->out_cap = cap;
+		l->out = n;
+		l->out_cap = cap;
 	}
-	memcpy(t->out + t->out_len, buf, (size_t)len);
-	t->out_len += (size_t)len;
+	memcpy(l->out + l->out_len, buf, (size_t)len);
+	l->out_len += (size_t)len;
 	return 0;
 }
 
@@ -201,33 +214,46 @@ next_seq(struct transport *t)
 	return t->next_seq;
 }
 
-/* link_down - close, and make every sent part wait for the next link */
+/* link_name - what a link is bound as, for people */
+static const char *
+link_name(const struct link *l)
+{
+	return l->bind_cmd == BIND_TRANSMITTER ? "transmitter"
+	       : l->bind_cmd == BIND_RECEIVER  ? "receiver"
+					       : "transceiver";
+}
+
+/*
+ * link_down - close a link; when it carried the submits, every part
+ * sent on it waits for the next one
+ */
 static void
-link_down(struct transport *t, const char *why)
+link_down(struct transport *t, struct link *l, const char *why)
 {
 	unsigned i;
 	double now = now_s();
 
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-	if (t->link == BOUND)
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	if (l->state == BOUND)
 		link_event(t, TP_EV_LINK_DOWN, why);
-	t->link = DOWN;
-	t->in_len = t->out_len = 0;
-	for (i = 0; i < t->nslots; i++)
-		if (t->slots[i].state == SENT) {
-			t->slots[i].state = WAITING;
-			t->slots[i].due = now;
-		}
-	t->next_connect = now + t->backoff;
-	t->backoff = t->backoff * 2 > t->c.reconnect_max ? t->c.reconnect_max
-							 : t->backoff * 2;
+	l->state = DOWN;
+	l->in_len = l->out_len = 0;
+	if (l == &t->l[0])
+		for (i = 0; i < t->nslots; i++)
+			if (t->slots[i].state == SENT) {
+				t->slots[i].state = WAITING;
+				t->slots[i].due = now;
+			}
+	l->next_connect = now + l->backoff;
+	l->backoff = l->backoff * 2 > t->c.reconnect_max ? t->c.reconnect_max
+							 : l->backoff * 2;
 }
 
 /* start_connect - a non-blocking connect to the SMSC */
 static void
-start_connect(struct transport *t)
+start_connect(struct transport *t, struct link *l)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
 	char port[8];
@@ -235,41 +261,43 @@ start_connect(struct transport *t)
 
 	snprintf(port, sizeof(port), "%u", t->c.port);
 	if (getaddrinfo(t->host, port, &hints, &ai) != 0 || !ai) {
-		t->next_connect = now_s() + t->backoff;
+		l->next_connect = now_s() + l->backoff;
 		return;
 	}
-	t->fd = socket(ai->ai_family,
+	l->fd = socket(ai->ai_family,
 		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (t->fd >= 0) {
-		setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(t->fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+	if (l->fd >= 0) {
+		setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(l->fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
 		    errno == EINPROGRESS)
-			t->link = CONNECTING;
+			l->state = CONNECTING;
 		else
-			link_down(t, strerror(errno));
+			link_down(t, l, strerror(errno));
 	}
 	freeaddrinfo(ai);
-	t->last_io = now_s();
+	l->last_io = now_s();
 }
 
-/* send_bind - bind_transceiver */
+/* send_bind - bind_transceiver, _transmitter or _receiver */
 static void
-send_bind(struct transport *t)
+send_bind(struct transport *t, struct link *l)
 {
-	bind_transceiver_t b;
+	bind_transceiver_t b; /* the three binds have the same fields */
 
 	memset(&b, 0, sizeof(b));
-	b.command_id = BIND_TRANSCEIVER;
-	b.sequence_number = t->bind_seq = next_seq(t);
+	b.command_id = l->bind_cmd;
+	b.sequence_number = l->bind_seq = next_seq(t);
 	snprintf((char *)b.system_id, sizeof(b.system_id), "%s", t->system_id);
 	snprintf((char *)b.password, sizeof(b.password), "%s", t->password);
 	snprintf((char *)b.system_type, sizeof(b.system_type), "%s",
 		 t->system_type);
 	b.interface_version = SMPP_VERSION;
-	if (queue_pdu(t, &b) != 0)
-		link_down(t, "cannot pack bind_transceiver");
-	t->link = BINDING;
-	t->last_io = now_s();
+	if (queue_pdu(l, &b) != 0) {
+		link_down(t, l, "cannot pack the bind");
+		return;
+	}
+	l->state = BINDING;
+	l->last_io = now_s();
 }
 
 /* sender_ton_npi - TON/NPI of a sender: alphanumeric 5/0, E.164 1/1 */
@@ -357,7 +385,7 @@ send_submit(struct transport *t, struct slot *s)
 		memcpy(m.short_message + off, p->data, p->len);
 		m.sm_length = (uint8_t)(off + p->len);
 	}
-	rc = queue_pdu(t, &m);
+	rc = queue_pdu(&t->l[0], &m);
 	destroy_tlv(m.tlv);
 	s->state = SENT;
 	s->tries++;
@@ -449,7 +477,7 @@ receipt_field(const char *text, const char *key, char *out, size_t size)
 
 /* on_deliver - a receipt or a text from a phone; always answered */
 static void
-on_deliver(struct transport *t, const uint8_t *pdu, size_t len)
+on_deliver(struct transport *t, struct link *l, const uint8_t *pdu, size_t len)
 {
 	deliver_sm_t d;
 	deliver_sm_resp_t r;
@@ -463,7 +491,7 @@ on_deliver(struct transport *t, const uint8_t *pdu, size_t len)
 	if (smpp34_unpack2(&d, pdu, (int)len) != 0) {
 		r.sequence_number = get32(pdu + 12);
 		r.command_status = ESME_RSYSERR;
-		queue_pdu(t, &r);
+		queue_pdu(l, &r);
 		link_event(t, TP_EV_NOTE,
 			   "unreadable deliver_sm answered "
 			   "with ESME_RSYSERR");
@@ -504,13 +532,13 @@ on_deliver(struct transport *t, const uint8_t *pdu, size_t len)
 		}
 	}
 	e->ack_seq = d.sequence_number;
-	e->ack_link = t->link_gen;
+	e->ack_link = l->gen << 1 | (unsigned)(l - t->l);
 	destroy_tlv(d.tlv);
 }
 
 /* generic_nack - answer a PDU we cannot take */
 static void
-generic_nack(struct transport *t, uint32_t seq, uint32_t status)
+generic_nack(struct link *l, uint32_t seq, uint32_t status)
 {
 	generic_nack_t n;
 
@@ -518,51 +546,55 @@ generic_nack(struct transport *t, uint32_t seq, uint32_t status)
 	n.command_id = GENERIC_NACK;
 	n.command_status = status;
 	n.sequence_number = seq;
-	queue_pdu(t, &n);
+	queue_pdu(l, &n);
 }
 
 /* on_pdu - one whole PDU from the SMSC */
 static void
-on_pdu(struct transport *t, const uint8_t *pdu, size_t len)
+on_pdu(struct transport *t, struct link *l, const uint8_t *pdu, size_t len)
 {
 	uint32_t id = get32(pdu + 4);
 	uint32_t status = get32(pdu + 8);
 	uint32_t seq = get32(pdu + 12);
 	char why[160];
 
-	t->last_io = now_s();
+	l->last_io = now_s();
 	switch (id) {
 	case BIND_TRANSCEIVER_RESP:
-		if (seq != t->bind_seq)
+	case BIND_TRANSMITTER_RESP:
+	case BIND_RECEIVER_RESP:
+		if (seq != l->bind_seq || id != (l->bind_cmd | 0x80000000))
 			break;
 		if (status != ESME_ROK) {
-			snprintf(why, sizeof(why), "bind refused: %s",
+			snprintf(why, sizeof(why), "bind as a %s refused: %s",
+				 link_name(l),
 				 status_name(status) ? status_name(status)
 						     : "error");
-			link_down(t, why);
+			link_down(t, l, why);
 			link_event(t, TP_EV_LINK_DOWN, why);
 			return;
 		}
-		t->link = BOUND;
-		t->link_gen++;
-		t->backoff = 1;
-		t->enquire_due = now_s() + t->c.enquire_link;
-		link_event(t, TP_EV_LINK_UP, "bound as a transceiver");
+		l->state = BOUND;
+		l->gen++;
+		l->backoff = 1;
+		l->enquire_due = now_s() + t->c.enquire_link;
+		snprintf(why, sizeof(why), "bound as a %s", link_name(l));
+		link_event(t, TP_EV_LINK_UP, why);
 		break;
 	case SUBMIT_SM_RESP: on_submit_resp(t, pdu, len); break;
-	case DELIVER_SM: on_deliver(t, pdu, len); break;
+	case DELIVER_SM: on_deliver(t, l, pdu, len); break;
 	case ENQUIRE_LINK: {
 		enquire_link_resp_t r;
 
 		memset(&r, 0, sizeof(r));
 		r.command_id = ENQUIRE_LINK_RESP;
 		r.sequence_number = seq;
-		queue_pdu(t, &r);
+		queue_pdu(l, &r);
 		break;
 	}
 	case ENQUIRE_LINK_RESP:
-		if (seq == t->enquire_seq)
-			t->enquire_seq = 0;
+		if (seq == l->enquire_seq)
+			l->enquire_seq = 0;
 		break;
 	case UNBIND: {
 		unbind_resp_t r;
@@ -570,9 +602,9 @@ on_pdu(struct transport *t, const uint8_t *pdu, size_t len)
 		memset(&r, 0, sizeof(r));
 		r.command_id = UNBIND_RESP;
 		r.sequence_number = seq;
-		queue_pdu(t, &r);
-		(void)!write(t->fd, t->out, t->out_len);
-		link_down(t, "the SMSC unbound");
+		queue_pdu(l, &r);
+		(void)!write(l->fd, l->out, l->out_len);
+		link_down(t, l, "the SMSC unbound");
 		return;
 	}
 	case GENERIC_NACK: {
@@ -594,7 +626,7 @@ on_pdu(struct transport *t, const uint8_t *pdu, size_t len)
 	}
 	default:
 		if (!(id & 0x80000000))
-			generic_nack(t, seq, ESME_RINVCMDID);
+			generic_nack(l, seq, ESME_RINVCMDID);
 		snprintf(why, sizeof(why),
 			 "unexpected PDU 0x%08X from the SMSC, answered with "
 			 "generic_nack",
@@ -603,26 +635,26 @@ on_pdu(struct transport *t, const uint8_t *pdu, size_t len)
 	}
 }
 
-/* read_pdus - read what came and handle every whole PDU */
+/* read_pdus - read what came on a link and handle every whole PDU */
 static void
-read_pdus(struct transport *t)
+read_pdus(struct transport *t, struct link *l)
 {
 	ssize_t got;
 	size_t off = 0;
 
-	got = read(t->fd, t->in + t->in_len, sizeof(t->in) - t->in_len);
+	got = read(l->fd, l->in + l->in_len, sizeof(l->in) - l->in_len);
 	if (got == 0) {
-		link_down(t, "the SMSC closed the link");
+		link_down(t, l, "the SMSC closed the link");
 		return;
 	}
 	if (got < 0) {
 		if (errno != EAGAIN && errno != EINTR)
-			link_down(t, strerror(errno));
+			link_down(t, l, strerror(errno));
 		return;
 	}
-	t->in_len += (size_t)got;
-	while (t->in_len - off >= 16) {
-		uint32_t len = get32(t->in + off);
+	l->in_len += (size_t)got;
+	while (l->in_len - off >= 16) {
+		uint32_t len = get32(l->in + off);
 
 		if (len < 16 || len > PDU_MAX) {
 			char why[96];
@@ -630,35 +662,35 @@ read_pdus(struct transport *t)
 			snprintf(why, sizeof(why),
 				 "a PDU length of %u from the SMSC: not SMPP",
 				 (unsigned)len);
-			link_down(t, why);
+			link_down(t, l, why);
 			return;
 		}
-		if (t->in_len - off < len)
+		if (l->in_len - off < len)
 			break;
-		on_pdu(t, t->in + off, len);
-		if (t->fd < 0)
+		on_pdu(t, l, l->in + off, len);
+		if (l->fd < 0)
 			return;
 		off += len;
 	}
-	memmove(t->in, t->in + off, t->in_len - off);
-	t->in_len -= off;
+	memmove(l->in, l->in + off, l->in_len - off);
+	l->in_len -= off;
 }
 
-/* flush - write what is queued */
+/* flush - write what is queued on a link */
 static void
-flush(struct transport *t)
+flush(struct transport *t, struct link *l)
 {
 	ssize_t n;
 
-	while (t->out_len > 0) {
-		n = write(t->fd, t->out, t->out_len);
+	while (l->out_len > 0) {
+		n = write(l->fd, l->out, l->out_len);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
-				link_down(t, strerror(errno));
+				link_down(t, l, strerror(errno));
 			return;
 		}
-		memmove(t->out, t->out + n, t->out_len - (size_t)n);
-		t->out_len -= (size_t)n;
+		memmove(l->out, l->out + n, l->out_len - (size_t)n);
+		l->out_len -= (size_t)n;
 	}
 }
 
@@ -697,40 +729,40 @@ send_due(struct transport *t, double now)
 	}
 }
 
-/* timers - reconnects, keep-alive, answers that never came */
+/* link_timers - reconnect, keep alive, answers that never came */
 static void
-timers(struct transport *t, double now)
+link_timers(struct transport *t, struct link *l, double now)
 {
 	unsigned i;
 
-	if (t->link == DOWN && now >= t->next_connect) {
-		start_connect(t);
+	if (l->state == DOWN && now >= l->next_connect) {
+		start_connect(t, l);
 		return;
 	}
-	if ((t->link == CONNECTING || t->link == BINDING) &&
-	    now - t->last_io > t->c.response_timeout) {
-		link_down(t, "no answer to connect or bind");
+	if ((l->state == CONNECTING || l->state == BINDING) &&
+	    now - l->last_io > t->c.response_timeout) {
+		link_down(t, l, "no answer to connect or bind");
 		return;
 	}
-	if (t->link != BOUND)
+	if (l->state != BOUND)
 		return;
-	for (i = 0; i < t->nslots; i++)
+	for (i = 0; l == &t->l[0] && i < t->nslots; i++)
 		if (t->slots[i].state == SENT && t->slots[i].due < now) {
-			link_down(t, "no submit_sm_resp in time");
+			link_down(t, l, "no submit_sm_resp in time");
 			return;
 		}
-	if (t->enquire_seq && now > t->enquire_due + t->c.response_timeout) {
-		link_down(t, "no enquire_link_resp");
+	if (l->enquire_seq && now > l->enquire_due + t->c.response_timeout) {
+		link_down(t, l, "no enquire_link_resp");
 		return;
 	}
-	if (!t->enquire_seq && now >= t->enquire_due) {
+	if (!l->enquire_seq && now >= l->enquire_due) {
 		enquire_link_t q;
 
 		memset(&q, 0, sizeof(q));
 		q.command_id = ENQUIRE_LINK;
-		q.sequence_number = t->enquire_seq = next_seq(t);
-		queue_pdu(t, &q);
-		t->enquire_due = now + t->c.enquire_link;
+		q.sequence_number = l->enquire_seq = next_seq(t);
+		queue_pdu(l, &q);
+		l->enquire_due = now + t->c.enquire_link;
 	}
 }
 
@@ -747,12 +779,6 @@ tp_smpp_open(const struct tp_smpp_conf *c, struct tp_error *err)
 		fail(err, TP_EPERM,
 		     "SMPP: host, port and window are needed; system_id is "
 		     "at most 15 characters, password 8, system_type 12");
-		return NULL;
-	}
-	if (c->split_bind) {
-		fail(err, TP_EPERM,
-		     "SMPP: SmppBind split (transmitter and receiver) is not "
-		     "supported yet: use transceiver");
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));
@@ -779,9 +805,14 @@ tp_smpp_open(const struct tp_smpp_conf *c, struct tp_error *err)
 	snprintf(t->system_type, sizeof(t->system_type), "%s",
 		 c->system_type ? c->system_type : "");
 	t->nslots = c->window;
-	t->fd = -1;
 	t->watch_fd = -1;
-	t->backoff = 1;
+	t->nlinks = c->split_bind ? 2 : 1;
+	t->l[0].bind_cmd = c->split_bind ? BIND_TRANSMITTER : BIND_TRANSCEIVER;
+	t->l[1].bind_cmd = BIND_RECEIVER;
+	for (unsigned k = 0; k < 2; k++) {
+		t->l[k].fd = -1;
+		t->l[k].backoff = 1;
+	}
 	t->token_time = now_s();
 	t->tokens = c->throughput;
 	return t;
@@ -793,7 +824,7 @@ tp_room(const struct transport *t)
 {
 	unsigned i, n = 0;
 
-	if (t->link != BOUND)
+	if (t->l[0].state != BOUND)
 		return 0;
 	for (i = 0; i < t->nslots; i++)
 		n += t->slots[i].state == FREE;
@@ -825,7 +856,7 @@ tp_submit(struct transport *t, const struct tp_part *p, struct tp_error *err)
 		return fail(err, TP_EPERM,
 			    "the part does not fit a submit_sm (addresses "
 			    "up to 21 characters, 248 octets of text)");
-	if (t->link != BOUND)
+	if (t->l[0].state != BOUND)
 		return fail(err, TP_EBUSY, "the SMPP link is not bound");
 	for (i = 0; i < t->nslots && !s; i++)
 		if (t->slots[i].state == FREE)
@@ -850,50 +881,64 @@ int
 tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev, unsigned max,
 	unsigned *n_r)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
+	struct link *at[3];
 	double now = now_s();
-	unsigned n = 0;
+	unsigned n = 0, k;
+	int np = 0, ms = timeout_ms, i;
 
-	timers(t, now);
-	if (t->link == BOUND)
+	for (k = 0; k < t->nlinks; k++)
+		link_timers(t, &t->l[k], now);
+	if (t->l[0].state == BOUND)
 		send_due(t, now);
 	if (t->ev_n == 0) {
-		double wait = t->next_connect - now;
-		int ms = timeout_ms, np = 0;
+		for (k = 0; k < t->nlinks; k++) {
+			struct link *l = &t->l[k];
+			double wait = l->next_connect - now;
 
-		if (t->fd >= 0) {
-			pfd[np].fd = t->fd;
+			if (l->fd < 0) {
+				if (wait < ms / 1000.0)
+					ms = wait > 0 ? (int)(wait * 1000) : 0;
+				continue;
+			}
+			pfd[np].fd = l->fd;
 			pfd[np].events = POLLIN;
-			if (t->out_len || t->link == CONNECTING)
+			if (l->out_len || l->state == CONNECTING)
 				pfd[np].events |= POLLOUT;
-			np++;
-		} else if (wait < ms / 1000.0) {
-			ms = wait > 0 ? (int)(wait * 1000) : 0;
+			at[np++] = l;
 		}
 		if (t->watch_fd >= 0) {
 			pfd[np].fd = t->watch_fd;
 			pfd[np].events = POLLIN;
-			np++;
+			at[np++] = NULL;
 		}
-		if (poll(pfd, (nfds_t)np, ms) > 0 && t->fd >= 0) {
-			if (t->link == CONNECTING &&
-			    (pfd[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
-				int e = 0;
-				socklen_t l = sizeof(e);
+		if (poll(pfd, (nfds_t)np, ms) > 0)
+			for (i = 0; i < np; i++) {
+				struct link *l = at[i];
 
-				getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &l);
-				if (e)
-					link_down(t, strerror(e));
-				else
-					send_bind(t);
-			} else if (pfd[0].revents &
-				   (POLLIN | POLLHUP | POLLERR)) {
-				read_pdus(t);
+				if (!l || l->fd < 0)
+					continue;
+				if (l->state == CONNECTING &&
+				    (pfd[i].revents &
+				     (POLLOUT | POLLERR | POLLHUP))) {
+					int e = 0;
+					socklen_t el = sizeof(e);
+
+					getsockopt(l->fd, SOL_SOCKET, SO_ERROR,
+						   &e, &el);
+					if (e)
+						link_down(t, l, strerror(e));
+					else
+						send_bind(t, l);
+				} else if (pfd[i].revents &
+					   (POLLIN | POLLHUP | POLLERR)) {
+					read_pdus(t, l);
+				}
 			}
-		}
 	}
-	if (t->fd >= 0 && t->out_len)
-		flush(t);
+	for (k = 0; k < t->nlinks; k++)
+		if (t->l[k].fd >= 0 && t->l[k].out_len)
+			flush(t, &t->l[k]);
 	while (n < max && t->ev_n > 0) {
 		ev[n++] = t->ev[t->ev_head];
 		t->ev_head = (t->ev_head + 1) % EVENTS_MAX;
@@ -907,16 +952,17 @@ tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev, unsigned max,
 void
 tp_ack(struct transport *t, const struct tp_event *e, bool ok)
 {
+	struct link *l = &t->l[e->ack_link & 1];
 	deliver_sm_resp_t r;
 
-	if (t->link != BOUND || e->ack_link != t->link_gen)
+	if (l->state != BOUND || e->ack_link >> 1 != l->gen)
 		return; /* that link is gone: the SMSC sends it again */
 	memset(&r, 0, sizeof(r));
 	r.command_id = DELIVER_SM_RESP;
 	r.command_status = ok ? ESME_ROK : ESME_RX_T_APPN;
 	r.sequence_number = e->ack_seq;
-	queue_pdu(t, &r);
-	flush(t);
+	queue_pdu(l, &r);
+	flush(t, l);
 }
 
 /* tp_watch - another fd that ends a poll */
@@ -931,21 +977,26 @@ void
 tp_close(struct transport **tp)
 {
 	struct transport *t = *tp;
+	unsigned k;
 
 	if (!t)
 		return;
-	if (t->link == BOUND) {
-		unbind_t u;
+	for (k = 0; k < t->nlinks; k++) {
+		struct link *l = &t->l[k];
 
-		memset(&u, 0, sizeof(u));
-		u.command_id = UNBIND;
-		u.sequence_number = next_seq(t);
-		queue_pdu(t, &u);
-		flush(t);
+		if (l->state == BOUND) {
+			unbind_t u;
+
+			memset(&u, 0, sizeof(u));
+			u.command_id = UNBIND;
+			u.sequence_number = next_seq(t);
+			queue_pdu(l, &u);
+			flush(t, l);
+		}
+		if (l->fd >= 0)
+			close(l->fd);
+		free(l->out);
 	}
-	if (t->fd >= 0)
-		close(t->fd);
-	free(t->out);
 	free(t->slots);
 	free(t->ev);
 	free(t);

@@ -210,6 +210,15 @@ check "... one submit_sm, empty short_message, 200 septets in message_payload" \
 	test "$(tlvs 12025550121)" = "0 0    200"
 stop
 
+restart SmppBind split
+send --to +12025550123 "$long" >/dev/null
+send --to +12025550124 "one part" >/dev/null
+check "SmppBind split: delivered, receipts over the receiver link" wait_sql \
+	"select count(*) from messages where state = 4 and thread_id in (select id from threads where phone in ('+12025550123', '+12025550124'))" 2
+check "... bound as a transmitter and a receiver" sh -c \
+	"grep -q '\"cmd\":\"bind_transmitter\"' '$tmp/pdus.jsonl' && grep -q '\"cmd\":\"bind_receiver\"' '$tmp/pdus.jsonl' && grep -q 'bound as a receiver' '$tmp/smsgw.log'"
+stop
+
 restart SmppThroughput 4
 i=0
 while [ $i -lt 8 ]; do

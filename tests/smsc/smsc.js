@@ -85,9 +85,14 @@ function shortMessageBytes(pdu) {
 // with deliver_sm_resp (the link is gone, or was lost with it) is kept
 // for the next bind
 function sendReceipt(session, dlr) {
-	if (session.closed) {
-		pendingReceipts.push(dlr);
-		return;
+	// a transmitter gets no deliver_sm: a receiver bind does
+	if (session.closed || session.kind === 'bind_transmitter') {
+		session = [...sessions].find((s) => !s.closed && s.kind &&
+			s.kind !== 'bind_transmitter');
+		if (!session) {
+			pendingReceipts.push(dlr);
+			return;
+		}
 	}
 	const key = {};
 	session.unacked.set(key, dlr);
@@ -169,6 +174,8 @@ const server = smpp.createServer(function (session) {
 			(!args['system-id'] || pdu.system_id === args['system-id']) &&
 			(!args.password || pdu.password === args.password);
 		session.send(pdu.response({ command_status: ok ? 0 : smpp.ESME_RBINDFAIL, system_id: 'testsmsc' }));
+		if (ok)
+			session.kind = pdu.command;
 		if (ok && pdu.command !== 'bind_transmitter')
 			while (pendingReceipts.length)
 				sendReceipt(session, pendingReceipts.shift());
