@@ -58,8 +58,6 @@ static int
 wake_socket(const char *path, const char *user)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	uid_t uid;
-	gid_t gid;
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -72,10 +70,7 @@ wake_socket(const char *path, const char *user)
 			close(fd);
 		return -1;
 	}
-	if (geteuid() == 0 && ut_owner(user, &uid, &gid) == 0 &&
-	    chown(path, uid, gid) != 0)
-		ut_log(LOG_WARNING, "chown %s: %s", path, strerror(errno));
-	chmod(path, 0660);
+	ut_give(path, user, 0660); /* smsmilter's user is in the group */
 	return fd;
 }
 

@@ -154,34 +154,6 @@ store_down(struct milter_verdict *v, const struct store_error *err)
 			     "later");
 }
 
-/* utc_time - "2026-12-01 00:00 UTC" */
-static void
-utc_time(int64_t t, char *out, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, size, "%Y-%m-%d %H:%M UTC", &tm);
-}
-
-/* month_end - the first second of the month after now's, UTC */
-static int64_t
-month_end(int64_t now)
-{
-	time_t tt = (time_t)now;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	tm.tm_mday = 1;
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	if (++tm.tm_mon == 12) {
-		tm.tm_mon = 0;
-		tm.tm_year++;
-	}
-	return (int64_t)timegm(&tm);
-}
-
 /* display - "+1 202-555-0143" for logs and replies */
 static void
 display(const char *e164, char *out, size_t size)
@@ -289,7 +261,7 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 		c->tag_failure_limit.count, &allowed, &retry, &err) != STORE_OK)
 		return store_down(v, &err);
 	if (!allowed) {
-		utc_time(retry, when, sizeof(when));
+		milter_utc_time(retry, when, sizeof(when));
 		return milter_refuse(v, "450", "4.7.1",
 				     "too many wrong reply addresses from "
 				     "%s; try again after %s",
@@ -301,47 +273,31 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 			     r->local, r->tag, r->domain);
 }
 
-/* limits_check - opt-outs, the per-recipient rate, the quota */
+/*
+ * limits_check - opt-outs and the per-recipient rate of each phone (a
+ * group skips its opted-out members), then the owner's quota (at
+ * least one more segment)
+ */
 static bool
 limits_check(const struct conf *c, struct store *st, const struct session *s,
 	     const char *owner, struct entry *e, struct milter_verdict *v)
 {
 	struct store_error err;
-	int64_t now = (int64_t)time(NULL), retry;
-	char disp[40], when[32];
-	unsigned i, kept = 0, used;
-	long long count;
+	int64_t now = (int64_t)time(NULL);
+	unsigned i, kept = 0;
 	bool out;
 
 	for (i = 0; i < e->nphones; i++) {
-		if (store_optout_check(st, e->phones[i], &out, &err) !=
-		    STORE_OK)
-			return store_down(v, &err);
-		display(e->phones[i], disp, sizeof(disp));
-		if (out && !e->group[0])
-			return milter_refuse(v, "550", "5.7.1",
-					     "%s has opted out of texts "
-					     "(replied STOP)",
-					     disp);
-		if (out) {
+		if (!milter_phone_ok(c, st, e->phones[i], now, &out, v, &err)) {
+			if (!out || !e->group[0]) {
+				if (!strcmp(v->xcode, "4.3.0"))
+					ut_log(LOG_ERR, "store: %s", err.msg);
+				return false;
+			}
 			ut_log(LOG_INFO,
 			       "%s: group %s: %s opted out, not texted", s->qid,
 			       e->group, e->phones[i]);
 			continue;
-		}
-		if (c->recipient_rate.count > 0) {
-			if (store_rate_count(st, "rcpt", e->phones[i], now,
-					     c->recipient_rate.seconds, &count,
-					     &retry, &err) != STORE_OK)
-				return store_down(v, &err);
-			if (count >= c->recipient_rate.count) {
-				utc_time(retry, when, sizeof(when));
-				return milter_refuse(
-				    v, "450", "4.7.1",
-				    "%s has had %lld texts in this period "
-				    "(the limit); try again after %s",
-				    disp, count, when);
-			}
 		}
 		memmove(e->phones[kept++], e->phones[i], sizeof(e->phones[0]));
 	}
@@ -351,19 +307,10 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 				     "every member of the group %s has opted "
 				     "out of texts",
 				     e->group);
-	if (c->monthly_segment_quota > 0 &&
-	    c->over_quota_policy == CONF_QUOTA_REJECT) {
-		if (store_usage_of(st, owner, now, &used, &err) != STORE_OK)
-			return store_down(v, &err);
-		if (used >= c->monthly_segment_quota) {
-			utc_time(month_end(now), when, sizeof(when));
-			return milter_refuse(v, "452", "4.7.1",
-					     "%s has used its %lld text "
-					     "segments for this month; try "
-					     "again after %s",
-					     owner, c->monthly_segment_quota,
-					     when);
-		}
+	if (!milter_quota_ok(c, st, owner, 1, now, v, &err)) {
+		if (!strcmp(v->xcode, "4.3.0"))
+			ut_log(LOG_ERR, "store: %s", err.msg);
+		return false;
 	}
 	return true;
 }
@@ -415,7 +362,7 @@ rcpt_check(struct session *s, const struct milter_rcpt *r, struct entry *e,
 		if (fails >= c->tag_failure_limit.count) {
 			char when[32];
 
-			utc_time(retry, when, sizeof(when));
+			milter_utc_time(retry, when, sizeof(when));
 			return milter_refuse(v, "450", "4.7.1",
 					     "too many wrong reply addresses "
 					     "from %s; try again after %s",

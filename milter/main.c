@@ -125,23 +125,6 @@ log_level(const struct conf *c)
 	return levels[c->log_level];
 }
 
-/*
- * socket_owner - the unix socket belongs to UserID and its group, mode
- * 660: the MTA's user joins that group to connect
- */
-static void
-socket_owner(const char *path, const char *spec)
-{
-	uid_t uid;
-	gid_t gid;
-
-	if (geteuid() == 0 && ut_owner(spec, &uid, &gid) == 0 &&
-	    chown(path, uid, gid) != 0)
-		ut_log(LOG_WARNING, "chown %s: %s", path, strerror(errno));
-	if (chmod(path, 0660) != 0)
-		ut_log(LOG_WARNING, "chmod %s: %s", path, strerror(errno));
-}
-
 static int sigpipe[2] = {-1, -1};
 
 /* on_signal - hand the signal to the main loop */
@@ -251,7 +234,8 @@ main(int argc, char **argv)
 		ut_log(LOG_INFO, "TCP_NODELAY set on %d listening socket(s)",
 		       milter_nodelay_listeners());
 	if (strncmp(sockbuf, "unix:", 5) == 0)
-		socket_owner(sockbuf + 5, c->user);
+		ut_give(sockbuf + 5, c->user, 0660); /* the MTA joins
+							  the group */
 	if (!foreground && daemon(0, 0) != 0) {
 		ut_log(LOG_ERR, "cannot go to the background: %s",
 		       strerror(errno));

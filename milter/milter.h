@@ -9,9 +9,10 @@
  *	daemon runs: which recipients are phones (milter_parse_rcpt), who
  *	may text (milter_sender_check, milter_dmarc_pass), who owns a
  *	thread and what its tag is (milter_owner, milter_sender_number,
- *	milter_tag), which mail is never texted (milter_noise), when a
- *	scheduled text is due (milter_schedule) and what a mail becomes as
- *	text (milter_render).
+ *	milter_tag), whether a phone and an owner may have another text
+ *	(milter_phone_ok, milter_quota_ok), which mail is never texted
+ *(milter_noise), when a scheduled text is due (milter_schedule) and what a mail
+ *becomes as text (milter_render).
  *
  *	The daemon itself (callbacks.c, commit.c, main.c) is smsmilter(8).
  * DIAGNOSTICS
@@ -28,6 +29,7 @@
 #include "conf/conf.h"
 #include "mailparse/mailparse.h"
 #include "sms/sms.h"
+#include "store/store.h"
 
 /* A refusal: "550", "5.7.1", "the sentence". code "" means accepted. */
 struct milter_verdict {
@@ -96,6 +98,28 @@ void milter_owner(const struct conf *c, const char *addr, char *out,
 
 /* milter_sender_number - the number owner texts from ("" when none) */
 const char *milter_sender_number(const struct conf *c, const char *owner);
+
+/*
+ * milter_phone_ok - may phone get a text now? Refuses with 550 5.7.1
+ * when it opted out (*out_r true), 450 4.7.1 over RecipientRateLimit
+ * (saying when to retry), 451 4.3.0 when the store fails (err says
+ * why). The milter at RCPT and "smsctl send" both ask it.
+ */
+bool milter_phone_ok(const struct conf *c, struct store *st, const char *phone,
+		     int64_t now, bool *out_r, struct milter_verdict *v,
+		     struct store_error *err);
+
+/*
+ * milter_quota_ok - may owner send `segments` more this month? Refuses
+ * with 452 4.7.1 (and when to retry) past MonthlySegmentQuota under
+ * OverQuotaPolicy reject; 451 4.3.0 when the store fails
+ */
+bool milter_quota_ok(const struct conf *c, struct store *st, const char *owner,
+		     unsigned segments, int64_t now, struct milter_verdict *v,
+		     struct store_error *err);
+
+/* milter_utc_time - t as "2026-12-01 00:00 UTC" */
+void milter_utc_time(int64_t t, char *out, size_t size);
 
 /* Thread tags: 12 base32 letters, 60 bits of HMAC-SHA256. */
 #define MILTER_TAG_LEN 12

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "milter/milter.h"
 
@@ -353,4 +354,98 @@ milter_schedule(const char *value, int64_t now, int64_t max_ahead,
 				     "in the past");
 	*due_r = t > now ? t : 0;
 	return true;
+}
+
+/* milter_utc_time - "2026-12-01 00:00 UTC" */
+void
+milter_utc_time(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* month_end - the first second of the month after now's, UTC */
+static int64_t
+month_end(int64_t now)
+{
+	time_t tt = (time_t)now;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	tm.tm_mday = 1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	if (++tm.tm_mon == 12) {
+		tm.tm_mon = 0;
+		tm.tm_year++;
+	}
+	return (int64_t)timegm(&tm);
+}
+
+/* store_failed - the refusal for a store that did not answer */
+static bool
+store_failed(struct milter_verdict *v)
+{
+	return milter_refuse(v, "451", "4.3.0",
+			     "the text queue is not available; try again "
+			     "later");
+}
+
+/* milter_phone_ok - opt-out and per-recipient rate */
+bool
+milter_phone_ok(const struct conf *c, struct store *st, const char *phone,
+		int64_t now, bool *out_r, struct milter_verdict *v,
+		struct store_error *err)
+{
+	char disp[40], when[32];
+	long long count;
+	int64_t retry;
+
+	*out_r = false;
+	if (store_optout_check(st, phone, out_r, err) != STORE_OK)
+		return store_failed(v);
+	if (sms_phone_format(phone, disp, sizeof(disp)) != SMS_OK)
+		snprintf(disp, sizeof(disp), "%s", phone);
+	if (*out_r)
+		return milter_refuse(v, "550", "5.7.1",
+				     "%s has opted out of texts (replied "
+				     "STOP)",
+				     disp);
+	if (c->recipient_rate.count <= 0)
+		return true;
+	if (store_rate_count(st, "rcpt", phone, now, c->recipient_rate.seconds,
+			     &count, &retry, err) != STORE_OK)
+		return store_failed(v);
+	if (count < c->recipient_rate.count)
+		return true;
+	milter_utc_time(retry, when, sizeof(when));
+	return milter_refuse(v, "450", "4.7.1",
+			     "%s has had %lld texts in this period (the "
+			     "limit); try again after %s",
+			     disp, count, when);
+}
+
+/* milter_quota_ok - the owner's monthly segments */
+bool
+milter_quota_ok(const struct conf *c, struct store *st, const char *owner,
+		unsigned segments, int64_t now, struct milter_verdict *v,
+		struct store_error *err)
+{
+	char when[32];
+	unsigned used;
+
+	if (c->monthly_segment_quota <= 0 ||
+	    c->over_quota_policy != CONF_QUOTA_REJECT)
+		return true;
+	if (store_usage_of(st, owner, now, &used, err) != STORE_OK)
+		return store_failed(v);
+	if ((long long)used + segments <= c->monthly_segment_quota)
+		return true;
+	milter_utc_time(month_end(now), when, sizeof(when));
+	return milter_refuse(v, "452", "4.7.1",
+			     "%s has used its %lld text segments for this "
+			     "month; try again after %s",
+			     owner, c->monthly_segment_quota, when);
 }

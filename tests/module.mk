@@ -45,9 +45,9 @@ $(O)/tests/unit/test_compose.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 TESTS += $(O)/tests/test_compose
 
 $(O)/tests/test_milter: $(O)/tests/unit/test_milter.o $(MILTER_LIB) \
-	$(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(MAILPARSE_LIBS) $(SMS_LIBS) \
-	    $(CMOCKA_LIBS)
+	$(STORE_LIB) $(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(STORE_LIBS) \
+	    $(MAILPARSE_LIBS) $(SMS_LIBS) $(CMOCKA_LIBS)
 $(O)/tests/unit/test_milter.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 
 TESTS += $(O)/tests/test_milter

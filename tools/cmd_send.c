@@ -44,44 +44,24 @@ read_text(void)
 	return buf;
 }
 
-/* limits - the checks the milter makes at RCPT; 0 or 1 (said) */
+/* limits - the checks the milter makes at RCPT; 0, or 1 (said) */
 static int
 limits(const struct ctl_env *env, const char *owner, const char *phone,
        unsigned segments)
 {
-	const struct conf *c = env->conf;
+	struct milter_verdict v;
 	struct store_error err;
-	long long count;
-	unsigned used;
-	bool out;
 	int64_t now = (int64_t)time(NULL);
+	bool out;
 
-	if (store_optout_check(env->store, phone, &out, &err) != STORE_OK ||
-	    (out && fprintf(stderr,
-			    "smsctl send: %s has opted out of texts "
-			    "(replied STOP)\n",
-			    phone)))
-		return 1;
-	if (c->recipient_rate.count > 0 &&
-	    (store_rate_count(env->store, "rcpt", phone, now,
-			      c->recipient_rate.seconds, &count, NULL,
-			      &err) != STORE_OK ||
-	     (count >= c->recipient_rate.count &&
-	      fprintf(stderr,
-		      "smsctl send: %s had %lld texts in this period, "
-		      "RecipientRateLimit\n",
-		      phone, count))))
-		return 1;
-	if (c->monthly_segment_quota > 0 &&
-	    c->over_quota_policy == CONF_QUOTA_REJECT &&
-	    (store_usage_of(env->store, owner, now, &used, &err) != STORE_OK ||
-	     (used + segments > c->monthly_segment_quota &&
-	      fprintf(stderr,
-		      "smsctl send: %s would pass its MonthlySegmentQuota "
-		      "(%u of %lld used)\n",
-		      owner, used, c->monthly_segment_quota))))
-		return 1;
-	return 0;
+	if (milter_phone_ok(env->conf, env->store, phone, now, &out, &v,
+			    &err) &&
+	    milter_quota_ok(env->conf, env->store, owner, segments, now, &v,
+			    &err))
+		return 0;
+	fprintf(stderr, "smsctl send: %s\n",
+		!strcmp(v.xcode, "4.3.0") ? err.msg : v.text);
+	return 1;
 }
 
 /* parse_notify - "never" or "success,failure,delay" as NOTIFY bits */

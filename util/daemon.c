@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,6 +124,23 @@ ut_owner(const char *spec, uid_t *uid, gid_t *gid)
 		*gid = gr->gr_gid;
 	}
 	return 0;
+}
+
+/*
+ * ut_give - a socket or file for "user[:group]" (when root) with mode:
+ * made before the privilege drop, used by the daemon and its peers
+ */
+void
+ut_give(const char *path, const char *spec, mode_t mode)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() == 0 && ut_owner(spec, &uid, &gid) == 0 &&
+	    chown(path, uid, gid) != 0)
+		ut_log(LOG_WARNING, "chown %s: %s", path, strerror(errno));
+	if (chmod(path, mode) != 0)
+		ut_log(LOG_WARNING, "chmod %s: %s", path, strerror(errno));
 }
 
 /* ut_become - drop to "user[:group]" when root; 0, or -1 (logged) */

@@ -81,6 +81,9 @@ void ut_log(int level, const char *fmt, ...)
 /* ut_owner - uid and gid of "user[:group]"; 0, or -1 (logged) */
 int ut_owner(const char *spec, uid_t *uid, gid_t *gid);
 
+/* ut_give - chown path to "user[:group]" (when root), chmod mode */
+void ut_give(const char *path, const char *spec, mode_t mode);
+
 /* ut_become - when root, become "user[:group]" for good; 0 or -1 */
 int ut_become(const char *spec);
 
