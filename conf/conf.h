@@ -166,6 +166,11 @@ struct conf {
 	const char *kannel_user;
 	const char *kannel_password;
 
+	/* texts from phones */
+	const char *postmaster;
+	long long reassembly_timeout; /* seconds */
+	const char *stop_text, *start_text, *help_text;
+
 	/* webhooks and mail out */
 	struct conf_hostport webhook_listen;
 	const char *webhook_public_url;

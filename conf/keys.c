@@ -294,6 +294,34 @@ const struct conf_key conf_keys[] = {
      "Webhooks", "Its password. Prefer WebhookPasswordFile.", NULL},
     {"WebhookPasswordFile", CT_SECRET_FILE, F(webhook_password), NULL, NOLIM,
      NULL, 0, "Webhooks", "A file holding WebhookPassword, mode 600.", NULL},
+    /* texts from phones */
+    {"Postmaster", CT_STRING, F(postmaster), "postmaster", NOLIM, NULL, 0,
+     "Inbound",
+     "Who gets a text that matches no thread when NumberOwners names no "
+     "owner for the number it was sent to.",
+     NULL},
+    {"ReassemblyTimeout", CT_DURATION, F(reassembly_timeout), "5m", 10, 86400,
+     NULL, 0, "Inbound",
+     "How long smsgw waits for the missing parts of a long text; then it "
+     "mails what came, marking each missing part.",
+     NULL},
+    {"StopText", CT_STRING, F(stop_text),
+     "You will get no more texts from this number. Reply START to "
+     "subscribe again.",
+     NOLIM, NULL, 0, "Inbound",
+     "The confirmation sent, once, to a phone that texts STOP, STOPALL, "
+     "UNSUBSCRIBE, CANCEL, END or QUIT. Empty: none.",
+     NULL},
+    {"StartText", CT_STRING, F(start_text),
+     "You will get texts from this number again. Reply STOP to stop.", NOLIM,
+     NULL, 0, "Inbound",
+     "The answer to START, UNSTOP or YES from a phone that had opted out. "
+     "Empty: none.",
+     NULL},
+    {"HelpText", CT_STRING, F(help_text),
+     "Texts to this number reach a person by email. Reply STOP to stop.", NOLIM,
+     NULL, 0, "Inbound", "The answer to HELP or INFO. Empty: none.", NULL},
+
     {"SmtpRelay", CT_HOSTPORT, F(smtp_relay), "127.0.0.1:25", NOLIM, NULL, 0,
      "Mail out",
      "Where smsgw sends the mail it makes from texts, reports and "

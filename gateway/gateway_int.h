@@ -19,6 +19,49 @@
 
 struct runner;
 struct mailer;
+struct mp_media;
+
+/* A text from a phone, as a transport or a webhook gave it. */
+struct inbound_sms {
+	const char *provider;	 /* "smpp", "twilio", "kannel", "voipms" */
+	const char *provider_id; /* the provider's id; NULL: none */
+	const char *from, *to;	 /* as the carrier wrote them */
+	/* the text in UTF-8 (webhooks) ... */
+	const char *text;
+	int encoding;	   /* 0 GSM-7, 8 UCS-2: as the phone sent it */
+	unsigned segments; /* 0: 1 */
+	/* ... or, when text is NULL, user data as SMPP carries it */
+	int data_coding;
+	uint8_t esm_class; /* 0x40: ud starts with a header */
+	const uint8_t *ud;
+	size_t ud_len;
+	const struct mp_media *media; /* pictures of an MMS */
+	size_t nmedia;
+	const char *voicemail; /* a voicemail's duration, or NULL */
+};
+
+enum inbound_result {
+	IN_DONE, /* recorded and mailed (a keyword answered too) */
+	IN_PART, /* one part of a long text kept; the rest to come */
+	IN_DUP,	 /* had it already: the sender sent it again */
+	IN_BAD,	 /* refused for good (logged): nothing to mail */
+	IN_TEMP, /* not recorded (store, memory): ask for it again */
+};
+
+/*
+ * inbound_sms - record a text from a phone, act on a keyword, and
+ * queue its mail to the thread's owner, all or nothing (a unit of the
+ * store). The caller wakes the mailer, and the runner when a keyword
+ * was answered, on IN_DONE.
+ */
+enum inbound_result inbound_sms(const struct conf *c, struct store *s,
+				const struct inbound_sms *m, int64_t now);
+
+/*
+ * inbound_sweep - mail the long texts whose parts did not all come
+ * within ReassemblyTimeout, each missing part marked; how many
+ */
+unsigned inbound_sweep(const struct conf *c, struct store *s, int64_t now);
 
 /*
  * mailer_start - a thread that sends the store's mail queue through

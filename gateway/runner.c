@@ -26,6 +26,9 @@
 #define ACTIVE_MAX    512 /* texts claimed and not yet submitted in full */
 #define LEASE_SECONDS 300
 #define PARTS_MAX     255
+#define SWEEP_SECONDS                                                          \
+	10 /* how often long texts are checked for parts                       \
+	      that never came */
 
 /* A claimed text on its way out. */
 struct active {
@@ -48,7 +51,8 @@ struct runner {
 	struct active *a[ACTIVE_MAX];
 	unsigned na;
 	unsigned ref;
-	bool more; /* the last claim was full: more may be due */
+	bool more;     /* the last claim was full: more may be due */
+	int64_t swept; /* when inbound_sweep last ran */
 	/* receipts and texts to answer once this turn's batch commits */
 	struct tp_event *acks;
 	bool ack_ok[32];
@@ -303,7 +307,8 @@ claim(struct runner *r)
 		}
 		a->c = cl[i];
 		r->a[r->na++] = a;
-		if (store_optout_check(r->s, a->c.phone, &out, &err) ==
+		if (!(a->c.notify & STORE_MSG_KEYWORD) &&
+		    store_optout_check(r->s, a->c.phone, &out, &err) ==
 			STORE_OK &&
 		    out) {
 			give_up(r, r->na - 1, "OPTOUT",
@@ -467,6 +472,31 @@ receipt(struct runner *r, const struct tp_event *e)
 	store_receipt_free(&rr);
 }
 
+/*
+ * mo - a text from a phone: answered once recorded and its mail
+ * queued (or refused for good), else "try later"
+ */
+static void
+mo(struct runner *r, const struct tp_event *e)
+{
+	struct inbound_sms m = {
+	    .provider = "smpp",
+	    .from = e->from,
+	    .to = e->to,
+	    .data_coding = e->data_coding,
+	    .esm_class = e->esm_class,
+	    .ud = e->ud,
+	    .ud_len = e->ud_len,
+	};
+	enum inbound_result res = inbound_sms(r->c, r->s, &m, now_s());
+
+	ack(r, e, res != IN_TEMP);
+	if (res == IN_DONE) {
+		mailer_wake(r->mailer);
+		r->more = true; /* a keyword's answer may be queued */
+	}
+}
+
 /* handle - one event from the transport */
 static void
 handle(struct runner *r, const struct tp_event *e)
@@ -493,13 +523,7 @@ handle(struct runner *r, const struct tp_event *e)
 			drop(r, (unsigned)i);
 		break;
 	case TP_EV_RECEIPT: receipt(r, e); break;
-	case TP_EV_MO:
-		ut_log(LOG_INFO,
-		       "text from %s to %s (%zu octets): inbound "
-		       "texts are not handled yet",
-		       e->from, e->to, e->ud_len);
-		ack(r, e, true);
-		break;
+	case TP_EV_MO: mo(r, e); break;
 	case TP_EV_LINK_UP: ut_log(LOG_NOTICE, "smpp: %s", e->reason); break;
 	case TP_EV_LINK_DOWN:
 		ut_log(LOG_WARNING, "smpp: link down: %s", e->reason);
@@ -515,6 +539,11 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 	struct tp_event ev[32];
 	unsigned n, i;
 
+	if (!draining && now_s() - r->swept >= SWEEP_SECONDS) {
+		r->swept = now_s();
+		if (inbound_sweep(r->c, r->s, r->swept) > 0)
+			mailer_wake(r->mailer);
+	}
 	if (!draining && (claim_now || r->more))
 		claim(r);
 	submit(r);

@@ -118,6 +118,12 @@ bool milter_quota_ok(const struct conf *c, struct store *st, const char *owner,
 		     unsigned segments, int64_t now, struct milter_verdict *v,
 		     struct store_error *err);
 
+/*
+ * milter_number_owner - the mailbox that gets texts to our number
+ * (E.164) that belong to no thread: NumberOwners, else Postmaster
+ */
+const char *milter_number_owner(const struct conf *c, const char *number);
+
 /* milter_utc_time - t as "2026-12-01 00:00 UTC" */
 void milter_utc_time(int64_t t, char *out, size_t size);
 

@@ -289,6 +289,15 @@ milter_sender_number(const struct conf *c, const char *owner)
 	return n ? n : c->default_sender;
 }
 
+/* milter_number_owner - who gets texts to our number outside threads */
+const char *
+milter_number_owner(const struct conf *c, const char *number)
+{
+	const char *o = map_get(&c->number_owners, number);
+
+	return o ? o : c->postmaster;
+}
+
 /* first_word - the first word of a header value, lowercase */
 static void
 first_word(const char *value, char *out, size_t size)

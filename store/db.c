@@ -20,13 +20,21 @@
 #define BUSY_TIMEOUT_MS 5000
 #define BUSY_RETRIES	12 /* with the timeout: a minute of contention */
 
+/* The columns fill_thread() reads, of threads t. */
+#define THREAD_COLS                                                            \
+	"t.id, t.owner, t.phone, t.sender, t.tag, t.subject, t.created,"       \
+	" t.last_active, (SELECT count(*) FROM messages m"                     \
+	" WHERE m.thread_id = t.id), t.last_message_id"
+
 static const char *const sql[ST_COUNT] = {
     [ST_THREAD_UPSERT] =
 	"INSERT INTO threads (owner, phone, sender, tag, subject, created,"
-	" last_active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+	" last_active, last_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"
 	" ON CONFLICT (owner, phone, sender) DO UPDATE SET"
 	" last_active = excluded.last_active,"
-	" subject = coalesce(excluded.subject, threads.subject)",
+	" subject = coalesce(excluded.subject, threads.subject),"
+	" last_message_id = coalesce(excluded.last_message_id,"
+	" threads.last_message_id)",
     [ST_THREAD_ID] = "SELECT id FROM threads WHERE owner = ?1 AND phone = ?2"
 		     " AND sender = ?3",
     [ST_MSG_INSERT] =
@@ -102,9 +110,7 @@ static const char *const sql[ST_COUNT] = {
 		 " WHERE (?1 IS NULL OR cycle = ?1)"
 		 " AND (?2 IS NULL OR sender = ?2) ORDER BY cycle, sender",
     [ST_THREADS] =
-	"SELECT t.id, t.owner, t.phone, t.sender, t.tag, t.subject, t.created,"
-	" t.last_active, (SELECT count(*) FROM messages m"
-	" WHERE m.thread_id = t.id) FROM threads t"
+	"SELECT " THREAD_COLS " FROM threads t"
 	" WHERE (?1 IS NULL OR t.owner = ?1) AND (?2 IS NULL OR t.phone = ?2)"
 	" ORDER BY t.last_active DESC, t.id DESC LIMIT ?3",
     [ST_USAGE_OF] = "SELECT segments FROM usage WHERE sender = ?1"
@@ -164,6 +170,24 @@ static const char *const sql[ST_COUNT] = {
     [ST_MAIL_RELEASE] = "UPDATE mail_queue SET state = 0, lease_owner = NULL,"
 			" lease_until = NULL WHERE state = 2"
 			" AND lease_owner = ?1",
+    [ST_THREAD_BY_TAG] = "SELECT " THREAD_COLS " FROM threads t"
+			 " WHERE t.tag = ?1",
+    [ST_THREAD_LATEST] = "SELECT " THREAD_COLS " FROM threads t"
+			 " WHERE t.phone = ?1 AND t.sender = ?2"
+			 " ORDER BY t.last_active DESC, t.id DESC LIMIT 1",
+    [ST_THREAD_OF] = "SELECT " THREAD_COLS " FROM threads t"
+		     " WHERE t.owner = ?1 AND t.phone = ?2 AND t.sender = ?3",
+    [ST_THREAD_NEW] =
+	"INSERT INTO threads (owner, phone, sender, tag, created, last_active)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT DO NOTHING",
+    [ST_THREAD_TOUCH] = "UPDATE threads SET last_message_id = ?2,"
+			" last_active = ?3 WHERE id = ?1",
+    [ST_MSG_IN_INSERT] =
+	"INSERT INTO messages (thread_id, direction, message_id, text,"
+	" encoding, segments, state, provider_id, due, created, updated)"
+	" VALUES (?1, 'in', ?2, ?3, ?4, ?5, 7, ?6, ?7, ?7, ?7)",
+    [ST_CONTACT_OF] = "SELECT name FROM contacts WHERE phone = ?1"
+		      " ORDER BY name LIMIT 1",
 };
 
 /* store_set_error - fill err; returns status */
@@ -331,6 +355,52 @@ store_batch_end(struct store *s, struct store_error *err)
 		return store_set_error(err, STORE_EPERM, "no batch is open");
 	s->batch = false;
 	return store_commit(s, err);
+}
+
+/* store_unit_begin - a savepoint in a batch, else a batch of its own */
+int
+store_unit_begin(struct store *s, struct store_error *err)
+{
+	if (!s->batch) {
+		int rc = store_batch_begin(s, err);
+
+		if (rc == STORE_OK) {
+			s->unit_batch = true;
+			s->units = 1;
+		}
+		return rc;
+	}
+	if (sqlite3_exec(s->db, "SAVEPOINT unit", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return store_fail_db(s, "starting a savepoint", err);
+	s->units++;
+	return STORE_OK;
+}
+
+/* store_unit_end - commit or roll back what the unit did */
+int
+store_unit_end(struct store *s, bool commit, struct store_error *err)
+{
+	int rc = STORE_OK;
+
+	if (s->units > 0)
+		s->units--;
+	if (s->unit_batch && s->units == 0) {
+		s->unit_batch = false;
+		if (commit)
+			return store_batch_end(s, err);
+		s->batch = false;
+		store_rollback(s);
+		return STORE_OK;
+	}
+	if (commit) {
+		if (sqlite3_exec(s->db, "RELEASE unit", NULL, NULL, NULL) ==
+		    SQLITE_OK)
+			return STORE_OK;
+		rc = store_fail_db(s, "releasing a savepoint", err);
+	}
+	sqlite3_exec(s->db, "ROLLBACK TO unit; RELEASE unit", NULL, NULL, NULL);
+	return rc;
 }
 
 /* store_step - sqlite3_step, retried on SQLITE_BUSY */

@@ -371,8 +371,9 @@ store_usage(struct store *s, const char *cycle, const char *sender,
 			  (void **)usage_r, n_r, err);
 }
 
-static void
-fill_thread(sqlite3_stmt *st, void *p)
+/* store_fill_thread - a struct store_thread from a row of THREAD_COLS */
+void
+store_fill_thread(sqlite3_stmt *st, void *p)
 {
 	struct store_thread *t = p;
 
@@ -385,6 +386,7 @@ fill_thread(sqlite3_stmt *st, void *p)
 	t->created = sqlite3_column_int64(st, 6);
 	t->last_active = sqlite3_column_int64(st, 7);
 	t->messages = (unsigned)sqlite3_column_int(st, 8);
+	copy_text(st, 9, t->last_message_id, sizeof(t->last_message_id));
 }
 
 /* store_threads - threads, most recently active first */
@@ -399,6 +401,6 @@ store_threads(struct store *s, const char *owner, const char *phone,
 	bind_text(st, 1, owner);
 	bind_text(st, 2, phone);
 	sqlite3_bind_int(st, 3, limit ? (int)limit : 100);
-	return store_rows(s, st, sizeof(**threads_r), fill_thread,
+	return store_rows(s, st, sizeof(**threads_r), store_fill_thread,
 			  (void **)threads_r, n_r, err);
 }

@@ -73,6 +73,8 @@ thread_upsert(struct store *s, const struct store_outbound *m, int64_t now,
 	bind_text(st, 4, m->tag);
 	bind_text(st, 5, m->subject);
 	sqlite3_bind_int64(st, 6, now);
+	bind_text(st, 7,
+		  m->message_id && m->message_id[0] ? m->message_id : NULL);
 	if (store_step(st) != SQLITE_DONE)
 		return store_fail_db(s, "recording the thread", err);
 	st = stmt(s, ST_THREAD_ID, err);

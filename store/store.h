@@ -79,6 +79,16 @@ int store_version(struct store *s);
 int store_batch_begin(struct store *s, struct store_error *err);
 int store_batch_end(struct store *s, struct store_error *err);
 
+/*
+ * store_unit_begin, store_unit_end - the operations in between happen
+ * together or not at all: committed when commit is true, else rolled
+ * back. Inside a batch a unit is a savepoint of it; outside, its own
+ * transaction. Units nest: an inner unit rolled back leaves the
+ * outer one going on.
+ */
+int store_unit_begin(struct store *s, struct store_error *err);
+int store_unit_end(struct store *s, bool commit, struct store_error *err);
+
 /* store_check - PRAGMA integrity_check; STORE_OK or STORE_EPERM */
 int store_check(struct store *s, struct store_error *err);
 
@@ -124,6 +134,9 @@ struct store_outbound {
 #define STORE_NOTIFY_FAILURE 0x02
 #define STORE_NOTIFY_DELAY   0x04
 #define STORE_NOTIFY_NEVER   0x08
+/* Not a DSN bit: the answer to a keyword (STOP, HELP), which goes to a
+   phone even when it opted out. */
+#define STORE_MSG_KEYWORD 0x100
 
 /*
  * store_enqueue - record the thread and queue one message, in one
@@ -355,6 +368,7 @@ struct store_thread {
 	char subject[256];
 	int64_t created, last_active;
 	unsigned messages;
+	char last_message_id[256]; /* the thread's newest mail, without <> */
 };
 
 /*
@@ -512,6 +526,50 @@ int store_rate_count(struct store *s, const char *scope, const char *key,
 int store_inbound_seen(struct store *s, const char *provider,
 		       const char *provider_id, int64_t now,
 		       struct store_error *err);
+
+/*
+ * store_thread_find - the thread whose tag is tag (when tag is not NULL
+ * and such a thread is phone's), else the most recently active thread
+ * of phone with our number sender; STORE_ENOTFOUND when none
+ */
+int store_thread_find(struct store *s, const char *tag, const char *phone,
+		      const char *sender, struct store_thread *t,
+		      struct store_error *err);
+
+/*
+ * store_thread_open - the thread (owner, phone, sender), created with
+ * tag when there is none
+ */
+int store_thread_open(struct store *s, const char *owner, const char *phone,
+		      const char *sender, const char *tag, int64_t now,
+		      struct store_thread *t, struct store_error *err);
+
+/* A text from a phone, and the mail it became. */
+struct store_inbound {
+	int64_t thread_id;
+	const char *text; /* UTF-8 */
+	int encoding;	  /* 0 GSM-7, 8 UCS-2, as it came */
+	unsigned segments;
+	const char *provider;	    /* "smpp", "twilio", ...; NULL: none */
+	const char *provider_id;    /* its id for the text; NULL: none */
+	const char *message_id;	    /* the mail's, without <>: the thread's
+				       newest from now on */
+	struct store_mail_out mail; /* the mail to queue; data NULL: none */
+};
+
+/*
+ * store_inbound_add - record a text from a phone in its thread and
+ * queue its mail, in one transaction (a savepoint in a batch).
+ * STORE_EDUP, with nothing recorded, when (provider, provider_id) was
+ * seen before: the provider sent it again.
+ */
+int store_inbound_add(struct store *s, const struct store_inbound *in,
+		      int64_t now, int64_t *id_r, int64_t *mail_id_r,
+		      struct store_error *err);
+
+/* store_contact_of - the contact name of phone; STORE_ENOTFOUND */
+int store_contact_of(struct store *s, const char *phone, char name_r[65],
+		     struct store_error *err);
 
 /* One part of a concatenated inbound text. */
 struct store_part {

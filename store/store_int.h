@@ -69,6 +69,13 @@ enum stmt_id {
 	ST_MSG_REPORT,
 	ST_RELEASE,
 	ST_MAIL_RELEASE,
+	ST_THREAD_BY_TAG,
+	ST_THREAD_LATEST,
+	ST_THREAD_OF,
+	ST_THREAD_NEW,
+	ST_THREAD_TOUCH,
+	ST_MSG_IN_INSERT,
+	ST_CONTACT_OF,
 	ST_COUNT
 };
 
@@ -78,6 +85,8 @@ struct store {
 	char *path;
 	int64_t busy_since; /* when the current wait for a lock began, ms */
 	bool batch;	    /* inside store_batch_begin/_end */
+	bool unit_batch;    /* the outermost open unit made the batch */
+	unsigned units;	    /* units open */
 };
 
 /* stmt - the prepared statement id, reset and unbound; NULL on error */
@@ -128,6 +137,9 @@ void copy_text(sqlite3_stmt *st, int i, char *buf, size_t n);
 
 /* dup_text - column i as a malloc'd string ("" for NULL), NULL if OOM */
 char *dup_text(sqlite3_stmt *st, int i);
+
+/* store_fill_thread - a struct store_thread from a row of THREAD_COLS */
+void store_fill_thread(sqlite3_stmt *st, void *thread);
 
 /*
  * store_rows - step st to the end, appending one element of size bytes

@@ -36,6 +36,7 @@ step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
 step "milter protocol (miltertest)" sh tests/milter/run.sh build
 step "end to end with Postfix" sh tests/e2e/test_postfix.sh build
 step "the loop: mail, text, receipt, report" sh tests/e2e/test_loop.sh build
+step "the loop both ways: threads, parts, STOP and START" sh tests/e2e/test_thread.sh build
 step "smsgw against an SMPP server (npm smpp)" sh tests/gateway/test_smpp.sh build
 step "smsgw killed during 1,000 texts" sh tests/gateway/test_crash.sh build
 step "man pages" $MAKE -s man-check

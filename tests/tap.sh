@@ -37,10 +37,10 @@ skip_all() {
 	exit 0
 }
 
-# wait_for CMD...: until CMD succeeds (15 s)
+# wait_for CMD...: until CMD succeeds (WAIT_SECONDS, 15 s by default)
 wait_for() {
 	i=0
-	while [ $i -lt 150 ]; do
+	while [ $i -lt $((${WAIT_SECONDS:-15} * 10)) ]; do
 		"$@" && return 0
 		sleep 0.1
 		i=$((i + 1))

@@ -21,6 +21,8 @@
 //   {"receipt_delay_ms": MS}
 //   {"malformed": true}       send a PDU that is not SMPP to every session
 //   {"mo": {"from": "...", "to": "...", "text": "...", "coding": 0|8}}
+//   {"mo": {"from": "...", "to": "...", "hex": "...", "coding": N,
+//           "esm_class": N}}  raw user data (a UDH with esm_class 0x40)
 //   {"refuse_bind": true}     answer binds with ESME_RBINDFAIL
 'use strict';
 const smpp = require('smpp');
@@ -220,7 +222,10 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
 	if (c.mo) {
 		for (const s of sessions)
 			s.deliver_sm({ source_addr: c.mo.from, destination_addr: c.mo.to,
-				data_coding: c.mo.coding || 0, short_message: c.mo.text });
+				esm_class: c.mo.esm_class || 0,
+				data_coding: c.mo.coding || 0,
+				short_message: c.mo.hex !== undefined ?
+					Buffer.from(c.mo.hex, 'hex') : c.mo.text });
 	}
 	log({ cmd: 'control', control: c });
 });

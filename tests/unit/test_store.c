@@ -691,6 +691,101 @@ rates_and_quota(void **state)
 	assert_int_equal(segments, 0);
 }
 
+/* texts from phones: routing, one transaction with their mail, units */
+static void
+inbound_routing(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound a =
+	    outbound("alice@example.com", "+12025550143", "hi", "k1");
+	struct store_outbound b =
+	    outbound("bob@example.com", "+12025550143", "yo", "k2");
+	struct store_thread t, t2;
+	struct store_error err;
+	struct store_mail *mails;
+	struct store_inbound in = {0};
+	char name[65];
+	int64_t id, mail_id;
+	unsigned n;
+
+	enqueue(f->s, &a, T0);
+	enqueue(f->s, &b, T0 + 5);
+	/* no tag: the latest thread of (phone, our number), bob's */
+	assert_int_equal(store_thread_find(f->s, NULL, "+12025550143",
+					   "+12025550100", &t, &err),
+			 STORE_OK);
+	assert_string_equal(t.owner, "bob@example.com");
+	assert_string_equal(t.last_message_id, "<a@example.com>");
+	/* alice's tag wins over recency */
+	assert_int_equal(store_thread_find(f->s, a.tag, "+12025550143",
+					   "+12025550100", &t, &err),
+			 STORE_OK);
+	assert_string_equal(t.owner, "alice@example.com");
+	/* a tag of another phone's thread is not this phone's */
+	assert_int_equal(store_thread_find(f->s, a.tag, "+12025550199",
+					   "+12025550100", &t2, &err),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_thread_open(f->s, "carol@example.com",
+					   "+12025550199", "+12025550100",
+					   "tagcarol", T0, &t2, &err),
+			 STORE_OK);
+	assert_string_equal(t2.tag, "tagcarol");
+	assert_int_equal(t2.messages, 0);
+
+	in.thread_id = t.id;
+	in.text = "see you";
+	in.segments = 1;
+	in.provider = "twilio";
+	in.provider_id = "SM9";
+	in.message_id = "in1@sms.example.com";
+	in.mail.from = "12025550143@sms.example.com";
+	in.mail.rcpt = "alice@example.com";
+	in.mail.data = "Subject: x\r\n\r\nsee you\r\n";
+	in.mail.len = strlen(in.mail.data);
+	assert_int_equal(
+	    store_inbound_add(f->s, &in, T0 + 9, &id, &mail_id, &err),
+	    STORE_OK);
+	assert_true(id > 0 && mail_id > 0);
+	/* the provider sends it again: nothing more is recorded */
+	assert_int_equal(
+	    store_inbound_add(f->s, &in, T0 + 10, &id, &mail_id, &err),
+	    STORE_EDUP);
+	assert_int_equal(
+	    store_mail_claim(f->s, "gw", T0 + 20, 60, 10, &mails, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(mails[0].rcpt, "alice@example.com");
+	store_mails_free(&mails, n);
+	assert_int_equal(store_thread_find(f->s, a.tag, "+12025550143",
+					   "+12025550100", &t, &err),
+			 STORE_OK);
+	assert_string_equal(t.last_message_id, "in1@sms.example.com");
+	assert_int_equal(t.messages, 2);
+
+	/* a unit rolled back leaves nothing, also nested in a batch */
+	assert_int_equal(store_batch_begin(f->s, &err), STORE_OK);
+	assert_int_equal(store_unit_begin(f->s, &err), STORE_OK);
+	assert_int_equal(
+	    store_optout_add(f->s, "+12025550143", "STOP", T0, &err), STORE_OK);
+	assert_int_equal(store_unit_end(f->s, false, &err), STORE_OK);
+	assert_int_equal(
+	    store_contact_add(f->s, "Dan", "+12025550177", T0, &err), STORE_OK);
+	assert_int_equal(store_batch_end(f->s, &err), STORE_OK);
+	{
+		bool out = true;
+
+		assert_int_equal(
+		    store_optout_check(f->s, "+12025550143", &out, &err),
+		    STORE_OK);
+		assert_false(out);
+	}
+	assert_int_equal(store_contact_of(f->s, "+12025550177", name, &err),
+			 STORE_OK);
+	assert_string_equal(name, "Dan");
+	assert_int_equal(store_contact_of(f->s, "+12025550178", name, &err),
+			 STORE_ENOTFOUND);
+}
+
 static void
 inbound_state(void **state)
 {
@@ -975,6 +1070,7 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(rates_and_quota, setup, teardown),
 	    cmocka_unit_test_setup_teardown(inbound_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(inbound_routing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(mail_queue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(group_commit_jobs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(receipts_and_release, setup,

@@ -1,0 +1,619 @@
+/*
+ * NAME
+ *	inbound - texts from phones become mail in the right thread
+ * DESCRIPTION
+ *	A text comes from a transport (SMPP deliver_sm: user data with
+ *	its coding and maybe a concatenation header) or from a webhook
+ *	(UTF-8 already). Parts of a long text are kept in the store until
+ *	the set is complete, or until ReassemblyTimeout, when what came
+ *	is mailed with each missing part marked.
+ *
+ *	The whole trimmed text, in any case, may be a keyword: STOP and
+ *	its synonyms opt the phone out (confirmed once), START and its
+ *	synonyms opt it back in (only a phone that had opted out: "yes"
+ *	is otherwise an answer), HELP and INFO get HelpText. The owner
+ *	is told by mail either way.
+ *
+ *	The thread is the one a tag in the text names, else the phone's
+ *	latest with the number it texted, else a new thread of the
+ *	number's owner. The mail (mailparse) answers the thread's newest
+ *	mail, and is queued with the text's record in one transaction.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "gateway/gateway_int.h"
+#include "mailparse/mailparse.h"
+#include "milter/milter.h"
+#include "sms/sms.h"
+#include "util/util.h"
+
+/* How user data is written. */
+enum alphabet { AL_GSM, AL_LATIN1, AL_UCS2 };
+
+/* The parts of a set are kept as: alphabet, length of our number, our
+   number, then the part's user data without its header. */
+#define PART_HEAD 2
+
+static const char *const stop_words[] = {"STOP", "STOPALL", "UNSUBSCRIBE",
+					 "CANCEL", "END", "QUIT", NULL};
+static const char *const start_words[] = {"START", "UNSTOP", "YES", NULL};
+static const char *const help_words[] = {"HELP", "INFO", NULL};
+
+/* alphabet_of - the alphabet an SMPP data_coding names (SMPP 3.4
+   5.2.19, 3GPP TS 23.038 4) */
+static enum alphabet
+alphabet_of(int dc)
+{
+	if (dc == 0 || dc == 1) /* SMSC default; IA5 */
+		return dc == 0 ? AL_GSM : AL_LATIN1;
+	if (dc == 8)
+		return AL_UCS2;
+	if ((dc & 0xF0) == 0xF0) /* data coding / message class */
+		return (dc & 0x04) ? AL_LATIN1 : AL_GSM;
+	if ((dc & 0xC0) == 0x00) { /* general data coding */
+		switch ((dc >> 2) & 3) {
+		case 0: return AL_GSM;
+		case 2: return AL_UCS2;
+		default: return AL_LATIN1;
+		}
+	}
+	return AL_LATIN1; /* 3 Latin-1, 4 binary, and the rest */
+}
+
+/* decode - user data in alphabet a as UTF-8 (malloc'd), or NULL */
+static char *
+decode(enum alphabet a, const uint8_t *d, size_t n)
+{
+	char *out = malloc(n * 3 + 4);
+	size_t len = 0, i;
+
+	if (!out)
+		return NULL;
+	switch (a) {
+	case AL_GSM:
+		if (sms_gsm_decode(d, n, out, n * 3 + 4, &len) != SMS_OK)
+			len = 0;
+		break;
+	case AL_UCS2:
+		if (sms_ucs2_decode(d, n, out, n * 3 + 4, &len, NULL) != SMS_OK)
+			len = 0;
+		break;
+	case AL_LATIN1:
+		for (i = 0; i < n; i++)
+			if (d[i] < 0x80)
+				out[len++] = (char)d[i];
+			else {
+				out[len++] = (char)(0xC0 | d[i] >> 6);
+				out[len++] = (char)(0x80 | (d[i] & 0x3F));
+			}
+		break;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* one_of - word (trimmed text) is in list, case-insensitively */
+static const char *
+one_of(const char *word, size_t n, const char *const *list)
+{
+	for (; *list; list++)
+		if (strlen(*list) == n && !strncasecmp(word, *list, n))
+			return *list;
+	return NULL;
+}
+
+/* tag_in - a "#tag" of the thread tag's shape in text, lowercased */
+static bool
+tag_in(const char *text, char tag[MILTER_TAG_LEN + 1])
+{
+	const char *p = text;
+
+	while ((p = strchr(p, '#')) != NULL) {
+		size_t k;
+
+		p++;
+		for (k = 0; k < MILTER_TAG_LEN; k++) {
+			int ch = tolower((unsigned char)p[k]);
+
+			if (!((ch >= 'a' && ch <= 'z') || (ch >= '2' && ch <= '7')))
+				break;
+			tag[k] = (char)ch;
+		}
+		if (k == MILTER_TAG_LEN && !isalnum((unsigned char)p[k])) {
+			tag[k] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+/* our_number - the number a text was sent to, as threads store it */
+static void
+our_number(const struct conf *c, const char *to, char out[40])
+{
+	struct sms_phone_rules rules = {c->default_country, NULL, NULL};
+	struct sms_number num;
+	struct sms_error err;
+	size_t n = 0;
+
+	if (to && sms_phone_parse(to, &rules, &num, &err) == SMS_OK) {
+		snprintf(out, 40, "%s", num.e164);
+		return;
+	}
+	/* a short code or an alphanumeric: its safe characters */
+	for (; to && *to && n < 39; to++)
+		if (isalnum((unsigned char)*to))
+			out[n++] = *to;
+	out[n] = '\0';
+	if (n == 0)
+		snprintf(out, 40, "%s", c->default_sender);
+}
+
+/* answer - queue a keyword's answer to the phone of thread t */
+static int
+answer(struct store *s, const struct store_thread *t, const char *text,
+       int64_t now)
+{
+	struct sms_opts o;
+	struct sms_error serr;
+	struct store_error err;
+	struct sms_plan *p;
+	struct store_outbound m;
+	int64_t id, thread;
+	int rc;
+
+	if (!text || !text[0])
+		return STORE_OK;
+	sms_opts_init(&o);
+	o.replace_invalid = true;
+	p = sms_plan_new(text, strlen(text), &o, &serr);
+	if (!p) {
+		ut_log(LOG_ERR, "keyword answer \"%s\": %s", text, serr.msg);
+		return STORE_OK;
+	}
+	m = (struct store_outbound){
+	    .owner = t->owner,
+	    .phone = t->phone,
+	    .sender = t->sender,
+	    .tag = t->tag,
+	    .text = text,
+	    .encoding = p->encoding == SMS_UCS2 ? 8 : 0,
+	    .segments = p->nparts,
+	    .notify = STORE_MSG_KEYWORD,
+	};
+	sms_plan_free(&p);
+	rc = store_enqueue(s, &m, now, &id, &thread, &err);
+	if (rc != STORE_OK)
+		ut_log(LOG_ERR, "to=%s keyword answer: store: %s", t->phone,
+		       err.msg);
+	else
+		ut_log(LOG_INFO, "id=%lld to=%s keyword answer queued",
+		       (long long)id, t->phone);
+	return rc;
+}
+
+/*
+ * keyword - act on a keyword; *note_r is what the owner's mail says
+ * about it (NULL: not a keyword after all)
+ */
+static int
+keyword(const struct conf *c, struct store *s, const struct store_thread *t,
+	const char *text, int64_t now, char *note, size_t notesz,
+	bool *answered_r)
+{
+	const char *w = text;
+	size_t n;
+	const char *k;
+	struct store_error err;
+	char disp[40];
+	bool out = false;
+	int rc;
+
+	while (isspace((unsigned char)*w))
+		w++;
+	n = strlen(w);
+	while (n > 0 && isspace((unsigned char)w[n - 1]))
+		n--;
+	note[0] = '\0';
+	if (sms_phone_format(t->phone, disp, sizeof(disp)) != SMS_OK)
+		snprintf(disp, sizeof(disp), "%s", t->phone);
+	if ((rc = store_optout_check(s, t->phone, &out, &err)) != STORE_OK)
+		goto fail;
+	if ((k = one_of(w, n, stop_words)) != NULL) {
+		if ((rc = store_optout_add(s, t->phone, k, now, &err)) !=
+		    STORE_OK)
+			goto fail;
+		if (!out && (rc = answer(s, t, c->stop_text, now)) != STORE_OK)
+			return rc;
+		*answered_r = !out && c->stop_text[0];
+		snprintf(note, notesz,
+			 "[%s texted %s: it has opted out. Mail to it is "
+			 "refused until it texts START.]",
+			 disp, k);
+		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=yes", t->phone,
+		       k);
+	} else if (out && (k = one_of(w, n, start_words)) != NULL) {
+		rc = store_optout_rm(s, t->phone, &err);
+		if (rc != STORE_OK && rc != STORE_ENOTFOUND)
+			goto fail;
+		if ((rc = answer(s, t, c->start_text, now)) != STORE_OK)
+			return rc;
+		*answered_r = c->start_text[0] != '\0';
+		snprintf(note, notesz,
+			 "[%s texted %s: it gets texts again.]", disp, k);
+		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=no", t->phone, k);
+	} else if ((k = one_of(w, n, help_words)) != NULL) {
+		if ((rc = answer(s, t, c->help_text, now)) != STORE_OK)
+			return rc;
+		*answered_r = c->help_text[0] != '\0';
+		snprintf(note, notesz, "[%s texted %s and was sent HelpText.]",
+			 disp, k);
+		ut_log(LOG_INFO, "from=%s keyword=%s", t->phone, k);
+	}
+	return STORE_OK;
+fail:
+	ut_log(LOG_ERR, "from=%s: store: %s", t->phone, err.msg);
+	return rc;
+}
+
+/* route - the thread of a text from phone to our, made when none */
+static int
+route(const struct conf *c, struct store *s, const char *phone,
+      const char *our, const char *text, int64_t now, struct store_thread *t)
+{
+	struct store_error err;
+	char tag[MILTER_TAG_LEN + 1], newtag[MILTER_TAG_LEN + 1];
+	const char *owner;
+	bool tagged = tag_in(text, tag);
+	int rc = store_thread_find(s, tagged ? tag : NULL, phone, our, t, &err);
+
+	if (rc == STORE_ENOTFOUND) {
+		owner = milter_number_owner(c, our);
+		milter_tag(c->tag_secret, owner, phone, our, newtag);
+		rc = store_thread_open(s, owner, phone, our, newtag, now, t,
+				       &err);
+	}
+	if (rc != STORE_OK)
+		ut_log(LOG_ERR, "from=%s: store: %s", phone, err.msg);
+	return rc;
+}
+
+/* deliver - a whole text: keyword, thread, mail, record */
+static enum inbound_result
+deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
+	const char *phone, const char *our, const char *text, int encoding,
+	unsigned segments, int64_t now)
+{
+	struct store_thread t;
+	struct store_error err;
+	struct mp_error merr;
+	char note[300], disp[40], name[65], mid[128], from[64], *body = NULL;
+	char *mail = NULL;
+	const char *domain = c->sms_domains.v[0];
+	const char *refs[1];
+	bool answered = false;
+	size_t len;
+	int64_t id = 0, mail_id = 0;
+	int rc;
+
+	if (route(c, s, phone, our, text, now, &t) != STORE_OK)
+		return IN_TEMP;
+	if (keyword(c, s, &t, text, now, note, sizeof(note), &answered) !=
+	    STORE_OK)
+		return IN_TEMP;
+	if (note[0]) {
+		size_t n = strlen(text) + strlen(note) + 3;
+
+		if (!(body = malloc(n)))
+			return IN_TEMP;
+		snprintf(body, n, "%s\n\n%s", text, note);
+	}
+	if (sms_phone_format(phone, disp, sizeof(disp)) != SMS_OK)
+		snprintf(disp, sizeof(disp), "%s", phone);
+	if (store_contact_of(s, phone, name, &err) != STORE_OK)
+		name[0] = '\0';
+	if (mp_new_message_id(domain, mid, sizeof(mid)) != MP_OK) {
+		free(body);
+		return IN_TEMP;
+	}
+	refs[0] = t.last_message_id;
+	{
+		struct mp_sms_mail sm = {
+		    .phone = phone,
+		    .phone_display = disp,
+		    .contact_name = name[0] ? name : NULL,
+		    .our_number = our,
+		    .sms_domain = domain,
+		    .to = t.owner,
+		    .tag = t.tag,
+		    .last_subject = t.subject[0] ? t.subject : NULL,
+		    .message_id = mid,
+		    .in_reply_to = t.last_message_id[0] ? t.last_message_id
+							: NULL,
+		    .references = refs,
+		    .nreferences = t.last_message_id[0] ? 1 : 0,
+		    .text = body ? body : text,
+		    .voicemail = m->voicemail,
+		    .segments = segments,
+		    .media = m->media,
+		    .nmedia = m->nmedia,
+		    .date = now,
+		};
+
+		rc = mp_compose_sms(&sm, &mail, &len, &merr);
+	}
+	free(body);
+	if (rc != MP_OK) {
+		ut_log(LOG_ERR, "from=%s owner=<%s>: no mail: %s", phone,
+		       t.owner, merr.msg);
+		return IN_TEMP;
+	}
+	snprintf(from, sizeof(from), "%s@%s", phone + (phone[0] == '+'),
+		 domain);
+	{
+		struct store_inbound in = {
+		    .thread_id = t.id,
+		    .text = text,
+		    .encoding = encoding,
+		    .segments = segments,
+		    .provider = m->provider,
+		    .provider_id = m->provider_id,
+		    .message_id = mid,
+		    .mail = {.from = from, .rcpt = t.owner, .data = mail,
+			     .len = len},
+		};
+
+		rc = store_inbound_add(s, &in, now, &id, &mail_id, &err);
+	}
+	free(mail);
+	if (rc == STORE_EDUP) {
+		ut_log(LOG_INFO, "from=%s %s id %s: seen before, not mailed again",
+		       phone, m->provider, m->provider_id);
+		return IN_DUP;
+	}
+	if (rc != STORE_OK) {
+		ut_log(LOG_ERR, "from=%s: store: %s", phone, err.msg);
+		return IN_TEMP;
+	}
+	ut_log(LOG_INFO,
+	       "id=%lld from=%s to=%s via=%s thread=%s owner=<%s> mail=%lld "
+	       "status=received%s",
+	       (long long)id, phone, our, m->provider, t.tag, t.owner,
+	       (long long)mail_id, answered ? " answered=yes" : "");
+	return IN_DONE;
+}
+
+/* assemble - the text of a set's parts, a marker for each missing one */
+static char *
+assemble(struct store_part *p, unsigned n, unsigned total, char *our,
+	 int *encoding_r)
+{
+	enum alphabet a = p[0].len >= PART_HEAD ? (enum alphabet)p[0].data[0]
+						: AL_LATIN1;
+	size_t cap = 64, outcap, len = 0, i;
+	uint8_t *joined;
+	char *text, *out;
+	unsigned k, seq = 1;
+
+	snprintf(our, 40, "%.*s",
+		 p[0].len >= PART_HEAD ? (int)p[0].data[1] : 0,
+		 (const char *)p[0].data + PART_HEAD);
+	for (i = 0; i < n; i++)
+		cap += p[i].len;
+	outcap = cap * 3 + (size_t)total * 32 + 64;
+	if (!(joined = malloc(cap)) || !(out = malloc(outcap))) {
+		free(joined);
+		return NULL;
+	}
+	out[0] = '\0';
+	*encoding_r = a == AL_UCS2 ? 8 : 0;
+	/* each run of consecutive parts is decoded whole: a character may
+	   straddle two parts */
+	for (k = 0; k <= n; k++) {
+		bool gap = k == n || p[k].seq != seq;
+
+		if (gap && len > 0) {
+			text = decode(a, joined, len);
+			if (text)
+				strcat(out, text);
+			free(text);
+			len = 0;
+		}
+		if (k == n)
+			break;
+		for (; seq < p[k].seq; seq++)
+			sprintf(out + strlen(out), "[part %u of %u missing]",
+				seq, total);
+		{
+			size_t skip = PART_HEAD + (p[k].len >= PART_HEAD
+							? p[k].data[1]
+							: 0);
+
+			if (p[k].len > skip) {
+				memcpy(joined + len, p[k].data + skip,
+				       p[k].len - skip);
+				len += p[k].len - skip;
+			}
+		}
+		seq = p[k].seq + 1;
+	}
+	for (; seq <= total; seq++)
+		sprintf(out + strlen(out), "[part %u of %u missing]", seq,
+			total);
+	free(joined);
+	return out;
+}
+
+/* whole_set - take a set's parts and deliver them */
+static enum inbound_result
+whole_set(const struct conf *c, struct store *s, const struct inbound_sms *m,
+	  const char *phone, unsigned ref, unsigned total, int64_t now)
+{
+	struct store_part *parts = NULL;
+	struct store_error err;
+	char our[40], *text;
+	unsigned n = 0;
+	int encoding = 0;
+	enum inbound_result r;
+
+	if (store_reasm_take(s, phone, ref, total, &parts, &n, &err) !=
+	    STORE_OK) {
+		ut_log(LOG_ERR, "from=%s: store: %s", phone, err.msg);
+		return IN_TEMP;
+	}
+	if (n == 0)
+		return IN_DUP; /* taken already */
+	text = assemble(parts, n, total, our, &encoding);
+	store_parts_free(&parts, n);
+	if (!text)
+		return IN_TEMP;
+	if (n < total)
+		ut_log(LOG_WARNING,
+		       "from=%s ref=%u: %u of %u parts came within "
+		       "ReassemblyTimeout; mailing them",
+		       phone, ref, n, total);
+	r = deliver(c, s, m, phone, our, text, encoding, total, now);
+	free(text);
+	return r;
+}
+
+/* part - keep one part of a long text; deliver the set when whole */
+static enum inbound_result
+part(const struct conf *c, struct store *s, const struct inbound_sms *m,
+     const char *phone, const char *our, enum alphabet a,
+     const struct sms_concat *cc, const uint8_t *d, size_t n, int64_t now)
+{
+	struct store_error err;
+	size_t ol = strlen(our);
+	uint8_t *blob = malloc(PART_HEAD + ol + n + 1);
+	unsigned have = 0;
+	int rc;
+
+	if (!blob)
+		return IN_TEMP;
+	blob[0] = (uint8_t)a;
+	blob[1] = (uint8_t)ol;
+	memcpy(blob + PART_HEAD, our, ol);
+	memcpy(blob + PART_HEAD + ol, d, n);
+	rc = store_reasm_put(s, phone, cc->ref, cc->total, cc->seq, blob,
+			     PART_HEAD + ol + n, now, &have, &err);
+	free(blob);
+	if (rc == STORE_EDUP)
+		return IN_DUP;
+	if (rc != STORE_OK) {
+		ut_log(LOG_ERR, "from=%s: store: %s", phone, err.msg);
+		return IN_TEMP;
+	}
+	if (have < cc->total) {
+		ut_log(LOG_DEBUG, "from=%s ref=%u part %u of %u kept", phone,
+		       cc->ref, cc->seq, cc->total);
+		return IN_PART;
+	}
+	return whole_set(c, s, m, phone, cc->ref, cc->total, now);
+}
+
+/* receive - the body of inbound_sms, inside a unit */
+static enum inbound_result
+receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
+	int64_t now)
+{
+	struct sms_phone_rules rules = {c->default_country, NULL, NULL};
+	struct sms_number from;
+	struct sms_error serr;
+	struct sms_udh udh = {0};
+	char our[40], *text;
+	const uint8_t *d = m->ud;
+	size_t n = m->ud_len;
+	enum alphabet a = alphabet_of(m->data_coding);
+	enum inbound_result r;
+
+	if (!m->from || sms_phone_parse(m->from, &rules, &from, &serr) !=
+			    SMS_OK) {
+		ut_log(LOG_WARNING,
+		       "a text via %s from \"%.30s\" is not mailed: %s",
+		       m->provider, m->from ? m->from : "",
+		       m->from ? serr.msg : "no sender");
+		return IN_BAD;
+	}
+	our_number(c, m->to, our);
+	if (m->text)
+		return deliver(c, s, m, from.e164, our, m->text,
+			       m->encoding, m->segments ? m->segments : 1,
+			       now);
+	if ((m->esm_class & 0x40) && n > 0) {
+		if (sms_udh_parse(d, n, &udh, &serr) == SMS_OK) {
+			d += udh.len;
+			n -= udh.len;
+		} else {
+			ut_log(LOG_WARNING, "from=%s: bad user data header: %s",
+			       from.e164, serr.msg);
+			udh.concat_ok = false;
+			if ((size_t)d[0] + 1 <= n) { /* skip it as it says */
+				n -= (size_t)d[0] + 1;
+				d += (size_t)d[0] + 1;
+			}
+		}
+	}
+	if (udh.concat_ok && udh.concat.total > 1)
+		return part(c, s, m, from.e164, our, a, &udh.concat, d, n,
+			    now);
+	if (!(text = decode(a, d, n)))
+		return IN_TEMP;
+	r = deliver(c, s, m, from.e164, our, text, a == AL_UCS2 ? 8 : 0, 1,
+		    now);
+	free(text);
+	return r;
+}
+
+/* inbound_sms - a text from a phone, recorded and mailed, or not at all */
+enum inbound_result
+inbound_sms(const struct conf *c, struct store *s, const struct inbound_sms *m,
+	    int64_t now)
+{
+	struct store_error err;
+	enum inbound_result r;
+
+	if (store_unit_begin(s, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "store: %s", err.msg);
+		return IN_TEMP;
+	}
+	r = receive(c, s, m, now);
+	if (store_unit_end(s, r != IN_TEMP, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "store: %s", err.msg);
+		return IN_TEMP;
+	}
+	return r;
+}
+
+/* inbound_sweep - mail the sets that waited ReassemblyTimeout */
+unsigned
+inbound_sweep(const struct conf *c, struct store *s, int64_t now)
+{
+	struct store_reasm_set *sets = NULL;
+	struct store_error err;
+	unsigned n = 0, i, mailed = 0;
+	struct inbound_sms m = {.provider = "smpp"};
+
+	if (store_reasm_stale(s, now - c->reassembly_timeout, &sets, &n,
+			      &err) != STORE_OK) {
+		ut_log(LOG_ERR, "store: %s", err.msg);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		enum inbound_result r;
+
+		if (store_unit_begin(s, &err) != STORE_OK)
+			break;
+		r = whole_set(c, s, &m, sets[i].phone, sets[i].ref,
+			      sets[i].total, now);
+		if (store_unit_end(s, r != IN_TEMP, &err) == STORE_OK &&
+		    r == IN_DONE)
+			mailed++;
+	}
+	free(sets);
+	return mailed;
+}

@@ -1,0 +1,222 @@
+#!/bin/sh
+# test_thread.sh - the whole loop, both ways, with real parts
+#
+# Usage: tests/e2e/test_thread.sh BUILD_DIR
+# A private Postfix with smsmilter, delivering example.com into a
+# Maildir; smsgw with the SMPP test SMSC (npm smpp). alice mails a
+# phone; the SMSC gets the text; the phone answers (deliver_sm); the
+# answer reaches alice's Maildir through Postfix, threaded under her
+# mail; her reply to it reaches the same phone. Then a long answer in
+# two UCS-2 parts (one sent twice), a set whose second part never
+# comes, STOP (confirmed once; mail to the phone is then refused at
+# RCPT with 5.7.1), and START. Prints TAP; stops what it started.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+E2E_BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
+. "$here/../procs.sh"
+. "$here/postfix.sh"
+. "$top/tests/tap.sh"
+cleanup() {
+	e2e_cleanup
+	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
+command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
+[ -d "$top/tests/smsc/node_modules/smpp" ] || skip_all "npm smpp is missing"
+
+tmp=$(mktemp -d /tmp/smsmilter-thread.XXXXXX)
+chmod 755 "$tmp"
+port=$(free_port)
+sinkport=$(free_port)
+
+mkfifo "$tmp/ctl"
+node "$top/tests/smsc/smsc.js" --port 0 --log "$tmp/pdus.jsonl" <>"$tmp/ctl" \
+	>"$tmp/smsc.out" 2>&1 &
+E2E_PIDS="$E2E_PIDS $!"
+exec 9>"$tmp/ctl"
+wait_for grep -q '^listening' "$tmp/smsc.out" || { check "SMSC starts" false; exit 1; }
+smscport=$(sed -n 's/^listening //p' "$tmp/smsc.out")
+
+milter_conf "$tmp/smsmilter.conf" "$tmp" "unix:$tmp/milter.sock"
+cat >>"$tmp/smsmilter.conf" <<CONF
+GatewayPidFile $tmp/smsgw.pid
+SmppServer 127.0.0.1:$smscport
+SmtpRelay 127.0.0.1:$port
+MailRetryInterval 2s
+ReassemblyTimeout 10s
+CONF
+pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
+	{ check "postfix set-up" false; exit 1; }
+mkdir -p "$tmp/mail"
+chown postfix "$tmp/mail"
+postconf -c "$tmp/pf" -e \
+	"virtual_mailbox_domains = example.com" \
+	"virtual_mailbox_base = $tmp/mail" \
+	"virtual_mailbox_maps = static:alice/" \
+	"virtual_uid_maps = static:$(id -u postfix)" \
+	"virtual_gid_maps = static:$(id -g postfix)" \
+	"virtual_minimum_uid = 1" "virtual_mailbox_limit = 0"
+sink_start "$tmp" "$sinkport"
+milter_start "$tmp/smsmilter.conf" "$tmp/milter.log" || { check "smsmilter starts" false; exit 1; }
+"$E2E_BUILD/smsgw" -f -c "$tmp/smsmilter.conf" 2>"$tmp/smsgw.log" &
+E2E_PIDS="$E2E_PIDS $!"
+pf_start "$tmp/pf"
+wait_port "$port" || { check "postfix listens" false; exit 1; }
+db=$tmp/store/smsmilter.db
+maildir=$tmp/mail/alice
+
+# texts PHONE: what the SMSC was asked to send to PHONE, one per line
+texts() {
+	python3 - "$tmp/pdus.jsonl" "$1" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    p = json.loads(line)
+    if p.get("cmd") != "submit_sm" or p.get("dst") != sys.argv[2]:
+        continue
+    b = bytes.fromhex(p["sm"])
+    print(b.decode("utf-16-be") if p["data_coding"] == 8 else b.decode("latin-1"))
+PY
+}
+ntexts() { texts "$1" | wc -l; }
+last_text_is() { [ "$(texts "$1" | tail -1)" = "$2" ]; }
+
+# mail_with TEXT: the file in alice's Maildir whose text has TEXT
+mail_with() {
+	python3 - "$maildir/new" "$1" <<'PY'
+import email, email.policy, os, sys
+d, want = sys.argv[1], sys.argv[2]
+for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+    m = email.message_from_binary_file(open(os.path.join(d, f), "rb"),
+                                       policy=email.policy.default)
+    body = m.get_body(("plain",))
+    if body is not None and want in body.get_content():
+        print(os.path.join(d, f))
+        break
+PY
+}
+has_mail() { [ -n "$(mail_with "$1")" ]; }
+
+# header FILE NAME: the header's value, unfolded
+header() {
+	python3 - "$1" "$2" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print(m.get(sys.argv[2], ""))
+PY
+}
+
+sql() { sqlite3 "$db" "$1"; }
+sql_is() { [ "$(sql "$1")" = "$2" ]; }
+
+# mo FROM TEXT: the SMSC delivers a text from FROM to our number
+mo() {
+	printf '{"mo": {"from": "%s", "to": "12025550100", "text": "%s"}}\n' \
+		"$1" "$2" >&9
+}
+# mo_hex FROM CODING ESM_CLASS HEX: the same with raw user data
+mo_hex() {
+	printf '{"mo": {"from": "%s", "to": "12025550100", "hex": "%s", "coding": %s, "esm_class": %s}}\n' \
+		"$1" "$4" "$2" "$3" >&9
+}
+hex() { od -An -tx1 | tr -d ' \n'; }
+
+phone=12025550143
+
+# 1. mail -> text
+POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" --from alice@example.com \
+	--to $phone@sms.example.com --header "Subject: Dinner" \
+	--header "Message-Id: <first@example.com>" --body "Dinner at 7?" \
+	>"$tmp/swaks1.out" 2>&1
+check "alice's mail to a phone is accepted" grep -q '^<-  250 ' "$tmp/swaks1.out"
+check "the SMSC gets it: \"Dinner: Dinner at 7?\"" wait_for \
+	last_text_is $phone "Dinner: Dinner at 7?"
+
+# 2. the phone answers: mail in alice's Maildir, threaded under hers
+mo $phone "Sounds good, see you then"
+check "the answer reaches alice's Maildir through Postfix" wait_for \
+	has_mail "Sounds good, see you then"
+f=$(mail_with "Sounds good, see you then")
+f=${f:-/dev/null}
+tag=$(sql "select tag from threads where phone = '+$phone'")
+check "... In-Reply-To the mail alice sent" \
+	test "$(header "$f" In-Reply-To)" = "<first@example.com>"
+check "... References it" \
+	test "$(header "$f" References)" = "<first@example.com>"
+check "... Subject \"Re: Dinner [#tag]\"" \
+	test "$(header "$f" Subject)" = "Re: Dinner [#$tag]"
+check "... From the phone, formatted for people" sh -c \
+	"printf '%s' '$(header "$f" From)' | grep -q '+1 202-555-0143'"
+check "... Reply-To the thread's +tag address" sh -c \
+	"printf '%s' '$(header "$f" Reply-To)' | grep -qF '<$phone+$tag@sms.example.com>'"
+mid=$(header "$f" Message-ID)
+check "the text is recorded in the thread as received" sql_is \
+	"select count(*) from messages m join threads t on t.id = m.thread_id
+	 where t.tag = '$tag' and m.direction = 'in' and m.state = 7" 1
+head -20 "$f" | sed 's/^/  | /'
+
+# 3. alice presses Reply: the text reaches the same phone
+POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" --from alice@example.com \
+	--to "$phone+$tag@sms.example.com" \
+	--header "Subject: Re: Dinner [#$tag]" \
+	--header "In-Reply-To: $mid" --header "References: $mid" \
+	--header "Message-Id: <second@example.com>" --body "Great, booked" \
+	>"$tmp/swaks2.out" 2>&1
+check "alice's reply is accepted" grep -q '^<-  250 ' "$tmp/swaks2.out"
+check "her reply reaches the same phone" wait_for \
+	last_text_is $phone "Great, booked"
+check "... in the same thread (3 messages)" sql_is \
+	"select count(*) from messages m join threads t on t.id = m.thread_id
+	 where t.tag = '$tag'" 3
+
+# 4. a long answer in two UCS-2 parts, the first sent twice
+a=$(printf 'Привет' | iconv -f utf-8 -t utf-16be | hex)
+b=$(printf ', до встречи' | iconv -f utf-8 -t utf-16be | hex)
+mo_hex $phone 8 64 "0500037a0201$a"
+mo_hex $phone 8 64 "0500037a0201$a"
+mo_hex $phone 8 64 "0500037a0202$b"
+check "two UCS-2 parts become one mail" wait_for has_mail "Привет, до встречи"
+check "... once, though a part came twice" sql_is \
+	"select count(*) from messages where direction = 'in'
+	 and text = 'Привет, до встречи'" 1
+
+# 5. a set whose second part never comes
+mo_hex $phone 0 64 "0500037b0201$(printf 'Half of it' | hex)"
+WAIT_SECONDS=40
+check "an incomplete set is mailed after ReassemblyTimeout, marked" \
+	wait_for has_mail "Half of it[part 2 of 2 missing]"
+WAIT_SECONDS=15
+
+# 6. STOP: confirmed once, the owner told, mail to the phone refused
+mo $phone " Stop "
+check "STOP opts the phone out" wait_for sql_is \
+	"select keyword from optouts where phone = '+$phone'" STOP
+check "... the phone gets StopText" wait_for last_text_is $phone \
+	"You will get no more texts from this number. Reply START to subscribe again."
+check "... alice is told by mail" wait_for has_mail "has opted out"
+mo $phone "STOP"
+wait_for sql_is "select count(*) from messages where text = 'STOP'" 1
+check "a second STOP is not confirmed again" test "$(ntexts $phone)" -eq 3
+POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" --from alice@example.com \
+	--to $phone@sms.example.com --body "are you there?" \
+	>"$tmp/swaks3.out" 2>&1
+check "mail to the opted-out phone is refused at RCPT with 5.7.1" \
+	grep -q '^<\*\* 550 5.7.1 ' "$tmp/swaks3.out"
+sed -n 's/^<\*\* /  SMTP said: /p' "$tmp/swaks3.out" | head -1
+
+# 7. START opts back in; "yes" from a phone that is in is an answer
+mo $phone "start"
+check "START opts the phone back in" wait_for sql_is \
+	"select count(*) from optouts where phone = '+$phone'" 0
+check "... and is answered with StartText" wait_for last_text_is $phone \
+	"You will get texts from this number again. Reply STOP to stop."
+mo $phone "Yes"
+check "\"Yes\" from a phone that is in is mailed as an answer" wait_for \
+	has_mail "Yes"
+check "... and not answered with a text" test "$(ntexts $phone)" -eq 4
+check "every deliver_sm was answered ESME_ROK" sh -c \
+	"! grep '\"deliver_sm_resp\"' '$tmp/pdus.jsonl' | grep -qv '\"status\":0'"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
