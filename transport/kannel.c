@@ -18,9 +18,9 @@
  *	smsc_id: the receipts find the text by it.
  *
  *	Answers: 2xx ("0: Accepted for delivery", "3: Queued for later
- *	delivery"): taken; 429 and 5xx (503 "Temporal failure"): not now;
- *	other 4xx (403 bad password or not routable, 400 missing fields):
- *	refused for good, with Kannel's sentence.
+ *	delivery", which is also logged): taken; 429 and 5xx (503 "Temporal
+ *failure"): not now; other 4xx (403 bad password or not routable, 400 missing
+ *fields): refused for good, with Kannel's sentence.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -113,6 +113,11 @@ kannel_answer(void *ctx, long status, const char *body, size_t len,
 	if (status >= 200 && status < 300) {
 		snprintf(e->smsc_id, sizeof(e->smsc_id), "%" PRId64 "-%u",
 			 e->msg_id, e->seq);
+		if (!strncmp(body, "3:", 2))
+			snprintf(e->reason, sizeof(e->reason),
+				 "Kannel took %s and queued it for later "
+				 "delivery (\"%.*s\"): its SMSC link is down",
+				 e->smsc_id, (int)(n > 60 ? 60 : n), body);
 		return WEB_TAKEN;
 	}
 	snprintf(e->code, sizeof(e->code), "HTTP%ld", status);

@@ -60,7 +60,10 @@ struct web_kind {
 	/* build - the request for part p (its strings malloc'd) */
 	int (*build)(void *ctx, const struct tp_part *p, struct web_req *rq,
 		     struct tp_error *err);
-	/* answer - read an HTTP answer to the request for msg_id, seq */
+	/*
+	 * answer - read an HTTP answer to the request for e->msg_id,
+	 * e->seq; a reason set with WEB_TAKEN is logged (TP_EV_NOTE)
+	 */
 	enum web_verdict (*answer)(void *ctx, long status, const char *body,
 				   size_t len, struct tp_event *e);
 	void (*free_ctx)(void *ctx);

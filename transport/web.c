@@ -229,7 +229,12 @@ done(struct web *w, struct slot *s, CURLcode rc)
 				    &e);
 	}
 	switch (v) {
-	case WEB_TAKEN: settle(w, s, TP_EV_SUBMITTED, &e); break;
+	case WEB_TAKEN:
+		if (e.reason[0]) /* taken, with something to say */
+			snprintf(event(w, TP_EV_NOTE)->reason, sizeof(e.reason),
+				 "%s", e.reason);
+		settle(w, s, TP_EV_SUBMITTED, &e);
+		break;
 	case WEB_REJECTED: settle(w, s, TP_EV_REJECTED, &e); break;
 	case WEB_RETRY:
 		if (s->tries < w->lim.tries) {
