@@ -10,7 +10,8 @@
 // {"sid": "SM...", "status": "queued", ...}. Every request is logged as
 // one JSON line in FILE: {t, method, path, auth_ok, to, from, body,
 // status_callback, answer, sid, active}. It prints "listening PORT" on
-// stdout once ready.
+// stdout once ready. A GET of /kannel/... (Kannel's dlr-url) is logged
+// and answered 200, for the Kannel test.
 //
 // The next answers are changed by JSON lines on stdin:
 //   {"answer": 400, "code": 21211, "message": "...", "count": N}
@@ -66,6 +67,8 @@ const server = http.createServer((req, res) => {
 			setTimeout(() => { active--; fn(); }, delay);
 		};
 		const path = `/2010-04-01/Accounts/${account}/Messages.json`;
+		if (req.method === 'GET' && req.url.startsWith('/kannel/'))
+			return answer(200, () => res.end('ok'));
 		if (req.method !== 'POST' || req.url !== path)
 			return answer(404, () => error(res, 404, 20404,
 				'The requested resource was not found'));
