@@ -162,6 +162,8 @@ struct conf {
 	const char *http_base_url;
 	const char *http_account;
 	const char *http_token;
+	long long http_window;
+	long long http_timeout; /* seconds */
 	const char *kannel_url;
 	const char *kannel_user;
 	const char *kannel_password;

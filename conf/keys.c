@@ -257,8 +257,10 @@ const struct conf_key conf_keys[] = {
      0, "SMPP", "Interval of enquire_link on an idle bind.", NULL},
     {"HttpBaseUrl", CT_URL, F(http_base_url), "", NOLIM, NULL, 0,
      "HTTP provider",
-     "Base URL of the provider's REST API (required with Transport http).",
-     "https://api.example.net/2010-04-01"},
+     "Base URL of the provider's REST API of the Twilio kind (required with "
+     "Transport http): texts are posted to "
+     "BASE/2010-04-01/Accounts/ACCOUNT/Messages.json.",
+     "https://api.twilio.com"},
     {"HttpAccount", CT_STRING, F(http_account), "", NOLIM, NULL, 0,
      "HTTP provider", "Account id at the provider.", "AC0123456789"},
     {"HttpToken", CT_SECRET, F(http_token), NULL, NOLIM, NULL, 0,
@@ -269,6 +271,16 @@ const struct conf_key conf_keys[] = {
     {"HttpTokenFile", CT_SECRET_FILE, F(http_token), NULL, NOLIM, NULL, 0,
      "HTTP provider", "A file holding HttpToken, mode 600.",
      "/etc/smsmilter/http.secret"},
+    {"HttpWindow", CT_INT, F(http_window), "4", 1, 100, NULL, 0,
+     "HTTP provider",
+     "Requests under way at once, with Transport http or kannel.", NULL},
+    {"HttpTimeout", CT_DURATION, F(http_timeout), "30s", 1, 600, NULL, 0,
+     "HTTP provider",
+     "How long one request to the provider or to Kannel may take. One that "
+     "gets no answer in time is sent again (the text may then reach the "
+     "phone twice, never zero times), as are answers 429 and 5xx, up to 4 "
+     "times with backoff; then the text waits in the queue.",
+     NULL},
     {"KannelUrl", CT_URL, F(kannel_url), "", NOLIM, NULL, 0, "Kannel",
      "Kannel's sendsms URL (required with Transport kannel).",
      "http://127.0.0.1:13013/cgi-bin/sendsms"},

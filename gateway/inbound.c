@@ -38,8 +38,8 @@ enum alphabet { AL_GSM, AL_LATIN1, AL_UCS2 };
    number, then the part's user data without its header. */
 #define PART_HEAD 2
 
-static const char *const stop_words[] = {"STOP", "STOPALL", "UNSUBSCRIBE",
-					 "CANCEL", "END", "QUIT", NULL};
+static const char *const stop_words[] = {
+    "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", NULL};
 static const char *const start_words[] = {"START", "UNSTOP", "YES", NULL};
 static const char *const help_words[] = {"HELP", "INFO", NULL};
 
@@ -119,7 +119,8 @@ tag_in(const char *text, char tag[MILTER_TAG_LEN + 1])
 		for (k = 0; k < MILTER_TAG_LEN; k++) {
 			int ch = tolower((unsigned char)p[k]);
 
-			if (!((ch >= 'a' && ch <= 'z') || (ch >= '2' && ch <= '7')))
+			if (!((ch >= 'a' && ch <= 'z') ||
+			      (ch >= '2' && ch <= '7')))
 				break;
 			tag[k] = (char)ch;
 		}
@@ -243,8 +244,8 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 		if ((rc = answer(s, t, c->start_text, now)) != STORE_OK)
 			return rc;
 		*answered_r = c->start_text[0] != '\0';
-		snprintf(note, notesz,
-			 "[%s texted %s: it gets texts again.]", disp, k);
+		snprintf(note, notesz, "[%s texted %s: it gets texts again.]",
+			 disp, k);
 		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=no", t->phone, k);
 	} else if ((k = one_of(w, n, help_words)) != NULL) {
 		if ((rc = answer(s, t, c->help_text, now)) != STORE_OK)
@@ -262,8 +263,8 @@ fail:
 
 /* route - the thread of a text from phone to our, made when none */
 static int
-route(const struct conf *c, struct store *s, const char *phone,
-      const char *our, const char *text, int64_t now, struct store_thread *t)
+route(const struct conf *c, struct store *s, const char *phone, const char *our,
+      const char *text, int64_t now, struct store_thread *t)
 {
 	struct store_error err;
 	char tag[MILTER_TAG_LEN + 1], newtag[MILTER_TAG_LEN + 1];
@@ -332,8 +333,8 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		    .tag = t.tag,
 		    .last_subject = t.subject[0] ? t.subject : NULL,
 		    .message_id = mid,
-		    .in_reply_to = t.last_message_id[0] ? t.last_message_id
-							: NULL,
+		    .in_reply_to =
+			t.last_message_id[0] ? t.last_message_id : NULL,
 		    .references = refs,
 		    .nreferences = t.last_message_id[0] ? 1 : 0,
 		    .text = body ? body : text,
@@ -363,7 +364,9 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		    .provider = m->provider,
 		    .provider_id = m->provider_id,
 		    .message_id = mid,
-		    .mail = {.from = from, .rcpt = t.owner, .data = mail,
+		    .mail = {.from = from,
+			     .rcpt = t.owner,
+			     .data = mail,
 			     .len = len},
 		};
 
@@ -371,8 +374,9 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	}
 	free(mail);
 	if (rc == STORE_EDUP) {
-		ut_log(LOG_INFO, "from=%s %s id %s: seen before, not mailed again",
-		       phone, m->provider, m->provider_id);
+		ut_log(LOG_INFO,
+		       "from=%s %s id %s: seen before, not mailed again", phone,
+		       m->provider, m->provider_id);
 		return IN_DUP;
 	}
 	if (rc != STORE_OK) {
@@ -392,15 +396,14 @@ static char *
 assemble(struct store_part *p, unsigned n, unsigned total, char *our,
 	 int *encoding_r)
 {
-	enum alphabet a = p[0].len >= PART_HEAD ? (enum alphabet)p[0].data[0]
-						: AL_LATIN1;
+	enum alphabet a =
+	    p[0].len >= PART_HEAD ? (enum alphabet)p[0].data[0] : AL_LATIN1;
 	size_t cap = 64, outcap, len = 0, i;
 	uint8_t *joined;
 	char *text, *out;
 	unsigned k, seq = 1;
 
-	snprintf(our, 40, "%.*s",
-		 p[0].len >= PART_HEAD ? (int)p[0].data[1] : 0,
+	snprintf(our, 40, "%.*s", p[0].len >= PART_HEAD ? (int)p[0].data[1] : 0,
 		 (const char *)p[0].data + PART_HEAD);
 	for (i = 0; i < n; i++)
 		cap += p[i].len;
@@ -429,9 +432,9 @@ assemble(struct store_part *p, unsigned n, unsigned total, char *our,
 			sprintf(out + strlen(out), "[part %u of %u missing]",
 				seq, total);
 		{
-			size_t skip = PART_HEAD + (p[k].len >= PART_HEAD
-							? p[k].data[1]
-							: 0);
+			size_t skip =
+			    PART_HEAD +
+			    (p[k].len >= PART_HEAD ? p[k].data[1] : 0);
 
 			if (p[k].len > skip) {
 				memcpy(joined + len, p[k].data + skip,
@@ -531,8 +534,8 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	enum alphabet a = alphabet_of(m->data_coding);
 	enum inbound_result r;
 
-	if (!m->from || sms_phone_parse(m->from, &rules, &from, &serr) !=
-			    SMS_OK) {
+	if (!m->from ||
+	    sms_phone_parse(m->from, &rules, &from, &serr) != SMS_OK) {
 		ut_log(LOG_WARNING,
 		       "a text via %s from \"%.30s\" is not mailed: %s",
 		       m->provider, m->from ? m->from : "",
@@ -541,9 +544,8 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	}
 	our_number(c, m->to, our);
 	if (m->text)
-		return deliver(c, s, m, from.e164, our, m->text,
-			       m->encoding, m->segments ? m->segments : 1,
-			       now);
+		return deliver(c, s, m, from.e164, our, m->text, m->encoding,
+			       m->segments ? m->segments : 1, now);
 	if ((m->esm_class & 0x40) && n > 0) {
 		if (sms_udh_parse(d, n, &udh, &serr) == SMS_OK) {
 			d += udh.len;
@@ -559,8 +561,7 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		}
 	}
 	if (udh.concat_ok && udh.concat.total > 1)
-		return part(c, s, m, from.e164, our, a, &udh.concat, d, n,
-			    now);
+		return part(c, s, m, from.e164, our, a, &udh.concat, d, n, now);
 	if (!(text = decode(a, d, n)))
 		return IN_TEMP;
 	r = deliver(c, s, m, from.e164, our, text, a == AL_UCS2 ? 8 : 0, 1,

@@ -4,7 +4,8 @@
  * SYNOPSIS
  *	smsgw [-c FILE] [-f]
  * DESCRIPTION
- *	Opens the store and the transport, binds WakeSocket (a unix
+ *	Opens the store and the transport Transport names (smpp, http or
+ *	kannel), binds WakeSocket (a unix
  *	datagram socket smsmilter pokes after each commit), goes to the
  *	background unless -f, writes GatewayPidFile, drops to UserID, and
  *	runs the queue runner: it claims due texts when woken and at least
@@ -104,6 +105,75 @@ smpp_conf(const struct conf *c, struct tp_smpp_conf *t)
 	};
 }
 
+/*
+ * status_url - where the far side sends delivery reports: WebhookPublicUrl,
+ * else the webhook server's own address
+ */
+static void
+status_url(const struct conf *c, char *buf, size_t size)
+{
+	const char *h = c->webhook_listen.host;
+
+	if (c->webhook_public_url && *c->webhook_public_url)
+		snprintf(buf, size, "%s", c->webhook_public_url);
+	else
+		snprintf(buf, size,
+			 strchr(h, ':') ? "http://[%s]:%u" : "http://%s:%u", h,
+			 c->webhook_listen.port);
+}
+
+/*
+ * open_transport - the transport Transport names, from the configuration;
+ * NULL with err set; what says where it goes in where
+ */
+static struct transport *
+open_transport(const struct conf *c, struct tp_error *err, char *where,
+	       size_t size)
+{
+	char status[1024];
+	struct tp_smpp_conf sc;
+
+	status_url(c, status, sizeof(status));
+	switch (c->transport) {
+	case CONF_TP_HTTP: {
+		struct tp_http_conf hc = {
+		    .base_url = c->http_base_url,
+		    .account = c->http_account,
+		    .token = c->http_token,
+		    .status_url = status,
+		    .window = (unsigned)c->http_window,
+		    .timeout = (unsigned)c->http_timeout,
+		};
+
+		snprintf(where, size,
+			 "http %s, window %u, status callbacks to %s",
+			 hc.base_url, hc.window, status);
+		return tp_http_open(&hc, err);
+	}
+	case CONF_TP_KANNEL: {
+		struct tp_kannel_conf kc = {
+		    .url = c->kannel_url,
+		    .user = c->kannel_user,
+		    .password = c->kannel_password,
+		    .status_url = status,
+		    .dlr_mask = 31,
+		    .window = (unsigned)c->http_window,
+		    .timeout = (unsigned)c->http_timeout,
+		};
+
+		snprintf(where, size,
+			 "kannel %s, window %u, dlr-url %s/kannel/dlr", kc.url,
+			 kc.window, status);
+		return tp_kannel_open(&kc, err);
+	}
+	case CONF_TP_SMPP: break;
+	}
+	smpp_conf(c, &sc);
+	snprintf(where, size, "smpp %s:%u, window %u", sc.host, sc.port,
+		 sc.window);
+	return tp_smpp_open(&sc, err);
+}
+
 static void
 usage(void)
 {
@@ -115,7 +185,6 @@ int
 main(int argc, char **argv)
 {
 	const char *path = CONF_DEFAULT_PATH;
-	struct tp_smpp_conf tc;
 	struct store_error serr;
 	struct tp_error terr;
 	struct transport *t;
@@ -124,7 +193,7 @@ main(int argc, char **argv)
 	struct store *s;
 	struct conf *c;
 	bool foreground = false;
-	char *errors = NULL, owner[128], host[64];
+	char *errors = NULL, owner[128], host[64], where[1200];
 	int opt, wfd;
 	time_t next_claim = 0, stop_by = 0;
 
@@ -144,11 +213,6 @@ main(int argc, char **argv)
 		return 78;
 	}
 	ut_log_open("smsgw", c->syslog_facility, syslog_level(c), foreground);
-	if (c->transport != CONF_TP_SMPP) {
-		ut_log(LOG_ERR, "Transport %s is not available yet: use smpp",
-		       c->transport == CONF_TP_HTTP ? "http" : "kannel");
-		return 78;
-	}
 	wfd = wake_socket(c->wake_socket, c->user);
 	if (wfd < 0)
 		ut_log(LOG_WARNING,
@@ -163,10 +227,9 @@ main(int argc, char **argv)
 		ut_log(LOG_ERR, "store %s: %s", c->database, serr.msg);
 		return 75;
 	}
-	smpp_conf(c, &tc);
-	t = tp_smpp_open(&tc, &terr);
+	t = open_transport(c, &terr, where, sizeof(where));
 	if (!t) {
-		ut_log(LOG_ERR, "smpp: %s", terr.msg);
+		ut_log(LOG_ERR, "transport: %s", terr.msg);
 		return 78;
 	}
 	tp_watch(t, wfd);
@@ -187,8 +250,7 @@ main(int argc, char **argv)
 		sigaction(SIGINT, &sa, NULL);
 		signal(SIGPIPE, SIG_IGN);
 	}
-	ut_log(LOG_NOTICE, "smpp %s:%u, store %s, window %u", tc.host, tc.port,
-	       c->database, tc.window);
+	ut_log(LOG_NOTICE, "%s, store %s", where, c->database);
 	for (;;) {
 		char buf[64];
 		bool woke = false;

@@ -10,7 +10,8 @@
  *	good fails the text with the reason; a part the transport gave up
  *	on for now puts the text back with exponential backoff, until it
  *	is older than QueueLifetime. Receipts update segments, and so the
- *	text's outcome.
+ *	text's outcome. A transport that takes whole texts (HTTP, Kannel)
+ *	gets each text as one part with its UTF-8, and splits it itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +256,14 @@ plan(struct runner *r, struct active *a)
 		return false;
 	a->nparts = p->nparts > PARTS_MAX ? PARTS_MAX : p->nparts;
 	a->data_coding = p->encoding == SMS_UCS2 ? 8 : 0;
+	if (tp_whole_texts(r->t)) {
+		/* one part, the whole text: the far side splits it */
+		sms_plan_free(&p);
+		a->nparts = 1;
+		a->lens[0] = 0;
+		a->ids = calloc(1, sizeof(*a->ids));
+		return a->ids != NULL;
+	}
 	for (k = 0; k < a->nparts; k++)
 		if (sms_plan_encode_part(p, k, a->parts[k], sizeof(a->parts[k]),
 					 &a->lens[k]) != SMS_OK) {
@@ -346,6 +355,7 @@ submit(struct runner *r)
 			    .data = a->parts[a->next],
 			    .len = a->lens[a->next],
 			    .receipt = true,
+			    .text = tp_whole_texts(r->t) ? a->c.text : NULL,
 			};
 			int rc = tp_submit(r->t, &p, &err);
 
@@ -524,11 +534,16 @@ handle(struct runner *r, const struct tp_event *e)
 		break;
 	case TP_EV_RECEIPT: receipt(r, e); break;
 	case TP_EV_MO: mo(r, e); break;
-	case TP_EV_LINK_UP: ut_log(LOG_NOTICE, "smpp: %s", e->reason); break;
-	case TP_EV_LINK_DOWN:
-		ut_log(LOG_WARNING, "smpp: link down: %s", e->reason);
+	case TP_EV_LINK_UP:
+		ut_log(LOG_NOTICE, "%s: %s", tp_name(r->t), e->reason);
 		break;
-	case TP_EV_NOTE: ut_log(LOG_WARNING, "smpp: %s", e->reason); break;
+	case TP_EV_LINK_DOWN:
+		ut_log(LOG_WARNING, "%s: link down: %s", tp_name(r->t),
+		       e->reason);
+		break;
+	case TP_EV_NOTE:
+		ut_log(LOG_WARNING, "%s: %s", tp_name(r->t), e->reason);
+		break;
 	}
 }
 

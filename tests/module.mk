@@ -52,6 +52,11 @@ $(O)/tests/unit/test_milter.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 
 TESTS += $(O)/tests/test_milter
 
+$(O)/tests/test_transport: $(O)/tests/unit/test_transport.o $(TRANSPORT_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TRANSPORT_LIBS) $(CMOCKA_LIBS)
+
+TESTS += $(O)/tests/test_transport
+
 # A helper of the command-line tests: fills a store through its API.
 $(O)/tests/store_fill: $(O)/tests/cli/store_fill.o $(STORE_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)

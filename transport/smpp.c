@@ -43,7 +43,7 @@
 #include <smpp34_params.h>
 // clang-format on
 
-#include "transport/transport.h"
+#include "transport/transport_int.h"
 
 #define MAX_TRIES  6	       /* throttled or queue-full answers per part */
 #define PDU_MAX	   (64 * 1024) /* larger lengths are not SMPP */
@@ -78,7 +78,8 @@ struct link {
 	size_t out_len, out_cap;
 };
 
-struct transport {
+struct smpp {
+	struct transport tp; /* first: the operations */
 	struct tp_smpp_conf c;
 	char host[256], system_id[16], password[9], system_type[13];
 	struct link l[2];
@@ -123,7 +124,7 @@ fail(struct tp_error *err, int status, const char *msg)
 
 /* event - a new event at the end of the ring (the oldest goes if full) */
 static struct tp_event *
-event(struct transport *t, enum tp_event_kind kind)
+event(struct smpp *t, enum tp_event_kind kind)
 {
 	struct tp_event *e;
 
@@ -138,7 +139,7 @@ event(struct transport *t, enum tp_event_kind kind)
 }
 
 static void
-link_event(struct transport *t, enum tp_event_kind kind, const char *why)
+link_event(struct smpp *t, enum tp_event_kind kind, const char *why)
 {
 	struct tp_event *e = event(t, kind);
 
@@ -207,7 +208,7 @@ queue_pdu(struct link *l, void *pdu)
 }
 
 static uint32_t
-next_seq(struct transport *t)
+next_seq(struct smpp *t)
 {
 	if (++t->next_seq > 0x7FFFFFFF)
 		t->next_seq = 1;
@@ -228,7 +229,7 @@ link_name(const struct link *l)
  * sent on it waits for the next one
  */
 static void
-link_down(struct transport *t, struct link *l, const char *why)
+link_down(struct smpp *t, struct link *l, const char *why)
 {
 	unsigned i;
 	double now = now_s();
@@ -253,7 +254,7 @@ link_down(struct transport *t, struct link *l, const char *why)
 
 /* start_connect - a non-blocking connect to the SMSC */
 static void
-start_connect(struct transport *t, struct link *l)
+start_connect(struct smpp *t, struct link *l)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
 	char port[8];
@@ -280,7 +281,7 @@ start_connect(struct transport *t, struct link *l)
 
 /* send_bind - bind_transceiver, _transmitter or _receiver */
 static void
-send_bind(struct transport *t, struct link *l)
+send_bind(struct smpp *t, struct link *l)
 {
 	bind_transceiver_t b; /* the three binds have the same fields */
 
@@ -302,7 +303,7 @@ send_bind(struct transport *t, struct link *l)
 
 /* sender_ton_npi - TON/NPI of a sender: alphanumeric 5/0, E.164 1/1 */
 static void
-sender_ton_npi(const struct transport *t, const char *src, uint8_t *ton,
+sender_ton_npi(const struct smpp *t, const char *src, uint8_t *ton,
 	       uint8_t *npi)
 {
 	bool digits =
@@ -340,7 +341,7 @@ add_tlv(tlv_t **list, uint16_t tag, uint16_t len, const void *val)
 
 /* send_submit - the submit_sm of one slot */
 static int
-send_submit(struct transport *t, struct slot *s)
+send_submit(struct smpp *t, struct slot *s)
 {
 	submit_sm_t m;
 	const struct tp_part *p = &s->p;
@@ -395,7 +396,7 @@ send_submit(struct transport *t, struct slot *s)
 
 /* slot_of - the sent slot awaiting seq, or NULL */
 static struct slot *
-slot_of(struct transport *t, uint32_t seq)
+slot_of(struct smpp *t, uint32_t seq)
 {
 	unsigned i;
 
@@ -407,7 +408,7 @@ slot_of(struct transport *t, uint32_t seq)
 
 /* on_submit_resp - the outcome of one part */
 static void
-on_submit_resp(struct transport *t, const uint8_t *pdu, size_t len)
+on_submit_resp(struct smpp *t, const uint8_t *pdu, size_t len)
 {
 	submit_sm_resp_t r;
 	struct slot *s;
@@ -477,7 +478,7 @@ receipt_field(const char *text, const char *key, char *out, size_t size)
 
 /* on_deliver - a receipt or a text from a phone; always answered */
 static void
-on_deliver(struct transport *t, struct link *l, const uint8_t *pdu, size_t len)
+on_deliver(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
 {
 	deliver_sm_t d;
 	deliver_sm_resp_t r;
@@ -551,7 +552,7 @@ generic_nack(struct link *l, uint32_t seq, uint32_t status)
 
 /* on_pdu - one whole PDU from the SMSC */
 static void
-on_pdu(struct transport *t, struct link *l, const uint8_t *pdu, size_t len)
+on_pdu(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
 {
 	uint32_t id = get32(pdu + 4);
 	uint32_t status = get32(pdu + 8);
@@ -637,7 +638,7 @@ on_pdu(struct transport *t, struct link *l, const uint8_t *pdu, size_t len)
 
 /* read_pdus - read what came on a link and handle every whole PDU */
 static void
-read_pdus(struct transport *t, struct link *l)
+read_pdus(struct smpp *t, struct link *l)
 {
 	ssize_t got;
 	size_t off = 0;
@@ -678,7 +679,7 @@ read_pdus(struct transport *t, struct link *l)
 
 /* flush - write what is queued on a link */
 static void
-flush(struct transport *t, struct link *l)
+flush(struct smpp *t, struct link *l)
 {
 	ssize_t n;
 
@@ -696,7 +697,7 @@ flush(struct transport *t, struct link *l)
 
 /* send_due - the waiting parts whose time has come, within the cap */
 static void
-send_due(struct transport *t, double now)
+send_due(struct smpp *t, double now)
 {
 	unsigned i;
 
@@ -731,7 +732,7 @@ send_due(struct transport *t, double now)
 
 /* link_timers - reconnect, keep alive, answers that never came */
 static void
-link_timers(struct transport *t, struct link *l, double now)
+link_timers(struct smpp *t, struct link *l, double now)
 {
 	unsigned i;
 
@@ -766,11 +767,13 @@ link_timers(struct transport *t, struct link *l, double now)
 	}
 }
 
+static const struct tp_ops smpp_ops;
+
 /* tp_smpp_open - a transport that connects on the first poll */
 struct transport *
 tp_smpp_open(const struct tp_smpp_conf *c, struct tp_error *err)
 {
-	struct transport *t;
+	struct smpp *t;
 
 	if (!c->host || !*c->host || !c->port || !c->window ||
 	    strlen(c->system_id ? c->system_id : "") > 15 ||
@@ -815,13 +818,15 @@ tp_smpp_open(const struct tp_smpp_conf *c, struct tp_error *err)
 	}
 	t->token_time = now_s();
 	t->tokens = c->throughput;
-	return t;
+	t->tp.ops = &smpp_ops;
+	return &t->tp;
 }
 
-/* tp_room - free slots while bound */
-unsigned
-tp_room(const struct transport *t)
+/* smpp_room - free slots while bound */
+static unsigned
+smpp_room(const struct transport *tp)
 {
+	const struct smpp *t = (const struct smpp *)tp;
 	unsigned i, n = 0;
 
 	if (t->l[0].state != BOUND)
@@ -831,10 +836,11 @@ tp_room(const struct transport *t)
 	return n;
 }
 
-/* tp_inflight - parts not yet answered */
-unsigned
-tp_inflight(const struct transport *t)
+/* smpp_inflight - parts not yet answered */
+static unsigned
+smpp_inflight(const struct transport *tp)
 {
+	const struct smpp *t = (const struct smpp *)tp;
 	unsigned i, n = 0;
 
 	for (i = 0; i < t->nslots; i++)
@@ -842,10 +848,11 @@ tp_inflight(const struct transport *t)
 	return n;
 }
 
-/* tp_submit - take a part into a free slot */
-int
-tp_submit(struct transport *t, const struct tp_part *p, struct tp_error *err)
+/* smpp_submit - take a part into a free slot */
+static int
+smpp_submit(struct transport *tp, const struct tp_part *p, struct tp_error *err)
 {
+	struct smpp *t = (struct smpp *)tp;
 	size_t sl = strlen(p->src) + 1, dl = strlen(p->dst) + 1;
 	struct slot *s = NULL;
 	unsigned i;
@@ -876,11 +883,12 @@ tp_submit(struct transport *t, const struct tp_part *p, struct tp_error *err)
 	return TP_OK;
 }
 
-/* tp_poll - I/O, timers, then the events */
-int
-tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev, unsigned max,
-	unsigned *n_r)
+/* smpp_poll - I/O, timers, then the events */
+static int
+smpp_poll(struct transport *tp, int timeout_ms, struct tp_event *ev,
+	  unsigned max, unsigned *n_r)
 {
+	struct smpp *t = (struct smpp *)tp;
 	struct pollfd pfd[3];
 	struct link *at[3];
 	double now = now_s();
@@ -948,10 +956,11 @@ tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev, unsigned max,
 	return TP_OK;
 }
 
-/* tp_ack - answer a deliver_sm once its event is recorded */
-void
-tp_ack(struct transport *t, const struct tp_event *e, bool ok)
+/* smpp_ack - answer a deliver_sm once its event is recorded */
+static void
+smpp_ack(struct transport *tp, const struct tp_event *e, bool ok)
 {
+	struct smpp *t = (struct smpp *)tp;
 	struct link *l = &t->l[e->ack_link & 1];
 	deliver_sm_resp_t r;
 
@@ -965,22 +974,20 @@ tp_ack(struct transport *t, const struct tp_event *e, bool ok)
 	flush(t, l);
 }
 
-/* tp_watch - another fd that ends a poll */
-void
-tp_watch(struct transport *t, int fd)
+/* smpp_watch - another fd that ends a poll */
+static void
+smpp_watch(struct transport *tp, int fd)
 {
-	t->watch_fd = fd;
+	((struct smpp *)tp)->watch_fd = fd;
 }
 
-/* tp_close - unbind politely, close, free */
-void
-tp_close(struct transport **tp)
+/* smpp_close - unbind politely, close, free */
+static void
+smpp_close(struct transport *tp)
 {
-	struct transport *t = *tp;
+	struct smpp *t = (struct smpp *)tp;
 	unsigned k;
 
-	if (!t)
-		return;
 	for (k = 0; k < t->nlinks; k++) {
 		struct link *l = &t->l[k];
 
@@ -1000,5 +1007,16 @@ tp_close(struct transport **tp)
 	free(t->slots);
 	free(t->ev);
 	free(t);
-	*tp = NULL;
 }
+
+static const struct tp_ops smpp_ops = {
+    .name = "smpp",
+    .whole_texts = false,
+    .submit = smpp_submit,
+    .room = smpp_room,
+    .inflight = smpp_inflight,
+    .poll = smpp_poll,
+    .ack = smpp_ack,
+    .watch = smpp_watch,
+    .close = smpp_close,
+};

@@ -14,6 +14,12 @@
  *
  *	No threads, no signals, no main: the caller polls, with a timeout.
  *	The SMPP 3.4 transport (smpp.c) speaks through Debian's libsmpp34.
+ *	The HTTP transport (http.c) posts to a provider's REST API of the
+ *	Twilio kind, and the Kannel transport (kannel.c) to a Kannel
+ *	smsbox's sendsms; both through libcurl's multi interface, and
+ *	both take whole texts (tp_whole_texts), which the far side
+ *	splits. Their receipts and texts from phones come to the webhook
+ *	server, not through tp_poll.
  * DIAGNOSTICS
  *	TP_OK, or a negative enum tp_status with a sentence in the struct
  *	tp_error given.
@@ -60,7 +66,30 @@ struct tp_smpp_conf {
 				      the link is taken as dead */
 };
 
-/* One segment (or, with message_payload, one whole text) to send. */
+/* What the HTTP provider transport needs from the configuration. */
+struct tp_http_conf {
+	const char *base_url; /* "https://api.twilio.com" (a trailing
+				 "/2010-04-01" is allowed) */
+	const char *account, *token;
+	const char *status_url; /* StatusCallback; NULL or "": none */
+	unsigned window;	/* requests at once */
+	unsigned timeout;	/* seconds for one request */
+};
+
+/* What the Kannel transport needs from the configuration. */
+struct tp_kannel_conf {
+	const char *url; /* sendsms: "http://127.0.0.1:13013/cgi-bin/sendsms" */
+	const char *user, *password;
+	const char *status_url; /* dlr-url base: {status_url}/kannel/dlr?... */
+	unsigned dlr_mask;	/* 0: 31 */
+	unsigned window;	/* requests at once */
+	unsigned timeout;	/* seconds for one request */
+};
+
+/*
+ * One segment (or, with message_payload, one whole text) to send; for
+ * a transport that takes whole texts, the one part of a text.
+ */
 struct tp_part {
 	int64_t msg_id;	 /* the caller's message id */
 	unsigned seq;	 /* 1..total */
@@ -70,8 +99,10 @@ struct tp_part {
 	const char *dst; /* E.164 */
 	int data_coding; /* 0 GSM-7 (unpacked septets), 8 UCS-2 */
 	const uint8_t *data;
-	size_t len;   /* octets of data, without any UDH */
-	bool receipt; /* ask for a delivery receipt */
+	size_t len;	  /* octets of data, without any UDH */
+	bool receipt;	  /* ask for a delivery receipt */
+	const char *text; /* UTF-8 of the whole text, for transports that
+			     take whole texts (else NULL) */
 };
 
 enum tp_event_kind {
@@ -113,6 +144,42 @@ struct transport;
  */
 struct transport *tp_smpp_open(const struct tp_smpp_conf *c,
 			       struct tp_error *err);
+
+/*
+ * tp_http_open - a transport to a provider's REST API of the Twilio
+ * kind: POST {base}/2010-04-01/Accounts/{account}/Messages.json with
+ * To, From, Body and StatusCallback, basic authentication. Returns NULL
+ * with err set on a bad configuration.
+ */
+struct transport *tp_http_open(const struct tp_http_conf *c,
+			       struct tp_error *err);
+
+/*
+ * tp_kannel_open - a transport to Kannel's sendsms (GET). The part's
+ * smsc_id is "<msg_id>-<seq>": the dlr-url carries it back. Returns
+ * NULL with err set on a bad configuration.
+ */
+struct transport *tp_kannel_open(const struct tp_kannel_conf *c,
+				 struct tp_error *err);
+
+/*
+ * tp_twilio_signature - the X-Twilio-Signature of a webhook request:
+ * base64 of the HMAC-SHA1, keyed with token, of url followed by each
+ * POST parameter's name and value, sorted by name (then value). out
+ * gets 28 characters and a NUL.
+ */
+void tp_twilio_signature(const char *token, const char *url,
+			 const char *const *names, const char *const *values,
+			 size_t n, char out[29]);
+
+/*
+ * tp_whole_texts - whether t takes a whole text as one part (the far
+ * side splits it): the caller then submits one part with text set
+ */
+bool tp_whole_texts(const struct transport *t);
+
+/* tp_name - "smpp", "http" or "kannel", for log lines */
+const char *tp_name(const struct transport *t);
 
 /*
  * tp_submit - send one part, or queue it in the window. TP_EBUSY when

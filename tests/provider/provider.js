@@ -1,0 +1,129 @@
+// provider.js - an SMS provider's REST API of the Twilio kind, for the
+// tests: node's own http module, no packages.
+//
+// Usage: node provider.js --port PORT --log FILE --account SID --token TOKEN
+//
+// Serves POST /2010-04-01/Accounts/{SID}/Messages.json on 127.0.0.1:
+// checks HTTP basic authentication (SID:TOKEN; else 401 with Twilio's
+// error 20003), the form (To, From and Body needed; else 400 with
+// 21604/21603/21602), and answers 201 with a message resource
+// {"sid": "SM...", "status": "queued", ...}. Every request is logged as
+// one JSON line in FILE: {t, method, path, auth_ok, to, from, body,
+// status_callback, answer, sid, active}. It prints "listening PORT" on
+// stdout once ready. A GET of /kannel/... (Kannel's dlr-url) is logged
+// and answered 200, for the Kannel test.
+//
+// The next answers are changed by JSON lines on stdin:
+//   {"answer": 400, "code": 21211, "message": "...", "count": N}
+//                        N answers with that status and Twilio error JSON
+//   {"answer": 429, "count": N}   (also 500, 503: any status)
+//   {"hang": N}          the next N requests are read and never answered
+//   {"delay_ms": MS}     answer every request after MS
+'use strict';
+const http = require('http');
+const fs = require('fs');
+const readline = require('readline');
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2)
+	args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const logFile = args.log || '/dev/null';
+const account = args.account || 'AC0000';
+const token = args.token || 'token';
+const script = []; // scripted answers, oldest first
+let hang = 0, delay = 0, active = 0, nextSid = 1;
+const hung = [];
+
+function log(obj) {
+	fs.appendFileSync(logFile, JSON.stringify(obj) + '\n');
+}
+
+function error(res, status, code, message) {
+	res.writeHead(status, {'Content-Type': 'application/json'});
+	res.end(JSON.stringify({code, message, more_info:
+		`https://www.twilio.com/docs/errors/${code}`, status}));
+}
+
+const server = http.createServer((req, res) => {
+	const chunks = [];
+	req.on('data', c => chunks.push(c));
+	req.on('end', () => {
+		active++;
+		const entry = {t: Date.now(), method: req.method, path: req.url,
+			       active};
+		const auth = (req.headers.authorization || '').split(' ');
+		const cred = auth[0] === 'Basic'
+			? Buffer.from(auth[1] || '', 'base64').toString() : '';
+		entry.auth_ok = cred === `${account}:${token}`;
+		const form = new URLSearchParams(Buffer.concat(chunks).toString());
+		entry.content_type = req.headers['content-type'] || '';
+		entry.to = form.get('To');
+		entry.from = form.get('From');
+		entry.body = form.get('Body');
+		entry.status_callback = form.get('StatusCallback');
+		const answer = (status, fn) => {
+			entry.answer = status;
+			log(entry);
+			setTimeout(() => { active--; fn(); }, delay);
+		};
+		const path = `/2010-04-01/Accounts/${account}/Messages.json`;
+		if (req.method === 'GET' && req.url.startsWith('/kannel/'))
+			return answer(200, () => res.end('ok'));
+		if (req.method !== 'POST' || req.url !== path)
+			return answer(404, () => error(res, 404, 20404,
+				'The requested resource was not found'));
+		if (!entry.auth_ok)
+			return answer(401, () => error(res, 401, 20003,
+				'Authenticate'));
+		if (hang > 0) {
+			hang--;
+			entry.answer = 'hang';
+			log(entry);
+			hung.push(res);
+			active--;
+			return;
+		}
+		if (script.length > 0) {
+			const s = script[0];
+			if (--s.count <= 0)
+				script.shift();
+			return answer(s.answer, () => error(res, s.answer,
+				s.code || (s.answer === 429 ? 20429 : 20500),
+				s.message || `scripted ${s.answer}`));
+		}
+		if (!entry.to)
+			return answer(400, () => error(res, 400, 21604,
+				"A 'To' phone number is required."));
+		if (!entry.from)
+			return answer(400, () => error(res, 400, 21603,
+				"A 'From' phone number is required."));
+		if (entry.body === null)
+			return answer(400, () => error(res, 400, 21602,
+				'Message body is required.'));
+		const sid = 'SM' + (nextSid++).toString(16).padStart(32, '0');
+		entry.sid = sid;
+		answer(201, () => {
+			res.writeHead(201, {'Content-Type': 'application/json'});
+			res.end(JSON.stringify({sid, account_sid: account,
+				to: entry.to, from: entry.from, body: entry.body,
+				status: 'queued', num_segments: '1',
+				api_version: '2010-04-01',
+				uri: `${path.replace('.json', '')}/${sid}.json`}));
+		});
+	});
+});
+
+readline.createInterface({input: process.stdin}).on('line', line => {
+	const c = JSON.parse(line);
+	if (c.answer)
+		script.push({answer: c.answer, code: c.code, message: c.message,
+			     count: c.count || 1});
+	if (c.hang !== undefined)
+		hang = c.hang;
+	if (c.delay_ms !== undefined)
+		delay = c.delay_ms;
+});
+
+server.listen(parseInt(args.port || '0', 10), '127.0.0.1', () => {
+	console.log(`listening ${server.address().port}`);
+});
