@@ -178,6 +178,7 @@ struct conf {
 	const char *webhook_public_url;
 	const char *webhook_user;
 	const char *webhook_password;
+	struct conf_hostport metrics_listen; /* host "" or NULL: none */
 	struct conf_hostport smtp_relay;
 	enum conf_tls smtp_tls;
 	long long mail_retry_interval; /* seconds */

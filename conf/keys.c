@@ -334,6 +334,12 @@ const struct conf_key conf_keys[] = {
      "Texts to this number reach a person by email. Reply STOP to stop.", NOLIM,
      NULL, 0, "Inbound", "The answer to HELP or INFO. Empty: none.", NULL},
 
+    {"MetricsListen", CT_HOSTPORT, F(metrics_listen), "", NOLIM, NULL, 0,
+     "Webhooks",
+     "A second address that serves only /metrics (Prometheus text). "
+     "Empty: /metrics is served on WebhookListen alone. Either way, only "
+     "to TrustedNetworks or with WebhookUser's password.",
+     "127.0.0.1:9125"},
     {"SmtpRelay", CT_HOSTPORT, F(smtp_relay), "127.0.0.1:25", NOLIM, NULL, 0,
      "Mail out",
      "Where smsgw sends the mail it makes from texts, reports and "

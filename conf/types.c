@@ -491,6 +491,11 @@ parse_hostport(struct conf_ctx *ctx, struct conf_hostport *hp, const char *text)
 	long long port;
 	size_t hl;
 
+	if (!*text) { /* none */
+		hp->host = "";
+		hp->port = 0;
+		return 0;
+	}
 	if (!colon || parse_ll(colon + 1, &port) != 0 || port < 1 ||
 	    port > 65535)
 		goto bad;

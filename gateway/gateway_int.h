@@ -75,6 +75,102 @@ void mailer_wake(struct mailer *m);
 /* mailer_stop - let the current mail finish, stop the thread, free */
 void mailer_stop(struct mailer **m);
 
+/* What /metrics counts. */
+enum metric {
+	M_SUBMITTED,
+	M_REJECTED,
+	M_DEFERRED,
+	M_RECEIPT_DELIVERED,
+	M_RECEIPT_FAILED,
+	M_RECEIPT_EXPIRED,
+	M_INBOUND,
+	M_INBOUND_PART,
+	M_INBOUND_DUP,
+	M_INBOUND_BAD,
+	M_INBOUND_TEMP,
+	M_MAIL_SENT,
+	M_MAIL_FAILED,
+	M_MAIL_DEFERRED,
+	M_WEBHOOK_OK,
+	M_WEBHOOK_REFUSED,
+	M_WEBHOOK_ERROR,
+	M_COUNT
+};
+
+/* metrics_add - count one m (any thread) */
+void metrics_add(enum metric m);
+
+/* metrics_link - the carrier link is up or down */
+void metrics_link(bool up);
+
+/* metrics_latency - one text took ms from first part sent to last taken */
+void metrics_latency(unsigned long ms);
+
+/* metrics_inbound - count what inbound_sms() said */
+void metrics_inbound(enum inbound_result r);
+
+/*
+ * metrics_render - the Prometheus text exposition: counters, the link,
+ * the latency histogram and the queue by state (from s); malloc'd, or
+ * NULL when memory ran out
+ */
+char *metrics_render(struct store *s, const char *transport);
+
+struct webhook;
+
+/*
+ * webhook_start - the webhook server on WebhookListen (and /metrics,
+ * also on MetricsListen when set), with a store connection of its
+ * own; NULL on failure (logged). Texts it takes are mailed through m.
+ */
+struct webhook *webhook_start(const struct conf *c, struct mailer *m,
+			      const char *transport);
+
+/* webhook_set_conf - a new configuration, once no request is running */
+void webhook_set_conf(struct webhook *w, const struct conf *c);
+
+/* webhook_stop - finish the requests running, stop, free */
+void webhook_stop(struct webhook **w);
+
+/* A webhook request, apart from HTTP (for the server and the fuzzer). */
+struct wh_request {
+	const char *method; /* "GET", "POST" */
+	const char *path;   /* without the query */
+	const char *query;  /* the raw query string, or NULL */
+	const char *content_type;
+	const char *signature;	     /* X-Twilio-Signature, or NULL */
+	const char *user, *password; /* HTTP basic auth, or NULL */
+	const char *client;	     /* the client's address */
+	const char *body;
+	size_t body_len;
+};
+
+/* What to answer. */
+struct wh_answer {
+	unsigned status;
+	const char *content_type;
+	char *body; /* malloc'd or NULL */
+	size_t len;
+};
+
+/*
+ * webhook_handle - answer one request: route, check who may call it,
+ * parse, act (store s, mailer m may be NULL), and fill a
+ */
+void webhook_handle(const struct conf *c, struct store *s, struct mailer *m,
+		    const char *transport, const struct wh_request *rq,
+		    struct wh_answer *a);
+
+/*
+ * report_queue - queue a delivery report on text id for its sender, as
+ * NOTIFY asked: on failure unless NEVER, on delivery with SUCCESS. A
+ * carrier's code goes in carrier, a reason of ours in reason. True
+ * when a mail was queued (wake the mailer).
+ */
+bool report_queue(const struct conf *c, struct store *s, int64_t id,
+		  bool delivered, unsigned done, unsigned total,
+		  const char *carrier, const char *reason);
+
 /*
  * runner_new - a runner over store s and transport t, leasing as
  * lease_owner, queueing delivery reports for mailer m; gives back the

@@ -48,10 +48,8 @@ static const char *const help_words[] = {"HELP", "INFO", NULL};
 static enum alphabet
 alphabet_of(int dc)
 {
-	if (dc == 0 || dc == 1) /* SMSC default; IA5 */
-		return dc == 0 ? AL_GSM : AL_LATIN1;
-	if (dc == 8)
-		return AL_UCS2;
+	if (dc < 16) /* SMPP's own values: 1 IA5, 3 Latin-1, 2/4 octets */
+		return dc == 0 ? AL_GSM : dc == 8 ? AL_UCS2 : AL_LATIN1;
 	if ((dc & 0xF0) == 0xF0) /* data coding / message class */
 		return (dc & 0x04) ? AL_LATIN1 : AL_GSM;
 	if ((dc & 0xC0) == 0x00) { /* general data coding */
@@ -61,7 +59,7 @@ alphabet_of(int dc)
 		default: return AL_LATIN1;
 		}
 	}
-	return AL_LATIN1; /* 3 Latin-1, 4 binary, and the rest */
+	return AL_LATIN1; /* the rest: take the octets as they are */
 }
 
 /* decode - user data in alphabet a as UTF-8 (malloc'd), or NULL */

@@ -121,11 +121,13 @@ run(struct mailer *m)
 
 		if (kind == 0) {
 			rc = store_mail_sent(m->s, mails[i].id, m->owner, &err);
+			metrics_add(M_MAIL_SENT);
 			ut_log(LOG_INFO, "mail=%lld to=<%s> status=sent",
 			       (long long)mails[i].id, mails[i].rcpt);
 		} else if (kind == 5) {
 			rc = store_mail_fail(m->s, mails[i].id, m->owner, why,
 					     &err);
+			metrics_add(M_MAIL_FAILED);
 			ut_log(LOG_WARNING,
 			       "mail=%lld to=<%s> status=failed (%s)",
 			       (long long)mails[i].id, mails[i].rcpt, why);
@@ -133,6 +135,7 @@ run(struct mailer *m)
 			rc = store_mail_retry(m->s, mails[i].id, m->owner,
 					      (int64_t)time(NULL) + m->retry,
 					      why, &err);
+			metrics_add(M_MAIL_DEFERRED);
 			ut_log(LOG_INFO,
 			       "mail=%lld to=<%s> status=deferred retry=%llds "
 			       "(%s)",

@@ -130,17 +130,19 @@ static struct transport *
 open_transport(const struct conf *c, struct tp_error *err, char *where,
 	       size_t size)
 {
-	char status[1024];
+	char status[1024], twilio_status[1100];
 	struct tp_smpp_conf sc;
 
 	status_url(c, status, sizeof(status));
+	snprintf(twilio_status, sizeof(twilio_status), "%s/twilio/status",
+		 status);
 	switch (c->transport) {
 	case CONF_TP_HTTP: {
 		struct tp_http_conf hc = {
 		    .base_url = c->http_base_url,
 		    .account = c->http_account,
 		    .token = c->http_token,
-		    .status_url = status,
+		    .status_url = twilio_status,
 		    .window = (unsigned)c->http_window,
 		    .timeout = (unsigned)c->http_timeout,
 		};
@@ -190,6 +192,7 @@ main(int argc, char **argv)
 	struct transport *t;
 	struct runner *r;
 	struct mailer *mailer;
+	struct webhook *webhook = NULL;
 	struct store *s;
 	struct conf *c;
 	bool foreground = false;
@@ -240,6 +243,7 @@ main(int argc, char **argv)
 	mailer = mailer_start(c, owner);
 	if (!mailer)
 		return 75;
+	webhook = webhook_start(c, mailer, tp_name(t));
 	r = runner_new(c, s, t, mailer, owner);
 	{
 		struct sigaction sa = {.sa_handler = on_signal};
@@ -272,6 +276,7 @@ main(int argc, char **argv)
 				errors = NULL;
 			} else {
 				runner_set_conf(r, n);
+				webhook_set_conf(webhook, n);
 				conf_free(&c);
 				c = n;
 				ut_log_level(syslog_level(c));
@@ -291,6 +296,7 @@ main(int argc, char **argv)
 			break;
 	}
 	runner_stop(&r);
+	webhook_stop(&webhook);
 	mailer_stop(&mailer);
 	tp_close(&t);
 	store_close(&s);

@@ -40,7 +40,8 @@ struct active {
 	int data_coding;
 	unsigned ref;
 	char (*ids)[66];
-	bool failed; /* given up: ignore what else comes for it */
+	bool failed;	 /* given up: ignore what else comes for it */
+	int64_t sent_ms; /* when its first part went to the transport */
 };
 
 struct runner {
@@ -64,6 +65,15 @@ static int64_t
 now_s(void)
 {
 	return (int64_t)time(NULL);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* runner_new - a runner; takes back our own stale leases */
@@ -127,70 +137,14 @@ find(const struct runner *r, int64_t id)
 	return -1;
 }
 
-/*
- * report - a delivery status notification to whoever sent text id, as
- * NOTIFY asked: on failure unless NEVER, on delivery when SUCCESS. A
- * carrier's code goes in carrier (its meaning is looked up), a reason
- * of ours in reason.
- */
+/* report - a delivery report for text id, as its sender asked */
 static void
 report(struct runner *r, int64_t id, bool delivered, unsigned done,
        unsigned total, const char *carrier, const char *reason)
 {
-	struct store_receipt rr;
-	struct store_error err;
-	struct mp_error merr;
-	struct mp_dsn d;
-	char from[300], mid[128], disp[40], *mail = NULL;
-	const char *domain = r->c->sms_domains.v[0];
-	size_t len;
-	int64_t mail_id;
-
-	if (store_report(r->s, id, &rr, &err) != STORE_OK) {
-		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)id, err.msg);
-		return;
-	}
-	if (!rr.envelope_from[0] || strchr(rr.envelope_from, '@') == NULL ||
-	    (delivered ? !(rr.notify & STORE_NOTIFY_SUCCESS)
-		       : (rr.notify & STORE_NOTIFY_NEVER) != 0))
-		goto out;
-	snprintf(from, sizeof(from), "MAILER-DAEMON@%s", domain);
-	if (sms_phone_format(rr.phone, disp, sizeof(disp)) != SMS_OK)
-		snprintf(disp, sizeof(disp), "%s", rr.phone);
-	if (mp_new_message_id(domain, mid, sizeof(mid)) != MP_OK)
-		goto out;
-	d = (struct mp_dsn){
-	    .from = from,
-	    .to = rr.envelope_from,
-	    .sms_domain = domain,
-	    .phone = rr.phone,
-	    .phone_display = disp,
-	    .text = rr.text,
-	    .delivered = delivered,
-	    .parts_done = done,
-	    .parts_total = total,
-	    .carrier_code = carrier,
-	    .reason = reason,
-	    .message_id = mid,
-	    .original_id = rr.message_id[0] ? rr.message_id : NULL,
-	};
-	if (mp_compose_dsn(&d, &mail, &len, &merr) != MP_OK) {
-		ut_log(LOG_WARNING, "id=%lld: no report: %s", (long long)id,
-		       merr.msg);
-		goto out;
-	}
-	if (store_mail_enqueue(r->s, "", rr.envelope_from, mail, len, now_s(),
-			       &mail_id, &err) != STORE_OK)
-		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)id, err.msg);
-	else {
-		ut_log(LOG_INFO, "id=%lld report=%s to=<%s> mail=%lld",
-		       (long long)id, delivered ? "delivered" : "failed",
-		       rr.envelope_from, (long long)mail_id);
+	if (report_queue(r->c, r->s, id, delivered, done, total, carrier,
+			 reason))
 		mailer_wake(r->mailer);
-	}
-	free(mail);
-out:
-	store_receipt_free(&rr);
 }
 
 /* give_up - fail text i for good */
@@ -204,6 +158,7 @@ give_up(struct runner *r, unsigned i, const char *code, const char *reason)
 	    STORE_OK)
 		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
 		       err.msg);
+	metrics_add(M_REJECTED);
 	ut_log(LOG_NOTICE, "id=%lld to=%s status=failed code=%s reason=\"%s\"",
 	       (long long)a->c.id, a->c.phone, code, reason);
 	if (!strncmp(code, "ESME_", 5) || !strcmp(code, "generic_nack"))
@@ -235,6 +190,7 @@ later(struct runner *r, unsigned i, const char *code, const char *reason)
 			&err) != STORE_OK)
 		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
 		       err.msg);
+	metrics_add(M_DEFERRED);
 	ut_log(LOG_INFO, "id=%lld to=%s status=deferred code=%s retry=%llds",
 	       (long long)a->c.id, a->c.phone, code, (long long)wait);
 	a->failed = true;
@@ -365,7 +321,8 @@ submit(struct runner *r)
 				give_up(r, i, "SUBMIT", err.msg);
 				break;
 			}
-			a->next++;
+			if (a->next++ == 0)
+				a->sent_ms = now_ms();
 		}
 	}
 }
@@ -398,12 +355,15 @@ submitted(struct runner *r, const struct tp_event *e)
 			    &err) != STORE_OK)
 		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
 		       err.msg);
-	else
+	else {
+		metrics_add(M_SUBMITTED);
+		metrics_latency((unsigned long)(now_ms() - a->sent_ms));
 		ut_log(LOG_INFO,
 		       "id=%lld to=%s parts=%u encoding=%s smsc_id=%s "
 		       "status=submitted",
 		       (long long)a->c.id, a->c.phone, a->nparts,
 		       a->data_coding ? "UCS-2" : "GSM-7", a->ids[0]);
+	}
 	drop(r, (unsigned)i);
 }
 
@@ -471,6 +431,9 @@ receipt(struct runner *r, const struct tp_event *e)
 	}
 	ack(r, e, true);
 	if (rr.final_now) {
+		metrics_add(rr.state == STORE_DELIVERED ? M_RECEIPT_DELIVERED
+			    : rr.state == STORE_EXPIRED ? M_RECEIPT_EXPIRED
+							: M_RECEIPT_FAILED);
 		ut_log(LOG_INFO,
 		       "id=%lld to=%s status=%s parts=%u/%u code=%s err=%s",
 		       (long long)rr.msg_id, rr.phone,
@@ -500,6 +463,7 @@ mo(struct runner *r, const struct tp_event *e)
 	};
 	enum inbound_result res = inbound_sms(r->c, r->s, &m, now_s());
 
+	metrics_inbound(res);
 	ack(r, e, res != IN_TEMP);
 	if (res == IN_DONE) {
 		mailer_wake(r->mailer);
@@ -535,9 +499,11 @@ handle(struct runner *r, const struct tp_event *e)
 	case TP_EV_RECEIPT: receipt(r, e); break;
 	case TP_EV_MO: mo(r, e); break;
 	case TP_EV_LINK_UP:
+		metrics_link(true);
 		ut_log(LOG_NOTICE, "%s: %s", tp_name(r->t), e->reason);
 		break;
 	case TP_EV_LINK_DOWN:
+		metrics_link(false);
 		ut_log(LOG_WARNING, "%s: link down: %s", tp_name(r->t),
 		       e->reason);
 		break;

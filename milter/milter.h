@@ -118,6 +118,9 @@ bool milter_quota_ok(const struct conf *c, struct store *st, const char *owner,
 		     unsigned segments, int64_t now, struct milter_verdict *v,
 		     struct store_error *err);
 
+/* milter_trusted - whether addr ("127.0.0.1", "::1") is in TrustedNetworks */
+bool milter_trusted(const struct conf *c, const char *addr);
+
 /*
  * milter_number_owner - the mailbox that gets texts to our number
  * (E.164) that belong to no thread: NumberOwners, else Postmaster

@@ -289,6 +289,13 @@ milter_sender_number(const struct conf *c, const char *owner)
 	return n ? n : c->default_sender;
 }
 
+/* milter_trusted - addr is in TrustedNetworks */
+bool
+milter_trusted(const struct conf *c, const char *addr)
+{
+	return addr && net_match(&c->trusted_networks, addr);
+}
+
 /* milter_number_owner - who gets texts to our number outside threads */
 const char *
 milter_number_owner(const struct conf *c, const char *number)
