@@ -35,6 +35,123 @@ const unsigned char sms_gsm_ascii[256] = {
     ['~'] = 2,
 };
 
+#if defined(__SSE2__) && !defined(SMS_SCALAR)
+#include <emmintrin.h>
+#define SCAN_SSE2 1
+#endif
+
+#ifdef SCAN_SSE2
+/* ascii_mask - bit i set when byte i of the 16 at p is not ASCII */
+static inline unsigned
+ascii_mask(const unsigned char *p)
+{
+	return (unsigned)_mm_movemask_epi8(
+	    _mm_loadu_si128((const __m128i *)(const void *)p));
+}
+
+/*
+ * gsm_mask - bit i set when byte i of the 16 at p is not in
+ * sms_gsm_ascii; the extension characters among them in *ext_r
+ */
+static inline unsigned
+gsm_mask(const unsigned char *p, unsigned *ext_r)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i up = _mm_or_si128(v, _mm_set1_epi8(0x20));
+	/* 0x20-0x7E but the backquote, then \n \f \r */
+	__m128i ok = _mm_andnot_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('`')),
+	    _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1F)),
+			  _mm_cmplt_epi8(v, _mm_set1_epi8(0x7F))));
+	__m128i ff = _mm_cmpeq_epi8(v, _mm_set1_epi8('\f'));
+	/* [ \ ] ^ and { | } ~: 0x7B-0x7E once 0x20 is set */
+	__m128i ext = _mm_and_si128(_mm_cmpgt_epi8(up, _mm_set1_epi8(0x7A)),
+				    _mm_cmplt_epi8(up, _mm_set1_epi8(0x7F)));
+
+	ok = _mm_or_si128(ok,
+			  _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+				       _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+	ok = _mm_or_si128(ok, ff);
+	*ext_r = (unsigned)_mm_movemask_epi8(_mm_or_si128(ext, ff));
+	return ~(unsigned)_mm_movemask_epi8(ok) & 0xFFFF;
+}
+
+/* bits - bits set in m: few, if any (extension characters are rare) */
+static inline unsigned
+bits(unsigned m)
+{
+	unsigned n = 0;
+
+	for (; m != 0; m &= m - 1)
+		n++;
+	return n;
+}
+#endif
+
+/*
+ * ascii_run - how many bytes from t[pos] on (len in all) are ASCII
+ *
+ * With SSE2, 16 bytes at a time; the last block of a text of 16 bytes
+ * or more is the one ending at len, its bytes before pos shifted out.
+ */
+static inline size_t
+ascii_run(const unsigned char *t, size_t pos, size_t len)
+{
+	size_t at = pos;
+#ifdef SCAN_SSE2
+	unsigned m;
+
+	for (; pos + 16 <= len; pos += 16)
+		if ((m = ascii_mask(t + pos)) != 0)
+			return pos - at + (unsigned)__builtin_ctz(m);
+	if (pos < len && len >= 16) {
+		m = ascii_mask(t + len - 16) >> (16 - (len - pos));
+		return m ? pos - at + (unsigned)__builtin_ctz(m) : len - at;
+	}
+#endif
+	while (pos < len && t[pos] < 0x80)
+		pos++;
+	return pos - at;
+}
+
+/*
+ * gsm_run - how many bytes from t[pos] on (len in all) are in
+ * sms_gsm_ascii; how many of them are extension characters in *ext_r
+ */
+static inline size_t
+gsm_run(const unsigned char *t, size_t pos, size_t len, unsigned *ext_r)
+{
+	size_t at = pos;
+	unsigned ext = 0, c;
+#ifdef SCAN_SSE2
+	unsigned bad, e, k;
+
+	for (; pos + 16 <= len; pos += 16) {
+		bad = gsm_mask(t + pos, &e);
+		if (bad != 0) {
+			k = (unsigned)__builtin_ctz(bad);
+			*ext_r = ext + bits(e & ((1u << k) - 1));
+			return pos - at + k;
+		}
+		ext += bits(e);
+	}
+	if (pos < len && len >= 16) {
+		unsigned back = 16 - (unsigned)(len - pos);
+
+		bad = gsm_mask(t + len - 16, &e) >> back;
+		k = bad ? (unsigned)__builtin_ctz(bad) : (unsigned)(len - pos);
+		*ext_r = ext + bits((e >> back) & ((1u << k) - 1));
+		return pos - at + k;
+	}
+#endif
+	while (pos < len && (c = sms_gsm_ascii[t[pos]]) != 0) {
+		ext += c - 1;
+		pos++;
+	}
+	*ext_r = ext;
+	return pos - at;
+}
+
 /*
  * fill_bound - the segment ends with used septets or units; the next
  * starts at input byte at and output byte out
@@ -100,9 +217,16 @@ fill_parts(const struct fill *f, enum sms_encoding enc)
 	return f->length <= single ? 1 : f->parts;
 }
 
-/* scan_nongsm - account a character outside the GSM tables */
+/*
+ * scan_nongsm - account a character outside the GSM tables, at input
+ * byte at of t
+ *
+ * The first replacement starts the text as sent: up to it, that is
+ * the input itself, which is copied then and not before.
+ */
 static void
-scan_nongsm(struct scan *s, uint32_t cp, size_t at, bool smart)
+scan_nongsm(struct scan *s, const unsigned char *t, uint32_t cp, size_t at,
+	    bool smart)
 {
 	const char *rep = smart ? smart_map(cp) : NULL;
 
@@ -110,6 +234,10 @@ scan_nongsm(struct scan *s, uint32_t cp, size_t at, bool smart)
 	if (!rep) {
 		s->is_ucs2 = true;
 		return;
+	}
+	if (!s->copy) {
+		memcpy(s->out, t, s->gsm_bytes); /* gsm_bytes == at so far */
+		s->copy = true;
 	}
 	for (; *rep; rep++) {
 		fill_add(&s->gsm, sms_gsm_ascii[(unsigned char)*rep], at,
@@ -161,7 +289,7 @@ scan_init(struct scan *s, const struct sms_opts *o)
 	s->ucs2.per = o->ref16 ? SMS_CONCAT16_UNITS : SMS_CONCAT8_UNITS;
 	s->nongsm = s->invalid = 0;
 	s->gsm_bytes = 0;
-	s->nfc = s->is_ucs2 = false;
+	s->nfc = s->is_ucs2 = s->copy = false;
 }
 
 /*
@@ -186,18 +314,14 @@ scan_ucs2(const unsigned char *t, size_t len, size_t pos,
 		int32_t c;
 
 		if (t[pos] < 0x80) {
-			size_t r = pos + 1;
-
-			while (r < len && t[r] < 0x80)
-				r++;
-			n = (unsigned)(r - at);
+			n = (unsigned)ascii_run(t, pos, len);
 			f->cur = cur;
 			f->length = length;
 			fill_run(f, n, at, at);
 			cur = f->cur;
 			length = f->length;
 			last_ccc = 0;
-			pos = r;
+			pos += n;
 			continue;
 		}
 		if ((n = utf8_fast(t + pos, len - pos, &cp)) != 0) {
@@ -245,16 +369,13 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 		int code;
 
 		if (cost) { /* a run of GSM ASCII characters */
-			size_t r = pos, n;
-			unsigned sum = 0;
+			unsigned ext;
+			size_t n = gsm_run(t, pos, len, &ext);
+			unsigned sum = (unsigned)n + ext;
 
-			while (r < len && (cost = sms_gsm_ascii[t[r]]) != 0) {
-				sum += cost;
-				r++;
-			}
-			n = r - pos;
-			memcpy(s->out + w, t + pos, n);
-			if (sum == n) {
+			if (s->copy)
+				memcpy(s->out + w, t + pos, n);
+			if (ext == 0) {
 				fill_run(&s->gsm, (unsigned)n, pos, w);
 			} else if (s->gsm.cur + sum <= s->gsm.per) {
 				s->gsm.cur += sum;
@@ -263,13 +384,14 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 				size_t k;
 
 				for (k = 0; k < n; k++)
-					fill_add(&s->gsm, sms_gsm_ascii[t[pos + k]],
+					fill_add(&s->gsm,
+						 sms_gsm_ascii[t[pos + k]],
 						 pos + k, w + k);
 			}
 			fill_run(&s->ucs2, (unsigned)n, pos, pos);
 			s->gsm_bytes += n;
 			last_ccc = 0;
-			pos = r;
+			pos += n;
 			continue;
 		}
 		if (t[pos] < 0x80) {
@@ -285,12 +407,13 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 			code = gsm_code((uint32_t)c);
 			if (code >= 0) {
 				fill_add(&s->gsm, code & 0x100 ? 2 : 1, at, w);
-				memcpy(s->out + w, t + at, pos - at);
+				if (s->copy)
+					memcpy(s->out + w, t + at, pos - at);
 				s->gsm_bytes += pos - at;
 				continue;
 			}
 		}
-		scan_nongsm(s, (uint32_t)c, at, o->smart);
+		scan_nongsm(s, t, (uint32_t)c, at, o->smart);
 		if (s->is_ucs2)
 			return scan_ucs2(t, len, pos, o, s, last_ccc, err);
 	}

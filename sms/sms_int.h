@@ -239,7 +239,8 @@ struct scan {
 	size_t gsm_bytes; /* UTF-8 bytes of the text as sent in GSM */
 	bool nfc;	  /* NFC might change the text */
 	bool is_ucs2;	  /* a character forced UCS-2 */
-	char *out;	  /* the text as sent in GSM, written as we go */
+	bool copy;	  /* out holds the text as sent (see scan_nongsm) */
+	char *out;	  /* the text as sent in GSM, once copy is set */
 };
 
 /*
