@@ -216,12 +216,10 @@ check_text(const struct text *t)
 }
 
 /* Filler lengths before a character: every edge of the first blocks. */
-static const unsigned heads[] = {0,  1,  2,  3,  4,  5,	 6,  7,	 8,  9,
-				 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-				 20, 21, 29, 30, 31, 32, 33, 34, 35, 47,
-				 48, 49, 63, 64, 65, 66, 67, 68, 69, 70,
-				 71, 79, 80, 81, 152, 153, 154, 159, 160,
-				 161};
+static const unsigned heads[] = {
+    0,	1,  2,	3,  4,	5,  6,	7,  8,	9,  10,	 11,  12,  13,	14,  15, 16,
+    17, 18, 19, 20, 21, 29, 30, 31, 32, 33, 34,	 35,  47,  48,	49,  63, 64,
+    65, 66, 67, 68, 69, 70, 71, 79, 80, 81, 152, 153, 154, 159, 160, 161};
 #define NHEADS (sizeof(heads) / sizeof(heads[0]))
 static const unsigned tails[] = {0, 1, 2, 3, 14, 15, 16, 17, 40};
 #define NTAILS (sizeof(tails) / sizeof(tails[0]))
@@ -260,8 +258,7 @@ two_characters_everywhere(void **state)
 	assert_non_null(t);
 	for (f = 0; f < 2; f++)
 		for (a = 0; a < sizeof(first) / sizeof(first[0]); a++)
-			for (b = 0; b < sizeof(second) / sizeof(second[0]);
-			     b++)
+			for (b = 0; b < sizeof(second) / sizeof(second[0]); b++)
 				for (h = 0; h < 40; h++)
 					for (gap = 0; gap < 36; gap += 5) {
 						text_reset(t);
@@ -304,10 +301,18 @@ static const struct {
 	const char *s;
 	unsigned bad;
 } invalid[] = {
-    {"\xff", 1},	     {"\x80", 1},	  {"\xc0\x80", 2},
-    {"\xc1\xbf", 2},	     {"\xe0\x80\x80", 3}, {"\xed\xa0\x80", 3},
-    {"\xf4\x90\x80\x80", 4}, {"\xf5\x80", 2},	  {"\xe4\xb8", 1},
-    {"\xf0\x9f\x98", 1},     {"\xc3", 1},	  {"\xe0\xa0", 1},
+    {"\xff", 1},
+    {"\x80", 1},
+    {"\xc0\x80", 2},
+    {"\xc1\xbf", 2},
+    {"\xe0\x80\x80", 3},
+    {"\xed\xa0\x80", 3},
+    {"\xf4\x90\x80\x80", 4},
+    {"\xf5\x80", 2},
+    {"\xe4\xb8", 1},
+    {"\xf0\x9f\x98", 1},
+    {"\xc3", 1},
+    {"\xe0\xa0", 1},
 };
 
 static void
@@ -454,6 +459,5 @@ test_sms_fast(void)
 	    cmocka_unit_test(nfc_everywhere),
 	};
 
-	return cmocka_run_group_tests_name("sms fast paths", tests, NULL,
-					   NULL);
+	return cmocka_run_group_tests_name("sms fast paths", tests, NULL, NULL);
 }
