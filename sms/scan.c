@@ -153,6 +153,24 @@ gsm_run(const unsigned char *t, size_t pos, size_t len, unsigned *ext_r)
 }
 
 /*
+ * copy_run - copy the n bytes at t[pos] (len in all) to out, which has
+ * room for len - pos bytes: one 16-byte move when that fits
+ */
+static inline void
+copy_run(char *out, const unsigned char *t, size_t pos, size_t n, size_t len)
+{
+#ifdef SCAN_SSE2
+	if (n <= 16 && len - pos >= 16) {
+		_mm_storeu_si128(
+		    (__m128i *)(void *)out,
+		    _mm_loadu_si128((const __m128i *)(const void *)(t + pos)));
+		return;
+	}
+#endif
+	memcpy(out, t + pos, n);
+}
+
+/*
  * fill_bound - the segment ends with used septets or units; the next
  * starts at input byte at and output byte out
  */
@@ -373,8 +391,8 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 			size_t n = gsm_run(t, pos, len, &ext);
 			unsigned sum = (unsigned)n + ext;
 
-			if (s->copy)
-				memcpy(s->out + w, t + pos, n);
+			if (s->copy) /* w <= pos: out has room */
+				copy_run(s->out + w, t, pos, n, len);
 			if (ext == 0) {
 				fill_run(&s->gsm, (unsigned)n, pos, w);
 			} else if (s->gsm.cur + sum <= s->gsm.per) {
@@ -407,9 +425,9 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 			code = gsm_code((uint32_t)c);
 			if (code >= 0) {
 				fill_add(&s->gsm, code & 0x100 ? 2 : 1, at, w);
-				if (s->copy)
-					memcpy(s->out + w, t + at, pos - at);
 				s->gsm_bytes += pos - at;
+				while (s->copy && at < pos)
+					s->out[w++] = (char)t[at++];
 				continue;
 			}
 		}
