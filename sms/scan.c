@@ -311,6 +311,28 @@ scan_init(struct scan *s, const struct sms_opts *o)
 }
 
 /*
+ * bmp_nfc - nfc_check() of a BMP code point in a run, the previous
+ * combining class in *last_ccc; sets *nfc when NFC might change the
+ * text. The common case touches no memory.
+ */
+static inline void
+bmp_nfc(uint32_t cp, unsigned *last_ccc, bool *nfc)
+{
+	unsigned ccc;
+
+	if (*nfc)
+		return;
+	if (!NFC_BIT(sms_nfc_quick, cp)) {
+		*last_ccc = 0;
+		return;
+	}
+	ccc = *last_ccc;
+	if (nfc_check(cp, &ccc))
+		*nfc = true;
+	*last_ccc = ccc;
+}
+
+/*
  * scan_ucs2 - the rest of the first pass once the text is UCS-2
  *
  * Only UCS-2 is filled now: code points, NFC check and segments. The
@@ -341,6 +363,54 @@ scan_ucs2(const unsigned char *t, size_t len, size_t pos,
 			last_ccc = 0;
 			pos += n;
 			continue;
+		}
+		if (t[pos] < 0xE0 && t[pos] >= 0xC2) {
+			/* a run of 2-byte characters, one unit each */
+			while (pos + 1 < len && (t[pos + 1] & 0xC0) == 0x80) {
+				cp = (t[pos] & 0x1Fu) << 6 |
+				     (t[pos + 1] & 0x3Fu);
+				bmp_nfc(cp, &last_ccc, &nfc);
+				if (cur == per) {
+					fill_bound(f, pos, pos, cur);
+					cur = 0;
+				}
+				cur++;
+				length++;
+				pos += 2;
+				if (pos >= len || t[pos] < 0xC2 ||
+				    t[pos] >= 0xE0)
+					break;
+			}
+			if (pos > at) {
+				s->nfc = nfc;
+				continue;
+			}
+		} else if (t[pos] < 0xF0 && t[pos] >= 0xE0) {
+			/* a run of 3-byte characters, one unit each */
+			while (pos + 2 < len && (t[pos + 1] & 0xC0) == 0x80 &&
+			       (t[pos + 2] & 0xC0) == 0x80) {
+				cp = (t[pos] & 0x0Fu) << 12 |
+				     (t[pos + 1] & 0x3Fu) << 6 |
+				     (t[pos + 2] & 0x3Fu);
+				if (cp < 0x800 ||
+				    (cp >= 0xD800 && cp <= 0xDFFF))
+					break; /* overlong or surrogate */
+				bmp_nfc(cp, &last_ccc, &nfc);
+				if (cur == per) {
+					fill_bound(f, pos, pos, cur);
+					cur = 0;
+				}
+				cur++;
+				length++;
+				pos += 3;
+				if (pos >= len || t[pos] < 0xE0 ||
+				    t[pos] >= 0xF0)
+					break;
+			}
+			if (pos > at) {
+				s->nfc = nfc;
+				continue;
+			}
 		}
 		if ((n = utf8_fast(t + pos, len - pos, &cp)) != 0) {
 			pos += n;
