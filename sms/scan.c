@@ -6,6 +6,14 @@
  *	it, and fills segments greedily for both encodings at once: GSM
  *	with smart replacements expanded (writing the text as sent), and
  *	UCS-2. Once a character forces UCS-2, only UCS-2 is filled.
+ *
+ *	Runs of GSM or ASCII bytes are found 16 bytes at a time with SSE2
+ *	(the x86-64 baseline); the scalar loops give the same answers and
+ *	are what other machines, or a build with -DSMS_SCALAR, use. In
+ *	UCS-2, runs of 2-byte and of 3-byte characters have loops of their
+ *	own. The text as sent is copied only from the first smart
+ *	replacement on: before it, it is the input.
+ *	tests/unit/test_sms_fast.c checks all of this against a model.
  */
 #include <string.h>
 
