@@ -215,6 +215,50 @@ nfc_check(uint32_t cp, unsigned *last_ccc)
 int nfc_normalise(const char *text, size_t len, char **out_r, size_t *len_r,
 		  size_t **map_r, struct sms_error *err);
 
+/* Segment boundaries a scan records; more parts are found by walking. */
+#define SCAN_BOUNDS 32
+
+/* Greedy segment filling for one encoding. */
+struct fill {
+	unsigned length; /* septets or units in all */
+	unsigned parts;	 /* segments, at the concatenated capacity */
+	unsigned cur;	 /* used in the current segment */
+	unsigned per;	 /* capacity of a concatenated segment */
+	struct {
+		size_t at;     /* input byte where segment k + 1 starts */
+		size_t out;    /* the same in the text as sent */
+		unsigned used; /* septets or units segment k holds */
+	} b[SCAN_BOUNDS];
+};
+
+/* What the first pass (scan.c) learns. */
+struct scan {
+	struct fill gsm, ucs2;
+	unsigned nongsm;  /* characters outside the GSM tables */
+	unsigned invalid; /* invalid sequences (replaced by U+FFFD) */
+	size_t gsm_bytes; /* UTF-8 bytes of the text as sent in GSM */
+	bool nfc;	  /* NFC might change the text */
+	bool is_ucs2;	  /* a character forced UCS-2 */
+	bool copy;	  /* out holds the text as sent (see scan_nongsm) */
+	char *out;	  /* the text as sent in GSM, once copy is set */
+};
+
+/*
+ * Septets of single-byte characters in GSM: 1, 2 (extension table) or
+ * 0 (not GSM, or not ASCII: the start of a longer sequence).
+ */
+extern const unsigned char sms_gsm_ascii[256];
+
+/* fill_parts - segments: one when the text fits a single one */
+unsigned fill_parts(const struct fill *f, enum sms_encoding enc);
+
+/*
+ * scan - first pass over a text; SMS_EUTF8 on invalid UTF-8 unless
+ * opts->replace_invalid (err filled). s->out needs room for len bytes.
+ */
+int scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
+	 struct sms_error *err);
+
 /* sms_fail - fill err (may be NULL) and return status */
 int sms_fail(struct sms_error *err, enum sms_status status, size_t offset,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	test_sms - unit tests of sms/: codec, UDH, numbers, vectors
+ *	test_sms - unit tests of sms/: codec, UDH, numbers, vectors, fast paths
  */
 #include "tests/unit/test_sms.h"
 
@@ -13,5 +13,6 @@ main(void)
 	failed += test_sms_udh();
 	failed += test_sms_phone();
 	failed += test_sms_vectors();
+	failed += test_sms_fast();
 	return failed ? 1 : 0;
 }
