@@ -118,8 +118,12 @@ conf_format_value(const struct conf *c, const struct conf_key *k,
 		const struct conf_hostport *hp =
 		    CFIELD(c, k, struct conf_hostport);
 
-		ut_buf_printf(out, strchr(hp->host, ':') ? "[%s]:%u" : "%s:%u",
-			      hp->host, hp->port);
+		if (!hp->host || !hp->host[0])
+			ut_buf_printf(out, "\"\""); /* none */
+		else
+			ut_buf_printf(
+			    out, strchr(hp->host, ':') ? "[%s]:%u" : "%s:%u",
+			    hp->host, hp->port);
 		break;
 	}
 	case CT_RATE: {
