@@ -64,6 +64,10 @@ step "smsgw against an HTTP provider (ASan+UBSan)" env \
 	ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	sh tests/gateway/test_http.sh build/san
+step "the loop both ways (ASan+UBSan smsgw and smsmilter)" env \
+	ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	sh tests/e2e/test_thread.sh build/san
 step "smsgw's webhooks (ASan+UBSan)" env \
 	ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -61,7 +61,8 @@ postconf -c "$tmp/pf" -e \
 sink_start "$tmp" "$sinkport"
 milter_start "$tmp/smsmilter.conf" "$tmp/milter.log" || { check "smsmilter starts" false; exit 1; }
 "$E2E_BUILD/smsgw" -f -c "$tmp/smsmilter.conf" 2>"$tmp/smsgw.log" &
-E2E_PIDS="$E2E_PIDS $!"
+gw=$!
+E2E_PIDS="$E2E_PIDS $gw"
 pf_start "$tmp/pf"
 wait_port "$port" || { check "postfix listens" false; exit 1; }
 db=$tmp/store/smsmilter.db
@@ -188,6 +189,12 @@ check "an incomplete set is mailed after ReassemblyTimeout, marked" \
 	wait_for has_mail "Half of it[part 2 of 2 missing]"
 WAIT_SECONDS=15
 
+# 5b. a header that says it is longer than the text: mailed as it is
+mo_hex $phone 0 64 "0f0003$(printf 'Odd header' | hex)"
+check "a text with a broken user data header is still mailed" wait_for \
+	has_mail "Odd header"
+check "... and the reason logged" grep -q 'bad user data header' "$tmp/smsgw.log"
+
 # 6. STOP: confirmed once, the owner told, mail to the phone refused
 mo $phone " Stop "
 check "STOP opts the phone out" wait_for sql_is \
@@ -217,6 +224,10 @@ check "\"Yes\" from a phone that is in is mailed as an answer" wait_for \
 check "... and not answered with a text" test "$(ntexts $phone)" -eq 4
 check "every deliver_sm was answered ESME_ROK" sh -c \
 	"! grep '\"deliver_sm_resp\"' '$tmp/pdus.jsonl' | grep -qv '\"status\":0'"
+kill -TERM "$gw" "$MILTER_PID"
+wait_for sh -c "! kill -0 $gw 2>/dev/null && ! kill -0 $MILTER_PID 2>/dev/null"
+check "smsgw and smsmilter stop on SIGTERM, no sanitizer report in their logs" \
+	sh -c "! kill -0 $gw 2>/dev/null && ! grep -q 'Sanitizer\|runtime error' '$tmp/smsgw.log' '$tmp/milter.log'"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
