@@ -99,6 +99,8 @@ format-check:
 	@clang-format --dry-run --Werror $(SOURCES) && echo "format-check: ok"
 
 DOCDIR ?= $(PREFIX)/share/doc/smsmilter
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+UNITS := contrib/systemd/smsmilter.service contrib/systemd/smsgw.service
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
@@ -110,6 +112,14 @@ install: all
 	done
 	install -m 644 conf/smsmilter.conf \
 	    $(DESTDIR)$(DOCDIR)/smsmilter.conf.sample
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/contrib
+	@for u in $(UNITS); do \
+	    echo "install -m 644 $$u $(DESTDIR)$(UNITDIR)/"; \
+	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	        $$u.in >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+	cp -R contrib/. $(DESTDIR)$(DOCDIR)/contrib/
 
 man-check:
 	@for m in $(MAN_PAGES); do \
@@ -122,6 +132,8 @@ uninstall:
 	@for m in $(MAN_PAGES); do \
 	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	rm -f $(DESTDIR)$(DOCDIR)/smsmilter.conf.sample
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+	rm -rf $(DESTDIR)$(DOCDIR)/contrib
 
 docs: $(SMSCTL)
 	sh scripts/gen-docs.sh $(SMSCTL)
