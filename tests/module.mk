@@ -101,6 +101,8 @@ TESTS += $(FUZZERS:%=$(O)/tests/replay_%)
 # in tests/fuzz/corpus/NAME, which check replays. FUZZ=NAME runs one.
 FUZZ_O := build/fuzz
 FUZZ_SECONDS ?= 300
+# An input that runs longer is a finding (a hang), not a stalled run.
+FUZZ_TIMEOUT ?= 25
 FUZZ_SAN := address,undefined
 FUZZ ?= $(FUZZERS)
 
@@ -122,7 +124,8 @@ fuzz:
 	    echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
 	    $(FUZZ_O)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
 	        -detect_leaks=1 -max_len=65536 -print_final_stats=1 \
-	        -rss_limit_mb=4096 tests/fuzz/corpus/$$f || exit 1; \
+	        -rss_limit_mb=4096 -timeout=$(FUZZ_TIMEOUT) \
+	        tests/fuzz/corpus/$$f || exit 1; \
 	done
 
 fuzz-libs-%:
