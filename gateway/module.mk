@@ -1,16 +1,21 @@
 # gateway/ - smsgw, the gateway daemon: the queue runner over a transport,
-# delivery reports, and the mail queue out over SMTP (libetpan)
-GATEWAY_SRCS := gateway/inbound.c gateway/main.c gateway/mailer.c \
-	gateway/report.c gateway/webhook.c gateway/metrics.c \
-	gateway/runner.c
+# delivery reports, and the mail queue out over SMTP (libetpan). All but
+# main.c form libsmsgw.a, which the webhook fuzz target links too.
+GATEWAY_LIB_SRCS := gateway/inbound.c gateway/mailer.c gateway/report.c \
+	gateway/webhook.c gateway/metrics.c gateway/runner.c
+GATEWAY_LIB := $(O)/gateway/libsmsgw.a
 SMSGW := $(O)/smsgw
 MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 ETPAN_LIBS := $(filter-out -specs=% -Wl%,$(shell $(PKG_CONFIG) --libs libetpan))
+# What a program linking $(GATEWAY_LIB) and the libraries below it needs.
+GATEWAY_LIBS := -pthread $(TRANSPORT_LIBS) $(MILTER_LIBS) $(STORE_LIBS) \
+	$(MAILPARSE_LIBS) $(ETPAN_LIBS) $(MHD_LIBS) $(SMS_LIBS)
 
-$(SMSGW): $(GATEWAY_SRCS:%.c=$(O)/%.o) $(MILTER_LIB) $(TRANSPORT_LIB) $(STORE_LIB) \
-	$(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -pthread $(TRANSPORT_LIBS) $(MILTER_LIBS) $(STORE_LIBS) \
-	    $(MAILPARSE_LIBS) $(ETPAN_LIBS) $(MHD_LIBS) $(SMS_LIBS)
+$(GATEWAY_LIB): $(GATEWAY_LIB_SRCS:%.c=$(O)/%.o)
+
+$(SMSGW): $(O)/gateway/main.o $(GATEWAY_LIB) $(MILTER_LIB) $(TRANSPORT_LIB) \
+	$(STORE_LIB) $(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GATEWAY_LIBS)
 $(O)/gateway/%.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 
 PROGRAMS += $(SMSGW)

@@ -353,7 +353,9 @@ twilio_sms(struct call *k)
 		m.segments = 1;
 	nm = form_get(&k->args, "NumMedia", NULL);
 	n = nm ? (unsigned)strtoul(nm, NULL, 10) : 0;
-	for (i = 0; i < n && m.nmedia < MEDIA_MAX; i++) {
+	if (n > MEDIA_MAX) /* Twilio sends 10 at most: never loop for more */
+		n = MEDIA_MAX;
+	for (i = 0; i < n; i++) {
 		char name[32];
 		const char *url, *type;
 

@@ -67,7 +67,7 @@ tests: $(HELPERS)
 # Fuzz targets: for each NAME, tests/fuzz/fuzz_NAME.c, the libraries
 # it links (FUZZ_LIBS_NAME, paths under the build directory), their
 # link flags (FUZZ_LDLIBS_NAME) and compile flags (FUZZ_CFLAGS_NAME).
-FUZZERS := sms_codec mailparse html compose
+FUZZERS := sms_codec mailparse html compose webhook
 FUZZ_LIBS_sms_codec := sms/libsms.a
 FUZZ_LDLIBS_sms_codec := $(SMS_LIBS)
 FUZZ_LIBS_mailparse := mailparse/libmailparse.a util/libutil.a
@@ -79,6 +79,11 @@ FUZZ_CFLAGS_html := $(MAILPARSE_CFLAGS)
 FUZZ_LIBS_compose := $(FUZZ_LIBS_mailparse)
 FUZZ_LDLIBS_compose := $(MAILPARSE_LIBS)
 FUZZ_CFLAGS_compose := $(MAILPARSE_CFLAGS)
+FUZZ_LIBS_webhook := gateway/libsmsgw.a milter/libsmsmilter.a \
+	transport/libtransport.a store/libstore.a mailparse/libmailparse.a \
+	conf/libconf.a sms/libsms.a util/libutil.a
+FUZZ_LDLIBS_webhook := $(GATEWAY_LIBS)
+FUZZ_CFLAGS_webhook := $(MAILPARSE_CFLAGS)
 
 # Corpus replay: each target linked with a plain main(), run in check.
 define replay_rule
@@ -96,6 +101,8 @@ TESTS += $(FUZZERS:%=$(O)/tests/replay_%)
 # in tests/fuzz/corpus/NAME, which check replays. FUZZ=NAME runs one.
 FUZZ_O := build/fuzz
 FUZZ_SECONDS ?= 300
+# An input that runs longer is a finding (a hang), not a stalled run.
+FUZZ_TIMEOUT ?= 25
 FUZZ_SAN := address,undefined
 FUZZ ?= $(FUZZERS)
 
@@ -117,7 +124,8 @@ fuzz:
 	    echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
 	    $(FUZZ_O)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
 	        -detect_leaks=1 -max_len=65536 -print_final_stats=1 \
-	        -rss_limit_mb=4096 tests/fuzz/corpus/$$f || exit 1; \
+	        -rss_limit_mb=4096 -timeout=$(FUZZ_TIMEOUT) \
+	        tests/fuzz/corpus/$$f || exit 1; \
 	done
 
 fuzz-libs-%:
