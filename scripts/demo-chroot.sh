@@ -27,10 +27,18 @@ trap 'exit 1' INT TERM
 mount -t proc proc "$root/proc" && mount -t sysfs sys "$root/sys" &&
 	mount --bind /dev "$root/dev" && mount --bind /dev/pts "$root/dev/pts" ||
 	exit 1
+# the network's settings come along: its resolver, and the local CAs
+# of a network that intercepts TLS (npm's registry is reached over it)
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+mkdir -p "$root/usr/local/share/ca-certificates"
+cp /usr/local/share/ca-certificates/*.crt \
+	"$root/usr/local/share/ca-certificates/" 2>/dev/null
 rm -rf "$root/src"
 git clone -q "$top" "$root/src" || exit 1
 chroot "$root" /bin/sh -c '
 	export DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends make &&
+	apt-get update -qq &&
+	apt-get install -y -qq --no-install-recommends make ca-certificates &&
+	update-ca-certificates >/dev/null &&
+	export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt &&
 	cd /src && make demo'
