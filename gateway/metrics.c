@@ -27,8 +27,7 @@ static const struct {
     [M_RECEIPT_DELIVERED] = {"smsgw_receipts_total", "outcome=\"delivered\"",
 			     "Final delivery receipts, by outcome"},
     [M_RECEIPT_FAILED] = {"smsgw_receipts_total", "outcome=\"failed\"", NULL},
-    [M_RECEIPT_EXPIRED] = {"smsgw_receipts_total", "outcome=\"expired\"",
-			   NULL},
+    [M_RECEIPT_EXPIRED] = {"smsgw_receipts_total", "outcome=\"expired\"", NULL},
     [M_INBOUND] = {"smsgw_inbound_total", "result=\"mailed\"",
 		   "Texts from phones, by what became of them"},
     [M_INBOUND_PART] = {"smsgw_inbound_total", "result=\"part\"", NULL},
@@ -41,14 +40,14 @@ static const struct {
     [M_MAIL_DEFERRED] = {"smsgw_mails_total", "result=\"deferred\"", NULL},
     [M_WEBHOOK_OK] = {"smsgw_webhook_requests_total", "result=\"ok\"",
 		      "Webhook requests, by answer"},
-    [M_WEBHOOK_REFUSED] = {"smsgw_webhook_requests_total",
-			   "result=\"refused\"", NULL},
+    [M_WEBHOOK_REFUSED] = {"smsgw_webhook_requests_total", "result=\"refused\"",
+			   NULL},
     [M_WEBHOOK_ERROR] = {"smsgw_webhook_requests_total", "result=\"error\"",
 			 NULL},
 };
 
 /* Upper bounds of the latency buckets, in milliseconds. */
-static const unsigned bounds_ms[] = {5,	  10,	25,   50,    100,  250,
+static const unsigned bounds_ms[] = {5,	  10,	25,   50,   100,  250,
 				     500, 1000, 2500, 5000, 10000};
 #define NBUCKETS (sizeof(bounds_ms) / sizeof(bounds_ms[0]))
 
@@ -84,8 +83,8 @@ void
 metrics_inbound(enum inbound_result r)
 {
 	static const enum metric m[] = {
-	    [IN_DONE] = M_INBOUND,	   [IN_PART] = M_INBOUND_PART,
-	    [IN_DUP] = M_INBOUND_DUP,  [IN_BAD] = M_INBOUND_BAD,
+	    [IN_DONE] = M_INBOUND,	[IN_PART] = M_INBOUND_PART,
+	    [IN_DUP] = M_INBOUND_DUP,	[IN_BAD] = M_INBOUND_BAD,
 	    [IN_TEMP] = M_INBOUND_TEMP,
 	};
 
@@ -152,8 +151,7 @@ metrics_render(struct store *s, const char *transport)
 			    info[i].name, info[i].help, info[i].name);
 		out(&o, "%s%s%s%s %lu\n", info[i].name,
 		    info[i].labels[0] ? "{" : "", info[i].labels,
-		    info[i].labels[0] ? "}" : "",
-		    atomic_load(&counters[i]));
+		    info[i].labels[0] ? "}" : "", atomic_load(&counters[i]));
 	}
 	out(&o,
 	    "# HELP smsgw_link_up Whether the carrier link is bound (1) or "
@@ -169,10 +167,12 @@ metrics_render(struct store *s, const char *transport)
 			out(&o, "smsgw_submit_seconds_bucket{le=\"%g\"} %lu\n",
 			    bounds_ms[i] / 1000.0, cum);
 		else
-			out(&o, "smsgw_submit_seconds_bucket{le=\"+Inf\"} %lu\n",
+			out(&o,
+			    "smsgw_submit_seconds_bucket{le=\"+Inf\"} %lu\n",
 			    cum);
 	}
-	out(&o, "smsgw_submit_seconds_sum %.3f\nsmsgw_submit_seconds_count %lu\n",
+	out(&o,
+	    "smsgw_submit_seconds_sum %.3f\nsmsgw_submit_seconds_count %lu\n",
 	    atomic_load(&latency_sum_ms) / 1000.0, cum);
 	if (store_counts(s, &qc, &err) == STORE_OK) {
 		out(&o, "# HELP smsgw_queue_texts Texts in the store, by "

@@ -71,8 +71,8 @@ report_queue(const struct conf *c, struct store *s, int64_t id, bool delivered,
 		       merr.msg);
 		goto out;
 	}
-	if (store_mail_enqueue(s, "", rr.envelope_from, mail, len, (int64_t)time(NULL),
-			       &mail_id, &err) != STORE_OK)
+	if (store_mail_enqueue(s, "", rr.envelope_from, mail, len,
+			       (int64_t)time(NULL), &mail_id, &err) != STORE_OK)
 		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)id, err.msg);
 	else {
 		ut_log(LOG_INFO, "id=%lld report=%s to=<%s> mail=%lld",
@@ -85,4 +85,3 @@ out:
 	store_receipt_free(&rr);
 	return queued;
 }
-

@@ -117,9 +117,9 @@ form_parse(struct form *f, const char *s, size_t len)
 		f->name[f->n] = p;
 		decode(s + i, eq - i, p);
 		f->value[f->n] = p + (eq - i) + 1;
-		f->vlen[f->n] = eq < end ? decode(s + eq + 1, end - eq - 1,
-						  f->value[f->n])
-					 : 0;
+		f->vlen[f->n] =
+		    eq < end ? decode(s + eq + 1, end - eq - 1, f->value[f->n])
+			     : 0;
 		if (eq >= end)
 			f->value[f->n][0] = '\0';
 		f->n++;
@@ -183,7 +183,8 @@ utf8_ok(const unsigned char *s, size_t n)
 				return false;
 			cp = cp << 6 | (s[i + k] & 0x3F);
 		}
-		if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		if ((need == 2 &&
+		     (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
 		    (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
 			return false;
 		i += need + 1;
@@ -340,7 +341,8 @@ twilio_sms(struct call *k)
 	size_t blen = 0;
 	unsigned i, n;
 
-	if (!(m.from = need(k, "From", NULL)) || !(m.to = need(k, "To", NULL)) ||
+	if (!(m.from = need(k, "From", NULL)) ||
+	    !(m.to = need(k, "To", NULL)) ||
 	    !(m.provider_id = need(k, "MessageSid", NULL)))
 		return;
 	body = form_get(&k->args, "Body", &blen);
@@ -361,8 +363,8 @@ twilio_sms(struct call *k)
 		snprintf(name, sizeof(name), "MediaContentType%u", i);
 		type = form_get(&k->args, name, NULL);
 		media[m.nmedia++] = (struct mp_media){
-		    .content_type = type && type[0] ? type
-						    : "application/octet-stream",
+		    .content_type =
+			type && type[0] ? type : "application/octet-stream",
 		    .url = url,
 		};
 	}
@@ -398,7 +400,7 @@ receipt(struct call *k, const char *smsc_id, enum store_state st,
 		return;
 	}
 	if (rr.final_now) {
-		metrics_add(rr.state == STORE_DELIVERED	  ? M_RECEIPT_DELIVERED
+		metrics_add(rr.state == STORE_DELIVERED ? M_RECEIPT_DELIVERED
 			    : rr.state == STORE_EXPIRED ? M_RECEIPT_EXPIRED
 							: M_RECEIPT_FAILED);
 		ut_log(LOG_INFO, "id=%lld to=%s status=%s parts=%u/%u code=%s",
@@ -446,7 +448,10 @@ kannel_dlr(struct call *k)
 		st = STORE_DELIVERED;
 	else if (v == 2 || v == 16)
 		st = STORE_FAILED;
-	receipt(k, id, st, v == 1 ? "DELIVRD" : v == 16 ? "REJECTD" : "UNDELIV",
+	receipt(k, id, st,
+		v == 1	  ? "DELIVRD"
+		: v == 16 ? "REJECTD"
+			  : "UNDELIV",
 		ans && ans[0] ? ans : status);
 }
 
@@ -542,7 +547,8 @@ voicemail(struct call *k)
 	text_of(&m, text, len);
 	url = form_get(&k->args, "recording_url", NULL);
 	if (url && url[0]) {
-		rec = (struct mp_media){.content_type = "audio/mpeg", .url = url};
+		rec =
+		    (struct mp_media){.content_type = "audio/mpeg", .url = url};
 		m.media = &rec;
 		m.nmedia = 1;
 	}
@@ -602,8 +608,8 @@ webhook_handle(const struct conf *c, struct store *s, struct mailer *m,
 		goto out;
 	}
 	if (routes[i].is_signed ? !signed_ok(&k) : !allowed(&k)) {
-		ut_log(LOG_WARNING, "webhook %s from %s: %s; refused",
-		       rq->path, rq->client ? rq->client : "?",
+		ut_log(LOG_WARNING, "webhook %s from %s: %s; refused", rq->path,
+		       rq->client ? rq->client : "?",
 		       routes[i].is_signed ? "bad or missing X-Twilio-Signature"
 					   : "not a trusted client");
 		answer(a, 403, "text/plain", "forbidden\n");
@@ -810,14 +816,14 @@ listen_on(struct webhook *w, const struct conf_hostport *hp,
 		ut_log(LOG_ERR, "%s %s: not an IP address", what, hp->host);
 		return NULL;
 	}
-	d = MHD_start_daemon(
-	    flags, (uint16_t)hp->port, NULL, NULL, fn, w, MHD_OPTION_SOCK_ADDR,
-	    sa, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-	    MHD_OPTION_END);
+	d = MHD_start_daemon(flags, (uint16_t)hp->port, NULL, NULL, fn, w,
+			     MHD_OPTION_SOCK_ADDR, sa,
+			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+			     (size_t)(128 * 1024), MHD_OPTION_END);
 	if (!d)
 		ut_log(LOG_ERR, "%s %s:%u: cannot listen", what, hp->host,
 		       hp->port);
@@ -847,8 +853,8 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 	}
 	w->d = listen_on(w, &c->webhook_listen, on_request, "webhooks");
 	if (c->metrics_listen.host && c->metrics_listen.host[0])
-		w->metrics = listen_on(w, &c->metrics_listen, metrics_only,
-				       "metrics");
+		w->metrics =
+		    listen_on(w, &c->metrics_listen, metrics_only, "metrics");
 	if (!w->d)
 		webhook_stop(&w);
 	return w;
