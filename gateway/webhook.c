@@ -502,15 +502,23 @@ kannel_mo(struct call *k)
 	m.provider_id = form_get(&k->args, "id", NULL);
 	if (!text)
 		text = "";
+	/*
+	 * What Kannel 1.4.5 sends for %b, %c and %C: GSM texts as UTF-8
+	 * with coding=0, charset=UTF-8 (its SMSC links keep them so);
+	 * UCS-2 as the UTF-16BE bytes with coding=2, charset=UTF-16BE,
+	 * unless smsbox's mo-recode is on (then UTF-8 and coding=0); 8-bit
+	 * data as it came, with coding=1 and the pseudo-charset 8-BIT: kept
+	 * when it is UTF-8, else read as Latin-1.
+	 */
 	if ((coding && !strcmp(coding, "2")) ||
 	    (charset && (!strcasecmp(charset, "UTF-16BE") ||
 			 !strcasecmp(charset, "UCS-2")))) {
-		/* Kannel gives UCS-2 texts as UTF-16BE unless mo-recode */
 		m.data_coding = 8;
 		m.ud = (const uint8_t *)text;
 		m.ud_len = len;
 		m.encoding = 8;
 	} else if (charset && strcasecmp(charset, "UTF-8") &&
+		   strcasecmp(charset, "8-BIT") &&
 		   strcasecmp(charset, "ISO-8859-1") &&
 		   strcasecmp(charset, "WINDOWS-1252")) {
 		char *u = mp_to_utf8(text, len, charset);
