@@ -115,6 +115,7 @@ mkfifo "$tmp/phones"
 "$FAKESMSC" -H 127.0.0.1 -r "$fakeport" -i 0.1 -v 0 \
 	<>"$tmp/phones" >>"$tmp/fakesmsc.out" 2>&1 &
 pids="$pids $!"
+# shellcheck disable=SC2086 # $sink_user is "" or "-u nobody"
 smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
 	>"$tmp/sink.log" 2>&1 &
 pids="$pids $!"
