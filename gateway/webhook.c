@@ -435,15 +435,47 @@ twilio_status(struct call *k)
 	receipt(k, sid, st, code && code[0] ? code : status, status);
 }
 
+/*
+ * kannel_in_flight - the text that smsc_id ("<msg>-<seq>", as the
+ * kannel transport makes them) names is still being handed to Kannel:
+ * sendsms's answer, and with it the SMSC id, is not recorded yet
+ */
+static bool
+kannel_in_flight(struct store *s, const char *smsc_id)
+{
+	struct store_receipt r;
+	struct store_error err;
+	char *end;
+	long long id = strtoll(smsc_id, &end, 10);
+	bool busy;
+
+	if (id <= 0 || *end != '-' ||
+	    store_report(s, (int64_t)id, &r, &err) != STORE_OK)
+		return false;
+	busy = r.state == STORE_SUBMITTING;
+	store_receipt_free(&r);
+	return busy;
+}
+
 static void
 kannel_dlr(struct call *k)
 {
+	const struct timespec pause = {0, 50 * 1000 * 1000};
 	const char *id, *status, *ans;
 	enum store_state st = STORE_SUBMITTED;
+	unsigned i;
 	long v;
 
 	if (!(id = need(k, "id", NULL)) || !(status = need(k, "status", NULL)))
 		return;
+	/* Kannel can report a text before sendsms's answer for it is
+	   recorded (its fake SMSC reports at once): wait up to 2 s */
+	for (i = 0; i < 40 && kannel_in_flight(k->s, id); i++)
+		nanosleep(&pause, NULL);
+	if (i > 0)
+		ut_log(LOG_DEBUG,
+		       "status for %s: waited %u ms for its submission", id,
+		       i * 50);
 	ans = form_get(&k->args, "answer", NULL);
 	v = strtol(status, NULL, 10);
 	if (v == 1)
@@ -472,15 +504,23 @@ kannel_mo(struct call *k)
 	m.provider_id = form_get(&k->args, "id", NULL);
 	if (!text)
 		text = "";
+	/*
+	 * What Kannel 1.4.5 sends for %b, %c and %C: GSM texts as UTF-8
+	 * with coding=0, charset=UTF-8 (its SMSC links keep them so);
+	 * UCS-2 as the UTF-16BE bytes with coding=2, charset=UTF-16BE,
+	 * unless smsbox's mo-recode is on (then UTF-8 and coding=0); 8-bit
+	 * data as it came, with coding=1 and the pseudo-charset 8-BIT: kept
+	 * when it is UTF-8, else read as Latin-1.
+	 */
 	if ((coding && !strcmp(coding, "2")) ||
 	    (charset && (!strcasecmp(charset, "UTF-16BE") ||
 			 !strcasecmp(charset, "UCS-2")))) {
-		/* Kannel gives UCS-2 texts as UTF-16BE unless mo-recode */
 		m.data_coding = 8;
 		m.ud = (const uint8_t *)text;
 		m.ud_len = len;
 		m.encoding = 8;
 	} else if (charset && strcasecmp(charset, "UTF-8") &&
+		   strcasecmp(charset, "8-BIT") &&
 		   strcasecmp(charset, "ISO-8859-1") &&
 		   strcasecmp(charset, "WINDOWS-1252")) {
 		char *u = mp_to_utf8(text, len, charset);

@@ -41,6 +41,7 @@ step "smsgw against an SMPP server (npm smpp)" sh tests/gateway/test_smpp.sh bui
 step "smsgw killed during 1,000 texts" sh tests/gateway/test_crash.sh build
 step "smsgw against an HTTP provider (Twilio's API)" sh tests/gateway/test_http.sh build
 step "smsgw against Kannel (bearerbox, smsbox, fakesmsc)" sh tests/gateway/test_kannel.sh build
+step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_kannel_mo.sh build
 step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
 step "man pages" $MAKE -s man-check
 step "generated docs current" sh scripts/gen-docs.sh build/smsctl --check
@@ -72,6 +73,10 @@ step "smsgw's webhooks (ASan+UBSan)" env \
 	ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	sh tests/gateway/test_webhook.sh build/san
+step "Kannel into smsgw (ASan+UBSan)" env \
+	ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	sh tests/gateway/test_kannel_mo.sh build/san
 
 set -- $(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$tally")
 if [ -n "$steps_failed" ]; then
