@@ -231,8 +231,10 @@ span=$(node -e '
 const t = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")
   .map(JSON.parse).filter(p => p.cmd === "submit_sm" && p.dst === "12025550122").map(p => p.t);
 console.log(t[t.length - 1] - t[0]);' "$tmp/pdus.jsonl")
-check "... spread over at least 1 s (8 at 4/s, a burst of 4 allowed): ${span} ms" \
-	test "$span" -ge 1000
+# 1 s in theory; the SMSC's clock reads arrivals a few ms apart from
+# smsgw's sends (measured: 999 ms once). Without the cap: about 10 ms.
+check "... spread over about 1 s (8 at 4/s, a burst of 4 allowed): ${span} ms" \
+	test "$span" -ge 900
 stop
 
 echo "1..$n"
