@@ -89,14 +89,17 @@ gsm_mask(const unsigned char *p, unsigned *ext_r)
 	return ~(unsigned)_mm_movemask_epi8(ok) & 0xFFFF;
 }
 
-/* bytes_in - bit i set when byte i of v is in lo..hi (0x80 <= lo <= hi < 0xFF)
- */
+/* bytes_in - bytes of v in lo..hi (0x80 <= lo <= hi < 0xFF) set */
 static inline __m128i
 bytes_in(__m128i v, int lo, int hi)
 {
 	/* signed, 0x80-0xFF are below ASCII and in their own order */
+	__m128i below = _mm_cmplt_epi8(v, _mm_set1_epi8((char)(hi + 1)));
+
+	if (lo == 0x80)
+		return below;
 	return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
-			     _mm_cmplt_epi8(v, _mm_set1_epi8((char)(hi + 1))));
+			     below);
 }
 
 /* ones - bits set in m (without relying on a popcount instruction) */
@@ -116,6 +119,34 @@ struct block {
 	unsigned four;	  /* first bytes of 4-byte characters */
 	unsigned suspect; /* first bytes NFC must look at (not with nfc) */
 };
+
+/*
+ * clean_e2_ef - first bytes E2 and EF of characters NFC_CLEAN_E2 and
+ * NFC_CLEAN_EF (sms_int.h) say NFC leaves alone, by their second and
+ * third bytes: punctuation, symbols and emoji parts, variation
+ * selectors, fullwidth forms
+ */
+static inline __m128i
+clean_e2_ef(__m128i v)
+{
+	__m128i b2 = _mm_srli_si128(v, 1), b3 = _mm_srli_si128(v, 2);
+	__m128i e2 = _mm_or_si128(
+	    _mm_or_si128(
+		_mm_and_si128(_mm_cmpeq_epi8(b2, _mm_set1_epi8((char)0x80)),
+			      bytes_in(b3, 0x82, 0xBF)),
+		bytes_in(b2, 0x85, 0x8B)),
+	    _mm_or_si128(bytes_in(b2, 0x8D, 0xAA), bytes_in(b2, 0xB8, 0xBF)));
+	__m128i ef = _mm_or_si128(
+	    _mm_or_si128(
+		_mm_and_si128(_mm_cmpeq_epi8(b2, _mm_set1_epi8((char)0xB8)),
+			      bytes_in(b3, 0x80, 0x9F)),
+		bytes_in(b2, 0x80, 0xA3)),
+	    _mm_or_si128(bytes_in(b2, 0xAE, 0xB7), bytes_in(b2, 0xB9, 0xBF)));
+
+	return _mm_or_si128(
+	    _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE2)), e2),
+	    _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xEF)), ef));
+}
 
 /* movemask - bit i set when byte i + back of the compare r is true */
 #define MOVEMASK(r, back) ((unsigned)_mm_movemask_epi8(r) >> (back))
@@ -223,6 +254,8 @@ ucs2_block(const unsigned char *t, size_t pos, unsigned back, bool nfc,
 				  _mm_cmpeq_epi8(_mm_srli_si128(v, 1),
 						 _mm_set1_epi8((char)0x9F))));
 		b->suspect = high & ~MOVEMASK(clean, back) & keep;
+		if (b->suspect != 0)
+			b->suspect &= ~MOVEMASK(clean_e2_ef(v), back);
 	}
 	return b->n;
 }

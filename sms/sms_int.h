@@ -197,6 +197,20 @@ extern const unsigned char sms_nfc_quick[8192]; /* change | mark */
 #define NFC_CLEAN_LEAD4 0xEB, 0xEE /* U+B000-EFFF */
 
 /*
+ * NFC_CLEAN_E2, NFC_CLEAN_EF - the same for characters of first byte
+ * E2 and EF, by second byte b2 and third byte b3: U+2002-203F,
+ * 2140-22FF, 2340-2ABF, 2E00-2FFF (punctuation, symbols, dingbats);
+ * U+F000-F8FF, FB80-FDFF, FE00-FE1F, FE40-FFFF (variation selectors,
+ * fullwidth forms)
+ */
+#define NFC_CLEAN_E2(b2, b3)                                                   \
+	(((b2) == 0x80 && (b3) >= 0x82) || ((b2) >= 0x85 && (b2) <= 0x8B) ||   \
+	 ((b2) >= 0x8D && (b2) <= 0xAA) || (b2) >= 0xB8)
+#define NFC_CLEAN_EF(b2, b3)                                                   \
+	(((b2) == 0xB8 && (b3) <= 0x9F) || (b2) <= 0xA3 ||                     \
+	 ((b2) >= 0xAE && (b2) <= 0xB7) || (b2) >= 0xB9)
+
+/*
  * nfc_check - true when NFC might change the text at cp
  *
  * *last_ccc carries the previous combining class between calls; start

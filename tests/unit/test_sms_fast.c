@@ -406,6 +406,12 @@ static const char *const nfc_cases[] = {
     "\xe1\x84\x80\xe1\x85\xa1",		    /* Hangul L + V jamo */
     "\xf0\x9d\x85\x9e",			    /* musical half note */
     "\xcc\x81",				    /* lone combining acute */
+    "\xd0\xb4\xe2\x80\x80",		    /* de, en quad: singleton */
+    "\xd0\xb4\xe2\x80\x81\xe2\x80\x82",	    /* em quad, en space */
+    "\xe2\x83\x97",			    /* combining vector */
+    "\xef\xb8\x8f\xef\xb8\xa0\xcc\x96",	    /* VS16, half mark, grave below */
+    "\xef\xa4\x80",			    /* CJK compatibility ideograph */
+    "\xef\xbc\x8c\xe2\x80\x9c",		    /* fullwidth comma, quote */
 };
 
 static void
