@@ -260,16 +260,6 @@ ucs2_block(const unsigned char *t, size_t pos, unsigned back, bool nfc,
 	return b->n;
 }
 
-/* bits - bits set in m: few, if any (extension characters are rare) */
-static inline unsigned
-bits(unsigned m)
-{
-	unsigned n = 0;
-
-	for (; m != 0; m &= m - 1)
-		n++;
-	return n;
-}
 #endif
 
 /*
@@ -314,17 +304,17 @@ gsm_run(const unsigned char *t, size_t pos, size_t len, unsigned *ext_r)
 		bad = gsm_mask(t + pos, &e);
 		if (bad != 0) {
 			k = (unsigned)__builtin_ctz(bad);
-			*ext_r = ext + bits(e & ((1u << k) - 1));
+			*ext_r = ext + ones(e & ((1u << k) - 1));
 			return pos - at + k;
 		}
-		ext += bits(e);
+		ext += ones(e);
 	}
 	if (pos < len && len >= 16) {
 		unsigned back = 16 - (unsigned)(len - pos);
 
 		bad = gsm_mask(t + len - 16, &e) >> back;
 		k = bad ? (unsigned)__builtin_ctz(bad) : (unsigned)(len - pos);
-		*ext_r = ext + bits((e >> back) & ((1u << k) - 1));
+		*ext_r = ext + ones((e >> back) & ((1u << k) - 1));
 		return pos - at + k;
 	}
 #endif
@@ -710,12 +700,19 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 				s->gsm.cur += sum;
 				s->gsm.length += sum;
 			} else {
+				/* by character until the rest fits */
 				size_t k;
 
-				for (k = 0; k < n; k++)
-					fill_add(&s->gsm,
-						 sms_gsm_ascii[t[pos + k]],
-						 pos + k, w + k);
+				for (k = 0; k < n; k++) {
+					cost = sms_gsm_ascii[t[pos + k]];
+					fill_add(&s->gsm, cost, pos + k, w + k);
+					sum -= cost;
+					if (s->gsm.cur + sum <= s->gsm.per) {
+						s->gsm.cur += sum;
+						s->gsm.length += sum;
+						break;
+					}
+				}
 			}
 			fill_run(&s->ucs2, (unsigned)n, pos, pos);
 			s->gsm_bytes += n;
