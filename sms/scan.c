@@ -10,9 +10,14 @@
  *	Runs of GSM or ASCII bytes are found 16 bytes at a time with SSE2
  *	(the x86-64 baseline); the scalar loops give the same answers and
  *	are what other machines, or a build with -DSMS_SCALAR, use. In
- *	UCS-2, runs of 2-byte and of 3-byte characters have loops of their
- *	own. The text as sent is copied only from the first smart
- *	replacement on: before it, it is the input.
+ *	UCS-2, whole 16-byte blocks are validated and counted at once
+ *	(ucs2_block) when no character in them needs NFC's look: first
+ *	bytes below 0xCC and the NFC_CLEAN_LEAD ranges, as in Latin,
+ *	Cyrillic, CJK, emoji. After a block that does need it (Hindi,
+ *	say), a stretch goes character by character, where runs of 2-byte
+ *	and of 3-byte characters have loops of their own. The text as sent
+ *	is copied only from the first smart replacement on: before it, it
+ *	is the input.
  *	tests/unit/test_sms_fast.c checks all of this against a model.
  */
 #include <string.h>
@@ -84,16 +89,177 @@ gsm_mask(const unsigned char *p, unsigned *ext_r)
 	return ~(unsigned)_mm_movemask_epi8(ok) & 0xFFFF;
 }
 
-/* bits - bits set in m: few, if any (extension characters are rare) */
-static inline unsigned
-bits(unsigned m)
+/* bytes_in - bytes of v in lo..hi (0x80 <= lo <= hi < 0xFF) set */
+static inline __m128i
+bytes_in(__m128i v, int lo, int hi)
 {
-	unsigned n = 0;
+	/* signed, 0x80-0xFF are below ASCII and in their own order */
+	__m128i below = _mm_cmplt_epi8(v, _mm_set1_epi8((char)(hi + 1)));
 
-	for (; m != 0; m &= m - 1)
-		n++;
-	return n;
+	if (lo == 0x80)
+		return below;
+	return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
+			     below);
 }
+
+/* ones - bits set in m (without relying on a popcount instruction) */
+static inline unsigned
+ones(uint32_t m)
+{
+	m = m - ((m >> 1) & 0x55555555u);
+	m = (m & 0x33333333u) + ((m >> 2) & 0x33333333u);
+	m = (m + (m >> 4)) & 0x0F0F0F0Fu;
+	return (m * 0x01010101u) >> 24;
+}
+
+/* One block of UTF-8 as ucs2_block() sees it; bit i is byte pos + i. */
+struct block {
+	unsigned n;	  /* bytes of whole characters, from pos */
+	unsigned lead;	  /* first bytes of characters */
+	unsigned four;	  /* first bytes of 4-byte characters */
+	unsigned suspect; /* first bytes NFC must look at (not with nfc) */
+};
+
+/*
+ * clean_e2_ef - first bytes E2 and EF of characters NFC_CLEAN_E2 and
+ * NFC_CLEAN_EF (sms_int.h) say NFC leaves alone, by their second and
+ * third bytes: punctuation, symbols and emoji parts, variation
+ * selectors, fullwidth forms
+ */
+static inline __m128i
+clean_e2_ef(__m128i v)
+{
+	__m128i b2 = _mm_srli_si128(v, 1), b3 = _mm_srli_si128(v, 2);
+	__m128i e2 = _mm_or_si128(
+	    _mm_or_si128(
+		_mm_and_si128(_mm_cmpeq_epi8(b2, _mm_set1_epi8((char)0x80)),
+			      bytes_in(b3, 0x82, 0xBF)),
+		bytes_in(b2, 0x85, 0x8B)),
+	    _mm_or_si128(bytes_in(b2, 0x8D, 0xAA), bytes_in(b2, 0xB8, 0xBF)));
+	__m128i ef = _mm_or_si128(
+	    _mm_or_si128(
+		_mm_and_si128(_mm_cmpeq_epi8(b2, _mm_set1_epi8((char)0xB8)),
+			      bytes_in(b3, 0x80, 0x9F)),
+		bytes_in(b2, 0x80, 0xA3)),
+	    _mm_or_si128(bytes_in(b2, 0xAE, 0xB7), bytes_in(b2, 0xB9, 0xBF)));
+
+	return _mm_or_si128(
+	    _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE2)), e2),
+	    _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xEF)), ef));
+}
+
+/* movemask - bit i set when byte i + back of the compare r is true */
+#define MOVEMASK(r, back) ((unsigned)_mm_movemask_epi8(r) >> (back))
+
+/*
+ * ucs2_block - the whole characters among the 16 bytes at t + pos - back
+ * from byte back on (pos <= len - 16 + back), when they are valid UTF-8
+ *
+ * Fills b and returns b->n: 0 when a character in the block is not
+ * valid UTF-8 (the per-character path says how), else the bytes before
+ * a character the block does not end. With nfc, suspects are not
+ * looked for: NFC is needed anyway. ASCII, and ASCII with characters
+ * below U+0300, take the shortest ways.
+ */
+static inline unsigned
+ucs2_block(const unsigned char *t, size_t pos, unsigned back, bool nfc,
+	   struct block *b)
+{
+	__m128i v =
+	    _mm_loadu_si128((const __m128i *)(const void *)(t + pos - back));
+	unsigned w = 16 - back, all = (2u << (w - 1)) - 1;
+	unsigned hi = MOVEMASK(v, back), cont, c2, high, l2, l3, l4, e0, f0, f5;
+	unsigned end = 1u << (w - 1), keep, want, odd;
+
+	b->four = b->suspect = 0;
+	if (hi == 0) {
+		b->lead = all;
+		return b->n = w;
+	}
+	cont = MOVEMASK(_mm_cmplt_epi8(v, _mm_set1_epi8((char)0xC0)), back);
+	c2 = MOVEMASK(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xC1)), back) & hi;
+	/* first bytes of U+0300 on (and F5-FF) */
+	high =
+	    MOVEMASK(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xCB)), back) & hi;
+	if (high == 0) {
+		l2 = c2;
+		l3 = l4 = f5 = 0;
+	} else {
+		e0 = MOVEMASK(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xDF)),
+			      back) &
+		     hi;
+		f0 = MOVEMASK(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xEF)),
+			      back) &
+		     hi;
+		f5 = MOVEMASK(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xF4)),
+			      back) &
+		     hi;
+		l2 = c2 & ~e0;
+		l3 = e0 & ~f0;
+		l4 = f0 & ~f5;
+	}
+	/* a character the block does not end: up to it */
+	end = (l2 & end) | (l3 & (end | end >> 1)) |
+	      (l4 & (end | end >> 1 | end >> 2));
+	b->n = end ? (unsigned)__builtin_ctz(end) : w;
+	keep = (1u << b->n) - 1;
+	want = (l2 | l3 | l4) << 1 | (l3 | l4) << 2 | l4 << 3;
+	if (((hi & ~cont & ~c2) | f5 | (want ^ cont)) & all)
+		return b->n = 0; /* C0, C1, F5-FF, or continuations amiss */
+	b->lead = ~cont & keep;
+	if (high == 0)
+		return b->n;
+	odd = MOVEMASK(
+	    _mm_or_si128(
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)),
+			     _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED))),
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF0)),
+			     _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF4)))),
+	    back);
+	if (odd & keep) {
+		/* E0 A0+, ED -9F, F0 90+, F4 -8F: the second byte's range */
+		__m128i nx = _mm_srli_si128(v, 1);
+		__m128i bad = _mm_or_si128(
+		    _mm_or_si128(
+			_mm_and_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)),
+			    _mm_cmplt_epi8(nx, _mm_set1_epi8((char)0xA0))),
+			_mm_and_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED)),
+			    _mm_cmpgt_epi8(nx, _mm_set1_epi8((char)0x9F)))),
+		    _mm_or_si128(
+			_mm_and_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF0)),
+			    _mm_cmplt_epi8(nx, _mm_set1_epi8((char)0x90))),
+			_mm_and_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF4)),
+			    _mm_cmpgt_epi8(nx, _mm_set1_epi8((char)0x8F)))));
+
+		if (MOVEMASK(bad, back) & keep)
+			return b->n = 0;
+	}
+	b->four = l4 & keep;
+	if (!nfc) {
+		/* leaders of U+0300 on, but for ranges NFC leaves alone */
+		__m128i clean =
+		    _mm_or_si128(_mm_or_si128(bytes_in(v, NFC_CLEAN_LEAD1),
+					      bytes_in(v, NFC_CLEAN_LEAD2)),
+				 _mm_or_si128(bytes_in(v, NFC_CLEAN_LEAD3),
+					      bytes_in(v, NFC_CLEAN_LEAD4)));
+
+		/* F0 9F: U+1F000-1FFFF, NFC_INERT_RANGE */
+		clean = _mm_or_si128(
+		    clean,
+		    _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF0)),
+				  _mm_cmpeq_epi8(_mm_srli_si128(v, 1),
+						 _mm_set1_epi8((char)0x9F))));
+		b->suspect = high & ~MOVEMASK(clean, back) & keep;
+		if (b->suspect != 0)
+			b->suspect &= ~MOVEMASK(clean_e2_ef(v), back);
+	}
+	return b->n;
+}
+
 #endif
 
 /*
@@ -138,17 +304,17 @@ gsm_run(const unsigned char *t, size_t pos, size_t len, unsigned *ext_r)
 		bad = gsm_mask(t + pos, &e);
 		if (bad != 0) {
 			k = (unsigned)__builtin_ctz(bad);
-			*ext_r = ext + bits(e & ((1u << k) - 1));
+			*ext_r = ext + ones(e & ((1u << k) - 1));
 			return pos - at + k;
 		}
-		ext += bits(e);
+		ext += ones(e);
 	}
 	if (pos < len && len >= 16) {
 		unsigned back = 16 - (unsigned)(len - pos);
 
 		bad = gsm_mask(t + len - 16, &e) >> back;
 		k = bad ? (unsigned)__builtin_ctz(bad) : (unsigned)(len - pos);
-		*ext_r = ext + bits((e >> back) & ((1u << k) - 1));
+		*ext_r = ext + ones((e >> back) & ((1u << k) - 1));
 		return pos - at + k;
 	}
 #endif
@@ -340,6 +506,42 @@ bmp_nfc(uint32_t cp, unsigned *last_ccc, bool *nfc)
 	*last_ccc = ccc;
 }
 
+#ifdef SCAN_SSE2
+/*
+ * block_fill - place the characters of a block at t + pos in UCS-2
+ * segments; the segment in use and the length in *cur and *length
+ */
+static inline void
+block_fill(struct fill *f, const struct block *b, size_t pos, unsigned *cur,
+	   unsigned *length)
+{
+	unsigned units = ones(b->lead | b->four << 16), m, i, cost;
+
+	*length += units;
+	if (*cur + units <= f->per) {
+		*cur += units;
+		return;
+	}
+	for (m = b->lead; m != 0; m &= m - 1) {
+		i = (unsigned)__builtin_ctz(m);
+		cost = 1 + (b->four >> i & 1);
+		if (*cur + cost > f->per) {
+			fill_bound(f, pos + i, pos + i, *cur);
+			*cur = 0;
+		}
+		*cur += cost;
+	}
+}
+#endif
+
+/*
+ * SCALAR_STRETCH - bytes the UCS-2 scan takes character by character
+ * after a block it cannot take whole: one with characters NFC must
+ * look at (scripts with marks, where such blocks come in a row), or
+ * with invalid UTF-8
+ */
+#define SCALAR_STRETCH 256
+
 /*
  * scan_ucs2 - the rest of the first pass once the text is UCS-2
  *
@@ -355,12 +557,33 @@ scan_ucs2(const unsigned char *t, size_t len, size_t pos,
 	unsigned cur = f->cur, length = f->length, per = f->per, n;
 	bool nfc = s->nfc;
 	uint32_t cp;
+	size_t scalar = 0; /* up to here, character by character */
 
 	while (pos < len) {
 		size_t at = pos;
 		unsigned units = 1;
 		int32_t c;
 
+#ifdef SCAN_SSE2
+		if (len >= 16 && pos >= scalar) {
+			/* 16 bytes at a time; the last block ends at len */
+			struct block b;
+			unsigned back =
+			    pos + 16 <= len ? 0 : (unsigned)(pos + 16 - len);
+
+			if (ucs2_block(t, pos, back, nfc, &b) == 0 ||
+			    b.suspect != 0) {
+				/* invalid, or marks may be near: scalar */
+				scalar = pos + SCALAR_STRETCH;
+			} else {
+				if (!nfc)
+					last_ccc = 0;
+				block_fill(f, &b, pos, &cur, &length);
+				pos += b.n;
+				continue;
+			}
+		}
+#endif
 		if (t[pos] < 0x80) {
 			n = (unsigned)ascii_run(t, pos, len);
 			f->cur = cur;
@@ -477,12 +700,19 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 				s->gsm.cur += sum;
 				s->gsm.length += sum;
 			} else {
+				/* by character until the rest fits */
 				size_t k;
 
-				for (k = 0; k < n; k++)
-					fill_add(&s->gsm,
-						 sms_gsm_ascii[t[pos + k]],
-						 pos + k, w + k);
+				for (k = 0; k < n; k++) {
+					cost = sms_gsm_ascii[t[pos + k]];
+					fill_add(&s->gsm, cost, pos + k, w + k);
+					sum -= cost;
+					if (s->gsm.cur + sum <= s->gsm.per) {
+						s->gsm.cur += sum;
+						s->gsm.length += sum;
+						break;
+					}
+				}
 			}
 			fill_run(&s->ucs2, (unsigned)n, pos, pos);
 			s->gsm_bytes += n;

@@ -176,11 +176,39 @@ extern const unsigned char sms_nfc_quick[8192]; /* change | mark */
 #define NFC_BIT(table, cp) ((table)[(cp) >> 3] & (1u << ((cp)&7)))
 
 /*
- * NFC_INERT_RANGE - emoji blocks: combining class 0, no canonical
- * decomposition, never the second of a composition (the unit tests
- * check this against utf8proc)
+ * NFC_INERT_RANGE - U+1F000-1FFFF (the F0 9F of UTF-8), emoji and
+ * other symbols: combining class 0, no canonical decomposition, never
+ * the second of a composition (the unit tests check this against
+ * utf8proc)
  */
-#define NFC_INERT_RANGE(cp) ((cp) >= 0x1F300 && (cp) <= 0x1FAFF)
+#define NFC_INERT_RANGE(cp) ((cp) >= 0x1F000 && (cp) <= 0x1FFFF)
+
+/*
+ * NFC_CLEAN_LEAD1-4 - ranges of UTF-8 first bytes (lo, hi) whose code
+ * points are all clear in sms_nfc_quick, as are those of first bytes
+ * below 0xCC (U+0000-02FF): Greek and Cyrillic, more Cyrillic and
+ * Armenian, CJK ideographs, Hangul syllables and private use. The
+ * first pass does not look at characters in them one by one; the unit
+ * tests check them against the table.
+ */
+#define NFC_CLEAN_LEAD1 0xCF, 0xD1 /* U+03C0-047F */
+#define NFC_CLEAN_LEAD2 0xD3, 0xD5 /* U+04C0-057F */
+#define NFC_CLEAN_LEAD3 0xE4, 0xE9 /* U+4000-9FFF */
+#define NFC_CLEAN_LEAD4 0xEB, 0xEE /* U+B000-EFFF */
+
+/*
+ * NFC_CLEAN_E2, NFC_CLEAN_EF - the same for characters of first byte
+ * E2 and EF, by second byte b2 and third byte b3: U+2002-203F,
+ * 2140-22FF, 2340-2ABF, 2E00-2FFF (punctuation, symbols, dingbats);
+ * U+F000-F8FF, FB80-FDFF, FE00-FE1F, FE40-FFFF (variation selectors,
+ * fullwidth forms)
+ */
+#define NFC_CLEAN_E2(b2, b3)                                                   \
+	(((b2) == 0x80 && (b3) >= 0x82) || ((b2) >= 0x85 && (b2) <= 0x8B) ||   \
+	 ((b2) >= 0x8D && (b2) <= 0xAA) || (b2) >= 0xB8)
+#define NFC_CLEAN_EF(b2, b3)                                                   \
+	(((b2) == 0xB8 && (b3) <= 0x9F) || (b2) <= 0xA3 ||                     \
+	 ((b2) >= 0xAE && (b2) <= 0xB7) || (b2) >= 0xB9)
 
 /*
  * nfc_check - true when NFC might change the text at cp

@@ -52,6 +52,8 @@ static const struct piece pieces[] = {
     {"\xe0\xa4\x95", 1, 0, NULL},     /* Devanagari ka */
     {"\xf0\x9f\x98\x80", 2, 0, NULL}, /* emoji */
     {"\xf0\x90\x80\x80", 2, 0, NULL}, /* Linear B, not an emoji */
+    {"\xf0\x9f\x87\xba", 2, 0, NULL}, /* regional indicator U */
+    {"\xe2\x80\x8d", 1, 0, NULL},     /* zero width joiner */
 };
 #define NPIECES (sizeof(pieces) / sizeof(pieces[0]))
 
@@ -404,6 +406,12 @@ static const char *const nfc_cases[] = {
     "\xe1\x84\x80\xe1\x85\xa1",		    /* Hangul L + V jamo */
     "\xf0\x9d\x85\x9e",			    /* musical half note */
     "\xcc\x81",				    /* lone combining acute */
+    "\xd0\xb4\xe2\x80\x80",		    /* de, en quad: singleton */
+    "\xd0\xb4\xe2\x80\x81\xe2\x80\x82",	    /* em quad, en space */
+    "\xe2\x83\x97",			    /* combining vector */
+    "\xef\xb8\x8f\xef\xb8\xa0\xcc\x96",	    /* VS16, half mark, grave below */
+    "\xef\xa4\x80",			    /* CJK compatibility ideograph */
+    "\xef\xbc\x8c\xe2\x80\x9c",		    /* fullwidth comma, quote */
 };
 
 static void
@@ -448,6 +456,52 @@ nfc_everywhere(void **state)
 	free(buf);
 }
 
+/*
+ * After a block with characters NFC must look at, UCS-2 goes character
+ * by character for a stretch, then 16 bytes at a time again: NFC cases
+ * on both sides of where it switches back, in clean scripts.
+ */
+static void
+nfc_after_stretch(void **state)
+{
+	static const unsigned clean[] = {10, 19, 20, 22};
+	unsigned f, i, h;
+	struct text *t = malloc(sizeof(*t));
+	char *buf = malloc(MAXCH * 4 + 64);
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(buf);
+	for (f = 0; f < sizeof(clean) / sizeof(clean[0]); f++)
+		for (i = 0; i < sizeof(nfc_cases) / sizeof(nfc_cases[0]); i++)
+			for (h = 0; h < 200; h += 1 + h / 40) {
+				struct sms_error err;
+				struct sms_plan *p;
+				size_t hl, cl = strlen(nfc_cases[i]);
+				utf8proc_uint8_t *want;
+
+				text_reset(t);
+				text_add(t, 21, 1); /* Devanagari: a suspect */
+				text_add(t, clean[f], h);
+				hl = t->len;
+				text_add(t, clean[f], 20);
+				memcpy(buf, t->s, hl);
+				memcpy(buf + hl, nfc_cases[i], cl);
+				memcpy(buf + hl + cl, t->s + hl,
+				       t->len - hl + 1);
+				want =
+				    utf8proc_NFC((const utf8proc_uint8_t *)buf);
+				assert_non_null(want);
+				p = sms_plan_new(buf, t->len + cl, NULL, &err);
+				assert_non_null(p);
+				assert_string_equal(p->text, (char *)want);
+				free(want);
+				sms_plan_free(&p);
+			}
+	free(t);
+	free(buf);
+}
+
 int
 test_sms_fast(void)
 {
@@ -457,6 +511,7 @@ test_sms_fast(void)
 	    cmocka_unit_test(long_mixed_texts),
 	    cmocka_unit_test(invalid_everywhere),
 	    cmocka_unit_test(nfc_everywhere),
+	    cmocka_unit_test(nfc_after_stretch),
 	};
 
 	return cmocka_run_group_tests_name("sms fast paths", tests, NULL, NULL);

@@ -342,6 +342,42 @@ nfc_quick_check_table(void **state)
 		assert_true(p->comb_index == UINT16_MAX ||
 			    p->comb_index < 0x8000);
 	}
+	/* the first bytes scan.c takes 16 at a time without a look */
+	for (cp = 0x80; cp < 0x10000; cp++) {
+		unsigned lead = cp < 0x800 ? 0xC0 | cp >> 6 : 0xE0 | cp >> 12;
+		const unsigned ranges[][2] = {{NFC_CLEAN_LEAD1},
+					      {NFC_CLEAN_LEAD2},
+					      {NFC_CLEAN_LEAD3},
+					      {NFC_CLEAN_LEAD4}};
+		bool clean = lead < 0xCC;
+		size_t r;
+
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		for (r = 0; r < 4; r++)
+			if (lead >= ranges[r][0] && lead <= ranges[r][1])
+				clean = true;
+		if (lead == 0xE2 &&
+		    NFC_CLEAN_E2(0x80 | (cp >> 6 & 0x3F), 0x80 | (cp & 0x3F)))
+			clean = true;
+		if (lead == 0xEF &&
+		    NFC_CLEAN_EF(0x80 | (cp >> 6 & 0x3F), 0x80 | (cp & 0x3F)))
+			clean = true;
+		if (clean)
+			assert_false(NFC_BIT(sms_nfc_quick, cp));
+	}
+	/* the inert range: starters NFC leaves alone, whatever surrounds */
+	for (cp = 0x10000; cp <= 0x10FFFF; cp++) {
+		const utf8proc_property_t *p =
+		    utf8proc_get_property((utf8proc_int32_t)cp);
+
+		if (!NFC_INERT_RANGE(cp))
+			continue;
+		assert_int_equal(p->combining_class, 0);
+		assert_true(p->decomp_seqindex == UINT16_MAX ||
+			    p->decomp_type != 0);
+		assert_true(p->comb_index == UINT16_MAX);
+	}
 	/* and the ones it flags include the usual suspects */
 	assert_true(nfc_check(0x0301, &last)); /* combining acute */
 	assert_true(nfc_check(0x212B, &last)); /* angstrom sign */
