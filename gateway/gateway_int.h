@@ -106,6 +106,9 @@ void metrics_link(bool up);
 /* metrics_latency - one text took ms from first part sent to last taken */
 void metrics_latency(unsigned long ms);
 
+/* metrics_receipt - count a text's final state from a receipt */
+void metrics_receipt(enum store_state final);
+
 /* metrics_inbound - count what inbound_sms() said */
 void metrics_inbound(enum inbound_result r);
 
@@ -125,6 +128,12 @@ struct webhook;
  */
 struct webhook *webhook_start(const struct conf *c, struct mailer *m,
 			      const char *transport);
+
+/*
+ * webhook_base_url - where the far side reaches the webhooks:
+ * WebhookPublicUrl, else http://WebhookListen; no final slash
+ */
+void webhook_base_url(const struct conf *c, char *buf, size_t size);
 
 /* webhook_set_conf - a new configuration, once no request is running */
 void webhook_set_conf(struct webhook *w, const struct conf *c);

@@ -106,23 +106,6 @@ smpp_conf(const struct conf *c, struct tp_smpp_conf *t)
 }
 
 /*
- * status_url - where the far side sends delivery reports: WebhookPublicUrl,
- * else the webhook server's own address
- */
-static void
-status_url(const struct conf *c, char *buf, size_t size)
-{
-	const char *h = c->webhook_listen.host;
-
-	if (c->webhook_public_url && *c->webhook_public_url)
-		snprintf(buf, size, "%s", c->webhook_public_url);
-	else
-		snprintf(buf, size,
-			 strchr(h, ':') ? "http://[%s]:%u" : "http://%s:%u", h,
-			 c->webhook_listen.port);
-}
-
-/*
  * open_transport - the transport Transport names, from the configuration;
  * NULL with err set; what says where it goes in where
  */
@@ -133,7 +116,7 @@ open_transport(const struct conf *c, struct tp_error *err, char *where,
 	char status[1024], twilio_status[1100];
 	struct tp_smpp_conf sc;
 
-	status_url(c, status, sizeof(status));
+	webhook_base_url(c, status, sizeof(status));
 	snprintf(twilio_status, sizeof(twilio_status), "%s/twilio/status",
 		 status);
 	switch (c->transport) {

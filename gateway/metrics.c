@@ -91,6 +91,14 @@ metrics_inbound(enum inbound_result r)
 	metrics_add(m[r]);
 }
 
+void
+metrics_receipt(enum store_state final)
+{
+	metrics_add(final == STORE_DELIVERED ? M_RECEIPT_DELIVERED
+		    : final == STORE_EXPIRED ? M_RECEIPT_EXPIRED
+					     : M_RECEIPT_FAILED);
+}
+
 /* out - append to a growing buffer; false when memory ran out */
 struct out {
 	char *p;

@@ -431,9 +431,7 @@ receipt(struct runner *r, const struct tp_event *e)
 	}
 	ack(r, e, true);
 	if (rr.final_now) {
-		metrics_add(rr.state == STORE_DELIVERED ? M_RECEIPT_DELIVERED
-			    : rr.state == STORE_EXPIRED ? M_RECEIPT_EXPIRED
-							: M_RECEIPT_FAILED);
+		metrics_receipt(rr.state);
 		ut_log(LOG_INFO,
 		       "id=%lld to=%s status=%s parts=%u/%u code=%s err=%s",
 		       (long long)rr.msg_id, rr.phone,

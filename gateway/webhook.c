@@ -226,9 +226,9 @@ struct call {
 	struct wh_answer *a;
 };
 
-/* public_base - the URL the far side uses for us, without a slash */
-static void
-public_base(const struct conf *c, char *buf, size_t size)
+/* webhook_base_url - the URL the far side uses for us, no final slash */
+void
+webhook_base_url(const struct conf *c, char *buf, size_t size)
 {
 	const char *h = c->webhook_listen.host;
 	size_t n;
@@ -254,7 +254,7 @@ signed_ok(struct call *k)
 
 	if (!k->c->http_token || !k->c->http_token[0] || !k->rq->signature)
 		return false;
-	public_base(k->c, base, sizeof(base));
+	webhook_base_url(k->c, base, sizeof(base));
 	snprintf(url, sizeof(url), "%s%s%s%s", base, k->rq->path,
 		 k->rq->query ? "?" : "", k->rq->query ? k->rq->query : "");
 	for (i = 0; i < k->body.n; i++) {
@@ -402,9 +402,7 @@ receipt(struct call *k, const char *smsc_id, enum store_state st,
 		return;
 	}
 	if (rr.final_now) {
-		metrics_add(rr.state == STORE_DELIVERED ? M_RECEIPT_DELIVERED
-			    : rr.state == STORE_EXPIRED ? M_RECEIPT_EXPIRED
-							: M_RECEIPT_FAILED);
+		metrics_receipt(rr.state);
 		ut_log(LOG_INFO, "id=%lld to=%s status=%s parts=%u/%u code=%s",
 		       (long long)rr.msg_id, rr.phone,
 		       store_state_name(rr.state), rr.parts_done,
@@ -543,6 +541,7 @@ static void
 voipms(struct call *k)
 {
 	struct inbound_sms m = {.provider = "voipms"};
+	enum inbound_result r;
 	const char *text;
 	size_t len = 0;
 
@@ -553,13 +552,14 @@ voipms(struct call *k)
 	text_of(&m, text ? text : "", len);
 	/* voip.ms sends again until it reads "ok": a text refused for
 	   good is answered ok too (it is logged) */
-	if (m.from && inbound_sms(k->c, k->s, &m, time(NULL)) == IN_TEMP) {
-		metrics_inbound(IN_TEMP);
+	r = inbound_sms(k->c, k->s, &m, (int64_t)time(NULL));
+	metrics_inbound(r);
+	if (r == IN_TEMP) {
 		answer(k->a, 503, "text/plain", "not recorded now\n");
 		return;
 	}
-	metrics_add(M_INBOUND);
-	mailer_wake(k->m);
+	if (r == IN_DONE)
+		mailer_wake(k->m);
 	answer(k->a, 200, "text/plain", "ok");
 }
 
