@@ -148,6 +148,26 @@ clean_e2_ef(__m128i v)
 	    _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xEF)), ef));
 }
 
+/*
+ * clean_e0 - first bytes E0 of the Devanagari characters
+ * NFC_CLEAN_DEVANAGARI (sms_int.h) lets through
+ */
+static inline __m128i
+clean_e0(__m128i v)
+{
+	__m128i b2 = _mm_srli_si128(v, 1), b3 = _mm_srli_si128(v, 2);
+	__m128i a4 = _mm_cmpeq_epi8(b2, _mm_set1_epi8((char)0xA4));
+	__m128i a5 = _mm_cmpeq_epi8(b2, _mm_set1_epi8((char)0xA5));
+	__m128i bad = _mm_or_si128(
+	    _mm_and_si128(a4, _mm_cmpeq_epi8(b3, _mm_set1_epi8((char)0xBC))),
+	    _mm_and_si128(a5, _mm_or_si128(bytes_in(b3, 0x91, 0x94),
+					   bytes_in(b3, 0x98, 0x9F))));
+
+	return _mm_andnot_si128(
+	    bad, _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)),
+			       _mm_or_si128(a4, a5)));
+}
+
 /* movemask - bit i set when byte i + back of the compare r is true */
 #define MOVEMASK(r, back) ((unsigned)_mm_movemask_epi8(r) >> (back))
 
@@ -255,7 +275,8 @@ ucs2_block(const unsigned char *t, size_t pos, unsigned back, bool nfc,
 						 _mm_set1_epi8((char)0x9F))));
 		b->suspect = high & ~MOVEMASK(clean, back) & keep;
 		if (b->suspect != 0)
-			b->suspect &= ~MOVEMASK(clean_e2_ef(v), back);
+			b->suspect &= ~MOVEMASK(
+			    _mm_or_si128(clean_e2_ef(v), clean_e0(v)), back);
 	}
 	return b->n;
 }
@@ -535,6 +556,17 @@ block_fill(struct fill *f, const struct block *b, size_t pos, unsigned *cur,
 #endif
 
 /*
+ * ends_virama - the character before t[end] is the Devanagari virama,
+ * the one character of a clean block with a combining class
+ */
+static inline bool
+ends_virama(const unsigned char *t, size_t end)
+{
+	return end >= 3 && t[end - 1] == 0x8D && t[end - 2] == 0xA5 &&
+	       t[end - 3] == 0xE0;
+}
+
+/*
  * SCALAR_STRETCH - bytes the UCS-2 scan takes character by character
  * after a block it cannot take whole: one with characters NFC must
  * look at (scripts with marks, where such blocks come in a row), or
@@ -565,7 +597,8 @@ scan_ucs2(const unsigned char *t, size_t len, size_t pos,
 		int32_t c;
 
 #ifdef SCAN_SSE2
-		if (len >= 16 && pos >= scalar) {
+		if (len >= 16 && pos >= scalar &&
+		    (nfc || last_ccc <= NFC_VIRAMA_CCC)) {
 			/* 16 bytes at a time; the last block ends at len */
 			struct block b;
 			unsigned back =
@@ -577,7 +610,9 @@ scan_ucs2(const unsigned char *t, size_t len, size_t pos,
 				scalar = pos + SCALAR_STRETCH;
 			} else {
 				if (!nfc)
-					last_ccc = 0;
+					last_ccc = ends_virama(t, pos + b.n)
+						       ? NFC_VIRAMA_CCC
+						       : 0;
 				block_fill(f, &b, pos, &cur, &length);
 				pos += b.n;
 				continue;

@@ -211,6 +211,21 @@ extern const unsigned char sms_nfc_quick[8192]; /* change | mark */
 	 ((b2) >= 0xAE && (b2) <= 0xB7) || (b2) >= 0xB9)
 
 /*
+ * NFC_CLEAN_DEVANAGARI - the same for Devanagari (first byte E0, second
+ * A4 or A5): all but the nukta U+093C (E0 A4 BC), the stress signs
+ * U+0951-0954 and the letters with nukta U+0958-095F (E0 A5 91-94,
+ * 98-9F). One of them, the virama U+094D (E0 A5 8D), has combining
+ * class NFC_VIRAMA_CCC and neither composes nor decomposes: it is
+ * clean when what precedes it has a class of at most that, and what
+ * follows it a class of 0 or at least that, which scan.c sees to.
+ */
+#define NFC_CLEAN_DEVANAGARI(b2, b3)                                           \
+	(((b2) == 0xA4 && (b3) != 0xBC) ||                                     \
+	 ((b2) == 0xA5 && !((b3) >= 0x91 && (b3) <= 0x94) &&                   \
+	  !((b3) >= 0x98 && (b3) <= 0x9F)))
+#define NFC_VIRAMA_CCC 9
+
+/*
  * nfc_check - true when NFC might change the text at cp
  *
  * *last_ccc carries the previous combining class between calls; start

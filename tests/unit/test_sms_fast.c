@@ -54,11 +54,12 @@ static const struct piece pieces[] = {
     {"\xf0\x90\x80\x80", 2, 0, NULL}, /* Linear B, not an emoji */
     {"\xf0\x9f\x87\xba", 2, 0, NULL}, /* regional indicator U */
     {"\xe2\x80\x8d", 1, 0, NULL},     /* zero width joiner */
+    {"\xd7\x90", 1, 0, NULL},	      /* Hebrew alef: not a clean lead */
 };
 #define NPIECES (sizeof(pieces) / sizeof(pieces[0]))
 
 /* Fillers: indexes into pieces of 1- to 4-byte characters. */
-static const unsigned fillers[] = {0, 1, 10, 12, 19, 20, 22};
+static const unsigned fillers[] = {0, 1, 10, 12, 19, 20, 21, 22};
 #define NFILLERS (sizeof(fillers) / sizeof(fillers[0]))
 
 #define MAXCH 400
@@ -403,6 +404,14 @@ static const char *const nfc_cases[] = {
     "\xe2\x84\xab",	 /* angstrom sign: singleton */
     "\xe0\xa4\xb8\xe0\xa5\x8d\xe0\xa4\xa4", /* Devanagari with virama */
     "\xe0\xa4\x95\xe0\xa4\xbc",		    /* ka + nukta */
+    "\xe0\xa4\xb8\xe0\xa5\x8d\xe0\xa4\xbc", /* virama, nukta: reordered */
+    "\xe0\xa5\x8d\xe0\xa5\x8d\xe0\xa4\xa4", /* two viramas: unchanged */
+    "\xe0\xa5\x91\xe0\xa5\x8d",		    /* stress sign (230), virama */
+    "\xe0\xa5\x8d\xe0\xa5\x91",		    /* virama, stress sign */
+    "\xe0\xa5\x8d\xcc\x81\xe0\xa4\xbc",	    /* virama, acute, nukta */
+    "\xe0\xa5\x98",			    /* qa: letter with nukta */
+    "\xcc\x81\xe0\xa5\x8d",		    /* acute (230), virama */
+    "\xe0\xa5\x8d\xcc\xb4",		    /* virama, tilde overlay (1) */
     "\xe1\x84\x80\xe1\x85\xa1",		    /* Hangul L + V jamo */
     "\xf0\x9d\x85\x9e",			    /* musical half note */
     "\xcc\x81",				    /* lone combining acute */
@@ -481,7 +490,7 @@ nfc_after_stretch(void **state)
 				utf8proc_uint8_t *want;
 
 				text_reset(t);
-				text_add(t, 21, 1); /* Devanagari: a suspect */
+				text_add(t, 26, 1); /* alef: a suspect */
 				text_add(t, clean[f], h);
 				hl = t->len;
 				text_add(t, clean[f], 20);
@@ -502,6 +511,48 @@ nfc_after_stretch(void **state)
 	free(buf);
 }
 
+/*
+ * Where a stretch character by character ends, the next block must
+ * know the class of the mark before it: NFC cases at every byte around
+ * the end of a stretch started at the text's first byte.
+ */
+static void
+marks_at_stretch_end(void **state)
+{
+	unsigned i, h;
+	struct text *t = malloc(sizeof(*t));
+	char *buf = malloc(MAXCH * 4 + 64);
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(buf);
+	for (i = 0; i < sizeof(nfc_cases) / sizeof(nfc_cases[0]); i++)
+		for (h = 230; h < 290; h++) {
+			struct sms_error err;
+			struct sms_plan *p;
+			size_t hl, cl = strlen(nfc_cases[i]);
+			utf8proc_uint8_t *want;
+
+			text_reset(t);
+			text_add(t, 26, 1); /* alef: a suspect */
+			text_add(t, 0, h);
+			hl = t->len;
+			text_add(t, 0, 20);
+			memcpy(buf, t->s, hl);
+			memcpy(buf + hl, nfc_cases[i], cl);
+			memcpy(buf + hl + cl, t->s + hl, t->len - hl + 1);
+			want = utf8proc_NFC((const utf8proc_uint8_t *)buf);
+			assert_non_null(want);
+			p = sms_plan_new(buf, t->len + cl, NULL, &err);
+			assert_non_null(p);
+			assert_string_equal(p->text, (char *)want);
+			free(want);
+			sms_plan_free(&p);
+		}
+	free(t);
+	free(buf);
+}
+
 int
 test_sms_fast(void)
 {
@@ -512,6 +563,7 @@ test_sms_fast(void)
 	    cmocka_unit_test(invalid_everywhere),
 	    cmocka_unit_test(nfc_everywhere),
 	    cmocka_unit_test(nfc_after_stretch),
+	    cmocka_unit_test(marks_at_stretch_end),
 	};
 
 	return cmocka_run_group_tests_name("sms fast paths", tests, NULL, NULL);
