@@ -102,10 +102,15 @@ bytes_in(__m128i v, int lo, int hi)
 			     below);
 }
 
-/* ones - bits set in m (without relying on a popcount instruction) */
+/*
+ * ones - bits set in m (without relying on a popcount instruction);
+ * mostly 0, as most runs have no extension characters
+ */
 static inline unsigned
 ones(uint32_t m)
 {
+	if (m == 0)
+		return 0;
 	m = m - ((m >> 1) & 0x55555555u);
 	m = (m & 0x33333333u) + ((m >> 2) & 0x33333333u);
 	m = (m + (m >> 4)) & 0x0F0F0F0Fu;
@@ -201,13 +206,21 @@ ucs2_block(const unsigned char *t, size_t pos, unsigned back, bool nfc,
 	/* first bytes of U+0300 on (and F5-FF) */
 	high =
 	    MOVEMASK(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xCB)), back) & hi;
-	if (high == 0) {
-		l2 = c2;
-		l3 = l4 = f5 = 0;
+	/* first bytes of 3- and 4-byte characters (and F5-FF) */
+	e0 = high == 0 ? 0
+		       : MOVEMASK(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xDF)),
+				  back) &
+			     hi;
+	if (e0 == 0) {
+		/* 1- and 2-byte characters only, as in Latin or Cyrillic */
+		end &= c2;
+		b->n = end ? (unsigned)__builtin_ctz(end) : w;
+		if (((hi & ~cont & ~c2) | (c2 << 1 ^ cont)) & all)
+			return b->n = 0; /* C0, C1, or continuations amiss */
+		keep = (1u << b->n) - 1;
+		b->lead = ~cont & keep;
+		odd = 0;
 	} else {
-		e0 = MOVEMASK(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xDF)),
-			      back) &
-		     hi;
 		f0 = MOVEMASK(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xEF)),
 			      back) &
 		     hi;
@@ -217,25 +230,28 @@ ucs2_block(const unsigned char *t, size_t pos, unsigned back, bool nfc,
 		l2 = c2 & ~e0;
 		l3 = e0 & ~f0;
 		l4 = f0 & ~f5;
+		/* a character the block does not end: up to it */
+		end = (l2 & end) | (l3 & (end | end >> 1)) |
+		      (l4 & (end | end >> 1 | end >> 2));
+		b->n = end ? (unsigned)__builtin_ctz(end) : w;
+		keep = (1u << b->n) - 1;
+		want = (l2 | l3 | l4) << 1 | (l3 | l4) << 2 | l4 << 3;
+		if (((hi & ~cont & ~c2) | f5 | (want ^ cont)) & all)
+			return b->n = 0; /* C0, C1, F5-FF, or continuations */
+		b->lead = ~cont & keep;
+		odd = MOVEMASK(
+		    _mm_or_si128(
+			_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED))),
+			_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF0)),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF4)))),
+		    back);
+		b->four = l4 & keep;
 	}
-	/* a character the block does not end: up to it */
-	end = (l2 & end) | (l3 & (end | end >> 1)) |
-	      (l4 & (end | end >> 1 | end >> 2));
-	b->n = end ? (unsigned)__builtin_ctz(end) : w;
-	keep = (1u << b->n) - 1;
-	want = (l2 | l3 | l4) << 1 | (l3 | l4) << 2 | l4 << 3;
-	if (((hi & ~cont & ~c2) | f5 | (want ^ cont)) & all)
-		return b->n = 0; /* C0, C1, F5-FF, or continuations amiss */
-	b->lead = ~cont & keep;
 	if (high == 0)
 		return b->n;
-	odd = MOVEMASK(
-	    _mm_or_si128(
-		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)),
-			     _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED))),
-		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF0)),
-			     _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF4)))),
-	    back);
 	if (odd & keep) {
 		/* E0 A0+, ED -9F, F0 90+, F4 -8F: the second byte's range */
 		__m128i nx = _mm_srli_si128(v, 1);
@@ -258,25 +274,29 @@ ucs2_block(const unsigned char *t, size_t pos, unsigned back, bool nfc,
 		if (MOVEMASK(bad, back) & keep)
 			return b->n = 0;
 	}
-	b->four = l4 & keep;
 	if (!nfc) {
 		/* leaders of U+0300 on, but for ranges NFC leaves alone */
-		__m128i clean =
-		    _mm_or_si128(_mm_or_si128(bytes_in(v, NFC_CLEAN_LEAD1),
-					      bytes_in(v, NFC_CLEAN_LEAD2)),
-				 _mm_or_si128(bytes_in(v, NFC_CLEAN_LEAD3),
-					      bytes_in(v, NFC_CLEAN_LEAD4)));
+		__m128i clean = _mm_or_si128(bytes_in(v, NFC_CLEAN_LEAD1),
+					     bytes_in(v, NFC_CLEAN_LEAD2));
 
-		/* F0 9F: U+1F000-1FFFF, NFC_INERT_RANGE */
-		clean = _mm_or_si128(
-		    clean,
-		    _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF0)),
-				  _mm_cmpeq_epi8(_mm_srli_si128(v, 1),
-						 _mm_set1_epi8((char)0x9F))));
+		if (e0 != 0) {
+			/* F0 9F: U+1F000-1FFFF, NFC_INERT_RANGE */
+			clean = _mm_or_si128(
+			    _mm_or_si128(
+				clean,
+				_mm_or_si128(bytes_in(v, NFC_CLEAN_LEAD3),
+					     bytes_in(v, NFC_CLEAN_LEAD4))),
+			    _mm_and_si128(
+				_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF0)),
+				_mm_cmpeq_epi8(_mm_srli_si128(v, 1),
+					       _mm_set1_epi8((char)0x9F))));
+		}
 		b->suspect = high & ~MOVEMASK(clean, back) & keep;
+		/* the finer looks only where they can help */
+		if (b->suspect & odd)
+			b->suspect &= ~MOVEMASK(clean_e0(v), back);
 		if (b->suspect != 0)
-			b->suspect &= ~MOVEMASK(
-			    _mm_or_si128(clean_e2_ef(v), clean_e0(v)), back);
+			b->suspect &= ~MOVEMASK(clean_e2_ef(v), back);
 	}
 	return b->n;
 }
@@ -437,7 +457,7 @@ fill_parts(const struct fill *f, enum sms_encoding enc)
  * The first replacement starts the text as sent: up to it, that is
  * the input itself, which is copied then and not before.
  */
-static void
+static inline void
 scan_nongsm(struct scan *s, const unsigned char *t, uint32_t cp, size_t at,
 	    bool smart)
 {
@@ -760,6 +780,18 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 			last_ccc = 0;
 			fill_add(&s->ucs2, 1, at, at);
 			c = t[at];
+		} else if (len - pos >= 3 && t[pos] == 0xE2 &&
+			   t[pos + 1] == 0x80 && t[pos + 2] >= 0x82 &&
+			   t[pos + 2] <= 0xBF) {
+			/*
+			 * U+2002-203F: quotes, dashes, spaces, the ellipsis.
+			 * Valid UTF-8, not GSM, and left alone by NFC
+			 * (NFC_CLEAN_E2).
+			 */
+			c = 0x2000 | (t[pos + 2] & 0x3F);
+			pos += 3;
+			last_ccc = 0;
+			fill_add(&s->ucs2, 1, at, at);
 		} else {
 			c = scan_char(t, len, &pos, o, s, &last_ccc, err);
 			if (c < 0)

@@ -11,7 +11,7 @@
 #include "sms/sms_int.h"
 
 /* General Punctuation, U+2000..U+206F: the common case, indexed. */
-static const char *const punct[0x70] = {
+const char *const sms_smart_punct[0x70] = {
     [0x00] = " ",   [0x01] = " ",  [0x02] = " ",  [0x03] = " ", [0x04] = " ",
     [0x05] = " ",   [0x06] = " ",  [0x07] = " ",  [0x08] = " ", [0x09] = " ",
     [0x0A] = " ", /* en quad .. hair space */
@@ -56,14 +56,12 @@ static const struct {
     {0xFF0D, "-"},  /* fullwidth hyphen-minus */
 };
 
-/* smart_map - GSM replacement of cp (0-3 ASCII characters) or NULL */
+/* smart_map_other - smart_map() outside General Punctuation */
 const char *
-smart_map(uint32_t cp)
+smart_map_other(uint32_t cp)
 {
 	size_t lo = 0, hi = sizeof(others) / sizeof(others[0]);
 
-	if (cp >= 0x2000 && cp < 0x2070)
-		return punct[cp - 0x2000];
 	if (cp > 0xFF0D || (cp > 0x02DC && cp < 0x1680))
 		return NULL; /* most scripts: nothing to map */
 	while (lo < hi) {

@@ -153,13 +153,25 @@ int text_encode(const char *utf8, size_t len, enum sms_encoding enc,
 /* utf16_put - write cp as UTF-16BE (room for 4); returns octets */
 size_t utf16_put(uint32_t cp, uint8_t *out);
 
+/* Replacements of U+2000-206F (General Punctuation), NULL: none. */
+extern const char *const sms_smart_punct[0x70];
+
+/* smart_map_other - smart_map() outside General Punctuation */
+const char *smart_map_other(uint32_t cp);
+
 /*
  * smart_map - the GSM replacement for a non-GSM code point
  *
  * Returns a string of 0-3 ASCII characters, all in the GSM tables, or
  * NULL when there is no replacement.
  */
-const char *smart_map(uint32_t cp);
+static inline const char *
+smart_map(uint32_t cp)
+{
+	if (cp - 0x2000 < 0x70)
+		return sms_smart_punct[cp - 0x2000];
+	return smart_map_other(cp);
+}
 
 /* nfc_check_other - nfc_check() outside the ranges it decides inline */
 bool nfc_check_other(uint32_t cp, unsigned *last_ccc);
