@@ -123,6 +123,7 @@ struct block {
 	unsigned lead;	  /* first bytes of characters */
 	unsigned four;	  /* first bytes of 4-byte characters */
 	unsigned suspect; /* first bytes NFC must look at (not with nfc) */
+	unsigned e0;	  /* first bytes E0 (Devanagari among them) */
 };
 
 /*
@@ -194,9 +195,9 @@ ucs2_block(const unsigned char *t, size_t pos, unsigned back, bool nfc,
 	    _mm_loadu_si128((const __m128i *)(const void *)(t + pos - back));
 	unsigned w = 16 - back, all = (2u << (w - 1)) - 1;
 	unsigned hi = MOVEMASK(v, back), cont, c2, high, l2, l3, l4, e0, f0, f5;
-	unsigned end = 1u << (w - 1), keep, want, odd;
+	unsigned end = 1u << (w - 1), keep, want, odd, x_e0;
 
-	b->four = b->suspect = 0;
+	b->four = b->suspect = b->e0 = 0;
 	if (hi == 0) {
 		b->lead = all;
 		return b->n = w;
@@ -219,7 +220,7 @@ ucs2_block(const unsigned char *t, size_t pos, unsigned back, bool nfc,
 			return b->n = 0; /* C0, C1, or continuations amiss */
 		keep = (1u << b->n) - 1;
 		b->lead = ~cont & keep;
-		odd = 0;
+		odd = x_e0 = 0;
 	} else {
 		f0 = MOVEMASK(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xEF)),
 			      back) &
@@ -239,64 +240,80 @@ ucs2_block(const unsigned char *t, size_t pos, unsigned back, bool nfc,
 		if (((hi & ~cont & ~c2) | f5 | (want ^ cont)) & all)
 			return b->n = 0; /* C0, C1, F5-FF, or continuations */
 		b->lead = ~cont & keep;
+		/* first bytes whose second byte has a narrower range */
+		x_e0 = MOVEMASK(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)),
+				back);
 		odd = MOVEMASK(
 		    _mm_or_si128(
-			_mm_or_si128(
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)),
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED))),
+			_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED)),
 			_mm_or_si128(
 			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF0)),
 			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF4)))),
 		    back);
 		b->four = l4 & keep;
+		b->e0 = x_e0 & keep;
 	}
 	if (high == 0)
 		return b->n;
-	if (odd & keep) {
+	if ((x_e0 | odd) & keep) {
 		/* E0 A0+, ED -9F, F0 90+, F4 -8F: the second byte's range */
 		__m128i nx = _mm_srli_si128(v, 1);
-		__m128i bad = _mm_or_si128(
-		    _mm_or_si128(
-			_mm_and_si128(
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)),
-			    _mm_cmplt_epi8(nx, _mm_set1_epi8((char)0xA0))),
-			_mm_and_si128(
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED)),
-			    _mm_cmpgt_epi8(nx, _mm_set1_epi8((char)0x9F)))),
-		    _mm_or_si128(
-			_mm_and_si128(
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF0)),
-			    _mm_cmplt_epi8(nx, _mm_set1_epi8((char)0x90))),
-			_mm_and_si128(
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF4)),
-			    _mm_cmpgt_epi8(nx, _mm_set1_epi8((char)0x8F)))));
+		__m128i bad = _mm_and_si128(
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)),
+		    _mm_cmplt_epi8(nx, _mm_set1_epi8((char)0xA0)));
 
+		if (odd & keep)
+			bad = _mm_or_si128(
+			    _mm_or_si128(
+				bad, _mm_and_si128(
+					 _mm_cmpeq_epi8(
+					     v, _mm_set1_epi8((char)0xED)),
+					 _mm_cmpgt_epi8(
+					     nx, _mm_set1_epi8((char)0x9F)))),
+			    _mm_or_si128(
+				_mm_and_si128(
+				    _mm_cmpeq_epi8(v,
+						   _mm_set1_epi8((char)0xF0)),
+				    _mm_cmplt_epi8(nx,
+						   _mm_set1_epi8((char)0x90))),
+				_mm_and_si128(
+				    _mm_cmpeq_epi8(v,
+						   _mm_set1_epi8((char)0xF4)),
+				    _mm_cmpgt_epi8(
+					nx, _mm_set1_epi8((char)0x8F)))));
 		if (MOVEMASK(bad, back) & keep)
 			return b->n = 0;
 	}
 	if (!nfc) {
-		/* leaders of U+0300 on, but for ranges NFC leaves alone */
-		__m128i clean = _mm_or_si128(bytes_in(v, NFC_CLEAN_LEAD1),
-					     bytes_in(v, NFC_CLEAN_LEAD2));
+		/* first bytes of U+0300 on, but where NFC leaves them */
+		unsigned sus = high & keep;
 
-		if (e0 != 0) {
-			/* F0 9F: U+1F000-1FFFF, NFC_INERT_RANGE */
-			clean = _mm_or_si128(
-			    _mm_or_si128(
-				clean,
-				_mm_or_si128(bytes_in(v, NFC_CLEAN_LEAD3),
-					     bytes_in(v, NFC_CLEAN_LEAD4))),
-			    _mm_and_si128(
-				_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF0)),
-				_mm_cmpeq_epi8(_mm_srli_si128(v, 1),
-					       _mm_set1_epi8((char)0x9F))));
+		/* Devanagari first: a Hindi block needs no other look */
+		if (sus & x_e0)
+			sus &= ~MOVEMASK(clean_e0(v), back);
+		if (sus != 0) {
+			__m128i clean =
+			    _mm_or_si128(bytes_in(v, NFC_CLEAN_LEAD1),
+					 bytes_in(v, NFC_CLEAN_LEAD2));
+
+			if (e0 != 0) /* F0 9F: NFC_INERT_RANGE */
+				clean = _mm_or_si128(
+				    _mm_or_si128(
+					clean,
+					_mm_or_si128(
+					    bytes_in(v, NFC_CLEAN_LEAD3),
+					    bytes_in(v, NFC_CLEAN_LEAD4))),
+				    _mm_and_si128(
+					_mm_cmpeq_epi8(
+					    v, _mm_set1_epi8((char)0xF0)),
+					_mm_cmpeq_epi8(
+					    _mm_srli_si128(v, 1),
+					    _mm_set1_epi8((char)0x9F))));
+			sus &= ~MOVEMASK(clean, back);
 		}
-		b->suspect = high & ~MOVEMASK(clean, back) & keep;
-		/* the finer looks only where they can help */
-		if (b->suspect & odd)
-			b->suspect &= ~MOVEMASK(clean_e0(v), back);
-		if (b->suspect != 0)
-			b->suspect &= ~MOVEMASK(clean_e2_ef(v), back);
+		if (sus != 0)
+			sus &= ~MOVEMASK(clean_e2_ef(v), back);
+		b->suspect = sus;
 	}
 	return b->n;
 }
@@ -549,6 +566,19 @@ bmp_nfc(uint32_t cp, unsigned *last_ccc, bool *nfc)
 
 #ifdef SCAN_SSE2
 /*
+ * block_ccc - the combining class of the last character of a clean
+ * block ending before t[end]: 0, or the virama's
+ */
+static inline unsigned
+block_ccc(const unsigned char *t, size_t end, const struct block *b)
+{
+	return b->e0 != 0 && end >= 3 && t[end - 1] == 0x8D &&
+		       t[end - 2] == 0xA5 && t[end - 3] == 0xE0
+		   ? NFC_VIRAMA_CCC
+		   : 0;
+}
+
+/*
  * block_fill - place the characters of a block at t + pos in UCS-2
  * segments; the segment in use and the length in *cur and *length
  */
@@ -574,17 +604,6 @@ block_fill(struct fill *f, const struct block *b, size_t pos, unsigned *cur,
 	}
 }
 #endif
-
-/*
- * ends_virama - the character before t[end] is the Devanagari virama,
- * the one character of a clean block with a combining class
- */
-static inline bool
-ends_virama(const unsigned char *t, size_t end)
-{
-	return end >= 3 && t[end - 1] == 0x8D && t[end - 2] == 0xA5 &&
-	       t[end - 3] == 0xE0;
-}
 
 /*
  * SCALAR_STRETCH - bytes the UCS-2 scan takes character by character
@@ -630,9 +649,7 @@ scan_ucs2(const unsigned char *t, size_t len, size_t pos,
 				scalar = pos + SCALAR_STRETCH;
 			} else {
 				if (!nfc)
-					last_ccc = ends_virama(t, pos + b.n)
-						       ? NFC_VIRAMA_CCC
-						       : 0;
+					last_ccc = block_ccc(t, pos + b.n, &b);
 				block_fill(f, &b, pos, &cur, &length);
 				pos += b.n;
 				continue;
@@ -734,6 +751,7 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 	const unsigned char *t = (const unsigned char *)text;
 	size_t pos = 0;
 	unsigned last_ccc = 0;
+	struct fill *f;
 
 	scan_init(s, o);
 	while (pos < len) {
@@ -769,7 +787,7 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 					}
 				}
 			}
-			fill_run(&s->ucs2, (unsigned)n, pos, pos);
+			s->ucs2.length += (unsigned)n;
 			s->gsm_bytes += n;
 			last_ccc = 0;
 			pos += n;
@@ -778,7 +796,7 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 		if (t[pos] < 0x80) {
 			pos++;
 			last_ccc = 0;
-			fill_add(&s->ucs2, 1, at, at);
+			s->ucs2.length++;
 			c = t[at];
 		} else if (len - pos >= 3 && t[pos] == 0xE2 &&
 			   t[pos + 1] == 0x80 && t[pos + 2] >= 0x82 &&
@@ -791,12 +809,12 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 			c = 0x2000 | (t[pos + 2] & 0x3F);
 			pos += 3;
 			last_ccc = 0;
-			fill_add(&s->ucs2, 1, at, at);
+			s->ucs2.length++;
 		} else {
 			c = scan_char(t, len, &pos, o, s, &last_ccc, err);
 			if (c < 0)
 				return SMS_EUTF8;
-			fill_add(&s->ucs2, c > 0xFFFF ? 2 : 1, at, at);
+			s->ucs2.length++;
 			code = gsm_code((uint32_t)c);
 			if (code >= 0) {
 				fill_add(&s->gsm, code & 0x100 ? 2 : 1, at, w);
@@ -807,8 +825,28 @@ scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 			}
 		}
 		scan_nongsm(s, t, (uint32_t)c, at, o->smart);
-		if (s->is_ucs2)
-			return scan_ucs2(t, len, pos, o, s, last_ccc, err);
+		if (s->is_ucs2) {
+			/*
+			 * UCS-2 from here when what came before fits the
+			 * first segment (each a unit); else from the start,
+			 * invalid bytes counted again
+			 */
+			unsigned units = c > 0xFFFF ? 2 : 1;
+
+			f = &s->ucs2;
+			if (f->length - 1 + units <= f->per) {
+				f->cur = f->length += units - 1;
+				return scan_ucs2(t, len, pos, o, s, last_ccc,
+						 err);
+			}
+			f->length = 0;
+			s->invalid = 0;
+			return scan_ucs2(t, len, 0, o, s, 0, err);
+		}
 	}
+	/* GSM: every character so far is one UTF-16 unit */
+	f = &s->ucs2;
+	f->parts = f->length == 0 ? 1 : (f->length + f->per - 1) / f->per;
+	f->cur = f->length - (f->parts - 1) * f->per;
 	return SMS_OK;
 }

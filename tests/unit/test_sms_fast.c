@@ -331,7 +331,7 @@ invalid_everywhere(void **state)
 	assert_non_null(fixed);
 	for (f = 0; f < NFILLERS; f++)
 		for (i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
-			for (h = 0; h < 40; h++)
+			for (h = 0; h < 170; h += 1 + h / 20)
 				for (tl = 0; tl < NTAILS; tl++) {
 					struct sms_opts o;
 					struct sms_error err;
