@@ -3,21 +3,26 @@
  *	scan - first pass of the planner
  * DESCRIPTION
  *	scan() validates a UTF-8 text, decides whether NFC might change
- *	it, and fills segments greedily for both encodings at once: GSM
- *	with smart replacements expanded (writing the text as sent), and
- *	UCS-2. Once a character forces UCS-2, only UCS-2 is filled.
+ *	it, and fills segments greedily. While the text may still be GSM,
+ *	it fills GSM segments with smart replacements expanded (writing
+ *	the text as sent) and only counts UTF-16 units: every character
+ *	there is one, so UCS-2's segments follow from the count. Once a
+ *	character forces UCS-2, only UCS-2 is filled, from that character
+ *	on when what came before fits the first segment, else from the
+ *	start.
  *
  *	Runs of GSM or ASCII bytes are found 16 bytes at a time with SSE2
  *	(the x86-64 baseline); the scalar loops give the same answers and
  *	are what other machines, or a build with -DSMS_SCALAR, use. In
  *	UCS-2, whole 16-byte blocks are validated and counted at once
  *	(ucs2_block) when no character in them needs NFC's look: first
- *	bytes below 0xCC and the NFC_CLEAN_LEAD ranges, as in Latin,
- *	Cyrillic, CJK, emoji. After a block that does need it (Hindi,
- *	say), a stretch goes character by character, where runs of 2-byte
- *	and of 3-byte characters have loops of their own. The text as sent
- *	is copied only from the first smart replacement on: before it, it
- *	is the input.
+ *	bytes below 0xCC, the NFC_CLEAN_LEAD ranges and the clean parts
+ *	of E0 (Devanagari), E2 and EF, as in Latin, Cyrillic, CJK, Hindi,
+ *	emoji. After a block that does need it (combining marks, say), a
+ *	stretch goes character by character, where runs of 2-byte and of
+ *	3-byte characters have loops of their own. The text as sent is
+ *	copied only from the first smart replacement on: before it, it is
+ *	the input.
  *	tests/unit/test_sms_fast.c checks all of this against a model.
  */
 #include <string.h>
