@@ -2,21 +2,68 @@
  * NAME
  *	common - what smsctl's store commands share
  * DESCRIPTION
- *	Opening the configuration and the store, reading dates, numbers
- *	and names from the command line, and printing JSON and errors.
+ *	Opening the configuration and the store (as the store's owner
+ *	when run as root), reading dates, numbers and names from the
+ *	command line, and printing JSON and errors.
  */
 #define _XOPEN_SOURCE 700 /* strptime */
 #include <ctype.h>
 #include <jansson.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf/conf.h"
 #include "sms/sms.h"
 #include "store/store.h"
 #include "tools/smsctl_int.h"
+#include "util/util.h"
+
+/*
+ * as_store_owner - when root, become the owner of the store (its file,
+ * or the directory it will be made in), so that what SQLite makes there
+ * (the database, its WAL) stays the daemons'; 0, or -1 (said why)
+ */
+static int
+as_store_owner(const char *database)
+{
+	struct stat st;
+	struct passwd *pw;
+	char dir[4096], *slash;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(database, &st) != 0) {
+		snprintf(dir, sizeof(dir), "%s", database);
+		slash = strrchr(dir, '/');
+		if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(dir, &st) != 0)
+			return 0; /* store_open says what is missing */
+	}
+	if (st.st_uid == 0)
+		return 0;
+	if (!(pw = getpwuid(st.st_uid))) {
+		fprintf(stderr,
+			"smsctl: %s belongs to uid %ld, which has no name\n",
+			database, (long)st.st_uid);
+		return -1;
+	}
+	if (ut_become(pw->pw_name) != 0) {
+		fprintf(stderr, "smsctl: cannot become %s, who owns %s\n",
+			pw->pw_name, database);
+		return -1;
+	}
+	return 0;
+}
 
 /* ctl_open - load the configuration and open its store */
 int
@@ -35,6 +82,10 @@ ctl_open(const struct smsctl *ctl, struct ctl_env *env)
 	if (!env->conf) {
 		fputs(errors, stderr);
 		free(errors);
+		return 1;
+	}
+	if (as_store_owner(env->conf->database) != 0) {
+		conf_free(&env->conf);
 		return 1;
 	}
 	env->store = store_open(env->conf->database,

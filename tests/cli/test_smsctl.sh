@@ -177,6 +177,19 @@ t "render a missing file" 1 'cannot read' -- "$SMSCTL" render "$dir/none.eml"
 t "a store command with a bad config" 1 'unknown key' -- \
 	"$SMSCTL" -c "$dir/bad.conf" queue
 
+# run as root, the store's files stay its owner's (here nobody's)
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	mkdir "$dir/own"
+	chown nobody "$dir/own"
+	printf 'SmsDomains sms.example.com\nTagSecretFile %s/tag\nDatabase %s/own/s.db\n' \
+		"$dir" "$dir" >"$dir/own.conf"
+	chmod 711 "$dir" # nobody may pass through to its store
+	t "as root, contacts add works in a store dir of another user" 0 '' -- \
+		"$SMSCTL" -c "$dir/own.conf" contacts add ann +12025550150
+	t "... and the database and its WAL are that user's" 0 '^nobody$' -- \
+		sh -c "stat -c %U '$dir/own/s.db' '$dir/own/s.db-wal' | sort -u"
+fi
+
 echo "1..$n"
 if [ -n "${CHECK_TALLY:-}" ]; then
 	echo "$passed $failed 0" >>"$CHECK_TALLY"

@@ -5,11 +5,14 @@
  *	The first input byte picks options; the rest is the text. Checks
  *	that every plan is consistent (segment lengths add up, each within
  *	its limit) and that each segment's encoding decodes back to its
- *	text, both unpacked and packed after a UDH. Also feeds the raw
- *	input to the UDH parser and both decoders.
+ *	text, both unpacked and packed after a UDH, and that a text sent
+ *	as it is was normalised (NFC) exactly as utf8proc does. Also
+ *	feeds the raw input to the UDH parser and both decoders.
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <utf8proc.h>
 
 #include "sms/sms.h"
 #include "tests/fuzz/fuzz.h"
@@ -68,6 +71,23 @@ check_part(const struct sms_plan *p, unsigned i)
 	CHECK(m == pt->len && memcmp(text, p->text + pt->off, m) == 0);
 }
 
+/*
+ * check_nfc - a text sent as it is was normalised exactly as utf8proc
+ * does it: the planner's quick checks missed nothing
+ */
+static void
+check_nfc(const uint8_t *in, size_t n, const struct sms_plan *p)
+{
+	utf8proc_uint8_t *want = NULL;
+	utf8proc_ssize_t m = utf8proc_map(in, (utf8proc_ssize_t)n, &want,
+					  UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+
+	CHECK(m >= 0);
+	CHECK((size_t)m == p->text_len &&
+	      memcmp(want, p->text, p->text_len) == 0);
+	free(want);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -99,6 +119,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	CHECK(sum == p->length);
 	CHECK(strlen(p->text) <= p->text_len);
+	if (p->invalid == 0 &&
+	    (p->encoding == SMS_UCS2 || p->smart_replaced == 0))
+		check_nfc(data + 1, size - 1, p);
 	t = sms_plan_truncate((const char *)data + 1, size - 1, &o, 2, "...",
 			      &err);
 	CHECK(t != NULL);
