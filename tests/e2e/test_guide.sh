@@ -1,0 +1,244 @@
+#!/bin/sh
+# test_guide.sh - INSTALL and the README's how-tos, as written, on
+# Debian's own Postfix
+#
+# Usage: tests/e2e/test_guide.sh [BUILD_DIR]
+#
+# Runs in private mount, network and pid namespaces (unshare): /etc,
+# /var and /usr/local are copy-on-write overlays of the machine's,
+# /run is empty, and only loopback exists, so the guide's commands run
+# to the letter (groupadd, useradd, make install PREFIX=/usr/local,
+# postconf -e, postfix, smsmilter -c /etc/smsmilter/smsmilter.conf)
+# and leave the machine as it was. The code blocks are read from
+# INSTALL (sections 1, 2, 3 and 6; systemctl is skipped: no systemd
+# here, test_install.sh verifies the units) and from the README (the
+# three how-tos), so a change to either is tested as it reads. The
+# carrier is the npm smpp SMSC on 127.0.0.1:2775, the site's upstream
+# relay smtp-sink on 127.0.0.1:2526. Asterisk is not in Debian 12: its
+# notice is mailed through sendmail -t as app_voicemail sends it.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$top/tests/tap.sh"
+
+if [ "${GUIDE_INSIDE:-}" != 1 ]; then
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root (useradd, Postfix's master)"
+	command -v unshare >/dev/null 2>&1 || skip_all "unshare is missing"
+	command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
+	command -v swaks >/dev/null 2>&1 || skip_all "swaks is not installed"
+	[ -d "$top/tests/smsc/node_modules/smpp" ] || skip_all "npm smpp is missing"
+	unshare --mount --net --pid --fork --mount-proc true 2>/dev/null ||
+		skip_all "cannot make namespaces here"
+	trap - EXIT # the inner run reports
+	GUIDE_INSIDE=1 exec unshare --mount --net --pid --fork --mount-proc \
+		sh "$0" "$@"
+fi
+
+. "$top/tests/procs.sh"
+. "$here/postfix.sh" # wait_port
+pids=""
+cleanup() {
+	for f in /run/smsmilter/smsgw.pid /run/smsmilter/smsmilter.pid \
+		/var/spool/postfix/pid/master.pid; do
+		[ -s "$f" ] && pids="$pids $(tr -d ' ' <"$f")"
+	done
+	# shellcheck disable=SC2086
+	[ -n "$pids" ] && stop_pids $pids
+	if [ -n "${tmp:-}" ]; then
+		[ -n "${KEEP:-}" ] && cp -a /var/log/postfix.log "$tmp/" 2>/dev/null
+		umount /run /usr/local /var /etc 2>/dev/null
+		[ -z "${KEEP:-}" ] && rm -rf "$tmp"
+	fi
+}
+
+tmp=$(mktemp -d /tmp/smsmilter-guide.XXXXXX)
+chmod 755 "$tmp"
+for d in etc var usr/local; do
+	o=$tmp/overlay/$(echo "$d" | tr / _)
+	mkdir -p "$o/up" "$o/work"
+	mount -t overlay overlay \
+		-o "lowerdir=/$d,upperdir=$o/up,workdir=$o/work" "/$d" ||
+		{ check "an overlay on /$d" false; exit 1; }
+done
+mount -t tmpfs -o mode=755 tmpfs /run
+ip link set lo up
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# block FILE SECTION N: the Nth indented block of INSTALL's section
+block() {
+	awk -v s="$2" -v b="$3" '
+		/^[0-9]+\. / { sec = $1 + 0 }
+		sec == s && /^    / {
+			if (!in_b) { k++; in_b = 1 }
+			if (k == b) print substr($0, 5)
+			next
+		}
+		{ in_b = 0 }' "$1"
+}
+# howto TITLE: the README's block after the paragraph starting **TITLE
+howto() {
+	awk -v t="**$1" '
+		index($0, t) == 1 { want = 1; next }
+		want && /^    / { print substr($0, 5); got = 1; next }
+		got { exit }' "$top/README.md"
+}
+# run NAME SCRIPT: run the lines as root's shell would, logged
+run() {
+	printf '%s\n' "$2" >"$tmp/$1.sh"
+	(cd "$top" && sh -e "$tmp/$1.sh") >"$tmp/$1.out" 2>&1
+}
+# set_key LINE: LINE in smsmilter.conf, where the sample has the key
+set_key() {
+	k=${1%% *}
+	f=/etc/smsmilter/smsmilter.conf
+	if grep -q "^#$k " "$f"; then
+		awk -v k="$k" -v l="$1" '!done && index($0, "#" k " ") == 1 {
+			print l; done = 1; next } { print }' "$f" >"$f.new" &&
+			cat "$f.new" >"$f" && rm -f "$f.new"
+	else
+		echo "$1" >>"$f"
+	fi
+}
+pdus=$tmp/pdus.jsonl
+# sent TO HEX: the SMSC got a submit_sm to TO whose septets are HEX
+sent() { grep "\"dst\":\"$1\"" "$pdus" | grep -q "\"sm\":\"$2"; }
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+has() { printf '%s\n' "$1" | grep -q "$2"; }
+
+# 1. Build and install
+s1=$(block "$top/INSTALL" 1 1)
+check "INSTALL 1 has the build and install lines" \
+	has "$s1" 'make install PREFIX=/usr/local'
+check "INSTALL 1: deps, make, make install PREFIX=/usr/local" run s1 "$s1"
+check "... smsmilter, smsgw and smsctl in /usr/local/bin" \
+	test -x /usr/local/bin/smsmilter -a -x /usr/local/bin/smsgw -a \
+	-x /usr/local/bin/smsctl
+
+# 2. Users, group, directories, secrets; the keys; the check
+check "INSTALL 2: group, user, directories, sample, tag secret" \
+	run s2 "$(block "$top/INSTALL" 2 1)"
+check "... the user smsmilter in the group smsmilter" \
+	sh -c '[ "$(id -gn smsmilter)" = smsmilter ]'
+check "... /var/lib/smsmilter is smsmilter's, mode 770" \
+	sh -c '[ "$(stat -c "%U %a" /var/lib/smsmilter)" = "smsmilter 770" ]'
+keys=$(block "$top/INSTALL" 2 2)
+echo "$keys" | while IFS= read -r line; do set_key "$line"; done
+check "INSTALL 2: the keys are set in smsmilter.conf" \
+	grep -q '^Socket unix:/var/spool/postfix/smsmilter/smsmilter.sock$' \
+	/etc/smsmilter/smsmilter.conf
+check "INSTALL 2: the SMPP secret, then config check passes" \
+	run s2c "$(block "$top/INSTALL" 2 3)"
+
+# the site's own Postfix before the guide: Debian's main.cf, loopback,
+# example.com's mail relayed upstream (smtp-sink), myorigin example.com
+cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf
+postconf -e "myhostname = mail.example.com" "mydomain = example.com" \
+	'myorigin = $mydomain' "mydestination = localhost" \
+	"inet_interfaces = loopback-only" "inet_protocols = ipv4" \
+	"relayhost = [127.0.0.1]:2526" "mynetworks = 127.0.0.0/8" \
+	"alias_maps =" "alias_database =" \
+	"maillog_file = /var/log/postfix.log"
+mkdir -p "$tmp/sink"
+chown postfix "$tmp/sink"
+smtp-sink -u postfix -d "$tmp/sink/%H%M%S." 127.0.0.1:2526 64 \
+	>"$tmp/sink.log" 2>&1 &
+pids="$pids $!"
+
+# 3. Postfix
+check "INSTALL 3: socket directory, postfix in the group, postconf -e" \
+	run s3 "$(block "$top/INSTALL" 3 1)"
+check "... postfix check is quiet" sh -c '[ -z "$(postfix check 2>&1)" ]'
+check "... smtpd_milters as INSTALL says" \
+	sh -c '[ "$(postconf -h smtpd_milters)" = unix:/smsmilter/smsmilter.sock ]'
+postfix start >"$tmp/postfix-start.out" 2>&1
+check "Postfix starts" wait_port 25
+
+# the carrier
+mkfifo "$tmp/ctl"
+node "$top/tests/smsc/smsc.js" --port 2775 --log "$pdus" \
+	--system-id smsmilter --password k9Pw2xQ7 <>"$tmp/ctl" \
+	>"$tmp/smsc.out" 2>&1 &
+pids="$pids $!"
+exec 9>"$tmp/ctl"
+wait_for grep -q '^listening' "$tmp/smsc.out" || { check "SMSC starts" false; exit 1; }
+
+# 6. Start (systemctl needs systemd: its block is not run here)
+check "INSTALL 6 shows systemctl enable" \
+	has "$(block "$top/INSTALL" 6 1)" 'systemctl enable --now smsmilter smsgw'
+check "INSTALL 6: run directory, smsmilter, smsgw, postfix reload" \
+	run s6 "$(block "$top/INSTALL" 6 2)"
+check "smsmilter runs as smsmilter" wait_for \
+	sh -c "[ \"\$(ps -o user= -p \$(cat /run/smsmilter/smsmilter.pid) | tr -d ' ')\" = smsmilter ]"
+check "smsgw runs as smsmilter" wait_for \
+	sh -c "[ \"\$(ps -o user= -p \$(cat /run/smsmilter/smsgw.pid) | tr -d ' ')\" = smsmilter ]"
+check "the milter's socket is in Postfix's chroot, smsmilter's, 660" \
+	sh -c '[ "$(stat -c "%U %a" /var/spool/postfix/smsmilter/smsmilter.sock)" = "smsmilter 660" ]'
+check "smsgw binds to the SMSC with the password from the file" wait_for \
+	grep -q '"cmd":"bind_transceiver".*"system_id":"smsmilter","password":"k9Pw2xQ7"' "$pdus"
+
+# README: texting from a mail client
+h1=$(howto "Texting from a mail client")
+check "README's mail-client how-to: contacts add" run h1 "$h1"
+POSIXLY_CORRECT=1 swaks --server 127.0.0.1:25 --from alice@example.com \
+	--to mom@sms.example.com --header "Subject: Dinner" \
+	--header "Message-Id: <guide-1@example.com>" \
+	--body "7pm at Luigi's?" >"$tmp/swaks1.out" 2>&1
+check "alice's mail to mom@sms.example.com is accepted" \
+	grep -q '^<-  250 2.0.0 Ok: queued' "$tmp/swaks1.out"
+check "mom's phone gets \"Dinner: 7pm at Luigi's?\"" wait_for \
+	sent 12025550143 "$(hex "Dinner: 7pm at Luigi's?")"
+printf '{"mo": {"from": "12025550143", "to": "12025550100", "text": "%s"}}\n' \
+	"Yes! See you there" >&9
+check "her answer reaches alice's relay as \"Re: Dinner [#tag]\"" wait_for \
+	sh -c "grep -l 'Subject: Re: Dinner \[#' '$tmp'/sink/* 2>/dev/null | xargs grep -q 'Yes! See you there'"
+reply=$(grep -h '^Reply-To:' "$tmp"/sink/* 2>/dev/null | head -1 |
+	sed 's/.*<\([^>]*\)>.*/\1/')
+check "... with a Reply-To of her thread" \
+	sh -c "echo '$reply' | grep -q '^12025550143+[a-z0-9]*@sms.example.com$'"
+POSIXLY_CORRECT=1 swaks --server 127.0.0.1:25 --from alice@example.com \
+	--to "$reply" --header "Subject: Re: Dinner" \
+	--header "In-Reply-To: <guide-1@example.com>" \
+	--body "Great, booked" >"$tmp/swaks2.out" 2>&1
+check "alice's Reply texts her again" wait_for \
+	sent 12025550143 "$(hex "Great, booked")"
+
+# README: voicemail to text (Asterisk's notice, through sendmail -t)
+check "README's voicemail how-to names the snippet's mailcmd" \
+	has "$(howto "Voicemail to text")" 'mailcmd=/usr/sbin/sendmail -t'
+check "the installed snippet has that mailcmd" \
+	grep -q '^mailcmd=/usr/sbin/sendmail -t$' \
+	/usr/local/share/doc/smsmilter/contrib/asterisk/voicemail.conf.snippet
+# app_voicemail's default notice, as the snippet leaves it
+cat >"$tmp/vm.txt" <<'MAIL'
+From: PBX voicemail <pbx@example.com>
+To: 12025550143@sms.example.com
+Subject: [PBX]: New message 1 in mailbox 1001
+
+Dear Alice:
+
+	just wanted to let you know you were just left a 0:42 long message (number 1)
+in mailbox 1001 from "John Doe" <2025550199>, on Wednesday, November 25, 2026 at 10:02:11 AM, so you might
+want to check it when you get a chance.  Thanks!
+
+				--Asterisk
+MAIL
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	/usr/sbin/sendmail -t <"$tmp/vm.txt" >"$tmp/vm.out" 2>&1
+check "the voicemail texts \"Voicemail from +1 202-555-0199 (0:42).\"" \
+	wait_for sent 12025550143 "$(hex "Voicemail from +1 202-555-0199 (0:42).")"
+
+# README: alerts to a group
+h3=$(howto "Alerts to a group")
+check "README's alert how-to: contacts, group, alert-to-group.sh" \
+	run h3 "$h3"
+check "... alice's phone gets the alert" wait_for \
+	sent 12025550143 "$(hex "CRITICAL db1/disk: /var is 97% full")"
+check "... and bob's" wait_for \
+	sent 12025550144 "$(hex "CRITICAL db1/disk: /var is 97% full")"
+check "smsctl as root left the store smsmilter's" \
+	sh -c '[ -z "$(find /var/lib/smsmilter -! -user smsmilter)" ]'
+check "smsctl history shows the thread's texts" \
+	sh -c "/usr/local/bin/smsctl history --phone 12025550143 | grep -c '+12025550143' | grep -qx 5"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
