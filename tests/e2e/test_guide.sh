@@ -76,16 +76,19 @@ block() {
 		{ in_b = 0 }' "$1"
 }
 # howto TITLE: the README's block after the paragraph starting **TITLE
-howto() {
-	awk -v t="**$1" '
+howto() { readme "**$1"; }
+# readme START: the README's block after the line starting START
+readme() {
+	awk -v t="$1" '
 		index($0, t) == 1 { want = 1; next }
 		want && /^    / { print substr($0, 5); got = 1; next }
 		got { exit }' "$top/README.md"
 }
-# run NAME SCRIPT: run the lines as root's shell would, logged
+# run NAME SCRIPT [DIR]: run the lines as root's shell would, in DIR
+# (the checkout by default), logged
 run() {
 	printf '%s\n' "$2" >"$tmp/$1.sh"
-	(cd "$top" && sh -e "$tmp/$1.sh") >"$tmp/$1.out" 2>&1
+	(cd "${3:-$top}" && sh -e "$tmp/$1.sh") >"$tmp/$1.out" 2>&1
 }
 # set_key LINE: LINE in smsmilter.conf, where the sample has the key
 set_key() {
@@ -128,6 +131,39 @@ check "INSTALL 2: the keys are set in smsmilter.conf" \
 	/etc/smsmilter/smsmilter.conf
 check "INSTALL 2: the SMPP secret, then config check passes" \
 	run s2c "$(block "$top/INSTALL" 2 3)"
+
+# README: the calculator, a configuration of one's own, the daemons in
+# the foreground (a reader's directory: build/ and tests/ are the
+# checkout's)
+r=$tmp/reader
+mkdir "$r"
+ln -s "$top/build" "$r/build"
+ln -s "$top/tests" "$r/tests"
+check "README: the calculator's three lines" \
+	run r1 "$(readme "The calculator on its own")" "$r"
+check "... the first says GSM-7, 1 segment" grep -q '^encoding: GSM-7' "$tmp/r1.out"
+check "README: try/, its configuration, check, a contact, history" \
+	run r2 "$(readme "A configuration of your own")" "$r"
+check "... alice is in try/'s store" \
+	sh -c "build/smsctl -c '$r/try/my.conf' contacts list | grep -q '^alice .*+12025550143'"
+readme "Then, in \`try/\`, the milter" >"$tmp/r3.lines"
+check "README: three lines to run in try/" \
+	sh -c "[ \$(wc -l <'$tmp/r3.lines') -eq 3 ]"
+(cd "$r/try" && exec sh -c "exec $(sed -n 1p "$tmp/r3.lines")") \
+	>"$tmp/r3-milter.out" 2>&1 &
+fg_milter=$!
+(cd "$r/try" && exec sh -c "exec $(sed -n 2p "$tmp/r3.lines")") \
+	>"$tmp/r3-gw.out" 2>&1 &
+fg_gw=$!
+pids="$pids $fg_milter $fg_gw"
+check "... smsmilter -f listens in try/" wait_for test -S "$r/try/smsmilter.sock"
+check "... smsgw -f keeps running (no carrier yet)" \
+	sh -c "sleep 1; kill -0 $fg_gw"
+check "... smsctl send queues the text" \
+	run r3 "$(sed -n 3p "$tmp/r3.lines")" "$r/try"
+check "... the store has it" sh -c \
+	"'$top/build/smsctl' -c '$r/try/my.conf' history --json | grep -q 'Test from smsctl'"
+stop_pids $fg_milter $fg_gw
 
 # the site's own Postfix before the guide: Debian's main.cf, loopback,
 # example.com's mail relayed upstream (smtp-sink), myorigin example.com
