@@ -46,6 +46,8 @@ step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh b
 step "man pages" $MAKE -s man-check
 step "generated docs current" sh scripts/gen-docs.sh build/smsctl --check
 step "install" sh tests/cli/test_install.sh
+step "INSTALL and the README's how-tos, as written" \
+	sh tests/e2e/test_guide.sh build
 step "demo" sh scripts/demo.sh build
 step "sanitizer build" $MAKE -s -j"$jobs" WERROR=1 \
 	SANITIZE=address,undefined all tests
