@@ -5,14 +5,14 @@
 # Prints "bench: NAME VALUE UNIT" per figure and "ratio: NAME VALUE"
 # (ours / theirs, higher is better) per comparison. The machine is
 # shared and noisy: on the mixed corpus each side runs BENCH_ROUNDS
-# times (default 3), interleaved, for BENCH_SECONDS each (default 2),
+# times (default 5), interleaved, for BENCH_SECONDS each (default 2),
 # and its best round counts. Then each kind of text alone, once, to
 # show where the mixed figure comes from; then the store.
 set -eu
 O=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${BENCH_SECONDS:-2}
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
