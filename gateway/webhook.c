@@ -416,6 +416,50 @@ receipt(struct call *k, const char *smsc_id, enum store_state st,
 	answer(k->a, 200, "text/plain", "ok\n");
 }
 
+/*
+ * in_flight - the text that id ("<msg>-<seq>", as the http and kannel
+ * transports put it in their status URLs) names is still being handed
+ * to the provider: its answer, and with it the provider's id, is not
+ * recorded yet
+ */
+static bool
+in_flight(struct store *s, const char *id)
+{
+	struct store_receipt r;
+	struct store_error err;
+	char *end;
+	long long msg = strtoll(id, &end, 10);
+	bool busy;
+
+	if (msg <= 0 || *end != '-' ||
+	    store_report(s, (int64_t)msg, &r, &err) != STORE_OK)
+		return false;
+	busy = r.state == STORE_SUBMITTING;
+	store_receipt_free(&r);
+	return busy;
+}
+
+/*
+ * settle - wait up to 2 s while the text id names is in flight: a
+ * provider can report on a text before the answer for it is recorded
+ * (Kannel's fake SMSC reports at once; Twilio may call back first)
+ */
+static void
+settle(struct call *k, const char *id)
+{
+	const struct timespec pause = {0, 50 * 1000 * 1000};
+	unsigned i;
+
+	if (!id)
+		return;
+	for (i = 0; i < 40 && in_flight(k->s, id); i++)
+		nanosleep(&pause, NULL);
+	if (i > 0)
+		ut_log(LOG_DEBUG,
+		       "status for %s: waited %u ms for its submission", id,
+		       i * 50);
+}
+
 static void
 twilio_status(struct call *k)
 {
@@ -430,50 +474,21 @@ twilio_status(struct call *k)
 		st = STORE_DELIVERED;
 	else if (!strcmp(status, "undelivered") || !strcmp(status, "failed"))
 		st = STORE_FAILED;
+	if (st != STORE_SUBMITTED)
+		settle(k, form_get(&k->args, "id", NULL));
 	receipt(k, sid, st, code && code[0] ? code : status, status);
-}
-
-/*
- * kannel_in_flight - the text that smsc_id ("<msg>-<seq>", as the
- * kannel transport makes them) names is still being handed to Kannel:
- * sendsms's answer, and with it the SMSC id, is not recorded yet
- */
-static bool
-kannel_in_flight(struct store *s, const char *smsc_id)
-{
-	struct store_receipt r;
-	struct store_error err;
-	char *end;
-	long long id = strtoll(smsc_id, &end, 10);
-	bool busy;
-
-	if (id <= 0 || *end != '-' ||
-	    store_report(s, (int64_t)id, &r, &err) != STORE_OK)
-		return false;
-	busy = r.state == STORE_SUBMITTING;
-	store_receipt_free(&r);
-	return busy;
 }
 
 static void
 kannel_dlr(struct call *k)
 {
-	const struct timespec pause = {0, 50 * 1000 * 1000};
 	const char *id, *status, *ans;
 	enum store_state st = STORE_SUBMITTED;
-	unsigned i;
 	long v;
 
 	if (!(id = need(k, "id", NULL)) || !(status = need(k, "status", NULL)))
 		return;
-	/* Kannel can report a text before sendsms's answer for it is
-	   recorded (its fake SMSC reports at once): wait up to 2 s */
-	for (i = 0; i < 40 && kannel_in_flight(k->s, id); i++)
-		nanosleep(&pause, NULL);
-	if (i > 0)
-		ut_log(LOG_DEBUG,
-		       "status for %s: waited %u ms for its submission", id,
-		       i * 50);
+	settle(k, id);
 	ans = form_get(&k->args, "answer", NULL);
 	v = strtol(status, NULL, 10);
 	if (v == 1)

@@ -3,7 +3,8 @@
  *	http - the HTTP provider transport: a REST API of the Twilio kind
  * DESCRIPTION
  *	Each text is one form POST to {base}/2010-04-01/Accounts/
- *	{account}/Messages.json (To, From, Body in UTF-8, StatusCallback)
+ *	{account}/Messages.json (To, From, Body in UTF-8, StatusCallback
+ *	with ?id=<msg_id>-<seq>)
  *	with the account and token as basic authentication; the provider
  *	splits it. The JSON answer (jansson) tells what became of it:
  *	2xx with a "sid": taken, the sid is the id its status callbacks
@@ -74,8 +75,15 @@ http_build(void *ctx, const struct tp_part *p, struct web_req *rq,
 	ok = form_add(&rq->body, "To", p->dst) &&
 	     form_add(&rq->body, "From", p->src) &&
 	     form_add(&rq->body, "Body", p->text);
-	if (ok && h->status_url && p->receipt)
-		ok = form_add(&rq->body, "StatusCallback", h->status_url);
+	if (ok && h->status_url && p->receipt) {
+		/* our id in the callback lets smsgw wait for a status that
+		   comes before the answer naming the provider's id */
+		char cb[2048];
+
+		snprintf(cb, sizeof(cb), "%s?id=%lld-%u", h->status_url,
+			 (long long)p->msg_id, p->seq);
+		ok = form_add(&rq->body, "StatusCallback", cb);
+	}
 	if (ok)
 		ok = (rq->url = strdup(h->url)) != NULL;
 	if (!ok)

@@ -72,6 +72,8 @@ conf=$tmp/smsgw.conf
 send() { "$BUILD/smsctl" -c "$conf" send --owner alice@example.com --json "$@"; }
 control() { echo "$1" >&9; sleep 0.2; }
 sql() { sqlite3 "$tmp/store.db" "$1"; }
+# last_callback_is TO RE: the last StatusCallback to TO matches ^RE$
+last_callback_is() { reqs "$1" status_callback | tail -1 | grep -q "^$2\$"; }
 # wait_sql QUERY WANT [SECONDS]: until the query answers WANT (default 15 s)
 wait_sql() {
 	i=0
@@ -114,9 +116,9 @@ start_gw
 # 1. GSM-7 text: one form POST with To, From, Body, StatusCallback
 send --to +12025550101 "Hello, world" >/dev/null
 check "GSM-7 text: submitted" wait_state +12025550101 "3 "
-check "... one request: 201, To, From, Body, StatusCallback = WebhookPublicUrl/twilio/status, basic auth" \
+check "... one request: 201, To, From, Body, StatusCallback = WebhookPublicUrl/twilio/status?id=<text>-1, basic auth" \
 	test "$(reqs +12025550101 answer,from,body,status_callback,auth_ok,method)" = \
-	"201|+12025550100|Hello, world|https://sms.example.com/webhook/twilio/status|true|POST"
+	"201|+12025550100|Hello, world|https://sms.example.com/webhook/twilio/status?id=$(sql "select m.id from messages m join threads t on t.id = m.thread_id where t.phone = '+12025550101'")-1|true|POST"
 check "... to the Messages resource of the account, as a form" \
 	test "$(reqs +12025550101 path,content_type)" = \
 	"/2010-04-01/Accounts/AC0123456789/Messages.json|application/x-www-form-urlencoded"
@@ -224,7 +226,7 @@ sql "update messages set due = 0 where state = 0"
 check "provider back: the text is submitted" wait_sql "select m.state from messages m
 	join threads t on t.id = m.thread_id where t.phone = '+12025550109'" 3 20
 check "... StatusCallback from WebhookListen" \
-	test "$(reqs +12025550109 status_callback | tail -1)" = "http://127.0.0.1:18725/twilio/status"
+	last_callback_is +12025550109 'http://127.0.0.1:18725/twilio/status?id=[0-9]*-1'
 check "... the link is logged up again" grep -q "http: http answers (HTTP 201)" "$tmp/smsgw.log"
 stop_gw
 

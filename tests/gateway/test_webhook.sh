@@ -145,6 +145,24 @@ check "... fails the text with the carrier's code" wait_sql \
 	"select state || ' ' || error from messages where id = ${id:-0}" "5 30003"
 check "... and alice gets a report saying what 30003 means" wait_for sh -c \
 	"grep -rl 'report-type=delivery-status' '$tmp/sink/' | xargs grep -l 30003 >/dev/null 2>&1"
+# a status that comes before the answer naming the provider's id: the
+# text is still being submitted when Twilio calls back
+late=$(send --to +12025550198 "late status" | sed -n 's/.*"id": *\([0-9]*\).*/\1/p')
+wait_sql "select state from messages where id = ${late:-0}" 3 >/dev/null
+lsid=$(sql "select smsc_id from segments where message_id = ${late:-0}")
+sql "update segments set smsc_id = NULL where message_id = ${late:-0};
+     update messages set state = 2 where id = ${late:-0}"
+(post "/twilio/status?id=${late:-0}-1" "MessageSid=$lsid&MessageStatus=delivered" \
+	>"$tmp/late.code") &
+late_pid=$!
+sleep 0.5
+sql "update segments set smsc_id = '$lsid' where message_id = ${late:-0};
+     update messages set state = 3 where id = ${late:-0}"
+wait "$late_pid"
+check "a status before the provider's id is recorded waits for it: 200" \
+	test "$(cat "$tmp/late.code")" = 200
+check "... and delivers the text" wait_sql \
+	"select state from messages where id = ${late:-0}" 4
 check "a status for an id nobody has is 404" test \
 	"$(post /twilio/status 'MessageSid=SMnope&MessageStatus=delivered')" = 404
 
