@@ -423,6 +423,39 @@ static const char *const nfc_cases[] = {
     "\xef\xbc\x8c\xe2\x80\x9c",		    /* fullwidth comma, quote */
 };
 
+/*
+ * nfc_at - the text [first] filler*h CASE filler*tail (first < 0: none)
+ * is planned as utf8proc normalises it; t and buf are scratch
+ */
+static void
+nfc_at(struct text *t, char *buf, int first, unsigned filler, unsigned h,
+       const char *c, unsigned tail)
+{
+	struct sms_error err;
+	struct sms_plan *p;
+	size_t hl, cl = strlen(c);
+	utf8proc_uint8_t *want;
+
+	text_reset(t);
+	if (first >= 0)
+		text_add(t, (unsigned)first, 1);
+	text_add(t, filler, h);
+	hl = t->len;
+	text_add(t, filler, tail);
+	memcpy(buf, t->s, hl);
+	memcpy(buf + hl, c, cl);
+	memcpy(buf + hl + cl, t->s + hl, t->len - hl + 1);
+	want = utf8proc_NFC((const utf8proc_uint8_t *)buf);
+	assert_non_null(want);
+	p = sms_plan_new(buf, t->len + cl, NULL, &err);
+	assert_non_null(p);
+	assert_string_equal(p->text, (char *)want);
+	free(want);
+	sms_plan_free(&p);
+}
+
+#define NCASES (sizeof(nfc_cases) / sizeof(nfc_cases[0]))
+
 static void
 nfc_everywhere(void **state)
 {
@@ -434,33 +467,11 @@ nfc_everywhere(void **state)
 	assert_non_null(t);
 	assert_non_null(buf);
 	for (f = 0; f < NFILLERS; f++)
-		for (i = 0; i < sizeof(nfc_cases) / sizeof(nfc_cases[0]); i++)
+		for (i = 0; i < NCASES; i++)
 			for (h = 0; h < 40; h++)
-				for (tl = 0; tl < NTAILS; tl++) {
-					struct sms_error err;
-					struct sms_plan *p;
-					size_t hl, cl = strlen(nfc_cases[i]);
-					utf8proc_uint8_t *want;
-
-					text_reset(t);
-					text_add(t, fillers[f], h);
-					hl = t->len;
-					text_add(t, fillers[f], tails[tl]);
-					memcpy(buf, t->s, hl);
-					memcpy(buf + hl, nfc_cases[i], cl);
-					memcpy(buf + hl + cl, t->s + hl,
-					       t->len - hl + 1);
-					want = utf8proc_NFC(
-					    (const utf8proc_uint8_t *)buf);
-					assert_non_null(want);
-					p = sms_plan_new(buf, t->len + cl, NULL,
-							 &err);
-					assert_non_null(p);
-					assert_string_equal(p->text,
-							    (char *)want);
-					free(want);
-					sms_plan_free(&p);
-				}
+				for (tl = 0; tl < NTAILS; tl++)
+					nfc_at(t, buf, -1, fillers[f], h,
+					       nfc_cases[i], tails[tl]);
 	free(t);
 	free(buf);
 }
@@ -482,31 +493,10 @@ nfc_after_stretch(void **state)
 	assert_non_null(t);
 	assert_non_null(buf);
 	for (f = 0; f < sizeof(clean) / sizeof(clean[0]); f++)
-		for (i = 0; i < sizeof(nfc_cases) / sizeof(nfc_cases[0]); i++)
-			for (h = 0; h < 200; h += 1 + h / 40) {
-				struct sms_error err;
-				struct sms_plan *p;
-				size_t hl, cl = strlen(nfc_cases[i]);
-				utf8proc_uint8_t *want;
-
-				text_reset(t);
-				text_add(t, 26, 1); /* alef: a suspect */
-				text_add(t, clean[f], h);
-				hl = t->len;
-				text_add(t, clean[f], 20);
-				memcpy(buf, t->s, hl);
-				memcpy(buf + hl, nfc_cases[i], cl);
-				memcpy(buf + hl + cl, t->s + hl,
-				       t->len - hl + 1);
-				want =
-				    utf8proc_NFC((const utf8proc_uint8_t *)buf);
-				assert_non_null(want);
-				p = sms_plan_new(buf, t->len + cl, NULL, &err);
-				assert_non_null(p);
-				assert_string_equal(p->text, (char *)want);
-				free(want);
-				sms_plan_free(&p);
-			}
+		for (i = 0; i < NCASES; i++)
+			for (h = 0; h < 200; h += 1 + h / 40)
+				nfc_at(t, buf, 26 /* alef: a suspect */,
+				       clean[f], h, nfc_cases[i], 20);
 	free(t);
 	free(buf);
 }
@@ -526,29 +516,10 @@ marks_at_stretch_end(void **state)
 	(void)state;
 	assert_non_null(t);
 	assert_non_null(buf);
-	for (i = 0; i < sizeof(nfc_cases) / sizeof(nfc_cases[0]); i++)
-		for (h = 230; h < 290; h++) {
-			struct sms_error err;
-			struct sms_plan *p;
-			size_t hl, cl = strlen(nfc_cases[i]);
-			utf8proc_uint8_t *want;
-
-			text_reset(t);
-			text_add(t, 26, 1); /* alef: a suspect */
-			text_add(t, 0, h);
-			hl = t->len;
-			text_add(t, 0, 20);
-			memcpy(buf, t->s, hl);
-			memcpy(buf + hl, nfc_cases[i], cl);
-			memcpy(buf + hl + cl, t->s + hl, t->len - hl + 1);
-			want = utf8proc_NFC((const utf8proc_uint8_t *)buf);
-			assert_non_null(want);
-			p = sms_plan_new(buf, t->len + cl, NULL, &err);
-			assert_non_null(p);
-			assert_string_equal(p->text, (char *)want);
-			free(want);
-			sms_plan_free(&p);
-		}
+	for (i = 0; i < NCASES; i++)
+		for (h = 230; h < 290; h++)
+			nfc_at(t, buf, 26 /* alef: a suspect */, 0, h,
+			       nfc_cases[i], 20);
 	free(t);
 	free(buf);
 }
