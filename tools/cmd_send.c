@@ -139,18 +139,19 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 				"[TEXT]\n");
 		return EXIT_USAGE;
 	}
-	if (ctl_open(ctl, &env) != 0)
-		return 1;
-	if (ctl_number(&env, to, phone) != 0)
-		goto done;
-	if (owner_arg) {
-		milter_owner(env.conf, owner_arg, owner, sizeof(owner));
-	} else {
+	{
+		/* who runs it, before ctl_open works as the store's owner */
 		struct passwd *pw = getpwuid(getuid());
 
 		snprintf(owner, sizeof(owner), "%s@localhost",
 			 pw ? pw->pw_name : "root");
 	}
+	if (ctl_open(ctl, &env) != 0)
+		return 1;
+	if (ctl_number(&env, to, phone) != 0)
+		goto done;
+	if (owner_arg)
+		milter_owner(env.conf, owner_arg, owner, sizeof(owner));
 	if (!from)
 		from = milter_sender_number(env.conf, owner);
 	if (!*from || sms_sender_classify(from, &serr) == SMS_SENDER_INVALID) {

@@ -24,9 +24,10 @@
 #include "util/util.h"
 
 /*
- * as_store_owner - when root, become the owner of the store (its file,
- * or the directory it will be made in), so that what SQLite makes there
- * (the database, its WAL) stays the daemons'; 0, or -1 (said why)
+ * as_store_owner - when root, become the owner of the directory the
+ * store is in, so that what SQLite makes there (the database, its WAL)
+ * stays the daemons'; 0, or -1 (said why). The directory decides, not
+ * the file: its owner could have made the file a link to one of root's.
  */
 static int
 as_store_owner(const char *database)
@@ -37,29 +38,25 @@ as_store_owner(const char *database)
 
 	if (geteuid() != 0)
 		return 0;
-	if (stat(database, &st) != 0) {
-		snprintf(dir, sizeof(dir), "%s", database);
-		slash = strrchr(dir, '/');
-		if (!slash)
-			snprintf(dir, sizeof(dir), ".");
-		else if (slash == dir)
-			dir[1] = '\0';
-		else
-			*slash = '\0';
-		if (stat(dir, &st) != 0)
-			return 0; /* store_open says what is missing */
-	}
-	if (st.st_uid == 0)
-		return 0;
+	snprintf(dir, sizeof(dir), "%s", database);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) != 0 || st.st_uid == 0)
+		return 0; /* store_open says what is missing */
 	if (!(pw = getpwuid(st.st_uid))) {
 		fprintf(stderr,
 			"smsctl: %s belongs to uid %ld, which has no name\n",
-			database, (long)st.st_uid);
+			dir, (long)st.st_uid);
 		return -1;
 	}
 	if (ut_become(pw->pw_name) != 0) {
 		fprintf(stderr, "smsctl: cannot become %s, who owns %s\n",
-			pw->pw_name, database);
+			pw->pw_name, dir);
 		return -1;
 	}
 	return 0;

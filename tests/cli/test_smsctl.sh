@@ -188,6 +188,10 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 		"$SMSCTL" -c "$dir/own.conf" contacts add ann +12025550150
 	t "... and the database and its WAL are that user's" 0 '^nobody$' -- \
 		sh -c "stat -c %U '$dir/own/s.db' '$dir/own/s.db-wal' | sort -u"
+	t "... a text queued by root's send is still root's" 0 \
+		'"owner": *"root@localhost"' -- sh -c \
+		"'$SMSCTL' -c '$dir/own.conf' send --from +12025550100 --to +12025550150 hi >/dev/null &&
+		 '$SMSCTL' -c '$dir/own.conf' history --json"
 fi
 
 echo "1..$n"
