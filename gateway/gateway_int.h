@@ -135,6 +135,12 @@ struct webhook *webhook_start(const struct conf *c, struct mailer *m,
  */
 void webhook_base_url(const struct conf *c, char *buf, size_t size);
 
+/*
+ * webhook_form_decode - percent- and plus-decode the n bytes at s into
+ * out (room for n + 1), NUL-terminated; returns the decoded length
+ */
+size_t webhook_form_decode(const char *s, size_t n, char *out);
+
 /* webhook_set_conf - a new configuration, once no request is running */
 void webhook_set_conf(struct webhook *w, const struct conf *c);
 

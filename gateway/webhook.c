@@ -66,9 +66,9 @@ unhex(int ch)
 	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
 }
 
-/* decode - percent- and plus-decode [s, s+n) into out; its length */
-static size_t
-decode(const char *s, size_t n, char *out)
+/* webhook_form_decode - percent- and plus-decode [s, s+n) into out */
+size_t
+webhook_form_decode(const char *s, size_t n, char *out)
 {
 	size_t i, len = 0;
 
@@ -115,10 +115,11 @@ form_parse(struct form *f, const char *s, size_t len)
 		if (!(p = malloc(end - i + 2)))
 			return false;
 		f->name[f->n] = p;
-		decode(s + i, eq - i, p);
+		webhook_form_decode(s + i, eq - i, p);
 		f->value[f->n] = p + (eq - i) + 1;
 		f->vlen[f->n] =
-		    eq < end ? decode(s + eq + 1, end - eq - 1, f->value[f->n])
+		    eq < end ? webhook_form_decode(s + eq + 1, end - eq - 1,
+						   f->value[f->n])
 			     : 0;
 		if (eq >= end)
 			f->value[f->n][0] = '\0';

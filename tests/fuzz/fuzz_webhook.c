@@ -194,41 +194,6 @@ line(const uint8_t **p, const uint8_t *end)
 	return s;
 }
 
-/* unhex - as webhook.c */
-static int
-unhex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* form_decode - percent- and plus-decode [s, s+n) into out, a string */
-static void
-form_decode(const char *s, size_t n, char *out)
-{
-	size_t i, len = 0;
-
-	for (i = 0; i < n; i++) {
-		int hi, lo;
-
-		if (s[i] == '+')
-			out[len++] = ' ';
-		else if (s[i] == '%' && i + 2 < n &&
-			 (hi = unhex((unsigned char)s[i + 1])) >= 0 &&
-			 (lo = unhex((unsigned char)s[i + 2])) >= 0) {
-			out[len++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else
-			out[len++] = s[i];
-	}
-	out[len] = '\0';
-}
-
 /*
  * sign - the X-Twilio-Signature of a POST of body to path?query, the
  * way Twilio computes it (decoded body fields); false when the body
@@ -261,9 +226,10 @@ sign(const char *path, const char *query, const char *body, size_t len,
 		names[nf] = malloc(eq - i + 1);
 		values[nf] = malloc(end - eq + 1);
 		CHECK(names[nf] && values[nf]);
-		form_decode(body + i, eq - i, names[nf]);
+		webhook_form_decode(body + i, eq - i, names[nf]);
 		if (eq < end)
-			form_decode(body + eq + 1, end - eq - 1, values[nf]);
+			webhook_form_decode(body + eq + 1, end - eq - 1,
+					    values[nf]);
 		else
 			values[nf][0] = '\0';
 		nf++;
