@@ -72,20 +72,7 @@ EOF
 chmod 600 "$tmp/smsgw.conf"
 conf=$tmp/smsgw.conf
 
-send() { "$BUILD/smsctl" -c "$conf" send --owner alice@example.com --json "$@"; }
-control() { echo "$1" >&9; sleep 0.2; }
-sql() { sqlite3 "$tmp/store.db" "$1"; }
-# wait_sql QUERY WANT [SECONDS]: until the query answers WANT (default 15 s)
-wait_sql() {
-	i=0
-	while [ $i -lt $((${3:-15} * 10)) ]; do
-		[ "$(sql "$1")" = "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "    # $1 -> $(sql "$1"), want $2"
-	return 1
-}
+. "$top/tests/gateway/helpers.sh"
 # submits TEXT_ID: the submit_sm lines logged for the text queued as id
 pdus() { grep '"cmd":"submit_sm"' "$tmp/pdus.jsonl"; }
 field() { node -e '

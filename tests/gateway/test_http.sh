@@ -69,22 +69,9 @@ EOF2
 chmod 600 "$tmp/smsgw.conf"
 conf=$tmp/smsgw.conf
 
-send() { "$BUILD/smsctl" -c "$conf" send --owner alice@example.com --json "$@"; }
-control() { echo "$1" >&9; sleep 0.2; }
-sql() { sqlite3 "$tmp/store.db" "$1"; }
+. "$top/tests/gateway/helpers.sh"
 # last_callback_is TO RE: the last StatusCallback to TO matches ^RE$
 last_callback_is() { reqs "$1" status_callback | tail -1 | grep -q "^$2\$"; }
-# wait_sql QUERY WANT [SECONDS]: until the query answers WANT (default 15 s)
-wait_sql() {
-	i=0
-	while [ $i -lt $((${3:-15} * 10)) ]; do
-		[ "$(sql "$1")" = "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "    # $1 -> $(sql "$1"), want $2"
-	return 1
-}
 # state PHONE: "state error" of the last text to PHONE
 state() {
 	sql "select m.state || ' ' || coalesce(m.error, '') from messages m

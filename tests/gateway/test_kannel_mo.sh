@@ -147,18 +147,7 @@ EOF
 chmod 600 "$tmp/smsgw.conf"
 conf=$tmp/smsgw.conf
 
-send() { "$BUILD/smsctl" -c "$conf" send --owner alice@example.com --json "$@"; }
-sql() { sqlite3 "$tmp/store.db" "$1"; }
-wait_sql() {
-	i=0
-	while [ $i -lt $((${3:-15} * 10)) ]; do
-		[ "$(sql "$1")" = "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "    # $1 -> $(sql "$1"), want $2"
-	return 1
-}
+. "$top/tests/gateway/helpers.sh"
 id_of() {
 	sql "select max(m.id) from messages m join threads t on t.id = m.thread_id
 	     where t.phone = '$1' and m.direction = 'out'"
