@@ -53,35 +53,16 @@ db=$tmp/store/smsmilter.db
 maildir=$tmp/mail/alice
 
 say "Starting: an SMSC, Postfix with smsmilter, smsgw (all on 127.0.0.1)"
-mkfifo "$tmp/ctl"
-node "$top/tests/smsc/smsc.js" --port 0 --log "$tmp/pdus.jsonl" <>"$tmp/ctl" \
-	>"$tmp/smsc.out" 2>&1 &
-E2E_PIDS="$E2E_PIDS $!"
-exec 9>"$tmp/ctl"
-wait_for grep -q '^listening' "$tmp/smsc.out" || { echo "demo: the SMSC did not start"; exit 1; }
-smscport=$(sed -n 's/^listening //p' "$tmp/smsc.out")
-milter_conf "$tmp/smsmilter.conf" "$tmp" "unix:$tmp/milter.sock"
-cat >>"$tmp/smsmilter.conf" <<CONF
-GatewayPidFile $tmp/smsgw.pid
-SmppServer 127.0.0.1:$smscport
-SmtpRelay 127.0.0.1:$port
-MailRetryInterval 2s
-CONF
+smsc_start "$tmp" || { echo "demo: the SMSC did not start"; exit 1; }
+loop_conf "$tmp" "$port"
 sed -i 's/^SegmentCap .*/SegmentCap 10/' "$tmp/smsmilter.conf"
 pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
 	{ echo "demo: Postfix set-up failed"; exit 1; }
-mkdir -p "$tmp/mail"
-chown postfix "$tmp/mail"
-postconf -c "$tmp/pf" -e "virtual_mailbox_domains = example.com" \
-	"virtual_mailbox_base = $tmp/mail" "virtual_mailbox_maps = static:alice/" \
-	"virtual_uid_maps = static:$(id -u postfix)" \
-	"virtual_gid_maps = static:$(id -g postfix)" \
-	"virtual_minimum_uid = 1" "virtual_mailbox_limit = 0"
+maildir_init "$tmp"
 sink_start "$tmp" "$sinkport"
 milter_start "$tmp/smsmilter.conf" "$tmp/milter.log" ||
 	{ echo "demo: smsmilter did not start"; cat "$tmp/milter.log"; exit 1; }
-"$E2E_BUILD/smsgw" -f -c "$tmp/smsmilter.conf" 2>"$tmp/smsgw.log" &
-E2E_PIDS="$E2E_PIDS $!"
+gw_start "$tmp"
 pf_start "$tmp/pf"
 wait_port "$port" || { echo "demo: Postfix did not listen"; exit 1; }
 echo "   SMTP 127.0.0.1:$port, SMSC 127.0.0.1:$smscport, store $db"

@@ -11,6 +11,15 @@
 # sink_start DIR SINKPORT / sink_stop DIR
 #	smtp-sink dumping each mail into DIR/sink/
 # milter_conf FILE DIR SOCKET: a smsmilter.conf for these tests
+# smsc_start DIR: the SMPP test SMSC (npm smpp) on a free port, its
+#	controls on fd 9 (DIR/ctl), its PDUs in DIR/pdus.jsonl; sets
+#	smscport
+# loop_conf DIR PORT: DIR/smsmilter.conf for the whole loop: the milter
+#	on DIR/milter.sock, smsgw to that SMSC, relaying by Postfix on PORT
+# maildir_init DIR: the Postfix in DIR/pf delivers example.com to the
+#	Maildir DIR/mail/alice/
+# gw_start DIR: smsgw in the foreground on DIR/smsmilter.conf; sets
+#	GW_PID
 # milter_start FILE LOG / milter_stop
 # free_port: a TCP port nobody listens on
 #
@@ -136,6 +145,44 @@ RecipientRateLimit 0/1h
 LogLevel info
 EOF
 	chmod 600 "$file"
+}
+
+smsc_start() {
+	mkfifo "$1/ctl"
+	node "$top/tests/smsc/smsc.js" --port 0 --log "$1/pdus.jsonl" \
+		<>"$1/ctl" >"$1/smsc.out" 2>&1 &
+	E2E_PIDS="$E2E_PIDS $!"
+	exec 9>"$1/ctl"
+	wait_for grep -q '^listening' "$1/smsc.out" || return 1
+	smscport=$(sed -n 's/^listening //p' "$1/smsc.out")
+}
+
+loop_conf() {
+	milter_conf "$1/smsmilter.conf" "$1" "unix:$1/milter.sock"
+	cat >>"$1/smsmilter.conf" <<CONF
+GatewayPidFile $1/smsgw.pid
+SmppServer 127.0.0.1:$smscport
+SmtpRelay 127.0.0.1:$2
+MailRetryInterval 2s
+CONF
+}
+
+maildir_init() {
+	mkdir -p "$1/mail"
+	chown postfix "$1/mail"
+	postconf -c "$1/pf" -e \
+		"virtual_mailbox_domains = example.com" \
+		"virtual_mailbox_base = $1/mail" \
+		"virtual_mailbox_maps = static:alice/" \
+		"virtual_uid_maps = static:$(id -u postfix)" \
+		"virtual_gid_maps = static:$(id -g postfix)" \
+		"virtual_minimum_uid = 1" "virtual_mailbox_limit = 0"
+}
+
+gw_start() {
+	"$E2E_BUILD/smsgw" -f -c "$1/smsmilter.conf" 2>"$1/smsgw.log" &
+	GW_PID=$!
+	E2E_PIDS="$E2E_PIDS $GW_PID"
 }
 
 milter_start() {

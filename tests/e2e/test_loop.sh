@@ -29,28 +29,15 @@ chmod 755 "$tmp"
 port=$(free_port)
 sinkport=$(free_port)
 
-mkfifo "$tmp/ctl"
-node "$top/tests/smsc/smsc.js" --port 0 --log "$tmp/pdus.jsonl" <>"$tmp/ctl" \
-	>"$tmp/smsc.out" 2>&1 &
-E2E_PIDS="$E2E_PIDS $!"
-exec 9>"$tmp/ctl"
-wait_for grep -q '^listening' "$tmp/smsc.out" || { check "SMSC starts" false; exit 1; }
-smscport=$(sed -n 's/^listening //p' "$tmp/smsc.out")
+smsc_start "$tmp" || { check "SMSC starts" false; exit 1; }
 echo '{"receipt": "UNDELIV", "err": "001"}' >&9
 
-milter_conf "$tmp/smsmilter.conf" "$tmp" "unix:$tmp/milter.sock"
-cat >>"$tmp/smsmilter.conf" <<CONF
-GatewayPidFile $tmp/smsgw.pid
-SmppServer 127.0.0.1:$smscport
-SmtpRelay 127.0.0.1:$port
-MailRetryInterval 2s
-CONF
+loop_conf "$tmp" "$port"
 pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
 	{ check "postfix set-up" false; exit 1; }
 sink_start "$tmp" "$sinkport"
 milter_start "$tmp/smsmilter.conf" "$tmp/milter.log" || { check "smsmilter starts" false; exit 1; }
-"$E2E_BUILD/smsgw" -f -c "$tmp/smsmilter.conf" 2>"$tmp/smsgw.log" &
-E2E_PIDS="$E2E_PIDS $!"
+gw_start "$tmp"
 pf_start "$tmp/pf"
 wait_port "$port" || { check "postfix listens" false; exit 1; }
 db=$tmp/store/smsmilter.db
