@@ -88,16 +88,6 @@ const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")
 console.log(l.map(r => process.argv[3].split(",").map(f => r[f]).join("|")).join("\n"));
 ' "$tmp/requests.jsonl" "$1" "$2"; }
 
-start_gw() {
-	"$BUILD/smsgw" -f -c "$conf" 2>>"$tmp/smsgw.log" &
-	gw=$!
-	pids="$pids $gw"
-}
-stop_gw() {
-	kill -TERM "$gw"
-	i=0
-	while kill -0 "$gw" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-}
 start_gw
 
 # 1. GSM-7 text: one form POST with To, From, Body, StatusCallback

@@ -152,16 +152,6 @@ for (let i = 0; i < s.length; i++) {
   else out.push(s[i] === "+" ? 32 : s.charCodeAt(i));
 }
 console.log(Buffer.from(out).toString("hex"));' "$1"; }
-start_gw() {
-	"$BUILD/smsgw" -f -c "$conf" 2>>"$tmp/smsgw.log" &
-	gw=$!
-	pids="$pids $gw"
-}
-stop_gw() {
-	kill -TERM "$gw"
-	i=0
-	while kill -0 "$gw" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-}
 start_gw
 
 # 1. GSM-7 with extension characters: a "text" MT, our id as smsc_id
