@@ -55,6 +55,7 @@ include sms/module.mk
 include conf/module.mk
 include mailparse/module.mk
 include store/module.mk
+include policy/module.mk
 include transport/module.mk
 include milter/module.mk
 include gateway/module.mk

@@ -27,7 +27,7 @@
 
 #include "gateway/gateway_int.h"
 #include "mailparse/mailparse.h"
-#include "milter/milter.h"
+#include "policy/policy.h"
 #include "sms/sms.h"
 #include "util/util.h"
 
@@ -106,7 +106,7 @@ one_of(const char *word, size_t n, const char *const *list)
 
 /* tag_in - a "#tag" of the thread tag's shape in text, lowercased */
 static bool
-tag_in(const char *text, char tag[MILTER_TAG_LEN + 1])
+tag_in(const char *text, char tag[POLICY_TAG_LEN + 1])
 {
 	const char *p = text;
 
@@ -114,7 +114,7 @@ tag_in(const char *text, char tag[MILTER_TAG_LEN + 1])
 		size_t k;
 
 		p++;
-		for (k = 0; k < MILTER_TAG_LEN; k++) {
+		for (k = 0; k < POLICY_TAG_LEN; k++) {
 			int ch = tolower((unsigned char)p[k]);
 
 			if (!((ch >= 'a' && ch <= 'z') ||
@@ -122,7 +122,7 @@ tag_in(const char *text, char tag[MILTER_TAG_LEN + 1])
 				break;
 			tag[k] = (char)ch;
 		}
-		if (k == MILTER_TAG_LEN && !isalnum((unsigned char)p[k])) {
+		if (k == POLICY_TAG_LEN && !isalnum((unsigned char)p[k])) {
 			tag[k] = '\0';
 			return true;
 		}
@@ -265,14 +265,14 @@ route(const struct conf *c, struct store *s, const char *phone, const char *our,
       const char *text, int64_t now, struct store_thread *t)
 {
 	struct store_error err;
-	char tag[MILTER_TAG_LEN + 1], newtag[MILTER_TAG_LEN + 1];
+	char tag[POLICY_TAG_LEN + 1], newtag[POLICY_TAG_LEN + 1];
 	const char *owner;
 	bool tagged = tag_in(text, tag);
 	int rc = store_thread_find(s, tagged ? tag : NULL, phone, our, t, &err);
 
 	if (rc == STORE_ENOTFOUND) {
-		owner = milter_number_owner(c, our);
-		milter_tag(c->tag_secret, owner, phone, our, newtag);
+		owner = policy_number_owner(c, our);
+		policy_tag(c->tag_secret, owner, phone, our, newtag);
 		rc = store_thread_open(s, owner, phone, our, newtag, now, t,
 				       &err);
 	}

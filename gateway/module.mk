@@ -8,12 +8,12 @@ SMSGW := $(O)/smsgw
 MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 ETPAN_LIBS := $(filter-out -specs=% -Wl%,$(shell $(PKG_CONFIG) --libs libetpan))
 # What a program linking $(GATEWAY_LIB) and the libraries below it needs.
-GATEWAY_LIBS := -pthread $(TRANSPORT_LIBS) $(MILTER_LIBS) $(STORE_LIBS) \
+GATEWAY_LIBS := -pthread $(TRANSPORT_LIBS) $(POLICY_LIBS) $(STORE_LIBS) \
 	$(MAILPARSE_LIBS) $(ETPAN_LIBS) $(MHD_LIBS) $(SMS_LIBS)
 
 $(GATEWAY_LIB): $(GATEWAY_LIB_SRCS:%.c=$(O)/%.o)
 
-$(SMSGW): $(O)/gateway/main.o $(GATEWAY_LIB) $(MILTER_LIB) $(TRANSPORT_LIB) \
+$(SMSGW): $(O)/gateway/main.o $(GATEWAY_LIB) $(POLICY_LIB) $(TRANSPORT_LIB) \
 	$(STORE_LIB) $(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(GATEWAY_LIBS)
 $(O)/gateway/%.o: CPPFLAGS += $(MAILPARSE_CFLAGS)

@@ -40,7 +40,7 @@
 
 #include "gateway/gateway_int.h"
 #include "mailparse/mailparse.h"
-#include "milter/milter.h"
+#include "policy/policy.h"
 #include "transport/transport.h"
 #include "util/util.h"
 
@@ -277,7 +277,7 @@ allowed(struct call *k)
 	    k->rq->password && c->webhook_password)
 		return same(k->rq->user, c->webhook_user) &
 		       same(k->rq->password, c->webhook_password);
-	return milter_trusted(c, k->rq->client);
+	return policy_trusted(c, k->rq->client);
 }
 
 /* received - what inbound_sms() said, as an HTTP answer */

@@ -41,7 +41,7 @@ struct entry {
 	unsigned nphones;
 	unsigned notify;	 /* STORE_NOTIFY_* */
 	bool dmarc;		 /* allowed only if the mail passes DMARC */
-	struct milter_verdict v; /* set when refused after RCPT */
+	struct policy_verdict v; /* set when refused after RCPT */
 };
 
 /* One SMTP connection; its transaction state is reset at MAIL. */
@@ -132,7 +132,7 @@ safe_text(const char *in, char *out, size_t size)
 
 /* reply - send a verdict: TEMPFAIL for 4xx, REJECT for 5xx */
 static sfsistat
-reply(SMFICTX *ctx, const struct milter_verdict *v)
+reply(SMFICTX *ctx, const struct policy_verdict *v)
 {
 	char text[256];
 
@@ -146,10 +146,10 @@ reply(SMFICTX *ctx, const struct milter_verdict *v)
 
 /* store_verdict - the reply for a store that failed */
 static bool
-store_down(struct milter_verdict *v, const struct store_error *err)
+store_down(struct policy_verdict *v, const struct store_error *err)
 {
 	ut_log(LOG_ERR, "store: %s", err->msg);
-	return milter_refuse(v, "451", "4.3.0",
+	return policy_refuse(v, "451", "4.3.0",
 			     "the text queue is not available; try again "
 			     "later");
 }
@@ -173,8 +173,8 @@ phone_rules(const struct conf *c, struct sms_phone_rules *r)
 
 /* resolve - the phones of a recipient: a number, a contact, a group */
 static bool
-resolve(const struct conf *c, struct store *st, const struct milter_rcpt *r,
-	struct entry *e, struct milter_verdict *v)
+resolve(const struct conf *c, struct store *st, const struct policy_rcpt *r,
+	struct entry *e, struct policy_verdict *v)
 {
 	struct sms_phone_rules rules;
 	struct sms_number num;
@@ -187,11 +187,11 @@ resolve(const struct conf *c, struct store *st, const struct milter_rcpt *r,
 	if (r->number) {
 		rc = sms_phone_parse(r->local, &rules, &num, &serr);
 		if (rc == SMS_EDENIED)
-			return milter_refuse(v, "550", "5.1.1",
+			return policy_refuse(v, "550", "5.1.1",
 					     "texts to %s are not allowed: %s",
 					     r->local, serr.msg);
 		if (rc != SMS_OK)
-			return milter_refuse(v, "550", "5.1.3",
+			return policy_refuse(v, "550", "5.1.3",
 					     "%s is not a valid phone number: "
 					     "%s",
 					     r->local, serr.msg);
@@ -200,20 +200,20 @@ resolve(const struct conf *c, struct store *st, const struct milter_rcpt *r,
 		rc = store_contact_get(st, r->local, phone, &err);
 		if (rc == STORE_ENOTFOUND) {
 			if (r->tag[0])
-				return milter_refuse(v, "550", "5.1.1",
+				return policy_refuse(v, "550", "5.1.1",
 						     "no contact called %s",
 						     r->local);
 			rc = store_group_numbers(st, r->local, &e->phones,
 						 &e->nphones, &err);
 			if (rc == STORE_ENOTFOUND)
-				return milter_refuse(v, "550", "5.1.1",
+				return policy_refuse(v, "550", "5.1.1",
 						     "no contact or group "
 						     "called %s",
 						     r->local);
 			if (rc != STORE_OK)
 				return store_down(v, &err);
 			if (e->nphones == 0)
-				return milter_refuse(v, "550", "5.1.1",
+				return policy_refuse(v, "550", "5.1.1",
 						     "the group %s has no "
 						     "members",
 						     r->local);
@@ -224,14 +224,14 @@ resolve(const struct conf *c, struct store *st, const struct milter_rcpt *r,
 			return store_down(v, &err);
 		rc = sms_phone_parse(phone, &rules, &num, &serr);
 		if (rc != SMS_OK)
-			return milter_refuse(v, "550", "5.1.1",
+			return policy_refuse(v, "550", "5.1.1",
 					     "texts to %s (%s) are not "
 					     "allowed: %s",
 					     r->local, phone, serr.msg);
 	}
 	e->phones = malloc(sizeof(*e->phones));
 	if (!e->phones)
-		return milter_refuse(v, "451", "4.3.0", "out of memory");
+		return policy_refuse(v, "451", "4.3.0", "out of memory");
 	memcpy(e->phones[0], num.e164, sizeof(e->phones[0]));
 	e->nphones = 1;
 	return true;
@@ -240,15 +240,15 @@ resolve(const struct conf *c, struct store *st, const struct milter_rcpt *r,
 /* tag_check - a +tag must be the sender's own thread's */
 static bool
 tag_check(const struct conf *c, struct store *st, const struct session *s,
-	  const char *owner, const char *sender, const struct milter_rcpt *r,
-	  struct entry *e, struct milter_verdict *v)
+	  const char *owner, const char *sender, const struct policy_rcpt *r,
+	  struct entry *e, struct policy_verdict *v)
 {
 	struct store_error err;
 	char when[32];
 	int64_t retry = 0, now = (int64_t)time(NULL);
 	bool allowed = true;
 
-	if (milter_tag_ok(c->tag_secret, owner, e->phones[0], sender, r->tag)) {
+	if (policy_tag_ok(c->tag_secret, owner, e->phones[0], sender, r->tag)) {
 		snprintf(e->tag, sizeof(e->tag), "%s", r->tag);
 		return true;
 	}
@@ -261,13 +261,13 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 		c->tag_failure_limit.count, &allowed, &retry, &err) != STORE_OK)
 		return store_down(v, &err);
 	if (!allowed) {
-		milter_utc_time(retry, when, sizeof(when));
-		return milter_refuse(v, "450", "4.7.1",
+		policy_utc_time(retry, when, sizeof(when));
+		return policy_refuse(v, "450", "4.7.1",
 				     "too many wrong reply addresses from "
 				     "%s; try again after %s",
 				     s->client, when);
 	}
-	return milter_refuse(v, "550", "5.7.1",
+	return policy_refuse(v, "550", "5.7.1",
 			     "the reply address %s+%s@%s is not one of your "
 			     "conversations",
 			     r->local, r->tag, r->domain);
@@ -280,7 +280,7 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
  */
 static bool
 limits_check(const struct conf *c, struct store *st, const struct session *s,
-	     const char *owner, struct entry *e, struct milter_verdict *v)
+	     const char *owner, struct entry *e, struct policy_verdict *v)
 {
 	struct store_error err;
 	int64_t now = (int64_t)time(NULL);
@@ -288,7 +288,7 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 	bool out;
 
 	for (i = 0; i < e->nphones; i++) {
-		if (!milter_phone_ok(c, st, e->phones[i], now, &out, v, &err)) {
+		if (!policy_phone_ok(c, st, e->phones[i], now, &out, v, &err)) {
 			if (!out || !e->group[0]) {
 				if (!strcmp(v->xcode, "4.3.0"))
 					ut_log(LOG_ERR, "store: %s", err.msg);
@@ -303,11 +303,11 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 	}
 	e->nphones = kept;
 	if (kept == 0)
-		return milter_refuse(v, "550", "5.7.1",
+		return policy_refuse(v, "550", "5.7.1",
 				     "every member of the group %s has opted "
 				     "out of texts",
 				     e->group);
-	if (!milter_quota_ok(c, st, owner, 1, now, v, &err)) {
+	if (!policy_quota_ok(c, st, owner, 1, now, v, &err)) {
 		if (!strcmp(v->xcode, "4.3.0"))
 			ut_log(LOG_ERR, "store: %s", err.msg);
 		return false;
@@ -317,36 +317,36 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 
 /* rcpt_check - every RCPT-time decision for one SMS recipient */
 static bool
-rcpt_check(struct session *s, const struct milter_rcpt *r, struct entry *e,
-	   struct milter_verdict *v)
+rcpt_check(struct session *s, const struct policy_rcpt *r, struct entry *e,
+	   struct policy_verdict *v)
 {
 	const struct conf *c = s->cf->conf;
-	struct milter_client cl = {s->auth, s->client, s->from};
+	struct policy_client cl = {s->auth, s->client, s->from};
 	struct store_error err;
 	struct store *st;
 	char owner[256];
 	const char *sender;
-	enum milter_auth auth;
+	enum policy_auth auth;
 	int64_t retry;
 	long long fails;
 
 	if (r->too_long)
-		return milter_refuse(v, "550", "5.1.3",
+		return policy_refuse(v, "550", "5.1.3",
 				     "the address is too long for a phone, "
 				     "contact or group");
 	if (s->size > c->max_message_size)
-		return milter_refuse(v, "552", "5.3.4",
+		return policy_refuse(v, "552", "5.3.4",
 				     "the mail is %lld bytes, more than the "
 				     "%lld that can go to a phone",
 				     s->size, c->max_message_size);
-	auth = milter_sender_check(c, &cl, v);
-	if (auth == MILTER_AUTH_NO)
+	auth = policy_sender_check(c, &cl, v);
+	if (auth == POLICY_AUTH_NO)
 		return false;
-	e->dmarc = auth == MILTER_AUTH_DMARC;
-	milter_owner(c, s->from, owner, sizeof(owner));
-	sender = milter_sender_number(c, owner);
+	e->dmarc = auth == POLICY_AUTH_DMARC;
+	policy_owner(c, s->from, owner, sizeof(owner));
+	sender = policy_sender_number(c, owner);
 	if (!*sender)
-		return milter_refuse(v, "451", "4.3.5",
+		return policy_refuse(v, "451", "4.3.5",
 				     "no number to text from is configured "
 				     "for %s (DefaultSender, SenderNumbers)",
 				     owner);
@@ -362,8 +362,8 @@ rcpt_check(struct session *s, const struct milter_rcpt *r, struct entry *e,
 		if (fails >= c->tag_failure_limit.count) {
 			char when[32];
 
-			milter_utc_time(retry, when, sizeof(when));
-			return milter_refuse(v, "450", "4.7.1",
+			policy_utc_time(retry, when, sizeof(when));
+			return policy_refuse(v, "450", "4.7.1",
 					     "too many wrong reply addresses "
 					     "from %s; try again after %s",
 					     s->client, when);
@@ -470,7 +470,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	s->cf = conf_acquire();
 	s->in_txn = true;
 	active_add(1);
-	milter_bare_addr(argv[0], s->from, sizeof(s->from));
+	policy_bare_addr(argv[0], s->from, sizeof(s->from));
 	snprintf(s->qid, sizeof(s->qid), "%s", macro(ctx, "i"));
 	if (!s->qid[0])
 		snprintf(s->qid, sizeof(s->qid), "NOQUEUE");
@@ -487,13 +487,13 @@ static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct session *s = smfi_getpriv(ctx);
-	struct milter_verdict v;
-	struct milter_rcpt r;
+	struct policy_verdict v;
+	struct policy_rcpt r;
 	struct entry e = {0};
 
 	if (!s || !s->cf)
 		return SMFIS_TEMPFAIL;
-	if (!milter_parse_rcpt(s->cf->conf, argv[0], &r)) {
+	if (!policy_parse_rcpt(s->cf->conf, argv[0], &r)) {
 		s->others++;
 		return SMFIS_CONTINUE;
 	}
@@ -563,13 +563,13 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (!s || !s->cf)
 		return SMFIS_TEMPFAIL;
 	c = s->cf->conf;
-	if (!s->noise && milter_noise(name, value, &why))
+	if (!s->noise && policy_noise(name, value, &why))
 		s->noise = why;
 	if (!s->ar && strcasecmp(name, "Authentication-Results") == 0 &&
 	    *c->authserv_id) {
 		char id[256];
 
-		milter_bare_addr(value, id, sizeof(id));
+		policy_bare_addr(value, id, sizeof(id));
 		if (strncasecmp(value + strspn(value, " \t"), c->authserv_id,
 				strlen(c->authserv_id)) == 0)
 			s->ar = strdup(value);
@@ -607,21 +607,21 @@ struct eom {
 	char owner[256];
 	const char *sender;
 	int64_t due;
-	struct milter_text text[2]; /* new thread, reply */
+	struct policy_text text[2]; /* new thread, reply */
 	bool rendered[2];
-	struct milter_verdict all; /* refuses every recipient, if set */
+	struct policy_verdict all; /* refuses every recipient, if set */
 };
 
 /* render_once - the text of kind reply (0 new, 1 reply), made once */
-static const struct milter_text *
-render_once(struct eom *w, bool reply_kind, struct milter_verdict *v)
+static const struct policy_text *
+render_once(struct eom *w, bool reply_kind, struct policy_verdict *v)
 {
-	struct milter_render_opts o;
+	struct policy_render_opts o;
 	int k = reply_kind ? 1 : 0;
 
 	if (!w->rendered[k]) {
-		milter_render_opts(w->c, &o);
-		if (!milter_render(w->m, &o, reply_kind, &w->text[k], v))
+		policy_render_opts(w->c, &o);
+		if (!policy_render(w->m, &o, reply_kind, &w->text[k], v))
 			return NULL;
 		w->rendered[k] = true;
 	}
@@ -637,7 +637,7 @@ mail_checks(struct eom *w)
 	struct mp_error err;
 
 	if (s->too_big) {
-		milter_refuse(&w->all, "552", "5.3.4",
+		policy_refuse(&w->all, "552", "5.3.4",
 			      "the mail is over the %lld bytes that can go "
 			      "to a phone",
 			      w->c->max_message_size);
@@ -648,34 +648,34 @@ mail_checks(struct eom *w)
 	o.max_depth = (unsigned)w->c->max_mime_depth;
 	o.disclaimers = w->c->disclaimer_lines.v;
 	if (s->raw.failed) {
-		milter_refuse(&w->all, "451", "4.3.0",
+		policy_refuse(&w->all, "451", "4.3.0",
 			      "out of memory while reading the mail");
 		return;
 	}
 	if (mp_parse(s->raw.s ? s->raw.s : "", s->raw.len, &o, &w->m, &err) !=
 	    MP_OK) {
-		milter_refuse(&w->all, err.status == MP_ETOOBIG ? "552" : "554",
+		policy_refuse(&w->all, err.status == MP_ETOOBIG ? "552" : "554",
 			      err.status == MP_ETOOBIG ? "5.3.4" : "5.6.0",
 			      "%s", err.msg);
 		return;
 	}
 	if (s->schedule)
-		milter_schedule(s->schedule, (int64_t)time(NULL),
+		policy_schedule(s->schedule, (int64_t)time(NULL),
 				w->c->max_schedule_ahead, &w->due, &w->all);
 }
 
 /* dmarc_ok - a recipient allowed only through DMARC passes it */
 static bool
-dmarc_ok(struct eom *w, struct milter_verdict *v)
+dmarc_ok(struct eom *w, struct policy_verdict *v)
 {
 	const char *at = strrchr(w->m->from_addr, '@');
 	char from_owner[256];
 
-	milter_owner(w->c, w->m->from_addr, from_owner, sizeof(from_owner));
-	if (w->s->ar && at && milter_dmarc_pass(w->c, w->s->ar, at + 1) &&
+	policy_owner(w->c, w->m->from_addr, from_owner, sizeof(from_owner));
+	if (w->s->ar && at && policy_dmarc_pass(w->c, w->s->ar, at + 1) &&
 	    strcmp(from_owner, w->owner) == 0)
 		return true;
-	return milter_refuse(v, "550", "5.7.1",
+	return policy_refuse(v, "550", "5.7.1",
 			     "%s may not send text messages: the mail did "
 			     "not pass DMARC for a trusted domain",
 			     w->s->from);
@@ -711,16 +711,16 @@ answers_us(const struct eom *w)
 static bool
 add_outbounds(struct eom *w, const struct entry *e, struct store_outbound *out,
 	      unsigned *n, char (*tags)[16], char (*keys)[300],
-	      struct milter_verdict *v)
+	      struct policy_verdict *v)
 {
-	const struct milter_text *t;
+	const struct policy_text *t;
 	unsigned i;
 
 	for (i = 0; i < e->nphones; i++) {
 		struct store_outbound *o = &out[*n];
 		bool is_reply;
 
-		milter_tag(w->c->tag_secret, w->owner, e->phones[i], w->sender,
+		policy_tag(w->c->tag_secret, w->owner, e->phones[i], w->sender,
 			   tags[*n]);
 		is_reply = e->tag[0] ||
 			   (w->m->tag[0] && !strcasecmp(w->m->tag, tags[*n])) ||
@@ -780,7 +780,7 @@ dsn_for(struct eom *w, const struct entry *e, struct store_mail_out *mo,
 	if (*phone)
 		display(phone, disp, sizeof(disp));
 	else
-		milter_bare_addr(e->addr, disp, sizeof(disp));
+		policy_bare_addr(e->addr, disp, sizeof(disp));
 	d = (struct mp_dsn){
 	    .from = from,
 	    .to = w->s->from,
@@ -823,8 +823,8 @@ drop_all(SMFICTX *ctx, struct session *s, const char *why)
 static void
 eom_free(struct eom *w)
 {
-	milter_text_free(&w->text[0]);
-	milter_text_free(&w->text[1]);
+	policy_text_free(&w->text[0]);
+	policy_text_free(&w->text[1]);
 	mp_message_free(&w->m);
 }
 
@@ -836,7 +836,7 @@ finish(SMFICTX *ctx, struct eom *w, struct store_job *job, unsigned nmsgs,
 	struct session *s = w->s;
 	char hdr[200], disp[40];
 	unsigned i, j, k = 0, failed = 0;
-	struct milter_verdict v;
+	struct policy_verdict v;
 
 	if (commit_run(job) != STORE_OK) {
 		store_down(&v, &job->err);
@@ -911,8 +911,8 @@ cb_eom(SMFICTX *ctx)
 	}
 	w.s = s;
 	w.c = s->cf->conf;
-	milter_owner(w.c, s->from, w.owner, sizeof(w.owner));
-	w.sender = milter_sender_number(w.c, w.owner);
+	policy_owner(w.c, s->from, w.owner, sizeof(w.owner));
+	w.sender = policy_sender_number(w.c, w.owner);
 	mail_checks(&w);
 	for (i = 0; i < s->nrcpts; i++)
 		nphones += s->rcpts[i].nphones;

@@ -9,7 +9,7 @@
 #include <libmilter/mfapi.h>
 #include <stdarg.h>
 
-#include "milter/milter.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 /* A configuration in use: swapped whole on SIGHUP, freed when unused. */
@@ -52,5 +52,14 @@ unsigned sessions_active(void);
 
 /* wake_gateway - one datagram to smsgw's wake socket; errors ignored */
 void wake_gateway(const char *path);
+
+/*
+ * milter_nodelay_listeners - set TCP_NODELAY on every listening TCP
+ * socket of the process (libmilter does not hand its socket out; on
+ * Linux, accepted connections inherit the option, so libmilter's small
+ * writes at end-of-message are not held back by Nagle's algorithm).
+ * Returns how many sockets were set.
+ */
+int milter_nodelay_listeners(void);
 
 #endif /* MILTER_MILTER_INT_H */

@@ -13,7 +13,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include "milter/milter.h"
+#include "milter/milter_int.h"
 
 /* milter_nodelay_listeners - TCP_NODELAY on our listening TCP sockets */
 int

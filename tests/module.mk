@@ -44,11 +44,16 @@ $(O)/tests/unit/test_compose.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 
 TESTS += $(O)/tests/test_compose
 
-$(O)/tests/test_milter: $(O)/tests/unit/test_milter.o $(MILTER_LIB) \
+$(O)/tests/test_policy: $(O)/tests/unit/test_policy.o $(POLICY_LIB) \
 	$(STORE_LIB) $(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(STORE_LIBS) \
+	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(STORE_LIBS) \
 	    $(MAILPARSE_LIBS) $(SMS_LIBS) $(CMOCKA_LIBS)
-$(O)/tests/unit/test_milter.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
+$(O)/tests/unit/test_policy.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
+
+TESTS += $(O)/tests/test_policy
+
+$(O)/tests/test_milter: $(O)/tests/unit/test_milter.o $(O)/milter/socket.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 TESTS += $(O)/tests/test_milter
 
@@ -79,7 +84,7 @@ FUZZ_CFLAGS_html := $(MAILPARSE_CFLAGS)
 FUZZ_LIBS_compose := $(FUZZ_LIBS_mailparse)
 FUZZ_LDLIBS_compose := $(MAILPARSE_LIBS)
 FUZZ_CFLAGS_compose := $(MAILPARSE_CFLAGS)
-FUZZ_LIBS_webhook := gateway/libsmsgw.a milter/libsmsmilter.a \
+FUZZ_LIBS_webhook := gateway/libsmsgw.a policy/libpolicy.a \
 	transport/libtransport.a store/libstore.a mailparse/libmailparse.a \
 	conf/libconf.a sms/libsms.a util/libutil.a
 FUZZ_LDLIBS_webhook := $(GATEWAY_LIBS)

@@ -20,7 +20,7 @@
 
 #include "conf/conf.h"
 #include "mailparse/mailparse.h"
-#include "milter/milter.h"
+#include "policy/policy.h"
 #include "sms/sms.h"
 #include "tools/smsctl_int.h"
 
@@ -142,9 +142,9 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 {
 	bool json = false;
 	const char *path = NULL;
-	struct milter_render_opts ro;
-	struct milter_verdict v;
-	struct milter_text t = {0};
+	struct policy_render_opts ro;
+	struct policy_verdict v;
+	struct policy_text t = {0};
 	struct mp_opts opts;
 	struct mp_message *m = NULL;
 	struct mp_error err;
@@ -170,7 +170,7 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 	}
 	if (render_conf(ctl, &c) != 0)
 		return 1;
-	milter_render_opts(c, &ro);
+	policy_render_opts(c, &ro);
 	mp_opts_init(&opts);
 	if (c) {
 		opts.max_size = (size_t)c->max_message_size;
@@ -190,7 +190,7 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 		fprintf(stderr, "smsctl render: %s\n", err.msg);
 		goto done;
 	}
-	if (!milter_render(m, &ro, false, &t, &v)) {
+	if (!policy_render(m, &ro, false, &t, &v)) {
 		fprintf(stderr,
 			"smsctl render: the milter would refuse this "
 			"mail: %s %s %s\n",
@@ -205,7 +205,7 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 		rc_exit = fflush(stdout) == 0 ? 0 : 1;
 	}
 done:
-	milter_text_free(&t);
+	policy_text_free(&t);
 	mp_message_free(&m);
 	free(raw);
 	conf_free(&c);

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
-#include "milter/milter.h"
+#include "policy/policy.h"
 #include "store/store.h"
 #include "tools/smsctl_int.h"
 
@@ -49,14 +49,14 @@ static int
 limits(const struct ctl_env *env, const char *owner, const char *phone,
        unsigned segments)
 {
-	struct milter_verdict v;
+	struct policy_verdict v;
 	struct store_error err;
 	int64_t now = (int64_t)time(NULL);
 	bool out;
 
-	if (milter_phone_ok(env->conf, env->store, phone, now, &out, &v,
+	if (policy_phone_ok(env->conf, env->store, phone, now, &out, &v,
 			    &err) &&
-	    milter_quota_ok(env->conf, env->store, owner, segments, now, &v,
+	    policy_quota_ok(env->conf, env->store, owner, segments, now, &v,
 			    &err))
 		return 0;
 	fprintf(stderr, "smsctl send: %s\n",
@@ -97,13 +97,13 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 {
 	const char *to = NULL, *from = NULL, *owner_arg = NULL, *text = NULL;
 	unsigned notify = STORE_NOTIFY_FAILURE;
-	struct milter_render_opts ro;
+	struct policy_render_opts ro;
 	struct ctl_env env;
 	struct store_error err;
 	struct sms_error serr;
 	struct sms_opts so;
 	struct sms_plan *p = NULL;
-	char phone[20], owner[256], tag[MILTER_TAG_LEN + 1], idem[64];
+	char phone[20], owner[256], tag[POLICY_TAG_LEN + 1], idem[64];
 	char *input = NULL;
 	bool json = false;
 	int64_t id, thread, now = (int64_t)time(NULL);
@@ -151,9 +151,9 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 	if (ctl_number(&env, to, phone) != 0)
 		goto done;
 	if (owner_arg)
-		milter_owner(env.conf, owner_arg, owner, sizeof(owner));
+		policy_owner(env.conf, owner_arg, owner, sizeof(owner));
 	if (!from)
-		from = milter_sender_number(env.conf, owner);
+		from = policy_sender_number(env.conf, owner);
 	if (!*from || sms_sender_classify(from, &serr) == SMS_SENDER_INVALID) {
 		fprintf(stderr, "smsctl send: no valid sender: give --from "
 				"or set DefaultSender\n");
@@ -161,7 +161,7 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 	}
 	if (!text && !(text = input = read_text()))
 		goto done;
-	milter_render_opts(env.conf, &ro);
+	policy_render_opts(env.conf, &ro);
 	sms_opts_init(&so);
 	so.smart = ro.smart;
 	p = sms_plan_new(text, strlen(text), &so, &serr);
@@ -183,7 +183,7 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 	}
 	if (limits(&env, owner, phone, p->nparts) != 0)
 		goto done;
-	milter_tag(env.conf->tag_secret, owner, phone, from, tag);
+	policy_tag(env.conf->tag_secret, owner, phone, from, tag);
 	snprintf(idem, sizeof(idem), "smsctl-%lld-%ld-%u", (long long)now,
 		 (long)getpid(), (unsigned)rand());
 	{

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
-#include "milter/milter.h"
+#include "policy/policy.h"
 #include "tools/smsctl_int.h"
 
 /* cmd_tag - smsctl tag */
@@ -25,7 +25,7 @@ cmd_tag(const struct smsctl *ctl, int argc, char **argv)
 	struct sms_phone_rules rules = {NULL, NULL, NULL};
 	struct sms_number num;
 	struct sms_error serr;
-	char owner[256], tag[MILTER_TAG_LEN + 1], *errors;
+	char owner[256], tag[POLICY_TAG_LEN + 1], *errors;
 	const char *sender;
 	struct conf *c;
 	bool address = false;
@@ -52,9 +52,9 @@ cmd_tag(const struct smsctl *ctl, int argc, char **argv)
 		conf_free(&c);
 		return 1;
 	}
-	milter_owner(c, argv[a], owner, sizeof(owner));
-	sender = argc - a == 3 ? argv[a + 2] : milter_sender_number(c, owner);
-	milter_tag(c->tag_secret, owner, num.e164, sender, tag);
+	policy_owner(c, argv[a], owner, sizeof(owner));
+	sender = argc - a == 3 ? argv[a + 2] : policy_sender_number(c, owner);
+	policy_tag(c->tag_secret, owner, num.e164, sender, tag);
 	if (address)
 		printf("%s+%s@%s\n", num.e164 + 1, tag, c->sms_domains.v[0]);
 	else

@@ -4,9 +4,9 @@ SMSCTL_SRCS := tools/smsctl.c tools/cmd_segments.c tools/cmd_config.c \
 	tools/common.c
 SMSCTL := $(O)/smsctl
 
-$(SMSCTL): $(SMSCTL_SRCS:%.c=$(O)/%.o) $(MILTER_LIB) $(STORE_LIB) \
+$(SMSCTL): $(SMSCTL_SRCS:%.c=$(O)/%.o) $(POLICY_LIB) $(STORE_LIB) \
 	$(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(STORE_LIBS) \
+	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(STORE_LIBS) \
 	    $(MAILPARSE_LIBS) $(SMS_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs jansson)
 $(O)/tools/%.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags jansson) \

@@ -16,11 +16,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "milter/milter.h"
+#include "policy/policy.h"
 
-/* milter_bare_addr - "<A@B>" as "a@b" */
+/* policy_bare_addr - "<A@B>" as "a@b" */
 void
-milter_bare_addr(const char *addr, char *out, size_t size)
+policy_bare_addr(const char *addr, char *out, size_t size)
 {
 	size_t n = 0;
 
@@ -62,14 +62,14 @@ looks_numeric(const char *s)
 	return digit;
 }
 
-/* milter_parse_rcpt - an SMS recipient, split */
+/* policy_parse_rcpt - an SMS recipient, split */
 bool
-milter_parse_rcpt(const struct conf *c, const char *addr, struct milter_rcpt *r)
+policy_parse_rcpt(const struct conf *c, const char *addr, struct policy_rcpt *r)
 {
 	char bare[512], *at, *plus;
 
 	memset(r, 0, sizeof(*r));
-	milter_bare_addr(addr, bare, sizeof(bare));
+	policy_bare_addr(addr, bare, sizeof(bare));
 	at = strrchr(bare, '@');
 	if (!at || at == bare)
 		return false;
@@ -156,33 +156,33 @@ allowed_address(const struct conf *c, const char *from)
 	return false;
 }
 
-/* milter_sender_check - may this client text? */
-enum milter_auth
-milter_sender_check(const struct conf *c, const struct milter_client *cl,
-		    struct milter_verdict *v)
+/* policy_sender_check - may this client text? */
+enum policy_auth
+policy_sender_check(const struct conf *c, const struct policy_client *cl,
+		    struct policy_verdict *v)
 {
 	char from[256];
 	bool authed =
 	    c->authenticated_senders && cl->auth_authen && *cl->auth_authen;
 
-	milter_bare_addr(cl->envelope_from, from, sizeof(from));
+	policy_bare_addr(cl->envelope_from, from, sizeof(from));
 	if (!authed && !net_match(&c->trusted_networks, cl->client_addr)) {
 		if (*c->authserv_id && c->dmarc_domains.n > 0 && *from &&
 		    allowed_address(c, from))
-			return MILTER_AUTH_DMARC;
-		milter_refuse(v, "550", "5.7.1",
+			return POLICY_AUTH_DMARC;
+		policy_refuse(v, "550", "5.7.1",
 			      "%s may not send text messages from here: "
 			      "log in (SMTP AUTH) to send texts",
 			      *from ? from : "the null sender");
-		return MILTER_AUTH_NO;
+		return POLICY_AUTH_NO;
 	}
 	if (!allowed_address(c, from)) {
-		milter_refuse(v, "550", "5.7.1",
+		policy_refuse(v, "550", "5.7.1",
 			      "%s is not allowed to send text messages",
 			      *from ? from : "the null sender");
-		return MILTER_AUTH_NO;
+		return POLICY_AUTH_NO;
 	}
-	return MILTER_AUTH_YES;
+	return POLICY_AUTH_YES;
 }
 
 /* next_token - the next run of s without space, ';' or '=', lowercase */
@@ -224,9 +224,9 @@ word(const char *s, char *out, size_t size)
 	return s;
 }
 
-/* milter_dmarc_pass - our Authentication-Results says dmarc=pass */
+/* policy_dmarc_pass - our Authentication-Results says dmarc=pass */
 bool
-milter_dmarc_pass(const struct conf *c, const char *ar, const char *from_domain)
+policy_dmarc_pass(const struct conf *c, const char *ar, const char *from_domain)
 {
 	char tok[256], id[256];
 	bool pass = false, match = false;
@@ -268,37 +268,37 @@ map_get(const struct conf_map *m, const char *key)
 	return NULL;
 }
 
-/* milter_owner - the owner of addr */
+/* policy_owner - the owner of addr */
 void
-milter_owner(const struct conf *c, const char *addr, char *out, size_t size)
+policy_owner(const struct conf *c, const char *addr, char *out, size_t size)
 {
 	char bare[256];
 	const char *owner;
 
-	milter_bare_addr(addr, bare, sizeof(bare));
+	policy_bare_addr(addr, bare, sizeof(bare));
 	owner = map_get(&c->owner_aliases, bare);
-	milter_bare_addr(owner ? owner : bare, out, size);
+	policy_bare_addr(owner ? owner : bare, out, size);
 }
 
-/* milter_sender_number - the number an owner texts from */
+/* policy_sender_number - the number an owner texts from */
 const char *
-milter_sender_number(const struct conf *c, const char *owner)
+policy_sender_number(const struct conf *c, const char *owner)
 {
 	const char *n = map_get(&c->sender_numbers, owner);
 
 	return n ? n : c->default_sender;
 }
 
-/* milter_trusted - addr is in TrustedNetworks */
+/* policy_trusted - addr is in TrustedNetworks */
 bool
-milter_trusted(const struct conf *c, const char *addr)
+policy_trusted(const struct conf *c, const char *addr)
 {
 	return addr && net_match(&c->trusted_networks, addr);
 }
 
-/* milter_number_owner - who gets texts to our number outside threads */
+/* policy_number_owner - who gets texts to our number outside threads */
 const char *
-milter_number_owner(const struct conf *c, const char *number)
+policy_number_owner(const struct conf *c, const char *number)
 {
 	const char *o = map_get(&c->number_owners, number);
 
@@ -318,9 +318,9 @@ first_word(const char *value, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* milter_noise - a header that marks mail never to be texted */
+/* policy_noise - a header that marks mail never to be texted */
 bool
-milter_noise(const char *name, const char *value, const char **why)
+policy_noise(const char *name, const char *value, const char **why)
 {
 	char w[32];
 
@@ -345,36 +345,36 @@ milter_noise(const char *name, const char *value, const char **why)
 	return false;
 }
 
-/* milter_schedule - when a schedule header asks for the text */
+/* policy_schedule - when a schedule header asks for the text */
 bool
-milter_schedule(const char *value, int64_t now, int64_t max_ahead,
-		int64_t *due_r, struct milter_verdict *v)
+policy_schedule(const char *value, int64_t now, int64_t max_ahead,
+		int64_t *due_r, struct policy_verdict *v)
 {
 	long long t;
 
 	*due_r = 0;
 	if (!mp_parse_date(value, &t))
-		return milter_refuse(v, "550", "5.7.1",
+		return policy_refuse(v, "550", "5.7.1",
 				     "the schedule date \"%.60s\" cannot be "
 				     "read: use an RFC 5322 date or ISO 8601 "
 				     "(2026-11-25T10:00:00Z)",
 				     value);
 	if (t > now + max_ahead)
-		return milter_refuse(v, "550", "5.7.1",
+		return policy_refuse(v, "550", "5.7.1",
 				     "the schedule date is more than %lld "
 				     "days ahead",
 				     (long long)(max_ahead / 86400));
 	if (t < now - 3600)
-		return milter_refuse(v, "550", "5.7.1",
+		return policy_refuse(v, "550", "5.7.1",
 				     "the schedule date is more than an hour "
 				     "in the past");
 	*due_r = t > now ? t : 0;
 	return true;
 }
 
-/* milter_utc_time - "2026-12-01 00:00 UTC" */
+/* policy_utc_time - "2026-12-01 00:00 UTC" */
 void
-milter_utc_time(int64_t t, char *out, size_t size)
+policy_utc_time(int64_t t, char *out, size_t size)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -402,17 +402,17 @@ month_end(int64_t now)
 
 /* store_failed - the refusal for a store that did not answer */
 static bool
-store_failed(struct milter_verdict *v)
+store_failed(struct policy_verdict *v)
 {
-	return milter_refuse(v, "451", "4.3.0",
+	return policy_refuse(v, "451", "4.3.0",
 			     "the text queue is not available; try again "
 			     "later");
 }
 
-/* milter_phone_ok - opt-out and per-recipient rate */
+/* policy_phone_ok - opt-out and per-recipient rate */
 bool
-milter_phone_ok(const struct conf *c, struct store *st, const char *phone,
-		int64_t now, bool *out_r, struct milter_verdict *v,
+policy_phone_ok(const struct conf *c, struct store *st, const char *phone,
+		int64_t now, bool *out_r, struct policy_verdict *v,
 		struct store_error *err)
 {
 	char disp[40], when[32];
@@ -425,7 +425,7 @@ milter_phone_ok(const struct conf *c, struct store *st, const char *phone,
 	if (sms_phone_format(phone, disp, sizeof(disp)) != SMS_OK)
 		snprintf(disp, sizeof(disp), "%s", phone);
 	if (*out_r)
-		return milter_refuse(v, "550", "5.7.1",
+		return policy_refuse(v, "550", "5.7.1",
 				     "%s has opted out of texts (replied "
 				     "STOP)",
 				     disp);
@@ -436,17 +436,17 @@ milter_phone_ok(const struct conf *c, struct store *st, const char *phone,
 		return store_failed(v);
 	if (count < c->recipient_rate.count)
 		return true;
-	milter_utc_time(retry, when, sizeof(when));
-	return milter_refuse(v, "450", "4.7.1",
+	policy_utc_time(retry, when, sizeof(when));
+	return policy_refuse(v, "450", "4.7.1",
 			     "%s has had %lld texts in this period (the "
 			     "limit); try again after %s",
 			     disp, count, when);
 }
 
-/* milter_quota_ok - the owner's monthly segments */
+/* policy_quota_ok - the owner's monthly segments */
 bool
-milter_quota_ok(const struct conf *c, struct store *st, const char *owner,
-		unsigned segments, int64_t now, struct milter_verdict *v,
+policy_quota_ok(const struct conf *c, struct store *st, const char *owner,
+		unsigned segments, int64_t now, struct policy_verdict *v,
 		struct store_error *err)
 {
 	char when[32];
@@ -459,8 +459,8 @@ milter_quota_ok(const struct conf *c, struct store *st, const char *owner,
 		return store_failed(v);
 	if ((long long)used + segments <= c->monthly_segment_quota)
 		return true;
-	milter_utc_time(month_end(now), when, sizeof(when));
-	return milter_refuse(v, "452", "4.7.1",
+	policy_utc_time(month_end(now), when, sizeof(when));
+	return policy_refuse(v, "452", "4.7.1",
 			     "%s has used its %lld text segments for this "
 			     "month; try again after %s",
 			     owner, c->monthly_segment_quota, when);

@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "milter/milter.h"
+#include "policy/policy.h"
 
-/* milter_refuse - fill a verdict */
+/* policy_refuse - fill a verdict */
 bool
-milter_refuse(struct milter_verdict *v, const char *code, const char *xcode,
+policy_refuse(struct policy_verdict *v, const char *code, const char *xcode,
 	      const char *fmt, ...)
 {
 	va_list ap;
@@ -32,11 +32,11 @@ milter_refuse(struct milter_verdict *v, const char *code, const char *xcode,
 	return false;
 }
 
-/* milter_render_opts - the render options of c, or the defaults */
+/* policy_render_opts - the render options of c, or the defaults */
 void
-milter_render_opts(const struct conf *c, struct milter_render_opts *o)
+policy_render_opts(const struct conf *c, struct policy_render_opts *o)
 {
-	*o = (struct milter_render_opts){
+	*o = (struct policy_render_opts){
 	    "{subject}: {body}", "{body}", "...", "US", true, false, 10, NULL};
 	if (!c)
 		return;
@@ -97,7 +97,7 @@ clean_subject(const char *subject, const char *tag)
 
 /* mail_text - the text of a parsed mail, before planning */
 static char *
-mail_text(const struct mp_message *m, const struct milter_render_opts *o,
+mail_text(const struct mp_message *m, const struct policy_render_opts *o,
 	  bool reply, bool *voicemail_r)
 {
 	struct mp_voicemail vm;
@@ -124,10 +124,10 @@ mail_text(const struct mp_message *m, const struct milter_render_opts *o,
 	return visible;
 }
 
-/* milter_render - a parsed mail as a planned text */
+/* policy_render - a parsed mail as a planned text */
 bool
-milter_render(const struct mp_message *m, const struct milter_render_opts *o,
-	      bool reply, struct milter_text *t, struct milter_verdict *v)
+policy_render(const struct mp_message *m, const struct policy_render_opts *o,
+	      bool reply, struct policy_text *t, struct policy_verdict *v)
 {
 	struct sms_error serr;
 	struct sms_opts so;
@@ -136,7 +136,7 @@ milter_render(const struct mp_message *m, const struct milter_render_opts *o,
 	memset(t, 0, sizeof(*t));
 	t->text = mail_text(m, o, reply, &t->voicemail);
 	if (!t->text)
-		return milter_refuse(v, "451", "4.3.0",
+		return policy_refuse(v, "451", "4.3.0",
 				     "out of memory while reading the mail");
 	sms_opts_init(&so);
 	so.smart = o->smart;
@@ -144,12 +144,12 @@ milter_render(const struct mp_message *m, const struct milter_render_opts *o,
 	t->plan = sms_plan_new(t->text, strlen(t->text), &so, &serr);
 	if (t->plan && t->plan->nparts > o->cap) {
 		if (o->reject_long) {
-			milter_refuse(v, "552", "5.3.4",
+			policy_refuse(v, "552", "5.3.4",
 				      "the text would take %u SMS segments, "
 				      "more than the limit of %u; shorten "
 				      "the mail",
 				      t->plan->nparts, o->cap);
-			milter_text_free(t);
+			policy_text_free(t);
 			return false;
 		}
 		sms_plan_free(&t->plan);
@@ -158,9 +158,9 @@ milter_render(const struct mp_message *m, const struct milter_render_opts *o,
 		t->truncated = true;
 	}
 	if (!t->plan) {
-		milter_refuse(v, "554", "5.6.0", "the text cannot be sent: %s",
+		policy_refuse(v, "554", "5.6.0", "the text cannot be sent: %s",
 			      serr.msg);
-		milter_text_free(t);
+		policy_text_free(t);
 		return false;
 	}
 	for (i = 0; i < m->nattachments; i++)
@@ -168,9 +168,9 @@ milter_render(const struct mp_message *m, const struct milter_render_opts *o,
 	return true;
 }
 
-/* milter_text_free - free a rendered text */
+/* policy_text_free - free a rendered text */
 void
-milter_text_free(struct milter_text *t)
+policy_text_free(struct policy_text *t)
 {
 	free(t->text);
 	t->text = NULL;

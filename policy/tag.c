@@ -12,11 +12,11 @@
 #include <nettle/hmac.h>
 #include <string.h>
 
-#include "milter/milter.h"
+#include "policy/policy.h"
 
-/* milter_tag - the thread's tag */
+/* policy_tag - the thread's tag */
 void
-milter_tag(const char *secret, const char *owner, const char *phone,
+policy_tag(const char *secret, const char *owner, const char *phone,
 	   const char *sender, char *out)
 {
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
@@ -32,23 +32,23 @@ milter_tag(const char *secret, const char *owner, const char *phone,
 	hmac_sha256_digest(&ctx, sizeof(mac), mac);
 	for (i = 0; i < 8; i++)
 		bits = bits << 8 | mac[i];
-	for (i = 0; i < MILTER_TAG_LEN; i++)
+	for (i = 0; i < POLICY_TAG_LEN; i++)
 		out[i] = b32[(bits >> (59 - 5 * i)) & 31];
-	out[MILTER_TAG_LEN] = '\0';
+	out[POLICY_TAG_LEN] = '\0';
 }
 
-/* milter_tag_ok - compare with the thread's tag, in constant time */
+/* policy_tag_ok - compare with the thread's tag, in constant time */
 bool
-milter_tag_ok(const char *secret, const char *owner, const char *phone,
+policy_tag_ok(const char *secret, const char *owner, const char *phone,
 	      const char *sender, const char *tag)
 {
-	char want[MILTER_TAG_LEN + 1];
+	char want[POLICY_TAG_LEN + 1];
 	unsigned diff = 0, i;
 
-	if (strlen(tag) != MILTER_TAG_LEN)
+	if (strlen(tag) != POLICY_TAG_LEN)
 		return false;
-	milter_tag(secret, owner, phone, sender, want);
-	for (i = 0; i < MILTER_TAG_LEN; i++)
+	policy_tag(secret, owner, phone, sender, want);
+	for (i = 0; i < POLICY_TAG_LEN; i++)
 		diff |= (unsigned)((tag[i] | 0x20) ^ want[i]);
 	return diff == 0;
 }

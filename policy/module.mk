@@ -1,0 +1,10 @@
+# policy/ - the site's rules, one copy for every entry point: who may
+# send as whom, owners, sender numbers, number rules, thread tags,
+# quotas and rates, NOTIFY, and planning a text from the config.
+# Below milter/, gateway/ and tools/; needs store/ and everything under it.
+POLICY_SRCS := policy/policy.c policy/render.c policy/tag.c
+POLICY_LIB := $(O)/policy/libpolicy.a
+POLICY_LIBS := $(shell $(PKG_CONFIG) --libs nettle)
+
+$(POLICY_LIB): $(POLICY_SRCS:%.c=$(O)/%.o)
+$(O)/policy/%.o: CPPFLAGS += $(MAILPARSE_CFLAGS)

@@ -1,0 +1,202 @@
+/*
+ * NAME
+ *	policy - the site's rules, one copy for every entry point
+ * SUMMARY
+ *	#include "policy/policy.h"
+ * DESCRIPTION
+ *	What smsmilter, smsgw and smsctl decide, as plain functions over
+ *	the configuration and the store, so that every way in (a mail,
+ *	"smsctl send", a text from a phone) meets the same rules: which
+ *	recipients are phones (policy_parse_rcpt), who may text
+ *	(policy_sender_check, policy_dmarc_pass), who owns a thread and
+ *	what its tag is (policy_owner, policy_sender_number, policy_tag),
+ *	whether a phone and an owner may have another text
+ *	(policy_phone_ok, policy_quota_ok), which mail is never texted
+ *	(policy_noise), when a scheduled text is due (policy_schedule) and
+ *	what a mail becomes as text (policy_render).
+ *
+ *	Below milter/, gateway/ and tools/; above store/ and everything
+ *	under it. No daemon code, no sockets, no logging.
+ * DIAGNOSTICS
+ *	Functions that can refuse fill a struct policy_verdict: an SMTP
+ *	reply code, an enhanced status code and a sentence for the sender.
+ */
+#ifndef POLICY_POLICY_H
+#define POLICY_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "mailparse/mailparse.h"
+#include "sms/sms.h"
+#include "store/store.h"
+
+/* A refusal: "550", "5.7.1", "the sentence". code "" means accepted. */
+struct policy_verdict {
+	char code[4];
+	char xcode[8];
+	char text[240];
+};
+
+/* policy_refuse - fill v; returns false (for "return policy_refuse()") */
+bool policy_refuse(struct policy_verdict *v, const char *code,
+		   const char *xcode, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* An SMS recipient address, split. */
+struct policy_rcpt {
+	char local[128];  /* the local part, without a +tag */
+	char tag[33];	  /* the +tag of a reply address, or "" */
+	char domain[128]; /* the SMS domain, lowercase */
+	bool number;	  /* local looks like a phone number */
+	bool too_long;	  /* local part or tag too long: refuse it */
+};
+
+/*
+ * policy_parse_rcpt - whether addr ("<x@y>" or "x@y") is in one of the
+ * SMS domains, and its parts. Returns true for an SMS recipient.
+ */
+bool policy_parse_rcpt(const struct conf *c, const char *addr,
+		       struct policy_rcpt *r);
+
+/* policy_bare_addr - addr without <> and spaces, lowercase, into out */
+void policy_bare_addr(const char *addr, char *out, size_t size);
+
+/* Who is sending, as the MTA told the milter. */
+struct policy_client {
+	const char *auth_authen; /* {auth_authen}, or NULL/"" */
+	const char *client_addr; /* {client_addr}, or NULL */
+	const char *envelope_from;
+};
+
+enum policy_auth {
+	POLICY_AUTH_NO,	   /* refused: v says why */
+	POLICY_AUTH_YES,   /* authenticated or trusted */
+	POLICY_AUTH_DMARC, /* only if the mail passes DMARC (decide at EOM) */
+};
+
+/*
+ * policy_sender_check - may this client text at all? SASL (when
+ * AuthenticatedSenders), a TrustedNetworks address, or, when AuthservId
+ * and DmarcDomains are set, possibly DMARC; AllowedSenders narrows each.
+ */
+enum policy_auth policy_sender_check(const struct conf *c,
+				     const struct policy_client *cl,
+				     struct policy_verdict *v);
+
+/*
+ * policy_dmarc_pass - whether an Authentication-Results value was added
+ * by AuthservId and says dmarc=pass for from_domain, which must be one
+ * of DmarcDomains
+ */
+bool policy_dmarc_pass(const struct conf *c, const char *ar,
+		       const char *from_domain);
+
+/* policy_owner - the owner mailbox of addr: OwnerAliases applied, lowercase */
+void policy_owner(const struct conf *c, const char *addr, char *out,
+		  size_t size);
+
+/* policy_sender_number - the number owner texts from ("" when none) */
+const char *policy_sender_number(const struct conf *c, const char *owner);
+
+/*
+ * policy_phone_ok - may phone get a text now? Refuses with 550 5.7.1
+ * when it opted out (*out_r true), 450 4.7.1 over RecipientRateLimit
+ * (saying when to retry), 451 4.3.0 when the store fails (err says
+ * why). The milter at RCPT and "smsctl send" both ask it.
+ */
+bool policy_phone_ok(const struct conf *c, struct store *st, const char *phone,
+		     int64_t now, bool *out_r, struct policy_verdict *v,
+		     struct store_error *err);
+
+/*
+ * policy_quota_ok - may owner send `segments` more this month? Refuses
+ * with 452 4.7.1 (and when to retry) past MonthlySegmentQuota under
+ * OverQuotaPolicy reject; 451 4.3.0 when the store fails
+ */
+bool policy_quota_ok(const struct conf *c, struct store *st, const char *owner,
+		     unsigned segments, int64_t now, struct policy_verdict *v,
+		     struct store_error *err);
+
+/* policy_trusted - whether addr ("127.0.0.1", "::1") is in TrustedNetworks */
+bool policy_trusted(const struct conf *c, const char *addr);
+
+/*
+ * policy_number_owner - the mailbox that gets texts to our number
+ * (E.164) that belong to no thread: NumberOwners, else Postmaster
+ */
+const char *policy_number_owner(const struct conf *c, const char *number);
+
+/* policy_utc_time - t as "2026-12-01 00:00 UTC" */
+void policy_utc_time(int64_t t, char *out, size_t size);
+
+/* Thread tags: 12 base32 letters, 60 bits of HMAC-SHA256. */
+#define POLICY_TAG_LEN 12
+
+/*
+ * policy_tag - the tag of the thread (owner, phone, sender), keyed
+ * with secret; out has room for POLICY_TAG_LEN + 1
+ */
+void policy_tag(const char *secret, const char *owner, const char *phone,
+		const char *sender, char *out);
+
+/* policy_tag_ok - tag is that thread's tag (compared in constant time) */
+bool policy_tag_ok(const char *secret, const char *owner, const char *phone,
+		   const char *sender, const char *tag);
+
+/*
+ * policy_noise - whether a header marks mail that is never texted:
+ * Auto-Submitted other than no and auto-generated (vacation replies),
+ * Precedence junk, list or bulk, and what smsmilter or smsgw made
+ * (X-SMS-From, X-SMS-Report). Sets *why to a short reason.
+ */
+bool policy_noise(const char *name, const char *value, const char **why);
+
+/*
+ * policy_schedule - the due time a schedule header value asks for
+ * (RFC 5322 date, or ISO 8601 "2026-11-25T10:00:00Z" / "+01:00"):
+ * *due_r is 0 for now. Refuses (550 5.7.1) a date that cannot be read,
+ * more than max_ahead seconds ahead, or over an hour past.
+ */
+bool policy_schedule(const char *value, int64_t now, int64_t max_ahead,
+		     int64_t *due_r, struct policy_verdict *v);
+
+/* What the configuration says about rendering. */
+struct policy_render_opts {
+	const char *new_thread_template, *reply_template;
+	const char *marker, *country;
+	bool smart, reject_long;
+	unsigned cap;
+	const char *const *disclaimers; /* NULL-terminated, or NULL */
+};
+
+/* policy_render_opts - the options c gives (c may be NULL: defaults) */
+void policy_render_opts(const struct conf *c, struct policy_render_opts *o);
+
+/* A mail rendered as text. */
+struct policy_text {
+	char *text;	       /* malloc'd: the text before planning */
+	struct sms_plan *plan; /* encoding, segments, the text as sent */
+	bool voicemail;	       /* a PBX voicemail notice */
+	bool truncated;	       /* cut to the cap */
+	unsigned images;       /* media items */
+};
+
+/*
+ * policy_render - the text a parsed mail becomes: a voicemail notice as
+ * "Voicemail from +1 202-555-0143 (0:42): ...", else the visible words
+ * through the new-thread or reply template, links for files; planned
+ * with smart encoding and the segment cap. Returns true, or false with
+ * v set (552 5.3.4 over the cap under the reject policy, 451 4.3.0 out
+ * of memory). Free t with policy_text_free().
+ */
+bool policy_render(const struct mp_message *m,
+		   const struct policy_render_opts *o, bool reply,
+		   struct policy_text *t, struct policy_verdict *v);
+
+/* policy_text_free - free what policy_render filled */
+void policy_text_free(struct policy_text *t);
+
+#endif /* POLICY_POLICY_H */
