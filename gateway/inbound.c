@@ -104,41 +104,16 @@ one_of(const char *word, size_t n, const char *const *list)
 	return NULL;
 }
 
-/* tag_in - a "#tag" of the thread tag's shape in text, lowercased */
-static bool
-tag_in(const char *text, char tag[POLICY_TAG_LEN + 1])
-{
-	const char *p = text;
-
-	while ((p = strchr(p, '#')) != NULL) {
-		size_t k;
-
-		p++;
-		for (k = 0; k < POLICY_TAG_LEN; k++) {
-			int ch = tolower((unsigned char)p[k]);
-
-			if (!((ch >= 'a' && ch <= 'z') ||
-			      (ch >= '2' && ch <= '7')))
-				break;
-			tag[k] = (char)ch;
-		}
-		if (k == POLICY_TAG_LEN && !isalnum((unsigned char)p[k])) {
-			tag[k] = '\0';
-			return true;
-		}
-	}
-	return false;
-}
-
 /* our_number - the number a text was sent to, as threads store it */
 static void
 our_number(const struct conf *c, const char *to, char out[40])
 {
-	struct sms_phone_rules rules = {c->default_country, NULL, NULL};
+	struct sms_phone_rules rules;
 	struct sms_number num;
 	struct sms_error err;
 	size_t n = 0;
 
+	policy_phone_rules(c, POLICY_ANY, &rules);
 	if (to && sms_phone_parse(to, &rules, &num, &err) == SMS_OK) {
 		snprintf(out, 40, "%s", num.e164);
 		return;
@@ -154,24 +129,24 @@ our_number(const struct conf *c, const char *to, char out[40])
 
 /* answer - queue a keyword's answer to the phone of thread t */
 static int
-answer(struct store *s, const struct store_thread *t, const char *text,
-       int64_t now)
+answer(const struct conf *c, struct store *s, const struct store_thread *t,
+       const char *text, int64_t now)
 {
-	struct sms_opts o;
-	struct sms_error serr;
+	struct policy_plan_opts po;
+	struct policy_verdict v;
 	struct store_error err;
 	struct sms_plan *p;
 	struct store_outbound m;
 	int64_t id, thread;
+	bool truncated;
 	int rc;
 
 	if (!text || !text[0])
 		return STORE_OK;
-	sms_opts_init(&o);
-	o.replace_invalid = true;
-	p = sms_plan_new(text, strlen(text), &o, &serr);
+	policy_plan_opts(c, &po);
+	p = policy_plan(&po, text, &truncated, &v);
 	if (!p) {
-		ut_log(LOG_ERR, "keyword answer \"%s\": %s", text, serr.msg);
+		ut_log(LOG_ERR, "keyword answer \"%s\": %s", text, v.text);
 		return STORE_OK;
 	}
 	m = (struct store_outbound){
@@ -179,13 +154,13 @@ answer(struct store *s, const struct store_thread *t, const char *text,
 	    .phone = t->phone,
 	    .sender = t->sender,
 	    .tag = t->tag,
-	    .text = text,
+	    .text = p->text,
 	    .encoding = p->encoding == SMS_UCS2 ? 8 : 0,
 	    .segments = p->nparts,
 	    .notify = STORE_MSG_KEYWORD,
 	};
-	sms_plan_free(&p);
 	rc = store_enqueue(s, &m, now, &id, &thread, &err);
+	sms_plan_free(&p);
 	if (rc != STORE_OK)
 		ut_log(LOG_ERR, "to=%s keyword answer: store: %s", t->phone,
 		       err.msg);
@@ -226,7 +201,8 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 		if ((rc = store_optout_add(s, t->phone, k, now, &err)) !=
 		    STORE_OK)
 			goto fail;
-		if (!out && (rc = answer(s, t, c->stop_text, now)) != STORE_OK)
+		if (!out &&
+		    (rc = answer(c, s, t, c->stop_text, now)) != STORE_OK)
 			return rc;
 		*answered_r = !out && c->stop_text[0];
 		snprintf(note, notesz,
@@ -239,14 +215,14 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 		rc = store_optout_rm(s, t->phone, &err);
 		if (rc != STORE_OK && rc != STORE_ENOTFOUND)
 			goto fail;
-		if ((rc = answer(s, t, c->start_text, now)) != STORE_OK)
+		if ((rc = answer(c, s, t, c->start_text, now)) != STORE_OK)
 			return rc;
 		*answered_r = c->start_text[0] != '\0';
 		snprintf(note, notesz, "[%s texted %s: it gets texts again.]",
 			 disp, k);
 		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=no", t->phone, k);
 	} else if ((k = one_of(w, n, help_words)) != NULL) {
-		if ((rc = answer(s, t, c->help_text, now)) != STORE_OK)
+		if ((rc = answer(c, s, t, c->help_text, now)) != STORE_OK)
 			return rc;
 		*answered_r = c->help_text[0] != '\0';
 		snprintf(note, notesz, "[%s texted %s and was sent HelpText.]",
@@ -267,7 +243,7 @@ route(const struct conf *c, struct store *s, const char *phone, const char *our,
 	struct store_error err;
 	char tag[POLICY_TAG_LEN + 1], newtag[POLICY_TAG_LEN + 1];
 	const char *owner;
-	bool tagged = tag_in(text, tag);
+	bool tagged = policy_tag_in_text(text, tag);
 	int rc = store_thread_find(s, tagged ? tag : NULL, phone, our, t, &err);
 
 	if (rc == STORE_ENOTFOUND) {
@@ -522,7 +498,7 @@ static enum inbound_result
 receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	int64_t now)
 {
-	struct sms_phone_rules rules = {c->default_country, NULL, NULL};
+	struct sms_phone_rules rules;
 	struct sms_number from;
 	struct sms_error serr;
 	struct sms_udh udh = {0};
@@ -532,6 +508,7 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	enum alphabet a = alphabet_of(m->data_coding);
 	enum inbound_result r;
 
+	policy_phone_rules(c, POLICY_ANY, &rules);
 	if (!m->from ||
 	    sms_phone_parse(m->from, &rules, &from, &serr) != SMS_OK) {
 		ut_log(LOG_WARNING,

@@ -22,6 +22,7 @@
 #include "gateway/gateway_int.h"
 #include "util/util.h"
 #include "mailparse/mailparse.h"
+#include "policy/policy.h"
 #include "sms/sms.h"
 
 #define ACTIVE_MAX    512 /* texts claimed and not yet submitted in full */
@@ -200,16 +201,20 @@ later(struct runner *r, unsigned i, const char *code, const char *reason)
 static bool
 plan(struct runner *r, struct active *a)
 {
-	struct sms_opts o;
 	struct sms_error serr;
 	struct sms_plan *p;
 	unsigned k;
+	bool same;
 
-	sms_opts_init(&o);
-	o.replace_invalid = true;
-	p = sms_plan_new(a->c.text, strlen(a->c.text), &o, &serr);
+	p = policy_plan_queued(a->c.text, a->c.encoding, &same, &serr);
 	if (!p)
 		return false;
+	if (!same)
+		ut_log(LOG_WARNING,
+		       "id=%lld: queued as %s, sent as %s (queued by an "
+		       "older version)",
+		       (long long)a->c.id, a->c.encoding ? "UCS-2" : "GSM-7",
+		       sms_encoding_name(p->encoding));
 	a->nparts = p->nparts > PARTS_MAX ? PARTS_MAX : p->nparts;
 	a->data_coding = p->encoding == SMS_UCS2 ? 8 : 0;
 	if (tp_whole_texts(r->t)) {

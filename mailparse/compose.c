@@ -340,11 +340,7 @@ base_subject(const char *subject)
 		else
 			break;
 	}
-	while ((q = strstr(p, "[#")) && strchr(q, ']')) {
-		char *end = strchr(q, ']') + 1;
-
-		memmove(q, end, strlen(end) + 1);
-	}
+	mp_subject_untag(p);
 	memmove(s, p, strlen(p) + 1);
 	for (q = s + strlen(s); q > s && q[-1] == ' ';)
 		*--q = '\0';

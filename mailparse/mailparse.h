@@ -242,4 +242,30 @@ const char *mp_carrier_error(const char *code);
  */
 int mp_new_message_id(const char *domain, char *buf, size_t size);
 
+/* Thread tags as mail carries them (mailparse/tag.c). */
+#define MP_TAG_MIN 6
+#define MP_TAG_MAX 32
+
+/* mp_tag_span - how many tag letters (a-z, A-Z, 2-7) s starts with */
+size_t mp_tag_span(const char *s);
+
+/*
+ * mp_tag_at - the length of the tag s starts with (MP_TAG_MIN to
+ * MP_TAG_MAX letters) when the character end follows it, else 0
+ */
+size_t mp_tag_at(const char *s, char end);
+
+/*
+ * mp_subject_tag - the tag in the last "[#tag]" of subject (where
+ * smsgw puts it, after whatever a name or an older subject brought):
+ * a pointer into subject and its length in *len_r, or NULL
+ */
+const char *mp_subject_tag(const char *subject, size_t *len_r);
+
+/*
+ * mp_subject_untag - remove every tag mark ("[#" and 1 to MP_TAG_MAX
+ * letters or digits, "]"), and the spaces before it, from s
+ */
+void mp_subject_untag(char *s);
+
 #endif /* MAILPARSE_MAILPARSE_H */

@@ -334,39 +334,14 @@ joined_text(struct walk *w)
 	return ut_buf_steal(&b);
 }
 
-/*
- * tag_len - the length of the thread tag s starts with (6-32 base32
- * letters, either case) when end follows it, else 0
- */
-static size_t
-tag_len(const char *s, char end)
-{
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
-			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-
-	return n >= 6 && n <= 32 && s[n] == end ? n : 0;
-}
-
-/*
- * tag_of - the tag in the last "[#tag]" of a subject (where smsmilter
- * puts it, after anything a name or an older subject brought), or ""
- */
+/* tag_of - the tag of the last "[#tag]" of a subject, or "" */
 static char *
 tag_of(const char *subject)
 {
-	const char *p = subject ? strstr(subject, "[#") : NULL, *tag = NULL;
-	size_t tag_n = 0;
+	size_t n;
+	const char *tag = mp_subject_tag(subject, &n);
 
-	while (p) {
-		size_t n = tag_len(p + 2, ']');
-
-		if (n) {
-			tag = p + 2;
-			tag_n = n;
-		}
-		p = strstr(p + 2, "[#");
-	}
-	return tag ? strndup(tag, tag_n) : strdup("");
+	return tag ? strndup(tag, n) : strdup("");
 }
 
 /*
@@ -395,7 +370,7 @@ recipient_tag(GMimeMessage *msg)
 		plus = addr + digits;
 		if (digits < 3 || *plus != '+')
 			continue;
-		len = tag_len(plus + 1, '@');
+		len = mp_tag_at(plus + 1, '@');
 		if (len)
 			tag = strndup(plus + 1, len);
 	}

@@ -1,7 +1,9 @@
 /*
  * NAME
  *	milter_int - the daemon's parts inside milter/: shared state,
- *	the group-commit writer, the libmilter callbacks
+ *	the group-commit writer (commit.c), the libmilter glue
+ *	(callbacks.c), the RCPT decision (rcpt.c), the end-of-message job
+ *	(eom.c) and the wake-up of smsgw (wake.c)
  */
 #ifndef MILTER_MILTER_INT_H
 #define MILTER_MILTER_INT_H
@@ -11,6 +13,7 @@
 
 #include "policy/policy.h"
 #include "store/store.h"
+#include "util/util.h"
 
 /* A configuration in use: swapped whole on SIGHUP, freed when unused. */
 struct conf_ref {
@@ -44,11 +47,63 @@ void commit_stop(void);
  */
 struct store *reader_store(const char *db, struct store_error *err);
 
+/* An accepted SMS recipient. */
+struct entry {
+	char *addr;	    /* as the MTA gave it, for smfi_delrcpt */
+	char group[128];    /* a group's name, or "" */
+	char tag[33];	    /* a verified reply tag, or "" */
+	char (*phones)[20]; /* E.164 numbers */
+	unsigned nphones;
+	unsigned notify;	 /* STORE_NOTIFY_* */
+	bool dmarc;		 /* allowed only if the mail passes DMARC */
+	struct policy_verdict v; /* set when refused after RCPT */
+};
+
+/* One SMTP connection; its transaction state is reset at MAIL. */
+struct session {
+	struct conf_ref *cf;
+	unsigned long pflags; /* protocol flags the MTA granted */
+	bool in_txn;
+	char qid[32];
+	char from[256]; /* envelope sender, bare; "" for <> */
+	char auth[128];
+	char client[64];
+	long long size; /* ESMTP SIZE=, or 0 */
+	struct entry *rcpts;
+	unsigned nrcpts, cap;
+	unsigned others; /* recipients that are not phones */
+	const char *noise;
+	char *ar;	/* the first Authentication-Results of ours */
+	char *schedule; /* X-SMS-Schedule or Deferred-Delivery */
+	struct ut_buf raw;
+	bool too_big;
+	bool in_body;
+};
+
 /* The filter description smfi_register() takes. */
 extern struct smfiDesc milter_desc;
 
 /* sessions_active - transactions in progress (for a graceful stop) */
 unsigned sessions_active(void);
+
+/* milter_reply - send v as the SMTP reply: TEMPFAIL 4xx, REJECT 5xx */
+sfsistat milter_reply(SMFICTX *ctx, const struct policy_verdict *v);
+
+/* milter_store_down - log why the store failed; v is the 451 for it */
+bool milter_store_down(struct policy_verdict *v, const struct store_error *err);
+
+/*
+ * rcpt_check - every RCPT-time decision for SMS recipient r of session
+ * s (rcpt.c): fills e's phones, group and tag, or refuses with v
+ */
+bool rcpt_check(struct session *s, const struct policy_rcpt *r, struct entry *e,
+		struct policy_verdict *v);
+
+/*
+ * eom_run - the end-of-message job of s (eom.c): render, queue in one
+ * group commit, then remove the SMS recipients; the answer to give
+ */
+sfsistat eom_run(SMFICTX *ctx, struct session *s);
 
 /* wake_gateway - one datagram to smsgw's wake socket; errors ignored */
 void wake_gateway(const char *path);

@@ -400,9 +400,9 @@ month_end(int64_t now)
 	return (int64_t)timegm(&tm);
 }
 
-/* store_failed - the refusal for a store that did not answer */
-static bool
-store_failed(struct policy_verdict *v)
+/* policy_store_down - the refusal for a store that did not answer */
+bool
+policy_store_down(struct policy_verdict *v)
 {
 	return policy_refuse(v, "451", "4.3.0",
 			     "the text queue is not available; try again "
@@ -421,7 +421,7 @@ policy_phone_ok(const struct conf *c, struct store *st, const char *phone,
 
 	*out_r = false;
 	if (store_optout_check(st, phone, out_r, err) != STORE_OK)
-		return store_failed(v);
+		return policy_store_down(v);
 	if (sms_phone_format(phone, disp, sizeof(disp)) != SMS_OK)
 		snprintf(disp, sizeof(disp), "%s", phone);
 	if (*out_r)
@@ -433,7 +433,7 @@ policy_phone_ok(const struct conf *c, struct store *st, const char *phone,
 		return true;
 	if (store_rate_count(st, "rcpt", phone, now, c->recipient_rate.seconds,
 			     &count, &retry, err) != STORE_OK)
-		return store_failed(v);
+		return policy_store_down(v);
 	if (count < c->recipient_rate.count)
 		return true;
 	policy_utc_time(retry, when, sizeof(when));
@@ -456,7 +456,7 @@ policy_quota_ok(const struct conf *c, struct store *st, const char *owner,
 	    c->over_quota_policy != CONF_QUOTA_REJECT)
 		return true;
 	if (store_usage_of(st, owner, now, &used, err) != STORE_OK)
-		return store_failed(v);
+		return policy_store_down(v);
 	if ((long long)used + segments <= c->monthly_segment_quota)
 		return true;
 	policy_utc_time(month_end(now), when, sizeof(when));

@@ -102,6 +102,12 @@ void policy_owner(const struct conf *c, const char *addr, char *out,
 const char *policy_sender_number(const struct conf *c, const char *owner);
 
 /*
+ * policy_store_down - refuse with 451 4.3.0: the queue is not
+ * available (the store failed; the caller logs why)
+ */
+bool policy_store_down(struct policy_verdict *v);
+
+/*
  * policy_phone_ok - may phone get a text now? Refuses with 550 5.7.1
  * when it opted out (*out_r true), 450 4.7.1 over RecipientRateLimit
  * (saying when to retry), 451 4.3.0 when the store fails (err says
@@ -129,6 +135,42 @@ bool policy_trusted(const struct conf *c, const char *addr);
  */
 const char *policy_number_owner(const struct conf *c, const char *number);
 
+/* Which rules a number must meet. */
+enum policy_use {
+	POLICY_TEXTED, /* a phone we would text: every rule of the site */
+	POLICY_ANY,    /* a number that texts us, or is only shown */
+};
+
+/*
+ * policy_phone_rules - the number rules of c for use: DefaultCountry
+ * for national numbers, and for POLICY_TEXTED AllowedCountries and
+ * DeniedAreaCodes too. Every entry point builds its rules here.
+ */
+void policy_phone_rules(const struct conf *c, enum policy_use use,
+			struct sms_phone_rules *r);
+
+/*
+ * policy_number - the E.164 form of in, a phone someone wants to text
+ * (name: what the sender called it, a contact's name, or NULL), into
+ * e164_r; refuses with 550 5.1.1 when the site does not text it
+ * (country, area code) and 550 5.1.3 when it is no phone number.
+ */
+bool policy_number(const struct conf *c, const char *in, const char *name,
+		   char e164_r[20], struct policy_verdict *v);
+
+/*
+ * policy_display - e164 as people write it ("+1 202-555-0143"), for
+ * replies and mail; e164 itself when it cannot be formatted
+ */
+void policy_display(const char *e164, char *out, size_t size);
+
+/*
+ * policy_notify - the DSN NOTIFY list s ("NEVER", or SUCCESS, FAILURE
+ * and DELAY separated by commas, any case; RFC 3461) as STORE_NOTIFY_*
+ * bits into *bits_r; -1 for anything else, NEVER with another, or ""
+ */
+int policy_notify(const char *s, unsigned *bits_r);
+
 /* policy_utc_time - t as "2026-12-01 00:00 UTC" */
 void policy_utc_time(int64_t t, char *out, size_t size);
 
@@ -147,6 +189,27 @@ bool policy_tag_ok(const char *secret, const char *owner, const char *phone,
 		   const char *sender, const char *tag);
 
 /*
+ * policy_tag_in_text - a "#tag" of a tag's shape in a text from a phone
+ * (any case; not inside a longer word), lowercased into tag_r
+ */
+bool policy_tag_in_text(const char *text, char tag_r[POLICY_TAG_LEN + 1]);
+
+/*
+ * Failed reply tags are counted per client (TagFailureLimit):
+ * policy_tag_failures_ok refuses with 450 4.7.1 a client already at the
+ * limit, before a tag is checked; policy_tag_failed counts one more
+ * failure and says whether the client is now over it (450 4.7.1) or
+ * just used a tag that is not its own (550 5.7.1). Both 451 4.3.0 when
+ * the store fails (err says why).
+ */
+bool policy_tag_failures_ok(const struct conf *c, struct store *st,
+			    const char *client, int64_t now,
+			    struct policy_verdict *v, struct store_error *err);
+bool policy_tag_failed(const struct conf *c, struct store *st,
+		       const char *client, const char *addr, int64_t now,
+		       struct policy_verdict *v, struct store_error *err);
+
+/*
  * policy_noise - whether a header marks mail that is never texted:
  * Auto-Submitted other than no and auto-generated (vacation replies),
  * Precedence junk, list or bulk, and what smsmilter or smsgw made
@@ -163,12 +226,44 @@ bool policy_noise(const char *name, const char *value, const char **why);
 bool policy_schedule(const char *value, int64_t now, int64_t max_ahead,
 		     int64_t *due_r, struct policy_verdict *v);
 
-/* What the configuration says about rendering. */
+/* What the configuration says about planning a text. */
+struct policy_plan_opts {
+	bool smart;	    /* SmartEncoding */
+	bool reject_long;   /* LongMessagePolicy reject, else truncate */
+	unsigned cap;	    /* SegmentCap */
+	const char *marker; /* TruncationMarker */
+};
+
+/* policy_plan_opts - the options c gives (c may be NULL: defaults) */
+void policy_plan_opts(const struct conf *c, struct policy_plan_opts *o);
+
+/*
+ * policy_plan - text planned as the configuration says: smart encoding,
+ * then the segment cap (cut with the marker, *truncated_r set; or
+ * refused with 552 5.3.4). Every way a text is queued plans it here,
+ * and what is queued is plan->text, the text as sent. Returns the plan
+ * (sms_plan_free it), or NULL with v set (554 5.6.0 for a text that
+ * cannot be planned, 451 4.3.0 out of memory).
+ */
+struct sms_plan *policy_plan(const struct policy_plan_opts *o, const char *text,
+			     bool *truncated_r, struct policy_verdict *v);
+
+/*
+ * policy_plan_queued - the plan of a queued text, for sending: the same
+ * encoding and segments as when it was queued (text is already the
+ * text as sent, so nothing is mapped again). encoding is what the store
+ * recorded (0 GSM-7, 8 UCS-2). Returns NULL with err set when the text
+ * cannot be planned; *same_r is false when the plan's encoding differs
+ * from the recorded one (a text queued by an older version).
+ */
+struct sms_plan *policy_plan_queued(const char *text, int encoding,
+				    bool *same_r, struct sms_error *err);
+
+/* What the configuration says about rendering a mail. */
 struct policy_render_opts {
 	const char *new_thread_template, *reply_template;
-	const char *marker, *country;
-	bool smart, reject_long;
-	unsigned cap;
+	struct sms_phone_rules rules; /* to read a voicemail's caller */
+	struct policy_plan_opts plan;
 	const char *const *disclaimers; /* NULL-terminated, or NULL */
 };
 

@@ -36,30 +36,30 @@ policy_refuse(struct policy_verdict *v, const char *code, const char *xcode,
 void
 policy_render_opts(const struct conf *c, struct policy_render_opts *o)
 {
-	*o = (struct policy_render_opts){
-	    "{subject}: {body}", "{body}", "...", "US", true, false, 10, NULL};
+	memset(o, 0, sizeof(*o));
+	o->new_thread_template = "{subject}: {body}";
+	o->reply_template = "{body}";
+	policy_phone_rules(c, POLICY_ANY, &o->rules);
+	if (!c)
+		o->rules.default_country = "US";
+	policy_plan_opts(c, &o->plan);
 	if (!c)
 		return;
 	o->new_thread_template = c->new_thread_template;
 	o->reply_template = c->reply_template;
-	o->marker = c->truncation_marker;
-	o->country = c->default_country;
-	o->smart = c->smart_encoding;
-	o->reject_long = c->long_message_policy == CONF_LONG_REJECT;
-	o->cap = (unsigned)c->segment_cap;
 	o->disclaimers = c->disclaimer_lines.v;
 }
 
 /* voicemail_text - "Voicemail from +1 202-555-0143 (0:42): ..." */
 static char *
-voicemail_text(const struct mp_voicemail *vm, const char *country)
+voicemail_text(const struct mp_voicemail *vm,
+	       const struct sms_phone_rules *rules)
 {
-	struct sms_phone_rules rules = {country, NULL, NULL};
 	struct sms_number num;
 	char who[96], *out;
 	size_t n;
 
-	if (sms_phone_parse(vm->caller, &rules, &num, NULL) != SMS_OK ||
+	if (sms_phone_parse(vm->caller, rules, &num, NULL) != SMS_OK ||
 	    sms_phone_format(num.e164, who, sizeof(who)) != SMS_OK)
 		snprintf(who, sizeof(who), "%s",
 			 vm->caller_name[0] ? vm->caller_name : vm->caller);
@@ -77,21 +77,14 @@ voicemail_text(const struct mp_voicemail *vm, const char *country)
 	return out;
 }
 
-/* clean_subject - the subject without its thread tag */
+/* clean_subject - the subject without its thread tags */
 static char *
-clean_subject(const char *subject, const char *tag)
+clean_subject(const char *subject)
 {
-	char *s = strdup(subject), *p;
+	char *s = strdup(subject);
 
-	if (s && *tag && (p = strstr(s, "[#")) != NULL) {
-		char *end = strchr(p, ']');
-
-		if (end) {
-			memmove(p, end + 1, strlen(end + 1) + 1);
-			while (p > s && p[-1] == ' ')
-				memmove(p - 1, p, strlen(p) + 1), p--;
-		}
-	}
+	if (s)
+		mp_subject_untag(s);
 	return s;
 }
 
@@ -105,12 +98,12 @@ mail_text(const struct mp_message *m, const struct policy_render_opts *o,
 
 	*voicemail_r = mp_voicemail(m->body, &vm);
 	if (*voicemail_r) {
-		out = voicemail_text(&vm, o->country);
+		out = voicemail_text(&vm, &o->rules);
 		free(vm.transcription);
 		return out;
 	}
 	visible = mp_visible_text(m->body, m->from_name, o->disclaimers);
-	subject = clean_subject(m->subject, m->tag);
+	subject = clean_subject(m->subject);
 	out = visible && subject
 		  ? mp_template(reply ? o->reply_template
 				      : o->new_thread_template,
@@ -129,8 +122,6 @@ bool
 policy_render(const struct mp_message *m, const struct policy_render_opts *o,
 	      bool reply, struct policy_text *t, struct policy_verdict *v)
 {
-	struct sms_error serr;
-	struct sms_opts so;
 	size_t i;
 
 	memset(t, 0, sizeof(*t));
@@ -138,28 +129,8 @@ policy_render(const struct mp_message *m, const struct policy_render_opts *o,
 	if (!t->text)
 		return policy_refuse(v, "451", "4.3.0",
 				     "out of memory while reading the mail");
-	sms_opts_init(&so);
-	so.smart = o->smart;
-	so.replace_invalid = true;
-	t->plan = sms_plan_new(t->text, strlen(t->text), &so, &serr);
-	if (t->plan && t->plan->nparts > o->cap) {
-		if (o->reject_long) {
-			policy_refuse(v, "552", "5.3.4",
-				      "the text would take %u SMS segments, "
-				      "more than the limit of %u; shorten "
-				      "the mail",
-				      t->plan->nparts, o->cap);
-			policy_text_free(t);
-			return false;
-		}
-		sms_plan_free(&t->plan);
-		t->plan = sms_plan_truncate(t->text, strlen(t->text), &so,
-					    o->cap, o->marker, &serr);
-		t->truncated = true;
-	}
+	t->plan = policy_plan(&o->plan, t->text, &t->truncated, v);
 	if (!t->plan) {
-		policy_refuse(v, "554", "5.6.0", "the text cannot be sent: %s",
-			      serr.msg);
 		policy_text_free(t);
 		return false;
 	}

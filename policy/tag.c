@@ -9,6 +9,7 @@
  *	is checked by computing the tag again for the sender's thread
  *	with that phone: a tag from another owner's thread never matches.
  */
+#include <ctype.h>
 #include <nettle/hmac.h>
 #include <string.h>
 
@@ -51,4 +52,77 @@ policy_tag_ok(const char *secret, const char *owner, const char *phone,
 	for (i = 0; i < POLICY_TAG_LEN; i++)
 		diff |= (unsigned)((tag[i] | 0x20) ^ want[i]);
 	return diff == 0;
+}
+
+/* policy_tag_in_text - "#tag" in a text from a phone */
+bool
+policy_tag_in_text(const char *text, char tag_r[POLICY_TAG_LEN + 1])
+{
+	const char *p = text;
+	size_t k;
+
+	while ((p = strchr(p, '#')) != NULL) {
+		p++;
+		if (mp_tag_span(p) != POLICY_TAG_LEN ||
+		    isalnum((unsigned char)p[POLICY_TAG_LEN]))
+			continue;
+		for (k = 0; k < POLICY_TAG_LEN; k++)
+			tag_r[k] = (char)tolower((unsigned char)p[k]);
+		tag_r[k] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* too_many - the refusal for a client over TagFailureLimit */
+static bool
+too_many(const char *client, int64_t retry, struct policy_verdict *v)
+{
+	char when[32];
+
+	policy_utc_time(retry, when, sizeof(when));
+	return policy_refuse(v, "450", "4.7.1",
+			     "too many wrong reply addresses from %s; try "
+			     "again after %s",
+			     client, when);
+}
+
+/* policy_tag_failures_ok - the client is not over TagFailureLimit */
+bool
+policy_tag_failures_ok(const struct conf *c, struct store *st,
+		       const char *client, int64_t now,
+		       struct policy_verdict *v, struct store_error *err)
+{
+	long long fails;
+	int64_t retry;
+
+	if (c->tag_failure_limit.count <= 0)
+		return true;
+	if (store_rate_count(st, "tagfail", client, now,
+			     c->tag_failure_limit.seconds, &fails, &retry,
+			     err) != STORE_OK)
+		return policy_store_down(v);
+	return fails < c->tag_failure_limit.count || too_many(client, retry, v);
+}
+
+/* policy_tag_failed - count a wrong tag; the refusal for it */
+bool
+policy_tag_failed(const struct conf *c, struct store *st, const char *client,
+		  const char *addr, int64_t now, struct policy_verdict *v,
+		  struct store_error *err)
+{
+	int64_t retry = 0;
+	bool allowed = true;
+
+	if (c->tag_failure_limit.count > 0 &&
+	    store_rate_hit(
+		st, "tagfail", client, now, c->tag_failure_limit.seconds,
+		c->tag_failure_limit.count, &allowed, &retry, err) != STORE_OK)
+		return policy_store_down(v);
+	if (!allowed)
+		return too_many(client, retry, v);
+	return policy_refuse(v, "550", "5.7.1",
+			     "the reply address %s is not one of your "
+			     "conversations",
+			     addr);
 }

@@ -203,15 +203,16 @@ job_in_txn(struct store *s, struct store_job *j, int64_t now)
 	unsigned i;
 	int rc;
 
-	for (i = 0; i < j->nmsgs; i++) {
-		const struct store_outbound *m = &j->msgs[i];
+	for (i = 0; i < j->ntexts; i++) {
+		const struct store_outbound *m = &j->texts[i].msg;
 
 		if (!m->owner || !m->phone || !m->sender || !m->tag || !m->text)
 			return store_set_error(&j->err, STORE_EPERM,
 					       "owner, phone, sender, tag and "
 					       "text are required");
-		rc = enqueue_in_txn(s, m, now, &j->ids[i], &thread, &j->err);
-		j->dups[i] = rc == STORE_EDUP;
+		rc = enqueue_in_txn(s, m, now, &j->texts[i].id, &thread,
+				    &j->err);
+		j->texts[i].dup = rc == STORE_EDUP;
 		if (rc != STORE_OK && rc != STORE_EDUP)
 			return rc;
 	}

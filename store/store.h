@@ -157,18 +157,23 @@ struct store_mail_out {
 	size_t len;
 };
 
+/* One text of a job: what to queue, and what became of it. */
+struct store_job_text {
+	struct store_outbound msg;
+	int64_t id; /* out: its message id (the first one's, for a dup) */
+	bool dup;   /* out: queued before (the same idem_key) */
+};
+
 /*
  * One mail's worth of work: its texts and notices, queued together or
  * not at all. The results are written into the job.
  */
 struct store_job {
-	const struct store_outbound *msgs;
-	unsigned nmsgs;
+	struct store_job_text *texts;
+	unsigned ntexts;
 	const struct store_mail_out *mails;
 	unsigned nmails;
-	int64_t *ids; /* out: nmsgs message ids (the first one's, for a dup) */
-	bool *dups;   /* out: nmsgs flags: queued before (same idem_key) */
-	int status;   /* out: STORE_OK or the job's error */
+	int status;		/* out: STORE_OK or the job's error */
 	struct store_error err; /* out */
 };
 

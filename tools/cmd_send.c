@@ -64,48 +64,21 @@ limits(const struct ctl_env *env, const char *owner, const char *phone,
 	return 1;
 }
 
-/* parse_notify - "never" or "success,failure,delay" as NOTIFY bits */
-static int
-parse_notify(const char *s, unsigned *bits)
-{
-	char buf[64], *tok, *save = NULL;
-
-	*bits = 0;
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strcasecmp(tok, "never"))
-			*bits |= STORE_NOTIFY_NEVER;
-		else if (!strcasecmp(tok, "success"))
-			*bits |= STORE_NOTIFY_SUCCESS;
-		else if (!strcasecmp(tok, "failure"))
-			*bits |= STORE_NOTIFY_FAILURE;
-		else if (!strcasecmp(tok, "delay"))
-			*bits |= STORE_NOTIFY_DELAY;
-		else
-			return -1;
-	}
-	return *bits && (!(*bits & STORE_NOTIFY_NEVER) ||
-			 *bits == STORE_NOTIFY_NEVER)
-		   ? 0
-		   : -1;
-}
-
 /* cmd_send - smsctl send */
 int
 cmd_send(const struct smsctl *ctl, int argc, char **argv)
 {
 	const char *to = NULL, *from = NULL, *owner_arg = NULL, *text = NULL;
 	unsigned notify = STORE_NOTIFY_FAILURE;
-	struct policy_render_opts ro;
+	struct policy_plan_opts po;
+	struct policy_verdict v;
 	struct ctl_env env;
 	struct store_error err;
 	struct sms_error serr;
-	struct sms_opts so;
 	struct sms_plan *p = NULL;
 	char phone[20], owner[256], tag[POLICY_TAG_LEN + 1], idem[64];
 	char *input = NULL;
-	bool json = false;
+	bool json = false, truncated;
 	int64_t id, thread, now = (int64_t)time(NULL);
 	int a, rc = 1;
 
@@ -117,7 +90,7 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 		else if (!strcmp(argv[a], "--owner") && a + 1 < argc)
 			owner_arg = argv[++a];
 		else if (!strcmp(argv[a], "--notify") && a + 1 < argc) {
-			if (parse_notify(argv[++a], &notify) != 0) {
+			if (policy_notify(argv[++a], &notify) != 0) {
 				fprintf(stderr, "smsctl send: --notify takes "
 						"never, or success, failure "
 						"and delay separated by "
@@ -148,8 +121,10 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 	}
 	if (ctl_open(ctl, &env) != 0)
 		return 1;
-	if (ctl_number(&env, to, phone) != 0)
+	if (!policy_number(env.conf, to, NULL, phone, &v)) {
+		fprintf(stderr, "smsctl send: %s\n", v.text);
 		goto done;
+	}
 	if (owner_arg)
 		policy_owner(env.conf, owner_arg, owner, sizeof(owner));
 	if (!from)
@@ -161,24 +136,10 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 	}
 	if (!text && !(text = input = read_text()))
 		goto done;
-	policy_render_opts(env.conf, &ro);
-	sms_opts_init(&so);
-	so.smart = ro.smart;
-	p = sms_plan_new(text, strlen(text), &so, &serr);
-	if (p && p->nparts > ro.cap) {
-		if (ro.reject_long) {
-			fprintf(stderr,
-				"smsctl send: %u segments, over SegmentCap "
-				"%u\n",
-				p->nparts, ro.cap);
-			goto done;
-		}
-		sms_plan_free(&p);
-		p = sms_plan_truncate(text, strlen(text), &so, ro.cap,
-				      ro.marker, &serr);
-	}
+	policy_plan_opts(env.conf, &po);
+	p = policy_plan(&po, text, &truncated, &v);
 	if (!p) {
-		fprintf(stderr, "smsctl send: %s\n", serr.msg);
+		fprintf(stderr, "smsctl send: %s\n", v.text);
 		goto done;
 	}
 	if (limits(&env, owner, phone, p->nparts) != 0)

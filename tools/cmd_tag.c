@@ -22,7 +22,7 @@
 int
 cmd_tag(const struct smsctl *ctl, int argc, char **argv)
 {
-	struct sms_phone_rules rules = {NULL, NULL, NULL};
+	struct sms_phone_rules rules;
 	struct sms_number num;
 	struct sms_error serr;
 	char owner[256], tag[POLICY_TAG_LEN + 1], *errors;
@@ -46,7 +46,7 @@ cmd_tag(const struct smsctl *ctl, int argc, char **argv)
 		free(errors);
 		return 1;
 	}
-	rules.default_country = c->default_country;
+	policy_phone_rules(c, POLICY_ANY, &rules);
 	if (sms_phone_parse(argv[a + 1], &rules, &num, &serr) != SMS_OK) {
 		fprintf(stderr, "smsctl tag: %s: %s\n", argv[a + 1], serr.msg);
 		conf_free(&c);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "policy/policy.h"
 #include "sms/sms.h"
 #include "store/store.h"
 #include "tools/smsctl_int.h"
@@ -147,10 +148,11 @@ ctl_format_time(int64_t t, char out[20])
 int
 ctl_number(const struct ctl_env *env, const char *in, char out[20])
 {
-	struct sms_phone_rules rules = {env->conf->default_country, NULL, NULL};
+	struct sms_phone_rules rules;
 	struct sms_number num;
 	struct sms_error err;
 
+	policy_phone_rules(env->conf, POLICY_ANY, &rules);
 	if (sms_phone_parse(in, &rules, &num, &err) != SMS_OK) {
 		fprintf(stderr, "smsctl: \"%s\": %s\n", in, err.msg);
 		return -1;

@@ -58,6 +58,25 @@ ut_log_level(int max_level)
 	log_max = max_level;
 }
 
+/* ut_log_phone - the number whole at debug, else masked */
+const char *
+ut_log_phone(const char *number, char out[UT_PHONE_MAX])
+{
+	size_t n = number ? strlen(number) : 0, i;
+
+	if (n >= UT_PHONE_MAX)
+		n = UT_PHONE_MAX - 1;
+	if (log_max >= LOG_DEBUG || n <= 4) {
+		snprintf(out, UT_PHONE_MAX, "%.*s", (int)n,
+			 number ? number : "");
+		return out;
+	}
+	for (i = 0; i < n; i++)
+		out[i] = i < 2 || i + 2 >= n ? number[i] : '*';
+	out[n] = '\0';
+	return out;
+}
+
 /* ut_log - one line to syslog, and to stderr in the foreground */
 void
 ut_log(int level, const char *fmt, ...)

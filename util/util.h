@@ -74,6 +74,16 @@ void ut_log_open(const char *ident, const char *facility, int max_level,
 /* ut_log_level - the least severe level (LOG_*) logged */
 void ut_log_level(int max_level);
 
+/* Room for a number as a log line shows it. */
+#define UT_PHONE_MAX 24
+
+/*
+ * ut_log_phone - number (E.164) as log lines show it: whole when debug
+ * lines are logged, else masked to the "+", its first digit and its
+ * last two ("+1********43"). Returns out.
+ */
+const char *ut_log_phone(const char *number, char out[UT_PHONE_MAX]);
+
 /* ut_log - one log line at level (LOG_*) */
 void ut_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -49,7 +49,7 @@ run(function()
 	r = message(c, {{"From", "alice@example.com"}, {"Subject", "long"},
 		{"Message-ID", "<eom-long@example.com>"}}, string.rep("word ", 200) .. "\r\n")
 	assert(r == SMFIR_REPLYCODE, "long: reply code, got " .. tostring(r))
-	expect_log("EOM-LONG: reject: 552 5.3.4 the text would take 7 SMS segments, more than the limit of 3; shorten the mail")
+	expect_log("EOM-LONG: reject: 552 5.3.4 the text would take 7 SMS segments, more than the limit of 3; shorten the text")
 	assert(sql("select count(*) from messages where message_id = 'eom-long@example.com'") == "0")
 	mt.disconnect(c)
 

@@ -300,14 +300,14 @@ render(void **state)
 	assert_string_equal(t.plan->text, "Noon at the usual place?");
 	policy_text_free(&t);
 
-	o.cap = 1;
-	o.reject_long = true;
+	o.plan.cap = 1;
+	o.plan.reject_long = true;
 	o.reply_template = "{body} {body} {body} {body} {body} {body} {body}";
 	assert_false(policy_render(m, &o, true, &t, &v));
 	assert_string_equal(v.code, "552");
 	assert_string_equal(v.xcode, "5.3.4");
 	assert_null(t.text);
-	o.reject_long = false;
+	o.plan.reject_long = false;
 	assert_true(policy_render(m, &o, true, &t, &v));
 	assert_true(t.truncated);
 	assert_int_equal(t.plan->nparts, 1);

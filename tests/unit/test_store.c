@@ -902,37 +902,35 @@ static void
 group_commit_jobs(void **state)
 {
 	struct fixture *f = *state;
-	struct store_outbound a[2], b[1], c[1];
+	struct store_job_text a[2], b[1], c[1];
 	struct store_mail_out mail = {"", "alice@example.com", "report", 6};
-	int64_t ids_a[2], ids_b[1], ids_c[1];
-	bool dups_a[2], dups_b[1], dups_c[1];
 	struct store_job jobs[3];
 	struct store_error err;
 	long long count;
 	int64_t retry;
 
-	a[0] = outbound("alice@example.com", "+12025550143", "one", "j-1");
-	a[1] = outbound("alice@example.com", "+12025550144", "two", "j-2");
-	a[0].rate_window = a[1].rate_window = 3600;
-	b[0] = outbound("bob@example.com", "+12025550145", NULL, "j-3");
-	c[0] = outbound("alice@example.com", "+12025550143", "one", "j-1");
-	jobs[0] = (struct store_job){a, 2, &mail, 1, ids_a, dups_a, 0, {0}};
-	jobs[1] = (struct store_job){b, 1, &mail, 1, ids_b, dups_b, 0, {0}};
-	jobs[2] = (struct store_job){c, 1, NULL, 0, ids_c, dups_c, 0, {0}};
+	a[0].msg = outbound("alice@example.com", "+12025550143", "one", "j-1");
+	a[1].msg = outbound("alice@example.com", "+12025550144", "two", "j-2");
+	a[0].msg.rate_window = a[1].msg.rate_window = 3600;
+	b[0].msg = outbound("bob@example.com", "+12025550145", NULL, "j-3");
+	c[0].msg = outbound("alice@example.com", "+12025550143", "one", "j-1");
+	jobs[0] = (struct store_job){a, 2, &mail, 1, 0, {0}};
+	jobs[1] = (struct store_job){b, 1, &mail, 1, 0, {0}};
+	jobs[2] = (struct store_job){c, 1, NULL, 0, 0, {0}};
 	assert_int_equal(store_enqueue_jobs(f->s, jobs, 3, 1000, &err),
 			 STORE_OK);
 	/* the first job queued both texts and its report */
 	assert_int_equal(jobs[0].status, STORE_OK);
-	assert_false(dups_a[0]);
-	assert_false(dups_a[1]);
-	assert_true(ids_a[1] > ids_a[0]);
+	assert_false(a[0].dup);
+	assert_false(a[1].dup);
+	assert_true(a[1].id > a[0].id);
 	/* the second failed alone: no text, and its report rolled back */
 	assert_int_equal(jobs[1].status, STORE_EPERM);
 	assert_non_null(strstr(jobs[1].err.msg, "required"));
 	/* the third is the first one's text again */
 	assert_int_equal(jobs[2].status, STORE_OK);
-	assert_true(dups_c[0]);
-	assert_int_equal(ids_c[0], ids_a[0]);
+	assert_true(c[0].dup);
+	assert_int_equal(c[0].id, a[0].id);
 	{
 		struct store_counts n;
 

@@ -1,0 +1,366 @@
+/*
+ * NAME
+ *	eom - the milter's end-of-message job
+ * DESCRIPTION
+ *	A mail for phones, whole: parsed (mailparse), checked once for
+ *	what refuses all its SMS recipients (size, a bad schedule date),
+ *	rendered as a text for a new thread and, when needed, for a reply
+ *	(policy_render), one text queued per phone and one delivery report
+ *	per refused recipient, all in one group commit (commit.c). Only
+ *	after the commit are the SMS recipients removed from the mail; if
+ *	it fails, the mail is tempfailed with nothing removed, and the
+ *	sender's MTA tries again.
+ *
+ *	The texts of the job are one array of struct store_job_text; the
+ *	strings they point to (tags, idempotency keys, reports) live in
+ *	one arena that dies with the job.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "milter/milter_int.h"
+#include "util/util.h"
+
+/* The work of one end-of-message. */
+struct eom {
+	struct session *s;
+	const struct conf *c;
+	struct mp_message *m;
+	char owner[256];
+	const char *sender;
+	int64_t due;
+	struct policy_text text[2]; /* new thread, reply */
+	bool rendered[2];
+	struct policy_verdict all; /* refuses every recipient, if set */
+	struct ut_arena *arena;	   /* what the texts and reports point to */
+	struct store_job_text *texts;
+	unsigned ntexts;
+	struct store_mail_out *mails;
+	unsigned nmails;
+};
+
+/* render_once - the text of kind reply (0 new, 1 reply), made once */
+static const struct policy_text *
+render_once(struct eom *w, bool reply_kind, struct policy_verdict *v)
+{
+	struct policy_render_opts o;
+	int k = reply_kind ? 1 : 0;
+
+	if (!w->rendered[k]) {
+		policy_render_opts(w->c, &o);
+		if (!policy_render(w->m, &o, reply_kind, &w->text[k], v))
+			return NULL;
+		w->rendered[k] = true;
+	}
+	return &w->text[k];
+}
+
+/* mail_checks - what refuses every SMS recipient of the mail at once */
+static void
+mail_checks(struct eom *w)
+{
+	struct session *s = w->s;
+	struct mp_opts o;
+	struct mp_error err;
+
+	if (s->too_big) {
+		policy_refuse(&w->all, "552", "5.3.4",
+			      "the mail is over the %lld bytes that can go "
+			      "to a phone",
+			      w->c->max_message_size);
+		return;
+	}
+	mp_opts_init(&o);
+	o.max_size = (size_t)w->c->max_message_size;
+	o.max_depth = (unsigned)w->c->max_mime_depth;
+	o.disclaimers = w->c->disclaimer_lines.v;
+	if (s->raw.failed) {
+		policy_refuse(&w->all, "451", "4.3.0",
+			      "out of memory while reading the mail");
+		return;
+	}
+	if (mp_parse(s->raw.s ? s->raw.s : "", s->raw.len, &o, &w->m, &err) !=
+	    MP_OK) {
+		policy_refuse(&w->all, err.status == MP_ETOOBIG ? "552" : "554",
+			      err.status == MP_ETOOBIG ? "5.3.4" : "5.6.0",
+			      "%s", err.msg);
+		return;
+	}
+	if (s->schedule)
+		policy_schedule(s->schedule, (int64_t)time(NULL),
+				w->c->max_schedule_ahead, &w->due, &w->all);
+}
+
+/* dmarc_ok - a recipient allowed only through DMARC passes it */
+static bool
+dmarc_ok(struct eom *w, struct policy_verdict *v)
+{
+	const char *at = strrchr(w->m->from_addr, '@');
+	char from_owner[256];
+
+	policy_owner(w->c, w->m->from_addr, from_owner, sizeof(from_owner));
+	if (w->s->ar && at && policy_dmarc_pass(w->c, w->s->ar, at + 1) &&
+	    strcmp(from_owner, w->owner) == 0)
+		return true;
+	return policy_refuse(v, "550", "5.7.1",
+			     "%s may not send text messages: the mail did "
+			     "not pass DMARC for a trusted domain",
+			     w->s->from);
+}
+
+/*
+ * answers_us - the mail answers one that smsgw made from a text: its
+ * In-Reply-To or References names a Message-ID in an SMS domain
+ */
+static bool
+answers_us(const struct eom *w)
+{
+	const struct conf_list *d = &w->c->sms_domains;
+	size_t i, j, n;
+
+	for (i = 0; i < d->n; i++) {
+		n = strlen(d->v[i]);
+		for (j = 0; j <= w->m->nreferences; j++) {
+			const char *id = j < w->m->nreferences
+					     ? w->m->references[j]
+					     : w->m->in_reply_to;
+			const char *at = strrchr(id, '@');
+
+			if (at && strlen(at + 1) == n &&
+			    strcasecmp(at + 1, d->v[i]) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* add_texts - one text per phone of entry e */
+static bool
+add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
+{
+	const struct policy_text *t;
+	char tag[POLICY_TAG_LEN + 1], key[300];
+	unsigned i;
+
+	for (i = 0; i < e->nphones; i++) {
+		struct store_job_text *q = &w->texts[w->ntexts];
+		bool is_reply;
+
+		policy_tag(w->c->tag_secret, w->owner, e->phones[i], w->sender,
+			   tag);
+		is_reply = e->tag[0] ||
+			   (w->m->tag[0] && !strcasecmp(w->m->tag, tag)) ||
+			   answers_us(w);
+		t = render_once(w, is_reply, v);
+		if (!t)
+			return false;
+		snprintf(key, sizeof(key), "%s|%s",
+			 w->m->message_id[0] ? w->m->message_id : w->s->qid,
+			 e->phones[i]);
+		*q = (struct store_job_text){.msg = {
+		    .owner = w->owner,
+		    .phone = e->phones[i],
+		    .sender = w->sender,
+		    .tag = ut_arena_strdup(w->arena, tag),
+		    .subject = w->m->subject,
+		    .envelope_from = w->s->from,
+		    .queue_id = w->s->qid,
+		    .message_id = w->m->message_id,
+		    .idem_key = ut_arena_strdup(w->arena, key),
+		    .notify = e->notify,
+		    .text = t->plan->text,
+		    .encoding = t->plan->encoding == SMS_UCS2 ? 8 : 0,
+		    .segments = t->plan->nparts + t->images,
+		    .due = w->due,
+		    .rate_window = w->c->recipient_rate.count > 0
+				       ? w->c->recipient_rate.seconds
+				       : 0,
+		}};
+		if (!q->msg.tag || !q->msg.idem_key)
+			return policy_refuse(v, "451", "4.3.0",
+					     "out of memory");
+		w->ntexts++;
+	}
+	return true;
+}
+
+/* add_report - the report to the sender for refused recipient e */
+static void
+add_report(struct eom *w, const struct entry *e)
+{
+	char id[128], reason[300], from[300], disp[40], *buf, *copy;
+	const char *phone = e->nphones ? e->phones[0] : "";
+	struct mp_error err;
+	struct mp_dsn d;
+	size_t len;
+
+	if (!w->s->from[0] || (e->notify & STORE_NOTIFY_NEVER))
+		return;
+	snprintf(from, sizeof(from), "MAILER-DAEMON@%s",
+		 w->c->sms_domains.v[0]);
+	snprintf(reason, sizeof(reason), "%s %s %s", e->v.code, e->v.xcode,
+		 e->v.text);
+	if (mp_new_message_id(w->c->sms_domains.v[0], id, sizeof(id)) != MP_OK)
+		return;
+	if (*phone)
+		policy_display(phone, disp, sizeof(disp));
+	else
+		policy_bare_addr(e->addr, disp, sizeof(disp));
+	d = (struct mp_dsn){
+	    .from = from,
+	    .to = w->s->from,
+	    .sms_domain = w->c->sms_domains.v[0],
+	    .phone = *phone ? phone : "unknown",
+	    .phone_display = disp,
+	    .text = w->text[0].plan ? w->text[0].plan->text
+		    : w->m	    ? w->m->body
+				    : "",
+	    .reason = reason,
+	    .status = e->v.xcode,
+	    .message_id = id,
+	    .original_id =
+		w->m && w->m->message_id[0] ? w->m->message_id : NULL,
+	};
+	if (mp_compose_dsn(&d, &buf, &len, &err) != MP_OK) {
+		ut_log(LOG_WARNING, "%s: no report for %s: %s", w->s->qid,
+		       e->addr, err.msg);
+		return;
+	}
+	copy = ut_arena_strndup(w->arena, buf, len);
+	free(buf);
+	if (copy)
+		w->mails[w->nmails++] =
+		    (struct store_mail_out){"", w->s->from, copy, len};
+}
+
+/* drop_all - noise: remove every SMS recipient, text nothing */
+static sfsistat
+drop_all(SMFICTX *ctx, struct session *s, const char *why)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nrcpts; i++) {
+		smfi_delrcpt(ctx, s->rcpts[i].addr);
+		ut_log(LOG_INFO, "%s: to=%s status=dropped (%s)", s->qid,
+		       s->rcpts[i].addr, why);
+	}
+	return s->others ? SMFIS_CONTINUE : SMFIS_DISCARD;
+}
+
+/* finish - commit, then remove the recipients; the reply */
+static sfsistat
+finish(SMFICTX *ctx, struct eom *w)
+{
+	struct session *s = w->s;
+	struct store_job job = {w->texts, w->ntexts, w->mails, w->nmails, 0, {0}};
+	char hdr[200], masked[UT_PHONE_MAX];
+	unsigned i, j, k = 0;
+	struct policy_verdict v;
+
+	if (commit_run(&job) != STORE_OK) {
+		milter_store_down(&v, &job.err);
+		return milter_reply(ctx, &v);
+	}
+	for (i = 0; i < s->nrcpts; i++) {
+		const struct entry *e = &s->rcpts[i];
+
+		if (smfi_delrcpt(ctx, e->addr) != MI_SUCCESS)
+			ut_log(LOG_ERR, "%s: cannot remove %s", s->qid,
+			       e->addr);
+		if (e->v.code[0]) {
+			ut_log(LOG_NOTICE,
+			       "%s: to=%s status=refused (%s %s %s)", s->qid,
+			       e->addr, e->v.code, e->v.xcode, e->v.text);
+			continue;
+		}
+		for (j = 0; j < e->nphones; j++, k++) {
+			const struct store_job_text *q = &job.texts[k];
+
+			ut_log(LOG_INFO,
+			       "%s: to=%s segments=%u encoding=%s thread=%s "
+			       "id=%lld status=%s",
+			       s->qid, ut_log_phone(q->msg.phone, masked),
+			       q->msg.segments,
+			       q->msg.encoding ? "UCS-2" : "GSM-7", q->msg.tag,
+			       (long long)q->id,
+			       q->dup		? "duplicate"
+			       : q->msg.due ? "scheduled"
+					    : "queued");
+			if (s->others) {
+				snprintf(hdr, sizeof(hdr),
+					 "%s id=%lld segments=%u%s",
+					 q->msg.phone, (long long)q->id,
+					 q->msg.segments,
+					 q->dup ? " duplicate" : "");
+				smfi_addheader(ctx, "X-SMS-Queued", hdr);
+			}
+		}
+	}
+	if (k > 0)
+		wake_gateway(w->c->wake_socket);
+	return s->others ? SMFIS_CONTINUE : SMFIS_DISCARD;
+}
+
+/* eom_job - the whole end-of-message of a transaction with phones */
+static sfsistat
+eom_job(SMFICTX *ctx, struct eom *w)
+{
+	struct session *s = w->s;
+	unsigned i, nphones = 0, ok = 0;
+
+	policy_owner(w->c, s->from, w->owner, sizeof(w->owner));
+	w->sender = policy_sender_number(w->c, w->owner);
+	mail_checks(w);
+	for (i = 0; i < s->nrcpts; i++)
+		nphones += s->rcpts[i].nphones;
+	w->arena = ut_arena_new();
+	w->texts = calloc(nphones + 1, sizeof(*w->texts));
+	w->mails = calloc(s->nrcpts, sizeof(*w->mails));
+	if (!w->arena || !w->texts || !w->mails)
+		return SMFIS_TEMPFAIL;
+	for (i = 0; i < s->nrcpts; i++) {
+		struct entry *e = &s->rcpts[i];
+
+		if (w->all.code[0])
+			e->v = w->all;
+		else if (e->dmarc && !dmarc_ok(w, &e->v))
+			;
+		else if (add_texts(w, e, &e->v))
+			ok++;
+	}
+	if (ok == 0 && s->others == 0) {
+		ut_log(LOG_NOTICE, "%s: reject: %s %s %s; from=<%s>", s->qid,
+		       s->rcpts[0].v.code, s->rcpts[0].v.xcode,
+		       s->rcpts[0].v.text, s->from);
+		return milter_reply(ctx, &s->rcpts[0].v);
+	}
+	for (i = 0; i < s->nrcpts; i++)
+		if (s->rcpts[i].v.code[0])
+			add_report(w, &s->rcpts[i]);
+	return finish(ctx, w);
+}
+
+/* eom_run - end of message for session s: queue, then remove */
+sfsistat
+eom_run(SMFICTX *ctx, struct session *s)
+{
+	struct eom w = {.s = s, .c = s->cf->conf};
+	sfsistat rc;
+
+	if (s->nrcpts == 0)
+		return SMFIS_CONTINUE;
+	if (!s->from[0] || s->noise)
+		return drop_all(ctx, s, s->from[0] ? s->noise : "null sender");
+	rc = eom_job(ctx, &w);
+	policy_text_free(&w.text[0]);
+	policy_text_free(&w.text[1]);
+	mp_message_free(&w.m);
+	free(w.texts);
+	free(w.mails);
+	ut_arena_free(&w.arena);
+	return rc;
+}

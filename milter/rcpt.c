@@ -1,0 +1,190 @@
+/*
+ * NAME
+ *	rcpt - the milter's decision for one SMS recipient, at RCPT
+ * DESCRIPTION
+ *	Every refusal the milter can give before the mail is sent is given
+ *	here, by the policy module's rules: the address, the size, who may
+ *	send, the number to text from, the wrong-tag limit, the phones the
+ *	recipient names (a number, a contact or a group), a reply tag that
+ *	must be the sender's own, opt-outs, the per-recipient rate and the
+ *	owner's quota. The caller (callbacks.c) turns a refusal into the
+ *	SMTP reply.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "milter/milter_int.h"
+#include "util/util.h"
+
+/* milter_store_down - log why the store failed; the 451 for it */
+bool
+milter_store_down(struct policy_verdict *v, const struct store_error *err)
+{
+	ut_log(LOG_ERR, "store: %s", err->msg);
+	return policy_store_down(v);
+}
+
+/* one_phone - e's only phone */
+static bool
+one_phone(struct entry *e, const char *e164, struct policy_verdict *v)
+{
+	e->phones = malloc(sizeof(*e->phones));
+	if (!e->phones)
+		return policy_refuse(v, "451", "4.3.0", "out of memory");
+	snprintf(e->phones[0], sizeof(e->phones[0]), "%s", e164);
+	e->nphones = 1;
+	return true;
+}
+
+/* resolve - the phones of a recipient: a number, a contact, a group */
+static bool
+resolve(const struct conf *c, struct store *st, const struct policy_rcpt *r,
+	struct entry *e, struct policy_verdict *v)
+{
+	struct store_error err;
+	char phone[20], e164[20];
+	int rc;
+
+	if (r->number)
+		return policy_number(c, r->local, NULL, e164, v) &&
+		       one_phone(e, e164, v);
+	rc = store_contact_get(st, r->local, phone, &err);
+	if (rc == STORE_OK)
+		return policy_number(c, phone, r->local, e164, v) &&
+		       one_phone(e, e164, v);
+	if (rc != STORE_ENOTFOUND)
+		return milter_store_down(v, &err);
+	if (r->tag[0])
+		return policy_refuse(v, "550", "5.1.1", "no contact called %s",
+				     r->local);
+	rc = store_group_numbers(st, r->local, &e->phones, &e->nphones, &err);
+	if (rc == STORE_ENOTFOUND)
+		return policy_refuse(v, "550", "5.1.1",
+				     "no contact or group called %s", r->local);
+	if (rc != STORE_OK)
+		return milter_store_down(v, &err);
+	if (e->nphones == 0)
+		return policy_refuse(v, "550", "5.1.1",
+				     "the group %s has no members", r->local);
+	snprintf(e->group, sizeof(e->group), "%s", r->local);
+	return true;
+}
+
+/* tag_check - a +tag must be the sender's own thread's */
+static bool
+tag_check(const struct conf *c, struct store *st, const struct session *s,
+	  const char *owner, const char *sender, const struct policy_rcpt *r,
+	  struct entry *e, struct policy_verdict *v)
+{
+	struct store_error err;
+	char addr[300];
+
+	if (policy_tag_ok(c->tag_secret, owner, e->phones[0], sender, r->tag)) {
+		snprintf(e->tag, sizeof(e->tag), "%s", r->tag);
+		return true;
+	}
+	ut_log(LOG_WARNING,
+	       "%s: bad reply tag: client=%s from=<%s> to=%s@%s tag=%s", s->qid,
+	       s->client, s->from, r->local, r->domain, r->tag);
+	snprintf(addr, sizeof(addr), "%s+%s@%s", r->local, r->tag, r->domain);
+	if (!policy_tag_failed(c, st, s->client, addr, (int64_t)time(NULL), v,
+			       &err) &&
+	    !strcmp(v->xcode, "4.3.0"))
+		ut_log(LOG_ERR, "store: %s", err.msg);
+	return false;
+}
+
+/*
+ * limits_check - opt-outs and the per-recipient rate of each phone (a
+ * group skips its opted-out members), then the owner's quota (at
+ * least one more segment)
+ */
+static bool
+limits_check(const struct conf *c, struct store *st, const struct session *s,
+	     const char *owner, struct entry *e, struct policy_verdict *v)
+{
+	struct store_error err;
+	int64_t now = (int64_t)time(NULL);
+	unsigned i, kept = 0;
+	char masked[UT_PHONE_MAX];
+	bool out;
+
+	for (i = 0; i < e->nphones; i++) {
+		if (!policy_phone_ok(c, st, e->phones[i], now, &out, v, &err)) {
+			if (!out || !e->group[0]) {
+				if (!strcmp(v->xcode, "4.3.0"))
+					ut_log(LOG_ERR, "store: %s", err.msg);
+				return false;
+			}
+			ut_log(LOG_INFO,
+			       "%s: group %s: %s opted out, not texted", s->qid,
+			       e->group, ut_log_phone(e->phones[i], masked));
+			continue;
+		}
+		memmove(e->phones[kept++], e->phones[i], sizeof(e->phones[0]));
+	}
+	e->nphones = kept;
+	if (kept == 0)
+		return policy_refuse(v, "550", "5.7.1",
+				     "every member of the group %s has opted "
+				     "out of texts",
+				     e->group);
+	if (!policy_quota_ok(c, st, owner, 1, now, v, &err)) {
+		if (!strcmp(v->xcode, "4.3.0"))
+			ut_log(LOG_ERR, "store: %s", err.msg);
+		return false;
+	}
+	return true;
+}
+
+/* rcpt_check - every RCPT-time decision for one SMS recipient */
+bool
+rcpt_check(struct session *s, const struct policy_rcpt *r, struct entry *e,
+	   struct policy_verdict *v)
+{
+	const struct conf *c = s->cf->conf;
+	struct policy_client cl = {s->auth, s->client, s->from};
+	struct store_error err;
+	struct store *st;
+	char owner[256];
+	const char *sender;
+	enum policy_auth auth;
+
+	if (r->too_long)
+		return policy_refuse(v, "550", "5.1.3",
+				     "the address is too long for a phone, "
+				     "contact or group");
+	if (s->size > c->max_message_size)
+		return policy_refuse(v, "552", "5.3.4",
+				     "the mail is %lld bytes, more than the "
+				     "%lld that can go to a phone",
+				     s->size, c->max_message_size);
+	auth = policy_sender_check(c, &cl, v);
+	if (auth == POLICY_AUTH_NO)
+		return false;
+	e->dmarc = auth == POLICY_AUTH_DMARC;
+	policy_owner(c, s->from, owner, sizeof(owner));
+	sender = policy_sender_number(c, owner);
+	if (!*sender)
+		return policy_refuse(v, "451", "4.3.5",
+				     "no number to text from is configured "
+				     "for %s (DefaultSender, SenderNumbers)",
+				     owner);
+	st = reader_store(c->database, &err);
+	if (!st)
+		return milter_store_down(v, &err);
+	if (r->tag[0] && !policy_tag_failures_ok(c, st, s->client,
+						 (int64_t)time(NULL), v, &err)) {
+		if (!strcmp(v->xcode, "4.3.0"))
+			ut_log(LOG_ERR, "store: %s", err.msg);
+		return false;
+	}
+	if (!resolve(c, st, r, e, v))
+		return false;
+	if (r->tag[0] && !tag_check(c, st, s, owner, sender, r, e, v))
+		return false;
+	return limits_check(c, st, s, owner, e, v);
+}

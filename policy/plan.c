@@ -1,0 +1,99 @@
+/*
+ * NAME
+ *	plan - one way to plan a text from the configuration
+ * DESCRIPTION
+ *	A text is planned once, when it is queued, with the site's
+ *	options: SmartEncoding, then SegmentCap under LongMessagePolicy
+ *	(cut with TruncationMarker, or refused). The queue keeps the text
+ *	as planned (plan->text: NFC, smart-mapped where that was done),
+ *	its encoding and its segments, and that is what is billed. When
+ *	smsgw sends it, policy_plan_queued plans that stored text again
+ *	without mapping anything, which gives the same encoding and the
+ *	same septets or units: what the store says, what was billed and
+ *	what the phone gets are one thing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/policy.h"
+
+/* policy_plan_opts - SmartEncoding, SegmentCap and its policy */
+void
+policy_plan_opts(const struct conf *c, struct policy_plan_opts *o)
+{
+	*o = (struct policy_plan_opts){true, false, 10, "..."};
+	if (!c)
+		return;
+	o->smart = c->smart_encoding;
+	o->reject_long = c->long_message_policy == CONF_LONG_REJECT;
+	o->cap = (unsigned)c->segment_cap;
+	o->marker = c->truncation_marker;
+}
+
+/* policy_plan - plan text with the site's options */
+struct sms_plan *
+policy_plan(const struct policy_plan_opts *o, const char *text,
+	    bool *truncated_r, struct policy_verdict *v)
+{
+	struct sms_error serr;
+	struct sms_opts so;
+	struct sms_plan *p;
+	unsigned parts;
+
+	*truncated_r = false;
+	sms_opts_init(&so);
+	so.smart = o->smart;
+	so.replace_invalid = true;
+	p = sms_plan_new(text, strlen(text), &so, &serr);
+	if (p && p->nparts > o->cap) {
+		parts = p->nparts;
+		sms_plan_free(&p);
+		if (o->reject_long) {
+			policy_refuse(v, "552", "5.3.4",
+				      "the text would take %u SMS segments, "
+				      "more than the limit of %u; shorten "
+				      "the text",
+				      parts, o->cap);
+			return NULL;
+		}
+		p = sms_plan_truncate(text, strlen(text), &so, o->cap,
+				      o->marker, &serr);
+		*truncated_r = p != NULL;
+	}
+	if (!p) {
+		if (serr.status == SMS_ENOMEM)
+			policy_refuse(v, "451", "4.3.0",
+				      "out of memory while planning the text");
+		else
+			policy_refuse(v, "554", "5.6.0",
+				      "the text cannot be sent: %s", serr.msg);
+	}
+	return p;
+}
+
+/* policy_plan_queued - a queued text planned again, unchanged */
+struct sms_plan *
+policy_plan_queued(const char *text, int encoding, bool *same_r,
+		   struct sms_error *err)
+{
+	struct sms_opts so;
+	struct sms_plan *p;
+	enum sms_encoding want = encoding == 8 ? SMS_UCS2 : SMS_GSM7;
+
+	sms_opts_init(&so);
+	so.smart = false; /* mapped, if at all, when it was planned */
+	so.replace_invalid = true;
+	p = sms_plan_new(text, strlen(text), &so, err);
+	if (p && p->encoding != want && want == SMS_GSM7) {
+		/*
+		 * Queued before texts were stored as planned: the text
+		 * kept typographic characters that smart encoding had
+		 * made GSM-7 when it was billed.
+		 */
+		sms_plan_free(&p);
+		so.smart = true;
+		p = sms_plan_new(text, strlen(text), &so, err);
+	}
+	*same_r = p && p->encoding == want;
+	return p;
+}
