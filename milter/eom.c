@@ -161,25 +161,26 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 		snprintf(key, sizeof(key), "%s|%s",
 			 w->m->message_id[0] ? w->m->message_id : w->s->qid,
 			 e->phones[i]);
-		*q = (struct store_job_text){.msg = {
-		    .owner = w->owner,
-		    .phone = e->phones[i],
-		    .sender = w->sender,
-		    .tag = ut_arena_strdup(w->arena, tag),
-		    .subject = w->m->subject,
-		    .envelope_from = w->s->from,
-		    .queue_id = w->s->qid,
-		    .message_id = w->m->message_id,
-		    .idem_key = ut_arena_strdup(w->arena, key),
-		    .notify = e->notify,
-		    .text = t->plan->text,
-		    .encoding = t->plan->encoding == SMS_UCS2 ? 8 : 0,
-		    .segments = t->plan->nparts + t->images,
-		    .due = w->due,
-		    .rate_window = w->c->recipient_rate.count > 0
-				       ? w->c->recipient_rate.seconds
-				       : 0,
-		}};
+		*q = (struct store_job_text){
+		    .msg = {
+			.owner = w->owner,
+			.phone = e->phones[i],
+			.sender = w->sender,
+			.tag = ut_arena_strdup(w->arena, tag),
+			.subject = w->m->subject,
+			.envelope_from = w->s->from,
+			.queue_id = w->s->qid,
+			.message_id = w->m->message_id,
+			.idem_key = ut_arena_strdup(w->arena, key),
+			.notify = e->notify,
+			.text = t->plan->text,
+			.encoding = t->plan->encoding == SMS_UCS2 ? 8 : 0,
+			.segments = t->plan->nparts + t->images,
+			.due = w->due,
+			.rate_window = w->c->recipient_rate.count > 0
+					   ? w->c->recipient_rate.seconds
+					   : 0,
+		    }};
 		if (!q->msg.tag || !q->msg.idem_key)
 			return policy_refuse(v, "451", "4.3.0",
 					     "out of memory");
@@ -256,7 +257,8 @@ static sfsistat
 finish(SMFICTX *ctx, struct eom *w)
 {
 	struct session *s = w->s;
-	struct store_job job = {w->texts, w->ntexts, w->mails, w->nmails, 0, {0}};
+	struct store_job job = {w->texts,  w->ntexts, w->mails,
+				w->nmails, 0,	      {0}};
 	char hdr[200], masked[UT_PHONE_MAX];
 	unsigned i, j, k = 0;
 	struct policy_verdict v;
@@ -287,7 +289,7 @@ finish(SMFICTX *ctx, struct eom *w)
 			       q->msg.segments,
 			       q->msg.encoding ? "UCS-2" : "GSM-7", q->msg.tag,
 			       (long long)q->id,
-			       q->dup		? "duplicate"
+			       q->dup	    ? "duplicate"
 			       : q->msg.due ? "scheduled"
 					    : "queued");
 			if (s->others) {

@@ -176,8 +176,8 @@ rcpt_check(struct session *s, const struct policy_rcpt *r, struct entry *e,
 	st = reader_store(c->database, &err);
 	if (!st)
 		return milter_store_down(v, &err);
-	if (r->tag[0] && !policy_tag_failures_ok(c, st, s->client,
-						 (int64_t)time(NULL), v, &err)) {
+	if (r->tag[0] && !policy_tag_failures_ok(
+			     c, st, s->client, (int64_t)time(NULL), v, &err)) {
 		if (!strcmp(v->xcode, "4.3.0"))
 			ut_log(LOG_ERR, "store: %s", err.msg);
 		return false;

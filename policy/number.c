@@ -21,8 +21,8 @@ void
 policy_phone_rules(const struct conf *c, enum policy_use use,
 		   struct sms_phone_rules *r)
 {
-	*r = (struct sms_phone_rules){c ? c->default_country : NULL, NULL,
-				      NULL};
+	*r =
+	    (struct sms_phone_rules){c ? c->default_country : NULL, NULL, NULL};
 	if (!c || use != POLICY_TEXTED)
 		return;
 	r->allowed = c->allowed_countries.n ? c->allowed_countries.v : NULL;

@@ -177,6 +177,34 @@ t "render a missing file" 1 'cannot read' -- "$SMSCTL" render "$dir/none.eml"
 t "a store command with a bad config" 1 'unknown key' -- \
 	"$SMSCTL" -c "$dir/bad.conf" queue
 
+# smsctl send meets the milter's number rules, in the milter's words
+# (tests/milter/rcpt_policy.lua expects the same sentences at RCPT)
+printf 'SmsDomains sms.example.com\nTagSecretFile %s/tag\nDatabase %s/rules.db\nDefaultSender +12025550100\nAllowedCountries US, CA, GB\nDeniedAreaCodes 684\nSmartEncoding no\n' \
+	"$dir" "$dir" >"$dir/rules.conf"
+R="-c $dir/rules.conf"
+t "send refuses a denied area code as the milter does" 1 \
+	'^smsctl send: texts to 16845550100 are not allowed: numbers starting \+1684 cannot receive texts from here$' -- \
+	"$SMSCTL" $R send --to 16845550100 hi
+t "send refuses a country not allowed as the milter does" 1 \
+	'^smsctl send: texts to \+33612345678 are not allowed: FR numbers \(\+33612345678\) are not allowed here$' -- \
+	"$SMSCTL" $R send --to +33612345678 hi
+t "send refuses what is no phone number as the milter does" 1 \
+	'^smsctl send: 12345 is not a valid phone number: ' -- \
+	"$SMSCTL" $R send --to 12345 hi
+t "... and none of them was queued" 0 '^\{"messages":\[\]' -- \
+	"$SMSCTL" $R history --json
+# SmartEncoding no: the dash stays, and the text is queued (and billed)
+# as the UCS-2 it is; the runner sends what was queued (test_smpp.sh)
+t "SmartEncoding no queues UCS-2 with the dash kept" 0 \
+	'^queued 1: 1 segment, UCS-2, to \+12025550101 from \+12025550100$' -- \
+	"$SMSCTL" $R send --to 12025550101 "It’s done — see you"
+t "... as its history says" 0 '"segments":1,.*"text":"It’s done — see you"' -- \
+	"$SMSCTL" $R history --json
+t "--notify takes NEVER with nothing else" 2 '--notify takes never' -- \
+	"$SMSCTL" $R send --notify never,success --to 12025550101 hi
+t "--notify takes any case" 0 '^queued 2: ' -- \
+	"$SMSCTL" $R send --notify Success,DELAY --to 12025550101 hi
+
 # run as root, the store's files stay its owner's (here nobody's)
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	mkdir "$dir/own"

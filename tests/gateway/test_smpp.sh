@@ -251,5 +251,30 @@ check "... spread over about 1 s (8 at 4/s, a burst of 4 allowed): ${span} ms" \
 	test "$span" -ge 900
 stop
 
+# One plan: the text smsctl queued is the text smsgw sends, whatever
+# smsgw's own SmartEncoding says: with SmartEncoding no, the UCS-2 it
+# was queued (and billed) as, apostrophe and dash kept; with yes, the
+# GSM-7 it was queued as
+cp "$tmp/good.conf" "$tmp/nosmart.conf"
+echo "SmartEncoding no" >>"$tmp/nosmart.conf"
+restart SmartEncoding yes
+"$BUILD/smsctl" -c "$tmp/nosmart.conf" send --owner alice@example.com \
+	--to +12025550125 "It’s done — see you" >/dev/null
+send --to +12025550126 "It’s done — see you" >/dev/null
+check "SmartEncoding no and yes: both delivered" wait_sql \
+	"select count(*) from messages m join threads t on t.id = m.thread_id where t.phone in ('+12025550125', '+12025550126') and m.state = 4" 2
+check "... no: queued as UCS-2, 1 segment, the text kept" test \
+	"$(sql "select m.encoding || ' ' || m.segments || ' ' || m.text from messages m join threads t on t.id = m.thread_id where t.phone = '+12025550125'")" = \
+	"8 1 It’s done — see you"
+check "... and sent as that UCS-2: data_coding 8, U+2019 and U+2014" \
+	test "$(field 12025550125)" = \
+	"8 0 1 12025550100 004900742019007300200064006f006e006500202014002000730065006500200079006f0075"
+check "... yes: queued as GSM-7 with the smart text" test \
+	"$(sql "select m.encoding || ' ' || m.text from messages m join threads t on t.id = m.thread_id where t.phone = '+12025550126'")" = \
+	"0 It's done - see you"
+check "... and sent as that GSM-7" test "$(field 12025550126)" = \
+	"0 0 1 12025550100 4974277320646f6e65202d2073656520796f75"
+stop
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

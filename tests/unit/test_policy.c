@@ -315,6 +315,244 @@ render(void **state)
 	mp_message_free(&m);
 }
 
+/* number rules: one builder, the same sentences for every entry point */
+static void
+numbers(void **state)
+{
+	struct conf *c = load("AllowedCountries US, CA, GB\n"
+			      "DeniedAreaCodes 684\n");
+	struct sms_phone_rules r;
+	struct policy_verdict v;
+	char e164[20];
+
+	policy_phone_rules(c, POLICY_TEXTED, &r);
+	assert_string_equal(r.default_country, "US");
+	assert_non_null(r.allowed);
+	assert_non_null(r.denied);
+	policy_phone_rules(c, POLICY_ANY, &r);
+	assert_null(r.allowed);
+	assert_null(r.denied);
+
+	assert_true(policy_number(c, "202.555.0143", NULL, e164, &v));
+	assert_string_equal(e164, "+12025550143");
+	assert_true(policy_number(c, "+442079460958", NULL, e164, &v));
+	assert_string_equal(e164, "+442079460958");
+
+	assert_false(policy_number(c, "16845550100", NULL, e164, &v));
+	assert_string_equal(v.code, "550");
+	assert_string_equal(v.xcode, "5.1.1");
+	assert_string_equal(v.text, "texts to 16845550100 are not allowed: "
+				    "numbers starting +1684 cannot receive "
+				    "texts from here");
+	assert_false(policy_number(c, "+33612345678", NULL, e164, &v));
+	assert_string_equal(v.xcode, "5.1.1");
+	assert_string_equal(v.text, "texts to +33612345678 are not allowed: "
+				    "FR numbers (+33612345678) are not allowed "
+				    "here");
+	/* a contact is named with its number */
+	assert_false(policy_number(c, "+16845550100", "pago", e164, &v));
+	assert_non_null(strstr(v.text, "texts to pago (+16845550100) are not"));
+	assert_false(policy_number(c, "12345", NULL, e164, &v));
+	assert_string_equal(v.xcode, "5.1.3");
+	assert_non_null(strstr(v.text, "12345 is not a valid phone number: "));
+	conf_free(&c);
+
+	/* without the rules, the same numbers are fine */
+	c = load("");
+	assert_true(policy_number(c, "16845550100", NULL, e164, &v));
+	assert_true(policy_number(c, "+33612345678", NULL, e164, &v));
+	conf_free(&c);
+}
+
+/* NOTIFY lists, as RFC 3461 writes them */
+static void
+notify(void **state)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		unsigned bits;
+	} cases[] = {
+	    {"NEVER", 0, STORE_NOTIFY_NEVER},
+	    {"never", 0, STORE_NOTIFY_NEVER},
+	    {"SUCCESS", 0, STORE_NOTIFY_SUCCESS},
+	    {"success,FAILURE", 0, STORE_NOTIFY_SUCCESS | STORE_NOTIFY_FAILURE},
+	    {"DELAY,FAILURE,SUCCESS", 0,
+	     STORE_NOTIFY_SUCCESS | STORE_NOTIFY_FAILURE | STORE_NOTIFY_DELAY},
+	    {"NEVER,SUCCESS", -1, 0},
+	    {"", -1, 0},
+	    {"SUCCESS,", -1, 0},
+	    {",SUCCESS", -1, 0},
+	    {"SUCCES", -1, 0},
+	    {"SUCCESSFUL", -1, 0},
+	    {"FAILURE DELAY", -1, 0},
+	};
+	unsigned i, bits;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bits = 99;
+		assert_int_equal(policy_notify(cases[i].in, &bits),
+				 cases[i].rc);
+		assert_int_equal(bits, cases[i].bits);
+	}
+}
+
+/* tags in subjects, addresses and texts: one reader */
+static void
+tag_syntax(void **state)
+{
+	char tag[POLICY_TAG_LEN + 1], s[128];
+	const char *p;
+	size_t n;
+
+	p = mp_subject_tag("Re: Dinner [#old] [#abcdefghijkl] [#zz]", &n);
+	assert_non_null(p);
+	assert_int_equal(n, 12);
+	assert_memory_equal(p, "abcdefghijkl", 12);
+	/* the last well-formed one; not one with a 1, 8 or 9 */
+	p = mp_subject_tag("[#abcdefgh] [#abcdefgh19]", &n);
+	assert_memory_equal(p, "abcdefgh", n);
+	assert_null(mp_subject_tag("no tag [#] [#ab] [#abcdefgh", &n));
+	assert_int_equal(mp_tag_at("abcdef2@x", '@'), 7);
+	assert_int_equal(mp_tag_at("abcde@x", '@'), 0);
+	assert_int_equal(mp_tag_at("abcdefg+x", '@'), 0);
+
+	snprintf(s, sizeof(s), "Re: Lunch [#oldtag99]  [#k7q2mx4zab] x");
+	mp_subject_untag(s);
+	assert_string_equal(s, "Re: Lunch x");
+	snprintf(s, sizeof(s), "[# not a tag] [#]");
+	mp_subject_untag(s);
+	assert_string_equal(s, "[# not a tag] [#]");
+
+	assert_true(policy_tag_in_text("ok #AOBQRBEYRJFD thanks", tag));
+	assert_string_equal(tag, "aobqrbeyrjfd");
+	assert_true(policy_tag_in_text("#aobqrbeyrjfd", tag));
+	assert_false(policy_tag_in_text("#aobqrbeyrjfdx", tag));
+	assert_false(policy_tag_in_text("#aobqrbeyrjf", tag));
+	assert_false(policy_tag_in_text("aobqrbeyrjfd", tag));
+	assert_true(policy_tag_in_text("#1 then #aobqrbeyrjfd.", tag));
+	assert_string_equal(tag, "aobqrbeyrjfd");
+}
+
+/*
+ * one plan: what is queued (policy_plan) and what smsgw sends
+ * (policy_plan_queued of the stored text and encoding) are the same
+ * encoding, segments and bytes, with SmartEncoding yes and no
+ */
+static void
+plan_as_queued(void **state)
+{
+	static const char *const texts[] = {
+	    "It’s done — see you",
+	    "Plain GSM text, nothing to map",
+	    "“Quotes” and … an ellipsis, and an emoji 😀",
+	    "Ünïcödé: Привет, мир — and more",
+	    "€ costs two septets [each] {of} these ~ ^ | \\",
+	    "A long one — "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "’ the end",
+	};
+	struct policy_plan_opts o;
+	struct policy_verdict v;
+	struct sms_error serr;
+	struct sms_plan *q, *s;
+	uint8_t a[400], b[400];
+	size_t alen, blen;
+	unsigned i, k, smart, ucs2_seen = 0, gsm_seen = 0;
+	bool truncated, same;
+
+	for (smart = 0; smart < 2; smart++) {
+		for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+			policy_plan_opts(NULL, &o);
+			o.smart = smart;
+			q = policy_plan(&o, texts[i], &truncated, &v);
+			assert_non_null(q);
+			s = policy_plan_queued(q->text,
+					       q->encoding == SMS_UCS2 ? 8 : 0,
+					       &same, &serr);
+			assert_non_null(s);
+			assert_true(same);
+			assert_int_equal(s->encoding, q->encoding);
+			assert_int_equal(s->nparts, q->nparts);
+			assert_int_equal(s->length, q->length);
+			for (k = 0; k < q->nparts; k++) {
+				assert_int_equal(sms_plan_encode_part(
+						     q, k, a, sizeof(a), &alen),
+						 SMS_OK);
+				assert_int_equal(sms_plan_encode_part(
+						     s, k, b, sizeof(b), &blen),
+						 SMS_OK);
+				assert_int_equal(alen, blen);
+				assert_memory_equal(a, b, alen);
+			}
+			ucs2_seen += q->encoding == SMS_UCS2;
+			gsm_seen += q->encoding == SMS_GSM7;
+			sms_plan_free(&s);
+			sms_plan_free(&q);
+		}
+	}
+	/* the first text is GSM-7 with smart encoding, UCS-2 without */
+	policy_plan_opts(NULL, &o);
+	q = policy_plan(&o, texts[0], &truncated, &v);
+	assert_int_equal(q->encoding, SMS_GSM7);
+	assert_string_equal(q->text, "It's done - see you");
+	sms_plan_free(&q);
+	o.smart = false;
+	q = policy_plan(&o, texts[0], &truncated, &v);
+	assert_int_equal(q->encoding, SMS_UCS2);
+	assert_string_equal(q->text, texts[0]);
+	sms_plan_free(&q);
+	assert_true(ucs2_seen > 0 && gsm_seen > 0);
+
+	/* queued by an older version: the unmapped text billed as GSM-7 */
+	s = policy_plan_queued(texts[0], 0, &same, &serr);
+	assert_true(same);
+	assert_int_equal(s->encoding, SMS_GSM7);
+	sms_plan_free(&s);
+	/* and a recorded encoding that cannot be kept is said */
+	s = policy_plan_queued("plain", 8, &same, &serr);
+	assert_false(same);
+	sms_plan_free(&s);
+
+	/* the cap: cut with the marker, or refused in the same words */
+	policy_plan_opts(NULL, &o);
+	o.cap = 1;
+	q = policy_plan(&o, texts[5], &truncated, &v);
+	assert_true(truncated);
+	assert_int_equal(q->nparts, 1);
+	assert_non_null(strstr(q->text, "..."));
+	sms_plan_free(&q);
+	o.reject_long = true;
+	assert_null(policy_plan(&o, texts[5], &truncated, &v));
+	assert_string_equal(v.code, "552");
+	assert_string_equal(v.text, "the text would take 2 SMS segments, more "
+				    "than the limit of 1; shorten the text");
+}
+
+/* the site's options reach the plan */
+static void
+plan_opts(void **state)
+{
+	struct conf *c = load("SmartEncoding no\nSegmentCap 3\n"
+			      "LongMessagePolicy reject\n"
+			      "TruncationMarker [cut]\n");
+	struct policy_plan_opts o;
+
+	policy_plan_opts(c, &o);
+	assert_false(o.smart);
+	assert_int_equal(o.cap, 3);
+	assert_true(o.reject_long);
+	assert_string_equal(o.marker, "[cut]");
+	conf_free(&c);
+	policy_plan_opts(NULL, &o);
+	assert_true(o.smart);
+	assert_int_equal(o.cap, 10);
+	assert_false(o.reject_long);
+}
+
 int
 main(void)
 {
@@ -323,6 +561,9 @@ main(void)
 	    cmocka_unit_test(sender_check), cmocka_unit_test(dmarc),
 	    cmocka_unit_test(owners),	    cmocka_unit_test(noise),
 	    cmocka_unit_test(schedule),	    cmocka_unit_test(render),
+	    cmocka_unit_test(numbers),	    cmocka_unit_test(notify),
+	    cmocka_unit_test(tag_syntax),   cmocka_unit_test(plan_as_queued),
+	    cmocka_unit_test(plan_opts),
 	};
 
 	mp_init();
