@@ -57,6 +57,14 @@ $(O)/tests/test_milter: $(O)/tests/unit/test_milter.o $(O)/milter/socket.o
 
 TESTS += $(O)/tests/test_milter
 
+$(O)/tests/test_runner: $(O)/tests/unit/test_runner.o $(GATEWAY_LIB) \
+	$(POLICY_LIB) $(TRANSPORT_LIB) $(STORE_LIB) $(MAILPARSE_LIB) \
+	$(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GATEWAY_LIBS) $(CMOCKA_LIBS)
+$(O)/tests/unit/test_runner.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
+
+TESTS += $(O)/tests/test_runner
+
 $(O)/tests/test_transport: $(O)/tests/unit/test_transport.o $(TRANSPORT_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TRANSPORT_LIBS) $(CMOCKA_LIBS)
 

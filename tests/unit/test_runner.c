@@ -1,0 +1,572 @@
+/*
+ * NAME
+ *	test_runner - smsgw's queue runner, state by state
+ * DESCRIPTION
+ *	The runner (gateway/runner.c) between a real SQLite store and a
+ *	scripted transport: a carrier cannot run here, and the state
+ *	machine is the runner's, not the link's (the real SMPP, HTTP and
+ *	Kannel links are tested against real peers in tests/gateway).
+ *	The transport takes parts into a window and answers them as the
+ *	test says: taken (with an SMSC id), refused for good, or "try
+ *	later"; it hands out receipts and records every answer the
+ *	runner gives.
+ *
+ *	Each case starts from a queued text and checks the store's state
+ *	after each turn: queued -> submitting -> submitted -> delivered;
+ *	a refusal fails the text with the carrier's code; a deferral puts
+ *	it back with a due time in the future and one more attempt; a
+ *	text past QueueLifetime fails EXPIRED; an opt-out after queueing
+ *	fails it unsent; a receipt for a part still going out is answered
+ *	"later", one for an unknown id "done"; a stop gives back what was
+ *	claimed and not sent in full. The parts the transport gets are
+ *	the plan the store recorded: encoding and segments.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gateway/gateway_int.h"
+#include "policy/policy.h"
+#include "transport/transport_int.h"
+
+/* What the scripted carrier does with a part it is given. */
+enum answer { TAKE, REFUSE, LATER, SILENT };
+
+struct fake {
+	struct transport base;
+	unsigned window;
+	enum answer answer;
+	bool whole;
+	struct tp_part parts[64];
+	uint8_t data[64][160];
+	char texts[64][200]; /* the whole text, for whole_texts */
+	unsigned nparts;
+	unsigned inflight;
+	struct tp_event pending[64]; /* handed out at the next poll */
+	unsigned npending;
+	struct tp_event acked[64];
+	bool ack_ok[64];
+	unsigned nacked;
+};
+
+static void
+push(struct fake *f, struct tp_event e)
+{
+	assert_true(f->npending < 64);
+	f->pending[f->npending++] = e;
+}
+
+static int
+fake_submit(struct transport *t, const struct tp_part *p, struct tp_error *err)
+{
+	struct fake *f = (struct fake *)t;
+	struct tp_event e = {.msg_id = p->msg_id, .seq = p->seq};
+
+	if (f->inflight >= f->window)
+		return TP_EBUSY;
+	assert_true(f->nparts < 64);
+	assert_true(p->len <= sizeof(f->data[0]));
+	f->parts[f->nparts] = *p;
+	memcpy(f->data[f->nparts], p->data, p->len);
+	f->parts[f->nparts].data = f->data[f->nparts];
+	snprintf(f->texts[f->nparts], sizeof(f->texts[0]), "%s",
+		 p->text ? p->text : "");
+	f->parts[f->nparts].text = f->texts[f->nparts];
+	f->nparts++;
+	f->inflight++;
+	switch (f->answer) {
+	case TAKE:
+		e.kind = TP_EV_SUBMITTED;
+		snprintf(e.smsc_id, sizeof(e.smsc_id), "S%lld-%u",
+			 (long long)p->msg_id, p->seq);
+		break;
+	case REFUSE:
+		e.kind = TP_EV_REJECTED;
+		snprintf(e.code, sizeof(e.code), "ESME_RINVDSTADR");
+		snprintf(e.reason, sizeof(e.reason), "no such number");
+		break;
+	case LATER:
+		e.kind = TP_EV_RETRY;
+		snprintf(e.code, sizeof(e.code), "ESME_RTHROTTLED");
+		snprintf(e.reason, sizeof(e.reason), "throttled");
+		break;
+	case SILENT: return TP_OK;
+	}
+	push(f, e);
+	return TP_OK;
+}
+
+static unsigned
+fake_room(const struct transport *t)
+{
+	const struct fake *f = (const struct fake *)t;
+
+	return f->inflight < f->window ? f->window - f->inflight : 0;
+}
+
+static unsigned
+fake_inflight(const struct transport *t)
+{
+	return ((const struct fake *)t)->inflight;
+}
+
+static int
+fake_poll(struct transport *t, int timeout_ms, struct tp_event *ev,
+	  unsigned max, unsigned *n_r)
+{
+	struct fake *f = (struct fake *)t;
+	unsigned n = f->npending < max ? f->npending : max, i;
+
+	for (i = 0; i < n; i++) {
+		ev[i] = f->pending[i];
+		if (ev[i].kind <= TP_EV_RETRY && f->inflight > 0)
+			f->inflight--;
+	}
+	memmove(f->pending, f->pending + n,
+		(f->npending - n) * sizeof(f->pending[0]));
+	f->npending -= n;
+	*n_r = n;
+	return TP_OK;
+}
+
+static void
+fake_ack(struct transport *t, const struct tp_event *e, bool ok)
+{
+	struct fake *f = (struct fake *)t;
+
+	assert_true(f->nacked < 64);
+	f->acked[f->nacked] = *e;
+	f->ack_ok[f->nacked++] = ok;
+}
+
+static void
+fake_watch(struct transport *t, int fd)
+{
+}
+
+static void
+fake_close(struct transport *t)
+{
+}
+
+static const struct tp_ops fake_ops = {
+    "fake",	  false,      fake_submit, fake_room, fake_inflight,
+    fake_poll, fake_ack, fake_watch,  fake_close,
+};
+static const struct tp_ops fake_whole_ops = {
+    "fake",	  true,	      fake_submit, fake_room, fake_inflight,
+    fake_poll, fake_ack, fake_watch,  fake_close,
+};
+
+struct fixture {
+	char dir[64], db[96];
+	struct conf *c;
+	struct store *s;
+	struct fake f;
+	struct runner *r;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *x = calloc(1, sizeof(*x));
+	char text[512], *errors = NULL;
+	struct store_error err;
+
+	assert_non_null(x);
+	snprintf(x->dir, sizeof(x->dir), "/tmp/test_runner.XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	snprintf(x->db, sizeof(x->db), "%s/store.db", x->dir);
+	snprintf(text, sizeof(text),
+		 "SmsDomains sms.example.com\n"
+		 "TagSecret 0123456789abcdef-test-secret\n"
+		 "DefaultSender +12025550100\n"
+		 "Database %s\n"
+		 "QueueLifetime 1h\n",
+		 x->db);
+	x->c = conf_load_string("t.conf", text, &errors);
+	if (!x->c)
+		fail_msg("%s", errors);
+	x->s = store_open(x->db, STORE_SYNC_OFF, &err);
+	assert_non_null(x->s);
+	x->f.base.ops = &fake_ops;
+	x->f.window = 10;
+	*state = x;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *x = *state;
+	char path[128];
+
+	runner_stop(&x->r);
+	store_close(&x->s);
+	conf_free(&x->c);
+	snprintf(path, sizeof(path), "%s-wal", x->db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", x->db);
+	unlink(path);
+	unlink(x->db);
+	rmdir(x->dir);
+	free(x);
+	return 0;
+}
+
+/* queue - text to phone as the milter would (SmartEncoding smart) */
+static int64_t
+queue(struct fixture *x, const char *phone, const char *text, bool smart,
+      int64_t created)
+{
+	struct policy_plan_opts o;
+	struct policy_verdict v;
+	struct store_error err;
+	struct sms_plan *p;
+	int64_t id, thread;
+	bool truncated;
+	char key[64], tag[POLICY_TAG_LEN + 1];
+
+	policy_plan_opts(x->c, &o);
+	o.smart = smart;
+	p = policy_plan(&o, text, &truncated, &v);
+	assert_non_null(p);
+	snprintf(key, sizeof(key), "k-%s-%lld", phone, (long long)created);
+	policy_tag(x->c->tag_secret, "alice@example.com", phone,
+		   "+12025550100", tag);
+	{
+		struct store_outbound m = {
+		    .owner = "alice@example.com",
+		    .phone = phone,
+		    .sender = "+12025550100",
+		    .tag = tag,
+		    .envelope_from = "alice@example.com",
+		    .idem_key = key,
+		    .notify = STORE_NOTIFY_NEVER,
+		    .text = p->text,
+		    .encoding = p->encoding == SMS_UCS2 ? 8 : 0,
+		    .segments = p->nparts,
+		};
+
+		assert_int_equal(
+		    store_enqueue(x->s, &m, created, &id, &thread, &err),
+		    STORE_OK);
+	}
+	sms_plan_free(&p);
+	return id;
+}
+
+/* message - message id as history shows it */
+static struct store_message
+message(struct fixture *x, int64_t id)
+{
+	struct store_filter f;
+	struct store_message *m = NULL, out;
+	struct store_error err;
+	unsigned n = 0, i;
+
+	store_filter_init(&f);
+	f.limit = 1000;
+	assert_int_equal(store_history(x->s, &f, &m, &n, &err), STORE_OK);
+	for (i = 0; i < n && m[i].id != id; i++)
+		;
+	assert_true(i < n);
+	out = m[i];
+	out.text = NULL;
+	store_messages_free(&m, n);
+	return out;
+}
+
+/* turns - n turns of the runner, claiming at the first */
+static void
+turns(struct fixture *x, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		runner_step(x->r, 0, i == 0, false);
+}
+
+static void
+start(struct fixture *x)
+{
+	x->r = runner_new(x->c, x->s, &x->f.base, NULL, "test-gw");
+	assert_non_null(x->r);
+}
+
+/* a text goes out part by part, is submitted, then delivered */
+static void
+delivered(void **state)
+{
+	struct fixture *x = *state;
+	char text[300];
+	int64_t id;
+	struct tp_event e = {.kind = TP_EV_RECEIPT};
+	unsigned k;
+
+	memset(text, 'a', 200);
+	text[200] = '\0';
+	id = queue(x, "+12025550143", text, true, (int64_t)time(NULL));
+	assert_int_equal(message(x, id).state, STORE_QUEUED);
+	x->f.answer = SILENT;
+	start(x);
+	turns(x, 1);
+	/* both parts handed over, neither taken: the text is claimed */
+	assert_int_equal(x->f.nparts, 2);
+	assert_int_equal(message(x, id).state, STORE_SUBMITTING);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(x->f.parts[k].msg_id, id);
+		assert_int_equal(x->f.parts[k].seq, k + 1);
+		assert_int_equal(x->f.parts[k].total, 2);
+		assert_int_equal(x->f.parts[k].data_coding, 0);
+		assert_true(x->f.parts[k].receipt);
+		assert_int_equal(x->f.parts[k].ref, x->f.parts[0].ref);
+	}
+	assert_int_equal(x->f.parts[0].len, 153);
+	assert_int_equal(x->f.parts[1].len, 47);
+	/* the first part taken: still submitting; the second: submitted */
+	push(&x->f, (struct tp_event){.kind = TP_EV_SUBMITTED,
+				      .msg_id = id,
+				      .seq = 1,
+				      .smsc_id = "S1"});
+	turns(x, 1);
+	assert_int_equal(message(x, id).state, STORE_SUBMITTING);
+	push(&x->f, (struct tp_event){.kind = TP_EV_SUBMITTED,
+				      .msg_id = id,
+				      .seq = 2,
+				      .smsc_id = "S2"});
+	turns(x, 1);
+	assert_int_equal(message(x, id).state, STORE_SUBMITTED);
+	/* one receipt: still submitted; both: delivered */
+	snprintf(e.smsc_id, sizeof(e.smsc_id), "S1");
+	snprintf(e.code, sizeof(e.code), "DELIVRD");
+	push(&x->f, e);
+	turns(x, 1);
+	assert_int_equal(message(x, id).state, STORE_SUBMITTED);
+	snprintf(e.smsc_id, sizeof(e.smsc_id), "S2");
+	push(&x->f, e);
+	turns(x, 1);
+	assert_int_equal(message(x, id).state, STORE_DELIVERED);
+	assert_int_equal(x->f.nacked, 2);
+	assert_true(x->f.ack_ok[0] && x->f.ack_ok[1]);
+	/* nothing sent twice */
+	assert_int_equal(x->f.nparts, 2);
+}
+
+/* the plan the store recorded is the plan sent, smart or not */
+static void
+as_queued(void **state)
+{
+	struct fixture *x = *state;
+	int64_t a, b;
+
+	x->f.answer = TAKE;
+	a = queue(x, "+12025550143", "It’s done — see you", false,
+		  (int64_t)time(NULL));
+	b = queue(x, "+12025550144", "It’s done — see you", true,
+		  (int64_t)time(NULL));
+	start(x);
+	turns(x, 3);
+	assert_int_equal(x->f.nparts, 2);
+	assert_int_equal(message(x, a).state, STORE_SUBMITTED);
+	assert_int_equal(message(x, b).state, STORE_SUBMITTED);
+	/* SmartEncoding no: UCS-2, 19 units; yes: GSM-7, 19 septets */
+	assert_int_equal(x->f.parts[0].msg_id, a);
+	assert_int_equal(x->f.parts[0].data_coding, 8);
+	assert_int_equal(x->f.parts[0].len, 38);
+	assert_memory_equal(x->f.parts[0].data + 4, "\x20\x19", 2);
+	assert_int_equal(x->f.parts[1].data_coding, 0);
+	assert_int_equal(x->f.parts[1].len, 19);
+	assert_memory_equal(x->f.parts[1].data, "It's done - see you", 19);
+}
+
+/* a transport that takes whole texts gets the text as queued */
+static void
+whole_texts(void **state)
+{
+	struct fixture *x = *state;
+	int64_t id;
+
+	x->f.base.ops = &fake_whole_ops;
+	x->f.answer = TAKE;
+	id = queue(x, "+12025550143", "It’s done — see you", true,
+		   (int64_t)time(NULL));
+	start(x);
+	turns(x, 2);
+	assert_int_equal(x->f.nparts, 1);
+	assert_int_equal(x->f.parts[0].total, 1);
+	assert_string_equal(x->f.parts[0].text, "It's done - see you");
+	assert_int_equal(message(x, id).state, STORE_SUBMITTED);
+}
+
+/* a refusal for good fails the text with the carrier's code */
+static void
+refused(void **state)
+{
+	struct fixture *x = *state;
+	struct store_message m;
+	int64_t id;
+
+	x->f.answer = REFUSE;
+	id = queue(x, "+12025550143", "hello", true, (int64_t)time(NULL));
+	start(x);
+	turns(x, 2);
+	m = message(x, id);
+	assert_int_equal(m.state, STORE_FAILED);
+	assert_string_equal(m.error, "ESME_RINVDSTADR");
+	/* and it is not sent again */
+	turns(x, 3);
+	assert_int_equal(x->f.nparts, 1);
+}
+
+/* "try later" puts it back, due later, one attempt more */
+static void
+deferred(void **state)
+{
+	struct fixture *x = *state;
+	struct store_message m;
+	int64_t id, now = (int64_t)time(NULL);
+
+	x->f.answer = LATER;
+	id = queue(x, "+12025550143", "hello", true, now);
+	start(x);
+	turns(x, 2);
+	m = message(x, id);
+	assert_int_equal(m.state, STORE_QUEUED);
+	assert_int_equal(m.attempts, 1);
+	assert_true(m.due >= now + 30);
+	assert_string_equal(m.error, "ESME_RTHROTTLED");
+	/* not claimed again before it is due */
+	turns(x, 3);
+	assert_int_equal(x->f.nparts, 1);
+}
+
+/* a text older than QueueLifetime that is deferred fails EXPIRED */
+static void
+expired(void **state)
+{
+	struct fixture *x = *state;
+	struct store_message m;
+	int64_t id;
+
+	x->f.answer = LATER;
+	id = queue(x, "+12025550143", "hello", true,
+		   (int64_t)time(NULL) - 7200);
+	start(x);
+	turns(x, 2);
+	m = message(x, id);
+	assert_int_equal(m.state, STORE_FAILED);
+	assert_string_equal(m.error, "EXPIRED");
+}
+
+/* a STOP that came after the text was queued: failed, never sent */
+static void
+opted_out(void **state)
+{
+	struct fixture *x = *state;
+	struct store_error err;
+	struct store_message m;
+	int64_t id;
+
+	x->f.answer = TAKE;
+	id = queue(x, "+12025550143", "hello", true, (int64_t)time(NULL));
+	assert_int_equal(store_optout_add(x->s, "+12025550143", "STOP",
+					  (int64_t)time(NULL), &err),
+			 STORE_OK);
+	start(x);
+	turns(x, 2);
+	m = message(x, id);
+	assert_int_equal(m.state, STORE_FAILED);
+	assert_string_equal(m.error, "OPTOUT");
+	assert_int_equal(x->f.nparts, 0);
+}
+
+/*
+ * receipts: one for a part still going out is "later" (the SMSC sends
+ * it again), one for an id nobody has is done with
+ */
+static void
+receipts(void **state)
+{
+	struct fixture *x = *state;
+	struct tp_event e = {.kind = TP_EV_RECEIPT, .code = "DELIVRD"};
+	char text[300];
+	int64_t id;
+
+	memset(text, 'b', 200);
+	text[200] = '\0';
+	x->f.answer = SILENT;
+	id = queue(x, "+12025550143", text, true, (int64_t)time(NULL));
+	start(x);
+	turns(x, 1);
+	push(&x->f, (struct tp_event){.kind = TP_EV_SUBMITTED,
+				      .msg_id = id,
+				      .seq = 1,
+				      .smsc_id = "S1"});
+	snprintf(e.smsc_id, sizeof(e.smsc_id), "S1");
+	push(&x->f, e);
+	snprintf(e.smsc_id, sizeof(e.smsc_id), "NOBODY");
+	push(&x->f, e);
+	turns(x, 1);
+	assert_int_equal(x->f.nacked, 2);
+	assert_string_equal(x->f.acked[0].smsc_id, "S1");
+	assert_false(x->f.ack_ok[0]);
+	assert_string_equal(x->f.acked[1].smsc_id, "NOBODY");
+	assert_true(x->f.ack_ok[1]);
+	assert_int_equal(message(x, id).state, STORE_SUBMITTING);
+}
+
+/* a stop gives back what was claimed and not sent in full */
+static void
+stopped(void **state)
+{
+	struct fixture *x = *state;
+	struct store_message m;
+	int64_t id;
+
+	x->f.answer = SILENT;
+	x->f.window = 0; /* nothing can go out */
+	id = queue(x, "+12025550143", "hello", true, (int64_t)time(NULL));
+	start(x);
+	x->f.window = 1;
+	turns(x, 1);
+	assert_int_equal(message(x, id).state, STORE_SUBMITTING);
+	runner_stop(&x->r);
+	m = message(x, id);
+	assert_int_equal(m.state, STORE_QUEUED);
+	assert_string_equal(m.error, "STOPPED");
+	/* a new runner sends it */
+	x->f.answer = TAKE;
+	x->f.inflight = 0;
+	x->f.nparts = 0;
+	start(x);
+	turns(x, 2);
+	assert_int_equal(x->f.nparts, 1);
+	assert_int_equal(message(x, id).state, STORE_SUBMITTED);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(delivered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(as_queued, setup, teardown),
+	    cmocka_unit_test_setup_teardown(whole_texts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(deferred, setup, teardown),
+	    cmocka_unit_test_setup_teardown(expired, setup, teardown),
+	    cmocka_unit_test_setup_teardown(opted_out, setup, teardown),
+	    cmocka_unit_test_setup_teardown(receipts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(stopped, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
