@@ -223,12 +223,15 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	}
 	e.notify = esmtp_notify(argv + 1);
 	if (s->from[0] && !rcpt_check(s, &r, &e, &v)) {
+		char text[sizeof(v.text)], to[300];
+
 		free(e.phones);
+		snprintf(to, sizeof(to), "%s@%s", r.local, r.domain);
 		ut_log(LOG_NOTICE,
-		       "%s: reject: RCPT from %s: %s %s %s; "
-		       "from=<%s> to=<%s@%s>",
+		       "%s: reject: RCPT from %s: %s %s %s; from=<%s> to=<%s>",
 		       s->qid, s->client[0] ? s->client : "local", v.code,
-		       v.xcode, v.text, s->from, r.local, r.domain);
+		       v.xcode, ut_log_mask(v.text, text, sizeof(text)),
+		       s->from, ut_log_mask(to, to, sizeof(to)));
 		return milter_reply(ctx, &v);
 	}
 	if (s->nrcpts == s->cap) {

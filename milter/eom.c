@@ -228,7 +228,7 @@ add_report(struct eom *w, const struct entry *e)
 	};
 	if (mp_compose_dsn(&d, &buf, &len, &err) != MP_OK) {
 		ut_log(LOG_WARNING, "%s: no report for %s: %s", w->s->qid,
-		       e->addr, err.msg);
+		       ut_log_mask(e->addr, from, sizeof(from)), err.msg);
 		return;
 	}
 	copy = ut_arena_strndup(w->arena, buf, len);
@@ -242,12 +242,13 @@ add_report(struct eom *w, const struct entry *e)
 static sfsistat
 drop_all(SMFICTX *ctx, struct session *s, const char *why)
 {
+	char to[300];
 	unsigned i;
 
 	for (i = 0; i < s->nrcpts; i++) {
 		smfi_delrcpt(ctx, s->rcpts[i].addr);
 		ut_log(LOG_INFO, "%s: to=%s status=dropped (%s)", s->qid,
-		       s->rcpts[i].addr, why);
+		       ut_log_mask(s->rcpts[i].addr, to, sizeof(to)), why);
 	}
 	return s->others ? SMFIS_CONTINUE : SMFIS_DISCARD;
 }
@@ -259,7 +260,7 @@ finish(SMFICTX *ctx, struct eom *w)
 	struct session *s = w->s;
 	struct store_job job = {w->texts,  w->ntexts, w->mails,
 				w->nmails, 0,	      {0}};
-	char hdr[200], masked[UT_PHONE_MAX];
+	char hdr[200], masked[300];
 	unsigned i, j, k = 0;
 	struct policy_verdict v;
 
@@ -272,11 +273,15 @@ finish(SMFICTX *ctx, struct eom *w)
 
 		if (smfi_delrcpt(ctx, e->addr) != MI_SUCCESS)
 			ut_log(LOG_ERR, "%s: cannot remove %s", s->qid,
-			       e->addr);
+			       ut_log_mask(e->addr, masked, sizeof(masked)));
 		if (e->v.code[0]) {
+			char to[300], text[sizeof(e->v.text)];
+
 			ut_log(LOG_NOTICE,
 			       "%s: to=%s status=refused (%s %s %s)", s->qid,
-			       e->addr, e->v.code, e->v.xcode, e->v.text);
+			       ut_log_mask(e->addr, to, sizeof(to)), e->v.code,
+			       e->v.xcode,
+			       ut_log_mask(e->v.text, text, sizeof(text)));
 			continue;
 		}
 		for (j = 0; j < e->nphones; j++, k++) {
@@ -335,9 +340,12 @@ eom_job(SMFICTX *ctx, struct eom *w)
 			ok++;
 	}
 	if (ok == 0 && s->others == 0) {
+		char text[sizeof(s->rcpts[0].v.text)];
+
 		ut_log(LOG_NOTICE, "%s: reject: %s %s %s; from=<%s>", s->qid,
 		       s->rcpts[0].v.code, s->rcpts[0].v.xcode,
-		       s->rcpts[0].v.text, s->from);
+		       ut_log_mask(s->rcpts[0].v.text, text, sizeof(text)),
+		       s->from);
 		return milter_reply(ctx, &s->rcpts[0].v);
 	}
 	for (i = 0; i < s->nrcpts; i++)

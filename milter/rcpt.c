@@ -86,9 +86,11 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 		snprintf(e->tag, sizeof(e->tag), "%s", r->tag);
 		return true;
 	}
+	snprintf(addr, sizeof(addr), "%s@%s", r->local, r->domain);
 	ut_log(LOG_WARNING,
-	       "%s: bad reply tag: client=%s from=<%s> to=%s@%s tag=%s", s->qid,
-	       s->client, s->from, r->local, r->domain, r->tag);
+	       "%s: bad reply tag: client=%s from=<%s> to=%s tag=%s", s->qid,
+	       s->client, s->from, ut_log_mask(addr, addr, sizeof(addr)),
+	       r->tag);
 	snprintf(addr, sizeof(addr), "%s+%s@%s", r->local, r->tag, r->domain);
 	if (!policy_tag_failed(c, st, s->client, addr, (int64_t)time(NULL), v,
 			       &err) &&

@@ -58,22 +58,24 @@ ut_log_level(int max_level)
 	log_max = max_level;
 }
 
-/* ut_log_phone - the number whole at debug, else masked */
+/* ut_log_mask - numbers whole at debug, else masked */
 const char *
-ut_log_phone(const char *number, char out[UT_PHONE_MAX])
+ut_log_mask(const char *s, char *out, size_t size)
 {
-	size_t n = number ? strlen(number) : 0, i;
+	size_t i, n, run, k;
 
-	if (n >= UT_PHONE_MAX)
-		n = UT_PHONE_MAX - 1;
-	if (log_max >= LOG_DEBUG || n <= 4) {
-		snprintf(out, UT_PHONE_MAX, "%.*s", (int)n,
-			 number ? number : "");
+	if (out != s) /* in place is fine */
+		snprintf(out, size, "%s", s ? s : "");
+	if (log_max >= LOG_DEBUG)
 		return out;
+	for (i = 0; out[i]; i += run ? run : 1) {
+		for (run = 0; out[i + run] >= '0' && out[i + run] <= '9';)
+			run++;
+		n = run;
+		if (n >= 7)
+			for (k = 1; k + 2 < n; k++)
+				out[i + k] = '*';
 	}
-	for (i = 0; i < n; i++)
-		out[i] = i < 2 || i + 2 >= n ? number[i] : '*';
-	out[n] = '\0';
 	return out;
 }
 

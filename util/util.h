@@ -74,15 +74,20 @@ void ut_log_open(const char *ident, const char *facility, int max_level,
 /* ut_log_level - the least severe level (LOG_*) logged */
 void ut_log_level(int max_level);
 
-/* Room for a number as a log line shows it. */
+/* Room for a phone number as a log line shows it. */
 #define UT_PHONE_MAX 24
 
 /*
- * ut_log_phone - number (E.164) as log lines show it: whole when debug
- * lines are logged, else masked to the "+", its first digit and its
- * last two ("+1********43"). Returns out.
+ * ut_log_mask - s (a number, or an address with a number in it) as log
+ * lines show it, into out: whole when debug lines are logged, else
+ * each run of 7 or more digits masked but its first digit and last two
+ * ("+1********43", "1********43@sms.example.com"). out may be s.
+ * Returns out.
  */
-const char *ut_log_phone(const char *number, char out[UT_PHONE_MAX]);
+const char *ut_log_mask(const char *s, char *out, size_t size);
+
+/* ut_log_phone - ut_log_mask for a phone number */
+#define ut_log_phone(s, out) ut_log_mask((s), (out), UT_PHONE_MAX)
 
 /* ut_log - one log line at level (LOG_*) */
 void ut_log(int level, const char *fmt, ...)

@@ -158,11 +158,11 @@ fake_close(struct transport *t)
 }
 
 static const struct tp_ops fake_ops = {
-    "fake",	  false,      fake_submit, fake_room, fake_inflight,
+    "fake",    false,	 fake_submit, fake_room,  fake_inflight,
     fake_poll, fake_ack, fake_watch,  fake_close,
 };
 static const struct tp_ops fake_whole_ops = {
-    "fake",	  true,	      fake_submit, fake_room, fake_inflight,
+    "fake",    true,	 fake_submit, fake_room,  fake_inflight,
     fake_poll, fake_ack, fake_watch,  fake_close,
 };
 
@@ -240,8 +240,8 @@ queue(struct fixture *x, const char *phone, const char *text, bool smart,
 	p = policy_plan(&o, text, &truncated, &v);
 	assert_non_null(p);
 	snprintf(key, sizeof(key), "k-%s-%lld", phone, (long long)created);
-	policy_tag(x->c->tag_secret, "alice@example.com", phone,
-		   "+12025550100", tag);
+	policy_tag(x->c->tag_secret, "alice@example.com", phone, "+12025550100",
+		   tag);
 	{
 		struct store_outbound m = {
 		    .owner = "alice@example.com",
@@ -458,8 +458,8 @@ expired(void **state)
 	int64_t id;
 
 	x->f.answer = LATER;
-	id = queue(x, "+12025550143", "hello", true,
-		   (int64_t)time(NULL) - 7200);
+	id =
+	    queue(x, "+12025550143", "hello", true, (int64_t)time(NULL) - 7200);
 	start(x);
 	turns(x, 2);
 	m = message(x, id);
