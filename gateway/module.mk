@@ -2,7 +2,7 @@
 # delivery reports, and the mail queue out over SMTP (libetpan). All but
 # main.c form libsmsgw.a, which the webhook fuzz target links too.
 GATEWAY_LIB_SRCS := gateway/inbound.c gateway/mailer.c gateway/report.c \
-	gateway/webhook.c gateway/metrics.c gateway/runner.c
+	gateway/providers.c gateway/metrics.c gateway/runner.c
 GATEWAY_LIB := $(O)/gateway/libsmsgw.a
 SMSGW := $(O)/smsgw
 MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd)
