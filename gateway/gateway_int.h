@@ -135,12 +135,6 @@ struct webhook *webhook_start(const struct conf *c, struct mailer *m,
  */
 void webhook_base_url(const struct conf *c, char *buf, size_t size);
 
-/*
- * webhook_form_decode - percent- and plus-decode the n bytes at s into
- * out (room for n + 1), NUL-terminated; returns the decoded length
- */
-size_t webhook_form_decode(const char *s, size_t n, char *out);
-
 /* webhook_set_conf - a new configuration, once no request is running */
 void webhook_set_conf(struct webhook *w, const struct conf *c);
 
@@ -175,6 +169,37 @@ struct wh_answer {
 void webhook_handle(const struct conf *c, struct store *s, struct mailer *m,
 		    const char *transport, const struct wh_request *rq,
 		    struct wh_answer *a);
+
+#define FIELDS_MAX 64 /* the most fields a webhook request may have */
+
+/* A parsed application/x-www-form-urlencoded text (query or body). */
+struct form {
+	unsigned n;
+	char *name[FIELDS_MAX], *value[FIELDS_MAX];
+	size_t vlen[FIELDS_MAX]; /* values may hold NULs (Kannel's %b) */
+};
+
+/*
+ * webhook_form_decode - percent- and plus-decode the n bytes at s into
+ * out (room for n + 1), NUL-terminated; returns the decoded length
+ */
+size_t webhook_form_decode(const char *s, size_t n, char *out);
+
+/*
+ * form_parse - add the fields of s (len bytes) to f (zeroed at first);
+ * false when there are more than FIELDS_MAX in all or memory ran out
+ * (what was added stays: form_free() it)
+ */
+bool form_parse(struct form *f, const char *s, size_t len);
+
+/* form_get - the first value of name, or NULL; its length in *len_r */
+const char *form_get(const struct form *f, const char *name, size_t *len_r);
+
+/* form_free - free what form_parse() added; f is empty again */
+void form_free(struct form *f);
+
+/* form_utf8_ok - the n bytes at s are valid UTF-8 without NULs */
+bool form_utf8_ok(const unsigned char *s, size_t n);
 
 /*
  * report_queue - queue a delivery report on text id for its sender, as

@@ -1,9 +1,9 @@
 /*
  * NAME
- *	webhook - what providers and Kannel tell smsgw over HTTP
+ *	providers - what providers and Kannel tell smsgw over HTTP
  * DESCRIPTION
- *	One libmicrohttpd thread with a store connection of its own
- *	answers, on WebhookListen:
+ *	webhook_handle() answers one request, apart from HTTP (the
+ *	server is webhook.c):
  *
  *	POST /twilio/sms	a text from a phone (From, To, Body,
  *				MessageSid, NumMedia, MediaUrlN): signed
@@ -23,15 +23,10 @@
  *	others a client in TrustedNetworks or WebhookUser's password. A
  *	request is answered only after what it says is recorded: a
  *	sender that sees an error sends it again, and duplicates are
- *	known by the provider's id. Bodies over 64 KiB are refused (413),
- *	other content types than a form (415), wrong methods (405),
- *	missing fields (400), and bad signatures (403, logged).
+ *	known by the provider's id. Other content types than a form are
+ *	refused (415), wrong methods (405), missing fields (400), and bad
+ *	signatures (403, logged).
  */
-#include <arpa/inet.h>
-#include <ctype.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,154 +39,7 @@
 #include "transport/transport.h"
 #include "util/util.h"
 
-#define BODY_MAX   (64 * 1024)
-#define FIELDS_MAX 64
-#define MEDIA_MAX  10
-
-/* A parsed application/x-www-form-urlencoded text (query or body). */
-struct form {
-	unsigned n;
-	char *name[FIELDS_MAX], *value[FIELDS_MAX];
-	size_t vlen[FIELDS_MAX]; /* values may hold NULs (Kannel's %b) */
-	char *buf;
-};
-
-/* unhex - the value of a hex digit, or -1 */
-static int
-unhex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = tolower(ch);
-	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-/* webhook_form_decode - percent- and plus-decode [s, s+n) into out */
-size_t
-webhook_form_decode(const char *s, size_t n, char *out)
-{
-	size_t i, len = 0;
-
-	for (i = 0; i < n; i++) {
-		int hi, lo;
-
-		if (s[i] == '+')
-			out[len++] = ' ';
-		else if (s[i] == '%' && i + 2 < n &&
-			 (hi = unhex((unsigned char)s[i + 1])) >= 0 &&
-			 (lo = unhex((unsigned char)s[i + 2])) >= 0) {
-			out[len++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else
-			out[len++] = s[i];
-	}
-	out[len] = '\0';
-	return len;
-}
-
-/*
- * form_parse - add the fields of s (len bytes) to f; false when there
- * are more than FIELDS_MAX in all or memory ran out
- */
-static bool
-form_parse(struct form *f, const char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t end = i, eq;
-		char *p;
-
-		while (end < len && s[end] != '&')
-			end++;
-		if (end == i) {
-			i++;
-			continue;
-		}
-		if (f->n == FIELDS_MAX)
-			return false;
-		for (eq = i; eq < end && s[eq] != '='; eq++)
-			;
-		if (!(p = malloc(end - i + 2)))
-			return false;
-		f->name[f->n] = p;
-		webhook_form_decode(s + i, eq - i, p);
-		f->value[f->n] = p + (eq - i) + 1;
-		f->vlen[f->n] =
-		    eq < end ? webhook_form_decode(s + eq + 1, end - eq - 1,
-						   f->value[f->n])
-			     : 0;
-		if (eq >= end)
-			f->value[f->n][0] = '\0';
-		f->n++;
-		i = end + 1;
-	}
-	return true;
-}
-
-static void
-form_free(struct form *f)
-{
-	unsigned i;
-
-	for (i = 0; i < f->n; i++)
-		free(f->name[i]);
-	f->n = 0;
-}
-
-/* form_get - the first value of name, or NULL; its length in *len_r */
-static const char *
-form_get(const struct form *f, const char *name, size_t *len_r)
-{
-	unsigned i;
-
-	for (i = 0; i < f->n; i++)
-		if (!strcmp(f->name[i], name)) {
-			if (len_r)
-				*len_r = f->vlen[i];
-			return f->value[i];
-		}
-	return NULL;
-}
-
-/* utf8_ok - s (n bytes) is valid UTF-8 without NULs */
-static bool
-utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = s[i], need, cp, k;
-
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			need = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			need = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			need = 3, cp = c & 0x07;
-		else
-			return false;
-		if (i + need >= n)
-			return false;
-		for (k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		if ((need == 2 &&
-		     (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return false;
-		i += need + 1;
-	}
-	return true;
-}
+#define MEDIA_MAX 10
 
 /* same - constant-time comparison of two strings */
 static bool
@@ -226,24 +74,6 @@ struct call {
 	struct form body; /* the body's alone (signed) */
 	struct wh_answer *a;
 };
-
-/* webhook_base_url - the URL the far side uses for us, no final slash */
-void
-webhook_base_url(const struct conf *c, char *buf, size_t size)
-{
-	const char *h = c->webhook_listen.host;
-	size_t n;
-
-	if (c->webhook_public_url && *c->webhook_public_url)
-		snprintf(buf, size, "%s", c->webhook_public_url);
-	else
-		snprintf(buf, size,
-			 strchr(h, ':') ? "http://[%s]:%u" : "http://%s:%u", h,
-			 c->webhook_listen.port);
-	n = strlen(buf);
-	while (n > 0 && buf[n - 1] == '/')
-		buf[--n] = '\0';
-}
 
 /* signed_ok - the request carries HttpToken's Twilio signature */
 static bool
@@ -323,7 +153,7 @@ need(struct call *k, const char *name, size_t *len_r)
 static void
 text_of(struct inbound_sms *m, const char *v, size_t len)
 {
-	if (utf8_ok((const unsigned char *)v, len))
+	if (form_utf8_ok((const unsigned char *)v, len))
 		m->text = v;
 	else {
 		m->text = NULL;
@@ -333,6 +163,7 @@ text_of(struct inbound_sms *m, const char *v, size_t len)
 	}
 }
 
+/* twilio_sms - a text (or MMS) from a phone, by Twilio */
 static void
 twilio_sms(struct call *k)
 {
@@ -461,6 +292,7 @@ settle(struct call *k, const char *id)
 		       i * 50);
 }
 
+/* twilio_status - Twilio's status callback for a text we sent */
 static void
 twilio_status(struct call *k)
 {
@@ -480,6 +312,7 @@ twilio_status(struct call *k)
 	receipt(k, sid, st, code && code[0] ? code : status, status);
 }
 
+/* kannel_dlr - Kannel's delivery report (dlr-url) */
 static void
 kannel_dlr(struct call *k)
 {
@@ -503,6 +336,7 @@ kannel_dlr(struct call *k)
 		ans && ans[0] ? ans : status);
 }
 
+/* kannel_mo - a text from a phone, by Kannel's get-url */
 static void
 kannel_mo(struct call *k)
 {
@@ -553,6 +387,7 @@ kannel_mo(struct call *k)
 		 "text/plain");
 }
 
+/* voipms - a text from a phone, by a voip.ms-style URL callback */
 static void
 voipms(struct call *k)
 {
@@ -579,6 +414,7 @@ voipms(struct call *k)
 	answer(k->a, 200, "text/plain", "ok");
 }
 
+/* voicemail - a voicemail's transcription, mailed like a text */
 static void
 voicemail(struct call *k)
 {
@@ -689,258 +525,4 @@ out:
 				      : M_WEBHOOK_ERROR);
 	form_free(&k.args);
 	form_free(&k.body);
-}
-
-/*
- * The server.
- */
-struct webhook {
-	struct MHD_Daemon *d, *metrics;
-	pthread_mutex_t mu;
-	const struct conf *c;
-	struct store *s;
-	struct mailer *m;
-	char transport[16];
-};
-
-/* What a connection has sent so far. */
-struct ctx {
-	bool started; /* the first call, with the headers, is over */
-	char *uri;
-	char *body;
-	size_t len;
-	bool too_big;
-};
-
-static void *
-on_uri(void *cls, const char *uri, struct MHD_Connection *con)
-{
-	struct ctx *x = calloc(1, sizeof(*x));
-
-	if (x)
-		x->uri = strdup(uri);
-	return x;
-}
-
-static void
-on_done(void *cls, struct MHD_Connection *con, void **con_cls,
-	enum MHD_RequestTerminationCode toe)
-{
-	struct ctx *x = *con_cls;
-
-	if (x) {
-		free(x->uri);
-		free(x->body);
-		free(x);
-	}
-	*con_cls = NULL;
-}
-
-static enum MHD_Result
-reply(struct MHD_Connection *con, unsigned status, const char *ctype,
-      char *body, size_t len)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    len, body ? body : (char *)"", MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result rc;
-
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", ctype);
-	rc = MHD_queue_response(con, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
-static enum MHD_Result
-on_request(void *cls, struct MHD_Connection *con, const char *url,
-	   const char *method, const char *version, const char *upload,
-	   size_t *upload_size, void **con_cls)
-{
-	struct webhook *w = cls;
-	struct ctx *x = *con_cls;
-	struct wh_request rq = {0};
-	struct wh_answer a;
-	const union MHD_ConnectionInfo *ci;
-	char client[INET6_ADDRSTRLEN] = "", *user = NULL, *pass = NULL, *q;
-	enum MHD_Result rc;
-
-	if (!x)
-		return MHD_NO;
-	if (!x->started) { /* headers only: the body comes next */
-		x->started = true;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		if (!x->too_big && x->len + *upload_size <= BODY_MAX) {
-			char *p = realloc(x->body, x->len + *upload_size + 1);
-
-			if (!p)
-				return MHD_NO;
-			x->body = p;
-			memcpy(x->body + x->len, upload, *upload_size);
-			x->len += *upload_size;
-			x->body[x->len] = '\0';
-		} else
-			x->too_big = true;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (x->too_big) {
-		metrics_add(M_WEBHOOK_REFUSED);
-		return reply(con, 413, "text/plain", "body over 64 KiB\n", 17);
-	}
-	if (!x->uri)
-		return MHD_NO;
-	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET,
-				  &((const struct sockaddr_in *)sa)->sin_addr,
-				  client, sizeof(client));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6,
-				  &((const struct sockaddr_in6 *)sa)->sin6_addr,
-				  client, sizeof(client));
-	}
-	user = MHD_basic_auth_get_username_password(con, &pass);
-	q = strchr(x->uri, '?');
-	if (q)
-		*q++ = '\0';
-	rq = (struct wh_request){
-	    .method = method,
-	    .path = x->uri,
-	    .query = q,
-	    .content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-							"Content-Type"),
-	    .signature = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-						     "X-Twilio-Signature"),
-	    .user = user,
-	    .password = pass,
-	    .client = client,
-	    .body = x->body ? x->body : "",
-	    .body_len = x->len,
-	};
-	pthread_mutex_lock(&w->mu);
-	webhook_handle(w->c, w->s, w->m, w->transport, &rq, &a);
-	pthread_mutex_unlock(&w->mu);
-	if (user)
-		MHD_free(user);
-	if (pass)
-		MHD_free(pass);
-	rc = reply(con, a.status, a.content_type, a.body, a.len);
-	free(a.body);
-	return rc;
-}
-
-/* metrics_only - the /metrics server on MetricsListen */
-static enum MHD_Result
-metrics_only(void *cls, struct MHD_Connection *con, const char *url,
-	     const char *method, const char *version, const char *upload,
-	     size_t *upload_size, void **con_cls)
-{
-	struct ctx *x = *con_cls;
-
-	if (x && x->uri && strncmp(x->uri, "/metrics", 8))
-		return reply(con, 404, "text/plain", "only /metrics here\n",
-			     19);
-	return on_request(cls, con, url, method, version, upload, upload_size,
-			  con_cls);
-}
-
-/* listen_on - an MHD daemon on hp with handler fn; NULL (logged) */
-static struct MHD_Daemon *
-listen_on(struct webhook *w, const struct conf_hostport *hp,
-	  MHD_AccessHandlerCallback fn, const char *what)
-{
-	struct sockaddr_in6 s6 = {0};
-	struct sockaddr_in s4 = {0};
-	const struct sockaddr *sa;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
-	struct MHD_Daemon *d;
-
-	if (inet_pton(AF_INET, hp->host, &s4.sin_addr) == 1) {
-		s4.sin_family = AF_INET;
-		s4.sin_port = htons((uint16_t)hp->port);
-		sa = (const struct sockaddr *)&s4;
-	} else if (inet_pton(AF_INET6, hp->host, &s6.sin6_addr) == 1) {
-		s6.sin6_family = AF_INET6;
-		s6.sin6_port = htons((uint16_t)hp->port);
-		sa = (const struct sockaddr *)&s6;
-		flags |= MHD_USE_IPv6;
-	} else {
-		ut_log(LOG_ERR, "%s %s: not an IP address", what, hp->host);
-		return NULL;
-	}
-	d = MHD_start_daemon(flags, (uint16_t)hp->port, NULL, NULL, fn, w,
-			     MHD_OPTION_SOCK_ADDR, sa,
-			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-			     (size_t)(128 * 1024), MHD_OPTION_END);
-	if (!d)
-		ut_log(LOG_ERR, "%s %s:%u: cannot listen", what, hp->host,
-		       hp->port);
-	else
-		ut_log(LOG_NOTICE, "%s on %s:%u", what, hp->host, hp->port);
-	return d;
-}
-
-/* webhook_start - the server, with its own store connection */
-struct webhook *
-webhook_start(const struct conf *c, struct mailer *m, const char *transport)
-{
-	struct webhook *w = calloc(1, sizeof(*w));
-	struct store_error err;
-
-	if (!w)
-		return NULL;
-	pthread_mutex_init(&w->mu, NULL);
-	w->c = c;
-	w->m = m;
-	snprintf(w->transport, sizeof(w->transport), "%s", transport);
-	w->s = store_open(c->database, (enum store_sync)c->database_sync, &err);
-	if (!w->s) {
-		ut_log(LOG_ERR, "webhooks: store %s: %s", c->database, err.msg);
-		webhook_stop(&w);
-		return NULL;
-	}
-	w->d = listen_on(w, &c->webhook_listen, on_request, "webhooks");
-	if (c->metrics_listen.host && c->metrics_listen.host[0])
-		w->metrics =
-		    listen_on(w, &c->metrics_listen, metrics_only, "metrics");
-	if (!w->d)
-		webhook_stop(&w);
-	return w;
-}
-
-void
-webhook_set_conf(struct webhook *w, const struct conf *c)
-{
-	if (!w)
-		return;
-	pthread_mutex_lock(&w->mu);
-	w->c = c;
-	pthread_mutex_unlock(&w->mu);
-}
-
-void
-webhook_stop(struct webhook **wp)
-{
-	struct webhook *w = *wp;
-
-	if (!w)
-		return;
-	if (w->d)
-		MHD_stop_daemon(w->d);
-	if (w->metrics)
-		MHD_stop_daemon(w->metrics);
-	store_close(&w->s);
-	pthread_mutex_destroy(&w->mu);
-	free(w);
-	*wp = NULL;
 }
