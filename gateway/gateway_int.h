@@ -211,6 +211,48 @@ bool report_queue(const struct conf *c, struct store *s, int64_t id,
 		  bool delivered, unsigned done, unsigned total,
 		  const char *carrier, const char *reason);
 
+/* A receipt: what a carrier says became of a text or a part of one. */
+struct receipt {
+	const char *smsc_id;	/* the carrier's id for the text or part */
+	enum store_state state; /* delivered, failed, expired; submitted:
+				   still on the way */
+	const char *code;	/* the carrier's code: "DELIVRD", "30003" */
+	const char *reason;	/* the carrier's words, or NULL */
+	const char *err;	/* an SMPP receipt's err: field, or NULL */
+};
+
+/* What receipt_record() did; each protocol answers it its own way. */
+enum receipt_outcome {
+	RECEIPT_RECORDED,     /* recorded (and reported, if it was final) */
+	RECEIPT_NOT_FINAL,    /* still on the way: nothing to record */
+	RECEIPT_UNKNOWN,      /* no text has smsc_id (not logged) */
+	RECEIPT_STORE_FAILED, /* not recorded now (logged): ask again */
+};
+
+/*
+ * receipt_record - record receipt r at now in store s; when it decides
+ * its text, count and log the outcome and queue the sender's delivery
+ * report (waking mailer m, which may be NULL). The store's message is
+ * in *err on RECEIPT_UNKNOWN and RECEIPT_STORE_FAILED. Whether an
+ * unknown id is worth a log line (or a part still going out) is the
+ * caller's to say.
+ */
+enum receipt_outcome receipt_record(const struct conf *c, struct store *s,
+				    struct mailer *m, const struct receipt *r,
+				    int64_t now, struct store_error *err);
+
+/* receipt_smpp_state - the state an SMPP stat word means (DELIVRD...) */
+enum store_state receipt_smpp_state(const char *stat);
+
+/* receipt_twilio_state - the state a Twilio MessageStatus means */
+enum store_state receipt_twilio_state(const char *status);
+
+/*
+ * receipt_kannel_stat - the SMPP stat word for a Kannel dlr-url status
+ * (%d: 1 delivered, 2 failed, 4 buffered, 8 SMSC ack, 16 SMSC reject)
+ */
+const char *receipt_kannel_stat(const char *status);
+
 /*
  * runner_new - a runner over store s and transport t, leasing as
  * lease_owner, queueing delivery reports for mailer m; gives back the

@@ -208,44 +208,28 @@ twilio_sms(struct call *k)
 		 "text/xml");
 }
 
-/* receipt - a status for smsc_id: recorded, and reported when final */
+/*
+ * answer_receipt - a provider's receipt r, recorded, as an HTTP answer: 200
+ * when recorded or not final, 404 for an id no text has, 503 when the
+ * store failed (the provider sends it again)
+ */
 static void
-receipt(struct call *k, const char *smsc_id, enum store_state st,
-	const char *code, const char *reason)
+answer_receipt(struct call *k, const struct receipt *r)
 {
-	struct store_receipt rr;
 	struct store_error err;
-	int rc;
 
-	if (st == STORE_SUBMITTED) { /* not final: nothing to record */
-		answer(k->a, 200, "text/plain", "ok\n");
-		return;
-	}
-	rc = store_receipt(k->s, smsc_id, st, code, reason, (int64_t)time(NULL),
-			   &rr, &err);
-	if (rc == STORE_ENOTFOUND) {
-		ut_log(LOG_WARNING, "status for %s: %s", smsc_id, err.msg);
+	switch (
+	    receipt_record(k->c, k->s, k->m, r, (int64_t)time(NULL), &err)) {
+	case RECEIPT_RECORDED:
+	case RECEIPT_NOT_FINAL: answer(k->a, 200, "text/plain", "ok\n"); break;
+	case RECEIPT_UNKNOWN:
+		ut_log(LOG_WARNING, "status for %s: %s", r->smsc_id, err.msg);
 		answer(k->a, 404, "text/plain", "no text has that id\n");
-		return;
-	}
-	if (rc != STORE_OK) {
-		ut_log(LOG_ERR, "status for %s: store: %s", smsc_id, err.msg);
+		break;
+	case RECEIPT_STORE_FAILED:
 		answer(k->a, 503, "text/plain", "not recorded now\n");
-		return;
+		break;
 	}
-	if (rr.final_now) {
-		metrics_receipt(rr.state);
-		ut_log(LOG_INFO, "id=%lld to=%s status=%s parts=%u/%u code=%s",
-		       (long long)rr.msg_id, rr.phone,
-		       store_state_name(rr.state), rr.parts_done,
-		       rr.parts_total, code);
-		if (report_queue(k->c, k->s, rr.msg_id,
-				 rr.state == STORE_DELIVERED, rr.parts_done,
-				 rr.parts_total, code, NULL))
-			mailer_wake(k->m);
-	}
-	store_receipt_free(&rr);
-	answer(k->a, 200, "text/plain", "ok\n");
 }
 
 /*
@@ -297,19 +281,21 @@ static void
 twilio_status(struct call *k)
 {
 	const char *sid, *status, *code;
-	enum store_state st = STORE_SUBMITTED;
+	struct receipt r;
 
 	if (!(sid = need(k, "MessageSid", NULL)) ||
 	    !(status = need(k, "MessageStatus", NULL)))
 		return;
 	code = form_get(&k->args, "ErrorCode", NULL);
-	if (!strcmp(status, "delivered") || !strcmp(status, "read"))
-		st = STORE_DELIVERED;
-	else if (!strcmp(status, "undelivered") || !strcmp(status, "failed"))
-		st = STORE_FAILED;
-	if (st != STORE_SUBMITTED)
+	r = (struct receipt){
+	    .smsc_id = sid,
+	    .state = receipt_twilio_state(status),
+	    .code = code && code[0] ? code : status,
+	    .reason = status,
+	};
+	if (r.state != STORE_SUBMITTED)
 		settle(k, form_get(&k->args, "id", NULL));
-	receipt(k, sid, st, code && code[0] ? code : status, status);
+	answer_receipt(k, &r);
 }
 
 /* kannel_dlr - Kannel's delivery report (dlr-url) */
@@ -317,23 +303,19 @@ static void
 kannel_dlr(struct call *k)
 {
 	const char *id, *status, *ans;
-	enum store_state st = STORE_SUBMITTED;
-	long v;
+	struct receipt r;
 
 	if (!(id = need(k, "id", NULL)) || !(status = need(k, "status", NULL)))
 		return;
 	settle(k, id);
 	ans = form_get(&k->args, "answer", NULL);
-	v = strtol(status, NULL, 10);
-	if (v == 1)
-		st = STORE_DELIVERED;
-	else if (v == 2 || v == 16)
-		st = STORE_FAILED;
-	receipt(k, id, st,
-		v == 1	  ? "DELIVRD"
-		: v == 16 ? "REJECTD"
-			  : "UNDELIV",
-		ans && ans[0] ? ans : status);
+	r = (struct receipt){
+	    .smsc_id = id,
+	    .code = receipt_kannel_stat(status),
+	    .reason = ans && ans[0] ? ans : status,
+	};
+	r.state = receipt_smpp_state(r.code);
+	answer_receipt(k, &r);
 }
 
 /* kannel_mo - a text from a phone, by Kannel's get-url */
