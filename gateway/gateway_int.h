@@ -135,12 +135,6 @@ struct webhook *webhook_start(const struct conf *c, struct mailer *m,
  */
 void webhook_base_url(const struct conf *c, char *buf, size_t size);
 
-/*
- * webhook_form_decode - percent- and plus-decode the n bytes at s into
- * out (room for n + 1), NUL-terminated; returns the decoded length
- */
-size_t webhook_form_decode(const char *s, size_t n, char *out);
-
 /* webhook_set_conf - a new configuration, once no request is running */
 void webhook_set_conf(struct webhook *w, const struct conf *c);
 
@@ -176,6 +170,37 @@ void webhook_handle(const struct conf *c, struct store *s, struct mailer *m,
 		    const char *transport, const struct wh_request *rq,
 		    struct wh_answer *a);
 
+#define FIELDS_MAX 64 /* the most fields a webhook request may have */
+
+/* A parsed application/x-www-form-urlencoded text (query or body). */
+struct form {
+	unsigned n;
+	char *name[FIELDS_MAX], *value[FIELDS_MAX];
+	size_t vlen[FIELDS_MAX]; /* values may hold NULs (Kannel's %b) */
+};
+
+/*
+ * webhook_form_decode - percent- and plus-decode the n bytes at s into
+ * out (room for n + 1), NUL-terminated; returns the decoded length
+ */
+size_t webhook_form_decode(const char *s, size_t n, char *out);
+
+/*
+ * form_parse - add the fields of s (len bytes) to f (zeroed at first);
+ * false when there are more than FIELDS_MAX in all or memory ran out
+ * (what was added stays: form_free() it)
+ */
+bool form_parse(struct form *f, const char *s, size_t len);
+
+/* form_get - the first value of name, or NULL; its length in *len_r */
+const char *form_get(const struct form *f, const char *name, size_t *len_r);
+
+/* form_free - free what form_parse() added; f is empty again */
+void form_free(struct form *f);
+
+/* form_utf8_ok - the n bytes at s are valid UTF-8 without NULs */
+bool form_utf8_ok(const unsigned char *s, size_t n);
+
 /*
  * report_queue - queue a delivery report on text id for its sender, as
  * NOTIFY asked: on failure unless NEVER, on delivery with SUCCESS. A
@@ -185,6 +210,48 @@ void webhook_handle(const struct conf *c, struct store *s, struct mailer *m,
 bool report_queue(const struct conf *c, struct store *s, int64_t id,
 		  bool delivered, unsigned done, unsigned total,
 		  const char *carrier, const char *reason);
+
+/* A receipt: what a carrier says became of a text or a part of one. */
+struct receipt {
+	const char *smsc_id;	/* the carrier's id for the text or part */
+	enum store_state state; /* delivered, failed, expired; submitted:
+				   still on the way */
+	const char *code;	/* the carrier's code: "DELIVRD", "30003" */
+	const char *reason;	/* the carrier's words, or NULL */
+	const char *err;	/* an SMPP receipt's err: field, or NULL */
+};
+
+/* What receipt_record() did; each protocol answers it its own way. */
+enum receipt_outcome {
+	RECEIPT_RECORDED,     /* recorded (and reported, if it was final) */
+	RECEIPT_NOT_FINAL,    /* still on the way: nothing to record */
+	RECEIPT_UNKNOWN,      /* no text has smsc_id (not logged) */
+	RECEIPT_STORE_FAILED, /* not recorded now (logged): ask again */
+};
+
+/*
+ * receipt_record - record receipt r at now in store s; when it decides
+ * its text, count and log the outcome and queue the sender's delivery
+ * report (waking mailer m, which may be NULL). The store's message is
+ * in *err on RECEIPT_UNKNOWN and RECEIPT_STORE_FAILED. Whether an
+ * unknown id is worth a log line (or a part still going out) is the
+ * caller's to say.
+ */
+enum receipt_outcome receipt_record(const struct conf *c, struct store *s,
+				    struct mailer *m, const struct receipt *r,
+				    int64_t now, struct store_error *err);
+
+/* receipt_smpp_state - the state an SMPP stat word means (DELIVRD...) */
+enum store_state receipt_smpp_state(const char *stat);
+
+/* receipt_twilio_state - the state a Twilio MessageStatus means */
+enum store_state receipt_twilio_state(const char *status);
+
+/*
+ * receipt_kannel_stat - the SMPP stat word for a Kannel dlr-url status
+ * (%d: 1 delivered, 2 failed, 4 buffered, 8 SMSC ack, 16 SMSC reject)
+ */
+const char *receipt_kannel_stat(const char *status);
 
 /*
  * runner_new - a runner over store s and transport t, leasing as

@@ -1,8 +1,9 @@
 # gateway/ - smsgw, the gateway daemon: the queue runner over a transport,
 # delivery reports, and the mail queue out over SMTP (libetpan). All but
 # main.c form libsmsgw.a, which the webhook fuzz target links too.
-GATEWAY_LIB_SRCS := gateway/inbound.c gateway/mailer.c gateway/report.c \
-	gateway/webhook.c gateway/metrics.c gateway/runner.c
+GATEWAY_LIB_SRCS := gateway/form.c gateway/inbound.c gateway/mailer.c \
+	gateway/metrics.c gateway/providers.c gateway/receipt.c \
+	gateway/report.c gateway/runner.c gateway/webhook.c
 GATEWAY_LIB := $(O)/gateway/libsmsgw.a
 SMSGW := $(O)/smsgw
 MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd)

@@ -372,19 +372,6 @@ submitted(struct runner *r, const struct tp_event *e)
 	drop(r, (unsigned)i);
 }
 
-/* receipt_state - the store state a receipt's stat means */
-static enum store_state
-receipt_state(const char *stat)
-{
-	if (!strcmp(stat, "DELIVRD"))
-		return STORE_DELIVERED;
-	if (!strcmp(stat, "EXPIRED"))
-		return STORE_EXPIRED;
-	if (!strcmp(stat, "ENROUTE") || !strcmp(stat, "ACCEPTD"))
-		return STORE_SUBMITTED;
-	return STORE_FAILED; /* UNDELIV, REJECTD, DELETED, UNKNOWN */
-}
-
 /* ack - answer e once the turn's batch is committed */
 static void
 ack(struct runner *r, const struct tp_event *e, bool ok)
@@ -395,6 +382,19 @@ ack(struct runner *r, const struct tp_event *e, bool ok)
 	}
 }
 
+/* going_out - smsc_id names a part of a text still going out */
+static bool
+going_out(const struct runner *r, const char *smsc_id)
+{
+	unsigned i, k;
+
+	for (i = 0; i < r->na; i++)
+		for (k = 0; k < r->a[i]->nparts; k++)
+			if (!strcmp(r->a[i]->ids[k], smsc_id))
+				return true;
+	return false;
+}
+
 /*
  * receipt - a delivery receipt, answered once recorded; one for a
  * segment not recorded yet (its text's last part is still going out)
@@ -403,49 +403,28 @@ ack(struct runner *r, const struct tp_event *e, bool ok)
 static void
 receipt(struct runner *r, const struct tp_event *e)
 {
-	struct store_receipt rr;
+	struct receipt rc = {
+	    .smsc_id = e->smsc_id,
+	    .state = receipt_smpp_state(e->code),
+	    .code = e->code,
+	    .reason = e->reason,
+	    .err = e->err,
+	};
 	struct store_error err;
-	enum store_state st = receipt_state(e->code);
-	int rc;
 
-	if (st == STORE_SUBMITTED) { /* not final yet */
+	switch (receipt_record(r->c, r->s, r->mailer, &rc, now_s(), &err)) {
+	case RECEIPT_RECORDED:
+	case RECEIPT_NOT_FINAL: ack(r, e, true); break;
+	case RECEIPT_STORE_FAILED: ack(r, e, false); break;
+	case RECEIPT_UNKNOWN:
+		if (going_out(r, e->smsc_id)) {
+			ack(r, e, false); /* later */
+			break;
+		}
+		ut_log(LOG_WARNING, "receipt for %s: %s", e->smsc_id, err.msg);
 		ack(r, e, true);
-		return;
+		break;
 	}
-	rc = store_receipt(r->s, e->smsc_id, st, e->code, e->reason, now_s(),
-			   &rr, &err);
-	if (rc == STORE_ENOTFOUND) {
-		bool ours = false;
-		unsigned i, k;
-
-		for (i = 0; i < r->na && !ours; i++)
-			for (k = 0; k < r->a[i]->nparts; k++)
-				if (!strcmp(r->a[i]->ids[k], e->smsc_id))
-					ours = true;
-		/* a part of a text still going out: later; else unknown */
-		ack(r, e, !ours);
-		if (!ours)
-			ut_log(LOG_WARNING, "receipt for %s: %s", e->smsc_id,
-			       err.msg);
-		return;
-	}
-	if (rc != STORE_OK) {
-		ut_log(LOG_ERR, "receipt for %s: %s", e->smsc_id, err.msg);
-		ack(r, e, false);
-		return;
-	}
-	ack(r, e, true);
-	if (rr.final_now) {
-		metrics_receipt(rr.state);
-		ut_log(LOG_INFO,
-		       "id=%lld to=%s status=%s parts=%u/%u code=%s err=%s",
-		       (long long)rr.msg_id, rr.phone,
-		       store_state_name(rr.state), rr.parts_done,
-		       rr.parts_total, e->code, e->err);
-		report(r, rr.msg_id, rr.state == STORE_DELIVERED, rr.parts_done,
-		       rr.parts_total, e->code, NULL);
-	}
-	store_receipt_free(&rr);
 }
 
 /*

@@ -1,34 +1,15 @@
 /*
  * NAME
- *	webhook - what providers and Kannel tell smsgw over HTTP
+ *	webhook - smsgw's HTTP server for the webhooks and /metrics
  * DESCRIPTION
  *	One libmicrohttpd thread with a store connection of its own
- *	answers, on WebhookListen:
- *
- *	POST /twilio/sms	a text from a phone (From, To, Body,
- *				MessageSid, NumMedia, MediaUrlN): signed
- *	POST /twilio/status	a status callback (MessageSid,
- *				MessageStatus, ErrorCode): signed
- *	/kannel/mo		Kannel's get-url (from, to, text, coding,
- *				charset, id)
- *	/kannel/dlr		Kannel's dlr-url (id, status, answer)
- *	/voipms			a URL callback of the voip.ms kind (from,
- *				to, message, id); answers "ok"
- *	/voicemail		a voicemail transcription (caller, called,
- *				duration, transcription, recording_url, id)
- *	GET /metrics		the counters (metrics.c)
- *
- *	The Twilio routes need a valid X-Twilio-Signature (HMAC-SHA1 with
- *	HttpToken over the URL and the sorted POST parameters); the
- *	others a client in TrustedNetworks or WebhookUser's password. A
- *	request is answered only after what it says is recorded: a
- *	sender that sees an error sends it again, and duplicates are
- *	known by the provider's id. Bodies over 64 KiB are refused (413),
- *	other content types than a form (415), wrong methods (405),
- *	missing fields (400), and bad signatures (403, logged).
+ *	listens on WebhookListen (and, when set, on MetricsListen for
+ *	GET /metrics alone). It gathers each request, refusing bodies
+ *	over 64 KiB (413), and hands it, apart from HTTP, to
+ *	webhook_handle() (providers.c), one at a time, so that the
+ *	configuration can be swapped between two requests.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -36,196 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
 #include "gateway/gateway_int.h"
-#include "mailparse/mailparse.h"
-#include "policy/policy.h"
-#include "transport/transport.h"
 #include "util/util.h"
 
-#define BODY_MAX   (64 * 1024)
-#define FIELDS_MAX 64
-#define MEDIA_MAX  10
-
-/* A parsed application/x-www-form-urlencoded text (query or body). */
-struct form {
-	unsigned n;
-	char *name[FIELDS_MAX], *value[FIELDS_MAX];
-	size_t vlen[FIELDS_MAX]; /* values may hold NULs (Kannel's %b) */
-	char *buf;
-};
-
-/* unhex - the value of a hex digit, or -1 */
-static int
-unhex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = tolower(ch);
-	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-/* webhook_form_decode - percent- and plus-decode [s, s+n) into out */
-size_t
-webhook_form_decode(const char *s, size_t n, char *out)
-{
-	size_t i, len = 0;
-
-	for (i = 0; i < n; i++) {
-		int hi, lo;
-
-		if (s[i] == '+')
-			out[len++] = ' ';
-		else if (s[i] == '%' && i + 2 < n &&
-			 (hi = unhex((unsigned char)s[i + 1])) >= 0 &&
-			 (lo = unhex((unsigned char)s[i + 2])) >= 0) {
-			out[len++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else
-			out[len++] = s[i];
-	}
-	out[len] = '\0';
-	return len;
-}
-
-/*
- * form_parse - add the fields of s (len bytes) to f; false when there
- * are more than FIELDS_MAX in all or memory ran out
- */
-static bool
-form_parse(struct form *f, const char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t end = i, eq;
-		char *p;
-
-		while (end < len && s[end] != '&')
-			end++;
-		if (end == i) {
-			i++;
-			continue;
-		}
-		if (f->n == FIELDS_MAX)
-			return false;
-		for (eq = i; eq < end && s[eq] != '='; eq++)
-			;
-		if (!(p = malloc(end - i + 2)))
-			return false;
-		f->name[f->n] = p;
-		webhook_form_decode(s + i, eq - i, p);
-		f->value[f->n] = p + (eq - i) + 1;
-		f->vlen[f->n] =
-		    eq < end ? webhook_form_decode(s + eq + 1, end - eq - 1,
-						   f->value[f->n])
-			     : 0;
-		if (eq >= end)
-			f->value[f->n][0] = '\0';
-		f->n++;
-		i = end + 1;
-	}
-	return true;
-}
-
-static void
-form_free(struct form *f)
-{
-	unsigned i;
-
-	for (i = 0; i < f->n; i++)
-		free(f->name[i]);
-	f->n = 0;
-}
-
-/* form_get - the first value of name, or NULL; its length in *len_r */
-static const char *
-form_get(const struct form *f, const char *name, size_t *len_r)
-{
-	unsigned i;
-
-	for (i = 0; i < f->n; i++)
-		if (!strcmp(f->name[i], name)) {
-			if (len_r)
-				*len_r = f->vlen[i];
-			return f->value[i];
-		}
-	return NULL;
-}
-
-/* utf8_ok - s (n bytes) is valid UTF-8 without NULs */
-static bool
-utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = s[i], need, cp, k;
-
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			need = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			need = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			need = 3, cp = c & 0x07;
-		else
-			return false;
-		if (i + need >= n)
-			return false;
-		for (k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		if ((need == 2 &&
-		     (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return false;
-		i += need + 1;
-	}
-	return true;
-}
-
-/* same - constant-time comparison of two strings */
-static bool
-same(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned char d = la != lb;
-
-	for (i = 0; i < la; i++)
-		d |= (unsigned char)(a[i] ^ (i < lb ? b[i] : 0));
-	return d == 0;
-}
-
-/* answer - fill a with status and a copy of text */
-static void
-answer(struct wh_answer *a, unsigned status, const char *ctype,
-       const char *text)
-{
-	a->status = status;
-	a->content_type = ctype;
-	a->body = strdup(text);
-	a->len = a->body ? strlen(a->body) : 0;
-}
-
-/* One request being answered. */
-struct call {
-	const struct conf *c;
-	struct store *s;
-	struct mailer *m;
-	const struct wh_request *rq;
-	struct form args; /* query and body */
-	struct form body; /* the body's alone (signed) */
-	struct wh_answer *a;
-};
+#define BODY_MAX (64 * 1024)
 
 /* webhook_base_url - the URL the far side uses for us, no final slash */
 void
@@ -245,455 +41,7 @@ webhook_base_url(const struct conf *c, char *buf, size_t size)
 		buf[--n] = '\0';
 }
 
-/* signed_ok - the request carries HttpToken's Twilio signature */
-static bool
-signed_ok(struct call *k)
-{
-	const char *names[FIELDS_MAX], *values[FIELDS_MAX];
-	char url[2048], base[1024], want[29];
-	unsigned i;
-
-	if (!k->c->http_token || !k->c->http_token[0] || !k->rq->signature)
-		return false;
-	webhook_base_url(k->c, base, sizeof(base));
-	snprintf(url, sizeof(url), "%s%s%s%s", base, k->rq->path,
-		 k->rq->query ? "?" : "", k->rq->query ? k->rq->query : "");
-	for (i = 0; i < k->body.n; i++) {
-		names[i] = k->body.name[i];
-		values[i] = k->body.value[i];
-	}
-	tp_twilio_signature(k->c->http_token, url, names, values, k->body.n,
-			    want);
-	return same(want, k->rq->signature);
-}
-
-/* allowed - a client that may call the unsigned routes */
-static bool
-allowed(struct call *k)
-{
-	const struct conf *c = k->c;
-
-	if (c->webhook_user && c->webhook_user[0] && k->rq->user &&
-	    k->rq->password && c->webhook_password)
-		return same(k->rq->user, c->webhook_user) &
-		       same(k->rq->password, c->webhook_password);
-	return policy_trusted(c, k->rq->client);
-}
-
-/* received - what inbound_sms() said, as an HTTP answer */
-static void
-received(struct call *k, enum inbound_result r, const char *ok_text,
-	 const char *ok_type)
-{
-	metrics_inbound(r);
-	if (r == IN_DONE)
-		mailer_wake(k->m);
-	switch (r) {
-	case IN_DONE:
-	case IN_PART:
-	case IN_DUP: answer(k->a, 200, ok_type, ok_text); break;
-	case IN_BAD:
-		answer(k->a, 400, "text/plain",
-		       "the sender is not a phone number\n");
-		break;
-	case IN_TEMP:
-		answer(k->a, 503, "text/plain",
-		       "not recorded now; send it again later\n");
-		break;
-	}
-}
-
-/* need - the field, or a 400 naming it */
-static const char *
-need(struct call *k, const char *name, size_t *len_r)
-{
-	const char *v = form_get(&k->args, name, len_r);
-
-	if (!v || !v[0]) {
-		char msg[96];
-
-		snprintf(msg, sizeof(msg), "missing field: %s\n", name);
-		answer(k->a, 400, "text/plain", msg);
-		return NULL;
-	}
-	return v;
-}
-
-/* text_of - a webhook text as UTF-8: kept when valid, else Latin-1 */
-static void
-text_of(struct inbound_sms *m, const char *v, size_t len)
-{
-	if (utf8_ok((const unsigned char *)v, len))
-		m->text = v;
-	else {
-		m->text = NULL;
-		m->data_coding = 3;
-		m->ud = (const uint8_t *)v;
-		m->ud_len = len;
-	}
-}
-
-static void
-twilio_sms(struct call *k)
-{
-	struct inbound_sms m = {.provider = "twilio"};
-	struct mp_media media[MEDIA_MAX];
-	const char *body, *nm, *seg;
-	size_t blen = 0;
-	unsigned i, n;
-
-	if (!(m.from = need(k, "From", NULL)) ||
-	    !(m.to = need(k, "To", NULL)) ||
-	    !(m.provider_id = need(k, "MessageSid", NULL)))
-		return;
-	body = form_get(&k->args, "Body", &blen);
-	text_of(&m, body ? body : "", blen);
-	seg = form_get(&k->args, "NumSegments", NULL);
-	m.segments = seg ? (unsigned)strtoul(seg, NULL, 10) : 1;
-	if (m.segments == 0 || m.segments > 255)
-		m.segments = 1;
-	nm = form_get(&k->args, "NumMedia", NULL);
-	n = nm ? (unsigned)strtoul(nm, NULL, 10) : 0;
-	if (n > MEDIA_MAX) /* Twilio sends 10 at most: never loop for more */
-		n = MEDIA_MAX;
-	for (i = 0; i < n; i++) {
-		char name[32];
-		const char *url, *type;
-
-		snprintf(name, sizeof(name), "MediaUrl%u", i);
-		if (!(url = form_get(&k->args, name, NULL)) || !url[0])
-			continue;
-		snprintf(name, sizeof(name), "MediaContentType%u", i);
-		type = form_get(&k->args, name, NULL);
-		media[m.nmedia++] = (struct mp_media){
-		    .content_type =
-			type && type[0] ? type : "application/octet-stream",
-		    .url = url,
-		};
-	}
-	m.media = media;
-	received(k, inbound_sms(k->c, k->s, &m, (int64_t)time(NULL)),
-		 "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>\n",
-		 "text/xml");
-}
-
-/* receipt - a status for smsc_id: recorded, and reported when final */
-static void
-receipt(struct call *k, const char *smsc_id, enum store_state st,
-	const char *code, const char *reason)
-{
-	struct store_receipt rr;
-	struct store_error err;
-	int rc;
-
-	if (st == STORE_SUBMITTED) { /* not final: nothing to record */
-		answer(k->a, 200, "text/plain", "ok\n");
-		return;
-	}
-	rc = store_receipt(k->s, smsc_id, st, code, reason, (int64_t)time(NULL),
-			   &rr, &err);
-	if (rc == STORE_ENOTFOUND) {
-		ut_log(LOG_WARNING, "status for %s: %s", smsc_id, err.msg);
-		answer(k->a, 404, "text/plain", "no text has that id\n");
-		return;
-	}
-	if (rc != STORE_OK) {
-		ut_log(LOG_ERR, "status for %s: store: %s", smsc_id, err.msg);
-		answer(k->a, 503, "text/plain", "not recorded now\n");
-		return;
-	}
-	if (rr.final_now) {
-		metrics_receipt(rr.state);
-		ut_log(LOG_INFO, "id=%lld to=%s status=%s parts=%u/%u code=%s",
-		       (long long)rr.msg_id, rr.phone,
-		       store_state_name(rr.state), rr.parts_done,
-		       rr.parts_total, code);
-		if (report_queue(k->c, k->s, rr.msg_id,
-				 rr.state == STORE_DELIVERED, rr.parts_done,
-				 rr.parts_total, code, NULL))
-			mailer_wake(k->m);
-	}
-	store_receipt_free(&rr);
-	answer(k->a, 200, "text/plain", "ok\n");
-}
-
-/*
- * in_flight - the text that id ("<msg>-<seq>", as the http and kannel
- * transports put it in their status URLs) names is still being handed
- * to the provider: its answer, and with it the provider's id, is not
- * recorded yet
- */
-static bool
-in_flight(struct store *s, const char *id)
-{
-	struct store_receipt r;
-	struct store_error err;
-	char *end;
-	long long msg = strtoll(id, &end, 10);
-	bool busy;
-
-	if (msg <= 0 || *end != '-' ||
-	    store_report(s, (int64_t)msg, &r, &err) != STORE_OK)
-		return false;
-	busy = r.state == STORE_SUBMITTING;
-	store_receipt_free(&r);
-	return busy;
-}
-
-/*
- * settle - wait up to 2 s while the text id names is in flight: a
- * provider can report on a text before the answer for it is recorded
- * (Kannel's fake SMSC reports at once; Twilio may call back first)
- */
-static void
-settle(struct call *k, const char *id)
-{
-	const struct timespec pause = {0, 50 * 1000 * 1000};
-	unsigned i;
-
-	if (!id)
-		return;
-	for (i = 0; i < 40 && in_flight(k->s, id); i++)
-		nanosleep(&pause, NULL);
-	if (i > 0)
-		ut_log(LOG_DEBUG,
-		       "status for %s: waited %u ms for its submission", id,
-		       i * 50);
-}
-
-static void
-twilio_status(struct call *k)
-{
-	const char *sid, *status, *code;
-	enum store_state st = STORE_SUBMITTED;
-
-	if (!(sid = need(k, "MessageSid", NULL)) ||
-	    !(status = need(k, "MessageStatus", NULL)))
-		return;
-	code = form_get(&k->args, "ErrorCode", NULL);
-	if (!strcmp(status, "delivered") || !strcmp(status, "read"))
-		st = STORE_DELIVERED;
-	else if (!strcmp(status, "undelivered") || !strcmp(status, "failed"))
-		st = STORE_FAILED;
-	if (st != STORE_SUBMITTED)
-		settle(k, form_get(&k->args, "id", NULL));
-	receipt(k, sid, st, code && code[0] ? code : status, status);
-}
-
-static void
-kannel_dlr(struct call *k)
-{
-	const char *id, *status, *ans;
-	enum store_state st = STORE_SUBMITTED;
-	long v;
-
-	if (!(id = need(k, "id", NULL)) || !(status = need(k, "status", NULL)))
-		return;
-	settle(k, id);
-	ans = form_get(&k->args, "answer", NULL);
-	v = strtol(status, NULL, 10);
-	if (v == 1)
-		st = STORE_DELIVERED;
-	else if (v == 2 || v == 16)
-		st = STORE_FAILED;
-	receipt(k, id, st,
-		v == 1	  ? "DELIVRD"
-		: v == 16 ? "REJECTD"
-			  : "UNDELIV",
-		ans && ans[0] ? ans : status);
-}
-
-static void
-kannel_mo(struct call *k)
-{
-	struct inbound_sms m = {.provider = "kannel"};
-	const char *text, *coding, *charset;
-	size_t len = 0;
-
-	if (!(m.from = need(k, "from", NULL)) || !(m.to = need(k, "to", NULL)))
-		return;
-	text = form_get(&k->args, "text", &len);
-	coding = form_get(&k->args, "coding", NULL);
-	charset = form_get(&k->args, "charset", NULL);
-	m.provider_id = form_get(&k->args, "id", NULL);
-	if (!text)
-		text = "";
-	/*
-	 * What Kannel 1.4.5 sends for %b, %c and %C: GSM texts as UTF-8
-	 * with coding=0, charset=UTF-8 (its SMSC links keep them so);
-	 * UCS-2 as the UTF-16BE bytes with coding=2, charset=UTF-16BE,
-	 * unless smsbox's mo-recode is on (then UTF-8 and coding=0); 8-bit
-	 * data as it came, with coding=1 and the pseudo-charset 8-BIT: kept
-	 * when it is UTF-8, else read as Latin-1.
-	 */
-	if ((coding && !strcmp(coding, "2")) ||
-	    (charset && (!strcasecmp(charset, "UTF-16BE") ||
-			 !strcasecmp(charset, "UCS-2")))) {
-		m.data_coding = 8;
-		m.ud = (const uint8_t *)text;
-		m.ud_len = len;
-		m.encoding = 8;
-	} else if (charset && strcasecmp(charset, "UTF-8") &&
-		   strcasecmp(charset, "8-BIT") &&
-		   strcasecmp(charset, "ISO-8859-1") &&
-		   strcasecmp(charset, "WINDOWS-1252")) {
-		char *u = mp_to_utf8(text, len, charset);
-
-		if (u) {
-			m.text = u;
-			received(k, inbound_sms(k->c, k->s, &m, time(NULL)), "",
-				 "text/plain");
-			free(u);
-			return;
-		}
-		text_of(&m, text, len);
-	} else
-		text_of(&m, text, len);
-	received(k, inbound_sms(k->c, k->s, &m, (int64_t)time(NULL)), "",
-		 "text/plain");
-}
-
-static void
-voipms(struct call *k)
-{
-	struct inbound_sms m = {.provider = "voipms"};
-	enum inbound_result r;
-	const char *text;
-	size_t len = 0;
-
-	if (!(m.from = need(k, "from", NULL)) || !(m.to = need(k, "to", NULL)))
-		return;
-	m.provider_id = form_get(&k->args, "id", NULL);
-	text = form_get(&k->args, "message", &len);
-	text_of(&m, text ? text : "", len);
-	/* voip.ms sends again until it reads "ok": a text refused for
-	   good is answered ok too (it is logged) */
-	r = inbound_sms(k->c, k->s, &m, (int64_t)time(NULL));
-	metrics_inbound(r);
-	if (r == IN_TEMP) {
-		answer(k->a, 503, "text/plain", "not recorded now\n");
-		return;
-	}
-	if (r == IN_DONE)
-		mailer_wake(k->m);
-	answer(k->a, 200, "text/plain", "ok");
-}
-
-static void
-voicemail(struct call *k)
-{
-	struct inbound_sms m = {.provider = "voicemail"};
-	struct mp_media rec;
-	const char *dur, *text, *url;
-	char d[16];
-	size_t len = 0;
-	unsigned long secs;
-
-	if (!(m.from = need(k, "caller", NULL)) ||
-	    !(m.to = need(k, "called", NULL)))
-		return;
-	m.provider_id = form_get(&k->args, "id", NULL);
-	dur = form_get(&k->args, "duration", NULL);
-	secs = dur ? strtoul(dur, NULL, 10) : 0;
-	if (secs > 86400)
-		secs = 86400;
-	snprintf(d, sizeof(d), "%lu:%02lu", secs / 60, secs % 60);
-	m.voicemail = d;
-	text = form_get(&k->args, "transcription", &len);
-	if (!text || !text[0])
-		text = "(no transcription)", len = strlen(text);
-	text_of(&m, text, len);
-	url = form_get(&k->args, "recording_url", NULL);
-	if (url && url[0]) {
-		rec =
-		    (struct mp_media){.content_type = "audio/mpeg", .url = url};
-		m.media = &rec;
-		m.nmedia = 1;
-	}
-	received(k, inbound_sms(k->c, k->s, &m, (int64_t)time(NULL)), "ok\n",
-		 "text/plain");
-}
-
-/* webhook_handle - route, check, parse, act */
-void
-webhook_handle(const struct conf *c, struct store *s, struct mailer *m,
-	       const char *transport, const struct wh_request *rq,
-	       struct wh_answer *a)
-{
-	static const struct {
-		const char *path;
-		bool post_only, is_signed;
-		void (*fn)(struct call *);
-	} routes[] = {
-	    {"/twilio/sms", true, true, twilio_sms},
-	    {"/twilio/status", true, true, twilio_status},
-	    {"/kannel/mo", false, false, kannel_mo},
-	    {"/kannel/dlr", false, false, kannel_dlr},
-	    {"/voipms", false, false, voipms},
-	    {"/voicemail", false, false, voicemail},
-	    {"/metrics", false, false, NULL},
-	};
-	struct call k = {.c = c, .s = s, .m = m, .rq = rq, .a = a};
-	bool post = !strcmp(rq->method, "POST");
-	unsigned i;
-
-	memset(a, 0, sizeof(*a));
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (!strcmp(rq->path, routes[i].path))
-			break;
-	if (i == sizeof(routes) / sizeof(routes[0])) {
-		answer(a, 404, "text/plain", "no such hook\n");
-		goto out;
-	}
-	if ((routes[i].post_only && !post) ||
-	    (!post && strcmp(rq->method, "GET"))) {
-		answer(a, 405, "text/plain", "method not allowed\n");
-		goto out;
-	}
-	if (post && rq->body_len > 0 &&
-	    (!rq->content_type ||
-	     strncasecmp(rq->content_type, "application/x-www-form-urlencoded",
-			 33) ||
-	     (rq->content_type[33] && rq->content_type[33] != ';'))) {
-		answer(a, 415, "text/plain",
-		       "send application/x-www-form-urlencoded\n");
-		goto out;
-	}
-	if ((rq->query && !form_parse(&k.args, rq->query, strlen(rq->query))) ||
-	    (post && (!form_parse(&k.body, rq->body, rq->body_len) ||
-		      !form_parse(&k.args, rq->body, rq->body_len)))) {
-		answer(a, 413, "text/plain", "too many fields\n");
-		goto out;
-	}
-	if (routes[i].is_signed ? !signed_ok(&k) : !allowed(&k)) {
-		ut_log(LOG_WARNING, "webhook %s from %s: %s; refused", rq->path,
-		       rq->client ? rq->client : "?",
-		       routes[i].is_signed ? "bad or missing X-Twilio-Signature"
-					   : "not a trusted client");
-		answer(a, 403, "text/plain", "forbidden\n");
-		goto out;
-	}
-	if (routes[i].fn)
-		routes[i].fn(&k);
-	else if ((a->body = metrics_render(s, transport)) != NULL) {
-		a->status = 200;
-		a->content_type = "text/plain; version=0.0.4";
-		a->len = strlen(a->body);
-	} else
-		answer(a, 500, "text/plain", "out of memory\n");
-out:
-	if (!a->body && !a->status)
-		answer(a, 500, "text/plain", "out of memory\n");
-	metrics_add(a->status < 300   ? M_WEBHOOK_OK
-		    : a->status < 500 ? M_WEBHOOK_REFUSED
-				      : M_WEBHOOK_ERROR);
-	form_free(&k.args);
-	form_free(&k.body);
-}
-
-/*
- * The server.
- */
+/* The server. */
 struct webhook {
 	struct MHD_Daemon *d, *metrics;
 	pthread_mutex_t mu;
@@ -712,6 +60,7 @@ struct ctx {
 	bool too_big;
 };
 
+/* on_uri - a new request: its context, with a copy of the URI */
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 {
@@ -722,6 +71,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 	return x;
 }
 
+/* on_done - the request is over: free its context */
 static void
 on_done(void *cls, struct MHD_Connection *con, void **con_cls,
 	enum MHD_RequestTerminationCode toe)
@@ -736,6 +86,7 @@ on_done(void *cls, struct MHD_Connection *con, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* reply - queue an answer of status with a copy of body */
 static enum MHD_Result
 reply(struct MHD_Connection *con, unsigned status, const char *ctype,
       char *body, size_t len)
@@ -752,6 +103,10 @@ reply(struct MHD_Connection *con, unsigned status, const char *ctype,
 	return rc;
 }
 
+/*
+ * on_request - gather a request's body (at most BODY_MAX), then answer
+ * it with webhook_handle(), one request at a time
+ */
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *con, const char *url,
 	   const char *method, const char *version, const char *upload,
@@ -918,6 +273,7 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 	return w;
 }
 
+/* webhook_set_conf - swap the configuration between requests */
 void
 webhook_set_conf(struct webhook *w, const struct conf *c)
 {
@@ -928,6 +284,7 @@ webhook_set_conf(struct webhook *w, const struct conf *c)
 	pthread_mutex_unlock(&w->mu);
 }
 
+/* webhook_stop - stop the listeners, close the store, free */
 void
 webhook_stop(struct webhook **wp)
 {

@@ -70,6 +70,14 @@ $(O)/tests/test_transport: $(O)/tests/unit/test_transport.o $(TRANSPORT_LIB)
 
 TESTS += $(O)/tests/test_transport
 
+$(O)/tests/test_gateway: $(O)/tests/unit/test_gateway.o $(GATEWAY_LIB) \
+	$(POLICY_LIB) $(TRANSPORT_LIB) $(STORE_LIB) $(MAILPARSE_LIB) \
+	$(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GATEWAY_LIBS) $(CMOCKA_LIBS)
+$(O)/tests/unit/test_gateway.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
+
+TESTS += $(O)/tests/test_gateway
+
 # A helper of the command-line tests: fills a store through its API.
 $(O)/tests/store_fill: $(O)/tests/cli/store_fill.o $(STORE_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)

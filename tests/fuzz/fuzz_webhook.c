@@ -49,7 +49,6 @@
 #include "util/util.h"
 
 #define MAX_RECORDS 16
-#define FIELDS_MAX  64 /* as webhook.c */
 #define PUBLIC_URL  "https://gw.example.com/hooks"
 #define TOKEN	    "tok-webhook-fuzz-1"
 #define HOOK_USER   "hook"
@@ -203,48 +202,17 @@ static bool
 sign(const char *path, const char *query, const char *body, size_t len,
      char sig[29])
 {
-	char *names[FIELDS_MAX], *values[FIELDS_MAX], url[2048];
-	unsigned nf = 0, k;
-	size_t i = 0;
-	bool ok = true;
+	struct form f = {0};
+	char url[2048];
+	bool ok = form_parse(&f, body, len);
 
-	while (i < len) {
-		size_t end = i, eq;
-
-		while (end < len && body[end] != '&')
-			end++;
-		if (end == i) {
-			i++;
-			continue;
-		}
-		if (nf == FIELDS_MAX) {
-			ok = false;
-			break;
-		}
-		for (eq = i; eq < end && body[eq] != '='; eq++)
-			;
-		names[nf] = malloc(eq - i + 1);
-		values[nf] = malloc(end - eq + 1);
-		CHECK(names[nf] && values[nf]);
-		webhook_form_decode(body + i, eq - i, names[nf]);
-		if (eq < end)
-			webhook_form_decode(body + eq + 1, end - eq - 1,
-					    values[nf]);
-		else
-			values[nf][0] = '\0';
-		nf++;
-		i = end + 1;
-	}
 	if (ok) {
 		snprintf(url, sizeof(url), "%s%s%s%s", PUBLIC_URL, path,
 			 query ? "?" : "", query ? query : "");
-		tp_twilio_signature(TOKEN, url, (const char *const *)names,
-				    (const char *const *)values, nf, sig);
+		tp_twilio_signature(TOKEN, url, (const char *const *)f.name,
+				    (const char *const *)f.value, f.n, sig);
 	}
-	for (k = 0; k < nf; k++) {
-		free(names[k]);
-		free(values[k]);
-	}
+	form_free(&f);
 	return ok;
 }
 

@@ -1,0 +1,118 @@
+/*
+ * NAME
+ *	receipt - what a carrier says became of a text, from any carrier
+ * DESCRIPTION
+ *	An SMPP deliver_sm receipt (the runner), a Twilio status callback
+ *	and a Kannel delivery report (the webhooks) each name a text, or
+ *	a part of one, by the carrier's id and say how it went in words
+ *	of their own. Here those words become a store state, and
+ *	receipt_record() records the receipt, counts and logs the text's
+ *	outcome when the receipt decides it, and queues the sender's
+ *	delivery report. What to answer the carrier is the caller's:
+ *	each protocol says it in its own way.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "gateway/gateway_int.h"
+#include "util/util.h"
+
+/* A carrier's word for how a text went. */
+struct word {
+	const char *word;
+	enum store_state state;
+};
+
+/* SMPP receipt stat words (SMPP 3.4 appendix B) */
+static const struct word smpp_words[] = {
+    {"DELIVRD", STORE_DELIVERED},
+    {"EXPIRED", STORE_EXPIRED},
+    {"ENROUTE", STORE_SUBMITTED},
+    {"ACCEPTD", STORE_SUBMITTED},
+};
+
+/* Twilio's MessageStatus words */
+static const struct word twilio_words[] = {
+    {"delivered", STORE_DELIVERED},
+    {"read", STORE_DELIVERED},
+    {"undelivered", STORE_FAILED},
+    {"failed", STORE_FAILED},
+};
+
+/* lookup - the state word means among the n words, else other */
+static enum store_state
+lookup(const struct word *w, size_t n, const char *word, enum store_state other)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(w[i].word, word))
+			return w[i].state;
+	return other;
+}
+
+/* receipt_smpp_state - the store state an SMPP stat word means */
+enum store_state
+receipt_smpp_state(const char *stat)
+{
+	/* UNDELIV, REJECTD, DELETED, UNKNOWN and the rest: failed */
+	return lookup(smpp_words, sizeof(smpp_words) / sizeof(smpp_words[0]),
+		      stat, STORE_FAILED);
+}
+
+/* receipt_twilio_state - the store state a Twilio MessageStatus means */
+enum store_state
+receipt_twilio_state(const char *status)
+{
+	/* queued, sending, sent, accepted and the rest: on the way */
+	return lookup(twilio_words,
+		      sizeof(twilio_words) / sizeof(twilio_words[0]), status,
+		      STORE_SUBMITTED);
+}
+
+/* receipt_kannel_stat - the SMPP stat word for a Kannel DLR status */
+const char *
+receipt_kannel_stat(const char *status)
+{
+	switch (strtol(status, NULL, 10)) {
+	case 1: return "DELIVRD";  /* delivered to the phone */
+	case 2: return "UNDELIV";  /* failed on the way to the phone */
+	case 16: return "REJECTD"; /* the SMSC refused it */
+	default: return "ENROUTE"; /* 4 buffered, 8 SMSC ack: on the way */
+	}
+}
+
+/* receipt_record - record r; count, log and report a text it decided */
+enum receipt_outcome
+receipt_record(const struct conf *c, struct store *s, struct mailer *m,
+	       const struct receipt *r, int64_t now, struct store_error *err)
+{
+	struct store_receipt rr;
+	int rc;
+
+	if (r->state == STORE_SUBMITTED) /* not final: nothing to record */
+		return RECEIPT_NOT_FINAL;
+	rc = store_receipt(s, r->smsc_id, r->state, r->code, r->reason, now,
+			   &rr, err);
+	if (rc == STORE_ENOTFOUND)
+		return RECEIPT_UNKNOWN;
+	if (rc != STORE_OK) {
+		ut_log(LOG_ERR, "receipt for %s: store: %s", r->smsc_id,
+		       err->msg);
+		return RECEIPT_STORE_FAILED;
+	}
+	if (rr.final_now) {
+		metrics_receipt(rr.state);
+		ut_log(
+		    LOG_INFO, "id=%lld to=%s status=%s parts=%u/%u code=%s%s%s",
+		    (long long)rr.msg_id, rr.phone, store_state_name(rr.state),
+		    rr.parts_done, rr.parts_total, r->code,
+		    r->err ? " err=" : "", r->err ? r->err : "");
+		if (report_queue(c, s, rr.msg_id, rr.state == STORE_DELIVERED,
+				 rr.parts_done, rr.parts_total, r->code, NULL))
+			mailer_wake(m);
+	}
+	store_receipt_free(&rr);
+	return RECEIPT_RECORDED;
+}
