@@ -167,18 +167,6 @@ store_release(struct store *s, const char *lease_owner, unsigned *n_r,
 	return rc;
 }
 
-/* store_mail_release - give back the mail leased to lease_owner */
-int
-store_mail_release(struct store *s, const char *lease_owner,
-		   struct store_error *err)
-{
-	sqlite3_stmt *st;
-
-	NEED(st, s, ST_MAIL_RELEASE, err);
-	bind_text(st, 1, lease_owner);
-	return store_exec(s, st, "releasing mail", err);
-}
-
 /* store_report - what a delivery report needs about message id */
 int
 store_report(struct store *s, int64_t id, struct store_receipt *r,
