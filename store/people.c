@@ -1,16 +1,10 @@
 /*
  * NAME
- *	people - contacts, groups, opt-outs, threads and usage
+ *	people - contacts, groups, opt-outs and threads
  * DESCRIPTION
  *	The address book that resolves alice@sms.example.com and
- *	oncall@sms.example.com, the list of phones that said STOP, and the
- *	per-sender counters behind quotas and smsctl usage.
+ *	oncall@sms.example.com, and the list of phones that said STOP.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
 #include "store/store_int.h"
 
 /* changed - STORE_OK when the last statement changed a row */
@@ -330,45 +324,6 @@ store_optouts(struct store *s, struct store_optout **optouts_r, unsigned *n_r,
 	NEED(st, s, ST_OPTOUTS, err);
 	return store_rows(s, st, sizeof(**optouts_r), fill_optout,
 			  (void **)optouts_r, n_r, err);
-}
-
-/* store_cycle - the billing cycle of time t: its UTC month */
-void
-store_cycle(int64_t t, char cycle_r[8])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	snprintf(cycle_r, 8, "%04u-%02u",
-		 (unsigned)(tm.tm_year + 1900) % 10000u,
-		 (unsigned)(tm.tm_mon + 1) % 100u);
-}
-
-static void
-fill_usage(sqlite3_stmt *st, void *p)
-{
-	struct store_usage *u = p;
-
-	copy_text(st, 0, u->sender, sizeof(u->sender));
-	copy_text(st, 1, u->cycle, sizeof(u->cycle));
-	u->messages = (unsigned)sqlite3_column_int(st, 2);
-	u->segments = (unsigned)sqlite3_column_int(st, 3);
-}
-
-/* store_usage - usage rows */
-int
-store_usage(struct store *s, const char *cycle, const char *sender,
-	    struct store_usage **usage_r, unsigned *n_r,
-	    struct store_error *err)
-{
-	sqlite3_stmt *st;
-
-	NEED(st, s, ST_USAGE, err);
-	bind_text(st, 1, cycle);
-	bind_text(st, 2, sender);
-	return store_rows(s, st, sizeof(**usage_r), fill_usage,
-			  (void **)usage_r, n_r, err);
 }
 
 /* store_fill_thread - a struct store_thread from a row of THREAD_COLS */

@@ -90,23 +90,6 @@ thread_upsert(struct store *s, const struct store_outbound *m, int64_t now,
 	return STORE_OK;
 }
 
-/* count_usage - add the message to its owner's usage this cycle */
-static int
-count_usage(struct store *s, const struct store_outbound *m, int64_t now,
-	    struct store_error *err)
-{
-	sqlite3_stmt *st = stmt(s, ST_USAGE_ADD, err);
-	char cycle[8];
-
-	if (!st)
-		return err ? err->status : STORE_EPERM;
-	store_cycle(now, cycle);
-	bind_text(st, 1, m->owner);
-	bind_text(st, 2, cycle);
-	sqlite3_bind_int(st, 3, (int)m->segments);
-	return store_exec(s, st, "counting usage", err);
-}
-
 /* enqueue_in_txn - the body of store_enqueue */
 static int
 enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
@@ -155,7 +138,7 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 	if (store_step(st) != SQLITE_DONE)
 		return store_fail_db(s, "queueing the message", err);
 	*id_r = sqlite3_last_insert_rowid(s->db);
-	rc = count_usage(s, m, now, err);
+	rc = store_usage_add(s, m->owner, m->segments, now, err);
 	if (rc == STORE_OK && m->rate_window > 0)
 		rc = store_rate_bump(s, "rcpt", m->phone, now, m->rate_window,
 				     err);

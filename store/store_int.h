@@ -122,6 +122,13 @@ void store_rollback(struct store *s);
 int store_rate_bump(struct store *s, const char *scope, const char *key,
 		    int64_t now, int64_t window, struct store_error *err);
 
+/*
+ * store_usage_add - count one message of segments for sender in the
+ * cycle of now, in the open transaction
+ */
+int store_usage_add(struct store *s, const char *sender, unsigned segments,
+		    int64_t now, struct store_error *err);
+
 /* store_event - record that message id entered state (with detail) */
 int store_event(struct store *s, int64_t id, int64_t at, enum store_state state,
 		const char *detail, struct store_error *err);
