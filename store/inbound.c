@@ -1,10 +1,14 @@
 /*
  * NAME
- *	inbound - inbound de-duplication and reassembly
+ *	inbound - texts from phones: de-duplication, reassembly, record
  * DESCRIPTION
  *	The state the gateway keeps between texts: which provider ids it
  *	has seen (providers retry) and the parts of long texts that have
- *	come so far (kept in the store, so a restart loses none).
+ *	come so far (kept in the store, so a restart loses none). Then a
+ *	whole text is recorded in its thread: recording it, remembering
+ *	the provider's id and queueing its mail are one transaction, so
+ *	a provider that sends a text again finds it seen, and a crash
+ *	loses neither the text nor its mail.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +79,7 @@ store_reasm_put(struct store *s, const char *phone, unsigned ref,
 	return STORE_OK;
 }
 
+/* fill_part - a struct store_part from a row of ST_REASM_GET */
 static void
 fill_part(sqlite3_stmt *st, void *p)
 {
@@ -142,6 +147,7 @@ store_reasm_take(struct store *s, const char *phone, unsigned ref,
 	return rc;
 }
 
+/* fill_set - a struct store_reasm_set from a row of ST_REASM_STALE */
 static void
 fill_set(sqlite3_stmt *st, void *p)
 {
@@ -166,4 +172,66 @@ store_reasm_stale(struct store *s, int64_t before,
 	sqlite3_bind_int64(st, 1, before);
 	return store_rows(s, st, sizeof(**sets_r), fill_set, (void **)sets_r,
 			  n_r, err);
+}
+
+/* add_in_unit - the body of store_inbound_add */
+static int
+add_in_unit(struct store *s, const struct store_inbound *in, int64_t now,
+	    int64_t *id_r, int64_t *mail_id_r, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (in->provider && in->provider_id && in->provider_id[0]) {
+		rc = store_inbound_seen(s, in->provider, in->provider_id, now,
+					err);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	NEED(st, s, ST_MSG_IN_INSERT, err);
+	sqlite3_bind_int64(st, 1, in->thread_id);
+	bind_text(st, 2, in->message_id);
+	bind_text(st, 3, in->text);
+	sqlite3_bind_int(st, 4, in->encoding);
+	sqlite3_bind_int(st, 5, (int)in->segments);
+	bind_text(st, 6, in->provider_id);
+	sqlite3_bind_int64(st, 7, now);
+	rc = store_exec(s, st, "recording an inbound text", err);
+	if (rc != STORE_OK)
+		return rc;
+	*id_r = sqlite3_last_insert_rowid(s->db);
+	rc = store_event(s, *id_r, now, STORE_RECEIVED, in->provider, err);
+	if (rc != STORE_OK)
+		return rc;
+	rc = store_thread_touch(s, in->thread_id, in->message_id, now, err);
+	if (rc != STORE_OK || !in->mail.data)
+		return rc;
+	return store_mail_enqueue(s, in->mail.from, in->mail.rcpt,
+				  in->mail.data, in->mail.len, now, mail_id_r,
+				  err);
+}
+
+/* store_inbound_add - record a text from a phone and queue its mail */
+int
+store_inbound_add(struct store *s, const struct store_inbound *in, int64_t now,
+		  int64_t *id_r, int64_t *mail_id_r, struct store_error *err)
+{
+	int64_t id = 0, mail_id = 0;
+	int rc = store_unit_begin(s, err);
+
+	if (rc != STORE_OK)
+		return rc;
+	rc = add_in_unit(s, in, now, &id, &mail_id, err);
+	if (rc != STORE_OK) {
+		store_unit_end(s, false, NULL);
+		return rc;
+	}
+	rc = store_unit_end(s, true, err);
+	if (rc == STORE_OK) {
+		if (id_r)
+			*id_r = id;
+		if (mail_id_r)
+			*mail_id_r = mail_id;
+	}
+	return rc;
 }

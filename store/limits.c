@@ -126,6 +126,7 @@ store_cycle(int64_t t, char cycle_r[8])
 		 (unsigned)(tm.tm_mon + 1) % 100u);
 }
 
+/* fill_usage - a struct store_usage from a row of ST_USAGE */
 static void
 fill_usage(sqlite3_stmt *st, void *p)
 {

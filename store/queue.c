@@ -58,38 +58,6 @@ store_event(struct store *s, int64_t id, int64_t at, enum store_state state,
 	return STORE_OK;
 }
 
-/* thread_upsert - create or touch the thread; its id in *id_r */
-static int
-thread_upsert(struct store *s, const struct store_outbound *m, int64_t now,
-	      int64_t *id_r, struct store_error *err)
-{
-	sqlite3_stmt *st = stmt(s, ST_THREAD_UPSERT, err);
-
-	if (!st)
-		return err ? err->status : STORE_EPERM;
-	bind_text(st, 1, m->owner);
-	bind_text(st, 2, m->phone);
-	bind_text(st, 3, m->sender);
-	bind_text(st, 4, m->tag);
-	bind_text(st, 5, m->subject);
-	sqlite3_bind_int64(st, 6, now);
-	bind_text(st, 7,
-		  m->message_id && m->message_id[0] ? m->message_id : NULL);
-	if (store_step(st) != SQLITE_DONE)
-		return store_fail_db(s, "recording the thread", err);
-	st = stmt(s, ST_THREAD_ID, err);
-	if (!st)
-		return err ? err->status : STORE_EPERM;
-	bind_text(st, 1, m->owner);
-	bind_text(st, 2, m->phone);
-	bind_text(st, 3, m->sender);
-	if (store_step(st) != SQLITE_ROW)
-		return store_fail_db(s, "finding the thread", err);
-	*id_r = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st); /* a statement left on a row holds a snapshot */
-	return STORE_OK;
-}
-
 /* enqueue_in_txn - the body of store_enqueue */
 static int
 enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
@@ -117,7 +85,7 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 		if (rc != SQLITE_DONE)
 			return store_fail_db(s, "looking up the message", err);
 	}
-	rc = thread_upsert(s, m, now, thread_r, err);
+	rc = store_thread_upsert(s, m, now, thread_r, err);
 	if (rc != STORE_OK)
 		return rc;
 	st = stmt(s, ST_MSG_INSERT, err);

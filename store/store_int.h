@@ -145,8 +145,16 @@ void copy_text(sqlite3_stmt *st, int i, char *buf, size_t n);
 /* dup_text - column i as a malloc'd string ("" for NULL), NULL if OOM */
 char *dup_text(sqlite3_stmt *st, int i);
 
-/* store_fill_thread - a struct store_thread from a row of THREAD_COLS */
-void store_fill_thread(sqlite3_stmt *st, void *thread);
+/*
+ * store_thread_upsert - create or touch the thread (owner, phone,
+ * sender) of m, in the open transaction; its id in *id_r
+ */
+int store_thread_upsert(struct store *s, const struct store_outbound *m,
+			int64_t now, int64_t *id_r, struct store_error *err);
+
+/* store_thread_touch - message_id is thread id's newest mail, as of now */
+int store_thread_touch(struct store *s, int64_t id, const char *message_id,
+		       int64_t now, struct store_error *err);
 
 /*
  * store_rows - step st to the end, appending one element of size bytes
