@@ -26,6 +26,25 @@
 	" t.last_active, (SELECT count(*) FROM messages m"                     \
 	" WHERE m.thread_id = t.id), t.last_message_id"
 
+/*
+ * The lease columns both queues keep (messages for texts, mail_queue for
+ * mail): state 0 queued, 1 scheduled, 2 leased to lease_owner until
+ * lease_until. A row is due when it waits and its time has come, or
+ * when its lease ran out (LEASE_DUE, of the table's alias t, ?1 now);
+ * taking it leases row ?1 to ?2 until ?3 (LEASE_TAKE); a lease ends
+ * only where ?2 still holds it (LEASE_HELD), and a holder gives back
+ * all of its own at once (LEASE_MINE, ?1 the holder).
+ */
+#define LEASE_DUE(t)                                                           \
+	t "state <= 2 AND " t "due <= ?1 AND (" t "state < 2 OR " t            \
+	  "lease_until <= ?1)"
+#define LEASE_TAKE                                                             \
+	"state = 2, lease_owner = ?2, lease_until = ?3,"                       \
+	" attempts = attempts + 1"
+#define LEASE_DROP "lease_owner = NULL, lease_until = NULL"
+#define LEASE_HELD "id = ?1 AND lease_owner = ?2 AND state = 2"
+#define LEASE_MINE "state = 2 AND lease_owner = ?1"
+
 static const char *const sql[ST_COUNT] = {
     [ST_THREAD_UPSERT] =
 	"INSERT INTO threads (owner, phone, sender, tag, subject, created,"
@@ -49,26 +68,21 @@ static const char *const sql[ST_COUNT] = {
 	"SELECT m.id, m.thread_id, t.phone, t.sender, m.encoding, m.segments,"
 	" m.attempts, m.notify, m.created, m.text FROM messages m"
 	" JOIN threads t ON t.id = m.thread_id"
-	" WHERE m.state <= 2 AND m.due <= ?1"
-	" AND (m.state < 2 OR m.lease_until <= ?1)"
-	" ORDER BY m.due, m.id LIMIT ?2",
-    [ST_LEASE] = "UPDATE messages SET state = 2, lease_owner = ?2,"
-		 " lease_until = ?3, attempts = attempts + 1, updated = ?4"
+	" WHERE " LEASE_DUE("m.") " ORDER BY m.due, m.id LIMIT ?2",
+    [ST_LEASE] = "UPDATE messages SET " LEASE_TAKE ", updated = ?4"
 		 " WHERE id = ?1",
-    [ST_SUBMITTED] =
-	"UPDATE messages SET state = 3, lease_owner = NULL, lease_until = NULL,"
-	" updated = ?3 WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
+    [ST_SUBMITTED] = "UPDATE messages SET state = 3, " LEASE_DROP
+		     ", updated = ?3 WHERE " LEASE_HELD,
     [ST_SEGMENT_INSERT] =
 	"INSERT OR REPLACE INTO segments (message_id, seq, smsc_id, state,"
 	" updated) VALUES (?1, ?2, ?3, 3, ?4)",
-    [ST_RETRY] =
-	"UPDATE messages SET state = 0, lease_owner = NULL, lease_until = NULL,"
-	" due = ?3, error = ?4, reason = ?5, updated = ?6"
-	" WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
+    [ST_RETRY] = "UPDATE messages SET state = 0, " LEASE_DROP
+		 ", due = ?3, error = ?4, reason = ?5, updated = ?6"
+		 " WHERE " LEASE_HELD,
     [ST_FAIL] = /* ?3, the due time, is not used */
-    "UPDATE messages SET state = 5, lease_owner = NULL, lease_until = NULL,"
-    " error = ?4, reason = ?5, updated = ?6"
-    " WHERE id = ?1 AND lease_owner = ?2 AND state = 2 AND ?3 IS NOT NULL",
+    "UPDATE messages SET state = 5, " LEASE_DROP
+    ", error = ?4, reason = ?5, updated = ?6"
+    " WHERE " LEASE_HELD " AND ?3 IS NOT NULL",
     [ST_EVENTS] = "SELECT at, state, detail FROM events WHERE message_id = ?1"
 		  " ORDER BY id",
     [ST_PURGE] = "DELETE FROM messages WHERE created < ?1 AND state >= 3",
@@ -140,19 +154,13 @@ static const char *const sql[ST_COUNT] = {
 		    " state, due, created) VALUES (?1, ?2, ?3, 0, ?4, ?4)",
     [ST_MAIL_DUE] =
 	"SELECT id, envelope_from, rcpt, attempts, data FROM mail_queue"
-	" WHERE state <= 2 AND due <= ?1"
-	" AND (state < 2 OR lease_until <= ?1) ORDER BY due, id LIMIT ?2",
-    [ST_MAIL_LEASE] = "UPDATE mail_queue SET state = 2, lease_owner = ?2,"
-		      " lease_until = ?3, attempts = attempts + 1"
-		      " WHERE id = ?1",
-    [ST_MAIL_SENT] = "DELETE FROM mail_queue WHERE id = ?1"
-		     " AND lease_owner = ?2 AND state = 2",
-    [ST_MAIL_RETRY] = "UPDATE mail_queue SET state = 0, lease_owner = NULL,"
-		      " lease_until = NULL, due = ?3, error = ?4"
-		      " WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
-    [ST_MAIL_FAIL] = "UPDATE mail_queue SET state = 5, lease_owner = NULL,"
-		     " lease_until = NULL, error = ?3"
-		     " WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
+	" WHERE " LEASE_DUE("") " ORDER BY due, id LIMIT ?2",
+    [ST_MAIL_LEASE] = "UPDATE mail_queue SET " LEASE_TAKE " WHERE id = ?1",
+    [ST_MAIL_SENT] = "DELETE FROM mail_queue WHERE " LEASE_HELD,
+    [ST_MAIL_RETRY] = "UPDATE mail_queue SET state = 0, " LEASE_DROP
+		      ", due = ?3, error = ?4 WHERE " LEASE_HELD,
+    [ST_MAIL_FAIL] = "UPDATE mail_queue SET state = 5, " LEASE_DROP
+		     ", error = ?3 WHERE " LEASE_HELD,
     [ST_SEG_FIND] = "SELECT message_id, seq FROM segments WHERE smsc_id = ?1"
 		    " ORDER BY message_id DESC LIMIT 1",
     [ST_SEG_SET] = "UPDATE segments SET state = ?3, error = ?4, updated = ?5"
@@ -165,11 +173,10 @@ static const char *const sql[ST_COUNT] = {
 	"SELECT m.envelope_from, m.notify, m.text, m.message_id, t.owner,"
 	" t.phone, m.state FROM messages m JOIN threads t ON t.id = m.thread_id"
 	" WHERE m.id = ?1",
-    [ST_RELEASE] = "UPDATE messages SET state = 0, lease_owner = NULL,"
-		   " lease_until = NULL WHERE state = 2 AND lease_owner = ?1",
-    [ST_MAIL_RELEASE] = "UPDATE mail_queue SET state = 0, lease_owner = NULL,"
-			" lease_until = NULL WHERE state = 2"
-			" AND lease_owner = ?1",
+    [ST_RELEASE] =
+	"UPDATE messages SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
+    [ST_MAIL_RELEASE] =
+	"UPDATE mail_queue SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
     [ST_THREAD_BY_TAG] = "SELECT " THREAD_COLS " FROM threads t"
 			 " WHERE t.tag = ?1",
     [ST_THREAD_LATEST] = "SELECT " THREAD_COLS " FROM threads t"
@@ -461,11 +468,15 @@ dup_text(sqlite3_stmt *st, int i)
 	return strdup(v ? (const char *)v : "");
 }
 
-/* store_rows - collect every row of st into a new array */
+/*
+ * store_rows_owned - collect every row of st into a new array; on an
+ * error, drop(array, n) frees the n rows read so far and the array
+ */
 int
-store_rows(struct store *s, sqlite3_stmt *st, size_t size,
-	   void (*fill)(sqlite3_stmt *, void *), void **arr_r, unsigned *n_r,
-	   struct store_error *err)
+store_rows_owned(struct store *s, sqlite3_stmt *st, size_t size,
+		 void (*fill)(sqlite3_stmt *, void *),
+		 void (*drop)(void *, unsigned), void **arr_r, unsigned *n_r,
+		 struct store_error *err)
 {
 	unsigned n = 0, cap = 0;
 	char *arr = NULL;
@@ -480,7 +491,7 @@ store_rows(struct store *s, sqlite3_stmt *st, size_t size,
 			cap = cap ? 2 * cap : 16;
 			bigger = realloc(arr, (size_t)cap * size);
 			if (!bigger) {
-				free(arr);
+				drop(arr, n);
 				sqlite3_reset(st);
 				return store_set_error(err, STORE_ETEMP,
 						       "out of memory");
@@ -493,12 +504,29 @@ store_rows(struct store *s, sqlite3_stmt *st, size_t size,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		free(arr);
+		drop(arr, n);
 		return store_fail_db(s, "reading", err);
 	}
 	*arr_r = arr;
 	*n_r = n;
 	return STORE_OK;
+}
+
+/* free_rows - free an array of rows that own nothing */
+static void
+free_rows(void *arr, unsigned n)
+{
+	(void)n;
+	free(arr);
+}
+
+/* store_rows - collect every row of st into a new array */
+int
+store_rows(struct store *s, sqlite3_stmt *st, size_t size,
+	   void (*fill)(sqlite3_stmt *, void *), void **arr_r, unsigned *n_r,
+	   struct store_error *err)
+{
+	return store_rows_owned(s, st, size, fill, free_rows, arr_r, n_r, err);
 }
 
 /* store_exec - step a statement that returns no rows */

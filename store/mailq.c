@@ -3,12 +3,13 @@
  *	mailq - the outbound mail queue, with leases
  * DESCRIPTION
  *	Mail the gateway still has to hand to the SMTP relay: texts from
- *	phones made into mail, delivery reports, notices. Like the text
- *	queue, a due mail is leased to one gateway at a time; the holder
+ *	phones made into mail, delivery reports, notices. Like a text, a
+ *	due mail is leased to one gateway at a time (lease.c); the holder
  *	ends the lease with store_mail_sent() (the row goes),
  *	store_mail_retry() or store_mail_fail(), and a gateway that
  *	restarts takes its leases back with store_mail_release().
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,27 +66,35 @@ store_mails_free(struct store_mail **m, unsigned n)
 	*m = NULL;
 }
 
-/* mail_lease - lease the rows read into *m */
-static int
-mail_lease(struct store *s, struct store_mail *m, unsigned n, const char *owner,
-	   int64_t until, struct store_error *err)
+/* mail_filled - whether fill_mail got its data */
+static bool
+mail_filled(const void *p)
 {
-	sqlite3_stmt *st;
-	unsigned i;
-	int rc = STORE_OK;
-
-	for (i = 0; rc == STORE_OK && i < n; i++) {
-		if (!m[i].data)
-			return store_set_error(err, STORE_ETEMP,
-					       "out of memory");
-		NEED(st, s, ST_MAIL_LEASE, err);
-		sqlite3_bind_int64(st, 1, m[i].id);
-		bind_text(st, 2, owner);
-		sqlite3_bind_int64(st, 3, until);
-		rc = store_exec(s, st, "leasing mail", err);
-	}
-	return rc;
+	return ((const struct store_mail *)p)->data != NULL;
 }
+
+/* mails_drop - store_mails_free for the lease code */
+static void
+mails_drop(void *rows, unsigned n)
+{
+	struct store_mail *m = rows;
+
+	store_mails_free(&m, n);
+}
+
+/* The mail queue's leases. */
+static const struct store_queue mails = {
+    .what = "mail",
+    .due = ST_MAIL_DUE,
+    .lease = ST_MAIL_LEASE,
+    .release = ST_MAIL_RELEASE,
+    .size = sizeof(struct store_mail),
+    .id_at = offsetof(struct store_mail, id),
+    .fill = fill_mail,
+    .filled = mail_filled,
+    .drop = mails_drop,
+    .taken = NULL,
+};
 
 /* store_mail_claim - lease due mails */
 int
@@ -94,60 +103,26 @@ store_mail_claim(struct store *s, const char *lease_owner, int64_t now,
 		 struct store_mail **mails_r, unsigned *n_r,
 		 struct store_error *err)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	*mails_r = NULL;
-	*n_r = 0;
-	rc = store_begin(s, err);
-	if (rc != STORE_OK)
-		return rc;
-	st = stmt(s, ST_MAIL_DUE, err);
-	rc = st ? STORE_OK : (err ? err->status : STORE_EPERM);
-	if (rc == STORE_OK) {
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_int(st, 2, (int)max);
-		rc = store_rows(s, st, sizeof(**mails_r), fill_mail,
-				(void **)mails_r, n_r, err);
-	}
-	if (rc == STORE_OK)
-		rc = mail_lease(s, *mails_r, *n_r, lease_owner,
-				now + lease_seconds, err);
-	if (rc == STORE_OK)
-		rc = store_commit(s, err);
-	else
-		store_rollback(s);
-	if (rc != STORE_OK) {
-		store_mails_free(mails_r, *n_r);
-		*n_r = 0;
-	}
-	return rc;
+	return store_lease_claim(s, &mails, lease_owner, now, lease_seconds,
+				 max, (void **)mails_r, n_r, err);
 }
 
-/* mail_end - run a lease-ending statement on mail id */
+/* mail_end - end mail id's lease: sent, again at due, or failed */
 static int
-mail_end(struct store *s, enum stmt_id id_stmt, int64_t id, const char *owner,
+mail_end(struct store *s, enum stmt_id end, int64_t id, const char *owner,
 	 int64_t due, const char *error, struct store_error *err)
 {
-	sqlite3_stmt *st;
-	int rc;
+	sqlite3_stmt *st = store_lease_ending(s, end, id, owner, err);
 
-	NEED(st, s, id_stmt, err);
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, owner);
-	if (id_stmt == ST_MAIL_RETRY) {
+	if (!st)
+		return err ? err->status : STORE_EPERM;
+	if (end == ST_MAIL_RETRY) {
 		sqlite3_bind_int64(st, 3, due);
 		bind_text(st, 4, error);
-	} else if (id_stmt == ST_MAIL_FAIL) {
+	} else if (end == ST_MAIL_FAIL) {
 		bind_text(st, 3, error);
 	}
-	rc = store_exec(s, st, "updating mail", err);
-	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
-		return store_set_error(err, STORE_ELEASE,
-				       "mail %lld is not leased to us (any "
-				       "more)",
-				       (long long)id);
-	return rc;
+	return store_lease_end(s, &mails, st, id, err);
 }
 
 /* store_mail_sent - the relay took it */
@@ -179,9 +154,5 @@ int
 store_mail_release(struct store *s, const char *lease_owner,
 		   struct store_error *err)
 {
-	sqlite3_stmt *st;
-
-	NEED(st, s, ST_MAIL_RELEASE, err);
-	bind_text(st, 1, lease_owner);
-	return store_exec(s, st, "releasing mail", err);
+	return store_lease_release(s, &mails, lease_owner, NULL, err);
 }

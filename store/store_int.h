@@ -165,9 +165,74 @@ int store_rows(struct store *s, sqlite3_stmt *st, size_t size,
 	       void (*fill)(sqlite3_stmt *, void *), void **arr_r,
 	       unsigned *n_r, struct store_error *err);
 
+/*
+ * store_rows_owned - store_rows for rows that own allocations: on an
+ * error, drop(array, n) frees the n rows filled so far and the array
+ */
+int store_rows_owned(struct store *s, sqlite3_stmt *st, size_t size,
+		     void (*fill)(sqlite3_stmt *, void *),
+		     void (*drop)(void *, unsigned), void **arr_r,
+		     unsigned *n_r, struct store_error *err);
+
 /* store_exec - step a statement that returns no rows; the sqlite code */
 int store_exec(struct store *s, sqlite3_stmt *st, const char *what,
 	       struct store_error *err);
+
+/*
+ * A queue whose rows are leased to one holder at a time (lease.c): the
+ * texts of queue.c and the mail of mailq.c. Its statements keep to the
+ * lease columns (LEASE_* in db.c).
+ */
+struct store_queue {
+	const char *what;   /* a row, in errors: "message", "mail" */
+	enum stmt_id due;   /* rows to lease: ?1 now, ?2 at most, in order */
+	enum stmt_id lease; /* lease row ?1 to ?2 until ?3 (?4 now, if used) */
+	enum stmt_id release; /* give back every lease of holder ?1 */
+	size_t size;	      /* of one row's struct */
+	size_t id_at;	      /* offsetof the row's int64_t id */
+	void (*fill)(sqlite3_stmt *, void *); /* a row from due's columns */
+	bool (*filled)(const void *row);      /* false: out of memory */
+	void (*drop)(void *rows, unsigned n); /* free rows and array */
+	/* what else taking a lease does, in its transaction; may be NULL */
+	int (*taken)(struct store *s, int64_t id, const char *holder,
+		     int64_t now, struct store_error *err);
+};
+
+/*
+ * store_lease_claim - in one transaction, read up to max due rows of q
+ * and lease each to holder until now + seconds; the rows in *rows_r
+ * (NULL when none; the caller frees them with q->drop) and their number
+ * in *n_r. A row is never leased to two holders at once; one whose
+ * lease ran out is due again.
+ */
+int store_lease_claim(struct store *s, const struct store_queue *q,
+		      const char *holder, int64_t now, int64_t seconds,
+		      unsigned max, void **rows_r, unsigned *n_r,
+		      struct store_error *err);
+
+/*
+ * store_lease_ending - the statement end (one that ends a lease WHERE
+ * LEASE_HELD) with row ?1 id and holder ?2 bound; the caller binds the
+ * rest and runs it with store_lease_end. NULL with err on error.
+ */
+sqlite3_stmt *store_lease_ending(struct store *s, enum stmt_id end, int64_t id,
+				 const char *holder, struct store_error *err);
+
+/*
+ * store_lease_end - run st from store_lease_ending: STORE_ELEASE when
+ * it changed no row, since holder does not hold row id's lease (any
+ * more)
+ */
+int store_lease_end(struct store *s, const struct store_queue *q,
+		    sqlite3_stmt *st, int64_t id, struct store_error *err);
+
+/*
+ * store_lease_release - give back (to queued) every row of q leased to
+ * holder; their number in *n_r (may be NULL)
+ */
+int store_lease_release(struct store *s, const struct store_queue *q,
+			const char *holder, unsigned *n_r,
+			struct store_error *err);
 
 /* store_migrate - bring the schema up to version (schema.c) */
 int store_migrate(struct store *s, int version, struct store_error *err);
