@@ -468,18 +468,38 @@ dup_text(sqlite3_stmt *st, int i)
 	return strdup(v ? (const char *)v : "");
 }
 
-/*
- * store_rows_owned - collect every row of st into a new array; on an
- * error, drop(array, n) frees the n rows read so far and the array
- */
-int
-store_rows_owned(struct store *s, sqlite3_stmt *st, size_t size,
-		 void (*fill)(sqlite3_stmt *, void *),
-		 void (*drop)(void *, unsigned), void **arr_r, unsigned *n_r,
-		 struct store_error *err)
+/* owned - the pointer at offset at of row (a text or blob it owns) */
+static void *
+owned(const void *row, size_t at)
+{
+	void *p;
+
+	memcpy(&p, (const char *)row + at, sizeof(p));
+	return p;
+}
+
+/* store_rows_free - free the pointer at offset at of each row, and arr */
+void
+store_rows_free(void *arr, size_t size, size_t at, unsigned n)
+{
+	unsigned i;
+
+	if (!arr)
+		return;
+	for (i = 0; i < n; i++)
+		free(owned((char *)arr + (size_t)i * size, at));
+	free(arr);
+}
+
+/* collect - store_rows, and store_rows_owned when owns is true */
+static int
+collect(struct store *s, sqlite3_stmt *st, size_t size,
+	void (*fill)(sqlite3_stmt *, void *), bool owns, size_t at,
+	void **arr_r, unsigned *n_r, struct store_error *err)
 {
 	unsigned n = 0, cap = 0;
-	char *arr = NULL;
+	char *arr = NULL, *row;
+	bool oom = false;
 	int rc;
 
 	*arr_r = NULL;
@@ -491,33 +511,28 @@ store_rows_owned(struct store *s, sqlite3_stmt *st, size_t size,
 			cap = cap ? 2 * cap : 16;
 			bigger = realloc(arr, (size_t)cap * size);
 			if (!bigger) {
-				drop(arr, n);
-				sqlite3_reset(st);
-				return store_set_error(err, STORE_ETEMP,
-						       "out of memory");
+				oom = true;
+				break;
 			}
 			arr = bigger;
 		}
-		memset(arr + (size_t)n * size, 0, size);
-		fill(st, arr + (size_t)n * size);
-		n++;
+		row = arr + (size_t)n++ * size;
+		memset(row, 0, size);
+		fill(st, row);
+		if (owns && !owned(row, at)) {
+			oom = true;
+			break;
+		}
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		drop(arr, n);
-		return store_fail_db(s, "reading", err);
+	if (oom || rc != SQLITE_DONE) {
+		store_rows_free(arr, size, at, owns ? n : 0);
+		return oom ? store_set_error(err, STORE_ETEMP, "out of memory")
+			   : store_fail_db(s, "reading", err);
 	}
 	*arr_r = arr;
 	*n_r = n;
 	return STORE_OK;
-}
-
-/* free_rows - free an array of rows that own nothing */
-static void
-free_rows(void *arr, unsigned n)
-{
-	(void)n;
-	free(arr);
 }
 
 /* store_rows - collect every row of st into a new array */
@@ -526,7 +541,16 @@ store_rows(struct store *s, sqlite3_stmt *st, size_t size,
 	   void (*fill)(sqlite3_stmt *, void *), void **arr_r, unsigned *n_r,
 	   struct store_error *err)
 {
-	return store_rows_owned(s, st, size, fill, free_rows, arr_r, n_r, err);
+	return collect(s, st, size, fill, false, 0, arr_r, n_r, err);
+}
+
+/* store_rows_owned - store_rows for rows that own a pointer at at */
+int
+store_rows_owned(struct store *s, sqlite3_stmt *st, size_t size,
+		 void (*fill)(sqlite3_stmt *, void *), size_t at, void **arr_r,
+		 unsigned *n_r, struct store_error *err)
+{
+	return collect(s, st, size, fill, true, at, arr_r, n_r, err);
 }
 
 /* store_exec - step a statement that returns no rows */

@@ -10,6 +10,7 @@
  *	a provider that sends a text again finds it seen, and a crash
  *	loses neither the text nor its mail.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,13 +98,7 @@ fill_part(sqlite3_stmt *st, void *p)
 void
 store_parts_free(struct store_part **p, unsigned n)
 {
-	unsigned i;
-
-	if (!*p)
-		return;
-	for (i = 0; i < n; i++)
-		free((*p)[i].data);
-	free(*p);
+	store_rows_free(*p, sizeof(**p), offsetof(struct store_part, data), n);
 	*p = NULL;
 }
 
@@ -114,7 +109,6 @@ store_reasm_take(struct store *s, const char *phone, unsigned ref,
 		 struct store_error *err)
 {
 	sqlite3_stmt *st;
-	unsigned i;
 	int rc = store_begin(s, err);
 
 	if (rc != STORE_OK)
@@ -125,11 +119,9 @@ store_reasm_take(struct store *s, const char *phone, unsigned ref,
 		return err ? err->status : STORE_EPERM;
 	}
 	bind_set(st, phone, ref, total);
-	rc = store_rows(s, st, sizeof(**parts_r), fill_part, (void **)parts_r,
-			n_r, err);
-	for (i = 0; rc == STORE_OK && i < *n_r; i++)
-		if (!(*parts_r)[i].data)
-			rc = store_set_error(err, STORE_ETEMP, "out of memory");
+	rc = store_rows_owned(s, st, sizeof(**parts_r), fill_part,
+			      offsetof(struct store_part, data),
+			      (void **)parts_r, n_r, err);
 	if (rc == STORE_OK && (st = stmt(s, ST_REASM_DEL, err)) != NULL) {
 		bind_set(st, phone, ref, total);
 		rc = store_exec(s, st, "removing parts", err);

@@ -23,8 +23,6 @@ take(struct store *s, const struct store_queue *q, const void *row,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!q->filled(row))
-		return store_set_error(err, STORE_ETEMP, "out of memory");
 	NEED(st, s, q->lease, err);
 	sqlite3_bind_int64(st, 1, id);
 	bind_text(st, 2, holder);
@@ -61,8 +59,8 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 	if (rc == STORE_OK) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int(st, 2, (int)max);
-		rc = store_rows_owned(s, st, q->size, q->fill, q->drop, rows_r,
-				      n_r, err);
+		rc = store_rows_owned(s, st, q->size, q->fill, q->owned_at,
+				      rows_r, n_r, err);
 	}
 	for (i = 0; rc == STORE_OK && i < *n_r; i++)
 		rc = take(s, q, (const char *)*rows_r + (size_t)i * q->size,
@@ -72,8 +70,7 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 	else
 		store_rollback(s);
 	if (rc != STORE_OK) {
-		if (*rows_r)
-			q->drop(*rows_r, *n_r);
+		store_rows_free(*rows_r, q->size, q->owned_at, *n_r);
 		*rows_r = NULL;
 		*n_r = 0;
 	}

@@ -56,30 +56,8 @@ fill_mail(sqlite3_stmt *st, void *p)
 void
 store_mails_free(struct store_mail **m, unsigned n)
 {
-	unsigned i;
-
-	if (!*m)
-		return;
-	for (i = 0; i < n; i++)
-		free((*m)[i].data);
-	free(*m);
+	store_rows_free(*m, sizeof(**m), offsetof(struct store_mail, data), n);
 	*m = NULL;
-}
-
-/* mail_filled - whether fill_mail got its data */
-static bool
-mail_filled(const void *p)
-{
-	return ((const struct store_mail *)p)->data != NULL;
-}
-
-/* mails_drop - store_mails_free for the lease code */
-static void
-mails_drop(void *rows, unsigned n)
-{
-	struct store_mail *m = rows;
-
-	store_mails_free(&m, n);
 }
 
 /* The mail queue's leases. */
@@ -90,9 +68,8 @@ static const struct store_queue mails = {
     .release = ST_MAIL_RELEASE,
     .size = sizeof(struct store_mail),
     .id_at = offsetof(struct store_mail, id),
+    .owned_at = offsetof(struct store_mail, data),
     .fill = fill_mail,
-    .filled = mail_filled,
-    .drop = mails_drop,
     .taken = NULL,
 };
 

@@ -232,22 +232,6 @@ fill_claim(sqlite3_stmt *st, void *p)
 	x->text = dup_text(st, 9);
 }
 
-/* claim_filled - whether fill_claim got its text */
-static bool
-claim_filled(const void *p)
-{
-	return ((const struct store_claim *)p)->text != NULL;
-}
-
-/* claims_drop - store_claims_free for the lease code */
-static void
-claims_drop(void *rows, unsigned n)
-{
-	struct store_claim *c = rows;
-
-	store_claims_free(&c, n);
-}
-
 /* claimed - record that message id is submitting, leased to holder */
 static int
 claimed(struct store *s, int64_t id, const char *holder, int64_t now,
@@ -264,9 +248,8 @@ static const struct store_queue texts = {
     .release = ST_RELEASE,
     .size = sizeof(struct store_claim),
     .id_at = offsetof(struct store_claim, id),
+    .owned_at = offsetof(struct store_claim, text),
     .fill = fill_claim,
-    .filled = claim_filled,
-    .drop = claims_drop,
     .taken = claimed,
 };
 
@@ -284,13 +267,7 @@ store_claim(struct store *s, const char *lease_owner, int64_t now,
 void
 store_claims_free(struct store_claim **c, unsigned n)
 {
-	unsigned i;
-
-	if (!*c)
-		return;
-	for (i = 0; i < n; i++)
-		free((*c)[i].text);
-	free(*c);
+	store_rows_free(*c, sizeof(**c), offsetof(struct store_claim, text), n);
 	*c = NULL;
 }
 

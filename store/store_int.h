@@ -166,13 +166,21 @@ int store_rows(struct store *s, sqlite3_stmt *st, size_t size,
 	       unsigned *n_r, struct store_error *err);
 
 /*
- * store_rows_owned - store_rows for rows that own allocations: on an
- * error, drop(array, n) frees the n rows filled so far and the array
+ * store_rows_owned - store_rows for rows that each own one allocation,
+ * the pointer at offset at (a text, a blob) that fill() sets, NULL when
+ * out of memory (then STORE_ETEMP); on an error the rows read so far
+ * are freed with their allocations
  */
 int store_rows_owned(struct store *s, sqlite3_stmt *st, size_t size,
-		     void (*fill)(sqlite3_stmt *, void *),
-		     void (*drop)(void *, unsigned), void **arr_r,
-		     unsigned *n_r, struct store_error *err);
+		     void (*fill)(sqlite3_stmt *, void *), size_t at,
+		     void **arr_r, unsigned *n_r, struct store_error *err);
+
+/*
+ * store_rows_free - free the pointer at offset at of each of n rows of
+ * size bytes, then the array arr (NULL: nothing): the body of the
+ * store_*s_free destructors
+ */
+void store_rows_free(void *arr, size_t size, size_t at, unsigned n);
 
 /* store_exec - step a statement that returns no rows; the sqlite code */
 int store_exec(struct store *s, sqlite3_stmt *st, const char *what,
@@ -189,10 +197,9 @@ struct store_queue {
 	enum stmt_id lease; /* lease row ?1 to ?2 until ?3 (?4 now, if used) */
 	enum stmt_id release; /* give back every lease of holder ?1 */
 	size_t size;	      /* of one row's struct */
-	size_t id_at;	      /* offsetof the row's int64_t id */
+	size_t id_at;	      /* offsetof its int64_t id */
+	size_t owned_at;      /* offsetof the pointer it owns (text, data) */
 	void (*fill)(sqlite3_stmt *, void *); /* a row from due's columns */
-	bool (*filled)(const void *row);      /* false: out of memory */
-	void (*drop)(void *rows, unsigned n); /* free rows and array */
 	/* what else taking a lease does, in its transaction; may be NULL */
 	int (*taken)(struct store *s, int64_t id, const char *holder,
 		     int64_t now, struct store_error *err);
@@ -201,9 +208,9 @@ struct store_queue {
 /*
  * store_lease_claim - in one transaction, read up to max due rows of q
  * and lease each to holder until now + seconds; the rows in *rows_r
- * (NULL when none; the caller frees them with q->drop) and their number
- * in *n_r. A row is never leased to two holders at once; one whose
- * lease ran out is due again.
+ * (NULL when none; the caller frees them with store_rows_free, or the
+ * queue's destructor) and their number in *n_r. A row is never leased to two
+ * holders at once; one whose lease ran out is due again.
  */
 int store_lease_claim(struct store *s, const struct store_queue *q,
 		      const char *holder, int64_t now, int64_t seconds,
