@@ -1,6 +1,6 @@
 /*
  * NAME
- *	store - the SQLite store: threads, the durable queue, history
+ *	store - the SQLite store: threads, the durable queues, history
  * SUMMARY
  *	#include "store/store.h"
  * DESCRIPTION
@@ -14,18 +14,29 @@
  *	Times are seconds since the epoch, passed in by the caller (the
  *	clock is injectable). Strings returned in structs are the caller's
  *	copies inside the struct, or say otherwise.
+ *
+ *	This header has one section per file, in this order: db.c (the
+ *	connection and transactions), schema.c (migrations), queue.c (the
+ *	outbound text queue), delivery.c (receipts and reports),
+ *	history.c (search, delete, purge, counts), threads.c, people.c
+ *	(contacts, groups, opt-outs), limits.c (rate windows, usage),
+ *	mailq.c (the outbound mail queue), inbound.c (texts from phones).
+ *	lease.c, the leases both queues share, has no API of its own.
  * DIAGNOSTICS
  *	Functions return STORE_OK or a negative enum store_status and fill
  *	the struct store_error given: STORE_ETEMP for what may succeed
  *	later (locked too long, disk full, I/O), STORE_EPERM for what will
  *	not (corrupt file, newer schema, bad arguments).
  */
+
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* ---- db.c: the connection, transactions, errors ---- */
 
 enum store_status {
 	STORE_OK = 0,
@@ -42,9 +53,6 @@ struct store_error {
 };
 
 enum store_sync { STORE_SYNC_FULL, STORE_SYNC_NORMAL, STORE_SYNC_OFF };
-
-/* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -91,6 +99,13 @@ int store_unit_end(struct store *s, bool commit, struct store_error *err);
 
 /* store_check - PRAGMA integrity_check; STORE_OK or STORE_EPERM */
 int store_check(struct store *s, struct store_error *err);
+
+/* ---- schema.c: numbered migrations ---- */
+
+/* The schema version this code creates and understands. */
+#define STORE_SCHEMA_VERSION 2
+
+/* ---- queue.c: the outbound text queue, with leases ---- */
 
 /* Message states, in the order a message passes them. */
 enum store_state {
@@ -150,12 +165,8 @@ struct store_outbound {
 int store_enqueue(struct store *s, const struct store_outbound *m, int64_t now,
 		  int64_t *id_r, int64_t *thread_r, struct store_error *err);
 
-/* A mail to queue with texts, e.g. a delivery report for the sender. */
-struct store_mail_out {
-	const char *from, *rcpt;
-	const void *data;
-	size_t len;
-};
+/* A mail queued with texts (mailq.c). */
+struct store_mail_out;
 
 /*
  * One mail's worth of work: its texts and notices, queued together or
@@ -242,6 +253,16 @@ int store_fail(struct store *s, int64_t id, const char *lease_owner,
 	       const char *code, const char *reason, int64_t now,
 	       struct store_error *err);
 
+/*
+ * store_release - give back (to queued) every message leased to
+ * lease_owner: a gateway that restarts after a crash takes its own
+ * messages back at once instead of waiting for the leases to expire
+ */
+int store_release(struct store *s, const char *lease_owner, unsigned *n_r,
+		  struct store_error *err);
+
+/* ---- delivery.c: receipts per segment, delivery reports ---- */
+
 /* What a receipt did, and what a delivery report needs. */
 struct store_receipt {
 	int64_t msg_id;
@@ -276,13 +297,7 @@ int store_report(struct store *s, int64_t id, struct store_receipt *r,
 /* store_receipt_free - free r->text */
 void store_receipt_free(struct store_receipt *r);
 
-/*
- * store_release - give back (to queued) every message leased to
- * lease_owner: a gateway that restarts after a crash takes its own
- * messages back at once instead of waiting for the leases to expire
- */
-int store_release(struct store *s, const char *lease_owner, unsigned *n_r,
-		  struct store_error *err);
+/* ---- history.c: search, delete, purge and count messages ---- */
 
 /* One message as history shows it. */
 struct store_message {
@@ -356,9 +371,9 @@ struct store_counts {
 int store_counts(struct store *s, struct store_counts *c,
 		 struct store_error *err);
 
-/*
- * Threads.
- */
+/* ---- threads.c: conversations of (owner, phone, sender) ---- */
+
+/* A thread: the texts and mails between an owner and a phone. */
 struct store_thread {
 	int64_t id;
 	char owner[256];
@@ -378,6 +393,25 @@ struct store_thread {
 int store_threads(struct store *s, const char *owner, const char *phone,
 		  unsigned limit, struct store_thread **threads_r,
 		  unsigned *n_r, struct store_error *err);
+
+/*
+ * store_thread_find - the thread whose tag is tag (when tag is not NULL
+ * and such a thread is phone's), else the most recently active thread
+ * of phone with our number sender; STORE_ENOTFOUND when none
+ */
+int store_thread_find(struct store *s, const char *tag, const char *phone,
+		      const char *sender, struct store_thread *t,
+		      struct store_error *err);
+
+/*
+ * store_thread_open - the thread (owner, phone, sender), created with
+ * tag when there is none
+ */
+int store_thread_open(struct store *s, const char *owner, const char *phone,
+		      const char *sender, const char *tag, int64_t now,
+		      struct store_thread *t, struct store_error *err);
+
+/* ---- people.c: contacts, groups, opt-outs ---- */
 
 /*
  * Contacts and groups. Names are case-insensitive; a group's members
@@ -467,30 +501,11 @@ int store_optout_check(struct store *s, const char *phone, bool *out_r,
 int store_optouts(struct store *s, struct store_optout **optouts_r,
 		  unsigned *n_r, struct store_error *err);
 
-/*
- * Usage: messages and segments per sender (the mail owner) per billing
- * cycle (the calendar month, UTC, "YYYY-MM"), counted at enqueue.
- */
-struct store_usage {
-	char sender[256];
-	char cycle[8];
-	unsigned messages, segments;
-};
+/* store_contact_of - the contact name of phone; STORE_ENOTFOUND */
+int store_contact_of(struct store *s, const char *phone, char name_r[65],
+		     struct store_error *err);
 
-/* store_cycle - the cycle "YYYY-MM" that time t falls in */
-void store_cycle(int64_t t, char cycle_r[8]);
-
-/*
- * store_usage - usage rows, filtered by cycle and sender (NULL: all),
- * by cycle then sender; free() *usage_r
- */
-int store_usage(struct store *s, const char *cycle, const char *sender,
-		struct store_usage **usage_r, unsigned *n_r,
-		struct store_error *err);
-
-/* store_usage_of - segments sender queued in the cycle of now */
-int store_usage_of(struct store *s, const char *sender, int64_t now,
-		   unsigned *segments_r, struct store_error *err);
+/* ---- limits.c: rate windows, usage per billing cycle ---- */
 
 /*
  * Rate limits: fixed windows of window seconds per scope ("rcpt",
@@ -516,8 +531,85 @@ int store_rate_count(struct store *s, const char *scope, const char *key,
 		     int64_t *retry_r, struct store_error *err);
 
 /*
- * Inbound texts.
+ * Usage: messages and segments per sender (the mail owner) per billing
+ * cycle (the calendar month, UTC, "YYYY-MM"), counted at enqueue.
  */
+struct store_usage {
+	char sender[256];
+	char cycle[8];
+	unsigned messages, segments;
+};
+
+/* store_cycle - the cycle "YYYY-MM" that time t falls in */
+void store_cycle(int64_t t, char cycle_r[8]);
+
+/*
+ * store_usage - usage rows, filtered by cycle and sender (NULL: all),
+ * by cycle then sender; free() *usage_r
+ */
+int store_usage(struct store *s, const char *cycle, const char *sender,
+		struct store_usage **usage_r, unsigned *n_r,
+		struct store_error *err);
+
+/* store_usage_of - segments sender queued in the cycle of now */
+int store_usage_of(struct store *s, const char *sender, int64_t now,
+		   unsigned *segments_r, struct store_error *err);
+
+/* ---- mailq.c: the outbound mail queue, with leases ---- */
+
+/*
+ * Outbound mail (texts, reports and notices made into mail), queued
+ * until the SMTP relay takes it.
+ */
+
+/* A mail to queue with texts, e.g. a delivery report for the sender. */
+struct store_mail_out {
+	const char *from, *rcpt;
+	const void *data;
+	size_t len;
+};
+
+/* A claimed mail: what the SMTP relay needs. */
+struct store_mail {
+	int64_t id;
+	char from[256];
+	char rcpt[256];
+	unsigned attempts; /* including this one */
+	size_t len;
+	unsigned char *data; /* the message, the caller's */
+};
+
+/* store_mail_enqueue - queue a message for SMTP */
+int store_mail_enqueue(struct store *s, const char *from, const char *rcpt,
+		       const void *data, size_t len, int64_t now, int64_t *id_r,
+		       struct store_error *err);
+
+/* store_mail_claim - lease up to max due mails, like store_claim */
+int store_mail_claim(struct store *s, const char *lease_owner, int64_t now,
+		     int64_t lease_seconds, unsigned max,
+		     struct store_mail **mails_r, unsigned *n_r,
+		     struct store_error *err);
+
+/* store_mails_free - free claimed mails */
+void store_mails_free(struct store_mail **m, unsigned n);
+
+/*
+ * store_mail_sent, store_mail_retry, store_mail_fail - end a mail's
+ * lease: sent (the row goes), again at due, or given up with error.
+ * STORE_ELEASE when the lease is not lease_owner's.
+ */
+int store_mail_sent(struct store *s, int64_t id, const char *lease_owner,
+		    struct store_error *err);
+int store_mail_retry(struct store *s, int64_t id, const char *lease_owner,
+		     int64_t due, const char *error, struct store_error *err);
+int store_mail_fail(struct store *s, int64_t id, const char *lease_owner,
+		    const char *error, struct store_error *err);
+
+/* store_mail_release - give back the mail leased to lease_owner */
+int store_mail_release(struct store *s, const char *lease_owner,
+		       struct store_error *err);
+
+/* ---- inbound.c: texts from phones ---- */
 
 /*
  * store_inbound_seen - remember a provider's message id; STORE_EDUP
@@ -526,23 +618,6 @@ int store_rate_count(struct store *s, const char *scope, const char *key,
 int store_inbound_seen(struct store *s, const char *provider,
 		       const char *provider_id, int64_t now,
 		       struct store_error *err);
-
-/*
- * store_thread_find - the thread whose tag is tag (when tag is not NULL
- * and such a thread is phone's), else the most recently active thread
- * of phone with our number sender; STORE_ENOTFOUND when none
- */
-int store_thread_find(struct store *s, const char *tag, const char *phone,
-		      const char *sender, struct store_thread *t,
-		      struct store_error *err);
-
-/*
- * store_thread_open - the thread (owner, phone, sender), created with
- * tag when there is none
- */
-int store_thread_open(struct store *s, const char *owner, const char *phone,
-		      const char *sender, const char *tag, int64_t now,
-		      struct store_thread *t, struct store_error *err);
 
 /* A text from a phone, and the mail it became. */
 struct store_inbound {
@@ -566,10 +641,6 @@ struct store_inbound {
 int store_inbound_add(struct store *s, const struct store_inbound *in,
 		      int64_t now, int64_t *id_r, int64_t *mail_id_r,
 		      struct store_error *err);
-
-/* store_contact_of - the contact name of phone; STORE_ENOTFOUND */
-int store_contact_of(struct store *s, const char *phone, char name_r[65],
-		     struct store_error *err);
 
 /* One part of a concatenated inbound text. */
 struct store_part {
@@ -609,48 +680,5 @@ struct store_reasm_set {
 int store_reasm_stale(struct store *s, int64_t before,
 		      struct store_reasm_set **sets_r, unsigned *n_r,
 		      struct store_error *err);
-
-/*
- * Outbound mail (texts, reports and notices made into mail), queued
- * until the SMTP relay takes it.
- */
-struct store_mail {
-	int64_t id;
-	char from[256];
-	char rcpt[256];
-	unsigned attempts; /* including this one */
-	size_t len;
-	unsigned char *data; /* the message, the caller's */
-};
-
-/* store_mail_enqueue - queue a message for SMTP */
-int store_mail_enqueue(struct store *s, const char *from, const char *rcpt,
-		       const void *data, size_t len, int64_t now, int64_t *id_r,
-		       struct store_error *err);
-
-/* store_mail_claim - lease up to max due mails, like store_claim */
-int store_mail_claim(struct store *s, const char *lease_owner, int64_t now,
-		     int64_t lease_seconds, unsigned max,
-		     struct store_mail **mails_r, unsigned *n_r,
-		     struct store_error *err);
-
-/* store_mails_free - free claimed mails */
-void store_mails_free(struct store_mail **m, unsigned n);
-
-/*
- * store_mail_sent, store_mail_retry, store_mail_fail - end a mail's
- * lease: sent (the row goes), again at due, or given up with error.
- * STORE_ELEASE when the lease is not lease_owner's.
- */
-int store_mail_sent(struct store *s, int64_t id, const char *lease_owner,
-		    struct store_error *err);
-int store_mail_retry(struct store *s, int64_t id, const char *lease_owner,
-		     int64_t due, const char *error, struct store_error *err);
-int store_mail_fail(struct store *s, int64_t id, const char *lease_owner,
-		    const char *error, struct store_error *err);
-
-/* store_mail_release - give back the mail leased to lease_owner */
-int store_mail_release(struct store *s, const char *lease_owner,
-		       struct store_error *err);
 
 #endif /* STORE_STORE_H */
