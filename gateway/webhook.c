@@ -413,7 +413,7 @@ receipt(struct call *k, const char *smsc_id, enum store_state st,
 				 rr.parts_total, code, NULL))
 			mailer_wake(k->m);
 	}
-	store_receipt_free(&rr);
+	store_receipt_clear(&rr);
 	answer(k->a, 200, "text/plain", "ok\n");
 }
 
@@ -436,7 +436,7 @@ in_flight(struct store *s, const char *id)
 	    store_report(s, (int64_t)msg, &r, &err) != STORE_OK)
 		return false;
 	busy = r.state == STORE_SUBMITTING;
-	store_receipt_free(&r);
+	store_receipt_clear(&r);
 	return busy;
 }
 

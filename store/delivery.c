@@ -133,18 +133,18 @@ store_receipt(struct store *s, const char *smsc_id, enum store_state seg,
 	rc = receipt_in_txn(s, smsc_id, seg, code, reason, now, r, err);
 	if (rc != STORE_OK) {
 		store_rollback(s);
-		store_receipt_free(r);
+		store_receipt_clear(r);
 		return rc;
 	}
 	rc = store_commit(s, err);
 	if (rc != STORE_OK)
-		store_receipt_free(r);
+		store_receipt_clear(r);
 	return rc;
 }
 
-/* store_receipt_free - free the text a receipt result holds */
+/* store_receipt_clear - free the text a receipt result holds */
 void
-store_receipt_free(struct store_receipt *r)
+store_receipt_clear(struct store_receipt *r)
 {
 	free(r->text);
 	r->text = NULL;

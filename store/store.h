@@ -22,13 +22,30 @@
  *	(contacts, groups, opt-outs), limits.c (rate windows, usage),
  *	mailq.c (the outbound mail queue), inbound.c (texts from phones).
  *	lease.c, the leases both queues share, has no API of its own.
+ * OWNERSHIP
+ *	What the store allocates for a caller is freed one of two ways.
+ *
+ *	A result whose elements own memory (a text, a blob) has a
+ *	destructor that takes the address of the caller's pointer, frees
+ *	it all and sets the pointer to NULL: store_close(&s),
+ *	store_claims_free(&c, n), store_messages_free(&m, n),
+ *	store_parts_free(&p, n), store_mails_free(&m, n). The count is
+ *	the n the call returned.
+ *
+ *	A result that is one flat block (an array of fixed-size structs
+ *	or strings: contacts, groups, members, numbers, opt-outs, threads,
+ *	usage, reassembly sets; a char * text) owns nothing inside it:
+ *	free() it. Each such function says "free() *x_r".
+ *
+ *	A struct the caller owns and the store fills (struct
+ *	store_receipt) is not the store's to free: store_receipt_clear()
+ *	frees what the store put in it (its text) and leaves the struct.
  * DIAGNOSTICS
  *	Functions return STORE_OK or a negative enum store_status and fill
  *	the struct store_error given: STORE_ETEMP for what may succeed
  *	later (locked too long, disk full, I/O), STORE_EPERM for what will
  *	not (corrupt file, newer schema, bad arguments).
  */
-
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
 
@@ -206,7 +223,8 @@ struct store_claim {
 	unsigned attempts; /* including this one */
 	unsigned notify;
 	int64_t created;
-	char *text; /* the caller's: free() it, or store_claims_free() */
+	char *text; /* freed by store_claims_free(); to keep it, take it and
+		      set this NULL */
 };
 
 /*
@@ -274,7 +292,7 @@ struct store_receipt {
 	unsigned parts_total;
 	unsigned notify; /* STORE_NOTIFY_* asked by the sender */
 	char envelope_from[256], owner[256], phone[20], message_id[256];
-	char *text; /* the caller's: store_receipt_free() */
+	char *text; /* freed by store_receipt_clear() */
 };
 
 /*
@@ -294,8 +312,11 @@ int store_receipt(struct store *s, const char *smsc_id, enum store_state seg,
 int store_report(struct store *s, int64_t id, struct store_receipt *r,
 		 struct store_error *err);
 
-/* store_receipt_free - free r->text */
-void store_receipt_free(struct store_receipt *r);
+/*
+ * store_receipt_clear - free what store_receipt or store_report put in
+ * r (its text); r itself is the caller's, as before the call
+ */
+void store_receipt_clear(struct store_receipt *r);
 
 /* ---- history.c: search, delete, purge and count messages ---- */
 
@@ -313,7 +334,7 @@ struct store_message {
 	int64_t created, updated, due;
 	char error[64];	  /* last error code, or "" */
 	char reason[256]; /* last reason, or "" */
-	char *text;	  /* the caller's */
+	char *text;	  /* freed by store_messages_free() */
 };
 
 /* History filters; zero or NULL fields do not filter. */
@@ -342,7 +363,10 @@ int store_history(struct store *s, const struct store_filter *f,
 /* store_messages_free - free what store_history returned */
 void store_messages_free(struct store_message **m, unsigned n);
 
-/* store_message_events - the states message id passed, as text lines */
+/*
+ * store_message_events - the states message id passed, as text lines;
+ * free() *text_r
+ */
 int store_message_events(struct store *s, int64_t id, char **text_r,
 			 struct store_error *err);
 
@@ -576,7 +600,7 @@ struct store_mail {
 	char rcpt[256];
 	unsigned attempts; /* including this one */
 	size_t len;
-	unsigned char *data; /* the message, the caller's */
+	unsigned char *data; /* the message; freed by store_mails_free() */
 };
 
 /* store_mail_enqueue - queue a message for SMTP */
@@ -646,7 +670,7 @@ int store_inbound_add(struct store *s, const struct store_inbound *in,
 struct store_part {
 	unsigned seq;
 	size_t len;
-	unsigned char *data; /* the caller's */
+	unsigned char *data; /* freed by store_parts_free() */
 };
 
 /*
@@ -676,7 +700,10 @@ struct store_reasm_set {
 	int64_t first; /* when its first part came */
 };
 
-/* store_reasm_stale - sets whose first part came before `before` */
+/*
+ * store_reasm_stale - sets whose first part came before `before`;
+ * free() *sets_r
+ */
 int store_reasm_stale(struct store *s, int64_t before,
 		      struct store_reasm_set **sets_r, unsigned *n_r,
 		      struct store_error *err);
