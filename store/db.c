@@ -46,22 +46,13 @@
 #define LEASE_MINE "state = 2 AND lease_owner = ?1"
 
 static const char *const sql[ST_COUNT] = {
-    [ST_THREAD_UPSERT] =
-	"INSERT INTO threads (owner, phone, sender, tag, subject, created,"
-	" last_active, last_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"
-	" ON CONFLICT (owner, phone, sender) DO UPDATE SET"
-	" last_active = excluded.last_active,"
-	" subject = coalesce(excluded.subject, threads.subject),"
-	" last_message_id = coalesce(excluded.last_message_id,"
-	" threads.last_message_id)",
-    [ST_THREAD_ID] = "SELECT id FROM threads WHERE owner = ?1 AND phone = ?2"
-		     " AND sender = ?3",
+    /* queue.c */
+    [ST_MSG_BY_IDEM] = "SELECT id, thread_id FROM messages WHERE idem_key = ?1",
     [ST_MSG_INSERT] =
 	"INSERT INTO messages (thread_id, direction, envelope_from, queue_id,"
 	" message_id, idem_key, notify, text, encoding, segments, state, due,"
 	" created, updated) VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
 	" ?9, ?10, ?11, ?12, ?12)",
-    [ST_MSG_BY_IDEM] = "SELECT id, thread_id FROM messages WHERE idem_key = ?1",
     [ST_EVENT_INSERT] = "INSERT INTO events (message_id, at, state, detail)"
 			" VALUES (?1, ?2, ?3, ?4)",
     [ST_CLAIM] =
@@ -83,17 +74,63 @@ static const char *const sql[ST_COUNT] = {
     "UPDATE messages SET state = 5, " LEASE_DROP
     ", error = ?4, reason = ?5, updated = ?6"
     " WHERE " LEASE_HELD " AND ?3 IS NOT NULL",
+    [ST_RELEASE] =
+	"UPDATE messages SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
+    /* delivery.c */
+    [ST_SEG_FIND] = "SELECT message_id, seq FROM segments WHERE smsc_id = ?1"
+		    " ORDER BY message_id DESC LIMIT 1",
+    [ST_SEG_SET] = "UPDATE segments SET state = ?3, error = ?4, updated = ?5"
+		   " WHERE message_id = ?1 AND seq = ?2",
+    [ST_SEG_TALLY] = "SELECT count(*), total(state = 4), total(state = 5),"
+		     " total(state = 6) FROM segments WHERE message_id = ?1",
+    [ST_MSG_DONE] = "UPDATE messages SET state = ?2, error = ?3, reason = ?4,"
+		    " updated = ?5 WHERE id = ?1 AND state = 3",
+    [ST_MSG_REPORT] =
+	"SELECT m.envelope_from, m.notify, m.text, m.message_id, t.owner,"
+	" t.phone, m.state FROM messages m JOIN threads t ON t.id = m.thread_id"
+	" WHERE m.id = ?1",
+    /* history.c */
     [ST_EVENTS] = "SELECT at, state, detail FROM events WHERE message_id = ?1"
 		  " ORDER BY id",
     [ST_PURGE] = "DELETE FROM messages WHERE created < ?1 AND state >= 3",
     [ST_COUNTS] = "SELECT state, count(*) FROM messages GROUP BY state",
     [ST_OLDEST_DUE] = "SELECT min(due) FROM messages WHERE state <= 1",
+    /* threads.c */
+    [ST_THREAD_UPSERT] =
+	"INSERT INTO threads (owner, phone, sender, tag, subject, created,"
+	" last_active, last_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"
+	" ON CONFLICT (owner, phone, sender) DO UPDATE SET"
+	" last_active = excluded.last_active,"
+	" subject = coalesce(excluded.subject, threads.subject),"
+	" last_message_id = coalesce(excluded.last_message_id,"
+	" threads.last_message_id)",
+    [ST_THREAD_ID] = "SELECT id FROM threads WHERE owner = ?1 AND phone = ?2"
+		     " AND sender = ?3",
+    [ST_THREADS] =
+	"SELECT " THREAD_COLS " FROM threads t"
+	" WHERE (?1 IS NULL OR t.owner = ?1) AND (?2 IS NULL OR t.phone = ?2)"
+	" ORDER BY t.last_active DESC, t.id DESC LIMIT ?3",
+    [ST_THREAD_BY_TAG] = "SELECT " THREAD_COLS " FROM threads t"
+			 " WHERE t.tag = ?1",
+    [ST_THREAD_LATEST] = "SELECT " THREAD_COLS " FROM threads t"
+			 " WHERE t.phone = ?1 AND t.sender = ?2"
+			 " ORDER BY t.last_active DESC, t.id DESC LIMIT 1",
+    [ST_THREAD_OF] = "SELECT " THREAD_COLS " FROM threads t"
+		     " WHERE t.owner = ?1 AND t.phone = ?2 AND t.sender = ?3",
+    [ST_THREAD_NEW] =
+	"INSERT INTO threads (owner, phone, sender, tag, created, last_active)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT DO NOTHING",
+    [ST_THREAD_TOUCH] = "UPDATE threads SET last_message_id = ?2,"
+			" last_active = ?3 WHERE id = ?1",
+    /* people.c */
     [ST_CONTACT_ADD] =
 	"INSERT INTO contacts (name, phone, created) VALUES (?1, ?2, ?3)",
     [ST_CONTACT_RM] = "DELETE FROM contacts WHERE name = ?1",
     [ST_CONTACT_UNGROUP] = "DELETE FROM group_members WHERE member = ?1",
     [ST_CONTACT_GET] = "SELECT phone FROM contacts WHERE name = ?1",
     [ST_CONTACTS] = "SELECT name, phone, created FROM contacts ORDER BY name",
+    [ST_CONTACT_OF] = "SELECT name FROM contacts WHERE phone = ?1"
+		      " ORDER BY name LIMIT 1",
     [ST_GROUP_ADD] = "INSERT INTO groups (name, created) VALUES (?1, ?2)",
     [ST_GROUP_RM] = "DELETE FROM groups WHERE name = ?1",
     [ST_GROUP_NAME] = "SELECT name FROM groups WHERE name = ?1",
@@ -116,19 +153,7 @@ static const char *const sql[ST_COUNT] = {
     [ST_OPTOUT_CHECK] = "SELECT 1 FROM optouts WHERE phone = ?1",
     [ST_OPTOUTS] = "SELECT phone, keyword, at FROM optouts"
 		   " ORDER BY at DESC, phone",
-    [ST_USAGE_ADD] =
-	"INSERT INTO usage (sender, cycle, messages, segments)"
-	" VALUES (?1, ?2, 1, ?3) ON CONFLICT (sender, cycle) DO UPDATE SET"
-	" messages = messages + 1, segments = segments + excluded.segments",
-    [ST_USAGE] = "SELECT sender, cycle, messages, segments FROM usage"
-		 " WHERE (?1 IS NULL OR cycle = ?1)"
-		 " AND (?2 IS NULL OR sender = ?2) ORDER BY cycle, sender",
-    [ST_THREADS] =
-	"SELECT " THREAD_COLS " FROM threads t"
-	" WHERE (?1 IS NULL OR t.owner = ?1) AND (?2 IS NULL OR t.phone = ?2)"
-	" ORDER BY t.last_active DESC, t.id DESC LIMIT ?3",
-    [ST_USAGE_OF] = "SELECT segments FROM usage WHERE sender = ?1"
-		    " AND cycle = ?2",
+    /* limits.c */
     [ST_RATE_GET] = "SELECT count FROM rate_counters WHERE scope = ?1"
 		    " AND key = ?2 AND window_start = ?3",
     [ST_RATE_BUMP] =
@@ -137,6 +162,30 @@ static const char *const sql[ST_COUNT] = {
 	" DO UPDATE SET count = count + 1",
     [ST_RATE_PRUNE] = "DELETE FROM rate_counters WHERE scope = ?1"
 		      " AND key = ?2 AND window_start < ?3",
+    [ST_USAGE_ADD] =
+	"INSERT INTO usage (sender, cycle, messages, segments)"
+	" VALUES (?1, ?2, 1, ?3) ON CONFLICT (sender, cycle) DO UPDATE SET"
+	" messages = messages + 1, segments = segments + excluded.segments",
+    [ST_USAGE] = "SELECT sender, cycle, messages, segments FROM usage"
+		 " WHERE (?1 IS NULL OR cycle = ?1)"
+		 " AND (?2 IS NULL OR sender = ?2) ORDER BY cycle, sender",
+    [ST_USAGE_OF] = "SELECT segments FROM usage WHERE sender = ?1"
+		    " AND cycle = ?2",
+    /* mailq.c */
+    [ST_MAIL_ADD] = "INSERT INTO mail_queue (envelope_from, rcpt, data,"
+		    " state, due, created) VALUES (?1, ?2, ?3, 0, ?4, ?4)",
+    [ST_MAIL_DUE] =
+	"SELECT id, envelope_from, rcpt, attempts, data FROM mail_queue"
+	" WHERE " LEASE_DUE("") " ORDER BY due, id LIMIT ?2",
+    [ST_MAIL_LEASE] = "UPDATE mail_queue SET " LEASE_TAKE " WHERE id = ?1",
+    [ST_MAIL_SENT] = "DELETE FROM mail_queue WHERE " LEASE_HELD,
+    [ST_MAIL_RETRY] = "UPDATE mail_queue SET state = 0, " LEASE_DROP
+		      ", due = ?3, error = ?4 WHERE " LEASE_HELD,
+    [ST_MAIL_FAIL] = "UPDATE mail_queue SET state = 5, " LEASE_DROP
+		     ", error = ?3 WHERE " LEASE_HELD,
+    [ST_MAIL_RELEASE] =
+	"UPDATE mail_queue SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
+    /* inbound.c */
     [ST_SEEN_ADD] = "INSERT INTO inbound_seen (provider, provider_id, at)"
 		    " VALUES (?1, ?2, ?3)",
     [ST_REASM_ADD] = "INSERT INTO reassembly (phone, ref, total, seq, data,"
@@ -150,51 +199,10 @@ static const char *const sql[ST_COUNT] = {
     [ST_REASM_STALE] =
 	"SELECT phone, ref, total, count(*), min(at) FROM reassembly"
 	" GROUP BY phone, ref, total HAVING min(at) < ?1 ORDER BY min(at)",
-    [ST_MAIL_ADD] = "INSERT INTO mail_queue (envelope_from, rcpt, data,"
-		    " state, due, created) VALUES (?1, ?2, ?3, 0, ?4, ?4)",
-    [ST_MAIL_DUE] =
-	"SELECT id, envelope_from, rcpt, attempts, data FROM mail_queue"
-	" WHERE " LEASE_DUE("") " ORDER BY due, id LIMIT ?2",
-    [ST_MAIL_LEASE] = "UPDATE mail_queue SET " LEASE_TAKE " WHERE id = ?1",
-    [ST_MAIL_SENT] = "DELETE FROM mail_queue WHERE " LEASE_HELD,
-    [ST_MAIL_RETRY] = "UPDATE mail_queue SET state = 0, " LEASE_DROP
-		      ", due = ?3, error = ?4 WHERE " LEASE_HELD,
-    [ST_MAIL_FAIL] = "UPDATE mail_queue SET state = 5, " LEASE_DROP
-		     ", error = ?3 WHERE " LEASE_HELD,
-    [ST_SEG_FIND] = "SELECT message_id, seq FROM segments WHERE smsc_id = ?1"
-		    " ORDER BY message_id DESC LIMIT 1",
-    [ST_SEG_SET] = "UPDATE segments SET state = ?3, error = ?4, updated = ?5"
-		   " WHERE message_id = ?1 AND seq = ?2",
-    [ST_SEG_TALLY] = "SELECT count(*), total(state = 4), total(state = 5),"
-		     " total(state = 6) FROM segments WHERE message_id = ?1",
-    [ST_MSG_DONE] = "UPDATE messages SET state = ?2, error = ?3, reason = ?4,"
-		    " updated = ?5 WHERE id = ?1 AND state = 3",
-    [ST_MSG_REPORT] =
-	"SELECT m.envelope_from, m.notify, m.text, m.message_id, t.owner,"
-	" t.phone, m.state FROM messages m JOIN threads t ON t.id = m.thread_id"
-	" WHERE m.id = ?1",
-    [ST_RELEASE] =
-	"UPDATE messages SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
-    [ST_MAIL_RELEASE] =
-	"UPDATE mail_queue SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
-    [ST_THREAD_BY_TAG] = "SELECT " THREAD_COLS " FROM threads t"
-			 " WHERE t.tag = ?1",
-    [ST_THREAD_LATEST] = "SELECT " THREAD_COLS " FROM threads t"
-			 " WHERE t.phone = ?1 AND t.sender = ?2"
-			 " ORDER BY t.last_active DESC, t.id DESC LIMIT 1",
-    [ST_THREAD_OF] = "SELECT " THREAD_COLS " FROM threads t"
-		     " WHERE t.owner = ?1 AND t.phone = ?2 AND t.sender = ?3",
-    [ST_THREAD_NEW] =
-	"INSERT INTO threads (owner, phone, sender, tag, created, last_active)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT DO NOTHING",
-    [ST_THREAD_TOUCH] = "UPDATE threads SET last_message_id = ?2,"
-			" last_active = ?3 WHERE id = ?1",
     [ST_MSG_IN_INSERT] =
 	"INSERT INTO messages (thread_id, direction, message_id, text,"
 	" encoding, segments, state, provider_id, due, created, updated)"
 	" VALUES (?1, 'in', ?2, ?3, ?4, ?5, 7, ?6, ?7, ?7, ?7)",
-    [ST_CONTACT_OF] = "SELECT name FROM contacts WHERE phone = ?1"
-		      " ORDER BY name LIMIT 1",
 };
 
 /* store_set_error - fill err; returns status */
