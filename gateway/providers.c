@@ -251,7 +251,7 @@ in_flight(struct store *s, const char *id)
 	    store_report(s, (int64_t)msg, &r, &err) != STORE_OK)
 		return false;
 	busy = r.state == STORE_SUBMITTING;
-	store_receipt_free(&r);
+	store_receipt_clear(&r);
 	return busy;
 }
 

@@ -113,6 +113,6 @@ receipt_record(const struct conf *c, struct store *s, struct mailer *m,
 				 rr.parts_done, rr.parts_total, r->code, NULL))
 			mailer_wake(m);
 	}
-	store_receipt_free(&rr);
+	store_receipt_clear(&rr);
 	return RECEIPT_RECORDED;
 }

@@ -82,6 +82,6 @@ report_queue(const struct conf *c, struct store *s, int64_t id, bool delivered,
 	}
 	free(mail);
 out:
-	store_receipt_free(&rr);
+	store_receipt_clear(&rr);
 	return queued;
 }

@@ -271,11 +271,10 @@ claim(struct runner *r)
 	for (i = 0; i < n; i++) {
 		struct active *a = calloc(1, sizeof(*a));
 
-		if (!a) {
-			free(cl[i].text);
-			continue;
-		}
+		if (!a)
+			continue; /* store_claims_free frees its text */
 		a->c = cl[i];
+		cl[i].text = NULL; /* the entry's now */
 		r->a[r->na++] = a;
 		if (!(a->c.notify & STORE_MSG_KEYWORD) &&
 		    store_optout_check(r->s, a->c.phone, &out, &err) ==
@@ -290,7 +289,7 @@ claim(struct runner *r)
 			give_up(r, r->na - 1, "ENCODE",
 				"the text cannot be encoded for SMS");
 	}
-	free(cl); /* the texts now belong to the active entries */
+	store_claims_free(&cl, n);
 	r->more = n == room;
 }
 

@@ -26,7 +26,76 @@
 	" t.last_active, (SELECT count(*) FROM messages m"                     \
 	" WHERE m.thread_id = t.id), t.last_message_id"
 
+/*
+ * The lease columns both queues keep (messages for texts, mail_queue for
+ * mail): state 0 queued, 1 scheduled, 2 leased to lease_owner until
+ * lease_until. A row is due when it waits and its time has come, or
+ * when its lease ran out (LEASE_DUE, of the table's alias t, ?1 now);
+ * taking it leases row ?1 to ?2 until ?3 (LEASE_TAKE); a lease ends
+ * only where ?2 still holds it (LEASE_HELD), and a holder gives back
+ * all of its own at once (LEASE_MINE, ?1 the holder).
+ */
+#define LEASE_DUE(t)                                                           \
+	t "state <= 2 AND " t "due <= ?1 AND (" t "state < 2 OR " t            \
+	  "lease_until <= ?1)"
+#define LEASE_TAKE                                                             \
+	"state = 2, lease_owner = ?2, lease_until = ?3,"                       \
+	" attempts = attempts + 1"
+#define LEASE_DROP "lease_owner = NULL, lease_until = NULL"
+#define LEASE_HELD "id = ?1 AND lease_owner = ?2 AND state = 2"
+#define LEASE_MINE "state = 2 AND lease_owner = ?1"
+
 static const char *const sql[ST_COUNT] = {
+    /* queue.c */
+    [ST_MSG_BY_IDEM] = "SELECT id, thread_id FROM messages WHERE idem_key = ?1",
+    [ST_MSG_INSERT] =
+	"INSERT INTO messages (thread_id, direction, envelope_from, queue_id,"
+	" message_id, idem_key, notify, text, encoding, segments, state, due,"
+	" created, updated) VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	" ?9, ?10, ?11, ?12, ?12)",
+    [ST_EVENT_INSERT] = "INSERT INTO events (message_id, at, state, detail)"
+			" VALUES (?1, ?2, ?3, ?4)",
+    [ST_CLAIM] =
+	"SELECT m.id, m.thread_id, t.phone, t.sender, m.encoding, m.segments,"
+	" m.attempts, m.notify, m.created, m.text FROM messages m"
+	" JOIN threads t ON t.id = m.thread_id"
+	" WHERE " LEASE_DUE("m.") " ORDER BY m.due, m.id LIMIT ?2",
+    [ST_LEASE] = "UPDATE messages SET " LEASE_TAKE ", updated = ?4"
+		 " WHERE id = ?1",
+    [ST_SUBMITTED] = "UPDATE messages SET state = 3, " LEASE_DROP
+		     ", updated = ?3 WHERE " LEASE_HELD,
+    [ST_SEGMENT_INSERT] =
+	"INSERT OR REPLACE INTO segments (message_id, seq, smsc_id, state,"
+	" updated) VALUES (?1, ?2, ?3, 3, ?4)",
+    [ST_RETRY] = "UPDATE messages SET state = 0, " LEASE_DROP
+		 ", due = ?3, error = ?4, reason = ?5, updated = ?6"
+		 " WHERE " LEASE_HELD,
+    [ST_FAIL] = /* ?3, the due time, is not used */
+    "UPDATE messages SET state = 5, " LEASE_DROP
+    ", error = ?4, reason = ?5, updated = ?6"
+    " WHERE " LEASE_HELD " AND ?3 IS NOT NULL",
+    [ST_RELEASE] =
+	"UPDATE messages SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
+    /* delivery.c */
+    [ST_SEG_FIND] = "SELECT message_id, seq FROM segments WHERE smsc_id = ?1"
+		    " ORDER BY message_id DESC LIMIT 1",
+    [ST_SEG_SET] = "UPDATE segments SET state = ?3, error = ?4, updated = ?5"
+		   " WHERE message_id = ?1 AND seq = ?2",
+    [ST_SEG_TALLY] = "SELECT count(*), total(state = 4), total(state = 5),"
+		     " total(state = 6) FROM segments WHERE message_id = ?1",
+    [ST_MSG_DONE] = "UPDATE messages SET state = ?2, error = ?3, reason = ?4,"
+		    " updated = ?5 WHERE id = ?1 AND state = 3",
+    [ST_MSG_REPORT] =
+	"SELECT m.envelope_from, m.notify, m.text, m.message_id, t.owner,"
+	" t.phone, m.state FROM messages m JOIN threads t ON t.id = m.thread_id"
+	" WHERE m.id = ?1",
+    /* history.c */
+    [ST_EVENTS] = "SELECT at, state, detail FROM events WHERE message_id = ?1"
+		  " ORDER BY id",
+    [ST_PURGE] = "DELETE FROM messages WHERE created < ?1 AND state >= 3",
+    [ST_COUNTS] = "SELECT state, count(*) FROM messages GROUP BY state",
+    [ST_OLDEST_DUE] = "SELECT min(due) FROM messages WHERE state <= 1",
+    /* threads.c */
     [ST_THREAD_UPSERT] =
 	"INSERT INTO threads (owner, phone, sender, tag, subject, created,"
 	" last_active, last_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"
@@ -37,49 +106,31 @@ static const char *const sql[ST_COUNT] = {
 	" threads.last_message_id)",
     [ST_THREAD_ID] = "SELECT id FROM threads WHERE owner = ?1 AND phone = ?2"
 		     " AND sender = ?3",
-    [ST_MSG_INSERT] =
-	"INSERT INTO messages (thread_id, direction, envelope_from, queue_id,"
-	" message_id, idem_key, notify, text, encoding, segments, state, due,"
-	" created, updated) VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	" ?9, ?10, ?11, ?12, ?12)",
-    [ST_MSG_BY_IDEM] = "SELECT id, thread_id FROM messages WHERE idem_key = ?1",
-    [ST_EVENT_INSERT] = "INSERT INTO events (message_id, at, state, detail)"
-			" VALUES (?1, ?2, ?3, ?4)",
-    [ST_CLAIM] =
-	"SELECT m.id, m.thread_id, t.phone, t.sender, m.encoding, m.segments,"
-	" m.attempts, m.notify, m.created, m.text FROM messages m"
-	" JOIN threads t ON t.id = m.thread_id"
-	" WHERE m.state <= 2 AND m.due <= ?1"
-	" AND (m.state < 2 OR m.lease_until <= ?1)"
-	" ORDER BY m.due, m.id LIMIT ?2",
-    [ST_LEASE] = "UPDATE messages SET state = 2, lease_owner = ?2,"
-		 " lease_until = ?3, attempts = attempts + 1, updated = ?4"
-		 " WHERE id = ?1",
-    [ST_SUBMITTED] =
-	"UPDATE messages SET state = 3, lease_owner = NULL, lease_until = NULL,"
-	" updated = ?3 WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
-    [ST_SEGMENT_INSERT] =
-	"INSERT OR REPLACE INTO segments (message_id, seq, smsc_id, state,"
-	" updated) VALUES (?1, ?2, ?3, 3, ?4)",
-    [ST_RETRY] =
-	"UPDATE messages SET state = 0, lease_owner = NULL, lease_until = NULL,"
-	" due = ?3, error = ?4, reason = ?5, updated = ?6"
-	" WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
-    [ST_FAIL] = /* ?3, the due time, is not used */
-    "UPDATE messages SET state = 5, lease_owner = NULL, lease_until = NULL,"
-    " error = ?4, reason = ?5, updated = ?6"
-    " WHERE id = ?1 AND lease_owner = ?2 AND state = 2 AND ?3 IS NOT NULL",
-    [ST_EVENTS] = "SELECT at, state, detail FROM events WHERE message_id = ?1"
-		  " ORDER BY id",
-    [ST_PURGE] = "DELETE FROM messages WHERE created < ?1 AND state >= 3",
-    [ST_COUNTS] = "SELECT state, count(*) FROM messages GROUP BY state",
-    [ST_OLDEST_DUE] = "SELECT min(due) FROM messages WHERE state <= 1",
+    [ST_THREADS] =
+	"SELECT " THREAD_COLS " FROM threads t"
+	" WHERE (?1 IS NULL OR t.owner = ?1) AND (?2 IS NULL OR t.phone = ?2)"
+	" ORDER BY t.last_active DESC, t.id DESC LIMIT ?3",
+    [ST_THREAD_BY_TAG] = "SELECT " THREAD_COLS " FROM threads t"
+			 " WHERE t.tag = ?1",
+    [ST_THREAD_LATEST] = "SELECT " THREAD_COLS " FROM threads t"
+			 " WHERE t.phone = ?1 AND t.sender = ?2"
+			 " ORDER BY t.last_active DESC, t.id DESC LIMIT 1",
+    [ST_THREAD_OF] = "SELECT " THREAD_COLS " FROM threads t"
+		     " WHERE t.owner = ?1 AND t.phone = ?2 AND t.sender = ?3",
+    [ST_THREAD_NEW] =
+	"INSERT INTO threads (owner, phone, sender, tag, created, last_active)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT DO NOTHING",
+    [ST_THREAD_TOUCH] = "UPDATE threads SET last_message_id = ?2,"
+			" last_active = ?3 WHERE id = ?1",
+    /* people.c */
     [ST_CONTACT_ADD] =
 	"INSERT INTO contacts (name, phone, created) VALUES (?1, ?2, ?3)",
     [ST_CONTACT_RM] = "DELETE FROM contacts WHERE name = ?1",
     [ST_CONTACT_UNGROUP] = "DELETE FROM group_members WHERE member = ?1",
     [ST_CONTACT_GET] = "SELECT phone FROM contacts WHERE name = ?1",
     [ST_CONTACTS] = "SELECT name, phone, created FROM contacts ORDER BY name",
+    [ST_CONTACT_OF] = "SELECT name FROM contacts WHERE phone = ?1"
+		      " ORDER BY name LIMIT 1",
     [ST_GROUP_ADD] = "INSERT INTO groups (name, created) VALUES (?1, ?2)",
     [ST_GROUP_RM] = "DELETE FROM groups WHERE name = ?1",
     [ST_GROUP_NAME] = "SELECT name FROM groups WHERE name = ?1",
@@ -102,19 +153,7 @@ static const char *const sql[ST_COUNT] = {
     [ST_OPTOUT_CHECK] = "SELECT 1 FROM optouts WHERE phone = ?1",
     [ST_OPTOUTS] = "SELECT phone, keyword, at FROM optouts"
 		   " ORDER BY at DESC, phone",
-    [ST_USAGE_ADD] =
-	"INSERT INTO usage (sender, cycle, messages, segments)"
-	" VALUES (?1, ?2, 1, ?3) ON CONFLICT (sender, cycle) DO UPDATE SET"
-	" messages = messages + 1, segments = segments + excluded.segments",
-    [ST_USAGE] = "SELECT sender, cycle, messages, segments FROM usage"
-		 " WHERE (?1 IS NULL OR cycle = ?1)"
-		 " AND (?2 IS NULL OR sender = ?2) ORDER BY cycle, sender",
-    [ST_THREADS] =
-	"SELECT " THREAD_COLS " FROM threads t"
-	" WHERE (?1 IS NULL OR t.owner = ?1) AND (?2 IS NULL OR t.phone = ?2)"
-	" ORDER BY t.last_active DESC, t.id DESC LIMIT ?3",
-    [ST_USAGE_OF] = "SELECT segments FROM usage WHERE sender = ?1"
-		    " AND cycle = ?2",
+    /* limits.c */
     [ST_RATE_GET] = "SELECT count FROM rate_counters WHERE scope = ?1"
 		    " AND key = ?2 AND window_start = ?3",
     [ST_RATE_BUMP] =
@@ -123,6 +162,30 @@ static const char *const sql[ST_COUNT] = {
 	" DO UPDATE SET count = count + 1",
     [ST_RATE_PRUNE] = "DELETE FROM rate_counters WHERE scope = ?1"
 		      " AND key = ?2 AND window_start < ?3",
+    [ST_USAGE_ADD] =
+	"INSERT INTO usage (sender, cycle, messages, segments)"
+	" VALUES (?1, ?2, 1, ?3) ON CONFLICT (sender, cycle) DO UPDATE SET"
+	" messages = messages + 1, segments = segments + excluded.segments",
+    [ST_USAGE] = "SELECT sender, cycle, messages, segments FROM usage"
+		 " WHERE (?1 IS NULL OR cycle = ?1)"
+		 " AND (?2 IS NULL OR sender = ?2) ORDER BY cycle, sender",
+    [ST_USAGE_OF] = "SELECT segments FROM usage WHERE sender = ?1"
+		    " AND cycle = ?2",
+    /* mailq.c */
+    [ST_MAIL_ADD] = "INSERT INTO mail_queue (envelope_from, rcpt, data,"
+		    " state, due, created) VALUES (?1, ?2, ?3, 0, ?4, ?4)",
+    [ST_MAIL_DUE] =
+	"SELECT id, envelope_from, rcpt, attempts, data FROM mail_queue"
+	" WHERE " LEASE_DUE("") " ORDER BY due, id LIMIT ?2",
+    [ST_MAIL_LEASE] = "UPDATE mail_queue SET " LEASE_TAKE " WHERE id = ?1",
+    [ST_MAIL_SENT] = "DELETE FROM mail_queue WHERE " LEASE_HELD,
+    [ST_MAIL_RETRY] = "UPDATE mail_queue SET state = 0, " LEASE_DROP
+		      ", due = ?3, error = ?4 WHERE " LEASE_HELD,
+    [ST_MAIL_FAIL] = "UPDATE mail_queue SET state = 5, " LEASE_DROP
+		     ", error = ?3 WHERE " LEASE_HELD,
+    [ST_MAIL_RELEASE] =
+	"UPDATE mail_queue SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
+    /* inbound.c */
     [ST_SEEN_ADD] = "INSERT INTO inbound_seen (provider, provider_id, at)"
 		    " VALUES (?1, ?2, ?3)",
     [ST_REASM_ADD] = "INSERT INTO reassembly (phone, ref, total, seq, data,"
@@ -136,58 +199,10 @@ static const char *const sql[ST_COUNT] = {
     [ST_REASM_STALE] =
 	"SELECT phone, ref, total, count(*), min(at) FROM reassembly"
 	" GROUP BY phone, ref, total HAVING min(at) < ?1 ORDER BY min(at)",
-    [ST_MAIL_ADD] = "INSERT INTO mail_queue (envelope_from, rcpt, data,"
-		    " state, due, created) VALUES (?1, ?2, ?3, 0, ?4, ?4)",
-    [ST_MAIL_DUE] =
-	"SELECT id, envelope_from, rcpt, attempts, data FROM mail_queue"
-	" WHERE state <= 2 AND due <= ?1"
-	" AND (state < 2 OR lease_until <= ?1) ORDER BY due, id LIMIT ?2",
-    [ST_MAIL_LEASE] = "UPDATE mail_queue SET state = 2, lease_owner = ?2,"
-		      " lease_until = ?3, attempts = attempts + 1"
-		      " WHERE id = ?1",
-    [ST_MAIL_SENT] = "DELETE FROM mail_queue WHERE id = ?1"
-		     " AND lease_owner = ?2 AND state = 2",
-    [ST_MAIL_RETRY] = "UPDATE mail_queue SET state = 0, lease_owner = NULL,"
-		      " lease_until = NULL, due = ?3, error = ?4"
-		      " WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
-    [ST_MAIL_FAIL] = "UPDATE mail_queue SET state = 5, lease_owner = NULL,"
-		     " lease_until = NULL, error = ?3"
-		     " WHERE id = ?1 AND lease_owner = ?2 AND state = 2",
-    [ST_SEG_FIND] = "SELECT message_id, seq FROM segments WHERE smsc_id = ?1"
-		    " ORDER BY message_id DESC LIMIT 1",
-    [ST_SEG_SET] = "UPDATE segments SET state = ?3, error = ?4, updated = ?5"
-		   " WHERE message_id = ?1 AND seq = ?2",
-    [ST_SEG_TALLY] = "SELECT count(*), total(state = 4), total(state = 5),"
-		     " total(state = 6) FROM segments WHERE message_id = ?1",
-    [ST_MSG_DONE] = "UPDATE messages SET state = ?2, error = ?3, reason = ?4,"
-		    " updated = ?5 WHERE id = ?1 AND state = 3",
-    [ST_MSG_REPORT] =
-	"SELECT m.envelope_from, m.notify, m.text, m.message_id, t.owner,"
-	" t.phone, m.state FROM messages m JOIN threads t ON t.id = m.thread_id"
-	" WHERE m.id = ?1",
-    [ST_RELEASE] = "UPDATE messages SET state = 0, lease_owner = NULL,"
-		   " lease_until = NULL WHERE state = 2 AND lease_owner = ?1",
-    [ST_MAIL_RELEASE] = "UPDATE mail_queue SET state = 0, lease_owner = NULL,"
-			" lease_until = NULL WHERE state = 2"
-			" AND lease_owner = ?1",
-    [ST_THREAD_BY_TAG] = "SELECT " THREAD_COLS " FROM threads t"
-			 " WHERE t.tag = ?1",
-    [ST_THREAD_LATEST] = "SELECT " THREAD_COLS " FROM threads t"
-			 " WHERE t.phone = ?1 AND t.sender = ?2"
-			 " ORDER BY t.last_active DESC, t.id DESC LIMIT 1",
-    [ST_THREAD_OF] = "SELECT " THREAD_COLS " FROM threads t"
-		     " WHERE t.owner = ?1 AND t.phone = ?2 AND t.sender = ?3",
-    [ST_THREAD_NEW] =
-	"INSERT INTO threads (owner, phone, sender, tag, created, last_active)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT DO NOTHING",
-    [ST_THREAD_TOUCH] = "UPDATE threads SET last_message_id = ?2,"
-			" last_active = ?3 WHERE id = ?1",
     [ST_MSG_IN_INSERT] =
 	"INSERT INTO messages (thread_id, direction, message_id, text,"
 	" encoding, segments, state, provider_id, due, created, updated)"
 	" VALUES (?1, 'in', ?2, ?3, ?4, ?5, 7, ?6, ?7, ?7, ?7)",
-    [ST_CONTACT_OF] = "SELECT name FROM contacts WHERE phone = ?1"
-		      " ORDER BY name LIMIT 1",
 };
 
 /* store_set_error - fill err; returns status */
@@ -461,14 +476,38 @@ dup_text(sqlite3_stmt *st, int i)
 	return strdup(v ? (const char *)v : "");
 }
 
-/* store_rows - collect every row of st into a new array */
-int
-store_rows(struct store *s, sqlite3_stmt *st, size_t size,
-	   void (*fill)(sqlite3_stmt *, void *), void **arr_r, unsigned *n_r,
-	   struct store_error *err)
+/* owned - the pointer at offset at of row (a text or blob it owns) */
+static void *
+owned(const void *row, size_t at)
+{
+	void *p;
+
+	memcpy(&p, (const char *)row + at, sizeof(p));
+	return p;
+}
+
+/* store_rows_free - free the pointer at offset at of each row, and arr */
+void
+store_rows_free(void *arr, size_t size, size_t at, unsigned n)
+{
+	unsigned i;
+
+	if (!arr)
+		return;
+	for (i = 0; i < n; i++)
+		free(owned((char *)arr + (size_t)i * size, at));
+	free(arr);
+}
+
+/* collect - store_rows, and store_rows_owned when owns is true */
+static int
+collect(struct store *s, sqlite3_stmt *st, size_t size,
+	void (*fill)(sqlite3_stmt *, void *), bool owns, size_t at,
+	void **arr_r, unsigned *n_r, struct store_error *err)
 {
 	unsigned n = 0, cap = 0;
-	char *arr = NULL;
+	char *arr = NULL, *row;
+	bool oom = false;
 	int rc;
 
 	*arr_r = NULL;
@@ -480,25 +519,46 @@ store_rows(struct store *s, sqlite3_stmt *st, size_t size,
 			cap = cap ? 2 * cap : 16;
 			bigger = realloc(arr, (size_t)cap * size);
 			if (!bigger) {
-				free(arr);
-				sqlite3_reset(st);
-				return store_set_error(err, STORE_ETEMP,
-						       "out of memory");
+				oom = true;
+				break;
 			}
 			arr = bigger;
 		}
-		memset(arr + (size_t)n * size, 0, size);
-		fill(st, arr + (size_t)n * size);
-		n++;
+		row = arr + (size_t)n++ * size;
+		memset(row, 0, size);
+		fill(st, row);
+		if (owns && !owned(row, at)) {
+			oom = true;
+			break;
+		}
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(arr);
-		return store_fail_db(s, "reading", err);
+	if (oom || rc != SQLITE_DONE) {
+		store_rows_free(arr, size, at, owns ? n : 0);
+		return oom ? store_set_error(err, STORE_ETEMP, "out of memory")
+			   : store_fail_db(s, "reading", err);
 	}
 	*arr_r = arr;
 	*n_r = n;
 	return STORE_OK;
+}
+
+/* store_rows - collect every row of st into a new array */
+int
+store_rows(struct store *s, sqlite3_stmt *st, size_t size,
+	   void (*fill)(sqlite3_stmt *, void *), void **arr_r, unsigned *n_r,
+	   struct store_error *err)
+{
+	return collect(s, st, size, fill, false, 0, arr_r, n_r, err);
+}
+
+/* store_rows_owned - store_rows for rows that own a pointer at at */
+int
+store_rows_owned(struct store *s, sqlite3_stmt *st, size_t size,
+		 void (*fill)(sqlite3_stmt *, void *), size_t at, void **arr_r,
+		 unsigned *n_r, struct store_error *err)
+{
+	return collect(s, st, size, fill, true, at, arr_r, n_r, err);
 }
 
 /* store_exec - step a statement that returns no rows */

@@ -1,7 +1,6 @@
 /*
  * NAME
- *	delivery - receipts per segment, the message's outcome, and leases
- *	given back
+ *	delivery - receipts per segment, the message's outcome, reports
  * DESCRIPTION
  *	A receipt names a segment by the SMSC's id. The segment takes the
  *	receipt's state; once every segment of the message has a final
@@ -134,49 +133,21 @@ store_receipt(struct store *s, const char *smsc_id, enum store_state seg,
 	rc = receipt_in_txn(s, smsc_id, seg, code, reason, now, r, err);
 	if (rc != STORE_OK) {
 		store_rollback(s);
-		store_receipt_free(r);
+		store_receipt_clear(r);
 		return rc;
 	}
 	rc = store_commit(s, err);
 	if (rc != STORE_OK)
-		store_receipt_free(r);
+		store_receipt_clear(r);
 	return rc;
 }
 
-/* store_receipt_free - free the text a receipt result holds */
+/* store_receipt_clear - free the text a receipt result holds */
 void
-store_receipt_free(struct store_receipt *r)
+store_receipt_clear(struct store_receipt *r)
 {
 	free(r->text);
 	r->text = NULL;
-}
-
-/* store_release - give back every lease held by lease_owner */
-int
-store_release(struct store *s, const char *lease_owner, unsigned *n_r,
-	      struct store_error *err)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	NEED(st, s, ST_RELEASE, err);
-	bind_text(st, 1, lease_owner);
-	rc = store_exec(s, st, "releasing leases", err);
-	if (n_r)
-		*n_r = rc == STORE_OK ? (unsigned)sqlite3_changes(s->db) : 0;
-	return rc;
-}
-
-/* store_mail_release - give back the mail leased to lease_owner */
-int
-store_mail_release(struct store *s, const char *lease_owner,
-		   struct store_error *err)
-{
-	sqlite3_stmt *st;
-
-	NEED(st, s, ST_MAIL_RELEASE, err);
-	bind_text(st, 1, lease_owner);
-	return store_exec(s, st, "releasing mail", err);
 }
 
 /* store_report - what a delivery report needs about message id */

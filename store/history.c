@@ -8,6 +8,7 @@
  *	filter ever becomes SQL.
  */
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,13 +204,8 @@ store_history(struct store *s, const struct store_filter *f,
 void
 store_messages_free(struct store_message **m, unsigned n)
 {
-	unsigned i;
-
-	if (!*m)
-		return;
-	for (i = 0; i < n; i++)
-		free((*m)[i].text);
-	free(*m);
+	store_rows_free(*m, sizeof(**m), offsetof(struct store_message, text),
+			n);
 	*m = NULL;
 }
 

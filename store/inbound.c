@@ -1,141 +1,20 @@
 /*
  * NAME
- *	inbound - rate windows, inbound de-duplication and reassembly, and
- *	the outbound mail queue
+ *	inbound - texts from phones: de-duplication, reassembly, record
  * DESCRIPTION
  *	The state the gateway keeps between texts: which provider ids it
- *	has seen (providers retry), the parts of long texts that have come
- *	so far (kept in the store, so a restart loses none), the mail it
- *	still has to hand to the SMTP relay, and the counters behind rate
- *	limits.
+ *	has seen (providers retry) and the parts of long texts that have
+ *	come so far (kept in the store, so a restart loses none). Then a
+ *	whole text is recorded in its thread: recording it, remembering
+ *	the provider's id and queueing its mail are one transaction, so
+ *	a provider that sends a text again finds it seen, and a crash
+ *	loses neither the text nor its mail.
  */
-#include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/store_int.h"
-
-/* store_usage_of - segments sender queued in the cycle of now */
-int
-store_usage_of(struct store *s, const char *sender, int64_t now,
-	       unsigned *segments_r, struct store_error *err)
-{
-	sqlite3_stmt *st;
-	char cycle[8];
-	int rc;
-
-	NEED(st, s, ST_USAGE_OF, err);
-	store_cycle(now, cycle);
-	bind_text(st, 1, sender);
-	bind_text(st, 2, cycle);
-	rc = store_step(st);
-	*segments_r =
-	    rc == SQLITE_ROW ? (unsigned)sqlite3_column_int(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail_db(s, "reading usage", err);
-	return STORE_OK;
-}
-
-/* rate_in_txn - the body of store_rate_hit */
-static int
-rate_in_txn(struct store *s, const char *scope, const char *key, int64_t start,
-	    int64_t window, long long limit, bool *allowed_r,
-	    struct store_error *err)
-{
-	sqlite3_stmt *st;
-	long long count = 0;
-	int rc;
-
-	NEED(st, s, ST_RATE_GET, err);
-	bind_text(st, 1, scope);
-	bind_text(st, 2, key);
-	sqlite3_bind_int64(st, 3, start);
-	rc = store_step(st);
-	if (rc == SQLITE_ROW)
-		count = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail_db(s, "reading a rate counter", err);
-	*allowed_r = count < limit;
-	if (!*allowed_r)
-		return STORE_OK;
-	NEED(st, s, ST_RATE_BUMP, err);
-	bind_text(st, 1, scope);
-	bind_text(st, 2, key);
-	sqlite3_bind_int64(st, 3, start);
-	rc = store_exec(s, st, "counting", err);
-	if (rc != STORE_OK)
-		return rc;
-	NEED(st, s, ST_RATE_PRUNE, err);
-	bind_text(st, 1, scope);
-	bind_text(st, 2, key);
-	sqlite3_bind_int64(st, 3, start - window);
-	return store_exec(s, st, "pruning rate counters", err);
-}
-
-/* store_rate_bump - count one event, inside the caller's transaction */
-int
-store_rate_bump(struct store *s, const char *scope, const char *key,
-		int64_t now, int64_t window, struct store_error *err)
-{
-	bool allowed;
-
-	return rate_in_txn(s, scope, key, now - now % window, window, LLONG_MAX,
-			   &allowed, err);
-}
-
-/* store_rate_count - the count of the current window, read only */
-int
-store_rate_count(struct store *s, const char *scope, const char *key,
-		 int64_t now, int64_t window, long long *count_r,
-		 int64_t *retry_r, struct store_error *err)
-{
-	int64_t start = window > 0 ? now - now % window : now;
-	sqlite3_stmt *st;
-	int rc;
-
-	if (window <= 0)
-		return store_set_error(err, STORE_EPERM,
-				       "a rate window must be positive");
-	NEED(st, s, ST_RATE_GET, err);
-	bind_text(st, 1, scope);
-	bind_text(st, 2, key);
-	sqlite3_bind_int64(st, 3, start);
-	rc = store_step(st);
-	*count_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail_db(s, "reading a rate counter", err);
-	if (retry_r)
-		*retry_r = start + window;
-	return STORE_OK;
-}
-
-/* store_rate_hit - count an event if the window has room */
-int
-store_rate_hit(struct store *s, const char *scope, const char *key, int64_t now,
-	       int64_t window, long long limit, bool *allowed_r,
-	       int64_t *retry_r, struct store_error *err)
-{
-	int64_t start = window > 0 ? now - now % window : now;
-	int rc;
-
-	if (window <= 0)
-		return store_set_error(err, STORE_EPERM,
-				       "a rate window must be positive");
-	rc = store_begin(s, err);
-	if (rc != STORE_OK)
-		return rc;
-	rc = rate_in_txn(s, scope, key, start, window, limit, allowed_r, err);
-	if (rc != STORE_OK) {
-		store_rollback(s);
-		return rc;
-	}
-	if (retry_r)
-		*retry_r = start + window;
-	return store_commit(s, err);
-}
 
 /* store_inbound_seen - remember a provider id */
 int
@@ -201,6 +80,7 @@ store_reasm_put(struct store *s, const char *phone, unsigned ref,
 	return STORE_OK;
 }
 
+/* fill_part - a struct store_part from a row of ST_REASM_GET */
 static void
 fill_part(sqlite3_stmt *st, void *p)
 {
@@ -218,13 +98,7 @@ fill_part(sqlite3_stmt *st, void *p)
 void
 store_parts_free(struct store_part **p, unsigned n)
 {
-	unsigned i;
-
-	if (!*p)
-		return;
-	for (i = 0; i < n; i++)
-		free((*p)[i].data);
-	free(*p);
+	store_rows_free(*p, sizeof(**p), offsetof(struct store_part, data), n);
 	*p = NULL;
 }
 
@@ -235,7 +109,6 @@ store_reasm_take(struct store *s, const char *phone, unsigned ref,
 		 struct store_error *err)
 {
 	sqlite3_stmt *st;
-	unsigned i;
 	int rc = store_begin(s, err);
 
 	if (rc != STORE_OK)
@@ -246,11 +119,9 @@ store_reasm_take(struct store *s, const char *phone, unsigned ref,
 		return err ? err->status : STORE_EPERM;
 	}
 	bind_set(st, phone, ref, total);
-	rc = store_rows(s, st, sizeof(**parts_r), fill_part, (void **)parts_r,
-			n_r, err);
-	for (i = 0; rc == STORE_OK && i < *n_r; i++)
-		if (!(*parts_r)[i].data)
-			rc = store_set_error(err, STORE_ETEMP, "out of memory");
+	rc = store_rows_owned(s, st, sizeof(**parts_r), fill_part,
+			      offsetof(struct store_part, data),
+			      (void **)parts_r, n_r, err);
 	if (rc == STORE_OK && (st = stmt(s, ST_REASM_DEL, err)) != NULL) {
 		bind_set(st, phone, ref, total);
 		rc = store_exec(s, st, "removing parts", err);
@@ -268,6 +139,7 @@ store_reasm_take(struct store *s, const char *phone, unsigned ref,
 	return rc;
 }
 
+/* fill_set - a struct store_reasm_set from a row of ST_REASM_STALE */
 static void
 fill_set(sqlite3_stmt *st, void *p)
 {
@@ -294,161 +166,64 @@ store_reasm_stale(struct store *s, int64_t before,
 			  n_r, err);
 }
 
-/* store_mail_enqueue - queue a message for SMTP */
-int
-store_mail_enqueue(struct store *s, const char *from, const char *rcpt,
-		   const void *data, size_t len, int64_t now, int64_t *id_r,
-		   struct store_error *err)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	NEED(st, s, ST_MAIL_ADD, err);
-	bind_text(st, 1, from);
-	bind_text(st, 2, rcpt);
-	sqlite3_bind_blob(st, 3, len ? data : "", (int)len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, now);
-	rc = store_exec(s, st, "queueing mail", err);
-	if (rc == STORE_OK)
-		*id_r = sqlite3_last_insert_rowid(s->db);
-	return rc;
-}
-
-static void
-fill_mail(sqlite3_stmt *st, void *p)
-{
-	struct store_mail *m = p;
-	const void *blob = sqlite3_column_blob(st, 4);
-
-	m->id = sqlite3_column_int64(st, 0);
-	copy_text(st, 1, m->from, sizeof(m->from));
-	copy_text(st, 2, m->rcpt, sizeof(m->rcpt));
-	m->attempts = (unsigned)sqlite3_column_int(st, 3) + 1;
-	m->len = (size_t)sqlite3_column_bytes(st, 4);
-	m->data = malloc(m->len + 1);
-	if (m->data && m->len)
-		memcpy(m->data, blob, m->len);
-}
-
-/* store_mails_free - free claimed mails */
-void
-store_mails_free(struct store_mail **m, unsigned n)
-{
-	unsigned i;
-
-	if (!*m)
-		return;
-	for (i = 0; i < n; i++)
-		free((*m)[i].data);
-	free(*m);
-	*m = NULL;
-}
-
-/* mail_lease - lease the rows read into *m */
+/* add_in_unit - the body of store_inbound_add */
 static int
-mail_lease(struct store *s, struct store_mail *m, unsigned n, const char *owner,
-	   int64_t until, struct store_error *err)
-{
-	sqlite3_stmt *st;
-	unsigned i;
-	int rc = STORE_OK;
-
-	for (i = 0; rc == STORE_OK && i < n; i++) {
-		if (!m[i].data)
-			return store_set_error(err, STORE_ETEMP,
-					       "out of memory");
-		NEED(st, s, ST_MAIL_LEASE, err);
-		sqlite3_bind_int64(st, 1, m[i].id);
-		bind_text(st, 2, owner);
-		sqlite3_bind_int64(st, 3, until);
-		rc = store_exec(s, st, "leasing mail", err);
-	}
-	return rc;
-}
-
-/* store_mail_claim - lease due mails */
-int
-store_mail_claim(struct store *s, const char *lease_owner, int64_t now,
-		 int64_t lease_seconds, unsigned max,
-		 struct store_mail **mails_r, unsigned *n_r,
-		 struct store_error *err)
+add_in_unit(struct store *s, const struct store_inbound *in, int64_t now,
+	    int64_t *id_r, int64_t *mail_id_r, struct store_error *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	*mails_r = NULL;
-	*n_r = 0;
-	rc = store_begin(s, err);
+	if (in->provider && in->provider_id && in->provider_id[0]) {
+		rc = store_inbound_seen(s, in->provider, in->provider_id, now,
+					err);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	NEED(st, s, ST_MSG_IN_INSERT, err);
+	sqlite3_bind_int64(st, 1, in->thread_id);
+	bind_text(st, 2, in->message_id);
+	bind_text(st, 3, in->text);
+	sqlite3_bind_int(st, 4, in->encoding);
+	sqlite3_bind_int(st, 5, (int)in->segments);
+	bind_text(st, 6, in->provider_id);
+	sqlite3_bind_int64(st, 7, now);
+	rc = store_exec(s, st, "recording an inbound text", err);
 	if (rc != STORE_OK)
 		return rc;
-	st = stmt(s, ST_MAIL_DUE, err);
-	rc = st ? STORE_OK : (err ? err->status : STORE_EPERM);
-	if (rc == STORE_OK) {
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_int(st, 2, (int)max);
-		rc = store_rows(s, st, sizeof(**mails_r), fill_mail,
-				(void **)mails_r, n_r, err);
-	}
-	if (rc == STORE_OK)
-		rc = mail_lease(s, *mails_r, *n_r, lease_owner,
-				now + lease_seconds, err);
-	if (rc == STORE_OK)
-		rc = store_commit(s, err);
-	else
-		store_rollback(s);
+	*id_r = sqlite3_last_insert_rowid(s->db);
+	rc = store_event(s, *id_r, now, STORE_RECEIVED, in->provider, err);
+	if (rc != STORE_OK)
+		return rc;
+	rc = store_thread_touch(s, in->thread_id, in->message_id, now, err);
+	if (rc != STORE_OK || !in->mail.data)
+		return rc;
+	return store_mail_enqueue(s, in->mail.from, in->mail.rcpt,
+				  in->mail.data, in->mail.len, now, mail_id_r,
+				  err);
+}
+
+/* store_inbound_add - record a text from a phone and queue its mail */
+int
+store_inbound_add(struct store *s, const struct store_inbound *in, int64_t now,
+		  int64_t *id_r, int64_t *mail_id_r, struct store_error *err)
+{
+	int64_t id = 0, mail_id = 0;
+	int rc = store_unit_begin(s, err);
+
+	if (rc != STORE_OK)
+		return rc;
+	rc = add_in_unit(s, in, now, &id, &mail_id, err);
 	if (rc != STORE_OK) {
-		store_mails_free(mails_r, *n_r);
-		*n_r = 0;
+		store_unit_end(s, false, NULL);
+		return rc;
+	}
+	rc = store_unit_end(s, true, err);
+	if (rc == STORE_OK) {
+		if (id_r)
+			*id_r = id;
+		if (mail_id_r)
+			*mail_id_r = mail_id;
 	}
 	return rc;
-}
-
-/* mail_end - run a lease-ending statement on mail id */
-static int
-mail_end(struct store *s, enum stmt_id id_stmt, int64_t id, const char *owner,
-	 int64_t due, const char *error, struct store_error *err)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	NEED(st, s, id_stmt, err);
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, owner);
-	if (id_stmt == ST_MAIL_RETRY) {
-		sqlite3_bind_int64(st, 3, due);
-		bind_text(st, 4, error);
-	} else if (id_stmt == ST_MAIL_FAIL) {
-		bind_text(st, 3, error);
-	}
-	rc = store_exec(s, st, "updating mail", err);
-	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
-		return store_set_error(err, STORE_ELEASE,
-				       "mail %lld is not leased to us (any "
-				       "more)",
-				       (long long)id);
-	return rc;
-}
-
-/* store_mail_sent - the relay took it */
-int
-store_mail_sent(struct store *s, int64_t id, const char *lease_owner,
-		struct store_error *err)
-{
-	return mail_end(s, ST_MAIL_SENT, id, lease_owner, 0, NULL, err);
-}
-
-/* store_mail_retry - again at due */
-int
-store_mail_retry(struct store *s, int64_t id, const char *lease_owner,
-		 int64_t due, const char *error, struct store_error *err)
-{
-	return mail_end(s, ST_MAIL_RETRY, id, lease_owner, due, error, err);
-}
-
-/* store_mail_fail - given up */
-int
-store_mail_fail(struct store *s, int64_t id, const char *lease_owner,
-		const char *error, struct store_error *err)
-{
-	return mail_end(s, ST_MAIL_FAIL, id, lease_owner, 0, error, err);
 }

@@ -1,16 +1,10 @@
 /*
  * NAME
- *	people - contacts, groups, opt-outs, threads and usage
+ *	people - contacts, groups and opt-outs
  * DESCRIPTION
  *	The address book that resolves alice@sms.example.com and
- *	oncall@sms.example.com, the list of phones that said STOP, and the
- *	per-sender counters behind quotas and smsctl usage.
+ *	oncall@sms.example.com, and the list of phones that said STOP.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
 #include "store/store_int.h"
 
 /* changed - STORE_OK when the last statement changed a row */
@@ -94,6 +88,7 @@ store_contact_get(struct store *s, const char *name, char phone_r[20],
 	return store_fail_db(s, "finding a contact", err);
 }
 
+/* fill_contact - a struct store_contact from a row of ST_CONTACTS */
 static void
 fill_contact(sqlite3_stmt *st, void *p)
 {
@@ -194,6 +189,7 @@ store_group_member(struct store *s, const char *group, const char *member,
 	return rc;
 }
 
+/* fill_group - a struct store_group from a row of ST_GROUPS */
 static void
 fill_group(sqlite3_stmt *st, void *p)
 {
@@ -216,12 +212,14 @@ store_groups(struct store *s, struct store_group **groups_r, unsigned *n_r,
 			  (void **)groups_r, n_r, err);
 }
 
+/* fill_number - a number (char[20]) from a row */
 static void
 fill_number(sqlite3_stmt *st, void *p)
 {
 	copy_text(st, 0, p, 20);
 }
 
+/* fill_member - a member (char[65]) from a row */
 static void
 fill_member(sqlite3_stmt *st, void *p)
 {
@@ -310,6 +308,7 @@ store_optout_check(struct store *s, const char *phone, bool *out_r,
 	return STORE_OK;
 }
 
+/* fill_optout - a struct store_optout from a row of ST_OPTOUTS */
 static void
 fill_optout(sqlite3_stmt *st, void *p)
 {
@@ -332,75 +331,24 @@ store_optouts(struct store *s, struct store_optout **optouts_r, unsigned *n_r,
 			  (void **)optouts_r, n_r, err);
 }
 
-/* store_cycle - the billing cycle of time t: its UTC month */
-void
-store_cycle(int64_t t, char cycle_r[8])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	snprintf(cycle_r, 8, "%04u-%02u",
-		 (unsigned)(tm.tm_year + 1900) % 10000u,
-		 (unsigned)(tm.tm_mon + 1) % 100u);
-}
-
-static void
-fill_usage(sqlite3_stmt *st, void *p)
-{
-	struct store_usage *u = p;
-
-	copy_text(st, 0, u->sender, sizeof(u->sender));
-	copy_text(st, 1, u->cycle, sizeof(u->cycle));
-	u->messages = (unsigned)sqlite3_column_int(st, 2);
-	u->segments = (unsigned)sqlite3_column_int(st, 3);
-}
-
-/* store_usage - usage rows */
+/* store_contact_of - the name a phone has in the contacts */
 int
-store_usage(struct store *s, const char *cycle, const char *sender,
-	    struct store_usage **usage_r, unsigned *n_r,
-	    struct store_error *err)
+store_contact_of(struct store *s, const char *phone, char name_r[65],
+		 struct store_error *err)
 {
 	sqlite3_stmt *st;
+	int rc;
 
-	NEED(st, s, ST_USAGE, err);
-	bind_text(st, 1, cycle);
-	bind_text(st, 2, sender);
-	return store_rows(s, st, sizeof(**usage_r), fill_usage,
-			  (void **)usage_r, n_r, err);
-}
-
-/* store_fill_thread - a struct store_thread from a row of THREAD_COLS */
-void
-store_fill_thread(sqlite3_stmt *st, void *p)
-{
-	struct store_thread *t = p;
-
-	t->id = sqlite3_column_int64(st, 0);
-	copy_text(st, 1, t->owner, sizeof(t->owner));
-	copy_text(st, 2, t->phone, sizeof(t->phone));
-	copy_text(st, 3, t->sender, sizeof(t->sender));
-	copy_text(st, 4, t->tag, sizeof(t->tag));
-	copy_text(st, 5, t->subject, sizeof(t->subject));
-	t->created = sqlite3_column_int64(st, 6);
-	t->last_active = sqlite3_column_int64(st, 7);
-	t->messages = (unsigned)sqlite3_column_int(st, 8);
-	copy_text(st, 9, t->last_message_id, sizeof(t->last_message_id));
-}
-
-/* store_threads - threads, most recently active first */
-int
-store_threads(struct store *s, const char *owner, const char *phone,
-	      unsigned limit, struct store_thread **threads_r, unsigned *n_r,
-	      struct store_error *err)
-{
-	sqlite3_stmt *st;
-
-	NEED(st, s, ST_THREADS, err);
-	bind_text(st, 1, owner);
-	bind_text(st, 2, phone);
-	sqlite3_bind_int(st, 3, limit ? (int)limit : 100);
-	return store_rows(s, st, sizeof(**threads_r), store_fill_thread,
-			  (void **)threads_r, n_r, err);
+	NEED(st, s, ST_CONTACT_OF, err);
+	bind_text(st, 1, phone);
+	rc = store_step(st);
+	if (rc == SQLITE_ROW)
+		copy_text(st, 0, name_r, 65);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	if (rc == SQLITE_DONE)
+		return store_set_error(err, STORE_ENOTFOUND,
+				       "%s is not a contact", phone);
+	return store_fail_db(s, "finding a contact", err);
 }

@@ -1,14 +1,16 @@
 /*
  * NAME
- *	queue - the durable outbound queue with leases
+ *	queue - the durable outbound text queue with leases
  * DESCRIPTION
  *	store_enqueue() records the thread and the message in one
  *	transaction; store_claim() leases due messages to one gateway in
- *	another, so that two gateways never hold the same message; the
- *	holder ends its lease with store_submitted(), store_retry() or
- *	store_fail(). Every change of state is written to the events table
- *	in the same transaction.
+ *	another (lease.c), so that two gateways never hold the same
+ *	message; the holder ends its lease with store_submitted(),
+ *	store_retry() or store_fail(), and a gateway that restarts takes
+ *	its leases back with store_release(). Every change of state is
+ *	written to the events table in the same transaction.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,55 +60,6 @@ store_event(struct store *s, int64_t id, int64_t at, enum store_state state,
 	return STORE_OK;
 }
 
-/* thread_upsert - create or touch the thread; its id in *id_r */
-static int
-thread_upsert(struct store *s, const struct store_outbound *m, int64_t now,
-	      int64_t *id_r, struct store_error *err)
-{
-	sqlite3_stmt *st = stmt(s, ST_THREAD_UPSERT, err);
-
-	if (!st)
-		return err ? err->status : STORE_EPERM;
-	bind_text(st, 1, m->owner);
-	bind_text(st, 2, m->phone);
-	bind_text(st, 3, m->sender);
-	bind_text(st, 4, m->tag);
-	bind_text(st, 5, m->subject);
-	sqlite3_bind_int64(st, 6, now);
-	bind_text(st, 7,
-		  m->message_id && m->message_id[0] ? m->message_id : NULL);
-	if (store_step(st) != SQLITE_DONE)
-		return store_fail_db(s, "recording the thread", err);
-	st = stmt(s, ST_THREAD_ID, err);
-	if (!st)
-		return err ? err->status : STORE_EPERM;
-	bind_text(st, 1, m->owner);
-	bind_text(st, 2, m->phone);
-	bind_text(st, 3, m->sender);
-	if (store_step(st) != SQLITE_ROW)
-		return store_fail_db(s, "finding the thread", err);
-	*id_r = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st); /* a statement left on a row holds a snapshot */
-	return STORE_OK;
-}
-
-/* count_usage - add the message to its owner's usage this cycle */
-static int
-count_usage(struct store *s, const struct store_outbound *m, int64_t now,
-	    struct store_error *err)
-{
-	sqlite3_stmt *st = stmt(s, ST_USAGE_ADD, err);
-	char cycle[8];
-
-	if (!st)
-		return err ? err->status : STORE_EPERM;
-	store_cycle(now, cycle);
-	bind_text(st, 1, m->owner);
-	bind_text(st, 2, cycle);
-	sqlite3_bind_int(st, 3, (int)m->segments);
-	return store_exec(s, st, "counting usage", err);
-}
-
 /* enqueue_in_txn - the body of store_enqueue */
 static int
 enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
@@ -134,7 +87,7 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 		if (rc != SQLITE_DONE)
 			return store_fail_db(s, "looking up the message", err);
 	}
-	rc = thread_upsert(s, m, now, thread_r, err);
+	rc = store_thread_upsert(s, m, now, thread_r, err);
 	if (rc != STORE_OK)
 		return rc;
 	st = stmt(s, ST_MSG_INSERT, err);
@@ -155,7 +108,7 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 	if (store_step(st) != SQLITE_DONE)
 		return store_fail_db(s, "queueing the message", err);
 	*id_r = sqlite3_last_insert_rowid(s->db);
-	rc = count_usage(s, m, now, err);
+	rc = store_usage_add(s, m->owner, m->segments, now, err);
 	if (rc == STORE_OK && m->rate_window > 0)
 		rc = store_rate_bump(s, "rcpt", m->phone, now, m->rate_window,
 				     err);
@@ -262,58 +215,44 @@ store_enqueue_jobs(struct store *s, struct store_job *jobs, unsigned n,
 	return rc;
 }
 
-/* claim_rows - read the due messages into a new array */
-static int
-claim_rows(struct store *s, int64_t now, unsigned max,
-	   struct store_claim **claims_r, unsigned *n_r,
-	   struct store_error *err)
+/* fill_claim - a struct store_claim from a row of ST_CLAIM */
+static void
+fill_claim(sqlite3_stmt *st, void *p)
 {
-	sqlite3_stmt *st = stmt(s, ST_CLAIM, err);
-	struct store_claim *c;
-	unsigned n = 0;
-	int rc;
+	struct store_claim *x = p;
 
-	*claims_r = NULL;
-	*n_r = 0;
-	if (!st)
-		return err ? err->status : STORE_EPERM;
-	c = calloc(max ? max : 1, sizeof(*c));
-	if (!c)
-		return store_set_error(err, STORE_ETEMP, "out of memory");
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, (int)max);
-	while ((rc = store_step(st)) == SQLITE_ROW && n < max) {
-		struct store_claim *x = &c[n];
-
-		x->id = sqlite3_column_int64(st, 0);
-		x->thread_id = sqlite3_column_int64(st, 1);
-		copy_text(st, 2, x->phone, sizeof(x->phone));
-		copy_text(st, 3, x->sender, sizeof(x->sender));
-		x->encoding = sqlite3_column_int(st, 4);
-		x->segments = (unsigned)sqlite3_column_int(st, 5);
-		x->attempts = (unsigned)sqlite3_column_int(st, 6) + 1;
-		x->notify = (unsigned)sqlite3_column_int(st, 7);
-		x->created = sqlite3_column_int64(st, 8);
-		x->text = dup_text(st, 9);
-		n++;
-		if (!x->text) {
-			store_claims_free(&c, n);
-			return store_set_error(err, STORE_ETEMP,
-					       "out of memory");
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		store_claims_free(&c, n);
-		return store_fail_db(s, "reading due messages", err);
-	}
-	if (n == 0)
-		free(c); /* nothing due: nothing for the caller to free */
-	else
-		*claims_r = c;
-	*n_r = n;
-	return STORE_OK;
+	x->id = sqlite3_column_int64(st, 0);
+	x->thread_id = sqlite3_column_int64(st, 1);
+	copy_text(st, 2, x->phone, sizeof(x->phone));
+	copy_text(st, 3, x->sender, sizeof(x->sender));
+	x->encoding = sqlite3_column_int(st, 4);
+	x->segments = (unsigned)sqlite3_column_int(st, 5);
+	x->attempts = (unsigned)sqlite3_column_int(st, 6) + 1;
+	x->notify = (unsigned)sqlite3_column_int(st, 7);
+	x->created = sqlite3_column_int64(st, 8);
+	x->text = dup_text(st, 9);
 }
+
+/* claimed - record that message id is submitting, leased to holder */
+static int
+claimed(struct store *s, int64_t id, const char *holder, int64_t now,
+	struct store_error *err)
+{
+	return store_event(s, id, now, STORE_SUBMITTING, holder, err);
+}
+
+/* The text queue's leases. */
+static const struct store_queue texts = {
+    .what = "message",
+    .due = ST_CLAIM,
+    .lease = ST_LEASE,
+    .release = ST_RELEASE,
+    .size = sizeof(struct store_claim),
+    .id_at = offsetof(struct store_claim, id),
+    .owned_at = offsetof(struct store_claim, text),
+    .fill = fill_claim,
+    .taken = claimed,
+};
 
 /* store_claim - lease up to max due messages to lease_owner */
 int
@@ -321,75 +260,30 @@ store_claim(struct store *s, const char *lease_owner, int64_t now,
 	    int64_t lease_seconds, unsigned max, struct store_claim **claims_r,
 	    unsigned *n_r, struct store_error *err)
 {
-	sqlite3_stmt *st;
-	unsigned i;
-	int rc;
-
-	*claims_r = NULL;
-	*n_r = 0;
-	if (max == 0)
-		return STORE_OK;
-	rc = store_begin(s, err);
-	if (rc != STORE_OK)
-		return rc;
-	rc = claim_rows(s, now, max, claims_r, n_r, err);
-	for (i = 0; rc == STORE_OK && i < *n_r; i++) {
-		st = stmt(s, ST_LEASE, err);
-		if (!st) {
-			rc = err ? err->status : STORE_EPERM;
-			break;
-		}
-		sqlite3_bind_int64(st, 1, (*claims_r)[i].id);
-		bind_text(st, 2, lease_owner);
-		sqlite3_bind_int64(st, 3, now + lease_seconds);
-		sqlite3_bind_int64(st, 4, now);
-		if (store_step(st) != SQLITE_DONE)
-			rc = store_fail_db(s, "claiming", err);
-		if (rc == STORE_OK)
-			rc = store_event(s, (*claims_r)[i].id, now,
-					 STORE_SUBMITTING, lease_owner, err);
-	}
-	if (rc == STORE_OK)
-		rc = store_commit(s, err);
-	else
-		store_rollback(s);
-	if (rc != STORE_OK) {
-		store_claims_free(claims_r, *n_r);
-		*n_r = 0;
-	}
-	return rc;
+	return store_lease_claim(s, &texts, lease_owner, now, lease_seconds,
+				 max, (void **)claims_r, n_r, err);
 }
 
 /* store_claims_free - free claims */
 void
 store_claims_free(struct store_claim **c, unsigned n)
 {
-	unsigned i;
-
-	if (!*c)
-		return;
-	for (i = 0; i < n; i++)
-		free((*c)[i].text);
-	free(*c);
+	store_rows_free(*c, sizeof(**c), offsetof(struct store_claim, text), n);
 	*c = NULL;
 }
 
 /*
- * finish - run a lease-ending update (bound by the caller) and record
- * the event, in one transaction
+ * finish - run a lease-ending statement (from store_lease_ending, bound
+ * by the caller) and record the event, in the caller's transaction
  */
 static int
 finish(struct store *s, sqlite3_stmt *st, int64_t id, int64_t now,
        enum store_state state, const char *detail, struct store_error *err)
 {
-	if (store_step(st) != SQLITE_DONE)
-		return store_fail_db(s, "updating the message", err);
-	if (sqlite3_changes(s->db) == 0)
-		return store_set_error(err, STORE_ELEASE,
-				       "message %lld is not leased to us "
-				       "(any more)",
-				       (long long)id);
-	return store_event(s, id, now, state, detail, err);
+	int rc = store_lease_end(s, &texts, st, id, err);
+
+	return rc == STORE_OK ? store_event(s, id, now, state, detail, err)
+			      : rc;
 }
 
 /* end_txn - commit when rc is STORE_OK, else roll back; returns rc */
@@ -414,11 +308,9 @@ store_submitted(struct store *s, int64_t id, const char *lease_owner,
 
 	if (rc != STORE_OK)
 		return rc;
-	st = stmt(s, ST_SUBMITTED, err);
+	st = store_lease_ending(s, ST_SUBMITTED, id, lease_owner, err);
 	if (!st)
 		return end_txn(s, err ? err->status : STORE_EPERM, err);
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, lease_owner);
 	sqlite3_bind_int64(st, 3, now);
 	rc = finish(s, st, id, now, STORE_SUBMITTED, NULL, err);
 	for (i = 0; rc == STORE_OK && smsc_ids && i < nids; i++) {
@@ -451,11 +343,10 @@ end_lease(struct store *s, int64_t id, const char *lease_owner, bool retry,
 
 	if (rc != STORE_OK)
 		return rc;
-	st = stmt(s, retry ? ST_RETRY : ST_FAIL, err);
+	st = store_lease_ending(s, retry ? ST_RETRY : ST_FAIL, id, lease_owner,
+				err);
 	if (!st)
 		return end_txn(s, err ? err->status : STORE_EPERM, err);
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, lease_owner);
 	sqlite3_bind_int64(st, 3, due);
 	bind_text(st, 4, code);
 	bind_text(st, 5, reason);
@@ -482,4 +373,12 @@ store_fail(struct store *s, int64_t id, const char *lease_owner,
 	   struct store_error *err)
 {
 	return end_lease(s, id, lease_owner, false, 0, code, reason, now, err);
+}
+
+/* store_release - give back every lease held by lease_owner */
+int
+store_release(struct store *s, const char *lease_owner, unsigned *n_r,
+	      struct store_error *err)
+{
+	return store_lease_release(s, &texts, lease_owner, n_r, err);
 }

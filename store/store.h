@@ -1,6 +1,6 @@
 /*
  * NAME
- *	store - the SQLite store: threads, the durable queue, history
+ *	store - the SQLite store: threads, the durable queues, history
  * SUMMARY
  *	#include "store/store.h"
  * DESCRIPTION
@@ -14,6 +14,32 @@
  *	Times are seconds since the epoch, passed in by the caller (the
  *	clock is injectable). Strings returned in structs are the caller's
  *	copies inside the struct, or say otherwise.
+ *
+ *	This header has one section per file, in this order: db.c (the
+ *	connection and transactions), schema.c (migrations), queue.c (the
+ *	outbound text queue), delivery.c (receipts and reports),
+ *	history.c (search, delete, purge, counts), threads.c, people.c
+ *	(contacts, groups, opt-outs), limits.c (rate windows, usage),
+ *	mailq.c (the outbound mail queue), inbound.c (texts from phones).
+ *	lease.c, the leases both queues share, has no API of its own.
+ * OWNERSHIP
+ *	What the store allocates for a caller is freed one of two ways.
+ *
+ *	A result whose elements own memory (a text, a blob) has a
+ *	destructor that takes the address of the caller's pointer, frees
+ *	it all and sets the pointer to NULL: store_close(&s),
+ *	store_claims_free(&c, n), store_messages_free(&m, n),
+ *	store_parts_free(&p, n), store_mails_free(&m, n). The count is
+ *	the n the call returned.
+ *
+ *	A result that is one flat block (an array of fixed-size structs
+ *	or strings: contacts, groups, members, numbers, opt-outs, threads,
+ *	usage, reassembly sets; a char * text) owns nothing inside it:
+ *	free() it. Each such function says "free() *x_r".
+ *
+ *	A struct the caller owns and the store fills (struct
+ *	store_receipt) is not the store's to free: store_receipt_clear()
+ *	frees what the store put in it (its text) and leaves the struct.
  * DIAGNOSTICS
  *	Functions return STORE_OK or a negative enum store_status and fill
  *	the struct store_error given: STORE_ETEMP for what may succeed
@@ -26,6 +52,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* ---- db.c: the connection, transactions, errors ---- */
 
 enum store_status {
 	STORE_OK = 0,
@@ -42,9 +70,6 @@ struct store_error {
 };
 
 enum store_sync { STORE_SYNC_FULL, STORE_SYNC_NORMAL, STORE_SYNC_OFF };
-
-/* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -91,6 +116,13 @@ int store_unit_end(struct store *s, bool commit, struct store_error *err);
 
 /* store_check - PRAGMA integrity_check; STORE_OK or STORE_EPERM */
 int store_check(struct store *s, struct store_error *err);
+
+/* ---- schema.c: numbered migrations ---- */
+
+/* The schema version this code creates and understands. */
+#define STORE_SCHEMA_VERSION 2
+
+/* ---- queue.c: the outbound text queue, with leases ---- */
 
 /* Message states, in the order a message passes them. */
 enum store_state {
@@ -150,12 +182,8 @@ struct store_outbound {
 int store_enqueue(struct store *s, const struct store_outbound *m, int64_t now,
 		  int64_t *id_r, int64_t *thread_r, struct store_error *err);
 
-/* A mail to queue with texts, e.g. a delivery report for the sender. */
-struct store_mail_out {
-	const char *from, *rcpt;
-	const void *data;
-	size_t len;
-};
+/* A mail queued with texts (mailq.c). */
+struct store_mail_out;
 
 /* One text of a job: what to queue, and what became of it. */
 struct store_job_text {
@@ -200,7 +228,8 @@ struct store_claim {
 	unsigned attempts; /* including this one */
 	unsigned notify;
 	int64_t created;
-	char *text; /* the caller's: free() it, or store_claims_free() */
+	char *text; /* freed by store_claims_free(); to keep it, take it and
+		      set this NULL */
 };
 
 /*
@@ -247,6 +276,16 @@ int store_fail(struct store *s, int64_t id, const char *lease_owner,
 	       const char *code, const char *reason, int64_t now,
 	       struct store_error *err);
 
+/*
+ * store_release - give back (to queued) every message leased to
+ * lease_owner: a gateway that restarts after a crash takes its own
+ * messages back at once instead of waiting for the leases to expire
+ */
+int store_release(struct store *s, const char *lease_owner, unsigned *n_r,
+		  struct store_error *err);
+
+/* ---- delivery.c: receipts per segment, delivery reports ---- */
+
 /* What a receipt did, and what a delivery report needs. */
 struct store_receipt {
 	int64_t msg_id;
@@ -258,7 +297,7 @@ struct store_receipt {
 	unsigned parts_total;
 	unsigned notify; /* STORE_NOTIFY_* asked by the sender */
 	char envelope_from[256], owner[256], phone[20], message_id[256];
-	char *text; /* the caller's: store_receipt_free() */
+	char *text; /* freed by store_receipt_clear() */
 };
 
 /*
@@ -278,16 +317,13 @@ int store_receipt(struct store *s, const char *smsc_id, enum store_state seg,
 int store_report(struct store *s, int64_t id, struct store_receipt *r,
 		 struct store_error *err);
 
-/* store_receipt_free - free r->text */
-void store_receipt_free(struct store_receipt *r);
-
 /*
- * store_release - give back (to queued) every message leased to
- * lease_owner: a gateway that restarts after a crash takes its own
- * messages back at once instead of waiting for the leases to expire
+ * store_receipt_clear - free what store_receipt or store_report put in
+ * r (its text); r itself is the caller's, as before the call
  */
-int store_release(struct store *s, const char *lease_owner, unsigned *n_r,
-		  struct store_error *err);
+void store_receipt_clear(struct store_receipt *r);
+
+/* ---- history.c: search, delete, purge and count messages ---- */
 
 /* One message as history shows it. */
 struct store_message {
@@ -303,7 +339,7 @@ struct store_message {
 	int64_t created, updated, due;
 	char error[64];	  /* last error code, or "" */
 	char reason[256]; /* last reason, or "" */
-	char *text;	  /* the caller's */
+	char *text;	  /* freed by store_messages_free() */
 };
 
 /* History filters; zero or NULL fields do not filter. */
@@ -332,7 +368,10 @@ int store_history(struct store *s, const struct store_filter *f,
 /* store_messages_free - free what store_history returned */
 void store_messages_free(struct store_message **m, unsigned n);
 
-/* store_message_events - the states message id passed, as text lines */
+/*
+ * store_message_events - the states message id passed, as text lines;
+ * free() *text_r
+ */
 int store_message_events(struct store *s, int64_t id, char **text_r,
 			 struct store_error *err);
 
@@ -361,9 +400,9 @@ struct store_counts {
 int store_counts(struct store *s, struct store_counts *c,
 		 struct store_error *err);
 
-/*
- * Threads.
- */
+/* ---- threads.c: conversations of (owner, phone, sender) ---- */
+
+/* A thread: the texts and mails between an owner and a phone. */
 struct store_thread {
 	int64_t id;
 	char owner[256];
@@ -383,6 +422,25 @@ struct store_thread {
 int store_threads(struct store *s, const char *owner, const char *phone,
 		  unsigned limit, struct store_thread **threads_r,
 		  unsigned *n_r, struct store_error *err);
+
+/*
+ * store_thread_find - the thread whose tag is tag (when tag is not NULL
+ * and such a thread is phone's), else the most recently active thread
+ * of phone with our number sender; STORE_ENOTFOUND when none
+ */
+int store_thread_find(struct store *s, const char *tag, const char *phone,
+		      const char *sender, struct store_thread *t,
+		      struct store_error *err);
+
+/*
+ * store_thread_open - the thread (owner, phone, sender), created with
+ * tag when there is none
+ */
+int store_thread_open(struct store *s, const char *owner, const char *phone,
+		      const char *sender, const char *tag, int64_t now,
+		      struct store_thread *t, struct store_error *err);
+
+/* ---- people.c: contacts, groups, opt-outs ---- */
 
 /*
  * Contacts and groups. Names are case-insensitive; a group's members
@@ -472,30 +530,11 @@ int store_optout_check(struct store *s, const char *phone, bool *out_r,
 int store_optouts(struct store *s, struct store_optout **optouts_r,
 		  unsigned *n_r, struct store_error *err);
 
-/*
- * Usage: messages and segments per sender (the mail owner) per billing
- * cycle (the calendar month, UTC, "YYYY-MM"), counted at enqueue.
- */
-struct store_usage {
-	char sender[256];
-	char cycle[8];
-	unsigned messages, segments;
-};
+/* store_contact_of - the contact name of phone; STORE_ENOTFOUND */
+int store_contact_of(struct store *s, const char *phone, char name_r[65],
+		     struct store_error *err);
 
-/* store_cycle - the cycle "YYYY-MM" that time t falls in */
-void store_cycle(int64_t t, char cycle_r[8]);
-
-/*
- * store_usage - usage rows, filtered by cycle and sender (NULL: all),
- * by cycle then sender; free() *usage_r
- */
-int store_usage(struct store *s, const char *cycle, const char *sender,
-		struct store_usage **usage_r, unsigned *n_r,
-		struct store_error *err);
-
-/* store_usage_of - segments sender queued in the cycle of now */
-int store_usage_of(struct store *s, const char *sender, int64_t now,
-		   unsigned *segments_r, struct store_error *err);
+/* ---- limits.c: rate windows, usage per billing cycle ---- */
 
 /*
  * Rate limits: fixed windows of window seconds per scope ("rcpt",
@@ -521,111 +560,52 @@ int store_rate_count(struct store *s, const char *scope, const char *key,
 		     int64_t *retry_r, struct store_error *err);
 
 /*
- * Inbound texts.
+ * Usage: messages and segments per sender (the mail owner) per billing
+ * cycle (the calendar month, UTC, "YYYY-MM"), counted at enqueue.
  */
-
-/*
- * store_inbound_seen - remember a provider's message id; STORE_EDUP
- * when it was seen before (the provider retried)
- */
-int store_inbound_seen(struct store *s, const char *provider,
-		       const char *provider_id, int64_t now,
-		       struct store_error *err);
-
-/*
- * store_thread_find - the thread whose tag is tag (when tag is not NULL
- * and such a thread is phone's), else the most recently active thread
- * of phone with our number sender; STORE_ENOTFOUND when none
- */
-int store_thread_find(struct store *s, const char *tag, const char *phone,
-		      const char *sender, struct store_thread *t,
-		      struct store_error *err);
-
-/*
- * store_thread_open - the thread (owner, phone, sender), created with
- * tag when there is none
- */
-int store_thread_open(struct store *s, const char *owner, const char *phone,
-		      const char *sender, const char *tag, int64_t now,
-		      struct store_thread *t, struct store_error *err);
-
-/* A text from a phone, and the mail it became. */
-struct store_inbound {
-	int64_t thread_id;
-	const char *text; /* UTF-8 */
-	int encoding;	  /* 0 GSM-7, 8 UCS-2, as it came */
-	unsigned segments;
-	const char *provider;	    /* "smpp", "twilio", ...; NULL: none */
-	const char *provider_id;    /* its id for the text; NULL: none */
-	const char *message_id;	    /* the mail's, without <>: the thread's
-				       newest from now on */
-	struct store_mail_out mail; /* the mail to queue; data NULL: none */
+struct store_usage {
+	char sender[256];
+	char cycle[8];
+	unsigned messages, segments;
 };
 
-/*
- * store_inbound_add - record a text from a phone in its thread and
- * queue its mail, in one transaction (a savepoint in a batch).
- * STORE_EDUP, with nothing recorded, when (provider, provider_id) was
- * seen before: the provider sent it again.
- */
-int store_inbound_add(struct store *s, const struct store_inbound *in,
-		      int64_t now, int64_t *id_r, int64_t *mail_id_r,
-		      struct store_error *err);
-
-/* store_contact_of - the contact name of phone; STORE_ENOTFOUND */
-int store_contact_of(struct store *s, const char *phone, char name_r[65],
-		     struct store_error *err);
-
-/* One part of a concatenated inbound text. */
-struct store_part {
-	unsigned seq;
-	size_t len;
-	unsigned char *data; /* the caller's */
-};
+/* store_cycle - the cycle "YYYY-MM" that time t falls in */
+void store_cycle(int64_t t, char cycle_r[8]);
 
 /*
- * store_reasm_put - keep part seq of the set (phone, ref, total), so a
- * restart loses no part; STORE_EDUP when that seq is held already.
- * *have_r is how many parts of the set are held.
+ * store_usage - usage rows, filtered by cycle and sender (NULL: all),
+ * by cycle then sender; free() *usage_r
  */
-int store_reasm_put(struct store *s, const char *phone, unsigned ref,
-		    unsigned total, unsigned seq, const void *data, size_t len,
-		    int64_t now, unsigned *have_r, struct store_error *err);
+int store_usage(struct store *s, const char *cycle, const char *sender,
+		struct store_usage **usage_r, unsigned *n_r,
+		struct store_error *err);
 
-/*
- * store_reasm_take - remove a set's parts and return them in seq order
- * (complete, or given up on); free with store_parts_free
- */
-int store_reasm_take(struct store *s, const char *phone, unsigned ref,
-		     unsigned total, struct store_part **parts_r, unsigned *n_r,
-		     struct store_error *err);
+/* store_usage_of - segments sender queued in the cycle of now */
+int store_usage_of(struct store *s, const char *sender, int64_t now,
+		   unsigned *segments_r, struct store_error *err);
 
-/* store_parts_free - free what store_reasm_take returned */
-void store_parts_free(struct store_part **p, unsigned n);
-
-/* A set of parts waiting for the rest. */
-struct store_reasm_set {
-	char phone[20];
-	unsigned ref, total, have;
-	int64_t first; /* when its first part came */
-};
-
-/* store_reasm_stale - sets whose first part came before `before` */
-int store_reasm_stale(struct store *s, int64_t before,
-		      struct store_reasm_set **sets_r, unsigned *n_r,
-		      struct store_error *err);
+/* ---- mailq.c: the outbound mail queue, with leases ---- */
 
 /*
  * Outbound mail (texts, reports and notices made into mail), queued
  * until the SMTP relay takes it.
  */
+
+/* A mail to queue with texts, e.g. a delivery report for the sender. */
+struct store_mail_out {
+	const char *from, *rcpt;
+	const void *data;
+	size_t len;
+};
+
+/* A claimed mail: what the SMTP relay needs. */
 struct store_mail {
 	int64_t id;
 	char from[256];
 	char rcpt[256];
 	unsigned attempts; /* including this one */
 	size_t len;
-	unsigned char *data; /* the message, the caller's */
+	unsigned char *data; /* the message; freed by store_mails_free() */
 };
 
 /* store_mail_enqueue - queue a message for SMTP */
@@ -657,5 +637,80 @@ int store_mail_fail(struct store *s, int64_t id, const char *lease_owner,
 /* store_mail_release - give back the mail leased to lease_owner */
 int store_mail_release(struct store *s, const char *lease_owner,
 		       struct store_error *err);
+
+/* ---- inbound.c: texts from phones ---- */
+
+/*
+ * store_inbound_seen - remember a provider's message id; STORE_EDUP
+ * when it was seen before (the provider retried)
+ */
+int store_inbound_seen(struct store *s, const char *provider,
+		       const char *provider_id, int64_t now,
+		       struct store_error *err);
+
+/* A text from a phone, and the mail it became. */
+struct store_inbound {
+	int64_t thread_id;
+	const char *text; /* UTF-8 */
+	int encoding;	  /* 0 GSM-7, 8 UCS-2, as it came */
+	unsigned segments;
+	const char *provider;	    /* "smpp", "twilio", ...; NULL: none */
+	const char *provider_id;    /* its id for the text; NULL: none */
+	const char *message_id;	    /* the mail's, without <>: the thread's
+				       newest from now on */
+	struct store_mail_out mail; /* the mail to queue; data NULL: none */
+};
+
+/*
+ * store_inbound_add - record a text from a phone in its thread and
+ * queue its mail, in one transaction (a savepoint in a batch).
+ * STORE_EDUP, with nothing recorded, when (provider, provider_id) was
+ * seen before: the provider sent it again.
+ */
+int store_inbound_add(struct store *s, const struct store_inbound *in,
+		      int64_t now, int64_t *id_r, int64_t *mail_id_r,
+		      struct store_error *err);
+
+/* One part of a concatenated inbound text. */
+struct store_part {
+	unsigned seq;
+	size_t len;
+	unsigned char *data; /* freed by store_parts_free() */
+};
+
+/*
+ * store_reasm_put - keep part seq of the set (phone, ref, total), so a
+ * restart loses no part; STORE_EDUP when that seq is held already.
+ * *have_r is how many parts of the set are held.
+ */
+int store_reasm_put(struct store *s, const char *phone, unsigned ref,
+		    unsigned total, unsigned seq, const void *data, size_t len,
+		    int64_t now, unsigned *have_r, struct store_error *err);
+
+/*
+ * store_reasm_take - remove a set's parts and return them in seq order
+ * (complete, or given up on); free with store_parts_free
+ */
+int store_reasm_take(struct store *s, const char *phone, unsigned ref,
+		     unsigned total, struct store_part **parts_r, unsigned *n_r,
+		     struct store_error *err);
+
+/* store_parts_free - free what store_reasm_take returned */
+void store_parts_free(struct store_part **p, unsigned n);
+
+/* A set of parts waiting for the rest. */
+struct store_reasm_set {
+	char phone[20];
+	unsigned ref, total, have;
+	int64_t first; /* when its first part came */
+};
+
+/*
+ * store_reasm_stale - sets whose first part came before `before`;
+ * free() *sets_r
+ */
+int store_reasm_stale(struct store *s, int64_t before,
+		      struct store_reasm_set **sets_r, unsigned *n_r,
+		      struct store_error *err);
 
 #endif /* STORE_STORE_H */

@@ -274,7 +274,7 @@ text_state(const struct fixture *f)
 
 	assert_int_equal(store_report(f->s, f->id, &r, &err), STORE_OK);
 	st = r.state;
-	store_receipt_free(&r);
+	store_receipt_clear(&r);
 	return st;
 }
 

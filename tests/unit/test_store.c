@@ -1005,7 +1005,7 @@ receipts_and_release(void **state)
 	assert_int_equal(r.state, STORE_SUBMITTED);
 	assert_int_equal(r.parts_done, 1);
 	assert_int_equal(r.parts_total, 2);
-	store_receipt_free(&r);
+	store_receipt_clear(&r);
 	/* the second fails: the message fails, with what a report needs */
 	assert_int_equal(store_receipt(f->s, "smsc-b", STORE_FAILED, "UNDELIV",
 				       "stat:UNDELIV err:001", 105, &r, &err),
@@ -1017,13 +1017,13 @@ receipts_and_release(void **state)
 	assert_string_equal(r.phone, "+12025550143");
 	assert_string_equal(r.envelope_from, "alice@example.com");
 	assert_string_equal(r.text, "two parts");
-	store_receipt_free(&r);
+	store_receipt_clear(&r);
 	/* a repeated receipt changes nothing final */
 	assert_int_equal(store_receipt(f->s, "smsc-b", STORE_FAILED, "UNDELIV",
 				       NULL, 106, &r, &err),
 			 STORE_OK);
 	assert_false(r.final_now);
-	store_receipt_free(&r);
+	store_receipt_clear(&r);
 	assert_int_equal(store_receipt(f->s, "nope", STORE_DELIVERED, "DELIVRD",
 				       NULL, 106, &r, &err),
 			 STORE_ENOTFOUND);
