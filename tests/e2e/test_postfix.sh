@@ -128,7 +128,16 @@ check "SIZE=20000000: 552 5.3.4 at RCPT" grep -q "(552, b'5.3.4 the mail is 2000
 check "exactly the expected texts are stored (4)" stored \
 	"select count(*) from messages" 4
 check "every smsmilter line carries the queue id" sh -c \
-	"! grep -E 'to=\+[0-9]+ segments' '$tmp/milter.log' | grep -vqE '^[0-9:.]+ smsmilter\[[0-9]+\]: [0-9A-F]{6,}: to='"
+	"grep -qE 'to=\+[0-9*]+ segments' '$tmp/milter.log' &&
+	 ! grep -E 'to=\+[0-9*]+ segments' '$tmp/milter.log' | grep -vqE '^[0-9:.]+ smsmilter\[[0-9]+\]: [0-9A-F]{6,}: to='"
+# LogLevel info: numbers are masked (smsmilter.conf(5)), in queued,
+# refused and reject lines alike; the SMTP replies keep them whole
+check "LogLevel info masks numbers: to=+1********43 segments=1" \
+	grep -q ': to=+1\*\*\*\*\*\*\*\*43 segments=1 ' "$tmp/milter.log"
+check "... a refused recipient's too: to=<1********48@sms.example.com>" \
+	grep -q ': to=<1\*\*\*\*\*\*\*\*48@sms.example.com> status=refused (552 5.3.4 ' "$tmp/milter.log"
+check "... and no whole number is logged" sh -c \
+	"! grep -qE '(^|[^0-9])1?202555014[0-9]|442079460958' '$tmp/milter.log'"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
