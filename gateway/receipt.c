@@ -108,9 +108,8 @@ receipt_record(const struct conf *c, struct store *s, struct mailer *m,
 		ut_log(
 		    LOG_INFO, "id=%lld to=%s status=%s parts=%u/%u code=%s%s%s",
 		    (long long)rr.msg_id, ut_log_phone(rr.phone, masked),
-		    store_state_name(rr.state),
-		    rr.parts_done, rr.parts_total, r->code,
-		    r->err ? " err=" : "", r->err ? r->err : "");
+		    store_state_name(rr.state), rr.parts_done, rr.parts_total,
+		    r->code, r->err ? " err=" : "", r->err ? r->err : "");
 		if (report_queue(c, s, rr.msg_id, rr.state == STORE_DELIVERED,
 				 rr.parts_done, rr.parts_total, r->code, NULL))
 			mailer_wake(m);

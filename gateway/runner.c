@@ -371,8 +371,8 @@ submitted(struct runner *r, const struct tp_event *e)
 		       "id=%lld to=%s parts=%u encoding=%s smsc_id=%s "
 		       "status=submitted",
 		       (long long)a->c.id, ut_log_phone(a->c.phone, masked),
-		       a->nparts,
-		       a->data_coding ? "UCS-2" : "GSM-7", a->ids[0]);
+		       a->nparts, a->data_coding ? "UCS-2" : "GSM-7",
+		       a->ids[0]);
 	}
 	drop(r, (unsigned)i);
 }
