@@ -32,6 +32,7 @@ step "unit tests" $MAKE -s --no-print-directory WERROR=1 check-unit
 step "unit tests (valgrind)" env STORE_STRESS_SECONDS=3 \
 	RUNNER="valgrind -q --suppressions=tests/valgrind.supp --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 	$MAKE -s --no-print-directory WERROR=1 check-unit
+step "layers: no module includes one above it" sh tests/cli/test_layers.sh
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
 step "milter protocol (miltertest)" sh tests/milter/run.sh build
 step "end to end with Postfix" sh tests/e2e/test_postfix.sh build
