@@ -107,7 +107,7 @@ value_of(struct conf_ctx *ctx, const char *p, char **out)
 		}
 		if (*p != '"') {
 			conf_error(ctx, "unterminated quoted value");
-			ut_buf_free(&b);
+			ut_buf_clear(&b);
 			return -1;
 		}
 		for (p++; *p == ' ' || *p == '\t'; p++)
@@ -115,11 +115,11 @@ value_of(struct conf_ctx *ctx, const char *p, char **out)
 		if (*p && *p != '#') {
 			conf_error(ctx, "text after the closing quote: \"%s\"",
 				   p);
-			ut_buf_free(&b);
+			ut_buf_clear(&b);
 			return -1;
 		}
 		*out = ut_arena_strdup(ctx->arena, b.s ? b.s : "");
-		ut_buf_free(&b);
+		ut_buf_clear(&b);
 		return *out ? 0 : -1;
 	}
 	for (n = 0; p[n]; n++)
@@ -330,7 +330,7 @@ parse(const char *name, const char *text, int file_mode, char **errors_r)
 	if (errors.len || errors.failed) {
 		*errors_r = errors.failed ? strdup("out of memory\n")
 					  : ut_buf_steal(&errors);
-		ut_buf_free(&errors);
+		ut_buf_clear(&errors);
 		conf_free(&c);
 		return NULL;
 	}
@@ -378,14 +378,14 @@ conf_load(const char *path, char **errors_r)
 			      : text.failed	    ? "out of memory"
 						    : "holds a NUL byte");
 		fclose(fp);
-		ut_buf_free(&text);
+		ut_buf_clear(&text);
 		*errors_r = ut_buf_steal(&e);
 		return NULL;
 	}
 	fclose(fp);
 	c = parse(path, text.s ? text.s : "", (int)(st.st_mode & 07777),
 		  errors_r);
-	ut_buf_free(&text);
+	ut_buf_clear(&text);
 	return c;
 }
 

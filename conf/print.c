@@ -174,7 +174,7 @@ conf_print(const struct conf *c, FILE *fp)
 		conf_format_value(c, k, &b);
 		fprintf(fp, "%s %s\n", k->name, b.len ? b.s : "\"\"");
 	}
-	ut_buf_free(&b);
+	ut_buf_clear(&b);
 }
 
 /* wrap - write text as comment lines of at most 72 columns */

@@ -812,8 +812,8 @@ parse_number_key(struct conf_ctx *ctx, long long *field, const char *text)
 	}
 	conf_error(ctx, "%s is out of range (%s to %s)", text,
 		   lo.s ? lo.s : "?", hi.s ? hi.s : "?");
-	ut_buf_free(&lo);
-	ut_buf_free(&hi);
+	ut_buf_clear(&lo);
+	ut_buf_clear(&hi);
 	return -1;
 }
 
@@ -857,7 +857,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 					      k->choices[i]);
 			conf_error(ctx, "expected one of %s; got \"%s\"",
 				   b.s ? b.s : "", text);
-			ut_buf_free(&b);
+			ut_buf_clear(&b);
 		}
 		return -1;
 	case CT_DOMAINS:

@@ -87,9 +87,9 @@ form_parse(struct form *f, const char *s, size_t len)
 	return true;
 }
 
-/* form_free - free the fields of f; f is empty again */
+/* form_clear - free the fields of f; f is empty again */
 void
-form_free(struct form *f)
+form_clear(struct form *f)
 {
 	unsigned i;
 

@@ -188,15 +188,15 @@ size_t webhook_form_decode(const char *s, size_t n, char *out);
 /*
  * form_parse - add the fields of s (len bytes) to f (zeroed at first);
  * false when there are more than FIELDS_MAX in all or memory ran out
- * (what was added stays: form_free() it)
+ * (what was added stays: form_clear() it)
  */
 bool form_parse(struct form *f, const char *s, size_t len);
 
 /* form_get - the first value of name, or NULL; its length in *len_r */
 const char *form_get(const struct form *f, const char *name, size_t *len_r);
 
-/* form_free - free what form_parse() added; f is empty again */
-void form_free(struct form *f);
+/* form_clear - free what form_parse() added; f is empty again */
+void form_clear(struct form *f);
 
 /* form_utf8_ok - the n bytes at s are valid UTF-8 without NULs */
 bool form_utf8_ok(const unsigned char *s, size_t n);

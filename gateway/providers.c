@@ -505,6 +505,6 @@ out:
 	metrics_add(a->status < 300   ? M_WEBHOOK_OK
 		    : a->status < 500 ? M_WEBHOOK_REFUSED
 				      : M_WEBHOOK_ERROR);
-	form_free(&k.args);
-	form_free(&k.body);
+	form_clear(&k.args);
+	form_clear(&k.body);
 }

@@ -110,19 +110,25 @@ runner_set_conf(struct runner *r, const struct conf *c)
 	r->c = c;
 }
 
+/* active_free - free a claimed text's entry; set *ap to NULL */
 static void
-active_free(struct active *a)
+active_free(struct active **ap)
 {
+	struct active *a = *ap;
+
+	if (!a)
+		return;
 	free(a->c.text);
 	free(a->ids);
 	free(a);
+	*ap = NULL;
 }
 
 /* drop - forget active text i */
 static void
 drop(struct runner *r, unsigned i)
 {
-	active_free(r->a[i]);
+	active_free(&r->a[i]);
 	r->a[i] = r->a[--r->na];
 }
 
@@ -557,7 +563,7 @@ runner_stop(struct runner **rp)
 			ut_log(LOG_ERR, "id=%lld: store: %s",
 			       (long long)r->a[i]->c.id, err.msg);
 	for (i = 0; i < r->na; i++)
-		active_free(r->a[i]);
+		active_free(&r->a[i]);
 	free(r->acks);
 	free(r);
 	*rp = NULL;

@@ -224,7 +224,7 @@ decoded_text(struct conv *c, const char *s, size_t n)
 			put_utf8(&b, cp);
 			if (!b.failed)
 				text(c, b.s, b.len);
-			ut_buf_free(&b);
+			ut_buf_clear(&b);
 		}
 		i += 1 + used;
 		start = i;
@@ -485,7 +485,7 @@ mp_html_to_text(const char *h, size_t n)
 		decoded_text(&c, h + start, n - start);
 	end_link(&c);
 	if (c.out.failed) {
-		ut_buf_free(&c.out);
+		ut_buf_clear(&c.out);
 		return NULL;
 	}
 	return mp_tidy(ut_buf_steal(&c.out));

@@ -328,7 +328,7 @@ joined_text(struct walk *w)
 		free(t);
 	}
 	if (b.failed || i < w->extra->len) {
-		ut_buf_free(&b);
+		ut_buf_clear(&b);
 		return NULL;
 	}
 	return ut_buf_steal(&b);

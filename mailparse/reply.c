@@ -216,7 +216,7 @@ header_lines(const struct line *ls, size_t nl, size_t i)
 		if (!b.failed && is_header(b.s, b.len))
 			found = k + 1;
 	}
-	ut_buf_free(&b);
+	ut_buf_clear(&b);
 	return found;
 }
 
@@ -350,7 +350,7 @@ join(const struct line *ls, size_t from, size_t to, const bool *keep)
 		ut_buf_add(&b, "\n", 1);
 	}
 	if (b.failed) {
-		ut_buf_free(&b);
+		ut_buf_clear(&b);
 		return NULL;
 	}
 	return mp_tidy(ut_buf_steal(&b));

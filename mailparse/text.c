@@ -54,7 +54,7 @@ windows_1252(const char *s, size_t n)
 		ut_buf_add(&b, u, (size_t)k);
 	}
 	if (b.failed) {
-		ut_buf_free(&b);
+		ut_buf_clear(&b);
 		return NULL;
 	}
 	return ut_buf_steal(&b);
@@ -255,7 +255,7 @@ mp_unflow(const char *s, bool delsp)
 		p += n + (p[n] == '\n');
 	}
 	if (b.failed) {
-		ut_buf_free(&b);
+		ut_buf_clear(&b);
 		return NULL;
 	}
 	return ut_buf_steal(&b);

@@ -133,7 +133,7 @@ transcription(const char *body)
 		ut_buf_add(&b, p, 1);
 	}
 	if (b.failed) {
-		ut_buf_free(&b);
+		ut_buf_clear(&b);
 		return NULL;
 	}
 	return mp_tidy(ut_buf_steal(&b));
@@ -200,7 +200,7 @@ mp_with_links(const char *text, const struct mp_message *m)
 			      ++n);
 	}
 	if (b.failed) {
-		ut_buf_free(&b);
+		ut_buf_clear(&b);
 		return NULL;
 	}
 	return ut_buf_steal(&b);
@@ -238,7 +238,7 @@ mp_template(const char *tmpl, const char *subject, const char *body,
 		}
 	}
 	if (b.failed) {
-		ut_buf_free(&b);
+		ut_buf_clear(&b);
 		return NULL;
 	}
 	return ut_buf_steal(&b);

@@ -68,7 +68,7 @@ txn_reset(struct session *s)
 	free(s->rcpts);
 	free(s->ar);
 	free(s->schedule);
-	ut_buf_free(&s->raw);
+	ut_buf_clear(&s->raw);
 	if (s->cf)
 		conf_release(s->cf);
 	if (s->in_txn)
@@ -274,7 +274,7 @@ collect(struct session *s, const char *p, size_t n)
 		return;
 	if (s->raw.len + n > (size_t)s->cf->conf->max_message_size) {
 		s->too_big = true;
-		ut_buf_free(&s->raw);
+		ut_buf_clear(&s->raw);
 		return;
 	}
 	ut_buf_add(&s->raw, p, n);

@@ -366,8 +366,8 @@ eom_run(SMFICTX *ctx, struct session *s)
 	if (!s->from[0] || s->noise)
 		return drop_all(ctx, s, s->from[0] ? s->noise : "null sender");
 	rc = eom_job(ctx, &w);
-	policy_text_free(&w.text[0]);
-	policy_text_free(&w.text[1]);
+	policy_text_clear(&w.text[0]);
+	policy_text_clear(&w.text[1]);
 	mp_message_free(&w.m);
 	free(w.texts);
 	free(w.mails);

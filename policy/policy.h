@@ -285,13 +285,13 @@ struct policy_text {
  * through the new-thread or reply template, links for files; planned
  * with smart encoding and the segment cap. Returns true, or false with
  * v set (552 5.3.4 over the cap under the reject policy, 451 4.3.0 out
- * of memory). Free t with policy_text_free().
+ * of memory). Free t with policy_text_clear().
  */
 bool policy_render(const struct mp_message *m,
 		   const struct policy_render_opts *o, bool reply,
 		   struct policy_text *t, struct policy_verdict *v);
 
-/* policy_text_free - free what policy_render filled */
-void policy_text_free(struct policy_text *t);
+/* policy_text_clear - free what policy_render filled */
+void policy_text_clear(struct policy_text *t);
 
 #endif /* POLICY_POLICY_H */

@@ -131,7 +131,7 @@ policy_render(const struct mp_message *m, const struct policy_render_opts *o,
 				     "out of memory while reading the mail");
 	t->plan = policy_plan(&o->plan, t->text, &t->truncated, v);
 	if (!t->plan) {
-		policy_text_free(t);
+		policy_text_clear(t);
 		return false;
 	}
 	for (i = 0; i < m->nattachments; i++)
@@ -139,9 +139,9 @@ policy_render(const struct mp_message *m, const struct policy_render_opts *o,
 	return true;
 }
 
-/* policy_text_free - free a rendered text */
+/* policy_text_clear - free a rendered text */
 void
-policy_text_free(struct policy_text *t)
+policy_text_clear(struct policy_text *t)
 {
 	free(t->text);
 	t->text = NULL;

@@ -37,7 +37,7 @@ like_pattern(const char *text)
 	}
 	ut_buf_add(&b, "%", 1);
 	if (b.failed) {
-		ut_buf_free(&b);
+		ut_buf_clear(&b);
 		return NULL;
 	}
 	return ut_buf_steal(&b);
@@ -114,14 +114,14 @@ prepare_filtered(struct store *s, const char *head,
 	n = where(&q, f);
 	ut_buf_printf(&q, "%s", tail);
 	if (n < 0 || q.failed) {
-		ut_buf_free(&q);
+		ut_buf_clear(&q);
 		return store_set_error(err, STORE_ETEMP, "out of memory");
 	}
 	if (sqlite3_prepare_v2(s->db, q.s, -1, st_r, NULL) != SQLITE_OK) {
-		ut_buf_free(&q);
+		ut_buf_clear(&q);
 		return store_fail_db(s, "preparing a search", err);
 	}
-	ut_buf_free(&q);
+	ut_buf_clear(&q);
 	if (bind_filter(*st_r, f) != 0) {
 		sqlite3_finalize(*st_r);
 		return store_set_error(err, STORE_ETEMP, "out of memory");
@@ -322,11 +322,11 @@ store_message_events(struct store *s, int64_t id, char **text_r,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		ut_buf_free(&b);
+		ut_buf_clear(&b);
 		return store_fail_db(s, "reading events", err);
 	}
 	if (b.failed) {
-		ut_buf_free(&b);
+		ut_buf_clear(&b);
 		return store_set_error(err, STORE_ETEMP, "out of memory");
 	}
 	*text_r = ut_buf_steal(&b);

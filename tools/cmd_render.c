@@ -205,7 +205,7 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 		rc_exit = fflush(stdout) == 0 ? 0 : 1;
 	}
 done:
-	policy_text_free(&t);
+	policy_text_clear(&t);
 	mp_message_free(&m);
 	free(raw);
 	conf_free(&c);

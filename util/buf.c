@@ -80,9 +80,9 @@ ut_buf_steal(struct ut_buf *b)
 	return s;
 }
 
-/* ut_buf_free - free the contents and reset the buffer */
+/* ut_buf_clear - free the contents and reset the buffer */
 void
-ut_buf_free(struct ut_buf *b)
+ut_buf_clear(struct ut_buf *b)
 {
 	free(b->s);
 	memset(b, 0, sizeof(*b));

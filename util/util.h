@@ -59,8 +59,8 @@ void ut_buf_vprintf(struct ut_buf *b, const char *fmt, va_list ap)
  */
 char *ut_buf_steal(struct ut_buf *b);
 
-/* ut_buf_free - free the contents and reset the buffer */
-void ut_buf_free(struct ut_buf *b);
+/* ut_buf_clear - free the contents and reset the buffer */
+void ut_buf_clear(struct ut_buf *b);
 
 /*
  * Daemons only (libraries never log): syslog, copied to stderr with a

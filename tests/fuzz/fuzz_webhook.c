@@ -212,7 +212,7 @@ sign(const char *path, const char *query, const char *body, size_t len,
 		tp_twilio_signature(TOKEN, url, (const char *const *)f.name,
 				    (const char *const *)f.value, f.n, sig);
 	}
-	form_free(&f);
+	form_clear(&f);
 	return ok;
 }
 

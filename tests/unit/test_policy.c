@@ -295,10 +295,10 @@ render(void **state)
 	assert_true(policy_render(m, &o, false, &t, &v));
 	assert_string_equal(t.plan->text, "Lunch: Noon at the usual place?");
 	assert_int_equal(t.plan->nparts, 1);
-	policy_text_free(&t);
+	policy_text_clear(&t);
 	assert_true(policy_render(m, &o, true, &t, &v));
 	assert_string_equal(t.plan->text, "Noon at the usual place?");
-	policy_text_free(&t);
+	policy_text_clear(&t);
 
 	o.plan.cap = 1;
 	o.plan.reject_long = true;
@@ -311,7 +311,7 @@ render(void **state)
 	assert_true(policy_render(m, &o, true, &t, &v));
 	assert_true(t.truncated);
 	assert_int_equal(t.plan->nparts, 1);
-	policy_text_free(&t);
+	policy_text_clear(&t);
 	mp_message_free(&m);
 }
 
