@@ -113,14 +113,16 @@ struct conf {
 	struct conf_list allowed_senders; /* addresses, or @domain */
 	const char *authserv_id;
 	struct conf_list dmarc_domains;
-	struct conf_rate tag_failure_limit;
-	struct conf_list disclaimer_lines; /* NULL after the last */
+	struct conf_rate tag_failure_limit;	   /* per sender and client */
+	struct conf_rate tag_failure_client_limit; /* per client */
+	struct conf_list disclaimer_lines;	   /* NULL after the last */
 
 	/* numbers and threads */
 	const char *default_sender;	/* E.164 or alphanumeric */
 	struct conf_map sender_numbers; /* owner address -> number */
 	struct conf_map number_owners;	/* number -> owner address */
 	struct conf_map owner_aliases;	/* alias address -> owner */
+	struct conf_map sender_logins;	/* address or @domain -> login */
 	const char *tag_secret;
 
 	/* text */

@@ -76,6 +76,14 @@ const struct conf_key conf_keys[] = {
     {"AuthenticatedSenders", CT_BOOL, F(authenticated_senders), "yes", NOLIM,
      NULL, 0, "Senders",
      "Whether SMTP sessions authenticated with SASL may send texts.", NULL},
+    {"SenderLogins", CT_LOGINS, F(sender_logins), "", NOLIM, NULL, 0, "Senders",
+     "Which SASL logins may send as which addresses, as address=login pairs "
+     "(an address or @domain, as Postfix's smtpd_sender_login_maps reads). "
+     "A login that is itself an address may always send as that address "
+     "and its OwnerAliases; any other envelope sender needs a pair here, "
+     "else the SMS recipients are refused with 550 5.7.1. Mail without a "
+     "login keeps the TrustedNetworks rule.",
+     "support@example.com=alice@example.com, @example.org=bob"},
     {"TrustedNetworks", CT_NETWORKS, F(trusted_networks),
      "127.0.0.1/32, ::1/128", NOLIM, NULL, 0, "Senders",
      "Client networks that may send texts without authenticating.", NULL},
@@ -96,9 +104,17 @@ const struct conf_key conf_keys[] = {
      "example.com"},
     {"TagFailureLimit", CT_RATE, F(tag_failure_limit), "10/1h", NOLIM, NULL, 0,
      "Senders",
-     "Reply addresses with a wrong thread tag one client may try per "
-     "period, as COUNT/DURATION; after that its texts are deferred with "
-     "450 4.7.1 until the period ends.",
+     "Reply addresses with a wrong thread tag one sender (its SASL login, "
+     "else its envelope address) may try from one client per period, as "
+     "COUNT/DURATION; after that its tagged texts are deferred with 450 "
+     "4.7.1 until the period ends. Other senders on the same client are "
+     "not held back.",
+     NULL},
+    {"TagFailureClientLimit", CT_RATE, F(tag_failure_client_limit), "100/1h",
+     NOLIM, NULL, 0, "Senders",
+     "Reply addresses with a wrong thread tag one client address may try "
+     "per period, whoever the senders are: the ceiling for a flood that "
+     "changes its sender address.",
      NULL},
 
     /* numbers and threads */

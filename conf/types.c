@@ -203,6 +203,19 @@ valid_address(const char *a, bool domain_ok)
 	return valid_local(a, (size_t)(at - a));
 }
 
+/* valid_login - a SASL login: printable, no space, comma or = */
+static bool
+valid_login(const char *s)
+{
+	if (!*s || strlen(s) > 255)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == ',' || *s == '=' ||
+		    *s == 0x7f)
+			return false;
+	return true;
+}
+
 /* lower - lower-case s in place; returns it */
 static char *
 lower(char *s)
@@ -365,6 +378,24 @@ parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
 			v[i].key = parse_number(ctx, a);
 			v[i].value = lower(b);
 			a = b;
+		} else if (t == CT_LOGINS) {
+			if (!valid_address(a, true)) {
+				conf_error(ctx,
+					   "\"%s\" is not a mail address or "
+					   "@domain",
+					   a);
+				return -1;
+			}
+			if (!valid_login(b)) {
+				conf_error(ctx,
+					   "\"%s\" is not a login name "
+					   "(no spaces, commas or =)",
+					   b);
+				return -1;
+			}
+			v[i].key = lower(a);
+			v[i].value = lower(b);
+			continue;
 		} else {
 			v[i].key = lower(a);
 			v[i].value = t == CT_OWNER_NUMBERS
@@ -871,6 +902,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 	case CT_OWNER_NUMBERS:
 	case CT_NUMBER_OWNERS:
 	case CT_ALIASES:
+	case CT_LOGINS:
 		return parse_map(ctx, FIELD(c, k, struct conf_map), text);
 	case CT_HOSTPORT:
 		return parse_hostport(ctx, FIELD(c, k, struct conf_hostport),

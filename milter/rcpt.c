@@ -92,8 +92,8 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 	       s->client, s->from, ut_log_mask(addr, addr, sizeof(addr)),
 	       r->tag);
 	snprintf(addr, sizeof(addr), "%s+%s@%s", r->local, r->tag, r->domain);
-	if (!policy_tag_failed(c, st, s->client, addr, (int64_t)time(NULL), v,
-			       &err) &&
+	if (!policy_tag_failed(c, st, s->auth[0] ? s->auth : s->from, s->client,
+			       addr, (int64_t)time(NULL), v, &err) &&
 	    !strcmp(v->xcode, "4.3.0"))
 		ut_log(LOG_ERR, "store: %s", err.msg);
 	return false;
@@ -178,8 +178,9 @@ rcpt_check(struct session *s, const struct policy_rcpt *r, struct entry *e,
 	st = reader_store(c->database, &err);
 	if (!st)
 		return milter_store_down(v, &err);
-	if (r->tag[0] && !policy_tag_failures_ok(
-			     c, st, s->client, (int64_t)time(NULL), v, &err)) {
+	if (r->tag[0] &&
+	    !policy_tag_failures_ok(c, st, s->auth[0] ? s->auth : s->from,
+				    s->client, (int64_t)time(NULL), v, &err)) {
 		if (!strcmp(v->xcode, "4.3.0"))
 			ut_log(LOG_ERR, "store: %s", err.msg);
 		return false;

@@ -156,6 +156,38 @@ allowed_address(const struct conf *c, const char *from)
 	return false;
 }
 
+/*
+ * login_may_send - login may use from as its envelope sender: the login
+ * is that address (or an OwnerAliases address of the same owner), or
+ * SenderLogins pairs from (or its @domain) with the login
+ */
+static bool
+login_may_send(const struct conf *c, const char *login, const char *from)
+{
+	const char *at = strrchr(from, '@');
+	char a[256], b[256];
+	size_t i;
+
+	if (strchr(login, '@')) {
+		if (strcasecmp(login, from) == 0)
+			return true;
+		policy_owner(c, login, a, sizeof(a));
+		policy_owner(c, from, b, sizeof(b));
+		if (strcmp(a, b) == 0)
+			return true;
+	}
+	for (i = 0; i < c->sender_logins.n; i++) {
+		const struct conf_pair *p = &c->sender_logins.v[i];
+
+		if (strcasecmp(p->value, login) != 0)
+			continue;
+		if (p->key[0] == '@' ? at && strcasecmp(p->key + 1, at + 1) == 0
+				     : strcasecmp(p->key, from) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* policy_sender_check - may this client text? */
 enum policy_auth
 policy_sender_check(const struct conf *c, const struct policy_client *cl,
@@ -174,6 +206,15 @@ policy_sender_check(const struct conf *c, const struct policy_client *cl,
 			      "%s may not send text messages from here: "
 			      "log in (SMTP AUTH) to send texts",
 			      *from ? from : "the null sender");
+		return POLICY_AUTH_NO;
+	}
+	if (authed && *from && !login_may_send(c, cl->auth_authen, from)) {
+		char login[128];
+
+		policy_bare_addr(cl->auth_authen, login, sizeof(login));
+		policy_refuse(v, "550", "5.7.1",
+			      "the login %s may not send as %s (SenderLogins)",
+			      login, from);
 		return POLICY_AUTH_NO;
 	}
 	if (!allowed_address(c, from)) {

@@ -195,17 +195,20 @@ bool policy_tag_ok(const char *secret, const char *owner, const char *phone,
 bool policy_tag_in_text(const char *text, char tag_r[POLICY_TAG_LEN + 1]);
 
 /*
- * Failed reply tags are counted per client (TagFailureLimit):
- * policy_tag_failures_ok refuses with 450 4.7.1 a client already at the
- * limit, before a tag is checked; policy_tag_failed counts one more
- * failure and says whether the client is now over it (450 4.7.1) or
- * just used a tag that is not its own (550 5.7.1). Both 451 4.3.0 when
- * the store fails (err says why).
+ * Failed reply tags are counted per sender and client (TagFailureLimit;
+ * who is the SASL login, else the envelope sender) and per client
+ * alone (TagFailureClientLimit, the ceiling for a flood that changes
+ * its sender): policy_tag_failures_ok refuses with 450 4.7.1 a sender
+ * or client already at its limit, before a tag is checked;
+ * policy_tag_failed counts one more failure and says whether that
+ * reached a limit (450 4.7.1) or the tag is just not the sender's own
+ * (550 5.7.1, naming addr). Both 451 4.3.0 when the store fails (err
+ * says why).
  */
 bool policy_tag_failures_ok(const struct conf *c, struct store *st,
-			    const char *client, int64_t now,
+			    const char *who, const char *client, int64_t now,
 			    struct policy_verdict *v, struct store_error *err);
-bool policy_tag_failed(const struct conf *c, struct store *st,
+bool policy_tag_failed(const struct conf *c, struct store *st, const char *who,
 		       const char *client, const char *addr, int64_t now,
 		       struct policy_verdict *v, struct store_error *err);
 

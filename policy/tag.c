@@ -74,9 +74,32 @@ policy_tag_in_text(const char *text, char tag_r[POLICY_TAG_LEN + 1])
 	return false;
 }
 
-/* too_many - the refusal for a client over TagFailureLimit */
+/* The two counters of failed tags. */
+struct tag_limit {
+	const char *scope; /* the store's rate scope */
+	const struct conf_rate *rate;
+	char key[400];	  /* "who|client", or "client" */
+	const char *whom; /* for the sentence */
+};
+
+/* tag_limits - the sender's and the client's counters */
+static void
+tag_limits(const struct conf *c, const char *who, const char *client,
+	   struct tag_limit l[2], char *whom, size_t size)
+{
+	const char *cl = client && *client ? client : "local";
+
+	snprintf(whom, size, "%s at %s", who && *who ? who : "<>", cl);
+	l[0] = (struct tag_limit){"tagfail", &c->tag_failure_limit, "", whom};
+	snprintf(l[0].key, sizeof(l[0].key), "%s|%s", who ? who : "", cl);
+	l[1] = (struct tag_limit){"tagfail-client",
+				  &c->tag_failure_client_limit, "", cl};
+	snprintf(l[1].key, sizeof(l[1].key), "%s", cl);
+}
+
+/* too_many - the refusal for a sender or client over its limit */
 static bool
-too_many(const char *client, int64_t retry, struct policy_verdict *v)
+too_many(const char *whom, int64_t retry, struct policy_verdict *v)
 {
 	char when[32];
 
@@ -84,43 +107,65 @@ too_many(const char *client, int64_t retry, struct policy_verdict *v)
 	return policy_refuse(v, "450", "4.7.1",
 			     "too many wrong reply addresses from %s; try "
 			     "again after %s",
-			     client, when);
+			     whom, when);
 }
 
-/* policy_tag_failures_ok - the client is not over TagFailureLimit */
+/* policy_tag_failures_ok - neither the sender nor the client is over */
 bool
-policy_tag_failures_ok(const struct conf *c, struct store *st,
+policy_tag_failures_ok(const struct conf *c, struct store *st, const char *who,
 		       const char *client, int64_t now,
 		       struct policy_verdict *v, struct store_error *err)
 {
+	struct tag_limit l[2];
+	char whom[400];
 	long long fails;
 	int64_t retry;
+	unsigned i;
 
-	if (c->tag_failure_limit.count <= 0)
-		return true;
-	if (store_rate_count(st, "tagfail", client, now,
-			     c->tag_failure_limit.seconds, &fails, &retry,
-			     err) != STORE_OK)
-		return policy_store_down(v);
-	return fails < c->tag_failure_limit.count || too_many(client, retry, v);
+	tag_limits(c, who, client, l, whom, sizeof(whom));
+	for (i = 0; i < 2; i++) {
+		if (l[i].rate->count <= 0)
+			continue;
+		if (store_rate_count(st, l[i].scope, l[i].key, now,
+				     l[i].rate->seconds, &fails, &retry,
+				     err) != STORE_OK)
+			return policy_store_down(v);
+		if (fails >= l[i].rate->count)
+			return too_many(l[i].whom, retry, v);
+	}
+	return true;
 }
 
 /* policy_tag_failed - count a wrong tag; the refusal for it */
 bool
-policy_tag_failed(const struct conf *c, struct store *st, const char *client,
-		  const char *addr, int64_t now, struct policy_verdict *v,
-		  struct store_error *err)
+policy_tag_failed(const struct conf *c, struct store *st, const char *who,
+		  const char *client, const char *addr, int64_t now,
+		  struct policy_verdict *v, struct store_error *err)
 {
-	int64_t retry = 0;
-	bool allowed = true;
+	struct tag_limit l[2];
+	char whom[400];
+	int64_t retry = 0, worst = 0;
+	bool allowed, over = false;
+	const char *over_whom = NULL;
+	unsigned i;
 
-	if (c->tag_failure_limit.count > 0 &&
-	    store_rate_hit(
-		st, "tagfail", client, now, c->tag_failure_limit.seconds,
-		c->tag_failure_limit.count, &allowed, &retry, err) != STORE_OK)
-		return policy_store_down(v);
-	if (!allowed)
-		return too_many(client, retry, v);
+	tag_limits(c, who, client, l, whom, sizeof(whom));
+	for (i = 0; i < 2; i++) {
+		if (l[i].rate->count <= 0)
+			continue;
+		allowed = true;
+		if (store_rate_hit(st, l[i].scope, l[i].key, now,
+				   l[i].rate->seconds, l[i].rate->count,
+				   &allowed, &retry, err) != STORE_OK)
+			return policy_store_down(v);
+		if (!allowed && !over) {
+			over = true;
+			over_whom = l[i].whom;
+			worst = retry;
+		}
+	}
+	if (over)
+		return too_many(over_whom, worst, v);
 	return policy_refuse(v, "550", "5.7.1",
 			     "the reply address %s is not one of your "
 			     "conversations",

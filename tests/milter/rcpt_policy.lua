@@ -9,14 +9,56 @@ run(function()
 	rcpt(c, "<bob@example.org>", SMFIR_CONTINUE)
 	mt.disconnect(c)
 
-	-- the same client with SMTP AUTH may
-	c = session("RP-AUTH", "192.0.2.7", "alice")
+	-- the same client with SMTP AUTH may, as the login's own address
+	c = session("RP-AUTH", "192.0.2.7", "alice@example.com")
 	mailfrom(c, "<alice@example.com>")
 	rcpt(c, "<12025550111@sms.example.com>", SMFIR_CONTINUE)
 	mt.disconnect(c)
 
+	-- ... and as its OwnerAliases address
+	c = session("RP-ALIAS", "192.0.2.7", "alice@example.com")
+	mailfrom(c, "<a.smith@example.com>")
+	rcpt(c, "<12025550111@sms.example.com>", SMFIR_CONTINUE)
+	mt.disconnect(c)
+
+	-- a login may not send as another address (issue 17: bob as alice)
+	c = session("RP-FORGED", "192.0.2.7", "bob@example.com")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<12025550111@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("RP-FORGED: reject: RCPT from 192.0.2.7: 550 5.7.1 the login bob@example.com may not send as alice@example.com (SenderLogins)")
+	rcpt(c, "<carol@example.org>", SMFIR_CONTINUE)
+	mt.disconnect(c)
+
+	-- not even from a trusted network: the login rules
+	c = session("RP-FORGED-LOCAL", "127.0.0.1", "bob@example.com")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<12025550111@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("RP-FORGED-LOCAL: reject: RCPT from 127.0.0.1: 550 5.7.1 the login bob@example.com may not send as alice@example.com")
+	mt.disconnect(c)
+
+	-- a login that is not an address needs SenderLogins: the address...
+	c = session("RP-MAP", "192.0.2.7", "alice")
+	mailfrom(c, "<support@example.com>")
+	rcpt(c, "<12025550111@sms.example.com>", SMFIR_CONTINUE)
+	mt.disconnect(c)
+	c = session("RP-MAP-NO", "192.0.2.7", "alice")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<12025550111@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("RP-MAP-NO: reject: RCPT from 192.0.2.7: 550 5.7.1 the login alice may not send as alice@example.com")
+	mt.disconnect(c)
+	-- ... or the @domain
+	c = session("RP-MAP-DOMAIN", "192.0.2.7", "Carol")
+	mailfrom(c, "<desk@partner.example>")
+	rcpt(c, "<12025550111@sms.example.com>", SMFIR_CONTINUE)
+	mt.disconnect(c)
+	c = session("RP-MAP-DOMAIN-NO", "192.0.2.7", "carol")
+	mailfrom(c, "<desk@example.com>")
+	rcpt(c, "<12025550111@sms.example.com>", SMFIR_REPLYCODE)
+	expect_log("RP-MAP-DOMAIN-NO: reject: RCPT from 192.0.2.7: 550 5.7.1 the login carol may not send as desk@example.com")
+	mt.disconnect(c)
+
 	-- AllowedSenders narrows even authenticated senders
-	c = session("RP-NARROW", "127.0.0.1", "eve")
+	c = session("RP-NARROW", "127.0.0.1", "eve@elsewhere.example")
 	mailfrom(c, "<eve@elsewhere.example>")
 	rcpt(c, "<12025550111@sms.example.com>", SMFIR_REPLYCODE)
 	expect_log("RP-NARROW: reject: RCPT from 127.0.0.1: 550 5.7.1 eve@elsewhere.example is not allowed to send text messages")

@@ -67,6 +67,8 @@ OwnerAliases a.smith@example.com=alice@example.com
 AllowedCountries US, CA, GB
 DeniedAreaCodes 684
 TagFailureLimit 3/1h
+TagFailureClientLimit 5/1h
+SenderLogins support@example.com=alice, @partner.example=carol
 RecipientRateLimit 3/1h
 MonthlySegmentQuota 1000
 LongMessagePolicy reject

@@ -142,11 +142,43 @@ sender_check(void **state)
 	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
 
 	/* SASL counts, but the allow-list still narrows */
-	cl.auth_authen = "alice";
+	cl.auth_authen = "alice@example.com";
 	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_YES);
+	cl.auth_authen = "eve@elsewhere.example";
 	cl.envelope_from = "<eve@elsewhere.example>";
 	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
 	assert_non_null(strstr(v.text, "eve@elsewhere.example is not allowed"));
+	conf_free(&c);
+
+	/* a login sends only as itself, its aliases and SenderLogins */
+	c = load("OwnerAliases a.smith@example.com=alice@example.com\n"
+		 "SenderLogins support@example.com=alice, @ops.example=Ops\n");
+	cl = (struct policy_client){"bob@example.com", "192.0.2.1",
+				    "<alice@example.com>"};
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
+	assert_string_equal(v.code, "550");
+	assert_string_equal(v.xcode, "5.7.1");
+	assert_string_equal(v.text, "the login bob@example.com may not send "
+				    "as alice@example.com (SenderLogins)");
+	cl.client_addr = "127.0.0.1"; /* trusted, but logged in as bob */
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
+	cl.auth_authen = ""; /* trusted, no login: as before */
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_YES);
+	cl.auth_authen = "Alice@Example.COM";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_YES);
+	cl.envelope_from = "<a.smith@example.com>";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_YES);
+	cl.envelope_from = "<support@example.com>";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
+	cl.auth_authen = "alice";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_YES);
+	cl.envelope_from = "<alice@example.com>";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
+	cl.auth_authen = "ops";
+	cl.envelope_from = "<desk@ops.example>";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_YES);
+	cl.envelope_from = "<desk@sub.ops.example>";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
 	conf_free(&c);
 
 	/* AuthenticatedSenders no: SASL alone is not enough */
