@@ -66,7 +66,8 @@ txn_reset(struct session *s)
 		free(s->rcpts[i].phones);
 	}
 	free(s->rcpts);
-	free(s->ar);
+	for (i = 0; i < s->nar; i++)
+		free(s->ar[i]);
 	free(s->schedule);
 	ut_buf_clear(&s->raw);
 	if (s->cf)
@@ -292,14 +293,12 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	c = s->cf->conf;
 	if (!s->noise && policy_noise(name, value, &why))
 		s->noise = why;
-	if (!s->ar && strcasecmp(name, "Authentication-Results") == 0 &&
-	    *c->authserv_id) {
-		char id[256];
-
-		policy_bare_addr(value, id, sizeof(id));
-		if (strncasecmp(value + strspn(value, " \t"), c->authserv_id,
-				strlen(c->authserv_id)) == 0)
-			s->ar = strdup(value);
+	if (strcasecmp(name, "Authentication-Results") == 0 &&
+	    policy_ar_ours(c, value)) {
+		if (s->nar < sizeof(s->ar) / sizeof(s->ar[0]))
+			s->ar[s->nar++] = strdup(value);
+		else
+			s->ar_overflow = true;
 	}
 	if (!s->schedule && (strcasecmp(name, "X-SMS-Schedule") == 0 ||
 			     strcasecmp(name, "Deferred-Delivery") == 0))

@@ -101,9 +101,16 @@ dmarc_ok(struct eom *w, struct policy_verdict *v)
 {
 	const char *at = strrchr(w->m->from_addr, '@');
 	char from_owner[256];
+	unsigned i, pass = 0, fail = 0;
 
+	for (i = 0; i < w->s->nar && at; i++) {
+		enum policy_dmarc d = policy_dmarc(w->c, w->s->ar[i], at + 1);
+
+		pass += d == POLICY_DMARC_PASS;
+		fail += d == POLICY_DMARC_FAIL || !w->s->ar[i];
+	}
 	policy_owner(w->c, w->m->from_addr, from_owner, sizeof(from_owner));
-	if (w->s->ar && at && policy_dmarc_pass(w->c, w->s->ar, at + 1) &&
+	if (pass > 0 && fail == 0 && !w->s->ar_overflow &&
 	    strcmp(from_owner, w->owner) == 0)
 		return true;
 	return policy_refuse(v, "550", "5.7.1",

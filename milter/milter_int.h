@@ -73,8 +73,10 @@ struct session {
 	unsigned nrcpts, cap;
 	unsigned others; /* recipients that are not phones */
 	const char *noise;
-	char *ar;	/* the first Authentication-Results of ours */
-	char *schedule; /* X-SMS-Schedule or Deferred-Delivery */
+	char *ar[8]; /* Authentication-Results of ours (AuthservId) */
+	unsigned nar;
+	bool ar_overflow; /* more than that: trust none */
+	char *schedule;	  /* X-SMS-Schedule or Deferred-Delivery */
 	struct ut_buf raw;
 	bool too_big;
 	bool in_body;

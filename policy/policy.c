@@ -265,20 +265,29 @@ word(const char *s, char *out, size_t size)
 	return s;
 }
 
-/* policy_dmarc_pass - our Authentication-Results says dmarc=pass */
+/* policy_ar_ours - the header's authserv-id is ours */
 bool
-policy_dmarc_pass(const struct conf *c, const char *ar, const char *from_domain)
+policy_ar_ours(const struct conf *c, const char *ar)
 {
-	char tok[256], id[256];
-	bool pass = false, match = false;
+	char id[256];
+
+	if (!*c->authserv_id || !ar)
+		return false;
+	word(ar, id, sizeof(id));
+	return strcasecmp(id, c->authserv_id) == 0;
+}
+
+/* policy_dmarc - the DMARC result of one of our headers */
+enum policy_dmarc
+policy_dmarc(const struct conf *c, const char *ar, const char *from_domain)
+{
+	char tok[256];
+	bool pass, match = false;
 	const char *p;
 
-	if (!*c->authserv_id || !from_domain || !*from_domain ||
-	    !in_list(&c->dmarc_domains, from_domain))
-		return false;
-	p = word(ar, id, sizeof(id));
-	if (strcasecmp(id, c->authserv_id) != 0)
-		return false;
+	if (!policy_ar_ours(c, ar))
+		return POLICY_DMARC_NONE;
+	p = word(ar, tok, sizeof(tok));
 	/* the resinfo that starts with dmarc= */
 	while ((p = strchr(p, ';')) != NULL) {
 		p = word(p + 1, tok, sizeof(tok));
@@ -290,11 +299,22 @@ policy_dmarc_pass(const struct conf *c, const char *ar, const char *from_domain)
 			if (!*tok)
 				break;
 			if (strncmp(tok, "header.from=", 12) == 0)
-				match = strcasecmp(tok + 12, from_domain) == 0;
+				match = from_domain &&
+					strcasecmp(tok + 12, from_domain) == 0;
 		}
-		return pass && match;
+		return pass && match && from_domain &&
+			       in_list(&c->dmarc_domains, from_domain)
+			   ? POLICY_DMARC_PASS
+			   : POLICY_DMARC_FAIL;
 	}
-	return false;
+	return POLICY_DMARC_NONE;
+}
+
+/* policy_dmarc_pass - our Authentication-Results says dmarc=pass */
+bool
+policy_dmarc_pass(const struct conf *c, const char *ar, const char *from_domain)
+{
+	return policy_dmarc(c, ar, from_domain) == POLICY_DMARC_PASS;
 }
 
 /* map_get - the value of key in a map, without case; NULL when none */

@@ -86,11 +86,29 @@ enum policy_auth policy_sender_check(const struct conf *c,
 				     const struct policy_client *cl,
 				     struct policy_verdict *v);
 
+/* What this site's Authentication-Results headers say of DMARC. */
+enum policy_dmarc {
+	POLICY_DMARC_NONE, /* not ours (another authserv-id), or no dmarc= */
+	POLICY_DMARC_PASS, /* dmarc=pass with header.from the From domain */
+	POLICY_DMARC_FAIL, /* ours, and any other dmarc result or domain */
+};
+
 /*
- * policy_dmarc_pass - whether an Authentication-Results value was added
- * by AuthservId and says dmarc=pass for from_domain, which must be one
- * of DmarcDomains
+ * policy_ar_ours - the authserv-id of Authentication-Results value ar
+ * (after CFWS; RFC 8601) is AuthservId, in any case
  */
+bool policy_ar_ours(const struct conf *c, const char *ar);
+
+/*
+ * policy_dmarc - what Authentication-Results value ar says of DMARC for
+ * from_domain, which must be one of DmarcDomains to pass. A mail passes
+ * when one of its headers of ours passes and none fails: Postfix must
+ * strip the ones a client brings (header_checks, INSTALL).
+ */
+enum policy_dmarc policy_dmarc(const struct conf *c, const char *ar,
+			       const char *from_domain);
+
+/* policy_dmarc_pass - policy_dmarc() is POLICY_DMARC_PASS */
 bool policy_dmarc_pass(const struct conf *c, const char *ar,
 		       const char *from_domain);
 

@@ -19,6 +19,23 @@
 #include "conf/conf.h"
 #include "tools/smsctl_int.h"
 
+/*
+ * warnings - what loads but is only safe when something outside the
+ * file holds (standard error; the exit status stays 0)
+ */
+static void
+warnings(const struct conf *c)
+{
+	if (*c->authserv_id)
+		fprintf(stderr,
+			"smsctl config check: warning: AuthservId %s: Postfix "
+			"must drop the Authentication-Results headers that "
+			"claim %s from clients before any milter reads them "
+			"(header_checks, INSTALL section 3), or anyone can "
+			"claim a DMARC pass\n",
+			c->authserv_id, c->authserv_id);
+}
+
 /* cmd_config - smsctl config */
 int
 cmd_config(const struct smsctl *ctl, int argc, char **argv)
@@ -49,6 +66,7 @@ cmd_config(const struct smsctl *ctl, int argc, char **argv)
 		return 1;
 	}
 	conf_print(c, stdout);
+	warnings(c);
 	conf_free(&c);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

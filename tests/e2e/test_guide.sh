@@ -97,9 +97,10 @@ mail() { POSIXLY_CORRECT=1 timeout 60 swaks --server 127.0.0.1:25 "$@" </dev/nul
 set_key() {
 	k=${1%% *}
 	f=/etc/smsmilter/smsmilter.conf
-	if grep -q "^#$k " "$f"; then
-		awk -v k="$k" -v l="$1" '!done && index($0, "#" k " ") == 1 {
-			print l; done = 1; next } { print }' "$f" >"$f.new" &&
+	if grep -q "^#\{0,1\}$k " "$f"; then
+		awk -v k="$k" -v l="$1" '!done && (index($0, "#" k " ") == 1 ||
+			index($0, k " ") == 1) { print l; done = 1; next }
+			{ print }' "$f" >"$f.new" &&
 			cat "$f.new" >"$f" && rm -f "$f.new"
 	else
 		echo "$1" >>"$f"
@@ -193,6 +194,12 @@ check "INSTALL 3: socket directory, postfix in the group, postconf -e" \
 check "... postfix check is quiet" sh -c '[ -z "$(postfix check 2>&1)" ]'
 check "... smtpd_milters as INSTALL says" \
 	sh -c '[ "$(postconf -h smtpd_milters)" = unix:/smsmilter/smsmilter.sock ]'
+check "INSTALL 3: login_senders, smsmilter_header_checks, postconf -e" \
+	run s3b "$(block "$top/INSTALL" 3 2)"
+check "... local_login_sender_maps and header_checks as INSTALL says" \
+	sh -c 'postconf -h local_login_sender_maps | grep -q "regexp:/etc/postfix/login_senders\$" &&
+	       [ "$(postconf -h header_checks)" = regexp:/etc/postfix/smsmilter_header_checks ]'
+check "... postfix check is still quiet" sh -c '[ -z "$(postfix check 2>&1)" ]'
 postsuper -d ALL >/dev/null 2>&1 # none of the machine's own mail
 postfix start >"$tmp/postfix-start.out" 2>&1
 check "Postfix starts" wait_port 25
@@ -281,6 +288,86 @@ check "... and bob's" wait_for \
 	sent 12025550144 "$(hex "CRITICAL db1/disk: /var is 97% full")"
 check "smsctl history shows the thread's texts" \
 	sh -c "/usr/local/bin/smsctl history --phone 12025550143 | grep -c '+12025550143' | grep -qx 5"
+
+# issue 17: a local user cannot text as another (INSTALL's
+# local_login_sender_maps), and may as itself
+any_sent() { grep -q "\"dst\":\"$1\"" "$pdus"; }
+printf 'Subject: forged\n\nnobody as alice\n' >"$tmp/forge.txt"
+timeout 60 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	/usr/sbin/sendmail -f alice@example.com 12025550160@sms.example.com \
+	<"$tmp/forge.txt" >"$tmp/forge.out" 2>&1
+forge_status=$?
+check "nobody's sendmail -f alice@example.com is refused by Postfix (exit $forge_status)" \
+	test "$forge_status" -ne 0
+check "... saying why: $(head -c 120 "$tmp/forge.out")" \
+	grep -q 'not authorized to use sender' "$tmp/forge.out"
+printf 'Subject: mine\n\nnobody as nobody\n' >"$tmp/own.txt"
+timeout 60 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	/usr/sbin/sendmail -f nobody@example.com 12025550161@sms.example.com \
+	<"$tmp/own.txt" >"$tmp/own.out" 2>&1
+check "... nobody as nobody@example.com is texted" wait_for \
+	sent 12025550161 "$(hex "mine: nobody as nobody")"
+check "... and alice's name was never texted" sh -c "! grep -q '\"dst\":\"12025550160\"' '$pdus'"
+
+# issue 17: Authentication-Results a client forges with the site's
+# authserv-id, in twelve forms, from outside TrustedNetworks: with
+# INSTALL's header_checks none is texted, and each mail is refused
+set_key "AuthservId mail.example.com"
+set_key "DmarcDomains partner.example"
+set_key "AllowedSenders @example.com, @partner.example"
+kill -HUP "$(cat /run/smsmilter/smsmilter.pid)"
+check "config check warns that AuthservId needs header_checks" sh -c \
+	"/usr/local/bin/smsctl -c /etc/smsmilter/smsmilter.conf config check 2>&1 >/dev/null | grep -q 'warning: AuthservId mail.example.com: Postfix must drop'"
+cat >"$tmp/forge.py" <<'PY'
+import smtplib, sys
+forms = [
+    "Authentication-Results: mail.example.com; dmarc=pass header.from=partner.example",
+    "Authentication-Results: MAIL.EXAMPLE.COM; dmarc=pass header.from=partner.example",
+    "Authentication-Results:   mail.example.com; dmarc=pass header.from=partner.example",
+    "Authentication-Results:\tmail.example.com; dmarc=pass header.from=partner.example",
+    "Authentication-Results:\r\n\tmail.example.com; dmarc=pass header.from=partner.example",
+    "Authentication-Results: mail.example.com 1; dmarc=pass header.from=partner.example",
+    "Authentication-Results: (verified) mail.example.com; dmarc=pass header.from=partner.example",
+    "Authentication-Results: mail.example.com.; dmarc=pass header.from=partner.example",
+    "authentication-results: mail.example.com; dmarc=pass header.from=partner.example",
+    "Authentication-Results: mail.example.com (ours); dmarc=pass header.from=partner.example",
+    "Authentication-Results: mail.example.com;dmarc=pass header.from=partner.example",
+    "Authentication-Results: mail.example.com;\r\n\tdmarc=pass header.from=partner.example",
+]
+which = [int(a) for a in sys.argv[1:]] or range(len(forms))
+for i in which:
+    msg = (forms[i] + "\r\nFrom: pat@partner.example\r\nTo: x@sms.example.com\r\n"
+           "Subject: forged %d\r\nMessage-ID: <forge-%d@partner.example>\r\n\r\n"
+           "form %d\r\n" % (i, i, i))
+    s = smtplib.SMTP("127.0.0.1", 25, source_address=("127.0.0.2", 0), timeout=30)
+    try:
+        s.sendmail("pat@partner.example", ["120255501%02d@sms.example.com" % (70 + i)], msg)
+        print("form %d: 250" % i)
+    except smtplib.SMTPException as e:
+        print("form %d: %s" % (i, getattr(e, "smtp_code", e)))
+    s.quit()
+PY
+timeout 120 python3 "$tmp/forge.py" >"$tmp/forge-ar.out" 2>&1
+check "12 forged Authentication-Results forms: all 12 refused with 550 at end of data" \
+	sh -c "[ \$(grep -c ': 550\$' '$tmp/forge-ar.out') -eq 12 ]"
+sleep 1
+forged=0
+i=70
+while [ $i -le 81 ]; do
+	any_sent "120255501$i" && forged=$((forged + 1))
+	i=$((i + 1))
+done
+check "... and 0 of 12 texted (got $forged)" test "$forged" -eq 0
+# the same first form without INSTALL's header_checks is texted: what
+# stops the forgery is the Postfix line INSTALL gives
+postconf -X header_checks
+postfix reload >/dev/null 2>&1
+sleep 1
+timeout 60 python3 "$tmp/forge.py" 0 >"$tmp/forge-open.out" 2>&1
+check "without header_checks the forged form is texted (the control)" \
+	wait_for any_sent 12025550170
+postconf -e 'header_checks = regexp:/etc/postfix/smsmilter_header_checks'
+postfix reload >/dev/null 2>&1
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

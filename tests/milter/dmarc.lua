@@ -7,7 +7,11 @@ local function try(qid, from, ar, want, hfrom)
 	mailfrom(c, "<" .. from .. ">")
 	rcpt(c, "<12025550251@sms.example.com>", SMFIR_CONTINUE)
 	local h = {{"From", hfrom or from}, {"Subject", "hi"}, {"Message-ID", "<" .. qid .. "@partner.example>"}}
-	if ar then table.insert(h, 1, {"Authentication-Results", ar}) end
+	if type(ar) == "table" then
+		for i = #ar, 1, -1 do table.insert(h, 1, {"Authentication-Results", ar[i]}) end
+	elseif ar then
+		table.insert(h, 1, {"Authentication-Results", ar})
+	end
 	local r = message(c, h, "from outside\r\n")
 	assert(r == want, qid .. ": " .. tostring(r))
 	mt.disconnect(c)
@@ -31,5 +35,19 @@ run(function()
 	try("DMARC-OTHERFROM", "pat@partner.example",
 		"mail.example.com; dmarc=pass header.from=partner.example", SMFIR_REPLYCODE,
 		"boss@partner.example")
-	assert(sql("select count(*) from messages where message_id like 'DMARC-%' ") == "1")
+	-- OpenDKIM's header of ours first, then OpenDMARC's: the pass counts
+	try("DMARC-TWO", "pat@partner.example",
+		{"mail.example.com; dkim=pass header.d=partner.example",
+		 "mail.example.com; dmarc=pass header.from=partner.example"}, SMFIR_DISCARD)
+	-- a forged pass beside our own fail: refused
+	try("DMARC-FORGED-FAIL", "pat@partner.example",
+		{"mail.example.com; dmarc=pass header.from=partner.example",
+		 "mail.example.com; dmarc=fail header.from=partner.example"}, SMFIR_REPLYCODE)
+	-- an authserv-id that only starts like ours is not ours
+	try("DMARC-PREFIX", "pat@partner.example",
+		"mail.example.com.evil.example; dmarc=pass header.from=partner.example", SMFIR_REPLYCODE)
+	-- ours in another case, after a comment and folding: still ours
+	try("DMARC-CFWS", "pat@partner.example",
+		"(checked)\r\n\tMAIL.example.COM 1; dmarc=pass header.from=partner.example", SMFIR_DISCARD)
+	assert(sql("select count(*) from messages where message_id like 'DMARC-%' ") == "3")
 end)
