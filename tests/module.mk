@@ -7,7 +7,8 @@ $(O)/tests/unit/%.o: CPPFLAGS += $(CMOCKA_CFLAGS) \
 
 TEST_SMS_SRCS := tests/unit/test_sms.c tests/unit/test_sms_text.c \
 	tests/unit/test_sms_udh.c tests/unit/test_sms_phone.c \
-	tests/unit/test_sms_vectors.c tests/unit/test_sms_fast.c
+	tests/unit/test_sms_vectors.c tests/unit/test_sms_fast.c \
+	tests/unit/test_sms_inbound.c
 $(O)/tests/test_sms: $(TEST_SMS_SRCS:%.c=$(O)/%.o) $(SMS_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SMS_LIBS) $(CMOCKA_LIBS)
 
