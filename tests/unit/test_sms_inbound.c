@@ -309,7 +309,8 @@ pack_ud(const uint8_t *hdr, size_t h, const char *text, uint8_t *ud,
 	assert_int_equal(sms_gsm_encode(text, strlen(text), sept, sizeof(sept),
 					&n, NULL),
 			 SMS_OK);
-	memcpy(ud, hdr, h);
+	if (h > 0)
+		memcpy(ud, hdr, h);
 	*septets_r = n;
 	return h + sms_gsm_pack(sept, n, h ? sms_udh_fill_bits(h) : 0, ud + h,
 				160);
