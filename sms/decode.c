@@ -139,14 +139,10 @@ dec_feed(struct text_dec *d, enum sms_alphabet a, const uint8_t *b, size_t n)
 				put(d, gsm_char(c, false));
 			}
 			break;
-		case SMS_ALPHA_UCS2:
-			ucs2_octet(d, (uint8_t)c);
-			break;
+		case SMS_ALPHA_UCS2: ucs2_octet(d, (uint8_t)c); break;
 		case SMS_ALPHA_LATIN1:
 		case SMS_ALPHA_8BIT:
-		default:
-			put(d, c);
-			break;
+		default: put(d, c); break;
 		}
 	}
 }
@@ -229,9 +225,8 @@ gap(struct text_dec *d, unsigned from, unsigned to, unsigned total)
 
 /* sms_text_join - the text of a set's parts as NUL-terminated UTF-8 */
 int
-sms_text_join(struct sms_text_part *parts, size_t n, unsigned total,
-	      char *out, size_t outsz, size_t *len_r,
-	      struct sms_decoded *info_r)
+sms_text_join(struct sms_text_part *parts, size_t n, unsigned total, char *out,
+	      size_t outsz, size_t *len_r, struct sms_decoded *info_r)
 {
 	struct text_dec d;
 	unsigned next = 1; /* the seq wanted next */

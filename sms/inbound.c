@@ -66,8 +66,7 @@ sms_dcs_parse(uint8_t dc, struct sms_dcs *dcs_r)
 		dcs_r->alphabet = SMS_ALPHA_UCS2;
 		break;
 	case 0xF: /* data coding / message class */
-		dcs_r->alphabet =
-		    (dc & 0x04) ? SMS_ALPHA_8BIT : SMS_ALPHA_GSM7;
+		dcs_r->alphabet = (dc & 0x04) ? SMS_ALPHA_8BIT : SMS_ALPHA_GSM7;
 		dcs_r->msg_class = dc & 3;
 		break;
 	default: /* 8-B reserved, C-D message waiting: GSM */

@@ -20,8 +20,7 @@ decode_ud(const struct sms_ud *ud, struct sms_inpart *p, char *out,
 	struct sms_error err;
 	int rc = sms_ud_parse(ud, p, &err);
 
-	assert_int_equal(sms_inpart_decode(p, out, outsz, len_r, info),
-			 SMS_OK);
+	assert_int_equal(sms_inpart_decode(p, out, outsz, len_r, info), SMS_OK);
 	return rc;
 }
 
@@ -181,9 +180,9 @@ static void
 headers(void **state)
 {
 	/* 16-bit reference after 16-bit ports, then a text */
-	static const uint8_t ports16[] = {0x0C, 0x05, 0x04, 0x0B, 0x84, 0x23,
-					  0xF0, 0x08, 0x04, 0xAB, 0xCD, 0x03,
-					  0x03, 'o',  'k'};
+	static const uint8_t ports16[] = {0x0C, 0x05, 0x04, 0x0B, 0x84,
+					  0x23, 0xF0, 0x08, 0x04, 0xAB,
+					  0xCD, 0x03, 0x03, 'o',  'k'};
 	/* 8-bit ports, an unknown element, then 8-bit concatenation */
 	static const uint8_t ports8[] = {0x0C, 0x04, 0x02, 0x10, 0x20,
 					 0x70, 0x01, 0xFF, 0x00, 0x03,
@@ -258,7 +257,10 @@ bad_headers(void **state)
 		const char *text; /* what is left to read */
 	} t[] = {
 	    /* the length octet overruns the data: all of it is text */
-	    {{0x09, 0x00, 0x03, 0x01, 'a'}, 5, "exceeds", "\u00C7@\u00A5\u00A3a"},
+	    {{0x09, 0x00, 0x03, 0x01, 'a'},
+	     5,
+	     "exceeds",
+	     "\u00C7@\u00A5\u00A3a"},
 	    /* a truncated element: skipped as the length octet says */
 	    {{0x01, 0x00, 'b'}, 3, "truncated", "b"},
 	    {{0x03, 0x00, 0x03, 0x01, 'c'}, 5, "overruns", "c"},
@@ -289,9 +291,8 @@ bad_headers(void **state)
 				 t[i].why);
 		assert_false(p.udh.concat_ok);
 		assert_false(p.udh.port_ok);
-		assert_int_equal(sms_inpart_decode(&p, out, sizeof(out), &n,
-						   NULL),
-				 SMS_OK);
+		assert_int_equal(
+		    sms_inpart_decode(&p, out, sizeof(out), &n, NULL), SMS_OK);
 		if (strcmp(out, t[i].text))
 			fail_msg("case %zu: text \"%s\", want \"%s\"", i, out,
 				 t[i].text);
@@ -306,14 +307,14 @@ pack_ud(const uint8_t *hdr, size_t h, const char *text, uint8_t *ud,
 	uint8_t sept[200];
 	size_t n;
 
-	assert_int_equal(sms_gsm_encode(text, strlen(text), sept, sizeof(sept),
-					&n, NULL),
-			 SMS_OK);
+	assert_int_equal(
+	    sms_gsm_encode(text, strlen(text), sept, sizeof(sept), &n, NULL),
+	    SMS_OK);
 	if (h > 0)
 		memcpy(ud, hdr, h);
 	*septets_r = n;
-	return h + sms_gsm_pack(sept, n, h ? sms_udh_fill_bits(h) : 0, ud + h,
-				160);
+	return h +
+	       sms_gsm_pack(sept, n, h ? sms_udh_fill_bits(h) : 0, ud + h, 160);
 }
 
 static void
