@@ -102,6 +102,7 @@ septets(const struct sms_ud *ud, size_t hdr, struct sms_inpart *p,
 	return SMS_OK;
 bad:
 	p->len = 0;
+	p->fill_bits = 0;
 	p->septets = 0;
 	return sms_fail(err, SMS_EINVAL, hdr,
 			"%zu octets of packed user data do not hold %u "
