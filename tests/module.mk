@@ -73,9 +73,11 @@ tests: $(HELPERS)
 # Fuzz targets: for each NAME, tests/fuzz/fuzz_NAME.c, the libraries
 # it links (FUZZ_LIBS_NAME, paths under the build directory), their
 # link flags (FUZZ_LDLIBS_NAME) and compile flags (FUZZ_CFLAGS_NAME).
-FUZZERS := sms_codec mailparse html compose webhook
+FUZZERS := sms_codec sms_inbound mailparse html compose webhook
 FUZZ_LIBS_sms_codec := sms/libsms.a
 FUZZ_LDLIBS_sms_codec := $(SMS_LIBS)
+FUZZ_LIBS_sms_inbound := sms/libsms.a
+FUZZ_LDLIBS_sms_inbound := $(SMS_LIBS)
 FUZZ_LIBS_mailparse := mailparse/libmailparse.a util/libutil.a
 FUZZ_LDLIBS_mailparse := $(MAILPARSE_LIBS)
 FUZZ_CFLAGS_mailparse := $(MAILPARSE_CFLAGS)
