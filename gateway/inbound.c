@@ -31,11 +31,9 @@
 #include "sms/sms.h"
 #include "util/util.h"
 
-/* How user data is written. */
-enum alphabet { AL_GSM, AL_LATIN1, AL_UCS2 };
-
-/* The parts of a set are kept as: alphabet, length of our number, our
-   number, then the part's user data without its header. */
+/* The parts of a set are kept as: their alphabet (enum sms_alphabet),
+   the length of our number, our number, then the part's user data
+   without its header. */
 #define PART_HEAD 2
 
 static const char *const stop_words[] = {
@@ -43,54 +41,31 @@ static const char *const stop_words[] = {
 static const char *const start_words[] = {"START", "UNSTOP", "YES", NULL};
 static const char *const help_words[] = {"HELP", "INFO", NULL};
 
-/* alphabet_of - the alphabet an SMPP data_coding names (SMPP 3.4
-   5.2.19, 3GPP TS 23.038 4) */
-static enum alphabet
-alphabet_of(int dc)
+/* decoded - log what decoding dropped or replaced */
+static void
+decoded(const char *phone, const struct sms_decoded *info)
 {
-	if (dc < 16) /* SMPP's own values: 1 IA5, 3 Latin-1, 2/4 octets */
-		return dc == 0 ? AL_GSM : dc == 8 ? AL_UCS2 : AL_LATIN1;
-	if ((dc & 0xF0) == 0xF0) /* data coding / message class */
-		return (dc & 0x04) ? AL_LATIN1 : AL_GSM;
-	if ((dc & 0xC0) == 0x00) { /* general data coding */
-		switch ((dc >> 2) & 3) {
-		case 0: return AL_GSM;
-		case 2: return AL_UCS2;
-		default: return AL_LATIN1;
-		}
-	}
-	return AL_LATIN1; /* the rest: take the octets as they are */
+	if (info->nul || info->bad)
+		ut_log(LOG_INFO, "from=%s nul=%u dropped bad=%u replaced",
+		       phone, info->nul, info->bad);
 }
 
-/* decode - user data in alphabet a as UTF-8 (malloc'd), or NULL */
+/* text_of - a part's text as UTF-8 (malloc'd), or NULL */
 static char *
-decode(enum alphabet a, const uint8_t *d, size_t n)
+text_of(const char *phone, const struct sms_inpart *p)
 {
-	char *out = malloc(n * 3 + 4);
-	size_t len = 0, i;
+	struct sms_decoded info;
+	size_t need;
+	char *out;
 
-	if (!out)
+	(void)sms_inpart_decode(p, NULL, 0, &need, NULL);
+	if (!(out = malloc(need + 1)))
 		return NULL;
-	switch (a) {
-	case AL_GSM:
-		if (sms_gsm_decode(d, n, out, n * 3 + 4, &len) != SMS_OK)
-			len = 0;
-		break;
-	case AL_UCS2:
-		if (sms_ucs2_decode(d, n, out, n * 3 + 4, &len, NULL) != SMS_OK)
-			len = 0;
-		break;
-	case AL_LATIN1:
-		for (i = 0; i < n; i++)
-			if (d[i] < 0x80)
-				out[len++] = (char)d[i];
-			else {
-				out[len++] = (char)(0xC0 | d[i] >> 6);
-				out[len++] = (char)(0x80 | (d[i] & 0x3F));
-			}
-		break;
+	if (sms_inpart_decode(p, out, need + 1, &need, &info) != SMS_OK) {
+		free(out);
+		return NULL;
 	}
-	out[len] = '\0';
+	decoded(phone, &info);
 	return out;
 }
 
@@ -367,61 +342,50 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 
 /* assemble - the text of a set's parts, a marker for each missing one */
 static char *
-assemble(struct store_part *p, unsigned n, unsigned total, char *our,
-	 int *encoding_r)
+assemble(const char *phone, const struct store_part *p, unsigned n,
+	 unsigned total, char *our, int *encoding_r)
 {
-	enum alphabet a =
-	    p[0].len >= PART_HEAD ? (enum alphabet)p[0].data[0] : AL_LATIN1;
-	size_t cap = 64, outcap, len = 0, i;
-	uint8_t *joined;
-	char *text, *out;
-	unsigned k, seq = 1;
+	struct sms_text_part *tp = calloc(n ? n : 1, sizeof(*tp));
+	struct sms_decoded info;
+	size_t need;
+	char *out = NULL;
+	unsigned k;
 
-	snprintf(our, 40, "%.*s", p[0].len >= PART_HEAD ? (int)p[0].data[1] : 0,
-		 (const char *)p[0].data + PART_HEAD);
-	for (i = 0; i < n; i++)
-		cap += p[i].len;
-	outcap = cap * 3 + (size_t)total * 32 + 64;
-	if (!(joined = malloc(cap)) || !(out = malloc(outcap))) {
-		free(joined);
+	if (!tp)
 		return NULL;
-	}
-	out[0] = '\0';
-	*encoding_r = a == AL_UCS2 ? 8 : 0;
-	/* each run of consecutive parts is decoded whole: a character may
-	   straddle two parts */
-	for (k = 0; k <= n; k++) {
-		bool gap = k == n || p[k].seq != seq;
+	*encoding_r = 0;
+	our[0] = '\0';
+	for (k = 0; k < n; k++) {
+		size_t skip = p[k].len >= PART_HEAD
+				  ? (size_t)PART_HEAD + p[k].data[1]
+				  : p[k].len;
 
-		if (gap && len > 0) {
-			text = decode(a, joined, len);
-			if (text)
-				strcat(out, text);
-			free(text);
-			len = 0;
-		}
-		if (k == n)
-			break;
-		for (; seq < p[k].seq; seq++)
-			sprintf(out + strlen(out), "[part %u of %u missing]",
-				seq, total);
-		{
-			size_t skip =
-			    PART_HEAD +
-			    (p[k].len >= PART_HEAD ? p[k].data[1] : 0);
-
-			if (p[k].len > skip) {
-				memcpy(joined + len, p[k].data + skip,
-				       p[k].len - skip);
-				len += p[k].len - skip;
-			}
-		}
-		seq = p[k].seq + 1;
+		if (skip > p[k].len)
+			skip = p[k].len;
+		if (k == 0 && skip > PART_HEAD) /* our number: the first's */
+			snprintf(our, 40, "%.*s", (int)(skip - PART_HEAD),
+				 (const char *)p[0].data + PART_HEAD);
+		tp[k].seq = p[k].seq;
+		/* each part in its own alphabet */
+		tp[k].alphabet =
+		    p[k].len >= PART_HEAD && p[k].data[0] <= SMS_ALPHA_8BIT
+			? (enum sms_alphabet)p[k].data[0]
+			: SMS_ALPHA_8BIT;
+		tp[k].body = p[k].len ? p[k].data + skip : NULL;
+		tp[k].len = p[k].len - skip;
+		if (tp[k].alphabet == SMS_ALPHA_UCS2)
+			*encoding_r = 8;
 	}
-	for (; seq <= total; seq++)
-		sprintf(out + strlen(out), "[part %u of %u missing]", seq,
-			total);
-	free(joined);
+	(void)sms_text_join(tp, n, total, NULL, 0, &need, NULL);
+	if ((out = malloc(need + 1)) != NULL &&
+	    sms_text_join(tp, n, total, out, need + 1, &need, &info) !=
+		SMS_OK) {
+		free(out);
+		out = NULL;
+	}
+	if (out)
+		decoded(phone, &info);
+	free(tp);
 	return out;
 }
 
@@ -444,7 +408,7 @@ whole_set(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	}
 	if (n == 0)
 		return IN_DUP; /* taken already */
-	text = assemble(parts, n, total, our, &encoding);
+	text = assemble(phone, parts, n, total, our, &encoding);
 	store_parts_free(&parts, n);
 	if (!text)
 		return IN_TEMP;
@@ -461,21 +425,23 @@ whole_set(const struct conf *c, struct store *s, const struct inbound_sms *m,
 /* part - keep one part of a long text; deliver the set when whole */
 static enum inbound_result
 part(const struct conf *c, struct store *s, const struct inbound_sms *m,
-     const char *phone, const char *our, enum alphabet a,
-     const struct sms_concat *cc, const uint8_t *d, size_t n, int64_t now)
+     const char *phone, const char *our, const struct sms_inpart *p,
+     int64_t now)
 {
+	const struct sms_concat *cc = &p->udh.concat;
 	struct store_error err;
-	size_t ol = strlen(our);
+	size_t ol = strlen(our), n = p->len;
 	uint8_t *blob = malloc(PART_HEAD + ol + n + 1);
 	unsigned have = 0;
 	int rc;
 
 	if (!blob)
 		return IN_TEMP;
-	blob[0] = (uint8_t)a;
+	blob[0] = (uint8_t)p->dcs.alphabet;
 	blob[1] = (uint8_t)ol;
 	memcpy(blob + PART_HEAD, our, ol);
-	memcpy(blob + PART_HEAD + ol, d, n);
+	if (n > 0)
+		memcpy(blob + PART_HEAD + ol, p->body, n);
 	rc = store_reasm_put(s, phone, cc->ref, cc->total, cc->seq, blob,
 			     PART_HEAD + ol + n, now, &have, &err);
 	free(blob);
@@ -501,11 +467,14 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	struct sms_phone_rules rules;
 	struct sms_number from;
 	struct sms_error serr;
-	struct sms_udh udh = {0};
+	struct sms_ud ud = {
+	    .data = m->ud,
+	    .len = m->ud_len,
+	    .dc = (uint8_t)m->data_coding,
+	    .udhi = (m->esm_class & 0x40) != 0,
+	};
+	struct sms_inpart p;
 	char our[40], *text;
-	const uint8_t *d = m->ud;
-	size_t n = m->ud_len;
-	enum alphabet a = alphabet_of(m->data_coding);
 	enum inbound_result r;
 
 	policy_phone_rules(c, POLICY_ANY, &rules);
@@ -521,26 +490,15 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	if (m->text)
 		return deliver(c, s, m, from.e164, our, m->text, m->encoding,
 			       m->segments ? m->segments : 1, now);
-	if ((m->esm_class & 0x40) && n > 0) {
-		if (sms_udh_parse(d, n, &udh, &serr) == SMS_OK) {
-			d += udh.len;
-			n -= udh.len;
-		} else {
-			ut_log(LOG_WARNING, "from=%s: bad user data header: %s",
-			       from.e164, serr.msg);
-			udh.concat_ok = false;
-			if ((size_t)d[0] + 1 <= n) { /* skip it as it says */
-				n -= (size_t)d[0] + 1;
-				d += (size_t)d[0] + 1;
-			}
-		}
-	}
-	if (udh.concat_ok && udh.concat.total > 1)
-		return part(c, s, m, from.e164, our, a, &udh.concat, d, n, now);
-	if (!(text = decode(a, d, n)))
+	if (sms_ud_parse(&ud, &p, &serr) != SMS_OK)
+		ut_log(LOG_WARNING, "from=%s: bad user data header: %s",
+		       from.e164, serr.msg);
+	if (p.udh.concat_ok && p.udh.concat.total > 1)
+		return part(c, s, m, from.e164, our, &p, now);
+	if (!(text = text_of(from.e164, &p)))
 		return IN_TEMP;
-	r = deliver(c, s, m, from.e164, our, text, a == AL_UCS2 ? 8 : 0, 1,
-		    now);
+	r = deliver(c, s, m, from.e164, our, text,
+		    p.dcs.alphabet == SMS_ALPHA_UCS2 ? 8 : 0, 1, now);
 	free(text);
 	return r;
 }

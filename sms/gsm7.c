@@ -143,37 +143,26 @@ sms_gsm_encode(const char *utf8, size_t len, uint8_t *out, size_t outsz,
 	return text_encode(utf8, len, SMS_GSM7, out, outsz, len_r, err);
 }
 
+/* gsm_char - the code point of GSM code c, basic or extension table */
+uint32_t
+gsm_char(unsigned c, bool ext)
+{
+	c &= 0x7F;
+	if (ext && gsm_ext[c])
+		return gsm_ext[c];
+	return gsm_basic[c];
+}
+
 /* sms_gsm_decode - unpacked GSM septets to NUL-terminated UTF-8 */
 int
 sms_gsm_decode(const uint8_t *septets, size_t n, char *out, size_t outsz,
 	       size_t *len_r)
 {
-	size_t i, w = 0;
+	struct text_dec d;
 
-	for (i = 0; i < n; i++) {
-		unsigned c = septets[i] & 0x7F;
-		uint32_t cp;
-
-		if (c != GSM_ESC) {
-			cp = gsm_basic[c];
-		} else if (i + 1 == n) {
-			cp = ' '; /* trailing escape */
-		} else {
-			c = septets[++i] & 0x7F;
-			if (c == GSM_ESC)
-				cp = ' '; /* reserved second escape */
-			else
-				cp = gsm_ext[c] ? gsm_ext[c] : gsm_basic[c];
-		}
-		if (w + utf8_len(cp) + 1 > outsz)
-			return SMS_ESPACE;
-		w += utf8_put(cp, out + w);
-	}
-	if (w + 1 > outsz)
-		return SMS_ESPACE;
-	out[w] = '\0';
-	*len_r = w;
-	return SMS_OK;
+	dec_init(&d, out, outsz, true);
+	dec_feed(&d, SMS_ALPHA_GSM7, septets, n);
+	return dec_end(&d, len_r);
 }
 
 /* sms_gsm_pack - pack septets, after fill_bits zero bits */

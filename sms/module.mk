@@ -1,6 +1,6 @@
 # sms/ - pure SMS logic (codec, segments, UDH, numbers); needs utf8proc
-SMS_SRCS := sms/gsm7.c sms/nfc.c sms/phone.c sms/plan.c sms/scan.c sms/smart.c \
-	sms/udh.c sms/utf.c
+SMS_SRCS := sms/decode.c sms/gsm7.c sms/inbound.c sms/nfc.c sms/phone.c \
+	sms/plan.c sms/scan.c sms/smart.c sms/udh.c sms/utf.c
 SMS_LIB := $(O)/sms/libsms.a
 SMS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libutf8proc)
 SMS_LIBS := $(shell $(PKG_CONFIG) --libs libutf8proc)

@@ -7,9 +7,10 @@
  *	Pure SMS logic after 3GPP TS 23.038 and 23.040: it decides how a
  *	UTF-8 text is sent (GSM 7-bit or UCS-2), how many segments it costs
  *	and where they split; it encodes and decodes GSM septets (unpacked
- *	and packed) and UTF-16BE; it builds and parses the concatenation
- *	user data header and reassembles parts; it parses, validates and
- *	formats phone numbers and checks alphanumeric sender IDs.
+ *	and packed) and UTF-16BE; it builds and parses the user data
+ *	header, reads the data coding of inbound texts and decodes them,
+ *	one part or a set of parts; it parses, validates and formats
+ *	phone numbers and checks alphanumeric sender IDs.
  *
  *	The module does no I/O and keeps no global state. It allocates only
  *	in functions named _new, whose results the caller frees with the
@@ -237,6 +238,8 @@ struct sms_udh {
 	size_t len;	/* octets including the UDHL octet */
 	bool concat_ok; /* a concatenation element was present */
 	struct sms_concat concat;
+	bool port_ok;		     /* application port addressing present */
+	unsigned dst_port, src_port; /* IEI 0x04 (8-bit) or 0x05 (16-bit) */
 };
 
 /*
@@ -250,8 +253,10 @@ size_t sms_udh_build(const struct sms_concat *c, uint8_t *out, size_t outsz);
 /*
  * sms_udh_parse - parse the UDH at the start of user data
  *
- * Checks every information element's length; a concatenation element
- * with total 0 or seq outside 1..total is an error. Returns SMS_OK or
+ * Checks every information element's length; a concatenation or port
+ * element of the wrong length, or a concatenation element with total 0
+ * or seq outside 1..total, is an error; other elements are skipped.
+ * Where an element is repeated the last one counts. Returns SMS_OK or
  * SMS_EINVAL with the offset and what is wrong.
  */
 int sms_udh_parse(const uint8_t *ud, size_t len, struct sms_udh *udh_r,
@@ -261,52 +266,124 @@ int sms_udh_parse(const uint8_t *ud, size_t len, struct sms_udh *udh_r,
 unsigned sms_udh_fill_bits(size_t udh_len);
 
 /*
- * Reassembly of concatenated parts, in any order. The struct is the
- * caller's (no allocation); part data is borrowed and must outlive it.
+ * Inbound texts (3GPP TS 23.038 4, 23.040 9.2.3.24; SMPP 3.4 5.2.19):
+ * what a data_coding octet says, user data as a carrier gives it, and
+ * the text of one part or of a set of parts, each part decoded with
+ * its own alphabet. A NUL (U+0000 in UCS-2, 0x00 in Latin-1 and 8-bit
+ * data; GSM's 0x00 is '@') never ends a text: it is dropped and
+ * counted, and what follows it is kept.
  */
-struct sms_reasm {
-	unsigned ref, total, have;
-	bool ref16;
-	struct {
-		const uint8_t *data;
-		size_t len;
-	} part[SMS_MAX_PARTS];
+
+/* Alphabet of user data. The values are stable: smsgw keeps them with
+   the parts of a set until the rest come. */
+enum sms_alphabet {
+	SMS_ALPHA_GSM7 = 0,   /* GSM 7-bit default alphabet */
+	SMS_ALPHA_LATIN1 = 1, /* ISO 8859-1 (SMPP 3; SMPP 1, IA5/ASCII) */
+	SMS_ALPHA_UCS2 = 2,   /* UTF-16BE */
+	SMS_ALPHA_8BIT = 3,   /* 8-bit data, read as Latin-1 octets */
 };
 
-enum sms_reasm_result {
-	SMS_REASM_ADDED = 0,	 /* stored, more parts missing */
-	SMS_REASM_COMPLETE = 1,	 /* stored, all parts present */
-	SMS_REASM_DUPLICATE = 2, /* same seq and same data: ignored */
+/* What a data_coding octet says. */
+struct sms_dcs {
+	enum sms_alphabet alphabet;
+	int msg_class;	 /* message class 0-3, or -1: none given */
+	bool compressed; /* TS 23.042 compression, not undone: 8-bit */
 };
 
-/* sms_reasm_init - start a set for the reference and size of c */
-void sms_reasm_init(struct sms_reasm *r, const struct sms_concat *c);
+/*
+ * sms_dcs_parse - the alphabet and message class of a data_coding
+ *
+ * Values 0-15 are SMPP's own (0 GSM, 1 IA5 and 3 Latin-1 as Latin-1,
+ * 8 UCS-2, the octet and national codings as 8-bit); the rest follow
+ * the coding groups of TS 23.038 4: general (00xx) and automatic
+ * deletion (01xx) with their class bit, message waiting (1100-1110),
+ * data coding/message class (1111); reserved alphabets and groups are
+ * GSM, as the specification tells a receiver.
+ */
+void sms_dcs_parse(uint8_t dc, struct sms_dcs *dcs_r);
+
+/* User data as a carrier gives it (borrowed by what parses it). */
+struct sms_ud {
+	const uint8_t *data; /* short_message or message_payload */
+	size_t len;
+	uint8_t dc;   /* data_coding */
+	bool udhi;    /* starts with a header (esm_class 0x40, TP-UDHI) */
+	bool packed;  /* GSM septets packed as in a TPDU (at most 140
+			 octets), else one a octet as SMPP sends them */
+	unsigned udl; /* packed: TP-UDL, septets with the header's; 0:
+			 as many as the octets hold (a final CR that only
+			 pads, TS 23.038 6.1.2.3.1, dropped) */
+};
+
+/* User data taken apart; body points into the sms_ud's data. */
+struct sms_inpart {
+	struct sms_dcs dcs;
+	struct sms_udh udh;  /* udh.len 0: no header */
+	const uint8_t *body; /* the text's octets after the header */
+	size_t len;	     /* octets of body */
+	bool packed;	     /* body is packed GSM septets ... */
+	unsigned fill_bits;  /* ... after this many fill bits ... */
+	size_t septets;	     /* ... this many of them */
+};
 
 /*
- * sms_reasm_add - add one part
+ * sms_ud_parse - data coding, header and text of one part
  *
- * Returns an enum sms_reasm_result, or SMS_EINVAL when the part belongs
- * to another message (reference or total differ), its seq is out of
- * range, or a part with its seq but other data is already present.
+ * Returns SMS_OK, or SMS_EINVAL with err saying what is wrong: a
+ * malformed header (then *p_r still holds the data coding and, as body,
+ * what follows the header as its length octet says, or all the data
+ * when even that is wrong, with udh.concat_ok false: a caller may
+ * still read it as one text), or packed septets the octets do not hold
+ * (then the body is empty).
  */
-int sms_reasm_add(struct sms_reasm *r, const struct sms_concat *c,
-		  const uint8_t *data, size_t len, struct sms_error *err);
+int sms_ud_parse(const struct sms_ud *ud, struct sms_inpart *p_r,
+		 struct sms_error *err);
+
+/* What decoding met. */
+struct sms_decoded {
+	unsigned nul;	  /* NULs dropped */
+	unsigned bad;	  /* broken UTF-16 (lone surrogate, odd octet)
+			     replaced by U+FFFD */
+	unsigned missing; /* parts of a set marked missing */
+};
 
 /*
- * sms_reasm_missing - list missing sequence numbers
+ * sms_inpart_decode - the text of one part as NUL-terminated UTF-8
  *
- * Writes up to max of them to seqs and returns how many are missing.
+ * Writes to out (outsz octets) and the length to *len_r; info_r (may
+ * be NULL) says what was dropped or replaced. Returns SMS_OK, or
+ * SMS_ESPACE with *len_r the length needed (plus one for the NUL):
+ * out may be NULL with outsz 0 to ask. SMS_INPUT_UTF8_MAX(len) is
+ * always enough.
  */
-unsigned sms_reasm_missing(const struct sms_reasm *r, unsigned *seqs,
-			   unsigned max);
+int sms_inpart_decode(const struct sms_inpart *p, char *out, size_t outsz,
+		      size_t *len_r, struct sms_decoded *info_r);
+
+/* UTF-8 octets, NUL included, that decoding n octets can take. */
+#define SMS_INPUT_UTF8_MAX(n) ((n)*3 + 1)
+
+/* One part of a set, as kept until the set is whole (borrowed data). */
+struct sms_text_part {
+	unsigned seq;		    /* 1..total */
+	enum sms_alphabet alphabet; /* of its own data_coding */
+	const uint8_t *body;	    /* text after the header; GSM as
+				       unpacked septets (sms_gsm_unpack) */
+	size_t len;
+};
 
 /*
- * sms_reasm_join - concatenate the parts present, in order
+ * sms_text_join - the text of a set's parts as NUL-terminated UTF-8
  *
- * Missing parts are skipped. Returns SMS_OK or SMS_ESPACE.
+ * Sorts parts (n of them) by seq in place and decodes each with its own
+ * alphabet; a character split between consecutive parts of one
+ * alphabet (a GSM escape, a surrogate pair) is put back together. Each
+ * missing part of 1..total reads "[part N of TOTAL missing]"; a part
+ * outside 1..total, or with the seq of one before it, is left out.
+ * Output, info_r and returns as sms_inpart_decode().
  */
-int sms_reasm_join(const struct sms_reasm *r, uint8_t *out, size_t outsz,
-		   size_t *len_r);
+int sms_text_join(struct sms_text_part *parts, size_t n, unsigned total,
+		  char *out, size_t outsz, size_t *len_r,
+		  struct sms_decoded *info_r);
 
 /*
  * Phone numbers (E.164).

@@ -314,6 +314,43 @@ unsigned fill_parts(const struct fill *f, enum sms_encoding enc);
 int scan(const char *text, size_t len, const struct sms_opts *o, struct scan *s,
 	 struct sms_error *err);
 
+/* gsm_char - the code point of GSM code c, from the extension table
+   when ext (0: none there) */
+uint32_t gsm_char(unsigned c, bool ext);
+
+/*
+ * Text decoding (decode.c), shared by sms_gsm_decode, sms_ucs2_decode
+ * and the inbound decoders: octets in, UTF-8 out, the length counted
+ * on past the buffer so that a caller learns what it needs. A
+ * character split between two feeds of one alphabet waits in pend.
+ */
+struct text_dec {
+	char *out;
+	size_t cap, len;     /* len may exceed cap: then SMS_ESPACE */
+	enum sms_alphabet a; /* of the pending octets */
+	uint8_t pend[3];     /* UCS-2: octets of an unfinished character;
+				GSM: an escape */
+	unsigned npend;
+	bool keep_nul; /* U+0000 written (else dropped, counted) */
+	struct sms_decoded info;
+};
+
+/* dec_init - start decoding into out (cap octets, may be NULL and 0) */
+void dec_init(struct text_dec *d, char *out, size_t cap, bool keep_nul);
+
+/* dec_feed - decode n octets of alphabet a (another alphabet than the
+   last feed's ends the character that waits) */
+void dec_feed(struct text_dec *d, enum sms_alphabet a, const uint8_t *b,
+	      size_t n);
+
+/* dec_flush - end a character left waiting (U+FFFD, or a space after
+   a GSM escape) */
+void dec_flush(struct text_dec *d);
+
+/* dec_end - flush, NUL-terminate; SMS_OK or SMS_ESPACE, *len_r the
+   length (needed) without the NUL */
+int dec_end(struct text_dec *d, size_t *len_r);
+
 /* sms_fail - fill err (may be NULL) and return status */
 int sms_fail(struct sms_error *err, enum sms_status status, size_t offset,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -1,11 +1,12 @@
 /*
  * NAME
- *	udh - concatenation user data header and reassembly
+ *	udh - user data header
  * DESCRIPTION
  *	Builds and parses the user data header of 3GPP TS 23.040 9.2.3.24
  *	with the concatenated short message element (IEI 0x00, 8-bit
- *	reference; IEI 0x08, 16-bit reference), and puts parts that arrive
- *	in any order back together.
+ *	reference; IEI 0x08, 16-bit reference) and reads application port
+ *	addressing (IEI 0x04, 8-bit; IEI 0x05, 16-bit). Putting the parts
+ *	back together is inbound.c's.
  */
 #include <string.h>
 
@@ -13,6 +14,8 @@
 
 #define IEI_CONCAT8  0x00
 #define IEI_CONCAT16 0x08
+#define IEI_PORT8    0x04
+#define IEI_PORT16   0x05
 
 /* sms_udh_build - write a UDH holding one concatenation element */
 size_t
@@ -94,6 +97,22 @@ sms_udh_parse(const uint8_t *ud, size_t len, struct sms_udh *udh_r,
 			/* a repeated element: the last one counts */
 			udh_r->concat = c;
 			udh_r->concat_ok = true;
+		} else if (iei == IEI_PORT8 || iei == IEI_PORT16) {
+			unsigned want = iei == IEI_PORT8 ? 2 : 4;
+
+			if (iel != want)
+				return sms_fail(err, SMS_EINVAL, i,
+						"port element 0x%02X has "
+						"length %u, not %u",
+						iei, iel, want);
+			if (iei == IEI_PORT8) {
+				udh_r->dst_port = v[0];
+				udh_r->src_port = v[1];
+			} else {
+				udh_r->dst_port = (unsigned)v[0] << 8 | v[1];
+				udh_r->src_port = (unsigned)v[2] << 8 | v[3];
+			}
+			udh_r->port_ok = true;
 		}
 		i += 2 + iel;
 	}
@@ -106,83 +125,4 @@ unsigned
 sms_udh_fill_bits(size_t udh_len)
 {
 	return (unsigned)((7 - (udh_len * 8) % 7) % 7);
-}
-
-/* sms_reasm_init - start a set for the reference and size of c */
-void
-sms_reasm_init(struct sms_reasm *r, const struct sms_concat *c)
-{
-	memset(r, 0, sizeof(*r));
-	r->ref = c->ref;
-	r->total = c->total;
-	r->ref16 = c->ref16;
-}
-
-/* sms_reasm_add - add one part */
-int
-sms_reasm_add(struct sms_reasm *r, const struct sms_concat *c,
-	      const uint8_t *data, size_t len, struct sms_error *err)
-{
-	unsigned i;
-
-	if (c->ref != r->ref || c->ref16 != r->ref16 || c->total != r->total)
-		return sms_fail(err, SMS_EINVAL, 0,
-				"part of message %u/%u does not belong to "
-				"message %u/%u",
-				c->ref, c->total, r->ref, r->total);
-	if (c->seq < 1 || c->seq > r->total)
-		return sms_fail(err, SMS_EINVAL, 0,
-				"part %u of %u is out of range", c->seq,
-				r->total);
-	i = c->seq - 1;
-	if (r->part[i].data) {
-		if (r->part[i].len == len &&
-		    memcmp(r->part[i].data, data, len) == 0)
-			return SMS_REASM_DUPLICATE;
-		return sms_fail(err, SMS_EINVAL, 0,
-				"part %u of %u arrived twice with different "
-				"content",
-				c->seq, r->total);
-	}
-	/* an empty part is legal; keep a non-NULL marker for it */
-	r->part[i].data = data ? data : (const uint8_t *)"";
-	r->part[i].len = len;
-	r->have++;
-	return r->have == r->total ? SMS_REASM_COMPLETE : SMS_REASM_ADDED;
-}
-
-/* sms_reasm_missing - list missing sequence numbers */
-unsigned
-sms_reasm_missing(const struct sms_reasm *r, unsigned *seqs, unsigned max)
-{
-	unsigned i, n = 0;
-
-	for (i = 0; i < r->total; i++) {
-		if (r->part[i].data)
-			continue;
-		if (n < max)
-			seqs[n] = i + 1;
-		n++;
-	}
-	return n;
-}
-
-/* sms_reasm_join - concatenate the parts present, in order */
-int
-sms_reasm_join(const struct sms_reasm *r, uint8_t *out, size_t outsz,
-	       size_t *len_r)
-{
-	unsigned i;
-	size_t n = 0;
-
-	for (i = 0; i < r->total; i++) {
-		if (!r->part[i].data)
-			continue;
-		if (n + r->part[i].len > outsz)
-			return SMS_ESPACE;
-		memcpy(out + n, r->part[i].data, r->part[i].len);
-		n += r->part[i].len;
-	}
-	*len_r = n;
-	return SMS_OK;
 }

@@ -116,45 +116,15 @@ int
 sms_ucs2_decode(const uint8_t *in, size_t len, char *out, size_t outsz,
 		size_t *len_r, unsigned *bad_r)
 {
-	size_t i = 0, w = 0;
-	unsigned bad = 0;
+	struct text_dec d;
+	int rc;
 
-	while (i < len) {
-		uint32_t cp;
-
-		if (i + 1 == len) {
-			cp = SMS_REPLACEMENT; /* odd final octet */
-			bad++;
-			i++;
-		} else {
-			unsigned u = (unsigned)in[i] << 8 | in[i + 1];
-
-			i += 2;
-			if (u >= 0xD800 && u <= 0xDBFF && i + 1 < len &&
-			    in[i] >= 0xDC && in[i] <= 0xDF) {
-				unsigned l = (unsigned)in[i] << 8 | in[i + 1];
-
-				cp = 0x10000 + ((u - 0xD800) << 10) +
-				     (l - 0xDC00);
-				i += 2;
-			} else if (u >= 0xD800 && u <= 0xDFFF) {
-				cp = SMS_REPLACEMENT;
-				bad++;
-			} else {
-				cp = u;
-			}
-		}
-		if (w + utf8_len(cp) + 1 > outsz)
-			return SMS_ESPACE;
-		w += utf8_put(cp, out + w);
-	}
-	if (w + 1 > outsz)
-		return SMS_ESPACE;
-	out[w] = '\0';
-	*len_r = w;
+	dec_init(&d, out, outsz, true);
+	dec_feed(&d, SMS_ALPHA_UCS2, in, len);
+	rc = dec_end(&d, len_r);
 	if (bad_r)
-		*bad_r = bad;
-	return SMS_OK;
+		*bad_r = d.info.bad;
+	return rc;
 }
 
 /* sms_fail - fill err (may be NULL) and return status */

@@ -7,7 +7,8 @@ $(O)/tests/unit/%.o: CPPFLAGS += $(CMOCKA_CFLAGS) \
 
 TEST_SMS_SRCS := tests/unit/test_sms.c tests/unit/test_sms_text.c \
 	tests/unit/test_sms_udh.c tests/unit/test_sms_phone.c \
-	tests/unit/test_sms_vectors.c tests/unit/test_sms_fast.c
+	tests/unit/test_sms_vectors.c tests/unit/test_sms_fast.c \
+	tests/unit/test_sms_inbound.c
 $(O)/tests/test_sms: $(TEST_SMS_SRCS:%.c=$(O)/%.o) $(SMS_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SMS_LIBS) $(CMOCKA_LIBS)
 
@@ -88,9 +89,11 @@ tests: $(HELPERS)
 # Fuzz targets: for each NAME, tests/fuzz/fuzz_NAME.c, the libraries
 # it links (FUZZ_LIBS_NAME, paths under the build directory), their
 # link flags (FUZZ_LDLIBS_NAME) and compile flags (FUZZ_CFLAGS_NAME).
-FUZZERS := sms_codec mailparse html compose webhook
+FUZZERS := sms_codec sms_inbound mailparse html compose webhook
 FUZZ_LIBS_sms_codec := sms/libsms.a
 FUZZ_LDLIBS_sms_codec := $(SMS_LIBS)
+FUZZ_LIBS_sms_inbound := sms/libsms.a
+FUZZ_LDLIBS_sms_inbound := $(SMS_LIBS)
 FUZZ_LIBS_mailparse := mailparse/libmailparse.a util/libutil.a
 FUZZ_LDLIBS_mailparse := $(MAILPARSE_LIBS)
 FUZZ_CFLAGS_mailparse := $(MAILPARSE_CFLAGS)

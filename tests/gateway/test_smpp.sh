@@ -181,6 +181,42 @@ cp "$tmp/good.conf" "$conf"
 kill -HUP "$gw"
 check "SIGHUP with a good one: loaded" wait_for grep -q 'reload: .* loaded' "$tmp/smsgw.log"
 
+# 11g. texts from phones, mailed through the sink: UCS-2 with a NUL in
+# the middle (what follows it is kept), and a set whose parts came in
+# different alphabets, the second first (each part in its own)
+# sink_has TEXT: a mail in the sink whose text has TEXT
+sink_has() {
+	python3 - "$tmp/sink" "$1" <<'PY'
+import email, email.policy, os, sys
+d, want = sys.argv[1], sys.argv[2]
+for f in sorted(os.listdir(d)):
+    m = email.message_from_binary_file(open(os.path.join(d, f), "rb"),
+                                       policy=email.policy.default)
+    body = m.get_body(("plain",))
+    if body is not None and want in body.get_content():
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+# wait_sink TEXT: until the sink has it (15 s)
+wait_sink() {
+	i=0
+	while [ $i -lt 150 ]; do
+		sink_has "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+u16() { printf '%s' "$1" | iconv -f utf-8 -t utf-16be | od -An -tx1 | tr -d ' \n'; }
+control '{"mo": {"from": "12025550130", "to": "12025550100", "coding": 8, "hex": "'"$(u16 'Hi')0000$(u16 'there, after a NUL')"'"}}'
+check "a UCS-2 text with a NUL is mailed with what follows the NUL" \
+	wait_sink "Hithere, after a NUL"
+control '{"mo": {"from": "12025550131", "to": "12025550100", "coding": 8, "esm_class": 64, "hex": "0500037c0202'"$(u16 'Привет')"'"}}'
+control '{"mo": {"from": "12025550131", "to": "12025550100", "coding": 0, "esm_class": 64, "hex": "0500037c0201'"$(printf 'Mixed: ' | od -An -tx1 | tr -d ' \n')"'"}}'
+check "a set of a GSM and a UCS-2 part is mailed as one text" \
+	wait_sink "Mixed: Привет"
+
 # 12. SIGTERM: unbinds and leaves
 kill -TERM "$gw"
 i=0

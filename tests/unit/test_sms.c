@@ -1,6 +1,7 @@
 /*
  * NAME
- *	test_sms - unit tests of sms/: codec, UDH, numbers, vectors, fast paths
+ *	test_sms - unit tests of sms/: codec, UDH, numbers, vectors, fast paths,
+ *	inbound decoding
  */
 #include "tests/unit/test_sms.h"
 
@@ -14,5 +15,6 @@ main(void)
 	failed += test_sms_phone();
 	failed += test_sms_vectors();
 	failed += test_sms_fast();
+	failed += test_sms_inbound();
 	return failed ? 1 : 0;
 }

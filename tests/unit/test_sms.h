@@ -17,5 +17,6 @@ int test_sms_udh(void);
 int test_sms_phone(void);
 int test_sms_vectors(void);
 int test_sms_fast(void);
+int test_sms_inbound(void);
 
 #endif /* TESTS_UNIT_TEST_SMS_H */

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	test_sms_udh - concatenation UDH and reassembly
+ *	test_sms_udh - user data header, and a long text split and joined
  */
 #include <string.h>
 
@@ -92,59 +92,13 @@ parse_rejects(void **state)
 }
 
 static void
-reassembly(void **state)
-{
-	struct sms_concat c = {9, 3, 0, false};
-	struct sms_reasm r;
-	struct sms_error err;
-	uint8_t out[32];
-	unsigned missing[4];
-	size_t n;
-
-	(void)state;
-	sms_reasm_init(&r, &c);
-	c.seq = 3;
-	assert_int_equal(sms_reasm_add(&r, &c, (const uint8_t *)"ghi", 3, &err),
-			 SMS_REASM_ADDED);
-	c.seq = 1;
-	assert_int_equal(sms_reasm_add(&r, &c, (const uint8_t *)"abc", 3, &err),
-			 SMS_REASM_ADDED);
-	assert_int_equal(sms_reasm_add(&r, &c, (const uint8_t *)"abc", 3, &err),
-			 SMS_REASM_DUPLICATE);
-	assert_int_equal(sms_reasm_add(&r, &c, (const uint8_t *)"abX", 3, &err),
-			 SMS_EINVAL);
-	assert_non_null(strstr(err.msg, "different"));
-	assert_int_equal(sms_reasm_missing(&r, missing, 4), 1);
-	assert_int_equal(missing[0], 2);
-	assert_int_equal(sms_reasm_join(&r, out, sizeof(out), &n), SMS_OK);
-	assert_int_equal(n, 6);
-	assert_memory_equal(out, "abcghi", 6);
-
-	/* another message's part */
-	c.ref = 10;
-	c.seq = 2;
-	assert_int_equal(sms_reasm_add(&r, &c, (const uint8_t *)"def", 3, &err),
-			 SMS_EINVAL);
-	c.ref = 9;
-	c.seq = 4;
-	assert_int_equal(sms_reasm_add(&r, &c, (const uint8_t *)"def", 3, &err),
-			 SMS_EINVAL);
-	c.seq = 2;
-	assert_int_equal(sms_reasm_add(&r, &c, (const uint8_t *)"def", 3, &err),
-			 SMS_REASM_COMPLETE);
-	assert_int_equal(sms_reasm_missing(&r, missing, 4), 0);
-	assert_int_equal(sms_reasm_join(&r, out, sizeof(out), &n), SMS_OK);
-	assert_memory_equal(out, "abcdefghi", 9);
-	assert_int_equal(sms_reasm_join(&r, out, 8, &n), SMS_ESPACE);
-}
-
-static void
 split_and_reassemble(void **state)
 {
 	/* plan -> UDH + packed septets per part -> parse -> reassemble */
 	struct sms_plan *p;
-	struct sms_reasm r;
-	uint8_t ud[20][160], sept[200];
+	struct sms_text_part tp[21];
+	struct sms_decoded info;
+	uint8_t ud[20][160], sept[20][200];
 	size_t udl[20], n, i;
 	char text[2000];
 	char src[700];
@@ -160,52 +114,37 @@ split_and_reassemble(void **state)
 		struct sms_concat c = {200, p->nparts, (unsigned)i + 1, false};
 		size_t h = sms_udh_build(&c, ud[i], sizeof(ud[i]));
 
-		assert_int_equal(sms_plan_encode_part(p, (unsigned)i, sept,
-						      sizeof(sept), &n),
+		assert_int_equal(sms_plan_encode_part(p, (unsigned)i, sept[0],
+						      sizeof(sept[0]), &n),
 				 SMS_OK);
-		udl[i] = h + sms_gsm_pack(sept, n, sms_udh_fill_bits(h),
+		udl[i] = h + sms_gsm_pack(sept[0], n, sms_udh_fill_bits(h),
 					  ud[i] + h, sizeof(ud[i]) - h);
 		assert_true(udl[i] <= 140);
 	}
-	/* deliver in reverse order, with part 2 twice */
-	for (i = p->nparts; i-- > 0;) {
-		struct sms_udh u;
-		int rc;
-
-		assert_int_equal(sms_udh_parse(ud[i], udl[i], &u, NULL),
-				 SMS_OK);
-		if (i == p->nparts - 1)
-			sms_reasm_init(&r, &u.concat);
-		rc = sms_reasm_add(&r, &u.concat, ud[i], udl[i], NULL);
-		assert_true(rc == SMS_REASM_ADDED || rc == SMS_REASM_COMPLETE);
-		if (i == 1)
-			assert_int_equal(
-			    sms_reasm_add(&r, &u.concat, ud[i], udl[i], NULL),
-			    SMS_REASM_DUPLICATE);
-	}
-	assert_int_equal(r.have, p->nparts);
-	/* decode each stored part in order */
-	n = 0;
+	/* parse each packed part, unpack its septets, deliver in reverse
+	   order with part 2 twice, and join */
 	for (i = 0; i < p->nparts; i++) {
-		struct sms_udh u;
-		size_t m;
+		struct sms_ud u = {ud[i], udl[i], 0, true, true, 0};
+		struct sms_inpart in;
 
-		assert_int_equal(
-		    sms_udh_parse(r.part[i].data, r.part[i].len, &u, NULL),
-		    SMS_OK);
-		assert_int_equal(sms_gsm_unpack(r.part[i].data + u.len,
-						r.part[i].len - u.len,
-						sms_udh_fill_bits(u.len),
-						p->parts[i].length, sept,
-						sizeof(sept)),
+		assert_int_equal(sms_ud_parse(&u, &in, NULL), SMS_OK);
+		assert_true(in.udh.concat_ok);
+		assert_int_equal(in.udh.concat.seq, i + 1);
+		assert_int_equal(in.septets, p->parts[i].length);
+		assert_int_equal(sms_gsm_unpack(in.body, in.len, in.fill_bits,
+						in.septets, sept[i],
+						sizeof(sept[i])),
 				 SMS_OK);
-		assert_int_equal(sms_gsm_decode(sept, p->parts[i].length,
-						text + n, sizeof(text) - n, &m),
-				 SMS_OK);
-		n += m;
+		tp[p->nparts - 1 - i] = (struct sms_text_part){
+		    in.udh.concat.seq, SMS_ALPHA_GSM7, sept[i], in.septets};
 	}
+	tp[p->nparts] = tp[p->nparts - 2];
+	assert_int_equal(sms_text_join(tp, p->nparts + 1, p->nparts, text,
+				       sizeof(text), &n, &info),
+			 SMS_OK);
 	assert_int_equal(n, strlen(src));
-	assert_memory_equal(text, src, n);
+	assert_string_equal(text, src);
+	assert_int_equal(info.missing, 0);
 	sms_plan_free(&p);
 }
 
@@ -216,7 +155,6 @@ test_sms_udh(void)
 	    cmocka_unit_test(build_and_parse),
 	    cmocka_unit_test(parse_with_other_elements),
 	    cmocka_unit_test(parse_rejects),
-	    cmocka_unit_test(reassembly),
 	    cmocka_unit_test(split_and_reassemble),
 	};
 
