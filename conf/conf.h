@@ -75,6 +75,7 @@ struct conf_rate {
 
 enum conf_sync { CONF_SYNC_FULL, CONF_SYNC_NORMAL, CONF_SYNC_OFF };
 enum conf_long_policy { CONF_LONG_TRUNCATE, CONF_LONG_REJECT };
+enum conf_ambiguous { CONF_AMBIGUOUS_OWNER, CONF_AMBIGUOUS_ALL };
 enum conf_quota_policy { CONF_QUOTA_REJECT, CONF_QUOTA_ALLOW };
 enum conf_transport { CONF_TP_SMPP, CONF_TP_HTTP, CONF_TP_KANNEL };
 enum conf_concat { CONF_CONCAT_UDH, CONF_CONCAT_SAR, CONF_CONCAT_PAYLOAD };
@@ -121,8 +122,10 @@ struct conf {
 	const char *default_sender;	/* E.164 or alphanumeric */
 	struct conf_map sender_numbers; /* owner address -> number */
 	struct conf_map number_owners;	/* number -> owner address */
-	struct conf_map owner_aliases;	/* alias address -> owner */
-	struct conf_map sender_logins;	/* address or @domain -> login */
+	long long lease_duration;	/* seconds a conversation holds it */
+	enum conf_ambiguous ambiguous_answers;
+	struct conf_map owner_aliases; /* alias address -> owner */
+	struct conf_map sender_logins; /* address or @domain -> login */
 	const char *tag_secret;
 
 	/* text */

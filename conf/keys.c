@@ -16,6 +16,7 @@
 static const char *const sync_modes[] = {"full", "normal", "off", NULL};
 static const char *const long_policies[] = {"truncate", "reject", NULL};
 static const char *const quota_policies[] = {"reject", "allow", NULL};
+static const char *const ambiguous_modes[] = {"owner", "all", NULL};
 static const char *const transports[] = {"smpp", "http", "kannel", NULL};
 static const char *const concat_modes[] = {"udh", "sar", "payload", NULL};
 static const char *const bind_modes[] = {"transceiver", "split", NULL};
@@ -133,6 +134,20 @@ const struct conf_key conf_keys[] = {
      "Who gets a text that arrives at one of our numbers outside any "
      "thread, as number=address pairs.",
      "+12025550101=alice@example.com"},
+    {"LeaseDuration", CT_DURATION, F(lease_duration), "30d", 3600,
+     366LL * 86400, NULL, 0, "Numbers and threads",
+     "How long a conversation holds our number after its last text either "
+     "way. An answer without a tag, to a number that several owners used "
+     "with that phone within this time, is ambiguous (AmbiguousAnswers).",
+     NULL},
+    {"AmbiguousAnswers", CT_ENUM, F(ambiguous_answers), "owner", NOLIM,
+     ambiguous_modes, 0, "Numbers and threads",
+     "Where an ambiguous answer goes: owner, to the number's owner "
+     "(NumberOwners, else Postmaster); all, a copy to each owner who texted "
+     "that phone from that number within LeaseDuration. Either way the mail "
+     "says it is ambiguous and who else texted the phone; it never goes "
+     "silently to whoever texted last.",
+     NULL},
     {"OwnerAliases", CT_ALIASES, F(owner_aliases), "", NOLIM, NULL, 0,
      "Numbers and threads",
      "Other addresses of an owner, as alias=owner pairs: mail from an alias "

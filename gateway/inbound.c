@@ -31,6 +31,9 @@
 #include "sms/sms.h"
 #include "util/util.h"
 
+/* MASK - a number for a log line (a compound literal: one per use) */
+#define MASK(n) ut_log_phone((n), (char[UT_PHONE_MAX]){0})
+
 /* The parts of a set are kept as: their alphabet (enum sms_alphabet),
    the length of our number, our number, then the part's user data
    without its header. */
@@ -47,7 +50,7 @@ decoded(const char *phone, const struct sms_decoded *info)
 {
 	if (info->nul || info->bad)
 		ut_log(LOG_INFO, "from=%s nul=%u dropped bad=%u replaced",
-		       phone, info->nul, info->bad);
+		       MASK(phone), info->nul, info->bad);
 }
 
 /* text_of - a part's text as UTF-8 (malloc'd), or NULL */
@@ -137,11 +140,11 @@ answer(const struct conf *c, struct store *s, const struct store_thread *t,
 	rc = store_enqueue(s, &m, now, &id, &thread, &err);
 	sms_plan_free(&p);
 	if (rc != STORE_OK)
-		ut_log(LOG_ERR, "to=%s keyword answer: store: %s", t->phone,
-		       err.msg);
+		ut_log(LOG_ERR, "to=%s keyword answer: store: %s",
+		       MASK(t->phone), err.msg);
 	else
 		ut_log(LOG_INFO, "id=%lld to=%s keyword answer queued",
-		       (long long)id, t->phone);
+		       (long long)id, MASK(t->phone));
 	return rc;
 }
 
@@ -184,8 +187,8 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 			 "[%s texted %s: it has opted out. Mail to it is "
 			 "refused until it texts START.]",
 			 disp, k);
-		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=yes", t->phone,
-		       k);
+		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=yes",
+		       MASK(t->phone), k);
 	} else if (out && (k = one_of(w, n, start_words)) != NULL) {
 		rc = store_optout_rm(s, t->phone, &err);
 		if (rc != STORE_OK && rc != STORE_ENOTFOUND)
@@ -195,82 +198,73 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 		*answered_r = c->start_text[0] != '\0';
 		snprintf(note, notesz, "[%s texted %s: it gets texts again.]",
 			 disp, k);
-		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=no", t->phone, k);
+		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=no",
+		       MASK(t->phone), k);
 	} else if ((k = one_of(w, n, help_words)) != NULL) {
 		if ((rc = answer(c, s, t, c->help_text, now)) != STORE_OK)
 			return rc;
 		*answered_r = c->help_text[0] != '\0';
 		snprintf(note, notesz, "[%s texted %s and was sent HelpText.]",
 			 disp, k);
-		ut_log(LOG_INFO, "from=%s keyword=%s", t->phone, k);
+		ut_log(LOG_INFO, "from=%s keyword=%s", MASK(t->phone), k);
 	}
 	return STORE_OK;
 fail:
-	ut_log(LOG_ERR, "from=%s: store: %s", t->phone, err.msg);
+	ut_log(LOG_ERR, "from=%s: store: %s", MASK(t->phone), err.msg);
 	return rc;
 }
 
-/* route - the thread of a text from phone to our, made when none */
-static int
-route(const struct conf *c, struct store *s, const char *phone, const char *our,
-      const char *text, int64_t now, struct store_thread *t)
+/*
+ * ambiguity - the note an ambiguous answer's mail carries: who texted
+ * the phone from our number lately, and where the answer went
+ */
+static void
+ambiguity(const struct conf *c, const struct policy_route *r, const char *disp,
+	  const char *our, char *out, size_t size)
 {
-	struct store_error err;
-	char tag[POLICY_TAG_LEN + 1], newtag[POLICY_TAG_LEN + 1];
-	const char *owner;
-	bool tagged = policy_tag_in_text(text, tag);
-	int rc = store_thread_find(s, tagged ? tag : NULL, phone, our, t, &err);
+	char who[600] = "", ours[40];
+	size_t n = 0;
+	unsigned i;
 
-	if (rc == STORE_ENOTFOUND) {
-		owner = policy_number_owner(c, our);
-		policy_tag(c->tag_secret, owner, phone, our, newtag);
-		rc = store_thread_open(s, owner, phone, our, newtag, now, t,
-				       &err);
-	}
-	if (rc != STORE_OK)
-		ut_log(LOG_ERR, "from=%s: store: %s", phone, err.msg);
-	return rc;
+	for (i = 0; i < r->nowners && n < sizeof(who); i++)
+		n += (size_t)snprintf(who + n, sizeof(who) - n, "%s%s",
+				      i == 0		    ? ""
+				      : i + 1 == r->nowners ? " and "
+							    : ", ",
+				      r->owners[i]);
+	policy_display(our, ours, sizeof(ours));
+	snprintf(out, size,
+		 "[This answer names no conversation, and %s all texted %s "
+		 "from %s lately: it may be for any of them. %s]",
+		 who, disp, ours,
+		 c->ambiguous_answers == CONF_AMBIGUOUS_ALL
+		     ? "Each of them got this copy."
+		     : "It went to the number's owner: forward it to whoever "
+		       "it is for.");
 }
 
-/* deliver - a whole text: keyword, thread, mail, record */
-static enum inbound_result
-deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
-	const char *phone, const char *our, const char *text, int encoding,
-	unsigned segments, int64_t now)
+/*
+ * mail_to - the mail of a text for thread t's owner; *mail_r is the
+ * caller's (NULL and false when it cannot be made)
+ */
+static bool
+mail_to(const struct conf *c, struct store *s, const struct inbound_sms *m,
+	const struct store_thread *t, const char *phone, const char *our,
+	const char *text, unsigned segments, char mid[128], char **mail_r,
+	size_t *len_r)
 {
-	struct store_thread t;
+	const char *domain = c->sms_domains.v[0];
+	const char *refs[1] = {t->last_message_id};
+	char disp[40], name[65], masked[UT_PHONE_MAX];
 	struct store_error err;
 	struct mp_error merr;
-	char note[300], disp[40], name[65], mid[128], from[64], *body = NULL;
-	char *mail = NULL;
-	const char *domain = c->sms_domains.v[0];
-	const char *refs[1];
-	bool answered = false;
-	size_t len;
-	int64_t id = 0, mail_id = 0;
-	int rc;
 
-	if (route(c, s, phone, our, text, now, &t) != STORE_OK)
-		return IN_TEMP;
-	if (keyword(c, s, &t, text, now, note, sizeof(note), &answered) !=
-	    STORE_OK)
-		return IN_TEMP;
-	if (note[0]) {
-		size_t n = strlen(text) + strlen(note) + 3;
-
-		if (!(body = malloc(n)))
-			return IN_TEMP;
-		snprintf(body, n, "%s\n\n%s", text, note);
-	}
-	if (sms_phone_format(phone, disp, sizeof(disp)) != SMS_OK)
-		snprintf(disp, sizeof(disp), "%s", phone);
+	policy_display(phone, disp, sizeof(disp));
 	if (store_contact_of(s, phone, name, &err) != STORE_OK)
 		name[0] = '\0';
-	if (mp_new_message_id(domain, mid, sizeof(mid)) != MP_OK) {
-		free(body);
-		return IN_TEMP;
-	}
-	refs[0] = t.last_message_id;
+	*mail_r = NULL;
+	if (mp_new_message_id(domain, mid, 128) != MP_OK)
+		return false;
 	{
 		struct mp_sms_mail sm = {
 		    .phone = phone,
@@ -278,66 +272,123 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		    .contact_name = name[0] ? name : NULL,
 		    .our_number = our,
 		    .sms_domain = domain,
-		    .to = t.owner,
-		    .tag = t.tag,
-		    .last_subject = t.subject[0] ? t.subject : NULL,
+		    .to = t->owner,
+		    .tag = t->tag,
+		    .last_subject = t->subject[0] ? t->subject : NULL,
 		    .message_id = mid,
 		    .in_reply_to =
-			t.last_message_id[0] ? t.last_message_id : NULL,
+			t->last_message_id[0] ? t->last_message_id : NULL,
 		    .references = refs,
-		    .nreferences = t.last_message_id[0] ? 1 : 0,
-		    .text = body ? body : text,
+		    .nreferences = t->last_message_id[0] ? 1 : 0,
+		    .text = text,
 		    .voicemail = m->voicemail,
 		    .segments = segments,
 		    .media = m->media,
 		    .nmedia = m->nmedia,
-		    .date = now,
 		};
 
-		rc = mp_compose_sms(&sm, &mail, &len, &merr);
+		if (mp_compose_sms(&sm, mail_r, len_r, &merr) != MP_OK) {
+			ut_log(LOG_ERR, "from=%s owner=<%s>: no mail: %s",
+			       ut_log_phone(phone, masked), t->owner, merr.msg);
+			*mail_r = NULL;
+			return false;
+		}
 	}
-	free(body);
-	if (rc != MP_OK) {
-		ut_log(LOG_ERR, "from=%s owner=<%s>: no mail: %s", phone,
-		       t.owner, merr.msg);
+	return true;
+}
+
+/* deliver - a whole text: thread(s), keyword, mail(s), record */
+static enum inbound_result
+deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
+	const char *phone, const char *our, const char *text, int encoding,
+	unsigned segments, int64_t now)
+{
+	struct policy_route *r = calloc(1, sizeof(*r));
+	struct store_error err;
+	char note[300], amb[900], disp[40], mid[128], from[64];
+	char masked[UT_PHONE_MAX], *body = NULL, *mail = NULL;
+	bool answered = false;
+	enum inbound_result res = IN_TEMP;
+	size_t len, n;
+	int64_t id = 0, mail_id = 0, copy_id;
+	unsigned i;
+	int rc;
+
+	ut_log_phone(phone, masked);
+	if (!r)
 		return IN_TEMP;
+	if (policy_route(c, s, phone, our, text, now, r, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "from=%s: store: %s", masked, err.msg);
+		goto out;
 	}
+	if (keyword(c, s, &r->threads[0], text, now, note, sizeof(note),
+		    &answered) != STORE_OK)
+		goto out;
+	policy_display(phone, disp, sizeof(disp));
+	amb[0] = '\0';
+	if (r->ambiguous)
+		ambiguity(c, r, disp, our, amb, sizeof(amb));
+	n = strlen(text) + strlen(note) + strlen(amb) + 5;
+	if (!(body = malloc(n)))
+		goto out;
+	snprintf(body, n, "%s%s%s%s%s", text, note[0] ? "\n\n" : "", note,
+		 amb[0] ? "\n\n" : "", amb);
 	snprintf(from, sizeof(from), "%s@%s", phone + (phone[0] == '+'),
-		 domain);
-	{
-		struct store_inbound in = {
-		    .thread_id = t.id,
-		    .text = text,
-		    .encoding = encoding,
-		    .segments = segments,
-		    .provider = m->provider,
-		    .provider_id = m->provider_id,
-		    .message_id = mid,
-		    .mail = {.from = from,
-			     .rcpt = t.owner,
-			     .data = mail,
-			     .len = len},
-		};
+		 c->sms_domains.v[0]);
+	for (i = 0; i < r->n; i++) {
+		const struct store_thread *t = &r->threads[i];
 
-		rc = store_inbound_add(s, &in, now, &id, &mail_id, &err);
-	}
-	free(mail);
-	if (rc == STORE_EDUP) {
+		if (!mail_to(c, s, m, t, phone, our, body, segments, mid, &mail,
+			     &len))
+			goto out;
+		if (i == 0) {
+			struct store_inbound in = {
+			    .thread_id = t->id,
+			    .text = text,
+			    .encoding = encoding,
+			    .segments = segments,
+			    .provider = m->provider,
+			    .provider_id = m->provider_id,
+			    .message_id = mid,
+			    .mail = {.from = from,
+				     .rcpt = t->owner,
+				     .data = mail,
+				     .len = len},
+			};
+
+			rc =
+			    store_inbound_add(s, &in, now, &id, &mail_id, &err);
+		} else {
+			rc = store_mail_enqueue(s, from, t->owner, mail, len,
+						now, &copy_id, &err);
+		}
+		free(mail);
+		mail = NULL;
+		if (rc == STORE_EDUP) {
+			ut_log(LOG_INFO,
+			       "from=%s %s id %s: seen before, not mailed "
+			       "again",
+			       masked, m->provider, m->provider_id);
+			res = IN_DUP;
+			goto out;
+		}
+		if (rc != STORE_OK) {
+			ut_log(LOG_ERR, "from=%s: store: %s", masked, err.msg);
+			goto out;
+		}
 		ut_log(LOG_INFO,
-		       "from=%s %s id %s: seen before, not mailed again", phone,
-		       m->provider, m->provider_id);
-		return IN_DUP;
+		       "id=%lld from=%s to=%s via=%s thread=%s owner=<%s> "
+		       "mail=%lld status=received%s%s",
+		       (long long)id, masked, our, m->provider, t->tag,
+		       t->owner, (long long)(i == 0 ? mail_id : copy_id),
+		       answered ? " answered=yes" : "",
+		       r->ambiguous ? " ambiguous=yes" : "");
 	}
-	if (rc != STORE_OK) {
-		ut_log(LOG_ERR, "from=%s: store: %s", phone, err.msg);
-		return IN_TEMP;
-	}
-	ut_log(LOG_INFO,
-	       "id=%lld from=%s to=%s via=%s thread=%s owner=<%s> mail=%lld "
-	       "status=received%s",
-	       (long long)id, phone, our, m->provider, t.tag, t.owner,
-	       (long long)mail_id, answered ? " answered=yes" : "");
-	return IN_DONE;
+	res = IN_DONE;
+out:
+	free(body);
+	free(r);
+	return res;
 }
 
 /* assemble - the text of a set's parts, a marker for each missing one */
@@ -403,7 +454,7 @@ whole_set(const struct conf *c, struct store *s, const struct inbound_sms *m,
 
 	if (store_reasm_take(s, phone, ref, total, &parts, &n, &err) !=
 	    STORE_OK) {
-		ut_log(LOG_ERR, "from=%s: store: %s", phone, err.msg);
+		ut_log(LOG_ERR, "from=%s: store: %s", MASK(phone), err.msg);
 		return IN_TEMP;
 	}
 	if (n == 0)
@@ -416,7 +467,7 @@ whole_set(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		ut_log(LOG_WARNING,
 		       "from=%s ref=%u: %u of %u parts came within "
 		       "ReassemblyTimeout; mailing them",
-		       phone, ref, n, total);
+		       MASK(phone), ref, n, total);
 	r = deliver(c, s, m, phone, our, text, encoding, total, now);
 	free(text);
 	return r;
@@ -448,7 +499,7 @@ part(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	if (rc == STORE_EDUP)
 		return IN_DUP;
 	if (rc != STORE_OK) {
-		ut_log(LOG_ERR, "from=%s: store: %s", phone, err.msg);
+		ut_log(LOG_ERR, "from=%s: store: %s", MASK(phone), err.msg);
 		return IN_TEMP;
 	}
 	if (have < cc->total) {
@@ -482,7 +533,7 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	    sms_phone_parse(m->from, &rules, &from, &serr) != SMS_OK) {
 		ut_log(LOG_WARNING,
 		       "a text via %s from \"%.30s\" is not mailed: %s",
-		       m->provider, m->from ? m->from : "",
+		       m->provider, m->from ? MASK(m->from) : "",
 		       m->from ? serr.msg : "no sender");
 		return IN_BAD;
 	}
@@ -492,7 +543,7 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 			       m->segments ? m->segments : 1, now);
 	if (sms_ud_parse(&ud, &p, &serr) != SMS_OK)
 		ut_log(LOG_WARNING, "from=%s: bad user data header: %s",
-		       from.e164, serr.msg);
+		       MASK(from.e164), serr.msg);
 	if (p.udh.concat_ok && p.udh.concat.total > 1)
 		return part(c, s, m, from.e164, our, &p, now);
 	if (!(text = text_of(from.e164, &p)))

@@ -189,6 +189,32 @@ void policy_display(const char *e164, char *out, size_t size);
  */
 int policy_notify(const char *s, unsigned *bits_r);
 
+/* The most threads one text from a phone may go to. */
+#define POLICY_ROUTE_MAX 8
+
+/* Where a text from a phone goes. */
+struct policy_route {
+	struct store_thread
+	    threads[POLICY_ROUTE_MAX]; /* the first records it */
+	unsigned n;
+	bool ambiguous; /* several owners texted the phone lately */
+	char owners[POLICY_ROUTE_MAX][256]; /* they, most recent first */
+	unsigned nowners;
+};
+
+/*
+ * policy_route - the thread(s) a text from phone to our number goes
+ * to: the one its "#tag" names, else the most recently active one of
+ * (phone, our), else a new one of the number's owner. When several
+ * owners texted phone from our within LeaseDuration and the text names
+ * no thread, it is ambiguous: it goes to the number's owner, or with
+ * AmbiguousAnswers all to each of them (r->owners). Threads are opened
+ * as needed.
+ */
+int policy_route(const struct conf *c, struct store *st, const char *phone,
+		 const char *our, const char *text, int64_t now,
+		 struct policy_route *r, struct store_error *err);
+
 /* policy_utc_time - t as "2026-12-01 00:00 UTC" */
 void policy_utc_time(int64_t t, char *out, size_t size);
 

@@ -35,6 +35,7 @@ smsc_start "$tmp" || { check "SMSC starts" false; exit 1; }
 
 loop_conf "$tmp" "$port"
 echo "ReassemblyTimeout 10s" >>"$tmp/smsmilter.conf"
+echo "Postmaster postmaster@example.com" >>"$tmp/smsmilter.conf"
 pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
 	{ check "postfix set-up" false; exit 1; }
 maildir_init "$tmp"
@@ -203,6 +204,70 @@ check "\"Yes\" from a phone that is in is mailed as an answer" wait_for \
 check "... and not answered with a text" test "$(ntexts $phone)" -eq 4
 check "every deliver_sm was answered ESME_ROK" sh -c \
 	"! grep '\"deliver_sm_resp\"' '$tmp/pdus.jsonl' | grep -qv '\"status\":0'"
+# 8. issue 17: alice, then bob, text one phone from the same number;
+# its answer names no thread. It must not go to bob (who texted last)
+# as if it were his: it goes to the number's owner (Postmaster here),
+# saying who texted the phone; with AmbiguousAnswers all, to each.
+shared=12025550177
+# to_whom TEXT: the Delivered-To of each mail with TEXT, sorted
+to_whom() {
+	for f in $(grep -l "$1" "$maildir"/new/* 2>/dev/null); do
+		sed -n 's/^Delivered-To: //Ip' "$f"
+	done | sort | tr '\n' ' '
+}
+went_to() { [ "$(to_whom "$1")" = "$2" ]; }
+# says TEXT PHRASE: the mails with TEXT that also have PHRASE
+says() {
+	python3 - "$maildir/new" "$1" "$2" <<'PY'
+import email, email.policy, os, sys
+d, text, phrase = sys.argv[1:]
+n = 0
+for f in sorted(os.listdir(d)):
+    m = email.message_from_binary_file(open(os.path.join(d, f), "rb"),
+                                       policy=email.policy.default)
+    body = m.get_body(("plain",))
+    c = body.get_content() if body is not None else ""
+    n += text in c and phrase in " ".join(c.split())
+print(n)
+PY
+}
+for who in alice bob; do
+	POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" \
+		--from $who@example.com --to $shared@sms.example.com \
+		--header "Subject: from $who" --body "hello from $who" \
+		>"$tmp/swaks-$who.out" 2>&1
+	wait_for sh -c "python3 -c 'import sys' && grep -q '\"dst\":\"$shared\"' '$tmp/pdus.jsonl' && [ \$(grep -c '\"dst\":\"$shared\"' '$tmp/pdus.jsonl') -ge \$([ $who = alice ] && echo 1 || echo 2) ]"
+done
+check "alice and bob both texted the phone from +1 202-555-0100" \
+	test "$(ntexts $shared)" -eq 2
+mo $shared "thanks alice, the results are private"
+check "the untagged answer is recorded in the number owner's thread" \
+	wait_for sql_is "select t.owner from messages m join threads t on t.id = m.thread_id where m.text = 'thanks alice, the results are private'" \
+	postmaster@example.com
+check "... mailed to postmaster@example.com alone, not to bob" wait_for \
+	went_to 'results are private' 'postmaster@example.com '
+check "... saying bob and alice both texted it and it is ambiguous" \
+	test "$(says 'results are private' 'names no conversation, and bob@example.com and alice@example.com all')" -eq 1
+# AmbiguousAnswers all: a copy to each, each in its own thread
+# (a restart: smsgw runs as another user and cannot read this file
+# again on SIGHUP)
+echo "AmbiguousAnswers all" >>"$tmp/smsmilter.conf"
+kill -TERM "$gw"
+wait_for sh -c "! kill -0 $gw 2>/dev/null"
+gw_start "$tmp"
+gw=$GW_PID
+sleep 1
+mo $shared "which of you was it"
+check "AmbiguousAnswers all: alice and bob each get a copy" wait_for \
+	went_to 'which of you was it' 'alice@example.com bob@example.com '
+check "... saying so" test "$(says 'which of you was it' 'Each of them got this copy')" -eq 2
+check "... each Reply-To is the reader's own thread" sh -c "
+for w in alice bob; do
+  f=\$(grep -l 'which of you was it' '$maildir'/new/* | xargs grep -li \"^Delivered-To: \$w@example.com\" | head -1)
+  t=\$(sqlite3 '$db' \"select tag from threads where owner = '\$w@example.com' and phone = '+$shared'\")
+  grep -q \"^Reply-To: .*$shared+\$t@sms.example.com\" \"\$f\" || exit 1
+done"
+
 kill -TERM "$gw" "$MILTER_PID"
 wait_for sh -c "! kill -0 $gw 2>/dev/null && ! kill -0 $MILTER_PID 2>/dev/null"
 check "smsgw and smsmilter stop on SIGTERM, no sanitizer report in their logs" \

@@ -605,6 +605,120 @@ plan_opts(void **state)
 	assert_false(o.reject_long);
 }
 
+/* queue_out - owner texts phone from our at time t (store API) */
+static void
+queue_out(struct store *st, const struct conf *c, const char *owner,
+	  const char *phone, const char *our, int64_t t)
+{
+	struct store_error err;
+	char tag[POLICY_TAG_LEN + 1], key[128];
+	int64_t id, thread;
+
+	policy_tag(c->tag_secret, owner, phone, our, tag);
+	snprintf(key, sizeof(key), "%s|%s|%lld", owner, phone, (long long)t);
+	{
+		struct store_outbound m = {
+		    .owner = owner,
+		    .phone = phone,
+		    .sender = our,
+		    .tag = tag,
+		    .envelope_from = owner,
+		    .idem_key = key,
+		    .text = "hi",
+		    .segments = 1,
+		};
+
+		assert_int_equal(store_enqueue(st, &m, t, &id, &thread, &err),
+				 STORE_OK);
+	}
+}
+
+/* answers on a shared number: tagged, recent, ambiguous, all */
+static void
+route(void **state)
+{
+	char dir[] = "/tmp/test_policy.XXXXXX", db[64], path[96];
+	struct conf *c = load("LeaseDuration 1d\n"
+			      "NumberOwners +12025550100=desk@example.com\n");
+	struct policy_route *r = calloc(1, sizeof(*r));
+	struct store_error err;
+	struct store *st;
+	char tag[POLICY_TAG_LEN + 1], text[64];
+	const int64_t now = 1800000000;
+	const char *phone = "+12025550177", *our = "+12025550100";
+
+	assert_non_null(r);
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/s.db", dir);
+	st = store_open(db, STORE_SYNC_OFF, &err);
+	assert_non_null(st);
+
+	/* nobody texted it: a new thread of the number's owner */
+	assert_int_equal(policy_route(c, st, phone, our, "hello", now, r, &err),
+			 STORE_OK);
+	assert_int_equal(r->n, 1);
+	assert_false(r->ambiguous);
+	assert_string_equal(r->threads[0].owner, "desk@example.com");
+
+	/* alice two days ago (past LeaseDuration), bob now: bob's */
+	queue_out(st, c, "alice@example.com", phone, our, now - 2 * 86400);
+	queue_out(st, c, "bob@example.com", phone, our, now - 60);
+	assert_int_equal(policy_route(c, st, phone, our, "hi", now, r, &err),
+			 STORE_OK);
+	assert_false(r->ambiguous);
+	assert_string_equal(r->threads[0].owner, "bob@example.com");
+
+	/* alice within it too: ambiguous, to the number's owner */
+	queue_out(st, c, "alice@example.com", phone, our, now - 120);
+	assert_int_equal(policy_route(c, st, phone, our, "hi", now, r, &err),
+			 STORE_OK);
+	assert_true(r->ambiguous);
+	assert_int_equal(r->n, 1);
+	assert_string_equal(r->threads[0].owner, "desk@example.com");
+	assert_int_equal(r->nowners, 2);
+	assert_string_equal(r->owners[0], "bob@example.com");
+	assert_string_equal(r->owners[1], "alice@example.com");
+	/* another number's texts do not count */
+	queue_out(st, c, "carol@example.com", phone, "+12025550199", now - 5);
+	assert_int_equal(policy_route(c, st, phone, our, "hi", now, r, &err),
+			 STORE_OK);
+	assert_int_equal(r->nowners, 2);
+
+	/* a tag names the thread: alice's, not ambiguous */
+	policy_tag(c->tag_secret, "alice@example.com", phone, our, tag);
+	snprintf(text, sizeof(text), "yes #%s", tag);
+	assert_int_equal(policy_route(c, st, phone, our, text, now, r, &err),
+			 STORE_OK);
+	assert_false(r->ambiguous);
+	assert_string_equal(r->threads[0].owner, "alice@example.com");
+	/* a tag of nobody's thread is no tag */
+	assert_int_equal(
+	    policy_route(c, st, phone, our, "#aaaaaaaaaaaa", now, r, &err),
+	    STORE_OK);
+	assert_true(r->ambiguous);
+	conf_free(&c);
+
+	/* AmbiguousAnswers all: each owner's own thread */
+	c = load("LeaseDuration 1d\nAmbiguousAnswers all\n");
+	assert_int_equal(policy_route(c, st, phone, our, "hi", now, r, &err),
+			 STORE_OK);
+	assert_true(r->ambiguous);
+	assert_int_equal(r->n, 2);
+	assert_string_equal(r->threads[0].owner, "bob@example.com");
+	assert_string_equal(r->threads[1].owner, "alice@example.com");
+	assert_string_equal(r->threads[1].sender, our);
+	conf_free(&c);
+
+	store_close(&st);
+	free(r);
+	snprintf(path, sizeof(path), "%s-wal", db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", db);
+	unlink(path);
+	unlink(db);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -615,7 +729,7 @@ main(void)
 	    cmocka_unit_test(schedule),	    cmocka_unit_test(render),
 	    cmocka_unit_test(numbers),	    cmocka_unit_test(notify),
 	    cmocka_unit_test(tag_syntax),   cmocka_unit_test(plan_as_queued),
-	    cmocka_unit_test(plan_opts),
+	    cmocka_unit_test(plan_opts),    cmocka_unit_test(route),
 	};
 
 	mp_init();

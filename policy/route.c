@@ -1,0 +1,149 @@
+/*
+ * NAME
+ *	route - which conversation a text from a phone belongs to
+ * DESCRIPTION
+ *	A text that names its thread ("#tag") goes to that thread. One
+ *	that does not goes to the conversation of the one owner who texted
+ *	that phone from that number within LeaseDuration; when nobody did,
+ *	to the most recently active thread of (phone, our number). When
+ *	several owners did, nobody can tell whose answer it is, and it is
+ *	ambiguous. An ambiguous answer goes to the number's
+ *	owner (NumberOwners, else Postmaster) or, with AmbiguousAnswers
+ *	all, to each of those owners; the caller says so in the mail. A
+ *	text to a number nobody has used with the phone opens a thread for
+ *	the number's owner.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/policy.h"
+
+/* open_for - the thread of owner with phone on our number */
+static int
+open_for(const struct conf *c, struct store *st, const char *owner,
+	 const char *phone, const char *our, int64_t now,
+	 struct store_thread *t, struct store_error *err)
+{
+	char tag[POLICY_TAG_LEN + 1];
+
+	policy_tag(c->tag_secret, owner, phone, our, tag);
+	return store_thread_open(st, owner, phone, our, tag, now, t, err);
+}
+
+/*
+ * recent_owners - who texted phone from our within LeaseDuration, the
+ * most recent first (a thread that only received texts is nobody's
+ * conversation)
+ */
+static int
+recent_owners(const struct conf *c, struct store *st, const char *phone,
+	      const char *our, int64_t now, struct policy_route *r,
+	      struct store_error *err)
+{
+	struct store_filter f;
+	struct store_message *m = NULL;
+	int64_t last[POLICY_ROUTE_MAX], tid; /* each owner's latest text */
+	char tname[256];
+	unsigned n = 0, i, k;
+	int rc;
+
+	r->nowners = 0;
+	store_filter_init(&f);
+	f.phone = phone;
+	f.direction = "out";
+	f.since = now - c->lease_duration;
+	f.limit = 1000;
+	do {
+		rc = store_history(st, &f, &m, &n, err);
+		if (rc != STORE_OK)
+			return rc;
+		for (i = 0; i < n; i++) {
+			if (strcmp(m[i].sender, our) != 0)
+				continue;
+			for (k = 0; k < r->nowners; k++)
+				if (strcmp(r->owners[k], m[i].owner) == 0)
+					break;
+			if (k == r->nowners) {
+				if (r->nowners == POLICY_ROUTE_MAX)
+					continue;
+				snprintf(r->owners[r->nowners++],
+					 sizeof(r->owners[0]), "%s",
+					 m[i].owner);
+				last[k] = m[i].created;
+			} else if (m[i].created > last[k]) {
+				last[k] = m[i].created;
+			}
+		}
+		if (n > 0)
+			f.after_id = m[n - 1].id;
+		store_messages_free(&m, n);
+	} while (n == f.limit);
+	/* the most recent first */
+	for (i = 1; i < r->nowners; i++)
+		for (k = i; k > 0 && last[k] > last[k - 1]; k--) {
+			tid = last[k];
+			last[k] = last[k - 1];
+			last[k - 1] = tid;
+			memcpy(tname, r->owners[k], sizeof(tname));
+			memcpy(r->owners[k], r->owners[k - 1], sizeof(tname));
+			memcpy(r->owners[k - 1], tname, sizeof(tname));
+		}
+	return STORE_OK;
+}
+
+/* policy_route - the thread(s) a text from phone to our goes to */
+int
+policy_route(const struct conf *c, struct store *st, const char *phone,
+	     const char *our, const char *text, int64_t now,
+	     struct policy_route *r, struct store_error *err)
+{
+	char tag[POLICY_TAG_LEN + 1];
+	unsigned i;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (policy_tag_in_text(text, tag)) {
+		rc = store_thread_find(st, tag, phone, our, &r->threads[0], err);
+		if (rc == STORE_OK && strcmp(r->threads[0].tag, tag) == 0) {
+			r->n = 1;
+			return STORE_OK;
+		}
+		if (rc != STORE_OK && rc != STORE_ENOTFOUND)
+			return rc;
+	}
+	rc = recent_owners(c, st, phone, our, now, r, err);
+	if (rc != STORE_OK)
+		return rc;
+	if (r->nowners == 1) { /* the one who texted it lately */
+		r->nowners = 0;
+		rc = open_for(c, st, r->owners[0], phone, our, now,
+			      &r->threads[0], err);
+		r->n = rc == STORE_OK;
+		return rc;
+	}
+	if (r->nowners == 0) { /* nobody lately: the last thread, else new */
+		rc = store_thread_find(st, NULL, phone, our, &r->threads[0],
+				       err);
+		if (rc == STORE_ENOTFOUND)
+			rc = open_for(c, st, policy_number_owner(c, our), phone,
+				      our, now, &r->threads[0], err);
+		r->n = rc == STORE_OK;
+		return rc;
+	}
+	r->ambiguous = true;
+	if (c->ambiguous_answers == CONF_AMBIGUOUS_ALL) {
+		for (i = 0; i < r->nowners; i++) {
+			rc = open_for(c, st, r->owners[i], phone, our, now,
+				      &r->threads[i], err);
+			if (rc != STORE_OK)
+				return rc;
+		}
+		r->n = r->nowners;
+		return STORE_OK;
+	}
+	rc = open_for(c, st, policy_number_owner(c, our), phone, our, now,
+		      &r->threads[0], err);
+	r->n = rc == STORE_OK;
+	return rc;
+}
