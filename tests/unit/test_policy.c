@@ -423,6 +423,10 @@ tag_syntax(void **state)
 	snprintf(s, sizeof(s), "[# not a tag] [#]");
 	mp_subject_untag(s);
 	assert_string_equal(s, "[# not a tag] [#]");
+	/* no mark is left that the removal of another one made */
+	snprintf(s, sizeof(s), "Re: [#ab [#x]cdef] [[#y]#ghijkl]");
+	mp_subject_untag(s);
+	assert_string_equal(s, "Re:");
 
 	assert_true(policy_tag_in_text("ok #AOBQRBEYRJFD thanks", tag));
 	assert_string_equal(tag, "aobqrbeyrjfd");
