@@ -201,6 +201,20 @@ dmarc(void **state)
 	assert_false(policy_dmarc_pass(c, "mail.example.com; dkim=pass",
 				       "partner.example"));
 	assert_false(policy_dmarc_pass(c, "", "partner.example"));
+	/* a ';' in a comment or a quoted string starts no result */
+	assert_false(policy_dmarc_pass(
+	    c,
+	    "mail.example.com; dkim=fail (x; dmarc=pass "
+	    "header.from=partner.example )",
+	    "partner.example"));
+	assert_false(policy_dmarc_pass(
+	    c,
+	    "mail.example.com; spf=pass smtp.mailfrom=\"x; dmarc=pass "
+	    "header.from=partner.example \"@evil.example",
+	    "partner.example"));
+	assert_false(policy_dmarc_pass(
+	    c, "mail.example.com; dmarc=pass header.from=\"partner.example\"",
+	    "partner.example"));
 	conf_free(&c);
 }
 
