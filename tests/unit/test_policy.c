@@ -285,6 +285,10 @@ schedule(void **state)
 	assert_false(policy_schedule("", now, 14 * 86400, &due, &v));
 	assert_false(
 	    policy_schedule("2026-13-45T99:00:00Z", now, 14 * 86400, &due, &v));
+	/* the sentence quotes the header, but not its line breaks */
+	assert_false(policy_schedule("soon\r\nX-Injected: yes", now,
+				     14 * 86400, &due, &v));
+	assert_null(strpbrk(v.text, "\r\n"));
 }
 
 static void
