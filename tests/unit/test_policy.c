@@ -202,11 +202,11 @@ dmarc(void **state)
 				       "partner.example"));
 	assert_false(policy_dmarc_pass(c, "", "partner.example"));
 	/* a ';' in a comment or a quoted string starts no result */
-	assert_false(policy_dmarc_pass(
-	    c,
-	    "mail.example.com; dkim=fail (x; dmarc=pass "
-	    "header.from=partner.example )",
-	    "partner.example"));
+	assert_false(
+	    policy_dmarc_pass(c,
+			      "mail.example.com; dkim=fail (x; dmarc=pass "
+			      "header.from=partner.example )",
+			      "partner.example"));
 	assert_false(policy_dmarc_pass(
 	    c,
 	    "mail.example.com; spf=pass smtp.mailfrom=\"x; dmarc=pass "
@@ -286,8 +286,8 @@ schedule(void **state)
 	assert_false(
 	    policy_schedule("2026-13-45T99:00:00Z", now, 14 * 86400, &due, &v));
 	/* the sentence quotes the header, but not its line breaks */
-	assert_false(policy_schedule("soon\r\nX-Injected: yes", now,
-				     14 * 86400, &due, &v));
+	assert_false(policy_schedule("soon\r\nX-Injected: yes", now, 14 * 86400,
+				     &due, &v));
 	assert_null(strpbrk(v.text, "\r\n"));
 }
 
