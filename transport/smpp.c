@@ -43,6 +43,7 @@
 #include <smpp34_params.h>
 // clang-format on
 
+#include "transport/smpp_int.h"
 #include "transport/transport_int.h"
 
 #define MAX_TRIES  6	       /* throttled or queue-full answers per part */
@@ -91,6 +92,7 @@ struct smpp {
 	int watch_fd;	     /* another fd that ends a poll */
 	struct tp_event *ev; /* a ring of events not yet polled */
 	unsigned ev_head, ev_n;
+	uint8_t pdu[PDU_MAX + 1]; /* the PDU being read, and a NUL */
 };
 
 /* get32 - a big-endian 32-bit field anywhere in a buffer */
@@ -550,21 +552,30 @@ generic_nack(struct link *l, uint32_t seq, uint32_t status)
 	queue_pdu(l, &n);
 }
 
-/* on_pdu - one whole PDU from the SMSC */
+/*
+ * on_pdu - one whole PDU from the SMSC. libsmpp34 reads a C-Octet
+ * String with strlen() before it checks the length left, so the PDU
+ * is read from a copy with a NUL after it, never past its end.
+ */
 static void
-on_pdu(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
+on_pdu(struct smpp *t, struct link *l, const uint8_t *in, size_t len)
 {
-	uint32_t id = get32(pdu + 4);
-	uint32_t status = get32(pdu + 8);
-	uint32_t seq = get32(pdu + 12);
+	const uint8_t *pdu = t->pdu;
+	uint32_t id = get32(in + 4);
+	uint32_t status = get32(in + 8);
+	uint32_t seq = get32(in + 12);
 	char why[160];
 
+	memcpy(t->pdu, in, len);
+	t->pdu[len] = '\0';
 	l->last_io = now_s();
 	switch (id) {
 	case BIND_TRANSCEIVER_RESP:
 	case BIND_TRANSMITTER_RESP:
 	case BIND_RECEIVER_RESP:
-		if (seq != l->bind_seq || id != (l->bind_cmd | 0x80000000))
+		/* only the answer to this connection's bind, once */
+		if (l->state != BINDING || seq != l->bind_seq ||
+		    id != (l->bind_cmd | 0x80000000))
 			break;
 		if (status != ESME_ROK) {
 			snprintf(why, sizeof(why), "bind as a %s refused: %s",
@@ -1007,6 +1018,21 @@ smpp_close(struct transport *tp)
 	free(t->slots);
 	free(t->ev);
 	free(t);
+}
+
+/* smpp_adopt - a connected socket as a link's connection, for tests */
+void
+smpp_adopt(struct transport *tp, unsigned k, int fd)
+{
+	struct smpp *t = (struct smpp *)tp;
+	struct link *l = &t->l[k & 1];
+
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = fd;
+	l->state = CONNECTING;
+	l->in_len = l->out_len = 0;
+	l->last_io = now_s();
 }
 
 static const struct tp_ops smpp_ops = {
