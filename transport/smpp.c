@@ -28,6 +28,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@
 #include <smpp34.h>
 #include <smpp34_structs.h>
 #include <smpp34_params.h>
+#include <smpp34_heap.h>
 // clang-format on
 
 #include "transport/smpp_int.h"
@@ -94,6 +96,74 @@ struct smpp {
 	unsigned ev_head, ev_n;
 	uint8_t pdu[PDU_MAX + 1]; /* the PDU being read, and a NUL */
 };
+
+/*
+ * libsmpp34 allocates a TLV before it reads it and, when the read fails,
+ * returns without linking it into the PDU's list: a malformed TLV from
+ * the SMSC would leak 1 KiB each time. Its allocations come through
+ * these (set once, for the process: libsmpp34's allocator is global), so
+ * that unpack_deliver can free the lost one: the last one made.
+ */
+static _Thread_local void *last_alloc;
+
+static void *
+heap_malloc(size_t n)
+{
+	return last_alloc = malloc(n);
+}
+
+static void *
+heap_realloc(void *p, size_t n)
+{
+	return last_alloc = realloc(p, n);
+}
+
+static void
+heap_free(void *p)
+{
+	if (p == last_alloc)
+		last_alloc = NULL;
+	free(p);
+}
+
+static void
+heap_set(void)
+{
+	static const struct smpp34_memory_functions mf = {
+	    heap_malloc, heap_realloc, heap_free};
+
+	smpp34_set_memory_functions(&mf);
+}
+
+/* heap_init - route libsmpp34's allocations through heap_*, once */
+static void
+heap_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, heap_set);
+}
+
+/*
+ * unpack_deliver - smpp34_unpack2 of a deliver_sm, freeing the TLV
+ * libsmpp34 loses when it fails (d->tlv is the caller's either way)
+ */
+static int
+unpack_deliver(deliver_sm_t *d, const uint8_t *pdu, size_t len)
+{
+	tlv_t *t;
+	int rc;
+
+	last_alloc = NULL;
+	rc = smpp34_unpack2(d, pdu, (int)len);
+	if (rc != 0 && last_alloc) {
+		for (t = d->tlv; t && (void *)t != last_alloc; t = t->next)
+			;
+		if (!t)
+			heap_free(last_alloc);
+	}
+	return rc;
+}
 
 /* get32 - a big-endian 32-bit field anywhere in a buffer */
 static uint32_t
@@ -491,7 +561,7 @@ on_deliver(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
 	memset(&d, 0, sizeof(d));
 	memset(&r, 0, sizeof(r));
 	r.command_id = DELIVER_SM_RESP;
-	if (smpp34_unpack2(&d, pdu, (int)len) != 0) {
+	if (unpack_deliver(&d, pdu, len) != 0) {
 		r.sequence_number = get32(pdu + 12);
 		r.command_status = ESME_RSYSERR;
 		queue_pdu(l, &r);
@@ -795,6 +865,7 @@ tp_smpp_open(const struct tp_smpp_conf *c, struct tp_error *err)
 		     "at most 15 characters, password 8, system_type 12");
 		return NULL;
 	}
+	heap_init();
 	t = calloc(1, sizeof(*t));
 	if (!t || !(t->slots = calloc(c->window, sizeof(*t->slots))) ||
 	    !(t->ev = calloc(EVENTS_MAX, sizeof(*t->ev)))) {
