@@ -253,6 +253,27 @@ transient(uint32_t st)
 	       st == ESME_RSYSERR || st == ESME_RX_T_APPN;
 }
 
+/* queue_bytes - append a packed PDU to a link's output */
+static int
+queue_bytes(struct link *l, const uint8_t *buf, size_t len)
+{
+	if (l->out_len + len > l->out_cap) {
+		size_t cap = (l->out_cap ? l->out_cap * 2 : 16384);
+		uint8_t *n;
+
+		while (cap < l->out_len + len)
+			cap *= 2;
+		n = realloc(l->out, cap);
+		if (!n)
+			return -1;
+		l->out = n;
+		l->out_cap = cap;
+	}
+	memcpy(l->out + l->out_len, buf, len);
+	l->out_len += len;
+	return 0;
+}
+
 /* queue_pdu - pack a libsmpp34 struct and append it to a link's output */
 static int
 queue_pdu(struct link *l, void *pdu)
@@ -262,21 +283,25 @@ queue_pdu(struct link *l, void *pdu)
 
 	if (smpp34_pack2(buf, sizeof(buf), &len, pdu) != 0)
 		return -1;
-	if (l->out_len + (size_t)len > l->out_cap) {
-		size_t cap = (l->out_cap ? l->out_cap * 2 : 16384);
-		uint8_t *n;
+	return queue_bytes(l, buf, (size_t)len);
+}
 
-		while (cap < l->out_len + (size_t)len)
-			cap *= 2;
-		n = realloc(l->out, cap);
-		if (!n)
-			return -1;
-		l->out = n;
-		l->out_cap = cap;
-	}
-	memcpy(l->out + l->out_len, buf, (size_t)len);
-	l->out_len += (size_t)len;
-	return 0;
+/*
+ * queue_answer - append a response with no body but deliver_sm_resp's
+ * empty message_id, packed here: libsmpp34 refuses to pack sequence
+ * number 0 and statuses it does not know, and what the SMSC sent must
+ * be answered all the same
+ */
+static int
+queue_answer(struct link *l, uint32_t id, uint32_t status, uint32_t seq)
+{
+	uint8_t buf[17] = {0};
+	size_t len = id == DELIVER_SM_RESP ? 17 : 16;
+	uint32_t v[4] = {htonl((uint32_t)len), htonl(id), htonl(status),
+			 htonl(seq)};
+
+	memcpy(buf, v, sizeof(v));
+	return queue_bytes(l, buf, len);
 }
 
 static uint32_t
@@ -553,18 +578,13 @@ static void
 on_deliver(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
 {
 	deliver_sm_t d;
-	deliver_sm_resp_t r;
 	struct tp_event *e;
 	tlv_t *tlv;
 	char text[256];
 
 	memset(&d, 0, sizeof(d));
-	memset(&r, 0, sizeof(r));
-	r.command_id = DELIVER_SM_RESP;
 	if (unpack_deliver(&d, pdu, len) != 0) {
-		r.sequence_number = get32(pdu + 12);
-		r.command_status = ESME_RSYSERR;
-		queue_pdu(l, &r);
+		queue_answer(l, DELIVER_SM_RESP, ESME_RSYSERR, get32(pdu + 12));
 		link_event(t, TP_EV_NOTE,
 			   "unreadable deliver_sm answered "
 			   "with ESME_RSYSERR");
@@ -613,13 +633,7 @@ on_deliver(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
 static void
 generic_nack(struct link *l, uint32_t seq, uint32_t status)
 {
-	generic_nack_t n;
-
-	memset(&n, 0, sizeof(n));
-	n.command_id = GENERIC_NACK;
-	n.command_status = status;
-	n.sequence_number = seq;
-	queue_pdu(l, &n);
+	queue_answer(l, GENERIC_NACK, status, seq);
 }
 
 /*
@@ -665,26 +679,15 @@ on_pdu(struct smpp *t, struct link *l, const uint8_t *in, size_t len)
 		break;
 	case SUBMIT_SM_RESP: on_submit_resp(t, pdu, len); break;
 	case DELIVER_SM: on_deliver(t, l, pdu, len); break;
-	case ENQUIRE_LINK: {
-		enquire_link_resp_t r;
-
-		memset(&r, 0, sizeof(r));
-		r.command_id = ENQUIRE_LINK_RESP;
-		r.sequence_number = seq;
-		queue_pdu(l, &r);
+	case ENQUIRE_LINK:
+		queue_answer(l, ENQUIRE_LINK_RESP, ESME_ROK, seq);
 		break;
-	}
 	case ENQUIRE_LINK_RESP:
 		if (seq == l->enquire_seq)
 			l->enquire_seq = 0;
 		break;
 	case UNBIND: {
-		unbind_resp_t r;
-
-		memset(&r, 0, sizeof(r));
-		r.command_id = UNBIND_RESP;
-		r.sequence_number = seq;
-		queue_pdu(l, &r);
+		queue_answer(l, UNBIND_RESP, ESME_ROK, seq);
 		(void)!write(l->fd, l->out, l->out_len);
 		link_down(t, l, "the SMSC unbound");
 		return;
@@ -1044,15 +1047,11 @@ smpp_ack(struct transport *tp, const struct tp_event *e, bool ok)
 {
 	struct smpp *t = (struct smpp *)tp;
 	struct link *l = &t->l[e->ack_link & 1];
-	deliver_sm_resp_t r;
 
 	if (l->state != BOUND || e->ack_link >> 1 != l->gen)
 		return; /* that link is gone: the SMSC sends it again */
-	memset(&r, 0, sizeof(r));
-	r.command_id = DELIVER_SM_RESP;
-	r.command_status = ok ? ESME_ROK : ESME_RX_T_APPN;
-	r.sequence_number = e->ack_seq;
-	queue_pdu(l, &r);
+	queue_answer(l, DELIVER_SM_RESP, ok ? ESME_ROK : ESME_RX_T_APPN,
+		     e->ack_seq);
 	flush(t, l);
 }
 
