@@ -66,5 +66,8 @@ mp_subject_untag(char *s)
 		while (p > s && p[-1] == ' ')
 			p--;
 		memmove(p, end, strlen(end) + 1);
+		/* what is left may join into a mark: "[#ab[#x]cdef]" */
+		p -= (size_t)(p - s) < 2 + MP_TAG_MAX ? (size_t)(p - s)
+						      : 2 + MP_TAG_MAX;
 	}
 }

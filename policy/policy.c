@@ -226,43 +226,65 @@ policy_sender_check(const struct conf *c, const struct policy_client *cl,
 	return POLICY_AUTH_YES;
 }
 
-/* next_token - the next run of s without space, ';' or '=', lowercase */
+/* skip_cfws - past white space and comments, nested, "\)" quoted */
 static const char *
-skip_comment(const char *s)
+skip_cfws(const char *s)
 {
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n' ||
-	       *s == '(') {
-		if (*s == '(') {
-			int depth = 0;
+	unsigned depth = 0;
 
-			do {
-				if (*s == '(')
-					depth++;
-				else if (*s == ')')
-					depth--;
-				s++;
-			} while (*s && depth > 0);
-		} else {
+	for (; *s; s++) {
+		if (depth && *s == '\\' && s[1])
 			s++;
-		}
+		else if (*s == '(')
+			depth++;
+		else if (depth)
+			depth -= *s == ')';
+		else if (!strchr(" \t\r\n", *s))
+			break;
 	}
 	return s;
 }
 
-/* word - copy the word at s (up to a separator) into out; past it */
+/*
+ * word - the word at s (after white space and comments), lowercase,
+ * into out: up to white space, ';' or '(' outside a quoted string (a
+ * quoted string stays quoted: "example.com" is not example.com).
+ * Returns the end of the word.
+ */
 static const char *
 word(const char *s, char *out, size_t size)
 {
 	size_t n = 0;
+	bool quoted = false;
 
-	s = skip_comment(s);
-	while (*s && !strchr(" \t\r\n;(", *s)) {
+	for (s = skip_cfws(s); *s; s++) {
+		if (!quoted && strchr(" \t\r\n;(", *s))
+			break;
+		if (*s == '"')
+			quoted = !quoted;
+		else if (quoted && *s == '\\' && s[1] && n + 1 < size)
+			out[n++] = *s++;
+		else if (quoted && *s == '\\' && s[1])
+			s++;
 		if (n + 1 < size)
 			out[n++] = (char)tolower((unsigned char)*s);
-		s++;
 	}
 	out[n] = '\0';
 	return s;
+}
+
+/* next_resinfo - past the next ';' outside comments and quoted strings */
+static const char *
+next_resinfo(const char *s)
+{
+	char tok[8];
+
+	while (*s && *s != ';') {
+		s = skip_cfws(s);
+		if (*s && *s != ';')
+			s = word(s, tok, sizeof(tok));
+	}
+	return *s ? s + 1 : NULL;
 }
 
 /* policy_ar_ours - the header's authserv-id is ours */
@@ -289,15 +311,16 @@ policy_dmarc(const struct conf *c, const char *ar, const char *from_domain)
 		return POLICY_DMARC_NONE;
 	p = word(ar, tok, sizeof(tok));
 	/* the resinfo that starts with dmarc= */
-	while ((p = strchr(p, ';')) != NULL) {
-		p = word(p + 1, tok, sizeof(tok));
+	while ((p = next_resinfo(p)) != NULL) {
+		p = word(p, tok, sizeof(tok));
 		if (strncmp(tok, "dmarc=", 6) != 0)
 			continue;
 		pass = strcmp(tok + 6, "pass") == 0;
 		for (;;) {
-			p = word(p, tok, sizeof(tok));
-			if (!*tok)
+			p = skip_cfws(p);
+			if (!*p || *p == ';')
 				break;
+			p = word(p, tok, sizeof(tok));
 			if (strncmp(tok, "header.from=", 12) == 0)
 				match = from_domain &&
 					strcasecmp(tok + 12, from_domain) == 0;

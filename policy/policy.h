@@ -40,7 +40,11 @@ struct policy_verdict {
 	char text[240];
 };
 
-/* policy_refuse - fill v; returns false (for "return policy_refuse()") */
+/*
+ * policy_refuse - fill v (control characters in the sentence become
+ * spaces: it may quote a header); returns false (for "return
+ * policy_refuse()")
+ */
 bool policy_refuse(struct policy_verdict *v, const char *code,
 		   const char *xcode, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -23,12 +23,17 @@ policy_refuse(struct policy_verdict *v, const char *code, const char *xcode,
 	      const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	snprintf(v->code, sizeof(v->code), "%s", code);
 	snprintf(v->xcode, sizeof(v->xcode), "%s", xcode);
 	va_start(ap, fmt);
 	vsnprintf(v->text, sizeof(v->text), fmt, ap);
 	va_end(ap);
+	/* a sentence quotes what the sender wrote: no line breaks in it */
+	for (p = v->text; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 	return false;
 }
 

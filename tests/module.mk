@@ -89,7 +89,8 @@ tests: $(HELPERS)
 # Fuzz targets: for each NAME, tests/fuzz/fuzz_NAME.c, the libraries
 # it links (FUZZ_LIBS_NAME, paths under the build directory), their
 # link flags (FUZZ_LDLIBS_NAME) and compile flags (FUZZ_CFLAGS_NAME).
-FUZZERS := sms_codec sms_inbound mailparse html compose webhook
+FUZZERS := sms_codec sms_inbound mailparse html compose webhook policy \
+	smpp
 FUZZ_LIBS_sms_codec := sms/libsms.a
 FUZZ_LDLIBS_sms_codec := $(SMS_LIBS)
 FUZZ_LIBS_sms_inbound := sms/libsms.a
@@ -108,6 +109,14 @@ FUZZ_LIBS_webhook := gateway/libsmsgw.a policy/libpolicy.a \
 	conf/libconf.a sms/libsms.a util/libutil.a
 FUZZ_LDLIBS_webhook := $(GATEWAY_LIBS)
 FUZZ_CFLAGS_webhook := $(MAILPARSE_CFLAGS)
+FUZZ_LIBS_policy := policy/libpolicy.a store/libstore.a \
+	mailparse/libmailparse.a conf/libconf.a sms/libsms.a util/libutil.a
+FUZZ_LDLIBS_policy := $(POLICY_LIBS) $(STORE_LIBS) $(MAILPARSE_LIBS) \
+	$(SMS_LIBS)
+FUZZ_CFLAGS_policy := $(MAILPARSE_CFLAGS)
+FUZZ_LIBS_smpp := transport/libtransport.a
+FUZZ_LDLIBS_smpp := $(TRANSPORT_LIBS)
+FUZZ_CFLAGS_smpp := $(shell $(PKG_CONFIG) --cflags libsmpp34)
 
 # Corpus replay: each target linked with a plain main(), run in check.
 define replay_rule

@@ -28,6 +28,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,10 @@
 #include <smpp34.h>
 #include <smpp34_structs.h>
 #include <smpp34_params.h>
+#include <smpp34_heap.h>
 // clang-format on
 
+#include "transport/smpp_int.h"
 #include "transport/transport_int.h"
 
 #define MAX_TRIES  6	       /* throttled or queue-full answers per part */
@@ -91,7 +94,76 @@ struct smpp {
 	int watch_fd;	     /* another fd that ends a poll */
 	struct tp_event *ev; /* a ring of events not yet polled */
 	unsigned ev_head, ev_n;
+	uint8_t pdu[PDU_MAX + 1]; /* the PDU being read, and a NUL */
 };
+
+/*
+ * libsmpp34 allocates a TLV before it reads it and, when the read fails,
+ * returns without linking it into the PDU's list: a malformed TLV from
+ * the SMSC would leak 1 KiB each time. Its allocations come through
+ * these (set once, for the process: libsmpp34's allocator is global), so
+ * that unpack_deliver can free the lost one: the last one made.
+ */
+static _Thread_local void *last_alloc;
+
+static void *
+heap_malloc(size_t n)
+{
+	return last_alloc = malloc(n);
+}
+
+static void *
+heap_realloc(void *p, size_t n)
+{
+	return last_alloc = realloc(p, n);
+}
+
+static void
+heap_free(void *p)
+{
+	if (p == last_alloc)
+		last_alloc = NULL;
+	free(p);
+}
+
+static void
+heap_set(void)
+{
+	static const struct smpp34_memory_functions mf = {
+	    heap_malloc, heap_realloc, heap_free};
+
+	smpp34_set_memory_functions(&mf);
+}
+
+/* heap_init - route libsmpp34's allocations through heap_*, once */
+static void
+heap_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, heap_set);
+}
+
+/*
+ * unpack_deliver - smpp34_unpack2 of a deliver_sm, freeing the TLV
+ * libsmpp34 loses when it fails (d->tlv is the caller's either way)
+ */
+static int
+unpack_deliver(deliver_sm_t *d, const uint8_t *pdu, size_t len)
+{
+	tlv_t *t;
+	int rc;
+
+	last_alloc = NULL;
+	rc = smpp34_unpack2(d, pdu, (int)len);
+	if (rc != 0 && last_alloc) {
+		for (t = d->tlv; t && (void *)t != last_alloc; t = t->next)
+			;
+		if (!t)
+			heap_free(last_alloc);
+	}
+	return rc;
+}
 
 /* get32 - a big-endian 32-bit field anywhere in a buffer */
 static uint32_t
@@ -181,6 +253,27 @@ transient(uint32_t st)
 	       st == ESME_RSYSERR || st == ESME_RX_T_APPN;
 }
 
+/* queue_bytes - append a packed PDU to a link's output */
+static int
+queue_bytes(struct link *l, const uint8_t *buf, size_t len)
+{
+	if (l->out_len + len > l->out_cap) {
+		size_t cap = (l->out_cap ? l->out_cap * 2 : 16384);
+		uint8_t *n;
+
+		while (cap < l->out_len + len)
+			cap *= 2;
+		n = realloc(l->out, cap);
+		if (!n)
+			return -1;
+		l->out = n;
+		l->out_cap = cap;
+	}
+	memcpy(l->out + l->out_len, buf, len);
+	l->out_len += len;
+	return 0;
+}
+
 /* queue_pdu - pack a libsmpp34 struct and append it to a link's output */
 static int
 queue_pdu(struct link *l, void *pdu)
@@ -190,21 +283,25 @@ queue_pdu(struct link *l, void *pdu)
 
 	if (smpp34_pack2(buf, sizeof(buf), &len, pdu) != 0)
 		return -1;
-	if (l->out_len + (size_t)len > l->out_cap) {
-		size_t cap = (l->out_cap ? l->out_cap * 2 : 16384);
-		uint8_t *n;
+	return queue_bytes(l, buf, (size_t)len);
+}
 
-		while (cap < l->out_len + (size_t)len)
-			cap *= 2;
-		n = realloc(l->out, cap);
-		if (!n)
-			return -1;
-		l->out = n;
-		l->out_cap = cap;
-	}
-	memcpy(l->out + l->out_len, buf, (size_t)len);
-	l->out_len += (size_t)len;
-	return 0;
+/*
+ * queue_answer - append a response with no body but deliver_sm_resp's
+ * empty message_id, packed here: libsmpp34 refuses to pack sequence
+ * number 0 and statuses it does not know, and what the SMSC sent must
+ * be answered all the same
+ */
+static int
+queue_answer(struct link *l, uint32_t id, uint32_t status, uint32_t seq)
+{
+	uint8_t buf[17] = {0};
+	size_t len = id == DELIVER_SM_RESP ? 17 : 16;
+	uint32_t v[4] = {htonl((uint32_t)len), htonl(id), htonl(status),
+			 htonl(seq)};
+
+	memcpy(buf, v, sizeof(v));
+	return queue_bytes(l, buf, len);
 }
 
 static uint32_t
@@ -481,18 +578,13 @@ static void
 on_deliver(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
 {
 	deliver_sm_t d;
-	deliver_sm_resp_t r;
 	struct tp_event *e;
 	tlv_t *tlv;
 	char text[256];
 
 	memset(&d, 0, sizeof(d));
-	memset(&r, 0, sizeof(r));
-	r.command_id = DELIVER_SM_RESP;
-	if (smpp34_unpack2(&d, pdu, (int)len) != 0) {
-		r.sequence_number = get32(pdu + 12);
-		r.command_status = ESME_RSYSERR;
-		queue_pdu(l, &r);
+	if (unpack_deliver(&d, pdu, len) != 0) {
+		queue_answer(l, DELIVER_SM_RESP, ESME_RSYSERR, get32(pdu + 12));
 		link_event(t, TP_EV_NOTE,
 			   "unreadable deliver_sm answered "
 			   "with ESME_RSYSERR");
@@ -541,30 +633,33 @@ on_deliver(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
 static void
 generic_nack(struct link *l, uint32_t seq, uint32_t status)
 {
-	generic_nack_t n;
-
-	memset(&n, 0, sizeof(n));
-	n.command_id = GENERIC_NACK;
-	n.command_status = status;
-	n.sequence_number = seq;
-	queue_pdu(l, &n);
+	queue_answer(l, GENERIC_NACK, status, seq);
 }
 
-/* on_pdu - one whole PDU from the SMSC */
+/*
+ * on_pdu - one whole PDU from the SMSC. libsmpp34 reads a C-Octet
+ * String with strlen() before it checks the length left, so the PDU
+ * is read from a copy with a NUL after it, never past its end.
+ */
 static void
-on_pdu(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
+on_pdu(struct smpp *t, struct link *l, const uint8_t *in, size_t len)
 {
-	uint32_t id = get32(pdu + 4);
-	uint32_t status = get32(pdu + 8);
-	uint32_t seq = get32(pdu + 12);
+	const uint8_t *pdu = t->pdu;
+	uint32_t id = get32(in + 4);
+	uint32_t status = get32(in + 8);
+	uint32_t seq = get32(in + 12);
 	char why[160];
 
+	memcpy(t->pdu, in, len);
+	t->pdu[len] = '\0';
 	l->last_io = now_s();
 	switch (id) {
 	case BIND_TRANSCEIVER_RESP:
 	case BIND_TRANSMITTER_RESP:
 	case BIND_RECEIVER_RESP:
-		if (seq != l->bind_seq || id != (l->bind_cmd | 0x80000000))
+		/* only the answer to this connection's bind, once */
+		if (l->state != BINDING || seq != l->bind_seq ||
+		    id != (l->bind_cmd | 0x80000000))
 			break;
 		if (status != ESME_ROK) {
 			snprintf(why, sizeof(why), "bind as a %s refused: %s",
@@ -584,26 +679,15 @@ on_pdu(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
 		break;
 	case SUBMIT_SM_RESP: on_submit_resp(t, pdu, len); break;
 	case DELIVER_SM: on_deliver(t, l, pdu, len); break;
-	case ENQUIRE_LINK: {
-		enquire_link_resp_t r;
-
-		memset(&r, 0, sizeof(r));
-		r.command_id = ENQUIRE_LINK_RESP;
-		r.sequence_number = seq;
-		queue_pdu(l, &r);
+	case ENQUIRE_LINK:
+		queue_answer(l, ENQUIRE_LINK_RESP, ESME_ROK, seq);
 		break;
-	}
 	case ENQUIRE_LINK_RESP:
 		if (seq == l->enquire_seq)
 			l->enquire_seq = 0;
 		break;
 	case UNBIND: {
-		unbind_resp_t r;
-
-		memset(&r, 0, sizeof(r));
-		r.command_id = UNBIND_RESP;
-		r.sequence_number = seq;
-		queue_pdu(l, &r);
+		queue_answer(l, UNBIND_RESP, ESME_ROK, seq);
 		(void)!write(l->fd, l->out, l->out_len);
 		link_down(t, l, "the SMSC unbound");
 		return;
@@ -784,6 +868,7 @@ tp_smpp_open(const struct tp_smpp_conf *c, struct tp_error *err)
 		     "at most 15 characters, password 8, system_type 12");
 		return NULL;
 	}
+	heap_init();
 	t = calloc(1, sizeof(*t));
 	if (!t || !(t->slots = calloc(c->window, sizeof(*t->slots))) ||
 	    !(t->ev = calloc(EVENTS_MAX, sizeof(*t->ev)))) {
@@ -962,15 +1047,11 @@ smpp_ack(struct transport *tp, const struct tp_event *e, bool ok)
 {
 	struct smpp *t = (struct smpp *)tp;
 	struct link *l = &t->l[e->ack_link & 1];
-	deliver_sm_resp_t r;
 
 	if (l->state != BOUND || e->ack_link >> 1 != l->gen)
 		return; /* that link is gone: the SMSC sends it again */
-	memset(&r, 0, sizeof(r));
-	r.command_id = DELIVER_SM_RESP;
-	r.command_status = ok ? ESME_ROK : ESME_RX_T_APPN;
-	r.sequence_number = e->ack_seq;
-	queue_pdu(l, &r);
+	queue_answer(l, DELIVER_SM_RESP, ok ? ESME_ROK : ESME_RX_T_APPN,
+		     e->ack_seq);
 	flush(t, l);
 }
 
@@ -1007,6 +1088,21 @@ smpp_close(struct transport *tp)
 	free(t->slots);
 	free(t->ev);
 	free(t);
+}
+
+/* smpp_adopt - a connected socket as a link's connection, for tests */
+void
+smpp_adopt(struct transport *tp, unsigned k, int fd)
+{
+	struct smpp *t = (struct smpp *)tp;
+	struct link *l = &t->l[k & 1];
+
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = fd;
+	l->state = CONNECTING;
+	l->in_len = l->out_len = 0;
+	l->last_io = now_s();
 }
 
 static const struct tp_ops smpp_ops = {

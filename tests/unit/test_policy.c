@@ -233,6 +233,20 @@ dmarc(void **state)
 	assert_false(policy_dmarc_pass(c, "mail.example.com; dkim=pass",
 				       "partner.example"));
 	assert_false(policy_dmarc_pass(c, "", "partner.example"));
+	/* a ';' in a comment or a quoted string starts no result */
+	assert_false(
+	    policy_dmarc_pass(c,
+			      "mail.example.com; dkim=fail (x; dmarc=pass "
+			      "header.from=partner.example )",
+			      "partner.example"));
+	assert_false(policy_dmarc_pass(
+	    c,
+	    "mail.example.com; spf=pass smtp.mailfrom=\"x; dmarc=pass "
+	    "header.from=partner.example \"@evil.example",
+	    "partner.example"));
+	assert_false(policy_dmarc_pass(
+	    c, "mail.example.com; dmarc=pass header.from=\"partner.example\"",
+	    "partner.example"));
 	conf_free(&c);
 }
 
@@ -323,6 +337,10 @@ schedule(void **state)
 	assert_false(policy_schedule("", now, 14 * 86400, &due, &v));
 	assert_false(
 	    policy_schedule("2026-13-45T99:00:00Z", now, 14 * 86400, &due, &v));
+	/* the sentence quotes the header, but not its line breaks */
+	assert_false(policy_schedule("soon\r\nX-Injected: yes", now, 14 * 86400,
+				     &due, &v));
+	assert_null(strpbrk(v.text, "\r\n"));
 }
 
 static void
@@ -475,6 +493,10 @@ tag_syntax(void **state)
 	snprintf(s, sizeof(s), "[# not a tag] [#]");
 	mp_subject_untag(s);
 	assert_string_equal(s, "[# not a tag] [#]");
+	/* no mark is left that the removal of another one made */
+	snprintf(s, sizeof(s), "Re: [#ab [#x]cdef] [[#y]#ghijkl]");
+	mp_subject_untag(s);
+	assert_string_equal(s, "Re:");
 
 	assert_true(policy_tag_in_text("ok #AOBQRBEYRJFD thanks", tag));
 	assert_string_equal(tag, "aobqrbeyrjfd");
