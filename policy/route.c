@@ -104,7 +104,8 @@ policy_route(const struct conf *c, struct store *st, const char *phone,
 
 	memset(r, 0, sizeof(*r));
 	if (policy_tag_in_text(text, tag)) {
-		rc = store_thread_find(st, tag, phone, our, &r->threads[0], err);
+		rc =
+		    store_thread_find(st, tag, phone, our, &r->threads[0], err);
 		if (rc == STORE_OK && strcmp(r->threads[0].tag, tag) == 0) {
 			r->n = 1;
 			return STORE_OK;
