@@ -264,6 +264,18 @@ check_values(struct conf_ctx *ctx, const struct conf *c)
 	if (c->smpp_system_type && strlen(c->smpp_system_type) > 12)
 		conf_error(ctx, "SmppSystemType: at most 12 characters in SMPP "
 				"3.4");
+	if (c->webhook_max_connections < c->webhook_threads)
+		conf_error(ctx,
+			   "WebhookMaxConnections (%lld) is fewer than "
+			   "WebhookThreads (%lld): each thread needs a "
+			   "connection",
+			   c->webhook_max_connections, c->webhook_threads);
+	if (c->webhook_max_per_client > c->webhook_max_connections)
+		conf_error(ctx,
+			   "WebhookMaxPerClient (%lld) is over "
+			   "WebhookMaxConnections (%lld)",
+			   c->webhook_max_per_client,
+			   c->webhook_max_connections);
 	if (c->smtp_user && *c->smtp_user && !c->smtp_password)
 		conf_error(ctx, "SmtpUser is set but SmtpPassword (or "
 				"SmtpPasswordFile) is not");

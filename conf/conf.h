@@ -183,6 +183,10 @@ struct conf {
 	const char *webhook_public_url;
 	const char *webhook_user;
 	const char *webhook_password;
+	long long webhook_threads;
+	long long webhook_max_connections;
+	long long webhook_max_per_client;    /* 0: no limit */
+	long long webhook_request_timeout;   /* seconds, the whole request */
 	struct conf_hostport metrics_listen; /* host "" or NULL: none */
 	struct conf_hostport smtp_relay;
 	enum conf_tls smtp_tls;

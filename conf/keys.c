@@ -337,6 +337,37 @@ const struct conf_key conf_keys[] = {
      "Webhooks", "Its password. Prefer WebhookPasswordFile.", NULL},
     {"WebhookPasswordFile", CT_SECRET_FILE, F(webhook_password), NULL, NOLIM,
      NULL, 0, "Webhooks", "A file holding WebhookPassword, mode 600.", NULL},
+    {"WebhookThreads", CT_INT, F(webhook_threads), "4", 1, 64, NULL, 0,
+     "Webhooks",
+     "Threads answering webhook requests, each with a store connection of "
+     "its own, so that a request waiting for the store (or up to 2 seconds "
+     "for a text still being submitted) holds up only its own thread. At "
+     "the next start.",
+     NULL},
+    {"WebhookMaxConnections", CT_INT, F(webhook_max_connections), "256", 1,
+     65536, NULL, 0, "Webhooks",
+     "Most connections open to WebhookListen at once, from all clients, "
+     "shared evenly among WebhookThreads (so at least WebhookThreads); one "
+     "more is closed at once. MetricsListen has as many again. At the next "
+     "start.",
+     NULL},
+    {"WebhookMaxPerClient", CT_INT, F(webhook_max_per_client), "16", 0, 65536,
+     NULL, 0, "Webhooks",
+     "Most connections open at once from one IP address; one more is closed "
+     "at once, so that one client cannot take every connection. A provider "
+     "calls from many addresses, each well under 16 at a time; behind a "
+     "proxy every request comes from the proxy's address: raise it to "
+     "WebhookMaxConnections, or 0 for no limit per address. At the next "
+     "start.",
+     NULL},
+    {"WebhookRequestTimeout", CT_DURATION, F(webhook_request_timeout), "10s", 2,
+     3600, NULL, 0, "Webhooks",
+     "How long a client may take to send one whole request, headers and "
+     "body, counted from the connection's start (or from the end of its "
+     "previous request); bytes trickled in do not extend it. The connection "
+     "is then closed. It is also how long an idle connection stays open "
+     "(that part at the next start).",
+     NULL},
     /* texts from phones */
     {"Postmaster", CT_STRING, F(postmaster), "postmaster", NOLIM, NULL, 0,
      "Inbound",

@@ -123,8 +123,9 @@ struct webhook;
 
 /*
  * webhook_start - the webhook server on WebhookListen (and /metrics,
- * also on MetricsListen when set), with a store connection of its
- * own; NULL on failure (logged). Texts it takes are mailed through m.
+ * also on MetricsListen when set): WebhookThreads threads, a store
+ * connection for each, the connection limits and WebhookRequestTimeout;
+ * NULL on failure (logged). Texts it takes are mailed through m.
  */
 struct webhook *webhook_start(const struct conf *c, struct mailer *m,
 			      const char *transport);
@@ -135,7 +136,10 @@ struct webhook *webhook_start(const struct conf *c, struct mailer *m,
  */
 void webhook_base_url(const struct conf *c, char *buf, size_t size);
 
-/* webhook_set_conf - a new configuration, once no request is running */
+/*
+ * webhook_set_conf - a new configuration, once no request is running
+ * (none starts meanwhile); the old one is no longer used on return
+ */
 void webhook_set_conf(struct webhook *w, const struct conf *c);
 
 /* webhook_stop - finish the requests running, stop, free */

@@ -2,12 +2,34 @@
  * NAME
  *	webhook - smsgw's HTTP server for the webhooks and /metrics
  * DESCRIPTION
- *	One libmicrohttpd thread with a store connection of its own
- *	listens on WebhookListen (and, when set, on MetricsListen for
- *	GET /metrics alone). It gathers each request, refusing bodies
- *	over 64 KiB (413), and hands it, apart from HTTP, to
- *	webhook_handle() (providers.c), one at a time, so that the
- *	configuration can be swapped between two requests.
+ *	libmicrohttpd listens on WebhookListen with a pool of
+ *	WebhookThreads threads (epoll where there is one), and, when set,
+ *	on MetricsListen with one thread for GET /metrics alone. It
+ *	gathers each request, refusing bodies over 64 KiB (413), and
+ *	hands it, apart from HTTP, to webhook_handle() (providers.c) with
+ *	a store connection of the handler's own: a pool holds one
+ *	connection a thread, so a store is never used by two threads at
+ *	once and a handler that waits (settle() in providers.c waits up
+ *	to 2 s) holds up only its own thread's connections.
+ *
+ *	Slow clients: at most WebhookMaxConnections connections in all
+ *	(split among the threads) and WebhookMaxPerClient from one
+ *	address (libmicrohttpd closes one more at once), and a deadline
+ *	for each whole request. libmicrohttpd's own timeout counts idle
+ *	time only, and every byte restarts it; so each connection is
+ *	noted when it starts (the connection notifier), its clock starts
+ *	again when a request has been answered, and a sweeper thread
+ *	shuts down, once a second, the sockets of those still sending a
+ *	request after WebhookRequestTimeout. The shutdown(2) makes the
+ *	connection's own thread read end-of-file and close it as any
+ *	client that left: libmicrohttpd frees it in its own thread, and
+ *	it tells the notifier before closing the socket, so the sweeper,
+ *	under the same lock, never touches a socket number reused. A
+ *	request whose body is all there and that is being answered is
+ *	left alone.
+ *
+ *	The configuration is swapped between requests: a new one waits
+ *	until no handler runs, and no handler starts meanwhile.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -16,7 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "gateway/gateway_int.h"
 #include "util/util.h"
@@ -41,15 +65,204 @@ webhook_base_url(const struct conf *c, char *buf, size_t size)
 		buf[--n] = '\0';
 }
 
+/* A connection, from its start to its close (the deadline's clock). */
+struct wconn {
+	struct wconn *prev, *next;
+	int fd;		  /* -1 once shut down */
+	int64_t start_ms; /* when the request under way began */
+	bool answering;	  /* the request is all in and being answered */
+	char client[INET6_ADDRSTRLEN];
+};
+
 /* The server. */
 struct webhook {
 	struct MHD_Daemon *d, *metrics;
-	pthread_mutex_t mu;
+	pthread_mutex_t mu;  /* all below */
+	pthread_cond_t cv;   /* a store came back, a swap is over */
+	pthread_cond_t tick; /* the sweeper's: stop */
 	const struct conf *c;
-	struct store *s;
+	struct store **free; /* stores no handler has */
+	unsigned nfree, nstores;
+	unsigned busy; /* handlers running */
+	bool swapping; /* a new configuration waits for busy == 0 */
+	struct wconn *conns;
+	pthread_t sweeper;
+	bool sweeping, stopping;
 	struct mailer *m;
 	char transport[16];
 };
+
+/* now_ms - the monotonic clock, in milliseconds */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* client_of - the client's address of con as text ("" if unknown) */
+static void
+client_of(struct MHD_Connection *con, char *buf, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	buf[0] = '\0';
+	if (!ci || !ci->client_addr)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		inet_ntop(
+		    AF_INET,
+		    &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
+		    buf, (socklen_t)size);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(
+		    AF_INET6,
+		    &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
+		    buf, (socklen_t)size);
+}
+
+/* conn_of - what on_connection() noted of con, or NULL */
+static struct wconn *
+conn_of(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/*
+ * on_connection - a connection starts (note its socket and the time)
+ * or closes (forget it, before libmicrohttpd closes the socket)
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+	      enum MHD_ConnectionNotificationCode code)
+{
+	struct webhook *w = cls;
+	struct wconn *k = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		    con, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (!ci || !(k = calloc(1, sizeof(*k))))
+			return; /* not swept: the idle timeout still holds */
+		k->fd = ci->connect_fd;
+		k->start_ms = now_ms();
+		client_of(con, k->client, sizeof(k->client));
+		pthread_mutex_lock(&w->mu);
+		k->next = w->conns;
+		if (w->conns)
+			w->conns->prev = k;
+		w->conns = k;
+		pthread_mutex_unlock(&w->mu);
+		*socket_context = k;
+		return;
+	}
+	if (!k)
+		return;
+	pthread_mutex_lock(&w->mu);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		w->conns = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	pthread_mutex_unlock(&w->mu);
+	free(k);
+	*socket_context = NULL;
+}
+
+/* mark - a request of con is all in (answering) or answered (not) */
+static void
+mark(struct webhook *w, struct MHD_Connection *con, bool answering)
+{
+	struct wconn *k = conn_of(con);
+
+	if (!k)
+		return;
+	pthread_mutex_lock(&w->mu);
+	k->answering = answering;
+	if (!answering) /* the next request's clock starts now */
+		k->start_ms = now_ms();
+	pthread_mutex_unlock(&w->mu);
+}
+
+/*
+ * sweep - once a second, shut down the connections that have been
+ * sending one request for longer than WebhookRequestTimeout
+ */
+static void *
+sweep(void *arg)
+{
+	struct webhook *w = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->stopping) {
+		int64_t now = now_ms(),
+			limit = w->c->webhook_request_timeout * 1000;
+		unsigned closed = 0;
+		char last[INET6_ADDRSTRLEN] = "";
+		struct wconn *k;
+
+		for (k = w->conns; k; k = k->next)
+			if (k->fd >= 0 && !k->answering &&
+			    now - k->start_ms >= limit) {
+				shutdown(k->fd, SHUT_RDWR);
+				k->fd = -1;
+				closed++;
+				memcpy(last, k->client, sizeof(last));
+			}
+		if (closed) { /* not under the lock */
+			pthread_mutex_unlock(&w->mu);
+			ut_log(LOG_INFO,
+			       "webhooks: closed %u connection%s still sending "
+			       "a request after %llds (the last from %s)",
+			       closed, closed == 1 ? "" : "s",
+			       (long long)(limit / 1000), last);
+			pthread_mutex_lock(&w->mu);
+			if (w->stopping)
+				break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&w->tick, &w->mu, &until);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* take - a store of the pool and the configuration, for one request */
+static struct store *
+take(struct webhook *w, const struct conf **c_r)
+{
+	struct store *s;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->swapping || w->nfree == 0)
+		pthread_cond_wait(&w->cv, &w->mu);
+	s = w->free[--w->nfree];
+	*c_r = w->c;
+	w->busy++;
+	pthread_mutex_unlock(&w->mu);
+	return s;
+}
+
+/* give - the request is over: its store back to the pool */
+static void
+give(struct webhook *w, struct store *s)
+{
+	pthread_mutex_lock(&w->mu);
+	w->free[w->nfree++] = s;
+	w->busy--;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
 
 /* What a connection has sent so far. */
 struct ctx {
@@ -71,12 +284,17 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 	return x;
 }
 
-/* on_done - the request is over: free its context */
+/*
+ * on_done - the request is over: free its context; the connection's
+ * next request has WebhookRequestTimeout from now
+ */
 static void
 on_done(void *cls, struct MHD_Connection *con, void **con_cls,
 	enum MHD_RequestTerminationCode toe)
 {
 	struct ctx *x = *con_cls;
+
+	mark(cls, con, false);
 
 	if (x) {
 		free(x->uri);
@@ -105,7 +323,7 @@ reply(struct MHD_Connection *con, unsigned status, const char *ctype,
 
 /*
  * on_request - gather a request's body (at most BODY_MAX), then answer
- * it with webhook_handle(), one request at a time
+ * it with webhook_handle() and a store of the pool
  */
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *con, const char *url,
@@ -116,8 +334,9 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	struct ctx *x = *con_cls;
 	struct wh_request rq = {0};
 	struct wh_answer a;
-	const union MHD_ConnectionInfo *ci;
-	char client[INET6_ADDRSTRLEN] = "", *user = NULL, *pass = NULL, *q;
+	const struct conf *c;
+	struct store *s;
+	char client[INET6_ADDRSTRLEN], *user = NULL, *pass = NULL, *q;
 	enum MHD_Result rc;
 
 	if (!x)
@@ -141,25 +360,14 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	mark(w, con, true); /* all in: the deadline is met */
 	if (x->too_big) {
 		metrics_add(M_WEBHOOK_REFUSED);
 		return reply(con, 413, "text/plain", "body over 64 KiB\n", 17);
 	}
 	if (!x->uri)
 		return MHD_NO;
-	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET,
-				  &((const struct sockaddr_in *)sa)->sin_addr,
-				  client, sizeof(client));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6,
-				  &((const struct sockaddr_in6 *)sa)->sin6_addr,
-				  client, sizeof(client));
-	}
+	client_of(con, client, sizeof(client));
 	user = MHD_basic_auth_get_username_password(con, &pass);
 	q = strchr(x->uri, '?');
 	if (q)
@@ -178,9 +386,9 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	    .body = x->body ? x->body : "",
 	    .body_len = x->len,
 	};
-	pthread_mutex_lock(&w->mu);
-	webhook_handle(w->c, w->s, w->m, w->transport, &rq, &a);
-	pthread_mutex_unlock(&w->mu);
+	s = take(w, &c);
+	webhook_handle(c, s, w->m, w->transport, &rq, &a);
+	give(w, s);
 	if (user)
 		MHD_free(user);
 	if (pass)
@@ -205,11 +413,15 @@ metrics_only(void *cls, struct MHD_Connection *con, const char *url,
 			  con_cls);
 }
 
-/* listen_on - an MHD daemon on hp with handler fn; NULL (logged) */
+/*
+ * listen_on - an MHD daemon on hp with handler fn and threads threads,
+ * within the configuration's limits; NULL (logged)
+ */
 static struct MHD_Daemon *
 listen_on(struct webhook *w, const struct conf_hostport *hp,
-	  MHD_AccessHandlerCallback fn, const char *what)
+	  MHD_AccessHandlerCallback fn, unsigned threads, const char *what)
 {
+	const struct conf *c = w->c;
 	struct sockaddr_in6 s6 = {0};
 	struct sockaddr_in s4 = {0};
 	const struct sockaddr *sa;
@@ -229,45 +441,88 @@ listen_on(struct webhook *w, const struct conf_hostport *hp,
 		ut_log(LOG_ERR, "%s %s: not an IP address", what, hp->host);
 		return NULL;
 	}
-	d = MHD_start_daemon(flags, (uint16_t)hp->port, NULL, NULL, fn, w,
-			     MHD_OPTION_SOCK_ADDR, sa,
-			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-			     (size_t)(128 * 1024), MHD_OPTION_END);
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+		flags |= MHD_USE_EPOLL;
+	/* MHD_OPTION_THREAD_POOL_SIZE 1 is a pool of one: the same */
+	d = MHD_start_daemon(
+	    flags, (uint16_t)hp->port, NULL, NULL, fn, w, MHD_OPTION_SOCK_ADDR,
+	    sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, w,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->webhook_max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)c->webhook_max_per_client, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)c->webhook_request_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+	    MHD_OPTION_END);
 	if (!d)
 		ut_log(LOG_ERR, "%s %s:%u: cannot listen", what, hp->host,
 		       hp->port);
 	else
-		ut_log(LOG_NOTICE, "%s on %s:%u", what, hp->host, hp->port);
+		ut_log(LOG_NOTICE,
+		       "%s on %s:%u, %u thread%s, at most %lld connections, "
+		       "%lld a client, %llds a request",
+		       what, hp->host, hp->port, threads,
+		       threads == 1 ? "" : "s", c->webhook_max_connections,
+		       c->webhook_max_per_client, c->webhook_request_timeout);
 	return d;
 }
 
-/* webhook_start - the server, with its own store connection */
+/* webhook_start - the server, with a store connection a thread */
 struct webhook *
 webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 {
 	struct webhook *w = calloc(1, sizeof(*w));
+	bool metrics = c->metrics_listen.host && c->metrics_listen.host[0];
+	unsigned threads = (unsigned)c->webhook_threads, n;
 	struct store_error err;
 
 	if (!w)
 		return NULL;
 	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	{ /* the sweeper's tick: immune to changes of the wall clock */
+		pthread_condattr_t a;
+
+		pthread_condattr_init(&a);
+		pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+		pthread_cond_init(&w->tick, &a);
+		pthread_condattr_destroy(&a);
+	}
 	w->c = c;
 	w->m = m;
 	snprintf(w->transport, sizeof(w->transport), "%s", transport);
-	w->s = store_open(c->database, (enum store_sync)c->database_sync, &err);
-	if (!w->s) {
-		ut_log(LOG_ERR, "webhooks: store %s: %s", c->database, err.msg);
+	n = threads + (metrics ? 1 : 0); /* a handler never waits */
+	w->free = calloc(n, sizeof(*w->free));
+	if (!w->free) {
 		webhook_stop(&w);
 		return NULL;
 	}
-	w->d = listen_on(w, &c->webhook_listen, on_request, "webhooks");
-	if (c->metrics_listen.host && c->metrics_listen.host[0])
-		w->metrics =
-		    listen_on(w, &c->metrics_listen, metrics_only, "metrics");
+	while (w->nstores < n) {
+		struct store *s = store_open(
+		    c->database, (enum store_sync)c->database_sync, &err);
+
+		if (!s) {
+			ut_log(LOG_ERR, "webhooks: store %s: %s", c->database,
+			       err.msg);
+			webhook_stop(&w);
+			return NULL;
+		}
+		w->free[w->nfree++] = s;
+		w->nstores++;
+	}
+	if (pthread_create(&w->sweeper, NULL, sweep, w) != 0) {
+		ut_log(LOG_ERR, "webhooks: cannot start a thread");
+		webhook_stop(&w);
+		return NULL;
+	}
+	w->sweeping = true;
+	w->d =
+	    listen_on(w, &c->webhook_listen, on_request, threads, "webhooks");
+	if (metrics)
+		w->metrics = listen_on(w, &c->metrics_listen, metrics_only, 1,
+				       "metrics");
 	if (!w->d)
 		webhook_stop(&w);
 	return w;
@@ -280,11 +535,18 @@ webhook_set_conf(struct webhook *w, const struct conf *c)
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->mu);
+	while (w->swapping) /* one swap at a time (there is one caller) */
+		pthread_cond_wait(&w->cv, &w->mu);
+	w->swapping = true; /* no handler starts ... */
+	while (w->busy > 0) /* ... and those running finish */
+		pthread_cond_wait(&w->cv, &w->mu);
 	w->c = c;
+	w->swapping = false;
+	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }
 
-/* webhook_stop - stop the listeners, close the store, free */
+/* webhook_stop - stop the listeners and the sweeper, close the stores */
 void
 webhook_stop(struct webhook **wp)
 {
@@ -296,7 +558,18 @@ webhook_stop(struct webhook **wp)
 		MHD_stop_daemon(w->d);
 	if (w->metrics)
 		MHD_stop_daemon(w->metrics);
-	store_close(&w->s);
+	if (w->sweeping) {
+		pthread_mutex_lock(&w->mu);
+		w->stopping = true;
+		pthread_cond_signal(&w->tick);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->sweeper, NULL);
+	}
+	while (w->nfree > 0) /* every store is back: the daemons stopped */
+		store_close(&w->free[--w->nfree]);
+	free(w->free);
+	pthread_cond_destroy(&w->tick);
+	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 	*wp = NULL;

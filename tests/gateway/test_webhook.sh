@@ -10,7 +10,9 @@
 # too), a voicemail transcription; and the hostile: bad and missing
 # signatures, wrong content types and methods, bodies over 64 KiB,
 # missing fields, binary junk, duplicates, clients neither trusted nor
-# authenticated. Then /metrics. Prints TAP; stops what it started.
+# authenticated. Then /metrics; then the same from ::1 to smsgw
+# listening on [::1] (WebhookListen and MetricsListen). Prints TAP;
+# stops what it started.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -218,6 +220,53 @@ kill -TERM "$gw"
 wait_for sh -c "! kill -0 $gw 2>/dev/null"
 check "smsgw stops on SIGTERM, with no sanitizer report in its log" sh -c \
 	"! kill -0 $gw 2>/dev/null && ! grep -q 'Sanitizer\|runtime error' '$tmp/smsgw.log'"
+
+# IPv6: the webhooks and /metrics on [::1] judge a client as on IPv4
+free6() { python3 -c 'import socket
+s = socket.socket(socket.AF_INET6)
+s.bind(("::1", 0))
+print(s.getsockname()[1])'; }
+if w6=$(free6 2>/dev/null) && m6=$(free6); then
+	sed -i "s/^WebhookListen .*/WebhookListen [::1]:$w6/" "$conf"
+	echo "MetricsListen [::1]:$m6" >>"$conf"
+	"$BUILD/smsgw" -f -c "$conf" 2>>"$tmp/smsgw.log" &
+	gw=$!
+	pids="$pids $gw"
+	url6="http://[::1]:$w6"
+	murl6="http://[::1]:$m6"
+	wait_for curl -s -o /dev/null "$murl6/metrics" ||
+		check "smsgw listens on [::1]" false
+	check "on [::1], an untrusted client is 403 on the unsigned routes" \
+		status_is 403 "$url6/voipms?from=2025550143&to=2025550100&message=v6&id=v6a"
+	check "... and on /metrics, on both listeners" sh -c \
+		"[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$url6/metrics')\" = 403 ] &&
+		 [ \"\$(curl -s -o /dev/null -w '%{http_code}' '$murl6/metrics')\" = 403 ]"
+	check "... with WebhookUser's password: ok" status_is 200 -u hook:hook-pass \
+		"$url6/voipms?from=2025550143&to=2025550100&message=hello+v6&id=v6a"
+	check "... /metrics too" status_is 200 -u hook:hook-pass "$murl6/metrics"
+	url=$url6
+	check "a signed text over IPv6: 200" test "$(post /twilio/sms \
+		'From=%2B12025550143&To=%2B12025550100&Body=over+six&MessageSid=SM0600')" = 200
+	sed -i 's|^TrustedNetworks .*|TrustedNetworks 192.0.2.0/24, ::1/128|' "$conf"
+	kill -HUP "$gw"
+	wait_for grep -q "reload: .* loaded" "$tmp/smsgw.log"
+	check "with ::1/128 in TrustedNetworks (reloaded), ::1 is trusted" \
+		wait_for status_is 200 \
+		"$url6/voipms?from=2025550143&to=2025550100&message=trusted+v6&id=v6b"
+	check "... on /metrics, on both listeners" sh -c \
+		"[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$url6/metrics')\" = 200 ] &&
+		 [ \"\$(curl -s -o /dev/null -w '%{http_code}' '$murl6/metrics')\" = 200 ]"
+	check "MetricsListen serves /metrics alone" status_is 404 \
+		"$murl6/voipms?from=2025550143&to=2025550100&message=x&id=v6c"
+	check "... the texts taken over IPv6 recorded once each" wait_sql \
+		"select count(*) from messages where provider_id in ('v6a', 'v6b', 'SM0600')" 3
+	kill -TERM "$gw"
+	wait_for sh -c "! kill -0 $gw 2>/dev/null"
+	check "smsgw on [::1] stops, with no sanitizer report in its log" sh -c \
+		"! kill -0 $gw 2>/dev/null && ! grep -q 'Sanitizer\|runtime error' '$tmp/smsgw.log'"
+else
+	check "IPv6 on [::1] # SKIP no IPv6 loopback here" true
+fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -257,6 +257,13 @@ every_error(void **state)
 	    {"SmppSystemId abcdefghijklmnopq", "at most 15 characters"},
 	    {"SmppPassword abcdefghi", "at most 8 characters"},
 	    {"SmtpUser relay", "SmtpUser is set but SmtpPassword"},
+	    {"WebhookThreads 0", "WebhookThreads: expected a number 1-64"},
+	    {"WebhookRequestTimeout 1s", "1s is out of range (2s to 1h)"},
+	    {"WebhookMaxPerClient -1", "expected a number 0-65536"},
+	    {"WebhookThreads 8\nWebhookMaxConnections 4",
+	     "WebhookMaxConnections (4) is fewer than WebhookThreads (8)"},
+	    {"WebhookMaxPerClient 300",
+	     "WebhookMaxPerClient (300) is over WebhookMaxConnections (256)"},
 	};
 	size_t i;
 
