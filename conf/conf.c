@@ -274,7 +274,7 @@ static struct conf *
 parse(const char *name, const char *text, int file_mode, char **errors_r)
 {
 	struct conf_impl *ci = calloc(1, sizeof(*ci));
-	struct ut_buf errors = {0};
+	struct ut_buf errors = {0}, warnings = {0};
 	struct conf_ctx ctx = {0};
 	unsigned *seen = calloc(conf_nkeys, sizeof(*seen));
 	struct conf *c;
@@ -291,6 +291,7 @@ parse(const char *name, const char *text, int file_mode, char **errors_r)
 	c = &ci->c;
 	ctx.arena = ci->arena;
 	ctx.errors = &errors;
+	ctx.warnings = &warnings;
 	ctx.file = name;
 	c->path = ut_arena_strdup(ci->arena, name);
 	while (*p) {
@@ -331,9 +332,13 @@ parse(const char *name, const char *text, int file_mode, char **errors_r)
 		*errors_r = errors.failed ? strdup("out of memory\n")
 					  : ut_buf_steal(&errors);
 		ut_buf_clear(&errors);
+		ut_buf_clear(&warnings);
 		conf_free(&c);
 		return NULL;
 	}
+	if (warnings.len && !warnings.failed)
+		c->warnings = ut_arena_strdup(ci->arena, warnings.s);
+	ut_buf_clear(&warnings);
 	return c;
 }
 

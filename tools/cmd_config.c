@@ -8,7 +8,9 @@
  * DESCRIPTION
  *	check reads the configuration (FILE, else -c FILE, else the
  *	default path), reports every problem and exits 1, or prints the
- *	effective configuration with secrets masked. sample prints the
+ *	effective configuration with secrets masked, and on stderr what
+ *	works but deserves a look (such as SmtpTls required, which does
+ *	not verify the relay). sample prints the
  *	sample smsmilter.conf and man-keys the KEYS section of
  *	smsmilter.conf(5), both from the key table.
  */
@@ -48,6 +50,8 @@ cmd_config(const struct smsctl *ctl, int argc, char **argv)
 		free(errors);
 		return 1;
 	}
+	if (c->warnings)
+		fputs(c->warnings, stderr);
 	conf_print(c, stdout);
 	conf_free(&c);
 	return fflush(stdout) == 0 ? 0 : 1;
