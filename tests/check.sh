@@ -44,6 +44,7 @@ step "smsgw against an HTTP provider (Twilio's API)" sh tests/gateway/test_http.
 step "smsgw against Kannel (bearerbox, smsbox, fakesmsc)" sh tests/gateway/test_kannel.sh build
 step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_kannel_mo.sh build
 step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
+step "smsgw's mail out over STARTTLS: verify, encrypt, may" sh tests/gateway/test_tls.sh build
 step "man pages" $MAKE -s man-check
 step "generated docs current" sh scripts/gen-docs.sh build/smsctl --check
 step "install" sh tests/cli/test_install.sh
