@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <strings.h>
 #include <sys/stat.h>
 
@@ -279,6 +280,14 @@ check_values(struct conf_ctx *ctx, const struct conf *c)
 	if (c->smtp_user && *c->smtp_user && !c->smtp_password)
 		conf_error(ctx, "SmtpUser is set but SmtpPassword (or "
 				"SmtpPasswordFile) is not");
+	if (*c->authserv_id)
+		conf_warning(ctx,
+			     "AuthservId %s: Postfix must drop the "
+			     "Authentication-Results headers that claim %s "
+			     "from clients before any milter reads them "
+			     "(header_checks, INSTALL section 3), or anyone "
+			     "can claim a DMARC pass",
+			     c->authserv_id, c->authserv_id);
 }
 
 /* parse - the whole text; returns the conf, or NULL with errors */
@@ -286,7 +295,7 @@ static struct conf *
 parse(const char *name, const char *text, int file_mode, char **errors_r)
 {
 	struct conf_impl *ci = calloc(1, sizeof(*ci));
-	struct ut_buf errors = {0};
+	struct ut_buf errors = {0}, warnings = {0};
 	struct conf_ctx ctx = {0};
 	unsigned *seen = calloc(conf_nkeys, sizeof(*seen));
 	struct conf *c;
@@ -303,6 +312,7 @@ parse(const char *name, const char *text, int file_mode, char **errors_r)
 	c = &ci->c;
 	ctx.arena = ci->arena;
 	ctx.errors = &errors;
+	ctx.warnings = &warnings;
 	ctx.file = name;
 	c->path = ut_arena_strdup(ci->arena, name);
 	while (*p) {
@@ -343,10 +353,24 @@ parse(const char *name, const char *text, int file_mode, char **errors_r)
 		*errors_r = errors.failed ? strdup("out of memory\n")
 					  : ut_buf_steal(&errors);
 		ut_buf_clear(&errors);
+		ut_buf_clear(&warnings);
 		conf_free(&c);
 		return NULL;
 	}
+	if (warnings.len && !warnings.failed)
+		c->warnings = ut_arena_strdup(ci->arena, warnings.s);
+	ut_buf_clear(&warnings);
 	return c;
+}
+
+/* conf_syslog_level - LogLevel as LOG_ERR ... LOG_DEBUG */
+int
+conf_syslog_level(const struct conf *c)
+{
+	static const int levels[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO,
+				     LOG_DEBUG};
+
+	return levels[c->log_level];
 }
 
 /* conf_load_string - conf_load() on text in memory */

@@ -19,6 +19,7 @@
  * DIAGNOSTICS
  *	conf_load() reports every problem it finds, one per line, as
  *	"FILE:LINE: message" (or "FILE: message" for missing keys).
+ *	What is accepted but deserves a look is left in c->warnings.
  */
 #ifndef CONF_CONF_H
 #define CONF_CONF_H
@@ -80,7 +81,14 @@ enum conf_quota_policy { CONF_QUOTA_REJECT, CONF_QUOTA_ALLOW };
 enum conf_transport { CONF_TP_SMPP, CONF_TP_HTTP, CONF_TP_KANNEL };
 enum conf_concat { CONF_CONCAT_UDH, CONF_CONCAT_SAR, CONF_CONCAT_PAYLOAD };
 enum conf_bind { CONF_BIND_TRANSCEIVER, CONF_BIND_SPLIT };
-enum conf_tls { CONF_TLS_NO, CONF_TLS_OPPORTUNISTIC, CONF_TLS_REQUIRED };
+/* SmtpTls, named as Postfix's smtp_tls_security_level */
+enum conf_tls {
+	CONF_TLS_NONE,	  /* no STARTTLS */
+	CONF_TLS_MAY,	  /* STARTTLS when offered, not verified */
+	CONF_TLS_ENCRYPT, /* STARTTLS or no mail, not verified */
+	CONF_TLS_VERIFY,  /* STARTTLS, chain and name verified */
+	CONF_TLS_SECURE	  /* as verify (the name is never from DNS here) */
+};
 enum conf_loglevel {
 	CONF_LOG_ERR,
 	CONF_LOG_WARNING,
@@ -190,6 +198,8 @@ struct conf {
 	struct conf_hostport metrics_listen; /* host "" or NULL: none */
 	struct conf_hostport smtp_relay;
 	enum conf_tls smtp_tls;
+	const char *smtp_tls_ca_file;  /* PEM CAs for verify and secure */
+	const char *smtp_tls_name;     /* "": the SmtpRelay host */
 	long long mail_retry_interval; /* seconds */
 	const char *smtp_user;
 	const char *smtp_password;
@@ -200,6 +210,13 @@ struct conf {
 	const char *gateway_pid_file;
 	const char *syslog_facility;
 	enum conf_loglevel log_level;
+
+	/*
+	 * Settings that work but deserve a look (an old word for a
+	 * value), one "FILE:LINE: KEY: warning: ..." line each; NULL when
+	 * none.
+	 */
+	const char *warnings;
 };
 
 /*
@@ -234,5 +251,8 @@ void conf_write_sample(FILE *fp);
 
 /* conf_write_man_keys - the KEYS section of smsmilter.conf(5), roff */
 void conf_write_man_keys(FILE *fp);
+
+/* conf_syslog_level - the syslog level (LOG_*) LogLevel names */
+int conf_syslog_level(const struct conf *c);
 
 #endif /* CONF_CONF_H */

@@ -64,10 +64,26 @@ struct conf_key {
 extern const struct conf_key conf_keys[];
 extern const size_t conf_nkeys;
 
+/*
+ * An old word still read for a CT_ENUM value, so that a file written
+ * for an earlier release keeps working; printed as the choice it
+ * means.
+ */
+struct conf_alias {
+	const char *key;     /* the key's name */
+	const char *word;    /* the old word */
+	const char *choice;  /* the choice it is read as */
+	const char *warning; /* what config check says when used, or NULL */
+};
+
+extern const struct conf_alias conf_aliases[];
+extern const size_t conf_naliases;
+
 /* Parsing context of one value. */
 struct conf_ctx {
 	struct ut_arena *arena;
 	struct ut_buf *errors;
+	struct ut_buf *warnings; /* NULL: none wanted */
 	const char *file;
 	unsigned line;
 	const struct conf_key *key;
@@ -82,6 +98,10 @@ int conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text);
 
 /* conf_error - report "FILE:LINE: KEY: message" (or without line/key) */
 void conf_error(struct conf_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* conf_warning - note "FILE:LINE: KEY: warning: message"; not an error */
+void conf_warning(struct conf_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* conf_format_value - the field of c for key as it would be written */

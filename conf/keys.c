@@ -20,8 +20,8 @@ static const char *const ambiguous_modes[] = {"owner", "all", NULL};
 static const char *const transports[] = {"smpp", "http", "kannel", NULL};
 static const char *const concat_modes[] = {"udh", "sar", "payload", NULL};
 static const char *const bind_modes[] = {"transceiver", "split", NULL};
-static const char *const tls_modes[] = {"no", "opportunistic", "required",
-					NULL};
+static const char *const tls_modes[] = {"none",	  "may",    "encrypt",
+					"verify", "secure", NULL};
 static const char *const log_levels[] = {"error", "warning", "notice",
 					 "info",  "debug",   NULL};
 
@@ -412,8 +412,38 @@ const struct conf_key conf_keys[] = {
      "How long smsgw waits before offering a mail again when SmtpRelay was "
      "down or answered 4xx.",
      NULL},
-    {"SmtpTls", CT_ENUM, F(smtp_tls), "no", NOLIM, tls_modes, 0, "Mail out",
-     "STARTTLS to the relay: no, opportunistic or required.", NULL},
+    {"SmtpTls", CT_ENUM, F(smtp_tls), "none", NOLIM, tls_modes, 0, "Mail out",
+     "STARTTLS to the relay, the levels named as Postfix's "
+     "smtp_tls_security_level. none: plain text. may: STARTTLS when the "
+     "relay offers it, the certificate not checked; a failed handshake "
+     "defers the mail (Postfix would retry in plain text). encrypt: "
+     "STARTTLS or no mail, the certificate not checked: whoever answers "
+     "as the relay gets the mail and SmtpPassword. verify: STARTTLS, the "
+     "relay's chain must lead to a CA in SmtpTlsCAFile and its "
+     "certificate must name SmtpTlsName, else the SmtpRelay host (a DNS "
+     "name, wildcards as in RFC 6125, or an address among its IP "
+     "addresses); if not, the connection is closed before AUTH or MAIL, "
+     "the subject, issuer and reason are logged and the mail waits "
+     "MailRetryInterval. secure: the same here. Postfix's secure differs "
+     "from its verify in matching the next-hop domain rather than host "
+     "names found in MX records, which DNS can forge; smsgw never looks "
+     "the relay up in MX records, so both match the name configured. The "
+     "words of earlier releases still work: no is none, opportunistic is "
+     "may, required is encrypt (it never verified; smsctl config check "
+     "says so).",
+     NULL},
+    {"SmtpTlsCAFile", CT_PATH, F(smtp_tls_ca_file),
+     "/etc/ssl/certs/ca-certificates.crt", NOLIM, NULL, 0, "Mail out",
+     "PEM file of the CAs trusted with SmtpTls verify or secure: by "
+     "default the system's store; a site CA's file for a relay with a "
+     "private certificate. Read at each connection.",
+     NULL},
+    {"SmtpTlsName", CT_STRING, F(smtp_tls_name), "", NOLIM, NULL, 0, "Mail out",
+     "The name the relay's certificate must carry with SmtpTls verify or "
+     "secure, also sent as the TLS server name. Empty: the host of "
+     "SmtpRelay. Set it when SmtpRelay is an address and the certificate "
+     "names a host.",
+     "mail.example.com"},
     {"SmtpUser", CT_STRING, F(smtp_user), "", NOLIM, NULL, 0, "Mail out",
      "User for SMTP AUTH at the relay. Empty: no AUTH.", NULL},
     {"SmtpPassword", CT_SECRET, F(smtp_password), NULL, NOLIM, NULL, 0,
@@ -437,3 +467,16 @@ const struct conf_key conf_keys[] = {
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);
+
+/* Words of earlier releases. */
+const struct conf_alias conf_aliases[] = {
+    {"SmtpTls", "no", "none", NULL},
+    {"SmtpTls", "opportunistic", "may", NULL},
+    {"SmtpTls", "required", "encrypt",
+     "it encrypts but does not verify the relay's certificate, so whoever "
+     "answers as the relay gets the mail and SmtpPassword; say SmtpTls "
+     "verify (with SmtpTlsCAFile for a private CA) to check it, or encrypt "
+     "to keep this behaviour"},
+};
+
+const size_t conf_naliases = sizeof(conf_aliases) / sizeof(conf_aliases[0]);

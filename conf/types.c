@@ -25,22 +25,81 @@
 
 #define MAX_SECRET 4096
 
+/* report - "FILE:LINE: KEY: " then the message, into out */
+static void
+report(struct conf_ctx *ctx, struct ut_buf *out, const char *what,
+       const char *fmt, va_list ap)
+{
+	ut_buf_printf(out, "%s", ctx->file);
+	if (ctx->line)
+		ut_buf_printf(out, ":%u", ctx->line);
+	ut_buf_printf(out, ": ");
+	if (ctx->key)
+		ut_buf_printf(out, "%s: ", ctx->key->name);
+	ut_buf_printf(out, "%s", what);
+	ut_buf_vprintf(out, fmt, ap);
+	ut_buf_add(out, "\n", 1);
+}
+
 /* conf_error - report "FILE:LINE: KEY: message" */
 void
 conf_error(struct conf_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
-	ut_buf_printf(ctx->errors, "%s", ctx->file);
-	if (ctx->line)
-		ut_buf_printf(ctx->errors, ":%u", ctx->line);
-	ut_buf_printf(ctx->errors, ": ");
-	if (ctx->key)
-		ut_buf_printf(ctx->errors, "%s: ", ctx->key->name);
 	va_start(ap, fmt);
-	ut_buf_vprintf(ctx->errors, fmt, ap);
+	report(ctx, ctx->errors, "", fmt, ap);
 	va_end(ap);
-	ut_buf_add(ctx->errors, "\n", 1);
+}
+
+/* conf_warning - note "FILE:LINE: KEY: warning: message" */
+void
+conf_warning(struct conf_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ctx->warnings)
+		return;
+	va_start(ap, fmt);
+	report(ctx, ctx->warnings, "warning: ", fmt, ap);
+	va_end(ap);
+}
+
+/* parse_enum - one of the key's choices, or an old word for one */
+static int
+parse_enum(struct conf_ctx *ctx, int *field, const char *text)
+{
+	const struct conf_key *k = ctx->key;
+	struct ut_buf b = {0};
+	size_t i, j;
+
+	for (i = 0; k->choices[i]; i++) {
+		if (!strcasecmp(text, k->choices[i])) {
+			*field = (int)i;
+			return 0;
+		}
+	}
+	for (j = 0; j < conf_naliases; j++) {
+		const struct conf_alias *a = &conf_aliases[j];
+
+		if (strcasecmp(a->key, k->name) || strcasecmp(a->word, text))
+			continue;
+		for (i = 0; k->choices[i]; i++) {
+			if (strcmp(a->choice, k->choices[i]))
+				continue;
+			*field = (int)i;
+			if (a->warning)
+				conf_warning(ctx,
+					     "\"%s\" is read as \"%s\": %s",
+					     a->word, a->choice, a->warning);
+			return 0;
+		}
+	}
+	for (i = 0; k->choices[i]; i++)
+		ut_buf_printf(&b, "%s%s", i ? ", " : "", k->choices[i]);
+	conf_error(ctx, "expected one of %s; got \"%s\"", b.s ? b.s : "", text);
+	ut_buf_clear(&b);
+	return -1;
 }
 
 /* nomem - report an allocation failure; returns -1 */
@@ -853,7 +912,6 @@ int
 conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 {
 	const struct conf_key *k = ctx->key;
-	size_t i;
 
 	switch (k->type) {
 	case CT_INT:
@@ -873,24 +931,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 		}
 		conf_error(ctx, "expected yes or no, got \"%s\"", text);
 		return -1;
-	case CT_ENUM:
-		for (i = 0; k->choices[i]; i++) {
-			if (!strcasecmp(text, k->choices[i])) {
-				*FIELD(c, k, int) = (int)i;
-				return 0;
-			}
-		}
-		{
-			struct ut_buf b = {0};
-
-			for (i = 0; k->choices[i]; i++)
-				ut_buf_printf(&b, "%s%s", i ? ", " : "",
-					      k->choices[i]);
-			conf_error(ctx, "expected one of %s; got \"%s\"",
-				   b.s ? b.s : "", text);
-			ut_buf_clear(&b);
-		}
-		return -1;
+	case CT_ENUM: return parse_enum(ctx, FIELD(c, k, int), text);
 	case CT_DOMAINS:
 	case CT_COUNTRIES:
 	case CT_PREFIXES:

@@ -11,7 +11,21 @@
  *	4xx puts the mail back for MailRetryInterval; a 5xx fails it for
  *	good with the relay's words. Woken by mailer_wake() after the
  *	runner queues a report, and every second.
+ *
+ *	SmtpTls verify (and secure) checks the relay once the STARTTLS
+ *	handshake is done and before another word is sent: libetpan is
+ *	built with GnuTLS on Debian and cannot verify itself there
+ *	(mailstream_ssl_set_server_certicate is "not implemented"), so
+ *	the chain the relay presented (mailstream_get_certificate_chain)
+ *	is verified here with GnuTLS against SmtpTlsCAFile, for a TLS
+ *	server, and its first certificate must name SmtpTlsName or the
+ *	SmtpRelay host (gnutls_x509_crt_check_hostname2: DNS names with
+ *	RFC 6125 wildcards, addresses against iPAddress names). The
+ *	handshake already proved the relay holds that certificate's key.
+ *	A relay that fails is dropped before AUTH or MAIL, the subject,
+ *	issuer and reason are logged, and the mail waits for the next try.
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <libetpan/libetpan.h>
 
 #include "gateway/gateway_int.h"
@@ -27,6 +43,7 @@
 
 #define SMTP_TIMEOUT 30 /* seconds per SMTP command */
 #define MAIL_BATCH   20
+#define MAX_CHAIN    16 /* certificates of the relay looked at */
 
 struct mailer {
 	pthread_t thread;
@@ -37,10 +54,175 @@ struct mailer {
 	char owner[140];
 	char host[256];
 	unsigned port;
-	int tls; /* enum conf_tls */
+	int tls;       /* enum conf_tls */
+	char *ca_file; /* SmtpTlsCAFile */
+	char *name;    /* SmtpTlsName, else the relay's host */
 	char user[128], password[128];
 	long long retry;
 };
+
+/* is_address - whether name is an IPv4 or IPv6 address */
+static bool
+is_address(const char *name)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, name, a) == 1 ||
+	       inet_pton(AF_INET6, name, a) == 1;
+}
+
+/* tls_setup - before the handshake: the server name (SNI), not for an
+ * address (RFC 6066) */
+static void
+tls_setup(struct mailstream_ssl_context *ctx, void *data)
+{
+	const struct mailer *m = data;
+
+	if (ctx && !is_address(m->name))
+		mailstream_ssl_set_server_name(ctx, m->name);
+}
+
+/* describe - "subject <DN> issuer <DN>" of a certificate, into out,
+ * control characters (the relay chose them) as "?" */
+static void
+describe(gnutls_x509_crt_t crt, char *out, size_t size)
+{
+	gnutls_datum_t subject = {NULL, 0}, issuer = {NULL, 0};
+	char *p;
+
+	gnutls_x509_crt_get_dn3(crt, &subject, 0);
+	gnutls_x509_crt_get_issuer_dn3(crt, &issuer, 0);
+	snprintf(out, size, "subject \"%s\" issuer \"%s\"",
+		 subject.data ? (const char *)subject.data : "?",
+		 issuer.data ? (const char *)issuer.data : "?");
+	gnutls_free(subject.data);
+	gnutls_free(issuer.data);
+	for (p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+/* check_chain - certs[0..n) lead to a CA of m->ca_file and name
+ * m->name; 0, or -1 with why */
+static int
+check_chain(const struct mailer *m, gnutls_x509_crt_t *certs, unsigned n,
+	    char *why, size_t whysize)
+{
+	gnutls_x509_trust_list_t tl = NULL;
+	gnutls_typed_vdata_st purpose = {
+	    .type = GNUTLS_DT_KEY_PURPOSE_OID,
+	    .data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_SERVER,
+	    .size = 0,
+	};
+	gnutls_datum_t reason = {NULL, 0};
+	unsigned status = 0;
+	char who[600];
+	int rc = -1, r;
+
+	describe(certs[0], who, sizeof(who));
+	if ((r = gnutls_x509_trust_list_init(&tl, 0)) < 0) {
+		snprintf(why, whysize, "TLS: %s", gnutls_strerror(r));
+		return -1;
+	}
+	r = gnutls_x509_trust_list_add_trust_file(tl, m->ca_file, NULL,
+						  GNUTLS_X509_FMT_PEM, 0, 0);
+	if (r <= 0) {
+		snprintf(
+		    why, whysize,
+		    "TLS: no CA certificate read from SmtpTlsCAFile %s%s%s",
+		    m->ca_file, r < 0 ? ": " : "",
+		    r < 0 ? gnutls_strerror(r) : "");
+		goto out;
+	}
+	r = gnutls_x509_trust_list_verify_crt2(tl, certs, n, &purpose, 1, 0,
+					       &status, NULL);
+	if (r < 0) {
+		snprintf(why, whysize, "TLS: relay certificate %s: %s", who,
+			 gnutls_strerror(r));
+		goto out;
+	}
+	if (status) {
+		size_t len;
+
+		gnutls_certificate_verification_status_print(
+		    status, GNUTLS_CRT_X509, &reason, 0);
+		len = reason.data ? strlen((const char *)reason.data) : 0;
+		while (len > 0 && reason.data[len - 1] == ' ')
+			reason.data[--len] = '\0';
+		snprintf(why, whysize,
+			 "TLS: relay certificate %s not verified with "
+			 "SmtpTlsCAFile %s: %s",
+			 who, m->ca_file,
+			 len ? (const char *)reason.data : "?");
+		gnutls_free(reason.data);
+		goto out;
+	}
+	if (!gnutls_x509_crt_check_hostname2(certs[0], m->name, 0)) {
+		snprintf(why, whysize,
+			 "TLS: relay certificate %s does not name %s", who,
+			 m->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	gnutls_x509_trust_list_deinit(tl, 1);
+	return rc;
+}
+
+/* verify_relay - after STARTTLS: the relay's chain and name; 0, or -1
+ * with why */
+static int
+verify_relay(const struct mailer *m, mailsmtp *smtp, char *why, size_t whysize)
+{
+	gnutls_x509_crt_t certs[MAX_CHAIN];
+	unsigned char *leaf = NULL;
+	carray *chain;
+	unsigned n = 0, i;
+	int rc = -1;
+
+	/*
+	 * The leaf first: libetpan 1.9.4's chain call returns an
+	 * uninitialised pointer when the peer sent no certificate.
+	 */
+	if (mailstream_ssl_get_certificate(smtp->stream, &leaf) < 0) {
+		free(leaf);
+		snprintf(why, whysize,
+			 "TLS: the relay presented no certificate");
+		return -1;
+	}
+	free(leaf);
+	chain = mailstream_get_certificate_chain(smtp->stream);
+	if (!chain || carray_count(chain) == 0) {
+		snprintf(why, whysize,
+			 "TLS: the relay's certificates are gone");
+		goto out;
+	}
+	for (i = 0; i < carray_count(chain) && n < MAX_CHAIN; i++) {
+		const MMAPString *der = carray_get(chain, i);
+		gnutls_datum_t d = {(unsigned char *)der->str,
+				    (unsigned)der->len};
+
+		if (gnutls_x509_crt_init(&certs[n]) < 0) {
+			snprintf(why, whysize, "out of memory");
+			goto out;
+		}
+		if (gnutls_x509_crt_import(certs[n++], &d,
+					   GNUTLS_X509_FMT_DER) < 0) {
+			snprintf(why, whysize,
+				 "TLS: the relay's certificate %u is not "
+				 "X.509",
+				 i + 1);
+			goto out;
+		}
+	}
+	rc = check_chain(m, certs, n, why, whysize);
+out:
+	for (i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(certs[i]);
+	if (chain)
+		mailstream_certificate_chain_free(chain);
+	return rc;
+}
 
 /* send_one - one mail through the relay; 0 sent, 4 try later, 5 never */
 static int
@@ -64,15 +246,29 @@ send_one(struct mailer *m, const struct store_mail *mail, char *why,
 	rc = mailesmtp_ehlo(smtp);
 	if (rc == MAILSMTP_ERROR_NOT_IMPLEMENTED)
 		rc = mailsmtp_helo(smtp);
-	if (rc == MAILSMTP_NO_ERROR && m->tls != CONF_TLS_NO) {
+	if (rc == MAILSMTP_NO_ERROR && m->tls != CONF_TLS_NONE) {
 		if (smtp->esmtp & MAILSMTP_ESMTP_STARTTLS) {
-			rc = mailsmtp_socket_starttls(smtp);
-			if (rc == MAILSMTP_NO_ERROR)
-				rc = mailesmtp_ehlo(smtp);
-		} else if (m->tls == CONF_TLS_REQUIRED) {
+			rc = mailsmtp_socket_starttls_with_callback(
+			    smtp, tls_setup, m);
+			if (rc != MAILSMTP_NO_ERROR) {
+				snprintf(why, whysize,
+					 "TLS: STARTTLS with the relay failed: "
+					 "%s",
+					 mailsmtp_strerror(rc));
+				goto out;
+			}
+			/* nothing more is said to a relay not verified */
+			if (m->tls >= CONF_TLS_VERIFY &&
+			    verify_relay(m, smtp, why, whysize) != 0)
+				goto out;
+			rc = mailesmtp_ehlo(smtp);
+		} else if (m->tls >= CONF_TLS_ENCRYPT) {
 			snprintf(why, whysize,
-				 "the relay offers no STARTTLS (SmtpTls "
-				 "required)");
+				 "TLS: the relay offers no STARTTLS (SmtpTls "
+				 "%s)",
+				 m->tls == CONF_TLS_ENCRYPT  ? "encrypt"
+				 : m->tls == CONF_TLS_VERIFY ? "verify"
+							     : "secure");
 			goto out;
 		}
 	}
@@ -107,7 +303,7 @@ run(struct mailer *m)
 	struct store_mail *mails = NULL;
 	struct store_error err;
 	unsigned n = 0, i;
-	char why[300];
+	char why[1024];
 	int64_t now = (int64_t)time(NULL);
 
 	if (store_mail_claim(m->s, m->owner, now, 300, MAIL_BATCH, &mails, &n,
@@ -173,6 +369,16 @@ mailer_main(void *arg)
 	return NULL;
 }
 
+/* discard - free a mailer whose thread is not running */
+static void
+discard(struct mailer *m)
+{
+	store_close(&m->s);
+	free(m->ca_file);
+	free(m->name);
+	free(m);
+}
+
 /* mailer_start - the mail thread, with its own store connection */
 struct mailer *
 mailer_start(const struct conf *c, const char *lease_owner)
@@ -182,10 +388,18 @@ mailer_start(const struct conf *c, const char *lease_owner)
 
 	if (!m)
 		return NULL;
+	m->ca_file = strdup(c->smtp_tls_ca_file);
+	m->name =
+	    strdup(c->smtp_tls_name && *c->smtp_tls_name ? c->smtp_tls_name
+							 : c->smtp_relay.host);
+	if (!m->ca_file || !m->name) {
+		discard(m);
+		return NULL;
+	}
 	m->s = store_open(c->database, (enum store_sync)c->database_sync, &err);
 	if (!m->s) {
 		ut_log(LOG_ERR, "store %s: %s", c->database, err.msg);
-		free(m);
+		discard(m);
 		return NULL;
 	}
 	snprintf(m->owner, sizeof(m->owner), "%s/mail", lease_owner);
@@ -202,8 +416,9 @@ mailer_start(const struct conf *c, const char *lease_owner)
 	if (store_mail_release(m->s, m->owner, &err) != STORE_OK)
 		ut_log(LOG_ERR, "store: %s", err.msg);
 	if (pthread_create(&m->thread, NULL, mailer_main, m) != 0) {
-		store_close(&m->s);
-		free(m);
+		pthread_mutex_destroy(&m->mu);
+		pthread_cond_destroy(&m->cv);
+		discard(m);
 		return NULL;
 	}
 	return m;
@@ -234,9 +449,8 @@ mailer_stop(struct mailer **mp)
 	pthread_cond_signal(&m->cv);
 	pthread_mutex_unlock(&m->mu);
 	pthread_join(m->thread, NULL);
-	store_close(&m->s);
 	pthread_mutex_destroy(&m->mu);
 	pthread_cond_destroy(&m->cv);
-	free(m);
+	discard(m);
 	*mp = NULL;
 }

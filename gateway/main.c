@@ -45,15 +45,6 @@ on_signal(int sig)
 		got_term = 1;
 }
 
-static int
-syslog_level(const struct conf *c)
-{
-	static const int levels[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO,
-				     LOG_DEBUG};
-
-	return levels[c->log_level];
-}
-
 /* wake_socket - bind the datagram socket smsmilter pokes */
 static int
 wake_socket(const char *path, const char *user)
@@ -198,7 +189,9 @@ main(int argc, char **argv)
 		free(errors);
 		return 78;
 	}
-	ut_log_open("smsgw", c->syslog_facility, syslog_level(c), foreground);
+	ut_log_open("smsgw", c->syslog_facility, conf_syslog_level(c),
+		    foreground);
+	ut_log_lines(LOG_WARNING, c->warnings);
 	wfd = wake_socket(c->wake_socket, c->user);
 	if (wfd < 0)
 		ut_log(LOG_WARNING,
@@ -262,7 +255,8 @@ main(int argc, char **argv)
 				webhook_set_conf(webhook, n);
 				conf_free(&c);
 				c = n;
-				ut_log_level(syslog_level(c));
+				ut_log_level(conf_syslog_level(c));
+				ut_log_lines(LOG_WARNING, c->warnings);
 				ut_log(LOG_NOTICE, "reload: %s loaded", path);
 			}
 		}

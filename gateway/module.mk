@@ -8,9 +8,13 @@ GATEWAY_LIB := $(O)/gateway/libsmsgw.a
 SMSGW := $(O)/smsgw
 MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 ETPAN_LIBS := $(filter-out -specs=% -Wl%,$(shell $(PKG_CONFIG) --libs libetpan))
+# libetpan on Debian is built with GnuTLS; mailer.c verifies the relay's
+# certificate chain with it (libetpan cannot, with GnuTLS)
+GNUTLS_CFLAGS := $(shell $(PKG_CONFIG) --cflags gnutls)
+GNUTLS_LIBS := $(shell $(PKG_CONFIG) --libs gnutls)
 # What a program linking $(GATEWAY_LIB) and the libraries below it needs.
 GATEWAY_LIBS := -pthread $(TRANSPORT_LIBS) $(POLICY_LIBS) $(STORE_LIBS) \
-	$(MAILPARSE_LIBS) $(ETPAN_LIBS) $(MHD_LIBS) $(SMS_LIBS)
+	$(MAILPARSE_LIBS) $(ETPAN_LIBS) $(GNUTLS_LIBS) $(MHD_LIBS) $(SMS_LIBS)
 
 $(GATEWAY_LIB): $(GATEWAY_LIB_SRCS:%.c=$(O)/%.o)
 
@@ -18,6 +22,7 @@ $(SMSGW): $(O)/gateway/main.o $(GATEWAY_LIB) $(POLICY_LIB) $(TRANSPORT_LIB) \
 	$(STORE_LIB) $(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(GATEWAY_LIBS)
 $(O)/gateway/%.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
+$(O)/gateway/mailer.o: CPPFLAGS += $(GNUTLS_CFLAGS)
 
 PROGRAMS += $(SMSGW)
 MAN_PAGES += man/smsgw.8

@@ -115,16 +115,6 @@ reader_store(const char *db, struct store_error *err)
 	return s;
 }
 
-/* log_level - the syslog level of the configured LogLevel */
-static int
-log_level(const struct conf *c)
-{
-	static const int levels[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO,
-				     LOG_DEBUG};
-
-	return levels[c->log_level];
-}
-
 static int sigpipe[2] = {-1, -1};
 
 /* on_signal - hand the signal to the main loop */
@@ -168,7 +158,8 @@ reload(const char *path)
 		ut_log(LOG_WARNING, "reload: Socket and Database changes "
 				    "take effect at the next start");
 	conf_release(old);
-	ut_log_level(log_level(c));
+	ut_log_level(conf_syslog_level(c));
+	ut_log_lines(LOG_WARNING, c->warnings);
 	conf_install(c);
 	ut_log(LOG_NOTICE, "reload: %s loaded", path);
 }
@@ -216,7 +207,9 @@ main(int argc, char **argv)
 	}
 	r = conf_acquire();
 	c = r->conf;
-	ut_log_open("smsmilter", c->syslog_facility, log_level(c), foreground);
+	ut_log_open("smsmilter", c->syslog_facility, conf_syslog_level(c),
+		    foreground);
+	ut_log_lines(LOG_WARNING, c->warnings);
 	snprintf(sockbuf, sizeof(sockbuf), "%s", sock ? sock : c->socket);
 	if (strncmp(sockbuf, "unix:", 5) == 0) {
 		/* the socket's directory may need making; the file goes */

@@ -45,6 +45,7 @@ step "smsgw against Kannel (bearerbox, smsbox, fakesmsc)" sh tests/gateway/test_
 step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_kannel_mo.sh build
 step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
 step "smsgw's webhooks beside 200 slow connections" sh tests/gateway/test_slow.sh build
+step "smsgw's mail out over STARTTLS: verify, encrypt, may" sh tests/gateway/test_tls.sh build
 step "man pages" $MAKE -s man-check
 step "generated docs current" sh scripts/gen-docs.sh build/smsctl --check
 step "install" sh tests/cli/test_install.sh

@@ -8,7 +8,9 @@
  * DESCRIPTION
  *	check reads the configuration (FILE, else -c FILE, else the
  *	default path), reports every problem and exits 1, or prints the
- *	effective configuration with secrets masked. sample prints the
+ *	effective configuration with secrets masked, and on stderr what
+ *	works but deserves a look (such as SmtpTls required, which does
+ *	not verify the relay). sample prints the
  *	sample smsmilter.conf and man-keys the KEYS section of
  *	smsmilter.conf(5), both from the key table.
  */
@@ -18,23 +20,6 @@
 
 #include "conf/conf.h"
 #include "tools/smsctl_int.h"
-
-/*
- * warnings - what loads but is only safe when something outside the
- * file holds (standard error; the exit status stays 0)
- */
-static void
-warnings(const struct conf *c)
-{
-	if (*c->authserv_id)
-		fprintf(stderr,
-			"smsctl config check: warning: AuthservId %s: Postfix "
-			"must drop the Authentication-Results headers that "
-			"claim %s from clients before any milter reads them "
-			"(header_checks, INSTALL section 3), or anyone can "
-			"claim a DMARC pass\n",
-			c->authserv_id, c->authserv_id);
-}
 
 /* cmd_config - smsctl config */
 int
@@ -65,8 +50,9 @@ cmd_config(const struct smsctl *ctl, int argc, char **argv)
 		free(errors);
 		return 1;
 	}
+	if (c->warnings)
+		fputs(c->warnings, stderr);
 	conf_print(c, stdout);
-	warnings(c);
 	conf_free(&c);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

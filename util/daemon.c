@@ -79,6 +79,20 @@ ut_log_mask(const char *s, char *out, size_t size)
 	return out;
 }
 
+/* ut_log_lines - a log line a line */
+void
+ut_log_lines(int level, const char *text)
+{
+	size_t n;
+
+	while (text && *text) {
+		n = strcspn(text, "\n");
+		if (n > 0)
+			ut_log(level, "%.*s", (int)n, text);
+		text += n + (text[n] == '\n');
+	}
+}
+
 /* ut_log - one line to syslog, and to stderr in the foreground */
 void
 ut_log(int level, const char *fmt, ...)

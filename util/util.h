@@ -89,6 +89,9 @@ const char *ut_log_mask(const char *s, char *out, size_t size);
 /* ut_log_phone - ut_log_mask for a phone number */
 #define ut_log_phone(s, out) ut_log_mask((s), (out), UT_PHONE_MAX)
 
+/* ut_log_lines - each line of text (may be NULL) as a log line */
+void ut_log_lines(int level, const char *text);
+
 /* ut_log - one log line at level (LOG_*) */
 void ut_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -508,6 +508,60 @@ sample_parses(void **state)
 	rmdir(dir);
 }
 
+/* old_words - SmtpTls of earlier releases: read, printed new, warned */
+static void
+old_words(void **state)
+{
+	static const struct {
+		const char *line;
+		enum conf_tls tls;
+		const char *warning; /* in c->warnings, or NULL: none */
+	} cases[] = {
+	    {"SmtpTls none", CONF_TLS_NONE, NULL},
+	    {"SmtpTls may", CONF_TLS_MAY, NULL},
+	    {"SmtpTls encrypt", CONF_TLS_ENCRYPT, NULL},
+	    {"SmtpTls verify", CONF_TLS_VERIFY, NULL},
+	    {"SmtpTls Secure", CONF_TLS_SECURE, NULL},
+	    {"SmtpTls no", CONF_TLS_NONE, NULL},
+	    {"SmtpTls opportunistic", CONF_TLS_MAY, NULL},
+	    {"SmtpTls REQUIRED", CONF_TLS_ENCRYPT,
+	     "t.conf:3: SmtpTls: warning: \"required\" is read as "
+	     "\"encrypt\": it encrypts but does not verify"},
+	};
+	struct conf *c;
+	char *errors = NULL;
+	size_t i;
+
+	(void)state;
+	c = load("", &errors);
+	assert_non_null(c);
+	assert_int_equal(c->smtp_tls, CONF_TLS_NONE);
+	assert_string_equal(c->smtp_tls_ca_file,
+			    "/etc/ssl/certs/ca-certificates.crt");
+	assert_string_equal(c->smtp_tls_name, "");
+	assert_null(c->warnings);
+	conf_free(&c);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = load(cases[i].line, &errors);
+		assert_non_null(c);
+		assert_int_equal(c->smtp_tls, cases[i].tls);
+		if (cases[i].warning) {
+			assert_non_null(c->warnings);
+			assert_non_null(strstr(c->warnings, cases[i].warning));
+			assert_non_null(strstr(c->warnings, "SmtpTls verify"));
+		} else {
+			assert_null(c->warnings);
+		}
+		conf_free(&c);
+	}
+	c = load("SmtpTls yes", &errors);
+	assert_null(c);
+	assert_non_null(strstr(errors, "t.conf:3: SmtpTls: expected one of "
+				       "none, may, encrypt, verify, secure; "
+				       "got \"yes\""));
+	free(errors);
+}
+
 int
 main(void)
 {
@@ -520,6 +574,7 @@ main(void)
 	    cmocka_unit_test(secret_files),
 	    cmocka_unit_test(print_round_trip),
 	    cmocka_unit_test(sample_parses),
+	    cmocka_unit_test(old_words),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
