@@ -185,6 +185,8 @@ struct conf {
 	const char *postmaster;
 	long long reassembly_timeout; /* seconds */
 	const char *stop_text, *start_text, *help_text;
+	struct conf_list stop_words, start_words, help_words;
+	struct conf_rate keyword_answer_limit; /* per phone and keyword */
 
 	/* webhooks and mail out */
 	struct conf_hostport webhook_listen;

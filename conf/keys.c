@@ -379,22 +379,44 @@ const struct conf_key conf_keys[] = {
      "How long smsgw waits for the missing parts of a long text; then it "
      "mails what came, marking each missing part.",
      NULL},
+    {"StopWords", CT_PHRASES, F(stop_words),
+     "STOP|STOPALL|UNSUBSCRIBE|CANCEL|END|QUIT|OPTOUT|OPT OUT|REVOKE", NOLIM,
+     NULL, 0, "Inbound",
+     "Texts that opt a phone out, separated by |: the whole text, in any "
+     "case, spaces between words as they come. The defaults are what US "
+     "carriers and Twilio honour; add the words of your users' languages "
+     "(ARRET|BAJA|ALTO).",
+     NULL},
+    {"StartWords", CT_PHRASES, F(start_words), "START|UNSTOP|YES", NOLIM, NULL,
+     0, "Inbound",
+     "Texts that opt a phone back in, separated by |. From a phone that is "
+     "in they are ordinary answers.",
+     NULL},
+    {"HelpWords", CT_PHRASES, F(help_words), "HELP|INFO", NOLIM, NULL, 0,
+     "Inbound", "Texts answered with HelpText, separated by |.", NULL},
+    {"KeywordAnswerLimit", CT_RATE, F(keyword_answer_limit), "1/1h", NOLIM,
+     NULL, 0, "Inbound",
+     "How often one phone gets the answer to one keyword (StopText, "
+     "StartText, HelpText), as COUNT/DURATION; past it the keyword still "
+     "acts (an opt-out is an opt-out) and is mailed, but is not answered. "
+     "0/1h: no limit.",
+     NULL},
     {"StopText", CT_STRING, F(stop_text),
      "You will get no more texts from this number. Reply START to "
      "subscribe again.",
      NOLIM, NULL, 0, "Inbound",
-     "The confirmation sent, once, to a phone that texts STOP, STOPALL, "
-     "UNSUBSCRIBE, CANCEL, END or QUIT. Empty: none.",
+     "The confirmation sent, once, to a phone that texts one of "
+     "StopWords. Empty: none.",
      NULL},
     {"StartText", CT_STRING, F(start_text),
      "You will get texts from this number again. Reply STOP to stop.", NOLIM,
      NULL, 0, "Inbound",
-     "The answer to START, UNSTOP or YES from a phone that had opted out. "
+     "The answer to one of StartWords from a phone that had opted out. "
      "Empty: none.",
      NULL},
     {"HelpText", CT_STRING, F(help_text),
      "Texts to this number reach a person by email. Reply STOP to stop.", NOLIM,
-     NULL, 0, "Inbound", "The answer to HELP or INFO. Empty: none.", NULL},
+     NULL, 0, "Inbound", "The answer to one of HelpWords. Empty: none.", NULL},
 
     {"MetricsListen", CT_HOSTPORT, F(metrics_listen), "", NOLIM, NULL, 0,
      "Webhooks",

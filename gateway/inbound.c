@@ -39,11 +39,6 @@
    without its header. */
 #define PART_HEAD 2
 
-static const char *const stop_words[] = {
-    "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", NULL};
-static const char *const start_words[] = {"START", "UNSTOP", "YES", NULL};
-static const char *const help_words[] = {"HELP", "INFO", NULL};
-
 /* decoded - log what decoding dropped or replaced */
 static void
 decoded(const char *phone, const struct sms_decoded *info)
@@ -70,16 +65,6 @@ text_of(const char *phone, const struct sms_inpart *p)
 	}
 	decoded(phone, &info);
 	return out;
-}
-
-/* one_of - word (trimmed text) is in list, case-insensitively */
-static const char *
-one_of(const char *word, size_t n, const char *const *list)
-{
-	for (; *list; list++)
-		if (strlen(*list) == n && !strncasecmp(word, *list, n))
-			return *list;
-	return NULL;
 }
 
 /* our_number - the number a text was sent to, as threads store it */
@@ -149,64 +134,93 @@ answer(const struct conf *c, struct store *s, const struct store_thread *t,
 }
 
 /*
- * keyword - act on a keyword; *note_r is what the owner's mail says
- * about it (NULL: not a keyword after all)
+ * reply_once - queue the answer to keyword k unless the phone had it
+ * KeywordAnswerLimit times lately; *answered_r says whether it went
+ */
+static int
+reply_once(const struct conf *c, struct store *s, const struct store_thread *t,
+	   enum policy_keyword k, const char *text, int64_t now,
+	   bool *answered_r)
+{
+	struct store_error err;
+	bool ok;
+	int rc;
+
+	*answered_r = false;
+	if (!text[0])
+		return STORE_OK;
+	rc = policy_keyword_answer_ok(c, s, t->phone, k, now, &ok, &err);
+	if (rc != STORE_OK) {
+		ut_log(LOG_ERR, "from=%s: store: %s", MASK(t->phone), err.msg);
+		return rc;
+	}
+	if (!ok) {
+		ut_log(LOG_INFO, "from=%s keyword answered lately: not again",
+		       MASK(t->phone));
+		return STORE_OK;
+	}
+	rc = answer(c, s, t, text, now);
+	*answered_r = rc == STORE_OK;
+	return rc;
+}
+
+/*
+ * keyword - act on a keyword; note is what the owner's mail says about
+ * it ("" when the text is no keyword)
  */
 static int
 keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 	const char *text, int64_t now, char *note, size_t notesz,
 	bool *answered_r)
 {
-	const char *w = text;
-	size_t n;
-	const char *k;
+	const char *w;
 	struct store_error err;
 	char disp[40];
 	bool out = false;
+	enum policy_keyword k = policy_keyword(c, text, &w);
 	int rc;
 
-	while (isspace((unsigned char)*w))
-		w++;
-	n = strlen(w);
-	while (n > 0 && isspace((unsigned char)w[n - 1]))
-		n--;
 	note[0] = '\0';
-	if (sms_phone_format(t->phone, disp, sizeof(disp)) != SMS_OK)
-		snprintf(disp, sizeof(disp), "%s", t->phone);
+	*answered_r = false;
+	if (k == POLICY_KW_NONE)
+		return STORE_OK;
+	policy_display(t->phone, disp, sizeof(disp));
 	if ((rc = store_optout_check(s, t->phone, &out, &err)) != STORE_OK)
 		goto fail;
-	if ((k = one_of(w, n, stop_words)) != NULL) {
-		if ((rc = store_optout_add(s, t->phone, k, now, &err)) !=
+	if (k == POLICY_KW_STOP) {
+		if ((rc = store_optout_add(s, t->phone, w, now, &err)) !=
 		    STORE_OK)
 			goto fail;
-		if (!out &&
-		    (rc = answer(c, s, t, c->stop_text, now)) != STORE_OK)
+		if (!out && (rc = reply_once(c, s, t, k, c->stop_text, now,
+					     answered_r)) != STORE_OK)
 			return rc;
-		*answered_r = !out && c->stop_text[0];
 		snprintf(note, notesz,
 			 "[%s texted %s: it has opted out. Mail to it is "
-			 "refused until it texts START.]",
-			 disp, k);
+			 "refused until it texts %s.]",
+			 disp, w,
+			 c->start_words.n ? c->start_words.v[0] : "START");
 		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=yes",
-		       MASK(t->phone), k);
-	} else if (out && (k = one_of(w, n, start_words)) != NULL) {
+		       MASK(t->phone), w);
+	} else if (k == POLICY_KW_START && out) {
 		rc = store_optout_rm(s, t->phone, &err);
 		if (rc != STORE_OK && rc != STORE_ENOTFOUND)
 			goto fail;
-		if ((rc = answer(c, s, t, c->start_text, now)) != STORE_OK)
+		if ((rc = reply_once(c, s, t, k, c->start_text, now,
+				     answered_r)) != STORE_OK)
 			return rc;
-		*answered_r = c->start_text[0] != '\0';
 		snprintf(note, notesz, "[%s texted %s: it gets texts again.]",
-			 disp, k);
+			 disp, w);
 		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=no",
-		       MASK(t->phone), k);
-	} else if ((k = one_of(w, n, help_words)) != NULL) {
-		if ((rc = answer(c, s, t, c->help_text, now)) != STORE_OK)
+		       MASK(t->phone), w);
+	} else if (k == POLICY_KW_HELP) {
+		if ((rc = reply_once(c, s, t, k, c->help_text, now,
+				     answered_r)) != STORE_OK)
 			return rc;
-		*answered_r = c->help_text[0] != '\0';
-		snprintf(note, notesz, "[%s texted %s and was sent HelpText.]",
-			 disp, k);
-		ut_log(LOG_INFO, "from=%s keyword=%s", MASK(t->phone), k);
+		snprintf(note, notesz, "[%s texted %s%s.]", disp, w,
+			 *answered_r ? " and was sent HelpText"
+				     : "; HelpText was not sent again "
+				       "(KeywordAnswerLimit)");
+		ut_log(LOG_INFO, "from=%s keyword=%s", MASK(t->phone), w);
 	}
 	return STORE_OK;
 fail:

@@ -219,6 +219,30 @@ int policy_route(const struct conf *c, struct store *st, const char *phone,
 		 const char *our, const char *text, int64_t now,
 		 struct policy_route *r, struct store_error *err);
 
+/* Keywords a phone may text. */
+enum policy_keyword {
+	POLICY_KW_NONE,
+	POLICY_KW_STOP,	 /* one of StopWords: opt out */
+	POLICY_KW_START, /* one of StartWords: opt back in */
+	POLICY_KW_HELP,	 /* one of HelpWords */
+};
+
+/*
+ * policy_keyword - which keyword the whole of text is (any case, runs
+ * of space as one); *word_r is the configured word it matched
+ */
+enum policy_keyword policy_keyword(const struct conf *c, const char *text,
+				   const char **word_r);
+
+/*
+ * policy_keyword_answer_ok - *ok_r: phone may get the answer to keyword
+ * k now (KeywordAnswerLimit per phone and keyword), and then it is
+ * counted; STORE_OK or the store's error
+ */
+int policy_keyword_answer_ok(const struct conf *c, struct store *st,
+			     const char *phone, enum policy_keyword k,
+			     int64_t now, bool *ok_r, struct store_error *err);
+
 /* policy_utc_time - t as "2026-12-01 00:00 UTC" */
 void policy_utc_time(int64_t t, char *out, size_t size);
 

@@ -43,7 +43,9 @@ recent_owners(const struct conf *c, struct store *st, const char *phone,
 {
 	struct store_filter f;
 	struct store_message *m = NULL;
-	int64_t last[POLICY_ROUTE_MAX], tid; /* each owner's latest text */
+	struct {
+		int64_t t, id;
+	} last[POLICY_ROUTE_MAX], tl; /* each owner's latest text */
 	char tname[256];
 	unsigned n = 0, i, k;
 	int rc;
@@ -70,9 +72,15 @@ recent_owners(const struct conf *c, struct store *st, const char *phone,
 				snprintf(r->owners[r->nowners++],
 					 sizeof(r->owners[0]), "%s",
 					 m[i].owner);
-				last[k] = m[i].created;
-			} else if (m[i].created > last[k]) {
-				last[k] = m[i].created;
+				last[k].t = m[i].created;
+				last[k].id = m[i].id;
+			}
+			/* by time, then id: the last text wins */
+			if (m[i].created > last[k].t ||
+			    (m[i].created == last[k].t &&
+			     m[i].id > last[k].id)) {
+				last[k].t = m[i].created;
+				last[k].id = m[i].id;
 			}
 		}
 		if (n > 0)
@@ -81,10 +89,13 @@ recent_owners(const struct conf *c, struct store *st, const char *phone,
 	} while (n == f.limit);
 	/* the most recent first */
 	for (i = 1; i < r->nowners; i++)
-		for (k = i; k > 0 && last[k] > last[k - 1]; k--) {
-			tid = last[k];
+		for (k = i; k > 0 && (last[k].t > last[k - 1].t ||
+				      (last[k].t == last[k - 1].t &&
+				       last[k].id > last[k - 1].id));
+		     k--) {
+			tl = last[k];
 			last[k] = last[k - 1];
-			last[k - 1] = tid;
+			last[k - 1] = tl;
 			memcpy(tname, r->owners[k], sizeof(tname));
 			memcpy(r->owners[k], r->owners[k - 1], sizeof(tname));
 			memcpy(r->owners[k - 1], tname, sizeof(tname));

@@ -268,6 +268,25 @@ for w in alice bob; do
   grep -q \"^Reply-To: .*$shared+\$t@sms.example.com\" \"\$f\" || exit 1
 done"
 
+# 9. issue 17: HELP twenty times, one answer (KeywordAnswerLimit 1/1h);
+# the opt-out words carriers honour
+i=0
+while [ $i -lt 20 ]; do
+	mo 12025550178 "help"
+	i=$((i + 1))
+done
+check "20 HELPs from a phone are all mailed" wait_for sql_is \
+	"select count(*) from messages m join threads t on t.id = m.thread_id where t.phone = '+12025550178' and m.direction = 'in'" 20
+check "... and answered once" test "$(ntexts 12025550178)" -eq 1
+check "... the mail says HelpText was not sent again" wait_for \
+	has_mail "HelpText was not sent again (KeywordAnswerLimit)"
+mo 12025550179 "opt   out"
+mo 12025550180 " Revoke "
+mo 12025550181 "OPTOUT"
+check "OPT OUT, REVOKE and OPTOUT opt phones out" wait_for sql_is \
+	"select group_concat(keyword, ',') from (select keyword from optouts where phone in ('+12025550179', '+12025550180', '+12025550181') order by phone)" \
+	"OPT OUT,REVOKE,OPTOUT"
+
 kill -TERM "$gw" "$MILTER_PID"
 wait_for sh -c "! kill -0 $gw 2>/dev/null && ! kill -0 $MILTER_PID 2>/dev/null"
 check "smsgw and smsmilter stop on SIGTERM, no sanitizer report in their logs" \
