@@ -67,6 +67,16 @@ text_of(const char *phone, const struct sms_inpart *p)
 	return out;
 }
 
+/* has_ctl - s holds a control character (CR, LF, NUL's kin) */
+static bool
+has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 /* our_number - the number a text was sent to, as threads store it */
 static void
 our_number(const struct conf *c, const char *to, char out[40])
@@ -543,6 +553,13 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	enum inbound_result r;
 
 	policy_phone_rules(c, POLICY_ANY, &rules);
+	if (m->from && (has_ctl(m->from) || (m->to && has_ctl(m->to)))) {
+		ut_log(LOG_WARNING,
+		       "a text via %s is refused: its sender or recipient "
+		       "address holds control characters",
+		       m->provider);
+		return IN_BAD;
+	}
 	if (!m->from ||
 	    sms_phone_parse(m->from, &rules, &from, &serr) != SMS_OK) {
 		ut_log(LOG_WARNING,

@@ -58,7 +58,7 @@ struct runner {
 	int64_t swept; /* when inbound_sweep last ran */
 	/* receipts and texts to answer once this turn's batch commits */
 	struct tp_event *acks;
-	bool ack_ok[32];
+	enum tp_answer answers[32];
 	unsigned nacks;
 };
 
@@ -385,11 +385,11 @@ submitted(struct runner *r, const struct tp_event *e)
 
 /* ack - answer e once the turn's batch is committed */
 static void
-ack(struct runner *r, const struct tp_event *e, bool ok)
+ack(struct runner *r, const struct tp_event *e, enum tp_answer a)
 {
 	if (r->nacks < 32) {
 		r->acks[r->nacks] = *e;
-		r->ack_ok[r->nacks++] = ok;
+		r->answers[r->nacks++] = a;
 	}
 }
 
@@ -425,15 +425,15 @@ receipt(struct runner *r, const struct tp_event *e)
 
 	switch (receipt_record(r->c, r->s, r->mailer, &rc, now_s(), &err)) {
 	case RECEIPT_RECORDED:
-	case RECEIPT_NOT_FINAL: ack(r, e, true); break;
-	case RECEIPT_STORE_FAILED: ack(r, e, false); break;
+	case RECEIPT_NOT_FINAL: ack(r, e, TP_DONE); break;
+	case RECEIPT_STORE_FAILED: ack(r, e, TP_LATER); break;
 	case RECEIPT_UNKNOWN:
 		if (going_out(r, e->smsc_id)) {
-			ack(r, e, false); /* later */
+			ack(r, e, TP_LATER);
 			break;
 		}
 		ut_log(LOG_WARNING, "receipt for %s: %s", e->smsc_id, err.msg);
-		ack(r, e, true);
+		ack(r, e, TP_DONE);
 		break;
 	}
 }
@@ -457,7 +457,11 @@ mo(struct runner *r, const struct tp_event *e)
 	enum inbound_result res = inbound_sms(r->c, r->s, &m, now_s());
 
 	metrics_inbound(res);
-	ack(r, e, res != IN_TEMP);
+	/* what cannot be read or routed is refused for good, not taken */
+	ack(r, e,
+	    res == IN_TEMP  ? TP_LATER
+	    : res == IN_BAD ? TP_NEVER
+			    : TP_DONE);
 	if (res == IN_DONE) {
 		mailer_wake(r->mailer);
 		r->more = true; /* a keyword's answer may be queued */
@@ -535,7 +539,8 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 			ok = false; /* the SMSC sends its receipts again */
 		}
 		for (i = 0; i < r->nacks; i++)
-			tp_ack(r->t, &r->acks[i], ok && r->ack_ok[i]);
+			tp_ack(r->t, &r->acks[i],
+			       ok ? r->answers[i] : TP_LATER);
 	}
 	submit(r);
 	if (!draining && r->more)

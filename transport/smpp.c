@@ -584,10 +584,15 @@ on_deliver(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
 
 	memset(&d, 0, sizeof(d));
 	if (unpack_deliver(&d, pdu, len) != 0) {
-		queue_answer(l, DELIVER_SM_RESP, ESME_RSYSERR, get32(pdu + 12));
+		/*
+		 * for good: the same bytes will never read better, and a
+		 * temporary error has the SMSC send them again forever
+		 */
+		queue_answer(l, DELIVER_SM_RESP, ESME_RX_P_APPN,
+			     get32(pdu + 12));
 		link_event(t, TP_EV_NOTE,
-			   "unreadable deliver_sm answered "
-			   "with ESME_RSYSERR");
+			   "unreadable deliver_sm (a malformed field) answered "
+			   "with ESME_RX_P_APPN, a permanent error");
 		destroy_tlv(d.tlv);
 		return;
 	}
@@ -1043,14 +1048,17 @@ smpp_poll(struct transport *tp, int timeout_ms, struct tp_event *ev,
 
 /* smpp_ack - answer a deliver_sm once its event is recorded */
 static void
-smpp_ack(struct transport *tp, const struct tp_event *e, bool ok)
+smpp_ack(struct transport *tp, const struct tp_event *e, enum tp_answer a)
 {
 	struct smpp *t = (struct smpp *)tp;
 	struct link *l = &t->l[e->ack_link & 1];
 
 	if (l->state != BOUND || e->ack_link >> 1 != l->gen)
 		return; /* that link is gone: the SMSC sends it again */
-	queue_answer(l, DELIVER_SM_RESP, ok ? ESME_ROK : ESME_RX_T_APPN,
+	queue_answer(l, DELIVER_SM_RESP,
+		     a == TP_DONE    ? ESME_ROK
+		     : a == TP_NEVER ? ESME_RX_P_APPN
+				     : ESME_RX_T_APPN,
 		     e->ack_seq);
 	flush(t, l);
 }

@@ -51,9 +51,9 @@ tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev, unsigned max,
 }
 
 void
-tp_ack(struct transport *t, const struct tp_event *e, bool ok)
+tp_ack(struct transport *t, const struct tp_event *e, enum tp_answer a)
 {
-	t->ops->ack(t, e, ok);
+	t->ops->ack(t, e, a);
 }
 
 void

@@ -202,14 +202,23 @@ unsigned tp_inflight(const struct transport *t);
 int tp_poll(struct transport *t, int timeout_ms, struct tp_event *ev,
 	    unsigned max, unsigned *n_r);
 
+/* How a receipt or a text from a phone is answered. */
+enum tp_answer {
+	TP_LATER = 0, /* not recorded now: the carrier sends it again */
+	TP_DONE = 1,  /* recorded, or nothing to record */
+	TP_NEVER = 2, /* refused for good: it must not be sent again */
+};
+
 /*
  * tp_ack - answer a receipt or a text from a phone once it is recorded
- * (ok), or ask the carrier to send it again later (not ok). Until then
- * it is not answered: a gateway that dies before recording it gets it
- * again, on the next link. An answer for a link that is gone is
- * dropped (the carrier will send it again).
+ * (TP_DONE), ask the carrier to send it again later (TP_LATER), or
+ * refuse it for good (TP_NEVER: over SMPP a permanent error, so that
+ * the SMSC does not resend it forever). Until then it is not answered:
+ * a gateway that dies before recording it gets it again, on the next
+ * link. An answer for a link that is gone is dropped (the carrier will
+ * send it again).
  */
-void tp_ack(struct transport *t, const struct tp_event *e, bool ok);
+void tp_ack(struct transport *t, const struct tp_event *e, enum tp_answer a);
 
 /*
  * tp_watch - also wake tp_poll when fd is readable (-1: none); the

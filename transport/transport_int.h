@@ -26,7 +26,8 @@ struct tp_ops {
 	unsigned (*inflight)(const struct transport *t);
 	int (*poll)(struct transport *t, int timeout_ms, struct tp_event *ev,
 		    unsigned max, unsigned *n_r);
-	void (*ack)(struct transport *t, const struct tp_event *e, bool ok);
+	void (*ack)(struct transport *t, const struct tp_event *e,
+		    enum tp_answer a);
 	void (*watch)(struct transport *t, int fd);
 	void (*close)(struct transport *t); /* frees t */
 };

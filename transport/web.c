@@ -369,9 +369,9 @@ web_poll(struct transport *t, int timeout_ms, struct tp_event *ev, unsigned max,
 
 /* web_ack - receipts come through the webhook server: nothing to do */
 static void
-web_ack(struct transport *t, const struct tp_event *e, bool ok)
+web_ack(struct transport *t, const struct tp_event *e, enum tp_answer a)
 {
-	(void)t, (void)e, (void)ok;
+	(void)t, (void)e, (void)a;
 }
 
 static void

@@ -136,6 +136,17 @@ check "after a malformed PDU: still serving" wait_sql \
 check "... logged" grep -Eq 'link down: a PDU length|unexpected PDU' "$tmp/smsgw.log"
 check "smsgw is still running" kill -0 "$gw"
 
+# 11-. issue 17: a deliver_sm whose source_addr holds CR LF: refused
+# for good, neither taken and dropped (ESME_ROK) nor answered with a
+# temporary error the SMSC would resend forever
+# (printf: dash's echo, in control, would make the \r\n real)
+printf '%s\n' '{"mo": {"from": "1202555\r\n0143", "to": "12025550100", "text": "crlf"}}' >&9
+check "a source_addr with CR LF is refused for good: ESME_RX_P_APPN (0x65)" \
+	wait_for grep -q '"cmd":"deliver_sm_resp".*"status":101' "$tmp/pdus.jsonl"
+check "... said in the log" grep -q 'sender or recipient address holds control characters' "$tmp/smsgw.log"
+check "... and nothing of it is mailed" sh -c \
+	"! grep -rqs 'crlf' '$tmp/sink'"
+
 # 11a. answers delayed (under SmppResponseTimeout): nothing resent
 control '{"delay_ms": 800}'
 before=$(grep -c '"cmd":"submit_sm"' "$tmp/pdus.jsonl")

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "gateway/gateway_int.h"
+#include "mailparse/mailparse.h"
 #include "policy/policy.h"
 #include "transport/transport_int.h"
 
@@ -53,7 +54,7 @@ struct fake {
 	struct tp_event pending[64]; /* handed out at the next poll */
 	unsigned npending;
 	struct tp_event acked[64];
-	bool ack_ok[64];
+	enum tp_answer answers[64];
 	unsigned nacked;
 };
 
@@ -138,13 +139,13 @@ fake_poll(struct transport *t, int timeout_ms, struct tp_event *ev,
 }
 
 static void
-fake_ack(struct transport *t, const struct tp_event *e, bool ok)
+fake_ack(struct transport *t, const struct tp_event *e, enum tp_answer a)
 {
 	struct fake *f = (struct fake *)t;
 
 	assert_true(f->nacked < 64);
 	f->acked[f->nacked] = *e;
-	f->ack_ok[f->nacked++] = ok;
+	f->answers[f->nacked++] = a;
 }
 
 static void
@@ -356,7 +357,8 @@ delivered(void **state)
 	turns(x, 1);
 	assert_int_equal(message(x, id).state, STORE_DELIVERED);
 	assert_int_equal(x->f.nacked, 2);
-	assert_true(x->f.ack_ok[0] && x->f.ack_ok[1]);
+	assert_int_equal(x->f.answers[0], TP_DONE);
+	assert_int_equal(x->f.answers[1], TP_DONE);
 	/* nothing sent twice */
 	assert_int_equal(x->f.nparts, 2);
 }
@@ -518,9 +520,9 @@ receipts(void **state)
 	turns(x, 1);
 	assert_int_equal(x->f.nacked, 2);
 	assert_string_equal(x->f.acked[0].smsc_id, "S1");
-	assert_false(x->f.ack_ok[0]);
+	assert_int_equal(x->f.answers[0], TP_LATER);
 	assert_string_equal(x->f.acked[1].smsc_id, "NOBODY");
-	assert_true(x->f.ack_ok[1]);
+	assert_int_equal(x->f.answers[1], TP_DONE);
 	assert_int_equal(message(x, id).state, STORE_SUBMITTING);
 }
 
@@ -553,6 +555,30 @@ stopped(void **state)
 	assert_int_equal(message(x, id).state, STORE_SUBMITTED);
 }
 
+/* texts from phones: recorded is done, unreadable is refused for good */
+static void
+texts_from_phones(void **state)
+{
+	struct fixture *x = *state;
+	struct tp_event e = {.kind = TP_EV_MO, .to = "12025550100"};
+
+	start(x);
+	snprintf(e.from, sizeof(e.from), "12025550143");
+	memcpy(e.ud, "hello", 5);
+	e.ud_len = 5;
+	e.ack_seq = 7;
+	push(&x->f, e);
+	snprintf(e.from, sizeof(e.from), "1202555\r\n0143");
+	e.ack_seq = 8;
+	push(&x->f, e);
+	turns(x, 1);
+	assert_int_equal(x->f.nacked, 2);
+	assert_int_equal(x->f.acked[0].ack_seq, 7);
+	assert_int_equal(x->f.answers[0], TP_DONE);
+	assert_int_equal(x->f.acked[1].ack_seq, 8);
+	assert_int_equal(x->f.answers[1], TP_NEVER);
+}
+
 int
 main(void)
 {
@@ -566,7 +592,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(opted_out, setup, teardown),
 	    cmocka_unit_test_setup_teardown(receipts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(stopped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(texts_from_phones, setup, teardown),
 	};
 
+	mp_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
