@@ -10,7 +10,8 @@
  *		accepted date is due within [now - 1h, now + max_ahead]
  *		and is the date mp_parse_date reads; a refusal is 550
  *		5.7.1 with a sentence.
- *	1	policy_dmarc_pass (Authentication-Results): never passes
+ *	1	policy_dmarc_pass, policy_dmarc and policy_ar_ours
+ *		(Authentication-Results), which agree: never passes
  *		for a From domain outside DmarcDomains, nor when the
  *		value does not begin with AuthservId, nor without
  *		"dmarc=pass" and "header.from=<domain>" outside comments
@@ -23,11 +24,15 @@
  *		and the same answer as a plain reading of RFC 3461.
  *	4	policy_noise (a "Name: value" header).
  *	5	policy_sender_check (client address, SASL login, MAIL
- *		FROM): a refusal is 550 5.7.1; YES only for a login or a
- *		trusted address.
+ *		FROM): a refusal is 550 5.7.1; YES only for a login that
+ *		may send as the sender (itself, or SenderLogins) or, with
+ *		no login, a trusted address.
  *	6	mp_subject_tag, mp_subject_untag, mp_tag_at and
  *		policy_tag_in_text: untagging never lengthens a subject
  *		and leaves no mark that mp_subject_tag finds.
+ *	7	policy_keyword (a text from a phone): the keyword is the
+ *		one whose words the whole text is, in any case, runs of
+ *		space as one.
  *
  *	Every verdict has a code, an enhanced code and a sentence without
  *	control characters (they would reach SMTP replies, reports and
@@ -56,7 +61,9 @@ static const char conf_text[] =
     "TrustedNetworks 127.0.0.0/8, 192.0.2.128/25, 2001:db8::/32\n"
     "AuthenticatedSenders yes\n"
     "AuthservId " AUTHSERV "\n"
-    "DmarcDomains example.com, example.net\n";
+    "DmarcDomains example.com, example.net\n"
+    "SenderLogins @example.org=ops\n"
+    "StopWords STOP|OPT OUT|arret\n";
 
 static const char *const domains[] = {
     "example.com",
@@ -185,8 +192,12 @@ dmarc(unsigned opt, const char *ar)
 	const char *dom = domains[opt % (sizeof(domains) / sizeof(*domains))];
 	size_t n = strlen(ar);
 	bool *out, pass = policy_dmarc_pass(conf, ar, dom);
+	enum policy_dmarc d = policy_dmarc(conf, ar, dom);
 	char *pre, want[128];
 
+	CHECK(pass == (d == POLICY_DMARC_PASS));
+	if (!policy_ar_ours(conf, ar))
+		CHECK(d == POLICY_DMARC_NONE);
 	if (!pass)
 		return;
 	CHECK(!strcasecmp(dom, "example.com") ||
@@ -322,7 +333,9 @@ noise(const char *s)
 static void
 sender(const char *s)
 {
-	char *copy = strdup(s), *client, *login, *from;
+	char *copy = strdup(s), *client, *login, *from, bare[256];
+	const char *at;
+	bool authed, may;
 	struct policy_client cl;
 	struct policy_verdict v;
 	enum policy_auth a;
@@ -344,11 +357,75 @@ sender(const char *s)
 		check_verdict(&v, "550", "5.7.1");
 	else
 		CHECK(v.code[0] == '\0');
+	policy_bare_addr(cl.envelope_from, bare, sizeof(bare));
+	authed = login && *login;
+	at = strrchr(bare, '@');
+	/* a login sends as itself, or as what SenderLogins pairs with it */
+	may = authed && ((strchr(login, '@') && !strcasecmp(login, bare)) ||
+			 (at && !strcasecmp(at + 1, "example.org") &&
+			  !strcasecmp(login, "ops")));
 	if (a == POLICY_AUTH_YES)
-		CHECK((login && *login) || policy_trusted(conf, client));
-	if (policy_trusted(conf, client))
+		CHECK(authed ? (!*bare || may) : policy_trusted(conf, client));
+	if (authed && *bare && !may)
+		CHECK(a == POLICY_AUTH_NO && strstr(v.text, "may not send as"));
+	if (!authed && policy_trusted(conf, client))
 		CHECK(a == POLICY_AUTH_YES);
 	free(copy);
+}
+
+/* squash - s upper-cased, spaces around gone, runs of space one */
+static void
+squash(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+	bool space = false;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	for (; *s && n + 1 < size; s++) {
+		if (isspace((unsigned char)*s)) {
+			space = true;
+			continue;
+		}
+		if (space && n + 2 < size)
+			out[n++] = ' ';
+		space = false;
+		out[n++] = (char)toupper((unsigned char)*s);
+	}
+	out[n] = '\0';
+}
+
+/* keyword - policy_keyword matches the whole text, squashed */
+static void
+keyword(const char *s)
+{
+	static const char *const stops[] = {"STOP", "OPT OUT", "ARRET"};
+	static const char *const starts[] = {"START", "UNSTOP", "YES"};
+	static const char *const helps[] = {"HELP", "INFO"};
+	const char *w = NULL;
+	char a[512], b[512];
+	enum policy_keyword k = policy_keyword(conf, s, &w);
+	enum policy_keyword want = POLICY_KW_NONE;
+	size_t i;
+
+	if (strlen(s) >= sizeof(a) - 1)
+		return;
+	squash(s, a, sizeof(a));
+	for (i = 0; i < 3 && want == POLICY_KW_NONE; i++)
+		if (!strcmp(a, stops[i]))
+			want = POLICY_KW_STOP;
+	for (i = 0; i < 3 && want == POLICY_KW_NONE; i++)
+		if (!strcmp(a, starts[i]))
+			want = POLICY_KW_START;
+	for (i = 0; i < 2 && want == POLICY_KW_NONE; i++)
+		if (!strcmp(a, helps[i]))
+			want = POLICY_KW_HELP;
+	CHECK(k == want);
+	CHECK((k == POLICY_KW_NONE) == (w == NULL));
+	if (w) {
+		squash(w, b, sizeof(b));
+		CHECK(!strcmp(a, b));
+	}
 }
 
 /* tags - the subject tag readers and the text tag reader */
@@ -404,7 +481,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 4: noise(s); break;
 	case 5: sender(s); break;
 	case 6: tags(s); break;
-	default: break;
+	case 7: keyword(s); break;
 	}
 	free(s);
 	return 0;
