@@ -15,7 +15,7 @@ libutf8proc-dev libcmocka-dev libsqlite3-dev sqlite3 nettle-dev libjansson-dev
 libgmime-3.0-dev libetpan-dev libcurl4-gnutls-dev libmicrohttpd-dev
 libmilter-dev libsmpp34-dev nodejs npm valgrind
 miltertest postfix swaks opendkim opendkim-tools kannel kannel-extras curl
-python3 python3-aiosmtpd git ca-certificates"
+python3 python3-aiosmtpd git ca-certificates sasl2-bin libsasl2-modules"
 
 missing=""
 for p in $PKGS; do

@@ -33,6 +33,22 @@ pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
 sink_start "$tmp" "$sinkport"
 milter_start "$tmp/smsmilter.conf" "$tmp/milter.log" ||
 	{ check "smsmilter starts" false; cat "$tmp/milter.log"; exit 1; }
+# logins: Cyrus SASL with a private sasldb (PEERS.md), bob and alice
+sasl=no
+if command -v saslpasswd2 >/dev/null 2>&1; then
+	for u in bob alice; do
+		echo "secret-$u" | saslpasswd2 -p -f "$tmp/sasldb2" -c \
+			-u example.com "$u"
+	done
+	chown postfix "$tmp/sasldb2"
+	mkdir -p "$tmp/pf/sasl"
+	printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: %s\nmech_list: PLAIN LOGIN\n' \
+		"$tmp/sasldb2" >"$tmp/pf/sasl/smtpd.conf"
+	postconf -c "$tmp/pf" -e "smtpd_sasl_auth_enable = yes" \
+		"smtpd_sasl_type = cyrus" "smtpd_sasl_path = smtpd" \
+		"cyrus_sasl_config_path = $tmp/pf/sasl" &&
+		sasl=yes
+fi
 pf_start "$tmp/pf"
 wait_port "$port" || { check "postfix listens" false; cat "$tmp/pf/master.out"; exit 1; }
 db=$tmp/store/smsmilter.db
@@ -125,8 +141,42 @@ s.quit()
 EOF
 check "SIZE=20000000: 552 5.3.4 at RCPT" grep -q "(552, b'5.3.4 the mail is 20000000 bytes" "$tmp/s8"
 
-check "exactly the expected texts are stored (4)" stored \
-	"select count(*) from messages" 4
+# 9. issue 17: a SASL login texts only as itself (from 127.0.0.2, not
+# a trusted network, so the login is what lets it text at all)
+if [ "$sasl" = yes ]; then
+	send "$tmp/s9" --local-interface 127.0.0.2 --auth PLAIN \
+		--auth-user bob@example.com --auth-password secret-bob \
+		--from alice@example.com \
+		--to 12025550190@sms.example.com,carol@example.org \
+		--header "Message-Id: <e2e-9@example.com>" --body "as alice"
+	check "SASL bob as alice: 235, then 550 5.7.1 for the phone" sh -c \
+		"grep -q '^<-  235 ' '$tmp/s9' && grep -q '^<\*\* 550 5.7.1 the login bob@example.com may not send as alice@example.com' '$tmp/s9'"
+	check "... logged by smsmilter" grep -q \
+		'reject: RCPT from 127.0.0.2: 550 5.7.1 the login bob@example.com may not send as alice@example.com' \
+		"$tmp/milter.log"
+	check "... no text as alice, and the mailbox still gets the mail" sh -c \
+		"[ \$(sqlite3 '$db' \"select count(*) from messages where message_id = 'e2e-9@example.com'\") -eq 0 ]"
+	check "... (carol's copy relayed)" wait_for sinked "e2e-9@example.com"
+	send "$tmp/s10" --local-interface 127.0.0.2 --auth PLAIN \
+		--auth-user bob@example.com --auth-password secret-bob \
+		--from bob@example.com --to 12025550190@sms.example.com \
+		--header "Message-Id: <e2e-10@example.com>" --body "as bob"
+	check "SASL bob as bob: texted, owned by bob" stored \
+		"select owner from messages m join threads t on t.id = m.thread_id where m.message_id = 'e2e-10@example.com'" \
+		"bob@example.com"
+	send "$tmp/s11" --local-interface 127.0.0.2 \
+		--from bob@example.com --to 12025550190@sms.example.com \
+		--body "no login"
+	check "... and without a login, refused (550 5.7.1, log in)" \
+		grep -q '^<\*\* 550 5.7.1 bob@example.com may not send text messages from here' "$tmp/s11"
+	expect_texts=5
+else
+	echo "# skip: saslpasswd2 (sasl2-bin) is not installed"
+	expect_texts=4
+fi
+
+check "exactly the expected texts are stored ($expect_texts)" stored \
+	"select count(*) from messages" "$expect_texts"
 check "every smsmilter line carries the queue id" sh -c \
 	"grep -qE 'to=\+[0-9*]+ segments' '$tmp/milter.log' &&
 	 ! grep -E 'to=\+[0-9*]+ segments' '$tmp/milter.log' | grep -vqE '^[0-9:.]+ smsmilter\[[0-9]+\]: [0-9A-F]{6,}: to='"
