@@ -168,7 +168,8 @@ login_may_send(const struct conf *c, const char *login, const char *from)
 	char a[256], b[256];
 	size_t i;
 
-	if (strchr(login, '@')) {
+	/* an address as a login: plain, nothing for bare_addr to strip */
+	if (strchr(login, '@') && !login[strcspn(login, "<> \t\r\n")]) {
 		if (strcasecmp(login, from) == 0)
 			return true;
 		policy_owner(c, login, a, sizeof(a));
