@@ -151,7 +151,7 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 {
 	const struct policy_text *t;
 	char tag[POLICY_TAG_LEN + 1], key[300];
-	unsigned i;
+	unsigned i, first = w->ntexts; /* all of e's phones, or none */
 
 	for (i = 0; i < e->nphones; i++) {
 		struct store_job_text *q = &w->texts[w->ntexts];
@@ -163,8 +163,10 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 			   (w->m->tag[0] && !strcasecmp(w->m->tag, tag)) ||
 			   answers_us(w);
 		t = render_once(w, is_reply, v);
-		if (!t)
+		if (!t) {
+			w->ntexts = first;
 			return false;
+		}
 		snprintf(key, sizeof(key), "%s|%s",
 			 w->m->message_id[0] ? w->m->message_id : w->s->qid,
 			 e->phones[i]);
@@ -188,9 +190,11 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 					   ? w->c->recipient_rate.seconds
 					   : 0,
 		    }};
-		if (!q->msg.tag || !q->msg.idem_key)
+		if (!q->msg.tag || !q->msg.idem_key) {
+			w->ntexts = first;
 			return policy_refuse(v, "451", "4.3.0",
 					     "out of memory");
+		}
 		w->ntexts++;
 	}
 	return true;
@@ -341,9 +345,8 @@ eom_job(SMFICTX *ctx, struct eom *w)
 
 		if (w->all.code[0])
 			e->v = w->all;
-		else if (e->dmarc && !dmarc_ok(w, &e->v))
-			;
-		else if (add_texts(w, e, &e->v))
+		else if ((!e->dmarc || dmarc_ok(w, &e->v)) &&
+			 add_texts(w, e, &e->v))
 			ok++;
 	}
 	if (ok == 0 && s->others == 0) {

@@ -288,16 +288,49 @@ next_resinfo(const char *s)
 	return *s ? s + 1 : NULL;
 }
 
-/* policy_ar_ours - the header's authserv-id is ours */
-bool
-policy_ar_ours(const struct conf *c, const char *ar)
+/*
+ * clean_ours - the authserv-id of ar, read as RFC 8601 reads it (after
+ * CFWS), is ours
+ */
+static bool
+clean_ours(const struct conf *c, const char *ar)
 {
 	char id[256];
 
-	if (!*c->authserv_id || !ar)
-		return false;
 	word(ar, id, sizeof(id));
 	return strcasecmp(id, c->authserv_id) == 0;
+}
+
+/*
+ * names_ours - our authserv-id stands as a word somewhere before the
+ * first ';' of ar: a claim of this site, whatever the comments around
+ * it (what Postfix's header_checks line drops too)
+ */
+static bool
+names_ours(const struct conf *c, const char *ar)
+{
+	size_t n = strlen(c->authserv_id), end = strcspn(ar, ";"), i;
+	char after;
+
+	for (i = 0; i + n <= end; i++) {
+		if (i > 0 && !strchr(" \t\r\n():\\", ar[i - 1]))
+			continue;
+		if (strncasecmp(ar + i, c->authserv_id, n) != 0)
+			continue;
+		after = ar[i + n] == '.' ? ar[i + n + 1] : ar[i + n];
+		if (!after || strchr(" \t\r\n;()", after))
+			return true;
+	}
+	return false;
+}
+
+/* policy_ar_ours - the header claims our authserv-id */
+bool
+policy_ar_ours(const struct conf *c, const char *ar)
+{
+	if (!*c->authserv_id || !ar)
+		return false;
+	return clean_ours(c, ar) || names_ours(c, ar);
 }
 
 /* policy_dmarc - the DMARC result of one of our headers */
@@ -310,6 +343,8 @@ policy_dmarc(const struct conf *c, const char *ar, const char *from_domain)
 
 	if (!policy_ar_ours(c, ar))
 		return POLICY_DMARC_NONE;
+	if (!clean_ours(c, ar))
+		return POLICY_DMARC_FAIL; /* names us, but not as we write it */
 	p = word(ar, tok, sizeof(tok));
 	/* the resinfo that starts with dmarc= */
 	while ((p = next_resinfo(p)) != NULL) {

@@ -98,8 +98,10 @@ enum policy_dmarc {
 };
 
 /*
- * policy_ar_ours - the authserv-id of Authentication-Results value ar
- * (after CFWS; RFC 8601) is AuthservId, in any case
+ * policy_ar_ours - Authentication-Results value ar claims AuthservId:
+ * its authserv-id (after CFWS; RFC 8601) is ours in any case, or ours
+ * stands as a word anywhere before its first ';' (then policy_dmarc
+ * says it fails unless it is the clean form)
  */
 bool policy_ar_ours(const struct conf *c, const char *ar);
 

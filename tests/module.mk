@@ -14,6 +14,11 @@ $(O)/tests/test_sms: $(TEST_SMS_SRCS:%.c=$(O)/%.o) $(SMS_LIB)
 
 TESTS += $(O)/tests/test_sms
 
+$(O)/tests/test_util: $(O)/tests/unit/test_util.o $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+TESTS += $(O)/tests/test_util
+
 $(O)/tests/test_conf: $(O)/tests/unit/test_conf.o $(CONF_LIB) $(SMS_LIB) \
 	$(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SMS_LIBS) $(CMOCKA_LIBS)

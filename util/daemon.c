@@ -58,23 +58,57 @@ ut_log_level(int max_level)
 	log_max = max_level;
 }
 
-/* ut_log_mask - numbers whole at debug, else masked */
+/* is_date - s starts with YYYY-MM-DD (a date, not a phone) */
+static bool
+is_date(const char *s)
+{
+	static const char shape[] = "dddd-dd-dd";
+	size_t i;
+
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9')
+				    : s[i] != shape[i])
+			return false;
+	return true;
+}
+
+/*
+ * ut_log_mask - numbers whole at debug, else masked: a number is a run
+ * of digits, with the spaces, dashes, dots and brackets people write
+ * between them ("+1 202-555-0143", "202.555.0143"); one of 7 digits
+ * or more keeps its first digit and its last two
+ */
 const char *
 ut_log_mask(const char *s, char *out, size_t size)
 {
-	size_t i, n, run, k;
+	size_t i = 0, j, last, k, digits, seen;
 
 	if (out != s) /* in place is fine */
 		snprintf(out, size, "%s", s ? s : "");
 	if (log_max >= LOG_DEBUG)
 		return out;
-	for (i = 0; out[i]; i += run ? run : 1) {
-		for (run = 0; out[i + run] >= '0' && out[i + run] <= '9';)
-			run++;
-		n = run;
-		if (n >= 7)
-			for (k = 1; k + 2 < n; k++)
-				out[i + k] = '*';
+	while (out[i]) {
+		if (!(out[i] >= '0' && out[i] <= '9')) {
+			i++;
+			continue;
+		}
+		if (is_date(out + i)) {
+			i += 10;
+			continue;
+		}
+		digits = 0;
+		last = i;
+		for (j = i; out[j] && strchr("0123456789 -.()", out[j]); j++)
+			if (out[j] >= '0' && out[j] <= '9') {
+				digits++;
+				last = j;
+			}
+		if (digits >= 7)
+			for (k = i, seen = 0; k <= last; k++)
+				if (out[k] >= '0' && out[k] <= '9' &&
+				    seen++ > 0 && seen + 2 <= digits)
+					out[k] = '*';
+		i = last + 1;
 	}
 	return out;
 }
@@ -98,20 +132,23 @@ void
 ut_log(int level, const char *fmt, ...)
 {
 	va_list ap;
+	char line[2048], *p;
 
 	if (level > log_max)
 		return;
 	va_start(ap, fmt);
-	vsyslog(level, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* one event, one line: what came from outside cannot add any */
+	for (p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	syslog(level, "%s", line);
 	if (log_stderr) {
 		struct timespec ts;
 		struct tm tm;
-		char line[1024], stamp[32];
+		char stamp[32];
 
-		va_start(ap, fmt);
-		vsnprintf(line, sizeof(line), fmt, ap);
-		va_end(ap);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);

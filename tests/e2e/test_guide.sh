@@ -310,7 +310,7 @@ check "... nobody as nobody@example.com is texted" wait_for \
 check "... and alice's name was never texted" sh -c "! grep -q '\"dst\":\"12025550160\"' '$pdus'"
 
 # issue 17: Authentication-Results a client forges with the site's
-# authserv-id, in twelve forms, from outside TrustedNetworks: with
+# authserv-id, in fourteen forms, from outside TrustedNetworks: with
 # INSTALL's header_checks none is texted, and each mail is refused
 set_key "AuthservId mail.example.com"
 set_key "DmarcDomains partner.example"
@@ -333,6 +333,8 @@ forms = [
     "Authentication-Results: mail.example.com (ours); dmarc=pass header.from=partner.example",
     "Authentication-Results: mail.example.com;dmarc=pass header.from=partner.example",
     "Authentication-Results: mail.example.com;\r\n\tdmarc=pass header.from=partner.example",
+    "Authentication-Results: ((a)) mail.example.com; dmarc=pass header.from=partner.example",
+    "Authentication-Results: (a\\)) mail.example.com; dmarc=pass header.from=partner.example",
 ]
 which = [int(a) for a in sys.argv[1:]] or range(len(forms))
 for i in which:
@@ -348,16 +350,16 @@ for i in which:
     s.quit()
 PY
 timeout 120 python3 "$tmp/forge.py" >"$tmp/forge-ar.out" 2>&1
-check "12 forged Authentication-Results forms: all 12 refused with 550 at end of data" \
-	sh -c "[ \$(grep -c ': 550\$' '$tmp/forge-ar.out') -eq 12 ]"
+check "14 forged Authentication-Results forms: all 14 refused with 550 at end of data" \
+	sh -c "[ \$(grep -c ': 550\$' '$tmp/forge-ar.out') -eq 14 ]"
 sleep 1
 forged=0
 i=70
-while [ $i -le 81 ]; do
+while [ $i -le 83 ]; do
 	any_sent "120255501$i" && forged=$((forged + 1))
 	i=$((i + 1))
 done
-check "... and 0 of 12 texted (got $forged)" test "$forged" -eq 0
+check "... and 0 of 14 texted (got $forged)" test "$forged" -eq 0
 # the same first form without INSTALL's header_checks is texted: what
 # stops the forgery is the Postfix line INSTALL gives
 postconf -X header_checks

@@ -21,6 +21,24 @@ run(function()
 	expect_log("EOM-MIXED: to=+12025550131 segments=1 encoding=GSM-7 thread=")
 	mt.disconnect(c)
 
+	-- a group whose texts differ: one member's thread is named (a reply,
+	-- "{body}", fits), another's is not ("{subject}: {body}", over the
+	-- cap): the group is refused whole, nothing of it is queued
+	c = session("EOM-PARTIAL")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<oncall@sms.example.com>", SMFIR_CONTINUE)
+	rcpt(c, "<bob@example.org>", SMFIR_CONTINUE)
+	r = message(c, {{"From", "alice@example.com"},
+		{"Subject", "Re: " .. string.rep("a long subject line ", 30) ..
+			"[#" .. tag("alice@example.com", "+12025550141") .. "]"},
+		{"Message-ID", "<eom-partial@example.com>"}}, "ok\r\n")
+	assert(r == SMFIR_CONTINUE, "partial: continue, got " .. tostring(r))
+	assert(sql("select count(*) from messages where message_id = 'eom-partial@example.com'") == "0",
+		"partial: nothing of the group queued")
+	expect_log("EOM-PARTIAL: to=<oncall@sms.example.com> status=refused (552 5.3.4")
+	assert(not mt.eom_check(c, MT_HDRADD, "X-SMS-Queued"), "partial: no X-SMS-Queued")
+	mt.disconnect(c)
+
 	-- only phones: discard; a group texts every member; UCS-2 and segments
 	c = session("EOM-GROUP")
 	mailfrom(c, "<alice@example.com>")
