@@ -134,6 +134,7 @@ struct conf {
 	enum conf_ambiguous ambiguous_answers;
 	struct conf_map owner_aliases; /* alias address -> owner */
 	struct conf_map sender_logins; /* address or @domain -> login */
+	const char *login_domain;      /* a bare login's domain, or "" */
 	const char *tag_secret;
 
 	/* text */

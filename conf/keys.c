@@ -85,6 +85,12 @@ const struct conf_key conf_keys[] = {
      "else the SMS recipients are refused with 550 5.7.1. Mail without a "
      "login keeps the TrustedNetworks rule.",
      "support@example.com=alice@example.com, @example.org=bob"},
+    {"LoginDomain", CT_STRING, F(login_domain), "", NOLIM, NULL, 0, "Senders",
+     "The domain of SASL logins that are bare user names (Cyrus without "
+     "realms, Dovecot's %n): with example.com, the login alice may send "
+     "as alice@example.com. Empty: such logins send only as what "
+     "SenderLogins gives them.",
+     "example.com"},
     {"TrustedNetworks", CT_NETWORKS, F(trusted_networks),
      "127.0.0.1/32, ::1/128", NOLIM, NULL, 0, "Senders",
      "Client networks that may send texts without authenticating.", NULL},

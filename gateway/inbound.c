@@ -204,11 +204,17 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 		if (!out && (rc = reply_once(c, s, t, k, c->stop_text, now,
 					     answered_r)) != STORE_OK)
 			return rc;
-		snprintf(note, notesz,
-			 "[%s texted %s: it has opted out. Mail to it is "
-			 "refused until it texts %s.]",
-			 disp, w,
-			 c->start_words.n ? c->start_words.v[0] : "START");
+		if (c->start_words.n)
+			snprintf(note, notesz,
+				 "[%s texted %s: it has opted out. Mail to it "
+				 "is refused until it texts %s.]",
+				 disp, w, c->start_words.v[0]);
+		else
+			snprintf(note, notesz,
+				 "[%s texted %s: it has opted out. Mail to it "
+				 "is refused (no StartWords are set: smsctl "
+				 "optout rm lets it in again).]",
+				 disp, w);
 		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=yes",
 		       MASK(t->phone), w);
 	} else if (k == POLICY_KW_START && out) {
@@ -227,9 +233,10 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 				     answered_r)) != STORE_OK)
 			return rc;
 		snprintf(note, notesz, "[%s texted %s%s.]", disp, w,
-			 *answered_r ? " and was sent HelpText"
-				     : "; HelpText was not sent again "
-				       "(KeywordAnswerLimit)");
+			 *answered_r	    ? " and was sent HelpText"
+			 : !c->help_text[0] ? "; HelpText is empty: no answer"
+					    : "; HelpText was not sent again "
+					      "(KeywordAnswerLimit)");
 		ut_log(LOG_INFO, "from=%s keyword=%s", MASK(t->phone), w);
 	}
 	return STORE_OK;
@@ -274,8 +281,8 @@ ambiguity(const struct conf *c, const struct policy_route *r, const char *disp,
 static bool
 mail_to(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	const struct store_thread *t, const char *phone, const char *our,
-	const char *text, unsigned segments, char mid[128], char **mail_r,
-	size_t *len_r)
+	const char *text, unsigned segments, int64_t now, char mid[128],
+	char **mail_r, size_t *len_r)
 {
 	const char *domain = c->sms_domains.v[0];
 	const char *refs[1] = {t->last_message_id};
@@ -309,6 +316,7 @@ mail_to(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		    .segments = segments,
 		    .media = m->media,
 		    .nmedia = m->nmedia,
+		    .date = now,
 		};
 
 		if (mp_compose_sms(&sm, mail_r, len_r, &merr) != MP_OK) {
@@ -362,8 +370,8 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	for (i = 0; i < r->n; i++) {
 		const struct store_thread *t = &r->threads[i];
 
-		if (!mail_to(c, s, m, t, phone, our, body, segments, mid, &mail,
-			     &len))
+		if (!mail_to(c, s, m, t, phone, our, body, segments, now, mid,
+			     &mail, &len))
 			goto out;
 		if (i == 0) {
 			struct store_inbound in = {
@@ -598,7 +606,11 @@ inbound_sms(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		return IN_TEMP;
 	}
 	r = receive(c, s, m, now);
-	if (store_unit_end(s, r != IN_TEMP, &err) != STORE_OK) {
+	/*
+	 * only what was recorded is kept: a text sent again (IN_DUP) must
+	 * not repeat its keyword's opt-out, answer or count
+	 */
+	if (store_unit_end(s, r == IN_DONE || r == IN_PART, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: %s", err.msg);
 		return IN_TEMP;
 	}

@@ -158,8 +158,9 @@ allowed_address(const struct conf *c, const char *from)
 
 /*
  * login_may_send - login may use from as its envelope sender: the login
- * is that address (or an OwnerAliases address of the same owner), or
- * SenderLogins pairs from (or its @domain) with the login
+ * (a bare name taken in LoginDomain) is that address or the owner that
+ * OwnerAliases makes of it, or SenderLogins pairs from (or its @domain)
+ * with the login
  */
 static bool
 login_may_send(const struct conf *c, const char *login, const char *from)
@@ -169,12 +170,18 @@ login_may_send(const struct conf *c, const char *login, const char *from)
 	size_t i;
 
 	/* an address as a login: plain, nothing for bare_addr to strip */
+	if (!strchr(login, '@') && *c->login_domain &&
+	    !login[strcspn(login, "<> \t\r\n")]) {
+		/* a bare user name, in LoginDomain */
+		snprintf(a, sizeof(a), "%s@%s", login, c->login_domain);
+		login = a;
+	}
 	if (strchr(login, '@') && !login[strcspn(login, "<> \t\r\n")]) {
 		if (strcasecmp(login, from) == 0)
 			return true;
-		policy_owner(c, login, a, sizeof(a));
+		/* an owner may use its aliases; an alias not its owner */
 		policy_owner(c, from, b, sizeof(b));
-		if (strcmp(a, b) == 0)
+		if (strcasecmp(b, login) == 0)
 			return true;
 	}
 	for (i = 0; i < c->sender_logins.n; i++) {

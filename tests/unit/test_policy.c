@@ -179,6 +179,24 @@ sender_check(void **state)
 	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_YES);
 	cl.envelope_from = "<desk@sub.ops.example>";
 	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
+	/* an alias's login may not send as its owner */
+	cl.auth_authen = "a.smith@example.com";
+	cl.envelope_from = "<alice@example.com>";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
+	cl.envelope_from = "<a.smith@example.com>";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_YES);
+	/* a bare login is nobody's address without LoginDomain */
+	cl.auth_authen = "bob";
+	cl.envelope_from = "<bob@example.com>";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
+	conf_free(&c);
+	c = load("LoginDomain example.com\n");
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_YES);
+	cl.envelope_from = "<alice@example.com>";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
+	cl.auth_authen = "bob>";
+	cl.envelope_from = "<bob@example.com>";
+	assert_int_equal(policy_sender_check(c, &cl, &v), POLICY_AUTH_NO);
 	conf_free(&c);
 
 	/* AuthenticatedSenders no: SASL alone is not enough */

@@ -44,7 +44,8 @@ mask(void **state)
 				    cases[i].out);
 	/* in place */
 	strcpy(out, "to=+12025550143");
-	assert_string_equal(ut_log_mask(out, out, sizeof(out)), "to=+1********43");
+	assert_string_equal(ut_log_mask(out, out, sizeof(out)),
+			    "to=+1********43");
 	/* at debug, whole */
 	ut_log_level(LOG_DEBUG);
 	assert_string_equal(ut_log_mask("+1 202-555-0143", out, sizeof(out)),
