@@ -157,6 +157,21 @@ allowed_address(const struct conf *c, const char *from)
 }
 
 /*
+ * plain_login - a login with nothing policy_bare_addr would strip or
+ * fold: printable, no space, no angle bracket
+ */
+static bool
+plain_login(const char *login)
+{
+	for (; *login; login++)
+		if ((unsigned char)*login <= ' ' ||
+		    (unsigned char)*login >= 0x7f || *login == '<' ||
+		    *login == '>')
+			return false;
+	return true;
+}
+
+/*
  * login_may_send - login may use from as its envelope sender: the login
  * (a bare name taken in LoginDomain) is that address or the owner that
  * OwnerAliases makes of it, or SenderLogins pairs from (or its @domain)
@@ -165,23 +180,23 @@ allowed_address(const struct conf *c, const char *from)
 static bool
 login_may_send(const struct conf *c, const char *login, const char *from)
 {
-	const char *at = strrchr(from, '@');
+	const char *at = strrchr(from, '@'), *addr = NULL;
 	char a[256], b[256];
 	size_t i;
 
-	/* an address as a login: plain, nothing for bare_addr to strip */
-	if (!strchr(login, '@') && *c->login_domain &&
-	    !login[strcspn(login, "<> \t\r\n")]) {
-		/* a bare user name, in LoginDomain */
+	/* the login as an address: only a plain one, nothing to strip */
+	if (plain_login(login) && strchr(login, '@')) {
+		addr = login;
+	} else if (plain_login(login) && *c->login_domain) {
 		snprintf(a, sizeof(a), "%s@%s", login, c->login_domain);
-		login = a;
+		addr = a;
 	}
-	if (strchr(login, '@') && !login[strcspn(login, "<> \t\r\n")]) {
-		if (strcasecmp(login, from) == 0)
+	if (addr) {
+		if (strcasecmp(addr, from) == 0)
 			return true;
 		/* an owner may use its aliases; an alias not its owner */
 		policy_owner(c, from, b, sizeof(b));
-		if (strcasecmp(b, login) == 0)
+		if (strcasecmp(b, addr) == 0)
 			return true;
 	}
 	for (i = 0; i < c->sender_logins.n; i++) {
