@@ -167,9 +167,9 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 			w->ntexts = first;
 			return false;
 		}
-		snprintf(key, sizeof(key), "%s|%s",
-			 w->m->message_id[0] ? w->m->message_id : w->s->qid,
-			 e->phones[i]);
+		policy_idem_key(
+		    w->m->message_id[0] ? w->m->message_id : w->s->qid,
+		    w->owner, e->phones[i], t->plan->text, key, sizeof(key));
 		*q = (struct store_job_text){
 		    .msg = {
 			.owner = w->owner,

@@ -67,6 +67,7 @@ bool
 policy_parse_rcpt(const struct conf *c, const char *addr, struct policy_rcpt *r)
 {
 	char bare[512], *at, *plus;
+	size_t n;
 
 	memset(r, 0, sizeof(*r));
 	policy_bare_addr(addr, bare, sizeof(bare));
@@ -74,6 +75,10 @@ policy_parse_rcpt(const struct conf *c, const char *addr, struct policy_rcpt *r)
 	if (!at || at == bare)
 		return false;
 	*at = '\0';
+	/* "sms.example.com." is the same domain, written absolute */
+	n = strlen(at + 1);
+	if (n > 1 && at[n] == '.')
+		at[n] = '\0';
 	if (!in_list(&c->sms_domains, at + 1))
 		return false;
 	snprintf(r->domain, sizeof(r->domain), "%s", at + 1);

@@ -269,6 +269,16 @@ bool policy_tag_ok(const char *secret, const char *owner, const char *phone,
 bool policy_tag_in_text(const char *text, char tag_r[POLICY_TAG_LEN + 1]);
 
 /*
+ * policy_idem_key - the idempotency key of a text queued from a mail
+ * (mail_id: its Message-ID, else the MTA's queue id) into out: the
+ * same mail delivered again to the same phone gives the same key and
+ * is queued once; the same Message-ID with another text or from
+ * another owner is another text
+ */
+void policy_idem_key(const char *mail_id, const char *owner, const char *phone,
+		     const char *text, char *out, size_t size);
+
+/*
  * Failed reply tags are counted per sender and client (TagFailureLimit;
  * who is the SASL login, else the envelope sender) and per client
  * alone (TagFailureClientLimit, the ceiling for a flood that changes

@@ -171,3 +171,26 @@ policy_tag_failed(const struct conf *c, struct store *st, const char *who,
 			     "conversations",
 			     addr);
 }
+
+/* policy_idem_key - what makes a queued text the same text */
+void
+policy_idem_key(const char *mail_id, const char *owner, const char *phone,
+		const char *text, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char dig[33];
+	unsigned i;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, strlen(owner) + 1, (const uint8_t *)owner);
+	sha256_update(&ctx, strlen(text), (const uint8_t *)text);
+	sha256_digest(&ctx, sizeof(d), d);
+	for (i = 0; i < 16; i++) {
+		dig[2 * i] = hex[d[i] >> 4];
+		dig[2 * i + 1] = hex[d[i] & 15];
+	}
+	dig[32] = '\0';
+	snprintf(out, size, "%s|%s|%s", mail_id, phone, dig);
+}

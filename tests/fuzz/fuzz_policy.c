@@ -247,7 +247,10 @@ rcpt(const char *addr)
 	      !strcmp(r.domain, "txt.example.org"));
 	policy_bare_addr(addr, bare, sizeof(bare));
 	at = strrchr(bare, '@');
-	CHECK(at && !strcmp(at + 1, r.domain));
+	/* the domain, or the domain with a final dot */
+	CHECK(at && !strncmp(at + 1, r.domain, strlen(r.domain)) &&
+	      (!at[1 + strlen(r.domain)] ||
+	       !strcmp(at + 1 + strlen(r.domain), ".")));
 	*at = '\0';
 	if (r.too_long) {
 		/* "x+tag": the tag or local part would not fit */

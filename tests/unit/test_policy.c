@@ -88,6 +88,12 @@ parse_rcpt(void **state)
 	assert_string_equal(r.local, "+12025550143");
 	assert_true(r.number);
 
+	/* the domain written absolute, with its final dot */
+	assert_true(policy_parse_rcpt(c, "<12025550143@sms.example.com.>", &r));
+	assert_string_equal(r.domain, "sms.example.com");
+	assert_false(policy_parse_rcpt(c, "<12025550143@sms.example.com..>", &r));
+	assert_false(policy_parse_rcpt(c, "<12025550143@.>", &r));
+
 	assert_true(policy_parse_rcpt(
 	    c, "12025550143+k7q2abcdefgh@txt.example.com", &r));
 	assert_string_equal(r.local, "12025550143");
