@@ -91,7 +91,8 @@ parse_rcpt(void **state)
 	/* the domain written absolute, with its final dot */
 	assert_true(policy_parse_rcpt(c, "<12025550143@sms.example.com.>", &r));
 	assert_string_equal(r.domain, "sms.example.com");
-	assert_false(policy_parse_rcpt(c, "<12025550143@sms.example.com..>", &r));
+	assert_false(
+	    policy_parse_rcpt(c, "<12025550143@sms.example.com..>", &r));
 	assert_false(policy_parse_rcpt(c, "<12025550143@.>", &r));
 
 	assert_true(policy_parse_rcpt(
