@@ -77,7 +77,7 @@ struct conf_rate {
 enum conf_sync { CONF_SYNC_FULL, CONF_SYNC_NORMAL, CONF_SYNC_OFF };
 enum conf_long_policy { CONF_LONG_TRUNCATE, CONF_LONG_REJECT };
 enum conf_ambiguous { CONF_AMBIGUOUS_OWNER, CONF_AMBIGUOUS_ALL };
-enum conf_quota_policy { CONF_QUOTA_REJECT, CONF_QUOTA_ALLOW };
+enum conf_quota_policy { CONF_QUOTA_REJECT, CONF_QUOTA_ALLOW, CONF_QUOTA_HOLD };
 enum conf_transport { CONF_TP_SMPP, CONF_TP_HTTP, CONF_TP_KANNEL };
 enum conf_concat { CONF_CONCAT_UDH, CONF_CONCAT_SAR, CONF_CONCAT_PAYLOAD };
 enum conf_bind { CONF_BIND_TRANSCEIVER, CONF_BIND_SPLIT };

@@ -15,7 +15,7 @@
 
 static const char *const sync_modes[] = {"full", "normal", "off", NULL};
 static const char *const long_policies[] = {"truncate", "reject", NULL};
-static const char *const quota_policies[] = {"reject", "allow", NULL};
+static const char *const quota_policies[] = {"reject", "allow", "hold", NULL};
 static const char *const ambiguous_modes[] = {"owner", "all", NULL};
 static const char *const transports[] = {"smpp", "http", "kannel", NULL};
 static const char *const concat_modes[] = {"udh", "sar", "payload", NULL};
@@ -204,8 +204,10 @@ const struct conf_key conf_keys[] = {
      "Segments each sender may send per calendar month. 0: no quota.", NULL},
     {"OverQuotaPolicy", CT_ENUM, F(over_quota_policy), "reject", NOLIM,
      quota_policies, 0, "Limits and usage",
-     "Over the quota: reject (452 4.7.1, with when to retry) or allow (and "
-     "count the overage).",
+     "Over the quota: reject (550 5.7.1, saying when the quota resets: the "
+     "sender knows at once), hold (452 4.7.1 until then: the sending MTA "
+     "keeps retrying, and bounces if the month is longer than its queue "
+     "lifetime) or allow (and count the overage).",
      NULL},
     {"RecipientRateLimit", CT_RATE, F(recipient_rate), "30/1h", NOLIM, NULL, 0,
      "Limits and usage",

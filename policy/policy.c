@@ -656,15 +656,20 @@ policy_quota_ok(const struct conf *c, struct store *st, const char *owner,
 	unsigned used;
 
 	if (c->monthly_segment_quota <= 0 ||
-	    c->over_quota_policy != CONF_QUOTA_REJECT)
+	    c->over_quota_policy == CONF_QUOTA_ALLOW)
 		return true;
 	if (store_usage_of(st, owner, now, &used, err) != STORE_OK)
 		return policy_store_down(v);
 	if ((long long)used + segments <= c->monthly_segment_quota)
 		return true;
 	policy_utc_time(month_end(now), when, sizeof(when));
-	return policy_refuse(v, "452", "4.7.1",
+	if (c->over_quota_policy == CONF_QUOTA_HOLD)
+		return policy_refuse(v, "452", "4.7.1",
+				     "%s has used its %lld text segments for "
+				     "this month; try again after %s",
+				     owner, c->monthly_segment_quota, when);
+	return policy_refuse(v, "550", "5.7.1",
 			     "%s has used its %lld text segments for this "
-			     "month; try again after %s",
+			     "month; the quota resets at %s",
 			     owner, c->monthly_segment_quota, when);
 }

@@ -142,9 +142,10 @@ bool policy_phone_ok(const struct conf *c, struct store *st, const char *phone,
 		     struct store_error *err);
 
 /*
- * policy_quota_ok - may owner send `segments` more this month? Refuses
- * with 452 4.7.1 (and when to retry) past MonthlySegmentQuota under
- * OverQuotaPolicy reject; 451 4.3.0 when the store fails
+ * policy_quota_ok - may owner send `segments` more this month? Past
+ * MonthlySegmentQuota refuses with 550 5.7.1 and when the quota resets
+ * (OverQuotaPolicy reject), or 452 4.7.1 and when to retry (hold);
+ * 451 4.3.0 when the store fails
  */
 bool policy_quota_ok(const struct conf *c, struct store *st, const char *owner,
 		     unsigned segments, int64_t now, struct policy_verdict *v,

@@ -20,7 +20,7 @@ pids=""
 finish() {
 	# shellcheck disable=SC2086
 	stop_pids $pids
-	[ -n "${tmp:-}" ] && rm -rf "$tmp"
+	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
 	if [ -n "${CHECK_TALLY:-}" ]; then
 		echo "$passed $failed $skipped" >>"$CHECK_TALLY"
 	fi
@@ -86,12 +86,14 @@ start() {
 	pids="$pids $pid"
 	sock=$(sed -n 's/^Socket unix://p' "$2")
 	i=0
-	while [ ! -S "$sock" ] && [ $i -lt 50 ]; do
+	# ready when its store is open too ("listening on"), not only when
+	# the socket is there: the socket comes before the privilege drop
+	while ! grep -q 'listening on' "$tmp/$1.log" && [ $i -lt 50 ]; do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 		i=$((i + 1))
 	done
-	[ -S "$sock" ]
+	[ -S "$sock" ] && grep -q 'listening on' "$tmp/$1.log"
 }
 
 conf=$tmp/main.conf
