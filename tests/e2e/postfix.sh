@@ -189,9 +189,11 @@ milter_start() {
 	"$E2E_BUILD/smsmilter" -f -c "$1" 2>"$2" &
 	E2E_PIDS="$E2E_PIDS $!"
 	MILTER_PID=$!
-	sock=$(sed -n 's/^Socket unix://p' "$1")
+	# ready when the store is open too ("listening on"): the socket
+	# comes first, before the privilege drop
 	i=0
-	while [ -n "$sock" ] && [ ! -S "$sock" ] && [ $i -lt 50 ]; do
+	while ! grep -q 'listening on' "$2" 2>/dev/null && [ $i -lt 50 ]; do
+		kill -0 "$MILTER_PID" 2>/dev/null || break
 		sleep 0.1
 		i=$((i + 1))
 	done
