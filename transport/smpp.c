@@ -144,6 +144,57 @@ heap_init(void)
 	pthread_once(&once, heap_set);
 }
 
+/* The most optional parameters a deliver_sm may carry here. */
+#define TLV_MAX 16
+
+/* skip_cstr - past a C-Octet String of at most max bytes, or NULL */
+static const uint8_t *
+skip_cstr(const uint8_t *p, const uint8_t *end, size_t max)
+{
+	size_t i;
+
+	for (i = 0; p + i < end && i < max; i++)
+		if (p[i] == 0)
+			return p + i + 1;
+	return NULL;
+}
+
+/*
+ * deliver_sane - the deliver_sm's fields end where SMPP 3.4 says and
+ * its optional parameters are at most TLV_MAX whole ones: libsmpp34
+ * appends a sentence per bad field to a fixed buffer without bound,
+ * so what it is given must not have many
+ */
+static bool
+deliver_sane(const uint8_t *pdu, size_t len)
+{
+	const uint8_t *p = pdu + 16, *end = pdu + len;
+	unsigned n;
+
+	if (len < 16 || !(p = skip_cstr(p, end, 6))) /* service_type */
+		return false;
+	p += 2; /* source_addr_ton, npi */
+	if (p > end || !(p = skip_cstr(p, end, 21)))
+		return false;
+	p += 2; /* dest_addr_ton, npi */
+	if (p > end || !(p = skip_cstr(p, end, 21)))
+		return false;
+	p += 3; /* esm_class, protocol_id, priority_flag */
+	if (p > end || !(p = skip_cstr(p, end, 17)) ||
+	    !(p = skip_cstr(p, end, 17)))
+		return false;
+	p += 4; /* registered_delivery, replace_if_present, dc, msg_id */
+	if (p >= end)
+		return false;
+	p += 1 + *p; /* sm_length, short_message */
+	for (n = 0; p < end; n++) {
+		if (n == TLV_MAX || end - p < 4)
+			return false;
+		p += 4 + ((size_t)p[2] << 8 | p[3]);
+	}
+	return p == end;
+}
+
 /*
  * unpack_deliver - smpp34_unpack2 of a deliver_sm, freeing the TLV
  * libsmpp34 loses when it fails (d->tlv is the caller's either way)
@@ -154,6 +205,8 @@ unpack_deliver(deliver_sm_t *d, const uint8_t *pdu, size_t len)
 	tlv_t *t;
 	int rc;
 
+	if (!deliver_sane(pdu, len))
+		return -1;
 	last_alloc = NULL;
 	rc = smpp34_unpack2(d, pdu, (int)len);
 	if (rc != 0 && last_alloc) {
