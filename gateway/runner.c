@@ -53,7 +53,6 @@ struct runner {
 	char owner[128];
 	struct active *a[ACTIVE_MAX];
 	unsigned na;
-	unsigned ref;
 	bool more;     /* the last claim was full: more may be due */
 	int64_t swept; /* when inbound_sweep last ran */
 	/* receipts and texts to answer once this turn's batch commits */
@@ -95,7 +94,6 @@ runner_new(const struct conf *c, struct store *s, struct transport *t,
 	r->t = t;
 	r->mailer = m;
 	snprintf(r->owner, sizeof(r->owner), "%s", lease_owner);
-	r->ref = (unsigned)time(NULL) & 0xFF;
 	if (store_release(s, r->owner, &n, &err) != STORE_OK)
 		ut_log(LOG_ERR, "store: %s", err.msg);
 	else if (n)
@@ -257,7 +255,11 @@ plan(struct runner *r, struct active *a)
 		a->nparts = 1;
 	}
 	a->ids = calloc(a->nparts, sizeof(*a->ids));
-	a->ref = r->ref++ & 0xFF;
+	/*
+	 * the text's own reference, the same at every resend and after a
+	 * restart: a phone that has some parts joins the rest to them
+	 */
+	a->ref = (unsigned)(a->c.id & 0xFF);
 	return a->ids != NULL;
 }
 

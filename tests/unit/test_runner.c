@@ -579,6 +579,46 @@ texts_from_phones(void **state)
 	assert_int_equal(x->f.answers[1], TP_NEVER);
 }
 
+/*
+ * a long text keeps its concatenation reference when it is sent again
+ * (after a stop, by another runner): the phone joins the parts it has
+ */
+static void
+same_reference(void **state)
+{
+	struct fixture *x = *state;
+	char text[300];
+	int64_t id;
+	unsigned first;
+
+	memset(text, 'c', 200);
+	text[200] = '\0';
+	id = queue(x, "+12025550143", text, true, (int64_t)time(NULL));
+	x->f.answer = SILENT;
+	x->f.window = 1;
+	start(x);
+	turns(x, 1);
+	assert_int_equal(x->f.nparts, 1); /* part 1 only */
+	assert_int_equal(x->f.parts[0].msg_id, id);
+	first = x->f.parts[0].ref;
+	runner_stop(&x->r);
+	/* another run, where an older text is claimed before it */
+	queue(x, "+12025550140", "an older one", true,
+	      (int64_t)time(NULL) - 10);
+	x->f.answer = TAKE;
+	x->f.inflight = 0;
+	x->f.window = 10;
+	start(x);
+	turns(x, 2);
+	assert_int_equal(x->f.nparts, 1 + 3);
+	assert_int_not_equal(x->f.parts[1].msg_id, id); /* the older one */
+	assert_int_equal(x->f.parts[2].msg_id, id);
+	assert_int_equal(x->f.parts[2].ref, first);
+	assert_int_equal(x->f.parts[3].ref, first);
+	assert_int_equal(x->f.parts[3].seq, 2);
+	assert_int_equal(message(x, id).state, STORE_SUBMITTED);
+}
+
 int
 main(void)
 {
@@ -593,6 +633,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(receipts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(texts_from_phones, setup, teardown),
+	    cmocka_unit_test_setup_teardown(same_reference, setup, teardown),
 	};
 
 	mp_init();
