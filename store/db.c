@@ -77,8 +77,12 @@ static const char *const sql[ST_COUNT] = {
     [ST_RELEASE] =
 	"UPDATE messages SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
     /* delivery.c */
+    /* an SMSC may use an id again (a restart, a wrap-around): the
+       segment still waiting for its receipt (state 3, submitted) is
+       the one, the newest first */
     [ST_SEG_FIND] = "SELECT message_id, seq FROM segments WHERE smsc_id = ?1"
-		    " ORDER BY message_id DESC LIMIT 1",
+		    " ORDER BY state = 3 DESC, updated DESC, message_id DESC"
+		    " LIMIT 1",
     [ST_SEG_SET] = "UPDATE segments SET state = ?3, error = ?4, updated = ?5"
 		   " WHERE message_id = ?1 AND seq = ?2",
     [ST_SEG_TALLY] = "SELECT count(*), total(state = 4), total(state = 5),"

@@ -1027,6 +1027,52 @@ receipts_and_release(void **state)
 	assert_int_equal(store_receipt(f->s, "nope", STORE_DELIVERED, "DELIVRD",
 				       NULL, 106, &r, &err),
 			 STORE_ENOTFOUND);
+	/* the SMSC uses "smsc-a" again for a new text: its receipt is the
+	   new text's, and the old one stays as it was */
+	{
+		struct store_outbound m2 = outbound(
+		    "alice@example.com", "+12025550144", "again", "r-2");
+		struct store_outbound m3 = outbound(
+		    "alice@example.com", "+12025550145", "and again", "r-3");
+		const char *ids2[1] = {"smsc-a"};
+		int64_t id2 = enqueue(f->s, &m2, 200), id3;
+
+		assert_int_equal(
+		    store_claim(f->s, "gw", 201, 60, 10, &c, &n, &err),
+		    STORE_OK);
+		assert_int_equal(n, 1);
+		store_claims_free(&c, n);
+		assert_int_equal(
+		    store_submitted(f->s, id2, "gw", ids2, 1, 202, &err),
+		    STORE_OK);
+		/* and once more, while the second still waits */
+		id3 = enqueue(f->s, &m3, 203);
+		assert_int_equal(
+		    store_claim(f->s, "gw", 204, 60, 10, &c, &n, &err),
+		    STORE_OK);
+		store_claims_free(&c, n);
+		assert_int_equal(
+		    store_submitted(f->s, id3, "gw", ids2, 1, 205, &err),
+		    STORE_OK);
+		/* the newest waiting one first, then the other waiting one */
+		assert_int_equal(store_receipt(f->s, "smsc-a", STORE_DELIVERED,
+					       "DELIVRD", NULL, 206, &r, &err),
+				 STORE_OK);
+		assert_int_equal(r.msg_id, id3);
+		assert_true(r.final_now);
+		store_receipt_clear(&r);
+		assert_int_equal(store_receipt(f->s, "smsc-a", STORE_DELIVERED,
+					       "DELIVRD", NULL, 207, &r, &err),
+				 STORE_OK);
+		assert_int_equal(r.msg_id, id2);
+		assert_true(r.final_now);
+		assert_int_equal(r.state, STORE_DELIVERED);
+		store_receipt_clear(&r);
+		/* the first text is as it was */
+		assert_int_equal(store_report(f->s, id, &r, &err), STORE_OK);
+		assert_int_equal(r.state, STORE_FAILED);
+		store_receipt_clear(&r);
+	}
 	assert_int_equal(store_receipt(f->s, "smsc-a", STORE_QUEUED, "x", NULL,
 				       106, &r, &err),
 			 STORE_EPERM);
