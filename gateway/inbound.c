@@ -31,9 +31,6 @@
 #include "sms/sms.h"
 #include "util/util.h"
 
-/* MASK - a number for a log line (a compound literal: one per use) */
-#define MASK(n) ut_log_phone((n), (char[UT_PHONE_MAX]){0})
-
 /* The parts of a set are kept as: their alphabet (enum sms_alphabet),
    the length of our number, our number, then the part's user data
    without its header. */
@@ -45,7 +42,7 @@ decoded(const char *phone, const struct sms_decoded *info)
 {
 	if (info->nul || info->bad)
 		ut_log(LOG_INFO, "from=%s nul=%u dropped bad=%u replaced",
-		       MASK(phone), info->nul, info->bad);
+		       UT_LOG_PHONE(phone), info->nul, info->bad);
 }
 
 /* text_of - a part's text as UTF-8 (malloc'd), or NULL */
@@ -136,10 +133,10 @@ answer(const struct conf *c, struct store *s, const struct store_thread *t,
 	sms_plan_free(&p);
 	if (rc != STORE_OK)
 		ut_log(LOG_ERR, "to=%s keyword answer: store: %s",
-		       MASK(t->phone), err.msg);
+		       UT_LOG_PHONE(t->phone), err.msg);
 	else
 		ut_log(LOG_INFO, "id=%lld to=%s keyword answer queued",
-		       (long long)id, MASK(t->phone));
+		       (long long)id, UT_LOG_PHONE(t->phone));
 	return rc;
 }
 
@@ -161,12 +158,13 @@ reply_once(const struct conf *c, struct store *s, const struct store_thread *t,
 		return STORE_OK;
 	rc = policy_keyword_answer_ok(c, s, t->phone, k, now, &ok, &err);
 	if (rc != STORE_OK) {
-		ut_log(LOG_ERR, "from=%s: store: %s", MASK(t->phone), err.msg);
+		ut_log(LOG_ERR, "from=%s: store: %s", UT_LOG_PHONE(t->phone),
+		       err.msg);
 		return rc;
 	}
 	if (!ok) {
 		ut_log(LOG_INFO, "from=%s keyword answered lately: not again",
-		       MASK(t->phone));
+		       UT_LOG_PHONE(t->phone));
 		return STORE_OK;
 	}
 	rc = answer(c, s, t, text, now);
@@ -216,7 +214,7 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 				 "optout rm lets it in again).]",
 				 disp, w);
 		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=yes",
-		       MASK(t->phone), w);
+		       UT_LOG_PHONE(t->phone), w);
 	} else if (k == POLICY_KW_START && out) {
 		rc = store_optout_rm(s, t->phone, &err);
 		if (rc != STORE_OK && rc != STORE_ENOTFOUND)
@@ -227,7 +225,7 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 		snprintf(note, notesz, "[%s texted %s: it gets texts again.]",
 			 disp, w);
 		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=no",
-		       MASK(t->phone), w);
+		       UT_LOG_PHONE(t->phone), w);
 	} else if (k == POLICY_KW_HELP) {
 		if ((rc = reply_once(c, s, t, k, c->help_text, now,
 				     answered_r)) != STORE_OK)
@@ -237,11 +235,12 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 			 : !c->help_text[0] ? "; HelpText is empty: no answer"
 					    : "; HelpText was not sent again "
 					      "(KeywordAnswerLimit)");
-		ut_log(LOG_INFO, "from=%s keyword=%s", MASK(t->phone), w);
+		ut_log(LOG_INFO, "from=%s keyword=%s", UT_LOG_PHONE(t->phone),
+		       w);
 	}
 	return STORE_OK;
 fail:
-	ut_log(LOG_ERR, "from=%s: store: %s", MASK(t->phone), err.msg);
+	ut_log(LOG_ERR, "from=%s: store: %s", UT_LOG_PHONE(t->phone), err.msg);
 	return rc;
 }
 
@@ -286,7 +285,7 @@ mail_to(const struct conf *c, struct store *s, const struct inbound_sms *m,
 {
 	const char *domain = c->sms_domains.v[0];
 	const char *refs[1] = {t->last_message_id};
-	char disp[40], name[65], masked[UT_PHONE_MAX];
+	char disp[40], name[65];
 	struct store_error err;
 	struct mp_error merr;
 
@@ -321,7 +320,7 @@ mail_to(const struct conf *c, struct store *s, const struct inbound_sms *m,
 
 		if (mp_compose_sms(&sm, mail_r, len_r, &merr) != MP_OK) {
 			ut_log(LOG_ERR, "from=%s owner=<%s>: no mail: %s",
-			       ut_log_phone(phone, masked), t->owner, merr.msg);
+			       UT_LOG_PHONE(phone), t->owner, merr.msg);
 			*mail_r = NULL;
 			return false;
 		}
@@ -338,7 +337,7 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	struct policy_route *r = calloc(1, sizeof(*r));
 	struct store_error err;
 	char note[300], amb[900], disp[40], mid[128], from[64];
-	char masked[UT_PHONE_MAX], *body = NULL, *mail = NULL;
+	char *body = NULL, *mail = NULL;
 	bool answered = false;
 	enum inbound_result res = IN_TEMP;
 	size_t len, n;
@@ -346,11 +345,11 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	unsigned i;
 	int rc;
 
-	ut_log_phone(phone, masked);
 	if (!r)
 		return IN_TEMP;
 	if (policy_route(c, s, phone, our, text, now, r, &err) != STORE_OK) {
-		ut_log(LOG_ERR, "from=%s: store: %s", masked, err.msg);
+		ut_log(LOG_ERR, "from=%s: store: %s", UT_LOG_PHONE(phone),
+		       err.msg);
 		goto out;
 	}
 	if (keyword(c, s, &r->threads[0], text, now, note, sizeof(note),
@@ -400,19 +399,22 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 			ut_log(LOG_INFO,
 			       "from=%s %s id %s: seen before, not mailed "
 			       "again",
-			       masked, m->provider, m->provider_id);
+			       UT_LOG_PHONE(phone), m->provider,
+			       m->provider_id);
 			res = IN_DUP;
 			goto out;
 		}
 		if (rc != STORE_OK) {
-			ut_log(LOG_ERR, "from=%s: store: %s", masked, err.msg);
+			ut_log(LOG_ERR, "from=%s: store: %s",
+			       UT_LOG_PHONE(phone), err.msg);
 			goto out;
 		}
 		ut_log(LOG_INFO,
 		       "id=%lld from=%s to=%s via=%s thread=%s owner=<%s> "
 		       "mail=%lld status=received%s%s",
-		       (long long)id, masked, our, m->provider, t->tag,
-		       t->owner, (long long)(i == 0 ? mail_id : copy_id),
+		       (long long)id, UT_LOG_PHONE(phone), our, m->provider,
+		       t->tag, t->owner,
+		       (long long)(i == 0 ? mail_id : copy_id),
 		       answered ? " answered=yes" : "",
 		       r->ambiguous ? " ambiguous=yes" : "");
 	}
@@ -486,7 +488,8 @@ whole_set(const struct conf *c, struct store *s, const struct inbound_sms *m,
 
 	if (store_reasm_take(s, phone, ref, total, &parts, &n, &err) !=
 	    STORE_OK) {
-		ut_log(LOG_ERR, "from=%s: store: %s", MASK(phone), err.msg);
+		ut_log(LOG_ERR, "from=%s: store: %s", UT_LOG_PHONE(phone),
+		       err.msg);
 		return IN_TEMP;
 	}
 	if (n == 0)
@@ -499,7 +502,7 @@ whole_set(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		ut_log(LOG_WARNING,
 		       "from=%s ref=%u: %u of %u parts came within "
 		       "ReassemblyTimeout; mailing them",
-		       MASK(phone), ref, n, total);
+		       UT_LOG_PHONE(phone), ref, n, total);
 	r = deliver(c, s, m, phone, our, text, encoding, total, now);
 	free(text);
 	return r;
@@ -531,7 +534,8 @@ part(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	if (rc == STORE_EDUP)
 		return IN_DUP;
 	if (rc != STORE_OK) {
-		ut_log(LOG_ERR, "from=%s: store: %s", MASK(phone), err.msg);
+		ut_log(LOG_ERR, "from=%s: store: %s", UT_LOG_PHONE(phone),
+		       err.msg);
 		return IN_TEMP;
 	}
 	if (have < cc->total) {
@@ -572,7 +576,7 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	    sms_phone_parse(m->from, &rules, &from, &serr) != SMS_OK) {
 		ut_log(LOG_WARNING,
 		       "a text via %s from \"%.30s\" is not mailed: %s",
-		       m->provider, m->from ? MASK(m->from) : "",
+		       m->provider, m->from ? UT_LOG_PHONE(m->from) : "",
 		       m->from ? serr.msg : "no sender");
 		return IN_BAD;
 	}
@@ -582,7 +586,7 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 			       m->segments ? m->segments : 1, now);
 	if (sms_ud_parse(&ud, &p, &serr) != SMS_OK)
 		ut_log(LOG_WARNING, "from=%s: bad user data header: %s",
-		       MASK(from.e164), serr.msg);
+		       UT_LOG_PHONE(from.e164), serr.msg);
 	if (p.udh.concat_ok && p.udh.concat.total > 1)
 		return part(c, s, m, from.e164, our, &p, now);
 	if (!(text = text_of(from.e164, &p)))

@@ -88,7 +88,6 @@ enum receipt_outcome
 receipt_record(const struct conf *c, struct store *s, struct mailer *m,
 	       const struct receipt *r, int64_t now, struct store_error *err)
 {
-	char masked[UT_PHONE_MAX];
 	struct store_receipt rr;
 	int rc;
 
@@ -107,7 +106,7 @@ receipt_record(const struct conf *c, struct store *s, struct mailer *m,
 		metrics_receipt(rr.state);
 		ut_log(
 		    LOG_INFO, "id=%lld to=%s status=%s parts=%u/%u code=%s%s%s",
-		    (long long)rr.msg_id, ut_log_phone(rr.phone, masked),
+		    (long long)rr.msg_id, UT_LOG_PHONE(rr.phone),
 		    store_state_name(rr.state), rr.parts_done, rr.parts_total,
 		    r->code, r->err ? " err=" : "", r->err ? r->err : "");
 		if (report_queue(c, s, rr.msg_id, rr.state == STORE_DELIVERED,

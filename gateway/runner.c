@@ -156,7 +156,6 @@ report(struct runner *r, int64_t id, bool delivered, unsigned done,
 static void
 give_up(struct runner *r, unsigned i, const char *code, const char *reason)
 {
-	char masked[UT_PHONE_MAX];
 	struct store_error err;
 	struct active *a = r->a[i];
 
@@ -166,8 +165,7 @@ give_up(struct runner *r, unsigned i, const char *code, const char *reason)
 		       err.msg);
 	metrics_add(M_REJECTED);
 	ut_log(LOG_NOTICE, "id=%lld to=%s status=failed code=%s reason=\"%s\"",
-	       (long long)a->c.id, ut_log_phone(a->c.phone, masked), code,
-	       reason);
+	       (long long)a->c.id, UT_LOG_PHONE(a->c.phone), code, reason);
 	if (!strncmp(code, "ESME_", 5) || !strcmp(code, "generic_nack"))
 		report(r, a->c.id, false, 0, a->nparts, code, NULL);
 	else
@@ -181,7 +179,6 @@ give_up(struct runner *r, unsigned i, const char *code, const char *reason)
 static void
 later(struct runner *r, unsigned i, const char *code, const char *reason)
 {
-	char masked[UT_PHONE_MAX];
 	struct active *a = r->a[i];
 	struct store_error err;
 	int64_t now = now_s(), wait;
@@ -200,7 +197,7 @@ later(struct runner *r, unsigned i, const char *code, const char *reason)
 		       err.msg);
 	metrics_add(M_DEFERRED);
 	ut_log(LOG_INFO, "id=%lld to=%s status=deferred code=%s retry=%llds",
-	       (long long)a->c.id, ut_log_phone(a->c.phone, masked), code,
+	       (long long)a->c.id, UT_LOG_PHONE(a->c.phone), code,
 	       (long long)wait);
 	a->failed = true;
 }
@@ -347,7 +344,6 @@ submit(struct runner *r)
 static void
 submitted(struct runner *r, const struct tp_event *e)
 {
-	char masked[UT_PHONE_MAX];
 	int i = find(r, e->msg_id);
 	struct active *a;
 	struct store_error err;
@@ -378,9 +374,8 @@ submitted(struct runner *r, const struct tp_event *e)
 		ut_log(LOG_INFO,
 		       "id=%lld to=%s parts=%u encoding=%s smsc_id=%s "
 		       "status=submitted",
-		       (long long)a->c.id, ut_log_phone(a->c.phone, masked),
-		       a->nparts, a->data_coding ? "UCS-2" : "GSM-7",
-		       a->ids[0]);
+		       (long long)a->c.id, UT_LOG_PHONE(a->c.phone), a->nparts,
+		       a->data_coding ? "UCS-2" : "GSM-7", a->ids[0]);
 	}
 	drop(r, (unsigned)i);
 }

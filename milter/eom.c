@@ -301,7 +301,7 @@ finish(SMFICTX *ctx, struct eom *w)
 			ut_log(LOG_INFO,
 			       "%s: to=%s segments=%u encoding=%s thread=%s "
 			       "id=%lld status=%s",
-			       s->qid, ut_log_phone(q->msg.phone, masked),
+			       s->qid, UT_LOG_PHONE(q->msg.phone),
 			       q->msg.segments,
 			       q->msg.encoding ? "UCS-2" : "GSM-7", q->msg.tag,
 			       (long long)q->id,

@@ -111,7 +111,6 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 	struct store_error err;
 	int64_t now = (int64_t)time(NULL);
 	unsigned i, kept = 0;
-	char masked[UT_PHONE_MAX];
 	bool out;
 
 	for (i = 0; i < e->nphones; i++) {
@@ -123,7 +122,7 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 			}
 			ut_log(LOG_INFO,
 			       "%s: group %s: %s opted out, not texted", s->qid,
-			       e->group, ut_log_phone(e->phones[i], masked));
+			       e->group, UT_LOG_PHONE(e->phones[i]));
 			continue;
 		}
 		memmove(e->phones[kept++], e->phones[i], sizeof(e->phones[0]));

@@ -89,6 +89,12 @@ const char *ut_log_mask(const char *s, char *out, size_t size);
 /* ut_log_phone - ut_log_mask for a phone number */
 #define ut_log_phone(s, out) ut_log_mask((s), (out), UT_PHONE_MAX)
 
+/*
+ * UT_LOG_PHONE - ut_log_phone into a buffer that lives until the end of
+ * the enclosing block: for a log line's arguments
+ */
+#define UT_LOG_PHONE(s) ut_log_phone((s), (char[UT_PHONE_MAX]){0})
+
 /* ut_log_lines - each line of text (may be NULL) as a log line */
 void ut_log_lines(int level, const char *text);
 
