@@ -77,7 +77,7 @@ $(O)/%.a:
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
 .PHONY: all deps check check-unit tests format format-check install \
-	uninstall clean bench fuzz demo man-check docs
+	uninstall clean bench fuzz demo man-check docs chaos
 
 deps:
 	@sh scripts/deps.sh
@@ -86,6 +86,10 @@ check: deps
 	@sh tests/check.sh
 
 tests: $(TESTS)
+
+# the fault-injection suite in full: 1,000 texts, kills of both daemons
+chaos: all
+	@sh tests/chaos/run.sh $(O) --full
 
 check-unit: $(TESTS)
 	@sh tests/run-unit.sh $(TESTS)
