@@ -185,6 +185,7 @@ struct conf {
 	/* texts from phones */
 	const char *postmaster;
 	long long reassembly_timeout; /* seconds */
+	long long resend_window;      /* seconds */
 	const char *stop_text, *start_text, *help_text;
 	struct conf_list stop_words, start_words, help_words;
 	struct conf_rate keyword_answer_limit; /* per phone and keyword */

@@ -387,6 +387,14 @@ const struct conf_key conf_keys[] = {
      "How long smsgw waits for the missing parts of a long text; then it "
      "mails what came, marking each missing part.",
      NULL},
+    {"ResendWindow", CT_DURATION, F(resend_window), "1h", 60, 7 * 86400, NULL,
+     0, "Inbound",
+     "How long smsgw remembers a text from a phone whose SMPP link dropped "
+     "before the SMSC was seen to have our answer: the same deliver_sm "
+     "coming again on a later link within this time is the SMSC sending "
+     "it again (it is answered and not mailed twice). The same words "
+     "texted twice on one link are two mails.",
+     NULL},
     {"StopWords", CT_PHRASES, F(stop_words),
      "STOP|STOPALL|UNSUBSCRIBE|CANCEL|END|QUIT|OPTOUT|OPT OUT|REVOKE", NOLIM,
      NULL, 0, "Inbound",

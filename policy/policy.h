@@ -279,6 +279,20 @@ bool policy_tag_in_text(const char *text, char tag_r[POLICY_TAG_LEN + 1]);
 void policy_idem_key(const char *mail_id, const char *owner, const char *phone,
 		     const char *text, char *out, size_t size);
 
+/* The length of a text's fingerprint: 128 bits of SHA-256, in hex. */
+#define POLICY_FP_LEN 32
+
+/*
+ * policy_text_fingerprint - the fingerprint of a text from a phone as
+ * the carrier sent it (sender and recipient as written, esm_class,
+ * data_coding, user data with its header): a carrier sending the same
+ * PDU again gives the same one
+ */
+void policy_text_fingerprint(const char *from, const char *to,
+			     unsigned esm_class, unsigned data_coding,
+			     const uint8_t *ud, size_t len,
+			     char out[POLICY_FP_LEN + 1]);
+
 /*
  * Failed reply tags are counted per sender and client (TagFailureLimit;
  * who is the SASL login, else the envelope sender) and per client
