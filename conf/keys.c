@@ -53,6 +53,14 @@ const struct conf_key conf_keys[] = {
      "Numbers that may not be texted: three-digit North American area "
      "codes (684) or E.164 prefixes (+1684, +4470).",
      "684, 671"},
+    {"TextableShortCodes", CT_SHORTCODES, F(short_codes), "", NOLIM, NULL, 0,
+     "Milter",
+     "Short codes (3 to 8 digits) that the transport can text: mail to "
+     "32665@sms.example.com (a reply to a text from that short code) is "
+     "then sent. Mail to any other short code is refused, saying it "
+     "cannot be texted through this transport; mail to a sender name "
+     "(AMAZON@sms.example.com) is always refused: it is not a phone.",
+     "32665"},
     {"MaxMessageSize", CT_SIZE, F(max_message_size), "10M", 1024,
      1024LL * 1024 * 1024, NULL, 0, "Milter",
      "Largest mail smsmilter reads for an SMS recipient; larger mail to a "

@@ -201,6 +201,13 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 	*answered_r = false;
 	if (k == POLICY_KW_NONE)
 		return STORE_OK;
+	if (t->phone[0] != '+') {
+		/* a short code or a sender name: no opt-out, no answer */
+		ut_log(LOG_INFO,
+		       "from=%s keyword=%s: not a phone, not acted on",
+		       t->phone, w);
+		return STORE_OK;
+	}
 	policy_display(t->phone, disp, sizeof(disp));
 	if ((rc = store_optout_check(s, t->phone, &out, &err)) != STORE_OK)
 		goto fail;
@@ -560,9 +567,9 @@ static enum inbound_result
 receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	int64_t now)
 {
-	struct sms_phone_rules rules;
-	struct sms_number from;
+	struct policy_verdict v;
 	struct sms_error serr;
+	char from[20];
 	struct sms_ud ud = {
 	    .data = m->ud,
 	    .len = m->ud_len,
@@ -573,7 +580,6 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	char our[40], *text;
 	enum inbound_result r;
 
-	policy_phone_rules(c, POLICY_ANY, &rules);
 	if (m->from && (has_ctl(m->from) || (m->to && has_ctl(m->to)))) {
 		ut_log(LOG_WARNING,
 		       "a text via %s is refused: its sender or recipient "
@@ -581,26 +587,24 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		       m->provider);
 		return IN_BAD;
 	}
-	if (!m->from ||
-	    sms_phone_parse(m->from, &rules, &from, &serr) != SMS_OK) {
-		ut_log(LOG_WARNING,
-		       "a text via %s from \"%.30s\" is not mailed: %s",
-		       m->provider, m->from ? UT_LOG_PHONE(m->from) : "",
-		       m->from ? serr.msg : "no sender");
+	/* a phone, a short code or a sender name */
+	if (!m->from || !policy_sender(c, m->from, from, &v)) {
+		ut_log(LOG_WARNING, "a text via %s is not mailed: %s",
+		       m->provider, m->from ? v.text : "it has no sender");
 		return IN_BAD;
 	}
 	our_number(c, m->to, our);
 	if (m->text)
-		return deliver(c, s, m, from.e164, our, m->text, m->encoding,
+		return deliver(c, s, m, from, our, m->text, m->encoding,
 			       m->segments ? m->segments : 1, now);
 	if (sms_ud_parse(&ud, &p, &serr) != SMS_OK)
 		ut_log(LOG_WARNING, "from=%s: bad user data header: %s",
-		       UT_LOG_PHONE(from.e164), serr.msg);
+		       UT_LOG_PHONE(from), serr.msg);
 	if (p.udh.concat_ok && p.udh.concat.total > 1)
-		return part(c, s, m, from.e164, our, &p, now);
-	if (!(text = text_of(from.e164, &p)))
+		return part(c, s, m, from, our, &p, now);
+	if (!(text = text_of(from, &p)))
 		return IN_TEMP;
-	r = deliver(c, s, m, from.e164, our, text,
+	r = deliver(c, s, m, from, our, text,
 		    p.dcs.alphabet == SMS_ALPHA_UCS2 ? 8 : 0, 1, now);
 	free(text);
 	return r;

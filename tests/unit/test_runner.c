@@ -731,6 +731,78 @@ resent_texts(void **state)
 	assert_int_equal(texts_in(x), 5);
 }
 
+/* mail_from - whether a queued mail's envelope is from `from` */
+static bool
+mail_from(struct fixture *x, const char *from, const char *has)
+{
+	struct store_mail *m = NULL;
+	struct store_error err;
+	unsigned n = 0, i;
+	bool found = false;
+
+	assert_int_equal(store_mail_claim(x->s, "t", (int64_t)time(NULL), 1,
+					  100, &m, &n, &err),
+			 STORE_OK);
+	for (i = 0; i < n; i++) {
+		char *text = strndup((const char *)m[i].data, m[i].len);
+
+		assert_non_null(text);
+		if (!strcmp(m[i].from, from) && strstr(text, has))
+			found = true;
+		free(text);
+	}
+	store_mails_free(&m, n);
+	assert_int_equal(store_mail_release(x->s, "t", &err), STORE_OK);
+	return found;
+}
+
+/*
+ * texts from a short code and a sender name are mailed from them at
+ * the SMS domain; a keyword from one is not acted on (no answer is
+ * queued to what cannot receive texts); a sender with a control
+ * character stays refused for good
+ */
+static void
+short_codes_and_names(void **state)
+{
+	struct fixture *x = *state;
+	struct tp_event e = {.kind = TP_EV_MO, .to = "12025550100"};
+	unsigned k;
+
+	start(x);
+	snprintf(e.from, sizeof(e.from), "32665");
+	memcpy(e.ud, "Your code is 1234", 17);
+	e.ud_len = 17;
+	e.ack_seq = 1;
+	push(&x->f, e);
+	snprintf(e.from, sizeof(e.from), "Amazon Pay");
+	memcpy(e.ud, "Paid", 4);
+	e.ud_len = 4;
+	e.ack_seq = 2;
+	push(&x->f, e);
+	snprintf(e.from, sizeof(e.from), "AMAZON");
+	memcpy(e.ud, "HELP", 4);
+	e.ack_seq = 3;
+	push(&x->f, e);
+	snprintf(e.from, sizeof(e.from), "AMA\tZON");
+	e.ack_seq = 4;
+	push(&x->f, e);
+	turns(x, 2);
+	assert_int_equal(x->f.nacked, 4);
+	for (k = 0; k < 3; k++)
+		assert_int_equal(x->f.answers[k], TP_DONE);
+	assert_int_equal(x->f.answers[3], TP_NEVER);
+	assert_int_equal(texts_in(x), 3);
+	assert_true(mail_from(x, "32665@sms.example.com", "Your code is 1234"));
+	assert_true(mail_from(x, "32665@sms.example.com",
+			      "From: 32665 <32665@sms.example.com>"));
+	assert_true(mail_from(x, "AMAZON_PAY@sms.example.com", "Paid"));
+	assert_true(mail_from(x, "AMAZON_PAY@sms.example.com",
+			      "From: AMAZON PAY <AMAZON_PAY@sms.example.com>"));
+	assert_true(mail_from(x, "AMAZON@sms.example.com", "HELP"));
+	assert_int_equal(x->f.nparts, 0); /* no answer to HELP went out */
+}
+
 int
 main(void)
 {
@@ -747,6 +819,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(texts_from_phones, setup, teardown),
 	    cmocka_unit_test_setup_teardown(same_reference, setup, teardown),
 	    cmocka_unit_test_setup_teardown(resent_texts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(short_codes_and_names, setup,
+					    teardown),
 	};
 
 	mp_init();
