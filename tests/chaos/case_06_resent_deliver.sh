@@ -79,6 +79,19 @@ control '{"mo": '"$(mo 12025550190 "$(hex 'chaos06 twice')")"'}'
 control '{"mo": '"$(mo 12025550190 "$(hex 'chaos06 twice')")"'}'
 sent=$((sent + 2))
 
+# 4. the same words on two links, the first answer confirmed (the SMSC
+# answered a later request): two texts
+t4=$(date +%s)
+control '{"mo": '"$(mo 12025550191 "$(hex 'chaos06 confirmed')")"'}'
+unconfirmed() { [ "$(sql "select count(*) from inbound_unconfirmed where at >= $t4" 2>/dev/null)" = 0 ]; }
+check "smsgw has the SMSC confirm its answer on a live link" \
+	wait_for unconfirmed
+control '{"lost_resp": ['"$(mo 12025550192 "$(hex 'chaos06 drop')")"']}'
+resent=$((resent + 1)) sent=$((sent + 1))
+check "... a link dropped after an answer, the text resent" wait_for resends $resent
+control '{"mo": '"$(mo 12025550191 "$(hex 'chaos06 confirmed')")"'}'
+sent=$((sent + 2))
+
 # expect TEXT WANT: the mails of TEXT, counted as lost and duplicated
 lost=0 dup=0
 expect() {
@@ -105,6 +118,9 @@ while [ $r -le $rounds ]; do
 	r=$((r + 1))
 done
 check "the same words twice on one link: two mails" expect "chaos06 twice" 2
+check "the same words on two links, the first confirmed: two mails" \
+	expect "chaos06 confirmed" 2
+check "... the resent text between them: one mail" expect "chaos06 drop" 1
 check "every deliver_sm answered ESME_ROK" sh -c \
 	"! grep '\"cmd\":\"deliver_sm_resp\"' '$tmp/pdus.jsonl' | grep -vq '\"status\":0'"
 check "smsgw says which texts came again" \
