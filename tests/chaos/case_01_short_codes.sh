@@ -10,7 +10,8 @@
 # From the short code or the name at the SMS domain, to the number's
 # owner. A reply to them is refused with a sentence saying why
 # (smsctl send: the milter asks the same rule; tests/milter has its
-# RCPT refusal). A sender with a control character stays refused.
+# RCPT refusal), unless it is one of TextableShortCodes (32666 here:
+# texted). A sender with a control character stays refused.
 # CHAOS_FULL=1 sends ten texts from each.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +23,7 @@ rounds=1
 [ -n "${CHAOS_FULL:-}" ] && rounds=10
 cat >>"$conf" <<EOF
 NumberOwners +12025550100=owner@example.com
+TextableShortCodes 32666
 EOF
 # shellcheck disable=SC2086
 smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
@@ -94,6 +96,10 @@ grep -q '32665 is a short code: it cannot be texted through this transport' '$tm
 check "a reply to the sender name is refused, saying why" sh -c "
 ! '$BUILD/smsctl' -c '$conf' send --to AMAZON 'hello' 2>'$tmp/out' &&
 grep -q 'AMAZON is a sender name, not a phone: it cannot receive texts' '$tmp/out'"
+check "a short code in TextableShortCodes is texted" sh -c "
+'$BUILD/smsctl' -c '$conf' send --owner owner@example.com --to 32666 'hello' >/dev/null"
+check "... the SMSC got its submit_sm" wait_for sh -c \
+	"grep '\"cmd\":\"submit_sm\"' '$tmp/pdus.jsonl' | grep -q '\"dst\":\"32666\"'"
 received=$(ls "$tmp/sink" | wc -l)
 stop_gw
 echo "chaos: case=01 name=short_codes sent=$sent received=$received lost=$lost duplicated=$dup"

@@ -12,6 +12,8 @@ run(function()
 	rcpt(c, "<32665@sms.example.com>", SMFIR_REPLYCODE)
 	expect_log("SC-SHORT: reject: RCPT from 127.0.0.1: 550 5.1.1 32665 is a short code: it cannot be texted through this transport")
 	rcpt(c, "<32665+abcdefghijkl@sms.example.com>", SMFIR_REPLYCODE)
+	-- one the transport can text (TextableShortCodes)
+	rcpt(c, "<32666@sms.example.com>", SMFIR_CONTINUE)
 	rcpt(c, "<bob@example.org>", SMFIR_CONTINUE)
 	mt.disconnect(c)
 
