@@ -23,7 +23,6 @@ rounds=1
 [ -n "${CHAOS_FULL:-}" ] && rounds=10
 cat >>"$conf" <<EOF
 NumberOwners +12025550100=owner@example.com
-TextableShortCodes 32666
 EOF
 # shellcheck disable=SC2086
 smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
@@ -96,6 +95,12 @@ grep -q '32665 is a short code: it cannot be texted through this transport' '$tm
 check "a reply to the sender name is refused, saying why" sh -c "
 ! '$BUILD/smsctl' -c '$conf' send --to AMAZON 'hello' 2>'$tmp/out' &&
 grep -q 'AMAZON is a sender name, not a phone: it cannot receive texts' '$tmp/out'"
+# TextableShortCodes by a reload (a build that does not know the key
+# keeps running, and shows what it does with the texts above)
+echo "TextableShortCodes 32666" >>"$conf"
+kill -HUP "$gw"
+check "smsgw reloads with TextableShortCodes 32666" wait_for \
+	grep -q 'reload: .* loaded' "$tmp/smsgw.log"
 check "a short code in TextableShortCodes is texted" sh -c "
 '$BUILD/smsctl' -c '$conf' send --owner owner@example.com --to 32666 'hello' >/dev/null"
 check "... the SMSC got its submit_sm" wait_for sh -c \
