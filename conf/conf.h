@@ -111,6 +111,7 @@ struct conf {
 	const char *default_country;
 	struct conf_list allowed_countries;
 	struct conf_list denied_prefixes; /* "+1684" or "684" */
+	struct conf_list short_codes;	  /* short codes we may text */
 	long long max_message_size;
 	long long max_mime_depth;
 	long long max_schedule_ahead; /* seconds */
@@ -185,6 +186,7 @@ struct conf {
 	/* texts from phones */
 	const char *postmaster;
 	long long reassembly_timeout; /* seconds */
+	long long resend_window;      /* seconds */
 	const char *stop_text, *start_text, *help_text;
 	struct conf_list stop_words, start_words, help_words;
 	struct conf_rate keyword_answer_limit; /* per phone and keyword */

@@ -53,6 +53,14 @@ const struct conf_key conf_keys[] = {
      "Numbers that may not be texted: three-digit North American area "
      "codes (684) or E.164 prefixes (+1684, +4470).",
      "684, 671"},
+    {"TextableShortCodes", CT_SHORTCODES, F(short_codes), "", NOLIM, NULL, 0,
+     "Milter",
+     "Short codes (3 to 8 digits) that the transport can text: mail to "
+     "32665@sms.example.com (a reply to a text from that short code) is "
+     "then sent. Mail to any other short code is refused, saying it "
+     "cannot be texted through this transport; mail to a sender name "
+     "(AMAZON@sms.example.com) is always refused: it is not a phone.",
+     "32665"},
     {"MaxMessageSize", CT_SIZE, F(max_message_size), "10M", 1024,
      1024LL * 1024 * 1024, NULL, 0, "Milter",
      "Largest mail smsmilter reads for an SMS recipient; larger mail to a "
@@ -386,6 +394,14 @@ const struct conf_key conf_keys[] = {
      NULL, 0, "Inbound",
      "How long smsgw waits for the missing parts of a long text; then it "
      "mails what came, marking each missing part.",
+     NULL},
+    {"ResendWindow", CT_DURATION, F(resend_window), "1h", 60, 7 * 86400, NULL,
+     0, "Inbound",
+     "How long smsgw remembers a text from a phone whose SMPP link dropped "
+     "before the SMSC was seen to have our answer: the same deliver_sm "
+     "coming again on a later link within this time is the SMSC sending "
+     "it again (it is answered and not mailed twice). The same words "
+     "texted twice on one link are two mails.",
      NULL},
     {"StopWords", CT_PHRASES, F(stop_words),
      "STOP|STOPALL|UNSUBSCRIBE|CANCEL|END|QUIT|OPTOUT|OPT OUT|REVOKE", NOLIM,

@@ -529,6 +529,16 @@ parse_list(struct conf_ctx *ctx, struct conf_list *l, const char *text)
 				return -1;
 			}
 			break;
+		case CT_SHORTCODES:
+			k = strspn(s, "0123456789");
+			if (s[k] || k < 3 || k > 8) {
+				conf_error(ctx,
+					   "expected a short code (3 to 8 "
+					   "digits), got \"%s\"",
+					   s);
+				return -1;
+			}
+			break;
 		case CT_ADDRESSES:
 			if (!valid_address(lower(s), true)) {
 				conf_error(ctx,
@@ -935,6 +945,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 	case CT_DOMAINS:
 	case CT_COUNTRIES:
 	case CT_PREFIXES:
+	case CT_SHORTCODES:
 	case CT_ADDRESSES:
 	case CT_PHRASES:
 		return parse_list(ctx, FIELD(c, k, struct conf_list), text);

@@ -39,6 +39,29 @@ one_phone(struct entry *e, const char *e164, struct policy_verdict *v)
 	return true;
 }
 
+/*
+ * known_name - local, no contact or group, is the sender name of
+ * texts that came here (a thread has it): then policy_number says
+ * why it cannot be texted (*known_r), else the usual refusal stands
+ */
+static bool
+known_name(struct store *st, const char *local, bool *known_r,
+	   struct store_error *err)
+{
+	struct store_thread *t = NULL;
+	char name[20];
+	unsigned n = 0;
+	int rc;
+
+	*known_r = false;
+	if (!policy_sender_name(local, name))
+		return true;
+	rc = store_threads(st, NULL, name, 1, &t, &n, err);
+	free(t);
+	*known_r = rc == STORE_OK && n > 0;
+	return rc == STORE_OK;
+}
+
 /* resolve - the phones of a recipient: a number, a contact, a group */
 static bool
 resolve(const struct conf *c, struct store *st, const struct policy_rcpt *r,
@@ -46,6 +69,7 @@ resolve(const struct conf *c, struct store *st, const struct policy_rcpt *r,
 {
 	struct store_error err;
 	char phone[20], e164[20];
+	bool name;
 	int rc;
 
 	if (r->number)
@@ -57,10 +81,16 @@ resolve(const struct conf *c, struct store *st, const struct policy_rcpt *r,
 		       one_phone(e, e164, v);
 	if (rc != STORE_ENOTFOUND)
 		return milter_store_down(v, &err);
+	if (!known_name(st, r->local, &name, &err))
+		return milter_store_down(v, &err);
+	if (r->tag[0] && name) /* a reply to a sender name's text */
+		return policy_number(c, r->local, NULL, e164, v);
 	if (r->tag[0])
 		return policy_refuse(v, "550", "5.1.1", "no contact called %s",
 				     r->local);
 	rc = store_group_numbers(st, r->local, &e->phones, &e->nphones, &err);
+	if (rc == STORE_ENOTFOUND && name)
+		return policy_number(c, r->local, NULL, e164, v);
 	if (rc == STORE_ENOTFOUND)
 		return policy_refuse(v, "550", "5.1.1",
 				     "no contact or group called %s", r->local);

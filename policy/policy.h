@@ -178,14 +178,35 @@ void policy_phone_rules(const struct conf *c, enum policy_use use,
  * policy_number - the E.164 form of in, a phone someone wants to text
  * (name: what the sender called it, a contact's name, or NULL), into
  * e164_r; refuses with 550 5.1.1 when the site does not text it
- * (country, area code) and 550 5.1.3 when it is no phone number.
+ * (country, area code), when it is a sender name (no phone: it cannot
+ * receive texts) or a short code not in TextableShortCodes (one in it
+ * is the short code's digits in e164_r), and 550 5.1.3 when it is no
+ * phone number.
  */
 bool policy_number(const struct conf *c, const char *in, const char *name,
 		   char e164_r[20], struct policy_verdict *v);
 
 /*
+ * policy_sender - the address a text's sender (in, as the carrier
+ * wrote it) is known by, into out: a phone's E.164 ("+12025550143"), a
+ * short code's digits ("32665"), a sender name in upper case with "_"
+ * for each space ("AMAZON", "AMAZON_PAY"); refuses (550 5.1.3) what is
+ * none of these. Only a phone number starts with "+".
+ */
+bool policy_sender(const struct conf *c, const char *in, char out[20],
+		   struct policy_verdict *v);
+
+/*
+ * policy_sender_name - whether local (an address's local part, any
+ * case, "_" for a space) is shaped as a sender name; its form as
+ * policy_sender writes it into canon_r
+ */
+bool policy_sender_name(const char *local, char canon_r[20]);
+
+/*
  * policy_display - e164 as people write it ("+1 202-555-0143"), for
- * replies and mail; e164 itself when it cannot be formatted
+ * replies and mail; a short code as it is, a sender name with spaces
+ * for its "_"
  */
 void policy_display(const char *e164, char *out, size_t size);
 
@@ -278,6 +299,20 @@ bool policy_tag_in_text(const char *text, char tag_r[POLICY_TAG_LEN + 1]);
  */
 void policy_idem_key(const char *mail_id, const char *owner, const char *phone,
 		     const char *text, char *out, size_t size);
+
+/* The length of a text's fingerprint: 128 bits of SHA-256, in hex. */
+#define POLICY_FP_LEN 32
+
+/*
+ * policy_text_fingerprint - the fingerprint of a text from a phone as
+ * the carrier sent it (sender and recipient as written, esm_class,
+ * data_coding, user data with its header): a carrier sending the same
+ * PDU again gives the same one
+ */
+void policy_text_fingerprint(const char *from, const char *to,
+			     unsigned esm_class, unsigned data_coding,
+			     const uint8_t *ud, size_t len,
+			     char out[POLICY_FP_LEN + 1]);
 
 /*
  * Failed reply tags are counted per sender and client (TagFailureLimit;

@@ -207,6 +207,15 @@ static const char *const sql[ST_COUNT] = {
 	"INSERT INTO messages (thread_id, direction, message_id, text,"
 	" encoding, segments, state, provider_id, due, created, updated)"
 	" VALUES (?1, 'in', ?2, ?3, ?4, ?5, 7, ?6, ?7, ?7, ?7)",
+    [ST_UNCONF_ADD] = "INSERT INTO inbound_unconfirmed (fp, session, mark,"
+		      " at) VALUES (?1, ?2, ?3, ?4)",
+    [ST_UNCONF_TAKE] =
+	"UPDATE inbound_unconfirmed SET session = ?2, mark = ?3, at = ?4"
+	" WHERE rowid = (SELECT rowid FROM inbound_unconfirmed WHERE fp = ?1"
+	" AND session != ?2 AND at >= ?5 ORDER BY at LIMIT 1)",
+    [ST_UNCONF_CONFIRM] = "DELETE FROM inbound_unconfirmed WHERE session = ?1"
+			  " AND mark < ?2",
+    [ST_UNCONF_PURGE] = "DELETE FROM inbound_unconfirmed WHERE at < ?1",
 };
 
 /* store_set_error - fill err; returns status */

@@ -127,6 +127,16 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " error TEXT,"
     " created INTEGER NOT NULL);"
     "CREATE INDEX mail_queue_due ON mail_queue (due, id) WHERE state <= 2;",
+
+    /* 2 -> 3: texts answered on a link that may have lost the answer */
+    "CREATE TABLE inbound_unconfirmed ("
+    " fp TEXT NOT NULL,"
+    " session TEXT NOT NULL,"
+    " mark INTEGER NOT NULL,"
+    " at INTEGER NOT NULL);"
+    "CREATE INDEX inbound_unconfirmed_fp ON inbound_unconfirmed (fp, at);"
+    "CREATE INDEX inbound_unconfirmed_session ON inbound_unconfirmed"
+    " (session, mark);",
 };
 
 /* store_migrate - bring the schema up to version */

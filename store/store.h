@@ -120,7 +120,7 @@ int store_check(struct store *s, struct store_error *err);
 /* ---- schema.c: numbered migrations ---- */
 
 /* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* ---- queue.c: the outbound text queue, with leases ---- */
 
@@ -712,5 +712,39 @@ struct store_reasm_set {
 int store_reasm_stale(struct store *s, int64_t before,
 		      struct store_reasm_set **sets_r, unsigned *n_r,
 		      struct store_error *err);
+
+/*
+ * Texts answered on a link that may have lost the answer. A text from
+ * a phone is recorded with its fingerprint, the link's session and a
+ * mark (how many requests had gone out on the link) until the carrier
+ * answers a request sent after our answer: then it had our answer,
+ * and store_unconfirmed_confirm forgets it. A text with the
+ * fingerprint of one still unconfirmed on another session is the
+ * carrier sending it again (it did not get our answer).
+ */
+
+/* store_unconfirmed_add - remember a text answered on session at mark */
+int store_unconfirmed_add(struct store *s, const char *fp, const char *session,
+			  uint64_t mark, int64_t now, struct store_error *err);
+
+/*
+ * store_unconfirmed_take - whether a text with fp is unconfirmed on
+ * another session since `since` (*found_r); if so it moves to session
+ * at mark (now answered there instead)
+ */
+int store_unconfirmed_take(struct store *s, const char *fp, const char *session,
+			   uint64_t mark, int64_t since, int64_t now,
+			   bool *found_r, struct store_error *err);
+
+/*
+ * store_unconfirmed_confirm - the carrier had our answers on session
+ * given before mark: forget those texts
+ */
+int store_unconfirmed_confirm(struct store *s, const char *session,
+			      uint64_t mark, struct store_error *err);
+
+/* store_unconfirmed_purge - forget texts answered before `before` */
+int store_unconfirmed_purge(struct store *s, int64_t before,
+			    struct store_error *err);
 
 #endif /* STORE_STORE_H */

@@ -189,8 +189,14 @@ t "send refuses a country not allowed as the milter does" 1 \
 	'^smsctl send: texts to \+33612345678 are not allowed: FR numbers \(\+33612345678\) are not allowed here$' -- \
 	"$SMSCTL" $R send --to +33612345678 hi
 t "send refuses what is no phone number as the milter does" 1 \
-	'^smsctl send: 12345 is not a valid phone number: ' -- \
-	"$SMSCTL" $R send --to 12345 hi
+	'^smsctl send: 12 is not a valid phone number: ' -- \
+	"$SMSCTL" $R send --to 12 hi
+t "send refuses a short code, saying why" 1 \
+	'^smsctl send: 32665 is a short code: it cannot be texted through this transport' -- \
+	"$SMSCTL" $R send --to 32665 hi
+t "send refuses a sender name, saying why" 1 \
+	'^smsctl send: AMAZON is a sender name, not a phone: it cannot receive texts$' -- \
+	"$SMSCTL" $R send --to AMAZON hi
 t "... and none of them was queued" 0 '^\{"messages":\[\]' -- \
 	"$SMSCTL" $R history --json
 # SmartEncoding no: the dash stays, and the text is queued (and billed)

@@ -447,15 +447,75 @@ numbers(void **state)
 	/* a contact is named with its number */
 	assert_false(policy_number(c, "+16845550100", "pago", e164, &v));
 	assert_non_null(strstr(v.text, "texts to pago (+16845550100) are not"));
-	assert_false(policy_number(c, "12345", NULL, e164, &v));
+	assert_false(policy_number(c, "12", NULL, e164, &v));
 	assert_string_equal(v.xcode, "5.1.3");
-	assert_non_null(strstr(v.text, "12345 is not a valid phone number: "));
+	assert_non_null(strstr(v.text, "12 is not a valid phone number: "));
 	conf_free(&c);
 
 	/* without the rules, the same numbers are fine */
 	c = load("");
 	assert_true(policy_number(c, "16845550100", NULL, e164, &v));
 	assert_true(policy_number(c, "+33612345678", NULL, e164, &v));
+	conf_free(&c);
+}
+
+/*
+ * short codes and sender names: their texts are mailed from them; a
+ * sender name is never texted, a short code only when it is one of
+ * TextableShortCodes
+ */
+static void
+senders(void **state)
+{
+	struct conf *c = load("");
+	struct policy_verdict v;
+	char out[20];
+
+	assert_true(policy_sender(c, "12025550143", out, &v));
+	assert_string_equal(out, "+12025550143");
+	assert_true(policy_sender(c, "32665", out, &v));
+	assert_string_equal(out, "32665");
+	assert_true(policy_sender(c, "AMAZON", out, &v));
+	assert_string_equal(out, "AMAZON");
+	assert_true(policy_sender(c, "Amazon Pay", out, &v));
+	assert_string_equal(out, "AMAZON_PAY");
+	assert_false(policy_sender(c, "AB-C", out, &v));
+	assert_string_equal(v.xcode, "5.1.3");
+	assert_false(policy_sender(c, "ABCDEFGHIJKL", out, &v)); /* 12 */
+	assert_false(policy_sender(c, "12", out, &v));
+	assert_false(policy_sender(c, "", out, &v));
+	assert_false(policy_sender(c, " AB", out, &v));
+
+	assert_true(policy_sender_name("amazon_pay", out));
+	assert_string_equal(out, "AMAZON_PAY");
+	assert_false(policy_sender_name("32665", out));
+	assert_false(policy_sender_name("bob.smith", out));
+	policy_display("AMAZON_PAY", out, sizeof(out));
+	assert_string_equal(out, "AMAZON PAY");
+	policy_display("32665", out, sizeof(out));
+	assert_string_equal(out, "32665");
+
+	/* mail to them: refused, saying why */
+	assert_false(policy_number(c, "32665", NULL, out, &v));
+	assert_string_equal(v.code, "550");
+	assert_string_equal(v.xcode, "5.1.1");
+	assert_non_null(strstr(v.text, "32665 is a short code: it cannot be "
+				       "texted through this transport"));
+	assert_false(policy_number(c, "amazon", NULL, out, &v));
+	assert_string_equal(v.xcode, "5.1.1");
+	assert_string_equal(v.text, "AMAZON is a sender name, not a phone: it "
+				    "cannot receive texts");
+	assert_false(policy_number(c, "Amazon_Pay", NULL, out, &v));
+	assert_string_equal(v.text, "AMAZON_PAY is a sender name, not a phone: "
+				    "it cannot receive texts");
+	conf_free(&c);
+
+	/* a short code the transport can text */
+	c = load("TextableShortCodes 32665, 7890\n");
+	assert_true(policy_number(c, "32665", NULL, out, &v));
+	assert_string_equal(out, "32665");
+	assert_false(policy_number(c, "32666", NULL, out, &v));
+	assert_false(policy_number(c, "amazon", NULL, out, &v));
 	conf_free(&c);
 }
 
@@ -770,13 +830,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(tag_vector),   cmocka_unit_test(parse_rcpt),
-	    cmocka_unit_test(sender_check), cmocka_unit_test(dmarc),
-	    cmocka_unit_test(owners),	    cmocka_unit_test(noise),
-	    cmocka_unit_test(schedule),	    cmocka_unit_test(render),
-	    cmocka_unit_test(numbers),	    cmocka_unit_test(notify),
-	    cmocka_unit_test(tag_syntax),   cmocka_unit_test(plan_as_queued),
-	    cmocka_unit_test(plan_opts),    cmocka_unit_test(route),
+	    cmocka_unit_test(tag_vector),     cmocka_unit_test(parse_rcpt),
+	    cmocka_unit_test(sender_check),   cmocka_unit_test(dmarc),
+	    cmocka_unit_test(owners),	      cmocka_unit_test(noise),
+	    cmocka_unit_test(schedule),	      cmocka_unit_test(render),
+	    cmocka_unit_test(numbers),	      cmocka_unit_test(senders),
+	    cmocka_unit_test(notify),	      cmocka_unit_test(tag_syntax),
+	    cmocka_unit_test(plan_as_queued), cmocka_unit_test(plan_opts),
+	    cmocka_unit_test(route),
 	};
 
 	mp_init();

@@ -846,6 +846,64 @@ inbound_state(void **state)
 	assert_int_equal(n, 0);
 }
 
+/*
+ * texts answered on a link that may have lost the answer: found only
+ * from another session and within the window (then moved there),
+ * forgotten when confirmed before their mark, or when old
+ */
+static void
+unconfirmed_answers(void **state)
+{
+	struct fixture *f = *state;
+	struct store_error err;
+	bool found;
+
+	assert_int_equal(store_unconfirmed_add(f->s, "fp1", "A", 5, T0, &err),
+			 STORE_OK);
+	assert_int_equal(store_unconfirmed_add(f->s, "fp2", "A", 6, T0, &err),
+			 STORE_OK);
+	/* the same session: a new text, not a resend */
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "A", 7, T0 - 60,
+						T0 + 1, &found, &err),
+			 STORE_OK);
+	assert_false(found);
+	/* another session, past the window: not a resend */
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "B", 2, T0 + 1,
+						T0 + 2, &found, &err),
+			 STORE_OK);
+	assert_false(found);
+	/* another session within it: a resend, now B's at mark 2 */
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "B", 2, T0 - 60,
+						T0 + 2, &found, &err),
+			 STORE_OK);
+	assert_true(found);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "C", 1, T0 - 60,
+						T0 + 3, &found, &err),
+			 STORE_OK);
+	assert_true(found); /* B had not confirmed it: C may get it too */
+	/* C confirms answers before mark 2: fp1 (mark 1) goes */
+	assert_int_equal(store_unconfirmed_confirm(f->s, "C", 2, &err),
+			 STORE_OK);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "D", 1, T0 - 60,
+						T0 + 4, &found, &err),
+			 STORE_OK);
+	assert_false(found);
+	/* A confirms before its mark 6: fp2 (mark 6) stays */
+	assert_int_equal(store_unconfirmed_confirm(f->s, "A", 6, &err),
+			 STORE_OK);
+	assert_int_equal(store_unconfirmed_purge(f->s, T0 - 1, &err), STORE_OK);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp2", "D", 1, T0 - 60,
+						T0 + 5, &found, &err),
+			 STORE_OK);
+	assert_true(found);
+	/* old rows are purged */
+	assert_int_equal(store_unconfirmed_purge(f->s, T0 + 6, &err), STORE_OK);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp2", "E", 1, 0, T0 + 7,
+						&found, &err),
+			 STORE_OK);
+	assert_false(found);
+}
+
 static void
 mail_queue(void **state)
 {
@@ -1114,6 +1172,8 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(rates_and_quota, setup, teardown),
 	    cmocka_unit_test_setup_teardown(inbound_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(unconfirmed_answers, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(inbound_routing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(mail_queue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(group_commit_jobs, setup, teardown),
