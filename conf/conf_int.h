@@ -26,6 +26,7 @@ enum conf_type {
 	CT_COUNTRY,	  /* ISO 3166 alpha-2 code */
 	CT_COUNTRIES,	  /* list of those */
 	CT_PREFIXES,	  /* list: NANP area codes (684) or +E.164 prefixes */
+	CT_NUMBERS,	  /* list: international numbers, kept as E.164 */
 	CT_ADDRESSES,	  /* list: user@domain or @domain */
 	CT_PHRASES,	  /* list of texts separated by | */
 	CT_NETWORKS,	  /* list: address[/prefix], IPv4 or IPv6 */

@@ -17,6 +17,7 @@ static const char *const sync_modes[] = {"full", "normal", "off", NULL};
 static const char *const long_policies[] = {"truncate", "reject", NULL};
 static const char *const quota_policies[] = {"reject", "allow", "hold", NULL};
 static const char *const ambiguous_modes[] = {"owner", "all", NULL};
+static const char *const pool_modes[] = {"defer", "reject", "recycle", NULL};
 static const char *const transports[] = {"smpp", "http", "kannel", NULL};
 static const char *const concat_modes[] = {"udh", "sar", "payload", NULL};
 static const char *const bind_modes[] = {"transceiver", "split", NULL};
@@ -153,6 +154,35 @@ const struct conf_key conf_keys[] = {
      "that phone from that number within LeaseDuration. Either way the mail "
      "says it is ambiguous and who else texted the phone; it never goes "
      "silently to whoever texted last.",
+     NULL},
+    {"SenderPool", CT_NUMBERS, F(sender_pool), "", NOLIM, NULL, 0,
+     "Numbers and threads",
+     "Numbers (E.164) leased to conversations: an owner SenderNumbers names "
+     "no number for texts a phone from a pool number no other live "
+     "conversation with that phone uses, so that an answer to that number "
+     "goes to that owner, tag or not. A lease lives LeaseDuration after "
+     "the last text either way. Empty: everyone without SenderNumbers "
+     "texts from DefaultSender.",
+     "+12025550110, +12025550111, +12025550112"},
+    {"MaxLeasesPerPhone", CT_INT, F(max_leases_per_phone), "5", 1, 1000, NULL,
+     0, "Numbers and threads",
+     "How many live conversations on pool numbers one phone may have at "
+     "once (seed 001's limit is 5). Past it, or when every pool number is "
+     "taken with that phone, PoolExhausted says what happens.",
+     NULL},
+    {"PoolExhausted", CT_ENUM, F(pool_exhausted), "defer", NOLIM, pool_modes,
+     0, "Numbers and threads",
+     "A mail to a phone that has no pool number left for its sender: "
+     "defer refuses the recipient with 452 4.5.3 (the sender's MTA tries "
+     "again; a lease may expire meanwhile), reject with 550 5.5.3, recycle "
+     "takes the least recently active lease of that phone and mails its "
+     "owner that the conversation moved off that number.",
+     NULL},
+    {"LeaseGrace", CT_DURATION, F(lease_grace), "7d", 0, 366LL * 86400, NULL,
+     0, "Numbers and threads",
+     "After a pool lease expires, how long an answer to its number still "
+     "goes to its last owner (the mail says the lease had expired); after "
+     "that, to the number's owner (NumberOwners, else Postmaster).",
      NULL},
     {"OwnerAliases", CT_ALIASES, F(owner_aliases), "", NOLIM, NULL, 0,
      "Numbers and threads",

@@ -529,6 +529,10 @@ parse_list(struct conf_ctx *ctx, struct conf_list *l, const char *text)
 				return -1;
 			}
 			break;
+		case CT_NUMBERS:
+			if (!(items[i] = (char *)parse_number(ctx, s)))
+				return -1;
+			break;
 		case CT_ADDRESSES:
 			if (!valid_address(lower(s), true)) {
 				conf_error(ctx,
@@ -935,6 +939,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 	case CT_DOMAINS:
 	case CT_COUNTRIES:
 	case CT_PREFIXES:
+	case CT_NUMBERS:
 	case CT_ADDRESSES:
 	case CT_PHRASES:
 		return parse_list(ctx, FIELD(c, k, struct conf_list), text);

@@ -145,6 +145,32 @@ answers_us(const struct eom *w)
 	return false;
 }
 
+/*
+ * pool_number - the pool number of the owner's conversation with phone,
+ * its lease taken now (in the arena); NULL with v when there is none
+ */
+static const char *
+pool_number(struct eom *w, const char *phone, struct policy_verdict *v)
+{
+	struct store_error err;
+	struct store *st = reader_store(w->c->database, &err);
+	char number[40], *copy;
+
+	if (!st) {
+		milter_store_down(v, &err);
+		return NULL;
+	}
+	if (!policy_pool_sender(w->c, st, w->owner, phone, (int64_t)time(NULL),
+				number, v, &err)) {
+		if (!strcmp(v->xcode, "4.3.0"))
+			ut_log(LOG_ERR, "store: %s", err.msg);
+		return NULL;
+	}
+	if (!(copy = ut_arena_strdup(w->arena, number)))
+		policy_refuse(v, "451", "4.3.0", "out of memory");
+	return copy;
+}
+
 /* add_texts - one text per phone of entry e */
 static bool
 add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
@@ -155,9 +181,15 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 
 	for (i = 0; i < e->nphones; i++) {
 		struct store_job_text *q = &w->texts[w->ntexts];
+		const char *sender = w->sender;
 		bool is_reply;
 
-		policy_tag(w->c->tag_secret, w->owner, e->phones[i], w->sender,
+		if (policy_pooled(w->c, w->owner) &&
+		    !(sender = pool_number(w, e->phones[i], v))) {
+			w->ntexts = first;
+			return false;
+		}
+		policy_tag(w->c->tag_secret, w->owner, e->phones[i], sender,
 			   tag);
 		is_reply = e->tag[0] ||
 			   (w->m->tag[0] && !strcasecmp(w->m->tag, tag)) ||
@@ -174,7 +206,7 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 		    .msg = {
 			.owner = w->owner,
 			.phone = e->phones[i],
-			.sender = w->sender,
+			.sender = sender,
 			.tag = ut_arena_strdup(w->arena, tag),
 			.subject = w->m->subject,
 			.envelope_from = w->s->from,

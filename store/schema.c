@@ -127,6 +127,15 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " error TEXT,"
     " created INTEGER NOT NULL);"
     "CREATE INDEX mail_queue_due ON mail_queue (due, id) WHERE state <= 2;",
+    /* 2 -> 3: leases of SenderPool numbers, one per (phone, number) */
+    "CREATE TABLE pool_leases ("
+    " phone TEXT NOT NULL,"
+    " number TEXT NOT NULL,"
+    " owner TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " renewed INTEGER NOT NULL,"
+    " PRIMARY KEY (phone, number));"
+    "CREATE INDEX pool_leases_owner ON pool_leases (owner, phone);",
 };
 
 /* store_migrate - bring the schema up to version */
