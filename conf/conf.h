@@ -134,7 +134,7 @@ struct conf {
 	struct conf_map number_owners;	/* number -> owner address */
 	long long lease_duration;	/* seconds a conversation holds it */
 	enum conf_ambiguous ambiguous_answers;
-	struct conf_list sender_pool;	/* E.164 numbers leased per phone */
+	struct conf_list sender_pool; /* E.164 numbers leased per phone */
 	long long max_leases_per_phone;
 	enum conf_pool_full pool_exhausted;
 	long long lease_grace; /* an expired lease still routes answers */

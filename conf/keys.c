@@ -170,16 +170,16 @@ const struct conf_key conf_keys[] = {
      "once (seed 001's limit is 5). Past it, or when every pool number is "
      "taken with that phone, PoolExhausted says what happens.",
      NULL},
-    {"PoolExhausted", CT_ENUM, F(pool_exhausted), "defer", NOLIM, pool_modes,
-     0, "Numbers and threads",
+    {"PoolExhausted", CT_ENUM, F(pool_exhausted), "defer", NOLIM, pool_modes, 0,
+     "Numbers and threads",
      "A mail to a phone that has no pool number left for its sender: "
      "defer refuses the recipient with 452 4.5.3 (the sender's MTA tries "
      "again; a lease may expire meanwhile), reject with 550 5.5.3, recycle "
      "takes the least recently active lease of that phone and mails its "
      "owner that the conversation moved off that number.",
      NULL},
-    {"LeaseGrace", CT_DURATION, F(lease_grace), "7d", 0, 366LL * 86400, NULL,
-     0, "Numbers and threads",
+    {"LeaseGrace", CT_DURATION, F(lease_grace), "7d", 0, 366LL * 86400, NULL, 0,
+     "Numbers and threads",
      "After a pool lease expires, how long an answer to its number still "
      "goes to its last owner (the mail says the lease had expired); after "
      "that, to the number's owner (NumberOwners, else Postmaster).",

@@ -363,8 +363,7 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	if (!(body = malloc(n)))
 		goto out;
 	snprintf(body, n, "%s%s%s%s%s%s%s", text, note[0] ? "\n\n" : "", note,
-		 amb[0] ? "\n\n" : "", amb, r->note[0] ? "\n\n" : "",
-		 r->note);
+		 amb[0] ? "\n\n" : "", amb, r->note[0] ? "\n\n" : "", r->note);
 	snprintf(from, sizeof(from), "%s@%s", phone + (phone[0] == '+'),
 		 c->sms_domains.v[0]);
 	for (i = 0; i < r->n; i++) {

@@ -48,22 +48,20 @@ full(const struct conf *c, const char *phone, unsigned nlive,
 
 	policy_display(phone, disp, sizeof(disp));
 	if (c->pool_exhausted == CONF_POOL_REJECT)
-		return policy_refuse(
-		    v, "550", "5.5.3",
-		    "%s already has %u conversations with people here, each "
-		    "on its own number of this site's %zu (MaxLeasesPerPhone "
-		    "%lld): ask the postmaster for more numbers in "
-		    "SenderPool, or write in one of those conversations",
-		    disp, nlive, c->sender_pool.n, c->max_leases_per_phone);
-	return policy_refuse(
-	    v, "452", "4.5.3",
-	    "%s already has %u conversations with people here, each on its "
-	    "own number of this site's %zu (MaxLeasesPerPhone %lld): your "
-	    "mail is tried again, and goes once one of them has been quiet "
-	    "for %lld days; or ask the postmaster for more numbers in "
-	    "SenderPool",
-	    disp, nlive, c->sender_pool.n, c->max_leases_per_phone,
-	    days(c->lease_duration));
+		return policy_refuse(v, "550", "5.5.3",
+				     "%s already has %u conversations here, "
+				     "each on its own number "
+				     "(MaxLeasesPerPhone %lld): write in "
+				     "yours, or ask for more SenderPool "
+				     "numbers",
+				     disp, nlive, c->max_leases_per_phone);
+	return policy_refuse(v, "452", "4.5.3",
+			     "%s already has %u conversations here, each on "
+			     "its own number (MaxLeasesPerPhone %lld): this "
+			     "is tried again, and goes once one is %lld days "
+			     "quiet",
+			     disp, nlive, c->max_leases_per_phone,
+			     days(c->lease_duration));
 }
 
 /* policy_pool_check - may owner start or go on texting phone */

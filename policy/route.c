@@ -148,8 +148,7 @@ by_lease(const struct conf *c, struct store *st, const char *phone,
 				 "%lld days without a text; it had been %lld "
 				 "days, and the answer still came to you, "
 				 "its last owner.]",
-				 ours, c->lease_duration / 86400,
-				 idle / 86400);
+				 ours, c->lease_duration / 86400, idle / 86400);
 		if ((rc = store_pool_renew(st, phone, our, now, err)) !=
 		    STORE_OK)
 			return rc;

@@ -130,7 +130,8 @@ choose(const struct store_pool_opts *o, const char *owner, const char *phone,
 				best = r;
 		}
 		if (fresh || best) {
-			snprintf(number, 40, "%s", fresh ? fresh : best->number);
+			snprintf(number, 40, "%s",
+				 fresh ? fresh : best->number);
 			return true;
 		}
 	}
@@ -151,8 +152,8 @@ choose(const struct store_pool_opts *o, const char *owner, const char *phone,
 /* store_pool_take - owner's number with phone, leased or renewed */
 int
 store_pool_take(struct store *s, const char *owner, const char *phone,
-		const struct store_pool_opts *o, int64_t now,
-		char number_r[40], char *evicted_r, struct store_error *err)
+		const struct store_pool_opts *o, int64_t now, char number_r[40],
+		char *evicted_r, struct store_error *err)
 {
 	struct store_pool_lease *rows = NULL;
 	const struct store_pool_lease *had;
@@ -224,8 +225,8 @@ store_pool_room(struct store *s, const char *owner, const char *phone,
 	for (i = 0; i < n; i++)
 		if (in_pool(o, rows[i].number) && live(o, &rows[i], now))
 			(*live_r)++;
-	*room_r = o->n > 0 && choose(o, owner, phone, rows, n, now, number,
-				     NULL);
+	*room_r =
+	    o->n > 0 && choose(o, owner, phone, rows, n, now, number, NULL);
 	free(rows);
 	return STORE_OK;
 }

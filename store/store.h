@@ -658,9 +658,9 @@ struct store_pool_lease {
 struct store_pool_opts {
 	const char *const *numbers; /* the pool, E.164 */
 	size_t n;
-	int64_t idle;	   /* a lease not renewed for this long expires */
-	unsigned max;	   /* live leases one phone may have */
-	bool recycle;	   /* when full, take the least recently renewed */
+	int64_t idle; /* a lease not renewed for this long expires */
+	unsigned max; /* live leases one phone may have */
+	bool recycle; /* when full, take the least recently renewed */
 };
 
 /*

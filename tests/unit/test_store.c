@@ -1099,8 +1099,8 @@ pool_leases(void **state)
 					 a, evicted, &err),
 			 STORE_OK);
 	assert_string_equal(evicted, "");
-	assert_int_equal(store_pool_take(f->s, "bob@example.com", ph, &o, T0 + 1,
-					 b, NULL, &err),
+	assert_int_equal(store_pool_take(f->s, "bob@example.com", ph, &o,
+					 T0 + 1, b, NULL, &err),
 			 STORE_OK);
 	assert_string_not_equal(a, b); /* (phone, number): one conversation */
 	/* alice again: her number, renewed */
@@ -1143,9 +1143,9 @@ pool_leases(void **state)
 					 T0 + 300 + 86400, b, NULL, &err),
 			 STORE_OK);
 	/* bob never had a number carol holds live: any but hers was fine */
-	assert_int_equal(store_pool_leases(f->s, ph, NULL, NULL, T0 + 301,
-					   &all, &n, &err),
-			 STORE_OK);
+	assert_int_equal(
+	    store_pool_leases(f->s, ph, NULL, NULL, T0 + 301, &all, &n, &err),
+	    STORE_OK);
 	assert_int_equal(n, 1); /* only bob's is renewed since */
 	assert_string_equal(all[0].owner, "bob@example.com");
 	free(all);

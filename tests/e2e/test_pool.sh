@@ -1,0 +1,154 @@
+#!/bin/sh
+# test_pool.sh - two people text one phone from a pool of numbers; the
+# phone's plain answers each reach the right person
+#
+# Usage: tests/e2e/test_pool.sh BUILD_DIR
+# A private Postfix with smsmilter, delivering each example.com mailbox
+# into its own Maildir; smsgw with the SMPP test SMSC (npm smpp).
+# SenderPool has two numbers and MaxLeasesPerPhone is 2. alice and bob
+# (no SenderNumbers) mail the same phone: the texts leave from two
+# different pool numbers. The phone answers each number with no tag and
+# no subject, as a messaging app does: each answer lands in the Maildir
+# of the one who texted from that number, threaded under their mail,
+# though bob texted last. carol is refused at RCPT (452 4.5.3) with the
+# phone's two numbers taken. Then alice's lease is aged past
+# LeaseDuration (the store's clock moved back: the daemons have no
+# injectable clock), within LeaseGrace: the answer still goes to alice,
+# saying the lease had expired; aged past LeaseGrace it goes to the
+# number's owner, saying so. Prints TAP; stops what it started.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+E2E_BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
+. "$here/../procs.sh"
+. "$here/postfix.sh"
+. "$top/tests/tap.sh"
+cleanup() {
+	e2e_cleanup
+	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
+command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
+[ -d "$top/tests/smsc/node_modules/smpp" ] || skip_all "npm smpp is missing"
+
+tmp=$(mktemp -d /tmp/smsmilter-pool.XXXXXX)
+chmod 755 "$tmp"
+port=$(free_port)
+sinkport=$(free_port)
+smsc_start "$tmp" || { check "SMSC starts" false; exit 1; }
+loop_conf "$tmp" "$port"
+cat >>"$tmp/smsmilter.conf" <<CONF
+Postmaster postmaster@example.com
+SenderPool +12025550110, +12025550111
+MaxLeasesPerPhone 2
+LeaseDuration 30d
+LeaseGrace 7d
+CONF
+pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
+	{ check "postfix set-up" false; exit 1; }
+maildir_init "$tmp"
+postconf -c "$tmp/pf" -e "virtual_mailbox_maps = inline:{ alice@example.com=alice/, bob@example.com=bob/, postmaster@example.com=postmaster/ }"
+sink_start "$tmp" "$sinkport"
+milter_start "$tmp/smsmilter.conf" "$tmp/milter.log" || { check "smsmilter starts" false; exit 1; }
+gw_start "$tmp"
+pf_start "$tmp/pf"
+wait_port "$port" || { check "postfix listens" false; exit 1; }
+db=$tmp/store/smsmilter.db
+phone=12025550143
+
+# src_of TEXT: the source_addr of the submit_sm that carried TEXT
+src_of() {
+	python3 - "$tmp/pdus.jsonl" "$1" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    p = json.loads(line)
+    if p.get("cmd") == "submit_sm" and sys.argv[2] in bytes.fromhex(p["sm"]).decode("latin-1"):
+        print(p["src"])
+PY
+}
+# in_box WHO TEXT: the file in WHO's Maildir whose text has TEXT
+in_box() {
+	python3 - "$tmp/mail/$1/new" "$2" <<'PY'
+import email, email.policy, os, sys
+d, want = sys.argv[1], sys.argv[2]
+for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+    m = email.message_from_binary_file(open(os.path.join(d, f), "rb"),
+                                       policy=email.policy.default)
+    body = m.get_body(("plain",))
+    if body is not None and want in body.get_content():
+        print(os.path.join(d, f))
+        break
+PY
+}
+has() { [ -n "$(in_box "$1" "$2")" ]; }
+texted() { [ -n "$(src_of "$1")" ]; }
+# says WHO TEXT WORDS: the mail in WHO's Maildir with TEXT has WORDS
+says() { f=$(in_box "$1" "$2") && [ -n "$f" ] && grep -q "$3" "$f"; }
+header() {
+	python3 - "$1" "$2" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print(m.get(sys.argv[2], ""))
+PY
+}
+# mail FROM ID BODY: FROM mails the phone; swaks' answer in $tmp/ID.out
+mail() {
+	POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" --from "$1" \
+		--to $phone@sms.example.com --header "Subject: $2" \
+		--header "Message-Id: <$2@example.com>" --body "$3" \
+		>"$tmp/$2.out" 2>&1
+}
+# answer TO TEXT: the phone answers our number TO, no tag, no subject
+answer() {
+	printf '{"mo": {"from": "%s", "to": "%s", "text": "%s"}}\n' \
+		"$phone" "${1#+}" "$2" >&9
+}
+
+mail alice@example.com alice-1 "Lunch on Friday?"
+check "alice's mail to the phone is accepted" grep -q '^<-  250 ' "$tmp/alice-1.out"
+check "... texted" wait_for texted 'Lunch on Friday'
+mail bob@example.com bob-1 "Can you call me?"
+check "bob's mail to the same phone is accepted" grep -q '^<-  250 ' "$tmp/bob-1.out"
+check "... texted" wait_for texted 'Can you call me'
+a=$(src_of 'Lunch on Friday') b=$(src_of 'Can you call me')
+check "alice's and bob's texts left from two pool numbers ($a, $b)" sh -c \
+	"[ '$a' != '$b' ] && case '$a $b' in *12025550110*12025550111*|*12025550111*12025550110*) true;; *) false;; esac"
+
+answer "$a" "Friday works for me"
+answer "$b" "Calling you now"
+check "the answer to alice's number lands in alice's Maildir, though bob texted last" \
+	wait_for has alice "Friday works for me"
+check "the answer to bob's number lands in bob's Maildir" \
+	wait_for has bob "Calling you now"
+check "... and neither in the other's" \
+	test -z "$(in_box alice 'Calling you now')$(in_box bob 'Friday works')"
+f=$(in_box alice "Friday works for me")
+check "alice's answer is threaded under her mail" \
+	test "$(header "${f:-/dev/null}" In-Reply-To)" = "<alice-1@example.com>"
+f=$(in_box bob "Calling you now")
+check "bob's answer is threaded under his mail" \
+	test "$(header "${f:-/dev/null}" In-Reply-To)" = "<bob-1@example.com>"
+check "the store has one live lease per conversation" test \
+	"$(sqlite3 "$db" "select count(*) from pool_leases where phone = '+$phone'")" -eq 2
+
+mail carol@example.com carol-1 "Me too"
+check "carol, a third owner, is refused at RCPT: 452 4.5.3, the phone has no number left" \
+	grep -q '^<\*\* 452 4.5.3 .*already has 2 conversations' "$tmp/carol-1.out"
+grep '^<\*\*' "$tmp/carol-1.out" | sed 's/^/  | /'
+
+# alice's lease, last renewed by her answer, aged past LeaseDuration
+sqlite3 "$db" "update pool_leases set renewed = renewed - 32 * 86400 where number = '+${a#+}'"
+answer "$a" "Still on for Friday?"
+check "an answer after the lease expired, within LeaseGrace, still reaches alice" \
+	wait_for has alice "Still on for Friday?"
+check "... saying the lease had expired" \
+	says alice "Still on for Friday" "lent to this conversation"
+sqlite3 "$db" "update pool_leases set renewed = renewed - 40 * 86400 where number = '+${a#+}'"
+answer "$a" "Hello again"
+check "past LeaseGrace the answer goes to the number's owner (Postmaster)" \
+	wait_for has postmaster "Hello again"
+check "... saying so" says postmaster "Hello again" "past LeaseGrace"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
