@@ -76,7 +76,8 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 	struct store_error err;
 	struct sms_error serr;
 	struct sms_plan *p = NULL;
-	char phone[20], owner[256], tag[POLICY_TAG_LEN + 1], idem[64];
+	char phone[20], owner[256], tag[POLICY_TAG_LEN + 1], idem[64],
+	    pooled[40];
 	char *input = NULL;
 	bool json = false, truncated;
 	int64_t id, thread, now = (int64_t)time(NULL);
@@ -127,6 +128,16 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 	}
 	if (owner_arg)
 		policy_owner(env.conf, owner_arg, owner, sizeof(owner));
+	if (!from && policy_pooled(env.conf, owner)) {
+		/* the pool: the conversation's number, leased now */
+		if (!policy_pool_sender(env.conf, env.store, owner, phone, now,
+					pooled, &v, &err)) {
+			fprintf(stderr, "smsctl send: %s\n",
+				!strcmp(v.xcode, "4.3.0") ? err.msg : v.text);
+			goto done;
+		}
+		from = pooled;
+	}
 	if (!from)
 		from = policy_sender_number(env.conf, owner);
 	if (!*from || sms_sender_classify(from, &serr) == SMS_SENDER_INVALID) {

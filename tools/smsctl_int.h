@@ -38,6 +38,9 @@ int cmd_threads(const struct smsctl *ctl, int argc, char **argv);
 int cmd_contacts(const struct smsctl *ctl, int argc, char **argv);
 int cmd_groups(const struct smsctl *ctl, int argc, char **argv);
 int cmd_optout(const struct smsctl *ctl, int argc, char **argv);
+
+/* cmd_leases - SenderPool leases: list, release (cmd_pool.c) */
+int cmd_leases(const struct smsctl *ctl, int argc, char **argv);
 int cmd_usage(const struct smsctl *ctl, int argc, char **argv);
 
 /* cmd_send - smsctl send: queue a text as the milter would */

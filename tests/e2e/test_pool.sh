@@ -137,6 +137,18 @@ check "carol, a third owner, is refused at RCPT: 452 4.5.3, the phone has no num
 	grep -q '^<\*\* 452 4.5.3 .*already has 2 conversations' "$tmp/carol-1.out"
 grep '^<\*\*' "$tmp/carol-1.out" | sed 's/^/  | /'
 
+ctl() { "$E2E_BUILD/smsctl" -c "$tmp/smsmilter.conf" "$@"; }
+ctl leases --phone $phone >"$tmp/leases.out" 2>&1
+check "smsctl leases lists the phone's two live leases, alice's and bob's" sh -c \
+	"grep -c ' yes ' '$tmp/leases.out' | grep -qx 2 && grep -q '+$a .*alice@example.com' '$tmp/leases.out' && grep -q '+$b .*bob@example.com' '$tmp/leases.out'"
+sed 's/^/  | /' "$tmp/leases.out"
+check "smsctl send as carol is refused in the milter's words" sh -c \
+	"! '$E2E_BUILD/smsctl' -c '$tmp/smsmilter.conf' send --owner carol@example.com --to $phone hi 2>'$tmp/send.err' && grep -q 'already has 2 conversations' '$tmp/send.err'"
+check "smsctl leases release ends bob's lease" \
+	ctl leases release --phone $phone --number "+$b"
+check "... then carol's smsctl send gets bob's old number" sh -c \
+	"'$E2E_BUILD/smsctl' -c '$tmp/smsmilter.conf' send --owner carol@example.com --to $phone 'From carol' >/dev/null && sqlite3 '$db' \"select owner from pool_leases where number = '+$b'\" | grep -qx carol@example.com"
+
 # alice's lease, last renewed by her answer, aged past LeaseDuration
 sqlite3 "$db" "update pool_leases set renewed = renewed - 32 * 86400 where number = '+${a#+}'"
 answer "$a" "Still on for Friday?"
