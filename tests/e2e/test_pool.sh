@@ -2,7 +2,7 @@
 # test_pool.sh - two people text one phone from a pool of numbers; the
 # phone's plain answers each reach the right person
 #
-# Usage: tests/e2e/test_pool.sh BUILD_DIR
+# Usage: tests/e2e/test_pool.sh BUILD_DIR [smpp|http]
 # A private Postfix with smsmilter, delivering each example.com mailbox
 # into its own Maildir; smsgw with the SMPP test SMSC (npm smpp).
 # SenderPool has two numbers and MaxLeasesPerPhone is 2. alice and bob
@@ -15,7 +15,11 @@
 # LeaseDuration (the store's clock moved back: the daemons have no
 # injectable clock), within LeaseGrace: the answer still goes to alice,
 # saying the lease had expired; aged past LeaseGrace it goes to the
-# number's owner, saying so. Prints TAP; stops what it started.
+# number's owner, saying so. With http, the same through the
+# Twilio-style HTTP transport (tests/provider/provider.js gets the pool
+# numbers as From; the answers come to smsgw's signed /twilio/sms
+# webhook with the pool number as To). Prints TAP; stops what it
+# started.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -31,6 +35,7 @@ cleanup() {
 [ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
 command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
 [ -d "$top/tests/smsc/node_modules/smpp" ] || skip_all "npm smpp is missing"
+via=${2:-smpp}
 
 tmp=$(mktemp -d /tmp/smsmilter-pool.XXXXXX)
 chmod 755 "$tmp"
@@ -38,6 +43,31 @@ port=$(free_port)
 sinkport=$(free_port)
 smsc_start "$tmp" || { check "SMSC starts" false; exit 1; }
 loop_conf "$tmp" "$port"
+if [ "$via" = http ]; then
+	# the provider instead of the SMSC; smsgw's webhook for answers
+	exec 9>&-
+	mkfifo "$tmp/pctl"
+	printf 'tok-pool-1\n' >"$tmp/token"
+	chown postfix "$tmp/token"
+	chmod 600 "$tmp/token"
+	node "$top/tests/provider/provider.js" --port 0 \
+		--log "$tmp/requests.jsonl" --account AC0123456789 \
+		--token tok-pool-1 <>"$tmp/pctl" >"$tmp/provider.out" 2>&1 &
+	E2E_PIDS="$E2E_PIDS $!"
+	exec 9>"$tmp/pctl"
+	wait_for grep -q '^listening' "$tmp/provider.out"
+	pport=$(sed -n 's/^listening //p' "$tmp/provider.out")
+	wport=$(free_port)
+	sed -i '/^SmppServer/d' "$tmp/smsmilter.conf"
+	cat >>"$tmp/smsmilter.conf" <<CONF
+Transport http
+HttpBaseUrl http://127.0.0.1:$pport
+HttpAccount AC0123456789
+HttpTokenFile $tmp/token
+WebhookListen 127.0.0.1:$wport
+WebhookPublicUrl https://gw.example.com/hooks
+CONF
+fi
 cat >>"$tmp/smsmilter.conf" <<CONF
 Postmaster postmaster@example.com
 SenderPool +12025550110, +12025550111
@@ -57,8 +87,22 @@ wait_port "$port" || { check "postfix listens" false; exit 1; }
 db=$tmp/store/smsmilter.db
 phone=12025550143
 
-# src_of TEXT: the source_addr of the submit_sm that carried TEXT
+# src_of TEXT: the number the text with TEXT left from (no "+")
 src_of() {
+	if [ "$via" = http ]; then
+		python3 - "$tmp/requests.jsonl" "$1" <<'PY'
+import json, sys
+try:
+    lines = open(sys.argv[1]).readlines()
+except OSError:
+    lines = []
+for line in lines:
+    p = json.loads(line)
+    if p.get("answer") == 201 and sys.argv[2] in (p.get("body") or ""):
+        print(p["from"].lstrip("+"))
+PY
+		return
+	fi
 	python3 - "$tmp/pdus.jsonl" "$1" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
@@ -100,7 +144,25 @@ mail() {
 		>"$tmp/$2.out" 2>&1
 }
 # answer TO TEXT: the phone answers our number TO, no tag, no subject
+# (by SMPP deliver_sm, or by the provider's signed webhook)
+sid=0
 answer() {
+	if [ "$via" = http ]; then
+		sid=$((sid + 1))
+		form=$(python3 -c 'import sys, urllib.parse
+print(urllib.parse.urlencode({"MessageSid": sys.argv[1], "AccountSid": "AC0123456789", "From": "+" + sys.argv[2], "To": "+" + sys.argv[3], "Body": sys.argv[4], "NumSegments": "1"}))' "SMpool$sid" "$phone" "${1#+}" "$2")
+		sig=$(python3 - "$form" <<'PY'
+import base64, hashlib, hmac, sys, urllib.parse
+params = urllib.parse.parse_qsl(sys.argv[1], keep_blank_values=True)
+data = "https://gw.example.com/hooks/twilio/sms" + "".join(k + v for k, v in sorted(params))
+print(base64.b64encode(hmac.new(b"tok-pool-1", data.encode(), hashlib.sha1).digest()).decode())
+PY
+)
+		curl -s -o /dev/null -X POST -H "X-Twilio-Signature: $sig" \
+			-H 'Content-Type: application/x-www-form-urlencoded' \
+			--data-binary "$form" "http://127.0.0.1:$wport/twilio/sms"
+		return
+	fi
 	printf '{"mo": {"from": "%s", "to": "%s", "text": "%s"}}\n' \
 		"$phone" "${1#+}" "$2" >&9
 }
