@@ -14,6 +14,9 @@
 
 #include "store/store_int.h"
 
+/* a lease renewed this recently is not written again (seconds) */
+#define RENEW_SLACK 60
+
 /* in_pool - number is one of the pool's */
 static bool
 in_pool(const struct store_pool_opts *o, const char *number)
@@ -158,7 +161,7 @@ store_pool_take(struct store *s, const char *owner, const char *phone,
 	struct store_pool_lease *rows = NULL;
 	const struct store_pool_lease *had;
 	sqlite3_stmt *st;
-	unsigned n = 0;
+	unsigned n = 0, i;
 	int rc;
 
 	number_r[0] = '\0';
@@ -166,6 +169,20 @@ store_pool_take(struct store *s, const char *owner, const char *phone,
 		evicted_r[0] = '\0';
 	if (o->n == 0)
 		return store_set_error(err, STORE_EPERM, "the pool is empty");
+	/* a live lease renewed within the minute: no write at all */
+	if ((rc = phone_rows(s, phone, &rows, &n, err)) != STORE_OK)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (strcmp(rows[i].owner, owner) == 0 &&
+		    in_pool(o, rows[i].number) && live(o, &rows[i], now) &&
+		    rows[i].renewed >= now - RENEW_SLACK) {
+			snprintf(number_r, 40, "%s", rows[i].number);
+			free(rows);
+			return STORE_OK;
+		}
+	free(rows);
+	rows = NULL;
+	n = 0;
 	if ((rc = store_begin(s, err)) != STORE_OK)
 		return rc;
 	if ((rc = phone_rows(s, phone, &rows, &n, err)) != STORE_OK)

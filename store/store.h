@@ -665,7 +665,8 @@ struct store_pool_opts {
 
 /*
  * store_pool_take - the number of owner's conversation with phone:
- * its live lease renewed, else a new lease on a pool number no live
+ * its live lease renewed (a lease renewed within the last minute is
+ * not written again), else a new lease on a pool number no live
  * lease of phone holds (the owner's last one with phone first, then
  * one never used with phone, then the longest idle). STORE_EDUP when
  * phone has o->max live leases or every number is live with it, unless
