@@ -347,6 +347,7 @@ struct store_filter {
 	int64_t since, until; /* created in [since, until) */
 	const char *phone;
 	const char *owner;
+	const char *sender;    /* our number */
 	const char *direction; /* "in" or "out" */
 	int state;	       /* enum store_state, or -1 */
 	const char *text;      /* substring of the text */

@@ -204,6 +204,10 @@ ctl leases --phone $phone >"$tmp/leases.out" 2>&1
 check "smsctl leases lists the phone's two live leases, alice's and bob's" sh -c \
 	"grep -c ' yes ' '$tmp/leases.out' | grep -qx 2 && grep -q '+$a .*alice@example.com' '$tmp/leases.out' && grep -q '+$b .*bob@example.com' '$tmp/leases.out'"
 sed 's/^/  | /' "$tmp/leases.out"
+ctl contacts add mum $phone >/dev/null
+ctl history --phone mum --number "+$a" >"$tmp/history.out" 2>&1
+check "smsctl history --phone CONTACT --number OURS: alice's conversation only, our number shown" sh -c \
+	"grep -q 'Lunch on Friday' '$tmp/history.out' && grep -q 'Friday works' '$tmp/history.out' && ! grep -q 'call me' '$tmp/history.out' && grep -q '+$a' '$tmp/history.out'"
 check "smsctl send as carol is refused in the milter's words" sh -c \
 	"! '$E2E_BUILD/smsctl' -c '$tmp/smsmilter.conf' send --owner carol@example.com --to $phone hi 2>'$tmp/send.err' && grep -q 'already has 2 conversations' '$tmp/send.err'"
 check "smsctl leases release ends bob's lease" \
