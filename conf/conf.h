@@ -135,6 +135,7 @@ struct conf {
 	long long lease_duration;	/* seconds a conversation holds it */
 	enum conf_ambiguous ambiguous_answers;
 	struct conf_list sender_pool; /* E.164 numbers leased per phone */
+	struct conf_list sender_name_denied; /* +prefixes: no sender names */
 	long long max_leases_per_phone;
 	enum conf_pool_full pool_exhausted;
 	long long lease_grace; /* an expired lease still routes answers */

@@ -134,7 +134,10 @@ const struct conf_key conf_keys[] = {
     {"SenderNumbers", CT_OWNER_NUMBERS, F(sender_numbers), "", NOLIM, NULL, 0,
      "Numbers and threads",
      "Which number each owner (a mailbox) texts from, as address=number "
-     "pairs.",
+     "pairs; a number may be a sender name (alphanumeric ID, 1-11 "
+     "characters with a letter). An owner named several times has several "
+     "numbers: the first is its default, and a mail picks another with an "
+     "X-SMS-Sender header (checked against them; refused otherwise).",
      "alice@example.com=+12025550101, bob@example.com=+12025550102"},
     {"NumberOwners", CT_NUMBER_OWNERS, F(number_owners), "", NOLIM, NULL, 0,
      "Numbers and threads",
@@ -154,6 +157,14 @@ const struct conf_key conf_keys[] = {
      "that phone from that number within LeaseDuration. Either way the mail "
      "says it is ambiguous and who else texted the phone; it never goes "
      "silently to whoever texted last.",
+     NULL},
+    {"SenderNameDeniedPrefixes", CT_PREFIXES, F(sender_name_denied), "+1",
+     NOLIM, NULL, 0, "Numbers and threads",
+     "Numbers (E.164 prefixes) whose phones do not take a sender name "
+     "(alphanumeric ID) as the sender: +1, the US and Canada. A text "
+     "there from a sender name leaves from the owner's first real number "
+     "in SenderNumbers instead, else from SenderPool, else from "
+     "DefaultSender when that is a number; else it is refused.",
      NULL},
     {"SenderPool", CT_NUMBERS, F(sender_pool), "", NOLIM, NULL, 0,
      "Numbers and threads",

@@ -31,7 +31,6 @@ struct eom {
 	const struct conf *c;
 	struct mp_message *m;
 	char owner[256];
-	const char *sender;
 	int64_t due;
 	struct policy_text text[2]; /* new thread, reply */
 	bool rendered[2];
@@ -146,17 +145,24 @@ answers_us(const struct eom *w)
 }
 
 /*
- * pool_number - the pool number of the owner's conversation with phone,
- * its lease taken now (in the arena); NULL with v when there is none
+ * sender_of - the number the owner's text to phone leaves from (in the
+ * arena): its SenderNumbers (X-SMS-Sender picks one), a pool lease
+ * taken now, or DefaultSender; NULL with v when there is none
  */
 static const char *
-pool_number(struct eom *w, const char *phone, struct policy_verdict *v)
+sender_of(struct eom *w, const char *phone, struct policy_verdict *v)
 {
 	struct store_error err;
-	struct store *st = reader_store(w->c->database, &err);
+	struct store *st;
 	char number[40], *copy;
 
-	if (!st) {
+	switch (policy_sender_for(w->c, w->owner, w->s->want_sender, false,
+				  phone, number, v)) {
+	case POLICY_FROM_NONE: return NULL;
+	case POLICY_FROM_FIXED: goto copy;
+	case POLICY_FROM_POOL: break;
+	}
+	if (!(st = reader_store(w->c->database, &err))) {
 		milter_store_down(v, &err);
 		return NULL;
 	}
@@ -166,6 +172,7 @@ pool_number(struct eom *w, const char *phone, struct policy_verdict *v)
 			ut_log(LOG_ERR, "store: %s", err.msg);
 		return NULL;
 	}
+copy:
 	if (!(copy = ut_arena_strdup(w->arena, number)))
 		policy_refuse(v, "451", "4.3.0", "out of memory");
 	return copy;
@@ -181,11 +188,10 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 
 	for (i = 0; i < e->nphones; i++) {
 		struct store_job_text *q = &w->texts[w->ntexts];
-		const char *sender = w->sender;
+		const char *sender;
 		bool is_reply;
 
-		if (policy_pooled(w->c, w->owner) &&
-		    !(sender = pool_number(w, e->phones[i], v))) {
+		if (!(sender = sender_of(w, e->phones[i], v))) {
 			w->ntexts = first;
 			return false;
 		}
@@ -363,7 +369,6 @@ eom_job(SMFICTX *ctx, struct eom *w)
 	unsigned i, nphones = 0, ok = 0;
 
 	policy_owner(w->c, s->from, w->owner, sizeof(w->owner));
-	w->sender = policy_sender_number(w->c, w->owner);
 	mail_checks(w);
 	for (i = 0; i < s->nrcpts; i++)
 		nphones += s->rcpts[i].nphones;

@@ -97,6 +97,20 @@ pool_tag_ok(const struct conf *c, struct store *st, const char *owner,
 	return ok;
 }
 
+/* numbers_tag_ok - tag is of owner's conversation on one of its numbers */
+static bool
+numbers_tag_ok(const struct conf *c, const char *owner, const char *phone,
+	       const char *tag)
+{
+	const char *mine[16];
+	size_t n = policy_sender_numbers(c, owner, mine, 16), i;
+
+	for (i = 0; i < n; i++)
+		if (policy_tag_ok(c->tag_secret, owner, phone, mine[i], tag))
+			return true;
+	return false;
+}
+
 /* tag_check - a +tag must be the sender's own thread's */
 static bool
 tag_check(const struct conf *c, struct store *st, const struct session *s,
@@ -108,6 +122,7 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 
 	if ((*sender && policy_tag_ok(c->tag_secret, owner, e->phones[0],
 				      sender, r->tag)) ||
+	    numbers_tag_ok(c, owner, e->phones[0], r->tag) ||
 	    pool_tag_ok(c, st, owner, e->phones[0], r->tag)) {
 		snprintf(e->tag, sizeof(e->tag), "%s", r->tag);
 		return true;

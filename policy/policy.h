@@ -128,6 +128,32 @@ const char *policy_sender_number(const struct conf *c, const char *owner);
 /* policy_pooled - owner texts from SenderPool (it has no SenderNumbers) */
 bool policy_pooled(const struct conf *c, const char *owner);
 
+/* ---- sender.c: which of our numbers a text leaves from ---- */
+
+enum policy_from {
+	POLICY_FROM_NONE,  /* refused: the verdict says why */
+	POLICY_FROM_FIXED, /* the number given */
+	POLICY_FROM_POOL,  /* a SenderPool lease (policy_pool_sender) */
+};
+
+/* policy_sender_numbers - owner's SenderNumbers, default first; how many */
+size_t policy_sender_numbers(const struct conf *c, const char *owner,
+			     const char **out, size_t max);
+
+/*
+ * policy_sender_for - the number a text from owner to phone leaves
+ * from: wanted (X-SMS-Sender, smsctl send --from) when it is one of
+ * owner's SenderNumbers (or DefaultSender for an owner with none; any
+ * valid sender when operator), else owner's first SenderNumbers, else
+ * the pool, else DefaultSender; a sender name to a number under
+ * SenderNameDeniedPrefixes gives way to a real number or the pool.
+ * out (40 bytes) gets the number when POLICY_FROM_FIXED.
+ */
+enum policy_from policy_sender_for(const struct conf *c, const char *owner,
+				   const char *wanted, bool operator,
+				   const char * phone, char out[40],
+				   struct policy_verdict *v);
+
 /* ---- pool.c: numbers leased from SenderPool ---- */
 
 /* policy_pool_opts - the store's pool options from the configuration */

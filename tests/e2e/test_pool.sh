@@ -74,6 +74,7 @@ SenderPool +12025550110, +12025550111
 MaxLeasesPerPhone 2
 LeaseDuration 30d
 LeaseGrace 7d
+SenderNumbers dave@example.com=+12025550120, dave@example.com=+12025550121, dave@example.com=Acme
 CONF
 pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
 	{ check "postfix set-up" false; exit 1; }
@@ -228,5 +229,25 @@ check "past LeaseGrace the answer goes to the number's owner (Postmaster)" \
 	wait_for has postmaster "Hello again"
 check "... saying so" says postmaster "Hello again" "past LeaseGrace"
 
+# dave has several numbers (and a sender name): X-SMS-Sender picks one
+# dmail HEADER ID BODY: dave mails another phone with X-SMS-Sender HEADER
+dmail() {
+	POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" --from dave@example.com \
+		--to 12025550150@sms.example.com --header "Subject: $2" \
+		--header "Message-Id: <$2@example.com>" \
+		--header "X-SMS-Sender: $1" --body "$3" >"$tmp/$2.out" 2>&1
+}
+from_is() { [ "$(src_of "$1")" = "$2" ]; }
+dmail "+1 202-555-0121" dave-1 "from my second line"
+check "X-SMS-Sender picks dave's second number" \
+	wait_for from_is "from my second line" 12025550121
+dmail "" dave-2 "from my first line"
+check "... without it, his first" wait_for from_is "from my first line" 12025550120
+dmail "+12025550110" dave-3 "from a pool number"
+check "a number that is not his is refused: 550 5.7.1, naming his" \
+	grep -q '^<\*\* 550 5.7.1 dave@example.com may not text from +12025550110: its numbers are +12025550120' "$tmp/dave-3.out"
+dmail "Acme" dave-4 "from my name"
+check "his sender name to a US phone leaves from his first real number" \
+	wait_for from_is "from my name" 12025550120
 echo "1..$n"
 [ "$failed" -eq 0 ]
