@@ -77,6 +77,8 @@ struct conf_rate {
 enum conf_sync { CONF_SYNC_FULL, CONF_SYNC_NORMAL, CONF_SYNC_OFF };
 enum conf_long_policy { CONF_LONG_TRUNCATE, CONF_LONG_REJECT };
 enum conf_ambiguous { CONF_AMBIGUOUS_OWNER, CONF_AMBIGUOUS_ALL };
+/* What a mail to a phone with no pool number left gets (PoolExhausted). */
+enum conf_pool_full { CONF_POOL_DEFER, CONF_POOL_REJECT, CONF_POOL_RECYCLE };
 enum conf_quota_policy { CONF_QUOTA_REJECT, CONF_QUOTA_ALLOW, CONF_QUOTA_HOLD };
 enum conf_transport { CONF_TP_SMPP, CONF_TP_HTTP, CONF_TP_KANNEL };
 enum conf_concat { CONF_CONCAT_UDH, CONF_CONCAT_SAR, CONF_CONCAT_PAYLOAD };
@@ -133,6 +135,11 @@ struct conf {
 	struct conf_map number_owners;	/* number -> owner address */
 	long long lease_duration;	/* seconds a conversation holds it */
 	enum conf_ambiguous ambiguous_answers;
+	struct conf_list sender_pool; /* E.164 numbers leased per phone */
+	struct conf_list sender_name_denied; /* +prefixes: no sender names */
+	long long max_leases_per_phone;
+	enum conf_pool_full pool_exhausted;
+	long long lease_grace; /* an expired lease still routes answers */
 	struct conf_map owner_aliases; /* alias address -> owner */
 	struct conf_map sender_logins; /* address or @domain -> login */
 	const char *login_domain;      /* a bare login's domain, or "" */

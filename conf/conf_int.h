@@ -27,6 +27,7 @@ enum conf_type {
 	CT_COUNTRIES,	  /* list of those */
 	CT_PREFIXES,	  /* list: NANP area codes (684) or +E.164 prefixes */
 	CT_SHORTCODES,	  /* list: short codes, 3 to 8 digits */
+	CT_NUMBERS,	  /* list: international numbers, kept as E.164 */
 	CT_ADDRESSES,	  /* list: user@domain or @domain */
 	CT_PHRASES,	  /* list of texts separated by | */
 	CT_NETWORKS,	  /* list: address[/prefix], IPv4 or IPv6 */

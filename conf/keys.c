@@ -17,6 +17,7 @@ static const char *const sync_modes[] = {"full", "normal", "off", NULL};
 static const char *const long_policies[] = {"truncate", "reject", NULL};
 static const char *const quota_policies[] = {"reject", "allow", "hold", NULL};
 static const char *const ambiguous_modes[] = {"owner", "all", NULL};
+static const char *const pool_modes[] = {"defer", "reject", "recycle", NULL};
 static const char *const transports[] = {"smpp", "http", "kannel", NULL};
 static const char *const concat_modes[] = {"udh", "sar", "payload", NULL};
 static const char *const bind_modes[] = {"transceiver", "split", NULL};
@@ -141,7 +142,10 @@ const struct conf_key conf_keys[] = {
     {"SenderNumbers", CT_OWNER_NUMBERS, F(sender_numbers), "", NOLIM, NULL, 0,
      "Numbers and threads",
      "Which number each owner (a mailbox) texts from, as address=number "
-     "pairs.",
+     "pairs; a number may be a sender name (alphanumeric ID, 1-11 "
+     "characters with a letter). An owner named several times has several "
+     "numbers: the first is its default, and a mail picks another with an "
+     "X-SMS-Sender header (checked against them; refused otherwise).",
      "alice@example.com=+12025550101, bob@example.com=+12025550102"},
     {"NumberOwners", CT_NUMBER_OWNERS, F(number_owners), "", NOLIM, NULL, 0,
      "Numbers and threads",
@@ -161,6 +165,43 @@ const struct conf_key conf_keys[] = {
      "that phone from that number within LeaseDuration. Either way the mail "
      "says it is ambiguous and who else texted the phone; it never goes "
      "silently to whoever texted last.",
+     NULL},
+    {"SenderNameDeniedPrefixes", CT_PREFIXES, F(sender_name_denied), "+1",
+     NOLIM, NULL, 0, "Numbers and threads",
+     "Numbers (E.164 prefixes) whose phones do not take a sender name "
+     "(alphanumeric ID) as the sender: +1, the US and Canada. A text "
+     "there from a sender name leaves from the owner's first real number "
+     "in SenderNumbers instead, else from SenderPool, else from "
+     "DefaultSender when that is a number; else it is refused.",
+     NULL},
+    {"SenderPool", CT_NUMBERS, F(sender_pool), "", NOLIM, NULL, 0,
+     "Numbers and threads",
+     "Numbers (E.164) leased to conversations: an owner SenderNumbers names "
+     "no number for texts a phone from a pool number no other live "
+     "conversation with that phone uses, so that an answer to that number "
+     "goes to that owner, tag or not. A lease lives LeaseDuration after "
+     "the last text either way. Empty: everyone without SenderNumbers "
+     "texts from DefaultSender.",
+     "+12025550110, +12025550111, +12025550112"},
+    {"MaxLeasesPerPhone", CT_INT, F(max_leases_per_phone), "5", 1, 1000, NULL,
+     0, "Numbers and threads",
+     "How many live conversations on pool numbers one phone may have at "
+     "once (seed 001's limit is 5). Past it, or when every pool number is "
+     "taken with that phone, PoolExhausted says what happens.",
+     NULL},
+    {"PoolExhausted", CT_ENUM, F(pool_exhausted), "defer", NOLIM, pool_modes, 0,
+     "Numbers and threads",
+     "A mail to a phone that has no pool number left for its sender: "
+     "defer refuses the recipient with 452 4.5.3 (the sender's MTA tries "
+     "again; a lease may expire meanwhile), reject with 550 5.5.3, recycle "
+     "takes the least recently active lease of that phone and mails its "
+     "owner that the conversation moved off that number.",
+     NULL},
+    {"LeaseGrace", CT_DURATION, F(lease_grace), "7d", 0, 366LL * 86400, NULL, 0,
+     "Numbers and threads",
+     "After a pool lease expires, how long an answer to its number still "
+     "goes to its last owner (the mail says the lease had expired); after "
+     "that, to the number's owner (NumberOwners, else Postmaster).",
      NULL},
     {"OwnerAliases", CT_ALIASES, F(owner_aliases), "", NOLIM, NULL, 0,
      "Numbers and threads",

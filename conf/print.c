@@ -84,6 +84,7 @@ conf_format_value(const struct conf *c, const struct conf_key *k,
 	case CT_COUNTRIES:
 	case CT_PREFIXES:
 	case CT_SHORTCODES:
+	case CT_NUMBERS:
 	case CT_ADDRESSES:
 	case CT_PHRASES: {
 		const struct conf_list *l = CFIELD(c, k, struct conf_list);

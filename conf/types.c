@@ -397,6 +397,25 @@ parse_number(struct conf_ctx *ctx, const char *s)
 	return ut_arena_strdup(ctx->arena, num.e164);
 }
 
+/* parse_sender_value - a number (as E.164) or a sender name, or NULL */
+static const char *
+parse_sender_value(struct conf_ctx *ctx, const char *s)
+{
+	struct sms_error err;
+
+	switch (sms_sender_classify(s, &err)) {
+	case SMS_SENDER_ALPHA: return ut_arena_strdup(ctx->arena, s);
+	case SMS_SENDER_INVALID:
+		if (s[0] != '+' && !isdigit((unsigned char)s[0])) {
+			conf_error(ctx, "%s", err.msg);
+			return NULL;
+		}
+		break;
+	default: break;
+	}
+	return parse_number(ctx, s);
+}
+
 /* parse_map - key=value items of the given kinds */
 static int
 parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
@@ -458,7 +477,7 @@ parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
 		} else {
 			v[i].key = lower(a);
 			v[i].value = t == CT_OWNER_NUMBERS
-					 ? parse_number(ctx, b)
+					 ? parse_sender_value(ctx, b)
 					 : lower(b);
 			if (t == CT_ALIASES && !valid_address(b, false)) {
 				conf_error(ctx, "\"%s\" is not a mail address",
@@ -538,6 +557,10 @@ parse_list(struct conf_ctx *ctx, struct conf_list *l, const char *text)
 					   s);
 				return -1;
 			}
+			break;
+		case CT_NUMBERS:
+			if (!(items[i] = (char *)parse_number(ctx, s)))
+				return -1;
 			break;
 		case CT_ADDRESSES:
 			if (!valid_address(lower(s), true)) {
@@ -946,6 +969,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 	case CT_COUNTRIES:
 	case CT_PREFIXES:
 	case CT_SHORTCODES:
+	case CT_NUMBERS:
 	case CT_ADDRESSES:
 	case CT_PHRASES:
 		return parse_list(ctx, FIELD(c, k, struct conf_list), text);

@@ -375,11 +375,11 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	amb[0] = '\0';
 	if (r->ambiguous)
 		ambiguity(c, r, disp, our, amb, sizeof(amb));
-	n = strlen(text) + strlen(note) + strlen(amb) + 5;
+	n = strlen(text) + strlen(note) + strlen(amb) + strlen(r->note) + 7;
 	if (!(body = malloc(n)))
 		goto out;
-	snprintf(body, n, "%s%s%s%s%s", text, note[0] ? "\n\n" : "", note,
-		 amb[0] ? "\n\n" : "", amb);
+	snprintf(body, n, "%s%s%s%s%s%s%s", text, note[0] ? "\n\n" : "", note,
+		 amb[0] ? "\n\n" : "", amb, r->note[0] ? "\n\n" : "", r->note);
 	snprintf(from, sizeof(from), "%s@%s", phone + (phone[0] == '+'),
 		 c->sms_domains.v[0]);
 	for (i = 0; i < r->n; i++) {

@@ -69,6 +69,7 @@ txn_reset(struct session *s)
 	for (i = 0; i < s->nar; i++)
 		free(s->ar[i]);
 	free(s->schedule);
+	free(s->want_sender);
 	ut_buf_clear(&s->raw);
 	if (s->cf)
 		conf_release(s->cf);
@@ -303,6 +304,8 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (!s->schedule && (strcasecmp(name, "X-SMS-Schedule") == 0 ||
 			     strcasecmp(name, "Deferred-Delivery") == 0))
 		s->schedule = strdup(value);
+	if (!s->want_sender && strcasecmp(name, "X-SMS-Sender") == 0)
+		s->want_sender = strdup(value);
 	collect(s, name, strlen(name));
 	collect(s, ": ", 2);
 	collect(s, value, strlen(value));

@@ -31,7 +31,6 @@ struct eom {
 	const struct conf *c;
 	struct mp_message *m;
 	char owner[256];
-	const char *sender;
 	int64_t due;
 	struct policy_text text[2]; /* new thread, reply */
 	bool rendered[2];
@@ -145,6 +144,40 @@ answers_us(const struct eom *w)
 	return false;
 }
 
+/*
+ * sender_of - the number the owner's text to phone leaves from (in the
+ * arena): its SenderNumbers (X-SMS-Sender picks one), a pool lease
+ * taken now, or DefaultSender; NULL with v when there is none
+ */
+static const char *
+sender_of(struct eom *w, const char *phone, struct policy_verdict *v)
+{
+	struct store_error err;
+	struct store *st;
+	char number[40], *copy;
+
+	switch (policy_sender_for(w->c, w->owner, w->s->want_sender, false,
+				  phone, number, v)) {
+	case POLICY_FROM_NONE: return NULL;
+	case POLICY_FROM_FIXED: goto copy;
+	case POLICY_FROM_POOL: break;
+	}
+	if (!(st = reader_store(w->c->database, &err))) {
+		milter_store_down(v, &err);
+		return NULL;
+	}
+	if (!policy_pool_sender(w->c, st, w->owner, phone, (int64_t)time(NULL),
+				number, v, &err)) {
+		if (!strcmp(v->xcode, "4.3.0"))
+			ut_log(LOG_ERR, "store: %s", err.msg);
+		return NULL;
+	}
+copy:
+	if (!(copy = ut_arena_strdup(w->arena, number)))
+		policy_refuse(v, "451", "4.3.0", "out of memory");
+	return copy;
+}
+
 /* add_texts - one text per phone of entry e */
 static bool
 add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
@@ -155,9 +188,14 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 
 	for (i = 0; i < e->nphones; i++) {
 		struct store_job_text *q = &w->texts[w->ntexts];
+		const char *sender;
 		bool is_reply;
 
-		policy_tag(w->c->tag_secret, w->owner, e->phones[i], w->sender,
+		if (!(sender = sender_of(w, e->phones[i], v))) {
+			w->ntexts = first;
+			return false;
+		}
+		policy_tag(w->c->tag_secret, w->owner, e->phones[i], sender,
 			   tag);
 		is_reply = e->tag[0] ||
 			   (w->m->tag[0] && !strcasecmp(w->m->tag, tag)) ||
@@ -174,7 +212,7 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 		    .msg = {
 			.owner = w->owner,
 			.phone = e->phones[i],
-			.sender = w->sender,
+			.sender = sender,
 			.tag = ut_arena_strdup(w->arena, tag),
 			.subject = w->m->subject,
 			.envelope_from = w->s->from,
@@ -331,7 +369,6 @@ eom_job(SMFICTX *ctx, struct eom *w)
 	unsigned i, nphones = 0, ok = 0;
 
 	policy_owner(w->c, s->from, w->owner, sizeof(w->owner));
-	w->sender = policy_sender_number(w->c, w->owner);
 	mail_checks(w);
 	for (i = 0; i < s->nrcpts; i++)
 		nphones += s->rcpts[i].nphones;

@@ -75,8 +75,9 @@ struct session {
 	const char *noise;
 	char *ar[8]; /* Authentication-Results of ours (AuthservId) */
 	unsigned nar;
-	bool ar_overflow; /* more than that: trust none */
-	char *schedule;	  /* X-SMS-Schedule or Deferred-Delivery */
+	bool ar_overflow;  /* more than that: trust none */
+	char *schedule;	   /* X-SMS-Schedule or Deferred-Delivery */
+	char *want_sender; /* X-SMS-Sender: which of the owner's numbers */
 	struct ut_buf raw;
 	bool too_big;
 	bool in_body;

@@ -103,6 +103,44 @@ resolve(const struct conf *c, struct store *st, const struct policy_rcpt *r,
 	return true;
 }
 
+/*
+ * pool_tag_ok - tag is of owner's conversation with phone on a pool
+ * number it holds or held
+ */
+static bool
+pool_tag_ok(const struct conf *c, struct store *st, const char *owner,
+	    const char *phone, const char *tag)
+{
+	struct store_pool_lease *l = NULL;
+	struct store_error err;
+	unsigned n = 0, i;
+	bool ok = false;
+
+	if (!policy_pooled(c, owner) ||
+	    store_pool_leases(st, phone, owner, NULL, 0, &l, &n, &err) !=
+		STORE_OK)
+		return false;
+	for (i = 0; i < n && !ok; i++)
+		ok = policy_tag_ok(c->tag_secret, owner, phone, l[i].number,
+				   tag);
+	free(l);
+	return ok;
+}
+
+/* numbers_tag_ok - tag is of owner's conversation on one of its numbers */
+static bool
+numbers_tag_ok(const struct conf *c, const char *owner, const char *phone,
+	       const char *tag)
+{
+	const char *mine[16];
+	size_t n = policy_sender_numbers(c, owner, mine, 16), i;
+
+	for (i = 0; i < n; i++)
+		if (policy_tag_ok(c->tag_secret, owner, phone, mine[i], tag))
+			return true;
+	return false;
+}
+
 /* tag_check - a +tag must be the sender's own thread's */
 static bool
 tag_check(const struct conf *c, struct store *st, const struct session *s,
@@ -112,7 +150,10 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 	struct store_error err;
 	char addr[300];
 
-	if (policy_tag_ok(c->tag_secret, owner, e->phones[0], sender, r->tag)) {
+	if ((*sender && policy_tag_ok(c->tag_secret, owner, e->phones[0],
+				      sender, r->tag)) ||
+	    numbers_tag_ok(c, owner, e->phones[0], r->tag) ||
+	    pool_tag_ok(c, st, owner, e->phones[0], r->tag)) {
 		snprintf(e->tag, sizeof(e->tag), "%s", r->tag);
 		return true;
 	}
@@ -171,6 +212,27 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 	return true;
 }
 
+/* pool_check - a pooled owner's phones each have a number for it */
+static bool
+pool_check(const struct conf *c, struct store *st, const char *owner,
+	   const struct entry *e, struct policy_verdict *v)
+{
+	struct store_error err;
+	int64_t now = (int64_t)time(NULL);
+	unsigned i;
+
+	if (!policy_pooled(c, owner))
+		return true;
+	for (i = 0; i < e->nphones; i++)
+		if (!policy_pool_check(c, st, owner, e->phones[i], now, v,
+				       &err)) {
+			if (!strcmp(v->xcode, "4.3.0"))
+				ut_log(LOG_ERR, "store: %s", err.msg);
+			return false;
+		}
+	return true;
+}
+
 /* rcpt_check - every RCPT-time decision for one SMS recipient */
 bool
 rcpt_check(struct session *s, const struct policy_rcpt *r, struct entry *e,
@@ -199,7 +261,7 @@ rcpt_check(struct session *s, const struct policy_rcpt *r, struct entry *e,
 	e->dmarc = auth == POLICY_AUTH_DMARC;
 	policy_owner(c, s->from, owner, sizeof(owner));
 	sender = policy_sender_number(c, owner);
-	if (!*sender)
+	if (!*sender && !policy_pooled(c, owner))
 		return policy_refuse(v, "451", "4.3.5",
 				     "no number to text from is configured "
 				     "for %s (DefaultSender, SenderNumbers)",
@@ -218,5 +280,7 @@ rcpt_check(struct session *s, const struct policy_rcpt *r, struct entry *e,
 		return false;
 	if (r->tag[0] && !tag_check(c, st, s, owner, sender, r, e, v))
 		return false;
-	return limits_check(c, st, s, owner, e, v);
+	if (!limits_check(c, st, s, owner, e, v))
+		return false;
+	return pool_check(c, st, owner, e, v);
 }

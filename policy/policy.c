@@ -436,6 +436,13 @@ policy_sender_number(const struct conf *c, const char *owner)
 	return n ? n : c->default_sender;
 }
 
+/* policy_pooled - owner texts from SenderPool */
+bool
+policy_pooled(const struct conf *c, const char *owner)
+{
+	return c->sender_pool.n > 0 && !map_get(&c->sender_numbers, owner);
+}
+
 /* policy_trusted - addr is in TrustedNetworks */
 bool
 policy_trusted(const struct conf *c, const char *addr)

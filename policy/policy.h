@@ -125,6 +125,59 @@ void policy_owner(const struct conf *c, const char *addr, char *out,
 /* policy_sender_number - the number owner texts from ("" when none) */
 const char *policy_sender_number(const struct conf *c, const char *owner);
 
+/* policy_pooled - owner texts from SenderPool (it has no SenderNumbers) */
+bool policy_pooled(const struct conf *c, const char *owner);
+
+/* ---- sender.c: which of our numbers a text leaves from ---- */
+
+enum policy_from {
+	POLICY_FROM_NONE,  /* refused: the verdict says why */
+	POLICY_FROM_FIXED, /* the number given */
+	POLICY_FROM_POOL,  /* a SenderPool lease (policy_pool_sender) */
+};
+
+/* policy_sender_numbers - owner's SenderNumbers, default first; how many */
+size_t policy_sender_numbers(const struct conf *c, const char *owner,
+			     const char **out, size_t max);
+
+/*
+ * policy_sender_for - the number a text from owner to phone leaves
+ * from: wanted (X-SMS-Sender, smsctl send --from) when it is one of
+ * owner's SenderNumbers (or DefaultSender for an owner with none; any
+ * valid sender when operator), else owner's first SenderNumbers, else
+ * the pool, else DefaultSender; a sender name to a number under
+ * SenderNameDeniedPrefixes gives way to a real number or the pool.
+ * out (40 bytes) gets the number when POLICY_FROM_FIXED.
+ */
+enum policy_from policy_sender_for(const struct conf *c, const char *owner,
+				   const char *wanted, bool operator,
+				   const char * phone, char out[40],
+				   struct policy_verdict *v);
+
+/* ---- pool.c: numbers leased from SenderPool ---- */
+
+/* policy_pool_opts - the store's pool options from the configuration */
+void policy_pool_opts(const struct conf *c, struct store_pool_opts *o);
+
+/*
+ * policy_pool_check - at RCPT: true when owner has a live lease with
+ * phone or phone has room for one more (or PoolExhausted recycle);
+ * else v says why (452 4.5.3 or 550 5.5.3; 451 4.3.0 when the store
+ * failed, err says how)
+ */
+bool policy_pool_check(const struct conf *c, struct store *st,
+		       const char *owner, const char *phone, int64_t now,
+		       struct policy_verdict *v, struct store_error *err);
+
+/*
+ * policy_pool_sender - at end of message: owner's number with phone,
+ * its lease taken or renewed; false with v as policy_pool_check
+ */
+bool policy_pool_sender(const struct conf *c, struct store *st,
+			const char *owner, const char *phone, int64_t now,
+			char number[40], struct policy_verdict *v,
+			struct store_error *err);
+
 /*
  * policy_store_down - refuse with 451 4.3.0: the queue is not
  * available (the store failed; the caller logs why)
@@ -228,6 +281,7 @@ struct policy_route {
 	bool ambiguous; /* several owners texted the phone lately */
 	char owners[POLICY_ROUTE_MAX][256]; /* they, most recent first */
 	unsigned nowners;
+	char note[600]; /* what the mail says about the way it went, or "" */
 };
 
 /*
@@ -236,8 +290,11 @@ struct policy_route {
  * (phone, our), else a new one of the number's owner. When several
  * owners texted phone from our within LeaseDuration and the text names
  * no thread, it is ambiguous: it goes to the number's owner, or with
- * AmbiguousAnswers all to each of them (r->owners). Threads are opened
- * as needed.
+ * AmbiguousAnswers all to each of them (r->owners). A text to a
+ * SenderPool number goes, when it names no thread, to the conversation
+ * holding that number with phone (renewed); after the lease expired, to
+ * its last owner within LeaseGrace and to the number's owner after
+ * that, r->note saying so. Threads are opened as needed.
  */
 int policy_route(const struct conf *c, struct store *st, const char *phone,
 		 const char *our, const char *text, int64_t now,

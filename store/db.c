@@ -216,6 +216,27 @@ static const char *const sql[ST_COUNT] = {
     [ST_UNCONF_CONFIRM] = "DELETE FROM inbound_unconfirmed WHERE session = ?1"
 			  " AND mark < ?2",
     [ST_UNCONF_PURGE] = "DELETE FROM inbound_unconfirmed WHERE at < ?1",
+    /* pool.c */
+    [ST_POOL_MINE] = "SELECT number, renewed FROM pool_leases"
+		     " WHERE phone = ?1 AND owner = ?2 ORDER BY renewed DESC",
+    [ST_POOL_PHONE] = "SELECT number, owner, renewed FROM pool_leases"
+		      " WHERE phone = ?1",
+    [ST_POOL_PUT] =
+	"INSERT INTO pool_leases (phone, number, owner, created, renewed)"
+	" VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (phone, number) DO UPDATE"
+	" SET owner = excluded.owner, created = excluded.created,"
+	" renewed = excluded.renewed",
+    [ST_POOL_RENEW] = "UPDATE pool_leases SET renewed = ?3 WHERE phone = ?1"
+		      " AND number = ?2",
+    [ST_POOL_FIND] = "SELECT phone, number, owner, created, renewed"
+		     " FROM pool_leases WHERE phone = ?1 AND number = ?2",
+    [ST_POOL_LIST] =
+	"SELECT phone, number, owner, created, renewed FROM pool_leases"
+	" WHERE (?1 IS NULL OR phone = ?1) AND (?2 IS NULL OR owner = ?2)"
+	" AND (?3 IS NULL OR number = ?3) AND renewed >= ?4"
+	" ORDER BY renewed DESC, phone, number",
+    [ST_POOL_RELEASE] = "DELETE FROM pool_leases WHERE phone = ?1"
+			" AND number = ?2",
 };
 
 /* store_set_error - fill err; returns status */

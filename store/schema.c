@@ -137,6 +137,15 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE INDEX inbound_unconfirmed_fp ON inbound_unconfirmed (fp, at);"
     "CREATE INDEX inbound_unconfirmed_session ON inbound_unconfirmed"
     " (session, mark);",
+    /* 3 -> 4: leases of SenderPool numbers, one per (phone, number) */
+    "CREATE TABLE pool_leases ("
+    " phone TEXT NOT NULL,"
+    " number TEXT NOT NULL,"
+    " owner TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " renewed INTEGER NOT NULL,"
+    " PRIMARY KEY (phone, number));"
+    "CREATE INDEX pool_leases_owner ON pool_leases (owner, phone);",
 };
 
 /* store_migrate - bring the schema up to version */

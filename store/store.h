@@ -120,7 +120,7 @@ int store_check(struct store *s, struct store_error *err);
 /* ---- schema.c: numbered migrations ---- */
 
 /* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* ---- queue.c: the outbound text queue, with leases ---- */
 
@@ -347,6 +347,7 @@ struct store_filter {
 	int64_t since, until; /* created in [since, until) */
 	const char *phone;
 	const char *owner;
+	const char *sender;    /* our number */
 	const char *direction; /* "in" or "out" */
 	int state;	       /* enum store_state, or -1 */
 	const char *text;      /* substring of the text */
@@ -636,6 +637,80 @@ int store_mail_fail(struct store *s, int64_t id, const char *lease_owner,
 
 /* store_mail_release - give back the mail leased to lease_owner */
 int store_mail_release(struct store *s, const char *lease_owner,
+		       struct store_error *err);
+
+/* ---- pool.c: leases of SenderPool numbers ---- */
+
+/*
+ * A lease gives one conversation (owner, phone) a pool number that no
+ * other live conversation with that phone has, so that an answer to
+ * that number names its conversation. It is live while renewed within
+ * the idle time; an expired row stays (an answer to it may still go to
+ * its last owner) until the pair (phone, number) is leased again.
+ */
+struct store_pool_lease {
+	char phone[40];
+	char number[40];
+	char owner[256];
+	int64_t created;
+	int64_t renewed;
+};
+
+struct store_pool_opts {
+	const char *const *numbers; /* the pool, E.164 */
+	size_t n;
+	int64_t idle; /* a lease not renewed for this long expires */
+	unsigned max; /* live leases one phone may have */
+	bool recycle; /* when full, take the least recently renewed */
+};
+
+/*
+ * store_pool_take - the number of owner's conversation with phone:
+ * its live lease renewed (a lease renewed within the last minute is
+ * not written again), else a new lease on a pool number no live
+ * lease of phone holds (the owner's last one with phone first, then
+ * one never used with phone, then the longest idle). STORE_EDUP when
+ * phone has o->max live leases or every number is live with it, unless
+ * o->recycle: then the least recently renewed lease is taken and
+ * evicted_r (256 bytes, may be NULL) gets its owner ("" otherwise).
+ */
+int store_pool_take(struct store *s, const char *owner, const char *phone,
+		    const struct store_pool_opts *o, int64_t now,
+		    char number_r[40], char *evicted_r,
+		    struct store_error *err);
+
+/*
+ * store_pool_room - may owner text phone from the pool: true when it
+ * has a live lease with phone or phone has room for one more (read
+ * only: the answer RCPT gives; store_pool_take decides)
+ */
+int store_pool_room(struct store *s, const char *owner, const char *phone,
+		    const struct store_pool_opts *o, int64_t now, bool *room_r,
+		    unsigned *live_r, struct store_error *err);
+
+/*
+ * store_pool_find - the lease of (phone, number), live or not;
+ * STORE_ENOTFOUND when there never was one
+ */
+int store_pool_find(struct store *s, const char *phone, const char *number,
+		    struct store_pool_lease *l, struct store_error *err);
+
+/* store_pool_renew - a text either way on (phone, number): renewed */
+int store_pool_renew(struct store *s, const char *phone, const char *number,
+		     int64_t now, struct store_error *err);
+
+/*
+ * store_pool_leases - the leases renewed since since, filtered by
+ * phone, owner and number (NULL: any), the most recent first; free()
+ * *leases_r
+ */
+int store_pool_leases(struct store *s, const char *phone, const char *owner,
+		      const char *number, int64_t since,
+		      struct store_pool_lease **leases_r, unsigned *n_r,
+		      struct store_error *err);
+
+/* store_pool_release - end the lease of (phone, number); ENOTFOUND */
+int store_pool_release(struct store *s, const char *phone, const char *number,
 		       struct store_error *err);
 
 /* ---- inbound.c: texts from phones ---- */

@@ -37,6 +37,8 @@ static const struct {
      "--before DATE                   delete finished texts"},
     {"send", cmd_send,
      "--to NUMBER [--from N|ID] [--owner A] [--notify L] [TEXT] queue a text"},
+    {"leases", cmd_leases,
+     "[--phone N] [--owner A] [--all] | release --phone N --number N"},
     {"tag", cmd_tag, "[--address] OWNER NUMBER [SENDER] a thread's reply tag"},
 };
 

@@ -826,6 +826,86 @@ route(void **state)
 	rmdir(dir);
 }
 
+/* sender_choice - which number a text leaves from */
+static void
+sender_choice(void **state)
+{
+	struct conf *c =
+	    load("SenderNumbers dave@example.com=+12025550120, "
+		 "dave@example.com=+12025550121, dave@example.com=Acme, "
+		 "erin@example.com=Acme\n"
+		 "SenderNameDeniedPrefixes +1\n");
+	struct conf *pool = load("SenderPool +12025550110, +12025550111\n"
+				 "SenderNumbers erin@example.com=Acme\n");
+	struct policy_verdict v;
+	char out[40];
+
+	(void)state;
+	/* several numbers: the first by default, another by X-SMS-Sender */
+	assert_int_equal(policy_sender_for(c, "dave@example.com", NULL, false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550120");
+	assert_int_equal(policy_sender_for(c, "dave@example.com",
+					   "(202) 555-0121", false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550121");
+	/* not one of dave's: refused, naming his */
+	assert_int_equal(policy_sender_for(c, "dave@example.com",
+					   "+12025550199", false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_NONE);
+	assert_string_equal(v.code, "550");
+	assert_non_null(strstr(v.text, "+12025550120, +12025550121 and Acme"));
+	/* ... unless the operator asks (smsctl send --from) */
+	assert_int_equal(policy_sender_for(c, "dave@example.com",
+					   "+12025550199", true, "+12025550143",
+					   out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550199");
+	/* a sender name to +1: dave's first real number instead */
+	assert_int_equal(policy_sender_for(c, "dave@example.com", "Acme", false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550120");
+	/* ... kept where names are taken */
+	assert_int_equal(policy_sender_for(c, "dave@example.com", "Acme", false,
+					   "+447700900123", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "Acme");
+	/* erin has only the name: DefaultSender in the US */
+	assert_int_equal(policy_sender_for(c, "erin@example.com", NULL, false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550100");
+	/* ... the pool where there is one */
+	assert_int_equal(policy_sender_for(pool, "erin@example.com", NULL,
+					   false, "+12025550143", out, &v),
+			 POLICY_FROM_POOL);
+	/* someone without SenderNumbers: the pool, or DefaultSender */
+	assert_int_equal(policy_sender_for(pool, "bob@example.com", NULL, false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_POOL);
+	assert_int_equal(policy_sender_for(c, "bob@example.com", NULL, false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550100");
+	/* a pooled owner cannot pick a number */
+	assert_int_equal(policy_sender_for(pool, "bob@example.com",
+					   "+12025550110", false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_NONE);
+	assert_non_null(strstr(v.text, "chosen per conversation"));
+	/* junk */
+	assert_int_equal(policy_sender_for(c, "dave@example.com", "a\"b c",
+					   false, "+12025550143", out, &v),
+			 POLICY_FROM_NONE);
+	assert_string_equal(v.xcode, "5.5.4");
+	conf_free(&c);
+	conf_free(&pool);
+}
+
 int
 main(void)
 {
@@ -837,7 +917,7 @@ main(void)
 	    cmocka_unit_test(numbers),	      cmocka_unit_test(senders),
 	    cmocka_unit_test(notify),	      cmocka_unit_test(tag_syntax),
 	    cmocka_unit_test(plan_as_queued), cmocka_unit_test(plan_opts),
-	    cmocka_unit_test(route),
+	    cmocka_unit_test(route),	      cmocka_unit_test(sender_choice),
 	};
 
 	mp_init();

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -1136,6 +1137,159 @@ receipts_and_release(void **state)
 			 STORE_EPERM);
 }
 
+static const char *const pool_numbers[] = {"+12025550110", "+12025550111",
+					   "+12025550112"};
+
+/* pool_leases - one number per conversation, unique per phone, expiring */
+static void
+pool_leases(void **state)
+{
+	struct fixture *f = *state;
+	struct store_pool_opts o = {pool_numbers, 3, 86400, 2, false};
+	struct store_pool_lease l, *all = NULL;
+	struct store_error err;
+	char a[40], b[40], c[40], again[40], evicted[256];
+	const char *ph = "+12025550143";
+	unsigned live, n;
+	bool room;
+
+	assert_int_equal(store_pool_take(f->s, "alice@example.com", ph, &o, T0,
+					 a, evicted, &err),
+			 STORE_OK);
+	assert_string_equal(evicted, "");
+	assert_int_equal(store_pool_take(f->s, "bob@example.com", ph, &o,
+					 T0 + 1, b, NULL, &err),
+			 STORE_OK);
+	assert_string_not_equal(a, b); /* (phone, number): one conversation */
+	/* alice again: her number, renewed */
+	assert_int_equal(store_pool_take(f->s, "alice@example.com", ph, &o,
+					 T0 + 100, again, NULL, &err),
+			 STORE_OK);
+	assert_string_equal(again, a);
+	assert_int_equal(store_pool_find(f->s, ph, a, &l, &err), STORE_OK);
+	assert_string_equal(l.owner, "alice@example.com");
+	assert_int_equal(l.renewed, T0 + 100);
+	/* another phone starts afresh */
+	assert_int_equal(store_pool_take(f->s, "carol@example.com",
+					 "+12025550144", &o, T0, c, NULL, &err),
+			 STORE_OK);
+	/* the phone has its 2 (MaxLeasesPerPhone): carol gets none */
+	assert_int_equal(store_pool_room(f->s, "carol@example.com", ph, &o,
+					 T0 + 200, &room, &live, &err),
+			 STORE_OK);
+	assert_false(room);
+	assert_int_equal(live, 2);
+	assert_int_equal(store_pool_take(f->s, "carol@example.com", ph, &o,
+					 T0 + 200, c, NULL, &err),
+			 STORE_EDUP);
+	assert_string_equal(c, "");
+	/* an owner holding one still has room */
+	assert_int_equal(store_pool_room(f->s, "bob@example.com", ph, &o,
+					 T0 + 200, &room, &live, &err),
+			 STORE_OK);
+	assert_true(room);
+	/* recycle: the least recently renewed (bob's) goes to carol */
+	o.recycle = true;
+	assert_int_equal(store_pool_take(f->s, "carol@example.com", ph, &o,
+					 T0 + 300, c, evicted, &err),
+			 STORE_OK);
+	assert_string_equal(c, b);
+	assert_string_equal(evicted, "bob@example.com");
+	o.recycle = false;
+	/* bob's comes back after alice's and carol's expire */
+	assert_int_equal(store_pool_take(f->s, "bob@example.com", ph, &o,
+					 T0 + 300 + 86400, b, NULL, &err),
+			 STORE_OK);
+	/* bob never had a number carol holds live: any but hers was fine */
+	assert_int_equal(
+	    store_pool_leases(f->s, ph, NULL, NULL, T0 + 301, &all, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 1); /* only bob's is renewed since */
+	assert_string_equal(all[0].owner, "bob@example.com");
+	free(all);
+	/* release */
+	assert_int_equal(store_pool_release(f->s, ph, b, &err), STORE_OK);
+	assert_int_equal(store_pool_release(f->s, ph, b, &err),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_pool_find(f->s, ph, b, &l, &err),
+			 STORE_ENOTFOUND);
+}
+
+/*
+ * pool_two_processes - two processes leasing numbers for the same
+ * phones at once never give two conversations one (phone, number)
+ */
+static void
+pool_two_processes(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const ten[] = {
+	    "+12025550120", "+12025550121", "+12025550122", "+12025550123",
+	    "+12025550124", "+12025550125", "+12025550126", "+12025550127",
+	    "+12025550128", "+12025550129"};
+	struct store_pool_opts o = {ten, 10, 86400, 10, false};
+	char out[2][96];
+	pid_t pid[2];
+	int k, status, ph, i;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(out[k], sizeof(out[k]), "%s/pool.%d", f->dir, k);
+		pid[k] = fork();
+		assert_true(pid[k] >= 0);
+		if (pid[k] == 0) {
+			struct store_error err;
+			struct store *s =
+			    store_open(f->path, STORE_SYNC_NORMAL, &err);
+			FILE *fp = fopen(out[k], "w");
+
+			if (!s || !fp)
+				_exit(2);
+			for (ph = 0; ph < 20; ph++)
+				for (i = 0; i < 5; i++) {
+					char owner[64], phone[40], num[40];
+
+					snprintf(owner, sizeof(owner),
+						 "p%d-%d@example.com", k, i);
+					snprintf(phone, sizeof(phone),
+						 "+1202555%04d", 1000 + ph);
+					if (store_pool_take(s, owner, phone, &o,
+							    T0, num, NULL,
+							    &err) != STORE_OK)
+						_exit(3);
+					fprintf(fp, "%s %s %s\n", phone, num,
+						owner);
+				}
+			fclose(fp);
+			store_close(&s);
+			_exit(0);
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	/* every conversation still holds the number it was given */
+	for (k = 0; k < 2; k++) {
+		char phone[40], num[40], owner[64];
+		struct store_pool_lease l;
+		struct store_error err;
+		FILE *fp = fopen(out[k], "r");
+		unsigned lines = 0;
+
+		assert_non_null(fp);
+		while (fscanf(fp, "%39s %39s %63s", phone, num, owner) == 3) {
+			assert_int_equal(
+			    store_pool_find(f->s, phone, num, &l, &err),
+			    STORE_OK);
+			assert_string_equal(l.owner, owner);
+			lines++;
+		}
+		fclose(fp);
+		assert_int_equal(lines, 100);
+	}
+}
+
 static void
 state_names(void **state)
 {
@@ -1178,6 +1332,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(mail_queue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(group_commit_jobs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(receipts_and_release, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(pool_leases, setup, teardown),
+	    cmocka_unit_test_setup_teardown(pool_two_processes, setup,
 					    teardown),
 	    cmocka_unit_test(state_names),
 	};
