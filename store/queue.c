@@ -105,6 +105,14 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 	sqlite3_bind_int(st, 10, (int)state);
 	sqlite3_bind_int64(st, 11, m->due > now ? m->due : now);
 	sqlite3_bind_int64(st, 12, now);
+	bind_text(st, 13, m->envid && *m->envid ? m->envid : NULL);
+	sqlite3_bind_int(st, 14, m->ret);
+	if (m->returned && m->returned_len > 0)
+		sqlite3_bind_blob(st, 15, m->returned, (int)m->returned_len,
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 15);
+	sqlite3_bind_int(st, 16, m->returned_full);
 	if (store_step(st) != SQLITE_DONE)
 		return store_fail_db(s, "queueing the message", err);
 	*id_r = sqlite3_last_insert_rowid(s->db);

@@ -127,6 +127,13 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " error TEXT,"
     " created INTEGER NOT NULL);"
     "CREATE INDEX mail_queue_due ON mail_queue (due, id) WHERE state <= 2;",
+
+    /* 2 -> 3: RFC 3461 ENVID and RET, and what a report returns */
+    "ALTER TABLE messages ADD COLUMN envid TEXT;"
+    "ALTER TABLE messages ADD COLUMN ret INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN returned BLOB;"
+    "ALTER TABLE messages ADD COLUMN returned_full INTEGER NOT NULL"
+    " DEFAULT 0;",
 };
 
 /* store_migrate - bring the schema up to version */
