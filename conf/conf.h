@@ -132,9 +132,10 @@ struct conf {
 	struct conf_map number_owners;	/* number -> owner address */
 	long long lease_duration;	/* seconds a conversation holds it */
 	enum conf_ambiguous ambiguous_answers;
-	struct conf_map owner_aliases; /* alias address -> owner */
-	struct conf_map sender_logins; /* address or @domain -> login */
-	const char *login_domain;      /* a bare login's domain, or "" */
+	struct conf_map owner_aliases;	  /* alias address -> owner */
+	struct conf_map sender_logins;	  /* address or @domain -> login */
+	struct conf_map billing_accounts; /* address or @domain -> account */
+	const char *login_domain;	  /* a bare login's domain, or "" */
 	const char *tag_secret;
 
 	/* text */

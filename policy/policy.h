@@ -118,6 +118,14 @@ enum policy_dmarc policy_dmarc(const struct conf *c, const char *ar,
 bool policy_dmarc_pass(const struct conf *c, const char *ar,
 		       const char *from_domain);
 
+/*
+ * policy_account - the billing account of sender addr (a thread owner,
+ * as usage counts it), as BillingAccounts names it: the address's own
+ * pair, else its @domain's, else addr itself (an account of its own).
+ */
+void policy_account(const struct conf *c, const char *addr, char *out,
+		    size_t size);
+
 /* policy_owner - the owner mailbox of addr: OwnerAliases applied, lowercase */
 void policy_owner(const struct conf *c, const char *addr, char *out,
 		  size_t size);

@@ -122,8 +122,26 @@ t "history with a bad date" 2 'is not a date' -- \
 t "threads" 0 'aaaaaaaaaa +20  alice@example.com' -- "$SMSCTL" $C threads
 t "usage with the cost of the month" 0 '^2025-11 +20 +40 +15.03 USD  alice@example.com$' -- \
 	"$SMSCTL" $C usage --cycle 2025-11
-t "usage --json" 0 '"sender":"bob@example.com","messages":6,"segments":6,"cost":"14.95"' -- \
+t "usage --json" 0 '"account":"bob@example.com","senders":"bob@example.com","nsenders":1,"messages":6,"segments":6,"cost":"14.95"' -- \
 	"$SMSCTL" $C usage --sender bob@example.com --json
+# issue 18 (11): an account (BillingAccounts) pays the monthly fee once
+# for all its senders, who share the included segments: alice (40) and
+# bob (6) in acme are 14.95 + 16 x 0.0079 = 15.08, not 15.03 + 14.95
+cp "$dir/s.conf" "$dir/acct.conf"
+echo "BillingAccounts @example.com=acme" >>"$dir/acct.conf"
+chmod 600 "$dir/acct.conf"
+t "usage: the fee once per account, two senders in it" 0 \
+	'^2025-11 +26 +46 +15.08 USD  acme \(alice@example.com, bob@example.com\)$' -- \
+	"$SMSCTL" -c "$dir/acct.conf" usage --cycle 2025-11
+t "usage: one line for the account" 0 '^1$' -- \
+	sh -c "'$SMSCTL' -c '$dir/acct.conf' usage --cycle 2025-11 | grep -c '^2025-11'"
+t "usage --sender names the sender's whole account" 0 \
+	'"account":"acme","senders":"alice@example.com, bob@example.com","nsenders":2,"messages":26,"segments":46,"cost":"15.08"' -- \
+	"$SMSCTL" -c "$dir/acct.conf" usage --sender bob@example.com --json
+t "usage --account" 0 '^2025-11 +26 +46 +15.08 USD  acme ' -- \
+	"$SMSCTL" -c "$dir/acct.conf" usage --account acme
+t "a bad BillingAccounts pair is refused" 1 'is not an account name' -- \
+	sh -c "cp '$dir/s.conf' '$dir/bad-acct.conf' && echo 'BillingAccounts @example.com=a b' >>'$dir/bad-acct.conf' && '$SMSCTL' -c '$dir/bad-acct.conf' usage"
 t "delete needs --yes" 2 'add --yes' -- "$SMSCTL" $C delete --phone +442079460958
 t "delete by phone" 0 '^deleted 6 messages$' -- \
 	"$SMSCTL" $C delete --phone +442079460958 --yes
