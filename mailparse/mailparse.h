@@ -72,7 +72,9 @@ struct mp_message {
 	char *body;	/* the chosen text, decoded, flowed text unwrapped,
 			   LF line ends */
 	bool body_html; /* the body came from HTML ... */
-	char *html;	/* ... this HTML, decoded ("" otherwise) */
+	bool body_undecodable; /* the body part had words that its
+				  Content-Transfer-Encoding did not decode */
+	char *html;	       /* ... this HTML, decoded ("" otherwise) */
 	struct mp_attachment *attachments;
 	size_t nattachments;
 };

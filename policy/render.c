@@ -219,6 +219,16 @@ policy_left_out(const struct mp_message *m, const struct policy_text *t,
 		if (n >= size)
 			n = size - 1;
 	}
+	if (m && m->body_undecodable && n + 1 < size) {
+		w = snprintf(out + n, size - n,
+			     "%sthe body could not be decoded (its "
+			     "Content-Transfer-Encoding is broken) and was not "
+			     "sent",
+			     n ? "; " : "");
+		n += w > 0 ? (size_t)w : 0;
+		if (n >= size)
+			n = size - 1;
+	}
 	if (t && t->plan && t->truncated && n + 1 < size) {
 		w = snprintf(
 		    out + n, size - n,

@@ -8,7 +8,8 @@
 # truncate, SegmentCap 3) takes, through swaks, mails that used to go
 # wrong in silence: a photo and a PDF, thirty pictures, a mail over the
 # cap, a group with an opted-out member, Precedence: bulk to a phone
-# only and beside a mailbox, a mail with no words. Each must reach its
+# only and beside a mailbox, a mail with no words, a body that does not
+# decode. Each must reach its
 # sender as words they see: the SMTP reply (5xx) when only phones were
 # to get it, a notice mail queued for the sender, or X-SMS-Notice on the
 # copy to the mailbox. "sent" counts the mails, "received" those whose
@@ -170,6 +171,13 @@ tell "no words: 554 5.6.0, no empty text" \
 	replied r7 "554 5.6.0 the mail has no words to text"
 check "no words: nothing queued" test \
 	"$(q "select count(*) from messages where message_id = 'c05-empty@example.com'")" = 0
+
+# 8. a body that does not decode, beside a subject
+printf 'From: <c05-b64@example.com>\r\nSubject: see below\r\nMessage-Id: <c05-b64@example.com>\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!\r\n' >"$tmp/b64.eml"
+send "$tmp/r8" --from b64@example.com --to 12025550508@sms.example.com \
+	--data "$tmp/b64.eml"
+tell "undecodable body: the sender is told only the subject went" \
+	notice c05-b64 "the body could not be decoded"
 
 dup=$(q "select count(*) - count(distinct thread_id || message_id) from messages")
 check "no text twice" test "${dup:-1}" = 0

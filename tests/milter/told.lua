@@ -127,6 +127,17 @@ run(function()
 	assert(sql("select count(*) from messages where message_id like 'TOLD-%EMPTY@example.com' or message_id = 'TOLD-B64@example.com'") == "0")
 	mt.disconnect(c)
 
+	-- a body that does not decode, beside a subject: the subject goes,
+	-- and the sender hears the body did not
+	c = session("TOLD-B64SUBJ")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<12025550307@sms.example.com>", SMFIR_CONTINUE)
+	r = message(c, hdrs("TOLD-B64SUBJ", "see below", {{"Content-Transfer-Encoding", "base64"}}), "!!!!\r\n")
+	assert(r == SMFIR_DISCARD, "bad base64 with a subject: discard, got " .. tostring(r))
+	assert(has(mail_to_sender("TOLD-B64SUBJ"), "the body could not be decoded (its Content-Transfer-Encoding is broken) and was not sent"),
+		"bad base64 with a subject: notice")
+	mt.disconnect(c)
+
 	-- (12) reports: Original-Envelope-Id only with ENVID=; the returned
 	-- part as RET= asks (headers by default)
 	local function report(qid, ...)
