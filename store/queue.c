@@ -161,7 +161,7 @@ static int
 job_in_txn(struct store *s, struct store_job *j, int64_t now)
 {
 	int64_t thread, id;
-	unsigned i;
+	unsigned i, dups = 0;
 	int rc;
 
 	for (i = 0; i < j->ntexts; i++) {
@@ -174,9 +174,14 @@ job_in_txn(struct store *s, struct store_job *j, int64_t now)
 		rc = enqueue_in_txn(s, m, now, &j->texts[i].id, &thread,
 				    &j->err);
 		j->texts[i].dup = rc == STORE_EDUP;
+		dups += j->texts[i].dup;
 		if (rc != STORE_OK && rc != STORE_EDUP)
 			return rc;
 	}
+	/* every text queued before: a re-delivery whose notices and reports
+	   were committed with them */
+	if (j->ntexts > 0 && dups == j->ntexts)
+		return STORE_OK;
 	for (i = 0; i < j->nmails; i++) {
 		rc = store_mail_enqueue(s, j->mails[i].from, j->mails[i].rcpt,
 					j->mails[i].data, j->mails[i].len, now,

@@ -221,7 +221,10 @@ struct store_job {
  * (group commit: one fsync for all)
  *
  * Each job runs in its own savepoint: a job that fails is rolled back
- * alone, with its status and err set, and the others go on. Returns
+ * alone, with its status and err set, and the others go on. A job
+ * whose texts were all queued before (the same idem_keys: the MTA
+ * delivering the mail again) queues none of its mails either: they were
+ * committed with those texts. Returns
  * STORE_OK when the transaction committed (look at each job's status),
  * or the error that stopped it, which is then every job's status too.
  */

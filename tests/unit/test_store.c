@@ -916,7 +916,8 @@ group_commit_jobs(void **state)
 	c[0].msg = outbound("alice@example.com", "+12025550143", "one", "j-1");
 	jobs[0] = (struct store_job){a, 2, &mail, 1, 0, {0}};
 	jobs[1] = (struct store_job){b, 1, &mail, 1, 0, {0}};
-	jobs[2] = (struct store_job){c, 1, NULL, 0, 0, {0}};
+	/* (a re-delivery: its notice was queued with the first) */
+	jobs[2] = (struct store_job){c, 1, &mail, 1, 0, {0}};
 	assert_int_equal(store_enqueue_jobs(f->s, jobs, 3, 1000, &err),
 			 STORE_OK);
 	/* the first job queued both texts and its report */
