@@ -140,9 +140,10 @@ struct conf {
 	long long max_leases_per_phone;
 	enum conf_pool_full pool_exhausted;
 	long long lease_grace; /* an expired lease still routes answers */
-	struct conf_map owner_aliases; /* alias address -> owner */
-	struct conf_map sender_logins; /* address or @domain -> login */
-	const char *login_domain;      /* a bare login's domain, or "" */
+	struct conf_map owner_aliases;	  /* alias address -> owner */
+	struct conf_map sender_logins;	  /* address or @domain -> login */
+	struct conf_map billing_accounts; /* address or @domain -> account */
+	const char *login_domain;	  /* a bare login's domain, or "" */
 	const char *tag_secret;
 
 	/* text */

@@ -273,6 +273,14 @@ const struct conf_key conf_keys[] = {
     {"PriceIncludedSegments", CT_INT, F(price_included_segments), "0", 0,
      1000000000, NULL, 0, "Limits and usage",
      "Segments the monthly fee covers.", "500"},
+    {"BillingAccounts", CT_ACCOUNTS, F(billing_accounts), "", NOLIM, NULL, 0,
+     "Limits and usage",
+     "Which senders share one account for smsctl usage, as address=account "
+     "or @domain=account pairs (an address before its domain): an account "
+     "pays PriceMonthlyFee once a month and its senders share "
+     "PriceIncludedSegments, as a customer with several users does. A "
+     "sender not named here is an account of its own.",
+     "@example.com=acme, ops@example.net=acme"},
     {"PricePerSegment", CT_DECIMAL, F(price_per_segment), "0", NOLIM, NULL, 0,
      "Limits and usage", "Price of each segment beyond those.", "0.0079"},
 

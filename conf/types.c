@@ -456,7 +456,7 @@ parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
 			v[i].key = parse_number(ctx, a);
 			v[i].value = lower(b);
 			a = b;
-		} else if (t == CT_LOGINS) {
+		} else if (t == CT_LOGINS || t == CT_ACCOUNTS) {
 			if (!valid_address(a, true)) {
 				conf_error(ctx,
 					   "\"%s\" is not a mail address or "
@@ -466,9 +466,11 @@ parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
 			}
 			if (!valid_login(b)) {
 				conf_error(ctx,
-					   "\"%s\" is not a login name "
+					   "\"%s\" is not %s name "
 					   "(no spaces, commas or =)",
-					   b);
+					   b,
+					   t == CT_LOGINS ? "a login"
+							  : "an account");
 				return -1;
 			}
 			v[i].key = lower(a);
@@ -979,6 +981,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 	case CT_NUMBER_OWNERS:
 	case CT_ALIASES:
 	case CT_LOGINS:
+	case CT_ACCOUNTS:
 		return parse_map(ctx, FIELD(c, k, struct conf_map), text);
 	case CT_HOSTPORT:
 		return parse_hostport(ctx, FIELD(c, k, struct conf_hostport),

@@ -170,6 +170,23 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 	return false;
 }
 
+/* skipped - note an opted-out member of a group, for the sender */
+static void
+skipped(struct entry *e, const char *phone)
+{
+	size_t n = strlen(e->optedout_list);
+	char disp[40];
+
+	e->optedout++;
+	policy_display(phone, disp, sizeof(disp));
+	if (n + strlen(disp) + 16 < sizeof(e->optedout_list))
+		snprintf(e->optedout_list + n, sizeof(e->optedout_list) - n,
+			 "%s%s", n ? ", " : "", disp);
+	else if (!strstr(e->optedout_list, "..."))
+		snprintf(e->optedout_list + n, sizeof(e->optedout_list) - n,
+			 ", ...");
+}
+
 /*
  * limits_check - opt-outs and the per-recipient rate of each phone (a
  * group skips its opted-out members), then the owner's quota (at
@@ -194,6 +211,7 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 			ut_log(LOG_INFO,
 			       "%s: group %s: %s opted out, not texted", s->qid,
 			       e->group, UT_LOG_PHONE(e->phones[i]));
+			skipped(e, e->phones[i]);
 			continue;
 		}
 		memmove(e->phones[kept++], e->phones[i], sizeof(e->phones[0]));

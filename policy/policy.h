@@ -118,6 +118,14 @@ enum policy_dmarc policy_dmarc(const struct conf *c, const char *ar,
 bool policy_dmarc_pass(const struct conf *c, const char *ar,
 		       const char *from_domain);
 
+/*
+ * policy_account - the billing account of sender addr (a thread owner,
+ * as usage counts it), as BillingAccounts names it: the address's own
+ * pair, else its @domain's, else addr itself (an account of its own).
+ */
+void policy_account(const struct conf *c, const char *addr, char *out,
+		    size_t size);
+
 /* policy_owner - the owner mailbox of addr: OwnerAliases applied, lowercase */
 void policy_owner(const struct conf *c, const char *addr, char *out,
 		  size_t size);
@@ -452,20 +460,24 @@ void policy_render_opts(const struct conf *c, struct policy_render_opts *o);
 
 /* A mail rendered as text. */
 struct policy_text {
-	char *text;	       /* malloc'd: the text before planning */
-	struct sms_plan *plan; /* encoding, segments, the text as sent */
-	bool voicemail;	       /* a PBX voicemail notice */
-	bool truncated;	       /* cut to the cap */
-	unsigned images;       /* media items */
+	char *text;		  /* malloc'd: the text before planning */
+	struct sms_plan *plan;	  /* encoding, segments, the text as sent */
+	bool voicemail;		  /* a PBX voicemail notice */
+	bool truncated;		  /* cut to the cap */
+	unsigned left_out;	  /* attachments not sent (none can be yet) */
+	size_t chars, chars_sent; /* characters before and after a cut */
 };
 
 /*
  * policy_render - the text a parsed mail becomes: a voicemail notice as
  * "Voicemail from +1 202-555-0143 (0:42): ...", else the visible words
- * through the new-thread or reply template, links for files; planned
- * with smart encoding and the segment cap. Returns true, or false with
- * v set (552 5.3.4 over the cap under the reject policy, 451 4.3.0 out
- * of memory). Free t with policy_text_clear().
+ * through the new-thread or reply template; planned with smart encoding
+ * and the segment cap. Attachments are not sent (nothing hosts them
+ * yet): no placeholder goes into the text, t->left_out counts them and
+ * policy_left_out() says so in words; they are not billed. Returns
+ * true, or false with v set (552 5.3.4 over the cap under the reject
+ * policy, 554 5.6.0 a mail with no words to send, 451 4.3.0 out of
+ * memory). Free t with policy_text_clear().
  */
 bool policy_render(const struct mp_message *m,
 		   const struct policy_render_opts *o, bool reply,
@@ -473,5 +485,16 @@ bool policy_render(const struct mp_message *m,
 
 /* policy_text_clear - free what policy_render filled */
 void policy_text_clear(struct policy_text *t);
+
+/*
+ * policy_left_out - what of mail m does not reach the phone, as one
+ * sentence for the sender: "2 attachments (photo.jpg, report.pdf) were
+ * not sent: this site cannot send pictures or files yet", and, when t
+ * was cut to the segment cap, "the text was cut to 3 SMS segments, this
+ * site's limit: 450 of its 1000 characters were sent". Writes "" when
+ * nothing was left out; returns whether something was.
+ */
+bool policy_left_out(const struct mp_message *m, const struct policy_text *t,
+		     char *out, size_t size);
 
 #endif /* POLICY_POLICY_H */

@@ -51,8 +51,9 @@ static const char *const sql[ST_COUNT] = {
     [ST_MSG_INSERT] =
 	"INSERT INTO messages (thread_id, direction, envelope_from, queue_id,"
 	" message_id, idem_key, notify, text, encoding, segments, state, due,"
-	" created, updated) VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	" ?9, ?10, ?11, ?12, ?12)",
+	" created, updated, envid, ret, returned, returned_full)"
+	" VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	" ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16)",
     [ST_EVENT_INSERT] = "INSERT INTO events (message_id, at, state, detail)"
 			" VALUES (?1, ?2, ?3, ?4)",
     [ST_CLAIM] =
@@ -91,7 +92,8 @@ static const char *const sql[ST_COUNT] = {
 		    " updated = ?5 WHERE id = ?1 AND state = 3",
     [ST_MSG_REPORT] =
 	"SELECT m.envelope_from, m.notify, m.text, m.message_id, t.owner,"
-	" t.phone, m.state FROM messages m JOIN threads t ON t.id = m.thread_id"
+	" t.phone, m.state, m.envid, m.ret, m.returned, m.returned_full"
+	" FROM messages m JOIN threads t ON t.id = m.thread_id"
 	" WHERE m.id = ?1",
     /* history.c */
     [ST_EVENTS] = "SELECT at, state, detail FROM events WHERE message_id = ?1"

@@ -146,6 +146,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " renewed INTEGER NOT NULL,"
     " PRIMARY KEY (phone, number));"
     "CREATE INDEX pool_leases_owner ON pool_leases (owner, phone);",
+    /* 4 -> 5: RFC 3461 ENVID and RET, and what a report returns */
+    "ALTER TABLE messages ADD COLUMN envid TEXT;"
+    "ALTER TABLE messages ADD COLUMN ret INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN returned BLOB;"
+    "ALTER TABLE messages ADD COLUMN returned_full INTEGER NOT NULL"
+    " DEFAULT 0;",
 };
 
 /* store_migrate - bring the schema up to version */

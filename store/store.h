@@ -120,7 +120,7 @@ int store_check(struct store *s, struct store_error *err);
 /* ---- schema.c: numbered migrations ---- */
 
 /* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* ---- queue.c: the outbound text queue, with leases ---- */
 
@@ -157,10 +157,21 @@ struct store_outbound {
 	const char *text;	   /* the SMS text, UTF-8 */
 	int encoding;		   /* 0 GSM-7, 8 UCS-2 */
 	unsigned segments;
-	int64_t due;	     /* when to send; 0: now */
-	int64_t rate_window; /* > 0: count one text to phone in the
-				("rcpt", phone) window of this length */
+	int64_t due;	      /* when to send; 0: now */
+	int64_t rate_window;  /* > 0: count one text to phone in the
+				 ("rcpt", phone) window of this length */
+	const char *envid;    /* ESMTP ENVID=, decoded, or NULL */
+	int ret;	      /* ESMTP RET=: STORE_RET_* */
+	const char *returned; /* what a report returns (the mail's headers,
+				 or the mail when returned_full), or NULL */
+	size_t returned_len;
+	bool returned_full;
 };
+
+/* ESMTP RET= (RFC 3461): not given, HDRS, FULL */
+#define STORE_RET_NONE 0
+#define STORE_RET_HDRS 1
+#define STORE_RET_FULL 2
 
 #define STORE_NOTIFY_SUCCESS 0x01
 #define STORE_NOTIFY_FAILURE 0x02
@@ -210,7 +221,10 @@ struct store_job {
  * (group commit: one fsync for all)
  *
  * Each job runs in its own savepoint: a job that fails is rolled back
- * alone, with its status and err set, and the others go on. Returns
+ * alone, with its status and err set, and the others go on. A job
+ * whose texts were all queued before (the same idem_keys: the MTA
+ * delivering the mail again) queues none of its mails either: they were
+ * committed with those texts. Returns
  * STORE_OK when the transaction committed (look at each job's status),
  * or the error that stopped it, which is then every job's status too.
  */
@@ -297,7 +311,13 @@ struct store_receipt {
 	unsigned parts_total;
 	unsigned notify; /* STORE_NOTIFY_* asked by the sender */
 	char envelope_from[256], owner[256], phone[20], message_id[256];
-	char *text; /* freed by store_receipt_clear() */
+	char *text;	 /* freed by store_receipt_clear() */
+	char envid[101]; /* ESMTP ENVID=, or "" */
+	int ret;	 /* STORE_RET_* */
+	char *returned;	 /* what the report returns, or NULL; freed by
+			    store_receipt_clear() */
+	size_t returned_len;
+	bool returned_full;
 };
 
 /*

@@ -975,7 +975,8 @@ group_commit_jobs(void **state)
 	c[0].msg = outbound("alice@example.com", "+12025550143", "one", "j-1");
 	jobs[0] = (struct store_job){a, 2, &mail, 1, 0, {0}};
 	jobs[1] = (struct store_job){b, 1, &mail, 1, 0, {0}};
-	jobs[2] = (struct store_job){c, 1, NULL, 0, 0, {0}};
+	/* (a re-delivery: its notice was queued with the first) */
+	jobs[2] = (struct store_job){c, 1, &mail, 1, 0, {0}};
 	assert_int_equal(store_enqueue_jobs(f->s, jobs, 3, 1000, &err),
 			 STORE_OK);
 	/* the first job queued both texts and its report */
@@ -1290,6 +1291,43 @@ pool_two_processes(void **state)
 	}
 }
 
+/*
+ * report_envid_ret - issue 18 (12): what a delivery report needs about
+ * ENVID= and RET= is kept with the text, and none when none was given
+ */
+static void
+report_envid_ret(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m =
+	    outbound("alice@example.com", "+12025550143", "hi", "k-envid");
+	static const char hdrs[] = "Subject: hi\r\n\r\n";
+	struct store_receipt r;
+	struct store_error err;
+	int64_t id;
+
+	m.envid = "QQ+123";
+	m.ret = STORE_RET_HDRS;
+	m.returned = hdrs;
+	m.returned_len = sizeof(hdrs) - 1;
+	id = enqueue(f->s, &m, T0);
+	assert_int_equal(store_report(f->s, id, &r, &err), STORE_OK);
+	assert_string_equal(r.envid, "QQ+123");
+	assert_int_equal(r.ret, STORE_RET_HDRS);
+	assert_int_equal(r.returned_len, sizeof(hdrs) - 1);
+	assert_memory_equal(r.returned, hdrs, sizeof(hdrs) - 1);
+	assert_false(r.returned_full);
+	store_receipt_clear(&r);
+
+	m = outbound("alice@example.com", "+12025550144", "hi", "k-none");
+	id = enqueue(f->s, &m, T0);
+	assert_int_equal(store_report(f->s, id, &r, &err), STORE_OK);
+	assert_string_equal(r.envid, "");
+	assert_int_equal(r.ret, STORE_RET_NONE);
+	assert_null(r.returned);
+	store_receipt_clear(&r);
+}
+
 static void
 state_names(void **state)
 {
@@ -1308,6 +1346,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(schema_created, setup, teardown),
+	    cmocka_unit_test_setup_teardown(report_envid_ret, setup, teardown),
 	    cmocka_unit_test_setup_teardown(migrate_from_each_version, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(newer_schema_refused, setup,
