@@ -309,12 +309,17 @@ mp_compose_notice(const struct mp_notice *in, char **out, size_t *len,
 	text = mp_to_utf8(in->text ? in->text : "",
 			  in->text ? strlen(in->text) : 0, NULL);
 	h = g_string_new(NULL);
-	g_string_append_printf(h,
-			       "Your mail%s%s%s was texted to %s, but not "
-			       "all of it reached the phone:\n\n%s.\n",
-			       subj && *subj ? " \"" : "", subj ? subj : "",
-			       subj && *subj ? "\"" : "", phones ? phones : "",
-			       in->notice ? in->notice : "");
+	if (in->lead)
+		g_string_append_printf(h, "%s\n\n%s.\n", in->lead,
+				       in->notice ? in->notice : "");
+	else
+		g_string_append_printf(
+		    h,
+		    "Your mail%s%s%s was texted to %s, but not all of it "
+		    "reached the phone:\n\n%s.\n",
+		    subj && *subj ? " \"" : "", subj ? subj : "",
+		    subj && *subj ? "\"" : "", phones ? phones : "",
+		    in->notice ? in->notice : "");
 	if (text && *text)
 		g_string_append_printf(h, "\nThe text as sent:\n\n%s\n", text);
 	m = g_mime_message_new(TRUE);
@@ -322,9 +327,11 @@ mp_compose_notice(const struct mp_notice *in, char **out, size_t *len,
 				   in->from);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, in->to);
 	free(subj);
-	subj = g_strdup_printf("Texted, but not all of it: %s",
-			       in->subject && *in->subject ? in->subject
-							   : "your mail");
+	subj = in->title
+		   ? g_strdup(in->title)
+		   : g_strdup_printf("Texted, but not all of it: %s",
+				     in->subject && *in->subject ? in->subject
+								 : "your mail");
 	{
 		char *clean = mp_clean_header(subj);
 

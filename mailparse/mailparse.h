@@ -257,6 +257,8 @@ struct mp_notice {
 	const char *message_id;	 /* this notice's id, without <> */
 	const char *original_id; /* the mail's Message-ID, or NULL */
 	long long date;		 /* 0: now */
+	const char *title;	 /* the Subject; NULL: "Texted, but not..." */
+	const char *lead;	 /* the first paragraph; NULL: "Your mail..." */
 };
 
 /*

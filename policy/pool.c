@@ -13,9 +13,11 @@
  *	active conversation's number.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
+#include "mailparse/mailparse.h"
 #include "policy/policy.h"
 #include "util/util.h"
 
@@ -82,6 +84,64 @@ policy_pool_check(const struct conf *c, struct store *st, const char *owner,
 	return room || full(c, phone, nlive, v);
 }
 
+/*
+ * tell_evicted - mail the owner whose lease of number with phone was
+ * recycled that answers to it now go to someone else
+ */
+static void
+tell_evicted(const struct conf *c, struct store *st, const char *evicted,
+	     const char *phone, const char *number, int64_t now)
+{
+	const char *domain = c->sms_domains.v[0];
+	char from[300], id[128], disp[40], ours[40], title[160], lead[600];
+	struct mp_error merr;
+	struct store_error err;
+	char *mail = NULL;
+	size_t len;
+	int64_t mid;
+
+	policy_display(phone, disp, sizeof(disp));
+	policy_display(number, ours, sizeof(ours));
+	snprintf(from, sizeof(from), "MAILER-DAEMON@%s", domain);
+	snprintf(title, sizeof(title), "Your texts with %s moved off %s", disp,
+		 ours);
+	snprintf(lead, sizeof(lead),
+		 "Your conversation with %s was on our number %s, quiet the "
+		 "longest of that phone's conversations here. The phone had "
+		 "no number left for a new one, so %s was given to it "
+		 "(PoolExhausted recycle): the phone's answers to %s no "
+		 "longer reach you. Your next mail to the phone takes "
+		 "another number",
+		 disp, ours, ours, ours);
+	if (mp_new_message_id(domain, id, sizeof(id)) != MP_OK)
+		return;
+	{
+		struct mp_notice nt = {
+		    .from = from,
+		    .to = evicted,
+		    .phones = disp,
+		    .subject = "",
+		    .notice = "Nothing was lost: what was sent stays in your "
+			      "mail and in smsctl history",
+		    .message_id = id,
+		    .date = now,
+		    .title = title,
+		    .lead = lead,
+		};
+
+		if (mp_compose_notice(&nt, &mail, &len, &merr) != MP_OK) {
+			ut_log(LOG_WARNING, "pool: no notice to <%s>: %s",
+			       evicted, merr.msg);
+			return;
+		}
+	}
+	if (store_mail_enqueue(st, "", evicted, mail, len, now, &mid, &err) !=
+	    STORE_OK)
+		ut_log(LOG_ERR, "pool: no notice to <%s>: store: %s", evicted,
+		       err.msg);
+	free(mail);
+}
+
 /* policy_pool_sender - owner's number with phone, leased now */
 bool
 policy_pool_sender(const struct conf *c, struct store *st, const char *owner,
@@ -105,10 +165,12 @@ policy_pool_sender(const struct conf *c, struct store *st, const char *owner,
 	if (rc != STORE_OK)
 		return policy_refuse(v, "451", "4.3.0",
 				     "the message store is not available");
-	if (evicted[0])
+	if (evicted[0]) {
 		ut_log(LOG_NOTICE,
 		       "pool: %s with %s moved to <%s>: the phone had no "
-		       "number left (PoolExhausted recycle); <%s> lost it",
+		       "number left (PoolExhausted recycle); <%s> is told",
 		       number, UT_LOG_PHONE(phone), owner, evicted);
+		tell_evicted(c, st, evicted, phone, number, now);
+	}
 	return true;
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "mailparse/mailparse.h"
 #include "policy/policy.h"
 #include "store/store.h"
 #include "tools/smsctl_int.h"
@@ -132,6 +133,7 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 		fprintf(stderr, "smsctl send: --from %s: %s\n", from, serr.msg);
 		goto done;
 	}
+	mp_init(); /* a recycled pool lease mails its old owner */
 	/* the milter's choice, but --from may be any sender: the operator's */
 	switch (
 	    policy_sender_for(env.conf, owner, from, true, phone, chosen, &v)) {

@@ -79,7 +79,7 @@ CONF
 pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
 	{ check "postfix set-up" false; exit 1; }
 maildir_init "$tmp"
-postconf -c "$tmp/pf" -e "virtual_mailbox_maps = inline:{ alice@example.com=alice/, bob@example.com=bob/, postmaster@example.com=postmaster/ }"
+postconf -c "$tmp/pf" -e "virtual_mailbox_maps = inline:{ alice@example.com=alice/, bob@example.com=bob/, erin@example.com=erin/, postmaster@example.com=postmaster/ }"
 sink_start "$tmp" "$sinkport"
 milter_start "$tmp/smsmilter.conf" "$tmp/milter.log" || { check "smsmilter starts" false; exit 1; }
 gw_start "$tmp"
@@ -249,5 +249,21 @@ check "a number that is not his is refused: 550 5.7.1, naming his" \
 dmail "Acme" dave-4 "from my name"
 check "his sender name to a US phone leaves from his first real number" \
 	wait_for from_is "from my name" 12025550120
+# PoolExhausted recycle (smsctl send reads its own configuration): a
+# phone with both numbers taken gives erin the longest quiet one, and
+# its owner is told by mail
+sed 's/^PoolExhausted.*//' "$tmp/smsmilter.conf" >"$tmp/recycle.conf"
+echo "PoolExhausted recycle" >>"$tmp/recycle.conf"
+chmod 600 "$tmp/recycle.conf"
+ctl send --owner alice@example.com --to 12025550160 "first" >/dev/null
+sleep 1
+ctl send --owner bob@example.com --to 12025550160 "second" >/dev/null
+check "with PoolExhausted defer, erin's third conversation is refused" sh -c \
+	"! '$E2E_BUILD/smsctl' -c '$tmp/smsmilter.conf' send --owner erin@example.com --to 12025550160 x 2>/dev/null"
+check "with recycle, erin gets the number alice had with that phone" sh -c \
+	"'$E2E_BUILD/smsctl' -c '$tmp/recycle.conf' send --owner erin@example.com --to 12025550160 third >/dev/null &&
+	 [ \"\$(sqlite3 '$db' \"select owner from pool_leases where phone = '+12025550160' order by renewed desc limit 1\")\" = erin@example.com ]"
+check "... and alice is told by mail that the phone's answers moved off it" \
+	wait_for says alice "no longer reach you" "Subject: Your texts with +1 202-555-0160 moved off"
 echo "1..$n"
 [ "$failed" -eq 0 ]
