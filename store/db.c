@@ -237,6 +237,12 @@ static const char *const sql[ST_COUNT] = {
 	" WHERE (?1 IS NULL OR phone = ?1) AND (?2 IS NULL OR owner = ?2)"
 	" AND (?3 IS NULL OR number = ?3) AND renewed >= ?4"
 	" ORDER BY renewed DESC, phone, number",
+    [ST_NUMBER_TRAFFIC] =
+	"SELECT t.sender, sum(m.direction = 'out'), sum(m.direction = 'in')"
+	" FROM messages m JOIN threads t ON t.id = m.thread_id"
+	" WHERE m.created >= ?1 GROUP BY t.sender",
+    [ST_NUMBER_LEASES] = "SELECT number, count(*) FROM pool_leases"
+			 " WHERE renewed >= ?1 GROUP BY number",
     [ST_POOL_RELEASE] = "DELETE FROM pool_leases WHERE phone = ?1"
 			" AND number = ?2",
 };

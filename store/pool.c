@@ -322,3 +322,69 @@ store_pool_release(struct store *s, const char *phone, const char *number,
 				       "phone");
 	return rc;
 }
+
+/* stat_of - the entry of number in *v (added when new), or NULL */
+static struct store_number_stat *
+stat_of(struct store_number_stat **v, unsigned *n, const char *number)
+{
+	struct store_number_stat *bigger;
+	unsigned i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*v)[i].number, number) == 0)
+			return &(*v)[i];
+	if (!(bigger = realloc(*v, (*n + 1) * sizeof(**v))))
+		return NULL;
+	*v = bigger;
+	memset(&(*v)[*n], 0, sizeof(**v));
+	snprintf((*v)[*n].number, sizeof((*v)[*n].number), "%s", number);
+	return &(*v)[(*n)++];
+}
+
+/* store_number_stats - traffic and live leases per number */
+int
+store_number_stats(struct store *s, int64_t since, int64_t live_since,
+		   struct store_number_stat **stats_r, unsigned *n_r,
+		   struct store_error *err)
+{
+	struct store_number_stat *x;
+	sqlite3_stmt *st;
+	char number[40];
+	int rc, pass;
+
+	*stats_r = NULL;
+	*n_r = 0;
+	for (pass = 0; pass < 2; pass++) {
+		NEED(st, s, pass ? ST_NUMBER_LEASES : ST_NUMBER_TRAFFIC, err);
+		sqlite3_bind_int64(st, 1, pass ? live_since : since);
+		while ((rc = store_step(st)) == SQLITE_ROW) {
+			copy_text(st, 0, number, sizeof(number));
+			if (!(x = stat_of(stats_r, n_r, number))) {
+				sqlite3_reset(st);
+				free(*stats_r);
+				*stats_r = NULL;
+				*n_r = 0;
+				return store_set_error(err, STORE_ETEMP,
+						       "out of memory");
+			}
+			if (pass)
+				x->leases = (unsigned)sqlite3_column_int(st, 1);
+			else {
+				x->out =
+				    (unsigned long)sqlite3_column_int64(st, 1);
+				x->in =
+				    (unsigned long)sqlite3_column_int64(st, 2);
+			}
+		}
+		if (rc != SQLITE_DONE) {
+			rc = store_fail_db(s, "counting per number", err);
+			sqlite3_reset(st);
+			free(*stats_r);
+			*stats_r = NULL;
+			*n_r = 0;
+			return rc;
+		}
+		sqlite3_reset(st);
+	}
+	return STORE_OK;
+}

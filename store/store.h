@@ -729,6 +729,21 @@ int store_pool_leases(struct store *s, const char *phone, const char *owner,
 		      struct store_pool_lease **leases_r, unsigned *n_r,
 		      struct store_error *err);
 
+/* Traffic and live leases of one of our numbers. */
+struct store_number_stat {
+	char number[40];
+	unsigned long out, in; /* texts since the time asked */
+	unsigned leases;       /* live pool leases */
+};
+
+/*
+ * store_number_stats - per number: texts out and in created since
+ * since, and pool leases renewed since live_since; free() *stats_r
+ */
+int store_number_stats(struct store *s, int64_t since, int64_t live_since,
+		       struct store_number_stat **stats_r, unsigned *n_r,
+		       struct store_error *err);
+
 /* store_pool_release - end the lease of (phone, number); ENOTFOUND */
 int store_pool_release(struct store *s, const char *phone, const char *number,
 		       struct store_error *err);

@@ -1,6 +1,7 @@
 /*
  * NAME
- *	cmd_pool - smsctl leases: who holds which SenderPool number
+ *	cmd_pool - smsctl leases and numbers: our numbers, who holds
+ *	which SenderPool number
  * DESCRIPTION
  *	smsctl leases [--phone N] [--owner A] [--number N] [--all] [--json]
  *	lists the live leases (with --all, expired ones too), the most
@@ -108,6 +109,117 @@ cmd_leases(const struct smsctl *ctl, int argc, char **argv)
 		rc = 0;
 	}
 	free(l);
+	ctl_close(&env);
+	return rc;
+}
+
+/* a number of ours and what it is */
+struct ours {
+	const char *number, *kind, *owner;
+};
+
+/* add_ours - add number unless it is there; false when full */
+static void
+add_ours(struct ours *v, unsigned *n, unsigned max, const char *number,
+	 const char *kind, const char *owner)
+{
+	unsigned i;
+
+	if (!number || !*number)
+		return;
+	for (i = 0; i < *n; i++)
+		if (strcmp(v[i].number, number) == 0)
+			return;
+	if (*n < max)
+		v[(*n)++] = (struct ours){number, kind, owner};
+}
+
+/*
+ * cmd_numbers - smsctl numbers [--days N] [--json]: each of our numbers
+ * (DefaultSender, SenderNumbers, SenderPool, and any other a text
+ * used), its live pool leases, and texts out and in over N days
+ */
+int
+cmd_numbers(const struct smsctl *ctl, int argc, char **argv)
+{
+	struct store_number_stat *st = NULL, none = {0};
+	struct ours v[512];
+	struct store_error err;
+	struct ctl_env env;
+	int64_t now = (int64_t)time(NULL);
+	long days = 30;
+	bool json = false;
+	unsigned n = 0, ns = 0, i, k;
+	size_t j;
+	char *end;
+	int a, rc;
+
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--days") && a + 1 < argc) {
+			days = strtol(argv[++a], &end, 10);
+			if (*end || days < 1 || days > 3660)
+				break;
+		} else if (!strcmp(argv[a], "--json"))
+			json = true;
+		else
+			break;
+	}
+	if (a < argc) {
+		fprintf(stderr, "usage: smsctl numbers [--days N] [--json]\n");
+		return EXIT_USAGE;
+	}
+	if (ctl_open(ctl, &env) != 0)
+		return 1;
+	add_ours(v, &n, 512, env.conf->default_sender, "default", "");
+	for (j = 0; j < env.conf->sender_numbers.n; j++)
+		add_ours(v, &n, 512, env.conf->sender_numbers.v[j].value,
+			 "owner", env.conf->sender_numbers.v[j].key);
+	for (j = 0; j < env.conf->sender_pool.n; j++)
+		add_ours(v, &n, 512, env.conf->sender_pool.v[j], "pool", "");
+	if (store_number_stats(env.store, now - days * 86400,
+			       now - env.conf->lease_duration + 1, &st, &ns,
+			       &err) != STORE_OK) {
+		rc = ctl_store_error("numbers", &err);
+		ctl_close(&env);
+		return rc;
+	}
+	for (k = 0; k < ns; k++)
+		add_ours(v, &n, 512, st[k].number, "other", "");
+	if (json) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < n; i++) {
+			const struct store_number_stat *x = &none;
+
+			for (k = 0; k < ns; k++)
+				if (!strcmp(st[k].number, v[i].number))
+					x = &st[k];
+			json_array_append_new(
+			    arr,
+			    json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}",
+				      "number", v[i].number, "kind", v[i].kind,
+				      "owner", v[i].owner, "leases",
+				      (int)x->leases, "out", (json_int_t)x->out,
+				      "in", (json_int_t)x->in));
+		}
+		rc = ctl_json_print(
+		    json_pack("{s:i, s:o}", "days", (int)days, "numbers", arr));
+	} else {
+		printf("%-16s %-7s %6s %8s %8s  %s\n", "NUMBER", "KIND",
+		       "LEASES", "OUT", "IN", "OWNER");
+		for (i = 0; i < n; i++) {
+			const struct store_number_stat *x = &none;
+
+			for (k = 0; k < ns; k++)
+				if (!strcmp(st[k].number, v[i].number))
+					x = &st[k];
+			printf("%-16s %-7s %6u %8lu %8lu  %s\n", v[i].number,
+			       v[i].kind, x->leases, x->out, x->in, v[i].owner);
+		}
+		printf("(texts over the last %ld days)\n", days);
+		rc = 0;
+	}
+	free(st);
 	ctl_close(&env);
 	return rc;
 }

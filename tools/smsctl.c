@@ -38,6 +38,8 @@ static const struct {
      "--before DATE                   delete finished texts"},
     {"send", cmd_send,
      "--to NUMBER [--from N|ID] [--owner A] [--notify L] [TEXT] queue a text"},
+    {"numbers", cmd_numbers,
+     "[--days N] [--json]             our numbers: leases, traffic"},
     {"leases", cmd_leases,
      "[--phone N] [--owner A] [--all] | release --phone N --number N"},
     {"tag", cmd_tag, "[--address] OWNER NUMBER [SENDER] a thread's reply tag"},

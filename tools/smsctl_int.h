@@ -41,6 +41,9 @@ int cmd_optout(const struct smsctl *ctl, int argc, char **argv);
 
 /* cmd_leases - SenderPool leases: list, release (cmd_pool.c) */
 int cmd_leases(const struct smsctl *ctl, int argc, char **argv);
+
+/* cmd_numbers - our numbers, their leases and traffic (cmd_pool.c) */
+int cmd_numbers(const struct smsctl *ctl, int argc, char **argv);
 int cmd_usage(const struct smsctl *ctl, int argc, char **argv);
 
 /* cmd_send - smsctl send: queue a text as the milter would */

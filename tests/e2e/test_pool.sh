@@ -205,6 +205,10 @@ ctl leases --phone $phone >"$tmp/leases.out" 2>&1
 check "smsctl leases lists the phone's two live leases, alice's and bob's" sh -c \
 	"grep -c ' yes ' '$tmp/leases.out' | grep -qx 2 && grep -q '+$a .*alice@example.com' '$tmp/leases.out' && grep -q '+$b .*bob@example.com' '$tmp/leases.out'"
 sed 's/^/  | /' "$tmp/leases.out"
+ctl numbers >"$tmp/numbers.out" 2>&1
+sed 's/^/  | /' "$tmp/numbers.out"
+check "smsctl numbers: each pool number with its live lease, a text out and one in" sh -c \
+	"grep -Eq '^\\+12025550110 +pool +1 +1 +1 ' '$tmp/numbers.out' && grep -Eq '^\\+12025550111 +pool +1 +1 +1 ' '$tmp/numbers.out' && grep -Eq '^\\+12025550121 +owner .*dave@example.com' '$tmp/numbers.out'"
 ctl contacts add mum $phone >/dev/null
 ctl history --phone mum --number "+$a" >"$tmp/history.out" 2>&1
 check "smsctl history --phone CONTACT --number OURS: alice's conversation only, our number shown" sh -c \
