@@ -79,6 +79,8 @@ enum conf_long_policy { CONF_LONG_TRUNCATE, CONF_LONG_REJECT };
 enum conf_ambiguous { CONF_AMBIGUOUS_OWNER, CONF_AMBIGUOUS_ALL };
 /* What a mail to a phone with no pool number left gets (PoolExhausted). */
 enum conf_pool_full { CONF_POOL_DEFER, CONF_POOL_REJECT, CONF_POOL_RECYCLE };
+/* What STOP opts a phone out of (OptOutScope). */
+enum conf_optout_scope { CONF_OPTOUT_SITE, CONF_OPTOUT_NUMBER };
 enum conf_quota_policy { CONF_QUOTA_REJECT, CONF_QUOTA_ALLOW, CONF_QUOTA_HOLD };
 enum conf_transport { CONF_TP_SMPP, CONF_TP_HTTP, CONF_TP_KANNEL };
 enum conf_concat { CONF_CONCAT_UDH, CONF_CONCAT_SAR, CONF_CONCAT_PAYLOAD };
@@ -140,6 +142,7 @@ struct conf {
 	long long max_leases_per_phone;
 	enum conf_pool_full pool_exhausted;
 	long long lease_grace; /* an expired lease still routes answers */
+	enum conf_optout_scope optout_scope;
 	struct conf_map owner_aliases;	  /* alias address -> owner */
 	struct conf_map sender_logins;	  /* address or @domain -> login */
 	struct conf_map billing_accounts; /* address or @domain -> account */

@@ -18,6 +18,7 @@ static const char *const long_policies[] = {"truncate", "reject", NULL};
 static const char *const quota_policies[] = {"reject", "allow", "hold", NULL};
 static const char *const ambiguous_modes[] = {"owner", "all", NULL};
 static const char *const pool_modes[] = {"defer", "reject", "recycle", NULL};
+static const char *const optout_scopes[] = {"site", "number", NULL};
 static const char *const transports[] = {"smpp", "http", "kannel", NULL};
 static const char *const concat_modes[] = {"udh", "sar", "payload", NULL};
 static const char *const bind_modes[] = {"transceiver", "split", NULL};
@@ -173,6 +174,14 @@ const struct conf_key conf_keys[] = {
      "there from a sender name leaves from the owner's first real number "
      "in SenderNumbers instead, else from SenderPool, else from "
      "DefaultSender when that is a number; else it is refused.",
+     NULL},
+    {"OptOutScope", CT_ENUM, F(optout_scope), "site", NOLIM, optout_scopes, 0,
+     "Numbers and threads",
+     "What STOP (StopWords) opts a phone out of: site, every text from "
+     "here; number, texts from the number it replied to (carrier practice "
+     "where each number is a separate sender): other numbers, SenderPool's "
+     "among them, may still text it, and START to that number lets it in "
+     "again. Refusals say which.",
      NULL},
     {"SenderPool", CT_NUMBERS, F(sender_pool), "", NOLIM, NULL, 0,
      "Numbers and threads",

@@ -197,6 +197,10 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 	enum policy_keyword k = policy_keyword(c, text, &w);
 	int rc;
 
+	/* what STOP and START apply to: the site, or the number texted */
+	const char *scope =
+	    c->optout_scope == CONF_OPTOUT_NUMBER ? t->sender : NULL;
+
 	note[0] = '\0';
 	*answered_r = false;
 	if (k == POLICY_KW_NONE)
@@ -209,16 +213,30 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 		return STORE_OK;
 	}
 	policy_display(t->phone, disp, sizeof(disp));
-	if ((rc = store_optout_check(s, t->phone, &out, &err)) != STORE_OK)
+	if ((rc = store_optout_check(s, t->phone, scope, &out, NULL, &err)) !=
+	    STORE_OK)
 		goto fail;
 	if (k == POLICY_KW_STOP) {
-		if ((rc = store_optout_add(s, t->phone, w, now, &err)) !=
+		if ((rc = store_optout_add(s, t->phone, scope, w, now, &err)) !=
 		    STORE_OK)
 			goto fail;
 		if (!out && (rc = reply_once(c, s, t, k, c->stop_text, now,
 					     answered_r)) != STORE_OK)
 			return rc;
-		if (c->start_words.n)
+		if (scope) {
+			char ours[40];
+
+			policy_display(scope, ours, sizeof(ours));
+			snprintf(note, notesz,
+				 "[%s texted %s to %s: it has opted out of "
+				 "texts from that number (OptOutScope "
+				 "number). Mail to it from %s is refused "
+				 "until it texts %s to it; other numbers may "
+				 "still text it.]",
+				 disp, w, ours, ours,
+				 c->start_words.n ? c->start_words.v[0]
+						  : "START");
+		} else if (c->start_words.n)
 			snprintf(note, notesz,
 				 "[%s texted %s: it has opted out. Mail to it "
 				 "is refused until it texts %s.]",
@@ -232,7 +250,7 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 		ut_log(LOG_NOTICE, "from=%s keyword=%s optout=yes",
 		       UT_LOG_PHONE(t->phone), w);
 	} else if (k == POLICY_KW_START && out) {
-		rc = store_optout_rm(s, t->phone, &err);
+		rc = store_optout_rm(s, t->phone, scope, &err);
 		if (rc != STORE_OK && rc != STORE_ENOTFOUND)
 			goto fail;
 		if ((rc = reply_once(c, s, t, k, c->start_text, now,

@@ -286,7 +286,8 @@ claim(struct runner *r)
 		cl[i].text = NULL; /* the entry's now */
 		r->a[r->na++] = a;
 		if (!(a->c.notify & STORE_MSG_KEYWORD) &&
-		    store_optout_check(r->s, a->c.phone, &out, &err) ==
+		    store_optout_check(r->s, a->c.phone, a->c.sender, &out,
+				       NULL, &err) ==
 			STORE_OK &&
 		    out) {
 			give_up(r, r->na - 1, "OPTOUT",

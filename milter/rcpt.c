@@ -202,7 +202,15 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 	bool out;
 
 	for (i = 0; i < e->nphones; i++) {
-		if (!policy_phone_ok(c, st, e->phones[i], now, &out, v, &err)) {
+		struct policy_verdict ignored;
+		char from[40];
+
+		/* the number it would leave from, when known now */
+		if (policy_sender_for(c, owner, NULL, false, e->phones[i], from,
+				      &ignored) != POLICY_FROM_FIXED)
+			from[0] = '\0';
+		if (!policy_phone_ok(c, st, e->phones[i], from, now, &out, v,
+				     &err)) {
 			if (!out || !e->group[0]) {
 				if (!strcmp(v->xcode, "4.3.0"))
 					ut_log(LOG_ERR, "store: %s", err.msg);

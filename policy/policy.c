@@ -639,18 +639,26 @@ policy_store_down(struct policy_verdict *v)
 /* policy_phone_ok - opt-out and per-recipient rate */
 bool
 policy_phone_ok(const struct conf *c, struct store *st, const char *phone,
-		int64_t now, bool *out_r, struct policy_verdict *v,
-		struct store_error *err)
+		const char *sender, int64_t now, bool *out_r,
+		struct policy_verdict *v, struct store_error *err)
 {
-	char disp[40], when[32];
+	char disp[40], when[32], scope[40], ours[40];
 	long long count;
 	int64_t retry;
 
 	*out_r = false;
-	if (store_optout_check(st, phone, out_r, err) != STORE_OK)
+	if (store_optout_check(st, phone, sender && *sender ? sender : NULL,
+			       out_r, scope, err) != STORE_OK)
 		return policy_store_down(v);
 	if (sms_phone_format(phone, disp, sizeof(disp)) != SMS_OK)
 		snprintf(disp, sizeof(disp), "%s", phone);
+	if (*out_r && strcmp(scope, "*") != 0) {
+		policy_display(scope, ours, sizeof(ours));
+		return policy_refuse(v, "550", "5.7.1",
+				     "%s has opted out of texts from %s "
+				     "(replied STOP to it)",
+				     disp, ours);
+	}
 	if (*out_r)
 		return policy_refuse(v, "550", "5.7.1",
 				     "%s has opted out of texts (replied "

@@ -196,11 +196,13 @@ bool policy_store_down(struct policy_verdict *v);
  * policy_phone_ok - may phone get a text now? Refuses with 550 5.7.1
  * when it opted out (*out_r true), 450 4.7.1 over RecipientRateLimit
  * (saying when to retry), 451 4.3.0 when the store fails (err says
- * why). The milter at RCPT and "smsctl send" both ask it.
+ * why). The milter at RCPT and "smsctl send" both ask it. sender is
+ * the number the text leaves from, when known (OptOutScope number:
+ * a phone out of that number only; NULL checks the site's opt-out).
  */
 bool policy_phone_ok(const struct conf *c, struct store *st, const char *phone,
-		     int64_t now, bool *out_r, struct policy_verdict *v,
-		     struct store_error *err);
+		     const char *sender, int64_t now, bool *out_r,
+		     struct policy_verdict *v, struct store_error *err);
 
 /*
  * policy_quota_ok - may owner send `segments` more this month? Past

@@ -154,10 +154,13 @@ static const char *const sql[ST_COUNT] = {
 	" LEFT JOIN contacts c ON c.name = m.member WHERE m.group_name = ?1"
 	" ORDER BY 1",
     [ST_OPTOUT_ADD] = "INSERT OR IGNORE INTO optouts (phone, scope, at,"
-		      " keyword) VALUES (?1, '*', ?2, ?3)",
-    [ST_OPTOUT_RM] = "DELETE FROM optouts WHERE phone = ?1",
-    [ST_OPTOUT_CHECK] = "SELECT 1 FROM optouts WHERE phone = ?1",
-    [ST_OPTOUTS] = "SELECT phone, keyword, at FROM optouts"
+		      " keyword) VALUES (?1, coalesce(?4, '*'), ?2, ?3)",
+    [ST_OPTOUT_RM] = "DELETE FROM optouts WHERE phone = ?1 AND (?2 IS NULL"
+		     " OR scope = ?2 OR scope = '*')",
+    [ST_OPTOUT_CHECK] = "SELECT scope FROM optouts WHERE phone = ?1"
+			" AND (scope = '*' OR scope = ?2)"
+			" ORDER BY scope = '*' DESC LIMIT 1",
+    [ST_OPTOUTS] = "SELECT phone, keyword, at, scope FROM optouts"
 		   " ORDER BY at DESC, phone",
     /* limits.c */
     [ST_RATE_GET] = "SELECT count FROM rate_counters WHERE scope = ?1"

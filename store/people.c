@@ -265,8 +265,8 @@ store_group_members(struct store *s, const char *group, char (**members_r)[65],
 
 /* store_optout_add - opt a phone out */
 int
-store_optout_add(struct store *s, const char *phone, const char *keyword,
-		 int64_t now, struct store_error *err)
+store_optout_add(struct store *s, const char *phone, const char *scope,
+		 const char *keyword, int64_t now, struct store_error *err)
 {
 	sqlite3_stmt *st;
 
@@ -274,33 +274,41 @@ store_optout_add(struct store *s, const char *phone, const char *keyword,
 	bind_text(st, 1, phone);
 	sqlite3_bind_int64(st, 2, now);
 	bind_text(st, 3, keyword);
+	bind_text(st, 4, scope);
 	return store_exec(s, st, "recording an opt-out", err);
 }
 
 /* store_optout_rm - opt a phone back in */
 int
-store_optout_rm(struct store *s, const char *phone, struct store_error *err)
+store_optout_rm(struct store *s, const char *phone, const char *scope,
+		struct store_error *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	NEED(st, s, ST_OPTOUT_RM, err);
 	bind_text(st, 1, phone);
+	bind_text(st, 2, scope);
 	rc = store_exec(s, st, "removing an opt-out", err);
 	return rc == STORE_OK ? changed(s, "opt-out for", phone, err) : rc;
 }
 
 /* store_optout_check - whether a phone opted out */
 int
-store_optout_check(struct store *s, const char *phone, bool *out_r,
-		   struct store_error *err)
+store_optout_check(struct store *s, const char *phone, const char *sender,
+		   bool *out_r, char *scope_r, struct store_error *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
+	if (scope_r)
+		scope_r[0] = '\0';
 	NEED(st, s, ST_OPTOUT_CHECK, err);
 	bind_text(st, 1, phone);
+	bind_text(st, 2, sender);
 	rc = store_step(st);
+	if (rc == SQLITE_ROW && scope_r)
+		copy_text(st, 0, scope_r, 40);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail_db(s, "checking opt-outs", err);
@@ -317,6 +325,7 @@ fill_optout(sqlite3_stmt *st, void *p)
 	copy_text(st, 0, o->phone, sizeof(o->phone));
 	copy_text(st, 1, o->keyword, sizeof(o->keyword));
 	o->at = sqlite3_column_int64(st, 2);
+	copy_text(st, 3, o->scope, sizeof(o->scope));
 }
 
 /* store_optouts - all opt-outs */

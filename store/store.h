@@ -527,25 +527,39 @@ int store_group_members(struct store *s, const char *group,
 			struct store_error *err);
 
 /*
- * Opt-outs: a phone that replied STOP gets nothing more.
+ * Opt-outs: a phone that replied STOP gets nothing more, from the site
+ * (scope "*") or from the one number it replied to (scope: that
+ * number; OptOutScope number).
  */
 struct store_optout {
 	char phone[20];
 	char keyword[32];
 	int64_t at;
+	char scope[40]; /* "*", or our number */
 };
 
-/* store_optout_add - opt phone out (again: keeps the first time) */
-int store_optout_add(struct store *s, const char *phone, const char *keyword,
-		     int64_t now, struct store_error *err);
+/*
+ * store_optout_add - opt phone out of scope (NULL: the site; again:
+ * keeps the first time)
+ */
+int store_optout_add(struct store *s, const char *phone, const char *scope,
+		     const char *keyword, int64_t now,
+		     struct store_error *err);
 
-/* store_optout_rm - opt back in; STORE_ENOTFOUND when not out */
-int store_optout_rm(struct store *s, const char *phone,
+/*
+ * store_optout_rm - opt back in: every scope (scope NULL), or scope and
+ * the site's; STORE_ENOTFOUND when not out
+ */
+int store_optout_rm(struct store *s, const char *phone, const char *scope,
 		    struct store_error *err);
 
-/* store_optout_check - *out_r true when phone opted out */
-int store_optout_check(struct store *s, const char *phone, bool *out_r,
-		       struct store_error *err);
+/*
+ * store_optout_check - *out_r true when phone opted out of the site,
+ * or of sender (NULL: the site only); scope_r (40 bytes, may be NULL)
+ * gets "*" or sender
+ */
+int store_optout_check(struct store *s, const char *phone, const char *sender,
+		       bool *out_r, char *scope_r, struct store_error *err);
 
 /* store_optouts - all opt-outs, newest first; free() *optouts_r */
 int store_optouts(struct store *s, struct store_optout **optouts_r,

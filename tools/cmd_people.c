@@ -254,7 +254,10 @@ cmd_groups(const struct smsctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-/* cmd_optout - smsctl optout add NUMBER [KEYWORD] | rm NUMBER | list */
+/*
+ * cmd_optout - smsctl optout add NUMBER [KEYWORD] [--number OURS] |
+ * rm NUMBER [--number OURS] | list
+ */
 int
 cmd_optout(const struct smsctl *ctl, int argc, char **argv)
 {
@@ -262,32 +265,44 @@ cmd_optout(const struct smsctl *ctl, int argc, char **argv)
 	struct store_optout *o;
 	struct store_error err;
 	struct ctl_env env;
-	char phone[20];
+	char phone[20], ours[20];
+	const char *scope = NULL;
 	unsigned n, i;
 	int rc = 0;
 
-	if (!(argc == 2 && strcmp(argv[1], "list") == 0) &&
+	/* --number OURS, last: the opt-out of one of our numbers */
+	if (argc >= 5 && strcmp(argv[argc - 2], "--number") == 0) {
+		scope = argv[argc - 1];
+		argc -= 2;
+	}
+	if (!(argc == 2 && strcmp(argv[1], "list") == 0 && !scope) &&
 	    !((argc == 3 || argc == 4) && strcmp(argv[1], "add") == 0) &&
 	    !(argc == 3 && strcmp(argv[1], "rm") == 0)) {
-		fprintf(stderr, "usage: smsctl optout add NUMBER [KEYWORD]\n"
-				"       smsctl optout rm NUMBER\n"
-				"       smsctl optout list [--json]\n");
+		fprintf(stderr,
+			"usage: smsctl optout add NUMBER [KEYWORD] "
+			"[--number OURS]\n"
+			"       smsctl optout rm NUMBER [--number OURS]\n"
+			"       smsctl optout list [--json]\n");
 		return EXIT_USAGE;
 	}
 	if (ctl_open(ctl, &env) != 0)
 		return 1;
-	if (argc > 2 && ctl_number(&env, argv[2], phone) != 0) {
+	if ((argc > 2 && ctl_number(&env, argv[2], phone) != 0) ||
+	    (scope && ctl_number(&env, scope, ours) != 0)) {
 		ctl_close(&env);
 		return EXIT_USAGE;
 	}
+	if (scope)
+		scope = ours;
 	if (strcmp(argv[1], "add") == 0) {
 		rc = store_rc("optout",
-			      store_optout_add(env.store, phone,
+			      store_optout_add(env.store, phone, scope,
 					       argc == 4 ? argv[3] : "smsctl",
 					       time(NULL), &err),
 			      &err);
 	} else if (strcmp(argv[1], "rm") == 0) {
-		rc = store_rc("optout", store_optout_rm(env.store, phone, &err),
+		rc = store_rc("optout",
+			      store_optout_rm(env.store, phone, scope, &err),
 			      &err);
 	} else {
 		rc = store_rc("optout", store_optouts(env.store, &o, &n, &err),
@@ -297,20 +312,24 @@ cmd_optout(const struct smsctl *ctl, int argc, char **argv)
 
 			for (i = 0; i < n; i++)
 				json_array_append_new(
-				    a, json_pack("{s:s, s:s, s:I}", "phone",
-						 o[i].phone, "keyword",
-						 o[i].keyword, "at",
-						 (json_int_t)o[i].at));
+				    a, json_pack(
+					   "{s:s, s:s, s:I, s:s}", "phone",
+					   o[i].phone, "keyword", o[i].keyword,
+					   "at", (json_int_t)o[i].at, "from",
+					   strcmp(o[i].scope, "*") ? o[i].scope
+								   : "all"));
 			rc = ctl_json_print(json_pack("{s:o}", "optouts", a));
 		} else if (rc == 0) {
-			printf("%-16s %-19s %s\n", "PHONE", "SINCE (UTC)",
-			       "KEYWORD");
+			printf("%-16s %-16s %-19s %s\n", "PHONE", "FROM",
+			       "SINCE (UTC)", "KEYWORD");
 			for (i = 0; i < n; i++) {
 				char when[20];
 
 				ctl_format_time(o[i].at, when);
-				printf("%-16s %-19s %s\n", o[i].phone, when,
-				       o[i].keyword);
+				printf("%-16s %-16s %-19s %s\n", o[i].phone,
+				       strcmp(o[i].scope, "*") ? o[i].scope
+							       : "all",
+				       when, o[i].keyword);
 			}
 		}
 		if (rc == 0)

@@ -48,14 +48,14 @@ read_text(void)
 /* limits - the checks the milter makes at RCPT; 0, or 1 (said) */
 static int
 limits(const struct ctl_env *env, const char *owner, const char *phone,
-       unsigned segments)
+       const char *from, unsigned segments)
 {
 	struct policy_verdict v;
 	struct store_error err;
 	int64_t now = (int64_t)time(NULL);
 	bool out;
 
-	if (policy_phone_ok(env->conf, env->store, phone, now, &out, &v,
+	if (policy_phone_ok(env->conf, env->store, phone, from, now, &out, &v,
 			    &err) &&
 	    policy_quota_ok(env->conf, env->store, owner, segments, now, &v,
 			    &err))
@@ -160,7 +160,7 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 		fprintf(stderr, "smsctl send: %s\n", v.text);
 		goto done;
 	}
-	if (limits(&env, owner, phone, p->nparts) != 0)
+	if (limits(&env, owner, phone, from, p->nparts) != 0)
 		goto done;
 	policy_tag(env.conf->tag_secret, owner, phone, from, tag);
 	snprintf(idem, sizeof(idem), "smsctl-%lld-%ld-%u", (long long)now,

@@ -487,7 +487,7 @@ opted_out(void **state)
 
 	x->f.answer = TAKE;
 	id = queue(x, "+12025550143", "hello", true, (int64_t)time(NULL));
-	assert_int_equal(store_optout_add(x->s, "+12025550143", "STOP",
+	assert_int_equal(store_optout_add(x->s, "+12025550143", NULL, "STOP",
 					  (int64_t)time(NULL), &err),
 			 STORE_OK);
 	start(x);

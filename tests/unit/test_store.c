@@ -585,25 +585,80 @@ optouts_usage_threads(void **state)
 	bool out;
 	unsigned n;
 
-	assert_int_equal(store_optout_check(f->s, "+12025550143", &out, &err),
-			 STORE_OK);
+	assert_int_equal(
+	    store_optout_check(f->s, "+12025550143", NULL, &out, NULL, &err),
+	    STORE_OK);
 	assert_false(out);
 	assert_int_equal(
-	    store_optout_add(f->s, "+12025550143", "STOP", T0, &err), STORE_OK);
-	assert_int_equal(
-	    store_optout_add(f->s, "+12025550143", "QUIT", T0 + 9, &err),
+	    store_optout_add(f->s, "+12025550143", NULL, "STOP", T0, &err),
 	    STORE_OK);
-	assert_int_equal(store_optout_check(f->s, "+12025550143", &out, &err),
-			 STORE_OK);
+	assert_int_equal(
+	    store_optout_add(f->s, "+12025550143", NULL, "QUIT", T0 + 9, &err),
+	    STORE_OK);
+	assert_int_equal(
+	    store_optout_check(f->s, "+12025550143", NULL, &out, NULL, &err),
+	    STORE_OK);
 	assert_true(out);
 	assert_int_equal(store_optouts(f->s, &o, &n, &err), STORE_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(o[0].keyword, "STOP"); /* the first time stays */
 	assert_int_equal(o[0].at, T0);
 	free(o);
-	assert_int_equal(store_optout_rm(f->s, "+12025550143", &err), STORE_OK);
-	assert_int_equal(store_optout_rm(f->s, "+12025550143", &err),
+	assert_int_equal(store_optout_rm(f->s, "+12025550143", NULL, &err),
+			 STORE_OK);
+	assert_int_equal(store_optout_rm(f->s, "+12025550143", NULL, &err),
 			 STORE_ENOTFOUND);
+	/* OptOutScope number: out of one of our numbers only */
+	{
+		char scope[40];
+
+		assert_int_equal(store_optout_add(f->s, "+12025550143",
+						  "+12025550110", "STOP", T0,
+						  &err),
+				 STORE_OK);
+		assert_int_equal(store_optout_check(f->s, "+12025550143", NULL,
+						    &out, scope, &err),
+				 STORE_OK);
+		assert_false(out); /* the site's: not out */
+		assert_int_equal(store_optout_check(f->s, "+12025550143",
+						    "+12025550111", &out, scope,
+						    &err),
+				 STORE_OK);
+		assert_false(out); /* another number of ours */
+		assert_int_equal(store_optout_check(f->s, "+12025550143",
+						    "+12025550110", &out, scope,
+						    &err),
+				 STORE_OK);
+		assert_true(out);
+		assert_string_equal(scope, "+12025550110");
+		/* the site's too: "*" says so first */
+		assert_int_equal(store_optout_add(f->s, "+12025550143", NULL,
+						  "STOP", T0, &err),
+				 STORE_OK);
+		assert_int_equal(store_optout_check(f->s, "+12025550143",
+						    "+12025550110", &out, scope,
+						    &err),
+				 STORE_OK);
+		assert_string_equal(scope, "*");
+		/* START to another number leaves that number's */
+		assert_int_equal(
+		    store_optout_rm(f->s, "+12025550143", "+12025550111", &err),
+		    STORE_OK);
+		assert_int_equal(store_optout_check(f->s, "+12025550143",
+						    "+12025550110", &out, scope,
+						    &err),
+				 STORE_OK);
+		assert_true(out);
+		assert_string_equal(scope, "+12025550110");
+		assert_int_equal(
+		    store_optout_rm(f->s, "+12025550143", "+12025550110", &err),
+		    STORE_OK);
+		assert_int_equal(store_optout_check(f->s, "+12025550143",
+						    "+12025550110", &out, scope,
+						    &err),
+				 STORE_OK);
+		assert_false(out);
+	}
 
 	store_cycle(T0, cycle);
 	assert_string_equal(cycle, "2025-11");
@@ -767,7 +822,8 @@ inbound_routing(void **state)
 	assert_int_equal(store_batch_begin(f->s, &err), STORE_OK);
 	assert_int_equal(store_unit_begin(f->s, &err), STORE_OK);
 	assert_int_equal(
-	    store_optout_add(f->s, "+12025550143", "STOP", T0, &err), STORE_OK);
+	    store_optout_add(f->s, "+12025550143", NULL, "STOP", T0, &err),
+	    STORE_OK);
 	assert_int_equal(store_unit_end(f->s, false, &err), STORE_OK);
 	assert_int_equal(
 	    store_contact_add(f->s, "Dan", "+12025550177", T0, &err), STORE_OK);
@@ -775,9 +831,9 @@ inbound_routing(void **state)
 	{
 		bool out = true;
 
-		assert_int_equal(
-		    store_optout_check(f->s, "+12025550143", &out, &err),
-		    STORE_OK);
+		assert_int_equal(store_optout_check(f->s, "+12025550143", NULL,
+						    &out, NULL, &err),
+				 STORE_OK);
 		assert_false(out);
 	}
 	assert_int_equal(store_contact_of(f->s, "+12025550177", name, &err),
