@@ -287,8 +287,7 @@ claim(struct runner *r)
 		r->a[r->na++] = a;
 		if (!(a->c.notify & STORE_MSG_KEYWORD) &&
 		    store_optout_check(r->s, a->c.phone, a->c.sender, &out,
-				       NULL, &err) ==
-			STORE_OK &&
+				       NULL, &err) == STORE_OK &&
 		    out) {
 			give_up(r, r->na - 1, "OPTOUT",
 				"the phone opted out (replied STOP) after the "

@@ -543,8 +543,7 @@ struct store_optout {
  * keeps the first time)
  */
 int store_optout_add(struct store *s, const char *phone, const char *scope,
-		     const char *keyword, int64_t now,
-		     struct store_error *err);
+		     const char *keyword, int64_t now, struct store_error *err);
 
 /*
  * store_optout_rm - opt back in: every scope (scope NULL), or scope and
