@@ -206,6 +206,8 @@ struct conf {
 	long long mail_retry_interval; /* seconds */
 	const char *smtp_user;
 	const char *smtp_password;
+	/* UndeliverableMailTo: who gets mail the relay refuses; "": none */
+	const char *undeliverable_mail_to;
 
 	/* process */
 	const char *user;

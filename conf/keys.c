@@ -437,6 +437,17 @@ const struct conf_key conf_keys[] = {
      "Where smsgw sends the mail it makes from texts, reports and "
      "notices.",
      NULL},
+    {"UndeliverableMailTo", CT_STRING, F(undeliverable_mail_to), "postmaster",
+     NOLIM, NULL, 0, "Mail out",
+     "Who gets mail the relay refuses for good (5xx): a text from a phone "
+     "whose owner's mailbox is refused, a delivery report nobody takes. "
+     "smsgw mails this address the relay's answer with the refused mail "
+     "attached, once: if it is refused too, the mail stays failed. Either "
+     "way the mail stays in the store (smsctl undelivered). The default, "
+     "an unqualified postmaster, is the one address every SMTP server must "
+     "take without a domain (RFC 5321 4.5.1): the relay's own postmaster. "
+     "Empty: refused mail is only kept and logged.",
+     NULL},
     {"MailRetryInterval", CT_DURATION, F(mail_retry_interval), "1m", 1, 86400,
      NULL, 0, "Mail out",
      "How long smsgw waits before offering a mail again when SmtpRelay was "

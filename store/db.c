@@ -189,6 +189,9 @@ static const char *const sql[ST_COUNT] = {
 		     ", error = ?3 WHERE " LEASE_HELD,
     [ST_MAIL_RELEASE] =
 	"UPDATE mail_queue SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
+    [ST_MAIL_FAILED] = "SELECT id, envelope_from, rcpt, attempts, created,"
+		       " error, substr(data, 1, 16384) FROM mail_queue"
+		       " WHERE state = 5 ORDER BY id",
     /* inbound.c */
     [ST_SEEN_ADD] = "INSERT INTO inbound_seen (provider, provider_id, at)"
 		    " VALUES (?1, ?2, ?3)",

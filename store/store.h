@@ -638,6 +638,23 @@ int store_mail_fail(struct store *s, int64_t id, const char *lease_owner,
 int store_mail_release(struct store *s, const char *lease_owner,
 		       struct store_error *err);
 
+/* A mail the relay refused for good, kept in the queue. */
+struct store_mail_failed {
+	int64_t id;
+	char from[256];
+	char rcpt[256];
+	unsigned attempts;
+	int64_t created;
+	char subject[256]; /* its Subject header, as written, or "" */
+	char error[1024];  /* the relay's answer, and where it went then */
+};
+
+/*
+ * store_mail_failed - the failed mails, oldest first; free() *mails_r
+ */
+int store_mail_failed(struct store *s, struct store_mail_failed **mails_r,
+		      unsigned *n_r, struct store_error *err);
+
 /* ---- inbound.c: texts from phones ---- */
 
 /*

@@ -76,6 +76,7 @@ enum stmt_id {
 	ST_MAIL_RETRY,
 	ST_MAIL_FAIL,
 	ST_MAIL_RELEASE,
+	ST_MAIL_FAILED,
 	/* inbound.c */
 	ST_SEEN_ADD,
 	ST_REASM_ADD,
