@@ -173,6 +173,7 @@ struct conf {
 	enum conf_bind smpp_bind;
 	long long smpp_enquire_link;	 /* seconds */
 	long long smpp_response_timeout; /* seconds */
+	long long smpp_poison_resets;	 /* 0: never give a part up */
 	const char *http_base_url;
 	const char *http_account;
 	const char *http_token;

@@ -292,6 +292,16 @@ const struct conf_key conf_keys[] = {
      "enquire_link before taking the link as dead, reconnecting, and "
      "sending again what was not answered.",
      NULL},
+    {"SmppPoisonResets", CT_INT, F(smpp_poison_resets), "3", 0, 100, NULL, 0,
+     "SMPP",
+     "How many link resets one text the SMSC never answers may cause "
+     "before smsgw gives it up. The part blamed for a reset (the oldest "
+     "unanswered) is sent alone after the reconnect, so the other texts "
+     "are not resent with it again; a reset counts against it when the "
+     "SMSC answered something else meanwhile. Then the text fails with "
+     "NO_ANSWER and its sender is told as NOTIFY asks. 0: never (every "
+     "text is resent until it is answered or QueueLifetime ends).",
+     NULL},
     {"SmppEnquireLink", CT_DURATION, F(smpp_enquire_link), "30s", 5, 3600, NULL,
      0, "SMPP", "Interval of enquire_link on an idle bind.", NULL},
     {"HttpBaseUrl", CT_URL, F(http_base_url), "", NOLIM, NULL, 0,

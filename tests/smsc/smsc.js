@@ -16,6 +16,11 @@
 //   {"error": STATUS, "count": N}   answer the next N with STATUS
 //   {"delay_ms": MS}          answer every submit_sm after MS
 //   {"withhold": N}           never answer the next N submit_sm
+//   {"withhold_dst": "1202...", "stall": true|false}   never answer a
+//                             submit_sm to that destination_addr ("" or
+//                             null: stop); with stall, answer nothing
+//                             else on that session after it either (an
+//                             SMSC that answers in order)
 //   {"drop_after": N}         close the link after N more submit_sm
 //   {"receipt": "DELIVRD"|"UNDELIV"|..., "err": "000"} receipts to send
 //   {"receipt_delay_ms": MS}
@@ -37,7 +42,7 @@ const logFile = args.log || '/dev/null';
 const state = {
 	throttle: 0, error: 0, errorCount: 0, delay: 0, withhold: 0,
 	dropAfter: -1, receipt: 'DELIVRD', receiptErr: '000', receiptDelay: 20,
-	refuseBind: false, nextId: 1,
+	refuseBind: false, nextId: 1, withholdDst: null, stall: false,
 };
 const sessions = new Set();
 const pendingReceipts = [];
@@ -136,6 +141,13 @@ function onSubmit(session, pdu) {
 		state.withhold--;
 		return;
 	}
+	if (state.withholdDst && f.dst === state.withholdDst) {
+		if (state.stall)
+			session.stalled = true;
+		return;
+	}
+	if (session.stalled)
+		return;
 	let status = 0;
 	if (state.throttle > 0) {
 		state.throttle--;
@@ -210,6 +222,10 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
 	if (c.error !== undefined) { state.error = c.error; state.errorCount = c.count || 1; }
 	if (c.delay_ms !== undefined) state.delay = c.delay_ms;
 	if (c.withhold !== undefined) state.withhold = c.withhold;
+	if (c.withhold_dst !== undefined) {
+		state.withholdDst = c.withhold_dst || null;
+		state.stall = !!c.stall;
+	}
 	if (c.drop_after !== undefined) state.dropAfter = c.drop_after;
 	if (c.receipt !== undefined) { state.receipt = c.receipt; state.receiptErr = c.err || '000'; }
 	if (c.receipt_delay_ms !== undefined) state.receiptDelay = c.receipt_delay_ms;
