@@ -160,7 +160,8 @@ struct conf {
 
 	/* transport */
 	enum conf_transport transport;
-	long long queue_lifetime; /* seconds */
+	long long queue_lifetime;  /* seconds */
+	long long receipt_timeout; /* seconds; 0: none */
 	struct conf_hostport smpp_server;
 	const char *smpp_system_id;
 	const char *smpp_password;

@@ -244,6 +244,14 @@ const struct conf_key conf_keys[] = {
      "How long smsgw keeps trying a text the carrier does not take (link "
      "down, throttled, queue full) before it fails it.",
      NULL},
+    {"ReceiptTimeout", CT_DURATION, F(receipt_timeout), "2d", 0, 30LL * 86400,
+     NULL, 0, "Transport",
+     "How long smsgw waits for the delivery receipt of a text the carrier "
+     "took. Then the text is final as unknown (NO_RECEIPT), and its sender "
+     "gets a report saying the carrier took it and its fate is not known "
+     "(RFC 3464 Action: relayed) unless NOTIFY=NEVER. A receipt that "
+     "comes later still decides the text. 0: wait for ever.",
+     NULL},
     {"Transport", CT_ENUM, F(transport), "smpp", NOLIM, transports, 0,
      "Transport",
      "How texts reach the phone network: smpp (an SMSC), http (a provider's "

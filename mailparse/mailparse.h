@@ -220,6 +220,9 @@ struct mp_dsn {
 	const char *message_id;	  /* this report's id, without <> */
 	const char *original_id;  /* the mail the text came from, or NULL */
 	long long date;		  /* 0: now */
+	/* taken by the carrier, then no receipt (reason says how long):
+	   Action relayed, Status 2.0.0, the outcome not known */
+	bool unknown;
 };
 
 /*

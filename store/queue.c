@@ -17,8 +17,8 @@
 #include "store/store_int.h"
 
 static const char *const state_names[] = {
-    "queued",	 "scheduled", "submitting", "submitted",
-    "delivered", "failed",    "expired",    "received",
+    "queued", "scheduled", "submitting", "submitted", "delivered",
+    "failed", "expired",   "received",	 "unknown",
 };
 
 /* store_state_name - "queued", "submitted", ... */

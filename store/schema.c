@@ -127,6 +127,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " error TEXT,"
     " created INTEGER NOT NULL);"
     "CREATE INDEX mail_queue_due ON mail_queue (due, id) WHERE state <= 2;",
+
+    /* 2 -> 3: texts waiting for a receipt, by when they were taken */
+    "CREATE INDEX messages_waiting ON messages (updated, id) WHERE state = 3;",
 };
 
 /* store_migrate - bring the schema up to version */

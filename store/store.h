@@ -120,7 +120,7 @@ int store_check(struct store *s, struct store_error *err);
 /* ---- schema.c: numbered migrations ---- */
 
 /* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* ---- queue.c: the outbound text queue, with leases ---- */
 
@@ -134,6 +134,7 @@ enum store_state {
 	STORE_FAILED,	  /* given up */
 	STORE_EXPIRED,	  /* the network gave up */
 	STORE_RECEIVED,	  /* an inbound text */
+	STORE_UNKNOWN,	  /* taken, no receipt within ReceiptTimeout */
 };
 
 /* store_state_name - "queued", "submitted", ... */
@@ -311,6 +312,17 @@ int store_receipt(struct store *s, const char *smsc_id, enum store_state seg,
 		  struct store_receipt *r, struct store_error *err);
 
 /*
+ * store_receipt_timeout - texts submitted before cutoff and still
+ * without a final receipt become unknown (code NO_RECEIPT, reason), at
+ * most max of them, each with its event; their ids in ids (room for
+ * max), how many in *n_r. A receipt that comes later still decides
+ * such a text (store_receipt).
+ */
+int store_receipt_timeout(struct store *s, int64_t cutoff, int64_t now,
+			  const char *reason, unsigned max, int64_t *ids,
+			  unsigned *n_r, struct store_error *err);
+
+/*
  * store_report - fill r (msg_id, state, notify, envelope_from, owner,
  * phone, message_id, text) for message id, for a delivery report
  */
@@ -392,7 +404,7 @@ int store_purge(struct store *s, int64_t before, unsigned *n_r,
 
 /* Queue counts by state. */
 struct store_counts {
-	unsigned n[STORE_RECEIVED + 1];
+	unsigned n[STORE_UNKNOWN + 1];
 	int64_t oldest_due; /* of queued and scheduled; 0: none */
 };
 

@@ -26,6 +26,8 @@ enum stmt_id {
 	ST_SEG_FIND,
 	ST_SEG_SET,
 	ST_SEG_TALLY,
+	ST_MSG_NO_RECEIPT,
+	ST_MSG_UNKNOWN,
 	ST_MSG_DONE,
 	ST_MSG_REPORT,
 	/* history.c */

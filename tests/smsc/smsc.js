@@ -23,6 +23,9 @@
 //                             SMSC that answers in order)
 //   {"drop_after": N}         close the link after N more submit_sm
 //   {"receipt": "DELIVRD"|"UNDELIV"|..., "err": "000"} receipts to send
+//   {"receipt": "NONE"}       send no receipts (a carrier that never does)
+//   {"next_id": N}            the next message id is N (ids used again,
+//                             as after an SMSC restart)
 //   {"receipt_delay_ms": MS}
 //   {"malformed": true}       send a PDU that is not SMPP to every session
 //   {"mo": {"from": "...", "to": "...", "text": "...", "coding": 0|8}}
@@ -161,7 +164,8 @@ function onSubmit(session, pdu) {
 		if (session.closed)
 			return;
 		session.send(pdu.response({ command_status: status, message_id: id }));
-		if (!status && (pdu.registered_delivery & 1))
+		if (!status && (pdu.registered_delivery & 1) &&
+		    state.receipt !== 'NONE')
 			receipt(session, pdu, id);
 	};
 	if (state.delay)
@@ -228,6 +232,7 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
 	}
 	if (c.drop_after !== undefined) state.dropAfter = c.drop_after;
 	if (c.receipt !== undefined) { state.receipt = c.receipt; state.receiptErr = c.err || '000'; }
+	if (c.next_id !== undefined) state.nextId = c.next_id;
 	if (c.receipt_delay_ms !== undefined) state.receiptDelay = c.receipt_delay_ms;
 	if (c.refuse_bind !== undefined) state.refuseBind = c.refuse_bind;
 	if (c.malformed) {
