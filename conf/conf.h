@@ -112,6 +112,7 @@ struct conf {
 	struct conf_list allowed_countries;
 	struct conf_list denied_prefixes; /* "+1684" or "684" */
 	long long max_message_size;
+	long long idempotency_window; /* seconds; 0: the queue id */
 	long long max_mime_depth;
 	long long max_schedule_ahead; /* seconds */
 	const char *wake_socket;

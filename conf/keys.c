@@ -53,6 +53,18 @@ const struct conf_key conf_keys[] = {
      "Numbers that may not be texted: three-digit North American area "
      "codes (684) or E.164 prefixes (+1684, +4470).",
      "684, 671"},
+    {"IdempotencyWindow", CT_DURATION, F(idempotency_window), "10m", 0, 86400,
+     NULL, 0, "Milter",
+     "How a mail without a Message-ID of its sender's is known again when "
+     "the MTA retries it (its reply lost to a crash or a timeout after the "
+     "text was queued: the retry has a new queue id, and from Postfix a "
+     "new Message-ID that Postfix made of it, which smsmilter recognises "
+     "by the queue id inside). The same words from the same owner to the "
+     "same phone within this time are one text; more than twice this time "
+     "apart they are always two (between the two, they may be either). A "
+     "mail with its own Message-ID is known by it. 0: by the queue id "
+     "(every retry is texted again).",
+     NULL},
     {"MaxMessageSize", CT_SIZE, F(max_message_size), "10M", 1024,
      1024LL * 1024 * 1024, NULL, 0, "Milter",
      "Largest mail smsmilter reads for an SMS recipient; larger mail to a "

@@ -154,9 +154,12 @@ struct store_outbound {
 	const char *queue_id;	   /* the MTA's queue id */
 	const char *message_id;	   /* Message-ID of the mail */
 	const char *idem_key;	   /* unique per mail and recipient */
-	unsigned notify;	   /* DSN NOTIFY bits (STORE_NOTIFY_*) */
-	const char *text;	   /* the SMS text, UTF-8 */
-	int encoding;		   /* 0 GSM-7, 8 UCS-2 */
+	/* a key that also makes it a duplicate (the previous time window
+	   of a mail without its own Message-ID), or NULL */
+	const char *idem_key_prev;
+	unsigned notify;  /* DSN NOTIFY bits (STORE_NOTIFY_*) */
+	const char *text; /* the SMS text, UTF-8 */
+	int encoding;	  /* 0 GSM-7, 8 UCS-2 */
 	unsigned segments;
 	int64_t due;	     /* when to send; 0: now */
 	int64_t rate_window; /* > 0: count one text to phone in the
