@@ -9,7 +9,8 @@
  *	as the milter does), then claims what was queued in batches of 10
  *	and marks each submitted (as the gateway does). Prints
  *	"bench: store_enqueue_full N msg/s", "bench: store_enqueue_normal",
- *	"bench: store_claim".
+ *	"bench: store_claim", "bench: lease_assign_per_s" (a new
+ *	SenderPool lease: the RCPT check and the take, as the milter does).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,10 +102,51 @@ claim_rate(const char *path)
 	return (double)n / (now() - t0);
 }
 
+/*
+ * lease_rate - SenderPool leases taken per second, each for a new
+ * conversation (owner, phone) as a first mail to a phone does: the
+ * room check RCPT makes and the lease end of message takes
+ */
+static double
+lease_rate(const char *path, double secs)
+{
+	static const char *const pool[] = {"+12025550110", "+12025550111",
+					   "+12025550112"};
+	struct store_pool_opts o = {pool, 3, 30 * 86400, 5, false};
+	struct store_error err;
+	struct store *s = store_open(path, STORE_SYNC_NORMAL, &err);
+	double t0 = now();
+	unsigned long n = 0;
+
+	if (!s) {
+		fprintf(stderr, "bench_store: %s\n", err.msg);
+		exit(1);
+	}
+	while (now() - t0 < secs) {
+		char phone[40], owner[64], number[40];
+		unsigned live;
+		bool room;
+
+		snprintf(phone, sizeof(phone), "+1202%07lu", 2000000 + n / 3);
+		snprintf(owner, sizeof(owner), "u%lu@example.com", n % 3);
+		if (store_pool_room(s, owner, phone, &o, (int64_t)time(NULL),
+				    &room, &live, &err) != STORE_OK ||
+		    !room ||
+		    store_pool_take(s, owner, phone, &o, (int64_t)time(NULL),
+				    number, NULL, &err) != STORE_OK) {
+			fprintf(stderr, "bench_store: lease: %s\n", err.msg);
+			exit(1);
+		}
+		n++;
+	}
+	store_close(&s);
+	return (double)n / (now() - t0);
+}
+
 int
 main(int argc, char **argv)
 {
-	double secs = argc > 2 ? atof(argv[2]) : 2, full, normal, claim;
+	double secs = argc > 2 ? atof(argv[2]) : 2, full, normal, claim, lease;
 	char path[512];
 
 	if (argc < 2) {
@@ -116,8 +158,10 @@ main(int argc, char **argv)
 	full = enqueue_rate(path, STORE_SYNC_FULL, secs);
 	normal = enqueue_rate(path, STORE_SYNC_NORMAL, secs);
 	claim = claim_rate(path);
+	lease = lease_rate(path, secs);
 	printf("bench: store_enqueue_full %.0f msg/s\n", full);
 	printf("bench: store_enqueue_normal %.0f msg/s\n", normal);
 	printf("bench: store_claim %.0f msg/s\n", claim);
+	printf("bench: lease_assign_per_s %.0f leases/s\n", lease);
 	return 0;
 }

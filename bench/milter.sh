@@ -38,6 +38,7 @@ p_sms_inet=$(free_port)
 p_dkim_unix=$(free_port)
 p_dkim_inet=$(free_port)
 p_floor=$(free_port)
+p_sms_pool=$(free_port)
 sms_inet=$(free_port)
 dkim_inet=$(free_port)
 
@@ -49,6 +50,12 @@ chmod 600 "$tmp/sms-inet.conf"
 milter_start "$tmp/sms-unix.conf" "$tmp/sms-unix.log" || exit 1
 sms_pid=$MILTER_PID
 milter_start "$tmp/sms-inet.conf" "$tmp/sms-inet.log" || exit 1
+# and one texting from a pool of numbers (a lease per conversation)
+sed "s|^Socket .*|Socket unix:$tmp/sms-pool.sock|; s|^PidFile .*|PidFile $tmp/sms-pool.pid|" \
+	"$tmp/sms-unix.conf" >"$tmp/sms-pool.conf"
+echo "SenderPool +12025550110, +12025550111, +12025550112" >>"$tmp/sms-pool.conf"
+chmod 600 "$tmp/sms-pool.conf"
+milter_start "$tmp/sms-pool.conf" "$tmp/sms-pool.log" || exit 1
 
 # OpenDKIM signing mail from example.com, unix and inet
 mkdir -p "$tmp/dkim"
@@ -86,10 +93,11 @@ add_port "$p_sms_inet" "inet:127.0.0.1:$sms_inet"
 add_port "$p_dkim_unix" "unix:$tmp/dkim/dkim.sock"
 add_port "$p_dkim_inet" "inet:127.0.0.1:$dkim_inet"
 add_port "$p_floor" "unix:$tmp/floor.sock"
+add_port "$p_sms_pool" "unix:$tmp/sms-pool.sock"
 postconf -c "$tmp/pf" -e "non_smtpd_milters ="
 sink_start "$tmp" "$sinkport"
 pf_start "$tmp/pf"
-for p in "$p_none" "$p_sms_unix" "$p_sms_inet" "$p_dkim_unix" "$p_dkim_inet" "$p_floor"; do
+for p in "$p_none" "$p_sms_unix" "$p_sms_inet" "$p_dkim_unix" "$p_dkim_inet" "$p_floor" "$p_sms_pool"; do
 	wait_port "$p" || { echo "bench: milter: port $p not up" >&2; exit 1; }
 done
 wait_port "$dkim_inet" || { echo "bench: opendkim not up" >&2; exit 1; }
@@ -140,6 +148,7 @@ while [ $i -lt "$rounds" ]; do
 	echo "floor_nosms $(rate "$p_floor" "$mailbox")" >>"$tmp/rates"
 	[ -n "${BENCH_MILTER_NOSMS_ONLY:-}" ] && { i=$((i + 1)); continue; }
 	echo "sms_unix_sms $(rate "$p_sms_unix" "$phone")" >>"$tmp/rates"
+	echo "sms_pool_sms $(rate "$p_sms_pool" "$phone")" >>"$tmp/rates"
 	echo "dkim_unix $(rate "$p_dkim_unix" "$phone")" >>"$tmp/rates"
 	echo "sms_inet_nosms $(rate "$p_sms_inet" "$mailbox")" >>"$tmp/rates"
 	echo "sms_inet_sms $(rate "$p_sms_inet" "$phone")" >>"$tmp/rates"
@@ -156,6 +165,7 @@ awk -v a="$(best sms_unix_nosms)" -v b="$none" 'BEGIN { if (b > 0) printf "ratio
 awk -v a="$(best floor_nosms)" -v b="$none" 'BEGIN { if (b > 0) printf "ratio: floor_milter_nosms_vs_nomilter %.2f\n", a / b }'
 awk -v a="$(best sms_unix_nosms)" -v b="$(best floor_nosms)" 'BEGIN { if (b > 0) printf "ratio: milter_nosms_vs_floor_milter %.2f\n", a / b }'
 awk -v a="$(best sms_unix_sms)" -v b="$(best dkim_unix)" 'BEGIN { if (b > 0) printf "ratio: milter_sms_vs_opendkim %.2f\n", a / b }'
+awk -v a="$(best sms_pool_sms)" -v b="$(best sms_unix_sms)" 'BEGIN { if (b > 0) printf "ratio: milter_sms_pool_vs_fixed %.2f\n", a / b }'
 awk -v a="$(best sms_inet_nosms)" -v b="$none" 'BEGIN { if (b > 0) printf "ratio: milter_nosms_vs_nomilter_inet %.2f\n", a / b }'
 awk -v a="$(best sms_inet_sms)" -v b="$(best dkim_inet)" 'BEGIN { if (b > 0) printf "ratio: milter_sms_vs_opendkim_inet %.2f\n", a / b }'
 # the SMS path with one session: what group commit adds at ten

@@ -77,6 +77,8 @@ struct conf_rate {
 enum conf_sync { CONF_SYNC_FULL, CONF_SYNC_NORMAL, CONF_SYNC_OFF };
 enum conf_long_policy { CONF_LONG_TRUNCATE, CONF_LONG_REJECT };
 enum conf_ambiguous { CONF_AMBIGUOUS_OWNER, CONF_AMBIGUOUS_ALL };
+/* What a mail to a phone with no pool number left gets (PoolExhausted). */
+enum conf_pool_full { CONF_POOL_DEFER, CONF_POOL_REJECT, CONF_POOL_RECYCLE };
 enum conf_quota_policy { CONF_QUOTA_REJECT, CONF_QUOTA_ALLOW, CONF_QUOTA_HOLD };
 enum conf_transport { CONF_TP_SMPP, CONF_TP_HTTP, CONF_TP_KANNEL };
 enum conf_concat { CONF_CONCAT_UDH, CONF_CONCAT_SAR, CONF_CONCAT_PAYLOAD };
@@ -111,6 +113,7 @@ struct conf {
 	const char *default_country;
 	struct conf_list allowed_countries;
 	struct conf_list denied_prefixes; /* "+1684" or "684" */
+	struct conf_list short_codes;	  /* short codes we may text */
 	long long max_message_size;
 	long long idempotency_window; /* seconds; 0: the queue id */
 	long long max_mime_depth;
@@ -133,9 +136,15 @@ struct conf {
 	struct conf_map number_owners;	/* number -> owner address */
 	long long lease_duration;	/* seconds a conversation holds it */
 	enum conf_ambiguous ambiguous_answers;
-	struct conf_map owner_aliases; /* alias address -> owner */
-	struct conf_map sender_logins; /* address or @domain -> login */
-	const char *login_domain;      /* a bare login's domain, or "" */
+	struct conf_list sender_pool; /* E.164 numbers leased per phone */
+	struct conf_list sender_name_denied; /* +prefixes: no sender names */
+	long long max_leases_per_phone;
+	enum conf_pool_full pool_exhausted;
+	long long lease_grace; /* an expired lease still routes answers */
+	struct conf_map owner_aliases;	  /* alias address -> owner */
+	struct conf_map sender_logins;	  /* address or @domain -> login */
+	struct conf_map billing_accounts; /* address or @domain -> account */
+	const char *login_domain;	  /* a bare login's domain, or "" */
 	const char *tag_secret;
 
 	/* text */
@@ -188,6 +197,7 @@ struct conf {
 	/* texts from phones */
 	const char *postmaster;
 	long long reassembly_timeout; /* seconds */
+	long long resend_window;      /* seconds */
 	const char *stop_text, *start_text, *help_text;
 	struct conf_list stop_words, start_words, help_words;
 	struct conf_rate keyword_answer_limit; /* per phone and keyword */

@@ -26,6 +26,8 @@ enum conf_type {
 	CT_COUNTRY,	  /* ISO 3166 alpha-2 code */
 	CT_COUNTRIES,	  /* list of those */
 	CT_PREFIXES,	  /* list: NANP area codes (684) or +E.164 prefixes */
+	CT_SHORTCODES,	  /* list: short codes, 3 to 8 digits */
+	CT_NUMBERS,	  /* list: international numbers, kept as E.164 */
 	CT_ADDRESSES,	  /* list: user@domain or @domain */
 	CT_PHRASES,	  /* list of texts separated by | */
 	CT_NETWORKS,	  /* list: address[/prefix], IPv4 or IPv6 */
@@ -33,6 +35,7 @@ enum conf_type {
 	CT_NUMBER_OWNERS, /* list: number=address */
 	CT_ALIASES,	  /* list: alias address=owner address */
 	CT_LOGINS,	  /* list: address or @domain=SASL login */
+	CT_ACCOUNTS,	  /* list: address or @domain=account name */
 	CT_SENDER,	  /* E.164 number or alphanumeric sender ID */
 	CT_TEMPLATE,	  /* text with {subject}, {body}, {from} */
 	CT_RATE,	  /* N/duration, e.g. 30/1h */

@@ -17,6 +17,7 @@ static const char *const sync_modes[] = {"full", "normal", "off", NULL};
 static const char *const long_policies[] = {"truncate", "reject", NULL};
 static const char *const quota_policies[] = {"reject", "allow", "hold", NULL};
 static const char *const ambiguous_modes[] = {"owner", "all", NULL};
+static const char *const pool_modes[] = {"defer", "reject", "recycle", NULL};
 static const char *const transports[] = {"smpp", "http", "kannel", NULL};
 static const char *const concat_modes[] = {"udh", "sar", "payload", NULL};
 static const char *const bind_modes[] = {"transceiver", "split", NULL};
@@ -65,6 +66,14 @@ const struct conf_key conf_keys[] = {
      "mail with its own Message-ID is known by it. 0: by the queue id "
      "(every retry is texted again).",
      NULL},
+    {"TextableShortCodes", CT_SHORTCODES, F(short_codes), "", NOLIM, NULL, 0,
+     "Milter",
+     "Short codes (3 to 8 digits) that the transport can text: mail to "
+     "32665@sms.example.com (a reply to a text from that short code) is "
+     "then sent. Mail to any other short code is refused, saying it "
+     "cannot be texted through this transport; mail to a sender name "
+     "(AMAZON@sms.example.com) is always refused: it is not a phone.",
+     "32665"},
     {"MaxMessageSize", CT_SIZE, F(max_message_size), "10M", 1024,
      1024LL * 1024 * 1024, NULL, 0, "Milter",
      "Largest mail smsmilter reads for an SMS recipient; larger mail to a "
@@ -145,7 +154,10 @@ const struct conf_key conf_keys[] = {
     {"SenderNumbers", CT_OWNER_NUMBERS, F(sender_numbers), "", NOLIM, NULL, 0,
      "Numbers and threads",
      "Which number each owner (a mailbox) texts from, as address=number "
-     "pairs.",
+     "pairs; a number may be a sender name (alphanumeric ID, 1-11 "
+     "characters with a letter). An owner named several times has several "
+     "numbers: the first is its default, and a mail picks another with an "
+     "X-SMS-Sender header (checked against them; refused otherwise).",
      "alice@example.com=+12025550101, bob@example.com=+12025550102"},
     {"NumberOwners", CT_NUMBER_OWNERS, F(number_owners), "", NOLIM, NULL, 0,
      "Numbers and threads",
@@ -165,6 +177,43 @@ const struct conf_key conf_keys[] = {
      "that phone from that number within LeaseDuration. Either way the mail "
      "says it is ambiguous and who else texted the phone; it never goes "
      "silently to whoever texted last.",
+     NULL},
+    {"SenderNameDeniedPrefixes", CT_PREFIXES, F(sender_name_denied), "+1",
+     NOLIM, NULL, 0, "Numbers and threads",
+     "Numbers (E.164 prefixes) whose phones do not take a sender name "
+     "(alphanumeric ID) as the sender: +1, the US and Canada. A text "
+     "there from a sender name leaves from the owner's first real number "
+     "in SenderNumbers instead, else from SenderPool, else from "
+     "DefaultSender when that is a number; else it is refused.",
+     NULL},
+    {"SenderPool", CT_NUMBERS, F(sender_pool), "", NOLIM, NULL, 0,
+     "Numbers and threads",
+     "Numbers (E.164) leased to conversations: an owner SenderNumbers names "
+     "no number for texts a phone from a pool number no other live "
+     "conversation with that phone uses, so that an answer to that number "
+     "goes to that owner, tag or not. A lease lives LeaseDuration after "
+     "the last text either way. Empty: everyone without SenderNumbers "
+     "texts from DefaultSender.",
+     "+12025550110, +12025550111, +12025550112"},
+    {"MaxLeasesPerPhone", CT_INT, F(max_leases_per_phone), "5", 1, 1000, NULL,
+     0, "Numbers and threads",
+     "How many live conversations on pool numbers one phone may have at "
+     "once (seed 001's limit is 5). Past it, or when every pool number is "
+     "taken with that phone, PoolExhausted says what happens.",
+     NULL},
+    {"PoolExhausted", CT_ENUM, F(pool_exhausted), "defer", NOLIM, pool_modes, 0,
+     "Numbers and threads",
+     "A mail to a phone that has no pool number left for its sender: "
+     "defer refuses the recipient with 452 4.5.3 (the sender's MTA tries "
+     "again; a lease may expire meanwhile), reject with 550 5.5.3, recycle "
+     "takes the least recently active lease of that phone and mails its "
+     "owner that the conversation moved off that number.",
+     NULL},
+    {"LeaseGrace", CT_DURATION, F(lease_grace), "7d", 0, 366LL * 86400, NULL, 0,
+     "Numbers and threads",
+     "After a pool lease expires, how long an answer to its number still "
+     "goes to its last owner (the mail says the lease had expired); after "
+     "that, to the number's owner (NumberOwners, else Postmaster).",
      NULL},
     {"OwnerAliases", CT_ALIASES, F(owner_aliases), "", NOLIM, NULL, 0,
      "Numbers and threads",
@@ -236,6 +285,14 @@ const struct conf_key conf_keys[] = {
     {"PriceIncludedSegments", CT_INT, F(price_included_segments), "0", 0,
      1000000000, NULL, 0, "Limits and usage",
      "Segments the monthly fee covers.", "500"},
+    {"BillingAccounts", CT_ACCOUNTS, F(billing_accounts), "", NOLIM, NULL, 0,
+     "Limits and usage",
+     "Which senders share one account for smsctl usage, as address=account "
+     "or @domain=account pairs (an address before its domain): an account "
+     "pays PriceMonthlyFee once a month and its senders share "
+     "PriceIncludedSegments, as a customer with several users does. A "
+     "sender not named here is an account of its own.",
+     "@example.com=acme, ops@example.net=acme"},
     {"PricePerSegment", CT_DECIMAL, F(price_per_segment), "0", NOLIM, NULL, 0,
      "Limits and usage", "Price of each segment beyond those.", "0.0079"},
 
@@ -416,6 +473,14 @@ const struct conf_key conf_keys[] = {
      NULL, 0, "Inbound",
      "How long smsgw waits for the missing parts of a long text; then it "
      "mails what came, marking each missing part.",
+     NULL},
+    {"ResendWindow", CT_DURATION, F(resend_window), "1h", 60, 7 * 86400, NULL,
+     0, "Inbound",
+     "How long smsgw remembers a text from a phone whose SMPP link dropped "
+     "before the SMSC was seen to have our answer: the same deliver_sm "
+     "coming again on a later link within this time is the SMSC sending "
+     "it again (it is answered and not mailed twice). The same words "
+     "texted twice on one link are two mails.",
      NULL},
     {"StopWords", CT_PHRASES, F(stop_words),
      "STOP|STOPALL|UNSUBSCRIBE|CANCEL|END|QUIT|OPTOUT|OPT OUT|REVOKE", NOLIM,

@@ -83,6 +83,8 @@ conf_format_value(const struct conf *c, const struct conf_key *k,
 	case CT_DOMAINS:
 	case CT_COUNTRIES:
 	case CT_PREFIXES:
+	case CT_SHORTCODES:
+	case CT_NUMBERS:
 	case CT_ADDRESSES:
 	case CT_PHRASES: {
 		const struct conf_list *l = CFIELD(c, k, struct conf_list);
@@ -107,7 +109,8 @@ conf_format_value(const struct conf *c, const struct conf_key *k,
 	case CT_OWNER_NUMBERS:
 	case CT_NUMBER_OWNERS:
 	case CT_ALIASES:
-	case CT_LOGINS: {
+	case CT_LOGINS:
+	case CT_ACCOUNTS: {
 		const struct conf_map *m = CFIELD(c, k, struct conf_map);
 
 		for (i = 0; i < m->n; i++)

@@ -397,6 +397,25 @@ parse_number(struct conf_ctx *ctx, const char *s)
 	return ut_arena_strdup(ctx->arena, num.e164);
 }
 
+/* parse_sender_value - a number (as E.164) or a sender name, or NULL */
+static const char *
+parse_sender_value(struct conf_ctx *ctx, const char *s)
+{
+	struct sms_error err;
+
+	switch (sms_sender_classify(s, &err)) {
+	case SMS_SENDER_ALPHA: return ut_arena_strdup(ctx->arena, s);
+	case SMS_SENDER_INVALID:
+		if (s[0] != '+' && !isdigit((unsigned char)s[0])) {
+			conf_error(ctx, "%s", err.msg);
+			return NULL;
+		}
+		break;
+	default: break;
+	}
+	return parse_number(ctx, s);
+}
+
 /* parse_map - key=value items of the given kinds */
 static int
 parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
@@ -437,7 +456,7 @@ parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
 			v[i].key = parse_number(ctx, a);
 			v[i].value = lower(b);
 			a = b;
-		} else if (t == CT_LOGINS) {
+		} else if (t == CT_LOGINS || t == CT_ACCOUNTS) {
 			if (!valid_address(a, true)) {
 				conf_error(ctx,
 					   "\"%s\" is not a mail address or "
@@ -447,9 +466,11 @@ parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
 			}
 			if (!valid_login(b)) {
 				conf_error(ctx,
-					   "\"%s\" is not a login name "
+					   "\"%s\" is not %s name "
 					   "(no spaces, commas or =)",
-					   b);
+					   b,
+					   t == CT_LOGINS ? "a login"
+							  : "an account");
 				return -1;
 			}
 			v[i].key = lower(a);
@@ -458,7 +479,7 @@ parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
 		} else {
 			v[i].key = lower(a);
 			v[i].value = t == CT_OWNER_NUMBERS
-					 ? parse_number(ctx, b)
+					 ? parse_sender_value(ctx, b)
 					 : lower(b);
 			if (t == CT_ALIASES && !valid_address(b, false)) {
 				conf_error(ctx, "\"%s\" is not a mail address",
@@ -528,6 +549,20 @@ parse_list(struct conf_ctx *ctx, struct conf_list *l, const char *text)
 					   s);
 				return -1;
 			}
+			break;
+		case CT_SHORTCODES:
+			k = strspn(s, "0123456789");
+			if (s[k] || k < 3 || k > 8) {
+				conf_error(ctx,
+					   "expected a short code (3 to 8 "
+					   "digits), got \"%s\"",
+					   s);
+				return -1;
+			}
+			break;
+		case CT_NUMBERS:
+			if (!(items[i] = (char *)parse_number(ctx, s)))
+				return -1;
 			break;
 		case CT_ADDRESSES:
 			if (!valid_address(lower(s), true)) {
@@ -935,6 +970,8 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 	case CT_DOMAINS:
 	case CT_COUNTRIES:
 	case CT_PREFIXES:
+	case CT_SHORTCODES:
+	case CT_NUMBERS:
 	case CT_ADDRESSES:
 	case CT_PHRASES:
 		return parse_list(ctx, FIELD(c, k, struct conf_list), text);
@@ -944,6 +981,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 	case CT_NUMBER_OWNERS:
 	case CT_ALIASES:
 	case CT_LOGINS:
+	case CT_ACCOUNTS:
 		return parse_map(ctx, FIELD(c, k, struct conf_map), text);
 	case CT_HOSTPORT:
 		return parse_hostport(ctx, FIELD(c, k, struct conf_hostport),

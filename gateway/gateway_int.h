@@ -38,14 +38,23 @@ struct inbound_sms {
 	const struct mp_media *media; /* pictures of an MMS */
 	size_t nmedia;
 	const char *voicemail; /* a voicemail's duration, or NULL */
+	/*
+	 * the link's session and the mark of our answer (tp_mark), to
+	 * know the carrier's resend of a text whose answer it may have
+	 * lost; NULL: the transport cannot tell
+	 */
+	const char *session;
+	uint64_t mark;
 };
 
 enum inbound_result {
-	IN_DONE, /* recorded and mailed (a keyword answered too) */
-	IN_PART, /* one part of a long text kept; the rest to come */
-	IN_DUP,	 /* had it already: the sender sent it again */
-	IN_BAD,	 /* refused for good (logged): nothing to mail */
-	IN_TEMP, /* not recorded (store, memory): ask for it again */
+	IN_DONE,   /* recorded and mailed (a keyword answered too) */
+	IN_PART,   /* one part of a long text kept; the rest to come */
+	IN_DUP,	   /* had it already: the sender sent it again */
+	IN_BAD,	   /* refused for good (logged): nothing to mail */
+	IN_TEMP,   /* not recorded (store, memory): ask for it again */
+	IN_RESENT, /* the carrier sent again a text answered on a link
+		      that dropped: answered, not mailed again */
 };
 
 /*

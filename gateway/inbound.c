@@ -18,6 +18,15 @@
  *	latest with the number it texted, else a new thread of the
  *	number's owner. The mail (mailparse) answers the thread's newest
  *	mail, and is queued with the text's record in one transaction.
+ *
+ *	A text that came over SMPP is recorded, in the same transaction,
+ *	with its fingerprint, until the SMSC is seen to have had our
+ *	answer (store_unconfirmed_*). When the link drops before that,
+ *	the SMSC sends the text again on the next link: the same PDU
+ *	from another session within ResendWindow is answered and not
+ *	mailed again (a whole text, a part of a set still waiting, or a
+ *	part of a set mailed already). The same words twice on one link
+ *	are two texts, and two mails.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -192,6 +201,13 @@ keyword(const struct conf *c, struct store *s, const struct store_thread *t,
 	*answered_r = false;
 	if (k == POLICY_KW_NONE)
 		return STORE_OK;
+	if (t->phone[0] != '+') {
+		/* a short code or a sender name: no opt-out, no answer */
+		ut_log(LOG_INFO,
+		       "from=%s keyword=%s: not a phone, not acted on",
+		       t->phone, w);
+		return STORE_OK;
+	}
 	policy_display(t->phone, disp, sizeof(disp));
 	if ((rc = store_optout_check(s, t->phone, &out, &err)) != STORE_OK)
 		goto fail;
@@ -359,11 +375,11 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	amb[0] = '\0';
 	if (r->ambiguous)
 		ambiguity(c, r, disp, our, amb, sizeof(amb));
-	n = strlen(text) + strlen(note) + strlen(amb) + 5;
+	n = strlen(text) + strlen(note) + strlen(amb) + strlen(r->note) + 7;
 	if (!(body = malloc(n)))
 		goto out;
-	snprintf(body, n, "%s%s%s%s%s", text, note[0] ? "\n\n" : "", note,
-		 amb[0] ? "\n\n" : "", amb);
+	snprintf(body, n, "%s%s%s%s%s%s%s", text, note[0] ? "\n\n" : "", note,
+		 amb[0] ? "\n\n" : "", amb, r->note[0] ? "\n\n" : "", r->note);
 	snprintf(from, sizeof(from), "%s@%s", phone + (phone[0] == '+'),
 		 c->sms_domains.v[0]);
 	for (i = 0; i < r->n; i++) {
@@ -551,9 +567,9 @@ static enum inbound_result
 receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	int64_t now)
 {
-	struct sms_phone_rules rules;
-	struct sms_number from;
+	struct policy_verdict v;
 	struct sms_error serr;
+	char from[20];
 	struct sms_ud ud = {
 	    .data = m->ud,
 	    .len = m->ud_len,
@@ -564,7 +580,6 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	char our[40], *text;
 	enum inbound_result r;
 
-	policy_phone_rules(c, POLICY_ANY, &rules);
 	if (m->from && (has_ctl(m->from) || (m->to && has_ctl(m->to)))) {
 		ut_log(LOG_WARNING,
 		       "a text via %s is refused: its sender or recipient "
@@ -572,29 +587,55 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		       m->provider);
 		return IN_BAD;
 	}
-	if (!m->from ||
-	    sms_phone_parse(m->from, &rules, &from, &serr) != SMS_OK) {
-		ut_log(LOG_WARNING,
-		       "a text via %s from \"%.30s\" is not mailed: %s",
-		       m->provider, m->from ? UT_LOG_PHONE(m->from) : "",
-		       m->from ? serr.msg : "no sender");
+	/* a phone, a short code or a sender name */
+	if (!m->from || !policy_sender(c, m->from, from, &v)) {
+		ut_log(LOG_WARNING, "a text via %s is not mailed: %s",
+		       m->provider, m->from ? v.text : "it has no sender");
 		return IN_BAD;
 	}
 	our_number(c, m->to, our);
 	if (m->text)
-		return deliver(c, s, m, from.e164, our, m->text, m->encoding,
+		return deliver(c, s, m, from, our, m->text, m->encoding,
 			       m->segments ? m->segments : 1, now);
 	if (sms_ud_parse(&ud, &p, &serr) != SMS_OK)
 		ut_log(LOG_WARNING, "from=%s: bad user data header: %s",
-		       UT_LOG_PHONE(from.e164), serr.msg);
+		       UT_LOG_PHONE(from), serr.msg);
 	if (p.udh.concat_ok && p.udh.concat.total > 1)
-		return part(c, s, m, from.e164, our, &p, now);
-	if (!(text = text_of(from.e164, &p)))
+		return part(c, s, m, from, our, &p, now);
+	if (!(text = text_of(from, &p)))
 		return IN_TEMP;
-	r = deliver(c, s, m, from.e164, our, text,
+	r = deliver(c, s, m, from, our, text,
 		    p.dcs.alphabet == SMS_ALPHA_UCS2 ? 8 : 0, 1, now);
 	free(text);
 	return r;
+}
+
+/*
+ * resent - whether m is the carrier sending again a text answered on
+ * another link that dropped before it was seen to have our answer
+ * (then that text is now unconfirmed on m's link)
+ */
+static enum inbound_result
+resent(const struct conf *c, struct store *s, const struct inbound_sms *m,
+       const char *fp, int64_t now)
+{
+	struct store_error err;
+	bool found;
+
+	if (store_unconfirmed_take(s, fp, m->session, m->mark,
+				   now - c->resend_window, now, &found,
+				   &err) != STORE_OK) {
+		ut_log(LOG_ERR, "store: %s", err.msg);
+		return IN_TEMP;
+	}
+	if (!found)
+		return IN_DONE;
+	ut_log(LOG_NOTICE,
+	       "from=%s via=%s: the same text came again on a new link (the "
+	       "SMSC did not get our answer before the old link dropped): "
+	       "answered, not mailed again",
+	       m->from ? UT_LOG_PHONE(m->from) : "", m->provider);
+	return IN_RESENT;
 }
 
 /* inbound_sms - a text from a phone, recorded and mailed, or not at all */
@@ -603,18 +644,33 @@ inbound_sms(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	    int64_t now)
 {
 	struct store_error err;
-	enum inbound_result r;
+	enum inbound_result r = IN_DONE;
+	char fp[POLICY_FP_LEN + 1] = "";
 
 	if (store_unit_begin(s, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: %s", err.msg);
 		return IN_TEMP;
 	}
-	r = receive(c, s, m, now);
+	if (m->session && m->session[0] && !m->text && m->from && m->to) {
+		policy_text_fingerprint(m->from, m->to, m->esm_class,
+					(unsigned)m->data_coding, m->ud,
+					m->ud_len, fp);
+		r = resent(c, s, m, fp, now);
+	}
+	if (r == IN_DONE)
+		r = receive(c, s, m, now);
+	if (fp[0] && (r == IN_DONE || r == IN_PART) &&
+	    store_unconfirmed_add(s, fp, m->session, m->mark, now, &err) !=
+		STORE_OK) {
+		ut_log(LOG_ERR, "store: %s", err.msg);
+		r = IN_TEMP;
+	}
 	/*
 	 * only what was recorded is kept: a text sent again (IN_DUP) must
 	 * not repeat its keyword's opt-out, answer or count
 	 */
-	if (store_unit_end(s, r == IN_DONE || r == IN_PART, &err) != STORE_OK) {
+	if (store_unit_end(s, r == IN_DONE || r == IN_PART || r == IN_RESENT,
+			   &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: %s", err.msg);
 		return IN_TEMP;
 	}
@@ -630,6 +686,9 @@ inbound_sweep(const struct conf *c, struct store *s, int64_t now)
 	unsigned n = 0, i, mailed = 0;
 	struct inbound_sms m = {.provider = "smpp"};
 
+	if (store_unconfirmed_purge(s, now - c->resend_window, &err) !=
+	    STORE_OK)
+		ut_log(LOG_ERR, "store: %s", err.msg);
 	if (store_reasm_stale(s, now - c->reassembly_timeout, &sets, &n,
 			      &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: %s", err.msg);

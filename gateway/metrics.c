@@ -85,7 +85,7 @@ metrics_inbound(enum inbound_result r)
 	static const enum metric m[] = {
 	    [IN_DONE] = M_INBOUND,	[IN_PART] = M_INBOUND_PART,
 	    [IN_DUP] = M_INBOUND_DUP,	[IN_BAD] = M_INBOUND_BAD,
-	    [IN_TEMP] = M_INBOUND_TEMP,
+	    [IN_TEMP] = M_INBOUND_TEMP, [IN_RESENT] = M_INBOUND_DUP,
 	};
 
 	metrics_add(m[r]);

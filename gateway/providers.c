@@ -121,10 +121,11 @@ received(struct call *k, enum inbound_result r, const char *ok_text,
 	switch (r) {
 	case IN_DONE:
 	case IN_PART:
-	case IN_DUP: answer(k->a, 200, ok_type, ok_text); break;
+	case IN_DUP:
+	case IN_RESENT: answer(k->a, 200, ok_type, ok_text); break;
 	case IN_BAD:
 		answer(k->a, 400, "text/plain",
-		       "the sender is not a phone number\n");
+		       "the sender is no phone, short code or sender name\n");
 		break;
 	case IN_TEMP:
 		answer(k->a, 503, "text/plain",

@@ -4,7 +4,12 @@
  * DESCRIPTION
  *	Both the runner (SMPP receipts, refusals) and the webhook server
  *	(a provider's status callbacks, Kannel's reports) tell senders
- *	what became of their texts, as their NOTIFY asked.
+ *	what became of their texts, as their NOTIFY asked, with the
+ *	Original-Envelope-Id only when the sender gave ENVID=, and the
+ *	mail returned as RET= asked (RFC 3461): its headers
+ *	(text/rfc822-headers) for RET=HDRS and by default, the whole mail
+ *	(message/rfc822) for RET=FULL when it was at most
+ *	MP_RETURN_FULL_MAX bytes, else its headers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +71,10 @@ dsn(const struct conf *c, struct store *s, int64_t id, bool delivered,
 	    .reason = reason,
 	    .message_id = mid,
 	    .original_id = rr.message_id[0] ? rr.message_id : NULL,
+	    .envid = rr.envid[0] ? rr.envid : NULL,
+	    .returned = rr.returned,
+	    .returned_len = rr.returned_len,
+	    .returned_full = rr.returned_full,
 	    .unknown = unknown,
 	};
 	if (mp_compose_dsn(&d, &mail, &len, &merr) != MP_OK) {

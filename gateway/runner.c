@@ -450,6 +450,9 @@ mo(struct runner *r, const struct tp_event *e)
 	    .esm_class = e->esm_class,
 	    .ud = e->ud,
 	    .ud_len = e->ud_len,
+	    /* answered before the next tp_poll: this is its mark */
+	    .session = e->session[0] ? e->session : NULL,
+	    .mark = tp_mark(r->t),
 	};
 	enum inbound_result res = inbound_sms(r->c, r->s, &m, now_s());
 
@@ -463,6 +466,20 @@ mo(struct runner *r, const struct tp_event *e)
 		mailer_wake(r->mailer);
 		r->more = true; /* a keyword's answer may be queued */
 	}
+}
+
+/*
+ * confirmed - the carrier had our answers to texts on a session: a
+ * later resend of theirs is a new text (only a failed store matters)
+ */
+static void
+confirmed(struct runner *r, const struct tp_event *e)
+{
+	struct store_error err;
+
+	if (store_unconfirmed_confirm(r->s, e->session, e->mark, &err) !=
+	    STORE_OK)
+		ut_log(LOG_ERR, "store: %s", err.msg);
 }
 
 /* handle - one event from the transport */
@@ -492,6 +509,7 @@ handle(struct runner *r, const struct tp_event *e)
 		break;
 	case TP_EV_RECEIPT: receipt(r, e); break;
 	case TP_EV_MO: mo(r, e); break;
+	case TP_EV_CONFIRMED: confirmed(r, e); break;
 	case TP_EV_LINK_UP:
 		metrics_link(true);
 		ut_log(LOG_NOTICE, "%s: %s", tp_name(r->t), e->reason);

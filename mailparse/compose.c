@@ -1,13 +1,13 @@
 /*
  * NAME
- *	compose - an inbound SMS as a replyable email, and the delivery
- *	status notification for an outbound one
+ *	compose - an inbound SMS as a replyable email (dsn.c writes the
+ *	reports about outbound ones with the helpers here)
  * DESCRIPTION
  *	gmime writes the MIME: folding, quoted-printable bodies (lines stay
  *	under 78 characters however long the words), RFC 2047 for header
  *	words, except where it would write an encoded-word over RFC 2047's
  *	75 characters: q_words() writes those. What comes from a phone or a
- *carrier never reaches a header raw: clean_header() turns every control
+ *carrier never reaches a header raw: mp_mp_clean_header() turns every control
  *character (CR, LF, NUL, TAB, DEL, C1) into a space and caps the length, and
  *	message ids and addresses are checked to be plain atoms before
  *	they are used.
@@ -20,7 +20,7 @@
 #include <strings.h>
 #include <sys/random.h>
 
-#include "mailparse/mailparse_int.h"
+#include "mailparse/compose_int.h"
 
 #define HEADER_MAX 200 /* characters of a header value from outside */
 
@@ -29,8 +29,8 @@
  * made spaces, runs of spaces one, ends trimmed, at most HEADER_MAX
  * characters (never cutting a character). Returns malloc'd, or NULL.
  */
-static char *
-clean_header(const char *s)
+char *
+mp_clean_header(const char *s)
 {
 	char *u, *out;
 	size_t i, o = 0, chars = 0;
@@ -76,8 +76,8 @@ clean_header(const char *s)
  * atom_ok - s is a usable message id or address: printable ASCII, no
  * space, brackets, quotes, commas or semicolons, 1-250 characters
  */
-static bool
-atom_ok(const char *s)
+bool
+mp_atom_ok(const char *s)
 {
 	static const char atext[] = "!#$%&'*+-./0123456789:=?@"
 				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`"
@@ -187,9 +187,9 @@ quoted_len(const char *text)
  * encoded-word per long run however long (RFC 2047 allows 75), and a
  * long quoted display name on a line over 78
  */
-static void
-encode_header(GMimeMessage *m, const char *name, const char *text,
-	      const char *addr)
+void
+mp_encode_header(GMimeMessage *m, const char *name, const char *text,
+		 const char *addr)
 {
 	GMimeHeaderList *l = g_mime_object_get_header_list(GMIME_OBJECT(m));
 	GMimeHeader *h = g_mime_header_list_get_header(l, name);
@@ -216,7 +216,7 @@ mp_new_message_id(const char *domain, char *buf, size_t size)
 	char id[27];
 	size_t i;
 
-	if (!atom_ok(domain) || strchr(domain, '@'))
+	if (!mp_atom_ok(domain) || strchr(domain, '@'))
 		return MP_EPARSE;
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		return MP_ENOMEM;
@@ -236,8 +236,8 @@ mp_new_message_id(const char *domain, char *buf, size_t size)
  * body_part - a text/plain; charset=utf-8 part in quoted-printable,
  * text with CRLF made LF and NUL dropped
  */
-static GMimePart *
-body_part(const char *text)
+GMimePart *
+mp_body_part(const char *text)
 {
 	GMimePart *part = g_mime_part_new_with_type("text", "plain");
 	GMimeStream *mem = g_mime_stream_mem_new();
@@ -265,14 +265,14 @@ body_part(const char *text)
 }
 
 /* set_ids - In-Reply-To and References from a checked list */
-static void
-set_ids(GMimeMessage *m, const char *in_reply_to, const char *const *refs,
-	size_t nrefs)
+void
+mp_set_ids(GMimeMessage *m, const char *in_reply_to, const char *const *refs,
+	   size_t nrefs)
 {
 	GString *s;
 	size_t i;
 
-	if (atom_ok(in_reply_to)) {
+	if (mp_atom_ok(in_reply_to)) {
 		char *v = g_strdup_printf("<%s>", in_reply_to);
 
 		g_mime_object_set_header(GMIME_OBJECT(m), "In-Reply-To", v,
@@ -281,7 +281,7 @@ set_ids(GMimeMessage *m, const char *in_reply_to, const char *const *refs,
 	}
 	s = g_string_new(NULL);
 	for (i = 0; i < nrefs; i++)
-		if (atom_ok(refs[i]))
+		if (mp_atom_ok(refs[i]))
 			g_string_append_printf(s, "%s<%s>", s->len ? " " : "",
 					       refs[i]);
 	if (s->len)
@@ -291,8 +291,8 @@ set_ids(GMimeMessage *m, const char *in_reply_to, const char *const *refs,
 }
 
 /* finish - the message as CRLF text in *out; frees m */
-static int
-finish(GMimeMessage *m, char **out, size_t *len, struct mp_error *err)
+int
+mp_finish(GMimeMessage *m, char **out, size_t *len, struct mp_error *err)
 {
 	GMimeFormatOptions *fo = g_mime_format_options_new();
 	char *s;
@@ -312,8 +312,8 @@ finish(GMimeMessage *m, char **out, size_t *len, struct mp_error *err)
 }
 
 /* set_date - Date: from a time_t (0: now) */
-static void
-set_date(GMimeMessage *m, long long when)
+void
+mp_set_date(GMimeMessage *m, long long when)
 {
 	GDateTime *d = when ? g_date_time_new_from_unix_local(when)
 			    : g_date_time_new_now_local();
@@ -326,7 +326,7 @@ set_date(GMimeMessage *m, long long when)
 static char *
 base_subject(const char *subject)
 {
-	char *s = clean_header(subject), *p, *q;
+	char *s = mp_clean_header(subject), *p, *q;
 
 	if (!s)
 		return NULL;
@@ -357,7 +357,7 @@ media_type(const char *ct)
 	const char *slash = ct ? strchr(ct, '/') : NULL;
 	char *t;
 
-	if (!atom_ok(ct) || !slash || slash == ct || !slash[1] ||
+	if (!mp_atom_ok(ct) || !slash || slash == ct || !slash[1] ||
 	    strchr(slash + 1, '/') || strlen(ct) > 100)
 		ct = "application/octet-stream";
 	t = g_strdup(ct);
@@ -378,10 +378,10 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 
 	*out = NULL;
 	*len = 0;
-	if (!atom_ok(in->phone) || !atom_ok(in->sms_domain) ||
-	    !atom_ok(in->to) || !atom_ok(in->message_id) ||
+	if (!mp_atom_ok(in->phone) || !mp_atom_ok(in->sms_domain) ||
+	    !mp_atom_ok(in->to) || !mp_atom_ok(in->message_id) ||
 	    (in->tag && *in->tag &&
-	     (!atom_ok(in->tag) || strlen(in->tag) > 32)))
+	     (!mp_atom_ok(in->tag) || strlen(in->tag) > 32)))
 		return mp_fail(err, MP_EPARSE,
 			       "phone, domain, recipient, message id and tag "
 			       "must be plain addresses (a tag at most 32 "
@@ -400,10 +400,10 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 			       "address over 300 characters");
 
 	{
-		char *disp = clean_header(
+		char *disp = mp_clean_header(
 		    in->phone_display && *in->phone_display ? in->phone_display
 							    : in->phone);
-		char *contact = clean_header(in->contact_name);
+		char *contact = mp_clean_header(in->contact_name);
 
 		if (!disp || !contact) {
 			free(disp);
@@ -413,7 +413,7 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 		name = *contact ? g_strdup_printf("%s (%s)", contact, disp)
 				: g_strdup(disp);
 		if (in->voicemail) {
-			char *dur = clean_header(in->voicemail);
+			char *dur = mp_clean_header(in->voicemail);
 
 			subj = g_strdup_printf("Voicemail from %s (%s)%s",
 					       *contact ? contact : disp,
@@ -437,30 +437,30 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO, name, reply);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, in->to);
 	g_mime_message_set_subject(m, subj, "utf-8");
-	encode_header(m, "From", name, from);
-	encode_header(m, "Reply-To", name, reply);
-	encode_header(m, "Subject", subj, NULL);
+	mp_encode_header(m, "From", name, from);
+	mp_encode_header(m, "Reply-To", name, reply);
+	mp_encode_header(m, "Subject", subj, NULL);
 	g_free(name);
 	g_free(subj);
 	g_mime_message_set_message_id(m, in->message_id);
-	set_date(m, in->date);
-	set_ids(m, in->in_reply_to, in->references, in->nreferences);
+	mp_set_date(m, in->date);
+	mp_set_ids(m, in->in_reply_to, in->references, in->nreferences);
 	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted",
 				 "auto-generated", NULL);
-	v = clean_header(in->phone);
+	v = mp_clean_header(in->phone);
 	g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-From", v, NULL);
 	free(v);
 	if (in->our_number && *in->our_number) {
-		v = clean_header(in->our_number);
+		v = mp_clean_header(in->our_number);
 		g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-To", v, NULL);
-		encode_header(m, "X-SMS-To", v, NULL);
+		mp_encode_header(m, "X-SMS-To", v, NULL);
 		free(v);
 	}
 	if (in->voicemail) {
-		v = clean_header(in->voicemail);
+		v = mp_clean_header(in->voicemail);
 		g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-Voicemail", v,
 					 NULL);
-		encode_header(m, "X-SMS-Voicemail", v, NULL);
+		mp_encode_header(m, "X-SMS-Voicemail", v, NULL);
 		free(v);
 	}
 	if (in->tag && *in->tag)
@@ -484,7 +484,7 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 
 			if (md->data && md->size)
 				continue;
-			v = clean_header(md->url);
+			v = mp_clean_header(md->url);
 			g_string_append_printf(
 			    text, "%s[%s: %s]", text->len ? "\n\n" : "",
 			    md->content_type &&
@@ -494,7 +494,7 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 			    v ? v : "");
 			free(v);
 		}
-		body = GMIME_OBJECT(body_part(text->str));
+		body = GMIME_OBJECT(mp_body_part(text->str));
 		g_string_free(text, TRUE);
 		for (i = 0; i < in->nmedia; i++) {
 			const struct mp_media *md = &in->media[i];
@@ -513,9 +513,9 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 				body = GMIME_OBJECT(mixed);
 			}
 			type = media_type(md->content_type);
-			fname = clean_header(md->filename && *md->filename
-						 ? md->filename
-						 : "media");
+			fname = mp_clean_header(md->filename && *md->filename
+						    ? md->filename
+						    : "media");
 			att = g_mime_part_new_with_type(
 			    type, type + strlen(type) + 1);
 			g_free(type);
@@ -536,209 +536,5 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 	}
 	g_mime_message_set_mime_part(m, body);
 	g_object_unref(body);
-	return finish(m, out, len, err);
-}
-
-/* Carrier error codes people meet, in plain words. */
-static const struct {
-	const char *code, *meaning;
-} carrier_errors[] = {
-    {"21610", "the recipient has opted out (replied STOP)"},
-    {"21614", "not a mobile number"},
-    {"21617", "message too long for the carrier"},
-    {"30001", "the carrier's queue overflowed"},
-    {"30002", "the account is suspended"},
-    {"30003", "the phone is unreachable (off or out of coverage)"},
-    {"30004", "blocked by the recipient"},
-    {"30005", "unknown number, or no longer in service"},
-    {"30006", "a landline or a carrier that cannot take SMS"},
-    {"30007", "blocked by the carrier as spam"},
-    {"30008", "unknown error from the carrier"},
-    {"UNDELIV", "the carrier could not deliver it"},
-    {"EXPIRED", "it expired before the phone could be reached"},
-    {"REJECTD", "rejected by the carrier"},
-    {"DELETED", "deleted by the carrier"},
-    {"UNKNOWN", "the carrier does not know what became of it"},
-};
-
-/* mp_carrier_error - plain words for a carrier's error code, or NULL */
-const char *
-mp_carrier_error(const char *code)
-{
-	size_t i;
-
-	for (i = 0;
-	     code && i < sizeof(carrier_errors) / sizeof(*carrier_errors); i++)
-		if (!strcasecmp(code, carrier_errors[i].code))
-			return carrier_errors[i].meaning;
-	return NULL;
-}
-
-/* status_ok - s is a 5.x.y enhanced status code */
-static bool
-status_ok(const char *s)
-{
-	size_t n;
-
-	if (!s || s[0] != '5' || s[1] != '.')
-		return false;
-	n = strspn(s + 2, "0123456789");
-	if (n < 1 || n > 3 || s[2 + n] != '.')
-		return false;
-	s += 3 + n;
-	n = strspn(s, "0123456789");
-	return n >= 1 && n <= 3 && s[n] == '\0';
-}
-
-/* mp_compose_dsn - an RFC 3464 delivery status notification */
-int
-mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
-	       struct mp_error *err)
-{
-	GMimeMessage *m;
-	GMimeMultipart *report;
-	GMimePart *human, *machine;
-	GString *h, *d;
-	char *disp, *code, *reason, *text, *subj, rcpt[300], *gdate;
-	const char *meaning;
-	GDateTime *now;
-
-	*out = NULL;
-	*len = 0;
-	if (!atom_ok(in->phone) || !atom_ok(in->sms_domain) ||
-	    !atom_ok(in->to) || !atom_ok(in->from) || !atom_ok(in->message_id))
-		return mp_fail(
-		    err, MP_EPARSE,
-		    "phone, domain, addresses and message id must be "
-		    "plain addresses");
-	snprintf(rcpt, sizeof(rcpt), "%s@%s",
-		 in->phone[0] == '+' ? in->phone + 1 : in->phone,
-		 in->sms_domain);
-	disp = clean_header(in->phone_display && *in->phone_display
-				? in->phone_display
-				: in->phone);
-	code = clean_header(in->carrier_code);
-	reason = clean_header(in->reason);
-	meaning = mp_carrier_error(code);
-	text = mp_to_utf8(in->text ? in->text : "",
-			  in->text ? strlen(in->text) : 0, NULL);
-
-	h = g_string_new(NULL);
-	if (in->unknown && !in->delivered)
-		g_string_append_printf(h,
-				       "Your text to %s was taken by the "
-				       "carrier, but whether it reached the "
-				       "phone is not known: %s.\n",
-				       disp, *reason ? reason : "no receipt");
-	else if (in->delivered)
-		g_string_append_printf(h,
-				       "Your text to %s was delivered, %u/%u "
-				       "parts.\n",
-				       disp, in->parts_done, in->parts_total);
-	else {
-		g_string_append_printf(h, "Your text to %s was not delivered",
-				       disp);
-		if (in->parts_total > 1)
-			g_string_append_printf(h, " (%u of %u parts arrived)",
-					       in->parts_done, in->parts_total);
-		g_string_append(h, ".\n\n");
-		if (*reason)
-			g_string_append_printf(h, "It was not sent: %s.\n",
-					       reason);
-		else if (*code)
-			g_string_append_printf(h, "The carrier said: %s%s%s.\n",
-					       code, meaning ? ", " : "",
-					       meaning ? meaning : "");
-		else
-			g_string_append(h, "The carrier gave no reason.\n");
-	}
-	g_string_append_printf(h, "\nThe text was:\n\n%s\n", text ? text : "");
-
-	now = in->date ? g_date_time_new_from_unix_utc(in->date)
-		       : g_date_time_new_now_utc();
-	gdate = g_date_time_format(now, "%a, %d %b %Y %H:%M:%S +0000");
-	g_date_time_unref(now);
-	d = g_string_new(NULL);
-	g_string_append_printf(d, "Reporting-MTA: dns; %s\n", in->sms_domain);
-	if (atom_ok(in->original_id))
-		g_string_append_printf(d, "Original-Envelope-Id: %s\n",
-				       in->original_id);
-	g_string_append_printf(d, "Arrival-Date: %s\n\n", gdate);
-	g_string_append_printf(d, "Final-Recipient: rfc822; %s\n", rcpt);
-	g_string_append_printf(d, "Action: %s\n",
-			       in->delivered ? "delivered"
-			       : in->unknown ? "relayed"
-					     : "failed");
-	g_string_append_printf(d, "Status: %s\n",
-			       in->delivered || in->unknown ? "2.0.0"
-			       : status_ok(in->status)	    ? in->status
-							    : "5.0.0");
-	if (!in->delivered && *reason)
-		g_string_append_printf(d, "Diagnostic-Code: smtp; %s\n",
-				       reason);
-	else if (!in->delivered && *code)
-		g_string_append_printf(d, "Diagnostic-Code: X-SMS; %s%s%s\n",
-				       code, meaning ? " " : "",
-				       meaning ? meaning : "");
-	g_string_append_printf(d, "Last-Attempt-Date: %s\n", gdate);
-	g_free(gdate);
-
-	m = g_mime_message_new(TRUE);
-	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, "SMS delivery",
-				   in->from);
-	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, in->to);
-	subj = g_strdup_printf("%s: text to %s",
-			       in->delivered ? "Delivered"
-			       : in->unknown ? "Delivery unknown"
-					     : "Not delivered",
-			       disp);
-	g_mime_message_set_subject(m, subj, "utf-8");
-	encode_header(m, "Subject", subj, NULL);
-	g_free(subj);
-	g_mime_message_set_message_id(m, in->message_id);
-	set_date(m, in->date);
-	if (atom_ok(in->original_id)) {
-		const char *refs[1] = {in->original_id};
-
-		set_ids(m, in->original_id, refs, 1);
-	}
-	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted",
-				 "auto-replied", NULL);
-	g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-Status",
-				 in->delivered ? "delivered"
-				 : in->unknown ? "unknown"
-					       : "failed",
-				 NULL);
-
-	report = g_mime_multipart_new_with_subtype("report");
-	g_mime_object_set_content_type_parameter(
-	    GMIME_OBJECT(report), "report-type", "delivery-status");
-	human = body_part(h->str);
-	g_mime_multipart_add(report, GMIME_OBJECT(human));
-	g_object_unref(human);
-	{
-		GMimeStream *mem =
-		    g_mime_stream_mem_new_with_buffer(d->str, d->len);
-		GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(
-		    mem, GMIME_CONTENT_ENCODING_DEFAULT);
-
-		machine =
-		    g_mime_part_new_with_type("message", "delivery-status");
-		g_mime_part_set_content(machine, w);
-		g_mime_part_set_content_encoding(machine,
-						 GMIME_CONTENT_ENCODING_7BIT);
-		g_object_unref(w);
-		g_object_unref(mem);
-	}
-	g_mime_multipart_add(report, GMIME_OBJECT(machine));
-	g_object_unref(machine);
-	g_mime_message_set_mime_part(m, GMIME_OBJECT(report));
-	g_object_unref(report);
-	g_string_free(h, TRUE);
-	g_string_free(d, TRUE);
-	free(disp);
-	free(code);
-	free(reason);
-	free(text);
-	return finish(m, out, len, err);
+	return mp_finish(m, out, len, err);
 }

@@ -72,7 +72,9 @@ struct mp_message {
 	char *body;	/* the chosen text, decoded, flowed text unwrapped,
 			   LF line ends */
 	bool body_html; /* the body came from HTML ... */
-	char *html;	/* ... this HTML, decoded ("" otherwise) */
+	bool body_undecodable; /* the body part had words that its
+				  Content-Transfer-Encoding did not decode */
+	char *html;	       /* ... this HTML, decoded ("" otherwise) */
 	struct mp_attachment *attachments;
 	size_t nattachments;
 };
@@ -107,15 +109,6 @@ char *mp_html_to_text(const char *html, size_t len);
  */
 char *mp_visible_text(const char *text, const char *sender,
 		      const char *const *disclaimers);
-
-/*
- * mp_with_links - text, then a line "[NAME: {linkN}]" for each attachment
- * that is not an image (N counts them from 1; NAME is the file name,
- * else the content type). The gateway puts the hosted file's URL in
- * place of {linkN}; images travel as media items instead. Returns a
- * malloc'd string, or NULL when out of memory.
- */
-char *mp_with_links(const char *text, const struct mp_message *m);
 
 /* A voicemail notice from a PBX. */
 struct mp_voicemail {
@@ -218,8 +211,16 @@ struct mp_dsn {
 	const char *status;	  /* its enhanced status code ("5.3.4"), or NULL
 				     for 5.0.0 */
 	const char *message_id;	  /* this report's id, without <> */
-	const char *original_id;  /* the mail the text came from, or NULL */
-	long long date;		  /* 0: now */
+	const char *original_id;  /* the mail the text came from (its
+				     Message-ID, for References), or NULL */
+	const char *envid;	  /* ESMTP ENVID= the sender gave, decoded,
+				     or NULL: Original-Envelope-Id only then
+				     (RFC 3464 section 2.2.1) */
+	const char *returned;	  /* the mail's header block, or the whole
+				     mail when returned_full; NULL: none */
+	size_t returned_len;
+	bool returned_full; /* RET=FULL and the mail was kept whole */
+	long long date;	    /* 0: now */
 	/* taken by the carrier, then no receipt (reason says how long):
 	   Action relayed, Status 2.0.0, the outcome not known */
 	bool unknown;
@@ -230,10 +231,45 @@ struct mp_dsn {
  * delivery-status: a plain-words part (recipient, the text, the
  * carrier's code and what it means, or "delivered, 3/3 parts") and a
  * message/delivery-status part (Action, Status 2.0.0 or 5.0.0,
- * Diagnostic-Code "X-SMS; code meaning"). Returns as mp_compose_sms().
+ * Diagnostic-Code "X-SMS; code meaning", Original-Envelope-Id when the
+ * sender gave ENVID=) and, when in->returned is set, the returned part:
+ * message/rfc822 for a mail kept whole (RET=FULL), else
+ * text/rfc822-headers. Returns as mp_compose_sms().
  */
 int mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 		   struct mp_error *err);
+
+/* The most of a mail kept to return whole in a report (RET=FULL). */
+#define MP_RETURN_FULL_MAX 65536
+
+/*
+ * mp_returned - what of raw (a whole mail, len bytes) a report returns,
+ * as RFC 3461 RET asks: ret_full and len <= MP_RETURN_FULL_MAX, the
+ * whole mail (*full_r true); otherwise its header block, up to the
+ * blank line. Returns the length of the prefix of raw to keep.
+ */
+size_t mp_returned(const char *raw, size_t len, bool ret_full, bool *full_r);
+
+/* A notice to the sender of a mail that was texted, but not whole. */
+struct mp_notice {
+	const char *from, *to;	 /* MAILER-DAEMON@domain, the sender */
+	const char *phones;	 /* "+1 202-555-0143, +1 202-555-0144" */
+	const char *subject;	 /* the mail's, or "" */
+	const char *notice;	 /* what the phones did not get, a sentence */
+	const char *text;	 /* the text as sent, or NULL */
+	const char *message_id;	 /* this notice's id, without <> */
+	const char *original_id; /* the mail's Message-ID, or NULL */
+	long long date;		 /* 0: now */
+};
+
+/*
+ * mp_compose_notice - a plain mail (Auto-Submitted: auto-replied,
+ * X-SMS-Report: notice, X-SMS-Notice: the sentence) telling the sender
+ * what of the mail was not texted, and the text as sent. Returns as
+ * mp_compose_sms().
+ */
+int mp_compose_notice(const struct mp_notice *in, char **out, size_t *len,
+		      struct mp_error *err);
 
 /* mp_carrier_error - plain words for a carrier's error code, or NULL */
 const char *mp_carrier_error(const char *code);

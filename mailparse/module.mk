@@ -1,6 +1,6 @@
 # mailparse/ - mail in (gmime), SMS-ready text out; needs util/
 MAILPARSE_SRCS := mailparse/html.c mailparse/parse.c mailparse/reply.c \
-	mailparse/voicemail.c mailparse/compose.c \
+	mailparse/voicemail.c mailparse/compose.c mailparse/dsn.c \
 	mailparse/text.c mailparse/tag.c
 MAILPARSE_LIB := $(O)/mailparse/libmailparse.a
 MAILPARSE_CFLAGS := $(shell $(PKG_CONFIG) --cflags gmime-3.0)

@@ -9,6 +9,7 @@
  *	content becomes an attachment. Limits on size and depth are
  *	checked before and during the walk.
  */
+#include <ctype.h>
 #include <glib.h>
 #include <gmime/gmime.h>
 #include <stdio.h>
@@ -302,6 +303,47 @@ part_text(GMimePart *p)
 		text = flat;
 	}
 	return text;
+}
+
+/* blank - s has no words */
+static bool
+blank(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/*
+ * undecodable - part p (base64 or quoted-printable) has words before
+ * decoding and none after: what was sent cannot be read
+ */
+static bool
+undecodable(GMimePart *p)
+{
+	GMimeDataWrapper *dw = p ? g_mime_part_get_content(p) : NULL;
+	GMimeContentEncoding enc =
+	    dw ? g_mime_data_wrapper_get_encoding(dw) : 0;
+	GMimeStream *raw;
+	char buf[512];
+	gssize n, i;
+
+	if (enc != GMIME_CONTENT_ENCODING_BASE64 &&
+	    enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
+		return false;
+	raw = g_mime_data_wrapper_get_stream(dw);
+	if (!raw)
+		return false;
+	g_mime_stream_reset(raw);
+	while ((n = g_mime_stream_read(raw, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			if (!isspace((unsigned char)buf[i])) {
+				g_mime_stream_reset(raw);
+				return true;
+			}
+	g_mime_stream_reset(raw);
+	return false;
 }
 
 /*
@@ -600,6 +642,9 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 			m->body = strdup("");
 		}
 		lf_only(m->body);
+		if (m->body && blank(m->body))
+			m->body_undecodable =
+			    undecodable(w.plain ? w.plain : w.html);
 		if (!m->html)
 			m->html = strdup("");
 		if (!m->body || !m->html)

@@ -181,31 +181,6 @@ mp_voicemail(const char *body, struct mp_voicemail *vm)
 	return true;
 }
 
-/* mp_with_links - link placeholders for the attachments that are files */
-char *
-mp_with_links(const char *text, const struct mp_message *m)
-{
-	struct ut_buf b = {0};
-	unsigned n = 0;
-	size_t i;
-
-	ut_buf_add(&b, text, strlen(text));
-	for (i = 0; i < m->nattachments; i++) {
-		const struct mp_attachment *a = &m->attachments[i];
-
-		if (a->image)
-			continue;
-		ut_buf_printf(&b, "%s[%s: {link%u}]", b.len ? "\n" : "",
-			      a->filename[0] ? a->filename : a->content_type,
-			      ++n);
-	}
-	if (b.failed) {
-		ut_buf_clear(&b);
-		return NULL;
-	}
-	return ut_buf_steal(&b);
-}
-
 /* mp_template - expand {subject}, {body}, {from} */
 char *
 mp_template(const char *tmpl, const char *subject, const char *body,

@@ -6,7 +6,8 @@
  *			unknown or end-of-header events; no replies to
  *			MAIL, headers and body chunks; the macros
  *			{auth_authen}, {client_addr} and {i} at MAIL.
- *	envfrom		starts a transaction: sender, SIZE=, macros.
+ *	envfrom		starts a transaction: sender, SIZE=, ENVID= and
+ *			RET= (RFC 3461, for the reports), macros.
  *	envrcpt		decides for each SMS recipient now (see
  *			rcpt_check); others are counted and left alone.
  *	data		accepts mail with no SMS recipient, so that its
@@ -69,6 +70,7 @@ txn_reset(struct session *s)
 	for (i = 0; i < s->nar; i++)
 		free(s->ar[i]);
 	free(s->schedule);
+	free(s->want_sender);
 	ut_buf_clear(&s->raw);
 	if (s->cf)
 		conf_release(s->cf);
@@ -183,6 +185,35 @@ macro(SMFICTX *ctx, const char *name)
 	return v ? v : "";
 }
 
+/*
+ * xtext_decode - an ESMTP ENVID= value (RFC 3461 xtext: "+HH" for a
+ * byte) decoded into out; "" when it is not xtext or decodes to
+ * something other than printable ASCII, or does not fit
+ */
+static void
+xtext_decode(const char *in, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *h, *l;
+	size_t n = 0;
+	int c;
+
+	for (; *in; in++) {
+		c = (unsigned char)*in;
+		if (c == '+') {
+			if (!in[1] || !in[2] || !(h = strchr(hex, in[1])) ||
+			    !(l = strchr(hex, in[2])))
+				break;
+			c = (int)((h - hex) * 16 + (l - hex));
+			in += 2;
+		}
+		if (c < 0x20 || c > 0x7e || n + 1 >= size)
+			break;
+		out[n++] = (char)c;
+	}
+	out[*in ? 0 : n] = '\0';
+}
+
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
@@ -202,9 +233,16 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	snprintf(s->auth, sizeof(s->auth), "%s", macro(ctx, "{auth_authen}"));
 	snprintf(s->client, sizeof(s->client), "%s",
 		 macro(ctx, "{client_addr}"));
-	for (a = argv + 1; *a; a++)
+	for (a = argv + 1; *a; a++) {
 		if (strncasecmp(*a, "SIZE=", 5) == 0)
 			s->size = atoll(*a + 5);
+		else if (strncasecmp(*a, "ENVID=", 6) == 0)
+			xtext_decode(*a + 6, s->envid, sizeof(s->envid));
+		else if (strcasecmp(*a, "RET=HDRS") == 0)
+			s->ret = STORE_RET_HDRS;
+		else if (strcasecmp(*a, "RET=FULL") == 0)
+			s->ret = STORE_RET_FULL;
+	}
 	return noreply(s, SMFIP_NR_MAIL);
 }
 
@@ -291,8 +329,10 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (!s || !s->cf)
 		return SMFIS_TEMPFAIL;
 	c = s->cf->conf;
-	if (!s->noise && policy_noise(name, value, &why))
+	if (!s->noise && policy_noise(name, value, &why)) {
 		s->noise = why;
+		s->noise_ours = strncasecmp(name, "X-SMS-", 6) == 0;
+	}
 	if (strcasecmp(name, "Authentication-Results") == 0 &&
 	    policy_ar_ours(c, value)) {
 		if (s->nar < sizeof(s->ar) / sizeof(s->ar[0]))
@@ -303,6 +343,8 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (!s->schedule && (strcasecmp(name, "X-SMS-Schedule") == 0 ||
 			     strcasecmp(name, "Deferred-Delivery") == 0))
 		s->schedule = strdup(value);
+	if (!s->want_sender && strcasecmp(name, "X-SMS-Sender") == 0)
+		s->want_sender = strdup(value);
 	collect(s, name, strlen(name));
 	collect(s, ": ", 2);
 	collect(s, value, strlen(value));

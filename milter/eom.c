@@ -31,7 +31,6 @@ struct eom {
 	const struct conf *c;
 	struct mp_message *m;
 	char owner[256];
-	const char *sender;
 	int64_t due;
 	struct policy_text text[2]; /* new thread, reply */
 	bool rendered[2];
@@ -41,6 +40,10 @@ struct eom {
 	unsigned ntexts;
 	struct store_mail_out *mails;
 	unsigned nmails;
+	const char *returned; /* what a report returns (RFC 3461 RET) */
+	size_t returned_len;
+	bool returned_full;
+	char notice[700]; /* what the phones did not get, for the sender */
 };
 
 /* render_once - the text of kind reply (0 new, 1 reply), made once */
@@ -145,6 +148,40 @@ answers_us(const struct eom *w)
 	return false;
 }
 
+/*
+ * sender_of - the number the owner's text to phone leaves from (in the
+ * arena): its SenderNumbers (X-SMS-Sender picks one), a pool lease
+ * taken now, or DefaultSender; NULL with v when there is none
+ */
+static const char *
+sender_of(struct eom *w, const char *phone, struct policy_verdict *v)
+{
+	struct store_error err;
+	struct store *st;
+	char number[40], *copy;
+
+	switch (policy_sender_for(w->c, w->owner, w->s->want_sender, false,
+				  phone, number, v)) {
+	case POLICY_FROM_NONE: return NULL;
+	case POLICY_FROM_FIXED: goto copy;
+	case POLICY_FROM_POOL: break;
+	}
+	if (!(st = reader_store(w->c->database, &err))) {
+		milter_store_down(v, &err);
+		return NULL;
+	}
+	if (!policy_pool_sender(w->c, st, w->owner, phone, (int64_t)time(NULL),
+				number, v, &err)) {
+		if (!strcmp(v->xcode, "4.3.0"))
+			ut_log(LOG_ERR, "store: %s", err.msg);
+		return NULL;
+	}
+copy:
+	if (!(copy = ut_arena_strdup(w->arena, number)))
+		policy_refuse(v, "451", "4.3.0", "out of memory");
+	return copy;
+}
+
 /* add_texts - one text per phone of entry e */
 static bool
 add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
@@ -156,9 +193,14 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 
 	for (i = 0; i < e->nphones; i++) {
 		struct store_job_text *q = &w->texts[w->ntexts];
+		const char *sender;
 		bool is_reply;
 
-		policy_tag(w->c->tag_secret, w->owner, e->phones[i], w->sender,
+		if (!(sender = sender_of(w, e->phones[i], v))) {
+			w->ntexts = first;
+			return false;
+		}
+		policy_tag(w->c->tag_secret, w->owner, e->phones[i], sender,
 			   tag);
 		is_reply = e->tag[0] ||
 			   (w->m->tag[0] && !strcasecmp(w->m->tag, tag)) ||
@@ -180,7 +222,7 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 		    .msg = {
 			.owner = w->owner,
 			.phone = e->phones[i],
-			.sender = w->sender,
+			.sender = sender,
 			.tag = ut_arena_strdup(w->arena, tag),
 			.subject = w->m->subject,
 			.envelope_from = w->s->from,
@@ -193,11 +235,16 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 			.notify = e->notify,
 			.text = t->plan->text,
 			.encoding = t->plan->encoding == SMS_UCS2 ? 8 : 0,
-			.segments = t->plan->nparts + t->images,
+			.segments = t->plan->nparts,
 			.due = w->due,
 			.rate_window = w->c->recipient_rate.count > 0
 					   ? w->c->recipient_rate.seconds
 					   : 0,
+			.envid = w->s->envid,
+			.ret = w->s->ret,
+			.returned = w->returned,
+			.returned_len = w->returned_len,
+			.returned_full = w->returned_full,
 		    }};
 		if (!q->msg.tag || !q->msg.idem_key) {
 			w->ntexts = first;
@@ -245,6 +292,10 @@ add_report(struct eom *w, const struct entry *e)
 	    .message_id = id,
 	    .original_id =
 		w->m && w->m->message_id[0] ? w->m->message_id : NULL,
+	    .envid = w->s->envid,
+	    .returned = w->returned,
+	    .returned_len = w->returned_len,
+	    .returned_full = w->returned_full,
 	};
 	if (mp_compose_dsn(&d, &buf, &len, &err) != MP_OK) {
 		ut_log(LOG_WARNING, "%s: no report for %s: %s", w->s->qid,
@@ -258,17 +309,126 @@ add_report(struct eom *w, const struct entry *e)
 		    (struct store_mail_out){"", w->s->from, copy, len};
 }
 
-/* drop_all - noise: remove every SMS recipient, text nothing */
+/*
+ * notice - what the phones did not get, as one sentence in w->notice:
+ * attachments, a cut to the segment cap, opted-out members of a group
+ */
+static void
+notice(struct eom *w)
+{
+	const struct policy_text *t = NULL;
+	size_t n;
+	unsigned i;
+
+	for (i = 0; i < 2; i++)
+		if (w->rendered[i] && (!t || w->text[i].truncated))
+			t = &w->text[i];
+	if (t)
+		policy_left_out(w->m, t, w->notice, sizeof(w->notice));
+	for (i = 0; i < w->s->nrcpts; i++) {
+		const struct entry *e = &w->s->rcpts[i];
+
+		if (e->v.code[0] || e->optedout == 0)
+			continue;
+		n = strlen(w->notice);
+		snprintf(w->notice + n, sizeof(w->notice) - n,
+			 "%s%u member%s of the group %s (%s) opted out of "
+			 "texts and %s not sent it",
+			 n ? "; " : "", e->optedout,
+			 e->optedout == 1 ? "" : "s", e->group,
+			 e->optedout_list, e->optedout == 1 ? "was" : "were");
+	}
+}
+
+/* add_notice - the notice mail to the sender, queued with the texts */
+static void
+add_notice(struct eom *w)
+{
+	char id[128], from[300], phones[200], disp[40], *buf, *copy;
+	const struct policy_text *t =
+	    w->rendered[0] ? &w->text[0] : &w->text[1];
+	struct mp_notice nt;
+	struct mp_error err;
+	unsigned i, never = 0;
+	size_t n = 0, len;
+
+	for (i = 0; i < w->ntexts; i++)
+		never += (w->texts[i].msg.notify & STORE_NOTIFY_NEVER) != 0;
+	if (!w->s->from[0] || !w->notice[0] || w->ntexts == 0 ||
+	    never == w->ntexts)
+		return;
+	phones[0] = '\0';
+	for (i = 0; i < w->ntexts; i++) {
+		policy_display(w->texts[i].msg.phone, disp, sizeof(disp));
+		if (n + strlen(disp) + 8 >= sizeof(phones)) {
+			snprintf(phones + n, sizeof(phones) - n, ", ...");
+			break;
+		}
+		n += (size_t)snprintf(phones + n, sizeof(phones) - n, "%s%s",
+				      n ? ", " : "", disp);
+	}
+	snprintf(from, sizeof(from), "MAILER-DAEMON@%s",
+		 w->c->sms_domains.v[0]);
+	if (mp_new_message_id(w->c->sms_domains.v[0], id, sizeof(id)) != MP_OK)
+		return;
+	nt = (struct mp_notice){
+	    .from = from,
+	    .to = w->s->from,
+	    .phones = phones,
+	    .subject = w->m->subject,
+	    .notice = w->notice,
+	    .text = t->plan ? t->plan->text : NULL,
+	    .message_id = id,
+	    .original_id = w->m->message_id[0] ? w->m->message_id : NULL,
+	};
+	if (mp_compose_notice(&nt, &buf, &len, &err) != MP_OK) {
+		ut_log(LOG_WARNING, "%s: no notice to the sender: %s",
+		       w->s->qid, err.msg);
+		return;
+	}
+	copy = ut_arena_strndup(w->arena, buf, len);
+	free(buf);
+	if (copy)
+		w->mails[w->nmails++] =
+		    (struct store_mail_out){"", w->s->from, copy, len};
+}
+
+/*
+ * drop_all - noise: remove every SMS recipient, text nothing. Mail
+ * that only phones were to get is refused, so that its sender hears
+ * (550 5.7.1); with mail recipients left, their copy says so
+ * (X-SMS-Notice). A bounce (null sender) and mail smsgw made
+ * (X-SMS-*) are dropped without a word: there is no one to tell, or
+ * telling would loop.
+ */
 static sfsistat
 drop_all(SMFICTX *ctx, struct session *s, const char *why)
 {
-	char to[300];
+	struct policy_verdict v;
+	char to[300], hdr[300];
+	bool tell = s->from[0] && !s->noise_ours;
 	unsigned i;
 
+	if (tell && s->others == 0) {
+		policy_refuse(&v, "550", "5.7.1",
+			      "no text was sent: mail with %s is never "
+			      "texted",
+			      why);
+		ut_log(LOG_NOTICE, "%s: reject: %s %s %s; from=<%s>", s->qid,
+		       v.code, v.xcode, v.text, s->from);
+		return milter_reply(ctx, &v);
+	}
 	for (i = 0; i < s->nrcpts; i++) {
 		smfi_delrcpt(ctx, s->rcpts[i].addr);
 		ut_log(LOG_INFO, "%s: to=%s status=dropped (%s)", s->qid,
 		       ut_log_mask(s->rcpts[i].addr, to, sizeof(to)), why);
+	}
+	if (tell) {
+		snprintf(hdr, sizeof(hdr),
+			 "not texted to %u SMS recipient%s: mail with %s is "
+			 "never texted",
+			 s->nrcpts, s->nrcpts == 1 ? "" : "s", why);
+		smfi_addheader(ctx, "X-SMS-Notice", hdr);
 	}
 	return s->others ? SMFIS_CONTINUE : SMFIS_DISCARD;
 }
@@ -327,6 +487,12 @@ finish(SMFICTX *ctx, struct eom *w)
 			}
 		}
 	}
+	if (w->notice[0]) {
+		ut_log(LOG_NOTICE, "%s: notice to=<%s>: %s", s->qid, s->from,
+		       w->notice);
+		if (s->others)
+			smfi_addheader(ctx, "X-SMS-Notice", w->notice);
+	}
 	if (k > 0)
 		wake_gateway(w->c->wake_socket);
 	return s->others ? SMFIS_CONTINUE : SMFIS_DISCARD;
@@ -340,13 +506,18 @@ eom_job(SMFICTX *ctx, struct eom *w)
 	unsigned i, nphones = 0, ok = 0;
 
 	policy_owner(w->c, s->from, w->owner, sizeof(w->owner));
-	w->sender = policy_sender_number(w->c, w->owner);
+	if (s->raw.s && !s->raw.failed) {
+		w->returned = s->raw.s;
+		w->returned_len =
+		    mp_returned(s->raw.s, s->raw.len, s->ret == STORE_RET_FULL,
+				&w->returned_full);
+	}
 	mail_checks(w);
 	for (i = 0; i < s->nrcpts; i++)
 		nphones += s->rcpts[i].nphones;
 	w->arena = ut_arena_new();
 	w->texts = calloc(nphones + 1, sizeof(*w->texts));
-	w->mails = calloc(s->nrcpts, sizeof(*w->mails));
+	w->mails = calloc(s->nrcpts + 1, sizeof(*w->mails));
 	if (!w->arena || !w->texts || !w->mails)
 		return SMFIS_TEMPFAIL;
 	for (i = 0; i < s->nrcpts; i++) {
@@ -370,6 +541,8 @@ eom_job(SMFICTX *ctx, struct eom *w)
 	for (i = 0; i < s->nrcpts; i++)
 		if (s->rcpts[i].v.code[0])
 			add_report(w, &s->rcpts[i]);
+	notice(w);
+	add_notice(w);
 	return finish(ctx, w);
 }
 
@@ -383,7 +556,7 @@ eom_run(SMFICTX *ctx, struct session *s)
 	if (s->nrcpts == 0)
 		return SMFIS_CONTINUE;
 	if (!s->from[0] || s->noise)
-		return drop_all(ctx, s, s->from[0] ? s->noise : "null sender");
+		return drop_all(ctx, s, s->noise ? s->noise : "null sender");
 	rc = eom_job(ctx, &w);
 	policy_text_clear(&w.text[0]);
 	policy_text_clear(&w.text[1]);

@@ -57,6 +57,8 @@ struct entry {
 	unsigned notify;	 /* STORE_NOTIFY_* */
 	bool dmarc;		 /* allowed only if the mail passes DMARC */
 	struct policy_verdict v; /* set when refused after RCPT */
+	unsigned optedout;	 /* group members skipped: opted out */
+	char optedout_list[120]; /* the first of them, for the sender */
 };
 
 /* One SMTP connection; its transaction state is reset at MAIL. */
@@ -73,10 +75,14 @@ struct session {
 	unsigned nrcpts, cap;
 	unsigned others; /* recipients that are not phones */
 	const char *noise;
-	char *ar[8]; /* Authentication-Results of ours (AuthservId) */
+	bool noise_ours; /* made by smsgw (X-SMS-*): a loop, never told */
+	char envid[101]; /* ESMTP ENVID=, xtext-decoded, or "" */
+	int ret;	 /* ESMTP RET=: STORE_RET_* */
+	char *ar[8];	 /* Authentication-Results of ours (AuthservId) */
 	unsigned nar;
-	bool ar_overflow; /* more than that: trust none */
-	char *schedule;	  /* X-SMS-Schedule or Deferred-Delivery */
+	bool ar_overflow;  /* more than that: trust none */
+	char *schedule;	   /* X-SMS-Schedule or Deferred-Delivery */
+	char *want_sender; /* X-SMS-Sender: which of the owner's numbers */
 	struct ut_buf raw;
 	bool too_big;
 	bool in_body;

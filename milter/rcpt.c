@@ -39,6 +39,29 @@ one_phone(struct entry *e, const char *e164, struct policy_verdict *v)
 	return true;
 }
 
+/*
+ * known_name - local, no contact or group, is the sender name of
+ * texts that came here (a thread has it): then policy_number says
+ * why it cannot be texted (*known_r), else the usual refusal stands
+ */
+static bool
+known_name(struct store *st, const char *local, bool *known_r,
+	   struct store_error *err)
+{
+	struct store_thread *t = NULL;
+	char name[20];
+	unsigned n = 0;
+	int rc;
+
+	*known_r = false;
+	if (!policy_sender_name(local, name))
+		return true;
+	rc = store_threads(st, NULL, name, 1, &t, &n, err);
+	free(t);
+	*known_r = rc == STORE_OK && n > 0;
+	return rc == STORE_OK;
+}
+
 /* resolve - the phones of a recipient: a number, a contact, a group */
 static bool
 resolve(const struct conf *c, struct store *st, const struct policy_rcpt *r,
@@ -46,6 +69,7 @@ resolve(const struct conf *c, struct store *st, const struct policy_rcpt *r,
 {
 	struct store_error err;
 	char phone[20], e164[20];
+	bool name;
 	int rc;
 
 	if (r->number)
@@ -57,10 +81,16 @@ resolve(const struct conf *c, struct store *st, const struct policy_rcpt *r,
 		       one_phone(e, e164, v);
 	if (rc != STORE_ENOTFOUND)
 		return milter_store_down(v, &err);
+	if (!known_name(st, r->local, &name, &err))
+		return milter_store_down(v, &err);
+	if (r->tag[0] && name) /* a reply to a sender name's text */
+		return policy_number(c, r->local, NULL, e164, v);
 	if (r->tag[0])
 		return policy_refuse(v, "550", "5.1.1", "no contact called %s",
 				     r->local);
 	rc = store_group_numbers(st, r->local, &e->phones, &e->nphones, &err);
+	if (rc == STORE_ENOTFOUND && name)
+		return policy_number(c, r->local, NULL, e164, v);
 	if (rc == STORE_ENOTFOUND)
 		return policy_refuse(v, "550", "5.1.1",
 				     "no contact or group called %s", r->local);
@@ -73,6 +103,44 @@ resolve(const struct conf *c, struct store *st, const struct policy_rcpt *r,
 	return true;
 }
 
+/*
+ * pool_tag_ok - tag is of owner's conversation with phone on a pool
+ * number it holds or held
+ */
+static bool
+pool_tag_ok(const struct conf *c, struct store *st, const char *owner,
+	    const char *phone, const char *tag)
+{
+	struct store_pool_lease *l = NULL;
+	struct store_error err;
+	unsigned n = 0, i;
+	bool ok = false;
+
+	if (!policy_pooled(c, owner) ||
+	    store_pool_leases(st, phone, owner, NULL, 0, &l, &n, &err) !=
+		STORE_OK)
+		return false;
+	for (i = 0; i < n && !ok; i++)
+		ok = policy_tag_ok(c->tag_secret, owner, phone, l[i].number,
+				   tag);
+	free(l);
+	return ok;
+}
+
+/* numbers_tag_ok - tag is of owner's conversation on one of its numbers */
+static bool
+numbers_tag_ok(const struct conf *c, const char *owner, const char *phone,
+	       const char *tag)
+{
+	const char *mine[16];
+	size_t n = policy_sender_numbers(c, owner, mine, 16), i;
+
+	for (i = 0; i < n; i++)
+		if (policy_tag_ok(c->tag_secret, owner, phone, mine[i], tag))
+			return true;
+	return false;
+}
+
 /* tag_check - a +tag must be the sender's own thread's */
 static bool
 tag_check(const struct conf *c, struct store *st, const struct session *s,
@@ -82,7 +150,10 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 	struct store_error err;
 	char addr[300];
 
-	if (policy_tag_ok(c->tag_secret, owner, e->phones[0], sender, r->tag)) {
+	if ((*sender && policy_tag_ok(c->tag_secret, owner, e->phones[0],
+				      sender, r->tag)) ||
+	    numbers_tag_ok(c, owner, e->phones[0], r->tag) ||
+	    pool_tag_ok(c, st, owner, e->phones[0], r->tag)) {
 		snprintf(e->tag, sizeof(e->tag), "%s", r->tag);
 		return true;
 	}
@@ -97,6 +168,23 @@ tag_check(const struct conf *c, struct store *st, const struct session *s,
 	    !strcmp(v->xcode, "4.3.0"))
 		ut_log(LOG_ERR, "store: %s", err.msg);
 	return false;
+}
+
+/* skipped - note an opted-out member of a group, for the sender */
+static void
+skipped(struct entry *e, const char *phone)
+{
+	size_t n = strlen(e->optedout_list);
+	char disp[40];
+
+	e->optedout++;
+	policy_display(phone, disp, sizeof(disp));
+	if (n + strlen(disp) + 16 < sizeof(e->optedout_list))
+		snprintf(e->optedout_list + n, sizeof(e->optedout_list) - n,
+			 "%s%s", n ? ", " : "", disp);
+	else if (!strstr(e->optedout_list, "..."))
+		snprintf(e->optedout_list + n, sizeof(e->optedout_list) - n,
+			 ", ...");
 }
 
 /*
@@ -123,6 +211,7 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 			ut_log(LOG_INFO,
 			       "%s: group %s: %s opted out, not texted", s->qid,
 			       e->group, UT_LOG_PHONE(e->phones[i]));
+			skipped(e, e->phones[i]);
 			continue;
 		}
 		memmove(e->phones[kept++], e->phones[i], sizeof(e->phones[0]));
@@ -138,6 +227,27 @@ limits_check(const struct conf *c, struct store *st, const struct session *s,
 			ut_log(LOG_ERR, "store: %s", err.msg);
 		return false;
 	}
+	return true;
+}
+
+/* pool_check - a pooled owner's phones each have a number for it */
+static bool
+pool_check(const struct conf *c, struct store *st, const char *owner,
+	   const struct entry *e, struct policy_verdict *v)
+{
+	struct store_error err;
+	int64_t now = (int64_t)time(NULL);
+	unsigned i;
+
+	if (!policy_pooled(c, owner))
+		return true;
+	for (i = 0; i < e->nphones; i++)
+		if (!policy_pool_check(c, st, owner, e->phones[i], now, v,
+				       &err)) {
+			if (!strcmp(v->xcode, "4.3.0"))
+				ut_log(LOG_ERR, "store: %s", err.msg);
+			return false;
+		}
 	return true;
 }
 
@@ -169,7 +279,7 @@ rcpt_check(struct session *s, const struct policy_rcpt *r, struct entry *e,
 	e->dmarc = auth == POLICY_AUTH_DMARC;
 	policy_owner(c, s->from, owner, sizeof(owner));
 	sender = policy_sender_number(c, owner);
-	if (!*sender)
+	if (!*sender && !policy_pooled(c, owner))
 		return policy_refuse(v, "451", "4.3.5",
 				     "no number to text from is configured "
 				     "for %s (DefaultSender, SenderNumbers)",
@@ -188,5 +298,7 @@ rcpt_check(struct session *s, const struct policy_rcpt *r, struct entry *e,
 		return false;
 	if (r->tag[0] && !tag_check(c, st, s, owner, sender, r, e, v))
 		return false;
-	return limits_check(c, st, s, owner, e, v);
+	if (!limits_check(c, st, s, owner, e, v))
+		return false;
+	return pool_check(c, st, owner, e, v);
 }

@@ -415,6 +415,23 @@ map_get(const struct conf_map *m, const char *key)
 	return NULL;
 }
 
+/* policy_account - the billing account of a sender */
+void
+policy_account(const struct conf *c, const char *addr, char *out, size_t size)
+{
+	const char *at = strrchr(addr, '@'), *name = NULL;
+	size_t i;
+
+	for (i = 0; c && i < c->billing_accounts.n && !name; i++)
+		if (strcasecmp(c->billing_accounts.v[i].key, addr) == 0)
+			name = c->billing_accounts.v[i].value;
+	for (i = 0; c && at && i < c->billing_accounts.n && !name; i++)
+		if (c->billing_accounts.v[i].key[0] == '@' &&
+		    strcasecmp(c->billing_accounts.v[i].key + 1, at + 1) == 0)
+			name = c->billing_accounts.v[i].value;
+	snprintf(out, size, "%s", name ? name : addr);
+}
+
 /* policy_owner - the owner of addr */
 void
 policy_owner(const struct conf *c, const char *addr, char *out, size_t size)
@@ -434,6 +451,13 @@ policy_sender_number(const struct conf *c, const char *owner)
 	const char *n = map_get(&c->sender_numbers, owner);
 
 	return n ? n : c->default_sender;
+}
+
+/* policy_pooled - owner texts from SenderPool */
+bool
+policy_pooled(const struct conf *c, const char *owner)
+{
+	return c->sender_pool.n > 0 && !map_get(&c->sender_numbers, owner);
 }
 
 /* policy_trusted - addr is in TrustedNetworks */

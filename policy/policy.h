@@ -118,12 +118,73 @@ enum policy_dmarc policy_dmarc(const struct conf *c, const char *ar,
 bool policy_dmarc_pass(const struct conf *c, const char *ar,
 		       const char *from_domain);
 
+/*
+ * policy_account - the billing account of sender addr (a thread owner,
+ * as usage counts it), as BillingAccounts names it: the address's own
+ * pair, else its @domain's, else addr itself (an account of its own).
+ */
+void policy_account(const struct conf *c, const char *addr, char *out,
+		    size_t size);
+
 /* policy_owner - the owner mailbox of addr: OwnerAliases applied, lowercase */
 void policy_owner(const struct conf *c, const char *addr, char *out,
 		  size_t size);
 
 /* policy_sender_number - the number owner texts from ("" when none) */
 const char *policy_sender_number(const struct conf *c, const char *owner);
+
+/* policy_pooled - owner texts from SenderPool (it has no SenderNumbers) */
+bool policy_pooled(const struct conf *c, const char *owner);
+
+/* ---- sender.c: which of our numbers a text leaves from ---- */
+
+enum policy_from {
+	POLICY_FROM_NONE,  /* refused: the verdict says why */
+	POLICY_FROM_FIXED, /* the number given */
+	POLICY_FROM_POOL,  /* a SenderPool lease (policy_pool_sender) */
+};
+
+/* policy_sender_numbers - owner's SenderNumbers, default first; how many */
+size_t policy_sender_numbers(const struct conf *c, const char *owner,
+			     const char **out, size_t max);
+
+/*
+ * policy_sender_for - the number a text from owner to phone leaves
+ * from: wanted (X-SMS-Sender, smsctl send --from) when it is one of
+ * owner's SenderNumbers (or DefaultSender for an owner with none; any
+ * valid sender when operator), else owner's first SenderNumbers, else
+ * the pool, else DefaultSender; a sender name to a number under
+ * SenderNameDeniedPrefixes gives way to a real number or the pool.
+ * out (40 bytes) gets the number when POLICY_FROM_FIXED.
+ */
+enum policy_from policy_sender_for(const struct conf *c, const char *owner,
+				   const char *wanted, bool operator,
+				   const char * phone, char out[40],
+				   struct policy_verdict *v);
+
+/* ---- pool.c: numbers leased from SenderPool ---- */
+
+/* policy_pool_opts - the store's pool options from the configuration */
+void policy_pool_opts(const struct conf *c, struct store_pool_opts *o);
+
+/*
+ * policy_pool_check - at RCPT: true when owner has a live lease with
+ * phone or phone has room for one more (or PoolExhausted recycle);
+ * else v says why (452 4.5.3 or 550 5.5.3; 451 4.3.0 when the store
+ * failed, err says how)
+ */
+bool policy_pool_check(const struct conf *c, struct store *st,
+		       const char *owner, const char *phone, int64_t now,
+		       struct policy_verdict *v, struct store_error *err);
+
+/*
+ * policy_pool_sender - at end of message: owner's number with phone,
+ * its lease taken or renewed; false with v as policy_pool_check
+ */
+bool policy_pool_sender(const struct conf *c, struct store *st,
+			const char *owner, const char *phone, int64_t now,
+			char number[40], struct policy_verdict *v,
+			struct store_error *err);
 
 /*
  * policy_store_down - refuse with 451 4.3.0: the queue is not
@@ -178,14 +239,35 @@ void policy_phone_rules(const struct conf *c, enum policy_use use,
  * policy_number - the E.164 form of in, a phone someone wants to text
  * (name: what the sender called it, a contact's name, or NULL), into
  * e164_r; refuses with 550 5.1.1 when the site does not text it
- * (country, area code) and 550 5.1.3 when it is no phone number.
+ * (country, area code), when it is a sender name (no phone: it cannot
+ * receive texts) or a short code not in TextableShortCodes (one in it
+ * is the short code's digits in e164_r), and 550 5.1.3 when it is no
+ * phone number.
  */
 bool policy_number(const struct conf *c, const char *in, const char *name,
 		   char e164_r[20], struct policy_verdict *v);
 
 /*
+ * policy_sender - the address a text's sender (in, as the carrier
+ * wrote it) is known by, into out: a phone's E.164 ("+12025550143"), a
+ * short code's digits ("32665"), a sender name in upper case with "_"
+ * for each space ("AMAZON", "AMAZON_PAY"); refuses (550 5.1.3) what is
+ * none of these. Only a phone number starts with "+".
+ */
+bool policy_sender(const struct conf *c, const char *in, char out[20],
+		   struct policy_verdict *v);
+
+/*
+ * policy_sender_name - whether local (an address's local part, any
+ * case, "_" for a space) is shaped as a sender name; its form as
+ * policy_sender writes it into canon_r
+ */
+bool policy_sender_name(const char *local, char canon_r[20]);
+
+/*
  * policy_display - e164 as people write it ("+1 202-555-0143"), for
- * replies and mail; e164 itself when it cannot be formatted
+ * replies and mail; a short code as it is, a sender name with spaces
+ * for its "_"
  */
 void policy_display(const char *e164, char *out, size_t size);
 
@@ -207,6 +289,7 @@ struct policy_route {
 	bool ambiguous; /* several owners texted the phone lately */
 	char owners[POLICY_ROUTE_MAX][256]; /* they, most recent first */
 	unsigned nowners;
+	char note[600]; /* what the mail says about the way it went, or "" */
 };
 
 /*
@@ -215,8 +298,11 @@ struct policy_route {
  * (phone, our), else a new one of the number's owner. When several
  * owners texted phone from our within LeaseDuration and the text names
  * no thread, it is ambiguous: it goes to the number's owner, or with
- * AmbiguousAnswers all to each of them (r->owners). Threads are opened
- * as needed.
+ * AmbiguousAnswers all to each of them (r->owners). A text to a
+ * SenderPool number goes, when it names no thread, to the conversation
+ * holding that number with phone (renewed); after the lease expired, to
+ * its last owner within LeaseGrace and to the number's owner after
+ * that, r->note saying so. Threads are opened as needed.
  */
 int policy_route(const struct conf *c, struct store *st, const char *phone,
 		 const char *our, const char *text, int64_t now,
@@ -278,6 +364,20 @@ bool policy_tag_in_text(const char *text, char tag_r[POLICY_TAG_LEN + 1]);
  */
 void policy_idem_key(const char *mail_id, const char *owner, const char *phone,
 		     const char *text, char *out, size_t size);
+
+/* The length of a text's fingerprint: 128 bits of SHA-256, in hex. */
+#define POLICY_FP_LEN 32
+
+/*
+ * policy_text_fingerprint - the fingerprint of a text from a phone as
+ * the carrier sent it (sender and recipient as written, esm_class,
+ * data_coding, user data with its header): a carrier sending the same
+ * PDU again gives the same one
+ */
+void policy_text_fingerprint(const char *from, const char *to,
+			     unsigned esm_class, unsigned data_coding,
+			     const uint8_t *ud, size_t len,
+			     char out[POLICY_FP_LEN + 1]);
 
 /*
  * policy_mail_id - what names a mail for policy_idem_key. Its
@@ -376,20 +476,24 @@ void policy_render_opts(const struct conf *c, struct policy_render_opts *o);
 
 /* A mail rendered as text. */
 struct policy_text {
-	char *text;	       /* malloc'd: the text before planning */
-	struct sms_plan *plan; /* encoding, segments, the text as sent */
-	bool voicemail;	       /* a PBX voicemail notice */
-	bool truncated;	       /* cut to the cap */
-	unsigned images;       /* media items */
+	char *text;		  /* malloc'd: the text before planning */
+	struct sms_plan *plan;	  /* encoding, segments, the text as sent */
+	bool voicemail;		  /* a PBX voicemail notice */
+	bool truncated;		  /* cut to the cap */
+	unsigned left_out;	  /* attachments not sent (none can be yet) */
+	size_t chars, chars_sent; /* characters before and after a cut */
 };
 
 /*
  * policy_render - the text a parsed mail becomes: a voicemail notice as
  * "Voicemail from +1 202-555-0143 (0:42): ...", else the visible words
- * through the new-thread or reply template, links for files; planned
- * with smart encoding and the segment cap. Returns true, or false with
- * v set (552 5.3.4 over the cap under the reject policy, 451 4.3.0 out
- * of memory). Free t with policy_text_clear().
+ * through the new-thread or reply template; planned with smart encoding
+ * and the segment cap. Attachments are not sent (nothing hosts them
+ * yet): no placeholder goes into the text, t->left_out counts them and
+ * policy_left_out() says so in words; they are not billed. Returns
+ * true, or false with v set (552 5.3.4 over the cap under the reject
+ * policy, 554 5.6.0 a mail with no words to send, 451 4.3.0 out of
+ * memory). Free t with policy_text_clear().
  */
 bool policy_render(const struct mp_message *m,
 		   const struct policy_render_opts *o, bool reply,
@@ -397,5 +501,16 @@ bool policy_render(const struct mp_message *m,
 
 /* policy_text_clear - free what policy_render filled */
 void policy_text_clear(struct policy_text *t);
+
+/*
+ * policy_left_out - what of mail m does not reach the phone, as one
+ * sentence for the sender: "2 attachments (photo.jpg, report.pdf) were
+ * not sent: this site cannot send pictures or files yet", and, when t
+ * was cut to the segment cap, "the text was cut to 3 SMS segments, this
+ * site's limit: 450 of its 1000 characters were sent". Writes "" when
+ * nothing was left out; returns whether something was.
+ */
+bool policy_left_out(const struct mp_message *m, const struct policy_text *t,
+		     char *out, size_t size);
 
 #endif /* POLICY_POLICY_H */

@@ -6,10 +6,13 @@
  *	milter at end-of-message and by "smsctl render": a PBX voicemail
  *	notice becomes "Voicemail from NUMBER (M:SS): transcription";
  *	anything else keeps the new words of the mail (mp_visible_text)
- *	through the new-thread or reply template, with a link placeholder
- *	per file. The text is then planned with smart encoding and cut or
- *	refused at the segment cap.
+ *	through the new-thread or reply template. The text is then planned
+ *	with smart encoding and cut or refused at the segment cap.
+ *	Attachments are not sent: nothing hosts them yet, so no
+ *	placeholder and no extra segment; policy_left_out() says in words
+ *	what was left out, for the sender.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,9 +120,28 @@ mail_text(const struct mp_message *m, const struct policy_render_opts *o,
 		  : NULL;
 	free(visible);
 	free(subject);
-	visible = out ? mp_with_links(out, m) : NULL;
-	free(out);
-	return visible;
+	return out;
+}
+
+/* chars - code points in UTF-8 s */
+static size_t
+chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* blank - s has no words */
+static bool
+blank(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return false;
+	return true;
 }
 
 /* policy_render - a parsed mail as a planned text */
@@ -127,21 +149,99 @@ bool
 policy_render(const struct mp_message *m, const struct policy_render_opts *o,
 	      bool reply, struct policy_text *t, struct policy_verdict *v)
 {
-	size_t i;
+	size_t marker;
 
 	memset(t, 0, sizeof(*t));
+	t->left_out = (unsigned)m->nattachments;
 	t->text = mail_text(m, o, reply, &t->voicemail);
 	if (!t->text)
 		return policy_refuse(v, "451", "4.3.0",
 				     "out of memory while reading the mail");
+	if (blank(t->text)) {
+		policy_text_clear(t);
+		return policy_refuse(v, "554", "5.6.0",
+				     "the mail has no words to text: no "
+				     "subject, and a body that is empty or "
+				     "cannot be decoded%s",
+				     m->nattachments ? " (attachments cannot "
+						       "be sent to phones yet)"
+						     : "");
+	}
 	t->plan = policy_plan(&o->plan, t->text, &t->truncated, v);
 	if (!t->plan) {
 		policy_text_clear(t);
 		return false;
 	}
-	for (i = 0; i < m->nattachments; i++)
-		t->images += m->attachments[i].image;
+	t->chars = chars(t->text);
+	t->chars_sent = chars(t->plan->text);
+	if (t->truncated) {
+		marker = o->plan.marker ? chars(o->plan.marker) : 0;
+		t->chars_sent -= t->chars_sent >= marker ? marker : 0;
+	}
 	return true;
+}
+
+/* policy_left_out - what the phone does not get, in words */
+bool
+policy_left_out(const struct mp_message *m, const struct policy_text *t,
+		char *out, size_t size)
+{
+	size_t i, n = 0;
+	int w;
+
+	out[0] = '\0';
+	if (m && m->nattachments > 0) {
+		w = snprintf(out, size, "%zu attachment%s (", m->nattachments,
+			     m->nattachments == 1 ? "" : "s");
+		n = w > 0 && (size_t)w < size ? (size_t)w : 0;
+		for (i = 0; i < m->nattachments && n + 40 < size; i++) {
+			const struct mp_attachment *a = &m->attachments[i];
+
+			if (i == 5) {
+				w = snprintf(out + n, size - n,
+					     ", and %zu more",
+					     m->nattachments - i);
+				n += w > 0 ? (size_t)w : 0;
+				break;
+			}
+			w = snprintf(
+			    out + n, size - n, "%s%.60s", i ? ", " : "",
+			    a->filename[0] ? a->filename : a->content_type);
+			n += w > 0 ? (size_t)w : 0;
+			if (n >= size)
+				n = size - 1;
+		}
+		w = snprintf(out + n, size - n,
+			     ") %s not sent: this site cannot send pictures "
+			     "or files yet",
+			     m->nattachments == 1 ? "was" : "were");
+		n += w > 0 ? (size_t)w : 0;
+		if (n >= size)
+			n = size - 1;
+	}
+	if (m && m->body_undecodable && n + 1 < size) {
+		w = snprintf(out + n, size - n,
+			     "%sthe body could not be decoded (its "
+			     "Content-Transfer-Encoding is broken) and was not "
+			     "sent",
+			     n ? "; " : "");
+		n += w > 0 ? (size_t)w : 0;
+		if (n >= size)
+			n = size - 1;
+	}
+	if (t && t->plan && t->truncated && n + 1 < size) {
+		w = snprintf(
+		    out + n, size - n,
+		    "%sthe text was cut to %u SMS segments, this "
+		    "site's limit: %zu of its %zu characters were sent",
+		    n ? "; " : "", t->plan->nparts, t->chars_sent, t->chars);
+		n += w > 0 ? (size_t)w : 0;
+	}
+	/* a name quotes what the sender wrote: no line breaks in it */
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = ' ';
+	return out[0] != '\0';
 }
 
 /* policy_text_clear - free a rendered text */

@@ -12,6 +12,12 @@
  *	all, to each of those owners; the caller says so in the mail. A
  *	text to a number nobody has used with the phone opens a thread for
  *	the number's owner.
+ *
+ *	A SenderPool number names its conversation with a phone: a text to
+ *	one goes to the owner of that lease (renewing it) before any of
+ *	the above but the tag; a lease expired less than LeaseGrace ago
+ *	still does (the mail says it had expired), an older one gives way
+ *	to the number's owner (the mail says so too).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +109,62 @@ recent_owners(const struct conf *c, struct store *st, const char *phone,
 	return STORE_OK;
 }
 
+/* pooled - our is a SenderPool number */
+static bool
+pooled(const struct conf *c, const char *our)
+{
+	size_t i;
+
+	for (i = 0; i < c->sender_pool.n; i++)
+		if (strcmp(c->sender_pool.v[i], our) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * by_lease - route by the lease of (phone, our); STORE_ENOTFOUND when
+ * there never was one
+ */
+static int
+by_lease(const struct conf *c, struct store *st, const char *phone,
+	 const char *our, int64_t now, struct policy_route *r,
+	 struct store_error *err)
+{
+	struct store_pool_lease l;
+	const char *owner;
+	char ours[40];
+	long long idle;
+	int rc;
+
+	if ((rc = store_pool_find(st, phone, our, &l, err)) != STORE_OK)
+		return rc;
+	idle = (long long)(now - l.renewed);
+	policy_display(our, ours, sizeof(ours));
+	if (idle < c->lease_duration + c->lease_grace) {
+		owner = l.owner;
+		if (idle >= c->lease_duration)
+			snprintf(r->note, sizeof(r->note),
+				 "[%s was lent to this conversation until "
+				 "%lld days without a text; it had been %lld "
+				 "days, and the answer still came to you, "
+				 "its last owner.]",
+				 ours, c->lease_duration / 86400, idle / 86400);
+		if ((rc = store_pool_renew(st, phone, our, now, err)) !=
+		    STORE_OK)
+			return rc;
+	} else {
+		owner = policy_number_owner(c, our);
+		snprintf(r->note, sizeof(r->note),
+			 "[This answer came to %s, which %s had with this "
+			 "phone until %lld days ago, past LeaseGrace: it "
+			 "went to the number's owner.]",
+			 ours, l.owner, idle / 86400);
+	}
+	rc = open_for(c, st, owner, phone, our, now, &r->threads[0], err);
+	r->n = rc == STORE_OK;
+	return rc;
+}
+
 /* policy_route - the thread(s) a text from phone to our goes to */
 int
 policy_route(const struct conf *c, struct store *st, const char *phone,
@@ -122,6 +184,11 @@ policy_route(const struct conf *c, struct store *st, const char *phone,
 			return STORE_OK;
 		}
 		if (rc != STORE_OK && rc != STORE_ENOTFOUND)
+			return rc;
+	}
+	if (pooled(c, our)) {
+		rc = by_lease(c, st, phone, our, now, r, err);
+		if (rc != STORE_ENOTFOUND)
 			return rc;
 	}
 	rc = recent_owners(c, st, phone, our, now, r, err);

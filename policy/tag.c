@@ -217,3 +217,29 @@ policy_mail_id(const char *message_id, const char *qid, long long window,
 	snprintf(cur, size, "no-message-id:%lld:%lld", window, b);
 	snprintf(prev, size, "no-message-id:%lld:%lld", window, b - 1);
 }
+
+/* policy_text_fingerprint - what makes a text from a phone the same PDU */
+void
+policy_text_fingerprint(const char *from, const char *to, unsigned esm_class,
+			unsigned data_coding, const uint8_t *ud, size_t len,
+			char out[POLICY_FP_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE],
+	    head[2] = {(uint8_t)esm_class, (uint8_t)data_coding};
+	unsigned i;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, strlen(from) + 1, (const uint8_t *)from);
+	sha256_update(&ctx, strlen(to) + 1, (const uint8_t *)to);
+	sha256_update(&ctx, sizeof(head), head);
+	if (len)
+		sha256_update(&ctx, len, ud);
+	sha256_digest(&ctx, sizeof(d), d);
+	for (i = 0; i < POLICY_FP_LEN / 2; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[POLICY_FP_LEN] = '\0';
+}

@@ -51,8 +51,9 @@ static const char *const sql[ST_COUNT] = {
     [ST_MSG_INSERT] =
 	"INSERT INTO messages (thread_id, direction, envelope_from, queue_id,"
 	" message_id, idem_key, notify, text, encoding, segments, state, due,"
-	" created, updated) VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	" ?9, ?10, ?11, ?12, ?12)",
+	" created, updated, envid, ret, returned, returned_full)"
+	" VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	" ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16)",
     [ST_EVENT_INSERT] = "INSERT INTO events (message_id, at, state, detail)"
 			" VALUES (?1, ?2, ?3, ?4)",
     [ST_CLAIM] =
@@ -95,7 +96,8 @@ static const char *const sql[ST_COUNT] = {
 		       " reason = ?2, updated = ?3 WHERE id = ?1 AND state = 3",
     [ST_MSG_REPORT] =
 	"SELECT m.envelope_from, m.notify, m.text, m.message_id, t.owner,"
-	" t.phone, m.state FROM messages m JOIN threads t ON t.id = m.thread_id"
+	" t.phone, m.state, m.envid, m.ret, m.returned, m.returned_full"
+	" FROM messages m JOIN threads t ON t.id = m.thread_id"
 	" WHERE m.id = ?1",
     /* history.c */
     [ST_EVENTS] = "SELECT at, state, detail FROM events WHERE message_id = ?1"
@@ -214,6 +216,36 @@ static const char *const sql[ST_COUNT] = {
 	"INSERT INTO messages (thread_id, direction, message_id, text,"
 	" encoding, segments, state, provider_id, due, created, updated)"
 	" VALUES (?1, 'in', ?2, ?3, ?4, ?5, 7, ?6, ?7, ?7, ?7)",
+    [ST_UNCONF_ADD] = "INSERT INTO inbound_unconfirmed (fp, session, mark,"
+		      " at) VALUES (?1, ?2, ?3, ?4)",
+    [ST_UNCONF_TAKE] =
+	"UPDATE inbound_unconfirmed SET session = ?2, mark = ?3, at = ?4"
+	" WHERE rowid = (SELECT rowid FROM inbound_unconfirmed WHERE fp = ?1"
+	" AND session != ?2 AND at >= ?5 ORDER BY at LIMIT 1)",
+    [ST_UNCONF_CONFIRM] = "DELETE FROM inbound_unconfirmed WHERE session = ?1"
+			  " AND mark < ?2",
+    [ST_UNCONF_PURGE] = "DELETE FROM inbound_unconfirmed WHERE at < ?1",
+    /* pool.c */
+    [ST_POOL_MINE] = "SELECT number, renewed FROM pool_leases"
+		     " WHERE phone = ?1 AND owner = ?2 ORDER BY renewed DESC",
+    [ST_POOL_PHONE] = "SELECT number, owner, renewed FROM pool_leases"
+		      " WHERE phone = ?1",
+    [ST_POOL_PUT] =
+	"INSERT INTO pool_leases (phone, number, owner, created, renewed)"
+	" VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (phone, number) DO UPDATE"
+	" SET owner = excluded.owner, created = excluded.created,"
+	" renewed = excluded.renewed",
+    [ST_POOL_RENEW] = "UPDATE pool_leases SET renewed = ?3 WHERE phone = ?1"
+		      " AND number = ?2",
+    [ST_POOL_FIND] = "SELECT phone, number, owner, created, renewed"
+		     " FROM pool_leases WHERE phone = ?1 AND number = ?2",
+    [ST_POOL_LIST] =
+	"SELECT phone, number, owner, created, renewed FROM pool_leases"
+	" WHERE (?1 IS NULL OR phone = ?1) AND (?2 IS NULL OR owner = ?2)"
+	" AND (?3 IS NULL OR number = ?3) AND renewed >= ?4"
+	" ORDER BY renewed DESC, phone, number",
+    [ST_POOL_RELEASE] = "DELETE FROM pool_leases WHERE phone = ?1"
+			" AND number = ?2",
 };
 
 /* store_set_error - fill err; returns status */

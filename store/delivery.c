@@ -50,9 +50,22 @@ report(struct store *s, struct store_receipt *r, struct store_error *err)
 	copy_text(st, 4, r->owner, sizeof(r->owner));
 	copy_text(st, 5, r->phone, sizeof(r->phone));
 	r->state = (enum store_state)sqlite3_column_int(st, 6);
+	copy_text(st, 7, r->envid, sizeof(r->envid));
+	r->ret = sqlite3_column_int(st, 8);
+	r->returned_len = (size_t)sqlite3_column_bytes(st, 9);
+	if (r->returned_len > 0) {
+		r->returned = malloc(r->returned_len + 1);
+		if (r->returned) {
+			memcpy(r->returned, sqlite3_column_blob(st, 9),
+			       r->returned_len);
+			r->returned[r->returned_len] = '\0';
+		}
+	}
+	r->returned_full = sqlite3_column_int(st, 10) != 0;
 	sqlite3_reset(st);
-	return r->text ? STORE_OK
-		       : store_set_error(err, STORE_ETEMP, "out of memory");
+	return r->text && (r->returned_len == 0 || r->returned)
+		   ? STORE_OK
+		   : store_set_error(err, STORE_ETEMP, "out of memory");
 }
 
 /* receipt_in_txn - the body of store_receipt */
@@ -150,6 +163,8 @@ store_receipt_clear(struct store_receipt *r)
 {
 	free(r->text);
 	r->text = NULL;
+	free(r->returned);
+	r->returned = NULL;
 }
 
 /* store_report - what a delivery report needs about message id */

@@ -63,6 +63,7 @@ where(struct ut_buf *q, const struct store_filter *f)
 	COND(f->until, "m.created < :until");
 	COND(f->phone, "t.phone = :phone");
 	COND(f->owner, "t.owner = :owner");
+	COND(f->sender, "t.sender = :sender");
 	COND(f->direction, "m.direction = :direction");
 	COND(f->state >= 0, "m.state = :state");
 	COND(f->text, "m.text LIKE :text ESCAPE '\\'");
@@ -86,6 +87,8 @@ bind_filter(sqlite3_stmt *st, const struct store_filter *f)
 		bind_text(st, i, f->phone);
 	if ((i = sqlite3_bind_parameter_index(st, ":owner")))
 		bind_text(st, i, f->owner);
+	if ((i = sqlite3_bind_parameter_index(st, ":sender")))
+		bind_text(st, i, f->sender);
 	if ((i = sqlite3_bind_parameter_index(st, ":direction")))
 		bind_text(st, i, f->direction);
 	if ((i = sqlite3_bind_parameter_index(st, ":state")))

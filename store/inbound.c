@@ -9,6 +9,11 @@
  *	the provider's id and queueing its mail are one transaction, so
  *	a provider that sends a text again finds it seen, and a crash
  *	loses neither the text nor its mail.
+ *
+ *	Texts answered on a link that may have lost the answer are
+ *	remembered by fingerprint until the carrier proves it had the
+ *	answer (store_unconfirmed_*): one that comes again on another
+ *	link is the carrier's resend, not a new text.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -226,4 +231,66 @@ store_inbound_add(struct store *s, const struct store_inbound *in, int64_t now,
 			*mail_id_r = mail_id;
 	}
 	return rc;
+}
+
+/* store_unconfirmed_add - remember a text answered on session at mark */
+int
+store_unconfirmed_add(struct store *s, const char *fp, const char *session,
+		      uint64_t mark, int64_t now, struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_UNCONF_ADD, err);
+	bind_text(st, 1, fp);
+	bind_text(st, 2, session);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)mark);
+	sqlite3_bind_int64(st, 4, now);
+	return store_exec(s, st, "recording an unconfirmed answer", err);
+}
+
+/* store_unconfirmed_take - move a matching text of another session here */
+int
+store_unconfirmed_take(struct store *s, const char *fp, const char *session,
+		       uint64_t mark, int64_t since, int64_t now, bool *found_r,
+		       struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*found_r = false;
+	NEED(st, s, ST_UNCONF_TAKE, err);
+	bind_text(st, 1, fp);
+	bind_text(st, 2, session);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)mark);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, since);
+	rc = store_exec(s, st, "looking for a text sent again", err);
+	if (rc == STORE_OK)
+		*found_r = sqlite3_changes(s->db) > 0;
+	return rc;
+}
+
+/* store_unconfirmed_confirm - forget what session answered before mark */
+int
+store_unconfirmed_confirm(struct store *s, const char *session, uint64_t mark,
+			  struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_UNCONF_CONFIRM, err);
+	bind_text(st, 1, session);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)mark);
+	return store_exec(s, st, "forgetting confirmed answers", err);
+}
+
+/* store_unconfirmed_purge - forget texts answered before `before` */
+int
+store_unconfirmed_purge(struct store *s, int64_t before,
+			struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_UNCONF_PURGE, err);
+	sqlite3_bind_int64(st, 1, before);
+	return store_exec(s, st, "forgetting old unconfirmed answers", err);
 }

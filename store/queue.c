@@ -109,6 +109,14 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 	sqlite3_bind_int(st, 10, (int)state);
 	sqlite3_bind_int64(st, 11, m->due > now ? m->due : now);
 	sqlite3_bind_int64(st, 12, now);
+	bind_text(st, 13, m->envid && *m->envid ? m->envid : NULL);
+	sqlite3_bind_int(st, 14, m->ret);
+	if (m->returned && m->returned_len > 0)
+		sqlite3_bind_blob(st, 15, m->returned, (int)m->returned_len,
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 15);
+	sqlite3_bind_int(st, 16, m->returned_full);
 	if (store_step(st) != SQLITE_DONE)
 		return store_fail_db(s, "queueing the message", err);
 	*id_r = sqlite3_last_insert_rowid(s->db);
@@ -157,7 +165,7 @@ static int
 job_in_txn(struct store *s, struct store_job *j, int64_t now)
 {
 	int64_t thread, id;
-	unsigned i;
+	unsigned i, dups = 0;
 	int rc;
 
 	for (i = 0; i < j->ntexts; i++) {
@@ -170,9 +178,14 @@ job_in_txn(struct store *s, struct store_job *j, int64_t now)
 		rc = enqueue_in_txn(s, m, now, &j->texts[i].id, &thread,
 				    &j->err);
 		j->texts[i].dup = rc == STORE_EDUP;
+		dups += j->texts[i].dup;
 		if (rc != STORE_OK && rc != STORE_EDUP)
 			return rc;
 	}
+	/* every text queued before: a re-delivery whose notices and reports
+	   were committed with them */
+	if (j->ntexts > 0 && dups == j->ntexts)
+		return STORE_OK;
 	for (i = 0; i < j->nmails; i++) {
 		rc = store_mail_enqueue(s, j->mails[i].from, j->mails[i].rcpt,
 					j->mails[i].data, j->mails[i].len, now,

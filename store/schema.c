@@ -128,7 +128,31 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " created INTEGER NOT NULL);"
     "CREATE INDEX mail_queue_due ON mail_queue (due, id) WHERE state <= 2;",
 
-    /* 2 -> 3: texts waiting for a receipt, by when they were taken */
+    /* 2 -> 3: texts answered on a link that may have lost the answer */
+    "CREATE TABLE inbound_unconfirmed ("
+    " fp TEXT NOT NULL,"
+    " session TEXT NOT NULL,"
+    " mark INTEGER NOT NULL,"
+    " at INTEGER NOT NULL);"
+    "CREATE INDEX inbound_unconfirmed_fp ON inbound_unconfirmed (fp, at);"
+    "CREATE INDEX inbound_unconfirmed_session ON inbound_unconfirmed"
+    " (session, mark);",
+    /* 3 -> 4: leases of SenderPool numbers, one per (phone, number) */
+    "CREATE TABLE pool_leases ("
+    " phone TEXT NOT NULL,"
+    " number TEXT NOT NULL,"
+    " owner TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " renewed INTEGER NOT NULL,"
+    " PRIMARY KEY (phone, number));"
+    "CREATE INDEX pool_leases_owner ON pool_leases (owner, phone);",
+    /* 4 -> 5: RFC 3461 ENVID and RET, and what a report returns */
+    "ALTER TABLE messages ADD COLUMN envid TEXT;"
+    "ALTER TABLE messages ADD COLUMN ret INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN returned BLOB;"
+    "ALTER TABLE messages ADD COLUMN returned_full INTEGER NOT NULL"
+    " DEFAULT 0;",
+    /* 5 -> 6: texts waiting for a receipt, by when they were taken */
     "CREATE INDEX messages_waiting ON messages (updated, id) WHERE state = 3;",
 };
 

@@ -120,7 +120,7 @@ int store_check(struct store *s, struct store_error *err);
 /* ---- schema.c: numbered migrations ---- */
 
 /* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 6
 
 /* ---- queue.c: the outbound text queue, with leases ---- */
 
@@ -161,10 +161,21 @@ struct store_outbound {
 	const char *text; /* the SMS text, UTF-8 */
 	int encoding;	  /* 0 GSM-7, 8 UCS-2 */
 	unsigned segments;
-	int64_t due;	     /* when to send; 0: now */
-	int64_t rate_window; /* > 0: count one text to phone in the
-				("rcpt", phone) window of this length */
+	int64_t due;	      /* when to send; 0: now */
+	int64_t rate_window;  /* > 0: count one text to phone in the
+				 ("rcpt", phone) window of this length */
+	const char *envid;    /* ESMTP ENVID=, decoded, or NULL */
+	int ret;	      /* ESMTP RET=: STORE_RET_* */
+	const char *returned; /* what a report returns (the mail's headers,
+				 or the mail when returned_full), or NULL */
+	size_t returned_len;
+	bool returned_full;
 };
+
+/* ESMTP RET= (RFC 3461): not given, HDRS, FULL */
+#define STORE_RET_NONE 0
+#define STORE_RET_HDRS 1
+#define STORE_RET_FULL 2
 
 #define STORE_NOTIFY_SUCCESS 0x01
 #define STORE_NOTIFY_FAILURE 0x02
@@ -214,7 +225,10 @@ struct store_job {
  * (group commit: one fsync for all)
  *
  * Each job runs in its own savepoint: a job that fails is rolled back
- * alone, with its status and err set, and the others go on. Returns
+ * alone, with its status and err set, and the others go on. A job
+ * whose texts were all queued before (the same idem_keys: the MTA
+ * delivering the mail again) queues none of its mails either: they were
+ * committed with those texts. Returns
  * STORE_OK when the transaction committed (look at each job's status),
  * or the error that stopped it, which is then every job's status too.
  */
@@ -301,7 +315,13 @@ struct store_receipt {
 	unsigned parts_total;
 	unsigned notify; /* STORE_NOTIFY_* asked by the sender */
 	char envelope_from[256], owner[256], phone[20], message_id[256];
-	char *text; /* freed by store_receipt_clear() */
+	char *text;	 /* freed by store_receipt_clear() */
+	char envid[101]; /* ESMTP ENVID=, or "" */
+	int ret;	 /* STORE_RET_* */
+	char *returned;	 /* what the report returns, or NULL; freed by
+			    store_receipt_clear() */
+	size_t returned_len;
+	bool returned_full;
 };
 
 /*
@@ -362,6 +382,7 @@ struct store_filter {
 	int64_t since, until; /* created in [since, until) */
 	const char *phone;
 	const char *owner;
+	const char *sender;    /* our number */
 	const char *direction; /* "in" or "out" */
 	int state;	       /* enum store_state, or -1 */
 	const char *text;      /* substring of the text */
@@ -670,6 +691,80 @@ struct store_mail_failed {
 int store_mail_failed(struct store *s, struct store_mail_failed **mails_r,
 		      unsigned *n_r, struct store_error *err);
 
+/* ---- pool.c: leases of SenderPool numbers ---- */
+
+/*
+ * A lease gives one conversation (owner, phone) a pool number that no
+ * other live conversation with that phone has, so that an answer to
+ * that number names its conversation. It is live while renewed within
+ * the idle time; an expired row stays (an answer to it may still go to
+ * its last owner) until the pair (phone, number) is leased again.
+ */
+struct store_pool_lease {
+	char phone[40];
+	char number[40];
+	char owner[256];
+	int64_t created;
+	int64_t renewed;
+};
+
+struct store_pool_opts {
+	const char *const *numbers; /* the pool, E.164 */
+	size_t n;
+	int64_t idle; /* a lease not renewed for this long expires */
+	unsigned max; /* live leases one phone may have */
+	bool recycle; /* when full, take the least recently renewed */
+};
+
+/*
+ * store_pool_take - the number of owner's conversation with phone:
+ * its live lease renewed (a lease renewed within the last minute is
+ * not written again), else a new lease on a pool number no live
+ * lease of phone holds (the owner's last one with phone first, then
+ * one never used with phone, then the longest idle). STORE_EDUP when
+ * phone has o->max live leases or every number is live with it, unless
+ * o->recycle: then the least recently renewed lease is taken and
+ * evicted_r (256 bytes, may be NULL) gets its owner ("" otherwise).
+ */
+int store_pool_take(struct store *s, const char *owner, const char *phone,
+		    const struct store_pool_opts *o, int64_t now,
+		    char number_r[40], char *evicted_r,
+		    struct store_error *err);
+
+/*
+ * store_pool_room - may owner text phone from the pool: true when it
+ * has a live lease with phone or phone has room for one more (read
+ * only: the answer RCPT gives; store_pool_take decides)
+ */
+int store_pool_room(struct store *s, const char *owner, const char *phone,
+		    const struct store_pool_opts *o, int64_t now, bool *room_r,
+		    unsigned *live_r, struct store_error *err);
+
+/*
+ * store_pool_find - the lease of (phone, number), live or not;
+ * STORE_ENOTFOUND when there never was one
+ */
+int store_pool_find(struct store *s, const char *phone, const char *number,
+		    struct store_pool_lease *l, struct store_error *err);
+
+/* store_pool_renew - a text either way on (phone, number): renewed */
+int store_pool_renew(struct store *s, const char *phone, const char *number,
+		     int64_t now, struct store_error *err);
+
+/*
+ * store_pool_leases - the leases renewed since since, filtered by
+ * phone, owner and number (NULL: any), the most recent first; free()
+ * *leases_r
+ */
+int store_pool_leases(struct store *s, const char *phone, const char *owner,
+		      const char *number, int64_t since,
+		      struct store_pool_lease **leases_r, unsigned *n_r,
+		      struct store_error *err);
+
+/* store_pool_release - end the lease of (phone, number); ENOTFOUND */
+int store_pool_release(struct store *s, const char *phone, const char *number,
+		       struct store_error *err);
+
 /* ---- inbound.c: texts from phones ---- */
 
 /*
@@ -744,5 +839,39 @@ struct store_reasm_set {
 int store_reasm_stale(struct store *s, int64_t before,
 		      struct store_reasm_set **sets_r, unsigned *n_r,
 		      struct store_error *err);
+
+/*
+ * Texts answered on a link that may have lost the answer. A text from
+ * a phone is recorded with its fingerprint, the link's session and a
+ * mark (how many requests had gone out on the link) until the carrier
+ * answers a request sent after our answer: then it had our answer,
+ * and store_unconfirmed_confirm forgets it. A text with the
+ * fingerprint of one still unconfirmed on another session is the
+ * carrier sending it again (it did not get our answer).
+ */
+
+/* store_unconfirmed_add - remember a text answered on session at mark */
+int store_unconfirmed_add(struct store *s, const char *fp, const char *session,
+			  uint64_t mark, int64_t now, struct store_error *err);
+
+/*
+ * store_unconfirmed_take - whether a text with fp is unconfirmed on
+ * another session since `since` (*found_r); if so it moves to session
+ * at mark (now answered there instead)
+ */
+int store_unconfirmed_take(struct store *s, const char *fp, const char *session,
+			   uint64_t mark, int64_t since, int64_t now,
+			   bool *found_r, struct store_error *err);
+
+/*
+ * store_unconfirmed_confirm - the carrier had our answers on session
+ * given before mark: forget those texts
+ */
+int store_unconfirmed_confirm(struct store *s, const char *session,
+			      uint64_t mark, struct store_error *err);
+
+/* store_unconfirmed_purge - forget texts answered before `before` */
+int store_unconfirmed_purge(struct store *s, int64_t before,
+			    struct store_error *err);
 
 #endif /* STORE_STORE_H */

@@ -38,6 +38,8 @@ step "milter protocol (miltertest)" sh tests/milter/run.sh build
 step "end to end with Postfix" sh tests/e2e/test_postfix.sh build
 step "the loop: mail, text, receipt, report" sh tests/e2e/test_loop.sh build
 step "the loop both ways: threads, parts, STOP and START" sh tests/e2e/test_thread.sh build
+step "a pool of numbers: each answer reaches the one it answers" sh tests/e2e/test_pool.sh build
+step "a pool of numbers, through the HTTP transport and webhook" sh tests/e2e/test_pool.sh build http
 step "smsgw against an SMPP server (npm smpp)" sh tests/gateway/test_smpp.sh build
 step "smsgw killed during 1,000 texts" sh tests/gateway/test_crash.sh build
 step "smsgw against an HTTP provider (Twilio's API)" sh tests/gateway/test_http.sh build

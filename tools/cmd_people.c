@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "conf/conf.h"
+#include "policy/policy.h"
 #include "store/store.h"
 #include "tools/smsctl_int.h"
 
@@ -349,16 +351,76 @@ cost(const struct conf *c, unsigned segments)
 	       (over > 0 ? over * money(c->price_per_segment) : 0);
 }
 
-/* cmd_usage - smsctl usage [--cycle YYYY-MM] [--sender ADDR] [--json] */
+/* One account's month: the usage of its senders, summed. */
+struct account_use {
+	char cycle[8], account[256];
+	unsigned messages, segments;
+	char senders[600]; /* "a@example.com, b@example.com" */
+	unsigned nsenders;
+	bool others; /* a sender other than the account's own name */
+};
+
+/*
+ * by_account - usage rows summed per cycle and account (BillingAccounts),
+ * keeping only the account want when it is set; *n_r of them, malloc'd
+ */
+static struct account_use *
+by_account(const struct conf *c, const struct store_usage *u, unsigned n,
+	   const char *want, unsigned *n_r)
+{
+	struct account_use *a = calloc(n + 1, sizeof(*a));
+	char account[256];
+	unsigned i, j, k = 0;
+	size_t len;
+
+	if (!a)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		policy_account(c, u[i].sender, account, sizeof(account));
+		if (want && strcasecmp(want, account) != 0)
+			continue;
+		for (j = 0; j < k; j++)
+			if (!strcmp(a[j].cycle, u[i].cycle) &&
+			    !strcmp(a[j].account, account))
+				break;
+		if (j == k) {
+			snprintf(a[k].cycle, sizeof(a[k].cycle), "%s",
+				 u[i].cycle);
+			snprintf(a[k].account, sizeof(a[k].account), "%s",
+				 account);
+			k++;
+		}
+		a[j].messages += u[i].messages;
+		a[j].segments += u[i].segments;
+		a[j].others |= strcasecmp(u[i].sender, account) != 0;
+		len = strlen(a[j].senders);
+		if (len + strlen(u[i].sender) + 8 < sizeof(a[j].senders))
+			snprintf(a[j].senders + len, sizeof(a[j].senders) - len,
+				 "%s%s", len ? ", " : "", u[i].sender);
+		else if (!strstr(a[j].senders, "..."))
+			snprintf(a[j].senders + len, sizeof(a[j].senders) - len,
+				 ", ...");
+		a[j].nsenders++;
+	}
+	*n_r = k;
+	return a;
+}
+
+/*
+ * cmd_usage - smsctl usage [--cycle YYYY-MM] [--sender ADDR]
+ * [--account NAME] [--json]: per account, the monthly fee once
+ */
 int
 cmd_usage(const struct smsctl *ctl, int argc, char **argv)
 {
-	const char *cycle = NULL, *sender = NULL;
+	const char *cycle = NULL, *sender = NULL, *account = NULL;
 	bool json = is_json(&argc, argv);
 	struct store_usage *u;
+	struct account_use *acc = NULL;
 	struct store_error err;
 	struct ctl_env env;
-	unsigned n, i;
+	char of[256];
+	unsigned n, na = 0, i;
 	int a, rc;
 
 	for (a = 1; a + 1 < argc; a += 2) {
@@ -366,51 +428,71 @@ cmd_usage(const struct smsctl *ctl, int argc, char **argv)
 			cycle = argv[a + 1];
 		else if (strcmp(argv[a], "--sender") == 0)
 			sender = argv[a + 1];
+		else if (strcmp(argv[a], "--account") == 0)
+			account = argv[a + 1];
 		else
 			break;
 	}
 	if (a != argc || (cycle && (strlen(cycle) != 7 || cycle[4] != '-' ||
 				    strspn(cycle, "0123456789-") != 7))) {
 		fprintf(stderr, "usage: smsctl usage [--cycle YYYY-MM] "
-				"[--sender ADDR] [--json]\n");
+				"[--sender ADDR] [--account NAME] [--json]\n");
 		return EXIT_USAGE;
 	}
 	if (ctl_open(ctl, &env) != 0)
 		return 1;
-	rc = store_rc(
-	    "usage", store_usage(env.store, cycle, sender, &u, &n, &err), &err);
+	if (sender) {
+		/* the sender's account, with all its senders */
+		policy_account(env.conf, sender, of, sizeof(of));
+		account = of;
+	}
+	rc = store_rc("usage",
+		      store_usage(env.store, cycle, NULL, &u, &n, &err), &err);
+	if (rc == 0) {
+		acc = by_account(env.conf, u, n, account, &na);
+		free(u);
+		if (!acc) {
+			fprintf(stderr, "smsctl usage: out of memory\n");
+			rc = 1;
+		}
+	}
 	if (rc == 0 && json) {
 		json_t *arr = json_array();
 
-		for (i = 0; i < n; i++) {
-			long long c = cost(env.conf, u[i].segments);
+		for (i = 0; i < na; i++) {
+			long long c = cost(env.conf, acc[i].segments);
 			char amount[32];
 
 			snprintf(amount, sizeof(amount), "%lld.%02lld",
 				 (c + 50) / 10000, (c + 50) / 100 % 100);
 			json_array_append_new(
-			    arr, json_pack(
-				     "{s:s, s:s, s:i, s:i, s:s, s:s}", "cycle",
-				     u[i].cycle, "sender", u[i].sender,
-				     "messages", (int)u[i].messages, "segments",
-				     (int)u[i].segments, "cost", amount,
-				     "currency", env.conf->price_currency));
+			    arr,
+			    json_pack(
+				"{s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:s}",
+				"cycle", acc[i].cycle, "account",
+				acc[i].account, "senders", acc[i].senders,
+				"nsenders", (int)acc[i].nsenders, "messages",
+				(int)acc[i].messages, "segments",
+				(int)acc[i].segments, "cost", amount,
+				"currency", env.conf->price_currency));
 		}
 		rc = ctl_json_print(json_pack("{s:o}", "usage", arr));
 	} else if (rc == 0) {
 		printf("%-7s %8s %8s %12s  %s\n", "CYCLE", "MESSAGES",
-		       "SEGMENTS", "COST", "SENDER");
-		for (i = 0; i < n; i++) {
-			long long c = cost(env.conf, u[i].segments);
+		       "SEGMENTS", "COST", "ACCOUNT");
+		for (i = 0; i < na; i++) {
+			long long c = cost(env.conf, acc[i].segments);
 
-			printf("%-7s %8u %8u %8lld.%02lld %s  %s\n", u[i].cycle,
-			       u[i].messages, u[i].segments, (c + 50) / 10000,
-			       (c + 50) / 100 % 100, env.conf->price_currency,
-			       u[i].sender);
+			printf("%-7s %8u %8u %8lld.%02lld %s  %s", acc[i].cycle,
+			       acc[i].messages, acc[i].segments,
+			       (c + 50) / 10000, (c + 50) / 100 % 100,
+			       env.conf->price_currency, acc[i].account);
+			if (acc[i].others)
+				printf(" (%s)", acc[i].senders);
+			printf("\n");
 		}
 	}
-	if (rc == 0)
-		free(u);
+	free(acc);
 	ctl_close(&env);
 	return rc;
 }

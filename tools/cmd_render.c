@@ -63,7 +63,7 @@ read_mail(const char *path, size_t max, size_t *len_r)
 /* render_json - one object with the names scripts rely on */
 static int
 render_json(const struct mp_message *m, const struct sms_plan *p,
-	    bool voicemail, bool truncated, unsigned images)
+	    bool voicemail, bool truncated, const char *left_out)
 {
 	json_t *att = json_array(), *o;
 	size_t i;
@@ -75,15 +75,16 @@ render_json(const struct mp_message *m, const struct sms_plan *p,
 				   m->attachments[i].filename, "size",
 				   (json_int_t)m->attachments[i].size, "image",
 				   m->attachments[i].image));
-	o = json_pack(
-	    "{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, "
-	    "s:o, s:b, s:b}",
-	    "text", p->text, "encoding", sms_encoding_name(p->encoding),
-	    "length", (int)p->length, "segments", (int)p->nparts,
-	    "cost_segments", (int)(p->nparts + images), "subject", m->subject,
-	    "from", m->from_addr, "from_name", m->from_name, "message_id",
-	    m->message_id, "in_reply_to", m->in_reply_to, "attachments", att,
-	    "voicemail", voicemail, "truncated", truncated);
+	o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, "
+		      "s:o, s:b, s:b, s:s}",
+		      "text", p->text, "encoding",
+		      sms_encoding_name(p->encoding), "length", (int)p->length,
+		      "segments", (int)p->nparts, "cost_segments",
+		      (int)p->nparts, "subject", m->subject, "from",
+		      m->from_addr, "from_name", m->from_name, "message_id",
+		      m->message_id, "in_reply_to", m->in_reply_to,
+		      "attachments", att, "voicemail", voicemail, "truncated",
+		      truncated, "left_out", left_out);
 	if (o)
 		json_object_set_new(o, "tag", json_string(m->tag));
 	return ctl_json_print(o);
@@ -92,7 +93,7 @@ render_json(const struct mp_message *m, const struct sms_plan *p,
 /* render_text - the report for people */
 static void
 render_text(const struct mp_message *m, const struct sms_plan *p,
-	    bool truncated, unsigned images)
+	    bool truncated, const char *left_out)
 {
 	size_t i;
 
@@ -108,12 +109,11 @@ render_text(const struct mp_message *m, const struct sms_plan *p,
 		printf("attachment: %s \"%s\", %zu bytes%s\n",
 		       m->attachments[i].content_type,
 		       m->attachments[i].filename, m->attachments[i].size,
-		       m->attachments[i].image ? " (media: +1 segment)"
-					       : " (sent as a link)");
+		       " (not sent)");
 	printf("encoding: %s\n", sms_encoding_name(p->encoding));
 	printf("segments: %u%s", p->nparts, truncated ? " (truncated)" : "");
-	if (images)
-		printf(" + %u for media = %u", images, p->nparts + images);
+	if (*left_out)
+		printf("\nleft out: %s", left_out);
 	printf("\ntext:\n%s\n", p->text);
 }
 
@@ -145,6 +145,7 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 	struct policy_render_opts ro;
 	struct policy_verdict v;
 	struct policy_text t = {0};
+	char left_out[700];
 	struct mp_opts opts;
 	struct mp_message *m = NULL;
 	struct mp_error err;
@@ -197,11 +198,12 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 			v.code, v.xcode, v.text);
 		goto done;
 	}
+	policy_left_out(m, &t, left_out, sizeof(left_out));
 	if (json) {
 		rc_exit =
-		    render_json(m, t.plan, t.voicemail, t.truncated, t.images);
+		    render_json(m, t.plan, t.voicemail, t.truncated, left_out);
 	} else {
-		render_text(m, t.plan, t.truncated, t.images);
+		render_text(m, t.plan, t.truncated, left_out);
 		rc_exit = fflush(stdout) == 0 ? 0 : 1;
 	}
 done:

@@ -76,7 +76,8 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 	struct store_error err;
 	struct sms_error serr;
 	struct sms_plan *p = NULL;
-	char phone[20], owner[256], tag[POLICY_TAG_LEN + 1], idem[64];
+	char phone[20], owner[256], tag[POLICY_TAG_LEN + 1], idem[64],
+	    chosen[40];
 	char *input = NULL;
 	bool json = false, truncated;
 	int64_t id, thread, now = (int64_t)time(NULL);
@@ -127,12 +128,27 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 	}
 	if (owner_arg)
 		policy_owner(env.conf, owner_arg, owner, sizeof(owner));
-	if (!from)
-		from = policy_sender_number(env.conf, owner);
-	if (!*from || sms_sender_classify(from, &serr) == SMS_SENDER_INVALID) {
-		fprintf(stderr, "smsctl send: no valid sender: give --from "
-				"or set DefaultSender\n");
+	if (from && sms_sender_classify(from, &serr) == SMS_SENDER_INVALID) {
+		fprintf(stderr, "smsctl send: --from %s: %s\n", from, serr.msg);
 		goto done;
+	}
+	/* the milter's choice, but --from may be any sender: the operator's */
+	switch (
+	    policy_sender_for(env.conf, owner, from, true, phone, chosen, &v)) {
+	case POLICY_FROM_NONE:
+		fprintf(stderr, "smsctl send: %s\n", v.text);
+		goto done;
+	case POLICY_FROM_FIXED: from = chosen; break;
+	case POLICY_FROM_POOL:
+		/* the conversation's pool number, leased now */
+		if (!policy_pool_sender(env.conf, env.store, owner, phone, now,
+					chosen, &v, &err)) {
+			fprintf(stderr, "smsctl send: %s\n",
+				!strcmp(v.xcode, "4.3.0") ? err.msg : v.text);
+			goto done;
+		}
+		from = chosen;
+		break;
 	}
 	if (!text && !(text = input = read_text()))
 		goto done;

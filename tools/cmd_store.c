@@ -21,6 +21,7 @@
 struct filter_opts {
 	struct store_filter f;
 	char phone[20];
+	char number[20];
 	bool json, yes;
 };
 
@@ -34,6 +35,7 @@ parse_filter(const char *cmd, struct ctl_env *env, int argc, char **argv,
 	    {"until", required_argument, NULL, 'u'},
 	    {"phone", required_argument, NULL, 'p'},
 	    {"owner", required_argument, NULL, 'o'},
+	    {"number", required_argument, NULL, 'n'},
 	    {"direction", required_argument, NULL, 'd'},
 	    {"state", required_argument, NULL, 't'},
 	    {"text", required_argument, NULL, 'x'},
@@ -64,9 +66,14 @@ parse_filter(const char *cmd, struct ctl_env *env, int argc, char **argv,
 			}
 			break;
 		case 'p':
-			if (ctl_number(env, optarg, o->phone) != 0)
+			if (ctl_phone_or_contact(env, optarg, o->phone) != 0)
 				return EXIT_USAGE;
 			o->f.phone = o->phone;
+			break;
+		case 'n':
+			if (ctl_number(env, optarg, o->number) != 0)
+				return EXIT_USAGE;
+			o->f.sender = o->number;
 			break;
 		case 'o': o->f.owner = optarg; break;
 		case 'd':
@@ -149,8 +156,9 @@ print_messages(const struct store_message *m, unsigned n)
 {
 	unsigned i;
 
-	printf("%-6s %-19s %-3s %-16s %-10s %3s  %s\n", "ID", "CREATED (UTC)",
-	       "DIR", "PHONE", "STATE", "SEG", "TEXT");
+	printf("%-6s %-19s %-3s %-16s %-16s %-10s %3s  %s\n", "ID",
+	       "CREATED (UTC)", "DIR", "PHONE", "OUR NUMBER", "STATE", "SEG",
+	       "TEXT");
 	for (i = 0; i < n; i++) {
 		char when[20], text[48];
 		size_t k;
@@ -161,9 +169,10 @@ print_messages(const struct store_message *m, unsigned n)
 			if (text[k] == '\n' || text[k] == '\r' ||
 			    text[k] == '\t')
 				text[k] = ' ';
-		printf("%-6lld %-19s %-3s %-16s %-10s %3u  %s%s\n",
+		printf("%-6lld %-19s %-3s %-16s %-16s %-10s %3u  %s%s\n",
 		       (long long)m[i].id, when, m[i].direction, m[i].phone,
-		       store_state_name(m[i].state), m[i].segments, text,
+		       m[i].sender, store_state_name(m[i].state), m[i].segments,
+		       text,
 		       strlen(m[i].text) >= sizeof(text) - 1 ? "..." : "");
 		if (m[i].reason[0])
 			printf("%-6s %s%s%s\n", "", m[i].reason,

@@ -161,6 +161,18 @@ ctl_number(const struct ctl_env *env, const char *in, char out[20])
 	return 0;
 }
 
+/* ctl_phone_or_contact - a number, or a contact's */
+int
+ctl_phone_or_contact(const struct ctl_env *env, const char *in, char out[20])
+{
+	struct store_error err;
+
+	if (!isdigit((unsigned char)in[0]) && in[0] != '+' &&
+	    store_contact_get(env->store, in, out, &err) == STORE_OK)
+		return 0;
+	return ctl_number(env, in, out);
+}
+
 /* ctl_name - a contact or group name */
 int
 ctl_name(const char *kind, const char *name)

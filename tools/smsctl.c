@@ -33,12 +33,15 @@ static const struct {
     {"contacts", cmd_contacts, "add NAME NUMBER | rm NAME | list"},
     {"groups", cmd_groups, "add|rm NAME [MEMBER...] | list | members NAME"},
     {"optout", cmd_optout, "add NUMBER [KEYWORD] | rm NUMBER | list"},
-    {"usage", cmd_usage, "[--cycle YYYY-MM] [--sender A]   segments and cost"},
+    {"usage", cmd_usage,
+     "[--cycle M] [--sender A] [--account N]  cost per account"},
     {"delete", cmd_delete, "FILTERS --yes                   delete texts"},
     {"purge", cmd_purge,
      "--before DATE                   delete finished texts"},
     {"send", cmd_send,
      "--to NUMBER [--from N|ID] [--owner A] [--notify L] [TEXT] queue a text"},
+    {"leases", cmd_leases,
+     "[--phone N] [--owner A] [--all] | release --phone N --number N"},
     {"tag", cmd_tag, "[--address] OWNER NUMBER [SENDER] a thread's reply tag"},
 };
 

@@ -38,6 +38,9 @@ int cmd_threads(const struct smsctl *ctl, int argc, char **argv);
 int cmd_contacts(const struct smsctl *ctl, int argc, char **argv);
 int cmd_groups(const struct smsctl *ctl, int argc, char **argv);
 int cmd_optout(const struct smsctl *ctl, int argc, char **argv);
+
+/* cmd_leases - SenderPool leases: list, release (cmd_pool.c) */
+int cmd_leases(const struct smsctl *ctl, int argc, char **argv);
 int cmd_usage(const struct smsctl *ctl, int argc, char **argv);
 
 /* cmd_send - smsctl send: queue a text as the milter would */
@@ -75,6 +78,13 @@ void ctl_format_time(int64_t t, char out[20]);
 
 /* ctl_number - a phone number in E.164 by the configuration's rules */
 int ctl_number(const struct ctl_env *env, const char *in, char out[20]);
+
+/*
+ * ctl_phone_or_contact - a phone number (E.164 by the configuration's
+ * rules) or the number of a contact of that name
+ */
+int ctl_phone_or_contact(const struct ctl_env *env, const char *in,
+			 char out[20]);
 
 /* ctl_name - a contact or group name: 1-64 of a-z 0-9 . _ - */
 int ctl_name(const char *kind, const char *name);

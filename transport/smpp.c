@@ -32,6 +32,14 @@
  *	from phones; each is answered. A PDU that cannot be read is
  *	answered with generic_nack and logged as an event; a length that
  *	cannot be an SMPP PDU ends the link (it cannot be resynchronised).
+ *
+ *	An SMSC that did not get our deliver_sm_resp sends the text again
+ *	on the next bind. TCP keeps order, so once the SMSC answers a
+ *	request we wrote after a deliver_sm_resp, it had that answer:
+ *	each link is a session (this run's random id, the link and its
+ *	bind), requests are counted (tp_mark), and an answer to a request
+ *	sent after our answer to a text is a TP_EV_CONFIRMED. An answered
+ *	text is confirmed soon: an enquire_link goes out a moment after.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,9 +69,10 @@
 #include "transport/smpp_int.h"
 #include "transport/transport_int.h"
 
-#define MAX_TRIES  6	       /* throttled or queue-full answers per part */
-#define PDU_MAX	   (64 * 1024) /* larger lengths are not SMPP */
-#define EVENTS_MAX 4096
+#define MAX_TRIES    6		 /* throttled or queue-full answers per part */
+#define PDU_MAX	     (64 * 1024) /* larger lengths are not SMPP */
+#define EVENTS_MAX   4096
+#define CONFIRM_SOON 0.2 /* seconds from answering a text to enquire_link */
 
 enum link_state { DOWN, CONNECTING, BINDING, BOUND };
 enum slot_state { FREE, WAITING, SENT };
@@ -72,6 +82,7 @@ struct slot {
 	struct tp_part p; /* src, dst and data point into buf */
 	uint8_t buf[TP_PAYLOAD_MAX + 2 * 22];
 	uint32_t seq;
+	uint64_t count; /* requests sent up to its submit_sm, with it */
 	unsigned tries;
 	double due;	 /* WAITING: not before; SENT: answer expected by */
 	double sent_at;	 /* SENT: when */
@@ -89,6 +100,11 @@ struct link {
 	unsigned gen;	   /* which connection: answers for an old one drop */
 	int fd;
 	uint32_t bind_seq, enquire_seq;
+	uint64_t enquire_count; /* requests sent up to the enquire_link */
+	uint64_t pending;	/* the mark of our newest answer to a text that
+				   the SMSC may not have had; 0: none */
+	uint64_t confirmed;	/* the largest mark confirmed */
+	double confirm_at;	/* when to ask for a confirmation; 0: not */
 	double next_connect, backoff, last_io, enquire_due;
 	uint8_t in[PDU_MAX];
 	size_t in_len;
@@ -103,6 +119,8 @@ struct smpp {
 	struct link l[2];
 	unsigned nlinks;
 	uint32_t next_seq;
+	uint64_t nreq; /* requests sent: tp_mark */
+	char run[17];  /* this run's random id, for sessions */
 	double tokens, token_time;
 	struct slot *slots;
 	unsigned nslots;
@@ -375,9 +393,36 @@ queue_answer(struct link *l, uint32_t id, uint32_t status, uint32_t seq)
 static uint32_t
 next_seq(struct smpp *t)
 {
+	t->nreq++;
 	if (++t->next_seq > 0x7FFFFFFF)
 		t->next_seq = 1;
 	return t->next_seq;
+}
+
+/* session - the session of link l's current connection */
+static void
+session(const struct smpp *t, const struct link *l, char out[40])
+{
+	snprintf(out, 40, "%s.%u", t->run, l->gen << 1 | (unsigned)(l - t->l));
+}
+
+/*
+ * confirm - the SMSC answered on l a request that was the count'th:
+ * it had every answer we wrote on l before that request
+ */
+static void
+confirm(struct smpp *t, struct link *l, uint64_t count)
+{
+	struct tp_event *e;
+
+	if (!l->pending || count <= l->confirmed)
+		return;
+	e = event(t, TP_EV_CONFIRMED);
+	session(t, l, e->session);
+	e->mark = count;
+	l->confirmed = count;
+	if (count > l->pending)
+		l->pending = 0;
 }
 
 /* link_name - what a link is bound as, for people */
@@ -406,6 +451,8 @@ link_down(struct smpp *t, struct link *l, const char *why)
 		link_event(t, TP_EV_LINK_DOWN, why);
 	l->state = DOWN;
 	l->in_len = l->out_len = 0;
+	l->pending = l->confirmed = 0;
+	l->confirm_at = 0;
 	if (l == &t->l[0])
 		for (i = 0; i < t->nslots; i++)
 			if (t->slots[i].state == SENT) {
@@ -516,6 +563,7 @@ send_submit(struct smpp *t, struct slot *s)
 	memset(&m, 0, sizeof(m));
 	m.command_id = SUBMIT_SM;
 	m.sequence_number = s->seq = next_seq(t);
+	s->count = t->nreq;
 	sender_ton_npi(t, p->src, &m.source_addr_ton, &m.source_addr_npi);
 	snprintf((char *)m.source_addr, sizeof(m.source_addr), "%s",
 		 p->src[0] == '+' ? p->src + 1 : p->src);
@@ -682,6 +730,7 @@ on_deliver(struct smpp *t, struct link *l, const uint8_t *pdu, size_t len)
 			 (int)sizeof(e->reason) - 1, text);
 	} else {
 		e = event(t, TP_EV_MO);
+		session(t, l, e->session);
 		snprintf(e->from, sizeof(e->from), "%s",
 			 (const char *)d.source_addr);
 		snprintf(e->to, sizeof(e->to), "%s",
@@ -751,14 +800,23 @@ on_pdu(struct smpp *t, struct link *l, const uint8_t *in, size_t len)
 		snprintf(why, sizeof(why), "bound as a %s", link_name(l));
 		link_event(t, TP_EV_LINK_UP, why);
 		break;
-	case SUBMIT_SM_RESP: on_submit_resp(t, pdu, len); break;
+	case SUBMIT_SM_RESP: {
+		struct slot *s = slot_of(t, seq);
+		uint64_t count = s ? s->count : 0;
+
+		on_submit_resp(t, pdu, len);
+		confirm(t, l, count);
+		break;
+	}
 	case DELIVER_SM: on_deliver(t, l, pdu, len); break;
 	case ENQUIRE_LINK:
 		queue_answer(l, ENQUIRE_LINK_RESP, ESME_ROK, seq);
 		break;
 	case ENQUIRE_LINK_RESP:
-		if (seq == l->enquire_seq)
+		if (seq == l->enquire_seq) {
 			l->enquire_seq = 0;
+			confirm(t, l, l->enquire_count);
+		}
 		break;
 	case UNBIND: {
 		queue_answer(l, UNBIND_RESP, ESME_ROK, seq);
@@ -772,6 +830,7 @@ on_pdu(struct smpp *t, struct link *l, const uint8_t *in, size_t len)
 		if (s) { /* our submit_sm was not understood: give it up */
 			struct tp_event *e = event(t, TP_EV_REJECTED);
 
+			confirm(t, l, s->count);
 			e->msg_id = s->p.msg_id;
 			e->seq = s->p.seq;
 			snprintf(e->code, sizeof(e->code), "generic_nack");
@@ -1000,12 +1059,17 @@ link_timers(struct smpp *t, struct link *l, double now)
 		link_down(t, l, "no enquire_link_resp");
 		return;
 	}
-	if (!l->enquire_seq && now >= l->enquire_due) {
+	/* soon after an answer to a text: a request that confirms it */
+	if (!l->enquire_seq &&
+	    (now >= l->enquire_due ||
+	     (l->pending && l->confirm_at && now >= l->confirm_at))) {
 		enquire_link_t q;
 
 		memset(&q, 0, sizeof(q));
 		q.command_id = ENQUIRE_LINK;
 		q.sequence_number = l->enquire_seq = next_seq(t);
+		l->enquire_count = t->nreq;
+		l->confirm_at = 0;
 		queue_pdu(l, &q);
 		l->enquire_due = now + t->c.enquire_link;
 	}
@@ -1063,6 +1127,15 @@ tp_smpp_open(const struct tp_smpp_conf *c, struct tp_error *err)
 	}
 	t->token_time = now_s();
 	t->tokens = c->throughput;
+	{
+		uint64_t r = 0;
+
+		if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			r = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid() ^
+			    (uint64_t)(uintptr_t)t;
+		snprintf(t->run, sizeof(t->run), "%016llx",
+			 (unsigned long long)r);
+	}
 	t->tp.ops = &smpp_ops;
 	return &t->tp;
 }
@@ -1217,7 +1290,19 @@ smpp_ack(struct transport *tp, const struct tp_event *e, enum tp_answer a)
 		     : a == TP_NEVER ? ESME_RX_P_APPN
 				     : ESME_RX_T_APPN,
 		     e->ack_seq);
+	if (e->kind == TP_EV_MO && a == TP_DONE) {
+		l->pending = t->nreq; /* until a later request is answered */
+		if (!l->confirm_at)
+			l->confirm_at = now_s() + CONFIRM_SOON;
+	}
 	flush(t, l);
+}
+
+/* smpp_mark - how many requests went out */
+static uint64_t
+smpp_mark(const struct transport *tp)
+{
+	return ((const struct smpp *)tp)->nreq;
 }
 
 /* smpp_watch - another fd that ends a poll */
@@ -1279,5 +1364,6 @@ static const struct tp_ops smpp_ops = {
     .poll = smpp_poll,
     .ack = smpp_ack,
     .watch = smpp_watch,
+    .mark = smpp_mark,
     .close = smpp_close,
 };

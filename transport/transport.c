@@ -62,6 +62,13 @@ tp_watch(struct transport *t, int fd)
 	t->ops->watch(t, fd);
 }
 
+/* tp_mark - how many requests went out: the mark of an answer now */
+uint64_t
+tp_mark(const struct transport *t)
+{
+	return t->ops->mark ? t->ops->mark(t) : 0;
+}
+
 bool
 tp_whole_texts(const struct transport *t)
 {

@@ -117,6 +117,8 @@ enum tp_event_kind {
 	TP_EV_MO,	 /* a text from a phone: from, to, ud */
 	TP_EV_LINK_UP,
 	TP_EV_LINK_DOWN, /* reason */
+	TP_EV_CONFIRMED, /* the carrier had our answers to texts given on
+			    session before mark (tp_mark) */
 	TP_EV_NOTE,	 /* something to log (a malformed PDU): reason */
 };
 
@@ -128,6 +130,14 @@ struct tp_event {
 	char code[24];	  /* "ESME_RINVDSTADR", receipt "UNDELIV" */
 	char err[8];	  /* receipt err: field */
 	char reason[160]; /* for people */
+	/*
+	 * TP_EV_MO: the link it came on (one session per connection, new
+	 * at each bind and each run); "" when the transport cannot tell
+	 * whether the carrier had our answer. TP_EV_CONFIRMED: session
+	 * and mark.
+	 */
+	char session[40];
+	uint64_t mark;
 	/* TP_EV_MO */
 	char from[24], to[24];
 	int data_coding;
@@ -222,6 +232,15 @@ enum tp_answer {
  * send it again).
  */
 void tp_ack(struct transport *t, const struct tp_event *e, enum tp_answer a);
+
+/*
+ * tp_mark - the mark of an answer tp_ack gives now: how many requests
+ * the transport has sent so far. A TP_EV_CONFIRMED for the answer's
+ * session with a larger mark says the carrier had it (it answered a
+ * request sent after it). Take it and answer with no tp_poll between.
+ * 0 for a transport that does not confirm answers.
+ */
+uint64_t tp_mark(const struct transport *t);
 
 /*
  * tp_watch - also wake tp_poll when fd is readable (-1: none); the

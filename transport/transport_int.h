@@ -29,7 +29,8 @@ struct tp_ops {
 	void (*ack)(struct transport *t, const struct tp_event *e,
 		    enum tp_answer a);
 	void (*watch)(struct transport *t, int fd);
-	void (*close)(struct transport *t); /* frees t */
+	void (*close)(struct transport *t);	     /* frees t */
+	uint64_t (*mark)(const struct transport *t); /* NULL: 0 */
 };
 
 /* The part every transport begins with. */

@@ -16,6 +16,7 @@
 # TAP checks say what held. Without --full each case runs its short
 # form (make check); with it, the long one (make chaos): 1,000 texts
 # and kills of both daemons. CASE names a case by its number.
+# CHAOS_JOBS cases run at once (2 by default).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:?usage: run.sh BUILD [--full] [CASE...]}
@@ -27,9 +28,13 @@ if [ "${1:-}" = "--full" ]; then
 	shift
 fi
 export CHAOS_FULL
-summary=$(mktemp)
-trap 'rm -f "$summary"' EXIT INT TERM
+# cases run CHAOS_JOBS at a time (2): they mostly wait on timers
+jobs=${CHAOS_JOBS:-2}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT INT TERM
 status=0
+running=0
+list=""
 for f in "$top"/tests/chaos/case_*.sh; do
 	[ -e "$f" ] || continue
 	nn=${f##*/case_}
@@ -41,16 +46,32 @@ for f in "$top"/tests/chaos/case_*.sh; do
 		done
 		[ -n "$want" ] || continue
 	fi
-	echo "# chaos case $nn: ${f##*/}"
-	out=$(sh "$f" "$build" 2>&1)
-	rc=$?
-	printf '%s\n' "$out"
-	printf '%s\n' "$out" | grep '^chaos: ' >>"$summary"
-	if [ $rc -ne 0 ] || printf '%s\n' "$out" | grep -q '^not ok'; then
+	list="$list $nn"
+	(
+		sh "$f" "$build" >"$out/$nn.out" 2>&1
+		echo $? >"$out/$nn.rc"
+	) &
+	running=$((running + 1))
+	if [ $running -ge "$jobs" ]; then
+		wait
+		running=0
+	fi
+done
+wait
+for nn in $list; do
+	echo "# chaos case $nn"
+	cat "$out/$nn.out"
+	if [ "$(cat "$out/$nn.rc")" != 0 ] || grep -q '^not ok' "$out/$nn.out"; then
 		status=1
 		echo "# chaos case $nn FAILED"
 	fi
 done
 echo "# chaos summary"
-sed 's/^/# /' "$summary"
+for nn in $list; do
+	grep '^chaos: ' "$out/$nn.out" | sed 's/^/# /'
+	grep -q "^chaos: " "$out/$nn.out" || {
+		echo "# chaos: case=$nn printed no counts"
+		status=1
+	}
+done
 exit $status

@@ -122,8 +122,26 @@ t "history with a bad date" 2 'is not a date' -- \
 t "threads" 0 'aaaaaaaaaa +20  alice@example.com' -- "$SMSCTL" $C threads
 t "usage with the cost of the month" 0 '^2025-11 +20 +40 +15.03 USD  alice@example.com$' -- \
 	"$SMSCTL" $C usage --cycle 2025-11
-t "usage --json" 0 '"sender":"bob@example.com","messages":6,"segments":6,"cost":"14.95"' -- \
+t "usage --json" 0 '"account":"bob@example.com","senders":"bob@example.com","nsenders":1,"messages":6,"segments":6,"cost":"14.95"' -- \
 	"$SMSCTL" $C usage --sender bob@example.com --json
+# issue 18 (11): an account (BillingAccounts) pays the monthly fee once
+# for all its senders, who share the included segments: alice (40) and
+# bob (6) in acme are 14.95 + 16 x 0.0079 = 15.08, not 15.03 + 14.95
+cp "$dir/s.conf" "$dir/acct.conf"
+echo "BillingAccounts @example.com=acme" >>"$dir/acct.conf"
+chmod 600 "$dir/acct.conf"
+t "usage: the fee once per account, two senders in it" 0 \
+	'^2025-11 +26 +46 +15.08 USD  acme \(alice@example.com, bob@example.com\)$' -- \
+	"$SMSCTL" -c "$dir/acct.conf" usage --cycle 2025-11
+t "usage: one line for the account" 0 '^1$' -- \
+	sh -c "'$SMSCTL' -c '$dir/acct.conf' usage --cycle 2025-11 | grep -c '^2025-11'"
+t "usage --sender names the sender's whole account" 0 \
+	'"account":"acme","senders":"alice@example.com, bob@example.com","nsenders":2,"messages":26,"segments":46,"cost":"15.08"' -- \
+	"$SMSCTL" -c "$dir/acct.conf" usage --sender bob@example.com --json
+t "usage --account" 0 '^2025-11 +26 +46 +15.08 USD  acme ' -- \
+	"$SMSCTL" -c "$dir/acct.conf" usage --account acme
+t "a bad BillingAccounts pair is refused" 1 'is not an account name' -- \
+	sh -c "cp '$dir/s.conf' '$dir/bad-acct.conf' && echo 'BillingAccounts @example.com=a b' >>'$dir/bad-acct.conf' && '$SMSCTL' -c '$dir/bad-acct.conf' usage"
 t "delete needs --yes" 2 'add --yes' -- "$SMSCTL" $C delete --phone +442079460958
 t "delete by phone" 0 '^deleted 6 messages$' -- \
 	"$SMSCTL" $C delete --phone +442079460958 --yes
@@ -161,7 +179,7 @@ t "render a PBX voicemail with its transcription" 0 \
 	"$SMSCTL" render "$M/voicemail_transcription.eml"
 t "render an Asterisk voicemail notice" 0 '^Voicemail from \+1 202-555-0143 \(0:42\)\.$' -- \
 	"$SMSCTL" render "$M/voicemail_asterisk.eml"
-t "render --json names" 0 '"text":"photo: Here is the photo.\\n\[menu.pdf: \{link1\}\]","encoding":"GSM-7","length":49,"segments":1,"cost_segments":2,"subject":"photo","from":"alice@example.com"' -- \
+t "render --json names, no placeholder, attachments not billed" 0 '"text":"photo: Here is the photo.","encoding":"GSM-7","length":25,"segments":1,"cost_segments":1,"subject":"photo","from":"alice@example.com"' -- \
 	"$SMSCTL" render --json "$M/image_attachment.eml"
 t "render reads standard input and drops the quote" 0 '^Re: dinner: Yes - bring the tickets!$' -- \
 	sh -c "'$SMSCTL' render < $M/gmail_reply.eml"
@@ -171,7 +189,7 @@ t "render keeps a disclaimer without DisclaimerLines" 0 'CONFIDENTIALITY NOTICE'
 	"$SMSCTL" render "$M/disclaimer.eml"
 t "render cuts a configured disclaimer" 0 '"text":"db1 down: Host db1 is DOWN since 09:58.","encoding"' -- \
 	sh -c "printf 'SmsDomains sms.example.com\nTagSecretFile $dir/tag\nDisclaimerLines Legal: | confidentiality notice\n' > '$dir/d.conf' && chmod 600 '$dir/d.conf' && '$SMSCTL' -c '$dir/d.conf' render --json $M/disclaimer.eml"
-t "render a file attachment as a link placeholder" 0 '^\[text/csv: \{link2\}\]$' -- \
+t "render says in words which files are left out" 0 '^left out: 2 attachments \(invoice-1042.pdf, text/csv\) were not sent: this site cannot send pictures or files yet$' -- \
 	"$SMSCTL" render "$M/pdf_attachment.eml"
 t "render a missing file" 1 'cannot read' -- "$SMSCTL" render "$dir/none.eml"
 t "a store command with a bad config" 1 'unknown key' -- \
@@ -189,8 +207,14 @@ t "send refuses a country not allowed as the milter does" 1 \
 	'^smsctl send: texts to \+33612345678 are not allowed: FR numbers \(\+33612345678\) are not allowed here$' -- \
 	"$SMSCTL" $R send --to +33612345678 hi
 t "send refuses what is no phone number as the milter does" 1 \
-	'^smsctl send: 12345 is not a valid phone number: ' -- \
-	"$SMSCTL" $R send --to 12345 hi
+	'^smsctl send: 12 is not a valid phone number: ' -- \
+	"$SMSCTL" $R send --to 12 hi
+t "send refuses a short code, saying why" 1 \
+	'^smsctl send: 32665 is a short code: it cannot be texted through this transport' -- \
+	"$SMSCTL" $R send --to 32665 hi
+t "send refuses a sender name, saying why" 1 \
+	'^smsctl send: AMAZON is a sender name, not a phone: it cannot receive texts$' -- \
+	"$SMSCTL" $R send --to AMAZON hi
 t "... and none of them was queued" 0 '^\{"messages":\[\]' -- \
 	"$SMSCTL" $R history --json
 # SmartEncoding no: the dash stays, and the text is queued (and billed)

@@ -98,9 +98,9 @@ check "... nothing stored" stored \
 check "... the mailbox got it" wait_for sinked "e2e-3@example.com"
 
 # 4. bad recipients, refused at RCPT
-send "$tmp/s4" --from alice@example.com --to 12345@sms.example.com \
+send "$tmp/s4" --from alice@example.com --to 12@sms.example.com \
 	--body "x"
-check "invalid number: 550 5.1.3" grep -q '^<\*\* 550 5.1.3 12345 is not a valid phone number' "$tmp/s4"
+check "invalid number: 550 5.1.3" grep -q '^<\*\* 550 5.1.3 12 is not a valid phone number' "$tmp/s4"
 send "$tmp/s5" --from mallory@evil.example --to 12025550146@sms.example.com \
 	--body "x"
 check "sender not in AllowedSenders: 550 5.7.1" grep -q '^<\*\* 550 5.7.1 mallory@evil.example is not allowed' "$tmp/s5"

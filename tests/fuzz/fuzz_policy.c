@@ -19,7 +19,11 @@
  *	2	policy_parse_rcpt and policy_bare_addr (RCPT TO): parts
  *		fit and end in NUL, the domain is lowercase and one of
  *		SmsDomains, local has no "+" of a tag, too_long says
- *		when local or tag would not fit.
+ *		when local or tag would not fit. The same text as a
+ *		deliver_sm's sender (policy_sender): a phone's E.164, a
+ *		short code's 3 to 8 digits or a sender name of 1 to 11
+ *		of A-Z, 0-9 and "_", which policy_number never texts
+ *		(550 5.1.1); else 550 5.1.3.
  *	3	policy_notify (NOTIFY=): 0 bits on error, NEVER alone,
  *		and the same answer as a plain reading of RFC 3461.
  *	4	policy_noise (a "Name: value" header): only the loop
@@ -222,6 +226,35 @@ dmarc(unsigned opt, const char *ar)
 /* in - s within the array of size bytes, NUL-terminated */
 #define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
 
+/* text_sender - policy_sender's address of a sender; never texted if no phone
+ */
+static void
+text_sender(const char *in)
+{
+	struct policy_verdict v;
+	char out[20], e164[20];
+	size_t n, i;
+
+	memset(out, 0x5a, sizeof(out));
+	if (!policy_sender(conf, in, out, &v)) {
+		check_verdict(&v, "550", "5.1.3");
+		CHECK(out[0] == '\0');
+		return;
+	}
+	CHECK(TERMINATED(out));
+	n = strlen(out);
+	if (out[0] == '+') {
+		CHECK(n >= 4 && strspn(out + 1, "0123456789") == n - 1);
+		return;
+	}
+	CHECK(n >= 1 && n <= 11);
+	for (i = 0; i < n; i++)
+		CHECK(isdigit((unsigned char)out[i]) ||
+		      (out[i] >= 'A' && out[i] <= 'Z') || out[i] == '_');
+	CHECK(!policy_number(conf, out, NULL, e164, &v));
+	check_verdict(&v, "550", "5.1.1");
+}
+
 /* rcpt - policy_parse_rcpt's parts, against policy_bare_addr */
 static void
 rcpt(const char *addr)
@@ -230,6 +263,7 @@ rcpt(const char *addr)
 	struct policy_rcpt r;
 	size_t i;
 
+	text_sender(addr);
 	policy_bare_addr(addr, bare, sizeof(bare));
 	for (i = 0; bare[i]; i++)
 		CHECK(bare[i] != '<' && bare[i] != '>' &&

@@ -131,6 +131,7 @@ check_event(struct run *r, const struct tp_event *e)
 	case TP_EV_RECEIPT: tp_ack(r->t, e, r->ack_ok); break;
 	case TP_EV_LINK_UP: CHECK(++r->ups == 1); break;
 	case TP_EV_LINK_DOWN: CHECK(++r->downs == 1); break;
+	case TP_EV_CONFIRMED: CHECK(e->session[0] && e->mark > 0); break;
 	case TP_EV_NOTE: CHECK(e->reason[0]); break;
 	}
 }

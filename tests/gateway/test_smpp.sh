@@ -156,7 +156,9 @@ check "answers delayed 0.8 s: delivered" wait_sql \
 check "... sent once" test "$(($(grep -c '"cmd":"submit_sm"' "$tmp/pdus.jsonl") - before))" -eq 1
 control '{"delay_ms": 0}'
 
-# 11b. an alphanumeric sender: source TON 5, NPI 0
+# 11b. an alphanumeric sender: source TON 5, NPI 0 (smsctl send would
+# send a sender name to +1 from DefaultSender: this test takes names)
+echo "SenderNameDeniedPrefixes" >>"$conf"
 send --from Alerts --to +12025550113 "from a name" >/dev/null
 ton_npi() { node -e '
 const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse)

@@ -193,8 +193,13 @@ check "... with U+FFFD for what cannot be read" wait_sql \
 check "Kannel MO in Latin-1 is taken" status_is 200 -u hook:hook-pass \
 	"$url/kannel/mo?from=%2B12025550143&to=12025550100&coding=0&charset=ISO-8859-1&id=k3&text=caf%E9"
 check "... as UTF-8" wait_sql "select count(*) from messages where text = 'café'" 1
-check "a sender that is not a number is 400" status_is 400 -u hook:hook-pass \
-	"$url/kannel/mo?from=notanumber&to=12025550100&text=x"
+check "a sender that is no number, short code or sender name is 400" \
+	status_is 400 -u hook:hook-pass \
+	"$url/kannel/mo?from=not-a-number&to=12025550100&text=x"
+check "a sender name is taken (issue 18, 1)" status_is 200 -u hook:hook-pass \
+	"$url/kannel/mo?from=Amazon+Pay&to=12025550100&id=k4&text=paid"
+check "... in the thread of AMAZON_PAY" wait_sql \
+	"select count(*) from messages m join threads t on t.id = m.thread_id where t.phone = 'AMAZON_PAY' and m.text = 'paid'" 1
 
 # a voicemail transcription
 check "a voicemail is taken" status_is 200 -u hook:hook-pass -X POST \

@@ -66,6 +66,7 @@ DmarcDomains partner.example
 OwnerAliases a.smith@example.com=alice@example.com
 AllowedCountries US, CA, GB
 DeniedAreaCodes 684
+TextableShortCodes 32666
 TagFailureLimit 3/1h
 TagFailureClientLimit 5/1h
 SenderLogins support@example.com=alice, @partner.example=carol

@@ -32,6 +32,12 @@
 //   {"mo": {"from": "...", "to": "...", "hex": "...", "coding": N,
 //           "esm_class": N}}  raw user data (a UDH with esm_class 0x40)
 //   {"refuse_bind": true}     answer binds with ESME_RBINDFAIL
+//   {"lost_resp": [MO, ...], "resend": [I, ...]}  send the texts (each MO
+//           as in "mo") on the receiving link, and close it as soon as
+//           every deliver_sm_resp came, before answering anything else,
+//           as if the answers were lost; on the next bind send again
+//           the ones listed in resend (indexes; default all), as real
+//           SMSCs do with a deliver_sm they saw no answer to
 'use strict';
 const smpp = require('smpp');
 const fs = require('fs');
@@ -49,6 +55,33 @@ const state = {
 };
 const sessions = new Set();
 const pendingReceipts = [];
+const pendingMo = []; // texts to send again at the next bind
+
+function moPdu(m) {
+	return { source_addr: m.from, destination_addr: m.to,
+		esm_class: m.esm_class || 0, data_coding: m.coding || 0,
+		short_message: m.hex !== undefined ? Buffer.from(m.hex, 'hex') : m.text };
+}
+
+// lostResp - send texts, drop the link once all are answered, keep
+// the ones to resend for the next bind
+function lostResp(list, resend) {
+	const s = [...sessions].find((x) => !x.closed && x.kind &&
+		x.kind !== 'bind_transmitter');
+	if (!s)
+		return;
+	const again = (resend || list.map((_, i) => i)).map((i) => list[i]);
+	let left = list.length;
+	for (const m of list)
+		s.deliver_sm(moPdu(m), () => {
+			if (--left > 0)
+				return;
+			log({ cmd: 'dropped_after_resp', resend: again.length });
+			pendingMo.push(...again);
+			s.closed = true;
+			s.socket.destroy();
+		});
+}
 
 // Keep every PDU's bytes: the package hands out parsed fields only.
 smpp.PDU.fromStream = function (stream, commandLength) {
@@ -194,9 +227,14 @@ const server = smpp.createServer(function (session) {
 		session.send(pdu.response({ command_status: ok ? 0 : smpp.ESME_RBINDFAIL, system_id: 'testsmsc' }));
 		if (ok)
 			session.kind = pdu.command;
-		if (ok && pdu.command !== 'bind_transmitter')
+		if (ok && pdu.command !== 'bind_transmitter') {
 			while (pendingReceipts.length)
 				sendReceipt(session, pendingReceipts.shift());
+			while (pendingMo.length) {
+				log({ cmd: 'resent_mo' });
+				session.deliver_sm(moPdu(pendingMo.shift()));
+			}
+		}
 	};
 	session.on('bind_transceiver', bind);
 	session.on('bind_transmitter', bind);
@@ -242,12 +280,10 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
 	}
 	if (c.mo) {
 		for (const s of sessions)
-			s.deliver_sm({ source_addr: c.mo.from, destination_addr: c.mo.to,
-				esm_class: c.mo.esm_class || 0,
-				data_coding: c.mo.coding || 0,
-				short_message: c.mo.hex !== undefined ?
-					Buffer.from(c.mo.hex, 'hex') : c.mo.text });
+			s.deliver_sm(moPdu(c.mo));
 	}
+	if (c.lost_resp)
+		lostResp(c.lost_resp, c.resend);
 	log({ cmd: 'control', control: c });
 });
 process.on('SIGTERM', () => process.exit(0));

@@ -541,6 +541,112 @@ dsn(void **state)
 	assert_int_equal(mp_compose_dsn(&in, &raw, &len, &err), MP_EPARSE);
 }
 
+/*
+ * dsn_envid_ret - issue 18 (12): Original-Envelope-Id only from ENVID=
+ * (never the Message-ID), and the returned part as RET= asks
+ */
+static void
+dsn_envid_ret(void **state)
+{
+	static const char mail[] = "From: alice@example.com\r\n"
+				   "Subject: hello\r\n"
+				   "Message-ID: <orig@example.com>\r\n"
+				   "\r\n"
+				   "the body of the mail\r\n";
+	struct mp_dsn in = {
+	    .from = "postmaster@example.com",
+	    .to = "alice@example.com",
+	    .sms_domain = "sms.example.com",
+	    .phone = "+12025550143",
+	    .text = "hello",
+	    .parts_total = 1,
+	    .reason = "552 5.3.4 too long",
+	    .message_id = "dsn2@sms.example.com",
+	    .original_id = "orig@example.com",
+	    .date = 1790000000,
+	};
+	char *raw, *at;
+	size_t len, n;
+	bool full;
+
+	(void)state;
+	/* no ENVID, no returned part */
+	assert_int_equal(mp_compose_dsn(&in, &raw, &len, NULL), MP_OK);
+	assert_null(strstr(raw, "Original-Envelope-Id"));
+	assert_null(strstr(raw, "rfc822-headers"));
+	assert_null(strstr(raw, "message/rfc822"));
+	free(raw);
+
+	/* ENVID, and the headers (RET=HDRS, or no RET) */
+	n = mp_returned(mail, strlen(mail), false, &full);
+	assert_false(full);
+	assert_int_equal(n, strstr(mail, "\r\n\r\n") - mail + 2);
+	in.envid = "QQ+123";
+	in.returned = mail;
+	in.returned_len = n;
+	assert_int_equal(mp_compose_dsn(&in, &raw, &len, NULL), MP_OK);
+	assert_non_null(strstr(raw, "Original-Envelope-Id: QQ+123\r\n"));
+	at = strstr(raw, "Content-Type: text/rfc822-headers");
+	assert_non_null(at);
+	assert_non_null(strstr(at, "Subject: hello"));
+	assert_null(strstr(at, "the body of the mail"));
+	assert_null(strstr(raw, "message/rfc822"));
+	free(raw);
+
+	/* RET=FULL: the whole mail */
+	n = mp_returned(mail, strlen(mail), true, &full);
+	assert_true(full);
+	assert_int_equal(n, strlen(mail));
+	in.returned_len = n;
+	in.returned_full = true;
+	assert_int_equal(mp_compose_dsn(&in, &raw, &len, NULL), MP_OK);
+	at = strstr(raw, "Content-Type: message/rfc822");
+	assert_non_null(at);
+	assert_non_null(strstr(at, "the body of the mail"));
+	free(raw);
+
+	/* an ENVID that would break the header line is left out */
+	in.envid = "a\r\nBcc: x@example.net";
+	assert_int_equal(mp_compose_dsn(&in, &raw, &len, NULL), MP_OK);
+	assert_null(strstr(raw, "Original-Envelope-Id"));
+	free(raw);
+}
+
+/* notice - a sender told what the phone did not get */
+static void
+notice(void **state)
+{
+	struct mp_notice in = {
+	    .from = "MAILER-DAEMON@sms.example.com",
+	    .to = "alice@example.com",
+	    .phones = "+1 202-555-0143",
+	    .subject = "files",
+	    .notice = "2 attachments (a.jpg, b.pdf) were not sent: this site "
+		      "cannot send pictures or files yet",
+	    .text = "files: see attached",
+	    .message_id = "n1@sms.example.com",
+	    .original_id = "orig@example.com",
+	    .date = 1790000000,
+	};
+	struct mp_message *msg = NULL;
+	struct mp_error err;
+	char *raw;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(mp_compose_notice(&in, &raw, &len, &err), MP_OK);
+	assert_lines_short(raw);
+	assert_true(has_header(raw, "Auto-Submitted: auto-replied"));
+	assert_true(has_header(raw, "X-SMS-Report: notice"));
+	assert_int_equal(mp_parse(raw, len, NULL, &msg, &err), MP_OK);
+	assert_non_null(strstr(msg->body, "2 attachments (a.jpg, b.pdf) were "
+					  "not sent"));
+	assert_non_null(strstr(msg->body, "files: see attached"));
+	assert_string_equal(msg->in_reply_to, "orig@example.com");
+	mp_message_free(&msg);
+	free(raw);
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -581,6 +687,8 @@ main(void)
 	    cmocka_unit_test(no_injection),
 	    cmocka_unit_test(media),
 	    cmocka_unit_test(dsn),
+	    cmocka_unit_test(dsn_envid_ret),
+	    cmocka_unit_test(notice),
 	    cmocka_unit_test(message_ids),
 	    cmocka_unit_test(random_fields),
 	    cmocka_unit_test(voicemail_mail),

@@ -333,6 +333,74 @@ receipt_failed(void **state)
 	assert_int_equal(mails(f->s), 1);
 }
 
+/* report_mail - the one mail queued for SMTP, as a string (malloc'd) */
+static char *
+report_mail(struct store *s)
+{
+	struct store_mail *m = NULL;
+	struct store_error err;
+	unsigned n = 0;
+	char *out;
+
+	assert_int_equal(store_mail_claim(s, "one", (int64_t)time(NULL) + 1, 1,
+					  16, &m, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 1);
+	out = strndup((const char *)m[0].data, m[0].len);
+	store_mails_free(&m, n);
+	assert_non_null(out);
+	return out;
+}
+
+/*
+ * report_envid_ret - issue 18 (12): smsgw's report names the envelope
+ * id only when the sender gave ENVID= (never the Message-ID), and
+ * returns what was kept as RET= asked
+ */
+static void
+report_envid_ret(void **state)
+{
+	struct fixture *f = *state;
+	static const char hdrs[] = "Subject: kept\r\nMessage-ID: "
+				   "<m2@example.com>\r\n\r\n";
+	struct store_outbound o = {
+	    .owner = "alice@example.com",
+	    .phone = "+12025550144",
+	    .sender = "+12025550100",
+	    .tag = "bobqrbeyrjfd",
+	    .envelope_from = "alice@example.com",
+	    .message_id = "m2@example.com",
+	    .notify = STORE_NOTIFY_FAILURE,
+	    .text = "With an envelope id.",
+	    .segments = 1,
+	    .envid = "env-42",
+	    .ret = STORE_RET_HDRS,
+	    .returned = hdrs,
+	    .returned_len = sizeof(hdrs) - 1,
+	};
+	struct store_error err;
+	int64_t id, thread;
+	char *mail, *part;
+
+	/* the fixture's text: no ENVID given, none named */
+	assert_true(
+	    report_queue(f->c, f->s, f->id, false, 0, 2, "30003", NULL));
+	mail = report_mail(f->s);
+	assert_null(strstr(mail, "Original-Envelope-Id"));
+	assert_null(strstr(mail, "rfc822-headers"));
+	free(mail);
+
+	assert_int_equal(store_enqueue(f->s, &o, NOW, &id, &thread, &err),
+			 STORE_OK);
+	assert_true(report_queue(f->c, f->s, id, false, 0, 1, "30003", NULL));
+	mail = report_mail(f->s);
+	assert_non_null(strstr(mail, "Original-Envelope-Id: env-42\r\n"));
+	part = strstr(mail, "Content-Type: text/rfc822-headers");
+	assert_non_null(part);
+	assert_non_null(strstr(part, "Subject: kept"));
+	free(mail);
+}
+
 int
 main(void)
 {
@@ -344,6 +412,7 @@ main(void)
 	    cmocka_unit_test(status_words),
 	    cmocka_unit_test_setup_teardown(receipt_outcomes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(receipt_failed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(report_envid_ret, setup, teardown),
 	};
 
 	mp_init();

@@ -447,15 +447,75 @@ numbers(void **state)
 	/* a contact is named with its number */
 	assert_false(policy_number(c, "+16845550100", "pago", e164, &v));
 	assert_non_null(strstr(v.text, "texts to pago (+16845550100) are not"));
-	assert_false(policy_number(c, "12345", NULL, e164, &v));
+	assert_false(policy_number(c, "12", NULL, e164, &v));
 	assert_string_equal(v.xcode, "5.1.3");
-	assert_non_null(strstr(v.text, "12345 is not a valid phone number: "));
+	assert_non_null(strstr(v.text, "12 is not a valid phone number: "));
 	conf_free(&c);
 
 	/* without the rules, the same numbers are fine */
 	c = load("");
 	assert_true(policy_number(c, "16845550100", NULL, e164, &v));
 	assert_true(policy_number(c, "+33612345678", NULL, e164, &v));
+	conf_free(&c);
+}
+
+/*
+ * short codes and sender names: their texts are mailed from them; a
+ * sender name is never texted, a short code only when it is one of
+ * TextableShortCodes
+ */
+static void
+senders(void **state)
+{
+	struct conf *c = load("");
+	struct policy_verdict v;
+	char out[20];
+
+	assert_true(policy_sender(c, "12025550143", out, &v));
+	assert_string_equal(out, "+12025550143");
+	assert_true(policy_sender(c, "32665", out, &v));
+	assert_string_equal(out, "32665");
+	assert_true(policy_sender(c, "AMAZON", out, &v));
+	assert_string_equal(out, "AMAZON");
+	assert_true(policy_sender(c, "Amazon Pay", out, &v));
+	assert_string_equal(out, "AMAZON_PAY");
+	assert_false(policy_sender(c, "AB-C", out, &v));
+	assert_string_equal(v.xcode, "5.1.3");
+	assert_false(policy_sender(c, "ABCDEFGHIJKL", out, &v)); /* 12 */
+	assert_false(policy_sender(c, "12", out, &v));
+	assert_false(policy_sender(c, "", out, &v));
+	assert_false(policy_sender(c, " AB", out, &v));
+
+	assert_true(policy_sender_name("amazon_pay", out));
+	assert_string_equal(out, "AMAZON_PAY");
+	assert_false(policy_sender_name("32665", out));
+	assert_false(policy_sender_name("bob.smith", out));
+	policy_display("AMAZON_PAY", out, sizeof(out));
+	assert_string_equal(out, "AMAZON PAY");
+	policy_display("32665", out, sizeof(out));
+	assert_string_equal(out, "32665");
+
+	/* mail to them: refused, saying why */
+	assert_false(policy_number(c, "32665", NULL, out, &v));
+	assert_string_equal(v.code, "550");
+	assert_string_equal(v.xcode, "5.1.1");
+	assert_non_null(strstr(v.text, "32665 is a short code: it cannot be "
+				       "texted through this transport"));
+	assert_false(policy_number(c, "amazon", NULL, out, &v));
+	assert_string_equal(v.xcode, "5.1.1");
+	assert_string_equal(v.text, "AMAZON is a sender name, not a phone: it "
+				    "cannot receive texts");
+	assert_false(policy_number(c, "Amazon_Pay", NULL, out, &v));
+	assert_string_equal(v.text, "AMAZON_PAY is a sender name, not a phone: "
+				    "it cannot receive texts");
+	conf_free(&c);
+
+	/* a short code the transport can text */
+	c = load("TextableShortCodes 32665, 7890\n");
+	assert_true(policy_number(c, "32665", NULL, out, &v));
+	assert_string_equal(out, "32665");
+	assert_false(policy_number(c, "32666", NULL, out, &v));
+	assert_false(policy_number(c, "amazon", NULL, out, &v));
 	conf_free(&c);
 }
 
@@ -792,17 +852,98 @@ mail_id(void **state)
 	assert_string_equal(prev, "");
 }
 
+/* sender_choice - which number a text leaves from */
+static void
+sender_choice(void **state)
+{
+	struct conf *c =
+	    load("SenderNumbers dave@example.com=+12025550120, "
+		 "dave@example.com=+12025550121, dave@example.com=Acme, "
+		 "erin@example.com=Acme\n"
+		 "SenderNameDeniedPrefixes +1\n");
+	struct conf *pool = load("SenderPool +12025550110, +12025550111\n"
+				 "SenderNumbers erin@example.com=Acme\n");
+	struct policy_verdict v;
+	char out[40];
+
+	(void)state;
+	/* several numbers: the first by default, another by X-SMS-Sender */
+	assert_int_equal(policy_sender_for(c, "dave@example.com", NULL, false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550120");
+	assert_int_equal(policy_sender_for(c, "dave@example.com",
+					   "(202) 555-0121", false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550121");
+	/* not one of dave's: refused, naming his */
+	assert_int_equal(policy_sender_for(c, "dave@example.com",
+					   "+12025550199", false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_NONE);
+	assert_string_equal(v.code, "550");
+	assert_non_null(strstr(v.text, "+12025550120, +12025550121 and Acme"));
+	/* ... unless the operator asks (smsctl send --from) */
+	assert_int_equal(policy_sender_for(c, "dave@example.com",
+					   "+12025550199", true, "+12025550143",
+					   out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550199");
+	/* a sender name to +1: dave's first real number instead */
+	assert_int_equal(policy_sender_for(c, "dave@example.com", "Acme", false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550120");
+	/* ... kept where names are taken */
+	assert_int_equal(policy_sender_for(c, "dave@example.com", "Acme", false,
+					   "+447700900123", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "Acme");
+	/* erin has only the name: DefaultSender in the US */
+	assert_int_equal(policy_sender_for(c, "erin@example.com", NULL, false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550100");
+	/* ... the pool where there is one */
+	assert_int_equal(policy_sender_for(pool, "erin@example.com", NULL,
+					   false, "+12025550143", out, &v),
+			 POLICY_FROM_POOL);
+	/* someone without SenderNumbers: the pool, or DefaultSender */
+	assert_int_equal(policy_sender_for(pool, "bob@example.com", NULL, false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_POOL);
+	assert_int_equal(policy_sender_for(c, "bob@example.com", NULL, false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_FIXED);
+	assert_string_equal(out, "+12025550100");
+	/* a pooled owner cannot pick a number */
+	assert_int_equal(policy_sender_for(pool, "bob@example.com",
+					   "+12025550110", false,
+					   "+12025550143", out, &v),
+			 POLICY_FROM_NONE);
+	assert_non_null(strstr(v.text, "chosen per conversation"));
+	/* junk */
+	assert_int_equal(policy_sender_for(c, "dave@example.com", "a\"b c",
+					   false, "+12025550143", out, &v),
+			 POLICY_FROM_NONE);
+	assert_string_equal(v.xcode, "5.5.4");
+	conf_free(&c);
+	conf_free(&pool);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(tag_vector),   cmocka_unit_test(parse_rcpt),
-	    cmocka_unit_test(sender_check), cmocka_unit_test(dmarc),
-	    cmocka_unit_test(owners),	    cmocka_unit_test(noise),
-	    cmocka_unit_test(schedule),	    cmocka_unit_test(render),
-	    cmocka_unit_test(numbers),	    cmocka_unit_test(notify),
-	    cmocka_unit_test(tag_syntax),   cmocka_unit_test(plan_as_queued),
-	    cmocka_unit_test(plan_opts),    cmocka_unit_test(route),
+	    cmocka_unit_test(tag_vector),     cmocka_unit_test(parse_rcpt),
+	    cmocka_unit_test(sender_check),   cmocka_unit_test(dmarc),
+	    cmocka_unit_test(owners),	      cmocka_unit_test(noise),
+	    cmocka_unit_test(schedule),	      cmocka_unit_test(render),
+	    cmocka_unit_test(numbers),	      cmocka_unit_test(senders),
+	    cmocka_unit_test(notify),	      cmocka_unit_test(tag_syntax),
+	    cmocka_unit_test(plan_as_queued), cmocka_unit_test(plan_opts),
+	    cmocka_unit_test(route),	      cmocka_unit_test(sender_choice),
 	    cmocka_unit_test(mail_id),
 	};
 

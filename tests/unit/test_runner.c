@@ -56,6 +56,7 @@ struct fake {
 	struct tp_event acked[64];
 	enum tp_answer answers[64];
 	unsigned nacked;
+	uint64_t mark; /* requests "sent" so far: tp_mark */
 };
 
 static void
@@ -158,13 +159,19 @@ fake_close(struct transport *t)
 {
 }
 
+static uint64_t
+fake_mark(const struct transport *t)
+{
+	return ((const struct fake *)t)->mark;
+}
+
 static const struct tp_ops fake_ops = {
     "fake",    false,	 fake_submit, fake_room,  fake_inflight,
-    fake_poll, fake_ack, fake_watch,  fake_close,
+    fake_poll, fake_ack, fake_watch,  fake_close, fake_mark,
 };
 static const struct tp_ops fake_whole_ops = {
     "fake",    true,	 fake_submit, fake_room,  fake_inflight,
-    fake_poll, fake_ack, fake_watch,  fake_close,
+    fake_poll, fake_ack, fake_watch,  fake_close, fake_mark,
 };
 
 struct fixture {
@@ -619,6 +626,183 @@ same_reference(void **state)
 	assert_int_equal(message(x, id).state, STORE_SUBMITTED);
 }
 
+/* texts_in - texts from phones recorded (each has its mail queued) */
+static unsigned
+texts_in(struct fixture *x)
+{
+	struct store_filter f;
+	struct store_message *m = NULL;
+	struct store_error err;
+	unsigned n = 0, i, in = 0;
+
+	store_filter_init(&f);
+	f.limit = 1000;
+	assert_int_equal(store_history(x->s, &f, &m, &n, &err), STORE_OK);
+	for (i = 0; i < n; i++)
+		in += !strcmp(m[i].direction, "in");
+	store_messages_free(&m, n);
+	return in;
+}
+
+/* mo_on - a deliver_sm of text (hex user data when udh) on session */
+static void
+mo_on(struct fixture *x, const char *session, const char *text, bool udh,
+      uint32_t seq)
+{
+	struct tp_event e = {.kind = TP_EV_MO, .to = "12025550100"};
+	size_t n = strlen(text), i;
+
+	snprintf(e.from, sizeof(e.from), "12025550143");
+	snprintf(e.session, sizeof(e.session), "%s", session);
+	if (udh) {
+		e.esm_class = 0x40;
+		for (i = 0; i < n / 2; i++)
+			sscanf(text + 2 * i, "%2hhx", &e.ud[i]);
+		e.ud_len = n / 2;
+	} else {
+		memcpy(e.ud, text, n);
+		e.ud_len = n;
+	}
+	e.ack_seq = seq;
+	push(&x->f, e);
+}
+
+/* confirm_on - the carrier answered a request sent at mark on session */
+static void
+confirm_on(struct fixture *x, const char *session, uint64_t mark)
+{
+	struct tp_event e = {.kind = TP_EV_CONFIRMED, .mark = mark};
+
+	snprintf(e.session, sizeof(e.session), "%s", session);
+	push(&x->f, e);
+}
+
+/*
+ * a text, a two-part set and the last part of a set, each answered on
+ * a link that dropped before the carrier was seen to have the answer,
+ * then sent again on the next link: each is mailed once, and every
+ * resend is answered "done"; the same words twice on one link are two
+ * texts, and a text sent again after its answer was confirmed is new
+ */
+static void
+resent_texts(void **state)
+{
+	struct fixture *x = *state;
+	unsigned k;
+
+	start(x);
+	/* link A answers a text and a set, then drops */
+	x->f.mark = 5;
+	mo_on(x, "A", "hello", false, 1);
+	mo_on(x, "A", "0500037702016869", true, 2);	      /* "hi" 1/2 */
+	mo_on(x, "A", "05000377020220746865726521", true, 3); /* 2/2 */
+	turns(x, 1);
+	assert_int_equal(texts_in(x), 2);
+	/* link B: the SMSC sends all three again */
+	x->f.mark = 9;
+	mo_on(x, "B", "hello", false, 1);
+	mo_on(x, "B", "0500037702016869", true, 2);
+	mo_on(x, "B", "05000377020220746865726521", true, 3);
+	turns(x, 1);
+	assert_int_equal(texts_in(x), 2);
+	for (k = 0; k < x->f.nacked; k++)
+		assert_int_equal(x->f.answers[k], TP_DONE);
+	/* link B drops too: link C gets the last part again, still once */
+	x->f.mark = 12;
+	mo_on(x, "C", "05000377020220746865726521", true, 4);
+	turns(x, 1);
+	assert_int_equal(texts_in(x), 2);
+	/* C confirms: the same words now are a new text */
+	confirm_on(x, "C", 13);
+	turns(x, 1);
+	x->f.mark = 14;
+	mo_on(x, "D", "05000377020220746865726521", true, 5);
+	turns(x, 1);
+	assert_int_equal(texts_in(x), 2); /* part 2 of 2 kept, waiting */
+	/* the same words twice on one link: two texts */
+	mo_on(x, "D", "again", false, 6);
+	mo_on(x, "D", "again", false, 7);
+	turns(x, 1);
+	assert_int_equal(texts_in(x), 4);
+	/* B confirmed what it answered: "hello" on a new link is new */
+	confirm_on(x, "B", 10);
+	mo_on(x, "E", "hello", false, 8);
+	turns(x, 1);
+	assert_int_equal(texts_in(x), 5);
+}
+
+/* mail_from - whether a queued mail's envelope is from `from` */
+static bool
+mail_from(struct fixture *x, const char *from, const char *has)
+{
+	struct store_mail *m = NULL;
+	struct store_error err;
+	unsigned n = 0, i;
+	bool found = false;
+
+	assert_int_equal(store_mail_claim(x->s, "t", (int64_t)time(NULL), 1,
+					  100, &m, &n, &err),
+			 STORE_OK);
+	for (i = 0; i < n; i++) {
+		char *text = strndup((const char *)m[i].data, m[i].len);
+
+		assert_non_null(text);
+		if (!strcmp(m[i].from, from) && strstr(text, has))
+			found = true;
+		free(text);
+	}
+	store_mails_free(&m, n);
+	assert_int_equal(store_mail_release(x->s, "t", &err), STORE_OK);
+	return found;
+}
+
+/*
+ * texts from a short code and a sender name are mailed from them at
+ * the SMS domain; a keyword from one is not acted on (no answer is
+ * queued to what cannot receive texts); a sender with a control
+ * character stays refused for good
+ */
+static void
+short_codes_and_names(void **state)
+{
+	struct fixture *x = *state;
+	struct tp_event e = {.kind = TP_EV_MO, .to = "12025550100"};
+	unsigned k;
+
+	start(x);
+	snprintf(e.from, sizeof(e.from), "32665");
+	memcpy(e.ud, "Your code is 1234", 17);
+	e.ud_len = 17;
+	e.ack_seq = 1;
+	push(&x->f, e);
+	snprintf(e.from, sizeof(e.from), "Amazon Pay");
+	memcpy(e.ud, "Paid", 4);
+	e.ud_len = 4;
+	e.ack_seq = 2;
+	push(&x->f, e);
+	snprintf(e.from, sizeof(e.from), "AMAZON");
+	memcpy(e.ud, "HELP", 4);
+	e.ack_seq = 3;
+	push(&x->f, e);
+	snprintf(e.from, sizeof(e.from), "AMA\tZON");
+	e.ack_seq = 4;
+	push(&x->f, e);
+	turns(x, 2);
+	assert_int_equal(x->f.nacked, 4);
+	for (k = 0; k < 3; k++)
+		assert_int_equal(x->f.answers[k], TP_DONE);
+	assert_int_equal(x->f.answers[3], TP_NEVER);
+	assert_int_equal(texts_in(x), 3);
+	assert_true(mail_from(x, "32665@sms.example.com", "Your code is 1234"));
+	assert_true(mail_from(x, "32665@sms.example.com",
+			      "From: 32665 <32665@sms.example.com>"));
+	assert_true(mail_from(x, "AMAZON_PAY@sms.example.com", "Paid"));
+	assert_true(mail_from(x, "AMAZON_PAY@sms.example.com",
+			      "From: AMAZON PAY <AMAZON_PAY@sms.example.com>"));
+	assert_true(mail_from(x, "AMAZON@sms.example.com", "HELP"));
+	assert_int_equal(x->f.nparts, 0); /* no answer to HELP went out */
+}
+
 int
 main(void)
 {
@@ -634,6 +818,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(texts_from_phones, setup, teardown),
 	    cmocka_unit_test_setup_teardown(same_reference, setup, teardown),
+	    cmocka_unit_test_setup_teardown(resent_texts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(short_codes_and_names, setup,
+					    teardown),
 	};
 
 	mp_init();

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -846,6 +847,64 @@ inbound_state(void **state)
 	assert_int_equal(n, 0);
 }
 
+/*
+ * texts answered on a link that may have lost the answer: found only
+ * from another session and within the window (then moved there),
+ * forgotten when confirmed before their mark, or when old
+ */
+static void
+unconfirmed_answers(void **state)
+{
+	struct fixture *f = *state;
+	struct store_error err;
+	bool found;
+
+	assert_int_equal(store_unconfirmed_add(f->s, "fp1", "A", 5, T0, &err),
+			 STORE_OK);
+	assert_int_equal(store_unconfirmed_add(f->s, "fp2", "A", 6, T0, &err),
+			 STORE_OK);
+	/* the same session: a new text, not a resend */
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "A", 7, T0 - 60,
+						T0 + 1, &found, &err),
+			 STORE_OK);
+	assert_false(found);
+	/* another session, past the window: not a resend */
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "B", 2, T0 + 1,
+						T0 + 2, &found, &err),
+			 STORE_OK);
+	assert_false(found);
+	/* another session within it: a resend, now B's at mark 2 */
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "B", 2, T0 - 60,
+						T0 + 2, &found, &err),
+			 STORE_OK);
+	assert_true(found);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "C", 1, T0 - 60,
+						T0 + 3, &found, &err),
+			 STORE_OK);
+	assert_true(found); /* B had not confirmed it: C may get it too */
+	/* C confirms answers before mark 2: fp1 (mark 1) goes */
+	assert_int_equal(store_unconfirmed_confirm(f->s, "C", 2, &err),
+			 STORE_OK);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "D", 1, T0 - 60,
+						T0 + 4, &found, &err),
+			 STORE_OK);
+	assert_false(found);
+	/* A confirms before its mark 6: fp2 (mark 6) stays */
+	assert_int_equal(store_unconfirmed_confirm(f->s, "A", 6, &err),
+			 STORE_OK);
+	assert_int_equal(store_unconfirmed_purge(f->s, T0 - 1, &err), STORE_OK);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp2", "D", 1, T0 - 60,
+						T0 + 5, &found, &err),
+			 STORE_OK);
+	assert_true(found);
+	/* old rows are purged */
+	assert_int_equal(store_unconfirmed_purge(f->s, T0 + 6, &err), STORE_OK);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp2", "E", 1, 0, T0 + 7,
+						&found, &err),
+			 STORE_OK);
+	assert_false(found);
+}
+
 static void
 mail_queue(void **state)
 {
@@ -916,7 +975,8 @@ group_commit_jobs(void **state)
 	c[0].msg = outbound("alice@example.com", "+12025550143", "one", "j-1");
 	jobs[0] = (struct store_job){a, 2, &mail, 1, 0, {0}};
 	jobs[1] = (struct store_job){b, 1, &mail, 1, 0, {0}};
-	jobs[2] = (struct store_job){c, 1, NULL, 0, 0, {0}};
+	/* (a re-delivery: its notice was queued with the first) */
+	jobs[2] = (struct store_job){c, 1, &mail, 1, 0, {0}};
 	assert_int_equal(store_enqueue_jobs(f->s, jobs, 3, 1000, &err),
 			 STORE_OK);
 	/* the first job queued both texts and its report */
@@ -1131,6 +1191,196 @@ receipt_timeout(void **state)
 	store_receipt_clear(&r);
 }
 
+static const char *const pool_numbers[] = {"+12025550110", "+12025550111",
+					   "+12025550112"};
+
+/* pool_leases - one number per conversation, unique per phone, expiring */
+static void
+pool_leases(void **state)
+{
+	struct fixture *f = *state;
+	struct store_pool_opts o = {pool_numbers, 3, 86400, 2, false};
+	struct store_pool_lease l, *all = NULL;
+	struct store_error err;
+	char a[40], b[40], c[40], again[40], evicted[256];
+	const char *ph = "+12025550143";
+	unsigned live, n;
+	bool room;
+
+	assert_int_equal(store_pool_take(f->s, "alice@example.com", ph, &o, T0,
+					 a, evicted, &err),
+			 STORE_OK);
+	assert_string_equal(evicted, "");
+	assert_int_equal(store_pool_take(f->s, "bob@example.com", ph, &o,
+					 T0 + 1, b, NULL, &err),
+			 STORE_OK);
+	assert_string_not_equal(a, b); /* (phone, number): one conversation */
+	/* alice again: her number, renewed */
+	assert_int_equal(store_pool_take(f->s, "alice@example.com", ph, &o,
+					 T0 + 100, again, NULL, &err),
+			 STORE_OK);
+	assert_string_equal(again, a);
+	assert_int_equal(store_pool_find(f->s, ph, a, &l, &err), STORE_OK);
+	assert_string_equal(l.owner, "alice@example.com");
+	assert_int_equal(l.renewed, T0 + 100);
+	/* another phone starts afresh */
+	assert_int_equal(store_pool_take(f->s, "carol@example.com",
+					 "+12025550144", &o, T0, c, NULL, &err),
+			 STORE_OK);
+	/* the phone has its 2 (MaxLeasesPerPhone): carol gets none */
+	assert_int_equal(store_pool_room(f->s, "carol@example.com", ph, &o,
+					 T0 + 200, &room, &live, &err),
+			 STORE_OK);
+	assert_false(room);
+	assert_int_equal(live, 2);
+	assert_int_equal(store_pool_take(f->s, "carol@example.com", ph, &o,
+					 T0 + 200, c, NULL, &err),
+			 STORE_EDUP);
+	assert_string_equal(c, "");
+	/* an owner holding one still has room */
+	assert_int_equal(store_pool_room(f->s, "bob@example.com", ph, &o,
+					 T0 + 200, &room, &live, &err),
+			 STORE_OK);
+	assert_true(room);
+	/* recycle: the least recently renewed (bob's) goes to carol */
+	o.recycle = true;
+	assert_int_equal(store_pool_take(f->s, "carol@example.com", ph, &o,
+					 T0 + 300, c, evicted, &err),
+			 STORE_OK);
+	assert_string_equal(c, b);
+	assert_string_equal(evicted, "bob@example.com");
+	o.recycle = false;
+	/* bob's comes back after alice's and carol's expire */
+	assert_int_equal(store_pool_take(f->s, "bob@example.com", ph, &o,
+					 T0 + 300 + 86400, b, NULL, &err),
+			 STORE_OK);
+	/* bob never had a number carol holds live: any but hers was fine */
+	assert_int_equal(
+	    store_pool_leases(f->s, ph, NULL, NULL, T0 + 301, &all, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 1); /* only bob's is renewed since */
+	assert_string_equal(all[0].owner, "bob@example.com");
+	free(all);
+	/* release */
+	assert_int_equal(store_pool_release(f->s, ph, b, &err), STORE_OK);
+	assert_int_equal(store_pool_release(f->s, ph, b, &err),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_pool_find(f->s, ph, b, &l, &err),
+			 STORE_ENOTFOUND);
+}
+
+/*
+ * pool_two_processes - two processes leasing numbers for the same
+ * phones at once never give two conversations one (phone, number)
+ */
+static void
+pool_two_processes(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const ten[] = {
+	    "+12025550120", "+12025550121", "+12025550122", "+12025550123",
+	    "+12025550124", "+12025550125", "+12025550126", "+12025550127",
+	    "+12025550128", "+12025550129"};
+	struct store_pool_opts o = {ten, 10, 86400, 10, false};
+	char out[2][96];
+	pid_t pid[2];
+	int k, status, ph, i;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(out[k], sizeof(out[k]), "%s/pool.%d", f->dir, k);
+		pid[k] = fork();
+		assert_true(pid[k] >= 0);
+		if (pid[k] == 0) {
+			struct store_error err;
+			struct store *s =
+			    store_open(f->path, STORE_SYNC_NORMAL, &err);
+			FILE *fp = fopen(out[k], "w");
+
+			if (!s || !fp)
+				_exit(2);
+			for (ph = 0; ph < 20; ph++)
+				for (i = 0; i < 5; i++) {
+					char owner[64], phone[40], num[40];
+
+					snprintf(owner, sizeof(owner),
+						 "p%d-%d@example.com", k, i);
+					snprintf(phone, sizeof(phone),
+						 "+1202555%04d", 1000 + ph);
+					if (store_pool_take(s, owner, phone, &o,
+							    T0, num, NULL,
+							    &err) != STORE_OK)
+						_exit(3);
+					fprintf(fp, "%s %s %s\n", phone, num,
+						owner);
+				}
+			fclose(fp);
+			store_close(&s);
+			_exit(0);
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	/* every conversation still holds the number it was given */
+	for (k = 0; k < 2; k++) {
+		char phone[40], num[40], owner[64];
+		struct store_pool_lease l;
+		struct store_error err;
+		FILE *fp = fopen(out[k], "r");
+		unsigned lines = 0;
+
+		assert_non_null(fp);
+		while (fscanf(fp, "%39s %39s %63s", phone, num, owner) == 3) {
+			assert_int_equal(
+			    store_pool_find(f->s, phone, num, &l, &err),
+			    STORE_OK);
+			assert_string_equal(l.owner, owner);
+			lines++;
+		}
+		fclose(fp);
+		assert_int_equal(lines, 100);
+	}
+}
+
+/*
+ * report_envid_ret - issue 18 (12): what a delivery report needs about
+ * ENVID= and RET= is kept with the text, and none when none was given
+ */
+static void
+report_envid_ret(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m =
+	    outbound("alice@example.com", "+12025550143", "hi", "k-envid");
+	static const char hdrs[] = "Subject: hi\r\n\r\n";
+	struct store_receipt r;
+	struct store_error err;
+	int64_t id;
+
+	m.envid = "QQ+123";
+	m.ret = STORE_RET_HDRS;
+	m.returned = hdrs;
+	m.returned_len = sizeof(hdrs) - 1;
+	id = enqueue(f->s, &m, T0);
+	assert_int_equal(store_report(f->s, id, &r, &err), STORE_OK);
+	assert_string_equal(r.envid, "QQ+123");
+	assert_int_equal(r.ret, STORE_RET_HDRS);
+	assert_int_equal(r.returned_len, sizeof(hdrs) - 1);
+	assert_memory_equal(r.returned, hdrs, sizeof(hdrs) - 1);
+	assert_false(r.returned_full);
+	store_receipt_clear(&r);
+
+	m = outbound("alice@example.com", "+12025550144", "hi", "k-none");
+	id = enqueue(f->s, &m, T0);
+	assert_int_equal(store_report(f->s, id, &r, &err), STORE_OK);
+	assert_string_equal(r.envid, "");
+	assert_int_equal(r.ret, STORE_RET_NONE);
+	assert_null(r.returned);
+	store_receipt_clear(&r);
+}
+
 static void
 state_names(void **state)
 {
@@ -1149,6 +1399,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(schema_created, setup, teardown),
+	    cmocka_unit_test_setup_teardown(report_envid_ret, setup, teardown),
 	    cmocka_unit_test_setup_teardown(migrate_from_each_version, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(newer_schema_refused, setup,
@@ -1167,10 +1418,15 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(rates_and_quota, setup, teardown),
 	    cmocka_unit_test_setup_teardown(inbound_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(unconfirmed_answers, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(inbound_routing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(mail_queue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(group_commit_jobs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(receipts_and_release, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(pool_leases, setup, teardown),
+	    cmocka_unit_test_setup_teardown(pool_two_processes, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(receipt_timeout, setup, teardown),
 	    cmocka_unit_test(state_names),

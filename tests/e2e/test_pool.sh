@@ -1,0 +1,253 @@
+#!/bin/sh
+# test_pool.sh - two people text one phone from a pool of numbers; the
+# phone's plain answers each reach the right person
+#
+# Usage: tests/e2e/test_pool.sh BUILD_DIR [smpp|http]
+# A private Postfix with smsmilter, delivering each example.com mailbox
+# into its own Maildir; smsgw with the SMPP test SMSC (npm smpp).
+# SenderPool has two numbers and MaxLeasesPerPhone is 2. alice and bob
+# (no SenderNumbers) mail the same phone: the texts leave from two
+# different pool numbers. The phone answers each number with no tag and
+# no subject, as a messaging app does: each answer lands in the Maildir
+# of the one who texted from that number, threaded under their mail,
+# though bob texted last. carol is refused at RCPT (452 4.5.3) with the
+# phone's two numbers taken. Then alice's lease is aged past
+# LeaseDuration (the store's clock moved back: the daemons have no
+# injectable clock), within LeaseGrace: the answer still goes to alice,
+# saying the lease had expired; aged past LeaseGrace it goes to the
+# number's owner, saying so. With http, the same through the
+# Twilio-style HTTP transport (tests/provider/provider.js gets the pool
+# numbers as From; the answers come to smsgw's signed /twilio/sms
+# webhook with the pool number as To). Prints TAP; stops what it
+# started.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+E2E_BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
+. "$here/../procs.sh"
+. "$here/postfix.sh"
+. "$top/tests/tap.sh"
+cleanup() {
+	e2e_cleanup
+	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
+command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
+[ -d "$top/tests/smsc/node_modules/smpp" ] || skip_all "npm smpp is missing"
+via=${2:-smpp}
+
+tmp=$(mktemp -d /tmp/smsmilter-pool.XXXXXX)
+chmod 755 "$tmp"
+port=$(free_port)
+sinkport=$(free_port)
+smsc_start "$tmp" || { check "SMSC starts" false; exit 1; }
+loop_conf "$tmp" "$port"
+if [ "$via" = http ]; then
+	# the provider instead of the SMSC; smsgw's webhook for answers
+	exec 9>&-
+	mkfifo "$tmp/pctl"
+	printf 'tok-pool-1\n' >"$tmp/token"
+	chown postfix "$tmp/token"
+	chmod 600 "$tmp/token"
+	node "$top/tests/provider/provider.js" --port 0 \
+		--log "$tmp/requests.jsonl" --account AC0123456789 \
+		--token tok-pool-1 <>"$tmp/pctl" >"$tmp/provider.out" 2>&1 &
+	E2E_PIDS="$E2E_PIDS $!"
+	exec 9>"$tmp/pctl"
+	wait_for grep -q '^listening' "$tmp/provider.out"
+	pport=$(sed -n 's/^listening //p' "$tmp/provider.out")
+	wport=$(free_port)
+	sed -i '/^SmppServer/d' "$tmp/smsmilter.conf"
+	cat >>"$tmp/smsmilter.conf" <<CONF
+Transport http
+HttpBaseUrl http://127.0.0.1:$pport
+HttpAccount AC0123456789
+HttpTokenFile $tmp/token
+WebhookListen 127.0.0.1:$wport
+WebhookPublicUrl https://gw.example.com/hooks
+CONF
+fi
+cat >>"$tmp/smsmilter.conf" <<CONF
+Postmaster postmaster@example.com
+SenderPool +12025550110, +12025550111
+MaxLeasesPerPhone 2
+LeaseDuration 30d
+LeaseGrace 7d
+SenderNumbers dave@example.com=+12025550120, dave@example.com=+12025550121, dave@example.com=Acme
+CONF
+pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
+	{ check "postfix set-up" false; exit 1; }
+maildir_init "$tmp"
+postconf -c "$tmp/pf" -e "virtual_mailbox_maps = inline:{ alice@example.com=alice/, bob@example.com=bob/, postmaster@example.com=postmaster/ }"
+sink_start "$tmp" "$sinkport"
+milter_start "$tmp/smsmilter.conf" "$tmp/milter.log" || { check "smsmilter starts" false; exit 1; }
+gw_start "$tmp"
+pf_start "$tmp/pf"
+wait_port "$port" || { check "postfix listens" false; exit 1; }
+db=$tmp/store/smsmilter.db
+phone=12025550143
+
+# src_of TEXT: the number the text with TEXT left from (no "+")
+src_of() {
+	if [ "$via" = http ]; then
+		python3 - "$tmp/requests.jsonl" "$1" <<'PY'
+import json, sys
+try:
+    lines = open(sys.argv[1]).readlines()
+except OSError:
+    lines = []
+for line in lines:
+    p = json.loads(line)
+    if p.get("answer") == 201 and sys.argv[2] in (p.get("body") or ""):
+        print(p["from"].lstrip("+"))
+PY
+		return
+	fi
+	python3 - "$tmp/pdus.jsonl" "$1" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    p = json.loads(line)
+    if p.get("cmd") == "submit_sm" and sys.argv[2] in bytes.fromhex(p["sm"]).decode("latin-1"):
+        print(p["src"])
+PY
+}
+# in_box WHO TEXT: the file in WHO's Maildir whose text has TEXT
+in_box() {
+	python3 - "$tmp/mail/$1/new" "$2" <<'PY'
+import email, email.policy, os, sys
+d, want = sys.argv[1], sys.argv[2]
+for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+    m = email.message_from_binary_file(open(os.path.join(d, f), "rb"),
+                                       policy=email.policy.default)
+    body = m.get_body(("plain",))
+    if body is not None and want in body.get_content():
+        print(os.path.join(d, f))
+        break
+PY
+}
+has() { [ -n "$(in_box "$1" "$2")" ]; }
+texted() { [ -n "$(src_of "$1")" ]; }
+# says WHO TEXT WORDS: the mail in WHO's Maildir with TEXT has WORDS
+says() { f=$(in_box "$1" "$2") && [ -n "$f" ] && grep -q "$3" "$f"; }
+header() {
+	python3 - "$1" "$2" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print(m.get(sys.argv[2], ""))
+PY
+}
+# mail FROM ID BODY: FROM mails the phone; swaks' answer in $tmp/ID.out
+mail() {
+	POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" --from "$1" \
+		--to $phone@sms.example.com --header "Subject: $2" \
+		--header "Message-Id: <$2@example.com>" --body "$3" \
+		>"$tmp/$2.out" 2>&1
+}
+# answer TO TEXT: the phone answers our number TO, no tag, no subject
+# (by SMPP deliver_sm, or by the provider's signed webhook)
+sid=0
+answer() {
+	if [ "$via" = http ]; then
+		sid=$((sid + 1))
+		form=$(python3 -c 'import sys, urllib.parse
+print(urllib.parse.urlencode({"MessageSid": sys.argv[1], "AccountSid": "AC0123456789", "From": "+" + sys.argv[2], "To": "+" + sys.argv[3], "Body": sys.argv[4], "NumSegments": "1"}))' "SMpool$sid" "$phone" "${1#+}" "$2")
+		sig=$(python3 - "$form" <<'PY'
+import base64, hashlib, hmac, sys, urllib.parse
+params = urllib.parse.parse_qsl(sys.argv[1], keep_blank_values=True)
+data = "https://gw.example.com/hooks/twilio/sms" + "".join(k + v for k, v in sorted(params))
+print(base64.b64encode(hmac.new(b"tok-pool-1", data.encode(), hashlib.sha1).digest()).decode())
+PY
+)
+		curl -s -o /dev/null -X POST -H "X-Twilio-Signature: $sig" \
+			-H 'Content-Type: application/x-www-form-urlencoded' \
+			--data-binary "$form" "http://127.0.0.1:$wport/twilio/sms"
+		return
+	fi
+	printf '{"mo": {"from": "%s", "to": "%s", "text": "%s"}}\n' \
+		"$phone" "${1#+}" "$2" >&9
+}
+
+mail alice@example.com alice-1 "Lunch on Friday?"
+check "alice's mail to the phone is accepted" grep -q '^<-  250 ' "$tmp/alice-1.out"
+check "... texted" wait_for texted 'Lunch on Friday'
+mail bob@example.com bob-1 "Can you call me?"
+check "bob's mail to the same phone is accepted" grep -q '^<-  250 ' "$tmp/bob-1.out"
+check "... texted" wait_for texted 'Can you call me'
+a=$(src_of 'Lunch on Friday') b=$(src_of 'Can you call me')
+check "alice's and bob's texts left from two pool numbers ($a, $b)" sh -c \
+	"[ '$a' != '$b' ] && case '$a $b' in *12025550110*12025550111*|*12025550111*12025550110*) true;; *) false;; esac"
+
+answer "$a" "Friday works for me"
+answer "$b" "Calling you now"
+check "the answer to alice's number lands in alice's Maildir, though bob texted last" \
+	wait_for has alice "Friday works for me"
+check "the answer to bob's number lands in bob's Maildir" \
+	wait_for has bob "Calling you now"
+check "... and neither in the other's" \
+	test -z "$(in_box alice 'Calling you now')$(in_box bob 'Friday works')"
+f=$(in_box alice "Friday works for me")
+check "alice's answer is threaded under her mail" \
+	test "$(header "${f:-/dev/null}" In-Reply-To)" = "<alice-1@example.com>"
+f=$(in_box bob "Calling you now")
+check "bob's answer is threaded under his mail" \
+	test "$(header "${f:-/dev/null}" In-Reply-To)" = "<bob-1@example.com>"
+check "the store has one live lease per conversation" test \
+	"$(sqlite3 "$db" "select count(*) from pool_leases where phone = '+$phone'")" -eq 2
+
+mail carol@example.com carol-1 "Me too"
+check "carol, a third owner, is refused at RCPT: 452 4.5.3, the phone has no number left" \
+	grep -q '^<\*\* 452 4.5.3 .*already has 2 conversations' "$tmp/carol-1.out"
+grep '^<\*\*' "$tmp/carol-1.out" | sed 's/^/  | /'
+
+ctl() { "$E2E_BUILD/smsctl" -c "$tmp/smsmilter.conf" "$@"; }
+ctl leases --phone $phone >"$tmp/leases.out" 2>&1
+check "smsctl leases lists the phone's two live leases, alice's and bob's" sh -c \
+	"grep -c ' yes ' '$tmp/leases.out' | grep -qx 2 && grep -q '+$a .*alice@example.com' '$tmp/leases.out' && grep -q '+$b .*bob@example.com' '$tmp/leases.out'"
+sed 's/^/  | /' "$tmp/leases.out"
+ctl contacts add mum $phone >/dev/null
+ctl history --phone mum --number "+$a" >"$tmp/history.out" 2>&1
+check "smsctl history --phone CONTACT --number OURS: alice's conversation only, our number shown" sh -c \
+	"grep -q 'Lunch on Friday' '$tmp/history.out' && grep -q 'Friday works' '$tmp/history.out' && ! grep -q 'call me' '$tmp/history.out' && grep -q '+$a' '$tmp/history.out'"
+check "smsctl send as carol is refused in the milter's words" sh -c \
+	"! '$E2E_BUILD/smsctl' -c '$tmp/smsmilter.conf' send --owner carol@example.com --to $phone hi 2>'$tmp/send.err' && grep -q 'already has 2 conversations' '$tmp/send.err'"
+check "smsctl leases release ends bob's lease" \
+	ctl leases release --phone $phone --number "+$b"
+check "... then carol's smsctl send gets bob's old number" sh -c \
+	"'$E2E_BUILD/smsctl' -c '$tmp/smsmilter.conf' send --owner carol@example.com --to $phone 'From carol' >/dev/null && sqlite3 '$db' \"select owner from pool_leases where number = '+$b'\" | grep -qx carol@example.com"
+
+# alice's lease, last renewed by her answer, aged past LeaseDuration
+sqlite3 "$db" "update pool_leases set renewed = renewed - 32 * 86400 where number = '+${a#+}'"
+answer "$a" "Still on for Friday?"
+check "an answer after the lease expired, within LeaseGrace, still reaches alice" \
+	wait_for has alice "Still on for Friday?"
+check "... saying the lease had expired" \
+	says alice "Still on for Friday" "lent to this conversation"
+sqlite3 "$db" "update pool_leases set renewed = renewed - 40 * 86400 where number = '+${a#+}'"
+answer "$a" "Hello again"
+check "past LeaseGrace the answer goes to the number's owner (Postmaster)" \
+	wait_for has postmaster "Hello again"
+check "... saying so" says postmaster "Hello again" "past LeaseGrace"
+
+# dave has several numbers (and a sender name): X-SMS-Sender picks one
+# dmail HEADER ID BODY: dave mails another phone with X-SMS-Sender HEADER
+dmail() {
+	POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" --from dave@example.com \
+		--to 12025550150@sms.example.com --header "Subject: $2" \
+		--header "Message-Id: <$2@example.com>" \
+		--header "X-SMS-Sender: $1" --body "$3" >"$tmp/$2.out" 2>&1
+}
+from_is() { [ "$(src_of "$1")" = "$2" ]; }
+dmail "+1 202-555-0121" dave-1 "from my second line"
+check "X-SMS-Sender picks dave's second number" \
+	wait_for from_is "from my second line" 12025550121
+dmail "" dave-2 "from my first line"
+check "... without it, his first" wait_for from_is "from my first line" 12025550120
+dmail "+12025550110" dave-3 "from a pool number"
+check "a number that is not his is refused: 550 5.7.1, naming his" \
+	grep -q '^<\*\* 550 5.7.1 dave@example.com may not text from +12025550110: its numbers are +12025550120' "$tmp/dave-3.out"
+dmail "Acme" dave-4 "from my name"
+check "his sender name to a US phone leaves from his first real number" \
+	wait_for from_is "from my name" 12025550120
+echo "1..$n"
+[ "$failed" -eq 0 ]
