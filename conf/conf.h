@@ -117,6 +117,7 @@ struct conf {
 	struct conf_list denied_prefixes; /* "+1684" or "684" */
 	struct conf_list short_codes;	  /* short codes we may text */
 	long long max_message_size;
+	long long idempotency_window; /* seconds; 0: the queue id */
 	long long max_mime_depth;
 	long long max_schedule_ahead; /* seconds */
 	const char *wake_socket;
@@ -172,7 +173,8 @@ struct conf {
 
 	/* transport */
 	enum conf_transport transport;
-	long long queue_lifetime; /* seconds */
+	long long queue_lifetime;  /* seconds */
+	long long receipt_timeout; /* seconds; 0: none */
 	struct conf_hostport smpp_server;
 	const char *smpp_system_id;
 	const char *smpp_password;
@@ -185,6 +187,7 @@ struct conf {
 	enum conf_bind smpp_bind;
 	long long smpp_enquire_link;	 /* seconds */
 	long long smpp_response_timeout; /* seconds */
+	long long smpp_poison_resets;	 /* 0: never give a part up */
 	const char *http_base_url;
 	const char *http_account;
 	const char *http_token;
@@ -219,6 +222,8 @@ struct conf {
 	long long mail_retry_interval; /* seconds */
 	const char *smtp_user;
 	const char *smtp_password;
+	/* UndeliverableMailTo: who gets mail the relay refuses; "": none */
+	const char *undeliverable_mail_to;
 
 	/* process */
 	const char *user;

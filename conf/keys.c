@@ -55,6 +55,18 @@ const struct conf_key conf_keys[] = {
      "Numbers that may not be texted: three-digit North American area "
      "codes (684) or E.164 prefixes (+1684, +4470).",
      "684, 671"},
+    {"IdempotencyWindow", CT_DURATION, F(idempotency_window), "10m", 0, 86400,
+     NULL, 0, "Milter",
+     "How a mail without a Message-ID of its sender's is known again when "
+     "the MTA retries it (its reply lost to a crash or a timeout after the "
+     "text was queued: the retry has a new queue id, and from Postfix a "
+     "new Message-ID that Postfix made of it, which smsmilter recognises "
+     "by the queue id inside). The same words from the same owner to the "
+     "same phone within this time are one text; more than twice this time "
+     "apart they are always two (between the two, they may be either). A "
+     "mail with its own Message-ID is known by it. 0: by the queue id "
+     "(every retry is texted again).",
+     NULL},
     {"TextableShortCodes", CT_SHORTCODES, F(short_codes), "", NOLIM, NULL, 0,
      "Milter",
      "Short codes (3 to 8 digits) that the transport can text: mail to "
@@ -310,6 +322,14 @@ const struct conf_key conf_keys[] = {
      "How long smsgw keeps trying a text the carrier does not take (link "
      "down, throttled, queue full) before it fails it.",
      NULL},
+    {"ReceiptTimeout", CT_DURATION, F(receipt_timeout), "2d", 0, 30LL * 86400,
+     NULL, 0, "Transport",
+     "How long smsgw waits for the delivery receipt of a text the carrier "
+     "took. Then the text is final as unknown (NO_RECEIPT), and its sender "
+     "gets a report saying the carrier took it and its fate is not known "
+     "(RFC 3464 Action: relayed) unless NOTIFY=NEVER. A receipt that "
+     "comes later still decides the text. 0: wait for ever.",
+     NULL},
     {"Transport", CT_ENUM, F(transport), "smpp", NOLIM, transports, 0,
      "Transport",
      "How texts reach the phone network: smpp (an SMSC), http (a provider's "
@@ -357,6 +377,16 @@ const struct conf_key conf_keys[] = {
      "How long to wait for the SMSC's answer to a bind, submit_sm or "
      "enquire_link before taking the link as dead, reconnecting, and "
      "sending again what was not answered.",
+     NULL},
+    {"SmppPoisonResets", CT_INT, F(smpp_poison_resets), "3", 0, 100, NULL, 0,
+     "SMPP",
+     "How many link resets one text the SMSC never answers may cause "
+     "before smsgw gives it up. The part blamed for a reset (the oldest "
+     "unanswered) is sent alone after the reconnect, so the other texts "
+     "are not resent with it again; a reset counts against it when the "
+     "SMSC answered something else meanwhile. Then the text fails with "
+     "NO_ANSWER and its sender is told as NOTIFY asks. 0: never (every "
+     "text is resent until it is answered or QueueLifetime ends).",
      NULL},
     {"SmppEnquireLink", CT_DURATION, F(smpp_enquire_link), "30s", 5, 3600, NULL,
      0, "SMPP", "Interval of enquire_link on an idle bind.", NULL},
@@ -510,6 +540,17 @@ const struct conf_key conf_keys[] = {
      "Mail out",
      "Where smsgw sends the mail it makes from texts, reports and "
      "notices.",
+     NULL},
+    {"UndeliverableMailTo", CT_STRING, F(undeliverable_mail_to), "postmaster",
+     NOLIM, NULL, 0, "Mail out",
+     "Who gets mail the relay refuses for good (5xx): a text from a phone "
+     "whose owner's mailbox is refused, a delivery report nobody takes. "
+     "smsgw mails this address the relay's answer with the refused mail "
+     "attached, once: if it is refused too, the mail stays failed. Either "
+     "way the mail stays in the store (smsctl undelivered). The default, "
+     "an unqualified postmaster, is the one address every SMTP server must "
+     "take without a domain (RFC 5321 4.5.1): the relay's own postmaster. "
+     "Empty: refused mail is only kept and logged.",
      NULL},
     {"MailRetryInterval", CT_DURATION, F(mail_retry_interval), "1m", 1, 86400,
      NULL, 0, "Mail out",

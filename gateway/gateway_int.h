@@ -224,6 +224,14 @@ bool report_queue(const struct conf *c, struct store *s, int64_t id,
 		  bool delivered, unsigned done, unsigned total,
 		  const char *carrier, const char *reason);
 
+/*
+ * report_unknown - queue a report on text id, taken by the carrier and
+ * never receipted (reason says so), unless its NOTIFY is NEVER; as
+ * report_queue
+ */
+bool report_unknown(const struct conf *c, struct store *s, int64_t id,
+		    const char *reason);
+
 /* A receipt: what a carrier says became of a text or a part of one. */
 struct receipt {
 	const char *smsc_id;	/* the carrier's id for the text or part */
@@ -253,6 +261,14 @@ enum receipt_outcome {
 enum receipt_outcome receipt_record(const struct conf *c, struct store *s,
 				    struct mailer *m, const struct receipt *r,
 				    int64_t now, struct store_error *err);
+
+/*
+ * receipt_timeouts - texts taken more than ReceiptTimeout ago with no
+ * final receipt become unknown, each logged and reported (waking m);
+ * how many
+ */
+unsigned receipt_timeouts(const struct conf *c, struct store *s,
+			  struct mailer *m, int64_t now);
 
 /* receipt_smpp_state - the state an SMPP stat word means (DELIVRD...) */
 enum store_state receipt_smpp_state(const char *stat);

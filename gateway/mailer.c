@@ -9,8 +9,13 @@
  *	STARTTLS when SmtpTls asks, AUTH when SmtpUser is set, MAIL FROM
  *	(null for reports), RCPT, DATA. A relay that is down or answers
  *	4xx puts the mail back for MailRetryInterval; a 5xx fails it for
- *	good with the relay's words. Woken by mailer_wake() after the
- *	runner queues a report, and every second.
+ *	good with the relay's words, and, in the same transaction, queues
+ *	a mail to UndeliverableMailTo that says so and carries the one
+ *	refused (a text from a phone whose owner's mailbox is refused
+ *	reaches someone). The failed mail stays in the queue for smsctl
+ *	undelivered. A mail to UndeliverableMailTo itself is never
+ *	forwarded again: a refused fallback stays failed. Woken by mailer_wake()
+ *after the runner queues a report, and every second.
  *
  *	SmtpTls verify (and secure) checks the relay once the STARTTLS
  *	handshake is done and before another word is sent: libetpan is
@@ -30,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +45,7 @@
 #include <libetpan/libetpan.h>
 
 #include "gateway/gateway_int.h"
+#include "mailparse/mailparse.h"
 #include "util/util.h"
 
 #define SMTP_TIMEOUT 30 /* seconds per SMTP command */
@@ -59,6 +66,8 @@ struct mailer {
 	char *name;    /* SmtpTlsName, else the relay's host */
 	char user[128], password[128];
 	long long retry;
+	char fallback[320]; /* UndeliverableMailTo; "": none */
+	char domain[256];   /* the first SmsDomains: From, Message-ID */
 };
 
 /* is_address - whether name is an IPv4 or IPv6 address */
@@ -291,9 +300,123 @@ send_one(struct mailer *m, const struct store_mail *mail, char *why,
 	snprintf(why, whysize, "the relay said: %d %s", smtp->response_code,
 		 smtp->response ? smtp->response : "(nothing)");
 	kind = smtp->response_code >= 500 && smtp->response_code < 600 ? 5 : 4;
+	/* one line: a multi-line answer's breaks become spaces */
+	for (char *p = why; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	for (size_t n = strlen(why); n > 0 && why[n - 1] == ' ';)
+		why[--n] = '\0';
 out:
 	mailsmtp_free(smtp);
 	return kind;
+}
+
+/*
+ * fallback_compose - a mail to m->fallback saying why mail was refused,
+ * with it attached whole; malloc'd into *out_r, or -1
+ */
+static int
+fallback_compose(const struct mailer *m, const struct store_mail *mail,
+		 const char *why, char **out_r, size_t *len_r)
+{
+	char mid[128], date[64], head[2048], *out;
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	if (mp_new_message_id(m->domain, mid, sizeof(mid)) != MP_OK)
+		return -1;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	n = snprintf(
+	    head, sizeof(head),
+	    "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
+	    "To: <%s>\r\n"
+	    "Subject: Undeliverable mail for <%s>\r\n"
+	    "Date: %s\r\n"
+	    "Message-ID: <%s>\r\n"
+	    "Auto-Submitted: auto-replied\r\n"
+	    "X-SMS-Undeliverable-Mail: %lld\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"=_undeliverable_%s\"\r\n"
+	    "\r\n"
+	    "--=_undeliverable_%s\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "\r\n"
+	    "smsgw could not deliver the attached mail to <%s>:\r\n"
+	    "\r\n"
+	    "  %s\r\n"
+	    "\r\n"
+	    "It is sent here (UndeliverableMailTo) instead, and stays in\r\n"
+	    "smsgw's store: smsctl undelivered lists it.\r\n"
+	    "\r\n"
+	    "--=_undeliverable_%s\r\n"
+	    "Content-Type: message/rfc822\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n"
+	    "Content-Disposition: attachment\r\n"
+	    "\r\n",
+	    m->domain, m->fallback, mail->rcpt, date, mid, (long long)mail->id,
+	    mid, mid, mail->rcpt, why, mid);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -1;
+	out = malloc((size_t)n + mail->len + 2 * sizeof(mid) + 16);
+	if (!out)
+		return -1;
+	memcpy(out, head, (size_t)n);
+	memcpy(out + n, mail->data, mail->len);
+	*len_r = (size_t)n + mail->len;
+	*len_r += (size_t)sprintf(
+	    out + *len_r, "%s--=_undeliverable_%s--\r\n",
+	    mail->len && mail->data[mail->len - 1] == '\n' ? "" : "\r\n", mid);
+	*out_r = out;
+	return 0;
+}
+
+/*
+ * refused - the relay refused mail for good (why): fail it and, unless
+ * it went to the fallback already, queue the fallback mail with it, as
+ * one unit; the rc of the store
+ */
+static int
+refused(struct mailer *m, const struct store_mail *mail, char *why,
+	size_t whysize, struct store_error *err)
+{
+	char *fb = NULL, note[128];
+	size_t len = 0;
+	int64_t fb_id = 0;
+	int rc;
+
+	if (!m->fallback[0] || !strcasecmp(mail->rcpt, m->fallback))
+		return store_mail_fail(m->s, mail->id, m->owner, why, err);
+	if (fallback_compose(m, mail, why, &fb, &len) != 0) {
+		ut_log(LOG_ERR, "mail=%lld: no mail to %s: out of memory",
+		       (long long)mail->id, m->fallback);
+		return store_mail_fail(m->s, mail->id, m->owner, why, err);
+	}
+	if ((rc = store_unit_begin(m->s, err)) != STORE_OK)
+		goto out;
+	rc = store_mail_enqueue(m->s, "", m->fallback, fb, len,
+				(int64_t)time(NULL), &fb_id, err);
+	if (rc == STORE_OK) {
+		snprintf(note, sizeof(note), "; sent to <%.80s> as mail %lld",
+			 m->fallback, (long long)fb_id);
+		if (strlen(why) + strlen(note) < whysize)
+			strcat(why, note);
+		rc = store_mail_fail(m->s, mail->id, m->owner, why, err);
+	}
+	if (store_unit_end(m->s, rc == STORE_OK, err) != STORE_OK &&
+	    rc == STORE_OK)
+		rc = err->status ? (int)err->status : STORE_ETEMP;
+	if (rc == STORE_OK) {
+		ut_log(LOG_NOTICE,
+		       "mail=%lld to=<%s> status=undeliverable fallback=<%s> "
+		       "mail=%lld",
+		       (long long)mail->id, mail->rcpt, m->fallback,
+		       (long long)fb_id);
+	}
+out:
+	free(fb);
+	return rc;
 }
 
 /* run - claim, send, record */
@@ -321,8 +444,7 @@ run(struct mailer *m)
 			ut_log(LOG_INFO, "mail=%lld to=<%s> status=sent",
 			       (long long)mails[i].id, mails[i].rcpt);
 		} else if (kind == 5) {
-			rc = store_mail_fail(m->s, mails[i].id, m->owner, why,
-					     &err);
+			rc = refused(m, &mails[i], why, sizeof(why), &err);
 			metrics_add(M_MAIL_FAILED);
 			ut_log(LOG_WARNING,
 			       "mail=%lld to=<%s> status=failed (%s)",
@@ -410,6 +532,9 @@ mailer_start(const struct conf *c, const char *lease_owner)
 	snprintf(m->password, sizeof(m->password), "%s",
 		 c->smtp_password ? c->smtp_password : "");
 	m->retry = c->mail_retry_interval;
+	snprintf(m->fallback, sizeof(m->fallback), "%s",
+		 c->undeliverable_mail_to ? c->undeliverable_mail_to : "");
+	snprintf(m->domain, sizeof(m->domain), "%s", c->sms_domains.v[0]);
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_cond_init(&m->cv, NULL);
 	/* mail a previous run was sending when it died goes out again */

@@ -93,6 +93,7 @@ smpp_conf(const struct conf *c, struct tp_smpp_conf *t)
 	    .enquire_link = (unsigned)c->smpp_enquire_link,
 	    .reconnect_max = 30,
 	    .response_timeout = (unsigned)c->smpp_response_timeout,
+	    .poison_resets = (unsigned)c->smpp_poison_resets,
 	};
 }
 

@@ -11,6 +11,7 @@
  *	delivery report. What to answer the carrier is the caller's:
  *	each protocol says it in its own way.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -115,4 +116,51 @@ receipt_record(const struct conf *c, struct store *s, struct mailer *m,
 	}
 	store_receipt_clear(&rr);
 	return RECEIPT_RECORDED;
+}
+
+/* span - seconds as "2d", "6h", "90m" or "45s": the largest whole unit */
+static void
+span(long long sec, char *out, size_t size)
+{
+	static const struct {
+		long long n;
+		char unit;
+	} units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+	size_t i = 0;
+
+	while (sec % units[i].n)
+		i++;
+	snprintf(out, size, "%lld%c", sec / units[i].n, units[i].unit);
+}
+
+/* receipt_timeouts - texts never receipted within ReceiptTimeout */
+unsigned
+receipt_timeouts(const struct conf *c, struct store *s, struct mailer *m,
+		 int64_t now)
+{
+	int64_t ids[64];
+	struct store_error err;
+	char reason[160], within[32];
+	unsigned n = 0, i;
+	bool woke = false;
+
+	if (c->receipt_timeout <= 0)
+		return 0;
+	span(c->receipt_timeout, within, sizeof(within));
+	snprintf(reason, sizeof(reason),
+		 "no delivery receipt within %s (ReceiptTimeout)", within);
+	if (store_receipt_timeout(s, now - c->receipt_timeout, now, reason, 64,
+				  ids, &n, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "store: receipts: %s", err.msg);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		ut_log(LOG_NOTICE,
+		       "id=%lld status=unknown code=NO_RECEIPT reason=\"%s\"",
+		       (long long)ids[i], reason);
+		woke |= report_unknown(c, s, ids[i], reason);
+	}
+	if (woke)
+		mailer_wake(m);
+	return n;
 }

@@ -23,15 +23,16 @@
 #include "util/util.h"
 
 /*
- * report - a delivery status notification to whoever sent text id, as
- * NOTIFY asked: on failure unless NEVER, on delivery when SUCCESS. A
- * carrier's code goes in carrier (its meaning is looked up), a reason
- * of ours in reason.
+ * dsn - a delivery status notification to whoever sent text id, as
+ * NOTIFY asked: on failure unless NEVER, on delivery when SUCCESS; an
+ * unknown outcome (taken, no receipt) as a failure. A carrier's code
+ * goes in carrier (its meaning is looked up), a reason of ours in
+ * reason.
  */
-bool
-report_queue(const struct conf *c, struct store *s, int64_t id, bool delivered,
-	     unsigned done, unsigned total, const char *carrier,
-	     const char *reason)
+static bool
+dsn(const struct conf *c, struct store *s, int64_t id, bool delivered,
+    bool unknown, unsigned done, unsigned total, const char *carrier,
+    const char *reason)
 {
 	struct store_receipt rr;
 	struct store_error err;
@@ -74,6 +75,7 @@ report_queue(const struct conf *c, struct store *s, int64_t id, bool delivered,
 	    .returned = rr.returned,
 	    .returned_len = rr.returned_len,
 	    .returned_full = rr.returned_full,
+	    .unknown = unknown,
 	};
 	if (mp_compose_dsn(&d, &mail, &len, &merr) != MP_OK) {
 		ut_log(LOG_WARNING, "id=%lld: no report: %s", (long long)id,
@@ -85,7 +87,10 @@ report_queue(const struct conf *c, struct store *s, int64_t id, bool delivered,
 		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)id, err.msg);
 	else {
 		ut_log(LOG_INFO, "id=%lld report=%s to=<%s> mail=%lld",
-		       (long long)id, delivered ? "delivered" : "failed",
+		       (long long)id,
+		       delivered ? "delivered"
+		       : unknown ? "unknown"
+				 : "failed",
 		       rr.envelope_from, (long long)mail_id);
 		queued = true;
 	}
@@ -93,4 +98,21 @@ report_queue(const struct conf *c, struct store *s, int64_t id, bool delivered,
 out:
 	store_receipt_clear(&rr);
 	return queued;
+}
+
+/* report_queue - a report on a text delivered or failed */
+bool
+report_queue(const struct conf *c, struct store *s, int64_t id, bool delivered,
+	     unsigned done, unsigned total, const char *carrier,
+	     const char *reason)
+{
+	return dsn(c, s, id, delivered, false, done, total, carrier, reason);
+}
+
+/* report_unknown - a report on a text taken and never receipted */
+bool
+report_unknown(const struct conf *c, struct store *s, int64_t id,
+	       const char *reason)
+{
+	return dsn(c, s, id, false, true, 0, 0, NULL, reason);
 }

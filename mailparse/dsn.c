@@ -171,7 +171,13 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 			  in->text ? strlen(in->text) : 0, NULL);
 
 	h = g_string_new(NULL);
-	if (in->delivered)
+	if (in->unknown && !in->delivered)
+		g_string_append_printf(h,
+				       "Your text to %s was taken by the "
+				       "carrier, but whether it reached the "
+				       "phone is not known: %s.\n",
+				       disp, *reason ? reason : "no receipt");
+	else if (in->delivered)
 		g_string_append_printf(h,
 				       "Your text to %s was delivered, %u/%u "
 				       "parts.\n",
@@ -207,11 +213,13 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 	g_string_append_printf(d, "Arrival-Date: %s\n\n", gdate);
 	g_string_append_printf(d, "Final-Recipient: rfc822; %s\n", rcpt);
 	g_string_append_printf(d, "Action: %s\n",
-			       in->delivered ? "delivered" : "failed");
+			       in->delivered ? "delivered"
+			       : in->unknown ? "relayed"
+					     : "failed");
 	g_string_append_printf(d, "Status: %s\n",
-			       in->delivered	       ? "2.0.0"
-			       : status_ok(in->status) ? in->status
-						       : "5.0.0");
+			       in->delivered || in->unknown ? "2.0.0"
+			       : status_ok(in->status)	    ? in->status
+							    : "5.0.0");
 	if (!in->delivered && *reason)
 		g_string_append_printf(d, "Diagnostic-Code: smtp; %s\n",
 				       reason);
@@ -227,7 +235,9 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 				   in->from);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, in->to);
 	subj = g_strdup_printf("%s: text to %s",
-			       in->delivered ? "Delivered" : "Not delivered",
+			       in->delivered ? "Delivered"
+			       : in->unknown ? "Delivery unknown"
+					     : "Not delivered",
 			       disp);
 	g_mime_message_set_subject(m, subj, "utf-8");
 	mp_encode_header(m, "Subject", subj, NULL);
@@ -242,7 +252,10 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted",
 				 "auto-replied", NULL);
 	g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-Status",
-				 in->delivered ? "delivered" : "failed", NULL);
+				 in->delivered ? "delivered"
+				 : in->unknown ? "unknown"
+					       : "failed",
+				 NULL);
 
 	report = g_mime_multipart_new_with_subtype("report");
 	g_mime_object_set_content_type_parameter(

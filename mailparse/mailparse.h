@@ -221,6 +221,9 @@ struct mp_dsn {
 	size_t returned_len;
 	bool returned_full; /* RET=FULL and the mail was kept whole */
 	long long date;	    /* 0: now */
+	/* taken by the carrier, then no receipt (reason says how long):
+	   Action relayed, Status 2.0.0, the outcome not known */
+	bool unknown;
 };
 
 /*

@@ -187,7 +187,8 @@ static bool
 add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 {
 	const struct policy_text *t;
-	char tag[POLICY_TAG_LEN + 1], key[300];
+	char tag[POLICY_TAG_LEN + 1], key[300], prev[300];
+	char mail_id[256], mail_prev[256];
 	unsigned i, first = w->ntexts; /* all of e's phones, or none */
 
 	for (i = 0; i < e->nphones; i++) {
@@ -209,9 +210,14 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 			w->ntexts = first;
 			return false;
 		}
-		policy_idem_key(
-		    w->m->message_id[0] ? w->m->message_id : w->s->qid,
-		    w->owner, e->phones[i], t->plan->text, key, sizeof(key));
+		policy_mail_id(w->m->message_id, w->s->qid,
+			       w->c->idempotency_window, (int64_t)time(NULL),
+			       mail_id, mail_prev, sizeof(mail_id));
+		policy_idem_key(mail_id, w->owner, e->phones[i], t->plan->text,
+				key, sizeof(key));
+		if (mail_prev[0])
+			policy_idem_key(mail_prev, w->owner, e->phones[i],
+					t->plan->text, prev, sizeof(prev));
 		*q = (struct store_job_text){
 		    .msg = {
 			.owner = w->owner,
@@ -223,6 +229,9 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 			.queue_id = w->s->qid,
 			.message_id = w->m->message_id,
 			.idem_key = ut_arena_strdup(w->arena, key),
+			.idem_key_prev = mail_prev[0]
+					     ? ut_arena_strdup(w->arena, prev)
+					     : NULL,
 			.notify = e->notify,
 			.text = t->plan->text,
 			.encoding = t->plan->encoding == SMS_UCS2 ? 8 : 0,

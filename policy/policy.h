@@ -359,7 +359,7 @@ bool policy_tag_in_text(const char *text, char tag_r[POLICY_TAG_LEN + 1]);
 
 /*
  * policy_idem_key - the idempotency key of a text queued from a mail
- * (mail_id: its Message-ID, else the MTA's queue id) into out: the
+ * (mail_id: from policy_mail_id) into out: the
  * same mail delivered again to the same phone gives the same key and
  * is queued once; the same Message-ID with another text or from
  * another owner is another text
@@ -380,6 +380,22 @@ void policy_text_fingerprint(const char *from, const char *to,
 			     unsigned esm_class, unsigned data_coding,
 			     const uint8_t *ud, size_t len,
 			     char out[POLICY_FP_LEN + 1]);
+
+/*
+ * policy_mail_id - what names a mail for policy_idem_key. Its
+ * Message-ID when its sender gave one. Without one the MTA's retry of
+ * the same mail (after a reply lost to a crash) comes with a new queue
+ * id, and from Postfix with a new Message-ID the MTA made of it
+ * ("20261203162216.4528BA92045@host": one holding the queue id is taken
+ * as the MTA's, not the sender's): then the mail is named by the
+ * IdempotencyWindow (window seconds) that now falls in, into cur, and
+ * the window before, into prev, so that a retry within window seconds
+ * is the same text (with the owner, phone and words in the key) and
+ * the same words more than twice window apart are another. window 0:
+ * the queue id, prev "". Both of size bytes.
+ */
+void policy_mail_id(const char *message_id, const char *qid, long long window,
+		    int64_t now, char *cur, char *prev, size_t size);
 
 /*
  * Failed reply tags are counted per sender and client (TagFailureLimit;

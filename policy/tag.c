@@ -195,6 +195,29 @@ policy_idem_key(const char *mail_id, const char *owner, const char *phone,
 	snprintf(out, size, "%s|%s|%s", mail_id, phone, dig);
 }
 
+/* policy_mail_id - the sender's Message-ID, else the time window */
+void
+policy_mail_id(const char *message_id, const char *qid, long long window,
+	       int64_t now, char *cur, char *prev, size_t size)
+{
+	bool mta_made = qid && strlen(qid) >= 5 && strcmp(qid, "NOQUEUE") &&
+			message_id && strstr(message_id, qid);
+	long long b;
+
+	prev[0] = '\0';
+	if (message_id && message_id[0] && !mta_made) {
+		snprintf(cur, size, "%s", message_id);
+		return;
+	}
+	if (window <= 0) {
+		snprintf(cur, size, "%s", qid ? qid : "");
+		return;
+	}
+	b = (long long)(now / window);
+	snprintf(cur, size, "no-message-id:%lld:%lld", window, b);
+	snprintf(prev, size, "no-message-id:%lld:%lld", window, b - 1);
+}
+
 /* policy_text_fingerprint - what makes a text from a phone the same PDU */
 void
 policy_text_fingerprint(const char *from, const char *to, unsigned esm_class,

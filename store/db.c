@@ -89,7 +89,11 @@ static const char *const sql[ST_COUNT] = {
     [ST_SEG_TALLY] = "SELECT count(*), total(state = 4), total(state = 5),"
 		     " total(state = 6) FROM segments WHERE message_id = ?1",
     [ST_MSG_DONE] = "UPDATE messages SET state = ?2, error = ?3, reason = ?4,"
-		    " updated = ?5 WHERE id = ?1 AND state = 3",
+		    " updated = ?5 WHERE id = ?1 AND state IN (3, 8)",
+    [ST_MSG_NO_RECEIPT] = "SELECT id FROM messages WHERE state = 3"
+			  " AND updated < ?1 ORDER BY updated, id LIMIT ?2",
+    [ST_MSG_UNKNOWN] = "UPDATE messages SET state = 8, error = 'NO_RECEIPT',"
+		       " reason = ?2, updated = ?3 WHERE id = ?1 AND state = 3",
     [ST_MSG_REPORT] =
 	"SELECT m.envelope_from, m.notify, m.text, m.message_id, t.owner,"
 	" t.phone, m.state, m.envid, m.ret, m.returned, m.returned_full"
@@ -194,6 +198,9 @@ static const char *const sql[ST_COUNT] = {
 		     ", error = ?3 WHERE " LEASE_HELD,
     [ST_MAIL_RELEASE] =
 	"UPDATE mail_queue SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
+    [ST_MAIL_FAILED] = "SELECT id, envelope_from, rcpt, attempts, created,"
+		       " error, substr(data, 1, 16384) FROM mail_queue"
+		       " WHERE state = 5 ORDER BY id",
     /* inbound.c */
     [ST_SEEN_ADD] = "INSERT INTO inbound_seen (provider, provider_id, at)"
 		    " VALUES (?1, ?2, ?3)",

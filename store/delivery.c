@@ -7,7 +7,9 @@
  *	state, the message becomes delivered (all delivered), expired (the
  *	others expired) or failed, in the same transaction, and the
  *	caller learns that this receipt decided it, with what it needs
- *	for a delivery report.
+ *	for a delivery report. A text no receipt decided within a time
+ *	becomes unknown (store_receipt_timeout); a receipt that comes
+ *	later still decides it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -173,4 +175,53 @@ store_report(struct store *s, int64_t id, struct store_receipt *r,
 	memset(r, 0, sizeof(*r));
 	r->msg_id = id;
 	return report(s, r, err);
+}
+
+/* store_receipt_timeout - texts with no receipt since cutoff: unknown */
+int
+store_receipt_timeout(struct store *s, int64_t cutoff, int64_t now,
+		      const char *reason, unsigned max, int64_t *ids,
+		      unsigned *n_r, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	unsigned n = 0, i;
+	int rc;
+
+	*n_r = 0;
+	if ((rc = store_unit_begin(s, err)) != STORE_OK)
+		return rc;
+	if (!(st = stmt(s, ST_MSG_NO_RECEIPT, err))) {
+		rc = err ? err->status : STORE_EPERM;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, cutoff);
+	sqlite3_bind_int(st, 2, (int)max);
+	while (n < max && (rc = store_step(st)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = store_fail_db(s, "finding texts without receipts", err);
+		goto out;
+	}
+	rc = STORE_OK;
+	for (i = 0; i < n && rc == STORE_OK; i++) {
+		if (!(st = stmt(s, ST_MSG_UNKNOWN, err))) {
+			rc = err ? err->status : STORE_EPERM;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, ids[i]);
+		bind_text(st, 2, reason);
+		sqlite3_bind_int64(st, 3, now);
+		rc = store_exec(s, st, "marking a text unknown", err);
+		if (rc == STORE_OK)
+			rc = store_event(s, ids[i], now, STORE_UNKNOWN,
+					 "NO_RECEIPT", err);
+	}
+out:
+	if (store_unit_end(s, rc == STORE_OK, err) != STORE_OK &&
+	    rc == STORE_OK)
+		rc = err ? (int)err->status : STORE_ETEMP;
+	if (rc == STORE_OK)
+		*n_r = n;
+	return rc;
 }

@@ -287,7 +287,7 @@ store_counts(struct store *s, struct store_counts *c, struct store_error *err)
 	while ((rc = store_step(st)) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 0);
 
-		if (state >= 0 && state <= STORE_RECEIVED)
+		if (state >= 0 && state <= STORE_UNKNOWN)
 			c->n[state] = (unsigned)sqlite3_column_int(st, 1);
 	}
 	if (rc != SQLITE_DONE)

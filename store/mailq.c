@@ -7,11 +7,13 @@
  *	due mail is leased to one gateway at a time (lease.c); the holder
  *	ends the lease with store_mail_sent() (the row goes),
  *	store_mail_retry() or store_mail_fail(), and a gateway that
- *	restarts takes its leases back with store_mail_release().
+ *	restarts takes its leases back with store_mail_release(). A
+ *	failed mail stays, for store_mail_failed() (smsctl undelivered).
  */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store/store_int.h"
 
@@ -132,4 +134,61 @@ store_mail_release(struct store *s, const char *lease_owner,
 		   struct store_error *err)
 {
 	return store_lease_release(s, &mails, lease_owner, NULL, err);
+}
+
+/* subject_of - the Subject header of the head of a message, or "" */
+static void
+subject_of(const char *data, size_t len, char *out, size_t size)
+{
+	size_t i = 0, n = 0;
+
+	out[0] = '\0';
+	while (i < len) {
+		const char *line = data + i;
+		size_t end = i;
+
+		while (end < len && data[end] != '\n')
+			end++;
+		if (end == i || (end == i + 1 && data[i] == '\r'))
+			return; /* the end of the head */
+		if (end - i > 8 && !strncasecmp(line, "Subject:", 8)) {
+			i += 8;
+			while (i < end && (data[i] == ' ' || data[i] == '\t'))
+				i++;
+			while (i < end && data[i] != '\r' && n + 1 < size)
+				out[n++] = data[i++];
+			out[n] = '\0';
+			return;
+		}
+		i = end + 1;
+	}
+}
+
+/* fill_failed - a struct store_mail_failed from a row of ST_MAIL_FAILED */
+static void
+fill_failed(sqlite3_stmt *st, void *p)
+{
+	struct store_mail_failed *m = p;
+
+	m->id = sqlite3_column_int64(st, 0);
+	copy_text(st, 1, m->from, sizeof(m->from));
+	copy_text(st, 2, m->rcpt, sizeof(m->rcpt));
+	m->attempts = (unsigned)sqlite3_column_int(st, 3);
+	m->created = sqlite3_column_int64(st, 4);
+	copy_text(st, 5, m->error, sizeof(m->error));
+	subject_of((const char *)sqlite3_column_blob(st, 6),
+		   (size_t)sqlite3_column_bytes(st, 6), m->subject,
+		   sizeof(m->subject));
+}
+
+/* store_mail_failed - the mails refused for good */
+int
+store_mail_failed(struct store *s, struct store_mail_failed **mails_r,
+		  unsigned *n_r, struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_MAIL_FAILED, err);
+	return store_rows(s, st, sizeof(**mails_r), fill_failed,
+			  (void **)mails_r, n_r, err);
 }

@@ -17,8 +17,8 @@
 #include "store/store_int.h"
 
 static const char *const state_names[] = {
-    "queued",	 "scheduled", "submitting", "submitted",
-    "delivered", "failed",    "expired",    "received",
+    "queued", "scheduled", "submitting", "submitted", "delivered",
+    "failed", "expired",   "received",	 "unknown",
 };
 
 /* store_state_name - "queued", "submitted", ... */
@@ -69,11 +69,15 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (m->idem_key) {
+	for (int k = 0; k < 2; k++) {
+		const char *key = k ? m->idem_key_prev : m->idem_key;
+
+		if (!key || !m->idem_key)
+			continue;
 		st = stmt(s, ST_MSG_BY_IDEM, err);
 		if (!st)
 			return err ? err->status : STORE_EPERM;
-		bind_text(st, 1, m->idem_key);
+		bind_text(st, 1, key);
 		rc = store_step(st);
 		if (rc == SQLITE_ROW) {
 			*id_r = sqlite3_column_int64(st, 0);

@@ -152,6 +152,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "ALTER TABLE messages ADD COLUMN returned BLOB;"
     "ALTER TABLE messages ADD COLUMN returned_full INTEGER NOT NULL"
     " DEFAULT 0;",
+    /* 5 -> 6: texts waiting for a receipt, by when they were taken */
+    "CREATE INDEX messages_waiting ON messages (updated, id) WHERE state = 3;",
 };
 
 /* store_migrate - bring the schema up to version */

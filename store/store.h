@@ -120,7 +120,7 @@ int store_check(struct store *s, struct store_error *err);
 /* ---- schema.c: numbered migrations ---- */
 
 /* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* ---- queue.c: the outbound text queue, with leases ---- */
 
@@ -134,6 +134,7 @@ enum store_state {
 	STORE_FAILED,	  /* given up */
 	STORE_EXPIRED,	  /* the network gave up */
 	STORE_RECEIVED,	  /* an inbound text */
+	STORE_UNKNOWN,	  /* taken, no receipt within ReceiptTimeout */
 };
 
 /* store_state_name - "queued", "submitted", ... */
@@ -153,9 +154,12 @@ struct store_outbound {
 	const char *queue_id;	   /* the MTA's queue id */
 	const char *message_id;	   /* Message-ID of the mail */
 	const char *idem_key;	   /* unique per mail and recipient */
-	unsigned notify;	   /* DSN NOTIFY bits (STORE_NOTIFY_*) */
-	const char *text;	   /* the SMS text, UTF-8 */
-	int encoding;		   /* 0 GSM-7, 8 UCS-2 */
+	/* a key that also makes it a duplicate (the previous time window
+	   of a mail without its own Message-ID), or NULL */
+	const char *idem_key_prev;
+	unsigned notify;  /* DSN NOTIFY bits (STORE_NOTIFY_*) */
+	const char *text; /* the SMS text, UTF-8 */
+	int encoding;	  /* 0 GSM-7, 8 UCS-2 */
 	unsigned segments;
 	int64_t due;	      /* when to send; 0: now */
 	int64_t rate_window;  /* > 0: count one text to phone in the
@@ -331,6 +335,17 @@ int store_receipt(struct store *s, const char *smsc_id, enum store_state seg,
 		  struct store_receipt *r, struct store_error *err);
 
 /*
+ * store_receipt_timeout - texts submitted before cutoff and still
+ * without a final receipt become unknown (code NO_RECEIPT, reason), at
+ * most max of them, each with its event; their ids in ids (room for
+ * max), how many in *n_r. A receipt that comes later still decides
+ * such a text (store_receipt).
+ */
+int store_receipt_timeout(struct store *s, int64_t cutoff, int64_t now,
+			  const char *reason, unsigned max, int64_t *ids,
+			  unsigned *n_r, struct store_error *err);
+
+/*
  * store_report - fill r (msg_id, state, notify, envelope_from, owner,
  * phone, message_id, text) for message id, for a delivery report
  */
@@ -413,7 +428,7 @@ int store_purge(struct store *s, int64_t before, unsigned *n_r,
 
 /* Queue counts by state. */
 struct store_counts {
-	unsigned n[STORE_RECEIVED + 1];
+	unsigned n[STORE_UNKNOWN + 1];
 	int64_t oldest_due; /* of queued and scheduled; 0: none */
 };
 
@@ -671,6 +686,23 @@ int store_mail_fail(struct store *s, int64_t id, const char *lease_owner,
 /* store_mail_release - give back the mail leased to lease_owner */
 int store_mail_release(struct store *s, const char *lease_owner,
 		       struct store_error *err);
+
+/* A mail the relay refused for good, kept in the queue. */
+struct store_mail_failed {
+	int64_t id;
+	char from[256];
+	char rcpt[256];
+	unsigned attempts;
+	int64_t created;
+	char subject[256]; /* its Subject header, as written, or "" */
+	char error[1024];  /* the relay's answer, and where it went then */
+};
+
+/*
+ * store_mail_failed - the failed mails, oldest first; free() *mails_r
+ */
+int store_mail_failed(struct store *s, struct store_mail_failed **mails_r,
+		      unsigned *n_r, struct store_error *err);
 
 /* ---- pool.c: leases of SenderPool numbers ---- */
 

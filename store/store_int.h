@@ -26,6 +26,8 @@ enum stmt_id {
 	ST_SEG_FIND,
 	ST_SEG_SET,
 	ST_SEG_TALLY,
+	ST_MSG_NO_RECEIPT,
+	ST_MSG_UNKNOWN,
 	ST_MSG_DONE,
 	ST_MSG_REPORT,
 	/* history.c */
@@ -76,6 +78,7 @@ enum stmt_id {
 	ST_MAIL_RETRY,
 	ST_MAIL_FAIL,
 	ST_MAIL_RELEASE,
+	ST_MAIL_FAILED,
 	/* inbound.c */
 	ST_SEEN_ADD,
 	ST_REASM_ADD,

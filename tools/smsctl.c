@@ -25,6 +25,8 @@ static const struct {
      "[--json] [MAIL]                 what a mail would text, and cost"},
     {"queue", cmd_queue,
      "[--json]                        what waits to be sent"},
+    {"undelivered", cmd_undelivered,
+     "[--json]                  mail the relay refused, and why"},
     {"history", cmd_history,
      "[FILTERS] [--json]              search sent and received texts"},
     {"threads", cmd_threads, "[--owner A] [--phone N] [--json] conversations"},

@@ -49,6 +49,9 @@ int cmd_usage(const struct smsctl *ctl, int argc, char **argv);
 /* cmd_send - smsctl send: queue a text as the milter would */
 int cmd_send(const struct smsctl *ctl, int argc, char **argv);
 
+/* cmd_undelivered - smsctl undelivered: mail the relay refused */
+int cmd_undelivered(const struct smsctl *ctl, int argc, char **argv);
+
 /* cmd_tag - smsctl tag: a thread's tag and reply address */
 int cmd_tag(const struct smsctl *ctl, int argc, char **argv);
 

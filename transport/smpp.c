@@ -15,6 +15,18 @@
  *	slot waits again and is resent after the reconnect: a part whose
  *	answer was lost may reach the phone twice, never zero times.
  *
+ *	A part the SMSC never answers (a destination it chokes on) must
+ *	not poison the link: the oldest unanswered part is blamed for a
+ *	reset and becomes a suspect, sent alone after the reconnect (the
+ *	others wait, so they are not resent again and again) with an
+ *	enquire_link behind it. A reset counts against it when the SMSC
+ *	answered anything after the part was sent (it is alive, and
+ *	silent on this part only); after PoisonResets such resets the
+ *	part is given up (a rejected event, NO_ANSWER) and the others go
+ *	on, on a new link (an SMSC that answers in order may be stuck
+ *	behind it). An SMSC silent on everything makes
+ *	no suspect fail: nothing proves it alive.
+ *
  *	deliver_sm carries receipts (esm_class 0x04/0x08: receipted_
  *	message_id, else the "id:... stat:... err:..." text) and texts
  *	from phones; each is answered. A PDU that cannot be read is
@@ -72,7 +84,10 @@ struct slot {
 	uint32_t seq;
 	uint64_t count; /* requests sent up to its submit_sm, with it */
 	unsigned tries;
-	double due; /* WAITING: not before; SENT: answer expected by */
+	double due;	 /* WAITING: not before; SENT: answer expected by */
+	double sent_at;	 /* SENT: when */
+	bool suspect;	 /* blamed for a reset: sent alone */
+	unsigned resets; /* resets counted against it (the SMSC alive) */
 };
 
 /*
@@ -588,7 +603,8 @@ send_submit(struct smpp *t, struct slot *s)
 	destroy_tlv(m.tlv);
 	s->state = SENT;
 	s->tries++;
-	s->due = now_s() + t->c.response_timeout;
+	s->sent_at = now_s();
+	s->due = s->sent_at + t->c.response_timeout;
 	return rc;
 }
 
@@ -896,6 +912,45 @@ flush(struct smpp *t, struct link *l)
 	}
 }
 
+/*
+ * suspect_out - whether s must wait: a suspect is out alone, or s is
+ * not the suspect to send next
+ */
+static bool
+suspect_out(const struct smpp *t, const struct slot *s)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nslots; i++) {
+		const struct slot *o = &t->slots[i];
+
+		if (o->state == FREE || !o->suspect)
+			continue;
+		if (o->state == SENT || o != s)
+			return true;
+		return false; /* s is the first suspect waiting */
+	}
+	return false;
+}
+
+/*
+ * probe - after a suspect part sent alone, an enquire_link: an answer
+ * to it shows the SMSC alive while the part goes unanswered
+ */
+static void
+probe(struct smpp *t, struct link *l)
+{
+	enquire_link_t q;
+
+	if (l->enquire_seq)
+		return;
+	memset(&q, 0, sizeof(q));
+	q.command_id = ENQUIRE_LINK;
+	q.sequence_number = l->enquire_seq = next_seq(t);
+	queue_pdu(l, &q);
+	l->enquire_due = now_s() + t->c.enquire_link;
+}
+
 /* send_due - the waiting parts whose time has come, within the cap */
 static void
 send_due(struct smpp *t, double now)
@@ -913,6 +968,8 @@ send_due(struct smpp *t, double now)
 
 		if (s->state != WAITING || s->due > now)
 			continue;
+		if (suspect_out(t, s))
+			continue;
 		if (t->c.throughput) {
 			if (t->tokens < 1)
 				return;
@@ -927,8 +984,53 @@ send_due(struct smpp *t, double now)
 			snprintf(e->reason, sizeof(e->reason),
 				 "the part cannot be made into a submit_sm");
 			s->state = FREE;
+		} else if (s->suspect) {
+			probe(t, &t->l[0]);
+			return; /* alone */
 		}
 	}
+}
+
+/*
+ * overdue - a sent part's answer did not come in time: blame the
+ * oldest unanswered part, give it up when it has poisoned the link
+ * PoisonResets times, and reset the link
+ */
+static void
+overdue(struct smpp *t, struct link *l)
+{
+	struct slot *s = NULL;
+	struct tp_event *e;
+	unsigned i;
+
+	for (i = 0; i < t->nslots; i++) {
+		struct slot *o = &t->slots[i];
+
+		if (o->state == SENT && (!s || (int32_t)(o->seq - s->seq) < 0))
+			s = o;
+	}
+	if (s && t->c.poison_resets) {
+		s->suspect = true;
+		if (l->last_io > s->sent_at)
+			s->resets++;
+		if (s->resets >= t->c.poison_resets) {
+			e = event(t, TP_EV_REJECTED);
+			e->msg_id = s->p.msg_id;
+			e->seq = s->p.seq;
+			snprintf(e->code, sizeof(e->code), "NO_ANSWER");
+			snprintf(e->reason, sizeof(e->reason),
+				 "the SMSC never answered its submit_sm, "
+				 "while it answered others, %u times: given "
+				 "up (SmppPoisonResets)",
+				 s->resets);
+			s->state = FREE;
+			s->suspect = false;
+			/* a session stuck on it is not trusted: a new one */
+			link_down(t, l, "a part given up (PoisonResets)");
+			return;
+		}
+	}
+	link_down(t, l, "no submit_sm_resp in time");
 }
 
 /* link_timers - reconnect, keep alive, answers that never came */
@@ -950,7 +1052,7 @@ link_timers(struct smpp *t, struct link *l, double now)
 		return;
 	for (i = 0; l == &t->l[0] && i < t->nslots; i++)
 		if (t->slots[i].state == SENT && t->slots[i].due < now) {
-			link_down(t, l, "no submit_sm_resp in time");
+			overdue(t, l);
 			return;
 		}
 	if (l->enquire_seq && now > l->enquire_due + t->c.response_timeout) {
@@ -1096,6 +1198,8 @@ smpp_submit(struct transport *tp, const struct tp_part *p, struct tp_error *err)
 	s->tries = 0;
 	s->state = WAITING;
 	s->due = 0;
+	s->suspect = false;
+	s->resets = 0;
 	return TP_OK;
 }
 

@@ -64,6 +64,9 @@ struct tp_smpp_conf {
 	unsigned reconnect_max;	   /* most seconds between reconnects */
 	unsigned response_timeout; /* seconds to wait for a response before
 				      the link is taken as dead */
+	/* resets one unanswered part may cause before it is given up; 0:
+	   never */
+	unsigned poison_resets;
 };
 
 /* What the HTTP provider transport needs from the configuration. */

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """relay.py - an SMTP relay with STARTTLS and AUTH for the tests
 
-Usage: relay.py --cert PEM --key PEM --log FILE --dir DIR
+Usage: relay.py [--cert PEM --key PEM] --log FILE --dir DIR [--refuse ADDR]...
 
 aiosmtpd (Debian python3-aiosmtpd) on 127.0.0.1, a port of its own
 choosing, printed as "listening PORT" once it is ready. STARTTLS with
@@ -9,7 +9,10 @@ the given certificate (Python's ssl, OpenSSL), AUTH PLAIN and LOGIN
 after it, any login taken. Every step a client reaches is logged as a
 JSON line in FILE: {"ev": "EHLO"|"STARTTLS"|"AUTH"|"MAIL"|"RCPT"|
 "DATA", "tls": bool, ...}, AUTH with the login and password seen;
-each message is written to DIR. Stops on SIGTERM.
+each message is written to DIR. Without --cert, no STARTTLS (and so no
+AUTH). --refuse ADDR (any number of times) answers RCPT TO:<ADDR> with
+550 5.1.1, as a relay does for a mailbox it does not know. Stops on
+SIGTERM.
 """
 import argparse
 import asyncio
@@ -23,8 +26,9 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cert", required=True)
-    ap.add_argument("--key", required=True)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--refuse", action="append", default=[])
     ap.add_argument("--log", required=True)
     ap.add_argument("--dir", required=True)
     a = ap.parse_args()
@@ -57,6 +61,10 @@ def main():
 
         async def handle_RCPT(self, server, session, envelope, address,
                               options):
+            if address.lower() in refused:
+                log(session, "RCPT", address=address, refused=True)
+                return "550 5.1.1 <%s>: Recipient address rejected: " \
+                    "User unknown in local recipient table" % address
             log(session, "RCPT", address=address)
             envelope.rcpt_tos.append(address)
             return "250 OK"
@@ -77,14 +85,17 @@ def main():
             password=password.decode(errors="replace"))
         return AuthResult(success=True)
 
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(a.cert, a.key)
+    refused = {r.lower() for r in a.refuse}
+    ctx = None
+    if a.cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(a.cert, a.key)
 
     loop = asyncio.new_event_loop()
     handler = Handler()
     server = loop.run_until_complete(loop.create_server(
         lambda: SMTP(handler, hostname="relay.test", tls_context=ctx,
-                     authenticator=authenticator, auth_require_tls=True,
+                     authenticator=authenticator, auth_require_tls=ctx is not None,
                      require_starttls=False),
         "127.0.0.1", 0))
     loop.add_signal_handler(signal.SIGTERM, loop.stop)

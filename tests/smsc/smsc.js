@@ -16,8 +16,16 @@
 //   {"error": STATUS, "count": N}   answer the next N with STATUS
 //   {"delay_ms": MS}          answer every submit_sm after MS
 //   {"withhold": N}           never answer the next N submit_sm
+//   {"withhold_dst": "1202...", "stall": true|false}   never answer a
+//                             submit_sm to that destination_addr ("" or
+//                             null: stop); with stall, answer nothing
+//                             else on that session after it either (an
+//                             SMSC that answers in order)
 //   {"drop_after": N}         close the link after N more submit_sm
 //   {"receipt": "DELIVRD"|"UNDELIV"|..., "err": "000"} receipts to send
+//   {"receipt": "NONE"}       send no receipts (a carrier that never does)
+//   {"next_id": N}            the next message id is N (ids used again,
+//                             as after an SMSC restart)
 //   {"receipt_delay_ms": MS}
 //   {"malformed": true}       send a PDU that is not SMPP to every session
 //   {"mo": {"from": "...", "to": "...", "text": "...", "coding": 0|8}}
@@ -43,7 +51,7 @@ const logFile = args.log || '/dev/null';
 const state = {
 	throttle: 0, error: 0, errorCount: 0, delay: 0, withhold: 0,
 	dropAfter: -1, receipt: 'DELIVRD', receiptErr: '000', receiptDelay: 20,
-	refuseBind: false, nextId: 1,
+	refuseBind: false, nextId: 1, withholdDst: null, stall: false,
 };
 const sessions = new Set();
 const pendingReceipts = [];
@@ -169,6 +177,13 @@ function onSubmit(session, pdu) {
 		state.withhold--;
 		return;
 	}
+	if (state.withholdDst && f.dst === state.withholdDst) {
+		if (state.stall)
+			session.stalled = true;
+		return;
+	}
+	if (session.stalled)
+		return;
 	let status = 0;
 	if (state.throttle > 0) {
 		state.throttle--;
@@ -182,7 +197,8 @@ function onSubmit(session, pdu) {
 		if (session.closed)
 			return;
 		session.send(pdu.response({ command_status: status, message_id: id }));
-		if (!status && (pdu.registered_delivery & 1))
+		if (!status && (pdu.registered_delivery & 1) &&
+		    state.receipt !== 'NONE')
 			receipt(session, pdu, id);
 	};
 	if (state.delay)
@@ -248,8 +264,13 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
 	if (c.error !== undefined) { state.error = c.error; state.errorCount = c.count || 1; }
 	if (c.delay_ms !== undefined) state.delay = c.delay_ms;
 	if (c.withhold !== undefined) state.withhold = c.withhold;
+	if (c.withhold_dst !== undefined) {
+		state.withholdDst = c.withhold_dst || null;
+		state.stall = !!c.stall;
+	}
 	if (c.drop_after !== undefined) state.dropAfter = c.drop_after;
 	if (c.receipt !== undefined) { state.receipt = c.receipt; state.receiptErr = c.err || '000'; }
+	if (c.next_id !== undefined) state.nextId = c.next_id;
 	if (c.receipt_delay_ms !== undefined) state.receiptDelay = c.receipt_delay_ms;
 	if (c.refuse_bind !== undefined) state.refuseBind = c.refuse_bind;
 	if (c.malformed) {

@@ -826,6 +826,32 @@ route(void **state)
 	rmdir(dir);
 }
 
+/* issue 18 (9): a mail's name for its idempotency key */
+static void
+mail_id(void **state)
+{
+	char cur[256], prev[256];
+
+	(void)state;
+	/* the sender's Message-ID */
+	policy_mail_id("alert-1@example.com", "4528BA92045", 600, 1200, cur,
+		       prev, sizeof(cur));
+	assert_string_equal(cur, "alert-1@example.com");
+	assert_string_equal(prev, "");
+	/* one Postfix made of its queue id: the window, and the one before */
+	policy_mail_id("20261203162216.4528BA92045@mail.example.com",
+		       "4528BA92045", 600, 1250, cur, prev, sizeof(cur));
+	assert_string_equal(cur, "no-message-id:600:2");
+	assert_string_equal(prev, "no-message-id:600:1");
+	/* none at all: the same */
+	policy_mail_id("", "510A9A92045", 600, 1250, cur, prev, sizeof(cur));
+	assert_string_equal(cur, "no-message-id:600:2");
+	/* window 0: the queue id, as before */
+	policy_mail_id("", "510A9A92045", 0, 1250, cur, prev, sizeof(cur));
+	assert_string_equal(cur, "510A9A92045");
+	assert_string_equal(prev, "");
+}
+
 /* sender_choice - which number a text leaves from */
 static void
 sender_choice(void **state)
@@ -918,6 +944,7 @@ main(void)
 	    cmocka_unit_test(notify),	      cmocka_unit_test(tag_syntax),
 	    cmocka_unit_test(plan_as_queued), cmocka_unit_test(plan_opts),
 	    cmocka_unit_test(route),	      cmocka_unit_test(sender_choice),
+	    cmocka_unit_test(mail_id),
 	};
 
 	mp_init();

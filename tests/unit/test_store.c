@@ -1194,6 +1194,59 @@ receipts_and_release(void **state)
 			 STORE_EPERM);
 }
 
+/* texts never receipted become unknown; a late receipt still decides */
+static void
+receipt_timeout(void **state)
+{
+	struct fixture *f = *state;
+	struct store_outbound m1 =
+	    outbound("alice@example.com", "+12025550146", "old", "t-1");
+	struct store_outbound m2 =
+	    outbound("alice@example.com", "+12025550147", "new", "t-2");
+	const char *a[1] = {"smsc-t1"}, *b[1] = {"smsc-t2"};
+	struct store_claim *c = NULL;
+	struct store_receipt r;
+	struct store_error err;
+	int64_t id1, id2, ids[4];
+	unsigned n = 0;
+
+	id1 = enqueue(f->s, &m1, 100);
+	id2 = enqueue(f->s, &m2, 100);
+	assert_int_equal(store_claim(f->s, "gw", 101, 60, 10, &c, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 2);
+	store_claims_free(&c, n);
+	assert_int_equal(store_submitted(f->s, id1, "gw", a, 1, 102, &err),
+			 STORE_OK);
+	assert_int_equal(store_submitted(f->s, id2, "gw", b, 1, 200, &err),
+			 STORE_OK);
+	/* only the one submitted before the cutoff */
+	assert_int_equal(store_receipt_timeout(f->s, 150, 300, "no receipt", 4,
+					       ids, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], id1);
+	assert_int_equal(store_report(f->s, id1, &r, &err), STORE_OK);
+	assert_int_equal(r.state, STORE_UNKNOWN);
+	store_receipt_clear(&r);
+	assert_int_equal(store_report(f->s, id2, &r, &err), STORE_OK);
+	assert_int_equal(r.state, STORE_SUBMITTED);
+	store_receipt_clear(&r);
+	/* once only */
+	assert_int_equal(store_receipt_timeout(f->s, 150, 301, "no receipt", 4,
+					       ids, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 0);
+	/* a receipt after all: it decides the text */
+	assert_int_equal(store_receipt(f->s, "smsc-t1", STORE_DELIVERED,
+				       "DELIVRD", NULL, 400, &r, &err),
+			 STORE_OK);
+	assert_int_equal(r.msg_id, id1);
+	assert_true(r.final_now);
+	assert_int_equal(r.state, STORE_DELIVERED);
+	store_receipt_clear(&r);
+}
+
 static const char *const pool_numbers[] = {"+12025550110", "+12025550111",
 					   "+12025550112"};
 
@@ -1390,7 +1443,7 @@ state_names(void **state)
 	int i;
 
 	(void)state;
-	for (i = STORE_QUEUED; i <= STORE_RECEIVED; i++)
+	for (i = STORE_QUEUED; i <= STORE_UNKNOWN; i++)
 		assert_int_equal(
 		    store_state_parse(store_state_name((enum store_state)i)),
 		    i);
@@ -1431,6 +1484,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(pool_leases, setup, teardown),
 	    cmocka_unit_test_setup_teardown(pool_two_processes, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(receipt_timeout, setup, teardown),
 	    cmocka_unit_test(state_names),
 	};
 
