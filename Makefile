@@ -16,7 +16,11 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
-SYSCONFDIR ?= $(PREFIX)/etc
+# The configuration is SYSCONFDIR/smsmilter/smsmilter.conf: the default
+# compiled into the three programs and the -c of the systemd units
+# (/etc whatever PREFIX is, as INSTALL has it; change both with it).
+SYSCONFDIR ?= /etc
+CONF_PATH := $(SYSCONFDIR)/smsmilter/smsmilter.conf
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -76,7 +80,18 @@ $(O)/%.a:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps check check-unit tests format format-check install \
+# The objects that name the default configuration, rebuilt when
+# CONF_PATH changes (the stamp is rewritten only then).
+CONF_PATH_OBJS := $(O)/milter/main.o $(O)/gateway/main.o \
+	$(O)/tools/smsctl.o $(O)/tools/cmd_render.o
+$(CONF_PATH_OBJS): CPPFLAGS += -DCONF_DEFAULT_PATH='"$(CONF_PATH)"'
+$(CONF_PATH_OBJS): $(O)/conf_path.stamp
+$(O)/conf_path.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CONF_PATH)' | cmp -s - $@ || echo '$(CONF_PATH)' >$@
+FORCE:
+
+.PHONY: FORCE all deps check check-unit tests format format-check install \
 	uninstall clean bench fuzz demo man-check docs chaos
 
 deps:
@@ -120,7 +135,7 @@ install: all
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/contrib
 	@for u in $(UNITS); do \
 	    echo "install -m 644 $$u $(DESTDIR)$(UNITDIR)/"; \
-	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@CONF_PATH@|$(CONF_PATH)|g' \
 	        $$u.in >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
 	done

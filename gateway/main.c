@@ -174,7 +174,10 @@ open_transport(const struct conf *c, struct tp_error *err, char *where,
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: smsgw [-c FILE] [-f]\n");
+	fprintf(stderr,
+		"usage: smsgw [-c FILE] [-f]\n"
+		"-c FILE: the configuration (default %s)\n",
+		CONF_DEFAULT_PATH);
 	exit(64);
 }
 

@@ -232,7 +232,10 @@ open_socket(const char *conn, const char *user, char **path_r,
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: smsmilter [-c FILE] [-f] [-p SOCKET]\n");
+	fprintf(stderr,
+		"usage: smsmilter [-c FILE] [-f] [-p SOCKET]\n"
+		"-c FILE: the configuration (default %s)\n",
+		CONF_DEFAULT_PATH);
 	exit(64);
 }
 
