@@ -16,7 +16,7 @@ E2E_BUILD=$(cd "$here/../.." && cd "${1:-build}" && pwd)
 . "$here/../tap.sh"
 cleanup() {
 	e2e_cleanup
-	[ -n "${tmp:-}" ] && rm -rf "$tmp"
+	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
 }
 
 [ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
@@ -188,6 +188,46 @@ check "... a refused recipient's too: to=<1********48@sms.example.com>" \
 	grep -q ': to=<1\*\*\*\*\*\*\*\*48@sms.example.com> status=refused (552 5.3.4 ' "$tmp/milter.log"
 check "... and no whole number is logged" sh -c \
 	"! grep -qE '(^|[^0-9])1?202555014[0-9]|442079460958|202-555-01|202\\.555\\.01' '$tmp/milter.log'"
+
+# 10. issue 19: the safety net. Mail for the SMS domain that smsmilter
+# did not take goes to the domain's transport, sms: (INSTALL: a pipe(8)
+# that exits 75), which defers it: it stays in Postfix's queue, never
+# discarded. First with the milter down and milter_default_action =
+# accept...
+# pf_restart: the master again, so no smtpd keeps the old settings
+pf_restart() {
+	stop_pids "$(cat "$tmp/pf/master.pid.ours")"
+	pf_start "$tmp/pf"
+	wait_port "$port"
+}
+stop_pids "$MILTER_PID"
+postconf -c "$tmp/pf" -e "milter_default_action = accept"
+pf_restart
+send "$tmp/s12" --from alice@example.com --to 12025550195@sms.example.com \
+	--header "Message-Id: <e2e-12@example.com>" --body "milter down"
+check "milter down, milter_default_action = accept: 250" \
+	grep -q '^<-  250 ' "$tmp/s12"
+check "... the mail for the phone is deferred (sms: pipe, 4.3.0), not discarded" \
+	wait_for grep -q 'to=<12025550195@sms.example.com>, relay=sms,.*dsn=4.3.0, status=deferred (smsmilter did not take' \
+	"$tmp/pf/maillog"
+check "... and waits in Postfix's queue" sh -c \
+	"postqueue -c '$tmp/pf' -p | grep -q '12025550195@sms.example.com'"
+# ...then with it back, a recipient in the SMS domain written with a
+# trailing dot, which Postfix routes to the domain but the milter does
+# not take: texted or deferred, never discarded
+postconf -c "$tmp/pf" -e "milter_default_action = tempfail"
+milter_start "$tmp/smsmilter.conf" "$tmp/milter2.log"
+pf_restart
+send "$tmp/s13" --from alice@example.com --to 12025550196@sms.example.com. \
+	--header "Message-Id: <e2e-13@example.com>" --body "trailing dot"
+check "trailing-dot SMS domain: 250" grep -q '^<-  250 ' "$tmp/s13"
+texted_or_deferred() {
+	[ "$(sqlite3 "$db" "select count(*) from messages where message_id = 'e2e-13@example.com'")" = 1 ] ||
+		grep -q 'to=<12025550196@sms.example.com.\{0,1\}>.*status=deferred' "$tmp/pf/maillog"
+}
+check "... texted or deferred" wait_for texted_or_deferred
+check "nothing for the SMS domain was ever discarded by Postfix" sh -c \
+	"! grep -E 'to=<[^>]*@sms\.example\.com\.?>.*status=sent' '$tmp/pf/maillog'"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
