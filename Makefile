@@ -6,6 +6,7 @@
 #   make                 build everything into $(O) (default build/)
 #   make check           install deps, then the full gate (tests/check.sh)
 #   make check-sendmail  smsmilter behind Sendmail in a Debian 12 root
+#   make deb             the Debian package, in build/deb/
 #   make SANITIZE=address,undefined check-unit
 #                        build and run the unit tests under sanitizers
 #   make bench           benchmarks, side by side with the peers
@@ -92,7 +93,7 @@ $(O)/conf_path.stamp: FORCE
 	@echo '$(CONF_PATH)' | cmp -s - $@ || echo '$(CONF_PATH)' >$@
 FORCE:
 
-.PHONY: FORCE all deps check check-sendmail check-unit tests format format-check install \
+.PHONY: FORCE all deps check check-sendmail deb check-unit tests format format-check install \
 	uninstall clean bench fuzz demo man-check docs chaos
 
 deps:
@@ -106,6 +107,15 @@ tests: $(TESTS)
 # the fault-injection suite in full: 1,000 texts, kills of both daemons
 chaos: all
 	@sh tests/chaos/run.sh $(O) --full
+
+# deb: the Debian package from debian/, built with dpkg-buildpackage in
+# a copy of the tracked files (build/deb/src), left in build/deb/
+deb:
+	rm -rf $(O)/deb
+	mkdir -p $(O)/deb/src
+	git ls-files -z | tar --null -T - -cf - | tar -x -C $(O)/deb/src
+	cd $(O)/deb/src && dpkg-buildpackage -us -uc -b
+	@ls $(O)/deb/*.deb
 
 # Sendmail (it conflicts with Postfix) in a Debian 12 root made once by
 # debootstrap and kept in SENDMAIL_ROOT: minutes the first time, so not
