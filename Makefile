@@ -80,7 +80,8 @@ $(O)/%.a:
 	rm -f $@
 	$(AR) rcs $@ $^
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -path '$(O)/deb' -prune -o -name '*.d' -type f \
+	-print 2>/dev/null)
 
 # The objects that name the default configuration, rebuilt when
 # CONF_PATH changes (the stamp is rewritten only then).

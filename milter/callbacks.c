@@ -61,7 +61,7 @@ sessions_busy(unsigned idle_ms)
 	pthread_mutex_lock(&active_mu);
 	ms = (long long)(now.tv_sec - heard.tv_sec) * 1000 +
 	     (now.tv_nsec - heard.tv_nsec) / 1000000;
-	n = in_eom + (ms < (long long)idle_ms ? active : 0);
+	n = in_eom + (ms < (long long)idle_ms ? active + 1 : 0);
 	pthread_mutex_unlock(&active_mu);
 	return n;
 }
@@ -167,6 +167,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 			     SMFIP_NOEOH | SMFIP_NR_MAIL | SMFIP_NR_HDR |
 			     SMFIP_NR_BODY;
 
+	heard_now(0);
 	if (!s)
 		return SMFIS_TEMPFAIL;
 	*pf0 = f0 & (SMFIF_DELRCPT | SMFIF_ADDHDRS | SMFIF_SETSYMLIST);

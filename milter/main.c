@@ -15,11 +15,13 @@
  *	configuration again (a bad one is refused with the reason
  *	logged, and the old one kept); SIGTERM and SIGINT hand over at
  *	once (the pid file goes, an inet address is freed) so that a
- *	successor can start, let the transactions that are moving finish
- *	(not those the MTA has been quiet about for 2 seconds, such as a
- *	Sendmail session after RSET; at most 15 seconds), commit what
- *	they queued and exit, removing the unix socket only if no
- *	successor has taken its name.
+ *	successor can start, keep serving a unix socket until the
+ *	successor's takes its name (at most 2 seconds), let the
+ *	transactions that are moving finish (not those the MTA has been
+ *	quiet about for 2 seconds, such as a Sendmail session after
+ *	RSET; at most 15 seconds in all), commit what they queued and
+ *	exit, removing the unix socket only if no successor has taken
+ *	its name.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +45,8 @@
 #define IDLE_MS 2000
 /* ...for at most STOP_SECONDS. */
 #define STOP_SECONDS 15
+/* A unix socket is served this long for a successor to take its name. */
+#define GRACE_MS 2000
 /* A start waits this long for a stopping predecessor's pid file. */
 #define LOCK_WAIT_MS 3000
 
@@ -381,18 +385,34 @@ main(int argc, char **argv)
 	r = conf_acquire();
 	ut_pid_release(&pidfd, r->conf->pid_file);
 	ut_log(LOG_NOTICE,
-	       "stopping (signal %d): finishing %u of %u open "
-	       "transactions (at most %d s)",
-	       sig, sessions_busy(IDLE_MS), sessions_active(), STOP_SECONDS);
+	       "stopping (signal %d): finishing %u open transactions "
+	       "(at most %d s)",
+	       sig, sessions_active(), STOP_SECONDS);
 	if (!sockpath) {
 		smfi_stop();
 		milter_stop_listeners();
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
+		struct ut_file_id now;
+		long ms;
+
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (sessions_busy(IDLE_MS) == 0 ||
-		    t1.tv_sec - t0.tv_sec >= STOP_SECONDS)
+		ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 +
+		     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= STOP_SECONDS * 1000)
+			break;
+		/*
+		 * A unix socket is served until a successor's takes its
+		 * name, or GRACE_MS: the MTA never finds it dead meanwhile
+		 */
+		if (sockpath && ms < GRACE_MS &&
+		    ut_sock_id(sockpath, &now) == 0 && now.dev == sockid.dev &&
+		    now.ino == sockid.ino) {
+			usleep(20 * 1000);
+			continue;
+		}
+		if (sessions_busy(IDLE_MS) == 0)
 			break;
 		usleep(50 * 1000);
 	}

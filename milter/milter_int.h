@@ -90,9 +90,11 @@ unsigned sessions_active(void);
 
 /*
  * sessions_busy - what a stop waits for: end-of-message jobs running,
- * plus the open transactions when the MTA said anything in the last
- * idle_ms (an open transaction it has been quiet about, such as a
- * Sendmail session after RSET, which sends no abort, is not waited for)
+ * plus, when the MTA said anything in the last idle_ms (a new
+ * connection included), the open transactions and one more; 0 when
+ * the MTA has been quiet (an open transaction it says nothing about,
+ * such as a Sendmail session after RSET, which sends no abort, is not
+ * waited for)
  */
 unsigned sessions_busy(unsigned idle_ms);
 

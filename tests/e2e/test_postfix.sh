@@ -229,5 +229,51 @@ check "... texted or deferred" wait_for texted_or_deferred
 check "nothing for the SMS domain was ever discarded by Postfix" sh -c \
 	"! grep -E 'to=<[^>]*@sms\.example\.com\.?>.*status=sent' '$tmp/pf/maillog'"
 
+# 11. issue 19: a restart the way INSTALL has it without systemd (kill,
+# start at once) while mail flows, one SMTP session after another, to a
+# phone and a mailbox: no session sees a 4xx, during the restart or
+# after the old smsmilter has gone
+cat >"$tmp/flow.py" <<'EOF'
+import os, smtplib, sys, time
+port, stop = int(sys.argv[1]), sys.argv[2]
+ok = bad = i = 0
+t_end = None
+while True:
+    if t_end is None and os.path.exists(stop):
+        t_end = time.time() + 3  # three seconds more after the old one left
+    if t_end is not None and time.time() > t_end:
+        break
+    i += 1
+    try:
+        s = smtplib.SMTP("127.0.0.1", port, timeout=30)
+        s.sendmail("alice@example.com",
+                   ["12025550199@sms.example.com", "bob@example.org"],
+                   "Subject: flow %d\r\nMessage-ID: <flow-%d@example.com>\r\n\r\nflow %d\r\n" % (i, i, i))
+        s.quit()
+        ok += 1
+    except (smtplib.SMTPException, OSError) as e:
+        bad += 1
+        print("mail %d: %s" % (i, e), flush=True)
+    time.sleep(0.05)
+print("sent %d, refused %d" % (ok, bad))
+EOF
+python3 "$tmp/flow.py" "$port" "$tmp/flow.stop" >"$tmp/flow.out" 2>&1 &
+flow=$!
+E2E_PIDS="$E2E_PIDS $flow"
+sleep 2
+old=$MILTER_PID
+kill -TERM "$old"
+milter_start "$tmp/smsmilter.conf" "$tmp/milter3.log"
+i=0
+while kill -0 "$old" 2>/dev/null && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+touch "$tmp/flow.stop"
+wait "$flow"
+echo "# restart under Postfix: $(tail -1 "$tmp/flow.out")"
+check "restart under Postfix while mail flows: no session saw a 4xx ($(tail -1 "$tmp/flow.out"))" \
+	sh -c "grep -q '^sent [1-9][0-9]*, refused 0\$' '$tmp/flow.out'"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
