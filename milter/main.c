@@ -309,6 +309,7 @@ main(int argc, char **argv)
 	    open_socket(sockbuf, c->user, &sockpath, &sockid) != 0) {
 		ut_log(LOG_ERR, "cannot listen on %s", sockbuf);
 		fprintf(stderr, "smsmilter: cannot listen on %s\n", sockbuf);
+		ut_pid_release(&pidfd, c->pid_file);
 		return 71; /* EX_OSERR */
 	}
 	if (strncmp(sockbuf, "inet", 4) == 0)
