@@ -7,6 +7,7 @@
 #   make check           install deps, then the full gate (tests/check.sh)
 #   make check-sendmail  smsmilter behind Sendmail in a Debian 12 root
 #   make deb             the Debian package, in build/deb/
+#   make check-deb       ...installed with apt in a Debian 12 root
 #   make SANITIZE=address,undefined check-unit
 #                        build and run the unit tests under sanitizers
 #   make bench           benchmarks, side by side with the peers
@@ -94,7 +95,7 @@ $(O)/conf_path.stamp: FORCE
 	@echo '$(CONF_PATH)' | cmp -s - $@ || echo '$(CONF_PATH)' >$@
 FORCE:
 
-.PHONY: FORCE all deps check check-sendmail deb check-unit tests format format-check install \
+.PHONY: FORCE all deps check check-sendmail deb check-deb check-unit tests format format-check install \
 	uninstall clean bench fuzz demo man-check docs chaos
 
 deps:
@@ -117,6 +118,11 @@ deb:
 	git ls-files -z | tar --null -T - -cf - | tar -x -C $(O)/deb/src
 	cd $(O)/deb/src && dpkg-buildpackage -us -uc -b
 	@ls $(O)/deb/*.deb
+
+# check-deb: that package installed with apt in a Debian 12 root (the
+# one check-sendmail keeps; apt needs the mirror)
+check-deb: deb
+	@sh tests/e2e/test_deb.sh $(O)/deb/smsmilter_*_$$(dpkg --print-architecture).deb
 
 # Sendmail (it conflicts with Postfix) in a Debian 12 root made once by
 # debootstrap and kept in SENDMAIL_ROOT: minutes the first time, so not
