@@ -5,6 +5,9 @@
 #
 #   make                 build everything into $(O) (default build/)
 #   make check           install deps, then the full gate (tests/check.sh)
+#   make check-sendmail  smsmilter behind Sendmail in a Debian 12 root
+#   make deb             the Debian package, in build/deb/
+#   make check-deb       ...installed with apt in a Debian 12 root
 #   make SANITIZE=address,undefined check-unit
 #                        build and run the unit tests under sanitizers
 #   make bench           benchmarks, side by side with the peers
@@ -16,7 +19,11 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
-SYSCONFDIR ?= $(PREFIX)/etc
+# The configuration is SYSCONFDIR/smsmilter/smsmilter.conf: the default
+# compiled into the three programs and the -c of the systemd units
+# (/etc whatever PREFIX is, as INSTALL has it; change both with it).
+SYSCONFDIR ?= /etc
+CONF_PATH := $(SYSCONFDIR)/smsmilter/smsmilter.conf
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -74,9 +81,21 @@ $(O)/%.a:
 	rm -f $@
 	$(AR) rcs $@ $^
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -path '$(O)/deb' -prune -o -name '*.d' -type f \
+	-print 2>/dev/null)
 
-.PHONY: all deps check check-unit tests format format-check install \
+# The objects that name the default configuration, rebuilt when
+# CONF_PATH changes (the stamp is rewritten only then).
+CONF_PATH_OBJS := $(O)/milter/main.o $(O)/gateway/main.o \
+	$(O)/tools/smsctl.o $(O)/tools/cmd_render.o
+$(CONF_PATH_OBJS): CPPFLAGS += -DCONF_DEFAULT_PATH='"$(CONF_PATH)"'
+$(CONF_PATH_OBJS): $(O)/conf_path.stamp
+$(O)/conf_path.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CONF_PATH)' | cmp -s - $@ || echo '$(CONF_PATH)' >$@
+FORCE:
+
+.PHONY: FORCE all deps check check-sendmail deb check-deb check-unit tests format format-check install \
 	uninstall clean bench fuzz demo man-check docs chaos
 
 deps:
@@ -90,6 +109,26 @@ tests: $(TESTS)
 # the fault-injection suite in full: 1,000 texts, kills of both daemons
 chaos: all
 	@sh tests/chaos/run.sh $(O) --full
+
+# deb: the Debian package from debian/, built with dpkg-buildpackage in
+# a copy of the tracked files (build/deb/src), left in build/deb/
+deb:
+	rm -rf $(O)/deb
+	mkdir -p $(O)/deb/src
+	git ls-files -z | tar --null -T - -cf - | tar -x -C $(O)/deb/src
+	cd $(O)/deb/src && dpkg-buildpackage -us -uc -b
+	@ls $(O)/deb/*.deb
+
+# check-deb: that package installed with apt in a Debian 12 root (the
+# one check-sendmail keeps; apt needs the mirror)
+check-deb: deb
+	@sh tests/e2e/test_deb.sh $(O)/deb/smsmilter_*_$$(dpkg --print-architecture).deb
+
+# Sendmail (it conflicts with Postfix) in a Debian 12 root made once by
+# debootstrap and kept in SENDMAIL_ROOT: minutes the first time, so not
+# part of make check
+check-sendmail: all
+	@sh tests/e2e/test_sendmail.sh $(O)
 
 check-unit: $(TESTS)
 	@sh tests/run-unit.sh $(TESTS)
@@ -120,7 +159,7 @@ install: all
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/contrib
 	@for u in $(UNITS); do \
 	    echo "install -m 644 $$u $(DESTDIR)$(UNITDIR)/"; \
-	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@CONF_PATH@|$(CONF_PATH)|g' \
 	        $$u.in >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
 	done

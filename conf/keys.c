@@ -600,9 +600,15 @@ const struct conf_key conf_keys[] = {
     {"UserID", CT_NAME, F(user), "smsmilter", NOLIM, NULL, 0, "Process",
      "User (and :group) the daemons run as once their sockets are open.", NULL},
     {"PidFile", CT_PATH, F(pid_file), "/run/smsmilter/smsmilter.pid", NOLIM,
-     NULL, 0, "Process", "Where smsmilter writes its process id.", NULL},
+     NULL, 0, "Process",
+     "Where smsmilter writes its process id; locked while it runs, so "
+     "that a second smsmilter with the same file refuses to start.",
+     NULL},
     {"GatewayPidFile", CT_PATH, F(gateway_pid_file), "/run/smsmilter/smsgw.pid",
-     NOLIM, NULL, 0, "Process", "Where smsgw writes its process id.", NULL},
+     NOLIM, NULL, 0, "Process",
+     "Where smsgw writes its process id; locked while it runs, so that a "
+     "second smsgw with the same file refuses to start.",
+     NULL},
     {"SyslogFacility", CT_FACILITY, F(syslog_facility), "mail", NOLIM, NULL, 0,
      "Process", "syslog facility: mail, daemon, user or local0-local7.", NULL},
     {"LogLevel", CT_ENUM, F(log_level), "info", NOLIM, log_levels, 0, "Process",

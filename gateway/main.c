@@ -7,13 +7,16 @@
  *	Opens the store and the transport Transport names (smpp, http or
  *	kannel), binds WakeSocket (a unix
  *	datagram socket smsmilter pokes after each commit), goes to the
- *	background unless -f, writes GatewayPidFile, drops to UserID, and
+ *	background unless -f, writes GatewayPidFile (locked while it runs:
+ *	a second smsgw with the same file refuses to start), drops to
+ *	UserID, and
  *	runs the queue runner: it claims due texts when woken and at least
  *	every second. SIGHUP reloads the configuration (a bad one is
  *	refused and logged; transport settings take effect at the next
  *	start); SIGTERM and SIGINT stop claiming, wait up to 10 seconds
  *	for the answers to what is in flight, give back what was not sent
- *	and exit.
+ *	and exit; the pid file goes at once, so that a new smsgw can start
+ *	meanwhile, and WakeSocket at the end unless a new smsgw holds it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -45,25 +48,43 @@ on_signal(int sig)
 		got_term = 1;
 }
 
-/* wake_socket - bind the datagram socket smsmilter pokes */
+/*
+ * wake_socket - bind the datagram socket smsmilter pokes: under a name
+ * of its own, then renamed over path (a predecessor still stopping
+ * keeps its socket until then); its identity in *id_r
+ */
 static int
-wake_socket(const char *path, const char *user)
+wake_socket(const char *path, const char *user, struct ut_file_id *id_r)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd;
+	int fd, saved;
 
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -1;
-	strcpy(sun.sun_path, path);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		if (fd >= 0)
-			close(fd);
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
 		return -1;
 	}
-	ut_give(path, user, 0660); /* smsmilter's user is in the group */
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.%ld", path,
+			     (long)getpid()) >= sizeof(sun.sun_path))
+		strcpy(sun.sun_path, path); /* no room: in place */
+	unlink(sun.sun_path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		goto fail;
+	/* smsmilter's user is in the group */
+	ut_give(sun.sun_path, user, 0660);
+	if ((strcmp(sun.sun_path, path) != 0 &&
+	     rename(sun.sun_path, path) != 0) ||
+	    ut_sock_id(path, id_r) != 0)
+		goto fail;
 	return fd;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	if (strcmp(sun.sun_path, path) != 0)
+		unlink(sun.sun_path);
+	errno = saved;
+	return -1;
 }
 
 /* smpp_conf - the SMPP transport's settings from the configuration */
@@ -154,7 +175,10 @@ open_transport(const struct conf *c, struct tp_error *err, char *where,
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: smsgw [-c FILE] [-f]\n");
+	fprintf(stderr,
+		"usage: smsgw [-c FILE] [-f]\n"
+		"-c FILE: the configuration (default %s)\n",
+		CONF_DEFAULT_PATH);
 	exit(64);
 }
 
@@ -172,7 +196,9 @@ main(int argc, char **argv)
 	struct conf *c;
 	bool foreground = false;
 	char *errors = NULL, owner[128], host[64], where[1200];
-	int opt, wfd;
+	int opt, wfd, pidfd;
+	long holder;
+	struct ut_file_id wake_id;
 	time_t next_claim = 0, stop_by = 0;
 
 	while ((opt = getopt(argc, argv, "c:f")) != -1) {
@@ -193,14 +219,30 @@ main(int argc, char **argv)
 	ut_log_open("smsgw", c->syslog_facility, conf_syslog_level(c),
 		    foreground);
 	ut_log_lines(LOG_WARNING, c->warnings);
-	wfd = wake_socket(c->wake_socket, c->user);
+	pidfd = ut_pid_lock(c->gateway_pid_file, 3000, &holder);
+	if (pidfd < 0) {
+		int saved = errno;
+
+		if (saved == EWOULDBLOCK)
+			snprintf(where, sizeof(where),
+				 "already running as pid %ld (pid file %s)",
+				 holder, c->gateway_pid_file);
+		else
+			snprintf(where, sizeof(where), "pid file %s: %s",
+				 c->gateway_pid_file, strerror(saved));
+		ut_log(LOG_ERR, "%s", where);
+		fprintf(stderr, "smsgw: %s\n", where);
+		return 75; /* EX_TEMPFAIL */
+	}
+	wfd = wake_socket(c->wake_socket, c->user, &wake_id);
 	if (wfd < 0)
 		ut_log(LOG_WARNING,
 		       "WakeSocket %s: %s; polling the store every second",
 		       c->wake_socket, strerror(errno));
 	if (!foreground && daemon(0, 0) != 0)
 		return 71;
-	if (ut_write_pid(c->gateway_pid_file) != 0 || ut_become(c->user) != 0)
+	if (ut_pid_write(pidfd, c->gateway_pid_file) != 0 ||
+	    ut_become(c->user) != 0)
 		return 71;
 	s = store_open(c->database, (enum store_sync)c->database_sync, &serr);
 	if (!s) {
@@ -262,6 +304,8 @@ main(int argc, char **argv)
 			}
 		}
 		if (got_term && !stop_by) {
+			/* a successor may start now; see util/pidfile.c */
+			ut_pid_release(&pidfd, c->gateway_pid_file);
 			stop_by = now + 10;
 			ut_log(LOG_NOTICE, "stopping: waiting for %u answers",
 			       tp_inflight(t));
@@ -278,9 +322,9 @@ main(int argc, char **argv)
 	mailer_stop(&mailer);
 	tp_close(&t);
 	store_close(&s);
-	unlink(c->gateway_pid_file);
+	ut_pid_release(&pidfd, c->gateway_pid_file);
 	if (wfd >= 0)
-		unlink(c->wake_socket);
+		ut_sock_remove(c->gateway_pid_file, c->wake_socket, &wake_id);
 	ut_log(LOG_NOTICE, "stopped");
 	conf_free(&c);
 	return 0;

@@ -34,7 +34,9 @@
 #include "util/util.h"
 
 static pthread_mutex_t active_mu = PTHREAD_MUTEX_INITIALIZER;
-static unsigned active;
+static unsigned active;	      /* transactions open (MAIL seen, not ended) */
+static unsigned in_eom;	      /* end-of-message jobs running */
+static struct timespec heard; /* when the MTA last said anything */
 
 /* sessions_active - transactions in progress */
 unsigned
@@ -48,11 +50,38 @@ sessions_active(void)
 	return n;
 }
 
+/* sessions_busy - transactions worth waiting for at a stop; milter_int.h */
+unsigned
+sessions_busy(unsigned idle_ms)
+{
+	struct timespec now;
+	long long ms;
+	unsigned n;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&active_mu);
+	ms = (long long)(now.tv_sec - heard.tv_sec) * 1000 +
+	     (now.tv_nsec - heard.tv_nsec) / 1000000;
+	n = in_eom + (ms < (long long)idle_ms ? active + 1 : 0);
+	pthread_mutex_unlock(&active_mu);
+	return n;
+}
+
 static void
 active_add(int d)
 {
 	pthread_mutex_lock(&active_mu);
 	active = (unsigned)((int)active + d);
+	pthread_mutex_unlock(&active_mu);
+}
+
+/* heard_now - the MTA said something (a stop waits while it talks) */
+static void
+heard_now(int eom)
+{
+	pthread_mutex_lock(&active_mu);
+	clock_gettime(CLOCK_MONOTONIC, &heard);
+	in_eom = (unsigned)((int)in_eom + eom);
 	pthread_mutex_unlock(&active_mu);
 }
 
@@ -140,6 +169,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 			     SMFIP_NOEOH | SMFIP_NR_MAIL | SMFIP_NR_HDR |
 			     SMFIP_NR_BODY;
 
+	heard_now(0);
 	if (!s)
 		return SMFIS_TEMPFAIL;
 	*pf0 = f0 & (SMFIF_DELRCPT | SMFIF_ADDHDRS | SMFIF_SETSYMLIST);
@@ -220,6 +250,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	struct session *s = session_of(ctx);
 	char **a;
 
+	heard_now(0);
 	if (!s)
 		return SMFIS_TEMPFAIL;
 	txn_reset(s);
@@ -254,6 +285,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	struct policy_rcpt r;
 	struct entry e = {0};
 
+	heard_now(0);
 	if (!s || !s->cf)
 		return SMFIS_TEMPFAIL;
 	if (!policy_parse_rcpt(s->cf->conf, argv[0], &r)) {
@@ -298,6 +330,7 @@ cb_data(SMFICTX *ctx)
 {
 	struct session *s = smfi_getpriv(ctx);
 
+	heard_now(0);
 	if (s && s->nrcpts == 0) {
 		txn_reset(s);
 		return SMFIS_ACCEPT; /* no phone: the rest never comes here */
@@ -357,6 +390,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct session *s = smfi_getpriv(ctx);
 
+	heard_now(0);
 	if (!s || !s->cf)
 		return SMFIS_TEMPFAIL;
 	if (!s->in_body) {
@@ -376,11 +410,13 @@ cb_eom(SMFICTX *ctx)
 
 	if (!s || !s->cf)
 		return SMFIS_TEMPFAIL;
+	heard_now(1);
 	qid = macro(ctx, "i");
 	if (*qid)
 		snprintf(s->qid, sizeof(s->qid), "%s", qid);
 	rc = eom_run(ctx, s);
 	txn_reset(s);
+	heard_now(-1);
 	return rc;
 }
 

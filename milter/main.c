@@ -4,15 +4,24 @@
  * SYNOPSIS
  *	smsmilter [-c FILE] [-f] [-p SOCKET]
  * DESCRIPTION
- *	Reads the configuration, opens the milter socket (setting
- *	TCP_NODELAY on an inet one, which accepted connections inherit),
- *	goes to the background unless -f, writes the pid file, drops to
- *	UserID, starts the group-commit writer and runs libmilter in a
- *	thread of its own. The first thread keeps the signals: SIGHUP
- *	loads the configuration again (a bad one is refused with the
- *	reason logged, and the old one kept); SIGTERM and SIGINT stop
- *	taking connections, let the transactions in progress finish (up
- *	to 30 seconds), commit what they queued and exit.
+ *	Reads the configuration, locks the pid file (a second smsmilter
+ *	with the same PidFile refuses to start; one that is stopping
+ *	is waited for up to 3 seconds), opens the milter socket (a unix
+ *	one under a name of its own, renamed over Socket; TCP_NODELAY
+ *	on an inet one, which accepted connections inherit), goes to the
+ *	background unless -f, writes its pid, drops to UserID, starts
+ *	the group-commit writer and runs libmilter in a thread of its
+ *	own. The first thread keeps the signals: SIGHUP loads the
+ *	configuration again (a bad one is refused with the reason
+ *	logged, and the old one kept); SIGTERM and SIGINT hand over at
+ *	once (the pid file goes, an inet address is freed) so that a
+ *	successor can start, keep serving a unix socket until the
+ *	successor's takes its name (at most 2 seconds), let the
+ *	transactions that are moving finish (not those the MTA has been
+ *	quiet about for 2 seconds, such as a Sendmail session after
+ *	RSET; at most 15 seconds in all), commit what they queued and
+ *	exit, removing the unix socket only if no successor has taken
+ *	its name.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,12 +33,22 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "milter/milter_int.h"
 #include "util/util.h"
+
+/* A stop waits for transactions the MTA spoke of in the last IDLE_MS. */
+#define IDLE_MS 2000
+/* ...for at most STOP_SECONDS. */
+#define STOP_SECONDS 15
+/* A unix socket is served this long for a successor to take its name. */
+#define GRACE_MS 2000
+/* A start waits this long for a stopping predecessor's pid file. */
+#define LOCK_WAIT_MS 3000
 
 static pthread_mutex_t conf_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct conf_ref *current;
@@ -164,10 +183,63 @@ reload(const char *path)
 	ut_log(LOG_NOTICE, "reload: %s loaded", path);
 }
 
+/*
+ * open_socket - libmilter's listening socket for conn. A unix socket is
+ * bound under a name of its own, given to user, then renamed over the
+ * configured one, so that a process still serving the old socket has
+ * it until that moment, and the MTA never finds no socket; its path
+ * (the caller's to free) and identity go to *path_r and *id_r. An inet
+ * address a predecessor is letting go of is tried for up to 5 s.
+ */
+static int
+open_socket(const char *conn, const char *user, char **path_r,
+	    struct ut_file_id *id_r)
+{
+	const char *path = NULL;
+	char tmp[600];
+	int i;
+
+	*path_r = NULL;
+	if (strncmp(conn, "unix:", 5) == 0 || strncmp(conn, "local:", 6) == 0)
+		path = strchr(conn, ':') + 1;
+	else if (conn[0] == '/')
+		path = conn;
+	if (!path) {
+		for (i = 0; i < 50; i++) {
+			if (smfi_setconn((char *)conn) == MI_SUCCESS &&
+			    smfi_opensocket(false) == MI_SUCCESS)
+				return 0;
+			usleep(100 * 1000);
+		}
+		return -1;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "unix:%s.%ld", path,
+			     (long)getpid()) >= sizeof(tmp) ||
+	    strlen(tmp + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		snprintf(tmp, sizeof(tmp), "unix:%s", path); /* in place */
+	if (smfi_setconn(tmp) != MI_SUCCESS ||
+	    smfi_opensocket(true) != MI_SUCCESS)
+		return -1;
+	ut_give(tmp + 5, user, 0660); /* the MTA joins the group */
+	if (strcmp(tmp + 5, path) != 0 && rename(tmp + 5, path) != 0) {
+		ut_log(LOG_ERR, "rename %s to %s: %s", tmp + 5, path,
+		       strerror(errno));
+		unlink(tmp + 5);
+		return -1;
+	}
+	*path_r = strdup(path);
+	if (!*path_r || ut_sock_id(path, id_r) != 0)
+		return -1;
+	return 0;
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: smsmilter [-c FILE] [-f] [-p SOCKET]\n");
+	fprintf(stderr,
+		"usage: smsmilter [-c FILE] [-f] [-p SOCKET]\n"
+		"-c FILE: the configuration (default %s)\n",
+		CONF_DEFAULT_PATH);
 	exit(64);
 }
 
@@ -182,8 +254,11 @@ main(int argc, char **argv)
 	char *errors = NULL, sockbuf[512];
 	pthread_t mt;
 	sigset_t set;
-	int opt, sig, mrc = 0;
-	time_t deadline;
+	int opt, sig, mrc = 0, pidfd;
+	long holder;
+	char *sockpath = NULL;
+	struct ut_file_id sockid;
+	struct timespec t0, t1;
 
 	while ((opt = getopt(argc, argv, "c:fp:")) != -1) {
 		switch (opt) {
@@ -211,30 +286,41 @@ main(int argc, char **argv)
 		    foreground);
 	ut_log_lines(LOG_WARNING, c->warnings);
 	snprintf(sockbuf, sizeof(sockbuf), "%s", sock ? sock : c->socket);
-	if (strncmp(sockbuf, "unix:", 5) == 0) {
-		/* the socket's directory may need making; the file goes */
-		unlink(sockbuf + 5);
+	pidfd = ut_pid_lock(c->pid_file, LOCK_WAIT_MS, &holder);
+	if (pidfd < 0) {
+		if (errno == EWOULDBLOCK) {
+			ut_log(LOG_ERR,
+			       "already running as pid %ld (pid file %s)",
+			       holder, c->pid_file);
+			fprintf(stderr,
+				"smsmilter: already running as pid %ld "
+				"(pid file %s)\n",
+				holder, c->pid_file);
+		} else {
+			ut_log(LOG_ERR, "pid file %s: %s", c->pid_file,
+			       strerror(errno));
+			fprintf(stderr, "smsmilter: pid file %s: %s\n",
+				c->pid_file, strerror(errno));
+		}
+		return 75; /* EX_TEMPFAIL */
 	}
 	mp_init();
 	if (smfi_register(milter_desc) != MI_SUCCESS ||
-	    smfi_setconn(sockbuf) != MI_SUCCESS ||
-	    smfi_opensocket(true) != MI_SUCCESS) {
+	    open_socket(sockbuf, c->user, &sockpath, &sockid) != 0) {
 		ut_log(LOG_ERR, "cannot listen on %s", sockbuf);
 		fprintf(stderr, "smsmilter: cannot listen on %s\n", sockbuf);
+		ut_pid_release(&pidfd, c->pid_file);
 		return 71; /* EX_OSERR */
 	}
 	if (strncmp(sockbuf, "inet", 4) == 0)
 		ut_log(LOG_INFO, "TCP_NODELAY set on %d listening socket(s)",
 		       milter_nodelay_listeners());
-	if (strncmp(sockbuf, "unix:", 5) == 0)
-		ut_give(sockbuf + 5, c->user, 0660); /* the MTA joins
-							  the group */
 	if (!foreground && daemon(0, 0) != 0) {
 		ut_log(LOG_ERR, "cannot go to the background: %s",
 		       strerror(errno));
 		return 71;
 	}
-	if (ut_write_pid(c->pid_file) != 0 || ut_become(c->user) != 0)
+	if (ut_pid_write(pidfd, c->pid_file) != 0 || ut_become(c->user) != 0)
 		return 71;
 	if (commit_start(c->database, (enum store_sync)c->database_sync,
 			 &serr) != 0) {
@@ -290,18 +376,54 @@ main(int argc, char **argv)
 		}
 		break;
 	}
-	ut_log(LOG_NOTICE,
-	       "stopping (signal %d): finishing %u "
-	       "transactions",
-	       sig, sessions_active());
-	smfi_stop();
-	deadline = time(NULL) + 30;
-	while (sessions_active() > 0 && time(NULL) < deadline)
-		usleep(50 * 1000);
-	commit_stop();
+	/*
+	 * Hand over first: without the pid file (removed while locked) a
+	 * successor may start now and take the socket's name (a new unix
+	 * socket is renamed over it; an inet address is freed here). This
+	 * process keeps serving what it has, and waits for the
+	 * transactions that are moving, not for ones the MTA left idle.
+	 */
 	r = conf_acquire();
-	unlink(r->conf->pid_file);
+	ut_pid_release(&pidfd, r->conf->pid_file);
+	ut_log(LOG_NOTICE,
+	       "stopping (signal %d): finishing %u open transactions "
+	       "(at most %d s)",
+	       sig, sessions_active(), STOP_SECONDS);
+	if (!sockpath) {
+		smfi_stop();
+		milter_stop_listeners();
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct ut_file_id now;
+		long ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 +
+		     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= STOP_SECONDS * 1000)
+			break;
+		/*
+		 * A unix socket is served until a successor's takes its
+		 * name, or GRACE_MS: the MTA never finds it dead meanwhile
+		 */
+		if (sockpath && ms < GRACE_MS &&
+		    ut_sock_id(sockpath, &now) == 0 && now.dev == sockid.dev &&
+		    now.ino == sockid.ino) {
+			usleep(20 * 1000);
+			continue;
+		}
+		if (sessions_busy(IDLE_MS) == 0)
+			break;
+		usleep(50 * 1000);
+	}
+	commit_stop();
+	if (sockpath && ut_sock_remove(r->conf->pid_file, sockpath, &sockid))
+		ut_log(LOG_INFO, "removed %s", sockpath);
 	conf_release(r);
-	ut_log(LOG_NOTICE, "stopped");
+	ut_log(LOG_NOTICE, "stopped after %.1f s, %u transactions left open",
+	       (double)(t1.tv_sec - t0.tv_sec) +
+		   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	       sessions_active());
 	_exit(0);
 }

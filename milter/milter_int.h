@@ -94,6 +94,22 @@ extern struct smfiDesc milter_desc;
 /* sessions_active - transactions in progress (for a graceful stop) */
 unsigned sessions_active(void);
 
+/*
+ * sessions_busy - what a stop waits for: end-of-message jobs running,
+ * plus, when the MTA said anything in the last idle_ms (a new
+ * connection included), the open transactions and one more; 0 when
+ * the MTA has been quiet (an open transaction it says nothing about,
+ * such as a Sendmail session after RSET, which sends no abort, is not
+ * waited for)
+ */
+unsigned sessions_busy(unsigned idle_ms);
+
+/*
+ * milter_stop_listeners - shut down every listening TCP socket of the
+ * process, so that a successor can bind the address at once; how many
+ */
+int milter_stop_listeners(void);
+
 /* milter_reply - send v as the SMTP reply: TEMPFAIL 4xx, REJECT 5xx */
 sfsistat milter_reply(SMFICTX *ctx, const struct policy_verdict *v);
 

@@ -244,17 +244,3 @@ ut_become(const char *spec)
 	}
 	return 0;
 }
-
-/* ut_write_pid - write our pid to path; 0, or -1 (logged) */
-int
-ut_write_pid(const char *path)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (!fp || fprintf(fp, "%ld\n", (long)getpid()) < 0 ||
-	    fclose(fp) != 0) {
-		ut_log(LOG_ERR, "pid file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}

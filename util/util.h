@@ -111,7 +111,42 @@ void ut_give(const char *path, const char *spec, mode_t mode);
 /* ut_become - when root, become "user[:group]" for good; 0 or -1 */
 int ut_become(const char *spec);
 
-/* ut_write_pid - our pid into path; 0 or -1 (logged) */
-int ut_write_pid(const char *path);
+/*
+ * ut_pid_lock - open path (made if absent, mode 644) and lock it for
+ * the life of the process (flock: daemon(3)'s child keeps it). A lock
+ * held by another process is waited for up to wait_ms (a daemon that
+ * was told to stop gives it up at once). Returns the descriptor, or -1
+ * with errno (EWOULDBLOCK: another process holds it; its pid, or 0,
+ * in *holder_r when holder_r is not NULL).
+ */
+int ut_pid_lock(const char *path, unsigned wait_ms, long *holder_r);
+
+/* ut_pid_write - our pid into the locked file fd; 0 or -1 (logged) */
+int ut_pid_write(int fd, const char *path);
+
+/*
+ * ut_pid_release - remove path if it still names fd's file, close fd
+ * (unlocking it) and set *fd to -1; nothing when *fd is -1. A stopping
+ * daemon calls it first, so a successor can start.
+ */
+void ut_pid_release(int *fd, const char *path);
+
+/* Which file a path named: a socket this process bound. */
+struct ut_file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* ut_sock_id - the file path names now into *id_r; 0, or -1 (errno) */
+int ut_sock_id(const char *path, struct ut_file_id *id_r);
+
+/*
+ * ut_sock_remove - at exit: remove the socket at path only when it is
+ * still the one this process bound (id) and no successor holds the
+ * pid file pid_file (locked for the moment, then removed). Returns
+ * whether it was removed.
+ */
+bool ut_sock_remove(const char *pid_file, const char *path,
+		    const struct ut_file_id *id);
 
 #endif /* UTIL_UTIL_H */

@@ -3,7 +3,9 @@
 #
 # Checks that PREFIX and DESTDIR are honoured, that every program and
 # man page lands where it should with the right modes, that the
-# installed smsctl runs, and that uninstall removes what install put.
+# installed smsctl runs, that the installed systemd units name the
+# installed programs and the configuration those default to, and that
+# uninstall removes what install put.
 set -u
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT INT TERM
@@ -32,7 +34,7 @@ ok $? "smsmilter.conf.5 in PREFIX/share/man/man5"
 ok $? "sample configuration in PREFIX/share/doc/smsmilter"
 "$dest/opt/sms/bin/smsctl" segments --json hi 2>/dev/null | grep -q '"segments":1'
 ok $? "installed smsctl runs"
-grep -q '^ExecStart=/opt/sms/bin/smsgw -f -c /opt/sms/etc/smsmilter/smsmilter.conf$' \
+grep -q '^ExecStart=/opt/sms/bin/smsgw -f -c /etc/smsmilter/smsmilter.conf$' \
 	"$dest/opt/sms/lib/systemd/system/smsgw.service" 2>/dev/null
 ok $? "systemd units in PREFIX/lib/systemd/system, paths filled in"
 [ -f "$dest/opt/sms/share/doc/smsmilter/contrib/postfix/main.cf.snippet" ]
@@ -41,10 +43,42 @@ $MAKE -s uninstall PREFIX=/opt/sms DESTDIR="$dest" >/dev/null 2>&1
 [ -z "$(find "$dest" -type f)" ]
 ok $? "make uninstall removes them"
 
+# PREFIX=/usr/local, as INSTALL has it: each unit's programs are the
+# installed ones, and its -c is the configuration those programs use
+# when given none (their compiled-in default, which -h prints), so that
+# the units start with the paths INSTALL and the programs use
+$MAKE -s install PREFIX=/usr/local DESTDIR="$dest" >/dev/null 2>&1
+ok $? "make install PREFIX=/usr/local DESTDIR=..."
+for u in smsmilter smsgw; do
+	unit=$dest/usr/local/lib/systemd/system/$u.service
+	bad=
+	for line in $(grep -E '^Exec(Start|StartPre)=' "$unit" 2>/dev/null |
+		sed 's/ /|/g'); do
+		set -- $(echo "${line#*=}" | tr '|' ' ')
+		prog=$1 conf=
+		while [ $# -gt 0 ]; do
+			[ "$1" = -c ] && conf=$2
+			shift
+		done
+		default=$("$dest$prog" -h 2>&1 |
+			sed -n 's/.*(default \(.*\))\.*$/\1/p')
+		if [ ! -x "$dest$prog" ] || [ -z "$conf" ] ||
+			[ "$conf" != "$default" ]; then
+			bad="$bad $prog -c ${conf:-?} (default ${default:-?})"
+		fi
+	done
+	[ -f "$unit" ] && [ -z "$bad" ]
+	ok $? "$u.service: programs installed, -c = their compiled-in default${bad:+:$bad}"
+done
+grep -q '^ExecStart=/usr/local/bin/smsmilter -f -c /etc/smsmilter/smsmilter.conf$' \
+	"$dest/usr/local/lib/systemd/system/smsmilter.service"
+ok $? "... which is INSTALL's /etc/smsmilter/smsmilter.conf"
+$MAKE -s uninstall PREFIX=/usr/local DESTDIR="$dest" >/dev/null 2>&1
+
 # systemd is not running here: check the units with systemd-analyze
 # verify, against binaries that exist (PREFIX inside the scratch dir)
 if command -v systemd-analyze >/dev/null 2>&1; then
-	$MAKE -s install PREFIX="$dest/usr" SYSCONFDIR="$dest/etc" >/dev/null 2>&1
+	$MAKE -s install PREFIX="$dest/usr" >/dev/null 2>&1
 	out=$(systemd-analyze verify --man=no \
 		"$dest"/usr/lib/systemd/system/smsmilter.service \
 		"$dest"/usr/lib/systemd/system/smsgw.service 2>&1)

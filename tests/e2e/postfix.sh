@@ -4,8 +4,9 @@
 # pf_init DIR PORT SINKPORT MILTER_SOCKET
 #	a Postfix instance in DIR: smtpd on 127.0.0.1:PORT, relaying to
 #	smtp-sink on SINKPORT, smtpd_milters and non_smtpd_milters set to
-#	MILTER_SOCKET ("" for none), sms.example.com a relay domain with a
-#	discard: transport as the safety net
+#	MILTER_SOCKET ("" for none), sms.example.com a relay domain whose
+#	transport, sms:, defers what reaches it (INSTALL's safety net:
+#	a pipe(8) exiting 75)
 # pf_start DIR / pf_stop DIR
 #	the master in the foreground (setsid), stopped by its pid
 # sink_start DIR SINKPORT / sink_stop DIR
@@ -29,6 +30,8 @@
 
 E2E_PIDS=""
 PF_SBIN=/usr/lib/postfix/sbin
+# the SMS domain's transport, as INSTALL has it (master.cf)
+SMS_DEFER='sms unix - n n - - pipe user=nobody argv=/bin/sh -c { echo "4.3.0 smsmilter did not take this mail for a phone: it waits in the queue"; exit 75 }'
 
 free_port() {
 	python3 -c 'import socket
@@ -61,7 +64,7 @@ pf_init() {
 		"alias_maps =" "alias_database =" \
 		"relayhost = [127.0.0.1]:$sinkport" \
 		"relay_domains = sms.example.com, example.org" \
-		"transport_maps = inline:{ sms.example.com=discard:sms }" \
+		"transport_maps = inline:{ sms.example.com=sms: }" \
 		"mynetworks = 127.0.0.0/8" \
 		"smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" \
 		"maillog_file = $dir/maillog" \
@@ -81,6 +84,8 @@ pf_init() {
 		"message_size_limit = 52428800" \
 		"in_flow_delay = 0" \
 		"smtpd_banner = mail.example.com ESMTP" || return 1
+	# INSTALL's safety net: what the milter did not take is deferred
+	postconf -c "$dir" -M "sms/unix=$SMS_DEFER" || return 1
 	postconf -c "$dir" -F '*/*/chroot = n' || return 1
 	postconf -c "$dir" -M# smtp/inet || return 1
 	postconf -c "$dir" -M \

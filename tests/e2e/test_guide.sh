@@ -182,6 +182,12 @@ postconf -e "myhostname = mail.example.com" "mydomain = example.com" \
 	"relayhost = [127.0.0.1]:2526" "mynetworks = 127.0.0.0/8" \
 	"alias_maps =" "alias_database =" \
 	"maillog_file = /var/log/postfix.log"
+# ...that already signs with OpenDKIM (not running here) and lets mail
+# through when a milter is down, and routes a domain of its own
+postconf -e "smtpd_milters = inet:127.0.0.1:8891" \
+	'non_smtpd_milters = $smtpd_milters' \
+	"milter_default_action = accept" \
+	"transport_maps = inline:{ example.net=relay:[127.0.0.1]:2526 }"
 mkdir -p "$tmp/sink"
 chown postfix "$tmp/sink"
 smtp-sink -u postfix -d "$tmp/sink/%H%M%S." 127.0.0.1:2526 64 \
@@ -192,8 +198,19 @@ pids="$pids $!"
 check "INSTALL 3: socket directory, postfix in the group, postconf -e" \
 	run s3 "$(block "$top/INSTALL" 3 1)"
 check "... postfix check is quiet" sh -c '[ -z "$(postfix check 2>&1)" ]'
-check "... smtpd_milters as INSTALL says" \
-	sh -c '[ "$(postconf -h smtpd_milters)" = unix:/smsmilter/smsmilter.sock ]'
+check "... smtpd_milters: the site's OpenDKIM kept, smsmilter after it, tempfail" \
+	sh -c '[ "$(postconf -h smtpd_milters)" = "inet:127.0.0.1:8891, { unix:/smsmilter/smsmilter.sock, default_action=tempfail }" ]'
+check "... non_smtpd_milters still \$smtpd_milters, milter_default_action still accept" \
+	sh -c '[ "$(postconf -h non_smtpd_milters)" = "\$smtpd_milters" ] &&
+	       [ "$(postconf -h milter_default_action)" = accept ]'
+check "... transport_maps: the site's kept, the SMS domain's sms: added" \
+	sh -c '[ "$(postconf -h transport_maps)" = "inline:{ example.net=relay:[127.0.0.1]:2526 }, inline:{ sms.example.com=sms: }" ]'
+check "... master.cf has the sms transport, a pipe exiting 75" \
+	sh -c 'postconf -M sms/unix | grep -q "pipe user=nobody .*exit 75"'
+run s3again "$(block "$top/INSTALL" 3 1)"
+check "... run twice, the lines add nothing more" \
+	sh -c '[ "$(postconf -h smtpd_milters)" = "inet:127.0.0.1:8891, { unix:/smsmilter/smsmilter.sock, default_action=tempfail }" ] &&
+	       [ "$(postconf -h relay_domains)" = sms.example.com ]'
 check "INSTALL 3: login_senders, smsmilter_header_checks, postconf -e" \
 	run s3b "$(block "$top/INSTALL" 3 2)"
 check "... local_login_sender_maps and header_checks as INSTALL says" \

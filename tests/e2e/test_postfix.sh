@@ -16,7 +16,7 @@ E2E_BUILD=$(cd "$here/../.." && cd "${1:-build}" && pwd)
 . "$here/../tap.sh"
 cleanup() {
 	e2e_cleanup
-	[ -n "${tmp:-}" ] && rm -rf "$tmp"
+	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
 }
 
 [ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
@@ -188,6 +188,92 @@ check "... a refused recipient's too: to=<1********48@sms.example.com>" \
 	grep -q ': to=<1\*\*\*\*\*\*\*\*48@sms.example.com> status=refused (552 5.3.4 ' "$tmp/milter.log"
 check "... and no whole number is logged" sh -c \
 	"! grep -qE '(^|[^0-9])1?202555014[0-9]|442079460958|202-555-01|202\\.555\\.01' '$tmp/milter.log'"
+
+# 10. issue 19: the safety net. Mail for the SMS domain that smsmilter
+# did not take goes to the domain's transport, sms: (INSTALL: a pipe(8)
+# that exits 75), which defers it: it stays in Postfix's queue, never
+# discarded. First with the milter down and milter_default_action =
+# accept...
+# pf_restart: the master again, so no smtpd keeps the old settings
+pf_restart() {
+	stop_pids "$(cat "$tmp/pf/master.pid.ours")"
+	pf_start "$tmp/pf"
+	wait_port "$port"
+}
+stop_pids "$MILTER_PID"
+postconf -c "$tmp/pf" -e "milter_default_action = accept"
+pf_restart
+send "$tmp/s12" --from alice@example.com --to 12025550195@sms.example.com \
+	--header "Message-Id: <e2e-12@example.com>" --body "milter down"
+check "milter down, milter_default_action = accept: 250" \
+	grep -q '^<-  250 ' "$tmp/s12"
+check "... the mail for the phone is deferred (sms: pipe, 4.3.0), not discarded" \
+	wait_for grep -q 'to=<12025550195@sms.example.com>, relay=sms,.*dsn=4.3.0, status=deferred (smsmilter did not take' \
+	"$tmp/pf/maillog"
+check "... and waits in Postfix's queue" sh -c \
+	"postqueue -c '$tmp/pf' -p | grep -q '12025550195@sms.example.com'"
+# ...then with it back, a recipient in the SMS domain written with a
+# trailing dot, which Postfix routes to the domain but the milter does
+# not take: texted or deferred, never discarded
+postconf -c "$tmp/pf" -e "milter_default_action = tempfail"
+milter_start "$tmp/smsmilter.conf" "$tmp/milter2.log"
+pf_restart
+send "$tmp/s13" --from alice@example.com --to 12025550196@sms.example.com. \
+	--header "Message-Id: <e2e-13@example.com>" --body "trailing dot"
+check "trailing-dot SMS domain: 250" grep -q '^<-  250 ' "$tmp/s13"
+texted_or_deferred() {
+	[ "$(sqlite3 "$db" "select count(*) from messages where message_id = 'e2e-13@example.com'")" = 1 ] ||
+		grep -q 'to=<12025550196@sms.example.com.\{0,1\}>.*status=deferred' "$tmp/pf/maillog"
+}
+check "... texted or deferred" wait_for texted_or_deferred
+check "nothing for the SMS domain was ever discarded by Postfix" sh -c \
+	"! grep -E 'to=<[^>]*@sms\.example\.com\.?>.*status=sent' '$tmp/pf/maillog'"
+
+# 11. issue 19: a restart the way INSTALL has it without systemd (kill,
+# start at once) while mail flows, one SMTP session after another, to a
+# phone and a mailbox: no session sees a 4xx, during the restart or
+# after the old smsmilter has gone
+cat >"$tmp/flow.py" <<'EOF'
+import os, smtplib, sys, time
+port, stop = int(sys.argv[1]), sys.argv[2]
+ok = bad = i = 0
+t_end = None
+while True:
+    if t_end is None and os.path.exists(stop):
+        t_end = time.time() + 3  # three seconds more after the old one left
+    if t_end is not None and time.time() > t_end:
+        break
+    i += 1
+    try:
+        s = smtplib.SMTP("127.0.0.1", port, timeout=30)
+        s.sendmail("alice@example.com",
+                   ["12025550199@sms.example.com", "bob@example.org"],
+                   "Subject: flow %d\r\nMessage-ID: <flow-%d@example.com>\r\n\r\nflow %d\r\n" % (i, i, i))
+        s.quit()
+        ok += 1
+    except (smtplib.SMTPException, OSError) as e:
+        bad += 1
+        print("mail %d: %s" % (i, e), flush=True)
+    time.sleep(0.05)
+print("sent %d, refused %d" % (ok, bad))
+EOF
+python3 "$tmp/flow.py" "$port" "$tmp/flow.stop" >"$tmp/flow.out" 2>&1 &
+flow=$!
+E2E_PIDS="$E2E_PIDS $flow"
+sleep 2
+old=$MILTER_PID
+kill -TERM "$old"
+milter_start "$tmp/smsmilter.conf" "$tmp/milter3.log"
+i=0
+while kill -0 "$old" 2>/dev/null && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+touch "$tmp/flow.stop"
+wait "$flow"
+echo "# restart under Postfix: $(tail -1 "$tmp/flow.out")"
+check "restart under Postfix while mail flows: no session saw a 4xx ($(tail -1 "$tmp/flow.out"))" \
+	sh -c "grep -q '^sent [1-9][0-9]*, refused 0\$' '$tmp/flow.out'"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

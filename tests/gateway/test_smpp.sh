@@ -29,6 +29,20 @@ check "... bytes: data_coding 0, esm_class 0, registered_delivery 1, septets 486
 check "... the bind carried system_id and password" \
 	grep -q '"cmd":"bind_transceiver".*"system_id":"smsgw","password":"secret"' "$tmp/pdus.jsonl"
 
+# a second smsgw with the same configuration refuses to start, clearly,
+# and never binds to the SMSC
+"$BUILD/smsgw" -f -c "$conf" 2>"$tmp/smsgw2.log" &
+gw2=$!
+pids="$pids $gw2"
+i=0
+while kill -0 "$gw2" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+rc2=x
+kill -0 "$gw2" 2>/dev/null || { wait "$gw2"; rc2=$?; }
+check "a second smsgw refuses: already running as pid $gw (exit $rc2)" sh -c \
+	"[ '$rc2' = 75 ] && grep -q 'smsgw: already running as pid $gw (pid file $tmp/smsgw.pid)' '$tmp/smsgw2.log'"
+check "... the SMSC saw one bind" \
+	test "$(grep -c '"cmd":"bind_transceiver"' "$tmp/pdus.jsonl")" -eq 1
+
 # 2. the extension table: each character as ESC + code
 send --to +12025550102 "€[x]" >/dev/null
 check "extension characters: 1b65 1b3c 78 1b3e" wait_sql \

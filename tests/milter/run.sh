@@ -189,7 +189,136 @@ else
 	not_ok "second smsmilter did not start"
 fi
 
-# SIGTERM: the milter stops, removing its pid file
+# served LOG: a transaction through the socket works (accepted at DATA)
+cat >"$tmp/served.lua" <<'EOF'
+dofile(LIBDIR .. "/lib.lua")
+run(function()
+	local c = session("SERVED")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<bob@example.org>", SMFIR_CONTINUE)
+	assert(mt.data(c) == nil)
+	assert(mt.getreply(c) == SMFIR_ACCEPT, "DATA not accepted")
+	mt.disconnect(c)
+end)
+EOF
+served() {
+	miltertest -s "$tmp/served.lua" -D LIBDIR="$here" \
+		-D SOCK="unix:$tmp/main.sock" -D LOG="$1" -D DB="$tmp/store.db" \
+		>"$tmp/served.out" 2>&1
+}
+
+# a second smsmilter with the same configuration refuses, clearly, and
+# the first keeps serving
+"$BUILD/smsmilter" -f -c "$conf" 2>"$tmp/second.log" &
+second=$!
+pids="$pids $second"
+i=0
+while kill -0 "$second" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+rc=running
+if ! kill -0 "$second" 2>/dev/null; then
+	wait "$second" 2>/dev/null
+	rc=$?
+fi
+if [ "$rc" = 75 ] &&
+	grep -q "smsmilter: already running as pid $mainpid (pid file $tmp/main.pid)" \
+		"$tmp/second.log" &&
+	kill -0 "$mainpid" && [ "$(cat "$tmp/main.pid")" = "$mainpid" ] &&
+	served "$tmp/main.log"; then
+	ok "a second smsmilter refuses (already running as pid $mainpid); the first keeps serving"
+else
+	not_ok "a second smsmilter refuses; the first keeps serving (exit $rc)"
+	sed 's/^/    /' "$tmp/second.log" "$tmp/served.out" 2>/dev/null
+	# one milter again for what follows
+	stop_pids "$second" "$mainpid"
+	start main "$conf"
+	mainpid=$(cat "$tmp/main.pid")
+fi
+
+# A restart the way INSTALL has it without systemd (kill, start at once)
+# while a session sits idle after MAIL, RCPT and an RSET that sends the
+# milter nothing (as Sendmail does): the new smsmilter starts while the
+# old one finishes, the old one neither holds the stop for the idle
+# session nor takes the socket or pid file with it, and the socket
+# answers throughout (a probe connects every 20 ms).
+cat >"$tmp/idle.lua" <<'EOF'
+dofile(LIBDIR .. "/lib.lua")
+run(function()
+	local c = session("IDLE-RSET")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<12025550171@sms.example.com>", SMFIR_CONTINUE)
+	mt.sleep(40)
+end)
+EOF
+miltertest -s "$tmp/idle.lua" -D LIBDIR="$here" -D SOCK="unix:$tmp/main.sock" \
+	-D LOG="$tmp/main.log" -D DB="$tmp/store.db" >/dev/null 2>&1 &
+idle=$!
+pids="$pids $idle"
+cat >"$tmp/probe.py" <<'EOF'
+import os, socket, sys, time
+ok = bad = 0
+while not os.path.exists(sys.argv[2]):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(sys.argv[1])
+        ok += 1
+    except OSError:
+        bad += 1
+    s.close()
+    time.sleep(0.02)
+print(ok, bad)
+EOF
+python3 "$tmp/probe.py" "$tmp/main.sock" "$tmp/probe.stop" >"$tmp/probe.out" 2>&1 &
+probe=$!
+pids="$pids $probe"
+sleep 1
+t0=$(date +%s%N)
+kill -TERM "$mainpid"
+newpid=
+if start main2 "$conf"; then
+	newpid=$(cat "$tmp/main.pid")
+fi
+i=0
+while kill -0 "$mainpid" 2>/dev/null && [ $i -lt 400 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t1=$(date +%s%N)
+took_ms=$(((t1 - t0) / 1000000))
+sleep 0.5
+touch "$tmp/probe.stop"
+wait "$probe"
+read -r probe_ok probe_bad <"$tmp/probe.out" || probe_bad=x
+echo "# restart: the old smsmilter left ${took_ms} ms after SIGTERM;" \
+	"socket probes: ${probe_ok:-0} answered, $probe_bad refused"
+if ! kill -0 "$mainpid" 2>/dev/null && [ "$took_ms" -lt 6000 ]; then
+	ok "SIGTERM with a session idle after RSET: the old smsmilter leaves in ${took_ms} ms"
+else
+	not_ok "SIGTERM with a session idle after RSET: the old smsmilter leaves in ${took_ms} ms"
+fi
+if [ -n "$newpid" ] && [ "$newpid" != "$mainpid" ] && kill -0 "$newpid" &&
+	[ "$(cat "$tmp/main.pid" 2>/dev/null)" = "$newpid" ] &&
+	[ -S "$tmp/main.sock" ] && served "$tmp/main2.log"; then
+	ok "restart: the new smsmilter keeps its socket and pid file after the old one exits"
+else
+	not_ok "restart: the new smsmilter keeps its socket and pid file after the old one exits"
+	tail -n 5 "$tmp/main.log" "$tmp/main2.log" | sed 's/^/    /'
+	sed 's/^/    /' "$tmp/served.out"
+fi
+if [ "$probe_bad" = 0 ]; then
+	ok "restart: the socket answered throughout ($probe_ok connections)"
+else
+	not_ok "restart: the socket refused $probe_bad of $((probe_ok + probe_bad)) connections"
+fi
+kill "$idle" 2>/dev/null
+if [ -n "$newpid" ]; then
+	mainpid=$newpid
+	pids="$pids $newpid"
+fi
+
+# SIGTERM: the milter stops, removing its pid file and its socket
 kill -TERM "$mainpid"
 i=0
 while kill -0 "$mainpid" 2>/dev/null && [ $i -lt 100 ]; do
@@ -197,10 +326,10 @@ while kill -0 "$mainpid" 2>/dev/null && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 if ! kill -0 "$mainpid" 2>/dev/null && [ ! -e "$tmp/main.pid" ] &&
-	grep -q "stopped" "$tmp/main.log"; then
-	ok "SIGTERM stops smsmilter and removes its pid file"
+	[ ! -e "$tmp/main.sock" ] && grep -q "stopped" "$tmp/main2.log"; then
+	ok "SIGTERM stops smsmilter and removes its pid file and socket"
 else
-	not_ok "SIGTERM stops smsmilter and removes its pid file"
+	not_ok "SIGTERM stops smsmilter and removes its pid file and socket"
 fi
 
 echo "1..$n"
