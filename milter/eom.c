@@ -177,6 +177,20 @@ sender_of(struct eom *w, const char *phone, struct policy_verdict *v)
 		return NULL;
 	}
 copy:
+	if (w->c->optout_scope == CONF_OPTOUT_NUMBER) {
+		/* out of this number (RCPT knew no pool number yet) */
+		bool out;
+
+		if (!(st = reader_store(w->c->database, &err))) {
+			milter_store_down(v, &err);
+			return NULL;
+		}
+		if (!policy_optout_ok(st, phone, number, &out, v, &err)) {
+			if (!out)
+				ut_log(LOG_ERR, "store: %s", err.msg);
+			return NULL;
+		}
+	}
 	if (!(copy = ut_arena_strdup(w->arena, number)))
 		policy_refuse(v, "451", "4.3.0", "out of memory");
 	return copy;

@@ -636,15 +636,12 @@ policy_store_down(struct policy_verdict *v)
 			     "later");
 }
 
-/* policy_phone_ok - opt-out and per-recipient rate */
+/* policy_optout_ok - the phone has not opted out of sender or the site */
 bool
-policy_phone_ok(const struct conf *c, struct store *st, const char *phone,
-		const char *sender, int64_t now, bool *out_r,
-		struct policy_verdict *v, struct store_error *err)
+policy_optout_ok(struct store *st, const char *phone, const char *sender,
+		 bool *out_r, struct policy_verdict *v, struct store_error *err)
 {
-	char disp[40], when[32], scope[40], ours[40];
-	long long count;
-	int64_t retry;
+	char disp[40], scope[40], ours[40];
 
 	*out_r = false;
 	if (store_optout_check(st, phone, sender && *sender ? sender : NULL,
@@ -664,6 +661,23 @@ policy_phone_ok(const struct conf *c, struct store *st, const char *phone,
 				     "%s has opted out of texts (replied "
 				     "STOP)",
 				     disp);
+	return true;
+}
+
+/* policy_phone_ok - opt-out and per-recipient rate */
+bool
+policy_phone_ok(const struct conf *c, struct store *st, const char *phone,
+		const char *sender, int64_t now, bool *out_r,
+		struct policy_verdict *v, struct store_error *err)
+{
+	char disp[40], when[32];
+	long long count;
+	int64_t retry;
+
+	if (!policy_optout_ok(st, phone, sender, out_r, v, err))
+		return false;
+	if (sms_phone_format(phone, disp, sizeof(disp)) != SMS_OK)
+		snprintf(disp, sizeof(disp), "%s", phone);
 	if (c->recipient_rate.count <= 0)
 		return true;
 	if (store_rate_count(st, "rcpt", phone, now, c->recipient_rate.seconds,

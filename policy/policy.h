@@ -193,6 +193,15 @@ bool policy_pool_sender(const struct conf *c, struct store *st,
 bool policy_store_down(struct policy_verdict *v);
 
 /*
+ * policy_optout_ok - phone has opted out of neither the site nor sender
+ * (NULL: the site only); else 550 5.7.1 saying which (*out_r true), or
+ * 451 4.3.0 when the store fails
+ */
+bool policy_optout_ok(struct store *st, const char *phone, const char *sender,
+		      bool *out_r, struct policy_verdict *v,
+		      struct store_error *err);
+
+/*
  * policy_phone_ok - may phone get a text now? Refuses with 550 5.7.1
  * when it opted out (*out_r true), 450 4.7.1 over RecipientRateLimit
  * (saying when to retry), 451 4.3.0 when the store fails (err says

@@ -251,6 +251,8 @@ static const char *const sql[ST_COUNT] = {
 	"SELECT t.sender, sum(m.direction = 'out'), sum(m.direction = 'in')"
 	" FROM messages m JOIN threads t ON t.id = m.thread_id"
 	" WHERE m.created >= ?1 GROUP BY t.sender",
+    [ST_OPTOUT_SCOPES] = "SELECT scope FROM optouts WHERE phone = ?1"
+			 " AND scope != '*'",
     [ST_NUMBER_LEASES] = "SELECT number, count(*) FROM pool_leases"
 			 " WHERE renewed >= ?1 GROUP BY number",
     [ST_POOL_RELEASE] = "DELETE FROM pool_leases WHERE phone = ?1"

@@ -87,11 +87,53 @@ row_of(const struct store_pool_lease *rows, unsigned n, const char *number)
 	return NULL;
 }
 
-/* choose - the lease owner gets with phone; false when none is free */
+/* The numbers a phone opted out of (OptOutScope number). */
+struct blocked {
+	char (*v)[40];
+	unsigned n;
+};
+
+/* fill_scope - one opted-out number */
+static void
+fill_scope(sqlite3_stmt *st, void *p)
+{
+	copy_text(st, 0, p, 40);
+}
+
+/* blocked_of - the numbers phone opted out of; free() b->v */
+static int
+blocked_of(struct store *s, const char *phone, struct blocked *b,
+	   struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_OPTOUT_SCOPES, err);
+	bind_text(st, 1, phone);
+	return store_rows(s, st, 40, fill_scope, (void **)&b->v, &b->n, err);
+}
+
+/* is_blocked - phone opted out of number */
+static bool
+is_blocked(const struct blocked *b, const char *number)
+{
+	unsigned i;
+
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->v[i], number) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * choose - the lease owner gets with phone; false when none is free. A
+ * number the phone opted out of is never given to a conversation
+ * afresh (a live lease on one stays: the caller's opt-out check refuses
+ * it, saying why).
+ */
 static bool
 choose(const struct store_pool_opts *o, const char *owner, const char *phone,
-       const struct store_pool_lease *rows, unsigned n, int64_t now,
-       char number[40], char *evicted)
+       const struct store_pool_lease *rows, unsigned n, const struct blocked *b,
+       int64_t now, char number[40], char *evicted)
 {
 	const struct store_pool_lease *mine = NULL, *best = NULL, *r;
 	unsigned nlive = 0, i;
@@ -108,6 +150,7 @@ choose(const struct store_pool_opts *o, const char *owner, const char *phone,
 				return true;
 			}
 		} else if (strcmp(rows[i].owner, owner) == 0 &&
+			   !is_blocked(b, rows[i].number) &&
 			   (!mine || rows[i].renewed > mine->renewed)) {
 			mine = &rows[i];
 		}
@@ -123,6 +166,8 @@ choose(const struct store_pool_opts *o, const char *owner, const char *phone,
 		for (k = 0; k < o->n; k++) {
 			const char *num = o->numbers[(start + k) % o->n];
 
+			if (is_blocked(b, num))
+				continue;
 			r = row_of(rows, n, num);
 			if (!r) {
 				fresh = num;
@@ -142,6 +187,7 @@ choose(const struct store_pool_opts *o, const char *owner, const char *phone,
 		return false;
 	for (i = 0; i < n; i++)
 		if (in_pool(o, rows[i].number) && live(o, &rows[i], now) &&
+		    !is_blocked(b, rows[i].number) &&
 		    (!best || rows[i].renewed < best->renewed))
 			best = &rows[i];
 	if (!best)
@@ -160,8 +206,10 @@ store_pool_take(struct store *s, const char *owner, const char *phone,
 {
 	struct store_pool_lease *rows = NULL;
 	const struct store_pool_lease *had;
+	struct blocked b = {NULL, 0};
 	sqlite3_stmt *st;
 	unsigned n = 0, i;
+	bool ok;
 	int rc;
 
 	number_r[0] = '\0';
@@ -185,9 +233,13 @@ store_pool_take(struct store *s, const char *owner, const char *phone,
 	n = 0;
 	if ((rc = store_begin(s, err)) != STORE_OK)
 		return rc;
-	if ((rc = phone_rows(s, phone, &rows, &n, err)) != STORE_OK)
+	if ((rc = phone_rows(s, phone, &rows, &n, err)) != STORE_OK ||
+	    (rc = blocked_of(s, phone, &b, err)) != STORE_OK)
 		goto fail;
-	if (!choose(o, owner, phone, rows, n, now, number_r, evicted_r)) {
+	ok = choose(o, owner, phone, rows, n, &b, now, number_r, evicted_r);
+	free(b.v);
+	b.v = NULL;
+	if (!ok) {
 		free(rows);
 		store_rollback(s);
 		return store_set_error(err, STORE_EDUP,
@@ -219,6 +271,7 @@ store_pool_take(struct store *s, const char *owner, const char *phone,
 	return store_commit(s, err);
 fail:
 	free(rows);
+	free(b.v);
 	store_rollback(s);
 	number_r[0] = '\0';
 	return rc;
@@ -231,6 +284,7 @@ store_pool_room(struct store *s, const char *owner, const char *phone,
 		unsigned *live_r, struct store_error *err)
 {
 	struct store_pool_lease *rows = NULL;
+	struct blocked b = {NULL, 0};
 	char number[40];
 	unsigned n = 0, i;
 	int rc;
@@ -239,12 +293,17 @@ store_pool_room(struct store *s, const char *owner, const char *phone,
 	*live_r = 0;
 	if ((rc = phone_rows(s, phone, &rows, &n, err)) != STORE_OK)
 		return rc;
+	if ((rc = blocked_of(s, phone, &b, err)) != STORE_OK) {
+		free(rows);
+		return rc;
+	}
 	for (i = 0; i < n; i++)
 		if (in_pool(o, rows[i].number) && live(o, &rows[i], now))
 			(*live_r)++;
 	*room_r =
-	    o->n > 0 && choose(o, owner, phone, rows, n, now, number, NULL);
+	    o->n > 0 && choose(o, owner, phone, rows, n, &b, now, number, NULL);
 	free(rows);
+	free(b.v);
 	return STORE_OK;
 }
 

@@ -74,6 +74,7 @@ SenderPool +12025550110, +12025550111
 MaxLeasesPerPhone 2
 LeaseDuration 30d
 LeaseGrace 7d
+OptOutScope number
 SenderNumbers dave@example.com=+12025550120, dave@example.com=+12025550121, dave@example.com=Acme
 CONF
 pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
@@ -129,7 +130,16 @@ PY
 has() { [ -n "$(in_box "$1" "$2")" ]; }
 texted() { [ -n "$(src_of "$1")" ]; }
 # says WHO TEXT WORDS: the mail in WHO's Maildir with TEXT has WORDS
-says() { f=$(in_box "$1" "$2") && [ -n "$f" ] && grep -q "$3" "$f"; }
+says() {
+	f=$(in_box "$1" "$2") && [ -n "$f" ] && python3 - "$f" "$3" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+b = m.get_body(("plain",))
+text = " ".join((b.get_content() if b else "").split())
+head = "".join("%s: %s\n" % (k, v) for k, v in m.items())
+sys.exit(0 if sys.argv[2] in text or sys.argv[2] in head else 1)
+PY
+}
 header() {
 	python3 - "$1" "$2" <<'PY'
 import email, email.policy, sys
@@ -269,5 +279,21 @@ check "with recycle, erin gets the number alice had with that phone" sh -c \
 	 [ \"\$(sqlite3 '$db' \"select owner from pool_leases where phone = '+12025550160' order by renewed desc limit 1\")\" = erin@example.com ]"
 check "... and alice is told by mail that the phone's answers moved off it" \
 	wait_for says alice "no longer reach you" "Subject: Your texts with +1 202-555-0160 moved off"
+# OptOutScope number: STOP to erin's number opts the phone out of it
+# only; bob's conversation, on the other number, goes on
+phone=12025550160
+x=$(sqlite3 "$db" "select number from pool_leases where phone = '+$phone' and owner = 'erin@example.com'")
+y=$(sqlite3 "$db" "select number from pool_leases where phone = '+$phone' and owner = 'bob@example.com'")
+answer "$x" "STOP"
+check "STOP to erin's number: erin is told the phone opted out of that number" \
+	wait_for says erin "STOP" "opted out of texts from that number"
+mail erin@example.com erin-2 "Are you there?"
+check "... erin's next mail is refused at RCPT, naming the number" \
+	grep -q "^<\*\* 550 5.7.1 +1 202-555-0160 has opted out of texts from $(python3 -c 'import sys; n = sys.argv[1]; print("+1 %s-%s-%s" % (n[2:5], n[5:8], n[8:]))' "$x")" "$tmp/erin-2.out"
+mail bob@example.com bob-2 "Still on for Sunday"
+check "... bob's mail to the same phone, on the other number, is texted" \
+	wait_for from_is "Still on for Sunday" "${y#+}"
+check "smsctl optout list shows the phone out of erin's number only" sh -c \
+	"'$E2E_BUILD/smsctl' -c '$tmp/smsmilter.conf' optout list | grep -Eq '^\\+12025550160 +\\$x '"
 echo "1..$n"
 [ "$failed" -eq 0 ]
