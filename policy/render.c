@@ -100,6 +100,7 @@ mail_text(const struct mp_message *m, const struct policy_render_opts *o,
 {
 	struct mp_voicemail vm;
 	char *visible, *subject, *out;
+	size_t i;
 
 	*voicemail_r = mp_voicemail(m->body, &vm);
 	if (*voicemail_r) {
@@ -117,7 +118,11 @@ mail_text(const struct mp_message *m, const struct policy_render_opts *o,
 		  : NULL;
 	free(visible);
 	free(subject);
-	visible = out ? mp_with_links(out, m) : NULL;
+	for (i = 0; i < m->nattachments && m->attachments[i].image; i++)
+		;
+	if (!out || i == m->nattachments)
+		return out; /* no file to name: nothing to add or copy */
+	visible = mp_with_links(out, m);
 	free(out);
 	return visible;
 }
