@@ -66,6 +66,7 @@ mail_checks(struct eom *w)
 	struct session *s = w->s;
 	struct mp_opts o;
 	struct mp_error err;
+	int rc;
 
 	if (s->too_big) {
 		policy_refuse(&w->all, "552", "5.3.4",
@@ -83,8 +84,11 @@ mail_checks(struct eom *w)
 			      "out of memory while reading the mail");
 		return;
 	}
-	if (mp_parse(s->raw.s ? s->raw.s : "", s->raw.len, &o, &w->m, &err) !=
-	    MP_OK) {
+	o.attachment_data = false; /* only their names and sizes count */
+	o.keep_html = false;
+	rc = mp_parse(s->raw.s ? s->raw.s : "", s->raw.len, &o, &w->m, &err);
+	ut_buf_clear(&s->raw); /* what follows needs only the parsed mail */
+	if (rc != MP_OK) {
 		policy_refuse(&w->all, err.status == MP_ETOOBIG ? "552" : "554",
 			      err.status == MP_ETOOBIG ? "5.3.4" : "5.6.0",
 			      "%s", err.msg);
