@@ -69,3 +69,6 @@ sh "$here/milter_rss.sh" "$O"
 
 # SMPP submit rate beside Kannel, and milter-to-SMSC latency
 sh "$here/smpp.sh" "$O"
+
+# texts from phones into mail (smsgw) beside Kannel's get-url
+sh "$here/mo.sh" "$O"
