@@ -13,7 +13,9 @@
 # SMPP transceiver link, smsbox with an sms-service whose get-url is a
 # small HTTP counter, no reply) likewise to the last get-url request.
 # Prints bench: mo_to_mail_smsgw, mo_to_mail_kannel (texts/s) and
-# ratio: mo_to_mail_vs_kannel. Stops what it starts by pid.
+# ratio: mo_to_mail_vs_kannel; and mo_answered_smsgw, _kannel: the
+# rate at which each answered the deliver_sm (smsgw after its commit,
+# Kannel's bearerbox at once, from memory). Stops what it starts by pid.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -69,12 +71,20 @@ until_bound() {
 	done
 }
 
-# flood_start NAME: when the flood began, in seconds
-flood_start() {
+# flood_at NAME start|done: when the flood began, or when its last
+# deliver_sm was answered, in seconds
+flood_at() {
 	node -e '
 const l = require("fs").readFileSync(process.argv[1], "utf8").split("\n")
-  .filter((x) => x.includes("mo_flood_start"));
-console.log(l.length ? JSON.parse(l[0]).t / 1000 : 0);' "$tmp/$1.jsonl"
+  .filter((x) => x.includes("mo_flood_" + process.argv[2]));
+console.log(l.length ? JSON.parse(l[0]).t / 1000 : 0);' "$tmp/$1.jsonl" "$2"
+}
+flood_start() { flood_at "$1" start; }
+
+# acked NAME: deliver_sm answered per second (the ESME took them)
+acked() {
+	a=$(flood_at "$1" start) b=$(flood_at "$1" done)
+	echo "bench: mo_answered_$2 $(rate "$a" "$b") texts/s"
 }
 
 # wait_for_count CMD N SECONDS: until CMD prints N or more
@@ -133,6 +143,7 @@ if wait_for_count "$sinkcount" "$N" 300; then
 d = sys.argv[1]
 print(max(os.stat(os.path.join(d, f)).st_mtime for f in os.listdir(d)))' "$tmp/sink")
 	ours=$(rate "$t0" "$t1")
+	acked ours smsgw
 else
 	ours=0
 	echo "bench: smsgw mailed $(sh -c "$sinkcount") of $N texts" >&2
@@ -227,6 +238,7 @@ EOF
 	if wait_for_count "$hits" "$N" 300; then
 		t0=$(flood_start kannel)
 		theirs=$(rate "$t0" "$(tail -1 "$tmp/hits")")
+		acked kannel kannel
 	else
 		echo "bench: Kannel called get-url $(sh -c "$hits") times for $N texts" >&2
 	fi
