@@ -64,5 +64,11 @@ fi
 # the milter behind a real Postfix, beside no milter and OpenDKIM
 sh "$here/milter.sh" "$O"
 
+# smsmilter's peak memory for 8 concurrent 9.5 MB mails to a phone
+sh "$here/milter_rss.sh" "$O"
+
 # SMPP submit rate beside Kannel, and milter-to-SMSC latency
 sh "$here/smpp.sh" "$O"
+
+# texts from phones into mail (smsgw) beside Kannel's get-url
+sh "$here/mo.sh" "$O"

@@ -5,17 +5,29 @@
  *	Delivery reports the runner composes, and those the milter queued
  *	for refused texts, wait in the store's mail queue. A thread of
  *	its own (SMTP is blocking; the SMPP link must not wait for it)
- *	claims them with a lease and hands each to SmtpRelay: EHLO,
- *	STARTTLS when SmtpTls asks, AUTH when SmtpUser is set, MAIL FROM
- *	(null for reports), RCPT, DATA. A relay that is down or answers
- *	4xx puts the mail back for MailRetryInterval; a 5xx fails it for
- *	good with the relay's words, and, in the same transaction, queues
- *	a mail to UndeliverableMailTo that says so and carries the one
- *	refused (a text from a phone whose owner's mailbox is refused
- *	reaches someone). The failed mail stays in the queue for smsctl
+ *	claims them with a lease, up to MAIL_BATCH at a time, and hands
+ *	them to SmtpRelay in one session: EHLO, STARTTLS when SmtpTls
+ *	asks, AUTH when SmtpUser is set, then for each MAIL FROM (null for
+ *	reports), RCPT, DATA (RSET after a refusal; a new session after a
+ *	broken one). A relay that is down or answers 4xx puts the mail
+ *	back for MailRetryInterval; a 5xx fails it for good with the
+ *	relay's words, and, in the same transaction, queues a mail to
+ *	UndeliverableMailTo that says so and carries the one refused (a
+ *	text from a phone whose owner's mailbox is refused reaches
+ *	someone). The failed mail stays in the queue for smsctl
  *	undelivered. A mail to UndeliverableMailTo itself is never
- *	forwarded again: a refused fallback stays failed. Woken by mailer_wake()
- *after the runner queues a report, and every second.
+ *	forwarded again: a refused fallback stays failed. Woken by
+ *	mailer_wake() after the runner queues a mail, and every second;
+ *	at once again while batches come full.
+ *
+ *	Each mail's end (sent, again later, failed) is its own commit, so
+ *	that a mailer killed after the relay took a mail sends it again
+ *	at most once; this thread's store connection commits without
+ *	waiting for the disk (synchronous NORMAL, whatever DatabaseSync
+ *	says): what it writes only records that mail went out, and a
+ *	system crash that loses the last of it can only make a mail go out
+ *	twice, never lose one, while an fsync per mail capped the mail
+ *	from phones at the disk's rate.
  *
  *	SmtpTls verify (and secure) checks the relay once the STARTTLS
  *	handshake is done and before another word is sent: libetpan is
@@ -233,24 +245,35 @@ out:
 	return rc;
 }
 
-/* send_one - one mail through the relay; 0 sent, 4 try later, 5 never */
-static int
-send_one(struct mailer *m, const struct store_mail *mail, char *why,
-	 size_t whysize)
+/* relay_close - end a session with the relay (NULL is fine) */
+static void
+relay_close(mailsmtp **smtp)
+{
+	if (*smtp)
+		mailsmtp_free(*smtp);
+	*smtp = NULL;
+}
+
+/*
+ * relay_open - a session with the relay, greeted, under TLS and logged
+ * in as SmtpTls and SmtpUser ask; NULL with why set
+ */
+static mailsmtp *
+relay_open(struct mailer *m, char *why, size_t whysize)
 {
 	mailsmtp *smtp = mailsmtp_new(0, NULL);
-	int rc, kind = 4;
+	int rc;
 
 	if (!smtp) {
 		snprintf(why, whysize, "out of memory");
-		return 4;
+		return NULL;
 	}
 	mailsmtp_set_timeout(smtp, SMTP_TIMEOUT);
 	rc = mailsmtp_socket_connect(smtp, m->host, (uint16_t)m->port);
 	if (rc != MAILSMTP_NO_ERROR) {
 		snprintf(why, whysize, "cannot reach the relay %s:%u", m->host,
 			 m->port);
-		goto out;
+		goto fail;
 	}
 	rc = mailesmtp_ehlo(smtp);
 	if (rc == MAILSMTP_ERROR_NOT_IMPLEMENTED)
@@ -264,12 +287,12 @@ send_one(struct mailer *m, const struct store_mail *mail, char *why,
 					 "TLS: STARTTLS with the relay failed: "
 					 "%s",
 					 mailsmtp_strerror(rc));
-				goto out;
+				goto fail;
 			}
 			/* nothing more is said to a relay not verified */
 			if (m->tls >= CONF_TLS_VERIFY &&
 			    verify_relay(m, smtp, why, whysize) != 0)
-				goto out;
+				goto fail;
 			rc = mailesmtp_ehlo(smtp);
 		} else if (m->tls >= CONF_TLS_ENCRYPT) {
 			snprintf(why, whysize,
@@ -278,37 +301,60 @@ send_one(struct mailer *m, const struct store_mail *mail, char *why,
 				 m->tls == CONF_TLS_ENCRYPT  ? "encrypt"
 				 : m->tls == CONF_TLS_VERIFY ? "verify"
 							     : "secure");
-			goto out;
+			goto fail;
 		}
 	}
 	if (rc == MAILSMTP_NO_ERROR && m->user[0])
 		rc = mailsmtp_auth(smtp, m->user, m->password);
 	if (rc == MAILSMTP_NO_ERROR)
-		rc = mailsmtp_mail(smtp, mail->from);
-	if (rc == MAILSMTP_NO_ERROR)
-		rc = mailsmtp_rcpt(smtp, mail->rcpt);
-	if (rc == MAILSMTP_NO_ERROR)
-		rc = mailsmtp_data(smtp);
-	if (rc == MAILSMTP_NO_ERROR)
-		rc = mailsmtp_data_message(smtp, (const char *)mail->data,
-					   mail->len);
-	if (rc == MAILSMTP_NO_ERROR) {
-		kind = 0;
-		mailsmtp_quit(smtp);
-		goto out;
-	}
+		return smtp;
 	snprintf(why, whysize, "the relay said: %d %s", smtp->response_code,
 		 smtp->response ? smtp->response : "(nothing)");
-	kind = smtp->response_code >= 500 && smtp->response_code < 600 ? 5 : 4;
+fail:
+	mailsmtp_free(smtp);
+	return NULL;
+}
+
+/*
+ * send_one - one mail through the relay, in the session *smtp (opened
+ * when NULL, and kept for the next mail; closed and NULL when it can
+ * take no more); 0 sent, 4 try later, 5 never
+ */
+static int
+send_one(struct mailer *m, mailsmtp **smtp, const struct store_mail *mail,
+	 char *why, size_t whysize)
+{
+	mailsmtp *t = *smtp;
+	int rc, code;
+
+	if (!t && !(t = *smtp = relay_open(m, why, whysize)))
+		return 4;
+	rc = mailsmtp_mail(t, mail->from);
+	if (rc == MAILSMTP_NO_ERROR)
+		rc = mailsmtp_rcpt(t, mail->rcpt);
+	if (rc == MAILSMTP_NO_ERROR)
+		rc = mailsmtp_data(t);
+	if (rc == MAILSMTP_NO_ERROR)
+		rc = mailsmtp_data_message(t, (const char *)mail->data,
+					   mail->len);
+	if (rc == MAILSMTP_NO_ERROR)
+		return 0;
+	code = t->response_code;
+	snprintf(why, whysize, "the relay said: %d %s", code,
+		 t->response ? t->response : "(nothing)");
 	/* one line: a multi-line answer's breaks become spaces */
 	for (char *p = why; *p; p++)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';
 	for (size_t n = strlen(why); n > 0 && why[n - 1] == ' ';)
 		why[--n] = '\0';
-out:
-	mailsmtp_free(smtp);
-	return kind;
+	/*
+	 * a refusal leaves the session usable once reset; anything else
+	 * (the link broke, a timeout) ends it
+	 */
+	if (code < 400 || code >= 600 || mailsmtp_reset(t) != MAILSMTP_NO_ERROR)
+		relay_close(smtp);
+	return code >= 500 && code < 600 ? 5 : 4;
 }
 
 /*
@@ -419,8 +465,11 @@ out:
 	return rc;
 }
 
-/* run - claim, send, record */
-static void
+/*
+ * run - claim, send (one session with the relay for the batch),
+ * record; true when the batch was full and more may be waiting
+ */
+static bool
 run(struct mailer *m)
 {
 	struct store_mail *mails = NULL;
@@ -428,14 +477,15 @@ run(struct mailer *m)
 	unsigned n = 0, i;
 	char why[1024];
 	int64_t now = (int64_t)time(NULL);
+	mailsmtp *smtp = NULL;
 
 	if (store_mail_claim(m->s, m->owner, now, 300, MAIL_BATCH, &mails, &n,
 			     &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: mail queue: %s", err.msg);
-		return;
+		return false;
 	}
 	for (i = 0; i < n; i++) {
-		int kind = send_one(m, &mails[i], why, sizeof(why));
+		int kind = send_one(m, &smtp, &mails[i], why, sizeof(why));
 		int rc;
 
 		if (kind == 0) {
@@ -464,7 +514,11 @@ run(struct mailer *m)
 			ut_log(LOG_ERR, "store: mail %lld: %s",
 			       (long long)mails[i].id, err.msg);
 	}
+	if (smtp)
+		mailsmtp_quit(smtp);
+	relay_close(&smtp);
 	store_mails_free(&mails, n);
+	return n == MAIL_BATCH;
 }
 
 static void *
@@ -475,12 +529,14 @@ mailer_main(void *arg)
 
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
+		bool more;
+
 		pthread_mutex_unlock(&m->mu);
-		run(m);
+		more = run(m);
 		pthread_mutex_lock(&m->mu);
 		if (m->stop)
 			break;
-		if (!m->woken) {
+		if (!m->woken && !more) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += 1;
 			pthread_cond_timedwait(&m->cv, &m->mu, &until);
@@ -518,7 +574,8 @@ mailer_start(const struct conf *c, const char *lease_owner)
 		discard(m);
 		return NULL;
 	}
-	m->s = store_open(c->database, (enum store_sync)c->database_sync, &err);
+	/* no fsync per mail: see the top of this file */
+	m->s = store_open(c->database, STORE_SYNC_NORMAL, &err);
 	if (!m->s) {
 		ut_log(LOG_ERR, "store %s: %s", c->database, err.msg);
 		discard(m);

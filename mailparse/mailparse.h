@@ -42,9 +42,17 @@ struct mp_opts {
 	size_t max_size;		/* bytes (default 10 MiB) */
 	unsigned max_depth;		/* MIME nesting (default 20) */
 	const char *const *disclaimers; /* NULL-terminated line starts */
+	bool attachment_data;		/* decode attachments (default);
+					   false: only their sizes, data
+					   NULL */
+	bool keep_html;			/* keep the HTML a body came from
+					   (default); false: html "" */
 };
 
-/* mp_opts_init - 10 MiB, depth 20, no disclaimer patterns */
+/*
+ * mp_opts_init - 10 MiB, depth 20, no disclaimer patterns, attachments
+ * decoded, HTML kept
+ */
 void mp_opts_init(struct mp_opts *o);
 
 /* mp_init - initialise gmime; once per process */
@@ -56,7 +64,8 @@ struct mp_attachment {
 	char *filename;	    /* "" when none */
 	size_t size;	    /* decoded bytes */
 	bool image;
-	unsigned char *data; /* the decoded bytes */
+	unsigned char *data; /* the decoded bytes (NULL when the options
+				did not ask for them) */
 };
 
 /* A parsed message. Strings are UTF-8 and never NULL ("" when absent). */
@@ -74,7 +83,8 @@ struct mp_message {
 	bool body_html; /* the body came from HTML ... */
 	bool body_undecodable; /* the body part had words that its
 				  Content-Transfer-Encoding did not decode */
-	char *html;	       /* ... this HTML, decoded ("" otherwise) */
+	char *html;	       /* ... this HTML, decoded ("" otherwise, or when
+				  the options did not keep it) */
 	struct mp_attachment *attachments;
 	size_t nattachments;
 };

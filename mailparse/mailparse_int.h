@@ -33,6 +33,13 @@ mp_u8_len(unsigned char c)
 bool mp_valid_utf8(const char *s, size_t n);
 
 /*
+ * mp_to_utf8_take - mp_to_utf8() of bytes, a malloc'd buffer of len
+ * bytes with room for a NUL after them, which it takes (frees, or
+ * returns converted in place). Returns a malloc'd string, or NULL.
+ */
+char *mp_to_utf8_take(char *bytes, size_t len, const char *charset);
+
+/*
  * mp_unflow - undo RFC 3676 format=flowed: lines ending in a space
  * join the next (delsp: dropping that space); space-stuffing removed;
  * quoted lines join only lines of the same depth. Returns malloc'd.

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <glib.h>
 #include <gmime/gmime.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@ mp_opts_init(struct mp_opts *o)
 	o->max_size = 10 * 1024 * 1024;
 	o->max_depth = 20;
 	o->disclaimers = NULL;
+	o->attachment_data = true;
+	o->keep_html = true;
 }
 
 /* mp_init - initialise gmime */
@@ -204,37 +207,71 @@ walk(struct walk *w, GMimeObject *o, unsigned depth)
 	g_ptr_array_add(w->attachments, o);
 }
 
-/* content - the decoded bytes of a part, malloc'd; *len_r their length */
-static unsigned char *
-content(GMimeObject *o, size_t *len_r)
+/* write_content - a part's decoded bytes (a message part's text) to out */
+static void
+write_content(GMimeObject *o, GMimeStream *out)
 {
-	GMimeStream *mem = g_mime_stream_mem_new();
-	GByteArray *bytes;
-	unsigned char *out;
-
 	if (GMIME_IS_PART(o)) {
 		GMimeDataWrapper *dw = g_mime_part_get_content(GMIME_PART(o));
 
 		if (dw)
-			g_mime_data_wrapper_write_to_stream(dw, mem);
+			g_mime_data_wrapper_write_to_stream(dw, out);
 	} else if (GMIME_IS_MESSAGE_PART(o)) {
 		GMimeMessage *m =
 		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
 
 		if (m)
 			g_mime_object_write_to_stream(GMIME_OBJECT(m), NULL,
-						      mem);
+						      out);
 	}
-	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	out = malloc(bytes->len + 1);
-	if (out) {
-		if (bytes->len)
-			memcpy(out, bytes->data, bytes->len);
-		out[bytes->len] = '\0';
-		*len_r = bytes->len;
-	}
+}
+
+/*
+ * encoded_size - the bytes of a part as the mail carries them: room for
+ * its decoded bytes too (base64, quoted-printable and uuencode only
+ * shrink), 0 when unknown
+ */
+static size_t
+encoded_size(GMimeObject *o)
+{
+	GMimeDataWrapper *dw =
+	    GMIME_IS_PART(o) ? g_mime_part_get_content(GMIME_PART(o)) : NULL;
+	GMimeStream *st = dw ? g_mime_data_wrapper_get_stream(dw) : NULL;
+	gint64 n = st ? g_mime_stream_length(st) : -1;
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+/*
+ * content - the decoded bytes of a part, malloc'd with a NUL after them
+ * (free with free(): GLib allocates with malloc); *len_r their length.
+ * They are written once, into a buffer the size of the encoded part.
+ */
+static unsigned char *
+content(GMimeObject *o, size_t *len_r)
+{
+	GByteArray *bytes = g_byte_array_sized_new((guint)encoded_size(o) + 1);
+	GMimeStream *mem = g_mime_stream_mem_new_with_byte_array(bytes);
+
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+	write_content(o, mem);
 	g_object_unref(mem);
-	return out;
+	*len_r = bytes->len;
+	g_byte_array_append(bytes, (const guint8 *)"", 1);
+	return g_byte_array_free(bytes, FALSE);
+}
+
+/* content_size - the decoded size of a part, counted, not kept */
+static size_t
+content_size(GMimeObject *o)
+{
+	GMimeStream *null = g_mime_stream_null_new();
+	size_t n;
+
+	write_content(o, null);
+	n = GMIME_STREAM_NULL(null)->written;
+	g_object_unref(null);
+	return n;
 }
 
 /*
@@ -294,8 +331,7 @@ part_text(GMimePart *p)
 	    !header_names_charset(o) &&
 	    (meta = meta_charset((const char *)raw, len)) != NULL)
 		charset = meta; /* the document says what the header does not */
-	text = mp_to_utf8((const char *)raw, len, charset);
-	free(raw);
+	text = mp_to_utf8_take((char *)raw, len, charset);
 	free(meta);
 	if (text && format && strcasecmp(format, "flowed") == 0) {
 		flat = mp_unflow(text, delsp && strcasecmp(delsp, "yes") == 0);
@@ -524,10 +560,14 @@ attachments(struct walk *w, struct mp_message *m)
 		    copy_or_empty(type ? type : "application/octet-stream");
 		g_free(type);
 		a->filename = copy_or_empty(name);
-		a->data = content(o, &a->size);
+		if (w->opts->attachment_data)
+			a->data = content(o, &a->size);
+		else
+			a->size = content_size(o);
 		a->image = ct && g_mime_content_type_is_type(ct, "image", "*");
 		m->nattachments++;
-		if (!a->content_type || !a->filename || !a->data)
+		if (!a->content_type || !a->filename ||
+		    (w->opts->attachment_data && !a->data))
 			return MP_ENOMEM;
 	}
 	return MP_OK;
@@ -592,6 +632,7 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 	struct mp_opts defaults;
 	struct walk w = {0};
 	struct mp_message *m;
+	GByteArray *arr;
 	GMimeStream *stream;
 	GMimeParser *parser;
 	GMimeMessage *msg;
@@ -606,14 +647,23 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 		return mp_fail(err, MP_ETOOBIG,
 			       "the message is %zu bytes, over the %zu allowed",
 			       len, opts->max_size);
-	stream = g_mime_stream_mem_new_with_buffer(raw, len);
+	/*
+	 * gmime reads the mail where it is: the array only borrows raw
+	 * (gmime never writes to a stream it parses), and the parts'
+	 * contents are views into it, so nothing is copied
+	 */
+	arr = g_byte_array_new_take((guint8 *)(uintptr_t)raw, len);
+	stream = g_mime_stream_mem_new_with_byte_array(arr);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	msg = g_mime_parser_construct_message(parser, NULL);
 	g_object_unref(parser);
 	g_object_unref(stream);
-	if (!msg)
+	if (!msg) {
+		g_byte_array_free(arr, FALSE); /* raw stays the caller's */
 		return bare(raw, len, msg_r, err);
+	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		g_object_unref(msg);
@@ -638,6 +688,10 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 			    m->html ? mp_html_to_text(m->html, strlen(m->html))
 				    : NULL;
 			m->body_html = true;
+			if (!opts->keep_html) {
+				free(m->html);
+				m->html = NULL; /* "" below */
+			}
 		} else {
 			m->body = strdup("");
 		}
@@ -655,6 +709,7 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 	g_ptr_array_free(w.attachments, TRUE);
 	g_ptr_array_free(w.extra, TRUE);
 	g_object_unref(msg);
+	g_byte_array_free(arr, FALSE); /* raw stays the caller's */
 	if (rc != MP_OK) {
 		if (rc == MP_ENOMEM)
 			mp_fail(err, MP_ENOMEM, "out of memory");

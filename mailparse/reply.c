@@ -356,6 +356,23 @@ join(const struct line *ls, size_t from, size_t to, const bool *keep)
 	return mp_tidy(ut_buf_steal(&b));
 }
 
+/* Lines at the end of a text where a sign-off is looked for. */
+#define SIGNOFF_LINES 256
+
+/* tail_lines - where the last n lines of text start */
+static const char *
+tail_lines(const char *text, size_t n)
+{
+	const char *p = text + strlen(text);
+
+	if (p > text && p[-1] == '\n')
+		p--; /* the last line's end */
+	for (; p > text; p--)
+		if (p[-1] == '\n' && --n == 0)
+			break;
+	return p;
+}
+
 /* split_lines - the lines of text (CR before LF dropped) */
 static struct line *
 split_lines(const char *text, size_t *n_r)
@@ -514,13 +531,21 @@ mp_visible_text(const char *text, const char *sender,
 		return NULL;
 	out = visible(ls, nl, disclaimers);
 	if (out && sender && *out) {
+		/*
+		 * a sign-off is among the last lines (sender_cut looks at
+		 * six with words, the blank ones between them and one
+		 * before): only the last SIGNOFF_LINES are split, not a
+		 * second index of every line of a long text
+		 */
+		const char *tail = tail_lines(out, SIGNOFF_LINES);
 		struct line *vl;
 		size_t vn, cut;
 
-		vl = split_lines(out, &vn);
+		vl = split_lines(tail, &vn);
 		cut = vl ? sender_cut(vl, vn, sender) : vn;
-		if (vl && cut > 0 && cut < vn) {
-			char *shorter = join(vl, 0, cut, NULL);
+		if (vl && (cut > 0 || tail > out) && cut < vn) {
+			char *shorter =
+			    mp_tidy(strndup(out, (size_t)(vl[cut].s - out)));
 
 			if (shorter) {
 				free(out);

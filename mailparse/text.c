@@ -160,6 +160,31 @@ mp_to_utf8(const char *bytes, size_t len, const char *charset)
 	return windows_1252(bytes, len);
 }
 
+/*
+ * mp_to_utf8_take - mp_to_utf8 of a malloc'd buffer (len bytes and room
+ * for a NUL), which it takes: text that is UTF-8 already stays where it
+ * is, so that a large part costs no second copy
+ */
+char *
+mp_to_utf8_take(char *bytes, size_t len, const char *charset)
+{
+	size_t skip = len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	const char *b = bytes + skip;
+	size_t n = len - skip;
+	char *out;
+
+	/* what mp_to_utf8 copies as it is, and only that */
+	if (mp_valid_utf8(b, n) && (skip || is_utf8_name(charset) ||
+				    (eight_bit(b, n) && !c1_controls(b, n)))) {
+		memmove(bytes, b, n);
+		bytes[n] = '\0';
+		return strip_nul(bytes, n);
+	}
+	out = mp_to_utf8(bytes, len, charset);
+	free(bytes);
+	return out;
+}
+
 /* mp_fail - fill err (may be NULL); returns status */
 int
 mp_fail(struct mp_error *err, enum mp_status status, const char *fmt, ...)

@@ -40,7 +40,8 @@ struct eom {
 	unsigned ntexts;
 	struct store_mail_out *mails;
 	unsigned nmails;
-	const char *returned; /* what a report returns (RFC 3461 RET) */
+	char *returned; /* what a report returns (RFC 3461 RET): a copy,
+			   since the raw mail goes once it is parsed */
 	size_t returned_len;
 	bool returned_full;
 	char notice[700]; /* what the phones did not get, for the sender */
@@ -69,6 +70,7 @@ mail_checks(struct eom *w)
 	struct session *s = w->s;
 	struct mp_opts o;
 	struct mp_error err;
+	int rc;
 
 	if (s->too_big) {
 		policy_refuse(&w->all, "552", "5.3.4",
@@ -86,8 +88,11 @@ mail_checks(struct eom *w)
 			      "out of memory while reading the mail");
 		return;
 	}
-	if (mp_parse(s->raw.s ? s->raw.s : "", s->raw.len, &o, &w->m, &err) !=
-	    MP_OK) {
+	o.attachment_data = false; /* only their names and sizes count */
+	o.keep_html = false;
+	rc = mp_parse(s->raw.s ? s->raw.s : "", s->raw.len, &o, &w->m, &err);
+	ut_buf_clear(&s->raw); /* what follows needs only the parsed mail */
+	if (rc != MP_OK) {
 		policy_refuse(&w->all, err.status == MP_ETOOBIG ? "552" : "554",
 			      err.status == MP_ETOOBIG ? "5.3.4" : "5.6.0",
 			      "%s", err.msg);
@@ -521,10 +526,14 @@ eom_job(SMFICTX *ctx, struct eom *w)
 
 	policy_owner(w->c, s->from, w->owner, sizeof(w->owner));
 	if (s->raw.s && !s->raw.failed) {
-		w->returned = s->raw.s;
+		/* the header, or a mail of at most 64 KiB: small */
 		w->returned_len =
 		    mp_returned(s->raw.s, s->raw.len, s->ret == STORE_RET_FULL,
 				&w->returned_full);
+		if (!(w->returned = malloc(w->returned_len + 1)))
+			return SMFIS_TEMPFAIL;
+		memcpy(w->returned, s->raw.s, w->returned_len);
+		w->returned[w->returned_len] = '\0';
 	}
 	mail_checks(w);
 	for (i = 0; i < s->nrcpts; i++)
@@ -575,6 +584,7 @@ eom_run(SMFICTX *ctx, struct session *s)
 	policy_text_clear(&w.text[0]);
 	policy_text_clear(&w.text[1]);
 	mp_message_free(&w.m);
+	free(w.returned);
 	free(w.texts);
 	free(w.mails);
 	ut_arena_free(&w.arena);

@@ -30,24 +30,27 @@ policy_plan_opts(const struct conf *c, struct policy_plan_opts *o)
 	o->marker = c->truncation_marker;
 }
 
-/* policy_plan - plan text with the site's options */
+/*
+ * policy_plan - plan text with the site's options; a text over the cap
+ * is only counted before it is cut or refused, never planned whole (a
+ * mail of megabytes would be copied into a plan that is thrown away)
+ */
 struct sms_plan *
 policy_plan(const struct policy_plan_opts *o, const char *text,
 	    bool *truncated_r, struct policy_verdict *v)
 {
 	struct sms_error serr;
 	struct sms_opts so;
-	struct sms_plan *p;
+	struct sms_plan *p = NULL;
+	size_t len = strlen(text);
 	unsigned parts;
 
 	*truncated_r = false;
 	sms_opts_init(&so);
 	so.smart = o->smart;
 	so.replace_invalid = true;
-	p = sms_plan_new(text, strlen(text), &so, &serr);
-	if (p && p->nparts > o->cap) {
-		parts = p->nparts;
-		sms_plan_free(&p);
+	parts = sms_plan_segments(text, len, &so, &serr);
+	if (parts > o->cap) {
 		if (o->reject_long) {
 			policy_refuse(v, "552", "5.3.4",
 				      "the text would take %u SMS segments, "
@@ -56,9 +59,10 @@ policy_plan(const struct policy_plan_opts *o, const char *text,
 				      parts, o->cap);
 			return NULL;
 		}
-		p = sms_plan_truncate(text, strlen(text), &so, o->cap,
-				      o->marker, &serr);
+		p = sms_plan_truncate(text, len, &so, o->cap, o->marker, &serr);
 		*truncated_r = p != NULL;
+	} else if (parts > 0) {
+		p = sms_plan_new(text, len, &so, &serr);
 	}
 	if (!p) {
 		if (serr.status == SMS_ENOMEM)

@@ -367,6 +367,25 @@ sms_plan_new(const char *text, size_t len, const struct sms_opts *opts,
 	return p;
 }
 
+/* sms_plan_segments - the segments of a text, not planned */
+unsigned
+sms_plan_segments(const char *text, size_t len, const struct sms_opts *opts,
+		  struct sms_error *err)
+{
+	struct sms_opts defaults;
+	struct prepared pr;
+	unsigned n = 0;
+
+	if (!opts) {
+		sms_opts_init(&defaults);
+		opts = &defaults;
+	}
+	if (prepare(text, len, opts, &pr, err) == SMS_OK)
+		n = parts_of(&pr.s);
+	prepared_free(&pr);
+	return n;
+}
+
 /* sms_plan_free - free a plan and set *plan to NULL */
 void
 sms_plan_free(struct sms_plan **plan)
@@ -417,6 +436,28 @@ probe(const char *t, size_t cut, const char *m, size_t ml,
 	return parts_of(&s);
 }
 
+/*
+ * prefix_end - where a text may be cut for truncation to max_parts: a
+ * byte offset past the first 2 * max_parts * SMS_SINGLE_SEPTETS + 16
+ * characters, before an ASCII character (which neither NFC nor a
+ * grapheme joins to what comes before it, so that the prefix plans and
+ * cuts exactly as the start of the whole text does); len when there is
+ * none
+ */
+static size_t
+prefix_end(const char *text, size_t len, unsigned max_parts)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	size_t want = 2 * (size_t)max_parts * SMS_SINGLE_SEPTETS + 16, n = 0;
+	size_t i;
+
+	for (i = 0; i < len && n < want; i++)
+		n += (t[i] & 0xC0) != 0x80; /* a character starts here */
+	while (i < len && t[i] >= 0x80)
+		i++;
+	return i;
+}
+
 /* sms_plan_truncate - plan a text cut to at most max_parts segments */
 struct sms_plan *
 sms_plan_truncate(const char *text, size_t len, const struct sms_opts *opts,
@@ -452,16 +493,41 @@ sms_plan_truncate(const char *text, size_t len, const struct sms_opts *opts,
 	}
 	if (prepare(marker, strlen(marker), opts, pm, err) != SMS_OK)
 		goto done;
-	t = pt->t;
-	tl = pt->len;
-	m = pm->t;
-	ml = pm->len;
-	buf = malloc(tl + ml + 1);
-	out = malloc(tl + ml + 1);
-	cuts = malloc((tl + 1) * sizeof(*cuts));
-	if (!buf || !out || !cuts) {
-		sms_fail(err, SMS_ENOMEM, 0, "out of memory");
-		goto done;
+	/*
+	 * What is kept fits in max_parts segments, so a long text is
+	 * searched only in a prefix long enough that it cannot fit (else,
+	 * characters that cost nothing being possible, in all of it): the
+	 * work and the memory stay a few times the segments, not the text
+	 */
+	for (cut = prefix_end(text, len, max_parts);; cut = len) {
+		if (cut < len) {
+			prepared_free(pt);
+			if (prepare(text, cut, opts, pt, err) != SMS_OK)
+				goto done;
+		}
+		t = pt->t;
+		tl = pt->len;
+		m = pm->t;
+		ml = pm->len;
+		buf = malloc(tl + ml + 1);
+		out = malloc(tl + ml + 1);
+		cuts = malloc((tl + 1) * sizeof(*cuts));
+		if (!buf || !out || !cuts) {
+			sms_fail(err, SMS_ENOMEM, 0, "out of memory");
+			goto done;
+		}
+		if (cut == len ||
+		    probe(t, tl, m, ml, opts, buf, out) > max_parts)
+			break;
+		/* the prefix fits after all: search the whole text */
+		free(buf);
+		free(out);
+		free(cuts);
+		buf = out = NULL;
+		cuts = NULL;
+		prepared_free(pt);
+		if (prepare(text, len, opts, pt, err) != SMS_OK)
+			goto done;
 	}
 	n = cut_points(t, tl, cuts);
 	if (probe(t, 0, m, ml, opts, buf, out) > max_parts) {

@@ -114,6 +114,15 @@ struct sms_plan *sms_plan_new(const char *text, size_t len,
 			      const struct sms_opts *opts,
 			      struct sms_error *err);
 
+/*
+ * sms_plan_segments - the segments sms_plan_new() would plan text in,
+ * without making the plan (no copy of the text unless smart encoding
+ * or NFC changes it). Returns at least 1, or 0 with err filled as
+ * sms_plan_new() fills it.
+ */
+unsigned sms_plan_segments(const char *text, size_t len,
+			   const struct sms_opts *opts, struct sms_error *err);
+
 /* sms_plan_free - free a plan and set *plan to NULL (NULL is fine) */
 void sms_plan_free(struct sms_plan **plan);
 

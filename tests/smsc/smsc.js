@@ -38,6 +38,18 @@
 //           as if the answers were lost; on the next bind send again
 //           the ones listed in resend (indexes; default all), as real
 //           SMSCs do with a deliver_sm they saw no answer to
+//   {"mo_flood": {"count": N, "from": "1202555", "to": "...",
+//                 "text": "...", "window": W}}
+//                            N texts from phones as fast as the ESME
+//                            takes them: deliver_sm to one receiving
+//                            session, at most W (default 10) unanswered
+//                            at a time; text "TEXT K" (K from 1), sent
+//                            from FROM and four digits (K mod 1000); an
+//                            answer with an error status is counted and
+//                            that text sent again after 100 ms. Logs
+//                            {"cmd":"mo_flood_start","t"} before the
+//                            first and {"cmd":"mo_flood_done","t",
+//                            "count","retried"} after the last answer.
 'use strict';
 const smpp = require('smpp');
 const fs = require('fs');
@@ -207,6 +219,46 @@ function onSubmit(session, pdu) {
 		answer();
 }
 
+// moFlood - c.count texts from phones, windowed (see the header)
+function moFlood(c) {
+	const session = [...sessions].find((s) => !s.closed && s.kind &&
+		s.kind !== 'bind_transmitter');
+	const count = c.count || 1000, window = c.window || 10;
+	const from = c.from || '1202555', to = c.to || '12025550100';
+	const text = c.text || 'flood';
+	let next = 1, done = 0, inflight = 0, retried = 0;
+	if (!session) {
+		log({ cmd: 'mo_flood_done', t: Date.now(), count: 0, retried: 0, error: 'no session' });
+		return;
+	}
+	const send = (k) => {
+		inflight++;
+		session.deliver_sm({
+			source_addr: from + String(k % 1000).padStart(4, '0'),
+			destination_addr: to, esm_class: 0, data_coding: 0,
+			short_message: `${text} ${k}`,
+		}, (resp) => {
+			inflight--;
+			if (resp.command_status !== 0) {
+				retried++;
+				setTimeout(() => send(k), 100);
+				return;
+			}
+			if (++done === count) {
+				log({ cmd: 'mo_flood_done', t: Date.now(), count, retried });
+				return;
+			}
+			pump();
+		});
+	};
+	const pump = () => {
+		while (inflight < window && next <= count)
+			send(next++);
+	};
+	log({ cmd: 'mo_flood_start', t: Date.now(), count, window });
+	pump();
+}
+
 const server = smpp.createServer(function (session) {
 	sessions.add(session);
 	session.unacked = new Map();
@@ -284,6 +336,8 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
 	}
 	if (c.lost_resp)
 		lostResp(c.lost_resp, c.resend);
+	if (c.mo_flood)
+		moFlood(c.mo_flood);
 	log({ cmd: 'control', control: c });
 });
 process.on('SIGTERM', () => process.exit(0));

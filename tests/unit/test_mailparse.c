@@ -420,6 +420,51 @@ headers_and_attachments(void **state)
 	mp_message_free(&m);
 }
 
+/*
+ * lean_options - what the milter asks for: attachments sized, not
+ * decoded; the HTML a body came from not kept; the same text and sizes
+ */
+static void
+lean_options(void **state)
+{
+	static const char *files[] = {"image_attachment.eml", "html_only.eml"};
+	struct mp_message *full, *lean;
+	struct mp_error err;
+	struct mp_opts o;
+	char path[256];
+	size_t i, k, len;
+	char *raw;
+
+	(void)state;
+	mp_opts_init(&o);
+	assert_true(o.attachment_data);
+	assert_true(o.keep_html);
+	o.attachment_data = false;
+	o.keep_html = false;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "tests/mailparse/%s", files[i]);
+		raw = slurp(path, &len);
+		assert_non_null(raw);
+		assert_int_equal(mp_parse(raw, len, NULL, &full, &err), MP_OK);
+		assert_int_equal(mp_parse(raw, len, &o, &lean, &err), MP_OK);
+		assert_string_equal(lean->body, full->body);
+		assert_int_equal(lean->body_html, full->body_html);
+		assert_string_equal(lean->html, "");
+		assert_int_equal(lean->nattachments, full->nattachments);
+		for (k = 0; k < full->nattachments; k++) {
+			assert_null(lean->attachments[k].data);
+			assert_non_null(full->attachments[k].data);
+			assert_int_equal(lean->attachments[k].size,
+					 full->attachments[k].size);
+			assert_string_equal(lean->attachments[k].filename,
+					    full->attachments[k].filename);
+		}
+		mp_message_free(&full);
+		mp_message_free(&lean);
+		free(raw);
+	}
+}
+
 static void
 voicemail(void **state)
 {
@@ -513,6 +558,7 @@ main(void)
 	    cmocka_unit_test(html_text),
 	    cmocka_unit_test(charsets_and_clients),
 	    cmocka_unit_test(headers_and_attachments),
+	    cmocka_unit_test(lean_options),
 	    cmocka_unit_test(voicemail),
 	    cmocka_unit_test(templates),
 	};

@@ -779,6 +779,54 @@ truncate_to_cap(void **state)
 	free(s);
 }
 
+/*
+ * truncate_long_text - a text of megabytes is cut as its start alone
+ * is (the search looks at a prefix only), also when characters that
+ * cost nothing fill that prefix; its segments are counted without a plan
+ */
+static void
+truncate_long_text(void **state)
+{
+	struct sms_error err;
+	struct sms_plan *p, *q;
+	char *big = rep("", "word ", 200000, "");
+	char *small = rep("", "word ", 100, "");
+	char *soft = rep("", "\u00AD", 5000, "then the words");
+	const char *texts[] = {"",  "short", small,
+			       big, soft,    "👨‍👩‍👧 x"};
+	size_t i;
+
+	(void)state;
+	p = sms_plan_truncate(big, strlen(big), NULL, 2, "…", &err);
+	q = sms_plan_truncate(small, strlen(small), NULL, 2, "…", &err);
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_int_equal(p->nparts, 2);
+	assert_string_equal(p->text, q->text);
+	sms_plan_free(&p);
+	sms_plan_free(&q);
+
+	/* soft hyphens cost nothing: the words after them still come */
+	p = sms_plan_truncate(soft, strlen(soft), NULL, 1, "", &err);
+	assert_non_null(p);
+	assert_string_equal(p->text, "then the words");
+	sms_plan_free(&p);
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		p = sms_plan_new(texts[i], strlen(texts[i]), NULL, &err);
+		assert_non_null(p);
+		assert_int_equal(
+		    sms_plan_segments(texts[i], strlen(texts[i]), NULL, &err),
+		    p->nparts);
+		sms_plan_free(&p);
+	}
+	assert_int_equal(sms_plan_segments("\xff", 1, NULL, &err), 0);
+	assert_int_equal(err.status, SMS_EUTF8);
+	free(big);
+	free(small);
+	free(soft);
+}
+
 int
 test_sms_text(void)
 {
@@ -802,6 +850,7 @@ test_sms_text(void)
 	    cmocka_unit_test(ucs2_codec),
 	    cmocka_unit_test(encode_parts),
 	    cmocka_unit_test(truncate_to_cap),
+	    cmocka_unit_test(truncate_long_text),
 	};
 
 	return cmocka_run_group_tests_name("sms text", tests, NULL, NULL);

@@ -1,0 +1,247 @@
+#!/bin/sh
+# mo.sh - texts from phones turned into mail (smsgw) or into get-url
+# requests (Kannel), from one flood of deliver_sm by the same SMSC
+#
+# Usage: bench/mo.sh BUILD_DIR
+# The SMSC is tests/smsc/smsc.js (npm smpp); its mo_flood control sends
+# BENCH_MO_TEXTS texts (default 2000) as fast as the ESME answers, at
+# most BENCH_MO_WINDOW (default 10) unanswered at a time, from 1000
+# numbers, each text different. smsgw (SMPP transceiver, its defaults:
+# DatabaseSync full) stores each durably, composes its mail and submits
+# it to smtp-sink; its rate is the texts over the time from the first
+# deliver_sm to the last mail smtp-sink wrote. Kannel (bearerbox with an
+# SMPP transceiver link, smsbox with an sms-service whose get-url is a
+# small HTTP counter, no reply) likewise to the last get-url request.
+# Prints bench: mo_to_mail_smsgw, mo_to_mail_kannel (texts/s) and
+# ratio: mo_to_mail_vs_kannel; and mo_answered_smsgw, _kannel: the
+# rate at which each answered the deliver_sm (smsgw after its commit,
+# Kannel's bearerbox at once, from memory). Stops what it starts by pid.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
+N=${BENCH_MO_TEXTS:-2000}
+W=${BENCH_MO_WINDOW:-10}
+
+if [ ! -d "$top/tests/smsc/node_modules/smpp" ] ||
+	! command -v smtp-sink >/dev/null 2>&1; then
+	echo "bench: mo skipped: npm smpp or smtp-sink missing (scripts/deps.sh)" >&2
+	exit 0
+fi
+. "$top/tests/procs.sh"
+pids=""
+tmp=$(mktemp -d /tmp/smsmilter-bmo.XXXXXX)
+# shellcheck disable=SC2086
+trap 'exec 9>&-; stop_pids $pids; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+chmod 711 "$tmp"
+
+port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# smsc NAME: a fresh SMSC logging to $tmp/NAME.jsonl, controls on fd 9;
+# its port in $smsc
+smsc() {
+	exec 9>&-
+	rm -f "$tmp/ctl"
+	mkfifo "$tmp/ctl"
+	node "$top/tests/smsc/smsc.js" --port 0 --log "$tmp/$1.jsonl" \
+		<"$tmp/ctl" >"$tmp/$1.out" 2>&1 &
+	pids="$pids $!"
+	exec 9>"$tmp/ctl"
+	i=0
+	while ! grep -q '^listening' "$tmp/$1.out" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	smsc=$(sed -n 's/^listening //p' "$tmp/$1.out")
+}
+
+# until_bound NAME: wait (20 s) for a bind in the SMSC's log
+until_bound() {
+	i=0
+	while ! grep -q '"cmd":"bind_' "$tmp/$1.jsonl" 2>/dev/null &&
+		[ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# flood_at NAME start|done: when the flood began, or when its last
+# deliver_sm was answered, in seconds
+flood_at() {
+	node -e '
+const l = require("fs").readFileSync(process.argv[1], "utf8").split("\n")
+  .filter((x) => x.includes("mo_flood_" + process.argv[2]));
+console.log(l.length ? JSON.parse(l[0]).t / 1000 : 0);' "$tmp/$1.jsonl" "$2"
+}
+flood_start() { flood_at "$1" start; }
+
+# acked NAME: deliver_sm answered per second (the ESME took them)
+acked() {
+	a=$(flood_at "$1" start) b=$(flood_at "$1" done)
+	echo "bench: mo_answered_$2 $(rate "$a" "$b") texts/s"
+}
+
+# wait_for_count CMD N SECONDS: until CMD prints N or more
+wait_for_count() {
+	i=0
+	while [ "$(sh -c "$1")" -lt "$2" ] && [ $i -lt $(($3 * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(sh -c "$1")" -ge "$2" ]
+}
+
+# rate START END: texts per second
+rate() { awk -v n="$N" -v a="$1" -v b="$2" 'BEGIN { if (b > a) printf "%.0f\n", n / (b - a); else print 0 }'; }
+
+# --- smsgw: deliver_sm -> store -> mail -> smtp-sink
+printf 'bench-secret-0123456789abcdef\n' >"$tmp/tag.secret"
+chmod 600 "$tmp/tag.secret"
+mkdir "$tmp/sink"
+chmod 777 "$tmp/sink"
+sinkport=$(port)
+sink_user=""
+[ "$(id -u)" -eq 0 ] && sink_user="-u nobody" # smtp-sink will not run as root
+# shellcheck disable=SC2086
+smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 256 \
+	>"$tmp/sink.log" 2>&1 &
+pids="$pids $!"
+smsc ours
+cat >"$tmp/gw.conf" <<EOF
+SmsDomains sms.example.com
+TagSecretFile $tmp/tag.secret
+Database $tmp/gw.db
+GatewayPidFile $tmp/smsgw.pid
+WakeSocket $tmp/wake.sock
+UserID $(id -un)
+DefaultSender +12025550100
+NumberOwners +12025550100=alice@example.com
+SmppServer 127.0.0.1:$smsc
+SmppWindow 10
+RecipientRateLimit 0/1h
+SmtpRelay 127.0.0.1:$sinkport
+MailRetryInterval 2s
+LogLevel notice
+EOF
+chmod 600 "$tmp/gw.conf"
+"$BUILD/smsgw" -f -c "$tmp/gw.conf" 2>"$tmp/smsgw.log" &
+gw=$!
+pids="$pids $gw"
+until_bound ours
+sleep 0.5
+echo "{\"mo_flood\": {\"count\": $N, \"window\": $W, \"from\": \"1202555\", \"to\": \"12025550100\", \"text\": \"bench text\"}}" >&9
+sinkcount="find '$tmp/sink' -type f | wc -l"
+if wait_for_count "$sinkcount" "$N" 300; then
+	t0=$(flood_start ours)
+	t1=$(python3 -c 'import os, sys
+d = sys.argv[1]
+print(max(os.stat(os.path.join(d, f)).st_mtime for f in os.listdir(d)))' "$tmp/sink")
+	ours=$(rate "$t0" "$t1")
+	acked ours smsgw
+else
+	ours=0
+	echo "bench: smsgw mailed $(sh -c "$sinkcount") of $N texts" >&2
+fi
+echo "bench: mo_to_mail_smsgw $ours texts/s"
+stop_pids $gw
+exec 9>&-
+
+# --- Kannel: deliver_sm -> bearerbox -> smsbox -> get-url
+theirs=0
+if command -v bearerbox >/dev/null 2>&1; then
+	smsc kannel
+	hp=$(port)
+	ap=$(port)
+	bp=$(port)
+	# the get-url target: counts requests, the time of each in a file
+	python3 - "$hp" "$tmp/hits" <<'PY' &
+import http.server, sys, time
+port, path = int(sys.argv[1]), sys.argv[2]
+out = open(path, "a")
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        out.write("%.6f\n" % time.time())
+        out.flush()
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+class S(http.server.ThreadingHTTPServer):
+    request_queue_size = 1024  # smsbox opens many connections at once
+S(("127.0.0.1", port), H).serve_forever()
+PY
+	pids="$pids $!"
+	: >"$tmp/hits"
+	cat >"$tmp/kannel.conf" <<EOF
+group = core
+admin-port = $ap
+admin-password = bench
+admin-allow-ip = "127.0.0.1"
+smsbox-port = $bp
+box-allow-ip = "127.0.0.1"
+log-level = 2
+log-file = "$tmp/bearerbox.log"
+
+group = smsc
+smsc = smpp
+smsc-id = bench
+host = 127.0.0.1
+port = $smsc
+reconnect-delay = 1
+transceiver-mode = true
+smsc-username = kannel
+smsc-password = bench
+system-type = "VMA"
+max-pending-submits = 10
+msg-id-type = 0x01
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = $bp
+log-level = 2
+log-file = "$tmp/smsbox.log"
+
+group = sms-service
+keyword = default
+catch-all = true
+max-messages = 0
+omit-empty = true
+get-url = "http://127.0.0.1:$hp/mo?from=%p&to=%P&text=%a"
+EOF
+	bearerbox "$tmp/kannel.conf" >/dev/null 2>&1 &
+	pids="$pids $!"
+	i=0
+	while ! grep -q '"cmd":"bind_' "$tmp/kannel.jsonl" 2>/dev/null && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	smsbox "$tmp/kannel.conf" >/dev/null 2>&1 &
+	pids="$pids $!"
+	# smsbox is up when bearerbox has it (its admin status says so)
+	i=0
+	while ! curl -s "http://127.0.0.1:$ap/status.txt?password=bench" 2>/dev/null |
+		grep -q 'smsbox:' && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.5
+	echo "{\"mo_flood\": {\"count\": $N, \"window\": $W, \"from\": \"1202555\", \"to\": \"12025550100\", \"text\": \"bench text\"}}" >&9
+	hits="wc -l <'$tmp/hits'"
+	if wait_for_count "$hits" "$N" 300; then
+		t0=$(flood_start kannel)
+		theirs=$(rate "$t0" "$(tail -1 "$tmp/hits")")
+		acked kannel kannel
+	else
+		echo "bench: Kannel called get-url $(sh -c "$hits") times for $N texts" >&2
+	fi
+fi
+echo "bench: mo_to_mail_kannel $theirs texts/s"
+awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "ratio: mo_to_mail_vs_kannel %.2f\n", a / b }'
