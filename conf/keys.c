@@ -557,6 +557,13 @@ const struct conf_key conf_keys[] = {
      "How long smsgw waits before offering a mail again when SmtpRelay was "
      "down or answered 4xx.",
      NULL},
+    {"MailerSessions", CT_INT, F(mailer_sessions), "4", 1, 32, NULL, 0,
+     "Mail out",
+     "How many SMTP sessions smsgw keeps with SmtpRelay at once, each "
+     "sending a batch of queued mail: more carry a flood of texts from "
+     "phones faster; mail of one thread may then reach the relay out of "
+     "order (each mail carries its own date and threading headers).",
+     NULL},
     {"SmtpTls", CT_ENUM, F(smtp_tls), "none", NOLIM, tls_modes, 0, "Mail out",
      "STARTTLS to the relay, the levels named as Postfix's "
      "smtp_tls_security_level. none: plain text. may: STARTTLS when the "

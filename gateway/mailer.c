@@ -78,8 +78,9 @@ struct mailer {
 	char *name;    /* SmtpTlsName, else the relay's host */
 	char user[128], password[128];
 	long long retry;
-	char fallback[320]; /* UndeliverableMailTo; "": none */
-	char domain[256];   /* the first SmsDomains: From, Message-ID */
+	char fallback[320];  /* UndeliverableMailTo; "": none */
+	char domain[256];    /* the first SmsDomains: From, Message-ID */
+	struct mailer *next; /* the other sessions (MailerSessions) */
 };
 
 /* is_address - whether name is an IPv4 or IPv6 address */
@@ -557,9 +558,9 @@ discard(struct mailer *m)
 	free(m);
 }
 
-/* mailer_start - the mail thread, with its own store connection */
-struct mailer *
-mailer_start(const struct conf *c, const char *lease_owner)
+/* worker_start - mail thread k, with its own store connection */
+static struct mailer *
+worker_start(const struct conf *c, const char *lease_owner, unsigned k)
 {
 	struct mailer *m = calloc(1, sizeof(*m));
 	struct store_error err;
@@ -581,7 +582,11 @@ mailer_start(const struct conf *c, const char *lease_owner)
 		discard(m);
 		return NULL;
 	}
-	snprintf(m->owner, sizeof(m->owner), "%s/mail", lease_owner);
+	if (k == 0)
+		snprintf(m->owner, sizeof(m->owner), "%s/mail", lease_owner);
+	else
+		snprintf(m->owner, sizeof(m->owner), "%s/mail.%u", lease_owner,
+			 k);
 	snprintf(m->host, sizeof(m->host), "%s", c->smtp_relay.host);
 	m->port = c->smtp_relay.port;
 	m->tls = c->smtp_tls;
@@ -606,33 +611,57 @@ mailer_start(const struct conf *c, const char *lease_owner)
 	return m;
 }
 
-/* mailer_wake - there is mail to send */
+/* mailer_start - MailerSessions mail threads, each with its session */
+struct mailer *
+mailer_start(const struct conf *c, const char *lease_owner)
+{
+	struct mailer *first = NULL, **tail = &first;
+	unsigned k,
+	    n = c->mailer_sessions > 0 ? (unsigned)c->mailer_sessions : 1;
+
+	for (k = 0; k < n; k++) {
+		if (!(*tail = worker_start(c, lease_owner, k))) {
+			if (k == 0)
+				return NULL;
+			ut_log(LOG_WARNING,
+			       "mail out: %u of %u sessions started", k, n);
+			break;
+		}
+		tail = &(*tail)->next;
+	}
+	return first;
+}
+
+/* mailer_wake - there is mail to send: every session looks */
 void
 mailer_wake(struct mailer *m)
 {
-	if (!m)
-		return;
-	pthread_mutex_lock(&m->mu);
-	m->woken = true;
-	pthread_cond_signal(&m->cv);
-	pthread_mutex_unlock(&m->mu);
+	for (; m; m = m->next) {
+		pthread_mutex_lock(&m->mu);
+		m->woken = true;
+		pthread_cond_signal(&m->cv);
+		pthread_mutex_unlock(&m->mu);
+	}
 }
 
-/* mailer_stop - finish the mail being sent, stop, free */
+/* mailer_stop - finish the mails being sent, stop, free */
 void
 mailer_stop(struct mailer **mp)
 {
-	struct mailer *m = *mp;
+	struct mailer *m, *next;
 
-	if (!m)
-		return;
-	pthread_mutex_lock(&m->mu);
-	m->stop = true;
-	pthread_cond_signal(&m->cv);
-	pthread_mutex_unlock(&m->mu);
-	pthread_join(m->thread, NULL);
-	pthread_mutex_destroy(&m->mu);
-	pthread_cond_destroy(&m->cv);
-	discard(m);
+	for (m = *mp; m; m = m->next) {
+		pthread_mutex_lock(&m->mu);
+		m->stop = true;
+		pthread_cond_signal(&m->cv);
+		pthread_mutex_unlock(&m->mu);
+	}
+	for (m = *mp; m; m = next) {
+		next = m->next;
+		pthread_join(m->thread, NULL);
+		pthread_mutex_destroy(&m->mu);
+		pthread_cond_destroy(&m->cv);
+		discard(m);
+	}
 	*mp = NULL;
 }
