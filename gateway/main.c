@@ -232,6 +232,7 @@ main(int argc, char **argv)
 				 c->gateway_pid_file, strerror(saved));
 		ut_log(LOG_ERR, "%s", where);
 		fprintf(stderr, "smsgw: %s\n", where);
+		conf_free(&c);
 		return 75; /* EX_TEMPFAIL */
 	}
 	wfd = wake_socket(c->wake_socket, c->user, &wake_id);
