@@ -57,7 +57,7 @@ r=1
 while [ $r -le $rounds ]; do
 	control '{"mo": {"from": "32665", "to": "12025550100", "text": "chaos01 code '$r' is 4711"}}'
 	control '{"mo": {"from": "AMAZON", "to": "12025550100", "text": "chaos01 parcel '$r' shipped"}}'
-	control '{"mo": {"from": "Amazon Pay", "to": "12025550100", "text": "chaos01 paid '$r'"}}'
+	control '{"mo": {"from": "Amazon Pay", "to": "12025550100", "text": "chaos01 paid '$r' today"}}'
 	sent=$((sent + 3))
 	r=$((r + 1))
 done
@@ -81,7 +81,7 @@ while [ $r -le $rounds ]; do
 	check "a text from the sender name AMAZON: mailed from AMAZON@sms.example.com" \
 		expect AMAZON@sms.example.com "chaos01 parcel $r shipped"
 	check "a text from \"Amazon Pay\": mailed from AMAZON_PAY@sms.example.com" \
-		expect AMAZON_PAY@sms.example.com "chaos01 paid $r"
+		expect AMAZON_PAY@sms.example.com "chaos01 paid $r today"
 	r=$((r + 1))
 done
 check "... each answered ESME_ROK" sh -c \
