@@ -138,7 +138,8 @@ struct conf {
 	struct conf_map number_owners;	/* number -> owner address */
 	long long lease_duration;	/* seconds a conversation holds it */
 	enum conf_ambiguous ambiguous_answers;
-	struct conf_list sender_pool; /* E.164 numbers leased per phone */
+	struct conf_list sender_pool;	    /* E.164 numbers leased per phone */
+	struct conf_map sender_pool_groups; /* address or @domain -> number */
 	struct conf_list sender_name_denied; /* +prefixes: no sender names */
 	long long max_leases_per_phone;
 	enum conf_pool_full pool_exhausted;
@@ -221,7 +222,7 @@ struct conf {
 	const char *smtp_tls_name;    /* "": the SmtpRelay host */
 	long long mail_retry_interval;
 	long long mailer_sessions;
-	    /* SMTP sessions mailing at once */ /* seconds */
+	/* SMTP sessions mailing at once */ /* seconds */
 	const char *smtp_user;
 	const char *smtp_password;
 	/* UndeliverableMailTo: who gets mail the relay refuses; "": none */

@@ -204,6 +204,14 @@ const struct conf_key conf_keys[] = {
      "the last text either way. Empty: everyone without SenderNumbers "
      "texts from DefaultSender.",
      "+12025550110, +12025550111, +12025550112"},
+    {"SenderPoolGroups", CT_GROUP_NUMBERS, F(sender_pool_groups), "", NOLIM,
+     NULL, 0, "Numbers and threads",
+     "Pools of their own for some owners, as address=number or "
+     "@domain=number pairs (one pair per number): an owner named by "
+     "address, else by its domain, leases from its group's numbers "
+     "instead of SenderPool (an owner with SenderNumbers uses those). The "
+     "pools should not share numbers.",
+     "@sales.example.com=+12025550130, @sales.example.com=+12025550131"},
     {"MaxLeasesPerPhone", CT_INT, F(max_leases_per_phone), "5", 1, 1000, NULL,
      0, "Numbers and threads",
      "How many live conversations on pool numbers one phone may have at "

@@ -110,7 +110,8 @@ conf_format_value(const struct conf *c, const struct conf_key *k,
 	case CT_NUMBER_OWNERS:
 	case CT_ALIASES:
 	case CT_LOGINS:
-	case CT_ACCOUNTS: {
+	case CT_ACCOUNTS:
+	case CT_GROUP_NUMBERS: {
 		const struct conf_map *m = CFIELD(c, k, struct conf_map);
 
 		for (i = 0; i < m->n; i++)

@@ -456,6 +456,18 @@ parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
 			v[i].key = parse_number(ctx, a);
 			v[i].value = lower(b);
 			a = b;
+		} else if (t == CT_GROUP_NUMBERS) {
+			if (!valid_address(a, true)) {
+				conf_error(ctx,
+					   "\"%s\" is not a mail address or "
+					   "@domain",
+					   a);
+				return -1;
+			}
+			v[i].key = lower(a);
+			if (!(v[i].value = parse_number(ctx, b)))
+				return -1;
+			continue;
 		} else if (t == CT_LOGINS || t == CT_ACCOUNTS) {
 			if (!valid_address(a, true)) {
 				conf_error(ctx,
@@ -982,6 +994,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 	case CT_ALIASES:
 	case CT_LOGINS:
 	case CT_ACCOUNTS:
+	case CT_GROUP_NUMBERS:
 		return parse_map(ctx, FIELD(c, k, struct conf_map), text);
 	case CT_HOSTPORT:
 		return parse_hostport(ctx, FIELD(c, k, struct conf_hostport),

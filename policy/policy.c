@@ -457,7 +457,7 @@ policy_sender_number(const struct conf *c, const char *owner)
 bool
 policy_pooled(const struct conf *c, const char *owner)
 {
-	return c->sender_pool.n > 0 && !map_get(&c->sender_numbers, owner);
+	return !map_get(&c->sender_numbers, owner) && policy_pool_for(c, owner);
 }
 
 /* policy_trusted - addr is in TrustedNetworks */

@@ -164,8 +164,22 @@ enum policy_from policy_sender_for(const struct conf *c, const char *owner,
 
 /* ---- pool.c: numbers leased from SenderPool ---- */
 
-/* policy_pool_opts - the store's pool options from the configuration */
-void policy_pool_opts(const struct conf *c, struct store_pool_opts *o);
+/* the most numbers one SenderPoolGroups group may have */
+#define POLICY_POOL_MAX 64
+
+/*
+ * policy_pool_opts - the store's pool options for owner: its group's
+ * numbers in SenderPoolGroups (put in buf), else SenderPool
+ */
+void policy_pool_opts(const struct conf *c, const char *owner,
+		      struct store_pool_opts *o,
+		      const char *buf[POLICY_POOL_MAX]);
+
+/* policy_pool_for - owner has a pool (its group's, or SenderPool) */
+bool policy_pool_for(const struct conf *c, const char *owner);
+
+/* policy_pool_number - number belongs to a pool (any group's) */
+bool policy_pool_number(const struct conf *c, const char *number);
 
 /*
  * policy_pool_check - at RCPT: true when owner has a live lease with

@@ -15,19 +15,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include "mailparse/mailparse.h"
 #include "policy/policy.h"
 #include "util/util.h"
 
+/*
+ * group_numbers - the numbers of owner's group in SenderPoolGroups (by
+ * address, else by @domain) into v; how many (0: SenderPool's)
+ */
+static size_t
+group_numbers(const struct conf *c, const char *owner, const char **v,
+	      size_t max)
+{
+	const char *at = strrchr(owner, '@');
+	size_t i, n = 0;
+	int pass;
+
+	for (pass = 0; pass < 2 && n == 0; pass++)
+		for (i = 0; i < c->sender_pool_groups.n && n < max; i++)
+			if (strcasecmp(c->sender_pool_groups.v[i].key,
+				       pass == 0 ? owner
+				       : at	 ? at
+						 : "") == 0)
+				v[n++] = c->sender_pool_groups.v[i].value;
+	return n;
+}
+
 /* policy_pool_opts - the store's options from the configuration */
 void
-policy_pool_opts(const struct conf *c, struct store_pool_opts *o)
+policy_pool_opts(const struct conf *c, const char *owner,
+		 struct store_pool_opts *o, const char *buf[POLICY_POOL_MAX])
 {
+	size_t n = group_numbers(c, owner, buf, POLICY_POOL_MAX);
+
 	*o = (struct store_pool_opts){
-	    .numbers = c->sender_pool.v,
-	    .n = c->sender_pool.n,
+	    .numbers = n ? buf : c->sender_pool.v,
+	    .n = n ? n : c->sender_pool.n,
 	    .idle = c->lease_duration,
 	    .max = (unsigned)c->max_leases_per_phone,
 	    .recycle = c->pool_exhausted == CONF_POOL_RECYCLE,
@@ -72,11 +98,12 @@ policy_pool_check(const struct conf *c, struct store *st, const char *owner,
 		  const char *phone, int64_t now, struct policy_verdict *v,
 		  struct store_error *err)
 {
+	const char *buf[POLICY_POOL_MAX];
 	struct store_pool_opts o;
 	unsigned nlive = 0;
 	bool room = false;
 
-	policy_pool_opts(c, &o);
+	policy_pool_opts(c, owner, &o, buf);
 	if (store_pool_room(st, owner, phone, &o, now, &room, &nlive, err) !=
 	    STORE_OK)
 		return policy_refuse(v, "451", "4.3.0",
@@ -148,13 +175,14 @@ policy_pool_sender(const struct conf *c, struct store *st, const char *owner,
 		   const char *phone, int64_t now, char number[40],
 		   struct policy_verdict *v, struct store_error *err)
 {
+	const char *buf[POLICY_POOL_MAX];
 	struct store_pool_opts o;
 	char evicted[256];
 	bool room;
 	unsigned nlive = 0;
 	int rc;
 
-	policy_pool_opts(c, &o);
+	policy_pool_opts(c, owner, &o, buf);
 	rc = store_pool_take(st, owner, phone, &o, now, number, evicted, err);
 	if (rc == STORE_EDUP) {
 		if (store_pool_room(st, owner, phone, &o, now, &room, &nlive,
@@ -173,4 +201,29 @@ policy_pool_sender(const struct conf *c, struct store *st, const char *owner,
 		tell_evicted(c, st, evicted, phone, number, now);
 	}
 	return true;
+}
+
+/* policy_pool_number - number is one of a pool's (any group's) */
+bool
+policy_pool_number(const struct conf *c, const char *number)
+{
+	size_t i;
+
+	for (i = 0; i < c->sender_pool.n; i++)
+		if (strcmp(c->sender_pool.v[i], number) == 0)
+			return true;
+	for (i = 0; i < c->sender_pool_groups.n; i++)
+		if (strcmp(c->sender_pool_groups.v[i].value, number) == 0)
+			return true;
+	return false;
+}
+
+/* policy_pool_for - owner has a pool: its group's, or SenderPool */
+bool
+policy_pool_for(const struct conf *c, const char *owner)
+{
+	const char *buf[POLICY_POOL_MAX];
+
+	return c->sender_pool.n > 0 ||
+	       group_numbers(c, owner, buf, POLICY_POOL_MAX) > 0;
 }

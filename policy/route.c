@@ -109,18 +109,6 @@ recent_owners(const struct conf *c, struct store *st, const char *phone,
 	return STORE_OK;
 }
 
-/* pooled - our is a SenderPool number */
-static bool
-pooled(const struct conf *c, const char *our)
-{
-	size_t i;
-
-	for (i = 0; i < c->sender_pool.n; i++)
-		if (strcmp(c->sender_pool.v[i], our) == 0)
-			return true;
-	return false;
-}
-
 /*
  * by_lease - route by the lease of (phone, our); STORE_ENOTFOUND when
  * there never was one
@@ -186,7 +174,7 @@ policy_route(const struct conf *c, struct store *st, const char *phone,
 		if (rc != STORE_OK && rc != STORE_ENOTFOUND)
 			return rc;
 	}
-	if (pooled(c, our)) {
+	if (policy_pool_number(c, our)) {
 		rc = by_lease(c, st, phone, our, now, r, err);
 		if (rc != STORE_ENOTFOUND)
 			return rc;

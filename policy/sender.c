@@ -153,7 +153,7 @@ policy_sender_for(const struct conf *c, const char *owner, const char *wanted,
 		for (i = 0; i < n && !instead; i++)
 			if (!is_name(mine[i]))
 				instead = mine[i];
-		if (!instead && c->sender_pool.n > 0)
+		if (!instead && policy_pool_for(c, owner))
 			return POLICY_FROM_POOL;
 		if (!instead && c->default_sender[0] &&
 		    !is_name(c->default_sender))

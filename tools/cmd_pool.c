@@ -176,6 +176,9 @@ cmd_numbers(const struct smsctl *ctl, int argc, char **argv)
 			 "owner", env.conf->sender_numbers.v[j].key);
 	for (j = 0; j < env.conf->sender_pool.n; j++)
 		add_ours(v, &n, 512, env.conf->sender_pool.v[j], "pool", "");
+	for (j = 0; j < env.conf->sender_pool_groups.n; j++)
+		add_ours(v, &n, 512, env.conf->sender_pool_groups.v[j].value,
+			 "pool", env.conf->sender_pool_groups.v[j].key);
 	if (store_number_stats(env.store, now - days * 86400,
 			       now - env.conf->lease_duration + 1, &st, &ns,
 			       &err) != STORE_OK) {

@@ -75,6 +75,7 @@ MaxLeasesPerPhone 2
 LeaseDuration 30d
 LeaseGrace 7d
 OptOutScope number
+SenderPoolGroups @sales.example.com=+12025550130
 SenderNumbers dave@example.com=+12025550120, dave@example.com=+12025550121, dave@example.com=Acme
 CONF
 pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
@@ -295,5 +296,11 @@ check "... bob's mail to the same phone, on the other number, is texted" \
 	wait_for from_is "Still on for Sunday" "${y#+}"
 check "smsctl optout list shows the phone out of erin's number only" sh -c \
 	"'$E2E_BUILD/smsctl' -c '$tmp/smsmilter.conf' optout list | grep -Eq '^\\+12025550160 +\\$x '"
+# a pool of its own for @sales.example.com (SenderPoolGroups)
+ctl send --owner frank@sales.example.com --to 12025550170 "from sales" >/dev/null
+check "an owner of a SenderPoolGroups group leases its group's number" test \
+	"$(sqlite3 "$db" "select number from pool_leases where phone = '+12025550170'")" = "+12025550130"
+check "... which smsctl numbers lists as a pool number of the group" sh -c \
+	"'$E2E_BUILD/smsctl' -c '$tmp/smsmilter.conf' numbers | grep -Eq '^\\+12025550130 +pool .*@sales.example.com'"
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -928,6 +928,35 @@ sender_choice(void **state)
 					   false, "+12025550143", out, &v),
 			 POLICY_FROM_NONE);
 	assert_string_equal(v.xcode, "5.5.4");
+	/* a group's pool: by address, else by domain, else SenderPool */
+	{
+		struct conf *g =
+		    load("SenderPool +12025550110\n"
+			 "SenderPoolGroups @sales.example.com=+12025550130, "
+			 "@sales.example.com=+12025550131, "
+			 "vip@sales.example.com=+12025550139\n");
+		struct conf *only =
+		    load("SenderPoolGroups @sales.example.com=+12025550130\n");
+		const char *buf[POLICY_POOL_MAX];
+		struct store_pool_opts o;
+
+		policy_pool_opts(g, "frank@sales.example.com", &o, buf);
+		assert_int_equal(o.n, 2);
+		assert_string_equal(o.numbers[1], "+12025550131");
+		policy_pool_opts(g, "vip@sales.example.com", &o, buf);
+		assert_int_equal(o.n, 1);
+		assert_string_equal(o.numbers[0], "+12025550139");
+		policy_pool_opts(g, "bob@example.com", &o, buf);
+		assert_int_equal(o.n, 1);
+		assert_string_equal(o.numbers[0], "+12025550110");
+		assert_true(policy_pool_number(g, "+12025550131"));
+		assert_false(policy_pool_number(g, "+12025550100"));
+		/* no SenderPool: only the group's members are pooled */
+		assert_true(policy_pooled(only, "frank@sales.example.com"));
+		assert_false(policy_pooled(only, "bob@example.com"));
+		conf_free(&g);
+		conf_free(&only);
+	}
 	conf_free(&c);
 	conf_free(&pool);
 }
