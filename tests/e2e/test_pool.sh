@@ -296,6 +296,20 @@ check "... bob's mail to the same phone, on the other number, is texted" \
 	wait_for from_is "Still on for Sunday" "${y#+}"
 check "smsctl optout list shows the phone out of erin's number only" sh -c \
 	"'$E2E_BUILD/smsctl' -c '$tmp/smsmilter.conf' optout list | grep -Eq '^\\+12025550160 +\\$x '"
+# the defaults: MaxLeasesPerPhone 5 (seed 001), with six pool numbers:
+# five owners text one phone, the sixth is refused
+sed 's/^MaxLeasesPerPhone.*//; s/^SenderPool .*/SenderPool +12025550140, +12025550141, +12025550142, +12025550144, +12025550145, +12025550146/' \
+	"$tmp/smsmilter.conf" >"$tmp/five.conf"
+chmod 600 "$tmp/five.conf"
+for k in 1 2 3 4 5; do
+	"$E2E_BUILD/smsctl" -c "$tmp/five.conf" send --owner "o$k@example.com" \
+		--to 12025550180 "owner $k" >/dev/null 2>&1
+done
+check "with the default MaxLeasesPerPhone, five owners each lease a number with one phone" test \
+	"$(sqlite3 "$db" "select count(distinct number) from pool_leases where phone = '+12025550180'")" -eq 5
+check "... and the sixth is refused: the phone already has 5 conversations" sh -c \
+	"! '$E2E_BUILD/smsctl' -c '$tmp/five.conf' send --owner o6@example.com --to 12025550180 six 2>'$tmp/six.err' && grep -q 'already has 5 conversations' '$tmp/six.err'"
+
 # a pool of its own for @sales.example.com (SenderPoolGroups)
 ctl send --owner frank@sales.example.com --to 12025550170 "from sales" >/dev/null
 check "an owner of a SenderPoolGroups group leases its group's number" test \
