@@ -12,8 +12,11 @@
  *	nfc_normalise() normalises a whole text, stretch by stretch: a
  *	stretch starts at an inert code point (one that neither changes
  *	nor interacts with what precedes it) and takes the non-inert ones
- *	after it. It also maps every output byte to the input offset of
- *	its stretch, so that callers can report positions in the input.
+ *	after it. Beside the text it returns, it needs room for one
+ *	stretch at a time, never for each byte or code point of the text.
+ *	nfc_map_parts() takes offsets in the normalised text back to the
+ *	stretches of the input they came from, going through the stretches
+ *	again: callers report positions in the input, and only a few.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -65,113 +68,163 @@ inert(uint32_t cp)
 	       p->comb_index == UINT16_MAX;
 }
 
-/* Growable output: UTF-8 bytes and, per byte, the input offset. */
-struct out {
-	char *s;
-	size_t *map;
-	size_t n, cap;
+/* One stretch at a time, as NFC sees it. */
+struct stretch {
+	const unsigned char *s;
+	size_t len;
+	size_t at;  /* where the stretch starts in s */
+	size_t pos; /* where the next one starts */
+	char *u8;   /* the stretch, invalid sequences as U+FFFD */
+	size_t u8cap;
+	utf8proc_int32_t *buf; /* its NFC: n code points */
+	size_t bufcap;
+	utf8proc_ssize_t n;
 };
 
-/* out_put - append cp, mapped to input offset off */
+/* stretch_put - append cp to the stretch's UTF-8; 0 or -1 */
 static int
-out_put(struct out *o, uint32_t cp, size_t off)
+stretch_put(struct stretch *st, size_t *ulen, uint32_t cp)
 {
-	size_t k, w;
+	if (*ulen + 4 > st->u8cap) {
+		size_t cap = 2 * st->u8cap + 64;
+		char *u8 = realloc(st->u8, cap);
 
-	if (o->n + 4 >= o->cap) {
-		size_t cap = 2 * o->cap + 16;
-		char *s = realloc(o->s, cap);
-		size_t *map;
-
-		if (!s)
+		if (!u8)
 			return -1;
-		o->s = s;
-		map = realloc(o->map, (cap + 1) * sizeof(*map));
-		if (!map)
-			return -1;
-		o->map = map;
-		o->cap = cap;
+		st->u8 = u8;
+		st->u8cap = cap;
 	}
-	w = utf8_put(cp, o->s + o->n);
-	for (k = 0; k < w; k++)
-		o->map[o->n + k] = off;
-	o->n += w;
+	*ulen += utf8_put(cp, st->u8 + *ulen);
 	return 0;
 }
 
-/* nfc_normalise - NFC of text, invalid sequences as U+FFFD, with map */
+/* cp_at - the code point at s[*pos], U+FFFD for an invalid sequence */
+static uint32_t
+cp_at(const struct stretch *st, size_t *pos)
+{
+	int32_t c = utf8_next(st->s, st->len, pos);
+
+	return c < 0 ? SMS_REPLACEMENT : (uint32_t)c;
+}
+
+/*
+ * stretch_next - the NFC of the next stretch in st->buf (st->n code
+ * points); 1, 0 when there is none, or SMS_ENOMEM or SMS_EINVAL (err
+ * filled)
+ */
+static int
+stretch_next(struct stretch *st, struct sms_error *err)
+{
+	size_t ulen = 0, next;
+	utf8proc_ssize_t m;
+
+	if (st->pos >= st->len)
+		return 0;
+	st->at = st->pos;
+	if (stretch_put(st, &ulen, cp_at(st, &st->pos)) != 0)
+		goto nomem;
+	while (st->pos < st->len) {
+		uint32_t cp;
+
+		next = st->pos;
+		cp = cp_at(st, &next);
+		if (inert(cp))
+			break;
+		if (stretch_put(st, &ulen, cp) != 0)
+			goto nomem;
+		st->pos = next;
+	}
+	m = utf8proc_decompose((const utf8proc_uint8_t *)st->u8,
+			       (utf8proc_ssize_t)ulen, st->buf,
+			       (utf8proc_ssize_t)st->bufcap, NFC_OPTIONS);
+	if (m > (utf8proc_ssize_t)st->bufcap) {
+		free(st->buf);
+		st->bufcap = (size_t)m + 16;
+		st->buf = malloc(st->bufcap * sizeof(*st->buf));
+		if (!st->buf) {
+			st->bufcap = 0;
+			goto nomem;
+		}
+		m = utf8proc_decompose(
+		    (const utf8proc_uint8_t *)st->u8, (utf8proc_ssize_t)ulen,
+		    st->buf, (utf8proc_ssize_t)st->bufcap, NFC_OPTIONS);
+	}
+	if (m < 0) /* cannot happen: the stretch is valid */
+		return sms_fail(err, SMS_EINVAL, st->at,
+				"cannot normalise at byte %zu", st->at);
+	st->n = utf8proc_normalize_utf32(st->buf, m, NFC_OPTIONS);
+	return 1;
+nomem:
+	return sms_fail(err, SMS_ENOMEM, 0, "out of memory");
+}
+
+/* stretch_free - free the room stretch_next() took */
+static void
+stretch_free(struct stretch *st)
+{
+	free(st->u8);
+	free(st->buf);
+}
+
+/* nfc_normalise - NFC of text, invalid sequences as U+FFFD */
 int
 nfc_normalise(const char *text, size_t len, char **out_r, size_t *len_r,
-	      size_t **map_r, struct sms_error *err)
+	      struct sms_error *err)
 {
-	const unsigned char *s = (const unsigned char *)text;
-	uint32_t *cp = malloc((len + 1) * sizeof(*cp));
-	size_t *off = malloc((len + 1) * sizeof(*off));
-	utf8proc_int32_t *buf = NULL;
-	struct out o = {NULL, NULL, 0, 0};
-	size_t n = 0, pos = 0, i = 0, bufcap = 0;
-	char *u8 = malloc(4 * len + 4);
-	int rc = SMS_ENOMEM;
+	struct stretch st = {.s = (const unsigned char *)text, .len = len};
+	size_t cap = len + 16, n = 0, k;
+	char *out = malloc(cap);
+	int rc;
 
-	if (!cp || !off || !u8)
-		goto done;
-	while (pos < len) {
-		int32_t c;
+	if (!out)
+		return sms_fail(err, SMS_ENOMEM, 0, "out of memory");
+	while ((rc = stretch_next(&st, err)) == 1)
+		for (k = 0; k < (size_t)st.n; k++) {
+			if (n + 5 > cap) { /* a code point and the NUL */
+				char *more = realloc(out, 2 * cap);
 
-		off[n] = pos;
-		c = utf8_next(s, len, &pos);
-		cp[n++] = c < 0 ? SMS_REPLACEMENT : (uint32_t)c;
-	}
-	while (i < n) {
-		size_t j = i + 1, ulen = 0, k;
-		utf8proc_ssize_t m;
-
-		while (j < n && !inert(cp[j]))
-			j++;
-		for (k = i; k < j; k++)
-			ulen += utf8_put(cp[k], u8 + ulen);
-		m = utf8proc_decompose((const utf8proc_uint8_t *)u8,
-				       (utf8proc_ssize_t)ulen, buf,
-				       (utf8proc_ssize_t)bufcap, NFC_OPTIONS);
-		if (m > (utf8proc_ssize_t)bufcap) {
-			free(buf);
-			bufcap = (size_t)m + 16;
-			buf = malloc(bufcap * sizeof(*buf));
-			if (!buf)
-				goto done;
-			m = utf8proc_decompose((const utf8proc_uint8_t *)u8,
-					       (utf8proc_ssize_t)ulen, buf,
-					       (utf8proc_ssize_t)bufcap,
-					       NFC_OPTIONS);
+				if (!more) {
+					rc = sms_fail(err, SMS_ENOMEM, 0,
+						      "out of memory");
+					goto done;
+				}
+				out = more;
+				cap *= 2;
+			}
+			n += utf8_put((uint32_t)st.buf[k], out + n);
 		}
-		if (m < 0) { /* cannot happen: the input is valid */
-			rc = sms_fail(err, SMS_EINVAL, off[i],
-				      "cannot normalise at byte %zu", off[i]);
-			goto done;
-		}
-		m = utf8proc_normalize_utf32(buf, m, NFC_OPTIONS);
-		for (k = 0; k < (size_t)m; k++)
-			if (out_put(&o, (uint32_t)buf[k], off[i]) != 0)
-				goto done;
-		i = j;
-	}
-	if (out_put(&o, 0, len) != 0)
-		goto done;
-	o.n--; /* keep the NUL out of the length, its map entry is len */
-	*out_r = o.s;
-	*len_r = o.n;
-	*map_r = o.map;
-	o.s = NULL;
-	o.map = NULL;
-	rc = SMS_OK;
 done:
-	if (rc == SMS_ENOMEM)
-		sms_fail(err, SMS_ENOMEM, 0, "out of memory");
-	free(cp);
-	free(off);
-	free(buf);
-	free(u8);
-	free(o.s);
-	free(o.map);
-	return rc;
+	stretch_free(&st);
+	if (rc != 0) {
+		free(out);
+		return rc;
+	}
+	out[n] = '\0';
+	*out_r = out;
+	*len_r = n;
+	return SMS_OK;
+}
+
+/* nfc_map_parts - the parts' offsets in the NFC of text, back in text */
+int
+nfc_map_parts(const char *text, size_t len, struct sms_part *parts,
+	      unsigned nparts, struct sms_error *err)
+{
+	struct stretch st = {.s = (const unsigned char *)text, .len = len};
+	size_t out = 0, k;
+	unsigned i = 0;
+	int rc = 0;
+
+	while (i < nparts && (rc = stretch_next(&st, err)) == 1) {
+		for (k = 0; k < (size_t)st.n; k++)
+			out += utf8_len((uint32_t)st.buf[k]);
+		while (i < nparts && parts[i].in_off < out)
+			parts[i++].in_off = st.at;
+	}
+	stretch_free(&st);
+	if (rc < 0)
+		return rc;
+	for (; i < nparts; i++)
+		parts[i].in_off = len; /* the end of the text */
+	return SMS_OK;
 }

@@ -322,8 +322,9 @@ fi
 # times its size and a constant (16 MiB) over what it held before, in
 # VmHWM, its peak resident memory: a fresh instance per kind of mail (a
 # long text body; a short text and a large attachment; a body of
-# one-character lines), the mail sent as Postfix sends it (tests/milter/milter_send.py). Not under the
-# sanitizers, whose allocator keeps what is freed.
+# one-character lines; decomposed accents, which NFC composes), the
+# mail sent as Postfix sends it (tests/milter/milter_send.py). Not
+# under the sanitizers, whose allocator keeps what is freed.
 mem_check() {
 	kind=$1
 	mconf=$tmp/mem-$kind.conf
@@ -360,6 +361,7 @@ else
 	mem_check text
 	mem_check attach
 	mem_check lines
+	mem_check nfd
 fi
 
 # SIGTERM: the milter stops, removing its pid file and its socket
