@@ -14,6 +14,10 @@
  *	nor interacts with what precedes it) and takes the non-inert ones
  *	after it. Beside the text it returns, it needs room for one
  *	stretch at a time, never for each byte or code point of the text.
+ *	A stretch is decomposed by utf8proc code point by code point, put
+ *	in canonical order here (by counting: utf8proc_decompose() swaps
+ *	neighbours, in time the square of a run of marks), and composed
+ *	by utf8proc.
  *	nfc_map_parts() takes offsets in the normalised text back to the
  *	stretches of the input they came from, going through the stretches
  *	again: callers report positions in the input, and only a few.
@@ -72,29 +76,31 @@ inert(uint32_t cp)
 struct stretch {
 	const unsigned char *s;
 	size_t len;
-	size_t at;  /* where the stretch starts in s */
-	size_t pos; /* where the next one starts */
-	char *u8;   /* the stretch, invalid sequences as U+FFFD */
-	size_t u8cap;
+	size_t at;	       /* where the stretch starts in s */
+	size_t pos;	       /* where the next one starts */
 	utf8proc_int32_t *buf; /* its NFC: n code points */
 	size_t bufcap;
+	utf8proc_int32_t *tmp; /* for order() */
+	size_t tmpcap;
 	utf8proc_ssize_t n;
 };
 
-/* stretch_put - append cp to the stretch's UTF-8; 0 or -1 */
+/* grow32 - room for want code points in *b (*cap of them); 0 or -1 */
 static int
-stretch_put(struct stretch *st, size_t *ulen, uint32_t cp)
+grow32(utf8proc_int32_t **b, size_t *cap, size_t want)
 {
-	if (*ulen + 4 > st->u8cap) {
-		size_t cap = 2 * st->u8cap + 64;
-		char *u8 = realloc(st->u8, cap);
+	utf8proc_int32_t *more;
+	size_t c = *cap ? *cap : 64;
 
-		if (!u8)
-			return -1;
-		st->u8 = u8;
-		st->u8cap = cap;
-	}
-	*ulen += utf8_put(cp, st->u8 + *ulen);
+	if (want <= *cap)
+		return 0;
+	while (c < want)
+		c *= 2;
+	more = realloc(*b, c * sizeof(**b));
+	if (!more)
+		return -1;
+	*b = more;
+	*cap = c;
 	return 0;
 }
 
@@ -107,21 +113,93 @@ cp_at(const struct stretch *st, size_t *pos)
 	return c < 0 ? SMS_REPLACEMENT : (uint32_t)c;
 }
 
+/* decompose - append the canonical decomposition of cp; 0 or -1 */
+static int
+decompose(struct stretch *st, size_t *n, uint32_t cp)
+{
+	utf8proc_ssize_t m = 4; /* the longest there is */
+	int bound = 0;		/* unused without UTF8PROC_CHARBOUND */
+
+	for (;;) {
+		if (grow32(&st->buf, &st->bufcap, *n + (size_t)m) != 0)
+			return -1;
+		m = utf8proc_decompose_char((utf8proc_int32_t)cp, st->buf + *n,
+					    (utf8proc_ssize_t)(st->bufcap - *n),
+					    NFC_OPTIONS, &bound);
+		if (m < 0) { /* cannot happen: cp is valid */
+			st->buf[*n] = (utf8proc_int32_t)cp;
+			m = 1;
+		}
+		if ((size_t)m <= st->bufcap - *n) {
+			*n += (size_t)m;
+			return 0;
+		}
+	}
+}
+
+/* ccc - the canonical combining class of cp */
+static unsigned
+ccc(utf8proc_int32_t cp)
+{
+	return (unsigned)utf8proc_get_property(cp)->combining_class;
+}
+
+/*
+ * order - the canonical ordering of the n code points in st->buf:
+ * each run of marks (of a class other than 0) sorted by class, keeping
+ * the order of those of one class, as utf8proc_decompose() does; but
+ * by counting, not by swapping neighbours, which takes time in the
+ * square of a run (a mail of marks of two classes by turns); 0 or -1
+ */
+static int
+order(struct stretch *st, size_t n)
+{
+	utf8proc_int32_t *b = st->buf;
+	size_t i = 0, j, k, at[257];
+	unsigned c, prev;
+	bool sorted;
+
+	while (i < n) {
+		if (ccc(b[i]) == 0) {
+			i++;
+			continue;
+		}
+		sorted = true;
+		prev = 0;
+		for (j = i; j < n && (c = ccc(b[j])) != 0; j++) {
+			sorted &= c >= prev;
+			prev = c;
+		}
+		if (!sorted) {
+			if (grow32(&st->tmp, &st->tmpcap, j - i) != 0)
+				return -1;
+			memset(at, 0, sizeof(at));
+			for (k = i; k < j; k++)
+				at[ccc(b[k]) + 1]++;
+			for (c = 1; c < 257; c++)
+				at[c] += at[c - 1]; /* where class c goes */
+			for (k = i; k < j; k++)
+				st->tmp[at[ccc(b[k])]++] = b[k];
+			memcpy(b + i, st->tmp, (j - i) * sizeof(*b));
+		}
+		i = j;
+	}
+	return 0;
+}
+
 /*
  * stretch_next - the NFC of the next stretch in st->buf (st->n code
- * points); 1, 0 when there is none, or SMS_ENOMEM or SMS_EINVAL (err
- * filled)
+ * points); 1, 0 when there is none, or SMS_ENOMEM (err filled)
  */
 static int
 stretch_next(struct stretch *st, struct sms_error *err)
 {
-	size_t ulen = 0, next;
-	utf8proc_ssize_t m;
+	size_t n = 0, next;
 
 	if (st->pos >= st->len)
 		return 0;
 	st->at = st->pos;
-	if (stretch_put(st, &ulen, cp_at(st, &st->pos)) != 0)
+	if (decompose(st, &n, cp_at(st, &st->pos)) != 0)
 		goto nomem;
 	while (st->pos < st->len) {
 		uint32_t cp;
@@ -130,29 +208,14 @@ stretch_next(struct stretch *st, struct sms_error *err)
 		cp = cp_at(st, &next);
 		if (inert(cp))
 			break;
-		if (stretch_put(st, &ulen, cp) != 0)
+		if (decompose(st, &n, cp) != 0)
 			goto nomem;
 		st->pos = next;
 	}
-	m = utf8proc_decompose((const utf8proc_uint8_t *)st->u8,
-			       (utf8proc_ssize_t)ulen, st->buf,
-			       (utf8proc_ssize_t)st->bufcap, NFC_OPTIONS);
-	if (m > (utf8proc_ssize_t)st->bufcap) {
-		free(st->buf);
-		st->bufcap = (size_t)m + 16;
-		st->buf = malloc(st->bufcap * sizeof(*st->buf));
-		if (!st->buf) {
-			st->bufcap = 0;
-			goto nomem;
-		}
-		m = utf8proc_decompose(
-		    (const utf8proc_uint8_t *)st->u8, (utf8proc_ssize_t)ulen,
-		    st->buf, (utf8proc_ssize_t)st->bufcap, NFC_OPTIONS);
-	}
-	if (m < 0) /* cannot happen: the stretch is valid */
-		return sms_fail(err, SMS_EINVAL, st->at,
-				"cannot normalise at byte %zu", st->at);
-	st->n = utf8proc_normalize_utf32(st->buf, m, NFC_OPTIONS);
+	if (order(st, n) != 0)
+		goto nomem;
+	st->n =
+	    utf8proc_normalize_utf32(st->buf, (utf8proc_ssize_t)n, NFC_OPTIONS);
 	return 1;
 nomem:
 	return sms_fail(err, SMS_ENOMEM, 0, "out of memory");
@@ -162,8 +225,8 @@ nomem:
 static void
 stretch_free(struct stretch *st)
 {
-	free(st->u8);
 	free(st->buf);
+	free(st->tmp);
 }
 
 /* nfc_normalise - NFC of text, invalid sequences as U+FFFD */

@@ -376,10 +376,16 @@ nfc_stretches(void **state)
 		free(in);
 		free(out);
 	}
-	/* longer than the input; one stretch of 400 marks */
-	for (i = 0; i < 2; i++) {
+	/*
+	 * longer than the input; one stretch of 400 marks of two classes
+	 * by turns, and one of 1,200 of four (canonical order: by class,
+	 * in the order they came within one)
+	 */
+	for (i = 0; i < 3; i++) {
 		s = i == 0 ? rep("", "\u0958 ", 1000, "")
-			   : rep("a", "\u0323\u0301", 200, "b");
+		    : i == 1
+			? rep("a", "\u0323\u0301", 200, "b")
+			: rep("o", "\u0301\u0327\u0345\u0323\u0313", 240, "b");
 		want = (char *)utf8proc_NFC((const utf8proc_uint8_t *)s);
 		assert_non_null(want);
 		assert_int_equal(nfc_normalise(s, strlen(s), &out, &n, &err),
