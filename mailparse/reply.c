@@ -336,24 +336,47 @@ has_words(const char *s)
 	return false;
 }
 
-/* join - lines [from, to) with keep[i], tidied; malloc'd */
-static char *
-join(const struct line *ls, size_t from, size_t to, const bool *keep)
+/* next_line - the line at *p (CR before LF dropped); *p to the next, NULL */
+static struct line
+next_line(const char **p)
 {
-	struct ut_buf b = {0};
-	size_t i;
+	const char *s = *p;
+	size_t len = strcspn(s, "\n");
+	struct line l = {s, len > 0 && s[len - 1] == '\r' ? len - 1 : len};
 
-	for (i = from; i < to; i++) {
-		if (keep && !keep[i])
-			continue;
-		ut_buf_add(&b, ls[i].s, ls[i].n);
-		ut_buf_add(&b, "\n", 1);
-	}
-	if (b.failed) {
-		ut_buf_clear(&b);
+	*p = s[len] ? s + len + 1 : NULL;
+	return l;
+}
+
+/* add_line - append line l and a line end */
+static void
+add_line(struct ut_buf *b, struct line l)
+{
+	ut_buf_add(b, l.s, l.n);
+	ut_buf_add(b, "\n", 1);
+}
+
+/* tidied - what b holds, tidied, or NULL when it ran out; malloc'd */
+static char *
+tidied(struct ut_buf *b)
+{
+	if (b->failed) {
+		ut_buf_clear(b);
 		return NULL;
 	}
-	return mp_tidy(ut_buf_steal(&b));
+	return mp_tidy(ut_buf_steal(b));
+}
+
+/* join - every line of text, tidied; malloc'd */
+static char *
+join(const char *text)
+{
+	struct ut_buf b = {0};
+	const char *p = text;
+
+	while (p)
+		add_line(&b, next_line(&p));
+	return tidied(&b);
 }
 
 /* Lines at the end of a text where a sign-off is looked for. */
@@ -386,17 +409,54 @@ split_lines(const char *text, size_t *n_r)
 	ls = calloc(n, sizeof(*ls));
 	if (!ls)
 		return NULL;
-	for (p = text;; i++) {
-		size_t len = strcspn(p, "\n");
-
-		ls[i].s = p;
-		ls[i].n = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
-		if (!p[len])
-			break;
-		p += len + 1;
-	}
-	*n_r = i + 1;
+	for (p = text; p;)
+		ls[i++] = next_line(&p);
+	*n_r = i;
 	return ls;
+}
+
+/*
+ * Lines visible() sees at once: the one it is at and those after it
+ * that is_outlook() looks at (header_lines() looks at fewer). The
+ * text is walked, never indexed whole: a mail of short lines would
+ * take more for its index than for its text.
+ */
+#define WINDOW 7
+
+/* The lines of a text from the one visible() is at. */
+struct window {
+	struct line l[WINDOW]; /* that line and those after it */
+	size_t n;	       /* lines in l: WINDOW, fewer at the end */
+	const char *next;      /* where line n starts, NULL past the last */
+};
+
+/* window_drop - move on k lines (k <= w->n), filling w up */
+static void
+window_drop(struct window *w, size_t k)
+{
+	memmove(w->l, w->l + k, (w->n - k) * sizeof(w->l[0]));
+	w->n -= k;
+	while (w->n < WINDOW && w->next)
+		w->l[w->n++] = next_line(&w->next);
+}
+
+/* quoted_next - from line k of w on, the first line that is not blank
+   is quoted, or there is none */
+static bool
+quoted_next(const struct window *w, size_t k)
+{
+	const char *p = w->next;
+	struct line l;
+
+	for (; k < w->n; k++)
+		if (trimmed(w->l[k]).n > 0)
+			return is_quoted(w->l[k]);
+	while (p) {
+		l = next_line(&p);
+		if (trimmed(l).n > 0)
+			return is_quoted(l);
+	}
+	return true;
 }
 
 /*
@@ -407,38 +467,29 @@ split_lines(const char *text, size_t *n_r)
  * original then follows unquoted)
  */
 static char *
-visible(const struct line *ls, size_t nl, const char *const *disclaimers)
+visible(const char *text, const char *const *disclaimers)
 {
-	bool *keep = calloc(nl + 1, sizeof(*keep));
-	size_t i, end = nl;
-	char *out;
+	struct window w = {.n = 0, .next = text};
+	struct ut_buf b = {0};
+	size_t h;
 
-	if (!keep)
-		return NULL;
-	for (i = 0; i < nl; i++) {
-		size_t h, k;
+	for (window_drop(&w, 0); w.n > 0; window_drop(&w, h)) {
+		struct line *ls = w.l;
 
-		if (is_signature(ls[i]) || is_disclaimer(ls[i], disclaimers) ||
-		    is_original(ls[i]) || is_outlook(ls, nl, i)) {
-			end = i;
+		if (is_signature(ls[0]) || is_disclaimer(ls[0], disclaimers) ||
+		    is_original(ls[0]) || is_outlook(ls, w.n, 0))
 			break;
-		}
-		h = header_lines(ls, nl, i);
+		h = header_lines(ls, w.n, 0);
 		if (h) {
-			for (k = i + h; k < nl && trimmed(ls[k]).n == 0; k++)
-				;
-			if (k < nl && !is_quoted(ls[k])) {
-				end = i;
+			if (!quoted_next(&w, h))
 				break;
-			}
-			i += h - 1;
 			continue;
 		}
-		keep[i] = !is_quoted(ls[i]);
+		if (!is_quoted(ls[0]))
+			add_line(&b, ls[0]);
+		h = 1;
 	}
-	out = join(ls, 0, end, keep);
-	free(keep);
-	return out;
+	return tidied(&b);
 }
 
 /* Sign-offs that may stand above a name. */
@@ -522,14 +573,9 @@ char *
 mp_visible_text(const char *text, const char *sender,
 		const char *const *disclaimers)
 {
-	struct line *ls;
-	size_t nl;
 	char *out;
 
-	ls = split_lines(text, &nl);
-	if (!ls)
-		return NULL;
-	out = visible(ls, nl, disclaimers);
+	out = visible(text, disclaimers);
 	if (out && sender && *out) {
 		/*
 		 * a sign-off is among the last lines (sender_cut looks at
@@ -556,8 +602,7 @@ mp_visible_text(const char *text, const char *sender,
 	}
 	if (out && !has_words(out) && has_words(text)) {
 		free(out);
-		out = join(ls, 0, nl, NULL); /* never without its words */
+		out = join(text); /* never without its words */
 	}
-	free(ls);
 	return out;
 }

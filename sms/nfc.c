@@ -12,8 +12,15 @@
  *	nfc_normalise() normalises a whole text, stretch by stretch: a
  *	stretch starts at an inert code point (one that neither changes
  *	nor interacts with what precedes it) and takes the non-inert ones
- *	after it. It also maps every output byte to the input offset of
- *	its stretch, so that callers can report positions in the input.
+ *	after it. Beside the text it returns, it needs room for one
+ *	stretch at a time, never for each byte or code point of the text.
+ *	A stretch is decomposed by utf8proc code point by code point, put
+ *	in canonical order here (by counting: utf8proc_decompose() swaps
+ *	neighbours, in time the square of a run of marks), and composed
+ *	by utf8proc.
+ *	nfc_map_parts() takes offsets in the normalised text back to the
+ *	stretches of the input they came from, going through the stretches
+ *	again: callers report positions in the input, and only a few.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -65,113 +72,222 @@ inert(uint32_t cp)
 	       p->comb_index == UINT16_MAX;
 }
 
-/* Growable output: UTF-8 bytes and, per byte, the input offset. */
-struct out {
-	char *s;
-	size_t *map;
-	size_t n, cap;
+/* One stretch at a time, as NFC sees it. */
+struct stretch {
+	const unsigned char *s;
+	size_t len;
+	size_t at;	       /* where the stretch starts in s */
+	size_t pos;	       /* where the next one starts */
+	utf8proc_int32_t *buf; /* its NFC: n code points */
+	size_t bufcap;
+	utf8proc_int32_t *tmp; /* for order() */
+	size_t tmpcap;
+	utf8proc_ssize_t n;
 };
 
-/* out_put - append cp, mapped to input offset off */
+/* grow32 - room for want code points in *b (*cap of them); 0 or -1 */
 static int
-out_put(struct out *o, uint32_t cp, size_t off)
+grow32(utf8proc_int32_t **b, size_t *cap, size_t want)
 {
-	size_t k, w;
+	utf8proc_int32_t *more;
+	size_t c = *cap ? *cap : 64;
 
-	if (o->n + 4 >= o->cap) {
-		size_t cap = 2 * o->cap + 16;
-		char *s = realloc(o->s, cap);
-		size_t *map;
-
-		if (!s)
-			return -1;
-		o->s = s;
-		map = realloc(o->map, (cap + 1) * sizeof(*map));
-		if (!map)
-			return -1;
-		o->map = map;
-		o->cap = cap;
-	}
-	w = utf8_put(cp, o->s + o->n);
-	for (k = 0; k < w; k++)
-		o->map[o->n + k] = off;
-	o->n += w;
+	if (want <= *cap)
+		return 0;
+	while (c < want)
+		c *= 2;
+	more = realloc(*b, c * sizeof(**b));
+	if (!more)
+		return -1;
+	*b = more;
+	*cap = c;
 	return 0;
 }
 
-/* nfc_normalise - NFC of text, invalid sequences as U+FFFD, with map */
-int
-nfc_normalise(const char *text, size_t len, char **out_r, size_t *len_r,
-	      size_t **map_r, struct sms_error *err)
+/* cp_at - the code point at s[*pos], U+FFFD for an invalid sequence */
+static uint32_t
+cp_at(const struct stretch *st, size_t *pos)
 {
-	const unsigned char *s = (const unsigned char *)text;
-	uint32_t *cp = malloc((len + 1) * sizeof(*cp));
-	size_t *off = malloc((len + 1) * sizeof(*off));
-	utf8proc_int32_t *buf = NULL;
-	struct out o = {NULL, NULL, 0, 0};
-	size_t n = 0, pos = 0, i = 0, bufcap = 0;
-	char *u8 = malloc(4 * len + 4);
-	int rc = SMS_ENOMEM;
+	int32_t c = utf8_next(st->s, st->len, pos);
 
-	if (!cp || !off || !u8)
-		goto done;
-	while (pos < len) {
-		int32_t c;
+	return c < 0 ? SMS_REPLACEMENT : (uint32_t)c;
+}
 
-		off[n] = pos;
-		c = utf8_next(s, len, &pos);
-		cp[n++] = c < 0 ? SMS_REPLACEMENT : (uint32_t)c;
+/* decompose - append the canonical decomposition of cp; 0 or -1 */
+static int
+decompose(struct stretch *st, size_t *n, uint32_t cp)
+{
+	utf8proc_ssize_t m = 4; /* the longest there is */
+	int bound = 0;		/* unused without UTF8PROC_CHARBOUND */
+
+	for (;;) {
+		if (grow32(&st->buf, &st->bufcap, *n + (size_t)m) != 0)
+			return -1;
+		m = utf8proc_decompose_char((utf8proc_int32_t)cp, st->buf + *n,
+					    (utf8proc_ssize_t)(st->bufcap - *n),
+					    NFC_OPTIONS, &bound);
+		if (m < 0) { /* cannot happen: cp is valid */
+			st->buf[*n] = (utf8proc_int32_t)cp;
+			m = 1;
+		}
+		if ((size_t)m <= st->bufcap - *n) {
+			*n += (size_t)m;
+			return 0;
+		}
 	}
-	while (i < n) {
-		size_t j = i + 1, ulen = 0, k;
-		utf8proc_ssize_t m;
+}
 
-		while (j < n && !inert(cp[j]))
-			j++;
-		for (k = i; k < j; k++)
-			ulen += utf8_put(cp[k], u8 + ulen);
-		m = utf8proc_decompose((const utf8proc_uint8_t *)u8,
-				       (utf8proc_ssize_t)ulen, buf,
-				       (utf8proc_ssize_t)bufcap, NFC_OPTIONS);
-		if (m > (utf8proc_ssize_t)bufcap) {
-			free(buf);
-			bufcap = (size_t)m + 16;
-			buf = malloc(bufcap * sizeof(*buf));
-			if (!buf)
-				goto done;
-			m = utf8proc_decompose((const utf8proc_uint8_t *)u8,
-					       (utf8proc_ssize_t)ulen, buf,
-					       (utf8proc_ssize_t)bufcap,
-					       NFC_OPTIONS);
+/* ccc - the canonical combining class of cp */
+static unsigned
+ccc(utf8proc_int32_t cp)
+{
+	return (unsigned)utf8proc_get_property(cp)->combining_class;
+}
+
+/*
+ * order - the canonical ordering of the n code points in st->buf:
+ * each run of marks (of a class other than 0) sorted by class, keeping
+ * the order of those of one class, as utf8proc_decompose() does; but
+ * by counting, not by swapping neighbours, which takes time in the
+ * square of a run (a mail of marks of two classes by turns); 0 or -1
+ */
+static int
+order(struct stretch *st, size_t n)
+{
+	utf8proc_int32_t *b = st->buf;
+	size_t i = 0, j, k, at[257];
+	unsigned c, prev;
+	bool sorted;
+
+	while (i < n) {
+		if (ccc(b[i]) == 0) {
+			i++;
+			continue;
 		}
-		if (m < 0) { /* cannot happen: the input is valid */
-			rc = sms_fail(err, SMS_EINVAL, off[i],
-				      "cannot normalise at byte %zu", off[i]);
-			goto done;
+		sorted = true;
+		prev = 0;
+		for (j = i; j < n && (c = ccc(b[j])) != 0; j++) {
+			sorted &= c >= prev;
+			prev = c;
 		}
-		m = utf8proc_normalize_utf32(buf, m, NFC_OPTIONS);
-		for (k = 0; k < (size_t)m; k++)
-			if (out_put(&o, (uint32_t)buf[k], off[i]) != 0)
-				goto done;
+		if (!sorted) {
+			if (grow32(&st->tmp, &st->tmpcap, j - i) != 0)
+				return -1;
+			memset(at, 0, sizeof(at));
+			for (k = i; k < j; k++)
+				at[ccc(b[k]) + 1]++;
+			for (c = 1; c < 257; c++)
+				at[c] += at[c - 1]; /* where class c goes */
+			for (k = i; k < j; k++)
+				st->tmp[at[ccc(b[k])]++] = b[k];
+			memcpy(b + i, st->tmp, (j - i) * sizeof(*b));
+		}
 		i = j;
 	}
-	if (out_put(&o, 0, len) != 0)
-		goto done;
-	o.n--; /* keep the NUL out of the length, its map entry is len */
-	*out_r = o.s;
-	*len_r = o.n;
-	*map_r = o.map;
-	o.s = NULL;
-	o.map = NULL;
-	rc = SMS_OK;
+	return 0;
+}
+
+/*
+ * stretch_next - the NFC of the next stretch in st->buf (st->n code
+ * points); 1, 0 when there is none, or SMS_ENOMEM (err filled)
+ */
+static int
+stretch_next(struct stretch *st, struct sms_error *err)
+{
+	size_t n = 0, next;
+
+	if (st->pos >= st->len)
+		return 0;
+	st->at = st->pos;
+	if (decompose(st, &n, cp_at(st, &st->pos)) != 0)
+		goto nomem;
+	while (st->pos < st->len) {
+		uint32_t cp;
+
+		next = st->pos;
+		cp = cp_at(st, &next);
+		if (inert(cp))
+			break;
+		if (decompose(st, &n, cp) != 0)
+			goto nomem;
+		st->pos = next;
+	}
+	if (order(st, n) != 0)
+		goto nomem;
+	st->n =
+	    utf8proc_normalize_utf32(st->buf, (utf8proc_ssize_t)n, NFC_OPTIONS);
+	return 1;
+nomem:
+	return sms_fail(err, SMS_ENOMEM, 0, "out of memory");
+}
+
+/* stretch_free - free the room stretch_next() took */
+static void
+stretch_free(struct stretch *st)
+{
+	free(st->buf);
+	free(st->tmp);
+}
+
+/* nfc_normalise - NFC of text, invalid sequences as U+FFFD */
+int
+nfc_normalise(const char *text, size_t len, char **out_r, size_t *len_r,
+	      struct sms_error *err)
+{
+	struct stretch st = {.s = (const unsigned char *)text, .len = len};
+	size_t cap = len + 16, n = 0, k;
+	char *out = malloc(cap);
+	int rc;
+
+	if (!out)
+		return sms_fail(err, SMS_ENOMEM, 0, "out of memory");
+	while ((rc = stretch_next(&st, err)) == 1)
+		for (k = 0; k < (size_t)st.n; k++) {
+			if (n + 5 > cap) { /* a code point and the NUL */
+				char *more = realloc(out, 2 * cap);
+
+				if (!more) {
+					rc = sms_fail(err, SMS_ENOMEM, 0,
+						      "out of memory");
+					goto done;
+				}
+				out = more;
+				cap *= 2;
+			}
+			n += utf8_put((uint32_t)st.buf[k], out + n);
+		}
 done:
-	if (rc == SMS_ENOMEM)
-		sms_fail(err, SMS_ENOMEM, 0, "out of memory");
-	free(cp);
-	free(off);
-	free(buf);
-	free(u8);
-	free(o.s);
-	free(o.map);
-	return rc;
+	stretch_free(&st);
+	if (rc != 0) {
+		free(out);
+		return rc;
+	}
+	out[n] = '\0';
+	*out_r = out;
+	*len_r = n;
+	return SMS_OK;
+}
+
+/* nfc_map_parts - the parts' offsets in the NFC of text, back in text */
+int
+nfc_map_parts(const char *text, size_t len, struct sms_part *parts,
+	      unsigned nparts, struct sms_error *err)
+{
+	struct stretch st = {.s = (const unsigned char *)text, .len = len};
+	size_t out = 0, k;
+	unsigned i = 0;
+	int rc = 0;
+
+	while (i < nparts && (rc = stretch_next(&st, err)) == 1) {
+		for (k = 0; k < (size_t)st.n; k++)
+			out += utf8_len((uint32_t)st.buf[k]);
+		while (i < nparts && parts[i].in_off < out)
+			parts[i++].in_off = st.at;
+	}
+	stretch_free(&st);
+	if (rc < 0)
+		return rc;
+	for (; i < nparts; i++)
+		parts[i].in_off = len; /* the end of the text */
+	return SMS_OK;
 }

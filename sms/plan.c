@@ -11,7 +11,9 @@
  *	(fill) allocates the plan at its exact size and records the
  *	segments of the chosen encoding, the text as sent, and the
  *	characters that forced UCS-2. Text that NFC would change is
- *	normalised first (nfc.c) and offsets are mapped back to the input.
+ *	normalised first (nfc.c); the segments' offsets in the input are
+ *	then found by going through it again (nfc_map_parts), not from a
+ *	map of every byte.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,11 +70,10 @@ next_cost(const unsigned char *t, size_t len, size_t *pos, bool gsm)
 /*
  * split - find segment boundaries of a text sent as it is
  *
- * text is valid UTF-8; map, when not NULL, takes its offsets back to
- * the input.
+ * text is valid UTF-8.
  */
 static void
-split(const char *text, size_t len, const size_t *map, bool gsm, unsigned per,
+split(const char *text, size_t len, bool gsm, unsigned per,
       struct sms_part *parts)
 {
 	const unsigned char *t = (const unsigned char *)text;
@@ -88,7 +89,7 @@ split(const char *text, size_t len, const size_t *map, bool gsm, unsigned per,
 			parts[k].length = used;
 			k++;
 			parts[k].off = at;
-			parts[k].in_off = map ? map[at] : at;
+			parts[k].in_off = at;
 			used = 0;
 		}
 		used += cost;
@@ -100,7 +101,6 @@ split(const char *text, size_t len, const size_t *map, bool gsm, unsigned per,
 /* Output position of rewrite(): segment being filled and bytes written. */
 struct cursor {
 	struct sms_part *parts;
-	const size_t *map;
 	unsigned per, used, k;
 	size_t w;
 };
@@ -114,7 +114,7 @@ cursor_place(struct cursor *c, unsigned cost, size_t at)
 		c->parts[c->k].length = c->used;
 		c->k++;
 		c->parts[c->k].off = c->w;
-		c->parts[c->k].in_off = c->map ? c->map[at] : at;
+		c->parts[c->k].in_off = at;
 		c->used = 0;
 	}
 	c->used += cost;
@@ -127,11 +127,11 @@ cursor_place(struct cursor *c, unsigned cost, size_t at)
  * the plan would be UCS-2). Returns the bytes written to out.
  */
 static size_t
-rewrite(const char *text, size_t len, const size_t *map, unsigned per,
-	struct sms_part *parts, char *out)
+rewrite(const char *text, size_t len, unsigned per, struct sms_part *parts,
+	char *out)
 {
 	const unsigned char *t = (const unsigned char *)text;
-	struct cursor c = {parts, map, per, 0, 0, 0};
+	struct cursor c = {parts, per, 0, 0, 0};
 	size_t pos = 0;
 
 	while (pos < len) {
@@ -187,9 +187,14 @@ rewrite(const char *text, size_t len, const size_t *map, unsigned per,
 	return c.w;
 }
 
-/* plan_make - allocate a plan of the exact size and fill it */
+/*
+ * plan_make - allocate a plan of the exact size and fill it
+ *
+ * text is the input (in_len bytes), or its NFC when nfc_of is not
+ * NULL: then nfc_of is the input.
+ */
 static struct sms_plan *
-plan_make(const char *text, size_t len, const size_t *map, size_t in_len,
+plan_make(const char *text, size_t len, const char *nfc_of, size_t in_len,
 	  bool smart_opt, const struct scan *s, struct sms_error *err)
 {
 	enum sms_encoding enc = encoding_of(s);
@@ -231,8 +236,7 @@ plan_make(const char *text, size_t len, const size_t *map, size_t in_len,
 		for (i = 0; i + 1 < nparts; i++) {
 			parts[i].length = f->b[i].used;
 			parts[i + 1].off = f->b[i].out;
-			parts[i + 1].in_off =
-			    map ? map[f->b[i].at] : f->b[i].at;
+			parts[i + 1].in_off = f->b[i].at;
 		}
 		parts[i].length = nparts == 1 ? f->length : f->cur;
 		for (i = 0; i < nparts; i++)
@@ -242,7 +246,7 @@ plan_make(const char *text, size_t len, const size_t *map, size_t in_len,
 		memcpy(out, s->out, s->gsm_bytes);
 		p->text_len = s->gsm_bytes;
 	} else if (smart) {
-		p->text_len = rewrite(text, len, map, per, parts, out);
+		p->text_len = rewrite(text, len, per, parts, out);
 	} else {
 		if (nparts == 1) {
 			parts[0].length = f->length;
@@ -250,12 +254,11 @@ plan_make(const char *text, size_t len, const size_t *map, size_t in_len,
 			for (i = 0; i + 1 < nparts; i++) {
 				parts[i].length = f->b[i].used;
 				parts[i + 1].off = f->b[i].at;
-				parts[i + 1].in_off =
-				    map ? map[f->b[i].at] : f->b[i].at;
+				parts[i + 1].in_off = f->b[i].at;
 			}
 			parts[i].length = f->cur;
 		} else {
-			split(text, len, map, enc == SMS_GSM7, per, parts);
+			split(text, len, enc == SMS_GSM7, per, parts);
 		}
 		for (i = 0; i < nparts; i++)
 			parts[i].len =
@@ -265,6 +268,11 @@ plan_make(const char *text, size_t len, const size_t *map, size_t in_len,
 		p->text_len = len;
 	}
 	out[p->text_len] = '\0';
+	if (nfc_of && nparts > 1 &&
+	    nfc_map_parts(nfc_of, in_len, parts + 1, nparts - 1, err) != 0) {
+		free(p);
+		return NULL;
+	}
 	for (k = 0; k < nparts; k++)
 		parts[k].in_len =
 		    (k + 1 < nparts ? parts[k + 1].in_off : in_len) -
@@ -280,7 +288,6 @@ struct prepared {
 	const char *t;	/* the text to plan */
 	size_t len;	/* its length */
 	char *own;	/* the normalised copy, when there is one */
-	size_t *map;	/* its offsets back to the input */
 	char *heap_out; /* scan output too large for the stack */
 	struct scan s;
 	char stack_out[STACK_OUT];
@@ -319,7 +326,6 @@ prepare(const char *text, size_t len, const struct sms_opts *o,
 	pr->t = text;
 	pr->len = len;
 	pr->own = NULL;
-	pr->map = NULL;
 	pr->heap_out = NULL;
 	rc = out_room(pr, len, err);
 	if (rc == SMS_OK)
@@ -327,7 +333,7 @@ prepare(const char *text, size_t len, const struct sms_opts *o,
 	if (rc != SMS_OK || !pr->s.nfc)
 		return rc;
 	invalid = pr->s.invalid;
-	rc = nfc_normalise(text, len, &pr->own, &pr->len, &pr->map, err);
+	rc = nfc_normalise(text, len, &pr->own, &pr->len, err);
 	if (rc == SMS_OK && pr->len > len)
 		rc = out_room(pr, pr->len, err);
 	if (rc != SMS_OK)
@@ -343,7 +349,6 @@ static void
 prepared_free(struct prepared *pr)
 {
 	free(pr->own);
-	free(pr->map);
 	free(pr->heap_out);
 }
 
@@ -361,8 +366,8 @@ sms_plan_new(const char *text, size_t len, const struct sms_opts *opts,
 		opts = &defaults;
 	}
 	if (prepare(text, len, opts, &pr, err) == SMS_OK)
-		p = plan_make(pr.t, pr.len, pr.map, len, opts->smart, &pr.s,
-			      err);
+		p = plan_make(pr.t, pr.len, pr.own ? text : NULL, len,
+			      opts->smart, &pr.s, err);
 	prepared_free(&pr);
 	return p;
 }
@@ -487,8 +492,8 @@ sms_plan_truncate(const char *text, size_t len, const struct sms_opts *opts,
 	if (prepare(text, len, opts, pt, err) != SMS_OK)
 		goto done;
 	if (parts_of(&pt->s) <= max_parts) {
-		p = plan_make(pt->t, pt->len, pt->map, len, opts->smart, &pt->s,
-			      err);
+		p = plan_make(pt->t, pt->len, pt->own ? text : NULL, len,
+			      opts->smart, &pt->s, err);
 		goto done;
 	}
 	if (prepare(marker, strlen(marker), opts, pm, err) != SMS_OK)

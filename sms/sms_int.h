@@ -263,12 +263,22 @@ nfc_check(uint32_t cp, unsigned *last_ccc)
 /*
  * nfc_normalise - NFC of a text, invalid UTF-8 replaced by U+FFFD
  *
- * Returns SMS_OK with *out_r (NUL-terminated UTF-8, *len_r bytes) and
- * *map_r (for each output byte, and one past the end, the offset in
- * text it came from), both for the caller to free; or SMS_ENOMEM.
+ * Returns SMS_OK with *out_r (NUL-terminated UTF-8, *len_r bytes) for
+ * the caller to free; or SMS_ENOMEM (err filled). Besides the result,
+ * it takes room for one stretch of the text at a time.
  */
 int nfc_normalise(const char *text, size_t len, char **out_r, size_t *len_r,
-		  size_t **map_r, struct sms_error *err);
+		  struct sms_error *err);
+
+/*
+ * nfc_map_parts - take the parts' in_off, offsets in ascending order
+ * in the NFC of text (as nfc_normalise() gives it), back to text: each
+ * becomes where the stretch of text that its byte came from starts;
+ * one at the end of the NFC becomes len. Normalises text once more,
+ * up to the last of them. SMS_OK, or SMS_ENOMEM (err filled).
+ */
+int nfc_map_parts(const char *text, size_t len, struct sms_part *parts,
+		  unsigned nparts, struct sms_error *err);
 
 /* Segment boundaries a scan records; more parts are found by walking. */
 #define SCAN_BOUNDS 32

@@ -19,7 +19,9 @@ sessions run at once, one thread each, and start together.
 attach (the default): a short text/plain part and a base64 attachment
 (application/octet-stream) that makes up the rest; text: one long
 text/plain body; html: one long text/html body; textattach: a short
-text and a long text/plain attachment in base64.
+text and a long text/plain attachment in base64; lines: a text/plain
+body of one-character lines; nfd: a text/plain body of decomposed
+accents (e and U+0301, NFC makes them one character), lines of 40.
 """
 import base64
 import os
@@ -129,7 +131,9 @@ def session(spec, qid, headers, body, rcpt, start, result):
 def make_mail(path, mb, kind="attach"):
     """kind: attach (a short text and a binary attachment), text (one
     long text/plain body), html (one long text/html body), textattach
-    (a short text and a long text/plain attachment, base64)"""
+    (a short text and a long text/plain attachment, base64), lines
+    (a text/plain body of one-character lines), nfd (a text/plain body
+    of e + U+0301, 40 to a line)"""
     size = int(mb * 1024 * 1024)
     head = (
         b"From: Alice <alice@example.com>\r\n"
@@ -139,10 +143,17 @@ def make_mail(path, mb, kind="attach"):
         b"MIME-Version: 1.0\r\n"
     )
     words = b"The nightly run failed at step 3, see below. " * 2
-    if kind in ("text", "html"):
-        ctype = b"text/plain" if kind == "text" else b"text/html"
-        head += b"Content-Type: " + ctype + b"; charset=utf-8\r\n\r\n"
+    if kind in ("text", "html", "lines", "nfd"):
+        ctype = b"text/html" if kind == "html" else b"text/plain"
+        head += b"Content-Type: " + ctype + b"; charset=utf-8\r\n"
+        if kind == "nfd":
+            head += b"Content-Transfer-Encoding: 8bit\r\n"
+        head += b"\r\n"
         line = words + b"\r\n"
+        if kind == "lines":
+            line = b"a\r\n"
+        if kind == "nfd":
+            line = "e\u0301".encode() * 40 + b"\r\n"
         if kind == "html":
             head += b"<html><body>"
             line = b"<p>" + words + b"</p>\r\n"

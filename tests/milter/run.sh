@@ -321,9 +321,10 @@ fi
 # memory: one 9.5 MB mail to a phone costs smsmilter at most three
 # times its size and a constant (16 MiB) over what it held before, in
 # VmHWM, its peak resident memory: a fresh instance per kind of mail (a
-# long text body; a short text and a large attachment), the mail sent
-# as Postfix sends it (tests/milter/milter_send.py). Not under the
-# sanitizers, whose allocator keeps what is freed.
+# long text body; a short text and a large attachment; a body of
+# one-character lines; decomposed accents, which NFC composes), the
+# mail sent as Postfix sends it (tests/milter/milter_send.py). Not
+# under the sanitizers, whose allocator keeps what is freed.
 mem_check() {
 	kind=$1
 	mconf=$tmp/mem-$kind.conf
@@ -359,6 +360,8 @@ if ldd "$BUILD/smsmilter" 2>/dev/null | grep -q 'libasan\|libubsan'; then
 else
 	mem_check text
 	mem_check attach
+	mem_check lines
+	mem_check nfd
 fi
 
 # SIGTERM: the milter stops, removing its pid file and its socket

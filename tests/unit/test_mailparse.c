@@ -549,6 +549,52 @@ html_text(void **state)
 	}
 }
 
+/*
+ * reply_lines - the reply's rules where they look past the next few
+ * lines (the text is walked, not indexed): a quote header followed by
+ * blank lines, an Outlook block's last field, a long text of short
+ * lines
+ */
+static void
+reply_lines(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} t[] = {
+	    {"New words\nOn Mon, 1 Jan 2024, Bob <b@x.org> wrote:\n\n\n\n"
+	     "\n\n\n\n\n\n> old\nMore words\n",
+	     "New words\n\nMore words"},
+	    {"New words\nOn Mon, 1 Jan 2024, Bob <b@x.org> wrote:\n\n\n\n"
+	     "\n\n\n\n\n\nold, unquoted\n",
+	     "New words"},
+	    {"Hi\nFrom: Bob\n1\n2\n3\n4\n5\nSent: Monday\nrest\n", "Hi"},
+	    {"Hi\nFrom: Bob\n1\n2\n3\n4\n5\n6\nSent: Monday\nrest",
+	     "Hi\nFrom: Bob\n1\n2\n3\n4\n5\n6\nSent: Monday\nrest"},
+	    {"Hi\r\n> q\r\nthere\r", "Hi\nthere"},
+	};
+	size_t i, n = 100000;
+	char *s, *out;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		out = mp_visible_text(t[i].text, NULL, NULL);
+		assert_non_null(out);
+		assert_string_equal(out, t[i].want);
+		free(out);
+	}
+	s = malloc(3 * n + 1);
+	assert_non_null(s);
+	for (i = 0; i < n; i++)
+		memcpy(s + 3 * i, "a\r\n", 3);
+	s[3 * n] = '\0';
+	out = mp_visible_text(s, "Alice Smith", NULL);
+	assert_non_null(out);
+	assert_int_equal(strlen(out), 2 * n - 1);
+	assert_int_equal(strspn(out, "a\n"), 2 * n - 1);
+	free(out);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -556,6 +602,7 @@ main(void)
 	    cmocka_unit_test(every_fixture_parses),
 	    cmocka_unit_test(expectations),
 	    cmocka_unit_test(html_text),
+	    cmocka_unit_test(reply_lines),
 	    cmocka_unit_test(charsets_and_clients),
 	    cmocka_unit_test(headers_and_attachments),
 	    cmocka_unit_test(lean_options),

@@ -316,6 +316,98 @@ nfc(void **state)
 	sms_plan_free(&p);
 }
 
+/* map_all - nfc_map_parts() of every offset 0..n of the NFC of text */
+static size_t *
+map_all(const char *text, size_t n)
+{
+	struct sms_part *parts = calloc(n + 1, sizeof(*parts));
+	size_t *in = malloc((n + 1) * sizeof(*in)), k;
+	struct sms_error err;
+
+	assert_non_null(parts);
+	assert_non_null(in);
+	for (k = 0; k <= n; k++)
+		parts[k].in_off = k;
+	assert_int_equal(
+	    nfc_map_parts(text, strlen(text), parts, (unsigned)n + 1, &err),
+	    SMS_OK);
+	for (k = 0; k <= n; k++)
+		in[k] = parts[k].in_off;
+	free(parts);
+	return in;
+}
+
+/*
+ * nfc_stretches - nfc_normalise() and nfc_map_parts(): each output
+ * byte goes back to where its stretch starts, the end to the end;
+ * invalid bytes become U+FFFD; the output may be longer than the
+ * input, a stretch longer than any first guess
+ */
+static void
+nfc_stretches(void **state)
+{
+	static const struct {
+		const char *in, *out;
+		size_t map[8];
+	} t[] = {
+	    {"ae\u0301b", "a\u00E9b", {0, 1, 1, 4, 5}},
+	    {"\xff"
+	     "e\u0301",
+	     "\uFFFD\u00E9",
+	     {0, 0, 0, 1, 1, 4}},
+	    {"", "", {0}},
+	    {"\u0958", "\u0915\u093C", {0, 0, 0, 0, 0, 0, 3}}, /* excluded */
+	    {"\u1100\u1161x", "\uAC00x", {0, 0, 0, 6, 7}},
+	};
+	struct sms_error err;
+	char *out, *s, *want;
+	size_t n, i, k, *in;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(
+		    nfc_normalise(t[i].in, strlen(t[i].in), &out, &n, &err),
+		    SMS_OK);
+		assert_string_equal(out, t[i].out);
+		assert_int_equal(n, strlen(t[i].out));
+		in = map_all(t[i].in, n);
+		for (k = 0; k <= n; k++)
+			assert_int_equal(in[k], t[i].map[k]);
+		free(in);
+		free(out);
+	}
+	/*
+	 * longer than the input; one stretch of 400 marks of two classes
+	 * by turns, and one of 1,200 of four (canonical order: by class,
+	 * in the order they came within one)
+	 */
+	for (i = 0; i < 3; i++) {
+		s = i == 0 ? rep("", "\u0958 ", 1000, "")
+		    : i == 1
+			? rep("a", "\u0323\u0301", 200, "b")
+			: rep("o", "\u0301\u0327\u0345\u0323\u0313", 240, "b");
+		want = (char *)utf8proc_NFC((const utf8proc_uint8_t *)s);
+		assert_non_null(want);
+		assert_int_equal(nfc_normalise(s, strlen(s), &out, &n, &err),
+				 SMS_OK);
+		assert_string_equal(out, want);
+		in = map_all(s, n);
+		for (k = 0; k < n; k++) {
+			size_t from = k + 1 < n ? 0 : strlen(s) - 1;
+
+			if (i == 0) /* 4 bytes become 7; a stretch is a
+				       space and the character after it */
+				from = k < 6 ? 0 : (k - 6) / 7 * 4 + 3;
+			assert_int_equal(in[k], from);
+		}
+		assert_int_equal(in[n], strlen(s));
+		free(in);
+		free(out);
+		free(want);
+		free(s);
+	}
+}
+
 static void
 nfc_quick_check_table(void **state)
 {
@@ -838,6 +930,7 @@ test_sms_text(void)
 	    cmocka_unit_test(many_parts),
 	    cmocka_unit_test(no_part_splits_a_pair),
 	    cmocka_unit_test(nfc),
+	    cmocka_unit_test(nfc_stretches),
 	    cmocka_unit_test(nfc_quick_check_table),
 	    cmocka_unit_test(invalid_utf8),
 	    cmocka_unit_test(smart_encoding),
