@@ -217,11 +217,10 @@ struct conf {
 	struct conf_hostport metrics_listen; /* host "" or NULL: none */
 	struct conf_hostport smtp_relay;
 	enum conf_tls smtp_tls;
-	const char *smtp_tls_ca_file; /* PEM CAs for verify and secure */
-	const char *smtp_tls_name;    /* "": the SmtpRelay host */
-	long long mail_retry_interval;
-	long long mailer_sessions;
-	    /* SMTP sessions mailing at once */ /* seconds */
+	const char *smtp_tls_ca_file;  /* PEM CAs for verify and secure */
+	const char *smtp_tls_name;     /* "": the SmtpRelay host */
+	long long mail_retry_interval; /* seconds */
+	long long mailer_sessions;     /* SMTP sessions mailing at once */
 	const char *smtp_user;
 	const char *smtp_password;
 	/* UndeliverableMailTo: who gets mail the relay refuses; "": none */
