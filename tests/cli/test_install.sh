@@ -34,6 +34,14 @@ ok $? "smsmilter.conf.5 in PREFIX/share/man/man5"
 ok $? "sample configuration in PREFIX/share/doc/smsmilter"
 "$dest/opt/sms/bin/smsctl" segments --json hi 2>/dev/null | grep -q '"segments":1'
 ok $? "installed smsctl runs"
+# -V: each installed program says its name and debian/changelog's version
+version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+for p in smsmilter smsgw smsctl; do
+	[ -n "$version" ] &&
+		[ "$("$dest/opt/sms/bin/$p" -V 2>&1)" = "$p $version" ] &&
+		[ "$("$dest/opt/sms/bin/$p" --version 2>&1)" = "$p $version" ]
+	ok $? "installed $p -V and --version say \"$p $version\""
+done
 grep -q '^ExecStart=/opt/sms/bin/smsgw -f -c /etc/smsmilter/smsmilter.conf$' \
 	"$dest/opt/sms/lib/systemd/system/smsgw.service" 2>/dev/null
 ok $? "systemd units in PREFIX/lib/systemd/system, paths filled in"

@@ -61,6 +61,10 @@ t "unknown command is exit 2" 2 'unknown command "nope"' -- \
 	"$SMSCTL" nope
 t "no command is exit 2 with usage" 2 'usage: smsctl \[-c FILE\] COMMAND' -- "$SMSCTL"
 t "help lists segments" 0 'segments' -- "$SMSCTL" --help
+version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+t "-V says the version of debian/changelog" 0 "^smsctl $version\$" -- \
+	"$SMSCTL" -V
+t "--version too" 0 "^smsctl $version\$" -- "$SMSCTL" --version
 
 # the man page's first example, line for line
 t "smsctl(1) example output" 0 \
