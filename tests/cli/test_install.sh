@@ -22,6 +22,18 @@ ok() {
 	fi
 }
 
+# issue 19 (6): INSTALL's step 1 installs what building needs, not the
+# test rig (an SMSC whose init script starts it, MTAs, node, valgrind)
+build=$(sh scripts/deps.sh --build --print 2>&1)
+echo "$build" | grep -qx libsqlite3-dev && echo "$build" | grep -qx libmilter-dev &&
+	! echo "$build" | grep -qxE 'kannel.*|opendkim.*|clang.*|valgrind|nodejs|npm|postfix|swaks|miltertest|libcmocka-dev'
+ok $? "deps.sh --build lists the build libraries and no test tool"
+sh scripts/deps.sh --print 2>&1 | grep -qx kannel
+ok $? "deps.sh with no option (make check) still lists the test rig"
+grep -q '^    sh scripts/deps.sh --build ' INSTALL &&
+	! grep -q '^    sh scripts/deps.sh *\(#\|$\)' INSTALL
+ok $? "INSTALL installs the build list only"
+
 $MAKE -s install PREFIX=/opt/sms DESTDIR="$dest" >/dev/null 2>&1
 ok $? "make install PREFIX=/opt/sms DESTDIR=..."
 [ -x "$dest/opt/sms/bin/smsctl" ]
