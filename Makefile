@@ -95,6 +95,17 @@ $(O)/conf_path.stamp: FORCE
 	@echo '$(CONF_PATH)' | cmp -s - $@ || echo '$(CONF_PATH)' >$@
 FORCE:
 
+# The version: the first line of debian/changelog, "smsmilter (0.1.0)
+# ...", is its one source; -V of the three programs and smsgw's
+# /metrics build_info say it. util/version.o alone is compiled with it,
+# rebuilt when it changes (the stamp is rewritten only then).
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+$(O)/util/version.o: CPPFLAGS += -DSMSMILTER_VERSION='"$(VERSION)"'
+$(O)/util/version.o: $(O)/version.stamp
+$(O)/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+
 .PHONY: FORCE all deps check check-sendmail deb check-deb check-unit tests format format-check install \
 	uninstall clean bench fuzz demo man-check docs chaos
 

@@ -19,6 +19,7 @@
  *	meanwhile, and WakeSocket at the end unless a new smsgw holds it.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -176,8 +177,9 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: smsgw [-c FILE] [-f]\n"
-		"-c FILE: the configuration (default %s)\n",
+		"usage: smsgw [-c FILE] [-f] | -V\n"
+		"-c FILE: the configuration (default %s)\n"
+		"-V, --version: print the version and exit\n",
 		CONF_DEFAULT_PATH);
 	exit(64);
 }
@@ -185,6 +187,10 @@ usage(void)
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
 	const char *path = CONF_DEFAULT_PATH;
 	struct store_error serr;
 	struct tp_error terr;
@@ -201,10 +207,11 @@ main(int argc, char **argv)
 	struct ut_file_id wake_id;
 	time_t next_claim = 0, stop_by = 0;
 
-	while ((opt = getopt(argc, argv, "c:f")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:fV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 'f': foreground = true; break;
+		case 'V': printf("smsgw %s\n", ut_version()); return 0;
 		default: usage();
 		}
 	}

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "gateway/gateway_int.h"
+#include "util/util.h"
 
 static const struct {
 	const char *name, *labels, *help;
@@ -153,6 +154,11 @@ metrics_render(struct store *s, const char *transport)
 	if (!o.p)
 		return NULL;
 	o.p[0] = '\0';
+	out(&o,
+	    "# HELP smsmilter_build_info The version smsgw was built "
+	    "from\n# TYPE smsmilter_build_info gauge\n"
+	    "smsmilter_build_info{version=\"%s\"} 1\n",
+	    ut_version());
 	for (i = 0; i < M_COUNT; i++) {
 		if (info[i].help)
 			out(&o, "# HELP %s %s\n# TYPE %s counter\n",

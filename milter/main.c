@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -238,8 +239,9 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: smsmilter [-c FILE] [-f] [-p SOCKET]\n"
-		"-c FILE: the configuration (default %s)\n",
+		"usage: smsmilter [-c FILE] [-f] [-p SOCKET] | -V\n"
+		"-c FILE: the configuration (default %s)\n"
+		"-V, --version: print the version and exit\n",
 		CONF_DEFAULT_PATH);
 	exit(64);
 }
@@ -247,6 +249,10 @@ usage(void)
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
 	const char *path = CONF_DEFAULT_PATH, *sock = NULL;
 	struct store_error serr;
 	struct conf_ref *r;
@@ -269,11 +275,13 @@ main(int argc, char **argv)
 	 * the largest mail it saw made it grow to)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-	while ((opt = getopt(argc, argv, "c:fp:")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:fp:V", longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 'f': foreground = true; break;
 		case 'p': sock = optarg; break;
+		case 'V': printf("smsmilter %s\n", ut_version()); return 0;
 		default: usage();
 		}
 	}

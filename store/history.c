@@ -3,7 +3,7 @@
  *	history - search, count, delete and purge messages
  * DESCRIPTION
  *	The SMS message center: filters by time, phone, owner, direction,
- *	state and text, paginated by id. The WHERE clause is assembled
+ *	state, text and id, paginated by id. The WHERE clause is assembled
  *	from fixed fragments and every value is bound: no text from a
  *	filter ever becomes SQL.
  */
@@ -66,8 +66,17 @@ where(struct ut_buf *q, const struct store_filter *f)
 	COND(f->sender, "t.sender = :sender");
 	COND(f->direction, "m.direction = :direction");
 	COND(f->state >= 0, "m.state = :state");
-	COND(f->text, "m.text LIKE :text ESCAPE '\\'");
+	COND(f->text && !f->text_exact, "m.text LIKE :text ESCAPE '\\'");
+	COND(f->text && f->text_exact, "m.text = :text");
 	COND(f->after_id, "m.id > :after");
+	if (f->nids) {
+		unsigned i;
+
+		COND(1, "m.id IN (");
+		for (i = 0; i < f->nids; i++)
+			ut_buf_printf(q, "%s:id%u", i ? ", " : "", i);
+		ut_buf_printf(q, ")");
+	}
 #undef COND
 	return q->failed ? -1 : n;
 }
@@ -95,7 +104,16 @@ bind_filter(sqlite3_stmt *st, const struct store_filter *f)
 		sqlite3_bind_int(st, i, f->state);
 	if ((i = sqlite3_bind_parameter_index(st, ":after")))
 		sqlite3_bind_int64(st, i, f->after_id);
-	if ((i = sqlite3_bind_parameter_index(st, ":text"))) {
+	for (unsigned k = 0; k < f->nids; k++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), ":id%u", k);
+		if ((i = sqlite3_bind_parameter_index(st, name)))
+			sqlite3_bind_int64(st, i, f->ids[k]);
+	}
+	if ((i = sqlite3_bind_parameter_index(st, ":text")) && f->text_exact) {
+		bind_text(st, i, f->text);
+	} else if (i) {
 		pattern = like_pattern(f->text);
 		if (!pattern)
 			return -1;
@@ -212,29 +230,56 @@ store_messages_free(struct store_message **m, unsigned n)
 	*m = NULL;
 }
 
-/* store_delete - delete the messages matching f */
+/*
+ * prepare_selection - head + the ids of the messages f selects for a
+ * delete, oldest first, at most f->limit (0: all); a filter that sets
+ * no field is refused, so no delete ever takes everything by mistake
+ */
+static int
+prepare_selection(struct store *s, const char *head,
+		  const struct store_filter *f, sqlite3_stmt **st_r,
+		  struct store_error *err)
+{
+	struct ut_buf q = {0};
+	int rc, nconds;
+
+	ut_buf_printf(&q,
+		      "%s (SELECT m.id FROM messages m JOIN threads t"
+		      " ON t.id = m.thread_id",
+		      head);
+	if (q.failed)
+		return store_set_error(err, STORE_ETEMP, "out of memory");
+	rc = prepare_filtered(s, q.s, f, " ORDER BY m.id LIMIT :limit)", st_r,
+			      &nconds, err);
+	ut_buf_clear(&q);
+	if (rc != STORE_OK)
+		return rc;
+	if (nconds == 0) {
+		sqlite3_finalize(*st_r);
+		return store_set_error(err, STORE_EPERM,
+				       "refusing to delete everything: give a "
+				       "filter, or purge by date");
+	}
+	sqlite3_bind_int64(*st_r, sqlite3_bind_parameter_index(*st_r, ":limit"),
+			   f->limit ? (int64_t)f->limit : -1);
+	return STORE_OK;
+}
+
+/* store_delete - delete the messages matching f, at most f->limit */
 int
 store_delete(struct store *s, const struct store_filter *f, unsigned *n_r,
 	     struct store_error *err)
 {
 	sqlite3_stmt *st;
-	int rc, nconds;
+	int rc;
 
 	*n_r = 0;
 	rc = store_begin(s, err);
 	if (rc != STORE_OK)
 		return rc;
-	rc = prepare_filtered(s,
-			      "DELETE FROM messages WHERE id IN (SELECT m.id"
-			      " FROM messages m JOIN threads t"
-			      " ON t.id = m.thread_id",
-			      f, ")", &st, &nconds, err);
-	if (rc == STORE_OK && nconds == 0) {
-		sqlite3_finalize(st);
-		rc = store_set_error(err, STORE_EPERM,
-				     "refusing to delete everything: give a "
-				     "filter, or purge by date");
-	} else if (rc == STORE_OK) {
+	rc = prepare_selection(s, "DELETE FROM messages WHERE id IN", f, &st,
+			       err);
+	if (rc == STORE_OK) {
 		if (store_step(st) != SQLITE_DONE)
 			rc = store_fail_db(s, "deleting", err);
 		else
@@ -246,6 +291,66 @@ store_delete(struct store *s, const struct store_filter *f, unsigned *n_r,
 		return rc;
 	}
 	return store_commit(s, err);
+}
+
+/* store_delete_count - how many messages store_delete(f) would delete */
+int
+store_delete_count(struct store *s, const struct store_filter *f, unsigned *n_r,
+		   struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n_r = 0;
+	rc = prepare_selection(s, "SELECT count(*) FROM messages WHERE id IN",
+			       f, &st, err);
+	if (rc != STORE_OK)
+		return rc;
+	if (store_step(st) == SQLITE_ROW)
+		*n_r = (unsigned)sqlite3_column_int64(st, 0);
+	else
+		rc = store_fail_db(s, "counting", err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* db_bytes - the database's size: pages times page size */
+static int
+db_bytes(struct store *s, int64_t *bytes_r, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT page_count * page_size FROM"
+			       " pragma_page_count(), pragma_page_size()",
+			       -1, &st, NULL) != SQLITE_OK)
+		return store_fail_db(s, "measuring the database", err);
+	rc = store_step(st);
+	*bytes_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_fail_db(s, "measuring the database", err);
+	return STORE_OK;
+}
+
+/* store_vacuum - VACUUM; the database's size before and after */
+int
+store_vacuum(struct store *s, int64_t *before_r, int64_t *after_r,
+	     struct store_error *err)
+{
+	int rc;
+
+	*before_r = *after_r = 0;
+	rc = db_bytes(s, before_r, err);
+	if (rc != STORE_OK)
+		return rc;
+	if (sqlite3_exec(s->db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail_db(s, "vacuuming", err);
+	/* give the WAL's pages back to the file, and the file's end back */
+	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+		     NULL);
+	return db_bytes(s, after_r, err);
 }
 
 /* store_purge - delete finished messages created before `before` */

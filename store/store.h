@@ -385,10 +385,16 @@ struct store_filter {
 	const char *sender;    /* our number */
 	const char *direction; /* "in" or "out" */
 	int state;	       /* enum store_state, or -1 */
-	const char *text;      /* substring of the text */
+	const char *text;      /* substring of the text (see text_exact) */
+	bool text_exact;       /* text must equal the whole text */
+	const int64_t *ids;    /* only these message ids, nids of them */
+	unsigned nids;	       /* 0: any id; at most STORE_FILTER_MAX_IDS */
 	int64_t after_id;      /* pagination: ids greater than this */
-	unsigned limit;	       /* 0: 100 */
+	unsigned limit;	       /* history: 0 is 100; delete: 0 is all */
 };
+
+/* The most ids one filter may name. */
+#define STORE_FILTER_MAX_IDS 1000
 
 /* store_filter_init - a filter that takes everything */
 void store_filter_init(struct store_filter *f);
@@ -412,11 +418,26 @@ int store_message_events(struct store *s, int64_t id, char **text_r,
 			 struct store_error *err);
 
 /*
- * store_delete - delete the messages matching f (all of them, not one
- * page); their number goes to *n_r. A filter with no field set is
- * refused (STORE_EPERM): use store_purge to empty history.
+ * store_delete - delete the messages matching f, oldest first, at most
+ * f->limit of them (0: all, not one page); their number goes to *n_r.
+ * A filter with no field set is refused (STORE_EPERM): use store_purge
+ * to empty history.
  */
 int store_delete(struct store *s, const struct store_filter *f, unsigned *n_r,
+		 struct store_error *err);
+
+/*
+ * store_delete_count - how many messages store_delete(f) would delete,
+ * in *n_r; deletes nothing. Refuses what store_delete refuses.
+ */
+int store_delete_count(struct store *s, const struct store_filter *f,
+		       unsigned *n_r, struct store_error *err);
+
+/*
+ * store_vacuum - rebuild the database file to give back the space of
+ * deleted rows (SQLite VACUUM); its size in bytes before and after
+ */
+int store_vacuum(struct store *s, int64_t *before_r, int64_t *after_r,
 		 struct store_error *err);
 
 /*

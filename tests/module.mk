@@ -1,6 +1,6 @@
 # tests/ - unit tests (cmocka), fuzz targets and their corpus replays
-CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka jansson)
-CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka jansson)
+CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka jansson)
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka jansson)
 
 $(O)/tests/unit/%.o: CPPFLAGS += $(CMOCKA_CFLAGS) \
 	$(shell $(PKG_CONFIG) --cflags libutf8proc)

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	cmd_store - smsctl queue, history, delete, purge, threads
+ *	cmd_store - smsctl queue, history, delete, purge, vacuum, threads
  * DESCRIPTION
  *	The message center: what is waiting, what was sent and received,
  *	searching it, deleting from it. Tables for people, --json (one
@@ -22,7 +22,8 @@ struct filter_opts {
 	struct store_filter f;
 	char phone[20];
 	char number[20];
-	bool json, yes;
+	int64_t ids[STORE_FILTER_MAX_IDS];
+	bool json, yes, contains;
 };
 
 /* parse_filter - history/delete options; 0, or an exit status */
@@ -43,6 +44,8 @@ parse_filter(const char *cmd, struct ctl_env *env, int argc, char **argv,
 	    {"limit", required_argument, NULL, 'l'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"yes", no_argument, NULL, 'y'},
+	    {"text-contains", required_argument, NULL, 'X'},
+	    {"id", required_argument, NULL, 'i'},
 	    {NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -98,6 +101,31 @@ parse_filter(const char *cmd, struct ctl_env *env, int argc, char **argv,
 			}
 			break;
 		case 'x': o->f.text = optarg; break;
+		case 'X':
+			o->f.text = optarg;
+			o->contains = true;
+			break;
+		case 'i': {
+			long long v = strtoll(optarg, &end, 10);
+
+			if (*end || end == optarg || v < 1) {
+				fprintf(stderr,
+					"smsctl %s: --id needs a message id "
+					"(a number, as history shows), got "
+					"\"%s\"\n",
+					cmd, optarg);
+				return EXIT_USAGE;
+			}
+			if (o->f.nids == STORE_FILTER_MAX_IDS) {
+				fprintf(stderr,
+					"smsctl %s: at most %d --id at once\n",
+					cmd, STORE_FILTER_MAX_IDS);
+				return EXIT_USAGE;
+			}
+			o->ids[o->f.nids++] = v;
+			o->f.ids = o->ids;
+			break;
+		}
 		case 'a':
 		case 'l': {
 			long long v = strtoll(optarg, &end, 10);
@@ -127,6 +155,8 @@ parse_filter(const char *cmd, struct ctl_env *env, int argc, char **argv,
 			argv[optind]);
 		return EXIT_USAGE;
 	}
+	/* history searches; delete takes the whole text unless told */
+	o->f.text_exact = strcmp(cmd, "delete") == 0 && !o->contains;
 	return 0;
 }
 
@@ -161,10 +191,16 @@ print_messages(const struct store_message *m, unsigned n)
 	       "TEXT");
 	for (i = 0; i < n; i++) {
 		char when[20], text[48];
-		size_t k;
+		size_t k, len = strlen(m[i].text), cut;
 
 		ctl_format_time(m[i].created, when);
-		snprintf(text, sizeof(text), "%s", m[i].text);
+		/* cut on a character boundary, never inside UTF-8 */
+		cut = len < sizeof(text) - 1 ? len : sizeof(text) - 1;
+		while (cut < len && cut > 0 &&
+		       ((unsigned char)m[i].text[cut] & 0xC0) == 0x80)
+			cut--;
+		memcpy(text, m[i].text, cut);
+		text[cut] = '\0';
 		for (k = 0; text[k]; k++)
 			if (text[k] == '\n' || text[k] == '\r' ||
 			    text[k] == '\t')
@@ -172,8 +208,7 @@ print_messages(const struct store_message *m, unsigned n)
 		printf("%-6lld %-19s %-3s %-16s %-16s %-10s %3u  %s%s\n",
 		       (long long)m[i].id, when, m[i].direction, m[i].phone,
 		       m[i].sender, store_state_name(m[i].state), m[i].segments,
-		       text,
-		       strlen(m[i].text) >= sizeof(text) - 1 ? "..." : "");
+		       text, cut < len ? "..." : "");
 		if (m[i].reason[0])
 			printf("%-6s %s%s%s\n", "", m[i].reason,
 			       m[i].error[0] ? " (error " : "",
@@ -217,28 +252,27 @@ cmd_history(const struct smsctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-/* cmd_delete - smsctl delete FILTERS --yes */
+/* cmd_delete - smsctl delete FILTERS [--limit N] [--yes] */
 int
 cmd_delete(const struct smsctl *ctl, int argc, char **argv)
 {
 	struct store_error err;
 	struct filter_opts o;
 	struct ctl_env env;
-	unsigned n;
-	int rc;
+	unsigned n = 0;
+	int rc, st;
 
 	if (ctl_open(ctl, &env) != 0)
 		return 1;
 	rc = parse_filter("delete", &env, argc, argv, &o);
-	if (rc == 0 && !o.yes) {
-		fprintf(stderr, "smsctl delete: this deletes every message "
-				"the filters match; add --yes to do it (see "
-				"them first with smsctl history)\n");
+	if (rc == 0 && o.f.after_id) {
+		fprintf(stderr, "smsctl delete: --after pages history; give "
+				"--id or --limit to delete\n");
 		rc = EXIT_USAGE;
 	}
 	if (rc == 0) {
-		int st = store_delete(env.store, &o.f, &n, &err);
-
+		st = o.yes ? store_delete(env.store, &o.f, &n, &err)
+			   : store_delete_count(env.store, &o.f, &n, &err);
 		if (st == STORE_EPERM) {
 			fprintf(stderr, "smsctl delete: %s\n", err.msg);
 			rc = EXIT_USAGE;
@@ -247,9 +281,39 @@ cmd_delete(const struct smsctl *ctl, int argc, char **argv)
 		}
 	}
 	if (rc == 0 && o.json)
-		rc = ctl_json_print(json_pack("{s:i}", "deleted", (int)n));
-	else if (rc == 0)
+		rc = ctl_json_print(
+		    json_pack("{s:i}", o.yes ? "deleted" : "matching", (int)n));
+	else if (rc == 0 && o.yes)
 		printf("deleted %u messages\n", n);
+	else if (rc == 0)
+		printf("%u texts match; add --yes to delete them (see them "
+		       "first with smsctl history)\n",
+		       n);
+	ctl_close(&env);
+	return rc;
+}
+
+/* cmd_vacuum - smsctl vacuum: give deleted rows' space back */
+int
+cmd_vacuum(const struct smsctl *ctl, int argc, char **argv)
+{
+	struct store_error err;
+	struct ctl_env env;
+	int64_t before, after;
+	int rc = 0;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: smsctl vacuum\n");
+		return EXIT_USAGE;
+	}
+	if (ctl_open(ctl, &env) != 0)
+		return 1;
+	if (store_vacuum(env.store, &before, &after, &err) != STORE_OK)
+		rc = ctl_store_error("vacuum", &err);
+	else
+		printf("vacuumed the store: %lld bytes before, %lld after\n",
+		       (long long)before, (long long)after);
 	ctl_close(&env);
 	return rc;
 }

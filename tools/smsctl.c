@@ -11,6 +11,7 @@
 
 #include "conf/conf.h"
 #include "tools/smsctl_int.h"
+#include "util/util.h"
 
 static const struct {
 	const char *name;
@@ -36,9 +37,12 @@ static const struct {
      "add NUMBER [KEYWORD] | rm NUMBER [--number OURS] | list"},
     {"usage", cmd_usage,
      "[--cycle M] [--sender A] [--account N]  cost per account"},
-    {"delete", cmd_delete, "FILTERS --yes                   delete texts"},
+    {"delete", cmd_delete,
+     "FILTERS [--id ID] [--limit N] [--yes] count, then delete texts"},
     {"purge", cmd_purge,
      "--before DATE                   delete finished texts"},
+    {"vacuum", cmd_vacuum,
+     "                         shrink the store after purge"},
     {"send", cmd_send,
      "--to NUMBER [--from N|ID] [--owner A] [--notify L] [TEXT] queue a text"},
     {"numbers", cmd_numbers,
@@ -60,6 +64,7 @@ usage(FILE *fp, int status)
 		fprintf(fp, "  %s %s\n", commands[i].name, commands[i].summary);
 	fprintf(fp,
 		"\n-c FILE: the configuration (default %s).\n"
+		"-V, --version: print the version and exit.\n"
 		"See smsctl(1).\n",
 		CONF_DEFAULT_PATH);
 	return status;
@@ -76,6 +81,11 @@ main(int argc, char **argv)
 		if (strcmp(argv[a], "-h") == 0 ||
 		    strcmp(argv[a], "--help") == 0)
 			return usage(stdout, 0);
+		if (strcmp(argv[a], "-V") == 0 ||
+		    strcmp(argv[a], "--version") == 0) {
+			printf("smsctl %s\n", ut_version());
+			return 0;
+		}
 		if ((strcmp(argv[a], "-c") == 0 ||
 		     strcmp(argv[a], "--config") == 0) &&
 		    a + 1 < argc) {

@@ -27,11 +27,15 @@ int cmd_config(const struct smsctl *ctl, int argc, char **argv);
 /* cmd_render - smsctl render: what the milter would text for a mail */
 int cmd_render(const struct smsctl *ctl, int argc, char **argv);
 
-/* cmd_queue, cmd_history, cmd_delete, cmd_purge, cmd_threads (cmd_store.c) */
+/*
+ * cmd_queue, cmd_history, cmd_delete, cmd_purge, cmd_vacuum, cmd_threads
+ * (cmd_store.c)
+ */
 int cmd_queue(const struct smsctl *ctl, int argc, char **argv);
 int cmd_history(const struct smsctl *ctl, int argc, char **argv);
 int cmd_delete(const struct smsctl *ctl, int argc, char **argv);
 int cmd_purge(const struct smsctl *ctl, int argc, char **argv);
+int cmd_vacuum(const struct smsctl *ctl, int argc, char **argv);
 int cmd_threads(const struct smsctl *ctl, int argc, char **argv);
 
 /* cmd_contacts, cmd_groups, cmd_optout, cmd_usage (cmd_people.c) */

@@ -17,6 +17,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* ut_version - the release, as "0.1.0" (debian/changelog's); static */
+const char *ut_version(void);
+
 /* An arena: allocations live until ut_arena_free(). */
 struct ut_arena;
 

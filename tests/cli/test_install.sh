@@ -22,6 +22,18 @@ ok() {
 	fi
 }
 
+# issue 19 (6): INSTALL's step 1 installs what building needs, not the
+# test rig (an SMSC whose init script starts it, MTAs, node, valgrind)
+build=$(sh scripts/deps.sh --build --print 2>&1)
+echo "$build" | grep -qx libsqlite3-dev && echo "$build" | grep -qx libmilter-dev &&
+	! echo "$build" | grep -qxE 'kannel.*|opendkim.*|clang.*|valgrind|nodejs|npm|postfix|swaks|miltertest|libcmocka-dev'
+ok $? "deps.sh --build lists the build libraries and no test tool"
+sh scripts/deps.sh --print 2>&1 | grep -qx kannel
+ok $? "deps.sh with no option (make check) still lists the test rig"
+grep -q '^    sh scripts/deps.sh --build ' INSTALL &&
+	! grep -q '^    sh scripts/deps.sh *\(#\|$\)' INSTALL
+ok $? "INSTALL installs the build list only"
+
 $MAKE -s install PREFIX=/opt/sms DESTDIR="$dest" >/dev/null 2>&1
 ok $? "make install PREFIX=/opt/sms DESTDIR=..."
 [ -x "$dest/opt/sms/bin/smsctl" ]
@@ -34,6 +46,14 @@ ok $? "smsmilter.conf.5 in PREFIX/share/man/man5"
 ok $? "sample configuration in PREFIX/share/doc/smsmilter"
 "$dest/opt/sms/bin/smsctl" segments --json hi 2>/dev/null | grep -q '"segments":1'
 ok $? "installed smsctl runs"
+# -V: each installed program says its name and debian/changelog's version
+version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+for p in smsmilter smsgw smsctl; do
+	[ -n "$version" ] &&
+		[ "$("$dest/opt/sms/bin/$p" -V 2>&1)" = "$p $version" ] &&
+		[ "$("$dest/opt/sms/bin/$p" --version 2>&1)" = "$p $version" ]
+	ok $? "installed $p -V and --version say \"$p $version\""
+done
 grep -q '^ExecStart=/opt/sms/bin/smsgw -f -c /etc/smsmilter/smsmilter.conf$' \
 	"$dest/opt/sms/lib/systemd/system/smsgw.service" 2>/dev/null
 ok $? "systemd units in PREFIX/lib/systemd/system, paths filled in"

@@ -61,6 +61,10 @@ t "unknown command is exit 2" 2 'unknown command "nope"' -- \
 	"$SMSCTL" nope
 t "no command is exit 2 with usage" 2 'usage: smsctl \[-c FILE\] COMMAND' -- "$SMSCTL"
 t "help lists segments" 0 'segments' -- "$SMSCTL" --help
+version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+t "-V says the version of debian/changelog" 0 "^smsctl $version\$" -- \
+	"$SMSCTL" -V
+t "--version too" 0 "^smsctl $version\$" -- "$SMSCTL" --version
 
 # the man page's first example, line for line
 t "smsctl(1) example output" 0 \
@@ -142,11 +146,65 @@ t "usage --account" 0 '^2025-11 +26 +46 +15.08 USD  acme ' -- \
 	"$SMSCTL" -c "$dir/acct.conf" usage --account acme
 t "a bad BillingAccounts pair is refused" 1 'is not an account name' -- \
 	sh -c "cp '$dir/s.conf' '$dir/bad-acct.conf' && echo 'BillingAccounts @example.com=a b' >>'$dir/bad-acct.conf' && '$SMSCTL' -c '$dir/bad-acct.conf' usage"
-t "delete needs --yes" 2 'add --yes' -- "$SMSCTL" $C delete --phone +442079460958
+t "delete without --yes says how many and deletes none" 0 \
+	'^6 texts match; add --yes to delete them' -- \
+	"$SMSCTL" $C delete --phone +442079460958
 t "delete by phone" 0 '^deleted 6 messages$' -- \
 	"$SMSCTL" $C delete --phone +442079460958 --yes
 t "delete with no filter is refused" 2 'refusing to delete everything' -- \
 	"$SMSCTL" $C delete --yes
+# issue 19 (9): delete is exact, bounded and counted, on a store of its
+# own (texts "message 0" to "message 25", ids 1 to 26)
+printf 'SmsDomains sms.example.com\nTagSecretFile %s/tag\nDatabase %s/del.db\nDefaultSender +12025550100\nRecipientRateLimit 0/1h\n' \
+	"$dir" "$dir" >"$dir/del.conf"
+"$FILL" "$dir/del.db"
+D="-c $dir/del.conf"
+t "delete with no filter is refused before --yes, --limit being none" 2 \
+	'refusing to delete everything' -- "$SMSCTL" $D delete --limit 5
+t "delete --text counts the whole text only, and deletes nothing" 0 \
+	'^1 texts match; add --yes.* 26 *$' -- \
+	sh -c "{ '$SMSCTL' $D delete --text 'message 1' &&
+		'$SMSCTL' $D history --json | grep -o '\"id\":' | wc -l; } |
+		tr '\n' ' '; echo"
+t "delete --text deletes the whole text only" 0 '^deleted 1 messages$' -- \
+	"$SMSCTL" $D delete --text 'message 1' --yes
+t "history --text still searches substrings" 0 \
+	'"messages":\[(\{[^]]*\},?){10}\]' -- \
+	"$SMSCTL" $D history --text 'message 1' --json
+t "delete --text-contains counts substrings" 0 '^10 texts match' -- \
+	"$SMSCTL" $D delete --text-contains 'message 1'
+t "delete --limit deletes that many, oldest first" 0 '^deleted 3 messages$' -- \
+	"$SMSCTL" $D delete --text-contains 'message 1' --limit 3 --yes
+t "... the oldest three" 0 '^"message 13"$' -- \
+	sh -c "'$SMSCTL' $D history --text 'message 1' --json | grep -o '\"text\":\"[^\"]*\"' | head -1 | cut -d: -f2"
+t "delete --id deletes exactly that text" 0 '^deleted 1 messages$' -- \
+	"$SMSCTL" $D delete --id 5 --yes
+t "delete --id twice, one already gone" 0 '^deleted 1 messages$' -- \
+	"$SMSCTL" $D delete --id 5 --id 6 --yes
+t "delete --id with the phone that is not its own" 0 '^0 texts match' -- \
+	"$SMSCTL" $D delete --id 7 --phone +442079460958
+t "delete --id must be an id" 2 '--id needs a message id' -- \
+	"$SMSCTL" $D delete --id seven --yes
+t "delete --json counts without --yes" 0 '^\{"matching":1\}$' -- \
+	"$SMSCTL" $D delete --id 7 --json
+# the history table cuts long texts between characters, not inside one
+"$SMSCTL" $D send --to +12025550143 "$(printf '%046d' 0)éé and more" >/dev/null
+t "history cuts a long text on a character boundary" 0 ' 0{46}\.\.\.$' -- \
+	sh -c "'$SMSCTL' $D history --text 'and more' | iconv -f UTF-8 -t UTF-8"
+# vacuum gives back what purge and delete freed
+i=0
+long=$(printf '%01000d' 0)
+while [ $i -lt 100 ]; do
+	"$SMSCTL" $D send --to +12025550143 "bulk $i $long" >/dev/null || break
+	i=$((i + 1))
+done
+"$SMSCTL" $D delete --text-contains bulk --yes >/dev/null
+t "vacuum says the size before and after" 0 \
+	'^vacuumed the store: [0-9]+ bytes before, [0-9]+ after$' -- \
+	sh -c "'$SMSCTL' $D vacuum >'$dir/vacuum' && cat '$dir/vacuum'"
+t "... and the store shrank by what was deleted" 0 '^shrank$' -- \
+	awk '$4 > $7 + 50000 { print "shrank" }' "$dir/vacuum"
+t "vacuum takes no arguments" 2 'usage: smsctl vacuum' -- "$SMSCTL" $D vacuum now
 t "purge keeps what waits" 0 '^purged 11 finished messages' -- \
 	"$SMSCTL" $C purge --before 2026-01-01
 t "queue after purge" 0 '^queued      9$' -- "$SMSCTL" $C queue

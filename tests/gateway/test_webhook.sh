@@ -218,6 +218,8 @@ check "... the refused requests" grep -q '^smsgw_webhook_requests_total{result="
 check "... the queue by state" grep -q '^smsgw_queue_texts{state="received"} [1-9]' "$tmp/body"
 check "... the link" grep -q '^smsgw_link_up{transport="smpp"} 1' "$tmp/body"
 check "... the submit latency histogram" grep -q '^smsgw_submit_seconds_count [1-9]' "$tmp/body"
+check "... the version it was built from" grep -q \
+	"^smsmilter_build_info{version=\"$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)\"} 1\$" "$tmp/body"
 check "smsgw is still running" kill -0 "$gw"
 check "nothing went to anyone but alice" sh -c \
 	"! grep -rh 'X-Rcpt-Args\|RCPT TO' '$tmp/sink/' | grep -v 'alice@example.com'"

@@ -473,6 +473,23 @@ delete_and_purge(void **state)
 	store_filter_init(&flt);
 	assert_int_equal(store_delete(f->s, &flt, &n, &err), STORE_EPERM);
 	assert_non_null(strstr(err.msg, "refusing to delete everything"));
+	flt.limit = 2; /* a limit is no filter */
+	assert_int_equal(store_delete_count(f->s, &flt, &n, &err), STORE_EPERM);
+	/* a count deletes nothing; a limit and the whole text bound it */
+	flt.text = "x";
+	flt.text_exact = true;
+	assert_int_equal(store_delete_count(f->s, &flt, &n, &err), STORE_OK);
+	assert_int_equal(n, 2);
+	flt.limit = 0;
+	assert_int_equal(store_delete_count(f->s, &flt, &n, &err), STORE_OK);
+	assert_int_equal(n, 6);
+	flt.text = "X"; /* exact is exact: no case folding */
+	assert_int_equal(store_delete_count(f->s, &flt, &n, &err), STORE_OK);
+	assert_int_equal(n, 0);
+	flt.text_exact = false;
+	assert_int_equal(store_delete_count(f->s, &flt, &n, &err), STORE_OK);
+	assert_int_equal(n, 6);
+	store_filter_init(&flt);
 	flt.phone = "+12025550199";
 	assert_int_equal(store_delete(f->s, &flt, &n, &err), STORE_OK);
 	assert_int_equal(n, 3);
