@@ -265,7 +265,9 @@ main(int argc, char **argv)
 	tp_watch(t, wfd);
 	gethostname(host, sizeof(host));
 	host[sizeof(host) - 1] = '\0';
-	snprintf(owner, sizeof(owner), "smsgw@%s", host);
+	/* one holder per run: a successor started while this one finishes
+	   takes back none of its leases (runner.c take_back) */
+	snprintf(owner, sizeof(owner), "smsgw@%s/%ld", host, (long)getpid());
 	mp_init();
 	mailer = mailer_start(c, owner);
 	if (!mailer)

@@ -13,11 +13,14 @@
  *	text's outcome. A transport that takes whole texts (HTTP, Kannel)
  *	gets each text as one part with its UTF-8, and splits it itself.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gateway/gateway_int.h"
 #include "util/util.h"
@@ -76,13 +79,54 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* runner_new - a runner; takes back our own stale leases */
+/*
+ * take_back - give back the leases of runs of this host that are gone:
+ * a holder is "smsgw@host/PID" (its mail threads add "/mail..."); a run
+ * still alive (stopping while its successor starts) keeps its own, and
+ * what it does not finish it gives back itself, so nothing is sent by
+ * both. *n_r counts the texts given back.
+ */
+static void
+take_back(struct store *s, const char *owner, unsigned *n_r)
+{
+	char(*h)[STORE_HOLDER_MAX] = NULL;
+	char prefix[STORE_HOLDER_MAX];
+	const char *slash = strrchr(owner, '/');
+	struct store_error err;
+	unsigned n = 0, i, got;
+
+	*n_r = 0;
+	if (!slash)
+		return;
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)(slash - owner + 1),
+		 owner);
+	if (store_lease_holders(s, prefix, &h, &n, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "store: %s", err.msg);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		char *end;
+		long pid = strtol(h[i] + strlen(prefix), &end, 10);
+
+		if (end == h[i] + strlen(prefix) || (*end && *end != '/') ||
+		    pid <= 0 || (pid_t)pid == getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* not a run's, ours, or still alive */
+		if (store_release(s, h[i], &got, &err) != STORE_OK ||
+		    store_mail_release(s, h[i], &err) != STORE_OK)
+			ut_log(LOG_ERR, "store: %s", err.msg);
+		else
+			*n_r += got;
+	}
+	free(h);
+}
+
+/* runner_new - a runner; takes back the leases of runs that are gone */
 struct runner *
 runner_new(const struct conf *c, struct store *s, struct transport *t,
 	   struct mailer *m, const char *lease_owner)
 {
 	struct runner *r = calloc(1, sizeof(*r));
-	struct store_error err;
 	unsigned n = 0;
 
 	if (!r || !(r->acks = calloc(32, sizeof(*r->acks)))) {
@@ -94,9 +138,8 @@ runner_new(const struct conf *c, struct store *s, struct transport *t,
 	r->t = t;
 	r->mailer = m;
 	snprintf(r->owner, sizeof(r->owner), "%s", lease_owner);
-	if (store_release(s, r->owner, &n, &err) != STORE_OK)
-		ut_log(LOG_ERR, "store: %s", err.msg);
-	else if (n)
+	take_back(s, lease_owner, &n);
+	if (n)
 		ut_log(LOG_NOTICE,
 		       "took back %u texts a previous run had claimed", n);
 	return r;

@@ -251,6 +251,11 @@ static const char *const sql[ST_COUNT] = {
 	"SELECT t.sender, sum(m.direction = 'out'), sum(m.direction = 'in')"
 	" FROM messages m JOIN threads t ON t.id = m.thread_id"
 	" WHERE m.created >= ?1 GROUP BY t.sender",
+    [ST_LEASE_HOLDERS] =
+	"SELECT lease_owner FROM messages WHERE state = 2"
+	" AND substr(lease_owner, 1, length(?1)) = ?1"
+	" UNION SELECT lease_owner FROM mail_queue WHERE state = 2"
+	" AND substr(lease_owner, 1, length(?1)) = ?1",
     [ST_OPTOUT_SCOPES] = "SELECT scope FROM optouts WHERE phone = ?1"
 			 " AND scope != '*'",
     [ST_NUMBER_LEASES] = "SELECT number, count(*) FROM pool_leases"

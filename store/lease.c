@@ -127,3 +127,24 @@ store_lease_release(struct store *s, const struct store_queue *q,
 		*n_r = (unsigned)sqlite3_changes(s->db);
 	return rc;
 }
+
+/* fill_holder - one lease holder's name */
+static void
+fill_holder(sqlite3_stmt *st, void *p)
+{
+	copy_text(st, 0, p, STORE_HOLDER_MAX);
+}
+
+/* store_lease_holders - who holds leases on texts or mail, by prefix */
+int
+store_lease_holders(struct store *s, const char *prefix,
+		    char (**holders_r)[STORE_HOLDER_MAX], unsigned *n_r,
+		    struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_LEASE_HOLDERS, err);
+	bind_text(st, 1, prefix);
+	return store_rows(s, st, STORE_HOLDER_MAX, fill_holder,
+			  (void **)holders_r, n_r, err);
+}

@@ -725,6 +725,18 @@ struct store_mail_failed {
 int store_mail_failed(struct store *s, struct store_mail_failed **mails_r,
 		      unsigned *n_r, struct store_error *err);
 
+/* ---- lease.c: who holds leases on the queues ---- */
+
+/*
+ * store_lease_holders - the distinct holders of leases on texts or mail
+ * whose names begin with prefix (a gateway run's "smsgw@host/PID"...);
+ * free() *holders_r
+ */
+#define STORE_HOLDER_MAX 160
+int store_lease_holders(struct store *s, const char *prefix,
+			char (**holders_r)[STORE_HOLDER_MAX], unsigned *n_r,
+			struct store_error *err);
+
 /* ---- pool.c: leases of SenderPool numbers ---- */
 
 /*

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gateway/gateway_int.h"
@@ -803,6 +804,51 @@ short_codes_and_names(void **state)
 	assert_int_equal(x->f.nparts, 0); /* no answer to HELP went out */
 }
 
+/*
+ * take_back_dead_runs - a new run takes back the leases of a run of
+ * this host that is gone, not those of one still alive (a predecessor
+ * finishing while its successor starts: taking them would send twice)
+ */
+static void
+take_back_dead_runs(void **state)
+{
+	struct fixture *x = *state;
+	struct store_claim *c = NULL;
+	struct store_error err;
+	char dead[64], alive[64], ours[64];
+	unsigned n = 0;
+	pid_t child;
+	int64_t a, b;
+
+	/* a pid that is gone: a child that has exited and been reaped */
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	snprintf(dead, sizeof(dead), "smsgw@test/%ld", (long)child);
+	snprintf(alive, sizeof(alive), "smsgw@test/%ld", (long)getppid());
+	snprintf(ours, sizeof(ours), "smsgw@test/%ld", (long)getpid());
+	a = queue(x, "+12025550143", "held by a dead run", true,
+		  (int64_t)time(NULL));
+	assert_int_equal(
+	    store_claim(x->s, dead, (int64_t)time(NULL), 300, 1, &c, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 1);
+	store_claims_free(&c, n);
+	b = queue(x, "+12025550144", "held by a live run", true,
+		  (int64_t)time(NULL));
+	assert_int_equal(
+	    store_claim(x->s, alive, (int64_t)time(NULL), 300, 1, &c, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 1);
+	store_claims_free(&c, n);
+	x->r = runner_new(x->c, x->s, &x->f.base, NULL, ours);
+	assert_non_null(x->r);
+	assert_int_equal(message(x, a).state, STORE_QUEUED);
+	assert_int_equal(message(x, b).state, STORE_SUBMITTING);
+}
+
 int
 main(void)
 {
@@ -819,6 +865,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(texts_from_phones, setup, teardown),
 	    cmocka_unit_test_setup_teardown(same_reference, setup, teardown),
 	    cmocka_unit_test_setup_teardown(resent_texts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(take_back_dead_runs, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(short_codes_and_names, setup,
 					    teardown),
 	};
