@@ -112,7 +112,7 @@ lease_rate(const char *path, double secs)
 {
 	static const char *const pool[] = {"+12025550110", "+12025550111",
 					   "+12025550112"};
-	struct store_pool_opts o = {pool, 3, 30 * 86400, 5, false};
+	struct store_pool_opts o = {pool, 3, 30 * 86400, 5, false, 0};
 	struct store_error err;
 	struct store *s = store_open(path, STORE_SYNC_NORMAL, &err);
 	double t0 = now();

@@ -57,6 +57,7 @@ policy_pool_opts(const struct conf *c, const char *owner,
 	    .idle = c->lease_duration,
 	    .max = (unsigned)c->max_leases_per_phone,
 	    .recycle = c->pool_exhausted == CONF_POOL_RECYCLE,
+	    .grace = c->lease_grace,
 	};
 }
 

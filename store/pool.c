@@ -67,6 +67,14 @@ phone_rows(struct store *s, const char *phone, struct store_pool_lease **rows,
 			  n, err);
 }
 
+/* held - l's number still routes answers to its owner (LeaseGrace) */
+static bool
+held(const struct store_pool_opts *o, const struct store_pool_lease *l,
+     int64_t now)
+{
+	return l->renewed > now - o->idle - o->grace;
+}
+
 /* live - l is live at now */
 static bool
 live(const struct store_pool_opts *o, const struct store_pool_lease *l,
@@ -173,7 +181,8 @@ choose(const struct store_pool_opts *o, const char *owner, const char *phone,
 				fresh = num;
 				break;
 			}
-			if (!live(o, r, now) &&
+			/* a number in its grace answers to its last owner */
+			if (!held(o, r, now) &&
 			    (!best || r->renewed < best->renewed))
 				best = r;
 		}
@@ -186,7 +195,7 @@ choose(const struct store_pool_opts *o, const char *owner, const char *phone,
 	if (!o->recycle)
 		return false;
 	for (i = 0; i < n; i++)
-		if (in_pool(o, rows[i].number) && live(o, &rows[i], now) &&
+		if (in_pool(o, rows[i].number) && held(o, &rows[i], now) &&
 		    !is_blocked(b, rows[i].number) &&
 		    (!best || rows[i].renewed < best->renewed))
 			best = &rows[i];
@@ -297,8 +306,8 @@ store_pool_room(struct store *s, const char *owner, const char *phone,
 		free(rows);
 		return rc;
 	}
-	for (i = 0; i < n; i++)
-		if (in_pool(o, rows[i].number) && live(o, &rows[i], now))
+	for (i = 0; i < n; i++) /* live, or within their grace */
+		if (in_pool(o, rows[i].number) && held(o, &rows[i], now))
 			(*live_r)++;
 	*room_r =
 	    o->n > 0 && choose(o, owner, phone, rows, n, &b, now, number, NULL);

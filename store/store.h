@@ -757,9 +757,11 @@ struct store_pool_lease {
 struct store_pool_opts {
 	const char *const *numbers; /* the pool, E.164 */
 	size_t n;
-	int64_t idle; /* a lease not renewed for this long expires */
-	unsigned max; /* live leases one phone may have */
-	bool recycle; /* when full, take the least recently renewed */
+	int64_t idle;  /* a lease not renewed for this long expires */
+	unsigned max;  /* live leases one phone may have */
+	bool recycle;  /* when full, take the least recently renewed */
+	int64_t grace; /* an expired lease still routes answers this long:
+			  its number goes to no one else meanwhile */
 };
 
 /*
@@ -767,7 +769,9 @@ struct store_pool_opts {
  * its live lease renewed (a lease renewed within the last minute is
  * not written again), else a new lease on a pool number no live
  * lease of phone holds (the owner's last one with phone first, then
- * one never used with phone, then the longest idle). STORE_EDUP when
+ * one never used with phone, then the longest idle past its grace: a
+ * number whose lease expired less than o->grace ago still routes the
+ * phone's answers to its last owner). STORE_EDUP when
  * phone has o->max live leases or every number is live with it, unless
  * o->recycle: then the least recently renewed lease is taken and
  * evicted_r (256 bytes, may be NULL) gets its owner ("" otherwise).
@@ -780,7 +784,8 @@ int store_pool_take(struct store *s, const char *owner, const char *phone,
 /*
  * store_pool_room - may owner text phone from the pool: true when it
  * has a live lease with phone or phone has room for one more (read
- * only: the answer RCPT gives; store_pool_take decides)
+ * only: the answer RCPT gives; store_pool_take decides); *live_r counts
+ * the phone's leases live or within their grace
  */
 int store_pool_room(struct store *s, const char *owner, const char *phone,
 		    const struct store_pool_opts *o, int64_t now, bool *room_r,

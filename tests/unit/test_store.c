@@ -1272,7 +1272,7 @@ static void
 pool_leases(void **state)
 {
 	struct fixture *f = *state;
-	struct store_pool_opts o = {pool_numbers, 3, 86400, 2, false};
+	struct store_pool_opts o = {pool_numbers, 3, 86400, 2, false, 0};
 	struct store_pool_lease l, *all = NULL;
 	struct store_error err;
 	char a[40], b[40], c[40], again[40], evicted[256];
@@ -1334,6 +1334,39 @@ pool_leases(void **state)
 	assert_int_equal(n, 1); /* only bob's is renewed since */
 	assert_string_equal(all[0].owner, "bob@example.com");
 	free(all);
+	/* LeaseGrace: a number whose lease expired within it goes to no
+	   one else (its answers still reach its last owner) */
+	{
+		struct store_pool_opts g = {pool_numbers, 2,	    86400, 5,
+					    false,	  7 * 86400};
+		const char *p2 = "+12025550150";
+		char x[40], y[40], z[40];
+
+		assert_int_equal(store_pool_take(f->s, "alice@example.com", p2,
+						 &g, T0, x, NULL, &err),
+				 STORE_OK);
+		assert_int_equal(store_pool_take(f->s, "bob@example.com", p2,
+						 &g, T0 + 2 * 86400, y, NULL,
+						 &err),
+				 STORE_OK);
+		/* alice's expired a day ago: in its grace, not carol's */
+		assert_int_equal(store_pool_take(f->s, "carol@example.com", p2,
+						 &g, T0 + 2 * 86400 + 1, z,
+						 NULL, &err),
+				 STORE_EDUP);
+		assert_int_equal(store_pool_room(f->s, "carol@example.com", p2,
+						 &g, T0 + 2 * 86400 + 1, &room,
+						 &live, &err),
+				 STORE_OK);
+		assert_false(room);
+		assert_int_equal(live, 2);
+		/* past the grace it is hers */
+		assert_int_equal(store_pool_take(f->s, "carol@example.com", p2,
+						 &g, T0 + 9 * 86400, z, NULL,
+						 &err),
+				 STORE_OK);
+		assert_string_equal(z, x);
+	}
 	/* release */
 	assert_int_equal(store_pool_release(f->s, ph, b, &err), STORE_OK);
 	assert_int_equal(store_pool_release(f->s, ph, b, &err),
@@ -1354,7 +1387,7 @@ pool_two_processes(void **state)
 	    "+12025550120", "+12025550121", "+12025550122", "+12025550123",
 	    "+12025550124", "+12025550125", "+12025550126", "+12025550127",
 	    "+12025550128", "+12025550129"};
-	struct store_pool_opts o = {ten, 10, 86400, 10, false};
+	struct store_pool_opts o = {ten, 10, 86400, 10, false, 0};
 	char out[2][96];
 	pid_t pid[2];
 	int k, status, ph, i;
