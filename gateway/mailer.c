@@ -62,7 +62,11 @@
 
 #define SMTP_TIMEOUT 30 /* seconds per SMTP command */
 #define MAIL_BATCH   20
-#define MAX_CHAIN    16 /* certificates of the relay looked at */
+/* a batch's lease outlives its slowest session (4 commands a mail, each
+   up to SMTP_TIMEOUT), so another session never takes a mail still
+   being sent; a run that dies leaves it to the next (runner.c) */
+#define MAIL_LEASE (MAIL_BATCH * 4 * SMTP_TIMEOUT)
+#define MAX_CHAIN  16 /* certificates of the relay looked at */
 
 struct mailer {
 	pthread_t thread;
@@ -480,8 +484,8 @@ run(struct mailer *m)
 	int64_t now = (int64_t)time(NULL);
 	mailsmtp *smtp = NULL;
 
-	if (store_mail_claim(m->s, m->owner, now, 300, MAIL_BATCH, &mails, &n,
-			     &err) != STORE_OK) {
+	if (store_mail_claim(m->s, m->owner, now, MAIL_LEASE, MAIL_BATCH,
+			     &mails, &n, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: mail queue: %s", err.msg);
 		return false;
 	}

@@ -116,6 +116,16 @@ policy_sender_for(const struct conf *c, const char *owner, const char *wanted,
 				pick = mine[i];
 		if (!pick && n == 0 && strcasecmp(want, c->default_sender) == 0)
 			pick = c->default_sender;
+		if (!pick && policy_pool_number(c, want)) {
+			/* the pool lends it: naming it could take another
+			   conversation's number with that phone */
+			policy_refuse(v, "550", "5.7.1",
+				      "%s is a SenderPool number: the pool "
+				      "lends it to one conversation per phone "
+				      "(smsctl leases)",
+				      want);
+			return POLICY_FROM_NONE;
+		}
 		if (!pick && operator)
 			pick = want;
 		if (!pick) {

@@ -258,9 +258,12 @@ check "X-SMS-Sender picks dave's second number" \
 	wait_for from_is "from my second line" 12025550121
 dmail "" dave-2 "from my first line"
 check "... without it, his first" wait_for from_is "from my first line" 12025550120
-dmail "+12025550110" dave-3 "from a pool number"
+dmail "+12025550199" dave-3 "from another number"
 check "a number that is not his is refused: 550 5.7.1, naming his" \
-	grep -q '^<\*\* 550 5.7.1 dave@example.com may not text from +12025550110: its numbers are +12025550120' "$tmp/dave-3.out"
+	grep -q '^<\*\* 550 5.7.1 dave@example.com may not text from +12025550199: its numbers are +12025550120' "$tmp/dave-3.out"
+dmail "+12025550110" dave-5 "from a pool number"
+check "a pool number is refused: the pool lends it per conversation" \
+	grep -q '^<\*\* 550 5.7.1 +12025550110 is a SenderPool number' "$tmp/dave-5.out"
 dmail "Acme" dave-4 "from my name"
 check "his sender name to a US phone leaves from his first real number" \
 	wait_for from_is "from my name" 12025550120

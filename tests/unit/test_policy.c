@@ -917,9 +917,15 @@ sender_choice(void **state)
 					   "+12025550143", out, &v),
 			 POLICY_FROM_FIXED);
 	assert_string_equal(out, "+12025550100");
+	/* ... nor the operator a pool number */
+	assert_int_equal(policy_sender_for(pool, "erin@example.com",
+					   "+12025550110", true, "+12025550143",
+					   out, &v),
+			 POLICY_FROM_NONE);
+	assert_non_null(strstr(v.text, "is a SenderPool number"));
 	/* a pooled owner cannot pick a number */
 	assert_int_equal(policy_sender_for(pool, "bob@example.com",
-					   "+12025550110", false,
+					   "+12025550199", false,
 					   "+12025550143", out, &v),
 			 POLICY_FROM_NONE);
 	assert_non_null(strstr(v.text, "chosen per conversation"));
