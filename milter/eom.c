@@ -44,7 +44,9 @@ struct eom {
 			   since the raw mail goes once it is parsed */
 	size_t returned_len;
 	bool returned_full;
-	char notice[700]; /* what the phones did not get, for the sender */
+	char notice[700];     /* what the phones did not get, for the sender */
+	char notice_hdr[700]; /* the same without members' numbers, for
+				 X-SMS-Notice on the copy others get */
 };
 
 /* render_once - the text of kind reply (0 new, 1 reply), made once */
@@ -344,6 +346,7 @@ notice(struct eom *w)
 			t = &w->text[i];
 	if (t)
 		policy_left_out(w->m, t, w->notice, sizeof(w->notice));
+	snprintf(w->notice_hdr, sizeof(w->notice_hdr), "%s", w->notice);
 	for (i = 0; i < w->s->nrcpts; i++) {
 		const struct entry *e = &w->s->rcpts[i];
 
@@ -356,6 +359,14 @@ notice(struct eom *w)
 			 n ? "; " : "", e->optedout,
 			 e->optedout == 1 ? "" : "s", e->group,
 			 e->optedout_list, e->optedout == 1 ? "was" : "were");
+		/* the mail's other readers learn no member's number */
+		n = strlen(w->notice_hdr);
+		snprintf(w->notice_hdr + n, sizeof(w->notice_hdr) - n,
+			 "%s%u member%s of the group %s opted out of texts "
+			 "and %s not sent it",
+			 n ? "; " : "", e->optedout,
+			 e->optedout == 1 ? "" : "s", e->group,
+			 e->optedout == 1 ? "was" : "were");
 	}
 }
 
@@ -507,10 +518,12 @@ finish(SMFICTX *ctx, struct eom *w)
 		}
 	}
 	if (w->notice[0]) {
+		char quiet[sizeof(w->notice)];
+
 		ut_log(LOG_NOTICE, "%s: notice to=<%s>: %s", s->qid, s->from,
-		       w->notice);
+		       ut_log_mask(w->notice, quiet, sizeof(quiet)));
 		if (s->others)
-			smfi_addheader(ctx, "X-SMS-Notice", w->notice);
+			smfi_addheader(ctx, "X-SMS-Notice", w->notice_hdr);
 	}
 	if (k > 0)
 		wake_gateway(w->c->wake_socket);

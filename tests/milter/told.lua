@@ -98,6 +98,22 @@ run(function()
 	assert(has(mail_to_sender("TOLD-GROUP"),
 		"1 member of the group oncall (+1 202-555-0199) opted out of texts and was not sent it"),
 		"group: notice " .. mail_to_sender("TOLD-GROUP"))
+	expect_log("TOLD-GROUP: notice to=<alice@example.com>: 1 member of the group oncall (+1 202-")
+	mt.disconnect(c)
+
+	-- ... and beside a mailbox: the copy bob gets says so, without the
+	-- member's number (the log masks it too)
+	c = session("TOLD-GROUPMIX")
+	mailfrom(c, "<alice@example.com>")
+	rcpt(c, "<oncall@sms.example.com>", SMFIR_CONTINUE)
+	rcpt(c, "<bob@example.org>", SMFIR_CONTINUE)
+	r = message(c, hdrs("TOLD-GROUPMIX", "page"), "db2 is down\r\n")
+	assert(r == SMFIR_CONTINUE, "group mixed: continue, got " .. tostring(r))
+	assert(mt.eom_check(c, MT_HDRADD, "X-SMS-Notice"), "group mixed: X-SMS-Notice")
+	h = mt.getheader(c, "X-SMS-Notice", 0)
+	assert(h and has(h, "1 member of the group oncall opted out of texts"),
+		"group mixed: X-SMS-Notice: " .. tostring(h))
+	assert(not has(h, "0199"), "group mixed: the member's number in X-SMS-Notice: " .. h)
 	mt.disconnect(c)
 
 	-- Precedence: bulk to a phone only: refused, not dropped
