@@ -607,8 +607,13 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	}
 	/* a phone, a short code or a sender name */
 	if (!m->from || !policy_sender(c, m->from, from, &v)) {
+		char quiet[sizeof(v.text)];
+
+		/* the sentence quotes the sender: masked below debug */
 		ut_log(LOG_WARNING, "a text via %s is not mailed: %s",
-		       m->provider, m->from ? v.text : "it has no sender");
+		       m->provider,
+		       m->from ? ut_log_mask(v.text, quiet, sizeof(quiet))
+			       : "it has no sender");
 		return IN_BAD;
 	}
 	our_number(c, m->to, our);

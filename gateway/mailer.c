@@ -370,20 +370,22 @@ static int
 fallback_compose(const struct mailer *m, const struct store_mail *mail,
 		 const char *why, char **out_r, size_t *len_r)
 {
-	char mid[128], date[64], head[2048], *out;
+	char mid[128], bound[128], date[64], head[4096], *out;
 	time_t now = time(NULL);
 	struct tm tm;
 	int n;
 
 	if (mp_new_message_id(m->domain, mid, sizeof(mid)) != MP_OK)
 		return -1;
+	/* a boundary of the id's left part: RFC 2046 allows no "@" */
+	snprintf(bound, sizeof(bound), "%.*s", (int)strcspn(mid, "@"), mid);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	n = snprintf(
 	    head, sizeof(head),
 	    "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
 	    "To: <%s>\r\n"
-	    "Subject: Undeliverable mail for <%s>\r\n"
+	    "Subject: Undeliverable mail for <%.256s>\r\n"
 	    "Date: %s\r\n"
 	    "Message-ID: <%s>\r\n"
 	    "Auto-Submitted: auto-replied\r\n"
@@ -394,9 +396,9 @@ fallback_compose(const struct mailer *m, const struct store_mail *mail,
 	    "--=_undeliverable_%s\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "\r\n"
-	    "smsgw could not deliver the attached mail to <%s>:\r\n"
+	    "smsgw could not deliver the attached mail to <%.256s>:\r\n"
 	    "\r\n"
-	    "  %s\r\n"
+	    "  %.1000s\r\n"
 	    "\r\n"
 	    "It is sent here (UndeliverableMailTo) instead, and stays in\r\n"
 	    "smsgw's store: smsctl undelivered lists it.\r\n"
@@ -407,7 +409,7 @@ fallback_compose(const struct mailer *m, const struct store_mail *mail,
 	    "Content-Disposition: attachment\r\n"
 	    "\r\n",
 	    m->domain, m->fallback, mail->rcpt, date, mid, (long long)mail->id,
-	    mid, mid, mail->rcpt, why, mid);
+	    bound, bound, mail->rcpt, why, bound);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	out = malloc((size_t)n + mail->len + 2 * sizeof(mid) + 16);
@@ -418,7 +420,8 @@ fallback_compose(const struct mailer *m, const struct store_mail *mail,
 	*len_r = (size_t)n + mail->len;
 	*len_r += (size_t)sprintf(
 	    out + *len_r, "%s--=_undeliverable_%s--\r\n",
-	    mail->len && mail->data[mail->len - 1] == '\n' ? "" : "\r\n", mid);
+	    mail->len && mail->data[mail->len - 1] == '\n' ? "" : "\r\n",
+	    bound);
 	*out_r = out;
 	return 0;
 }

@@ -947,6 +947,7 @@ probe(struct smpp *t, struct link *l)
 	memset(&q, 0, sizeof(q));
 	q.command_id = ENQUIRE_LINK;
 	q.sequence_number = l->enquire_seq = next_seq(t);
+	l->enquire_count = t->nreq; /* its answer confirms what came before */
 	queue_pdu(l, &q);
 	l->enquire_due = now_s() + t->c.enquire_link;
 }
