@@ -260,6 +260,15 @@ struct conf *conf_load(const char *path, char **errors_r);
 struct conf *conf_load_string(const char *name, const char *text,
 			      char **errors_r);
 
+/*
+ * conf_changed - the names of those of keys (NULL-ended; "Smpp*" for
+ * every key beginning so) whose values differ between a and b,
+ * comma-separated in out; how many (a secret's change is not seen: it
+ * is compared masked)
+ */
+size_t conf_changed(const struct conf *a, const struct conf *b,
+		    const char *const *keys, char *out, size_t size);
+
 /* conf_free - free a configuration and set *c to NULL (NULL is fine) */
 void conf_free(struct conf **c);
 

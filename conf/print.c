@@ -292,3 +292,46 @@ conf_write_man_keys(FILE *fp)
 		}
 	}
 }
+
+/* conf_changed - which of keys differ between a and b, by name */
+size_t
+conf_changed(const struct conf *a, const struct conf *b,
+	     const char *const *keys, char *out, size_t size)
+{
+	struct ut_buf x = {0}, y = {0};
+	size_t i, k, n = 0, len = 0;
+
+	if (size)
+		out[0] = '\0';
+	for (k = 0; keys[k]; k++)
+		for (i = 0; i < conf_nkeys; i++) {
+			const struct conf_key *key = &conf_keys[i];
+
+			size_t kl = strlen(keys[k]);
+
+			/* "Smpp*": every key that begins so */
+			if (kl && keys[k][kl - 1] == '*'
+				? strncasecmp(key->name, keys[k], kl - 1) != 0
+				: strcasecmp(key->name, keys[k]) != 0)
+				continue;
+			if (key->type == CT_SECRET_FILE)
+				continue; /* its twin says it */
+			x.len = y.len = 0;
+			if (x.s)
+				x.s[0] = '\0';
+			if (y.s)
+				y.s[0] = '\0';
+			conf_format_value(a, key, &x);
+			conf_format_value(b, key, &y);
+			if (strcmp(x.s ? x.s : "", y.s ? y.s : "") != 0) {
+				if (len < size)
+					len += (size_t)snprintf(
+					    out + len, size - len, "%s%s",
+					    n ? ", " : "", key->name);
+				n++;
+			}
+		}
+	ut_buf_clear(&x);
+	ut_buf_clear(&y);
+	return n;
+}

@@ -173,6 +173,27 @@ open_transport(const struct conf *c, struct tp_error *err, char *where,
 	return tp_smpp_open(&sc, err);
 }
 
+/* what a reload does not change: the link, the listeners, the mail out */
+static const char *const restart_keys[] = {"Database",
+					   "DatabaseSync",
+					   "Transport",
+					   "Smpp*",
+					   "Http*",
+					   "Kannel*",
+					   "WebhookListen",
+					   "WebhookThreads",
+					   "MetricsListen",
+					   "SmtpRelay",
+					   "SmtpTls*",
+					   "SmtpUser",
+					   "MailerSessions",
+					   "MailRetryInterval",
+					   "UndeliverableMailTo",
+					   "WakeSocket",
+					   "GatewayPidFile",
+					   "UserID",
+					   NULL};
+
 static void
 usage(void)
 {
@@ -299,11 +320,20 @@ main(int argc, char **argv)
 			if (!n) {
 				ut_log(LOG_ERR,
 				       "reload: %s refused, the old "
-				       "configuration stays: %s",
-				       path, errors ? errors : "");
+				       "configuration stays:",
+				       path);
+				ut_log_lines(LOG_ERR, errors);
 				free(errors);
 				errors = NULL;
 			} else {
+				char later[512];
+
+				if (conf_changed(c, n, restart_keys, later,
+						 sizeof(later)))
+					ut_log(LOG_WARNING,
+					       "reload: %s changed: that takes "
+					       "effect at the next start",
+					       later);
 				runner_set_conf(r, n);
 				webhook_set_conf(webhook, n);
 				conf_free(&c);

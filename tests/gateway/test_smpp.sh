@@ -204,9 +204,18 @@ echo "SmppWindow lots" >>"$conf"
 kill -HUP "$gw"
 check "SIGHUP with a bad configuration: refused, still serving" wait_for sh -c \
 	"grep -q 'reload: .* refused, the old configuration stays' '$tmp/smsgw.log' && kill -0 $gw"
+check "... each of its problems a log record of its own, with its line" \
+	grep -q 'smsgw\[[0-9]*\]: /[^ ]*smsgw.conf:[0-9]*: .*SmppWindow' "$tmp/smsgw.log"
 cp "$tmp/good.conf" "$conf"
 kill -HUP "$gw"
 check "SIGHUP with a good one: loaded" wait_for grep -q 'reload: .* loaded' "$tmp/smsgw.log"
+# a key a reload cannot change says so
+sed -i 's/^SmppWindow .*/SmppWindow 7/' "$conf"
+kill -HUP "$gw"
+check "SIGHUP with a new SmppWindow: it says that takes effect at the next start" \
+	wait_for grep -q 'reload: SmppWindow changed: that takes effect at the next start' "$tmp/smsgw.log"
+cp "$tmp/good.conf" "$conf"
+kill -HUP "$gw"
 
 # 11g. texts from phones, mailed through the sink: UCS-2 with a NUL in
 # the middle (what follows it is kept), and a set whose parts came in
