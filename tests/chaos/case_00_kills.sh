@@ -19,15 +19,7 @@ E2E_BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/procs.sh"
 . "$top/tests/e2e/postfix.sh"
 . "$top/tests/tap.sh"
-cleanup() {
-	[ -n "${client:-}" ] && stop_pids "$client"
-	e2e_cleanup
-	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-}
-
-[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
-command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
-[ -d "$top/tests/smsc/node_modules/smpp" ] || skip_all "npm smpp is missing"
+e2e_setup chaos npm
 
 if [ -n "${CHAOS_FULL:-}" ]; then
 	N=1000 MK=9 GK=4
@@ -35,10 +27,6 @@ else
 	N=100 MK=2 GK=1
 fi
 
-tmp=$(mktemp -d /tmp/smsmilter-chaos.XXXXXX)
-chmod 755 "$tmp"
-port=$(free_port)
-sinkport=$(free_port)
 smsc_start "$tmp" || { check "the SMSC starts" false; exit 1; }
 loop_conf "$tmp" "$port"
 cat >>"$tmp/smsmilter.conf" <<CONF
@@ -89,6 +77,7 @@ for t in ts: t.join()
 print("accepted %d tries %d" % (len(done), tries[0]))
 PY
 client=$!
+E2E_PIDS="$E2E_PIDS $client" # stopped with the rest
 
 # kill at even steps of the client's progress, alternating daemons
 kills=$((MK + GK))

@@ -22,19 +22,7 @@ E2E_BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/procs.sh"
 . "$top/tests/e2e/postfix.sh"
 . "$top/tests/tap.sh"
-cleanup() {
-	e2e_cleanup
-	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-}
-
-[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
-command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
-command -v swaks >/dev/null 2>&1 || skip_all "swaks is not installed"
-
-tmp=$(mktemp -d /tmp/smsmilter-chaos05.XXXXXX)
-chmod 755 "$tmp"
-port=$(free_port)
-sinkport=$(free_port)
+e2e_setup chaos05 swaks
 conf=$tmp/smsmilter.conf
 milter_conf "$conf" "$tmp" "unix:$tmp/milter.sock"
 sed -i 's/^LongMessagePolicy reject$/LongMessagePolicy truncate/' "$conf"

@@ -20,19 +20,7 @@ E2E_BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/procs.sh"
 . "$top/tests/e2e/postfix.sh"
 . "$top/tests/tap.sh"
-cleanup() {
-	e2e_cleanup
-	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-}
-
-[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
-command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
-[ -d "$top/tests/smsc/node_modules/smpp" ] || skip_all "npm smpp is missing"
-
-tmp=$(mktemp -d /tmp/smsmilter-chaos09.XXXXXX)
-chmod 755 "$tmp"
-port=$(free_port)
-sinkport=$(free_port)
+e2e_setup chaos09 npm
 smsc_start "$tmp" || { check "SMSC starts" false; exit 1; }
 loop_conf "$tmp" "$port"
 pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||

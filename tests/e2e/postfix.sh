@@ -24,6 +24,8 @@
 # milter_start FILE LOG / milter_stop
 # free_port: a TCP port nobody listens on
 #
+# e2e_setup NAME [npm] [swaks]: the skips, cleanup, $tmp and ports every
+#	test of this kind starts with
 # Every start records a pid in $E2E_PIDS; e2e_cleanup stops them all
 # (stop_pids, from tests/procs.sh, which the caller sources first).
 # Needs root (Postfix's master runs as root) and Debian's postfix.
@@ -44,6 +46,35 @@ e2e_cleanup() {
 	# shellcheck disable=SC2086
 	stop_pids $E2E_PIDS
 	E2E_PIDS=""
+}
+
+# e2e_setup NAME [npm] [swaks]: the start every Postfix test shares,
+# after tests/tap.sh is sourced. Skips unless root and Debian's postfix
+# are here (and the npm smpp package, swaks, when named); makes the
+# EXIT trap's cleanup stop what the e2e_* helpers started and remove
+# $tmp (unless KEEP is set); makes $tmp (/tmp/smsmilter-NAME.XXXXXX,
+# mode 755) and picks $port and $sinkport.
+e2e_setup() {
+	e2e_name=$1
+	shift
+	cleanup() {
+		e2e_cleanup
+		[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
+	}
+	[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
+	command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
+	for e2e_need in "$@"; do
+		case $e2e_need in
+		npm) [ -d "$top/tests/smsc/node_modules/smpp" ] ||
+			skip_all "npm smpp is missing" ;;
+		swaks) command -v swaks >/dev/null 2>&1 ||
+			skip_all "swaks is not installed" ;;
+		esac
+	done
+	tmp=$(mktemp -d "/tmp/smsmilter-$e2e_name.XXXXXX")
+	chmod 755 "$tmp"
+	port=$(free_port)
+	sinkport=$(free_port)
 }
 
 pf_init() {

@@ -15,19 +15,7 @@ E2E_BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$here/../procs.sh"
 . "$here/postfix.sh"
 . "$top/tests/tap.sh"
-cleanup() {
-	e2e_cleanup
-	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-}
-
-[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
-command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
-[ -d "$top/tests/smsc/node_modules/smpp" ] || skip_all "npm smpp is missing"
-
-tmp=$(mktemp -d /tmp/smsmilter-loop.XXXXXX)
-chmod 755 "$tmp"
-port=$(free_port)
-sinkport=$(free_port)
+e2e_setup loop npm
 
 smsc_start "$tmp" || { check "SMSC starts" false; exit 1; }
 echo '{"receipt": "UNDELIV", "err": "001"}' >&9

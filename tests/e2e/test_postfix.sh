@@ -14,19 +14,7 @@ E2E_BUILD=$(cd "$here/../.." && cd "${1:-build}" && pwd)
 . "$here/../procs.sh"
 . "$here/postfix.sh"
 . "$here/../tap.sh"
-cleanup() {
-	e2e_cleanup
-	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-}
-
-[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"
-command -v postconf >/dev/null 2>&1 || skip_all "postfix is not installed"
-command -v swaks >/dev/null 2>&1 || skip_all "swaks is not installed"
-
-tmp=$(mktemp -d /tmp/smsmilter-e2e.XXXXXX)
-chmod 755 "$tmp"
-port=$(free_port)
-sinkport=$(free_port)
+e2e_setup e2e swaks
 milter_conf "$tmp/smsmilter.conf" "$tmp" "unix:$tmp/milter.sock"
 pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||
 	{ check "postfix set-up" false; exit 1; }
