@@ -85,6 +85,26 @@ envid_ok(const char *s)
 	return true;
 }
 
+/*
+ * auto_reply - what a report or a notice carries as our own answer to
+ * a mail: its Message-ID and Date, In-Reply-To and References the mail
+ * (original_id, when it is one), Auto-Submitted: auto-replied
+ */
+static void
+auto_reply(GMimeMessage *m, const char *message_id, long long date,
+	   const char *original_id)
+{
+	g_mime_message_set_message_id(m, message_id);
+	mp_set_date(m, date);
+	if (mp_atom_ok(original_id)) {
+		const char *refs[1] = {original_id};
+
+		mp_set_ids(m, original_id, refs, 1);
+	}
+	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted",
+				 "auto-replied", NULL);
+}
+
 /* mp_returned - the part of a mail a report returns */
 size_t
 mp_returned(const char *raw, size_t len, bool ret_full, bool *full_r)
@@ -242,15 +262,7 @@ mp_compose_dsn(const struct mp_dsn *in, char **out, size_t *len,
 	g_mime_message_set_subject(m, subj, "utf-8");
 	mp_encode_header(m, "Subject", subj, NULL);
 	g_free(subj);
-	g_mime_message_set_message_id(m, in->message_id);
-	mp_set_date(m, in->date);
-	if (mp_atom_ok(in->original_id)) {
-		const char *refs[1] = {in->original_id};
-
-		mp_set_ids(m, in->original_id, refs, 1);
-	}
-	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted",
-				 "auto-replied", NULL);
+	auto_reply(m, in->message_id, in->date, in->original_id);
 	g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-Status",
 				 in->delivered ? "delivered"
 				 : in->unknown ? "unknown"
@@ -353,15 +365,7 @@ mp_compose_notice(const struct mp_notice *in, char **out, size_t *len,
 		free(clean);
 	}
 	g_free(subj);
-	g_mime_message_set_message_id(m, in->message_id);
-	mp_set_date(m, in->date);
-	if (mp_atom_ok(in->original_id)) {
-		const char *refs[1] = {in->original_id};
-
-		mp_set_ids(m, in->original_id, refs, 1);
-	}
-	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted",
-				 "auto-replied", NULL);
+	auto_reply(m, in->message_id, in->date, in->original_id);
 	g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-Report", "notice",
 				 NULL);
 	g_mime_object_set_header(GMIME_OBJECT(m), "X-SMS-Notice",

@@ -136,6 +136,9 @@ struct mp_voicemail {
  */
 bool mp_voicemail(const char *body, struct mp_voicemail *vm);
 
+/* mp_blank - s has no words: white space only ("" too) */
+bool mp_blank(const char *s);
+
 /*
  * mp_template - expand {subject}, {body} and {from} in tmpl; a
  * placeholder that expands to nothing takes the separator after it

@@ -341,9 +341,9 @@ part_text(GMimePart *p)
 	return text;
 }
 
-/* blank - s has no words */
-static bool
-blank(const char *s)
+/* mp_blank - s has no words: white space only */
+bool
+mp_blank(const char *s)
 {
 	for (; *s; s++)
 		if (!isspace((unsigned char)*s))
@@ -696,7 +696,7 @@ mp_parse(const char *raw, size_t len, const struct mp_opts *opts,
 			m->body = strdup("");
 		}
 		lf_only(m->body);
-		if (m->body && blank(m->body))
+		if (m->body && mp_blank(m->body))
 			m->body_undecodable =
 			    undecodable(w.plain ? w.plain : w.html);
 		if (!m->html)

@@ -277,11 +277,26 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 	return true;
 }
 
+/*
+ * to_sender - queue buf (a mail we made, malloc'd: freed here) to the
+ * envelope sender with the texts, from the null sender
+ */
+static void
+to_sender(struct eom *w, char *buf, size_t len)
+{
+	char *copy = ut_arena_strndup(w->arena, buf, len);
+
+	free(buf);
+	if (copy)
+		w->mails[w->nmails++] =
+		    (struct store_mail_out){"", w->s->from, copy, len};
+}
+
 /* add_report - the report to the sender for refused recipient e */
 static void
 add_report(struct eom *w, const struct entry *e)
 {
-	char id[128], reason[300], from[300], disp[40], *buf, *copy;
+	char id[128], reason[300], from[300], disp[40], *buf;
 	const char *phone = e->nphones ? e->phones[0] : "";
 	struct mp_error err;
 	struct mp_dsn d;
@@ -323,11 +338,7 @@ add_report(struct eom *w, const struct entry *e)
 		       ut_log_mask(e->addr, from, sizeof(from)), err.msg);
 		return;
 	}
-	copy = ut_arena_strndup(w->arena, buf, len);
-	free(buf);
-	if (copy)
-		w->mails[w->nmails++] =
-		    (struct store_mail_out){"", w->s->from, copy, len};
+	to_sender(w, buf, len);
 }
 
 /*
@@ -374,7 +385,7 @@ notice(struct eom *w)
 static void
 add_notice(struct eom *w)
 {
-	char id[128], from[300], phones[200], disp[40], *buf, *copy;
+	char id[128], from[300], phones[200], disp[40], *buf;
 	const struct policy_text *t =
 	    w->rendered[0] ? &w->text[0] : &w->text[1];
 	struct mp_notice nt;
@@ -416,11 +427,7 @@ add_notice(struct eom *w)
 		       w->s->qid, err.msg);
 		return;
 	}
-	copy = ut_arena_strndup(w->arena, buf, len);
-	free(buf);
-	if (copy)
-		w->mails[w->nmails++] =
-		    (struct store_mail_out){"", w->s->from, copy, len};
+	to_sender(w, buf, len);
 }
 
 /*

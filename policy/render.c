@@ -12,7 +12,6 @@
  *	placeholder and no extra segment; policy_left_out() says in words
  *	what was left out, for the sender.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,16 +133,6 @@ chars(const char *s)
 	return n;
 }
 
-/* blank - s has no words */
-static bool
-blank(const char *s)
-{
-	for (; *s; s++)
-		if (!isspace((unsigned char)*s))
-			return false;
-	return true;
-}
-
 /* policy_render - a parsed mail as a planned text */
 bool
 policy_render(const struct mp_message *m, const struct policy_render_opts *o,
@@ -157,7 +146,7 @@ policy_render(const struct mp_message *m, const struct policy_render_opts *o,
 	if (!t->text)
 		return policy_refuse(v, "451", "4.3.0",
 				     "out of memory while reading the mail");
-	if (blank(t->text)) {
+	if (mp_blank(t->text)) {
 		policy_text_clear(t);
 		return policy_refuse(v, "554", "5.6.0",
 				     "the mail has no words to text: no "
