@@ -207,6 +207,52 @@ choose(const struct store_pool_opts *o, const char *owner, const char *phone,
 	return true;
 }
 
+/*
+ * renewed_lately - owner's live lease with phone, when renewed within
+ * RENEW_SLACK: its number, read only; STORE_ENOTFOUND otherwise
+ */
+static int
+renewed_lately(struct store *s, const char *owner, const char *phone,
+	       const struct store_pool_opts *o, int64_t now, char number_r[40],
+	       struct store_error *err)
+{
+	struct store_pool_lease l = {0};
+	sqlite3_stmt *st;
+	int rc;
+
+	NEED(st, s, ST_POOL_MINE, err);
+	bind_text(st, 1, phone);
+	bind_text(st, 2, owner);
+	rc = store_step(st); /* the most recently renewed first */
+	if (rc == SQLITE_ROW) {
+		copy_text(st, 0, l.number, sizeof(l.number));
+		l.renewed = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail_db(s, "reading pool leases", err);
+	if (rc != SQLITE_ROW || !in_pool(o, l.number) || !live(o, &l, now) ||
+	    l.renewed < now - RENEW_SLACK)
+		return STORE_ENOTFOUND;
+	snprintf(number_r, 40, "%s", l.number);
+	return STORE_OK;
+}
+
+/* put - lease (phone, number) to owner afresh, as of now */
+static int
+put(struct store *s, const char *phone, const char *number, const char *owner,
+    int64_t now, struct store_error *err)
+{
+	sqlite3_stmt *st;
+
+	NEED(st, s, ST_POOL_PUT, err);
+	bind_text(st, 1, phone);
+	bind_text(st, 2, number);
+	bind_text(st, 3, owner);
+	sqlite3_bind_int64(st, 4, now);
+	return store_exec(s, st, "leasing a pool number", err);
+}
+
 /* store_pool_take - owner's number with phone, leased or renewed */
 int
 store_pool_take(struct store *s, const char *owner, const char *phone,
@@ -216,9 +262,8 @@ store_pool_take(struct store *s, const char *owner, const char *phone,
 	struct store_pool_lease *rows = NULL;
 	const struct store_pool_lease *had;
 	struct blocked b = {NULL, 0};
-	sqlite3_stmt *st;
-	unsigned n = 0, i;
-	bool ok;
+	unsigned n = 0;
+	bool ok, mine;
 	int rc;
 
 	number_r[0] = '\0';
@@ -227,19 +272,9 @@ store_pool_take(struct store *s, const char *owner, const char *phone,
 	if (o->n == 0)
 		return store_set_error(err, STORE_EPERM, "the pool is empty");
 	/* a live lease renewed within the minute: no write at all */
-	if ((rc = phone_rows(s, phone, &rows, &n, err)) != STORE_OK)
+	if ((rc = renewed_lately(s, owner, phone, o, now, number_r, err)) !=
+	    STORE_ENOTFOUND)
 		return rc;
-	for (i = 0; i < n; i++)
-		if (strcmp(rows[i].owner, owner) == 0 &&
-		    in_pool(o, rows[i].number) && live(o, &rows[i], now) &&
-		    rows[i].renewed >= now - RENEW_SLACK) {
-			snprintf(number_r, 40, "%s", rows[i].number);
-			free(rows);
-			return STORE_OK;
-		}
-	free(rows);
-	rows = NULL;
-	n = 0;
 	if ((rc = store_begin(s, err)) != STORE_OK)
 		return rc;
 	if ((rc = phone_rows(s, phone, &rows, &n, err)) != STORE_OK ||
@@ -255,27 +290,12 @@ store_pool_take(struct store *s, const char *owner, const char *phone,
 				       "no pool number is free for this phone");
 	}
 	had = row_of(rows, n, number_r);
-	if (had && strcmp(had->owner, owner) == 0 && live(o, had, now)) {
-		if (!(st = stmt(s, ST_POOL_RENEW, err))) {
-			rc = err->status;
-			goto fail;
-		}
-		bind_text(st, 1, phone);
-		bind_text(st, 2, number_r);
-		sqlite3_bind_int64(st, 3, now);
-	} else {
-		if (!(st = stmt(s, ST_POOL_PUT, err))) {
-			rc = err->status;
-			goto fail;
-		}
-		bind_text(st, 1, phone);
-		bind_text(st, 2, number_r);
-		bind_text(st, 3, owner);
-		sqlite3_bind_int64(st, 4, now);
-	}
+	mine = had && strcmp(had->owner, owner) == 0 && live(o, had, now);
 	free(rows);
 	rows = NULL;
-	if ((rc = store_exec(s, st, "leasing a pool number", err)) != STORE_OK)
+	rc = mine ? store_pool_renew(s, phone, number_r, now, err)
+		  : put(s, phone, number_r, owner, now, err);
+	if (rc != STORE_OK)
 		goto fail;
 	return store_commit(s, err);
 fail:
