@@ -134,6 +134,19 @@ add_ours(struct ours *v, unsigned *n, unsigned max, const char *number,
 		v[(*n)++] = (struct ours){number, kind, owner};
 }
 
+/* stat_for - the figures of number among v, or none */
+static const struct store_number_stat *
+stat_for(const struct store_number_stat *v, unsigned n, const char *number,
+	 const struct store_number_stat *none)
+{
+	unsigned k;
+
+	for (k = 0; k < n; k++)
+		if (strcmp(v[k].number, number) == 0)
+			return &v[k];
+	return none;
+}
+
 /*
  * cmd_numbers - smsctl numbers [--days N] [--json]: each of our numbers
  * (DefaultSender, SenderNumbers, SenderPool, and any other a text
@@ -192,11 +205,8 @@ cmd_numbers(const struct smsctl *ctl, int argc, char **argv)
 		json_t *arr = json_array();
 
 		for (i = 0; i < n; i++) {
-			const struct store_number_stat *x = &none;
-
-			for (k = 0; k < ns; k++)
-				if (!strcmp(st[k].number, v[i].number))
-					x = &st[k];
+			const struct store_number_stat *x =
+			    stat_for(st, ns, v[i].number, &none);
 			json_array_append_new(
 			    arr,
 			    json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}",
@@ -211,11 +221,8 @@ cmd_numbers(const struct smsctl *ctl, int argc, char **argv)
 		printf("%-16s %-7s %6s %8s %8s  %s\n", "NUMBER", "KIND",
 		       "LEASES", "OUT", "IN", "OWNER");
 		for (i = 0; i < n; i++) {
-			const struct store_number_stat *x = &none;
-
-			for (k = 0; k < ns; k++)
-				if (!strcmp(st[k].number, v[i].number))
-					x = &st[k];
+			const struct store_number_stat *x =
+			    stat_for(st, ns, v[i].number, &none);
 			printf("%-16s %-7s %6u %8lu %8lu  %s\n", v[i].number,
 			       v[i].kind, x->leases, x->out, x->in, v[i].owner);
 		}
