@@ -154,6 +154,58 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " DEFAULT 0;",
     /* 5 -> 6: texts waiting for a receipt, by when they were taken */
     "CREATE INDEX messages_waiting ON messages (updated, id) WHERE state = 3;",
+    /* 6 -> 7: the send API, API keys, event hooks and forwarding */
+    /* a text's public id, the caller's own id for it, and what to do
+       with the answers to it and its receipts (JSON, see policy/send) */
+    "ALTER TABLE messages ADD COLUMN sid TEXT;"
+    "ALTER TABLE messages ADD COLUMN external_id TEXT;"
+    "ALTER TABLE messages ADD COLUMN opts TEXT;"
+    "CREATE UNIQUE INDEX messages_sid ON messages (sid)"
+    " WHERE sid IS NOT NULL;"
+    /* a key acts as its owner; only a hash of its token is kept */
+    "CREATE TABLE api_keys ("
+    " id INTEGER PRIMARY KEY,"
+    " owner TEXT NOT NULL,"
+    " name TEXT NOT NULL DEFAULT '',"
+    " hash TEXT NOT NULL UNIQUE,"
+    " hint TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " last_used INTEGER NOT NULL DEFAULT 0,"
+    " revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX api_keys_owner ON api_keys (owner, id);"
+    /* events to deliver to a URL, retried until heard (a queue with
+       leases, as messages and mail_out) */
+    "CREATE TABLE hooks ("
+    " id INTEGER PRIMARY KEY,"
+    " hid TEXT NOT NULL UNIQUE,"
+    " owner TEXT NOT NULL,"
+    " event TEXT NOT NULL,"
+    " message_id INTEGER,"
+    " url TEXT NOT NULL,"
+    " method TEXT NOT NULL,"
+    " content_type TEXT,"
+    " body BLOB,"
+    " expect_ok INTEGER NOT NULL DEFAULT 0,"
+    " state INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " due INTEGER NOT NULL,"
+    " lease_owner TEXT,"
+    " lease_until INTEGER,"
+    " created INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL,"
+    " last_error TEXT);"
+    "CREATE INDEX hooks_due ON hooks (due, id) WHERE state = 0;"
+    "CREATE INDEX hooks_created ON hooks (created, id);"
+    /* texts to one of our numbers forwarded to a phone: that phone's
+       answer goes back to the last one forwarded */
+    "CREATE TABLE forwards ("
+    " number TEXT NOT NULL,"
+    " target TEXT NOT NULL,"
+    " phone TEXT NOT NULL,"
+    " owner TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " PRIMARY KEY (number, target, phone));"
+    "CREATE INDEX forwards_last ON forwards (number, target, at);",
 };
 
 /* store_migrate - bring the schema up to version */

@@ -120,7 +120,7 @@ int store_check(struct store *s, struct store_error *err);
 /* ---- schema.c: numbered migrations ---- */
 
 /* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* ---- queue.c: the outbound text queue, with leases ---- */
 
