@@ -191,7 +191,7 @@ metrics_render(struct store *s, const char *transport)
 	if (store_counts(s, &qc, &err) == STORE_OK) {
 		out(&o, "# HELP smsgw_queue_texts Texts in the store, by "
 			"state\n# TYPE smsgw_queue_texts gauge\n");
-		for (i = 0; i <= STORE_UNKNOWN; i++)
+		for (i = 0; i <= STORE_STATE_LAST; i++)
 			out(&o, "smsgw_queue_texts{state=\"%s\"} %u\n",
 			    store_state_name((enum store_state)i), qc.n[i]);
 	} else

@@ -533,7 +533,7 @@ finish(SMFICTX *ctx, struct eom *w)
 			smfi_addheader(ctx, "X-SMS-Notice", w->notice_hdr);
 	}
 	if (k > 0)
-		wake_gateway(w->c->wake_socket);
+		ut_wake(w->c->wake_socket);
 	return s->others ? SMFIS_CONTINUE : SMFIS_DISCARD;
 }
 

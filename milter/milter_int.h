@@ -3,7 +3,7 @@
  *	milter_int - the daemon's parts inside milter/: shared state,
  *	the group-commit writer (commit.c), the libmilter glue
  *	(callbacks.c), the RCPT decision (rcpt.c), the end-of-message job
- *	(eom.c) and the wake-up of smsgw (wake.c)
+ *	(eom.c)
  */
 #ifndef MILTER_MILTER_INT_H
 #define MILTER_MILTER_INT_H
@@ -128,9 +128,6 @@ bool rcpt_check(struct session *s, const struct policy_rcpt *r, struct entry *e,
  * group commit, then remove the SMS recipients; the answer to give
  */
 sfsistat eom_run(SMFICTX *ctx, struct session *s);
-
-/* wake_gateway - one datagram to smsgw's wake socket; errors ignored */
-void wake_gateway(const char *path);
 
 /*
  * milter_nodelay_listeners - set TCP_NODELAY on every listening TCP

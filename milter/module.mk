@@ -1,7 +1,7 @@
 # milter/ - smsmilter, the milter daemon: libmilter glue, the RCPT
 # decision and the end-of-message job over policy/ and everything below
 MILTER_SRCS := milter/main.c milter/callbacks.c milter/rcpt.c milter/eom.c \
-	milter/commit.c milter/wake.c \
+	milter/commit.c \
 	milter/socket.c
 SMSMILTER := $(O)/smsmilter
 

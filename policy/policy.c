@@ -216,6 +216,18 @@ login_may_send(const struct conf *c, const char *login, const char *from)
 	return false;
 }
 
+/* policy_allowed_sender - AllowedSenders lets owner send texts */
+bool
+policy_allowed_sender(const struct conf *c, const char *owner,
+		      struct policy_verdict *v)
+{
+	if (allowed_address(c, owner))
+		return true;
+	return policy_refuse(v, "550", "5.7.1",
+			     "%s is not allowed to send text messages",
+			     *owner ? owner : "the null sender");
+}
+
 /* policy_sender_check - may this client text? */
 enum policy_auth
 policy_sender_check(const struct conf *c, const struct policy_client *cl,
@@ -586,17 +598,7 @@ policy_schedule(const char *value, int64_t now, int64_t max_ahead,
 				     "read: use an RFC 5322 date or ISO 8601 "
 				     "(2026-11-25T10:00:00Z)",
 				     value);
-	if (t > now + max_ahead)
-		return policy_refuse(v, "550", "5.7.1",
-				     "the schedule date is more than %lld "
-				     "days ahead",
-				     (long long)(max_ahead / 86400));
-	if (t < now - 3600)
-		return policy_refuse(v, "550", "5.7.1",
-				     "the schedule date is more than an hour "
-				     "in the past");
-	*due_r = t > now ? t : 0;
-	return true;
+	return policy_schedule_at((int64_t)t, now, max_ahead, due_r, v);
 }
 
 /* policy_utc_time - "2026-12-01 00:00 UTC" */

@@ -538,4 +538,80 @@ void policy_text_clear(struct policy_text *t);
 bool policy_left_out(const struct mp_message *m, const struct policy_text *t,
 		     char *out, size_t size);
 
+/* ---- send.c: queue one text from an owner to a phone ---- */
+
+/*
+ * policy_allowed_sender - owner may send texts at all (AllowedSenders);
+ * false with 550 5.7.1
+ */
+bool policy_allowed_sender(const struct conf *c, const char *owner,
+			   struct policy_verdict *v);
+
+/*
+ * policy_schedule_at - the due time of a text asked for at Unix time t:
+ * *due_r 0 for now (t up to an hour past); refuses (550 5.7.1) more
+ * than max_ahead ahead or over an hour past
+ */
+bool policy_schedule_at(int64_t t, int64_t now, int64_t max_ahead,
+			int64_t *due_r, struct policy_verdict *v);
+
+/* A text to queue. */
+struct policy_send {
+	const char *owner;	 /* who sends, policy_owner() applied */
+	const char *to;		 /* a phone as given: E.164, national */
+	const char *from;	 /* NULL or "": the owner's number or pool */
+	bool any_from;		 /* an operator: from may be any valid sender */
+	const char *text;	 /* UTF-8 */
+	const char *subject;	 /* the thread's subject, or NULL */
+	int64_t due;		 /* 0: now (policy_schedule_at) */
+	unsigned notify;	 /* STORE_NOTIFY_*; 0: never */
+	const char *idem_key;	 /* the same key again queues nothing;
+				    NULL: a new one */
+	const char *external_id; /* the sender's own id, or NULL */
+	const char *opts;	 /* answers and receipts: JSON, or NULL */
+};
+
+/* What was queued. */
+struct policy_sent {
+	int64_t id, thread;
+	char phone[20];		      /* E.164 */
+	char from[40];		      /* the number it leaves from */
+	char sid[STORE_SID_LEN + 1];  /* its public id; "" when dup */
+	char tag[POLICY_TAG_LEN + 1]; /* the thread's tag */
+	unsigned segments;
+	enum sms_encoding encoding;
+	bool truncated; /* cut to SegmentCap (LongMessagePolicy truncate) */
+	bool pooled;	/* from is a SenderPool lease */
+	bool dup;	/* idem_key was queued before: id is that text */
+};
+
+/* Which rule refused a text. */
+enum policy_send_why {
+	POLICY_SEND_NOT_ALLOWED, /* AllowedSenders */
+	POLICY_SEND_BAD_NUMBER,	 /* not a phone we may text */
+	POLICY_SEND_BAD_SENDER,	 /* a From the owner may not use */
+	POLICY_SEND_NO_NUMBER,	 /* the pool has no number for the phone */
+	POLICY_SEND_BAD_TEXT,	 /* empty, too long, not plannable */
+	POLICY_SEND_OPTED_OUT,	 /* the phone replied STOP */
+	POLICY_SEND_RATE,	 /* RecipientRateLimit, OverQuotaPolicy hold */
+	POLICY_SEND_QUOTA,	 /* MonthlySegmentQuota */
+	POLICY_SEND_STORE,	 /* the store failed: try again */
+};
+
+/*
+ * policy_send - queue rq as the milter would a mail to rq->to: the
+ * number rules, the number it leaves from (policy_sender_for, a pool
+ * lease taken), the plan, opt-outs, the rate and the quota, then
+ * store_enqueue. True with out filled (out->dup: rq->idem_key was
+ * queued before, and out->id is that text); false with v and *why_r
+ * (may be NULL) saying which rule refused.
+ */
+bool policy_send(const struct conf *c, struct store *s,
+		 const struct policy_send *rq, int64_t now,
+		 struct policy_sent *out, struct policy_verdict *v,
+		 enum policy_send_why *why_r);
+
+/* policy_send_why_name - "opted_out", "over_quota", ... (stable) */
+const char *policy_send_why_name(enum policy_send_why w);
+
 #endif /* POLICY_POLICY_H */

@@ -51,9 +51,10 @@ static const char *const sql[ST_COUNT] = {
     [ST_MSG_INSERT] =
 	"INSERT INTO messages (thread_id, direction, envelope_from, queue_id,"
 	" message_id, idem_key, notify, text, encoding, segments, state, due,"
-	" created, updated, envid, ret, returned, returned_full)"
+	" created, updated, envid, ret, returned, returned_full, sid,"
+	" external_id, opts)"
 	" VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	" ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16)",
+	" ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     [ST_EVENT_INSERT] = "INSERT INTO events (message_id, at, state, detail)"
 			" VALUES (?1, ?2, ?3, ?4)",
     [ST_CLAIM] =
@@ -217,8 +218,8 @@ static const char *const sql[ST_COUNT] = {
 	" GROUP BY phone, ref, total HAVING min(at) < ?1 ORDER BY min(at)",
     [ST_MSG_IN_INSERT] =
 	"INSERT INTO messages (thread_id, direction, message_id, text,"
-	" encoding, segments, state, provider_id, due, created, updated)"
-	" VALUES (?1, 'in', ?2, ?3, ?4, ?5, 7, ?6, ?7, ?7, ?7)",
+	" encoding, segments, state, provider_id, due, created, updated, sid)"
+	" VALUES (?1, 'in', ?2, ?3, ?4, ?5, 7, ?6, ?7, ?7, ?7, ?8)",
     [ST_UNCONF_ADD] = "INSERT INTO inbound_unconfirmed (fp, session, mark,"
 		      " at) VALUES (?1, ?2, ?3, ?4)",
     [ST_UNCONF_TAKE] =
@@ -262,6 +263,16 @@ static const char *const sql[ST_COUNT] = {
 			 " WHERE renewed >= ?1 GROUP BY number",
     [ST_POOL_RELEASE] = "DELETE FROM pool_leases WHERE phone = ?1"
 			" AND number = ?2",
+    [ST_MSG_CANCEL_OF] =
+	"SELECT m.state, t.owner, m.segments, m.created FROM messages m"
+	" JOIN threads t ON t.id = m.thread_id"
+	" WHERE m.id = ?1 AND m.direction = 'out'",
+    [ST_MSG_CANCEL] = "UPDATE messages SET state = 9, updated = ?2,"
+		      " error = 'CANCELLED', reason = ?3"
+		      " WHERE id = ?1 AND state IN (0, 1)",
+    [ST_USAGE_SUB] =
+	"UPDATE usage SET messages = max(messages - 1, 0),"
+	" segments = max(segments - ?3, 0) WHERE sender = ?1 AND cycle = ?2",
 };
 
 /* store_set_error - fill err; returns status */

@@ -69,6 +69,8 @@ where(struct ut_buf *q, const struct store_filter *f)
 	COND(f->text && !f->text_exact, "m.text LIKE :text ESCAPE '\\'");
 	COND(f->text && f->text_exact, "m.text = :text");
 	COND(f->after_id, "m.id > :after");
+	COND(f->sid, "m.sid = :sid");
+	COND(f->external_id, "m.external_id = :external_id");
 	if (f->nids) {
 		unsigned i;
 
@@ -102,6 +104,10 @@ bind_filter(sqlite3_stmt *st, const struct store_filter *f)
 		bind_text(st, i, f->direction);
 	if ((i = sqlite3_bind_parameter_index(st, ":state")))
 		sqlite3_bind_int(st, i, f->state);
+	if ((i = sqlite3_bind_parameter_index(st, ":sid")))
+		bind_text(st, i, f->sid);
+	if ((i = sqlite3_bind_parameter_index(st, ":external_id")))
+		bind_text(st, i, f->external_id);
 	if ((i = sqlite3_bind_parameter_index(st, ":after")))
 		sqlite3_bind_int64(st, i, f->after_id);
 	for (unsigned k = 0; k < f->nids; k++) {
@@ -169,7 +175,8 @@ store_history(struct store *s, const struct store_filter *f,
 	    s,
 	    "SELECT m.id, m.thread_id, m.direction, t.owner, t.phone,"
 	    " t.sender, m.state, m.segments, m.attempts, m.created, m.updated,"
-	    " m.due, m.error, m.reason, m.text FROM messages m"
+	    " m.due, m.error, m.reason, m.text, m.sid, m.external_id,"
+	    " m.encoding FROM messages m"
 	    " JOIN threads t ON t.id = m.thread_id",
 	    f, " ORDER BY m.id LIMIT :limit", &st, NULL, err);
 	if (rc != STORE_OK)
@@ -198,6 +205,9 @@ store_history(struct store *s, const struct store_filter *f,
 		x->due = sqlite3_column_int64(st, 11);
 		copy_text(st, 12, x->error, sizeof(x->error));
 		copy_text(st, 13, x->reason, sizeof(x->reason));
+		copy_text(st, 15, x->sid, sizeof(x->sid));
+		copy_text(st, 16, x->external_id, sizeof(x->external_id));
+		x->encoding = sqlite3_column_int(st, 17);
 		x->text = dup_text(st, 14);
 		if (!x->text) {
 			rc = SQLITE_NOMEM;
@@ -392,7 +402,7 @@ store_counts(struct store *s, struct store_counts *c, struct store_error *err)
 	while ((rc = store_step(st)) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 0);
 
-		if (state >= 0 && state <= STORE_UNKNOWN)
+		if (state >= 0 && state <= STORE_STATE_LAST)
 			c->n[state] = (unsigned)sqlite3_column_int(st, 1);
 	}
 	if (rc != SQLITE_DONE)

@@ -176,6 +176,7 @@ static int
 add_in_unit(struct store *s, const struct store_inbound *in, int64_t now,
 	    int64_t *id_r, int64_t *mail_id_r, struct store_error *err)
 {
+	char sid[STORE_SID_LEN + 1];
 	sqlite3_stmt *st;
 	int rc;
 
@@ -193,6 +194,10 @@ add_in_unit(struct store *s, const struct store_inbound *in, int64_t now,
 	sqlite3_bind_int(st, 5, (int)in->segments);
 	bind_text(st, 6, in->provider_id);
 	sqlite3_bind_int64(st, 7, now);
+	if (!store_sid_new("SM", sid))
+		return store_set_error(err, STORE_ETEMP,
+				       "no random bytes for a message id");
+	bind_text(st, 8, sid);
 	rc = store_exec(s, st, "recording an inbound text", err);
 	if (rc != STORE_OK)
 		return rc;

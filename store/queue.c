@@ -15,11 +15,20 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "util/util.h"
 
 static const char *const state_names[] = {
     "queued", "scheduled", "submitting", "submitted", "delivered",
-    "failed", "expired",   "received",	 "unknown",
+    "failed", "expired",   "received",	 "unknown",   "cancelled",
 };
+
+/* store_sid_new - "SM" and 32 random hex digits */
+bool
+store_sid_new(const char *prefix, char sid[STORE_SID_LEN + 1])
+{
+	return strlen(prefix) == 2 &&
+	       ut_random_hex(prefix, 16, sid, STORE_SID_LEN + 1);
+}
 
 /* store_state_name - "queued", "submitted", ... */
 const char *
@@ -66,6 +75,7 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 	       int64_t *id_r, int64_t *thread_r, struct store_error *err)
 {
 	enum store_state state = m->due > now ? STORE_SCHEDULED : STORE_QUEUED;
+	char sid[STORE_SID_LEN + 1];
 	sqlite3_stmt *st;
 	int rc;
 
@@ -117,6 +127,16 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 	else
 		sqlite3_bind_null(st, 15);
 	sqlite3_bind_int(st, 16, m->returned_full);
+	if (m->sid && *m->sid)
+		bind_text(st, 17, m->sid);
+	else if (store_sid_new("SM", sid))
+		bind_text(st, 17, sid);
+	else
+		return store_set_error(err, STORE_ETEMP,
+				       "no random bytes for a message id");
+	bind_text(st, 18,
+		  m->external_id && *m->external_id ? m->external_id : NULL);
+	bind_text(st, 19, m->opts && *m->opts ? m->opts : NULL);
 	if (store_step(st) != SQLITE_DONE)
 		return store_fail_db(s, "queueing the message", err);
 	*id_r = sqlite3_last_insert_rowid(s->db);
@@ -398,4 +418,78 @@ store_release(struct store *s, const char *lease_owner, unsigned *n_r,
 	      struct store_error *err)
 {
 	return store_lease_release(s, &texts, lease_owner, n_r, err);
+}
+
+/* cancel_in_txn - the body of store_cancel */
+static int
+cancel_in_txn(struct store *s, int64_t id, const char *owner,
+	      const char *reason, int64_t now, enum store_state *state_r,
+	      struct store_error *err)
+{
+	enum store_state state;
+	char who[256], cycle[8];
+	unsigned segments;
+	int64_t created;
+	sqlite3_stmt *st;
+	int rc;
+
+	NEED(st, s, ST_MSG_CANCEL_OF, err);
+	sqlite3_bind_int64(st, 1, id);
+	rc = store_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return store_fail_db(s, "looking up the text", err);
+		return store_set_error(err, STORE_ENOTFOUND, "no text %lld",
+				       (long long)id);
+	}
+	state = (enum store_state)sqlite3_column_int(st, 0);
+	copy_text(st, 1, who, sizeof(who));
+	segments = (unsigned)sqlite3_column_int(st, 2);
+	created = sqlite3_column_int64(st, 3);
+	sqlite3_reset(st);
+	if (owner && strcmp(owner, who) != 0)
+		return store_set_error(err, STORE_ENOTFOUND, "no text %lld",
+				       (long long)id);
+	if (state_r)
+		*state_r = state;
+	if (state != STORE_QUEUED && state != STORE_SCHEDULED)
+		return store_set_error(err, STORE_EPERM,
+				       "text %lld is %s: it can no longer be "
+				       "cancelled",
+				       (long long)id, store_state_name(state));
+	NEED(st, s, ST_MSG_CANCEL, err);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	bind_text(st, 3, reason);
+	rc = store_exec(s, st, "cancelling the text", err);
+	if (rc != STORE_OK)
+		return rc;
+	NEED(st, s, ST_USAGE_SUB, err);
+	store_cycle(created, cycle);
+	bind_text(st, 1, who);
+	bind_text(st, 2, cycle);
+	sqlite3_bind_int(st, 3, (int)segments);
+	rc = store_exec(s, st, "giving back the usage", err);
+	if (rc != STORE_OK)
+		return rc;
+	if (state_r)
+		*state_r = STORE_CANCELLED;
+	return store_event(s, id, now, STORE_CANCELLED, reason, err);
+}
+
+/* store_cancel - take back a text before it is sent */
+int
+store_cancel(struct store *s, int64_t id, const char *owner, const char *reason,
+	     int64_t now, enum store_state *state_r, struct store_error *err)
+{
+	int rc = store_begin(s, err);
+
+	if (rc != STORE_OK)
+		return rc;
+	rc = cancel_in_txn(s, id, owner, reason, now, state_r, err);
+	if (rc == STORE_OK)
+		return store_commit(s, err);
+	store_rollback(s);
+	return rc;
 }

@@ -160,6 +160,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "ALTER TABLE messages ADD COLUMN sid TEXT;"
     "ALTER TABLE messages ADD COLUMN external_id TEXT;"
     "ALTER TABLE messages ADD COLUMN opts TEXT;"
+    "UPDATE messages SET sid = 'SM' || lower(hex(randomblob(16)));"
     "CREATE UNIQUE INDEX messages_sid ON messages (sid)"
     " WHERE sid IS NOT NULL;"
     /* a key acts as its owner; only a hash of its token is kept */

@@ -135,13 +135,29 @@ enum store_state {
 	STORE_EXPIRED,	  /* the network gave up */
 	STORE_RECEIVED,	  /* an inbound text */
 	STORE_UNKNOWN,	  /* taken, no receipt within ReceiptTimeout */
+	STORE_CANCELLED,  /* taken back by its sender before it was sent */
 };
+
+/* The last state: arrays by state have STORE_STATE_LAST + 1 rows. */
+#define STORE_STATE_LAST STORE_CANCELLED
 
 /* store_state_name - "queued", "submitted", ... */
 const char *store_state_name(enum store_state st);
 
 /* store_state_parse - the state called name, or -1 */
 int store_state_parse(const char *name);
+
+/*
+ * A text's public id (the API's MessageSid): "SM" and 32 hex digits of
+ * getrandom(2), made when it is recorded, never reused.
+ */
+#define STORE_SID_LEN 34
+
+/* The longest external id (the sender's own id for a text). */
+#define STORE_EXTERNAL_ID_MAX 128
+
+/* store_sid_new - a new public id with prefix ("SM"); false: no entropy */
+bool store_sid_new(const char *prefix, char sid[STORE_SID_LEN + 1]);
 
 /* What the milter queues for one SMS recipient. */
 struct store_outbound {
@@ -170,6 +186,11 @@ struct store_outbound {
 				 or the mail when returned_full), or NULL */
 	size_t returned_len;
 	bool returned_full;
+	const char *external_id; /* the sender's own id for it, or NULL */
+	const char *opts;	 /* what to do with answers and receipts (JSON,
+				    policy/send.c), or NULL */
+	const char *sid; /* its public id (store_sid_new), or NULL: one is
+			    made */
 };
 
 /* ESMTP RET= (RFC 3461): not given, HDRS, FULL */
@@ -302,6 +323,17 @@ int store_fail(struct store *s, int64_t id, const char *lease_owner,
 int store_release(struct store *s, const char *lease_owner, unsigned *n_r,
 		  struct store_error *err);
 
+/*
+ * store_cancel - take back text id of owner (NULL: anyone's) before it
+ * is sent: queued or scheduled becomes cancelled, with reason, and its
+ * segments no longer count in the owner's usage. STORE_ENOTFOUND when
+ * owner has no such text; STORE_EPERM, saying its state, when it was
+ * claimed already (its state in *state_r, which may be NULL).
+ */
+int store_cancel(struct store *s, int64_t id, const char *owner,
+		 const char *reason, int64_t now, enum store_state *state_r,
+		 struct store_error *err);
+
 /* ---- delivery.c: receipts per segment, delivery reports ---- */
 
 /* What a receipt did, and what a delivery report needs. */
@@ -372,9 +404,12 @@ struct store_message {
 	unsigned segments;
 	unsigned attempts;
 	int64_t created, updated, due;
-	char error[64];	  /* last error code, or "" */
-	char reason[256]; /* last reason, or "" */
-	char *text;	  /* freed by store_messages_free() */
+	char error[64];		     /* last error code, or "" */
+	char reason[256];	     /* last reason, or "" */
+	char sid[STORE_SID_LEN + 1]; /* its public id */
+	char external_id[STORE_EXTERNAL_ID_MAX + 1]; /* or "" */
+	int encoding;				     /* 0 GSM-7, 8 UCS-2 */
+	char *text; /* freed by store_messages_free() */
 };
 
 /* History filters; zero or NULL fields do not filter. */
@@ -382,15 +417,17 @@ struct store_filter {
 	int64_t since, until; /* created in [since, until) */
 	const char *phone;
 	const char *owner;
-	const char *sender;    /* our number */
-	const char *direction; /* "in" or "out" */
-	int state;	       /* enum store_state, or -1 */
-	const char *text;      /* substring of the text (see text_exact) */
-	bool text_exact;       /* text must equal the whole text */
-	const int64_t *ids;    /* only these message ids, nids of them */
-	unsigned nids;	       /* 0: any id; at most STORE_FILTER_MAX_IDS */
-	int64_t after_id;      /* pagination: ids greater than this */
-	unsigned limit;	       /* history: 0 is 100; delete: 0 is all */
+	const char *sender;	 /* our number */
+	const char *direction;	 /* "in" or "out" */
+	int state;		 /* enum store_state, or -1 */
+	const char *text;	 /* substring of the text (see text_exact) */
+	bool text_exact;	 /* text must equal the whole text */
+	const char *sid;	 /* the text with this public id */
+	const char *external_id; /* texts with this external id */
+	const int64_t *ids;	 /* only these message ids, nids of them */
+	unsigned nids;		 /* 0: any id; at most STORE_FILTER_MAX_IDS */
+	int64_t after_id;	 /* pagination: ids greater than this */
+	unsigned limit;		 /* history: 0 is 100; delete: 0 is all */
 };
 
 /* The most ids one filter may name. */
@@ -449,7 +486,7 @@ int store_purge(struct store *s, int64_t before, unsigned *n_r,
 
 /* Queue counts by state. */
 struct store_counts {
-	unsigned n[STORE_UNKNOWN + 1];
+	unsigned n[STORE_STATE_LAST + 1];
 	int64_t oldest_due; /* of queued and scheduled; 0: none */
 };
 

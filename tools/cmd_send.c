@@ -45,43 +45,19 @@ read_text(void)
 	return buf;
 }
 
-/* limits - the checks the milter makes at RCPT; 0, or 1 (said) */
-static int
-limits(const struct ctl_env *env, const char *owner, const char *phone,
-       const char *from, unsigned segments)
-{
-	struct policy_verdict v;
-	struct store_error err;
-	int64_t now = (int64_t)time(NULL);
-	bool out;
-
-	if (policy_phone_ok(env->conf, env->store, phone, from, now, &out, &v,
-			    &err) &&
-	    policy_quota_ok(env->conf, env->store, owner, segments, now, &v,
-			    &err))
-		return 0;
-	fprintf(stderr, "smsctl send: %s\n",
-		!strcmp(v.xcode, "4.3.0") ? err.msg : v.text);
-	return 1;
-}
-
 /* cmd_send - smsctl send */
 int
 cmd_send(const struct smsctl *ctl, int argc, char **argv)
 {
 	const char *to = NULL, *from = NULL, *owner_arg = NULL, *text = NULL;
 	unsigned notify = STORE_NOTIFY_FAILURE;
-	struct policy_plan_opts po;
 	struct policy_verdict v;
+	struct policy_sent sent;
 	struct ctl_env env;
-	struct store_error err;
-	struct sms_error serr;
-	struct sms_plan *p = NULL;
-	char phone[20], owner[256], tag[POLICY_TAG_LEN + 1], idem[64],
-	    chosen[40];
+	char owner[256];
 	char *input = NULL;
-	bool json = false, truncated;
-	int64_t id, thread, now = (int64_t)time(NULL);
+	bool json = false;
+	int64_t now = (int64_t)time(NULL);
 	int a, rc = 1;
 
 	for (a = 1; a < argc; a++) {
@@ -123,83 +99,42 @@ cmd_send(const struct smsctl *ctl, int argc, char **argv)
 	}
 	if (ctl_open(ctl, &env) != 0)
 		return 1;
-	if (!policy_number(env.conf, to, NULL, phone, &v)) {
-		fprintf(stderr, "smsctl send: %s\n", v.text);
-		goto done;
-	}
 	if (owner_arg)
 		policy_owner(env.conf, owner_arg, owner, sizeof(owner));
-	if (from && sms_sender_classify(from, &serr) == SMS_SENDER_INVALID) {
-		fprintf(stderr, "smsctl send: --from %s: %s\n", from, serr.msg);
-		goto done;
-	}
-	mp_init(); /* a recycled pool lease mails its old owner */
-	/* the milter's choice, but --from may be any sender: the operator's */
-	switch (
-	    policy_sender_for(env.conf, owner, from, true, phone, chosen, &v)) {
-	case POLICY_FROM_NONE:
-		fprintf(stderr, "smsctl send: %s\n", v.text);
-		goto done;
-	case POLICY_FROM_FIXED: from = chosen; break;
-	case POLICY_FROM_POOL:
-		/* the conversation's pool number, leased now */
-		if (!policy_pool_sender(env.conf, env.store, owner, phone, now,
-					chosen, &v, &err)) {
-			fprintf(stderr, "smsctl send: %s\n",
-				!strcmp(v.xcode, "4.3.0") ? err.msg : v.text);
-			goto done;
-		}
-		from = chosen;
-		break;
-	}
 	if (!text && !(text = input = read_text()))
 		goto done;
-	policy_plan_opts(env.conf, &po);
-	p = policy_plan(&po, text, &truncated, &v);
-	if (!p) {
-		fprintf(stderr, "smsctl send: %s\n", v.text);
-		goto done;
-	}
-	if (limits(&env, owner, phone, from, p->nparts) != 0)
-		goto done;
-	policy_tag(env.conf->tag_secret, owner, phone, from, tag);
-	snprintf(idem, sizeof(idem), "smsctl-%lld-%ld-%u", (long long)now,
-		 (long)getpid(), (unsigned)rand());
+	mp_init(); /* a recycled pool lease mails its old owner */
 	{
-		struct store_outbound m = {
+		/* the milter's rules, but --from may be any sender: the
+		   operator's */
+		struct policy_send rq = {
 		    .owner = owner,
-		    .phone = phone,
-		    .sender = from,
-		    .tag = tag,
-		    .envelope_from = owner,
-		    .idem_key = idem,
+		    .to = to,
+		    .from = from,
+		    .any_from = true,
+		    .text = text,
 		    .notify = notify,
-		    .text = p->text,
-		    .encoding = p->encoding == SMS_UCS2 ? 8 : 0,
-		    .segments = p->nparts,
-		    .rate_window = env.conf->recipient_rate.count > 0
-				       ? env.conf->recipient_rate.seconds
-				       : 0,
 		};
 
-		if (store_enqueue(env.store, &m, now, &id, &thread, &err) !=
-		    STORE_OK) {
-			fprintf(stderr, "smsctl send: %s\n", err.msg);
+		if (!policy_send(env.conf, env.store, &rq, now, &sent, &v,
+				 NULL)) {
+			fprintf(stderr, "smsctl send: %s\n", v.text);
 			goto done;
 		}
 	}
 	if (json)
-		printf("{\"id\":%lld,\"thread\":%lld,\"tag\":\"%s\","
-		       "\"segments\":%u,\"encoding\":\"%s\"}\n",
-		       (long long)id, (long long)thread, tag, p->nparts,
-		       sms_encoding_name(p->encoding));
+		printf("{\"id\":%lld,\"sid\":\"%s\",\"thread\":%lld,"
+		       "\"tag\":\"%s\",\"segments\":%u,\"encoding\":\"%s\"}\n",
+		       (long long)sent.id, sent.sid, (long long)sent.thread,
+		       sent.tag, sent.segments,
+		       sms_encoding_name(sent.encoding));
 	else
 		printf("queued %lld: %u segment%s, %s, to %s from %s\n",
-		       (long long)id, p->nparts, p->nparts == 1 ? "" : "s",
-		       sms_encoding_name(p->encoding), phone, from);
+		       (long long)sent.id, sent.segments,
+		       sent.segments == 1 ? "" : "s",
+		       sms_encoding_name(sent.encoding), sent.phone, sent.from);
 	rc = 0;
 done:
-	sms_plan_free(&p);
 	free(input);
 	ctl_close(&env);
 	return rc;

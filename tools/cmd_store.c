@@ -376,7 +376,7 @@ cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 	if (json) {
 		json_t *counts = json_object(), *waiting = json_array();
 
-		for (state = STORE_QUEUED; state <= STORE_UNKNOWN; state++)
+		for (state = STORE_QUEUED; state <= STORE_STATE_LAST; state++)
 			json_object_set_new(
 			    counts, store_state_name((enum store_state)state),
 			    json_integer(c.n[state]));
@@ -400,7 +400,7 @@ cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 		ctl_close(&env);
 		return rc;
 	}
-	for (state = STORE_QUEUED; state <= STORE_UNKNOWN; state++)
+	for (state = STORE_QUEUED; state <= STORE_STATE_LAST; state++)
 		printf("%-11s %u\n", store_state_name((enum store_state)state),
 		       c.n[state]);
 	if (c.oldest_due) {

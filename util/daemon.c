@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -243,4 +245,21 @@ ut_become(const char *spec)
 		return -1;
 	}
 	return 0;
+}
+
+/* ut_wake - one datagram to the unix socket at path; errors ignored */
+void
+ut_wake(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (!path || !*path || strlen(path) >= sizeof(sun.sun_path))
+		return;
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return;
+	(void)sendto(fd, "w", 1, 0, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
 }

@@ -152,4 +152,20 @@ int ut_sock_id(const char *path, struct ut_file_id *id_r);
 bool ut_sock_remove(const char *pid_file, const char *path,
 		    const struct ut_file_id *id);
 
+/* ut_random - n bytes from getrandom(2); false when it failed */
+bool ut_random(void *buf, size_t n);
+
+/*
+ * ut_random_hex - prefix then 2 * nbytes random hex digits (nbytes at
+ * most 64) into out (size bytes); false when it did not fit or failed
+ */
+bool ut_random_hex(const char *prefix, size_t nbytes, char *out, size_t size);
+
+/*
+ * ut_wake - one datagram to the unix socket at path (a daemon's wake
+ * socket: there is work); errors are ignored, a lost wake-up only
+ * delays
+ */
+void ut_wake(const char *path);
+
 #endif /* UTIL_UTIL_H */

@@ -1,0 +1,186 @@
+/*
+ * NAME
+ *	send - queue one text from an owner to a phone, every rule applied
+ * DESCRIPTION
+ *	The one way a text that is not a mail is queued: smsctl send, the
+ *	send API and forwarding all come here, so that each rule of the
+ *	milter (who may text, the number rules, the number a text leaves
+ *	from, opt-outs, the recipient rate, the owner's quota, the
+ *	segment cap) holds for them unchanged. A refusal says which rule
+ *	(enum policy_send_why) besides the sentence, for the API's codes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/policy.h"
+#include "sms/sms.h"
+
+/* why - set *why_r (may be NULL) and return false */
+static bool
+why(enum policy_send_why *why_r, enum policy_send_why w)
+{
+	if (why_r)
+		*why_r = w;
+	return false;
+}
+
+/* store_down - the verdict for a store error, 451 4.3.0 */
+static bool
+store_down(struct policy_verdict *v, const struct store_error *err,
+	   enum policy_send_why *why_r)
+{
+	policy_refuse(v, "451", "4.3.0", "the queue is not available: %s",
+		      err->msg);
+	return why(why_r, POLICY_SEND_STORE);
+}
+
+/* policy_schedule_at - when a text asked for at t (Unix time) is due */
+bool
+policy_schedule_at(int64_t t, int64_t now, int64_t max_ahead, int64_t *due_r,
+		   struct policy_verdict *v)
+{
+	*due_r = 0;
+	if (t > now + max_ahead)
+		return policy_refuse(v, "550", "5.7.1",
+				     "the schedule date is more than %lld "
+				     "days ahead",
+				     (long long)(max_ahead / 86400));
+	if (t < now - 3600)
+		return policy_refuse(v, "550", "5.7.1",
+				     "the schedule date is more than an hour "
+				     "in the past");
+	*due_r = t > now ? t : 0;
+	return true;
+}
+
+/* policy_send - plan, check and queue one text */
+bool
+policy_send(const struct conf *c, struct store *s,
+	    const struct policy_send *rq, int64_t now, struct policy_sent *out,
+	    struct policy_verdict *v, enum policy_send_why *why_r)
+{
+	struct policy_plan_opts po;
+	struct store_error err;
+	struct sms_error serr;
+	struct sms_plan *p = NULL;
+	const char *from = rq->from && *rq->from ? rq->from : NULL;
+	char tag[POLICY_TAG_LEN + 1], idem[96], sid[STORE_SID_LEN + 1];
+	bool truncated = false, opted_out = false;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!policy_allowed_sender(c, rq->owner, v))
+		return why(why_r, POLICY_SEND_NOT_ALLOWED);
+	if (!policy_number(c, rq->to, NULL, out->phone, v))
+		return why(why_r, POLICY_SEND_BAD_NUMBER);
+	if (from && sms_sender_classify(from, &serr) == SMS_SENDER_INVALID) {
+		policy_refuse(v, "550", "5.1.7", "the sender %.40s: %s", from,
+			      serr.msg);
+		return why(why_r, POLICY_SEND_BAD_SENDER);
+	}
+	switch (policy_sender_for(c, rq->owner, from, rq->any_from, out->phone,
+				  out->from, v)) {
+	case POLICY_FROM_NONE: return why(why_r, POLICY_SEND_BAD_SENDER);
+	case POLICY_FROM_FIXED: break;
+	case POLICY_FROM_POOL:
+		/* the conversation's pool number, leased now */
+		if (!policy_pool_sender(c, s, rq->owner, out->phone, now,
+					out->from, v, &err))
+			return !strcmp(v->xcode, "4.3.0")
+				   ? store_down(v, &err, why_r)
+				   : why(why_r, POLICY_SEND_NO_NUMBER);
+		out->pooled = true;
+		break;
+	}
+	policy_plan_opts(c, &po);
+	p = policy_plan(&po, rq->text ? rq->text : "", &truncated, v);
+	if (!p)
+		return why(why_r, !strcmp(v->xcode, "4.3.0")
+				      ? POLICY_SEND_STORE
+				      : POLICY_SEND_BAD_TEXT);
+	if (p->nparts == 0 || !*p->text) {
+		sms_plan_free(&p);
+		policy_refuse(v, "550", "5.6.0", "the text is empty");
+		return why(why_r, POLICY_SEND_BAD_TEXT);
+	}
+	if (!policy_phone_ok(c, s, out->phone, out->from, now, &opted_out, v,
+			     &err) ||
+	    !policy_quota_ok(c, s, rq->owner, p->nparts, now, v, &err)) {
+		sms_plan_free(&p);
+		if (!strcmp(v->xcode, "4.3.0"))
+			return store_down(v, &err, why_r);
+		if (opted_out)
+			return why(why_r, POLICY_SEND_OPTED_OUT);
+		return why(why_r, v->code[0] == '4' ? POLICY_SEND_RATE
+						    : POLICY_SEND_QUOTA);
+	}
+	policy_tag(c->tag_secret, rq->owner, out->phone, out->from, tag);
+	if (rq->idem_key && *rq->idem_key)
+		snprintf(idem, sizeof(idem), "%s", rq->idem_key);
+	else if (!store_sid_new("ID", idem)) {
+		sms_plan_free(&p);
+		policy_refuse(v, "451", "4.3.0", "no random bytes for an id");
+		return why(why_r, POLICY_SEND_STORE);
+	}
+	if (!store_sid_new("SM", sid)) {
+		sms_plan_free(&p);
+		policy_refuse(v, "451", "4.3.0", "no random bytes for an id");
+		return why(why_r, POLICY_SEND_STORE);
+	}
+	{
+		struct store_outbound m = {
+		    .owner = rq->owner,
+		    .phone = out->phone,
+		    .sender = out->from,
+		    .tag = tag,
+		    .subject = rq->subject,
+		    .envelope_from = rq->owner,
+		    .idem_key = idem,
+		    .notify = rq->notify ? rq->notify : STORE_NOTIFY_NEVER,
+		    .text = p->text,
+		    .encoding = p->encoding == SMS_UCS2 ? 8 : 0,
+		    .segments = p->nparts,
+		    .due = rq->due,
+		    .rate_window = c->recipient_rate.count > 0
+				       ? c->recipient_rate.seconds
+				       : 0,
+		    .external_id = rq->external_id,
+		    .opts = rq->opts,
+		    .sid = sid,
+		};
+
+		rc = store_enqueue(s, &m, now, &out->id, &out->thread, &err);
+	}
+	out->segments = p->nparts;
+	out->encoding = p->encoding;
+	out->truncated = truncated;
+	snprintf(out->tag, sizeof(out->tag), "%s", tag);
+	snprintf(out->sid, sizeof(out->sid), "%s", sid);
+	sms_plan_free(&p);
+	if (rc == STORE_EDUP) { /* the same key again: that first text */
+		out->dup = true;
+		out->sid[0] = '\0';
+		return true;
+	}
+	if (rc != STORE_OK)
+		return store_down(v, &err, why_r);
+	return true;
+}
+
+/* policy_send_why_name - the stable name of a refusal, for the API */
+const char *
+policy_send_why_name(enum policy_send_why w)
+{
+	switch (w) {
+	case POLICY_SEND_NOT_ALLOWED: return "sender_not_allowed";
+	case POLICY_SEND_BAD_NUMBER: return "invalid_number";
+	case POLICY_SEND_BAD_SENDER: return "invalid_from";
+	case POLICY_SEND_NO_NUMBER: return "no_number_available";
+	case POLICY_SEND_BAD_TEXT: return "invalid_text";
+	case POLICY_SEND_OPTED_OUT: return "opted_out";
+	case POLICY_SEND_RATE: return "rate_limited";
+	case POLICY_SEND_QUOTA: return "over_quota";
+	case POLICY_SEND_STORE: return "unavailable";
+	}
+	return "error";
+}
