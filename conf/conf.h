@@ -136,6 +136,7 @@ struct conf {
 	const char *default_sender;	/* E.164 or alphanumeric */
 	struct conf_map sender_numbers; /* owner address -> number */
 	struct conf_map number_owners;	/* number -> owner address */
+	struct conf_map forward_numbers; /* our number -> a phone */
 	long long lease_duration;	/* seconds a conversation holds it */
 	enum conf_ambiguous ambiguous_answers;
 	struct conf_list sender_pool;	    /* E.164 numbers leased per phone */
@@ -216,6 +217,8 @@ struct conf {
 	long long webhook_max_per_client;    /* 0: no limit */
 	long long webhook_request_timeout;   /* seconds, the whole request */
 	struct conf_hostport metrics_listen; /* host "" or NULL: none */
+	struct conf_hostport api_listen;     /* host "" or NULL: none */
+	long long api_threads;
 	struct conf_hostport smtp_relay;
 	enum conf_tls smtp_tls;
 	const char *smtp_tls_ca_file;  /* PEM CAs for verify and secure */

@@ -37,6 +37,7 @@ enum conf_type {
 	CT_LOGINS,	  /* list: address or @domain=SASL login */
 	CT_ACCOUNTS,	  /* list: address or @domain=account name */
 	CT_GROUP_NUMBERS, /* list: address or @domain=number (E.164) */
+	CT_NUMBER_PAIRS,  /* list: number=number (both E.164) */
 	CT_SENDER,	  /* E.164 number or alphanumeric sender ID */
 	CT_TEMPLATE,	  /* text with {subject}, {body}, {from} */
 	CT_RATE,	  /* N/duration, e.g. 30/1h */

@@ -165,6 +165,17 @@ const struct conf_key conf_keys[] = {
      "Who gets a text that arrives at one of our numbers outside any "
      "thread, as number=address pairs.",
      "+12025550101=alice@example.com"},
+    {"ForwardNumbers", CT_NUMBER_PAIRS, F(forward_numbers), "", NOLIM, NULL,
+     0, "Numbers and threads",
+     "Texts to one of our numbers also forwarded to a phone, as "
+     "number=phone pairs: the forward starts with who sent it (\"From "
+     "+1 202-555-0143: ...\") and leaves from that number of ours. A text "
+     "from that phone to the number goes to whoever it names first "
+     "(\"+12025550143 see you at 5\"), else back to the last phone "
+     "forwarded within LeaseDuration. Each forward is a text of the "
+     "number's owner (NumberOwners), with every rule of a text from "
+     "them.",
+     "+12025550101=+12025550199"},
     {"LeaseDuration", CT_DURATION, F(lease_duration), "30d", 3600,
      366LL * 86400, NULL, 0, "Numbers and threads",
      "How long a conversation holds our number after its last text either "
@@ -544,6 +555,18 @@ const struct conf_key conf_keys[] = {
      "Empty: /metrics is served on WebhookListen alone. Either way, only "
      "to TrustedNetworks or with WebhookUser's password.",
      "127.0.0.1:9125"},
+    {"ApiListen", CT_HOSTPORT, F(api_listen), "", NOLIM, NULL, 0, "API",
+     "Where smsgw serves the send API (/v1/messages, smsgw-api(7)) to "
+     "holders of API keys (smsctl apikey). Empty: no API. Keep it on "
+     "loopback and put TLS in front with a reverse proxy. At the next "
+     "start.",
+     "127.0.0.1:8026"},
+    {"ApiThreads", CT_INT, F(api_threads), "2", 1, 64, NULL, 0, "API",
+     "Threads answering API requests, each with a store connection of its "
+     "own. Connections are limited as WebhookMaxConnections, "
+     "WebhookMaxPerClient and WebhookRequestTimeout say. At the next "
+     "start.",
+     NULL},
     {"SmtpRelay", CT_HOSTPORT, F(smtp_relay), "127.0.0.1:25", NOLIM, NULL, 0,
      "Mail out",
      "Where smsgw sends the mail it makes from texts, reports and "

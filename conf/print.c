@@ -111,7 +111,8 @@ conf_format_value(const struct conf *c, const struct conf_key *k,
 	case CT_ALIASES:
 	case CT_LOGINS:
 	case CT_ACCOUNTS:
-	case CT_GROUP_NUMBERS: {
+	case CT_GROUP_NUMBERS:
+	case CT_NUMBER_PAIRS: {
 		const struct conf_map *m = CFIELD(c, k, struct conf_map);
 
 		for (i = 0; i < m->n; i++)

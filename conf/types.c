@@ -456,6 +456,11 @@ parse_map(struct conf_ctx *ctx, struct conf_map *m, const char *text)
 			v[i].key = parse_number(ctx, a);
 			v[i].value = lower(b);
 			a = b;
+		} else if (t == CT_NUMBER_PAIRS) {
+			if (!(v[i].key = parse_number(ctx, a)) ||
+			    !(v[i].value = parse_number(ctx, b)))
+				return -1;
+			continue;
 		} else if (t == CT_GROUP_NUMBERS) {
 			if (!valid_address(a, true)) {
 				conf_error(ctx,
@@ -995,6 +1000,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 	case CT_LOGINS:
 	case CT_ACCOUNTS:
 	case CT_GROUP_NUMBERS:
+	case CT_NUMBER_PAIRS:
 		return parse_map(ctx, FIELD(c, k, struct conf_map), text);
 	case CT_HOSTPORT:
 		return parse_hostport(ctx, FIELD(c, k, struct conf_hostport),

@@ -66,6 +66,33 @@ enum inbound_result {
 enum inbound_result inbound_sms(const struct conf *c, struct store *s,
 				const struct inbound_sms *m, int64_t now);
 
+/* What forward_back() did with a text. */
+enum forward_result {
+	FWD_NONE, /* not a forward target's answer: an ordinary text */
+	FWD_SENT, /* sent on to the phone it answers (not mailed) */
+	FWD_TEMP, /* the store failed: ask for the text again */
+};
+
+/*
+ * forward_back - phone, texting our number, is a forward target of it
+ * (ForwardNumbers, or a recent forward): its text goes to the phone it
+ * names first, else to the last one forwarded to it (forward.c)
+ */
+enum forward_result forward_back(const struct conf *c, struct store *s,
+				 const char *phone, const char *our,
+				 const char *text, int64_t now);
+
+/*
+ * forward_on - forward a text from phone to our number, in thread t,
+ * as ForwardNumbers and the thread's answer options (opts: JSON, may
+ * be NULL) say; note (size bytes) gets what the owner's mail says of
+ * it ("" when nothing was forwarded). STORE_OK, or the store's error.
+ */
+int forward_on(const struct conf *c, struct store *s,
+	       const struct store_thread *t, const char *phone,
+	       const char *our, const char *text, const char *opts,
+	       int64_t now, char *note, size_t size);
+
 /*
  * inbound_sweep - mail the long texts whose parts did not all come
  * within ReassemblyTimeout, each missing part marked; how many
@@ -163,6 +190,8 @@ struct wh_request {
 	const char *signature;	     /* X-Twilio-Signature, or NULL */
 	const char *user, *password; /* HTTP basic auth, or NULL */
 	const char *client;	     /* the client's address */
+	const char *authorization;   /* the API's Authorization, or NULL */
+	const char *idempotency_key; /* the API's Idempotency-Key, or NULL */
 	const char *body;
 	size_t body_len;
 };
@@ -173,7 +202,18 @@ struct wh_answer {
 	const char *content_type;
 	char *body; /* malloc'd or NULL */
 	size_t len;
+	/* one more header (Allow, Retry-After, WWW-Authenticate), or NULL */
+	const char *header;
+	char header_value[96];
 };
+
+/*
+ * api_handle - answer one request of the send API (api.c): who calls
+ * it (an API key), route, act as the key's owner (store s), and fill
+ * a. A text queued wakes the runner through WakeSocket.
+ */
+void api_handle(const struct conf *c, struct store *s,
+		const struct wh_request *rq, struct wh_answer *a);
 
 /*
  * webhook_handle - answer one request: route, check who may call it,

@@ -29,6 +29,7 @@
  *	are two texts, and two mails.
  */
 #include <ctype.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,6 +363,49 @@ mail_to(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	return true;
 }
 
+/*
+ * mail_forward - a copy of the mail of a text to the address its
+ * conversation's options name (ForwardToEmail), from ForwardFromEmail
+ * (the envelope's; the phone's address by default)
+ */
+static int
+mail_forward(const struct conf *c, struct store *s, const struct inbound_sms *m,
+	     const struct store_thread *t, const char *phone, const char *our,
+	     const char *body, unsigned segments, const char *opts, int64_t now)
+{
+	json_t *o = opts ? json_loads(opts, 0, NULL) : NULL;
+	const char *to = json_string_value(json_object_get(o, "ForwardToEmail"));
+	const char *sender =
+	    json_string_value(json_object_get(o, "ForwardFromEmail"));
+	struct store_thread copy = *t;
+	struct store_error err;
+	char mid[128], from[64], *mail = NULL;
+	size_t len;
+	int64_t id;
+	int rc = STORE_OK;
+
+	if (!to) {
+		json_decref(o);
+		return STORE_OK;
+	}
+	snprintf(copy.owner, sizeof(copy.owner), "%s", to);
+	snprintf(from, sizeof(from), "%s@%s", phone + (phone[0] == '+'),
+		 c->sms_domains.v[0]);
+	if (!mail_to(c, s, m, &copy, phone, our, body, segments, now, mid,
+		     &mail, &len))
+		rc = STORE_ETEMP;
+	else if ((rc = store_mail_enqueue(s, sender ? sender : from, to, mail,
+					  len, now, &id, &err)) != STORE_OK)
+		ut_log(LOG_ERR, "from=%s: store: %s", UT_LOG_PHONE(phone),
+		       err.msg);
+	else
+		ut_log(LOG_INFO, "from=%s to=%s: forwarded to <%s> as mail %lld",
+		       UT_LOG_PHONE(phone), our, to, (long long)id);
+	free(mail);
+	json_decref(o);
+	return rc;
+}
+
 /* deliver - a whole text: thread(s), keyword, mail(s), record */
 static enum inbound_result
 deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
@@ -370,8 +414,8 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 {
 	struct policy_route *r = calloc(1, sizeof(*r));
 	struct store_error err;
-	char note[300], amb[900], disp[40], mid[128], from[64];
-	char *body = NULL, *mail = NULL;
+	char note[300], amb[900], disp[40], mid[128], from[64], fwd[700] = "";
+	char *body = NULL, *mail = NULL, *opts = NULL;
 	bool answered = false;
 	enum inbound_result res = IN_TEMP;
 	size_t len, n;
@@ -381,6 +425,21 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 
 	if (!r)
 		return IN_TEMP;
+	switch (forward_back(c, s, phone, our, text, now)) {
+	case FWD_NONE: break;
+	case FWD_TEMP: goto out;
+	case FWD_SENT:
+		/* not mailed: known by its id, so a resend is not sent on
+		   again (IN_DUP rolls the unit back) */
+		rc = m->provider && m->provider_id && m->provider_id[0]
+			 ? store_inbound_seen(s, m->provider, m->provider_id,
+					      now, &err)
+			 : STORE_OK;
+		res = rc == STORE_OK	? IN_DONE
+		      : rc == STORE_EDUP ? IN_DUP
+					 : IN_TEMP;
+		goto out;
+	}
 	if (policy_route(c, s, phone, our, text, now, r, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "from=%s: store: %s", UT_LOG_PHONE(phone),
 		       err.msg);
@@ -389,15 +448,27 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	if (keyword(c, s, &r->threads[0], text, now, note, sizeof(note),
 		    &answered) != STORE_OK)
 		goto out;
+	/* what the conversation asked for its answers (the send API) */
+	if (store_thread_opts(s, r->threads[0].id, now - c->lease_duration,
+			      &opts, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "from=%s: store: %s", UT_LOG_PHONE(phone),
+		       err.msg);
+		goto out;
+	}
+	if (!note[0] && forward_on(c, s, &r->threads[0], phone, our, text,
+				   opts, now, fwd, sizeof(fwd)) != STORE_OK)
+		goto out;
 	policy_display(phone, disp, sizeof(disp));
 	amb[0] = '\0';
 	if (r->ambiguous)
 		ambiguity(c, r, disp, our, amb, sizeof(amb));
-	n = strlen(text) + strlen(note) + strlen(amb) + strlen(r->note) + 7;
+	n = strlen(text) + strlen(note) + strlen(amb) + strlen(r->note) +
+	    strlen(fwd) + 9;
 	if (!(body = malloc(n)))
 		goto out;
-	snprintf(body, n, "%s%s%s%s%s%s%s", text, note[0] ? "\n\n" : "", note,
-		 amb[0] ? "\n\n" : "", amb, r->note[0] ? "\n\n" : "", r->note);
+	snprintf(body, n, "%s%s%s%s%s%s%s%s%s", text, note[0] ? "\n\n" : "",
+		 note, amb[0] ? "\n\n" : "", amb, r->note[0] ? "\n\n" : "",
+		 r->note, fwd[0] ? "\n\n" : "", fwd);
 	snprintf(from, sizeof(from), "%s@%s", phone + (phone[0] == '+'),
 		 c->sms_domains.v[0]);
 	for (i = 0; i < r->n; i++) {
@@ -452,8 +523,13 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		       answered ? " answered=yes" : "",
 		       r->ambiguous ? " ambiguous=yes" : "");
 	}
+	if (!note[0] &&
+	    mail_forward(c, s, m, &r->threads[0], phone, our, body, segments,
+			 opts, now) != STORE_OK)
+		goto out;
 	res = IN_DONE;
 out:
+	free(opts);
 	free(body);
 	free(r);
 	return res;

@@ -3,7 +3,8 @@
 # main.c form libsmsgw.a, which the webhook fuzz target links too.
 GATEWAY_LIB_SRCS := gateway/form.c gateway/inbound.c gateway/mailer.c \
 	gateway/metrics.c gateway/providers.c gateway/receipt.c \
-	gateway/report.c gateway/runner.c gateway/webhook.c
+	gateway/report.c gateway/runner.c gateway/webhook.c \
+	gateway/api.c gateway/forward.c
 GATEWAY_LIB := $(O)/gateway/libsmsgw.a
 SMSGW := $(O)/smsgw
 MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd)
@@ -25,4 +26,4 @@ $(O)/gateway/%.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 $(O)/gateway/mailer.o: CPPFLAGS += $(GNUTLS_CFLAGS)
 
 PROGRAMS += $(SMSGW)
-MAN_PAGES += man/smsgw.8
+MAN_PAGES += man/smsgw.8 man/smsgw-api.7

@@ -76,7 +76,7 @@ struct wconn {
 
 /* The server. */
 struct webhook {
-	struct MHD_Daemon *d, *metrics;
+	struct MHD_Daemon *d, *metrics, *api;
 	pthread_mutex_t mu;  /* all below */
 	pthread_cond_t cv;   /* a store came back, a swap is over */
 	pthread_cond_t tick; /* the sweeper's: stop */
@@ -304,10 +304,22 @@ on_done(void *cls, struct MHD_Connection *con, void **con_cls,
 	*con_cls = NULL;
 }
 
+static enum MHD_Result reply_with(struct MHD_Connection *con, unsigned status,
+				  const char *ctype, char *body, size_t len,
+				  const char *name, const char *value);
+
 /* reply - queue an answer of status with a copy of body */
 static enum MHD_Result
 reply(struct MHD_Connection *con, unsigned status, const char *ctype,
       char *body, size_t len)
+{
+	return reply_with(con, status, ctype, body, len, NULL, NULL);
+}
+
+/* reply_with - reply(), with one more header when name is not NULL */
+static enum MHD_Result
+reply_with(struct MHD_Connection *con, unsigned status, const char *ctype,
+	   char *body, size_t len, const char *name, const char *value)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 	    len, body ? body : (char *)"", MHD_RESPMEM_MUST_COPY);
@@ -316,24 +328,25 @@ reply(struct MHD_Connection *con, unsigned status, const char *ctype,
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", ctype);
+	if (name)
+		MHD_add_response_header(r, name, value);
 	rc = MHD_queue_response(con, status, r);
 	MHD_destroy_response(r);
 	return rc;
 }
 
 /*
- * on_request - gather a request's body (at most BODY_MAX), then answer
- * it with webhook_handle() and a store of the pool
+ * serve - gather a request's body (at most BODY_MAX), then answer it
+ * with webhook_handle(), or api_handle() when api, and a store of the
+ * pool
  */
 static enum MHD_Result
-on_request(void *cls, struct MHD_Connection *con, const char *url,
-	   const char *method, const char *version, const char *upload,
-	   size_t *upload_size, void **con_cls)
+serve(struct webhook *w, struct MHD_Connection *con, const char *method,
+      const char *upload, size_t *upload_size, void **con_cls, bool api)
 {
-	struct webhook *w = cls;
 	struct ctx *x = *con_cls;
 	struct wh_request rq = {0};
-	struct wh_answer a;
+	struct wh_answer a = {0};
 	const struct conf *c;
 	struct store *s;
 	char client[INET6_ADDRSTRLEN], *user = NULL, *pass = NULL, *q;
@@ -361,6 +374,14 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 		return MHD_YES;
 	}
 	mark(w, con, true); /* all in: the deadline is met */
+	if (x->too_big && api) {
+		static char big[] = "{\"Error\":{\"Code\":\"too_large\","
+				    "\"Message\":\"the body is over 64 KiB\","
+				    "\"Status\":413}}\n";
+
+		return reply(con, 413, "application/json", big,
+			     sizeof(big) - 1);
+	}
 	if (x->too_big) {
 		metrics_add(M_WEBHOOK_REFUSED);
 		return reply(con, 413, "text/plain", "body over 64 KiB\n", 17);
@@ -383,19 +404,45 @@ on_request(void *cls, struct MHD_Connection *con, const char *url,
 	    .user = user,
 	    .password = pass,
 	    .client = client,
+	    .authorization = MHD_lookup_connection_value(
+		con, MHD_HEADER_KIND, "Authorization"),
+	    .idempotency_key = MHD_lookup_connection_value(
+		con, MHD_HEADER_KIND, "Idempotency-Key"),
 	    .body = x->body ? x->body : "",
 	    .body_len = x->len,
 	};
 	s = take(w, &c);
-	webhook_handle(c, s, w->m, w->transport, &rq, &a);
+	if (api)
+		api_handle(c, s, &rq, &a);
+	else
+		webhook_handle(c, s, w->m, w->transport, &rq, &a);
 	give(w, s);
 	if (user)
 		MHD_free(user);
 	if (pass)
 		MHD_free(pass);
-	rc = reply(con, a.status, a.content_type, a.body, a.len);
+	rc = reply_with(con, a.status, a.content_type, a.body, a.len,
+			a.header, a.header_value);
 	free(a.body);
 	return rc;
+}
+
+/* on_request - a request on WebhookListen */
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *con, const char *url,
+	   const char *method, const char *version, const char *upload,
+	   size_t *upload_size, void **con_cls)
+{
+	return serve(cls, con, method, upload, upload_size, con_cls, false);
+}
+
+/* on_api - a request on ApiListen */
+static enum MHD_Result
+on_api(void *cls, struct MHD_Connection *con, const char *url,
+       const char *method, const char *version, const char *upload,
+       size_t *upload_size, void **con_cls)
+{
+	return serve(cls, con, method, upload, upload_size, con_cls, true);
 }
 
 /* metrics_only - the /metrics server on MetricsListen */
@@ -475,6 +522,7 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 {
 	struct webhook *w = calloc(1, sizeof(*w));
 	bool metrics = c->metrics_listen.host && c->metrics_listen.host[0];
+	bool api = c->api_listen.host && c->api_listen.host[0];
 	unsigned threads = (unsigned)c->webhook_threads, n;
 	struct store_error err;
 
@@ -493,7 +541,8 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 	w->c = c;
 	w->m = m;
 	snprintf(w->transport, sizeof(w->transport), "%s", transport);
-	n = threads + (metrics ? 1 : 0); /* a handler never waits */
+	/* a store for every thread: a handler never waits for one */
+	n = threads + (metrics ? 1 : 0) + (api ? (unsigned)c->api_threads : 0);
 	w->free = calloc(n, sizeof(*w->free));
 	if (!w->free) {
 		webhook_stop(&w);
@@ -523,7 +572,10 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 	if (metrics)
 		w->metrics = listen_on(w, &c->metrics_listen, metrics_only, 1,
 				       "metrics");
-	if (!w->d)
+	if (api)
+		w->api = listen_on(w, &c->api_listen, on_api,
+				   (unsigned)c->api_threads, "send API");
+	if (!w->d || (api && !w->api))
 		webhook_stop(&w);
 	return w;
 }
@@ -558,6 +610,8 @@ webhook_stop(struct webhook **wp)
 		MHD_stop_daemon(w->d);
 	if (w->metrics)
 		MHD_stop_daemon(w->metrics);
+	if (w->api)
+		MHD_stop_daemon(w->api);
 	if (w->sweeping) {
 		pthread_mutex_lock(&w->mu);
 		w->stopping = true;

@@ -589,12 +589,14 @@ struct policy_sent {
 enum policy_send_why {
 	POLICY_SEND_NOT_ALLOWED, /* AllowedSenders */
 	POLICY_SEND_BAD_NUMBER,	 /* not a phone we may text */
-	POLICY_SEND_BAD_SENDER,	 /* a From the owner may not use */
+	POLICY_SEND_BAD_FROM,	 /* a From that is no number or name */
+	POLICY_SEND_FROM_DENIED, /* a From the owner may not use */
 	POLICY_SEND_NO_NUMBER,	 /* the pool has no number for the phone */
 	POLICY_SEND_BAD_TEXT,	 /* empty, too long, not plannable */
 	POLICY_SEND_OPTED_OUT,	 /* the phone replied STOP */
 	POLICY_SEND_RATE,	 /* RecipientRateLimit, OverQuotaPolicy hold */
 	POLICY_SEND_QUOTA,	 /* MonthlySegmentQuota */
+	POLICY_SEND_KEY_REUSED,	 /* idem_key queued another text before */
 	POLICY_SEND_STORE,	 /* the store failed: try again */
 };
 
@@ -603,7 +605,8 @@ enum policy_send_why {
  * number rules, the number it leaves from (policy_sender_for, a pool
  * lease taken), the plan, opt-outs, the rate and the quota, then
  * store_enqueue. True with out filled (out->dup: rq->idem_key was
- * queued before, and out->id is that text); false with v and *why_r
+ * queued before for the same phone and text, and out->id is that
+ * text; for another, POLICY_SEND_KEY_REUSED); false with v and *why_r
  * (may be NULL) saying which rule refused.
  */
 bool policy_send(const struct conf *c, struct store *s,

@@ -34,6 +34,31 @@ store_down(struct policy_verdict *v, const struct store_error *err,
 	return why(why_r, POLICY_SEND_STORE);
 }
 
+/*
+ * first_is - text id went to phone with text: a request sent again,
+ * not another one under the same key (err->status STORE_OK when the
+ * store could tell)
+ */
+static bool
+first_is(struct store *s, int64_t id, const char *phone, const char *text,
+	 struct store_error *err)
+{
+	struct store_message *m = NULL;
+	struct store_filter f;
+	unsigned n = 0;
+	bool same;
+
+	store_filter_init(&f);
+	f.ids = &id;
+	f.nids = 1;
+	err->status = STORE_OK;
+	if (store_history(s, &f, &m, &n, err) != STORE_OK)
+		return false;
+	same = n == 1 && !strcmp(m[0].phone, phone) && !strcmp(m[0].text, text);
+	store_messages_free(&m, n);
+	return same;
+}
+
 /* policy_schedule_at - when a text asked for at t (Unix time) is due */
 bool
 policy_schedule_at(int64_t t, int64_t now, int64_t max_ahead, int64_t *due_r,
@@ -76,11 +101,11 @@ policy_send(const struct conf *c, struct store *s,
 	if (from && sms_sender_classify(from, &serr) == SMS_SENDER_INVALID) {
 		policy_refuse(v, "550", "5.1.7", "the sender %.40s: %s", from,
 			      serr.msg);
-		return why(why_r, POLICY_SEND_BAD_SENDER);
+		return why(why_r, POLICY_SEND_BAD_FROM);
 	}
 	switch (policy_sender_for(c, rq->owner, from, rq->any_from, out->phone,
 				  out->from, v)) {
-	case POLICY_FROM_NONE: return why(why_r, POLICY_SEND_BAD_SENDER);
+	case POLICY_FROM_NONE: return why(why_r, POLICY_SEND_FROM_DENIED);
 	case POLICY_FROM_FIXED: break;
 	case POLICY_FROM_POOL:
 		/* the conversation's pool number, leased now */
@@ -156,12 +181,23 @@ policy_send(const struct conf *c, struct store *s,
 	out->truncated = truncated;
 	snprintf(out->tag, sizeof(out->tag), "%s", tag);
 	snprintf(out->sid, sizeof(out->sid), "%s", sid);
-	sms_plan_free(&p);
-	if (rc == STORE_EDUP) { /* the same key again: that first text */
+	if (rc == STORE_EDUP) { /* the same key again: that first text? */
+		bool same = first_is(s, out->id, out->phone, p->text, &err);
+
+		sms_plan_free(&p);
+		if (!same && err.status != STORE_OK)
+			return store_down(v, &err, why_r);
+		if (!same) {
+			policy_refuse(v, "550", "5.7.1",
+				      "that idempotency key was used for "
+				      "another text");
+			return why(why_r, POLICY_SEND_KEY_REUSED);
+		}
 		out->dup = true;
 		out->sid[0] = '\0';
 		return true;
 	}
+	sms_plan_free(&p);
 	if (rc != STORE_OK)
 		return store_down(v, &err, why_r);
 	return true;
@@ -174,7 +210,9 @@ policy_send_why_name(enum policy_send_why w)
 	switch (w) {
 	case POLICY_SEND_NOT_ALLOWED: return "sender_not_allowed";
 	case POLICY_SEND_BAD_NUMBER: return "invalid_number";
-	case POLICY_SEND_BAD_SENDER: return "invalid_from";
+	case POLICY_SEND_BAD_FROM: return "invalid_from";
+	case POLICY_SEND_FROM_DENIED: return "from_not_allowed";
+	case POLICY_SEND_KEY_REUSED: return "idempotency_key_reused";
 	case POLICY_SEND_NO_NUMBER: return "no_number_available";
 	case POLICY_SEND_BAD_TEXT: return "invalid_text";
 	case POLICY_SEND_OPTED_OUT: return "opted_out";

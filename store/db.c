@@ -273,6 +273,17 @@ static const char *const sql[ST_COUNT] = {
     [ST_USAGE_SUB] =
 	"UPDATE usage SET messages = max(messages - 1, 0),"
 	" segments = max(segments - ?3, 0) WHERE sender = ?1 AND cycle = ?2",
+    [ST_FORWARD_ADD] =
+	"INSERT INTO forwards (number, target, phone, owner, at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (number, target, phone)"
+	" DO UPDATE SET owner = excluded.owner, at = excluded.at",
+    [ST_THREAD_OPTS] = "SELECT opts FROM messages"
+		       " WHERE thread_id = ?1 AND direction = 'out'"
+		       " AND opts IS NOT NULL AND created >= ?2"
+		       " ORDER BY id DESC LIMIT 1",
+    [ST_FORWARD_LAST] = "SELECT phone, owner FROM forwards"
+			" WHERE number = ?1 AND target = ?2 AND at >= ?3"
+			" ORDER BY at DESC, rowid DESC LIMIT 1",
 };
 
 /* store_set_error - fill err; returns status */

@@ -534,6 +534,14 @@ int store_thread_open(struct store *s, const char *owner, const char *phone,
 		      const char *sender, const char *tag, int64_t now,
 		      struct store_thread *t, struct store_error *err);
 
+/*
+ * store_thread_opts - the answer options (struct store_outbound's
+ * opts) of the newest text out in thread created since `since`, into
+ * *opts_r (free() it; NULL when none)
+ */
+int store_thread_opts(struct store *s, int64_t thread, int64_t since,
+		      char **opts_r, struct store_error *err);
+
 /* ---- people.c: contacts, groups, opt-outs ---- */
 
 /*
@@ -976,5 +984,23 @@ int store_unconfirmed_confirm(struct store *s, const char *session,
 /* store_unconfirmed_purge - forget texts answered before `before` */
 int store_unconfirmed_purge(struct store *s, int64_t before,
 			    struct store_error *err);
+
+/* ---- forwards.c: texts forwarded to another phone ---- */
+
+/*
+ * store_forward_add - a text from phone to our number was forwarded
+ * to target, for owner: target's answer to number goes back to phone
+ */
+int store_forward_add(struct store *s, const char *number, const char *target,
+		      const char *phone, const char *owner, int64_t now,
+		      struct store_error *err);
+
+/*
+ * store_forward_last - the phone last forwarded from number to target
+ * since `since`, and for whom (owner_r, 256 bytes); STORE_ENOTFOUND
+ */
+int store_forward_last(struct store *s, const char *number, const char *target,
+		       int64_t since, char phone_r[20], char *owner_r,
+		       struct store_error *err);
 
 #endif /* STORE_STORE_H */

@@ -158,3 +158,29 @@ store_thread_touch(struct store *s, int64_t id, const char *message_id,
 	sqlite3_bind_int64(st, 3, now);
 	return store_exec(s, st, "updating the thread", err);
 }
+
+/* store_thread_opts - the answer options of thread's newest text out */
+int
+store_thread_opts(struct store *s, int64_t thread, int64_t since,
+		  char **opts_r, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*opts_r = NULL;
+	NEED(st, s, ST_THREAD_OPTS, err);
+	sqlite3_bind_int64(st, 1, thread);
+	sqlite3_bind_int64(st, 2, since);
+	rc = store_step(st);
+	if (rc == SQLITE_ROW) {
+		*opts_r = dup_text(st, 0);
+		sqlite3_reset(st);
+		return *opts_r ? STORE_OK
+			       : store_set_error(err, STORE_ETEMP,
+						 "out of memory");
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, "reading a thread's options", err);
+	return STORE_OK;
+}

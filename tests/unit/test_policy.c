@@ -967,6 +967,125 @@ sender_choice(void **state)
 	conf_free(&pool);
 }
 
+/* policy_send: every rule, a stable reason for each refusal, and keys */
+static void
+send_rules(void **state)
+{
+	char dir[] = "/tmp/test_policy.XXXXXX", db[64];
+	struct conf *c = load("SenderNumbers alice@example.com=+12025550101\n"
+			      "SenderNumbers bob@example.com=+12025550102\n"
+			      "AllowedSenders @example.com\n"
+			      "MonthlySegmentQuota 5\n"
+			      "SegmentCap 3\nLongMessagePolicy reject\n");
+	struct policy_send rq = {.owner = "alice@example.com",
+				 .to = "2025550143",
+				 .text = "Hello"};
+	struct policy_sent out, again;
+	struct policy_verdict v;
+	struct store_error err;
+	enum policy_send_why w;
+	struct store_message *m = NULL;
+	struct store_filter f;
+	struct store *st;
+	unsigned n;
+	const int64_t now = 1800000000;
+	int64_t due;
+	char big[600];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/s.db", dir);
+	st = store_open(db, STORE_SYNC_OFF, &err);
+	assert_non_null(st);
+
+	/* queued from the owner's number, with a public id */
+	assert_true(policy_send(c, st, &rq, now, &out, &v, &w));
+	assert_string_equal(out.phone, "+12025550143");
+	assert_string_equal(out.from, "+12025550101");
+	assert_int_equal(strlen(out.sid), STORE_SID_LEN);
+	assert_false(out.dup);
+	store_filter_init(&f);
+	f.sid = out.sid;
+	assert_int_equal(store_history(st, &f, &m, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0].id, out.id);
+	assert_string_equal(m[0].owner, "alice@example.com");
+	store_messages_free(&m, n);
+
+	/* each refusal names its rule */
+#define REFUSED(why, field, value)                                             \
+	do {                                                                   \
+		struct policy_send r2 = rq;                                    \
+		r2.field = value;                                              \
+		assert_false(policy_send(c, st, &r2, now, &out, &v, &w));      \
+		assert_int_equal(w, why);                                      \
+	} while (0)
+	REFUSED(POLICY_SEND_NOT_ALLOWED, owner, "eve@example.org");
+	REFUSED(POLICY_SEND_BAD_NUMBER, to, "12345");
+	REFUSED(POLICY_SEND_BAD_FROM, from, "+1-not-a-sender!");
+	REFUSED(POLICY_SEND_FROM_DENIED, from, "+12025550102");
+	REFUSED(POLICY_SEND_BAD_TEXT, text, "");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	REFUSED(POLICY_SEND_BAD_TEXT, text, big);
+	assert_string_equal(policy_send_why_name(POLICY_SEND_BAD_TEXT),
+			    "invalid_text");
+	assert_int_equal(store_optout_add(st, "+12025550144", NULL, "STOP",
+					  now, &err),
+			 STORE_OK);
+	REFUSED(POLICY_SEND_OPTED_OUT, to, "+12025550144");
+	assert_non_null(strstr(v.text, "opted out"));
+	assert_string_equal(policy_send_why_name(POLICY_SEND_OPTED_OUT),
+			    "opted_out");
+
+	/* a key: the same text again is that text; another is refused */
+	rq.idem_key = "api/alice@example.com/k1";
+	assert_true(policy_send(c, st, &rq, now, &out, &v, &w));
+	assert_true(policy_send(c, st, &rq, now + 5, &again, &v, &w));
+	assert_true(again.dup);
+	assert_int_equal(again.id, out.id);
+	rq.text = "Something else";
+	assert_false(policy_send(c, st, &rq, now, &again, &v, &w));
+	assert_int_equal(w, POLICY_SEND_KEY_REUSED);
+	rq.text = "Hello";
+	rq.to = "+12025550145";
+	assert_false(policy_send(c, st, &rq, now, &again, &v, &w));
+	assert_int_equal(w, POLICY_SEND_KEY_REUSED);
+	rq.idem_key = NULL;
+
+	/* the quota: 5 segments a month, 2 used; a 3-segment text fits,
+	   then nothing does, and cancelling gives the segments back */
+	memset(big, 'y', 400);
+	big[400] = '\0';
+	rq.text = big;
+	assert_true(policy_send(c, st, &rq, now, &out, &v, &w));
+	assert_int_equal(out.segments, 3);
+	rq.text = "one more";
+	assert_false(policy_send(c, st, &rq, now, &again, &v, &w));
+	assert_int_equal(w, POLICY_SEND_QUOTA);
+	assert_int_equal(store_cancel(st, out.id, "bob@example.com", "no",
+				      now, NULL, &err),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_cancel(st, out.id, "alice@example.com",
+				      "changed my mind", now, NULL, &err),
+			 STORE_OK);
+	assert_true(policy_send(c, st, &rq, now, &again, &v, &w));
+
+	/* a schedule: Unix time, 14 days ahead at most, an hour past */
+	assert_true(policy_schedule_at(now + 3600, now, 14 * 86400, &due, &v));
+	assert_int_equal(due, now + 3600);
+	assert_true(policy_schedule_at(now - 1800, now, 14 * 86400, &due, &v));
+	assert_int_equal(due, 0);
+	assert_false(policy_schedule_at(now - 7200, now, 14 * 86400, &due, &v));
+	assert_false(
+	    policy_schedule_at(now + 15 * 86400, now, 14 * 86400, &due, &v));
+
+	store_close(&st);
+	unlink(db);
+	rmdir(dir);
+	conf_free(&c);
+#undef REFUSED
+}
+
 int
 main(void)
 {
@@ -979,7 +1098,7 @@ main(void)
 	    cmocka_unit_test(notify),	      cmocka_unit_test(tag_syntax),
 	    cmocka_unit_test(plan_as_queued), cmocka_unit_test(plan_opts),
 	    cmocka_unit_test(route),	      cmocka_unit_test(sender_choice),
-	    cmocka_unit_test(mail_id),
+	    cmocka_unit_test(mail_id),	      cmocka_unit_test(send_rules),
 	};
 
 	mp_init();

@@ -1,0 +1,861 @@
+/*
+ * NAME
+ *	api - the send API: texts queued, read and cancelled over HTTP
+ * DESCRIPTION
+ *	api_handle() answers one request, apart from HTTP (the server is
+ *	webhook.c, on ApiListen):
+ *
+ *	POST /v1/messages		queue a text (JSON or a form, with
+ *					seed 001's field names)
+ *	GET /v1/messages/SID		one text
+ *	GET /v1/messages		texts, with history's filters
+ *	DELETE /v1/messages/SID		cancel a text not yet sent
+ *
+ *	Every request carries "Authorization: Bearer TOKEN", an API key
+ *	(smsctl apikey) that acts as its owner: a text is queued by
+ *	policy_send() as that owner, so each rule of the milter holds,
+ *	and an owner sees and cancels only its own texts (another's are
+ *	404, as if they did not exist). Errors are JSON with a stable
+ *	code (policy_send_why_name) and the sentence the milter would
+ *	give; the status means what HTTP says. An Idempotency-Key makes
+ *	a POST sent again answer with the first text, not queue another.
+ *	smsgw-api(7) is the reference.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "gateway/gateway_int.h"
+#include "policy/policy.h"
+#include "util/util.h"
+
+#define IDEM_KEY_MAX 200 /* the longest Idempotency-Key */
+#define LIST_MAX 1000	 /* the most texts one GET lists */
+
+/* The fields a POST may have (seed 001's names). */
+enum field {
+	F_FROM,
+	F_TO,
+	F_TEXT,
+	F_SCHEDULE,
+	F_RECEIPT,
+	F_RECEIPT_URI,
+	F_RECEIPT_METHOD,
+	F_EXTERNAL_ID,
+	F_FWD_SMS,
+	F_FWD_FROM_SMS,
+	F_FWD_EMAIL,
+	F_FWD_FROM_EMAIL,
+	F_HOOK_URI,
+	F_HOOK_METHOD,
+	F_COUNT
+};
+
+static const char *const field_names[F_COUNT] = {
+    "From",
+    "To",
+    "Text",
+    "Schedule",
+    "DeliveryReceipt",
+    "DeliveryReceiptWebhookUri",
+    "DeliveryReceiptWebhookMethod",
+    "ExternalId",
+    "ForwardToSms",
+    "ForwardFromSms",
+    "ForwardToEmail",
+    "ForwardFromEmail",
+    "WebhookUri",
+    "WebhookMethod",
+};
+
+/* One request being answered. */
+struct req {
+	const struct conf *c;
+	struct store *s;
+	const struct wh_request *rq;
+	struct wh_answer *a;
+	char owner[256];
+	int64_t now;
+};
+
+/* reply - answer status with the JSON j (taken) */
+static void
+reply(struct req *k, unsigned status, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+
+	json_decref(j);
+	k->a->status = text ? status : 500;
+	k->a->content_type = "application/json";
+	if (text) {
+		size_t n = strlen(text);
+		char *b = realloc(text, n + 2);
+
+		if (b) {
+			b[n] = '\n';
+			b[n + 1] = '\0';
+			text = b;
+			n++;
+		}
+		k->a->body = text;
+		k->a->len = n;
+	} else {
+		k->a->body = strdup("{\"Error\":{\"Code\":\"error\"}}\n");
+		k->a->len = k->a->body ? strlen(k->a->body) : 0;
+	}
+}
+
+/* fail - answer status with error code and a sentence */
+static void
+fail(struct req *k, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+fail(struct req *k, unsigned status, const char *code, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	reply(k, status,
+	      json_pack("{s:{s:s,s:s,s:i}}", "Error", "Code", code, "Message",
+			text, "Status", (int)status));
+}
+
+/* header - one more header on the answer */
+static void
+header(struct req *k, const char *name, const char *value)
+{
+	k->a->header = name;
+	snprintf(k->a->header_value, sizeof(k->a->header_value), "%s", value);
+}
+
+/* refused - answer a policy_send refusal with its code and sentence */
+static void
+refused(struct req *k, enum policy_send_why w, const struct policy_verdict *v)
+{
+	unsigned status;
+
+	switch (w) {
+	case POLICY_SEND_BAD_NUMBER:
+	case POLICY_SEND_BAD_FROM:
+	case POLICY_SEND_BAD_TEXT: status = 400; break;
+	case POLICY_SEND_NOT_ALLOWED:
+	case POLICY_SEND_FROM_DENIED:
+	case POLICY_SEND_OPTED_OUT: status = 403; break;
+	case POLICY_SEND_KEY_REUSED: status = 422; break;
+	case POLICY_SEND_RATE:
+	case POLICY_SEND_QUOTA: status = 429; break;
+	case POLICY_SEND_NO_NUMBER:
+		status = v->code[0] == '4' ? 503 : 409;
+		break;
+	case POLICY_SEND_STORE:
+	default: status = 503; break;
+	}
+	if (status == 429 || status == 503)
+		header(k, "Retry-After", "60");
+	fail(k, status, policy_send_why_name(w), "%s", v->text);
+}
+
+/* store_failed - the store could not answer: 503, try again */
+static void
+store_failed(struct req *k, const struct store_error *err)
+{
+	ut_log(LOG_ERR, "api: store: %s", err->msg);
+	header(k, "Retry-After", "10");
+	fail(k, 503, "unavailable", "the queue is not available: %s",
+	     err->msg);
+}
+
+/* jstr_or_null - a JSON string, or null for "" */
+static json_t *
+jstr_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+/* resource - the Message resource of m */
+static json_t *
+resource(const struct store_message *m)
+{
+	bool out = !strcmp(m->direction, "out");
+	json_t *j = json_object();
+
+	json_object_set_new(j, "MessageSid", json_string(m->sid));
+	json_object_set_new(j, "Owner", json_string(m->owner));
+	json_object_set_new(j, "Direction",
+			    json_string(out ? "outbound" : "inbound"));
+	json_object_set_new(j, "From", json_string(out ? m->sender : m->phone));
+	json_object_set_new(j, "To", json_string(out ? m->phone : m->sender));
+	json_object_set_new(j, "Text", json_string(m->text ? m->text : ""));
+	json_object_set_new(j, "Status",
+			    json_string(store_state_name(m->state)));
+	json_object_set_new(j, "Encoding",
+			    json_string(m->encoding == 8 ? "UCS-2" : "GSM-7"));
+	json_object_set_new(j, "Segments", json_integer(m->segments));
+	json_object_set_new(j, "ExternalId", jstr_or_null(m->external_id));
+	json_object_set_new(j, "Schedule",
+			    m->state == STORE_SCHEDULED ? json_integer(m->due)
+							: json_null());
+	json_object_set_new(j, "Created", json_integer(m->created));
+	json_object_set_new(j, "Updated", json_integer(m->updated));
+	json_object_set_new(j, "ErrorCode", jstr_or_null(m->error));
+	json_object_set_new(j, "ErrorMessage", jstr_or_null(m->reason));
+	return j;
+}
+
+/*
+ * one - the text of owner k->owner matching f (by id or sid) into *m;
+ * false when there is none (answered 404) or the store failed
+ * (answered 503)
+ */
+static bool
+one(struct req *k, struct store_filter *f, struct store_message **m,
+    const char *what)
+{
+	struct store_error err;
+	unsigned n = 0;
+
+	f->owner = k->owner;
+	f->limit = 1;
+	if (store_history(k->s, f, m, &n, &err) != STORE_OK) {
+		store_failed(k, &err);
+		return false;
+	}
+	if (n == 0) {
+		fail(k, 404, "not_found", "no text %s", what);
+		return false;
+	}
+	return true;
+}
+
+/* message_reply - answer status with {"Message": the text id} */
+static void
+message_reply(struct req *k, unsigned status, int64_t id, bool truncated)
+{
+	struct store_message *m = NULL;
+	struct store_filter f;
+	json_t *j;
+	char what[32];
+
+	store_filter_init(&f);
+	f.ids = &id;
+	f.nids = 1;
+	snprintf(what, sizeof(what), "%lld", (long long)id);
+	if (!one(k, &f, &m, what))
+		return;
+	j = resource(m);
+	if (truncated)
+		json_object_set_new(j, "Truncated", json_true());
+	reply(k, status, json_pack("{s:o}", "Message", j));
+	store_messages_free(&m, 1);
+}
+
+/* The fields of a POST, from JSON or a form. */
+struct fields {
+	const char *v[F_COUNT];
+	char *own[F_COUNT]; /* copies made from JSON numbers and booleans */
+	json_t *json;
+	struct form form;
+};
+
+/* fields_clear - free what fields_read made */
+static void
+fields_clear(struct fields *fl)
+{
+	for (unsigned i = 0; i < F_COUNT; i++)
+		free(fl->own[i]);
+	json_decref(fl->json);
+	form_clear(&fl->form);
+}
+
+/* field_of - the index of name, or -1 */
+static int
+field_of(const char *name)
+{
+	for (unsigned i = 0; i < F_COUNT; i++)
+		if (!strcmp(field_names[i], name))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * fields_read - the request's fields; false when answered (400, 415):
+ * not JSON or a form, a field we do not know, one twice, not UTF-8
+ */
+static bool
+fields_read(struct req *k, struct fields *fl)
+{
+	const struct wh_request *rq = k->rq;
+	const char *ct = rq->content_type ? rq->content_type : "";
+	size_t ctlen = strcspn(ct, ";");
+
+	while (ctlen > 0 && ct[ctlen - 1] == ' ')
+		ctlen--;
+	memset(fl, 0, sizeof(*fl));
+	if (ctlen == 16 && !strncasecmp(ct, "application/json", 16)) {
+		json_error_t je;
+		const char *name;
+		json_t *val;
+
+		fl->json = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES,
+				      &je);
+		if (!json_is_object(fl->json)) {
+			fail(k, 400, "bad_request",
+			     "the body is not a JSON object: %s",
+			     fl->json ? "another JSON value" : je.text);
+			return false;
+		}
+		json_object_foreach(fl->json, name, val) {
+			int i = field_of(name);
+			char num[32];
+
+			if (i < 0) {
+				fail(k, 400, "unknown_field",
+				     "there is no field %.60s (names are "
+				     "case-sensitive: To, From, Text ...)",
+				     name);
+				return false;
+			}
+			if (json_is_string(val))
+				fl->v[i] = json_string_value(val);
+			else if (json_is_integer(val)) {
+				snprintf(num, sizeof(num), "%lld",
+					 (long long)json_integer_value(val));
+				fl->v[i] = fl->own[i] = strdup(num);
+			} else if (json_is_boolean(val))
+				fl->v[i] = fl->own[i] = strdup(
+				    json_is_true(val) ? "true" : "false");
+			else if (json_is_null(val))
+				continue;
+			else {
+				fail(k, 400, "bad_request",
+				     "%s must be a string, a number or "
+				     "true/false",
+				     name);
+				return false;
+			}
+			if (!fl->v[i]) {
+				fail(k, 503, "unavailable", "out of memory");
+				return false;
+			}
+		}
+		return true;
+	}
+	if (ctlen == 33 &&
+	    !strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
+		if (!form_parse(&fl->form, rq->body, rq->body_len)) {
+			fail(k, 400, "bad_request", "too many form fields");
+			return false;
+		}
+		for (unsigned n = 0; n < fl->form.n; n++) {
+			int i = field_of(fl->form.name[n]);
+
+			if (i < 0) {
+				fail(k, 400, "unknown_field",
+				     "there is no field %.60s (names are "
+				     "case-sensitive: To, From, Text ...)",
+				     fl->form.name[n]);
+				return false;
+			}
+			if (fl->v[i]) {
+				fail(k, 400, "bad_request",
+				     "%s is given twice", field_names[i]);
+				return false;
+			}
+			if (!form_utf8_ok(
+				(const unsigned char *)fl->form.value[n],
+				fl->form.vlen[n])) {
+				fail(k, 400, "bad_request",
+				     "%s is not UTF-8 text", field_names[i]);
+				return false;
+			}
+			fl->v[i] = fl->form.value[n];
+		}
+		return true;
+	}
+	fail(k, 415, "unsupported_media_type",
+	     "send application/json or application/x-www-form-urlencoded");
+	return false;
+}
+
+/* boolean - "true"/"false" (any case, 1/0) into *b; false if neither */
+static bool
+boolean(const char *s, bool *b)
+{
+	if (!strcasecmp(s, "true") || !strcmp(s, "1"))
+		*b = true;
+	else if (!strcasecmp(s, "false") || !strcmp(s, "0"))
+		*b = false;
+	else
+		return false;
+	return true;
+}
+
+/* integer - a whole decimal number into *v; false if not one */
+static bool
+integer(const char *s, long long *v)
+{
+	char *end;
+
+	if (!*s || (!isdigit((unsigned char)*s) && *s != '-'))
+		return false;
+	*v = strtoll(s, &end, 10);
+	return *end == '\0';
+}
+
+/* method_ok - a hook method the API takes: POST (JSON), FORM or GET */
+static bool
+method_ok(const char *m)
+{
+	return !strcasecmp(m, "POST") || !strcasecmp(m, "GET") ||
+	       !strcasecmp(m, "FORM");
+}
+
+/*
+ * hook_opt - put a hook target (uri, method) into o as name; false when
+ * answered (400)
+ */
+static bool
+hook_opt(struct req *k, json_t *o, const char *uri, const char *method,
+	 const char *uri_name, const char *method_name)
+{
+	struct policy_verdict v;
+
+	if (method && !uri) {
+		fail(k, 400, "bad_request", "%s needs %s", method_name,
+		     uri_name);
+		return false;
+	}
+	if (!uri)
+		return true;
+	if (method && !method_ok(method)) {
+		fail(k, 400, "bad_request",
+		     "%s is POST (signed JSON), FORM or GET, not %.20s",
+		     method_name, method);
+		return false;
+	}
+	if (!policy_hook_url_ok(k->c, uri, &v)) {
+		fail(k, 400, "invalid_webhook", "%s: %s", uri_name, v.text);
+		return false;
+	}
+	json_object_set_new(o, uri_name, json_string(uri));
+	json_object_set_new(o, method_name, json_string(method ? method : "POST"));
+	return true;
+}
+
+/*
+ * options - the answer and receipt options of a POST as the JSON kept
+ * with the text (NULL when none, *ok_r true); *ok_r false when answered
+ */
+static char *
+options(struct req *k, const struct fields *fl, bool receipt, bool *ok_r)
+{
+	json_t *o = json_object();
+	struct policy_verdict v;
+	char *text = NULL, e164[20];
+
+	*ok_r = false;
+	if (!o) {
+		fail(k, 503, "unavailable", "out of memory");
+		return NULL;
+	}
+	if (receipt && !hook_opt(k, o, fl->v[F_RECEIPT_URI],
+				 fl->v[F_RECEIPT_METHOD],
+				 "DeliveryReceiptWebhookUri",
+				 "DeliveryReceiptWebhookMethod"))
+		goto out;
+	if (!hook_opt(k, o, fl->v[F_HOOK_URI], fl->v[F_HOOK_METHOD],
+		      "WebhookUri", "WebhookMethod"))
+		goto out;
+	if (fl->v[F_FWD_SMS] && *fl->v[F_FWD_SMS]) {
+		if (!policy_number(k->c, fl->v[F_FWD_SMS], NULL, e164, &v)) {
+			fail(k, 400, "invalid_number", "ForwardToSms: %s",
+			     v.text);
+			goto out;
+		}
+		json_object_set_new(o, "ForwardToSms", json_string(e164));
+	}
+	if (fl->v[F_FWD_FROM_SMS] && *fl->v[F_FWD_FROM_SMS]) {
+		char chosen[40];
+
+		if (!json_object_get(o, "ForwardToSms")) {
+			fail(k, 400, "bad_request",
+			     "ForwardFromSms needs ForwardToSms");
+			goto out;
+		}
+		if (policy_sender_for(k->c, k->owner, fl->v[F_FWD_FROM_SMS],
+				      false, e164, chosen,
+				      &v) != POLICY_FROM_FIXED) {
+			fail(k, 403, "from_not_allowed", "ForwardFromSms: %s",
+			     v.text);
+			goto out;
+		}
+		json_object_set_new(o, "ForwardFromSms", json_string(chosen));
+	}
+	if (fl->v[F_FWD_EMAIL] && *fl->v[F_FWD_EMAIL]) {
+		const char *e = fl->v[F_FWD_EMAIL];
+		const char *at = strrchr(e, '@');
+
+		if (!at || at == e || !at[1] || strlen(e) > 254 ||
+		    strpbrk(e, " <>\",;\r\n\t")) {
+			fail(k, 400, "bad_request",
+			     "ForwardToEmail %.80s is not an address", e);
+			goto out;
+		}
+		json_object_set_new(o, "ForwardToEmail", json_string(e));
+	}
+	if (fl->v[F_FWD_FROM_EMAIL] && *fl->v[F_FWD_FROM_EMAIL]) {
+		char own[256];
+
+		if (!json_object_get(o, "ForwardToEmail")) {
+			fail(k, 400, "bad_request",
+			     "ForwardFromEmail needs ForwardToEmail");
+			goto out;
+		}
+		policy_owner(k->c, fl->v[F_FWD_FROM_EMAIL], own, sizeof(own));
+		if (strcmp(own, k->owner) != 0) {
+			fail(k, 403, "from_not_allowed",
+			     "ForwardFromEmail: %s may send mail only as "
+			     "itself",
+			     k->owner);
+			goto out;
+		}
+		json_object_set_new(o, "ForwardFromEmail",
+				    json_string(fl->v[F_FWD_FROM_EMAIL]));
+	}
+	*ok_r = true;
+	if (json_object_size(o) > 0) {
+		text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		if (!text) {
+			*ok_r = false;
+			fail(k, 503, "unavailable", "out of memory");
+		}
+	}
+out:
+	json_decref(o);
+	return text;
+}
+
+/* post - POST /v1/messages: queue a text */
+static void
+post(struct req *k)
+{
+	struct policy_send rq = {.owner = k->owner};
+	struct policy_sent sent;
+	struct policy_verdict v;
+	enum policy_send_why w;
+	struct fields fl;
+	char idem[512], *opts = NULL;
+	bool receipt = true, ok;
+	const char *key = k->rq->idempotency_key;
+
+	if (key) {
+		size_t n = strlen(key);
+		bool plain = n > 0 && n <= IDEM_KEY_MAX;
+
+		for (size_t i = 0; plain && i < n; i++)
+			plain = key[i] > ' ' && key[i] < 0x7f;
+		if (!plain) {
+			fail(k, 400, "bad_request",
+			     "Idempotency-Key is 1 to %d printable "
+			     "characters without spaces",
+			     IDEM_KEY_MAX);
+			return;
+		}
+		/* one owner's keys: another's same key is another text */
+		snprintf(idem, sizeof(idem), "api/%s/%s", k->owner, key);
+		rq.idem_key = idem;
+	}
+	if (!fields_read(k, &fl))
+		return;
+	if (!fl.v[F_TO] || !*fl.v[F_TO] || !fl.v[F_TEXT]) {
+		fail(k, 400, "bad_request", "%s is missing",
+		     !fl.v[F_TO] || !*fl.v[F_TO] ? "To" : "Text");
+		goto done;
+	}
+	if (fl.v[F_RECEIPT] && !boolean(fl.v[F_RECEIPT], &receipt)) {
+		fail(k, 400, "bad_request", "DeliveryReceipt is true or false");
+		goto done;
+	}
+	if (fl.v[F_EXTERNAL_ID] &&
+	    strlen(fl.v[F_EXTERNAL_ID]) > STORE_EXTERNAL_ID_MAX) {
+		fail(k, 400, "bad_request",
+		     "ExternalId is longer than %d characters",
+		     STORE_EXTERNAL_ID_MAX);
+		goto done;
+	}
+	if (fl.v[F_SCHEDULE] && *fl.v[F_SCHEDULE]) {
+		long long at;
+
+		if (!integer(fl.v[F_SCHEDULE], &at)) {
+			fail(k, 400, "invalid_schedule",
+			     "Schedule is a Unix time in seconds");
+			goto done;
+		}
+		if (!policy_schedule_at(at, k->now, k->c->max_schedule_ahead,
+					&rq.due, &v)) {
+			fail(k, 400, "invalid_schedule", "%s", v.text);
+			goto done;
+		}
+	}
+	opts = options(k, &fl, receipt, &ok);
+	if (!ok)
+		goto done;
+	rq.to = fl.v[F_TO];
+	rq.from = fl.v[F_FROM];
+	rq.text = fl.v[F_TEXT];
+	rq.external_id = fl.v[F_EXTERNAL_ID];
+	rq.opts = opts;
+	rq.notify = STORE_NOTIFY_NEVER; /* receipts go to hooks, not mail */
+	if (!policy_send(k->c, k->s, &rq, k->now, &sent, &v, &w)) {
+		if (w == POLICY_SEND_STORE)
+			ut_log(LOG_ERR, "api: %s", v.text);
+		refused(k, w, &v);
+		goto done;
+	}
+	if (!sent.dup) {
+		ut_wake(k->c->wake_socket);
+		ut_log(LOG_INFO,
+		       "api: %s queued text %lld (%s), %u segment%s, from %s",
+		       k->owner, (long long)sent.id, sent.sid, sent.segments,
+		       sent.segments == 1 ? "" : "s", sent.from);
+	}
+	message_reply(k, sent.dup ? 200 : 201, sent.id, sent.truncated);
+done:
+	free(opts);
+	fields_clear(&fl);
+}
+
+/* sid_ok - s looks like a text's public id */
+static bool
+sid_ok(const char *s)
+{
+	if (strlen(s) != STORE_SID_LEN || strncmp(s, "SM", 2) != 0)
+		return false;
+	for (s += 2; *s; s++)
+		if (!isxdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* get_one - GET /v1/messages/SID */
+static void
+get_one(struct req *k, const char *sid)
+{
+	struct store_message *m = NULL;
+	struct store_filter f;
+
+	if (!sid_ok(sid)) {
+		fail(k, 404, "not_found", "no text %.40s", sid);
+		return;
+	}
+	store_filter_init(&f);
+	f.sid = sid;
+	if (!one(k, &f, &m, sid))
+		return;
+	reply(k, 200, json_pack("{s:o}", "Message", resource(m)));
+	store_messages_free(&m, 1);
+}
+
+/* cancel - DELETE /v1/messages/SID */
+static void
+cancel(struct req *k, const char *sid)
+{
+	struct store_message *m = NULL;
+	struct store_filter f;
+	struct store_error err;
+	enum store_state st;
+	int64_t id;
+	int rc;
+
+	if (!sid_ok(sid)) {
+		fail(k, 404, "not_found", "no text %.40s", sid);
+		return;
+	}
+	store_filter_init(&f);
+	f.sid = sid;
+	f.direction = "out";
+	if (!one(k, &f, &m, sid))
+		return;
+	id = m->id;
+	store_messages_free(&m, 1);
+	rc = store_cancel(k->s, id, k->owner, "cancelled through the API",
+			  k->now, &st, &err);
+	if (rc == STORE_ENOTFOUND)
+		fail(k, 404, "not_found", "no text %s", sid);
+	else if (rc == STORE_EPERM)
+		fail(k, 409, "not_cancellable",
+		     "the text is %s: only a text not yet sent can be "
+		     "cancelled",
+		     store_state_name(st));
+	else if (rc != STORE_OK)
+		store_failed(k, &err);
+	else {
+		ut_log(LOG_INFO, "api: %s cancelled text %lld (%s)", k->owner,
+		       (long long)id, sid);
+		message_reply(k, 200, id, false);
+	}
+}
+
+/* list - GET /v1/messages?To=&From=&Status=&Direction=... */
+static void
+list(struct req *k)
+{
+	struct store_message *m = NULL;
+	struct store_filter f;
+	struct store_error err;
+	struct form q = {0};
+	struct policy_verdict v;
+	unsigned n = 0, i;
+	json_t *arr;
+	char to[20], from[20];
+	long long num;
+
+	store_filter_init(&f);
+	f.owner = k->owner;
+	f.limit = 100;
+	if (k->rq->query &&
+	    !form_parse(&q, k->rq->query, strlen(k->rq->query))) {
+		fail(k, 400, "bad_request", "too many query fields");
+		goto done;
+	}
+	for (i = 0; i < q.n; i++) {
+		const char *name = q.name[i], *val = q.value[i];
+
+		if (!strcmp(name, "To") || !strcmp(name, "Phone")) {
+			if (!policy_number(k->c, val, NULL, to, &v)) {
+				fail(k, 400, "invalid_number", "%s: %s", name,
+				     v.text);
+				goto done;
+			}
+			f.phone = to;
+		} else if (!strcmp(name, "From")) {
+			snprintf(from, sizeof(from), "%s", val);
+			f.sender = from;
+		} else if (!strcmp(name, "Direction")) {
+			if (strcmp(val, "outbound") && strcmp(val, "inbound")) {
+				fail(k, 400, "bad_request",
+				     "Direction is outbound or inbound");
+				goto done;
+			}
+			f.direction = val[0] == 'o' ? "out" : "in";
+		} else if (!strcmp(name, "Status")) {
+			if ((f.state = store_state_parse(val)) < 0) {
+				fail(k, 400, "bad_request",
+				     "no status %.30s (queued, scheduled, "
+				     "submitted, delivered, failed ...)",
+				     val);
+				goto done;
+			}
+		} else if (!strcmp(name, "ExternalId")) {
+			f.external_id = val;
+		} else if (!strcmp(name, "Text")) {
+			f.text = val;
+		} else if (!strcmp(name, "Since") || !strcmp(name, "Until") ||
+			   !strcmp(name, "Limit") ||
+			   !strcmp(name, "PageToken")) {
+			if (!integer(val, &num) || num < 0) {
+				fail(k, 400, "bad_request",
+				     "%s is a whole number", name);
+				goto done;
+			}
+			if (name[0] == 'S')
+				f.since = num;
+			else if (name[0] == 'U')
+				f.until = num;
+			else if (name[0] == 'P')
+				f.after_id = num;
+			else if (num < 1 || num > LIST_MAX) {
+				fail(k, 400, "bad_request",
+				     "Limit is 1 to %d", LIST_MAX);
+				goto done;
+			} else
+				f.limit = (unsigned)num;
+		} else {
+			fail(k, 400, "unknown_field",
+			     "no filter %.40s (To, From, Direction, Status, "
+			     "ExternalId, Text, Since, Until, Limit, "
+			     "PageToken)",
+			     name);
+			goto done;
+		}
+	}
+	if (store_history(k->s, &f, &m, &n, &err) != STORE_OK) {
+		store_failed(k, &err);
+		goto done;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, resource(&m[i]));
+	{
+		json_t *j = json_pack("{s:o}", "Messages", arr);
+		char next[24];
+
+		/* a full page: the next one starts after its last text */
+		if (j && n == f.limit) {
+			snprintf(next, sizeof(next), "%lld",
+				 (long long)m[n - 1].id);
+			json_object_set_new(j, "NextPageToken",
+					    json_string(next));
+		}
+		reply(k, 200, j);
+	}
+	store_messages_free(&m, n);
+done:
+	form_clear(&q);
+}
+
+/* api_handle - answer one request of the send API */
+void
+api_handle(const struct conf *c, struct store *s, const struct wh_request *rq,
+	   struct wh_answer *a)
+{
+	struct req k = {.c = c, .s = s, .rq = rq, .a = a};
+	struct policy_verdict v;
+	struct store_error err;
+	const char *path = rq->path, *sid = NULL;
+	int64_t key_id;
+
+	memset(a, 0, sizeof(*a));
+	k.now = (int64_t)time(NULL);
+	if (!strncmp(path, "/v1/messages/", 13) && path[13])
+		sid = path + 13;
+	else if (strcmp(path, "/v1/messages") != 0) {
+		fail(&k, 404, "not_found",
+		     "no such resource: the API has /v1/messages");
+		return;
+	}
+	if (!policy_apikey_auth(c, s, rq->authorization, k.owner, &key_id, &v,
+				&err)) {
+		if (!strcmp(v.xcode, "4.3.0")) {
+			store_failed(&k, &err);
+			return;
+		}
+		ut_log(LOG_NOTICE, "api: %s: %s", rq->client, v.text);
+		header(&k, "WWW-Authenticate", "Bearer realm=\"smsmilter\"");
+		fail(&k, 401, "unauthorized", "%s", v.text);
+		return;
+	}
+	if (!sid && !strcmp(rq->method, "POST"))
+		post(&k);
+	else if (!sid && !strcmp(rq->method, "GET"))
+		list(&k);
+	else if (sid && !strcmp(rq->method, "GET"))
+		get_one(&k, sid);
+	else if (sid && !strcmp(rq->method, "DELETE"))
+		cancel(&k, sid);
+	else {
+		header(&k, "Allow", sid ? "GET, DELETE" : "GET, POST");
+		fail(&k, 405, "method_not_allowed",
+		     "%s is not a method of %s", rq->method, path);
+	}
+}
