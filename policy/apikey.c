@@ -110,10 +110,11 @@ is_ows(char ch)
 static bool
 bad_key(struct policy_verdict *v, const char *why)
 {
-	return policy_refuse(v, "550", "5.7.8",
-			     "%s: send an API key as \"Authorization: Bearer "
-			     "smk_...\" (smsctl apikey add makes one)",
-			     why);
+	return policy_refuse(
+	    v, "550", "5.7.8",
+	    "%s: send an API key as \"Authorization: Bearer "
+	    "smk_...\" (an administrator makes one with smsctl apikey add)",
+	    why);
 }
 
 /* policy_apikey_auth - the owner of the key a request names */
