@@ -3,10 +3,11 @@
  *	apikey - keys of the send API: made, hashed, and checked
  * DESCRIPTION
  *	A token is "smk_" and 40 base32 letters (a-z, 2-7): 200 bits from
- *	getrandom(2). The store keeps its SHA-256 in hex, never the token,
- *	and its hint, the first 8 letters after "smk_", for people to tell
- *	keys apart. With 200 random bits a plain hash is enough: there is
- *	nothing to guess, so nothing a slow hash would slow down.
+ *	getrandom(2), by ut_random. The store keeps its SHA-256 in hex,
+ *	never the token, and its hint, the first 8 letters after "smk_",
+ *	for people to tell keys apart. With 200 random bits a plain hash
+ *	is enough: there is nothing to guess, so nothing a slow hash
+ *	would slow down.
  *
  *	A request names its key in "Authorization: Bearer TOKEN" (RFC
  *	6750; the scheme in any case). The key is found by the hash of the
@@ -18,14 +19,13 @@
  *	of a token that is not known (as "smsctl apikey list" shows it)
  *	is quoted, so that its holder can tell which one it was.
  */
-#include <errno.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include "policy/policy.h"
+#include "util/util.h"
 
 static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -56,18 +56,11 @@ policy_apikey_new(char token_r[POLICY_APIKEY_LEN + 1],
 {
 	enum { NCHARS = POLICY_APIKEY_LEN - sizeof(POLICY_APIKEY_PREFIX) + 1 };
 	uint8_t r[NCHARS * 5 / 8 + 1] = {0}; /* one spare byte: see below */
-	size_t have = 0, pre = sizeof(POLICY_APIKEY_PREFIX) - 1, i;
-	ssize_t got;
+	size_t pre = sizeof(POLICY_APIKEY_PREFIX) - 1, i;
 
 	token_r[0] = hash_r[0] = hint_r[0] = '\0';
-	while (have < sizeof(r) - 1) {
-		got = getrandom(r + have, sizeof(r) - 1 - have, 0);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return -1;
-		have += (size_t)got;
-	}
+	if (!ut_random(r, sizeof(r) - 1))
+		return -1;
 	memcpy(token_r, POLICY_APIKEY_PREFIX, pre);
 	for (i = 0; i < NCHARS; i++) {
 		/* 5 bits at bit 5i, from the two bytes they are in (the

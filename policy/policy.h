@@ -625,9 +625,9 @@ const char *policy_send_why_name(enum policy_send_why w);
 #define POLICY_APIKEY_HASH_LEN 64
 
 /*
- * policy_apikey_new - a new token from getrandom(2), its hash (what the
- * store keeps) and its hint (what people see). Returns 0, or -1 with
- * errno set when no random bytes could be had.
+ * policy_apikey_new - a new token from getrandom(2) (ut_random), its
+ * hash (what the store keeps) and its hint (what people see). Returns
+ * 0, or -1 with errno set when no random bytes could be had.
  */
 int policy_apikey_new(char token_r[POLICY_APIKEY_LEN + 1],
 		      char hash_r[POLICY_APIKEY_HASH_LEN + 1],
