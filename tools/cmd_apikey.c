@@ -126,6 +126,7 @@ apikey_add(struct ctl_env *env, const char *owner_arg, const char *name,
 {
 	char owner[256], token[POLICY_APIKEY_LEN + 1],
 	    hash[POLICY_APIKEY_HASH_LEN + 1], hint[POLICY_APIKEY_HINT_LEN + 1];
+	struct policy_verdict v;
 	struct store_error err;
 	int64_t id, now = (int64_t)time(NULL);
 	int rc;
@@ -137,6 +138,12 @@ apikey_add(struct ctl_env *env, const char *owner_arg, const char *name,
 				"UTF-8 without control characters\n");
 		return EXIT_USAGE;
 	}
+	/* a key acts as its owner: say so now if that one may not send */
+	if (!policy_allowed_sender(env->conf, owner, &v))
+		fprintf(stderr,
+			"smsctl apikey add: warning: %s (AllowedSenders): the "
+			"key's texts are refused until it is\n",
+			v.text);
 	if (policy_apikey_new(token, hash, hint) != 0) {
 		perror("smsctl apikey add: getrandom");
 		return 1;

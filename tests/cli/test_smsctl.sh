@@ -346,6 +346,14 @@ t "apikey revoke an unknown id" 1 'no live API key 99$' -- \
 t "bob's key still works" 0 '^bob@example.com 2$' -- \
 	"$AUTH" "$dir/keys.conf" \
 	"Bearer $(sed 's/.*"token":"\([^"]*\)".*/\1/' "$dir/key2")"
+cp "$dir/keys.conf" "$dir/keys-allowed.conf"
+echo "AllowedSenders @example.org" >>"$dir/keys-allowed.conf"
+t "apikey add warns of an owner AllowedSenders refuses" 0 \
+	'^smsctl apikey add: warning: carol@example.com is not allowed to send text messages \(AllowedSenders\): the key.s texts are refused until it is$' -- \
+	"$SMSCTL" -c "$dir/keys-allowed.conf" apikey add --owner carol@example.com
+t "... on standard error: the token is still the last line" 0 \
+	'^smk_[a-z2-7]{40}$' -- \
+	sh -c "'$SMSCTL' -c '$dir/keys-allowed.conf' apikey add --owner carol@example.com 2>/dev/null | tail -n 1"
 t "apikey add without --owner" 2 '--owner ADDR is needed' -- \
 	"$SMSCTL" $K apikey add --name x
 t "apikey add for what is not an address" 2 \
