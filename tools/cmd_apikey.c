@@ -142,7 +142,8 @@ apikey_add(struct ctl_env *env, const char *owner_arg, const char *name,
 	if (!policy_allowed_sender(env->conf, owner, &v))
 		fprintf(stderr,
 			"smsctl apikey add: warning: %s (AllowedSenders): the "
-			"key's texts are refused until it is\n",
+			"key is made, but its texts are refused until that "
+			"changes\n",
 			v.text);
 	if (policy_apikey_new(token, hash, hint) != 0) {
 		perror("smsctl apikey add: getrandom");

@@ -349,7 +349,7 @@ t "bob's key still works" 0 '^bob@example.com 2$' -- \
 cp "$dir/keys.conf" "$dir/keys-allowed.conf"
 echo "AllowedSenders @example.org" >>"$dir/keys-allowed.conf"
 t "apikey add warns of an owner AllowedSenders refuses" 0 \
-	'^smsctl apikey add: warning: carol@example.com is not allowed to send text messages \(AllowedSenders\): the key.s texts are refused until it is$' -- \
+	'^smsctl apikey add: warning: carol@example.com is not allowed to send text messages \(AllowedSenders\): the key is made, but its texts are refused until that changes$' -- \
 	"$SMSCTL" -c "$dir/keys-allowed.conf" apikey add --owner carol@example.com
 t "... on standard error: the token is still the last line" 0 \
 	'^smk_[a-z2-7]{40}$' -- \
