@@ -420,6 +420,18 @@ method_ok(const char *m)
 	       !strcasecmp(m, "FORM");
 }
 
+/* MERGE: replaced by policy/hook.c's policy_hook_url_ok */
+static bool
+policy_hook_url_ok(const struct conf *c, const char *url,
+		   struct policy_verdict *v)
+{
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		return policy_refuse(v, "550", "5.7.1", "not http");
+	if (strstr(url, "127.0.0.1"))
+		return policy_refuse(v, "550", "5.7.1", "loopback");
+	return true;
+}
+
 /*
  * hook_opt - put a hook target (uri, method) into o as name; false when
  * answered (400)
@@ -834,8 +846,8 @@ api_handle(const struct conf *c, struct store *s, const struct wh_request *rq,
 		     "no such resource: the API has /v1/messages");
 		return;
 	}
-	if (!policy_apikey_auth(c, s, rq->authorization, k.owner, &key_id, &v,
-				&err)) {
+	if (!policy_apikey_auth(c, s, rq->authorization, k.now, k.owner,
+				&key_id, &v, &err)) {
 		if (!strcmp(v.xcode, "4.3.0")) {
 			store_failed(&k, &err);
 			return;

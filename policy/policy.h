@@ -617,4 +617,43 @@ bool policy_send(const struct conf *c, struct store *s,
 /* policy_send_why_name - "opted_out", "over_quota", ... (stable) */
 const char *policy_send_why_name(enum policy_send_why w);
 
+/* ---- apikey.c: keys of the send API ---- */
+
+/* A token: the prefix and 40 base32 letters (a-z, 2-7), 200 bits. */
+#define POLICY_APIKEY_PREFIX "smk_"
+#define POLICY_APIKEY_LEN    44
+/* its hint: the first 8 letters after the prefix */
+#define POLICY_APIKEY_HINT_LEN 8
+/* its hash: SHA-256, in hex */
+#define POLICY_APIKEY_HASH_LEN 64
+
+/*
+ * policy_apikey_new - a new token from getrandom(2) (ut_random), its
+ * hash (what the store keeps) and its hint (what people see). Returns
+ * 0, or -1 with errno set when no random bytes could be had.
+ */
+int policy_apikey_new(char token_r[POLICY_APIKEY_LEN + 1],
+		      char hash_r[POLICY_APIKEY_HASH_LEN + 1],
+		      char hint_r[POLICY_APIKEY_HINT_LEN + 1]);
+
+/* policy_apikey_hash - the hex SHA-256 of token, as the store keeps it */
+void policy_apikey_hash(const char *token,
+			char hash_r[POLICY_APIKEY_HASH_LEN + 1]);
+
+/*
+ * policy_apikey_auth - the owner of the key an HTTP request names in
+ * its Authorization header value ("Bearer TOKEN", the scheme in any
+ * case; NULL when there was none): owner_r (policy_owner of the key's
+ * owner) and *key_id_r, and its use recorded (store_apikey_used). The
+ * key acts as that owner: every other rule applies to the owner as to
+ * a mail's sender. Refuses with 550 5.7.8 a missing or malformed
+ * header and a token that is unknown or revoked (the send API answers
+ * 401), 451 4.3.0 when the store failed (err says why). No sentence
+ * quotes a token, only the hint of one.
+ */
+bool policy_apikey_auth(const struct conf *c, struct store *st,
+			const char *authorization, int64_t now,
+			char owner_r[256], int64_t *key_id_r,
+			struct policy_verdict *v, struct store_error *err);
+
 #endif /* POLICY_POLICY_H */

@@ -26,6 +26,9 @@
 	" t.last_active, (SELECT count(*) FROM messages m"                     \
 	" WHERE m.thread_id = t.id), t.last_message_id"
 
+/* The columns fill_apikey() (apikeys.c) reads, of api_keys. */
+#define APIKEY_COLS "id, owner, name, hint, created, last_used, revoked"
+
 /*
  * The lease columns both queues keep (messages for texts, mail_queue for
  * mail): state 0 queued, 1 scheduled, 2 leased to lease_owner until
@@ -284,6 +287,18 @@ static const char *const sql[ST_COUNT] = {
     [ST_FORWARD_LAST] = "SELECT phone, owner FROM forwards"
 			" WHERE number = ?1 AND target = ?2 AND at >= ?3"
 			" ORDER BY at DESC, rowid DESC LIMIT 1",
+    /* apikeys.c */
+    [ST_APIKEY_ADD] = "INSERT INTO api_keys (owner, name, hash, hint, created)"
+		      " VALUES (?1, coalesce(?2, ''), ?3, ?4, ?5)",
+    [ST_APIKEY_FIND] = "SELECT " APIKEY_COLS " FROM api_keys"
+		       " WHERE hash = ?1 AND revoked = 0",
+    [ST_APIKEY_LAST_USED] = "SELECT last_used FROM api_keys WHERE id = ?1",
+    [ST_APIKEY_USED] = "UPDATE api_keys SET last_used = ?2 WHERE id = ?1"
+		       " AND last_used < ?3",
+    [ST_APIKEYS] = "SELECT " APIKEY_COLS " FROM api_keys"
+		   " WHERE (?1 IS NULL OR owner = ?1) ORDER BY id",
+    [ST_APIKEY_REVOKE] = "UPDATE api_keys SET revoked = 1 WHERE id = ?1"
+			 " AND revoked = 0 AND (?2 IS NULL OR owner = ?2)",
 };
 
 /* store_set_error - fill err; returns status */

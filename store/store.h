@@ -1002,5 +1002,61 @@ int store_forward_add(struct store *s, const char *number, const char *target,
 int store_forward_last(struct store *s, const char *number, const char *target,
 		       int64_t since, char phone_r[20], char *owner_r,
 		       struct store_error *err);
+/* ---- apikeys.c: keys of the send API ---- */
+
+/*
+ * An API key acts as its owner (a mailbox). The store keeps a hash of
+ * its token, never the token, and a hint (the first characters of the
+ * token after its prefix) for people to tell keys apart.
+ */
+struct store_apikey {
+	int64_t id;
+	char owner[256];
+	char name[65]; /* the admin's label, or "" */
+	char hint[16];
+	int64_t created;
+	int64_t last_used; /* to the minute (store_apikey_used); 0: never */
+	bool revoked;
+};
+
+/*
+ * store_apikey_add - a new key of owner (name may be NULL), whose token
+ * hashes to hash; its id in *id_r. STORE_EDUP when that hash is known.
+ */
+int store_apikey_add(struct store *s, const char *owner, const char *name,
+		     const char *hash, const char *hint, int64_t now,
+		     int64_t *id_r, struct store_error *err);
+
+/*
+ * store_apikey_find - the live key whose token hashes to hash, into k;
+ * STORE_ENOTFOUND when there is none or it was revoked
+ */
+int store_apikey_find(struct store *s, const char *hash, struct store_apikey *k,
+		      struct store_error *err);
+
+/*
+ * store_apikey_used - key id was used now: last_used is written only
+ * when the stored one is over a minute old (STORE_APIKEY_SLACK), so a
+ * key in steady use costs a read, not a write, per request.
+ * STORE_ENOTFOUND when there is no key id.
+ */
+#define STORE_APIKEY_SLACK 60
+int store_apikey_used(struct store *s, int64_t id, int64_t now,
+		      struct store_error *err);
+
+/*
+ * store_apikeys - the keys of owner (NULL: everyone's), revoked ones
+ * too, by id; free() *keys_r
+ */
+int store_apikeys(struct store *s, const char *owner,
+		  struct store_apikey **keys_r, unsigned *n_r,
+		  struct store_error *err);
+
+/*
+ * store_apikey_revoke - revoke key id (of owner, unless NULL): it
+ * authenticates no more. STORE_ENOTFOUND when there is no such live key.
+ */
+int store_apikey_revoke(struct store *s, int64_t id, const char *owner,
+			struct store_error *err);
 
 #endif /* STORE_STORE_H */

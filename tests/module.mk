@@ -89,6 +89,15 @@ $(O)/tests/store_fill: $(O)/tests/cli/store_fill.o $(STORE_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)
 
 HELPERS := $(O)/tests/store_fill
+
+# Another: an Authorization header checked as the send API checks it.
+$(O)/tests/apikey_auth: $(O)/tests/cli/apikey_auth.o $(POLICY_LIB) \
+	$(STORE_LIB) $(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(STORE_LIBS) \
+	    $(MAILPARSE_LIBS) $(SMS_LIBS)
+$(O)/tests/cli/apikey_auth.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
+
+HELPERS += $(O)/tests/apikey_auth
 tests: $(HELPERS)
 
 # Fuzz targets: for each NAME, tests/fuzz/fuzz_NAME.c, the libraries

@@ -50,6 +50,8 @@ static const struct {
     {"leases", cmd_leases,
      "[--phone N] [--owner A] [--all] | release --phone N --number N"},
     {"tag", cmd_tag, "[--address] OWNER NUMBER [SENDER] a thread's reply tag"},
+    {"apikey", cmd_apikey,
+     "add --owner A [--name N] | list [--owner A] | revoke ID  API keys"},
 };
 
 /* usage - list the commands */

@@ -59,6 +59,9 @@ int cmd_undelivered(const struct smsctl *ctl, int argc, char **argv);
 /* cmd_tag - smsctl tag: a thread's tag and reply address */
 int cmd_tag(const struct smsctl *ctl, int argc, char **argv);
 
+/* cmd_apikey - smsctl apikey: keys of the send API (cmd_apikey.c) */
+int cmd_apikey(const struct smsctl *ctl, int argc, char **argv);
+
 /*
  * Shared by the commands that use the store (common.c).
  */

@@ -287,6 +287,94 @@ t "--notify takes NEVER with nothing else" 2 '--notify takes never' -- \
 t "--notify takes any case" 0 '^queued 2: ' -- \
 	"$SMSCTL" $R send --notify Success,DELAY --to 12025550101 hi
 
+# issue 21: keys of the send API. apikey_auth checks a header as the
+# API does (policy_apikey_auth).
+AUTH=$(dirname "$SMSCTL")/tests/apikey_auth
+printf 'SmsDomains sms.example.com\nTagSecretFile %s/tag\nDatabase %s/keys.db\nOwnerAliases a.smith@example.com=alice@example.com\n' \
+	"$dir" "$dir" >"$dir/keys.conf"
+K="-c $dir/keys.conf"
+"$SMSCTL" $K apikey add --owner A.Smith@Example.com --name 'deploy bot' \
+	>"$dir/key1" 2>&1
+token=$(tail -n 1 "$dir/key1")
+hint=$(printf %s "$token" | cut -c1-12)
+secret=$(printf %s "$token" | cut -c13-)
+hash=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
+t "apikey add says whose key it is, owner as OwnerAliases has it" 0 \
+	'^API key 1 of alice@example.com \(deploy bot\): keep the token below; it is not shown again$' -- \
+	cat "$dir/key1"
+t "... then the token, alone on the last line" 0 '^smk_[a-z2-7]{40}$' -- \
+	tail -n 1 "$dir/key1"
+t "... of two" 0 '^2$' -- sh -c "wc -l <'$dir/key1'"
+t "the token acts as its owner" 0 '^alice@example.com 1$' -- \
+	"$AUTH" "$dir/keys.conf" "Bearer $token"
+t "... the scheme in any case" 0 '^alice@example.com 1$' -- \
+	"$AUTH" "$dir/keys.conf" "bearer   $token"
+t "the store keeps no token" 1 '^0$' -- \
+	sh -c "cat '$dir'/keys.db* | grep -ac '$secret'"
+t "... but its SHA-256" 0 '^[1-9]' -- \
+	sh -c "cat '$dir'/keys.db* | grep -ac '$hash'"
+"$SMSCTL" $K apikey add --owner bob@example.com --json >"$dir/key2" 2>&1
+t "apikey add --json, the token in it" 0 \
+	'^\{"id":2,"owner":"bob@example.com","name":"","hint":"smk_[a-z2-7]{8}","created":[0-9]+,"token":"smk_[a-z2-7]{40}"\}$' -- \
+	cat "$dir/key2"
+t "apikey list shows the hint, when it was last used" 0 \
+	"^1 +$hint… +20[0-9-]+ [0-9:]+ +20[0-9-]+ [0-9:]+ +live +alice@example.com \\(deploy bot\\)\$" -- \
+	"$SMSCTL" $K apikey list
+t "... a key never used" 0 '^2 +smk_[a-z2-7]{8}… +20[0-9-]+ [0-9:]+ +never +live +bob@example.com$' -- \
+	"$SMSCTL" $K apikey list
+t "apikey list --json" 0 \
+	"\"id\":1,\"owner\":\"alice@example.com\",\"name\":\"deploy bot\",\"hint\":\"$hint\",\"created\":[0-9]+,\"last_used\":[1-9][0-9]*,\"revoked\":false" -- \
+	"$SMSCTL" $K apikey list --json
+t "apikey list shows no token" 1 '^0$' -- \
+	sh -c "{ '$SMSCTL' $K apikey list; '$SMSCTL' $K apikey list --json; } | grep -c '$secret'"
+t "apikey list --owner, by its alias" 0 '^1$' -- \
+	sh -c "'$SMSCTL' $K apikey list --owner A.Smith@example.com | grep -c '@example.com'"
+t "apikey revoke of another owner's key" 1 \
+	'^smsctl apikey revoke: bob@example.com has no live API key 1$' -- \
+	"$SMSCTL" $K apikey revoke 1 --owner bob@example.com
+t "apikey revoke" 0 '^revoked API key 1$' -- \
+	"$SMSCTL" $K apikey revoke 1 --owner alice@example.com
+t "a revoked key acts as nobody" 1 \
+	"^550 5\\.7\\.8 the API key $hint\\.\\.\\. is not known here or was revoked\$" -- \
+	"$AUTH" "$dir/keys.conf" "Bearer $token"
+t "... and is listed as revoked" 0 "^1 +$hint… .* revoked +alice@example.com" -- \
+	"$SMSCTL" $K apikey list
+t "apikey revoke twice" 1 '^smsctl apikey revoke: no live API key 1$' -- \
+	"$SMSCTL" $K apikey revoke 1
+t "apikey revoke an unknown id" 1 'no live API key 99$' -- \
+	"$SMSCTL" $K apikey revoke 99
+t "bob's key still works" 0 '^bob@example.com 2$' -- \
+	"$AUTH" "$dir/keys.conf" \
+	"Bearer $(sed 's/.*"token":"\([^"]*\)".*/\1/' "$dir/key2")"
+cp "$dir/keys.conf" "$dir/keys-allowed.conf"
+echo "AllowedSenders @example.org" >>"$dir/keys-allowed.conf"
+t "apikey add warns of an owner AllowedSenders refuses" 0 \
+	'^smsctl apikey add: warning: carol@example.com is not allowed to send text messages \(AllowedSenders\): the key is made, but its texts are refused until that changes$' -- \
+	"$SMSCTL" -c "$dir/keys-allowed.conf" apikey add --owner carol@example.com
+t "... on standard error: the token is still the last line" 0 \
+	'^smk_[a-z2-7]{40}$' -- \
+	sh -c "'$SMSCTL' -c '$dir/keys-allowed.conf' apikey add --owner carol@example.com 2>/dev/null | tail -n 1"
+t "apikey add without --owner" 2 '--owner ADDR is needed' -- \
+	"$SMSCTL" $K apikey add --name x
+t "apikey add for what is not an address" 2 \
+	'"alice" is not a mail address: the owner of a key is a mailbox, as local@domain' -- \
+	"$SMSCTL" $K apikey add --owner alice
+t "... nor is a@b@example.com" 2 'is not a mail address' -- \
+	"$SMSCTL" $K apikey add --owner a@b@example.com
+t "apikey add with a name too long" 2 '--name takes 1-64 bytes' -- \
+	"$SMSCTL" $K apikey add --owner bob@example.com --name "$(printf '%065d' 0)"
+t "apikey revoke what is no id" 2 '"seven" is not a key id' -- \
+	"$SMSCTL" $K apikey revoke seven
+t "apikey alone shows its usage" 2 'usage: smsctl \[-c FILE\] apikey add' -- \
+	"$SMSCTL" $K apikey
+t "a request with no key is refused in words" 1 \
+	'^550 5\.7\.8 no API key: send an API key as "Authorization: Bearer smk_\.\.\."' -- \
+	"$AUTH" "$dir/keys.conf"
+t "... and one with another scheme" 1 \
+	'^550 5\.7\.8 the Authorization header is not "Bearer" and an API key' -- \
+	"$AUTH" "$dir/keys.conf" "Basic Ym9iOnNlY3JldA=="
+t "help lists apikey" 0 '^  apikey add --owner A' -- "$SMSCTL" --help
+
 # run as root, the store's files stay its owner's (here nobody's)
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	mkdir "$dir/own"

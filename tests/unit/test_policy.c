@@ -991,6 +991,75 @@ send_rules(void **state)
 	const int64_t now = 1800000000;
 	int64_t due;
 	char big[600];
+/* file_has - the bytes of path (at most 1 MiB) hold s */
+static bool
+file_has(const char *path, const char *s)
+{
+	static char buf[1 << 20];
+	size_t n, len = strlen(s), i;
+	FILE *fp = fopen(path, "rb");
+
+	if (!fp)
+		return false;
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	for (i = 0; i + len <= n; i++)
+		if (memcmp(buf + i, s, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * apikeys - issue 21: a token, its hash and hint; a request's
+ * Authorization header read as the key's owner, or refused in words
+ */
+static void
+apikeys(void **state)
+{
+	char dir[] = "/tmp/test_policy.XXXXXX", db[64], path[96];
+	struct conf *c =
+	    load("OwnerAliases a.smith@example.com=alice@example.com\n");
+	char token[POLICY_APIKEY_LEN + 1], other[POLICY_APIKEY_LEN + 1],
+	    hash[POLICY_APIKEY_HASH_LEN + 1], hint[POLICY_APIKEY_HINT_LEN + 1],
+	    h2[POLICY_APIKEY_HASH_LEN + 1], hint2[POLICY_APIKEY_HINT_LEN + 1],
+	    header[128], owner[256];
+	static const char *const refused[] = {
+	    "",
+	    "   ",
+	    "Bearer",
+	    "Bearer ",
+	    "Basic YWxpY2U6c2VjcmV0",
+	    "Bearer smk_tooshort",
+	    "Bearer smk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	    "Bearer abc_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "Bearerx smk_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	};
+	struct policy_verdict v;
+	struct store_apikey k;
+	struct store_error err;
+	struct store *st;
+	int64_t id, bob, got;
+	const int64_t now = 1800000000;
+	size_t i;
+
+	/* SHA-256 of "abc" (FIPS 180-2, B.1) */
+	policy_apikey_hash("abc", hash);
+	assert_string_equal(hash, "ba7816bf8f01cfea414140de5dae2223"
+				  "b00361a396177a9cb410ff61f20015ad");
+
+	/* a token: smk_ and 40 base32 letters; its hint and its hash */
+	assert_int_equal(policy_apikey_new(token, hash, hint), 0);
+	assert_int_equal(strlen(token), POLICY_APIKEY_LEN);
+	assert_memory_equal(token, "smk_", 4);
+	assert_int_equal(strspn(token + 4, "abcdefghijklmnopqrstuvwxyz234567"),
+			 40);
+	assert_memory_equal(hint, token + 4, POLICY_APIKEY_HINT_LEN);
+	assert_int_equal(strlen(hint), POLICY_APIKEY_HINT_LEN);
+	policy_apikey_hash(token, h2);
+	assert_string_equal(hash, h2);
+	assert_int_equal(policy_apikey_new(other, h2, hint2), 0);
+	assert_string_not_equal(token, other);
+	assert_string_not_equal(hash, h2);
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(db, sizeof(db), "%s/s.db", dir);
@@ -1084,6 +1153,105 @@ send_rules(void **state)
 	rmdir(dir);
 	conf_free(&c);
 #undef REFUSED
+	/* an owner as a key made before its alias was configured */
+	assert_int_equal(store_apikey_add(st, "a.smith@example.com", "deploy",
+					  hash, hint, now - 3600, &id, &err),
+			 STORE_OK);
+	assert_int_equal(store_apikey_add(st, "bob@example.com", "", h2, hint2,
+					  now - 3600, &bob, &err),
+			 STORE_OK);
+
+	/* the key acts as its owner, aliases applied; its use recorded */
+	snprintf(header, sizeof(header), "Bearer %s", token);
+	got = 0;
+	assert_true(
+	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_string_equal(owner, "alice@example.com");
+	assert_int_equal(got, id);
+	assert_int_equal(store_apikey_find(st, hash, &k, &err), STORE_OK);
+	assert_int_equal(k.last_used, now);
+	/* the scheme in any case, spaces and tabs around */
+	snprintf(header, sizeof(header), "  bearer \t %s  ", token);
+	assert_true(
+	    policy_apikey_auth(c, st, header, now + 1, owner, &got, &v, &err));
+	assert_int_equal(got, id);
+	snprintf(header, sizeof(header), "BEARER %s", other);
+	assert_true(
+	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_string_equal(owner, "bob@example.com");
+	assert_int_equal(got, bob);
+
+	/* a token of the right shape that is nobody's: its hint only */
+	snprintf(header, sizeof(header),
+		 "Bearer smk_zzzzzzzz2222222222222222222222222222222a");
+	assert_false(
+	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_string_equal(v.code, "550");
+	assert_string_equal(v.xcode, "5.7.8");
+	assert_string_equal(v.text, "the API key smk_zzzzzzzz... is not known "
+				    "here or was revoked");
+	assert_string_equal(owner, "");
+	assert_int_equal(got, 0);
+
+	/* no header, another scheme, no token, no token of ours */
+	assert_false(
+	    policy_apikey_auth(c, st, NULL, now, owner, &got, &v, &err));
+	assert_string_equal(v.xcode, "5.7.8");
+	assert_non_null(strstr(v.text, "no API key: send an API key as "
+				       "\"Authorization: Bearer smk_...\""));
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		assert_false(policy_apikey_auth(c, st, refused[i], now, owner,
+						&got, &v, &err));
+		assert_string_equal(v.code, "550");
+		assert_string_equal(v.xcode, "5.7.8");
+		assert_non_null(strstr(v.text, "Authorization: Bearer"));
+	}
+	/* a token with more after it, or without its scheme: refused, and
+	   the sentence quotes no token */
+	snprintf(header, sizeof(header), "Bearer %s x", token);
+	assert_false(
+	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_null(strstr(v.text, token + 4));
+	assert_false(
+	    policy_apikey_auth(c, st, token, now, owner, &got, &v, &err));
+	assert_string_equal(v.xcode, "5.7.8");
+	assert_non_null(strstr(v.text, "the API key must follow \"Bearer \""));
+	assert_null(strstr(v.text, token + 4));
+
+	/* revoked: refused like an unknown one */
+	assert_int_equal(store_apikey_revoke(st, id, NULL, &err), STORE_OK);
+	snprintf(header, sizeof(header), "Bearer %s", token);
+	assert_false(
+	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_string_equal(v.xcode, "5.7.8");
+	assert_non_null(strstr(v.text, "is not known here or was revoked"));
+
+	/* the store keeps the hash, never the token */
+	store_close(&st);
+	assert_true(file_has(db, h2));
+	assert_false(file_has(db, token + 4));
+	assert_false(file_has(db, other + 4));
+
+	/* a store that cannot answer (no api_keys before schema 7): 451 */
+	snprintf(path, sizeof(path), "%s/v6.db", dir);
+	st = store_open_version(path, STORE_SYNC_OFF, 6, &err);
+	assert_non_null(st);
+	snprintf(header, sizeof(header), "Bearer %s", other);
+	assert_false(
+	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_string_equal(v.code, "451");
+	assert_string_equal(v.xcode, "4.3.0");
+	assert_non_null(strstr(err.msg, "api_keys"));
+	store_close(&st);
+
+	conf_free(&c);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-wal", db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", db);
+	unlink(path);
+	unlink(db);
+	rmdir(dir);
 }
 
 int
@@ -1099,6 +1267,7 @@ main(void)
 	    cmocka_unit_test(plan_as_queued), cmocka_unit_test(plan_opts),
 	    cmocka_unit_test(route),	      cmocka_unit_test(sender_choice),
 	    cmocka_unit_test(mail_id),	      cmocka_unit_test(send_rules),
+	    cmocka_unit_test(apikeys),
 	};
 
 	mp_init();

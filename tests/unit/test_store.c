@@ -1487,6 +1487,133 @@ report_envid_ret(void **state)
 	store_receipt_clear(&r);
 }
 
+/*
+ * apikeys - issue 21: keys of the send API, found by the hash of their
+ * token, listed by owner, revoked; last_used written once a minute
+ */
+static void
+apikeys(void **state)
+{
+	struct fixture *f = *state;
+	struct store_apikey k, *list = NULL;
+	struct store_error err;
+	int64_t a1, a2, b1, dup;
+	unsigned n;
+	sqlite3 *db;
+
+	assert_int_equal(store_apikey_add(f->s, "alice@example.com", "deploy",
+					  "hash-a1", "aaaaaaaa", T0, &a1, &err),
+			 STORE_OK);
+	assert_int_equal(store_apikey_add(f->s, "alice@example.com", NULL,
+					  "hash-a2", "bbbbbbbb", T0 + 1, &a2,
+					  &err),
+			 STORE_OK);
+	assert_int_equal(store_apikey_add(f->s, "bob@example.com", "cron",
+					  "hash-b1", "cccccccc", T0 + 2, &b1,
+					  &err),
+			 STORE_OK);
+	assert_true(a1 < a2 && a2 < b1);
+	/* a hash is one key's */
+	assert_int_equal(store_apikey_add(f->s, "bob@example.com", "",
+					  "hash-a1", "aaaaaaaa", T0, &dup,
+					  &err),
+			 STORE_EDUP);
+	assert_int_equal(store_apikey_add(f->s, "", "x", "hash-x", "xxxxxxxx",
+					  T0, &dup, &err),
+			 STORE_EPERM);
+
+	/* found by hash, never by anything else */
+	assert_int_equal(store_apikey_find(f->s, "hash-a1", &k, &err),
+			 STORE_OK);
+	assert_int_equal(k.id, a1);
+	assert_string_equal(k.owner, "alice@example.com");
+	assert_string_equal(k.name, "deploy");
+	assert_string_equal(k.hint, "aaaaaaaa");
+	assert_int_equal(k.created, T0);
+	assert_int_equal(k.last_used, 0);
+	assert_false(k.revoked);
+	assert_int_equal(store_apikey_find(f->s, "aaaaaaaa", &k, &err),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_apikey_find(f->s, "hash-a2", &k, &err),
+			 STORE_OK);
+	assert_string_equal(k.name, "");
+
+	/* last_used: written, then not again within the minute */
+	assert_int_equal(store_apikey_used(f->s, a1, T0 + 100, &err), STORE_OK);
+	assert_int_equal(store_apikey_find(f->s, "hash-a1", &k, &err),
+			 STORE_OK);
+	assert_int_equal(k.last_used, T0 + 100);
+	assert_int_equal(store_apikey_used(f->s, a1, T0 + 160, &err), STORE_OK);
+	assert_int_equal(store_apikey_find(f->s, "hash-a1", &k, &err),
+			 STORE_OK);
+	assert_int_equal(k.last_used, T0 + 100);
+	assert_int_equal(store_apikey_used(f->s, a1, T0 + 161, &err), STORE_OK);
+	assert_int_equal(store_apikey_find(f->s, "hash-a1", &k, &err),
+			 STORE_OK);
+	assert_int_equal(k.last_used, T0 + 161);
+	assert_int_equal(store_apikey_used(f->s, 9999, T0, &err),
+			 STORE_ENOTFOUND);
+	/* within the minute it takes no write lock: another connection
+	   holding one does not hold it up */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(store_apikey_used(f->s, a1, T0 + 200, &err), STORE_OK);
+	assert_int_equal(store_apikey_find(f->s, "hash-a1", &k, &err),
+			 STORE_OK);
+	assert_int_equal(k.last_used, T0 + 161);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+
+	/* listed by owner or all, by id, revoked ones too */
+	assert_int_equal(store_apikeys(f->s, NULL, &list, &n, &err), STORE_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(list[0].id, a1);
+	assert_int_equal(list[2].id, b1);
+	assert_string_equal(list[2].owner, "bob@example.com");
+	free(list);
+	assert_int_equal(
+	    store_apikeys(f->s, "alice@example.com", &list, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[1].id, a2);
+	assert_int_equal(list[0].last_used, T0 + 161);
+	free(list);
+	assert_int_equal(
+	    store_apikeys(f->s, "carol@example.com", &list, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 0);
+	assert_null(list);
+
+	/* revoked: by its owner only, once, and then not found */
+	assert_int_equal(store_apikey_revoke(f->s, a1, "bob@example.com", &err),
+			 STORE_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "bob@example.com has no live API key"));
+	assert_int_equal(store_apikey_find(f->s, "hash-a1", &k, &err),
+			 STORE_OK);
+	assert_int_equal(
+	    store_apikey_revoke(f->s, a1, "alice@example.com", &err), STORE_OK);
+	assert_int_equal(store_apikey_find(f->s, "hash-a1", &k, &err),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_apikey_revoke(f->s, a1, NULL, &err),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_apikey_revoke(f->s, 9999, NULL, &err),
+			 STORE_ENOTFOUND);
+	assert_string_equal(err.msg, "no live API key 9999");
+	assert_int_equal(store_apikey_revoke(f->s, b1, NULL, &err), STORE_OK);
+	assert_int_equal(store_apikeys(f->s, NULL, &list, &n, &err), STORE_OK);
+	assert_int_equal(n, 3);
+	assert_true(list[0].revoked);
+	assert_false(list[1].revoked);
+	assert_true(list[2].revoked);
+	free(list);
+	/* a revoked key's hash is still taken */
+	assert_int_equal(store_apikey_add(f->s, "bob@example.com", "",
+					  "hash-a1", "aaaaaaaa", T0, &dup,
+					  &err),
+			 STORE_EDUP);
+}
+
 static void
 state_names(void **state)
 {
@@ -1536,6 +1663,7 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(receipt_timeout, setup, teardown),
 	    cmocka_unit_test(state_names),
+	    cmocka_unit_test_setup_teardown(apikeys, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
