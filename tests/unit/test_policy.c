@@ -991,75 +991,6 @@ send_rules(void **state)
 	const int64_t now = 1800000000;
 	int64_t due;
 	char big[600];
-/* file_has - the bytes of path (at most 1 MiB) hold s */
-static bool
-file_has(const char *path, const char *s)
-{
-	static char buf[1 << 20];
-	size_t n, len = strlen(s), i;
-	FILE *fp = fopen(path, "rb");
-
-	if (!fp)
-		return false;
-	n = fread(buf, 1, sizeof(buf), fp);
-	fclose(fp);
-	for (i = 0; i + len <= n; i++)
-		if (memcmp(buf + i, s, len) == 0)
-			return true;
-	return false;
-}
-
-/*
- * apikeys - issue 21: a token, its hash and hint; a request's
- * Authorization header read as the key's owner, or refused in words
- */
-static void
-apikeys(void **state)
-{
-	char dir[] = "/tmp/test_policy.XXXXXX", db[64], path[96];
-	struct conf *c =
-	    load("OwnerAliases a.smith@example.com=alice@example.com\n");
-	char token[POLICY_APIKEY_LEN + 1], other[POLICY_APIKEY_LEN + 1],
-	    hash[POLICY_APIKEY_HASH_LEN + 1], hint[POLICY_APIKEY_HINT_LEN + 1],
-	    h2[POLICY_APIKEY_HASH_LEN + 1], hint2[POLICY_APIKEY_HINT_LEN + 1],
-	    header[128], owner[256];
-	static const char *const refused[] = {
-	    "",
-	    "   ",
-	    "Bearer",
-	    "Bearer ",
-	    "Basic YWxpY2U6c2VjcmV0",
-	    "Bearer smk_tooshort",
-	    "Bearer smk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-	    "Bearer abc_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	    "Bearerx smk_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	};
-	struct policy_verdict v;
-	struct store_apikey k;
-	struct store_error err;
-	struct store *st;
-	int64_t id, bob, got;
-	const int64_t now = 1800000000;
-	size_t i;
-
-	/* SHA-256 of "abc" (FIPS 180-2, B.1) */
-	policy_apikey_hash("abc", hash);
-	assert_string_equal(hash, "ba7816bf8f01cfea414140de5dae2223"
-				  "b00361a396177a9cb410ff61f20015ad");
-
-	/* a token: smk_ and 40 base32 letters; its hint and its hash */
-	assert_int_equal(policy_apikey_new(token, hash, hint), 0);
-	assert_int_equal(strlen(token), POLICY_APIKEY_LEN);
-	assert_memory_equal(token, "smk_", 4);
-	assert_int_equal(strspn(token + 4, "abcdefghijklmnopqrstuvwxyz234567"),
-			 40);
-	assert_memory_equal(hint, token + 4, POLICY_APIKEY_HINT_LEN);
-	assert_int_equal(strlen(hint), POLICY_APIKEY_HINT_LEN);
-	policy_apikey_hash(token, h2);
-	assert_string_equal(hash, h2);
-	assert_int_equal(policy_apikey_new(other, h2, hint2), 0);
-	assert_string_not_equal(token, other);
-	assert_string_not_equal(hash, h2);
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(db, sizeof(db), "%s/s.db", dir);
@@ -1153,6 +1084,82 @@ apikeys(void **state)
 	rmdir(dir);
 	conf_free(&c);
 #undef REFUSED
+}
+
+/* file_has - the bytes of path (at most 1 MiB) hold s */
+static bool
+file_has(const char *path, const char *s)
+{
+	static char buf[1 << 20];
+	size_t n, len = strlen(s), i;
+	FILE *fp = fopen(path, "rb");
+
+	if (!fp)
+		return false;
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	for (i = 0; i + len <= n; i++)
+		if (memcmp(buf + i, s, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * apikeys - issue 21: a token, its hash and hint; a request's
+ * Authorization header read as the key's owner, or refused in words
+ */
+static void
+apikeys(void **state)
+{
+	char dir[] = "/tmp/test_policy.XXXXXX", db[64], path[96];
+	struct conf *c =
+	    load("OwnerAliases a.smith@example.com=alice@example.com\n");
+	char token[POLICY_APIKEY_LEN + 1], other[POLICY_APIKEY_LEN + 1],
+	    hash[POLICY_APIKEY_HASH_LEN + 1], hint[POLICY_APIKEY_HINT_LEN + 1],
+	    h2[POLICY_APIKEY_HASH_LEN + 1], hint2[POLICY_APIKEY_HINT_LEN + 1],
+	    header[128], owner[256];
+	static const char *const refused[] = {
+	    "",
+	    "   ",
+	    "Bearer",
+	    "Bearer ",
+	    "Basic YWxpY2U6c2VjcmV0",
+	    "Bearer smk_tooshort",
+	    "Bearer smk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	    "Bearer abc_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "Bearerx smk_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	};
+	struct policy_verdict v;
+	struct store_apikey k;
+	struct store_error err;
+	struct store *st;
+	int64_t id, bob, got;
+	const int64_t now = 1800000000;
+	size_t i;
+
+	/* SHA-256 of "abc" (FIPS 180-2, B.1) */
+	policy_apikey_hash("abc", hash);
+	assert_string_equal(hash, "ba7816bf8f01cfea414140de5dae2223"
+				  "b00361a396177a9cb410ff61f20015ad");
+
+	/* a token: smk_ and 40 base32 letters; its hint and its hash */
+	assert_int_equal(policy_apikey_new(token, hash, hint), 0);
+	assert_int_equal(strlen(token), POLICY_APIKEY_LEN);
+	assert_memory_equal(token, "smk_", 4);
+	assert_int_equal(strspn(token + 4, "abcdefghijklmnopqrstuvwxyz234567"),
+			 40);
+	assert_memory_equal(hint, token + 4, POLICY_APIKEY_HINT_LEN);
+	assert_int_equal(strlen(hint), POLICY_APIKEY_HINT_LEN);
+	policy_apikey_hash(token, h2);
+	assert_string_equal(hash, h2);
+	assert_int_equal(policy_apikey_new(other, h2, hint2), 0);
+	assert_string_not_equal(token, other);
+	assert_string_not_equal(hash, h2);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/s.db", dir);
+	st = store_open(db, STORE_SYNC_OFF, &err);
+	assert_non_null(st);
 	/* an owner as a key made before its alias was configured */
 	assert_int_equal(store_apikey_add(st, "a.smith@example.com", "deploy",
 					  hash, hint, now - 3600, &id, &err),
@@ -1253,6 +1260,7 @@ apikeys(void **state)
 	unlink(db);
 	rmdir(dir);
 }
+
 
 int
 main(void)
