@@ -95,6 +95,7 @@ forward_back(const struct conf *c, struct store *s, const char *phone,
 	     const char *our, const char *text, int64_t now)
 {
 	const char *fixed = map_get(&c->forward_numbers, our), *rest = text;
+	const char *word;
 	char to[20], owner[256], n_to[20];
 	struct policy_verdict v;
 	struct policy_sent sent;
@@ -110,7 +111,7 @@ forward_back(const struct conf *c, struct store *s, const char *phone,
 		return FWD_TEMP;
 	}
 	target = rc == STORE_OK || (fixed && !strcmp(fixed, phone));
-	if (!target || policy_keyword(c, text, NULL) != POLICY_KW_NONE)
+	if (!target || policy_keyword(c, text, &word) != POLICY_KW_NONE)
 		return FWD_NONE;
 	if (rc != STORE_OK) /* a fixed target that nobody wrote to yet */
 		snprintf(owner, sizeof(owner), "%s",

@@ -27,8 +27,7 @@ print(s.getsockname()[1])')
 cat >>"$conf" <<EOF
 ApiListen 127.0.0.1:$aport
 WebhookListen 127.0.0.1:$wport
-SenderNumbers alice@example.com=+12025550101
-SenderNumbers bob@example.com=+12025550102
+SenderNumbers alice@example.com=+12025550101, bob@example.com=+12025550102
 MonthlySegmentQuota 60
 EOF
 echo '{"receipt_delay_ms": 100}' >&9
@@ -202,17 +201,17 @@ check "a body over 64 KiB: 413" is 413 "$st"
 # the quota: 60 segments a month, 10 a text here
 long=$(head -c 1500 /dev/zero | tr '\0' b)
 last=201
-n=0
-while [ "$last" = 201 ] && [ $n -lt 10 ]; do
+k=0
+while [ "$last" = 201 ] && [ $k -lt 10 ]; do
 	last=$(post "$bob" "{\"To\":\"+12025550152\",\"Text\":\"$long\"}")
-	n=$((n + 1))
+	k=$((k + 1))
 done
 check "over the quota: 429 over_quota with Retry-After" \
 	sh -c "[ '$last $(j Code)' = '429 over_quota' ] && grep -qi '^Retry-After:' '$tmp/hdr'"
 
 # a revoked key
 kid=$("$BUILD/smsctl" -c "$conf" apikey list --json | python3 -c 'import json,sys
-print([k["id"] for k in json.load(sys.stdin) if k["owner"] == "bob@example.com"][0])')
+print([k["id"] for k in json.load(sys.stdin)["apikeys"] if k["owner"] == "bob@example.com"][0])')
 "$BUILD/smsctl" -c "$conf" apikey revoke "$kid" >/dev/null
 st=$(post "$bob" '{"To":"+12025550153","Text":"after revoke"}')
 check "a revoked key: 401" is 401 "$st"

@@ -30,10 +30,9 @@ print(s.getsockname()[1])')
 cat >>"$conf" <<EOF
 ApiListen 127.0.0.1:$aport
 WebhookListen 127.0.0.1:$wport
-NumberOwners +12025550100=alice@example.com
+NumberOwners +12025550100=alice@example.com, +12025550102=bob@example.com
 ForwardNumbers +12025550100=+12025550199
 SenderNumbers bob@example.com=+12025550102
-NumberOwners +12025550102=bob@example.com
 EOF
 echo '{"receipt_delay_ms": 100}' >&9
 smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
@@ -48,7 +47,8 @@ sms_to() { grep '"cmd":"submit_sm"' "$tmp/pdus.jsonl" | python3 -c 'import json,
 for l in sys.stdin:
     p = json.loads(l)
     if p.get("dst") == sys.argv[1]:
-        print(p.get("sm"))' "$1"; }
+        b = bytes.fromhex(p.get("sm") or "")
+        print(b.decode("utf-16-be" if p.get("data_coding") == 8 else "latin-1"))' "$1"; }
 has_sms() { sms_to "$1" | grep -qF "$2"; }
 count_sms() { sms_to "$1" | grep -cF "$2" || true; }
 is() { [ "$1" = "$2" ] || { echo "    # want $1, got $2"; return 1; }; }

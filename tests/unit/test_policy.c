@@ -972,8 +972,8 @@ static void
 send_rules(void **state)
 {
 	char dir[] = "/tmp/test_policy.XXXXXX", db[64];
-	struct conf *c = load("SenderNumbers alice@example.com=+12025550101\n"
-			      "SenderNumbers bob@example.com=+12025550102\n"
+	struct conf *c = load("SenderNumbers alice@example.com=+12025550101, "
+			      "bob@example.com=+12025550102\n"
 			      "AllowedSenders @example.com\n"
 			      "MonthlySegmentQuota 5\n"
 			      "SegmentCap 3\nLongMessagePolicy reject\n");
