@@ -20,9 +20,9 @@
 
 #include "store/store_int.h"
 
-/* new_hid - "EV" and 32 hex digits of randomness into hid */
-static int
-new_hid(char hid[STORE_HID_SIZE], struct store_error *err)
+/* store_hook_hid - "EV" and 32 hex digits of randomness into hid */
+int
+store_hook_hid(char hid[STORE_HID_SIZE], struct store_error *err)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char r[16];
@@ -64,7 +64,9 @@ store_hook_add(struct store *s, const struct store_hook_out *h, int64_t now,
 		return store_set_error(err, STORE_EPERM,
 				       "a hook URL of %zu bytes is over %d",
 				       strlen(h->url), STORE_URL_MAX);
-	if ((rc = new_hid(hid, err)) != STORE_OK)
+	if (h->hid && strlen(h->hid) == STORE_HID_SIZE - 1)
+		memcpy(hid, h->hid, STORE_HID_SIZE);
+	else if ((rc = store_hook_hid(hid, err)) != STORE_OK)
 		return rc;
 	NEED(st, s, ST_HOOK_ADD, err);
 	bind_text(st, 1, hid);

@@ -959,11 +959,12 @@ enum store_hook_state {
 	STORE_HOOK_FAILED = 2, /* given up */
 };
 
-#define STORE_HID_SIZE 35   /* "EV" + 32 hex + NUL */
-#define STORE_URL_MAX  2048 /* the longest hook URL */
+#define STORE_HID_SIZE 35    /* "EV" + 32 hex + NUL */
+#define STORE_URL_MAX  16384 /* the longest hook URL, a GET template filled */
 
 /* A hook to queue. */
 struct store_hook_out {
+	const char *hid;	  /* from store_hook_hid(); NULL: a new one */
 	const char *owner;	  /* whose event: told when it is given up */
 	const char *event;	  /* "message.received", "message.receipt" */
 	int64_t message_id;	  /* the text it is about, or 0 */
@@ -993,6 +994,9 @@ struct store_hook {
 	unsigned char *body; /* NUL-terminated; freed by store_hooks_free() */
 	size_t len;
 };
+
+/* store_hook_hid - a new hid ("EV" + 32 hex digits of getrandom()) */
+int store_hook_hid(char hid[STORE_HID_SIZE], struct store_error *err);
 
 /*
  * store_hook_add - queue hook h, due at now; its row id in *id_r and
