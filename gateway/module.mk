@@ -3,7 +3,7 @@
 # main.c form libsmsgw.a, which the webhook fuzz target links too.
 GATEWAY_LIB_SRCS := gateway/form.c gateway/inbound.c gateway/mailer.c \
 	gateway/metrics.c gateway/providers.c gateway/receipt.c \
-	gateway/report.c gateway/runner.c gateway/webhook.c
+	gateway/report.c gateway/runner.c gateway/webhook.c gateway/hooks.c
 GATEWAY_LIB := $(O)/gateway/libsmsgw.a
 SMSGW := $(O)/smsgw
 MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd)
