@@ -50,6 +50,8 @@ static const struct {
     {"leases", cmd_leases,
      "[--phone N] [--owner A] [--all] | release --phone N --number N"},
     {"tag", cmd_tag, "[--address] OWNER NUMBER [SENDER] a thread's reply tag"},
+    {"hooks", cmd_hooks,
+     "[--state S] [--json] | retry ID  event hooks: pending, failed"},
 };
 
 /* usage - list the commands */

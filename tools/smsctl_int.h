@@ -59,6 +59,9 @@ int cmd_undelivered(const struct smsctl *ctl, int argc, char **argv);
 /* cmd_tag - smsctl tag: a thread's tag and reply address */
 int cmd_tag(const struct smsctl *ctl, int argc, char **argv);
 
+/* cmd_hooks - smsctl hooks: event hooks pending, delivered, failed; retry */
+int cmd_hooks(const struct smsctl *ctl, int argc, char **argv);
+
 /*
  * Shared by the commands that use the store (common.c).
  */
