@@ -636,7 +636,7 @@ const struct conf_key conf_keys[] = {
     {"HookSecret", CT_SECRET, F(hook_secret), NULL, NOLIM, NULL, 0, "Hooks",
      "The key that signs each hook: X-Smsmilter-Signature: t=TIME,v1=HEX, "
      "HEX the HMAC-SHA256 of TIME, a dot and the body (a GET's URL). "
-     "Unset: hooks go unsigned. Prefer HookSecretFile.",
+     "Unset: hooks go unsigned. Prefer HookSecretFile. At the next start.",
      NULL},
     {"HookSecretFile", CT_SECRET_FILE, F(hook_secret), NULL, NOLIM, NULL, 0,
      "Hooks", "A file holding HookSecret on its first line, mode 600.",
@@ -644,23 +644,24 @@ const struct conf_key conf_keys[] = {
     {"HookRetryFirst", CT_DURATION, F(hook_retry_first), "30s", 1, 86400, NULL,
      0, "Hooks",
      "How long smsgw waits before trying a hook the second time; each "
-     "wait after that is twice the one before, up to HookRetryInterval.",
+     "wait after that is twice the one before, up to HookRetryInterval. "
+     "At the next start.",
      NULL},
     {"HookRetryInterval", CT_DURATION, F(hook_retry_interval), "30m", 1, 86400,
      NULL, 0, "Hooks",
      "The longest wait between two tries of a hook (voip.ms retries every "
-     "30 minutes).",
+     "30 minutes). At the next start.",
      NULL},
     {"HookLifetime", CT_DURATION, F(hook_lifetime), "3d", 60, 30 * 86400LL,
      NULL, 0, "Hooks",
      "How long smsgw keeps trying a hook; then it gives it up and mails "
      "its owner, once, what was not delivered and why (smsctl hooks "
-     "retry ID tries it again).",
+     "retry ID tries it again). At the next start.",
      NULL},
     {"HookTimeout", CT_DURATION, F(hook_timeout), "10s", 1, 300, NULL, 0,
      "Hooks",
      "How long one try of a hook may take, connection and answer; a "
-     "receiver that takes longer is tried again later.",
+     "receiver that takes longer is tried again later. At the next start.",
      NULL},
     {"HookAllowPrivate", CT_BOOL, F(hook_allow_private), "no", NOLIM, NULL, 0,
      "Hooks",
@@ -669,10 +670,11 @@ const struct conf_key conf_keys[] = {
      "addresses. No: such a hook is refused, checked again at connect "
      "time (a name that resolves elsewhere later does not get through), "
      "and given up with the reason, so that a URL given with a text "
-     "cannot reach the inside of this network.",
+     "cannot reach the inside of this network. At the next start.",
      NULL},
     {"HookConcurrency", CT_INT, F(hook_concurrency), "4", 1, 64, NULL, 0,
-     "Hooks", "Hook requests smsgw has under way at once.", NULL},
+     "Hooks", "Hook requests smsgw has under way at once. At the next start.",
+     NULL},
 
     /* process */
     {"UserID", CT_NAME, F(user), "smsmilter", NOLIM, NULL, 0, "Process",
