@@ -303,7 +303,8 @@ static bool
 start(struct hooks *h, unsigned k)
 {
 	struct store_hook *hk = &h->live[k];
-	char sig[POLICY_HOOK_SIG_SIZE + 32], id[80], ev[64], ct[96], why[200];
+	char sig[POLICY_HOOK_SIG_SIZE + 32], id[80], ev[64], ct[96], why[200],
+	    ua[64];
 	const char *headers[HOOK_HEADERS];
 	struct tp_fetch_request rq = {
 	    .url = hk->url,
@@ -344,6 +345,8 @@ start(struct hooks *h, unsigned k)
 				 get ? strlen(hk->url) : hk->len, sig + len);
 		headers[n++] = sig;
 	}
+	snprintf(ua, sizeof(ua), "User-Agent: smsgw/%s", ut_version());
+	headers[n++] = ua;
 	headers[n++] = "Expect:"; /* no 100-continue round trip */
 	headers[n] = NULL;
 	if (tp_fetch_start(h->f, &rq, &terr) != TP_OK) {
