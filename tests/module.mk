@@ -80,7 +80,7 @@ $(O)/tests/unit/test_runner.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 TESTS += $(O)/tests/test_runner
 
 $(O)/tests/test_transport: $(O)/tests/unit/test_transport.o $(TRANSPORT_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TRANSPORT_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TRANSPORT_LIBS) $(CMOCKA_LIBS) -pthread
 
 TESTS += $(O)/tests/test_transport
 
