@@ -175,3 +175,6 @@ check "... its owner is mailed why" wait_sql \
 check "... smsctl hooks --state failed lists it" sh -c \
 	"'$BUILD/smsctl' -c '$conf' hooks --state failed | grep -q 'loopback'"
 stop_gw
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,7 +1,8 @@
 /*
  * NAME
  *	test_transport - what the transports compute without a peer: the
- *	webhook signature, URL escaping, configuration checks
+ *	webhook signature, URL escaping, configuration checks; tp_fetch
+ *	against a one-request server on loopback
  * DESCRIPTION
  *	The HTTP and Kannel transports themselves are tested against real
  *	peers in tests/gateway/test_http.sh and test_kannel.sh.
