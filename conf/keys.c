@@ -652,7 +652,7 @@ const struct conf_key conf_keys[] = {
      "The longest wait between two tries of a hook (voip.ms retries every "
      "30 minutes). At the next start.",
      NULL},
-    {"HookLifetime", CT_DURATION, F(hook_lifetime), "3d", 60, 30 * 86400LL,
+    {"HookLifetime", CT_DURATION, F(hook_lifetime), "3d", 10, 30 * 86400LL,
      NULL, 0, "Hooks",
      "How long smsgw keeps trying a hook; then it gives it up and mails "
      "its owner, once, what was not delivered and why (smsctl hooks "

@@ -11,6 +11,7 @@ the status and body it answered. What it answers depends on the path:
 
   /fail3    500 to the first 3 tries of each hook id, then 200
   /down     503 after half a second while DIR/down exists, then 200
+  /never    500 "nope, not today", always
   /voip     a GET callback (voip.ms style): "not ok" to the first 2
             tries of each {ID}, then "ok"
   anything  200
@@ -78,6 +79,8 @@ class Handler(BaseHTTPRequestHandler):
             if down:
                 time.sleep(0.5)  # slow too: some are under way at a kill
             status, out = self.answer(503 if down else 200, b"")
+        elif url.path == "/never":
+            status, out = self.answer(500, b"nope, not today")
         elif url.path == "/voip":
             status, out = self.answer(200, b"not ok" if n <= 2 else b"ok\n")
         else:

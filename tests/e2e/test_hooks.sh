@@ -17,7 +17,9 @@
 # 4. a receipt: a text sent, its DELIVRD receipt POSTed as
 #    message.receipt;
 # 5. with HookAllowPrivate no, a hook to 127.0.0.1 is never fetched and
-#    is given up with the reason, its owner mailed.
+#    is given up with the reason, its owner mailed;
+# 6. a receiver that always answers 500: given up after HookLifetime,
+#    its owner mailed; smsctl hooks retry sends it again.
 # The test needs HookAllowPrivate yes for 1-4 (its receiver is on
 # loopback). Prints TAP; appends its tally to $CHECK_TALLY; stops what
 # it starts by pid, also on failure.
@@ -174,6 +176,33 @@ check "... its owner is mailed why" wait_sql \
 	"select count(*) from mail_queue where instr(data, 'Event hook not delivered') > 0 and instr(data, 'loopback') > 0" 1
 check "... smsctl hooks --state failed lists it" sh -c \
 	"'$BUILD/smsctl' -c '$conf' hooks --state failed | grep -q 'loopback'"
+stop_gw
+
+# 6. a receiver that never answers 2xx: given up after HookLifetime
+cp "$tmp/base.conf" "$conf"
+cat >>"$conf" <<EOF
+HookSecretFile $tmp/hook.secret
+HookAllowPrivate yes
+HookRetryFirst 1s
+HookRetryInterval 2s
+HookLifetime 10s
+InboundHook +12025550104 POST $rx/never
+EOF
+start_gw
+sleep 1
+control '{"mo": {"from": "12025550196", "to": "12025550104", "text": "never heard"}}'
+check "a hook never answered with a 2xx is given up after HookLifetime (10s)" \
+	wait_sql "select state from hooks where url like '%/never'" 2 30
+check "... after several tries, the last error kept" test -n "$(sql "select id from hooks where url like '%/never' and attempts >= 4 and last_error = 'HTTP 500: \"nope, not today\"; tried for HookLifetime 10s'")"
+check "... tried about as long as its lifetime, backing off" sh -c \
+	"[ \$(($(sql "select updated - created from hooks where url like '%/never'"))) -ge 9 ]"
+check "... its owner mailed once, saying so" wait_sql \
+	"select count(*) from mail_queue where instr(data, 'Event hook not delivered') > 0 and instr(data, 'nope, not today') > 0" 1
+hid6=$(sql "select id from hooks where url like '%/never'")
+tries6=$(count 'r["path"] == "/never"')
+"$BUILD/smsctl" -c "$conf" hooks retry "$hid6" >/dev/null
+check "smsctl hooks retry ID: the given-up hook is tried again, same id" \
+	wait_count 'r["path"] == "/never" and r["hid"] == "'"$(sql "select hid from hooks where id = $hid6")"'"' $((tries6 + 1)) 10
 stop_gw
 
 echo "1..$n"
