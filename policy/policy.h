@@ -12,8 +12,10 @@
  *	what its tag is (policy_owner, policy_sender_number, policy_tag),
  *	whether a phone and an owner may have another text
  *	(policy_phone_ok, policy_quota_ok), which mail is never texted
- *	(policy_noise), when a scheduled text is due (policy_schedule) and
- *	what a mail becomes as text (policy_render).
+ *	(policy_noise), when a scheduled text is due (policy_schedule),
+ *	what a mail becomes as text (policy_render), and which URLs hear
+ *	of a text from a phone or a receipt, with what, and where hooks
+ *	may not go (policy_hooks_inbound, policy_hook_url_ok).
  *
  *	Below milter/, gateway/ and tools/; above store/ and everything
  *	under it. No daemon code, no sockets, no logging.
