@@ -12,7 +12,8 @@
  *	be made to is shown to the caller's check first (libcurl's
  *	CURLOPT_OPENSOCKETFUNCTION), so that a name that resolves to a
  *	private address at connect time is refused however it resolved
- *	before. Only the start of an answer is kept.
+ *	before. Only the start of an answer is kept, and no more than
+ *	64 KiB of it is read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@
 
 #include "transport/transport.h"
 
+#define READ_MAX (64 * 1024) /* the most of an answer read */
+
 /* One request under way. */
 struct req {
 	CURL *easy;
@@ -32,7 +35,8 @@ struct req {
 	void *tag;
 	tp_addr_check check;
 	char body[TP_FETCH_BODY_MAX + 1];
-	size_t len;
+	size_t len, total;
+	bool cut;	   /* the answer went on too long: stopped reading */
 	char refused[160]; /* why check refused an address, or "" */
 	char errbuf[CURL_ERROR_SIZE];
 	struct req *prev, *next; /* those under way */
@@ -45,12 +49,21 @@ struct tp_fetch {
 	struct req *reqs; /* under way */
 };
 
-/* keep - the start of the answer; the rest is read and dropped */
+/*
+ * keep - the start of the answer; the rest is read and dropped, up to
+ * READ_MAX in all, where reading stops (the status stands)
+ */
 static size_t
 keep(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct req *r = arg;
 	size_t n = size * nmemb, room = TP_FETCH_BODY_MAX - r->len;
+
+	r->total += n;
+	if (r->total > READ_MAX) {
+		r->cut = true;
+		return 0;
+	}
 
 	if (room > n)
 		room = n;
@@ -215,7 +228,8 @@ done(struct tp_fetch *f, CURLMsg *msg, struct tp_fetch_result *res)
 	curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
 	memset(res, 0, sizeof(*res));
 	res->tag = r->tag;
-	if (msg->data.result == CURLE_OK) {
+	if (msg->data.result == CURLE_OK ||
+	    (msg->data.result == CURLE_WRITE_ERROR && r->cut && status)) {
 		res->status = status;
 	} else if (r->refused[0]) {
 		res->refused = true;

@@ -181,6 +181,8 @@ fetch_refused(void **state)
 struct one {
 	int fd;
 	char req[4096];
+	const char *answer; /* NULL: a redirect */
+	size_t alen;
 };
 
 static void *
@@ -204,18 +206,23 @@ serve_one(void *arg)
 			break;
 	}
 	if (c >= 0) {
-		if (write(c, answer, sizeof(answer) - 1) < 0)
-			o->req[0] = '\0';
+		const char *a = o->answer ? o->answer : answer;
+		size_t len = o->answer ? o->alen : sizeof(answer) - 1, done = 0;
+
+		while (done < len &&
+		       (r = send(c, a + done, len - done, MSG_NOSIGNAL)) > 0)
+			done += (size_t)r;
 		close(c);
 	}
 	return NULL;
 }
 
-/* a POST with its headers and body; a redirect is not followed */
+/* a POST with its headers and body; a redirect is not followed (or,
+ * given a struct one in *state, that answer instead) */
 static void
 fetch_no_redirect(void **state)
 {
-	struct one o = {0};
+	struct one *op = *state ? *state : NULL, o = {0};
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sin);
 	const char *headers[] = {"X-Test: 1", "Content-Type: text/plain", NULL};
@@ -228,7 +235,10 @@ fetch_no_redirect(void **state)
 	char url[64];
 	pthread_t t;
 
-	(void)state;
+	if (op) {
+		o.answer = op->answer;
+		o.alen = op->alen;
+	}
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	o.fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(o.fd >= 0);
@@ -243,11 +253,39 @@ fetch_no_redirect(void **state)
 	pthread_join(t, NULL);
 	close(o.fd);
 	assert_false(res.refused);
-	assert_int_equal(res.status, 302);
-	assert_string_equal(res.body, "moved\r\n");
+	if (op) {
+		/* a long answer: its start kept, reading stopped at 64 KiB */
+		assert_int_equal(res.status, 200);
+		assert_int_equal(res.len, TP_FETCH_BODY_MAX);
+		assert_int_equal(res.body[0], 'x');
+		assert_int_equal(strlen(res.body), TP_FETCH_BODY_MAX);
+	} else {
+		assert_int_equal(res.status, 302);
+		assert_string_equal(res.body, "moved\r\n");
+	}
 	assert_non_null(strstr(o.req, "POST /hook HTTP/1.1\r\n"));
 	assert_non_null(strstr(o.req, "X-Test: 1\r\n"));
 	assert_non_null(strstr(o.req, "\r\n\r\nhello"));
+}
+
+/* an answer of 1 MB: the first KiB kept, the status stands */
+static void
+fetch_long_answer(void **state)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\n"
+				   "Content-Length: 1000000\r\n\r\n";
+	struct one o = {0};
+	char *a = malloc(sizeof(head) - 1 + 1000000);
+	void *st = &o;
+
+	(void)state;
+	assert_non_null(a);
+	memcpy(a, head, sizeof(head) - 1);
+	memset(a + sizeof(head) - 1, 'x', 1000000);
+	o.answer = a;
+	o.alen = sizeof(head) - 1 + 1000000;
+	fetch_no_redirect(&st);
+	free(a);
 }
 
 int
@@ -260,6 +298,7 @@ main(void)
 	    cmocka_unit_test(open_checks),
 	    cmocka_unit_test(fetch_refused),
 	    cmocka_unit_test(fetch_no_redirect),
+	    cmocka_unit_test(fetch_long_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
