@@ -16,8 +16,9 @@
 #    then "ok": tried until ok;
 # 4. a receipt: a text sent, its DELIVRD receipt POSTed as
 #    message.receipt;
-# 5. with HookAllowPrivate no, a hook to 127.0.0.1 is never fetched and
-#    is given up with the reason, its owner mailed;
+# 5. with HookAllowPrivate no, a hook to 127.0.0.1 (and one to
+#    localhost) is never fetched and is given up with the reason, its
+#    owner mailed;
 # 6. a receiver that always answers 500: given up after HookLifetime,
 #    its owner mailed; smsctl hooks retry sends it again.
 # The test needs HookAllowPrivate yes for 1-4 (its receiver is on
@@ -164,6 +165,7 @@ HookSecretFile $tmp/hook.secret
 HookRetryFirst 1s
 HookRetryInterval 2s
 InboundHook +12025550103 POST $rx/private
+InboundHook +12025550103 GET http://localhost:$rport/private2?m={MESSAGE}
 EOF
 start_gw
 sleep 1
@@ -171,9 +173,11 @@ control '{"mo": {"from": "12025550197", "to": "12025550103", "text": "to a priva
 check "HookAllowPrivate no: a hook to 127.0.0.1 is given up" wait_sql \
 	"select state from hooks where url like '%/private'" 2
 check "... with the reason" test -n "$(sql "select last_error from hooks where url like '%/private' and last_error like 'refused: 127.0.0.1 is a loopback address%'")"
-check "... never fetched" test "$(count 'r["path"] == "/private"')" -eq 0
-check "... its owner is mailed why" wait_sql \
-	"select count(*) from mail_queue where instr(data, 'Event hook not delivered') > 0 and instr(data, 'loopback') > 0" 1
+check "... and one to localhost (a name), refused as it connects" wait_sql \
+	"select count(*) from hooks where url like '%/private2%' and state = 2 and last_error like 'refused: % is a loopback address'" 1
+check "... neither fetched" test "$(count 'r["path"].startswith("/private")')" -eq 0
+check "... its owner is mailed why, once for each" wait_sql \
+	"select count(*) from mail_queue where instr(data, 'Event hook not delivered') > 0 and instr(data, 'loopback') > 0" 2
 check "... smsctl hooks --state failed lists it" sh -c \
 	"'$BUILD/smsctl' -c '$conf' hooks --state failed | grep -q 'loopback'"
 stop_gw

@@ -325,6 +325,26 @@ url_private(void **state)
 	conf_free(&open);
 }
 
+/* the tricks that make a URL's host look public */
+static void
+url_forged(void **state)
+{
+	struct conf *c = load("");
+
+	(void)state;
+	refused(c, "http://example.com@127.0.0.1/", "user or password");
+	refused(c, "http://127.0.0.1#@example.com/", "loopback");
+	refused(c, "http://127.0.0.1?@example.com/", "loopback");
+	refused(c, "http://127.0.0.1\\@example.com/", "one of");
+	refused(c, "http://0x7f.1/", "loopback");
+	refused(c, "http://2130706433/", "loopback");
+	refused(c, "http://127.1:80/", "loopback");
+	refused(c, "http://017700000001/", "loopback");
+	refused(c, "HTTP://[0:0:0:0:0:ffff:7f00:1]/", "loopback");
+	refused(c, "http://[::127.0.0.1]/", "loopback");
+	conf_free(&c);
+}
+
 static void
 url_syntax(void **state)
 {
@@ -567,6 +587,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(queue_leases, setup, teardown),
 	    cmocka_unit_test_setup_teardown(queue_retry_fail, setup, teardown),
 	    cmocka_unit_test(url_private),
+	    cmocka_unit_test(url_forged),
 	    cmocka_unit_test(url_syntax),
 	    cmocka_unit_test_setup_teardown(payloads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(receipt_payload, setup, teardown),
