@@ -20,6 +20,10 @@
  *	both take whole texts (tp_whole_texts), which the far side
  *	splits. Their receipts and texts from phones come to the webhook
  *	server, not through tp_poll.
+ *
+ *	Beside the carriers, tp_fetch (fetch.c) makes the HTTP requests of
+ *	smsgw's event hooks, many at once, each address vetted by the
+ *	caller before a connection is made.
  * DIAGNOSTICS
  *	TP_OK, or a negative enum tp_status with a sentence in the struct
  *	tp_error given.
