@@ -11,13 +11,17 @@ $(O)/bench/bench_mailparse: $(O)/bench/bench_mailparse.o $(MAILPARSE_LIB) \
 	$(CC) $(LDFLAGS) -o $@ $^ $(MAILPARSE_LIBS)
 $(O)/bench/bench_mailparse.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 
+$(O)/bench/hook_queue: $(O)/bench/hook_queue.o $(STORE_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)
+
 $(O)/bench/floor_milter: $(O)/bench/floor_milter.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lmilter -pthread
 
 bench:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory $(O)/bench/bench_codec \
-	    $(O)/bench/bench_store $(O)/bench/bench_mailparse
+	    $(O)/bench/bench_store $(O)/bench/bench_mailparse \
+	    $(O)/bench/hook_queue
 	@$(MAKE) --no-print-directory $(O)/smsmilter $(O)/smsgw $(O)/smsctl \
 	    $(O)/bench/floor_milter
 	@sh bench/run.sh $(O)

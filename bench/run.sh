@@ -72,3 +72,6 @@ sh "$here/smpp.sh" "$O"
 
 # texts from phones into mail (smsgw) beside Kannel's get-url
 sh "$here/mo.sh" "$O"
+
+# event hooks out of smsgw to a local receiver
+sh "$here/hooks.sh" "$O"

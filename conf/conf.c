@@ -179,12 +179,13 @@ parse_line(struct conf_ctx *ctx, struct conf *c, const char *line,
 		return;
 	}
 	ctx->key = k;
-	if (seen[k - conf_keys]) {
+	if (seen[k - conf_keys] && !(k->flags & KEY_REPEAT)) {
 		conf_error(ctx, "set twice (first on line %u)",
 			   seen[k - conf_keys]);
 		return;
 	}
-	seen[k - conf_keys] = ctx->line;
+	if (!seen[k - conf_keys])
+		seen[k - conf_keys] = ctx->line;
 	if (value_of(ctx, p + n, &value) != 0)
 		return;
 	conf_parse_value(ctx, c, value);
@@ -277,6 +278,14 @@ check_values(struct conf_ctx *ctx, const struct conf *c)
 			   "WebhookMaxConnections (%lld)",
 			   c->webhook_max_per_client,
 			   c->webhook_max_connections);
+	if (c->hook_retry_first > c->hook_retry_interval)
+		conf_error(ctx,
+			   "HookRetryFirst (%llds) is longer than "
+			   "HookRetryInterval (%llds)",
+			   c->hook_retry_first, c->hook_retry_interval);
+	if (!c->hook_secret && (c->inbound_hooks.n || c->receipt_hooks.n))
+		conf_warning(ctx, "event hooks are configured but HookSecret "
+				  "is not: their POSTs go unsigned");
 	if (c->smtp_user && *c->smtp_user && !c->smtp_password)
 		conf_error(ctx, "SmtpUser is set but SmtpPassword (or "
 				"SmtpPasswordFile) is not");

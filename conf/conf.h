@@ -68,6 +68,24 @@ struct conf_hostport {
 	unsigned port;
 };
 
+/*
+ * Where an event goes (InboundHook, ReceiptHook): events of one of our
+ * numbers (or of every number, "*") to url by method: "POST" (signed
+ * JSON), "FORM" (a form POST) or "GET" (url as a template); expect_ok:
+ * only a body of "ok" means it arrived (voip.ms' URL callback retry).
+ */
+struct conf_hook {
+	const char *number; /* E.164, or "*" */
+	const char *method;
+	const char *url;
+	bool expect_ok;
+};
+
+struct conf_hooks {
+	size_t n;
+	const struct conf_hook *v;
+};
+
 /* count per period, e.g. 30 messages per hour. */
 struct conf_rate {
 	long long count;
@@ -230,6 +248,17 @@ struct conf {
 	/* UndeliverableMailTo: who gets mail the relay refuses; "": none */
 	const char *undeliverable_mail_to;
 
+	/* event hooks */
+	struct conf_hooks inbound_hooks; /* texts from phones */
+	struct conf_hooks receipt_hooks; /* final receipts */
+	const char *hook_secret;	 /* signs POSTs; NULL: unsigned */
+	long long hook_retry_first;	 /* seconds before the 2nd try */
+	long long hook_retry_interval;	 /* the most between tries */
+	long long hook_lifetime;	 /* then given up, the owner told */
+	long long hook_timeout;		 /* seconds per request */
+	bool hook_allow_private;	 /* loopback, RFC 1918... allowed */
+	long long hook_concurrency;	 /* requests at once */
+
 	/* process */
 	const char *user;
 	const char *pid_file;
@@ -286,6 +315,14 @@ void conf_write_sample(FILE *fp);
 
 /* conf_write_man_keys - the KEYS section of smsmilter.conf(5), roff */
 void conf_write_man_keys(FILE *fp);
+
+/*
+ * conf_hook_url_syntax - whether url may be a hook's: http:// or
+ * https://, a host, no user or password, no spaces or control
+ * characters; braces are allowed (a GET template's {FROM}). False
+ * with a sentence in why.
+ */
+bool conf_hook_url_syntax(const char *url, char *why, size_t size);
 
 /* conf_syslog_level - the syslog level (LOG_*) LogLevel names */
 int conf_syslog_level(const struct conf *c);

@@ -46,10 +46,12 @@ enum conf_type {
 	CT_URL,		  /* http:// or https:// URL */
 	CT_FACILITY,	  /* syslog facility name */
 	CT_NAME,	  /* a user or group name */
+	CT_HOOKS,	  /* NUMBER|* METHOD URL [ok], one a line */
 };
 
 /* Key flags. */
 #define KEY_REQUIRED 0x01 /* must be set (or, for secrets, its twin) */
+#define KEY_REPEAT   0x02 /* may be set on several lines, each adding */
 
 /* One key of smsmilter.conf. */
 struct conf_key {

@@ -634,6 +634,71 @@ const struct conf_key conf_keys[] = {
     {"SmtpPasswordFile", CT_SECRET_FILE, F(smtp_password), NULL, NOLIM, NULL, 0,
      "Mail out", "A file holding SmtpPassword, mode 600.", NULL},
 
+    /* event hooks */
+    {"InboundHook", CT_HOOKS, F(inbound_hooks), "", NOLIM, NULL, KEY_REPEAT,
+     "Hooks",
+     "Where smsgw tells of each text from a phone, as NUMBER METHOD URL "
+     "[ok] (one target a line; the key may be repeated): NUMBER is ours "
+     "(the one texted, E.164) or * for every number. METHOD POST sends "
+     "signed JSON (see smsgw(8)); FORM a form POST of the same fields; "
+     "GET fetches URL as a template where {ID} {TIMESTAMP} {FROM} {TO} "
+     "{MESSAGE} are replaced, URL-encoded (a URL without them gets the "
+     "fields as a query). A final word ok asks the receiver to answer "
+     "ok (voip.ms' URL callback retry): any other answer is tried "
+     "again; else any 2xx is success. Each hook is stored with the text, "
+     "retried until heard (HookRetryFirst, HookRetryInterval) for "
+     "HookLifetime, and carries an id that stays the same on every try.",
+     "+12025550100 GET https://example.com/sms?from={FROM}&text={MESSAGE} ok"},
+    {"ReceiptHook", CT_HOOKS, F(receipt_hooks), "", NOLIM, NULL, KEY_REPEAT,
+     "Hooks",
+     "Where smsgw tells of each final delivery receipt (delivered, failed, "
+     "expired) of a text sent from NUMBER (ours, or * for all), as "
+     "InboundHook: NUMBER METHOD URL [ok], one a line. GET templates also "
+     "have {STATUS} and {CODE}.",
+     "* POST https://example.com/hooks/receipts"},
+    {"HookSecret", CT_SECRET, F(hook_secret), NULL, NOLIM, NULL, 0, "Hooks",
+     "The key that signs each hook: X-Smsmilter-Signature: t=TIME,v1=HEX, "
+     "HEX the HMAC-SHA256 of TIME, a dot and the body (a GET's URL). "
+     "Unset: hooks go unsigned. Prefer HookSecretFile. At the next start.",
+     NULL},
+    {"HookSecretFile", CT_SECRET_FILE, F(hook_secret), NULL, NOLIM, NULL, 0,
+     "Hooks", "A file holding HookSecret on its first line, mode 600.",
+     "/etc/smsmilter/hook.secret"},
+    {"HookRetryFirst", CT_DURATION, F(hook_retry_first), "30s", 1, 86400, NULL,
+     0, "Hooks",
+     "How long smsgw waits before trying a hook the second time; each "
+     "wait after that is twice the one before, up to HookRetryInterval. "
+     "At the next start.",
+     NULL},
+    {"HookRetryInterval", CT_DURATION, F(hook_retry_interval), "30m", 1, 86400,
+     NULL, 0, "Hooks",
+     "The longest wait between two tries of a hook (voip.ms retries every "
+     "30 minutes). At the next start.",
+     NULL},
+    {"HookLifetime", CT_DURATION, F(hook_lifetime), "3d", 10, 30 * 86400LL,
+     NULL, 0, "Hooks",
+     "How long smsgw keeps trying a hook; then it gives it up and mails "
+     "its owner, once, what was not delivered and why (smsctl hooks "
+     "retry ID tries it again). At the next start.",
+     NULL},
+    {"HookTimeout", CT_DURATION, F(hook_timeout), "10s", 1, 300, NULL, 0,
+     "Hooks",
+     "How long one try of a hook may take, connection and answer; a "
+     "receiver that takes longer is tried again later. At the next start.",
+     NULL},
+    {"HookAllowPrivate", CT_BOOL, F(hook_allow_private), "no", NOLIM, NULL, 0,
+     "Hooks",
+     "Whether hooks may go to loopback, private (RFC 1918, fc00::/7), "
+     "link-local, CGNAT (100.64.0.0/10), unspecified or multicast "
+     "addresses. No: such a hook is refused, checked again at connect "
+     "time (a name that resolves elsewhere later does not get through), "
+     "and given up with the reason, so that a URL given with a text "
+     "cannot reach the inside of this network. At the next start.",
+     NULL},
+    {"HookConcurrency", CT_INT, F(hook_concurrency), "4", 1, 64, NULL, 0,
+     "Hooks", "Hook requests smsgw has under way at once. At the next start.",
+     NULL},
+
     /* process */
     {"UserID", CT_NAME, F(user), "smsmilter", NOLIM, NULL, 0, "Process",
      "User (and :group) the daemons run as once their sockets are open.", NULL},

@@ -132,6 +132,16 @@ conf_format_value(const struct conf *c, const struct conf_key *k,
 			    hp->host, hp->port);
 		break;
 	}
+	case CT_HOOKS: {
+		const struct conf_hooks *h = CFIELD(c, k, struct conf_hooks);
+
+		for (i = 0; i < h->n; i++)
+			ut_buf_printf(out, "%s%s %s %s%s", i ? "; " : "",
+				      h->v[i].number, h->v[i].method,
+				      h->v[i].url,
+				      h->v[i].expect_ok ? " ok" : "");
+		break;
+	}
 	case CT_RATE: {
 		const struct conf_rate *r = CFIELD(c, k, struct conf_rate);
 
@@ -174,6 +184,17 @@ conf_print(const struct conf *c, FILE *fp)
 
 		if (k->type == CT_SECRET_FILE)
 			continue; /* its twin prints the (masked) value */
+		if (k->type == CT_HOOKS && CFIELD(c, k, struct conf_hooks)->n) {
+			const struct conf_hooks *h =
+			    CFIELD(c, k, struct conf_hooks);
+
+			for (size_t j = 0; j < h->n; j++)
+				fprintf(fp, "%s %s %s %s%s\n", k->name,
+					h->v[j].number, h->v[j].method,
+					h->v[j].url,
+					h->v[j].expect_ok ? " ok" : "");
+			continue;
+		}
 		b.len = 0;
 		if (b.s)
 			b.s[0] = '\0';

@@ -913,6 +913,104 @@ parse_scalar(struct conf_ctx *ctx, const char **field, const char *text)
 	return *field ? 0 : nomem(ctx);
 }
 
+/* conf_hook_url_syntax - a URL a hook may have, by its syntax alone */
+bool
+conf_hook_url_syntax(const char *url, char *why, size_t size)
+{
+	size_t skip = strncasecmp(url, "https://", 8) == 0  ? 8
+		      : strncasecmp(url, "http://", 7) == 0 ? 7
+							    : 0;
+	size_t host = skip ? strcspn(url + skip, "/?#") : 0;
+	const char *p;
+
+	if (!skip) {
+		snprintf(why, size,
+			 "\"%.80s\" is not an http:// or https:// "
+			 "URL",
+			 url);
+		return false;
+	}
+	for (p = url; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '"' ||
+		    *p == '\\' || *p == '<' || *p == '>') {
+			snprintf(why, size,
+				 "the URL holds a space, a control character "
+				 "or one of \" \\ < >");
+			return false;
+		}
+	if (memchr(url + skip, '@', host)) {
+		snprintf(why, size,
+			 "the URL names a user or password (@): "
+			 "not allowed in a hook's URL");
+		return false;
+	}
+	if (host == 0 || url[skip] == ':' || memchr(url + skip, '{', host)) {
+		snprintf(why, size, "the URL \"%.80s\" has no host", url);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * parse_hooks - one line of InboundHook or ReceiptHook, "NUMBER|*
+ * METHOD URL [ok]", added to the key's list ("" sets none)
+ */
+static int
+parse_hooks(struct conf_ctx *ctx, struct conf_hooks *h, const char *text)
+{
+	static const char *const methods[] = {"POST", "FORM", "GET", NULL};
+	char *words[5], *copy, *save = NULL, why[200];
+	struct conf_hook *v, one = {0};
+	size_t n = 0, i;
+
+	if (!*text)
+		return 0;
+	if (!(copy = ut_arena_strdup(ctx->arena, text)))
+		return nomem(ctx);
+	for (char *w = strtok_r(copy, " \t", &save); w && n < 5;
+	     w = strtok_r(NULL, " \t", &save))
+		words[n++] = w;
+	if (n < 3 || n > 4 || (n == 4 && strcasecmp(words[3], "ok") != 0)) {
+		conf_error(ctx, "expected NUMBER|* METHOD URL [ok], got \"%s\"",
+			   text);
+		return -1;
+	}
+	if (strcmp(words[0], "*") == 0)
+		one.number = "*";
+	else if (!(one.number = parse_number(ctx, words[0])))
+		return -1;
+	for (i = 0; methods[i]; i++)
+		if (!strcasecmp(words[1], methods[i]))
+			one.method = methods[i];
+	if (!one.method) {
+		conf_error(ctx,
+			   "method \"%s\": expected POST (signed JSON), FORM "
+			   "(a form POST) or GET (the URL as a template)",
+			   words[1]);
+		return -1;
+	}
+	if (!conf_hook_url_syntax(words[2], why, sizeof(why))) {
+		conf_error(ctx, "%s", why);
+		return -1;
+	}
+	if (strlen(words[2]) > 2048) {
+		conf_error(ctx, "the URL is %zu bytes; at most 2048",
+			   strlen(words[2]));
+		return -1;
+	}
+	one.url = words[2];
+	one.expect_ok = n == 4;
+	v = ut_arena_alloc(ctx->arena, (h->n + 1) * sizeof(*v));
+	if (!v)
+		return nomem(ctx);
+	if (h->n)
+		memcpy(v, h->v, h->n * sizeof(*v));
+	v[h->n] = one;
+	h->v = v;
+	h->n++;
+	return 0;
+}
+
 /* parse_number_key - CT_INT, CT_DURATION, CT_SIZE within bounds */
 static int
 parse_number_key(struct conf_ctx *ctx, long long *field, const char *text)
@@ -1005,6 +1103,8 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 	case CT_HOSTPORT:
 		return parse_hostport(ctx, FIELD(c, k, struct conf_hostport),
 				      text);
+	case CT_HOOKS:
+		return parse_hooks(ctx, FIELD(c, k, struct conf_hooks), text);
 	case CT_RATE: {
 		struct conf_rate *r = FIELD(c, k, struct conf_rate);
 		const char *slash = strchr(text, '/');

@@ -420,18 +420,6 @@ method_ok(const char *m)
 	       !strcasecmp(m, "FORM");
 }
 
-/* MERGE: replaced by policy/hook.c's policy_hook_url_ok */
-static bool
-policy_hook_url_ok(const struct conf *c, const char *url,
-		   struct policy_verdict *v)
-{
-	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
-		return policy_refuse(v, "550", "5.7.1", "not http");
-	if (strstr(url, "127.0.0.1"))
-		return policy_refuse(v, "550", "5.7.1", "loopback");
-	return true;
-}
-
 /*
  * hook_opt - put a hook target (uri, method) into o as name; false when
  * answered (400)

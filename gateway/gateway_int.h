@@ -111,6 +111,24 @@ void mailer_wake(struct mailer *m);
 /* mailer_stop - let the current mail finish, stop the thread, free */
 void mailer_stop(struct mailer **m);
 
+struct hooks;
+
+/*
+ * hooks_start - the hook thread (hooks.c): event hooks out to their
+ * URLs, HookConcurrency at once, leased as lease_owner + "/hooks" (with
+ * its own store connection); it takes back the hook leases of this
+ * host's runs that are gone; the owners' notices of hooks given up are
+ * mailed through mailer. NULL on failure (logged).
+ */
+struct hooks *hooks_start(const struct conf *c, const char *lease_owner,
+			  struct mailer *mailer);
+
+/* hooks_wake - a hook was queued in this process: the thread looks now */
+void hooks_wake(void);
+
+/* hooks_stop - stop the thread, give back the hooks under way, free */
+void hooks_stop(struct hooks **h);
+
 /* What /metrics counts. */
 enum metric {
 	M_SUBMITTED,
@@ -130,6 +148,9 @@ enum metric {
 	M_WEBHOOK_OK,
 	M_WEBHOOK_REFUSED,
 	M_WEBHOOK_ERROR,
+	M_HOOK_DELIVERED,
+	M_HOOK_RETRIED,
+	M_HOOK_FAILED,
 	M_COUNT
 };
 

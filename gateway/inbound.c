@@ -494,6 +494,11 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 
 			rc =
 			    store_inbound_add(s, &in, now, &id, &mail_id, &err);
+			/* its event hooks, durable with it */
+			if (rc == STORE_OK)
+				rc = policy_hooks_inbound(c, s, NULL, t->owner,
+							  id, phone, our, text,
+							  now, &err);
 		} else {
 			rc = store_mail_enqueue(s, from, t->owner, mail, len,
 						now, &copy_id, &err);
@@ -773,6 +778,8 @@ inbound_sms(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		ut_log(LOG_ERR, "store: %s", err.msg);
 		return IN_TEMP;
 	}
+	if (r == IN_DONE)
+		hooks_wake();
 	return r;
 }
 

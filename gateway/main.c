@@ -220,6 +220,7 @@ main(int argc, char **argv)
 	struct transport *t;
 	struct runner *r;
 	struct mailer *mailer;
+	struct hooks *hooks;
 	struct webhook *webhook = NULL;
 	struct store *s;
 	struct conf *c;
@@ -295,6 +296,7 @@ main(int argc, char **argv)
 	mailer = mailer_start(c, owner);
 	if (!mailer)
 		return 75;
+	hooks = hooks_start(c, owner, mailer);
 	webhook = webhook_start(c, mailer, tp_name(t));
 	r = runner_new(c, s, t, mailer, owner);
 	{
@@ -361,6 +363,7 @@ main(int argc, char **argv)
 	}
 	runner_stop(&r);
 	webhook_stop(&webhook);
+	hooks_stop(&hooks);
 	mailer_stop(&mailer);
 	tp_close(&t);
 	store_close(&s);

@@ -45,6 +45,10 @@ static const struct {
 			   NULL},
     [M_WEBHOOK_ERROR] = {"smsgw_webhook_requests_total", "result=\"error\"",
 			 NULL},
+    [M_HOOK_DELIVERED] = {"smsgw_hooks_total", "result=\"delivered\"",
+			  "Event hook tries, by result"},
+    [M_HOOK_RETRIED] = {"smsgw_hooks_total", "result=\"retried\"", NULL},
+    [M_HOOK_FAILED] = {"smsgw_hooks_total", "result=\"given_up\"", NULL},
 };
 
 /* Upper bounds of the latency buckets, in milliseconds. */

@@ -17,6 +17,7 @@
 #include <syslog.h>
 
 #include "gateway/gateway_int.h"
+#include "policy/policy.h"
 #include "util/util.h"
 
 /* A carrier's word for how a text went. */
@@ -84,6 +85,25 @@ receipt_kannel_stat(const char *status)
 	}
 }
 
+/* receipt_hooks - queue the message.receipt hooks of rr, in s's unit */
+static int
+receipt_hooks(const struct conf *c, struct store *s,
+	      const struct store_receipt *rr, const struct receipt *r,
+	      int64_t now, struct store_error *err)
+{
+	struct store_hook_msg m;
+	int rc;
+
+	if (!c->receipt_hooks.n) /* the per-text target: later */
+		return STORE_OK;
+	rc = store_hook_msg(s, rr->msg_id, &m, err);
+	if (rc != STORE_OK)
+		return rc == STORE_ENOTFOUND ? STORE_OK : rc;
+	return policy_hooks_receipt(
+	    c, s, NULL, m.owner, rr->msg_id, m.sid, m.external_id, m.sender,
+	    m.phone, store_state_name(rr->state), r->code, now, err);
+}
+
 /* receipt_record - record r; count, log and report a text it decided */
 enum receipt_outcome
 receipt_record(const struct conf *c, struct store *s, struct mailer *m,
@@ -94,8 +114,22 @@ receipt_record(const struct conf *c, struct store *s, struct mailer *m,
 
 	if (r->state == STORE_SUBMITTED) /* not final: nothing to record */
 		return RECEIPT_NOT_FINAL;
-	rc = store_receipt(s, r->smsc_id, r->state, r->code, r->reason, now,
-			   &rr, err);
+	/* the receipt and its event hooks, together */
+	rc = store_unit_begin(s, err);
+	if (rc == STORE_OK) {
+		rc = store_receipt(s, r->smsc_id, r->state, r->code, r->reason,
+				   now, &rr, err);
+		if (rc == STORE_OK && rr.final_now)
+			rc = receipt_hooks(c, s, &rr, r, now, err);
+		if (rc == STORE_OK)
+			rc = store_unit_end(s, true, err);
+		else
+			store_unit_end(s, false, NULL);
+		if (rc == STORE_OK && rr.final_now)
+			hooks_wake();
+		else if (rc != STORE_OK && rc != STORE_ENOTFOUND)
+			store_receipt_clear(&rr);
+	}
 	if (rc == STORE_ENOTFOUND)
 		return RECEIPT_UNKNOWN;
 	if (rc != STORE_OK) {

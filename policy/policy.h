@@ -12,8 +12,10 @@
  *	what its tag is (policy_owner, policy_sender_number, policy_tag),
  *	whether a phone and an owner may have another text
  *	(policy_phone_ok, policy_quota_ok), which mail is never texted
- *	(policy_noise), when a scheduled text is due (policy_schedule) and
- *	what a mail becomes as text (policy_render).
+ *	(policy_noise), when a scheduled text is due (policy_schedule),
+ *	what a mail becomes as text (policy_render), and which URLs hear
+ *	of a text from a phone or a receipt, with what, and where hooks
+ *	may not go (policy_hooks_inbound, policy_hook_url_ok).
  *
  *	Below milter/, gateway/ and tools/; above store/ and everything
  *	under it. No daemon code, no sockets, no logging.
@@ -655,5 +657,81 @@ bool policy_apikey_auth(const struct conf *c, struct store *st,
 			const char *authorization, int64_t now,
 			char owner_r[256], int64_t *key_id_r,
 			struct policy_verdict *v, struct store_error *err);
+/* ---- hook.c: event hooks ---- */
+
+struct sockaddr;
+
+#define POLICY_EVENT_RECEIVED "message.received"
+#define POLICY_EVENT_RECEIPT  "message.receipt"
+
+/*
+ * A URL given with a text for its events (seed 001's WebhookUri and
+ * DeliveryReceiptWebhookUri). method: "POST" (signed JSON, the
+ * default when NULL or ""), "FORM" (a form POST of the same fields) or
+ * "GET" (the URL as a template: {ID} {TIMESTAMP} {FROM} {TO} {MESSAGE}
+ * {STATUS} {CODE} {HOOKID} replaced, URL-encoded; none there: the
+ * fields appended as a query); "+OK" after any of them ("GET+OK"):
+ * only a body of "ok" is success.
+ */
+struct policy_hook_target {
+	const char *url;
+	const char *method;
+};
+
+/*
+ * policy_hook_url_ok - whether a hook may go to url: http or https, a
+ * host, no userinfo, and, unless HookAllowPrivate, no address of the
+ * host loopback, private (RFC 1918, fc00::/7), link-local, CGNAT,
+ * unspecified, multicast, reserved, or an IPv4-mapped form of one (a
+ * name is resolved with getaddrinfo, which may block). False with v
+ * set: 550 5.7.1 refused, 451 4.4.3 a name that does not resolve now.
+ */
+bool policy_hook_url_ok(const struct conf *c, const char *url,
+			struct policy_verdict *v);
+
+/*
+ * policy_addr_private - what kind of address sa is when hooks may not
+ * go there ("a loopback", "a private (RFC 1918)"...), else NULL: the
+ * deliverer's check of each address it connects to
+ */
+const char *policy_addr_private(const struct sockaddr *sa);
+
+/* The size of "t=UNIX,v1=" and 64 hex digits, with its NUL. */
+#define POLICY_HOOK_SIG_SIZE 96
+
+/*
+ * policy_hook_sign - the X-Smsmilter-Signature of a try at time t:
+ * "t=T,v1=HEX", HEX the HMAC-SHA256 with key secret of T, ".", and the
+ * len bytes of body (for a GET, the URL requested)
+ */
+void policy_hook_sign(const char *secret, int64_t t, const void *body,
+		      size_t len, char out[POLICY_HOOK_SIG_SIZE]);
+
+/*
+ * policy_hooks_inbound - queue the message.received hooks of text
+ * msg_id (from a phone to our number to), in the caller's unit of s:
+ * one to per_text (may be NULL; one whose URL or method is bad is left
+ * out) and one to each InboundHook of to or *, the same URL and method
+ * once. Each has a hid of its own; the body (or the GET URL) is made
+ * now. STORE_OK, or the store's error.
+ */
+int policy_hooks_inbound(const struct conf *c, struct store *s,
+			 const struct policy_hook_target *per_text,
+			 const char *owner, int64_t msg_id, const char *from,
+			 const char *to, const char *text, int64_t now,
+			 struct store_error *err);
+
+/*
+ * policy_hooks_receipt - as policy_hooks_inbound, for the final receipt
+ * of text msg_id (from our number to a phone; status "delivered",
+ * "failed" or "expired", code the carrier's), to per_text and each
+ * ReceiptHook of from or *; sid and external_id may be NULL
+ */
+int policy_hooks_receipt(const struct conf *c, struct store *s,
+			 const struct policy_hook_target *per_text,
+			 const char *owner, int64_t msg_id, const char *sid,
+			 const char *external_id, const char *from,
+			 const char *to, const char *status, const char *code,
+			 int64_t now, struct store_error *err);
 
 #endif /* POLICY_POLICY_H */

@@ -48,6 +48,12 @@
 #define LEASE_HELD "id = ?1 AND lease_owner = ?2 AND state = 2"
 #define LEASE_MINE "state = 2 AND lease_owner = ?1"
 
+/* The columns fill_hook() reads (hooks.c), and a hook's lease held. */
+#define HOOK_COLS                                                              \
+	"id, hid, owner, event, message_id, url, method, content_type,"        \
+	" expect_ok, attempts, created, state, due, updated, last_error, body"
+#define HOOK_HELD "id = ?1 AND lease_owner = ?2 AND state = 0"
+
 static const char *const sql[ST_COUNT] = {
     /* queue.c */
     [ST_MSG_BY_IDEM] = "SELECT id, thread_id FROM messages WHERE idem_key = ?1",
@@ -299,6 +305,39 @@ static const char *const sql[ST_COUNT] = {
 		   " WHERE (?1 IS NULL OR owner = ?1) ORDER BY id",
     [ST_APIKEY_REVOKE] = "UPDATE api_keys SET revoked = 1 WHERE id = ?1"
 			 " AND revoked = 0 AND (?2 IS NULL OR owner = ?2)",
+    /* hooks.c: state 0 pending, 1 delivered, 2 given up; a pending
+       hook is leased while lease_until is in the future (HOOK_HELD:
+       still ours to end) */
+    [ST_HOOK_ADD] =
+	"INSERT INTO hooks (hid, owner, event, message_id, url, method,"
+	" content_type, body, expect_ok, state, attempts, due, created,"
+	" updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, 0, ?10,"
+	" ?10, ?10)",
+    [ST_HOOK_DUE] = "SELECT " HOOK_COLS " FROM hooks WHERE state = 0"
+		    " AND due <= ?1 AND (lease_until IS NULL OR"
+		    " lease_until <= ?1) ORDER BY due, id LIMIT ?2",
+    [ST_HOOK_LEASE] = "UPDATE hooks SET lease_owner = ?2, lease_until = ?3,"
+		      " attempts = attempts + 1, updated = ?4 WHERE id = ?1",
+    [ST_HOOK_DONE] = "UPDATE hooks SET state = 1, " LEASE_DROP
+		     ", last_error = NULL, updated = ?3 WHERE " HOOK_HELD,
+    [ST_HOOK_RETRY] = "UPDATE hooks SET " LEASE_DROP ", due = ?3,"
+		      " last_error = ?4, updated = ?5 WHERE " HOOK_HELD,
+    [ST_HOOK_FAIL] = "UPDATE hooks SET state = 2, " LEASE_DROP
+		     ", last_error = ?3, updated = ?4 WHERE " HOOK_HELD,
+    [ST_HOOK_RELEASE] =
+	"UPDATE hooks SET " LEASE_DROP " WHERE state = 0 AND lease_owner = ?1",
+    [ST_HOOKS] = "SELECT " HOOK_COLS " FROM hooks"
+		 " WHERE (?1 < 0 OR state = ?1) ORDER BY id DESC LIMIT ?2",
+    [ST_HOOK_RETRY_NOW] =
+	"UPDATE hooks SET created = CASE WHEN state = 2 THEN ?2"
+	" ELSE created END, state = 0, due = ?2, updated = ?2"
+	" WHERE id = ?1 AND state != 1",
+    [ST_HOOK_HOLDERS] = "SELECT DISTINCT lease_owner FROM hooks WHERE state = 0"
+			" AND lease_owner IS NOT NULL"
+			" AND substr(lease_owner, 1, length(?1)) = ?1",
+    [ST_HOOK_MSG] = "SELECT t.owner, t.phone, t.sender, m.sid, m.external_id"
+		    " FROM messages m JOIN threads t ON t.id = m.thread_id"
+		    " WHERE m.id = ?1",
 };
 
 /* store_set_error - fill err; returns status */

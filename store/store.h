@@ -20,7 +20,8 @@
  *	outbound text queue), delivery.c (receipts and reports),
  *	history.c (search, delete, purge, counts), threads.c, people.c
  *	(contacts, groups, opt-outs), limits.c (rate windows, usage),
- *	mailq.c (the outbound mail queue), inbound.c (texts from phones).
+ *	mailq.c (the outbound mail queue), inbound.c (texts from phones),
+ *	hooks.c (event hooks to URLs).
  *	lease.c, the leases both queues share, has no API of its own.
  * OWNERSHIP
  *	What the store allocates for a caller is freed one of two ways.
@@ -1058,5 +1059,135 @@ int store_apikeys(struct store *s, const char *owner,
  */
 int store_apikey_revoke(struct store *s, int64_t id, const char *owner,
 			struct store_error *err);
+/* ---- hooks.c: event hooks to URLs, a queue with leases ---- */
+
+/*
+ * Events (a text from a phone, a final receipt) to deliver to a URL,
+ * retried until the receiver answers. A hook waits pending; a
+ * deliverer leases due hooks (store_hook_claim) and ends each lease
+ * with store_hook_done (delivered), store_hook_retry (pending again,
+ * due later) or store_hook_fail (given up); a deliverer that restarts
+ * gives its leases back with store_hook_release. Every hook has a hid,
+ * "EV" and 32 hex digits of getrandom(), the same on every try, so
+ * that a receiver can drop repeats.
+ */
+enum store_hook_state {
+	STORE_HOOK_PENDING = 0,
+	STORE_HOOK_DELIVERED = 1,
+	STORE_HOOK_FAILED = 2, /* given up */
+};
+
+#define STORE_HID_SIZE 35    /* "EV" + 32 hex + NUL */
+#define STORE_URL_MAX  16384 /* the longest hook URL, a GET template filled */
+
+/* A hook to queue. */
+struct store_hook_out {
+	const char *hid;	  /* from store_hook_hid(); NULL: a new one */
+	const char *owner;	  /* whose event: told when it is given up */
+	const char *event;	  /* "message.received", "message.receipt" */
+	int64_t message_id;	  /* the text it is about, or 0 */
+	const char *url;	  /* at most STORE_URL_MAX bytes */
+	const char *method;	  /* "POST", "FORM", "GET" */
+	const char *content_type; /* of body, or NULL (GET) */
+	const void *body;	  /* NULL: none */
+	size_t len;
+	bool expect_ok; /* success is a 2xx whose body is "ok" */
+};
+
+/* A queued hook, claimed or listed. */
+struct store_hook {
+	int64_t id;
+	char hid[STORE_HID_SIZE];
+	char owner[256];
+	char event[32];
+	int64_t message_id;
+	char url[STORE_URL_MAX + 1];
+	char method[8];
+	char content_type[64];
+	bool expect_ok;
+	unsigned attempts; /* tries so far, this one included when claimed */
+	int64_t created, due, updated;
+	enum store_hook_state state;
+	char last_error[256];
+	unsigned char *body; /* NUL-terminated; freed by store_hooks_free() */
+	size_t len;
+};
+
+/* store_hook_hid - a new hid ("EV" + 32 hex digits of getrandom()) */
+int store_hook_hid(char hid[STORE_HID_SIZE], struct store_error *err);
+
+/*
+ * store_hook_add - queue hook h, due at now; its row id in *id_r and
+ * its hid in hid_r (may be NULL). Joins an open unit or batch.
+ */
+int store_hook_add(struct store *s, const struct store_hook_out *h, int64_t now,
+		   int64_t *id_r, char hid_r[STORE_HID_SIZE],
+		   struct store_error *err);
+
+/*
+ * store_hook_claim - lease up to max due hooks to holder until now +
+ * lease_seconds (one transaction); free with store_hooks_free()
+ */
+int store_hook_claim(struct store *s, const char *holder, int64_t now,
+		     int64_t lease_seconds, unsigned max,
+		     struct store_hook **hooks_r, unsigned *n_r,
+		     struct store_error *err);
+
+/* store_hooks_free - free claimed or listed hooks; *h becomes NULL */
+void store_hooks_free(struct store_hook **h, unsigned n);
+
+/*
+ * store_hook_done, store_hook_retry, store_hook_fail - end hook id's
+ * lease: delivered; pending again at due with error; given up with
+ * error. STORE_ELEASE when holder does not hold it (any more).
+ */
+int store_hook_done(struct store *s, int64_t id, const char *holder,
+		    int64_t now, struct store_error *err);
+int store_hook_retry(struct store *s, int64_t id, const char *holder,
+		     int64_t due, const char *error, int64_t now,
+		     struct store_error *err);
+int store_hook_fail(struct store *s, int64_t id, const char *holder,
+		    const char *error, int64_t now, struct store_error *err);
+
+/* store_hook_release - give back every hook leased to holder; how many */
+int store_hook_release(struct store *s, const char *holder, unsigned *n_r,
+		       struct store_error *err);
+
+/*
+ * store_hook_holders - the holders of hook leases whose names begin
+ * with prefix; free() *holders_r
+ */
+int store_hook_holders(struct store *s, const char *prefix,
+		       char (**holders_r)[STORE_HOLDER_MAX], unsigned *n_r,
+		       struct store_error *err);
+
+/*
+ * store_hooks - the newest hooks first, up to limit, of state (or of
+ * every state when state < 0); free with store_hooks_free()
+ */
+int store_hooks(struct store *s, int state, unsigned limit,
+		struct store_hook **hooks_r, unsigned *n_r,
+		struct store_error *err);
+
+/*
+ * store_hook_retry_now - hook id, pending or given up, is due at now
+ * (a given-up one starts a new lifetime: created becomes now);
+ * STORE_ENOTFOUND when there is no such hook or it was delivered
+ */
+int store_hook_retry_now(struct store *s, int64_t id, int64_t now,
+			 struct store_error *err);
+
+/* What a hook says about a text of ours. */
+struct store_hook_msg {
+	char owner[256];
+	char phone[20];	 /* the phone's number */
+	char sender[40]; /* ours */
+	char sid[64];	 /* "" when none */
+	char external_id[256];
+};
+
+/* store_hook_msg - text id's owner, numbers and ids; STORE_ENOTFOUND */
+int store_hook_msg(struct store *s, int64_t id, struct store_hook_msg *m,
+		   struct store_error *err);
 
 #endif /* STORE_STORE_H */

@@ -116,6 +116,18 @@ enum stmt_id {
 	ST_APIKEY_USED,
 	ST_APIKEYS,
 	ST_APIKEY_REVOKE,
+	/* hooks.c */
+	ST_HOOK_ADD,
+	ST_HOOK_DUE,
+	ST_HOOK_LEASE,
+	ST_HOOK_DONE,
+	ST_HOOK_RETRY,
+	ST_HOOK_FAIL,
+	ST_HOOK_RELEASE,
+	ST_HOOKS,
+	ST_HOOK_RETRY_NOW,
+	ST_HOOK_HOLDERS,
+	ST_HOOK_MSG,
 	ST_COUNT
 };
 
@@ -211,8 +223,8 @@ int store_migrate(struct store *s, int version, struct store_error *err);
 
 /*
  * A queue whose rows are leased to one holder at a time (lease.c): the
- * texts of queue.c and the mail of mailq.c. Its statements keep to the
- * lease columns (LEASE_* in db.c).
+ * texts of queue.c, the mail of mailq.c and the hooks of hooks.c. Its
+ * statements keep to the lease columns (LEASE_* in db.c).
  */
 struct store_queue {
 	const char *what;   /* a row, in errors: "message", "mail" */

@@ -48,6 +48,7 @@ step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_k
 step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
 step "smsgw's webhooks beside 200 slow connections" sh tests/gateway/test_slow.sh build
 step "smsgw's mail out over STARTTLS: verify, encrypt, may" sh tests/gateway/test_tls.sh build
+step "event hooks: retried until heard, kill -9, GET until ok, private targets refused" sh tests/e2e/test_hooks.sh build
 step "fault injection, short form (make chaos: in full)" \
 	sh tests/chaos/run.sh build
 step "man pages" $MAKE -s man-check

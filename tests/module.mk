@@ -58,6 +58,14 @@ $(O)/tests/unit/test_policy.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 
 TESTS += $(O)/tests/test_policy
 
+$(O)/tests/test_hooks: $(O)/tests/unit/test_hooks.o $(POLICY_LIB) \
+	$(STORE_LIB) $(MAILPARSE_LIB) $(CONF_LIB) $(SMS_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(STORE_LIBS) \
+	    $(MAILPARSE_LIBS) $(SMS_LIBS) $(CMOCKA_LIBS)
+$(O)/tests/unit/test_hooks.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
+
+TESTS += $(O)/tests/test_hooks
+
 $(O)/tests/test_milter: $(O)/tests/unit/test_milter.o $(O)/milter/socket.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
@@ -72,7 +80,7 @@ $(O)/tests/unit/test_runner.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 TESTS += $(O)/tests/test_runner
 
 $(O)/tests/test_transport: $(O)/tests/unit/test_transport.o $(TRANSPORT_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TRANSPORT_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TRANSPORT_LIBS) $(CMOCKA_LIBS) -pthread
 
 TESTS += $(O)/tests/test_transport
 

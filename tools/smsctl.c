@@ -52,6 +52,8 @@ static const struct {
     {"tag", cmd_tag, "[--address] OWNER NUMBER [SENDER] a thread's reply tag"},
     {"apikey", cmd_apikey,
      "add --owner A [--name N] | list [--owner A] | revoke ID  API keys"},
+    {"hooks", cmd_hooks,
+     "[--state S] [--json] | retry ID  event hooks: pending, failed"},
 };
 
 /* usage - list the commands */

@@ -62,6 +62,9 @@ int cmd_tag(const struct smsctl *ctl, int argc, char **argv);
 /* cmd_apikey - smsctl apikey: keys of the send API (cmd_apikey.c) */
 int cmd_apikey(const struct smsctl *ctl, int argc, char **argv);
 
+/* cmd_hooks - smsctl hooks: event hooks pending, delivered, failed; retry */
+int cmd_hooks(const struct smsctl *ctl, int argc, char **argv);
+
 /*
  * Shared by the commands that use the store (common.c).
  */

@@ -20,6 +20,10 @@
  *	both take whole texts (tp_whole_texts), which the far side
  *	splits. Their receipts and texts from phones come to the webhook
  *	server, not through tp_poll.
+ *
+ *	Beside the carriers, tp_fetch (fetch.c) makes the HTTP requests of
+ *	smsgw's event hooks, many at once, each address vetted by the
+ *	caller before a connection is made.
  * DIAGNOSTICS
  *	TP_OK, or a negative enum tp_status with a sentence in the struct
  *	tp_error given.
@@ -250,5 +254,71 @@ void tp_watch(struct transport *t, int fd);
 
 /* tp_close - unbind, close and free; sets *t to NULL */
 void tp_close(struct transport **t);
+
+/* ---- fetch.c: HTTP requests for event hooks (smsgw's hook thread) ---- */
+
+struct sockaddr;
+struct tp_fetch;
+
+/*
+ * An address check: NULL when a connection to sa may be made, else why
+ * not (a phrase: "a loopback"); called for every address tried
+ */
+typedef const char *(*tp_addr_check)(const struct sockaddr *sa);
+
+/* One request. */
+struct tp_fetch_request {
+	const char *url;
+	const char *method;	    /* "GET" or "POST" */
+	const char *const *headers; /* "Name: value", NULL-ended, or NULL */
+	const void *body;	    /* POST: copied; may be NULL */
+	size_t len;
+	unsigned timeout; /* seconds for all of it, connection included */
+	void *tag;	  /* the caller's, given back with the result */
+};
+
+#define TP_FETCH_BODY_MAX 1024 /* the most of an answer kept */
+
+/* What became of a request. */
+struct tp_fetch_result {
+	void *tag;
+	long status; /* the HTTP status; 0: no answer (error says why) */
+	char body[TP_FETCH_BODY_MAX + 1]; /* its start, NUL-terminated */
+	size_t len;
+	char error[256];
+	bool refused; /* no answer since check refused the addresses */
+};
+
+/*
+ * tp_fetch_new - at most max requests under way at once; check (may be
+ * NULL) vets every address before a connection. No redirects are
+ * followed, no proxy is used, only http and https. NULL with err set.
+ */
+struct tp_fetch *tp_fetch_new(unsigned max, tp_addr_check check,
+			      struct tp_error *err);
+
+/*
+ * tp_fetch_start - send rq; TP_EBUSY when max are under way (wait for
+ * one first), TP_ENOMEM
+ */
+int tp_fetch_start(struct tp_fetch *f, const struct tp_fetch_request *rq,
+		   struct tp_error *err);
+
+/* tp_fetch_inflight - the requests under way */
+unsigned tp_fetch_inflight(const struct tp_fetch *f);
+
+/*
+ * tp_fetch_wait - run the requests for up to timeout_ms, until one is
+ * done: 1 with it in *res, 0 when none finished (or tp_fetch_wakeup
+ * was called)
+ */
+int tp_fetch_wait(struct tp_fetch *f, int timeout_ms,
+		  struct tp_fetch_result *res);
+
+/* tp_fetch_wakeup - make a tp_fetch_wait return now (any thread) */
+void tp_fetch_wakeup(struct tp_fetch *f);
+
+/* tp_fetch_free - abandon what is under way, free; *f becomes NULL */
+void tp_fetch_free(struct tp_fetch **f);
 
 #endif /* TRANSPORT_TRANSPORT_H */

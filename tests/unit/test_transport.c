@@ -1,7 +1,8 @@
 /*
  * NAME
  *	test_transport - what the transports compute without a peer: the
- *	webhook signature, URL escaping, configuration checks
+ *	webhook signature, URL escaping, configuration checks; tp_fetch
+ *	against a one-request server on loopback
  * DESCRIPTION
  *	The HTTP and Kannel transports themselves are tested against real
  *	peers in tests/gateway/test_http.sh and test_kannel.sh.
@@ -11,9 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "transport/transport_int.h"
 
@@ -123,6 +130,164 @@ open_checks(void **state)
 	tp_close(&t);
 }
 
+/* refuse_all - an address check that refuses everything */
+static const char *
+refuse_all(const struct sockaddr *sa)
+{
+	(void)sa;
+	return "a forbidden";
+}
+
+/* fetch_one - run rq through a new tp_fetch with check to its result */
+static void
+fetch_one(tp_addr_check check, const struct tp_fetch_request *rq,
+	  struct tp_fetch_result *res)
+{
+	struct tp_error err;
+	struct tp_fetch *f = tp_fetch_new(2, check, &err);
+	int i;
+
+	assert_non_null(f);
+	assert_int_equal(tp_fetch_start(f, rq, &err), TP_OK);
+	assert_int_equal(tp_fetch_inflight(f), 1);
+	for (i = 0; i < 100; i++)
+		if (tp_fetch_wait(f, 100, res) == 1)
+			break;
+	assert_true(i < 100);
+	assert_int_equal(tp_fetch_inflight(f), 0);
+	tp_fetch_free(&f);
+	assert_null(f);
+}
+
+/* the check sees every address before a connection is made */
+static void
+fetch_refused(void **state)
+{
+	struct tp_fetch_request rq = {.url = "http://localhost:9/x",
+				      .method = "GET",
+				      .timeout = 5,
+				      .tag = &rq};
+	struct tp_fetch_result res;
+
+	(void)state;
+	fetch_one(refuse_all, &rq, &res);
+	assert_ptr_equal(res.tag, &rq);
+	assert_true(res.refused);
+	assert_int_equal(res.status, 0);
+	assert_non_null(strstr(res.error, "is a forbidden address"));
+}
+
+/* A one-request HTTP server on loopback for fetch_no_redirect. */
+struct one {
+	int fd;
+	char req[4096];
+	const char *answer; /* NULL: a redirect */
+	size_t alen;
+};
+
+static void *
+serve_one(void *arg)
+{
+	struct one *o = arg;
+	static const char answer[] =
+	    "HTTP/1.1 302 Found\r\n"
+	    "Location: http://127.0.0.1:1/elsewhere\r\n"
+	    "Content-Length: 7\r\n"
+	    "Connection: close\r\n\r\nmoved\r\n";
+	int c = accept(o->fd, NULL, NULL);
+	size_t n = 0;
+	ssize_t r;
+
+	while (c >= 0 && n < sizeof(o->req) - 1 &&
+	       (r = read(c, o->req + n, sizeof(o->req) - 1 - n)) > 0) {
+		n += (size_t)r;
+		o->req[n] = '\0';
+		if (strstr(o->req, "\r\n\r\n") && strstr(o->req, "hello"))
+			break;
+	}
+	if (c >= 0) {
+		const char *a = o->answer ? o->answer : answer;
+		size_t len = o->answer ? o->alen : sizeof(answer) - 1, done = 0;
+
+		while (done < len &&
+		       (r = send(c, a + done, len - done, MSG_NOSIGNAL)) > 0)
+			done += (size_t)r;
+		close(c);
+	}
+	return NULL;
+}
+
+/* a POST with its headers and body; a redirect is not followed (or,
+ * given a struct one in *state, that answer instead) */
+static void
+fetch_no_redirect(void **state)
+{
+	struct one *op = *state ? *state : NULL, o = {0};
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sin);
+	const char *headers[] = {"X-Test: 1", "Content-Type: text/plain", NULL};
+	struct tp_fetch_request rq = {.method = "POST",
+				      .headers = headers,
+				      .body = "hello",
+				      .len = 5,
+				      .timeout = 5};
+	struct tp_fetch_result res;
+	char url[64];
+	pthread_t t;
+
+	if (op) {
+		o.answer = op->answer;
+		o.alen = op->alen;
+	}
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	o.fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(o.fd >= 0);
+	assert_int_equal(bind(o.fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(o.fd, 1), 0);
+	getsockname(o.fd, (struct sockaddr *)&sin, &len);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook",
+		 (unsigned)ntohs(sin.sin_port));
+	rq.url = url;
+	assert_int_equal(pthread_create(&t, NULL, serve_one, &o), 0);
+	fetch_one(NULL, &rq, &res);
+	pthread_join(t, NULL);
+	close(o.fd);
+	assert_false(res.refused);
+	if (op) {
+		/* a long answer: its start kept, reading stopped at 64 KiB */
+		assert_int_equal(res.status, 200);
+		assert_int_equal(res.len, TP_FETCH_BODY_MAX);
+		assert_int_equal(res.body[0], 'x');
+		assert_int_equal(strlen(res.body), TP_FETCH_BODY_MAX);
+	} else {
+		assert_int_equal(res.status, 302);
+		assert_string_equal(res.body, "moved\r\n");
+	}
+	assert_non_null(strstr(o.req, "POST /hook HTTP/1.1\r\n"));
+	assert_non_null(strstr(o.req, "X-Test: 1\r\n"));
+	assert_non_null(strstr(o.req, "\r\n\r\nhello"));
+}
+
+/* an answer of 1 MB: the first KiB kept, the status stands */
+static void
+fetch_long_answer(void **state)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\n"
+				   "Content-Length: 1000000\r\n\r\n";
+	struct one o = {0};
+	char *a = malloc(sizeof(head) - 1 + 1000000);
+	void *st = &o;
+
+	(void)state;
+	assert_non_null(a);
+	memcpy(a, head, sizeof(head) - 1);
+	memset(a + sizeof(head) - 1, 'x', 1000000);
+	o.answer = a;
+	o.alen = sizeof(head) - 1 + 1000000;
+	fetch_no_redirect(&st);
+	free(a);
+}
+
 int
 main(void)
 {
@@ -131,6 +296,9 @@ main(void)
 	    cmocka_unit_test(url_alone_and_repeated_names),
 	    cmocka_unit_test(escape),
 	    cmocka_unit_test(open_checks),
+	    cmocka_unit_test(fetch_refused),
+	    cmocka_unit_test(fetch_no_redirect),
+	    cmocka_unit_test(fetch_long_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
