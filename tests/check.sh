@@ -47,6 +47,7 @@ step "smsgw against Kannel (bearerbox, smsbox, fakesmsc)" sh tests/gateway/test_
 step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_kannel_mo.sh build
 step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
 step "smsgw's webhooks beside 200 slow connections" sh tests/gateway/test_slow.sh build
+step "smsgw and an address in use: waits for its predecessor, else exits" sh tests/gateway/test_listen.sh build
 step "smsgw's mail out over STARTTLS: verify, encrypt, may" sh tests/gateway/test_tls.sh build
 step "fault injection, short form (make chaos: in full)" \
 	sh tests/chaos/run.sh build
