@@ -257,16 +257,25 @@ every_error(void **state)
 	    {"=value", "expected \"Key value\""},
 	    {"TagSecretFile /nonexistent/tag",
 	     "set either TagSecret (line 2) or TagSecretFile (line 3)"},
-	    {"SmppSystemId abcdefghijklmnopq", "at most 15 characters"},
-	    {"SmppPassword abcdefghi", "at most 8 characters"},
-	    {"SmtpUser relay", "SmtpUser is set but SmtpPassword"},
+	    {"SmppSystemId abcdefghijklmnopq",
+	     "t.conf:3: SmppSystemId: at most 15 characters"},
+	    {"SmtpUser relay", "t.conf:3: SmtpUser is set but SmtpPassword"},
 	    {"WebhookThreads 0", "WebhookThreads: expected a number 1-64"},
 	    {"WebhookRequestTimeout 1s", "1s is out of range (2s to 1h)"},
 	    {"WebhookMaxPerClient -1", "expected a number 0-65536"},
+	    /* cross-key problems on the line of the key they are about */
 	    {"WebhookThreads 8\nWebhookMaxConnections 4",
-	     "WebhookMaxConnections (4) is fewer than WebhookThreads (8)"},
+	     "t.conf:4: WebhookMaxConnections (4) is fewer than "
+	     "WebhookThreads (8)"},
+	    {"WebhookThreads 8\n#\n#\nSegmentCap 3\nWebhookMaxConnections 4",
+	     "t.conf:7: WebhookMaxConnections (4) is fewer than "
+	     "WebhookThreads (8)"},
 	    {"WebhookMaxPerClient 300",
-	     "WebhookMaxPerClient (300) is over WebhookMaxConnections (256)"},
+	     "t.conf:3: WebhookMaxPerClient (300) is over "
+	     "WebhookMaxConnections (256)"},
+	    {"Transport http", "t.conf:3: HttpBaseUrl is required with "
+			       "Transport http"},
+	    {"SmppPassword abcdefghi", "t.conf:3: SmppPassword: at most 8"},
 	};
 	size_t i;
 
@@ -282,6 +291,23 @@ every_error(void **state)
 				 errors, bad[i].message);
 		free(errors);
 	}
+}
+
+/* conf_key_line - where each key was set; 0 for a default */
+static void
+key_lines(void **state)
+{
+	char *errors = NULL;
+	struct conf *c = load("#\nSegmentCap 3\nsmppwindow 4", &errors);
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(conf_key_line(c, "SmsDomains"), 1);
+	assert_int_equal(conf_key_line(c, "SegmentCap"), 4);
+	assert_int_equal(conf_key_line(c, "SmppWindow"), 5);
+	assert_int_equal(conf_key_line(c, "UserID"), 0);
+	assert_int_equal(conf_key_line(c, "NoSuchKey"), 0);
+	conf_free(&c);
 }
 
 static void
@@ -573,6 +599,7 @@ main(void)
 	    cmocka_unit_test(every_type),
 	    cmocka_unit_test(every_error),
 	    cmocka_unit_test(required_and_all_errors),
+	    cmocka_unit_test(key_lines),
 	    cmocka_unit_test(transports),
 	    cmocka_unit_test(secret_files),
 	    cmocka_unit_test(print_round_trip),
