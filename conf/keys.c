@@ -543,7 +543,7 @@ const struct conf_key conf_keys[] = {
      "A second address that serves only /metrics (Prometheus text). "
      "Empty: /metrics is served on WebhookListen alone. Either way, only "
      "to TrustedNetworks or with WebhookUser's password.",
-     "127.0.0.1:9125"},
+     "127.0.0.1:8026"},
     {"SmtpRelay", CT_HOSTPORT, F(smtp_relay), "127.0.0.1:25", NOLIM, NULL, 0,
      "Mail out",
      "Where smsgw sends the mail it makes from texts, reports and "

@@ -537,6 +537,111 @@ sample_parses(void **state)
 	rmdir(dir);
 }
 
+/*
+ * uncommented - text with each "#Key value" line uncommented: those
+ * showing a default (examples == 0), or those ending in "# example";
+ * caller frees
+ */
+static char *
+uncommented(const char *text, int examples)
+{
+	char *out = malloc(strlen(text) + 1), *o = out;
+	const char *p = text;
+
+	assert_non_null(out);
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		int key = p[0] == '#' && p[1] >= 'A' && p[1] <= 'Z' &&
+			  memchr(p, ' ', n) != NULL;
+		int example = n > 9 && strncmp(p + n - 9, "# example", 9) == 0;
+
+		if (key && example == examples)
+			p++, n--;
+		memcpy(o, p, n);
+		o += n;
+		p += n;
+		if (*p == '\n')
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * sample_defaults - the sample tells defaults from examples (issue 19):
+ * uncommenting every default line changes nothing, and an example line
+ * says it is one (MetricsListen's, unset by default; not 9125, which
+ * is statsd_exporter's); uncommenting it does change things
+ */
+static void
+sample_defaults(void **state)
+{
+	char *text = NULL, *all, *ex, *errors = NULL, *p1, *p2, *p3;
+	char dir[] = "/tmp/test_conf.XXXXXX", secret[64], *fixed;
+	struct conf *c1, *c2, *c3;
+	size_t n = 0;
+	FILE *fp = open_memstream(&text, &n);
+
+	(void)state;
+	assert_non_null(fp);
+	conf_write_sample(fp);
+	fclose(fp);
+	assert_true(has_line(text, "#WebhookListen 127.0.0.1:8025"));
+	assert_true(has_line(text, "#MetricsListen 127.0.0.1:8026  # example"));
+	assert_null(strstr(text, "9125"));
+	assert_non_null(mkdtemp(dir));
+	snprintf(secret, sizeof(secret), "%s/tag.secret", dir);
+	write_file(secret, "a sample secret of some length\n", 0400);
+	{
+		const char *t = "TagSecretFile /etc/smsmilter/tag.secret";
+		char *at = strstr(text, t);
+		size_t len = strlen(text) + strlen(secret) + 1;
+
+		assert_non_null(at);
+		fixed = malloc(len);
+		assert_non_null(fixed);
+		snprintf(fixed, len, "%.*sTagSecretFile %s%s", (int)(at - text),
+			 text, secret, at + strlen(t));
+	}
+	all = uncommented(fixed, 0);
+	/* an example uncommented sets what was unset */
+	ex = strdup(fixed);
+	assert_non_null(ex);
+	{
+		char *m = strstr(ex, "\n#MetricsListen 127.0.0.1:8026");
+
+		assert_non_null(m);
+		m[1] = ' ';
+	}
+	c1 = conf_load_string("sample", fixed, &errors);
+	if (!c1)
+		fail_msg("%s", errors);
+	c2 = conf_load_string("sample", all, &errors);
+	if (!c2)
+		fail_msg("the defaults uncommented: %s", errors);
+	p1 = printed(c1);
+	p2 = printed(c2);
+	assert_string_equal(p1, p2);
+	c3 = conf_load_string("sample", ex, &errors);
+	if (!c3)
+		fail_msg("an example uncommented: %s", errors);
+	p3 = printed(c3);
+	assert_true(has_line(p3, "MetricsListen 127.0.0.1:8026"));
+	assert_false(has_line(p1, "MetricsListen 127.0.0.1:8026"));
+	free(p1);
+	free(p2);
+	free(p3);
+	conf_free(&c1);
+	conf_free(&c2);
+	conf_free(&c3);
+	free(all);
+	free(ex);
+	free(fixed);
+	free(text);
+	unlink(secret);
+	rmdir(dir);
+}
+
 /* old_words - SmtpTls of earlier releases: read, printed new, warned */
 static void
 old_words(void **state)
@@ -604,6 +709,7 @@ main(void)
 	    cmocka_unit_test(secret_files),
 	    cmocka_unit_test(print_round_trip),
 	    cmocka_unit_test(sample_parses),
+	    cmocka_unit_test(sample_defaults),
 	    cmocka_unit_test(old_words),
 	};
 
