@@ -32,8 +32,10 @@ const struct conf_key conf_keys[] = {
     {"Socket", CT_SOCKET, F(socket), "unix:/run/smsmilter/smsmilter.sock",
      NOLIM, NULL, 0, "Milter",
      "Where smsmilter listens for the MTA: unix:/path (the default, and the "
-     "fastest), inet:PORT@HOST or inet6:PORT@HOST. On inet sockets "
-     "smsmilter sets TCP_NODELAY.",
+     "fastest; also local:/path, or the bare /path), inet:PORT@HOST or "
+     "inet6:PORT@HOST, HOST a name, an address or an address in brackets "
+     "(inet:8891@[127.0.0.1], inet6:8891@[::1]); inet:PORT alone listens "
+     "on every address. On inet sockets smsmilter sets TCP_NODELAY.",
      NULL},
     {"SmsDomains", CT_DOMAINS, F(sms_domains), NULL, NOLIM, NULL, KEY_REQUIRED,
      "Milter",

@@ -190,6 +190,8 @@ check_host(const struct conf *c)
 	if (strncmp(c->socket, "unix:", 5) == 0 ||
 	    strncmp(c->socket, "local:", 6) == 0)
 		check_dir(c, "Socket", strchr(c->socket, ':') + 1, &errors);
+	else if (c->socket[0] == '/')
+		check_dir(c, "Socket", c->socket, &errors);
 	check_dir(c, "WakeSocket", c->wake_socket, &errors);
 	check_dir(c, "PidFile", c->pid_file, &errors);
 	check_dir(c, "GatewayPidFile", c->gateway_pid_file, &errors);
