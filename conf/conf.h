@@ -216,6 +216,8 @@ struct conf {
 	long long webhook_max_per_client;    /* 0: no limit */
 	long long webhook_request_timeout;   /* seconds, the whole request */
 	struct conf_hostport metrics_listen; /* host "" or NULL: none */
+	/* smsmilter's own /metrics; host "" or NULL: none */
+	struct conf_hostport milter_metrics_listen;
 	struct conf_hostport smtp_relay;
 	enum conf_tls smtp_tls;
 	const char *smtp_tls_ca_file;  /* PEM CAs for verify and secure */

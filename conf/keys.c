@@ -90,6 +90,14 @@ const struct conf_key conf_keys[] = {
      "a text. Later dates are refused; past dates less than an hour old "
      "send now, older ones are refused.",
      NULL},
+    {"MilterMetricsListen", CT_HOSTPORT, F(milter_metrics_listen), "", NOLIM,
+     NULL, 0, "Milter",
+     "An address (host:port, an IP address) where smsmilter serves its own "
+     "/metrics in Prometheus' text format: refusals by SMTP code and "
+     "enhanced status, the time of each commit of texts to the store, the "
+     "commits the store refused. It asks no password: bind it to loopback. "
+     "Empty: none. At the next start.",
+     "127.0.0.1:8027"},
     {"WakeSocket", CT_PATH, F(wake_socket), "/run/smsmilter/smsgw.wake", NOLIM,
      NULL, 0, "Milter",
      "The unix datagram socket smsgw listens on: smsmilter sends it one "

@@ -158,10 +158,15 @@ milter_thread(void *arg)
 	return NULL;
 }
 
+/* the keys a reload cannot apply: read once, at start */
+static const char *const restart_keys[] = {
+    "Socket", "Database", "PidFile", "UserID", "MilterMetricsListen", NULL};
+
 /* reload - SIGHUP: a new configuration, or the old one kept */
 static void
 reload(const char *path)
 {
+	char later[512];
 	char *errors = NULL;
 	struct conf *c = conf_load(path, &errors);
 	struct conf_ref *old;
@@ -174,10 +179,11 @@ reload(const char *path)
 		return;
 	}
 	old = conf_acquire();
-	if (strcmp(old->conf->database, c->database) != 0 ||
-	    strcmp(old->conf->socket, c->socket) != 0)
-		ut_log(LOG_WARNING, "reload: Socket and Database changes "
-				    "take effect at the next start");
+	if (conf_changed(old->conf, c, restart_keys, later, sizeof(later)))
+		ut_log(
+		    LOG_WARNING,
+		    "reload: %s changed: that takes effect at the next start",
+		    later);
 	conf_release(old);
 	ut_log_level(conf_syslog_level(c));
 	ut_log_lines(LOG_WARNING, c->warnings);
@@ -332,6 +338,16 @@ main(int argc, char **argv)
 	if (strncmp(sockbuf, "inet", 4) == 0)
 		ut_log(LOG_INFO, "TCP_NODELAY set on %d listening socket(s)",
 		       milter_nodelay_listeners());
+	if (c->milter_metrics_listen.host && *c->milter_metrics_listen.host &&
+	    metrics_listen(&c->milter_metrics_listen) != 0) {
+		fprintf(stderr,
+			"smsmilter: MilterMetricsListen %s:%u: cannot "
+			"listen (logged)\n",
+			c->milter_metrics_listen.host,
+			c->milter_metrics_listen.port);
+		ut_pid_release(&pidfd, c->pid_file);
+		return 71; /* EX_OSERR */
+	}
 	if (!foreground && daemon(0, 0) != 0) {
 		ut_log(LOG_ERR, "cannot go to the background: %s",
 		       strerror(errno));
@@ -344,7 +360,13 @@ main(int argc, char **argv)
 		ut_log(LOG_ERR, "store %s: %s", c->database, serr.msg);
 		return 75; /* EX_TEMPFAIL */
 	}
+	if (metrics_start() != 0)
+		return 71;
 	ut_log(LOG_NOTICE, "listening on %s, store %s", sockbuf, c->database);
+	if (c->milter_metrics_listen.host && *c->milter_metrics_listen.host)
+		ut_log(LOG_NOTICE, "metrics on %s:%u",
+		       c->milter_metrics_listen.host,
+		       c->milter_metrics_listen.port);
 	conf_release(r);
 
 	/*
@@ -406,6 +428,7 @@ main(int argc, char **argv)
 	       "stopping (signal %d): finishing %u open transactions "
 	       "(at most %d s)",
 	       sig, sessions_active(), STOP_SECONDS);
+	metrics_unlisten();
 	if (!sockpath) {
 		smfi_stop();
 		milter_stop_listeners();
