@@ -160,7 +160,9 @@ milter_thread(void *arg)
 
 /* the keys a reload cannot apply: read once, at start */
 static const char *const restart_keys[] = {
-    "Socket", "Database", "PidFile", "UserID", "MilterMetricsListen", NULL};
+    "Socket",  "Database", "DatabaseSync",
+    "PidFile", "UserID",   "MilterMetricsListen",
+    NULL};
 
 /* reload - SIGHUP: a new configuration, or the old one kept */
 static void
@@ -355,6 +357,21 @@ main(int argc, char **argv)
 	}
 	if (ut_pid_write(pidfd, c->pid_file) != 0 || ut_become(c->user) != 0)
 		return 71;
+	{
+		/* a reload reads the file again as UserID: say now if not */
+		struct conf *again = conf_load(path, &errors);
+
+		if (!again) {
+			ut_log(LOG_WARNING,
+			       "a reload (SIGHUP) would fail: as UserID %s, "
+			       "%s gets:",
+			       c->user, path);
+			ut_log_lines(LOG_WARNING, errors);
+			free(errors);
+			errors = NULL;
+		}
+		conf_free(&again);
+	}
 	if (commit_start(c->database, (enum store_sync)c->database_sync,
 			 &serr) != 0) {
 		ut_log(LOG_ERR, "store %s: %s", c->database, serr.msg);

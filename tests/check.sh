@@ -37,6 +37,7 @@ step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
 step "milter protocol (miltertest)" sh tests/milter/run.sh build
 step "the milter on each Socket form" sh tests/milter/test_sockets.sh build
 step "the milter's own /metrics" sh tests/milter/test_metrics.sh build
+step "the milter warns at start when a reload would fail" sh tests/milter/test_reload.sh build
 step "end to end with Postfix" sh tests/e2e/test_postfix.sh build
 step "the loop: mail, text, receipt, report" sh tests/e2e/test_loop.sh build
 step "the loop both ways: threads, parts, STOP and START" sh tests/e2e/test_thread.sh build
