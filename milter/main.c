@@ -295,6 +295,16 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	/* a reload reads it again after daemon(3) has gone to "/" */
+	if (path[0] != '/') {
+		static char whole[4096];
+		char cwd[4000];
+
+		if (getcwd(cwd, sizeof(cwd)) &&
+		    (size_t)snprintf(whole, sizeof(whole), "%s/%s", cwd, path) <
+			sizeof(whole))
+			path = whole;
+	}
 	{
 		struct conf *cf = conf_load(path, &errors);
 

@@ -8,7 +8,9 @@
 # (mode 600, as INSTALL once had it), smsmilter warns at start that a
 # reload would fail, and a SIGHUP is then refused; with the file
 # root:nogroup 640, as INSTALL has it now, there is no warning and the
-# SIGHUP loads it. Prints TAP.
+# SIGHUP loads it. One started in the background with a relative -c
+# (daemon(3) moves to "/") still reads that file on a reload. Prints
+# TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -67,6 +69,36 @@ kill -HUP "$mpid"
 check "... and SIGHUP loads the file" wait_for \
 	grep -q "reload: $tmp/m.conf loaded" "$tmp/b.log"
 stop_pids "$mpid"
+
+# started in the background (daemon(3) goes to "/") with a relative
+# -c: a reload still finds the file. AllowedSenders changed and
+# reloaded: the sender refused before is taken after.
+command -v miltertest >/dev/null 2>&1 || skip_all "miltertest is not installed"
+sed -e "s/^UserID .*/UserID root/" "$tmp/m.conf" >"$tmp/r.conf"
+sed -i -e "s|^Socket .*|Socket unix:$tmp/r.sock|" -e "s|^PidFile .*|PidFile $tmp/r.pid|" "$tmp/r.conf"
+echo "AllowedSenders @example.com" >>"$tmp/r.conf"
+chmod 600 "$tmp/r.conf"
+(cd "$tmp" && "$BUILD/smsmilter" -c r.conf)
+wait_for test -s "$tmp/r.pid" && rpid=$(cat "$tmp/r.pid") && pids="$pids $rpid"
+# try WANT: a session from carol@other.org gets WANT at RCPT
+try() {
+	cat >"$tmp/try.lua" <<EOF
+dofile(LIBDIR .. "/lib.lua")
+run(function()
+	local c = session("RELOAD")
+	mailfrom(c, "<carol@other.org>")
+	rcpt(c, "<12025550143@sms.example.com>", $1)
+end)
+EOF
+	miltertest -s "$tmp/try.lua" -D LIBDIR="$here" -D SOCK="unix:$tmp/r.sock" \
+		>"$tmp/try.out" 2>&1
+}
+check "in the background with -c r.conf (relative): carol@other.org refused" \
+	wait_for try SMFIR_REPLYCODE
+sed -i 's/^AllowedSenders .*/AllowedSenders @other.org/' "$tmp/r.conf"
+kill -HUP "${rpid:-0}"
+check "... AllowedSenders @other.org and SIGHUP: the relative file is read again, carol taken" \
+	wait_for try SMFIR_CONTINUE
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
