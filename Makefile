@@ -131,9 +131,12 @@ deb:
 	@ls $(O)/deb/*.deb
 
 # check-deb: that package installed with apt in a Debian 12 root (the
-# one check-sendmail keeps; apt needs the mirror)
+# one check-sendmail keeps; apt needs the mirror), then INSTALL's lines
+# for it run there with Debian's Postfix (a layer with postfix and the
+# package's libraries, made once and kept in DEB_LAYER)
 check-deb: deb
 	@sh tests/e2e/test_deb.sh $(O)/deb/smsmilter_*_$$(dpkg --print-architecture).deb
+	@sh tests/e2e/test_deb_loop.sh $(O)/deb/smsmilter_*_$$(dpkg --print-architecture).deb
 
 # Sendmail (it conflicts with Postfix) in a Debian 12 root made once by
 # debootstrap and kept in SENDMAIL_ROOT: minutes the first time, so not

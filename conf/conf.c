@@ -24,6 +24,7 @@
 struct conf_impl {
 	struct conf c; /* first: a struct conf * is a struct conf_impl * */
 	struct ut_arena *arena;
+	unsigned *lines; /* the line each key was set on, 0: not set */
 };
 
 /* distance - edit distance of two key names, case-insensitive */
@@ -216,6 +217,31 @@ check_keys(struct conf_ctx *ctx, const unsigned *seen)
 	}
 }
 
+/* line_of - the line the key called name was set on, 0: not set */
+static unsigned
+line_of(const unsigned *seen, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf_nkeys; i++)
+		if (strcasecmp(conf_keys[i].name, name) == 0)
+			return seen[i];
+	return 0;
+}
+
+/*
+ * at - the next problem is reported on the line of key a, else of key
+ * b (its twin, or the other key of a pair), else on none
+ */
+static void
+at(struct conf_ctx *ctx, const unsigned *seen, const char *a, const char *b)
+{
+	ctx->key = NULL;
+	ctx->line = line_of(seen, a);
+	if (!ctx->line && b)
+		ctx->line = line_of(seen, b);
+}
+
 /* need - report a key the transport needs when it is empty */
 static void
 need(struct conf_ctx *ctx, const char *value, const char *name, const char *why)
@@ -224,17 +250,20 @@ need(struct conf_ctx *ctx, const char *value, const char *name, const char *why)
 		conf_error(ctx, "%s is required %s", name, why);
 }
 
-/* check_values - what a single value cannot tell */
+/*
+ * check_values - what a single value cannot tell, each problem on the
+ * line of the key it is about (seen[]), or of the other key of a pair
+ */
 static void
-check_values(struct conf_ctx *ctx, const struct conf *c)
+check_values(struct conf_ctx *ctx, const struct conf *c, const unsigned *seen)
 {
-	ctx->line = 0;
-	ctx->key = NULL;
+	at(ctx, seen, "TagSecret", "TagSecretFile");
 	if (c->tag_secret && strlen(c->tag_secret) < 16)
 		conf_error(ctx,
 			   "the tag secret is %zu characters; use at least 16 "
 			   "(e.g. head -c 24 /dev/urandom | base64)",
 			   strlen(c->tag_secret));
+	at(ctx, seen, "Transport", NULL);
 	switch (c->transport) {
 	case CONF_TP_SMPP:
 		need(ctx, c->smpp_system_id, "SmppSystemId",
@@ -257,21 +286,26 @@ check_values(struct conf_ctx *ctx, const struct conf *c)
 		     "with Transport kannel");
 		break;
 	}
+	at(ctx, seen, "SmppSystemId", NULL);
 	if (c->smpp_system_id && strlen(c->smpp_system_id) > 15)
 		conf_error(ctx, "SmppSystemId: at most 15 characters in SMPP "
 				"3.4");
+	at(ctx, seen, "SmppPassword", "SmppPasswordFile");
 	if (c->smpp_password && strlen(c->smpp_password) > 8)
 		conf_error(ctx,
 			   "SmppPassword: at most 8 characters in SMPP 3.4");
+	at(ctx, seen, "SmppSystemType", NULL);
 	if (c->smpp_system_type && strlen(c->smpp_system_type) > 12)
 		conf_error(ctx, "SmppSystemType: at most 12 characters in SMPP "
 				"3.4");
+	at(ctx, seen, "WebhookMaxConnections", "WebhookThreads");
 	if (c->webhook_max_connections < c->webhook_threads)
 		conf_error(ctx,
 			   "WebhookMaxConnections (%lld) is fewer than "
 			   "WebhookThreads (%lld): each thread needs a "
 			   "connection",
 			   c->webhook_max_connections, c->webhook_threads);
+	at(ctx, seen, "WebhookMaxPerClient", "WebhookMaxConnections");
 	if (c->webhook_max_per_client > c->webhook_max_connections)
 		conf_error(ctx,
 			   "WebhookMaxPerClient (%lld) is over "
@@ -286,9 +320,11 @@ check_values(struct conf_ctx *ctx, const struct conf *c)
 	if (!c->hook_secret && (c->inbound_hooks.n || c->receipt_hooks.n))
 		conf_warning(ctx, "event hooks are configured but HookSecret "
 				  "is not: their POSTs go unsigned");
+	at(ctx, seen, "SmtpUser", NULL);
 	if (c->smtp_user && *c->smtp_user && !c->smtp_password)
 		conf_error(ctx, "SmtpUser is set but SmtpPassword (or "
 				"SmtpPasswordFile) is not");
+	at(ctx, seen, "AuthservId", NULL);
 	if (*c->authserv_id)
 		conf_warning(ctx,
 			     "AuthservId %s: Postfix must drop the "
@@ -346,7 +382,7 @@ parse(const char *name, const char *text, int file_mode, char **errors_r)
 	}
 	check_keys(&ctx, seen);
 	if (!errors.len)
-		check_values(&ctx, c);
+		check_values(&ctx, c, seen);
 	if (ctx.inline_secret && file_mode >= 0 && (file_mode & 0077)) {
 		ctx.line = 0;
 		ctx.key = NULL;
@@ -357,6 +393,9 @@ parse(const char *name, const char *text, int file_mode, char **errors_r)
 			   file_mode & 0044 ? "readable" : "writable",
 			   (unsigned)file_mode, name);
 	}
+	ci->lines = ut_arena_alloc(ci->arena, conf_nkeys * sizeof(*seen));
+	if (ci->lines)
+		memcpy(ci->lines, seen, conf_nkeys * sizeof(*seen));
 	free(seen);
 	if (errors.len || errors.failed) {
 		*errors_r = errors.failed ? strdup("out of memory\n")
@@ -370,6 +409,15 @@ parse(const char *name, const char *text, int file_mode, char **errors_r)
 		c->warnings = ut_arena_strdup(ci->arena, warnings.s);
 	ut_buf_clear(&warnings);
 	return c;
+}
+
+/* conf_key_line - the line the key called name was set on; 0: not */
+unsigned
+conf_key_line(const struct conf *c, const char *name)
+{
+	const struct conf_impl *ci = (const struct conf_impl *)c;
+
+	return ci->lines ? line_of(ci->lines, name) : 0;
 }
 
 /* conf_syslog_level - LogLevel as LOG_ERR ... LOG_DEBUG */

@@ -237,6 +237,8 @@ struct conf {
 	struct conf_hostport metrics_listen; /* host "" or NULL: none */
 	struct conf_hostport api_listen;     /* host "" or NULL: none */
 	long long api_threads;
+	/* smsmilter's own /metrics; host "" or NULL: none */
+	struct conf_hostport milter_metrics_listen;
 	struct conf_hostport smtp_relay;
 	enum conf_tls smtp_tls;
 	const char *smtp_tls_ca_file;  /* PEM CAs for verify and secure */
@@ -300,6 +302,12 @@ struct conf *conf_load_string(const char *name, const char *text,
  */
 size_t conf_changed(const struct conf *a, const struct conf *b,
 		    const char *const *keys, char *out, size_t size);
+
+/*
+ * conf_key_line - the line of c's file the key called name was set on
+ * (any case); 0 when it was not set (its default holds)
+ */
+unsigned conf_key_line(const struct conf *c, const char *name);
 
 /* conf_free - free a configuration and set *c to NULL (NULL is fine) */
 void conf_free(struct conf **c);

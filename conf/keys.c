@@ -32,8 +32,10 @@ const struct conf_key conf_keys[] = {
     {"Socket", CT_SOCKET, F(socket), "unix:/run/smsmilter/smsmilter.sock",
      NOLIM, NULL, 0, "Milter",
      "Where smsmilter listens for the MTA: unix:/path (the default, and the "
-     "fastest), inet:PORT@HOST or inet6:PORT@HOST. On inet sockets "
-     "smsmilter sets TCP_NODELAY.",
+     "fastest; also local:/path, or the bare /path), inet:PORT@HOST or "
+     "inet6:PORT@HOST, HOST a name, an address or an address in brackets "
+     "(inet:8891@[127.0.0.1], inet6:8891@[::1]); inet:PORT alone listens "
+     "on every address. On inet sockets smsmilter sets TCP_NODELAY.",
      NULL},
     {"SmsDomains", CT_DOMAINS, F(sms_domains), NULL, NOLIM, NULL, KEY_REQUIRED,
      "Milter",
@@ -88,6 +90,14 @@ const struct conf_key conf_keys[] = {
      "a text. Later dates are refused; past dates less than an hour old "
      "send now, older ones are refused.",
      NULL},
+    {"MilterMetricsListen", CT_HOSTPORT, F(milter_metrics_listen), "", NOLIM,
+     NULL, 0, "Milter",
+     "An address (host:port, an IP address) where smsmilter serves its own "
+     "/metrics in Prometheus' text format: refusals by SMTP code and "
+     "enhanced status, the time of each commit of texts to the store, the "
+     "commits the store refused. It asks no password: bind it to loopback. "
+     "Empty: none. At the next start.",
+     "127.0.0.1:8027"},
     {"WakeSocket", CT_PATH, F(wake_socket), "/run/smsmilter/smsgw.wake", NOLIM,
      NULL, 0, "Milter",
      "The unix datagram socket smsgw listens on: smsmilter sends it one "
@@ -554,7 +564,7 @@ const struct conf_key conf_keys[] = {
      "A second address that serves only /metrics (Prometheus text). "
      "Empty: /metrics is served on WebhookListen alone. Either way, only "
      "to TrustedNetworks or with WebhookUser's password.",
-     "127.0.0.1:9125"},
+     "127.0.0.1:8028"},
     {"ApiListen", CT_HOSTPORT, F(api_listen), "", NOLIM, NULL, 0, "API",
      "Where smsgw serves the send API (/v1/messages, smsgw-api(7)) to "
      "holders of API keys (smsctl apikey). Empty: no API. Keep it on "

@@ -227,6 +227,9 @@ wrap(FILE *fp, const char *prefix, const char *text)
 	}
 }
 
+/* what ends a sample line that shows an example, not the default */
+#define SAMPLE_EXAMPLE "# example"
+
 /* conf_write_sample - the sample smsmilter.conf */
 void
 conf_write_sample(FILE *fp)
@@ -241,8 +244,14 @@ conf_write_sample(FILE *fp)
 	      "smsmilter.conf(5).\n"
 	      "# \"Key value\" per line; keys are case-insensitive; "
 	      "\"#\" starts a comment.\n"
-	      "# Commented-out lines show the default, or an example where "
-	      "there is none;\n# required keys are set to examples.\n",
+	      "#\n"
+	      "# A commented-out \"#Key value\" line shows the key's default: "
+	      "uncommenting\n"
+	      "# it changes nothing. One that ends in \"" SAMPLE_EXAMPLE
+	      "\" shows an example for a\n"
+	      "# key that is unset by default: uncommenting it sets it. "
+	      "Required keys\n"
+	      "# are set to examples: change them.\n",
 	      fp);
 	for (i = 0; i < conf_nkeys; i++) {
 		const struct conf_key *k = &conf_keys[i];
@@ -259,7 +268,8 @@ conf_write_sample(FILE *fp)
 		else if (k->def && *k->def)
 			fprintf(fp, "#%s %s\n", k->name, k->def);
 		else if (k->example)
-			fprintf(fp, "#%s %s\n", k->name, k->example);
+			fprintf(fp, "#%s %s  %s\n", k->name, k->example,
+				SAMPLE_EXAMPLE);
 		else
 			fprintf(fp, "#%s\n", k->name);
 	}

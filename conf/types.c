@@ -669,7 +669,32 @@ bad:
 	return -1;
 }
 
-/* parse_socket - unix:/path, local:/path, inet:PORT@HOST, inet6:... */
+/*
+ * socket_host - the host of inet:PORT@HOST as libmilter reads it: a
+ * name, an address, or an address in brackets ([192.0.2.1] for inet,
+ * [2001:db8::1] for inet6)
+ */
+static bool
+socket_host(const char *h, bool inet6)
+{
+	unsigned char a[16];
+	char inside[64];
+	size_t n = strlen(h);
+
+	if (h[0] == '[') {
+		if (n < 3 || h[n - 1] != ']' || n - 2 >= sizeof(inside))
+			return false;
+		memcpy(inside, h + 1, n - 2);
+		inside[n - 2] = '\0';
+		return inet_pton(inet6 ? AF_INET6 : AF_INET, inside, a) == 1;
+	}
+	return valid_host(h) || inet_pton(AF_INET6, h, a) == 1;
+}
+
+/*
+ * parse_socket - unix:/path, local:/path, a bare /path (libmilter's
+ * forms all), inet:PORT@HOST, inet6:PORT@HOST
+ */
 static int
 parse_socket(struct conf_ctx *ctx, const char *text)
 {
@@ -678,6 +703,8 @@ parse_socket(struct conf_ctx *ctx, const char *text)
 	char num[8];
 	size_t n;
 
+	if (text[0] == '/' && strlen(text) < 108)
+		return 0;
 	if (strncmp(text, "unix:", 5) == 0 || strncmp(text, "local:", 6) == 0) {
 		rest = strchr(text, ':') + 1;
 		if (rest[0] == '/' && strlen(rest) < 108)
@@ -691,18 +718,14 @@ parse_socket(struct conf_ctx *ctx, const char *text)
 			memcpy(num, rest, n);
 			num[n] = '\0';
 			if (parse_ll(num, &port) == 0 && port >= 1 &&
-			    port <= 65535) {
-				unsigned char a[16];
-
-				if (!at || valid_host(at + 1) ||
-				    inet_pton(AF_INET6, at + 1, a) == 1)
-					return 0;
-			}
+			    port <= 65535 &&
+			    (!at || socket_host(at + 1, text[4] == '6')))
+				return 0;
 		}
 	}
 	conf_error(ctx,
-		   "expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST, "
-		   "got \"%s\"",
+		   "expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST "
+		   "(HOST a name, an address or [an address]), got \"%s\"",
 		   text);
 	return -1;
 }

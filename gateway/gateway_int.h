@@ -182,7 +182,9 @@ struct webhook;
  * webhook_start - the webhook server on WebhookListen (and /metrics,
  * also on MetricsListen when set): WebhookThreads threads, a store
  * connection for each, the connection limits and WebhookRequestTimeout;
- * NULL on failure (logged). Texts it takes are mailed through m.
+ * NULL on failure (logged), also when an address stays in use for 12 s
+ * (it waits that long for a predecessor to leave it). Texts it takes
+ * are mailed through m.
  */
 struct webhook *webhook_start(const struct conf *c, struct mailer *m,
 			      const char *transport);

@@ -298,6 +298,12 @@ main(int argc, char **argv)
 		return 75;
 	hooks = hooks_start(c, owner, mailer);
 	webhook = webhook_start(c, mailer, tp_name(t));
+	if (!webhook) {
+		/* not a gateway that cannot hear the provider or be watched */
+		ut_log(LOG_ERR, "webhooks: not listening (above); exiting");
+		ut_pid_release(&pidfd, c->gateway_pid_file);
+		return 71; /* EX_OSERR */
+	}
 	r = runner_new(c, s, t, mailer, owner);
 	{
 		struct sigaction sa = {.sa_handler = on_signal};

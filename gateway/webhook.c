@@ -32,6 +32,7 @@
  *	until no handler runs, and no handler starts meanwhile.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -41,11 +42,15 @@
 #include <sys/socket.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gateway/gateway_int.h"
 #include "util/util.h"
 
 #define BODY_MAX (64 * 1024)
+/* how long a start waits for a predecessor to leave its address: a
+   stopping smsgw keeps serving until its last answer, 10 s at most */
+#define TAKEOVER_MS 12000
 
 /* webhook_base_url - the URL the far side uses for us, no final slash */
 void
@@ -461,6 +466,43 @@ metrics_only(void *cls, struct MHD_Connection *con, const char *url,
 }
 
 /*
+ * bind_free - 0 when sa can be bound now; else -1 with errno, after
+ * waiting up to TAKEOVER_MS while it is in use (a smsgw restarted the
+ * way INSTALL says starts while its predecessor still serves)
+ */
+static int
+bind_free(const struct sockaddr *sa, socklen_t len, const char *what,
+	  const struct conf_hostport *hp)
+{
+	struct timespec pause = {0, 100 * 1000 * 1000};
+	unsigned waited = 0;
+	int fd, one = 1, r, saved;
+
+	for (;;) {
+		fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		r = bind(fd, sa, len);
+		saved = errno;
+		close(fd);
+		if (r == 0)
+			return 0;
+		if (saved != EADDRINUSE || waited >= TAKEOVER_MS) {
+			errno = saved;
+			return -1;
+		}
+		if (waited == 0)
+			ut_log(LOG_NOTICE,
+			       "%s %s:%u: in use; waiting up to %u s for it to "
+			       "be free (a predecessor stopping)",
+			       what, hp->host, hp->port, TAKEOVER_MS / 1000);
+		nanosleep(&pause, NULL);
+		waited += 100;
+	}
+}
+
+/*
  * listen_on - an MHD daemon on hp with handler fn and threads threads,
  * within the configuration's limits; NULL (logged)
  */
@@ -486,6 +528,12 @@ listen_on(struct webhook *w, const struct conf_hostport *hp,
 		flags |= MHD_USE_IPv6;
 	} else {
 		ut_log(LOG_ERR, "%s %s: not an IP address", what, hp->host);
+		return NULL;
+	}
+	if (bind_free(sa, sa->sa_family == AF_INET6 ? sizeof(s6) : sizeof(s4),
+		      what, hp) != 0) {
+		ut_log(LOG_ERR, "%s %s:%u: cannot listen: %s", what, hp->host,
+		       hp->port, strerror(errno));
 		return NULL;
 	}
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
@@ -575,7 +623,7 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 	if (api)
 		w->api = listen_on(w, &c->api_listen, on_api,
 				   (unsigned)c->api_threads, "send API");
-	if (!w->d || (api && !w->api))
+	if (!w->d || (metrics && !w->metrics) || (api && !w->api))
 		webhook_stop(&w);
 	return w;
 }

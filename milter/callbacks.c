@@ -136,6 +136,7 @@ milter_reply(SMFICTX *ctx, const struct policy_verdict *v)
 	char text[256];
 
 	safe_text(v->text, text, sizeof(text));
+	metrics_refusal(v->code, v->xcode);
 	if (smfi_setreply(ctx, (char *)v->code, (char *)v->xcode, text) !=
 	    MI_SUCCESS)
 		ut_log(LOG_WARNING, "cannot set the reply %s %s %s", v->code,

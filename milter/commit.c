@@ -44,7 +44,9 @@ writer_main(void *arg)
 	struct store_job *jobs = calloc(BATCH_MAX, sizeof(*jobs));
 	struct pending *batch[BATCH_MAX];
 	struct store_error err;
+	struct timespec t0, t1;
 	unsigned n, i;
+	bool ok;
 
 	pthread_mutex_lock(&mu);
 	for (;;) {
@@ -62,8 +64,13 @@ writer_main(void *arg)
 
 		for (i = 0; i < n; i++)
 			jobs[i] = *batch[i]->job;
-		if (store_enqueue_jobs(wstore, jobs, n, (int64_t)time(NULL),
-				       &err) != STORE_OK)
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ok = store_enqueue_jobs(wstore, jobs, n, (int64_t)time(NULL),
+					&err) == STORE_OK;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		metrics_commit((double)(t1.tv_sec - t0.tv_sec) +
+			       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		if (!ok)
 			ut_log(LOG_ERR,
 			       "store: commit of %u messages failed: "
 			       "%s",

@@ -158,10 +158,17 @@ milter_thread(void *arg)
 	return NULL;
 }
 
+/* the keys a reload cannot apply: read once, at start */
+static const char *const restart_keys[] = {
+    "Socket",  "Database", "DatabaseSync",
+    "PidFile", "UserID",   "MilterMetricsListen",
+    NULL};
+
 /* reload - SIGHUP: a new configuration, or the old one kept */
 static void
 reload(const char *path)
 {
+	char later[512];
 	char *errors = NULL;
 	struct conf *c = conf_load(path, &errors);
 	struct conf_ref *old;
@@ -174,10 +181,11 @@ reload(const char *path)
 		return;
 	}
 	old = conf_acquire();
-	if (strcmp(old->conf->database, c->database) != 0 ||
-	    strcmp(old->conf->socket, c->socket) != 0)
-		ut_log(LOG_WARNING, "reload: Socket and Database changes "
-				    "take effect at the next start");
+	if (conf_changed(old->conf, c, restart_keys, later, sizeof(later)))
+		ut_log(
+		    LOG_WARNING,
+		    "reload: %s changed: that takes effect at the next start",
+		    later);
 	conf_release(old);
 	ut_log_level(conf_syslog_level(c));
 	ut_log_lines(LOG_WARNING, c->warnings);
@@ -287,6 +295,16 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	/* a reload reads it again after daemon(3) has gone to "/" */
+	if (path[0] != '/') {
+		static char whole[4096];
+		char cwd[4000];
+
+		if (getcwd(cwd, sizeof(cwd)) &&
+		    (size_t)snprintf(whole, sizeof(whole), "%s/%s", cwd, path) <
+			sizeof(whole))
+			path = whole;
+	}
 	{
 		struct conf *cf = conf_load(path, &errors);
 
@@ -332,6 +350,16 @@ main(int argc, char **argv)
 	if (strncmp(sockbuf, "inet", 4) == 0)
 		ut_log(LOG_INFO, "TCP_NODELAY set on %d listening socket(s)",
 		       milter_nodelay_listeners());
+	if (c->milter_metrics_listen.host && *c->milter_metrics_listen.host &&
+	    metrics_listen(&c->milter_metrics_listen) != 0) {
+		fprintf(stderr,
+			"smsmilter: MilterMetricsListen %s:%u: cannot "
+			"listen (logged)\n",
+			c->milter_metrics_listen.host,
+			c->milter_metrics_listen.port);
+		ut_pid_release(&pidfd, c->pid_file);
+		return 71; /* EX_OSERR */
+	}
 	if (!foreground && daemon(0, 0) != 0) {
 		ut_log(LOG_ERR, "cannot go to the background: %s",
 		       strerror(errno));
@@ -339,12 +367,33 @@ main(int argc, char **argv)
 	}
 	if (ut_pid_write(pidfd, c->pid_file) != 0 || ut_become(c->user) != 0)
 		return 71;
+	{
+		/* a reload reads the file again as UserID: say now if not */
+		struct conf *again = conf_load(path, &errors);
+
+		if (!again) {
+			ut_log(LOG_WARNING,
+			       "a reload (SIGHUP) would fail: as UserID %s, "
+			       "%s gets:",
+			       c->user, path);
+			ut_log_lines(LOG_WARNING, errors);
+			free(errors);
+			errors = NULL;
+		}
+		conf_free(&again);
+	}
 	if (commit_start(c->database, (enum store_sync)c->database_sync,
 			 &serr) != 0) {
 		ut_log(LOG_ERR, "store %s: %s", c->database, serr.msg);
 		return 75; /* EX_TEMPFAIL */
 	}
+	if (metrics_start() != 0)
+		return 71;
 	ut_log(LOG_NOTICE, "listening on %s, store %s", sockbuf, c->database);
+	if (c->milter_metrics_listen.host && *c->milter_metrics_listen.host)
+		ut_log(LOG_NOTICE, "metrics on %s:%u",
+		       c->milter_metrics_listen.host,
+		       c->milter_metrics_listen.port);
 	conf_release(r);
 
 	/*
@@ -406,6 +455,7 @@ main(int argc, char **argv)
 	       "stopping (signal %d): finishing %u open transactions "
 	       "(at most %d s)",
 	       sig, sessions_active(), STOP_SECONDS);
+	metrics_unlisten();
 	if (!sockpath) {
 		smfi_stop();
 		milter_stop_listeners();

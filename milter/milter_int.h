@@ -138,4 +138,25 @@ sfsistat eom_run(SMFICTX *ctx, struct session *s);
  */
 int milter_nodelay_listeners(void);
 
+/* metrics_refusal - count one refusal with this code and status */
+void metrics_refusal(const char *code, const char *xcode);
+
+/* metrics_commit - count one group commit of the queue and its time */
+void metrics_commit(double seconds);
+
+/* metrics_store_error - count one store failure (a 451 4.3.0) */
+void metrics_store_error(void);
+
+/*
+ * metrics_listen - bind MilterMetricsListen (an address in use is
+ * waited for up to 5 s); 0, or -1 (logged, with errno)
+ */
+int metrics_listen(const struct conf_hostport *hp);
+
+/* metrics_start - serve /metrics in a thread (after the fork); 0 or -1 */
+int metrics_start(void);
+
+/* metrics_unlisten - stop serving, freeing the address at once */
+void metrics_unlisten(void);
+
 #endif /* MILTER_MILTER_INT_H */

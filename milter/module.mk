@@ -2,7 +2,7 @@
 # decision and the end-of-message job over policy/ and everything below
 MILTER_SRCS := milter/main.c milter/callbacks.c milter/rcpt.c milter/eom.c \
 	milter/commit.c \
-	milter/socket.c
+	milter/socket.c milter/metrics.c
 SMSMILTER := $(O)/smsmilter
 
 $(SMSMILTER): $(MILTER_SRCS:%.c=$(O)/%.o) $(POLICY_LIB) $(STORE_LIB) \

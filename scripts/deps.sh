@@ -39,10 +39,12 @@ BUILD_PKGS="build-essential ca-certificates $(awk '
 	grep -v -e '^debhelper' -e '^$' | tr '\n' ' ')"
 
 # What the tests need on top: compilers and checkers, test frameworks,
-# the MTAs, SMSCs and peers they run (never on a production host).
+# the MTAs, SMSCs and peers they run, and for make check-deb and
+# check-sendmail debhelper and debootstrap (never on a production host).
 TEST_PKGS="clang libclang-rt-14-dev clang-format libcmocka-dev sqlite3
 nodejs npm valgrind miltertest postfix swaks opendkim opendkim-tools kannel
-kannel-extras curl python3 python3-aiosmtpd git sasl2-bin libsasl2-modules"
+kannel-extras curl python3 python3-aiosmtpd git sasl2-bin libsasl2-modules
+debhelper debootstrap"
 
 PKGS=$BUILD_PKGS
 [ "$build" = yes ] || PKGS="$PKGS $TEST_PKGS"

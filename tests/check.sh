@@ -35,6 +35,9 @@ step "unit tests (valgrind)" env STORE_STRESS_SECONDS=3 \
 step "layers: no module includes one above it" sh tests/cli/test_layers.sh
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
 step "milter protocol (miltertest)" sh tests/milter/run.sh build
+step "the milter on each Socket form" sh tests/milter/test_sockets.sh build
+step "the milter's own /metrics" sh tests/milter/test_metrics.sh build
+step "the milter warns at start when a reload would fail" sh tests/milter/test_reload.sh build
 step "end to end with Postfix" sh tests/e2e/test_postfix.sh build
 step "the loop: mail, text, receipt, report" sh tests/e2e/test_loop.sh build
 step "the loop both ways: threads, parts, STOP and START" sh tests/e2e/test_thread.sh build
@@ -47,6 +50,7 @@ step "smsgw against Kannel (bearerbox, smsbox, fakesmsc)" sh tests/gateway/test_
 step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_kannel_mo.sh build
 step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
 step "smsgw's webhooks beside 200 slow connections" sh tests/gateway/test_slow.sh build
+step "smsgw and an address in use: waits for its predecessor, else exits" sh tests/gateway/test_listen.sh build
 step "smsgw's mail out over STARTTLS: verify, encrypt, may" sh tests/gateway/test_tls.sh build
 step "event hooks: retried until heard, kill -9, GET until ok, private targets refused" sh tests/e2e/test_hooks.sh build
 step "fault injection, short form (make chaos: in full)" \

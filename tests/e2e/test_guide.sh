@@ -10,8 +10,9 @@
 # to the letter (groupadd, useradd, make install PREFIX=/usr/local,
 # postconf -e, postfix, smsmilter -c /etc/smsmilter/smsmilter.conf)
 # and leave the machine as it was. The code blocks are read from
-# INSTALL (sections 1, 2, 3 and 6; systemctl is skipped: no systemd
-# here, test_install.sh verifies the units) and from the README (the
+# INSTALL (section 8, from source, then sections 2, 3 and 6;
+# systemctl is skipped: no systemd here, test_install.sh verifies the
+# units; the package's way is test_deb_loop.sh's) and from the README (the
 # three how-tos), so a change to either is tested as it reads. The
 # carrier is the npm smpp SMSC on 127.0.0.1:2775, the site's upstream
 # relay smtp-sink on 127.0.0.1:2526. Asterisk is not in Debian 12: its
@@ -112,29 +113,30 @@ sent() { grep "\"dst\":\"$1\"" "$pdus" | grep -q "\"sm\":\"$2\""; }
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 has() { printf '%s\n' "$1" | grep -q "$2"; }
 
-# 1. Build and install
-s1=$(block "$top/INSTALL" 1 1)
-check "INSTALL 1 has the build and install lines" \
-	has "$s1" 'make install PREFIX=/usr/local'
-check "INSTALL 1: deps, make, make install PREFIX=/usr/local" run s1 "$s1"
+# 8. From source: build and install
+s8=$(block "$top/INSTALL" 8 1)
+check "INSTALL 8 has the build and install lines" \
+	has "$s8" 'make install PREFIX=/usr/local'
+check "INSTALL 8: deps, make, make install PREFIX=/usr/local" run s8 "$s8"
 check "... smsmilter, smsgw and smsctl in /usr/local/bin" \
 	test -x /usr/local/bin/smsmilter -a -x /usr/local/bin/smsgw -a \
 	-x /usr/local/bin/smsctl
 
-# 2. Users, group, directories, secrets; the keys; the check
-check "INSTALL 2: group, user, directories, sample, tag secret" \
-	run s2 "$(block "$top/INSTALL" 2 1)"
+# 8. ...what the package's postinst would do; then 2, the keys
+check "INSTALL 8: group, user, directories, the configuration, tag secret" \
+	run s8b "$(block "$top/INSTALL" 8 2)"
 check "... the user smsmilter in the group smsmilter" \
 	sh -c '[ "$(id -gn smsmilter)" = smsmilter ]'
 check "... /var/lib/smsmilter is smsmilter's, mode 770" \
 	sh -c '[ "$(stat -c "%U %a" /var/lib/smsmilter)" = "smsmilter 770" ]'
-keys=$(block "$top/INSTALL" 2 2)
+check "... the configuration root:smsmilter 640, the tag secret smsmilter's 600" \
+	sh -c '[ "$(stat -c "%U:%G %a" /etc/smsmilter/smsmilter.conf /etc/smsmilter/tag.secret | tr "\n" " ")" = "root:smsmilter 640 smsmilter:root 600 " ]'
+keys=$(block "$top/INSTALL" 2 1)
 echo "$keys" | while IFS= read -r line; do set_key "$line"; done
 check "INSTALL 2: the keys are set in smsmilter.conf" \
 	grep -q '^Socket unix:/var/spool/postfix/smsmilter/smsmilter.sock$' \
 	/etc/smsmilter/smsmilter.conf
-check "INSTALL 2: the SMPP secret, then config check passes" \
-	run s2c "$(block "$top/INSTALL" 2 3)"
+check "INSTALL 2: the SMPP secret" run s2c "$(block "$top/INSTALL" 2 2)"
 /usr/local/bin/smsctl -c /etc/smsmilter/smsmilter.conf contacts list \
 	>"$tmp/first-open.out" 2>&1
 check "root's smsctl opening the store first leaves it smsmilter's" \
@@ -211,8 +213,12 @@ run s3again "$(block "$top/INSTALL" 3 1)"
 check "... run twice, the lines add nothing more" \
 	sh -c '[ "$(postconf -h smtpd_milters)" = "inet:127.0.0.1:8891, { unix:/smsmilter/smsmilter.sock, default_action=tempfail }" ] &&
 	       [ "$(postconf -h relay_domains)" = sms.example.com ]'
+# (INSTALL 8: read /usr/local/share/doc/smsmilter for /usr/share/doc/smsmilter)
+check "INSTALL 8 says where a build from source has contrib/" \
+	grep -q 'reading /usr/local/share/doc/smsmilter' "$top/INSTALL"
 check "INSTALL 3: login_senders, smsmilter_header_checks, postconf -e" \
-	run s3b "$(block "$top/INSTALL" 3 2)"
+	run s3b "$(block "$top/INSTALL" 3 2 |
+		sed 's|/usr/share/doc/smsmilter|/usr/local/share/doc/smsmilter|g')"
 check "... local_login_sender_maps and header_checks as INSTALL says" \
 	sh -c 'postconf -h local_login_sender_maps | grep -q "regexp:/etc/postfix/login_senders\$" &&
 	       [ "$(postconf -h header_checks)" = regexp:/etc/postfix/smsmilter_header_checks ]'
@@ -233,7 +239,7 @@ wait_for grep -q '^listening' "$tmp/smsc.out" || { check "SMSC starts" false; ex
 # 6. Start (systemctl needs systemd: its block is not run here)
 check "INSTALL 6 shows systemctl enable" \
 	has "$(block "$top/INSTALL" 6 1)" 'systemctl enable --now smsmilter smsgw'
-check "INSTALL 6: run directory, smsmilter, smsgw, postfix reload" \
+check "INSTALL 6: run directory, config check, smsmilter, smsgw, postfix reload" \
 	run s6 "$(block "$top/INSTALL" 6 2)"
 check "smsmilter runs as smsmilter" wait_for \
 	sh -c "[ \"\$(ps -o user= -p \$(cat /run/smsmilter/smsmilter.pid) | tr -d ' ')\" = smsmilter ]"

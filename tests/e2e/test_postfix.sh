@@ -234,11 +234,15 @@ while True:
     i += 1
     try:
         s = smtplib.SMTP("127.0.0.1", port, timeout=30)
-        s.sendmail("alice@example.com",
+        refused = s.sendmail("alice@example.com",
                    ["12025550199@sms.example.com", "bob@example.org"],
                    "Subject: flow %d\r\nMessage-ID: <flow-%d@example.com>\r\n\r\nflow %d\r\n" % (i, i, i))
         s.quit()
-        ok += 1
+        if refused:  # a 4xx at RCPT for one, the mail taken for the other
+            bad += 1
+            print("mail %d: %s" % (i, refused), flush=True)
+        else:
+            ok += 1
     except (smtplib.SMTPException, OSError) as e:
         bad += 1
         print("mail %d: %s" % (i, e), flush=True)

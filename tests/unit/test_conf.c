@@ -130,6 +130,12 @@ every_type(void **state)
 	    {"DatabaseSync NORMAL", "DatabaseSync normal"},
 	    {"Socket inet:8890@127.0.0.1", "Socket inet:8890@127.0.0.1"},
 	    {"Socket inet6:8890@::1", "Socket inet6:8890@::1"},
+	    /* libmilter's other forms (issue 19) */
+	    {"Socket inet:8890@[127.0.0.1]", "Socket inet:8890@[127.0.0.1]"},
+	    {"Socket inet6:8890@[::1]", "Socket inet6:8890@[::1]"},
+	    {"Socket inet:8890", "Socket inet:8890"},
+	    {"Socket local:/run/m.sock", "Socket local:/run/m.sock"},
+	    {"Socket /run/m.sock", "Socket /run/m.sock"},
 	    {"SmsDomains SMS.Example.com, txt.example.org",
 	     "SmsDomains sms.example.com, txt.example.org"},
 	    {"AllowedCountries us, ca", "AllowedCountries US, CA"},
@@ -213,6 +219,10 @@ every_error(void **state)
 	    {"Socket tcp:25", "expected unix:/path, inet:PORT@HOST"},
 	    {"Socket inet:99999@localhost", "expected unix:/path"},
 	    {"Socket unix:relative", "expected unix:/path"},
+	    {"Socket inet:8890@[::1]", "expected unix:/path"},
+	    {"Socket inet6:8890@[127.0.0.1]", "expected unix:/path"},
+	    {"Socket inet:8890@[127.0.0.1", "expected unix:/path"},
+	    {"Socket relative.sock", "expected unix:/path"},
 	    {"SmsDomains exa mple.com", "\"exa mple.com\" is not a domain"},
 	    {"SmsDomains a.com,,b.com", "empty item in list"},
 	    {"DefaultCountry XX", "\"XX\" is not an ISO 3166 country code"},
@@ -257,16 +267,25 @@ every_error(void **state)
 	    {"=value", "expected \"Key value\""},
 	    {"TagSecretFile /nonexistent/tag",
 	     "set either TagSecret (line 2) or TagSecretFile (line 3)"},
-	    {"SmppSystemId abcdefghijklmnopq", "at most 15 characters"},
-	    {"SmppPassword abcdefghi", "at most 8 characters"},
-	    {"SmtpUser relay", "SmtpUser is set but SmtpPassword"},
+	    {"SmppSystemId abcdefghijklmnopq",
+	     "t.conf:3: SmppSystemId: at most 15 characters"},
+	    {"SmtpUser relay", "t.conf:3: SmtpUser is set but SmtpPassword"},
 	    {"WebhookThreads 0", "WebhookThreads: expected a number 1-64"},
 	    {"WebhookRequestTimeout 1s", "1s is out of range (2s to 1h)"},
 	    {"WebhookMaxPerClient -1", "expected a number 0-65536"},
+	    /* cross-key problems on the line of the key they are about */
 	    {"WebhookThreads 8\nWebhookMaxConnections 4",
-	     "WebhookMaxConnections (4) is fewer than WebhookThreads (8)"},
+	     "t.conf:4: WebhookMaxConnections (4) is fewer than "
+	     "WebhookThreads (8)"},
+	    {"WebhookThreads 8\n#\n#\nSegmentCap 3\nWebhookMaxConnections 4",
+	     "t.conf:7: WebhookMaxConnections (4) is fewer than "
+	     "WebhookThreads (8)"},
 	    {"WebhookMaxPerClient 300",
-	     "WebhookMaxPerClient (300) is over WebhookMaxConnections (256)"},
+	     "t.conf:3: WebhookMaxPerClient (300) is over "
+	     "WebhookMaxConnections (256)"},
+	    {"Transport http", "t.conf:3: HttpBaseUrl is required with "
+			       "Transport http"},
+	    {"SmppPassword abcdefghi", "t.conf:3: SmppPassword: at most 8"},
 	};
 	size_t i;
 
@@ -282,6 +301,23 @@ every_error(void **state)
 				 errors, bad[i].message);
 		free(errors);
 	}
+}
+
+/* conf_key_line - where each key was set; 0 for a default */
+static void
+key_lines(void **state)
+{
+	char *errors = NULL;
+	struct conf *c = load("#\nSegmentCap 3\nsmppwindow 4", &errors);
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(conf_key_line(c, "SmsDomains"), 1);
+	assert_int_equal(conf_key_line(c, "SegmentCap"), 4);
+	assert_int_equal(conf_key_line(c, "SmppWindow"), 5);
+	assert_int_equal(conf_key_line(c, "UserID"), 0);
+	assert_int_equal(conf_key_line(c, "NoSuchKey"), 0);
+	conf_free(&c);
 }
 
 static void
@@ -511,6 +547,111 @@ sample_parses(void **state)
 	rmdir(dir);
 }
 
+/*
+ * uncommented - text with each "#Key value" line uncommented: those
+ * showing a default (examples == 0), or those ending in "# example";
+ * caller frees
+ */
+static char *
+uncommented(const char *text, int examples)
+{
+	char *out = malloc(strlen(text) + 1), *o = out;
+	const char *p = text;
+
+	assert_non_null(out);
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		int key = p[0] == '#' && p[1] >= 'A' && p[1] <= 'Z' &&
+			  memchr(p, ' ', n) != NULL;
+		int example = n > 9 && strncmp(p + n - 9, "# example", 9) == 0;
+
+		if (key && example == examples)
+			p++, n--;
+		memcpy(o, p, n);
+		o += n;
+		p += n;
+		if (*p == '\n')
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * sample_defaults - the sample tells defaults from examples (issue 19):
+ * uncommenting every default line changes nothing, and an example line
+ * says it is one (MetricsListen's, unset by default; not 9125, which
+ * is statsd_exporter's); uncommenting it does change things
+ */
+static void
+sample_defaults(void **state)
+{
+	char *text = NULL, *all, *ex, *errors = NULL, *p1, *p2, *p3;
+	char dir[] = "/tmp/test_conf.XXXXXX", secret[64], *fixed;
+	struct conf *c1, *c2, *c3;
+	size_t n = 0;
+	FILE *fp = open_memstream(&text, &n);
+
+	(void)state;
+	assert_non_null(fp);
+	conf_write_sample(fp);
+	fclose(fp);
+	assert_true(has_line(text, "#WebhookListen 127.0.0.1:8025"));
+	assert_true(has_line(text, "#MetricsListen 127.0.0.1:8028  # example"));
+	assert_null(strstr(text, "9125"));
+	assert_non_null(mkdtemp(dir));
+	snprintf(secret, sizeof(secret), "%s/tag.secret", dir);
+	write_file(secret, "a sample secret of some length\n", 0400);
+	{
+		const char *t = "TagSecretFile /etc/smsmilter/tag.secret";
+		char *at = strstr(text, t);
+		size_t len = strlen(text) + strlen(secret) + 1;
+
+		assert_non_null(at);
+		fixed = malloc(len);
+		assert_non_null(fixed);
+		snprintf(fixed, len, "%.*sTagSecretFile %s%s", (int)(at - text),
+			 text, secret, at + strlen(t));
+	}
+	all = uncommented(fixed, 0);
+	/* an example uncommented sets what was unset */
+	ex = strdup(fixed);
+	assert_non_null(ex);
+	{
+		char *m = strstr(ex, "\n#MetricsListen 127.0.0.1:8028");
+
+		assert_non_null(m);
+		m[1] = ' ';
+	}
+	c1 = conf_load_string("sample", fixed, &errors);
+	if (!c1)
+		fail_msg("%s", errors);
+	c2 = conf_load_string("sample", all, &errors);
+	if (!c2)
+		fail_msg("the defaults uncommented: %s", errors);
+	p1 = printed(c1);
+	p2 = printed(c2);
+	assert_string_equal(p1, p2);
+	c3 = conf_load_string("sample", ex, &errors);
+	if (!c3)
+		fail_msg("an example uncommented: %s", errors);
+	p3 = printed(c3);
+	assert_true(has_line(p3, "MetricsListen 127.0.0.1:8028"));
+	assert_false(has_line(p1, "MetricsListen 127.0.0.1:8028"));
+	free(p1);
+	free(p2);
+	free(p3);
+	conf_free(&c1);
+	conf_free(&c2);
+	conf_free(&c3);
+	free(all);
+	free(ex);
+	free(fixed);
+	free(text);
+	unlink(secret);
+	rmdir(dir);
+}
+
 /* old_words - SmtpTls of earlier releases: read, printed new, warned */
 static void
 old_words(void **state)
@@ -573,10 +714,12 @@ main(void)
 	    cmocka_unit_test(every_type),
 	    cmocka_unit_test(every_error),
 	    cmocka_unit_test(required_and_all_errors),
+	    cmocka_unit_test(key_lines),
 	    cmocka_unit_test(transports),
 	    cmocka_unit_test(secret_files),
 	    cmocka_unit_test(print_round_trip),
 	    cmocka_unit_test(sample_parses),
+	    cmocka_unit_test(sample_defaults),
 	    cmocka_unit_test(old_words),
 	};
 
