@@ -151,11 +151,11 @@ struct conf {
 	struct conf_list disclaimer_lines;	   /* NULL after the last */
 
 	/* numbers and threads */
-	const char *default_sender;	/* E.164 or alphanumeric */
-	struct conf_map sender_numbers; /* owner address -> number */
-	struct conf_map number_owners;	/* number -> owner address */
+	const char *default_sender;	 /* E.164 or alphanumeric */
+	struct conf_map sender_numbers;	 /* owner address -> number */
+	struct conf_map number_owners;	 /* number -> owner address */
 	struct conf_map forward_numbers; /* our number -> a phone */
-	long long lease_duration;	/* seconds a conversation holds it */
+	long long lease_duration;	 /* seconds a conversation holds it */
 	enum conf_ambiguous ambiguous_answers;
 	struct conf_list sender_pool;	    /* E.164 numbers leased per phone */
 	struct conf_map sender_pool_groups; /* address or @domain -> number */

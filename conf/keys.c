@@ -175,8 +175,8 @@ const struct conf_key conf_keys[] = {
      "Who gets a text that arrives at one of our numbers outside any "
      "thread, as number=address pairs.",
      "+12025550101=alice@example.com"},
-    {"ForwardNumbers", CT_NUMBER_PAIRS, F(forward_numbers), "", NOLIM, NULL,
-     0, "Numbers and threads",
+    {"ForwardNumbers", CT_NUMBER_PAIRS, F(forward_numbers), "", NOLIM, NULL, 0,
+     "Numbers and threads",
      "Texts to one of our numbers also forwarded to a phone, as "
      "number=phone pairs: the forward starts with who sent it (\"From "
      "+1 202-555-0143: ...\") and leaves from that number of ours. A text "

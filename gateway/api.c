@@ -35,8 +35,8 @@
 #include "policy/policy.h"
 #include "util/util.h"
 
-#define IDEM_KEY_MAX 200 /* the longest Idempotency-Key */
-#define LIST_MAX 1000	 /* the most texts one GET lists */
+#define IDEM_KEY_MAX 200  /* the longest Idempotency-Key */
+#define LIST_MAX     1000 /* the most texts one GET lists */
 
 /* The fields a POST may have (seed 001's names). */
 enum field {
@@ -112,9 +112,8 @@ reply(struct req *k, unsigned status, json_t *j)
 }
 
 /* fail - answer status with error code and a sentence */
-static void
-fail(struct req *k, unsigned status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void fail(struct req *k, unsigned status, const char *code,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
 fail(struct req *k, unsigned status, const char *code, const char *fmt, ...)
@@ -171,8 +170,7 @@ store_failed(struct req *k, const struct store_error *err)
 {
 	ut_log(LOG_ERR, "api: store: %s", err->msg);
 	header(k, "Retry-After", "10");
-	fail(k, 503, "unavailable", "the queue is not available: %s",
-	     err->msg);
+	fail(k, 503, "unavailable", "the queue is not available: %s", err->msg);
 }
 
 /* jstr_or_null - a JSON string, or null for "" */
@@ -306,15 +304,16 @@ fields_read(struct req *k, struct fields *fl)
 		const char *name;
 		json_t *val;
 
-		fl->json = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES,
-				      &je);
+		fl->json = json_loadb(rq->body, rq->body_len,
+				      JSON_REJECT_DUPLICATES, &je);
 		if (!json_is_object(fl->json)) {
 			fail(k, 400, "bad_request",
 			     "the body is not a JSON object: %s",
 			     fl->json ? "another JSON value" : je.text);
 			return false;
 		}
-		json_object_foreach(fl->json, name, val) {
+		json_object_foreach(fl->json, name, val)
+		{
 			int i = field_of(name);
 			char num[32];
 
@@ -367,8 +366,8 @@ fields_read(struct req *k, struct fields *fl)
 				return false;
 			}
 			if (fl->v[i]) {
-				fail(k, 400, "bad_request",
-				     "%s is given twice", field_names[i]);
+				fail(k, 400, "bad_request", "%s is given twice",
+				     field_names[i]);
 				return false;
 			}
 			if (!form_utf8_ok(
@@ -448,7 +447,8 @@ hook_opt(struct req *k, json_t *o, const char *uri, const char *method,
 		return false;
 	}
 	json_object_set_new(o, uri_name, json_string(uri));
-	json_object_set_new(o, method_name, json_string(method ? method : "POST"));
+	json_object_set_new(o, method_name,
+			    json_string(method ? method : "POST"));
 	return true;
 }
 
@@ -468,10 +468,10 @@ options(struct req *k, const struct fields *fl, bool receipt, bool *ok_r)
 		fail(k, 503, "unavailable", "out of memory");
 		return NULL;
 	}
-	if (receipt && !hook_opt(k, o, fl->v[F_RECEIPT_URI],
-				 fl->v[F_RECEIPT_METHOD],
-				 "DeliveryReceiptWebhookUri",
-				 "DeliveryReceiptWebhookMethod"))
+	if (receipt &&
+	    !hook_opt(k, o, fl->v[F_RECEIPT_URI], fl->v[F_RECEIPT_METHOD],
+		      "DeliveryReceiptWebhookUri",
+		      "DeliveryReceiptWebhookMethod"))
 		goto out;
 	if (!hook_opt(k, o, fl->v[F_HOOK_URI], fl->v[F_HOOK_METHOD],
 		      "WebhookUri", "WebhookMethod"))
@@ -775,8 +775,8 @@ list(struct req *k)
 			else if (name[0] == 'P')
 				f.after_id = num;
 			else if (num < 1 || num > LIST_MAX) {
-				fail(k, 400, "bad_request",
-				     "Limit is 1 to %d", LIST_MAX);
+				fail(k, 400, "bad_request", "Limit is 1 to %d",
+				     LIST_MAX);
 				goto done;
 			} else
 				f.limit = (unsigned)num;
@@ -855,7 +855,7 @@ api_handle(const struct conf *c, struct store *s, const struct wh_request *rq,
 		cancel(&k, sid);
 	else {
 		header(&k, "Allow", sid ? "GET, DELETE" : "GET, POST");
-		fail(&k, 405, "method_not_allowed",
-		     "%s is not a method of %s", rq->method, path);
+		fail(&k, 405, "method_not_allowed", "%s is not a method of %s",
+		     rq->method, path);
 	}
 }

@@ -137,8 +137,7 @@ forward_back(const struct conf *c, struct store *s, const char *phone,
 	ut_log(LOG_INFO,
 	       "id=%lld from=%s to=%s: a forward target's answer, sent on "
 	       "to %s",
-	       (long long)sent.id, UT_LOG_PHONE(phone), our,
-	       UT_LOG_PHONE(to));
+	       (long long)sent.id, UT_LOG_PHONE(phone), our, UT_LOG_PHONE(to));
 	return FWD_SENT;
 }
 
@@ -147,9 +146,9 @@ forward_back(const struct conf *c, struct store *s, const char *phone,
  * default), noting it; a sentence for the owner's mail in note
  */
 static int
-one(const struct conf *c, struct store *s, const char *owner,
-    const char *phone, const char *our, const char *target, const char *from,
-    const char *text, int64_t now, char *note, size_t size)
+one(const struct conf *c, struct store *s, const char *owner, const char *phone,
+    const char *our, const char *target, const char *from, const char *text,
+    int64_t now, char *note, size_t size)
 {
 	char disp[40], tdisp[40], *fwd;
 	struct policy_verdict v;
@@ -208,8 +207,8 @@ forward_on(const struct conf *c, struct store *s, const struct store_thread *t,
 		rc = one(c, s, t->owner, phone, our, fixed, NULL, text, now, a,
 			 sizeof(a));
 	if (rc == STORE_OK && target && (!fixed || strcmp(fixed, target)))
-		rc = one(c, s, t->owner, phone, our, target, from, text, now,
-			 b, sizeof(b));
+		rc = one(c, s, t->owner, phone, our, target, from, text, now, b,
+			 sizeof(b));
 	snprintf(note, size, "%s%s%s", a, a[0] && b[0] ? "\n" : "", b);
 	json_decref(o);
 	return rc;

@@ -89,9 +89,9 @@ enum forward_result forward_back(const struct conf *c, struct store *s,
  * it ("" when nothing was forwarded). STORE_OK, or the store's error.
  */
 int forward_on(const struct conf *c, struct store *s,
-	       const struct store_thread *t, const char *phone,
-	       const char *our, const char *text, const char *opts,
-	       int64_t now, char *note, size_t size);
+	       const struct store_thread *t, const char *phone, const char *our,
+	       const char *text, const char *opts, int64_t now, char *note,
+	       size_t size);
 
 /*
  * inbound_sweep - mail the long texts whose parts did not all come

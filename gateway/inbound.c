@@ -374,7 +374,8 @@ mail_forward(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	     const char *body, unsigned segments, const char *opts, int64_t now)
 {
 	json_t *o = opts ? json_loads(opts, 0, NULL) : NULL;
-	const char *to = json_string_value(json_object_get(o, "ForwardToEmail"));
+	const char *to =
+	    json_string_value(json_object_get(o, "ForwardToEmail"));
 	const char *sender =
 	    json_string_value(json_object_get(o, "ForwardFromEmail"));
 	struct store_thread copy = *t;
@@ -399,7 +400,8 @@ mail_forward(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		ut_log(LOG_ERR, "from=%s: store: %s", UT_LOG_PHONE(phone),
 		       err.msg);
 	else
-		ut_log(LOG_INFO, "from=%s to=%s: forwarded to <%s> as mail %lld",
+		ut_log(LOG_INFO,
+		       "from=%s to=%s: forwarded to <%s> as mail %lld",
 		       UT_LOG_PHONE(phone), our, to, (long long)id);
 	free(mail);
 	json_decref(o);
@@ -435,7 +437,7 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 			 ? store_inbound_seen(s, m->provider, m->provider_id,
 					      now, &err)
 			 : STORE_OK;
-		res = rc == STORE_OK	? IN_DONE
+		res = rc == STORE_OK	 ? IN_DONE
 		      : rc == STORE_EDUP ? IN_DUP
 					 : IN_TEMP;
 		goto out;
@@ -455,8 +457,8 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		       err.msg);
 		goto out;
 	}
-	if (!note[0] && forward_on(c, s, &r->threads[0], phone, our, text,
-				   opts, now, fwd, sizeof(fwd)) != STORE_OK)
+	if (!note[0] && forward_on(c, s, &r->threads[0], phone, our, text, opts,
+				   now, fwd, sizeof(fwd)) != STORE_OK)
 		goto out;
 	policy_display(phone, disp, sizeof(disp));
 	amb[0] = '\0';
@@ -528,9 +530,8 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		       answered ? " answered=yes" : "",
 		       r->ambiguous ? " ambiguous=yes" : "");
 	}
-	if (!note[0] &&
-	    mail_forward(c, s, m, &r->threads[0], phone, our, body, segments,
-			 opts, now) != STORE_OK)
+	if (!note[0] && mail_forward(c, s, m, &r->threads[0], phone, our, body,
+				     segments, opts, now) != STORE_OK)
 		goto out;
 	res = IN_DONE;
 out:

@@ -409,10 +409,10 @@ serve(struct webhook *w, struct MHD_Connection *con, const char *method,
 	    .user = user,
 	    .password = pass,
 	    .client = client,
-	    .authorization = MHD_lookup_connection_value(
-		con, MHD_HEADER_KIND, "Authorization"),
-	    .idempotency_key = MHD_lookup_connection_value(
-		con, MHD_HEADER_KIND, "Idempotency-Key"),
+	    .authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+							 "Authorization"),
+	    .idempotency_key = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+							   "Idempotency-Key"),
 	    .body = x->body ? x->body : "",
 	    .body_len = x->len,
 	};
@@ -426,8 +426,8 @@ serve(struct webhook *w, struct MHD_Connection *con, const char *method,
 		MHD_free(user);
 	if (pass)
 		MHD_free(pass);
-	rc = reply_with(con, a.status, a.content_type, a.body, a.len,
-			a.header, a.header_value);
+	rc = reply_with(con, a.status, a.content_type, a.body, a.len, a.header,
+			a.header_value);
 	free(a.body);
 	return rc;
 }

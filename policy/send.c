@@ -80,9 +80,9 @@ policy_schedule_at(int64_t t, int64_t now, int64_t max_ahead, int64_t *due_r,
 
 /* policy_send - plan, check and queue one text */
 bool
-policy_send(const struct conf *c, struct store *s,
-	    const struct policy_send *rq, int64_t now, struct policy_sent *out,
-	    struct policy_verdict *v, enum policy_send_why *why_r)
+policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
+	    int64_t now, struct policy_sent *out, struct policy_verdict *v,
+	    enum policy_send_why *why_r)
 {
 	struct policy_plan_opts po;
 	struct store_error err;

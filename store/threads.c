@@ -161,8 +161,8 @@ store_thread_touch(struct store *s, int64_t id, const char *message_id,
 
 /* store_thread_opts - the answer options of thread's newest text out */
 int
-store_thread_opts(struct store *s, int64_t thread, int64_t since,
-		  char **opts_r, struct store_error *err)
+store_thread_opts(struct store *s, int64_t thread, int64_t since, char **opts_r,
+		  struct store_error *err)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -175,9 +175,9 @@ store_thread_opts(struct store *s, int64_t thread, int64_t since,
 	if (rc == SQLITE_ROW) {
 		*opts_r = dup_text(st, 0);
 		sqlite3_reset(st);
-		return *opts_r ? STORE_OK
-			       : store_set_error(err, STORE_ETEMP,
-						 "out of memory");
+		return *opts_r
+			   ? STORE_OK
+			   : store_set_error(err, STORE_ETEMP, "out of memory");
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

@@ -977,9 +977,8 @@ send_rules(void **state)
 			      "AllowedSenders @example.com\n"
 			      "MonthlySegmentQuota 5\n"
 			      "SegmentCap 3\nLongMessagePolicy reject\n");
-	struct policy_send rq = {.owner = "alice@example.com",
-				 .to = "2025550143",
-				 .text = "Hello"};
+	struct policy_send rq = {
+	    .owner = "alice@example.com", .to = "2025550143", .text = "Hello"};
 	struct policy_sent out, again;
 	struct policy_verdict v;
 	struct store_error err;
@@ -1029,9 +1028,9 @@ send_rules(void **state)
 	REFUSED(POLICY_SEND_BAD_TEXT, text, big);
 	assert_string_equal(policy_send_why_name(POLICY_SEND_BAD_TEXT),
 			    "invalid_text");
-	assert_int_equal(store_optout_add(st, "+12025550144", NULL, "STOP",
-					  now, &err),
-			 STORE_OK);
+	assert_int_equal(
+	    store_optout_add(st, "+12025550144", NULL, "STOP", now, &err),
+	    STORE_OK);
 	REFUSED(POLICY_SEND_OPTED_OUT, to, "+12025550144");
 	assert_non_null(strstr(v.text, "opted out"));
 	assert_string_equal(policy_send_why_name(POLICY_SEND_OPTED_OUT),
@@ -1062,9 +1061,9 @@ send_rules(void **state)
 	rq.text = "one more";
 	assert_false(policy_send(c, st, &rq, now, &again, &v, &w));
 	assert_int_equal(w, POLICY_SEND_QUOTA);
-	assert_int_equal(store_cancel(st, out.id, "bob@example.com", "no",
-				      now, NULL, &err),
-			 STORE_ENOTFOUND);
+	assert_int_equal(
+	    store_cancel(st, out.id, "bob@example.com", "no", now, NULL, &err),
+	    STORE_ENOTFOUND);
 	assert_int_equal(store_cancel(st, out.id, "alice@example.com",
 				      "changed my mind", now, NULL, &err),
 			 STORE_OK);
@@ -1260,7 +1259,6 @@ apikeys(void **state)
 	unlink(db);
 	rmdir(dir);
 }
-
 
 int
 main(void)
