@@ -37,6 +37,7 @@
 
 #define IDEM_KEY_MAX 200  /* the longest Idempotency-Key */
 #define LIST_MAX     1000 /* the most texts one GET lists */
+#define HOOK_URL_MAX 1000 /* the longest hook URL (a text keeps two) */
 
 /* The fields a POST may have (seed 001's names). */
 enum field {
@@ -411,12 +412,20 @@ integer(const char *s, long long *v)
 	return *end == '\0';
 }
 
-/* method_ok - a hook method the API takes: POST (JSON), FORM or GET */
+/*
+ * method_ok - a hook method the API takes: POST (signed JSON), FORM or
+ * GET, each with "+OK" when only a body "ok" is success (seed 003)
+ */
 static bool
 method_ok(const char *m)
 {
-	return !strcasecmp(m, "POST") || !strcasecmp(m, "GET") ||
-	       !strcasecmp(m, "FORM");
+	size_t n = strcspn(m, "+");
+
+	if (m[n] && strcasecmp(m + n, "+OK") != 0)
+		return false;
+	return (n == 4 && !strncasecmp(m, "POST", 4)) ||
+	       (n == 3 && !strncasecmp(m, "GET", 3)) ||
+	       (n == 4 && !strncasecmp(m, "FORM", 4));
 }
 
 /*
@@ -438,8 +447,14 @@ hook_opt(struct req *k, json_t *o, const char *uri, const char *method,
 		return true;
 	if (method && !method_ok(method)) {
 		fail(k, 400, "bad_request",
-		     "%s is POST (signed JSON), FORM or GET, not %.20s",
+		     "%s is POST (signed JSON), FORM or GET, with +OK when "
+		     "only the answer ok is success; not %.20s",
 		     method_name, method);
+		return false;
+	}
+	if (strlen(uri) > HOOK_URL_MAX) {
+		fail(k, 400, "invalid_webhook", "%s is longer than %d bytes",
+		     uri_name, HOOK_URL_MAX);
 		return false;
 	}
 	if (!policy_hook_url_ok(k->c, uri, &v)) {

@@ -418,6 +418,8 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	struct store_error err;
 	char note[300], amb[900], disp[40], mid[128], from[64], fwd[700] = "";
 	char *body = NULL, *mail = NULL, *opts = NULL;
+	struct policy_hook_target wh = {0};
+	json_t *o = NULL;
 	bool answered = false;
 	enum inbound_result res = IN_TEMP;
 	size_t len, n;
@@ -460,6 +462,11 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	if (!note[0] && forward_on(c, s, &r->threads[0], phone, our, text, opts,
 				   now, fwd, sizeof(fwd)) != STORE_OK)
 		goto out;
+	if (opts && (o = json_loads(opts, 0, NULL)) != NULL) {
+		wh.url = json_string_value(json_object_get(o, "WebhookUri"));
+		wh.method =
+		    json_string_value(json_object_get(o, "WebhookMethod"));
+	}
 	policy_display(phone, disp, sizeof(disp));
 	amb[0] = '\0';
 	if (r->ambiguous)
@@ -498,9 +505,9 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 			    store_inbound_add(s, &in, now, &id, &mail_id, &err);
 			/* its event hooks, durable with it */
 			if (rc == STORE_OK)
-				rc = policy_hooks_inbound(c, s, NULL, t->owner,
-							  id, phone, our, text,
-							  now, &err);
+				rc = policy_hooks_inbound(
+				    c, s, wh.url ? &wh : NULL, t->owner, id,
+				    phone, our, text, now, &err);
 		} else {
 			rc = store_mail_enqueue(s, from, t->owner, mail, len,
 						now, &copy_id, &err);
@@ -535,6 +542,7 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		goto out;
 	res = IN_DONE;
 out:
+	json_decref(o);
 	free(opts);
 	free(body);
 	free(r);

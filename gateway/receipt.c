@@ -11,6 +11,7 @@
  *	delivery report. What to answer the carrier is the caller's:
  *	each protocol says it in its own way.
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,16 +93,28 @@ receipt_hooks(const struct conf *c, struct store *s,
 	      int64_t now, struct store_error *err)
 {
 	struct store_hook_msg m;
+	struct policy_hook_target t = {0};
+	json_t *o;
 	int rc;
 
-	if (!c->receipt_hooks.n) /* the per-text target: later */
-		return STORE_OK;
 	rc = store_hook_msg(s, rr->msg_id, &m, err);
 	if (rc != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_OK : rc;
-	return policy_hooks_receipt(
-	    c, s, NULL, m.owner, rr->msg_id, m.sid, m.external_id, m.sender,
-	    m.phone, store_state_name(rr->state), r->code, now, err);
+	/* the text's own target (the send API's DeliveryReceiptWebhookUri) */
+	o = m.opts[0] ? json_loads(m.opts, 0, NULL) : NULL;
+	t.url = json_string_value(json_object_get(o, "DeliveryReceiptWebhookUri"));
+	t.method =
+	    json_string_value(json_object_get(o, "DeliveryReceiptWebhookMethod"));
+	if (!t.url && !c->receipt_hooks.n) {
+		json_decref(o);
+		return STORE_OK;
+	}
+	rc = policy_hooks_receipt(c, s, t.url ? &t : NULL, m.owner,
+				  rr->msg_id, m.sid, m.external_id, m.sender,
+				  m.phone, store_state_name(rr->state), r->code,
+				  now, err);
+	json_decref(o);
+	return rc;
 }
 
 /* receipt_record - record r; count, log and report a text it decided */

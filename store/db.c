@@ -335,7 +335,8 @@ static const char *const sql[ST_COUNT] = {
     [ST_HOOK_HOLDERS] = "SELECT DISTINCT lease_owner FROM hooks WHERE state = 0"
 			" AND lease_owner IS NOT NULL"
 			" AND substr(lease_owner, 1, length(?1)) = ?1",
-    [ST_HOOK_MSG] = "SELECT t.owner, t.phone, t.sender, m.sid, m.external_id"
+    [ST_HOOK_MSG] = "SELECT t.owner, t.phone, t.sender, m.sid, m.external_id,"
+		    " m.opts"
 		    " FROM messages m JOIN threads t ON t.id = m.thread_id"
 		    " WHERE m.id = ?1",
 };

@@ -289,6 +289,7 @@ store_hook_msg(struct store *s, int64_t id, struct store_hook_msg *m,
 		copy_text(st, 2, m->sender, sizeof(m->sender));
 		copy_text(st, 3, m->sid, sizeof(m->sid));
 		copy_text(st, 4, m->external_id, sizeof(m->external_id));
+		copy_text(st, 5, m->opts, sizeof(m->opts));
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)

@@ -1184,6 +1184,7 @@ struct store_hook_msg {
 	char sender[40]; /* ours */
 	char sid[64];	 /* "" when none */
 	char external_id[256];
+	char opts[4096]; /* its answer and receipt options (JSON), or "" */
 };
 
 /* store_hook_msg - text id's owner, numbers and ids; STORE_ENOTFOUND */

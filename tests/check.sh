@@ -49,6 +49,10 @@ step "smsgw against an HTTP provider (Twilio's API)" sh tests/gateway/test_http.
 step "smsgw against Kannel (bearerbox, smsbox, fakesmsc)" sh tests/gateway/test_kannel.sh build
 step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_kannel_mo.sh build
 step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
+step "the send API: each field, each error, keys as their owners" \
+	sh tests/gateway/test_api.sh build
+step "texts forwarded to another phone, and its answers back" \
+	sh tests/gateway/test_forward.sh build
 step "smsgw's webhooks beside 200 slow connections" sh tests/gateway/test_slow.sh build
 step "smsgw and an address in use: waits for its predecessor, else exits" sh tests/gateway/test_listen.sh build
 step "smsgw's mail out over STARTTLS: verify, encrypt, may" sh tests/gateway/test_tls.sh build

@@ -209,5 +209,32 @@ check "smsctl hooks retry ID: the given-up hook is tried again, same id" \
 	wait_count 'r["path"] == "/never" and r["hid"] == "'"$(sql "select hid from hooks where id = $hid6")"'"' $((tries6 + 1)) 10
 stop_gw
 
+# 7. per text: the send API's DeliveryReceiptWebhookUri and WebhookUri
+aport=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+cp "$tmp/base.conf" "$conf"
+cat >>"$conf" <<EOF
+HookSecretFile $tmp/hook.secret
+HookAllowPrivate yes
+HookRetryFirst 1s
+HookRetryInterval 2s
+ApiListen 127.0.0.1:$aport
+EOF
+start_gw
+tok=$("$BUILD/smsctl" -c "$conf" apikey add --owner alice@example.com | tail -n 1)
+wait_for curl -s -o /dev/null "http://127.0.0.1:$aport/v1/messages"
+sid7=$(curl -s -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+	--data-binary '{"To":"+12025550160","Text":"per text","ExternalId":"x-7","DeliveryReceiptWebhookUri":"'"$rx"'/dr","WebhookUri":"'"$rx"'/answers","WebhookMethod":"FORM"}' \
+	"http://127.0.0.1:$aport/v1/messages" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Message"]["MessageSid"])')
+check "an API text's receipt goes to its DeliveryReceiptWebhookUri, with its sid and ExternalId" \
+	wait_count 'r["path"] == "/dr" and r["event"] == "message.receipt" and r["fields"].get("MessageSid") == "'"$sid7"'" and r["fields"].get("ExternalId") == "x-7" and r["fields"].get("Status") == "delivered" and r["sig"]' 1
+control '{"mo": {"from": "12025550160", "to": "12025550100", "text": "per text answer"}}'
+check "... the phone's answer goes to its WebhookUri, as a form" \
+	wait_count 'r["path"] == "/answers" and r["event"] == "message.received" and r["fields"].get("Text") == "per text answer" and r["sig"]' 1
+check "... once each" test "$(count 'r["path"] in ("/dr", "/answers")')" -eq 2
+stop_gw
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
