@@ -46,6 +46,8 @@ parse_filter(const char *cmd, struct ctl_env *env, int argc, char **argv,
 	    {"yes", no_argument, NULL, 'y'},
 	    {"text-contains", required_argument, NULL, 'X'},
 	    {"id", required_argument, NULL, 'i'},
+	    {"sid", required_argument, NULL, 'S'},
+	    {"external-id", required_argument, NULL, 'E'},
 	    {NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -145,6 +147,8 @@ parse_filter(const char *cmd, struct ctl_env *env, int argc, char **argv,
 				o->f.limit = (unsigned)v;
 			break;
 		}
+		case 'S': o->f.sid = optarg; break;
+		case 'E': o->f.external_id = optarg; break;
 		case 'j': o->json = true; break;
 		case 'y': o->yes = true; break;
 		default: return EXIT_USAGE;
@@ -173,6 +177,11 @@ message_json(const struct store_message *m)
 	    "created", (json_int_t)m->created, "updated",
 	    (json_int_t)m->updated, "due", (json_int_t)m->due, "text", m->text);
 
+	if (o && m->sid[0])
+		json_object_set_new(o, "sid", json_string(m->sid));
+	if (o && m->external_id[0])
+		json_object_set_new(o, "external_id",
+				    json_string(m->external_id));
 	if (o && m->error[0])
 		json_object_set_new(o, "error", json_string(m->error));
 	if (o && m->reason[0])

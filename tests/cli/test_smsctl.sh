@@ -170,6 +170,16 @@ t "history by phone" 0 '"messages":\[(\{[^]]*\},?){5}\],"next_after":26' -- \
 	"$SMSCTL" $C history --phone '+44 20 7946 0958' --json
 t "history by text, % literal" 0 '"text":"100% off today, message 22"' -- \
 	"$SMSCTL" $C history --text '100% off' --json
+sid22=$(sqlite3 "$dir/s.db" "SELECT sid FROM messages WHERE text = '100% off today, message 22'")
+sqlite3 "$dir/s.db" "UPDATE messages SET external_id = 'order-5' WHERE id = 5"
+t "history --json shows each text's sid" 0 "\"sid\":\"$sid22\"" -- \
+	"$SMSCTL" $C history --text '100% off' --json
+t "history --sid finds that text alone" 0 '^\{"messages":\[\{"id":23,[^]]*"text":"100% off today, message 22"[^]]*\}\],' -- \
+	"$SMSCTL" $C history --sid "$sid22" --json
+t "history --external-id" 0 '"id":5,.*"external_id":"order-5"' -- \
+	"$SMSCTL" $C history --external-id order-5 --json
+t "history --sid of no text: none" 0 '^\{"messages":\[\],' -- \
+	"$SMSCTL" $C history --sid SM00000000000000000000000000000000 --json
 t "history by state shows the reason" 0 'the number does not exist \(error 0x0000000B' -- \
 	"$SMSCTL" $C history --state failed
 t "history by date range" 0 '^6 +2025-11-02 00:05:00' -- \
