@@ -112,7 +112,7 @@ tests: $(HELPERS)
 # it links (FUZZ_LIBS_NAME, paths under the build directory), their
 # link flags (FUZZ_LDLIBS_NAME) and compile flags (FUZZ_CFLAGS_NAME).
 FUZZERS := sms_codec sms_inbound mailparse html compose webhook policy \
-	smpp
+	smpp api
 FUZZ_LIBS_sms_codec := sms/libsms.a
 FUZZ_LDLIBS_sms_codec := $(SMS_LIBS)
 FUZZ_LIBS_sms_inbound := sms/libsms.a
@@ -136,6 +136,9 @@ FUZZ_LIBS_policy := policy/libpolicy.a store/libstore.a \
 FUZZ_LDLIBS_policy := $(POLICY_LIBS) $(STORE_LIBS) $(MAILPARSE_LIBS) \
 	$(SMS_LIBS)
 FUZZ_CFLAGS_policy := $(MAILPARSE_CFLAGS)
+FUZZ_LIBS_api := $(FUZZ_LIBS_webhook)
+FUZZ_LDLIBS_api := $(GATEWAY_LIBS)
+FUZZ_CFLAGS_api := $(MAILPARSE_CFLAGS)
 FUZZ_LIBS_smpp := transport/libtransport.a
 FUZZ_LDLIBS_smpp := $(TRANSPORT_LIBS)
 FUZZ_CFLAGS_smpp := $(shell $(PKG_CONFIG) --cflags libsmpp34)
