@@ -637,6 +637,8 @@ post(struct req *k)
 		refused(k, w, &v);
 		goto done;
 	}
+	/* the answer as queued, before the runner can take it */
+	message_reply(k, sent.dup ? 200 : 201, sent.id, sent.truncated);
 	if (!sent.dup) {
 		ut_wake(k->c->wake_socket);
 		ut_log(LOG_INFO,
@@ -644,7 +646,6 @@ post(struct req *k)
 		       k->owner, (long long)sent.id, sent.sid, sent.segments,
 		       sent.segments == 1 ? "" : "s", sent.from);
 	}
-	message_reply(k, sent.dup ? 200 : 201, sent.id, sent.truncated);
 done:
 	free(opts);
 	fields_clear(&fl);

@@ -102,17 +102,17 @@ receipt_hooks(const struct conf *c, struct store *s,
 		return rc == STORE_ENOTFOUND ? STORE_OK : rc;
 	/* the text's own target (the send API's DeliveryReceiptWebhookUri) */
 	o = m.opts[0] ? json_loads(m.opts, 0, NULL) : NULL;
-	t.url = json_string_value(json_object_get(o, "DeliveryReceiptWebhookUri"));
-	t.method =
-	    json_string_value(json_object_get(o, "DeliveryReceiptWebhookMethod"));
+	t.url =
+	    json_string_value(json_object_get(o, "DeliveryReceiptWebhookUri"));
+	t.method = json_string_value(
+	    json_object_get(o, "DeliveryReceiptWebhookMethod"));
 	if (!t.url && !c->receipt_hooks.n) {
 		json_decref(o);
 		return STORE_OK;
 	}
-	rc = policy_hooks_receipt(c, s, t.url ? &t : NULL, m.owner,
-				  rr->msg_id, m.sid, m.external_id, m.sender,
-				  m.phone, store_state_name(rr->state), r->code,
-				  now, err);
+	rc = policy_hooks_receipt(
+	    c, s, t.url ? &t : NULL, m.owner, rr->msg_id, m.sid, m.external_id,
+	    m.sender, m.phone, store_state_name(rr->state), r->code, now, err);
 	json_decref(o);
 	return rc;
 }

@@ -235,3 +235,15 @@ milter_start() {
 	done
 	kill -0 "$MILTER_PID" 2>/dev/null
 }
+
+# block FILE SECTION N: the Nth indented block of INSTALL's section
+block() {
+	awk -v s="$2" -v b="$3" '
+		/^[0-9]+\. / { sec = $1 + 0 }
+		sec == s && /^    / {
+			if (!in_b) { k++; in_b = 1 }
+			if (k == b) print substr($0, 5)
+			next
+		}
+		{ in_b = 0 }' "$1"
+}

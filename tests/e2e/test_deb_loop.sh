@@ -129,17 +129,6 @@ run() {
 	in_root sh -c "cd /root && timeout 300 sh -e /tmp/$1.sh" \
 		</dev/null >"$tmp/$1.out" 2>&1
 }
-# block FILE SECTION N: the Nth indented block of INSTALL's section
-block() {
-	awk -v s="$2" -v b="$3" '
-		/^[0-9]+\. / { sec = $1 + 0 }
-		sec == s && /^    / {
-			if (!in_b) { k++; in_b = 1 }
-			if (k == b) print substr($0, 5)
-			next
-		}
-		{ in_b = 0 }' "$1"
-}
 has() { printf '%s\n' "$1" | grep -q "$2"; }
 # set_key LINE: LINE in the root's smsmilter.conf, where it has the key
 set_key() {

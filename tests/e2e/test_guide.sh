@@ -65,17 +65,6 @@ mount -t tmpfs -o mode=755 tmpfs /run
 ip link set lo up
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-# block FILE SECTION N: the Nth indented block of INSTALL's section
-block() {
-	awk -v s="$2" -v b="$3" '
-		/^[0-9]+\. / { sec = $1 + 0 }
-		sec == s && /^    / {
-			if (!in_b) { k++; in_b = 1 }
-			if (k == b) print substr($0, 5)
-			next
-		}
-		{ in_b = 0 }' "$1"
-}
 # howto TITLE: the README's block after the paragraph starting **TITLE
 howto() { readme "**$1"; }
 # readme START: the README's block after the line starting START

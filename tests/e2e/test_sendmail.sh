@@ -95,16 +95,6 @@ FEATURE(`accept_unresolvable_domains'"'"')dnl' \
 	-e '/greet_pause/d' "$r/etc/mail/sendmail.mc"
 
 # 4. Sendmail, as INSTALL has it
-block() {
-	awk -v s="$2" -v b="$3" '
-		/^[0-9]+\. / { sec = $1 + 0 }
-		sec == s && /^    / {
-			if (!in_b) { k++; in_b = 1 }
-			if (k == b) print substr($0, 5)
-			next
-		}
-		{ in_b = 0 }' "$1"
-}
 block "$top/INSTALL" 4 1 >"$r/install4.sh"
 check "INSTALL 4: smsdefer, sendmail.mc, mailertable, relay-domains, make" \
 	sh -c "chroot '$r' /bin/sh -e /install4.sh >'$tmp/install4.out' 2>&1"

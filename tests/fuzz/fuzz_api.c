@@ -174,7 +174,8 @@ owned(json_t *j, const char *owner)
 
 	if (m && !owner_is(m, owner))
 		return false;
-	json_array_foreach(json_object_get(j, "Messages"), i, x) {
+	json_array_foreach(json_object_get(j, "Messages"), i, x)
+	{
 		if (!owner_is(x, owner))
 			return false;
 	}
@@ -206,7 +207,9 @@ request(uint8_t b0, const uint8_t *p, const uint8_t *end)
 	    .query = q,
 	    .content_type = ctype ? ctype : "application/json",
 	    .client = "127.0.0.1",
-	    .authorization = who == 3 ? auth : who ? tokens[who] : NULL,
+	    .authorization = who == 3 ? auth
+			     : who    ? tokens[who]
+				      : NULL,
 	    .idempotency_key = idem[0] ? idem : NULL,
 	    .body = body,
 	    .body_len = blen,
@@ -228,7 +231,8 @@ request(uint8_t b0, const uint8_t *p, const uint8_t *end)
 	} else if (who == 0)
 		CHECK(a.status == 401 || a.status == 404);
 	else if (a.status < 400) /* a forged header: only a real key */
-		CHECK(strstr(auth, tokens[1] + 7) || strstr(auth, tokens[2] + 7));
+		CHECK(strstr(auth, tokens[1] + 7) ||
+		      strstr(auth, tokens[2] + 7));
 	json_decref(j);
 	free(a.body);
 	free(body);

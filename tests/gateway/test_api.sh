@@ -14,6 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$here/lib.sh"
+. "$top/tests/e2e/postfix.sh" # block
 command -v curl >/dev/null 2>&1 || skip_all "curl is missing (scripts/deps.sh)"
 
 aport=$(python3 -c 'import socket
@@ -34,7 +35,10 @@ echo '{"receipt_delay_ms": 100}' >&9
 
 # key OWNER: a new key's token (the last line smsctl prints)
 key() { "$BUILD/smsctl" -c "$conf" apikey add --owner "$1" | tail -n 1; }
-alice=$(key alice@example.com)
+# INSTALL 9 as written: its key line, its curl line (this test's paths)
+guide() { block "$top/INSTALL" 9 "$1" | sed "s|/etc/smsmilter/smsmilter.conf|$conf|g; s|127.0.0.1:8026|127.0.0.1:$aport|g; s|^smsctl |$BUILD/smsctl |"; }
+check "INSTALL 9 sets ApiListen" sh -c "[ '$(block "$top/INSTALL" 9 1)' = 'ApiListen 127.0.0.1:8026' ]"
+alice=$(sh -c "$(guide 2)" | tail -n 1)
 bob=$(key bob@example.com)
 check "smsctl apikey add prints a token" \
 	sh -c "echo '$alice' | grep -Eq '^smk_[a-z2-7]{40}$'"
@@ -82,19 +86,24 @@ st=$(curl -s -o "$tmp/body" -w '%{http_code}' -u "alice:$alice" "$url")
 check "Basic instead of Bearer: 401" is 401 "$st"
 check "... and nothing was queued" is 0 "$(sql 'SELECT count(*) FROM messages')"
 
+# INSTALL 9's text
+TOKEN=$alice
+export TOKEN
+check "INSTALL 9's curl line queues a text" sh -c "$(guide 3) | grep -q '\"Status\":\"queued\"'"
+
 # a text, as JSON
-st=$(post "$alice" '{"To":"+1 202 555 0143","Text":"Hello from the API","ExternalId":"order-17"}')
+st=$(post "$alice" '{"To":"+1 202 555 0140","Text":"Hello from the API","ExternalId":"order-17"}')
 check "POST JSON: 201 Created" is 201 "$st"
 sid1=$(j MessageSid)
 check "... a MessageSid (SM and 32 hex digits)" \
 	sh -c "echo '$sid1' | grep -Eq '^SM[0-9a-f]{32}$'"
-check "... From is alice's number, To in E.164" is "+12025550101 +12025550143" "$(j From) $(j To)"
+check "... From is alice's number, To in E.164" is "+12025550101 +12025550140" "$(j From) $(j To)"
 check "... Text, Encoding, Segments, ExternalId" \
 	is "Hello from the API|GSM-7|1|order-17" "$(j Text)|$(j Encoding)|$(j Segments)|$(j ExternalId)"
 check "... status queued" is queued "$(j Status)"
 check "the SMSC gets it" wait_sql \
 	"SELECT state >= 3 FROM messages WHERE sid = '$sid1'" 1
-check "... once" is 1 "$(submits_to 12025550143)"
+check "... once" is 1 "$(submits_to 12025550140)"
 st=$(api "$alice" "$url/$sid1")
 check "GET it by sid: 200, the same text" is "200 Hello from the API order-17" "$st $(j Text) $(j ExternalId)"
 check "... its status moved on" sh -c "[ '$(j Status)' != queued ]"
