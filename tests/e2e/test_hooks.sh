@@ -234,6 +234,14 @@ control '{"mo": {"from": "12025550160", "to": "12025550100", "text": "per text a
 check "... the phone's answer goes to its WebhookUri, as a form" \
 	wait_count 'r["path"] == "/answers" and r["event"] == "message.received" and r["fields"].get("Text") == "per text answer" and r["sig"]' 1
 check "... once each" test "$(count 'r["path"] in ("/dr", "/answers")')" -eq 2
+sid8=$(curl -s -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+	--data-binary '{"To":"+12025550161","Text":"no receipt wanted","DeliveryReceipt":false,"DeliveryReceiptWebhookUri":"'"$rx"'/dr8"}' \
+	"http://127.0.0.1:$aport/v1/messages" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Message"]["MessageSid"])')
+check "DeliveryReceipt false: the text is delivered ..." wait_sql \
+	"select state from messages where sid = '$sid8'" 4
+sleep 2
+check "... and its DeliveryReceiptWebhookUri hears nothing" \
+	test "$(count 'r["path"] == "/dr8"')$(sql "select count(*) from hooks where url like '%/dr8'")" = 00
 stop_gw
 
 echo "1..$n"

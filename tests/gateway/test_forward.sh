@@ -32,7 +32,7 @@ ApiListen 127.0.0.1:$aport
 WebhookListen 127.0.0.1:$wport
 NumberOwners +12025550100=alice@example.com, +12025550102=bob@example.com
 ForwardNumbers +12025550100=+12025550199
-SenderNumbers bob@example.com=+12025550102
+SenderNumbers bob@example.com=+12025550102, bob@example.com=+12025550103
 EOF
 echo '{"receipt_delay_ms": 100}' >&9
 smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
@@ -114,6 +114,22 @@ check "... bob gets his mail as always" \
 mo 12025550198 12025550102 "Thanks, seated"
 check "ForwardToSms's answer goes back to the phone" \
 	wait_for has_sms 12025550150 "Thanks, seated"
+
+# ForwardFromSms: the forward leaves from another of bob's numbers
+st=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $tok" \
+	-H 'Content-Type: application/json' --data-binary \
+	'{"To":"+12025550151","Text":"Your car is ready","ForwardToSms":"+12025550197","ForwardFromSms":"+12025550103"}' \
+	"http://127.0.0.1:$aport/v1/messages")
+check "ForwardFromSms one of the owner's numbers: 201" [ "$st" = 201 ]
+wait_for has_sms 12025550151 "Your car is ready"
+mo 12025550151 12025550102 "Picking it up at 4"
+check "... the answer is forwarded from that number" \
+	wait_for src_of 12025550197 12025550103
+st=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $tok" \
+	-H 'Content-Type: application/json' --data-binary \
+	'{"To":"+12025550152","Text":"x","ForwardToSms":"+12025550197","ForwardFromSms":"+12025550100"}' \
+	"http://127.0.0.1:$aport/v1/messages")
+check "ForwardFromSms a number not the owner's: 403" [ "$st" = 403 ]
 
 # counted: every forward once
 check "each forward went once" is "1 1" \
