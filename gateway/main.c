@@ -185,6 +185,7 @@ static const char *const restart_keys[] = {"Database",
 					   "MetricsListen",
 					   "ApiListen",
 					   "ApiThreads",
+					   "Hook*",
 					   "SmtpRelay",
 					   "SmtpTls*",
 					   "SmtpUser",
@@ -225,7 +226,7 @@ main(int argc, char **argv)
 	struct store *s;
 	struct conf *c;
 	bool foreground = false;
-	char *errors = NULL, owner[128], host[64], where[1200];
+	char *errors = NULL, owner[128], host[64], where[1200], whole[4096];
 	int opt, wfd, pidfd;
 	long holder;
 	struct ut_file_id wake_id;
@@ -241,6 +242,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	/* a reload reads it again after daemon(3) has gone to "/" */
+	path = ut_abs_path(path, whole, sizeof(whole));
 	c = conf_load(path, &errors);
 	if (!c) {
 		fprintf(stderr, "smsgw: %s", errors ? errors : "");
@@ -276,6 +279,21 @@ main(int argc, char **argv)
 	if (ut_pid_write(pidfd, c->gateway_pid_file) != 0 ||
 	    ut_become(c->user) != 0)
 		return 71;
+	{
+		/* a reload reads the file again as UserID: say now if not */
+		struct conf *again = conf_load(path, &errors);
+
+		if (!again) {
+			ut_log(LOG_WARNING,
+			       "a reload (SIGHUP) would fail: as UserID %s, "
+			       "%s gets:",
+			       c->user, path);
+			ut_log_lines(LOG_WARNING, errors);
+			free(errors);
+			errors = NULL;
+		}
+		conf_free(&again);
+	}
 	s = store_open(c->database, (enum store_sync)c->database_sync, &serr);
 	if (!s) {
 		ut_log(LOG_ERR, "store %s: %s", c->database, serr.msg);

@@ -266,7 +266,7 @@ main(int argc, char **argv)
 	struct conf_ref *r;
 	const struct conf *c;
 	bool foreground = false;
-	char *errors = NULL, sockbuf[512];
+	char *errors = NULL, sockbuf[512], whole[4096];
 	pthread_t mt;
 	sigset_t set;
 	int opt, sig, mrc = 0, pidfd;
@@ -296,15 +296,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	/* a reload reads it again after daemon(3) has gone to "/" */
-	if (path[0] != '/') {
-		static char whole[4096];
-		char cwd[4000];
-
-		if (getcwd(cwd, sizeof(cwd)) &&
-		    (size_t)snprintf(whole, sizeof(whole), "%s/%s", cwd, path) <
-			sizeof(whole))
-			path = whole;
-	}
+	path = ut_abs_path(path, whole, sizeof(whole));
 	{
 		struct conf *cf = conf_load(path, &errors);
 

@@ -263,3 +263,15 @@ ut_wake(const char *path)
 	(void)sendto(fd, "w", 1, 0, (struct sockaddr *)&sun, sizeof(sun));
 	close(fd);
 }
+
+/* ut_abs_path - path against the working directory, for later reads */
+const char *
+ut_abs_path(const char *path, char *buf, size_t size)
+{
+	char cwd[4000];
+
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)) ||
+	    (size_t)snprintf(buf, size, "%s/%s", cwd, path) >= size)
+		return path;
+	return buf;
+}

@@ -152,6 +152,13 @@ int ut_sock_id(const char *path, struct ut_file_id *id_r);
 bool ut_sock_remove(const char *pid_file, const char *path,
 		    const struct ut_file_id *id);
 
+/*
+ * ut_abs_path - path made absolute against the working directory (in
+ * buf, size bytes), for a daemon that reads it again after daemon(3)
+ * went to "/"; path itself when absolute or when it does not fit
+ */
+const char *ut_abs_path(const char *path, char *buf, size_t size);
+
 /* ut_random - n bytes from getrandom(2); false when it failed */
 bool ut_random(void *buf, size_t n);
 

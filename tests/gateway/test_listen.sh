@@ -96,5 +96,25 @@ check "... and answers /metrics" sh -c \
 # shellcheck disable=SC2154
 check "... still running" kill -0 "$g_handover"
 
+# started in the background with a relative -c: a reload finds the file
+p5=$(free)
+gw_conf rel "WebhookListen 127.0.0.1:$p5
+WebhookUser hook
+WebhookPassword hook-pass-1
+TrustedNetworks 192.0.2.0/24"
+(cd "$tmp" && "$BUILD/smsgw" -c rel.conf) >"$tmp/rel.out" 2>&1
+wait_for test -s "$tmp/rel.pid"
+g_rel=$(cat "$tmp/rel.pid" 2>/dev/null)
+pids="$pids $g_rel"
+mcode() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p5/metrics"; }
+wait_for sh -c "curl -s -o /dev/null http://127.0.0.1:$p5/metrics"
+check "a background smsgw (-c rel.conf) refuses /metrics to an untrusted client" \
+	test "$(mcode)" = 403
+sed -i 's|^TrustedNetworks .*|TrustedNetworks 127.0.0.0/8|' "$tmp/rel.conf"
+kill -HUP "$g_rel"
+check "... SIGHUP reads rel.conf again from its directory: now trusted" \
+	wait_for sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$p5/metrics) = 200 ]"
+kill -TERM "$g_rel"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
