@@ -1,4 +1,4 @@
-# procs.sh - stop_pids PID...: stop what a test started, by pid
+# procs.sh - stop_pids PID...: stop what a test started, by pid; free_port
 #
 # Each gets SIGTERM; each then has up to 5 seconds to leave (libmilter
 # programs take a few), and SIGKILL after that.
@@ -15,4 +15,12 @@ stop_pids() {
 		kill -9 "$p" 2>/dev/null
 	done
 	return 0
+}
+
+# free_port: a TCP port on 127.0.0.1 nothing listens on now
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }

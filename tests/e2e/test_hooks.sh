@@ -42,10 +42,7 @@ while [ ! -s "$tmp/rx/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); don
 rport=$(cat "$tmp/rx/port" 2>/dev/null)
 [ -n "$rport" ] || { check "the hook receiver starts" false; exit 1; }
 rx=http://127.0.0.1:$rport
-wport=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+wport=$(free_port)
 echo "WebhookListen 127.0.0.1:$wport" >>"$conf"
 cp "$conf" "$tmp/base.conf"
 cat >>"$conf" <<EOF
@@ -210,10 +207,7 @@ check "smsctl hooks retry ID: the given-up hook is tried again, same id" \
 stop_gw
 
 # 7. per text: the send API's DeliveryReceiptWebhookUri and WebhookUri
-aport=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+aport=$(free_port)
 cp "$tmp/base.conf" "$conf"
 cat >>"$conf" <<EOF
 HookSecretFile $tmp/hook.secret

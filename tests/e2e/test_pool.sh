@@ -64,6 +64,9 @@ LeaseDuration 30d
 LeaseGrace 7d
 OptOutScope number
 SenderPoolGroups @sales.example.com=+12025550130
+CONF
+sed -i "s/^AllowedSenders .*/AllowedSenders @example.com, @sales.example.com/" "$tmp/smsmilter.conf"
+cat >>"$tmp/smsmilter.conf" <<CONF
 SenderNumbers dave@example.com=+12025550120, dave@example.com=+12025550121, dave@example.com=Acme
 CONF
 pf_init "$tmp/pf" "$port" "$sinkport" "unix:$tmp/milter.sock" ||

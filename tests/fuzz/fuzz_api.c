@@ -131,31 +131,6 @@ setup(void)
 	atexit(teardown);
 }
 
-/* find_sep - the first "\n--\n" in [p, end), or NULL */
-static const uint8_t *
-find_sep(const uint8_t *p, const uint8_t *end)
-{
-	for (; end - p >= 4; p++)
-		if (!memcmp(p, "\n--\n", 4))
-			return p;
-	return NULL;
-}
-
-/* line - the next line of [*p, end) as a malloc'd string */
-static char *
-line(const uint8_t **p, const uint8_t *end)
-{
-	const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
-	size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
-	char *s = malloc(n + 1);
-
-	CHECK(s != NULL);
-	memcpy(s, *p, n);
-	s[n] = '\0';
-	*p += n + (nl != NULL);
-	return s;
-}
-
 /* owner_is - the Owner of Message m is owner */
 static bool
 owner_is(json_t *m, const char *owner)
@@ -187,9 +162,9 @@ static void
 request(uint8_t b0, const uint8_t *p, const uint8_t *end)
 {
 	unsigned who = (b0 >> 2) & 3;
-	char *auth = who == 3 ? line(&p, end) : NULL;
-	char *ctype = b0 & 0x10 ? NULL : line(&p, end);
-	char *path = line(&p, end), *idem = line(&p, end), *q;
+	char *auth = who == 3 ? fuzz_line(&p, end) : NULL;
+	char *ctype = b0 & 0x10 ? NULL : fuzz_line(&p, end);
+	char *path = fuzz_line(&p, end), *idem = fuzz_line(&p, end), *q;
 	size_t blen = (size_t)(end - p);
 	char *body = malloc(blen + 1);
 	struct wh_request rq = {0};
@@ -253,7 +228,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	CHECK(store_unit_begin(store, &err) == STORE_OK);
 	for (k = 0; k < MAX_RECORDS && p < end; k++) {
-		const uint8_t *next = find_sep(p, end);
+		const uint8_t *next = fuzz_sep(p, end);
 		const uint8_t *rend = next ? next : end;
 
 		if (p != rend)

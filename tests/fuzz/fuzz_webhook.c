@@ -168,31 +168,6 @@ setup(void)
 	atexit(teardown);
 }
 
-/* find_sep - the first "\n--\n" in [p, end), or NULL */
-static const uint8_t *
-find_sep(const uint8_t *p, const uint8_t *end)
-{
-	for (; end - p >= 4; p++)
-		if (!memcmp(p, "\n--\n", 4))
-			return p;
-	return NULL;
-}
-
-/* line - the next line of [*p, end) as a malloc'd string */
-static char *
-line(const uint8_t **p, const uint8_t *end)
-{
-	const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
-	size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
-	char *s = malloc(n + 1);
-
-	CHECK(s != NULL);
-	memcpy(s, *p, n);
-	s[n] = '\0';
-	*p += n + (nl != NULL);
-	return s;
-}
-
 /*
  * sign - the X-Twilio-Signature of a POST of body to path?query, the
  * way Twilio computes it (decoded body fields); false when the body
@@ -222,8 +197,8 @@ request(uint8_t b0, const uint8_t *p, const uint8_t *end)
 {
 	unsigned route = b0 & 7;
 	bool is_signed = route < 2, untrusted = b0 & 0x10, ours = b0 & 0x20;
-	char *query = line(&p, end), *ctype = line(&p, end);
-	char *sig = line(&p, end), *auth = line(&p, end);
+	char *query = fuzz_line(&p, end), *ctype = fuzz_line(&p, end);
+	char *sig = fuzz_line(&p, end), *auth = fuzz_line(&p, end);
 	char path[32], good[29], *colon = strchr(auth, ':');
 	size_t blen = (size_t)(end - p);
 	char *body = malloc(blen ? blen : 1); /* no NUL: len bytes only */
@@ -336,7 +311,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	CHECK(store_unit_begin(store, &err) == STORE_OK);
 	for (k = 0; k < MAX_RECORDS && p < end; k++) {
-		const uint8_t *next = find_sep(p, end);
+		const uint8_t *next = fuzz_sep(p, end);
 		const uint8_t *rend = next ? next : end;
 
 		if (p == rend)

@@ -37,10 +37,7 @@ port=$(sed -n 's/^listening //p' "$tmp/smsc.out")
 
 # the SMTP relay for delivery reports: smtp-sink, started later (first
 # the relay is down)
-sinkport=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+sinkport=$(free_port)
 mkdir -p "$tmp/sink"
 sink_user=""
 if [ "$(id -u)" -eq 0 ]; then

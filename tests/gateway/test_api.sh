@@ -17,14 +17,8 @@ BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/e2e/postfix.sh" # block
 command -v curl >/dev/null 2>&1 || skip_all "curl is missing (scripts/deps.sh)"
 
-aport=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-wport=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+aport=$(free_port)
+wport=$(free_port)
 cat >>"$conf" <<EOF
 ApiListen 127.0.0.1:$aport
 WebhookListen 127.0.0.1:$wport

@@ -19,14 +19,8 @@ BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 command -v curl >/dev/null 2>&1 || skip_all "curl is missing (scripts/deps.sh)"
 command -v smtp-sink >/dev/null 2>&1 || skip_all "smtp-sink (postfix) is missing"
 
-aport=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-wport=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+aport=$(free_port)
+wport=$(free_port)
 cat >>"$conf" <<EOF
 ApiListen 127.0.0.1:$aport
 WebhookListen 127.0.0.1:$wport

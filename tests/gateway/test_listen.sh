@@ -16,12 +16,6 @@ BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$here/lib.sh"
 command -v curl >/dev/null 2>&1 || skip_all "curl is missing (scripts/deps.sh)"
 
-free() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
 # hold PORT SECONDS: a listener on 127.0.0.1:PORT for that long
 hold() {
 	python3 -c 'import socket, sys, time
@@ -51,7 +45,7 @@ run_gw() {
 exited() { ! kill -0 "$1" 2>/dev/null; }
 
 # the address taken for good: WebhookListen, and MetricsListen
-p1=$(free) p2=$(free) p3=$(free) p4=$(free)
+p1=$(free_port) p2=$(free_port) p3=$(free_port) p4=$(free_port)
 hold "$p1" 60
 hold "$p3" 60
 gw_conf taken "WebhookListen 127.0.0.1:$p1"
@@ -97,7 +91,7 @@ check "... and answers /metrics" sh -c \
 check "... still running" kill -0 "$g_handover"
 
 # started in the background with a relative -c: a reload finds the file
-p5=$(free)
+p5=$(free_port)
 gw_conf rel "WebhookListen 127.0.0.1:$p5
 WebhookUser hook
 WebhookPassword hook-pass-1

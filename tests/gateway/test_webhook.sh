@@ -21,10 +21,7 @@ BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 command -v curl >/dev/null 2>&1 || skip_all "curl is missing (scripts/deps.sh)"
 command -v smtp-sink >/dev/null 2>&1 || skip_all "smtp-sink (postfix) is missing"
 
-wport=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+wport=$(free_port)
 printf 'tok-webhook-1\n' >"$tmp/token"
 chmod 600 "$tmp/token"
 printf 'hook-pass\n' >"$tmp/hookpw"
