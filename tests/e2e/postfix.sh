@@ -27,20 +27,15 @@
 # e2e_setup NAME [npm] [swaks]: the skips, cleanup, $tmp and ports every
 #	test of this kind starts with
 # Every start records a pid in $E2E_PIDS; e2e_cleanup stops them all
-# (stop_pids, from tests/procs.sh, which the caller sources first).
+# (stop_pids and free_port, from tests/procs.sh, which the caller
+# sources first). Each configuration has a WebhookListen port of its
+# own: smsgw waits for one in use, then exits.
 # Needs root (Postfix's master runs as root) and Debian's postfix.
 
 E2E_PIDS=""
 PF_SBIN=/usr/lib/postfix/sbin
 # the SMS domain's transport, as INSTALL has it (master.cf)
 SMS_DEFER='sms unix - n n - - pipe user=nobody argv=/bin/sh -c { echo "4.3.0 smsmilter did not take this mail for a phone: it waits in the queue"; exit 75 }'
-
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
 
 e2e_cleanup() {
 	# shellcheck disable=SC2086
@@ -179,6 +174,7 @@ LongMessagePolicy reject
 SegmentCap 3
 RecipientRateLimit 0/1h
 LogLevel info
+WebhookListen 127.0.0.1:$(free_port)
 EOF
 	chmod 600 "$file"
 }

@@ -42,8 +42,6 @@ while [ ! -s "$tmp/rx/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); don
 rport=$(cat "$tmp/rx/port" 2>/dev/null)
 [ -n "$rport" ] || { check "the hook receiver starts" false; exit 1; }
 rx=http://127.0.0.1:$rport
-wport=$(free_port)
-echo "WebhookListen 127.0.0.1:$wport" >>"$conf"
 cp "$conf" "$tmp/base.conf"
 cat >>"$conf" <<EOF
 HookSecretFile $tmp/hook.secret

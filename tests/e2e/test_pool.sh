@@ -46,7 +46,7 @@ if [ "$via" = http ]; then
 	wait_for grep -q '^listening' "$tmp/provider.out"
 	pport=$(sed -n 's/^listening //p' "$tmp/provider.out")
 	wport=$(free_port)
-	sed -i '/^SmppServer/d' "$tmp/smsmilter.conf"
+	sed -i '/^SmppServer/d; /^WebhookListen/d' "$tmp/smsmilter.conf"
 	cat >>"$tmp/smsmilter.conf" <<CONF
 Transport http
 HttpBaseUrl http://127.0.0.1:$pport

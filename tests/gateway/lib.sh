@@ -2,7 +2,8 @@
 # the npm smpp package in server mode) with a control FIFO, a store, a
 # configuration, smtp-sink's port for reports, and helpers. Sourced by
 # tests/gateway/test_*.sh after setting BUILD; leaves $tmp, $conf,
-# $port, $sinkport, $sink_user and fd 9 (the SMSC's controls).
+# $port, $sinkport, $wport (WebhookListen), $sink_user and fd 9 (the
+# SMSC's controls).
 . "$top/tests/tap.sh"
 pids=""
 . "$top/tests/procs.sh"
@@ -46,6 +47,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	chmod 711 "$tmp"
 fi
 
+# smsgw's webhooks: a port of its own (one in use is waited for)
+wport=$(free_port)
 cat >"$tmp/smsgw.conf" <<EOF
 SmsDomains sms.example.com
 TagSecretFile $tmp/tag.secret
@@ -65,6 +68,7 @@ RecipientRateLimit 0/1h
 SmtpRelay 127.0.0.1:$sinkport
 MailRetryInterval 2s
 LogLevel debug
+WebhookListen 127.0.0.1:$wport
 EOF
 chmod 600 "$tmp/smsgw.conf"
 conf=$tmp/smsgw.conf

@@ -18,10 +18,8 @@ BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 command -v curl >/dev/null 2>&1 || skip_all "curl is missing (scripts/deps.sh)"
 
 aport=$(free_port)
-wport=$(free_port)
 cat >>"$conf" <<EOF
 ApiListen 127.0.0.1:$aport
-WebhookListen 127.0.0.1:$wport
 SenderNumbers alice@example.com=+12025550101, bob@example.com=+12025550102
 MonthlySegmentQuota 60
 EOF

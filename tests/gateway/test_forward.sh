@@ -20,10 +20,8 @@ command -v curl >/dev/null 2>&1 || skip_all "curl is missing (scripts/deps.sh)"
 command -v smtp-sink >/dev/null 2>&1 || skip_all "smtp-sink (postfix) is missing"
 
 aport=$(free_port)
-wport=$(free_port)
 cat >>"$conf" <<EOF
 ApiListen 127.0.0.1:$aport
-WebhookListen 127.0.0.1:$wport
 NumberOwners +12025550100=alice@example.com, +12025550102=bob@example.com
 ForwardNumbers +12025550100=+12025550199
 SenderNumbers bob@example.com=+12025550102, bob@example.com=+12025550103

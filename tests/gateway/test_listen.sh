@@ -32,7 +32,8 @@ time.sleep(float(sys.argv[2]))' "$1" "$2" >"$tmp/hold-$1.out" 2>&1 &
 gw_conf() {
 	sed -e "s|^Database .*|Database $tmp/$1.db|" \
 		-e "s|^GatewayPidFile .*|GatewayPidFile $tmp/$1.pid|" \
-		-e "s|^WakeSocket .*|WakeSocket $tmp/$1.wake|" "$conf" >"$tmp/$1.conf"
+		-e "s|^WakeSocket .*|WakeSocket $tmp/$1.wake|" \
+		-e "/^WebhookListen /d" "$conf" >"$tmp/$1.conf"
 	printf '%s\n' "$2" >>"$tmp/$1.conf"
 	chmod 600 "$tmp/$1.conf"
 }

@@ -22,14 +22,9 @@ command -v smtp-sink >/dev/null 2>&1 || skip_all "smtp-sink (postfix) is missing
 python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.2", 0))' \
 	2>/dev/null || skip_all "cannot bind 127.0.0.2"
 
-wport=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
 printf 'tok-slow-1\n' >"$tmp/token"
 chmod 600 "$tmp/token"
 cat >>"$conf" <<EOF2
-WebhookListen 127.0.0.1:$wport
 WebhookPublicUrl https://gw.example.com/hooks
 HttpTokenFile $tmp/token
 NumberOwners +12025550100=alice@example.com

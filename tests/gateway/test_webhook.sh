@@ -21,13 +21,11 @@ BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 command -v curl >/dev/null 2>&1 || skip_all "curl is missing (scripts/deps.sh)"
 command -v smtp-sink >/dev/null 2>&1 || skip_all "smtp-sink (postfix) is missing"
 
-wport=$(free_port)
 printf 'tok-webhook-1\n' >"$tmp/token"
 chmod 600 "$tmp/token"
 printf 'hook-pass\n' >"$tmp/hookpw"
 chmod 600 "$tmp/hookpw"
 cat >>"$conf" <<EOF
-WebhookListen 127.0.0.1:$wport
 WebhookPublicUrl https://gw.example.com/hooks
 HttpTokenFile $tmp/token
 WebhookUser hook
