@@ -124,7 +124,9 @@ KannelUrl http://127.0.0.1:$sendport/cgi-bin/sendsms
 KannelUser smsgw
 KannelPasswordFile $tmp/kannel.secret
 HttpTimeout 5s
-WebhookListen 127.0.0.1:$dlrport
+WebhookListen 127.0.0.1:$(free_port)
+# Kannel reports to the listener that logs them (the dlr-url smsgw gives)
+WebhookPublicUrl http://127.0.0.1:$dlrport
 RecipientRateLimit 0/1h
 SmtpRelay 127.0.0.1:9
 MailRetryInterval 1h
