@@ -15,7 +15,8 @@
  *	api	POST /v1/messages, Authorization: Bearer TOKEN, JSON
  *		{"To":..,"Text":..}; the answer expected is 201
  *	kannel	GET /cgi-bin/sendsms?username=USER&password=PASS&from=..
- *		&to=..&text=..; the answer expected is 202
+ *		&to=..&text=..&dlr-mask=3&dlr-url=.. (a receipt asked for,
+ *		as smsgw asks for every text); the answer expected is 202
  *
  *	A connection the server closes (Connection: close, or end of file
  *	after an answer) is opened again before the next request.
@@ -97,9 +98,11 @@ request(unsigned k, char *buf, size_t size)
 	return snprintf(buf, size,
 			"GET /cgi-bin/sendsms?username=%s&password=%s"
 			"&from=12025550100&to=1202%07u"
-			"&text=bench+api+text+%u HTTP/1.1\r\n"
+			"&text=bench+api+text+%u&dlr-mask=3"
+			"&dlr-url=http%%3A%%2F%%2F127.0.0.1%%3A9%%2Fdlr%%3Fid%%3D%u"
+			" HTTP/1.1\r\n"
 			"Host: 127.0.0.1:%u\r\n\r\n",
-			user, pass, 6000000 + k, k, port);
+			user, pass, 6000000 + k, k, k, port);
 }
 
 /* send_all - write all of buf; false on error */
