@@ -95,14 +95,15 @@ request(unsigned k, char *buf, size_t size)
 				"Content-Length: %d\r\n\r\n%s",
 				port, token, n, body);
 	}
-	return snprintf(buf, size,
-			"GET /cgi-bin/sendsms?username=%s&password=%s"
-			"&from=12025550100&to=1202%07u"
-			"&text=bench+api+text+%u&dlr-mask=3"
-			"&dlr-url=http%%3A%%2F%%2F127.0.0.1%%3A9%%2Fdlr%%3Fid%%3D%u"
-			" HTTP/1.1\r\n"
-			"Host: 127.0.0.1:%u\r\n\r\n",
-			user, pass, 6000000 + k, k, k, port);
+	return snprintf(
+	    buf, size,
+	    "GET /cgi-bin/sendsms?username=%s&password=%s"
+	    "&from=12025550100&to=1202%07u"
+	    "&text=bench+api+text+%u&dlr-mask=3"
+	    "&dlr-url=http%%3A%%2F%%2F127.0.0.1%%3A9%%2Fdlr%%3Fid%%3D%u"
+	    " HTTP/1.1\r\n"
+	    "Host: 127.0.0.1:%u\r\n\r\n",
+	    user, pass, 6000000 + k, k, k, port);
 }
 
 /* send_all - write all of buf; false on error */
@@ -229,8 +230,8 @@ worker(void *arg)
 			fprintf(stderr,
 				"httpload: request %u: status %u (%s), "
 				"not %u: %s\n",
-				k, st, st ? "answered" : "no answer",
-				expected, body);
+				k, st, st ? "answered" : "no answer", expected,
+				body);
 		if (st == 0 || closing) {
 			close(fd);
 			fd = -1;
@@ -269,8 +270,9 @@ main(int argc, char **argv)
 	count = (unsigned)atoi(argv[4]);
 	if (port == 0 || port > 65535 || conns == 0 || conns > MAX_CONNS ||
 	    count == 0 || count > 80000) {
-		fprintf(stderr, "httpload: PORT, CONNS (1-%d) and COUNT "
-				"(1-80000) out of range\n",
+		fprintf(stderr,
+			"httpload: PORT, CONNS (1-%d) and COUNT "
+			"(1-80000) out of range\n",
 			MAX_CONNS);
 		return 2;
 	}
@@ -294,7 +296,7 @@ main(int argc, char **argv)
 				bad += by_status[i];
 		}
 	if (bad)
-		fprintf(stderr, "httpload: %u of %u answers were not %u\n",
-			bad, count, expected);
+		fprintf(stderr, "httpload: %u of %u answers were not %u\n", bad,
+			count, expected);
 	return bad ? 1 : 0;
 }
