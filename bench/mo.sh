@@ -29,10 +29,11 @@ if [ ! -d "$top/tests/smsc/node_modules/smpp" ] ||
 	exit 0
 fi
 . "$top/tests/procs.sh"
+. "$here/kannel.sh"
 pids=""
 tmp=$(mktemp -d /tmp/smsmilter-bmo.XXXXXX)
 # shellcheck disable=SC2086
-trap 'exec 9>&-; stop_pids $pids; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp"' EXIT
+trap 'exec 9>&-; kannel_stop; stop_pids $pids; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 chmod 711 "$tmp"
 
@@ -157,8 +158,6 @@ theirs=0
 if command -v bearerbox >/dev/null 2>&1; then
 	smsc kannel
 	hp=$(port)
-	ap=$(port)
-	bp=$(port)
 	# the get-url target: counts requests, the time of each in a file
 	python3 - "$hp" "$tmp/hits" <<'PY' &
 import http.server, sys, time
@@ -180,34 +179,8 @@ S(("127.0.0.1", port), H).serve_forever()
 PY
 	pids="$pids $!"
 	: >"$tmp/hits"
-	cat >"$tmp/kannel.conf" <<EOF
-group = core
-admin-port = $ap
-admin-password = bench
-admin-allow-ip = "127.0.0.1"
-smsbox-port = $bp
-box-allow-ip = "127.0.0.1"
-log-level = 2
-log-file = "$tmp/bearerbox.log"
-
-group = smsc
-smsc = smpp
-smsc-id = bench
-host = 127.0.0.1
-port = $smsc
-reconnect-delay = 1
-transceiver-mode = true
-smsc-username = kannel
-smsc-password = bench
-system-type = "VMA"
-max-pending-submits = 10
-msg-id-type = 0x01
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = $bp
-log-level = 2
-log-file = "$tmp/smsbox.log"
+	kannel_conf "$tmp/kannel.conf" "$tmp" "$smsc"
+	cat >>"$tmp/kannel.conf" <<EOF
 
 group = sms-service
 keyword = default
@@ -216,22 +189,8 @@ max-messages = 0
 omit-empty = true
 get-url = "http://127.0.0.1:$hp/mo?from=%p&to=%P&text=%a"
 EOF
-	bearerbox "$tmp/kannel.conf" >/dev/null 2>&1 &
-	pids="$pids $!"
-	i=0
-	while ! grep -q '"cmd":"bind_' "$tmp/kannel.jsonl" 2>/dev/null && [ $i -lt 200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	smsbox "$tmp/kannel.conf" >/dev/null 2>&1 &
-	pids="$pids $!"
-	# smsbox is up when bearerbox has it (its admin status says so)
-	i=0
-	while ! curl -s "http://127.0.0.1:$ap/status.txt?password=bench" 2>/dev/null |
-		grep -q 'smsbox:' && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	kannel_start "$tmp/kannel.conf"
+	until_bound kannel
 	sleep 0.5
 	echo "{\"mo_flood\": {\"count\": $N, \"window\": $W, \"from\": \"1202555\", \"to\": \"12025550100\", \"text\": \"bench text\"}}" >&9
 	hits="wc -l <'$tmp/hits'"

@@ -17,11 +17,14 @@ $(O)/bench/hook_queue: $(O)/bench/hook_queue.o $(STORE_LIB) $(UTIL_LIB)
 $(O)/bench/floor_milter: $(O)/bench/floor_milter.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lmilter -pthread
 
+$(O)/bench/httpload: $(O)/bench/httpload.o
+	$(CC) $(LDFLAGS) -o $@ $^ -pthread
+
 bench:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory $(O)/bench/bench_codec \
 	    $(O)/bench/bench_store $(O)/bench/bench_mailparse \
 	    $(O)/bench/hook_queue
 	@$(MAKE) --no-print-directory $(O)/smsmilter $(O)/smsgw $(O)/smsctl \
-	    $(O)/bench/floor_milter
+	    $(O)/bench/floor_milter $(O)/bench/httpload
 	@sh bench/run.sh $(O)

@@ -75,3 +75,6 @@ sh "$here/mo.sh" "$O"
 
 # event hooks out of smsgw to a local receiver
 sh "$here/hooks.sh" "$O"
+
+# texts queued over HTTP: smsgw's send API beside Kannel's sendsms
+sh "$here/api.sh" "$O"

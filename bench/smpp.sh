@@ -24,10 +24,11 @@ if [ ! -d "$top/tests/smsc/node_modules/smpp" ]; then
 fi
 . "$top/tests/procs.sh"
 . "$top/tests/e2e/postfix.sh"
+. "$here/kannel.sh"
 E2E_BUILD=$BUILD
 tmp=$(mktemp -d /tmp/smsmilter-bsmpp.XXXXXX)
 chmod 755 "$tmp"
-trap 'e2e_cleanup; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp"' EXIT
+trap 'kannel_stop; e2e_cleanup; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
 # smsc NAME [PORT]: a fresh SMSC logging to $tmp/NAME.jsonl; its port
@@ -120,49 +121,9 @@ e2e_cleanup
 theirs=0
 if command -v bearerbox >/dev/null 2>&1; then
 	kport=$(free_port) # the SMSC starts there once the texts wait
-	ap=$(free_port)
-	bp=$(free_port)
 	hp=$(free_port)
-	cat >"$tmp/kannel.conf" <<EOF
-group = core
-admin-port = $ap
-admin-password = bench
-admin-allow-ip = "127.0.0.1"
-smsbox-port = $bp
-box-allow-ip = "127.0.0.1"
-log-level = 2
-log-file = "$tmp/bearerbox.log"
-
-group = smsc
-smsc = smpp
-smsc-id = bench
-host = 127.0.0.1
-port = $kport
-reconnect-delay = 1
-transceiver-mode = true
-smsc-username = kannel
-smsc-password = bench
-system-type = "VMA"
-max-pending-submits = 10
-msg-id-type = 0x01
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-sendsms-port = $hp
-log-level = 2
-log-file = "$tmp/smsbox.log"
-
-group = sendsms-user
-username = bench
-password = bench
-max-messages = 10
-concatenation = true
-EOF
-	bearerbox "$tmp/kannel.conf" >/dev/null 2>&1 &
-	E2E_PIDS="$E2E_PIDS $!"
-	wait_port "$bp"
-	smsbox "$tmp/kannel.conf" >/dev/null 2>&1 &
-	E2E_PIDS="$E2E_PIDS $!"
+	kannel_sendsms_conf "$tmp/kannel.conf" "$tmp" "$kport" "$hp"
+	kannel_start "$tmp/kannel.conf"
 	wait_port "$hp"
 	python3 - "$hp" "$N" <<'PY'
 import http.client, sys, urllib.parse
@@ -187,6 +148,7 @@ PY
 	else
 		echo "bench: Kannel sent $(count "$tmp/kannel.jsonl") of $N" >&2
 	fi
+	kannel_stop
 	e2e_cleanup
 fi
 echo "bench: smpp_submit_kannel $theirs msg/s"
