@@ -89,6 +89,32 @@ send_text(const struct conf *c, struct store *s, const char *owner,
 	return policy_send(c, s, &rq, now, sent, v, NULL);
 }
 
+/*
+ * others - whether phone has a live conversation on our number with an
+ * owner other than owner: 1 yes, 0 no, -1 the store failed (logged)
+ */
+static int
+others(const struct conf *c, struct store *s, const char *phone,
+       const char *our, const char *owner, int64_t now)
+{
+	struct store_thread *t = NULL;
+	struct store_error err;
+	unsigned n = 0, i;
+	int found = 0;
+
+	if (store_threads(s, NULL, phone, 0, &t, &n, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "from=%s: store: %s", UT_LOG_PHONE(phone),
+		       err.msg);
+		return -1;
+	}
+	for (i = 0; i < n && !found; i++)
+		found = !strcmp(t[i].sender, our) &&
+			strcmp(t[i].owner, owner) != 0 &&
+			t[i].last_active >= now - c->lease_duration;
+	free(t);
+	return found;
+}
+
 /* forward_back - a target answering its forwards */
 enum forward_result
 forward_back(const struct conf *c, struct store *s, const char *phone,
@@ -113,6 +139,16 @@ forward_back(const struct conf *c, struct store *s, const char *phone,
 	target = rc == STORE_OK || (fixed && !strcmp(fixed, phone));
 	if (!target || policy_keyword(c, text, &word) != POLICY_KW_NONE)
 		return FWD_NONE;
+	/* a target the site did not name (ForwardToSms) that talks with
+	   another owner on this number is that owner's: its texts are
+	   answers to them, never carried off by a forward */
+	if (!(fixed && !strcmp(fixed, phone))) {
+		switch (others(c, s, phone, our, owner, now)) {
+		case 0: break;
+		case 1: return FWD_NONE;
+		default: return FWD_TEMP;
+		}
+	}
 	if (rc != STORE_OK) /* a fixed target that nobody wrote to yet */
 		snprintf(owner, sizeof(owner), "%s",
 			 policy_number_owner(c, our));

@@ -59,6 +59,25 @@ first_is(struct store *s, int64_t id, const char *phone, const char *text,
 	return same;
 }
 
+/* again - the key's first text: out says so */
+static bool
+again(struct policy_sent *out, int64_t id)
+{
+	out->id = id;
+	out->dup = true;
+	out->sid[0] = '\0';
+	return true;
+}
+
+/* reused - the key queued another text */
+static bool
+reused(struct policy_verdict *v, enum policy_send_why *why_r)
+{
+	policy_refuse(v, "550", "5.7.1",
+		      "that idempotency key was used for another text");
+	return why(why_r, POLICY_SEND_KEY_REUSED);
+}
+
 /* policy_schedule_at - when a text asked for at t (Unix time) is due */
 bool
 policy_schedule_at(int64_t t, int64_t now, int64_t max_ahead, int64_t *due_r,
@@ -89,7 +108,8 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 	struct sms_error serr;
 	struct sms_plan *p = NULL;
 	const char *from = rq->from && *rq->from ? rq->from : NULL;
-	char tag[POLICY_TAG_LEN + 1], idem[96], sid[STORE_SID_LEN + 1];
+	char tag[POLICY_TAG_LEN + 1], idem[40], sid[STORE_SID_LEN + 1];
+	const char *key = rq->idem_key && *rq->idem_key ? rq->idem_key : NULL;
 	bool truncated = false, opted_out = false;
 	int rc;
 
@@ -103,20 +123,6 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 			      serr.msg);
 		return why(why_r, POLICY_SEND_BAD_FROM);
 	}
-	switch (policy_sender_for(c, rq->owner, from, rq->any_from, out->phone,
-				  out->from, v)) {
-	case POLICY_FROM_NONE: return why(why_r, POLICY_SEND_FROM_DENIED);
-	case POLICY_FROM_FIXED: break;
-	case POLICY_FROM_POOL:
-		/* the conversation's pool number, leased now */
-		if (!policy_pool_sender(c, s, rq->owner, out->phone, now,
-					out->from, v, &err))
-			return !strcmp(v->xcode, "4.3.0")
-				   ? store_down(v, &err, why_r)
-				   : why(why_r, POLICY_SEND_NO_NUMBER);
-		out->pooled = true;
-		break;
-	}
 	policy_plan_opts(c, &po);
 	p = policy_plan(&po, rq->text ? rq->text : "", &truncated, v);
 	if (!p)
@@ -127,6 +133,44 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 		sms_plan_free(&p);
 		policy_refuse(v, "550", "5.6.0", "the text is empty");
 		return why(why_r, POLICY_SEND_BAD_TEXT);
+	}
+	/* the same key again: the first text, checked and queued before */
+	if (key) {
+		int64_t first;
+
+		rc = store_idem_find(s, key, &first, &err);
+		if (rc == STORE_OK) {
+			bool same =
+			    first_is(s, first, out->phone, p->text, &err);
+
+			sms_plan_free(&p);
+			return same ? again(out, first)
+			       : err.status != STORE_OK
+				   ? store_down(v, &err, why_r)
+				   : reused(v, why_r);
+		}
+		if (rc != STORE_ENOTFOUND) {
+			sms_plan_free(&p);
+			return store_down(v, &err, why_r);
+		}
+	}
+	switch (policy_sender_for(c, rq->owner, from, rq->any_from, out->phone,
+				  out->from, v)) {
+	case POLICY_FROM_NONE:
+		sms_plan_free(&p);
+		return why(why_r, POLICY_SEND_FROM_DENIED);
+	case POLICY_FROM_FIXED: break;
+	case POLICY_FROM_POOL:
+		/* the conversation's pool number, leased now */
+		if (!policy_pool_sender(c, s, rq->owner, out->phone, now,
+					out->from, v, &err)) {
+			sms_plan_free(&p);
+			return !strcmp(v->xcode, "4.3.0")
+				   ? store_down(v, &err, why_r)
+				   : why(why_r, POLICY_SEND_NO_NUMBER);
+		}
+		out->pooled = true;
+		break;
 	}
 	if (!policy_phone_ok(c, s, out->phone, out->from, now, &opted_out, v,
 			     &err) ||
@@ -140,9 +184,9 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 						    : POLICY_SEND_QUOTA);
 	}
 	policy_tag(c->tag_secret, rq->owner, out->phone, out->from, tag);
-	if (rq->idem_key && *rq->idem_key)
-		snprintf(idem, sizeof(idem), "%s", rq->idem_key);
-	else if (!store_sid_new("ID", idem)) {
+	if (!key && store_sid_new("ID", idem))
+		key = idem;
+	if (!key) {
 		sms_plan_free(&p);
 		policy_refuse(v, "451", "4.3.0", "no random bytes for an id");
 		return why(why_r, POLICY_SEND_STORE);
@@ -160,7 +204,7 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 		    .tag = tag,
 		    .subject = rq->subject,
 		    .envelope_from = rq->owner,
-		    .idem_key = idem,
+		    .idem_key = key,
 		    .notify = rq->notify ? rq->notify : STORE_NOTIFY_NEVER,
 		    .text = p->text,
 		    .encoding = p->encoding == SMS_UCS2 ? 8 : 0,
@@ -181,21 +225,13 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 	out->truncated = truncated;
 	snprintf(out->tag, sizeof(out->tag), "%s", tag);
 	snprintf(out->sid, sizeof(out->sid), "%s", sid);
-	if (rc == STORE_EDUP) { /* the same key again: that first text? */
+	if (rc == STORE_EDUP) { /* queued meanwhile under the same key */
 		bool same = first_is(s, out->id, out->phone, p->text, &err);
 
 		sms_plan_free(&p);
-		if (!same && err.status != STORE_OK)
-			return store_down(v, &err, why_r);
-		if (!same) {
-			policy_refuse(v, "550", "5.7.1",
-				      "that idempotency key was used for "
-				      "another text");
-			return why(why_r, POLICY_SEND_KEY_REUSED);
-		}
-		out->dup = true;
-		out->sid[0] = '\0';
-		return true;
+		return same			? again(out, out->id)
+		       : err.status != STORE_OK ? store_down(v, &err, why_r)
+						: reused(v, why_r);
 	}
 	sms_plan_free(&p);
 	if (rc != STORE_OK)

@@ -493,3 +493,24 @@ store_cancel(struct store *s, int64_t id, const char *owner, const char *reason,
 	store_rollback(s);
 	return rc;
 }
+
+/* store_idem_find - the text queued with idem_key */
+int
+store_idem_find(struct store *s, const char *idem_key, int64_t *id_r,
+		struct store_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	NEED(st, s, ST_MSG_BY_IDEM, err);
+	bind_text(st, 1, idem_key);
+	rc = store_step(st);
+	if (rc == SQLITE_ROW)
+		*id_r = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, "looking up the message", err);
+	return store_set_error(err, STORE_ENOTFOUND, "no text with that key");
+}

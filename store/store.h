@@ -219,6 +219,13 @@ struct store_outbound {
 int store_enqueue(struct store *s, const struct store_outbound *m, int64_t now,
 		  int64_t *id_r, int64_t *thread_r, struct store_error *err);
 
+/*
+ * store_idem_find - the text queued with idem_key, in *id_r;
+ * STORE_ENOTFOUND when none
+ */
+int store_idem_find(struct store *s, const char *idem_key, int64_t *id_r,
+		    struct store_error *err);
+
 /* A mail queued with texts (mailq.c). */
 struct store_mail_out;
 

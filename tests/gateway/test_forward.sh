@@ -24,7 +24,7 @@ cat >>"$conf" <<EOF
 ApiListen 127.0.0.1:$aport
 NumberOwners +12025550100=alice@example.com, +12025550102=bob@example.com
 ForwardNumbers +12025550100=+12025550199
-SenderNumbers bob@example.com=+12025550102, bob@example.com=+12025550103
+SenderNumbers bob@example.com=+12025550102, bob@example.com=+12025550103, carol@example.com=+12025550102
 EOF
 echo '{"receipt_delay_ms": 100}' >&9
 smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
@@ -122,6 +122,22 @@ st=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $tok" \
 	'{"To":"+12025550152","Text":"x","ForwardToSms":"+12025550197","ForwardFromSms":"+12025550100"}' \
 	"http://127.0.0.1:$aport/v1/messages")
 check "ForwardFromSms a number not the owner's: 403" [ "$st" = 403 ]
+
+# a forward cannot carry off another owner's conversation: carol
+# shares bob's number and names bob's customer as her ForwardToSms
+ctok=$("$BUILD/smsctl" -c "$conf" apikey add --owner carol@example.com | tail -n 1)
+api_post() { curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $1" \
+	-H 'Content-Type: application/json' --data-binary "$2" "http://127.0.0.1:$aport/v1/messages"; }
+api_post "$tok" '{"To":"+12025550155","Text":"bob to his customer"}' >/dev/null
+wait_for has_sms 12025550155 "bob to his customer"
+api_post "$ctok" '{"To":"+12025550156","Text":"carol to herself","ForwardToSms":"+12025550155"}' >/dev/null
+wait_for has_sms 12025550156 "carol to herself"
+mo 12025550156 12025550102 "hi"
+wait_for has_sms 12025550155 "From +1 202-555-0156: hi"
+mo 12025550155 12025550102 "the secret for bob"
+check "bob's customer answering on the shared number is mailed, not sent on to carol" \
+	wait_for sink_has "the secret for bob"
+check "... carol's phone got nothing of it" is 0 "$(count_sms 12025550156 'the secret for bob')"
 
 # counted: every forward once
 check "each forward went once" is "1 1" \

@@ -975,7 +975,7 @@ send_rules(void **state)
 	struct conf *c = load("SenderNumbers alice@example.com=+12025550101, "
 			      "bob@example.com=+12025550102\n"
 			      "AllowedSenders @example.com\n"
-			      "MonthlySegmentQuota 5\n"
+			      "MonthlySegmentQuota 7\n"
 			      "SegmentCap 3\nLongMessagePolicy reject\n");
 	struct policy_send rq = {
 	    .owner = "alice@example.com", .to = "2025550143", .text = "Hello"};
@@ -1049,9 +1049,28 @@ send_rules(void **state)
 	rq.to = "+12025550145";
 	assert_false(policy_send(c, st, &rq, now, &again, &v, &w));
 	assert_int_equal(w, POLICY_SEND_KEY_REUSED);
+	/* keys that differ late are two keys (none is cut short) */
+	{
+		char k1[300], k2[300];
+		struct policy_sent o1, o2;
+
+		memset(k1, 'k', sizeof(k1) - 2);
+		k1[sizeof(k1) - 2] = 'A';
+		k1[sizeof(k1) - 1] = '\0';
+		memcpy(k2, k1, sizeof(k2));
+		k2[sizeof(k2) - 2] = 'B';
+		rq.to = "+12025550146";
+		rq.idem_key = k1;
+		assert_true(policy_send(c, st, &rq, now, &o1, &v, &w));
+		rq.idem_key = k2;
+		assert_true(policy_send(c, st, &rq, now, &o2, &v, &w));
+		assert_false(o2.dup);
+		assert_true(o1.id != o2.id);
+	}
+	rq.to = "2025550143";
 	rq.idem_key = NULL;
 
-	/* the quota: 5 segments a month, 2 used; a 3-segment text fits,
+	/* the quota: 7 segments a month, 4 used; a 3-segment text fits,
 	   then nothing does, and cancelling gives the segments back */
 	memset(big, 'y', 400);
 	big[400] = '\0';
