@@ -38,6 +38,7 @@
 #define IDEM_KEY_MAX 200  /* the longest Idempotency-Key */
 #define LIST_MAX     1000 /* the most texts one GET lists */
 #define HOOK_URL_MAX 1000 /* the longest hook URL (a text keeps two) */
+#define OPTS_MAX     3000 /* the answer options kept with a text */
 
 /* The fields a POST may have (seed 001's names). */
 enum field {
@@ -112,6 +113,34 @@ reply(struct req *k, unsigned status, json_t *j)
 	}
 }
 
+/*
+ * utf8_clean - bytes of s that are not UTF-8 (a caller's field name
+ * quoted, or cut by the quote) become '?', so that it is a JSON string
+ */
+static void
+utf8_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		size_t n = *p < 0x80		 ? 1
+			   : (*p & 0xe0) == 0xc0 ? 2
+			   : (*p & 0xf0) == 0xe0 ? 3
+			   : (*p & 0xf8) == 0xf0 ? 4
+						 : 0;
+		size_t i;
+
+		for (i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
+			;
+		if (n == 0 || i < n ||
+		    !form_utf8_ok(p, n)) { /* overlong, surrogates, range */
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
 /* fail - answer status with error code and a sentence */
 static void fail(struct req *k, unsigned status, const char *code,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -125,6 +154,7 @@ fail(struct req *k, unsigned status, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	utf8_clean(text);
 	reply(k, status,
 	      json_pack("{s:{s:s,s:s,s:i}}", "Error", "Code", code, "Message",
 			text, "Status", (int)status));
@@ -387,6 +417,25 @@ fields_read(struct req *k, struct fields *fl)
 	return false;
 }
 
+/*
+ * address_ok - a plain mail address: local@domain, at most 254 bytes,
+ * printable ASCII without spaces, quotes, angle brackets or separators
+ * (it becomes an SMTP envelope address)
+ */
+static bool
+address_ok(const char *e)
+{
+	const char *at = strrchr(e, '@');
+
+	if (!at || at == e || !at[1] || strlen(e) > 254)
+		return false;
+	for (; *e; e++)
+		if ((unsigned char)*e <= ' ' || (unsigned char)*e >= 0x7f ||
+		    strchr("<>\",;()[]\\", *e))
+			return false;
+	return true;
+}
+
 /* boolean - "true"/"false" (any case, 1/0) into *b; false if neither */
 static bool
 boolean(const char *s, bool *b)
@@ -457,7 +506,7 @@ hook_opt(struct req *k, json_t *o, const char *uri, const char *method,
 		     uri_name, HOOK_URL_MAX);
 		return false;
 	}
-	if (!policy_hook_url_ok(k->c, uri, &v)) {
+	if (!policy_hook_url_seen(k->c, uri, &v)) {
 		fail(k, 400, "invalid_webhook", "%s: %s", uri_name, v.text);
 		return false;
 	}
@@ -517,16 +566,13 @@ options(struct req *k, const struct fields *fl, bool receipt, bool *ok_r)
 		json_object_set_new(o, "ForwardFromSms", json_string(chosen));
 	}
 	if (fl->v[F_FWD_EMAIL] && *fl->v[F_FWD_EMAIL]) {
-		const char *e = fl->v[F_FWD_EMAIL];
-		const char *at = strrchr(e, '@');
-
-		if (!at || at == e || !at[1] || strlen(e) > 254 ||
-		    strpbrk(e, " <>\",;\r\n\t")) {
+		if (!address_ok(fl->v[F_FWD_EMAIL])) {
 			fail(k, 400, "bad_request",
-			     "ForwardToEmail %.80s is not an address", e);
+			     "ForwardToEmail is not a mail address");
 			goto out;
 		}
-		json_object_set_new(o, "ForwardToEmail", json_string(e));
+		json_object_set_new(o, "ForwardToEmail",
+				    json_string(fl->v[F_FWD_EMAIL]));
 	}
 	if (fl->v[F_FWD_FROM_EMAIL] && *fl->v[F_FWD_FROM_EMAIL]) {
 		char own[256];
@@ -534,6 +580,11 @@ options(struct req *k, const struct fields *fl, bool receipt, bool *ok_r)
 		if (!json_object_get(o, "ForwardToEmail")) {
 			fail(k, 400, "bad_request",
 			     "ForwardFromEmail needs ForwardToEmail");
+			goto out;
+		}
+		if (!address_ok(fl->v[F_FWD_FROM_EMAIL])) {
+			fail(k, 400, "bad_request",
+			     "ForwardFromEmail is not a mail address");
 			goto out;
 		}
 		policy_owner(k->c, fl->v[F_FWD_FROM_EMAIL], own, sizeof(own));
@@ -547,12 +598,31 @@ options(struct req *k, const struct fields *fl, bool receipt, bool *ok_r)
 		json_object_set_new(o, "ForwardFromEmail",
 				    json_string(fl->v[F_FWD_FROM_EMAIL]));
 	}
+	if (json_object_get(o, "ForwardToSms") && !fl->v[F_FWD_FROM_SMS] &&
+	    (!fl->v[F_FROM] || !*fl->v[F_FROM]) &&
+	    policy_pooled(k->c, k->owner)) {
+		/* an answer to a forward must come back to the number it
+		   left from, which a pool lease does not keep */
+		fail(k, 409, "forward_needs_number",
+		     "ForwardToSms needs a number of the owner's own "
+		     "(SenderNumbers, or ForwardFromSms): a pool number "
+		     "cannot forward");
+		goto out;
+	}
 	*ok_r = true;
 	if (json_object_size(o) > 0) {
 		text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 		if (!text) {
 			*ok_r = false;
 			fail(k, 503, "unavailable", "out of memory");
+		} else if (strlen(text) > OPTS_MAX) { /* kept with the text */
+			*ok_r = false;
+			fail(k, 400, "bad_request",
+			     "the hook and forwarding fields are longer than "
+			     "%d bytes together",
+			     OPTS_MAX);
+			free(text);
+			text = NULL;
 		}
 	}
 out:

@@ -122,10 +122,10 @@ url_host(const char *url, char *host, size_t size)
 	snprintf(host, size, "%.*s", (int)n, p);
 }
 
-/* policy_hook_url_ok - may a hook go to url */
-bool
-policy_hook_url_ok(const struct conf *c, const char *url,
-		   struct policy_verdict *v)
+/* url_check - may a hook go to url: its name resolved when resolve */
+static bool
+url_check(const struct conf *c, const char *url, bool resolve,
+	  struct policy_verdict *v)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL, *ai;
 	char why[240], host[256];
@@ -142,7 +142,14 @@ policy_hook_url_ok(const struct conf *c, const char *url,
 		kind = private4(a);
 	else if (inet_pton(AF_INET6, host, a) == 1)
 		kind = private6(a);
-	else if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0)
+	else if (!resolve) {
+		size_t n = strlen(host);
+
+		/* localhost is loopback by name (RFC 6761) */
+		if (!strcasecmp(host, "localhost") ||
+		    (n > 10 && !strcasecmp(host + n - 10, ".localhost")))
+			kind = "a loopback";
+	} else if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0)
 		return policy_refuse(
 		    v, "451", "4.4.3",
 		    "the hook's host %s cannot be resolved: %s", host,
@@ -157,6 +164,22 @@ policy_hook_url_ok(const struct conf *c, const char *url,
 				     "may not go there (HookAllowPrivate no)",
 				     host, kind);
 	return true;
+}
+
+/* policy_hook_url_ok - may a hook go to url (its name resolved) */
+bool
+policy_hook_url_ok(const struct conf *c, const char *url,
+		   struct policy_verdict *v)
+{
+	return url_check(c, url, true, v);
+}
+
+/* policy_hook_url_seen - may it, by what the URL itself says */
+bool
+policy_hook_url_seen(const struct conf *c, const char *url,
+		     struct policy_verdict *v)
+{
+	return url_check(c, url, false, v);
 }
 
 /* policy_hook_sign - "t=UNIX,v1=HEX" of HMAC-SHA256(secret, "UNIX." body) */

@@ -690,6 +690,15 @@ bool policy_hook_url_ok(const struct conf *c, const char *url,
 			struct policy_verdict *v);
 
 /*
+ * policy_hook_url_seen - policy_hook_url_ok() without looking the name
+ * up (a request must not wait for DNS): the syntax, an address written
+ * in the URL, and localhost; a name is checked again, resolved, as
+ * each hook connects
+ */
+bool policy_hook_url_seen(const struct conf *c, const char *url,
+			  struct policy_verdict *v);
+
+/*
  * policy_addr_private - what kind of address sa is when hooks may not
  * go there ("a loopback", "a private (RFC 1918)"...), else NULL: the
  * deliverer's check of each address it connects to

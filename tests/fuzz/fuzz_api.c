@@ -194,6 +194,7 @@ request(uint8_t b0, const uint8_t *p, const uint8_t *end)
 		fprintf(stderr, "%s %s -> %u %.*s\n", rq.method, path, a.status,
 			(int)(a.len < 200 ? a.len : 200), a.body ? a.body : "");
 	CHECK(a.status >= 200 && a.status <= 599);
+	CHECK(a.status != 500); /* a store in memory never fails */
 	CHECK(a.content_type && !strcmp(a.content_type, "application/json"));
 	CHECK(a.body && a.len == strlen(a.body));
 	j = json_loads(a.body, 0, NULL);

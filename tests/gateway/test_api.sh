@@ -22,6 +22,7 @@ cat >>"$conf" <<EOF
 ApiListen 127.0.0.1:$aport
 SenderNumbers alice@example.com=+12025550101, bob@example.com=+12025550102
 MonthlySegmentQuota 60
+SenderPool +12025550120, +12025550121
 EOF
 echo '{"receipt_delay_ms": 100}' >&9
 
@@ -191,6 +192,13 @@ st=$(post "$alice" '{"To":"+12025550149","Text":"x","WebhookUri":"ftp://example.
 check "a hook that is not http: 400" is "400 invalid_webhook" "$st $(j Code)"
 st=$(post "$alice" '{"To":"+12025550149","Text":"x","ForwardFromEmail":"bob@example.com","ForwardToEmail":"x@example.org"}')
 check "ForwardFromEmail as bob: 403" is "403 from_not_allowed" "$st $(j Code)"
+st=$(post "$alice" '{"To":"+12025550149","Text":"x","ForwardToEmail":"x@example.org","ForwardFromEmail":"alice@exam\r\nple.com"}')
+check "ForwardFromEmail with a line break in it: 400" is "400 bad_request" "$st $(j Code)"
+st=$(api "$alice" -X POST --data-binary 'To=%2B12025550149&Text=x&%FFname=1' "$url")
+check "a field name that is not UTF-8: 400 with a JSON answer" is "400 unknown_field" "$st $(j Code)"
+dave=$(key dave@example.com)
+st=$(post "$dave" '{"To":"+12025550149","Text":"x","ForwardToSms":"+12025550199"}')
+check "ForwardToSms from a pool number: 409, saying why" is "409 forward_needs_number" "$st $(j Code)"
 "$BUILD/smsctl" -c "$conf" optout add +12025550151 STOP >/dev/null
 st=$(post "$alice" '{"To":"+12025550151","Text":"x"}')
 check "an opted-out phone: 403 opted_out, the milter's sentence" \
