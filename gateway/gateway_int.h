@@ -333,6 +333,16 @@ enum receipt_outcome receipt_record(const struct conf *c, struct store *s,
 unsigned receipt_timeouts(const struct conf *c, struct store *s,
 			  struct mailer *m, int64_t now);
 
+/*
+ * receipt_hooks_queue - queue the message.receipt hooks of text id,
+ * final in state with code (the carrier's, or ours: EXPIRED, OPTOUT,
+ * NO_RECEIPT): its own DeliveryReceiptWebhookUri and the ReceiptHooks
+ * of its number, in s's unit or batch
+ */
+int receipt_hooks_queue(const struct conf *c, struct store *s, int64_t id,
+			enum store_state state, const char *code, int64_t now,
+			struct store_error *err);
+
 /* receipt_smpp_state - the state an SMPP stat word means (DELIVRD...) */
 enum store_state receipt_smpp_state(const char *stat);
 

@@ -86,18 +86,18 @@ receipt_kannel_stat(const char *status)
 	}
 }
 
-/* receipt_hooks - queue the message.receipt hooks of rr, in s's unit */
-static int
-receipt_hooks(const struct conf *c, struct store *s,
-	      const struct store_receipt *rr, const struct receipt *r,
-	      int64_t now, struct store_error *err)
+/* receipt_hooks_queue - queue the message.receipt hooks of text id */
+int
+receipt_hooks_queue(const struct conf *c, struct store *s, int64_t id,
+		    enum store_state state, const char *code, int64_t now,
+		    struct store_error *err)
 {
 	struct store_hook_msg m;
 	struct policy_hook_target t = {0};
 	json_t *o;
 	int rc;
 
-	rc = store_hook_msg(s, rr->msg_id, &m, err);
+	rc = store_hook_msg(s, id, &m, err);
 	if (rc != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_OK : rc;
 	/* the text's own target (the send API's DeliveryReceiptWebhookUri) */
@@ -110,9 +110,9 @@ receipt_hooks(const struct conf *c, struct store *s,
 		json_decref(o);
 		return STORE_OK;
 	}
-	rc = policy_hooks_receipt(
-	    c, s, t.url ? &t : NULL, m.owner, rr->msg_id, m.sid, m.external_id,
-	    m.sender, m.phone, store_state_name(rr->state), r->code, now, err);
+	rc = policy_hooks_receipt(c, s, t.url ? &t : NULL, m.owner, id, m.sid,
+				  m.external_id, m.sender, m.phone,
+				  store_state_name(state), code, now, err);
 	json_decref(o);
 	return rc;
 }
@@ -133,7 +133,8 @@ receipt_record(const struct conf *c, struct store *s, struct mailer *m,
 		rc = store_receipt(s, r->smsc_id, r->state, r->code, r->reason,
 				   now, &rr, err);
 		if (rc == STORE_OK && rr.final_now)
-			rc = receipt_hooks(c, s, &rr, r, now, err);
+			rc = receipt_hooks_queue(c, s, rr.msg_id, rr.state,
+						 r->code, now, err);
 		if (rc == STORE_OK)
 			rc = store_unit_end(s, true, err);
 		else
@@ -206,6 +207,12 @@ receipt_timeouts(const struct conf *c, struct store *s, struct mailer *m,
 		       "id=%lld status=unknown code=NO_RECEIPT reason=\"%s\"",
 		       (long long)ids[i], reason);
 		woke |= report_unknown(c, s, ids[i], reason);
+		if (receipt_hooks_queue(c, s, ids[i], STORE_UNKNOWN,
+					"NO_RECEIPT", now, &err) != STORE_OK)
+			ut_log(LOG_ERR, "id=%lld: store: hooks: %s",
+			       (long long)ids[i], err.msg);
+		else
+			hooks_wake();
 	}
 	if (woke)
 		mailer_wake(m);

@@ -206,6 +206,12 @@ give_up(struct runner *r, unsigned i, const char *code, const char *reason)
 	    STORE_OK)
 		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
 		       err.msg);
+	else if (receipt_hooks_queue(r->c, r->s, a->c.id, STORE_FAILED, code,
+				     now_s(), &err) != STORE_OK)
+		ut_log(LOG_ERR, "id=%lld: store: hooks: %s", (long long)a->c.id,
+		       err.msg);
+	else
+		hooks_wake();
 	metrics_add(M_REJECTED);
 	ut_log(LOG_NOTICE, "id=%lld to=%s status=failed code=%s reason=\"%s\"",
 	       (long long)a->c.id, UT_LOG_PHONE(a->c.phone), code, reason);

@@ -226,6 +226,12 @@ control '{"mo": {"from": "12025550160", "to": "12025550100", "text": "per text a
 check "... the phone's answer goes to its WebhookUri, as a form" \
 	wait_count 'r["path"] == "/answers" and r["event"] == "message.received" and r["fields"].get("Text") == "per text answer" and r["sig"]' 1
 check "... once each" test "$(count 'r["path"] in ("/dr", "/answers")')" -eq 2
+control '{"error": 11, "count": 1}'
+sid9=$(curl -s -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+	--data-binary '{"To":"+12025550162","Text":"refused by the carrier","DeliveryReceiptWebhookUri":"'"$rx"'/dr9"}' \
+	"http://127.0.0.1:$aport/v1/messages" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Message"]["MessageSid"])')
+check "an API text the SMSC refuses for good: its receipt hook says failed" \
+	wait_count 'r["path"] == "/dr9" and r["fields"].get("MessageSid") == "'"$sid9"'" and r["fields"].get("Status") == "failed" and r["fields"].get("Code") == "ESME_RINVDSTADR"' 1
 sid8=$(curl -s -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
 	--data-binary '{"To":"+12025550161","Text":"no receipt wanted","DeliveryReceipt":false,"DeliveryReceiptWebhookUri":"'"$rx"'/dr8"}' \
 	"http://127.0.0.1:$aport/v1/messages" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Message"]["MessageSid"])')
