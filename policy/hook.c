@@ -359,6 +359,39 @@ expand(const struct event *e, const char *url, struct ut_buf *b)
 	form(e, b);
 }
 
+/*
+ * fit - a GET URL over STORE_URL_MAX (a long text in {MESSAGE}) made
+ * again with the text cut to fit, at a character, ending "...": the
+ * hook still goes, and the text it tells of is not refused for it
+ */
+static void
+fit(const struct event *e, const char *url, struct ut_buf *b)
+{
+	struct event cut = *e;
+	size_t keep = e->text ? strlen(e->text) : 0;
+
+	while (!b->failed && b->len > STORE_URL_MAX && keep > 0) {
+		size_t over = b->len - STORE_URL_MAX + 3;
+		char *tx;
+
+		/* a byte is at least one character of the URL */
+		keep = keep > over ? keep - over : 0;
+		while (keep > 0 &&
+		       ((unsigned char)e->text[keep] & 0xc0) == 0x80)
+			keep--;
+		if (!(tx = malloc(keep + 4))) {
+			b->failed = true;
+			return;
+		}
+		memcpy(tx, e->text, keep);
+		memcpy(tx + keep, "...", 4);
+		cut.text = tx;
+		ut_buf_clear(b);
+		expand(&cut, url, b);
+		free(tx);
+	}
+}
+
 /* A target: the per-text one or a configured one. */
 struct target {
 	const char *url, *method;
@@ -384,6 +417,7 @@ queue(struct store *s, const struct event *e, const struct target *t,
 
 	if (!strcmp(t->method, "GET")) {
 		expand(e, t->url, &b);
+		fit(e, t->url, &b);
 		h.url = b.s;
 	} else if (!strcmp(t->method, "FORM")) {
 		form(e, &b);

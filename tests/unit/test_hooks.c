@@ -470,6 +470,33 @@ payloads(void **state)
 	assert_string_equal(h[5].url, "https://a.example/json");
 	store_hooks_free(&h, n);
 	conf_free(&c);
+
+	/* a text too long for a GET URL: the hook goes, its text cut */
+	{
+		struct conf *g =
+		    load("InboundHook +12025550101 GET "
+			 "https://a.example/long?m={MESSAGE}&id={ID}\n");
+		char *big = malloc(12000);
+
+		assert_non_null(big);
+		for (i = 0; i < 11999; i++)
+			big[i] = "!\"#"[i % 3]; /* 3 bytes each, encoded */
+		big[11999] = '\0';
+		assert_int_equal(
+		    policy_hooks_inbound(g, f->s, NULL, "bob@example.com", 44,
+					 "+12025550143", "+12025550101", big,
+					 T0, &err),
+		    STORE_OK);
+		assert_int_equal(store_hooks(f->s, -1, 1, &h, &n, &err),
+				 STORE_OK);
+		assert_int_equal(n, 1);
+		assert_int_equal(h[0].message_id, 44);
+		assert_true(strlen(h[0].url) <= STORE_URL_MAX);
+		assert_non_null(strstr(h[0].url, "...&id=44"));
+		store_hooks_free(&h, n);
+		free(big);
+		conf_free(&g);
+	}
 }
 
 static void
