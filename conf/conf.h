@@ -99,6 +99,13 @@ enum conf_ambiguous { CONF_AMBIGUOUS_OWNER, CONF_AMBIGUOUS_ALL };
 enum conf_pool_full { CONF_POOL_DEFER, CONF_POOL_REJECT, CONF_POOL_RECYCLE };
 /* What STOP opts a phone out of (OptOutScope). */
 enum conf_optout_scope { CONF_OPTOUT_SITE, CONF_OPTOUT_NUMBER };
+
+/* Which hooks may reach private addresses (HookAllowPrivate). */
+enum conf_hook_private {
+	CONF_HOOKPRIV_NO,
+	CONF_HOOKPRIV_SITE, /* the configured targets, not a text's */
+	CONF_HOOKPRIV_YES,
+};
 enum conf_quota_policy { CONF_QUOTA_REJECT, CONF_QUOTA_ALLOW, CONF_QUOTA_HOLD };
 enum conf_transport { CONF_TP_SMPP, CONF_TP_HTTP, CONF_TP_KANNEL };
 enum conf_concat { CONF_CONCAT_UDH, CONF_CONCAT_SAR, CONF_CONCAT_PAYLOAD };
@@ -258,8 +265,8 @@ struct conf {
 	long long hook_retry_interval;	 /* the most between tries */
 	long long hook_lifetime;	 /* then given up, the owner told */
 	long long hook_timeout;		 /* seconds per request */
-	bool hook_allow_private;	 /* loopback, RFC 1918... allowed */
-	long long hook_concurrency;	 /* requests at once */
+	enum conf_hook_private hook_allow_private; /* loopback, RFC 1918 */
+	long long hook_concurrency;		   /* requests at once */
 
 	/* process */
 	const char *user;

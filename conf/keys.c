@@ -19,6 +19,7 @@ static const char *const quota_policies[] = {"reject", "allow", "hold", NULL};
 static const char *const ambiguous_modes[] = {"owner", "all", NULL};
 static const char *const pool_modes[] = {"defer", "reject", "recycle", NULL};
 static const char *const optout_scopes[] = {"site", "number", NULL};
+static const char *const hook_private[] = {"no", "site", "yes", NULL};
 static const char *const transports[] = {"smpp", "http", "kannel", NULL};
 static const char *const concat_modes[] = {"udh", "sar", "payload", NULL};
 static const char *const bind_modes[] = {"transceiver", "split", NULL};
@@ -696,14 +697,16 @@ const struct conf_key conf_keys[] = {
      "How long one try of a hook may take, connection and answer; a "
      "receiver that takes longer is tried again later. At the next start.",
      NULL},
-    {"HookAllowPrivate", CT_BOOL, F(hook_allow_private), "no", NOLIM, NULL, 0,
-     "Hooks",
-     "Whether hooks may go to loopback, private (RFC 1918, fc00::/7), "
+    {"HookAllowPrivate", CT_ENUM, F(hook_allow_private), "no", NOLIM,
+     hook_private, 0, "Hooks",
+     "Which hooks may go to loopback, private (RFC 1918, fc00::/7), "
      "link-local, CGNAT (100.64.0.0/10), unspecified or multicast "
-     "addresses. No: such a hook is refused, checked again at connect "
-     "time (a name that resolves elsewhere later does not get through), "
-     "and given up with the reason, so that a URL given with a text "
-     "cannot reach the inside of this network. At the next start.",
+     "addresses: no, none; site, those InboundHook and ReceiptHook name "
+     "(the site's own receivers), never a URL given with a text (the send "
+     "API); yes, all. A hook refused is checked again at connect time (a "
+     "name that resolves elsewhere later does not get through) and given "
+     "up with the reason, so that a URL given with a text cannot reach "
+     "the inside of this network. At the next start.",
      NULL},
     {"HookConcurrency", CT_INT, F(hook_concurrency), "4", 1, 64, NULL, 0,
      "Hooks", "Hook requests smsgw has under way at once. At the next start.",

@@ -57,7 +57,8 @@ struct hooks {
 	struct tp_fetch *f;
 	struct mailer *mailer;
 	char owner[STORE_HOLDER_MAX];
-	char *secret; /* NULL: unsigned */
+	char *secret;			      /* NULL: unsigned */
+	enum conf_hook_private allow_private; /* HookAllowPrivate */
 	char domain[256];
 	long long first, interval, lifetime, timeout;
 	unsigned concurrency;
@@ -337,10 +338,18 @@ start(struct hooks *h, unsigned k)
 	headers[n++] = id;
 	snprintf(ev, sizeof(ev), "X-Smsmilter-Event: %s", hk->event);
 	headers[n++] = ev;
+	if (hk->per_text && h->allow_private != CONF_HOOKPRIV_YES)
+		rq.check = policy_addr_private; /* a text's URL: never inside */
 	if (h->secret) {
 		int len = snprintf(sig, sizeof(sig), "X-Smsmilter-Signature: ");
+		char key[POLICY_HOOK_KEY_SIZE];
 
-		policy_hook_sign(h->secret, (int64_t)time(NULL),
+		/* a URL given with a text: its owner's key, so that no owner
+		   gets requests signed as the site or as another owner */
+		if (hk->per_text)
+			policy_hook_owner_key(h->secret, hk->owner, key);
+		policy_hook_sign(hk->per_text ? key : h->secret,
+				 (int64_t)time(NULL),
 				 get ? (const void *)hk->url : hk->body,
 				 get ? strlen(hk->url) : hk->len, sig + len);
 		headers[n++] = sig;
@@ -501,9 +510,13 @@ hooks_start(const struct conf *c, const char *lease_owner,
 		discard(h);
 		return NULL;
 	}
+	/* the site's targets; a text's are checked per request (start) */
 	h->f = tp_fetch_new(h->concurrency,
-			    c->hook_allow_private ? NULL : policy_addr_private,
+			    c->hook_allow_private != CONF_HOOKPRIV_NO
+				? NULL
+				: policy_addr_private,
 			    &terr);
+	h->allow_private = c->hook_allow_private;
 	if (!h->f) {
 		ut_log(LOG_ERR, "hooks: %s", terr.msg);
 		discard(h);

@@ -122,9 +122,13 @@ url_host(const char *url, char *host, size_t size)
 	snprintf(host, size, "%.*s", (int)n, p);
 }
 
-/* url_check - may a hook go to url: its name resolved when resolve */
+/*
+ * url_check - may a hook go to url: its name resolved when resolve; a
+ * private address allowed when HookAllowPrivate lets it (site: only a
+ * target of the site's, not per_text)
+ */
 static bool
-url_check(const struct conf *c, const char *url, bool resolve,
+url_check(const struct conf *c, const char *url, bool resolve, bool per_text,
 	  struct policy_verdict *v)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL, *ai;
@@ -135,7 +139,8 @@ url_check(const struct conf *c, const char *url, bool resolve,
 
 	if (!conf_hook_url_syntax(url, why, sizeof(why)))
 		return policy_refuse(v, "550", "5.7.1", "%s", why);
-	if (c->hook_allow_private)
+	if (c->hook_allow_private == CONF_HOOKPRIV_YES ||
+	    (c->hook_allow_private == CONF_HOOKPRIV_SITE && !per_text))
 		return true;
 	url_host(url, host, sizeof(host));
 	if (inet_pton(AF_INET, host, a) == 1)
@@ -171,7 +176,7 @@ bool
 policy_hook_url_ok(const struct conf *c, const char *url,
 		   struct policy_verdict *v)
 {
-	return url_check(c, url, true, v);
+	return url_check(c, url, true, false, v);
 }
 
 /* policy_hook_url_seen - may it, by what the URL itself says */
@@ -179,7 +184,24 @@ bool
 policy_hook_url_seen(const struct conf *c, const char *url,
 		     struct policy_verdict *v)
 {
-	return url_check(c, url, false, v);
+	return url_check(c, url, false, true, v);
+}
+
+/* policy_hook_owner_key - hex HMAC-SHA256(HookSecret, "owner:" owner) */
+void
+policy_hook_owner_key(const char *secret, const char *owner,
+		      char out[POLICY_HOOK_KEY_SIZE])
+{
+	struct hmac_sha256_ctx ctx;
+	uint8_t mac[SHA256_DIGEST_SIZE];
+	int i;
+
+	hmac_sha256_set_key(&ctx, strlen(secret), (const uint8_t *)secret);
+	hmac_sha256_update(&ctx, 6, (const uint8_t *)"owner:");
+	hmac_sha256_update(&ctx, strlen(owner), (const uint8_t *)owner);
+	hmac_sha256_digest(&ctx, sizeof(mac), mac);
+	for (i = 0; i < SHA256_DIGEST_SIZE; i++)
+		snprintf(out + 2 * i, 3, "%02x", mac[i]);
 }
 
 /* policy_hook_sign - "t=UNIX,v1=HEX" of HMAC-SHA256(secret, "UNIX." body) */
@@ -396,6 +418,7 @@ fit(const struct event *e, const char *url, struct ut_buf *b)
 struct target {
 	const char *url, *method;
 	bool expect_ok;
+	bool per_text; /* given with a text, not by the site */
 };
 
 /* queue - one hook of event e to t, in s */
@@ -410,6 +433,7 @@ queue(struct store *s, const struct event *e, const struct target *t,
 	    .message_id = msg_id,
 	    .method = t->method,
 	    .expect_ok = t->expect_ok,
+	    .per_text = t->per_text,
 	};
 	struct ut_buf b = {0};
 	char *body = NULL;
@@ -460,6 +484,7 @@ per_text_target(const struct policy_hook_target *p, struct target *t)
 	t->url = p->url;
 	t->method = "POST";
 	t->expect_ok = false;
+	t->per_text = true;
 	if (!p->method || !*p->method)
 		return true;
 	n = strcspn(p->method, "+");
@@ -492,13 +517,15 @@ fan_out(struct store *s, struct event *e, const struct conf_hooks *hooks,
 		if (strcmp(h->number, "*") &&
 		    (!number || strcmp(h->number, number)))
 			continue;
-		t[n] = (struct target){h->url, h->method, h->expect_ok};
+		t[n] = (struct target){h->url, h->method, h->expect_ok, false};
 		for (j = 0; j < n; j++)
 			if (!strcmp(t[j].url, t[n].url) &&
 			    !strcmp(t[j].method, t[n].method))
 				break;
 		if (j == n)
 			n++;
+		else /* the site names it too: the site's, signed so */
+			t[j].per_text = false;
 	}
 	for (i = 0; i < n; i++) {
 		if ((rc = store_hook_hid(hid, err)) != STORE_OK)

@@ -716,6 +716,16 @@ const char *policy_addr_private(const struct sockaddr *sa);
 void policy_hook_sign(const char *secret, int64_t t, const void *body,
 		      size_t len, char out[POLICY_HOOK_SIG_SIZE]);
 
+#define POLICY_HOOK_KEY_SIZE 65
+/*
+ * policy_hook_owner_key - the key that signs the hooks whose URL an
+ * owner gave with a text (the send API), in place of HookSecret: hex
+ * HMAC-SHA256(HookSecret, "owner:" owner); one owner's key cannot sign
+ * for another or for the site (smsctl hooks key)
+ */
+void policy_hook_owner_key(const char *secret, const char *owner,
+			   char out[POLICY_HOOK_KEY_SIZE]);
+
 /*
  * policy_hooks_inbound - queue the message.received hooks of text
  * msg_id (from a phone to our number to), in the caller's unit of s:

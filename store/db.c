@@ -51,7 +51,9 @@
 /* The columns fill_hook() reads (hooks.c), and a hook's lease held. */
 #define HOOK_COLS                                                              \
 	"id, hid, owner, event, message_id, url, method, content_type,"        \
-	" expect_ok, attempts, created, state, due, updated, last_error, body"
+	" expect_ok, attempts, created, state, due, updated, last_error, "     \
+	"body,"                                                                \
+	" per_text"
 #define HOOK_HELD "id = ?1 AND lease_owner = ?2 AND state = 0"
 
 static const char *const sql[ST_COUNT] = {
@@ -311,8 +313,8 @@ static const char *const sql[ST_COUNT] = {
     [ST_HOOK_ADD] =
 	"INSERT INTO hooks (hid, owner, event, message_id, url, method,"
 	" content_type, body, expect_ok, state, attempts, due, created,"
-	" updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, 0, ?10,"
-	" ?10, ?10)",
+	" updated, per_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, 0,"
+	" ?10, ?10, ?10, ?11)",
     [ST_HOOK_DUE] = "SELECT " HOOK_COLS " FROM hooks WHERE state = 0"
 		    " AND due <= ?1 AND (lease_until IS NULL OR"
 		    " lease_until <= ?1) ORDER BY due, id LIMIT ?2",

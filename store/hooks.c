@@ -82,6 +82,7 @@ store_hook_add(struct store *s, const struct store_hook_out *h, int64_t now,
 				  SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 9, h->expect_ok ? 1 : 0);
 	sqlite3_bind_int64(st, 10, now);
+	sqlite3_bind_int(st, 11, h->per_text ? 1 : 0);
 	rc = store_exec(s, st, "queueing a hook", err);
 	if (rc != STORE_OK)
 		return rc;
@@ -114,6 +115,7 @@ fill_hook(sqlite3_stmt *st, void *p)
 	h->due = sqlite3_column_int64(st, 12);
 	h->updated = sqlite3_column_int64(st, 13);
 	copy_text(st, 14, h->last_error, sizeof(h->last_error));
+	h->per_text = sqlite3_column_int(st, 16) != 0;
 	h->len = (size_t)sqlite3_column_bytes(st, 15);
 	h->body = malloc(h->len + 1);
 	if (h->body) {

@@ -187,6 +187,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " content_type TEXT,"
     " body BLOB,"
     " expect_ok INTEGER NOT NULL DEFAULT 0,"
+    " per_text INTEGER NOT NULL DEFAULT 0,"
     " state INTEGER NOT NULL DEFAULT 0,"
     " attempts INTEGER NOT NULL DEFAULT 0,"
     " due INTEGER NOT NULL,"

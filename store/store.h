@@ -1099,6 +1099,8 @@ struct store_hook_out {
 	const void *body;	  /* NULL: none */
 	size_t len;
 	bool expect_ok; /* success is a 2xx whose body is "ok" */
+	bool per_text;	/* its URL came with a text (the send API), not
+			   from the site's configuration */
 };
 
 /* A queued hook, claimed or listed. */
@@ -1112,6 +1114,7 @@ struct store_hook {
 	char method[8];
 	char content_type[64];
 	bool expect_ok;
+	bool per_text;	   /* as struct store_hook_out's */
 	unsigned attempts; /* tries so far, this one included when claimed */
 	int64_t created, due, updated;
 	enum store_hook_state state;

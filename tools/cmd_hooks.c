@@ -6,8 +6,10 @@
  *	smsgw sends each text from a phone and each final receipt to the
  *	URLs that want it (InboundHook, ReceiptHook, a text's own URL),
  *	retrying until the receiver answers or HookLifetime ends. This
- *	lists them, newest first, with their tries and last error, and
- *	"hooks retry ID" makes one that waits or was given up due now.
+ *	lists them, newest first, with their tries and last error;
+ *	"hooks retry ID" makes one that waits or was given up due now;
+ *	"hooks key --owner ADDR" prints the key that signs the hooks an
+ *	owner's texts asked for (their receivers check it).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "policy/policy.h"
 #include "store/store.h"
 #include "tools/smsctl_int.h"
 
@@ -26,8 +29,31 @@ usage(void)
 {
 	fprintf(stderr, "usage: smsctl hooks [--state pending|delivered|"
 			"failed] [--limit N] [--json]\n"
-			"       smsctl hooks retry ID\n");
+			"       smsctl hooks retry ID\n"
+			"       smsctl hooks key --owner ADDR\n");
 	return EXIT_USAGE;
+}
+
+/* key - smsctl hooks key --owner ADDR: that owner's signing key */
+static int
+key(const struct smsctl *ctl, const char *addr)
+{
+	char owner[256], k[POLICY_HOOK_KEY_SIZE];
+	struct ctl_env env;
+
+	if (ctl_open(ctl, &env) != 0)
+		return 1;
+	if (!env.conf->hook_secret) {
+		fprintf(stderr, "smsctl hooks key: HookSecret is not set: "
+				"hooks go unsigned\n");
+		ctl_close(&env);
+		return 1;
+	}
+	policy_owner(env.conf, addr, owner, sizeof(owner));
+	policy_hook_owner_key(env.conf->hook_secret, owner, k);
+	printf("%s\n", k);
+	ctl_close(&env);
+	return 0;
 }
 
 /* retry - smsctl hooks retry ID */
@@ -81,6 +107,11 @@ cmd_hooks(const struct smsctl *ctl, int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "retry"))
 		return argc == 3 ? retry(ctl, argv[2]) : usage();
+	if (argc >= 2 && !strcmp(argv[1], "key"))
+		return argc == 4 && !strcmp(argv[2], "--owner") &&
+			       strchr(argv[3], '@')
+			   ? key(ctl, argv[3])
+			   : usage();
 	for (k = 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--json")) {
 			json = true;

@@ -53,7 +53,7 @@ static const struct {
     {"apikey", cmd_apikey,
      "add --owner A [--name N] | list [--owner A] | revoke ID  API keys"},
     {"hooks", cmd_hooks,
-     "[--state S] [--json] | retry ID  event hooks: pending, failed"},
+     "[--state S] [--json] | retry ID | key --owner A  event hooks"},
 };
 
 /* usage - list the commands */

@@ -154,7 +154,7 @@ tp_fetch_start(struct tp_fetch *f, const struct tp_fetch_request *rq,
 	if (!(r = calloc(1, sizeof(*r))) || !(r->easy = c = curl_easy_init()))
 		goto nomem;
 	r->tag = rq->tag;
-	r->check = f->check;
+	r->check = rq->check ? rq->check : f->check;
 	for (i = 0; rq->headers && rq->headers[i]; i++) {
 		struct curl_slist *l =
 		    curl_slist_append(r->headers, rq->headers[i]);

@@ -273,8 +273,9 @@ struct tp_fetch_request {
 	const char *const *headers; /* "Name: value", NULL-ended, or NULL */
 	const void *body;	    /* POST: copied; may be NULL */
 	size_t len;
-	unsigned timeout; /* seconds for all of it, connection included */
-	void *tag;	  /* the caller's, given back with the result */
+	unsigned timeout;    /* seconds for all of it, connection included */
+	void *tag;	     /* the caller's, given back with the result */
+	tp_addr_check check; /* this request's, else tp_fetch_new's */
 };
 
 #define TP_FETCH_BODY_MAX 1024 /* the most of an answer kept */

@@ -26,15 +26,23 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DIR, SECRET = sys.argv[1], sys.argv[2].encode()
+# owners whose texts give hook URLs: their hooks are signed with the
+# owner's key, hex HMAC-SHA256(SECRET, "owner:" + owner)
+OWNERS = sys.argv[3].split(",") if len(sys.argv) > 3 else []
 tries = {}
 
 
-def signature_ok(header, signed):
-    """t=UNIX,v1=HEX with HEX = HMAC-SHA256(SECRET, "UNIX." + signed)"""
+def owner_key(owner):
+    return hmac.new(SECRET, b"owner:" + owner.encode(),
+                    hashlib.sha256).hexdigest().encode()
+
+
+def signature_ok(header, signed, secret=SECRET):
+    """t=UNIX,v1=HEX with HEX = HMAC-SHA256(secret, "UNIX." + signed)"""
     try:
         parts = dict(p.split("=", 1) for p in header.split(","))
         t = parts["t"]
-        want = hmac.new(SECRET, t.encode() + b"." + signed,
+        want = hmac.new(secret, t.encode() + b"." + signed,
                         hashlib.sha256).hexdigest()
         return (hmac.compare_digest(want, parts["v1"])
                 and abs(time.time() - int(t)) < 300)
@@ -62,6 +70,9 @@ class Handler(BaseHTTPRequestHandler):
         signed = body if self.command == "POST" else \
             ("http://" + host + self.path).encode()
         sig = signature_ok(self.headers.get("X-Smsmilter-Signature"), signed)
+        sig_owner = next((o for o in OWNERS if signature_ok(
+            self.headers.get("X-Smsmilter-Signature"), signed,
+            owner_key(o))), None)
         if self.headers.get("Content-Type", "") == "application/json":
             fields = json.loads(body)
         elif self.command == "POST":
@@ -89,7 +100,8 @@ class Handler(BaseHTTPRequestHandler):
             f.write(json.dumps({
                 "path": url.path, "method": self.command, "hid": hid,
                 "event": self.headers.get("X-Smsmilter-Event", ""),
-                "sig": sig, "fields": fields, "try": n,
+                "sig": sig, "sig_owner": sig_owner, "fields": fields,
+                "try": n,
                 "status": status, "answer": out.decode(),
             }) + "\n")
 

@@ -35,7 +35,8 @@ secret=hook-test-secret-0123456789
 printf '%s\n' "$secret" >"$tmp/hook.secret"
 chmod 600 "$tmp/hook.secret"
 mkdir "$tmp/rx"
-python3 "$here/hook_receiver.py" "$tmp/rx" "$secret" 2>"$tmp/rx.log" &
+python3 "$here/hook_receiver.py" "$tmp/rx" "$secret" alice@example.com,bob@example.com \
+	2>"$tmp/rx.log" &
 pids="$pids $!"
 i=0
 while [ ! -s "$tmp/rx/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -220,12 +221,15 @@ wait_for curl -s -o /dev/null "http://127.0.0.1:$aport/v1/messages"
 sid7=$(curl -s -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
 	--data-binary '{"To":"+12025550160","Text":"per text","ExternalId":"x-7","DeliveryReceiptWebhookUri":"'"$rx"'/dr","WebhookUri":"'"$rx"'/answers","WebhookMethod":"FORM"}' \
 	"http://127.0.0.1:$aport/v1/messages" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Message"]["MessageSid"])')
-check "an API text's receipt goes to its DeliveryReceiptWebhookUri, with its sid and ExternalId" \
-	wait_count 'r["path"] == "/dr" and r["event"] == "message.receipt" and r["fields"].get("MessageSid") == "'"$sid7"'" and r["fields"].get("ExternalId") == "x-7" and r["fields"].get("Status") == "delivered" and r["sig"]' 1
+check "an API text's receipt goes to its DeliveryReceiptWebhookUri, with its sid and ExternalId, signed with alice's key, not the site's" \
+	wait_count 'r["path"] == "/dr" and r["event"] == "message.receipt" and r["fields"].get("MessageSid") == "'"$sid7"'" and r["fields"].get("ExternalId") == "x-7" and r["fields"].get("Status") == "delivered" and r["sig_owner"] == "alice@example.com" and not r["sig"]' 1
 control '{"mo": {"from": "12025550160", "to": "12025550100", "text": "per text answer"}}'
 check "... the phone's answer goes to its WebhookUri, as a form" \
-	wait_count 'r["path"] == "/answers" and r["event"] == "message.received" and r["fields"].get("Text") == "per text answer" and r["sig"]' 1
+	wait_count 'r["path"] == "/answers" and r["event"] == "message.received" and r["fields"].get("Text") == "per text answer" and r["sig_owner"] == "alice@example.com"' 1
 check "... once each" test "$(count 'r["path"] in ("/dr", "/answers")')" -eq 2
+key=$("$BUILD/smsctl" -c "$conf" hooks key --owner alice@example.com)
+check "smsctl hooks key --owner: the key alice's receivers check" test "$key" = \
+	"$(python3 -c 'import hashlib, hmac, sys; print(hmac.new(sys.argv[1].encode(), b"owner:alice@example.com", hashlib.sha256).hexdigest())' "$secret")"
 control '{"error": 11, "count": 1}'
 sid9=$(curl -s -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
 	--data-binary '{"To":"+12025550162","Text":"refused by the carrier","DeliveryReceiptWebhookUri":"'"$rx"'/dr9"}' \

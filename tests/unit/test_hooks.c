@@ -286,8 +286,18 @@ static void
 url_private(void **state)
 {
 	struct conf *c = load(""), *open = load("HookAllowPrivate yes\n");
+	struct conf *site = load("HookAllowPrivate site\n");
+	struct policy_verdict sv;
 
 	(void)state;
+	/* site: the site's own targets may be inside, a text's never */
+	assert_true(policy_hook_url_ok(site, "http://127.0.0.1/x", &sv));
+	assert_false(policy_hook_url_seen(site, "http://127.0.0.1/x", &sv));
+	assert_false(policy_hook_url_seen(site, "http://localhost:8/x", &sv));
+	assert_false(policy_hook_url_seen(site, "http://10.0.0.1/", &sv));
+	assert_true(policy_hook_url_seen(open, "http://10.0.0.1/", &sv));
+	assert_true(policy_hook_url_seen(c, "http://hooks.example.net/", &sv));
+	conf_free(&site);
 	refused(c, "http://127.0.0.1/x", "loopback");
 	refused(c, "http://127.9.9.9:8080/x", "loopback");
 	refused(c, "http://10.1.2.3/", "RFC 1918");
