@@ -144,8 +144,14 @@ check-deb: deb
 check-sendmail: all
 	@sh tests/e2e/test_sendmail.sh $(O)
 
+# check-unit: the unit programs and the fuzz corpora's replays, UNIT_JOBS
+# at a time (each is one process: the cores are otherwise idle);
+# UNIT_REPLAYS=no leaves the replays out (valgrind: the sanitizer run
+# replays them with leak detection)
+UNIT_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+UNIT_SET = $(if $(filter no,$(UNIT_REPLAYS)),$(filter-out %/replay_%,$(TESTS)),$(TESTS))
 check-unit: $(TESTS)
-	@sh tests/run-unit.sh $(TESTS)
+	@printf '%s\n' $(UNIT_SET) | xargs -P $(UNIT_JOBS) -n 1 sh tests/run-unit.sh
 
 SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || \
 	find . -name '*.[ch]' -not -path './build/*' -not -path '*/node_modules/*')

@@ -660,8 +660,10 @@ post(struct req *k)
 		snprintf(idem, sizeof(idem), "api/%s/%s", k->owner, key);
 		rq.idem_key = idem;
 	}
-	if (!fields_read(k, &fl))
+	if (!fields_read(k, &fl)) {
+		fields_clear(&fl); /* what it read before it refused */
 		return;
+	}
 	if (!fl.v[F_TO] || !*fl.v[F_TO] || !fl.v[F_TEXT]) {
 		fail(k, 400, "bad_request", "%s is missing",
 		     !fl.v[F_TO] || !*fl.v[F_TO] ? "To" : "Text");
