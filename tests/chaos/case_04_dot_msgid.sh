@@ -29,10 +29,13 @@ gw_start "$tmp"
 pf_start "$tmp/pf"
 wait_port "$port" || { check "postfix listens" false; exit 1; }
 
-# mail FROM TO MSGID BODY: one mail through Postfix; 0 when answered 250
+# mail FROM TO MSGID BODY: one mail through Postfix; 0 when answered 250.
+# The subject is fixed: swaks's default has the time in it, so a mail
+# sent again a second later was another text, not a re-delivery
 mail() {
 	POSIXLY_CORRECT=1 swaks --server "127.0.0.1:$port" --from "$1" \
 		--to "$2" --header "Message-Id: <$3>" --body "$4" \
+		--header "Subject: chaos 04" \
 		>"$tmp/swaks.out" 2>&1
 	grep -q '^<-  250 .*queued' "$tmp/swaks.out" ||
 		grep -q '^<-  250 2.0.0' "$tmp/swaks.out"
