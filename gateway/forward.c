@@ -28,16 +28,6 @@
 #include "policy/policy.h"
 #include "util/util.h"
 
-/* map_get - the value of key in m, or NULL */
-static const char *
-map_get(const struct conf_map *m, const char *key)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->v[i].key, key))
-			return m->v[i].value;
-	return NULL;
-}
-
 /*
  * named - the phone text's first word names (digits, +, -, ., ( and ),
  * ending with ':' or a space) into e164, and the rest in *rest_r
@@ -120,13 +110,13 @@ enum forward_result
 forward_back(const struct conf *c, struct store *s, const char *phone,
 	     const char *our, const char *text, int64_t now)
 {
-	const char *fixed = map_get(&c->forward_numbers, our), *rest = text;
+	const char *fixed = policy_forward_target(c, our), *rest = text;
 	const char *word;
 	char to[20], owner[256], n_to[20];
 	struct policy_verdict v;
 	struct policy_sent sent;
 	struct store_error err;
-	bool target;
+	bool target, site; /* site: ForwardNumbers names phone */
 	int rc;
 
 	rc = store_forward_last(s, our, phone, now - c->lease_duration, to,
@@ -136,13 +126,14 @@ forward_back(const struct conf *c, struct store *s, const char *phone,
 		       err.msg);
 		return FWD_TEMP;
 	}
-	target = rc == STORE_OK || (fixed && !strcmp(fixed, phone));
+	site = fixed && !strcmp(fixed, phone);
+	target = rc == STORE_OK || site;
 	if (!target || policy_keyword(c, text, &word) != POLICY_KW_NONE)
 		return FWD_NONE;
 	/* a target the site did not name (ForwardToSms) that talks with
 	   another owner on this number is that owner's: its texts are
 	   answers to them, never carried off by a forward */
-	if (!(fixed && !strcmp(fixed, phone))) {
+	if (!site) {
 		switch (others(c, s, phone, our, owner, now)) {
 		case 0: break;
 		case 1: return FWD_NONE;
@@ -228,7 +219,7 @@ forward_on(const struct conf *c, struct store *s, const struct store_thread *t,
 	   const char *phone, const char *our, const char *text,
 	   const char *opts, int64_t now, char *note, size_t size)
 {
-	const char *fixed = map_get(&c->forward_numbers, our);
+	const char *fixed = policy_forward_target(c, our);
 	const char *target = NULL, *from = NULL;
 	char a[300] = "", b[300] = "";
 	json_t *o = opts ? json_loads(opts, 0, NULL) : NULL;

@@ -488,6 +488,13 @@ policy_number_owner(const struct conf *c, const char *number)
 	return o ? o : c->postmaster;
 }
 
+/* policy_forward_target - where ForwardNumbers sends texts to number */
+const char *
+policy_forward_target(const struct conf *c, const char *number)
+{
+	return map_get(&c->forward_numbers, number);
+}
+
 /*
  * first_word - the first word of a header value, lowercase: folding
  * white space and (comments) before it skipped, as RFC 5322's CFWS

@@ -248,6 +248,12 @@ bool policy_trusted(const struct conf *c, const char *addr);
  */
 const char *policy_number_owner(const struct conf *c, const char *number);
 
+/*
+ * policy_forward_target - the phone ForwardNumbers forwards texts to
+ * our number (E.164) to, or NULL
+ */
+const char *policy_forward_target(const struct conf *c, const char *number);
+
 /* Which rules a number must meet. */
 enum policy_use {
 	POLICY_TEXTED, /* a phone we would text: every rule of the site */
