@@ -7,8 +7,9 @@
 # different text to a different phone, over BENCH_API_CONNS keep-alive
 # connections (default 8), each request as soon as the one before it on
 # its connection is answered. Ours: smsgw with its defaults (ApiThreads
-# 2, BENCH_API_THREADS to change it: 4 measured no better, within the
-# noise; DatabaseSync full: a 201 means the text is on disk), POST
+# 8, BENCH_API_THREADS to change it: the requests answered at once are
+# committed together; DatabaseSync full: a 201 means the text is on
+# disk), POST
 # /v1/messages with a key from smsctl apikey add, every answer 201.
 # Theirs: Kannel's smsbox, GET /cgi-bin/sendsms, every answer 202
 # (bearerbox has the text in memory). Both ask a receipt for each text
@@ -27,7 +28,7 @@ top=$(cd "$here/.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 N=${BENCH_API_TEXTS:-2000}
 C=${BENCH_API_CONNS:-8}
-T=${BENCH_API_THREADS:-2}
+T=${BENCH_API_THREADS:-8}
 rounds=${BENCH_ROUNDS:-5}
 
 if [ ! -d "$top/tests/smsc/node_modules/smpp" ] ||

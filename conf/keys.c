@@ -572,9 +572,12 @@ const struct conf_key conf_keys[] = {
      "loopback and put TLS in front with a reverse proxy. At the next "
      "start.",
      "127.0.0.1:8026"},
-    {"ApiThreads", CT_INT, F(api_threads), "2", 1, 64, NULL, 0, "API",
-     "Threads answering API requests, each with a store connection of its "
-     "own. Connections are limited as WebhookMaxConnections, "
+    {"ApiThreads", CT_INT, F(api_threads), "8", 1, 64, NULL, 0, "API",
+     "API requests answered at once, each with a store connection of its "
+     "own (each connection has a thread; a request waits for a free store "
+     "connection). The texts of the requests answered at once are "
+     "committed together, one disk sync for all, so more is faster under "
+     "load. Connections are limited as WebhookMaxConnections, "
      "WebhookMaxPerClient and WebhookRequestTimeout say. At the next "
      "start.",
      NULL},

@@ -80,6 +80,7 @@ static const char *const field_names[F_COUNT] = {
 struct req {
 	const struct conf *c;
 	struct store *s;
+	struct store_committer *g; /* queues the texts, or NULL: s does */
 	const struct wh_request *rq;
 	struct wh_answer *a;
 	char owner[256];
@@ -266,26 +267,86 @@ one(struct req *k, struct store_filter *f, struct store_message **m,
 	return true;
 }
 
-/* message_reply - answer status with {"Message": the text id} */
+/*
+ * message_answer - answer status with {"Message": m}, the text id as
+ * read (n is 1), which it frees
+ */
+static void
+message_answer(struct req *k, unsigned status, struct store_message **m,
+	       unsigned n, int64_t id, bool truncated)
+{
+	json_t *j;
+
+	if (n != 1) {
+		store_messages_free(m, n);
+		fail(k, 500, "internal",
+		     "text %lld was queued and is not "
+		     "found",
+		     (long long)id);
+		return;
+	}
+	j = resource(*m);
+	if (truncated)
+		json_object_set_new(j, "Truncated", json_true());
+	reply(k, status, json_pack("{s:o}", "Message", j));
+	store_messages_free(m, n);
+}
+
+/* message_reply - answer status with {"Message": text id}, read now */
 static void
 message_reply(struct req *k, unsigned status, int64_t id, bool truncated)
 {
 	struct store_message *m = NULL;
 	struct store_filter f;
-	json_t *j;
 	char what[32];
 
 	store_filter_init(&f);
 	f.ids = &id;
 	f.nids = 1;
 	snprintf(what, sizeof(what), "%lld", (long long)id);
-	if (!one(k, &f, &m, what))
-		return;
-	j = resource(m);
-	if (truncated)
-		json_object_set_new(j, "Truncated", json_true());
-	reply(k, status, json_pack("{s:o}", "Message", j));
-	store_messages_free(&m, 1);
+	if (one(k, &f, &m, what))
+		message_answer(k, status, &m, 1, id, truncated);
+}
+
+/* One POST's work on the store: queue the text, read it back. */
+struct piece {
+	struct req *k;
+	const struct policy_send *rq;
+	bool ok; /* queued (or queued before: sent.dup) */
+	struct policy_sent sent;
+	struct policy_verdict v;
+	enum policy_send_why w;
+	struct store_message *m; /* the text as queued, n of them (1) */
+	unsigned n;
+};
+
+/*
+ * queue - policy_send and the text read back, in one transaction on s
+ * (the committer's, with other requests): the answer is the text as
+ * queued, before the runner can take it. True to keep it.
+ */
+static bool
+queue(struct store *s, void *arg)
+{
+	struct piece *p = arg;
+	struct store_filter f;
+	struct store_error err;
+
+	p->ok =
+	    policy_send(p->k->c, s, p->rq, p->k->now, &p->sent, &p->v, &p->w);
+	if (!p->ok)
+		return false;
+	store_filter_init(&f);
+	f.ids = &p->sent.id;
+	f.nids = 1;
+	if (store_history(s, &f, &p->m, &p->n, &err) != STORE_OK) {
+		policy_refuse(&p->v, "451", "4.3.0",
+			      "the queue is not available: %s", err.msg);
+		p->w = POLICY_SEND_STORE;
+		p->ok = false;
+		return false;
+	}
+	return true;
 }
 
 /* The fields of a POST, from JSON or a form. */
@@ -637,7 +698,8 @@ post(struct req *k)
 	struct policy_send rq = {.owner = k->owner};
 	struct policy_sent sent;
 	struct policy_verdict v;
-	enum policy_send_why w;
+	struct store_error err;
+	struct piece pc;
 	struct fields fl;
 	char idem[512], *opts = NULL;
 	bool receipt = true, ok;
@@ -703,14 +765,24 @@ post(struct req *k)
 	rq.external_id = fl.v[F_EXTERNAL_ID];
 	rq.opts = opts;
 	rq.notify = STORE_NOTIFY_NEVER; /* receipts go to hooks, not mail */
-	if (!policy_send(k->c, k->s, &rq, k->now, &sent, &v, &w)) {
-		if (w == POLICY_SEND_STORE)
-			ut_log(LOG_ERR, "api: %s", v.text);
-		refused(k, w, &v);
+	pc = (struct piece){.k = k, .rq = &rq};
+	if (!k->g)
+		queue(k->s, &pc);
+	else if (store_committer_run(k->g, queue, &pc, &err) != STORE_OK) {
+		store_messages_free(&pc.m, pc.n);
+		ut_log(LOG_ERR, "api: %s", err.msg);
+		store_failed(k, &err);
 		goto done;
 	}
-	/* the answer as queued, before the runner can take it */
-	message_reply(k, sent.dup ? 200 : 201, sent.id, sent.truncated);
+	if (!pc.ok) {
+		if (pc.w == POLICY_SEND_STORE)
+			ut_log(LOG_ERR, "api: %s", pc.v.text);
+		refused(k, pc.w, &pc.v);
+		goto done;
+	}
+	sent = pc.sent;
+	message_answer(k, sent.dup ? 200 : 201, &pc.m, pc.n, sent.id,
+		       sent.truncated);
 	if (!sent.dup) {
 		ut_wake(k->c->wake_socket);
 		ut_log(LOG_INFO,
@@ -904,10 +976,10 @@ done:
 
 /* api_handle - answer one request of the send API */
 void
-api_handle(const struct conf *c, struct store *s, const struct wh_request *rq,
-	   struct wh_answer *a)
+api_handle(const struct conf *c, struct store *s, struct store_committer *g,
+	   const struct wh_request *rq, struct wh_answer *a)
 {
-	struct req k = {.c = c, .s = s, .rq = rq, .a = a};
+	struct req k = {.c = c, .s = s, .g = g, .rq = rq, .a = a};
 	struct policy_verdict v;
 	struct store_error err;
 	const char *path = rq->path, *sid = NULL;

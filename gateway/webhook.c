@@ -95,7 +95,20 @@ struct webhook {
 	bool sweeping, stopping;
 	struct mailer *m;
 	char transport[16];
+	struct store_committer *committer; /* the send API's texts */
 };
+
+/* committed - a group of the send API's texts: a failure logged */
+static void
+committed(void *arg, unsigned n, double seconds, const struct store_error *err)
+{
+	(void)arg;
+	if (err)
+		ut_log(LOG_ERR,
+		       "send API: commit of %u texts failed after "
+		       "%.3f s: %s",
+		       n, seconds, err->msg);
+}
 
 /* now_ms - the monotonic clock, in milliseconds */
 static int64_t
@@ -418,7 +431,7 @@ serve(struct webhook *w, struct MHD_Connection *con, const char *method,
 	};
 	s = take(w, &c);
 	if (api)
-		api_handle(c, s, &rq, &a);
+		api_handle(c, s, w->committer, &rq, &a);
 	else
 		webhook_handle(c, s, w->m, w->transport, &rq, &a);
 	give(w, s);
@@ -536,12 +549,14 @@ listen_on(struct webhook *w, const struct conf_hostport *hp,
 		       hp->port, strerror(errno));
 		return NULL;
 	}
-	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+	if (threads == 0) /* a thread a connection */
+		flags |= MHD_USE_THREAD_PER_CONNECTION;
+	else if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
 		flags |= MHD_USE_EPOLL;
 	/* MHD_OPTION_THREAD_POOL_SIZE 1 is a pool of one: the same */
 	d = MHD_start_daemon(
 	    flags, (uint16_t)hp->port, NULL, NULL, fn, w, MHD_OPTION_SOCK_ADDR,
-	    sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    sa, MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, w,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
@@ -620,9 +635,20 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 	if (metrics)
 		w->metrics = listen_on(w, &c->metrics_listen, metrics_only, 1,
 				       "metrics");
+	if (api) {
+		/* the texts of all API requests: one fsync per group */
+		w->committer = store_committer_start(
+		    c->database, (enum store_sync)c->database_sync, committed,
+		    NULL, &err);
+		if (!w->committer) {
+			ut_log(LOG_ERR, "send API: store %s: %s", c->database,
+			       err.msg);
+			webhook_stop(&w);
+			return NULL;
+		}
+	}
 	if (api)
-		w->api = listen_on(w, &c->api_listen, on_api,
-				   (unsigned)c->api_threads, "send API");
+		w->api = listen_on(w, &c->api_listen, on_api, 0, "send API");
 	if (!w->d || (metrics && !w->metrics) || (api && !w->api))
 		webhook_stop(&w);
 	return w;
@@ -667,6 +693,7 @@ webhook_stop(struct webhook **wp)
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->sweeper, NULL);
 	}
+	store_committer_stop(&w->committer); /* no request is left */
 	while (w->nfree > 0) /* every store is back: the daemons stopped */
 		store_close(&w->free[--w->nfree]);
 	free(w->free);

@@ -173,9 +173,11 @@ static const char *const sql[ST_COUNT] = {
 		      " keyword) VALUES (?1, coalesce(?4, '*'), ?2, ?3)",
     [ST_OPTOUT_RM] = "DELETE FROM optouts WHERE phone = ?1 AND (?2 IS NULL"
 		     " OR scope = ?2 OR scope = '*')",
-    [ST_OPTOUT_CHECK] = "SELECT scope FROM optouts WHERE phone = ?1"
-			" AND (scope = '*' OR scope = ?2)"
-			" ORDER BY scope = '*' DESC LIMIT 1",
+    /* '*' first; two lookups by key rather than a sort */
+    [ST_OPTOUT_CHECK] = "SELECT coalesce((SELECT scope FROM optouts"
+			" WHERE phone = ?1 AND scope = '*'),"
+			" (SELECT scope FROM optouts WHERE phone = ?1"
+			" AND scope = ?2))",
     [ST_OPTOUTS] = "SELECT phone, keyword, at, scope FROM optouts"
 		   " ORDER BY at DESC, phone",
     /* limits.c */
@@ -781,6 +783,46 @@ store_open(const char *path, enum store_sync sync, struct store_error *err)
 	return store_open_version(path, sync, STORE_SCHEMA_VERSION, err);
 }
 
+/* store_dyn_get - a kept statement of the same text, or a new one */
+sqlite3_stmt *
+store_dyn_get(struct store *s, const char *text, struct store_error *err)
+{
+	sqlite3_stmt *st;
+	unsigned i;
+
+	for (i = 0; i < STORE_DYN_MAX; i++)
+		if (s->dyn[i] && !strcmp(sqlite3_sql(s->dyn[i]), text)) {
+			st = s->dyn[i];
+			s->dyn[i] = NULL;
+			return st;
+		}
+	if (sqlite3_prepare_v2(s->db, text, -1, &st, NULL) != SQLITE_OK) {
+		store_fail_db(s, "preparing a search", err);
+		return NULL;
+	}
+	return st;
+}
+
+/* store_dyn_put - keep st for later, evicting the oldest kept */
+void
+store_dyn_put(struct store *s, sqlite3_stmt *st)
+{
+	unsigned i;
+
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	for (i = 0; i < STORE_DYN_MAX; i++)
+		if (!s->dyn[i]) {
+			s->dyn[i] = st;
+			return;
+		}
+	i = s->dyn_next++ % STORE_DYN_MAX;
+	sqlite3_finalize(s->dyn[i]);
+	s->dyn[i] = st;
+}
+
 /* store_close - finalize statements and close */
 void
 store_close(struct store **sp)
@@ -792,6 +834,8 @@ store_close(struct store **sp)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	for (i = 0; i < STORE_DYN_MAX; i++)
+		sqlite3_finalize(s->dyn[i]);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);

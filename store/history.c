@@ -144,13 +144,12 @@ prepare_filtered(struct store *s, const char *head,
 		ut_buf_clear(&q);
 		return store_set_error(err, STORE_ETEMP, "out of memory");
 	}
-	if (sqlite3_prepare_v2(s->db, q.s, -1, st_r, NULL) != SQLITE_OK) {
-		ut_buf_clear(&q);
-		return store_fail_db(s, "preparing a search", err);
-	}
+	*st_r = store_dyn_get(s, q.s, err);
 	ut_buf_clear(&q);
+	if (!*st_r)
+		return err->status;
 	if (bind_filter(*st_r, f) != 0) {
-		sqlite3_finalize(*st_r);
+		store_dyn_put(s, *st_r);
 		return store_set_error(err, STORE_ETEMP, "out of memory");
 	}
 	if (nconds_r)
@@ -171,6 +170,8 @@ store_history(struct store *s, const struct store_filter *f,
 
 	*msgs_r = NULL;
 	*n_r = 0;
+	if (f->nids > 0 && f->nids < limit) /* no more rows than ids */
+		limit = f->nids;
 	rc = prepare_filtered(
 	    s,
 	    "SELECT m.id, m.thread_id, m.direction, t.owner, t.phone,"
@@ -185,7 +186,7 @@ store_history(struct store *s, const struct store_filter *f,
 			 (int)limit);
 	m = calloc(limit, sizeof(*m));
 	if (!m) {
-		sqlite3_finalize(st);
+		store_dyn_put(s, st);
 		return store_set_error(err, STORE_ETEMP, "out of memory");
 	}
 	while ((rc = store_step(st)) == SQLITE_ROW && n < limit) {
@@ -218,11 +219,11 @@ store_history(struct store *s, const struct store_filter *f,
 		rc = rc == SQLITE_NOMEM
 			 ? store_set_error(err, STORE_ETEMP, "out of memory")
 			 : store_fail_db(s, "searching", err);
-		sqlite3_finalize(st);
+		store_dyn_put(s, st);
 		store_messages_free(&m, n);
 		return rc;
 	}
-	sqlite3_finalize(st);
+	store_dyn_put(s, st);
 	if (n == 0)
 		free(m);
 	else
@@ -265,7 +266,7 @@ prepare_selection(struct store *s, const char *head,
 	if (rc != STORE_OK)
 		return rc;
 	if (nconds == 0) {
-		sqlite3_finalize(*st_r);
+		store_dyn_put(s, *st_r);
 		return store_set_error(err, STORE_EPERM,
 				       "refusing to delete everything: give a "
 				       "filter, or purge by date");
@@ -294,7 +295,7 @@ store_delete(struct store *s, const struct store_filter *f, unsigned *n_r,
 			rc = store_fail_db(s, "deleting", err);
 		else
 			*n_r = (unsigned)sqlite3_changes(s->db);
-		sqlite3_finalize(st);
+		store_dyn_put(s, st);
 	}
 	if (rc != STORE_OK) {
 		store_rollback(s);
@@ -320,7 +321,7 @@ store_delete_count(struct store *s, const struct store_filter *f, unsigned *n_r,
 		*n_r = (unsigned)sqlite3_column_int64(st, 0);
 	else
 		rc = store_fail_db(s, "counting", err);
-	sqlite3_finalize(st);
+	store_dyn_put(s, st);
 	return rc;
 }
 

@@ -307,12 +307,12 @@ store_optout_check(struct store *s, const char *phone, const char *sender,
 	bind_text(st, 1, phone);
 	bind_text(st, 2, sender);
 	rc = store_step(st);
-	if (rc == SQLITE_ROW && scope_r)
+	*out_r = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+	if (*out_r && scope_r)
 		copy_text(st, 0, scope_r, 40);
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW)
 		return store_fail_db(s, "checking opt-outs", err);
-	*out_r = rc == SQLITE_ROW;
 	return STORE_OK;
 }
 

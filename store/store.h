@@ -115,6 +115,40 @@ int store_batch_end(struct store *s, struct store_error *err);
 int store_unit_begin(struct store *s, struct store_error *err);
 int store_unit_end(struct store *s, bool commit, struct store_error *err);
 
+/* ---- committer.c: group commit across threads ---- */
+
+/*
+ * A group: one writer thread with its own connection runs the work
+ * that many threads hand it, each piece in a unit of one shared
+ * transaction, and commits once for all (one fsync). A piece is a
+ * function run on the writer's connection; it returns true to keep
+ * what it did, false to roll it back (a refusal). Its reads and writes
+ * are one transaction.
+ */
+struct store_committer;
+typedef bool (*store_committer_fn)(struct store *s, void *arg);
+/* told after each commit: pieces, seconds, NULL or why it failed */
+typedef void (*store_committer_seen)(void *arg, unsigned n, double seconds,
+				     const struct store_error *err);
+
+/* store_committer_start - open path for writing, start the writer thread */
+struct store_committer *store_committer_start(const char *path,
+					      enum store_sync sync,
+					      store_committer_seen seen,
+					      void *seen_arg,
+					      struct store_error *err);
+
+/*
+ * store_committer_run - run fn(s, arg) in the next group and wait for its
+ * commit. STORE_OK when the transaction holding it committed (what fn
+ * wrote into arg stands); else an error (nothing fn did happened).
+ */
+int store_committer_run(struct store_committer *g, store_committer_fn fn,
+			void *arg, struct store_error *err);
+
+/* store_committer_stop - run the work waiting, stop the writer, close */
+void store_committer_stop(struct store_committer **gp);
+
 /* store_check - PRAGMA integrity_check; STORE_OK or STORE_EPERM */
 int store_check(struct store *s, struct store_error *err);
 

@@ -131,14 +131,19 @@ enum stmt_id {
 	ST_COUNT
 };
 
+/* Searches (SQL made from a filter) kept prepared per connection. */
+#define STORE_DYN_MAX 8
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_COUNT];
 	char *path;
 	int64_t busy_since; /* when the current wait for a lock began, ms */
-	bool batch;	    /* inside store_batch_begin/_end */
-	bool unit_batch;    /* the outermost open unit made the batch */
-	unsigned units;	    /* units open */
+	sqlite3_stmt *dyn[STORE_DYN_MAX]; /* searches kept (store_dyn_put) */
+	unsigned dyn_next;		  /* the next one evicted */
+	bool batch;			  /* inside store_batch_begin/_end */
+	bool unit_batch; /* the outermost open unit made the batch */
+	unsigned units;	 /* units open */
 };
 
 /* ---- db.c: the connection, statements, transactions, rows ---- */
@@ -156,6 +161,16 @@ sqlite3_stmt *stmt(struct store *s, enum stmt_id id, struct store_error *err);
 		if (!(st))                                                     \
 			return (err) ? (err)->status : STORE_EPERM;            \
 	} while (0)
+
+/*
+ * store_dyn_get - text prepared: one kept by store_dyn_put if there is
+ * (the same text), else a new one; NULL with err filled on error
+ */
+sqlite3_stmt *store_dyn_get(struct store *s, const char *text,
+			    struct store_error *err);
+
+/* store_dyn_put - keep st (reset, unbound) for the next store_dyn_get */
+void store_dyn_put(struct store *s, sqlite3_stmt *st);
 
 /* store_fail_db - fill err from the connection's last error */
 int store_fail_db(struct store *s, const char *what, struct store_error *err);

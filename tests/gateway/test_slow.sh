@@ -12,6 +12,9 @@
 # every 0.5 s for 30 s. At least 95% must be answered 200, each within
 # 2 s, and each is recorded; the tricklers the server took must be
 # closed about WebhookRequestTimeout after they began, bytes or not.
+# The send API (ApiListen, a thread a connection) is attacked the same
+# way from 127.0.0.3 meanwhile, while a client with a key posts a text
+# every second: each must be answered 201 within 2 s.
 # Prints the figures and TAP; stops what it started, by pid. About 45 s.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,11 +27,14 @@ python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.2", 0))' \
 
 printf 'tok-slow-1\n' >"$tmp/token"
 chmod 600 "$tmp/token"
+aport=$(free_port)
 cat >>"$conf" <<EOF2
 WebhookPublicUrl https://gw.example.com/hooks
 HttpTokenFile $tmp/token
 NumberOwners +12025550100=alice@example.com
+ApiListen 127.0.0.1:$aport
 EOF2
+key=$("$BUILD/smsctl" -c "$conf" apikey add --owner alice@example.com | tail -n 1)
 sed -i 's/^LogLevel debug/LogLevel info/' "$conf"
 
 smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 64 \
@@ -42,12 +48,34 @@ python3 "$here/slow.py" attack 127.0.0.1 "$wport" 127.0.0.2 200 3 \
 	>"$tmp/attack.out" 2>&1 &
 attacker=$!
 pids="$pids $attacker"
+python3 "$here/slow.py" attack 127.0.0.1 "$aport" 127.0.0.3 200 3 \
+	>"$tmp/attack_api.out" 2>&1 &
+attacker2=$!
+pids="$pids $attacker2"
 sleep 3
+( # an API client: a text a second, each answer's status and time
+	i=0
+	while [ $i -lt 25 ]; do
+		curl -s -o /dev/null --max-time 10 \
+			-w '%{http_code} %{time_total}\n' \
+			-H "Authorization: Bearer $key" \
+			-H 'Content-Type: application/json' --data-binary \
+			"{\"To\":\"+1202555$((1000 + i))\",\"Text\":\"slow $i\"}" \
+			"http://127.0.0.1:$aport/v1/messages" >>"$tmp/api.out"
+		i=$((i + 1))
+		sleep 1
+	done
+) &
+poster=$!
+pids="$pids $poster"
 python3 "$here/slow.py" provider 127.0.0.1 "$wport" tok-slow-1 \
 	https://gw.example.com/hooks 30 0.5 >"$tmp/provider.out" 2>&1
-kill -TERM "$attacker"
-wait "$attacker"
-cat "$tmp/provider.out" "$tmp/attack.out" | sed 's/^/# /'
+wait "$poster"
+kill -TERM "$attacker" "$attacker2"
+wait "$attacker" "$attacker2"
+cat "$tmp/provider.out" "$tmp/attack.out" "$tmp/attack_api.out" | sed 's/^/# /'
+api_ok=$(awk '$1 == 201 && $2 <= 2 { n++ } END { print n + 0 }' "$tmp/api.out")
+echo "# API during the attack: $api_ok/25 answered 201 within 2 s"
 
 line=$(grep '^slow clients:' "$tmp/provider.out")
 answered=$(echo "$line" | sed -n 's|.*answered \([0-9]*\)/.*|\1|p')
@@ -68,6 +96,11 @@ check "trickled headers are cut off after WebhookRequestTimeout (${hl:-?} s)" \
 check "so is a trickled body (${bl:-?} s)" \
 	sh -c "[ ${bl:-0} -ge 9 ] && [ ${bl:-0} -le 12 ]"
 check "... and logged" grep -q 'still sending a request after 10s' "$tmp/smsgw.log"
+check "the send API answered each text 201 within 2 s ($api_ok/25)" \
+	test "$api_ok" -eq 25
+al=$(sed -n "s/.*header tricklers[a-z ]* at most \([0-9]*\)\..*/\1/p" "$tmp/attack_api.out")
+check "the API's trickled headers are cut off after WebhookRequestTimeout (${al:-?} s)" \
+	sh -c "[ ${al:-0} -ge 9 ] && [ ${al:-0} -le 12 ]"
 check "smsgw is still running" kill -0 "$gw"
 stop_gw
 check "smsgw stops on SIGTERM, with no sanitizer report in its log" sh -c \
