@@ -9,6 +9,7 @@
  *	half-way on an upgrade from reader to writer; BEGIN, COMMIT and
  *	each step are retried while the database is busy.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,6 +438,69 @@ exec_retry(struct store *s, const char *q)
 }
 
 /*
+ * The write lock of one database among the connections of this process
+ * (the gateway's runner, its webhook and API threads): a thread that
+ * waits for it sleeps until the writer before it commits and is woken
+ * at once, where SQLite's busy handler would poll. Other processes
+ * still meet at SQLite's lock. By the path as opened; when the table
+ * is full, a connection goes without (SQLite's lock still holds).
+ */
+#define WLOCKS_MAX 8
+
+static struct {
+	char *path;
+	pthread_mutex_t mu;
+} wlocks[WLOCKS_MAX];
+static unsigned nwlocks;
+static pthread_mutex_t wlocks_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* wlock_of - the write lock of path in this process, or NULL */
+static pthread_mutex_t *
+wlock_of(const char *path)
+{
+	pthread_mutex_t *mu = NULL;
+	unsigned i;
+
+	pthread_mutex_lock(&wlocks_mu);
+	for (i = 0; i < nwlocks && !mu; i++)
+		if (!strcmp(wlocks[i].path, path))
+			mu = &wlocks[i].mu;
+	if (!mu && nwlocks < WLOCKS_MAX &&
+	    (wlocks[nwlocks].path = strdup(path))) {
+		pthread_mutex_init(&wlocks[nwlocks].mu, NULL);
+		mu = &wlocks[nwlocks++].mu;
+	}
+	pthread_mutex_unlock(&wlocks_mu);
+	return mu;
+}
+
+/*
+ * wlock - take the process's write lock before BEGIN IMMEDIATE, for up
+ * to BUSY_TIMEOUT_MS (then SQLite's lock decides, as without one)
+ */
+static void
+wlock(struct store *s)
+{
+	struct timespec until;
+
+	if (!s->wlock || s->wlocked)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+	s->wlocked = pthread_mutex_timedlock(s->wlock, &until) == 0;
+}
+
+/* wunlock - give the write lock back: the transaction is over */
+static void
+wunlock(struct store *s)
+{
+	if (s->wlocked) {
+		s->wlocked = false;
+		pthread_mutex_unlock(s->wlock);
+	}
+}
+
+/*
  * store_begin - BEGIN IMMEDIATE, retried while busy; inside a batch, a
  * savepoint, so that the operation fails alone
  */
@@ -449,8 +513,13 @@ store_begin(struct store *s, struct store_error *err)
 			return store_fail_db(s, "starting a savepoint", err);
 		return STORE_OK;
 	}
-	if (exec_retry(s, "BEGIN IMMEDIATE") != SQLITE_OK)
-		return store_fail_db(s, "starting a transaction", err);
+	wlock(s);
+	if (exec_retry(s, "BEGIN IMMEDIATE") != SQLITE_OK) {
+		int rc = store_fail_db(s, "starting a transaction", err);
+
+		wunlock(s);
+		return rc;
+	}
 	return STORE_OK;
 }
 
@@ -474,6 +543,7 @@ store_commit(struct store *s, struct store_error *err)
 		store_rollback(s);
 		return rc;
 	}
+	wunlock(s);
 	return STORE_OK;
 }
 
@@ -484,8 +554,11 @@ store_rollback(struct store *s)
 	if (s->batch)
 		sqlite3_exec(s->db, "ROLLBACK TO op; RELEASE op", NULL, NULL,
 			     NULL);
-	else if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	else {
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		wunlock(s);
+	}
 }
 
 /* store_batch_begin - one transaction for the operations until _end */
@@ -759,6 +832,7 @@ store_open_version(const char *path, enum store_sync sync, int version,
 		return NULL;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
+	s->wlock = wlock_of(path);
 	sqlite3_busy_handler(s->db, busy, s);
 	snprintf(pragma, sizeof(pragma),
 		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
@@ -836,7 +910,8 @@ store_close(struct store **sp)
 		sqlite3_finalize(s->stmt[i]);
 	for (i = 0; i < STORE_DYN_MAX; i++)
 		sqlite3_finalize(s->dyn[i]);
-	sqlite3_close(s->db);
+	sqlite3_close(s->db); /* an open transaction is rolled back */
+	wunlock(s);
 	free(s->path);
 	free(s);
 	*sp = NULL;

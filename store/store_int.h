@@ -5,6 +5,7 @@
 #ifndef STORE_STORE_INT_H
 #define STORE_STORE_INT_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "store/store.h"
@@ -141,9 +142,11 @@ struct store {
 	int64_t busy_since; /* when the current wait for a lock began, ms */
 	sqlite3_stmt *dyn[STORE_DYN_MAX]; /* searches kept (store_dyn_put) */
 	unsigned dyn_next;		  /* the next one evicted */
-	bool batch;			  /* inside store_batch_begin/_end */
-	bool unit_batch; /* the outermost open unit made the batch */
-	unsigned units;	 /* units open */
+	pthread_mutex_t *wlock; /* the process's write lock of the file */
+	bool wlocked;		/* held: a transaction is open */
+	bool batch;		/* inside store_batch_begin/_end */
+	bool unit_batch;	/* the outermost open unit made the batch */
+	unsigned units;		/* units open */
 };
 
 /* ---- db.c: the connection, statements, transactions, rows ---- */
