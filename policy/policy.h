@@ -688,7 +688,9 @@ struct policy_hook_target {
  * policy_hook_url_ok - whether a hook may go to url: http or https, a
  * host, no userinfo, and, unless HookAllowPrivate, no address of the
  * host loopback, private (RFC 1918, fc00::/7), link-local, CGNAT,
- * unspecified, multicast, reserved, or an IPv4-mapped form of one (a
+ * 192.0.0.0/24, 198.18.0.0/15, unspecified, multicast, reserved,
+ * 64:ff9b:1::/48, 6to4 (2002::/16), an IPv4-mapped, -compatible,
+ * NAT64 or 6to4 form of one, or an address of a local interface (a
  * name is resolved with getaddrinfo, which may block). False with v
  * set: 550 5.7.1 refused, 451 4.4.3 a name that does not resolve now.
  */
@@ -706,8 +708,9 @@ bool policy_hook_url_seen(const struct conf *c, const char *url,
 
 /*
  * policy_addr_private - what kind of address sa is when hooks may not
- * go there ("a loopback", "a private (RFC 1918)"...), else NULL: the
- * deliverer's check of each address it connects to
+ * go there ("a loopback", "a private (RFC 1918)", "this host's own
+ * (a local interface's)"...), else NULL: the deliverer's check of each
+ * address it connects to
  */
 const char *policy_addr_private(const struct sockaddr *sa);
 
