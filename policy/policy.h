@@ -615,7 +615,9 @@ enum policy_send_why {
  * store_enqueue. True with out filled (out->dup: rq->idem_key was
  * queued before for the same phone and text, and out->id is that
  * text; for another, POLICY_SEND_KEY_REUSED); false with v and *why_r
- * (may be NULL) saying which rule refused.
+ * (may be NULL) saying which rule refused. One unit of the store (a
+ * savepoint of the caller's, inside one): a refusal writes nothing,
+ * not even the pool lease taken before the last checks.
  */
 bool policy_send(const struct conf *c, struct store *s,
 		 const struct policy_send *rq, int64_t now,

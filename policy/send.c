@@ -7,7 +7,8 @@
  *	milter (who may text, the number rules, the number a text leaves
  *	from, opt-outs, the recipient rate, the owner's quota, the
  *	segment cap) holds for them unchanged. A refusal says which rule
- *	(enum policy_send_why) besides the sentence, for the API's codes.
+ *	(enum policy_send_why) besides the sentence, for the API's codes,
+ *	and leaves nothing in the store: each text is one unit of it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -97,11 +98,11 @@ policy_schedule_at(int64_t t, int64_t now, int64_t max_ahead, int64_t *due_r,
 	return true;
 }
 
-/* policy_send - plan, check and queue one text */
-bool
-policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
-	    int64_t now, struct policy_sent *out, struct policy_verdict *v,
-	    enum policy_send_why *why_r)
+/* send_one - plan, check and queue one text, in the unit of policy_send */
+static bool
+send_one(const struct conf *c, struct store *s, const struct policy_send *rq,
+	 int64_t now, struct policy_sent *out, struct policy_verdict *v,
+	 enum policy_send_why *why_r)
 {
 	struct policy_plan_opts po;
 	struct store_error err;
@@ -237,6 +238,32 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 	if (rc != STORE_OK)
 		return store_down(v, &err, why_r);
 	return true;
+}
+
+/*
+ * policy_send - send_one in a unit of the store: what a refused text
+ * wrote (the pool lease taken before the opt-out, rate and quota
+ * checks, a lease recycled from another owner and its notice) is
+ * rolled back; inside the caller's unit, a savepoint of it
+ */
+bool
+policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
+	    int64_t now, struct policy_sent *out, struct policy_verdict *v,
+	    enum policy_send_why *why_r)
+{
+	struct store_error err;
+	bool ok;
+
+	if (store_unit_begin(s, &err) != STORE_OK) {
+		memset(out, 0, sizeof(*out));
+		return store_down(v, &err, why_r);
+	}
+	ok = send_one(c, s, rq, now, out, v, why_r);
+	if (store_unit_end(s, ok, &err) != STORE_OK && ok) {
+		memset(out, 0, sizeof(*out));
+		return store_down(v, &err, why_r);
+	}
+	return ok;
 }
 
 /* policy_send_why_name - the stable name of a refusal, for the API */
