@@ -204,9 +204,12 @@ bool policy_pool_sender(const struct conf *c, struct store *st,
 
 /*
  * policy_store_down - refuse with 451 4.3.0: the queue is not
- * available (the store failed; the caller logs why)
+ * available; err (may be NULL) named in the sentence, for callers
+ * that show it (smsctl, the send API's log), not where it goes to an
+ * SMTP client (the caller logs why)
  */
-bool policy_store_down(struct policy_verdict *v);
+bool policy_store_down(struct policy_verdict *v,
+		       const struct store_error *err);
 
 /*
  * policy_optout_ok - phone has opted out of neither the site nor sender

@@ -25,16 +25,6 @@ why(enum policy_send_why *why_r, enum policy_send_why w)
 	return false;
 }
 
-/* store_down - the verdict for a store error, 451 4.3.0 */
-static bool
-store_down(struct policy_verdict *v, const struct store_error *err,
-	   enum policy_send_why *why_r)
-{
-	policy_refuse(v, "451", "4.3.0", "the queue is not available: %s",
-		      err->msg);
-	return why(why_r, POLICY_SEND_STORE);
-}
-
 /*
  * first_is - text id went to phone with text: a request sent again,
  * not another one under the same key (err->status STORE_OK when the
@@ -147,12 +137,12 @@ send_one(const struct conf *c, struct store *s, const struct policy_send *rq,
 			sms_plan_free(&p);
 			return same ? again(out, first)
 			       : err.status != STORE_OK
-				   ? store_down(v, &err, why_r)
+				   ? policy_store_down(v, &err)
 				   : reused(v, why_r);
 		}
 		if (rc != STORE_ENOTFOUND) {
 			sms_plan_free(&p);
-			return store_down(v, &err, why_r);
+			return policy_store_down(v, &err);
 		}
 	}
 	switch (policy_sender_for(c, rq->owner, from, rq->any_from, out->phone,
@@ -167,7 +157,7 @@ send_one(const struct conf *c, struct store *s, const struct policy_send *rq,
 					out->from, v, &err)) {
 			sms_plan_free(&p);
 			return !strcmp(v->xcode, "4.3.0")
-				   ? store_down(v, &err, why_r)
+				   ? policy_store_down(v, &err)
 				   : why(why_r, POLICY_SEND_NO_NUMBER);
 		}
 		out->pooled = true;
@@ -178,7 +168,7 @@ send_one(const struct conf *c, struct store *s, const struct policy_send *rq,
 	    !policy_quota_ok(c, s, rq->owner, p->nparts, now, v, &err)) {
 		sms_plan_free(&p);
 		if (!strcmp(v->xcode, "4.3.0"))
-			return store_down(v, &err, why_r);
+			return policy_store_down(v, &err); /* with its reason */
 		if (opted_out)
 			return why(why_r, POLICY_SEND_OPTED_OUT);
 		return why(why_r, v->code[0] == '4' ? POLICY_SEND_RATE
@@ -231,12 +221,12 @@ send_one(const struct conf *c, struct store *s, const struct policy_send *rq,
 
 		sms_plan_free(&p);
 		return same			? again(out, out->id)
-		       : err.status != STORE_OK ? store_down(v, &err, why_r)
+		       : err.status != STORE_OK ? policy_store_down(v, &err)
 						: reused(v, why_r);
 	}
 	sms_plan_free(&p);
 	if (rc != STORE_OK)
-		return store_down(v, &err, why_r);
+		return policy_store_down(v, &err);
 	return true;
 }
 
@@ -256,12 +246,14 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 
 	if (store_unit_begin(s, &err) != STORE_OK) {
 		memset(out, 0, sizeof(*out));
-		return store_down(v, &err, why_r);
+		return policy_store_down(v, &err);
 	}
 	ok = send_one(c, s, rq, now, out, v, why_r);
+	if (!ok && !strcmp(v->xcode, "4.3.0"))
+		why(why_r, POLICY_SEND_STORE); /* the store, or no randomness */
 	if (store_unit_end(s, ok, &err) != STORE_OK && ok) {
 		memset(out, 0, sizeof(*out));
-		return store_down(v, &err, why_r);
+		return policy_store_down(v, &err);
 	}
 	return ok;
 }

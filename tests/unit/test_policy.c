@@ -1202,6 +1202,26 @@ send_no_lease(void **state)
 	conf_free(&c);
 }
 
+/* store_down - one sentence for a store that failed, its reason or not */
+static void
+store_down(void **state)
+{
+	struct store_error err = {.status = STORE_ETEMP};
+	struct policy_verdict v;
+
+	(void)state;
+	snprintf(err.msg, sizeof(err.msg), "database is locked");
+	assert_false(policy_store_down(&v, &err));
+	assert_string_equal(v.code, "451");
+	assert_string_equal(v.xcode, "4.3.0");
+	assert_string_equal(v.text, "the text queue is not available "
+				    "(database is locked); try again later");
+	/* where it goes to an SMTP client: no reason */
+	assert_false(policy_store_down(&v, NULL));
+	assert_string_equal(v.text,
+			    "the text queue is not available; try again later");
+}
+
 /* file_has - the bytes of path (at most 1 MiB) hold s */
 static bool
 file_has(const char *path, const char *s)
@@ -1391,6 +1411,7 @@ main(void)
 	    cmocka_unit_test(route),	      cmocka_unit_test(sender_choice),
 	    cmocka_unit_test(mail_id),	      cmocka_unit_test(send_rules),
 	    cmocka_unit_test(apikeys),	      cmocka_unit_test(send_no_lease),
+	    cmocka_unit_test(store_down),
 	};
 
 	mp_init();
