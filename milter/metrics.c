@@ -147,18 +147,8 @@ render(char *buf, size_t size)
 	return n;
 }
 
-/* now_ms - a monotonic clock, in milliseconds */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
- * wait_for - poll fd for events until the deadline (now_ms); false
+ * wait_for - poll fd for events until the deadline (ut_now_ms); false
  * when the deadline came first or the connection failed
  */
 static bool
@@ -168,7 +158,7 @@ wait_for(int fd, short events, int64_t deadline)
 	int64_t left;
 	int rc;
 
-	while ((left = deadline - now_ms()) > 0) {
+	while ((left = deadline - ut_now_ms()) > 0) {
 		rc = poll(&p, 1, (int)left);
 		if (rc > 0)
 			return true;
@@ -209,7 +199,7 @@ answer(int fd)
 {
 	static char page[16384];
 	char req[4096], head[256];
-	int64_t deadline = now_ms() + REQUEST_MS;
+	int64_t deadline = ut_now_ms() + REQUEST_MS;
 	size_t got = 0, len;
 	ssize_t r;
 	int code = 404, fl;
@@ -253,16 +243,6 @@ answer(int fd)
 	close(fd);
 }
 
-/* pause_ms - sleep ms milliseconds */
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /*
  * serve - the thread: one connection after another until unlisten. A
  * failed accept() ends nothing: out of descriptors (EMFILE, ENFILE)
@@ -298,7 +278,7 @@ serve(void *arg)
 			       "metrics: accept: %s; /metrics goes on",
 			       strerror(e));
 		if (e != ECONNABORTED && e != EPROTO)
-			pause_ms(ACCEPT_PAUSE_MS);
+			ut_sleep_ms(ACCEPT_PAUSE_MS);
 	}
 	return arg;
 }
