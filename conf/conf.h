@@ -311,6 +311,26 @@ size_t conf_changed(const struct conf *a, const struct conf *b,
 		    const char *const *keys, char *out, size_t size);
 
 /*
+ * conf_reload - path read again for a reload (SIGHUP) of a daemon that
+ * runs with cur: the new configuration (the caller's, to install), or
+ * NULL when it is refused and cur stays. *report_r gets the lines to
+ * log, malloc'd (the caller frees it; NULL when there is nothing to
+ * say): a refusal and its errors (errors, to log as such), or which of
+ * restart_keys (as conf_changed) changed and wait for the next start,
+ * then the new configuration's warnings.
+ */
+struct conf *conf_reload(const struct conf *cur, const char *path,
+			 const char *const *restart_keys, char **report_r);
+
+/*
+ * conf_reload_check - read path again as the daemon now is (after the
+ * privilege drop to c->user): NULL when a reload would read it, else,
+ * malloc'd, "a reload (SIGHUP) would fail: as UserID U, PATH gets:"
+ * and the errors, a line each, to log as a warning at start
+ */
+char *conf_reload_check(const struct conf *c, const char *path);
+
+/*
  * conf_key_line - the line of c's file the key called name was set on
  * (any case); 0 when it was not set (its default holds)
  */

@@ -281,18 +281,10 @@ main(int argc, char **argv)
 		return 71;
 	{
 		/* a reload reads the file again as UserID: say now if not */
-		struct conf *again = conf_load(path, &errors);
+		char *report = conf_reload_check(c, path);
 
-		if (!again) {
-			ut_log(LOG_WARNING,
-			       "a reload (SIGHUP) would fail: as UserID %s, "
-			       "%s gets:",
-			       c->user, path);
-			ut_log_lines(LOG_WARNING, errors);
-			free(errors);
-			errors = NULL;
-		}
-		conf_free(&again);
+		ut_log_lines(LOG_WARNING, report);
+		free(report);
 	}
 	s = store_open(c->database, (enum store_sync)c->database_sync, &serr);
 	if (!s) {
@@ -342,32 +334,20 @@ main(int argc, char **argv)
 		while (wfd >= 0 && recv(wfd, buf, sizeof(buf), 0) > 0)
 			woke = true;
 		if (got_hup) {
-			struct conf *n = conf_load(path, &errors);
+			char *report = NULL;
+			struct conf *n =
+			    conf_reload(c, path, restart_keys, &report);
 
 			got_hup = 0;
-			if (!n) {
-				ut_log(LOG_ERR,
-				       "reload: %s refused, the old "
-				       "configuration stays:",
-				       path);
-				ut_log_lines(LOG_ERR, errors);
-				free(errors);
-				errors = NULL;
-			} else {
-				char later[512];
-
-				if (conf_changed(c, n, restart_keys, later,
-						 sizeof(later)))
-					ut_log(LOG_WARNING,
-					       "reload: %s changed: that takes "
-					       "effect at the next start",
-					       later);
+			if (n)
+				ut_log_level(conf_syslog_level(n));
+			ut_log_lines(n ? LOG_WARNING : LOG_ERR, report);
+			free(report);
+			if (n) {
 				runner_set_conf(r, n);
 				webhook_set_conf(webhook, n);
 				conf_free(&c);
 				c = n;
-				ut_log_level(conf_syslog_level(c));
-				ut_log_lines(LOG_WARNING, c->warnings);
 				ut_log(LOG_NOTICE, "reload: %s loaded", path);
 			}
 		}

@@ -70,15 +70,6 @@ now_s(void)
 	return (int64_t)time(NULL);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * take_back - give back the leases of runs of this host that are gone:
  * a holder is "smsgw@host/PID" (its mail threads add "/mail..."); a run
@@ -384,7 +375,7 @@ submit(struct runner *r)
 				break;
 			}
 			if (a->next++ == 0)
-				a->sent_ms = now_ms();
+				a->sent_ms = ut_now_ms();
 		}
 	}
 }
@@ -419,7 +410,7 @@ submitted(struct runner *r, const struct tp_event *e)
 		       err.msg);
 	else {
 		metrics_add(M_SUBMITTED);
-		metrics_latency((unsigned long)(now_ms() - a->sent_ms));
+		metrics_latency((unsigned long)(ut_now_ms() - a->sent_ms));
 		ut_log(LOG_INFO,
 		       "id=%lld to=%s parts=%u encoding=%s smsc_id=%s "
 		       "status=submitted",

@@ -110,16 +110,6 @@ committed(void *arg, unsigned n, double seconds, const struct store_error *err)
 		       n, seconds, err->msg);
 }
 
-/* now_ms - the monotonic clock, in milliseconds */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* client_of - the client's address of con as text ("" if unknown) */
 static void
 client_of(struct MHD_Connection *con, char *buf, size_t size)
@@ -170,7 +160,7 @@ on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
 		if (!ci || !(k = calloc(1, sizeof(*k))))
 			return; /* not swept: the idle timeout still holds */
 		k->fd = ci->connect_fd;
-		k->start_ms = now_ms();
+		k->start_ms = ut_now_ms();
 		client_of(con, k->client, sizeof(k->client));
 		pthread_mutex_lock(&w->mu);
 		k->next = w->conns;
@@ -206,7 +196,7 @@ mark(struct webhook *w, struct MHD_Connection *con, bool answering)
 	pthread_mutex_lock(&w->mu);
 	k->answering = answering;
 	if (!answering) /* the next request's clock starts now */
-		k->start_ms = now_ms();
+		k->start_ms = ut_now_ms();
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -222,7 +212,7 @@ sweep(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	while (!w->stopping) {
-		int64_t now = now_ms(),
+		int64_t now = ut_now_ms(),
 			limit = w->c->webhook_request_timeout * 1000;
 		unsigned closed = 0;
 		char last[INET6_ADDRSTRLEN] = "";

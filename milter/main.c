@@ -168,27 +168,17 @@ static const char *const restart_keys[] = {
 static void
 reload(const char *path)
 {
-	char later[512];
-	char *errors = NULL;
-	struct conf *c = conf_load(path, &errors);
-	struct conf_ref *old;
+	struct conf_ref *old = conf_acquire();
+	char *report = NULL;
+	struct conf *c = conf_reload(old->conf, path, restart_keys, &report);
 
-	if (!c) {
-		ut_log(LOG_ERR,
-		       "reload: %s refused, the old configuration stays: %s",
-		       path, errors ? errors : "unreadable");
-		free(errors);
-		return;
-	}
-	old = conf_acquire();
-	if (conf_changed(old->conf, c, restart_keys, later, sizeof(later)))
-		ut_log(
-		    LOG_WARNING,
-		    "reload: %s changed: that takes effect at the next start",
-		    later);
 	conf_release(old);
-	ut_log_level(conf_syslog_level(c));
-	ut_log_lines(LOG_WARNING, c->warnings);
+	if (c)
+		ut_log_level(conf_syslog_level(c));
+	ut_log_lines(c ? LOG_WARNING : LOG_ERR, report);
+	free(report);
+	if (!c)
+		return;
 	conf_install(c);
 	ut_log(LOG_NOTICE, "reload: %s loaded", path);
 }
@@ -361,18 +351,10 @@ main(int argc, char **argv)
 		return 71;
 	{
 		/* a reload reads the file again as UserID: say now if not */
-		struct conf *again = conf_load(path, &errors);
+		char *report = conf_reload_check(c, path);
 
-		if (!again) {
-			ut_log(LOG_WARNING,
-			       "a reload (SIGHUP) would fail: as UserID %s, "
-			       "%s gets:",
-			       c->user, path);
-			ut_log_lines(LOG_WARNING, errors);
-			free(errors);
-			errors = NULL;
-		}
-		conf_free(&again);
+		ut_log_lines(LOG_WARNING, report);
+		free(report);
 	}
 	if (commit_start(c->database, (enum store_sync)c->database_sync,
 			 &serr) != 0) {

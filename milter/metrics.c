@@ -8,9 +8,12 @@
  *	commit of the queue took (smsmilter_commit_seconds, a histogram),
  *	the store failures, each a 451 4.3.0 (smsmilter_store_errors_total), and
  *	the version (smsmilter_build_info). It serves one connection at a
- *	time, reads at most a 4 KiB request head within 2 seconds, answers
- *	and closes: a scraper's load, not the Internet's (bind it to
- *	loopback; it asks no password).
+ *	time, reads at most a 4 KiB request head and answers within 2
+ *	seconds of the accept, however slowly the client sends, and
+ *	closes: a scraper's load, not the Internet's (bind it to
+ *	loopback; it asks no password). A failed accept() (out of
+ *	descriptors, a connection aborted) is logged and the thread goes
+ *	on.
  *
  *	The listening socket is made before the privilege drop and the
  *	move to the background (metrics_listen), the thread after them
@@ -19,21 +22,25 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "milter/milter_int.h"
 
-#define MAX_KINDS   64 /* distinct code and status pairs counted */
-#define TAKEOVER_MS 5000
+#define MAX_KINDS	64 /* distinct code and status pairs counted */
+#define TAKEOVER_MS	5000
+#define REQUEST_MS	2000 /* a whole request, from accept to close */
+#define ACCEPT_PAUSE_MS 100  /* after a failed accept(): EMFILE... */
 
 static const double bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
 				0.25,  0.5,   1,    2.5,   5};
@@ -48,6 +55,7 @@ static unsigned nkinds;
 static unsigned long long commit_le[NBOUNDS], commit_count, store_errors;
 static double commit_sum;
 static int lfd = -1;
+static atomic_int stopping; /* metrics_unlisten was called */
 static pthread_t thread;
 
 /* metrics_refusal - one refusal with this code and status */
@@ -139,21 +147,78 @@ render(char *buf, size_t size)
 	return n;
 }
 
-/* answer - one connection: read the request head, answer, close */
+/*
+ * wait_for - poll fd for events until the deadline (ut_now_ms); false
+ * when the deadline came first or the connection failed
+ */
+static bool
+wait_for(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	int64_t left;
+	int rc;
+
+	while ((left = deadline - ut_now_ms()) > 0) {
+		rc = poll(&p, 1, (int)left);
+		if (rc > 0)
+			return true;
+		if (rc < 0 && errno != EINTR)
+			return false;
+	}
+	return false;
+}
+
+/* send_all - write len bytes of buf to fd by the deadline; false: not */
+static bool
+send_all(int fd, const char *buf, size_t len, int64_t deadline)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		if (!wait_for(fd, POLLOUT, deadline))
+			return false;
+		w = send(fd, buf, len, MSG_NOSIGNAL);
+		if (w < 0 && errno != EINTR && errno != EAGAIN)
+			return false;
+		if (w > 0) {
+			buf += w;
+			len -= (size_t)w;
+		}
+	}
+	return true;
+}
+
+/*
+ * answer - one connection: read the request head, answer, close; the
+ * whole of it within REQUEST_MS, however the client sends its bytes (a
+ * byte a second would keep a per-read timeout waiting for ever, and
+ * this thread is the only one)
+ */
 static void
 answer(int fd)
 {
 	static char page[16384];
 	char req[4096], head[256];
-	struct timeval tv = {2, 0};
+	int64_t deadline = ut_now_ms() + REQUEST_MS;
 	size_t got = 0, len;
 	ssize_t r;
-	int code = 404;
+	int code = 404, fl;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (got < sizeof(req) - 1 &&
-	       (r = read(fd, req + got, sizeof(req) - 1 - got)) > 0) {
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		close(fd);
+		return;
+	}
+	while (got < sizeof(req) - 1) {
+		if (!wait_for(fd, POLLIN, deadline)) {
+			close(fd); /* too slow, or gone: no answer */
+			return;
+		}
+		r = read(fd, req + got, sizeof(req) - 1 - got);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			break;
 		got += (size_t)r;
 		req[got] = '\0';
 		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
@@ -173,25 +238,47 @@ answer(int fd)
 		 "%zu\r\nConnection: close\r\n\r\n",
 		 code, code == 200 ? "OK" : "Not Found",
 		 code == 200 ? "text/plain; version=0.0.4" : "text/plain", len);
-	if (write(fd, head, strlen(head)) > 0)
-		(void)!write(fd, page, len);
+	if (send_all(fd, head, strlen(head), deadline))
+		send_all(fd, page, len, deadline);
 	close(fd);
 }
 
-/* serve - the thread: one connection after another until unlisten */
+/*
+ * serve - the thread: one connection after another until unlisten. A
+ * failed accept() ends nothing: out of descriptors (EMFILE, ENFILE)
+ * or memory, it pauses ACCEPT_PAUSE_MS and tries again (the client
+ * waits in the backlog); the first failure of a run is logged, and
+ * the end of the run
+ */
 static void *
 serve(void *arg)
 {
-	int fd;
+	unsigned failed = 0;
+	int fd, e;
 
 	for (;;) {
 		fd = accept(lfd, NULL, NULL);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			break; /* shut down by metrics_unlisten */
+		if (fd >= 0) {
+			if (failed)
+				ut_log(LOG_NOTICE,
+				       "metrics: accepting again, after %u "
+				       "failed accept()s",
+				       failed);
+			failed = 0;
+			answer(fd);
+			continue;
 		}
-		answer(fd);
+		e = errno;
+		if (atomic_load(&stopping))
+			break; /* shut down by metrics_unlisten */
+		if (e == EINTR)
+			continue;
+		if (failed++ == 0)
+			ut_log(LOG_WARNING,
+			       "metrics: accept: %s; /metrics goes on",
+			       strerror(e));
+		if (e != ECONNABORTED && e != EPROTO)
+			ut_sleep_ms(ACCEPT_PAUSE_MS);
 	}
 	return arg;
 }
@@ -260,6 +347,7 @@ metrics_start(void)
 void
 metrics_unlisten(void)
 {
+	atomic_store(&stopping, 1);
 	if (lfd >= 0)
 		shutdown(lfd,
 			 SHUT_RDWR); /* accept() returns; the thread ends */

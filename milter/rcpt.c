@@ -25,7 +25,7 @@ milter_store_down(struct policy_verdict *v, const struct store_error *err)
 {
 	ut_log(LOG_ERR, "store: %s", err->msg);
 	metrics_store_error();
-	return policy_store_down(v);
+	return policy_store_down(v, NULL);
 }
 
 /* one_phone - e's only phone */

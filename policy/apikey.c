@@ -161,7 +161,7 @@ policy_apikey_auth(const struct conf *c, struct store *st,
 					   POLICY_APIKEY_HINT_LEN),
 				     token);
 	if (rc != STORE_OK || store_apikey_used(st, k.id, now, err) != STORE_OK)
-		return policy_store_down(v);
+		return policy_store_down(v, NULL);
 	policy_owner(c, k.owner, owner_r, 256);
 	*key_id_r = k.id;
 	return true;

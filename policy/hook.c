@@ -17,13 +17,18 @@
  *	policy_hook_url_ok() is the check against server-side request
  *	forgery: http or https, a host, no userinfo, and no address of
  *	the host (a literal, or every one getaddrinfo gives) loopback,
- *	private, link-local, CGNAT, unspecified, multicast or reserved,
- *	nor an IPv4-mapped, -compatible or NAT64 form of one, unless
+ *	private, link-local, CGNAT, IETF protocol (192.0.0.0/24),
+ *	benchmarking (198.18.0.0/15), unspecified, multicast, reserved,
+ *	local-use NAT64 (64:ff9b:1::/48) or 6to4 (2002::/16), nor an
+ *	IPv4-mapped, -translated, -compatible, NAT64 or 6to4 form of
+ *	one, nor any address of a local interface of this host (public
+ *	or not: getifaddrs, asked at each check), unless
  *	HookAllowPrivate. The deliverer checks each address again as it
  *	connects (policy_addr_private), so that a name that resolves
  *	elsewhere by then does not get through.
  */
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -54,6 +59,10 @@ private4(const uint8_t a[4])
 		return "a CGNAT (100.64.0.0/10)";
 	if (a[0] == 169 && a[1] == 254)
 		return "a link-local";
+	if (a[0] == 192 && a[1] == 0 && a[2] == 0)
+		return "an IETF protocol (192.0.0.0/24)";
+	if (a[0] == 198 && (a[1] & 0xfe) == 18)
+		return "a benchmarking (198.18.0.0/15)";
 	if (a[0] >= 224 && a[0] < 240)
 		return "a multicast";
 	if (a[0] >= 240)
@@ -61,20 +70,90 @@ private4(const uint8_t a[4])
 	return NULL;
 }
 
-/* private6 - what kind of address the IPv6 a is */
+/*
+ * own - whether the address of family af at a (4 or 16 bytes) is one
+ * of a local interface's, whatever its range: a hook to it reaches
+ * this host (a public address on a NIC of ours is as near as 127.0.0.1)
+ */
+static bool
+own(int af, const uint8_t *a)
+{
+	struct ifaddrs *ifs, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifs) != 0)
+		return false;
+	for (i = ifs; i && !found; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		if (!sa || sa->sa_family != af)
+			continue;
+		if (af == AF_INET)
+			found = !memcmp(
+			    &((const struct sockaddr_in *)(const void *)sa)
+				 ->sin_addr,
+			    a, 4);
+		else
+			found = !memcmp(
+			    ((const struct sockaddr_in6 *)(const void *)sa)
+				->sin6_addr.s6_addr,
+			    a, 16);
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+/* kind4 - what kind of forbidden IPv4 a is, this host's ones too */
+static const char *
+kind4(const uint8_t a[4])
+{
+	const char *k = private4(a);
+
+	if (!k && own(AF_INET, a))
+		k = "this host's own (a local interface's)";
+	return k;
+}
+
+/*
+ * embedded - the IPv4 an IPv6 a carries, or NULL: IPv4-mapped
+ * (::ffff:0:0/96), -translated (::ffff:0:0:0/96), -compatible
+ * (::/96), NAT64 (64:ff9b::/96) and 6to4 (2002::/16, its bits 16-47)
+ */
+static const uint8_t *
+embedded(const uint8_t a[16])
+{
+	static const uint8_t zero[12],
+	    mapped[12] = {[10] = 0xff, [11] = 0xff},
+	    translated[12] = {[8] = 0xff, [9] = 0xff},
+	    nat64[12] = {0x00, 0x64, 0xff, 0x9b};
+
+	if (!memcmp(a, mapped, 12) || !memcmp(a, translated, 12) ||
+	    !memcmp(a, zero, 12) || !memcmp(a, nat64, 12))
+		return a + 12;
+	if (a[0] == 0x20 && a[1] == 0x02)
+		return a + 2;
+	return NULL;
+}
+
+/* private6 - what kind of forbidden IPv6 a is, this host's ones too */
 static const char *
 private6(const uint8_t a[16])
 {
-	static const uint8_t zero[16], mapped[12] = {[10] = 0xff, [11] = 0xff},
-				       nat64[12] = {0x00, 0x64, 0xff, 0x9b};
+	static const uint8_t zero[16],
+	    nat64_local[6] = {0x00, 0x64, 0xff, 0x9b, 0x00, 0x01};
+	const uint8_t *v4 = embedded(a);
+	const char *k;
 
 	if (!memcmp(a, zero, 16))
 		return "an unspecified (::)";
 	if (!memcmp(a, zero, 15) && a[15] == 1)
 		return "a loopback";
-	if (!memcmp(a, mapped, 12) || !memcmp(a, zero, 12) ||
-	    !memcmp(a, nat64, 12))
-		return private4(a + 12); /* ::ffff:a.b.c.d, ::a.b.c.d */
+	if (v4 && (k = kind4(v4)) != NULL)
+		return k; /* ::ffff:10.0.0.1, 2002:7f00:1::... */
+	if (a[0] == 0x20 && a[1] == 0x02)
+		return "a 6to4 (2002::/16)";
+	if (!memcmp(a, nat64_local, 6))
+		return "a local-use NAT64 (64:ff9b:1::/48)";
 	if ((a[0] & 0xfe) == 0xfc)
 		return "a private (fc00::/7)";
 	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
@@ -83,6 +162,8 @@ private6(const uint8_t a[16])
 		return "a site-local";
 	if (a[0] == 0xff)
 		return "a multicast";
+	if (own(AF_INET6, a))
+		return "this host's own (a local interface's)";
 	return NULL;
 }
 
@@ -91,10 +172,9 @@ const char *
 policy_addr_private(const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET)
-		return private4(
-		    (const uint8_t *)&(
-			(const struct sockaddr_in *)(const void *)sa)
-			->sin_addr);
+		return kind4((const uint8_t *)&(
+				 (const struct sockaddr_in *)(const void *)sa)
+				 ->sin_addr);
 	if (sa->sa_family == AF_INET6)
 		return private6(((const struct sockaddr_in6 *)(const void *)sa)
 				    ->sin6_addr.s6_addr);
@@ -144,7 +224,7 @@ url_check(const struct conf *c, const char *url, bool resolve, bool per_text,
 		return true;
 	url_host(url, host, sizeof(host));
 	if (inet_pton(AF_INET, host, a) == 1)
-		kind = private4(a);
+		kind = kind4(a);
 	else if (inet_pton(AF_INET6, host, a) == 1)
 		kind = private6(a);
 	else if (!resolve) {

@@ -638,8 +638,13 @@ month_end(int64_t now)
 
 /* policy_store_down - the refusal for a store that did not answer */
 bool
-policy_store_down(struct policy_verdict *v)
+policy_store_down(struct policy_verdict *v, const struct store_error *err)
 {
+	if (err && err->msg[0])
+		return policy_refuse(v, "451", "4.3.0",
+				     "the text queue is not available (%s); "
+				     "try again later",
+				     err->msg);
 	return policy_refuse(v, "451", "4.3.0",
 			     "the text queue is not available; try again "
 			     "later");
@@ -655,7 +660,7 @@ policy_optout_ok(struct store *st, const char *phone, const char *sender,
 	*out_r = false;
 	if (store_optout_check(st, phone, sender && *sender ? sender : NULL,
 			       out_r, scope, err) != STORE_OK)
-		return policy_store_down(v);
+		return policy_store_down(v, NULL);
 	if (sms_phone_format(phone, disp, sizeof(disp)) != SMS_OK)
 		snprintf(disp, sizeof(disp), "%s", phone);
 	if (*out_r && strcmp(scope, "*") != 0) {
@@ -691,7 +696,7 @@ policy_phone_ok(const struct conf *c, struct store *st, const char *phone,
 		return true;
 	if (store_rate_count(st, "rcpt", phone, now, c->recipient_rate.seconds,
 			     &count, &retry, err) != STORE_OK)
-		return policy_store_down(v);
+		return policy_store_down(v, NULL);
 	if (count < c->recipient_rate.count)
 		return true;
 	policy_utc_time(retry, when, sizeof(when));
@@ -714,7 +719,7 @@ policy_quota_ok(const struct conf *c, struct store *st, const char *owner,
 	    c->over_quota_policy == CONF_QUOTA_ALLOW)
 		return true;
 	if (store_usage_of(st, owner, now, &used, err) != STORE_OK)
-		return policy_store_down(v);
+		return policy_store_down(v, NULL);
 	if ((long long)used + segments <= c->monthly_segment_quota)
 		return true;
 	policy_utc_time(month_end(now), when, sizeof(when));

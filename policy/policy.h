@@ -204,9 +204,12 @@ bool policy_pool_sender(const struct conf *c, struct store *st,
 
 /*
  * policy_store_down - refuse with 451 4.3.0: the queue is not
- * available (the store failed; the caller logs why)
+ * available; err (may be NULL) named in the sentence, for callers
+ * that show it (smsctl, the send API's log), not where it goes to an
+ * SMTP client (the caller logs why)
  */
-bool policy_store_down(struct policy_verdict *v);
+bool policy_store_down(struct policy_verdict *v,
+		       const struct store_error *err);
 
 /*
  * policy_optout_ok - phone has opted out of neither the site nor sender
@@ -615,7 +618,9 @@ enum policy_send_why {
  * store_enqueue. True with out filled (out->dup: rq->idem_key was
  * queued before for the same phone and text, and out->id is that
  * text; for another, POLICY_SEND_KEY_REUSED); false with v and *why_r
- * (may be NULL) saying which rule refused.
+ * (may be NULL) saying which rule refused. One unit of the store (a
+ * savepoint of the caller's, inside one): a refusal writes nothing,
+ * not even the pool lease taken before the last checks.
  */
 bool policy_send(const struct conf *c, struct store *s,
 		 const struct policy_send *rq, int64_t now,
@@ -688,7 +693,9 @@ struct policy_hook_target {
  * policy_hook_url_ok - whether a hook may go to url: http or https, a
  * host, no userinfo, and, unless HookAllowPrivate, no address of the
  * host loopback, private (RFC 1918, fc00::/7), link-local, CGNAT,
- * unspecified, multicast, reserved, or an IPv4-mapped form of one (a
+ * 192.0.0.0/24, 198.18.0.0/15, unspecified, multicast, reserved,
+ * 64:ff9b:1::/48, 6to4 (2002::/16), an IPv4-mapped, -compatible,
+ * NAT64 or 6to4 form of one, or an address of a local interface (a
  * name is resolved with getaddrinfo, which may block). False with v
  * set: 550 5.7.1 refused, 451 4.4.3 a name that does not resolve now.
  */
@@ -706,8 +713,9 @@ bool policy_hook_url_seen(const struct conf *c, const char *url,
 
 /*
  * policy_addr_private - what kind of address sa is when hooks may not
- * go there ("a loopback", "a private (RFC 1918)"...), else NULL: the
- * deliverer's check of each address it connects to
+ * go there ("a loopback", "a private (RFC 1918)", "this host's own
+ * (a local interface's)"...), else NULL: the deliverer's check of each
+ * address it connects to
  */
 const char *policy_addr_private(const struct sockaddr *sa);
 

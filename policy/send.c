@@ -7,7 +7,8 @@
  *	milter (who may text, the number rules, the number a text leaves
  *	from, opt-outs, the recipient rate, the owner's quota, the
  *	segment cap) holds for them unchanged. A refusal says which rule
- *	(enum policy_send_why) besides the sentence, for the API's codes.
+ *	(enum policy_send_why) besides the sentence, for the API's codes,
+ *	and leaves nothing in the store: each text is one unit of it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,16 +23,6 @@ why(enum policy_send_why *why_r, enum policy_send_why w)
 	if (why_r)
 		*why_r = w;
 	return false;
-}
-
-/* store_down - the verdict for a store error, 451 4.3.0 */
-static bool
-store_down(struct policy_verdict *v, const struct store_error *err,
-	   enum policy_send_why *why_r)
-{
-	policy_refuse(v, "451", "4.3.0", "the queue is not available: %s",
-		      err->msg);
-	return why(why_r, POLICY_SEND_STORE);
 }
 
 /*
@@ -97,11 +88,11 @@ policy_schedule_at(int64_t t, int64_t now, int64_t max_ahead, int64_t *due_r,
 	return true;
 }
 
-/* policy_send - plan, check and queue one text */
-bool
-policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
-	    int64_t now, struct policy_sent *out, struct policy_verdict *v,
-	    enum policy_send_why *why_r)
+/* send_one - plan, check and queue one text, in the unit of policy_send */
+static bool
+send_one(const struct conf *c, struct store *s, const struct policy_send *rq,
+	 int64_t now, struct policy_sent *out, struct policy_verdict *v,
+	 enum policy_send_why *why_r)
 {
 	struct policy_plan_opts po;
 	struct store_error err;
@@ -146,12 +137,12 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 			sms_plan_free(&p);
 			return same ? again(out, first)
 			       : err.status != STORE_OK
-				   ? store_down(v, &err, why_r)
+				   ? policy_store_down(v, &err)
 				   : reused(v, why_r);
 		}
 		if (rc != STORE_ENOTFOUND) {
 			sms_plan_free(&p);
-			return store_down(v, &err, why_r);
+			return policy_store_down(v, &err);
 		}
 	}
 	switch (policy_sender_for(c, rq->owner, from, rq->any_from, out->phone,
@@ -166,7 +157,7 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 					out->from, v, &err)) {
 			sms_plan_free(&p);
 			return !strcmp(v->xcode, "4.3.0")
-				   ? store_down(v, &err, why_r)
+				   ? policy_store_down(v, &err)
 				   : why(why_r, POLICY_SEND_NO_NUMBER);
 		}
 		out->pooled = true;
@@ -177,7 +168,7 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 	    !policy_quota_ok(c, s, rq->owner, p->nparts, now, v, &err)) {
 		sms_plan_free(&p);
 		if (!strcmp(v->xcode, "4.3.0"))
-			return store_down(v, &err, why_r);
+			return policy_store_down(v, &err); /* with its reason */
 		if (opted_out)
 			return why(why_r, POLICY_SEND_OPTED_OUT);
 		return why(why_r, v->code[0] == '4' ? POLICY_SEND_RATE
@@ -230,13 +221,41 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 
 		sms_plan_free(&p);
 		return same			? again(out, out->id)
-		       : err.status != STORE_OK ? store_down(v, &err, why_r)
+		       : err.status != STORE_OK ? policy_store_down(v, &err)
 						: reused(v, why_r);
 	}
 	sms_plan_free(&p);
 	if (rc != STORE_OK)
-		return store_down(v, &err, why_r);
+		return policy_store_down(v, &err);
 	return true;
+}
+
+/*
+ * policy_send - send_one in a unit of the store: what a refused text
+ * wrote (the pool lease taken before the opt-out, rate and quota
+ * checks, a lease recycled from another owner and its notice) is
+ * rolled back; inside the caller's unit, a savepoint of it
+ */
+bool
+policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
+	    int64_t now, struct policy_sent *out, struct policy_verdict *v,
+	    enum policy_send_why *why_r)
+{
+	struct store_error err;
+	bool ok;
+
+	if (store_unit_begin(s, &err) != STORE_OK) {
+		memset(out, 0, sizeof(*out));
+		return policy_store_down(v, &err);
+	}
+	ok = send_one(c, s, rq, now, out, v, why_r);
+	if (!ok && !strcmp(v->xcode, "4.3.0"))
+		why(why_r, POLICY_SEND_STORE); /* the store, or no randomness */
+	if (store_unit_end(s, ok, &err) != STORE_OK && ok) {
+		memset(out, 0, sizeof(*out));
+		return policy_store_down(v, &err);
+	}
+	return ok;
 }
 
 /* policy_send_why_name - the stable name of a refusal, for the API */

@@ -129,7 +129,7 @@ policy_tag_failures_ok(const struct conf *c, struct store *st, const char *who,
 		if (store_rate_count(st, l[i].scope, l[i].key, now,
 				     l[i].rate->seconds, &fails, &retry,
 				     err) != STORE_OK)
-			return policy_store_down(v);
+			return policy_store_down(v, NULL);
 		if (fails >= l[i].rate->count)
 			return too_many(l[i].whom, retry, v);
 	}
@@ -157,7 +157,7 @@ policy_tag_failed(const struct conf *c, struct store *st, const char *who,
 		if (store_rate_hit(st, l[i].scope, l[i].key, now,
 				   l[i].rate->seconds, l[i].rate->count,
 				   &allowed, &retry, err) != STORE_OK)
-			return policy_store_down(v);
+			return policy_store_down(v, NULL);
 		if (!allowed && !over) {
 			over = true;
 			over_whom = l[i].whom;

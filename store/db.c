@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "store/store_int.h"
+#include "util/util.h"
 
 #define BUSY_TIMEOUT_MS 5000
 #define BUSY_RETRIES	12 /* with the timeout: a minute of contention */
@@ -384,25 +385,6 @@ store_fail_db(struct store *s, const char *what, struct store_error *err)
 			       sqlite3_errmsg(s->db));
 }
 
-/* pause_ms - sleep a little between retries */
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* now_ms - a monotonic clock in milliseconds */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * busy - SQLite's busy handler: poll often (0.1-1 ms, randomised), so
  * that a waiting process gets the lock soon after it is released and a
@@ -415,8 +397,8 @@ busy(void *arg, int count)
 	struct timespec ts = {0, 100000L + (rand() % 900) * 1000L};
 
 	if (count == 0)
-		s->busy_since = now_ms();
-	else if (now_ms() - s->busy_since > BUSY_TIMEOUT_MS)
+		s->busy_since = ut_now_ms();
+	else if (ut_now_ms() - s->busy_since > BUSY_TIMEOUT_MS)
 		return 0;
 	nanosleep(&ts, NULL);
 	return 1;
@@ -432,7 +414,7 @@ exec_retry(struct store *s, const char *q)
 		rc = sqlite3_exec(s->db, q, NULL, NULL, NULL);
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
 			return rc;
-		pause_ms(10 + rand() % 40);
+		ut_sleep_ms(10 + rand() % 40);
 	}
 	return rc;
 }
@@ -642,7 +624,7 @@ store_step(sqlite3_stmt *st)
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
 			return rc;
 		sqlite3_reset(st);
-		pause_ms(10 + rand() % 40);
+		ut_sleep_ms(10 + rand() % 40);
 	}
 	return rc;
 }

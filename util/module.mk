@@ -1,5 +1,5 @@
 # util/ - arena, growable strings; libc only
-UTIL_SRCS := util/arena.c util/buf.c util/daemon.c util/pidfile.c \
+UTIL_SRCS := util/arena.c util/buf.c util/clock.c util/daemon.c util/pidfile.c \
 	util/random.c util/version.c
 UTIL_LIB := $(O)/util/libutil.a
 

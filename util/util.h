@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* ut_version - the release, as "0.1.0" (debian/changelog's); static */
@@ -64,6 +65,12 @@ char *ut_buf_steal(struct ut_buf *b);
 
 /* ut_buf_clear - free the contents and reset the buffer */
 void ut_buf_clear(struct ut_buf *b);
+
+/* ut_now_ms - the monotonic clock (CLOCK_MONOTONIC), in milliseconds */
+int64_t ut_now_ms(void);
+
+/* ut_sleep_ms - sleep ms milliseconds (a signal does not cut it short) */
+void ut_sleep_ms(long ms);
 
 /*
  * Daemons only (libraries never log): syslog, copied to stderr with a

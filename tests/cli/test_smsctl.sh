@@ -351,6 +351,20 @@ t "--notify takes NEVER with nothing else" 2 '--notify takes never' -- \
 t "--notify takes any case" 0 '^queued 2: ' -- \
 	"$SMSCTL" $R send --notify Success,DELAY --to 12025550101 hi
 
+# issue 21's review: a refused send takes no pool number (the lease
+# taken before the opt-out check is rolled back with the refusal)
+printf 'SmsDomains sms.example.com\nTagSecretFile %s/tag\nDatabase %s/pool.db\nDefaultSender +12025550100\nSenderPool +12025550110, +12025550111\n' \
+	"$dir" "$dir" >"$dir/pool.conf"
+P="-c $dir/pool.conf"
+t "send from the pool to a phone opted out is refused" 1 \
+	'^smsctl send: \+1 202-555-0144 has opted out of texts' -- \
+	sh -c "'$SMSCTL' $P optout add 12025550144 STOP && '$SMSCTL' $P send --to 12025550144 hi"
+t "... and leaves no lease of a pool number" 0 '^\{"leases":\[\]\}$' -- \
+	"$SMSCTL" $P leases --all --json
+t "a send that goes keeps its lease" 0 \
+	'"phone":"\+12025550143","number":"\+1202555011[01]"' -- \
+	sh -c "'$SMSCTL' $P send --to 12025550143 hi >/dev/null && '$SMSCTL' $P leases --json"
+
 # issue 21: keys of the send API. apikey_auth checks a header as the
 # API does (policy_apikey_auth).
 AUTH=$(dirname "$SMSCTL")/tests/apikey_auth

@@ -203,6 +203,11 @@ check "ForwardToSms from a pool number: 409, saying why" is "409 forward_needs_n
 st=$(post "$alice" '{"To":"+12025550151","Text":"x"}')
 check "an opted-out phone: 403 opted_out, the milter's sentence" \
 	sh -c "[ '$st $(j Code)' = '403 opted_out' ] && grep -q 'opted out' '$tmp/body'"
+# dave texts from the pool: the lease taken for a refused text is not kept
+st=$(post "$dave" '{"To":"+12025550151","Text":"x"}')
+check "an opted-out phone from the pool: 403 opted_out" is "403 opted_out" "$st $(j Code)"
+check "... and no pool number leased to it" sh -c \
+	"'$BUILD/smsctl' -c '$conf' leases --all --phone +12025550151 --json | grep -qx '{\"leases\":\[\]}'"
 head -c 70000 /dev/zero | tr '\0' a >"$tmp/big"
 st=$(api "$alice" -X POST -H 'Content-Type: application/json' --data-binary @"$tmp/big" "$url")
 check "a body over 64 KiB: 413" is 413 "$st"

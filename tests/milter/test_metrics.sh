@@ -63,6 +63,7 @@ start() {
 }
 page() { curl -s "http://127.0.0.1:$mport/metrics"; }
 has() { page | grep -qx "$1"; }
+has_at() { curl -s -m 5 "http://127.0.0.1:$1/metrics" | grep -qx "$2"; }
 # lua NAME BODY: a miltertest script run against SOCK
 lua() {
 	printf 'dofile(LIBDIR .. "/lib.lua")\nrun(function()\n%s\nend)\n' "$2" >"$tmp/$1.lua"
@@ -120,6 +121,59 @@ check "... the 451 4.3.0 counted" bpage \
 	'smsmilter_refusals_total{code="451",status="4.3.0"} 1'
 check "... and a store error" bpage "smsmilter_store_errors_total 1"
 stop_pids "$bpid"
+
+# a slow client (a byte every 0.5 s, never ending its head: each read
+# gets a byte in time) has the thread for 2 s at most, not for ever
+python3 "$top/tests/gateway/slow.py" attack 127.0.0.1 "$mport" 127.0.0.1 1 0.5 \
+	>"$tmp/slow.out" 2>&1 &
+slow=$!
+pids="$pids $slow"
+sleep 1
+t0=$(date +%s%N)
+code=$(curl -s -o /dev/null -m 6 -w '%{http_code}' "http://127.0.0.1:$mport/metrics")
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -TERM "$slow"
+wait "$slow"
+sed 's/^/# /' "$tmp/slow.out"
+check "a scrape behind a slow client is answered ($code after $ms ms)" \
+	sh -c "[ '$code' = 200 ] && [ $ms -lt 3500 ]"
+life=$(sed -n 's/.*header tricklers lived at most \([0-9]*\.[0-9]\).*/\1/p' "$tmp/slow.out")
+check "... the slow client cut off about 2 s after it came (${life:-?} s)" \
+	sh -c "[ -n '$life' ] && awk 'BEGIN { exit !($life >= 1.5 && $life < 3.5) }'"
+
+# out of descriptors (EMFILE) at accept(): the thread logs, waits and
+# serves again once there are some. The milter's RLIMIT_NOFILE is
+# lowered below what it has open (prlimit): the next accept() fails
+# (Linux takes accept()'s descriptor before it waits: the scrape that
+# meets the limit may still be answered, the one after cannot be); a
+# scrape made then is answered once the limit is back.
+eport=$(free)
+conf e "$eport"
+start e
+epid=$mpid
+nofile() {
+	python3 -c 'import resource, sys
+pid, lim = int(sys.argv[1]), resource.RLIMIT_NOFILE
+soft, hard = resource.prlimit(pid, lim)
+resource.prlimit(pid, lim, (int(sys.argv[2]) if sys.argv[2] != "hard" else hard, hard))' "$epid" "$1"
+}
+check "a scrape before" has_at "$eport" "smsmilter_store_errors_total 0"
+nofile 3
+# the scrape that meets it (answered or not, as the kernel has it)
+curl -s -o /dev/null -m 2 "http://127.0.0.1:$eport/metrics" || true
+check "... the next accept() fails: logged" \
+	wait_for grep -q "metrics: accept: Too many open files; /metrics goes on" "$tmp/e.log"
+curl -s -o "$tmp/e.page" -m 10 -w '%{http_code}' "http://127.0.0.1:$eport/metrics" >"$tmp/e.code" 2>&1 &
+scrape=$!
+pids="$pids $scrape"
+sleep 1
+nofile hard
+wait "$scrape"
+check "... and the scrape made meanwhile is answered once descriptors are back" \
+	sh -c "[ \"\$(cat '$tmp/e.code')\" = 200 ] && grep -q '^smsmilter_build_info' '$tmp/e.page'"
+check "... saying it accepts again" grep -q "metrics: accepting again, after [0-9]* failed accept()s" "$tmp/e.log"
+check "... and the next one too" has_at "$eport" "smsmilter_store_errors_total 0"
+stop_pids "$epid"
 
 # a restart as INSTALL has it: the new one takes the address
 old=$mainpid

@@ -398,6 +398,76 @@ write_file(const char *path, const char *text, mode_t mode)
 	assert_int_equal(chmod(path, mode), 0);
 }
 
+/*
+ * reload - what smsmilter and smsgw say of a reload, in one place: a
+ * file refused (the old stays), the keys read only at start that
+ * changed, the warnings; and at start, whether a reload would read it
+ */
+static void
+reload(void **state)
+{
+	static const char *const later[] = {"Database", "Smpp*", NULL};
+	char dir[] = "/tmp/test_conf.XXXXXX", path[64], text[256], want[320];
+	char *report = NULL, *errors = NULL;
+	struct conf *cur, *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/smsmilter.conf", dir);
+	write_file(path, BASE "Database /var/a.db\nSmppWindow 5\n", 0600);
+	cur = conf_load(path, &errors);
+	if (!cur)
+		fail_msg("%s", errors);
+	assert_null(conf_reload_check(cur, path));
+
+	/* the same file: nothing to say */
+	c = conf_reload(cur, path, later, &report);
+	assert_non_null(c);
+	assert_null(report);
+	conf_free(&c);
+
+	/* keys read only at start changed, and a warning */
+	snprintf(text, sizeof(text),
+		 BASE "Database /var/b.db\nSmppWindow 9\nMaxLeasesPerPhone 1\n"
+		      "PoolExhausted recycle\n");
+	write_file(path, text, 0600);
+	c = conf_reload(cur, path, later, &report);
+	assert_non_null(c);
+	assert_non_null(report);
+	assert_non_null(strstr(report,
+			       "reload: Database, SmppWindow changed: "
+			       "that takes effect at the next start\n"));
+	if (c->warnings)
+		assert_non_null(strstr(report, c->warnings));
+	free(report);
+	conf_free(&c);
+
+	/* refused: the old one stays, the errors a line each */
+	write_file(path, BASE "SmppWindw 5\n", 0600);
+	c = conf_reload(cur, path, later, &report);
+	assert_null(c);
+	snprintf(want, sizeof(want),
+		 "reload: %s refused, the old configuration stays:\n%s:3: ",
+		 path, path);
+	assert_non_null(report);
+	if (strncmp(report, want, strlen(want)))
+		fail_msg("\"%s\" does not begin \"%s\"", report, want);
+	free(report);
+
+	/* at start: a file a reload could not read, said at once */
+	unlink(path);
+	report = conf_reload_check(cur, path);
+	assert_non_null(report);
+	snprintf(want, sizeof(want),
+		 "a reload (SIGHUP) would fail: as UserID %s, %s gets:\n",
+		 cur->user, path);
+	if (strncmp(report, want, strlen(want)))
+		fail_msg("\"%s\" does not begin \"%s\"", report, want);
+	free(report);
+	conf_free(&cur);
+	rmdir(dir);
+}
+
 static void
 secret_files(void **state)
 {
@@ -721,6 +791,7 @@ main(void)
 	    cmocka_unit_test(sample_parses),
 	    cmocka_unit_test(sample_defaults),
 	    cmocka_unit_test(old_words),
+	    cmocka_unit_test(reload),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

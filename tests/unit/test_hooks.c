@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,6 +338,105 @@ url_private(void **state)
 	conf_free(&open);
 }
 
+/* the ranges of issue 21's review: special, translated, 6to4 */
+static void
+url_special(void **state)
+{
+	struct conf *c = load(""), *open = load("HookAllowPrivate yes\n");
+	struct policy_verdict v;
+
+	(void)state;
+	refused(c, "http://192.0.0.8/", "192.0.0.0/24");
+	refused(c, "http://192.0.0.255/", "192.0.0.0/24");
+	refused(c, "http://198.18.0.1/", "198.18.0.0/15");
+	refused(c, "http://198.19.255.254/", "198.18.0.0/15");
+	refused(c, "http://0.1.2.3/", "0.0.0.0/8");
+	refused(c, "http://255.255.255.255/", "240.0.0.0/4");
+	refused(c, "http://100.100.100.200/", "CGNAT");
+	refused(c, "http://[64:ff9b:1::a00:1]/", "64:ff9b:1::/48");
+	refused(c, "http://[64:ff9b:1:ffff::8.8.8.8]/", "64:ff9b:1::/48");
+	/* 6to4: the IPv4 inside named when it is one refused */
+	refused(c, "http://[2002:7f00:1::1]/", "loopback");
+	refused(c, "http://[2002:a00:1::]/", "RFC 1918");
+	refused(c, "http://[2002:a9fe:a9fe::1]/", "link-local");
+	refused(c, "http://[2002:808:808::1]/", "2002::/16");
+	/* the other IPv6 forms of a private IPv4 */
+	refused(c, "http://[::ffff:0:10.1.2.3]/", "RFC 1918");
+	refused(c, "http://[::ffff:0:7f00:1]/", "loopback");
+	refused(c, "http://[::10.0.0.1]/", "RFC 1918");
+	refused(c, "http://[::ffff:192.0.0.1]/", "192.0.0.0/24");
+	refused(c, "http://[::ffff:198.18.1.1]/", "198.18.0.0/15");
+	refused(c, "http://[64:ff9b::c612:101]/", "198.18.0.0/15");
+	refused(c, "http://[64:ff9b::6440:1]/", "CGNAT");
+	allowed(c, "http://192.0.1.1/");
+	allowed(c, "http://198.17.255.255/");
+	allowed(c, "http://198.20.0.1/");
+	allowed(c, "http://[64:ff9b:2::1]/");
+	allowed(c, "http://[64:ff9b::808:808]/");
+	allowed(c, "http://[2003::1]/");
+	/* seen (no lookup) refuses them alike; HookAllowPrivate yes not */
+	assert_false(policy_hook_url_seen(c, "http://[2002:a00:1::]/", &v));
+	assert_false(policy_hook_url_seen(c, "http://198.18.0.1/", &v));
+	allowed(open, "http://198.18.0.1/");
+	allowed(open, "http://[2002:a00:1::]/");
+	conf_free(&c);
+	conf_free(&open);
+}
+
+/* each address of a local interface, public or not, as literal */
+static void
+url_own(void **state)
+{
+	struct conf *c = load(""), *open = load("HookAllowPrivate yes\n");
+	struct ifaddrs *ifs, *i;
+	char url[128], host[INET6_ADDRSTRLEN];
+	unsigned n = 0;
+
+	(void)state;
+	assert_int_equal(getifaddrs(&ifs), 0);
+	for (i = ifs; i; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+		struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
+
+		if (!sa ||
+		    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+			continue;
+		if (sa->sa_family == AF_INET) {
+			const struct sockaddr_in *s4 =
+			    (const struct sockaddr_in *)(const void *)sa;
+
+			inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+			snprintf(url, sizeof(url), "http://%s:8080/x", host);
+			refused(c, url, "");
+			/* and as ::ffff:a.b.c.d, and at connect */
+			snprintf(url, sizeof(url), "http://[::ffff:%s]/", host);
+			refused(c, url, "");
+			assert_non_null(policy_addr_private(sa));
+			s6.sin6_addr.s6_addr[10] = s6.sin6_addr.s6_addr[11] =
+			    0xff;
+			memcpy(s6.sin6_addr.s6_addr + 12, &s4->sin_addr, 4);
+			assert_non_null(
+			    policy_addr_private((const struct sockaddr *)&s6));
+		} else {
+			const struct sockaddr_in6 *a6 =
+			    (const struct sockaddr_in6 *)(const void *)sa;
+
+			if (IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr))
+				continue; /* a scope would be needed */
+			inet_ntop(AF_INET6, &a6->sin6_addr, host, sizeof(host));
+			snprintf(url, sizeof(url), "http://[%s]/", host);
+			refused(c, url, "");
+			assert_non_null(policy_addr_private(sa));
+		}
+		allowed(open, url);
+		n++;
+	}
+	freeifaddrs(ifs);
+	assert_true(n > 0);
+	conf_free(&c);
+	conf_free(&open);
+}
+
 /* the tricks that make a URL's host look public */
 static void
 url_forged(void **state)
@@ -624,6 +726,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(queue_leases, setup, teardown),
 	    cmocka_unit_test_setup_teardown(queue_retry_fail, setup, teardown),
 	    cmocka_unit_test(url_private),
+	    cmocka_unit_test(url_special),
+	    cmocka_unit_test(url_own),
 	    cmocka_unit_test(url_forged),
 	    cmocka_unit_test(url_syntax),
 	    cmocka_unit_test_setup_teardown(payloads, setup, teardown),

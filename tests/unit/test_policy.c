@@ -1104,6 +1104,124 @@ send_rules(void **state)
 #undef REFUSED
 }
 
+/* leases - how many pool leases phone has (any owner, any number) */
+static unsigned
+leases(struct store *st, const char *phone)
+{
+	struct store_pool_lease *l = NULL;
+	struct store_error err;
+	unsigned n = 0;
+
+	assert_int_equal(
+	    store_pool_leases(st, phone, NULL, NULL, 0, &l, &n, &err),
+	    STORE_OK);
+	free(l);
+	return n;
+}
+
+/*
+ * send_no_lease - issue 21's review: a text refused after its pool
+ * number was leased (opted out, over quota) leaves no lease, nor a
+ * recycled one's notice, alone or inside the caller's unit
+ */
+static void
+send_no_lease(void **state)
+{
+	char dir[] = "/tmp/test_policy.XXXXXX", db[64];
+	struct conf *c = load("SenderPool +12025550110, +12025550111\n"
+			      "AllowedSenders @example.com\n"
+			      "MaxLeasesPerPhone 1\nPoolExhausted recycle\n"
+			      "MonthlySegmentQuota 1\n");
+	struct policy_send rq = {
+	    .owner = "bob@example.com", .to = "+12025550144", .text = "Hello"};
+	struct store_pool_lease l;
+	struct policy_sent out;
+	struct policy_verdict v;
+	struct store_error err;
+	enum policy_send_why w;
+	struct store *st;
+	const int64_t now = 1800000000;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/s.db", dir);
+	st = store_open(db, STORE_SYNC_OFF, &err);
+	assert_non_null(st);
+	assert_int_equal(
+	    store_optout_add(st, "+12025550144", NULL, "STOP", now, &err),
+	    STORE_OK);
+
+	/* opted out: refused, and the phone has no lease */
+	assert_false(policy_send(c, st, &rq, now, &out, &v, &w));
+	assert_int_equal(w, POLICY_SEND_OPTED_OUT);
+	assert_int_equal(leases(st, "+12025550144"), 0);
+	/* ... nor inside a unit the caller rolls back (the send API) */
+	assert_int_equal(store_unit_begin(st, &err), STORE_OK);
+	assert_false(policy_send(c, st, &rq, now, &out, &v, &w));
+	assert_int_equal(store_unit_end(st, false, &err), STORE_OK);
+	assert_int_equal(leases(st, "+12025550144"), 0);
+
+	/* a text sent keeps its lease, inside a unit committed too */
+	rq.to = "+12025550143";
+	assert_int_equal(store_unit_begin(st, &err), STORE_OK);
+	assert_true(policy_send(c, st, &rq, now, &out, &v, &w));
+	assert_true(out.pooled);
+	assert_int_equal(store_unit_end(st, true, &err), STORE_OK);
+	assert_int_equal(leases(st, "+12025550143"), 1);
+
+	/* over quota: carol's text to bob's phone would recycle bob's
+	   lease (MaxLeasesPerPhone 1); refused, bob keeps it */
+	rq.owner = "carol@example.com";
+	rq.to = "+12025550145";
+	assert_true(policy_send(c, st, &rq, now, &out, &v, &w));
+	rq.to = "+12025550143";
+	assert_false(policy_send(c, st, &rq, now, &out, &v, &w));
+	assert_int_equal(w, POLICY_SEND_QUOTA);
+	assert_int_equal(leases(st, "+12025550143"), 1);
+	{
+		struct store_pool_lease *all = NULL;
+		unsigned n = 0;
+
+		assert_int_equal(store_pool_leases(st, "+12025550143", NULL,
+						   NULL, 0, &all, &n, &err),
+				 STORE_OK);
+		assert_int_equal(n, 1);
+		l = all[0];
+		free(all);
+	}
+	assert_string_equal(l.owner, "bob@example.com");
+
+	store_close(&st);
+	snprintf(db, sizeof(db), "%s/s.db", dir);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s/s.db-wal", dir);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s/s.db-shm", dir);
+	unlink(db);
+	rmdir(dir);
+	conf_free(&c);
+}
+
+/* store_down - one sentence for a store that failed, its reason or not */
+static void
+store_down(void **state)
+{
+	struct store_error err = {.status = STORE_ETEMP};
+	struct policy_verdict v;
+
+	(void)state;
+	snprintf(err.msg, sizeof(err.msg), "database is locked");
+	assert_false(policy_store_down(&v, &err));
+	assert_string_equal(v.code, "451");
+	assert_string_equal(v.xcode, "4.3.0");
+	assert_string_equal(v.text, "the text queue is not available "
+				    "(database is locked); try again later");
+	/* where it goes to an SMTP client: no reason */
+	assert_false(policy_store_down(&v, NULL));
+	assert_string_equal(v.text,
+			    "the text queue is not available; try again later");
+}
+
 /* file_has - the bytes of path (at most 1 MiB) hold s */
 static bool
 file_has(const char *path, const char *s)
@@ -1292,7 +1410,8 @@ main(void)
 	    cmocka_unit_test(plan_as_queued), cmocka_unit_test(plan_opts),
 	    cmocka_unit_test(route),	      cmocka_unit_test(sender_choice),
 	    cmocka_unit_test(mail_id),	      cmocka_unit_test(send_rules),
-	    cmocka_unit_test(apikeys),
+	    cmocka_unit_test(apikeys),	      cmocka_unit_test(send_no_lease),
+	    cmocka_unit_test(store_down),
 	};
 
 	mp_init();
