@@ -208,8 +208,7 @@ bool policy_pool_sender(const struct conf *c, struct store *st,
  * that show it (smsctl, the send API's log), not where it goes to an
  * SMTP client (the caller logs why)
  */
-bool policy_store_down(struct policy_verdict *v,
-		       const struct store_error *err);
+bool policy_store_down(struct policy_verdict *v, const struct store_error *err);
 
 /*
  * policy_optout_ok - phone has opted out of neither the site nor sender
