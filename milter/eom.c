@@ -475,8 +475,10 @@ static sfsistat
 finish(SMFICTX *ctx, struct eom *w)
 {
 	struct session *s = w->s;
-	struct store_job job = {w->texts,  w->ntexts, w->mails,
-				w->nmails, 0,	      {0}};
+	struct store_job job = {.texts = w->texts,
+				.ntexts = w->ntexts,
+				.mails = w->mails,
+				.nmails = w->nmails};
 	char hdr[200], masked[300];
 	unsigned i, j, k = 0;
 	struct policy_verdict v;

@@ -56,6 +56,11 @@
 	" per_text"
 #define HOOK_HELD "id = ?1 AND lease_owner = ?2 AND state = 0"
 
+/* The columns fill_media() (media.c) reads, of media. */
+#define MEDIA_COLS                                                             \
+	"id, mid, owner, message_id, filename, content_type, size, created,"   \
+	" expires"
+
 static const char *const sql[ST_COUNT] = {
     /* queue.c */
     [ST_MSG_BY_IDEM] = "SELECT id, thread_id FROM messages WHERE idem_key = ?1",
@@ -341,6 +346,17 @@ static const char *const sql[ST_COUNT] = {
 		    " m.opts"
 		    " FROM messages m JOIN threads t ON t.id = m.thread_id"
 		    " WHERE m.id = ?1",
+    /* media.c */
+    [ST_MEDIA_ADD] =
+	"INSERT INTO media (mid, owner, message_id, filename, content_type,"
+	" size, data, created, expires)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, length(?6), ?6, ?7, ?8)",
+    [ST_MEDIA_GET] = "SELECT " MEDIA_COLS " FROM media WHERE mid = ?1",
+    [ST_MEDIA_LIST] = "SELECT " MEDIA_COLS " FROM media"
+		      " WHERE (?1 IS NULL OR owner = ?1) ORDER BY id",
+    [ST_MEDIA_DELETE] = "DELETE FROM media WHERE mid = ?1"
+			" AND (?2 IS NULL OR owner = ?2)",
+    [ST_MEDIA_PURGE] = "DELETE FROM media WHERE expires <= ?1",
 };
 
 /* store_set_error - fill err; returns status */

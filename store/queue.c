@@ -180,7 +180,7 @@ savepoint(struct store *s, const char *q, struct store_error *err)
 	return STORE_OK;
 }
 
-/* job_in_txn - one job's texts and mails, inside its savepoint */
+/* job_in_txn - one job's texts, mails and media, in its savepoint */
 static int
 job_in_txn(struct store *s, struct store_job *j, int64_t now)
 {
@@ -210,6 +210,14 @@ job_in_txn(struct store *s, struct store_job *j, int64_t now)
 		rc = store_mail_enqueue(s, j->mails[i].from, j->mails[i].rcpt,
 					j->mails[i].data, j->mails[i].len, now,
 					&id, &j->err);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	for (i = 0; i < j->nmedia; i++) {
+		struct store_media_out f = j->media[i];
+
+		f.message_id = j->ntexts > 0 ? j->texts[0].id : 0;
+		rc = store_media_add(s, &f, now, NULL, &j->err);
 		if (rc != STORE_OK)
 			return rc;
 	}
