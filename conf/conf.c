@@ -320,6 +320,10 @@ check_values(struct conf_ctx *ctx, const struct conf *c, const unsigned *seen)
 	if (!c->hook_secret && (c->inbound_hooks.n || c->receipt_hooks.n))
 		conf_warning(ctx, "event hooks are configured but HookSecret "
 				  "is not: their POSTs go unsigned");
+	at(ctx, seen, "MediaBaseUrl", NULL);
+	if (c->media_base_url && strpbrk(c->media_base_url, "?#"))
+		conf_error(ctx, "MediaBaseUrl: a URL without ? or #: links are "
+				"made by adding /m/... to it");
 	at(ctx, seen, "SmtpUser", NULL);
 	if (c->smtp_user && *c->smtp_user && !c->smtp_password)
 		conf_error(ctx, "SmtpUser is set but SmtpPassword (or "

@@ -759,4 +759,75 @@ int policy_hooks_receipt(const struct conf *c, struct store *s,
 			 const char *to, const char *status, const char *code,
 			 int64_t now, struct store_error *err);
 
+/* ---- media.c: signed URLs of hosted files, and serving them ---- */
+
+#define POLICY_MEDIA_ID_LEN   STORE_MEDIA_ID_LEN
+#define POLICY_MEDIA_SIG_LEN  12 /* base32 letters: 60 bits */
+#define POLICY_MEDIA_NAME_MAX 12 /* the name at a link's end */
+/* the longest link: base, "/m/", id, expiry, signature, name */
+#define POLICY_MEDIA_URL_MAX 512
+
+/*
+ * policy_media_url - the link of file mid (named filename, of
+ * content_type) until expires: base/m/MID/EXPIRES/SIG/NAME, SIG signed
+ * with a key derived from secret (TagSecret). false when it does not
+ * fit in out (size bytes).
+ */
+bool policy_media_url(const char *secret, const char *base, const char *mid,
+		      int64_t expires, const char *filename,
+		      const char *content_type, char *out, size_t size);
+
+/*
+ * policy_media_name - filename (its last path segment) as the end of a
+ * link: letters, digits, - and _, cut to keep an extension of at most 5
+ * (from content_type when the name has none), at most
+ * POLICY_MEDIA_NAME_MAX characters; "file" when nothing is left
+ */
+void policy_media_name(const char *filename, const char *content_type,
+		       char out[POLICY_MEDIA_NAME_MAX + 1]);
+
+/*
+ * policy_media_check - path is /m/MID/EXPIRES/SIG or /m/MID/EXPIRES/SIG/
+ * NAME (any NAME) with SIG the signature of MID and EXPIRES, and now is
+ * before EXPIRES: true, with the file's public id in mid_r and EXPIRES
+ * in *expires_r. Anything else (forged, altered, expired, malformed) is
+ * false, one answer for all.
+ */
+bool policy_media_check(const char *secret, const char *path, int64_t now,
+			char mid_r[POLICY_MEDIA_ID_LEN + 1],
+			int64_t *expires_r);
+
+enum policy_range {
+	POLICY_RANGE_NONE,	    /* no range asked, or one not served: all */
+	POLICY_RANGE_OK,	    /* bytes *first_r to *last_r (206) */
+	POLICY_RANGE_UNSATISFIABLE, /* none of the file (416) */
+};
+
+/*
+ * policy_media_range - the Range header h (NULL: none) against a file
+ * of size bytes: one range "bytes=A-B", "bytes=A-" or "bytes=-N";
+ * several ranges, another unit or bad syntax are answered with the
+ * whole file (RFC 9110 14.2)
+ */
+enum policy_range policy_media_range(const char *h, int64_t size,
+				     int64_t *first_r, int64_t *last_r);
+
+/*
+ * policy_media_type - the Content-Type a file stored as stored is served
+ * with, into out (size bytes): pictures (JPEG, PNG, GIF, WebP, BMP,
+ * HEIC), PDF and audio as they are, shown inline (*inline_r); anything
+ * else (HTML, SVG, scripts, unknown) as application/octet-stream, an
+ * attachment
+ */
+void policy_media_type(const char *stored, char *out, size_t size,
+		       bool *inline_r);
+
+/*
+ * policy_media_disposition - "inline" or "attachment", with the file's
+ * name as filename="ASCII" and filename*=UTF-8''PERCENT (RFC 6266, RFC
+ * 8187), quotes, backslashes, slashes and controls never through
+ */
+void policy_media_disposition(bool inline_, const char *filename, char *out,
+			      size_t size);
+
 #endif /* POLICY_POLICY_H */

@@ -1279,6 +1279,118 @@ apikeys(void **state)
 	rmdir(dir);
 }
 
+/* media_urls - signed links: made, checked, refused when touched */
+static void
+media_urls(void **state)
+{
+	const char *key = "0123456789abcdef-secret";
+	char url[POLICY_MEDIA_URL_MAX], path[POLICY_MEDIA_URL_MAX];
+	char mid[POLICY_MEDIA_ID_LEN + 1], name[POLICY_MEDIA_NAME_MAX + 1];
+	int64_t exp, first, last;
+	const char *p;
+	char type[96], disp[512];
+	bool show;
+	size_t i;
+
+	(void)state;
+	/* a 25-character base: a link of about 70 */
+	assert_true(policy_media_url(key, "https://sms.example.com/x/",
+				     "abcdefgh23", 1767225600, "photo.jpg",
+				     "image/jpeg", url, sizeof(url)));
+	p = strstr(url, "/m/");
+	assert_non_null(p);
+	assert_int_equal(p - url, 25);
+	assert_int_equal(strlen(url), 25 + 3 + 10 + 1 + 10 + 1 + 12 + 1 + 9);
+	assert_true(strlen(url) <= 72);
+	assert_true(policy_media_check(key, p, 1767225599, mid, &exp));
+	assert_string_equal(mid, "abcdefgh23");
+	assert_int_equal(exp, 1767225600);
+	/* without the name, or another name: the same file */
+	snprintf(path, sizeof(path), "%.*s", (int)(strrchr(p, '/') - p), p);
+	assert_true(policy_media_check(key, path, 0, mid, &exp));
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/a.html");
+	assert_true(policy_media_check(key, path, 0, mid, &exp));
+	/* expired, another key, each character of id, expiry and signature
+	   changed: all refused */
+	assert_false(policy_media_check(key, p, 1767225600, mid, &exp));
+	assert_false(policy_media_check("another", p, 0, mid, &exp));
+	for (i = 3; p[i] && i < 3 + 10 + 1 + 10 + 1 + 12; i++) {
+		if (p[i] == '/')
+			continue;
+		snprintf(path, sizeof(path), "%s", p);
+		path[i] = path[i] == '2' ? '3' : '2';
+		assert_false(policy_media_check(key, path, 0, mid, &exp));
+	}
+	snprintf(path, sizeof(path), "%s/more", p);
+	assert_false(policy_media_check(key, path, 0, mid, &exp));
+	assert_false(policy_media_check(key, "/m/", 0, mid, &exp));
+	assert_false(
+	    policy_media_check(key, "/m/abcdefgh23/0/x", 0, mid, &exp));
+	/* names for links */
+	policy_media_name("C:\\Users\\x\\Quarterly Report (final).PDF",
+			  "application/pdf", name);
+	assert_string_equal(name, "Quarterl.pdf");
+	policy_media_name("", "image/png", name);
+	assert_string_equal(name, "file.png");
+	policy_media_name("../../etc/passwd", "text/plain", name);
+	assert_string_equal(name, "passwd.txt");
+	policy_media_name("\xc3\xa9t\xc3\xa9.jpg", "image/jpeg", name);
+	assert_string_equal(name, "t.jpg");
+	policy_media_name(".htaccess", "application/octet-stream", name);
+	assert_string_equal(name, "htaccess");
+	/* ranges */
+	assert_int_equal(policy_media_range(NULL, 10, &first, &last),
+			 POLICY_RANGE_NONE);
+	assert_int_equal(policy_media_range("bytes=2-5", 10, &first, &last),
+			 POLICY_RANGE_OK);
+	assert_int_equal(first, 2);
+	assert_int_equal(last, 5);
+	assert_int_equal(policy_media_range("bytes=7-", 10, &first, &last),
+			 POLICY_RANGE_OK);
+	assert_int_equal(last, 9);
+	assert_int_equal(policy_media_range("bytes=-3", 10, &first, &last),
+			 POLICY_RANGE_OK);
+	assert_int_equal(first, 7);
+	assert_int_equal(policy_media_range("bytes=-30", 10, &first, &last),
+			 POLICY_RANGE_OK);
+	assert_int_equal(first, 0);
+	assert_int_equal(policy_media_range("bytes=5-100", 10, &first, &last),
+			 POLICY_RANGE_OK);
+	assert_int_equal(last, 9);
+	assert_int_equal(policy_media_range("bytes=10-", 10, &first, &last),
+			 POLICY_RANGE_UNSATISFIABLE);
+	assert_int_equal(policy_media_range("bytes=-0", 10, &first, &last),
+			 POLICY_RANGE_UNSATISFIABLE);
+	assert_int_equal(policy_media_range("bytes=0-1,4-5", 10, &first, &last),
+			 POLICY_RANGE_NONE);
+	assert_int_equal(policy_media_range("bytes=5-2", 10, &first, &last),
+			 POLICY_RANGE_NONE);
+	assert_int_equal(policy_media_range("items=0-1", 10, &first, &last),
+			 POLICY_RANGE_NONE);
+	assert_int_equal(policy_media_range("bytes=99999999999999999999-", 10,
+					    &first, &last),
+			 POLICY_RANGE_NONE);
+	/* types: what a browser would run never goes inline */
+	policy_media_type("image/PNG; name=x", type, sizeof(type), &show);
+	assert_string_equal(type, "image/png");
+	assert_true(show);
+	policy_media_type("audio/x-wav", type, sizeof(type), &show);
+	assert_true(show);
+	policy_media_type("text/html", type, sizeof(type), &show);
+	assert_string_equal(type, "application/octet-stream");
+	assert_false(show);
+	policy_media_type("image/svg+xml", type, sizeof(type), &show);
+	assert_false(show);
+	policy_media_type("audio/x\"<y", type, sizeof(type), &show);
+	assert_false(show);
+	policy_media_disposition(false, "a\"b\\c/d\r\n\xc3\xa9.pdf", disp,
+				 sizeof(disp));
+	assert_string_equal(disp, "attachment; filename=\"a_b_c_d___.pdf\"; "
+				  "filename*=UTF-8''a%22b_c_d__%C3%A9.pdf");
+	policy_media_disposition(true, "", disp, sizeof(disp));
+	assert_string_equal(disp, "inline");
+}
+
 int
 main(void)
 {
@@ -1292,7 +1404,7 @@ main(void)
 	    cmocka_unit_test(plan_as_queued), cmocka_unit_test(plan_opts),
 	    cmocka_unit_test(route),	      cmocka_unit_test(sender_choice),
 	    cmocka_unit_test(mail_id),	      cmocka_unit_test(send_rules),
-	    cmocka_unit_test(apikeys),
+	    cmocka_unit_test(apikeys),	      cmocka_unit_test(media_urls),
 	};
 
 	mp_init();
