@@ -586,6 +586,7 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 		if (inbound_sweep(r->c, r->s, r->swept) > 0)
 			mailer_wake(r->mailer);
 		receipt_timeouts(r->c, r->s, r->mailer, r->swept);
+		media_purge(r->s, r->swept);
 	}
 	if (!draining && (claim_now || r->more))
 		claim(r);

@@ -55,6 +55,8 @@ step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_k
 step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
 step "the send API: each field, each error, keys as their owners" \
 	sh tests/gateway/test_api.sh build
+step "files at signed links: bytes, types, ranges, forged links 404, purge" \
+	sh tests/gateway/test_media.sh build
 step "texts forwarded to another phone, and its answers back" \
 	sh tests/gateway/test_forward.sh build
 step "smsgw's webhooks beside 200 slow connections" sh tests/gateway/test_slow.sh build
