@@ -56,10 +56,6 @@ media_handle(const struct conf *c, struct store *s, const char *method,
 		not_found(a);
 		return;
 	}
-	if (!head && (!method || strcmp(method, "GET") != 0)) {
-		a->status = 405;
-		return;
-	}
 	rc = store_media_get(s, mid, &m, &err);
 	if (rc == STORE_ENOTFOUND || (rc == STORE_OK && m.expires <= now)) {
 		not_found(a);
@@ -68,6 +64,10 @@ media_handle(const struct conf *c, struct store *s, const char *method,
 	if (rc != STORE_OK) {
 		ut_log(LOG_ERR, "media %s: store: %s", mid, err.msg);
 		a->status = 503;
+		return;
+	}
+	if (!head && (!method || strcmp(method, "GET") != 0)) {
+		a->status = 405;
 		return;
 	}
 	policy_media_type(m.content_type, a->content_type,

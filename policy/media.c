@@ -343,3 +343,78 @@ policy_media_disposition(bool inline_, const char *filename, char *out,
 	}
 	out[n] = '\0';
 }
+
+/* policy_media_set_clear - free what policy_media_links filled */
+void
+policy_media_set_clear(struct policy_media_set *set)
+{
+	free(set->mid);
+	free(set->files);
+	free(set->links);
+	memset(set, 0, sizeof(*set));
+}
+
+/* policy_media_links - the files of mail m to keep, and their links */
+bool
+policy_media_links(const struct conf *c, const struct mp_message *m,
+		   const char *owner, int64_t now, struct policy_media_set *set,
+		   struct policy_verdict *v)
+{
+	char url[POLICY_MEDIA_URL_MAX];
+	size_t i, n = 0, cap;
+	int64_t expires = now + c->media_lifetime;
+
+	memset(set, 0, sizeof(*set));
+	if (!c->media_base_url || !*c->media_base_url || m->nattachments == 0)
+		return true;
+	if (m->nattachments > (size_t)c->media_max_files)
+		return policy_refuse(v, "552", "5.3.4",
+				     "the mail has %zu attachments, more than "
+				     "the %lld a text can link to",
+				     m->nattachments, c->media_max_files);
+	for (i = 0; i < m->nattachments; i++)
+		if (m->attachments[i].size > (size_t)c->media_max_bytes)
+			return policy_refuse(
+			    v, "552", "5.3.4",
+			    "the attachment %.80s is %zu bytes, over the %lld "
+			    "bytes a text can link to",
+			    m->attachments[i].filename[0]
+				? m->attachments[i].filename
+				: m->attachments[i].content_type,
+			    m->attachments[i].size, c->media_max_bytes);
+	cap = m->nattachments * (POLICY_MEDIA_URL_MAX + 1);
+	set->mid = calloc(m->nattachments, sizeof(*set->mid));
+	set->files = calloc(m->nattachments, sizeof(*set->files));
+	set->links = malloc(cap);
+	if (!set->mid || !set->files || !set->links) {
+		policy_media_set_clear(set);
+		return policy_refuse(v, "451", "4.3.0", "out of memory");
+	}
+	for (i = 0; i < m->nattachments; i++) {
+		const struct mp_attachment *a = &m->attachments[i];
+
+		if (!store_media_id_new(set->mid[i]) ||
+		    !policy_media_url(c->tag_secret, c->media_base_url,
+				      set->mid[i], expires, a->filename,
+				      a->content_type, url, sizeof(url))) {
+			policy_media_set_clear(set);
+			return policy_refuse(v, "451", "4.3.0",
+					     "no link could be made for an "
+					     "attachment (no random bytes, or "
+					     "MediaBaseUrl too long)");
+		}
+		set->files[i] = (struct store_media_out){
+		    .mid = set->mid[i],
+		    .owner = owner,
+		    .filename = a->filename,
+		    .content_type = a->content_type,
+		    .data = a->data ? a->data : (const unsigned char *)"",
+		    .len = a->data ? a->size : 0,
+		    .expires = expires,
+		};
+		n += (size_t)snprintf(set->links + n, cap - n, "%s%s",
+				      i ? "\n" : "", url);
+	}
+	set->n = (unsigned)m->nattachments;
+	return true;
+}

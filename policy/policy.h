@@ -496,12 +496,26 @@ struct sms_plan *policy_plan(const struct policy_plan_opts *o, const char *text,
 struct sms_plan *policy_plan_queued(const char *text, int encoding,
 				    bool *same_r, struct sms_error *err);
 
+/*
+ * policy_plan_links - body, a line break and links (one a line),
+ * planned as policy_plan() plans: under the truncate policy a text over
+ * the cap is cut in its body (with the marker; the whole body when the
+ * links need all the room), never in a link: 552 5.3.4 when the links
+ * alone do not fit. *kept_r: the body's code points sent.
+ */
+struct sms_plan *policy_plan_links(const struct policy_plan_opts *o,
+				   const char *body, const char *links,
+				   bool *truncated_r, size_t *kept_r,
+				   struct policy_verdict *v);
+
 /* What the configuration says about rendering a mail. */
 struct policy_render_opts {
 	const char *new_thread_template, *reply_template;
 	struct sms_phone_rules rules; /* to read a voicemail's caller */
 	struct policy_plan_opts plan;
 	const char *const *disclaimers; /* NULL-terminated, or NULL */
+	const char *links; /* the attachments' links (policy_media_links),
+			      one a line, to end the text; NULL: none */
 };
 
 /* policy_render_opts - the options c gives (c may be NULL: defaults) */
@@ -513,16 +527,20 @@ struct policy_text {
 	struct sms_plan *plan;	  /* encoding, segments, the text as sent */
 	bool voicemail;		  /* a PBX voicemail notice */
 	bool truncated;		  /* cut to the cap */
-	unsigned left_out;	  /* attachments not sent (none can be yet) */
+	unsigned left_out;	  /* attachments not sent (no links) */
 	size_t chars, chars_sent; /* characters before and after a cut */
+	size_t links_len; /* the links' bytes at the end of plan->text */
 };
 
 /*
  * policy_render - the text a parsed mail becomes: a voicemail notice as
  * "Voicemail from +1 202-555-0143 (0:42): ...", else the visible words
  * through the new-thread or reply template; planned with smart encoding
- * and the segment cap. Attachments are not sent (nothing hosts them
- * yet): no placeholder goes into the text, t->left_out counts them and
+ * and the segment cap. With o->links (MediaBaseUrl set) the text ends
+ * with them, a line each, and they are billed as the characters they
+ * are (a mail of attachments alone becomes its links); the cap cuts the
+ * words, never a link. Without, attachments are not sent: no
+ * placeholder goes into the text, t->left_out counts them and
  * policy_left_out() says so in words; they are not billed. Returns
  * true, or false with v set (552 5.3.4 over the cap under the reject
  * policy, 554 5.6.0 a mail with no words to send, 451 4.3.0 out of
@@ -829,5 +847,30 @@ void policy_media_type(const char *stored, char *out, size_t size,
  */
 void policy_media_disposition(bool inline_, const char *filename, char *out,
 			      size_t size);
+
+/* The files of one mail to keep, and the links its texts end with. */
+struct policy_media_set {
+	unsigned n;			      /* 0: none (or hosting off) */
+	char (*mid)[POLICY_MEDIA_ID_LEN + 1]; /* their public ids */
+	struct store_media_out *files;	      /* n, for store_enqueue_jobs;
+						 they point into the mail */
+	char *links;			      /* "URL\nURL", or NULL */
+};
+
+/*
+ * policy_media_links - with MediaBaseUrl set, each attachment of m (of
+ * owner) as a file to keep until now + MediaLifetime, with a new
+ * public id, and the links to them in set->links, one a line; nothing
+ * when MediaBaseUrl is unset or m has no attachment. Refuses (552
+ * 5.3.4) more than MediaMaxFiles attachments or one over MediaMaxBytes;
+ * 451 4.3.0 out of memory. The files point into m: m must outlive
+ * them. Free with policy_media_set_clear().
+ */
+bool policy_media_links(const struct conf *c, const struct mp_message *m,
+			const char *owner, int64_t now,
+			struct policy_media_set *set, struct policy_verdict *v);
+
+/* policy_media_set_clear - free what policy_media_links filled */
+void policy_media_set_clear(struct policy_media_set *set);
 
 #endif /* POLICY_POLICY_H */

@@ -213,7 +213,7 @@ job_in_txn(struct store *s, struct store_job *j, int64_t now)
 		if (rc != STORE_OK)
 			return rc;
 	}
-	for (i = 0; i < j->nmedia; i++) {
+	for (i = 0; j->ntexts > 0 && i < j->nmedia; i++) {
 		struct store_media_out f = j->media[i];
 
 		f.message_id = j->ntexts > 0 ? j->texts[0].id : 0;

@@ -45,6 +45,8 @@ step "the milter warns at start when a reload would fail" sh tests/milter/test_r
 step "end to end with Postfix" sh tests/e2e/test_postfix.sh build
 step "the loop: mail, text, receipt, report" sh tests/e2e/test_loop.sh build
 step "the loop both ways: threads, parts, STOP and START" sh tests/e2e/test_thread.sh build
+step "a photo and a PDF to a phone: two links in the text, the files at them" \
+	sh tests/e2e/test_media.sh build
 step "a pool of numbers: each answer reaches the one it answers" sh tests/e2e/test_pool.sh build
 step "a pool of numbers, through the HTTP transport and webhook" sh tests/e2e/test_pool.sh build http
 step "smsgw against an SMPP server (npm smpp)" sh tests/gateway/test_smpp.sh build

@@ -10,12 +10,16 @@
  *	encoding and the segment cap as configured (the defaults when
  *	there is no configuration), and shows the text, its encoding and
  *	segments, and what the mail said about itself: subject, sender,
- *	Message-ID, In-Reply-To, thread tag, attachments.
+ *	Message-ID, In-Reply-To, thread tag, attachments. With
+ *	MediaBaseUrl set the text ends with a link per attachment, as the
+ *	milter makes them (with new ids, kept nowhere: they do not work),
+ *	so that the segments shown are the ones billed.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -93,7 +97,7 @@ render_json(const struct mp_message *m, const struct sms_plan *p,
 /* render_text - the report for people */
 static void
 render_text(const struct mp_message *m, const struct sms_plan *p,
-	    bool truncated, const char *left_out)
+	    bool truncated, const char *left_out, bool linked)
 {
 	size_t i;
 
@@ -109,7 +113,7 @@ render_text(const struct mp_message *m, const struct sms_plan *p,
 		printf("attachment: %s \"%s\", %zu bytes%s\n",
 		       m->attachments[i].content_type,
 		       m->attachments[i].filename, m->attachments[i].size,
-		       " (not sent)");
+		       linked ? " (a link in the text)" : " (not sent)");
 	printf("encoding: %s\n", sms_encoding_name(p->encoding));
 	printf("segments: %u%s", p->nparts, truncated ? " (truncated)" : "");
 	if (*left_out)
@@ -145,6 +149,7 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 	struct policy_render_opts ro;
 	struct policy_verdict v;
 	struct policy_text t = {0};
+	struct policy_media_set set = {0};
 	char left_out[700];
 	struct mp_opts opts;
 	struct mp_message *m = NULL;
@@ -191,6 +196,15 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 		fprintf(stderr, "smsctl render: %s\n", err.msg);
 		goto done;
 	}
+	if (c && !policy_media_links(c, m, "render", (int64_t)time(NULL), &set,
+				     &v)) {
+		fprintf(stderr,
+			"smsctl render: the milter would refuse this "
+			"mail: %s %s %s\n",
+			v.code, v.xcode, v.text);
+		goto done;
+	}
+	ro.links = set.links;
 	if (!policy_render(m, &ro, false, &t, &v)) {
 		fprintf(stderr,
 			"smsctl render: the milter would refuse this "
@@ -203,10 +217,11 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 		rc_exit =
 		    render_json(m, t.plan, t.voicemail, t.truncated, left_out);
 	} else {
-		render_text(m, t.plan, t.truncated, left_out);
+		render_text(m, t.plan, t.truncated, left_out, set.n > 0);
 		rc_exit = fflush(stdout) == 0 ? 0 : 1;
 	}
 done:
+	policy_media_set_clear(&set);
 	policy_text_clear(&t);
 	mp_message_free(&m);
 	free(raw);

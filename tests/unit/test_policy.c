@@ -410,6 +410,131 @@ render(void **state)
 	mp_message_free(&m);
 }
 
+/* render_links - attachments' links end the text and count; the cap
+   cuts the words, never a link */
+static void
+render_links(void **state)
+{
+	static const char mail[] =
+	    "From: Alice <alice@example.com>\r\n"
+	    "Subject: Menu\r\n"
+	    "Message-ID: <l1@example.com>\r\n"
+	    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain\r\n\r\n"
+	    "Tonight's menu and a photo.\r\n"
+	    "--b\r\nContent-Type: image/png\r\n"
+	    "Content-Disposition: attachment; filename=\"a.png\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n"
+	    "--b\r\nContent-Type: application/pdf\r\n"
+	    "Content-Disposition: attachment; filename=\"menu.pdf\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n"
+	    "--b--\r\n";
+	static const char bare[] = "From: alice@example.com\r\n"
+				   "Content-Type: image/png\r\n"
+				   "Content-Transfer-Encoding: base64\r\n\r\n"
+				   "iVBORw0KGgo=\r\n";
+	struct conf *c = load("MediaBaseUrl https://sms.example.com\n"
+			      "MediaMaxFiles 2\nMediaMaxBytes 100\n");
+	struct policy_render_opts o;
+	struct policy_media_set set;
+	struct policy_verdict v;
+	struct policy_text t;
+	struct mp_message *m;
+	struct mp_error err;
+	char left[300], *nl;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(mp_parse(mail, sizeof(mail) - 1, NULL, &m, &err),
+			 MP_OK);
+	assert_int_equal(m->nattachments, 2);
+	assert_true(
+	    policy_media_links(c, m, "alice@example.com", 1000, &set, &v));
+	assert_int_equal(set.n, 2);
+	assert_string_equal(set.files[1].content_type, "application/pdf");
+	assert_int_equal(set.files[1].len, 9);
+	assert_memory_equal(set.files[1].data, "%PDF-1.4\n", 9);
+	assert_int_equal(set.files[0].expires, 1000 + 30 * 86400);
+	assert_string_equal(set.files[0].owner, "alice@example.com");
+	nl = strchr(set.links, '\n');
+	assert_non_null(nl);
+	assert_int_equal(strncmp(set.links, "https://sms.example.com/m/", 26),
+			 0);
+	assert_non_null(strstr(nl, "/menu.pdf"));
+	policy_render_opts(c, &o);
+	o.links = set.links;
+	assert_true(policy_render(m, &o, false, &t, &v));
+	n = strlen(t.plan->text);
+	assert_int_equal(t.links_len, strlen(set.links));
+	assert_string_equal(t.plan->text + n - t.links_len, set.links);
+	assert_int_equal(
+	    strncmp(t.plan->text, "Menu: Tonight's menu and a photo.\n", 34),
+	    0);
+	assert_int_equal(t.plan->nparts, 2); /* 34 + two links of 66 and 69 */
+	assert_int_equal(t.left_out, 0);
+	assert_false(policy_left_out(m, &t, left, sizeof(left)));
+	policy_text_clear(&t);
+	/* a cap of one segment: the words are cut, the links stay whole */
+	o.reply_template = "{body} {body} {body} {body} {body}";
+	o.plan.cap = 1;
+	assert_true(policy_render(m, &o, true, &t, &v));
+	assert_true(t.truncated);
+	assert_int_equal(t.plan->nparts, 1);
+	n = strlen(t.plan->text);
+	assert_string_equal(t.plan->text + n - t.links_len, set.links);
+	assert_non_null(strstr(t.plan->text, "...\nhttps://"));
+	assert_true(policy_left_out(m, &t, left, sizeof(left)));
+	assert_non_null(strstr(left, "the text was cut to 1 SMS segments"));
+	policy_text_clear(&t);
+	/* links alone over the cap: refused, never cut */
+	o.links = "https://sms.example.com/m/aaaaaaaaaa/1/bbbbbbbbbbbb/x\n"
+		  "https://sms.example.com/m/aaaaaaaaaa/1/bbbbbbbbbbbb/y\n"
+		  "https://sms.example.com/m/aaaaaaaaaa/1/bbbbbbbbbbbb/z";
+	assert_false(policy_render(m, &o, true, &t, &v));
+	assert_string_equal(v.xcode, "5.3.4");
+	assert_non_null(strstr(v.text, "links to the attachments alone"));
+	/* without links: left out, in words */
+	o.links = NULL;
+	o.plan.cap = 10;
+	assert_true(policy_render(m, &o, false, &t, &v));
+	assert_int_equal(t.left_out, 2);
+	assert_true(policy_left_out(m, &t, left, sizeof(left)));
+	assert_non_null(strstr(left, "2 attachments (a.png, menu.pdf)"));
+	policy_text_clear(&t);
+	policy_media_set_clear(&set);
+	mp_message_free(&m);
+	/* a picture alone: its link is the text */
+	assert_int_equal(mp_parse(bare, sizeof(bare) - 1, NULL, &m, &err),
+			 MP_OK);
+	assert_true(
+	    policy_media_links(c, m, "alice@example.com", 1000, &set, &v));
+	o.links = set.links;
+	assert_true(policy_render(m, &o, false, &t, &v));
+	assert_string_equal(t.plan->text, set.links);
+	policy_text_clear(&t);
+	policy_media_set_clear(&set);
+	mp_message_free(&m);
+	/* limits: files and bytes */
+	assert_int_equal(mp_parse(mail, sizeof(mail) - 1, NULL, &m, &err),
+			 MP_OK);
+	conf_free(&c);
+	c = load("MediaBaseUrl https://sms.example.com\nMediaMaxFiles 1\n");
+	assert_false(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_string_equal(v.code, "552");
+	assert_non_null(strstr(v.text, "2 attachments, more than the 1"));
+	conf_free(&c);
+	c = load("MediaBaseUrl https://sms.example.com\nMediaMaxBytes 8\n");
+	assert_false(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_non_null(strstr(v.text, "menu.pdf is 9 bytes, over the 8"));
+	conf_free(&c);
+	c = load("SegmentCap 3\n"); /* no MediaBaseUrl: nothing kept */
+	assert_true(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_int_equal(set.n, 0);
+	assert_null(set.links);
+	conf_free(&c);
+	mp_message_free(&m);
+}
+
 /* number rules: one builder, the same sentences for every entry point */
 static void
 numbers(void **state)
@@ -1405,6 +1530,7 @@ main(void)
 	    cmocka_unit_test(route),	      cmocka_unit_test(sender_choice),
 	    cmocka_unit_test(mail_id),	      cmocka_unit_test(send_rules),
 	    cmocka_unit_test(apikeys),	      cmocka_unit_test(media_urls),
+	    cmocka_unit_test(render_links),
 	};
 
 	mp_init();
