@@ -10,8 +10,9 @@
 # attachment of application/octet-stream; HEAD; byte ranges (206, 416);
 # no API key needed; a link with its signature, expiry or id altered,
 # or expired, is 404 with no write to the store; an expired file is
-# purged by smsgw's sweep; smsctl media delete ends a link. Prints TAP;
-# stops what it started.
+# purged by smsgw's sweep; smsctl media delete ends a link; a phone's
+# GETs are answered beside 200 slow connections. Prints TAP; stops what
+# it started. About 45 s.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -189,5 +190,32 @@ rc=$?
 check "... deleting it again: exit 1, said" sh -c \
 	"[ $rc = 1 ] && grep -q 'no file pageaaaaaa' '$tmp/out'"
 
+# beside 200 slow connections (tests/gateway/test_slow.sh's attack, on
+# this listener, trickling GETs of a link and POST bodies to it), a
+# phone's GETs of the photo are answered, whole, within 2 s
+if python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.2", 0))' 2>/dev/null; then
+	python3 "$here/slow.py" attack 127.0.0.1 "$aport" 127.0.0.2 200 3 \
+		"${photo#"$base"}" >"$tmp/attack.out" 2>&1 &
+	attacker=$!
+	pids="$pids $attacker"
+	sleep 3
+	python3 "$here/slow.py" fetch 127.0.0.1 "$aport" "${photo#"$base"}" \
+		200000 20 0.5 >"$tmp/fetch.out" 2>&1
+	kill -TERM "$attacker"
+	wait "$attacker"
+	sed 's/^/# /' "$tmp/fetch.out" "$tmp/attack.out"
+	line=$(grep '^slow clients:' "$tmp/fetch.out")
+	answered=$(echo "$line" | sed -n 's|.*answered \([0-9]*\)/.*|\1|p')
+	total=$(echo "$line" | sed -n 's|.*answered [0-9]*/\([0-9]*\) .*|\1|p')
+	worst=$(echo "$line" | sed -n 's|.*worst \([0-9-]*\) ms|\1|p')
+	check "beside 200 slow connections: 95% of 40 GETs of the photo whole" \
+		sh -c "[ ${total:-0} -ge 38 ] && [ $((${answered:-0} * 100)) -ge $((${total:-1} * 95)) ]"
+	check "... each within 2 s (worst ${worst:-?} ms)" \
+		sh -c "[ '${worst:--}' != - ] && [ '${worst:--}' -le 2000 ]"
+	check "... and smsgw still runs" kill -0 "$gw"
+fi
+
 stop_gw
+check "smsgw stops, with no sanitizer report in its log" sh -c \
+	"! kill -0 $gw 2>/dev/null && ! grep -q 'Sanitizer\|runtime error' '$tmp/smsgw.log'"
 echo "1..$n"
