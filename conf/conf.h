@@ -190,6 +190,7 @@ struct conf {
 	long long media_lifetime;   /* seconds */
 	long long media_max_bytes;  /* per file */
 	long long media_max_files;  /* per mail */
+	long long mms_max_bytes;    /* a picture sent as MMS; 0: never */
 
 	/* limits and usage */
 	long long monthly_segment_quota; /* 0: none */

@@ -323,6 +323,14 @@ const struct conf_key conf_keys[] = {
      "Most files a mail to a phone may carry; mail with more is refused "
      "with 552 5.3.4.",
      NULL},
+    {"MmsMaxBytes", CT_SIZE, F(mms_max_bytes), "5M", 0, 1024LL * 1024 * 1024,
+     NULL, 0, "Media",
+     "Largest picture (JPEG, PNG, GIF) sent as a picture, MMS, where the "
+     "transport can (Transport http: the provider fetches it from its "
+     "link, given as MediaUrl), billed as one segment more each; larger "
+     "pictures, other files and other transports get a link in the text. "
+     "0: never MMS. Needs MediaBaseUrl.",
+     NULL},
 
     /* limits and usage */
     {"MonthlySegmentQuota", CT_INT, F(monthly_segment_quota), "0", 0,

@@ -374,6 +374,7 @@ submit(struct runner *r)
 			    .len = a->lens[a->next],
 			    .receipt = true,
 			    .text = tp_whole_texts(r->t) ? a->c.text : NULL,
+			    .media = a->c.mms[0] ? a->c.mms : NULL,
 			};
 			int rc = tp_submit(r->t, &p, &err);
 

@@ -60,6 +60,7 @@ render_once(struct eom *w, bool reply_kind, struct policy_verdict *v)
 	if (!w->rendered[k]) {
 		policy_render_opts(w->c, &o);
 		o.links = w->media.links;
+		o.mms = w->media.nmms;
 		if (!policy_render(w->m, &o, reply_kind, &w->text[k], v))
 			return NULL;
 		w->rendered[k] = true;
@@ -272,7 +273,8 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 			.notify = e->notify,
 			.text = t->plan->text,
 			.encoding = t->plan->encoding == SMS_UCS2 ? 8 : 0,
-			.segments = t->plan->nparts,
+			.segments = t->segments,
+			.mms = w->media.mms,
 			.due = w->due,
 			.rate_window = w->c->recipient_rate.count > 0
 					   ? w->c->recipient_rate.seconds

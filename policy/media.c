@@ -344,6 +344,26 @@ policy_media_disposition(bool inline_, const char *filename, char *out,
 	out[n] = '\0';
 }
 
+/* mms_ok - attachment a goes as MMS: a picture the transport carries */
+static bool
+mms_ok(const struct conf *c, const struct mp_attachment *a)
+{
+	static const char *const pictures[] = {"image/jpeg", "image/png",
+					       "image/gif"};
+	char type[96];
+	bool shown;
+	size_t i;
+
+	if (c->transport != CONF_TP_HTTP || c->mms_max_bytes <= 0 ||
+	    a->size > (size_t)c->mms_max_bytes)
+		return false;
+	policy_media_type(a->content_type, type, sizeof(type), &shown);
+	for (i = 0; i < sizeof(pictures) / sizeof(pictures[0]); i++)
+		if (strcmp(type, pictures[i]) == 0)
+			return true;
+	return false;
+}
+
 /* policy_media_set_clear - free what policy_media_links filled */
 void
 policy_media_set_clear(struct policy_media_set *set)
@@ -351,6 +371,7 @@ policy_media_set_clear(struct policy_media_set *set)
 	free(set->mid);
 	free(set->files);
 	free(set->links);
+	free(set->mms);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -361,7 +382,7 @@ policy_media_links(const struct conf *c, const struct mp_message *m,
 		   struct policy_verdict *v)
 {
 	char url[POLICY_MEDIA_URL_MAX];
-	size_t i, n = 0, cap;
+	size_t i, n = 0, k = 0, cap;
 	int64_t expires = now + c->media_lifetime;
 
 	memset(set, 0, sizeof(*set));
@@ -386,7 +407,8 @@ policy_media_links(const struct conf *c, const struct mp_message *m,
 	set->mid = calloc(m->nattachments, sizeof(*set->mid));
 	set->files = calloc(m->nattachments, sizeof(*set->files));
 	set->links = malloc(cap);
-	if (!set->mid || !set->files || !set->links) {
+	set->mms = malloc(cap);
+	if (!set->mid || !set->files || !set->links || !set->mms) {
 		policy_media_set_clear(set);
 		return policy_refuse(v, "451", "4.3.0", "out of memory");
 	}
@@ -412,9 +434,21 @@ policy_media_links(const struct conf *c, const struct mp_message *m,
 		    .len = a->data ? a->size : 0,
 		    .expires = expires,
 		};
-		n += (size_t)snprintf(set->links + n, cap - n, "%s%s",
-				      i ? "\n" : "", url);
+		if (mms_ok(c, a))
+			k += (size_t)snprintf(set->mms + k, cap - k, "%s%s",
+					      set->nmms++ ? "\n" : "", url);
+		else
+			n += (size_t)snprintf(set->links + n, cap - n, "%s%s",
+					      n ? "\n" : "", url);
 	}
 	set->n = (unsigned)m->nattachments;
+	if (set->nmms == 0) {
+		free(set->mms);
+		set->mms = NULL;
+	}
+	if (n == 0) {
+		free(set->links);
+		set->links = NULL;
+	}
 	return true;
 }

@@ -516,6 +516,7 @@ struct policy_render_opts {
 	const char *const *disclaimers; /* NULL-terminated, or NULL */
 	const char *links; /* the attachments' links (policy_media_links),
 			      one a line, to end the text; NULL: none */
+	unsigned mms;	   /* pictures sent as MMS, a segment each */
 };
 
 /* policy_render_opts - the options c gives (c may be NULL: defaults) */
@@ -529,7 +530,10 @@ struct policy_text {
 	bool truncated;		  /* cut to the cap */
 	unsigned left_out;	  /* attachments not sent (no links) */
 	size_t chars, chars_sent; /* characters before and after a cut */
-	size_t links_len; /* the links' bytes at the end of plan->text */
+	size_t links_len;  /* the links' bytes at the end of plan->text */
+	unsigned mms;	   /* pictures sent with it as MMS */
+	unsigned segments; /* billed: the text's (0 when it has no words
+			      and no links, only pictures), one a picture */
 };
 
 /*
@@ -855,12 +859,17 @@ struct policy_media_set {
 	struct store_media_out *files;	      /* n, for store_enqueue_jobs;
 						 they point into the mail */
 	char *links;			      /* "URL\nURL", or NULL */
+	char *mms;     /* links of the pictures sent as MMS, one a line */
+	unsigned nmms; /* how many: each billed as a segment */
 };
 
 /*
  * policy_media_links - with MediaBaseUrl set, each attachment of m (of
  * owner) as a file to keep until now + MediaLifetime, with a new
- * public id, and the links to them in set->links, one a line; nothing
+ * public id, and the links to them in set->links, one a line; but
+ * with Transport http a JPEG, PNG or GIF of at most MmsMaxBytes goes
+ * as MMS: its link in set->mms (the provider's MediaUrl), not in the
+ * text, and set->nmms counts it; nothing
  * when MediaBaseUrl is unset or m has no attachment. Refuses (552
  * 5.3.4) more than MediaMaxFiles attachments or one over MediaMaxBytes;
  * 451 4.3.0 out of memory. The files point into m: m must outlive

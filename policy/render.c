@@ -146,7 +146,8 @@ policy_render(const struct mp_message *m, const struct policy_render_opts *o,
 	size_t kept;
 
 	memset(t, 0, sizeof(*t));
-	t->left_out = o->links ? 0 : (unsigned)m->nattachments;
+	t->mms = o->mms;
+	t->left_out = o->links || o->mms ? 0 : (unsigned)m->nattachments;
 	t->text = mail_text(m, o, reply, &t->voicemail);
 	if (!t->text)
 		return policy_refuse(v, "451", "4.3.0",
@@ -163,6 +164,17 @@ policy_render(const struct mp_message *m, const struct policy_render_opts *o,
 		t->links_len = strlen(o->links);
 		t->chars = blank ? 0 : chars(t->text);
 		t->chars_sent = kept;
+		t->segments = t->plan->nparts + t->mms;
+		return true;
+	}
+	if (blank && o->mms > 0) {
+		/* pictures alone: an empty text, billed a segment a picture */
+		t->plan = policy_plan(&o->plan, "", &t->truncated, v);
+		if (!t->plan) {
+			policy_text_clear(t);
+			return false;
+		}
+		t->segments = t->mms;
 		return true;
 	}
 	if (blank) {
@@ -180,6 +192,7 @@ policy_render(const struct mp_message *m, const struct policy_render_opts *o,
 		policy_text_clear(t);
 		return false;
 	}
+	t->segments = t->plan->nparts + t->mms;
 	t->chars = chars(t->text);
 	t->chars_sent = chars(t->plan->text);
 	if (t->truncated) {

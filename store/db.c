@@ -68,14 +68,14 @@ static const char *const sql[ST_COUNT] = {
 	"INSERT INTO messages (thread_id, direction, envelope_from, queue_id,"
 	" message_id, idem_key, notify, text, encoding, segments, state, due,"
 	" created, updated, envid, ret, returned, returned_full, sid,"
-	" external_id, opts)"
+	" external_id, opts, mms)"
 	" VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	" ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+	" ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     [ST_EVENT_INSERT] = "INSERT INTO events (message_id, at, state, detail)"
 			" VALUES (?1, ?2, ?3, ?4)",
     [ST_CLAIM] =
 	"SELECT m.id, m.thread_id, t.phone, t.sender, m.encoding, m.segments,"
-	" m.attempts, m.notify, m.created, m.text FROM messages m"
+	" m.attempts, m.notify, m.created, m.text, m.mms FROM messages m"
 	" JOIN threads t ON t.id = m.thread_id"
 	" WHERE " LEASE_DUE("m.") " ORDER BY m.due, m.id LIMIT ?2",
     [ST_LEASE] = "UPDATE messages SET " LEASE_TAKE ", updated = ?4"

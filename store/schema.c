@@ -222,6 +222,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " created INTEGER NOT NULL,"
     " expires INTEGER NOT NULL);"
     "CREATE INDEX media_owner ON media (owner, id);"
+    /* the links of the pictures a text carries as MMS, one a line */
+    "ALTER TABLE messages ADD COLUMN mms TEXT;"
     "CREATE INDEX media_expires ON media (expires);",
 };
 

@@ -193,7 +193,12 @@ struct store_outbound {
 				    policy/send.c), or NULL */
 	const char *sid; /* its public id (store_sid_new), or NULL: one is
 			    made */
+	const char *mms; /* the links of pictures it carries as MMS, one a
+			    line (at most STORE_MMS_MAX bytes), or NULL */
 };
+
+/* The longest list of MMS picture links of a text. */
+#define STORE_MMS_MAX 2048
 
 /* ESMTP RET= (RFC 3461): not given, HDRS, FULL */
 #define STORE_RET_NONE 0
@@ -284,6 +289,7 @@ struct store_claim {
 	int64_t created;
 	char *text; /* freed by store_claims_free(); to keep it, take it and
 		      set this NULL */
+	char mms[STORE_MMS_MAX + 1]; /* its pictures' links, or "" */
 };
 
 /*

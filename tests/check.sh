@@ -47,6 +47,8 @@ step "the loop: mail, text, receipt, report" sh tests/e2e/test_loop.sh build
 step "the loop both ways: threads, parts, STOP and START" sh tests/e2e/test_thread.sh build
 step "a photo and a PDF to a phone: two links in the text, the files at them" \
 	sh tests/e2e/test_media.sh build
+step "the same through the HTTP provider: the photo as MMS (MediaUrl), the PDF a link" \
+	sh tests/e2e/test_media.sh build http
 step "a pool of numbers: each answer reaches the one it answers" sh tests/e2e/test_pool.sh build
 step "a pool of numbers, through the HTTP transport and webhook" sh tests/e2e/test_pool.sh build http
 step "smsgw against an SMPP server (npm smpp)" sh tests/gateway/test_smpp.sh build

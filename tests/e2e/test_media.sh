@@ -2,14 +2,17 @@
 # test_media.sh - a mail with a photo and a PDF to a phone: the text
 # carries a link to each, the links serve the files
 #
-# Usage: tests/e2e/test_media.sh BUILD_DIR
+# Usage: tests/e2e/test_media.sh BUILD_DIR [smpp|http]
 # A private Postfix with smsmilter, smsgw with the SMPP test SMSC (npm
 # smpp) and ApiListen serving MediaBaseUrl on loopback. alice mails a
 # phone a PNG and a PDF; the SMSC gets one text whose parts, put
 # together, end with two links; fetching each gives the exact bytes
 # with the right type; the store and smsctl history bill the segments
 # the characters (links included) take; the same mail again is one
-# text; a mail over MediaMaxFiles is refused at the SMTP reply. Prints
+# text; a mail over MediaMaxFiles is refused at the SMTP reply. With
+# http, through the Twilio-style provider (tests/provider/provider.js):
+# it gets the PNG as one MediaUrl (MMS) and a text with one link, the
+# PDF's; both give their bytes; history bills 1 + 1 segments. Prints
 # TAP; stops what it started.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,12 +23,36 @@ E2E_BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/tap.sh"
 e2e_setup media npm swaks
 command -v curl >/dev/null 2>&1 || skip_all "curl is missing"
+via=${2:-smpp}
 
 smsc_start "$tmp" || { check "SMSC starts" false; exit 1; }
 echo '{"receipt_delay_ms": 100}' >&9
 
 aport=$(free_port)
 loop_conf "$tmp" "$port"
+if [ "$via" = http ]; then
+	# the provider instead of the SMSC (as tests/e2e/test_pool.sh)
+	exec 9>&-
+	mkfifo "$tmp/pctl"
+	printf 'tok-media-1\n' >"$tmp/token"
+	chown postfix "$tmp/token"
+	chmod 600 "$tmp/token"
+	node "$top/tests/provider/provider.js" --port 0 \
+		--log "$tmp/requests.jsonl" --account AC0123456789 \
+		--token tok-media-1 <>"$tmp/pctl" >"$tmp/provider.out" 2>&1 &
+	E2E_PIDS="$E2E_PIDS $!"
+	exec 9>"$tmp/pctl"
+	wait_for grep -q '^listening' "$tmp/provider.out"
+	pport=$(sed -n 's/^listening //p' "$tmp/provider.out")
+	sed -i '/^SmppServer/d' "$tmp/smsmilter.conf"
+	cat >>"$tmp/smsmilter.conf" <<CONF
+Transport http
+HttpBaseUrl http://127.0.0.1:$pport
+HttpAccount AC0123456789
+HttpTokenFile $tmp/token
+WebhookPublicUrl https://gw.example.com/hooks
+CONF
+fi
 cat >>"$tmp/smsmilter.conf" <<EOF
 ApiListen 127.0.0.1:$aport
 MediaBaseUrl http://127.0.0.1:$aport
@@ -69,6 +96,49 @@ send() {
 }
 send "$tmp/mail.eml" "$tmp/swaks.out"
 check "the mail with a photo and a PDF is accepted" grep -q '^<-  250 ' "$tmp/swaks.out"
+if [ "$via" = http ]; then
+	check "the provider gets the text" wait_for grep -qs '"answer":201' "$tmp/requests.jsonl"
+	python3 - "$tmp/requests.jsonl" "$tmp" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if '"answer":201' in l][0]
+d = sys.argv[2]
+open(d + "/body", "w").write(r["body"] or "")
+open(d + "/media", "w").write("\n".join(r["media"]) + "\n")
+PY
+	check "one MediaUrl: the photo, as MMS" sh -c \
+		"[ \$(wc -l <'$tmp/media') = 1 ] && grep -Eq '^http://127\.0\.0\.1:$aport/m/[a-z2-7]{10}/[0-9]+/[a-z2-7]{12}/view\.png\$' '$tmp/media'"
+	grep -Eo "http://127\.0\.0\.1:$aport/m/[a-z2-7]{10}/[0-9]+/[a-z2-7]{12}/[A-Za-z0-9.-]+" "$tmp/body" >"$tmp/links"
+	check "the text: the words and one link, the PDF's" sh -c \
+		"head -n 1 '$tmp/body' | grep -q '^Dinner: The menu and the view.\$' && [ \$(wc -l <'$tmp/links') = 1 ] && grep -q '/menu.pdf\$' '$tmp/links'"
+	sed 's/^/    # /' "$tmp/body" "$tmp/media"
+	st=$(curl -s -o "$tmp/got.png" -D "$tmp/h1" -w '%{http_code}' "$(cat "$tmp/media")")
+	check "the MediaUrl gives the photo's exact bytes, image/png" sh -c \
+		"[ $st = 200 ] && cmp -s '$tmp/got.png' '$tmp/photo.png' && grep -qi '^Content-Type: image/png' '$tmp/h1'"
+	st=$(curl -s -o "$tmp/got.pdf" -D "$tmp/h2" -w '%{http_code}' "$(cat "$tmp/links")")
+	check "the link gives the PDF's exact bytes, application/pdf" sh -c \
+		"[ $st = 200 ] && cmp -s '$tmp/got.pdf' '$tmp/menu.pdf' && grep -qi '^Content-Type: application/pdf' '$tmp/h2'"
+	media=$(cat "$tmp/media")
+	st=$(curl -s -o /dev/null -w '%{http_code}' "$(echo "$media" | sed -E 's|/[a-z2-7]{12}/view|/aaaaaaaaaaaa/view|')")
+	check "the MediaUrl with another signature: 404" [ "$st" = 404 ]
+	exp=$(echo "$media" | sed -E 's|.*/m/[a-z2-7]{10}/([0-9]+)/.*|\1|')
+	st=$(curl -s -o /dev/null -w '%{http_code}' "$(echo "$media" | sed "s|/$exp/|/$((exp - 86400 * 60))/|")")
+	check "... with its expiry moved back 60 days: 404" [ "$st" = 404 ]
+	chars=$(python3 -c 'import sys; print(len(open(sys.argv[1]).read()))' "$tmp/body")
+	check "billed 1 + 1 segments: the text's ($chars characters) and the picture's" [ \
+		"$(sqlite3 "$db" "SELECT segments FROM messages WHERE message_id = 'media-mail@example.com'")" = 2 ]
+	"$E2E_BUILD/smsctl" -c "$tmp/smsmilter.conf" history --json >"$tmp/hist.json" 2>&1
+	check "smsctl history shows the 2 segments" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = [x for x in (d["messages"] if isinstance(d, dict) else d) if "/m/" in x.get("text", "")]
+assert m and m[0]["segments"] == 2, m' "$tmp/hist.json"
+	"$E2E_BUILD/smsctl" -c "$tmp/smsmilter.conf" render "$tmp/mail.eml" >"$tmp/render.out" 2>&1
+	check "smsctl render: 2 segments, 1 picture as MMS" \
+		grep -q '^segments: 2 (1 picture as MMS, a segment each)$' "$tmp/render.out"
+	echo "1..$n"
+	[ "$failed" -eq 0 ]
+	exit
+fi
 check "the SMSC gets the text's parts" wait_for sh -c \
 	"[ \$(grep -c '\"cmd\":\"submit_sm\"' '$tmp/pdus.jsonl') -ge 2 ]"
 sleep 1

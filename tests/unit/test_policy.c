@@ -527,6 +527,54 @@ render_links(void **state)
 	assert_false(policy_media_links(c, m, "a@example.com", 1, &set, &v));
 	assert_non_null(strstr(v.text, "menu.pdf is 9 bytes, over the 8"));
 	conf_free(&c);
+	/* Transport http: the PNG goes as MMS, the PDF as a link */
+	c = load("MediaBaseUrl https://sms.example.com\nTransport http\n"
+		 "HttpBaseUrl https://api.example.com\nHttpAccount AC1\n"
+		 "HttpToken t\n");
+	assert_true(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_int_equal(set.n, 2);
+	assert_int_equal(set.nmms, 1);
+	assert_non_null(strstr(set.mms, "/a.png"));
+	assert_null(strchr(set.mms, '\n'));
+	assert_non_null(strstr(set.links, "/menu.pdf"));
+	assert_null(strstr(set.links, "/a.png"));
+	policy_render_opts(c, &o);
+	o.links = set.links;
+	o.mms = set.nmms;
+	assert_true(policy_render(m, &o, false, &t, &v));
+	assert_int_equal(t.plan->nparts, 1);
+	assert_int_equal(t.segments, 2); /* the text, and a picture */
+	assert_int_equal(t.left_out, 0);
+	policy_text_clear(&t);
+	policy_media_set_clear(&set);
+	conf_free(&c);
+	c = load("MediaBaseUrl https://sms.example.com\nTransport http\n"
+		 "HttpBaseUrl https://api.example.com\nHttpAccount AC1\n"
+		 "HttpToken t\nMmsMaxBytes 7\n"); /* the PNG is 8 bytes */
+	assert_true(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_int_equal(set.nmms, 0);
+	assert_null(set.mms);
+	policy_media_set_clear(&set);
+	conf_free(&c);
+	mp_message_free(&m);
+	/* a picture alone, as MMS: an empty text, one segment billed */
+	assert_int_equal(mp_parse(bare, sizeof(bare) - 1, NULL, &m, &err),
+			 MP_OK);
+	c = load("MediaBaseUrl https://sms.example.com\nTransport http\n"
+		 "HttpBaseUrl https://api.example.com\nHttpAccount AC1\n"
+		 "HttpToken t\n");
+	assert_true(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_int_equal(set.nmms, 1);
+	assert_null(set.links);
+	policy_render_opts(c, &o);
+	o.links = set.links;
+	o.mms = set.nmms;
+	assert_true(policy_render(m, &o, false, &t, &v));
+	assert_string_equal(t.plan->text, "");
+	assert_int_equal(t.segments, 1);
+	policy_text_clear(&t);
+	policy_media_set_clear(&set);
+	conf_free(&c);
 	c = load("SegmentCap 3\n"); /* no MediaBaseUrl: nothing kept */
 	assert_true(policy_media_links(c, m, "a@example.com", 1, &set, &v));
 	assert_int_equal(set.n, 0);
