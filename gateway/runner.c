@@ -269,6 +269,12 @@ plan(struct runner *r, struct active *a)
 		       "older version)",
 		       (long long)a->c.id, a->c.encoding ? "UCS-2" : "GSM-7",
 		       sms_encoding_name(p->encoding));
+	if (a->c.mms[0] && r->c->transport != CONF_TP_HTTP)
+		ut_log(LOG_WARNING,
+		       "id=%lld: queued with pictures as MMS, which Transport "
+		       "%s cannot send: the text goes without them",
+		       (long long)a->c.id,
+		       r->c->transport == CONF_TP_SMPP ? "smpp" : "kannel");
 	a->nparts = p->nparts > PARTS_MAX ? PARTS_MAX : p->nparts;
 	a->data_coding = p->encoding == SMS_UCS2 ? 8 : 0;
 	if (tp_whole_texts(r->t)) {

@@ -351,9 +351,12 @@ no_bytes(void *cls, uint64_t pos, char *buf, size_t max)
 	return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
-/* media_reply - a file's link (media.c) answered over HTTP */
+/*
+ * media_reply - a file's link (media.c) answered over HTTP; the body
+ * is handed to libmicrohttpd (a->body becomes NULL), not copied
+ */
 static enum MHD_Result
-media_reply(struct MHD_Connection *con, const struct media_answer *a, bool head)
+media_reply(struct MHD_Connection *con, struct media_answer *a, bool head)
 {
 	static char missing[] = "not found\n";
 	struct MHD_Response *r;
@@ -377,9 +380,12 @@ media_reply(struct MHD_Connection *con, const struct media_answer *a, bool head)
 			      0, missing, MHD_RESPMEM_PERSISTENT)
 			: MHD_create_response_from_callback(
 			      a->len, 4096, no_bytes, NULL, NULL);
-	else
+	else {
 		r = MHD_create_response_from_buffer(a->len, a->body,
-						    MHD_RESPMEM_MUST_COPY);
+						    MHD_RESPMEM_MUST_FREE);
+		if (r)
+			a->body = NULL; /* libmicrohttpd's to free now */
+	}
 	if (!r)
 		return MHD_NO;
 	if (a->status != 404 && a->status != 405 && a->status != 503) {
