@@ -18,6 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$here/lib.sh"
+. "$top/tests/e2e/postfix.sh" # block
 command -v curl >/dev/null 2>&1 || skip_all "curl is missing (scripts/deps.sh)"
 
 aport=$(free_port)
@@ -28,6 +29,17 @@ MediaBaseUrl $base/
 EOF
 
 is_() { [ "$1" = "$2" ] || { echo "    # want $1, got $2"; return 1; }; }
+
+# INSTALL 10 as written: the two keys, and nginx passing /m/ to ApiListen
+check "INSTALL 10 sets ApiListen and MediaBaseUrl" is_ \
+	"ApiListen 127.0.0.1:8026 MediaBaseUrl https://sms.example.com" \
+	"$(block "$top/INSTALL" 10 1 | tr '\n' ' ' | sed 's/ $//')"
+nginx=$(block "$top/INSTALL" 10 2 | tr '\n' ' ' | tr -s ' ')
+case $nginx in
+"location /m/ { proxy_pass http://127.0.0.1:8026;"*) at8026=true ;;
+*) at8026=false ;;
+esac
+check "INSTALL 10's nginx location /m/ goes to that ApiListen" $at8026
 
 # the store, made by smsctl (schema and all), then the files
 "$BUILD/smsctl" -c "$conf" media list >/dev/null ||
