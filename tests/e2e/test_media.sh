@@ -76,6 +76,12 @@ png = b"\x89PNG\r\n\x1a\n" + os.urandom(30000)
 pdf = b"%PDF-1.4\n" + os.urandom(5000) + b"\n%%EOF\n"
 open(d + "/photo.png", "wb").write(png)
 open(d + "/menu.pdf", "wb").write(pdf)
+m = EmailMessage()
+m["From"] = "alice@example.com"
+m["To"] = "12025550400@sms.example.com"
+m["Message-ID"] = "<media-alone@example.com>"
+m.set_content(png, maintype="image", subtype="png", filename="alone.png")
+open(d + "/alone.eml", "wb").write(bytes(m))
 for name, files in (("mail", 2), ("three", 3)):
     m = EmailMessage()
     m["From"] = "alice@example.com"
@@ -135,6 +141,15 @@ assert m and m[0]["segments"] == 2, m' "$tmp/hist.json"
 	"$E2E_BUILD/smsctl" -c "$tmp/smsmilter.conf" render "$tmp/mail.eml" >"$tmp/render.out" 2>&1
 	check "smsctl render: 2 segments, 1 picture as MMS" \
 		grep -q '^segments: 2 (1 picture as MMS, a segment each)$' "$tmp/render.out"
+	# a picture alone, no words: an MMS with an empty body, one segment
+	send "$tmp/alone.eml" "$tmp/swaks4.out"
+	check "a mail of a picture alone is accepted" grep -q '^<-  250 ' "$tmp/swaks4.out"
+	check "... the provider gets an empty Body and its MediaUrl" wait_for python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if "alone.png" in l and "\"answer\":201" in l]
+assert r and r[0]["body"] == "" and len(r[0]["media"]) == 1' "$tmp/requests.jsonl"
+	check "... billed one segment" [ \
+		"$(sqlite3 "$db" "SELECT segments || ' ' || length(text) FROM messages WHERE message_id = 'media-alone@example.com'")" = "1 0" ]
 	echo "1..$n"
 	[ "$failed" -eq 0 ]
 	exit
