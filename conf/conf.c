@@ -320,6 +320,15 @@ check_values(struct conf_ctx *ctx, const struct conf *c, const unsigned *seen)
 	if (!c->hook_secret && (c->inbound_hooks.n || c->receipt_hooks.n))
 		conf_warning(ctx, "event hooks are configured but HookSecret "
 				  "is not: their POSTs go unsigned");
+	at(ctx, seen, "MediaBaseUrl", NULL);
+	if (c->media_base_url && strpbrk(c->media_base_url, "?#"))
+		conf_error(ctx, "MediaBaseUrl: a URL without ? or #: links are "
+				"made by adding /m/... to it");
+	if (c->media_base_url && *c->media_base_url &&
+	    (!c->api_listen.host || !*c->api_listen.host))
+		conf_warning(ctx, "MediaBaseUrl is set but ApiListen is not: "
+				  "no smsgw of this configuration serves the "
+				  "links texts carry");
 	at(ctx, seen, "SmtpUser", NULL);
 	if (c->smtp_user && *c->smtp_user && !c->smtp_password)
 		conf_error(ctx, "SmtpUser is set but SmtpPassword (or "

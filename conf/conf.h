@@ -185,6 +185,13 @@ struct conf {
 	enum conf_long_policy long_message_policy;
 	const char *truncation_marker;
 
+	/* media */
+	const char *media_base_url; /* "": attachments are not sent */
+	long long media_lifetime;   /* seconds */
+	long long media_max_bytes;  /* per file */
+	long long media_max_files;  /* per mail */
+	long long mms_max_bytes;    /* a picture sent as MMS; 0: never */
+
 	/* limits and usage */
 	long long monthly_segment_quota; /* 0: none */
 	enum conf_quota_policy over_quota_policy;

@@ -298,6 +298,40 @@ const struct conf_key conf_keys[] = {
     {"TruncationMarker", CT_STRING, F(truncation_marker), "...", NOLIM, NULL, 0,
      "Text", "What a truncated text ends with.", NULL},
 
+    /* media */
+    {"MediaBaseUrl", CT_URL, F(media_base_url), "", NOLIM, NULL, 0, "Media",
+     "The public URL under which smsgw's ApiListen serves the files of "
+     "mail to phones, as phones reach it (through the reverse proxy: "
+     "INSTALL). Set, each attachment of a mail to a phone is kept in the "
+     "store and the text ends with a link to it, BASE/m/ID/EXPIRES/SIG/NAME, "
+     "whose characters count in the segments; SIG is 60 bits of "
+     "HMAC-SHA256 of the ID and EXPIRES with a key derived from TagSecret "
+     "(a new TagSecret ends every link). Empty: attachments are not sent, "
+     "and the sender is told so. Keep it short: a 25-character base makes "
+     "links of about 70.",
+     "https://sms.example.com"},
+    {"MediaLifetime", CT_DURATION, F(media_lifetime), "30d", 3600,
+     366LL * 86400, NULL, 0, "Media",
+     "How long a file's link works; smsgw then deletes the file.", NULL},
+    {"MediaMaxBytes", CT_SIZE, F(media_max_bytes), "5M", 1,
+     1024LL * 1024 * 1024, NULL, 0, "Media",
+     "Largest file of a mail to a phone (decoded); mail with a larger "
+     "one is refused with 552 5.3.4. The whole mail is bounded by "
+     "MaxMessageSize.",
+     NULL},
+    {"MediaMaxFiles", CT_INT, F(media_max_files), "5", 1, 100, NULL, 0, "Media",
+     "Most files a mail to a phone may carry; mail with more is refused "
+     "with 552 5.3.4.",
+     NULL},
+    {"MmsMaxBytes", CT_SIZE, F(mms_max_bytes), "5M", 0, 1024LL * 1024 * 1024,
+     NULL, 0, "Media",
+     "Largest picture (JPEG, PNG, GIF) sent as a picture, MMS, where the "
+     "transport can (Transport http: the provider fetches it from its "
+     "link, given as MediaUrl), billed as one segment more each; larger "
+     "pictures, other files and other transports get a link in the text. "
+     "0: never MMS. Needs MediaBaseUrl.",
+     NULL},
+
     /* limits and usage */
     {"MonthlySegmentQuota", CT_INT, F(monthly_segment_quota), "0", 0,
      1000000000, NULL, 0, "Limits and usage",

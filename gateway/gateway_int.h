@@ -249,6 +249,33 @@ void webhook_handle(const struct conf *c, struct store *s, struct mailer *m,
 		    const char *transport, const struct wh_request *rq,
 		    struct wh_answer *a);
 
+/* What to answer for a file's link (media.c), apart from HTTP. */
+struct media_answer {
+	unsigned status; /* 200, 206, 304, 404, 405, 416, 503 */
+	char content_type[96];
+	char disposition[1024];
+	char etag[48];
+	char content_range[80]; /* 206 and 416, else "" */
+	int64_t max_age;	/* seconds the link still works */
+	int64_t size;		/* of the whole file */
+	bool whole;		/* 200: the whole file */
+	unsigned char *body;	/* malloc'd: len bytes (NULL for HEAD) */
+	size_t len;		/* bytes answered (Content-Length) */
+};
+
+/*
+ * media_handle - answer method (GET, HEAD) on path, a file's link, at
+ * now, with the request's Range, If-Range and If-None-Match headers
+ * (each may be NULL); only reads the store. The caller frees a->body.
+ */
+void media_handle(const struct conf *c, struct store *s, const char *method,
+		  const char *path, const char *range, const char *if_range,
+		  const char *if_none_match, int64_t now,
+		  struct media_answer *a);
+
+/* media_purge - delete the files whose lifetime ended (logged); how many */
+unsigned media_purge(struct store *s, int64_t now);
+
 #define FIELDS_MAX 64 /* the most fields a webhook request may have */
 
 /* A parsed application/x-www-form-urlencoded text (query or body). */

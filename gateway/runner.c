@@ -260,6 +260,12 @@ plan(struct runner *r, struct active *a)
 		       "older version)",
 		       (long long)a->c.id, a->c.encoding ? "UCS-2" : "GSM-7",
 		       sms_encoding_name(p->encoding));
+	if (a->c.mms[0] && r->c->transport != CONF_TP_HTTP)
+		ut_log(LOG_WARNING,
+		       "id=%lld: queued with pictures as MMS, which Transport "
+		       "%s cannot send: the text goes without them",
+		       (long long)a->c.id,
+		       r->c->transport == CONF_TP_SMPP ? "smpp" : "kannel");
 	a->nparts = p->nparts > PARTS_MAX ? PARTS_MAX : p->nparts;
 	a->data_coding = p->encoding == SMS_UCS2 ? 8 : 0;
 	if (tp_whole_texts(r->t)) {
@@ -365,6 +371,7 @@ submit(struct runner *r)
 			    .len = a->lens[a->next],
 			    .receipt = true,
 			    .text = tp_whole_texts(r->t) ? a->c.text : NULL,
+			    .media = a->c.mms[0] ? a->c.mms : NULL,
 			};
 			int rc = tp_submit(r->t, &p, &err);
 
@@ -577,6 +584,7 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 		if (inbound_sweep(r->c, r->s, r->swept) > 0)
 			mailer_wake(r->mailer);
 		receipt_timeouts(r->c, r->s, r->mailer, r->swept);
+		media_purge(r->s, r->swept);
 	}
 	if (!draining && (claim_now || r->more))
 		claim(r);

@@ -343,6 +343,76 @@ reply_with(struct MHD_Connection *con, unsigned status, const char *ctype,
 	return rc;
 }
 
+/* no_bytes - the body of a HEAD answer, never read */
+static ssize_t
+no_bytes(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+/*
+ * media_reply - a file's link (media.c) answered over HTTP; the body
+ * is handed to libmicrohttpd (a->body becomes NULL), not copied
+ */
+static enum MHD_Result
+media_reply(struct MHD_Connection *con, struct media_answer *a, bool head)
+{
+	static char missing[] = "not found\n";
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+	char v[64];
+
+	if (a->status == 404 || a->status == 405 || a->status == 503) {
+		r = MHD_create_response_from_buffer(
+		    a->status == 404 ? sizeof(missing) - 1 : 0, missing,
+		    MHD_RESPMEM_PERSISTENT);
+		if (!r)
+			return MHD_NO;
+		MHD_add_response_header(r, "Content-Type", "text/plain");
+		if (a->status == 405)
+			MHD_add_response_header(r, "Allow", "GET, HEAD");
+		if (a->status == 503)
+			MHD_add_response_header(r, "Retry-After", "5");
+	} else if (head || a->status == 304 || a->status == 416 || !a->body)
+		r = a->status == 416 || a->status == 304
+			? MHD_create_response_from_buffer(
+			      0, missing, MHD_RESPMEM_PERSISTENT)
+			: MHD_create_response_from_callback(
+			      a->len, 4096, no_bytes, NULL, NULL);
+	else {
+		r = MHD_create_response_from_buffer(a->len, a->body,
+						    MHD_RESPMEM_MUST_FREE);
+		if (r)
+			a->body = NULL; /* libmicrohttpd's to free now */
+	}
+	if (!r)
+		return MHD_NO;
+	if (a->status != 404 && a->status != 405 && a->status != 503) {
+		if (a->status != 304 && a->status != 416) {
+			MHD_add_response_header(r, "Content-Type",
+						a->content_type);
+			MHD_add_response_header(r, "Content-Disposition",
+						a->disposition);
+		}
+		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(r, "Accept-Ranges", "bytes");
+		MHD_add_response_header(r, "ETag", a->etag);
+		snprintf(v, sizeof(v), "private, max-age=%lld",
+			 (long long)(a->max_age > 0 ? a->max_age : 0));
+		MHD_add_response_header(r, "Cache-Control", v);
+		if (a->content_range[0])
+			MHD_add_response_header(r, "Content-Range",
+						a->content_range);
+	}
+	rc = MHD_queue_response(con, a->status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
 /*
  * serve - gather a request's body (at most BODY_MAX), then answer it
  * with webhook_handle(), or api_handle() when api, and a store of the
@@ -396,6 +466,27 @@ serve(struct webhook *w, struct MHD_Connection *con, const char *method,
 	}
 	if (!x->uri)
 		return MHD_NO;
+	if (api && strncmp(x->uri, "/m/", 3) == 0) {
+		/* a file's link: its signature is the authority, not a key */
+		struct media_answer ma;
+
+		q = strchr(x->uri, '?');
+		if (q)
+			*q = '\0';
+		s = take(w, &c);
+		media_handle(
+		    c, s, method, x->uri,
+		    MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Range"),
+		    MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+						"If-Range"),
+		    MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+						"If-None-Match"),
+		    (int64_t)time(NULL), &ma);
+		give(w, s);
+		rc = media_reply(con, &ma, strcmp(method, "HEAD") == 0);
+		free(ma.body);
+		return rc;
+	}
 	client_of(con, client, sizeof(client));
 	user = MHD_basic_auth_get_username_password(con, &pass);
 	q = strchr(x->uri, '?');

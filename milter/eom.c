@@ -44,6 +44,7 @@ struct eom {
 			   since the raw mail goes once it is parsed */
 	size_t returned_len;
 	bool returned_full;
+	struct policy_media_set media; /* attachments kept, their links */
 	char notice[700];     /* what the phones did not get, for the sender */
 	char notice_hdr[700]; /* the same without members' numbers, for
 				 X-SMS-Notice on the copy others get */
@@ -58,6 +59,8 @@ render_once(struct eom *w, bool reply_kind, struct policy_verdict *v)
 
 	if (!w->rendered[k]) {
 		policy_render_opts(w->c, &o);
+		o.links = w->media.links;
+		o.mms = w->media.nmms;
 		if (!policy_render(w->m, &o, reply_kind, &w->text[k], v))
 			return NULL;
 		w->rendered[k] = true;
@@ -90,7 +93,8 @@ mail_checks(struct eom *w)
 			      "out of memory while reading the mail");
 		return;
 	}
-	o.attachment_data = false; /* only their names and sizes count */
+	/* kept and linked with MediaBaseUrl; else only names and sizes */
+	o.attachment_data = w->c->media_base_url && *w->c->media_base_url;
 	o.keep_html = false;
 	rc = mp_parse(s->raw.s ? s->raw.s : "", s->raw.len, &o, &w->m, &err);
 	ut_buf_clear(&s->raw); /* what follows needs only the parsed mail */
@@ -100,6 +104,9 @@ mail_checks(struct eom *w)
 			      "%s", err.msg);
 		return;
 	}
+	if (!policy_media_links(w->c, w->m, w->owner, (int64_t)time(NULL),
+				&w->media, &w->all))
+		return;
 	if (s->schedule)
 		policy_schedule(s->schedule, (int64_t)time(NULL),
 				w->c->max_schedule_ahead, &w->due, &w->all);
@@ -210,6 +217,7 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 	const struct policy_text *t;
 	char tag[POLICY_TAG_LEN + 1], key[300], prev[300];
 	char mail_id[256], mail_prev[256];
+	const char *words;
 	unsigned i, first = w->ntexts; /* all of e's phones, or none */
 
 	for (i = 0; i < e->nphones; i++) {
@@ -234,11 +242,20 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 		policy_mail_id(w->m->message_id, w->s->qid,
 			       w->c->idempotency_window, (int64_t)time(NULL),
 			       mail_id, mail_prev, sizeof(mail_id));
-		policy_idem_key(mail_id, w->owner, e->phones[i], t->plan->text,
-				key, sizeof(key));
+		/* the key is of the words: a mail delivered again gets new
+		   links, and is the same text */
+		words = ut_arena_strndup(w->arena, t->plan->text,
+					 strlen(t->plan->text) - t->links_len);
+		if (!words) {
+			w->ntexts = first;
+			return policy_refuse(v, "451", "4.3.0",
+					     "out of memory");
+		}
+		policy_idem_key(mail_id, w->owner, e->phones[i], words, key,
+				sizeof(key));
 		if (mail_prev[0])
 			policy_idem_key(mail_prev, w->owner, e->phones[i],
-					t->plan->text, prev, sizeof(prev));
+					words, prev, sizeof(prev));
 		*q = (struct store_job_text){
 		    .msg = {
 			.owner = w->owner,
@@ -256,7 +273,8 @@ add_texts(struct eom *w, const struct entry *e, struct policy_verdict *v)
 			.notify = e->notify,
 			.text = t->plan->text,
 			.encoding = t->plan->encoding == SMS_UCS2 ? 8 : 0,
-			.segments = t->plan->nparts,
+			.segments = t->segments,
+			.mms = w->media.mms,
 			.due = w->due,
 			.rate_window = w->c->recipient_rate.count > 0
 					   ? w->c->recipient_rate.seconds
@@ -475,8 +493,12 @@ static sfsistat
 finish(SMFICTX *ctx, struct eom *w)
 {
 	struct session *s = w->s;
-	struct store_job job = {w->texts,  w->ntexts, w->mails,
-				w->nmails, 0,	      {0}};
+	struct store_job job = {.texts = w->texts,
+				.ntexts = w->ntexts,
+				.mails = w->mails,
+				.nmails = w->nmails,
+				.media = w->media.files,
+				.nmedia = w->media.n};
 	char hdr[200], masked[300];
 	unsigned i, j, k = 0;
 	struct policy_verdict v;
@@ -532,6 +554,10 @@ finish(SMFICTX *ctx, struct eom *w)
 		if (s->others)
 			smfi_addheader(ctx, "X-SMS-Notice", w->notice_hdr);
 	}
+	if (k > 0 && w->media.n > 0)
+		ut_log(LOG_INFO,
+		       "%s: media files=%u kept, linked from the text", s->qid,
+		       w->media.n);
 	if (k > 0)
 		ut_wake(w->c->wake_socket);
 	return s->others ? SMFIS_CONTINUE : SMFIS_DISCARD;
@@ -603,6 +629,7 @@ eom_run(SMFICTX *ctx, struct session *s)
 	rc = eom_job(ctx, &w);
 	policy_text_clear(&w.text[0]);
 	policy_text_clear(&w.text[1]);
+	policy_media_set_clear(&w.media);
 	mp_message_free(&w.m);
 	free(w.returned);
 	free(w.texts);

@@ -5,7 +5,7 @@
 POLICY_SRCS := policy/policy.c policy/number.c policy/notify.c \
 	policy/plan.c policy/keyword.c policy/render.c policy/route.c \
 	policy/tag.c policy/pool.c policy/sender.c \
-	policy/send.c policy/apikey.c policy/hook.c
+	policy/send.c policy/apikey.c policy/hook.c policy/media.c
 POLICY_LIB := $(O)/policy/libpolicy.a
 POLICY_LIBS := $(shell $(PKG_CONFIG) --libs nettle jansson)
 

@@ -13,6 +13,7 @@
  *	what the phone gets are one thing.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy/policy.h"
@@ -99,5 +100,108 @@ policy_plan_queued(const char *text, int encoding, bool *same_r,
 		p = sms_plan_new(text, strlen(text), &so, err);
 	}
 	*same_r = p && p->encoding == want;
+	return p;
+}
+
+/* cut_at - the byte offset of code point k of s (its length past the end) */
+static size_t
+cut_at(const char *s, size_t len, size_t k)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && n++ == k)
+			return i;
+	return len;
+}
+
+/* with_links - body's first cut bytes, marker and links, in buf */
+static size_t
+with_links(char *buf, const char *body, size_t cut, const char *marker,
+	   const char *links)
+{
+	size_t n = 0, m = marker ? strlen(marker) : 0;
+
+	memcpy(buf, body, cut);
+	n = cut;
+	if (cut > 0) {
+		if (m)
+			memcpy(buf + n, marker, m);
+		n += m;
+		buf[n++] = '\n';
+	}
+	strcpy(buf + n, links);
+	return n + strlen(links);
+}
+
+/*
+ * policy_plan_links - body then links, planned: a text over the cap is
+ * cut in its body, never in a link
+ */
+struct sms_plan *
+policy_plan_links(const struct policy_plan_opts *o, const char *body,
+		  const char *links, bool *truncated_r, size_t *kept_r,
+		  struct policy_verdict *v)
+{
+	size_t blen = strlen(body), llen = strlen(links), lo, hi, mid, n;
+	size_t mlen = o->marker ? strlen(o->marker) : 0;
+	char *buf = malloc(blen + mlen + llen + 2);
+	struct sms_plan *p = NULL;
+	struct sms_error serr;
+	struct sms_opts so;
+	unsigned parts;
+
+	*truncated_r = false;
+	*kept_r = 0;
+	if (!buf) {
+		policy_refuse(v, "451", "4.3.0",
+			      "out of memory while planning the text");
+		return NULL;
+	}
+	snprintf(buf, blen + mlen + llen + 2, "%s%s%s", body, blen ? "\n" : "",
+		 links);
+	sms_opts_init(&so);
+	so.smart = o->smart;
+	so.replace_invalid = true;
+	lo = 0;
+	hi = 0;
+	for (n = 0; n < blen; n++)
+		hi += ((unsigned char)body[n] & 0xc0) != 0x80;
+	parts = sms_plan_segments(buf, strlen(buf), &so, &serr);
+	if (parts <= o->cap || o->reject_long) {
+		p = policy_plan(o, buf, truncated_r, v);
+		free(buf);
+		*kept_r = hi;
+		return p;
+	}
+	/* the most code points of the body that fit with the links */
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		n = with_links(buf, body, cut_at(body, blen, mid), o->marker,
+			       links);
+		parts = sms_plan_segments(buf, n, &so, &serr);
+		if (parts > 0 && parts <= o->cap)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	n = with_links(buf, body, cut_at(body, blen, lo), o->marker, links);
+	parts = sms_plan_segments(buf, n, &so, &serr);
+	if (parts == 0 || parts > o->cap) {
+		free(buf);
+		policy_refuse(v, "552", "5.3.4",
+			      "the links to the attachments alone take %u SMS "
+			      "segments, more than the limit of %u; send "
+			      "fewer files",
+			      parts, o->cap);
+		return NULL;
+	}
+	p = sms_plan_new(buf, n, &so, &serr);
+	free(buf);
+	if (!p)
+		policy_refuse(v, "451", "4.3.0",
+			      "out of memory while planning the text");
+	*truncated_r = p != NULL;
+	*kept_r = lo;
 	return p;
 }

@@ -498,12 +498,27 @@ struct sms_plan *policy_plan(const struct policy_plan_opts *o, const char *text,
 struct sms_plan *policy_plan_queued(const char *text, int encoding,
 				    bool *same_r, struct sms_error *err);
 
+/*
+ * policy_plan_links - body, a line break and links (one a line),
+ * planned as policy_plan() plans: under the truncate policy a text over
+ * the cap is cut in its body (with the marker; the whole body when the
+ * links need all the room), never in a link: 552 5.3.4 when the links
+ * alone do not fit. *kept_r: the body's code points sent.
+ */
+struct sms_plan *policy_plan_links(const struct policy_plan_opts *o,
+				   const char *body, const char *links,
+				   bool *truncated_r, size_t *kept_r,
+				   struct policy_verdict *v);
+
 /* What the configuration says about rendering a mail. */
 struct policy_render_opts {
 	const char *new_thread_template, *reply_template;
 	struct sms_phone_rules rules; /* to read a voicemail's caller */
 	struct policy_plan_opts plan;
 	const char *const *disclaimers; /* NULL-terminated, or NULL */
+	const char *links; /* the attachments' links (policy_media_links),
+			      one a line, to end the text; NULL: none */
+	unsigned mms;	   /* pictures sent as MMS, a segment each */
 };
 
 /* policy_render_opts - the options c gives (c may be NULL: defaults) */
@@ -515,16 +530,23 @@ struct policy_text {
 	struct sms_plan *plan;	  /* encoding, segments, the text as sent */
 	bool voicemail;		  /* a PBX voicemail notice */
 	bool truncated;		  /* cut to the cap */
-	unsigned left_out;	  /* attachments not sent (none can be yet) */
+	unsigned left_out;	  /* attachments not sent (no links) */
 	size_t chars, chars_sent; /* characters before and after a cut */
+	size_t links_len;  /* the links' bytes at the end of plan->text */
+	unsigned mms;	   /* pictures sent with it as MMS */
+	unsigned segments; /* billed: the text's (0 when it has no words
+			      and no links, only pictures), one a picture */
 };
 
 /*
  * policy_render - the text a parsed mail becomes: a voicemail notice as
  * "Voicemail from +1 202-555-0143 (0:42): ...", else the visible words
  * through the new-thread or reply template; planned with smart encoding
- * and the segment cap. Attachments are not sent (nothing hosts them
- * yet): no placeholder goes into the text, t->left_out counts them and
+ * and the segment cap. With o->links (MediaBaseUrl set) the text ends
+ * with them, a line each, and they are billed as the characters they
+ * are (a mail of attachments alone becomes its links); the cap cuts the
+ * words, never a link. Without, attachments are not sent: no
+ * placeholder goes into the text, t->left_out counts them and
  * policy_left_out() says so in words; they are not billed. Returns
  * true, or false with v set (552 5.3.4 over the cap under the reject
  * policy, 554 5.6.0 a mail with no words to send, 451 4.3.0 out of
@@ -765,5 +787,106 @@ int policy_hooks_receipt(const struct conf *c, struct store *s,
 			 const char *external_id, const char *from,
 			 const char *to, const char *status, const char *code,
 			 int64_t now, struct store_error *err);
+
+/* ---- media.c: signed URLs of hosted files, and serving them ---- */
+
+#define POLICY_MEDIA_ID_LEN   STORE_MEDIA_ID_LEN
+#define POLICY_MEDIA_SIG_LEN  12 /* base32 letters: 60 bits */
+#define POLICY_MEDIA_NAME_MAX 12 /* the name at a link's end */
+/* the longest link: base, "/m/", id, expiry, signature, name */
+#define POLICY_MEDIA_URL_MAX 512
+
+/*
+ * policy_media_url - the link of file mid (named filename, of
+ * content_type) until expires: base/m/MID/EXPIRES/SIG/NAME, SIG signed
+ * with a key derived from secret (TagSecret). false when it does not
+ * fit in out (size bytes).
+ */
+bool policy_media_url(const char *secret, const char *base, const char *mid,
+		      int64_t expires, const char *filename,
+		      const char *content_type, char *out, size_t size);
+
+/*
+ * policy_media_name - filename (its last path segment) as the end of a
+ * link: letters, digits, - and _, cut to keep an extension of at most 5
+ * (from content_type when the name has none), at most
+ * POLICY_MEDIA_NAME_MAX characters; "file" when nothing is left
+ */
+void policy_media_name(const char *filename, const char *content_type,
+		       char out[POLICY_MEDIA_NAME_MAX + 1]);
+
+/*
+ * policy_media_check - path is /m/MID/EXPIRES/SIG or /m/MID/EXPIRES/SIG/
+ * NAME (any NAME) with SIG the signature of MID and EXPIRES, and now is
+ * before EXPIRES: true, with the file's public id in mid_r and EXPIRES
+ * in *expires_r. Anything else (forged, altered, expired, malformed) is
+ * false, one answer for all.
+ */
+bool policy_media_check(const char *secret, const char *path, int64_t now,
+			char mid_r[POLICY_MEDIA_ID_LEN + 1],
+			int64_t *expires_r);
+
+enum policy_range {
+	POLICY_RANGE_NONE,	    /* no range asked, or one not served: all */
+	POLICY_RANGE_OK,	    /* bytes *first_r to *last_r (206) */
+	POLICY_RANGE_UNSATISFIABLE, /* none of the file (416) */
+};
+
+/*
+ * policy_media_range - the Range header h (NULL: none) against a file
+ * of size bytes: one range "bytes=A-B", "bytes=A-" or "bytes=-N";
+ * several ranges, another unit or bad syntax are answered with the
+ * whole file (RFC 9110 14.2)
+ */
+enum policy_range policy_media_range(const char *h, int64_t size,
+				     int64_t *first_r, int64_t *last_r);
+
+/*
+ * policy_media_type - the Content-Type a file stored as stored is served
+ * with, into out (size bytes): pictures (JPEG, PNG, GIF, WebP, BMP,
+ * HEIC), PDF and audio as they are, shown inline (*inline_r); anything
+ * else (HTML, SVG, scripts, unknown) as application/octet-stream, an
+ * attachment
+ */
+void policy_media_type(const char *stored, char *out, size_t size,
+		       bool *inline_r);
+
+/*
+ * policy_media_disposition - "inline" or "attachment", with the file's
+ * name as filename="ASCII" and filename*=UTF-8''PERCENT (RFC 6266, RFC
+ * 8187), quotes, backslashes, slashes and controls never through
+ */
+void policy_media_disposition(bool inline_, const char *filename, char *out,
+			      size_t size);
+
+/* The files of one mail to keep, and the links its texts end with. */
+struct policy_media_set {
+	unsigned n;			      /* 0: none (or hosting off) */
+	char (*mid)[POLICY_MEDIA_ID_LEN + 1]; /* their public ids */
+	struct store_media_out *files;	      /* n, for store_enqueue_jobs;
+						 they point into the mail */
+	char *links;			      /* "URL\nURL", or NULL */
+	char *mms;     /* links of the pictures sent as MMS, one a line */
+	unsigned nmms; /* how many: each billed as a segment */
+};
+
+/*
+ * policy_media_links - with MediaBaseUrl set, each attachment of m (of
+ * owner) as a file to keep until now + MediaLifetime, with a new
+ * public id, and the links to them in set->links, one a line; but
+ * with Transport http a JPEG, PNG or GIF of at most MmsMaxBytes goes
+ * as MMS: its link in set->mms (the provider's MediaUrl), not in the
+ * text, and set->nmms counts it; nothing
+ * when MediaBaseUrl is unset or m has no attachment. Refuses (552
+ * 5.3.4) more than MediaMaxFiles attachments or one over MediaMaxBytes;
+ * 451 4.3.0 out of memory. The files point into m: m must outlive
+ * them. Free with policy_media_set_clear().
+ */
+bool policy_media_links(const struct conf *c, const struct mp_message *m,
+			const char *owner, int64_t now,
+			struct policy_media_set *set, struct policy_verdict *v);
+
+/* policy_media_set_clear - free what policy_media_links filled */
+void policy_media_set_clear(struct policy_media_set *set);
 
 #endif /* POLICY_POLICY_H */

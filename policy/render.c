@@ -8,9 +8,11 @@
  *	anything else keeps the new words of the mail (mp_visible_text)
  *	through the new-thread or reply template. The text is then planned
  *	with smart encoding and cut or refused at the segment cap.
- *	Attachments are not sent: nothing hosts them yet, so no
- *	placeholder and no extra segment; policy_left_out() says in words
- *	what was left out, for the sender.
+ *	With MediaBaseUrl, the attachments' links (policy_media_links)
+ *	end the text, a line each, counted in its segments; without,
+ *	attachments are not sent, no placeholder and no extra segment,
+ *	and policy_left_out() says in words what was left out, for the
+ *	sender.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -140,13 +142,42 @@ policy_render(const struct mp_message *m, const struct policy_render_opts *o,
 {
 	size_t marker;
 
+	bool blank;
+	size_t kept;
+
 	memset(t, 0, sizeof(*t));
-	t->left_out = (unsigned)m->nattachments;
+	t->mms = o->mms;
+	t->left_out = o->links || o->mms ? 0 : (unsigned)m->nattachments;
 	t->text = mail_text(m, o, reply, &t->voicemail);
 	if (!t->text)
 		return policy_refuse(v, "451", "4.3.0",
 				     "out of memory while reading the mail");
-	if (mp_blank(t->text)) {
+	blank = mp_blank(t->text);
+	if (o->links && *o->links) {
+		/* the words, then a link a line: cut in the words only */
+		t->plan = policy_plan_links(&o->plan, blank ? "" : t->text,
+					    o->links, &t->truncated, &kept, v);
+		if (!t->plan) {
+			policy_text_clear(t);
+			return false;
+		}
+		t->links_len = strlen(o->links);
+		t->chars = blank ? 0 : chars(t->text);
+		t->chars_sent = kept;
+		t->segments = t->plan->nparts + t->mms;
+		return true;
+	}
+	if (blank && o->mms > 0) {
+		/* pictures alone: an empty text, billed a segment a picture */
+		t->plan = policy_plan(&o->plan, "", &t->truncated, v);
+		if (!t->plan) {
+			policy_text_clear(t);
+			return false;
+		}
+		t->segments = t->mms;
+		return true;
+	}
+	if (blank) {
 		policy_text_clear(t);
 		return policy_refuse(v, "554", "5.6.0",
 				     "the mail has no words to text: no "
@@ -161,6 +192,7 @@ policy_render(const struct mp_message *m, const struct policy_render_opts *o,
 		policy_text_clear(t);
 		return false;
 	}
+	t->segments = t->plan->nparts + t->mms;
 	t->chars = chars(t->text);
 	t->chars_sent = chars(t->plan->text);
 	if (t->truncated) {
@@ -179,7 +211,7 @@ policy_left_out(const struct mp_message *m, const struct policy_text *t,
 	int w;
 
 	out[0] = '\0';
-	if (m && m->nattachments > 0) {
+	if (m && m->nattachments > 0 && (!t || t->left_out > 0)) {
 		w = snprintf(out, size, "%zu attachment%s (", m->nattachments,
 			     m->nattachments == 1 ? "" : "s");
 		n = w > 0 && (size_t)w < size ? (size_t)w : 0;

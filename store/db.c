@@ -58,6 +58,11 @@
 	" per_text"
 #define HOOK_HELD "id = ?1 AND lease_owner = ?2 AND state = 0"
 
+/* The columns fill_media() (media.c) reads, of media. */
+#define MEDIA_COLS                                                             \
+	"id, mid, owner, message_id, filename, content_type, size, created,"   \
+	" expires"
+
 static const char *const sql[ST_COUNT] = {
     /* queue.c */
     [ST_MSG_BY_IDEM] = "SELECT id, thread_id FROM messages WHERE idem_key = ?1",
@@ -65,14 +70,14 @@ static const char *const sql[ST_COUNT] = {
 	"INSERT INTO messages (thread_id, direction, envelope_from, queue_id,"
 	" message_id, idem_key, notify, text, encoding, segments, state, due,"
 	" created, updated, envid, ret, returned, returned_full, sid,"
-	" external_id, opts)"
+	" external_id, opts, mms)"
 	" VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	" ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+	" ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     [ST_EVENT_INSERT] = "INSERT INTO events (message_id, at, state, detail)"
 			" VALUES (?1, ?2, ?3, ?4)",
     [ST_CLAIM] =
 	"SELECT m.id, m.thread_id, t.phone, t.sender, m.encoding, m.segments,"
-	" m.attempts, m.notify, m.created, m.text FROM messages m"
+	" m.attempts, m.notify, m.created, m.text, m.mms FROM messages m"
 	" JOIN threads t ON t.id = m.thread_id"
 	" WHERE " LEASE_DUE("m.") " ORDER BY m.due, m.id LIMIT ?2",
     [ST_LEASE] = "UPDATE messages SET " LEASE_TAKE ", updated = ?4"
@@ -345,6 +350,17 @@ static const char *const sql[ST_COUNT] = {
 		    " m.opts"
 		    " FROM messages m JOIN threads t ON t.id = m.thread_id"
 		    " WHERE m.id = ?1",
+    /* media.c */
+    [ST_MEDIA_ADD] =
+	"INSERT INTO media (mid, owner, message_id, filename, content_type,"
+	" size, data, created, expires)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, length(?6), ?6, ?7, ?8)",
+    [ST_MEDIA_GET] = "SELECT " MEDIA_COLS " FROM media WHERE mid = ?1",
+    [ST_MEDIA_LIST] = "SELECT " MEDIA_COLS " FROM media"
+		      " WHERE (?1 IS NULL OR owner = ?1) ORDER BY id",
+    [ST_MEDIA_DELETE] = "DELETE FROM media WHERE mid = ?1"
+			" AND (?2 IS NULL OR owner = ?2)",
+    [ST_MEDIA_PURGE] = "DELETE FROM media WHERE expires <= ?1",
 };
 
 /* store_set_error - fill err; returns status */

@@ -101,6 +101,11 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 		if (rc != SQLITE_DONE)
 			return store_fail_db(s, "looking up the message", err);
 	}
+	if (m->mms && strlen(m->mms) > STORE_MMS_MAX)
+		return store_set_error(err, STORE_EPERM,
+				       "the links of a text's pictures are "
+				       "over %d bytes",
+				       STORE_MMS_MAX);
 	rc = store_thread_upsert(s, m, now, thread_r, err);
 	if (rc != STORE_OK)
 		return rc;
@@ -137,6 +142,7 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 	bind_text(st, 18,
 		  m->external_id && *m->external_id ? m->external_id : NULL);
 	bind_text(st, 19, m->opts && *m->opts ? m->opts : NULL);
+	bind_text(st, 20, m->mms && *m->mms ? m->mms : NULL);
 	if (store_step(st) != SQLITE_DONE)
 		return store_fail_db(s, "queueing the message", err);
 	*id_r = sqlite3_last_insert_rowid(s->db);
@@ -180,7 +186,7 @@ savepoint(struct store *s, const char *q, struct store_error *err)
 	return STORE_OK;
 }
 
-/* job_in_txn - one job's texts and mails, inside its savepoint */
+/* job_in_txn - one job's texts, mails and media, in its savepoint */
 static int
 job_in_txn(struct store *s, struct store_job *j, int64_t now)
 {
@@ -210,6 +216,14 @@ job_in_txn(struct store *s, struct store_job *j, int64_t now)
 		rc = store_mail_enqueue(s, j->mails[i].from, j->mails[i].rcpt,
 					j->mails[i].data, j->mails[i].len, now,
 					&id, &j->err);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	for (i = 0; j->ntexts > 0 && i < j->nmedia; i++) {
+		struct store_media_out f = j->media[i];
+
+		f.message_id = j->ntexts > 0 ? j->texts[0].id : 0;
+		rc = store_media_add(s, &f, now, NULL, &j->err);
 		if (rc != STORE_OK)
 			return rc;
 	}
@@ -268,6 +282,7 @@ fill_claim(sqlite3_stmt *st, void *p)
 	x->notify = (unsigned)sqlite3_column_int(st, 7);
 	x->created = sqlite3_column_int64(st, 8);
 	x->text = dup_text(st, 9);
+	copy_text(st, 10, x->mms, sizeof(x->mms));
 }
 
 /* claimed - record that message id is submitting, leased to holder */

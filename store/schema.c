@@ -208,6 +208,23 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " at INTEGER NOT NULL,"
     " PRIMARY KEY (number, target, phone));"
     "CREATE INDEX forwards_last ON forwards (number, target, at);",
+    /* 7 -> 8: media: the files of mail to phones, served by smsgw at
+       signed URLs (mid their public id) until expires */
+    "CREATE TABLE media ("
+    " id INTEGER PRIMARY KEY,"
+    " mid TEXT NOT NULL UNIQUE,"
+    " owner TEXT NOT NULL,"
+    " message_id INTEGER,"
+    " filename TEXT NOT NULL DEFAULT '',"
+    " content_type TEXT NOT NULL,"
+    " size INTEGER NOT NULL,"
+    " data BLOB NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL);"
+    "CREATE INDEX media_owner ON media (owner, id);"
+    /* the links of the pictures a text carries as MMS, one a line */
+    "ALTER TABLE messages ADD COLUMN mms TEXT;"
+    "CREATE INDEX media_expires ON media (expires);",
 };
 
 /* store_migrate - bring the schema up to version */

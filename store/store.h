@@ -21,7 +21,8 @@
  *	history.c (search, delete, purge, counts), threads.c, people.c
  *	(contacts, groups, opt-outs), limits.c (rate windows, usage),
  *	mailq.c (the outbound mail queue), inbound.c (texts from phones),
- *	hooks.c (event hooks to URLs).
+ *	hooks.c (event hooks to URLs), media.c (files served at signed
+ *	URLs).
  *	lease.c, the leases both queues share, has no API of its own.
  * OWNERSHIP
  *	What the store allocates for a caller is freed one of two ways.
@@ -155,7 +156,7 @@ int store_check(struct store *s, struct store_error *err);
 /* ---- schema.c: numbered migrations ---- */
 
 /* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* ---- queue.c: the outbound text queue, with leases ---- */
 
@@ -226,7 +227,12 @@ struct store_outbound {
 				    policy/send.c), or NULL */
 	const char *sid; /* its public id (store_sid_new), or NULL: one is
 			    made */
+	const char *mms; /* the links of pictures it carries as MMS, one a
+			    line (at most STORE_MMS_MAX bytes), or NULL */
 };
+
+/* The longest list of MMS picture links of a text. */
+#define STORE_MMS_MAX 2048
 
 /* ESMTP RET= (RFC 3461): not given, HDRS, FULL */
 #define STORE_RET_NONE 0
@@ -263,6 +269,9 @@ int store_idem_find(struct store *s, const char *idem_key, int64_t *id_r,
 /* A mail queued with texts (mailq.c). */
 struct store_mail_out;
 
+/* A file kept with texts (media.c). */
+struct store_media_out;
+
 /* One text of a job: what to queue, and what became of it. */
 struct store_job_text {
 	struct store_outbound msg;
@@ -281,6 +290,8 @@ struct store_job {
 	unsigned nmails;
 	int status;		/* out: STORE_OK or the job's error */
 	struct store_error err; /* out */
+	const struct store_media_out *media; /* files the texts link to */
+	unsigned nmedia;
 };
 
 /*
@@ -290,8 +301,9 @@ struct store_job {
  * Each job runs in its own savepoint: a job that fails is rolled back
  * alone, with its status and err set, and the others go on. A job
  * whose texts were all queued before (the same idem_keys: the MTA
- * delivering the mail again) queues none of its mails either: they were
- * committed with those texts. Returns
+ * delivering the mail again) queues none of its mails or media either:
+ * they were committed with those texts. A job's media are kept with
+ * message_id the id of its first text. Returns
  * STORE_OK when the transaction committed (look at each job's status),
  * or the error that stopped it, which is then every job's status too.
  */
@@ -311,6 +323,7 @@ struct store_claim {
 	int64_t created;
 	char *text; /* freed by store_claims_free(); to keep it, take it and
 		      set this NULL */
+	char mms[STORE_MMS_MAX + 1]; /* its pictures' links, or "" */
 };
 
 /*
@@ -1234,5 +1247,76 @@ struct store_hook_msg {
 /* store_hook_msg - text id's owner, numbers and ids; STORE_ENOTFOUND */
 int store_hook_msg(struct store *s, int64_t id, struct store_hook_msg *m,
 		   struct store_error *err);
+
+/* ---- media.c: files served at signed URLs ---- */
+
+/*
+ * The files of mail to phones, kept until they expire and served by
+ * smsgw at signed URLs that name them by mid, their public id: 10
+ * base32 letters (a-z, 2-7) of getrandom(), 50 bits, never reused.
+ */
+#define STORE_MEDIA_ID_LEN 10
+
+/* store_media_id_new - a new public id; false: no random bytes */
+bool store_media_id_new(char mid[STORE_MEDIA_ID_LEN + 1]);
+
+/* A file to keep. */
+struct store_media_out {
+	const char *mid;	  /* from store_media_id_new() */
+	const char *owner;	  /* whose file: the sender's mailbox */
+	int64_t message_id;	  /* the text it went with, or 0 */
+	const char *filename;	  /* as the mail named it, or "" */
+	const char *content_type; /* "image/png" */
+	const void *data;
+	size_t len;
+	int64_t expires; /* when it is purged and its URLs die */
+};
+
+/* A kept file, without its bytes (store_media_read reads them). */
+struct store_media {
+	int64_t id;
+	char mid[STORE_MEDIA_ID_LEN + 1];
+	char owner[256];
+	int64_t message_id; /* 0: none */
+	char filename[256];
+	char content_type[128];
+	int64_t size;
+	int64_t created, expires;
+};
+
+/*
+ * store_media_add - keep file m, in a unit (joins an open batch); its
+ * row id in *id_r (may be NULL). STORE_EDUP when its mid is taken.
+ */
+int store_media_add(struct store *s, const struct store_media_out *m,
+		    int64_t now, int64_t *id_r, struct store_error *err);
+
+/* store_media_get - the file called mid, into m; STORE_ENOTFOUND */
+int store_media_get(struct store *s, const char *mid, struct store_media *m,
+		    struct store_error *err);
+
+/*
+ * store_media_read - len bytes of file id from offset off into buf (the
+ * caller checked the range against its size); STORE_ENOTFOUND when the
+ * file went meanwhile
+ */
+int store_media_read(struct store *s, int64_t id, int64_t off, void *buf,
+		     size_t len, struct store_error *err);
+
+/* store_media_list - the files of owner (NULL: all), by id; free() */
+int store_media_list(struct store *s, const char *owner,
+		     struct store_media **media_r, unsigned *n_r,
+		     struct store_error *err);
+
+/*
+ * store_media_delete - delete file mid (of owner, unless NULL);
+ * STORE_ENOTFOUND when there is no such file
+ */
+int store_media_delete(struct store *s, const char *mid, const char *owner,
+		       struct store_error *err);
+
+/* store_media_purge - delete the files expired at now; how many */
+int store_media_purge(struct store *s, int64_t now, unsigned *n_r,
+		      struct store_error *err);
 
 #endif /* STORE_STORE_H */

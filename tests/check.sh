@@ -45,6 +45,10 @@ step "the milter warns at start when a reload would fail" sh tests/milter/test_r
 step "end to end with Postfix" sh tests/e2e/test_postfix.sh build
 step "the loop: mail, text, receipt, report" sh tests/e2e/test_loop.sh build
 step "the loop both ways: threads, parts, STOP and START" sh tests/e2e/test_thread.sh build
+step "a photo and a PDF to a phone: two links in the text, the files at them" \
+	sh tests/e2e/test_media.sh build
+step "the same through the HTTP provider: the photo as MMS (MediaUrl), the PDF a link" \
+	sh tests/e2e/test_media.sh build http
 step "a pool of numbers: each answer reaches the one it answers" sh tests/e2e/test_pool.sh build
 step "a pool of numbers, through the HTTP transport and webhook" sh tests/e2e/test_pool.sh build http
 step "smsgw against an SMPP server (npm smpp)" sh tests/gateway/test_smpp.sh build
@@ -55,6 +59,8 @@ step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_k
 step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
 step "the send API: each field, each error, keys as their owners" \
 	sh tests/gateway/test_api.sh build
+step "files at signed links: bytes, types, ranges, forged links 404, purge" \
+	sh tests/gateway/test_media.sh build
 step "texts forwarded to another phone, and its answers back" \
 	sh tests/gateway/test_forward.sh build
 step "smsgw's webhooks beside 200 slow connections" sh tests/gateway/test_slow.sh build

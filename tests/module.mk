@@ -112,7 +112,7 @@ tests: $(HELPERS)
 # it links (FUZZ_LIBS_NAME, paths under the build directory), their
 # link flags (FUZZ_LDLIBS_NAME) and compile flags (FUZZ_CFLAGS_NAME).
 FUZZERS := sms_codec sms_inbound mailparse html compose webhook policy \
-	smpp api
+	smpp api media
 FUZZ_LIBS_sms_codec := sms/libsms.a
 FUZZ_LDLIBS_sms_codec := $(SMS_LIBS)
 FUZZ_LIBS_sms_inbound := sms/libsms.a
@@ -139,6 +139,9 @@ FUZZ_CFLAGS_policy := $(MAILPARSE_CFLAGS)
 FUZZ_LIBS_api := $(FUZZ_LIBS_webhook)
 FUZZ_LDLIBS_api := $(GATEWAY_LIBS)
 FUZZ_CFLAGS_api := $(MAILPARSE_CFLAGS)
+FUZZ_LIBS_media := $(FUZZ_LIBS_webhook)
+FUZZ_LDLIBS_media := $(GATEWAY_LIBS)
+FUZZ_CFLAGS_media := $(MAILPARSE_CFLAGS)
 FUZZ_LIBS_smpp := transport/libtransport.a
 FUZZ_LDLIBS_smpp := $(TRANSPORT_LIBS)
 FUZZ_CFLAGS_smpp := $(shell $(PKG_CONFIG) --cflags libsmpp34)

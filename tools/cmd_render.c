@@ -10,12 +10,16 @@
  *	encoding and the segment cap as configured (the defaults when
  *	there is no configuration), and shows the text, its encoding and
  *	segments, and what the mail said about itself: subject, sender,
- *	Message-ID, In-Reply-To, thread tag, attachments.
+ *	Message-ID, In-Reply-To, thread tag, attachments. With
+ *	MediaBaseUrl set the text ends with a link per attachment, as the
+ *	milter makes them (with new ids, kept nowhere: they do not work),
+ *	so that the segments shown are the ones billed.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -63,7 +67,8 @@ read_mail(const char *path, size_t max, size_t *len_r)
 /* render_json - one object with the names scripts rely on */
 static int
 render_json(const struct mp_message *m, const struct sms_plan *p,
-	    bool voicemail, bool truncated, const char *left_out)
+	    bool voicemail, bool truncated, const char *left_out, unsigned cost,
+	    unsigned mms)
 {
 	json_t *att = json_array(), *o;
 	size_t i;
@@ -79,21 +84,23 @@ render_json(const struct mp_message *m, const struct sms_plan *p,
 		      "s:o, s:b, s:b, s:s}",
 		      "text", p->text, "encoding",
 		      sms_encoding_name(p->encoding), "length", (int)p->length,
-		      "segments", (int)p->nparts, "cost_segments",
-		      (int)p->nparts, "subject", m->subject, "from",
-		      m->from_addr, "from_name", m->from_name, "message_id",
-		      m->message_id, "in_reply_to", m->in_reply_to,
-		      "attachments", att, "voicemail", voicemail, "truncated",
-		      truncated, "left_out", left_out);
-	if (o)
+		      "segments", (int)p->nparts, "cost_segments", (int)cost,
+		      "subject", m->subject, "from", m->from_addr, "from_name",
+		      m->from_name, "message_id", m->message_id, "in_reply_to",
+		      m->in_reply_to, "attachments", att, "voicemail",
+		      voicemail, "truncated", truncated, "left_out", left_out);
+	if (o) {
 		json_object_set_new(o, "tag", json_string(m->tag));
+		json_object_set_new(o, "mms", json_integer(mms));
+	}
 	return ctl_json_print(o);
 }
 
 /* render_text - the report for people */
 static void
 render_text(const struct mp_message *m, const struct sms_plan *p,
-	    bool truncated, const char *left_out)
+	    bool truncated, const char *left_out, bool linked, unsigned cost,
+	    unsigned mms)
 {
 	size_t i;
 
@@ -109,9 +116,13 @@ render_text(const struct mp_message *m, const struct sms_plan *p,
 		printf("attachment: %s \"%s\", %zu bytes%s\n",
 		       m->attachments[i].content_type,
 		       m->attachments[i].filename, m->attachments[i].size,
-		       " (not sent)");
+		       linked ? " (sent: a link, or a picture)"
+			      : " (not sent)");
 	printf("encoding: %s\n", sms_encoding_name(p->encoding));
-	printf("segments: %u%s", p->nparts, truncated ? " (truncated)" : "");
+	printf("segments: %u%s", cost, truncated ? " (truncated)" : "");
+	if (mms)
+		printf(" (%u picture%s as MMS, a segment each)", mms,
+		       mms == 1 ? "" : "s");
 	if (*left_out)
 		printf("\nleft out: %s", left_out);
 	printf("\ntext:\n%s\n", p->text);
@@ -145,6 +156,7 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 	struct policy_render_opts ro;
 	struct policy_verdict v;
 	struct policy_text t = {0};
+	struct policy_media_set set = {0};
 	char left_out[700];
 	struct mp_opts opts;
 	struct mp_message *m = NULL;
@@ -191,6 +203,16 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 		fprintf(stderr, "smsctl render: %s\n", err.msg);
 		goto done;
 	}
+	if (c && !policy_media_links(c, m, "render", (int64_t)time(NULL), &set,
+				     &v)) {
+		fprintf(stderr,
+			"smsctl render: the milter would refuse this "
+			"mail: %s %s %s\n",
+			v.code, v.xcode, v.text);
+		goto done;
+	}
+	ro.links = set.links;
+	ro.mms = set.nmms;
 	if (!policy_render(m, &ro, false, &t, &v)) {
 		fprintf(stderr,
 			"smsctl render: the milter would refuse this "
@@ -200,13 +222,15 @@ cmd_render(const struct smsctl *ctl, int argc, char **argv)
 	}
 	policy_left_out(m, &t, left_out, sizeof(left_out));
 	if (json) {
-		rc_exit =
-		    render_json(m, t.plan, t.voicemail, t.truncated, left_out);
+		rc_exit = render_json(m, t.plan, t.voicemail, t.truncated,
+				      left_out, t.segments, t.mms);
 	} else {
-		render_text(m, t.plan, t.truncated, left_out);
+		render_text(m, t.plan, t.truncated, left_out, set.n > 0,
+			    t.segments, t.mms);
 		rc_exit = fflush(stdout) == 0 ? 0 : 1;
 	}
 done:
+	policy_media_set_clear(&set);
 	policy_text_clear(&t);
 	mp_message_free(&m);
 	free(raw);

@@ -3,12 +3,15 @@
  *	cmd_segments - smsctl segments: the SMS segment calculator
  * SYNOPSIS
  *	smsctl segments [--no-smart] [--ref16] [--replace-invalid] [--json]
- *		[TEXT...]
+ *		[--link NAME]... [TEXT...]
  * DESCRIPTION
  *	Shows how a text is sent: encoding, length, segments with their
  *	text, the characters that forced UCS-2 and what smart encoding
  *	saved. Reads standard input when no TEXT is given (one final
  *	newline is dropped); several TEXT arguments are joined by spaces.
+ *	Each --link NAME adds, on a line of its own, the link a file NAME
+ *	would get from MediaBaseUrl (the configuration's; needed then), as
+ *	the milter ends a text with its attachments' links.
  * DIAGNOSTICS
  *	Exit status 0; 2 for bad usage or invalid UTF-8 (naming the byte
  *	offset); 1 when out of memory or the input is over 1 MiB.
@@ -18,12 +21,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "conf/conf.h"
+#include "policy/policy.h"
 #include "sms/sms.h"
 #include "tools/smsctl_int.h"
 
 #define MAX_INPUT  (1024 * 1024)
 #define MAX_FORCED 16 /* distinct characters that forced UCS-2 shown */
+#define MAX_LINKS  16 /* --link NAME */
 
 /* read_all - read a stream into a buffer; NULL on error or over MAX_INPUT */
 static char *
@@ -232,7 +239,62 @@ static void
 segments_usage(FILE *fp)
 {
 	fprintf(fp, "usage: smsctl segments [--no-smart] [--ref16] "
-		    "[--replace-invalid] [--json] [TEXT...]\n");
+		    "[--replace-invalid] [--json] [--link NAME]... "
+		    "[TEXT...]\n");
+}
+
+/*
+ * add_links - text (len bytes, malloc'd) with a line per name: the link
+ * MediaBaseUrl gives a file of that name; NULL, said, on failure
+ */
+static char *
+add_links(const struct smsctl *ctl, char *text, size_t *len,
+	  const char *const *names, unsigned n)
+{
+	char *errors = NULL, mid[STORE_MEDIA_ID_LEN + 1];
+	char url[POLICY_MEDIA_URL_MAX], *out;
+	struct conf *c = conf_load(ctl->config, &errors);
+	unsigned i;
+	size_t k;
+
+	if (!c) {
+		fputs(errors ? errors : "", stderr);
+		free(errors);
+		free(text);
+		return NULL;
+	}
+	if (!c->media_base_url || !*c->media_base_url) {
+		fprintf(stderr,
+			"smsctl segments: --link needs MediaBaseUrl in "
+			"%s\n",
+			ctl->config);
+		conf_free(&c);
+		free(text);
+		return NULL;
+	}
+	out = realloc(text, *len + n * (POLICY_MEDIA_URL_MAX + 1) + 1);
+	if (!out) {
+		conf_free(&c);
+		free(text);
+		return NULL;
+	}
+	k = *len;
+	for (i = 0; i < n; i++) {
+		if (!store_media_id_new(mid) ||
+		    !policy_media_url(c->tag_secret, c->media_base_url, mid,
+				      (int64_t)time(NULL) + c->media_lifetime,
+				      names[i], "", url, sizeof(url))) {
+			fprintf(stderr, "smsctl segments: no link for %s\n",
+				names[i]);
+			conf_free(&c);
+			free(out);
+			return NULL;
+		}
+		k += (size_t)sprintf(out + k, "%s%s", k ? "\n" : "", url);
+	}
+	*len = k;
+	conf_free(&c);
+	return out;
 }
 
 /* cmd_segments - smsctl segments */
@@ -244,18 +306,21 @@ cmd_segments(const struct smsctl *ctl, int argc, char **argv)
 	    {"ref16", no_argument, NULL, 'r'},
 	    {"replace-invalid", no_argument, NULL, 'i'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"link", required_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct sms_opts opts;
 	struct sms_error err;
 	struct sms_plan *p;
+	const char *links[MAX_LINKS];
+	unsigned nlinks = 0;
 	bool json = false;
 	char *text;
 	size_t len = 0;
 	int c, rc;
 
-	(void)ctl; /* the calculator needs no configuration */
+	/* the calculator needs no configuration, but for --link */
 	sms_opts_init(&opts);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -264,6 +329,16 @@ cmd_segments(const struct smsctl *ctl, int argc, char **argv)
 		case 'r': opts.ref16 = true; break;
 		case 'i': opts.replace_invalid = true; break;
 		case 'j': json = true; break;
+		case 'l':
+			if (nlinks == MAX_LINKS) {
+				fprintf(stderr,
+					"smsctl segments: at most %d "
+					"--link\n",
+					MAX_LINKS);
+				return EXIT_USAGE;
+			}
+			links[nlinks++] = optarg;
+			break;
 		case 'h': segments_usage(stdout); return 0;
 		default: segments_usage(stderr); return EXIT_USAGE;
 		}
@@ -287,6 +362,8 @@ cmd_segments(const struct smsctl *ctl, int argc, char **argv)
 		fprintf(stderr, "smsctl segments: out of memory\n");
 		return 1;
 	}
+	if (nlinks > 0 && !(text = add_links(ctl, text, &len, links, nlinks)))
+		return 1;
 	p = sms_plan_new(text, len, &opts, &err);
 	free(text);
 	if (!p) {

@@ -2,6 +2,7 @@
 SMSCTL_SRCS := tools/smsctl.c tools/cmd_segments.c tools/cmd_config.c \
 	tools/cmd_store.c tools/cmd_people.c tools/cmd_render.c tools/cmd_send.c tools/cmd_tag.c \
 	tools/cmd_pool.c tools/cmd_mailq.c tools/cmd_apikey.c tools/cmd_hooks.c \
+	tools/cmd_media.c \
 	tools/common.c
 SMSCTL := $(O)/smsctl
 

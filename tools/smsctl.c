@@ -54,6 +54,8 @@ static const struct {
      "add --owner A [--name N] | list [--owner A] | revoke ID  API keys"},
     {"hooks", cmd_hooks,
      "[--state S] [--json] | retry ID | key --owner A  event hooks"},
+    {"media", cmd_media,
+     "list [--owner A] [--json] | delete ID  files served at links"},
 };
 
 /* usage - list the commands */

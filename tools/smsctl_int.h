@@ -65,6 +65,9 @@ int cmd_apikey(const struct smsctl *ctl, int argc, char **argv);
 /* cmd_hooks - smsctl hooks: event hooks pending, delivered, failed; retry */
 int cmd_hooks(const struct smsctl *ctl, int argc, char **argv);
 
+/* cmd_media - smsctl media: files served at texts' links; list, delete */
+int cmd_media(const struct smsctl *ctl, int argc, char **argv);
+
 /*
  * Shared by the commands that use the store (common.c).
  */

@@ -3,8 +3,8 @@
  *	http - the HTTP provider transport: a REST API of the Twilio kind
  * DESCRIPTION
  *	Each text is one form POST to {base}/2010-04-01/Accounts/
- *	{account}/Messages.json (To, From, Body in UTF-8, StatusCallback
- *	with ?id=<msg_id>-<seq>)
+ *	{account}/Messages.json (To, From, Body in UTF-8, a MediaUrl for
+ *	each picture of an MMS, StatusCallback with ?id=<msg_id>-<seq>)
  *	with the account and token as basic authentication; the provider
  *	splits it. The JSON answer (jansson) tells what became of it:
  *	2xx with a "sid": taken, the sid is the id its status callbacks
@@ -66,6 +66,7 @@ http_build(void *ctx, const struct tp_part *p, struct web_req *rq,
 	   struct tp_error *err)
 {
 	struct http *h = ctx;
+	const char *q, *nl = NULL;
 	bool ok;
 
 	if (!p->text)
@@ -75,6 +76,19 @@ http_build(void *ctx, const struct tp_part *p, struct web_req *rq,
 	ok = form_add(&rq->body, "To", p->dst) &&
 	     form_add(&rq->body, "From", p->src) &&
 	     form_add(&rq->body, "Body", p->text);
+	/* MMS: each picture's link as a MediaUrl; the provider fetches it */
+	for (q = p->media; ok && q && *q; q = nl ? nl + 1 : q + strlen(q)) {
+		char url[2048];
+		size_t n;
+
+		nl = strchr(q, '\n');
+		n = nl ? (size_t)(nl - q) : strlen(q);
+		if (n == 0 || n >= sizeof(url))
+			continue;
+		memcpy(url, q, n);
+		url[n] = '\0';
+		ok = form_add(&rq->body, "MediaUrl", url);
+	}
 	if (ok && h->status_url && p->receipt) {
 		/* our id in the callback lets smsgw wait for a status that
 		   comes before the answer naming the provider's id */

@@ -106,10 +106,13 @@ struct tp_part {
 	const char *dst; /* E.164 */
 	int data_coding; /* 0 GSM-7 (unpacked septets), 8 UCS-2 */
 	const uint8_t *data;
-	size_t len;	  /* octets of data, without any UDH */
-	bool receipt;	  /* ask for a delivery receipt */
-	const char *text; /* UTF-8 of the whole text, for transports that
-			     take whole texts (else NULL) */
+	size_t len;	   /* octets of data, without any UDH */
+	bool receipt;	   /* ask for a delivery receipt */
+	const char *text;  /* UTF-8 of the whole text, for transports that
+			      take whole texts (else NULL) */
+	const char *media; /* links of pictures to send with it as MMS, one
+			      a line (the HTTP transport's MediaUrl), or
+			      NULL */
 };
 
 enum tp_event_kind {

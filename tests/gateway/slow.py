@@ -12,6 +12,16 @@
 #       longest-lived among those the server closed after accepting
 #       them; 0 when none was).
 #
+#   slow.py attack HOST PORT SOURCE N INTERVAL PATH
+#       The same, the headers those of a GET of PATH (a file's link), the
+#       body tricklers' a POST to PATH.
+#
+#   slow.py fetch HOST PORT PATH SIZE SECONDS PERIOD
+#       Someone opening a file's link: every PERIOD seconds for SECONDS,
+#       a GET of PATH from 127.0.0.1, each in its own thread, each given
+#       10 seconds; answered means 200 with SIZE bytes. Prints the same
+#       "slow clients:" line as provider.
+#
 #   slow.py provider HOST PORT TOKEN PUBLIC_URL SECONDS PERIOD
 #       A Twilio-style provider: every PERIOD seconds for SECONDS, a
 #       signed POST of a new text to /twilio/sms from 127.0.0.1, each
@@ -32,7 +42,7 @@ import time
 import urllib.parse
 
 
-def attack(host, port, source, n, interval):
+def attack(host, port, source, n, interval, path=None):
     sel = selectors.DefaultSelector()
     conns = {}  # socket -> [kind, opened, sent, next byte at]
     reopen = []  # (when, kind)
@@ -41,6 +51,11 @@ def attack(host, port, source, n, interval):
             "Content-Type: application/x-www-form-urlencoded\r\n"
             "X-Twilio-Signature: AAAA\r\n" % host).encode()
     body_head = head + b"Content-Length: 60000\r\n\r\n"
+    if path:
+        head = ("GET %s HTTP/1.1\r\nHost: %s\r\nRange: bytes=0-\r\n"
+                "X-Padding: aaaa\r\n" % (path, host)).encode()
+        body_head = ("POST %s HTTP/1.1\r\nHost: %s\r\n"
+                     "Content-Length: 60000\r\n\r\n" % (path, host)).encode()
 
     def open_one(kind):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -115,6 +130,55 @@ def attack(host, port, source, n, interval):
             open_one(kind)
 
 
+def fetch(host, port, path, size, seconds, period):
+    def one(i):
+        t0 = time.monotonic()
+        status, why = 0, ""
+        try:
+            c = http.client.HTTPConnection(host, port, timeout=10,
+                                           source_address=("127.0.0.1", 0))
+            c.request("GET", path)
+            r = c.getresponse()
+            n = len(r.read())
+            status = r.status if n == size else -n
+            c.close()
+        except Exception as e:  # refused, reset, timed out
+            why = "%s: %s" % (type(e).__name__, e)
+        return status, (time.monotonic() - t0) * 1000, why
+
+    run(one, seconds, period)
+
+
+def run(one, seconds, period):
+    results = []
+    lock = threading.Lock()
+
+    def each(i):
+        status, ms, why = one(i)
+        with lock:
+            results.append((i, status, ms, why))
+
+    threads = []
+    start = time.monotonic()
+    i = 0
+    while time.monotonic() - start < seconds:
+        t = threading.Thread(target=each, args=(i,))
+        t.start()
+        threads.append(t)
+        i += 1
+        time.sleep(max(0, start + i * period - time.monotonic()))
+    for t in threads:
+        t.join()
+    ok = [r for r in results if r[1] == 200]
+    worst = max((r[2] for r in ok), default=None)
+    print("slow clients: answered %d/%d (%d%%), worst %s ms" % (
+        len(ok), len(results), 100 * len(ok) // max(1, len(results)),
+        "%.0f" % worst if worst is not None else "-"))
+    for r in sorted(results):
+        if r[1] != 200:
+            print("    request %d: status %d after %.0f ms %s" % r)
+
+
 def provider(host, port, token, public, seconds, period):
     results = []
     lock = threading.Lock()
@@ -170,13 +234,17 @@ def provider(host, port, token, public, seconds, period):
 
 def main():
     a = sys.argv[1:]
-    if a and a[0] == "attack" and len(a) == 6:
-        attack(a[1], int(a[2]), a[3], int(a[4]), float(a[5]))
+    if a and a[0] == "attack" and len(a) in (6, 7):
+        attack(a[1], int(a[2]), a[3], int(a[4]), float(a[5]),
+               a[6] if len(a) == 7 else None)
+    elif a and a[0] == "fetch" and len(a) == 7:
+        fetch(a[1], int(a[2]), a[3], int(a[4]), float(a[5]), float(a[6]))
     elif a and a[0] == "provider" and len(a) == 7:
         provider(a[1], int(a[2]), a[3], a[4], float(a[5]), float(a[6]))
     else:
-        sys.exit("usage: slow.py attack HOST PORT SOURCE N INTERVAL | "
-                 "provider HOST PORT TOKEN PUBLIC_URL SECONDS PERIOD")
+        sys.exit("usage: slow.py attack HOST PORT SOURCE N INTERVAL [PATH] "
+                 "| fetch HOST PORT PATH SIZE SECONDS PERIOD "
+                 "| provider HOST PORT TOKEN PUBLIC_URL SECONDS PERIOD")
 
 
 if __name__ == "__main__":

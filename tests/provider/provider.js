@@ -6,11 +6,12 @@
 // Serves POST /2010-04-01/Accounts/{SID}/Messages.json on 127.0.0.1:
 // checks HTTP basic authentication (SID:TOKEN; else 401 with Twilio's
 // error 20003), the form (To, From and Body needed; else 400 with
-// 21604/21603/21602), and answers 201 with a message resource
+// 21604/21603/21602; Body may be left out when a MediaUrl is given:
+// an MMS), and answers 201 with a message resource
 // {"sid": "SM...", "status": "queued", ...}. Every request is logged as
 // one JSON line in FILE: {t, method, path, auth_ok, to, from, body,
-// status_callback, answer, sid, active}. It prints "listening PORT" on
-// stdout once ready. A GET of /kannel/... (Kannel's dlr-url) is logged
+// media (the MediaUrl values), status_callback, answer, sid, active}.
+// It prints "listening PORT" on stdout once ready. A GET of /kannel/... (Kannel's dlr-url) is logged
 // and answered 200, for the Kannel test.
 //
 // The next answers are changed by JSON lines on stdin:
@@ -60,6 +61,7 @@ const server = http.createServer((req, res) => {
 		entry.to = form.get('To');
 		entry.from = form.get('From');
 		entry.body = form.get('Body');
+		entry.media = form.getAll('MediaUrl');
 		entry.status_callback = form.get('StatusCallback');
 		const answer = (status, fn) => {
 			entry.answer = status;
@@ -97,7 +99,7 @@ const server = http.createServer((req, res) => {
 		if (!entry.from)
 			return answer(400, () => error(res, 400, 21603,
 				"A 'From' phone number is required."));
-		if (entry.body === null)
+		if (entry.body === null && entry.media.length === 0)
 			return answer(400, () => error(res, 400, 21602,
 				'Message body is required.'));
 		const sid = 'SM' + (nextSid++).toString(16).padStart(32, '0');

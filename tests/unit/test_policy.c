@@ -410,6 +410,179 @@ render(void **state)
 	mp_message_free(&m);
 }
 
+/* render_links - attachments' links end the text and count; the cap
+   cuts the words, never a link */
+static void
+render_links(void **state)
+{
+	static const char mail[] =
+	    "From: Alice <alice@example.com>\r\n"
+	    "Subject: Menu\r\n"
+	    "Message-ID: <l1@example.com>\r\n"
+	    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain\r\n\r\n"
+	    "Tonight's menu and a photo.\r\n"
+	    "--b\r\nContent-Type: image/png\r\n"
+	    "Content-Disposition: attachment; filename=\"a.png\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n"
+	    "--b\r\nContent-Type: application/pdf\r\n"
+	    "Content-Disposition: attachment; filename=\"menu.pdf\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n"
+	    "--b--\r\n";
+	static const char bare[] = "From: alice@example.com\r\n"
+				   "Content-Type: image/png\r\n"
+				   "Content-Transfer-Encoding: base64\r\n\r\n"
+				   "iVBORw0KGgo=\r\n";
+	struct conf *c = load("MediaBaseUrl https://sms.example.com\n"
+			      "MediaMaxFiles 2\nMediaMaxBytes 100\n");
+	struct policy_render_opts o;
+	struct policy_media_set set;
+	struct policy_verdict v;
+	struct policy_text t;
+	struct mp_message *m;
+	struct mp_error err;
+	char left[300], *nl;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(mp_parse(mail, sizeof(mail) - 1, NULL, &m, &err),
+			 MP_OK);
+	assert_int_equal(m->nattachments, 2);
+	assert_true(
+	    policy_media_links(c, m, "alice@example.com", 1000, &set, &v));
+	assert_int_equal(set.n, 2);
+	assert_string_equal(set.files[1].content_type, "application/pdf");
+	assert_int_equal(set.files[1].len, 9);
+	assert_memory_equal(set.files[1].data, "%PDF-1.4\n", 9);
+	assert_int_equal(set.files[0].expires, 1000 + 30 * 86400);
+	assert_string_equal(set.files[0].owner, "alice@example.com");
+	nl = strchr(set.links, '\n');
+	assert_non_null(nl);
+	assert_int_equal(strncmp(set.links, "https://sms.example.com/m/", 26),
+			 0);
+	assert_non_null(strstr(nl, "/menu.pdf"));
+	policy_render_opts(c, &o);
+	o.links = set.links;
+	assert_true(policy_render(m, &o, false, &t, &v));
+	n = strlen(t.plan->text);
+	assert_int_equal(t.links_len, strlen(set.links));
+	assert_string_equal(t.plan->text + n - t.links_len, set.links);
+	assert_int_equal(
+	    strncmp(t.plan->text, "Menu: Tonight's menu and a photo.\n", 34),
+	    0);
+	assert_int_equal(t.plan->nparts, 2); /* 34 + two links of 66 and 69 */
+	assert_int_equal(t.left_out, 0);
+	assert_false(policy_left_out(m, &t, left, sizeof(left)));
+	policy_text_clear(&t);
+	/* a cap of one segment: the words are cut, the links stay whole */
+	o.reply_template = "{body} {body} {body} {body} {body}";
+	o.plan.cap = 1;
+	assert_true(policy_render(m, &o, true, &t, &v));
+	assert_true(t.truncated);
+	assert_int_equal(t.plan->nparts, 1);
+	n = strlen(t.plan->text);
+	assert_string_equal(t.plan->text + n - t.links_len, set.links);
+	assert_non_null(strstr(t.plan->text, "...\nhttps://"));
+	assert_true(policy_left_out(m, &t, left, sizeof(left)));
+	assert_non_null(strstr(left, "the text was cut to 1 SMS segments"));
+	policy_text_clear(&t);
+	/* links alone over the cap: refused, never cut */
+	o.links = "https://sms.example.com/m/aaaaaaaaaa/1/bbbbbbbbbbbb/x\n"
+		  "https://sms.example.com/m/aaaaaaaaaa/1/bbbbbbbbbbbb/y\n"
+		  "https://sms.example.com/m/aaaaaaaaaa/1/bbbbbbbbbbbb/z";
+	assert_false(policy_render(m, &o, true, &t, &v));
+	assert_string_equal(v.xcode, "5.3.4");
+	assert_non_null(strstr(v.text, "links to the attachments alone"));
+	/* without links: left out, in words */
+	o.links = NULL;
+	o.plan.cap = 10;
+	assert_true(policy_render(m, &o, false, &t, &v));
+	assert_int_equal(t.left_out, 2);
+	assert_true(policy_left_out(m, &t, left, sizeof(left)));
+	assert_non_null(strstr(left, "2 attachments (a.png, menu.pdf)"));
+	policy_text_clear(&t);
+	policy_media_set_clear(&set);
+	mp_message_free(&m);
+	/* a picture alone: its link is the text */
+	assert_int_equal(mp_parse(bare, sizeof(bare) - 1, NULL, &m, &err),
+			 MP_OK);
+	assert_true(
+	    policy_media_links(c, m, "alice@example.com", 1000, &set, &v));
+	o.links = set.links;
+	assert_true(policy_render(m, &o, false, &t, &v));
+	assert_string_equal(t.plan->text, set.links);
+	policy_text_clear(&t);
+	policy_media_set_clear(&set);
+	mp_message_free(&m);
+	/* limits: files and bytes */
+	assert_int_equal(mp_parse(mail, sizeof(mail) - 1, NULL, &m, &err),
+			 MP_OK);
+	conf_free(&c);
+	c = load("MediaBaseUrl https://sms.example.com\nMediaMaxFiles 1\n");
+	assert_false(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_string_equal(v.code, "552");
+	assert_non_null(strstr(v.text, "2 attachments, more than the 1"));
+	conf_free(&c);
+	c = load("MediaBaseUrl https://sms.example.com\nMediaMaxBytes 8\n");
+	assert_false(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_non_null(strstr(v.text, "menu.pdf is 9 bytes, over the 8"));
+	conf_free(&c);
+	/* Transport http: the PNG goes as MMS, the PDF as a link */
+	c = load("MediaBaseUrl https://sms.example.com\nTransport http\n"
+		 "HttpBaseUrl https://api.example.com\nHttpAccount AC1\n"
+		 "HttpToken t\n");
+	assert_true(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_int_equal(set.n, 2);
+	assert_int_equal(set.nmms, 1);
+	assert_non_null(strstr(set.mms, "/a.png"));
+	assert_null(strchr(set.mms, '\n'));
+	assert_non_null(strstr(set.links, "/menu.pdf"));
+	assert_null(strstr(set.links, "/a.png"));
+	policy_render_opts(c, &o);
+	o.links = set.links;
+	o.mms = set.nmms;
+	assert_true(policy_render(m, &o, false, &t, &v));
+	assert_int_equal(t.plan->nparts, 1);
+	assert_int_equal(t.segments, 2); /* the text, and a picture */
+	assert_int_equal(t.left_out, 0);
+	policy_text_clear(&t);
+	policy_media_set_clear(&set);
+	conf_free(&c);
+	c = load("MediaBaseUrl https://sms.example.com\nTransport http\n"
+		 "HttpBaseUrl https://api.example.com\nHttpAccount AC1\n"
+		 "HttpToken t\nMmsMaxBytes 7\n"); /* the PNG is 8 bytes */
+	assert_true(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_int_equal(set.nmms, 0);
+	assert_null(set.mms);
+	policy_media_set_clear(&set);
+	conf_free(&c);
+	mp_message_free(&m);
+	/* a picture alone, as MMS: an empty text, one segment billed */
+	assert_int_equal(mp_parse(bare, sizeof(bare) - 1, NULL, &m, &err),
+			 MP_OK);
+	c = load("MediaBaseUrl https://sms.example.com\nTransport http\n"
+		 "HttpBaseUrl https://api.example.com\nHttpAccount AC1\n"
+		 "HttpToken t\n");
+	assert_true(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_int_equal(set.nmms, 1);
+	assert_null(set.links);
+	policy_render_opts(c, &o);
+	o.links = set.links;
+	o.mms = set.nmms;
+	assert_true(policy_render(m, &o, false, &t, &v));
+	assert_string_equal(t.plan->text, "");
+	assert_int_equal(t.segments, 1);
+	policy_text_clear(&t);
+	policy_media_set_clear(&set);
+	conf_free(&c);
+	c = load("SegmentCap 3\n"); /* no MediaBaseUrl: nothing kept */
+	assert_true(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_int_equal(set.n, 0);
+	assert_null(set.links);
+	conf_free(&c);
+	mp_message_free(&m);
+}
+
 /* number rules: one builder, the same sentences for every entry point */
 static void
 numbers(void **state)
@@ -1397,6 +1570,118 @@ apikeys(void **state)
 	rmdir(dir);
 }
 
+/* media_urls - signed links: made, checked, refused when touched */
+static void
+media_urls(void **state)
+{
+	const char *key = "0123456789abcdef-secret";
+	char url[POLICY_MEDIA_URL_MAX], path[POLICY_MEDIA_URL_MAX];
+	char mid[POLICY_MEDIA_ID_LEN + 1], name[POLICY_MEDIA_NAME_MAX + 1];
+	int64_t exp, first, last;
+	const char *p;
+	char type[96], disp[512];
+	bool show;
+	size_t i;
+
+	(void)state;
+	/* a 25-character base: a link of about 70 */
+	assert_true(policy_media_url(key, "https://sms.example.com/x/",
+				     "abcdefgh23", 1767225600, "photo.jpg",
+				     "image/jpeg", url, sizeof(url)));
+	p = strstr(url, "/m/");
+	assert_non_null(p);
+	assert_int_equal(p - url, 25);
+	assert_int_equal(strlen(url), 25 + 3 + 10 + 1 + 10 + 1 + 12 + 1 + 9);
+	assert_true(strlen(url) <= 72);
+	assert_true(policy_media_check(key, p, 1767225599, mid, &exp));
+	assert_string_equal(mid, "abcdefgh23");
+	assert_int_equal(exp, 1767225600);
+	/* without the name, or another name: the same file */
+	snprintf(path, sizeof(path), "%.*s", (int)(strrchr(p, '/') - p), p);
+	assert_true(policy_media_check(key, path, 0, mid, &exp));
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/a.html");
+	assert_true(policy_media_check(key, path, 0, mid, &exp));
+	/* expired, another key, each character of id, expiry and signature
+	   changed: all refused */
+	assert_false(policy_media_check(key, p, 1767225600, mid, &exp));
+	assert_false(policy_media_check("another", p, 0, mid, &exp));
+	for (i = 3; p[i] && i < 3 + 10 + 1 + 10 + 1 + 12; i++) {
+		if (p[i] == '/')
+			continue;
+		snprintf(path, sizeof(path), "%s", p);
+		path[i] = path[i] == '2' ? '3' : '2';
+		assert_false(policy_media_check(key, path, 0, mid, &exp));
+	}
+	snprintf(path, sizeof(path), "%s/more", p);
+	assert_false(policy_media_check(key, path, 0, mid, &exp));
+	assert_false(policy_media_check(key, "/m/", 0, mid, &exp));
+	assert_false(
+	    policy_media_check(key, "/m/abcdefgh23/0/x", 0, mid, &exp));
+	/* names for links */
+	policy_media_name("C:\\Users\\x\\Quarterly Report (final).PDF",
+			  "application/pdf", name);
+	assert_string_equal(name, "Quarterl.pdf");
+	policy_media_name("", "image/png", name);
+	assert_string_equal(name, "file.png");
+	policy_media_name("../../etc/passwd", "text/plain", name);
+	assert_string_equal(name, "passwd.txt");
+	policy_media_name("\xc3\xa9t\xc3\xa9.jpg", "image/jpeg", name);
+	assert_string_equal(name, "t.jpg");
+	policy_media_name(".htaccess", "application/octet-stream", name);
+	assert_string_equal(name, "htaccess");
+	/* ranges */
+	assert_int_equal(policy_media_range(NULL, 10, &first, &last),
+			 POLICY_RANGE_NONE);
+	assert_int_equal(policy_media_range("bytes=2-5", 10, &first, &last),
+			 POLICY_RANGE_OK);
+	assert_int_equal(first, 2);
+	assert_int_equal(last, 5);
+	assert_int_equal(policy_media_range("bytes=7-", 10, &first, &last),
+			 POLICY_RANGE_OK);
+	assert_int_equal(last, 9);
+	assert_int_equal(policy_media_range("bytes=-3", 10, &first, &last),
+			 POLICY_RANGE_OK);
+	assert_int_equal(first, 7);
+	assert_int_equal(policy_media_range("bytes=-30", 10, &first, &last),
+			 POLICY_RANGE_OK);
+	assert_int_equal(first, 0);
+	assert_int_equal(policy_media_range("bytes=5-100", 10, &first, &last),
+			 POLICY_RANGE_OK);
+	assert_int_equal(last, 9);
+	assert_int_equal(policy_media_range("bytes=10-", 10, &first, &last),
+			 POLICY_RANGE_UNSATISFIABLE);
+	assert_int_equal(policy_media_range("bytes=-0", 10, &first, &last),
+			 POLICY_RANGE_UNSATISFIABLE);
+	assert_int_equal(policy_media_range("bytes=0-1,4-5", 10, &first, &last),
+			 POLICY_RANGE_NONE);
+	assert_int_equal(policy_media_range("bytes=5-2", 10, &first, &last),
+			 POLICY_RANGE_NONE);
+	assert_int_equal(policy_media_range("items=0-1", 10, &first, &last),
+			 POLICY_RANGE_NONE);
+	assert_int_equal(policy_media_range("bytes=99999999999999999999-", 10,
+					    &first, &last),
+			 POLICY_RANGE_NONE);
+	/* types: what a browser would run never goes inline */
+	policy_media_type("image/PNG; name=x", type, sizeof(type), &show);
+	assert_string_equal(type, "image/png");
+	assert_true(show);
+	policy_media_type("audio/x-wav", type, sizeof(type), &show);
+	assert_true(show);
+	policy_media_type("text/html", type, sizeof(type), &show);
+	assert_string_equal(type, "application/octet-stream");
+	assert_false(show);
+	policy_media_type("image/svg+xml", type, sizeof(type), &show);
+	assert_false(show);
+	policy_media_type("audio/x\"<y", type, sizeof(type), &show);
+	assert_false(show);
+	policy_media_disposition(false, "a\"b\\c/d\r\n\xc3\xa9.pdf", disp,
+				 sizeof(disp));
+	assert_string_equal(disp, "attachment; filename=\"a_b_c_d___.pdf\"; "
+				  "filename*=UTF-8''a%22b_c_d__%C3%A9.pdf");
+	policy_media_disposition(true, "", disp, sizeof(disp));
+	assert_string_equal(disp, "inline");
+}
+
 int
 main(void)
 {
@@ -1411,7 +1696,8 @@ main(void)
 	    cmocka_unit_test(route),	      cmocka_unit_test(sender_choice),
 	    cmocka_unit_test(mail_id),	      cmocka_unit_test(send_rules),
 	    cmocka_unit_test(apikeys),	      cmocka_unit_test(send_no_lease),
-	    cmocka_unit_test(store_down),
+	    cmocka_unit_test(store_down),     cmocka_unit_test(media_urls),
+	    cmocka_unit_test(render_links),
 	};
 
 	mp_init();

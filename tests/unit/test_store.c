@@ -1046,10 +1046,13 @@ group_commit_jobs(void **state)
 	a[0].msg.rate_window = a[1].msg.rate_window = 3600;
 	b[0].msg = outbound("bob@example.com", "+12025550145", NULL, "j-3");
 	c[0].msg = outbound("alice@example.com", "+12025550143", "one", "j-1");
-	jobs[0] = (struct store_job){a, 2, &mail, 1, 0, {0}};
-	jobs[1] = (struct store_job){b, 1, &mail, 1, 0, {0}};
+	jobs[0] = (struct store_job){
+	    .texts = a, .ntexts = 2, .mails = &mail, .nmails = 1};
+	jobs[1] = (struct store_job){
+	    .texts = b, .ntexts = 1, .mails = &mail, .nmails = 1};
 	/* (a re-delivery: its notice was queued with the first) */
-	jobs[2] = (struct store_job){c, 1, &mail, 1, 0, {0}};
+	jobs[2] = (struct store_job){
+	    .texts = c, .ntexts = 1, .mails = &mail, .nmails = 1};
 	assert_int_equal(store_enqueue_jobs(f->s, jobs, 3, 1000, &err),
 			 STORE_OK);
 	/* the first job queued both texts and its report */
@@ -1627,6 +1630,124 @@ state_names(void **state)
 	assert_int_equal(store_state_parse("sent"), -1);
 }
 
+/* media: kept with a job's texts, read by range, listed, purged */
+static void
+media(void **state)
+{
+	struct fixture *f = *state;
+	struct store_error err;
+	struct store_job_text a[1] = {0}, b[1] = {0}, c[1] = {0};
+	struct store_media_out files[2] = {0};
+	struct store_job jobs[3];
+	struct store_media m, *list;
+	char mid[2][STORE_MEDIA_ID_LEN + 1], other[STORE_MEDIA_ID_LEN + 1];
+	unsigned char png[300], buf[300];
+	unsigned i, n;
+
+	for (i = 0; i < sizeof(png); i++)
+		png[i] = (unsigned char)(i * 7);
+	assert_true(store_media_id_new(mid[0]));
+	assert_true(store_media_id_new(mid[1]));
+	assert_true(store_media_id_new(other));
+	assert_int_equal(strlen(mid[0]), STORE_MEDIA_ID_LEN);
+	assert_int_equal(strspn(mid[0], "abcdefghijklmnopqrstuvwxyz234567"),
+			 STORE_MEDIA_ID_LEN);
+	assert_string_not_equal(mid[0], mid[1]);
+	files[0] = (struct store_media_out){.mid = mid[0],
+					    .owner = "alice@example.com",
+					    .filename = "photo.png",
+					    .content_type = "image/png",
+					    .data = png,
+					    .len = sizeof(png),
+					    .expires = 5000};
+	files[1] = (struct store_media_out){.mid = mid[1],
+					    .owner = "alice@example.com",
+					    .filename = "report.pdf",
+					    .content_type = "application/pdf",
+					    .data = "%PDF-1.4\n",
+					    .len = 9,
+					    .expires = 9000};
+	a[0].msg =
+	    outbound("alice@example.com", "+12025550143", "see x", "m-1");
+	b[0].msg =
+	    outbound("alice@example.com", "+12025550144", "see y", "m-2");
+	b[0].msg.tag = NULL; /* refused: its file is rolled back with it */
+	c[0].msg = a[0].msg; /* the same mail again */
+	jobs[0] = (struct store_job){
+	    .texts = a, .ntexts = 1, .media = files, .nmedia = 2};
+	jobs[1] = (struct store_job){.texts = b, .ntexts = 1};
+	jobs[1].media =
+	    (struct store_media_out[]){{.mid = other,
+					.owner = "alice@example.com",
+					.content_type = "text/plain",
+					.data = "x",
+					.len = 1,
+					.expires = 5000}};
+	jobs[1].nmedia = 1;
+	jobs[2] = (struct store_job){
+	    .texts = c, .ntexts = 1, .media = files, .nmedia = 2};
+	assert_int_equal(store_enqueue_jobs(f->s, jobs, 3, 1000, &err),
+			 STORE_OK);
+	assert_int_equal(jobs[0].status, STORE_OK);
+	assert_int_equal(jobs[1].status, STORE_EPERM);
+	assert_int_equal(jobs[2].status, STORE_OK); /* a dup: files not again */
+	assert_true(c[0].dup);
+	assert_int_equal(store_media_get(f->s, other, &m, &err),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_media_get(f->s, mid[0], &m, &err), STORE_OK);
+	assert_string_equal(m.owner, "alice@example.com");
+	assert_string_equal(m.filename, "photo.png");
+	assert_string_equal(m.content_type, "image/png");
+	assert_int_equal(m.size, sizeof(png));
+	assert_int_equal(m.message_id, a[0].id);
+	assert_int_equal(m.created, 1000);
+	assert_int_equal(m.expires, 5000);
+	/* the whole file, and a range of it */
+	assert_int_equal(
+	    store_media_read(f->s, m.id, 0, buf, sizeof(png), &err), STORE_OK);
+	assert_memory_equal(buf, png, sizeof(png));
+	assert_int_equal(store_media_read(f->s, m.id, 100, buf, 50, &err),
+			 STORE_OK);
+	assert_memory_equal(buf, png + 100, 50);
+	assert_int_equal(store_media_read(f->s, m.id, 290, buf, 20, &err),
+			 STORE_EPERM);
+	assert_int_equal(store_media_read(f->s, m.id, 0, buf, 0, &err),
+			 STORE_OK);
+	/* the same public id twice */
+	assert_int_equal(store_media_add(f->s, &files[0], 1000, NULL, &err),
+			 STORE_EDUP);
+	/* listed by owner */
+	assert_int_equal(
+	    store_media_list(f->s, "alice@example.com", &list, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[1].mid, mid[1]);
+	assert_int_equal(list[1].size, 9);
+	free(list);
+	assert_int_equal(
+	    store_media_list(f->s, "bob@example.com", &list, &n, &err),
+	    STORE_OK);
+	assert_int_equal(n, 0);
+	free(list);
+	/* deleted: by its owner only, when an owner is named */
+	assert_int_equal(
+	    store_media_delete(f->s, mid[1], "bob@example.com", &err),
+	    STORE_ENOTFOUND);
+	assert_int_equal(store_media_delete(f->s, mid[1], NULL, &err),
+			 STORE_OK);
+	assert_int_equal(store_media_delete(f->s, mid[1], NULL, &err),
+			 STORE_ENOTFOUND);
+	/* purged when expired, not before */
+	assert_int_equal(store_media_purge(f->s, 4999, &n, &err), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_media_purge(f->s, 5000, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_media_get(f->s, mid[0], &m, &err),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_media_read(f->s, m.id, 0, buf, 1, &err),
+			 STORE_ENOTFOUND);
+}
+
 int
 main(void)
 {
@@ -1664,6 +1785,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(receipt_timeout, setup, teardown),
 	    cmocka_unit_test(state_names),
 	    cmocka_unit_test_setup_teardown(apikeys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(media, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
