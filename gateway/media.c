@@ -12,8 +12,10 @@
  *	HttpAccount and HttpToken as basic authentication, only from
  *	InboundMediaHosts (by default the host of HttpBaseUrl), over https
  *	unless InboundMediaAllowHttp, from no private address unless
- *	InboundMediaAllowPrivate (checked at connect), no redirect
- *	followed, within InboundMediaTimeout and InboundMediaMaxBytes,
+ *	InboundMediaAllowPrivate (checked at connect), a redirect
+ *	followed (up to HOPS_MAX) only to those hosts again and the
+ *	credentials sent only to the link's own host, within
+ *	InboundMediaTimeout and InboundMediaMaxBytes,
  *	and InboundMediaMaxTotal for them all. A file fetched is attached;
  *	one refused for good (a host not allowed, 4xx, too big) stays a
  *	link with a note saying why. When one failed in a way that may
@@ -38,6 +40,7 @@
 #include "util/util.h"
 
 #define HOSTS_MAX 32
+#define HOPS_MAX  3 /* redirects followed for one file */
 
 struct media {
 	struct tp_fetch *f;
@@ -53,6 +56,8 @@ struct media {
 /* What became of one link. */
 struct got {
 	enum { G_WAIT, G_OK, G_FAIL, G_AGAIN } state;
+	unsigned hops;
+	char host[256]; /* the link's: only it sees the credentials */
 	unsigned char *data;
 	size_t size;
 	char type[101];
@@ -162,9 +167,9 @@ judge(const struct media *md, const struct tp_fetch_result *res,
 	} else if (st >= 300 && st < 400) {
 		g->state = G_FAIL;
 		snprintf(g->note, sizeof(g->note),
-			 "the provider answered %ld, a redirect (not "
-			 "followed)",
-			 st);
+			 "the provider answered %ld, a redirect without a "
+			 "Location, or more than %d",
+			 st, HOPS_MAX);
 	} else if (st == 401 || st == 403) {
 		g->state = G_FAIL;
 		snprintf(g->note, sizeof(g->note),
@@ -182,6 +187,32 @@ judge(const struct media *md, const struct tp_fetch_result *res,
 		free(res->data);
 }
 
+/*
+ * start - the request for file i at url (the link's, or where it
+ * redirected to): the credentials only to the link's own host
+ */
+static int
+start(struct media *md, size_t i, const char *url, struct got *g,
+      struct tp_error *err)
+{
+	char host[256];
+	bool same = tp_url_host(url, host, sizeof(host), NULL, err) == TP_OK &&
+		    !strcmp(host, g->host);
+	struct tp_fetch_request rq = {
+	    .url = url,
+	    .method = "GET",
+	    .timeout = md->timeout,
+	    .tag = (void *)(uintptr_t)(i + 1),
+	    .max_bytes = md->max_bytes,
+	    .user = same ? md->user : NULL,
+	    .password = same ? md->password : NULL,
+	    .https_only = md->https_only,
+	    .hosts = (const char *const *)md->hosts,
+	};
+
+	return tp_fetch_start(md->f, &rq, err);
+}
+
 /* fetch - the links' files into got, all at once */
 static void
 fetch(struct media *md, const struct store_mail *mail,
@@ -190,22 +221,14 @@ fetch(struct media *md, const struct store_mail *mail,
 	struct tp_fetch_result res;
 	struct tp_error err;
 	size_t i, waiting = 0;
-	time_t until = time(NULL) + md->timeout + 10;
+	time_t until = time(NULL) + (time_t)md->timeout * (HOPS_MAX + 1) + 10;
 
 	for (i = 0; i < n; i++) {
-		struct tp_fetch_request rq = {
-		    .url = links[i].url,
-		    .method = "GET",
-		    .timeout = md->timeout,
-		    .tag = (void *)(uintptr_t)(i + 1),
-		    .max_bytes = md->max_bytes,
-		    .user = md->user,
-		    .password = md->password,
-		    .https_only = md->https_only,
-		    .hosts = (const char *const *)md->hosts,
-		};
 		struct got *g = &got[i];
 
+		if (tp_url_host(links[i].url, g->host, sizeof(g->host), NULL,
+				&err) != TP_OK)
+			g->host[0] = '\0';
 		if (md->max_bytes == 0) {
 			g->state = G_FAIL;
 			snprintf(g->note, sizeof(g->note),
@@ -218,7 +241,7 @@ fetch(struct media *md, const struct store_mail *mail,
 		} else if (!md->f) {
 			g->state = G_AGAIN;
 			snprintf(g->note, sizeof(g->note), "out of memory");
-		} else if (tp_fetch_start(md->f, &rq, &err) == TP_OK) {
+		} else if (start(md, i, links[i].url, g, &err) == TP_OK) {
 			g->state = G_WAIT;
 			waiting++;
 		} else if (err.status == TP_EPERM) {
@@ -254,7 +277,21 @@ fetch(struct media *md, const struct store_mail *mail,
 			free(res.data);
 			continue;
 		}
-		judge(md, &res, &got[i]);
+		if (res.status >= 300 && res.status < 400 &&
+		    res.location[0] && got[i].hops < HOPS_MAX) {
+			/* followed only to InboundMediaHosts (start) */
+			got[i].hops++;
+			free(res.data);
+			if (start(md, i, res.location, &got[i], &err) ==
+			    TP_OK)
+				continue;
+			got[i].state = G_FAIL;
+			snprintf(got[i].note, sizeof(got[i].note),
+				 "the provider answered %ld, a redirect "
+				 "not followed: %.200s",
+				 res.status, err.msg);
+		} else
+			judge(md, &res, &got[i]);
 		waiting--;
 		ut_log(got[i].state == G_OK ? LOG_INFO : LOG_NOTICE,
 		       "mail=%lld media=%zu status=%s%s%s%s",

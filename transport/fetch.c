@@ -398,6 +398,14 @@ done(struct tp_fetch *f, CURLMsg *msg, struct tp_fetch_result *res)
 	if (ctype)
 		snprintf(res->content_type, sizeof(res->content_type), "%s",
 			 ctype);
+	if (status >= 300 && status < 400) {
+		char *loc = NULL;
+
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_REDIRECT_URL,
+				  &loc);
+		if (loc && strlen(loc) < sizeof(res->location))
+			memcpy(res->location, loc, strlen(loc) + 1);
+	}
 	res->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 	res->too_big = r->too_big || rc == CURLE_FILESIZE_EXCEEDED;
 	if (res->too_big) {

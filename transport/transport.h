@@ -299,6 +299,7 @@ struct tp_fetch_result {
 	unsigned char *data;
 	size_t data_len;
 	char content_type[128]; /* the answer's Content-Type, or "" */
+	char location[1024];	/* a 3xx's Location, absolute, or "" */
 	bool too_big;		/* over max_bytes, said or seen */
 	bool timed_out;		/* timeout passed before the end */
 };

@@ -49,20 +49,23 @@ mkdir -p "$tmp/media" "$tmp/foreign" "$tmp/got"
 for f in slow kill retry; do cp "$tmp/media/p1.jpg" "$tmp/media/$f.jpg"; done
 cp "$tmp/media/p1.jpg" "$tmp/foreign/p1.jpg"
 
-# provider NAME HOST: a provider fake serving $tmp/NAME's files on HOST,
-# its controls on fd 8 (the provider) or 7 (the foreign one)
+# provider NAME HOST: a provider fake serving $tmp/NAME's files on HOST;
+# its port in $started
 provider() {
 	mkfifo "$tmp/$1.ctl"
+	: >"$tmp/$1.out"
 	node "$top/tests/provider/provider.js" --port 0 --host "$2" \
 		--log "$tmp/$1.jsonl" --account $acct --token tok-media-1 \
 		--media "$tmp/$1" <>"$tmp/$1.ctl" >"$tmp/$1.out" 2>&1 &
 	pids="$pids $!"
 	wait_for grep -q '^listening' "$tmp/$1.out"
-	sed -n 's/^listening //p' "$tmp/$1.out"
+	started=$(sed -n 's/^listening //p' "$tmp/$1.out")
 }
-port=$(provider media 127.0.0.1)
-exec 8>"$tmp/media.ctl"
-fport=$(provider foreign 127.0.0.2)
+provider media 127.0.0.1
+port=$started
+exec 8>"$tmp/media.ctl" # the provider's controls
+provider foreign 127.0.0.2
+fport=$started
 exec 7>"$tmp/foreign.ctl"
 [ -n "$port" ] && [ -n "$fport" ] || { check "the providers start" false; exit 1; }
 touch "$tmp/media.jsonl" "$tmp/foreign.jsonl"
@@ -111,7 +114,9 @@ InboundMediaAllowPrivate yes
 EOF
 cp "$conf" "$tmp/https.conf"
 echo 'InboundMediaAllowHttp yes' >>"$conf"
-chmod 600 "$conf" "$tmp/https.conf"
+cp "$conf" "$tmp/hosts.conf"
+echo 'InboundMediaHosts 127.0.0.1, localhost' >>"$tmp/hosts.conf"
+chmod 600 "$conf" "$tmp/https.conf" "$tmp/hosts.conf"
 . "$top/tests/gateway/helpers.sh"
 
 url=http://127.0.0.1:$wport
@@ -286,5 +291,26 @@ mms SM9 plain+nine $(murl 127.0.0.1:$port p1.jpg) >/dev/null
 check "without InboundMediaAllowHttp an http URL is not fetched" wait_for mail_of plain
 check "... noted" text_has plain "(not attached: not fetched: the URL is http, not https"
 check "... and the provider got no request for it" test "$(gets p1.jpg)" = "$before"
+
+# 10. redirects: followed to InboundMediaHosts only, without credentials
+# to another host
+stop_gw
+cp "$tmp/hosts.conf" "$conf"
+start_gw
+wait_for curl -s -o /dev/null -u hook:hook-pass "$url/metrics"
+echo "{\"redirect\": \"r1.jpg\", \"to\": \"$(murl localhost:$port p1.jpg)?signed=1\"}" >&8
+echo "{\"redirect\": \"r2.jpg\", \"to\": \"$(murl 127.0.0.2:$fport p1.jpg)?signed=1\"}" >&8
+sleep 0.2
+mms SM10 moved+ten $(murl 127.0.0.1:$port r1.jpg) >/dev/null
+check "a redirect to another of InboundMediaHosts is followed" wait_for mail_of moved
+check "... the photo attached" cmp -s "$tmp/got/moved.1" "$tmp/media/p1.jpg"
+check "... and the credentials were not sent to that host" \
+	grep -q '"path":"[^"]*/Media/p1.jpg?signed=1".*"auth_sent":false.*"answer":200' "$tmp/media.jsonl"
+check "... but to the link's own" \
+	grep -q '"path":"[^"]*/Media/r1.jpg".*"auth_sent":true.*"answer":307' "$tmp/media.jsonl"
+mms SM11 away+eleven $(murl 127.0.0.1:$port r2.jpg) >/dev/null
+check "a redirect to a host not the provider's is not followed" wait_for mail_of away
+check "... noted" text_has away "(not attached: the provider answered 307, a redirect not followed: 127.0.0.2 is not a host allowed)"
+check "... and that host got no request at all" test ! -s "$tmp/foreign.jsonl"
 stop_gw
 check "smsgw stopped cleanly" sh -c "! kill -0 $gw 2>/dev/null"

@@ -19,7 +19,9 @@
 // Media/{NAME} answers DIR/NAME behind the same basic authentication
 // (401 without it, 404 when there is no such file), with a
 // Content-Type by its extension (.jpg, .png, .gif, .mp3, .pdf). A GET
-// is logged when it arrives (answer "get"), then when answered.
+// is logged when it arrives (answer "get"), then when answered, with
+// auth_sent (an Authorization header came). NAME?signed=1 needs no
+// authentication (a pre-signed URL, as a CDN's).
 // --host: the address to listen on (127.0.0.1).
 //
 // The next answers are changed by JSON lines on stdin:
@@ -31,6 +33,7 @@
 //   {"media_answer": 503, "count": N}   the next N media GETs: that status
 //   {"media_delay_ms": MS}              answer media GETs after MS
 //   {"token": "T"}       the token basic authentication needs from now
+//   {"redirect": NAME, "to": URL}   media GETs of NAME answer 307 to URL
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -44,6 +47,7 @@ const account = args.account || 'AC0000';
 let token = args.token || 'token';
 const mediaDir = args.media || null;
 const mediaScript = []; // scripted answers to media GETs
+const redirects = {}; // name: where its GETs are sent
 let mediaDelay = 0;
 const script = []; // scripted answers, oldest first
 let hang = 0, delay = 0, active = 0, nextSid = 1;
@@ -86,9 +90,10 @@ const server = http.createServer((req, res) => {
 			return answer(200, () => res.end('ok'));
 		const media = mediaDir && req.method === 'GET' && req.url.match(
 			new RegExp(`^/2010-04-01/Accounts/${account}` +
-				   '/Messages/[^/]+/Media/([A-Za-z0-9._-]+)$'));
+				   '/Messages/[^/]+/Media/([A-Za-z0-9._-]+)' +
+				   '(\\?signed=1)?$'));
 		if (media)
-			return serveMedia(req, res, entry, media[1]);
+			return serveMedia(req, res, entry, media[1], !!media[2]);
 		if (req.method !== 'POST' || req.url !== path)
 			return answer(404, () => error(res, 404, 20404,
 				'The requested resource was not found'));
@@ -137,14 +142,20 @@ const types = {jpg: 'image/jpeg', png: 'image/png', gif: 'image/gif',
 	       mp3: 'audio/mpeg', pdf: 'application/pdf'};
 
 // serveMedia - a file phones sent, behind basic authentication
-function serveMedia(req, res, entry, name) {
+function serveMedia(req, res, entry, name, signed) {
+	entry.auth_sent = !!req.headers.authorization;
 	log(Object.assign({}, entry, {answer: 'get'}));
 	const done = (status, fn) => {
 		entry.answer = status;
 		setTimeout(() => { log(entry); active--; fn(); }, mediaDelay);
 	};
-	if (!entry.auth_ok)
+	if (!entry.auth_ok && !signed)
 		return done(401, () => error(res, 401, 20003, 'Authenticate'));
+	if (redirects[name] && !signed)
+		return done(307, () => {
+			res.writeHead(307, {Location: redirects[name]});
+			res.end();
+		});
 	if (mediaScript.length > 0) {
 		const s = mediaScript[0];
 		if (--s.count <= 0)
@@ -184,6 +195,8 @@ readline.createInterface({input: process.stdin}).on('line', line => {
 		mediaDelay = c.media_delay_ms;
 	if (c.token !== undefined)
 		token = c.token;
+	if (c.redirect)
+		redirects[c.redirect] = c.to;
 });
 
 server.listen(parseInt(args.port || '0', 10), args.host || '127.0.0.1', () => {
