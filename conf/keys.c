@@ -749,11 +749,12 @@ const struct conf_key conf_keys[] = {
      "Inbound media",
      "The only hosts media are fetched from (a URL naming any other is "
      "not fetched, and its mail says so), and the only ones that see "
-     "HttpAccount and HttpToken, sent as basic authentication with every "
-     "request. Empty: the host of HttpBaseUrl (api.twilio.com for "
-     "Twilio), or none without it. Name a voicemail system's host here "
-     "to attach its recordings (it sees the same credentials). Answers "
-     "3xx are not followed.",
+     "HttpAccount and HttpToken, sent as basic authentication. Empty: the "
+     "host of HttpBaseUrl (api.twilio.com for Twilio), or none without "
+     "it. Name a voicemail system's host here to attach its recordings "
+     "(it sees the same credentials). A "
+     "redirect is followed only to these hosts, and the credentials go "
+     "only to the host a link names, never to where it redirects.",
      "api.twilio.com, pbx.example.com"},
     {"InboundMediaAllowHttp", CT_BOOL, F(inbound_media_allow_http), "no",
      NOLIM, NULL, 0, "Inbound media",

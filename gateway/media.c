@@ -44,7 +44,7 @@
 
 struct media {
 	struct tp_fetch *f;
-	tp_addr_check check; /* f's */
+	tp_addr_check check;	    /* f's */
 	char *hosts[HOSTS_MAX + 1]; /* NULL-ended */
 	char *user, *password;	    /* NULL: none */
 	size_t max_bytes, max_total;
@@ -109,11 +109,9 @@ media_new(const struct conf *c)
 		goto nomem;
 	if (c->http_account && c->http_account[0] &&
 	    (!(md->user = strdup(c->http_account)) ||
-	     !(md->password =
-		   strdup(c->http_token ? c->http_token : ""))))
+	     !(md->password = strdup(c->http_token ? c->http_token : ""))))
 		goto nomem;
-	md->check =
-	    c->inbound_media_allow_private ? NULL : policy_addr_private;
+	md->check = c->inbound_media_allow_private ? NULL : policy_addr_private;
 	md->f = tp_fetch_new(MP_MEDIA_MAX, md->check, &err);
 	if (!md->f)
 		goto nomem;
@@ -137,8 +135,7 @@ bare_type(const char *ct, char *out, size_t size)
 
 /* judge - what the answer res to a link means, into g */
 static void
-judge(const struct media *md, const struct tp_fetch_result *res,
-      struct got *g)
+judge(const struct media *md, const struct tp_fetch_result *res, struct got *g)
 {
 	long st = res->status;
 
@@ -277,13 +274,12 @@ fetch(struct media *md, const struct store_mail *mail,
 			free(res.data);
 			continue;
 		}
-		if (res.status >= 300 && res.status < 400 &&
-		    res.location[0] && got[i].hops < HOPS_MAX) {
+		if (res.status >= 300 && res.status < 400 && res.location[0] &&
+		    got[i].hops < HOPS_MAX) {
 			/* followed only to InboundMediaHosts (start) */
 			got[i].hops++;
 			free(res.data);
-			if (start(md, i, res.location, &got[i], &err) ==
-			    TP_OK)
+			if (start(md, i, res.location, &got[i], &err) == TP_OK)
 				continue;
 			got[i].state = G_FAIL;
 			snprintf(got[i].note, sizeof(got[i].note),
@@ -340,8 +336,8 @@ media_fill(struct media *md, const struct store_mail *mail, char **out_r,
 
 			*wait_r = md->retry_first << (k < 12 ? k : 12);
 			snprintf(why, whysize,
-				 "media %zu of %zu: %s; trying again", i + 1,
-				 n, got[i].note);
+				 "media %zu of %zu: %s; trying again", i + 1, n,
+				 got[i].note);
 			goto out;
 		}
 	for (i = 0; i < n; i++) {
@@ -381,8 +377,8 @@ media_fill(struct media *md, const struct store_mail *mail, char **out_r,
 		    .filename = names[i],
 		};
 	}
-	if (mp_media_resolve((const char *)mail->data, mail->len, links, res,
-			     n, out_r, len_r, &merr) != MP_OK) {
+	if (mp_media_resolve((const char *)mail->data, mail->len, links, res, n,
+			     out_r, len_r, &merr) != MP_OK) {
 		snprintf(why, whysize, "media: %s", merr.msg);
 		goto out;
 	}

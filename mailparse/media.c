@@ -78,8 +78,8 @@ mp_media_wanted(const char *mail, size_t len, struct mp_media_link *links,
 		if (!(v = malloc(end - i - nl + 1)))
 			break;
 		for (size_t k = i + nl; k < end; k++)
-			v[vn++] = mail[k] == '\r' || mail[k] == '\n' ? ' '
-								     : mail[k];
+			v[vn++] =
+			    mail[k] == '\r' || mail[k] == '\n' ? ' ' : mail[k];
 		if (take(v, vn, &links[*n_r]))
 			(*n_r)++;
 		free(v);
@@ -95,18 +95,18 @@ mp_media_filename(const char *content_type, unsigned k, char *out, size_t size)
 	static const struct {
 		const char *type, *ext;
 	} exts[] = {
-	    {"image/jpeg", "jpg"},	 {"image/jpg", "jpg"},
-	    {"image/pjpeg", "jpg"},	 {"image/png", "png"},
-	    {"image/gif", "gif"},	 {"image/webp", "webp"},
-	    {"image/heic", "heic"},	 {"image/heif", "heif"},
-	    {"image/bmp", "bmp"},	 {"image/tiff", "tif"},
-	    {"audio/mpeg", "mp3"},	 {"audio/mp3", "mp3"},
-	    {"audio/wav", "wav"},	 {"audio/x-wav", "wav"},
-	    {"audio/ogg", "ogg"},	 {"audio/amr", "amr"},
-	    {"audio/mp4", "m4a"},	 {"video/mp4", "mp4"},
-	    {"video/3gpp", "3gp"},	 {"video/quicktime", "mov"},
-	    {"application/pdf", "pdf"},	 {"text/vcard", "vcf"},
-	    {"text/x-vcard", "vcf"},	 {"text/plain", "txt"},
+	    {"image/jpeg", "jpg"},	{"image/jpg", "jpg"},
+	    {"image/pjpeg", "jpg"},	{"image/png", "png"},
+	    {"image/gif", "gif"},	{"image/webp", "webp"},
+	    {"image/heic", "heic"},	{"image/heif", "heif"},
+	    {"image/bmp", "bmp"},	{"image/tiff", "tif"},
+	    {"audio/mpeg", "mp3"},	{"audio/mp3", "mp3"},
+	    {"audio/wav", "wav"},	{"audio/x-wav", "wav"},
+	    {"audio/ogg", "ogg"},	{"audio/amr", "amr"},
+	    {"audio/mp4", "m4a"},	{"video/mp4", "mp4"},
+	    {"video/3gpp", "3gp"},	{"video/quicktime", "mov"},
+	    {"application/pdf", "pdf"}, {"text/vcard", "vcf"},
+	    {"text/x-vcard", "vcf"},	{"text/plain", "txt"},
 	};
 	const char *ext = "bin", *base = "file";
 	size_t i;
@@ -173,10 +173,9 @@ new_text(const char *text, const struct mp_media_link *links,
 			g_string_insert(t, (gssize)pos, with);
 			limit = t->str + pos;
 		} else if (!res[i].data) {
-			g_string_append_printf(t, "%s(%s: not attached: %s)",
-					       t->len ? "\n\n" : "",
-					       links[i].url,
-					       res[i].note ? res[i].note : "?");
+			g_string_append_printf(
+			    t, "%s(%s: not attached: %s)", t->len ? "\n\n" : "",
+			    links[i].url, res[i].note ? res[i].note : "?");
 		}
 		g_free(with);
 		free(line);
