@@ -378,15 +378,29 @@ mp_media_line(const char *content_type, const char *url)
 	return line;
 }
 
-/* mp_attachment_part - a base64 part of the bytes */
+/* mp_attachment_part - a base64 part of the bytes, a safe file name */
 GMimePart *
 mp_attachment_part(const char *content_type, const char *filename,
 		   const unsigned char *data, size_t size)
 {
 	char *type = mp_media_type(content_type), *slash = strchr(type, '/');
-	char *fname = mp_clean_header(filename && *filename ? filename
-							    : "media");
+	char fname[65];
+	size_t i, n = 0;
 	GMimePart *att;
+
+	/* a name any client and any header line can take: letters,
+	   digits, dot, dash and underscore, at most 64 */
+	for (i = 0; filename && filename[i] && n < sizeof(fname) - 1; i++) {
+		unsigned char c = (unsigned char)filename[i];
+
+		fname[n++] = g_ascii_isalnum(c) || c == '.' || c == '-' ||
+				     c == '_'
+				 ? (char)c
+				 : '_';
+	}
+	fname[n] = '\0';
+	if (n == 0 || fname[0] == '.')
+		snprintf(fname, sizeof(fname), "media");
 	GMimeStream *mem;
 	GMimeDataWrapper *w;
 
@@ -397,11 +411,10 @@ mp_attachment_part(const char *content_type, const char *filename,
 	w = g_mime_data_wrapper_new_with_stream(mem,
 						GMIME_CONTENT_ENCODING_DEFAULT);
 	g_mime_part_set_content(att, w);
-	g_mime_part_set_filename(att, fname && *fname ? fname : "media");
+	g_mime_part_set_filename(att, fname);
 	g_mime_part_set_content_encoding(att, GMIME_CONTENT_ENCODING_BASE64);
 	g_object_unref(w);
 	g_object_unref(mem);
-	free(fname);
 	return att;
 }
 
