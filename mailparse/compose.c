@@ -384,12 +384,13 @@ mp_attachment_part(const char *content_type, const char *filename,
 		   const unsigned char *data, size_t size)
 {
 	char *type = mp_media_type(content_type), *slash = strchr(type, '/');
-	char fname[65];
+	char fname[33];
 	size_t i, n = 0;
 	GMimePart *att;
 
 	/* a name any client and any header line can take: letters,
-	   digits, dot, dash and underscore, at most 64 */
+	   digits, dot, dash and underscore, at most 32 (a header line
+	   with it stays under 78) */
 	for (i = 0; filename && filename[i] && n < sizeof(fname) - 1; i++) {
 		unsigned char c = (unsigned char)filename[i];
 

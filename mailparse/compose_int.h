@@ -42,7 +42,7 @@ int mp_finish(GMimeMessage *m, char **out, size_t *len, struct mp_error *err);
  * mp_attachment_part - a base64 part of the bytes, of content_type
  * (application/octet-stream unless one plain type/subtype), named
  * filename with all but letters, digits, "." "-" "_" made "_" (at most
- * 64; "media" when none)
+ * 32; "media" when none)
  */
 GMimePart *mp_attachment_part(const char *content_type, const char *filename,
 			      const unsigned char *data, size_t size);
