@@ -335,6 +335,7 @@ media_fill(struct media *md, const struct store_mail *mail, char **out_r,
 			unsigned k = mail->attempts - 1;
 
 			*wait_r = md->retry_first << (k < 12 ? k : 12);
+			metrics_add(M_MEDIA_RETRIED);
 			snprintf(why, whysize,
 				 "media %zu of %zu: %s; trying again", i + 1, n,
 				 got[i].note);
@@ -382,6 +383,9 @@ media_fill(struct media *md, const struct store_mail *mail, char **out_r,
 		snprintf(why, whysize, "media: %s", merr.msg);
 		goto out;
 	}
+	for (i = 0; i < n; i++)
+		metrics_add(res[i].data ? M_MEDIA_ATTACHED
+					: M_MEDIA_NOT_ATTACHED);
 	ut_log(LOG_INFO, "mail=%lld media=%zu attached=%u", (long long)mail->id,
 	       n, attached);
 	r = MEDIA_READY;

@@ -261,6 +261,14 @@ check "... its exact bytes" cmp -s "$tmp/got/Call me back voice.1" "$tmp/media/v
 check "... as audio/mpeg, recording1.mp3" grep -qx "audio/mpeg recording1.mp3 30003" "$tmp/got/Call me back voice.list"
 check "... a voicemail's mail" grep -q '^Subject: Voicemail from' "$tmp/got/Call me back voice.headers"
 
+check "/metrics counts the files attached" sh -c \
+	"curl -s -u hook:hook-pass '$url/metrics' | grep -q '^smsgw_inbound_media_total{result=\"attached\"} [1-9]'"
+check "... those left links" sh -c \
+	"curl -s -u hook:hook-pass '$url/metrics' | grep -q '^smsgw_inbound_media_total{result=\"linked\"} [1-9]'"
+
+check "... and the tries again" sh -c \
+	"curl -s -u hook:hook-pass '$url/metrics' | grep -q '^smsgw_inbound_media_total{result=\"retried\"} [1-9]'"
+
 # 8. smsgw killed with -9 while it fetches: mailed once after the restart
 echo '{"media_delay_ms": 5000}' >&8
 sleep 0.2
