@@ -156,15 +156,23 @@ murl() { echo "http://$1/2010-04-01/Accounts/$acct/Messages/MM1/Media/$2"; }
 # mail_of MARK: the one mail whose text holds MARK, read into
 # $tmp/got/MARK.txt (its text), .headers, .list ("type name bytes" per
 # attachment) and .1, .2... (the attachments); fails unless exactly one
+# (smtp-sink's files are read once written whole)
 mail_of() {
 	python3 - "$tmp/sink" "$1" "$tmp/got" <<'PY'
-import email, email.policy, os, sys
+import email, email.policy, os, sys, time
 sink, mark, out = sys.argv[1:4]
 found = []
 for f in sorted(os.listdir(sink)):
+    path = os.path.join(sink, f)
+    # smtp-sink writes a mail as it comes: only one it has done with
+    if time.time() - os.path.getmtime(path) < 0.5:
+        continue
+    raw = open(path, 'rb').read()
     try:
-        m = email.message_from_binary_file(open(os.path.join(sink, f), 'rb'),
-                                           policy=email.policy.default)
+        m = email.message_from_bytes(raw, policy=email.policy.default)
+        if m.is_multipart() and \
+                ('--%s--' % m.get_boundary()).encode() not in raw:
+            continue
         body = m.get_body(('plain',))
         text = body.get_content() if body else ''
     except Exception:
