@@ -721,10 +721,13 @@ const struct conf_key conf_keys[] = {
      "with a note saying why. 0: none is fetched; the mail links them "
      "as before. At the next start.",
      NULL},
-    {"InboundMediaMaxTotal", CT_SIZE, F(inbound_media_max_total), "20M", 0,
+    {"InboundMediaMaxTotal", CT_SIZE, F(inbound_media_max_total), "7M", 0,
      1024LL * 1024 * 1024, NULL, 0, "Inbound media",
      "The most bytes of media attached to the mail of one text; those "
-     "past it stay links, with a note. At the next start.",
+     "past it stay links, with a note. Attached, they grow by a third "
+     "(base64): keep this under the relay's size limit (Postfix's "
+     "message_size_limit, 10 MB by default, which 7M fits). At the next "
+     "start.",
      NULL},
     {"InboundMediaTimeout", CT_DURATION, F(inbound_media_timeout), "30s", 1,
      600, NULL, 0, "Inbound media",

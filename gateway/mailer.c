@@ -20,6 +20,12 @@
  *	mailer_wake() after the runner queues a mail, and every second;
  *	at once again while batches come full.
  *
+ *	Before a batch goes, the photos and recordings its mails from
+ *	phones link are fetched into them and stored so (media.c), or the
+ *	mail is put back for later when a file may still come; a batch
+ *	spends at most MEDIA_BUDGET on that, and the mails left wait for
+ *	the next one.
+ *
  *	Each mail's end (sent, again later, failed) is its own commit, so
  *	that a mailer killed after the relay took a mail sends it again
  *	at most once; this thread's store connection commits without
@@ -67,6 +73,9 @@
    being sent; a run that dies leaves it to the next (runner.c) */
 #define MAIL_LEASE (MAIL_BATCH * 4 * SMTP_TIMEOUT)
 #define MAX_CHAIN  16 /* certificates of the relay looked at */
+/* the seconds a batch may spend fetching its files (media.c) before
+   the rest wait for the next: the lease must cover the sending too */
+#define MEDIA_BUDGET (MAIL_LEASE / 4)
 
 struct mailer {
 	pthread_t thread;
@@ -519,6 +528,29 @@ with_media(struct mailer *m, struct store_mail *mail)
 }
 
 /*
+ * later - a mail of a batch whose fetching took MEDIA_BUDGET already:
+ * one that waits for files goes back, due now, for the next batch (the
+ * lease must outlast the batch); true for the others
+ */
+static bool
+later(struct mailer *m, struct store_mail *mail)
+{
+	struct mp_media_link link;
+	struct store_error err;
+	size_t n = 0;
+
+	mp_media_wanted((const char *)mail->data, mail->len, &link, 1, &n);
+	if (n == 0)
+		return true;
+	if (store_mail_retry(m->s, mail->id, m->owner, (int64_t)time(NULL),
+			     "its files are fetched with the next batch",
+			     &err) != STORE_OK)
+		ut_log(LOG_ERR, "store: mail %lld: %s", (long long)mail->id,
+		       err.msg);
+	return false;
+}
+
+/*
  * run - claim, fetch the files the mails wait for, send (one session
  * with the relay for the batch), record; true when the batch was full
  * and more may be waiting
@@ -540,7 +572,9 @@ run(struct mailer *m)
 		return false;
 	}
 	for (i = 0; i < n; i++)
-		ready[i] = with_media(m, &mails[i]);
+		ready[i] = (int64_t)time(NULL) - now < MEDIA_BUDGET
+			       ? with_media(m, &mails[i])
+			       : later(m, &mails[i]);
 	for (i = 0; i < n; i++) {
 		int kind;
 		int rc;

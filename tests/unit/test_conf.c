@@ -109,7 +109,7 @@ defaults(void **state)
 	assert_int_equal(c->smtp_relay.port, 25);
 	assert_int_equal(c->log_level, CONF_LOG_INFO);
 	assert_int_equal(c->inbound_media_max_bytes, 5 * 1024 * 1024);
-	assert_int_equal(c->inbound_media_max_total, 20 * 1024 * 1024);
+	assert_int_equal(c->inbound_media_max_total, 7 * 1024 * 1024);
 	assert_int_equal(c->inbound_media_timeout, 30);
 	assert_int_equal(c->inbound_media_retries, 3);
 	assert_int_equal(c->inbound_media_hosts.n, 0);
