@@ -275,6 +275,16 @@ struct conf {
 	enum conf_hook_private hook_allow_private; /* loopback, RFC 1918 */
 	long long hook_concurrency;		   /* requests at once */
 
+	/* inbound media: photos from phones, voicemail recordings */
+	long long inbound_media_max_bytes;    /* a file; 0: none fetched */
+	long long inbound_media_max_total;    /* the files of one text */
+	long long inbound_media_timeout;      /* seconds per file */
+	long long inbound_media_retries;      /* tries after the first */
+	long long inbound_media_retry_first;  /* then twice as long each */
+	struct conf_list inbound_media_hosts; /* "": HttpBaseUrl's host */
+	bool inbound_media_allow_http;	      /* http:// for those hosts */
+	bool inbound_media_allow_private;     /* loopback, RFC 1918 */
+
 	/* process */
 	const char *user;
 	const char *pid_file;

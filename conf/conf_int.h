@@ -23,6 +23,7 @@ enum conf_type {
 	CT_ENUM,	  /* one of choices; stored as its index (int) */
 	CT_SOCKET,	  /* inet:PORT@HOST, inet6:PORT@HOST, unix:/path */
 	CT_DOMAINS,	  /* list of domain names */
+	CT_HOSTS,	  /* list of host names or addresses */
 	CT_COUNTRY,	  /* ISO 3166 alpha-2 code */
 	CT_COUNTRIES,	  /* list of those */
 	CT_PREFIXES,	  /* list: NANP area codes (684) or +E.164 prefixes */

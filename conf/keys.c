@@ -749,6 +749,67 @@ const struct conf_key conf_keys[] = {
      "Hooks", "Hook requests smsgw has under way at once. At the next start.",
      NULL},
 
+    /* inbound media */
+    {"InboundMediaMaxBytes", CT_SIZE, F(inbound_media_max_bytes), "5M", 0,
+     100LL * 1024 * 1024, NULL, 0, "Inbound media",
+     "The largest photo from a phone (the MediaUrlN of a Twilio-style "
+     "webhook) or voicemail recording (recording_url) that smsgw fetches "
+     "and attaches to the mail. A larger one stays a link in the mail, "
+     "with a note saying why. 0: none is fetched; the mail links them "
+     "as before. At the next start.",
+     NULL},
+    {"InboundMediaMaxTotal", CT_SIZE, F(inbound_media_max_total), "7M", 0,
+     1024LL * 1024 * 1024, NULL, 0, "Inbound media",
+     "The most bytes of media attached to the mail of one text; those "
+     "past it stay links, with a note. Attached, they grow by a third "
+     "(base64): keep this under the relay's size limit (Postfix's "
+     "message_size_limit, 10 MB by default, which 7M fits). At the next "
+     "start.",
+     NULL},
+    {"InboundMediaTimeout", CT_DURATION, F(inbound_media_timeout), "30s", 1,
+     600, NULL, 0, "Inbound media",
+     "How long fetching one file may take, connection included. One that "
+     "takes longer is tried again (InboundMediaRetries). At the next "
+     "start.",
+     NULL},
+    {"InboundMediaRetries", CT_INT, F(inbound_media_retries), "3", 0, 20, NULL,
+     0, "Inbound media",
+     "How many times more smsgw tries a file that failed for a reason "
+     "that may pass (no answer in time, no connection, an answer 5xx, "
+     "408 or 429) before the mail goes with the link and a note. The "
+     "mail waits in the store meanwhile, through restarts. At the next "
+     "start.",
+     NULL},
+    {"InboundMediaRetryFirst", CT_DURATION, F(inbound_media_retry_first), "30s",
+     1, 3600, NULL, 0, "Inbound media",
+     "The wait before the second try of a file; each wait after that is "
+     "twice the one before. At the next start.",
+     NULL},
+    {"InboundMediaHosts", CT_HOSTS, F(inbound_media_hosts), "", NOLIM, NULL, 0,
+     "Inbound media",
+     "The only hosts media are fetched from (a URL naming any other is "
+     "not fetched, and its mail says so), and the only ones that see "
+     "HttpAccount and HttpToken, sent as basic authentication. Empty: the "
+     "host of HttpBaseUrl (api.twilio.com for Twilio), or none without "
+     "it. Name a voicemail system's host here to attach its recordings "
+     "(it sees the same credentials). A "
+     "redirect is followed only to these hosts, and the credentials go "
+     "only to the host a link names, never to where it redirects.",
+     "api.twilio.com, pbx.example.com"},
+    {"InboundMediaAllowHttp", CT_BOOL, F(inbound_media_allow_http), "no", NOLIM,
+     NULL, 0, "Inbound media",
+     "Fetch media over plain http from InboundMediaHosts (the credentials "
+     "then cross the network in the clear). No: https only. At the next "
+     "start.",
+     NULL},
+    {"InboundMediaAllowPrivate", CT_BOOL, F(inbound_media_allow_private), "no",
+     NOLIM, NULL, 0, "Inbound media",
+     "Let media be fetched from loopback, private (RFC 1918, fc00::/7), "
+     "link-local, CGNAT or multicast addresses, as HookAllowPrivate does "
+     "for hooks (a provider on this host or network). Checked at connect "
+     "time, whatever the name resolved to before. At the next start.",
+     NULL},
+
     /* process */
     {"UserID", CT_NAME, F(user), "smsmilter", NOLIM, NULL, 0, "Process",
      "User (and :group) the daemons run as once their sockets are open.", NULL},

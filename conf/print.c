@@ -81,6 +81,7 @@ conf_format_value(const struct conf *c, const struct conf_key *k,
 		ut_buf_printf(out, "%s", k->choices[*CFIELD(c, k, int)]);
 		break;
 	case CT_DOMAINS:
+	case CT_HOSTS:
 	case CT_COUNTRIES:
 	case CT_PREFIXES:
 	case CT_SHORTCODES:

@@ -544,6 +544,24 @@ parse_list(struct conf_ctx *ctx, struct conf_list *l, const char *text)
 				return -1;
 			}
 			break;
+		case CT_HOSTS: {
+			unsigned char a6[16];
+			size_t len = strlen(s);
+
+			if (len > 2 && s[0] == '[' && s[len - 1] == ']') {
+				memmove(s, s + 1, len - 2);
+				s[len - 2] = '\0';
+			}
+			if (!valid_host(lower(s)) &&
+			    inet_pton(AF_INET6, s, a6) != 1) {
+				conf_error(ctx,
+					   "\"%s\" is not a host name or "
+					   "address",
+					   s);
+				return -1;
+			}
+			break;
+		}
 		case CT_COUNTRIES:
 			for (k = 0; s[k]; k++)
 				s[k] = (char)toupper((unsigned char)s[k]);
@@ -1106,6 +1124,7 @@ conf_parse_value(struct conf_ctx *ctx, struct conf *c, const char *text)
 		return -1;
 	case CT_ENUM: return parse_enum(ctx, FIELD(c, k, int), text);
 	case CT_DOMAINS:
+	case CT_HOSTS:
 	case CT_COUNTRIES:
 	case CT_PREFIXES:
 	case CT_SHORTCODES:

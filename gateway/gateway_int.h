@@ -111,6 +111,30 @@ void mailer_wake(struct mailer *m);
 /* mailer_stop - let the current mail finish, stop the thread, free */
 void mailer_stop(struct mailer **m);
 
+struct media;
+
+/* media_new - inbound media fetching as c says; NULL: out of memory */
+struct media *media_new(const struct conf *c);
+
+/* What media_fill made of a claimed mail. */
+enum media_result {
+	MEDIA_NONE,  /* it waits for no file: send it as it is */
+	MEDIA_READY, /* *out_r: the mail with the files, or notes */
+	MEDIA_AGAIN, /* a file may come later: try in *wait_r s (why) */
+};
+
+/*
+ * media_fill - the files mail links in its MP_MEDIA_HEADER headers
+ * fetched and attached, or left links with a note (media.c); *out_r
+ * is the caller's
+ */
+enum media_result media_fill(struct media *md, const struct store_mail *mail,
+			     char **out_r, size_t *len_r, int64_t *wait_r,
+			     char *why, size_t whysize);
+
+/* media_free - free; *md becomes NULL */
+void media_free(struct media **md);
+
 struct hooks;
 
 /*
@@ -151,6 +175,9 @@ enum metric {
 	M_HOOK_DELIVERED,
 	M_HOOK_RETRIED,
 	M_HOOK_FAILED,
+	M_MEDIA_ATTACHED,
+	M_MEDIA_NOT_ATTACHED,
+	M_MEDIA_RETRIED,
 	M_COUNT
 };
 

@@ -20,6 +20,12 @@
  *	mailer_wake() after the runner queues a mail, and every second;
  *	at once again while batches come full.
  *
+ *	Before a batch goes, the photos and recordings its mails from
+ *	phones link are fetched into them and stored so (media.c), or the
+ *	mail is put back for later when a file may still come; a batch
+ *	spends at most MEDIA_BUDGET on that, and the mails left wait for
+ *	the next one.
+ *
  *	Each mail's end (sent, again later, failed) is its own commit, so
  *	that a mailer killed after the relay took a mail sends it again
  *	at most once; this thread's store connection commits without
@@ -67,6 +73,9 @@
    being sent; a run that dies leaves it to the next (runner.c) */
 #define MAIL_LEASE (MAIL_BATCH * 4 * SMTP_TIMEOUT)
 #define MAX_CHAIN  16 /* certificates of the relay looked at */
+/* the seconds a batch may spend fetching its files (media.c) before
+   the rest wait for the next: the lease must cover the sending too */
+#define MEDIA_BUDGET (MAIL_LEASE / 4)
 
 struct mailer {
 	pthread_t thread;
@@ -84,6 +93,7 @@ struct mailer {
 	long long retry;
 	char fallback[320];  /* UndeliverableMailTo; "": none */
 	char domain[256];    /* the first SmsDomains: From, Message-ID */
+	struct media *media; /* photos and recordings fetched (media.c) */
 	struct mailer *next; /* the other sessions (MailerSessions) */
 };
 
@@ -474,8 +484,76 @@ out:
 }
 
 /*
- * run - claim, send (one session with the relay for the batch),
- * record; true when the batch was full and more may be waiting
+ * with_media - whether mail may go now: the files it links fetched
+ * into it (and stored so), or none wanted; false when it waits (put
+ * back for later) or is no longer ours
+ */
+static bool
+with_media(struct mailer *m, struct store_mail *mail)
+{
+	struct store_error err;
+	char *out = NULL, why[512];
+	size_t len = 0;
+	int64_t wait;
+	int rc;
+
+	switch (
+	    media_fill(m->media, mail, &out, &len, &wait, why, sizeof(why))) {
+	case MEDIA_NONE: return true;
+	case MEDIA_AGAIN:
+		rc = store_mail_retry(m->s, mail->id, m->owner,
+				      (int64_t)time(NULL) + wait, why, &err);
+		metrics_add(M_MAIL_DEFERRED);
+		ut_log(LOG_INFO,
+		       "mail=%lld to=<%s> status=deferred retry=%llds (%s)",
+		       (long long)mail->id, mail->rcpt, (long long)wait, why);
+		if (rc != STORE_OK)
+			ut_log(LOG_ERR, "store: mail %lld: %s",
+			       (long long)mail->id, err.msg);
+		return false;
+	case MEDIA_READY: break;
+	}
+	/* stored before it goes: a crash now does not fetch them again */
+	if (store_mail_rewrite(m->s, mail->id, m->owner, out, len, &err) !=
+	    STORE_OK) {
+		ut_log(LOG_ERR, "store: mail %lld: %s", (long long)mail->id,
+		       err.msg);
+		free(out);
+		return false;
+	}
+	free(mail->data);
+	mail->data = (unsigned char *)out;
+	mail->len = len;
+	return true;
+}
+
+/*
+ * later - a mail of a batch whose fetching took MEDIA_BUDGET already:
+ * one that waits for files goes back, due now, for the next batch (the
+ * lease must outlast the batch); true for the others
+ */
+static bool
+later(struct mailer *m, struct store_mail *mail)
+{
+	struct mp_media_link link;
+	struct store_error err;
+	size_t n = 0;
+
+	mp_media_wanted((const char *)mail->data, mail->len, &link, 1, &n);
+	if (n == 0)
+		return true;
+	if (store_mail_retry(m->s, mail->id, m->owner, (int64_t)time(NULL),
+			     "its files are fetched with the next batch",
+			     &err) != STORE_OK)
+		ut_log(LOG_ERR, "store: mail %lld: %s", (long long)mail->id,
+		       err.msg);
+	return false;
+}
+
+/*
+ * run - claim, fetch the files the mails wait for, send (one session
+ * with the relay for the batch), record; true when the batch was full
+ * and more may be waiting
  */
 static bool
 run(struct mailer *m)
@@ -484,6 +562,7 @@ run(struct mailer *m)
 	struct store_error err;
 	unsigned n = 0, i;
 	char why[1024];
+	bool ready[MAIL_BATCH];
 	int64_t now = (int64_t)time(NULL);
 	mailsmtp *smtp = NULL;
 
@@ -492,10 +571,17 @@ run(struct mailer *m)
 		ut_log(LOG_ERR, "store: mail queue: %s", err.msg);
 		return false;
 	}
+	for (i = 0; i < n; i++)
+		ready[i] = (int64_t)time(NULL) - now < MEDIA_BUDGET
+			       ? with_media(m, &mails[i])
+			       : later(m, &mails[i]);
 	for (i = 0; i < n; i++) {
-		int kind = send_one(m, &smtp, &mails[i], why, sizeof(why));
+		int kind;
 		int rc;
 
+		if (!ready[i])
+			continue;
+		kind = send_one(m, &smtp, &mails[i], why, sizeof(why));
 		if (kind == 0) {
 			rc = store_mail_sent(m->s, mails[i].id, m->owner, &err);
 			metrics_add(M_MAIL_SENT);
@@ -560,6 +646,7 @@ static void
 discard(struct mailer *m)
 {
 	store_close(&m->s);
+	media_free(&m->media);
 	free(m->ca_file);
 	free(m->name);
 	free(m);
@@ -575,10 +662,11 @@ worker_start(const struct conf *c, const char *lease_owner, unsigned k)
 	if (!m)
 		return NULL;
 	m->ca_file = strdup(c->smtp_tls_ca_file);
+	m->media = media_new(c);
 	m->name =
 	    strdup(c->smtp_tls_name && *c->smtp_tls_name ? c->smtp_tls_name
 							 : c->smtp_relay.host);
-	if (!m->ca_file || !m->name) {
+	if (!m->ca_file || !m->name || !m->media) {
 		discard(m);
 		return NULL;
 	}

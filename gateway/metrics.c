@@ -49,6 +49,13 @@ static const struct {
 			  "Event hook tries, by result"},
     [M_HOOK_RETRIED] = {"smsgw_hooks_total", "result=\"retried\"", NULL},
     [M_HOOK_FAILED] = {"smsgw_hooks_total", "result=\"given_up\"", NULL},
+    [M_MEDIA_ATTACHED] = {"smsgw_inbound_media_total", "result=\"attached\"",
+			  "Photos and recordings of texts from phones, by "
+			  "result"},
+    [M_MEDIA_NOT_ATTACHED] = {"smsgw_inbound_media_total", "result=\"linked\"",
+			      NULL},
+    [M_MEDIA_RETRIED] = {"smsgw_inbound_media_total", "result=\"retried\"",
+			 NULL},
 };
 
 /* Upper bounds of the latency buckets, in milliseconds. */

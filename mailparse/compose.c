@@ -347,22 +347,92 @@ base_subject(const char *subject)
 	return s;
 }
 
-/*
- * media_type - "type\0subtype" (g_free) from a content type when it is
- * one plain type/subtype, else application/octet-stream
- */
-static char *
-media_type(const char *ct)
+/* mp_media_type - content_type when one plain type/subtype */
+char *
+mp_media_type(const char *ct)
 {
 	const char *slash = ct ? strchr(ct, '/') : NULL;
-	char *t;
 
 	if (!mp_atom_ok(ct) || !slash || slash == ct || !slash[1] ||
 	    strchr(slash + 1, '/') || strlen(ct) > 100)
 		ct = "application/octet-stream";
-	t = g_strdup(ct);
-	*strchr(t, '/') = '\0';
-	return t;
+	return g_ascii_strdown(ct, -1);
+}
+
+/* mp_media_line - "[image: url]", "[media: url]" (malloc'd, or NULL) */
+char *
+mp_media_line(const char *content_type, const char *url)
+{
+	char *v = mp_clean_header(url), *line;
+
+	if (!v)
+		return NULL;
+	line = malloc(strlen(v) + 10);
+	if (line)
+		sprintf(line, "[%s: %s]",
+			content_type && !strncmp(content_type, "image/", 6)
+			    ? "image"
+			    : "media",
+			v);
+	free(v);
+	return line;
+}
+
+/* mp_attachment_part - a base64 part of the bytes, a safe file name */
+GMimePart *
+mp_attachment_part(const char *content_type, const char *filename,
+		   const unsigned char *data, size_t size)
+{
+	char *type = mp_media_type(content_type), *slash = strchr(type, '/');
+	char fname[33];
+	size_t i, n = 0;
+	GMimePart *att;
+
+	/* a name any client and any header line can take: letters,
+	   digits, dot, dash and underscore, at most 32 (a header line
+	   with it stays under 78) */
+	for (i = 0; filename && filename[i] && n < sizeof(fname) - 1; i++) {
+		unsigned char c = (unsigned char)filename[i];
+
+		fname[n++] =
+		    g_ascii_isalnum(c) || c == '.' || c == '-' || c == '_'
+			? (char)c
+			: '_';
+	}
+	fname[n] = '\0';
+	if (n == 0 || fname[0] == '.')
+		snprintf(fname, sizeof(fname), "media");
+	GMimeStream *mem;
+	GMimeDataWrapper *w;
+
+	*slash = '\0';
+	att = g_mime_part_new_with_type(type, slash + 1);
+	g_free(type);
+	mem = g_mime_stream_mem_new_with_buffer((const char *)data, size);
+	w = g_mime_data_wrapper_new_with_stream(mem,
+						GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(att, w);
+	g_mime_part_set_filename(att, fname);
+	g_mime_part_set_content_encoding(att, GMIME_CONTENT_ENCODING_BASE64);
+	g_object_unref(w);
+	g_object_unref(mem);
+	return att;
+}
+
+/* fetchable - a URL mp_media_wanted can give back whole */
+static bool
+fetchable(const char *url)
+{
+	size_t n = url ? strlen(url) : 0, i;
+
+	if (n == 0 || n > MP_MEDIA_URL_MAX ||
+	    (strncasecmp(url, "https://", 8) && strncasecmp(url, "http://", 7)))
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)url[i] <= 0x20 ||
+		    (unsigned char)url[i] >= 0x7f)
+			return false;
+	return true;
 }
 
 /* mp_compose_sms - an inbound SMS as a replyable email */
@@ -484,24 +554,36 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 
 			if (md->data && md->size)
 				continue;
-			v = mp_clean_header(md->url);
+			v = mp_media_line(md->content_type, md->url);
 			g_string_append_printf(
-			    text, "%s[%s: %s]", text->len ? "\n\n" : "",
-			    md->content_type &&
-				    !strncmp(md->content_type, "image/", 6)
-				? "image"
-				: "media",
-			    v ? v : "");
+			    text, "%s%s", text->len ? "\n\n" : "", v ? v : "");
 			free(v);
+			if (in->fetch_media && fetchable(md->url)) {
+				/* raw: gmime would encode a long URL */
+				GMimeHeaderList *hl =
+				    g_mime_object_get_header_list(
+					GMIME_OBJECT(m));
+				char *t = mp_media_type(md->content_type);
+				char *h =
+				    g_strdup_printf(" %s\n %s\n", t, md->url);
+
+				g_mime_object_append_header(GMIME_OBJECT(m),
+							    MP_MEDIA_HEADER,
+							    "-", NULL);
+				g_mime_header_set_raw_value(
+				    g_mime_header_list_get_header_at(
+					hl,
+					g_mime_header_list_get_count(hl) - 1),
+				    h);
+				g_free(h);
+				g_free(t);
+			}
 		}
 		body = GMIME_OBJECT(mp_body_part(text->str));
 		g_string_free(text, TRUE);
 		for (i = 0; i < in->nmedia; i++) {
 			const struct mp_media *md = &in->media[i];
 			GMimePart *att;
-			GMimeStream *mem;
-			GMimeDataWrapper *w;
-			char *type, *fname;
 
 			if (!md->data || !md->size)
 				continue;
@@ -512,26 +594,10 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 				g_object_unref(body);
 				body = GMIME_OBJECT(mixed);
 			}
-			type = media_type(md->content_type);
-			fname = mp_clean_header(md->filename && *md->filename
-						    ? md->filename
-						    : "media");
-			att = g_mime_part_new_with_type(
-			    type, type + strlen(type) + 1);
-			g_free(type);
-			mem = g_mime_stream_mem_new_with_buffer(
-			    (const char *)md->data, md->size);
-			w = g_mime_data_wrapper_new_with_stream(
-			    mem, GMIME_CONTENT_ENCODING_DEFAULT);
-			g_mime_part_set_content(att, w);
-			g_mime_part_set_filename(att, fname ? fname : "media");
-			g_mime_part_set_content_encoding(
-			    att, GMIME_CONTENT_ENCODING_BASE64);
+			att = mp_attachment_part(md->content_type, md->filename,
+						 md->data, md->size);
 			g_mime_multipart_add(mixed, GMIME_OBJECT(att));
-			g_object_unref(w);
-			g_object_unref(mem);
 			g_object_unref(att);
-			free(fname);
 		}
 	}
 	g_mime_message_set_mime_part(m, body);

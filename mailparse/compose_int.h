@@ -38,6 +38,22 @@ void mp_set_ids(GMimeMessage *m, const char *in_reply_to,
 /* mp_finish - the message as CRLF text in *out (malloc'd); frees m */
 int mp_finish(GMimeMessage *m, char **out, size_t *len, struct mp_error *err);
 
+/*
+ * mp_attachment_part - a base64 part of the bytes, of content_type
+ * (application/octet-stream unless one plain type/subtype), named
+ * filename with all but letters, digits, "." "-" "_" made "_" (at most
+ * 32; "media" when none)
+ */
+GMimePart *mp_attachment_part(const char *content_type, const char *filename,
+			      const unsigned char *data, size_t size);
+
+/* mp_media_type - content_type when one plain type/subtype, else
+ * application/octet-stream (g_free) */
+char *mp_media_type(const char *content_type);
+
+/* mp_media_line - the line a linked media item gets: "[image: url]" */
+char *mp_media_line(const char *content_type, const char *url);
+
 /* mp_set_date - Date: from a time_t (0: now) */
 void mp_set_date(GMimeMessage *m, long long when);
 

@@ -190,7 +190,8 @@ struct mp_sms_mail {
 	unsigned segments;
 	const struct mp_media *media;
 	size_t nmedia;
-	long long date; /* seconds since the epoch; 0: now */
+	long long date;	  /* seconds since the epoch; 0: now */
+	bool fetch_media; /* mark the linked media to be fetched */
 };
 
 /*
@@ -201,12 +202,63 @@ struct mp_sms_mail {
  * the media) Subject "Voicemail from name (0:42) [#tag]" and
  * X-SMS-Voicemail; text/plain; charset=utf-8 in
  * quoted-printable; media with bytes attached (multipart/mixed), media
- * with only a URL as "[image: url]" lines. CRLF line ends. Returns MP_OK
- * with a malloc'd *out, or MP_EPARSE when an address or id is not a
- * plain atom, with a sentence in err.
+ * with only a URL as "[image: url]" lines. CRLF line ends. With
+ * fetch_media, each linked http or https URL (printable, at most
+ * MP_MEDIA_URL_MAX) is also named in a header MP_MEDIA_HEADER ("TYPE
+ * URL"), for mp_media_wanted() and mp_media_resolve() to replace the
+ * link by the file before the mail goes. Returns MP_OK with a malloc'd
+ * *out, or MP_EPARSE when an address or id is not a plain atom, with a
+ * sentence in err.
  */
 int mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 		   struct mp_error *err);
+
+/* ---- media.c: the links of a mail from a phone made attachments ---- */
+
+#define MP_MEDIA_HEADER	 "X-SMS-Media-Fetch" /* never leaves smsgw */
+#define MP_MEDIA_URL_MAX 1000
+#define MP_MEDIA_MAX	 10 /* links a mail may wait for */
+
+/* A link a mail waits for. */
+struct mp_media_link {
+	char content_type[101]; /* as the provider declared it */
+	char url[MP_MEDIA_URL_MAX + 1];
+};
+
+/* What became of a link: the file, or why not. */
+struct mp_media_result {
+	const unsigned char *data; /* the file, or NULL when ... */
+	size_t size;
+	const char *content_type; /* the file's type; NULL: the link's */
+	const char *filename;	  /* mp_media_filename() */
+	const char *note;	  /* ... not attached, why (a phrase) */
+};
+
+/*
+ * mp_media_wanted - the links (up to max) mail names in MP_MEDIA_HEADER
+ * headers, in order, into links; *n_r 0 when none
+ */
+void mp_media_wanted(const char *mail, size_t len, struct mp_media_link *links,
+		     size_t max, size_t *n_r);
+
+/*
+ * mp_media_resolve - mail (made by mp_compose_sms with fetch_media)
+ * with its MP_MEDIA_HEADER headers gone and, for each link, res[i]'s
+ * file attached and its "[image: url]" line made "[image attached:
+ * name]", or the line kept with "(not attached: note)" under it.
+ * Returns MP_OK with a malloc'd *out (CRLF), or an error.
+ */
+int mp_media_resolve(const char *mail, size_t len,
+		     const struct mp_media_link *links,
+		     const struct mp_media_result *res, size_t n, char **out,
+		     size_t *out_len, struct mp_error *err);
+
+/*
+ * mp_media_filename - a name for the file of type content_type, the
+ * k-th (from 1) of the mail: "image1.jpg", "recording1.mp3"
+ */
+void mp_media_filename(const char *content_type, unsigned k, char *out,
+		       size_t size);
 
 /* A delivery report to tell the sender of an SMS about. */
 struct mp_dsn {

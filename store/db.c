@@ -222,6 +222,7 @@ static const char *const sql[ST_COUNT] = {
     [ST_MAIL_FAILED] = "SELECT id, envelope_from, rcpt, attempts, created,"
 		       " error, substr(data, 1, 16384) FROM mail_queue"
 		       " WHERE state = 5 ORDER BY id",
+    [ST_MAIL_REWRITE] = "UPDATE mail_queue SET data = ?3 WHERE " LEASE_HELD,
     /* inbound.c */
     [ST_SEEN_ADD] = "INSERT INTO inbound_seen (provider, provider_id, at)"
 		    " VALUES (?1, ?2, ?3)",

@@ -128,6 +128,20 @@ store_mail_fail(struct store *s, int64_t id, const char *lease_owner,
 	return mail_end(s, ST_MAIL_FAIL, id, lease_owner, 0, error, err);
 }
 
+/* store_mail_rewrite - the leased mail id is now data (the lease stays) */
+int
+store_mail_rewrite(struct store *s, int64_t id, const char *lease_owner,
+		   const void *data, size_t len, struct store_error *err)
+{
+	sqlite3_stmt *st =
+	    store_lease_ending(s, ST_MAIL_REWRITE, id, lease_owner, err);
+
+	if (!st)
+		return err ? err->status : STORE_EPERM;
+	sqlite3_bind_blob(st, 3, len ? data : "", (int)len, SQLITE_TRANSIENT);
+	return store_lease_end(s, &mails, st, id, err);
+}
+
 /* store_mail_release - give back the mail leased to lease_owner */
 int
 store_mail_release(struct store *s, const char *lease_owner,

@@ -783,6 +783,14 @@ int store_mail_enqueue(struct store *s, const char *from, const char *rcpt,
 		       const void *data, size_t len, int64_t now, int64_t *id_r,
 		       struct store_error *err);
 
+/*
+ * store_mail_rewrite - replace the message of mail id, leased to
+ * lease_owner, by data (its media fetched); the lease stays.
+ * STORE_ELEASE when it is not leased to lease_owner.
+ */
+int store_mail_rewrite(struct store *s, int64_t id, const char *lease_owner,
+		       const void *data, size_t len, struct store_error *err);
+
 /* store_mail_claim - lease up to max due mails, like store_claim */
 int store_mail_claim(struct store *s, const char *lease_owner, int64_t now,
 		     int64_t lease_seconds, unsigned max,

@@ -80,6 +80,7 @@ enum stmt_id {
 	ST_MAIL_FAIL,
 	ST_MAIL_RELEASE,
 	ST_MAIL_FAILED,
+	ST_MAIL_REWRITE,
 	/* inbound.c */
 	ST_SEEN_ADD,
 	ST_REASM_ADD,

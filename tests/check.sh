@@ -57,6 +57,8 @@ step "smsgw against an HTTP provider (Twilio's API)" sh tests/gateway/test_http.
 step "smsgw against Kannel (bearerbox, smsbox, fakesmsc)" sh tests/gateway/test_kannel.sh build
 step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_kannel_mo.sh build
 step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
+step "photos from phones and voicemail recordings attached from the provider" \
+	sh tests/gateway/test_media_in.sh build
 step "the send API: each field, each error, keys as their owners" \
 	sh tests/gateway/test_api.sh build
 step "files at signed links: bytes, types, ranges, forged links 404, purge" \
@@ -101,6 +103,10 @@ step "smsgw's webhooks (ASan+UBSan)" env \
 	ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	sh tests/gateway/test_webhook.sh build/san
+step "photos from phones fetched and attached (ASan+UBSan)" env \
+	ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	sh tests/gateway/test_media_in.sh build/san
 step "Kannel into smsgw (ASan+UBSan)" env \
 	ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

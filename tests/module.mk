@@ -112,7 +112,7 @@ tests: $(HELPERS)
 # it links (FUZZ_LIBS_NAME, paths under the build directory), their
 # link flags (FUZZ_LDLIBS_NAME) and compile flags (FUZZ_CFLAGS_NAME).
 FUZZERS := sms_codec sms_inbound mailparse html compose webhook policy \
-	smpp api media
+	smpp api media media_in
 FUZZ_LIBS_sms_codec := sms/libsms.a
 FUZZ_LDLIBS_sms_codec := $(SMS_LIBS)
 FUZZ_LIBS_sms_inbound := sms/libsms.a
@@ -126,6 +126,9 @@ FUZZ_CFLAGS_html := $(MAILPARSE_CFLAGS)
 FUZZ_LIBS_compose := $(FUZZ_LIBS_mailparse)
 FUZZ_LDLIBS_compose := $(MAILPARSE_LIBS)
 FUZZ_CFLAGS_compose := $(MAILPARSE_CFLAGS)
+FUZZ_LIBS_media_in := $(FUZZ_LIBS_mailparse)
+FUZZ_LDLIBS_media_in := $(MAILPARSE_LIBS)
+FUZZ_CFLAGS_media_in := $(MAILPARSE_CFLAGS)
 FUZZ_LIBS_webhook := gateway/libsmsgw.a policy/libpolicy.a \
 	transport/libtransport.a store/libstore.a mailparse/libmailparse.a \
 	conf/libconf.a sms/libsms.a util/libutil.a

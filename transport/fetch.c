@@ -14,10 +14,19 @@
  *	private address at connect time is refused however it resolved
  *	before. Only the start of an answer is kept, and no more than
  *	64 KiB of it is read.
+ *
+ *	A request for a file (inbound media: max_bytes set) keeps the
+ *	whole answer up to max_bytes and stops reading past it (or at
+ *	once when its Content-Length says more); it may be limited to
+ *	https and to a list of hosts, checked on the URL as libcurl
+ *	parses it (the parsed URL is what is fetched), and may carry
+ *	basic authentication. Redirects are never followed: an answer
+ *	3xx is an answer like any other.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -39,6 +48,11 @@ struct req {
 	bool cut;	   /* the answer went on too long: stopped reading */
 	char refused[160]; /* why check refused an address, or "" */
 	char errbuf[CURL_ERROR_SIZE];
+	CURLU *url;	     /* the URL as parsed and checked */
+	size_t max_bytes;    /* a file: keep it all, up to this */
+	unsigned char *data; /* the file so far */
+	size_t dlen, dcap;
+	bool too_big;		 /* over max_bytes: stopped */
 	struct req *prev, *next; /* those under way */
 };
 
@@ -60,7 +74,27 @@ keep(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb, room = TP_FETCH_BODY_MAX - r->len;
 
 	r->total += n;
-	if (r->total > READ_MAX) {
+	if (r->max_bytes) {
+		if (n > r->max_bytes - r->dlen) {
+			r->too_big = true;
+			return 0;
+		}
+		if (r->dlen + n > r->dcap) {
+			size_t cap = r->dcap ? r->dcap : 16384;
+			unsigned char *d;
+
+			while (cap < r->dlen + n)
+				cap *= 2;
+			if (cap > r->max_bytes)
+				cap = r->max_bytes;
+			if (!(d = realloc(r->data, cap)))
+				return 0;
+			r->data = d;
+			r->dcap = cap;
+		}
+		memcpy(r->data + r->dlen, data, n);
+		r->dlen += n;
+	} else if (r->total > READ_MAX) {
 		r->cut = true;
 		return 0;
 	}
@@ -133,7 +167,116 @@ req_free(struct req *r)
 		return;
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
+	curl_url_cleanup(r->url);
+	free(r->data);
 	free(r);
+}
+
+/* parse - url parsed by libcurl, an http or https URL; NULL with err */
+static CURLU *
+parse(const char *url, char **scheme_r, char **host_r, struct tp_error *err)
+{
+	CURLU *u = curl_url();
+
+	*scheme_r = *host_r = NULL;
+	if (!u) {
+		err->status = TP_ENOMEM;
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return NULL;
+	}
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, scheme_r, 0) != CURLUE_OK ||
+	    (strcmp(*scheme_r, "http") && strcmp(*scheme_r, "https")) ||
+	    curl_url_get(u, CURLUPART_HOST, host_r, 0) != CURLUE_OK) {
+		curl_free(*scheme_r);
+		curl_free(*host_r);
+		*scheme_r = *host_r = NULL;
+		curl_url_cleanup(u);
+		err->status = TP_EPERM;
+		snprintf(err->msg, sizeof(err->msg),
+			 "not an http or https URL");
+		return NULL;
+	}
+	return u;
+}
+
+/* host_copy - a host as libcurl gives it, lowercased, no brackets */
+static void
+host_copy(const char *h, char *out, size_t size)
+{
+	size_t n = strlen(h), i;
+
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']')
+		h++, n -= 2;
+	if (n >= size)
+		n = size - 1;
+	for (i = 0; i < n; i++)
+		out[i] = (char)(h[i] >= 'A' && h[i] <= 'Z' ? h[i] + 32 : h[i]);
+	out[n] = '\0';
+}
+
+/* tp_url_host - the host of an http or https URL */
+int
+tp_url_host(const char *url, char *host, size_t size, bool *https_r,
+	    struct tp_error *err)
+{
+	char *scheme, *h;
+	CURLU *u = parse(url, &scheme, &h, err);
+
+	if (!u)
+		return err->status;
+	host_copy(h, host, size);
+	if (https_r)
+		*https_r = !strcmp(scheme, "https");
+	curl_free(scheme);
+	curl_free(h);
+	curl_url_cleanup(u);
+	return TP_OK;
+}
+
+/*
+ * checked - rq's URL, parsed, when rq allows it (https_only, hosts; no
+ * user or password in it); NULL with err
+ */
+static CURLU *
+checked(const struct tp_fetch_request *rq, struct tp_error *err)
+{
+	char *scheme, *h, *user = NULL, host[256];
+	CURLU *u = parse(rq->url, &scheme, &h, err);
+	size_t i;
+	bool ok = true;
+
+	if (!u)
+		return NULL;
+	host_copy(h, host, sizeof(host));
+	if (rq->https_only && strcmp(scheme, "https")) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "the URL is http, not https");
+		ok = false;
+	} else if (rq->hosts) {
+		curl_url_get(u, CURLUPART_USER, &user, 0);
+		for (i = 0; rq->hosts[i]; i++)
+			if (!strcasecmp(rq->hosts[i], host))
+				break;
+		if (user) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "the URL carries a user name");
+			ok = false;
+		} else if (!rq->hosts[i]) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "%.200s is not a host allowed", host);
+			ok = false;
+		}
+	}
+	curl_free(user);
+	curl_free(scheme);
+	curl_free(h);
+	if (!ok) {
+		curl_url_cleanup(u);
+		err->status = TP_EPERM;
+		return NULL;
+	}
+	return u;
 }
 
 /* tp_fetch_start - send a request */
@@ -151,7 +294,13 @@ tp_fetch_start(struct tp_fetch *f, const struct tp_fetch_request *rq,
 			 f->n);
 		return TP_EBUSY;
 	}
-	if (!(r = calloc(1, sizeof(*r))) || !(r->easy = c = curl_easy_init()))
+	if (!(r = calloc(1, sizeof(*r))))
+		goto nomem;
+	if ((rq->https_only || rq->hosts) && !(r->url = checked(rq, err))) {
+		req_free(r);
+		return err->status;
+	}
+	if (!(r->easy = c = curl_easy_init()))
 		goto nomem;
 	r->tag = rq->tag;
 	r->check = rq->check ? rq->check : f->check;
@@ -163,8 +312,23 @@ tp_fetch_start(struct tp_fetch *f, const struct tp_fetch_request *rq,
 			goto nomem;
 		r->headers = l;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, rq->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (r->url)
+		curl_easy_setopt(c, CURLOPT_CURLU, r->url);
+	else
+		curl_easy_setopt(c, CURLOPT_URL, rq->url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
+			 rq->https_only ? "https" : "http,https");
+	if (rq->max_bytes) {
+		r->max_bytes = rq->max_bytes;
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+				 (curl_off_t)rq->max_bytes);
+	}
+	if (rq->user) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, rq->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD,
+				 rq->password ? rq->password : "");
+	}
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -223,14 +387,39 @@ done(struct tp_fetch *f, CURLMsg *msg, struct tp_fetch_result *res)
 {
 	struct req *r = NULL;
 	long status = 0;
+	char *ctype = NULL;
+	CURLcode rc = msg->data.result;
 
 	curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 	curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(msg->easy_handle, CURLINFO_CONTENT_TYPE, &ctype);
 	memset(res, 0, sizeof(*res));
 	res->tag = r->tag;
-	if (msg->data.result == CURLE_OK ||
-	    (msg->data.result == CURLE_WRITE_ERROR && r->cut && status)) {
+	if (ctype)
+		snprintf(res->content_type, sizeof(res->content_type), "%s",
+			 ctype);
+	if (status >= 300 && status < 400) {
+		char *loc = NULL;
+
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_REDIRECT_URL,
+				  &loc);
+		if (loc && strlen(loc) < sizeof(res->location))
+			memcpy(res->location, loc, strlen(loc) + 1);
+	}
+	res->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+	res->too_big = r->too_big || rc == CURLE_FILESIZE_EXCEEDED;
+	if (res->too_big) {
 		res->status = status;
+		snprintf(res->error, sizeof(res->error),
+			 "larger than %zu bytes", r->max_bytes);
+	} else if (rc == CURLE_OK ||
+		   (rc == CURLE_WRITE_ERROR && r->cut && status)) {
+		res->status = status;
+		if (r->max_bytes && rc == CURLE_OK) {
+			res->data = r->data; /* the caller's now */
+			res->data_len = r->dlen;
+			r->data = NULL;
+		}
 	} else if (r->refused[0]) {
 		res->refused = true;
 		snprintf(res->error, sizeof(res->error), "refused: %s",

@@ -279,6 +279,12 @@ struct tp_fetch_request {
 	unsigned timeout;    /* seconds for all of it, connection included */
 	void *tag;	     /* the caller's, given back with the result */
 	tp_addr_check check; /* this request's, else tp_fetch_new's */
+	/* for files (inbound media): 0, or keep the whole answer, up to
+	   max_bytes, in the result's data (more: too_big, nothing kept) */
+	size_t max_bytes;
+	const char *user, *password; /* basic authentication, or NULL */
+	bool https_only;	     /* refuse an http:// URL */
+	const char *const *hosts;    /* NULL-ended: the only hosts, or NULL */
 };
 
 #define TP_FETCH_BODY_MAX 1024 /* the most of an answer kept */
@@ -291,6 +297,14 @@ struct tp_fetch_result {
 	size_t len;
 	char error[256];
 	bool refused; /* no answer since check refused the addresses */
+	/* with max_bytes: the whole answer (malloc'd, the caller frees;
+	   NULL when empty or too big), its type, and why it stopped */
+	unsigned char *data;
+	size_t data_len;
+	char content_type[128]; /* the answer's Content-Type, or "" */
+	char location[1024];	/* a 3xx's Location, absolute, or "" */
+	bool too_big;		/* over max_bytes, said or seen */
+	bool timed_out;		/* timeout passed before the end */
 };
 
 /*
@@ -303,7 +317,8 @@ struct tp_fetch *tp_fetch_new(unsigned max, tp_addr_check check,
 
 /*
  * tp_fetch_start - send rq; TP_EBUSY when max are under way (wait for
- * one first), TP_ENOMEM
+ * one first), TP_ENOMEM, TP_EPERM when the URL is not one rq allows
+ * (https_only, hosts; err says why, nothing was sent)
  */
 int tp_fetch_start(struct tp_fetch *f, const struct tp_fetch_request *rq,
 		   struct tp_error *err);
@@ -324,5 +339,13 @@ void tp_fetch_wakeup(struct tp_fetch *f);
 
 /* tp_fetch_free - abandon what is under way, free; *f becomes NULL */
 void tp_fetch_free(struct tp_fetch **f);
+
+/*
+ * tp_url_host - the host of an http or https URL, lowercased, IPv6
+ * without brackets, into host; whether *https_r; TP_OK, or TP_EPERM
+ * with err set (not such a URL)
+ */
+int tp_url_host(const char *url, char *host, size_t size, bool *https_r,
+		struct tp_error *err);
 
 #endif /* TRANSPORT_TRANSPORT_H */

@@ -18,8 +18,10 @@
 # number's owner, saying so. With http, the same through the
 # Twilio-style HTTP transport (tests/provider/provider.js gets the pool
 # numbers as From; the answers come to smsgw's signed /twilio/sms
-# webhook with the pool number as To). Prints TAP; stops what it
-# started.
+# webhook with the pool number as To), and a photo the phone sends
+# alice, which smsgw fetches from the provider behind its basic
+# authentication and which reaches alice's Maildir attached, byte for
+# byte. Prints TAP; stops what it started.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -38,9 +40,13 @@ if [ "$via" = http ]; then
 	printf 'tok-pool-1\n' >"$tmp/token"
 	chown postfix "$tmp/token"
 	chmod 600 "$tmp/token"
+	# a photo the phone sends, served behind basic authentication
+	mkdir -p "$tmp/media"
+	{ printf '\377\330\377\340'; head -c 30000 /dev/urandom; } >"$tmp/media/photo.jpg"
 	node "$top/tests/provider/provider.js" --port 0 \
 		--log "$tmp/requests.jsonl" --account AC0123456789 \
-		--token tok-pool-1 <>"$tmp/pctl" >"$tmp/provider.out" 2>&1 &
+		--token tok-pool-1 --media "$tmp/media" \
+		<>"$tmp/pctl" >"$tmp/provider.out" 2>&1 &
 	E2E_PIDS="$E2E_PIDS $!"
 	exec 9>"$tmp/pctl"
 	wait_for grep -q '^listening' "$tmp/provider.out"
@@ -54,6 +60,8 @@ HttpAccount AC0123456789
 HttpTokenFile $tmp/token
 WebhookListen 127.0.0.1:$wport
 WebhookPublicUrl https://gw.example.com/hooks
+InboundMediaAllowHttp yes
+InboundMediaAllowPrivate yes
 CONF
 fi
 cat >>"$tmp/smsmilter.conf" <<CONF
@@ -146,14 +154,18 @@ mail() {
 		--header "Message-Id: <$2@example.com>" --body "$3" \
 		>"$tmp/$2.out" 2>&1
 }
-# answer TO TEXT: the phone answers our number TO, no tag, no subject
-# (by SMPP deliver_sm, or by the provider's signed webhook)
+# answer TO TEXT [PHOTO_URL]: the phone answers our number TO, no tag,
+# no subject (by SMPP deliver_sm, or by the provider's signed webhook,
+# with a photo)
 sid=0
 answer() {
 	if [ "$via" = http ]; then
 		sid=$((sid + 1))
 		form=$(python3 -c 'import sys, urllib.parse
-print(urllib.parse.urlencode({"MessageSid": sys.argv[1], "AccountSid": "AC0123456789", "From": "+" + sys.argv[2], "To": "+" + sys.argv[3], "Body": sys.argv[4], "NumSegments": "1"}))' "SMpool$sid" "$phone" "${1#+}" "$2")
+f = {"MessageSid": sys.argv[1], "AccountSid": "AC0123456789", "From": "+" + sys.argv[2], "To": "+" + sys.argv[3], "Body": sys.argv[4], "NumSegments": "1"}
+if sys.argv[5]:
+    f.update({"NumMedia": "1", "MediaUrl0": sys.argv[5], "MediaContentType0": "image/jpeg"})
+print(urllib.parse.urlencode(f))' "SMpool$sid" "$phone" "${1#+}" "$2" "${3:-}")
 		sig=$(python3 - "$form" <<'PY'
 import base64, hashlib, hmac, sys, urllib.parse
 params = urllib.parse.parse_qsl(sys.argv[1], keep_blank_values=True)
@@ -222,6 +234,27 @@ check "smsctl leases release ends bob's lease" \
 check "... then carol's smsctl send gets bob's old number" sh -c \
 	"'$E2E_BUILD/smsctl' -c '$tmp/smsmilter.conf' send --owner carol@example.com --to $phone 'From carol' >/dev/null && sqlite3 '$db' \"select owner from pool_leases where number = '+$b'\" | grep -qx carol@example.com"
 
+if [ "$via" = http ]; then
+	# attached WHO TEXT FILE: the mail with TEXT carries FILE as image/jpeg
+	attached() {
+		f=$(in_box "$1" "$2") && [ -n "$f" ] && python3 - "$f" "$3" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+want = open(sys.argv[2], "rb").read()
+sys.exit(0 if any(p.get_content_type() == "image/jpeg" and
+                  p.get_payload(decode=True) == want
+                  for p in m.iter_attachments()) else 1)
+PY
+	}
+	answer "$a" "A photo of the place" \
+		"http://127.0.0.1:$pport/2010-04-01/Accounts/AC0123456789/Messages/MM1/Media/photo.jpg"
+	check "a photo from the phone reaches alice's Maildir" \
+		wait_for has alice "A photo of the place"
+	check "... attached, image/jpeg, byte for byte" \
+		attached alice "A photo of the place" "$tmp/media/photo.jpg"
+	check "... fetched with the provider's credentials" \
+		grep -q '"path":"[^"]*/Media/photo.jpg".*"auth_ok":true.*"answer":200' "$tmp/requests.jsonl"
+fi
 # alice's lease, last renewed by her answer, aged past LeaseDuration
 sqlite3 "$db" "update pool_leases set renewed = renewed - 32 * 86400 where number = '+${a#+}'"
 answer "$a" "Still on for Friday?"

@@ -2,6 +2,7 @@
 // tests: node's own http module, no packages.
 //
 // Usage: node provider.js --port PORT --log FILE --account SID --token TOKEN
+//                         [--host ADDR] [--media DIR]
 //
 // Serves POST /2010-04-01/Accounts/{SID}/Messages.json on 127.0.0.1:
 // checks HTTP basic authentication (SID:TOKEN; else 401 with Twilio's
@@ -14,12 +15,26 @@
 // It prints "listening PORT" on stdout once ready. A GET of /kannel/... (Kannel's dlr-url) is logged
 // and answered 200, for the Kannel test.
 //
+// With --media DIR it also serves the pictures and recordings phones
+// sent, as Twilio does: GET /2010-04-01/Accounts/{SID}/Messages/{MM}/
+// Media/{NAME} answers DIR/NAME behind the same basic authentication
+// (401 without it, 404 when there is no such file), with a
+// Content-Type by its extension (.jpg, .png, .gif, .mp3, .pdf). A GET
+// is logged when it arrives (answer "get"), then when answered, with
+// auth_sent (an Authorization header came). NAME?signed=1 needs no
+// authentication (a pre-signed URL, as a CDN's).
+// --host: the address to listen on (127.0.0.1).
+//
 // The next answers are changed by JSON lines on stdin:
 //   {"answer": 400, "code": 21211, "message": "...", "count": N}
 //                        N answers with that status and Twilio error JSON
 //   {"answer": 429, "count": N}   (also 500, 503: any status)
 //   {"hang": N}          the next N requests are read and never answered
 //   {"delay_ms": MS}     answer every request after MS
+//   {"media_answer": 503, "count": N}   the next N media GETs: that status
+//   {"media_delay_ms": MS}              answer media GETs after MS
+//   {"token": "T"}       the token basic authentication needs from now
+//   {"redirect": NAME, "to": URL}   media GETs of NAME answer 307 to URL
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -30,7 +45,11 @@ for (let i = 2; i < process.argv.length; i += 2)
 	args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 const logFile = args.log || '/dev/null';
 const account = args.account || 'AC0000';
-const token = args.token || 'token';
+let token = args.token || 'token';
+const mediaDir = args.media || null;
+const mediaScript = []; // scripted answers to media GETs
+const redirects = {}; // name: where its GETs are sent
+let mediaDelay = 0;
 const script = []; // scripted answers, oldest first
 let hang = 0, delay = 0, active = 0, nextSid = 1;
 const hung = [];
@@ -71,6 +90,12 @@ const server = http.createServer((req, res) => {
 		const path = `/2010-04-01/Accounts/${account}/Messages.json`;
 		if (req.method === 'GET' && req.url.startsWith('/kannel/'))
 			return answer(200, () => res.end('ok'));
+		const media = mediaDir && req.method === 'GET' && req.url.match(
+			new RegExp(`^/2010-04-01/Accounts/${account}` +
+				   '/Messages/[^/]+/Media/([A-Za-z0-9._-]+)' +
+				   '(\\?signed=1)?$'));
+		if (media)
+			return serveMedia(req, res, entry, media[1], !!media[2]);
 		if (req.method !== 'POST' || req.url !== path)
 			return answer(404, () => error(res, 404, 20404,
 				'The requested resource was not found'));
@@ -115,6 +140,48 @@ const server = http.createServer((req, res) => {
 	});
 });
 
+const types = {jpg: 'image/jpeg', png: 'image/png', gif: 'image/gif',
+	       mp3: 'audio/mpeg', pdf: 'application/pdf'};
+
+// serveMedia - a file phones sent, behind basic authentication
+function serveMedia(req, res, entry, name, signed) {
+	entry.auth_sent = !!req.headers.authorization;
+	log(Object.assign({}, entry, {answer: 'get'}));
+	const done = (status, fn) => {
+		entry.answer = status;
+		setTimeout(() => { log(entry); active--; fn(); }, mediaDelay);
+	};
+	if (!entry.auth_ok && !signed)
+		return done(401, () => error(res, 401, 20003, 'Authenticate'));
+	if (redirects[name] && !signed)
+		return done(307, () => {
+			res.writeHead(307, {Location: redirects[name]});
+			res.end();
+		});
+	if (mediaScript.length > 0) {
+		const s = mediaScript[0];
+		if (--s.count <= 0)
+			mediaScript.shift();
+		return done(s.answer, () => error(res, s.answer, 20500,
+			`scripted ${s.answer}`));
+	}
+	let data;
+	try {
+		data = fs.readFileSync(`${mediaDir}/${name}`);
+	} catch (e) {
+		return done(404, () => error(res, 404, 20404,
+			'The requested resource was not found'));
+	}
+	const ext = name.replace(/^.*\./, '').toLowerCase();
+	entry.bytes = data.length;
+	done(200, () => {
+		res.writeHead(200, {'Content-Type':
+			types[ext] || 'application/octet-stream',
+			'Content-Length': data.length});
+		res.end(data);
+	});
+}
+
 readline.createInterface({input: process.stdin}).on('line', line => {
 	const c = JSON.parse(line);
 	if (c.answer)
@@ -124,8 +191,16 @@ readline.createInterface({input: process.stdin}).on('line', line => {
 		hang = c.hang;
 	if (c.delay_ms !== undefined)
 		delay = c.delay_ms;
+	if (c.media_answer)
+		mediaScript.push({answer: c.media_answer, count: c.count || 1});
+	if (c.media_delay_ms !== undefined)
+		mediaDelay = c.media_delay_ms;
+	if (c.token !== undefined)
+		token = c.token;
+	if (c.redirect)
+		redirects[c.redirect] = c.to;
 });
 
-server.listen(parseInt(args.port || '0', 10), '127.0.0.1', () => {
+server.listen(parseInt(args.port || '0', 10), args.host || '127.0.0.1', () => {
 	console.log(`listening ${server.address().port}`);
 });

@@ -384,6 +384,87 @@ media(void **state)
 	free(raw);
 }
 
+/* media_fetched - links named for smsgw, then made attachments or notes */
+static void
+media_fetched(void **state)
+{
+	static const unsigned char png[] = {0x89, 'P', 'N', 'G', 1, 2, 3};
+	struct mp_media md[3] = {
+	    {.content_type = "image/jpeg",
+	     .url = "https://m.example.com/1.jpg"},
+	    {.content_type = "image/png",
+	     .url = "https://m.example.com/a b.png"},
+	    {.content_type = "image/gif", .url = "https://m.example.com/3.gif"},
+	};
+	struct mp_media_link links[MP_MEDIA_MAX];
+	struct mp_media_result res[2] = {
+	    {.data = png,
+	     .size = sizeof(png),
+	     .content_type = "image/png",
+	     .filename = "image1.png"},
+	    {.note = "the provider answered 404"},
+	};
+	struct mp_sms_mail in;
+	struct mp_message *msg = NULL;
+	struct mp_error err;
+	char *raw, *out, name[40];
+	size_t len, olen, n;
+
+	(void)state;
+	sms_init(&in);
+	/* the phone typed the line its picture gets: that one stays */
+	in.text = "see [image: https://m.example.com/1.jpg]";
+	in.media = md;
+	in.nmedia = 3;
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
+	assert_null(strstr(raw, MP_MEDIA_HEADER));
+	mp_media_wanted(raw, len, links, MP_MEDIA_MAX, &n);
+	assert_int_equal(n, 0);
+	free(raw);
+
+	in.fetch_media = true;
+	assert_int_equal(mp_compose_sms(&in, &raw, &len, &err), MP_OK);
+	mp_media_wanted(raw, len, links, MP_MEDIA_MAX, &n);
+	assert_int_equal(n, 2); /* a URL with a space is only linked */
+	assert_string_equal(links[0].url, "https://m.example.com/1.jpg");
+	assert_string_equal(links[0].content_type, "image/jpeg");
+	assert_string_equal(links[1].url, "https://m.example.com/3.gif");
+	assert_string_equal(links[1].content_type, "image/gif");
+	/* never more than asked for */
+	mp_media_wanted(raw, len, links, 1, &n);
+	assert_int_equal(n, 1);
+
+	mp_media_wanted(raw, len, links, MP_MEDIA_MAX, &n);
+	assert_int_equal(
+	    mp_media_resolve(raw, len, links, res, 2, &out, &olen, &err),
+	    MP_OK);
+	assert_lines_short(out);
+	assert_null(strstr(out, MP_MEDIA_HEADER));
+	assert_int_equal(mp_parse(out, olen, NULL, &msg, &err), MP_OK);
+	assert_string_equal(msg->message_id, "abc123@sms.example.com");
+	assert_string_equal(msg->tag, "k7q2mx4zab");
+	assert_body_is(msg->body, "see [image: https://m.example.com/1.jpg]\n\n"
+				  "[image attached: image1.png]\n\n"
+				  "[image: https://m.example.com/a b.png]\n\n"
+				  "[image: https://m.example.com/3.gif]\n"
+				  "(not attached: the provider answered 404)");
+	assert_int_equal(msg->nattachments, 1);
+	assert_string_equal(msg->attachments[0].content_type, "image/png");
+	assert_string_equal(msg->attachments[0].filename, "image1.png");
+	assert_int_equal(msg->attachments[0].size, sizeof(png));
+	assert_memory_equal(msg->attachments[0].data, png, sizeof(png));
+	mp_message_free(&msg);
+	free(out);
+	free(raw);
+
+	mp_media_filename("image/jpeg", 1, name, sizeof(name));
+	assert_string_equal(name, "image1.jpg");
+	mp_media_filename("audio/mpeg", 1, name, sizeof(name));
+	assert_string_equal(name, "recording1.mp3");
+	mp_media_filename("application/x-what", 2, name, sizeof(name));
+	assert_string_equal(name, "file2.bin");
+}
+
 static void
 voicemail_mail(void **state)
 {
@@ -686,6 +767,7 @@ main(void)
 	    cmocka_unit_test(round_trip),
 	    cmocka_unit_test(no_injection),
 	    cmocka_unit_test(media),
+	    cmocka_unit_test(media_fetched),
 	    cmocka_unit_test(dsn),
 	    cmocka_unit_test(dsn_envid_ret),
 	    cmocka_unit_test(notice),

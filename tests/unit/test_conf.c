@@ -108,6 +108,13 @@ defaults(void **state)
 	assert_null(c->smpp_password);
 	assert_int_equal(c->smtp_relay.port, 25);
 	assert_int_equal(c->log_level, CONF_LOG_INFO);
+	assert_int_equal(c->inbound_media_max_bytes, 5 * 1024 * 1024);
+	assert_int_equal(c->inbound_media_max_total, 7 * 1024 * 1024);
+	assert_int_equal(c->inbound_media_timeout, 30);
+	assert_int_equal(c->inbound_media_retries, 3);
+	assert_int_equal(c->inbound_media_hosts.n, 0);
+	assert_false(c->inbound_media_allow_http);
+	assert_false(c->inbound_media_allow_private);
 	conf_free(&c);
 	assert_null(c);
 }
@@ -124,6 +131,9 @@ every_type(void **state)
 	    {"SmppEnquireLink 1m30s", "SmppEnquireLink 90s"},
 	    {"SmppEnquireLink 120", "SmppEnquireLink 2m"},
 	    {"MaxMessageSize 64k", "MaxMessageSize 64k"},
+	    {"InboundMediaHosts API.Twilio.com, 127.0.0.1, [::1]",
+	     "InboundMediaHosts api.twilio.com, 127.0.0.1, ::1"},
+	    {"InboundMediaMaxBytes 0", "InboundMediaMaxBytes 0"},
 	    {"MaxMessageSize 2097152", "MaxMessageSize 2M"},
 	    {"AuthenticatedSenders off", "AuthenticatedSenders no"},
 	    {"SmartEncoding TRUE", "SmartEncoding yes"},
@@ -225,6 +235,11 @@ every_error(void **state)
 	    {"Socket relative.sock", "expected unix:/path"},
 	    {"SmsDomains exa mple.com", "\"exa mple.com\" is not a domain"},
 	    {"SmsDomains a.com,,b.com", "empty item in list"},
+	    {"InboundMediaHosts api.twilio.com, exa mple",
+	     "\"exa mple\" is not a host name or address"},
+	    {"InboundMediaHosts https://api.twilio.com",
+	     "is not a host name or address"},
+	    {"InboundMediaMaxBytes 1G", "1G is out of range"},
 	    {"DefaultCountry XX", "\"XX\" is not an ISO 3166 country code"},
 	    {"AllowedCountries US, Narnia", "\"NARNIA\" is not an ISO 3166"},
 	    {"DeniedAreaCodes 1684",

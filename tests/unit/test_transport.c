@@ -288,6 +288,133 @@ fetch_long_answer(void **state)
 	free(a);
 }
 
+/* fetch_answer - POST "hello" as rq to a server answering a (len) */
+static void
+fetch_answer(const char *a, size_t alen, struct tp_fetch_request *rq,
+	     struct tp_fetch_result *res)
+{
+	struct one o = {.answer = a, .alen = alen};
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sin);
+	char url[64];
+	pthread_t t;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	o.fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(o.fd >= 0);
+	assert_int_equal(bind(o.fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(o.fd, 1), 0);
+	getsockname(o.fd, (struct sockaddr *)&sin, &len);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/f",
+		 (unsigned)ntohs(sin.sin_port));
+	rq->url = url;
+	rq->method = "POST";
+	rq->body = "hello";
+	rq->len = 5;
+	rq->timeout = 5;
+	assert_int_equal(pthread_create(&t, NULL, serve_one, &o), 0);
+	fetch_one(NULL, rq, res);
+	pthread_join(t, NULL);
+	close(o.fd);
+	assert_non_null(strstr(o.req, "POST /f HTTP/1.1\r\n"));
+}
+
+/* files: kept whole up to max_bytes, with the type; past it, nothing */
+static void
+fetch_file(void **state)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\n"
+				   "Content-Type: image/png; x=1\r\n"
+				   "Connection: close\r\n\r\n"; /* no length */
+	char *a = malloc(sizeof(head) - 1 + 100000);
+	size_t alen = sizeof(head) - 1 + 100000, i;
+	struct tp_fetch_request rq = {
+	    .max_bytes = 100000, .user = "AC1", .password = "tok"};
+	struct tp_fetch_result res;
+
+	(void)state;
+	assert_non_null(a);
+	memcpy(a, head, sizeof(head) - 1);
+	for (i = 0; i < 100000; i++)
+		a[sizeof(head) - 1 + i] = (char)(i * 7);
+	fetch_answer(a, alen, &rq, &res);
+	assert_int_equal(res.status, 200);
+	assert_false(res.too_big);
+	assert_int_equal(res.data_len, 100000);
+	assert_memory_equal(res.data, a + sizeof(head) - 1, 100000);
+	assert_string_equal(res.content_type, "image/png; x=1");
+	free(res.data);
+
+	/* one byte over, with no Content-Length to say so first */
+	rq.max_bytes = 99999;
+	fetch_answer(a, alen, &rq, &res);
+	assert_true(res.too_big);
+	assert_null(res.data);
+	assert_non_null(strstr(res.error, "larger than 99999 bytes"));
+	free(a);
+}
+
+/* the URL of a file: hosts and https checked before anything is sent */
+static void
+fetch_file_url(void **state)
+{
+	static const char *const hosts[] = {"api.twilio.com", "::1", NULL};
+	static const struct {
+		const char *url;
+		bool https_only;
+		const char *why; /* NULL: allowed */
+	} cases[] = {
+	    {"https://evil.example/x", false, "evil.example is not a host"},
+	    {"https://api.twilio.com.evil.example/x", false, "is not a host"},
+	    {"https://API.Twilio.com/x", true, NULL},
+	    {"http://api.twilio.com/x", true, "the URL is http, not https"},
+	    {"http://api.twilio.com/x", false, NULL},
+	    {"https://AC1:tok@api.twilio.com/x", false, "carries a user"},
+	    {"ftp://api.twilio.com/x", false, "not an http or https URL"},
+	    {"api.twilio.com/x", false, "not an http or https URL"},
+	    {"http://[::1]:9/x", false, NULL},
+	};
+	struct tp_error err;
+	struct tp_fetch *f = tp_fetch_new(20, refuse_all, &err);
+	char host[256];
+	bool https = false;
+	size_t i;
+
+	(void)state;
+	assert_non_null(f);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tp_fetch_request rq = {.url = cases[i].url,
+					      .method = "GET",
+					      .timeout = 1,
+					      .max_bytes = 10,
+					      .https_only = cases[i].https_only,
+					      .hosts = hosts};
+		int rc = tp_fetch_start(f, &rq, &err);
+
+		if (cases[i].why) {
+			assert_int_equal(rc, TP_EPERM);
+			if (!strstr(err.msg, cases[i].why))
+				fail_msg("%s: %s", cases[i].url, err.msg);
+		} else {
+			assert_int_equal(rc, TP_OK);
+		}
+	}
+	tp_fetch_free(&f);
+	assert_int_equal(tp_url_host("https://API.Twilio.com:443/a?b", host,
+				     sizeof(host), &https, &err),
+			 TP_OK);
+	assert_string_equal(host, "api.twilio.com");
+	assert_true(https);
+	assert_int_equal(
+	    tp_url_host("http://[::1]:8/x", host, sizeof(host), &https, &err),
+	    TP_OK);
+	assert_string_equal(host, "::1");
+	assert_false(https);
+	assert_int_equal(
+	    tp_url_host("gopher://x/", host, sizeof(host), NULL, &err),
+	    TP_EPERM);
+}
+
 int
 main(void)
 {
@@ -298,6 +425,8 @@ main(void)
 	    cmocka_unit_test(open_checks),
 	    cmocka_unit_test(fetch_refused),
 	    cmocka_unit_test(fetch_no_redirect),
+	    cmocka_unit_test(fetch_file),
+	    cmocka_unit_test(fetch_file_url),
 	    cmocka_unit_test(fetch_long_answer),
 	};
 
