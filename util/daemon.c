@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,21 +248,34 @@ ut_become(const char *spec)
 	return 0;
 }
 
-/* ut_wake - one datagram to the unix socket at path; errors ignored */
+/*
+ * ut_wake - one datagram to the unix socket at path; errors ignored.
+ * One unbound socket serves every call of the process (sendto on it
+ * is safe from any thread): a busy sender makes no socket per text.
+ */
 void
 ut_wake(const char *path)
 {
+	static _Atomic int shared = -1;
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd;
+	int fd = shared;
 
 	if (!path || !*path || strlen(path) >= sizeof(sun.sun_path))
 		return;
 	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return;
+	if (fd < 0) {
+		int none = -1;
+
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			    0);
+		if (fd < 0)
+			return;
+		if (!atomic_compare_exchange_strong(&shared, &none, fd)) {
+			close(fd); /* another thread made one first */
+			fd = none;
+		}
+	}
 	(void)sendto(fd, "w", 1, 0, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
 }
 
 /* ut_abs_path - path against the working directory, for later reads */
