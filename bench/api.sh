@@ -11,16 +11,22 @@
 # committed together; DatabaseSync full: a 201 means the text is on
 # disk), POST
 # /v1/messages with a key from smsctl apikey add, every answer 201.
-# Theirs: Kannel's smsbox, GET /cgi-bin/sendsms, every answer 202
-# (bearerbox has the text in memory). Both ask a receipt for each text
+# Theirs: Kannel's smsbox, GET /cgi-bin/sendsms, every answer 202,
+# twice: with bearerbox's store (store-type file: a text answered 202
+# outlives a crash of bearerbox, as ours outlives a crash of smsgw;
+# bearerbox never calls fsync, where ours commits with one) and with
+# none (the text in memory only). Both ask a receipt for each text
 # and have an SMPP link to the same kind of test SMSC
 # (tests/smsc/smsc.js), which takes what they send meanwhile. Each side
 # runs BENCH_ROUNDS times (default 5), interleaved, each round with a
 # fresh store or a fresh Kannel, and its best round counts. Any answer
 # not 201 (202) fails the run. Prints bench: api_send_per_s,
-# kannel_sendsms_per_s (req/s) and ratio: api_send_vs_kannel_sendsms;
-# with BENCH_API_NORMAL set, also api_send_per_s_sync_normal
-# (DatabaseSync normal: not durable, shown apart, not in the ratio).
+# kannel_sendsms_per_s (with its store), kannel_sendsms_memory_per_s
+# (req/s); ratio: api_send_vs_kannel_sendsms (ours against Kannel with
+# its store: each keeps what it answered over a crash of its daemon)
+# and ratio: api_send_vs_kannel_sendsms_memory (against Kannel keeping
+# nothing); with BENCH_API_NORMAL set, also api_send_per_s_sync_normal
+# (DatabaseSync normal: shown apart, not in the ratios).
 # Stops what it starts by pid.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -150,12 +156,15 @@ EOF
 	rpids=""
 }
 
-# theirs ROUND: a fresh Kannel; the rate in $tmp/kannel-ROUND/rate
+# theirs ROUND store|memory: a fresh Kannel, with its store or not; the
+# rate in $tmp/kannel-MODE-ROUND/rate
 theirs() {
-	d=$tmp/kannel-$1
+	d=$tmp/kannel-$2-$1
 	mkdir "$d"
 	smsc "$d"
 	hp=$(kannel_port)
+	kannel_store=""
+	[ "$2" = store ] && kannel_store=$d/kannel.store
 	kannel_sendsms_conf "$d/kannel.conf" "$d" "$smsc" "$hp"
 	if kannel_start "$d/kannel.conf" && until_bound "$d" &&
 		kannel_up "$hp"; then
@@ -177,15 +186,19 @@ best() { cat "$tmp/$1"-*/rate | sort -n | tail -1; }
 r=1
 while [ "$r" -le "$rounds" ]; do
 	ours "$r" full
-	theirs "$r"
+	theirs "$r" store
+	theirs "$r" memory
 	[ -n "${BENCH_API_NORMAL:-}" ] && ours "$r" normal
 	r=$((r + 1))
 done
 a=$(best ours-full)
-b=$(best kannel)
+b=$(best kannel-store)
+m=$(best kannel-memory)
 echo "bench: api_send_per_s $a req/s"
 echo "bench: kannel_sendsms_per_s $b req/s"
+echo "bench: kannel_sendsms_memory_per_s $m req/s"
 [ -n "${BENCH_API_NORMAL:-}" ] &&
 	echo "bench: api_send_per_s_sync_normal $(best ours-normal) req/s"
 awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "ratio: api_send_vs_kannel_sendsms %.2f\n", a / b }'
+awk -v a="$a" -v b="$m" 'BEGIN { if (b > 0) printf "ratio: api_send_vs_kannel_sendsms_memory %.2f\n", a / b }'
 exit $failed

@@ -12,7 +12,11 @@
 #	pending), SMSBOX_LINES (newline-separated "key = value") in the
 #	smsbox group; the caller appends further groups (sendsms-user,
 #	sms-service). Sets $kannel_admin (the admin port, password
-#	"bench") and $kannel_box (bearerbox's smsbox port).
+#	"bench") and $kannel_box (bearerbox's smsbox port). With
+#	$kannel_store set to a path, bearerbox keeps its queue there
+#	(store-type = file: what it has accepted outlives a crash of
+#	bearerbox; it writes the file and never calls fsync); unset, the
+#	queue is in memory only.
 #
 # kannel_sendsms_conf FILE DIR SMSC_PORT HTTP_PORT: kannel_conf with
 #	smsbox's sendsms on 127.0.0.1:HTTP_PORT for the user bench,
@@ -48,6 +52,8 @@ smsbox-interface = 127.0.0.1
 box-allow-ip = "127.0.0.1"
 log-level = 2
 log-file = "$2/bearerbox.log"
+${kannel_store:+store-type = file
+store-location = "$kannel_store"}
 
 group = smsc
 smsc = smpp
