@@ -421,6 +421,51 @@ busy(void *arg, int count)
 	return 1;
 }
 
+/* store_tx - one transaction control statement, prepared once */
+int
+store_tx(struct store *s, const char *q)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < STORE_TX_MAX && s->tx[i].q; i++)
+		if (!strcmp(s->tx[i].q, q)) {
+			st = s->tx[i].st;
+			break;
+		}
+	if (!st) {
+		rc = sqlite3_prepare_v3(s->db, q, -1, SQLITE_PREPARE_PERSISTENT,
+					&st, NULL);
+		if (rc != SQLITE_OK)
+			return rc;
+		if (i < STORE_TX_MAX) {
+			s->tx[i].q = q;
+			s->tx[i].st = st;
+		}
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (i >= STORE_TX_MAX) /* no room: not kept */
+		sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* tx_retry - store_tx(q), retried while busy */
+static int
+tx_retry(struct store *s, const char *q)
+{
+	int rc, i;
+
+	for (i = 0; i < BUSY_RETRIES; i++) {
+		rc = store_tx(s, q);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			return rc;
+		ut_sleep_ms(10 + rand() % 40);
+	}
+	return rc;
+}
+
 /* exec_retry - run one statement of SQL, retried while busy */
 static int
 exec_retry(struct store *s, const char *q)
@@ -507,13 +552,12 @@ int
 store_begin(struct store *s, struct store_error *err)
 {
 	if (s->batch) {
-		if (sqlite3_exec(s->db, "SAVEPOINT op", NULL, NULL, NULL) !=
-		    SQLITE_OK)
+		if (store_tx(s, "SAVEPOINT op") != SQLITE_OK)
 			return store_fail_db(s, "starting a savepoint", err);
 		return STORE_OK;
 	}
 	wlock(s);
-	if (exec_retry(s, "BEGIN IMMEDIATE") != SQLITE_OK) {
+	if (tx_retry(s, "BEGIN IMMEDIATE") != SQLITE_OK) {
 		int rc = store_fail_db(s, "starting a transaction", err);
 
 		wunlock(s);
@@ -527,8 +571,7 @@ int
 store_commit(struct store *s, struct store_error *err)
 {
 	if (s->batch) {
-		if (sqlite3_exec(s->db, "RELEASE op", NULL, NULL, NULL) !=
-		    SQLITE_OK) {
+		if (store_tx(s, "RELEASE op") != SQLITE_OK) {
 			int rc = store_fail_db(s, "releasing a savepoint", err);
 
 			store_rollback(s);
@@ -536,7 +579,7 @@ store_commit(struct store *s, struct store_error *err)
 		}
 		return STORE_OK;
 	}
-	if (exec_retry(s, "COMMIT") != SQLITE_OK) {
+	if (tx_retry(s, "COMMIT") != SQLITE_OK) {
 		int rc = store_fail_db(s, "committing", err);
 
 		store_rollback(s);
@@ -550,12 +593,12 @@ store_commit(struct store *s, struct store_error *err)
 void
 store_rollback(struct store *s)
 {
-	if (s->batch)
-		sqlite3_exec(s->db, "ROLLBACK TO op; RELEASE op", NULL, NULL,
-			     NULL);
-	else {
+	if (s->batch) {
+		store_tx(s, "ROLLBACK TO op");
+		store_tx(s, "RELEASE op");
+	} else {
 		if (!sqlite3_get_autocommit(s->db))
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			store_tx(s, "ROLLBACK");
 		wunlock(s);
 	}
 }
@@ -597,8 +640,7 @@ store_unit_begin(struct store *s, struct store_error *err)
 		}
 		return rc;
 	}
-	if (sqlite3_exec(s->db, "SAVEPOINT unit", NULL, NULL, NULL) !=
-	    SQLITE_OK)
+	if (store_tx(s, "SAVEPOINT unit") != SQLITE_OK)
 		return store_fail_db(s, "starting a savepoint", err);
 	s->units++;
 	return STORE_OK;
@@ -621,12 +663,12 @@ store_unit_end(struct store *s, bool commit, struct store_error *err)
 		return STORE_OK;
 	}
 	if (commit) {
-		if (sqlite3_exec(s->db, "RELEASE unit", NULL, NULL, NULL) ==
-		    SQLITE_OK)
+		if (store_tx(s, "RELEASE unit") == SQLITE_OK)
 			return STORE_OK;
 		rc = store_fail_db(s, "releasing a savepoint", err);
 	}
-	sqlite3_exec(s->db, "ROLLBACK TO unit; RELEASE unit", NULL, NULL, NULL);
+	store_tx(s, "ROLLBACK TO unit");
+	store_tx(s, "RELEASE unit");
 	return rc;
 }
 
@@ -909,6 +951,8 @@ store_close(struct store **sp)
 		sqlite3_finalize(s->stmt[i]);
 	for (i = 0; i < STORE_DYN_MAX; i++)
 		sqlite3_finalize(s->dyn[i]);
+	for (i = 0; i < STORE_TX_MAX; i++)
+		sqlite3_finalize(s->tx[i].st);
 	sqlite3_close(s->db); /* an open transaction is rolled back */
 	wunlock(s);
 	free(s->path);

@@ -181,7 +181,7 @@ store_enqueue(struct store *s, const struct store_outbound *m, int64_t now,
 static int
 savepoint(struct store *s, const char *q, struct store_error *err)
 {
-	if (sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK)
+	if (store_tx(s, q) != SQLITE_OK)
 		return store_fail_db(s, q, err);
 	return STORE_OK;
 }
@@ -251,8 +251,11 @@ store_enqueue_jobs(struct store *s, struct store_job *jobs, unsigned n,
 		jobs[i].status = job_in_txn(s, &jobs[i], now);
 		if (jobs[i].status == STORE_OK)
 			rc = savepoint(s, "RELEASE job", err);
-		else
-			rc = savepoint(s, "ROLLBACK TO job; RELEASE job", err);
+		else {
+			rc = savepoint(s, "ROLLBACK TO job", err);
+			if (rc == STORE_OK)
+				rc = savepoint(s, "RELEASE job", err);
+		}
 	}
 	if (rc == STORE_OK)
 		rc = store_commit(s, err);

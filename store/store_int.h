@@ -141,12 +141,18 @@ enum stmt_id {
 
 /* Searches (SQL made from a filter) kept prepared per connection. */
 #define STORE_DYN_MAX 8
+/* Transaction control statements kept prepared per connection. */
+#define STORE_TX_MAX 16
 
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_COUNT];
 	char *path;
 	int64_t busy_since; /* when the current wait for a lock began, ms */
+	struct {
+		const char *q; /* a literal: BEGIN, SAVEPOINT x... */
+		sqlite3_stmt *st;
+	} tx[STORE_TX_MAX];		  /* transaction control, prepared */
 	sqlite3_stmt *dyn[STORE_DYN_MAX]; /* searches kept (store_dyn_put) */
 	unsigned dyn_next;		  /* the next one evicted */
 	pthread_mutex_t *wlock; /* the process's write lock of the file */
@@ -181,6 +187,13 @@ sqlite3_stmt *store_dyn_get(struct store *s, const char *text,
 
 /* store_dyn_put - keep st (reset, unbound) for the next store_dyn_get */
 void store_dyn_put(struct store *s, sqlite3_stmt *st);
+
+/*
+ * store_tx - run q, one statement of transaction control (SAVEPOINT x,
+ * RELEASE x, ROLLBACK TO x, BEGIN IMMEDIATE, COMMIT, ROLLBACK), kept
+ * prepared; an SQLite result code, SQLITE_OK when it ran
+ */
+int store_tx(struct store *s, const char *q);
 
 /* store_fail_db - fill err from the connection's last error */
 int store_fail_db(struct store *s, const char *what, struct store_error *err);
