@@ -505,6 +505,8 @@ wlock_of(const char *path)
 	pthread_mutex_t *mu = NULL;
 	unsigned i;
 
+	if (!path)
+		return NULL;
 	pthread_mutex_lock(&wlocks_mu);
 	for (i = 0; i < nwlocks && !mu; i++)
 		if (!strcmp(wlocks[i].path, path))
@@ -672,19 +674,37 @@ store_unit_end(struct store *s, bool commit, struct store_error *err)
 	return rc;
 }
 
-/* store_step - sqlite3_step, retried on SQLITE_BUSY */
+/*
+ * store_step - sqlite3_step, retried on SQLITE_BUSY; a write outside a
+ * transaction (its own, in autocommit) takes the process's write lock
+ * for its step, as store_begin does for a transaction
+ */
 int
 store_step(sqlite3_stmt *st)
 {
+	sqlite3 *db = sqlite3_db_handle(st);
+	pthread_mutex_t *mu = NULL;
 	int rc, i;
 
+	if (sqlite3_get_autocommit(db) && !sqlite3_stmt_readonly(st) &&
+	    !sqlite3_stmt_busy(st)) {
+		struct timespec until;
+
+		mu = wlock_of(sqlite3_db_filename(db, "main"));
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+		if (mu && pthread_mutex_timedlock(mu, &until) != 0)
+			mu = NULL; /* SQLite's lock decides, as without */
+	}
 	for (i = 0; i < BUSY_RETRIES; i++) {
 		rc = sqlite3_step(st);
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
-			return rc;
+			break;
 		sqlite3_reset(st);
 		ut_sleep_ms(10 + rand() % 40);
 	}
+	if (mu)
+		pthread_mutex_unlock(mu);
 	return rc;
 }
 
@@ -873,7 +893,7 @@ store_open_version(const char *path, enum store_sync sync, int version,
 		return NULL;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	s->wlock = wlock_of(path);
+	s->wlock = wlock_of(sqlite3_db_filename(s->db, "main"));
 	sqlite3_busy_handler(s->db, busy, s);
 	snprintf(pragma, sizeof(pragma),
 		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"

@@ -163,7 +163,7 @@ store_history(struct store *s, const struct store_filter *f,
 	      struct store_message **msgs_r, unsigned *n_r,
 	      struct store_error *err)
 {
-	unsigned limit = f->limit ? f->limit : 100, n = 0;
+	unsigned limit = f->limit ? f->limit : 100, n = 0, cap;
 	struct store_message *m;
 	sqlite3_stmt *st;
 	int rc;
@@ -184,13 +184,29 @@ store_history(struct store *s, const struct store_filter *f,
 		return rc;
 	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":limit"),
 			 (int)limit);
-	m = calloc(limit, sizeof(*m));
+	/* room as rows come: a limit of 1000 is not 1000 rows */
+	cap = limit < 16 ? limit : 16;
+	m = calloc(cap, sizeof(*m));
 	if (!m) {
 		store_dyn_put(s, st);
 		return store_set_error(err, STORE_ETEMP, "out of memory");
 	}
 	while ((rc = store_step(st)) == SQLITE_ROW && n < limit) {
-		struct store_message *x = &m[n++];
+		struct store_message *x;
+
+		if (n == cap) {
+			struct store_message *more =
+			    realloc(m, 2 * cap * sizeof(*m));
+
+			if (!more) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			m = more;
+			memset(m + cap, 0, cap * sizeof(*m));
+			cap *= 2;
+		}
+		x = &m[n++];
 
 		x->id = sqlite3_column_int64(st, 0);
 		x->thread_id = sqlite3_column_int64(st, 1);
