@@ -125,12 +125,13 @@ enum media_result {
 
 /*
  * media_fill - the files mail links in its MP_MEDIA_HEADER headers
- * fetched and attached, or left links with a note (media.c); *out_r
- * is the caller's
+ * fetched and attached, or left links with a note (media_in.c), the
+ * fetching cut at until (Unix time: the batch's budget; a file not in
+ * by then may come later); *out_r is the caller's
  */
 enum media_result media_fill(struct media *md, const struct store_mail *mail,
-			     char **out_r, size_t *len_r, int64_t *wait_r,
-			     char *why, size_t whysize);
+			     int64_t until, char **out_r, size_t *len_r,
+			     int64_t *wait_r, char *why, size_t whysize);
 
 /* media_free - free; *md becomes NULL */
 void media_free(struct media **md);

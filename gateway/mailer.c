@@ -68,14 +68,15 @@
 
 #define SMTP_TIMEOUT 30 /* seconds per SMTP command */
 #define MAIL_BATCH   20
-/* a batch's lease outlives its slowest session (4 commands a mail, each
-   up to SMTP_TIMEOUT), so another session never takes a mail still
-   being sent; a run that dies leaves it to the next (runner.c) */
-#define MAIL_LEASE (MAIL_BATCH * 4 * SMTP_TIMEOUT)
+/* the seconds a batch may spend fetching its files (media_in.c), the
+   fetch under way cut there, before the rest wait for the next */
+#define MEDIA_BUDGET 600
+/* a batch's lease outlives its slowest session (its fetching, then 4
+   commands a mail, each up to SMTP_TIMEOUT), so another session never
+   takes a mail still being sent; a run that dies leaves it to the
+   next (runner.c) */
+#define MAIL_LEASE (MEDIA_BUDGET + MAIL_BATCH * 4 * SMTP_TIMEOUT)
 #define MAX_CHAIN  16 /* certificates of the relay looked at */
-/* the seconds a batch may spend fetching its files (media.c) before
-   the rest wait for the next: the lease must cover the sending too */
-#define MEDIA_BUDGET (MAIL_LEASE / 4)
 
 struct mailer {
 	pthread_t thread;
@@ -489,7 +490,7 @@ out:
  * back for later) or is no longer ours
  */
 static bool
-with_media(struct mailer *m, struct store_mail *mail)
+with_media(struct mailer *m, struct store_mail *mail, int64_t until)
 {
 	struct store_error err;
 	char *out = NULL, why[512];
@@ -497,8 +498,8 @@ with_media(struct mailer *m, struct store_mail *mail)
 	int64_t wait;
 	int rc;
 
-	switch (
-	    media_fill(m->media, mail, &out, &len, &wait, why, sizeof(why))) {
+	switch (media_fill(m->media, mail, until, &out, &len, &wait, why,
+			   sizeof(why))) {
 	case MEDIA_NONE: return true;
 	case MEDIA_AGAIN:
 		rc = store_mail_retry(m->s, mail->id, m->owner,
@@ -573,7 +574,7 @@ run(struct mailer *m)
 	}
 	for (i = 0; i < n; i++)
 		ready[i] = (int64_t)time(NULL) - now < MEDIA_BUDGET
-			       ? with_media(m, &mails[i])
+			       ? with_media(m, &mails[i], now + MEDIA_BUDGET)
 			       : later(m, &mails[i]);
 	for (i = 0; i < n; i++) {
 		int kind;

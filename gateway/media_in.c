@@ -58,6 +58,7 @@ struct got {
 	enum { G_WAIT, G_OK, G_FAIL, G_AGAIN } state;
 	unsigned hops;
 	char host[256]; /* the link's: only it sees the credentials */
+	bool anonymous; /* no credentials at all (not a signed route's) */
 	unsigned char *data;
 	size_t size;
 	char type[101];
@@ -201,8 +202,8 @@ start(struct media *md, size_t i, const char *url, struct got *g,
 	    .timeout = md->timeout,
 	    .tag = (void *)(uintptr_t)(i + 1),
 	    .max_bytes = md->max_bytes,
-	    .user = same ? md->user : NULL,
-	    .password = same ? md->password : NULL,
+	    .user = same && !g->anonymous ? md->user : NULL,
+	    .password = same && !g->anonymous ? md->password : NULL,
 	    .https_only = md->https_only,
 	    .hosts = (const char *const *)md->hosts,
 	};
@@ -213,16 +214,21 @@ start(struct media *md, size_t i, const char *url, struct got *g,
 /* fetch - the links' files into got, all at once */
 static void
 fetch(struct media *md, const struct store_mail *mail,
-      const struct mp_media_link *links, struct got *got, size_t n)
+      const struct mp_media_link *links, struct got *got, size_t n,
+      time_t budget)
 {
 	struct tp_fetch_result res;
 	struct tp_error err;
 	size_t i, waiting = 0;
 	time_t until = time(NULL) + (time_t)md->timeout * (HOPS_MAX + 1) + 10;
 
+	if (until > budget) /* the batch's lease covers no more */
+		until = budget;
+
 	for (i = 0; i < n; i++) {
 		struct got *g = &got[i];
 
+		g->anonymous = links[i].anonymous;
 		if (tp_url_host(links[i].url, g->host, sizeof(g->host), NULL,
 				&err) != TP_OK)
 			g->host[0] = '\0';
@@ -303,8 +309,9 @@ fetch(struct media *md, const struct store_mail *mail,
 
 /* media_fill - the mail's files fetched into it, or why not */
 enum media_result
-media_fill(struct media *md, const struct store_mail *mail, char **out_r,
-	   size_t *len_r, int64_t *wait_r, char *why, size_t whysize)
+media_fill(struct media *md, const struct store_mail *mail, int64_t until,
+	   char **out_r, size_t *len_r, int64_t *wait_r, char *why,
+	   size_t whysize)
 {
 	struct mp_media_link *links = NULL;
 	struct mp_media_result res[MP_MEDIA_MAX];
@@ -329,7 +336,7 @@ media_fill(struct media *md, const struct store_mail *mail, char **out_r,
 		r = MEDIA_NONE;
 		goto out;
 	}
-	fetch(md, mail, links, got, n);
+	fetch(md, mail, links, got, n, (time_t)until);
 	for (i = 0; i < n; i++)
 		if (got[i].state == G_AGAIN && mail->attempts <= md->retries) {
 			unsigned k = mail->attempts - 1;

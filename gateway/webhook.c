@@ -86,8 +86,13 @@ struct webhook {
 	pthread_cond_t cv;   /* a store came back, a swap is over */
 	pthread_cond_t tick; /* the sweeper's: stop */
 	const struct conf *c;
-	struct store **free; /* stores no handler has */
-	unsigned nfree, nstores;
+	/*
+	 * stores no handler has: [0] the webhooks' and /metrics', [1] the
+	 * send API's and the media route's, so that a flood of API
+	 * connections (a thread each) never makes a provider's webhook wait
+	 */
+	struct store **free[2];
+	unsigned nfree[2], nstores;
 	unsigned busy; /* handlers running */
 	bool swapping; /* a new configuration waits for busy == 0 */
 	struct wconn *conns;
@@ -247,14 +252,14 @@ sweep(void *arg)
 
 /* take - a store of the pool and the configuration, for one request */
 static struct store *
-take(struct webhook *w, const struct conf **c_r)
+take(struct webhook *w, bool api, const struct conf **c_r)
 {
 	struct store *s;
 
 	pthread_mutex_lock(&w->mu);
-	while (w->swapping || w->nfree == 0)
+	while (w->swapping || w->nfree[api] == 0)
 		pthread_cond_wait(&w->cv, &w->mu);
-	s = w->free[--w->nfree];
+	s = w->free[api][--w->nfree[api]];
 	*c_r = w->c;
 	w->busy++;
 	pthread_mutex_unlock(&w->mu);
@@ -263,10 +268,10 @@ take(struct webhook *w, const struct conf **c_r)
 
 /* give - the request is over: its store back to the pool */
 static void
-give(struct webhook *w, struct store *s)
+give(struct webhook *w, bool api, struct store *s)
 {
 	pthread_mutex_lock(&w->mu);
-	w->free[w->nfree++] = s;
+	w->free[api][w->nfree[api]++] = s;
 	w->busy--;
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);
@@ -473,7 +478,7 @@ serve(struct webhook *w, struct MHD_Connection *con, const char *method,
 		q = strchr(x->uri, '?');
 		if (q)
 			*q = '\0';
-		s = take(w, &c);
+		s = take(w, true, &c);
 		media_handle(
 		    c, s, method, x->uri,
 		    MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Range"),
@@ -482,7 +487,7 @@ serve(struct webhook *w, struct MHD_Connection *con, const char *method,
 		    MHD_lookup_connection_value(con, MHD_HEADER_KIND,
 						"If-None-Match"),
 		    (int64_t)time(NULL), &ma);
-		give(w, s);
+		give(w, true, s);
 		rc = media_reply(con, &ma, strcmp(method, "HEAD") == 0);
 		free(ma.body);
 		return rc;
@@ -510,12 +515,12 @@ serve(struct webhook *w, struct MHD_Connection *con, const char *method,
 	    .body = x->body ? x->body : "",
 	    .body_len = x->len,
 	};
-	s = take(w, &c);
+	s = take(w, api, &c);
 	if (api)
 		api_handle(c, s, w->committer, &rq, &a);
 	else
 		webhook_handle(c, s, w->m, w->transport, &rq, &a);
-	give(w, s);
+	give(w, api, s);
 	if (user)
 		MHD_free(user);
 	if (pass)
@@ -667,7 +672,7 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 	struct webhook *w = calloc(1, sizeof(*w));
 	bool metrics = c->metrics_listen.host && c->metrics_listen.host[0];
 	bool api = c->api_listen.host && c->api_listen.host[0];
-	unsigned threads = (unsigned)c->webhook_threads, n;
+	unsigned threads = (unsigned)c->webhook_threads, n, napi;
 	struct store_error err;
 
 	if (!w)
@@ -685,16 +690,22 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 	w->c = c;
 	w->m = m;
 	snprintf(w->transport, sizeof(w->transport), "%s", transport);
-	/* a store for every thread: a handler never waits for one */
-	n = threads + (metrics ? 1 : 0) + (api ? (unsigned)c->api_threads : 0);
-	w->free = calloc(n, sizeof(*w->free));
-	if (!w->free) {
+	/*
+	 * a store for every webhook thread: a handler never waits for one;
+	 * ApiThreads for the API's requests answered at once
+	 */
+	n = threads + (metrics ? 1 : 0);
+	napi = api ? (unsigned)c->api_threads : 0;
+	w->free[0] = calloc(n, sizeof(*w->free[0]));
+	w->free[1] = calloc(napi ? napi : 1, sizeof(*w->free[1]));
+	if (!w->free[0] || !w->free[1]) {
 		webhook_stop(&w);
 		return NULL;
 	}
-	while (w->nstores < n) {
+	while (w->nstores < n + napi) {
 		struct store *s = store_open(
 		    c->database, (enum store_sync)c->database_sync, &err);
+		bool for_api = w->nstores >= n;
 
 		if (!s) {
 			ut_log(LOG_ERR, "webhooks: store %s: %s", c->database,
@@ -702,7 +713,7 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 			webhook_stop(&w);
 			return NULL;
 		}
-		w->free[w->nfree++] = s;
+		w->free[for_api][w->nfree[for_api]++] = s;
 		w->nstores++;
 	}
 	if (pthread_create(&w->sweeper, NULL, sweep, w) != 0) {
@@ -774,10 +785,12 @@ webhook_stop(struct webhook **wp)
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->sweeper, NULL);
 	}
-	store_committer_stop(&w->committer); /* no request is left */
-	while (w->nfree > 0) /* every store is back: the daemons stopped */
-		store_close(&w->free[--w->nfree]);
-	free(w->free);
+	store_committer_free(&w->committer); /* no request is left */
+	for (int k = 0; k < 2; k++) {	/* every store is back: the daemons */
+		while (w->nfree[k] > 0) /* stopped */
+			store_close(&w->free[k][--w->nfree[k]]);
+		free(w->free[k]);
+	}
 	pthread_cond_destroy(&w->tick);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);

@@ -564,8 +564,9 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 				    g_mime_object_get_header_list(
 					GMIME_OBJECT(m));
 				char *t = mp_media_type(md->content_type);
-				char *h =
-				    g_strdup_printf(" %s\n %s\n", t, md->url);
+				char *h = g_strdup_printf(
+				    " %s\n %s\n%s", t, md->url,
+				    in->fetch_anonymous ? " anonymous\n" : "");
 
 				g_mime_object_append_header(GMIME_OBJECT(m),
 							    MP_MEDIA_HEADER,

@@ -192,6 +192,11 @@ struct mp_sms_mail {
 	size_t nmedia;
 	long long date;	  /* seconds since the epoch; 0: now */
 	bool fetch_media; /* mark the linked media to be fetched */
+	/*
+	 * ... without the provider's credentials: the links did not come
+	 * through a signed webhook (a voicemail system's recording)
+	 */
+	bool fetch_anonymous;
 };
 
 /*
@@ -205,7 +210,8 @@ struct mp_sms_mail {
  * with only a URL as "[image: url]" lines. CRLF line ends. With
  * fetch_media, each linked http or https URL (printable, at most
  * MP_MEDIA_URL_MAX) is also named in a header MP_MEDIA_HEADER ("TYPE
- * URL"), for mp_media_wanted() and mp_media_resolve() to replace the
+ * URL", and "anonymous" after them with fetch_anonymous), for
+ * mp_media_wanted() and mp_media_resolve() to replace the
  * link by the file before the mail goes. Returns MP_OK with a malloc'd
  * *out, or MP_EPARSE when an address or id is not a plain atom, with a
  * sentence in err.
@@ -223,6 +229,7 @@ int mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 struct mp_media_link {
 	char content_type[101]; /* as the provider declared it */
 	char url[MP_MEDIA_URL_MAX + 1];
+	bool anonymous; /* fetched without the provider's credentials */
 };
 
 /* What became of a link: the file, or why not. */

@@ -42,6 +42,10 @@ take(const char *v, size_t n, struct mp_media_link *link)
 		return false;
 	memcpy(link->url, v + u, i - u);
 	link->url[i - u] = '\0';
+	while (i < n && isspace((unsigned char)v[i]))
+		i++;
+	/* anything after the URL ("anonymous"): fetched without credentials */
+	link->anonymous = i < n;
 	return true;
 }
 

@@ -72,9 +72,13 @@ commit_run(struct store_job *job)
 	return job->status;
 }
 
-/* commit_stop - drain and stop */
+/*
+ * commit_stop - drain and stop: a session still busy (the process exits
+ * without waiting for it) is refused from now on; nothing is freed
+ * under it
+ */
 void
 commit_stop(void)
 {
-	store_committer_stop(&group);
+	store_committer_stop(group);
 }

@@ -104,12 +104,15 @@ mail_checks(struct eom *w)
 			      "%s", err.msg);
 		return;
 	}
-	if (!policy_media_links(w->c, w->m, w->owner, (int64_t)time(NULL),
-				&w->media, &w->all))
+	if (s->schedule &&
+	    !policy_schedule(s->schedule, (int64_t)time(NULL),
+			     w->c->max_schedule_ahead, &w->due, &w->all))
 		return;
-	if (s->schedule)
-		policy_schedule(s->schedule, (int64_t)time(NULL),
-				w->c->max_schedule_ahead, &w->due, &w->all);
+	/* the links live MediaLifetime from when the text goes */
+	policy_media_links(w->c, w->m, w->owner,
+			   w->due > (int64_t)time(NULL) ? w->due
+							: (int64_t)time(NULL),
+			   &w->media, &w->all);
 }
 
 /* dmarc_ok - a recipient allowed only through DMARC passes it */

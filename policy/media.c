@@ -434,7 +434,10 @@ policy_media_links(const struct conf *c, const struct mp_message *m,
 		    .len = a->data ? a->size : 0,
 		    .expires = expires,
 		};
-		if (mms_ok(c, a))
+		/* pictures as MMS while the carrier takes them (Twilio: 10
+		   a message) and they fit the store's line; then links */
+		if (mms_ok(c, a) && set->nmms < POLICY_MMS_MAX &&
+		    k + strlen(url) + 1 <= STORE_MMS_MAX)
 			k += (size_t)snprintf(set->mms + k, cap - k, "%s%s",
 					      set->nmms++ ? "\n" : "", url);
 		else

@@ -795,6 +795,8 @@ int policy_hooks_receipt(const struct conf *c, struct store *s,
 #define POLICY_MEDIA_NAME_MAX 12 /* the name at a link's end */
 /* the longest link: base, "/m/", id, expiry, signature, name */
 #define POLICY_MEDIA_URL_MAX 512
+#define POLICY_MMS_MAX                                                         \
+	10 /* pictures a text carries as MMS; the rest are links */
 
 /*
  * policy_media_url - the link of file mid (named filename, of

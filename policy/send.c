@@ -246,6 +246,7 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 
 	if (store_unit_begin(s, &err) != STORE_OK) {
 		memset(out, 0, sizeof(*out));
+		why(why_r, POLICY_SEND_STORE);
 		return policy_store_down(v, &err);
 	}
 	ok = send_one(c, s, rq, now, out, v, why_r);
@@ -253,6 +254,7 @@ policy_send(const struct conf *c, struct store *s, const struct policy_send *rq,
 		why(why_r, POLICY_SEND_STORE); /* the store, or no randomness */
 	if (store_unit_end(s, ok, &err) != STORE_OK && ok) {
 		memset(out, 0, sizeof(*out));
+		why(why_r, POLICY_SEND_STORE);
 		return policy_store_down(v, &err);
 	}
 	return ok;

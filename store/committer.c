@@ -37,7 +37,8 @@ struct store_committer {
 	pthread_mutex_t mu;
 	pthread_cond_t work, finished;
 	struct piece *head, **tail;
-	bool stopping;
+	bool stopping, stopped;
+	unsigned callers; /* threads inside store_committer_run */
 	pthread_t writer;
 	struct store *s;
 	store_committer_seen seen;
@@ -75,6 +76,20 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 			continue;
 		keep = p->fn(g->s, p->arg);
 		p->status = store_unit_end(g->s, keep, &p->err);
+		if (sqlite3_get_autocommit(g->s->db)) {
+			/*
+			 * SQLite rolled the whole transaction back (an I/O
+			 * error, a full disk): what the pieces before did
+			 * is gone, and the next would run outside it
+			 */
+			rc = store_set_error(
+			    &err, STORE_ETEMP,
+			    "the transaction was rolled back: %s",
+			    sqlite3_errmsg(g->s->db));
+			g->s->batch = false;
+			store_rollback(g->s); /* gives the write lock back */
+			break;
+		}
 	}
 	if (rc == STORE_OK)
 		rc = store_batch_end(g->s, &err);
@@ -168,31 +183,55 @@ store_committer_run(struct store_committer *g, store_committer_fn fn, void *arg,
 		return store_set_error(err, STORE_ETEMP,
 				       "the store is closing");
 	}
+	g->callers++;
 	*g->tail = &p;
 	g->tail = &p.next;
 	pthread_cond_signal(&g->work);
 	while (!p.done)
 		pthread_cond_wait(&g->finished, &g->mu);
+	if (--g->callers == 0 && g->stopping)
+		pthread_cond_broadcast(&g->finished); /* store_committer_free */
 	pthread_mutex_unlock(&g->mu);
 	if (p.status != STORE_OK)
 		*err = p.err;
 	return p.status;
 }
 
-/* store_committer_stop - finish the work waiting, stop the writer, close */
+/*
+ * store_committer_stop - run the work waiting, stop the writer, close
+ * its connection; later calls are refused (ETEMP). Safe while other
+ * threads still call store_committer_run; does not free.
+ */
 void
-store_committer_stop(struct store_committer **gp)
+store_committer_stop(struct store_committer *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->mu);
+	if (g->stopped) {
+		pthread_mutex_unlock(&g->mu);
+		return;
+	}
+	g->stopping = g->stopped = true;
+	pthread_cond_signal(&g->work);
+	pthread_mutex_unlock(&g->mu);
+	pthread_join(g->writer, NULL);
+	store_close(&g->s);
+}
+
+/* store_committer_free - stop, wait for the callers to leave, free */
+void
+store_committer_free(struct store_committer **gp)
 {
 	struct store_committer *g = *gp;
 
 	if (!g)
 		return;
+	store_committer_stop(g);
 	pthread_mutex_lock(&g->mu);
-	g->stopping = true;
-	pthread_cond_signal(&g->work);
+	while (g->callers > 0)
+		pthread_cond_wait(&g->finished, &g->mu);
 	pthread_mutex_unlock(&g->mu);
-	pthread_join(g->writer, NULL);
-	store_close(&g->s);
 	pthread_cond_destroy(&g->finished);
 	pthread_cond_destroy(&g->work);
 	pthread_mutex_destroy(&g->mu);

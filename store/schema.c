@@ -211,7 +211,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     /* 7 -> 8: media: the files of mail to phones, served by smsgw at
        signed URLs (mid their public id) until expires */
     "CREATE TABLE media ("
-    " id INTEGER PRIMARY KEY,"
+    " id INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: a link read by id,
+						then by row, cannot meet a newer
+						file */
     " mid TEXT NOT NULL UNIQUE,"
     " owner TEXT NOT NULL,"
     " message_id INTEGER,"

@@ -147,8 +147,15 @@ struct store_committer *store_committer_start(const char *path,
 int store_committer_run(struct store_committer *g, store_committer_fn fn,
 			void *arg, struct store_error *err);
 
-/* store_committer_stop - run the work waiting, stop the writer, close */
-void store_committer_stop(struct store_committer **gp);
+/*
+ * store_committer_stop - run the work waiting, stop the writer and close
+ * its connection; later work is refused (STORE_ETEMP). Safe while other
+ * threads are still in store_committer_run. Frees nothing.
+ */
+void store_committer_stop(struct store_committer *g);
+
+/* store_committer_free - stop, wait until no thread is inside, free */
+void store_committer_free(struct store_committer **gp);
 
 /* store_check - PRAGMA integrity_check; STORE_OK or STORE_EPERM */
 int store_check(struct store *s, struct store_error *err);
