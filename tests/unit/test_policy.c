@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "policy/policy.h"
+#include "util/util.h"
 
 static struct conf *
 load(const char *extra)
@@ -581,6 +582,52 @@ render_links(void **state)
 	assert_null(set.links);
 	conf_free(&c);
 	mp_message_free(&m);
+}
+
+/* twelve pictures: ten go as MMS (the carrier's limit), two as links */
+static void
+media_mms_max(void **state)
+{
+	struct ut_buf b = {0};
+	struct policy_media_set set;
+	struct policy_verdict v;
+	struct mp_message *m;
+	struct mp_error err;
+	struct conf *c =
+	    load("MediaBaseUrl https://sms.example.com\nTransport http\n"
+		 "HttpBaseUrl https://api.example.com\nHttpAccount AC1\n"
+		 "HttpToken t\nMediaMaxFiles 20\n");
+	unsigned i, lines = 1;
+	const char *p;
+
+	(void)state;
+	ut_buf_printf(&b, "From: alice@example.com\r\nContent-Type: "
+			  "multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+			  "Content-Type: text/plain\r\n\r\nhi\r\n");
+	for (i = 0; i < 12; i++)
+		ut_buf_printf(&b,
+			      "--b\r\nContent-Type: image/png\r\n"
+			      "Content-Disposition: attachment; "
+			      "filename=p%u.png\r\n"
+			      "Content-Transfer-Encoding: base64\r\n\r\n"
+			      "iVBORw0KGgo=\r\n",
+			      i);
+	ut_buf_printf(&b, "--b--\r\n");
+	assert_false(b.failed);
+	assert_int_equal(mp_parse(b.s, b.len, NULL, &m, &err), MP_OK);
+	assert_int_equal(m->nattachments, 12);
+	assert_true(policy_media_links(c, m, "a@example.com", 1, &set, &v));
+	assert_int_equal(set.n, 12);
+	assert_int_equal(set.nmms, POLICY_MMS_MAX);
+	assert_non_null(set.links);
+	for (p = set.links; (p = strchr(p, '\n')); p++)
+		lines++;
+	assert_int_equal(lines, 12 - POLICY_MMS_MAX);
+	assert_true(strlen(set.mms) <= STORE_MMS_MAX);
+	policy_media_set_clear(&set);
+	mp_message_free(&m);
+	ut_buf_clear(&b);
+	conf_free(&c);
 }
 
 /* number rules: one builder, the same sentences for every entry point */
@@ -1697,7 +1744,7 @@ main(void)
 	    cmocka_unit_test(mail_id),	      cmocka_unit_test(send_rules),
 	    cmocka_unit_test(apikeys),	      cmocka_unit_test(send_no_lease),
 	    cmocka_unit_test(store_down),     cmocka_unit_test(media_urls),
-	    cmocka_unit_test(render_links),
+	    cmocka_unit_test(media_mms_max),  cmocka_unit_test(render_links),
 	};
 
 	mp_init();
