@@ -894,6 +894,7 @@ store_open_version(const char *path, enum store_sync sync, int version,
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	s->wlock = wlock_of(sqlite3_db_filename(s->db, "main"));
+	s->sync = sync;
 	sqlite3_busy_handler(s->db, busy, s);
 	snprintf(pragma, sizeof(pragma),
 		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"

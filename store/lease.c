@@ -45,15 +45,26 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 {
 	sqlite3_stmt *st;
 	unsigned i;
+	bool lazy;
 	int rc;
 
 	*rows_r = NULL;
 	*n_r = 0;
 	if (max == 0)
 		return STORE_OK;
+	/*
+	 * A claim is not worth a disk sync: lost in a power cut, its rows
+	 * are due again (as when its lease ends), and the next commit
+	 * that syncs (WAL: in order) writes it down with its own
+	 */
+	lazy = s->sync == STORE_SYNC_FULL && sqlite3_get_autocommit(s->db) &&
+	       store_tx(s, "PRAGMA synchronous = NORMAL") == SQLITE_OK;
 	rc = store_begin(s, err);
-	if (rc != STORE_OK)
+	if (rc != STORE_OK) {
+		if (lazy)
+			store_tx(s, "PRAGMA synchronous = FULL");
 		return rc;
+	}
 	st = stmt(s, q->due, err);
 	rc = st ? STORE_OK : (err ? err->status : STORE_EPERM);
 	if (rc == STORE_OK) {
@@ -69,6 +80,8 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 		rc = store_commit(s, err);
 	else
 		store_rollback(s);
+	if (lazy)
+		store_tx(s, "PRAGMA synchronous = FULL");
 	if (rc != STORE_OK) {
 		store_rows_free(*rows_r, q->size, q->owned_at, *n_r);
 		*rows_r = NULL;

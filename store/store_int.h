@@ -156,6 +156,7 @@ struct store {
 	sqlite3_stmt *dyn[STORE_DYN_MAX]; /* searches kept (store_dyn_put) */
 	unsigned dyn_next;		  /* the next one evicted */
 	pthread_mutex_t *wlock; /* the process's write lock of the file */
+	enum store_sync sync;	/* DatabaseSync, as opened */
 	bool wlocked;		/* held: a transaction is open */
 	bool batch;		/* inside store_batch_begin/_end */
 	bool unit_batch;	/* the outermost open unit made the batch */
