@@ -376,8 +376,10 @@ const struct conf_key conf_keys[] = {
     {"DatabaseSync", CT_ENUM, F(database_sync), "full", NOLIM, sync_modes, 0,
      "Store",
      "SQLite synchronous mode: full (every accepted mail is on disk before "
-     "the MTA says 250), normal (faster; the last transactions may be lost "
-     "on power failure) or off.",
+     "the MTA says 250, every text from a phone before it is answered; "
+     "only a gateway's claim of work is not synced, which a power cut "
+     "would just make due again), normal (faster; the last transactions "
+     "may be lost on power failure) or off.",
      NULL},
 
     /* transport */
