@@ -354,7 +354,8 @@ mail_to(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		    /* the files fetched before the mail goes (media.c) */
 		    .fetch_media = c->inbound_media_max_bytes > 0,
 		    /* the credentials only for links of the signed route */
-		    .fetch_anonymous = strcmp(m->provider, "twilio") != 0,
+		    .fetch_anonymous =
+			!m->provider || strcmp(m->provider, "twilio") != 0,
 		};
 
 		if (mp_compose_sms(&sm, mail_r, len_r, &merr) != MP_OK) {

@@ -41,6 +41,8 @@
 
 #define HOSTS_MAX 32
 #define HOPS_MAX  3 /* redirects followed for one file */
+/* more tries for a file the batch's budget cut (not its own fault) */
+#define CUT_TRIES 3
 
 struct media {
 	struct tp_fetch *f;
@@ -59,6 +61,7 @@ struct got {
 	unsigned hops;
 	char host[256]; /* the link's: only it sees the credentials */
 	bool anonymous; /* no credentials at all (not a signed route's) */
+	bool cut;	/* stopped by the batch's budget, not its timeout */
 	unsigned char *data;
 	size_t size;
 	char type[101];
@@ -264,10 +267,14 @@ fetch(struct media *md, const struct store_mail *mail,
 			for (i = 0; i < n; i++)
 				if (got[i].state == G_WAIT) {
 					got[i].state = G_AGAIN;
+					got[i].cut = until == budget;
 					snprintf(got[i].note,
-						 sizeof(got[i].note),
-						 "no answer within "
-						 "InboundMediaTimeout");
+						 sizeof(got[i].note), "%s",
+						 got[i].cut
+						     ? "the batch's time for "
+						       "fetching ran out"
+						     : "no answer within "
+						       "InboundMediaTimeout");
 				}
 			tp_fetch_free(&md->f);
 			md->f = tp_fetch_new(MP_MEDIA_MAX, md->check, &err);
@@ -338,7 +345,10 @@ media_fill(struct media *md, const struct store_mail *mail, int64_t until,
 	}
 	fetch(md, mail, links, got, n, (time_t)until);
 	for (i = 0; i < n; i++)
-		if (got[i].state == G_AGAIN && mail->attempts <= md->retries) {
+		if (got[i].state == G_AGAIN &&
+		    (mail->attempts <= md->retries ||
+		     (got[i].cut &&
+		      mail->attempts <= md->retries + CUT_TRIES))) {
 			unsigned k = mail->attempts - 1;
 
 			*wait_r = md->retry_first << (k < 12 ? k : 12);

@@ -72,10 +72,10 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 		bool keep;
 
 		p->status = store_unit_begin(g->s, &p->err);
-		if (p->status != STORE_OK)
-			continue;
-		keep = p->fn(g->s, p->arg);
-		p->status = store_unit_end(g->s, keep, &p->err);
+		if (p->status == STORE_OK) {
+			keep = p->fn(g->s, p->arg);
+			p->status = store_unit_end(g->s, keep, &p->err);
+		}
 		if (sqlite3_get_autocommit(g->s->db)) {
 			/*
 			 * SQLite rolled the whole transaction back (an I/O

@@ -36,6 +36,17 @@ take(struct store *s, const struct store_queue *q, const void *row,
 	return rc;
 }
 
+/*
+ * sync_level - run a PRAGMA synchronous, parsed each time: SQLite sets
+ * the level when it prepares the statement, so a kept one would do it
+ * once only
+ */
+static bool
+sync_level(struct store *s, const char *pragma)
+{
+	return sqlite3_exec(s->db, pragma, NULL, NULL, NULL) == SQLITE_OK;
+}
+
 /* store_lease_claim - lease up to max due rows of q to holder */
 int
 store_lease_claim(struct store *s, const struct store_queue *q,
@@ -58,11 +69,11 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 	 * that syncs (WAL: in order) writes it down with its own
 	 */
 	lazy = s->sync == STORE_SYNC_FULL && sqlite3_get_autocommit(s->db) &&
-	       store_tx(s, "PRAGMA synchronous = NORMAL") == SQLITE_OK;
+	       sync_level(s, "PRAGMA synchronous = NORMAL");
 	rc = store_begin(s, err);
 	if (rc != STORE_OK) {
 		if (lazy)
-			store_tx(s, "PRAGMA synchronous = FULL");
+			sync_level(s, "PRAGMA synchronous = FULL");
 		return rc;
 	}
 	st = stmt(s, q->due, err);
@@ -81,7 +92,7 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 	else
 		store_rollback(s);
 	if (lazy)
-		store_tx(s, "PRAGMA synchronous = FULL");
+		sync_level(s, "PRAGMA synchronous = FULL");
 	if (rc != STORE_OK) {
 		store_rows_free(*rows_r, q->size, q->owned_at, *n_r);
 		*rows_r = NULL;
