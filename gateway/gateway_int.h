@@ -289,12 +289,22 @@ struct media_answer {
 	bool whole;		/* 200: the whole file */
 	unsigned char *body;	/* malloc'd: len bytes (NULL for HEAD) */
 	size_t len;		/* bytes answered (Content-Length) */
+	/*
+	 * a GET of more than MEDIA_INLINE_MAX bytes: body is NULL and the
+	 * caller reads them as they go out, file id from byte first
+	 * (store_media_read), so a slow reader holds no copy of the file
+	 */
+	bool stream;
+	int64_t id, first;
 };
+
+#define MEDIA_INLINE_MAX (64 * 1024)
 
 /*
  * media_handle - answer method (GET, HEAD) on path, a file's link, at
  * now, with the request's Range, If-Range and If-None-Match headers
- * (each may be NULL); only reads the store. The caller frees a->body.
+ * (each may be NULL); only reads the store. The caller frees a->body,
+ * or streams the bytes when a->stream.
  */
 void media_handle(const struct conf *c, struct store *s, const char *method,
 		  const char *path, const char *range, const char *if_range,

@@ -105,6 +105,12 @@ media_handle(const struct conf *c, struct store *s, const char *method,
 	a->len = (size_t)(last - first + 1);
 	if (head)
 		return; /* the length, without reading the bytes */
+	if (a->len > MEDIA_INLINE_MAX) { /* read as it goes out */
+		a->stream = true;
+		a->id = m.id;
+		a->first = first;
+		return;
+	}
 	if (a->len > 0 && !(a->body = malloc(a->len))) {
 		a->status = 503;
 		a->len = 0;

@@ -359,12 +359,43 @@ no_bytes(void *cls, uint64_t pos, char *buf, size_t max)
 	return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
+/* A file's bytes going out, MEDIA_INLINE_MAX at a time. */
+struct stream {
+	struct webhook *w;
+	int64_t id, first;
+};
+
+/*
+ * read_media - the next bytes of a streamed file, read with a store of
+ * the API's pool taken for the read only (a slow reader holds none)
+ */
+static ssize_t
+read_media(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *st = cls;
+	const struct conf *c;
+	struct store_error err;
+	struct store *s = take(st->w, true, &c);
+	int rc = store_media_read(s, st->id, st->first + (int64_t)pos, buf, max,
+				  &err);
+
+	give(st->w, true, s);
+	if (rc != STORE_OK) { /* deleted meanwhile, or the store failed */
+		ut_log(LOG_NOTICE, "media: file %lld cut after %llu bytes: %s",
+		       (long long)st->id, (unsigned long long)pos, err.msg);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	return (ssize_t)max;
+}
+
 /*
  * media_reply - a file's link (media.c) answered over HTTP; the body
- * is handed to libmicrohttpd (a->body becomes NULL), not copied
+ * is handed to libmicrohttpd (a->body becomes NULL), not copied, or
+ * read as it goes (a->stream)
  */
 static enum MHD_Result
-media_reply(struct MHD_Connection *con, struct media_answer *a, bool head)
+media_reply(struct webhook *w, struct MHD_Connection *con,
+	    struct media_answer *a, bool head)
 {
 	static char missing[] = "not found\n";
 	struct MHD_Response *r;
@@ -382,6 +413,18 @@ media_reply(struct MHD_Connection *con, struct media_answer *a, bool head)
 			MHD_add_response_header(r, "Allow", "GET, HEAD");
 		if (a->status == 503)
 			MHD_add_response_header(r, "Retry-After", "5");
+	} else if (a->stream && !head) {
+		struct stream *st = malloc(sizeof(*st));
+
+		if (!st)
+			return MHD_NO;
+		*st = (struct stream){w, a->id, a->first};
+		r = MHD_create_response_from_callback(a->len, MEDIA_INLINE_MAX,
+						      read_media, st, free);
+		if (!r) {
+			free(st);
+			return MHD_NO;
+		}
 	} else if (head || a->status == 304 || a->status == 416 || !a->body)
 		r = a->status == 416 || a->status == 304
 			? MHD_create_response_from_buffer(
@@ -488,7 +531,7 @@ serve(struct webhook *w, struct MHD_Connection *con, const char *method,
 						"If-None-Match"),
 		    (int64_t)time(NULL), &ma);
 		give(w, true, s);
-		rc = media_reply(con, &ma, strcmp(method, "HEAD") == 0);
+		rc = media_reply(w, con, &ma, strcmp(method, "HEAD") == 0);
 		free(ma.body);
 		return rc;
 	}

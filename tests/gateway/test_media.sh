@@ -94,6 +94,11 @@ hdr() { grep -i "^$1:" "$tmp/hdr" | head -n 1 | sed 's/^[^:]*: *//; s/\r$//'; }
 st=$(get "$photo")
 check "the photo: 200, no API key" is_ 200 "$st"
 check "... its bytes exactly" cmp -s "$tmp/body" "$tmp/photo.jpg"
+# a file over 64 KiB is read from the store as it goes out: a slow
+# reader gets it whole, chunk by chunk, with stores taken for each read
+st=$(get "$photo" --limit-rate 100k)
+check "... read slowly (100 kB/s, 4 chunks): the same bytes" sh -c \
+	"[ $st = 200 ] && cmp -s '$tmp/body' '$tmp/photo.jpg'"
 check "... Content-Type image/jpeg" is_ image/jpeg "$(hdr Content-Type)"
 check "... Content-Length" is_ 200000 "$(hdr Content-Length)"
 check "... inline, with its name" is_ \
