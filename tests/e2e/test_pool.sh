@@ -131,13 +131,23 @@ has() { [ -n "$(in_box "$1" "$2")" ]; }
 texted() { [ -n "$(src_of "$1")" ]; }
 # says WHO TEXT WORDS: the mail in WHO's Maildir with TEXT has WORDS
 says() {
-	f=$(in_box "$1" "$2") && [ -n "$f" ] && python3 - "$f" "$3" <<'PY'
-import email, email.policy, sys
-m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
-b = m.get_body(("plain",))
-text = " ".join((b.get_content() if b else "").split())
-head = "".join("%s: %s\n" % (k, v) for k, v in m.items())
-sys.exit(0 if sys.argv[2] in text or sys.argv[2] in head else 1)
+	python3 - "$tmp/mail/$1/new" "$2" "$3" <<'PY'
+import email, email.policy, os, sys
+d, want, words = sys.argv[1], sys.argv[2], sys.argv[3]
+# any mail with TEXT that has WORDS (not only the first with TEXT: an
+# earlier mail may quote the same word)
+for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+    m = email.message_from_binary_file(open(os.path.join(d, f), "rb"),
+                                       policy=email.policy.default)
+    b = m.get_body(("plain",))
+    body = b.get_content() if b else ""
+    if want not in body:
+        continue
+    text = " ".join(body.split())
+    head = "".join("%s: %s\n" % (k, v) for k, v in m.items())
+    if words in text or words in head:
+        sys.exit(0)
+sys.exit(1)
 PY
 }
 header() {
