@@ -521,19 +521,28 @@ wlock_of(const char *path)
 }
 
 /*
- * wlock - take the process's write lock before BEGIN IMMEDIATE, for up
- * to BUSY_TIMEOUT_MS (then SQLite's lock decides, as without one)
+ * wlock_take - take the write lock mu (may be NULL) for up to
+ * BUSY_TIMEOUT_MS; false when not taken (then SQLite's lock decides, as
+ * without one)
  */
-static void
-wlock(struct store *s)
+static bool
+wlock_take(pthread_mutex_t *mu)
 {
 	struct timespec until;
 
-	if (!s->wlock || s->wlocked)
-		return;
+	if (!mu)
+		return false;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += BUSY_TIMEOUT_MS / 1000;
-	s->wlocked = pthread_mutex_timedlock(s->wlock, &until) == 0;
+	return pthread_mutex_timedlock(mu, &until) == 0;
+}
+
+/* wlock - take the process's write lock before BEGIN IMMEDIATE */
+static void
+wlock(struct store *s)
+{
+	if (!s->wlocked)
+		s->wlocked = wlock_take(s->wlock);
 }
 
 /* wunlock - give the write lock back: the transaction is over */
@@ -688,13 +697,9 @@ store_step(sqlite3_stmt *st)
 
 	if (sqlite3_get_autocommit(db) && !sqlite3_stmt_readonly(st) &&
 	    !sqlite3_stmt_busy(st)) {
-		struct timespec until;
-
 		mu = wlock_of(sqlite3_db_filename(db, "main"));
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += BUSY_TIMEOUT_MS / 1000;
-		if (mu && pthread_mutex_timedlock(mu, &until) != 0)
-			mu = NULL; /* SQLite's lock decides, as without */
+		if (!wlock_take(mu))
+			mu = NULL;
 	}
 	for (i = 0; i < BUSY_RETRIES; i++) {
 		rc = sqlite3_step(st);
