@@ -180,9 +180,6 @@ def run(one, seconds, period):
 
 
 def provider(host, port, token, public, seconds, period):
-    results = []
-    lock = threading.Lock()
-
     def one(i):
         form = urllib.parse.urlencode({
             "From": "+12025550143", "To": "+12025550100",
@@ -207,29 +204,9 @@ def provider(host, port, token, public, seconds, period):
             c.close()
         except Exception as e:  # refused, reset, timed out
             why = "%s: %s" % (type(e).__name__, e)
-        ms = (time.monotonic() - t0) * 1000
-        with lock:
-            results.append((i, status, ms, why))
+        return status, (time.monotonic() - t0) * 1000, why
 
-    threads = []
-    start = time.monotonic()
-    i = 0
-    while time.monotonic() - start < seconds:
-        t = threading.Thread(target=one, args=(i,))
-        t.start()
-        threads.append(t)
-        i += 1
-        time.sleep(max(0, start + i * period - time.monotonic()))
-    for t in threads:
-        t.join()
-    ok = [r for r in results if r[1] == 200]
-    worst = max((r[2] for r in ok), default=None)
-    print("slow clients: answered %d/%d (%d%%), worst %s ms" % (
-        len(ok), len(results), 100 * len(ok) // max(1, len(results)),
-        "%.0f" % worst if worst is not None else "-"))
-    for r in sorted(results):
-        if r[1] != 200:
-            print("    request %d: status %d after %.0f ms %s" % r)
+    run(one, seconds, period)
 
 
 def main():
