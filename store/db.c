@@ -451,29 +451,18 @@ store_tx(struct store *s, const char *q)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* tx_retry - store_tx(q), retried while busy */
+/*
+ * retry - q run while busy: kept prepared (store_tx: one statement of
+ * transaction control) when kept, else parsed (sqlite3_exec: any SQL)
+ */
 static int
-tx_retry(struct store *s, const char *q)
+retry(struct store *s, const char *q, bool kept)
 {
 	int rc, i;
 
 	for (i = 0; i < BUSY_RETRIES; i++) {
-		rc = store_tx(s, q);
-		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
-			return rc;
-		ut_sleep_ms(10 + rand() % 40);
-	}
-	return rc;
-}
-
-/* exec_retry - run one statement of SQL, retried while busy */
-static int
-exec_retry(struct store *s, const char *q)
-{
-	int rc, i;
-
-	for (i = 0; i < BUSY_RETRIES; i++) {
-		rc = sqlite3_exec(s->db, q, NULL, NULL, NULL);
+		rc = kept ? store_tx(s, q)
+			  : sqlite3_exec(s->db, q, NULL, NULL, NULL);
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
 			return rc;
 		ut_sleep_ms(10 + rand() % 40);
@@ -568,7 +557,7 @@ store_begin(struct store *s, struct store_error *err)
 		return STORE_OK;
 	}
 	wlock(s);
-	if (tx_retry(s, "BEGIN IMMEDIATE") != SQLITE_OK) {
+	if (retry(s, "BEGIN IMMEDIATE", true) != SQLITE_OK) {
 		int rc = store_fail_db(s, "starting a transaction", err);
 
 		wunlock(s);
@@ -590,7 +579,7 @@ store_commit(struct store *s, struct store_error *err)
 		}
 		return STORE_OK;
 	}
-	if (tx_retry(s, "COMMIT") != SQLITE_OK) {
+	if (retry(s, "COMMIT", true) != SQLITE_OK) {
 		int rc = store_fail_db(s, "committing", err);
 
 		store_rollback(s);
@@ -905,7 +894,7 @@ store_open_version(const char *path, enum store_sync sync, int version,
 		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
 		 " PRAGMA foreign_keys = ON;",
 		 syncs[sync]);
-	if (exec_retry(s, pragma) != SQLITE_OK) {
+	if (retry(s, pragma, false) != SQLITE_OK) {
 		store_fail_db(s, "setting up", err);
 		store_close(&s);
 		return NULL;
