@@ -76,7 +76,7 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 			keep = p->fn(g->s, p->arg);
 			p->status = store_unit_end(g->s, keep, &p->err);
 		}
-		if (sqlite3_get_autocommit(g->s->db)) {
+		if (sq_autocommit(g->s)) {
 			/*
 			 * SQLite rolled the whole transaction back (an I/O
 			 * error, a full disk): what the pieces before did
@@ -85,7 +85,7 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 			rc = store_set_error(
 			    &err, STORE_ETEMP,
 			    "the transaction was rolled back: %s",
-			    sqlite3_errmsg(g->s->db));
+			    store_errmsg(g->s));
 			g->s->batch = false;
 			store_rollback(g->s); /* gives the write lock back */
 			break;

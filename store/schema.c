@@ -229,11 +229,104 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE INDEX media_expires ON media (expires);",
 };
 
+/*
+ * store_pg_version - the schema version of a PostgreSQL store: the one
+ * row of schema_version, 0 before the first migration, -1 on error
+ */
+int
+store_pg_version(struct store *s)
+{
+	sq *st;
+	int v = -1;
+
+	if (sq_prepare(
+		s,
+		"SELECT coalesce((SELECT max(version) FROM"
+		" schema_version), 0) WHERE to_regclass('schema_version')"
+		" IS NOT NULL UNION ALL SELECT 0 WHERE"
+		" to_regclass('schema_version') IS NULL",
+		&st) != SQ_OK)
+		return -1;
+	if (store_step(st) == SQ_ROW)
+		v = sq_column_int(st, 0);
+	sq_finalize(st);
+	return v;
+}
+
+/*
+ * pg_migrate - bring a PostgreSQL store up to version, each step in a
+ * transaction that first takes an advisory lock, so that of several
+ * hosts starting at once one migrates and the others wait and see it
+ * done
+ */
+static int
+pg_migrate(struct store *s, int version, struct store_error *err)
+{
+	int have = store_pg_version(s), to, rc;
+	const char *step;
+	char bump[96];
+
+	if (have < 0)
+		return store_fail_db(s, "reading the schema version", err);
+	if (version != STORE_SCHEMA_VERSION)
+		return store_set_error(err, STORE_EPERM,
+				       "PostgreSQL stores start at schema "
+				       "version %d",
+				       STORE_SCHEMA_VERSION);
+	while (have < version) {
+		rc = store_begin(s, err);
+		if (rc != STORE_OK)
+			return rc;
+		if (sq_exec(s, "SELECT pg_advisory_xact_lock(7262)") != SQ_OK) {
+			rc = store_fail_db(s, "locking the schema", err);
+			store_rollback(s);
+			return rc;
+		}
+		have = store_pg_version(s);
+		if (have >= version) {
+			store_rollback(s);
+			break;
+		}
+		step = store_pg_migration(have, &to);
+		if (!step) {
+			store_rollback(s);
+			return store_set_error(err, STORE_EPERM,
+					       "%s: no migration from schema "
+					       "version %d",
+					       s->path, have);
+		}
+		snprintf(bump, sizeof(bump),
+			 "DELETE FROM schema_version;"
+			 " INSERT INTO schema_version VALUES (%d)",
+			 to);
+		if (sq_exec(s, step) != SQ_OK || sq_exec(s, bump) != SQ_OK) {
+			rc = store_fail_db(s, "migrating the schema", err);
+			store_rollback(s);
+			return rc;
+		}
+		rc = store_commit(s, err);
+		if (rc != STORE_OK)
+			return rc;
+		have = to;
+	}
+	return have > STORE_SCHEMA_VERSION
+		   ? store_set_error(err, STORE_EPERM,
+				     "%s has schema version %d; this "
+				     "smsmilter knows up to %d: upgrade "
+				     "smsmilter",
+				     s->path, have, STORE_SCHEMA_VERSION)
+		   : STORE_OK;
+}
+
 /* store_migrate - bring the schema up to version */
 int
 store_migrate(struct store *s, int version, struct store_error *err)
 {
-	int have = store_version(s);
+	int have;
+
+	if (s->pg)
+		return pg_migrate(s, version, err);
+	have = store_version(s);
 
 	if (have < 0)
 		return store_fail_db(s, "reading the schema version", err);
@@ -257,9 +350,8 @@ store_migrate(struct store *s, int version, struct store_error *err)
 		}
 		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d;",
 			 have + 1);
-		if (sqlite3_exec(s->db, migrations[have], NULL, NULL, NULL) !=
-			SQLITE_OK ||
-		    sqlite3_exec(s->db, bump, NULL, NULL, NULL) != SQLITE_OK) {
+		if (sq_exec(s, migrations[have]) != SQ_OK ||
+		    sq_exec(s, bump) != SQ_OK) {
 			rc = store_fail_db(s, "migrating the schema", err);
 			store_rollback(s);
 			return rc;
