@@ -138,6 +138,19 @@ void media_free(struct media **md);
 
 struct hooks;
 
+struct notify;
+
+/*
+ * notify_start - where Database is shared (PostgreSQL), a thread on a
+ * connection of its own that wakes the runner (through WakeSocket),
+ * mailer and the hook thread when any host adds to a queue; NULL when
+ * the store is a file, or on failure (logged: the queues are polled)
+ */
+struct notify *notify_start(const struct conf *c, struct mailer *mailer);
+
+/* notify_stop - stop the thread, free; *n becomes NULL */
+void notify_stop(struct notify **n);
+
 /*
  * hooks_start - the hook thread (hooks.c): event hooks out to their
  * URLs, HookConcurrency at once, leased as lease_owner + "/hooks" (with

@@ -222,6 +222,7 @@ main(int argc, char **argv)
 	struct runner *r;
 	struct mailer *mailer;
 	struct hooks *hooks;
+	struct notify *notify;
 	struct webhook *webhook = NULL;
 	struct store *s;
 	struct conf *c;
@@ -288,7 +289,7 @@ main(int argc, char **argv)
 	}
 	s = store_open(c->database, (enum store_sync)c->database_sync, &serr);
 	if (!s) {
-		ut_log(LOG_ERR, "store %s: %s", c->database, serr.msg);
+		ut_log(LOG_ERR, "store: %s", serr.msg);
 		return 75;
 	}
 	t = open_transport(c, &terr, where, sizeof(where));
@@ -307,6 +308,7 @@ main(int argc, char **argv)
 	if (!mailer)
 		return 75;
 	hooks = hooks_start(c, owner, mailer);
+	notify = notify_start(c, mailer);
 	webhook = webhook_start(c, mailer, tp_name(t));
 	if (!webhook) {
 		/* not a gateway that cannot hear the provider or be watched */
@@ -324,7 +326,7 @@ main(int argc, char **argv)
 		sigaction(SIGINT, &sa, NULL);
 		signal(SIGPIPE, SIG_IGN);
 	}
-	ut_log(LOG_NOTICE, "%s, store %s", where, c->database);
+	ut_log(LOG_NOTICE, "%s, store %s", where, store_name(s));
 	for (;;) {
 		char buf[64];
 		bool woke = false;
@@ -366,6 +368,7 @@ main(int argc, char **argv)
 			break;
 	}
 	runner_stop(&r);
+	notify_stop(&notify);
 	webhook_stop(&webhook);
 	hooks_stop(&hooks);
 	mailer_stop(&mailer);

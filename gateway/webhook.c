@@ -751,8 +751,7 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 		bool for_api = w->nstores >= n;
 
 		if (!s) {
-			ut_log(LOG_ERR, "webhooks: store %s: %s", c->database,
-			       err.msg);
+			ut_log(LOG_ERR, "webhooks: store: %s", err.msg);
 			webhook_stop(&w);
 			return NULL;
 		}
@@ -776,8 +775,7 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 		    c->database, (enum store_sync)c->database_sync, committed,
 		    NULL, &err);
 		if (!w->committer) {
-			ut_log(LOG_ERR, "send API: store %s: %s", c->database,
-			       err.msg);
+			ut_log(LOG_ERR, "send API: store: %s", err.msg);
 			webhook_stop(&w);
 			return NULL;
 		}

@@ -1094,3 +1094,65 @@ store_check(struct store *s, struct store_error *err)
 	sq_finalize(st);
 	return rc;
 }
+
+/* store_name - the file, or the URI without its password */
+const char *
+store_name(const struct store *s)
+{
+	return s->path;
+}
+
+/* store_shared - a PostgreSQL server's */
+bool
+store_shared(const struct store *s)
+{
+	return s->pg != NULL;
+}
+
+/* store_display - database without a password, in buf */
+const char *
+store_display(const char *database, char *buf, size_t n)
+{
+	char *safe = pg_is_uri(database) ? pg_safe_name(database) : NULL;
+
+	snprintf(buf, n, "%s", safe ? safe : database);
+	free(safe);
+	return buf;
+}
+
+/* store_path_shared - a libpq URI */
+bool
+store_path_shared(const char *database)
+{
+	return pg_is_uri(database);
+}
+
+/* store_listen - LISTEN for the queues' notifications */
+int
+store_listen(struct store *s, struct store_error *err)
+{
+	if (!s->pg)
+		return store_set_error(err, STORE_EPERM,
+				       "%s: a file has no notifications",
+				       s->path);
+	if (pg_listen(s->pg) != SQ_OK)
+		return store_fail_db(s, "listening", err);
+	return STORE_OK;
+}
+
+/* store_wait - a notification within ms */
+int
+store_wait(struct store *s, int ms, struct store_error *err)
+{
+	int rc;
+
+	if (!s->pg) {
+		store_set_error(err, STORE_EPERM,
+				"%s: a file has no notifications", s->path);
+		return -1;
+	}
+	rc = pg_wait(s->pg, ms);
+	if (rc < 0)
+		store_fail_db(s, "waiting for notifications", err);
+	return rc;
+}

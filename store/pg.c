@@ -20,6 +20,7 @@
  */
 #include <ctype.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,31 +28,33 @@
 #include "store/store_int.h"
 
 #define BYTEAOID 17
+/* the channel the schema's triggers notify when a queue gains a row */
+#define PG_CHANNEL "smsmilter_queue"
 
 struct pg_conn {
 	PGconn *conn;
 	char *uri;
 	enum store_sync sync; /* DatabaseSync: synchronous_commit */
-	unsigned gen;	    /* bumped when the connection is made again */
-	unsigned next_name; /* of prepared statements */
-	int64_t changes;    /* rows the last statement changed */
-	char sqlstate[6];   /* of the last error, "" when none */
-	char err[512];	    /* the last error, a sentence */
+	unsigned gen;	      /* bumped when the connection is made again */
+	unsigned next_name;   /* of prepared statements */
+	int64_t changes;      /* rows the last statement changed */
+	char sqlstate[6];     /* of the last error, "" when none */
+	char err[512];	      /* the last error, a sentence */
 };
 
 struct pg_stmt {
 	struct pg_conn *c;
-	char name[16];	 /* on the server; "" when not prepared there */
-	unsigned gen;	 /* the connection's gen it was prepared on */
-	char *orig;	 /* the text as given */
-	char *text;	 /* PostgreSQL's ($1...) */
+	char name[16]; /* on the server; "" when not prepared there */
+	unsigned gen;  /* the connection's gen it was prepared on */
+	char *orig;    /* the text as given */
+	char *text;    /* PostgreSQL's ($1...) */
 	int nparams;
-	char **names;	 /* parameter i's name (":x"), or NULL */
-	char **vals;	 /* parameter values (NULL: SQL NULL) */
+	char **names; /* parameter i's name (":x"), or NULL */
+	char **vals;  /* parameter values (NULL: SQL NULL) */
 	int *lens, *fmts;
 	bool *borrowed; /* vals[i] is the caller's (not freed here) */
 	bool readonly;
-	PGresult *res;	 /* after a run that returned rows */
+	PGresult *res; /* after a run that returned rows */
 	int row, nrows;
 	bool ran;
 	unsigned char **blob; /* column i's bytea of the current row */
@@ -71,16 +74,16 @@ pg_is_uri(const char *database)
 static int
 fail(struct pg_conn *c, const PGresult *res)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-				: NULL;
+	const char *state =
+	    res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = res ? PQresultErrorMessage(res) : NULL;
 	size_t n;
 
 	if (!msg || !*msg)
 		msg = PQerrorMessage(c->conn);
 	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s",
-		 state ? state : (PQstatus(c->conn) != CONNECTION_OK ? "08006"
-								     : ""));
+		 state ? state
+		       : (PQstatus(c->conn) != CONNECTION_OK ? "08006" : ""));
 	snprintf(c->err, sizeof(c->err), "%s",
 		 msg && *msg ? msg : "PostgreSQL failed");
 	n = strlen(c->err);
@@ -684,4 +687,43 @@ const char *
 pg_sql(struct pg_stmt *st)
 {
 	return st->orig;
+}
+
+/* pg_listen - LISTEN on the store's channel (again, after a break) */
+int
+pg_listen(struct pg_conn *c)
+{
+	return pg_exec(c, "LISTEN " PG_CHANNEL);
+}
+
+/*
+ * pg_wait - wait up to ms for a notification on the channel: 1 when
+ * one came (or the connection was made again: something may have been
+ * missed meanwhile), 0 when none, -1 on error (c->err says)
+ */
+int
+pg_wait(struct pg_conn *c, int ms)
+{
+	struct pollfd pfd;
+	PGnotify *n;
+	int got = 0;
+
+	if (PQstatus(c->conn) != CONNECTION_OK) {
+		if (!connect_to(c) || pg_listen(c) != SQ_OK)
+			return -1;
+		return 1;
+	}
+	pfd.fd = PQsocket(c->conn);
+	pfd.events = POLLIN;
+	if (!PQnotifies(c->conn) && poll(&pfd, 1, ms) <= 0)
+		return 0;
+	if (!PQconsumeInput(c->conn)) {
+		fail(c, NULL);
+		return -1;
+	}
+	while ((n = PQnotifies(c->conn))) {
+		PQfreemem(n);
+		got = 1;
+	}
+	return got;
 }

@@ -157,8 +157,46 @@ void store_committer_stop(struct store_committer *g);
 /* store_committer_free - stop, wait until no thread is inside, free */
 void store_committer_free(struct store_committer **gp);
 
-/* store_check - PRAGMA integrity_check; STORE_OK or STORE_EPERM */
+/*
+ * store_check - SQLite: PRAGMA integrity_check; PostgreSQL: the server
+ * answers; STORE_OK or STORE_EPERM
+ */
 int store_check(struct store *s, struct store_error *err);
+
+/*
+ * store_name - what the store is, for messages: the file, or the
+ * server's URI without its password
+ */
+const char *store_name(const struct store *s);
+
+/*
+ * store_shared - the store is a server's (PostgreSQL) that processes on
+ * other hosts share, so a wake-up datagram cannot reach them all
+ */
+bool store_shared(const struct store *s);
+
+/*
+ * store_display - database as messages name it (a URI without its
+ * password) in buf; buf
+ */
+const char *store_display(const char *database, char *buf, size_t n);
+
+/* store_path_shared - Database names a shared store (a libpq URI) */
+bool store_path_shared(const char *database);
+
+/*
+ * store_listen - on a shared store, listen for rows added to any queue
+ * (texts, mail, hooks), by whichever host; STORE_EPERM on a file
+ * (SQLite: the datagram of WakeSocket is how a queue wakes the gateway)
+ */
+int store_listen(struct store *s, struct store_error *err);
+
+/*
+ * store_wait - after store_listen, wait up to ms for rows added: 1 some
+ * were (or the connection was lost and made again: some may have
+ * been), 0 none, -1 on error (err says)
+ */
+int store_wait(struct store *s, int ms, struct store_error *err);
 
 /* ---- schema.c: numbered migrations ---- */
 

@@ -273,6 +273,12 @@ int64_t pg_changes(struct pg_conn *c);
 bool pg_autocommit(struct pg_conn *c);
 int pg_exec(struct pg_conn *c, const char *text);
 
+/* pg_listen - LISTEN on the queues' channel; an SQ_ code */
+int pg_listen(struct pg_conn *c);
+
+/* pg_wait - up to ms for a notification: 1 one came, 0 none, -1 error */
+int pg_wait(struct pg_conn *c, int ms);
+
 struct store {
 	sqlite3 *db;	    /* SQLite, else NULL */
 	struct pg_conn *pg; /* PostgreSQL (pg.c), else NULL */

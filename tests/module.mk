@@ -25,6 +25,7 @@ $(O)/tests/test_conf: $(O)/tests/unit/test_conf.o $(CONF_LIB) $(SMS_LIB) \
 
 TESTS += $(O)/tests/test_conf
 
+$(O)/tests/unit/test_store.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libpq)
 $(O)/tests/test_store: $(O)/tests/unit/test_store.o $(STORE_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(CMOCKA_LIBS)
 
