@@ -675,6 +675,40 @@ pg_value(struct pg_stmt *st, int i, int *len_r)
 	return (const char *)st->blob[i];
 }
 
+/* pg_column_count - the columns of the result (0 before a run) */
+int
+pg_column_count(struct pg_stmt *st)
+{
+	return st->res ? PQnfields(st->res) : 0;
+}
+
+/* pg_column_name - the name of column i */
+const char *
+pg_column_name(struct pg_stmt *st, int i)
+{
+	return st->res ? PQfname(st->res, i) : NULL;
+}
+
+/* pg_column_kind - what column i of the current row holds */
+enum sq_kind
+pg_column_kind(struct pg_stmt *st, int i)
+{
+	if (!st->res || st->row >= st->nrows || i < 0 ||
+	    i >= PQnfields(st->res) || PQgetisnull(st->res, st->row, i))
+		return SQ_NULL;
+	switch (PQftype(st->res, i)) {
+	case 20: /* int8 */
+	case 21: /* int2 */
+	case 23: /* int4 */
+	case 16: /* bool */ return SQ_INT;
+	case 700: /* float4 */
+	case 701: /* float8 */
+	case 1700: /* numeric */ return SQ_REAL;
+	case BYTEAOID: return SQ_BLOB;
+	default: return SQ_TEXT;
+	}
+}
+
 /* pg_readonly - a SELECT that locks nothing */
 bool
 pg_readonly(struct pg_stmt *st)

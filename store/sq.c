@@ -233,6 +233,39 @@ sq_column_null(sq *st, int i)
 	return sqlite3_column_type(st->lite, i) == SQLITE_NULL;
 }
 
+/* sq_column_count - the number of columns */
+int
+sq_column_count(sq *st)
+{
+	if (st->pg)
+		return pg_column_count(st->pg);
+	return sqlite3_column_count(st->lite);
+}
+
+/* sq_column_name - the name of column i */
+const char *
+sq_column_name(sq *st, int i)
+{
+	if (st->pg)
+		return pg_column_name(st->pg, i);
+	return sqlite3_column_name(st->lite, i);
+}
+
+/* sq_column_kind - what column i of the row holds */
+enum sq_kind
+sq_column_kind(sq *st, int i)
+{
+	if (st->pg)
+		return pg_column_kind(st->pg, i);
+	switch (sqlite3_column_type(st->lite, i)) {
+	case SQLITE_INTEGER: return SQ_INT;
+	case SQLITE_FLOAT: return SQ_REAL;
+	case SQLITE_TEXT: return SQ_TEXT;
+	case SQLITE_BLOB: return SQ_BLOB;
+	default: return SQ_NULL;
+	}
+}
+
 /* sq_readonly - st writes nothing */
 bool
 sq_readonly(sq *st)

@@ -164,6 +164,17 @@ void store_committer_free(struct store_committer **gp);
 int store_check(struct store *s, struct store_error *err);
 
 /*
+ * store_copy - every row of from into to (an empty store at the same
+ * schema version: SQLite to PostgreSQL or back), ids kept, in one
+ * transaction of to; then each table checked row for row (the count
+ * and a hash of every row the same on both sides). said(arg, table,
+ * rows), when not NULL, is told each table checked.
+ */
+int store_copy(struct store *from, struct store *to,
+	       void (*said)(void *arg, const char *table, uint64_t rows),
+	       void *arg, struct store_error *err);
+
+/*
  * store_name - what the store is, for messages: the file, or the
  * server's URI without its password
  */

@@ -219,6 +219,18 @@ const void *sq_column_blob(sq *st, int i);
 int sq_column_bytes(sq *st, int i);
 bool sq_column_null(sq *st, int i);
 
+/* What a column of the current row holds. */
+enum sq_kind { SQ_NULL, SQ_INT, SQ_REAL, SQ_TEXT, SQ_BLOB };
+
+/*
+ * sq_column_count, _name - the columns of st's rows (PostgreSQL knows
+ * them once st has run); sq_column_kind - what column i of the current
+ * row holds
+ */
+int sq_column_count(sq *st);
+const char *sq_column_name(sq *st, int i);
+enum sq_kind sq_column_kind(sq *st, int i);
+
 /* sq_readonly - st writes nothing */
 bool sq_readonly(sq *st);
 
@@ -267,6 +279,9 @@ int pg_step(struct pg_stmt *st);
 void pg_reset(struct pg_stmt *st);
 void pg_clear(struct pg_stmt *st);
 const char *pg_value(struct pg_stmt *st, int i, int *len_r);
+int pg_column_count(struct pg_stmt *st);
+const char *pg_column_name(struct pg_stmt *st, int i);
+enum sq_kind pg_column_kind(struct pg_stmt *st, int i);
 bool pg_readonly(struct pg_stmt *st);
 const char *pg_sql(struct pg_stmt *st);
 int64_t pg_changes(struct pg_conn *c);
