@@ -3,7 +3,7 @@ STORE_SRCS := store/db.c store/delivery.c store/history.c store/inbound.c \
 	store/lease.c store/limits.c store/mailq.c store/people.c \
 	store/pool.c store/queue.c store/schema.c store/threads.c \
 	store/forwards.c store/apikeys.c store/hooks.c store/committer.c \
-	store/media.c
+	store/media.c store/schema_pg.c
 STORE_LIB := $(O)/store/libstore.a
 STORE_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3)
 
