@@ -107,6 +107,13 @@ $(O)/tests/apikey_auth: $(O)/tests/cli/apikey_auth.o $(POLICY_LIB) \
 $(O)/tests/cli/apikey_auth.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 
 HELPERS += $(O)/tests/apikey_auth
+
+# Another: the PostgreSQL migrations printed, and a SQLite store made,
+# for tests/store/test_pg_schema.sh to compare.
+$(O)/tests/pg_schema: $(O)/tests/store/pg_schema.o $(STORE_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)
+
+HELPERS += $(O)/tests/pg_schema
 tests: $(HELPERS)
 
 # Fuzz targets: for each NAME, tests/fuzz/fuzz_NAME.c, the libraries
