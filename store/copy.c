@@ -21,11 +21,16 @@
 
 /* Every table, parents before the tables that refer to them. */
 static const char *const tables[] = {
-    "threads",	     "messages",  "segments",	   "events",
-    "inbound_seen",  "reassembly", "rate_counters", "optouts",
-    "usage",	     "contacts",  "groups",	   "group_members",
-    "mail_queue",    "inbound_unconfirmed",	   "pool_leases",
-    "api_keys",	     "hooks",	  "forwards",	   "media",
+    "threads",	     "messages",
+    "segments",	     "events",
+    "inbound_seen",  "reassembly",
+    "rate_counters", "optouts",
+    "usage",	     "contacts",
+    "groups",	     "group_members",
+    "mail_queue",    "inbound_unconfirmed",
+    "pool_leases",   "api_keys",
+    "hooks",	     "forwards",
+    "media",
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
@@ -128,9 +133,9 @@ row_hash(sq *st, unsigned n)
 		switch (k) {
 		case SQ_NULL: break;
 		case SQ_INT:
-			len = (size_t)snprintf(num, sizeof(num), "%lld",
-					       (long long)sq_column_int64(
-						   st, (int)i));
+			len = (size_t)snprintf(
+			    num, sizeof(num), "%lld",
+			    (long long)sq_column_int64(st, (int)i));
 			break;
 		case SQ_REAL:
 			len = (size_t)snprintf(num, sizeof(num), "%.17g",
@@ -313,8 +318,8 @@ sequences(struct store *s, struct store_error *err)
 /* store_copy - every row of from into to, checked */
 int
 store_copy(struct store *from, struct store *to,
-	   void (*said)(void *arg, const char *table, uint64_t rows),
-	   void *arg, struct store_error *err)
+	   void (*said)(void *arg, const char *table, uint64_t rows), void *arg,
+	   struct store_error *err)
 {
 	struct cols c[NTABLES];
 	uint64_t n1, s1, n2, s2, rows;

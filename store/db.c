@@ -140,7 +140,7 @@ static const char *const sql[ST_COUNT] = {
 		     " AND sender = ?3",
     [ST_THREADS] =
 	"SELECT " THREAD_COLS " FROM threads t"
-	" WHERE (?1 IS NULL OR t.owner = ?1) AND (?2 IS NULL OR t.phone = ?2)"
+	" WHERE (t.owner = ?1 OR ?1 IS NULL) AND (t.phone = ?2 OR ?2 IS NULL)"
 	" ORDER BY t.last_active DESC, t.id DESC LIMIT ?3",
     [ST_THREAD_BY_TAG] = "SELECT " THREAD_COLS " FROM threads t"
 			 " WHERE t.tag = ?1",
@@ -184,8 +184,8 @@ static const char *const sql[ST_COUNT] = {
     [ST_OPTOUT_ADD] = "INSERT INTO optouts (phone, scope, at, keyword)"
 		      " VALUES (?1, coalesce(?4, '*'), ?2, ?3)"
 		      " ON CONFLICT DO NOTHING",
-    [ST_OPTOUT_RM] = "DELETE FROM optouts WHERE phone = ?1 AND (?2 IS NULL"
-		     " OR scope = ?2 OR scope = '*')",
+    [ST_OPTOUT_RM] = "DELETE FROM optouts WHERE phone = ?1 AND (scope = ?2"
+		     " OR scope = '*' OR ?2 IS NULL)",
     /* '*' first; two lookups by key rather than a sort */
     [ST_OPTOUT_CHECK] = "SELECT coalesce((SELECT scope FROM optouts"
 			" WHERE phone = ?1 AND scope = '*'),"
@@ -199,16 +199,17 @@ static const char *const sql[ST_COUNT] = {
     [ST_RATE_BUMP] =
 	"INSERT INTO rate_counters (scope, key, window_start, count)"
 	" VALUES (?1, ?2, ?3, 1) ON CONFLICT (scope, key, window_start)"
-	" DO UPDATE SET count = count + 1",
+	" DO UPDATE SET count = rate_counters.count + 1",
     [ST_RATE_PRUNE] = "DELETE FROM rate_counters WHERE scope = ?1"
 		      " AND key = ?2 AND window_start < ?3",
     [ST_USAGE_ADD] =
 	"INSERT INTO usage (sender, cycle, messages, segments)"
 	" VALUES (?1, ?2, 1, ?3) ON CONFLICT (sender, cycle) DO UPDATE SET"
-	" messages = messages + 1, segments = segments + excluded.segments",
+	" messages = usage.messages + 1,"
+	" segments = usage.segments + excluded.segments",
     [ST_USAGE] = "SELECT sender, cycle, messages, segments FROM usage"
-		 " WHERE (?1 IS NULL OR cycle = ?1)"
-		 " AND (?2 IS NULL OR sender = ?2) ORDER BY cycle, sender",
+		 " WHERE (cycle = ?1 OR ?1 IS NULL)"
+		 " AND (sender = ?2 OR ?2 IS NULL) ORDER BY cycle, sender",
     [ST_USAGE_OF] = "SELECT segments FROM usage WHERE sender = ?1"
 		    " AND cycle = ?2",
     /* mailq.c */
@@ -273,8 +274,8 @@ static const char *const sql[ST_COUNT] = {
 		     " FROM pool_leases WHERE phone = ?1 AND number = ?2",
     [ST_POOL_LIST] =
 	"SELECT phone, number, owner, created, renewed FROM pool_leases"
-	" WHERE (?1 IS NULL OR phone = ?1) AND (?2 IS NULL OR owner = ?2)"
-	" AND (?3 IS NULL OR number = ?3) AND renewed >= ?4"
+	" WHERE (phone = ?1 OR ?1 IS NULL) AND (owner = ?2 OR ?2 IS NULL)"
+	" AND (number = ?3 OR ?3 IS NULL) AND renewed >= ?4"
 	" ORDER BY renewed DESC, phone, number",
     [ST_NUMBER_TRAFFIC] =
 	"SELECT t.sender, sum(CASE WHEN m.direction = 'out' THEN 1 ELSE 0"
@@ -323,9 +324,9 @@ static const char *const sql[ST_COUNT] = {
     [ST_APIKEY_USED] = "UPDATE api_keys SET last_used = ?2 WHERE id = ?1"
 		       " AND last_used < ?3",
     [ST_APIKEYS] = "SELECT " APIKEY_COLS " FROM api_keys"
-		   " WHERE (?1 IS NULL OR owner = ?1) ORDER BY id",
+		   " WHERE (owner = ?1 OR ?1 IS NULL) ORDER BY id",
     [ST_APIKEY_REVOKE] = "UPDATE api_keys SET revoked = 1 WHERE id = ?1"
-			 " AND revoked = 0 AND (?2 IS NULL OR owner = ?2)",
+			 " AND revoked = 0 AND (owner = ?2 OR ?2 IS NULL)",
     /* hooks.c: state 0 pending, 1 delivered, 2 given up; a pending
        hook is leased while lease_until is in the future (HOOK_HELD:
        still ours to end) */
@@ -369,13 +370,14 @@ static const char *const sql[ST_COUNT] = {
 	" ON CONFLICT DO NOTHING",
     [ST_MEDIA_GET] = "SELECT " MEDIA_COLS " FROM media WHERE mid = ?1",
     [ST_MEDIA_LIST] = "SELECT " MEDIA_COLS " FROM media"
-		      " WHERE (?1 IS NULL OR owner = ?1) ORDER BY id",
+		      " WHERE (owner = ?1 OR ?1 IS NULL) ORDER BY id",
     [ST_MEDIA_DELETE] = "DELETE FROM media WHERE mid = ?1"
-			" AND (?2 IS NULL OR owner = ?2)",
+			" AND (owner = ?2 OR ?2 IS NULL)",
     [ST_MEDIA_PURGE] = "DELETE FROM media WHERE expires <= ?1",
     [ST_MEDIA_RANGE] = "SELECT substr(data, ?2, ?3), length(data) FROM media"
 		       " WHERE id = ?1",
     [ST_LAST_ID] = "SELECT last_insert_rowid()",
+    [ST_LOCK] = "SELECT 1", /* SQLite: one writer holds the whole file */
 };
 
 /*
@@ -411,6 +413,7 @@ static const char *const sql_pg[ST_COUNT] = {
 			" WHERE number = ?1 AND target = ?2 AND at >= ?3"
 			" ORDER BY at DESC, id DESC LIMIT 1",
     [ST_LAST_ID] = "SELECT lastval()",
+    [ST_LOCK] = "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))",
     [ST_USAGE_SUB] = "UPDATE usage SET messages = greatest(messages - 1, 0),"
 		     " segments = greatest(segments - ?3, 0)"
 		     " WHERE sender = ?1 AND cycle = ?2",
@@ -889,6 +892,27 @@ store_rows_owned(struct store *s, sq *st, size_t size,
 	return collect(s, st, size, fill, true, at, arr_r, n_r, err);
 }
 
+/* store_lock - the key's lock until the transaction ends */
+int
+store_lock(struct store *s, const char *scope, const char *key,
+	   struct store_error *err)
+{
+	char name[256];
+	sq *st;
+	int rc;
+
+	if (!s->pg || sq_autocommit(s))
+		return STORE_OK;
+	NEED(st, s, ST_LOCK, err);
+	snprintf(name, sizeof(name), "%s:%s", scope, key ? key : "");
+	sq_bind_text(st, 1, name);
+	rc = store_step(st);
+	sq_reset(st);
+	return rc == SQ_ROW || rc == SQ_DONE
+		   ? STORE_OK
+		   : store_fail_db(s, "waiting for a lock", err);
+}
+
 /*
  * store_insert - store_exec for an INSERT ... ON CONFLICT DO NOTHING:
  * STORE_EDUP when it added no row (a duplicate). A conflict that
@@ -1118,6 +1142,33 @@ store_display(const char *database, char *buf, size_t n)
 	snprintf(buf, n, "%s", safe ? safe : database);
 	free(safe);
 	return buf;
+}
+
+/* store_ping - connect, read the schema version, change nothing */
+int
+store_ping(const char *database, int *version_r, struct store_error *err)
+{
+	struct store *s;
+	int rc = STORE_OK;
+
+	*version_r = -1;
+	if (!pg_is_uri(database))
+		return STORE_OK;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = pg_safe_name(database))) {
+		free(s);
+		return store_set_error(err, STORE_ETEMP, "out of memory");
+	}
+	s->pg = pg_open(database, STORE_SYNC_FULL, err);
+	if (!s->pg) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err ? err->msg : "");
+		rc = store_set_error(err, STORE_ETEMP, "%s: %s", s->path, why);
+	} else if ((*version_r = store_pg_version(s)) < 0)
+		rc = store_fail_db(s, "reading the schema version", err);
+	store_close(&s);
+	return rc;
 }
 
 /* store_path_shared - a libpq URI */

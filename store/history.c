@@ -289,8 +289,11 @@ prepare_selection(struct store *s, const char *head,
 				       "refusing to delete everything: give a "
 				       "filter, or purge by date");
 	}
-	sq_bind_int64(*st_r, sq_param(*st_r, ":limit"),
-		      f->limit ? (int64_t)f->limit : -1);
+	if (f->limit)
+		sq_bind_int64(*st_r, sq_param(*st_r, ":limit"),
+			      (int64_t)f->limit);
+	else if (!s->pg) /* no limit: SQLite's -1, PostgreSQL's NULL */
+		sq_bind_int64(*st_r, sq_param(*st_r, ":limit"), -1);
 	return STORE_OK;
 }
 

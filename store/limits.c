@@ -23,6 +23,9 @@ rate_in_txn(struct store *s, const char *scope, const char *key, int64_t start,
 	long long count = 0;
 	int rc;
 
+	rc = store_lock(s, scope, key, err);
+	if (rc != STORE_OK)
+		return rc;
 	NEED(st, s, ST_RATE_GET, err);
 	sq_bind_text(st, 1, scope);
 	sq_bind_text(st, 2, key);
@@ -74,6 +77,10 @@ store_rate_count(struct store *s, const char *scope, const char *key,
 	if (window <= 0)
 		return store_set_error(err, STORE_EPERM,
 				       "a rate window must be positive");
+	/* read for a decision in the caller's transaction: held till then */
+	rc = store_lock(s, scope, key, err);
+	if (rc != STORE_OK)
+		return rc;
 	NEED(st, s, ST_RATE_GET, err);
 	sq_bind_text(st, 1, scope);
 	sq_bind_text(st, 2, key);
@@ -162,6 +169,9 @@ store_usage_of(struct store *s, const char *sender, int64_t now,
 	char cycle[8];
 	int rc;
 
+	rc = store_lock(s, "usage", sender, err);
+	if (rc != STORE_OK)
+		return rc;
 	NEED(st, s, ST_USAGE_OF, err);
 	store_cycle(now, cycle);
 	sq_bind_text(st, 1, sender);

@@ -277,7 +277,8 @@ store_pool_take(struct store *s, const char *owner, const char *phone,
 		return rc;
 	if ((rc = store_begin(s, err)) != STORE_OK)
 		return rc;
-	if ((rc = phone_rows(s, phone, &rows, &n, err)) != STORE_OK ||
+	if ((rc = store_lock(s, "pool", phone, err)) != STORE_OK ||
+	    (rc = phone_rows(s, phone, &rows, &n, err)) != STORE_OK ||
 	    (rc = blocked_of(s, phone, &b, err)) != STORE_OK)
 		goto fail;
 	ok = choose(o, owner, phone, rows, n, &b, now, number_r, evicted_r);

@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 
+#include "store/schema_pg.h"
 #include "store/store_int.h"
 
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
@@ -236,86 +237,77 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 int
 store_pg_version(struct store *s)
 {
-	sq *st;
+	/* a statement that names a missing table fails as a whole */
+	static const char *const q[] = {
+	    "SELECT to_regclass('schema_version') IS NOT NULL",
+	    "SELECT max(version) FROM schema_version",
+	};
+	unsigned i;
 	int v = -1;
 
-	if (sq_prepare(
-		s,
-		"SELECT coalesce((SELECT max(version) FROM"
-		" schema_version), 0) WHERE to_regclass('schema_version')"
-		" IS NOT NULL UNION ALL SELECT 0 WHERE"
-		" to_regclass('schema_version') IS NULL",
-		&st) != SQ_OK)
-		return -1;
-	if (store_step(st) == SQ_ROW)
-		v = sq_column_int(st, 0);
-	sq_finalize(st);
+	for (i = 0; i < 2; i++) {
+		sq *st;
+
+		if (sq_prepare(s, q[i], &st) != SQ_OK)
+			return -1;
+		v = store_step(st) == SQ_ROW ? sq_column_int(st, 0) : -1;
+		sq_finalize(st);
+		if (v <= 0) /* no table: version 0 */
+			return v;
+	}
 	return v;
 }
 
 /*
- * pg_migrate - bring a PostgreSQL store up to version, each step in a
- * transaction that first takes an advisory lock, so that of several
- * hosts starting at once one migrates and the others wait and see it
- * done
+ * pg_migrate - bring a PostgreSQL store up to version in one
+ * transaction that first takes an advisory lock (schema_pg.c), so that
+ * of several hosts starting at once one migrates and the others wait
+ * and find it done
  */
 static int
 pg_migrate(struct store *s, int version, struct store_error *err)
 {
-	int have = store_pg_version(s), to, rc;
-	const char *step;
-	char bump[96];
+	const char *const *steps;
+	int have, n, i, rc;
 
-	if (have < 0)
-		return store_fail_db(s, "reading the schema version", err);
 	if (version != STORE_SCHEMA_VERSION)
 		return store_set_error(err, STORE_EPERM,
 				       "PostgreSQL stores start at schema "
 				       "version %d",
 				       STORE_SCHEMA_VERSION);
-	while (have < version) {
-		rc = store_begin(s, err);
-		if (rc != STORE_OK)
-			return rc;
-		if (sq_exec(s, "SELECT pg_advisory_xact_lock(7262)") != SQ_OK) {
-			rc = store_fail_db(s, "locking the schema", err);
-			store_rollback(s);
-			return rc;
-		}
-		have = store_pg_version(s);
-		if (have >= version) {
-			store_rollback(s);
-			break;
-		}
-		step = store_pg_migration(have, &to);
-		if (!step) {
-			store_rollback(s);
-			return store_set_error(err, STORE_EPERM,
-					       "%s: no migration from schema "
-					       "version %d",
-					       s->path, have);
-		}
-		snprintf(bump, sizeof(bump),
-			 "DELETE FROM schema_version;"
-			 " INSERT INTO schema_version VALUES (%d)",
-			 to);
-		if (sq_exec(s, step) != SQ_OK || sq_exec(s, bump) != SQ_OK) {
+	have = store_pg_version(s);
+	if (have < 0)
+		return store_fail_db(s, "reading the schema version", err);
+	if (have == version)
+		return STORE_OK;
+	rc = store_begin(s, err);
+	if (rc != STORE_OK)
+		return rc;
+	if (sq_exec(s, store_pg_schema_lock()) != SQ_OK) {
+		rc = store_fail_db(s, "locking the schema", err);
+		store_rollback(s);
+		return rc;
+	}
+	have = store_pg_version(s);
+	n = have < 0 ? -1 : store_pg_schema_sql(have, &steps);
+	if (n < 0) {
+		store_rollback(s);
+		if (have < 0)
+			return store_fail_db(s, "reading the schema version",
+					     err);
+		return store_set_error(err, STORE_EPERM,
+				       "%s has schema version %d; this "
+				       "smsmilter knows up to %d: upgrade "
+				       "smsmilter",
+				       s->path, have, STORE_SCHEMA_VERSION);
+	}
+	for (i = 0; i < n; i++)
+		if (sq_exec(s, steps[i]) != SQ_OK) {
 			rc = store_fail_db(s, "migrating the schema", err);
 			store_rollback(s);
 			return rc;
 		}
-		rc = store_commit(s, err);
-		if (rc != STORE_OK)
-			return rc;
-		have = to;
-	}
-	return have > STORE_SCHEMA_VERSION
-		   ? store_set_error(err, STORE_EPERM,
-				     "%s has schema version %d; this "
-				     "smsmilter knows up to %d: upgrade "
-				     "smsmilter",
-				     s->path, have, STORE_SCHEMA_VERSION)
-		   : STORE_OK;
+	return store_commit(s, err);
 }
 
 /* store_migrate - bring the schema up to version */

@@ -258,6 +258,17 @@ static const char *const pg_migrations[] = {
     " expires BIGINT NOT NULL);"
     "CREATE INDEX media_owner ON media (owner, id);"
     "CREATE INDEX media_expires ON media (expires);"
+    /* a row added to a queue wakes the gateways that LISTEN, on any
+       host (delivered at commit, once per transaction and table) */
+    "CREATE FUNCTION smsmilter_queued() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$ BEGIN PERFORM pg_notify('smsmilter_queue', TG_TABLE_NAME);"
+    " RETURN NULL; END $$;"
+    "CREATE TRIGGER messages_queued AFTER INSERT ON messages"
+    " FOR EACH STATEMENT EXECUTE FUNCTION smsmilter_queued();"
+    "CREATE TRIGGER mail_queue_queued AFTER INSERT ON mail_queue"
+    " FOR EACH STATEMENT EXECUTE FUNCTION smsmilter_queued();"
+    "CREATE TRIGGER hooks_queued AFTER INSERT ON hooks"
+    " FOR EACH STATEMENT EXECUTE FUNCTION smsmilter_queued();"
     "UPDATE schema_version SET version = 8;",
 };
 

@@ -192,6 +192,14 @@ bool store_shared(const struct store *s);
  */
 const char *store_display(const char *database, char *buf, size_t n);
 
+/*
+ * store_ping - for a shared store, connect to database without
+ * changing anything and read its schema version into *version_r (0: no
+ * schema yet, made at the first daemon's start); for a file, nothing
+ * (STORE_OK, *version_r -1)
+ */
+int store_ping(const char *database, int *version_r, struct store_error *err);
+
 /* store_path_shared - Database names a shared store (a libpq URI) */
 bool store_path_shared(const char *database);
 

@@ -140,6 +140,7 @@ enum stmt_id {
 	ST_MEDIA_PURGE,
 	ST_MEDIA_RANGE,
 	ST_LAST_ID,
+	ST_LOCK,
 	ST_COUNT
 };
 
@@ -371,6 +372,16 @@ void store_rollback(struct store *s);
 int store_step(sq *st);
 
 /*
+ * store_lock - in the open transaction, the lock of (scope, key) until
+ * it ends, for a decision read from the store and the write it allows
+ * (a quota, a rate, a pool number): SQLite's transactions are one
+ * writer at a time already; PostgreSQL's, from several hosts, meet at
+ * an advisory lock of the key. Outside a transaction, nothing.
+ */
+int store_lock(struct store *s, const char *scope, const char *key,
+	       struct store_error *err);
+
+/*
  * store_insert - store_exec of an INSERT ... ON CONFLICT DO NOTHING;
  * STORE_EDUP when the row was there already (the transaction goes on)
  */
@@ -419,14 +430,6 @@ int store_migrate(struct store *s, int version, struct store_error *err);
 
 /* store_pg_version - a PostgreSQL store's schema version, -1 on error */
 int store_pg_version(struct store *s);
-
-/* ---- schema_pg.c ---- */
-
-/*
- * store_pg_migration - the SQL that takes a PostgreSQL store from
- * schema version from to *to_r, or NULL when there is none
- */
-const char *store_pg_migration(int from, int *to_r);
 
 /* ---- lease.c: leases on the rows of the two queues ---- */
 

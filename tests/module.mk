@@ -31,6 +31,7 @@ $(O)/tests/test_store: $(O)/tests/unit/test_store.o $(STORE_LIB) $(UTIL_LIB)
 
 TESTS += $(O)/tests/test_store
 
+$(O)/tests/unit/test_store_procs.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libpq)
 $(O)/tests/test_store_procs: $(O)/tests/unit/test_store_procs.o $(STORE_LIB) \
 	$(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(CMOCKA_LIBS)

@@ -49,6 +49,7 @@ pg_sql(const char *sql)
 
 	if (PQstatus(c) != CONNECTION_OK)
 		fail_msg("%s", PQerrorMessage(c));
+	PQclear(PQexec(c, "SET client_min_messages = warning"));
 	r = PQexec(c, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
 	    PQresultStatus(r) != PGRES_TUPLES_OK)
@@ -287,6 +288,78 @@ enqueue_idempotent_and_threaded(void **state)
 	m.idem_key = "idem-4";
 	assert_int_equal(store_enqueue(f->s, &m, T0, &id2, &t2, &err),
 			 STORE_EPERM);
+}
+
+/*
+ * claims_side_by_side - on PostgreSQL, a gateway in the middle of a
+ * claim (its transaction open, its rows locked) holds up no other: a
+ * second connection, whose statements time out after 2 s, claims the
+ * other rows, queues and claims more, and the held rows stay held
+ */
+static void
+claims_side_by_side(void **state)
+{
+	struct fixture *f = *state;
+	struct store_claim *c1 = NULL, *c2 = NULL;
+	struct store_error err;
+	struct store *s2;
+	char uri[600];
+	unsigned n1, n2, i, k;
+
+	if (!pg_uri())
+		skip(); /* SQLite has one writer at a time, by design */
+	for (i = 0; i < 6; i++) {
+		char idem[16];
+		struct store_outbound m;
+
+		snprintf(idem, sizeof(idem), "side-%u", i);
+		m = outbound("a@example.com", "+12025550143", "side", idem);
+		enqueue(f->s, &m, T0);
+	}
+	snprintf(uri, sizeof(uri),
+		 "%s%soptions=-c%%20statement_timeout%%3D2000", pg_uri(),
+		 strchr(pg_uri(), '?') ? "&" : "?");
+	s2 = store_open(uri, STORE_SYNC_NORMAL, &err);
+	if (!s2)
+		fail_msg("%s", err.msg);
+	/* the first gateway: its claim of 2 made, not committed */
+	assert_int_equal(store_batch_begin(f->s, &err), STORE_OK);
+	assert_int_equal(store_claim(f->s, "gw1", T0, 60, 2, &c1, &n1, &err),
+			 STORE_OK);
+	assert_int_equal(n1, 2);
+	/* the second claims the other four meanwhile, at once */
+	if (store_claim(s2, "gw2", T0, 60, 10, &c2, &n2, &err) != STORE_OK)
+		fail_msg("gw2 claim: %s", err.msg);
+	assert_int_equal(n2, 4);
+	for (i = 0; i < n2; i++)
+		for (k = 0; k < n1; k++)
+			assert_true(c2[i].id != c1[k].id);
+	for (i = 0; i < n2; i++)
+		assert_int_equal(
+		    store_submitted(s2, c2[i].id, "gw2", NULL, 0, T0 + 1, &err),
+		    STORE_OK);
+	store_claims_free(&c2, n2);
+	/* and queues and claims a new one */
+	{
+		struct store_outbound m =
+		    outbound("b@example.com", "+12025550144", "more", "side-9");
+		int64_t id, thread;
+
+		if (store_enqueue(s2, &m, T0 + 2, &id, &thread, &err) !=
+		    STORE_OK)
+			fail_msg("gw2 enqueue: %s", err.msg);
+	}
+	assert_int_equal(store_claim(s2, "gw2", T0 + 2, 60, 10, &c2, &n2, &err),
+			 STORE_OK);
+	assert_int_equal(n2, 1);
+	store_claims_free(&c2, n2);
+	assert_int_equal(store_batch_end(f->s, &err), STORE_OK);
+	/* the held two were never the second's */
+	assert_int_equal(store_claim(s2, "gw2", T0 + 3, 60, 10, &c2, &n2, &err),
+			 STORE_OK);
+	assert_int_equal(n2, 0);
+	store_claims_free(&c1, n1);
+	store_close(&s2);
 }
 
 static void
@@ -1819,6 +1892,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(claim_order_and_schedule, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(leases, setup, teardown),
+	    cmocka_unit_test_setup_teardown(claims_side_by_side, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(fail_permanently, setup, teardown),
 	    cmocka_unit_test_setup_teardown(history_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(delete_and_purge, setup, teardown),
