@@ -370,8 +370,16 @@ const struct conf_key conf_keys[] = {
      "Limits and usage", "Price of each segment beyond those.", "0.0079"},
 
     /* store */
-    {"Database", CT_PATH, F(database), "/var/lib/smsmilter/smsmilter.db", NOLIM,
-     NULL, 0, "Store", "The SQLite database smsmilter, smsgw and smsctl share.",
+    {"Database", CT_DATABASE, F(database), "/var/lib/smsmilter/smsmilter.db",
+     NOLIM, NULL, 0, "Store",
+     "The store smsmilter, smsgw and smsctl share: a SQLite file (one host), "
+     "or a PostgreSQL server's libpq URI, postgresql://USER@HOST[:PORT]/DB, "
+     "that the milters and gateways of several hosts share. Keep the "
+     "password out of the URI: name a pgpass file, "
+     "?passfile=/etc/smsmilter/pgpass (mode 0600, owned by UserID). A "
+     "URI may set libpq's other parameters (sslmode=verify-full, "
+     "connect_timeout, options=-c statement_timeout=...): each statement "
+     "is bounded by 30 s unless it says otherwise.",
      NULL},
     {"DatabaseSync", CT_ENUM, F(database_sync), "full", NOLIM, sync_modes, 0,
      "Store",

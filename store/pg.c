@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "util/util.h"
 
 #define BYTEAOID 17
 /* the channel the schema's triggers notify when a queue gains a row */
@@ -66,8 +67,7 @@ struct pg_stmt {
 bool
 pg_is_uri(const char *database)
 {
-	return database && (!strncmp(database, "postgresql://", 13) ||
-			    !strncmp(database, "postgres://", 11));
+	return ut_pg_uri(database);
 }
 
 /* fail - remember the last error of c (from res, or the connection) */
@@ -178,27 +178,14 @@ connect_to(struct pg_conn *c)
 	return setup(c);
 }
 
-/* pg_safe_name - uri without the password of its userinfo or query */
+/* pg_safe_name - uri without its passwords, malloc'd */
 char *
 pg_safe_name(const char *uri)
 {
-	const char *at = strchr(uri, '@'), *colon, *q;
-	char *out = malloc(strlen(uri) + 1);
-	size_t n = 0;
+	char safe[1024];
 
-	if (!out)
-		return NULL;
-	colon = strchr(uri + strlen("postgres://"), ':');
-	if (at && colon && colon < at) { /* user:password@ */
-		n = (size_t)(colon - uri);
-		memcpy(out, uri, n);
-		uri = at;
-	}
-	strcpy(out + n, uri);
-	q = strstr(out, "password=");
-	if (q && (q[-1] == '?' || q[-1] == '&'))
-		strcpy(out + (q - out), "password=...");
-	return out;
+	ut_pg_uri_safe(uri, safe, sizeof(safe));
+	return strdup(safe);
 }
 
 /* pg_open - connect to uri */

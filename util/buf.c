@@ -87,3 +87,41 @@ ut_buf_clear(struct ut_buf *b)
 	free(b->s);
 	memset(b, 0, sizeof(*b));
 }
+
+/* ut_pg_uri - a libpq URI */
+bool
+ut_pg_uri(const char *s)
+{
+	return s && (!strncmp(s, "postgresql://", 13) ||
+		     !strncmp(s, "postgres://", 11));
+}
+
+/* ut_pg_uri_safe - uri without its passwords */
+void
+ut_pg_uri_safe(const char *uri, char *out, size_t n)
+{
+	const char *user = strstr(uri, "://"), *at, *colon, *pw;
+	struct ut_buf b = {0};
+
+	user = user ? user + 3 : uri;
+	at = strchr(user, '@');
+	colon = at ? memchr(user, ':', (size_t)(at - user)) : NULL;
+	if (colon) { /* user:password@ */
+		ut_buf_add(&b, uri, (size_t)(colon - uri));
+		ut_buf_add(&b, ":...", 4);
+		uri = at;
+	}
+	pw = strstr(uri, "password=");
+	while (pw && pw > uri && pw[-1] != '?' && pw[-1] != '&')
+		pw = strstr(pw + 1, "password=");
+	if (pw) {
+		const char *end = strchr(pw, '&');
+
+		ut_buf_add(&b, uri, (size_t)(pw - uri));
+		ut_buf_add(&b, "password=...", 12);
+		uri = end ? end : pw + strlen(pw);
+	}
+	ut_buf_add(&b, uri, strlen(uri));
+	snprintf(out, n, "%s", b.failed || !b.s ? "" : b.s);
+	ut_buf_clear(&b);
+}

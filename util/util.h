@@ -66,6 +66,18 @@ char *ut_buf_steal(struct ut_buf *b);
 /* ut_buf_clear - free the contents and reset the buffer */
 void ut_buf_clear(struct ut_buf *b);
 
+/*
+ * ut_pg_uri - s is a libpq URI (postgresql:// or postgres://): the
+ * Database of a store on a PostgreSQL server, not a SQLite file
+ */
+bool ut_pg_uri(const char *s);
+
+/*
+ * ut_pg_uri_safe - uri with the password of its user (user:PASSWORD@)
+ * and of its query (password=...) shown as "...", into out (n bytes)
+ */
+void ut_pg_uri_safe(const char *uri, char *out, size_t n);
+
 /* ut_now_ms - the monotonic clock (CLOCK_MONOTONIC), in milliseconds */
 int64_t ut_now_ms(void);
 
