@@ -38,6 +38,10 @@ step "unit tests (valgrind)" env STORE_STRESS_SECONDS=3 \
 	$MAKE -s --no-print-directory WERROR=1 UNIT_REPLAYS=no check-unit
 step "layers: no module includes one above it" sh tests/cli/test_layers.sh
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
+step "a private PostgreSQL for tests: up, answers, leaves nothing" \
+	sh tests/store/test_pg_env.sh
+step "the PostgreSQL schema is the SQLite one, and does what it does" \
+	sh tests/store/test_pg_schema.sh build
 step "milter protocol (miltertest)" sh tests/milter/run.sh build
 step "the milter on each Socket form" sh tests/milter/test_sockets.sh build
 step "the milter's own /metrics" sh tests/milter/test_metrics.sh build

@@ -89,8 +89,11 @@ pg_start() {
 	# the environment must not point psql or initdb elsewhere
 	unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSERVICE \
 		PGSERVICEFILE PGPASSFILE PGOPTIONS PGDATA
+	pg_nosync=""
+	[ "$pg_fsync" = off ] && pg_nosync=--no-sync
+	# (UTF8: the schema's ICU collation needs it)
 	if ! pg_out=$(pg_as "$PG_BIN/initdb" -D "$PG_DIR" -U smsmilter \
-		--auth=trust -E UTF8 --locale=C.UTF-8 2>&1); then
+		--auth=trust -E UTF8 --locale=C.UTF-8 $pg_nosync 2>&1); then
 		printf 'pg_start: initdb failed:\n%s\n' "$pg_out" >&2
 		return 1
 	fi
@@ -153,11 +156,11 @@ pg_stop() {
 		if pg_ours "$PG_PID"; then
 			echo "pg_stop: the postmaster $PG_PID outlived" \
 				"pg_ctl stop: killing it and its children" >&2
-			# its children, asked by its pid (never by name)
+			# its children, asked by its pid (never by name):
+			# without their postmaster they are no use
 			pg_kids=$(ps -o pid= --ppid "$PG_PID" 2>/dev/null)
-			kill -9 "$PG_PID" 2>/dev/null
 			# shellcheck disable=SC2086
-			stop_pids $pg_kids
+			kill -9 "$PG_PID" $pg_kids 2>/dev/null
 		fi
 		i=0
 		while pg_ours "$PG_PID" && [ $i -lt 50 ]; do
