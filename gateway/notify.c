@@ -77,8 +77,7 @@ notify_start(const struct conf *c, struct mailer *mailer)
 		return NULL;
 	n->mailer = mailer;
 	n->wake_socket = c->wake_socket ? strdup(c->wake_socket) : NULL;
-	n->s = store_open(c->database, (enum store_sync)c->database_sync,
-			  &err);
+	n->s = store_open(c->database, (enum store_sync)c->database_sync, &err);
 	if (!n->s || store_listen(n->s, &err) != STORE_OK) {
 		ut_log(LOG_WARNING,
 		       "notifications: %s; the queues are polled instead",

@@ -42,6 +42,8 @@ step "a private PostgreSQL for tests: up, answers, leaves nothing" \
 	sh tests/store/test_pg_env.sh
 step "the PostgreSQL schema is the SQLite one, and does what it does" \
 	sh tests/store/test_pg_schema.sh build
+step "the store on PostgreSQL: its unit suite, 4 processes, store copy both ways" \
+	sh tests/store/test_pg.sh build
 step "milter protocol (miltertest)" sh tests/milter/run.sh build
 step "the milter on each Socket form" sh tests/milter/test_sockets.sh build
 step "the milter's own /metrics" sh tests/milter/test_metrics.sh build
