@@ -17,6 +17,7 @@
  */
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store_int.h"
@@ -57,6 +58,7 @@ store_reasm_put(struct store *s, const char *phone, unsigned ref,
 		unsigned total, unsigned seq, const void *data, size_t len,
 		int64_t now, unsigned *have_r, struct store_error *err)
 {
+	char set[96];
 	sq *st;
 	int rc, put;
 
@@ -64,6 +66,11 @@ store_reasm_put(struct store *s, const char *phone, unsigned ref,
 		return store_set_error(err, STORE_EPERM,
 				       "part %u of %u is out of range", seq,
 				       total);
+	/* two gateways given two parts at once: one counts after the other */
+	snprintf(set, sizeof(set), "%s/%u/%u", phone, ref, total);
+	rc = store_lock(s, "reassembly", set, err);
+	if (rc != STORE_OK)
+		return rc;
 	NEED(st, s, ST_REASM_ADD, err);
 	bind_set(st, phone, ref, total);
 	sq_bind_int(st, 4, (int)seq);
