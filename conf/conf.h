@@ -208,6 +208,7 @@ struct conf {
 	/* transport */
 	enum conf_transport transport;
 	long long queue_lifetime;  /* seconds */
+	long long claim_lease;	   /* seconds */
 	long long receipt_timeout; /* seconds; 0: none */
 	struct conf_hostport smpp_server;
 	const char *smpp_system_id;

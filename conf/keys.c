@@ -391,6 +391,15 @@ const struct conf_key conf_keys[] = {
      NULL},
 
     /* transport */
+    {"ClaimLease", CT_DURATION, F(claim_lease), "5m", 10, 86400, NULL, 0,
+     "Transport",
+     "How long a text smsgw takes from the queue stays its own while it "
+     "submits it: if that smsgw dies (or loses the store) first, the text "
+     "is due again when the lease ends, for it after a restart or for "
+     "another gateway sharing the store. Longer than a submit can take "
+     "(SmppResponseTimeout, throttling), short enough that the others "
+     "take over soon.",
+     NULL},
     {"QueueLifetime", CT_DURATION, F(queue_lifetime), "2d", 60, 30LL * 86400,
      NULL, 0, "Transport",
      "How long smsgw keeps trying a text the carrier does not take (link "

@@ -28,9 +28,8 @@
 #include "policy/policy.h"
 #include "sms/sms.h"
 
-#define ACTIVE_MAX    512 /* texts claimed and not yet submitted in full */
-#define LEASE_SECONDS 300
-#define PARTS_MAX     255
+#define ACTIVE_MAX 512 /* texts claimed and not yet submitted in full */
+#define PARTS_MAX  255
 #define SWEEP_SECONDS                                                          \
 	10 /* how often long texts are checked for parts                       \
 	      that never came */
@@ -318,8 +317,8 @@ claim(struct runner *r)
 	if (room == 0 || r->na >= ACTIVE_MAX / 2)
 		return;
 	r->more = false;
-	if (store_claim(r->s, r->owner, now_s(), LEASE_SECONDS, room, &cl, &n,
-			&err) != STORE_OK) {
+	if (store_claim(r->s, r->owner, now_s(), r->c->claim_lease, room, &cl,
+			&n, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: claim: %s", err.msg);
 		return;
 	}

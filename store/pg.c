@@ -37,6 +37,7 @@ struct pg_conn {
 	char *uri;
 	enum store_sync sync; /* DatabaseSync: synchronous_commit */
 	unsigned gen;	      /* bumped when the connection is made again */
+	bool in_tx;	      /* BEGIN ran, and no COMMIT or ROLLBACK yet */
 	unsigned next_name;   /* of prepared statements */
 	int64_t changes;      /* rows the last statement changed */
 	char sqlstate[6];     /* of the last error, "" when none */
@@ -229,27 +230,57 @@ alive(struct pg_conn *c)
 {
 	if (PQstatus(c->conn) == CONNECTION_OK)
 		return true;
+	if (c->in_tx) { /* its work is gone: only ROLLBACK may follow */
+		snprintf(c->err, sizeof(c->err),
+			 "the connection to the server was lost in a "
+			 "transaction");
+		snprintf(c->sqlstate, sizeof(c->sqlstate), "08006");
+		return false;
+	}
 	return connect_to(c);
+}
+
+/* lost - the last failure was the connection's (the server went away) */
+static bool
+lost(struct pg_conn *c)
+{
+	return PQstatus(c->conn) != CONNECTION_OK;
 }
 
 /* pg_exec - run text (no rows wanted) */
 int
 pg_exec(struct pg_conn *c, const char *text)
 {
+	bool begin = !strcmp(text, "BEGIN");
+	bool end = !strcmp(text, "COMMIT") || !strcmp(text, "ROLLBACK");
 	PGresult *res;
-	int rc = SQ_OK;
+	int rc = SQ_OK, tries;
 
-	if (!alive(c))
-		return SQ_ERROR;
-	res = PQexec(c->conn, text);
-	switch (PQresultStatus(res)) {
-	case PGRES_COMMAND_OK:
-	case PGRES_TUPLES_OK:
-		c->changes = strtoll(PQcmdTuples(res), NULL, 10);
-		break;
-	default: rc = fail(c, res);
+	if (!strcmp(text, "ROLLBACK") && c->in_tx && lost(c)) {
+		c->in_tx = false; /* the server rolled it back already */
+		return SQ_OK;
 	}
-	PQclear(res);
+	/* a BEGIN on a connection found dead is tried once more, anew */
+	for (tries = begin ? 2 : 1; tries > 0; tries--) {
+		if (!alive(c))
+			return SQ_ERROR;
+		res = PQexec(c->conn, text);
+		switch (PQresultStatus(res)) {
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+			c->changes = strtoll(PQcmdTuples(res), NULL, 10);
+			rc = SQ_OK;
+			break;
+		default: rc = fail(c, res);
+		}
+		PQclear(res);
+		if (rc == SQ_OK || !lost(c))
+			break;
+	}
+	if (begin && rc == SQ_OK)
+		c->in_tx = true;
+	if (end)
+		c->in_tx = false;
 	return rc;
 }
 
@@ -264,8 +295,7 @@ pg_changes(struct pg_conn *c)
 bool
 pg_autocommit(struct pg_conn *c)
 {
-	return PQtransactionStatus(c->conn) == PQTRANS_IDLE ||
-	       PQtransactionStatus(c->conn) == PQTRANS_UNKNOWN;
+	return !c->in_tx;
 }
 
 /* ident - c may be in an identifier */
@@ -571,14 +601,25 @@ run(struct pg_stmt *st)
 	PGresult *res;
 	int rc;
 
-	if (pg_autocommit(c) && !alive(c))
+	if (!alive(c))
 		return SQ_ERROR;
 	rc = server_prepare(st);
+	if (rc != SQ_OK && lost(c) && !c->in_tx && alive(c))
+		rc = server_prepare(st); /* the server was back: once more */
 	if (rc != SQ_OK)
 		return rc;
 	res = PQexecPrepared(c->conn, st->name, st->nparams,
 			     (const char *const *)st->vals, st->lens, st->fmts,
 			     0);
+	if (PQresultStatus(res) == PGRES_FATAL_ERROR && lost(c) && !c->in_tx &&
+	    st->readonly && alive(c) && server_prepare(st) == SQ_OK) {
+		/* a read, outside a transaction, on a connection found
+		   dead: nothing was done, so once more on a new one */
+		PQclear(res);
+		res = PQexecPrepared(c->conn, st->name, st->nparams,
+				     (const char *const *)st->vals, st->lens,
+				     st->fmts, 0);
+	}
 	st->ran = true;
 	switch (PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:

@@ -362,6 +362,49 @@ claims_side_by_side(void **state)
 	store_close(&s2);
 }
 
+/*
+ * server_lost - on PostgreSQL, a connection the server ended (a restart,
+ * a fail-over) is made again at the next transaction, which goes
+ * through; one lost in the middle of a transaction fails it (ETEMP),
+ * keeps nothing of it, and the next one goes through
+ */
+static void
+server_lost(void **state)
+{
+	static const char kill_all[] =
+	    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE application_name = 'smsmilter'";
+	struct fixture *f = *state;
+	struct store_outbound m;
+	struct store_counts c;
+	struct store_error err;
+	int64_t id, thread;
+
+	if (!pg_uri())
+		skip();
+	m = outbound("a@example.com", "+12025550143", "one", "lost-1");
+	enqueue(f->s, &m, T0);
+	pg_sql(kill_all);
+	m = outbound("a@example.com", "+12025550143", "two", "lost-2");
+	if (store_enqueue(f->s, &m, T0, &id, &thread, &err) != STORE_OK)
+		fail_msg("after the server ended the connection: %s", err.msg);
+	/* lost inside a batch: the batch fails, and keeps nothing */
+	assert_int_equal(store_batch_begin(f->s, &err), STORE_OK);
+	m = outbound("a@example.com", "+12025550143", "three", "lost-3");
+	assert_int_equal(store_enqueue(f->s, &m, T0, &id, &thread, &err),
+			 STORE_OK);
+	pg_sql(kill_all);
+	m = outbound("a@example.com", "+12025550143", "four", "lost-4");
+	assert_int_equal(store_enqueue(f->s, &m, T0, &id, &thread, &err),
+			 STORE_ETEMP);
+	assert_int_not_equal(store_batch_end(f->s, &err), STORE_OK);
+	m = outbound("a@example.com", "+12025550143", "five", "lost-5");
+	if (store_enqueue(f->s, &m, T0, &id, &thread, &err) != STORE_OK)
+		fail_msg("after a lost batch: %s", err.msg);
+	assert_int_equal(store_counts(f->s, &c, &err), STORE_OK);
+	assert_int_equal(c.n[STORE_QUEUED], 3); /* one, two, five */
+}
+
 static void
 claim_order_and_schedule(void **state)
 {
@@ -1894,6 +1937,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(leases, setup, teardown),
 	    cmocka_unit_test_setup_teardown(claims_side_by_side, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(server_lost, setup, teardown),
 	    cmocka_unit_test_setup_teardown(fail_permanently, setup, teardown),
 	    cmocka_unit_test_setup_teardown(history_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(delete_and_purge, setup, teardown),
