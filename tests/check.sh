@@ -50,21 +50,14 @@ step "the milter's own /metrics" sh tests/milter/test_metrics.sh build
 step "the milter warns at start when a reload would fail" sh tests/milter/test_reload.sh build
 step "end to end with Postfix" sh tests/e2e/test_postfix.sh build
 step "the loop: mail, text, receipt, report" sh tests/e2e/test_loop.sh build
-step "the loop both ways: threads, parts, STOP and START" sh tests/e2e/test_thread.sh build
 step "a photo and a PDF to a phone: two links in the text, the files at them" \
 	sh tests/e2e/test_media.sh build
 step "the same through the HTTP provider: the photo as MMS (MediaUrl), the PDF a link" \
 	sh tests/e2e/test_media.sh build http
 step "a pool of numbers: each answer reaches the one it answers" sh tests/e2e/test_pool.sh build
 step "a pool of numbers, through the HTTP transport and webhook" sh tests/e2e/test_pool.sh build http
-step "smsgw against an SMPP server (npm smpp)" sh tests/gateway/test_smpp.sh build
 step "smsgw killed during 1,000 texts" sh tests/gateway/test_crash.sh build
-step "smsgw against an HTTP provider (Twilio's API)" sh tests/gateway/test_http.sh build
 step "smsgw against Kannel (bearerbox, smsbox, fakesmsc)" sh tests/gateway/test_kannel.sh build
-step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_kannel_mo.sh build
-step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
-step "photos from phones and voicemail recordings attached from the provider" \
-	sh tests/gateway/test_media_in.sh build
 step "the send API: each field, each error, keys as their owners" \
 	sh tests/gateway/test_api.sh build
 step "files at signed links: bytes, types, ranges, forged links 404, purge" \
@@ -83,6 +76,10 @@ step "install" sh tests/cli/test_install.sh
 step "INSTALL and the README's how-tos, as written" \
 	sh tests/e2e/test_guide.sh build
 step "demo" sh scripts/demo.sh build
+# these suites run once, under the sanitizers below (which see more):
+# the loop both ways, SMPP, the HTTP provider, Kannel's texts from
+# phones, the webhooks, photos from phones; the plain build runs the
+# other end-to-end suites, the fault injection and make check-deb
 step "sanitizer build" $MAKE -s -j"$jobs" WERROR=1 \
 	SANITIZE=address,undefined all tests
 step "unit tests (ASan+UBSan)" env STORE_STRESS_SECONDS=3 \
