@@ -61,7 +61,40 @@ struct runner {
 	struct tp_event *acks;
 	enum tp_answer answers[32];
 	unsigned nacks;
+	/* texts the SMSC took whose record is not yet in the store */
+	struct done *done;
+	unsigned ndone, cap_done;
 };
+
+/*
+ * A text submitted in full whose record (state submitted, the SMSC's
+ * ids) waits to be written: kept until a commit holds it, so that a
+ * store that is down for a while (a PostgreSQL server restarting) does
+ * not make its lease run out and the text go out again.
+ */
+struct done {
+	int64_t id;
+	unsigned nparts;
+	char **ids;	/* the SMSC's message ids, one a part */
+	char phone[24]; /* for the log line */
+	int data_coding;
+	int64_t sent_ms;
+	bool written; /* in the open batch, not committed yet */
+};
+
+static bool write_done(struct runner *r);
+static void done_committed(struct runner *r, bool ok);
+
+/* done_free - free the ids of d */
+static void
+done_free(struct done *d)
+{
+	unsigned k;
+
+	for (k = 0; k < d->nparts; k++)
+		free(d->ids[k]);
+	free(d->ids);
+}
 
 static int64_t
 now_s(void)
@@ -386,15 +419,47 @@ submit(struct runner *r)
 	}
 }
 
+/* keep_done - a's record, to be written with this turn's batch */
+static bool
+keep_done(struct runner *r, const struct active *a)
+{
+	struct done *d;
+	unsigned k;
+
+	if (r->ndone == r->cap_done) {
+		unsigned cap = r->cap_done ? 2 * r->cap_done : 32;
+		struct done *more = realloc(r->done, cap * sizeof(*more));
+
+		if (!more)
+			return false;
+		r->done = more;
+		r->cap_done = cap;
+	}
+	d = &r->done[r->ndone];
+	memset(d, 0, sizeof(*d));
+	d->ids = calloc(a->nparts, sizeof(*d->ids));
+	if (!d->ids)
+		return false;
+	d->nparts = a->nparts;
+	for (k = 0; k < a->nparts; k++)
+		if (!(d->ids[k] = strdup(a->ids[k]))) {
+			done_free(d);
+			return false;
+		}
+	d->id = a->c.id;
+	snprintf(d->phone, sizeof(d->phone), "%s", a->c.phone);
+	d->data_coding = a->data_coding;
+	d->sent_ms = a->sent_ms;
+	r->ndone++;
+	return true;
+}
+
 /* submitted - part seq of text id was taken */
 static void
 submitted(struct runner *r, const struct tp_event *e)
 {
 	int i = find(r, e->msg_id);
 	struct active *a;
-	struct store_error err;
-	const char *ids[PARTS_MAX];
-	unsigned k;
 
 	if (i < 0)
 		return;
@@ -408,22 +473,94 @@ submitted(struct runner *r, const struct tp_event *e)
 	}
 	if (a->taken < a->nparts)
 		return;
-	for (k = 0; k < a->nparts; k++)
-		ids[k] = a->ids[k];
-	if (store_submitted(r->s, a->c.id, r->owner, ids, a->nparts, now_s(),
-			    &err) != STORE_OK)
-		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
-		       err.msg);
-	else {
+	if (!keep_done(r, a))
+		ut_log(LOG_ERR,
+		       "id=%lld: out of memory: its record is lost, and it "
+		       "will be sent again when its lease ends",
+		       (long long)a->c.id);
+	drop(r, (unsigned)i);
+}
+
+/*
+ * write_done - write the records that wait (in the open batch, if any):
+ * false when the store failed (they wait for the next turn); a record
+ * whose lease is no longer ours is dropped, said
+ */
+static bool
+write_done(struct runner *r)
+{
+	struct store_error err;
+	unsigned i;
+
+	for (i = 0; i < r->ndone; i++) {
+		struct done *d = &r->done[i];
+		int rc;
+
+		if (d->written)
+			continue;
+		rc = store_submitted(r->s, d->id, r->owner,
+				     (const char *const *)d->ids, d->nparts,
+				     now_s(), &err);
+		if (rc == STORE_OK || rc == STORE_ELEASE) {
+			if (rc == STORE_ELEASE)
+				ut_log(LOG_WARNING, "id=%lld: store: %s",
+				       (long long)d->id, err.msg);
+			d->written = true;
+			continue;
+		}
+		ut_log(LOG_ERR,
+		       "id=%lld: store: %s; its record waits (%u texts)",
+		       (long long)d->id, err.msg, r->ndone);
+		return false;
+	}
+	return true;
+}
+
+/* done_committed - the batch holding the written records committed */
+static void
+done_committed(struct runner *r, bool ok)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < r->ndone; i++) {
+		struct done *d = &r->done[i];
+
+		if (!d->written) {
+			r->done[k++] = *d;
+			continue;
+		}
+		if (!ok) { /* rolled back: to be written again */
+			d->written = false;
+			r->done[k++] = *d;
+			continue;
+		}
 		metrics_add(M_SUBMITTED);
-		metrics_latency((unsigned long)(ut_now_ms() - a->sent_ms));
+		metrics_latency((unsigned long)(ut_now_ms() - d->sent_ms));
 		ut_log(LOG_INFO,
 		       "id=%lld to=%s parts=%u encoding=%s smsc_id=%s "
 		       "status=submitted",
-		       (long long)a->c.id, UT_LOG_PHONE(a->c.phone), a->nparts,
-		       a->data_coding ? "UCS-2" : "GSM-7", a->ids[0]);
+		       (long long)d->id, UT_LOG_PHONE(d->phone), d->nparts,
+		       d->data_coding ? "UCS-2" : "GSM-7", d->ids[0]);
+		done_free(d);
 	}
-	drop(r, (unsigned)i);
+	r->ndone = k;
+}
+
+/* flush_done - write the records that wait, in a transaction */
+static void
+flush_done(struct runner *r)
+{
+	struct store_error err;
+	bool ok;
+
+	if (store_unit_begin(r->s, &err) != STORE_OK)
+		return; /* still down: said when the records were kept */
+	ok = write_done(r);
+	ok = store_unit_end(r->s, ok, &err) == STORE_OK && ok;
+	done_committed(r, ok);
+	if (ok)
+		ut_log(LOG_NOTICE, "store: back; the records that waited are "
+				   "written");
 }
 
 /* ack - answer e once the turn's batch is committed */
@@ -585,7 +722,10 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 		receipt_timeouts(r->c, r->s, r->mailer, r->swept);
 		media_purge(r->s, r->swept);
 	}
-	if (!draining && (claim_now || r->more))
+	/* records that wait first: no new claim while the store fails */
+	if (r->ndone > 0)
+		flush_done(r);
+	if (!draining && (claim_now || r->more) && r->ndone == 0)
 		claim(r);
 	submit(r);
 	tp_poll(r->t, timeout_ms, ev, 32, &n);
@@ -597,16 +737,19 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 		r->nacks = 0;
 		for (i = 0; i < n; i++)
 			handle(r, &ev[i]);
+		if (batch)
+			write_done(r);
 		if (batch && store_batch_end(r->s, &err) != STORE_OK) {
 			ut_log(LOG_ERR, "store: %s", err.msg);
 			ok = false; /* the SMSC sends its receipts again */
 		}
+		done_committed(r, batch && ok);
 		for (i = 0; i < r->nacks; i++)
 			tp_ack(r->t, &r->acks[i],
 			       ok ? r->answers[i] : TP_LATER);
 	}
 	submit(r);
-	if (!draining && r->more)
+	if (!draining && r->more && r->ndone == 0)
 		claim(r);
 	return tp_inflight(r->t);
 }
@@ -632,6 +775,16 @@ runner_stop(struct runner **rp)
 			       (long long)r->a[i]->c.id, err.msg);
 	for (i = 0; i < r->na; i++)
 		active_free(&r->a[i]);
+	if (r->ndone > 0)
+		flush_done(r);
+	if (r->ndone > 0)
+		ut_log(LOG_ERR,
+		       "%u texts the SMSC took have no record in the store: "
+		       "each goes out again when its lease ends",
+		       r->ndone);
+	for (i = 0; i < r->ndone; i++)
+		done_free(&r->done[i]);
+	free(r->done);
 	free(r->acks);
 	free(r);
 	*rp = NULL;
