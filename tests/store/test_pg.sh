@@ -5,7 +5,8 @@
 # Usage: tests/store/test_pg.sh [BUILD_DIR]
 #
 # A private PostgreSQL (tests/pg.sh) runs the store's unit suite
-# (BUILD/tests/test_store, every test that is not about SQLite files)
+# (BUILD/tests/test_store, every test that is not about SQLite files;
+# the pool's leases taken by 4 processes at once)
 # and the processes test (BUILD/tests/test_store_procs) with 4 workers
 # enqueueing and claiming at once: every text claimed once. Then a
 # SQLite store filled through smsctl is copied to PostgreSQL (smsctl
@@ -42,7 +43,7 @@ pg_start "$tmp/pg" || {
 
 # -- the unit suites on the server
 check "the store's unit suite on PostgreSQL" sh -c \
-	"STORE_TEST_PG='$PG_URI' '$BUILD/tests/test_store' >'$tmp/unit' 2>&1"
+	"STORE_TEST_PG='$PG_URI' STORE_PROCS=4 '$BUILD/tests/test_store' >'$tmp/unit' 2>&1"
 check "... every test but the SQLite files' ran and passed" sh -c \
 	"grep -q 'PASSED  \] 26 test' '$tmp/unit' && ! grep -q FAILED '$tmp/unit'"
 [ "$failed" -eq 0 ] || sed 's/^/# /' "$tmp/unit"
