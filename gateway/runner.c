@@ -478,6 +478,8 @@ submitted(struct runner *r, const struct tp_event *e)
 		       "id=%lld: out of memory: its record is lost, and it "
 		       "will be sent again when its lease ends",
 		       (long long)a->c.id);
+	else /* now: a receipt in the same turn looks for its SMSC ids */
+		write_done(r);
 	drop(r, (unsigned)i);
 }
 
