@@ -94,7 +94,7 @@ EOC
 		g=$((g + 1))
 	done
 	i=0
-	while [ "$(grep -c '"cmd":"submit_sm"' "$tmp/smsc$1.jsonl" 2>/dev/null || echo 0)" -lt "$N" ] &&
+	while [ "$(cat "$tmp/smsc$1.jsonl" 2>/dev/null | grep -c '"cmd":"submit_sm"')" -lt "$N" ] &&
 		[ $i -lt 1200 ]; do
 		sleep 0.1
 		i=$((i + 1))
