@@ -624,12 +624,18 @@ int
 store_begin(struct store *s, struct store_error *err)
 {
 	if (s->batch) {
-		if (store_tx(s, "SAVEPOINT op") != SQLITE_OK)
+		if (store_tx(s, "SAVEPOINT op") != SQ_OK)
 			return store_fail_db(s, "starting a savepoint", err);
 		return STORE_OK;
 	}
+	if (s->sync_lowered) { /* a lazy claim could not restore FULL */
+		if (sq_exec(s, "PRAGMA synchronous = FULL") != SQ_OK)
+			return store_fail_db(s, "restoring synchronous FULL",
+					     err);
+		s->sync_lowered = false;
+	}
 	wlock(s);
-	if (retry(s, "BEGIN IMMEDIATE", true) != SQLITE_OK) {
+	if (retry(s, "BEGIN IMMEDIATE", true) != SQ_OK) {
 		int rc = store_fail_db(s, "starting a transaction", err);
 
 		wunlock(s);
@@ -643,7 +649,7 @@ int
 store_commit(struct store *s, struct store_error *err)
 {
 	if (s->batch) {
-		if (store_tx(s, "RELEASE op") != SQLITE_OK) {
+		if (store_tx(s, "RELEASE op") != SQ_OK) {
 			int rc = store_fail_db(s, "releasing a savepoint", err);
 
 			store_rollback(s);
@@ -651,7 +657,7 @@ store_commit(struct store *s, struct store_error *err)
 		}
 		return STORE_OK;
 	}
-	if (retry(s, "COMMIT", true) != SQLITE_OK) {
+	if (retry(s, "COMMIT", true) != SQ_OK) {
 		int rc = store_fail_db(s, "committing", err);
 
 		store_rollback(s);
@@ -712,7 +718,7 @@ store_unit_begin(struct store *s, struct store_error *err)
 		}
 		return rc;
 	}
-	if (store_tx(s, "SAVEPOINT unit") != SQLITE_OK)
+	if (store_tx(s, "SAVEPOINT unit") != SQ_OK)
 		return store_fail_db(s, "starting a savepoint", err);
 	s->units++;
 	return STORE_OK;
@@ -735,7 +741,7 @@ store_unit_end(struct store *s, bool commit, struct store_error *err)
 		return STORE_OK;
 	}
 	if (commit) {
-		if (store_tx(s, "RELEASE unit") == SQLITE_OK)
+		if (store_tx(s, "RELEASE unit") == SQ_OK)
 			return STORE_OK;
 		rc = store_fail_db(s, "releasing a savepoint", err);
 	}

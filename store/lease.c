@@ -47,6 +47,17 @@ sync_level(struct store *s, const char *pragma)
 	return sq_exec(s, pragma) == SQ_OK;
 }
 
+/*
+ * restore_sync - synchronous FULL again after a lazy claim; if SQLite
+ * refuses, the store remembers, and its next transaction sets it
+ * before it begins (or fails), so no commit is made at the lower level
+ */
+static void
+restore_sync(struct store *s)
+{
+	s->sync_lowered = !sync_level(s, "PRAGMA synchronous = FULL");
+}
+
 /* store_lease_claim - lease up to max due rows of q to holder */
 int
 store_lease_claim(struct store *s, const struct store_queue *q,
@@ -68,14 +79,17 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 	 * are due again (as when its lease ends), and the next commit
 	 * that syncs (WAL: in order) writes it down with its own
 	 */
-	lazy = s->sync == STORE_SYNC_FULL && sq_autocommit(s) &&
+	lazy = !s->pg && s->sync == STORE_SYNC_FULL && sq_autocommit(s) &&
 	       sync_level(s, "PRAGMA synchronous = NORMAL");
 	rc = store_begin(s, err);
 	if (rc != STORE_OK) {
 		if (lazy)
-			sync_level(s, "PRAGMA synchronous = FULL");
+			restore_sync(s);
 		return rc;
 	}
+	/* PostgreSQL: the same, for this transaction only */
+	if (s->pg && s->sync == STORE_SYNC_FULL && !s->batch)
+		sq_exec(s, "SET LOCAL synchronous_commit = off");
 	st = stmt(s, q->due, err);
 	rc = st ? STORE_OK : (err ? err->status : STORE_EPERM);
 	if (rc == STORE_OK) {
@@ -92,7 +106,7 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 	else
 		store_rollback(s);
 	if (lazy)
-		sync_level(s, "PRAGMA synchronous = FULL");
+		restore_sync(s);
 	if (rc != STORE_OK) {
 		store_rows_free(*rows_r, q->size, q->owned_at, *n_r);
 		*rows_r = NULL;

@@ -309,10 +309,11 @@ struct store {
 	unsigned dyn_next;	/* the next one evicted */
 	pthread_mutex_t *wlock; /* the process's write lock of the file */
 	enum store_sync sync;	/* DatabaseSync, as opened */
-	bool wlocked;		/* held: a transaction is open */
-	bool batch;		/* inside store_batch_begin/_end */
-	bool unit_batch;	/* the outermost open unit made the batch */
-	unsigned units;		/* units open */
+	bool sync_lowered; /* synchronous FULL not restored: set before BEGIN */
+	bool wlocked;	   /* held: a transaction is open */
+	bool batch;	   /* inside store_batch_begin/_end */
+	bool unit_batch;   /* the outermost open unit made the batch */
+	unsigned units;	   /* units open */
 };
 
 /* ---- db.c: the connection, statements, transactions, rows ---- */
