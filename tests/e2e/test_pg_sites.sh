@@ -63,51 +63,10 @@ site b || { check "site b starts" false; exit 1; }
 check "two sites up: each a Postfix, a milter and a gateway on one server" \
 	test -n "$port_a" -a -n "$port_b"
 
-# the client: mail i through site a when i is even, b when odd; each
-# sent until answered 250; the 4xx answers counted
-python3 - "$port_a" "$port_b" "$N" "$tmp/accepted" >"$tmp/client.out" 2>&1 <<'PY' &
-import smtplib, sys, threading, time
-pa, pb, n, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-lock = threading.Lock()
-done, tempfail, broken = [], [0], [0]
-def one(i):
-    port = pa if i % 2 == 0 else pb
-    rcpt = "%d@sms.example.com" % (12025551000 + i % 50)
-    msg = ("From: alice@example.com\r\nTo: %s\r\n"
-           "Message-ID: <pgsites-%d@example.com>\r\n\r\npgsites %d\r\n"
-           % (rcpt, i, i))
-    while True:
-        try:
-            s = smtplib.SMTP("127.0.0.1", port, timeout=60)
-            s.sendmail("alice@example.com", [rcpt], msg)
-            s.quit()
-            with lock:
-                done.append(i)
-                open(out, "w").write("%d\n" % len(done))
-            return
-        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused,
-                smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as e:
-            code = getattr(e, "smtp_code", 0)
-            if isinstance(e, smtplib.SMTPRecipientsRefused):
-                code = list(e.recipients.values())[0][0]
-            with lock:
-                if 400 <= code < 500:
-                    tempfail[0] += 1
-                else:
-                    broken[0] += 1
-            time.sleep(0.3)
-        except Exception:
-            with lock:
-                broken[0] += 1
-            time.sleep(0.3)
-def worker(k):
-    for i in range(k, n, 8):
-        one(i)
-ts = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
-for t in ts: t.start()
-for t in ts: t.join()
-print("accepted %d tempfail %d broken %d" % (len(done), tempfail[0], broken[0]))
-PY
+# the client: mail i through site a when i is even, b when odd, each
+# sent until answered 250, eight sessions; the 4xx answers counted
+python3 "$top/tests/e2e/mailclient.py" "$port_a,$port_b" "$N" pgsites \
+	"$tmp/accepted" 8 >"$tmp/client.out" 2>&1 &
 client=$!
 E2E_PIDS="$E2E_PIDS $client"
 
@@ -155,21 +114,7 @@ WAIT_SECONDS=180 wait_for sh -c \
 	"[ \"\$(grep -c '\"cmd\":\"submit_sm\"' '$tmp/pdus.jsonl')\" -ge $N ]"
 WAIT_SECONDS=120 wait_for sh -c "[ \"\$('$PG_BIN/psql' -X -q -A -t -d '$PG_URI' -c 'SELECT count(*) FROM messages WHERE state <= 2')\" -eq 0 ]"
 sleep 1
-counts=$(python3 - "$tmp/pdus.jsonl" "$N" <<'PY'
-import json, sys
-seen, total = {}, 0
-for line in open(sys.argv[1]):
-    p = json.loads(line)
-    if p.get("cmd") != "submit_sm":
-        continue
-    total += 1
-    t = bytes.fromhex(p["sm"]).decode("latin-1")
-    seen[t] = seen.get(t, 0) + 1
-n = int(sys.argv[2])
-got = sum(1 for i in range(n) if "pgsites %d" % i in seen)
-print(total, got, n - got, total - len(seen))
-PY
-)
+counts=$(python3 "$top/tests/smsc/tally.py" "$tmp/pdus.jsonl" "$N" pgsites)
 set -- $counts
 total=$1 got=$2 lost=$3 dups=$4
 check "every accepted text reached the SMSC (lost $lost)" test "$lost" -eq 0
