@@ -863,6 +863,10 @@ parse_scalar(struct conf_ctx *ctx, const char **field, const char *text)
 				   text);
 			return -1;
 		}
+		if (ut_pg_uri(text) && ut_pg_uri_bad(text)) {
+			conf_error(ctx, "the URI: %s", ut_pg_uri_bad(text));
+			return -1;
+		}
 		break;
 	case CT_SECRET: ctx->inline_secret = true; break;
 	case CT_SECRET_FILE:

@@ -575,7 +575,10 @@ ack(struct runner *r, const struct tp_event *e, enum tp_answer a)
 	}
 }
 
-/* going_out - smsc_id names a part of a text still going out */
+/*
+ * going_out - smsc_id names a part of a text still going out, or of one
+ * whose record waits to be written (r->done)
+ */
 static bool
 going_out(const struct runner *r, const char *smsc_id)
 {
@@ -584,6 +587,10 @@ going_out(const struct runner *r, const char *smsc_id)
 	for (i = 0; i < r->na; i++)
 		for (k = 0; k < r->a[i]->nparts; k++)
 			if (!strcmp(r->a[i]->ids[k], smsc_id))
+				return true;
+	for (i = 0; i < r->ndone; i++)
+		for (k = 0; k < r->done[i].nparts; k++)
+			if (!strcmp(r->done[i].ids[k], smsc_id))
 				return true;
 	return false;
 }

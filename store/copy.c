@@ -34,7 +34,7 @@ static const char *const tables[] = {
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
-#define MAXCOLS 40
+#define MAXCOLS 64
 
 /* One table's columns that both stores have. */
 struct cols {
@@ -71,7 +71,14 @@ columns_of(struct store *s, const char *table, struct cols *c,
 	}
 	n = sq_column_count(st);
 	c->n = 0;
-	for (i = 0; i < n && i < MAXCOLS; i++)
+	if (n > MAXCOLS) {
+		sq_finalize(st);
+		return store_set_error(err, STORE_EPERM,
+				       "table %s has %d columns: a copy takes "
+				       "up to %d",
+				       table, n, MAXCOLS);
+	}
+	for (i = 0; i < n; i++)
 		if (!(c->name[c->n++] = strdup(sq_column_name(st, i)))) {
 			sq_finalize(st);
 			cols_free(c);
@@ -164,7 +171,7 @@ select_of(struct ut_buf *q, const char *table, const struct cols *c)
 
 	ut_buf_printf(q, "SELECT ");
 	for (i = 0; i < c->n; i++)
-		ut_buf_printf(q, "%s%s", i ? ", " : "", c->name[i]);
+		ut_buf_printf(q, "%s\"%s\"", i ? ", " : "", c->name[i]);
 	ut_buf_printf(q, " FROM %s", table);
 }
 
@@ -232,7 +239,7 @@ copy_table(struct store *from, struct store *to, const char *table,
 	select_of(&q, table, c);
 	ut_buf_printf(&ins, "INSERT INTO %s (", table);
 	for (i = 0; i < c->n; i++)
-		ut_buf_printf(&ins, "%s%s", i ? ", " : "", c->name[i]);
+		ut_buf_printf(&ins, "%s\"%s\"", i ? ", " : "", c->name[i]);
 	/* keep the ids: an identity column takes them only when told */
 	ut_buf_printf(&ins, ")%s VALUES (",
 		      to->pg ? " OVERRIDING SYSTEM VALUE" : "");
@@ -327,6 +334,11 @@ store_copy(struct store *from, struct store *to,
 	int rc = STORE_OK;
 
 	memset(c, 0, sizeof(c));
+	/* whole tables are read and checked: no statement_timeout */
+	if ((from->pg && sq_exec(from, "SET statement_timeout = 0") != SQ_OK) ||
+	    (to->pg && sq_exec(to, "SET statement_timeout = 0") != SQ_OK))
+		return store_fail_db(from->pg ? from : to,
+				     "lifting statement_timeout", err);
 	if (store_version(from) != store_version(to))
 		return store_set_error(err, STORE_EPERM,
 				       "%s is at schema version %d and %s at "

@@ -12,6 +12,7 @@
  *	later still decides it.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store_int.h"
@@ -76,6 +77,7 @@ receipt_in_txn(struct store *s, const char *smsc_id, enum store_state seg,
 {
 	sq *st;
 	unsigned n[4];
+	char key[24];
 	int rc, seq;
 
 	NEED(st, s, ST_SEG_FIND, err);
@@ -92,6 +94,12 @@ receipt_in_txn(struct store *s, const char *smsc_id, enum store_state seg,
 	r->msg_id = sq_column_int64(st, 0);
 	seq = sq_column_int(st, 1);
 	sq_reset(st);
+	/* two gateways given two parts' receipts at once: one counts after
+	   the other, so that one of them sees the text whole */
+	snprintf(key, sizeof(key), "%lld", (long long)r->msg_id);
+	rc = store_lock(s, "receipt", key, err);
+	if (rc != STORE_OK)
+		return rc;
 	NEED(st, s, ST_SEG_SET, err);
 	sq_bind_int64(st, 1, r->msg_id);
 	sq_bind_int(st, 2, seq);
@@ -184,7 +192,7 @@ store_receipt_timeout(struct store *s, int64_t cutoff, int64_t now,
 		      unsigned *n_r, struct store_error *err)
 {
 	sq *st;
-	unsigned n = 0, i;
+	unsigned n = 0, i, kept = 0;
 	int rc;
 
 	*n_r = 0;
@@ -213,10 +221,15 @@ store_receipt_timeout(struct store *s, int64_t cutoff, int64_t now,
 		sq_bind_text(st, 2, reason);
 		sq_bind_int64(st, 3, now);
 		rc = store_exec(s, st, "marking a text unknown", err);
-		if (rc == STORE_OK)
+		/* none changed: another gateway's sweep, or a receipt, was
+		   first; only those this sweep marked are told */
+		if (rc == STORE_OK && sq_changes(s) > 0) {
+			ids[kept++] = ids[i];
 			rc = store_event(s, ids[i], now, STORE_UNKNOWN,
 					 "NO_RECEIPT", err);
+		}
 	}
+	n = kept;
 out:
 	if (store_unit_end(s, rc == STORE_OK, err) != STORE_OK &&
 	    rc == STORE_OK)

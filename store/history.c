@@ -378,6 +378,9 @@ store_vacuum(struct store *s, int64_t *before_r, int64_t *after_r,
 	rc = db_bytes(s, before_r, err);
 	if (rc != STORE_OK)
 		return rc;
+	/* a server's VACUUM takes what it takes: no statement_timeout */
+	if (s->pg && sq_exec(s, "SET statement_timeout = 0") != SQ_OK)
+		return store_fail_db(s, "lifting statement_timeout", err);
 	if (sq_exec(s, "VACUUM") != SQ_OK)
 		return store_fail_db(s, "vacuuming", err);
 	/* give the WAL's pages back to the file, and the file's end back */

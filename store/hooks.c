@@ -248,7 +248,10 @@ store_hooks(struct store *s, int state, unsigned limit,
 
 	NEED(st, s, ST_HOOKS, err);
 	sq_bind_int(st, 1, state);
-	sq_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	if (limit)
+		sq_bind_int64(st, 2, (int64_t)limit);
+	else if (!s->pg) /* no limit: SQLite's -1, PostgreSQL's NULL */
+		sq_bind_int64(st, 2, -1);
 	return store_rows_owned(s, st, sizeof(**hooks_r), fill_hook,
 				offsetof(struct store_hook, body),
 				(void **)hooks_r, n_r, err);

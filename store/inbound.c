@@ -52,13 +52,27 @@ bind_set(sq *st, const char *phone, unsigned ref, unsigned total)
 	sq_bind_int(st, 3, (int)total);
 }
 
+/*
+ * lock_set - the lock of a reassembly set until the transaction ends:
+ * parts put and a set taken by gateways on several hosts, one after
+ * the other
+ */
+static int
+lock_set(struct store *s, const char *phone, unsigned ref, unsigned total,
+	 struct store_error *err)
+{
+	char set[96];
+
+	snprintf(set, sizeof(set), "%s/%u/%u", phone, ref, total);
+	return store_lock(s, "reassembly", set, err);
+}
+
 /* store_reasm_put - keep one part */
 int
 store_reasm_put(struct store *s, const char *phone, unsigned ref,
 		unsigned total, unsigned seq, const void *data, size_t len,
 		int64_t now, unsigned *have_r, struct store_error *err)
 {
-	char set[96];
 	sq *st;
 	int rc, put;
 
@@ -67,8 +81,7 @@ store_reasm_put(struct store *s, const char *phone, unsigned ref,
 				       "part %u of %u is out of range", seq,
 				       total);
 	/* two gateways given two parts at once: one counts after the other */
-	snprintf(set, sizeof(set), "%s/%u/%u", phone, ref, total);
-	rc = store_lock(s, "reassembly", set, err);
+	rc = lock_set(s, phone, ref, total, err);
 	if (rc != STORE_OK)
 		return rc;
 	NEED(st, s, ST_REASM_ADD, err);
@@ -125,6 +138,11 @@ store_reasm_take(struct store *s, const char *phone, unsigned ref,
 
 	if (rc != STORE_OK)
 		return rc;
+	/* two sweeps at once: the second finds the set taken */
+	if ((rc = lock_set(s, phone, ref, total, err)) != STORE_OK) {
+		store_rollback(s);
+		return rc;
+	}
 	st = stmt(s, ST_REASM_GET, err);
 	if (!st) {
 		store_rollback(s);

@@ -87,9 +87,8 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 			restore_sync(s);
 		return rc;
 	}
-	/* PostgreSQL: the same, for this transaction only */
-	if (s->pg && s->sync == STORE_SYNC_FULL && !s->batch)
-		sq_exec(s, "SET LOCAL synchronous_commit = off");
+	/* (not on PostgreSQL: its server may fail, or fail over, on its
+	   own, after the gateway sent what it claimed) */
 	st = stmt(s, q->due, err);
 	rc = st ? STORE_OK : (err ? err->status : STORE_EPERM);
 	if (rc == STORE_OK) {

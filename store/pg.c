@@ -38,6 +38,7 @@ struct pg_conn {
 	enum store_sync sync; /* DatabaseSync: synchronous_commit */
 	unsigned gen;	      /* bumped when the connection is made again */
 	bool in_tx;	      /* BEGIN ran, and no COMMIT or ROLLBACK yet */
+	char *secret[8];      /* the URI's passwords, never in a message */
 	unsigned next_name;   /* of prepared statements */
 	int64_t changes;      /* rows the last statement changed */
 	char sqlstate[6];     /* of the last error, "" when none */
@@ -71,6 +72,47 @@ pg_is_uri(const char *database)
 	return ut_pg_uri(database);
 }
 
+/*
+ * hide_secrets - "..." for each of the URI's passwords in c->err (libpq
+ * quotes a URI's bad parts in its messages)
+ */
+static void
+hide_secrets(struct pg_conn *c)
+{
+	unsigned i;
+	char *p;
+
+	for (i = 0; i < 8 && c->secret[i]; i++) {
+		size_t n = strlen(c->secret[i]);
+
+		while (n >= 2 && (p = strstr(c->err, c->secret[i]))) {
+			memmove(p + 3, p + n, strlen(p + n) + 1);
+			memcpy(p, "...", 3);
+		}
+	}
+}
+
+/*
+ * keep_secrets - the URI's passwords, as written (percent-encoded) and
+ * as libpq decodes them, for hide_secrets
+ */
+static void
+keep_secrets(struct pg_conn *c)
+{
+	PQconninfoOption *opts, *o;
+	size_t off[4], len[4];
+	unsigned n = ut_pg_uri_secrets(c->uri, off, len, 4), i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (len[i] > 0)
+			c->secret[k++] = strndup(c->uri + off[i], len[i]);
+	opts = PQconninfoParse(c->uri, NULL);
+	for (o = opts; o && o->keyword && k < 8; o++)
+		if (o->val && *o->val && strstr(o->keyword, "password"))
+			c->secret[k++] = strdup(o->val);
+	PQconninfoFree(opts);
+}
+
 /* fail - remember the last error of c (from res, or the connection) */
 static int
 fail(struct pg_conn *c, const PGresult *res)
@@ -93,6 +135,7 @@ fail(struct pg_conn *c, const PGresult *res)
 	for (n = 0; c->err[n]; n++) /* one line, for the log */
 		if (c->err[n] == '\n' || c->err[n] == '\t')
 			c->err[n] = ' ';
+	hide_secrets(c);
 	return SQ_ERROR;
 }
 
@@ -158,10 +201,22 @@ noop_notice(void *arg, const char *msg)
 static bool
 connect_to(struct pg_conn *c)
 {
-	/* the URI comes last: what it says wins over these defaults */
-	const char *keys[] = {"connect_timeout", "application_name", "dbname",
+	/*
+	 * the URI comes last: what it says wins over these defaults; a
+	 * server that vanished without a word is noticed within about 30 s
+	 * (keepalives, tcp_user_timeout), not after TCP's 15 minutes
+	 */
+	const char *keys[] = {"connect_timeout",
+			      "application_name",
+			      "keepalives",
+			      "keepalives_idle",
+			      "keepalives_interval",
+			      "keepalives_count",
+			      "tcp_user_timeout",
+			      "dbname",
 			      NULL};
-	const char *vals[] = {"10", "smsmilter", c->uri, NULL};
+	const char *vals[] = {"10", "smsmilter", "1",	 "10", "5",
+			      "3",  "30000",	 c->uri, NULL};
 
 	if (c->conn)
 		PQfinish(c->conn);
@@ -201,6 +256,12 @@ pg_open(const char *uri, enum store_sync sync, struct store_error *err)
 		return NULL;
 	}
 	c->sync = sync;
+	if (ut_pg_uri_bad(uri)) {
+		store_set_error(err, STORE_EPERM, "%s", ut_pg_uri_bad(uri));
+		pg_close(c);
+		return NULL;
+	}
+	keep_secrets(c);
 	if (!connect_to(c)) {
 		store_set_error(err, STORE_ETEMP, "connecting: %s", c->err);
 		pg_close(c);
@@ -213,10 +274,14 @@ pg_open(const char *uri, enum store_sync sync, struct store_error *err)
 void
 pg_close(struct pg_conn *c)
 {
+	unsigned i;
+
 	if (!c)
 		return;
 	if (c->conn)
 		PQfinish(c->conn);
+	for (i = 0; i < 8; i++)
+		free(c->secret[i]);
 	free(c->uri);
 	free(c);
 }
@@ -272,6 +337,15 @@ pg_exec(struct pg_conn *c, const char *text)
 			rc = SQ_OK;
 			break;
 		default: rc = fail(c, res);
+		}
+		/* COMMIT of a failed transaction rolls back, and says so
+		   in its tag only */
+		if (rc == SQ_OK && !strcmp(text, "COMMIT") &&
+		    strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+			snprintf(c->err, sizeof(c->err),
+				 "the transaction failed and was rolled back");
+			snprintf(c->sqlstate, sizeof(c->sqlstate), "25P02");
+			rc = SQ_ERROR;
 		}
 		PQclear(res);
 		if (rc == SQ_OK || !lost(c))

@@ -486,6 +486,15 @@ cancel_in_txn(struct store *s, int64_t id, const char *owner,
 	rc = store_exec(s, st, "cancelling the text", err);
 	if (rc != STORE_OK)
 		return rc;
+	if (sq_changes(s) == 0) { /* a gateway (on another host) took it */
+		if (state_r)
+			*state_r = STORE_SUBMITTING;
+		return store_set_error(err, STORE_EPERM,
+				       "text %lld is %s: it can no longer be "
+				       "cancelled",
+				       (long long)id,
+				       store_state_name(STORE_SUBMITTING));
+	}
 	NEED(st, s, ST_USAGE_SUB, err);
 	store_cycle(created, cycle);
 	sq_bind_text(st, 1, who);

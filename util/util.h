@@ -73,8 +73,19 @@ void ut_buf_clear(struct ut_buf *b);
 bool ut_pg_uri(const char *s);
 
 /*
- * ut_pg_uri_safe - uri with the password of its user (user:PASSWORD@)
- * and of its query (password=...) shown as "...", into out (n bytes)
+ * ut_pg_uri_secrets - where the passwords of uri are: its user's
+ * (user:PASSWORD@) and each query parameter's named *password; at most
+ * max spans (offset, length) into off and len; how many
+ */
+unsigned ut_pg_uri_secrets(const char *uri, size_t *off, size_t *len,
+			   unsigned max);
+
+/* ut_pg_uri_bad - why libpq would misread uri (a sentence), or NULL */
+const char *ut_pg_uri_bad(const char *uri);
+
+/*
+ * ut_pg_uri_safe - uri with each password (ut_pg_uri_secrets) shown as
+ * "...", into out (n bytes)
  */
 void ut_pg_uri_safe(const char *uri, char *out, size_t n);
 

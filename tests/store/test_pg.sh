@@ -139,4 +139,15 @@ conf "$tmp/pw.conf" "postgresql://smsmilter:s3cret@127.0.0.1:$port/smsmilter"
 check "... warns of a password in the URI, and never prints it" sh -c \
 	"grep -q 'warning: the URI holds a password' '$tmp/cc' &&
 	 ! grep -q s3cret '$tmp/cc'"
+# libpq quotes what it cannot read of a URI: never a password
+conf "$tmp/pct.conf" "postgresql://smsmilter:S3cr%zzet@127.0.0.1:$port/smsmilter"
+"$SMSCTL" config check "$tmp/pct.conf" >"$tmp/cc" 2>&1
+"$SMSCTL" -c "$tmp/pct.conf" queue >>"$tmp/cc" 2>&1
+check "a password libpq cannot decode is not in its message either" sh -c \
+	"grep -q 'connecting: ' '$tmp/cc' && ! grep -q 'S3cr' '$tmp/cc'"
+conf "$tmp/at.conf" "postgresql://smsmilter:p@ss@word9@127.0.0.1:$port/smsmilter"
+"$SMSCTL" config check "$tmp/at.conf" >"$tmp/cc" 2>&1
+check "a raw @ in the password is refused, saying to write %40" sh -c \
+	"grep -q 'more than one @: write an @ of the password as %40' '$tmp/cc' &&
+	 ! grep -q 'word9' '$tmp/cc'"
 echo "1..$n"
