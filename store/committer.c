@@ -12,7 +12,10 @@
  *	fsyncs per second stay the disk's while the writes per second
  *	grow with the number of callers. A piece's reads and its writes
  *	are one transaction, so a check (a quota, a rate) and the write
- *	it allows cannot be split by another writer.
+ *	it allows cannot be split by another writer. A group of lazy
+ *	pieces only (store_committer_run_lazy: a claim, lost in a power
+ *	cut, is due again) commits without a disk sync: the next group
+ *	that syncs writes it down too (WAL: in order).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +33,7 @@ struct piece {
 	int status;
 	struct store_error err;
 	bool done;
+	bool lazy; /* needs no disk sync of its own */
 	struct piece *next;
 };
 
@@ -63,9 +67,15 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 	struct store_error err;
 	struct timespec t0;
 	unsigned i;
+	bool lazy = g->s->sync == STORE_SYNC_FULL;
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; lazy && i < n; i++)
+		lazy = batch[i]->lazy;
+	/* parsed each time: a kept statement sets the level once only */
+	lazy = lazy && sqlite3_exec(g->s->db, "PRAGMA synchronous = NORMAL",
+				    NULL, NULL, NULL) == SQLITE_OK;
 	rc = store_batch_begin(g->s, &err);
 	for (i = 0; rc == STORE_OK && i < n; i++) {
 		struct piece *p = batch[i];
@@ -93,6 +103,9 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 	}
 	if (rc == STORE_OK)
 		rc = store_batch_end(g->s, &err);
+	if (lazy)
+		sqlite3_exec(g->s->db, "PRAGMA synchronous = FULL", NULL, NULL,
+			     NULL);
 	if (rc != STORE_OK)
 		for (i = 0; i < n; i++) {
 			batch[i]->status = rc;
@@ -151,6 +164,13 @@ store_committer_start(const char *path, enum store_sync sync,
 		free(g);
 		return NULL;
 	}
+	/*
+	 * a piece is a savepoint, and so is each of its operations: the
+	 * pages they change are copied aside first (the sub-journal),
+	 * kept in memory, not spilled to a temporary file past 64 KiB
+	 * (a write per page copied: most of a group's writes)
+	 */
+	sqlite3_exec(g->s->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->work, NULL);
 	pthread_cond_init(&g->finished, NULL);
@@ -169,13 +189,12 @@ store_committer_start(const char *path, enum store_sync sync,
 	return g;
 }
 
-/* store_committer_run - fn(store, arg) in the next group; wait for its commit
- */
-int
-store_committer_run(struct store_committer *g, store_committer_fn fn, void *arg,
-		    struct store_error *err)
+/* run - fn(store, arg) in the next group; wait for its commit */
+static int
+run(struct store_committer *g, store_committer_fn fn, void *arg, bool lazy,
+    struct store_error *err)
 {
-	struct piece p = {fn, arg, STORE_OK, {0}, false, NULL};
+	struct piece p = {fn, arg, STORE_OK, {0}, false, lazy, NULL};
 
 	pthread_mutex_lock(&g->mu);
 	if (g->stopping) {
@@ -195,6 +214,23 @@ store_committer_run(struct store_committer *g, store_committer_fn fn, void *arg,
 	if (p.status != STORE_OK)
 		*err = p.err;
 	return p.status;
+}
+
+/* store_committer_run - fn(store, arg) in the next group; wait for its commit
+ */
+int
+store_committer_run(struct store_committer *g, store_committer_fn fn, void *arg,
+		    struct store_error *err)
+{
+	return run(g, fn, arg, false, err);
+}
+
+/* store_committer_run_lazy - as store_committer_run, no sync of its own */
+int
+store_committer_run_lazy(struct store_committer *g, store_committer_fn fn,
+			 void *arg, struct store_error *err)
+{
+	return run(g, fn, arg, true, err);
 }
 
 /*
