@@ -229,6 +229,13 @@ void webhook_base_url(const struct conf *c, char *buf, size_t size);
  */
 void webhook_set_conf(struct webhook *w, const struct conf *c);
 
+/*
+ * webhook_committer - the send API's group commit (NULL when there is
+ * no ApiListen), which the queue runner shares; the webhook server's
+ * until webhook_stop
+ */
+struct store_committer *webhook_committer(const struct webhook *w);
+
 /* webhook_stop - finish the requests running, stop, free */
 void webhook_stop(struct webhook **w);
 
@@ -449,5 +456,13 @@ void runner_stop(struct runner **r);
 
 /* runner_set_conf - a new configuration (SIGHUP) */
 void runner_set_conf(struct runner *r, const struct conf *c);
+
+/*
+ * runner_set_committer - write each turn (its events' records and its
+ * claim) as one piece of g's groups, with the send API's texts; NULL:
+ * in a transaction of the runner's own store. g must outlive the
+ * runner's last step.
+ */
+void runner_set_committer(struct runner *r, struct store_committer *g);
 
 #endif /* GATEWAY_GATEWAY_INT_H */

@@ -315,6 +315,8 @@ main(int argc, char **argv)
 		return 71; /* EX_OSERR */
 	}
 	r = runner_new(c, s, t, mailer, owner);
+	if (r) /* one writer, one fsync, for the API's texts and the runner */
+		runner_set_committer(r, webhook_committer(webhook));
 	{
 		struct sigaction sa = {.sa_handler = on_signal};
 

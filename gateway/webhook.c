@@ -100,18 +100,21 @@ struct webhook {
 	bool sweeping, stopping;
 	struct mailer *m;
 	char transport[16];
-	struct store_committer *committer; /* the send API's texts */
+	struct store_committer *committer; /* the API's texts, runner's turns */
 };
 
-/* committed - a group of the send API's texts: a failure logged */
+/*
+ * committed - a group of the send API's texts (and the queue runner's
+ * turns): a failure logged
+ */
 static void
 committed(void *arg, unsigned n, double seconds, const struct store_error *err)
 {
 	(void)arg;
 	if (err)
 		ut_log(LOG_ERR,
-		       "send API: commit of %u texts failed after "
-		       "%.3f s: %s",
+		       "store: commit of a group of %u (API texts, runner "
+		       "turns) failed after %.3f s: %s",
 		       n, seconds, err->msg);
 }
 
@@ -787,6 +790,13 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 	if (!w->d || (metrics && !w->metrics) || (api && !w->api))
 		webhook_stop(&w);
 	return w;
+}
+
+/* webhook_committer - the send API's group commit, or NULL */
+struct store_committer *
+webhook_committer(const struct webhook *w)
+{
+	return w ? w->committer : NULL;
 }
 
 /* webhook_set_conf - swap the configuration between requests */
