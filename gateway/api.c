@@ -977,7 +977,8 @@ done:
 /* api_handle - answer one request of the send API */
 void
 api_handle(const struct conf *c, struct store *s, struct store_committer *g,
-	   const struct wh_request *rq, struct wh_answer *a)
+	   struct policy_apikeys *ks, const struct wh_request *rq,
+	   struct wh_answer *a)
 {
 	struct req k = {.c = c, .s = s, .g = g, .rq = rq, .a = a};
 	struct policy_verdict v;
@@ -994,7 +995,7 @@ api_handle(const struct conf *c, struct store *s, struct store_committer *g,
 		     "no such resource: the API has /v1/messages");
 		return;
 	}
-	if (!policy_apikey_auth(c, s, rq->authorization, k.now, k.owner,
+	if (!policy_apikey_auth(c, s, ks, rq->authorization, k.now, k.owner,
 				&key_id, &v, &err)) {
 		if (!strcmp(v.xcode, "4.3.0")) {
 			store_failed(&k, &err);

@@ -267,14 +267,17 @@ struct wh_answer {
 
 /*
  * api_handle - answer one request of the send API (api.c): who calls
- * it (an API key), route, act as the key's owner (store s), and fill
- * a. A text is queued through the committer g (group commit with the
- * other requests), or on s when g is NULL. A text queued wakes the
- * runner through WakeSocket.
+ * it (an API key, found in the cache ks when there, NULL: none), route,
+ * act as the key's owner (store s), and fill a. A text is queued
+ * through the committer g (group commit with the other requests), or
+ * on s when g is NULL. A text queued wakes the runner through
+ * WakeSocket.
  */
+struct policy_apikeys;
+
 void api_handle(const struct conf *c, struct store *s,
-		struct store_committer *g, const struct wh_request *rq,
-		struct wh_answer *a);
+		struct store_committer *g, struct policy_apikeys *ks,
+		const struct wh_request *rq, struct wh_answer *a);
 
 /*
  * webhook_handle - answer one request: route, check who may call it,

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "gateway/gateway_int.h"
+#include "policy/policy.h"
 #include "util/util.h"
 
 #define BODY_MAX (64 * 1024)
@@ -101,6 +102,7 @@ struct webhook {
 	struct mailer *m;
 	char transport[16];
 	struct store_committer *committer; /* the API's texts, runner's turns */
+	struct policy_apikeys *keys;	   /* the API keys found lately */
 };
 
 /*
@@ -563,7 +565,7 @@ serve(struct webhook *w, struct MHD_Connection *con, const char *method,
 	};
 	s = take(w, api, &c);
 	if (api)
-		api_handle(c, s, w->committer, &rq, &a);
+		api_handle(c, s, w->committer, w->keys, &rq, &a);
 	else
 		webhook_handle(c, s, w->m, w->transport, &rq, &a);
 	give(w, api, s);
@@ -784,6 +786,12 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 			webhook_stop(&w);
 			return NULL;
 		}
+		w->keys = policy_apikeys_new();
+		if (!w->keys) {
+			ut_log(LOG_ERR, "send API: out of memory");
+			webhook_stop(&w);
+			return NULL;
+		}
 	}
 	if (api)
 		w->api = listen_on(w, &c->api_listen, on_api, 0, "send API");
@@ -839,6 +847,7 @@ webhook_stop(struct webhook **wp)
 		pthread_join(w->sweeper, NULL);
 	}
 	store_committer_free(&w->committer); /* no request is left */
+	policy_apikeys_free(&w->keys);
 	for (int k = 0; k < 2; k++) {	/* every store is back: the daemons */
 		while (w->nfree[k] > 0) /* stopped */
 			store_close(&w->free[k][--w->nfree[k]]);
