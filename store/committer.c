@@ -33,7 +33,8 @@ struct piece {
 	int status;
 	struct store_error err;
 	bool done;
-	bool lazy; /* needs no disk sync of its own */
+	bool lazy;	   /* needs no disk sync of its own */
+	pthread_cond_t cv; /* its caller waits on it: woken alone */
 	struct piece *next;
 };
 
@@ -139,9 +140,10 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&g->mu);
 		run_batch(g, batch, n);
 		pthread_mutex_lock(&g->mu);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) { /* its caller alone: the next wait */
 			batch[i]->done = true;
-		pthread_cond_broadcast(&g->finished);
+			pthread_cond_signal(&batch[i]->cv);
+		}
 	}
 	pthread_mutex_unlock(&g->mu);
 	return NULL;
@@ -194,7 +196,8 @@ static int
 run(struct store_committer *g, store_committer_fn fn, void *arg, bool lazy,
     struct store_error *err)
 {
-	struct piece p = {fn, arg, STORE_OK, {0}, false, lazy, NULL};
+	struct piece p = {
+	    .fn = fn, .arg = arg, .status = STORE_OK, .lazy = lazy};
 
 	pthread_mutex_lock(&g->mu);
 	if (g->stopping) {
@@ -203,14 +206,16 @@ run(struct store_committer *g, store_committer_fn fn, void *arg, bool lazy,
 				       "the store is closing");
 	}
 	g->callers++;
+	pthread_cond_init(&p.cv, NULL);
 	*g->tail = &p;
 	g->tail = &p.next;
 	pthread_cond_signal(&g->work);
 	while (!p.done)
-		pthread_cond_wait(&g->finished, &g->mu);
+		pthread_cond_wait(&p.cv, &g->mu);
 	if (--g->callers == 0 && g->stopping)
 		pthread_cond_broadcast(&g->finished); /* store_committer_free */
 	pthread_mutex_unlock(&g->mu);
+	pthread_cond_destroy(&p.cv);
 	if (p.status != STORE_OK)
 		*err = p.err;
 	return p.status;
