@@ -45,8 +45,8 @@
 /* A claimed text on its way out. */
 struct active {
 	struct store_claim c;
-	uint8_t parts[PARTS_MAX][160]; /* encoded segments */
-	size_t lens[PARTS_MAX];
+	uint8_t (*parts)[160]; /* encoded segments, nparts of them */
+	size_t *lens;
 	unsigned nparts, next, taken;
 	int data_coding;
 	unsigned ref;
@@ -169,6 +169,8 @@ active_free(struct active **ap)
 		return;
 	free(a->c.text);
 	free(a->ids);
+	free(a->parts);
+	free(a->lens);
 	free(a);
 	*ap = NULL;
 }
@@ -285,6 +287,14 @@ plan(struct runner *r, struct active *a)
 		       r->c->transport == CONF_TP_SMPP ? "smpp" : "kannel");
 	a->nparts = p->nparts > PARTS_MAX ? PARTS_MAX : p->nparts;
 	a->data_coding = p->encoding == SMS_UCS2 ? 8 : 0;
+	/* as many as there are parts (a claim is up to a window of them) */
+	k = a->nparts > 0 ? a->nparts : 1;
+	a->parts = malloc(k * sizeof(*a->parts));
+	a->lens = calloc(k, sizeof(*a->lens));
+	if (!a->parts || !a->lens) {
+		sms_plan_free(&p);
+		return false;
+	}
 	if (tp_whole_texts(r->t)) {
 		/* one part, the whole text: the far side splits it */
 		sms_plan_free(&p);
