@@ -265,6 +265,8 @@ struct wh_answer {
 	char header_value[96];
 };
 
+struct policy_apikeys;
+
 /*
  * api_handle - answer one request of the send API (api.c): who calls
  * it (an API key, found in the cache ks when there, NULL: none), route,
@@ -273,8 +275,6 @@ struct wh_answer {
  * on s when g is NULL. A text queued wakes the runner through
  * WakeSocket.
  */
-struct policy_apikeys;
-
 void api_handle(const struct conf *c, struct store *s,
 		struct store_committer *g, struct policy_apikeys *ks,
 		const struct wh_request *rq, struct wh_answer *a);
@@ -415,11 +415,12 @@ unsigned receipt_timeouts(const struct conf *c, struct store *s,
  * receipt_hooks_queue - queue the message.receipt hooks of text id,
  * final in state with code (the carrier's, or ours: EXPIRED, OPTOUT,
  * NO_RECEIPT): its own DeliveryReceiptWebhookUri and the ReceiptHooks
- * of its number, in s's unit or batch
+ * of its number, in s's unit or batch; *queued_r true when there was
+ * one to queue (hooks_wake is worth it), false when none
  */
 int receipt_hooks_queue(const struct conf *c, struct store *s, int64_t id,
 			enum store_state state, const char *code, int64_t now,
-			struct store_error *err);
+			bool *queued_r, struct store_error *err);
 
 /* receipt_smpp_state - the state an SMPP stat word means (DELIVRD...) */
 enum store_state receipt_smpp_state(const char *stat);

@@ -211,16 +211,17 @@ give_up(struct runner *r, unsigned i, const char *code, const char *reason)
 {
 	struct store_error err;
 	struct active *a = r->a[i];
+	bool hooked = false;
 
 	if (store_fail(r->s, a->c.id, r->owner, code, reason, now_s(), &err) !=
 	    STORE_OK)
 		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
 		       err.msg);
 	else if (receipt_hooks_queue(r->c, r->s, a->c.id, STORE_FAILED, code,
-				     now_s(), &err) != STORE_OK)
+				     now_s(), &hooked, &err) != STORE_OK)
 		ut_log(LOG_ERR, "id=%lld: store: hooks: %s", (long long)a->c.id,
 		       err.msg);
-	else
+	else if (hooked)
 		hooks_wake();
 	metrics_add(M_REJECTED);
 	ut_log(LOG_NOTICE, "id=%lld to=%s status=failed code=%s reason=\"%s\"",
