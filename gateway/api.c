@@ -23,6 +23,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,13 @@
 #include "gateway/gateway_int.h"
 #include "policy/policy.h"
 #include "util/util.h"
+
+/*
+ * A wake sent to the runner (WakeSocket) and not yet heard
+ * (api_wake_heard): a text queued meanwhile needs no wake of its own,
+ * the runner's claim after it sees it
+ */
+static atomic_bool wake_sent;
 
 #define IDEM_KEY_MAX 200  /* the longest Idempotency-Key */
 #define LIST_MAX     1000 /* the most texts one GET lists */
@@ -784,7 +792,8 @@ post(struct req *k)
 	message_answer(k, sent.dup ? 200 : 201, &pc.m, pc.n, sent.id,
 		       sent.truncated);
 	if (!sent.dup) {
-		ut_wake(k->c->wake_socket);
+		if (!atomic_exchange(&wake_sent, true))
+			ut_wake(k->c->wake_socket);
 		ut_log(LOG_INFO,
 		       "api: %s queued text %lld (%s), %u segment%s, from %s",
 		       k->owner, (long long)sent.id, sent.sid, sent.segments,
@@ -972,6 +981,13 @@ list(struct req *k)
 	store_messages_free(&m, n);
 done:
 	form_clear(&q);
+}
+
+/* api_wake_heard - the runner is about to read its wakes and claim */
+void
+api_wake_heard(void)
+{
+	atomic_store(&wake_sent, false);
 }
 
 /* api_handle - answer one request of the send API */

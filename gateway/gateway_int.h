@@ -268,12 +268,19 @@ struct wh_answer {
 struct policy_apikeys;
 
 /*
+ * api_wake_heard - called by the runner's loop before it reads
+ * WakeSocket and claims: a text the API queues from then on wakes it
+ * again (until then, one wake stands for all the texts queued)
+ */
+void api_wake_heard(void);
+
+/*
  * api_handle - answer one request of the send API (api.c): who calls
  * it (an API key, found in the cache ks when there, NULL: none), route,
  * act as the key's owner (store s), and fill a. A text is queued
  * through the committer g (group commit with the other requests), or
  * on s when g is NULL. A text queued wakes the runner through
- * WakeSocket.
+ * WakeSocket, unless a wake it has not yet heard is on its way.
  */
 void api_handle(const struct conf *c, struct store *s,
 		struct store_committer *g, struct policy_apikeys *ks,

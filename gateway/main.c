@@ -333,6 +333,7 @@ main(int argc, char **argv)
 		unsigned inflight;
 		time_t now = time(NULL);
 
+		api_wake_heard(); /* before the reads: see api.c */
 		while (wfd >= 0 && recv(wfd, buf, sizeof(buf), 0) > 0)
 			woke = true;
 		if (got_hup) {
