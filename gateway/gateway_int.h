@@ -16,6 +16,7 @@
 #include "conf/conf.h"
 #include "store/store.h"
 #include "transport/transport.h"
+#include "util/util.h"
 
 struct runner;
 struct mailer;
@@ -264,6 +265,38 @@ struct wh_answer {
 	const char *header;
 	char header_value[96];
 };
+
+#define JW_DEPTH 8 /* objects and arrays inside each other, at most */
+
+/* A JSON text being written (jsonw.c). Zero-initialise before use. */
+struct jw {
+	struct ut_buf b;
+	unsigned depth;
+	bool more[JW_DEPTH]; /* a member was written at this depth */
+};
+
+/*
+ * jw_open - an object ('{') or array ('[') as key's value (key NULL
+ * at the top and in arrays); jw_close ends it with '}' or ']'
+ */
+void jw_open(struct jw *w, const char *key, char bracket);
+void jw_close(struct jw *w, char bracket);
+
+/* jw_str - key's value a string (escaped, ASCII only); NULL: null */
+void jw_str(struct jw *w, const char *key, const char *s);
+
+/* jw_int - key's value a whole number */
+void jw_int(struct jw *w, const char *key, long long v);
+
+/* jw_null, jw_true - key's value null, true */
+void jw_null(struct jw *w, const char *key);
+void jw_true(struct jw *w, const char *key);
+
+/*
+ * jw_end - the text written and a newline, the caller's to free, its
+ * length in *len_r; NULL when memory ran out (w is cleared either way)
+ */
+char *jw_end(struct jw *w, size_t *len_r);
 
 struct policy_apikeys;
 
