@@ -53,6 +53,8 @@ step "a pool of numbers: each answer reaches the one it answers" sh tests/e2e/te
 step "a pool of numbers, through the HTTP transport and webhook" sh tests/e2e/test_pool.sh build http
 step "smsgw against an SMPP server (npm smpp)" sh tests/gateway/test_smpp.sh build
 step "smsgw killed during 1,000 texts" sh tests/gateway/test_crash.sh build
+step "smsgw killed during 1,000 texts, its runner in the API's group commit" \
+	sh tests/gateway/test_crash.sh build api
 step "smsgw against an HTTP provider (Twilio's API)" sh tests/gateway/test_http.sh build
 step "smsgw against Kannel (bearerbox, smsbox, fakesmsc)" sh tests/gateway/test_kannel.sh build
 step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_kannel_mo.sh build
