@@ -634,6 +634,16 @@ const struct conf_key conf_keys[] = {
      "WebhookMaxPerClient and WebhookRequestTimeout say. At the next "
      "start.",
      NULL},
+    {"ApiKeyCacheTime", CT_DURATION, F(api_key_cache_time), "5s", 0, 60, NULL,
+     0, "API",
+     "How long smsgw trusts an API key it found in the store before it "
+     "looks again: within this time a request with the same key is "
+     "answered without reading the store for it. So a key revoked with "
+     "smsctl apikey revoke is refused by every request at most this long "
+     "after (and its last use, as smsctl apikey list shows it, is late "
+     "by up to a minute and this). 0: the store is read for every "
+     "request.",
+     NULL},
     {"SmtpRelay", CT_HOSTPORT, F(smtp_relay), "127.0.0.1:25", NOLIM, NULL, 0,
      "Mail out",
      "Where smsgw sends the mail it makes from texts, reports and "

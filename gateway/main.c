@@ -317,6 +317,8 @@ main(int argc, char **argv)
 		return 71; /* EX_OSERR */
 	}
 	r = runner_new(c, s, t, mailer, owner);
+	if (r) /* one writer, one fsync, for the API's texts and the runner */
+		runner_set_committer(r, webhook_committer(webhook));
 	{
 		struct sigaction sa = {.sa_handler = on_signal};
 
@@ -333,6 +335,7 @@ main(int argc, char **argv)
 		unsigned inflight;
 		time_t now = time(NULL);
 
+		api_wake_heard(); /* before the reads: see api.c */
 		while (wfd >= 0 && recv(wfd, buf, sizeof(buf), 0) > 0)
 			woke = true;
 		if (got_hup) {

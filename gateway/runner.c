@@ -12,6 +12,13 @@
  *	is older than QueueLifetime. Receipts update segments, and so the
  *	text's outcome. A transport that takes whole texts (HTTP, Kannel)
  *	gets each text as one part with its UTF-8, and splits it itself.
+ *
+ *	A turn's writes (the events' records, and the claim that follows)
+ *	are one transaction. With a committer (the send API's group
+ *	commit, runner_set_committer), they are one piece of its next
+ *	group: one writer and one fsync for the API's texts and the
+ *	runner's records together. The transport is answered, and newly
+ *	claimed texts are submitted, only once that commit is done.
  */
 #include <errno.h>
 #include <signal.h>
@@ -37,19 +44,22 @@
 /* A claimed text on its way out. */
 struct active {
 	struct store_claim c;
-	uint8_t parts[PARTS_MAX][160]; /* encoded segments */
-	size_t lens[PARTS_MAX];
+	uint8_t (*parts)[160]; /* encoded segments, nparts of them */
+	size_t *lens;
 	unsigned nparts, next, taken;
 	int data_coding;
 	unsigned ref;
 	char (*ids)[66];
 	bool failed;	 /* given up: ignore what else comes for it */
+	bool fresh;	 /* claimed in a turn not yet committed */
 	int64_t sent_ms; /* when its first part went to the transport */
 };
 
 struct runner {
 	const struct conf *c;
-	struct store *s;
+	struct store *s;   /* written on: the committer's during a turn */
+	struct store *own; /* the runner's own connection */
+	struct store_committer *g; /* the group commit, or NULL */
 	struct transport *t;
 	struct mailer *mailer;
 	char owner[128];
@@ -157,7 +167,7 @@ runner_new(const struct conf *c, struct store *s, struct transport *t,
 		return NULL;
 	}
 	r->c = c;
-	r->s = s;
+	r->s = r->own = s;
 	r->t = t;
 	r->mailer = m;
 	snprintf(r->owner, sizeof(r->owner), "%s", lease_owner);
@@ -174,6 +184,13 @@ runner_set_conf(struct runner *r, const struct conf *c)
 	r->c = c;
 }
 
+/* runner_set_committer - write each turn as a piece of g's groups */
+void
+runner_set_committer(struct runner *r, struct store_committer *g)
+{
+	r->g = g;
+}
+
 /* active_free - free a claimed text's entry; set *ap to NULL */
 static void
 active_free(struct active **ap)
@@ -184,6 +201,8 @@ active_free(struct active **ap)
 		return;
 	free(a->c.text);
 	free(a->ids);
+	free(a->parts);
+	free(a->lens);
 	free(a);
 	*ap = NULL;
 }
@@ -224,16 +243,17 @@ give_up(struct runner *r, unsigned i, const char *code, const char *reason)
 {
 	struct store_error err;
 	struct active *a = r->a[i];
+	bool hooked = false;
 
 	if (store_fail(r->s, a->c.id, r->owner, code, reason, now_s(), &err) !=
 	    STORE_OK)
 		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
 		       err.msg);
 	else if (receipt_hooks_queue(r->c, r->s, a->c.id, STORE_FAILED, code,
-				     now_s(), &err) != STORE_OK)
+				     now_s(), &hooked, &err) != STORE_OK)
 		ut_log(LOG_ERR, "id=%lld: store: hooks: %s", (long long)a->c.id,
 		       err.msg);
-	else
+	else if (hooked)
 		hooks_wake();
 	metrics_add(M_REJECTED);
 	ut_log(LOG_NOTICE, "id=%lld to=%s status=failed code=%s reason=\"%s\"",
@@ -300,6 +320,14 @@ plan(struct runner *r, struct active *a)
 		       r->c->transport == CONF_TP_SMPP ? "smpp" : "kannel");
 	a->nparts = p->nparts > PARTS_MAX ? PARTS_MAX : p->nparts;
 	a->data_coding = p->encoding == SMS_UCS2 ? 8 : 0;
+	/* as many as there are parts (a claim is up to a window of them) */
+	k = a->nparts > 0 ? a->nparts : 1;
+	a->parts = malloc(k * sizeof(*a->parts));
+	a->lens = calloc(k, sizeof(*a->lens));
+	if (!a->parts || !a->lens) {
+		sms_plan_free(&p);
+		return false;
+	}
 	if (tp_whole_texts(r->t)) {
 		/* one part, the whole text: the far side splits it */
 		sms_plan_free(&p);
@@ -338,6 +366,13 @@ plan(struct runner *r, struct active *a)
 	return a->ids != NULL;
 }
 
+/* claimable - the transport has room and the runner space for texts */
+static bool
+claimable(const struct runner *r)
+{
+	return tp_room(r->t) > 0 && r->na < ACTIVE_MAX / 2;
+}
+
 /* claim - take due texts while there is room for their parts */
 static void
 claim(struct runner *r)
@@ -347,7 +382,7 @@ claim(struct runner *r)
 	unsigned n = 0, i, room = tp_room(r->t);
 	bool out;
 
-	if (room == 0 || r->na >= ACTIVE_MAX / 2)
+	if (!claimable(r))
 		return;
 	r->more = false;
 	if (store_claim(r->s, r->owner, now_s(), r->c->claim_lease, room, &cl,
@@ -361,6 +396,7 @@ claim(struct runner *r)
 		if (!a)
 			continue; /* store_claims_free frees its text */
 		a->c = cl[i];
+		a->fresh = true;
 		cl[i].text = NULL; /* the entry's now */
 		r->a[r->na++] = a;
 		if (!(a->c.notify & STORE_MSG_KEYWORD) &&
@@ -548,6 +584,18 @@ done_committed(struct runner *r, bool ok)
 	r->ndone = k;
 }
 
+/* done_waiting - a record waits that the store did not take */
+static bool
+done_waiting(const struct runner *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->ndone; i++)
+		if (!r->done[i].written)
+			return true;
+	return false;
+}
+
 /* flush_done - write the records that wait, in a transaction */
 static void
 flush_done(struct runner *r)
@@ -717,12 +765,87 @@ handle(struct runner *r, const struct tp_event *e)
 	}
 }
 
+/* A turn's writes: the events to record, then a claim if one is due. */
+struct turn {
+	struct runner *r;
+	const struct tp_event *ev;
+	unsigned n;
+	bool claim;    /* claim now */
+	bool draining; /* claim nothing, even if more is due */
+};
+
+/* turn_write - record the events, submit, claim; on the store s */
+static bool
+turn_write(struct store *s, void *arg)
+{
+	struct turn *u = arg;
+	struct runner *r = u->r;
+	unsigned i;
+
+	r->s = s;
+	write_done(r); /* the records that wait, first */
+	for (i = 0; i < u->n; i++)
+		handle(r, &u->ev[i]);
+	if (u->n > 0)
+		submit(r); /* texts claimed in earlier turns: committed */
+	if (!u->draining && (u->claim || r->more) && !done_waiting(r))
+		claim(r);
+	r->s = r->own;
+	return true;
+}
+
+/*
+ * turn - the events and the claim in one transaction (the committer's
+ * group, or a batch of the runner's own); the events answered once it
+ * is committed, "try later" if it failed
+ */
+static void
+turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
+     bool draining)
+{
+	struct turn u = {r, ev, n, claim_now, draining};
+	struct store_error err;
+	bool ok = true;
+	unsigned i;
+
+	r->nacks = 0;
+	if (r->g) {
+		/* a claim alone needs no disk sync (store_lease_claim) */
+		if ((n > 0 || r->ndone > 0 ? store_committer_run
+					   : store_committer_run_lazy)(
+			r->g, turn_write, &u, &err) != STORE_OK) {
+			ut_log(LOG_ERR, "store: %s", err.msg);
+			ok = false; /* the SMSC sends its receipts again */
+		}
+	} else if (n == 0) {
+		turn_write(r->s, &u); /* a claim alone: its own transaction */
+	} else {
+		bool batch = store_batch_begin(r->s, &err) == STORE_OK;
+
+		turn_write(r->s, &u);
+		if (batch && store_batch_end(r->s, &err) != STORE_OK) {
+			ut_log(LOG_ERR, "store: %s", err.msg);
+			ok = false;
+		}
+	}
+	done_committed(r, ok);
+	for (i = r->na; i-- > 0;) {
+		/* a claim that was not committed: the texts are not ours */
+		if (r->a[i]->fresh && !ok)
+			drop(r, i);
+		else
+			r->a[i]->fresh = false;
+	}
+	for (i = 0; i < r->nacks; i++)
+		tp_ack(r->t, &r->acks[i], ok ? r->answers[i] : TP_LATER);
+}
+
 /* runner_step - one turn of the loop */
 unsigned
 runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 {
 	struct tp_event ev[32];
-	unsigned n, i;
+	unsigned n;
 
 	if (!draining && now_s() - r->swept >= SWEEP_SECONDS) {
 		r->swept = now_s();
@@ -731,35 +854,18 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 		receipt_timeouts(r->c, r->s, r->mailer, r->swept);
 		media_purge(r->s, r->swept);
 	}
-	/* records that wait first: no new claim while the store fails */
-	if (r->ndone > 0)
-		flush_done(r);
-	if (!draining && (claim_now || r->more) && r->ndone == 0)
-		claim(r);
+	/* records that wait are written first (turn_write), and no claim
+	   is made while they cannot be */
+	if (r->ndone > 0 ||
+	    (!draining && (claim_now || r->more) && claimable(r)))
+		turn(r, NULL, 0,
+		     !draining && claimable(r) && (claim_now || r->more),
+		     draining);
 	submit(r);
 	tp_poll(r->t, timeout_ms, ev, 32, &n);
-	if (n > 0) {
-		struct store_error err;
-		bool batch = store_batch_begin(r->s, &err) == STORE_OK;
-		bool ok = true;
-
-		r->nacks = 0;
-		for (i = 0; i < n; i++)
-			handle(r, &ev[i]);
-		if (batch)
-			write_done(r);
-		if (batch && store_batch_end(r->s, &err) != STORE_OK) {
-			ut_log(LOG_ERR, "store: %s", err.msg);
-			ok = false; /* the SMSC sends its receipts again */
-		}
-		done_committed(r, batch && ok);
-		for (i = 0; i < r->nacks; i++)
-			tp_ack(r->t, &r->acks[i],
-			       ok ? r->answers[i] : TP_LATER);
-	}
+	if (n > 0 || r->ndone > 0 || (!draining && r->more && claimable(r)))
+		turn(r, ev, n, false, draining);
 	submit(r);
-	if (!draining && r->more && r->ndone == 0)
-		claim(r);
 	return tp_inflight(r->t);
 }
 

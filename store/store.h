@@ -148,6 +148,16 @@ int store_committer_run(struct store_committer *g, store_committer_fn fn,
 			void *arg, struct store_error *err);
 
 /*
+ * store_committer_run_lazy - as store_committer_run, for work that
+ * needs no disk sync of its own (a claim: lost in a power cut, its
+ * rows are due again, as when its lease ends): a group of such work
+ * alone commits without one (DatabaseSync full: as normal); the next
+ * group that syncs writes it down with its own
+ */
+int store_committer_run_lazy(struct store_committer *g, store_committer_fn fn,
+			     void *arg, struct store_error *err);
+
+/*
  * store_committer_stop - run the work waiting, stop the writer and close
  * its connection; later work is refused (STORE_ETEMP). Safe while other
  * threads are still in store_committer_run. Frees nothing.

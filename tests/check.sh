@@ -57,6 +57,8 @@ step "the same through the HTTP provider: the photo as MMS (MediaUrl), the PDF a
 step "a pool of numbers: each answer reaches the one it answers" sh tests/e2e/test_pool.sh build
 step "a pool of numbers, through the HTTP transport and webhook" sh tests/e2e/test_pool.sh build http
 step "smsgw killed during 1,000 texts" sh tests/gateway/test_crash.sh build
+step "smsgw killed during 1,000 texts, its runner in the API's group commit" \
+	sh tests/gateway/test_crash.sh build api
 step "smsgw against Kannel (bearerbox, smsbox, fakesmsc)" sh tests/gateway/test_kannel.sh build
 step "the send API: each field, each error, keys as their owners" \
 	sh tests/gateway/test_api.sh build

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1926,6 +1927,116 @@ media(void **state)
 			 STORE_ENOTFOUND);
 }
 
+/* A piece of committer_groups: enqueue m, keep it or not. */
+struct cpiece {
+	struct store_outbound m;
+	char idem[32];
+	bool keep;
+	int64_t id;
+};
+
+/* cpiece_run - the piece on the writer's store */
+static bool
+cpiece_run(struct store *s, void *arg)
+{
+	struct cpiece *p = arg;
+	struct store_error err;
+	int64_t thread;
+
+	if (store_enqueue(s, &p->m, T0, &p->id, &thread, &err) != STORE_OK)
+		return false;
+	return p->keep;
+}
+
+/* A thread of committer_groups: its pieces, one after the other. */
+struct cthread {
+	struct store_committer *g;
+	struct cpiece *p;
+	unsigned n;
+	bool lazy;
+	int failures;
+};
+
+/* cthread_main - hand each piece over and wait for its commit */
+static void *
+cthread_main(void *arg)
+{
+	struct cthread *t = arg;
+	struct store_error err;
+	unsigned i;
+
+	for (i = 0; i < t->n; i++)
+		if ((t->lazy ? store_committer_run_lazy : store_committer_run)(
+			t->g, cpiece_run, &t->p[i], &err) != STORE_OK)
+			t->failures++;
+	return NULL;
+}
+
+/*
+ * committer_groups - pieces from four threads, lazy (no sync of their
+ * own) or not, each committed when its caller returns; a piece that
+ * refuses is rolled back alone; work after the stop is refused
+ */
+static void
+committer_groups(void **state)
+{
+	enum { THREADS = 4, EACH = 25 };
+	struct fixture *f = *state;
+	struct store_committer *g;
+	struct cthread t[THREADS];
+	pthread_t th[THREADS];
+	struct cpiece *p = calloc(THREADS * EACH, sizeof(*p));
+	struct store_message *m = NULL;
+	struct store_filter fl;
+	struct store_error err;
+	unsigned i, n = 0, kept = 0;
+
+	assert_non_null(p);
+	g = store_committer_start(f->path, STORE_SYNC_FULL, NULL, NULL, &err);
+	assert_non_null(g);
+	for (i = 0; i < THREADS * EACH; i++) {
+		snprintf(p[i].idem, sizeof(p[i].idem), "group-%u", i);
+		p[i].m = outbound("a@example.com", "+12025550143", "grouped",
+				  p[i].idem);
+		p[i].keep = i % 5 != 3; /* a fifth refuse */
+		kept += p[i].keep;
+	}
+	for (i = 0; i < THREADS; i++) {
+		t[i] = (struct cthread){g, p + i * EACH, EACH, i % 2 == 1, 0};
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, cthread_main, &t[i]), 0);
+	}
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(t[i].failures, 0);
+	}
+	/* on the disk, from another connection: the kept ones only */
+	store_filter_init(&fl);
+	fl.text = "grouped";
+	fl.text_exact = true;
+	fl.limit = 1000;
+	assert_int_equal(store_history(f->s, &fl, &m, &n, &err), STORE_OK);
+	assert_int_equal(n, kept);
+	store_messages_free(&m, n);
+	for (i = 0; i < THREADS * EACH; i++) {
+		if (!p[i].keep)
+			continue;
+		store_filter_init(&fl);
+		fl.ids = &p[i].id;
+		fl.nids = 1;
+		assert_int_equal(store_history(f->s, &fl, &m, &n, &err),
+				 STORE_OK);
+		assert_int_equal(n, 1);
+		store_messages_free(&m, n);
+	}
+	store_committer_stop(g);
+	assert_int_equal(store_committer_run_lazy(g, cpiece_run, &p[0], &err),
+			 STORE_ETEMP);
+	store_committer_free(&g);
+	assert_null(g);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -1967,6 +2078,7 @@ main(void)
 	    cmocka_unit_test(state_names),
 	    cmocka_unit_test_setup_teardown(apikeys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(media, setup, teardown),
+	    cmocka_unit_test_setup_teardown(committer_groups, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

@@ -96,12 +96,32 @@ pg_uri(void **state)
 	    strstr(ut_pg_uri_bad("postgresql://sms:p@ss@db/sms"), "%40"));
 }
 
+/* random_hex - a prefix and 2n lowercase hex digits, new each time */
+static void
+random_hex(void **state)
+{
+	char a[64], b[64], small[20];
+
+	(void)state;
+	assert_true(ut_random_hex("SM", 16, a, sizeof(a)));
+	assert_true(ut_random_hex("SM", 16, b, sizeof(b)));
+	assert_int_equal(strlen(a), 34);
+	assert_memory_equal(a, "SM", 2);
+	assert_int_equal(strspn(a + 2, "0123456789abcdef"), 32);
+	assert_string_not_equal(a, b);
+	/* exactly room for it, and one byte less */
+	assert_true(ut_random_hex("", 8, small, 17));
+	assert_int_equal(strlen(small), 16);
+	assert_false(ut_random_hex("x", 8, small, 17));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(mask),
 	    cmocka_unit_test(pg_uri),
+	    cmocka_unit_test(random_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
