@@ -16,7 +16,9 @@
 # once. Then a's gateway starts again and phones answer, each text
 # given to one bind (either gateway), long ones in two parts given one
 # to each gateway: every answer is mailed once, each long one whole.
-# Prints TAP and "pg_sites: ..." figures.
+# Site b's gateway serves the send API, so its runner commits through
+# the API's group commit, and a's on its own. Prints TAP and
+# "pg_sites: ..." figures.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -49,6 +51,9 @@ SmppWindow $WINDOW
 SmppResponseTimeout 2s
 ClaimLease 30s
 CONF
+	# b serves the send API: its runner writes through the API's group
+	# commit, a's commits on its own (both ways on one server)
+	[ "$1" = b ] && echo "ApiListen 127.0.0.1:$(free_port)" >>"$d/smsmilter.conf"
 	pf_init "$d/pf" "$p" "$s" "unix:$d/milter.sock" || return 1
 	sink_start "$d" "$s"
 	milter_start "$d/smsmilter.conf" "$d/milter.log" || return 1
