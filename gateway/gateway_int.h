@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "conf/conf.h"
 #include "store/store.h"
@@ -98,6 +99,42 @@ int forward_on(const struct conf *c, struct store *s,
  * within ReassemblyTimeout, each missing part marked; how many
  */
 unsigned inbound_sweep(const struct conf *c, struct store *s, int64_t now);
+
+/* What a session with SmtpRelay needs of the config (relay.c). */
+struct relay {
+	char host[256];
+	unsigned port;
+	int tls;       /* enum conf_tls */
+	char *ca_file; /* SmtpTlsCAFile */
+	char *name;    /* SmtpTlsName, else the relay's host */
+	char user[128], password[128];
+	bool pipelining; /* SmtpPipelining: when the relay offers it */
+};
+
+#define RELAY_WHY 1024
+
+/* The end of one mail handed to the relay. */
+struct relay_result {
+	int kind; /* 0 sent, 4 try later, 5 never */
+	char why[RELAY_WHY];
+};
+
+struct relay_session;
+
+/*
+ * relay_send - the mails[i] with go[i] through the relay in session
+ * *sp (opened when NULL, kept after unless it broke: then NULL), each
+ * one's end in res[i]
+ */
+void relay_send(const struct relay *r, struct relay_session **sp,
+		const struct store_mail *mails, const bool *go, unsigned n,
+		struct relay_result *res);
+
+/* relay_idle - seconds since session t last carried mail */
+long long relay_idle(const struct relay_session *t, time_t now);
+
+/* relay_close - end session *sp (QUIT first when quit); NULL after */
+void relay_close(struct relay_session **sp, bool quit);
 
 /*
  * mailer_start - a thread that sends the store's mail queue through

@@ -57,6 +57,7 @@ struct runner {
 	struct active *a[ACTIVE_MAX];
 	unsigned na;
 	bool more;     /* the last claim was full: more may be due */
+	bool mailed;   /* this turn's batch queued mail: wake the mailer */
 	int64_t swept; /* when inbound_sweep last ran */
 	/* receipts and texts to answer once this turn's batch commits */
 	struct tp_event *acks;
@@ -510,8 +511,8 @@ mo(struct runner *r, const struct tp_event *e)
 	    : res == IN_BAD ? TP_NEVER
 			    : TP_DONE);
 	if (res == IN_DONE) {
-		mailer_wake(r->mailer);
-		r->more = true; /* a keyword's answer may be queued */
+		r->mailed = true; /* once the batch is committed */
+		r->more = true;	  /* a keyword's answer may be queued */
 	}
 }
 
@@ -605,6 +606,10 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 		for (i = 0; i < r->nacks; i++)
 			tp_ack(r->t, &r->acks[i],
 			       ok ? r->answers[i] : TP_LATER);
+		/* the mailer finds the batch's mail only once committed */
+		if (r->mailed && ok)
+			mailer_wake(r->mailer);
+		r->mailed = false;
 	}
 	submit(r);
 	if (!draining && r->more)
