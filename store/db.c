@@ -890,9 +890,14 @@ store_open_version(const char *path, enum store_sync sync, int version,
 	s->wlock = wlock_of(sqlite3_db_filename(s->db, "main"));
 	s->sync = sync;
 	sqlite3_busy_handler(s->db, busy, s);
+	/*
+	 * temp_store MEMORY keeps the savepoints' journal (a batch's unit
+	 * per operation) in memory: past 64 KiB SQLite spilled it to a
+	 * temporary file, a write per page each unit changed
+	 */
 	snprintf(pragma, sizeof(pragma),
 		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
-		 " PRAGMA foreign_keys = ON;",
+		 " PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
 		 syncs[sync]);
 	if (retry(s, pragma, false) != SQLITE_OK) {
 		store_fail_db(s, "setting up", err);
