@@ -46,6 +46,9 @@ struct inbound_sms {
 	 */
 	const char *session;
 	uint64_t mark;
+	/* set when a text to a phone was queued with it (a keyword's
+	   answer, a forward); NULL: the caller does not ask */
+	bool *queued_r;
 };
 
 enum inbound_result {
@@ -61,8 +64,8 @@ enum inbound_result {
 /*
  * inbound_sms - record a text from a phone, act on a keyword, and
  * queue its mail to the thread's owner, all or nothing (a unit of the
- * store). The caller wakes the mailer, and the runner when a keyword
- * was answered, on IN_DONE.
+ * store). The caller wakes the mailer, and the runner when a text to
+ * a phone was queued (m->queued_r), on IN_DONE.
  */
 enum inbound_result inbound_sms(const struct conf *c, struct store *s,
 				const struct inbound_sms *m, int64_t now);

@@ -438,6 +438,8 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	case FWD_NONE: break;
 	case FWD_TEMP: goto out;
 	case FWD_SENT:
+		if (m->queued_r)
+			*m->queued_r = true;
 		/* not mailed: known by its id, so a resend is not sent on
 		   again (IN_DUP rolls the unit back) */
 		rc = m->provider && m->provider_id && m->provider_id[0]
@@ -467,6 +469,8 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	if (!note[0] && forward_on(c, s, &r->threads[0], phone, our, text, opts,
 				   now, fwd, sizeof(fwd)) != STORE_OK)
 		goto out;
+	if (m->queued_r && (answered || fwd[0]))
+		*m->queued_r = true;
 	if (opts && (o = json_loads(opts, 0, NULL)) != NULL) {
 		wh.url = json_string_value(json_object_get(o, "WebhookUri"));
 		wh.method =

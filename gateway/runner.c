@@ -490,6 +490,7 @@ receipt(struct runner *r, const struct tp_event *e)
 static void
 mo(struct runner *r, const struct tp_event *e)
 {
+	bool queued = false;
 	struct inbound_sms m = {
 	    .provider = "smpp",
 	    .from = e->from,
@@ -501,6 +502,7 @@ mo(struct runner *r, const struct tp_event *e)
 	    /* answered before the next tp_poll: this is its mark */
 	    .session = e->session[0] ? e->session : NULL,
 	    .mark = tp_mark(r->t),
+	    .queued_r = &queued,
 	};
 	enum inbound_result res = inbound_sms(r->c, r->s, &m, now_s());
 
@@ -512,7 +514,9 @@ mo(struct runner *r, const struct tp_event *e)
 			    : TP_DONE);
 	if (res == IN_DONE) {
 		r->mailed = true; /* once the batch is committed */
-		r->more = true;	  /* a keyword's answer may be queued */
+		/* a keyword's answer, a forward: sent without waiting */
+		if (queued)
+			r->more = true;
 	}
 }
 
