@@ -1220,6 +1220,11 @@ smpp_poll(struct transport *tp, int timeout_ms, struct tp_event *ev,
 		link_timers(t, &t->l[k], now);
 	if (t->l[0].state == BOUND)
 		send_due(t, now);
+	/* what was queued since (answers, submits): one write a link */
+	for (k = 0; k < t->nlinks; k++)
+		if (t->l[k].fd >= 0 && t->l[k].out_len &&
+		    t->l[k].state != CONNECTING)
+			flush(t, &t->l[k]);
 	if (t->ev_n == 0) {
 		for (k = 0; k < t->nlinks; k++) {
 			struct link *l = &t->l[k];
@@ -1296,7 +1301,7 @@ smpp_ack(struct transport *tp, const struct tp_event *e, enum tp_answer a)
 		if (!l->confirm_at)
 			l->confirm_at = now_s() + CONFIRM_SOON;
 	}
-	flush(t, l);
+	/* written with the batch's other answers at the next poll */
 }
 
 /* smpp_mark - how many requests went out */
