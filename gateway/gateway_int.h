@@ -46,9 +46,15 @@ struct inbound_sms {
 	 */
 	const char *session;
 	uint64_t mark;
-	/* set when a text to a phone was queued with it (a keyword's
-	   answer, a forward); NULL: the caller does not ask */
-	bool *queued_r;
+	/* what was queued with it, for the caller's wakes; NULL: the
+	   caller does not ask */
+	struct inbound_did *did_r;
+};
+
+/* What inbound_sms queued with a text besides its mail. */
+struct inbound_did {
+	bool texted; /* a text to a phone: a keyword's answer, a forward */
+	bool hooked; /* event hooks (InboundHook, the thread's WebhookUri) */
 };
 
 enum inbound_result {
@@ -65,7 +71,8 @@ enum inbound_result {
  * inbound_sms - record a text from a phone, act on a keyword, and
  * queue its mail to the thread's owner, all or nothing (a unit of the
  * store). The caller wakes the mailer, and the runner when a text to
- * a phone was queued (m->queued_r), on IN_DONE.
+ * a phone was queued (m->did_r), on IN_DONE; inbound_sms wakes the
+ * hook thread when hooks were queued.
  */
 enum inbound_result inbound_sms(const struct conf *c, struct store *s,
 				const struct inbound_sms *m, int64_t now);

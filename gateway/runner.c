@@ -490,7 +490,7 @@ receipt(struct runner *r, const struct tp_event *e)
 static void
 mo(struct runner *r, const struct tp_event *e)
 {
-	bool queued = false;
+	struct inbound_did did = {0};
 	struct inbound_sms m = {
 	    .provider = "smpp",
 	    .from = e->from,
@@ -502,7 +502,7 @@ mo(struct runner *r, const struct tp_event *e)
 	    /* answered before the next tp_poll: this is its mark */
 	    .session = e->session[0] ? e->session : NULL,
 	    .mark = tp_mark(r->t),
-	    .queued_r = &queued,
+	    .did_r = &did,
 	};
 	enum inbound_result res = inbound_sms(r->c, r->s, &m, now_s());
 
@@ -515,7 +515,7 @@ mo(struct runner *r, const struct tp_event *e)
 	if (res == IN_DONE) {
 		r->mailed = true; /* once the batch is committed */
 		/* a keyword's answer, a forward: sent without waiting */
-		if (queued)
+		if (did.texted)
 			r->more = true;
 	}
 }
