@@ -318,8 +318,8 @@ relay_open(const struct relay *r, char *why, size_t whysize)
 		free(t);
 		return NULL;
 	}
-	t->pipelining = r->pipelining &&
-			(t->smtp->esmtp & MAILSMTP_ESMTP_PIPELINING) != 0;
+	t->pipelining =
+	    r->pipelining && (t->smtp->esmtp & MAILSMTP_ESMTP_PIPELINING) != 0;
 	t->used = time(NULL);
 	return t;
 }
@@ -341,7 +341,9 @@ one_line(char *why)
 static int
 kind(int code)
 {
-	return code >= 200 && code < 300 ? 0 : code >= 500 && code < 600 ? 5 : 4;
+	return code >= 200 && code < 300   ? 0
+	       : code >= 500 && code < 600 ? 5
+					   : 4;
 }
 
 /*
@@ -473,7 +475,8 @@ answer(struct relay_session *t, char *why, size_t whysize)
 	for (;;) {
 		line = mailstream_read_line_remove_eol(t->smtp->stream,
 						       t->smtp->line_buffer);
-		if (!line || strlen(line) < 3 || !isdigit((unsigned char)line[0]) ||
+		if (!line || strlen(line) < 3 ||
+		    !isdigit((unsigned char)line[0]) ||
 		    !isdigit((unsigned char)line[1]) ||
 		    !isdigit((unsigned char)line[2]))
 			return 0;
@@ -538,8 +541,8 @@ pipelined(struct relay_session *t, const struct store_mail *mails,
 			rset = false;
 		}
 		if (prev < n) {
-			int end = answer(t, res[prev].why,
-					 sizeof(res[prev].why));
+			int end =
+			    answer(t, res[prev].why, sizeof(res[prev].why));
 
 			if (!end)
 				return false;
@@ -603,8 +606,9 @@ relay_send(const struct relay *r, struct relay_session **sp,
 		} else {
 			for (i = next(go, n, 0); ok && i < n;
 			     i = next(go, n, i + 1)) {
-				res[i].kind = send_one(*sp, &mails[i], res[i].why,
-						       sizeof(res[i].why), &ok);
+				res[i].kind =
+				    send_one(*sp, &mails[i], res[i].why,
+					     sizeof(res[i].why), &ok);
 				if (res[i].kind != NO_ANSWER)
 					answered = true;
 				else
@@ -629,7 +633,8 @@ relay_send(const struct relay *r, struct relay_session **sp,
 				snprintf(res[i].why, sizeof(res[i].why), "%s",
 					 why);
 			else if (!res[i].why[0] ||
-				 !strncmp(res[i].why, "the relay said: 2", 17) ||
+				 !strncmp(res[i].why, "the relay said: 2",
+					  17) ||
 				 !strncmp(res[i].why, "the relay said: 3", 17))
 				snprintf(res[i].why, sizeof(res[i].why),
 					 "the connection to the relay broke");

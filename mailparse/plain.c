@@ -84,8 +84,7 @@ only(const char *s, const char *set)
 	return s && *s && strspn(s, set) == strlen(s);
 }
 
-#define ALNUM                                                                  \
-	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 /* address_ok - local@domain of letters, digits and . + _ - */
 static bool
@@ -228,7 +227,8 @@ mp_plain_sms(const struct mp_sms_mail *in, const char *name,
 	     !only(in->our_number, ALNUM "+")) ||
 	    !only(in->phone, ALNUM "+"))
 		return false;
-	if (irt && *irt && (!address_ok(irt) || !line("In-Reply-To", "<>", irt, NULL)))
+	if (irt && *irt &&
+	    (!address_ok(irt) || !line("In-Reply-To", "<>", irt, NULL)))
 		return false;
 	for (i = 0; i < in->nreferences; i++) {
 		if (!in->references[i] || !*in->references[i])
