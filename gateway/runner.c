@@ -610,6 +610,7 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 		for (i = 0; i < r->nacks; i++)
 			tp_ack(r->t, &r->acks[i],
 			       ok ? r->answers[i] : TP_LATER);
+		tp_flush(r->t); /* the answers first, in one write */
 		/* the mailer finds the batch's mail only once committed */
 		if (r->mailed && ok)
 			mailer_wake(r->mailer);
