@@ -308,7 +308,9 @@ run(struct mailer *m)
 		ready[i] = (int64_t)time(NULL) - now < MEDIA_BUDGET
 			       ? with_media(m, &mails[i], now + MEDIA_BUDGET)
 			       : later(m, &mails[i]);
-	if (n > 0)
+	for (i = 0; i < n && !ready[i]; i++)
+		;
+	if (i < n) /* none ready: no session for nothing */
 		relay_send(&m->relay, &m->session, mails, ready, n, res);
 	/* each end alone when the store cannot take them as one */
 	unit = n > 0 && store_unit_begin(m->s, &err) == STORE_OK;
