@@ -16,8 +16,10 @@
  *	mailbox is refused reaches someone). The failed mail stays in the
  *	queue for smsctl undelivered. A mail to UndeliverableMailTo itself
  *	is never forwarded again: a refused fallback stays failed. Woken
- *	by mailer_wake() after mail is queued (one idle thread), and every
- *	second; at once again while batches come full.
+ *	by mailer_wake() after mail is queued (one idle thread, none when
+ *	one is about to claim), a thread lets mail gather MAIL_GATHER_MS
+ *	before it claims; it also looks every second, and at once again
+ *	while batches come full.
  *
  *	Before a batch goes, the photos and recordings its mails from
  *	phones link are fetched into them and stored so (media.c), or the
@@ -51,6 +53,9 @@
 #define SMTP_TIMEOUT 30 /* seconds per SMTP command (relay.c) */
 #define MAIL_BATCH   32
 #define MAIL_IDLE    5 /* seconds a session is kept without mail */
+/* milliseconds a woken thread lets mail gather before it claims: a
+   flood of texts from phones makes batches, not a claim per commit */
+#define MAIL_GATHER_MS 10
 /* the seconds a batch may spend fetching its files (media_in.c), the
    fetch under way cut there, before the rest wait for the next */
 #define MEDIA_BUDGET 600
@@ -65,6 +70,7 @@ struct mailer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop, woken, busy;
+	bool gathering; /* woken, letting mail gather before its claim */
 	struct store *s;
 	char owner[140];
 	struct relay relay;
@@ -335,11 +341,20 @@ mailer_main(void *arg)
 
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
+		struct timespec gather = {0, MAIL_GATHER_MS * 1000000L};
+		bool woken = m->woken;
 		unsigned n;
 
 		m->busy = true;
 		m->woken = false;
+		m->gathering = woken;
 		pthread_mutex_unlock(&m->mu);
+		if (woken) {
+			nanosleep(&gather, NULL);
+			pthread_mutex_lock(&m->mu);
+			m->gathering = false;
+			pthread_mutex_unlock(&m->mu);
+		}
 		n = run(m);
 		if (n == 0 && m->session &&
 		    relay_idle(m->session, time(NULL)) >= MAIL_IDLE)
@@ -464,15 +479,24 @@ wake(struct mailer *m, bool all)
 }
 
 /*
- * mailer_wake - there is mail to send: the first idle session looks
- * (one that finds its batch full runs again at once); when every one
- * is busy, each looks again after its batch
+ * mailer_wake - there is mail to send: the first session about to
+ * claim, else the first idle one, looks (one that finds its batch full
+ * runs again at once); when every one is busy, each looks again after
+ * its batch
  */
 void
 mailer_wake(struct mailer *m)
 {
 	struct mailer *k;
+	bool gathering = false;
 
+	for (k = m; k && !gathering; k = k->next) {
+		pthread_mutex_lock(&k->mu);
+		gathering = k->gathering;
+		pthread_mutex_unlock(&k->mu);
+	}
+	if (gathering)
+		return;
 	for (k = m; k; k = k->next)
 		if (wake(k, false))
 			return;
