@@ -2,7 +2,7 @@
  * NAME
  *	bench_store - enqueue and claim rates of the SQLite store
  * SYNOPSIS
- *	bench_store DIR [SECONDS]
+ *	bench_store DIR [SECONDS [URI]]
  * DESCRIPTION
  *	In a fresh database under DIR: enqueues for SECONDS (default 2)
  *	with synchronous FULL, then NORMAL (one transaction per message,
@@ -11,6 +11,9 @@
  *	"bench: store_enqueue_full N msg/s", "bench: store_enqueue_normal",
  *	"bench: store_claim", "bench: lease_assign_per_s" (a new
  *	SenderPool lease: the RCPT check and the take, as the milter does).
+ *	With URI (an empty PostgreSQL database), the same enqueue (each
+ *	commit durable) and claim there: "bench: pg_store_enqueue",
+ *	"bench: pg_store_claim".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,8 +153,15 @@ main(int argc, char **argv)
 	char path[512];
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: bench_store DIR [SECONDS]\n");
+		fprintf(stderr, "usage: bench_store DIR [SECONDS [URI]]\n");
 		return 2;
+	}
+	if (argc > 3) { /* PostgreSQL: the same two figures */
+		full = enqueue_rate(argv[3], STORE_SYNC_FULL, secs);
+		claim = claim_rate(argv[3]);
+		printf("bench: pg_store_enqueue %.0f msg/s\n", full);
+		printf("bench: pg_store_claim %.0f msg/s\n", claim);
+		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/bench.db", argv[1]);
 	unlink(path);

@@ -61,6 +61,9 @@ fi
 # the store, on this machine's disk (a temporary directory)
 "$O/bench/bench_store" "$tmp" "$secs"
 
+# the store on PostgreSQL: enqueue, claim, one and two gateways
+sh "$here/pg.sh" "$O"
+
 # the milter behind a real Postfix, beside no milter and OpenDKIM
 sh "$here/milter.sh" "$O"
 

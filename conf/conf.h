@@ -208,6 +208,7 @@ struct conf {
 	/* transport */
 	enum conf_transport transport;
 	long long queue_lifetime;  /* seconds */
+	long long claim_lease;	   /* seconds */
 	long long receipt_timeout; /* seconds; 0: none */
 	struct conf_hostport smpp_server;
 	const char *smpp_system_id;
@@ -251,6 +252,7 @@ struct conf {
 	struct conf_hostport metrics_listen; /* host "" or NULL: none */
 	struct conf_hostport api_listen;     /* host "" or NULL: none */
 	long long api_threads;
+	long long api_key_cache_time; /* seconds a key found is trusted */
 	/* smsmilter's own /metrics; host "" or NULL: none */
 	struct conf_hostport milter_metrics_listen;
 	struct conf_hostport smtp_relay;

@@ -14,6 +14,7 @@
 enum conf_type {
 	CT_STRING,	  /* any text */
 	CT_PATH,	  /* an absolute path */
+	CT_DATABASE,	  /* an absolute path, or a postgresql:// URI */
 	CT_SECRET,	  /* text, masked when printed */
 	CT_SECRET_FILE,	  /* the secret read from this file (mode 600) */
 	CT_INT,		  /* a number in [min, max] */

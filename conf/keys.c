@@ -370,8 +370,16 @@ const struct conf_key conf_keys[] = {
      "Limits and usage", "Price of each segment beyond those.", "0.0079"},
 
     /* store */
-    {"Database", CT_PATH, F(database), "/var/lib/smsmilter/smsmilter.db", NOLIM,
-     NULL, 0, "Store", "The SQLite database smsmilter, smsgw and smsctl share.",
+    {"Database", CT_DATABASE, F(database), "/var/lib/smsmilter/smsmilter.db",
+     NOLIM, NULL, 0, "Store",
+     "The store smsmilter, smsgw and smsctl share: a SQLite file (one host), "
+     "or a PostgreSQL server's libpq URI, postgresql://USER@HOST[:PORT]/DB, "
+     "that the milters and gateways of several hosts share. Keep the "
+     "password out of the URI: name a pgpass file, "
+     "?passfile=/etc/smsmilter/pgpass (mode 0600, owned by UserID). A "
+     "URI may set libpq's other parameters (sslmode=verify-full, "
+     "connect_timeout, options=-c statement_timeout=...): each statement "
+     "is bounded by 30 s unless it says otherwise.",
      NULL},
     {"DatabaseSync", CT_ENUM, F(database_sync), "full", NOLIM, sync_modes, 0,
      "Store",
@@ -383,6 +391,15 @@ const struct conf_key conf_keys[] = {
      NULL},
 
     /* transport */
+    {"ClaimLease", CT_DURATION, F(claim_lease), "5m", 10, 86400, NULL, 0,
+     "Transport",
+     "How long a text smsgw takes from the queue stays its own while it "
+     "submits it: if that smsgw dies (or loses the store) first, the text "
+     "is due again when the lease ends, for it after a restart or for "
+     "another gateway sharing the store. Longer than a submit can take "
+     "(SmppResponseTimeout, throttling), short enough that the others "
+     "take over soon.",
+     NULL},
     {"QueueLifetime", CT_DURATION, F(queue_lifetime), "2d", 60, 30LL * 86400,
      NULL, 0, "Transport",
      "How long smsgw keeps trying a text the carrier does not take (link "
@@ -616,6 +633,16 @@ const struct conf_key conf_keys[] = {
      "load. Connections are limited as WebhookMaxConnections, "
      "WebhookMaxPerClient and WebhookRequestTimeout say. At the next "
      "start.",
+     NULL},
+    {"ApiKeyCacheTime", CT_DURATION, F(api_key_cache_time), "5s", 0, 60, NULL,
+     0, "API",
+     "How long smsgw trusts an API key it found in the store before it "
+     "looks again: within this time a request with the same key is "
+     "answered without reading the store for it. So a key revoked with "
+     "smsctl apikey revoke is refused by every request at most this long "
+     "after (and its last use, as smsctl apikey list shows it, is late "
+     "by up to a minute and this). 0: the store is read for every "
+     "request.",
      NULL},
     {"SmtpRelay", CT_HOSTPORT, F(smtp_relay), "127.0.0.1:25", NOLIM, NULL, 0,
      "Mail out",

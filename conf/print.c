@@ -150,6 +150,13 @@ conf_format_value(const struct conf *c, const struct conf_key *k,
 		conf_format_duration(out, r->seconds);
 		break;
 	}
+	case CT_DATABASE: { /* a URI's password never printed */
+		char safe[1024];
+
+		ut_pg_uri_safe(*CFIELD(c, k, const char *), safe, sizeof(safe));
+		ut_buf_printf(out, "%s", safe);
+		break;
+	}
 	case CT_SECRET:
 	case CT_SECRET_FILE:
 		if (*CFIELD(c, k, const char *) && **CFIELD(c, k, const char *))

@@ -855,6 +855,19 @@ parse_scalar(struct conf_ctx *ctx, const char **field, const char *text)
 			return -1;
 		}
 		break;
+	case CT_DATABASE:
+		if (text[0] != '/' && !ut_pg_uri(text)) {
+			conf_error(ctx,
+				   "expected an absolute path (a SQLite file) "
+				   "or a postgresql:// URI, got \"%s\"",
+				   text);
+			return -1;
+		}
+		if (ut_pg_uri(text) && ut_pg_uri_bad(text)) {
+			conf_error(ctx, "the URI: %s", ut_pg_uri_bad(text));
+			return -1;
+		}
+		break;
 	case CT_SECRET: ctx->inline_secret = true; break;
 	case CT_SECRET_FILE:
 		v = read_secret(ctx, text);

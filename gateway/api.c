@@ -23,6 +23,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,13 @@
 #include "gateway/gateway_int.h"
 #include "policy/policy.h"
 #include "util/util.h"
+
+/*
+ * A wake sent to the runner (WakeSocket) and not yet heard
+ * (api_wake_heard): a text queued meanwhile needs no wake of its own,
+ * the runner's claim after it sees it
+ */
+static atomic_bool wake_sent;
 
 #define IDEM_KEY_MAX 200  /* the longest Idempotency-Key */
 #define LIST_MAX     1000 /* the most texts one GET lists */
@@ -87,17 +95,30 @@ struct req {
 	int64_t now;
 };
 
+/* reply_text - answer status with JSON text of n bytes (taken), or 500 */
+static void
+reply_text(struct req *k, unsigned status, char *text, size_t n)
+{
+	k->a->status = text ? status : 500;
+	k->a->content_type = "application/json";
+	if (text) {
+		k->a->body = text;
+		k->a->len = n;
+	} else {
+		k->a->body = strdup("{\"Error\":{\"Code\":\"error\"}}\n");
+		k->a->len = k->a->body ? strlen(k->a->body) : 0;
+	}
+}
+
 /* reply - answer status with the JSON j (taken) */
 static void
 reply(struct req *k, unsigned status, json_t *j)
 {
 	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	size_t n = text ? strlen(text) : 0;
 
 	json_decref(j);
-	k->a->status = text ? status : 500;
-	k->a->content_type = "application/json";
 	if (text) {
-		size_t n = strlen(text);
 		char *b = realloc(text, n + 2);
 
 		if (b) {
@@ -106,12 +127,18 @@ reply(struct req *k, unsigned status, json_t *j)
 			text = b;
 			n++;
 		}
-		k->a->body = text;
-		k->a->len = n;
-	} else {
-		k->a->body = strdup("{\"Error\":{\"Code\":\"error\"}}\n");
-		k->a->len = k->a->body ? strlen(k->a->body) : 0;
 	}
+	reply_text(k, status, text, n);
+}
+
+/* reply_jw - answer status with the JSON written in w */
+static void
+reply_jw(struct req *k, unsigned status, struct jw *w)
+{
+	size_t n;
+	char *text = jw_end(w, &n);
+
+	reply_text(k, status, text, n);
 }
 
 /*
@@ -205,41 +232,61 @@ store_failed(struct req *k, const struct store_error *err)
 	fail(k, 503, "unavailable", "the queue is not available: %s", err->msg);
 }
 
-/* jstr_or_null - a JSON string, or null for "" */
-static json_t *
-jstr_or_null(const char *s)
+/* str_or_null - key's value the string s, or null for "" */
+static void
+str_or_null(struct jw *w, const char *key, const char *s)
 {
-	return s && *s ? json_string(s) : json_null();
+	if (*s)
+		jw_str(w, key, s);
+	else
+		jw_null(w, key);
 }
 
-/* resource - the Message resource of m */
-static json_t *
-resource(const struct store_message *m)
+/*
+ * resource - the Message resource of m as key's value (with
+ * "Truncated": true when truncated)
+ */
+static void
+resource(struct jw *w, const char *key, const struct store_message *m,
+	 bool truncated)
 {
 	bool out = !strcmp(m->direction, "out");
-	json_t *j = json_object();
 
-	json_object_set_new(j, "MessageSid", json_string(m->sid));
-	json_object_set_new(j, "Owner", json_string(m->owner));
-	json_object_set_new(j, "Direction",
-			    json_string(out ? "outbound" : "inbound"));
-	json_object_set_new(j, "From", json_string(out ? m->sender : m->phone));
-	json_object_set_new(j, "To", json_string(out ? m->phone : m->sender));
-	json_object_set_new(j, "Text", json_string(m->text ? m->text : ""));
-	json_object_set_new(j, "Status",
-			    json_string(store_state_name(m->state)));
-	json_object_set_new(j, "Encoding",
-			    json_string(m->encoding == 8 ? "UCS-2" : "GSM-7"));
-	json_object_set_new(j, "Segments", json_integer(m->segments));
-	json_object_set_new(j, "ExternalId", jstr_or_null(m->external_id));
-	json_object_set_new(j, "Schedule",
-			    m->state == STORE_SCHEDULED ? json_integer(m->due)
-							: json_null());
-	json_object_set_new(j, "Created", json_integer(m->created));
-	json_object_set_new(j, "Updated", json_integer(m->updated));
-	json_object_set_new(j, "ErrorCode", jstr_or_null(m->error));
-	json_object_set_new(j, "ErrorMessage", jstr_or_null(m->reason));
-	return j;
+	jw_open(w, key, '{');
+	jw_str(w, "MessageSid", m->sid);
+	jw_str(w, "Owner", m->owner);
+	jw_str(w, "Direction", out ? "outbound" : "inbound");
+	jw_str(w, "From", out ? m->sender : m->phone);
+	jw_str(w, "To", out ? m->phone : m->sender);
+	jw_str(w, "Text", m->text ? m->text : "");
+	jw_str(w, "Status", store_state_name(m->state));
+	jw_str(w, "Encoding", m->encoding == 8 ? "UCS-2" : "GSM-7");
+	jw_int(w, "Segments", m->segments);
+	str_or_null(w, "ExternalId", m->external_id);
+	if (m->state == STORE_SCHEDULED)
+		jw_int(w, "Schedule", m->due);
+	else
+		jw_null(w, "Schedule");
+	jw_int(w, "Created", m->created);
+	jw_int(w, "Updated", m->updated);
+	str_or_null(w, "ErrorCode", m->error);
+	str_or_null(w, "ErrorMessage", m->reason);
+	if (truncated)
+		jw_true(w, "Truncated");
+	jw_close(w, '}');
+}
+
+/* message - answer status with {"Message": m} */
+static void
+message(struct req *k, unsigned status, const struct store_message *m,
+	bool truncated)
+{
+	struct jw w = {0};
+
+	jw_open(&w, NULL, '{');
+	resource(&w, "Message", m, truncated);
+	jw_close(&w, '}');
+	reply_jw(k, status, &w);
 }
 
 /*
@@ -275,8 +322,6 @@ static void
 message_answer(struct req *k, unsigned status, struct store_message **m,
 	       unsigned n, int64_t id, bool truncated)
 {
-	json_t *j;
-
 	if (n != 1) {
 		store_messages_free(m, n);
 		fail(k, 500, "internal",
@@ -285,10 +330,7 @@ message_answer(struct req *k, unsigned status, struct store_message **m,
 		     (long long)id);
 		return;
 	}
-	j = resource(*m);
-	if (truncated)
-		json_object_set_new(j, "Truncated", json_true());
-	reply(k, status, json_pack("{s:o}", "Message", j));
+	message(k, status, *m, truncated);
 	store_messages_free(m, n);
 }
 
@@ -784,7 +826,8 @@ post(struct req *k)
 	message_answer(k, sent.dup ? 200 : 201, &pc.m, pc.n, sent.id,
 		       sent.truncated);
 	if (!sent.dup) {
-		ut_wake(k->c->wake_socket);
+		if (!atomic_exchange(&wake_sent, true))
+			ut_wake(k->c->wake_socket);
 		ut_log(LOG_INFO,
 		       "api: %s queued text %lld (%s), %u segment%s, from %s",
 		       k->owner, (long long)sent.id, sent.sid, sent.segments,
@@ -822,7 +865,7 @@ get_one(struct req *k, const char *sid)
 	f.sid = sid;
 	if (!one(k, &f, &m, sid))
 		return;
-	reply(k, 200, json_pack("{s:o}", "Message", resource(m)));
+	message(k, 200, m, false);
 	store_messages_free(&m, 1);
 }
 
@@ -876,7 +919,7 @@ list(struct req *k)
 	struct form q = {0};
 	struct policy_verdict v;
 	unsigned n = 0, i;
-	json_t *arr;
+	struct jw w = {0};
 	char to[20], from[20];
 	long long num;
 
@@ -953,31 +996,37 @@ list(struct req *k)
 		store_failed(k, &err);
 		goto done;
 	}
-	arr = json_array();
+	jw_open(&w, NULL, '{');
+	jw_open(&w, "Messages", '[');
 	for (i = 0; i < n; i++)
-		json_array_append_new(arr, resource(&m[i]));
-	{
-		json_t *j = json_pack("{s:o}", "Messages", arr);
+		resource(&w, NULL, &m[i], false);
+	jw_close(&w, ']');
+	if (n > 0 && n == f.limit) {
+		/* a full page: the next one starts after its last text */
 		char next[24];
 
-		/* a full page: the next one starts after its last text */
-		if (j && n == f.limit) {
-			snprintf(next, sizeof(next), "%lld",
-				 (long long)m[n - 1].id);
-			json_object_set_new(j, "NextPageToken",
-					    json_string(next));
-		}
-		reply(k, 200, j);
+		snprintf(next, sizeof(next), "%lld", (long long)m[n - 1].id);
+		jw_str(&w, "NextPageToken", next);
 	}
+	jw_close(&w, '}');
+	reply_jw(k, 200, &w);
 	store_messages_free(&m, n);
 done:
 	form_clear(&q);
 }
 
+/* api_wake_heard - the runner is about to read its wakes and claim */
+void
+api_wake_heard(void)
+{
+	atomic_store(&wake_sent, false);
+}
+
 /* api_handle - answer one request of the send API */
 void
 api_handle(const struct conf *c, struct store *s, struct store_committer *g,
-	   const struct wh_request *rq, struct wh_answer *a)
+	   struct policy_apikeys *ks, const struct wh_request *rq,
+	   struct wh_answer *a)
 {
 	struct req k = {.c = c, .s = s, .g = g, .rq = rq, .a = a};
 	struct policy_verdict v;
@@ -994,7 +1043,7 @@ api_handle(const struct conf *c, struct store *s, struct store_committer *g,
 		     "no such resource: the API has /v1/messages");
 		return;
 	}
-	if (!policy_apikey_auth(c, s, rq->authorization, k.now, k.owner,
+	if (!policy_apikey_auth(c, s, ks, rq->authorization, k.now, k.owner,
 				&key_id, &v, &err)) {
 		if (!strcmp(v.xcode, "4.3.0")) {
 			store_failed(&k, &err);

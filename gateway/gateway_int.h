@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "store/store.h"
 #include "transport/transport.h"
+#include "util/util.h"
 
 struct runner;
 struct mailer;
@@ -185,6 +186,19 @@ void media_free(struct media **md);
 
 struct hooks;
 
+struct notify;
+
+/*
+ * notify_start - where Database is shared (PostgreSQL), a thread on a
+ * connection of its own that wakes the runner (through WakeSocket),
+ * mailer and the hook thread when any host adds to a queue; NULL when
+ * the store is a file, or on failure (logged: the queues are polled)
+ */
+struct notify *notify_start(const struct conf *c, struct mailer *mailer);
+
+/* notify_stop - stop the thread, free; *n becomes NULL */
+void notify_stop(struct notify **n);
+
 /*
  * hooks_start - the hook thread (hooks.c): event hooks out to their
  * URLs, HookConcurrency at once, leased as lease_owner + "/hooks" (with
@@ -276,6 +290,13 @@ void webhook_base_url(const struct conf *c, char *buf, size_t size);
  */
 void webhook_set_conf(struct webhook *w, const struct conf *c);
 
+/*
+ * webhook_committer - the send API's group commit (NULL when there is
+ * no ApiListen), which the queue runner shares; the webhook server's
+ * until webhook_stop
+ */
+struct store_committer *webhook_committer(const struct webhook *w);
+
 /* webhook_stop - finish the requests running, stop, free */
 void webhook_stop(struct webhook **w);
 
@@ -305,16 +326,58 @@ struct wh_answer {
 	char header_value[96];
 };
 
+#define JW_DEPTH 8 /* objects and arrays inside each other, at most */
+
+/* A JSON text being written (jsonw.c). Zero-initialise before use. */
+struct jw {
+	struct ut_buf b;
+	unsigned depth;
+	bool more[JW_DEPTH]; /* a member was written at this depth */
+};
+
+/*
+ * jw_open - an object ('{') or array ('[') as key's value (key NULL
+ * at the top and in arrays); jw_close ends it with '}' or ']'
+ */
+void jw_open(struct jw *w, const char *key, char bracket);
+void jw_close(struct jw *w, char bracket);
+
+/* jw_str - key's value a string (escaped, ASCII only); NULL: null */
+void jw_str(struct jw *w, const char *key, const char *s);
+
+/* jw_int - key's value a whole number */
+void jw_int(struct jw *w, const char *key, long long v);
+
+/* jw_null, jw_true - key's value null, true */
+void jw_null(struct jw *w, const char *key);
+void jw_true(struct jw *w, const char *key);
+
+/*
+ * jw_end - the text written and a newline, the caller's to free, its
+ * length in *len_r; NULL when memory ran out (w is cleared either way)
+ */
+char *jw_end(struct jw *w, size_t *len_r);
+
+struct policy_apikeys;
+
+/*
+ * api_wake_heard - called by the runner's loop before it reads
+ * WakeSocket and claims: a text the API queues from then on wakes it
+ * again (until then, one wake stands for all the texts queued)
+ */
+void api_wake_heard(void);
+
 /*
  * api_handle - answer one request of the send API (api.c): who calls
- * it (an API key), route, act as the key's owner (store s), and fill
- * a. A text is queued through the committer g (group commit with the
- * other requests), or on s when g is NULL. A text queued wakes the
- * runner through WakeSocket.
+ * it (an API key, found in the cache ks when there, NULL: none), route,
+ * act as the key's owner (store s), and fill a. A text is queued
+ * through the committer g (group commit with the other requests), or
+ * on s when g is NULL. A text queued wakes the runner through
+ * WakeSocket, unless a wake it has not yet heard is on its way.
  */
 void api_handle(const struct conf *c, struct store *s,
-		struct store_committer *g, const struct wh_request *rq,
-		struct wh_answer *a);
+		struct store_committer *g, struct policy_apikeys *ks,
+		const struct wh_request *rq, struct wh_answer *a);
 
 /*
  * webhook_handle - answer one request: route, check who may call it,
@@ -452,11 +515,12 @@ unsigned receipt_timeouts(const struct conf *c, struct store *s,
  * receipt_hooks_queue - queue the message.receipt hooks of text id,
  * final in state with code (the carrier's, or ours: EXPIRED, OPTOUT,
  * NO_RECEIPT): its own DeliveryReceiptWebhookUri and the ReceiptHooks
- * of its number, in s's unit or batch
+ * of its number, in s's unit or batch; *queued_r true when there was
+ * one to queue (hooks_wake is worth it), false when none
  */
 int receipt_hooks_queue(const struct conf *c, struct store *s, int64_t id,
 			enum store_state state, const char *code, int64_t now,
-			struct store_error *err);
+			bool *queued_r, struct store_error *err);
 
 /* receipt_smpp_state - the state an SMPP stat word means (DELIVRD...) */
 enum store_state receipt_smpp_state(const char *stat);
@@ -496,5 +560,13 @@ void runner_stop(struct runner **r);
 
 /* runner_set_conf - a new configuration (SIGHUP) */
 void runner_set_conf(struct runner *r, const struct conf *c);
+
+/*
+ * runner_set_committer - write each turn (its events' records and its
+ * claim) as one piece of g's groups, with the send API's texts; NULL:
+ * in a transaction of the runner's own store. g must outlive the
+ * runner's last step.
+ */
+void runner_set_committer(struct runner *r, struct store_committer *g);
 
 #endif /* GATEWAY_GATEWAY_INT_H */

@@ -525,7 +525,7 @@ hooks_start(const struct conf *c, const char *lease_owner,
 	/* what it writes only records that a hook went out: see mailer.c */
 	h->s = store_open(c->database, STORE_SYNC_NORMAL, &err);
 	if (!h->s) {
-		ut_log(LOG_ERR, "store %s: %s", c->database, err.msg);
+		ut_log(LOG_ERR, "store: %s", err.msg);
 		discard(h);
 		return NULL;
 	}

@@ -406,7 +406,7 @@ worker_start(const struct conf *c, const char *lease_owner, unsigned k)
 	/* no fsync per mail: see the top of this file */
 	m->s = store_open(c->database, STORE_SYNC_NORMAL, &err);
 	if (!m->s) {
-		ut_log(LOG_ERR, "store %s: %s", c->database, err.msg);
+		ut_log(LOG_ERR, "store: %s", err.msg);
 		discard(m);
 		return NULL;
 	}

@@ -223,6 +223,7 @@ main(int argc, char **argv)
 	struct runner *r;
 	struct mailer *mailer;
 	struct hooks *hooks;
+	struct notify *notify;
 	struct webhook *webhook = NULL;
 	struct store *s;
 	struct conf *c;
@@ -289,7 +290,7 @@ main(int argc, char **argv)
 	}
 	s = store_open(c->database, (enum store_sync)c->database_sync, &serr);
 	if (!s) {
-		ut_log(LOG_ERR, "store %s: %s", c->database, serr.msg);
+		ut_log(LOG_ERR, "store: %s", serr.msg);
 		return 75;
 	}
 	t = open_transport(c, &terr, where, sizeof(where));
@@ -308,6 +309,7 @@ main(int argc, char **argv)
 	if (!mailer)
 		return 75;
 	hooks = hooks_start(c, owner, mailer);
+	notify = notify_start(c, mailer);
 	webhook = webhook_start(c, mailer, tp_name(t));
 	if (!webhook) {
 		/* not a gateway that cannot hear the provider or be watched */
@@ -316,6 +318,8 @@ main(int argc, char **argv)
 		return 71; /* EX_OSERR */
 	}
 	r = runner_new(c, s, t, mailer, owner);
+	if (r) /* one writer, one fsync, for the API's texts and the runner */
+		runner_set_committer(r, webhook_committer(webhook));
 	{
 		struct sigaction sa = {.sa_handler = on_signal};
 
@@ -325,13 +329,14 @@ main(int argc, char **argv)
 		sigaction(SIGINT, &sa, NULL);
 		signal(SIGPIPE, SIG_IGN);
 	}
-	ut_log(LOG_NOTICE, "%s, store %s", where, c->database);
+	ut_log(LOG_NOTICE, "%s, store %s", where, store_name(s));
 	for (;;) {
 		char buf[64];
 		bool woke = false;
 		unsigned inflight;
 		time_t now = time(NULL);
 
+		api_wake_heard(); /* before the reads: see api.c */
 		while (wfd >= 0 && recv(wfd, buf, sizeof(buf), 0) > 0)
 			woke = true;
 		if (got_hup) {
@@ -367,6 +372,7 @@ main(int argc, char **argv)
 			break;
 	}
 	runner_stop(&r);
+	notify_stop(&notify);
 	webhook_stop(&webhook);
 	hooks_stop(&hooks);
 	mailer_stop(&mailer);

@@ -90,13 +90,14 @@ receipt_kannel_stat(const char *status)
 int
 receipt_hooks_queue(const struct conf *c, struct store *s, int64_t id,
 		    enum store_state state, const char *code, int64_t now,
-		    struct store_error *err)
+		    bool *queued_r, struct store_error *err)
 {
 	struct store_hook_msg m;
 	struct policy_hook_target t = {0};
 	json_t *o;
 	int rc;
 
+	*queued_r = false;
 	rc = store_hook_msg(s, id, &m, err);
 	if (rc != STORE_OK)
 		return rc == STORE_ENOTFOUND ? STORE_OK : rc;
@@ -114,6 +115,7 @@ receipt_hooks_queue(const struct conf *c, struct store *s, int64_t id,
 				  m.external_id, m.sender, m.phone,
 				  store_state_name(state), code, now, err);
 	json_decref(o);
+	*queued_r = rc == STORE_OK;
 	return rc;
 }
 
@@ -123,6 +125,7 @@ receipt_record(const struct conf *c, struct store *s, struct mailer *m,
 	       const struct receipt *r, int64_t now, struct store_error *err)
 {
 	struct store_receipt rr;
+	bool hooked = false;
 	int rc;
 
 	if (r->state == STORE_SUBMITTED) /* not final: nothing to record */
@@ -134,12 +137,12 @@ receipt_record(const struct conf *c, struct store *s, struct mailer *m,
 				   now, &rr, err);
 		if (rc == STORE_OK && rr.final_now)
 			rc = receipt_hooks_queue(c, s, rr.msg_id, rr.state,
-						 r->code, now, err);
+						 r->code, now, &hooked, err);
 		if (rc == STORE_OK)
 			rc = store_unit_end(s, true, err);
 		else
 			store_unit_end(s, false, NULL);
-		if (rc == STORE_OK && rr.final_now)
+		if (rc == STORE_OK && hooked)
 			hooks_wake();
 		else if (rc != STORE_OK && rc != STORE_ENOTFOUND)
 			store_receipt_clear(&rr);
@@ -190,7 +193,7 @@ receipt_timeouts(const struct conf *c, struct store *s, struct mailer *m,
 	struct store_error err;
 	char reason[160], within[32];
 	unsigned n = 0, i;
-	bool woke = false;
+	bool woke = false, hooked;
 
 	if (c->receipt_timeout <= 0)
 		return 0;
@@ -208,10 +211,11 @@ receipt_timeouts(const struct conf *c, struct store *s, struct mailer *m,
 		       (long long)ids[i], reason);
 		woke |= report_unknown(c, s, ids[i], reason);
 		if (receipt_hooks_queue(c, s, ids[i], STORE_UNKNOWN,
-					"NO_RECEIPT", now, &err) != STORE_OK)
+					"NO_RECEIPT", now, &hooked,
+					&err) != STORE_OK)
 			ut_log(LOG_ERR, "id=%lld: store: hooks: %s",
 			       (long long)ids[i], err.msg);
-		else
+		else if (hooked)
 			hooks_wake();
 	}
 	if (woke)

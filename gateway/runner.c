@@ -12,6 +12,13 @@
  *	is older than QueueLifetime. Receipts update segments, and so the
  *	text's outcome. A transport that takes whole texts (HTTP, Kannel)
  *	gets each text as one part with its UTF-8, and splits it itself.
+ *
+ *	A turn's writes (the events' records, and the claim that follows)
+ *	are one transaction. With a committer (the send API's group
+ *	commit, runner_set_committer), they are one piece of its next
+ *	group: one writer and one fsync for the API's texts and the
+ *	runner's records together. The transport is answered, and newly
+ *	claimed texts are submitted, only once that commit is done.
  */
 #include <errno.h>
 #include <signal.h>
@@ -28,9 +35,8 @@
 #include "policy/policy.h"
 #include "sms/sms.h"
 
-#define ACTIVE_MAX    512 /* texts claimed and not yet submitted in full */
-#define LEASE_SECONDS 300
-#define PARTS_MAX     255
+#define ACTIVE_MAX 512 /* texts claimed and not yet submitted in full */
+#define PARTS_MAX  255
 #define SWEEP_SECONDS                                                          \
 	10 /* how often long texts are checked for parts                       \
 	      that never came */
@@ -38,19 +44,22 @@
 /* A claimed text on its way out. */
 struct active {
 	struct store_claim c;
-	uint8_t parts[PARTS_MAX][160]; /* encoded segments */
-	size_t lens[PARTS_MAX];
+	uint8_t (*parts)[160]; /* encoded segments, nparts of them */
+	size_t *lens;
 	unsigned nparts, next, taken;
 	int data_coding;
 	unsigned ref;
 	char (*ids)[66];
 	bool failed;	 /* given up: ignore what else comes for it */
+	bool fresh;	 /* claimed in a turn not yet committed */
 	int64_t sent_ms; /* when its first part went to the transport */
 };
 
 struct runner {
 	const struct conf *c;
-	struct store *s;
+	struct store *s;   /* written on: the committer's during a turn */
+	struct store *own; /* the runner's own connection */
+	struct store_committer *g; /* the group commit, or NULL */
 	struct transport *t;
 	struct mailer *mailer;
 	char owner[128];
@@ -63,7 +72,40 @@ struct runner {
 	struct tp_event *acks;
 	enum tp_answer answers[32];
 	unsigned nacks;
+	/* texts the SMSC took whose record is not yet in the store */
+	struct done *done;
+	unsigned ndone, cap_done;
 };
+
+/*
+ * A text submitted in full whose record (state submitted, the SMSC's
+ * ids) waits to be written: kept until a commit holds it, so that a
+ * store that is down for a while (a PostgreSQL server restarting) does
+ * not make its lease run out and the text go out again.
+ */
+struct done {
+	int64_t id;
+	unsigned nparts;
+	char **ids;	/* the SMSC's message ids, one a part */
+	char phone[24]; /* for the log line */
+	int data_coding;
+	int64_t sent_ms;
+	bool written; /* in the open batch, not committed yet */
+};
+
+static bool write_done(struct runner *r);
+static void done_committed(struct runner *r, bool ok);
+
+/* done_free - free the ids of d */
+static void
+done_free(struct done *d)
+{
+	unsigned k;
+
+	for (k = 0; k < d->nparts; k++)
+		free(d->ids[k]);
+	free(d->ids);
+}
 
 static int64_t
 now_s(void)
@@ -126,7 +168,7 @@ runner_new(const struct conf *c, struct store *s, struct transport *t,
 		return NULL;
 	}
 	r->c = c;
-	r->s = s;
+	r->s = r->own = s;
 	r->t = t;
 	r->mailer = m;
 	snprintf(r->owner, sizeof(r->owner), "%s", lease_owner);
@@ -143,6 +185,13 @@ runner_set_conf(struct runner *r, const struct conf *c)
 	r->c = c;
 }
 
+/* runner_set_committer - write each turn as a piece of g's groups */
+void
+runner_set_committer(struct runner *r, struct store_committer *g)
+{
+	r->g = g;
+}
+
 /* active_free - free a claimed text's entry; set *ap to NULL */
 static void
 active_free(struct active **ap)
@@ -153,6 +202,8 @@ active_free(struct active **ap)
 		return;
 	free(a->c.text);
 	free(a->ids);
+	free(a->parts);
+	free(a->lens);
 	free(a);
 	*ap = NULL;
 }
@@ -193,16 +244,17 @@ give_up(struct runner *r, unsigned i, const char *code, const char *reason)
 {
 	struct store_error err;
 	struct active *a = r->a[i];
+	bool hooked = false;
 
 	if (store_fail(r->s, a->c.id, r->owner, code, reason, now_s(), &err) !=
 	    STORE_OK)
 		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
 		       err.msg);
 	else if (receipt_hooks_queue(r->c, r->s, a->c.id, STORE_FAILED, code,
-				     now_s(), &err) != STORE_OK)
+				     now_s(), &hooked, &err) != STORE_OK)
 		ut_log(LOG_ERR, "id=%lld: store: hooks: %s", (long long)a->c.id,
 		       err.msg);
-	else
+	else if (hooked)
 		hooks_wake();
 	metrics_add(M_REJECTED);
 	ut_log(LOG_NOTICE, "id=%lld to=%s status=failed code=%s reason=\"%s\"",
@@ -269,6 +321,14 @@ plan(struct runner *r, struct active *a)
 		       r->c->transport == CONF_TP_SMPP ? "smpp" : "kannel");
 	a->nparts = p->nparts > PARTS_MAX ? PARTS_MAX : p->nparts;
 	a->data_coding = p->encoding == SMS_UCS2 ? 8 : 0;
+	/* as many as there are parts (a claim is up to a window of them) */
+	k = a->nparts > 0 ? a->nparts : 1;
+	a->parts = malloc(k * sizeof(*a->parts));
+	a->lens = calloc(k, sizeof(*a->lens));
+	if (!a->parts || !a->lens) {
+		sms_plan_free(&p);
+		return false;
+	}
 	if (tp_whole_texts(r->t)) {
 		/* one part, the whole text: the far side splits it */
 		sms_plan_free(&p);
@@ -307,6 +367,13 @@ plan(struct runner *r, struct active *a)
 	return a->ids != NULL;
 }
 
+/* claimable - the transport has room and the runner space for texts */
+static bool
+claimable(const struct runner *r)
+{
+	return tp_room(r->t) > 0 && r->na < ACTIVE_MAX / 2;
+}
+
 /* claim - take due texts while there is room for their parts */
 static void
 claim(struct runner *r)
@@ -316,11 +383,11 @@ claim(struct runner *r)
 	unsigned n = 0, i, room = tp_room(r->t);
 	bool out;
 
-	if (room == 0 || r->na >= ACTIVE_MAX / 2)
+	if (!claimable(r))
 		return;
 	r->more = false;
-	if (store_claim(r->s, r->owner, now_s(), LEASE_SECONDS, room, &cl, &n,
-			&err) != STORE_OK) {
+	if (store_claim(r->s, r->owner, now_s(), r->c->claim_lease, room, &cl,
+			&n, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: claim: %s", err.msg);
 		return;
 	}
@@ -330,6 +397,7 @@ claim(struct runner *r)
 		if (!a)
 			continue; /* store_claims_free frees its text */
 		a->c = cl[i];
+		a->fresh = true;
 		cl[i].text = NULL; /* the entry's now */
 		r->a[r->na++] = a;
 		if (!(a->c.notify & STORE_MSG_KEYWORD) &&
@@ -388,15 +456,47 @@ submit(struct runner *r)
 	}
 }
 
+/* keep_done - a's record, to be written with this turn's batch */
+static bool
+keep_done(struct runner *r, const struct active *a)
+{
+	struct done *d;
+	unsigned k;
+
+	if (r->ndone == r->cap_done) {
+		unsigned cap = r->cap_done ? 2 * r->cap_done : 32;
+		struct done *more = realloc(r->done, cap * sizeof(*more));
+
+		if (!more)
+			return false;
+		r->done = more;
+		r->cap_done = cap;
+	}
+	d = &r->done[r->ndone];
+	memset(d, 0, sizeof(*d));
+	d->ids = calloc(a->nparts, sizeof(*d->ids));
+	if (!d->ids)
+		return false;
+	d->nparts = a->nparts;
+	for (k = 0; k < a->nparts; k++)
+		if (!(d->ids[k] = strdup(a->ids[k]))) {
+			done_free(d);
+			return false;
+		}
+	d->id = a->c.id;
+	snprintf(d->phone, sizeof(d->phone), "%s", a->c.phone);
+	d->data_coding = a->data_coding;
+	d->sent_ms = a->sent_ms;
+	r->ndone++;
+	return true;
+}
+
 /* submitted - part seq of text id was taken */
 static void
 submitted(struct runner *r, const struct tp_event *e)
 {
 	int i = find(r, e->msg_id);
 	struct active *a;
-	struct store_error err;
-	const char *ids[PARTS_MAX];
-	unsigned k;
 
 	if (i < 0)
 		return;
@@ -410,22 +510,108 @@ submitted(struct runner *r, const struct tp_event *e)
 	}
 	if (a->taken < a->nparts)
 		return;
-	for (k = 0; k < a->nparts; k++)
-		ids[k] = a->ids[k];
-	if (store_submitted(r->s, a->c.id, r->owner, ids, a->nparts, now_s(),
-			    &err) != STORE_OK)
-		ut_log(LOG_ERR, "id=%lld: store: %s", (long long)a->c.id,
-		       err.msg);
-	else {
+	if (!keep_done(r, a))
+		ut_log(LOG_ERR,
+		       "id=%lld: out of memory: its record is lost, and it "
+		       "will be sent again when its lease ends",
+		       (long long)a->c.id);
+	else /* now: a receipt in the same turn looks for its SMSC ids */
+		write_done(r);
+	drop(r, (unsigned)i);
+}
+
+/*
+ * write_done - write the records that wait (in the open batch, if any):
+ * false when the store failed (they wait for the next turn); a record
+ * whose lease is no longer ours is dropped, said
+ */
+static bool
+write_done(struct runner *r)
+{
+	struct store_error err;
+	unsigned i;
+
+	for (i = 0; i < r->ndone; i++) {
+		struct done *d = &r->done[i];
+		int rc;
+
+		if (d->written)
+			continue;
+		rc = store_submitted(r->s, d->id, r->owner,
+				     (const char *const *)d->ids, d->nparts,
+				     now_s(), &err);
+		if (rc == STORE_OK || rc == STORE_ELEASE) {
+			if (rc == STORE_ELEASE)
+				ut_log(LOG_WARNING, "id=%lld: store: %s",
+				       (long long)d->id, err.msg);
+			d->written = true;
+			continue;
+		}
+		ut_log(LOG_ERR,
+		       "id=%lld: store: %s; its record waits (%u texts)",
+		       (long long)d->id, err.msg, r->ndone);
+		return false;
+	}
+	return true;
+}
+
+/* done_committed - the batch holding the written records committed */
+static void
+done_committed(struct runner *r, bool ok)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < r->ndone; i++) {
+		struct done *d = &r->done[i];
+
+		if (!d->written) {
+			r->done[k++] = *d;
+			continue;
+		}
+		if (!ok) { /* rolled back: to be written again */
+			d->written = false;
+			r->done[k++] = *d;
+			continue;
+		}
 		metrics_add(M_SUBMITTED);
-		metrics_latency((unsigned long)(ut_now_ms() - a->sent_ms));
+		metrics_latency((unsigned long)(ut_now_ms() - d->sent_ms));
 		ut_log(LOG_INFO,
 		       "id=%lld to=%s parts=%u encoding=%s smsc_id=%s "
 		       "status=submitted",
-		       (long long)a->c.id, UT_LOG_PHONE(a->c.phone), a->nparts,
-		       a->data_coding ? "UCS-2" : "GSM-7", a->ids[0]);
+		       (long long)d->id, UT_LOG_PHONE(d->phone), d->nparts,
+		       d->data_coding ? "UCS-2" : "GSM-7", d->ids[0]);
+		done_free(d);
 	}
-	drop(r, (unsigned)i);
+	r->ndone = k;
+}
+
+/* done_waiting - a record waits that the store did not take */
+static bool
+done_waiting(const struct runner *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->ndone; i++)
+		if (!r->done[i].written)
+			return true;
+	return false;
+}
+
+/* flush_done - write the records that wait, in a transaction */
+static void
+flush_done(struct runner *r)
+{
+	struct store_error err;
+	bool ok;
+
+	if (store_unit_begin(r->s, &err) != STORE_OK)
+		return; /* still down: said when the records were kept */
+	ok = write_done(r);
+	ok = store_unit_end(r->s, ok, &err) == STORE_OK && ok;
+	done_committed(r, ok);
+	if (ok)
+		ut_log(LOG_NOTICE, "store: back; the records that waited are "
+				   "written");
 }
 
 /* ack - answer e once the turn's batch is committed */
@@ -438,7 +624,10 @@ ack(struct runner *r, const struct tp_event *e, enum tp_answer a)
 	}
 }
 
-/* going_out - smsc_id names a part of a text still going out */
+/*
+ * going_out - smsc_id names a part of a text still going out, or of one
+ * whose record waits to be written (r->done)
+ */
 static bool
 going_out(const struct runner *r, const char *smsc_id)
 {
@@ -447,6 +636,10 @@ going_out(const struct runner *r, const char *smsc_id)
 	for (i = 0; i < r->na; i++)
 		for (k = 0; k < r->a[i]->nparts; k++)
 			if (!strcmp(r->a[i]->ids[k], smsc_id))
+				return true;
+	for (i = 0; i < r->ndone; i++)
+		for (k = 0; k < r->done[i].nparts; k++)
+			if (!strcmp(r->done[i].ids[k], smsc_id))
 				return true;
 	return false;
 }
@@ -577,12 +770,92 @@ handle(struct runner *r, const struct tp_event *e)
 	}
 }
 
+/* A turn's writes: the events to record, then a claim if one is due. */
+struct turn {
+	struct runner *r;
+	const struct tp_event *ev;
+	unsigned n;
+	bool claim;    /* claim now */
+	bool draining; /* claim nothing, even if more is due */
+};
+
+/* turn_write - record the events, submit, claim; on the store s */
+static bool
+turn_write(struct store *s, void *arg)
+{
+	struct turn *u = arg;
+	struct runner *r = u->r;
+	unsigned i;
+
+	r->s = s;
+	write_done(r); /* the records that wait, first */
+	for (i = 0; i < u->n; i++)
+		handle(r, &u->ev[i]);
+	if (u->n > 0)
+		submit(r); /* texts claimed in earlier turns: committed */
+	if (!u->draining && (u->claim || r->more) && !done_waiting(r))
+		claim(r);
+	r->s = r->own;
+	return true;
+}
+
+/*
+ * turn - the events and the claim in one transaction (the committer's
+ * group, or a batch of the runner's own); the events answered once it
+ * is committed, "try later" if it failed
+ */
+static void
+turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
+     bool draining)
+{
+	struct turn u = {r, ev, n, claim_now, draining};
+	struct store_error err;
+	bool ok = true;
+	unsigned i;
+
+	r->nacks = 0;
+	if (r->g) {
+		/* a claim alone needs no disk sync (store_lease_claim) */
+		if ((n > 0 || r->ndone > 0 ? store_committer_run
+					   : store_committer_run_lazy)(
+			r->g, turn_write, &u, &err) != STORE_OK) {
+			ut_log(LOG_ERR, "store: %s", err.msg);
+			ok = false; /* the SMSC sends its receipts again */
+		}
+	} else if (n == 0) {
+		turn_write(r->s, &u); /* a claim alone: its own transaction */
+	} else {
+		bool batch = store_batch_begin(r->s, &err) == STORE_OK;
+
+		turn_write(r->s, &u);
+		if (batch && store_batch_end(r->s, &err) != STORE_OK) {
+			ut_log(LOG_ERR, "store: %s", err.msg);
+			ok = false;
+		}
+	}
+	done_committed(r, ok);
+	for (i = r->na; i-- > 0;) {
+		/* a claim that was not committed: the texts are not ours */
+		if (r->a[i]->fresh && !ok)
+			drop(r, i);
+		else
+			r->a[i]->fresh = false;
+	}
+	for (i = 0; i < r->nacks; i++)
+		tp_ack(r->t, &r->acks[i], ok ? r->answers[i] : TP_LATER);
+	tp_flush(r->t); /* the answers first, in one write */
+	/* the mailer finds the turn's mail only once committed */
+	if (r->mailed && ok)
+		mailer_wake(r->mailer);
+	r->mailed = false;
+}
+
 /* runner_step - one turn of the loop */
 unsigned
 runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 {
 	struct tp_event ev[32];
-	unsigned n, i;
+	unsigned n;
 
 	if (!draining && now_s() - r->swept >= SWEEP_SECONDS) {
 		r->swept = now_s();
@@ -591,34 +864,18 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 		receipt_timeouts(r->c, r->s, r->mailer, r->swept);
 		media_purge(r->s, r->swept);
 	}
-	if (!draining && (claim_now || r->more))
-		claim(r);
+	/* records that wait are written first (turn_write), and no claim
+	   is made while they cannot be */
+	if (r->ndone > 0 ||
+	    (!draining && (claim_now || r->more) && claimable(r)))
+		turn(r, NULL, 0,
+		     !draining && claimable(r) && (claim_now || r->more),
+		     draining);
 	submit(r);
 	tp_poll(r->t, timeout_ms, ev, 32, &n);
-	if (n > 0) {
-		struct store_error err;
-		bool batch = store_batch_begin(r->s, &err) == STORE_OK;
-		bool ok = true;
-
-		r->nacks = 0;
-		for (i = 0; i < n; i++)
-			handle(r, &ev[i]);
-		if (batch && store_batch_end(r->s, &err) != STORE_OK) {
-			ut_log(LOG_ERR, "store: %s", err.msg);
-			ok = false; /* the SMSC sends its receipts again */
-		}
-		for (i = 0; i < r->nacks; i++)
-			tp_ack(r->t, &r->acks[i],
-			       ok ? r->answers[i] : TP_LATER);
-		tp_flush(r->t); /* the answers first, in one write */
-		/* the mailer finds the batch's mail only once committed */
-		if (r->mailed && ok)
-			mailer_wake(r->mailer);
-		r->mailed = false;
-	}
+	if (n > 0 || r->ndone > 0 || (!draining && r->more && claimable(r)))
+		turn(r, ev, n, false, draining);
 	submit(r);
-	if (!draining && r->more)
-		claim(r);
 	return tp_inflight(r->t);
 }
 
@@ -643,6 +900,16 @@ runner_stop(struct runner **rp)
 			       (long long)r->a[i]->c.id, err.msg);
 	for (i = 0; i < r->na; i++)
 		active_free(&r->a[i]);
+	if (r->ndone > 0)
+		flush_done(r);
+	if (r->ndone > 0)
+		ut_log(LOG_ERR,
+		       "%u texts the SMSC took have no record in the store: "
+		       "each goes out again when its lease ends",
+		       r->ndone);
+	for (i = 0; i < r->ndone; i++)
+		done_free(&r->done[i]);
+	free(r->done);
 	free(r->acks);
 	free(r);
 	*rp = NULL;

@@ -45,9 +45,17 @@
 #include <unistd.h>
 
 #include "gateway/gateway_int.h"
+#include "policy/policy.h"
 #include "util/util.h"
 
 #define BODY_MAX (64 * 1024)
+/*
+ * a connection's memory: headers and the read buffer (a body is copied
+ * out as it comes); the API's requests are small and many, and each
+ * costs a zeroing of all of it
+ */
+#define POOL_WEBHOOK (128 * 1024)
+#define POOL_API     (32 * 1024)
 /* how long a start waits for a predecessor to leave its address: a
    stopping smsgw keeps serving until its last answer, 10 s at most */
 #define TAKEOVER_MS 12000
@@ -100,18 +108,22 @@ struct webhook {
 	bool sweeping, stopping;
 	struct mailer *m;
 	char transport[16];
-	struct store_committer *committer; /* the send API's texts */
+	struct store_committer *committer; /* the API's texts, runner's turns */
+	struct policy_apikeys *keys;	   /* the API keys found lately */
 };
 
-/* committed - a group of the send API's texts: a failure logged */
+/*
+ * committed - a group of the send API's texts (and the queue runner's
+ * turns): a failure logged
+ */
 static void
 committed(void *arg, unsigned n, double seconds, const struct store_error *err)
 {
 	(void)arg;
 	if (err)
 		ut_log(LOG_ERR,
-		       "send API: commit of %u texts failed after "
-		       "%.3f s: %s",
+		       "store: commit of a group of %u (API texts, runner "
+		       "turns) failed after %.3f s: %s",
 		       n, seconds, err->msg);
 }
 
@@ -560,7 +572,7 @@ serve(struct webhook *w, struct MHD_Connection *con, const char *method,
 	};
 	s = take(w, api, &c);
 	if (api)
-		api_handle(c, s, w->committer, &rq, &a);
+		api_handle(c, s, w->committer, w->keys, &rq, &a);
 	else
 		webhook_handle(c, s, w->m, w->transport, &rq, &a);
 	give(w, api, s);
@@ -646,11 +658,14 @@ bind_free(const struct sockaddr *sa, socklen_t len, const char *what,
 
 /*
  * listen_on - an MHD daemon on hp with handler fn and threads threads,
- * within the configuration's limits; NULL (logged)
+ * pool bytes of memory a connection (its headers and what it reads;
+ * libmicrohttpd zeroes all of it after each request on a kept-alive
+ * connection), within the configuration's limits; NULL (logged)
  */
 static struct MHD_Daemon *
 listen_on(struct webhook *w, const struct conf_hostport *hp,
-	  MHD_AccessHandlerCallback fn, unsigned threads, const char *what)
+	  MHD_AccessHandlerCallback fn, unsigned threads, size_t pool,
+	  const char *what)
 {
 	const struct conf *c = w->c;
 	struct sockaddr_in6 s6 = {0};
@@ -693,8 +708,7 @@ listen_on(struct webhook *w, const struct conf_hostport *hp,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)c->webhook_max_per_client, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)c->webhook_request_timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-	    MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_END);
 	if (!d)
 		ut_log(LOG_ERR, "%s %s:%u: cannot listen", what, hp->host,
 		       hp->port);
@@ -751,8 +765,7 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 		bool for_api = w->nstores >= n;
 
 		if (!s) {
-			ut_log(LOG_ERR, "webhooks: store %s: %s", c->database,
-			       err.msg);
+			ut_log(LOG_ERR, "webhooks: store: %s", err.msg);
 			webhook_stop(&w);
 			return NULL;
 		}
@@ -765,28 +778,41 @@ webhook_start(const struct conf *c, struct mailer *m, const char *transport)
 		return NULL;
 	}
 	w->sweeping = true;
-	w->d =
-	    listen_on(w, &c->webhook_listen, on_request, threads, "webhooks");
+	w->d = listen_on(w, &c->webhook_listen, on_request, threads,
+			 POOL_WEBHOOK, "webhooks");
 	if (metrics)
 		w->metrics = listen_on(w, &c->metrics_listen, metrics_only, 1,
-				       "metrics");
+				       POOL_WEBHOOK, "metrics");
 	if (api) {
 		/* the texts of all API requests: one fsync per group */
 		w->committer = store_committer_start(
 		    c->database, (enum store_sync)c->database_sync, committed,
 		    NULL, &err);
 		if (!w->committer) {
-			ut_log(LOG_ERR, "send API: store %s: %s", c->database,
-			       err.msg);
+			ut_log(LOG_ERR, "send API: store: %s", err.msg);
+			webhook_stop(&w);
+			return NULL;
+		}
+		w->keys = policy_apikeys_new();
+		if (!w->keys) {
+			ut_log(LOG_ERR, "send API: out of memory");
 			webhook_stop(&w);
 			return NULL;
 		}
 	}
 	if (api)
-		w->api = listen_on(w, &c->api_listen, on_api, 0, "send API");
+		w->api = listen_on(w, &c->api_listen, on_api, 0, POOL_API,
+				   "send API");
 	if (!w->d || (metrics && !w->metrics) || (api && !w->api))
 		webhook_stop(&w);
 	return w;
+}
+
+/* webhook_committer - the send API's group commit, or NULL */
+struct store_committer *
+webhook_committer(const struct webhook *w)
+{
+	return w ? w->committer : NULL;
 }
 
 /* webhook_set_conf - swap the configuration between requests */
@@ -829,6 +855,7 @@ webhook_stop(struct webhook **wp)
 		pthread_join(w->sweeper, NULL);
 	}
 	store_committer_free(&w->committer); /* no request is left */
+	policy_apikeys_free(&w->keys);
 	for (int k = 0; k < 2; k++) {	/* every store is back: the daemons */
 		while (w->nfree[k] > 0) /* stopped */
 			store_close(&w->free[k][--w->nfree[k]]);

@@ -358,12 +358,17 @@ main(int argc, char **argv)
 	}
 	if (commit_start(c->database, (enum store_sync)c->database_sync,
 			 &serr) != 0) {
-		ut_log(LOG_ERR, "store %s: %s", c->database, serr.msg);
+		ut_log(LOG_ERR, "store: %s", serr.msg);
 		return 75; /* EX_TEMPFAIL */
 	}
 	if (metrics_start() != 0)
 		return 71;
-	ut_log(LOG_NOTICE, "listening on %s, store %s", sockbuf, c->database);
+	{
+		char name[256];
+
+		ut_log(LOG_NOTICE, "listening on %s, store %s", sockbuf,
+		       store_display(c->database, name, sizeof(name)));
+	}
 	if (c->milter_metrics_listen.host && *c->milter_metrics_listen.host)
 		ut_log(LOG_NOTICE, "metrics on %s:%u",
 		       c->milter_metrics_listen.host,

@@ -18,9 +18,18 @@
  *	No sentence here quotes a token: they end up in logs. The hint
  *	of a token that is not known (as "smsctl apikey list" shows it)
  *	is quoted, so that its holder can tell which one it was.
+ *
+ *	A cache (policy_apikeys_new) keeps the keys found lately, by the
+ *	hash of their token (never the token), with when they were found:
+ *	for ApiKeyCacheTime seconds after, a request with the same token
+ *	is answered without the store. So a key revoked is refused at most
+ *	that long after. A token not found is never kept: a new key works
+ *	at once.
  */
 #include <nettle/sha2.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -28,6 +37,109 @@
 #include "util/util.h"
 
 static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+#define KEYS_MAX 64 /* the keys a cache keeps, the oldest found replaced */
+
+/* A key found in the store lately. */
+struct cached_key {
+	char hash[POLICY_APIKEY_HASH_LEN + 1]; /* "": a free entry */
+	char owner[256];		       /* as stored */
+	int64_t id;
+	int64_t found; /* when (the request's now) */
+};
+
+struct policy_apikeys {
+	pthread_mutex_t mu;
+	struct cached_key k[KEYS_MAX];
+};
+
+/* policy_apikeys_new - an empty cache of keys, or NULL */
+struct policy_apikeys *
+policy_apikeys_new(void)
+{
+	struct policy_apikeys *ks = calloc(1, sizeof(*ks));
+
+	if (ks && pthread_mutex_init(&ks->mu, NULL) != 0) {
+		free(ks);
+		ks = NULL;
+	}
+	return ks;
+}
+
+/* policy_apikeys_free - free a cache; set *ksp to NULL */
+void
+policy_apikeys_free(struct policy_apikeys **ksp)
+{
+	struct policy_apikeys *ks = *ksp;
+
+	if (!ks)
+		return;
+	pthread_mutex_destroy(&ks->mu);
+	free(ks);
+	*ksp = NULL;
+}
+
+/*
+ * cached - the key of hash, found in the store less than ttl seconds
+ * before now, into owner_r and *id_r; false if there is none
+ */
+static bool
+cached(struct policy_apikeys *ks, const char *hash, int64_t now, int64_t ttl,
+       char owner_r[256], int64_t *id_r)
+{
+	bool hit = false;
+	unsigned i;
+
+	if (!ks || ttl <= 0)
+		return false;
+	pthread_mutex_lock(&ks->mu);
+	for (i = 0; i < KEYS_MAX; i++) {
+		struct cached_key *e = &ks->k[i];
+
+		if (strcmp(e->hash, hash) != 0)
+			continue;
+		/* a clock set back: found "later" than now is stale too */
+		hit = e->found <= now && now - e->found < ttl;
+		if (hit) {
+			memcpy(owner_r, e->owner, sizeof(e->owner));
+			*id_r = e->id;
+		} else
+			e->hash[0] = '\0';
+		break;
+	}
+	pthread_mutex_unlock(&ks->mu);
+	return hit;
+}
+
+/* keep - remember the key of hash, found now (the oldest goes) */
+static void
+keep(struct policy_apikeys *ks, const char *hash, const struct store_apikey *k,
+     int64_t now)
+{
+	struct cached_key *e = NULL;
+	unsigned i;
+
+	if (!ks)
+		return;
+	pthread_mutex_lock(&ks->mu);
+	for (i = 0; i < KEYS_MAX && !e; i++) /* another thread's, just now */
+		if (!strcmp(ks->k[i].hash, hash))
+			e = &ks->k[i];
+	for (i = 0; i < KEYS_MAX && !e; i++) /* a free entry */
+		if (!ks->k[i].hash[0])
+			e = &ks->k[i];
+	if (!e) { /* else the one found longest ago */
+		e = &ks->k[0];
+		for (i = 1; i < KEYS_MAX; i++)
+			if (ks->k[i].found < e->found)
+				e = &ks->k[i];
+	}
+	memcpy(e->hash, hash, sizeof(e->hash));
+	snprintf(e->owner, sizeof(e->owner), "%s", k->owner);
+	e->id = k->id;
+	e->found = now;
+	pthread_mutex_unlock(&ks->mu);
+}
 
 /* policy_apikey_hash - the hex SHA-256 of token */
 void
@@ -113,12 +225,13 @@ bad_key(struct policy_verdict *v, const char *why)
 /* policy_apikey_auth - the owner of the key a request names */
 bool
 policy_apikey_auth(const struct conf *c, struct store *st,
-		   const char *authorization, int64_t now, char owner_r[256],
-		   int64_t *key_id_r, struct policy_verdict *v,
-		   struct store_error *err)
+		   struct policy_apikeys *ks, const char *authorization,
+		   int64_t now, char owner_r[256], int64_t *key_id_r,
+		   struct policy_verdict *v, struct store_error *err)
 {
 	static const char scheme[] = "Bearer";
 	char token[POLICY_APIKEY_LEN + 1], hash[POLICY_APIKEY_HASH_LEN + 1];
+	char stored[256];
 	const char *p = authorization, *tok;
 	struct store_apikey k;
 	size_t n;
@@ -152,6 +265,10 @@ policy_apikey_auth(const struct conf *c, struct store *st,
 	memcpy(token, tok, n);
 	token[n] = '\0';
 	policy_apikey_hash(token, hash);
+	if (cached(ks, hash, now, c->api_key_cache_time, stored, key_id_r)) {
+		policy_owner(c, stored, owner_r, 256);
+		return true;
+	}
 	rc = store_apikey_find(st, hash, &k, err);
 	if (rc == STORE_ENOTFOUND)
 		return policy_refuse(v, "550", "5.7.8",
@@ -162,6 +279,7 @@ policy_apikey_auth(const struct conf *c, struct store *st,
 				     token);
 	if (rc != STORE_OK || store_apikey_used(st, k.id, now, err) != STORE_OK)
 		return policy_store_down(v, NULL);
+	keep(ks, hash, &k, now);
 	policy_owner(c, k.owner, owner_r, 256);
 	*key_id_r = k.id;
 	return true;

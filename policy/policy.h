@@ -675,6 +675,18 @@ void policy_apikey_hash(const char *token,
 			char hash_r[POLICY_APIKEY_HASH_LEN + 1]);
 
 /*
+ * A cache of the keys found in the store lately (by the hash of their
+ * token), shared by threads: see policy_apikey_auth.
+ */
+struct policy_apikeys;
+
+/* policy_apikeys_new - an empty cache; NULL when memory ran out */
+struct policy_apikeys *policy_apikeys_new(void);
+
+/* policy_apikeys_free - free a cache; set *ks to NULL */
+void policy_apikeys_free(struct policy_apikeys **ks);
+
+/*
  * policy_apikey_auth - the owner of the key an HTTP request names in
  * its Authorization header value ("Bearer TOKEN", the scheme in any
  * case; NULL when there was none): owner_r (policy_owner of the key's
@@ -683,11 +695,14 @@ void policy_apikey_hash(const char *token,
  * a mail's sender. Refuses with 550 5.7.8 a missing or malformed
  * header and a token that is unknown or revoked (the send API answers
  * 401), 451 4.3.0 when the store failed (err says why). No sentence
- * quotes a token, only the hint of one.
+ * quotes a token, only the hint of one. With a cache ks (NULL: none),
+ * a key found in the store less than ApiKeyCacheTime seconds before
+ * now is taken from it, the store not read (nor its use recorded): a
+ * key revoked is refused at most that long after.
  */
 bool policy_apikey_auth(const struct conf *c, struct store *st,
-			const char *authorization, int64_t now,
-			char owner_r[256], int64_t *key_id_r,
+			struct policy_apikeys *ks, const char *authorization,
+			int64_t now, char owner_r[256], int64_t *key_id_r,
 			struct policy_verdict *v, struct store_error *err);
 /* ---- hook.c: event hooks ---- */
 

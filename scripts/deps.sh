@@ -44,6 +44,7 @@ BUILD_PKGS="build-essential ca-certificates $(awk '
 TEST_PKGS="clang libclang-rt-14-dev clang-format libcmocka-dev sqlite3
 nodejs npm valgrind miltertest postfix swaks opendkim opendkim-tools kannel
 kannel-extras curl python3 python3-aiosmtpd git sasl2-bin libsasl2-modules
+postgresql-15 postgresql-client-15
 debhelper debootstrap"
 
 PKGS=$BUILD_PKGS

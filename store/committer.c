@@ -12,7 +12,10 @@
  *	fsyncs per second stay the disk's while the writes per second
  *	grow with the number of callers. A piece's reads and its writes
  *	are one transaction, so a check (a quota, a rate) and the write
- *	it allows cannot be split by another writer.
+ *	it allows cannot be split by another writer. A group of lazy
+ *	pieces only (store_committer_run_lazy: a claim, lost in a power
+ *	cut, is due again) commits without a disk sync: the next group
+ *	that syncs writes it down too (WAL: in order).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +33,8 @@ struct piece {
 	int status;
 	struct store_error err;
 	bool done;
+	bool lazy;	   /* needs no disk sync of its own */
+	pthread_cond_t cv; /* its caller waits on it: woken alone */
 	struct piece *next;
 };
 
@@ -63,9 +68,15 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 	struct store_error err;
 	struct timespec t0;
 	unsigned i;
+	/* not on PostgreSQL: its server may fail on its own (lease.c) */
+	bool lazy = !g->s->pg && g->s->sync == STORE_SYNC_FULL;
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; lazy && i < n; i++)
+		lazy = batch[i]->lazy;
+	/* parsed each time: a kept statement sets the level once only */
+	lazy = lazy && sq_exec(g->s, "PRAGMA synchronous = NORMAL") == SQ_OK;
 	rc = store_batch_begin(g->s, &err);
 	for (i = 0; rc == STORE_OK && i < n; i++) {
 		struct piece *p = batch[i];
@@ -76,7 +87,7 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 			keep = p->fn(g->s, p->arg);
 			p->status = store_unit_end(g->s, keep, &p->err);
 		}
-		if (sqlite3_get_autocommit(g->s->db)) {
+		if (sq_autocommit(g->s)) {
 			/*
 			 * SQLite rolled the whole transaction back (an I/O
 			 * error, a full disk): what the pieces before did
@@ -85,7 +96,7 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 			rc = store_set_error(
 			    &err, STORE_ETEMP,
 			    "the transaction was rolled back: %s",
-			    sqlite3_errmsg(g->s->db));
+			    store_errmsg(g->s));
 			g->s->batch = false;
 			store_rollback(g->s); /* gives the write lock back */
 			break;
@@ -93,6 +104,9 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 	}
 	if (rc == STORE_OK)
 		rc = store_batch_end(g->s, &err);
+	if (lazy) /* else the next transaction restores it (store_begin) */
+		g->s->sync_lowered =
+		    sq_exec(g->s, "PRAGMA synchronous = FULL") != SQ_OK;
 	if (rc != STORE_OK)
 		for (i = 0; i < n; i++) {
 			batch[i]->status = rc;
@@ -126,9 +140,10 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&g->mu);
 		run_batch(g, batch, n);
 		pthread_mutex_lock(&g->mu);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) { /* its caller alone: the next wait */
 			batch[i]->done = true;
-		pthread_cond_broadcast(&g->finished);
+			pthread_cond_signal(&batch[i]->cv);
+		}
 	}
 	pthread_mutex_unlock(&g->mu);
 	return NULL;
@@ -151,6 +166,14 @@ store_committer_start(const char *path, enum store_sync sync,
 		free(g);
 		return NULL;
 	}
+	/*
+	 * a piece is a savepoint, and so is each of its operations: the
+	 * pages they change are copied aside first (the sub-journal),
+	 * kept in memory, not spilled to a temporary file past 64 KiB
+	 * (a write per page copied: most of a group's writes)
+	 */
+	if (!g->s->pg)
+		sq_exec(g->s, "PRAGMA temp_store = MEMORY");
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->work, NULL);
 	pthread_cond_init(&g->finished, NULL);
@@ -169,13 +192,13 @@ store_committer_start(const char *path, enum store_sync sync,
 	return g;
 }
 
-/* store_committer_run - fn(store, arg) in the next group; wait for its commit
- */
-int
-store_committer_run(struct store_committer *g, store_committer_fn fn, void *arg,
-		    struct store_error *err)
+/* run - fn(store, arg) in the next group; wait for its commit */
+static int
+run(struct store_committer *g, store_committer_fn fn, void *arg, bool lazy,
+    struct store_error *err)
 {
-	struct piece p = {fn, arg, STORE_OK, {0}, false, NULL};
+	struct piece p = {
+	    .fn = fn, .arg = arg, .status = STORE_OK, .lazy = lazy};
 
 	pthread_mutex_lock(&g->mu);
 	if (g->stopping) {
@@ -184,17 +207,36 @@ store_committer_run(struct store_committer *g, store_committer_fn fn, void *arg,
 				       "the store is closing");
 	}
 	g->callers++;
+	pthread_cond_init(&p.cv, NULL);
 	*g->tail = &p;
 	g->tail = &p.next;
 	pthread_cond_signal(&g->work);
 	while (!p.done)
-		pthread_cond_wait(&g->finished, &g->mu);
+		pthread_cond_wait(&p.cv, &g->mu);
 	if (--g->callers == 0 && g->stopping)
 		pthread_cond_broadcast(&g->finished); /* store_committer_free */
 	pthread_mutex_unlock(&g->mu);
+	pthread_cond_destroy(&p.cv);
 	if (p.status != STORE_OK)
 		*err = p.err;
 	return p.status;
+}
+
+/* store_committer_run - fn(store, arg) in the next group; wait for its commit
+ */
+int
+store_committer_run(struct store_committer *g, store_committer_fn fn, void *arg,
+		    struct store_error *err)
+{
+	return run(g, fn, arg, false, err);
+}
+
+/* store_committer_run_lazy - as store_committer_run, no sync of its own */
+int
+store_committer_run_lazy(struct store_committer *g, store_committer_fn fn,
+			 void *arg, struct store_error *err)
+{
+	return run(g, fn, arg, true, err);
 }
 
 /*

@@ -72,7 +72,8 @@ static const char *const sql[ST_COUNT] = {
 	" created, updated, envid, ret, returned, returned_full, sid,"
 	" external_id, opts, mms)"
 	" VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	" ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+	" ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+	" ON CONFLICT DO NOTHING",
     [ST_EVENT_INSERT] = "INSERT INTO events (message_id, at, state, detail)"
 			" VALUES (?1, ?2, ?3, ?4)",
     [ST_CLAIM] =
@@ -85,15 +86,17 @@ static const char *const sql[ST_COUNT] = {
     [ST_SUBMITTED] = "UPDATE messages SET state = 3, " LEASE_DROP
 		     ", updated = ?3 WHERE " LEASE_HELD,
     [ST_SEGMENT_INSERT] =
-	"INSERT OR REPLACE INTO segments (message_id, seq, smsc_id, state,"
-	" updated) VALUES (?1, ?2, ?3, 3, ?4)",
+	"INSERT INTO segments (message_id, seq, smsc_id, state, updated)"
+	" VALUES (?1, ?2, ?3, 3, ?4) ON CONFLICT (message_id, seq) DO UPDATE"
+	" SET smsc_id = excluded.smsc_id, state = 3, error = NULL,"
+	" updated = excluded.updated",
     [ST_RETRY] = "UPDATE messages SET state = 0, " LEASE_DROP
 		 ", due = ?3, error = ?4, reason = ?5, updated = ?6"
 		 " WHERE " LEASE_HELD,
     [ST_FAIL] = /* ?3, the due time, is not used */
     "UPDATE messages SET state = 5, " LEASE_DROP
     ", error = ?4, reason = ?5, updated = ?6"
-    " WHERE " LEASE_HELD " AND ?3 IS NOT NULL",
+    " WHERE " LEASE_HELD " AND CAST(?3 AS BIGINT) IS NOT NULL",
     [ST_RELEASE] =
 	"UPDATE messages SET state = 0, " LEASE_DROP " WHERE " LEASE_MINE,
     /* delivery.c */
@@ -137,7 +140,7 @@ static const char *const sql[ST_COUNT] = {
 		     " AND sender = ?3",
     [ST_THREADS] =
 	"SELECT " THREAD_COLS " FROM threads t"
-	" WHERE (?1 IS NULL OR t.owner = ?1) AND (?2 IS NULL OR t.phone = ?2)"
+	" WHERE (t.owner = ?1 OR ?1 IS NULL) AND (t.phone = ?2 OR ?2 IS NULL)"
 	" ORDER BY t.last_active DESC, t.id DESC LIMIT ?3",
     [ST_THREAD_BY_TAG] = "SELECT " THREAD_COLS " FROM threads t"
 			 " WHERE t.tag = ?1",
@@ -153,18 +156,20 @@ static const char *const sql[ST_COUNT] = {
 			" last_active = ?3 WHERE id = ?1",
     /* people.c */
     [ST_CONTACT_ADD] =
-	"INSERT INTO contacts (name, phone, created) VALUES (?1, ?2, ?3)",
+	"INSERT INTO contacts (name, phone, created) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT DO NOTHING",
     [ST_CONTACT_RM] = "DELETE FROM contacts WHERE name = ?1",
     [ST_CONTACT_UNGROUP] = "DELETE FROM group_members WHERE member = ?1",
     [ST_CONTACT_GET] = "SELECT phone FROM contacts WHERE name = ?1",
     [ST_CONTACTS] = "SELECT name, phone, created FROM contacts ORDER BY name",
     [ST_CONTACT_OF] = "SELECT name FROM contacts WHERE phone = ?1"
 		      " ORDER BY name LIMIT 1",
-    [ST_GROUP_ADD] = "INSERT INTO groups (name, created) VALUES (?1, ?2)",
+    [ST_GROUP_ADD] = "INSERT INTO groups (name, created) VALUES (?1, ?2)"
+		     " ON CONFLICT DO NOTHING",
     [ST_GROUP_RM] = "DELETE FROM groups WHERE name = ?1",
     [ST_GROUP_NAME] = "SELECT name FROM groups WHERE name = ?1",
-    [ST_MEMBER_ADD] = "INSERT OR IGNORE INTO group_members (group_name,"
-		      " member) VALUES (?1, ?2)",
+    [ST_MEMBER_ADD] = "INSERT INTO group_members (group_name, member)"
+		      " VALUES (?1, ?2) ON CONFLICT DO NOTHING",
     [ST_MEMBER_RM] = "DELETE FROM group_members WHERE group_name = ?1"
 		     " AND member = ?2",
     [ST_GROUPS] = "SELECT g.name, g.created, (SELECT count(*) FROM"
@@ -176,10 +181,11 @@ static const char *const sql[ST_COUNT] = {
 	"SELECT DISTINCT coalesce(c.phone, m.member) FROM group_members m"
 	" LEFT JOIN contacts c ON c.name = m.member WHERE m.group_name = ?1"
 	" ORDER BY 1",
-    [ST_OPTOUT_ADD] = "INSERT OR IGNORE INTO optouts (phone, scope, at,"
-		      " keyword) VALUES (?1, coalesce(?4, '*'), ?2, ?3)",
-    [ST_OPTOUT_RM] = "DELETE FROM optouts WHERE phone = ?1 AND (?2 IS NULL"
-		     " OR scope = ?2 OR scope = '*')",
+    [ST_OPTOUT_ADD] = "INSERT INTO optouts (phone, scope, at, keyword)"
+		      " VALUES (?1, coalesce(?4, '*'), ?2, ?3)"
+		      " ON CONFLICT DO NOTHING",
+    [ST_OPTOUT_RM] = "DELETE FROM optouts WHERE phone = ?1 AND (scope = ?2"
+		     " OR scope = '*' OR ?2 IS NULL)",
     /* '*' first; two lookups by key rather than a sort */
     [ST_OPTOUT_CHECK] = "SELECT coalesce((SELECT scope FROM optouts"
 			" WHERE phone = ?1 AND scope = '*'),"
@@ -193,16 +199,17 @@ static const char *const sql[ST_COUNT] = {
     [ST_RATE_BUMP] =
 	"INSERT INTO rate_counters (scope, key, window_start, count)"
 	" VALUES (?1, ?2, ?3, 1) ON CONFLICT (scope, key, window_start)"
-	" DO UPDATE SET count = count + 1",
+	" DO UPDATE SET count = rate_counters.count + 1",
     [ST_RATE_PRUNE] = "DELETE FROM rate_counters WHERE scope = ?1"
 		      " AND key = ?2 AND window_start < ?3",
     [ST_USAGE_ADD] =
 	"INSERT INTO usage (sender, cycle, messages, segments)"
 	" VALUES (?1, ?2, 1, ?3) ON CONFLICT (sender, cycle) DO UPDATE SET"
-	" messages = messages + 1, segments = segments + excluded.segments",
+	" messages = usage.messages + 1,"
+	" segments = usage.segments + excluded.segments",
     [ST_USAGE] = "SELECT sender, cycle, messages, segments FROM usage"
-		 " WHERE (?1 IS NULL OR cycle = ?1)"
-		 " AND (?2 IS NULL OR sender = ?2) ORDER BY cycle, sender",
+		 " WHERE (cycle = ?1 OR ?1 IS NULL)"
+		 " AND (sender = ?2 OR ?2 IS NULL) ORDER BY cycle, sender",
     [ST_USAGE_OF] = "SELECT segments FROM usage WHERE sender = ?1"
 		    " AND cycle = ?2",
     /* mailq.c */
@@ -225,9 +232,10 @@ static const char *const sql[ST_COUNT] = {
     [ST_MAIL_REWRITE] = "UPDATE mail_queue SET data = ?3 WHERE " LEASE_HELD,
     /* inbound.c */
     [ST_SEEN_ADD] = "INSERT INTO inbound_seen (provider, provider_id, at)"
-		    " VALUES (?1, ?2, ?3)",
+		    " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
     [ST_REASM_ADD] = "INSERT INTO reassembly (phone, ref, total, seq, data,"
-		     " at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		     " at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		     " ON CONFLICT DO NOTHING",
     [ST_REASM_COUNT] = "SELECT count(*) FROM reassembly WHERE phone = ?1"
 		       " AND ref = ?2 AND total = ?3",
     [ST_REASM_GET] = "SELECT seq, data FROM reassembly WHERE phone = ?1"
@@ -266,18 +274,19 @@ static const char *const sql[ST_COUNT] = {
 		     " FROM pool_leases WHERE phone = ?1 AND number = ?2",
     [ST_POOL_LIST] =
 	"SELECT phone, number, owner, created, renewed FROM pool_leases"
-	" WHERE (?1 IS NULL OR phone = ?1) AND (?2 IS NULL OR owner = ?2)"
-	" AND (?3 IS NULL OR number = ?3) AND renewed >= ?4"
+	" WHERE (phone = ?1 OR ?1 IS NULL) AND (owner = ?2 OR ?2 IS NULL)"
+	" AND (number = ?3 OR ?3 IS NULL) AND renewed >= ?4"
 	" ORDER BY renewed DESC, phone, number",
     [ST_NUMBER_TRAFFIC] =
-	"SELECT t.sender, sum(m.direction = 'out'), sum(m.direction = 'in')"
+	"SELECT t.sender, sum(CASE WHEN m.direction = 'out' THEN 1 ELSE 0"
+	" END), sum(CASE WHEN m.direction = 'in' THEN 1 ELSE 0 END)"
 	" FROM messages m JOIN threads t ON t.id = m.thread_id"
 	" WHERE m.created >= ?1 GROUP BY t.sender",
     [ST_LEASE_HOLDERS] =
 	"SELECT lease_owner FROM messages WHERE state = 2"
-	" AND substr(lease_owner, 1, length(?1)) = ?1"
+	" AND substr(lease_owner, 1, length(CAST(?1 AS TEXT))) = ?1"
 	" UNION SELECT lease_owner FROM mail_queue WHERE state = 2"
-	" AND substr(lease_owner, 1, length(?1)) = ?1",
+	" AND substr(lease_owner, 1, length(CAST(?1 AS TEXT))) = ?1",
     [ST_OPTOUT_SCOPES] = "SELECT scope FROM optouts WHERE phone = ?1"
 			 " AND scope != '*'",
     [ST_NUMBER_LEASES] = "SELECT number, count(*) FROM pool_leases"
@@ -307,16 +316,17 @@ static const char *const sql[ST_COUNT] = {
 			" ORDER BY at DESC, rowid DESC LIMIT 1",
     /* apikeys.c */
     [ST_APIKEY_ADD] = "INSERT INTO api_keys (owner, name, hash, hint, created)"
-		      " VALUES (?1, coalesce(?2, ''), ?3, ?4, ?5)",
+		      " VALUES (?1, coalesce(?2, ''), ?3, ?4, ?5)"
+		      " ON CONFLICT DO NOTHING",
     [ST_APIKEY_FIND] = "SELECT " APIKEY_COLS " FROM api_keys"
 		       " WHERE hash = ?1 AND revoked = 0",
     [ST_APIKEY_LAST_USED] = "SELECT last_used FROM api_keys WHERE id = ?1",
     [ST_APIKEY_USED] = "UPDATE api_keys SET last_used = ?2 WHERE id = ?1"
 		       " AND last_used < ?3",
     [ST_APIKEYS] = "SELECT " APIKEY_COLS " FROM api_keys"
-		   " WHERE (?1 IS NULL OR owner = ?1) ORDER BY id",
+		   " WHERE (owner = ?1 OR ?1 IS NULL) ORDER BY id",
     [ST_APIKEY_REVOKE] = "UPDATE api_keys SET revoked = 1 WHERE id = ?1"
-			 " AND revoked = 0 AND (?2 IS NULL OR owner = ?2)",
+			 " AND revoked = 0 AND (owner = ?2 OR ?2 IS NULL)",
     /* hooks.c: state 0 pending, 1 delivered, 2 given up; a pending
        hook is leased while lease_until is in the future (HOOK_HELD:
        still ours to end) */
@@ -344,9 +354,10 @@ static const char *const sql[ST_COUNT] = {
 	"UPDATE hooks SET created = CASE WHEN state = 2 THEN ?2"
 	" ELSE created END, state = 0, due = ?2, updated = ?2"
 	" WHERE id = ?1 AND state != 1",
-    [ST_HOOK_HOLDERS] = "SELECT DISTINCT lease_owner FROM hooks WHERE state = 0"
-			" AND lease_owner IS NOT NULL"
-			" AND substr(lease_owner, 1, length(?1)) = ?1",
+    [ST_HOOK_HOLDERS] =
+	"SELECT DISTINCT lease_owner FROM hooks WHERE state = 0"
+	" AND lease_owner IS NOT NULL"
+	" AND substr(lease_owner, 1, length(CAST(?1 AS TEXT))) = ?1",
     [ST_HOOK_MSG] = "SELECT t.owner, t.phone, t.sender, m.sid, m.external_id,"
 		    " m.opts"
 		    " FROM messages m JOIN threads t ON t.id = m.thread_id"
@@ -355,13 +366,62 @@ static const char *const sql[ST_COUNT] = {
     [ST_MEDIA_ADD] =
 	"INSERT INTO media (mid, owner, message_id, filename, content_type,"
 	" size, data, created, expires)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, length(?6), ?6, ?7, ?8)",
+	" VALUES (?1, ?2, ?3, ?4, ?5, length(?6), ?6, ?7, ?8)"
+	" ON CONFLICT DO NOTHING",
     [ST_MEDIA_GET] = "SELECT " MEDIA_COLS " FROM media WHERE mid = ?1",
     [ST_MEDIA_LIST] = "SELECT " MEDIA_COLS " FROM media"
-		      " WHERE (?1 IS NULL OR owner = ?1) ORDER BY id",
+		      " WHERE (owner = ?1 OR ?1 IS NULL) ORDER BY id",
     [ST_MEDIA_DELETE] = "DELETE FROM media WHERE mid = ?1"
-			" AND (?2 IS NULL OR owner = ?2)",
+			" AND (owner = ?2 OR ?2 IS NULL)",
     [ST_MEDIA_PURGE] = "DELETE FROM media WHERE expires <= ?1",
+    [ST_MEDIA_RANGE] = "SELECT substr(data, ?2, ?3), length(data) FROM media"
+		       " WHERE id = ?1",
+    [ST_LAST_ID] = "SELECT last_insert_rowid()",
+    [ST_LOCK] = "SELECT 1", /* SQLite: one writer holds the whole file */
+};
+
+/*
+ * PostgreSQL's text of the statements whose SQL differs (NULL: sql[]'s
+ * text serves both): locks that let gateways claim side by side (SKIP
+ * LOCKED), ids in place of SQLite's rowid, functions by other names
+ */
+static const char *const sql_pg[ST_COUNT] = {
+    [ST_CLAIM] =
+	"SELECT m.id, m.thread_id, t.phone, t.sender, m.encoding, m.segments,"
+	" m.attempts, m.notify, m.created, m.text, m.mms FROM messages m"
+	" JOIN threads t ON t.id = m.thread_id"
+	" WHERE " LEASE_DUE("m.") " ORDER BY m.due, m.id LIMIT ?2"
+				  " FOR UPDATE OF m SKIP LOCKED",
+    [ST_MAIL_DUE] =
+	"SELECT id, envelope_from, rcpt, attempts, data FROM mail_queue"
+	" WHERE " LEASE_DUE("") " ORDER BY due, id LIMIT ?2"
+				" FOR UPDATE SKIP LOCKED",
+    [ST_HOOK_DUE] = "SELECT " HOOK_COLS " FROM hooks WHERE state = 0"
+		    " AND due <= ?1 AND (lease_until IS NULL OR"
+		    " lease_until <= ?1) ORDER BY due, id LIMIT ?2"
+		    " FOR UPDATE SKIP LOCKED",
+    [ST_SEG_TALLY] = "SELECT count(*), count(*) FILTER (WHERE state = 4),"
+		     " count(*) FILTER (WHERE state = 5),"
+		     " count(*) FILTER (WHERE state = 6)"
+		     " FROM segments WHERE message_id = ?1",
+    [ST_UNCONF_TAKE] =
+	"UPDATE inbound_unconfirmed SET session = ?2, mark = ?3, at = ?4"
+	" WHERE id = (SELECT id FROM inbound_unconfirmed WHERE fp = ?1"
+	" AND session != ?2 AND at >= ?5 ORDER BY at LIMIT 1"
+	" FOR UPDATE SKIP LOCKED)",
+    [ST_FORWARD_LAST] = "SELECT phone, owner FROM forwards"
+			" WHERE number = ?1 AND target = ?2 AND at >= ?3"
+			" ORDER BY at DESC, id DESC LIMIT 1",
+    [ST_LAST_ID] = "SELECT lastval()",
+    [ST_LOCK] = "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))",
+    [ST_USAGE_SUB] = "UPDATE usage SET messages = greatest(messages - 1, 0),"
+		     " segments = greatest(segments - ?3, 0)"
+		     " WHERE sender = ?1 AND cycle = ?2",
+    [ST_MEDIA_ADD] =
+	"INSERT INTO media (mid, owner, message_id, filename, content_type,"
+	" size, data, created, expires)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, length(CAST(?6 AS BYTEA)), ?6, ?7, ?8)"
+	" ON CONFLICT DO NOTHING",
 };
 
 /* store_set_error - fill err; returns status */
@@ -380,13 +440,24 @@ store_set_error(struct store_error *err, enum store_status status,
 	return status;
 }
 
+/* store_errmsg - the connection's last error */
+const char *
+store_errmsg(struct store *s)
+{
+	return s->pg ? pg_errmsg(s->pg) : sqlite3_errmsg(s->db);
+}
+
 /* store_fail_db - fill err from the connection's last error */
 int
 store_fail_db(struct store *s, const char *what, struct store_error *err)
 {
-	int code = sqlite3_extended_errcode(s->db) & 0xFF;
+	int code;
 	enum store_status st;
 
+	if (s->pg)
+		return store_set_error(err, pg_status(s->pg), "%s: %s: %s",
+				       s->path, what, pg_errmsg(s->pg));
+	code = sqlite3_extended_errcode(s->db) & 0xFF;
 	switch (code) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -425,35 +496,37 @@ busy(void *arg, int count)
 int
 store_tx(struct store *s, const char *q)
 {
-	sqlite3_stmt *st = NULL;
+	sq *st = NULL;
 	unsigned i;
 	int rc;
 
+	if (s->pg) /* one round trip either way */
+		return pg_exec(s->pg,
+			       strcmp(q, "BEGIN IMMEDIATE") ? q : "BEGIN");
 	for (i = 0; i < STORE_TX_MAX && s->tx[i].q; i++)
 		if (!strcmp(s->tx[i].q, q)) {
 			st = s->tx[i].st;
 			break;
 		}
 	if (!st) {
-		rc = sqlite3_prepare_v3(s->db, q, -1, SQLITE_PREPARE_PERSISTENT,
-					&st, NULL);
-		if (rc != SQLITE_OK)
+		rc = sq_prepare(s, q, &st);
+		if (rc != SQ_OK)
 			return rc;
 		if (i < STORE_TX_MAX) {
 			s->tx[i].q = q;
 			s->tx[i].st = st;
 		}
 	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	rc = sq_step(st);
+	sq_reset(st);
 	if (i >= STORE_TX_MAX) /* no room: not kept */
-		sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+		sq_finalize(st);
+	return rc == SQ_DONE ? SQ_OK : rc;
 }
 
 /*
  * retry - q run while busy: kept prepared (store_tx: one statement of
- * transaction control) when kept, else parsed (sqlite3_exec: any SQL)
+ * transaction control) when kept, else parsed (sq_exec: any SQL)
  */
 static int
 retry(struct store *s, const char *q, bool kept)
@@ -461,8 +534,7 @@ retry(struct store *s, const char *q, bool kept)
 	int rc, i;
 
 	for (i = 0; i < BUSY_RETRIES; i++) {
-		rc = kept ? store_tx(s, q)
-			  : sqlite3_exec(s->db, q, NULL, NULL, NULL);
+		rc = kept ? store_tx(s, q) : sq_exec(s, q);
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
 			return rc;
 		ut_sleep_ms(10 + rand() % 40);
@@ -552,12 +624,18 @@ int
 store_begin(struct store *s, struct store_error *err)
 {
 	if (s->batch) {
-		if (store_tx(s, "SAVEPOINT op") != SQLITE_OK)
+		if (store_tx(s, "SAVEPOINT op") != SQ_OK)
 			return store_fail_db(s, "starting a savepoint", err);
 		return STORE_OK;
 	}
+	if (s->sync_lowered) { /* a lazy claim could not restore FULL */
+		if (sq_exec(s, "PRAGMA synchronous = FULL") != SQ_OK)
+			return store_fail_db(s, "restoring synchronous FULL",
+					     err);
+		s->sync_lowered = false;
+	}
 	wlock(s);
-	if (retry(s, "BEGIN IMMEDIATE", true) != SQLITE_OK) {
+	if (retry(s, "BEGIN IMMEDIATE", true) != SQ_OK) {
 		int rc = store_fail_db(s, "starting a transaction", err);
 
 		wunlock(s);
@@ -571,7 +649,7 @@ int
 store_commit(struct store *s, struct store_error *err)
 {
 	if (s->batch) {
-		if (store_tx(s, "RELEASE op") != SQLITE_OK) {
+		if (store_tx(s, "RELEASE op") != SQ_OK) {
 			int rc = store_fail_db(s, "releasing a savepoint", err);
 
 			store_rollback(s);
@@ -579,7 +657,7 @@ store_commit(struct store *s, struct store_error *err)
 		}
 		return STORE_OK;
 	}
-	if (retry(s, "COMMIT", true) != SQLITE_OK) {
+	if (retry(s, "COMMIT", true) != SQ_OK) {
 		int rc = store_fail_db(s, "committing", err);
 
 		store_rollback(s);
@@ -597,7 +675,7 @@ store_rollback(struct store *s)
 		store_tx(s, "ROLLBACK TO op");
 		store_tx(s, "RELEASE op");
 	} else {
-		if (!sqlite3_get_autocommit(s->db))
+		if (!sq_autocommit(s))
 			store_tx(s, "ROLLBACK");
 		wunlock(s);
 	}
@@ -640,7 +718,7 @@ store_unit_begin(struct store *s, struct store_error *err)
 		}
 		return rc;
 	}
-	if (store_tx(s, "SAVEPOINT unit") != SQLITE_OK)
+	if (store_tx(s, "SAVEPOINT unit") != SQ_OK)
 		return store_fail_db(s, "starting a savepoint", err);
 	s->units++;
 	return STORE_OK;
@@ -663,7 +741,7 @@ store_unit_end(struct store *s, bool commit, struct store_error *err)
 		return STORE_OK;
 	}
 	if (commit) {
-		if (store_tx(s, "RELEASE unit") == SQLITE_OK)
+		if (store_tx(s, "RELEASE unit") == SQ_OK)
 			return STORE_OK;
 		rc = store_fail_db(s, "releasing a savepoint", err);
 	}
@@ -673,28 +751,29 @@ store_unit_end(struct store *s, bool commit, struct store_error *err)
 }
 
 /*
- * store_step - sqlite3_step, retried on SQLITE_BUSY; a write outside a
+ * store_step - sq_step, retried while busy; a write outside a
  * transaction (its own, in autocommit) takes the process's write lock
  * for its step, as store_begin does for a transaction
  */
 int
-store_step(sqlite3_stmt *st)
+store_step(sq *st)
 {
-	sqlite3 *db = sqlite3_db_handle(st);
 	pthread_mutex_t *mu = NULL;
 	int rc, i;
 
-	if (sqlite3_get_autocommit(db) && !sqlite3_stmt_readonly(st) &&
-	    !sqlite3_stmt_busy(st)) {
-		mu = wlock_of(sqlite3_db_filename(db, "main"));
+	if (st->pg)
+		return sq_step(st);
+	if (sq_autocommit(st->s) && !sq_readonly(st) &&
+	    !sqlite3_stmt_busy(st->lite)) {
+		mu = st->s->wlock;
 		if (!wlock_take(mu))
 			mu = NULL;
 	}
 	for (i = 0; i < BUSY_RETRIES; i++) {
-		rc = sqlite3_step(st);
+		rc = sq_step(st);
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
 			break;
-		sqlite3_reset(st);
+		sq_reset(st);
 		ut_sleep_ms(10 + rand() % 40);
 	}
 	if (mu)
@@ -703,43 +782,34 @@ store_step(sqlite3_stmt *st)
 }
 
 /* stmt - the prepared statement id, reset and unbound */
-sqlite3_stmt *
+sq *
 stmt(struct store *s, enum stmt_id id, struct store_error *err)
 {
-	if (!s->stmt[id] &&
-	    sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-			       &s->stmt[id], NULL) != SQLITE_OK) {
+	const char *text = s->pg && sql_pg[id] ? sql_pg[id] : sql[id];
+
+	if (!s->stmt[id] && sq_prepare(s, text, &s->stmt[id]) != SQ_OK) {
 		store_fail_db(s, "preparing a statement", err);
 		return NULL;
 	}
-	sqlite3_reset(s->stmt[id]);
-	sqlite3_clear_bindings(s->stmt[id]);
+	sq_reset(s->stmt[id]);
+	sq_clear(s->stmt[id]);
 	return s->stmt[id];
-}
-
-/* bind_text - bind a string, or NULL */
-int
-bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	if (!v)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
 /* copy_text - column i into buf, "" for NULL */
 void
-copy_text(sqlite3_stmt *st, int i, char *buf, size_t n)
+copy_text(sq *st, int i, char *buf, size_t n)
 {
-	const unsigned char *v = sqlite3_column_text(st, i);
+	const unsigned char *v = sq_column_text(st, i);
 
 	snprintf(buf, n, "%s", v ? (const char *)v : "");
 }
 
 /* dup_text - column i as a malloc'd string */
 char *
-dup_text(sqlite3_stmt *st, int i)
+dup_text(sq *st, int i)
 {
-	const unsigned char *v = sqlite3_column_text(st, i);
+	const unsigned char *v = sq_column_text(st, i);
 
 	return strdup(v ? (const char *)v : "");
 }
@@ -769,9 +839,9 @@ store_rows_free(void *arr, size_t size, size_t at, unsigned n)
 
 /* collect - store_rows, and store_rows_owned when owns is true */
 static int
-collect(struct store *s, sqlite3_stmt *st, size_t size,
-	void (*fill)(sqlite3_stmt *, void *), bool owns, size_t at,
-	void **arr_r, unsigned *n_r, struct store_error *err)
+collect(struct store *s, sq *st, size_t size, void (*fill)(sq *, void *),
+	bool owns, size_t at, void **arr_r, unsigned *n_r,
+	struct store_error *err)
 {
 	unsigned n = 0, cap = 0;
 	char *arr = NULL, *row;
@@ -780,7 +850,7 @@ collect(struct store *s, sqlite3_stmt *st, size_t size,
 
 	*arr_r = NULL;
 	*n_r = 0;
-	while ((rc = store_step(st)) == SQLITE_ROW) {
+	while ((rc = store_step(st)) == SQ_ROW) {
 		if (n == cap) {
 			char *bigger;
 
@@ -800,8 +870,8 @@ collect(struct store *s, sqlite3_stmt *st, size_t size,
 			break;
 		}
 	}
-	sqlite3_reset(st);
-	if (oom || rc != SQLITE_DONE) {
+	sq_reset(st);
+	if (oom || rc != SQ_DONE) {
 		store_rows_free(arr, size, at, owns ? n : 0);
 		return oom ? store_set_error(err, STORE_ETEMP, "out of memory")
 			   : store_fail_db(s, "reading", err);
@@ -813,31 +883,67 @@ collect(struct store *s, sqlite3_stmt *st, size_t size,
 
 /* store_rows - collect every row of st into a new array */
 int
-store_rows(struct store *s, sqlite3_stmt *st, size_t size,
-	   void (*fill)(sqlite3_stmt *, void *), void **arr_r, unsigned *n_r,
-	   struct store_error *err)
+store_rows(struct store *s, sq *st, size_t size, void (*fill)(sq *, void *),
+	   void **arr_r, unsigned *n_r, struct store_error *err)
 {
 	return collect(s, st, size, fill, false, 0, arr_r, n_r, err);
 }
 
 /* store_rows_owned - store_rows for rows that own a pointer at at */
 int
-store_rows_owned(struct store *s, sqlite3_stmt *st, size_t size,
-		 void (*fill)(sqlite3_stmt *, void *), size_t at, void **arr_r,
+store_rows_owned(struct store *s, sq *st, size_t size,
+		 void (*fill)(sq *, void *), size_t at, void **arr_r,
 		 unsigned *n_r, struct store_error *err)
 {
 	return collect(s, st, size, fill, true, at, arr_r, n_r, err);
 }
 
+/* store_lock - the key's lock until the transaction ends */
+int
+store_lock(struct store *s, const char *scope, const char *key,
+	   struct store_error *err)
+{
+	char name[256];
+	sq *st;
+	int rc;
+
+	if (!s->pg || sq_autocommit(s))
+		return STORE_OK;
+	NEED(st, s, ST_LOCK, err);
+	snprintf(name, sizeof(name), "%s:%s", scope, key ? key : "");
+	sq_bind_text(st, 1, name);
+	rc = store_step(st);
+	sq_reset(st);
+	return rc == SQ_ROW || rc == SQ_DONE
+		   ? STORE_OK
+		   : store_fail_db(s, "waiting for a lock", err);
+}
+
+/*
+ * store_insert - store_exec for an INSERT ... ON CONFLICT DO NOTHING:
+ * STORE_EDUP when it added no row (a duplicate). A conflict that
+ * raised an error would end a PostgreSQL transaction; this one leaves
+ * it open, on both backends, for the caller to go on or roll back.
+ */
+int
+store_insert(struct store *s, sq *st, const char *what, struct store_error *err)
+{
+	int rc = store_exec(s, st, what, err);
+
+	if (rc == STORE_OK && sq_changes(s) == 0)
+		return store_set_error(err, STORE_EDUP, "%s: already there",
+				       what);
+	return rc;
+}
+
 /* store_exec - step a statement that returns no rows */
 int
-store_exec(struct store *s, sqlite3_stmt *st, const char *what,
-	   struct store_error *err)
+store_exec(struct store *s, sq *st, const char *what, struct store_error *err)
 {
 	int rc = store_step(st);
 
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sq_reset(st);
+	if (rc != SQ_DONE)
 		return store_fail_db(s, what, err);
 	return STORE_OK;
 }
@@ -846,15 +952,16 @@ store_exec(struct store *s, sqlite3_stmt *st, const char *what,
 int
 store_version(struct store *s)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int v = -1;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (s->pg)
+		return store_pg_version(s);
+	if (sq_prepare(s, "PRAGMA user_version", &st) != SQ_OK)
 		return -1;
-	if (store_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (store_step(st) == SQ_ROW)
+		v = sq_column_int(st, 0);
+	sq_finalize(st);
 	return v;
 }
 
@@ -868,10 +975,27 @@ store_open_version(const char *path, enum store_sync sync, int version,
 	char pragma[128];
 	int rc;
 
-	if (!s || !(s->path = strdup(path))) {
+	if (!s ||
+	    !(s->path = pg_is_uri(path) ? pg_safe_name(path) : strdup(path))) {
 		free(s);
 		store_set_error(err, STORE_ETEMP, "out of memory");
 		return NULL;
+	}
+	s->sync = sync;
+	if (pg_is_uri(path)) {
+		s->pg = pg_open(path, sync, err);
+		if (!s->pg && err) { /* say which server */
+			char why[sizeof(err->msg)];
+
+			snprintf(why, sizeof(why), "%s", err->msg);
+			store_set_error(err, err->status, "%s: %s", s->path,
+					why);
+		}
+		if (!s->pg || store_migrate(s, version, err) != STORE_OK) {
+			store_close(&s);
+			return NULL;
+		}
+		return s;
 	}
 	rc = sqlite3_open_v2(path, &s->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -888,7 +1012,6 @@ store_open_version(const char *path, enum store_sync sync, int version,
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	s->wlock = wlock_of(sqlite3_db_filename(s->db, "main"));
-	s->sync = sync;
 	sqlite3_busy_handler(s->db, busy, s);
 	/*
 	 * temp_store MEMORY keeps the savepoints' journal (a batch's unit
@@ -899,7 +1022,7 @@ store_open_version(const char *path, enum store_sync sync, int version,
 		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
 		 " PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
 		 syncs[sync]);
-	if (retry(s, pragma, false) != SQLITE_OK) {
+	if (retry(s, pragma, false) != SQ_OK) {
 		store_fail_db(s, "setting up", err);
 		store_close(&s);
 		return NULL;
@@ -919,19 +1042,19 @@ store_open(const char *path, enum store_sync sync, struct store_error *err)
 }
 
 /* store_dyn_get - a kept statement of the same text, or a new one */
-sqlite3_stmt *
+sq *
 store_dyn_get(struct store *s, const char *text, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	unsigned i;
 
 	for (i = 0; i < STORE_DYN_MAX; i++)
-		if (s->dyn[i] && !strcmp(sqlite3_sql(s->dyn[i]), text)) {
+		if (s->dyn[i] && !strcmp(sq_sql(s->dyn[i]), text)) {
 			st = s->dyn[i];
 			s->dyn[i] = NULL;
 			return st;
 		}
-	if (sqlite3_prepare_v2(s->db, text, -1, &st, NULL) != SQLITE_OK) {
+	if (sq_prepare(s, text, &st) != SQ_OK) {
 		store_fail_db(s, "preparing a search", err);
 		return NULL;
 	}
@@ -940,21 +1063,21 @@ store_dyn_get(struct store *s, const char *text, struct store_error *err)
 
 /* store_dyn_put - keep st for later, evicting the oldest kept */
 void
-store_dyn_put(struct store *s, sqlite3_stmt *st)
+store_dyn_put(struct store *s, sq *st)
 {
 	unsigned i;
 
 	if (!st)
 		return;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	sq_reset(st);
+	sq_clear(st);
 	for (i = 0; i < STORE_DYN_MAX; i++)
 		if (!s->dyn[i]) {
 			s->dyn[i] = st;
 			return;
 		}
 	i = s->dyn_next++ % STORE_DYN_MAX;
-	sqlite3_finalize(s->dyn[i]);
+	sq_finalize(s->dyn[i]);
 	s->dyn[i] = st;
 }
 
@@ -968,12 +1091,15 @@ store_close(struct store **sp)
 	if (!s)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->stmt[i]);
+		sq_finalize(s->stmt[i]);
 	for (i = 0; i < STORE_DYN_MAX; i++)
-		sqlite3_finalize(s->dyn[i]);
+		sq_finalize(s->dyn[i]);
 	for (i = 0; i < STORE_TX_MAX; i++)
-		sqlite3_finalize(s->tx[i].st);
-	sqlite3_close(s->db); /* an open transaction is rolled back */
+		sq_finalize(s->tx[i].st);
+	if (s->pg)
+		pg_close(s->pg);
+	else
+		sqlite3_close(s->db); /* an open transaction is rolled back */
 	wunlock(s);
 	free(s->path);
 	free(s);
@@ -984,14 +1110,14 @@ store_close(struct store **sp)
 int
 store_check(struct store *s, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc = STORE_OK;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sq_prepare(s, s->pg ? "SELECT 'ok'" : "PRAGMA integrity_check",
+		       &st) != SQ_OK)
 		return store_fail_db(s, "checking", err);
-	while (store_step(st) == SQLITE_ROW) {
-		const unsigned char *v = sqlite3_column_text(st, 0);
+	while (store_step(st) == SQ_ROW) {
+		const unsigned char *v = sq_column_text(st, 0);
 
 		if (v && strcmp((const char *)v, "ok") != 0) {
 			rc = store_set_error(err, STORE_EPERM,
@@ -1000,6 +1126,95 @@ store_check(struct store *s, struct store_error *err)
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	sq_finalize(st);
+	return rc;
+}
+
+/* store_name - the file, or the URI without its password */
+const char *
+store_name(const struct store *s)
+{
+	return s->path;
+}
+
+/* store_shared - a PostgreSQL server's */
+bool
+store_shared(const struct store *s)
+{
+	return s->pg != NULL;
+}
+
+/* store_display - database without a password, in buf */
+const char *
+store_display(const char *database, char *buf, size_t n)
+{
+	char *safe = pg_is_uri(database) ? pg_safe_name(database) : NULL;
+
+	snprintf(buf, n, "%s", safe ? safe : database);
+	free(safe);
+	return buf;
+}
+
+/* store_ping - connect, read the schema version, change nothing */
+int
+store_ping(const char *database, int *version_r, struct store_error *err)
+{
+	struct store *s;
+	int rc = STORE_OK;
+
+	*version_r = -1;
+	if (!pg_is_uri(database))
+		return STORE_OK;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = pg_safe_name(database))) {
+		free(s);
+		return store_set_error(err, STORE_ETEMP, "out of memory");
+	}
+	s->pg = pg_open(database, STORE_SYNC_FULL, err);
+	if (!s->pg) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err ? err->msg : "");
+		rc = store_set_error(err, STORE_ETEMP, "%s: %s", s->path, why);
+	} else if ((*version_r = store_pg_version(s)) < 0)
+		rc = store_fail_db(s, "reading the schema version", err);
+	store_close(&s);
+	return rc;
+}
+
+/* store_path_shared - a libpq URI */
+bool
+store_path_shared(const char *database)
+{
+	return pg_is_uri(database);
+}
+
+/* store_listen - LISTEN for the queues' notifications */
+int
+store_listen(struct store *s, struct store_error *err)
+{
+	if (!s->pg)
+		return store_set_error(err, STORE_EPERM,
+				       "%s: a file has no notifications",
+				       s->path);
+	if (pg_listen(s->pg) != SQ_OK)
+		return store_fail_db(s, "listening", err);
+	return STORE_OK;
+}
+
+/* store_wait - a notification within ms */
+int
+store_wait(struct store *s, int ms, struct store_error *err)
+{
+	int rc;
+
+	if (!s->pg) {
+		store_set_error(err, STORE_EPERM,
+				"%s: a file has no notifications", s->path);
+		return -1;
+	}
+	rc = pg_wait(s->pg, ms);
+	if (rc < 0)
+		store_fail_db(s, "waiting for notifications", err);
 	return rc;
 }

@@ -12,6 +12,7 @@
  *	later still decides it.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store_int.h"
@@ -20,16 +21,16 @@
 static int
 tally(struct store *s, int64_t id, unsigned n[4], struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int i;
 
 	NEED(st, s, ST_SEG_TALLY, err);
-	sqlite3_bind_int64(st, 1, id);
-	if (store_step(st) != SQLITE_ROW)
+	sq_bind_int64(st, 1, id);
+	if (store_step(st) != SQ_ROW)
 		return store_fail_db(s, "counting segments", err);
 	for (i = 0; i < 4; i++)
-		n[i] = (unsigned)sqlite3_column_int(st, i);
-	sqlite3_reset(st);
+		n[i] = (unsigned)sq_column_int(st, i);
+	sq_reset(st);
 	return STORE_OK;
 }
 
@@ -37,32 +38,32 @@ tally(struct store *s, int64_t id, unsigned n[4], struct store_error *err)
 static int
 report(struct store *s, struct store_receipt *r, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_MSG_REPORT, err);
-	sqlite3_bind_int64(st, 1, r->msg_id);
-	if (store_step(st) != SQLITE_ROW)
+	sq_bind_int64(st, 1, r->msg_id);
+	if (store_step(st) != SQ_ROW)
 		return store_fail_db(s, "reading the message", err);
 	copy_text(st, 0, r->envelope_from, sizeof(r->envelope_from));
-	r->notify = (unsigned)sqlite3_column_int(st, 1);
+	r->notify = (unsigned)sq_column_int(st, 1);
 	r->text = dup_text(st, 2);
 	copy_text(st, 3, r->message_id, sizeof(r->message_id));
 	copy_text(st, 4, r->owner, sizeof(r->owner));
 	copy_text(st, 5, r->phone, sizeof(r->phone));
-	r->state = (enum store_state)sqlite3_column_int(st, 6);
+	r->state = (enum store_state)sq_column_int(st, 6);
 	copy_text(st, 7, r->envid, sizeof(r->envid));
-	r->ret = sqlite3_column_int(st, 8);
-	r->returned_len = (size_t)sqlite3_column_bytes(st, 9);
+	r->ret = sq_column_int(st, 8);
+	r->returned_len = (size_t)sq_column_bytes(st, 9);
 	if (r->returned_len > 0) {
 		r->returned = malloc(r->returned_len + 1);
 		if (r->returned) {
-			memcpy(r->returned, sqlite3_column_blob(st, 9),
+			memcpy(r->returned, sq_column_blob(st, 9),
 			       r->returned_len);
 			r->returned[r->returned_len] = '\0';
 		}
 	}
-	r->returned_full = sqlite3_column_int(st, 10) != 0;
-	sqlite3_reset(st);
+	r->returned_full = sq_column_int(st, 10) != 0;
+	sq_reset(st);
 	return r->text && (r->returned_len == 0 || r->returned)
 		   ? STORE_OK
 		   : store_set_error(err, STORE_ETEMP, "out of memory");
@@ -74,30 +75,37 @@ receipt_in_txn(struct store *s, const char *smsc_id, enum store_state seg,
 	       const char *code, const char *reason, int64_t now,
 	       struct store_receipt *r, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	unsigned n[4];
+	char key[24];
 	int rc, seq;
 
 	NEED(st, s, ST_SEG_FIND, err);
-	bind_text(st, 1, smsc_id);
+	sq_bind_text(st, 1, smsc_id);
 	rc = store_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
+	if (rc != SQ_ROW) {
+		sq_reset(st);
+		if (rc == SQ_DONE)
 			return store_set_error(err, STORE_ENOTFOUND,
 					       "no segment has the SMSC id %s",
 					       smsc_id);
 		return store_fail_db(s, "finding the segment", err);
 	}
-	r->msg_id = sqlite3_column_int64(st, 0);
-	seq = sqlite3_column_int(st, 1);
-	sqlite3_reset(st);
+	r->msg_id = sq_column_int64(st, 0);
+	seq = sq_column_int(st, 1);
+	sq_reset(st);
+	/* two gateways given two parts' receipts at once: one counts after
+	   the other, so that one of them sees the text whole */
+	snprintf(key, sizeof(key), "%lld", (long long)r->msg_id);
+	rc = store_lock(s, "receipt", key, err);
+	if (rc != STORE_OK)
+		return rc;
 	NEED(st, s, ST_SEG_SET, err);
-	sqlite3_bind_int64(st, 1, r->msg_id);
-	sqlite3_bind_int(st, 2, seq);
-	sqlite3_bind_int(st, 3, (int)seg);
-	bind_text(st, 4, code);
-	sqlite3_bind_int64(st, 5, now);
+	sq_bind_int64(st, 1, r->msg_id);
+	sq_bind_int(st, 2, seq);
+	sq_bind_int(st, 3, (int)seg);
+	sq_bind_text(st, 4, code);
+	sq_bind_int64(st, 5, now);
 	rc = store_exec(s, st, "recording the receipt", err);
 	if (rc == STORE_OK)
 		rc = tally(s, r->msg_id, n, err);
@@ -111,14 +119,14 @@ receipt_in_txn(struct store *s, const char *smsc_id, enum store_state seg,
 							 : STORE_FAILED;
 
 		NEED(st, s, ST_MSG_DONE, err);
-		sqlite3_bind_int64(st, 1, r->msg_id);
-		sqlite3_bind_int(st, 2, (int) final);
-		bind_text(st, 3, final == STORE_DELIVERED ? NULL : code);
-		bind_text(st, 4, final == STORE_DELIVERED ? NULL : reason);
-		sqlite3_bind_int64(st, 5, now);
-		if (store_step(st) != SQLITE_DONE)
+		sq_bind_int64(st, 1, r->msg_id);
+		sq_bind_int(st, 2, (int) final);
+		sq_bind_text(st, 3, final == STORE_DELIVERED ? NULL : code);
+		sq_bind_text(st, 4, final == STORE_DELIVERED ? NULL : reason);
+		sq_bind_int64(st, 5, now);
+		if (store_step(st) != SQ_DONE)
 			return store_fail_db(s, "finishing the message", err);
-		r->final_now = sqlite3_changes(s->db) > 0;
+		r->final_now = sq_changes(s) > 0;
 		if (r->final_now) {
 			rc = store_event(s, r->msg_id, now, final, code, err);
 			if (rc != STORE_OK)
@@ -183,8 +191,8 @@ store_receipt_timeout(struct store *s, int64_t cutoff, int64_t now,
 		      const char *reason, unsigned max, int64_t *ids,
 		      unsigned *n_r, struct store_error *err)
 {
-	sqlite3_stmt *st;
-	unsigned n = 0, i;
+	sq *st;
+	unsigned n = 0, i, kept = 0;
 	int rc;
 
 	*n_r = 0;
@@ -194,12 +202,12 @@ store_receipt_timeout(struct store *s, int64_t cutoff, int64_t now,
 		rc = err ? err->status : STORE_EPERM;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, cutoff);
-	sqlite3_bind_int(st, 2, (int)max);
-	while (n < max && (rc = store_step(st)) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	sq_bind_int64(st, 1, cutoff);
+	sq_bind_int(st, 2, (int)max);
+	while (n < max && (rc = store_step(st)) == SQ_ROW)
+		ids[n++] = sq_column_int64(st, 0);
+	sq_reset(st);
+	if (rc != SQ_ROW && rc != SQ_DONE) {
 		rc = store_fail_db(s, "finding texts without receipts", err);
 		goto out;
 	}
@@ -209,14 +217,19 @@ store_receipt_timeout(struct store *s, int64_t cutoff, int64_t now,
 			rc = err ? err->status : STORE_EPERM;
 			break;
 		}
-		sqlite3_bind_int64(st, 1, ids[i]);
-		bind_text(st, 2, reason);
-		sqlite3_bind_int64(st, 3, now);
+		sq_bind_int64(st, 1, ids[i]);
+		sq_bind_text(st, 2, reason);
+		sq_bind_int64(st, 3, now);
 		rc = store_exec(s, st, "marking a text unknown", err);
-		if (rc == STORE_OK)
+		/* none changed: another gateway's sweep, or a receipt, was
+		   first; only those this sweep marked are told */
+		if (rc == STORE_OK && sq_changes(s) > 0) {
+			ids[kept++] = ids[i];
 			rc = store_event(s, ids[i], now, STORE_UNKNOWN,
 					 "NO_RECEIPT", err);
+		}
 	}
+	n = kept;
 out:
 	if (store_unit_end(s, rc == STORE_OK, err) != STORE_OK &&
 	    rc == STORE_OK)

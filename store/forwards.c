@@ -15,14 +15,14 @@ store_forward_add(struct store *s, const char *number, const char *target,
 		  const char *phone, const char *owner, int64_t now,
 		  struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_FORWARD_ADD, err);
-	bind_text(st, 1, number);
-	bind_text(st, 2, target);
-	bind_text(st, 3, phone);
-	bind_text(st, 4, owner);
-	sqlite3_bind_int64(st, 5, now);
+	sq_bind_text(st, 1, number);
+	sq_bind_text(st, 2, target);
+	sq_bind_text(st, 3, phone);
+	sq_bind_text(st, 4, owner);
+	sq_bind_int64(st, 5, now);
 	return store_exec(s, st, "noting a forward", err);
 }
 
@@ -32,22 +32,22 @@ store_forward_last(struct store *s, const char *number, const char *target,
 		   int64_t since, char phone_r[20], char *owner_r,
 		   struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_FORWARD_LAST, err);
-	bind_text(st, 1, number);
-	bind_text(st, 2, target);
-	sqlite3_bind_int64(st, 3, since);
+	sq_bind_text(st, 1, number);
+	sq_bind_text(st, 2, target);
+	sq_bind_int64(st, 3, since);
 	rc = store_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQ_ROW) {
 		copy_text(st, 0, phone_r, 20);
 		copy_text(st, 1, owner_r, 256);
-		sqlite3_reset(st);
+		sq_reset(st);
 		return STORE_OK;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sq_reset(st);
+	if (rc != SQ_DONE)
 		return store_fail_db(s, "looking up a forward", err);
 	return store_set_error(err, STORE_ENOTFOUND, "no forward");
 }

@@ -48,7 +48,7 @@ like_pattern(const char *text)
  * conditions, or -1 when out of memory
  */
 static int
-where(struct ut_buf *q, const struct store_filter *f)
+where(struct ut_buf *q, const struct store_filter *f, bool pg)
 {
 	int n = 0;
 
@@ -66,7 +66,9 @@ where(struct ut_buf *q, const struct store_filter *f)
 	COND(f->sender, "t.sender = :sender");
 	COND(f->direction, "m.direction = :direction");
 	COND(f->state >= 0, "m.state = :state");
-	COND(f->text && !f->text_exact, "m.text LIKE :text ESCAPE '\\'");
+	/* SQLite's LIKE ignores the case of ASCII letters; ILIKE does */
+	COND(f->text && !f->text_exact, pg ? "m.text ILIKE :text ESCAPE '\\'"
+					   : "m.text LIKE :text ESCAPE '\\'");
 	COND(f->text && f->text_exact, "m.text = :text");
 	COND(f->after_id, "m.id > :after");
 	COND(f->sid, "m.sid = :sid");
@@ -85,45 +87,46 @@ where(struct ut_buf *q, const struct store_filter *f)
 
 /* bind_filter - bind f's values to the named parameters of st */
 static int
-bind_filter(sqlite3_stmt *st, const struct store_filter *f)
+bind_filter(sq *st, const struct store_filter *f)
 {
 	char *pattern = NULL;
 	int i;
 
-	if ((i = sqlite3_bind_parameter_index(st, ":since")))
-		sqlite3_bind_int64(st, i, f->since);
-	if ((i = sqlite3_bind_parameter_index(st, ":until")))
-		sqlite3_bind_int64(st, i, f->until);
-	if ((i = sqlite3_bind_parameter_index(st, ":phone")))
-		bind_text(st, i, f->phone);
-	if ((i = sqlite3_bind_parameter_index(st, ":owner")))
-		bind_text(st, i, f->owner);
-	if ((i = sqlite3_bind_parameter_index(st, ":sender")))
-		bind_text(st, i, f->sender);
-	if ((i = sqlite3_bind_parameter_index(st, ":direction")))
-		bind_text(st, i, f->direction);
-	if ((i = sqlite3_bind_parameter_index(st, ":state")))
-		sqlite3_bind_int(st, i, f->state);
-	if ((i = sqlite3_bind_parameter_index(st, ":sid")))
-		bind_text(st, i, f->sid);
-	if ((i = sqlite3_bind_parameter_index(st, ":external_id")))
-		bind_text(st, i, f->external_id);
-	if ((i = sqlite3_bind_parameter_index(st, ":after")))
-		sqlite3_bind_int64(st, i, f->after_id);
+	if ((i = sq_param(st, ":since")))
+		sq_bind_int64(st, i, f->since);
+	if ((i = sq_param(st, ":until")))
+		sq_bind_int64(st, i, f->until);
+	if ((i = sq_param(st, ":phone")))
+		sq_bind_text(st, i, f->phone);
+	if ((i = sq_param(st, ":owner")))
+		sq_bind_text(st, i, f->owner);
+	if ((i = sq_param(st, ":sender")))
+		sq_bind_text(st, i, f->sender);
+	if ((i = sq_param(st, ":direction")))
+		sq_bind_text(st, i, f->direction);
+	if ((i = sq_param(st, ":state")))
+		sq_bind_int(st, i, f->state);
+	if ((i = sq_param(st, ":sid")))
+		sq_bind_text(st, i, f->sid);
+	if ((i = sq_param(st, ":external_id")))
+		sq_bind_text(st, i, f->external_id);
+	if ((i = sq_param(st, ":after")))
+		sq_bind_int64(st, i, f->after_id);
 	for (unsigned k = 0; k < f->nids; k++) {
 		char name[16];
 
 		snprintf(name, sizeof(name), ":id%u", k);
-		if ((i = sqlite3_bind_parameter_index(st, name)))
-			sqlite3_bind_int64(st, i, f->ids[k]);
+		if ((i = sq_param(st, name)))
+			sq_bind_int64(st, i, f->ids[k]);
 	}
-	if ((i = sqlite3_bind_parameter_index(st, ":text")) && f->text_exact) {
-		bind_text(st, i, f->text);
+	if ((i = sq_param(st, ":text")) && f->text_exact) {
+		sq_bind_text(st, i, f->text);
 	} else if (i) {
 		pattern = like_pattern(f->text);
 		if (!pattern)
 			return -1;
-		sqlite3_bind_text(st, i, pattern, -1, free);
+		sq_bind_text(st, i, pattern);
+		free(pattern);
 	}
 	return 0;
 }
@@ -131,14 +134,14 @@ bind_filter(sqlite3_stmt *st, const struct store_filter *f)
 /* prepare_filtered - prepare head + WHERE(f) + tail, bound */
 static int
 prepare_filtered(struct store *s, const char *head,
-		 const struct store_filter *f, const char *tail,
-		 sqlite3_stmt **st_r, int *nconds_r, struct store_error *err)
+		 const struct store_filter *f, const char *tail, sq **st_r,
+		 int *nconds_r, struct store_error *err)
 {
 	struct ut_buf q = {0};
 	int n;
 
 	ut_buf_printf(&q, "%s", head);
-	n = where(&q, f);
+	n = where(&q, f, s->pg != NULL);
 	ut_buf_printf(&q, "%s", tail);
 	if (n < 0 || q.failed) {
 		ut_buf_clear(&q);
@@ -165,7 +168,7 @@ store_history(struct store *s, const struct store_filter *f,
 {
 	unsigned limit = f->limit ? f->limit : 100, n = 0, cap;
 	struct store_message *m;
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	*msgs_r = NULL;
@@ -182,8 +185,7 @@ store_history(struct store *s, const struct store_filter *f,
 	    f, " ORDER BY m.id LIMIT :limit", &st, NULL, err);
 	if (rc != STORE_OK)
 		return rc;
-	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":limit"),
-			 (int)limit);
+	sq_bind_int(st, sq_param(st, ":limit"), (int)limit);
 	/* room as rows come: a limit of 1000 is not 1000 rows */
 	cap = limit < 16 ? limit : 16;
 	m = calloc(cap, sizeof(*m));
@@ -191,7 +193,7 @@ store_history(struct store *s, const struct store_filter *f,
 		store_dyn_put(s, st);
 		return store_set_error(err, STORE_ETEMP, "out of memory");
 	}
-	while ((rc = store_step(st)) == SQLITE_ROW && n < limit) {
+	while ((rc = store_step(st)) == SQ_ROW && n < limit) {
 		struct store_message *x;
 
 		if (n == cap) {
@@ -199,7 +201,7 @@ store_history(struct store *s, const struct store_filter *f,
 			    realloc(m, 2 * cap * sizeof(*m));
 
 			if (!more) {
-				rc = SQLITE_NOMEM;
+				rc = SQ_NOMEM;
 				break;
 			}
 			m = more;
@@ -208,31 +210,31 @@ store_history(struct store *s, const struct store_filter *f,
 		}
 		x = &m[n++];
 
-		x->id = sqlite3_column_int64(st, 0);
-		x->thread_id = sqlite3_column_int64(st, 1);
+		x->id = sq_column_int64(st, 0);
+		x->thread_id = sq_column_int64(st, 1);
 		copy_text(st, 2, x->direction, sizeof(x->direction));
 		copy_text(st, 3, x->owner, sizeof(x->owner));
 		copy_text(st, 4, x->phone, sizeof(x->phone));
 		copy_text(st, 5, x->sender, sizeof(x->sender));
-		x->state = (enum store_state)sqlite3_column_int(st, 6);
-		x->segments = (unsigned)sqlite3_column_int(st, 7);
-		x->attempts = (unsigned)sqlite3_column_int(st, 8);
-		x->created = sqlite3_column_int64(st, 9);
-		x->updated = sqlite3_column_int64(st, 10);
-		x->due = sqlite3_column_int64(st, 11);
+		x->state = (enum store_state)sq_column_int(st, 6);
+		x->segments = (unsigned)sq_column_int(st, 7);
+		x->attempts = (unsigned)sq_column_int(st, 8);
+		x->created = sq_column_int64(st, 9);
+		x->updated = sq_column_int64(st, 10);
+		x->due = sq_column_int64(st, 11);
 		copy_text(st, 12, x->error, sizeof(x->error));
 		copy_text(st, 13, x->reason, sizeof(x->reason));
 		copy_text(st, 15, x->sid, sizeof(x->sid));
 		copy_text(st, 16, x->external_id, sizeof(x->external_id));
-		x->encoding = sqlite3_column_int(st, 17);
+		x->encoding = sq_column_int(st, 17);
 		x->text = dup_text(st, 14);
 		if (!x->text) {
-			rc = SQLITE_NOMEM;
+			rc = SQ_NOMEM;
 			break;
 		}
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		rc = rc == SQLITE_NOMEM
+	if (rc != SQ_DONE && rc != SQ_ROW) {
+		rc = rc == SQ_NOMEM
 			 ? store_set_error(err, STORE_ETEMP, "out of memory")
 			 : store_fail_db(s, "searching", err);
 		store_dyn_put(s, st);
@@ -264,7 +266,7 @@ store_messages_free(struct store_message **m, unsigned n)
  */
 static int
 prepare_selection(struct store *s, const char *head,
-		  const struct store_filter *f, sqlite3_stmt **st_r,
+		  const struct store_filter *f, sq **st_r,
 		  struct store_error *err)
 {
 	struct ut_buf q = {0};
@@ -287,8 +289,11 @@ prepare_selection(struct store *s, const char *head,
 				       "refusing to delete everything: give a "
 				       "filter, or purge by date");
 	}
-	sqlite3_bind_int64(*st_r, sqlite3_bind_parameter_index(*st_r, ":limit"),
-			   f->limit ? (int64_t)f->limit : -1);
+	if (f->limit)
+		sq_bind_int64(*st_r, sq_param(*st_r, ":limit"),
+			      (int64_t)f->limit);
+	else if (!s->pg) /* no limit: SQLite's -1, PostgreSQL's NULL */
+		sq_bind_int64(*st_r, sq_param(*st_r, ":limit"), -1);
 	return STORE_OK;
 }
 
@@ -297,7 +302,7 @@ int
 store_delete(struct store *s, const struct store_filter *f, unsigned *n_r,
 	     struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	*n_r = 0;
@@ -307,10 +312,10 @@ store_delete(struct store *s, const struct store_filter *f, unsigned *n_r,
 	rc = prepare_selection(s, "DELETE FROM messages WHERE id IN", f, &st,
 			       err);
 	if (rc == STORE_OK) {
-		if (store_step(st) != SQLITE_DONE)
+		if (store_step(st) != SQ_DONE)
 			rc = store_fail_db(s, "deleting", err);
 		else
-			*n_r = (unsigned)sqlite3_changes(s->db);
+			*n_r = (unsigned)sq_changes(s);
 		store_dyn_put(s, st);
 	}
 	if (rc != STORE_OK) {
@@ -325,7 +330,7 @@ int
 store_delete_count(struct store *s, const struct store_filter *f, unsigned *n_r,
 		   struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	*n_r = 0;
@@ -333,8 +338,8 @@ store_delete_count(struct store *s, const struct store_filter *f, unsigned *n_r,
 			       f, &st, err);
 	if (rc != STORE_OK)
 		return rc;
-	if (store_step(st) == SQLITE_ROW)
-		*n_r = (unsigned)sqlite3_column_int64(st, 0);
+	if (store_step(st) == SQ_ROW)
+		*n_r = (unsigned)sq_column_int64(st, 0);
 	else
 		rc = store_fail_db(s, "counting", err);
 	store_dyn_put(s, st);
@@ -345,18 +350,19 @@ store_delete_count(struct store *s, const struct store_filter *f, unsigned *n_r,
 static int
 db_bytes(struct store *s, int64_t *bytes_r, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT page_count * page_size FROM"
+	if (sq_prepare(s,
+		       s->pg ? "SELECT pg_database_size(current_database())"
+			     : "SELECT page_count * page_size FROM"
 			       " pragma_page_count(), pragma_page_size()",
-			       -1, &st, NULL) != SQLITE_OK)
+		       &st) != SQ_OK)
 		return store_fail_db(s, "measuring the database", err);
 	rc = store_step(st);
-	*bytes_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
+	*bytes_r = rc == SQ_ROW ? sq_column_int64(st, 0) : 0;
+	sq_finalize(st);
+	if (rc != SQ_ROW)
 		return store_fail_db(s, "measuring the database", err);
 	return STORE_OK;
 }
@@ -372,11 +378,14 @@ store_vacuum(struct store *s, int64_t *before_r, int64_t *after_r,
 	rc = db_bytes(s, before_r, err);
 	if (rc != STORE_OK)
 		return rc;
-	if (sqlite3_exec(s->db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
+	/* a server's VACUUM takes what it takes: no statement_timeout */
+	if (s->pg && sq_exec(s, "SET statement_timeout = 0") != SQ_OK)
+		return store_fail_db(s, "lifting statement_timeout", err);
+	if (sq_exec(s, "VACUUM") != SQ_OK)
 		return store_fail_db(s, "vacuuming", err);
 	/* give the WAL's pages back to the file, and the file's end back */
-	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
-		     NULL);
+	if (!s->pg)
+		sq_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)");
 	return db_bytes(s, after_r, err);
 }
 
@@ -385,7 +394,7 @@ int
 store_purge(struct store *s, int64_t before, unsigned *n_r,
 	    struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc = store_begin(s, err);
 
 	*n_r = 0;
@@ -396,13 +405,13 @@ store_purge(struct store *s, int64_t before, unsigned *n_r,
 		store_rollback(s);
 		return err ? err->status : STORE_EPERM;
 	}
-	sqlite3_bind_int64(st, 1, before);
-	if (store_step(st) != SQLITE_DONE) {
+	sq_bind_int64(st, 1, before);
+	if (store_step(st) != SQ_DONE) {
 		rc = store_fail_db(s, "purging", err);
 		store_rollback(s);
 		return rc;
 	}
-	*n_r = (unsigned)sqlite3_changes(s->db);
+	*n_r = (unsigned)sq_changes(s);
 	return store_commit(s, err);
 }
 
@@ -410,26 +419,26 @@ store_purge(struct store *s, int64_t before, unsigned *n_r,
 int
 store_counts(struct store *s, struct store_counts *c, struct store_error *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_COUNTS, err);
+	sq *st = stmt(s, ST_COUNTS, err);
 	int rc;
 
 	memset(c, 0, sizeof(*c));
 	if (!st)
 		return err ? err->status : STORE_EPERM;
-	while ((rc = store_step(st)) == SQLITE_ROW) {
-		int state = sqlite3_column_int(st, 0);
+	while ((rc = store_step(st)) == SQ_ROW) {
+		int state = sq_column_int(st, 0);
 
 		if (state >= 0 && state <= STORE_STATE_LAST)
-			c->n[state] = (unsigned)sqlite3_column_int(st, 1);
+			c->n[state] = (unsigned)sq_column_int(st, 1);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != SQ_DONE)
 		return store_fail_db(s, "counting", err);
 	st = stmt(s, ST_OLDEST_DUE, err);
 	if (!st)
 		return err ? err->status : STORE_EPERM;
-	if (store_step(st) == SQLITE_ROW)
-		c->oldest_due = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (store_step(st) == SQ_ROW)
+		c->oldest_due = sq_column_int64(st, 0);
+	sq_reset(st);
 	return STORE_OK;
 }
 
@@ -438,25 +447,24 @@ int
 store_message_events(struct store *s, int64_t id, char **text_r,
 		     struct store_error *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_EVENTS, err);
+	sq *st = stmt(s, ST_EVENTS, err);
 	struct ut_buf b = {0};
 	int rc;
 
 	*text_r = NULL;
 	if (!st)
 		return err ? err->status : STORE_EPERM;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = store_step(st)) == SQLITE_ROW) {
-		const unsigned char *d = sqlite3_column_text(st, 2);
+	sq_bind_int64(st, 1, id);
+	while ((rc = store_step(st)) == SQ_ROW) {
+		const unsigned char *d = sq_column_text(st, 2);
 
-		ut_buf_printf(&b, "%lld %s%s%s\n",
-			      (long long)sqlite3_column_int64(st, 0),
-			      store_state_name(
-				  (enum store_state)sqlite3_column_int(st, 1)),
-			      d ? " " : "", d ? (const char *)d : "");
+		ut_buf_printf(
+		    &b, "%lld %s%s%s\n", (long long)sq_column_int64(st, 0),
+		    store_state_name((enum store_state)sq_column_int(st, 1)),
+		    d ? " " : "", d ? (const char *)d : "");
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	sq_reset(st);
+	if (rc != SQ_DONE) {
 		ut_buf_clear(&b);
 		return store_fail_db(s, "reading events", err);
 	}

@@ -53,7 +53,7 @@ store_hook_add(struct store *s, const struct store_hook_out *h, int64_t now,
 	       struct store_error *err)
 {
 	char hid[STORE_HID_SIZE];
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	if (!h->owner || !h->event || !h->url || !h->method)
@@ -69,25 +69,24 @@ store_hook_add(struct store *s, const struct store_hook_out *h, int64_t now,
 	else if ((rc = store_hook_hid(hid, err)) != STORE_OK)
 		return rc;
 	NEED(st, s, ST_HOOK_ADD, err);
-	bind_text(st, 1, hid);
-	bind_text(st, 2, h->owner);
-	bind_text(st, 3, h->event);
+	sq_bind_text(st, 1, hid);
+	sq_bind_text(st, 2, h->owner);
+	sq_bind_text(st, 3, h->event);
 	if (h->message_id)
-		sqlite3_bind_int64(st, 4, h->message_id);
-	bind_text(st, 5, h->url);
-	bind_text(st, 6, h->method);
-	bind_text(st, 7, h->content_type);
+		sq_bind_int64(st, 4, h->message_id);
+	sq_bind_text(st, 5, h->url);
+	sq_bind_text(st, 6, h->method);
+	sq_bind_text(st, 7, h->content_type);
 	if (h->body)
-		sqlite3_bind_blob(st, 8, h->len ? h->body : "", (int)h->len,
-				  SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 9, h->expect_ok ? 1 : 0);
-	sqlite3_bind_int64(st, 10, now);
-	sqlite3_bind_int(st, 11, h->per_text ? 1 : 0);
+		sq_bind_blob(st, 8, h->body, h->len);
+	sq_bind_int(st, 9, h->expect_ok ? 1 : 0);
+	sq_bind_int64(st, 10, now);
+	sq_bind_int(st, 11, h->per_text ? 1 : 0);
 	rc = store_exec(s, st, "queueing a hook", err);
 	if (rc != STORE_OK)
 		return rc;
 	if (id_r)
-		*id_r = sqlite3_last_insert_rowid(s->db);
+		*id_r = sq_last_id(s);
 	if (hid_r)
 		memcpy(hid_r, hid, STORE_HID_SIZE);
 	return STORE_OK;
@@ -95,28 +94,28 @@ store_hook_add(struct store *s, const struct store_hook_out *h, int64_t now,
 
 /* fill_hook - a struct store_hook from a row of HOOK_COLS */
 static void
-fill_hook(sqlite3_stmt *st, void *p)
+fill_hook(sq *st, void *p)
 {
 	struct store_hook *h = p;
-	const void *blob = sqlite3_column_blob(st, 15);
+	const void *blob = sq_column_blob(st, 15);
 
-	h->id = sqlite3_column_int64(st, 0);
+	h->id = sq_column_int64(st, 0);
 	copy_text(st, 1, h->hid, sizeof(h->hid));
 	copy_text(st, 2, h->owner, sizeof(h->owner));
 	copy_text(st, 3, h->event, sizeof(h->event));
-	h->message_id = sqlite3_column_int64(st, 4);
+	h->message_id = sq_column_int64(st, 4);
 	copy_text(st, 5, h->url, sizeof(h->url));
 	copy_text(st, 6, h->method, sizeof(h->method));
 	copy_text(st, 7, h->content_type, sizeof(h->content_type));
-	h->expect_ok = sqlite3_column_int(st, 8) != 0;
-	h->attempts = (unsigned)sqlite3_column_int(st, 9);
-	h->created = sqlite3_column_int64(st, 10);
-	h->state = (enum store_hook_state)sqlite3_column_int(st, 11);
-	h->due = sqlite3_column_int64(st, 12);
-	h->updated = sqlite3_column_int64(st, 13);
+	h->expect_ok = sq_column_int(st, 8) != 0;
+	h->attempts = (unsigned)sq_column_int(st, 9);
+	h->created = sq_column_int64(st, 10);
+	h->state = (enum store_hook_state)sq_column_int(st, 11);
+	h->due = sq_column_int64(st, 12);
+	h->updated = sq_column_int64(st, 13);
 	copy_text(st, 14, h->last_error, sizeof(h->last_error));
-	h->per_text = sqlite3_column_int(st, 16) != 0;
-	h->len = (size_t)sqlite3_column_bytes(st, 15);
+	h->per_text = sq_column_int(st, 16) != 0;
+	h->len = (size_t)sq_column_bytes(st, 15);
 	h->body = malloc(h->len + 1);
 	if (h->body) {
 		if (h->len)
@@ -168,20 +167,20 @@ static int
 hook_end(struct store *s, enum stmt_id end, int64_t id, const char *holder,
 	 int64_t due, const char *error, int64_t now, struct store_error *err)
 {
-	sqlite3_stmt *st = store_lease_ending(s, end, id, holder, err);
+	sq *st = store_lease_ending(s, end, id, holder, err);
 
 	if (!st)
 		return err ? err->status : STORE_EPERM;
 	switch (end) {
-	case ST_HOOK_DONE: sqlite3_bind_int64(st, 3, now); break;
+	case ST_HOOK_DONE: sq_bind_int64(st, 3, now); break;
 	case ST_HOOK_RETRY:
-		sqlite3_bind_int64(st, 3, due);
-		bind_text(st, 4, error);
-		sqlite3_bind_int64(st, 5, now);
+		sq_bind_int64(st, 3, due);
+		sq_bind_text(st, 4, error);
+		sq_bind_int64(st, 5, now);
 		break;
 	default:
-		bind_text(st, 3, error);
-		sqlite3_bind_int64(st, 4, now);
+		sq_bind_text(st, 3, error);
+		sq_bind_int64(st, 4, now);
 		break;
 	}
 	return store_lease_end(s, &hooks, st, id, err);
@@ -221,7 +220,7 @@ store_hook_release(struct store *s, const char *holder, unsigned *n_r,
 
 /* fill_holder - one lease holder's name */
 static void
-fill_holder(sqlite3_stmt *st, void *p)
+fill_holder(sq *st, void *p)
 {
 	copy_text(st, 0, p, STORE_HOLDER_MAX);
 }
@@ -232,10 +231,10 @@ store_hook_holders(struct store *s, const char *prefix,
 		   char (**holders_r)[STORE_HOLDER_MAX], unsigned *n_r,
 		   struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_HOOK_HOLDERS, err);
-	bind_text(st, 1, prefix);
+	sq_bind_text(st, 1, prefix);
 	return store_rows(s, st, STORE_HOLDER_MAX, fill_holder,
 			  (void **)holders_r, n_r, err);
 }
@@ -245,11 +244,14 @@ int
 store_hooks(struct store *s, int state, unsigned limit,
 	    struct store_hook **hooks_r, unsigned *n_r, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_HOOKS, err);
-	sqlite3_bind_int(st, 1, state);
-	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	sq_bind_int(st, 1, state);
+	if (limit)
+		sq_bind_int64(st, 2, (int64_t)limit);
+	else if (!s->pg) /* no limit: SQLite's -1, PostgreSQL's NULL */
+		sq_bind_int64(st, 2, -1);
 	return store_rows_owned(s, st, sizeof(**hooks_r), fill_hook,
 				offsetof(struct store_hook, body),
 				(void **)hooks_r, n_r, err);
@@ -260,14 +262,14 @@ int
 store_hook_retry_now(struct store *s, int64_t id, int64_t now,
 		     struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_HOOK_RETRY_NOW, err);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
+	sq_bind_int64(st, 1, id);
+	sq_bind_int64(st, 2, now);
 	rc = store_exec(s, st, "retrying a hook", err);
-	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
+	if (rc == STORE_OK && sq_changes(s) == 0)
 		return store_set_error(err, STORE_ENOTFOUND,
 				       "no hook %lld waits or was given up",
 				       (long long)id);
@@ -279,13 +281,13 @@ int
 store_hook_msg(struct store *s, int64_t id, struct store_hook_msg *m,
 	       struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_HOOK_MSG, err);
-	sqlite3_bind_int64(st, 1, id);
+	sq_bind_int64(st, 1, id);
 	rc = store_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQ_ROW) {
 		copy_text(st, 0, m->owner, sizeof(m->owner));
 		copy_text(st, 1, m->phone, sizeof(m->phone));
 		copy_text(st, 2, m->sender, sizeof(m->sender));
@@ -293,10 +295,10 @@ store_hook_msg(struct store *s, int64_t id, struct store_hook_msg *m,
 		copy_text(st, 4, m->external_id, sizeof(m->external_id));
 		copy_text(st, 5, m->opts, sizeof(m->opts));
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	sq_reset(st);
+	if (rc == SQ_ROW)
 		return STORE_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SQ_DONE)
 		return store_set_error(err, STORE_ENOTFOUND, "no text %lld",
 				       (long long)id);
 	return store_fail_db(s, "reading a text", err);

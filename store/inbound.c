@@ -17,6 +17,7 @@
  */
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store_int.h"
@@ -27,14 +28,14 @@ store_inbound_seen(struct store *s, const char *provider,
 		   const char *provider_id, int64_t now,
 		   struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_SEEN_ADD, err);
-	bind_text(st, 1, provider);
-	bind_text(st, 2, provider_id);
-	sqlite3_bind_int64(st, 3, now);
-	rc = store_exec(s, st, "recording an inbound id", err);
+	sq_bind_text(st, 1, provider);
+	sq_bind_text(st, 2, provider_id);
+	sq_bind_int64(st, 3, now);
+	rc = store_insert(s, st, "recording an inbound id", err);
 	if (rc == STORE_EDUP)
 		return store_set_error(err, STORE_EDUP,
 				       "%s message %s was seen already",
@@ -44,11 +45,26 @@ store_inbound_seen(struct store *s, const char *provider,
 
 /* bind_set - the (phone, ref, total) of a reassembly set */
 static void
-bind_set(sqlite3_stmt *st, const char *phone, unsigned ref, unsigned total)
+bind_set(sq *st, const char *phone, unsigned ref, unsigned total)
 {
-	bind_text(st, 1, phone);
-	sqlite3_bind_int(st, 2, (int)ref);
-	sqlite3_bind_int(st, 3, (int)total);
+	sq_bind_text(st, 1, phone);
+	sq_bind_int(st, 2, (int)ref);
+	sq_bind_int(st, 3, (int)total);
+}
+
+/*
+ * lock_set - the lock of a reassembly set until the transaction ends:
+ * parts put and a set taken by gateways on several hosts, one after
+ * the other
+ */
+static int
+lock_set(struct store *s, const char *phone, unsigned ref, unsigned total,
+	 struct store_error *err)
+{
+	char set[96];
+
+	snprintf(set, sizeof(set), "%s/%u/%u", phone, ref, total);
+	return store_lock(s, "reassembly", set, err);
 }
 
 /* store_reasm_put - keep one part */
@@ -57,27 +73,31 @@ store_reasm_put(struct store *s, const char *phone, unsigned ref,
 		unsigned total, unsigned seq, const void *data, size_t len,
 		int64_t now, unsigned *have_r, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc, put;
 
 	if (seq < 1 || seq > total)
 		return store_set_error(err, STORE_EPERM,
 				       "part %u of %u is out of range", seq,
 				       total);
+	/* two gateways given two parts at once: one counts after the other */
+	rc = lock_set(s, phone, ref, total, err);
+	if (rc != STORE_OK)
+		return rc;
 	NEED(st, s, ST_REASM_ADD, err);
 	bind_set(st, phone, ref, total);
-	sqlite3_bind_int(st, 4, (int)seq);
-	sqlite3_bind_blob(st, 5, len ? data : "", (int)len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 6, now);
-	put = store_exec(s, st, "keeping a part", err);
+	sq_bind_int(st, 4, (int)seq);
+	sq_bind_blob(st, 5, data, len);
+	sq_bind_int64(st, 6, now);
+	put = store_insert(s, st, "keeping a part", err);
 	if (put != STORE_OK && put != STORE_EDUP)
 		return put;
 	NEED(st, s, ST_REASM_COUNT, err);
 	bind_set(st, phone, ref, total);
 	rc = store_step(st);
-	*have_r = rc == SQLITE_ROW ? (unsigned)sqlite3_column_int(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+	*have_r = rc == SQ_ROW ? (unsigned)sq_column_int(st, 0) : 0;
+	sq_reset(st);
+	if (rc != SQ_ROW)
 		return store_fail_db(s, "counting parts", err);
 	if (put == STORE_EDUP)
 		return store_set_error(err, STORE_EDUP,
@@ -87,13 +107,13 @@ store_reasm_put(struct store *s, const char *phone, unsigned ref,
 
 /* fill_part - a struct store_part from a row of ST_REASM_GET */
 static void
-fill_part(sqlite3_stmt *st, void *p)
+fill_part(sq *st, void *p)
 {
 	struct store_part *x = p;
-	const void *blob = sqlite3_column_blob(st, 1);
+	const void *blob = sq_column_blob(st, 1);
 
-	x->seq = (unsigned)sqlite3_column_int(st, 0);
-	x->len = (size_t)sqlite3_column_bytes(st, 1);
+	x->seq = (unsigned)sq_column_int(st, 0);
+	x->len = (size_t)sq_column_bytes(st, 1);
 	x->data = malloc(x->len + 1);
 	if (x->data && x->len)
 		memcpy(x->data, blob, x->len);
@@ -113,11 +133,16 @@ store_reasm_take(struct store *s, const char *phone, unsigned ref,
 		 unsigned total, struct store_part **parts_r, unsigned *n_r,
 		 struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc = store_begin(s, err);
 
 	if (rc != STORE_OK)
 		return rc;
+	/* two sweeps at once: the second finds the set taken */
+	if ((rc = lock_set(s, phone, ref, total, err)) != STORE_OK) {
+		store_rollback(s);
+		return rc;
+	}
 	st = stmt(s, ST_REASM_GET, err);
 	if (!st) {
 		store_rollback(s);
@@ -146,15 +171,15 @@ store_reasm_take(struct store *s, const char *phone, unsigned ref,
 
 /* fill_set - a struct store_reasm_set from a row of ST_REASM_STALE */
 static void
-fill_set(sqlite3_stmt *st, void *p)
+fill_set(sq *st, void *p)
 {
 	struct store_reasm_set *x = p;
 
 	copy_text(st, 0, x->phone, sizeof(x->phone));
-	x->ref = (unsigned)sqlite3_column_int(st, 1);
-	x->total = (unsigned)sqlite3_column_int(st, 2);
-	x->have = (unsigned)sqlite3_column_int(st, 3);
-	x->first = sqlite3_column_int64(st, 4);
+	x->ref = (unsigned)sq_column_int(st, 1);
+	x->total = (unsigned)sq_column_int(st, 2);
+	x->have = (unsigned)sq_column_int(st, 3);
+	x->first = sq_column_int64(st, 4);
 }
 
 /* store_reasm_stale - sets waiting since before `before` */
@@ -163,10 +188,10 @@ store_reasm_stale(struct store *s, int64_t before,
 		  struct store_reasm_set **sets_r, unsigned *n_r,
 		  struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_REASM_STALE, err);
-	sqlite3_bind_int64(st, 1, before);
+	sq_bind_int64(st, 1, before);
 	return store_rows(s, st, sizeof(**sets_r), fill_set, (void **)sets_r,
 			  n_r, err);
 }
@@ -177,7 +202,7 @@ add_in_unit(struct store *s, const struct store_inbound *in, int64_t now,
 	    int64_t *id_r, int64_t *mail_id_r, struct store_error *err)
 {
 	char sid[STORE_SID_LEN + 1];
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	if (in->provider && in->provider_id && in->provider_id[0]) {
@@ -187,21 +212,21 @@ add_in_unit(struct store *s, const struct store_inbound *in, int64_t now,
 			return rc;
 	}
 	NEED(st, s, ST_MSG_IN_INSERT, err);
-	sqlite3_bind_int64(st, 1, in->thread_id);
-	bind_text(st, 2, in->message_id);
-	bind_text(st, 3, in->text);
-	sqlite3_bind_int(st, 4, in->encoding);
-	sqlite3_bind_int(st, 5, (int)in->segments);
-	bind_text(st, 6, in->provider_id);
-	sqlite3_bind_int64(st, 7, now);
+	sq_bind_int64(st, 1, in->thread_id);
+	sq_bind_text(st, 2, in->message_id);
+	sq_bind_text(st, 3, in->text);
+	sq_bind_int(st, 4, in->encoding);
+	sq_bind_int(st, 5, (int)in->segments);
+	sq_bind_text(st, 6, in->provider_id);
+	sq_bind_int64(st, 7, now);
 	if (!store_sid_new("SM", sid))
 		return store_set_error(err, STORE_ETEMP,
 				       "no random bytes for a message id");
-	bind_text(st, 8, sid);
+	sq_bind_text(st, 8, sid);
 	rc = store_exec(s, st, "recording an inbound text", err);
 	if (rc != STORE_OK)
 		return rc;
-	*id_r = sqlite3_last_insert_rowid(s->db);
+	*id_r = sq_last_id(s);
 	rc = store_event(s, *id_r, now, STORE_RECEIVED, in->provider, err);
 	if (rc != STORE_OK)
 		return rc;
@@ -243,13 +268,13 @@ int
 store_unconfirmed_add(struct store *s, const char *fp, const char *session,
 		      uint64_t mark, int64_t now, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_UNCONF_ADD, err);
-	bind_text(st, 1, fp);
-	bind_text(st, 2, session);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)mark);
-	sqlite3_bind_int64(st, 4, now);
+	sq_bind_text(st, 1, fp);
+	sq_bind_text(st, 2, session);
+	sq_bind_int64(st, 3, (int64_t)mark);
+	sq_bind_int64(st, 4, now);
 	return store_exec(s, st, "recording an unconfirmed answer", err);
 }
 
@@ -259,19 +284,19 @@ store_unconfirmed_take(struct store *s, const char *fp, const char *session,
 		       uint64_t mark, int64_t since, int64_t now, bool *found_r,
 		       struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	*found_r = false;
 	NEED(st, s, ST_UNCONF_TAKE, err);
-	bind_text(st, 1, fp);
-	bind_text(st, 2, session);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)mark);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, since);
+	sq_bind_text(st, 1, fp);
+	sq_bind_text(st, 2, session);
+	sq_bind_int64(st, 3, (int64_t)mark);
+	sq_bind_int64(st, 4, now);
+	sq_bind_int64(st, 5, since);
 	rc = store_exec(s, st, "looking for a text sent again", err);
 	if (rc == STORE_OK)
-		*found_r = sqlite3_changes(s->db) > 0;
+		*found_r = sq_changes(s) > 0;
 	return rc;
 }
 
@@ -280,11 +305,11 @@ int
 store_unconfirmed_confirm(struct store *s, const char *session, uint64_t mark,
 			  struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_UNCONF_CONFIRM, err);
-	bind_text(st, 1, session);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)mark);
+	sq_bind_text(st, 1, session);
+	sq_bind_int64(st, 2, (int64_t)mark);
 	return store_exec(s, st, "forgetting confirmed answers", err);
 }
 
@@ -293,9 +318,9 @@ int
 store_unconfirmed_purge(struct store *s, int64_t before,
 			struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_UNCONF_PURGE, err);
-	sqlite3_bind_int64(st, 1, before);
+	sq_bind_int64(st, 1, before);
 	return store_exec(s, st, "forgetting old unconfirmed answers", err);
 }

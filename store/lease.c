@@ -20,15 +20,15 @@ take(struct store *s, const struct store_queue *q, const void *row,
 {
 	int64_t id = *(const int64_t *)((const char *)row + q->id_at);
 	char what[64];
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, q->lease, err);
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, holder);
-	sqlite3_bind_int64(st, 3, until);
-	if (sqlite3_bind_parameter_count(st) >= 4)
-		sqlite3_bind_int64(st, 4, now);
+	sq_bind_int64(st, 1, id);
+	sq_bind_text(st, 2, holder);
+	sq_bind_int64(st, 3, until);
+	if (sq_param_count(st) >= 4)
+		sq_bind_int64(st, 4, now);
 	snprintf(what, sizeof(what), "leasing a %s", q->what);
 	rc = store_exec(s, st, what, err);
 	if (rc == STORE_OK && q->taken)
@@ -44,7 +44,18 @@ take(struct store *s, const struct store_queue *q, const void *row,
 static bool
 sync_level(struct store *s, const char *pragma)
 {
-	return sqlite3_exec(s->db, pragma, NULL, NULL, NULL) == SQLITE_OK;
+	return sq_exec(s, pragma) == SQ_OK;
+}
+
+/*
+ * restore_sync - synchronous FULL again after a lazy claim; if SQLite
+ * refuses, the store remembers, and its next transaction sets it
+ * before it begins (or fails), so no commit is made at the lower level
+ */
+static void
+restore_sync(struct store *s)
+{
+	s->sync_lowered = !sync_level(s, "PRAGMA synchronous = FULL");
 }
 
 /* store_lease_claim - lease up to max due rows of q to holder */
@@ -54,7 +65,7 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 		  unsigned max, void **rows_r, unsigned *n_r,
 		  struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	unsigned i;
 	bool lazy;
 	int rc;
@@ -68,19 +79,21 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 	 * are due again (as when its lease ends), and the next commit
 	 * that syncs (WAL: in order) writes it down with its own
 	 */
-	lazy = s->sync == STORE_SYNC_FULL && sqlite3_get_autocommit(s->db) &&
+	lazy = !s->pg && s->sync == STORE_SYNC_FULL && sq_autocommit(s) &&
 	       sync_level(s, "PRAGMA synchronous = NORMAL");
 	rc = store_begin(s, err);
 	if (rc != STORE_OK) {
 		if (lazy)
-			sync_level(s, "PRAGMA synchronous = FULL");
+			restore_sync(s);
 		return rc;
 	}
+	/* (not on PostgreSQL: its server may fail, or fail over, on its
+	   own, after the gateway sent what it claimed) */
 	st = stmt(s, q->due, err);
 	rc = st ? STORE_OK : (err ? err->status : STORE_EPERM);
 	if (rc == STORE_OK) {
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_int(st, 2, (int)max);
+		sq_bind_int64(st, 1, now);
+		sq_bind_int(st, 2, (int)max);
 		rc = store_rows_owned(s, st, q->size, q->fill, q->owned_at,
 				      rows_r, n_r, err);
 	}
@@ -92,7 +105,7 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 	else
 		store_rollback(s);
 	if (lazy)
-		sync_level(s, "PRAGMA synchronous = FULL");
+		restore_sync(s);
 	if (rc != STORE_OK) {
 		store_rows_free(*rows_r, q->size, q->owned_at, *n_r);
 		*rows_r = NULL;
@@ -102,22 +115,22 @@ store_lease_claim(struct store *s, const struct store_queue *q,
 }
 
 /* store_lease_ending - a lease-ending statement with id and holder bound */
-sqlite3_stmt *
+sq *
 store_lease_ending(struct store *s, enum stmt_id end, int64_t id,
 		   const char *holder, struct store_error *err)
 {
-	sqlite3_stmt *st = stmt(s, end, err);
+	sq *st = stmt(s, end, err);
 
 	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		bind_text(st, 2, holder);
+		sq_bind_int64(st, 1, id);
+		sq_bind_text(st, 2, holder);
 	}
 	return st;
 }
 
 /* store_lease_end - run it; STORE_ELEASE when the lease is not ours */
 int
-store_lease_end(struct store *s, const struct store_queue *q, sqlite3_stmt *st,
+store_lease_end(struct store *s, const struct store_queue *q, sq *st,
 		int64_t id, struct store_error *err)
 {
 	char what[64];
@@ -125,7 +138,7 @@ store_lease_end(struct store *s, const struct store_queue *q, sqlite3_stmt *st,
 
 	snprintf(what, sizeof(what), "updating the %s", q->what);
 	rc = store_exec(s, st, what, err);
-	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
+	if (rc == STORE_OK && sq_changes(s) == 0)
 		return store_set_error(err, STORE_ELEASE,
 				       "%s %lld is not leased to us (any more)",
 				       q->what, (long long)id);
@@ -138,23 +151,23 @@ store_lease_release(struct store *s, const struct store_queue *q,
 		    const char *holder, unsigned *n_r, struct store_error *err)
 {
 	char what[64];
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	if (n_r)
 		*n_r = 0;
 	NEED(st, s, q->release, err);
-	bind_text(st, 1, holder);
+	sq_bind_text(st, 1, holder);
 	snprintf(what, sizeof(what), "giving back %s leases", q->what);
 	rc = store_exec(s, st, what, err);
 	if (rc == STORE_OK && n_r)
-		*n_r = (unsigned)sqlite3_changes(s->db);
+		*n_r = (unsigned)sq_changes(s);
 	return rc;
 }
 
 /* fill_holder - one lease holder's name */
 static void
-fill_holder(sqlite3_stmt *st, void *p)
+fill_holder(sq *st, void *p)
 {
 	copy_text(st, 0, p, STORE_HOLDER_MAX);
 }
@@ -165,10 +178,10 @@ store_lease_holders(struct store *s, const char *prefix,
 		    char (**holders_r)[STORE_HOLDER_MAX], unsigned *n_r,
 		    struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_LEASE_HOLDERS, err);
-	bind_text(st, 1, prefix);
+	sq_bind_text(st, 1, prefix);
 	return store_rows(s, st, STORE_HOLDER_MAX, fill_holder,
 			  (void **)holders_r, n_r, err);
 }

@@ -19,34 +19,37 @@ rate_in_txn(struct store *s, const char *scope, const char *key, int64_t start,
 	    int64_t window, long long limit, bool *allowed_r,
 	    struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	long long count = 0;
 	int rc;
 
+	rc = store_lock(s, scope, key, err);
+	if (rc != STORE_OK)
+		return rc;
 	NEED(st, s, ST_RATE_GET, err);
-	bind_text(st, 1, scope);
-	bind_text(st, 2, key);
-	sqlite3_bind_int64(st, 3, start);
+	sq_bind_text(st, 1, scope);
+	sq_bind_text(st, 2, key);
+	sq_bind_int64(st, 3, start);
 	rc = store_step(st);
-	if (rc == SQLITE_ROW)
-		count = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc == SQ_ROW)
+		count = sq_column_int64(st, 0);
+	sq_reset(st);
+	if (rc != SQ_ROW && rc != SQ_DONE)
 		return store_fail_db(s, "reading a rate counter", err);
 	*allowed_r = count < limit;
 	if (!*allowed_r)
 		return STORE_OK;
 	NEED(st, s, ST_RATE_BUMP, err);
-	bind_text(st, 1, scope);
-	bind_text(st, 2, key);
-	sqlite3_bind_int64(st, 3, start);
+	sq_bind_text(st, 1, scope);
+	sq_bind_text(st, 2, key);
+	sq_bind_int64(st, 3, start);
 	rc = store_exec(s, st, "counting", err);
 	if (rc != STORE_OK)
 		return rc;
 	NEED(st, s, ST_RATE_PRUNE, err);
-	bind_text(st, 1, scope);
-	bind_text(st, 2, key);
-	sqlite3_bind_int64(st, 3, start - window);
+	sq_bind_text(st, 1, scope);
+	sq_bind_text(st, 2, key);
+	sq_bind_int64(st, 3, start - window);
 	return store_exec(s, st, "pruning rate counters", err);
 }
 
@@ -68,20 +71,24 @@ store_rate_count(struct store *s, const char *scope, const char *key,
 		 int64_t *retry_r, struct store_error *err)
 {
 	int64_t start = window > 0 ? now - now % window : now;
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	if (window <= 0)
 		return store_set_error(err, STORE_EPERM,
 				       "a rate window must be positive");
+	/* read for a decision in the caller's transaction: held till then */
+	rc = store_lock(s, scope, key, err);
+	if (rc != STORE_OK)
+		return rc;
 	NEED(st, s, ST_RATE_GET, err);
-	bind_text(st, 1, scope);
-	bind_text(st, 2, key);
-	sqlite3_bind_int64(st, 3, start);
+	sq_bind_text(st, 1, scope);
+	sq_bind_text(st, 2, key);
+	sq_bind_int64(st, 3, start);
 	rc = store_step(st);
-	*count_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	*count_r = rc == SQ_ROW ? sq_column_int64(st, 0) : 0;
+	sq_reset(st);
+	if (rc != SQ_ROW && rc != SQ_DONE)
 		return store_fail_db(s, "reading a rate counter", err);
 	if (retry_r)
 		*retry_r = start + window;
@@ -128,14 +135,14 @@ store_cycle(int64_t t, char cycle_r[8])
 
 /* fill_usage - a struct store_usage from a row of ST_USAGE */
 static void
-fill_usage(sqlite3_stmt *st, void *p)
+fill_usage(sq *st, void *p)
 {
 	struct store_usage *u = p;
 
 	copy_text(st, 0, u->sender, sizeof(u->sender));
 	copy_text(st, 1, u->cycle, sizeof(u->cycle));
-	u->messages = (unsigned)sqlite3_column_int(st, 2);
-	u->segments = (unsigned)sqlite3_column_int(st, 3);
+	u->messages = (unsigned)sq_column_int(st, 2);
+	u->segments = (unsigned)sq_column_int(st, 3);
 }
 
 /* store_usage - usage rows */
@@ -144,11 +151,11 @@ store_usage(struct store *s, const char *cycle, const char *sender,
 	    struct store_usage **usage_r, unsigned *n_r,
 	    struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_USAGE, err);
-	bind_text(st, 1, cycle);
-	bind_text(st, 2, sender);
+	sq_bind_text(st, 1, cycle);
+	sq_bind_text(st, 2, sender);
 	return store_rows(s, st, sizeof(**usage_r), fill_usage,
 			  (void **)usage_r, n_r, err);
 }
@@ -158,19 +165,21 @@ int
 store_usage_of(struct store *s, const char *sender, int64_t now,
 	       unsigned *segments_r, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	char cycle[8];
 	int rc;
 
+	rc = store_lock(s, "usage", sender, err);
+	if (rc != STORE_OK)
+		return rc;
 	NEED(st, s, ST_USAGE_OF, err);
 	store_cycle(now, cycle);
-	bind_text(st, 1, sender);
-	bind_text(st, 2, cycle);
+	sq_bind_text(st, 1, sender);
+	sq_bind_text(st, 2, cycle);
 	rc = store_step(st);
-	*segments_r =
-	    rc == SQLITE_ROW ? (unsigned)sqlite3_column_int(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	*segments_r = rc == SQ_ROW ? (unsigned)sq_column_int(st, 0) : 0;
+	sq_reset(st);
+	if (rc != SQ_ROW && rc != SQ_DONE)
 		return store_fail_db(s, "reading usage", err);
 	return STORE_OK;
 }
@@ -180,14 +189,14 @@ int
 store_usage_add(struct store *s, const char *sender, unsigned segments,
 		int64_t now, struct store_error *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_USAGE_ADD, err);
+	sq *st = stmt(s, ST_USAGE_ADD, err);
 	char cycle[8];
 
 	if (!st)
 		return err ? err->status : STORE_EPERM;
 	store_cycle(now, cycle);
-	bind_text(st, 1, sender);
-	bind_text(st, 2, cycle);
-	sqlite3_bind_int(st, 3, (int)segments);
+	sq_bind_text(st, 1, sender);
+	sq_bind_text(st, 2, cycle);
+	sq_bind_int(st, 3, (int)segments);
 	return store_exec(s, st, "counting usage", err);
 }

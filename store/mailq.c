@@ -23,32 +23,32 @@ store_mail_enqueue(struct store *s, const char *from, const char *rcpt,
 		   const void *data, size_t len, int64_t now, int64_t *id_r,
 		   struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_MAIL_ADD, err);
-	bind_text(st, 1, from);
-	bind_text(st, 2, rcpt);
-	sqlite3_bind_blob(st, 3, len ? data : "", (int)len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, now);
+	sq_bind_text(st, 1, from);
+	sq_bind_text(st, 2, rcpt);
+	sq_bind_blob(st, 3, data, len);
+	sq_bind_int64(st, 4, now);
 	rc = store_exec(s, st, "queueing mail", err);
 	if (rc == STORE_OK)
-		*id_r = sqlite3_last_insert_rowid(s->db);
+		*id_r = sq_last_id(s);
 	return rc;
 }
 
 /* fill_mail - a struct store_mail from a row of ST_MAIL_DUE */
 static void
-fill_mail(sqlite3_stmt *st, void *p)
+fill_mail(sq *st, void *p)
 {
 	struct store_mail *m = p;
-	const void *blob = sqlite3_column_blob(st, 4);
+	const void *blob = sq_column_blob(st, 4);
 
-	m->id = sqlite3_column_int64(st, 0);
+	m->id = sq_column_int64(st, 0);
 	copy_text(st, 1, m->from, sizeof(m->from));
 	copy_text(st, 2, m->rcpt, sizeof(m->rcpt));
-	m->attempts = (unsigned)sqlite3_column_int(st, 3) + 1;
-	m->len = (size_t)sqlite3_column_bytes(st, 4);
+	m->attempts = (unsigned)sq_column_int(st, 3) + 1;
+	m->len = (size_t)sq_column_bytes(st, 4);
 	m->data = malloc(m->len + 1);
 	if (m->data && m->len)
 		memcpy(m->data, blob, m->len);
@@ -91,15 +91,15 @@ static int
 mail_end(struct store *s, enum stmt_id end, int64_t id, const char *owner,
 	 int64_t due, const char *error, struct store_error *err)
 {
-	sqlite3_stmt *st = store_lease_ending(s, end, id, owner, err);
+	sq *st = store_lease_ending(s, end, id, owner, err);
 
 	if (!st)
 		return err ? err->status : STORE_EPERM;
 	if (end == ST_MAIL_RETRY) {
-		sqlite3_bind_int64(st, 3, due);
-		bind_text(st, 4, error);
+		sq_bind_int64(st, 3, due);
+		sq_bind_text(st, 4, error);
 	} else if (end == ST_MAIL_FAIL) {
-		bind_text(st, 3, error);
+		sq_bind_text(st, 3, error);
 	}
 	return store_lease_end(s, &mails, st, id, err);
 }
@@ -133,12 +133,11 @@ int
 store_mail_rewrite(struct store *s, int64_t id, const char *lease_owner,
 		   const void *data, size_t len, struct store_error *err)
 {
-	sqlite3_stmt *st =
-	    store_lease_ending(s, ST_MAIL_REWRITE, id, lease_owner, err);
+	sq *st = store_lease_ending(s, ST_MAIL_REWRITE, id, lease_owner, err);
 
 	if (!st)
 		return err ? err->status : STORE_EPERM;
-	sqlite3_bind_blob(st, 3, len ? data : "", (int)len, SQLITE_TRANSIENT);
+	sq_bind_blob(st, 3, data, len);
 	return store_lease_end(s, &mails, st, id, err);
 }
 
@@ -180,18 +179,18 @@ subject_of(const char *data, size_t len, char *out, size_t size)
 
 /* fill_failed - a struct store_mail_failed from a row of ST_MAIL_FAILED */
 static void
-fill_failed(sqlite3_stmt *st, void *p)
+fill_failed(sq *st, void *p)
 {
 	struct store_mail_failed *m = p;
 
-	m->id = sqlite3_column_int64(st, 0);
+	m->id = sq_column_int64(st, 0);
 	copy_text(st, 1, m->from, sizeof(m->from));
 	copy_text(st, 2, m->rcpt, sizeof(m->rcpt));
-	m->attempts = (unsigned)sqlite3_column_int(st, 3);
-	m->created = sqlite3_column_int64(st, 4);
+	m->attempts = (unsigned)sq_column_int(st, 3);
+	m->created = sq_column_int64(st, 4);
 	copy_text(st, 5, m->error, sizeof(m->error));
-	subject_of((const char *)sqlite3_column_blob(st, 6),
-		   (size_t)sqlite3_column_bytes(st, 6), m->subject,
+	subject_of((const char *)sq_column_blob(st, 6),
+		   (size_t)sq_column_bytes(st, 6), m->subject,
 		   sizeof(m->subject));
 }
 
@@ -200,7 +199,7 @@ int
 store_mail_failed(struct store *s, struct store_mail_failed **mails_r,
 		  unsigned *n_r, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_MAIL_FAILED, err);
 	return store_rows(s, st, sizeof(**mails_r), fill_failed,

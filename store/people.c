@@ -12,7 +12,7 @@ static int
 changed(struct store *s, const char *what, const char *name,
 	struct store_error *err)
 {
-	if (sqlite3_changes(s->db) == 0)
+	if (sq_changes(s) == 0)
 		return store_set_error(err, STORE_ENOTFOUND, "no %s \"%s\"",
 				       what, name);
 	return STORE_OK;
@@ -23,14 +23,14 @@ int
 store_contact_add(struct store *s, const char *name, const char *phone,
 		  int64_t now, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_CONTACT_ADD, err);
-	bind_text(st, 1, name);
-	bind_text(st, 2, phone);
-	sqlite3_bind_int64(st, 3, now);
-	rc = store_exec(s, st, "adding a contact", err);
+	sq_bind_text(st, 1, name);
+	sq_bind_text(st, 2, phone);
+	sq_bind_int64(st, 3, now);
+	rc = store_insert(s, st, "adding a contact", err);
 	if (rc == STORE_EDUP)
 		return store_set_error(err, STORE_EDUP,
 				       "a contact \"%s\" exists already", name);
@@ -41,14 +41,14 @@ store_contact_add(struct store *s, const char *name, const char *phone,
 int
 store_contact_rm(struct store *s, const char *name, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc = store_begin(s, err);
 
 	if (rc != STORE_OK)
 		return rc;
 	st = stmt(s, ST_CONTACT_RM, err);
 	if (st) {
-		bind_text(st, 1, name);
+		sq_bind_text(st, 1, name);
 		rc = store_exec(s, st, "removing a contact", err);
 		if (rc == STORE_OK)
 			rc = changed(s, "contact", name, err);
@@ -56,7 +56,7 @@ store_contact_rm(struct store *s, const char *name, struct store_error *err)
 		rc = err ? err->status : STORE_EPERM;
 	}
 	if (rc == STORE_OK && (st = stmt(s, ST_CONTACT_UNGROUP, err))) {
-		bind_text(st, 1, name);
+		sq_bind_text(st, 1, name);
 		rc = store_exec(s, st, "removing a contact from groups", err);
 	}
 	if (rc != STORE_OK) {
@@ -71,18 +71,18 @@ int
 store_contact_get(struct store *s, const char *name, char phone_r[20],
 		  struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_CONTACT_GET, err);
-	bind_text(st, 1, name);
+	sq_bind_text(st, 1, name);
 	rc = store_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQ_ROW)
 		copy_text(st, 0, phone_r, 20);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	sq_reset(st);
+	if (rc == SQ_ROW)
 		return STORE_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SQ_DONE)
 		return store_set_error(err, STORE_ENOTFOUND,
 				       "no contact \"%s\"", name);
 	return store_fail_db(s, "finding a contact", err);
@@ -90,13 +90,13 @@ store_contact_get(struct store *s, const char *name, char phone_r[20],
 
 /* fill_contact - a struct store_contact from a row of ST_CONTACTS */
 static void
-fill_contact(sqlite3_stmt *st, void *p)
+fill_contact(sq *st, void *p)
 {
 	struct store_contact *c = p;
 
 	copy_text(st, 0, c->name, sizeof(c->name));
 	copy_text(st, 1, c->phone, sizeof(c->phone));
-	c->created = sqlite3_column_int64(st, 2);
+	c->created = sq_column_int64(st, 2);
 }
 
 /* store_contacts - all contacts */
@@ -104,7 +104,7 @@ int
 store_contacts(struct store *s, struct store_contact **contacts_r,
 	       unsigned *n_r, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_CONTACTS, err);
 	return store_rows(s, st, sizeof(**contacts_r), fill_contact,
@@ -116,13 +116,13 @@ int
 store_group_add(struct store *s, const char *name, int64_t now,
 		struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_GROUP_ADD, err);
-	bind_text(st, 1, name);
-	sqlite3_bind_int64(st, 2, now);
-	rc = store_exec(s, st, "adding a group", err);
+	sq_bind_text(st, 1, name);
+	sq_bind_int64(st, 2, now);
+	rc = store_insert(s, st, "adding a group", err);
 	if (rc == STORE_EDUP)
 		return store_set_error(err, STORE_EDUP,
 				       "a group \"%s\" exists already", name);
@@ -133,11 +133,11 @@ store_group_add(struct store *s, const char *name, int64_t now,
 int
 store_group_rm(struct store *s, const char *name, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_GROUP_RM, err);
-	bind_text(st, 1, name);
+	sq_bind_text(st, 1, name);
 	rc = store_exec(s, st, "removing a group", err);
 	return rc == STORE_OK ? changed(s, "group", name, err) : rc;
 }
@@ -147,18 +147,18 @@ static int
 group_name(struct store *s, const char *name, char out[65],
 	   struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_GROUP_NAME, err);
-	bind_text(st, 1, name);
+	sq_bind_text(st, 1, name);
 	rc = store_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQ_ROW)
 		copy_text(st, 0, out, 65);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	sq_reset(st);
+	if (rc == SQ_ROW)
 		return STORE_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SQ_DONE)
 		return store_set_error(err, STORE_ENOTFOUND, "no group \"%s\"",
 				       name);
 	return store_fail_db(s, "finding a group", err);
@@ -170,7 +170,7 @@ store_group_member(struct store *s, const char *group, const char *member,
 		   bool add, struct store_error *err)
 {
 	char gname[65], phone[20];
-	sqlite3_stmt *st;
+	sq *st;
 	int rc = group_name(s, group, gname, err);
 
 	if (rc != STORE_OK)
@@ -181,8 +181,8 @@ store_group_member(struct store *s, const char *group, const char *member,
 			return rc;
 	}
 	NEED(st, s, add ? ST_MEMBER_ADD : ST_MEMBER_RM, err);
-	bind_text(st, 1, gname);
-	bind_text(st, 2, member);
+	sq_bind_text(st, 1, gname);
+	sq_bind_text(st, 2, member);
 	rc = store_exec(s, st, "changing a group", err);
 	if (rc == STORE_OK && !add)
 		rc = changed(s, "member", member, err);
@@ -191,13 +191,13 @@ store_group_member(struct store *s, const char *group, const char *member,
 
 /* fill_group - a struct store_group from a row of ST_GROUPS */
 static void
-fill_group(sqlite3_stmt *st, void *p)
+fill_group(sq *st, void *p)
 {
 	struct store_group *g = p;
 
 	copy_text(st, 0, g->name, sizeof(g->name));
-	g->created = sqlite3_column_int64(st, 1);
-	g->members = (unsigned)sqlite3_column_int(st, 2);
+	g->created = sq_column_int64(st, 1);
+	g->members = (unsigned)sq_column_int(st, 2);
 }
 
 /* store_groups - all groups */
@@ -205,7 +205,7 @@ int
 store_groups(struct store *s, struct store_group **groups_r, unsigned *n_r,
 	     struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_GROUPS, err);
 	return store_rows(s, st, sizeof(**groups_r), fill_group,
@@ -214,14 +214,14 @@ store_groups(struct store *s, struct store_group **groups_r, unsigned *n_r,
 
 /* fill_number - a number (char[20]) from a row */
 static void
-fill_number(sqlite3_stmt *st, void *p)
+fill_number(sq *st, void *p)
 {
 	copy_text(st, 0, p, 20);
 }
 
 /* fill_member - a member (char[65]) from a row */
 static void
-fill_member(sqlite3_stmt *st, void *p)
+fill_member(sq *st, void *p)
 {
 	copy_text(st, 0, p, 65);
 }
@@ -229,11 +229,11 @@ fill_member(sqlite3_stmt *st, void *p)
 /* group_list - members or numbers of a group that exists */
 static int
 group_list(struct store *s, const char *group, enum stmt_id id, size_t size,
-	   void (*fill)(sqlite3_stmt *, void *), void **out_r, unsigned *n_r,
+	   void (*fill)(sq *, void *), void **out_r, unsigned *n_r,
 	   struct store_error *err)
 {
 	char gname[65];
-	sqlite3_stmt *st;
+	sq *st;
 	int rc = group_name(s, group, gname, err);
 
 	*out_r = NULL;
@@ -241,7 +241,7 @@ group_list(struct store *s, const char *group, enum stmt_id id, size_t size,
 	if (rc != STORE_OK)
 		return rc;
 	NEED(st, s, id, err);
-	bind_text(st, 1, gname);
+	sq_bind_text(st, 1, gname);
 	return store_rows(s, st, size, fill, out_r, n_r, err);
 }
 
@@ -268,13 +268,13 @@ int
 store_optout_add(struct store *s, const char *phone, const char *scope,
 		 const char *keyword, int64_t now, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_OPTOUT_ADD, err);
-	bind_text(st, 1, phone);
-	sqlite3_bind_int64(st, 2, now);
-	bind_text(st, 3, keyword);
-	bind_text(st, 4, scope);
+	sq_bind_text(st, 1, phone);
+	sq_bind_int64(st, 2, now);
+	sq_bind_text(st, 3, keyword);
+	sq_bind_text(st, 4, scope);
 	return store_exec(s, st, "recording an opt-out", err);
 }
 
@@ -283,12 +283,12 @@ int
 store_optout_rm(struct store *s, const char *phone, const char *scope,
 		struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_OPTOUT_RM, err);
-	bind_text(st, 1, phone);
-	bind_text(st, 2, scope);
+	sq_bind_text(st, 1, phone);
+	sq_bind_text(st, 2, scope);
 	rc = store_exec(s, st, "removing an opt-out", err);
 	return rc == STORE_OK ? changed(s, "opt-out for", phone, err) : rc;
 }
@@ -298,33 +298,33 @@ int
 store_optout_check(struct store *s, const char *phone, const char *sender,
 		   bool *out_r, char *scope_r, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	if (scope_r)
 		scope_r[0] = '\0';
 	NEED(st, s, ST_OPTOUT_CHECK, err);
-	bind_text(st, 1, phone);
-	bind_text(st, 2, sender);
+	sq_bind_text(st, 1, phone);
+	sq_bind_text(st, 2, sender);
 	rc = store_step(st);
-	*out_r = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+	*out_r = rc == SQ_ROW && !sq_column_null(st, 0);
 	if (*out_r && scope_r)
 		copy_text(st, 0, scope_r, 40);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+	sq_reset(st);
+	if (rc != SQ_ROW)
 		return store_fail_db(s, "checking opt-outs", err);
 	return STORE_OK;
 }
 
 /* fill_optout - a struct store_optout from a row of ST_OPTOUTS */
 static void
-fill_optout(sqlite3_stmt *st, void *p)
+fill_optout(sq *st, void *p)
 {
 	struct store_optout *o = p;
 
 	copy_text(st, 0, o->phone, sizeof(o->phone));
 	copy_text(st, 1, o->keyword, sizeof(o->keyword));
-	o->at = sqlite3_column_int64(st, 2);
+	o->at = sq_column_int64(st, 2);
 	copy_text(st, 3, o->scope, sizeof(o->scope));
 }
 
@@ -333,7 +333,7 @@ int
 store_optouts(struct store *s, struct store_optout **optouts_r, unsigned *n_r,
 	      struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_OPTOUTS, err);
 	return store_rows(s, st, sizeof(**optouts_r), fill_optout,
@@ -345,18 +345,18 @@ int
 store_contact_of(struct store *s, const char *phone, char name_r[65],
 		 struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_CONTACT_OF, err);
-	bind_text(st, 1, phone);
+	sq_bind_text(st, 1, phone);
 	rc = store_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQ_ROW)
 		copy_text(st, 0, name_r, 65);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	sq_reset(st);
+	if (rc == SQ_ROW)
 		return STORE_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SQ_DONE)
 		return store_set_error(err, STORE_ENOTFOUND,
 				       "%s is not a contact", phone);
 	return store_fail_db(s, "finding a contact", err);

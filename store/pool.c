@@ -31,27 +31,27 @@ in_pool(const struct store_pool_opts *o, const char *number)
 
 /* fill_lease - a struct store_pool_lease from a row */
 static void
-fill_lease(sqlite3_stmt *st, void *p)
+fill_lease(sq *st, void *p)
 {
 	struct store_pool_lease *l = p;
 
 	copy_text(st, 0, l->phone, sizeof(l->phone));
 	copy_text(st, 1, l->number, sizeof(l->number));
 	copy_text(st, 2, l->owner, sizeof(l->owner));
-	l->created = sqlite3_column_int64(st, 3);
-	l->renewed = sqlite3_column_int64(st, 4);
+	l->created = sq_column_int64(st, 3);
+	l->renewed = sq_column_int64(st, 4);
 }
 
 /* fill_phone_row - number, owner and renewal of a row of ST_POOL_PHONE */
 static void
-fill_phone_row(sqlite3_stmt *st, void *p)
+fill_phone_row(sq *st, void *p)
 {
 	struct store_pool_lease *l = p;
 
 	memset(l, 0, sizeof(*l));
 	copy_text(st, 0, l->number, sizeof(l->number));
 	copy_text(st, 1, l->owner, sizeof(l->owner));
-	l->renewed = sqlite3_column_int64(st, 2);
+	l->renewed = sq_column_int64(st, 2);
 }
 
 /* phone_rows - every row of phone; free() *rows */
@@ -59,10 +59,10 @@ static int
 phone_rows(struct store *s, const char *phone, struct store_pool_lease **rows,
 	   unsigned *n, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_POOL_PHONE, err);
-	bind_text(st, 1, phone);
+	sq_bind_text(st, 1, phone);
 	return store_rows(s, st, sizeof(**rows), fill_phone_row, (void **)rows,
 			  n, err);
 }
@@ -103,7 +103,7 @@ struct blocked {
 
 /* fill_scope - one opted-out number */
 static void
-fill_scope(sqlite3_stmt *st, void *p)
+fill_scope(sq *st, void *p)
 {
 	copy_text(st, 0, p, 40);
 }
@@ -113,10 +113,10 @@ static int
 blocked_of(struct store *s, const char *phone, struct blocked *b,
 	   struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_OPTOUT_SCOPES, err);
-	bind_text(st, 1, phone);
+	sq_bind_text(st, 1, phone);
 	return store_rows(s, st, 40, fill_scope, (void **)&b->v, &b->n, err);
 }
 
@@ -217,21 +217,21 @@ renewed_lately(struct store *s, const char *owner, const char *phone,
 	       struct store_error *err)
 {
 	struct store_pool_lease l = {0};
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_POOL_MINE, err);
-	bind_text(st, 1, phone);
-	bind_text(st, 2, owner);
+	sq_bind_text(st, 1, phone);
+	sq_bind_text(st, 2, owner);
 	rc = store_step(st); /* the most recently renewed first */
-	if (rc == SQLITE_ROW) {
+	if (rc == SQ_ROW) {
 		copy_text(st, 0, l.number, sizeof(l.number));
-		l.renewed = sqlite3_column_int64(st, 1);
+		l.renewed = sq_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	sq_reset(st);
+	if (rc != SQ_ROW && rc != SQ_DONE)
 		return store_fail_db(s, "reading pool leases", err);
-	if (rc != SQLITE_ROW || !in_pool(o, l.number) || !live(o, &l, now) ||
+	if (rc != SQ_ROW || !in_pool(o, l.number) || !live(o, &l, now) ||
 	    l.renewed < now - RENEW_SLACK)
 		return STORE_ENOTFOUND;
 	snprintf(number_r, 40, "%s", l.number);
@@ -243,13 +243,13 @@ static int
 put(struct store *s, const char *phone, const char *number, const char *owner,
     int64_t now, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_POOL_PUT, err);
-	bind_text(st, 1, phone);
-	bind_text(st, 2, number);
-	bind_text(st, 3, owner);
-	sqlite3_bind_int64(st, 4, now);
+	sq_bind_text(st, 1, phone);
+	sq_bind_text(st, 2, number);
+	sq_bind_text(st, 3, owner);
+	sq_bind_int64(st, 4, now);
 	return store_exec(s, st, "leasing a pool number", err);
 }
 
@@ -277,7 +277,8 @@ store_pool_take(struct store *s, const char *owner, const char *phone,
 		return rc;
 	if ((rc = store_begin(s, err)) != STORE_OK)
 		return rc;
-	if ((rc = phone_rows(s, phone, &rows, &n, err)) != STORE_OK ||
+	if ((rc = store_lock(s, "pool", phone, err)) != STORE_OK ||
+	    (rc = phone_rows(s, phone, &rows, &n, err)) != STORE_OK ||
 	    (rc = blocked_of(s, phone, &b, err)) != STORE_OK)
 		goto fail;
 	ok = choose(o, owner, phone, rows, n, &b, now, number_r, evicted_r);
@@ -341,19 +342,19 @@ int
 store_pool_find(struct store *s, const char *phone, const char *number,
 		struct store_pool_lease *l, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_POOL_FIND, err);
-	bind_text(st, 1, phone);
-	bind_text(st, 2, number);
+	sq_bind_text(st, 1, phone);
+	sq_bind_text(st, 2, number);
 	rc = store_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQ_ROW)
 		fill_lease(st, l);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	sq_reset(st);
+	if (rc == SQ_ROW)
 		return STORE_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SQ_DONE)
 		return store_set_error(err, STORE_ENOTFOUND,
 				       "no lease of that number with that "
 				       "phone");
@@ -365,12 +366,12 @@ int
 store_pool_renew(struct store *s, const char *phone, const char *number,
 		 int64_t now, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_POOL_RENEW, err);
-	bind_text(st, 1, phone);
-	bind_text(st, 2, number);
-	sqlite3_bind_int64(st, 3, now);
+	sq_bind_text(st, 1, phone);
+	sq_bind_text(st, 2, number);
+	sq_bind_int64(st, 3, now);
 	return store_exec(s, st, "renewing a pool lease", err);
 }
 
@@ -381,13 +382,13 @@ store_pool_leases(struct store *s, const char *phone, const char *owner,
 		  struct store_pool_lease **leases_r, unsigned *n_r,
 		  struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_POOL_LIST, err);
-	bind_text(st, 1, phone);
-	bind_text(st, 2, owner);
-	bind_text(st, 3, number);
-	sqlite3_bind_int64(st, 4, since);
+	sq_bind_text(st, 1, phone);
+	sq_bind_text(st, 2, owner);
+	sq_bind_text(st, 3, number);
+	sq_bind_int64(st, 4, since);
 	return store_rows(s, st, sizeof(**leases_r), fill_lease,
 			  (void **)leases_r, n_r, err);
 }
@@ -397,14 +398,14 @@ int
 store_pool_release(struct store *s, const char *phone, const char *number,
 		   struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_POOL_RELEASE, err);
-	bind_text(st, 1, phone);
-	bind_text(st, 2, number);
+	sq_bind_text(st, 1, phone);
+	sq_bind_text(st, 2, number);
 	rc = store_exec(s, st, "releasing a pool lease", err);
-	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
+	if (rc == STORE_OK && sq_changes(s) == 0)
 		return store_set_error(err, STORE_ENOTFOUND,
 				       "no lease of that number with that "
 				       "phone");
@@ -436,7 +437,7 @@ store_number_stats(struct store *s, int64_t since, int64_t live_since,
 		   struct store_error *err)
 {
 	struct store_number_stat *x;
-	sqlite3_stmt *st;
+	sq *st;
 	char number[40];
 	int rc, pass;
 
@@ -444,11 +445,11 @@ store_number_stats(struct store *s, int64_t since, int64_t live_since,
 	*n_r = 0;
 	for (pass = 0; pass < 2; pass++) {
 		NEED(st, s, pass ? ST_NUMBER_LEASES : ST_NUMBER_TRAFFIC, err);
-		sqlite3_bind_int64(st, 1, pass ? live_since : since);
-		while ((rc = store_step(st)) == SQLITE_ROW) {
+		sq_bind_int64(st, 1, pass ? live_since : since);
+		while ((rc = store_step(st)) == SQ_ROW) {
 			copy_text(st, 0, number, sizeof(number));
 			if (!(x = stat_of(stats_r, n_r, number))) {
-				sqlite3_reset(st);
+				sq_reset(st);
 				free(*stats_r);
 				*stats_r = NULL;
 				*n_r = 0;
@@ -456,23 +457,21 @@ store_number_stats(struct store *s, int64_t since, int64_t live_since,
 						       "out of memory");
 			}
 			if (pass)
-				x->leases = (unsigned)sqlite3_column_int(st, 1);
+				x->leases = (unsigned)sq_column_int(st, 1);
 			else {
-				x->out =
-				    (unsigned long)sqlite3_column_int64(st, 1);
-				x->in =
-				    (unsigned long)sqlite3_column_int64(st, 2);
+				x->out = (unsigned long)sq_column_int64(st, 1);
+				x->in = (unsigned long)sq_column_int64(st, 2);
 			}
 		}
-		if (rc != SQLITE_DONE) {
+		if (rc != SQ_DONE) {
 			rc = store_fail_db(s, "counting per number", err);
-			sqlite3_reset(st);
+			sq_reset(st);
 			free(*stats_r);
 			*stats_r = NULL;
 			*n_r = 0;
 			return rc;
 		}
-		sqlite3_reset(st);
+		sq_reset(st);
 	}
 	return STORE_OK;
 }

@@ -56,15 +56,15 @@ int
 store_event(struct store *s, int64_t id, int64_t at, enum store_state state,
 	    const char *detail, struct store_error *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_EVENT_INSERT, err);
+	sq *st = stmt(s, ST_EVENT_INSERT, err);
 
 	if (!st)
 		return err ? err->status : STORE_EPERM;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, at);
-	sqlite3_bind_int(st, 3, (int)state);
-	bind_text(st, 4, detail);
-	if (store_step(st) != SQLITE_DONE)
+	sq_bind_int64(st, 1, id);
+	sq_bind_int64(st, 2, at);
+	sq_bind_int(st, 3, (int)state);
+	sq_bind_text(st, 4, detail);
+	if (store_step(st) != SQ_DONE)
 		return store_fail_db(s, "recording an event", err);
 	return STORE_OK;
 }
@@ -76,7 +76,7 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 {
 	enum store_state state = m->due > now ? STORE_SCHEDULED : STORE_QUEUED;
 	char sid[STORE_SID_LEN + 1];
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	for (int k = 0; k < 2; k++) {
@@ -87,18 +87,18 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 		st = stmt(s, ST_MSG_BY_IDEM, err);
 		if (!st)
 			return err ? err->status : STORE_EPERM;
-		bind_text(st, 1, key);
+		sq_bind_text(st, 1, key);
 		rc = store_step(st);
-		if (rc == SQLITE_ROW) {
-			*id_r = sqlite3_column_int64(st, 0);
-			*thread_r = sqlite3_column_int64(st, 1);
-			sqlite3_reset(st);
+		if (rc == SQ_ROW) {
+			*id_r = sq_column_int64(st, 0);
+			*thread_r = sq_column_int64(st, 1);
+			sq_reset(st);
 			return store_set_error(err, STORE_EDUP,
 					       "already queued as message "
 					       "%lld",
 					       (long long)*id_r);
 		}
-		if (rc != SQLITE_DONE)
+		if (rc != SQ_DONE)
 			return store_fail_db(s, "looking up the message", err);
 	}
 	if (m->mms && strlen(m->mms) > STORE_MMS_MAX)
@@ -112,40 +112,43 @@ enqueue_in_txn(struct store *s, const struct store_outbound *m, int64_t now,
 	st = stmt(s, ST_MSG_INSERT, err);
 	if (!st)
 		return err ? err->status : STORE_EPERM;
-	sqlite3_bind_int64(st, 1, *thread_r);
-	bind_text(st, 2, m->envelope_from);
-	bind_text(st, 3, m->queue_id);
-	bind_text(st, 4, m->message_id);
-	bind_text(st, 5, m->idem_key);
-	sqlite3_bind_int(st, 6, (int)m->notify);
-	bind_text(st, 7, m->text);
-	sqlite3_bind_int(st, 8, m->encoding);
-	sqlite3_bind_int(st, 9, (int)m->segments);
-	sqlite3_bind_int(st, 10, (int)state);
-	sqlite3_bind_int64(st, 11, m->due > now ? m->due : now);
-	sqlite3_bind_int64(st, 12, now);
-	bind_text(st, 13, m->envid && *m->envid ? m->envid : NULL);
-	sqlite3_bind_int(st, 14, m->ret);
+	sq_bind_int64(st, 1, *thread_r);
+	sq_bind_text(st, 2, m->envelope_from);
+	sq_bind_text(st, 3, m->queue_id);
+	sq_bind_text(st, 4, m->message_id);
+	sq_bind_text(st, 5, m->idem_key);
+	sq_bind_int(st, 6, (int)m->notify);
+	sq_bind_text(st, 7, m->text);
+	sq_bind_int(st, 8, m->encoding);
+	sq_bind_int(st, 9, (int)m->segments);
+	sq_bind_int(st, 10, (int)state);
+	sq_bind_int64(st, 11, m->due > now ? m->due : now);
+	sq_bind_int64(st, 12, now);
+	sq_bind_text(st, 13, m->envid && *m->envid ? m->envid : NULL);
+	sq_bind_int(st, 14, m->ret);
 	if (m->returned && m->returned_len > 0)
-		sqlite3_bind_blob(st, 15, m->returned, (int)m->returned_len,
-				  SQLITE_STATIC);
+		sq_bind_blob_ref(st, 15, m->returned, m->returned_len);
 	else
-		sqlite3_bind_null(st, 15);
-	sqlite3_bind_int(st, 16, m->returned_full);
+		sq_bind_null(st, 15);
+	sq_bind_int(st, 16, m->returned_full);
 	if (m->sid && *m->sid)
-		bind_text(st, 17, m->sid);
+		sq_bind_text(st, 17, m->sid);
 	else if (store_sid_new("SM", sid))
-		bind_text(st, 17, sid);
+		sq_bind_text(st, 17, sid);
 	else
 		return store_set_error(err, STORE_ETEMP,
 				       "no random bytes for a message id");
-	bind_text(st, 18,
-		  m->external_id && *m->external_id ? m->external_id : NULL);
-	bind_text(st, 19, m->opts && *m->opts ? m->opts : NULL);
-	bind_text(st, 20, m->mms && *m->mms ? m->mms : NULL);
-	if (store_step(st) != SQLITE_DONE)
-		return store_fail_db(s, "queueing the message", err);
-	*id_r = sqlite3_last_insert_rowid(s->db);
+	sq_bind_text(st, 18,
+		     m->external_id && *m->external_id ? m->external_id : NULL);
+	sq_bind_text(st, 19, m->opts && *m->opts ? m->opts : NULL);
+	sq_bind_text(st, 20, m->mms && *m->mms ? m->mms : NULL);
+	rc = store_insert(s, st, "queueing the message", err);
+	sq_clear(st); /* the returned part was the caller's */
+	if (rc == STORE_EDUP && m->idem_key) /* queued meanwhile, elsewhere */
+		return enqueue_in_txn(s, m, now, id_r, thread_r, err);
+	if (rc != STORE_OK)
+		return rc;
+	*id_r = sq_last_id(s);
 	rc = store_usage_add(s, m->owner, m->segments, now, err);
 	if (rc == STORE_OK && m->rate_window > 0)
 		rc = store_rate_bump(s, "rcpt", m->phone, now, m->rate_window,
@@ -181,7 +184,7 @@ store_enqueue(struct store *s, const struct store_outbound *m, int64_t now,
 static int
 savepoint(struct store *s, const char *q, struct store_error *err)
 {
-	if (store_tx(s, q) != SQLITE_OK)
+	if (store_tx(s, q) != SQ_OK)
 		return store_fail_db(s, q, err);
 	return STORE_OK;
 }
@@ -271,19 +274,19 @@ store_enqueue_jobs(struct store *s, struct store_job *jobs, unsigned n,
 
 /* fill_claim - a struct store_claim from a row of ST_CLAIM */
 static void
-fill_claim(sqlite3_stmt *st, void *p)
+fill_claim(sq *st, void *p)
 {
 	struct store_claim *x = p;
 
-	x->id = sqlite3_column_int64(st, 0);
-	x->thread_id = sqlite3_column_int64(st, 1);
+	x->id = sq_column_int64(st, 0);
+	x->thread_id = sq_column_int64(st, 1);
 	copy_text(st, 2, x->phone, sizeof(x->phone));
 	copy_text(st, 3, x->sender, sizeof(x->sender));
-	x->encoding = sqlite3_column_int(st, 4);
-	x->segments = (unsigned)sqlite3_column_int(st, 5);
-	x->attempts = (unsigned)sqlite3_column_int(st, 6) + 1;
-	x->notify = (unsigned)sqlite3_column_int(st, 7);
-	x->created = sqlite3_column_int64(st, 8);
+	x->encoding = sq_column_int(st, 4);
+	x->segments = (unsigned)sq_column_int(st, 5);
+	x->attempts = (unsigned)sq_column_int(st, 6) + 1;
+	x->notify = (unsigned)sq_column_int(st, 7);
+	x->created = sq_column_int64(st, 8);
 	x->text = dup_text(st, 9);
 	copy_text(st, 10, x->mms, sizeof(x->mms));
 }
@@ -332,8 +335,8 @@ store_claims_free(struct store_claim **c, unsigned n)
  * by the caller) and record the event, in the caller's transaction
  */
 static int
-finish(struct store *s, sqlite3_stmt *st, int64_t id, int64_t now,
-       enum store_state state, const char *detail, struct store_error *err)
+finish(struct store *s, sq *st, int64_t id, int64_t now, enum store_state state,
+       const char *detail, struct store_error *err)
 {
 	int rc = store_lease_end(s, &texts, st, id, err);
 
@@ -357,7 +360,7 @@ store_submitted(struct store *s, int64_t id, const char *lease_owner,
 		const char *const *smsc_ids, unsigned nids, int64_t now,
 		struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	unsigned i;
 	int rc = store_begin(s, err);
 
@@ -366,7 +369,7 @@ store_submitted(struct store *s, int64_t id, const char *lease_owner,
 	st = store_lease_ending(s, ST_SUBMITTED, id, lease_owner, err);
 	if (!st)
 		return end_txn(s, err ? err->status : STORE_EPERM, err);
-	sqlite3_bind_int64(st, 3, now);
+	sq_bind_int64(st, 3, now);
 	rc = finish(s, st, id, now, STORE_SUBMITTED, NULL, err);
 	for (i = 0; rc == STORE_OK && smsc_ids && i < nids; i++) {
 		st = stmt(s, ST_SEGMENT_INSERT, err);
@@ -374,11 +377,11 @@ store_submitted(struct store *s, int64_t id, const char *lease_owner,
 			rc = err ? err->status : STORE_EPERM;
 			break;
 		}
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int(st, 2, (int)i + 1);
-		bind_text(st, 3, smsc_ids[i]);
-		sqlite3_bind_int64(st, 4, now);
-		if (store_step(st) != SQLITE_DONE)
+		sq_bind_int64(st, 1, id);
+		sq_bind_int(st, 2, (int)i + 1);
+		sq_bind_text(st, 3, smsc_ids[i]);
+		sq_bind_int64(st, 4, now);
+		if (store_step(st) != SQ_DONE)
 			rc = store_fail_db(s, "recording SMSC ids", err);
 	}
 	return end_txn(s, rc, err);
@@ -393,7 +396,7 @@ end_lease(struct store *s, int64_t id, const char *lease_owner, bool retry,
 	  int64_t due, const char *code, const char *reason, int64_t now,
 	  struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc = store_begin(s, err);
 
 	if (rc != STORE_OK)
@@ -402,10 +405,10 @@ end_lease(struct store *s, int64_t id, const char *lease_owner, bool retry,
 				err);
 	if (!st)
 		return end_txn(s, err ? err->status : STORE_EPERM, err);
-	sqlite3_bind_int64(st, 3, due);
-	bind_text(st, 4, code);
-	bind_text(st, 5, reason);
-	sqlite3_bind_int64(st, 6, now);
+	sq_bind_int64(st, 3, due);
+	sq_bind_text(st, 4, code);
+	sq_bind_text(st, 5, reason);
+	sq_bind_int64(st, 6, now);
 	return end_txn(s,
 		       finish(s, st, id, now,
 			      retry ? STORE_QUEUED : STORE_FAILED, reason, err),
@@ -448,24 +451,24 @@ cancel_in_txn(struct store *s, int64_t id, const char *owner,
 	char who[256], cycle[8];
 	unsigned segments;
 	int64_t created;
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_MSG_CANCEL_OF, err);
-	sqlite3_bind_int64(st, 1, id);
+	sq_bind_int64(st, 1, id);
 	rc = store_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
+	if (rc != SQ_ROW) {
+		sq_reset(st);
+		if (rc != SQ_DONE)
 			return store_fail_db(s, "looking up the text", err);
 		return store_set_error(err, STORE_ENOTFOUND, "no text %lld",
 				       (long long)id);
 	}
-	state = (enum store_state)sqlite3_column_int(st, 0);
+	state = (enum store_state)sq_column_int(st, 0);
 	copy_text(st, 1, who, sizeof(who));
-	segments = (unsigned)sqlite3_column_int(st, 2);
-	created = sqlite3_column_int64(st, 3);
-	sqlite3_reset(st);
+	segments = (unsigned)sq_column_int(st, 2);
+	created = sq_column_int64(st, 3);
+	sq_reset(st);
 	if (owner && strcmp(owner, who) != 0)
 		return store_set_error(err, STORE_ENOTFOUND, "no text %lld",
 				       (long long)id);
@@ -477,17 +480,26 @@ cancel_in_txn(struct store *s, int64_t id, const char *owner,
 				       "cancelled",
 				       (long long)id, store_state_name(state));
 	NEED(st, s, ST_MSG_CANCEL, err);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	bind_text(st, 3, reason);
+	sq_bind_int64(st, 1, id);
+	sq_bind_int64(st, 2, now);
+	sq_bind_text(st, 3, reason);
 	rc = store_exec(s, st, "cancelling the text", err);
 	if (rc != STORE_OK)
 		return rc;
+	if (sq_changes(s) == 0) { /* a gateway (on another host) took it */
+		if (state_r)
+			*state_r = STORE_SUBMITTING;
+		return store_set_error(err, STORE_EPERM,
+				       "text %lld is %s: it can no longer be "
+				       "cancelled",
+				       (long long)id,
+				       store_state_name(STORE_SUBMITTING));
+	}
 	NEED(st, s, ST_USAGE_SUB, err);
 	store_cycle(created, cycle);
-	bind_text(st, 1, who);
-	bind_text(st, 2, cycle);
-	sqlite3_bind_int(st, 3, (int)segments);
+	sq_bind_text(st, 1, who);
+	sq_bind_text(st, 2, cycle);
+	sq_bind_int(st, 3, (int)segments);
 	rc = store_exec(s, st, "giving back the usage", err);
 	if (rc != STORE_OK)
 		return rc;
@@ -517,18 +529,18 @@ int
 store_idem_find(struct store *s, const char *idem_key, int64_t *id_r,
 		struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_MSG_BY_IDEM, err);
-	bind_text(st, 1, idem_key);
+	sq_bind_text(st, 1, idem_key);
 	rc = store_step(st);
-	if (rc == SQLITE_ROW)
-		*id_r = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQ_ROW)
+		*id_r = sq_column_int64(st, 0);
+	sq_reset(st);
+	if (rc == SQ_ROW)
 		return STORE_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SQ_DONE)
 		return store_fail_db(s, "looking up the message", err);
 	return store_set_error(err, STORE_ENOTFOUND, "no text with that key");
 }

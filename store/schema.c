@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 
+#include "store/schema_pg.h"
 #include "store/store_int.h"
 
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
@@ -229,11 +230,95 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE INDEX media_expires ON media (expires);",
 };
 
+/*
+ * store_pg_version - the schema version of a PostgreSQL store: the one
+ * row of schema_version, 0 before the first migration, -1 on error
+ */
+int
+store_pg_version(struct store *s)
+{
+	/* a statement that names a missing table fails as a whole */
+	static const char *const q[] = {
+	    "SELECT to_regclass('schema_version') IS NOT NULL",
+	    "SELECT max(version) FROM schema_version",
+	};
+	unsigned i;
+	int v = -1;
+
+	for (i = 0; i < 2; i++) {
+		sq *st;
+
+		if (sq_prepare(s, q[i], &st) != SQ_OK)
+			return -1;
+		v = store_step(st) == SQ_ROW ? sq_column_int(st, 0) : -1;
+		sq_finalize(st);
+		if (v <= 0) /* no table: version 0 */
+			return v;
+	}
+	return v;
+}
+
+/*
+ * pg_migrate - bring a PostgreSQL store up to version in one
+ * transaction that first takes an advisory lock (schema_pg.c), so that
+ * of several hosts starting at once one migrates and the others wait
+ * and find it done
+ */
+static int
+pg_migrate(struct store *s, int version, struct store_error *err)
+{
+	const char *const *steps;
+	int have, n, i, rc;
+
+	if (version != STORE_SCHEMA_VERSION)
+		return store_set_error(err, STORE_EPERM,
+				       "PostgreSQL stores start at schema "
+				       "version %d",
+				       STORE_SCHEMA_VERSION);
+	have = store_pg_version(s);
+	if (have < 0)
+		return store_fail_db(s, "reading the schema version", err);
+	if (have == version)
+		return STORE_OK;
+	rc = store_begin(s, err);
+	if (rc != STORE_OK)
+		return rc;
+	if (sq_exec(s, store_pg_schema_lock()) != SQ_OK) {
+		rc = store_fail_db(s, "locking the schema", err);
+		store_rollback(s);
+		return rc;
+	}
+	have = store_pg_version(s);
+	n = have < 0 ? -1 : store_pg_schema_sql(have, &steps);
+	if (n < 0) {
+		store_rollback(s);
+		if (have < 0)
+			return store_fail_db(s, "reading the schema version",
+					     err);
+		return store_set_error(err, STORE_EPERM,
+				       "%s has schema version %d; this "
+				       "smsmilter knows up to %d: upgrade "
+				       "smsmilter",
+				       s->path, have, STORE_SCHEMA_VERSION);
+	}
+	for (i = 0; i < n; i++)
+		if (sq_exec(s, steps[i]) != SQ_OK) {
+			rc = store_fail_db(s, "migrating the schema", err);
+			store_rollback(s);
+			return rc;
+		}
+	return store_commit(s, err);
+}
+
 /* store_migrate - bring the schema up to version */
 int
 store_migrate(struct store *s, int version, struct store_error *err)
 {
-	int have = store_version(s);
+	int have;
+
+	if (s->pg)
+		return pg_migrate(s, version, err);
+	have = store_version(s);
 
 	if (have < 0)
 		return store_fail_db(s, "reading the schema version", err);
@@ -257,9 +342,8 @@ store_migrate(struct store *s, int version, struct store_error *err)
 		}
 		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d;",
 			 have + 1);
-		if (sqlite3_exec(s->db, migrations[have], NULL, NULL, NULL) !=
-			SQLITE_OK ||
-		    sqlite3_exec(s->db, bump, NULL, NULL, NULL) != SQLITE_OK) {
+		if (sq_exec(s, migrations[have]) != SQ_OK ||
+		    sq_exec(s, bump) != SQ_OK) {
 			rc = store_fail_db(s, "migrating the schema", err);
 			store_rollback(s);
 			return rc;

@@ -148,6 +148,16 @@ int store_committer_run(struct store_committer *g, store_committer_fn fn,
 			void *arg, struct store_error *err);
 
 /*
+ * store_committer_run_lazy - as store_committer_run, for work that
+ * needs no disk sync of its own (a claim: lost in a power cut, its
+ * rows are due again, as when its lease ends): a group of such work
+ * alone commits without one (DatabaseSync full: as normal); the next
+ * group that syncs writes it down with its own
+ */
+int store_committer_run_lazy(struct store_committer *g, store_committer_fn fn,
+			     void *arg, struct store_error *err);
+
+/*
  * store_committer_stop - run the work waiting, stop the writer and close
  * its connection; later work is refused (STORE_ETEMP). Safe while other
  * threads are still in store_committer_run. Frees nothing.
@@ -157,8 +167,65 @@ void store_committer_stop(struct store_committer *g);
 /* store_committer_free - stop, wait until no thread is inside, free */
 void store_committer_free(struct store_committer **gp);
 
-/* store_check - PRAGMA integrity_check; STORE_OK or STORE_EPERM */
+/*
+ * store_check - SQLite: PRAGMA integrity_check; PostgreSQL: the server
+ * answers; STORE_OK or STORE_EPERM
+ */
 int store_check(struct store *s, struct store_error *err);
+
+/*
+ * store_copy - every row of from into to (an empty store at the same
+ * schema version: SQLite to PostgreSQL or back), ids kept, in one
+ * transaction of to; then each table checked row for row (the count
+ * and a hash of every row the same on both sides). said(arg, table,
+ * rows), when not NULL, is told each table checked.
+ */
+int store_copy(struct store *from, struct store *to,
+	       void (*said)(void *arg, const char *table, uint64_t rows),
+	       void *arg, struct store_error *err);
+
+/*
+ * store_name - what the store is, for messages: the file, or the
+ * server's URI without its password
+ */
+const char *store_name(const struct store *s);
+
+/*
+ * store_shared - the store is a server's (PostgreSQL) that processes on
+ * other hosts share, so a wake-up datagram cannot reach them all
+ */
+bool store_shared(const struct store *s);
+
+/*
+ * store_display - database as messages name it (a URI without its
+ * password) in buf; buf
+ */
+const char *store_display(const char *database, char *buf, size_t n);
+
+/*
+ * store_ping - for a shared store, connect to database without
+ * changing anything and read its schema version into *version_r (0: no
+ * schema yet, made at the first daemon's start); for a file, nothing
+ * (STORE_OK, *version_r -1)
+ */
+int store_ping(const char *database, int *version_r, struct store_error *err);
+
+/* store_path_shared - Database names a shared store (a libpq URI) */
+bool store_path_shared(const char *database);
+
+/*
+ * store_listen - on a shared store, listen for rows added to any queue
+ * (texts, mail, hooks), by whichever host; STORE_EPERM on a file
+ * (SQLite: the datagram of WakeSocket is how a queue wakes the gateway)
+ */
+int store_listen(struct store *s, struct store_error *err);
+
+/*
+ * store_wait - after store_listen, wait up to ms for rows added: 1 some
+ * were (or the connection was lost and made again: some may have
+ * been), 0 none, -1 on error (err says)
+ */
+int store_wait(struct store *s, int ms, struct store_error *err);
 
 /* ---- schema.c: numbered migrations ---- */
 

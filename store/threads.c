@@ -15,35 +15,35 @@
 
 /* fill_thread - a struct store_thread from a row of THREAD_COLS */
 static void
-fill_thread(sqlite3_stmt *st, void *p)
+fill_thread(sq *st, void *p)
 {
 	struct store_thread *t = p;
 
-	t->id = sqlite3_column_int64(st, 0);
+	t->id = sq_column_int64(st, 0);
 	copy_text(st, 1, t->owner, sizeof(t->owner));
 	copy_text(st, 2, t->phone, sizeof(t->phone));
 	copy_text(st, 3, t->sender, sizeof(t->sender));
 	copy_text(st, 4, t->tag, sizeof(t->tag));
 	copy_text(st, 5, t->subject, sizeof(t->subject));
-	t->created = sqlite3_column_int64(st, 6);
-	t->last_active = sqlite3_column_int64(st, 7);
-	t->messages = (unsigned)sqlite3_column_int(st, 8);
+	t->created = sq_column_int64(st, 6);
+	t->last_active = sq_column_int64(st, 7);
+	t->messages = (unsigned)sq_column_int(st, 8);
 	copy_text(st, 9, t->last_message_id, sizeof(t->last_message_id));
 }
 
 /* one_thread - step st for one thread row into t */
 static int
-one_thread(struct store *s, sqlite3_stmt *st, struct store_thread *t,
+one_thread(struct store *s, sq *st, struct store_thread *t,
 	   struct store_error *err)
 {
 	int rc = store_step(st);
 
-	if (rc == SQLITE_ROW)
+	if (rc == SQ_ROW)
 		fill_thread(st, t);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	sq_reset(st);
+	if (rc == SQ_ROW)
 		return STORE_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SQ_DONE)
 		return store_set_error(err, STORE_ENOTFOUND, "no such thread");
 	return store_fail_db(s, "finding a thread", err);
 }
@@ -54,12 +54,12 @@ store_thread_find(struct store *s, const char *tag, const char *phone,
 		  const char *sender, struct store_thread *t,
 		  struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	if (tag && tag[0]) {
 		NEED(st, s, ST_THREAD_BY_TAG, err);
-		bind_text(st, 1, tag);
+		sq_bind_text(st, 1, tag);
 		rc = one_thread(s, st, t, err);
 		if (rc == STORE_OK && !strcmp(t->phone, phone))
 			return STORE_OK;
@@ -67,8 +67,8 @@ store_thread_find(struct store *s, const char *tag, const char *phone,
 			return rc;
 	}
 	NEED(st, s, ST_THREAD_LATEST, err);
-	bind_text(st, 1, phone);
-	bind_text(st, 2, sender);
+	sq_bind_text(st, 1, phone);
+	sq_bind_text(st, 2, sender);
 	return one_thread(s, st, t, err);
 }
 
@@ -78,22 +78,22 @@ store_thread_open(struct store *s, const char *owner, const char *phone,
 		  const char *sender, const char *tag, int64_t now,
 		  struct store_thread *t, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	NEED(st, s, ST_THREAD_NEW, err);
-	bind_text(st, 1, owner);
-	bind_text(st, 2, phone);
-	bind_text(st, 3, sender);
-	bind_text(st, 4, tag);
-	sqlite3_bind_int64(st, 5, now);
+	sq_bind_text(st, 1, owner);
+	sq_bind_text(st, 2, phone);
+	sq_bind_text(st, 3, sender);
+	sq_bind_text(st, 4, tag);
+	sq_bind_int64(st, 5, now);
 	rc = store_exec(s, st, "creating a thread", err);
 	if (rc != STORE_OK)
 		return rc;
 	NEED(st, s, ST_THREAD_OF, err);
-	bind_text(st, 1, owner);
-	bind_text(st, 2, phone);
-	bind_text(st, 3, sender);
+	sq_bind_text(st, 1, owner);
+	sq_bind_text(st, 2, phone);
+	sq_bind_text(st, 3, sender);
 	return one_thread(s, st, t, err);
 }
 
@@ -103,12 +103,12 @@ store_threads(struct store *s, const char *owner, const char *phone,
 	      unsigned limit, struct store_thread **threads_r, unsigned *n_r,
 	      struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_THREADS, err);
-	bind_text(st, 1, owner);
-	bind_text(st, 2, phone);
-	sqlite3_bind_int(st, 3, limit ? (int)limit : 100);
+	sq_bind_text(st, 1, owner);
+	sq_bind_text(st, 2, phone);
+	sq_bind_int(st, 3, limit ? (int)limit : 100);
 	return store_rows(s, st, sizeof(**threads_r), fill_thread,
 			  (void **)threads_r, n_r, err);
 }
@@ -118,30 +118,30 @@ int
 store_thread_upsert(struct store *s, const struct store_outbound *m,
 		    int64_t now, int64_t *id_r, struct store_error *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_THREAD_UPSERT, err);
+	sq *st = stmt(s, ST_THREAD_UPSERT, err);
 
 	if (!st)
 		return err ? err->status : STORE_EPERM;
-	bind_text(st, 1, m->owner);
-	bind_text(st, 2, m->phone);
-	bind_text(st, 3, m->sender);
-	bind_text(st, 4, m->tag);
-	bind_text(st, 5, m->subject);
-	sqlite3_bind_int64(st, 6, now);
-	bind_text(st, 7,
-		  m->message_id && m->message_id[0] ? m->message_id : NULL);
-	if (store_step(st) != SQLITE_DONE)
+	sq_bind_text(st, 1, m->owner);
+	sq_bind_text(st, 2, m->phone);
+	sq_bind_text(st, 3, m->sender);
+	sq_bind_text(st, 4, m->tag);
+	sq_bind_text(st, 5, m->subject);
+	sq_bind_int64(st, 6, now);
+	sq_bind_text(st, 7,
+		     m->message_id && m->message_id[0] ? m->message_id : NULL);
+	if (store_step(st) != SQ_DONE)
 		return store_fail_db(s, "recording the thread", err);
 	st = stmt(s, ST_THREAD_ID, err);
 	if (!st)
 		return err ? err->status : STORE_EPERM;
-	bind_text(st, 1, m->owner);
-	bind_text(st, 2, m->phone);
-	bind_text(st, 3, m->sender);
-	if (store_step(st) != SQLITE_ROW)
+	sq_bind_text(st, 1, m->owner);
+	sq_bind_text(st, 2, m->phone);
+	sq_bind_text(st, 3, m->sender);
+	if (store_step(st) != SQ_ROW)
 		return store_fail_db(s, "finding the thread", err);
-	*id_r = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st); /* a statement left on a row holds a snapshot */
+	*id_r = sq_column_int64(st, 0);
+	sq_reset(st); /* a statement left on a row holds a snapshot */
 	return STORE_OK;
 }
 
@@ -150,12 +150,12 @@ int
 store_thread_touch(struct store *s, int64_t id, const char *message_id,
 		   int64_t now, struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 
 	NEED(st, s, ST_THREAD_TOUCH, err);
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, message_id);
-	sqlite3_bind_int64(st, 3, now);
+	sq_bind_int64(st, 1, id);
+	sq_bind_text(st, 2, message_id);
+	sq_bind_int64(st, 3, now);
 	return store_exec(s, st, "updating the thread", err);
 }
 
@@ -164,23 +164,23 @@ int
 store_thread_opts(struct store *s, int64_t thread, int64_t since, char **opts_r,
 		  struct store_error *err)
 {
-	sqlite3_stmt *st;
+	sq *st;
 	int rc;
 
 	*opts_r = NULL;
 	NEED(st, s, ST_THREAD_OPTS, err);
-	sqlite3_bind_int64(st, 1, thread);
-	sqlite3_bind_int64(st, 2, since);
+	sq_bind_int64(st, 1, thread);
+	sq_bind_int64(st, 2, since);
 	rc = store_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQ_ROW) {
 		*opts_r = dup_text(st, 0);
-		sqlite3_reset(st);
+		sq_reset(st);
 		return *opts_r
 			   ? STORE_OK
 			   : store_set_error(err, STORE_ETEMP, "out of memory");
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	sq_reset(st);
+	if (rc != SQ_DONE)
 		return store_fail_db(s, "reading a thread's options", err);
 	return STORE_OK;
 }

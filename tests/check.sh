@@ -38,27 +38,28 @@ step "unit tests (valgrind)" env STORE_STRESS_SECONDS=3 \
 	$MAKE -s --no-print-directory WERROR=1 UNIT_REPLAYS=no check-unit
 step "layers: no module includes one above it" sh tests/cli/test_layers.sh
 step "command-line tests" sh tests/cli/test_smsctl.sh build/smsctl
+step "a private PostgreSQL for tests: up, answers, leaves nothing" \
+	sh tests/store/test_pg_env.sh
+step "the PostgreSQL schema is the SQLite one, and does what it does" \
+	sh tests/store/test_pg_schema.sh build
+step "the store on PostgreSQL: its unit suite, 4 processes, store copy both ways" \
+	sh tests/store/test_pg.sh build
 step "milter protocol (miltertest)" sh tests/milter/run.sh build
 step "the milter on each Socket form" sh tests/milter/test_sockets.sh build
 step "the milter's own /metrics" sh tests/milter/test_metrics.sh build
 step "the milter warns at start when a reload would fail" sh tests/milter/test_reload.sh build
 step "end to end with Postfix" sh tests/e2e/test_postfix.sh build
 step "the loop: mail, text, receipt, report" sh tests/e2e/test_loop.sh build
-step "the loop both ways: threads, parts, STOP and START" sh tests/e2e/test_thread.sh build
 step "a photo and a PDF to a phone: two links in the text, the files at them" \
 	sh tests/e2e/test_media.sh build
 step "the same through the HTTP provider: the photo as MMS (MediaUrl), the PDF a link" \
 	sh tests/e2e/test_media.sh build http
 step "a pool of numbers: each answer reaches the one it answers" sh tests/e2e/test_pool.sh build
 step "a pool of numbers, through the HTTP transport and webhook" sh tests/e2e/test_pool.sh build http
-step "smsgw against an SMPP server (npm smpp)" sh tests/gateway/test_smpp.sh build
 step "smsgw killed during 1,000 texts" sh tests/gateway/test_crash.sh build
-step "smsgw against an HTTP provider (Twilio's API)" sh tests/gateway/test_http.sh build
+step "smsgw killed during 1,000 texts, its runner in the API's group commit" \
+	sh tests/gateway/test_crash.sh build api
 step "smsgw against Kannel (bearerbox, smsbox, fakesmsc)" sh tests/gateway/test_kannel.sh build
-step "Kannel's reports and texts from phones into smsgw" sh tests/gateway/test_kannel_mo.sh build
-step "smsgw's webhooks, friendly and hostile" sh tests/gateway/test_webhook.sh build
-step "photos from phones and voicemail recordings attached from the provider" \
-	sh tests/gateway/test_media_in.sh build
 step "the send API: each field, each error, keys as their owners" \
 	sh tests/gateway/test_api.sh build
 step "files at signed links: bytes, types, ranges, forged links 404, purge" \
@@ -79,6 +80,10 @@ step "install" sh tests/cli/test_install.sh
 step "INSTALL and the README's how-tos, as written" \
 	sh tests/e2e/test_guide.sh build
 step "demo" sh scripts/demo.sh build
+# these suites run once, under the sanitizers below (which see more):
+# the loop both ways, SMPP, the HTTP provider, Kannel's texts from
+# phones, the webhooks, photos from phones; the plain build runs the
+# other end-to-end suites, the fault injection and make check-deb
 step "sanitizer build" $MAKE -s -j"$jobs" WERROR=1 \
 	SANITIZE=address,undefined all tests
 step "unit tests (ASan+UBSan)" env STORE_STRESS_SECONDS=3 \

@@ -25,11 +25,13 @@ $(O)/tests/test_conf: $(O)/tests/unit/test_conf.o $(CONF_LIB) $(SMS_LIB) \
 
 TESTS += $(O)/tests/test_conf
 
+$(O)/tests/unit/test_store.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libpq)
 $(O)/tests/test_store: $(O)/tests/unit/test_store.o $(STORE_LIB) $(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(CMOCKA_LIBS)
 
 TESTS += $(O)/tests/test_store
 
+$(O)/tests/unit/test_store_procs.o: CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libpq)
 $(O)/tests/test_store_procs: $(O)/tests/unit/test_store_procs.o $(STORE_LIB) \
 	$(UTIL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS) $(CMOCKA_LIBS)
@@ -106,6 +108,13 @@ $(O)/tests/apikey_auth: $(O)/tests/cli/apikey_auth.o $(POLICY_LIB) \
 $(O)/tests/cli/apikey_auth.o: CPPFLAGS += $(MAILPARSE_CFLAGS)
 
 HELPERS += $(O)/tests/apikey_auth
+
+# Another: the PostgreSQL migrations printed, and a SQLite store made,
+# for tests/store/test_pg_schema.sh to compare.
+$(O)/tests/pg_schema: $(O)/tests/store/pg_schema.o $(STORE_LIB) $(UTIL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(STORE_LIBS)
+
+HELPERS += $(O)/tests/pg_schema
 tests: $(HELPERS)
 
 # Fuzz targets: for each NAME, tests/fuzz/fuzz_NAME.c, the libraries

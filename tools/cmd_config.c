@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "store/store.h"
 #include "tools/smsctl_int.h"
 
 /* the directory systemd makes at each start (RuntimeDirectory) */
@@ -176,6 +177,36 @@ check_reload(const struct conf *c, const char *user, uid_t uid, gid_t gid)
 	return false;
 }
 
+/*
+ * check_database - a PostgreSQL Database answers, at a schema version
+ * this smsmilter knows, and keeps no password in the file
+ */
+static void
+check_database(const struct conf *c, unsigned *errors)
+{
+	const char *at = strchr(c->database, '@');
+	const char *user = strstr(c->database, "://");
+	struct store_error err;
+	unsigned warnings = 0;
+	int version;
+
+	if (!store_path_shared(c->database))
+		return;
+	if (strstr(c->database, "password=") ||
+	    (at && user && memchr(user, ':', (size_t)(at - user))))
+		problem(c, &warnings, "Database",
+			"warning: the URI holds a password, in a file others "
+			"may read: name a passfile instead (?passfile=/etc/"
+			"smsmilter/pgpass, mode 0600, owned by UserID)");
+	if (store_ping(c->database, &version, &err) != STORE_OK)
+		problem(c, errors, "Database", "%s", err.msg);
+	else if (version > STORE_SCHEMA_VERSION)
+		problem(c, errors, "Database",
+			"the server's schema is version %d; this smsmilter "
+			"knows up to %d: upgrade smsmilter",
+			version, STORE_SCHEMA_VERSION);
+}
+
 /* check_host - what the file cannot say alone; 0 or 1 (reported) */
 static int
 check_host(const struct conf *c)
@@ -195,6 +226,7 @@ check_host(const struct conf *c)
 	check_dir(c, "WakeSocket", c->wake_socket, &errors);
 	check_dir(c, "PidFile", c->pid_file, &errors);
 	check_dir(c, "GatewayPidFile", c->gateway_pid_file, &errors);
+	check_database(c, &errors);
 	if (known && geteuid() == 0 && uid != 0 &&
 	    !check_reload(c, user, uid, gid))
 		errors++;

@@ -37,8 +37,8 @@ as_store_owner(const char *database)
 	struct passwd *pw;
 	char dir[4096], *slash;
 
-	if (geteuid() != 0)
-		return 0;
+	if (geteuid() != 0 || store_path_shared(database))
+		return 0; /* a server's store: no file to own */
 	snprintf(dir, sizeof(dir), "%s", database);
 	slash = strrchr(dir, '/');
 	if (!slash)

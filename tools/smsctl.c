@@ -43,6 +43,8 @@ static const struct {
      "--before DATE                   delete finished texts"},
     {"vacuum", cmd_vacuum,
      "                         shrink the store after purge"},
+    {"store", cmd_store,
+     "copy --to DATABASE        copy the store (SQLite <-> PostgreSQL)"},
     {"send", cmd_send,
      "--to NUMBER [--from N|ID] [--owner A] [--notify L] [TEXT] queue a text"},
     {"numbers", cmd_numbers,

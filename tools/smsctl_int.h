@@ -36,6 +36,7 @@ int cmd_history(const struct smsctl *ctl, int argc, char **argv);
 int cmd_delete(const struct smsctl *ctl, int argc, char **argv);
 int cmd_purge(const struct smsctl *ctl, int argc, char **argv);
 int cmd_vacuum(const struct smsctl *ctl, int argc, char **argv);
+int cmd_store(const struct smsctl *ctl, int argc, char **argv);
 int cmd_threads(const struct smsctl *ctl, int argc, char **argv);
 
 /* cmd_contacts, cmd_groups, cmd_optout, cmd_usage (cmd_people.c) */

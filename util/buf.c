@@ -87,3 +87,87 @@ ut_buf_clear(struct ut_buf *b)
 	free(b->s);
 	memset(b, 0, sizeof(*b));
 }
+
+/* ut_pg_uri - a libpq URI */
+bool
+ut_pg_uri(const char *s)
+{
+	return s && (!strncmp(s, "postgresql://", 13) ||
+		     !strncmp(s, "postgres://", 11));
+}
+
+/*
+ * ut_pg_uri_secrets - the spans of uri that are passwords: the one of
+ * its user (user:PASSWORD@, up to the last @ before the host) and the
+ * value of each query parameter whose name ends in "password"; at most
+ * max, into off[] and len[]; their number
+ */
+unsigned
+ut_pg_uri_secrets(const char *uri, size_t *off, size_t *len, unsigned max)
+{
+	const char *auth = strstr(uri, "://"), *end, *at = NULL, *p, *q;
+	unsigned n = 0;
+
+	auth = auth ? auth + 3 : uri;
+	end = auth + strcspn(auth, "/?");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	p = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (p && n < max) {
+		off[n] = (size_t)(p + 1 - uri);
+		len[n++] = (size_t)(at - p - 1);
+	}
+	for (q = strchr(end, '?'); q && *q && n < max; q += strcspn(q, "&")) {
+		const char *key = ++q, *eq = strchr(key, '=');
+		size_t klen;
+
+		if (!eq || (size_t)(eq - key) > strcspn(key, "&"))
+			continue;
+		klen = (size_t)(eq - key);
+		if (klen >= 8 && !strncmp(eq - 8, "password", 8)) {
+			off[n] = (size_t)(eq + 1 - uri);
+			len[n++] = strcspn(eq + 1, "&");
+		}
+	}
+	return n;
+}
+
+/* ut_pg_uri_bad - why uri cannot be read safely, or NULL */
+const char *
+ut_pg_uri_bad(const char *uri)
+{
+	const char *auth = strstr(uri, "://"), *p;
+	size_t end;
+	unsigned ats = 0;
+
+	auth = auth ? auth + 3 : uri;
+	end = strcspn(auth, "/?");
+	for (p = auth; p < auth + end; p++)
+		ats += *p == '@';
+	/* libpq splits at the first @: the rest of a password would be
+	   read as the host, and said in its messages */
+	if (ats > 1)
+		return "its user part has more than one @: write an @ of the "
+		       "password as %40 (better: keep the password in a "
+		       "passfile)";
+	return NULL;
+}
+
+/* ut_pg_uri_safe - uri with "..." for each password */
+void
+ut_pg_uri_safe(const char *uri, char *out, size_t n)
+{
+	size_t off[8], len[8], at = 0;
+	unsigned k, m = ut_pg_uri_secrets(uri, off, len, 8);
+	struct ut_buf b = {0};
+
+	for (k = 0; k < m; k++) {
+		ut_buf_add(&b, uri + at, off[k] - at);
+		ut_buf_add(&b, "...", 3);
+		at = off[k] + len[k];
+	}
+	ut_buf_add(&b, uri + at, strlen(uri + at));
+	snprintf(out, n, "%s", b.failed || !b.s ? "" : b.s);
+	ut_buf_clear(&b);
+}

@@ -34,6 +34,7 @@ ut_random(void *buf, size_t n)
 bool
 ut_random_hex(const char *prefix, size_t nbytes, char *out, size_t size)
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char r[64];
 	size_t len, i;
 
@@ -42,7 +43,10 @@ ut_random_hex(const char *prefix, size_t nbytes, char *out, size_t size)
 	len = (size_t)snprintf(out, size, "%s", prefix);
 	if (len + 2 * nbytes + 1 > size)
 		return false;
-	for (i = 0; i < nbytes; i++)
-		snprintf(out + len + 2 * i, 3, "%02x", r[i]);
+	for (i = 0; i < nbytes; i++) {
+		out[len + 2 * i] = hex[r[i] >> 4];
+		out[len + 2 * i + 1] = hex[r[i] & 15];
+	}
+	out[len + 2 * nbytes] = '\0';
 	return true;
 }

@@ -66,6 +66,29 @@ char *ut_buf_steal(struct ut_buf *b);
 /* ut_buf_clear - free the contents and reset the buffer */
 void ut_buf_clear(struct ut_buf *b);
 
+/*
+ * ut_pg_uri - s is a libpq URI (postgresql:// or postgres://): the
+ * Database of a store on a PostgreSQL server, not a SQLite file
+ */
+bool ut_pg_uri(const char *s);
+
+/*
+ * ut_pg_uri_secrets - where the passwords of uri are: its user's
+ * (user:PASSWORD@) and each query parameter's named *password; at most
+ * max spans (offset, length) into off and len; how many
+ */
+unsigned ut_pg_uri_secrets(const char *uri, size_t *off, size_t *len,
+			   unsigned max);
+
+/* ut_pg_uri_bad - why libpq would misread uri (a sentence), or NULL */
+const char *ut_pg_uri_bad(const char *uri);
+
+/*
+ * ut_pg_uri_safe - uri with each password (ut_pg_uri_secrets) shown as
+ * "...", into out (n bytes)
+ */
+void ut_pg_uri_safe(const char *uri, char *out, size_t n);
+
 /* ut_now_ms - the monotonic clock (CLOCK_MONOTONIC), in milliseconds */
 int64_t ut_now_ms(void);
 

@@ -44,38 +44,8 @@ wait_port "$port" || { check "postfix listens" false; exit 1; }
 db=$tmp/store/smsmilter.db
 
 # the client: N mails, each sent until answered 250; progress in a file
-python3 - "$port" "$N" "$tmp/accepted" >"$tmp/client.out" 2>&1 <<'PY' &
-import smtplib, sys, threading, time
-port, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-lock = threading.Lock()
-done = []
-tries = [0]
-def one(i):
-    msg = ("From: alice@example.com\r\nTo: %d@sms.example.com\r\n"
-           "Message-ID: <chaos-%d@example.com>\r\n\r\nchaos %d\r\n"
-           % (12025551000 + i % 50, i, i))
-    while True:
-        with lock:
-            tries[0] += 1
-        try:
-            s = smtplib.SMTP("127.0.0.1", port, timeout=60)
-            s.sendmail("alice@example.com",
-                       ["%d@sms.example.com" % (12025551000 + i % 50)], msg)
-            s.quit()
-            with lock:
-                done.append(i)
-                open(out, "w").write("%d\n" % len(done))
-            return
-        except Exception:
-            time.sleep(0.3)
-def worker(k):
-    for i in range(k, n, 4):
-        one(i)
-ts = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
-for t in ts: t.start()
-for t in ts: t.join()
-print("accepted %d tries %d" % (len(done), tries[0]))
-PY
+python3 "$top/tests/e2e/mailclient.py" "$port" "$N" chaos "$tmp/accepted" \
+	>"$tmp/client.out" 2>&1 &
 client=$!
 E2E_PIDS="$E2E_PIDS $client" # stopped with the rest
 
@@ -116,21 +86,7 @@ stored=$(sqlite3 "$db" "select count(*) from messages")
 check "the store holds each mail's text once ($stored of $N)" \
 	test "$stored" -eq "$N"
 
-counts=$(python3 - "$tmp/pdus.jsonl" "$N" <<'PY'
-import json, sys
-seen, total = {}, 0
-for line in open(sys.argv[1]):
-    p = json.loads(line)
-    if p.get("cmd") != "submit_sm":
-        continue
-    total += 1
-    t = bytes.fromhex(p["sm"]).decode("latin-1")
-    seen[t] = seen.get(t, 0) + 1
-n = int(sys.argv[2])
-got = sum(1 for i in range(n) if "chaos %d" % i in seen)
-print(total, got, n - got, total - len(seen))
-PY
-)
+counts=$(python3 "$top/tests/smsc/tally.py" "$tmp/pdus.jsonl" "$N" chaos)
 set -- $counts
 total=$1 got=$2 lost=$3 dups=$4
 check "every accepted text reached the SMSC (lost $lost)" test "$lost" -eq 0

@@ -45,7 +45,7 @@ main(int argc, char **argv)
 		conf_free(&c);
 		return 3;
 	}
-	if (policy_apikey_auth(c, st, argc == 3 ? argv[2] : NULL,
+	if (policy_apikey_auth(c, st, NULL, argc == 3 ? argv[2] : NULL,
 			       (int64_t)time(NULL), owner, &id, &v, &err)) {
 		printf("%s %lld\n", owner, (long long)id);
 		rc = 0;

@@ -163,7 +163,7 @@ milter_conf() {
 Socket $sock
 SmsDomains sms.example.com
 TagSecretFile $dir/tag.secret
-Database $dir/store/smsmilter.db
+Database ${E2E_DATABASE:-$dir/store/smsmilter.db}
 PidFile $dir/smsmilter.pid
 WakeSocket $dir/store/smsgw.wake
 UserID postfix

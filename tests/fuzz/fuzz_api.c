@@ -189,7 +189,7 @@ request(uint8_t b0, const uint8_t *p, const uint8_t *end)
 	    .body = body,
 	    .body_len = blen,
 	};
-	api_handle(conf, store, NULL, &rq, &a);
+	api_handle(conf, store, NULL, NULL, &rq, &a);
 	if (verbose)
 		fprintf(stderr, "%s %s -> %u %.*s\n", rq.method, path, a.status,
 			(int)(a.len < 200 ? a.len : 200), a.body ? a.body : "");

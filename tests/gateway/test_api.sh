@@ -23,6 +23,7 @@ ApiListen 127.0.0.1:$aport
 SenderNumbers alice@example.com=+12025550101, bob@example.com=+12025550102
 MonthlySegmentQuota 60
 SenderPool +12025550120, +12025550121
+ApiKeyCacheTime 2s
 EOF
 echo '{"receipt_delay_ms": 100}' >&9
 
@@ -223,12 +224,26 @@ done
 check "over the quota: 429 over_quota with Retry-After" \
 	sh -c "[ '$last $(j Code)' = '429 over_quota' ] && grep -qi '^Retry-After:' '$tmp/hdr'"
 
-# a revoked key
+# a revoked key: refused within ApiKeyCacheTime (2 s) of the revoke,
+# though smsgw took it from the store just before (its cache)
 kid=$("$BUILD/smsctl" -c "$conf" apikey list --json | python3 -c 'import json,sys
 print([k["id"] for k in json.load(sys.stdin)["apikeys"] if k["owner"] == "bob@example.com"][0])')
+st=$(api "$bob" "$url?Limit=1")
+check "bob's key lists texts before it is revoked" is 200 "$st"
 "$BUILD/smsctl" -c "$conf" apikey revoke "$kid" >/dev/null
-st=$(post "$bob" '{"To":"+12025550153","Text":"after revoke"}')
+t0=$(date +%s%N)
+i=0
+while st=$(post "$bob" '{"To":"+12025550153","Text":"after revoke"}') &&
+	[ "$st" != 401 ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
 check "a revoked key: 401" is 401 "$st"
+check "... within ApiKeyCacheTime of the revoke (2 s; took $ms ms)" \
+	[ "$ms" -le 2500 ]
+st=$(api "$bob" "$url?Limit=1")
+check "... and for a GET too" is 401 "$st"
 
 check "smsgw logged no errors" sh -c "! grep -E 'ERR|error' '$tmp/smsgw.log' | grep -v 'api: ' | grep -q ."
 stop_gw

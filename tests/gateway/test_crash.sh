@@ -1,18 +1,25 @@
 #!/bin/sh
 # test_crash.sh - smsgw killed with SIGKILL in the middle of 1,000 texts
 #
-# Usage: tests/gateway/test_crash.sh BUILD_DIR
+# Usage: tests/gateway/test_crash.sh BUILD_DIR [api]
 # 1,000 texts are queued; smsgw is killed with SIGKILL once a few
 # hundred are submitted, and started again. Every text must end
 # delivered, and the SMSC must have received at most SmppWindow (10)
 # submit_sm more than there are texts: a part whose answer the dead
-# gateway never read is sent again, nothing is lost. Prints TAP.
+# gateway never read is sent again, nothing is lost. With api, smsgw
+# has ApiListen, and so its queue runner writes its claims, submits
+# and receipts as pieces of the send API's group commit. Prints TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$here/lib.sh"
 N=${CRASH_TEXTS:-1000}
+aport=""
+if [ "${2:-}" = api ]; then
+	aport=$(free_port)
+	echo "ApiListen 127.0.0.1:$aport" >>"$conf"
+fi
 
 # queue N texts, two smsctl at a time
 seq 1 "$N" | xargs -P 2 -I{} "$BUILD/smsctl" -c "$conf" send \
@@ -22,6 +29,8 @@ check "$N texts queued" wait_sql "select count(*) from messages" "$N"
 "$BUILD/smsgw" -f -c "$conf" 2>"$tmp/smsgw1.log" &
 gw=$!
 pids="$pids $gw"
+[ -z "$aport" ] || check "smsgw serves the API (its runner writes in the API's groups)" \
+	wait_for curl -s -o /dev/null "http://127.0.0.1:$aport/v1/messages"
 i=0
 while [ "$(sql 'select count(*) from messages where state >= 3')" -lt $((N / 3)) ] &&
 	[ $i -lt 300 ]; do

@@ -29,6 +29,8 @@
 //   {"receipt_delay_ms": MS}
 //   {"malformed": true}       send a PDU that is not SMPP to every session
 //   {"mo": {"from": "...", "to": "...", "text": "...", "coding": 0|8}}
+//                            to every session; with "session": K, to
+//                            the K-th receiving one only (bind order)
 //   {"mo": {"from": "...", "to": "...", "hex": "...", "coding": N,
 //           "esm_class": N}}  raw user data (a UDH with esm_class 0x40)
 //   {"refuse_bind": true}     answer binds with ESME_RBINDFAIL
@@ -331,7 +333,13 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
 		for (const s of sessions) s.socket.write(junk);
 	}
 	if (c.mo) {
-		for (const s of sessions)
+		// "session": K sends it on the K-th receiving session (in bind
+		// order) only, as a real SMSC gives a text to one bind
+		const rx = [...sessions].filter((s) => !s.closed && s.kind &&
+			s.kind !== 'bind_transmitter');
+		const to = c.session === undefined ? [...sessions]
+			: rx.length ? [rx[c.session % rx.length]] : [];
+		for (const s of to)
 			s.deliver_sm(moPdu(c.mo));
 	}
 	if (c.lost_resp)

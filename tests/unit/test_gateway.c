@@ -21,6 +21,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "conf/conf.h"
 #include "gateway/gateway_int.h"
 #include "mailparse/mailparse.h"
@@ -401,6 +403,91 @@ report_envid_ret(void **state)
 	free(mail);
 }
 
+/*
+ * jsonw_as_jansson - the API's answers written by jsonw are what
+ * jansson's compact, ASCII-only dump wrote: each kind of character,
+ * nesting, numbers; bytes that are not UTF-8 become U+FFFD
+ */
+static void
+jsonw_as_jansson(void **state)
+{
+	static const char *const valid[] = {
+	    "",
+	    "plain text",
+	    "quote\" back\\slash /",
+	    "\b\f\n\r\t\x01\x1f\x7f ~",
+	    "\xc3\xa9 \xc3\xbc \xc3\x9f",	      /* é ü ß */
+	    "\xe2\x82\xac \xe4\xb8\xad \xef\xbf\xbf", /* € 中 U+FFFF */
+	    "\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf",      /* 😀 U+10FFFF */
+	};
+	static const struct {
+		const char *in, *out;
+	} invalid[] = {
+	    {"a\xff"
+	     "b",
+	     "\"a\\uFFFDb\""},
+	    {"\xc0\xaf", "\"\\uFFFD\\uFFFD\""},	 /* overlong */
+	    {"\xed\xa0\x80", "\"\\uFFFD\""},	 /* a surrogate */
+	    {"x\xe2\x82", "\"x\\uFFFD\""},	 /* cut short */
+	    {"\xf4\x90\x80\x80", "\"\\uFFFD\""}, /* beyond U+10FFFF */
+	};
+	struct jw w = {0};
+	size_t i, n;
+	char *text, *want;
+	json_t *j;
+
+	(void)state;
+	for (i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
+		memset(&w, 0, sizeof(w));
+		jw_open(&w, NULL, '{');
+		jw_str(&w, valid[i], valid[i]);
+		jw_close(&w, '}');
+		text = jw_end(&w, &n);
+		j = json_pack("{s:s}", valid[i], valid[i]);
+		assert_non_null(j);
+		want = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+		assert_non_null(text);
+		assert_int_equal(n, strlen(want) + 1);
+		assert_memory_equal(text, want, n - 1);
+		assert_int_equal(text[n - 1], '\n');
+		free(want);
+		free(text);
+		json_decref(j);
+	}
+	for (i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		memset(&w, 0, sizeof(w));
+		jw_str(&w, NULL, invalid[i].in);
+		text = jw_end(&w, &n);
+		assert_non_null(text);
+		assert_int_equal(n, strlen(invalid[i].out) + 1);
+		assert_memory_equal(text, invalid[i].out, n - 1);
+		free(text);
+	}
+	memset(&w, 0, sizeof(w));
+	jw_open(&w, NULL, '{');
+	jw_open(&w, "Messages", '[');
+	jw_open(&w, NULL, '{');
+	jw_int(&w, "Segments", 3);
+	jw_int(&w, "Created", -1800000000123LL);
+	jw_close(&w, '}');
+	jw_open(&w, NULL, '{');
+	jw_null(&w, "Schedule");
+	jw_close(&w, '}');
+	jw_close(&w, ']');
+	jw_open(&w, "Empty", '[');
+	jw_close(&w, ']');
+	jw_true(&w, "Truncated");
+	jw_str(&w, "None", NULL);
+	jw_close(&w, '}');
+	text = jw_end(&w, &n);
+	assert_string_equal(text, "{\"Messages\":[{\"Segments\":3,\"Created\":"
+				  "-1800000000123},{\"Schedule\":null}],"
+				  "\"Empty\":[],\"Truncated\":true,"
+				  "\"None\":null}\n");
+	assert_int_equal(n, strlen(text));
+	free(text);
+}
+
 int
 main(void)
 {
@@ -410,6 +497,7 @@ main(void)
 	    cmocka_unit_test(form_too_many),
 	    cmocka_unit_test(form_utf8),
 	    cmocka_unit_test(status_words),
+	    cmocka_unit_test(jsonw_as_jansson),
 	    cmocka_unit_test_setup_teardown(receipt_outcomes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(receipt_failed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(report_envid_ret, setup, teardown),

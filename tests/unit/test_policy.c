@@ -1527,28 +1527,28 @@ apikeys(void **state)
 	/* the key acts as its owner, aliases applied; its use recorded */
 	snprintf(header, sizeof(header), "Bearer %s", token);
 	got = 0;
-	assert_true(
-	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_true(policy_apikey_auth(c, st, NULL, header, now, owner, &got,
+				       &v, &err));
 	assert_string_equal(owner, "alice@example.com");
 	assert_int_equal(got, id);
 	assert_int_equal(store_apikey_find(st, hash, &k, &err), STORE_OK);
 	assert_int_equal(k.last_used, now);
 	/* the scheme in any case, spaces and tabs around */
 	snprintf(header, sizeof(header), "  bearer \t %s  ", token);
-	assert_true(
-	    policy_apikey_auth(c, st, header, now + 1, owner, &got, &v, &err));
+	assert_true(policy_apikey_auth(c, st, NULL, header, now + 1, owner,
+				       &got, &v, &err));
 	assert_int_equal(got, id);
 	snprintf(header, sizeof(header), "BEARER %s", other);
-	assert_true(
-	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_true(policy_apikey_auth(c, st, NULL, header, now, owner, &got,
+				       &v, &err));
 	assert_string_equal(owner, "bob@example.com");
 	assert_int_equal(got, bob);
 
 	/* a token of the right shape that is nobody's: its hint only */
 	snprintf(header, sizeof(header),
 		 "Bearer smk_zzzzzzzz2222222222222222222222222222222a");
-	assert_false(
-	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_false(policy_apikey_auth(c, st, NULL, header, now, owner, &got,
+					&v, &err));
 	assert_string_equal(v.code, "550");
 	assert_string_equal(v.xcode, "5.7.8");
 	assert_string_equal(v.text, "the API key smk_zzzzzzzz... is not known "
@@ -1558,13 +1558,13 @@ apikeys(void **state)
 
 	/* no header, another scheme, no token, no token of ours */
 	assert_false(
-	    policy_apikey_auth(c, st, NULL, now, owner, &got, &v, &err));
+	    policy_apikey_auth(c, st, NULL, NULL, now, owner, &got, &v, &err));
 	assert_string_equal(v.xcode, "5.7.8");
 	assert_non_null(strstr(v.text, "no API key: send an API key as "
 				       "\"Authorization: Bearer smk_...\""));
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		assert_false(policy_apikey_auth(c, st, refused[i], now, owner,
-						&got, &v, &err));
+		assert_false(policy_apikey_auth(c, st, NULL, refused[i], now,
+						owner, &got, &v, &err));
 		assert_string_equal(v.code, "550");
 		assert_string_equal(v.xcode, "5.7.8");
 		assert_non_null(strstr(v.text, "Authorization: Bearer"));
@@ -1572,11 +1572,11 @@ apikeys(void **state)
 	/* a token with more after it, or without its scheme: refused, and
 	   the sentence quotes no token */
 	snprintf(header, sizeof(header), "Bearer %s x", token);
-	assert_false(
-	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_false(policy_apikey_auth(c, st, NULL, header, now, owner, &got,
+					&v, &err));
 	assert_null(strstr(v.text, token + 4));
 	assert_false(
-	    policy_apikey_auth(c, st, token, now, owner, &got, &v, &err));
+	    policy_apikey_auth(c, st, NULL, token, now, owner, &got, &v, &err));
 	assert_string_equal(v.xcode, "5.7.8");
 	assert_non_null(strstr(v.text, "the API key must follow \"Bearer \""));
 	assert_null(strstr(v.text, token + 4));
@@ -1584,8 +1584,8 @@ apikeys(void **state)
 	/* revoked: refused like an unknown one */
 	assert_int_equal(store_apikey_revoke(st, id, NULL, &err), STORE_OK);
 	snprintf(header, sizeof(header), "Bearer %s", token);
-	assert_false(
-	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_false(policy_apikey_auth(c, st, NULL, header, now, owner, &got,
+					&v, &err));
 	assert_string_equal(v.xcode, "5.7.8");
 	assert_non_null(strstr(v.text, "is not known here or was revoked"));
 
@@ -1600,8 +1600,8 @@ apikeys(void **state)
 	st = store_open_version(path, STORE_SYNC_OFF, 6, &err);
 	assert_non_null(st);
 	snprintf(header, sizeof(header), "Bearer %s", other);
-	assert_false(
-	    policy_apikey_auth(c, st, header, now, owner, &got, &v, &err));
+	assert_false(policy_apikey_auth(c, st, NULL, header, now, owner, &got,
+					&v, &err));
 	assert_string_equal(v.code, "451");
 	assert_string_equal(v.xcode, "4.3.0");
 	assert_non_null(strstr(err.msg, "api_keys"));
@@ -1609,6 +1609,118 @@ apikeys(void **state)
 
 	conf_free(&c);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s-wal", db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", db);
+	unlink(path);
+	unlink(db);
+	rmdir(dir);
+}
+
+/*
+ * apikey_cache - keys found lately are taken from the cache for
+ * ApiKeyCacheTime seconds: a key revoked meanwhile is refused once
+ * that time is over, never later; a token not found is not kept
+ */
+static void
+apikey_cache(void **state)
+{
+	char dir[] = "/tmp/test_policy.XXXXXX", db[64], path[96];
+	struct conf *c = load("ApiKeyCacheTime 5\n"),
+		    *off = load("ApiKeyCacheTime 0\n");
+	char token[POLICY_APIKEY_LEN + 1], hash[POLICY_APIKEY_HASH_LEN + 1],
+	    hint[POLICY_APIKEY_HINT_LEN + 1], other[POLICY_APIKEY_LEN + 1],
+	    h2[POLICY_APIKEY_HASH_LEN + 1], hint2[POLICY_APIKEY_HINT_LEN + 1],
+	    header[128], h_other[128], owner[256];
+	struct policy_apikeys *ks = policy_apikeys_new();
+	struct policy_verdict v;
+	struct store_error err;
+	struct store *st;
+	int64_t id, id2, got;
+	const int64_t now = 1800000000;
+	int64_t t;
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(off);
+	assert_non_null(ks);
+	assert_int_equal(c->api_key_cache_time, 5);
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/s.db", dir);
+	st = store_open(db, STORE_SYNC_OFF, &err);
+	assert_non_null(st);
+	assert_int_equal(policy_apikey_new(token, hash, hint), 0);
+	assert_int_equal(policy_apikey_new(other, h2, hint2), 0);
+	assert_int_equal(store_apikey_add(st, "alice@example.com", "", hash,
+					  hint, now - 60, &id, &err),
+			 STORE_OK);
+	snprintf(header, sizeof(header), "Bearer %s", token);
+	snprintf(h_other, sizeof(h_other), "Bearer %s", other);
+
+	/* found in the store at now, then revoked there */
+	assert_true(
+	    policy_apikey_auth(c, st, ks, header, now, owner, &got, &v, &err));
+	assert_int_equal(got, id);
+	assert_int_equal(store_apikey_revoke(st, id, NULL, &err), STORE_OK);
+	/* without the cache, or with ApiKeyCacheTime 0: refused at once */
+	assert_false(policy_apikey_auth(c, st, NULL, header, now, owner, &got,
+					&v, &err));
+	assert_false(policy_apikey_auth(off, st, ks, header, now, owner, &got,
+					&v, &err));
+	/* the cache trusts it for less than 5 s after it was found ... */
+	for (t = now; t < now + 5; t++) {
+		got = 0;
+		assert_true(policy_apikey_auth(c, st, ks, header, t, owner,
+					       &got, &v, &err));
+		assert_string_equal(owner, "alice@example.com");
+		assert_int_equal(got, id);
+	}
+	/* ... and from then on it is refused: the revocation's bound */
+	assert_false(policy_apikey_auth(c, st, ks, header, now + 5, owner, &got,
+					&v, &err));
+	assert_string_equal(v.xcode, "5.7.8");
+	assert_non_null(strstr(v.text, "is not known here or was revoked"));
+	assert_false(policy_apikey_auth(c, st, ks, header, now + 1, owner, &got,
+					&v, &err));
+
+	/* a token not found is not kept: added, it works at once */
+	assert_false(
+	    policy_apikey_auth(c, st, ks, h_other, now, owner, &got, &v, &err));
+	assert_int_equal(store_apikey_add(st, "bob@example.com", "", h2, hint2,
+					  now, &id2, &err),
+			 STORE_OK);
+	assert_true(
+	    policy_apikey_auth(c, st, ks, h_other, now, owner, &got, &v, &err));
+	assert_int_equal(got, id2);
+	/* a clock set back: what was found "later" is looked up again */
+	assert_int_equal(store_apikey_revoke(st, id2, NULL, &err), STORE_OK);
+	assert_false(policy_apikey_auth(c, st, ks, h_other, now - 1, owner,
+					&got, &v, &err));
+
+	/* more keys than the cache keeps: each still found */
+	for (t = 0; t < 80; t++) {
+		char tk[POLICY_APIKEY_LEN + 1], hh[POLICY_APIKEY_HASH_LEN + 1],
+		    hn[POLICY_APIKEY_HINT_LEN + 1], hd[128];
+		int64_t kid;
+
+		assert_int_equal(policy_apikey_new(tk, hh, hn), 0);
+		assert_int_equal(store_apikey_add(st, "carol@example.com", "",
+						  hh, hn, now, &kid, &err),
+				 STORE_OK);
+		snprintf(hd, sizeof(hd), "Bearer %s", tk);
+		assert_true(policy_apikey_auth(c, st, ks, hd, now + t / 10,
+					       owner, &got, &v, &err));
+		assert_int_equal(got, kid);
+		assert_true(policy_apikey_auth(c, st, ks, hd, now + t / 10,
+					       owner, &got, &v, &err));
+		assert_int_equal(got, kid);
+	}
+
+	policy_apikeys_free(&ks);
+	assert_null(ks);
+	store_close(&st);
+	conf_free(&c);
+	conf_free(&off);
 	snprintf(path, sizeof(path), "%s-wal", db);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s-shm", db);
@@ -1742,9 +1854,10 @@ main(void)
 	    cmocka_unit_test(plan_as_queued), cmocka_unit_test(plan_opts),
 	    cmocka_unit_test(route),	      cmocka_unit_test(sender_choice),
 	    cmocka_unit_test(mail_id),	      cmocka_unit_test(send_rules),
-	    cmocka_unit_test(apikeys),	      cmocka_unit_test(send_no_lease),
-	    cmocka_unit_test(store_down),     cmocka_unit_test(media_urls),
-	    cmocka_unit_test(media_mms_max),  cmocka_unit_test(render_links),
+	    cmocka_unit_test(apikeys),	      cmocka_unit_test(apikey_cache),
+	    cmocka_unit_test(send_no_lease),  cmocka_unit_test(store_down),
+	    cmocka_unit_test(media_urls),     cmocka_unit_test(media_mms_max),
+	    cmocka_unit_test(render_links),
 	};
 
 	mp_init();

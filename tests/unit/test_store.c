@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +24,47 @@
 
 struct fixture {
 	char dir[64];
-	char path[96];
+	char path[512];
 	struct store *s;
 };
+
+/*
+ * pg_uri - the PostgreSQL server the store's tests run on instead of
+ * SQLite files (STORE_TEST_PG, a libpq URI, set by tests/store/
+ * test_pg.sh), or NULL
+ */
+static const char *
+pg_uri(void)
+{
+	const char *u = getenv("STORE_TEST_PG");
+
+	return u && *u ? u : NULL;
+}
+
+/* pg_sql - run SQL on the test server, or fail the test */
+static void
+pg_sql(const char *sql)
+{
+	PGconn *c = PQconnectdb(pg_uri());
+	PGresult *r;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("%s", PQerrorMessage(c));
+	PQclear(PQexec(c, "SET client_min_messages = warning"));
+	r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* sqlite_only - skip a test of what only SQLite files have */
+#define sqlite_only()                                                          \
+	do {                                                                   \
+		if (pg_uri())                                                  \
+			skip();                                                \
+	} while (0)
 
 static int
 setup(void **state)
@@ -38,6 +78,10 @@ setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/s.db", f->dir);
+	if (pg_uri()) { /* an empty database for each test */
+		pg_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+		snprintf(f->path, sizeof(f->path), "%s", pg_uri());
+	}
 	f->s = store_open(f->path, STORE_SYNC_NORMAL, &err);
 	if (!f->s) {
 		print_error("%s\n", err.msg);
@@ -138,6 +182,7 @@ migrate_from_each_version(void **state)
 	char path[128];
 	int v;
 
+	sqlite_only();
 	for (v = 0; v < STORE_SCHEMA_VERSION; v++) {
 		struct store *s;
 		sqlite3 *db;
@@ -174,6 +219,17 @@ newer_schema_refused(void **state)
 	sqlite3 *db;
 	char path[128];
 
+	if (pg_uri()) { /* a server's schema from a later smsmilter */
+		pg_sql("UPDATE schema_version SET version = 99");
+		s = store_open(f->path, STORE_SYNC_FULL, &err);
+		assert_null(s);
+		assert_int_equal(err.status, STORE_EPERM);
+		assert_non_null(strstr(err.msg, "schema version 99"));
+		assert_non_null(strstr(err.msg, "upgrade smsmilter"));
+		assert_null(strstr(err.msg, "password"));
+		pg_sql("UPDATE schema_version SET version = 8");
+		return;
+	}
 	snprintf(path, sizeof(path), "%s/new.db", f->dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(
@@ -233,6 +289,121 @@ enqueue_idempotent_and_threaded(void **state)
 	m.idem_key = "idem-4";
 	assert_int_equal(store_enqueue(f->s, &m, T0, &id2, &t2, &err),
 			 STORE_EPERM);
+}
+
+/*
+ * claims_side_by_side - on PostgreSQL, a gateway in the middle of a
+ * claim (its transaction open, its rows locked) holds up no other: a
+ * second connection, whose statements time out after 2 s, claims the
+ * other rows, queues and claims more, and the held rows stay held
+ */
+static void
+claims_side_by_side(void **state)
+{
+	struct fixture *f = *state;
+	struct store_claim *c1 = NULL, *c2 = NULL;
+	struct store_error err;
+	struct store *s2;
+	char uri[600];
+	unsigned n1, n2, i, k;
+
+	if (!pg_uri())
+		skip(); /* SQLite has one writer at a time, by design */
+	for (i = 0; i < 6; i++) {
+		char idem[16];
+		struct store_outbound m;
+
+		snprintf(idem, sizeof(idem), "side-%u", i);
+		m = outbound("a@example.com", "+12025550143", "side", idem);
+		enqueue(f->s, &m, T0);
+	}
+	snprintf(uri, sizeof(uri),
+		 "%s%soptions=-c%%20statement_timeout%%3D2000", pg_uri(),
+		 strchr(pg_uri(), '?') ? "&" : "?");
+	s2 = store_open(uri, STORE_SYNC_NORMAL, &err);
+	if (!s2)
+		fail_msg("%s", err.msg);
+	/* the first gateway: its claim of 2 made, not committed */
+	assert_int_equal(store_batch_begin(f->s, &err), STORE_OK);
+	assert_int_equal(store_claim(f->s, "gw1", T0, 60, 2, &c1, &n1, &err),
+			 STORE_OK);
+	assert_int_equal(n1, 2);
+	/* the second claims the other four meanwhile, at once */
+	if (store_claim(s2, "gw2", T0, 60, 10, &c2, &n2, &err) != STORE_OK)
+		fail_msg("gw2 claim: %s", err.msg);
+	assert_int_equal(n2, 4);
+	for (i = 0; i < n2; i++)
+		for (k = 0; k < n1; k++)
+			assert_true(c2[i].id != c1[k].id);
+	for (i = 0; i < n2; i++)
+		assert_int_equal(
+		    store_submitted(s2, c2[i].id, "gw2", NULL, 0, T0 + 1, &err),
+		    STORE_OK);
+	store_claims_free(&c2, n2);
+	/* and queues and claims a new one */
+	{
+		struct store_outbound m =
+		    outbound("b@example.com", "+12025550144", "more", "side-9");
+		int64_t id, thread;
+
+		if (store_enqueue(s2, &m, T0 + 2, &id, &thread, &err) !=
+		    STORE_OK)
+			fail_msg("gw2 enqueue: %s", err.msg);
+	}
+	assert_int_equal(store_claim(s2, "gw2", T0 + 2, 60, 10, &c2, &n2, &err),
+			 STORE_OK);
+	assert_int_equal(n2, 1);
+	store_claims_free(&c2, n2);
+	assert_int_equal(store_batch_end(f->s, &err), STORE_OK);
+	/* the held two were never the second's */
+	assert_int_equal(store_claim(s2, "gw2", T0 + 3, 60, 10, &c2, &n2, &err),
+			 STORE_OK);
+	assert_int_equal(n2, 0);
+	store_claims_free(&c1, n1);
+	store_close(&s2);
+}
+
+/*
+ * server_lost - on PostgreSQL, a connection the server ended (a restart,
+ * a fail-over) is made again at the next transaction, which goes
+ * through; one lost in the middle of a transaction fails it (ETEMP),
+ * keeps nothing of it, and the next one goes through
+ */
+static void
+server_lost(void **state)
+{
+	static const char kill_all[] =
+	    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE application_name = 'smsmilter'";
+	struct fixture *f = *state;
+	struct store_outbound m;
+	struct store_counts c;
+	struct store_error err;
+	int64_t id, thread;
+
+	if (!pg_uri())
+		skip();
+	m = outbound("a@example.com", "+12025550143", "one", "lost-1");
+	enqueue(f->s, &m, T0);
+	pg_sql(kill_all);
+	m = outbound("a@example.com", "+12025550143", "two", "lost-2");
+	if (store_enqueue(f->s, &m, T0, &id, &thread, &err) != STORE_OK)
+		fail_msg("after the server ended the connection: %s", err.msg);
+	/* lost inside a batch: the batch fails, and keeps nothing */
+	assert_int_equal(store_batch_begin(f->s, &err), STORE_OK);
+	m = outbound("a@example.com", "+12025550143", "three", "lost-3");
+	assert_int_equal(store_enqueue(f->s, &m, T0, &id, &thread, &err),
+			 STORE_OK);
+	pg_sql(kill_all);
+	m = outbound("a@example.com", "+12025550143", "four", "lost-4");
+	assert_int_equal(store_enqueue(f->s, &m, T0, &id, &thread, &err),
+			 STORE_ETEMP);
+	assert_int_not_equal(store_batch_end(f->s, &err), STORE_OK);
+	m = outbound("a@example.com", "+12025550143", "five", "lost-5");
+	if (store_enqueue(f->s, &m, T0, &id, &thread, &err) != STORE_OK)
+		fail_msg("after a lost batch: %s", err.msg);
+	assert_int_equal(store_counts(f->s, &c, &err), STORE_OK);
+	assert_int_equal(c.n[STORE_QUEUED], 3); /* one, two, five */
 }
 
 static void
@@ -1391,11 +1562,17 @@ pool_two_processes(void **state)
 	    "+12025550124", "+12025550125", "+12025550126", "+12025550127",
 	    "+12025550128", "+12025550129"};
 	struct store_pool_opts o = {ten, 10, 86400, 10, false, 0};
-	char out[2][96];
-	pid_t pid[2];
-	int k, status, ph, i;
+	/* 2 processes on a file, 4 on a server (STORE_PROCS says) */
+	const char *env = getenv("STORE_PROCS");
+	int procs = env ? atoi(env) : 2;
+	char out[8][96];
+	pid_t pid[8];
+	int k, status, ph, i, per;
 
-	for (k = 0; k < 2; k++) {
+	if (procs < 2 || procs > 8)
+		procs = 2;
+	per = 10 / procs; /* owners a process: 10 numbers for them all */
+	for (k = 0; k < procs; k++) {
 		snprintf(out[k], sizeof(out[k]), "%s/pool.%d", f->dir, k);
 		pid[k] = fork();
 		assert_true(pid[k] >= 0);
@@ -1408,7 +1585,7 @@ pool_two_processes(void **state)
 			if (!s || !fp)
 				_exit(2);
 			for (ph = 0; ph < 20; ph++)
-				for (i = 0; i < 5; i++) {
+				for (i = 0; i < per; i++) {
 					char owner[64], phone[40], num[40];
 
 					snprintf(owner, sizeof(owner),
@@ -1427,13 +1604,13 @@ pool_two_processes(void **state)
 			_exit(0);
 		}
 	}
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < procs; k++) {
 		assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
 		assert_true(WIFEXITED(status));
 		assert_int_equal(WEXITSTATUS(status), 0);
 	}
 	/* every conversation still holds the number it was given */
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < procs; k++) {
 		char phone[40], num[40], owner[64];
 		struct store_pool_lease l;
 		struct store_error err;
@@ -1449,7 +1626,7 @@ pool_two_processes(void **state)
 			lines++;
 		}
 		fclose(fp);
-		assert_int_equal(lines, 100);
+		assert_int_equal(lines, 20 * per);
 	}
 }
 
@@ -1558,6 +1735,8 @@ apikeys(void **state)
 			 STORE_ENOTFOUND);
 	/* within the minute it takes no write lock: another connection
 	   holding one does not hold it up */
+	if (pg_uri())
+		goto listed;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -1568,7 +1747,7 @@ apikeys(void **state)
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
 
-	/* listed by owner or all, by id, revoked ones too */
+listed: /* listed by owner or all, by id, revoked ones too */
 	assert_int_equal(store_apikeys(f->s, NULL, &list, &n, &err), STORE_OK);
 	assert_int_equal(n, 3);
 	assert_int_equal(list[0].id, a1);
@@ -1748,6 +1927,116 @@ media(void **state)
 			 STORE_ENOTFOUND);
 }
 
+/* A piece of committer_groups: enqueue m, keep it or not. */
+struct cpiece {
+	struct store_outbound m;
+	char idem[32];
+	bool keep;
+	int64_t id;
+};
+
+/* cpiece_run - the piece on the writer's store */
+static bool
+cpiece_run(struct store *s, void *arg)
+{
+	struct cpiece *p = arg;
+	struct store_error err;
+	int64_t thread;
+
+	if (store_enqueue(s, &p->m, T0, &p->id, &thread, &err) != STORE_OK)
+		return false;
+	return p->keep;
+}
+
+/* A thread of committer_groups: its pieces, one after the other. */
+struct cthread {
+	struct store_committer *g;
+	struct cpiece *p;
+	unsigned n;
+	bool lazy;
+	int failures;
+};
+
+/* cthread_main - hand each piece over and wait for its commit */
+static void *
+cthread_main(void *arg)
+{
+	struct cthread *t = arg;
+	struct store_error err;
+	unsigned i;
+
+	for (i = 0; i < t->n; i++)
+		if ((t->lazy ? store_committer_run_lazy : store_committer_run)(
+			t->g, cpiece_run, &t->p[i], &err) != STORE_OK)
+			t->failures++;
+	return NULL;
+}
+
+/*
+ * committer_groups - pieces from four threads, lazy (no sync of their
+ * own) or not, each committed when its caller returns; a piece that
+ * refuses is rolled back alone; work after the stop is refused
+ */
+static void
+committer_groups(void **state)
+{
+	enum { THREADS = 4, EACH = 25 };
+	struct fixture *f = *state;
+	struct store_committer *g;
+	struct cthread t[THREADS];
+	pthread_t th[THREADS];
+	struct cpiece *p = calloc(THREADS * EACH, sizeof(*p));
+	struct store_message *m = NULL;
+	struct store_filter fl;
+	struct store_error err;
+	unsigned i, n = 0, kept = 0;
+
+	assert_non_null(p);
+	g = store_committer_start(f->path, STORE_SYNC_FULL, NULL, NULL, &err);
+	assert_non_null(g);
+	for (i = 0; i < THREADS * EACH; i++) {
+		snprintf(p[i].idem, sizeof(p[i].idem), "group-%u", i);
+		p[i].m = outbound("a@example.com", "+12025550143", "grouped",
+				  p[i].idem);
+		p[i].keep = i % 5 != 3; /* a fifth refuse */
+		kept += p[i].keep;
+	}
+	for (i = 0; i < THREADS; i++) {
+		t[i] = (struct cthread){g, p + i * EACH, EACH, i % 2 == 1, 0};
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, cthread_main, &t[i]), 0);
+	}
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(t[i].failures, 0);
+	}
+	/* on the disk, from another connection: the kept ones only */
+	store_filter_init(&fl);
+	fl.text = "grouped";
+	fl.text_exact = true;
+	fl.limit = 1000;
+	assert_int_equal(store_history(f->s, &fl, &m, &n, &err), STORE_OK);
+	assert_int_equal(n, kept);
+	store_messages_free(&m, n);
+	for (i = 0; i < THREADS * EACH; i++) {
+		if (!p[i].keep)
+			continue;
+		store_filter_init(&fl);
+		fl.ids = &p[i].id;
+		fl.nids = 1;
+		assert_int_equal(store_history(f->s, &fl, &m, &n, &err),
+				 STORE_OK);
+		assert_int_equal(n, 1);
+		store_messages_free(&m, n);
+	}
+	store_committer_stop(g);
+	assert_int_equal(store_committer_run_lazy(g, cpiece_run, &p[0], &err),
+			 STORE_ETEMP);
+	store_committer_free(&g);
+	assert_null(g);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -1763,6 +2052,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(claim_order_and_schedule, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(leases, setup, teardown),
+	    cmocka_unit_test_setup_teardown(claims_side_by_side, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(server_lost, setup, teardown),
 	    cmocka_unit_test_setup_teardown(fail_permanently, setup, teardown),
 	    cmocka_unit_test_setup_teardown(history_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(delete_and_purge, setup, teardown),
@@ -1786,6 +2078,7 @@ main(void)
 	    cmocka_unit_test(state_names),
 	    cmocka_unit_test_setup_teardown(apikeys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(media, setup, teardown),
+	    cmocka_unit_test_setup_teardown(committer_groups, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,17 +28,52 @@
 
 #define MAX_IDS 2000000
 
-static char dir[64], path[96];
+#define MAX_PROCS 8
 
+static char dir[64], path[512];
+
+/*
+ * setup - a file in a new directory, or, when STORE_TEST_PG names a
+ * PostgreSQL server (tests/store/test_pg.sh), that server emptied
+ */
 static int
 setup(void **state)
 {
+	const char *pg = getenv("STORE_TEST_PG");
+
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/test_store_procs.XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(path, sizeof(path), "%s/s.db", dir);
+	if (pg && *pg) {
+		PGconn *c = PQconnectdb(pg);
+		PGresult *r;
+		int ok;
+
+		r = PQexec(c,
+			   "SET client_min_messages = warning;"
+			   " DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			print_error("%s: %s", pg, PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+		if (!ok)
+			return -1;
+		snprintf(path, sizeof(path), "%s", pg);
+	}
 	return 0;
+}
+
+/* nprocs - the workers at once: STORE_PROCS (2 by default) */
+static int
+nprocs(void)
+{
+	const char *env = getenv("STORE_PROCS");
+	int n = env ? atoi(env) : 2;
+
+	return n < 2 ? 2 : n > MAX_PROCS ? MAX_PROCS : n;
 }
 
 static int
@@ -77,13 +113,14 @@ worker(int n, int seconds, FILE *out)
 	while (time(NULL) < end) {
 		struct store_outbound m = {0};
 		struct store_claim *c;
-		char tag[32];
+		char tag[32], sender[40];
 		int64_t id, thread;
 		unsigned k, got;
 
 		snprintf(idem, sizeof(idem), "w%d-%lu", n, i);
 		snprintf(tag, sizeof(tag), "t%d", n);
-		m.owner = n ? "b@example.com" : "a@example.com";
+		snprintf(sender, sizeof(sender), "w%d@example.com", n);
+		m.owner = sender;
 		m.phone = "+12025550143";
 		m.sender = "+12025550100";
 		m.tag = tag;
@@ -152,20 +189,21 @@ two_processes_claim_once(void **state)
 	const char *env = getenv("STORE_STRESS_SECONDS");
 	int seconds = env ? atoi(env) : 10, i, status;
 	unsigned char *seen;
-	unsigned long claimed = 0, enq[2] = {0, 0}, errors = 0, total = 0,
-		      dup = 0;
+	unsigned long claimed = 0, enq[MAX_PROCS] = {0}, errors = 0, total = 0,
+		      dup = 0, enqueued = 0;
 	struct store_counts counts;
 	struct store_error err;
 	struct store *s;
-	pid_t pid[2];
-	char file[2][128];
+	pid_t pid[MAX_PROCS];
+	char file[MAX_PROCS][128];
+	int procs = nprocs();
 
 	(void)state;
 	/* create the schema first, as the daemons' start-up does */
 	s = store_open(path, STORE_SYNC_FULL, &err);
 	assert_non_null(s);
 	store_close(&s);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < procs; i++) {
 		snprintf(file[i], sizeof(file[i]), "%s/claims.%d", dir, i);
 		pid[i] = fork();
 		assert_true(pid[i] >= 0);
@@ -178,7 +216,7 @@ two_processes_claim_once(void **state)
 			worker(i, seconds, out);
 		}
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < procs; i++) {
 		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			print_error("worker %d: status %d\n", i, status);
@@ -187,8 +225,11 @@ two_processes_claim_once(void **state)
 	}
 	seen = calloc(MAX_IDS, 1); /* after the fork: not the workers' */
 	assert_non_null(seen);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < procs; i++) {
 		claimed += read_claims(file[i], seen, &enq[i], &errors);
+		assert_true(enq[i] > 0);
+		enqueued += enq[i];
+	}
 	/* what the workers left queued: claimed now, by us */
 	s = store_open(path, STORE_SYNC_FULL, &err);
 	assert_non_null(s);
@@ -213,16 +254,15 @@ two_processes_claim_once(void **state)
 		total += seen[i] > 0;
 		dup += seen[i] > 1;
 	}
-	print_message("stress: %d s, enqueued %lu + %lu, claimed %lu, "
+	print_message("stress: %d processes, %d s, enqueued %lu, claimed %lu, "
 		      "distinct %lu, claimed twice %lu, errors %lu\n",
-		      seconds, enq[0], enq[1], claimed, total, dup, errors);
+		      procs, seconds, enqueued, claimed, total, dup, errors);
 	assert_int_equal(errors, 0);
 	assert_int_equal(dup, 0);
-	assert_true(enq[0] > 0 && enq[1] > 0);
-	assert_int_equal(total, enq[0] + enq[1]);
-	assert_int_equal(claimed, enq[0] + enq[1]);
+	assert_int_equal(total, enqueued);
+	assert_int_equal(claimed, enqueued);
 	assert_int_equal(counts.n[STORE_SUBMITTED] + counts.n[STORE_SUBMITTING],
-			 enq[0] + enq[1]);
+			 enqueued);
 	free(seen);
 }
 
