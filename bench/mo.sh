@@ -18,7 +18,10 @@
 # request. Prints bench: mo_to_mail_smsgw, mo_to_mail_kannel (texts/s)
 # and ratio: mo_to_mail_vs_kannel; and mo_answered_smsgw, _kannel: the
 # rate at which each answered the deliver_sm (smsgw after its commit,
-# Kannel's bearerbox once the text is in its store file, unsynced).
+# Kannel's bearerbox once the text is in its store file, unsynced);
+# and mo_cpu_smsgw: the CPU time smsgw spent (user and system, from
+# /proc/PID/stat) per text, a figure the other loads of a shared machine
+# change less than the rates.
 # Stops what it starts by pid.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -154,6 +157,8 @@ else
 	echo "bench: smsgw mailed $(sh -c "$sinkcount") of $N texts" >&2
 fi
 echo "bench: mo_to_mail_smsgw $ours texts/s"
+# fields 14 and 15 of /proc/PID/stat: user and system time, in ticks
+awk -v t="$(getconf CLK_TCK)" -v n="$N" '{ printf "bench: mo_cpu_smsgw %.0f us/text\n", ($14 + $15) / t / n * 1e6 }' "/proc/$gw/stat"
 stop_pids $gw
 exec 9>&-
 

@@ -261,6 +261,7 @@ struct conf {
 	const char *smtp_tls_name;     /* "": the SmtpRelay host */
 	long long mail_retry_interval; /* seconds */
 	long long mailer_sessions;     /* SMTP sessions mailing at once */
+	bool smtp_pipelining;	       /* SmtpPipelining (RFC 2920) */
 	const char *smtp_user;
 	const char *smtp_password;
 	/* UndeliverableMailTo: who gets mail the relay refuses; "": none */

@@ -672,6 +672,16 @@ const struct conf_key conf_keys[] = {
      "phones faster; mail of one thread may then reach the relay out of "
      "order (each mail carries its own date and threading headers).",
      NULL},
+    {"SmtpPipelining", CT_BOOL, F(smtp_pipelining), "yes", NOLIM, NULL, 0,
+     "Mail out",
+     "Whether smsgw pipelines its commands (RFC 2920) where SmtpRelay "
+     "offers PIPELINING: a mail's MAIL, RCPT and DATA go in one write, "
+     "and its message in the next with the following mail's commands, so "
+     "each mail costs one round trip instead of four. Each session is "
+     "kept while mail comes (closed after 5 seconds without). no: each "
+     "command waits for its answer, for a relay that offers PIPELINING "
+     "and mishandles it.",
+     NULL},
     {"SmtpTls", CT_ENUM, F(smtp_tls), "none", NOLIM, tls_modes, 0, "Mail out",
      "STARTTLS to the relay, the levels named as Postfix's "
      "smtp_tls_security_level. none: plain text. may: STARTTLS when the "

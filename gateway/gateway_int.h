@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "conf/conf.h"
 #include "store/store.h"
@@ -46,6 +47,15 @@ struct inbound_sms {
 	 */
 	const char *session;
 	uint64_t mark;
+	/* what was queued with it, for the caller's wakes; NULL: the
+	   caller does not ask */
+	struct inbound_did *did_r;
+};
+
+/* What inbound_sms queued with a text besides its mail. */
+struct inbound_did {
+	bool texted; /* a text to a phone: a keyword's answer, a forward */
+	bool hooked; /* event hooks (InboundHook, the thread's WebhookUri) */
 };
 
 enum inbound_result {
@@ -61,8 +71,9 @@ enum inbound_result {
 /*
  * inbound_sms - record a text from a phone, act on a keyword, and
  * queue its mail to the thread's owner, all or nothing (a unit of the
- * store). The caller wakes the mailer, and the runner when a keyword
- * was answered, on IN_DONE.
+ * store). The caller wakes the mailer, and the runner when a text to
+ * a phone was queued (m->did_r), on IN_DONE; inbound_sms wakes the
+ * hook thread when hooks were queued.
  */
 enum inbound_result inbound_sms(const struct conf *c, struct store *s,
 				const struct inbound_sms *m, int64_t now);
@@ -99,6 +110,42 @@ int forward_on(const struct conf *c, struct store *s,
  * within ReassemblyTimeout, each missing part marked; how many
  */
 unsigned inbound_sweep(const struct conf *c, struct store *s, int64_t now);
+
+/* What a session with SmtpRelay needs of the config (relay.c). */
+struct relay {
+	char host[256];
+	unsigned port;
+	int tls;       /* enum conf_tls */
+	char *ca_file; /* SmtpTlsCAFile */
+	char *name;    /* SmtpTlsName, else the relay's host */
+	char user[128], password[128];
+	bool pipelining; /* SmtpPipelining: when the relay offers it */
+};
+
+#define RELAY_WHY 1024
+
+/* The end of one mail handed to the relay. */
+struct relay_result {
+	int kind; /* 0 sent, 4 try later, 5 never */
+	char why[RELAY_WHY];
+};
+
+struct relay_session;
+
+/*
+ * relay_send - the mails[i] with go[i] through the relay in session
+ * *sp (opened when NULL, kept after unless it broke: then NULL), each
+ * one's end in res[i]
+ */
+void relay_send(const struct relay *r, struct relay_session **sp,
+		const struct store_mail *mails, const bool *go, unsigned n,
+		struct relay_result *res);
+
+/* relay_idle - seconds since session t last carried mail */
+long long relay_idle(const struct relay_session *t, time_t now);
+
+/* relay_close - end session *sp (QUIT first when quit); NULL after */
+void relay_close(struct relay_session **sp, bool quit);
 
 /*
  * mailer_start - a thread that sends the store's mail queue through

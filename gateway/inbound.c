@@ -438,6 +438,7 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	case FWD_NONE: break;
 	case FWD_TEMP: goto out;
 	case FWD_SENT:
+		m->did_r->texted = true;
 		/* not mailed: known by its id, so a resend is not sent on
 		   again (IN_DUP rolls the unit back) */
 		rc = m->provider && m->provider_id && m->provider_id[0]
@@ -467,6 +468,8 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	if (!note[0] && forward_on(c, s, &r->threads[0], phone, our, text, opts,
 				   now, fwd, sizeof(fwd)) != STORE_OK)
 		goto out;
+	if (answered || fwd[0])
+		m->did_r->texted = true;
 	if (opts && (o = json_loads(opts, 0, NULL)) != NULL) {
 		wh.url = json_string_value(json_object_get(o, "WebhookUri"));
 		wh.method =
@@ -513,6 +516,8 @@ deliver(const struct conf *c, struct store *s, const struct inbound_sms *m,
 				rc = policy_hooks_inbound(
 				    c, s, wh.url ? &wh : NULL, t->owner, id,
 				    phone, our, text, now, &err);
+			if (wh.url || c->inbound_hooks.n)
+				m->did_r->hooked = true;
 		} else {
 			rc = store_mail_enqueue(s, from, t->owner, mail, len,
 						now, &copy_id, &err);
@@ -758,12 +763,17 @@ resent(const struct conf *c, struct store *s, const struct inbound_sms *m,
 
 /* inbound_sms - a text from a phone, recorded and mailed, or not at all */
 enum inbound_result
-inbound_sms(const struct conf *c, struct store *s, const struct inbound_sms *m,
+inbound_sms(const struct conf *c, struct store *s, const struct inbound_sms *in,
 	    int64_t now)
 {
+	struct inbound_did did = {0};
+	struct inbound_sms copy = *in; /* with a did_r of its own */
+	const struct inbound_sms *m = &copy;
 	struct store_error err;
 	enum inbound_result r = IN_DONE;
 	char fp[POLICY_FP_LEN + 1] = "";
+
+	copy.did_r = &did;
 
 	if (store_unit_begin(s, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: %s", err.msg);
@@ -792,8 +802,10 @@ inbound_sms(const struct conf *c, struct store *s, const struct inbound_sms *m,
 		ut_log(LOG_ERR, "store: %s", err.msg);
 		return IN_TEMP;
 	}
-	if (r == IN_DONE)
+	if (r == IN_DONE && did.hooked)
 		hooks_wake();
+	if (in->did_r && (r == IN_DONE || r == IN_PART))
+		*in->did_r = did;
 	return r;
 }
 
@@ -804,7 +816,8 @@ inbound_sweep(const struct conf *c, struct store *s, int64_t now)
 	struct store_reasm_set *sets = NULL;
 	struct store_error err;
 	unsigned n = 0, i, mailed = 0;
-	struct inbound_sms m = {.provider = "smpp"};
+	struct inbound_did did = {0};
+	struct inbound_sms m = {.provider = "smpp", .did_r = &did};
 
 	if (store_unconfirmed_purge(s, now - c->resend_window, &err) !=
 	    STORE_OK)
@@ -825,6 +838,8 @@ inbound_sweep(const struct conf *c, struct store *s, int64_t now)
 		    r == IN_DONE)
 			mailed++;
 	}
+	if (did.hooked)
+		hooks_wake();
 	free(sets);
 	return mailed;
 }

@@ -3,22 +3,23 @@
  *	mailer - the store's mail queue out over SMTP (libetpan)
  * DESCRIPTION
  *	Delivery reports the runner composes, and those the milter queued
- *	for refused texts, wait in the store's mail queue. A thread of
- *	its own (SMTP is blocking; the SMPP link must not wait for it)
- *	claims them with a lease, up to MAIL_BATCH at a time, and hands
- *	them to SmtpRelay in one session: EHLO, STARTTLS when SmtpTls
- *	asks, AUTH when SmtpUser is set, then for each MAIL FROM (null for
- *	reports), RCPT, DATA (RSET after a refusal; a new session after a
- *	broken one). A relay that is down or answers 4xx puts the mail
- *	back for MailRetryInterval; a 5xx fails it for good with the
- *	relay's words, and, in the same transaction, queues a mail to
- *	UndeliverableMailTo that says so and carries the one refused (a
- *	text from a phone whose owner's mailbox is refused reaches
- *	someone). The failed mail stays in the queue for smsctl
- *	undelivered. A mail to UndeliverableMailTo itself is never
- *	forwarded again: a refused fallback stays failed. Woken by
- *	mailer_wake() after the runner queues a mail, and every second;
- *	at once again while batches come full.
+ *	for refused texts, wait in the store's mail queue. Threads of
+ *	their own (SMTP is blocking; the SMPP link must not wait for it),
+ *	MailerSessions of them, claim them with a lease, up to MAIL_BATCH
+ *	at a time, and hand each batch to SmtpRelay in the session the
+ *	thread keeps (relay.c: pipelined where the relay offers it),
+ *	closed after MAIL_IDLE seconds without mail. A relay that is down
+ *	or answers 4xx puts the mail back for MailRetryInterval; a 5xx
+ *	fails it for good with the relay's words, and, in the same
+ *	transaction, queues a mail to UndeliverableMailTo that says so
+ *	and carries the one refused (a text from a phone whose owner's
+ *	mailbox is refused reaches someone). The failed mail stays in the
+ *	queue for smsctl undelivered. A mail to UndeliverableMailTo itself
+ *	is never forwarded again: a refused fallback stays failed. Woken
+ *	by mailer_wake() after mail is queued (one idle thread, none when
+ *	one is about to claim), a thread lets mail gather MAIL_GATHER_MS
+ *	before it claims; it also looks every second, and at once again
+ *	while batches come full.
  *
  *	Before a batch goes, the photos and recordings its mails from
  *	phones link are fetched into them and stored so (media.c), or the
@@ -26,29 +27,16 @@
  *	spends at most MEDIA_BUDGET on that, and the mails left wait for
  *	the next one.
  *
- *	Each mail's end (sent, again later, failed) is its own commit, so
- *	that a mailer killed after the relay took a mail sends it again
- *	at most once; this thread's store connection commits without
- *	waiting for the disk (synchronous NORMAL, whatever DatabaseSync
- *	says): what it writes only records that mail went out, and a
- *	system crash that loses the last of it can only make a mail go out
- *	twice, never lose one, while an fsync per mail capped the mail
- *	from phones at the disk's rate.
- *
- *	SmtpTls verify (and secure) checks the relay once the STARTTLS
- *	handshake is done and before another word is sent: libetpan is
- *	built with GnuTLS on Debian and cannot verify itself there
- *	(mailstream_ssl_set_server_certicate is "not implemented"), so
- *	the chain the relay presented (mailstream_get_certificate_chain)
- *	is verified here with GnuTLS against SmtpTlsCAFile, for a TLS
- *	server, and its first certificate must name SmtpTlsName or the
- *	SmtpRelay host (gnutls_x509_crt_check_hostname2: DNS names with
- *	RFC 6125 wildcards, addresses against iPAddress names). The
- *	handshake already proved the relay holds that certificate's key.
- *	A relay that fails is dropped before AUTH or MAIL, the subject,
- *	issuer and reason are logged, and the mail waits for the next try.
+ *	The ends of a batch's mails (sent, again later, failed) are one
+ *	commit after the relay answered for the batch, so that a mailer
+ *	killed after the relay took mails sends each again at most once;
+ *	this thread's store connection commits without waiting for the
+ *	disk (synchronous NORMAL, whatever DatabaseSync says): what it
+ *	writes only records that mail went out, and a system crash that
+ *	loses the last of it can only make a mail go out twice, never
+ *	lose one, while an fsync per mail capped the mail from phones at
+ *	the disk's rate.
  */
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,16 +46,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
-#include <libetpan/libetpan.h>
-
 #include "gateway/gateway_int.h"
 #include "mailparse/mailparse.h"
 #include "util/util.h"
 
-#define SMTP_TIMEOUT 30 /* seconds per SMTP command */
-#define MAIL_BATCH   20
+#define SMTP_TIMEOUT 30 /* seconds per SMTP command (relay.c) */
+#define MAIL_BATCH   32
+#define MAIL_IDLE    5 /* seconds a session is kept without mail */
+/* milliseconds a woken thread lets mail gather before it claims: a
+   flood of texts from phones makes batches, not a claim per commit */
+#define MAIL_GATHER_MS 10
 /* the seconds a batch may spend fetching its files (media_in.c), the
    fetch under way cut there, before the rest wait for the next */
 #define MEDIA_BUDGET 600
@@ -76,302 +64,23 @@
    takes a mail still being sent; a run that dies leaves it to the
    next (runner.c) */
 #define MAIL_LEASE (MEDIA_BUDGET + MAIL_BATCH * 4 * SMTP_TIMEOUT)
-#define MAX_CHAIN  16 /* certificates of the relay looked at */
 
 struct mailer {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	bool stop, woken;
+	bool stop, woken, busy;
+	bool gathering; /* woken, letting mail gather before its claim */
 	struct store *s;
 	char owner[140];
-	char host[256];
-	unsigned port;
-	int tls;       /* enum conf_tls */
-	char *ca_file; /* SmtpTlsCAFile */
-	char *name;    /* SmtpTlsName, else the relay's host */
-	char user[128], password[128];
+	struct relay relay;
+	struct relay_session *session; /* kept between batches, or NULL */
 	long long retry;
 	char fallback[320];  /* UndeliverableMailTo; "": none */
 	char domain[256];    /* the first SmsDomains: From, Message-ID */
 	struct media *media; /* photos and recordings fetched (media.c) */
 	struct mailer *next; /* the other sessions (MailerSessions) */
 };
-
-/* is_address - whether name is an IPv4 or IPv6 address */
-static bool
-is_address(const char *name)
-{
-	unsigned char a[16];
-
-	return inet_pton(AF_INET, name, a) == 1 ||
-	       inet_pton(AF_INET6, name, a) == 1;
-}
-
-/* tls_setup - before the handshake: the server name (SNI), not for an
- * address (RFC 6066) */
-static void
-tls_setup(struct mailstream_ssl_context *ctx, void *data)
-{
-	const struct mailer *m = data;
-
-	if (ctx && !is_address(m->name))
-		mailstream_ssl_set_server_name(ctx, m->name);
-}
-
-/* describe - "subject <DN> issuer <DN>" of a certificate, into out,
- * control characters (the relay chose them) as "?" */
-static void
-describe(gnutls_x509_crt_t crt, char *out, size_t size)
-{
-	gnutls_datum_t subject = {NULL, 0}, issuer = {NULL, 0};
-	char *p;
-
-	gnutls_x509_crt_get_dn3(crt, &subject, 0);
-	gnutls_x509_crt_get_issuer_dn3(crt, &issuer, 0);
-	snprintf(out, size, "subject \"%s\" issuer \"%s\"",
-		 subject.data ? (const char *)subject.data : "?",
-		 issuer.data ? (const char *)issuer.data : "?");
-	gnutls_free(subject.data);
-	gnutls_free(issuer.data);
-	for (p = out; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-}
-
-/* check_chain - certs[0..n) lead to a CA of m->ca_file and name
- * m->name; 0, or -1 with why */
-static int
-check_chain(const struct mailer *m, gnutls_x509_crt_t *certs, unsigned n,
-	    char *why, size_t whysize)
-{
-	gnutls_x509_trust_list_t tl = NULL;
-	gnutls_typed_vdata_st purpose = {
-	    .type = GNUTLS_DT_KEY_PURPOSE_OID,
-	    .data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_SERVER,
-	    .size = 0,
-	};
-	gnutls_datum_t reason = {NULL, 0};
-	unsigned status = 0;
-	char who[600];
-	int rc = -1, r;
-
-	describe(certs[0], who, sizeof(who));
-	if ((r = gnutls_x509_trust_list_init(&tl, 0)) < 0) {
-		snprintf(why, whysize, "TLS: %s", gnutls_strerror(r));
-		return -1;
-	}
-	r = gnutls_x509_trust_list_add_trust_file(tl, m->ca_file, NULL,
-						  GNUTLS_X509_FMT_PEM, 0, 0);
-	if (r <= 0) {
-		snprintf(
-		    why, whysize,
-		    "TLS: no CA certificate read from SmtpTlsCAFile %s%s%s",
-		    m->ca_file, r < 0 ? ": " : "",
-		    r < 0 ? gnutls_strerror(r) : "");
-		goto out;
-	}
-	r = gnutls_x509_trust_list_verify_crt2(tl, certs, n, &purpose, 1, 0,
-					       &status, NULL);
-	if (r < 0) {
-		snprintf(why, whysize, "TLS: relay certificate %s: %s", who,
-			 gnutls_strerror(r));
-		goto out;
-	}
-	if (status) {
-		size_t len;
-
-		gnutls_certificate_verification_status_print(
-		    status, GNUTLS_CRT_X509, &reason, 0);
-		len = reason.data ? strlen((const char *)reason.data) : 0;
-		while (len > 0 && reason.data[len - 1] == ' ')
-			reason.data[--len] = '\0';
-		snprintf(why, whysize,
-			 "TLS: relay certificate %s not verified with "
-			 "SmtpTlsCAFile %s: %s",
-			 who, m->ca_file,
-			 len ? (const char *)reason.data : "?");
-		gnutls_free(reason.data);
-		goto out;
-	}
-	if (!gnutls_x509_crt_check_hostname2(certs[0], m->name, 0)) {
-		snprintf(why, whysize,
-			 "TLS: relay certificate %s does not name %s", who,
-			 m->name);
-		goto out;
-	}
-	rc = 0;
-out:
-	gnutls_x509_trust_list_deinit(tl, 1);
-	return rc;
-}
-
-/* verify_relay - after STARTTLS: the relay's chain and name; 0, or -1
- * with why */
-static int
-verify_relay(const struct mailer *m, mailsmtp *smtp, char *why, size_t whysize)
-{
-	gnutls_x509_crt_t certs[MAX_CHAIN];
-	unsigned char *leaf = NULL;
-	carray *chain;
-	unsigned n = 0, i;
-	int rc = -1;
-
-	/*
-	 * The leaf first: libetpan 1.9.4's chain call returns an
-	 * uninitialised pointer when the peer sent no certificate.
-	 */
-	if (mailstream_ssl_get_certificate(smtp->stream, &leaf) < 0) {
-		free(leaf);
-		snprintf(why, whysize,
-			 "TLS: the relay presented no certificate");
-		return -1;
-	}
-	free(leaf);
-	chain = mailstream_get_certificate_chain(smtp->stream);
-	if (!chain || carray_count(chain) == 0) {
-		snprintf(why, whysize,
-			 "TLS: the relay's certificates are gone");
-		goto out;
-	}
-	for (i = 0; i < carray_count(chain) && n < MAX_CHAIN; i++) {
-		const MMAPString *der = carray_get(chain, i);
-		gnutls_datum_t d = {(unsigned char *)der->str,
-				    (unsigned)der->len};
-
-		if (gnutls_x509_crt_init(&certs[n]) < 0) {
-			snprintf(why, whysize, "out of memory");
-			goto out;
-		}
-		if (gnutls_x509_crt_import(certs[n++], &d,
-					   GNUTLS_X509_FMT_DER) < 0) {
-			snprintf(why, whysize,
-				 "TLS: the relay's certificate %u is not "
-				 "X.509",
-				 i + 1);
-			goto out;
-		}
-	}
-	rc = check_chain(m, certs, n, why, whysize);
-out:
-	for (i = 0; i < n; i++)
-		gnutls_x509_crt_deinit(certs[i]);
-	if (chain)
-		mailstream_certificate_chain_free(chain);
-	return rc;
-}
-
-/* relay_close - end a session with the relay (NULL is fine) */
-static void
-relay_close(mailsmtp **smtp)
-{
-	if (*smtp)
-		mailsmtp_free(*smtp);
-	*smtp = NULL;
-}
-
-/*
- * relay_open - a session with the relay, greeted, under TLS and logged
- * in as SmtpTls and SmtpUser ask; NULL with why set
- */
-static mailsmtp *
-relay_open(struct mailer *m, char *why, size_t whysize)
-{
-	mailsmtp *smtp = mailsmtp_new(0, NULL);
-	int rc;
-
-	if (!smtp) {
-		snprintf(why, whysize, "out of memory");
-		return NULL;
-	}
-	mailsmtp_set_timeout(smtp, SMTP_TIMEOUT);
-	rc = mailsmtp_socket_connect(smtp, m->host, (uint16_t)m->port);
-	if (rc != MAILSMTP_NO_ERROR) {
-		snprintf(why, whysize, "cannot reach the relay %s:%u", m->host,
-			 m->port);
-		goto fail;
-	}
-	rc = mailesmtp_ehlo(smtp);
-	if (rc == MAILSMTP_ERROR_NOT_IMPLEMENTED)
-		rc = mailsmtp_helo(smtp);
-	if (rc == MAILSMTP_NO_ERROR && m->tls != CONF_TLS_NONE) {
-		if (smtp->esmtp & MAILSMTP_ESMTP_STARTTLS) {
-			rc = mailsmtp_socket_starttls_with_callback(
-			    smtp, tls_setup, m);
-			if (rc != MAILSMTP_NO_ERROR) {
-				snprintf(why, whysize,
-					 "TLS: STARTTLS with the relay failed: "
-					 "%s",
-					 mailsmtp_strerror(rc));
-				goto fail;
-			}
-			/* nothing more is said to a relay not verified */
-			if (m->tls >= CONF_TLS_VERIFY &&
-			    verify_relay(m, smtp, why, whysize) != 0)
-				goto fail;
-			rc = mailesmtp_ehlo(smtp);
-		} else if (m->tls >= CONF_TLS_ENCRYPT) {
-			snprintf(why, whysize,
-				 "TLS: the relay offers no STARTTLS (SmtpTls "
-				 "%s)",
-				 m->tls == CONF_TLS_ENCRYPT  ? "encrypt"
-				 : m->tls == CONF_TLS_VERIFY ? "verify"
-							     : "secure");
-			goto fail;
-		}
-	}
-	if (rc == MAILSMTP_NO_ERROR && m->user[0])
-		rc = mailsmtp_auth(smtp, m->user, m->password);
-	if (rc == MAILSMTP_NO_ERROR)
-		return smtp;
-	snprintf(why, whysize, "the relay said: %d %s", smtp->response_code,
-		 smtp->response ? smtp->response : "(nothing)");
-fail:
-	mailsmtp_free(smtp);
-	return NULL;
-}
-
-/*
- * send_one - one mail through the relay, in the session *smtp (opened
- * when NULL, and kept for the next mail; closed and NULL when it can
- * take no more); 0 sent, 4 try later, 5 never
- */
-static int
-send_one(struct mailer *m, mailsmtp **smtp, const struct store_mail *mail,
-	 char *why, size_t whysize)
-{
-	mailsmtp *t = *smtp;
-	int rc, code;
-
-	if (!t && !(t = *smtp = relay_open(m, why, whysize)))
-		return 4;
-	rc = mailsmtp_mail(t, mail->from);
-	if (rc == MAILSMTP_NO_ERROR)
-		rc = mailsmtp_rcpt(t, mail->rcpt);
-	if (rc == MAILSMTP_NO_ERROR)
-		rc = mailsmtp_data(t);
-	if (rc == MAILSMTP_NO_ERROR)
-		rc = mailsmtp_data_message(t, (const char *)mail->data,
-					   mail->len);
-	if (rc == MAILSMTP_NO_ERROR)
-		return 0;
-	code = t->response_code;
-	snprintf(why, whysize, "the relay said: %d %s", code,
-		 t->response ? t->response : "(nothing)");
-	/* one line: a multi-line answer's breaks become spaces */
-	for (char *p = why; *p; p++)
-		if (*p == '\r' || *p == '\n')
-			*p = ' ';
-	for (size_t n = strlen(why); n > 0 && why[n - 1] == ' ';)
-		why[--n] = '\0';
-	/*
-	 * a refusal leaves the session usable once reset; anything else
-	 * (the link broke, a timeout) ends it
-	 */
-	if (code < 400 || code >= 600 || mailsmtp_reset(t) != MAILSMTP_NO_ERROR)
-		relay_close(smtp);
-	return code >= 500 && code < 600 ? 5 : 4;
-}
 
 /*
  * fallback_compose - a mail to m->fallback saying why mail was refused,
@@ -551,71 +260,79 @@ later(struct mailer *m, struct store_mail *mail)
 	return false;
 }
 
+/* end - record the end of a mail the relay answered for (res) */
+static void
+end(struct mailer *m, struct store_mail *mail, struct relay_result *res)
+{
+	struct store_error err;
+	int rc;
+
+	if (res->kind == 0) {
+		rc = store_mail_sent(m->s, mail->id, m->owner, &err);
+		metrics_add(M_MAIL_SENT);
+		ut_log(LOG_INFO, "mail=%lld to=<%s> status=sent",
+		       (long long)mail->id, mail->rcpt);
+	} else if (res->kind == 5) {
+		rc = refused(m, mail, res->why, sizeof(res->why), &err);
+		metrics_add(M_MAIL_FAILED);
+		ut_log(LOG_WARNING, "mail=%lld to=<%s> status=failed (%s)",
+		       (long long)mail->id, mail->rcpt, res->why);
+	} else {
+		rc = store_mail_retry(m->s, mail->id, m->owner,
+				      (int64_t)time(NULL) + m->retry, res->why,
+				      &err);
+		metrics_add(M_MAIL_DEFERRED);
+		ut_log(LOG_INFO,
+		       "mail=%lld to=<%s> status=deferred retry=%llds (%s)",
+		       (long long)mail->id, mail->rcpt, m->retry, res->why);
+	}
+	if (rc != STORE_OK)
+		ut_log(LOG_ERR, "store: mail %lld: %s", (long long)mail->id,
+		       err.msg);
+}
+
 /*
- * run - claim, fetch the files the mails wait for, send (one session
- * with the relay for the batch), record; true when the batch was full
- * and more may be waiting
+ * run - claim, fetch the files the mails wait for, send (the thread's
+ * session with the relay), record (one commit); how many were claimed
  */
-static bool
+static unsigned
 run(struct mailer *m)
 {
 	struct store_mail *mails = NULL;
+	struct relay_result res[MAIL_BATCH];
 	struct store_error err;
 	unsigned n = 0, i;
-	char why[1024];
-	bool ready[MAIL_BATCH];
+	bool ready[MAIL_BATCH], unit;
 	int64_t now = (int64_t)time(NULL);
-	mailsmtp *smtp = NULL;
 
 	if (store_mail_claim(m->s, m->owner, now, MAIL_LEASE, MAIL_BATCH,
 			     &mails, &n, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: mail queue: %s", err.msg);
-		return false;
+		return 0;
 	}
 	for (i = 0; i < n; i++)
 		ready[i] = (int64_t)time(NULL) - now < MEDIA_BUDGET
 			       ? with_media(m, &mails[i], now + MEDIA_BUDGET)
 			       : later(m, &mails[i]);
-	for (i = 0; i < n; i++) {
-		int kind;
-		int rc;
-
-		if (!ready[i])
-			continue;
-		kind = send_one(m, &smtp, &mails[i], why, sizeof(why));
-		if (kind == 0) {
-			rc = store_mail_sent(m->s, mails[i].id, m->owner, &err);
-			metrics_add(M_MAIL_SENT);
-			ut_log(LOG_INFO, "mail=%lld to=<%s> status=sent",
-			       (long long)mails[i].id, mails[i].rcpt);
-		} else if (kind == 5) {
-			rc = refused(m, &mails[i], why, sizeof(why), &err);
-			metrics_add(M_MAIL_FAILED);
-			ut_log(LOG_WARNING,
-			       "mail=%lld to=<%s> status=failed (%s)",
-			       (long long)mails[i].id, mails[i].rcpt, why);
-		} else {
-			rc = store_mail_retry(m->s, mails[i].id, m->owner,
-					      (int64_t)time(NULL) + m->retry,
-					      why, &err);
-			metrics_add(M_MAIL_DEFERRED);
-			ut_log(LOG_INFO,
-			       "mail=%lld to=<%s> status=deferred retry=%llds "
-			       "(%s)",
-			       (long long)mails[i].id, mails[i].rcpt, m->retry,
-			       why);
-		}
-		if (rc != STORE_OK)
-			ut_log(LOG_ERR, "store: mail %lld: %s",
-			       (long long)mails[i].id, err.msg);
-	}
-	if (smtp)
-		mailsmtp_quit(smtp);
-	relay_close(&smtp);
+	for (i = 0; i < n && !ready[i]; i++)
+		;
+	if (i < n) /* none ready: no session for nothing */
+		relay_send(&m->relay, &m->session, mails, ready, n, res);
+	/* each end alone when the store cannot take them as one */
+	unit = n > 0 && store_unit_begin(m->s, &err) == STORE_OK;
+	for (i = 0; i < n; i++)
+		if (ready[i])
+			end(m, &mails[i], &res[i]);
+	if (unit && store_unit_end(m->s, true, &err) != STORE_OK)
+		ut_log(LOG_ERR,
+		       "store: the ends of %u mails: %s (their leases "
+		       "run out and they go again)",
+		       n, err.msg);
 	store_mails_free(&mails, n);
-	return n == MAIL_BATCH;
+	return n;
 }
 
+/* mailer_main - run while mail comes; the session closed when idle */
 static void *
 mailer_main(void *arg)
 {
@@ -624,21 +341,36 @@ mailer_main(void *arg)
 
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
-		bool more;
+		struct timespec gather = {0, MAIL_GATHER_MS * 1000000L};
+		bool woken = m->woken;
+		unsigned n;
 
+		m->busy = true;
+		m->woken = false;
+		m->gathering = woken;
 		pthread_mutex_unlock(&m->mu);
-		more = run(m);
+		if (woken) {
+			nanosleep(&gather, NULL);
+			pthread_mutex_lock(&m->mu);
+			m->gathering = false;
+			pthread_mutex_unlock(&m->mu);
+		}
+		n = run(m);
+		if (n == 0 && m->session &&
+		    relay_idle(m->session, time(NULL)) >= MAIL_IDLE)
+			relay_close(&m->session, true);
 		pthread_mutex_lock(&m->mu);
+		m->busy = false;
 		if (m->stop)
 			break;
-		if (!m->woken && !more) {
+		if (!m->woken && n < MAIL_BATCH) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += 1;
 			pthread_cond_timedwait(&m->cv, &m->mu, &until);
 		}
-		m->woken = false;
 	}
 	pthread_mutex_unlock(&m->mu);
+	relay_close(&m->session, true);
 	return NULL;
 }
 
@@ -648,8 +380,8 @@ discard(struct mailer *m)
 {
 	store_close(&m->s);
 	media_free(&m->media);
-	free(m->ca_file);
-	free(m->name);
+	free(m->relay.ca_file);
+	free(m->relay.name);
 	free(m);
 }
 
@@ -662,12 +394,12 @@ worker_start(const struct conf *c, const char *lease_owner, unsigned k)
 
 	if (!m)
 		return NULL;
-	m->ca_file = strdup(c->smtp_tls_ca_file);
+	m->relay.ca_file = strdup(c->smtp_tls_ca_file);
 	m->media = media_new(c);
-	m->name =
+	m->relay.name =
 	    strdup(c->smtp_tls_name && *c->smtp_tls_name ? c->smtp_tls_name
 							 : c->smtp_relay.host);
-	if (!m->ca_file || !m->name || !m->media) {
+	if (!m->relay.ca_file || !m->relay.name || !m->media) {
 		discard(m);
 		return NULL;
 	}
@@ -683,12 +415,14 @@ worker_start(const struct conf *c, const char *lease_owner, unsigned k)
 	else
 		snprintf(m->owner, sizeof(m->owner), "%s/mail.%u", lease_owner,
 			 k);
-	snprintf(m->host, sizeof(m->host), "%s", c->smtp_relay.host);
-	m->port = c->smtp_relay.port;
-	m->tls = c->smtp_tls;
-	snprintf(m->user, sizeof(m->user), "%s", c->smtp_user);
-	snprintf(m->password, sizeof(m->password), "%s",
+	snprintf(m->relay.host, sizeof(m->relay.host), "%s",
+		 c->smtp_relay.host);
+	m->relay.port = c->smtp_relay.port;
+	m->relay.tls = c->smtp_tls;
+	snprintf(m->relay.user, sizeof(m->relay.user), "%s", c->smtp_user);
+	snprintf(m->relay.password, sizeof(m->relay.password), "%s",
 		 c->smtp_password ? c->smtp_password : "");
+	m->relay.pipelining = c->smtp_pipelining;
 	m->retry = c->mail_retry_interval;
 	snprintf(m->fallback, sizeof(m->fallback), "%s",
 		 c->undeliverable_mail_to ? c->undeliverable_mail_to : "");
@@ -728,16 +462,46 @@ mailer_start(const struct conf *c, const char *lease_owner)
 	return first;
 }
 
-/* mailer_wake - there is mail to send: every session looks */
+/* wake - wake session m when idle (all: busy or not); whether it was */
+static bool
+wake(struct mailer *m, bool all)
+{
+	bool idle;
+
+	pthread_mutex_lock(&m->mu);
+	idle = !m->busy;
+	if (idle || all) {
+		m->woken = true;
+		pthread_cond_signal(&m->cv);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return idle;
+}
+
+/*
+ * mailer_wake - there is mail to send: the first session about to
+ * claim, else the first idle one, looks (one that finds its batch full
+ * runs again at once); when every one is busy, each looks again after
+ * its batch
+ */
 void
 mailer_wake(struct mailer *m)
 {
-	for (; m; m = m->next) {
-		pthread_mutex_lock(&m->mu);
-		m->woken = true;
-		pthread_cond_signal(&m->cv);
-		pthread_mutex_unlock(&m->mu);
+	struct mailer *k;
+	bool gathering = false;
+
+	for (k = m; k && !gathering; k = k->next) {
+		pthread_mutex_lock(&k->mu);
+		gathering = k->gathering;
+		pthread_mutex_unlock(&k->mu);
 	}
+	if (gathering)
+		return;
+	for (k = m; k; k = k->next)
+		if (wake(k, false))
+			return;
+	for (k = m; k; k = k->next)
+		wake(k, true);
 }
 
 /* mailer_stop - finish the mails being sent, stop, free */

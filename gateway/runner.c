@@ -66,6 +66,7 @@ struct runner {
 	struct active *a[ACTIVE_MAX];
 	unsigned na;
 	bool more;     /* the last claim was full: more may be due */
+	bool mailed;   /* this turn's batch queued mail: wake the mailer */
 	int64_t swept; /* when inbound_sweep last ran */
 	/* receipts and texts to answer once this turn's batch commits */
 	struct tp_event *acks;
@@ -682,6 +683,7 @@ receipt(struct runner *r, const struct tp_event *e)
 static void
 mo(struct runner *r, const struct tp_event *e)
 {
+	struct inbound_did did = {0};
 	struct inbound_sms m = {
 	    .provider = "smpp",
 	    .from = e->from,
@@ -693,6 +695,7 @@ mo(struct runner *r, const struct tp_event *e)
 	    /* answered before the next tp_poll: this is its mark */
 	    .session = e->session[0] ? e->session : NULL,
 	    .mark = tp_mark(r->t),
+	    .did_r = &did,
 	};
 	enum inbound_result res = inbound_sms(r->c, r->s, &m, now_s());
 
@@ -703,8 +706,10 @@ mo(struct runner *r, const struct tp_event *e)
 	    : res == IN_BAD ? TP_NEVER
 			    : TP_DONE);
 	if (res == IN_DONE) {
-		mailer_wake(r->mailer);
-		r->more = true; /* a keyword's answer may be queued */
+		r->mailed = true; /* once the batch is committed */
+		/* a keyword's answer, a forward: sent without waiting */
+		if (did.texted)
+			r->more = true;
 	}
 }
 
@@ -838,6 +843,11 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 	}
 	for (i = 0; i < r->nacks; i++)
 		tp_ack(r->t, &r->acks[i], ok ? r->answers[i] : TP_LATER);
+	tp_flush(r->t); /* the answers first, in one write */
+	/* the mailer finds the turn's mail only once committed */
+	if (r->mailed && ok)
+		mailer_wake(r->mailer);
+	r->mailed = false;
 }
 
 /* runner_step - one turn of the loop */

@@ -435,10 +435,13 @@ fetchable(const char *url)
 	return true;
 }
 
-/* mp_compose_sms - an inbound SMS as a replyable email */
-int
-mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
-	       struct mp_error *err)
+/*
+ * compose - an inbound SMS as a replyable email: written directly when
+ * plain allows and it needs nothing of gmime (plain.c), else by gmime
+ */
+static int
+compose(const struct mp_sms_mail *in, bool plain, char **out, size_t *len,
+	struct mp_error *err)
 {
 	GMimeMessage *m;
 	GMimeObject *body;
@@ -500,6 +503,12 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 		}
 		free(disp);
 		free(contact);
+	}
+	if (plain && name && subj &&
+	    mp_plain_sms(in, name, subj, from, reply, out, len)) {
+		g_free(name);
+		g_free(subj);
+		return MP_OK;
 	}
 
 	m = g_mime_message_new(TRUE);
@@ -604,4 +613,20 @@ mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
 	g_mime_message_set_mime_part(m, body);
 	g_object_unref(body);
 	return mp_finish(m, out, len, err);
+}
+
+/* mp_compose_sms - an inbound SMS as a replyable email */
+int
+mp_compose_sms(const struct mp_sms_mail *in, char **out, size_t *len,
+	       struct mp_error *err)
+{
+	return compose(in, true, out, len, err);
+}
+
+/* mp_compose_sms_gmime - the same, gmime writing every mail */
+int
+mp_compose_sms_gmime(const struct mp_sms_mail *in, char **out, size_t *len,
+		     struct mp_error *err)
+{
+	return compose(in, false, out, len, err);
 }

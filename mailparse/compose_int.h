@@ -57,4 +57,21 @@ char *mp_media_line(const char *content_type, const char *url);
 /* mp_set_date - Date: from a time_t (0: now) */
 void mp_set_date(GMimeMessage *m, long long when);
 
+/*
+ * mp_plain_sms - the mail of in (name, subject and the From and
+ * Reply-To addresses as compose made them) written without gmime, byte
+ * for byte as gmime would, when gmime would write each header as it
+ * is; true with *out (malloc'd) and *len, else false: gmime writes it
+ */
+bool mp_plain_sms(const struct mp_sms_mail *in, const char *name,
+		  const char *subject, const char *from, const char *reply,
+		  char **out, size_t *len);
+
+/*
+ * mp_compose_sms_gmime - mp_compose_sms() with gmime writing every
+ * mail (the tests compare the two)
+ */
+int mp_compose_sms_gmime(const struct mp_sms_mail *in, char **out, size_t *len,
+			 struct mp_error *err);
+
 #endif /* MAILPARSE_COMPOSE_INT_H */

@@ -1013,9 +1013,14 @@ store_open_version(const char *path, enum store_sync sync, int version,
 	sqlite3_extended_result_codes(s->db, 1);
 	s->wlock = wlock_of(sqlite3_db_filename(s->db, "main"));
 	sqlite3_busy_handler(s->db, busy, s);
+	/*
+	 * temp_store MEMORY keeps the savepoints' journal (a batch's unit
+	 * per operation) in memory: past 64 KiB SQLite spilled it to a
+	 * temporary file, a write per page each unit changed
+	 */
 	snprintf(pragma, sizeof(pragma),
 		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
-		 " PRAGMA foreign_keys = ON;",
+		 " PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
 		 syncs[sync]);
 	if (retry(s, pragma, false) != SQ_OK) {
 		store_fail_db(s, "setting up", err);

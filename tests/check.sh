@@ -69,6 +69,8 @@ step "texts forwarded to another phone, and its answers back" \
 step "smsgw's webhooks beside 200 slow connections" sh tests/gateway/test_slow.sh build
 step "smsgw and an address in use: waits for its predecessor, else exits" sh tests/gateway/test_listen.sh build
 step "smsgw's mail out over STARTTLS: verify, encrypt, may" sh tests/gateway/test_tls.sh build
+step "smsgw's mail out pipelined (RFC 2920), refusals among mails taken" \
+	sh tests/gateway/test_pipelining.sh build
 step "event hooks: retried until heard, kill -9, GET until ok, private targets refused" sh tests/e2e/test_hooks.sh build
 step "fault injection, short form (make chaos: in full)" \
 	sh tests/chaos/run.sh build

@@ -1204,6 +1204,19 @@ smpp_submit(struct transport *tp, const struct tp_part *p, struct tp_error *err)
 	return TP_OK;
 }
 
+/* smpp_flush - write what is queued on each link */
+static void
+smpp_flush(struct transport *tp)
+{
+	struct smpp *t = (struct smpp *)tp;
+	unsigned k;
+
+	for (k = 0; k < t->nlinks; k++)
+		if (t->l[k].fd >= 0 && t->l[k].out_len &&
+		    t->l[k].state != CONNECTING)
+			flush(t, &t->l[k]);
+}
+
 /* smpp_poll - I/O, timers, then the events */
 static int
 smpp_poll(struct transport *tp, int timeout_ms, struct tp_event *ev,
@@ -1220,6 +1233,8 @@ smpp_poll(struct transport *tp, int timeout_ms, struct tp_event *ev,
 		link_timers(t, &t->l[k], now);
 	if (t->l[0].state == BOUND)
 		send_due(t, now);
+	/* what was queued since (answers, submits): one write a link */
+	smpp_flush(tp);
 	if (t->ev_n == 0) {
 		for (k = 0; k < t->nlinks; k++) {
 			struct link *l = &t->l[k];
@@ -1296,7 +1311,7 @@ smpp_ack(struct transport *tp, const struct tp_event *e, enum tp_answer a)
 		if (!l->confirm_at)
 			l->confirm_at = now_s() + CONFIRM_SOON;
 	}
-	flush(t, l);
+	/* written with the batch's other answers at smpp_flush */
 }
 
 /* smpp_mark - how many requests went out */
@@ -1366,5 +1381,6 @@ static const struct tp_ops smpp_ops = {
     .ack = smpp_ack,
     .watch = smpp_watch,
     .mark = smpp_mark,
+    .flush = smpp_flush,
     .close = smpp_close,
 };

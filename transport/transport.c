@@ -62,6 +62,14 @@ tp_watch(struct transport *t, int fd)
 	t->ops->watch(t, fd);
 }
 
+/* tp_flush - write the answers tp_ack queued */
+void
+tp_flush(struct transport *t)
+{
+	if (t->ops->flush)
+		t->ops->flush(t);
+}
+
 /* tp_mark - how many requests went out: the mark of an answer now */
 uint64_t
 tp_mark(const struct transport *t)

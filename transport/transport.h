@@ -236,9 +236,14 @@ enum tp_answer {
  * the SMSC does not resend it forever). Until then it is not answered:
  * a gateway that dies before recording it gets it again, on the next
  * link. An answer for a link that is gone is dropped (the carrier will
- * send it again).
+ * send it again). Over SMPP the answers are queued, to go out in one
+ * write at tp_flush (or the next tp_poll, or tp_close), before any
+ * request queued after them.
  */
 void tp_ack(struct transport *t, const struct tp_event *e, enum tp_answer a);
+
+/* tp_flush - write the answers tp_ack queued (a batch's, in one write) */
+void tp_flush(struct transport *t);
 
 /*
  * tp_mark - the mark of an answer tp_ack gives now: how many requests

@@ -31,6 +31,7 @@ struct tp_ops {
 	void (*watch)(struct transport *t, int fd);
 	void (*close)(struct transport *t);	     /* frees t */
 	uint64_t (*mark)(const struct transport *t); /* NULL: 0 */
+	void (*flush)(struct transport *t); /* NULL: ack writes at once */
 };
 
 /* The part every transport begins with. */

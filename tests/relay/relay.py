@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """relay.py - an SMTP relay with STARTTLS and AUTH for the tests
 
-Usage: relay.py [--cert PEM --key PEM] --log FILE --dir DIR [--refuse ADDR]...
+Usage: relay.py [--cert PEM --key PEM] [--pipelining] --log FILE --dir DIR
+                [--refuse ADDR]...
 
 aiosmtpd (Debian python3-aiosmtpd) on 127.0.0.1, a port of its own
 choosing, printed as "listening PORT" once it is ready. STARTTLS with
@@ -11,8 +12,12 @@ JSON line in FILE: {"ev": "EHLO"|"STARTTLS"|"AUTH"|"MAIL"|"RCPT"|
 "DATA", "tls": bool, ...}, AUTH with the login and password seen;
 each message is written to DIR. Without --cert, no STARTTLS (and so no
 AUTH). --refuse ADDR (any number of times) answers RCPT TO:<ADDR> with
-550 5.1.1, as a relay does for a mailbox it does not know. Stops on
-SIGTERM.
+550 5.1.1, as a relay does for a mailbox it does not know.
+--pipelining offers PIPELINING (RFC 2920) in the EHLO answer (aiosmtpd
+reads commands one by one from what came, so a pipelined client is
+answered in order); each DATA line then logs "pipelined": true when
+the next command had come before the answer to the message's end was
+written. Stops on SIGTERM.
 """
 import argparse
 import asyncio
@@ -29,6 +34,7 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--refuse", action="append", default=[])
+    ap.add_argument("--pipelining", action="store_true")
     ap.add_argument("--log", required=True)
     ap.add_argument("--dir", required=True)
     a = ap.parse_args()
@@ -46,6 +52,8 @@ def main():
                               responses):
             session.host_name = hostname
             log(session, "EHLO", hostname=hostname)
+            if a.pipelining:
+                responses.insert(1, "250-PIPELINING")
             return responses
 
         def handle_STARTTLS(self, server, session, envelope):
@@ -74,7 +82,11 @@ def main():
             path = os.path.join(a.dir, "%d.eml" % Handler.n)
             with open(path, "wb") as f:
                 f.write(envelope.original_content or envelope.content)
-            log(session, "DATA", file=path, rcpt=envelope.rcpt_tos)
+            # a pipelining client sent the next MAIL with the message
+            buffered = getattr(getattr(server, "_reader", None), "_buffer",
+                               b"")
+            log(session, "DATA", file=path, rcpt=envelope.rcpt_tos,
+                pipelined=bytes(buffered[:4]).upper() == b"MAIL")
             return "250 2.0.0 queued as %d" % Handler.n
 
     def authenticator(server, session, envelope, mechanism, auth_data):

@@ -5,7 +5,9 @@
  *	What mp_compose_sms() and mp_compose_dsn() write is read back with
  *	mp_parse() (the round trip: same text, tag and thread ids), and
  *	checked line by line: no line over 78 characters, no header that
- *	the text of an SMS could have made.
+ *	the text of an SMS could have made. The mail written without
+ *	gmime (plain.c) is compared byte for byte with gmime's, over
+ *	thousands of made-up texts from phones.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailparse/compose_int.h"
 #include "mailparse/mailparse.h"
 
 /* header_end - where the header block of raw ends */
@@ -760,6 +763,131 @@ message_ids(void **state)
 			 MP_ETOOBIG);
 }
 
+/* next_rand - xorshift64: the same made-up fields on every run */
+static unsigned
+next_rand(uint64_t *x, unsigned n)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return (unsigned)(*x % n);
+}
+
+/* made_up - len characters of set into b (size) */
+static void
+made_up(uint64_t *x, char *b, size_t size, const char *set, unsigned len)
+{
+	size_t n = 0, k = strlen(set);
+
+	while (n < len && n + 1 < size)
+		b[n++] = set[next_rand(x, (unsigned)k)];
+	b[n] = '\0';
+}
+
+/*
+ * plain_as_gmime - the mails mp_compose_sms writes without gmime are
+ * gmime's, byte for byte: names, subjects, texts, ids, addresses and
+ * dates made up (plain and not), both ways compared
+ */
+static void
+plain_as_gmime(void **state)
+{
+	static const char *const names[] = {
+	    "abc XYZ 019",
+	    "0123456789 +-",
+	    "abc+-.()\"",
+	    "ab cd  ef\t",
+	    "a\xc3\xa9 \xc3\xbc\xf0\x9f\x98\x80",
+	    "=?abc?=",
+	    "abcdefghijklmnopqrstuvwxyz"};
+	static const char *const texts[] = {
+	    "abc def\n",  "a=b c\r\n", "abc \t\n",
+	    ".\n.abc\n",  "x",	       "\xc3\xa9\xf0\x9f\x98\x80 a",
+	    "From abc\n", "-\n",       "\r"};
+	static const char *const tos[] = {
+	    "alice@example.com", "Alice_B+x@Example.COM",
+	    "a.very.long.mailbox.name.of.someone@some.subdomain.example.com"};
+	uint64_t x = 88172645463325252ULL;
+	unsigned i, plain = 0;
+
+	(void)state;
+	for (i = 0; i < 4000; i++) {
+		char name[100], subject[100], text[500], tag[16], irt[100];
+		const char *refs[2] = {irt, "second@x.example"};
+		struct mp_sms_mail in = {
+		    .phone = next_rand(&x, 5) == 0 ? "SHORT1"
+			     : next_rand(&x, 2)	   ? "+12025550143"
+						   : "447700900123",
+		    .phone_display =
+			next_rand(&x, 2) ? "+1 202-555-0143" : NULL,
+		    .our_number = next_rand(&x, 3) ? "+12025550100" : NULL,
+		    .sms_domain = next_rand(&x, 6) == 0
+				      ? "sms.a-rather-long-domain-name-for-"
+					"texts.example.org"
+				      : "sms.example.com",
+		    .to = tos[next_rand(&x, 3)],
+		    .message_id = "gcm6m7jj72qumtjeno7nn33leg@sms.example.com",
+		    .references = refs,
+		    .segments = next_rand(&x, 4),
+		    .date = 1700000000LL + next_rand(&x, 100000000),
+		    .voicemail = next_rand(&x, 10) == 0 ? "0:42" : NULL,
+		};
+		char *a = NULL, *b = NULL, *c = NULL;
+		size_t alen = 0, blen = 0, clen = 0;
+		struct mp_error err;
+
+		made_up(&x, name, sizeof(name), names[next_rand(&x, 7)],
+			next_rand(&x, 5) ? next_rand(&x, 20)
+					 : next_rand(&x, 70));
+		made_up(&x, subject, sizeof(subject), names[next_rand(&x, 7)],
+			next_rand(&x, 4) ? next_rand(&x, 30)
+					 : next_rand(&x, 90));
+		made_up(&x, text, sizeof(text), texts[next_rand(&x, 9)],
+			next_rand(&x, 3) ? next_rand(&x, 60)
+					 : next_rand(&x, 400));
+		made_up(&x, tag, sizeof(tag), "abcdefghijkmnpqrstuvwxyz2345",
+			next_rand(&x, 4) ? 12 : 0);
+		made_up(&x, irt, sizeof(irt), "abcdefghijkmnpqrstuvwxyz2345",
+			next_rand(&x, 3) ? 26 + next_rand(&x, 40) : 0);
+		if (irt[0])
+			strcat(irt, "@sms.example.com");
+		in.contact_name = next_rand(&x, 2) ? name : NULL;
+		in.last_subject = next_rand(&x, 2) ? subject : NULL;
+		in.tag = tag[0] ? tag : NULL;
+		in.in_reply_to = irt[0] ? irt : NULL;
+		in.nreferences = irt[0] ? 1 + (next_rand(&x, 4) == 0) : 0;
+		in.text = text;
+		assert_int_equal(mp_compose_sms(&in, &a, &alen, &err), MP_OK);
+		assert_int_equal(mp_compose_sms_gmime(&in, &b, &blen, &err),
+				 MP_OK);
+		if (alen != blen || memcmp(a, b, alen))
+			fail_msg("written without gmime:\n%s\ngmime:\n%s", a,
+				 b);
+		/* the common case: written without gmime, the same */
+		if (!in.contact_name && in.phone_display && !in.last_subject &&
+		    !in.in_reply_to && !in.voicemail && in.tag &&
+		    !strcmp(in.phone, "+12025550143") &&
+		    !strcmp(in.sms_domain, "sms.example.com")) {
+			char subj[64], reply[80];
+
+			snprintf(subj, sizeof(subj), "SMS from %s [#%s]",
+				 in.phone_display, tag);
+			snprintf(reply, sizeof(reply),
+				 "12025550143+%s@sms.example.com", tag);
+			assert_true(mp_plain_sms(&in, in.phone_display, subj,
+						 "12025550143@sms.example.com",
+						 reply, &c, &clen));
+			assert_int_equal(clen, blen);
+			assert_memory_equal(c, b, blen);
+			free(c);
+			plain++;
+		}
+		free(a);
+		free(b);
+	}
+	assert_true(plain > 10);
+}
+
 int
 main(void)
 {
@@ -775,6 +903,7 @@ main(void)
 	    cmocka_unit_test(random_fields),
 	    cmocka_unit_test(voicemail_mail),
 	    cmocka_unit_test(reply_by_address),
+	    cmocka_unit_test(plain_as_gmime),
 	};
 
 	mp_init();

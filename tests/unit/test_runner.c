@@ -166,13 +166,14 @@ fake_mark(const struct transport *t)
 	return ((const struct fake *)t)->mark;
 }
 
+/* no flush: fake_ack answers at once */
 static const struct tp_ops fake_ops = {
-    "fake",    false,	 fake_submit, fake_room,  fake_inflight,
-    fake_poll, fake_ack, fake_watch,  fake_close, fake_mark,
+    "fake",   false,	  fake_submit, fake_room, fake_inflight, fake_poll,
+    fake_ack, fake_watch, fake_close,  fake_mark, NULL,
 };
 static const struct tp_ops fake_whole_ops = {
-    "fake",    true,	 fake_submit, fake_room,  fake_inflight,
-    fake_poll, fake_ack, fake_watch,  fake_close, fake_mark,
+    "fake",   true,	  fake_submit, fake_room, fake_inflight, fake_poll,
+    fake_ack, fake_watch, fake_close,  fake_mark, NULL,
 };
 
 struct fixture {
