@@ -166,14 +166,7 @@ store_committer_start(const char *path, enum store_sync sync,
 		free(g);
 		return NULL;
 	}
-	/*
-	 * a piece is a savepoint, and so is each of its operations: the
-	 * pages they change are copied aside first (the sub-journal),
-	 * kept in memory, not spilled to a temporary file past 64 KiB
-	 * (a write per page copied: most of a group's writes)
-	 */
-	if (!g->s->pg)
-		sq_exec(g->s, "PRAGMA temp_store = MEMORY");
+	/* (its savepoints' sub-journal in memory: store_open's pragmas) */
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->work, NULL);
 	pthread_cond_init(&g->finished, NULL);
