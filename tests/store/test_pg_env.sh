@@ -111,3 +111,4 @@ check "... and its children" gone "$tmp/family3" "$dir"
 check "... and removes its directory" [ ! -e "$dir" ]
 pg_stop
 echo "1..$n"
+[ "$failed" -eq 0 ]

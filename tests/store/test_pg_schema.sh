@@ -330,3 +330,4 @@ check "... and the database is at 8, with every table" [ "$(echo \
 	 WHERE table_schema = current_schema()) FROM schema_version" |
 	psql_on race)" = "8|$(($(wc -l <"$tmp/tables.lite") + 1))" ]
 echo "1..$n"
+[ "$failed" -eq 0 ]
