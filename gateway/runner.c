@@ -367,11 +367,29 @@ plan(struct runner *r, struct active *a)
 	return a->ids != NULL;
 }
 
+/*
+ * room - parts that may go out now: the transport's room, less the
+ * parts of texts the SMSC took whose record no commit holds yet. Parts
+ * in flight and those stay within the window together, and so does
+ * what a kill -9 can send twice (with, for a text of several parts
+ * being taken, its parts already taken: a record is written once
+ * every part is, or a text longer than the window could never go).
+ */
+static unsigned
+room(const struct runner *r)
+{
+	unsigned n = tp_room(r->t), risk = 0, i;
+
+	for (i = 0; i < r->ndone; i++)
+		risk += r->done[i].nparts;
+	return n > risk ? n - risk : 0;
+}
+
 /* claimable - the transport has room and the runner space for texts */
 static bool
 claimable(const struct runner *r)
 {
-	return tp_room(r->t) > 0 && r->na < ACTIVE_MAX / 2;
+	return room(r) > 0 && r->na < ACTIVE_MAX / 2;
 }
 
 /* claim - take due texts while there is room for their parts */
@@ -380,13 +398,13 @@ claim(struct runner *r)
 {
 	struct store_claim *cl = NULL;
 	struct store_error err;
-	unsigned n = 0, i, room = tp_room(r->t);
+	unsigned n = 0, i, max = room(r);
 	bool out;
 
 	if (!claimable(r))
 		return;
 	r->more = false;
-	if (store_claim(r->s, r->owner, now_s(), r->c->claim_lease, room, &cl,
+	if (store_claim(r->s, r->owner, now_s(), r->c->claim_lease, max, &cl,
 			&n, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: claim: %s", err.msg);
 		return;
@@ -414,7 +432,7 @@ claim(struct runner *r)
 				"the text cannot be encoded for SMS");
 	}
 	store_claims_free(&cl, n);
-	r->more = n == room;
+	r->more = n == max;
 }
 
 /* submit - hand parts to the transport while it has room */
@@ -424,10 +442,10 @@ submit(struct runner *r)
 	struct tp_error err;
 	unsigned i;
 
-	for (i = 0; i < r->na && tp_room(r->t) > 0; i++) {
+	for (i = 0; i < r->na && room(r) > 0; i++) {
 		struct active *a = r->a[i];
 
-		while (!a->failed && a->next < a->nparts) {
+		while (!a->failed && a->next < a->nparts && room(r) > 0) {
 			struct tp_part p = {
 			    .msg_id = a->c.id,
 			    .seq = a->next + 1,
@@ -777,6 +795,7 @@ struct turn {
 	unsigned n;
 	bool claim;    /* claim now */
 	bool draining; /* claim nothing, even if more is due */
+	bool ran;      /* turn_write was called */
 };
 
 /* turn_write - record the events, submit, claim; on the store s */
@@ -787,6 +806,7 @@ turn_write(struct store *s, void *arg)
 	struct runner *r = u->r;
 	unsigned i;
 
+	u->ran = true;
 	r->s = s;
 	write_done(r); /* the records that wait, first */
 	for (i = 0; i < u->n; i++)
@@ -808,7 +828,7 @@ static void
 turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
      bool draining)
 {
-	struct turn u = {r, ev, n, claim_now, draining};
+	struct turn u = {r, ev, n, claim_now, draining, false};
 	struct store_error err;
 	bool ok = true;
 	unsigned i;
@@ -822,11 +842,19 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 			ut_log(LOG_ERR, "store: %s", err.msg);
 			ok = false; /* the SMSC sends its receipts again */
 		}
-	} else if (n == 0) {
+	}
+	/*
+	 * no committer, or its transaction never began (the server is
+	 * down): the turn on the runner's own connection, so that a text
+	 * the SMSC took keeps its record and every event its answer
+	 */
+	if (!u.ran && n == 0) {
+		ok = true;
 		turn_write(r->s, &u); /* a claim alone: its own transaction */
-	} else {
+	} else if (!u.ran) {
 		bool batch = store_batch_begin(r->s, &err) == STORE_OK;
 
+		ok = true;
 		turn_write(r->s, &u);
 		if (batch && store_batch_end(r->s, &err) != STORE_OK) {
 			ut_log(LOG_ERR, "store: %s", err.msg);

@@ -58,7 +58,30 @@ struct fake {
 	enum tp_answer answers[64];
 	unsigned nacked;
 	uint64_t mark; /* requests "sent" so far: tp_mark */
+	/* when set: the most parts the SMSC had whose record no commit
+	   held, read on this other connection at each submit */
+	struct store *check;
+	unsigned most_at_risk;
 };
+
+/* committed - texts whose record (submitted or later) a commit holds */
+static unsigned
+committed(struct store *s)
+{
+	struct store_filter flt;
+	struct store_message *m = NULL;
+	struct store_error err;
+	unsigned n = 0, i, k = 0;
+
+	store_filter_init(&flt);
+	flt.limit = 1000;
+	assert_int_equal(store_history(s, &flt, &m, &n, &err), STORE_OK);
+	for (i = 0; i < n; i++)
+		k += m[i].state == STORE_SUBMITTED ||
+		     m[i].state == STORE_DELIVERED;
+	store_messages_free(&m, n);
+	return k;
+}
 
 static void
 push(struct fake *f, struct tp_event e)
@@ -85,6 +108,12 @@ fake_submit(struct transport *t, const struct tp_part *p, struct tp_error *err)
 	f->parts[f->nparts].text = f->texts[f->nparts];
 	f->nparts++;
 	f->inflight++;
+	if (f->check) { /* texts of two parts (within_window) */
+		unsigned risk = f->nparts - 2 * committed(f->check);
+
+		if (risk > f->most_at_risk)
+			f->most_at_risk = risk;
+	}
 	switch (f->answer) {
 	case TAKE:
 		e.kind = TP_EV_SUBMITTED;
@@ -397,6 +426,41 @@ as_queued(void **state)
 	assert_int_equal(x->f.parts[1].data_coding, 0);
 	assert_int_equal(x->f.parts[1].len, 19);
 	assert_memory_equal(x->f.parts[1].data, "It's done - see you", 19);
+}
+
+/*
+ * texts the SMSC took whose record no commit holds, and parts in
+ * flight, stay within the window together: a kill -9 at any moment
+ * sends at most a window again (the window is not refilled by parts
+ * whose texts' records are still being written)
+ */
+static void
+within_window(void **state)
+{
+	struct fixture *x = *state;
+	struct store_error err;
+	char phone[16], text[200];
+	unsigned i;
+
+	/* 20 texts of two parts: a claim of a window's texts has more
+	   parts than the window, and the rest go in later turns */
+	memset(text, 'w', 180);
+	text[180] = '\0';
+	x->f.answer = TAKE;
+	for (i = 0; i < 20; i++) {
+		snprintf(phone, sizeof(phone), "+120255501%02u", i);
+		queue(x, phone, text, true, (int64_t)time(NULL));
+	}
+	x->f.check = store_open(x->db, STORE_SYNC_OFF, &err);
+	assert_non_null(x->f.check);
+	start(x);
+	for (i = 0; i < 60 && committed(x->f.check) < 20; i++)
+		runner_step(x->r, 0, true, false);
+	assert_int_equal(committed(x->f.check), 20);
+	assert_int_equal(x->f.nparts, 40); /* each part once */
+	/* a window went out before the first record: all of it at risk */
+	assert_int_equal(x->f.most_at_risk, x->f.window);
+	store_close(&x->f.check);
 }
 
 /* a transport that takes whole texts gets the text as queued */
@@ -857,6 +921,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(delivered, setup, teardown),
 	    cmocka_unit_test_setup_teardown(as_queued, setup, teardown),
 	    cmocka_unit_test_setup_teardown(whole_texts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(within_window, setup, teardown),
 	    cmocka_unit_test_setup_teardown(refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(deferred, setup, teardown),
 	    cmocka_unit_test_setup_teardown(expired, setup, teardown),
