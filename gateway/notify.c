@@ -70,7 +70,7 @@ notify_start(const struct conf *c, struct mailer *mailer)
 	struct store_error err;
 	struct notify *n;
 
-	if (!store_path_shared(c->database))
+	if (!ut_pg_uri(c->database))
 		return NULL;
 	n = calloc(1, sizeof(*n));
 	if (!n)

@@ -93,9 +93,6 @@ struct done {
 	bool written; /* in the open batch, not committed yet */
 };
 
-static bool write_done(struct runner *r);
-static void done_committed(struct runner *r, bool ok);
-
 /* done_free - free the ids of d */
 static void
 done_free(struct done *d)
@@ -509,35 +506,6 @@ keep_done(struct runner *r, const struct active *a)
 	return true;
 }
 
-/* submitted - part seq of text id was taken */
-static void
-submitted(struct runner *r, const struct tp_event *e)
-{
-	int i = find(r, e->msg_id);
-	struct active *a;
-
-	if (i < 0)
-		return;
-	a = r->a[i];
-	snprintf(a->ids[e->seq - 1], sizeof(a->ids[0]), "%s", e->smsc_id);
-	a->taken++;
-	if (a->failed) {
-		if (a->taken >= a->next)
-			drop(r, (unsigned)i);
-		return;
-	}
-	if (a->taken < a->nparts)
-		return;
-	if (!keep_done(r, a))
-		ut_log(LOG_ERR,
-		       "id=%lld: out of memory: its record is lost, and it "
-		       "will be sent again when its lease ends",
-		       (long long)a->c.id);
-	else /* now: a receipt in the same turn looks for its SMSC ids */
-		write_done(r);
-	drop(r, (unsigned)i);
-}
-
 /*
  * write_done - write the records that wait (in the open batch, if any):
  * false when the store failed (they wait for the next turn); a record
@@ -630,6 +598,35 @@ flush_done(struct runner *r)
 	if (ok)
 		ut_log(LOG_NOTICE, "store: back; the records that waited are "
 				   "written");
+}
+
+/* submitted - part seq of text id was taken */
+static void
+submitted(struct runner *r, const struct tp_event *e)
+{
+	int i = find(r, e->msg_id);
+	struct active *a;
+
+	if (i < 0)
+		return;
+	a = r->a[i];
+	snprintf(a->ids[e->seq - 1], sizeof(a->ids[0]), "%s", e->smsc_id);
+	a->taken++;
+	if (a->failed) {
+		if (a->taken >= a->next)
+			drop(r, (unsigned)i);
+		return;
+	}
+	if (a->taken < a->nparts)
+		return;
+	if (!keep_done(r, a))
+		ut_log(LOG_ERR,
+		       "id=%lld: out of memory: its record is lost, and it "
+		       "will be sent again when its lease ends",
+		       (long long)a->c.id);
+	else /* now: a receipt in the same turn looks for its SMSC ids */
+		write_done(r);
+	drop(r, (unsigned)i);
 }
 
 /* ack - answer e once the turn's batch is committed */

@@ -763,7 +763,7 @@ store_step(sq *st)
 
 	if (st->pg)
 		return sq_step(st);
-	if (sq_autocommit(st->s) && !sq_readonly(st) &&
+	if (sq_autocommit(st->s) && !sqlite3_stmt_readonly(st->lite) &&
 	    !sqlite3_stmt_busy(st->lite)) {
 		mu = st->s->wlock;
 		if (!wlock_take(mu))
@@ -972,17 +972,17 @@ store_open_version(const char *path, enum store_sync sync, int version,
 {
 	static const char *const syncs[] = {"FULL", "NORMAL", "OFF"};
 	struct store *s = calloc(1, sizeof(*s));
-	char pragma[128];
+	char pragma[128], name[1024];
 	int rc;
 
 	if (!s ||
-	    !(s->path = pg_is_uri(path) ? pg_safe_name(path) : strdup(path))) {
+	    !(s->path = strdup(store_display(path, name, sizeof(name))))) {
 		free(s);
 		store_set_error(err, STORE_ETEMP, "out of memory");
 		return NULL;
 	}
 	s->sync = sync;
-	if (pg_is_uri(path)) {
+	if (ut_pg_uri(path)) {
 		s->pg = pg_open(path, sync, err);
 		if (!s->pg && err) { /* say which server */
 			char why[sizeof(err->msg)];
@@ -1148,10 +1148,10 @@ store_shared(const struct store *s)
 const char *
 store_display(const char *database, char *buf, size_t n)
 {
-	char *safe = pg_is_uri(database) ? pg_safe_name(database) : NULL;
-
-	snprintf(buf, n, "%s", safe ? safe : database);
-	free(safe);
+	if (ut_pg_uri(database))
+		ut_pg_uri_safe(database, buf, n);
+	else
+		snprintf(buf, n, "%s", database);
 	return buf;
 }
 
@@ -1160,13 +1160,15 @@ int
 store_ping(const char *database, int *version_r, struct store_error *err)
 {
 	struct store *s;
+	char name[1024];
 	int rc = STORE_OK;
 
 	*version_r = -1;
-	if (!pg_is_uri(database))
+	if (!ut_pg_uri(database))
 		return STORE_OK;
 	s = calloc(1, sizeof(*s));
-	if (!s || !(s->path = pg_safe_name(database))) {
+	if (!s ||
+	    !(s->path = strdup(store_display(database, name, sizeof(name))))) {
 		free(s);
 		return store_set_error(err, STORE_ETEMP, "out of memory");
 	}
@@ -1180,13 +1182,6 @@ store_ping(const char *database, int *version_r, struct store_error *err)
 		rc = store_fail_db(s, "reading the schema version", err);
 	store_close(&s);
 	return rc;
-}
-
-/* store_path_shared - a libpq URI */
-bool
-store_path_shared(const char *database)
-{
-	return pg_is_uri(database);
 }
 
 /* store_listen - LISTEN for the queues' notifications */

@@ -65,13 +65,6 @@ struct pg_stmt {
 	int ncols;
 };
 
-/* pg_is_uri - Database is a libpq URI */
-bool
-pg_is_uri(const char *database)
-{
-	return ut_pg_uri(database);
-}
-
 /*
  * hide_secrets - "..." for each of the URI's passwords in c->err (libpq
  * quotes a URI's bad parts in its messages)
@@ -232,16 +225,6 @@ connect_to(struct pg_conn *c)
 	PQsetNoticeProcessor(c->conn, noop_notice, NULL);
 	c->gen++;
 	return setup(c);
-}
-
-/* pg_safe_name - uri without its passwords, malloc'd */
-char *
-pg_safe_name(const char *uri)
-{
-	char safe[1024];
-
-	ut_pg_uri_safe(uri, safe, sizeof(safe));
-	return strdup(safe);
 }
 
 /* pg_open - connect to uri */
@@ -809,13 +792,6 @@ pg_column_kind(struct pg_stmt *st, int i)
 	case BYTEAOID: return SQ_BLOB;
 	default: return SQ_TEXT;
 	}
-}
-
-/* pg_readonly - a SELECT that locks nothing */
-bool
-pg_readonly(struct pg_stmt *st)
-{
-	return st->readonly;
 }
 
 /* pg_sql - the text as given */

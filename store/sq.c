@@ -266,15 +266,6 @@ sq_column_kind(sq *st, int i)
 	}
 }
 
-/* sq_readonly - st writes nothing */
-bool
-sq_readonly(sq *st)
-{
-	if (st->pg)
-		return pg_readonly(st->pg);
-	return sqlite3_stmt_readonly(st->lite);
-}
-
 /* sq_sql - the text st was prepared from */
 const char *
 sq_sql(sq *st)

@@ -210,9 +210,6 @@ const char *store_display(const char *database, char *buf, size_t n);
  */
 int store_ping(const char *database, int *version_r, struct store_error *err);
 
-/* store_path_shared - Database names a shared store (a libpq URI) */
-bool store_path_shared(const char *database);
-
 /*
  * store_listen - on a shared store, listen for rows added to any queue
  * (texts, mail, hooks), by whichever host; STORE_EPERM on a file

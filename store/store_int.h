@@ -232,9 +232,6 @@ int sq_column_count(sq *st);
 const char *sq_column_name(sq *st, int i);
 enum sq_kind sq_column_kind(sq *st, int i);
 
-/* sq_readonly - st writes nothing */
-bool sq_readonly(sq *st);
-
 /* sq_sql - the text st was prepared from */
 const char *sq_sql(sq *st);
 
@@ -249,18 +246,12 @@ int sq_exec(struct store *s, const char *text);
 
 /* ---- pg.c: the PostgreSQL backend of sq.c and db.c ---- */
 
-/* pg_is_uri - Database names a PostgreSQL server (a libpq URI) */
-bool pg_is_uri(const char *database);
-
 /*
  * pg_open - connect to uri, commits as durable as sync says; NULL with
  * err filled
  */
 struct pg_conn *pg_open(const char *uri, enum store_sync sync,
 			struct store_error *err);
-
-/* pg_safe_name - uri without its password (for messages), malloc'd */
-char *pg_safe_name(const char *uri);
 
 /* pg_close - close the connection (NULL: nothing) */
 void pg_close(struct pg_conn *c);
@@ -283,7 +274,6 @@ const char *pg_value(struct pg_stmt *st, int i, int *len_r);
 int pg_column_count(struct pg_stmt *st);
 const char *pg_column_name(struct pg_stmt *st, int i);
 enum sq_kind pg_column_kind(struct pg_stmt *st, int i);
-bool pg_readonly(struct pg_stmt *st);
 const char *pg_sql(struct pg_stmt *st);
 int64_t pg_changes(struct pg_conn *c);
 bool pg_autocommit(struct pg_conn *c);

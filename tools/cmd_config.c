@@ -33,6 +33,7 @@
 #include "conf/conf.h"
 #include "store/store.h"
 #include "tools/smsctl_int.h"
+#include "util/util.h"
 
 /* the directory systemd makes at each start (RuntimeDirectory) */
 #define RUN_DIR "/run/smsmilter"
@@ -190,7 +191,7 @@ check_database(const struct conf *c, unsigned *errors)
 	unsigned warnings = 0;
 	int version;
 
-	if (!store_path_shared(c->database))
+	if (!ut_pg_uri(c->database))
 		return;
 	if (strstr(c->database, "password=") ||
 	    (at && user && memchr(user, ':', (size_t)(at - user))))

@@ -37,7 +37,7 @@ as_store_owner(const char *database)
 	struct passwd *pw;
 	char dir[4096], *slash;
 
-	if (geteuid() != 0 || store_path_shared(database))
+	if (geteuid() != 0 || ut_pg_uri(database))
 		return 0; /* a server's store: no file to own */
 	snprintf(dir, sizeof(dir), "%s", database);
 	slash = strrchr(dir, '/');
