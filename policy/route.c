@@ -47,66 +47,9 @@ recent_owners(const struct conf *c, struct store *st, const char *phone,
 	      const char *our, int64_t now, struct policy_route *r,
 	      struct store_error *err)
 {
-	struct store_filter f;
-	struct store_message *m = NULL;
-	struct {
-		int64_t t, id;
-	} last[POLICY_ROUTE_MAX], tl; /* each owner's latest text */
-	char tname[256];
-	unsigned n = 0, i, k;
-	int rc;
-
-	r->nowners = 0;
-	store_filter_init(&f);
-	f.phone = phone;
-	f.direction = "out";
-	f.since = now - c->lease_duration;
-	f.limit = 1000;
-	do {
-		rc = store_history(st, &f, &m, &n, err);
-		if (rc != STORE_OK)
-			return rc;
-		for (i = 0; i < n; i++) {
-			if (strcmp(m[i].sender, our) != 0)
-				continue;
-			for (k = 0; k < r->nowners; k++)
-				if (strcmp(r->owners[k], m[i].owner) == 0)
-					break;
-			if (k == r->nowners) {
-				if (r->nowners == POLICY_ROUTE_MAX)
-					continue;
-				snprintf(r->owners[r->nowners++],
-					 sizeof(r->owners[0]), "%s",
-					 m[i].owner);
-				last[k].t = m[i].created;
-				last[k].id = m[i].id;
-			}
-			/* by time, then id: the last text wins */
-			if (m[i].created > last[k].t ||
-			    (m[i].created == last[k].t &&
-			     m[i].id > last[k].id)) {
-				last[k].t = m[i].created;
-				last[k].id = m[i].id;
-			}
-		}
-		if (n > 0)
-			f.after_id = m[n - 1].id;
-		store_messages_free(&m, n);
-	} while (n == f.limit);
-	/* the most recent first */
-	for (i = 1; i < r->nowners; i++)
-		for (k = i; k > 0 && (last[k].t > last[k - 1].t ||
-				      (last[k].t == last[k - 1].t &&
-				       last[k].id > last[k - 1].id));
-		     k--) {
-			tl = last[k];
-			last[k] = last[k - 1];
-			last[k - 1] = tl;
-			memcpy(tname, r->owners[k], sizeof(tname));
-			memcpy(r->owners[k], r->owners[k - 1], sizeof(tname));
-			memcpy(r->owners[k - 1], tname, sizeof(tname));
-		}
-	return STORE_OK;
+	return store_recent_owners(st, phone, our, now - c->lease_duration,
+				   r->owners, POLICY_ROUTE_MAX, &r->nowners,
+				   err);
 }
 
 /*

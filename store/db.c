@@ -147,6 +147,11 @@ static const char *const sql[ST_COUNT] = {
     [ST_THREAD_LATEST] = "SELECT " THREAD_COLS " FROM threads t"
 			 " WHERE t.phone = ?1 AND t.sender = ?2"
 			 " ORDER BY t.last_active DESC, t.id DESC LIMIT 1",
+    [ST_RECENT_OWNERS] =
+	"SELECT t.owner FROM threads t JOIN messages m ON m.thread_id = t.id"
+	" WHERE t.phone = ?1 AND t.sender = ?2 AND m.direction = 'out'"
+	" AND m.created >= ?3 GROUP BY t.owner"
+	" ORDER BY max(m.created) DESC, max(m.id) DESC LIMIT ?4",
     [ST_THREAD_OF] = "SELECT " THREAD_COLS " FROM threads t"
 		     " WHERE t.owner = ?1 AND t.phone = ?2 AND t.sender = ?3",
     [ST_THREAD_NEW] =

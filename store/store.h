@@ -653,6 +653,14 @@ int store_thread_find(struct store *s, const char *tag, const char *phone,
 		      struct store_error *err);
 
 /*
+ * store_recent_owners - the owners of (phone, sender)'s threads that
+ * texted phone since since, the most recent first, at most max
+ */
+int store_recent_owners(struct store *s, const char *phone, const char *sender,
+			int64_t since, char (*owners)[256], unsigned max,
+			unsigned *n_r, struct store_error *err);
+
+/*
  * store_thread_open - the thread (owner, phone, sender), created with
  * tag when there is none
  */

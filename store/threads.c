@@ -72,6 +72,29 @@ store_thread_find(struct store *s, const char *tag, const char *phone,
 	return one_thread(s, st, t, err);
 }
 
+/* store_recent_owners - who texted phone from sender since since */
+int
+store_recent_owners(struct store *s, const char *phone, const char *sender,
+		    int64_t since, char (*owners)[256], unsigned max,
+		    unsigned *n_r, struct store_error *err)
+{
+	sq *st;
+	int rc;
+
+	*n_r = 0;
+	NEED(st, s, ST_RECENT_OWNERS, err);
+	sq_bind_text(st, 1, phone);
+	sq_bind_text(st, 2, sender);
+	sq_bind_int64(st, 3, since);
+	sq_bind_int(st, 4, (int)max);
+	while ((rc = store_step(st)) == SQ_ROW && *n_r < max)
+		copy_text(st, 0, owners[(*n_r)++], sizeof(owners[0]));
+	sq_reset(st);
+	if (rc != SQ_ROW && rc != SQ_DONE)
+		return store_fail_db(s, "finding who texted the phone", err);
+	return STORE_OK;
+}
+
 /* store_thread_open - find or create (owner, phone, sender) */
 int
 store_thread_open(struct store *s, const char *owner, const char *phone,
