@@ -22,6 +22,9 @@
 # and mo_cpu_smsgw: the CPU time smsgw spent (user and system, from
 # /proc/PID/stat) per text, a figure the other loads of a shared machine
 # change less than the rates.
+# Each side runs BENCH_ROUNDS times (default 3), interleaved, each round
+# with a fresh store, smtp-sink and SMSC (for Kannel: a fresh bearerbox,
+# smsbox, store and SMSC), and its best round counts, as in api.sh.
 # Stops what it starts by pid.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +32,7 @@ top=$(cd "$here/.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 N=${BENCH_MO_TEXTS:-2000}
 W=${BENCH_MO_WINDOW:-10}
+rounds=${BENCH_ROUNDS:-3}
 
 if [ ! -d "$top/tests/smsc/node_modules/smpp" ] ||
 	! command -v smtp-sink >/dev/null 2>&1; then
@@ -108,23 +112,33 @@ wait_for_count() {
 # rate START END: texts per second
 rate() { awk -v n="$N" -v a="$1" -v b="$2" 'BEGIN { if (b > a) printf "%.0f\n", n / (b - a); else print 0 }'; }
 
+flood() {
+	echo "{\"mo_flood\": {\"count\": $N, \"window\": $W, \"from\": \"1202555\", \"to\": \"12025550100\", \"text\": \"bench text\"}}" >&9
+}
+
 # --- smsgw: deliver_sm -> store -> mail -> smtp-sink
 printf 'bench-secret-0123456789abcdef\n' >"$tmp/tag.secret"
 chmod 600 "$tmp/tag.secret"
-mkdir "$tmp/sink"
-chmod 777 "$tmp/sink"
-sinkport=$(port)
 sink_user=""
 [ "$(id -u)" -eq 0 ] && sink_user="-u nobody" # smtp-sink will not run as root
-# shellcheck disable=SC2086
-smtp-sink $sink_user -D "$tmp/sink/all" "127.0.0.1:$sinkport" 256 \
-	>"$tmp/sink.log" 2>&1 &
-pids="$pids $!"
-smsc ours
-cat >"$tmp/gw.conf" <<EOF
+
+# round_ours R: one flood through a fresh smsgw, store and smtp-sink;
+# sets ours (texts/s, 0 when not all came), ours_lines (its other
+# figures)
+round_ours() {
+	mkdir "$tmp/sink$1"
+	chmod 777 "$tmp/sink$1"
+	sinkport=$(port)
+	# shellcheck disable=SC2086
+	smtp-sink $sink_user -D "$tmp/sink$1/all" "127.0.0.1:$sinkport" 256 \
+		>"$tmp/sink$1.log" 2>&1 &
+	sink=$!
+	pids="$pids $sink"
+	smsc "ours$1"
+	cat >"$tmp/gw.conf" <<EOF
 SmsDomains sms.example.com
 TagSecretFile $tmp/tag.secret
-Database $tmp/gw.db
+Database $tmp/gw$1.db
 GatewayPidFile $tmp/smsgw.pid
 WakeSocket $tmp/wake.sock
 UserID $(id -un)
@@ -137,41 +151,41 @@ SmtpRelay 127.0.0.1:$sinkport
 MailRetryInterval 2s
 LogLevel notice
 EOF
-chmod 600 "$tmp/gw.conf"
-"$BUILD/smsgw" -f -c "$tmp/gw.conf" 2>"$tmp/smsgw.log" &
-gw=$!
-pids="$pids $gw"
-until_bound ours
-sleep 0.5
-echo "{\"mo_flood\": {\"count\": $N, \"window\": $W, \"from\": \"1202555\", \"to\": \"12025550100\", \"text\": \"bench text\"}}" >&9
-# each mail in the dump begins with smtp-sink's X-Client-Addr line
-sinkcount="grep -c '^X-Client-Addr:' '$tmp/sink/all' 2>/dev/null || echo 0"
-if wait_for_count "$sinkcount" "$N" 300; then
-	t0=$(flood_start ours)
-	t1=$(python3 -c 'import os, sys
-print(os.stat(sys.argv[1]).st_mtime)' "$tmp/sink/all")
-	ours=$(rate "$t0" "$t1")
-	acked ours smsgw
-else
-	ours=0
-	echo "bench: smsgw mailed $(sh -c "$sinkcount") of $N texts" >&2
-fi
-echo "bench: mo_to_mail_smsgw $ours texts/s"
-# fields 14 and 15 of /proc/PID/stat: user and system time, in ticks
-awk -v t="$(getconf CLK_TCK)" -v n="$N" '{ printf "bench: mo_cpu_smsgw %.0f us/text\n", ($14 + $15) / t / n * 1e6 }' "/proc/$gw/stat"
-stop_pids $gw
-exec 9>&-
+	chmod 600 "$tmp/gw.conf"
+	"$BUILD/smsgw" -f -c "$tmp/gw.conf" 2>"$tmp/smsgw$1.log" &
+	gw=$!
+	pids="$pids $gw"
+	until_bound "ours$1"
+	sleep 0.5
+	flood
+	# each mail in the dump begins with smtp-sink's X-Client-Addr line
+	sinkcount="grep -c '^X-Client-Addr:' '$tmp/sink$1/all' 2>/dev/null || echo 0"
+	ours=0 ours_lines=""
+	if wait_for_count "$sinkcount" "$N" 300; then
+		t0=$(flood_start "ours$1")
+		t1=$(python3 -c 'import os, sys
+print(os.stat(sys.argv[1]).st_mtime)' "$tmp/sink$1/all")
+		ours=$(rate "$t0" "$t1")
+		# fields 14 and 15 of /proc/PID/stat: user and system time,
+		# in ticks
+		ours_lines="$(acked "ours$1" smsgw)
+$(awk -v t="$(getconf CLK_TCK)" -v n="$N" '{ printf "bench: mo_cpu_smsgw %.0f us/text\n", ($14 + $15) / t / n * 1e6 }' "/proc/$gw/stat")"
+	else
+		echo "bench: smsgw mailed $(sh -c "$sinkcount") of $N texts" >&2
+	fi
+	stop_pids $gw $sink
+	exec 9>&-
+}
 
 # --- Kannel: deliver_sm -> bearerbox -> smsbox -> get-url
-theirs=0
-if command -v bearerbox >/dev/null 2>&1; then
-	smsc kannel
+# start_hits: the get-url target, on port $hp: counts requests, the
+# time of each a line of $tmp/hits
+start_hits() {
 	hp=$(port)
-	# the get-url target: counts requests, the time of each in a file
 	python3 - "$hp" "$tmp/hits" <<'PY' &
 import http.server, sys, time
 port, path = int(sys.argv[1]), sys.argv[2]
-out = open(path, "a")
+out = open(path, "a")  # O_APPEND: a round empties it, lines go on at 0
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_GET(self):
@@ -187,8 +201,14 @@ class S(http.server.ThreadingHTTPServer):
 S(("127.0.0.1", port), H).serve_forever()
 PY
 	pids="$pids $!"
+}
+
+# round_kannel R: one flood through a fresh bearerbox, smsbox, store
+# and SMSC; sets theirs (texts/s, 0 when not all came), theirs_lines
+round_kannel() {
+	smsc "kannel$1"
 	: >"$tmp/hits"
-	kannel_store=$tmp/kannel.store
+	kannel_store=$tmp/kannel$1.store
 	kannel_conf "$tmp/kannel.conf" "$tmp" "$smsc"
 	cat >>"$tmp/kannel.conf" <<EOF
 
@@ -200,17 +220,43 @@ omit-empty = true
 get-url = "http://127.0.0.1:$hp/mo?from=%p&to=%P&text=%a"
 EOF
 	kannel_start "$tmp/kannel.conf"
-	until_bound kannel
+	until_bound "kannel$1"
 	sleep 0.5
-	echo "{\"mo_flood\": {\"count\": $N, \"window\": $W, \"from\": \"1202555\", \"to\": \"12025550100\", \"text\": \"bench text\"}}" >&9
+	flood
 	hits="wc -l <'$tmp/hits'"
+	theirs=0 theirs_lines=""
 	if wait_for_count "$hits" "$N" 300; then
-		t0=$(flood_start kannel)
+		t0=$(flood_start "kannel$1")
 		theirs=$(rate "$t0" "$(tail -1 "$tmp/hits")")
-		acked kannel kannel
+		theirs_lines=$(acked "kannel$1" kannel)
 	else
 		echo "bench: Kannel called get-url $(sh -c "$hits") times for $N texts" >&2
 	fi
-fi
-echo "bench: mo_to_mail_kannel $theirs texts/s"
-awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "ratio: mo_to_mail_vs_kannel %.2f\n", a / b }'
+	kannel_stop
+	exec 9>&-
+}
+
+# the rounds, interleaved; each side's best counts (the other loads of
+# a shared machine only ever slow a round down)
+best_ours=0 best_theirs=0 best_ours_lines="" best_theirs_lines=""
+kannel=no
+command -v bearerbox >/dev/null 2>&1 && kannel=yes && start_hits
+r=1
+while [ "$r" -le "$rounds" ]; do
+	round_ours "$r"
+	if [ "$ours" -gt "$best_ours" ]; then
+		best_ours=$ours best_ours_lines=$ours_lines
+	fi
+	if [ "$kannel" = yes ]; then
+		round_kannel "$r"
+		if [ "$theirs" -gt "$best_theirs" ]; then
+			best_theirs=$theirs best_theirs_lines=$theirs_lines
+		fi
+	fi
+	r=$((r + 1))
+done
+[ -n "$best_ours_lines" ] && echo "$best_ours_lines"
+echo "bench: mo_to_mail_smsgw $best_ours texts/s"
+[ -n "$best_theirs_lines" ] && echo "$best_theirs_lines"
+echo "bench: mo_to_mail_kannel $best_theirs texts/s"
+awk -v a="$best_ours" -v b="$best_theirs" 'BEGIN { if (b > 0) printf "ratio: mo_to_mail_vs_kannel %.2f\n", a / b }'
