@@ -56,14 +56,15 @@ print(s.getsockname()[1])'
 }
 
 # smsc NAME: a fresh SMSC logging to $tmp/NAME.jsonl, controls on fd 9;
-# its port in $smsc
+# its port in $smsc, its pid in $smsc_pid
 smsc() {
 	exec 9>&-
 	rm -f "$tmp/ctl"
 	mkfifo "$tmp/ctl"
 	node "$top/tests/smsc/smsc.js" --port 0 --log "$tmp/$1.jsonl" \
 		<"$tmp/ctl" >"$tmp/$1.out" 2>&1 &
-	pids="$pids $!"
+	smsc_pid=$!
+	pids="$pids $smsc_pid"
 	exec 9>"$tmp/ctl"
 	i=0
 	while ! grep -q '^listening' "$tmp/$1.out" && [ $i -lt 100 ]; do
@@ -173,8 +174,8 @@ $(awk -v t="$(getconf CLK_TCK)" -v n="$N" '{ printf "bench: mo_cpu_smsgw %.0f us
 	else
 		echo "bench: smsgw mailed $(sh -c "$sinkcount") of $N texts" >&2
 	fi
-	stop_pids $gw $sink
 	exec 9>&-
+	stop_pids $gw $sink $smsc_pid
 }
 
 # --- Kannel: deliver_sm -> bearerbox -> smsbox -> get-url
@@ -234,6 +235,7 @@ EOF
 	fi
 	kannel_stop
 	exec 9>&-
+	stop_pids $smsc_pid
 }
 
 # the rounds, interleaved; each side's best counts (the other loads of

@@ -444,7 +444,10 @@ const struct conf_key conf_keys[] = {
     {"SmppDestNpi", CT_INT, F(smpp_dest_npi), "1", 0, 18, NULL, 0, "SMPP",
      "Numbering plan of the phone (1: E.164).", NULL},
     {"SmppWindow", CT_INT, F(smpp_window), "10", 1, 1000, NULL, 0, "SMPP",
-     "submit_sm PDUs in flight before waiting for responses.", NULL},
+     "submit_sm PDUs in flight before waiting for responses, counting the "
+     "parts of texts the SMSC took whose record is not yet committed: at "
+     "most this many texts go out again after a crash.",
+     NULL},
     {"SmppThroughput", CT_INT, F(smpp_throughput), "0", 0, 10000, NULL, 0,
      "SMPP", "Most submit_sm per second. 0: no cap.", NULL},
     {"SmppConcatenation", CT_ENUM, F(smpp_concatenation), "udh", NOLIM,

@@ -18,7 +18,12 @@
  *	commit, runner_set_committer), they are one piece of its next
  *	group: one writer and one fsync for the API's texts and the
  *	runner's records together. The transport is answered, and newly
- *	claimed texts are submitted, only once that commit is done.
+ *	claimed texts are submitted, only once that commit is done. A
+ *	group whose transaction never began (the server down) leaves the
+ *	turn to the runner's own connection, so that no event goes
+ *	unhandled. The record of a text the SMSC took waits in memory
+ *	until a commit holds it, and its parts count against the window
+ *	until then (room()): a kill -9 sends at most a window again.
  */
 #include <errno.h>
 #include <signal.h>
@@ -836,7 +841,11 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 		if ((n > 0 || r->ndone > 0 ? store_committer_run
 					   : store_committer_run_lazy)(
 			r->g, turn_write, &u, &err) != STORE_OK) {
-			ut_log(LOG_ERR, "store: %s", err.msg);
+			ut_log(u.ran ? LOG_ERR : LOG_WARNING,
+			       u.ran ? "store: %s"
+				     : "store: %s; the turn goes on the "
+				       "runner's own connection",
+			       err.msg);
 			ok = false; /* the SMSC sends its receipts again */
 		}
 	}

@@ -980,8 +980,11 @@ store_open_version(const char *path, enum store_sync sync, int version,
 	char pragma[128], name[1024];
 	int rc;
 
+	/* a file's path as given; a URI without its password */
 	if (!s ||
-	    !(s->path = strdup(store_display(path, name, sizeof(name))))) {
+	    !(s->path = strdup(ut_pg_uri(path)
+				   ? store_display(path, name, sizeof(name))
+				   : path))) {
 		free(s);
 		store_set_error(err, STORE_ETEMP, "out of memory");
 		return NULL;

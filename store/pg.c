@@ -31,6 +31,8 @@
 #define BYTEAOID 17
 /* the channel the schema's triggers notify when a queue gains a row */
 #define PG_CHANNEL "smsmilter_queue"
+/* after a failed connect, the pause before the next is tried (alive) */
+#define RECONNECT_PAUSE_MS 1000
 
 struct pg_conn {
 	PGconn *conn;
@@ -43,6 +45,8 @@ struct pg_conn {
 	int64_t changes;      /* rows the last statement changed */
 	char sqlstate[6];     /* of the last error, "" when none */
 	char err[512];	      /* the last error, a sentence */
+	int64_t down_until;   /* ms: no new connection tried before */
+	char down_err[512];   /* why the last one failed */
 };
 
 struct pg_stmt {
@@ -285,7 +289,22 @@ alive(struct pg_conn *c)
 		snprintf(c->sqlstate, sizeof(c->sqlstate), "08006");
 		return false;
 	}
-	return connect_to(c);
+	/*
+	 * a server that could not be reached a moment ago is not tried
+	 * again at once: each try may take connect_timeout, and a caller
+	 * with many statements to run (a runner's turn) would wait that
+	 * long for each
+	 */
+	if (ut_now_ms() < c->down_until) {
+		snprintf(c->err, sizeof(c->err), "%s", c->down_err);
+		snprintf(c->sqlstate, sizeof(c->sqlstate), "08001");
+		return false;
+	}
+	if (connect_to(c))
+		return true;
+	c->down_until = ut_now_ms() + RECONNECT_PAUSE_MS;
+	snprintf(c->down_err, sizeof(c->down_err), "%s", c->err);
+	return false;
 }
 
 /* lost - the last failure was the connection's (the server went away) */

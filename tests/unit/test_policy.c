@@ -970,9 +970,10 @@ route(void **state)
 	struct policy_route *r = calloc(1, sizeof(*r));
 	struct store_error err;
 	struct store *st;
-	char tag[POLICY_TAG_LEN + 1], text[64];
+	char tag[POLICY_TAG_LEN + 1], text[64], owner[32];
 	const int64_t now = 1800000000;
 	const char *phone = "+12025550177", *our = "+12025550100";
+	unsigned i;
 
 	assert_non_null(r);
 	assert_non_null(mkdtemp(dir));
@@ -1010,6 +1011,18 @@ route(void **state)
 	assert_int_equal(policy_route(c, st, phone, our, "hi", now, r, &err),
 			 STORE_OK);
 	assert_int_equal(r->nowners, 2);
+	/* nine owners texted another phone: the eight most recent */
+	for (i = 0; i < 9; i++) {
+		snprintf(owner, sizeof(owner), "o%u@example.com", i);
+		queue_out(st, c, owner, "+12025550178", our, now - 1000 + i);
+	}
+	assert_int_equal(
+	    policy_route(c, st, "+12025550178", our, "hi", now, r, &err),
+	    STORE_OK);
+	assert_true(r->ambiguous);
+	assert_int_equal(r->nowners, POLICY_ROUTE_MAX);
+	assert_string_equal(r->owners[0], "o8@example.com");
+	assert_string_equal(r->owners[POLICY_ROUTE_MAX - 1], "o1@example.com");
 
 	/* a tag names the thread: alice's, not ambiguous */
 	policy_tag(c->tag_secret, "alice@example.com", phone, our, tag);

@@ -542,6 +542,49 @@ expired(void **state)
 	assert_string_equal(m.error, "EXPIRED");
 }
 
+/*
+ * a turn the group commit refuses (its transaction never began: the
+ * server down, the committer stopped) still handles its events, on the
+ * runner's own connection: the SMSC's answer is recorded, a receipt
+ * answered, nothing dropped to be sent again when the lease ends
+ */
+static void
+committer_down(void **state)
+{
+	struct fixture *x = *state;
+	struct tp_event e = {.kind = TP_EV_RECEIPT, .code = "DELIVRD"};
+	struct store_committer *g;
+	struct store_error err;
+	int64_t id;
+
+	x->f.answer = SILENT;
+	id = queue(x, "+12025550143", "through the group", true,
+		   (int64_t)time(NULL));
+	g = store_committer_start(x->db, STORE_SYNC_OFF, NULL, NULL, &err);
+	assert_non_null(g);
+	start(x);
+	runner_set_committer(x->r, g);
+	turns(x, 1); /* claimed in the committer's group, handed over */
+	assert_int_equal(x->f.nparts, 1);
+	assert_int_equal(message(x, id).state, STORE_SUBMITTING);
+	store_committer_stop(g); /* every piece refused from now on */
+	push(&x->f, (struct tp_event){.kind = TP_EV_SUBMITTED,
+				      .msg_id = id,
+				      .seq = 1,
+				      .smsc_id = "G1"});
+	turns(x, 1);
+	assert_int_equal(message(x, id).state, STORE_SUBMITTED);
+	snprintf(e.smsc_id, sizeof(e.smsc_id), "G1");
+	push(&x->f, e);
+	turns(x, 1);
+	assert_int_equal(message(x, id).state, STORE_DELIVERED);
+	assert_int_equal(x->f.nacked, 1);
+	assert_int_equal(x->f.answers[0], TP_DONE);
+	assert_int_equal(x->f.nparts, 1); /* sent once */
+	runner_stop(&x->r);
+	store_committer_free(&g);
+}
+
 /* a STOP that came after the text was queued: failed, never sent */
 static void
 opted_out(void **state)
@@ -922,6 +965,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(as_queued, setup, teardown),
 	    cmocka_unit_test_setup_teardown(whole_texts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(within_window, setup, teardown),
+	    cmocka_unit_test_setup_teardown(committer_down, setup, teardown),
 	    cmocka_unit_test_setup_teardown(refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(deferred, setup, teardown),
 	    cmocka_unit_test_setup_teardown(expired, setup, teardown),
