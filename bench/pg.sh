@@ -23,6 +23,7 @@ secs=${BENCH_SECONDS:-2}
 
 . "$top/tests/procs.sh"
 . "$top/tests/pg.sh"
+. "$here/smsc.sh"
 why=$(pg_missing)
 if [ -n "$why" ]; then
 	echo "bench: pg skipped: $why" >&2
@@ -56,15 +57,7 @@ chmod 600 "$tmp/tag.secret"
 # run GATEWAYS: N texts queued, then sent by that many smsgw
 run() {
 	empty
-	node "$top/tests/smsc/smsc.js" --port 0 --log "$tmp/smsc$1.jsonl" \
-		</dev/null >"$tmp/smsc$1.out" 2>&1 &
-	pids="$pids $!"
-	i=0
-	while ! grep -q '^listening' "$tmp/smsc$1.out" && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	smsc=$(sed -n 's/^listening //p' "$tmp/smsc$1.out")
+	bench_smsc pids "smsc$1"
 	g=1
 	while [ $g -le "$1" ]; do
 		cat >"$tmp/gw$g.conf" <<EOC

@@ -25,26 +25,16 @@ fi
 . "$top/tests/procs.sh"
 . "$top/tests/e2e/postfix.sh"
 . "$here/kannel.sh"
+. "$here/smsc.sh"
 E2E_BUILD=$BUILD
 tmp=$(mktemp -d /tmp/smsmilter-bsmpp.XXXXXX)
 chmod 755 "$tmp"
 trap 'kannel_stop; e2e_cleanup; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
-# smsc NAME [PORT]: a fresh SMSC logging to $tmp/NAME.jsonl; its port
-# in $smsc
-smsc() {
-	node "$top/tests/smsc/smsc.js" --port "${2:-0}" --log "$tmp/$1.jsonl" \
-		</dev/null >"$tmp/$1.out" 2>&1 &
-	smsc_pid=$!
-	E2E_PIDS="$E2E_PIDS $!"
-	i=0
-	while ! grep -q '^listening' "$tmp/$1.out" && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	smsc=$(sed -n 's/^listening //p' "$tmp/$1.out")
-}
+# smsc NAME [PORT]: a fresh SMSC logging to $tmp/NAME.jsonl (smsc.sh),
+# stopped by e2e_cleanup; its port in $smsc, its pid in $smsc_pid
+smsc() { bench_smsc E2E_PIDS "$@"; }
 
 # count LOG: submit_sm received
 count() {
