@@ -76,23 +76,8 @@ chmod 600 "$tmp/tag.secret"
 
 # --- smsgw
 smsc ours
-cat >"$tmp/gw.conf" <<EOF
-SmsDomains sms.example.com
-TagSecretFile $tmp/tag.secret
-Database $tmp/gw.db
-GatewayPidFile $tmp/smsgw.pid
-WakeSocket $tmp/wake.sock
-UserID $(id -un)
-DefaultSender +12025550100
-SmppServer 127.0.0.1:$smsc
-SmppWindow 10
-RecipientRateLimit 0/1h
-SmtpRelay 127.0.0.1:1
-LogLevel notice
-EOF
-chmod 600 "$tmp/gw.conf"
-seq 1 "$N" | xargs -P 4 -I{} "$BUILD/smsctl" -c "$tmp/gw.conf" send \
-	--owner bench@example.com --to +12025550500 "bench text {}" >/dev/null
+bench_gw_conf "$tmp/gw.conf" "$tmp/gw.db" ""
+bench_queue "$tmp/gw.conf" "$N"
 ticks=$(cpu_ticks "$smsc_pid")
 t0=$(date +%s.%N)
 "$BUILD/smsgw" -f -c "$tmp/gw.conf" 2>"$tmp/smsgw.log" &
