@@ -1,11 +1,89 @@
-# helpers.sh - shell helpers every gateway test uses, sourced once BUILD,
-# $conf and $tmp (with the store at $tmp/store.db) are set: send queues
-# a text as alice with smsctl, control writes a line to the peer's
-# control FIFO (fd 9), sql asks the store, wait_sql waits for an answer,
-# start_gw and stop_gw start smsgw in the foreground (its pid in $gw,
-# added to $pids) and stop it with TERM, waiting up to 10 s;
-# need_aiosmtpd, start_relay and relay_conf set up tests/relay/relay.py
-# (aiosmtpd) as smsgw's SmtpRelay. Needs tests/tap.sh and $top too.
+# helpers.sh - shell helpers every gateway test uses, sourced after
+# tests/tap.sh and tests/procs.sh with $top and BUILD set; most want
+# $conf and $tmp (with the store at $tmp/store.db) when called.
+# gw_begin makes $tmp, $pids and the cleanup that stops them by pid;
+# gw_conf_head and gw_conf_http print the start of a smsgw.conf;
+# sink_prepare readies smtp-sink's port and directory; provider_start
+# starts tests/provider/provider.js. send queues a text as alice with
+# smsctl, control writes a line to the peer's control FIFO (fd 9), sql
+# asks the store, wait_sql waits for an answer, start_gw and stop_gw
+# start smsgw in the foreground (its pid in $gw, added to $pids) and
+# stop it with TERM, waiting up to 10 s; need_aiosmtpd, start_relay and
+# relay_conf set up tests/relay/relay.py (aiosmtpd) as smsgw's
+# SmtpRelay.
+
+# gw_begin NAME: $pids (none yet) and a cleanup that stops them by pid
+# and removes $tmp unless KEEP is set; $tmp a fresh directory
+# /tmp/smsmilter-NAME.XXXXXX (mode 700) holding the tag secret,
+# $tmp/tag.secret (mode 600)
+gw_begin() {
+	pids=""
+	cleanup() {
+		# shellcheck disable=SC2086
+		stop_pids $pids
+		[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
+	}
+	tmp=$(mktemp -d "/tmp/smsmilter-$1.XXXXXX")
+	chmod 700 "$tmp"
+	printf 'gateway-test-secret-0123456789\n' >"$tmp/tag.secret"
+	chmod 600 "$tmp/tag.secret"
+}
+# gw_conf_head: the lines a test's smsgw.conf starts with: the SMS
+# domain, the tag secret, store, pid file and wake socket in $tmp, this
+# user, the default sender
+gw_conf_head() {
+	cat <<EOF
+SmsDomains sms.example.com
+TagSecretFile $tmp/tag.secret
+Database $tmp/store.db
+GatewayPidFile $tmp/smsgw.pid
+WakeSocket $tmp/wake.sock
+UserID $(id -un)
+DefaultSender +12025550100
+EOF
+}
+# gw_conf_http PORT ACCOUNT: gw_conf_head, then Transport http to the
+# provider fake on 127.0.0.1:PORT as ACCOUNT, the token in $tmp/token
+gw_conf_http() {
+	gw_conf_head
+	cat <<EOF
+Transport http
+HttpBaseUrl http://127.0.0.1:$1
+HttpAccount $2
+HttpTokenFile $tmp/token
+EOF
+}
+# sink_prepare: $sinkport, a free port for smtp-sink, its directory
+# $tmp/sink and $sink_user (-u nobody when root: smtp-sink will not
+# run as root; then $tmp is opened for it)
+sink_prepare() {
+	sinkport=$(free_port)
+	mkdir -p "$tmp/sink"
+	sink_user=""
+	if [ "$(id -u)" -eq 0 ]; then
+		sink_user="-u nobody" # smtp-sink will not run as root
+		chmod 777 "$tmp/sink"
+		chmod 711 "$tmp"
+	fi
+}
+# provider_start NAME FD ARGS...: tests/provider/provider.js with ARGS,
+# its controls a FIFO $tmp/NAME.ctl open on FD, its output in
+# $tmp/NAME.out; its pid in $provider (added to $pids); waits (15 s)
+# until it listens; its port in $started (empty when it did not start)
+provider_start() {
+	pv_name=$1 pv_fd=$2
+	shift 2
+	rm -f "$tmp/$pv_name.ctl"
+	mkfifo "$tmp/$pv_name.ctl"
+	: >"$tmp/$pv_name.out"
+	node "$top/tests/provider/provider.js" "$@" \
+		<>"$tmp/$pv_name.ctl" >"$tmp/$pv_name.out" 2>&1 &
+	provider=$!
+	pids="$pids $provider"
+	eval "exec $pv_fd>\"\$tmp/\$pv_name.ctl\""
+	wait_for grep -q '^listening' "$tmp/$pv_name.out"
+	started=$(sed -n 's/^listening //p' "$tmp/$pv_name.out")
+}
 send() { "$BUILD/smsctl" -c "$conf" send --owner alice@example.com --json "$@"; }
 control() { echo "$1" >&9; sleep 0.2; }
 sql() { sqlite3 "$tmp/store.db" "$1"; }
