@@ -23,6 +23,7 @@ secs=${BENCH_SECONDS:-2}
 
 . "$top/tests/procs.sh"
 . "$top/tests/pg.sh"
+. "$here/smsc.sh"
 why=$(pg_missing)
 if [ -n "$why" ]; then
 	echo "bench: pg skipped: $why" >&2
@@ -56,37 +57,14 @@ chmod 600 "$tmp/tag.secret"
 # run GATEWAYS: N texts queued, then sent by that many smsgw
 run() {
 	empty
-	node "$top/tests/smsc/smsc.js" --port 0 --log "$tmp/smsc$1.jsonl" \
-		</dev/null >"$tmp/smsc$1.out" 2>&1 &
-	pids="$pids $!"
-	i=0
-	while ! grep -q '^listening' "$tmp/smsc$1.out" && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	smsc=$(sed -n 's/^listening //p' "$tmp/smsc$1.out")
+	bench_smsc pids "smsc$1"
 	g=1
 	while [ $g -le "$1" ]; do
-		cat >"$tmp/gw$g.conf" <<EOC
-SmsDomains sms.example.com
-TagSecretFile $tmp/tag.secret
-Database $PG_URI
-GatewayPidFile $tmp/smsgw$g.pid
-WakeSocket $tmp/wake$g.sock
-WebhookListen 127.0.0.1:$(free_port)
-UserID $(id -un)
-DefaultSender +12025550100
-SmppServer 127.0.0.1:$smsc
-SmppWindow 10
-RecipientRateLimit 0/1h
-SmtpRelay 127.0.0.1:1
-LogLevel notice
-EOC
-		chmod 600 "$tmp/gw$g.conf"
+		bench_gw_conf "$tmp/gw$g.conf" "$PG_URI" "$g" \
+			"WebhookListen 127.0.0.1:$(free_port)"
 		g=$((g + 1))
 	done
-	seq 1 "$N" | xargs -P 4 -I{} "$BUILD/smsctl" -c "$tmp/gw1.conf" send \
-		--owner bench@example.com --to +12025550500 "bench text {}" >/dev/null
+	bench_queue "$tmp/gw1.conf" "$N"
 	g=1
 	while [ $g -le "$1" ]; do
 		"$BUILD/smsgw" -f -c "$tmp/gw$g.conf" 2>"$tmp/smsgw$g.log" &

@@ -25,26 +25,16 @@ fi
 . "$top/tests/procs.sh"
 . "$top/tests/e2e/postfix.sh"
 . "$here/kannel.sh"
+. "$here/smsc.sh"
 E2E_BUILD=$BUILD
 tmp=$(mktemp -d /tmp/smsmilter-bsmpp.XXXXXX)
 chmod 755 "$tmp"
 trap 'kannel_stop; e2e_cleanup; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
-# smsc NAME [PORT]: a fresh SMSC logging to $tmp/NAME.jsonl; its port
-# in $smsc
-smsc() {
-	node "$top/tests/smsc/smsc.js" --port "${2:-0}" --log "$tmp/$1.jsonl" \
-		</dev/null >"$tmp/$1.out" 2>&1 &
-	smsc_pid=$!
-	E2E_PIDS="$E2E_PIDS $!"
-	i=0
-	while ! grep -q '^listening' "$tmp/$1.out" && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	smsc=$(sed -n 's/^listening //p' "$tmp/$1.out")
-}
+# smsc NAME [PORT]: a fresh SMSC logging to $tmp/NAME.jsonl (smsc.sh),
+# stopped by e2e_cleanup; its port in $smsc, its pid in $smsc_pid
+smsc() { bench_smsc E2E_PIDS "$@"; }
 
 # count LOG: submit_sm received
 count() {
@@ -86,23 +76,8 @@ chmod 600 "$tmp/tag.secret"
 
 # --- smsgw
 smsc ours
-cat >"$tmp/gw.conf" <<EOF
-SmsDomains sms.example.com
-TagSecretFile $tmp/tag.secret
-Database $tmp/gw.db
-GatewayPidFile $tmp/smsgw.pid
-WakeSocket $tmp/wake.sock
-UserID $(id -un)
-DefaultSender +12025550100
-SmppServer 127.0.0.1:$smsc
-SmppWindow 10
-RecipientRateLimit 0/1h
-SmtpRelay 127.0.0.1:1
-LogLevel notice
-EOF
-chmod 600 "$tmp/gw.conf"
-seq 1 "$N" | xargs -P 4 -I{} "$BUILD/smsctl" -c "$tmp/gw.conf" send \
-	--owner bench@example.com --to +12025550500 "bench text {}" >/dev/null
+bench_gw_conf "$tmp/gw.conf" "$tmp/gw.db" ""
+bench_queue "$tmp/gw.conf" "$N"
 ticks=$(cpu_ticks "$smsc_pid")
 t0=$(date +%s.%N)
 "$BUILD/smsgw" -f -c "$tmp/gw.conf" 2>"$tmp/smsgw.log" &

@@ -5,22 +5,14 @@
 # $port, $sinkport, $wport (WebhookListen), $sink_user and fd 9 (the
 # SMSC's controls).
 . "$top/tests/tap.sh"
-pids=""
 . "$top/tests/procs.sh"
-cleanup() {
-	# shellcheck disable=SC2086
-	stop_pids $pids
-	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-}
+. "$top/tests/gateway/helpers.sh"
 
 if ! command -v node >/dev/null 2>&1 || [ ! -d "$top/tests/smsc/node_modules/smpp" ]; then
 	skip_all "node or the npm smpp package is missing (scripts/deps.sh)"
 fi
 
-tmp=$(mktemp -d /tmp/smsmilter-gw.XXXXXX)
-chmod 700 "$tmp"
-printf 'gateway-test-secret-0123456789\n' >"$tmp/tag.secret"
-chmod 600 "$tmp/tag.secret"
+gw_begin gw
 
 # the SMSC, with a FIFO for its controls
 mkfifo "$tmp/ctl"
@@ -38,25 +30,13 @@ port=$(sed -n 's/^listening //p' "$tmp/smsc.out")
 
 # the SMTP relay for delivery reports: smtp-sink, started later (first
 # the relay is down)
-sinkport=$(free_port)
-mkdir -p "$tmp/sink"
-sink_user=""
-if [ "$(id -u)" -eq 0 ]; then
-	sink_user="-u nobody" # smtp-sink will not run as root
-	chmod 777 "$tmp/sink"
-	chmod 711 "$tmp"
-fi
+sink_prepare
 
 # smsgw's webhooks: a port of its own (one in use is waited for)
 wport=$(free_port)
-cat >"$tmp/smsgw.conf" <<EOF
-SmsDomains sms.example.com
-TagSecretFile $tmp/tag.secret
-Database $tmp/store.db
-GatewayPidFile $tmp/smsgw.pid
-WakeSocket $tmp/wake.sock
-UserID $(id -un)
-DefaultSender +12025550100
+{
+	gw_conf_head
+	cat <<EOF
 Transport smpp
 SmppServer 127.0.0.1:$port
 SmppSystemId smsgw
@@ -70,10 +50,10 @@ MailRetryInterval 2s
 LogLevel debug
 WebhookListen 127.0.0.1:$wport
 EOF
+} >"$tmp/smsgw.conf"
 chmod 600 "$tmp/smsgw.conf"
 conf=$tmp/smsgw.conf
 
-. "$top/tests/gateway/helpers.sh"
 # submits TEXT_ID: the submit_sm lines logged for the text queued as id
 pdus() { grep '"cmd":"submit_sm"' "$tmp/pdus.jsonl"; }
 field() { node -e '

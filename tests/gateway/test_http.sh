@@ -14,50 +14,28 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/tap.sh"
-pids=""
 . "$top/tests/procs.sh"
-cleanup() {
-	# shellcheck disable=SC2086
-	stop_pids $pids
-	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-}
+. "$top/tests/gateway/helpers.sh"
 command -v node >/dev/null 2>&1 || skip_all "node is missing (scripts/deps.sh)"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 is missing (scripts/deps.sh)"
 
-tmp=$(mktemp -d /tmp/smsmilter-http.XXXXXX)
-chmod 700 "$tmp"
-printf 'gateway-test-secret-0123456789\n' >"$tmp/tag.secret"
+gw_begin http
 printf 'tok-secret-1\n' >"$tmp/token"
-chmod 600 "$tmp/tag.secret" "$tmp/token"
+chmod 600 "$tmp/token"
 
-# start_provider [PORT]: the provider, with a FIFO for its controls
+# start_provider [PORT]: the provider, its controls on fd 9
 start_provider() {
-	rm -f "$tmp/ctl" "$tmp/provider.out"
-	mkfifo "$tmp/ctl"
-	node "$top/tests/provider/provider.js" --port "${1:-0}" \
+	provider_start provider 9 --port "${1:-0}" \
 		--log "$tmp/requests.jsonl" --account AC0123456789 \
-		--token tok-secret-1 <>"$tmp/ctl" >"$tmp/provider.out" 2>&1 &
-	provider=$!
-	pids="$pids $provider"
-	exec 9>"$tmp/ctl"
-	wait_for grep -q '^listening' "$tmp/provider.out"
-	port=$(sed -n 's/^listening //p' "$tmp/provider.out")
+		--token tok-secret-1
+	port=$started
 }
 start_provider
 [ -n "$port" ] || { check "the provider starts" false; exit 1; }
 
-cat >"$tmp/smsgw.conf" <<EOF2
-SmsDomains sms.example.com
-TagSecretFile $tmp/tag.secret
-Database $tmp/store.db
-GatewayPidFile $tmp/smsgw.pid
-WakeSocket $tmp/wake.sock
-UserID $(id -un)
-DefaultSender +12025550100
-Transport http
-HttpBaseUrl http://127.0.0.1:$port
-HttpAccount AC0123456789
-HttpTokenFile $tmp/token
+{
+	gw_conf_http "$port" AC0123456789
+	cat <<EOF2
 HttpWindow 4
 HttpTimeout 2s
 WebhookPublicUrl https://sms.example.com/webhook
@@ -66,10 +44,10 @@ SmtpRelay 127.0.0.1:9
 MailRetryInterval 1h
 LogLevel debug
 EOF2
+} >"$tmp/smsgw.conf"
 chmod 600 "$tmp/smsgw.conf"
 conf=$tmp/smsgw.conf
 
-. "$top/tests/gateway/helpers.sh"
 # last_callback_is TO RE: the last StatusCallback to TO matches ^RE$
 last_callback_is() { reqs "$1" status_callback | tail -1 | grep -q "^$2\$"; }
 # state PHONE: "state error" of the last text to PHONE

@@ -16,13 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/tap.sh"
-pids=""
 . "$top/tests/procs.sh"
-cleanup() {
-	# shellcheck disable=SC2086
-	stop_pids $pids
-	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-}
+. "$top/tests/gateway/helpers.sh"
 FAKESMSC=${FAKESMSC:-/usr/lib/kannel/test/fakesmsc}
 for b in /usr/sbin/bearerbox /usr/sbin/smsbox "$FAKESMSC"; do
 	[ -x "$b" ] || skip_all "$b is missing (Debian kannel and kannel-extras: scripts/deps.sh)"
@@ -31,11 +26,9 @@ for b in node python3 sqlite3; do
 	command -v "$b" >/dev/null 2>&1 || skip_all "$b is missing (scripts/deps.sh)"
 done
 
-tmp=$(mktemp -d /tmp/smsmilter-kannel.XXXXXX)
-chmod 700 "$tmp"
-printf 'gateway-test-secret-0123456789\n' >"$tmp/tag.secret"
+gw_begin kannel
 printf 'kannel-pw\n' >"$tmp/kannel.secret"
-chmod 600 "$tmp/tag.secret" "$tmp/kannel.secret"
+chmod 600 "$tmp/kannel.secret"
 
 # four free loopback ports: admin, smsbox, fake SMSC, sendsms (the
 # report listener picks its own)
@@ -111,14 +104,9 @@ check "Kannel is up: fakesmsc connected, sendsms listening" wait_for sh -c "
 grep -q 'Fakesmsc client connected' '$tmp/bearerbox.log' 2>/dev/null &&
 curl -s -o /dev/null 'http://127.0.0.1:$sendport/cgi-bin/sendsms'"
 
-cat >"$tmp/smsgw.conf" <<EOF2
-SmsDomains sms.example.com
-TagSecretFile $tmp/tag.secret
-Database $tmp/store.db
-GatewayPidFile $tmp/smsgw.pid
-WakeSocket $tmp/wake.sock
-UserID $(id -un)
-DefaultSender +12025550100
+{
+	gw_conf_head
+	cat <<EOF2
 Transport kannel
 KannelUrl http://127.0.0.1:$sendport/cgi-bin/sendsms
 KannelUser smsgw
@@ -132,10 +120,10 @@ SmtpRelay 127.0.0.1:9
 MailRetryInterval 1h
 LogLevel debug
 EOF2
+} >"$tmp/smsgw.conf"
 chmod 600 "$tmp/smsgw.conf"
 conf=$tmp/smsgw.conf
 
-. "$top/tests/gateway/helpers.sh"
 # id_of PHONE: the id of the last text to PHONE
 id_of() {
 	sql "select max(m.id) from messages m join threads t on t.id = m.thread_id

@@ -30,13 +30,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/tap.sh"
-pids=""
 . "$top/tests/procs.sh"
-cleanup() {
-	# shellcheck disable=SC2086
-	stop_pids $pids
-	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-}
+. "$top/tests/gateway/helpers.sh"
 FAKESMSC=${FAKESMSC:-/usr/lib/kannel/test/fakesmsc}
 for b in /usr/sbin/bearerbox /usr/sbin/smsbox "$FAKESMSC"; do
 	[ -x "$b" ] || skip_all "$b is missing (Debian kannel and kannel-extras: scripts/deps.sh)"
@@ -45,27 +40,19 @@ for b in python3 sqlite3 curl smtp-sink; do
 	command -v "$b" >/dev/null 2>&1 || skip_all "$b is missing (scripts/deps.sh)"
 done
 
-tmp=$(mktemp -d /tmp/smsmilter-kannel-mo.XXXXXX)
-chmod 700 "$tmp"
-printf 'gateway-test-secret-0123456789\n' >"$tmp/tag.secret"
+gw_begin kannel-mo
 printf 'kannel-pw\n' >"$tmp/kannel.secret"
-chmod 600 "$tmp/tag.secret" "$tmp/kannel.secret"
-mkdir "$tmp/sink"
-sink_user=""
-if [ "$(id -u)" -eq 0 ]; then
-	sink_user="-u nobody" # smtp-sink will not run as root
-	chmod 777 "$tmp/sink"
-	chmod 711 "$tmp"
-fi
+chmod 600 "$tmp/kannel.secret"
+sink_prepare # smtp-sink's port, directory and user
 
-# six free loopback ports: Kannel's admin, smsbox, fake SMSC and
-# sendsms; smsgw's webhooks; smtp-sink
+# five free loopback ports: Kannel's admin, smsbox, fake SMSC and
+# sendsms; smsgw's webhooks
 # shellcheck disable=SC2046
 set -- $(python3 -c 'import socket
-ss = [socket.socket() for _ in range(6)]
+ss = [socket.socket() for _ in range(5)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')
-admin=$1 boxport=$2 fakeport=$3 sendport=$4 wport=$5 sinkport=$6
+admin=$1 boxport=$2 fakeport=$3 sendport=$4 wport=$5
 
 # kannel_conf MO_RECODE: contrib/kannel/kannel.conf made private: its
 # ports, paths and passwords replaced, smsbox's mo-recode set, and
@@ -123,14 +110,9 @@ check "Kannel is up: fakesmsc connected, sendsms listening" wait_for sh -c "
 grep -q 'Fakesmsc client connected' '$tmp/bearerbox.log' 2>/dev/null &&
 curl -s -o /dev/null 'http://127.0.0.1:$sendport/cgi-bin/sendsms'"
 
-cat >"$tmp/smsgw.conf" <<EOF
-SmsDomains sms.example.com
-TagSecretFile $tmp/tag.secret
-Database $tmp/store.db
-GatewayPidFile $tmp/smsgw.pid
-WakeSocket $tmp/wake.sock
-UserID $(id -un)
-DefaultSender +12025550100
+{
+	gw_conf_head
+	cat <<EOF
 Transport kannel
 KannelUrl http://127.0.0.1:$sendport/cgi-bin/sendsms
 KannelUser smsmilter
@@ -144,10 +126,10 @@ SmtpRelay 127.0.0.1:$sinkport
 MailRetryInterval 2s
 LogLevel debug
 EOF
+} >"$tmp/smsgw.conf"
 chmod 600 "$tmp/smsgw.conf"
 conf=$tmp/smsgw.conf
 
-. "$top/tests/gateway/helpers.sh"
 id_of() {
 	sql "select max(m.id) from messages m join threads t on t.id = m.thread_id
 	     where t.phone = '$1' and m.direction = 'out'"

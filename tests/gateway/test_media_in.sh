@@ -20,24 +20,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/tap.sh"
-pids=""
 . "$top/tests/procs.sh"
-cleanup() {
-	# shellcheck disable=SC2086
-	stop_pids $pids
-	[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-}
+. "$top/tests/gateway/helpers.sh"
 command -v node >/dev/null 2>&1 || skip_all "node is missing (scripts/deps.sh)"
 command -v curl >/dev/null 2>&1 || skip_all "curl is missing (scripts/deps.sh)"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 is missing (scripts/deps.sh)"
 command -v smtp-sink >/dev/null 2>&1 || skip_all "smtp-sink (postfix) is missing"
 
-tmp=$(mktemp -d /tmp/smsmilter-media-in.XXXXXX)
-chmod 700 "$tmp"
-printf 'gateway-test-secret-0123456789\n' >"$tmp/tag.secret"
+gw_begin media-in
 printf 'tok-media-1\n' >"$tmp/token"
 printf 'hook-pass\n' >"$tmp/hookpw"
-chmod 600 "$tmp/tag.secret" "$tmp/token" "$tmp/hookpw"
+chmod 600 "$tmp/token" "$tmp/hookpw"
 acct=AC0123456789
 
 # the files phones sent
@@ -49,53 +42,30 @@ mkdir -p "$tmp/media" "$tmp/foreign" "$tmp/got"
 for f in slow kill retry forged; do cp "$tmp/media/p1.jpg" "$tmp/media/$f.jpg"; done
 cp "$tmp/media/p1.jpg" "$tmp/foreign/p1.jpg"
 
-# provider NAME HOST: a provider fake serving $tmp/NAME's files on HOST;
-# its port in $started
+# provider NAME FD HOST: a provider fake serving $tmp/NAME's files on
+# HOST, its controls on FD; its port in $started
 provider() {
-	mkfifo "$tmp/$1.ctl"
-	: >"$tmp/$1.out"
-	node "$top/tests/provider/provider.js" --port 0 --host "$2" \
+	provider_start "$1" "$2" --port 0 --host "$3" \
 		--log "$tmp/$1.jsonl" --account $acct --token tok-media-1 \
-		--media "$tmp/$1" <>"$tmp/$1.ctl" >"$tmp/$1.out" 2>&1 &
-	pids="$pids $!"
-	wait_for grep -q '^listening' "$tmp/$1.out"
-	started=$(sed -n 's/^listening //p' "$tmp/$1.out")
+		--media "$tmp/$1"
 }
-provider media 127.0.0.1
+provider media 8 127.0.0.1 # the provider's controls on fd 8
 port=$started
-exec 8>"$tmp/media.ctl" # the provider's controls
-provider foreign 127.0.0.2
+provider foreign 7 127.0.0.2
 fport=$started
-exec 7>"$tmp/foreign.ctl"
 [ -n "$port" ] && [ -n "$fport" ] || { check "the providers start" false; exit 1; }
 touch "$tmp/media.jsonl" "$tmp/foreign.jsonl"
 
-sinkport=$(free_port)
-mkdir -p "$tmp/sink"
-sink_user=""
-if [ "$(id -u)" -eq 0 ]; then
-	sink_user="-u nobody" # smtp-sink will not run as root
-	chmod 777 "$tmp/sink"
-	chmod 711 "$tmp"
-fi
+sink_prepare
 smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
 	>"$tmp/sink.log" 2>&1 &
 pids="$pids $!"
 
 wport=$(free_port)
 conf=$tmp/smsgw.conf
-cat >"$conf" <<EOF
-SmsDomains sms.example.com
-TagSecretFile $tmp/tag.secret
-Database $tmp/store.db
-GatewayPidFile $tmp/smsgw.pid
-WakeSocket $tmp/wake.sock
-UserID $(id -un)
-DefaultSender +12025550100
-Transport http
-HttpBaseUrl http://127.0.0.1:$port
-HttpAccount $acct
-HttpTokenFile $tmp/token
+{
+	gw_conf_http "$port" "$acct"
+	cat <<EOF
 HttpTimeout 2s
 WebhookListen 127.0.0.1:$wport
 WebhookPublicUrl https://gw.example.com/hooks
@@ -112,12 +82,12 @@ InboundMediaRetries 2
 InboundMediaRetryFirst 1s
 InboundMediaAllowPrivate yes
 EOF
+} >"$conf"
 cp "$conf" "$tmp/https.conf"
 echo 'InboundMediaAllowHttp yes' >>"$conf"
 cp "$conf" "$tmp/hosts.conf"
 echo 'InboundMediaHosts 127.0.0.1, localhost' >>"$tmp/hosts.conf"
 chmod 600 "$conf" "$tmp/https.conf" "$tmp/hosts.conf"
-. "$top/tests/gateway/helpers.sh"
 
 url=http://127.0.0.1:$wport
 start_gw

@@ -16,32 +16,10 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/gateway/lib.sh"
 
-PY=""
-for p in python3 /usr/bin/python3; do
-	if "$p" -c 'import aiosmtpd' 2>/dev/null; then
-		PY=$p
-		break
-	fi
-done
-[ -n "$PY" ] || skip_all "python3-aiosmtpd is missing (scripts/deps.sh)"
-
-mkdir "$tmp/relay"
-"$PY" "$top/tests/relay/relay.py" --pipelining --log "$tmp/relay.jsonl" \
-	--dir "$tmp/relay" --refuse bob@example.com >"$tmp/relay.out" 2>&1 &
-pids="$pids $!"
-WAIT_SECONDS=10 wait_for grep -q '^listening' "$tmp/relay.out" ||
-	{
-		check "the relay starts" false
-		cat "$tmp/relay.out"
-		exit 1
-	}
-rport=$(sed -n 's/^listening //p' "$tmp/relay.out")
-grep -v '^SmtpRelay ' "$conf" >"$tmp/c" && mv "$tmp/c" "$conf"
-cat >>"$conf" <<EOC
-SmtpRelay 127.0.0.1:$rport
-NumberOwners +12025550100=alice@example.com, +12025550101=bob@example.com
-EOC
-chmod 600 "$conf"
+need_aiosmtpd
+start_relay "the relay" relay --pipelining --refuse bob@example.com
+relay_conf "$conf" "$conf" "SmtpRelay 127.0.0.1:$rport" \
+	"NumberOwners +12025550100=alice@example.com, +12025550101=bob@example.com"
 
 # texts WORD N: N texts, alternately to alice's and bob's number, from
 # phones of their own, each text WORD-<k>- (k from 10 up)

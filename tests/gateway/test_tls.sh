@@ -20,14 +20,7 @@ top=$(cd "$here/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$here/lib.sh"
 command -v openssl >/dev/null 2>&1 || skip_all "openssl is missing"
-PY=""
-for p in python3 /usr/bin/python3; do
-	if "$p" -c 'import aiosmtpd' 2>/dev/null; then
-		PY=$p
-		break
-	fi
-done
-[ -n "$PY" ] || skip_all "python3-aiosmtpd is missing (scripts/deps.sh)"
+need_aiosmtpd
 
 # the certificates
 pki=$tmp/pki
@@ -59,28 +52,15 @@ openssl req -x509 $ec -keyout "$pki/ca.key" -out "$pki/ca.pem" \
 
 # the relays: good, self (self-signed), wrong (CN=wrong.invalid)
 for r in good self wrong; do
-	mkdir "$tmp/relay-$r"
-	"$PY" "$top/tests/relay/relay.py" --cert "$pki/$r.pem" \
-		--key "$pki/$r.key" --log "$tmp/relay-$r.jsonl" \
-		--dir "$tmp/relay-$r" >"$tmp/relay-$r.out" 2>&1 &
-	pids="$pids $!"
-	WAIT_SECONDS=10 wait_for grep -q '^listening' "$tmp/relay-$r.out" ||
-		{
-			check "relay $r starts" false
-			cat "$tmp/relay-$r.out"
-			exit 1
-		}
-	eval "port_$r=\$(sed -n 's/^listening //p' \"\$tmp/relay-\$r.out\")"
+	start_relay "relay $r" "relay-$r" --cert "$pki/$r.pem" --key "$pki/$r.key"
+	eval "port_$r=\$rport"
 done
 
 printf 'relay-pass-7f3a\n' >"$tmp/smtp.pw"
 chmod 600 "$tmp/smtp.pw"
-grep -v '^SmtpRelay ' "$conf" >"$tmp/base.conf"
-cat >>"$tmp/base.conf" <<EOF
-NumberOwners +12025550100=alice@example.com
-SmtpUser smsgw
-SmtpPasswordFile $tmp/smtp.pw
-EOF
+relay_conf "$conf" "$tmp/base.conf" \
+	"NumberOwners +12025550100=alice@example.com" \
+	"SmtpUser smsgw" "SmtpPasswordFile $tmp/smtp.pw"
 
 # run CASE RELAY LINES...: smsgw with the relay and the lines, a text
 # from a phone saying "tls CASE", its mail offered once; log in
@@ -89,16 +69,10 @@ mo=0
 run() {
 	c=$1 r=$2
 	shift 2
-	{
-		cat "$tmp/base.conf"
-		eval "echo \"SmtpRelay 127.0.0.1:\$port_$r\""
-		for l in "$@"; do echo "$l"; done
-	} >"$conf"
-	chmod 600 "$conf"
+	eval "p=\$port_$r"
+	relay_conf "$tmp/base.conf" "$conf" "SmtpRelay 127.0.0.1:$p" "$@"
 	: >"$tmp/gw-$c.log"
-	"$BUILD/smsgw" -f -c "$conf" 2>"$tmp/gw-$c.log" &
-	gw=$!
-	pids="$pids $gw"
+	start_gw "$tmp/gw-$c.log"
 	wait_for grep -q 'smpp: bound' "$tmp/gw-$c.log" ||
 		{
 			echo "    # smsgw did not bind: $(tail -3 "$tmp/gw-$c.log")"
