@@ -854,18 +854,14 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 	 * down): the turn on the runner's own connection, so that a text
 	 * the SMSC took keeps its record and every event its answer
 	 */
-	if (!u.ran && n == 0) {
-		ok = true;
-		turn_write(r->s, &u); /* a claim alone: its own transaction */
-	} else if (!u.ran) {
-		bool batch = store_batch_begin(r->s, &err) == STORE_OK;
+	if (!u.ran) {
+		/* the events in one batch; a claim alone is its own */
+		bool batch = n > 0 && store_batch_begin(r->s, &err) == STORE_OK;
 
-		ok = true;
 		turn_write(r->s, &u);
-		if (batch && store_batch_end(r->s, &err) != STORE_OK) {
+		ok = !batch || store_batch_end(r->s, &err) == STORE_OK;
+		if (!ok)
 			ut_log(LOG_ERR, "store: %s", err.msg);
-			ok = false;
-		}
 	}
 	done_committed(r, ok);
 	for (i = r->na; i-- > 0;) {
