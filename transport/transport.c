@@ -59,7 +59,8 @@ tp_ack(struct transport *t, const struct tp_event *e, enum tp_answer a)
 void
 tp_watch(struct transport *t, int fd)
 {
-	t->ops->watch(t, fd);
+	if (fd >= 0 && t->nwatch < TP_WATCH_MAX)
+		t->watch[t->nwatch++] = fd;
 }
 
 /* tp_flush - write the answers tp_ack queued */
