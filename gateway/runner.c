@@ -24,20 +24,6 @@
  *	unhandled. The record of a text the SMSC took waits in memory
  *	until a commit holds it, and its parts count against the window
  *	until then (room()): a kill -9 sends at most a window again.
- *
- *	On SQLite with DatabaseSync full, the runner's own connection
- *	commits without waiting for the disk, and a thread of the store
- *	syncs its log (store_syncer): a turn's answers are held until
- *	the sync that covers its commit has returned, and meanwhile the
- *	runner handles what else the SMSC sent; the mailer is woken
- *	then too. A text from a phone whose answer is held is recorded
- *	as unconfirmed with a held mark (STORE_MARK_HELD + the ticket),
- *	which no count of requests confirms: a request that went out
- *	while its answer was held must not. The runner remembers the
- *	count (tp_mark) at which each ticket's answers went (released),
- *	and a confirmation up to a count forgets the held texts whose
- *	answers went before it. A crash in between leaves them
- *	unconfirmed: sent again, they are known (the safe side).
  */
 #include <errno.h>
 #include <signal.h>
@@ -55,10 +41,7 @@
 #include "sms/sms.h"
 
 #define ACTIVE_MAX 512 /* texts claimed and not yet submitted in full */
-/* tickets whose answers went, and when, kept for confirmations: about
-   a second's worth of turns many times over */
-#define RELEASED_MAX 1024
-#define PARTS_MAX    255
+#define PARTS_MAX  255
 #define SWEEP_SECONDS                                                          \
 	10 /* how often long texts are checked for parts                       \
 	      that never came */
@@ -97,27 +80,6 @@ struct runner {
 	/* texts the SMSC took whose record is not yet in the store */
 	struct done *done;
 	unsigned ndone, cap_done;
-	/* the own connection's commits synced by a thread, or NULL */
-	struct store_syncer *y;
-	struct held *held; /* answers waiting for their sync */
-	unsigned nheld, cap_held;
-	/* the tickets of texts from phones whose answers went, oldest
-	   first, with tp_mark then: a ring, both in order */
-	struct released {
-		uint64_t ticket, mark;
-	} released[RELEASED_MAX];
-	unsigned rel_head, nrel;
-	bool rel_lost;	/* the ring dropped its oldest */
-	bool mail_wait; /* wake the mailer once mail_ticket is synced */
-	uint64_t mail_ticket;
-	bool sync_failed_said;
-};
-
-/* An answer given once the sync of its turn's commit returned. */
-struct held {
-	struct tp_event e;
-	enum tp_answer a;
-	uint64_t ticket; /* 0: at once */
 };
 
 /*
@@ -201,7 +163,6 @@ runner_new(const struct conf *c, struct store *s, struct transport *t,
 	   struct mailer *m, const char *lease_owner)
 {
 	struct runner *r = calloc(1, sizeof(*r));
-	struct store_error err;
 	unsigned n = 0;
 
 	if (!r || !(r->acks = calloc(32, sizeof(*r->acks)))) {
@@ -213,12 +174,6 @@ runner_new(const struct conf *c, struct store *s, struct transport *t,
 	r->t = t;
 	r->mailer = m;
 	snprintf(r->owner, sizeof(r->owner), "%s", lease_owner);
-	if (store_syncer_start(s, &r->y, &err) != STORE_OK)
-		ut_log(LOG_WARNING,
-		       "store: %s; each commit waits for its own disk sync",
-		       err.msg);
-	else if (r->y) /* a sync that ends wakes the poll */
-		tp_watch(t, store_syncer_fd(r->y));
 	take_back(s, lease_owner, &n);
 	if (n)
 		ut_log(LOG_NOTICE,
@@ -689,140 +644,6 @@ ack(struct runner *r, const struct tp_event *e, enum tp_answer a)
 	}
 }
 
-/* grow - room for one more element in *v (n used, *cap allocated) */
-static bool
-grow(void **v, unsigned n, unsigned *cap, size_t size)
-{
-	void *more;
-	unsigned c;
-
-	if (n < *cap)
-		return true;
-	c = *cap ? 2 * *cap : 16;
-	more = realloc(*v, c * size);
-	if (!more)
-		return false;
-	*v = more;
-	*cap = c;
-	return true;
-}
-
-/*
- * hold - give answer a to e once ticket is synced (0: at the next
- * release); out of memory, at once
- */
-static void
-hold(struct runner *r, const struct tp_event *e, enum tp_answer a,
-     uint64_t ticket)
-{
-	if (!grow((void **)&r->held, r->nheld, &r->cap_held,
-		  sizeof(*r->held))) {
-		ut_log(LOG_ERR, "out of memory: an answer goes before its "
-				"sync");
-		tp_ack(r->t, e, a);
-		return;
-	}
-	r->held[r->nheld++] = (struct held){*e, a, ticket};
-}
-
-/* note_released - the answers of texts up to ticket went at mark */
-static void
-note_released(struct runner *r, uint64_t ticket, uint64_t mark)
-{
-	unsigned last =
-	    (r->rel_head + r->nrel + RELEASED_MAX - 1) % RELEASED_MAX;
-
-	if (r->nrel > 0 && r->released[last].mark == mark) {
-		r->released[last].ticket = ticket; /* the same moment */
-		return;
-	}
-	if (r->nrel == RELEASED_MAX) {
-		r->rel_head = (r->rel_head + 1) % RELEASED_MAX;
-		r->nrel--;
-		r->rel_lost = true;
-	}
-	r->released[(r->rel_head + r->nrel++) % RELEASED_MAX] =
-	    (struct released){ticket, mark};
-}
-
-/*
- * held_upto - the held mark of the newest texts whose answers went
- * before request count; 0 when none is known to have (the ring lost
- * the ones that had: they stay unconfirmed, the safe side)
- */
-static uint64_t
-held_upto(const struct runner *r, uint64_t count)
-{
-	uint64_t ticket = 0;
-	unsigned lo = 0, hi = r->nrel;
-
-	while (lo < hi) { /* the first that went at count or later */
-		unsigned mid = (lo + hi) / 2;
-
-		if (r->released[(r->rel_head + mid) % RELEASED_MAX].mark <
-		    count)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo > 0)
-		ticket =
-		    r->released[(r->rel_head + lo - 1) % RELEASED_MAX].ticket;
-	else if (r->rel_lost)
-		return 0;
-	return ticket ? STORE_MARK_HELD + ticket : 0;
-}
-
-/*
- * release - the held answers whose sync returned, given; the mailer
- * woken when its turn's mail is synced. A failed sync leaves nothing
- * durable: its answers are "try later", and so are all after it.
- */
-static void
-release(struct runner *r)
-{
-	uint64_t done = 0, texts = 0;
-	bool failed = false;
-	char why[200];
-	unsigned i, k = 0;
-
-	if (r->y) {
-		done = store_syncer_done(r->y, &failed, why, sizeof(why));
-		if (failed && !r->sync_failed_said) {
-			ut_log(LOG_CRIT,
-			       "store: %s: what was written may be lost; every "
-			       "text is answered \"try later\" from now on: "
-			       "restart smsgw once the disk is sound",
-			       why);
-			r->sync_failed_said = true;
-		}
-	}
-	for (i = 0; i < r->nheld; i++) {
-		struct held *h = &r->held[i];
-		enum tp_answer a = h->ticket && failed ? TP_LATER : h->a;
-
-		if (h->ticket > done) {
-			r->held[k++] = *h;
-			continue;
-		}
-		tp_ack(r->t, &h->e, a);
-		if (h->ticket && a == TP_DONE && h->e.kind == TP_EV_MO &&
-		    h->ticket > texts)
-			texts = h->ticket;
-	}
-	/* answered now: a later request's answer confirms them */
-	if (texts)
-		note_released(r, texts, tp_mark(r->t));
-	if (k != r->nheld) {
-		r->nheld = k;
-		tp_flush(r->t); /* the answers first, in one write */
-	}
-	if (r->mail_wait && r->mail_ticket <= done) {
-		r->mail_wait = false;
-		mailer_wake(r->mailer);
-	}
-}
-
 /*
  * going_out - smsc_id names a part of a text still going out, or of one
  * whose record waits to be written (r->done)
@@ -891,12 +712,9 @@ mo(struct runner *r, const struct tp_event *e)
 	    .esm_class = e->esm_class,
 	    .ud = e->ud,
 	    .ud_len = e->ud_len,
+	    /* answered before the next tp_poll: this is its mark */
 	    .session = e->session[0] ? e->session : NULL,
-	    /* answered before the next tp_poll: this is its mark; or
-	       held until the sync of this turn's commit (release) */
-	    .mark = r->y && r->s == r->own
-			? STORE_MARK_HELD + store_syncer_next(r->y)
-			: tp_mark(r->t),
+	    .mark = tp_mark(r->t),
 	    .did_r = &did,
 	};
 	enum inbound_result res = inbound_sms(r->c, r->s, &m, now_s());
@@ -924,8 +742,8 @@ confirmed(struct runner *r, const struct tp_event *e)
 {
 	struct store_error err;
 
-	if (store_unconfirmed_confirm(r->s, e->session, e->mark,
-				      held_upto(r, e->mark), &err) != STORE_OK)
+	if (store_unconfirmed_confirm(r->s, e->session, e->mark, &err) !=
+	    STORE_OK)
 		ut_log(LOG_ERR, "store: %s", err.msg);
 }
 
@@ -1014,8 +832,7 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 {
 	struct turn u = {r, ev, n, claim_now, draining, false};
 	struct store_error err;
-	bool ok = true, own = !r->g, records = r->ndone > 0;
-	uint64_t ticket = 0;
+	bool ok = true;
 	unsigned i;
 
 	r->nacks = 0;
@@ -1039,7 +856,6 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 	 */
 	if (!u.ran) {
 		/* the events in one batch; a claim alone is its own */
-		own = true;
 		bool batch = n > 0 && store_batch_begin(r->s, &err) == STORE_OK;
 
 		turn_write(r->s, &u);
@@ -1048,9 +864,6 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 			ut_log(LOG_ERR, "store: %s", err.msg);
 	}
 	done_committed(r, ok);
-	/* a claim alone needs no sync; anything else is held for its own */
-	if (ok && own && r->y && (n > 0 || records))
-		ticket = store_syncer_commit(r->y);
 	for (i = r->na; i-- > 0;) {
 		/* a claim that was not committed: the texts are not ours */
 		if (r->a[i]->fresh && !ok)
@@ -1059,15 +872,12 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 			r->a[i]->fresh = false;
 	}
 	for (i = 0; i < r->nacks; i++)
-		hold(r, &r->acks[i], ok ? r->answers[i] : TP_LATER, ticket);
-	/* the mailer finds the turn's mail only once committed (synced) */
-	if (r->mailed && ok) {
-		r->mail_wait = true;
-		if (ticket > r->mail_ticket)
-			r->mail_ticket = ticket;
-	}
+		tp_ack(r->t, &r->acks[i], ok ? r->answers[i] : TP_LATER);
+	tp_flush(r->t); /* the answers first, in one write */
+	/* the mailer finds the turn's mail only once committed */
+	if (r->mailed && ok)
+		mailer_wake(r->mailer);
 	r->mailed = false;
-	release(r);
 }
 
 /* runner_step - one turn of the loop */
@@ -1093,11 +903,10 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 		     draining);
 	submit(r);
 	tp_poll(r->t, timeout_ms, ev, 32, &n);
-	release(r); /* what a sync that ended lets go */
 	if (n > 0 || r->ndone > 0 || (!draining && r->more && claimable(r)))
 		turn(r, ev, n, false, draining);
 	submit(r);
-	return tp_inflight(r->t) + r->nheld;
+	return tp_inflight(r->t);
 }
 
 /* runner_stop - give back what was not submitted in full */
@@ -1130,12 +939,6 @@ runner_stop(struct runner **rp)
 		       r->ndone);
 	for (i = 0; i < r->ndone; i++)
 		done_free(&r->done[i]);
-	if (r->y) { /* what this run wrote, on disk; the last answers */
-		store_syncer_wait(r->y, store_syncer_commit(r->y));
-		release(r);
-		store_syncer_stop(&r->y);
-	}
-	free(r->held);
 	free(r->done);
 	free(r->acks);
 	free(r);

@@ -261,7 +261,7 @@ static const char *const sql[ST_COUNT] = {
 	" WHERE rowid = (SELECT rowid FROM inbound_unconfirmed WHERE fp = ?1"
 	" AND session != ?2 AND at >= ?5 ORDER BY at LIMIT 1)",
     [ST_UNCONF_CONFIRM] = "DELETE FROM inbound_unconfirmed WHERE session = ?1"
-			  " AND (mark < ?2 OR mark BETWEEN ?3 AND ?4)",
+			  " AND mark < ?2",
     [ST_UNCONF_PURGE] = "DELETE FROM inbound_unconfirmed WHERE at < ?1",
     /* pool.c */
     [ST_POOL_MINE] = "SELECT number, renewed FROM pool_leases"

@@ -300,21 +300,16 @@ store_unconfirmed_take(struct store *s, const char *fp, const char *session,
 	return rc;
 }
 
-/*
- * store_unconfirmed_confirm - forget what session answered before mark,
- * and the held texts up to held_upto
- */
+/* store_unconfirmed_confirm - forget what session answered before mark */
 int
 store_unconfirmed_confirm(struct store *s, const char *session, uint64_t mark,
-			  uint64_t held_upto, struct store_error *err)
+			  struct store_error *err)
 {
 	sq *st;
 
 	NEED(st, s, ST_UNCONF_CONFIRM, err);
 	sq_bind_text(st, 1, session);
 	sq_bind_int64(st, 2, (int64_t)mark);
-	sq_bind_int64(st, 3, (int64_t)STORE_MARK_HELD);
-	sq_bind_int64(st, 4, (int64_t)held_upto); /* 0: below it, none */
 	return store_exec(s, st, "forgetting confirmed answers", err);
 }
 

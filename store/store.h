@@ -116,49 +116,6 @@ int store_batch_end(struct store *s, struct store_error *err);
 int store_unit_begin(struct store *s, struct store_error *err);
 int store_unit_end(struct store *s, bool commit, struct store_error *err);
 
-/* ---- syncer.c: commits made durable by a thread of their own ---- */
-
-/*
- * A connection whose caller holds back what depends on its commits
- * (answers to an SMSC) lets a thread wait for the disk: commits on it
- * are not synced as they are made; each takes a ticket, and the ticket
- * is durable once the thread's next sync returns. Only for SQLite with
- * DatabaseSync full; one caller thread per syncer.
- */
-struct store_syncer;
-
-/*
- * store_syncer_start - make s commit without waiting for the disk, and
- * start the thread that syncs its log; *y_r NULL (and STORE_OK) when s
- * syncs its own commits (PostgreSQL, DatabaseSync normal or off). On
- * an error s is unchanged.
- */
-int store_syncer_start(struct store *s, struct store_syncer **y_r,
-		       struct store_error *err);
-
-/* store_syncer_next - the ticket the next store_syncer_commit gives */
-uint64_t store_syncer_next(const struct store_syncer *y);
-
-/* store_syncer_commit - after a commit on s: its ticket; its sync asked */
-uint64_t store_syncer_commit(struct store_syncer *y);
-
-/*
- * store_syncer_done - every ticket up to the one returned is settled:
- * durable, or, when *failed_r, a sync failed (why) and no ticket from
- * then on is durable until the process starts again
- */
-uint64_t store_syncer_done(struct store_syncer *y, bool *failed_r, char *why,
-			   size_t len);
-
-/* store_syncer_wait - wait until ticket is settled */
-void store_syncer_wait(struct store_syncer *y, uint64_t ticket);
-
-/* store_syncer_fd - a descriptor readable when a sync ended, for poll */
-int store_syncer_fd(const struct store_syncer *y);
-
-/* store_syncer_stop - stop the thread once what was asked is synced */
-void store_syncer_stop(struct store_syncer **yp);
-
 /* ---- committer.c: group commit across threads ---- */
 
 /*
@@ -1143,12 +1100,8 @@ int store_reasm_stale(struct store *s, int64_t before,
  * answers a request sent after our answer: then it had our answer,
  * and store_unconfirmed_confirm forgets it. A text with the
  * fingerprint of one still unconfirmed on another session is the
- * carrier sending it again (it did not get our answer). A text whose
- * answer waits for a disk sync (store_syncer) is recorded with a held
- * mark, STORE_MARK_HELD + the sync's ticket: more than any count of
- * requests, so that no request sent while it waits confirms it.
+ * carrier sending it again (it did not get our answer).
  */
-#define STORE_MARK_HELD ((uint64_t)1 << 62)
 
 /* store_unconfirmed_add - remember a text answered on session at mark */
 int store_unconfirmed_add(struct store *s, const char *fp, const char *session,
@@ -1165,12 +1118,10 @@ int store_unconfirmed_take(struct store *s, const char *fp, const char *session,
 
 /*
  * store_unconfirmed_confirm - the carrier had our answers on session
- * given before mark, and those to texts held up to the held mark
- * held_upto (0: none): forget those texts
+ * given before mark: forget those texts
  */
 int store_unconfirmed_confirm(struct store *s, const char *session,
-			      uint64_t mark, uint64_t held_upto,
-			      struct store_error *err);
+			      uint64_t mark, struct store_error *err);
 
 /* store_unconfirmed_purge - forget texts answered before `before` */
 int store_unconfirmed_purge(struct store *s, int64_t before,

@@ -124,6 +124,7 @@ struct smpp {
 	double tokens, token_time;
 	struct slot *slots;
 	unsigned nslots;
+	int watch_fd;	     /* another fd that ends a poll */
 	struct tp_event *ev; /* a ring of events not yet polled */
 	unsigned ev_head, ev_n;
 	uint8_t pdu[PDU_MAX + 1]; /* the PDU being read, and a NUL */
@@ -1117,6 +1118,7 @@ tp_smpp_open(const struct tp_smpp_conf *c, struct tp_error *err)
 	snprintf(t->system_type, sizeof(t->system_type), "%s",
 		 c->system_type ? c->system_type : "");
 	t->nslots = c->window;
+	t->watch_fd = -1;
 	t->nlinks = c->split_bind ? 2 : 1;
 	t->l[0].bind_cmd = c->split_bind ? BIND_TRANSMITTER : BIND_TRANSCEIVER;
 	t->l[1].bind_cmd = BIND_RECEIVER;
@@ -1221,8 +1223,8 @@ smpp_poll(struct transport *tp, int timeout_ms, struct tp_event *ev,
 	  unsigned max, unsigned *n_r)
 {
 	struct smpp *t = (struct smpp *)tp;
-	struct pollfd pfd[2 + TP_WATCH_MAX];
-	struct link *at[2 + TP_WATCH_MAX];
+	struct pollfd pfd[3];
+	struct link *at[3];
 	double now = now_s();
 	unsigned n = 0, k;
 	int np = 0, ms = timeout_ms, i;
@@ -1249,8 +1251,8 @@ smpp_poll(struct transport *tp, int timeout_ms, struct tp_event *ev,
 				pfd[np].events |= POLLOUT;
 			at[np++] = l;
 		}
-		for (k = 0; k < t->tp.nwatch; k++) {
-			pfd[np].fd = t->tp.watch[k];
+		if (t->watch_fd >= 0) {
+			pfd[np].fd = t->watch_fd;
 			pfd[np].events = POLLIN;
 			at[np++] = NULL;
 		}
@@ -1319,6 +1321,13 @@ smpp_mark(const struct transport *tp)
 	return ((const struct smpp *)tp)->nreq;
 }
 
+/* smpp_watch - another fd that ends a poll */
+static void
+smpp_watch(struct transport *tp, int fd)
+{
+	((struct smpp *)tp)->watch_fd = fd;
+}
+
 /* smpp_close - unbind politely, close, free */
 static void
 smpp_close(struct transport *tp)
@@ -1370,6 +1379,7 @@ static const struct tp_ops smpp_ops = {
     .inflight = smpp_inflight,
     .poll = smpp_poll,
     .ack = smpp_ack,
+    .watch = smpp_watch,
     .mark = smpp_mark,
     .flush = smpp_flush,
     .close = smpp_close,

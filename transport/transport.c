@@ -59,8 +59,7 @@ tp_ack(struct transport *t, const struct tp_event *e, enum tp_answer a)
 void
 tp_watch(struct transport *t, int fd)
 {
-	if (fd >= 0 && t->nwatch < TP_WATCH_MAX)
-		t->watch[t->nwatch++] = fd;
+	t->ops->watch(t, fd);
 }
 
 /* tp_flush - write the answers tp_ack queued */

@@ -255,10 +255,9 @@ void tp_flush(struct transport *t);
 uint64_t tp_mark(const struct transport *t);
 
 /*
- * tp_watch - also wake tp_poll when fd is readable (-1: ignored); up
- * to TP_WATCH_MAX of them, a call each; the caller reads them
+ * tp_watch - also wake tp_poll when fd is readable (-1: none); the
+ * caller reads it
  */
-#define TP_WATCH_MAX 2
 void tp_watch(struct transport *t, int fd);
 
 /* tp_close - unbind, close and free; sets *t to NULL */

@@ -28,6 +28,7 @@ struct tp_ops {
 		    unsigned max, unsigned *n_r);
 	void (*ack)(struct transport *t, const struct tp_event *e,
 		    enum tp_answer a);
+	void (*watch)(struct transport *t, int fd);
 	void (*close)(struct transport *t);	     /* frees t */
 	uint64_t (*mark)(const struct transport *t); /* NULL: 0 */
 	void (*flush)(struct transport *t); /* NULL: ack writes at once */
@@ -36,8 +37,6 @@ struct tp_ops {
 /* The part every transport begins with. */
 struct transport {
 	const struct tp_ops *ops;
-	int watch[TP_WATCH_MAX]; /* more fds that end a poll (tp_watch) */
-	unsigned nwatch;
 };
 
 /* tp_fail - set err (when given) and return status */

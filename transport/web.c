@@ -6,7 +6,7 @@
  *	and read each answer; this file does the rest. Parts wait in a
  *	window of slots: waiting (to be sent when their time comes) or
  *	sent (a request under way). tp_poll runs curl's multi interface
- *	for up to its timeout and wakes early for the watched fds.
+ *	for up to its timeout and wakes early for the watched fd.
  *
  *	An answer the kind reads as "not now" (429, 5xx) and a request
  *	that got no answer (refused, reset, timed out) wait with backoff
@@ -53,6 +53,7 @@ struct web {
 	CURLM *multi;
 	struct curl_slist *headers;
 	struct slot *slots;
+	int watch_fd;
 	int up; /* -1: not known yet, 0: cannot be reached, 1: answers */
 	struct tp_event *ev; /* a ring of events not yet polled */
 	unsigned ev_head, ev_n;
@@ -336,7 +337,8 @@ web_poll(struct transport *t, int timeout_ms, struct tp_event *ev, unsigned max,
 	 unsigned *n_r)
 {
 	struct web *w = (struct web *)t;
-	struct curl_waitfd extra[TP_WATCH_MAX];
+	struct curl_waitfd extra = {.fd = w->watch_fd,
+				    .events = CURL_WAIT_POLLIN};
 	double now = now_s();
 	int running = 0, ms = timeout_ms;
 	unsigned i, n = 0;
@@ -351,11 +353,8 @@ web_poll(struct transport *t, int timeout_ms, struct tp_event *ev, unsigned max,
 			if (w->slots[i].state == WAITING && wait * 1000 < ms)
 				ms = wait > 0 ? (int)(wait * 1000) + 1 : 0;
 		}
-		for (i = 0; i < t->nwatch; i++)
-			extra[i] = (struct curl_waitfd){
-			    .fd = t->watch[i], .events = CURL_WAIT_POLLIN};
-		curl_multi_poll(w->multi, t->nwatch ? extra : NULL, t->nwatch,
-				ms, NULL);
+		curl_multi_poll(w->multi, w->watch_fd >= 0 ? &extra : NULL,
+				w->watch_fd >= 0 ? 1 : 0, ms, NULL);
 		curl_multi_perform(w->multi, &running);
 		collect(w);
 	}
@@ -373,6 +372,12 @@ static void
 web_ack(struct transport *t, const struct tp_event *e, enum tp_answer a)
 {
 	(void)t, (void)e, (void)a;
+}
+
+static void
+web_watch(struct transport *t, int fd)
+{
+	((struct web *)t)->watch_fd = fd;
 }
 
 /* web_close - stop what is under way and free */
@@ -409,6 +414,7 @@ static const struct tp_ops web_ops = {
     .inflight = web_inflight,
     .poll = web_poll,
     .ack = web_ack,
+    .watch = web_watch,
     .close = web_close,
 };
 
@@ -445,6 +451,7 @@ web_open(const struct web_kind *kind, void *ctx, const struct web_limits *lim,
 		w->lim.timeout = 30;
 	if (!w->lim.tries)
 		w->lim.tries = 4;
+	w->watch_fd = -1;
 	w->up = -1;
 	w->multi = curl_multi_init();
 	/* no "Expect: 100-continue" wait before a form is sent */

@@ -180,6 +180,11 @@ fake_ack(struct transport *t, const struct tp_event *e, enum tp_answer a)
 }
 
 static void
+fake_watch(struct transport *t, int fd)
+{
+}
+
+static void
 fake_close(struct transport *t)
 {
 }
@@ -192,12 +197,12 @@ fake_mark(const struct transport *t)
 
 /* no flush: fake_ack answers at once */
 static const struct tp_ops fake_ops = {
-    "fake",    false,	 fake_submit, fake_room, fake_inflight,
-    fake_poll, fake_ack, fake_close,  fake_mark, NULL,
+    "fake",   false,	  fake_submit, fake_room, fake_inflight, fake_poll,
+    fake_ack, fake_watch, fake_close,  fake_mark, NULL,
 };
 static const struct tp_ops fake_whole_ops = {
-    "fake",    true,	 fake_submit, fake_room, fake_inflight,
-    fake_poll, fake_ack, fake_close,  fake_mark, NULL,
+    "fake",   true,	  fake_submit, fake_room, fake_inflight, fake_poll,
+    fake_ack, fake_watch, fake_close,  fake_mark, NULL,
 };
 
 struct fixture {

@@ -1127,14 +1127,14 @@ unconfirmed_answers(void **state)
 			 STORE_OK);
 	assert_true(found); /* B had not confirmed it: C may get it too */
 	/* C confirms answers before mark 2: fp1 (mark 1) goes */
-	assert_int_equal(store_unconfirmed_confirm(f->s, "C", 2, 0, &err),
+	assert_int_equal(store_unconfirmed_confirm(f->s, "C", 2, &err),
 			 STORE_OK);
 	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "D", 1, T0 - 60,
 						T0 + 4, &found, &err),
 			 STORE_OK);
 	assert_false(found);
 	/* A confirms before its mark 6: fp2 (mark 6) stays */
-	assert_int_equal(store_unconfirmed_confirm(f->s, "A", 6, 0, &err),
+	assert_int_equal(store_unconfirmed_confirm(f->s, "A", 6, &err),
 			 STORE_OK);
 	assert_int_equal(store_unconfirmed_purge(f->s, T0 - 1, &err), STORE_OK);
 	assert_int_equal(store_unconfirmed_take(f->s, "fp2", "D", 1, T0 - 60,
