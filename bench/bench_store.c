@@ -10,7 +10,11 @@
  *	and marks each submitted (as the gateway does). Prints
  *	"bench: store_enqueue_full N msg/s", "bench: store_enqueue_normal",
  *	"bench: store_claim", "bench: lease_assign_per_s" (a new
- *	SenderPool lease: the RCPT check and the take, as the milter does).
+ *	SenderPool lease: the RCPT check and the take, as the milter does),
+ *	"bench: route_long_thread_per_s" (who texted a phone lately, as
+ *	the gateway asks for each text from it, when its one thread holds
+ *	20,000 texts from it: a figure that falls with the thread's length
+ *	when the whole thread is read).
  *	With URI (an empty PostgreSQL database), the same enqueue (each
  *	commit durable) and claim there: "bench: pg_store_enqueue",
  *	"bench: pg_store_claim".
@@ -146,10 +150,62 @@ lease_rate(const char *path, double secs)
 	return (double)n / (now() - t0);
 }
 
+/*
+ * route_rate - store_recent_owners calls per second for secs, on a
+ * thread of 20,000 texts from the phone
+ */
+static double
+route_rate(const char *path, double secs)
+{
+	struct store_error err;
+	struct store *s = store_open(path, STORE_SYNC_OFF, &err);
+	struct store_thread t;
+	int64_t at = (int64_t)time(NULL) - 3600;
+	char owners[8][256];
+	unsigned n = 0, got;
+	double t0;
+
+	if (!s ||
+	    store_thread_open(s, "alice@example.com", "+12025550188",
+			      "+12025550100", "benchtag0001", at, &t,
+			      &err) != STORE_OK ||
+	    store_batch_begin(s, &err) != STORE_OK) {
+		fprintf(stderr, "bench_store: route: %s\n", err.msg);
+		exit(1);
+	}
+	for (n = 0; n < 20000; n++) {
+		struct store_inbound in = {
+		    .thread_id = t.id, .text = "an answer", .segments = 1};
+
+		if (store_inbound_add(s, &in, at + n / 10, NULL, NULL, &err) !=
+		    STORE_OK) {
+			fprintf(stderr, "bench_store: route: %s\n", err.msg);
+			exit(1);
+		}
+	}
+	if (store_batch_end(s, &err) != STORE_OK) {
+		fprintf(stderr, "bench_store: route: %s\n", err.msg);
+		exit(1);
+	}
+	t0 = now();
+	for (n = 0; now() - t0 < secs; n++)
+		if (store_recent_owners(s, "+12025550188", "+12025550100",
+					at - 86400, owners, 8, &got,
+					&err) != STORE_OK ||
+		    got != 0) {
+			fprintf(stderr, "bench_store: route: %s\n",
+				got ? "an owner who never texted" : err.msg);
+			exit(1);
+		}
+	store_close(&s);
+	return (double)n / (now() - t0);
+}
+
 int
 main(int argc, char **argv)
 {
 	double secs = argc > 2 ? atof(argv[2]) : 2, full, normal, claim, lease;
+	double route;
 	char path[512];
 
 	if (argc < 2) {
@@ -169,9 +225,11 @@ main(int argc, char **argv)
 	normal = enqueue_rate(path, STORE_SYNC_NORMAL, secs);
 	claim = claim_rate(path);
 	lease = lease_rate(path, secs);
+	route = route_rate(path, secs);
 	printf("bench: store_enqueue_full %.0f msg/s\n", full);
 	printf("bench: store_enqueue_normal %.0f msg/s\n", normal);
 	printf("bench: store_claim %.0f msg/s\n", claim);
 	printf("bench: lease_assign_per_s %.0f leases/s\n", lease);
+	printf("bench: route_long_thread_per_s %.0f lookups/s\n", route);
 	return 0;
 }

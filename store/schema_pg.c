@@ -270,6 +270,10 @@ static const char *const pg_migrations[] = {
     "CREATE TRIGGER hooks_queued AFTER INSERT ON hooks"
     " FOR EACH STATEMENT EXECUTE FUNCTION smsmilter_queued();"
     "UPDATE schema_version SET version = 8;",
+    /* 8 -> 9: as SQLite's */
+    "CREATE INDEX messages_out ON messages (thread_id, created)"
+    " WHERE direction = 'out';"
+    "UPDATE schema_version SET version = 9;",
 };
 
 _Static_assert(sizeof(pg_migrations) / sizeof(pg_migrations[0]) ==

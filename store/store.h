@@ -227,7 +227,7 @@ int store_wait(struct store *s, int ms, struct store_error *err);
 /* ---- schema.c: numbered migrations ---- */
 
 /* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* ---- queue.c: the outbound text queue, with leases ---- */
 

@@ -227,7 +227,14 @@ newer_schema_refused(void **state)
 		assert_non_null(strstr(err.msg, "schema version 99"));
 		assert_non_null(strstr(err.msg, "upgrade smsmilter"));
 		assert_null(strstr(err.msg, "password"));
-		pg_sql("UPDATE schema_version SET version = 8");
+		{
+			char back[64];
+
+			snprintf(back, sizeof(back),
+				 "UPDATE schema_version SET version = %d",
+				 STORE_SCHEMA_VERSION);
+			pg_sql(back);
+		}
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/new.db", f->dir);
