@@ -87,7 +87,7 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 			keep = p->fn(g->s, p->arg);
 			p->status = store_unit_end(g->s, keep, &p->err);
 		}
-		if (sq_autocommit(g->s)) {
+		if (store_batch_lost(g->s)) {
 			/*
 			 * SQLite rolled the whole transaction back (an I/O
 			 * error, a full disk): what the pieces before did

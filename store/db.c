@@ -452,6 +452,19 @@ store_errmsg(struct store *s)
 	return s->pg ? pg_errmsg(s->pg) : sqlite3_errmsg(s->db);
 }
 
+/*
+ * store_batch_lost - a batch is open, but SQLite rolled its whole
+ * transaction back (an I/O error, a full disk, an interrupt: SQLite may
+ * undo all of it, not just the statement that failed): what the batch
+ * did is gone, and a statement now would run in a transaction of its
+ * own, committed at once. Nothing runs until the batch ends.
+ */
+bool
+store_batch_lost(struct store *s)
+{
+	return s->batch && !s->pg && sq_autocommit(s);
+}
+
 /* store_fail_db - fill err from the connection's last error */
 int
 store_fail_db(struct store *s, const char *what, struct store_error *err)
@@ -462,6 +475,13 @@ store_fail_db(struct store *s, const char *what, struct store_error *err)
 	if (s->pg)
 		return store_set_error(err, pg_status(s->pg), "%s: %s: %s",
 				       s->path, what, pg_errmsg(s->pg));
+	if (store_batch_lost(s)) /* the error that caused it, if known */
+		return store_set_error(
+		    err, STORE_ETEMP,
+		    "%s: %s: SQLite rolled the transaction back (%s)", s->path,
+		    what,
+		    sqlite3_errcode(s->db) != SQLITE_OK ? sqlite3_errmsg(s->db)
+							: "an earlier error");
 	code = sqlite3_extended_errcode(s->db) & 0xFF;
 	switch (code) {
 	case SQLITE_BUSY:
@@ -629,7 +649,7 @@ int
 store_begin(struct store *s, struct store_error *err)
 {
 	if (s->batch) {
-		if (store_tx(s, "SAVEPOINT op") != SQ_OK)
+		if (store_batch_lost(s) || store_tx(s, "SAVEPOINT op") != SQ_OK)
 			return store_fail_db(s, "starting a savepoint", err);
 		return STORE_OK;
 	}
@@ -706,6 +726,13 @@ store_batch_end(struct store *s, struct store_error *err)
 {
 	if (!s->batch)
 		return store_set_error(err, STORE_EPERM, "no batch is open");
+	if (store_batch_lost(s)) {
+		int rc = store_fail_db(s, "committing", err);
+
+		s->batch = false;
+		store_rollback(s); /* gives the write lock back */
+		return rc;
+	}
 	s->batch = false;
 	return store_commit(s, err);
 }
@@ -723,7 +750,7 @@ store_unit_begin(struct store *s, struct store_error *err)
 		}
 		return rc;
 	}
-	if (store_tx(s, "SAVEPOINT unit") != SQ_OK)
+	if (store_batch_lost(s) || store_tx(s, "SAVEPOINT unit") != SQ_OK)
 		return store_fail_db(s, "starting a savepoint", err);
 	s->units++;
 	return STORE_OK;
@@ -768,6 +795,8 @@ store_step(sq *st)
 
 	if (st->pg)
 		return sq_step(st);
+	if (store_batch_lost(st->s) && !sqlite3_stmt_readonly(st->lite))
+		return SQLITE_ABORT; /* not outside the batch (store_fail_db) */
 	if (sq_autocommit(st->s) && !sqlite3_stmt_readonly(st->lite) &&
 	    !sqlite3_stmt_busy(st->lite)) {
 		mu = st->s->wlock;

@@ -345,6 +345,12 @@ const char *store_errmsg(struct store *s);
 /* sq_last_id - the id of the row the last INSERT of s added */
 int64_t sq_last_id(struct store *s);
 
+/*
+ * store_batch_lost - SQLite rolled an open batch's whole transaction
+ * back: every write and savepoint fails (STORE_ETEMP) until it ends
+ */
+bool store_batch_lost(struct store *s);
+
 /* store_fail_db - fill err from the connection's last error */
 int store_fail_db(struct store *s, const char *what, struct store_error *err);
 

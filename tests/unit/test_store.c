@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store/store_int.h" /* sq_exec: a rollback under a batch */
 
 #define T0 1764000000 /* a fixed "now" */
 
@@ -41,9 +42,9 @@ pg_uri(void)
 	return u && *u ? u : NULL;
 }
 
-/* pg_sql - run SQL on the test server, or fail the test */
+/* server_sql - run SQL on the test server, or fail the test */
 static void
-pg_sql(const char *sql)
+server_sql(const char *sql)
 {
 	PGconn *c = PQconnectdb(pg_uri());
 	PGresult *r;
@@ -79,7 +80,7 @@ setup(void **state)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/s.db", f->dir);
 	if (pg_uri()) { /* an empty database for each test */
-		pg_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+		server_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
 		snprintf(f->path, sizeof(f->path), "%s", pg_uri());
 	}
 	f->s = store_open(f->path, STORE_SYNC_NORMAL, &err);
@@ -220,7 +221,7 @@ newer_schema_refused(void **state)
 	char path[128];
 
 	if (pg_uri()) { /* a server's schema from a later smsmilter */
-		pg_sql("UPDATE schema_version SET version = 99");
+		server_sql("UPDATE schema_version SET version = 99");
 		s = store_open(f->path, STORE_SYNC_FULL, &err);
 		assert_null(s);
 		assert_int_equal(err.status, STORE_EPERM);
@@ -233,7 +234,7 @@ newer_schema_refused(void **state)
 			snprintf(back, sizeof(back),
 				 "UPDATE schema_version SET version = %d",
 				 STORE_SCHEMA_VERSION);
-			pg_sql(back);
+			server_sql(back);
 		}
 		return;
 	}
@@ -392,7 +393,7 @@ server_lost(void **state)
 		skip();
 	m = outbound("a@example.com", "+12025550143", "one", "lost-1");
 	enqueue(f->s, &m, T0);
-	pg_sql(kill_all);
+	server_sql(kill_all);
 	m = outbound("a@example.com", "+12025550143", "two", "lost-2");
 	if (store_enqueue(f->s, &m, T0, &id, &thread, &err) != STORE_OK)
 		fail_msg("after the server ended the connection: %s", err.msg);
@@ -401,7 +402,7 @@ server_lost(void **state)
 	m = outbound("a@example.com", "+12025550143", "three", "lost-3");
 	assert_int_equal(store_enqueue(f->s, &m, T0, &id, &thread, &err),
 			 STORE_OK);
-	pg_sql(kill_all);
+	server_sql(kill_all);
 	m = outbound("a@example.com", "+12025550143", "four", "lost-4");
 	assert_int_equal(store_enqueue(f->s, &m, T0, &id, &thread, &err),
 			 STORE_ETEMP);
@@ -1096,6 +1097,54 @@ inbound_state(void **state)
 	assert_int_equal(store_reasm_stale(f->s, T0 + 60, &sets, &n, &err),
 			 STORE_OK);
 	assert_int_equal(n, 0);
+}
+
+/*
+ * a batch whose whole transaction SQLite rolled back (as it may on an
+ * I/O error or a full disk: simulated by a ROLLBACK under the batch):
+ * nothing more is written until the batch ends, not even in
+ * transactions of their own; every write says so (STORE_ETEMP, "rolled
+ * the transaction back"); the end fails; the next batch works
+ */
+static void
+batch_lost(void **state)
+{
+	struct fixture *f = *state;
+	struct store_error err;
+	bool found;
+
+	sqlite_only();
+	assert_int_equal(store_batch_begin(f->s, &err), STORE_OK);
+	assert_int_equal(store_unconfirmed_add(f->s, "fp1", "A", 5, T0, &err),
+			 STORE_OK);
+	assert_int_equal(sq_exec(f->s, "ROLLBACK"), SQ_OK);
+	/* a write of its own, a unit, a savepoint: each refused */
+	assert_int_equal(store_unconfirmed_add(f->s, "fp2", "A", 6, T0, &err),
+			 STORE_ETEMP);
+	assert_non_null(strstr(err.msg, "rolled the transaction back"));
+	assert_int_equal(store_unit_begin(f->s, &err), STORE_ETEMP);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "B", 1, T0 - 60,
+						T0 + 1, &found, &err),
+			 STORE_ETEMP);
+	assert_int_equal(store_batch_end(f->s, &err), STORE_ETEMP);
+	assert_non_null(strstr(err.msg, "rolled the transaction back"));
+	/* nothing of it stands; the next batch writes */
+	assert_int_equal(store_batch_begin(f->s, &err), STORE_OK);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "B", 1, T0 - 60,
+						T0 + 1, &found, &err),
+			 STORE_OK);
+	assert_false(found);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp2", "B", 1, T0 - 60,
+						T0 + 1, &found, &err),
+			 STORE_OK);
+	assert_false(found);
+	assert_int_equal(store_unconfirmed_add(f->s, "fp3", "A", 7, T0, &err),
+			 STORE_OK);
+	assert_int_equal(store_batch_end(f->s, &err), STORE_OK);
+	assert_int_equal(store_unconfirmed_take(f->s, "fp3", "B", 1, T0 - 60,
+						T0 + 1, &found, &err),
+			 STORE_OK);
+	assert_true(found);
 }
 
 /*
@@ -2071,6 +2120,7 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(rates_and_quota, setup, teardown),
 	    cmocka_unit_test_setup_teardown(inbound_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(batch_lost, setup, teardown),
 	    cmocka_unit_test_setup_teardown(unconfirmed_answers, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(inbound_routing, setup, teardown),
