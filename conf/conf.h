@@ -261,6 +261,7 @@ struct conf {
 	const char *smtp_tls_name;     /* "": the SmtpRelay host */
 	long long mail_retry_interval; /* seconds */
 	long long mailer_sessions;     /* SMTP sessions mailing at once */
+	long long mail_batch;	       /* mails a session claims at once */
 	bool smtp_pipelining;	       /* SmtpPipelining (RFC 2920) */
 	const char *smtp_user;
 	const char *smtp_password;

@@ -675,6 +675,15 @@ const struct conf_key conf_keys[] = {
      "phones faster; mail of one thread may then reach the relay out of "
      "order (each mail carries its own date and threading headers).",
      NULL},
+    {"MailBatch", CT_INT, F(mail_batch), "100", 1, 1000, NULL, 0, "Mail out",
+     "How many queued mails a session takes at once and sends to SmtpRelay "
+     "in one go (pipelined where the relay allows), with one store commit "
+     "for their outcomes: in a flood of texts from phones, larger batches "
+     "cost the store fewer commits (the SMPP link's thread shares the "
+     "database with the mail threads). A batch is leased for 10 minutes "
+     "plus 2 minutes a mail, so that no other session takes a mail still "
+     "being sent.",
+     NULL},
     {"SmtpPipelining", CT_BOOL, F(smtp_pipelining), "yes", NOLIM, NULL, 0,
      "Mail out",
      "Whether smsgw pipelines its commands (RFC 2920) where SmtpRelay "

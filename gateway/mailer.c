@@ -5,7 +5,7 @@
  *	Delivery reports the runner composes, and those the milter queued
  *	for refused texts, wait in the store's mail queue. Threads of
  *	their own (SMTP is blocking; the SMPP link must not wait for it),
- *	MailerSessions of them, claim them with a lease, up to MAIL_BATCH
+ *	MailerSessions of them, claim them with a lease, up to MailBatch
  *	at a time, and hand each batch to SmtpRelay in the session the
  *	thread keeps (relay.c: pipelined where the relay offers it),
  *	closed after MAIL_IDLE seconds without mail. A relay that is down
@@ -51,8 +51,7 @@
 #include "util/util.h"
 
 #define SMTP_TIMEOUT 30 /* seconds per SMTP command (relay.c) */
-#define MAIL_BATCH   32
-#define MAIL_IDLE    5 /* seconds a session is kept without mail */
+#define MAIL_IDLE    5	/* seconds a session is kept without mail */
 /* milliseconds a woken thread lets mail gather before it claims: a
    flood of texts from phones makes batches, not a claim per commit */
 #define MAIL_GATHER_MS 10
@@ -63,7 +62,7 @@
    commands a mail, each up to SMTP_TIMEOUT), so another session never
    takes a mail still being sent; a run that dies leaves it to the
    next (runner.c) */
-#define MAIL_LEASE (MEDIA_BUDGET + MAIL_BATCH * 4 * SMTP_TIMEOUT)
+#define MAIL_LEASE(batch) (MEDIA_BUDGET + (batch)*4 * SMTP_TIMEOUT)
 
 struct mailer {
 	pthread_t thread;
@@ -76,10 +75,13 @@ struct mailer {
 	struct relay relay;
 	struct relay_session *session; /* kept between batches, or NULL */
 	long long retry;
-	char fallback[320];  /* UndeliverableMailTo; "": none */
-	char domain[256];    /* the first SmsDomains: From, Message-ID */
-	struct media *media; /* photos and recordings fetched (media.c) */
-	struct mailer *next; /* the other sessions (MailerSessions) */
+	unsigned batch;		  /* MailBatch: mails claimed at once */
+	struct relay_result *res; /* the relay's answers, batch of them */
+	bool *ready;		  /* which mails go, batch of them */
+	char fallback[320];	  /* UndeliverableMailTo; "": none */
+	char domain[256];	  /* the first SmsDomains: From, Message-ID */
+	struct media *media;	  /* photos and recordings fetched (media.c) */
+	struct mailer *next;	  /* the other sessions (MailerSessions) */
 };
 
 /*
@@ -299,14 +301,14 @@ static unsigned
 run(struct mailer *m)
 {
 	struct store_mail *mails = NULL;
-	struct relay_result res[MAIL_BATCH];
+	struct relay_result *res = m->res;
 	struct store_error err;
 	unsigned n = 0, i;
-	bool ready[MAIL_BATCH], unit;
+	bool *ready = m->ready, unit;
 	int64_t now = (int64_t)time(NULL);
 
-	if (store_mail_claim(m->s, m->owner, now, MAIL_LEASE, MAIL_BATCH,
-			     &mails, &n, &err) != STORE_OK) {
+	if (store_mail_claim(m->s, m->owner, now, MAIL_LEASE(m->batch),
+			     m->batch, &mails, &n, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: mail queue: %s", err.msg);
 		return 0;
 	}
@@ -363,7 +365,7 @@ mailer_main(void *arg)
 		m->busy = false;
 		if (m->stop)
 			break;
-		if (!m->woken && n < MAIL_BATCH) {
+		if (!m->woken && n < m->batch) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += 1;
 			pthread_cond_timedwait(&m->cv, &m->mu, &until);
@@ -380,6 +382,8 @@ discard(struct mailer *m)
 {
 	store_close(&m->s);
 	media_free(&m->media);
+	free(m->res);
+	free(m->ready);
 	free(m->relay.ca_file);
 	free(m->relay.name);
 	free(m);
@@ -399,7 +403,11 @@ worker_start(const struct conf *c, const char *lease_owner, unsigned k)
 	m->relay.name =
 	    strdup(c->smtp_tls_name && *c->smtp_tls_name ? c->smtp_tls_name
 							 : c->smtp_relay.host);
-	if (!m->relay.ca_file || !m->relay.name || !m->media) {
+	m->batch = c->mail_batch > 0 ? (unsigned)c->mail_batch : 1;
+	m->res = calloc(m->batch, sizeof(*m->res));
+	m->ready = calloc(m->batch, sizeof(*m->ready));
+	if (!m->relay.ca_file || !m->relay.name || !m->media || !m->res ||
+	    !m->ready) {
 		discard(m);
 		return NULL;
 	}

@@ -10,7 +10,8 @@
 # alice's must be mailed once, each of bob's fail for good (kept, and
 # mailed to postmaster once with the relay's words), whatever mail it
 # shared a batch with; the relay must have seen pipelined messages. Then
-# the same with SmtpPipelining no: nothing pipelined. Prints TAP.
+# the same with SmtpPipelining no: nothing pipelined; and with MailBatch 1
+# (pipelining on): nothing pipelined either. Prints TAP.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
@@ -80,6 +81,23 @@ check "... six mails, none pipelined" sh -c \
 	"[ \$(grep -c '\"ev\": \"DATA\"' '$tmp/relay.jsonl') -eq 6 ]"
 check "... none pipelined" test "$(pipelined && echo yes)" != yes
 check "smsgw is still running" kill -0 "$gw"
+
+# pipelining again, but MailBatch 1: a session takes one mail at a time,
+# so no message can come with the next mail's MAIL
+stop_gw
+sed -i '/^SmtpPipelining no$/d' "$conf"
+echo "MailBatch 1" >>"$conf"
+: >"$tmp/relay.jsonl"
+start_gw
+WAIT_SECONDS=10 wait_for sh -c "grep -c 'smpp: bound' '$tmp/smsgw.log' | grep -qx 3"
+texts single 6
+check "MailBatch 1: each of the 6 texts in one mail the relay took" \
+	wait_for each_once single 6
+check "... six mails, none pipelined (one mail a batch)" sh -c \
+	"[ \$(grep -c '\"ev\": \"DATA\"' '$tmp/relay.jsonl') -eq 6 ] &&
+	! grep '\"ev\": \"DATA\"' '$tmp/relay.jsonl' | grep -q '\"pipelined\": true'"
+check "... nothing is left to send" \
+	wait_sql "select count(*) from mail_queue where state < 5" 0
 stop_gw
 echo "1..$n"
 [ "$failed" -eq 0 ]
