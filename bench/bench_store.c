@@ -11,10 +11,11 @@
  *	"bench: store_enqueue_full N msg/s", "bench: store_enqueue_normal",
  *	"bench: store_claim", "bench: lease_assign_per_s" (a new
  *	SenderPool lease: the RCPT check and the take, as the milter does),
- *	"bench: route_long_thread_per_s" (who texted a phone lately, as
- *	the gateway asks for each text from it, when its one thread holds
- *	20,000 texts from it: a figure that falls with the thread's length
- *	when the whole thread is read).
+ *	"bench: route_long_thread_per_s" (who texted a phone lately and
+ *	the options of the last text to it, as the gateway asks for each
+ *	text from the phone, when its one thread holds 10,000 texts each
+ *	way: a figure that falls with the thread's length when the whole
+ *	thread, or all its recent texts out, are read).
  *	With URI (an empty PostgreSQL database), the same enqueue (each
  *	commit durable) and claim there: "bench: pg_store_enqueue",
  *	"bench: pg_store_claim".
@@ -151,8 +152,8 @@ lease_rate(const char *path, double secs)
 }
 
 /*
- * route_rate - store_recent_owners calls per second for secs, on a
- * thread of 20,000 texts from the phone
+ * route_rate - store_recent_owners and store_thread_opts calls (a pair
+ * a lookup) per second for secs, on a thread of 10,000 texts each way
  */
 static double
 route_rate(const char *path, double secs)
@@ -173,12 +174,24 @@ route_rate(const char *path, double secs)
 		fprintf(stderr, "bench_store: route: %s\n", err.msg);
 		exit(1);
 	}
-	for (n = 0; n < 20000; n++) {
+	for (n = 0; n < 10000; n++) {
 		struct store_inbound in = {
 		    .thread_id = t.id, .text = "an answer", .segments = 1};
+		struct store_outbound m = {.owner = "alice@example.com",
+					   .phone = "+12025550188",
+					   .sender = "+12025550100",
+					   .tag = "benchtag0001",
+					   .text = "a question",
+					   .segments = 1};
+		char idem[32];
+		int64_t id, thread;
 
+		snprintf(idem, sizeof(idem), "route-%u", n);
+		m.idem_key = idem;
 		if (store_inbound_add(s, &in, at + n / 10, NULL, NULL, &err) !=
-		    STORE_OK) {
+			STORE_OK ||
+		    store_enqueue(s, &m, at + n / 10, &id, &thread, &err) !=
+			STORE_OK) {
 			fprintf(stderr, "bench_store: route: %s\n", err.msg);
 			exit(1);
 		}
@@ -188,15 +201,21 @@ route_rate(const char *path, double secs)
 		exit(1);
 	}
 	t0 = now();
-	for (n = 0; now() - t0 < secs; n++)
+	for (n = 0; now() - t0 < secs; n++) {
+		char *opts = NULL;
+
 		if (store_recent_owners(s, "+12025550188", "+12025550100",
 					at - 86400, owners, 8, &got,
 					&err) != STORE_OK ||
-		    got != 0) {
+		    got != 1 ||
+		    store_thread_opts(s, t.id, at - 86400, &opts, &err) !=
+			STORE_OK) {
 			fprintf(stderr, "bench_store: route: %s\n",
-				got ? "an owner who never texted" : err.msg);
+				got != 1 ? "not the one owner" : err.msg);
 			exit(1);
 		}
+		free(opts);
+	}
 	store_close(&s);
 	return (double)n / (now() - t0);
 }

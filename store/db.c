@@ -147,11 +147,14 @@ static const char *const sql[ST_COUNT] = {
     [ST_THREAD_LATEST] = "SELECT " THREAD_COLS " FROM threads t"
 			 " WHERE t.phone = ?1 AND t.sender = ?2"
 			 " ORDER BY t.last_active DESC, t.id DESC LIMIT 1",
+    /* each owner's thread with the phone (one an owner), by its newest
+       text out (messages_out: one step, however long the thread) */
     [ST_RECENT_OWNERS] =
-	"SELECT t.owner FROM threads t JOIN messages m ON m.thread_id = t.id"
-	" WHERE t.phone = ?1 AND t.sender = ?2 AND m.direction = 'out'"
-	" AND m.created >= ?3 GROUP BY t.owner"
-	" ORDER BY max(m.created) DESC, max(m.id) DESC LIMIT ?4",
+	"SELECT t.owner FROM threads t JOIN messages m ON m.id ="
+	" (SELECT o.id FROM messages o WHERE o.thread_id = t.id"
+	" AND o.direction = 'out' ORDER BY o.created DESC, o.id DESC LIMIT 1)"
+	" WHERE t.phone = ?1 AND t.sender = ?2 AND m.created >= ?3"
+	" ORDER BY m.created DESC, m.id DESC LIMIT ?4",
     [ST_THREAD_OF] = "SELECT " THREAD_COLS " FROM threads t"
 		     " WHERE t.owner = ?1 AND t.phone = ?2 AND t.sender = ?3",
     [ST_THREAD_NEW] =
@@ -315,7 +318,7 @@ static const char *const sql[ST_COUNT] = {
     [ST_THREAD_OPTS] = "SELECT opts FROM messages"
 		       " WHERE thread_id = ?1 AND direction = 'out'"
 		       " AND opts IS NOT NULL AND created >= ?2"
-		       " ORDER BY id DESC LIMIT 1",
+		       " ORDER BY created DESC, id DESC LIMIT 1",
     [ST_FORWARD_LAST] = "SELECT phone, owner FROM forwards"
 			" WHERE number = ?1 AND target = ?2 AND at >= ?3"
 			" ORDER BY at DESC, rowid DESC LIMIT 1",

@@ -228,11 +228,14 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     /* the links of the pictures a text carries as MMS, one a line */
     "ALTER TABLE messages ADD COLUMN mms TEXT;"
     "CREATE INDEX media_expires ON media (expires);",
-    /* 8 -> 9: a thread's texts out, by time: who texted a phone lately
-       (routing its answer) and the options of the last one read these,
+    /* 8 -> 9: a thread's texts out, by time, and those with answer
+       options (the send API's): who texted a phone lately (routing its
+       answer) and the options of the last one read one row of these,
        not the whole thread (messages_thread) */
     "CREATE INDEX messages_out ON messages (thread_id, created)"
-    " WHERE direction = 'out';",
+    " WHERE direction = 'out';"
+    "CREATE INDEX messages_opts ON messages (thread_id, created)"
+    " WHERE direction = 'out' AND opts IS NOT NULL;",
 };
 
 /*

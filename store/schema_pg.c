@@ -273,6 +273,8 @@ static const char *const pg_migrations[] = {
     /* 8 -> 9: as SQLite's */
     "CREATE INDEX messages_out ON messages (thread_id, created)"
     " WHERE direction = 'out';"
+    "CREATE INDEX messages_opts ON messages (thread_id, created)"
+    " WHERE direction = 'out' AND opts IS NOT NULL;"
     "UPDATE schema_version SET version = 9;",
 };
 

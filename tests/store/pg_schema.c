@@ -4,10 +4,12 @@
  *	compare them with, for tests/store/test_pg_schema.sh
  * SYNOPSIS
  *	pg_schema lock
+ *	pg_schema versions
  *	pg_schema steps FROM
  *	pg_schema sqlite FILE
  * DESCRIPTION
- *	lock prints store_pg_schema_lock()'s SQL; steps prints how many
+ *	lock prints store_pg_schema_lock()'s SQL; versions prints
+ *	STORE_SCHEMA_VERSION and STORE_PG_FIRST_VERSION; steps prints how many
  *	steps store_pg_schema_sql(FROM) has on its first line, then each
  *	step followed by a line "-- end of step" (exit 1 for -1); sqlite
  *	makes FILE a SQLite store at STORE_SCHEMA_VERSION through the
@@ -24,7 +26,8 @@
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: pg_schema lock | steps FROM | sqlite FILE\n");
+	fprintf(stderr, "usage: pg_schema lock | versions | steps FROM | "
+			"sqlite FILE\n");
 	return 2;
 }
 
@@ -33,6 +36,10 @@ main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "lock") == 0) {
 		printf("%s\n", store_pg_schema_lock());
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "versions") == 0) {
+		printf("%d %d\n", STORE_SCHEMA_VERSION, STORE_PG_FIRST_VERSION);
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "steps") == 0) {
