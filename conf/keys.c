@@ -675,14 +675,18 @@ const struct conf_key conf_keys[] = {
      "phones faster; mail of one thread may then reach the relay out of "
      "order (each mail carries its own date and threading headers).",
      NULL},
-    {"MailBatch", CT_INT, F(mail_batch), "100", 1, 1000, NULL, 0, "Mail out",
+    {"MailBatch", CT_INT, F(mail_batch), "32", 1, 256, NULL, 0, "Mail out",
      "How many queued mails a session takes at once and sends to SmtpRelay "
      "in one go (pipelined where the relay allows), with one store commit "
      "for their outcomes: in a flood of texts from phones, larger batches "
      "cost the store fewer commits (the SMPP link's thread shares the "
-     "database with the mail threads). A batch is leased for 10 minutes "
-     "plus 2 minutes a mail, so that no other session takes a mail still "
-     "being sent.",
+     "database with the mail threads). The cost of larger ones: a batch's "
+     "mails are in memory together, each with the pictures fetched into it "
+     "(up to InboundMediaMaxTotal); smsgw killed before the relay answered "
+     "for a batch sends its mails again; a batch is leased for 10 minutes "
+     "plus 2 minutes a mail, which a mail session that dies on another host "
+     "leaves behind for that long; a relay that takes only so many mails a "
+     "connection defers the rest for MailRetryInterval.",
      NULL},
     {"SmtpPipelining", CT_BOOL, F(smtp_pipelining), "yes", NOLIM, NULL, 0,
      "Mail out",
