@@ -1103,14 +1103,19 @@ inbound_state(void **state)
  * a batch whose whole transaction SQLite rolled back (as it may on an
  * I/O error or a full disk: simulated by a ROLLBACK under the batch):
  * nothing more is written until the batch ends, not even in
- * transactions of their own; every write says so (STORE_ETEMP, "rolled
+ * transactions of their own (a statement, a unit, an operation's
+ * savepoint: store_enqueue); every write says so (STORE_ETEMP, "rolled
  * the transaction back"); the end fails; the next batch works
  */
 static void
 batch_lost(void **state)
 {
 	struct fixture *f = *state;
+	struct store_outbound m =
+	    outbound("a@example.com", "+12025550143", "lost", "lost-1");
+	struct store_counts c;
 	struct store_error err;
+	int64_t id, thread;
 	bool found;
 
 	sqlite_only();
@@ -1126,8 +1131,12 @@ batch_lost(void **state)
 	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "B", 1, T0 - 60,
 						T0 + 1, &found, &err),
 			 STORE_ETEMP);
+	assert_int_equal(store_enqueue(f->s, &m, T0, &id, &thread, &err),
+			 STORE_ETEMP);
 	assert_int_equal(store_batch_end(f->s, &err), STORE_ETEMP);
 	assert_non_null(strstr(err.msg, "rolled the transaction back"));
+	assert_int_equal(store_counts(f->s, &c, &err), STORE_OK);
+	assert_int_equal(c.n[STORE_QUEUED], 0);
 	/* nothing of it stands; the next batch writes */
 	assert_int_equal(store_batch_begin(f->s, &err), STORE_OK);
 	assert_int_equal(store_unconfirmed_take(f->s, "fp1", "B", 1, T0 - 60,
