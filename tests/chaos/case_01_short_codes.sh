@@ -24,10 +24,7 @@ rounds=1
 cat >>"$conf" <<EOF
 NumberOwners +12025550100=owner@example.com
 EOF
-# shellcheck disable=SC2086
-smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
-	>"$tmp/sink.log" 2>&1 &
-pids="$pids $!"
+gw_sink_start 16
 start_gw
 check "smsgw binds to the SMSC" wait_for grep -qs '"cmd":"bind_transceiver"' "$tmp/pdus.jsonl"
 sleep 0.5

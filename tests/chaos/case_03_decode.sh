@@ -14,9 +14,7 @@ top=$(cd "$here/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/gateway/lib.sh"
 
-smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 64 \
-	>"$tmp/sink.log" 2>&1 &
-pids="$pids $!"
+gw_sink_start 64
 start_gw
 check "smsgw binds to the SMSC" wait_for grep -q '"cmd":"bind_transceiver"' "$tmp/pdus.jsonl"
 cat >"$tmp/has.py" <<'PY'

@@ -17,10 +17,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "$top" && cd "${1:-build}" && pwd)
 . "$top/tests/gateway/lib.sh"
 
-# shellcheck disable=SC2086
-smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
-	>"$tmp/sink.log" 2>&1 &
-pids="$pids $!"
+gw_sink_start 16
 
 poison=12025550999
 control '{"withhold_dst": "'$poison'", "stall": true}'

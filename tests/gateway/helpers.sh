@@ -3,8 +3,8 @@
 # $conf and $tmp (with the store at $tmp/store.db) when called.
 # gw_begin makes $tmp, $pids and the cleanup that stops them by pid;
 # gw_conf_head and gw_conf_http print the start of a smsgw.conf;
-# sink_prepare readies smtp-sink's port and directory; provider_start
-# starts tests/provider/provider.js. send queues a text as alice with
+# sink_prepare readies smtp-sink's port and directory, gw_sink_start
+# starts it there; provider_start starts tests/provider/provider.js. send queues a text as alice with
 # smsctl, control writes a line to the peer's control FIFO (fd 9), sql
 # asks the store, wait_sql waits for an answer, start_gw and stop_gw
 # start smsgw in the foreground (its pid in $gw, added to $pids) and
@@ -65,6 +65,17 @@ sink_prepare() {
 		chmod 777 "$tmp/sink"
 		chmod 711 "$tmp"
 	fi
+}
+# gw_sink_start BACKLOG: smtp-sink (after sink_prepare) on $sinkport
+# with that listen backlog, each mail dumped in $tmp/sink/, its output
+# in $tmp/sink.log; its pid in $sink (added to $pids, so the cleanup
+# stops it). It does not wait: smsgw retries an unreachable relay.
+gw_sink_start() {
+	# shellcheck disable=SC2086 # $sink_user is "" or "-u nobody"
+	smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" "$1" \
+		>"$tmp/sink.log" 2>&1 &
+	sink=$!
+	pids="$pids $sink"
 }
 # provider_start NAME FD ARGS...: tests/provider/provider.js with ARGS,
 # its controls a FIFO $tmp/NAME.ctl open on FD, its output in

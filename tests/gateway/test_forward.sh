@@ -27,9 +27,7 @@ ForwardNumbers +12025550100=+12025550199
 SenderNumbers bob@example.com=+12025550102, bob@example.com=+12025550103, carol@example.com=+12025550102
 EOF
 echo '{"receipt_delay_ms": 100}' >&9
-smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
-	>"$tmp/sink.log" 2>&1 &
-pids="$pids $!"
+gw_sink_start 16
 start_gw
 wait_for grep -q 'smpp: bound' "$tmp/smsgw.log" ||
 	{ check "smsgw binds" false; exit 1; }

@@ -102,10 +102,7 @@ mkfifo "$tmp/phones"
 "$FAKESMSC" -H 127.0.0.1 -r "$fakeport" -i 0.1 -v 0 \
 	<>"$tmp/phones" >>"$tmp/fakesmsc.out" 2>&1 &
 pids="$pids $!"
-# shellcheck disable=SC2086 # $sink_user is "" or "-u nobody"
-smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
-	>"$tmp/sink.log" 2>&1 &
-pids="$pids $!"
+gw_sink_start 16
 check "Kannel is up: fakesmsc connected, sendsms listening" wait_for sh -c "
 grep -q 'Fakesmsc client connected' '$tmp/bearerbox.log' 2>/dev/null &&
 curl -s -o /dev/null 'http://127.0.0.1:$sendport/cgi-bin/sendsms'"

@@ -57,9 +57,7 @@ fport=$started
 touch "$tmp/media.jsonl" "$tmp/foreign.jsonl"
 
 sink_prepare
-smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
-	>"$tmp/sink.log" 2>&1 &
-pids="$pids $!"
+gw_sink_start 16
 
 wport=$(free_port)
 conf=$tmp/smsgw.conf

@@ -37,9 +37,7 @@ EOF2
 key=$("$BUILD/smsctl" -c "$conf" apikey add --owner alice@example.com | tail -n 1)
 sed -i 's/^LogLevel debug/LogLevel info/' "$conf"
 
-smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 64 \
-	>"$tmp/sink.log" 2>&1 &
-pids="$pids $!"
+gw_sink_start 64
 start_gw
 wait_for python3 -c "import socket; socket.create_connection(('127.0.0.1', $wport)).close()" 2>/dev/null ||
 	{ check "the webhook server listens" false; exit 1; }

@@ -78,10 +78,7 @@ control '{"receipt": "DELIVRD"}'
 check "... a report is queued for alice" wait_sql \
 	"select count(*) from mail_queue where rcpt = 'alice@example.com' and instr(data, 'UNDELIV') > 0" 1
 check "... the relay is down: deferred" sh -c "sleep 1; grep -q 'status=deferred retry=2s (cannot reach the relay' '$tmp/smsgw.log'"
-# shellcheck disable=SC2086
-smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
-	>"$tmp/sink.log" 2>&1 &
-pids="$pids $!"
+gw_sink_start 16
 check "... the relay is back: the report is mailed" wait_sql \
 	"select count(*) from mail_queue where rcpt = 'alice@example.com'" 0
 check "... smtp-sink got an RFC 3464 report from <> saying UNDELIV" sh -c "

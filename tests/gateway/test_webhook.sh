@@ -35,9 +35,7 @@ NumberOwners +12025550100=alice@example.com
 EOF
 echo '{"receipt_delay_ms": 600000}' >&9
 
-smtp-sink $sink_user -d "$tmp/sink/%H%M%S." "127.0.0.1:$sinkport" 16 \
-	>"$tmp/sink.log" 2>&1 &
-pids="$pids $!"
+gw_sink_start 16
 "$BUILD/smsgw" -f -c "$conf" 2>"$tmp/smsgw.log" &
 gw=$!
 pids="$pids $gw"
