@@ -4,13 +4,13 @@
 # gw_begin makes $tmp, $pids and the cleanup that stops them by pid;
 # gw_conf_head and gw_conf_http print the start of a smsgw.conf;
 # sink_prepare readies smtp-sink's port and directory, gw_sink_start
-# starts it there; provider_start starts tests/provider/provider.js. send queues a text as alice with
-# smsctl, control writes a line to the peer's control FIFO (fd 9), sql
-# asks the store, wait_sql waits for an answer, start_gw and stop_gw
-# start smsgw in the foreground (its pid in $gw, added to $pids) and
-# stop it with TERM, waiting up to 10 s; need_aiosmtpd, start_relay and
-# relay_conf set up tests/relay/relay.py (aiosmtpd) as smsgw's
-# SmtpRelay.
+# starts it there; provider_start starts tests/provider/provider.js.
+# send queues a text as alice with smsctl, control writes a line to the
+# peer's control FIFO (fd 9), sql asks the store, wait_sql waits for an
+# answer, start_gw and stop_gw start smsgw in the foreground (its pid in
+# $gw, added to $pids) and stop it with TERM, waiting up to 10 s;
+# need_aiosmtpd, start_relay and relay_conf set up tests/relay/relay.py
+# (aiosmtpd) as smsgw's SmtpRelay.
 
 # gw_begin NAME: $pids (none yet) and a cleanup that stops them by pid
 # and removes $tmp unless KEEP is set; $tmp a fresh directory
