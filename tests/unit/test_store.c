@@ -1099,6 +1099,106 @@ inbound_state(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* in_text - a text from the phone into thread at `at`, or fail */
+static void
+in_text(struct store *s, int64_t thread, const char *text, int64_t at)
+{
+	struct store_inbound in = {
+	    .thread_id = thread, .text = text, .segments = 1};
+	struct store_error err;
+
+	if (store_inbound_add(s, &in, at, NULL, NULL, &err) != STORE_OK)
+		fail_msg("inbound: %s", err.msg);
+}
+
+/*
+ * who texted a phone lately (store_recent_owners) and the options of
+ * the newest text out (store_thread_opts), as the gateway routes a
+ * text from it: only texts out count (a thread whose newest text is
+ * one in still counts by its newest text out), not before `since`; the
+ * most recent first, a tie in time going to the newest text; at most
+ * max; the options of the newest text out that has any
+ */
+static void
+recent_owners_and_opts(void **state)
+{
+	struct fixture *f = *state;
+	const char *phone = "+12025550143";
+	struct store_outbound m;
+	struct store_thread t;
+	struct store_error err;
+	char owners[8][256], *opts = NULL;
+	unsigned n;
+	int64_t idb;
+
+	/* alice texted at T0; bob at T0 + 5 and carol at T0 + 5 too
+	   (carol's text the newer); dave long ago; eve only got texts */
+	m = outbound("alice@example.com", phone, "a", "ro-a");
+	m.opts = "{\"WebhookUri\": \"https://a.example/1\"}";
+	enqueue(f->s, &m, T0);
+	m = outbound("alice@example.com", phone, "a2", "ro-a2");
+	enqueue(f->s, &m, T0);
+	m = outbound("bob@example.com", phone, "b", "ro-b");
+	idb = enqueue(f->s, &m, T0 + 5);
+	m = outbound("carol@example.com", phone, "c", "ro-c");
+	assert_true(enqueue(f->s, &m, T0 + 5) > idb);
+	m = outbound("dave@example.com", phone, "d", "ro-d");
+	enqueue(f->s, &m, T0 - 3600);
+	assert_int_equal(store_thread_open(f->s, "eve@example.com", phone,
+					   "+12025550100", "tageve", T0, &t,
+					   &err),
+			 STORE_OK);
+	in_text(f->s, t.id, "to eve", T0 + 9);
+	/* the phone answers alice after her texts: still hers by T0 */
+	assert_int_equal(store_thread_find(f->s,
+					   tag_for("alice@example.com", phone),
+					   phone, "+12025550100", &t, &err),
+			 STORE_OK);
+	in_text(f->s, t.id, "to alice", T0 + 10);
+
+	assert_int_equal(store_recent_owners(f->s, phone, "+12025550100",
+					     T0 - 60, owners, 8, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(owners[0], "carol@example.com");
+	assert_string_equal(owners[1], "bob@example.com");
+	assert_string_equal(owners[2], "alice@example.com");
+	/* at most max */
+	assert_int_equal(store_recent_owners(f->s, phone, "+12025550100",
+					     T0 - 60, owners, 2, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 2);
+	/* since later: alice's texts are too old */
+	assert_int_equal(store_recent_owners(f->s, phone, "+12025550100",
+					     T0 + 1, owners, 8, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 2);
+	/* another sender number: nobody */
+	assert_int_equal(store_recent_owners(f->s, phone, "+12025550199",
+					     T0 - 60, owners, 8, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 0);
+
+	/* alice's newest text out has no options: the one before it has */
+	assert_int_equal(store_thread_opts(f->s, t.id, T0 - 60, &opts, &err),
+			 STORE_OK);
+	assert_non_null(opts);
+	assert_non_null(strstr(opts, "https://a.example/1"));
+	free(opts);
+	m = outbound("alice@example.com", phone, "a3", "ro-a3");
+	m.opts = "{\"WebhookUri\": \"https://a.example/3\"}";
+	enqueue(f->s, &m, T0 + 20);
+	assert_int_equal(store_thread_opts(f->s, t.id, T0 - 60, &opts, &err),
+			 STORE_OK);
+	assert_non_null(opts);
+	assert_non_null(strstr(opts, "https://a.example/3"));
+	free(opts);
+	/* none since later than all of them */
+	assert_int_equal(store_thread_opts(f->s, t.id, T0 + 21, &opts, &err),
+			 STORE_OK);
+	assert_null(opts);
+}
+
 /*
  * a batch whose whole transaction SQLite rolled back (as it may on an
  * I/O error or a full disk: simulated by a ROLLBACK under the batch):
@@ -2130,6 +2230,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(rates_and_quota, setup, teardown),
 	    cmocka_unit_test_setup_teardown(inbound_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(batch_lost, setup, teardown),
+	    cmocka_unit_test_setup_teardown(recent_owners_and_opts, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(unconfirmed_answers, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(inbound_routing, setup, teardown),
