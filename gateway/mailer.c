@@ -62,7 +62,7 @@
    commands a mail, each up to SMTP_TIMEOUT), so another session never
    takes a mail still being sent; a run that dies leaves it to the
    next (runner.c) */
-#define MAIL_LEASE(batch) (MEDIA_BUDGET + (batch)*4 * SMTP_TIMEOUT)
+#define MAIL_LEASE(batch) (MEDIA_BUDGET + 4 * SMTP_TIMEOUT * (batch))
 
 struct mailer {
 	pthread_t thread;

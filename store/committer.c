@@ -87,20 +87,13 @@ run_batch(struct store_committer *g, struct piece **batch, unsigned n)
 			keep = p->fn(g->s, p->arg);
 			p->status = store_unit_end(g->s, keep, &p->err);
 		}
-		if (store_batch_lost(g->s)) {
-			/*
-			 * SQLite rolled the whole transaction back (an I/O
-			 * error, a full disk): what the pieces before did
-			 * is gone, and the next would run outside it
-			 */
-			rc = store_set_error(
-			    &err, STORE_ETEMP,
-			    "the transaction was rolled back: %s",
-			    store_errmsg(g->s));
-			g->s->batch = false;
-			store_rollback(g->s); /* gives the write lock back */
+		/*
+		 * SQLite rolled the whole transaction back (an I/O error, a
+		 * full disk): what the pieces before did is gone, and the
+		 * next could not write; store_batch_end says so to all
+		 */
+		if (store_batch_lost(g->s))
 			break;
-		}
 	}
 	if (rc == STORE_OK)
 		rc = store_batch_end(g->s, &err);

@@ -448,13 +448,6 @@ store_set_error(struct store_error *err, enum store_status status,
 	return status;
 }
 
-/* store_errmsg - the connection's last error */
-const char *
-store_errmsg(struct store *s)
-{
-	return s->pg ? pg_errmsg(s->pg) : sqlite3_errmsg(s->db);
-}
-
 /*
  * store_batch_lost - a batch is open, but SQLite rolled its whole
  * transaction back (an I/O error, a full disk, an interrupt: SQLite may

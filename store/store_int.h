@@ -339,9 +339,6 @@ void store_dyn_put(struct store *s, sq *st);
  */
 int store_tx(struct store *s, const char *q);
 
-/* store_errmsg - the connection's last error, a sentence */
-const char *store_errmsg(struct store *s);
-
 /* sq_last_id - the id of the row the last INSERT of s added */
 int64_t sq_last_id(struct store *s);
 

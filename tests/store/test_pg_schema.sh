@@ -73,8 +73,9 @@ same() {
 
 # -- store_pg_schema_sql's answer for each version
 # V: STORE_SCHEMA_VERSION; F: PostgreSQL's first (its 0 -> F at once)
-V=$("$HELPER" versions | cut -d' ' -f1)
-F=$("$HELPER" versions | cut -d' ' -f2)
+# shellcheck disable=SC2046 # two numbers, split on purpose
+set -- $("$HELPER" versions)
+V=$1 F=$2
 check "from 0: one step to $F, then one a version" \
 	[ "$("$HELPER" steps 0 | head -n 1)" = $((V - F + 1)) ]
 check "from $F: one step a version" \
