@@ -30,6 +30,18 @@ check() {
 	fi
 }
 
+# tap_logs DIR: after a failure, the last lines of DIR's logs (*.log,
+# *.out) as TAP comments, so that a run that failed where nobody
+# watched (CI) says why; nothing when every check passed
+tap_logs() {
+	[ "$failed" -gt 0 ] && [ -d "$1" ] || return 0
+	for f in "$1"/*.log "$1"/*.out; do
+		[ -f "$f" ] || continue
+		echo "# --- the end of $(basename "$f")"
+		tail -n 25 "$f" | sed 's/^/#   /'
+	done
+}
+
 # skip_all WHY: the whole test cannot run here
 skip_all() {
 	echo "ok 1 # SKIP $1"

@@ -46,14 +46,16 @@ e2e_cleanup() {
 # e2e_setup NAME [npm] [swaks]: the start every Postfix test shares,
 # after tests/tap.sh is sourced. Skips unless root and Debian's postfix
 # are here (and the npm smpp package, swaks, when named); makes the
-# EXIT trap's cleanup stop what the e2e_* helpers started and remove
-# $tmp (unless KEEP is set); makes $tmp (/tmp/smsmilter-NAME.XXXXXX,
+# EXIT trap's cleanup stop what the e2e_* helpers started, print the
+# ends of $tmp's logs after a failure (tap_logs) and remove $tmp (unless
+# KEEP is set); makes $tmp (/tmp/smsmilter-NAME.XXXXXX,
 # mode 755) and picks $port and $sinkport.
 e2e_setup() {
 	e2e_name=$1
 	shift
 	cleanup() {
 		e2e_cleanup
+		[ -n "${tmp:-}" ] && tap_logs "$tmp"
 		[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
 	}
 	[ "$(id -u)" -eq 0 ] || skip_all "Postfix's master needs root"

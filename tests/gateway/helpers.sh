@@ -13,7 +13,8 @@
 # (aiosmtpd) as smsgw's SmtpRelay.
 
 # gw_begin NAME: $pids (none yet) and a cleanup that stops them by pid
-# and removes $tmp unless KEEP is set; $tmp a fresh directory
+# (the ends of $tmp's logs after a failure: tap_logs) and removes $tmp
+# unless KEEP is set; $tmp a fresh directory
 # /tmp/smsmilter-NAME.XXXXXX (mode 700) holding the tag secret,
 # $tmp/tag.secret (mode 600)
 gw_begin() {
@@ -21,6 +22,7 @@ gw_begin() {
 	cleanup() {
 		# shellcheck disable=SC2086
 		stop_pids $pids
+		[ -n "${tmp:-}" ] && tap_logs "$tmp"
 		[ -n "${tmp:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
 	}
 	tmp=$(mktemp -d "/tmp/smsmilter-$1.XXXXXX")
