@@ -17,10 +17,34 @@ stop_pids() {
 	return 0
 }
 
-# free_port: a TCP port on 127.0.0.1 nothing listens on now
+# free_port: a TCP port on 127.0.0.1 nothing listens on now, from
+# 20000-32767, below Linux's ephemeral ports (32768-60999): a process
+# that binds port 0 (the test SMSC, the provider) or connects cannot
+# take it before its user binds it. With $tmp a directory, the ports
+# given are kept in $tmp/.ports and never given twice in one test.
 free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+	python3 - "${tmp:-}" <<'PY'
+import os, random, socket, sys
+used = os.path.join(sys.argv[1], ".ports") if os.path.isdir(sys.argv[1]) else None
+seen = set()
+if used and os.path.exists(used):
+    seen = set(open(used).read().split())
+for _ in range(1000):
+    p = random.randint(20000, 32767)
+    if str(p) in seen:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    if used:
+        with open(used, "a") as f:
+            f.write("%d\n" % p)
+    print(p)
+    sys.exit(0)
+sys.exit("free_port: no free port in 20000-32767")
+PY
 }
