@@ -11,8 +11,10 @@
  *	written to the events table in the same transaction.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store_int.h"
 #include "util/util.h"
@@ -22,12 +24,29 @@ static const char *const state_names[] = {
     "failed", "expired",   "received",	 "unknown",   "cancelled",
 };
 
-/* store_sid_new - "SM" and 32 random hex digits */
+/*
+ * store_sid_new - "SM" and 32 hex digits: 12 of the time in
+ * milliseconds, then 20 random (80 bits). Ids made later sort later,
+ * so each new one goes at the end of the unique index on them: a
+ * commit writes that index's last page, where ids of pure chance
+ * wrote a page of it per text (five of the 23 pages a commit wrote
+ * in a flood of texts from phones). What it tells, when a text was
+ * made, the API says anyway; the 80 random bits keep it unguessable.
+ */
 bool
 store_sid_new(const char *prefix, char sid[STORE_SID_LEN + 1])
 {
-	return strlen(prefix) == 2 &&
-	       ut_random_hex(prefix, 16, sid, STORE_SID_LEN + 1);
+	struct timespec ts;
+	unsigned long long ms;
+	char head[16];
+
+	if (strlen(prefix) != 2 || clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return false;
+	ms = (unsigned long long)ts.tv_sec * 1000 +
+	     (unsigned long long)ts.tv_nsec / 1000000;
+	snprintf(head, sizeof(head), "%s%012llx", prefix,
+		 ms & 0xffffffffffffULL);
+	return ut_random_hex(head, 10, sid, STORE_SID_LEN + 1);
 }
 
 /* store_state_name - "queued", "submitted", ... */

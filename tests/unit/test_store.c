@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -1974,6 +1975,35 @@ state_names(void **state)
 	assert_int_equal(store_state_parse("sent"), -1);
 }
 
+/*
+ * sids_in_time_order: "SM" and 32 hex digits; one made later sorts
+ * later (its first 12 digits are the time in milliseconds), and two
+ * made in the same millisecond differ in their 80 random bits
+ */
+static void
+sids_in_time_order(void **state)
+{
+	char a[STORE_SID_LEN + 1], b[STORE_SID_LEN + 1], c[STORE_SID_LEN + 1];
+	struct timespec pause = {0, 3000000};
+	size_t i;
+
+	(void)state;
+	assert_true(store_sid_new("SM", a));
+	assert_true(store_sid_new("SM", b));
+	nanosleep(&pause, NULL);
+	assert_true(store_sid_new("ID", c));
+	assert_int_equal(strlen(a), STORE_SID_LEN);
+	assert_memory_equal(a, "SM", 2);
+	assert_memory_equal(c, "ID", 2);
+	for (i = 2; i < STORE_SID_LEN; i++)
+		assert_non_null(strchr("0123456789abcdef", a[i]));
+	assert_string_not_equal(a, b);
+	assert_string_not_equal(a + 14, b + 14); /* the random part */
+	assert_true(strcmp(a + 2, c + 2) < 0);	 /* 3 ms later: later */
+	assert_true(strcmp(b + 2, c + 2) < 0);
+	assert_false(store_sid_new("S", a));
+}
+
 /* media: kept with a job's texts, read by range, listed, purged */
 static void
 media(void **state)
@@ -2208,6 +2238,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(schema_created, setup, teardown),
 	    cmocka_unit_test_setup_teardown(report_envid_ret, setup, teardown),
+	    cmocka_unit_test(sids_in_time_order),
 	    cmocka_unit_test_setup_teardown(migrate_from_each_version, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(newer_schema_refused, setup,
