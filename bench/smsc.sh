@@ -39,6 +39,7 @@ bench_gw_conf() {
 	{
 		printf '%s\n' "SmsDomains sms.example.com" \
 			"TagSecretFile $tmp/tag.secret" "Database $2" \
+			"InboxFile $tmp/inbox$3.db" \
 			"GatewayPidFile $tmp/smsgw$3.pid" "WakeSocket $tmp/wake$3.sock"
 		shift 3
 		for l in "$@"; do echo "$l"; done

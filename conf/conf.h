@@ -204,6 +204,7 @@ struct conf {
 	/* store */
 	const char *database;
 	enum conf_sync database_sync;
+	const char *inbox_file; /* NULL: beside Database (gateway/spool.c) */
 
 	/* transport */
 	enum conf_transport transport;

@@ -389,6 +389,17 @@ const struct conf_key conf_keys[] = {
      "would just make due again), normal (faster; the last transactions "
      "may be lost on power failure) or off.",
      NULL},
+    {"InboxFile", CT_PATH, F(inbox_file), NULL, NOLIM, NULL, 0, "Store",
+     "The SQLite file where smsgw keeps each text from a phone that "
+     "comes over SMPP before it answers the SMSC (synced as "
+     "DatabaseSync says); a second thread then mails it and removes it. "
+     "Texts the inbox holds when smsgw stops or dies are mailed when it "
+     "starts again, none twice: the store records, with the mail, how "
+     "far each inbox was mailed. By default smsgw-inbox.db in the "
+     "directory of Database, or /var/lib/smsmilter/smsgw-inbox.db when "
+     "Database is a PostgreSQL URI: each gateway needs a file of its "
+     "own, on a disk of its host. Owned by UserID, mode 0600.",
+     NULL},
 
     /* transport */
     {"ClaimLease", CT_DURATION, F(claim_lease), "5m", 10, 86400, NULL, 0,

@@ -849,6 +849,10 @@ parse_scalar(struct conf_ctx *ctx, const char **field, const char *text)
 
 	switch (k->type) {
 	case CT_PATH:
+		if (!*text && !k->def) { /* an optional path: none */
+			*field = NULL;
+			return 0;
+		}
 		if (text[0] != '/') {
 			conf_error(ctx, "expected an absolute path, got \"%s\"",
 				   text);

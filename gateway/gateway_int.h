@@ -111,6 +111,44 @@ int forward_on(const struct conf *c, struct store *s,
  */
 unsigned inbound_sweep(const struct conf *c, struct store *s, int64_t now);
 
+/* inbound_purge - forget unconfirmed texts older than ResendWindow */
+void inbound_purge(const struct conf *c, struct store *s, int64_t now);
+
+/*
+ * inbound_spool - a text that came over SMPP (m->ud, a session and
+ * mark), answered once kept in inbox (a store on the gateway's inbox
+ * file, in a batch): IN_DONE kept, to be mailed by the inbox thread
+ * (spool.c); IN_RESENT the carrier's resend of a text answered on a
+ * dropped link (answered, not kept); IN_BAD refused for good (logged:
+ * its addresses); IN_TEMP not kept (ask for it again)
+ */
+enum inbound_result inbound_spool(const struct conf *c, struct store *inbox,
+				  const struct inbound_sms *m, int64_t now);
+
+/*
+ * The inbox thread: mails the texts inbound_spool kept, in order, in
+ * batches (inbound_sms, a transaction a batch), recording with them
+ * how far the inbox was mailed; long texts whose parts did not all
+ * come are mailed from here too (inbound_sweep).
+ */
+struct spool;
+
+/* spool_start - open InboxFile (twice: one connection is the runner's)
+   and start the thread; NULL on error (logged) */
+struct spool *spool_start(const struct conf *c, struct mailer *m);
+
+/* spool_inbox - the runner's connection to the inbox file */
+struct store *spool_inbox(struct spool *sp);
+
+/* spool_wake - texts were kept: mail them now */
+void spool_wake(struct spool *sp);
+
+/* spool_set_conf - a new configuration, between batches */
+void spool_set_conf(struct spool *sp, const struct conf *c);
+
+/* spool_stop - mail what the inbox holds (unless the store refuses), stop */
+void spool_stop(struct spool **sp);
+
 /* What a session with SmtpRelay needs of the config (relay.c). */
 struct relay {
 	char host[256];
@@ -568,5 +606,8 @@ void runner_set_conf(struct runner *r, const struct conf *c);
  * runner's last step.
  */
 void runner_set_committer(struct runner *r, struct store_committer *g);
+
+/* runner_set_spool - texts from phones kept in sp's inbox (spool.c) */
+void runner_set_spool(struct runner *r, struct spool *sp);
 
 #endif /* GATEWAY_GATEWAY_INT_H */

@@ -680,23 +680,14 @@ part(const struct conf *c, struct store *s, const struct inbound_sms *m,
 	return whole_set(c, s, m, phone, cc->ref, cc->total, now);
 }
 
-/* receive - the body of inbound_sms, inside a unit */
+/*
+ * sender - whether m's addresses can be mailed (IN_DONE, the sender as
+ * a phone, short code or name in from) or not, logged (IN_BAD)
+ */
 static enum inbound_result
-receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
-	int64_t now)
+sender(const struct conf *c, const struct inbound_sms *m, char from[20])
 {
 	struct policy_verdict v;
-	struct sms_error serr;
-	char from[20];
-	struct sms_ud ud = {
-	    .data = m->ud,
-	    .len = m->ud_len,
-	    .dc = (uint8_t)m->data_coding,
-	    .udhi = (m->esm_class & 0x40) != 0,
-	};
-	struct sms_inpart p;
-	char our[40], *text;
-	enum inbound_result r;
 
 	if (m->from && (has_ctl(m->from) || (m->to && has_ctl(m->to)))) {
 		ut_log(LOG_WARNING,
@@ -716,6 +707,28 @@ receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
 			       : "it has no sender");
 		return IN_BAD;
 	}
+	return IN_DONE;
+}
+
+/* receive - the body of inbound_sms, inside a unit */
+static enum inbound_result
+receive(const struct conf *c, struct store *s, const struct inbound_sms *m,
+	int64_t now)
+{
+	struct sms_error serr;
+	char from[20];
+	struct sms_ud ud = {
+	    .data = m->ud,
+	    .len = m->ud_len,
+	    .dc = (uint8_t)m->data_coding,
+	    .udhi = (m->esm_class & 0x40) != 0,
+	};
+	struct sms_inpart p;
+	char our[40], *text;
+	enum inbound_result r;
+
+	if (sender(c, m, from) != IN_DONE)
+		return IN_BAD;
 	our_number(c, m->to, our);
 	if (m->text)
 		return deliver(c, s, m, from, our, m->text, m->encoding,
@@ -809,6 +822,79 @@ inbound_sms(const struct conf *c, struct store *s, const struct inbound_sms *in,
 	return r;
 }
 
+/*
+ * inbound_spool - a text that came over SMPP, kept in the inbox (a
+ * unit of its batch) with its fingerprint, to be mailed by the inbox
+ * thread (inbound_sms there); the carrier's resend of a text answered
+ * on a dropped link is answered and not kept again (IN_RESENT)
+ */
+enum inbound_result
+inbound_spool(const struct conf *c, struct store *inbox,
+	      const struct inbound_sms *m, int64_t now)
+{
+	struct store_raw raw = {
+	    .at = now,
+	    .data_coding = m->data_coding,
+	    .esm_class = m->esm_class,
+	    .ud = (uint8_t *)m->ud,
+	    .ud_len = m->ud_len,
+	};
+	struct store_error err;
+	enum inbound_result r;
+	char fp[POLICY_FP_LEN + 1] = "", from[20];
+
+	/* what can never be mailed is refused now, for good */
+	if (sender(c, m, from) != IN_DONE)
+		return IN_BAD;
+	if (!m->to || strlen(m->from) >= sizeof(raw.from) ||
+	    strlen(m->to) >= sizeof(raw.to)) {
+		ut_log(LOG_WARNING, "a text via %s is refused: %s", m->provider,
+		       m->to ? "an address longer than SMPP's"
+			     : "it has no recipient address");
+		return IN_BAD;
+	}
+	snprintf(raw.from, sizeof(raw.from), "%s", m->from);
+	snprintf(raw.to, sizeof(raw.to), "%s", m->to);
+	if (store_unit_begin(inbox, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "inbox: %s", err.msg);
+		return IN_TEMP;
+	}
+	r = IN_DONE;
+	if (m->session && m->session[0]) {
+		policy_text_fingerprint(m->from, m->to, m->esm_class,
+					(unsigned)m->data_coding, m->ud,
+					m->ud_len, fp);
+		r = resent(c, inbox, m, fp, now);
+	}
+	if (r == IN_DONE && store_inbox_put(inbox, &raw, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "inbox: %s", err.msg);
+		r = IN_TEMP;
+	}
+	if (r == IN_DONE && fp[0] &&
+	    store_unconfirmed_add(inbox, fp, m->session, m->mark, now, &err) !=
+		STORE_OK) {
+		ut_log(LOG_ERR, "inbox: %s", err.msg);
+		r = IN_TEMP;
+	}
+	if (store_unit_end(inbox, r == IN_DONE || r == IN_RESENT, &err) !=
+	    STORE_OK) {
+		ut_log(LOG_ERR, "inbox: %s", err.msg);
+		return IN_TEMP;
+	}
+	return r;
+}
+
+/* inbound_purge - forget the unconfirmed texts older than ResendWindow */
+void
+inbound_purge(const struct conf *c, struct store *s, int64_t now)
+{
+	struct store_error err;
+
+	if (store_unconfirmed_purge(s, now - c->resend_window, &err) !=
+	    STORE_OK)
+		ut_log(LOG_ERR, "store: %s", err.msg);
+}
+
 /* inbound_sweep - mail the sets that waited ReassemblyTimeout */
 unsigned
 inbound_sweep(const struct conf *c, struct store *s, int64_t now)
@@ -819,9 +905,6 @@ inbound_sweep(const struct conf *c, struct store *s, int64_t now)
 	struct inbound_did did = {0};
 	struct inbound_sms m = {.provider = "smpp", .did_r = &did};
 
-	if (store_unconfirmed_purge(s, now - c->resend_window, &err) !=
-	    STORE_OK)
-		ut_log(LOG_ERR, "store: %s", err.msg);
 	if (store_reasm_stale(s, now - c->reassembly_timeout, &sets, &n,
 			      &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: %s", err.msg);

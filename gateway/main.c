@@ -176,6 +176,7 @@ open_transport(const struct conf *c, struct tp_error *err, char *where,
 /* what a reload does not change: the link, the listeners, the mail out */
 static const char *const restart_keys[] = {"Database",
 					   "DatabaseSync",
+					   "InboxFile",
 					   "Transport",
 					   "Smpp*",
 					   "Http*",
@@ -223,6 +224,7 @@ main(int argc, char **argv)
 	struct transport *t;
 	struct runner *r;
 	struct mailer *mailer;
+	struct spool *spool = NULL;
 	struct hooks *hooks;
 	struct notify *notify;
 	struct webhook *webhook = NULL;
@@ -318,9 +320,17 @@ main(int argc, char **argv)
 		ut_pid_release(&pidfd, c->gateway_pid_file);
 		return 71; /* EX_OSERR */
 	}
+	/* texts from phones over SMPP: answered once in the inbox */
+	if (c->transport == CONF_TP_SMPP && !(spool = spool_start(c, mailer))) {
+		ut_log(LOG_ERR, "inbox: not open (above); exiting");
+		ut_pid_release(&pidfd, c->gateway_pid_file);
+		return 75;
+	}
 	r = runner_new(c, s, t, mailer, owner);
 	if (r) /* one writer, one fsync, for the API's texts and the runner */
 		runner_set_committer(r, webhook_committer(webhook));
+	if (r && spool)
+		runner_set_spool(r, spool);
 	{
 		struct sigaction sa = {.sa_handler = on_signal};
 
@@ -352,6 +362,7 @@ main(int argc, char **argv)
 			free(report);
 			if (n) {
 				runner_set_conf(r, n);
+				spool_set_conf(spool, n);
 				webhook_set_conf(webhook, n);
 				conf_free(&c);
 				c = n;
@@ -373,6 +384,7 @@ main(int argc, char **argv)
 			break;
 	}
 	runner_stop(&r);
+	spool_stop(&spool); /* mails what the inbox holds */
 	notify_stop(&notify);
 	webhook_stop(&webhook);
 	hooks_stop(&hooks);

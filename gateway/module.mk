@@ -6,7 +6,7 @@ GATEWAY_LIB_SRCS := gateway/form.c gateway/inbound.c gateway/mailer.c \
 	gateway/metrics.c gateway/providers.c gateway/receipt.c \
 	gateway/report.c gateway/runner.c gateway/webhook.c \
 	gateway/api.c gateway/forward.c gateway/hooks.c gateway/media.c \
-	gateway/media_in.c gateway/notify.c gateway/jsonw.c
+	gateway/media_in.c gateway/notify.c gateway/jsonw.c gateway/spool.c
 GATEWAY_LIB := $(O)/gateway/libsmsgw.a
 SMSGW := $(O)/smsgw
 MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd)

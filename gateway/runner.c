@@ -65,6 +65,8 @@ struct runner {
 	struct store *s;   /* written on: the committer's during a turn */
 	struct store *own; /* the runner's own connection */
 	struct store_committer *g; /* the group commit, or NULL */
+	struct spool *spool;	   /* texts from phones: kept, then mailed */
+	struct store *inbox;	   /* the spool's inbox, or NULL */
 	struct transport *t;
 	struct mailer *mailer;
 	char owner[128];
@@ -76,7 +78,9 @@ struct runner {
 	/* receipts and texts to answer once this turn's batch commits */
 	struct tp_event *acks;
 	enum tp_answer answers[32];
+	bool inboxed[32]; /* an answer the inbox's commit holds */
 	unsigned nacks;
+	bool spooled; /* this turn kept texts in the inbox */
 	/* texts the SMSC took whose record is not yet in the store */
 	struct done *done;
 	unsigned ndone, cap_done;
@@ -185,6 +189,17 @@ void
 runner_set_conf(struct runner *r, const struct conf *c)
 {
 	r->c = c;
+}
+
+/*
+ * runner_set_spool - texts from phones kept in sp's inbox and answered
+ * once it is committed (inbound_spool); sp mails them
+ */
+void
+runner_set_spool(struct runner *r, struct spool *sp)
+{
+	r->spool = sp;
+	r->inbox = spool_inbox(sp);
 }
 
 /* runner_set_committer - write each turn as a piece of g's groups */
@@ -634,14 +649,23 @@ submitted(struct runner *r, const struct tp_event *e)
 	drop(r, (unsigned)i);
 }
 
+/* answer - answer e once the store's (or the inbox's) batch commits */
+static void
+answer(struct runner *r, const struct tp_event *e, enum tp_answer a,
+       bool inboxed)
+{
+	if (r->nacks < 32) {
+		r->acks[r->nacks] = *e;
+		r->inboxed[r->nacks] = inboxed;
+		r->answers[r->nacks++] = a;
+	}
+}
+
 /* ack - answer e once the turn's batch is committed */
 static void
 ack(struct runner *r, const struct tp_event *e, enum tp_answer a)
 {
-	if (r->nacks < 32) {
-		r->acks[r->nacks] = *e;
-		r->answers[r->nacks++] = a;
-	}
+	answer(r, e, a, false);
 }
 
 /*
@@ -734,6 +758,38 @@ mo(struct runner *r, const struct tp_event *e)
 }
 
 /*
+ * mo_spool - a text from a phone kept in the inbox: answered once the
+ * inbox's batch is committed (or refused for good), else "try later"
+ */
+static void
+mo_spool(struct runner *r, const struct tp_event *e)
+{
+	struct inbound_sms m = {
+	    .provider = "smpp",
+	    .from = e->from,
+	    .to = e->to,
+	    .data_coding = e->data_coding,
+	    .esm_class = e->esm_class,
+	    .ud = e->ud,
+	    .ud_len = e->ud_len,
+	    /* answered before the next tp_poll: this is its mark */
+	    .session = e->session[0] ? e->session : NULL,
+	    .mark = tp_mark(r->t),
+	};
+	enum inbound_result res = inbound_spool(r->c, r->inbox, &m, now_s());
+
+	if (res != IN_DONE) /* a kept text counts once mailed */
+		metrics_inbound(res);
+	answer(r, e,
+	       res == IN_TEMP  ? TP_LATER
+	       : res == IN_BAD ? TP_NEVER
+			       : TP_DONE,
+	       true);
+	if (res == IN_DONE)
+		r->spooled = true;
+}
+
+/*
  * confirmed - the carrier had our answers to texts on a session: a
  * later resend of theirs is a new text (only a failed store matters)
  */
@@ -742,8 +798,8 @@ confirmed(struct runner *r, const struct tp_event *e)
 {
 	struct store_error err;
 
-	if (store_unconfirmed_confirm(r->s, e->session, e->mark, &err) !=
-	    STORE_OK)
+	if (store_unconfirmed_confirm(r->inbox ? r->inbox : r->s, e->session,
+				      e->mark, &err) != STORE_OK)
 		ut_log(LOG_ERR, "store: %s", err.msg);
 }
 
@@ -795,9 +851,10 @@ struct turn {
 	struct runner *r;
 	const struct tp_event *ev;
 	unsigned n;
-	bool claim;    /* claim now */
-	bool draining; /* claim nothing, even if more is due */
-	bool ran;      /* turn_write was called */
+	const bool *inboxed; /* events handled on the inbox already */
+	bool claim;	     /* claim now */
+	bool draining;	     /* claim nothing, even if more is due */
+	bool ran;	     /* turn_write was called */
 };
 
 /* turn_write - record the events, submit, claim; on the store s */
@@ -812,7 +869,8 @@ turn_write(struct store *s, void *arg)
 	r->s = s;
 	write_done(r); /* the records that wait, first */
 	for (i = 0; i < u->n; i++)
-		handle(r, &u->ev[i]);
+		if (!u->inboxed[i])
+			handle(r, &u->ev[i]);
 	if (u->n > 0)
 		submit(r); /* texts claimed in earlier turns: committed */
 	if (!u->draining && (u->claim || r->more) && !done_waiting(r))
@@ -830,16 +888,59 @@ static void
 turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
      bool draining)
 {
-	struct turn u = {r, ev, n, claim_now, draining, false};
+	bool inboxed[32] = {false};
+	struct turn u = {r, ev, n, inboxed, claim_now, draining, false};
 	struct store_error err;
-	bool ok = true;
-	unsigned i;
+	bool ok = true, ok_in = true;
+	unsigned i, nmain = 0;
 
 	r->nacks = 0;
-	if (r->g) {
+	r->spooled = false;
+	/*
+	 * texts from phones, and what confirms their answers, in the
+	 * inbox's batch: committed (synced) apart from the store's
+	 */
+	if (r->inbox) {
+		bool open = false;
+
+		for (i = 0; i < n && i < 32; i++) {
+			if (ev[i].kind != TP_EV_MO &&
+			    ev[i].kind != TP_EV_CONFIRMED)
+				continue;
+			inboxed[i] = true;
+			if (!open && ok_in) {
+				open = store_batch_begin(r->inbox, &err) ==
+				       STORE_OK;
+				if (!open) {
+					ut_log(LOG_ERR, "inbox: %s", err.msg);
+					ok_in = false;
+				}
+			}
+			if (!ok_in) { /* kept nowhere: sent again */
+				if (ev[i].kind == TP_EV_MO)
+					answer(r, &ev[i], TP_LATER, true);
+			} else if (ev[i].kind == TP_EV_MO)
+				mo_spool(r, &ev[i]);
+			else
+				confirmed(r, &ev[i]);
+		}
+		if (open && store_batch_end(r->inbox, &err) != STORE_OK) {
+			ut_log(LOG_ERR, "inbox: %s", err.msg);
+			ok_in = false;
+		}
+		if (r->spooled && ok_in)
+			spool_wake(r->spool);
+	}
+	for (i = 0; i < n && i < 32; i++)
+		nmain += !inboxed[i];
+	/* nothing for the store: no commit of it */
+	if (nmain == 0 && r->ndone == 0 &&
+	    (draining || !(claim_now || r->more)))
+		u.ran = true;
+	else if (r->g) {
 		/* a claim alone needs no disk sync (store_lease_claim) */
-		if ((n > 0 || r->ndone > 0 ? store_committer_run
-					   : store_committer_run_lazy)(
+		if ((nmain > 0 || r->ndone > 0 ? store_committer_run
+					       : store_committer_run_lazy)(
 			r->g, turn_write, &u, &err) != STORE_OK) {
 			ut_log(u.ran ? LOG_ERR : LOG_WARNING,
 			       u.ran ? "store: %s"
@@ -856,7 +957,8 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 	 */
 	if (!u.ran) {
 		/* the events in one batch; a claim alone is its own */
-		bool batch = n > 0 && store_batch_begin(r->s, &err) == STORE_OK;
+		bool batch =
+		    nmain > 0 && store_batch_begin(r->s, &err) == STORE_OK;
 
 		turn_write(r->s, &u);
 		ok = !batch || store_batch_end(r->s, &err) == STORE_OK;
@@ -872,7 +974,8 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 			r->a[i]->fresh = false;
 	}
 	for (i = 0; i < r->nacks; i++)
-		tp_ack(r->t, &r->acks[i], ok ? r->answers[i] : TP_LATER);
+		tp_ack(r->t, &r->acks[i],
+		       (r->inboxed[i] ? ok_in : ok) ? r->answers[i] : TP_LATER);
 	tp_flush(r->t); /* the answers first, in one write */
 	/* the mailer finds the turn's mail only once committed */
 	if (r->mailed && ok)
@@ -889,7 +992,9 @@ runner_step(struct runner *r, int timeout_ms, bool claim_now, bool draining)
 
 	if (!draining && now_s() - r->swept >= SWEEP_SECONDS) {
 		r->swept = now_s();
-		if (inbound_sweep(r->c, r->s, r->swept) > 0)
+		/* with a spool, its thread mails the stale sets */
+		inbound_purge(r->c, r->inbox ? r->inbox : r->s, r->swept);
+		if (!r->spool && inbound_sweep(r->c, r->s, r->swept) > 0)
 			mailer_wake(r->mailer);
 		receipt_timeouts(r->c, r->s, r->mailer, r->swept);
 		media_purge(r->s, r->swept);

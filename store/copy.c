@@ -30,7 +30,8 @@ static const char *const tables[] = {
     "mail_queue",    "inbound_unconfirmed",
     "pool_leases",   "api_keys",
     "hooks",	     "forwards",
-    "media",
+    "media",	     "inbox",
+    "inbox_name",    "inbox_done",
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))

@@ -266,6 +266,17 @@ static const char *const sql[ST_COUNT] = {
     [ST_UNCONF_CONFIRM] = "DELETE FROM inbound_unconfirmed WHERE session = ?1"
 			  " AND mark < ?2",
     [ST_UNCONF_PURGE] = "DELETE FROM inbound_unconfirmed WHERE at < ?1",
+    [ST_INBOX_PUT] = "INSERT INTO inbox (at, src, dst, data_coding,"
+		     " esm_class, ud) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_INBOX_GET] = "SELECT id, at, src, dst, data_coding, esm_class, ud"
+		     " FROM inbox WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [ST_INBOX_DROP] = "DELETE FROM inbox WHERE id <= ?1",
+    [ST_INBOX_NAME_GET] = "SELECT name FROM inbox_name LIMIT 1",
+    [ST_INBOX_NAME_SET] = "INSERT INTO inbox_name (name) VALUES (?1)",
+    [ST_INBOX_DONE_GET] = "SELECT last FROM inbox_done WHERE inbox = ?1",
+    [ST_INBOX_DONE_SET] =
+	"INSERT INTO inbox_done (inbox, last) VALUES (?1, ?2)"
+	" ON CONFLICT (inbox) DO UPDATE SET last = excluded.last",
     /* pool.c */
     [ST_POOL_MINE] = "SELECT number, renewed FROM pool_leases"
 		     " WHERE phone = ?1 AND owner = ?2 ORDER BY renewed DESC",
@@ -731,6 +742,16 @@ store_batch_end(struct store *s, struct store_error *err)
 	}
 	s->batch = false;
 	return store_commit(s, err);
+}
+
+/* store_batch_abort - roll the whole batch back: none of it happened */
+void
+store_batch_abort(struct store *s)
+{
+	if (!s->batch)
+		return;
+	s->batch = false;
+	store_rollback(s); /* gives the write lock back */
 }
 
 /* store_unit_begin - a savepoint in a batch, else a batch of its own */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "util/util.h"
 
 /* store_inbound_seen - remember a provider id */
 int
@@ -323,4 +324,131 @@ store_unconfirmed_purge(struct store *s, int64_t before,
 	NEED(st, s, ST_UNCONF_PURGE, err);
 	sq_bind_int64(st, 1, before);
 	return store_exec(s, st, "forgetting old unconfirmed answers", err);
+}
+
+/* store_inbox_put - keep a text in the inbox */
+int
+store_inbox_put(struct store *s, const struct store_raw *m,
+		struct store_error *err)
+{
+	sq *st;
+
+	NEED(st, s, ST_INBOX_PUT, err);
+	sq_bind_int64(st, 1, m->at);
+	sq_bind_text(st, 2, m->from);
+	sq_bind_text(st, 3, m->to);
+	sq_bind_int(st, 4, m->data_coding);
+	sq_bind_int(st, 5, (int)m->esm_class);
+	/* "" for none: a NULL blob would break NOT NULL */
+	sq_bind_blob_ref(st, 6, m->ud_len ? (const void *)m->ud : "",
+			 m->ud_len);
+	return store_exec(s, st, "keeping a text in the inbox", err);
+}
+
+/* fill_raw - a struct store_raw from a row of ST_INBOX_GET */
+static void
+fill_raw(sq *st, void *p)
+{
+	struct store_raw *x = p;
+	size_t n = (size_t)sq_column_bytes(st, 6);
+
+	x->id = sq_column_int64(st, 0);
+	x->at = sq_column_int64(st, 1);
+	copy_text(st, 2, x->from, sizeof(x->from));
+	copy_text(st, 3, x->to, sizeof(x->to));
+	x->data_coding = sq_column_int(st, 4);
+	x->esm_class = (unsigned)sq_column_int(st, 5);
+	x->ud_len = n;
+	x->ud = malloc(n ? n : 1);
+	if (x->ud && n)
+		memcpy(x->ud, sq_column_blob(st, 6), n);
+}
+
+/* store_inbox_get - up to max texts after id `after` */
+int
+store_inbox_get(struct store *s, int64_t after, unsigned max,
+		struct store_raw **v_r, unsigned *n_r, struct store_error *err)
+{
+	sq *st;
+
+	NEED(st, s, ST_INBOX_GET, err);
+	sq_bind_int64(st, 1, after);
+	sq_bind_int64(st, 2, max);
+	return store_rows_owned(s, st, sizeof(**v_r), fill_raw,
+				offsetof(struct store_raw, ud), (void **)v_r,
+				n_r, err);
+}
+
+/* store_raws_free - free what store_inbox_get gave */
+void
+store_raws_free(struct store_raw *v, unsigned n)
+{
+	store_rows_free(v, sizeof(*v), offsetof(struct store_raw, ud), n);
+}
+
+/* store_inbox_drop - forget the texts up to id upto */
+int
+store_inbox_drop(struct store *s, int64_t upto, struct store_error *err)
+{
+	sq *st;
+
+	NEED(st, s, ST_INBOX_DROP, err);
+	sq_bind_int64(st, 1, upto);
+	return store_exec(s, st, "forgetting mailed texts of the inbox", err);
+}
+
+/* store_inbox_name - the inbox's name for itself, made at first use */
+int
+store_inbox_name(struct store *s, char name[33], struct store_error *err)
+{
+	sq *st;
+	int rc;
+
+	NEED(st, s, ST_INBOX_NAME_GET, err);
+	rc = store_step(st);
+	if (rc == SQ_ROW)
+		copy_text(st, 0, name, 33);
+	sq_reset(st);
+	if (rc == SQ_ROW)
+		return STORE_OK;
+	if (rc != SQ_DONE)
+		return store_fail_db(s, "reading the inbox's name", err);
+	if (!ut_random_hex("", 16, name, 33))
+		return store_set_error(err, STORE_ETEMP,
+				       "no random bytes for the inbox's name");
+	NEED(st, s, ST_INBOX_NAME_SET, err);
+	sq_bind_text(st, 1, name);
+	return store_exec(s, st, "naming the inbox", err);
+}
+
+/* store_inbox_done - the last text of inbox `name` mailed */
+int
+store_inbox_done(struct store *s, const char *name, int64_t *last_r,
+		 struct store_error *err)
+{
+	sq *st;
+	int rc;
+
+	NEED(st, s, ST_INBOX_DONE_GET, err);
+	sq_bind_text(st, 1, name);
+	rc = store_step(st);
+	*last_r = rc == SQ_ROW ? sq_column_int64(st, 0) : 0;
+	sq_reset(st);
+	return rc == SQ_ROW || rc == SQ_DONE
+		   ? STORE_OK
+		   : store_fail_db(s, "reading how far the inbox was mailed",
+				   err);
+}
+
+/* store_inbox_done_set - with the mail of texts up to last */
+int
+store_inbox_done_set(struct store *s, const char *name, int64_t last,
+		     struct store_error *err)
+{
+	sq *st;
+
+	NEED(st, s, ST_INBOX_DONE_SET, err);
+	sq_bind_text(st, 1, name);
+	sq_bind_int64(st, 2, last);
+	return store_exec(s, st, "recording how far the inbox was mailed", err);
 }

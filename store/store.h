@@ -105,6 +105,8 @@ int store_version(struct store *s);
  */
 int store_batch_begin(struct store *s, struct store_error *err);
 int store_batch_end(struct store *s, struct store_error *err);
+/* store_batch_abort - roll the open batch back (nothing of it is kept) */
+void store_batch_abort(struct store *s);
 
 /*
  * store_unit_begin, store_unit_end - the operations in between happen
@@ -227,7 +229,7 @@ int store_wait(struct store *s, int ms, struct store_error *err);
 /* ---- schema.c: numbered migrations ---- */
 
 /* The schema version this code creates and understands. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* ---- queue.c: the outbound text queue, with leases ---- */
 
@@ -1126,6 +1128,53 @@ int store_unconfirmed_confirm(struct store *s, const char *session,
 /* store_unconfirmed_purge - forget texts answered before `before` */
 int store_unconfirmed_purge(struct store *s, int64_t before,
 			    struct store_error *err);
+
+/*
+ * A gateway's inbox: texts from phones that came over SMPP, answered
+ * once here, mailed later by the gateway's inbox thread (gateway/
+ * spool.c). The inbox is a SQLite file of its own (InboxFile), so that
+ * the answers do not wait for the store's writers; the store keeps,
+ * with the mail, how far each inbox was mailed (inbox_done), so that a
+ * crash between the mail's commit and the rows' removal mails none
+ * twice.
+ */
+struct store_raw {
+	int64_t id;
+	int64_t at;    /* when it came */
+	char from[64]; /* the addresses as the carrier wrote them */
+	char to[64];
+	int data_coding;
+	unsigned esm_class;
+	uint8_t *ud; /* its user data (malloc'd) */
+	size_t ud_len;
+};
+
+/* store_inbox_put - keep a text in the inbox (in a batch: with its
+   answer's records) */
+int store_inbox_put(struct store *s, const struct store_raw *m,
+		    struct store_error *err);
+
+/* store_inbox_get - up to max texts after id `after`, oldest first;
+   store_raws_free(*v_r, *n_r) */
+int store_inbox_get(struct store *s, int64_t after, unsigned max,
+		    struct store_raw **v_r, unsigned *n_r,
+		    struct store_error *err);
+void store_raws_free(struct store_raw *v, unsigned n);
+
+/* store_inbox_drop - forget the texts up to id upto (mailed) */
+int store_inbox_drop(struct store *s, int64_t upto, struct store_error *err);
+
+/* store_inbox_name - the inbox's name for itself, made at first use
+   (32 random hex digits) */
+int store_inbox_name(struct store *s, char name[33], struct store_error *err);
+
+/* store_inbox_done - the last text of inbox `name` mailed (0: none) */
+int store_inbox_done(struct store *s, const char *name, int64_t *last_r,
+		     struct store_error *err);
+
+/* store_inbox_done_set - with the mail of texts up to last */
+int store_inbox_done_set(struct store *s, const char *name, int64_t last,
+			 struct store_error *err);
 
 /* ---- forwards.c: texts forwarded to another phone ---- */
 

@@ -98,6 +98,10 @@ step "smsgw against an SMPP server (ASan+UBSan)" env \
 	ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	sh tests/gateway/test_smpp.sh build/san
+step "texts from phones kept in smsgw's inbox, mailed once after a restart (ASan+UBSan)" \
+	env ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	sh tests/gateway/test_spool.sh build/san
 step "smsgw against an HTTP provider (ASan+UBSan)" env \
 	ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -80,7 +80,8 @@ sent=$((sent + 2))
 # answered a later request): two texts
 t4=$(date +%s)
 control '{"mo": '"$(mo 12025550191 "$(hex 'chaos06 confirmed')")"'}'
-unconfirmed() { [ "$(sql "select count(*) from inbound_unconfirmed where at >= $t4" 2>/dev/null)" = 0 ]; }
+# (texts answered and not yet confirmed are kept in smsgw's inbox file)
+unconfirmed() { [ "$(inbox_sql "select count(*) from inbound_unconfirmed where at >= $t4" 2>/dev/null)" = 0 ]; }
 check "smsgw has the SMSC confirm its answer on a live link" \
 	wait_for unconfirmed
 control '{"lost_resp": ['"$(mo 12025550192 "$(hex 'chaos06 drop')")"']}'

@@ -1258,6 +1258,92 @@ batch_lost(void **state)
 }
 
 /*
+ * inbox: texts kept in order with their bytes (NUL and all) and
+ * addresses; read after an id, at most max; dropped up to an id; the
+ * inbox's name made once and kept; how far an inbox was mailed, per
+ * name, 0 before any and moved by a later record
+ */
+static void
+inbox(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t ud[] = {'h', 'i', 0, 'x', 0xff};
+	struct store_raw m = {
+	    .at = T0,
+	    .from = "12025550143",
+	    .to = "12025550100",
+	    .data_coding = 8,
+	    .esm_class = 0x40,
+	    .ud = (uint8_t *)ud,
+	    .ud_len = sizeof(ud),
+	};
+	struct store_raw *v = NULL;
+	struct store_error err;
+	char name[33], again[33];
+	unsigned n = 0, i;
+	int64_t last = -1;
+
+	for (i = 0; i < 3; i++) {
+		m.at = T0 + i;
+		m.ud_len = sizeof(ud) - i;
+		assert_int_equal(store_inbox_put(f->s, &m, &err), STORE_OK);
+	}
+	m.ud_len = 0; /* no user data at all */
+	assert_int_equal(store_inbox_put(f->s, &m, &err), STORE_OK);
+	assert_int_equal(store_inbox_get(f->s, 0, 10, &v, &n, &err), STORE_OK);
+	assert_int_equal(n, 4);
+	for (i = 0; i < 3; i++) {
+		assert_true(i == 0 || v[i].id > v[i - 1].id);
+		assert_int_equal(v[i].at, T0 + i);
+		assert_string_equal(v[i].from, "12025550143");
+		assert_string_equal(v[i].to, "12025550100");
+		assert_int_equal(v[i].data_coding, 8);
+		assert_int_equal(v[i].esm_class, 0x40);
+		assert_int_equal(v[i].ud_len, sizeof(ud) - i);
+		assert_memory_equal(v[i].ud, ud, sizeof(ud) - i);
+	}
+	assert_int_equal(v[3].ud_len, 0);
+	/* after the first, two at most */
+	last = v[0].id;
+	store_raws_free(v, n);
+	assert_int_equal(store_inbox_get(f->s, last, 2, &v, &n, &err),
+			 STORE_OK);
+	assert_int_equal(n, 2);
+	assert_true(v[0].id > last);
+	last = v[1].id;
+	store_raws_free(v, n);
+	/* dropped up to the third: one left */
+	assert_int_equal(store_inbox_drop(f->s, last, &err), STORE_OK);
+	assert_int_equal(store_inbox_get(f->s, 0, 10, &v, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_true(v[0].id > last);
+	store_raws_free(v, n);
+	/* a name, made once */
+	assert_int_equal(store_inbox_name(f->s, name, &err), STORE_OK);
+	assert_int_equal(strlen(name), 32);
+	assert_int_equal(store_inbox_name(f->s, again, &err), STORE_OK);
+	assert_string_equal(name, again);
+	/* how far each inbox was mailed */
+	assert_int_equal(store_inbox_done(f->s, name, &last, &err), STORE_OK);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_inbox_done_set(f->s, name, 7, &err), STORE_OK);
+	assert_int_equal(store_inbox_done_set(f->s, "other", 3, &err),
+			 STORE_OK);
+	assert_int_equal(store_inbox_done_set(f->s, name, 9, &err), STORE_OK);
+	assert_int_equal(store_inbox_done(f->s, name, &last, &err), STORE_OK);
+	assert_int_equal(last, 9);
+	assert_int_equal(store_inbox_done(f->s, "other", &last, &err),
+			 STORE_OK);
+	assert_int_equal(last, 3);
+	/* in a batch rolled back: not recorded */
+	assert_int_equal(store_batch_begin(f->s, &err), STORE_OK);
+	assert_int_equal(store_inbox_done_set(f->s, name, 12, &err), STORE_OK);
+	store_batch_abort(f->s);
+	assert_int_equal(store_inbox_done(f->s, name, &last, &err), STORE_OK);
+	assert_int_equal(last, 9);
+}
+
+/*
  * texts answered on a link that may have lost the answer: found only
  * from another session and within the window (then moved there),
  * forgotten when confirmed before their mark, or when old
@@ -2263,6 +2349,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(batch_lost, setup, teardown),
 	    cmocka_unit_test_setup_teardown(recent_owners_and_opts, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(inbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(unconfirmed_answers, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(inbound_routing, setup, teardown),

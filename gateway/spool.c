@@ -1,0 +1,362 @@
+/*
+ * NAME
+ *	spool - texts from phones: answered once kept, mailed by a thread
+ * DESCRIPTION
+ *	A deliver_sm is answered once its text is on disk. The runner
+ *	keeps it in the inbox (InboxFile, a SQLite file of this gateway's
+ *	own: inbound_spool), commits and answers; what the text becomes
+ *	(reassembly, keywords, routing, the mail and its hooks) is done
+ *	here, on another thread and core, many texts a transaction of the
+ *	store. The answers then wait for one small commit, not for the
+ *	store's writers nor for the mail's composing, and the SMSC's
+ *	window moves on.
+ *
+ *	The texts are mailed in the order they came. With each batch's
+ *	mail the store records the last inbox id mailed (inbox_done,
+ *	under the inbox's own random name, so that a new inbox file
+ *	starts from its beginning); only then are the rows removed from
+ *	the inbox. A crash between the two leaves rows the record says
+ *	were mailed: they are skipped and removed at the next start. A
+ *	text the store cannot take now (the server down, a full disk)
+ *	stays, with those after it, and is tried again a second later.
+ *
+ *	The configuration is swapped between batches (spool_set_conf).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gateway/gateway_int.h"
+#include "util/util.h"
+
+#define SPOOL_BATCH 64	  /* texts a transaction of the store */
+#define SPOOL_SWEEP 10	  /* seconds between looks for stale parts */
+
+struct spool {
+	pthread_t thread;
+	pthread_mutex_t mu; /* woken, stopping */
+	pthread_cond_t cv;
+	bool woken, stopping;
+	pthread_mutex_t conf_mu; /* c: held while a batch runs */
+	const struct conf *c;
+	struct store *runner_in; /* the runner's connection (spool_inbox) */
+	struct store *in;	 /* this thread's, to read and remove */
+	struct store *s;	 /* the store: the mail */
+	struct mailer *mailer;
+	char name[33]; /* the inbox's name for itself */
+	int64_t done;  /* the last inbox id mailed */
+	int64_t swept;
+	int lock; /* InboxFile.lock, flock'ed: one gateway an inbox */
+};
+
+/* inbox_path - InboxFile, else beside Database, else the default */
+static void
+inbox_path(const struct conf *c, char *out, size_t size)
+{
+	const char *slash;
+
+	if (c->inbox_file && *c->inbox_file) {
+		snprintf(out, size, "%s", c->inbox_file);
+		return;
+	}
+	if (c->database && c->database[0] == '/' &&
+	    (slash = strrchr(c->database, '/')) != NULL) {
+		snprintf(out, size, "%.*s/smsgw-inbox.db",
+			 (int)(slash - c->database), c->database);
+		return;
+	}
+	snprintf(out, size, "/var/lib/smsmilter/smsgw-inbox.db");
+}
+
+/*
+ * batch - mail up to SPOOL_BATCH texts after sp->done in one
+ * transaction; how many were taken (0: none waiting), -1 when one
+ * could not be (store error: try again later)
+ */
+static int
+batch(struct spool *sp, const struct conf *c)
+{
+	struct store_raw *v = NULL;
+	struct store_error err;
+	unsigned n = 0, i, taken = 0;
+	int64_t last = sp->done;
+	bool mailed = false, texted = false, stuck = false;
+
+	if (store_inbox_get(sp->in, sp->done, SPOOL_BATCH, &v, &n, &err) !=
+	    STORE_OK) {
+		ut_log(LOG_ERR, "inbox: %s", err.msg);
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	if (store_batch_begin(sp->s, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "store: %s; the inbox's %u texts wait", err.msg,
+		       n);
+		store_raws_free(v, n);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct inbound_did did = {0};
+		struct inbound_sms m = {
+		    .provider = "smpp",
+		    .from = v[i].from,
+		    .to = v[i].to,
+		    .data_coding = v[i].data_coding,
+		    .esm_class = (uint8_t)v[i].esm_class,
+		    .ud = v[i].ud,
+		    .ud_len = v[i].ud_len,
+		    .did_r = &did,
+		};
+		enum inbound_result r = inbound_sms(c, sp->s, &m, v[i].at);
+
+		if (r == IN_TEMP) {
+			stuck = true; /* it and those after it wait */
+			break;
+		}
+		if (r == IN_BAD) /* answered when it could be (a reload) */
+			ut_log(LOG_ERR,
+			       "inbox: text %lld, answered when it came, "
+			       "cannot be mailed now (above): dropped",
+			       (long long)v[i].id);
+		metrics_inbound(r);
+		last = v[i].id;
+		taken++;
+		mailed |= r == IN_DONE;
+		texted |= did.texted;
+	}
+	store_raws_free(v, n);
+	if (taken > 0 &&
+	    store_inbox_done_set(sp->s, sp->name, last, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "store: %s", err.msg);
+		store_batch_abort(sp->s);
+		return -1;
+	}
+	if (store_batch_end(sp->s, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "store: %s; the inbox's texts wait", err.msg);
+		return -1;
+	}
+	if (taken > 0) {
+		sp->done = last;
+		/* not synced: the store's record says they are done */
+		if (store_inbox_drop(sp->in, last, &err) != STORE_OK)
+			ut_log(LOG_WARNING, "inbox: %s", err.msg);
+	}
+	if (mailed)
+		mailer_wake(sp->mailer);
+	if (texted && c->wake_socket) /* a keyword's answer, a forward */
+		ut_wake(c->wake_socket);
+	return stuck ? -1 : (int)taken;
+}
+
+/* drain - batches until the inbox is empty; false: stuck (try later) */
+static bool
+drain(struct spool *sp, const struct conf *c)
+{
+	int k;
+
+	while ((k = batch(sp, c)) > 0)
+		;
+	return k == 0;
+}
+
+static int64_t
+now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* run - the thread: wait for a wake or a second, drain, sweep */
+static void *
+run(void *arg)
+{
+	struct spool *sp = arg;
+
+	for (;;) {
+		struct timespec until;
+		bool stopping;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_mutex_lock(&sp->mu);
+		while (!sp->woken && !sp->stopping &&
+		       pthread_cond_timedwait(&sp->cv, &sp->mu, &until) !=
+			   ETIMEDOUT)
+			;
+		sp->woken = false;
+		stopping = sp->stopping;
+		pthread_mutex_unlock(&sp->mu);
+		pthread_mutex_lock(&sp->conf_mu);
+		drain(sp, sp->c);
+		if (!stopping && now_s() - sp->swept >= SPOOL_SWEEP) {
+			sp->swept = now_s();
+			if (inbound_sweep(sp->c, sp->s, sp->swept) > 0)
+				mailer_wake(sp->mailer);
+		}
+		pthread_mutex_unlock(&sp->conf_mu);
+		if (stopping)
+			break;
+	}
+	return NULL;
+}
+
+/* discard - close and free what spool_start made */
+static void
+discard(struct spool *sp)
+{
+	store_close(&sp->runner_in);
+	store_close(&sp->in);
+	store_close(&sp->s);
+	if (sp->lock >= 0)
+		close(sp->lock);
+	free(sp);
+}
+
+/*
+ * claim - make the inbox this gateway's alone (a lock on PATH.lock,
+ * held while it runs) and create it mode 0600 (the texts are private)
+ */
+static bool
+claim(struct spool *sp, const char *path)
+{
+	char lock[4200];
+	int fd;
+
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	sp->lock = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (sp->lock < 0) {
+		ut_log(LOG_ERR, "InboxFile %s: %s", lock, strerror(errno));
+		return false;
+	}
+	if (flock(sp->lock, LOCK_EX | LOCK_NB) != 0) {
+		ut_log(LOG_ERR,
+		       "InboxFile %s: %s", path,
+		       errno == EWOULDBLOCK
+			   ? "another smsgw uses it (each gateway needs an "
+			     "inbox of its own)"
+			   : strerror(errno));
+		return false;
+	}
+	/* the file first, so that SQLite's -wal and -shm take its mode */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ut_log(LOG_ERR, "InboxFile %s: %s", path, strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/* spool_start - open the inbox and the store, start the thread */
+struct spool *
+spool_start(const struct conf *c, struct mailer *m)
+{
+	struct spool *sp = calloc(1, sizeof(*sp));
+	struct store_error err;
+	char path[4096];
+
+	if (!sp)
+		return NULL;
+	sp->lock = -1;
+	inbox_path(c, path, sizeof(path));
+	sp->c = c;
+	sp->mailer = m;
+	if (!claim(sp, path)) {
+		discard(sp);
+		return NULL;
+	}
+	/* the runner's: synced as DatabaseSync says (the answers wait) */
+	sp->runner_in =
+	    store_open(path, (enum store_sync)c->database_sync, &err);
+	if (sp->runner_in)
+		sp->in = store_open(path, STORE_SYNC_NORMAL, &err);
+	if (!sp->runner_in || !sp->in) {
+		ut_log(LOG_ERR, "InboxFile: %s", err.msg);
+		discard(sp);
+		return NULL;
+	}
+	/* synced: the inbox's rows go once this says they were mailed */
+	sp->s = store_open(c->database, (enum store_sync)c->database_sync,
+			   &err);
+	if (!sp->s) {
+		ut_log(LOG_ERR, "store: %s", err.msg);
+		discard(sp);
+		return NULL;
+	}
+	if (store_inbox_name(sp->in, sp->name, &err) != STORE_OK ||
+	    store_inbox_done(sp->s, sp->name, &sp->done, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "inbox: %s", err.msg);
+		discard(sp);
+		return NULL;
+	}
+	/* rows a crash left after their mail's commit */
+	if (store_inbox_drop(sp->in, sp->done, &err) != STORE_OK)
+		ut_log(LOG_WARNING, "inbox: %s", err.msg);
+	sp->swept = now_s();
+	pthread_mutex_init(&sp->mu, NULL);
+	pthread_mutex_init(&sp->conf_mu, NULL);
+	pthread_cond_init(&sp->cv, NULL);
+	sp->woken = true; /* what a previous run left: at once */
+	if (pthread_create(&sp->thread, NULL, run, sp) != 0) {
+		ut_log(LOG_ERR, "inbox: no thread");
+		pthread_mutex_destroy(&sp->mu);
+		pthread_mutex_destroy(&sp->conf_mu);
+		pthread_cond_destroy(&sp->cv);
+		discard(sp);
+		return NULL;
+	}
+	return sp;
+}
+
+struct store *
+spool_inbox(struct spool *sp)
+{
+	return sp ? sp->runner_in : NULL;
+}
+
+void
+spool_wake(struct spool *sp)
+{
+	if (!sp)
+		return;
+	pthread_mutex_lock(&sp->mu);
+	sp->woken = true;
+	pthread_cond_signal(&sp->cv);
+	pthread_mutex_unlock(&sp->mu);
+}
+
+void
+spool_set_conf(struct spool *sp, const struct conf *c)
+{
+	if (!sp)
+		return;
+	pthread_mutex_lock(&sp->conf_mu);
+	sp->c = c;
+	pthread_mutex_unlock(&sp->conf_mu);
+}
+
+/* spool_stop - a last drain, then stop and close */
+void
+spool_stop(struct spool **spp)
+{
+	struct spool *sp = *spp;
+
+	if (!sp)
+		return;
+	pthread_mutex_lock(&sp->mu);
+	sp->stopping = true;
+	pthread_cond_signal(&sp->cv);
+	pthread_mutex_unlock(&sp->mu);
+	pthread_join(sp->thread, NULL);
+	pthread_mutex_destroy(&sp->mu);
+	pthread_mutex_destroy(&sp->conf_mu);
+	pthread_cond_destroy(&sp->cv);
+	discard(sp);
+	*spp = NULL;
+}
