@@ -51,7 +51,11 @@
 //                            that text sent again after 100 ms. Logs
 //                            {"cmd":"mo_flood_start","t"} before the
 //                            first and {"cmd":"mo_flood_done","t",
-//                            "count","retried"} after the last answer.
+//                            "count","retried","resent"} after the last
+//                            answer. When its link drops, the texts it
+//                            had no answer to are sent again on the
+//                            next receiving bind ("resent"), and the
+//                            flood goes on there.
 'use strict';
 const smpp = require('smpp');
 const fs = require('fs');
@@ -221,44 +225,93 @@ function onSubmit(session, pdu) {
 		answer();
 }
 
+// The flood under way (moFlood), or null.
+let flood = null;
+
+// floodSend - text k of the flood on its link
+function floodSend(f, k) {
+	const s = f.session;
+	f.inflight.add(k);
+	s.deliver_sm({
+		source_addr: f.from + String(k % 1000).padStart(4, '0'),
+		destination_addr: f.to, esm_class: 0, data_coding: 0,
+		short_message: `${f.text} ${k}`,
+	}, (resp) => {
+		if (flood !== f || s !== f.session || !resp)
+			return; // an answer on a link that dropped
+		f.inflight.delete(k);
+		if (resp.command_status !== 0) {
+			f.retried++;
+			setTimeout(() => {
+				if (flood !== f)
+					return;
+				if (f.session)
+					floodSend(f, k);
+				else
+					f.lost.push(k);
+			}, 100);
+			return;
+		}
+		if (f.answered.has(k))
+			return;
+		f.answered.add(k);
+		if (++f.done === f.count) {
+			log({ cmd: 'mo_flood_done', t: Date.now(), count: f.count,
+				retried: f.retried, resent: f.resent });
+			flood = null;
+			return;
+		}
+		floodPump(f);
+	});
+}
+
+function floodPump(f) {
+	while (f.session && f.inflight.size < f.window && f.next <= f.count)
+		floodSend(f, f.next++);
+}
+
+// floodLinkLost - the flood's link closed: its unanswered texts wait
+function floodLinkLost(session) {
+	if (!flood || flood.session !== session)
+		return;
+	flood.session = null;
+	flood.lost.push(...flood.inflight);
+	log({ cmd: 'mo_flood_link_lost', unanswered: flood.inflight.size });
+	flood.inflight.clear();
+}
+
+// floodResume - a new receiving link: the unanswered texts again, on
+// it (as real SMSCs send a deliver_sm they saw no answer to), then on
+function floodResume(session) {
+	if (!flood || flood.session)
+		return;
+	const again = flood.lost.splice(0);
+	flood.session = session;
+	flood.resent += again.length;
+	log({ cmd: 'mo_flood_resumed', resent: again.length });
+	for (const k of again)
+		floodSend(flood, k);
+	floodPump(flood);
+}
+
 // moFlood - c.count texts from phones, windowed (see the header)
 function moFlood(c) {
 	const session = [...sessions].find((s) => !s.closed && s.kind &&
 		s.kind !== 'bind_transmitter');
-	const count = c.count || 1000, window = c.window || 10;
-	const from = c.from || '1202555', to = c.to || '12025550100';
-	const text = c.text || 'flood';
-	let next = 1, done = 0, inflight = 0, retried = 0;
 	if (!session) {
 		log({ cmd: 'mo_flood_done', t: Date.now(), count: 0, retried: 0, error: 'no session' });
 		return;
 	}
-	const send = (k) => {
-		inflight++;
-		session.deliver_sm({
-			source_addr: from + String(k % 1000).padStart(4, '0'),
-			destination_addr: to, esm_class: 0, data_coding: 0,
-			short_message: `${text} ${k}`,
-		}, (resp) => {
-			inflight--;
-			if (resp.command_status !== 0) {
-				retried++;
-				setTimeout(() => send(k), 100);
-				return;
-			}
-			if (++done === count) {
-				log({ cmd: 'mo_flood_done', t: Date.now(), count, retried });
-				return;
-			}
-			pump();
-		});
+	flood = {
+		count: c.count || 1000, window: c.window || 10,
+		from: c.from || '1202555', to: c.to || '12025550100',
+		text: c.text || 'flood', next: 1, done: 0, retried: 0,
+		resent: 0, inflight: new Set(), answered: new Set(), lost: [],
+		session,
 	};
-	const pump = () => {
-		while (inflight < window && next <= count)
-			send(next++);
-	};
-	log({ cmd: 'mo_flood_start', t: Date.now(), count, window });
-	pump();
+	log({ cmd: 'mo_flood_start', t: Date.now(), count: flood.count,
+		window: flood.window });
+	floodPump(flood);
 }
 
 const server = smpp.createServer(function (session) {
@@ -267,6 +320,7 @@ const server = smpp.createServer(function (session) {
 	session.on('close', () => {
 		session.closed = true;
 		sessions.delete(session);
+		floodLinkLost(session);
 		for (const dlr of session.unacked.values())
 			pendingReceipts.push(dlr);
 		session.unacked.clear();
@@ -288,6 +342,7 @@ const server = smpp.createServer(function (session) {
 				log({ cmd: 'resent_mo' });
 				session.deliver_sm(moPdu(pendingMo.shift()));
 			}
+			floodResume(session);
 		}
 	};
 	session.on('bind_transceiver', bind);
