@@ -252,7 +252,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE TABLE inbox_name (name TEXT PRIMARY KEY);"
     "CREATE TABLE inbox_done ("
     " inbox TEXT PRIMARY KEY,"
-    " last INTEGER NOT NULL);",
+    " last INTEGER NOT NULL);"
+    /* the unconfirmed answers are the inbox's now */
+    "DELETE FROM inbound_unconfirmed;",
 };
 
 /*

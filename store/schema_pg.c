@@ -290,6 +290,7 @@ static const char *const pg_migrations[] = {
     "CREATE TABLE inbox_done ("
     " inbox TEXT PRIMARY KEY,"
     " last BIGINT NOT NULL);"
+    "DELETE FROM inbound_unconfirmed;"
     "UPDATE schema_version SET version = 10;",
 };
 
