@@ -503,3 +503,19 @@ conf_free(struct conf **c)
 	free(ci);
 	*c = NULL;
 }
+
+/* conf_inbox_path - InboxFile, else beside Database, else the default */
+void
+conf_inbox_path(const struct conf *c, char *out, size_t size)
+{
+	const char *slash;
+
+	if (c->inbox_file && *c->inbox_file)
+		snprintf(out, size, "%s", c->inbox_file);
+	else if (c->database && c->database[0] == '/' &&
+		 (slash = strrchr(c->database, '/')) != NULL)
+		snprintf(out, size, "%.*s/smsgw-inbox.db",
+			 (int)(slash - c->database), c->database);
+	else
+		snprintf(out, size, "/var/lib/smsmilter/smsgw-inbox.db");
+}

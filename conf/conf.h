@@ -384,4 +384,11 @@ bool conf_hook_url_syntax(const char *url, char *why, size_t size);
 /* conf_syslog_level - the syslog level (LOG_*) LogLevel names */
 int conf_syslog_level(const struct conf *c);
 
+/*
+ * conf_inbox_path - smsgw's inbox file: InboxFile, else smsgw-inbox.db
+ * in Database's directory, else (a PostgreSQL store)
+ * /var/lib/smsmilter/smsgw-inbox.db
+ */
+void conf_inbox_path(const struct conf *c, char *out, size_t size);
+
 #endif /* CONF_CONF_H */

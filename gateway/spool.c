@@ -36,8 +36,8 @@
 #include "gateway/gateway_int.h"
 #include "util/util.h"
 
-#define SPOOL_BATCH 64	  /* texts a transaction of the store */
-#define SPOOL_SWEEP 10	  /* seconds between looks for stale parts */
+#define SPOOL_BATCH 64 /* texts a transaction of the store */
+#define SPOOL_SWEEP 10 /* seconds between looks for stale parts */
 
 struct spool {
 	pthread_t thread;
@@ -55,25 +55,6 @@ struct spool {
 	int64_t swept;
 	int lock; /* InboxFile.lock, flock'ed: one gateway an inbox */
 };
-
-/* inbox_path - InboxFile, else beside Database, else the default */
-static void
-inbox_path(const struct conf *c, char *out, size_t size)
-{
-	const char *slash;
-
-	if (c->inbox_file && *c->inbox_file) {
-		snprintf(out, size, "%s", c->inbox_file);
-		return;
-	}
-	if (c->database && c->database[0] == '/' &&
-	    (slash = strrchr(c->database, '/')) != NULL) {
-		snprintf(out, size, "%.*s/smsgw-inbox.db",
-			 (int)(slash - c->database), c->database);
-		return;
-	}
-	snprintf(out, size, "/var/lib/smsmilter/smsgw-inbox.db");
-}
 
 /*
  * batch - mail up to SPOOL_BATCH texts after sp->done in one
@@ -235,8 +216,7 @@ claim(struct spool *sp, const char *path)
 		return false;
 	}
 	if (flock(sp->lock, LOCK_EX | LOCK_NB) != 0) {
-		ut_log(LOG_ERR,
-		       "InboxFile %s: %s", path,
+		ut_log(LOG_ERR, "InboxFile %s: %s", path,
 		       errno == EWOULDBLOCK
 			   ? "another smsgw uses it (each gateway needs an "
 			     "inbox of its own)"
@@ -264,7 +244,7 @@ spool_start(const struct conf *c, struct mailer *m)
 	if (!sp)
 		return NULL;
 	sp->lock = -1;
-	inbox_path(c, path, sizeof(path));
+	conf_inbox_path(c, path, sizeof(path));
 	sp->c = c;
 	sp->mailer = m;
 	if (!claim(sp, path)) {
@@ -282,8 +262,8 @@ spool_start(const struct conf *c, struct mailer *m)
 		return NULL;
 	}
 	/* synced: the inbox's rows go once this says they were mailed */
-	sp->s = store_open(c->database, (enum store_sync)c->database_sync,
-			   &err);
+	sp->s =
+	    store_open(c->database, (enum store_sync)c->database_sync, &err);
 	if (!sp->s) {
 		ut_log(LOG_ERR, "store: %s", err.msg);
 		discard(sp);

@@ -274,6 +274,7 @@ static const char *const sql[ST_COUNT] = {
     [ST_INBOX_NAME_GET] = "SELECT name FROM inbox_name LIMIT 1",
     [ST_INBOX_NAME_SET] = "INSERT INTO inbox_name (name) VALUES (?1)",
     [ST_INBOX_DONE_GET] = "SELECT last FROM inbox_done WHERE inbox = ?1",
+    [ST_INBOX_COUNT] = "SELECT count(*), coalesce(min(at), 0) FROM inbox",
     [ST_INBOX_DONE_SET] =
 	"INSERT INTO inbox_done (inbox, last) VALUES (?1, ?2)"
 	" ON CONFLICT (inbox) DO UPDATE SET last = excluded.last",

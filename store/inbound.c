@@ -452,3 +452,21 @@ store_inbox_done_set(struct store *s, const char *name, int64_t last,
 	sq_bind_int64(st, 2, last);
 	return store_exec(s, st, "recording how far the inbox was mailed", err);
 }
+
+/* store_inbox_count - the texts the inbox holds, the oldest's time */
+int
+store_inbox_count(struct store *s, unsigned *n_r, int64_t *oldest_r,
+		  struct store_error *err)
+{
+	sq *st;
+	int rc;
+
+	NEED(st, s, ST_INBOX_COUNT, err);
+	rc = store_step(st);
+	*n_r = rc == SQ_ROW ? (unsigned)sq_column_int64(st, 0) : 0;
+	*oldest_r = rc == SQ_ROW ? sq_column_int64(st, 1) : 0;
+	sq_reset(st);
+	return rc == SQ_ROW
+		   ? STORE_OK
+		   : store_fail_db(s, "counting the inbox's texts", err);
+}

@@ -1161,6 +1161,11 @@ int store_inbox_get(struct store *s, int64_t after, unsigned max,
 		    struct store_error *err);
 void store_raws_free(struct store_raw *v, unsigned n);
 
+/* store_inbox_count - the texts the inbox holds, and when the oldest
+   came (0: none) */
+int store_inbox_count(struct store *s, unsigned *n_r, int64_t *oldest_r,
+		      struct store_error *err);
+
 /* store_inbox_drop - forget the texts up to id upto (mailed) */
 int store_inbox_drop(struct store *s, int64_t upto, struct store_error *err);
 

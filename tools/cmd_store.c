@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf/conf.h"
 #include "store/store.h"
@@ -411,6 +412,35 @@ cmd_purge(const struct smsctl *ctl, int argc, char **argv)
 }
 
 /* cmd_queue - smsctl queue [--json]: counts, then what waits */
+/*
+ * inbox_count - what smsgw's inbox holds: texts from phones answered,
+ * not yet mailed; false when this host has no inbox (or it cannot be
+ * read: said on stderr)
+ */
+static bool
+inbox_count(const struct conf *c, unsigned *n_r, int64_t *oldest_r)
+{
+	struct store_error err;
+	struct store *in;
+	char path[4096];
+	int rc;
+
+	*n_r = 0;
+	*oldest_r = 0;
+	conf_inbox_path(c, path, sizeof(path));
+	if (access(path, F_OK) != 0)
+		return false;
+	if (!(in = store_open(path, STORE_SYNC_NORMAL, &err))) {
+		fprintf(stderr, "smsctl: inbox %s: %s\n", path, err.msg);
+		return false;
+	}
+	rc = store_inbox_count(in, n_r, oldest_r, &err);
+	if (rc != STORE_OK)
+		fprintf(stderr, "smsctl: inbox %s: %s\n", path, err.msg);
+	store_close(&in);
+	return rc == STORE_OK;
+}
+
 int
 cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 {
@@ -419,8 +449,9 @@ cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 	struct store_error err;
 	struct store_filter f;
 	struct ctl_env env;
-	bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
-	unsigned n = 0, i, state;
+	bool json = argc == 2 && strcmp(argv[1], "--json") == 0, inbox;
+	unsigned n = 0, i, state, in_n;
+	int64_t in_oldest;
 	int rc = 0;
 
 	if (argc > 2 || (argc == 2 && !json)) {
@@ -433,6 +464,7 @@ cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 		ctl_close(&env);
 		return ctl_store_error("queue", &err);
 	}
+	inbox = inbox_count(env.conf, &in_n, &in_oldest);
 	if (json) {
 		json_t *counts = json_object(), *waiting = json_array();
 
@@ -453,6 +485,9 @@ cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 						      message_json(&m[i]));
 			store_messages_free(&m, n);
 		}
+		if (inbox)
+			json_object_set_new(counts, "inbox",
+					    json_integer(in_n));
 		rc = rc ? rc
 			: ctl_json_print(json_pack(
 			      "{s:o, s:I, s:o}", "counts", counts, "oldest_due",
@@ -468,6 +503,17 @@ cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 
 		ctl_format_time(c.oldest_due, when);
 		printf("oldest due  %s UTC\n", when);
+	}
+	if (inbox) {
+		char when[20];
+
+		printf("inbox       %u texts from phones answered, not yet "
+		       "mailed\n",
+		       in_n);
+		if (in_oldest) {
+			ctl_format_time(in_oldest, when);
+			printf("oldest in   %s UTC\n", when);
+		}
 	}
 	for (state = STORE_QUEUED; state <= STORE_SUBMITTING; state++) {
 		store_filter_init(&f);

@@ -81,6 +81,12 @@ done
 second=$(sqlite3 "$inbox" "select id from inbox where ud = cast('spool row 2' as blob)")
 fourth=$(sqlite3 "$inbox" "select id from inbox where ud = cast('spool row 4' as blob)")
 sql "update inbox_done set last = $second where inbox = '$iname'"
+check "smsctl queue counts the texts the inbox holds" sh -c \
+	"'$BUILD/smsctl' -c '$conf' queue | grep -q '^inbox  *4 texts from phones answered, not yet mailed'"
+check "... and when the oldest came" sh -c \
+	"'$BUILD/smsctl' -c '$conf' queue | grep -q '^oldest in  *[0-9-]* [0-9:]* UTC'"
+check "... in its counts with --json" sh -c \
+	"'$BUILD/smsctl' -c '$conf' queue --json | grep -q '\"inbox\": *4'"
 start_gw
 check "after a restart the texts the inbox holds are mailed" \
 	wait_for has_mails "spool row [34]" 2
@@ -91,6 +97,8 @@ check "... and the inbox is empty" \
 	wait_for sh -c "[ \"\$(sqlite3 '$inbox' 'select count(*) from inbox')\" = 0 ]"
 check "... the record at its fourth" \
 	wait_sql "select last from inbox_done where inbox = '$iname'" "$fourth"
+check "... smsctl queue: none in the inbox" sh -c \
+	"'$BUILD/smsctl' -c '$conf' queue | grep -q '^inbox  *0 texts'"
 stop_gw
 
 # a new inbox file: a new name, from its beginning
