@@ -136,51 +136,52 @@ batch(struct spool *sp, const struct conf *c)
 	return stuck ? -1 : (int)taken;
 }
 
-/* drain - batches until the inbox is empty; false: stuck (try later) */
-static bool
-drain(struct spool *sp, const struct conf *c)
-{
-	int k;
-
-	while ((k = batch(sp, c)) > 0)
-		;
-	return k == 0;
-}
-
 static int64_t
 now_s(void)
 {
 	return (int64_t)time(NULL);
 }
 
-/* run - the thread: wait for a wake or a second, drain, sweep */
+/*
+ * run - the thread: wait for a wake or a second (a whole second after
+ * a batch that could not be written: the store is not taken at each
+ * new text), then batches until the inbox is empty, the configuration
+ * held for one batch at a time; the stale sets now and then
+ */
 static void *
 run(void *arg)
 {
 	struct spool *sp = arg;
+	bool stuck = false;
 
 	for (;;) {
 		struct timespec until;
 		bool stopping;
+		int k;
 
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
 		pthread_mutex_lock(&sp->mu);
-		while (!sp->woken && !sp->stopping &&
+		while ((stuck || !sp->woken) && !sp->stopping &&
 		       pthread_cond_timedwait(&sp->cv, &sp->mu, &until) !=
 			   ETIMEDOUT)
 			;
 		sp->woken = false;
 		stopping = sp->stopping;
 		pthread_mutex_unlock(&sp->mu);
-		pthread_mutex_lock(&sp->conf_mu);
-		drain(sp, sp->c);
+		do {
+			pthread_mutex_lock(&sp->conf_mu);
+			k = batch(sp, sp->c);
+			pthread_mutex_unlock(&sp->conf_mu);
+		} while (k > 0);
+		stuck = k < 0;
 		if (!stopping && now_s() - sp->swept >= SPOOL_SWEEP) {
+			pthread_mutex_lock(&sp->conf_mu);
 			sp->swept = now_s();
 			if (inbound_sweep(sp->c, sp->s, sp->swept) > 0)
 				mailer_wake(sp->mailer);
+			pthread_mutex_unlock(&sp->conf_mu);
 		}
-		pthread_mutex_unlock(&sp->conf_mu);
 		if (stopping)
 			break;
 	}
