@@ -133,9 +133,16 @@ enum inbound_result inbound_spool(const struct conf *c, struct store *inbox,
  */
 struct spool;
 
-/* spool_start - open InboxFile (twice: one connection is the runner's)
-   and start the thread; NULL on error (logged) */
-struct spool *spool_start(const struct conf *c, struct mailer *m);
+/*
+ * spool_open - InboxFile, this gateway's alone (a predecessor still
+ * stopping is waited for), opened twice (one connection is the
+ * runner's), and the store; the texts an earlier run set aside back
+ * in the inbox. NULL on error (logged).
+ */
+struct spool *spool_open(const struct conf *c);
+
+/* spool_run - start the thread, which mails through m; false: none */
+bool spool_run(struct spool *sp, struct mailer *m);
 
 /* spool_inbox - the runner's connection to the inbox file */
 struct store *spool_inbox(struct spool *sp);
@@ -146,7 +153,7 @@ void spool_wake(struct spool *sp);
 /* spool_set_conf - a new configuration, between batches */
 void spool_set_conf(struct spool *sp, const struct conf *c);
 
-/* spool_stop - mail what the inbox holds (unless the store refuses), stop */
+/* spool_stop - mail what the inbox holds (5 s at most), stop, close */
 void spool_stop(struct spool **sp);
 
 /* What a session with SmtpRelay needs of the config (relay.c). */

@@ -19,9 +19,11 @@
  *	number's owner. The mail (mailparse) answers the thread's newest
  *	mail, and is queued with the text's record in one transaction.
  *
- *	A text that came over SMPP is recorded, in the same transaction,
- *	with its fingerprint, until the SMSC is seen to have had our
- *	answer (store_unconfirmed_*). When the link drops before that,
+ *	A text that came over SMPP is kept first in the gateway's inbox
+ *	(inbound_spool: answered once that is committed; spool.c mails it
+ *	with inbound_sms), in the same transaction with its fingerprint,
+ *	until the SMSC is seen to have had our answer
+ *	(store_unconfirmed_*). When the link drops before that,
  *	the SMSC sends the text again on the next link: the same PDU
  *	from another session within ResendWindow is answered and not
  *	mailed again (a whole text, a part of a set still waiting, or a

@@ -296,6 +296,13 @@ main(int argc, char **argv)
 		ut_log(LOG_ERR, "store: %s", serr.msg);
 		return 75;
 	}
+	/* the inbox before the SMSC: a gateway that cannot have it
+	   binds to nothing */
+	if (c->transport == CONF_TP_SMPP && !(spool = spool_open(c))) {
+		ut_log(LOG_ERR, "inbox: not open (above); exiting");
+		ut_pid_release(&pidfd, c->gateway_pid_file);
+		return 75;
+	}
 	t = open_transport(c, &terr, where, sizeof(where));
 	if (!t) {
 		ut_log(LOG_ERR, "transport: %s", terr.msg);
@@ -321,11 +328,8 @@ main(int argc, char **argv)
 		return 71; /* EX_OSERR */
 	}
 	/* texts from phones over SMPP: answered once in the inbox */
-	if (c->transport == CONF_TP_SMPP && !(spool = spool_start(c, mailer))) {
-		ut_log(LOG_ERR, "inbox: not open (above); exiting");
-		ut_pid_release(&pidfd, c->gateway_pid_file);
-		return 75;
-	}
+	if (spool && !spool_run(spool, mailer))
+		return 71;
 	r = runner_new(c, s, t, mailer, owner);
 	if (r) /* one writer, one fsync, for the API's texts and the runner */
 		runner_set_committer(r, webhook_committer(webhook));

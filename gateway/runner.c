@@ -24,6 +24,11 @@
  *	unhandled. The record of a text the SMSC took waits in memory
  *	until a commit holds it, and its parts count against the window
  *	until then (room()): a kill -9 sends at most a window again.
+ *
+ *	With a spool (runner_set_spool: SMPP), texts from phones and what
+ *	confirms their answers go to the inbox's own transaction first,
+ *	committed and answered at once (inbound_spool, spool.c); the rest
+ *	of the turn then goes to the store as above, its answers after it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -78,7 +83,6 @@ struct runner {
 	/* receipts and texts to answer once this turn's batch commits */
 	struct tp_event *acks;
 	enum tp_answer answers[32];
-	bool inboxed[32]; /* an answer the inbox's commit holds */
 	unsigned nacks;
 	bool spooled; /* this turn kept texts in the inbox */
 	/* texts the SMSC took whose record is not yet in the store */
@@ -649,23 +653,26 @@ submitted(struct runner *r, const struct tp_event *e)
 	drop(r, (unsigned)i);
 }
 
-/* answer - answer e once the store's (or the inbox's) batch commits */
+/* ack - answer e once the turn's batch (or the inbox's) is committed */
 static void
-answer(struct runner *r, const struct tp_event *e, enum tp_answer a,
-       bool inboxed)
+ack(struct runner *r, const struct tp_event *e, enum tp_answer a)
 {
 	if (r->nacks < 32) {
 		r->acks[r->nacks] = *e;
-		r->inboxed[r->nacks] = inboxed;
 		r->answers[r->nacks++] = a;
 	}
 }
 
-/* ack - answer e once the turn's batch is committed */
+/* answer_all - the answers waiting, "try later" unless ok; sent now */
 static void
-ack(struct runner *r, const struct tp_event *e, enum tp_answer a)
+answer_all(struct runner *r, bool ok)
 {
-	answer(r, e, a, false);
+	unsigned i;
+
+	for (i = 0; i < r->nacks; i++)
+		tp_ack(r->t, &r->acks[i], ok ? r->answers[i] : TP_LATER);
+	r->nacks = 0;
+	tp_flush(r->t); /* the answers first, in one write */
 }
 
 /*
@@ -780,11 +787,10 @@ mo_spool(struct runner *r, const struct tp_event *e)
 
 	if (res != IN_DONE) /* a kept text counts once mailed */
 		metrics_inbound(res);
-	answer(r, e,
-	       res == IN_TEMP  ? TP_LATER
-	       : res == IN_BAD ? TP_NEVER
-			       : TP_DONE,
-	       true);
+	ack(r, e,
+	    res == IN_TEMP  ? TP_LATER
+	    : res == IN_BAD ? TP_NEVER
+			    : TP_DONE);
 	if (res == IN_DONE)
 		r->spooled = true;
 }
@@ -918,7 +924,7 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 			}
 			if (!ok_in) { /* kept nowhere: sent again */
 				if (ev[i].kind == TP_EV_MO)
-					answer(r, &ev[i], TP_LATER, true);
+					ack(r, &ev[i], TP_LATER);
 			} else if (ev[i].kind == TP_EV_MO)
 				mo_spool(r, &ev[i]);
 			else
@@ -930,6 +936,10 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 		}
 		if (r->spooled && ok_in)
 			spool_wake(r->spool);
+		/* answered now: not after the store's part of the turn
+		   (the requests it queues are written at the next poll) */
+		if (open || !ok_in)
+			answer_all(r, ok_in);
 	}
 	for (i = 0; i < n && i < 32; i++)
 		nmain += !inboxed[i];
@@ -973,10 +983,7 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 		else
 			r->a[i]->fresh = false;
 	}
-	for (i = 0; i < r->nacks; i++)
-		tp_ack(r->t, &r->acks[i],
-		       (r->inboxed[i] ? ok_in : ok) ? r->answers[i] : TP_LATER);
-	tp_flush(r->t); /* the answers first, in one write */
+	answer_all(r, ok);
 	/* the mailer finds the turn's mail only once committed */
 	if (r->mailed && ok)
 		mailer_wake(r->mailer);

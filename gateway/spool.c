@@ -16,9 +16,18 @@
  *	under the inbox's own random name, so that a new inbox file
  *	starts from its beginning); only then are the rows removed from
  *	the inbox. A crash between the two leaves rows the record says
- *	were mailed: they are skipped and removed at the next start. A
- *	text the store cannot take now (the server down, a full disk)
- *	stays, with those after it, and is tried again a second later.
+ *	were mailed: they are skipped and removed at the next start. After
+ *	a batch that failed (its commit's outcome unknown, as a PostgreSQL
+ *	link lost in COMMIT) the record is read again before the next.
+ *
+ *	A text the store cannot take now (the server down, a full disk)
+ *	stays, with those after it, and is tried again a second later. A
+ *	text the store refuses SPOOL_TRIES times while it takes other
+ *	writes (an owner's address the mail cannot carry, a constraint)
+ *	would hold every later text: it is set aside in the inbox
+ *	(inbox_held, with the reason; smsctl queue counts it), logged, and
+ *	the others go on; texts set aside are tried again when smsgw
+ *	starts.
  *
  *	The configuration is swapped between batches (spool_set_conf).
  */
@@ -28,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,11 +44,15 @@
 #include "gateway/gateway_int.h"
 #include "util/util.h"
 
-#define SPOOL_BATCH 64 /* texts a transaction of the store */
-#define SPOOL_SWEEP 10 /* seconds between looks for stale parts */
+#define SPOOL_BATCH 64	  /* texts a transaction of the store */
+#define SPOOL_SWEEP 10	  /* seconds between looks for stale parts */
+#define SPOOL_TRIES 5	  /* a text refused so often is set aside */
+#define SPOOL_LAST  5	  /* seconds of mailing at stop; the rest later */
+#define SPOOL_WAIT  15000 /* ms a successor waits for the inbox */
 
 struct spool {
 	pthread_t thread;
+	bool started;
 	pthread_mutex_t mu; /* woken, stopping */
 	pthread_cond_t cv;
 	bool woken, stopping;
@@ -52,9 +64,73 @@ struct spool {
 	struct mailer *mailer;
 	char name[33]; /* the inbox's name for itself */
 	int64_t done;  /* the last inbox id mailed */
+	bool reread;   /* a batch failed: read done again first */
+	int64_t head;  /* the text the store refused last, and how often */
+	unsigned head_tries;
 	int64_t swept;
 	int lock; /* InboxFile.lock, flock'ed: one gateway an inbox */
 };
+
+/* reread - after a failed batch: how far the store says it got */
+static bool
+reread(struct spool *sp)
+{
+	struct store_error err;
+	int64_t done;
+
+	if (store_inbox_done(sp->s, sp->name, &done, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "store: %s", err.msg);
+		return false;
+	}
+	sp->reread = false;
+	if (done > sp->done) {
+		sp->done = done; /* that commit did happen */
+		if (store_inbox_drop(sp->in, done, &err) != STORE_OK)
+			ut_log(LOG_WARNING, "inbox: %s", err.msg);
+	}
+	return true;
+}
+
+/*
+ * hold - set text v aside, the store having refused it SPOOL_TRIES
+ * times while it took other writes: a copy in inbox_held, then the
+ * store's record past it (alone), then the row removed; false when
+ * that could not be done (it stays, and holds the others)
+ */
+static bool
+hold(struct spool *sp, const struct store_raw *v)
+{
+	struct store_error err;
+	char reason[160];
+	int64_t held;
+
+	snprintf(reason, sizeof(reason),
+		 "the store refused it %u times (smsgw's log says why)",
+		 sp->head_tries);
+	if (store_inbox_hold(sp->in, v->id, reason, &held, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "inbox: %s", err.msg);
+		return false;
+	}
+	if (store_inbox_done_set(sp->s, sp->name, v->id, &err) != STORE_OK) {
+		/* not past it: the copy goes, the text is tried again */
+		ut_log(LOG_ERR, "store: %s", err.msg);
+		if (store_inbox_held_drop(sp->in, held, &err) != STORE_OK)
+			ut_log(LOG_ERR, "inbox: %s", err.msg);
+		sp->reread = true;
+		return false;
+	}
+	sp->done = v->id;
+	if (store_inbox_drop(sp->in, v->id, &err) != STORE_OK)
+		ut_log(LOG_WARNING, "inbox: %s", err.msg);
+	ut_log(LOG_ERR,
+	       "inbox: the text from %s that came at %lld was refused %u "
+	       "times (above): set aside in the inbox (smsctl queue counts "
+	       "it), tried again when smsgw starts; the others go on",
+	       UT_LOG_PHONE(v->from), (long long)v->at, sp->head_tries);
+	sp->head = 0;
+	sp->head_tries = 0;
+	return true;
+}
 
 /*
  * batch - mail up to SPOOL_BATCH texts after sp->done in one
@@ -66,10 +142,14 @@ batch(struct spool *sp, const struct conf *c)
 {
 	struct store_raw *v = NULL;
 	struct store_error err;
+	enum inbound_result res[SPOOL_BATCH];
 	unsigned n = 0, i, taken = 0;
 	int64_t last = sp->done;
-	bool mailed = false, texted = false, stuck = false;
+	bool mailed = false, texted = false, hooked = false;
+	int refused = -1; /* the text the store refused, if one was */
 
+	if (sp->reread && !reread(sp))
+		return -1;
 	if (store_inbox_get(sp->in, sp->done, SPOOL_BATCH, &v, &n, &err) !=
 	    STORE_OK) {
 		ut_log(LOG_ERR, "inbox: %s", err.msg);
@@ -95,45 +175,65 @@ batch(struct spool *sp, const struct conf *c)
 		    .ud_len = v[i].ud_len,
 		    .did_r = &did,
 		};
-		enum inbound_result r = inbound_sms(c, sp->s, &m, v[i].at);
 
-		if (r == IN_TEMP) {
-			stuck = true; /* it and those after it wait */
+		res[i] = inbound_sms(c, sp->s, &m, v[i].at);
+		if (res[i] == IN_TEMP) {
+			refused = (int)i; /* it and those after it wait */
 			break;
 		}
-		if (r == IN_BAD) /* answered when it could be (a reload) */
+		if (res[i] == IN_BAD) /* answered when it could be (a reload) */
 			ut_log(LOG_ERR,
 			       "inbox: text %lld, answered when it came, "
 			       "cannot be mailed now (above): dropped",
 			       (long long)v[i].id);
-		metrics_inbound(r);
 		last = v[i].id;
 		taken++;
-		mailed |= r == IN_DONE;
+		mailed |= res[i] == IN_DONE;
 		texted |= did.texted;
+		hooked |= did.hooked;
 	}
-	store_raws_free(v, n);
 	if (taken > 0 &&
 	    store_inbox_done_set(sp->s, sp->name, last, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: %s", err.msg);
 		store_batch_abort(sp->s);
+		store_raws_free(v, n);
 		return -1;
 	}
 	if (store_batch_end(sp->s, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: %s; the inbox's texts wait", err.msg);
+		sp->reread = true; /* committed or not? the store says */
+		store_raws_free(v, n);
 		return -1;
 	}
+	for (i = 0; i < taken; i++)
+		metrics_inbound(res[i]);
 	if (taken > 0) {
 		sp->done = last;
-		/* not synced: the store's record says they are done */
+		/* the store's record says they are done */
 		if (store_inbox_drop(sp->in, last, &err) != STORE_OK)
 			ut_log(LOG_WARNING, "inbox: %s", err.msg);
 	}
 	if (mailed)
 		mailer_wake(sp->mailer);
+	if (hooked)
+		hooks_wake();
 	if (texted && c->wake_socket) /* a keyword's answer, a forward */
 		ut_wake(c->wake_socket);
-	return stuck ? -1 : (int)taken;
+	if (refused >= 0) {
+		/* the store took the others' writes: is it this text? */
+		if (v[refused].id != sp->head) {
+			sp->head = v[refused].id;
+			sp->head_tries = 0;
+		}
+		if (++sp->head_tries >= SPOOL_TRIES && hold(sp, &v[refused]))
+			taken++;
+		else if (taken == 0) {
+			store_raws_free(v, n);
+			return -1;
+		}
+	}
+	store_raws_free(v, n);
+	return (int)taken;
 }
 
 static int64_t
@@ -146,7 +246,9 @@ now_s(void)
  * run - the thread: wait for a wake or a second (a whole second after
  * a batch that could not be written: the store is not taken at each
  * new text), then batches until the inbox is empty, the configuration
- * held for one batch at a time; the stale sets now and then
+ * held for one batch at a time; the stale sets once the inbox is
+ * empty (their parts may wait in it). At stop, SPOOL_LAST seconds more
+ * of batches; what is left is mailed at the next start.
  */
 static void *
 run(void *arg)
@@ -157,6 +259,7 @@ run(void *arg)
 	for (;;) {
 		struct timespec until;
 		bool stopping;
+		int64_t began = now_s();
 		int k;
 
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -173,9 +276,9 @@ run(void *arg)
 			pthread_mutex_lock(&sp->conf_mu);
 			k = batch(sp, sp->c);
 			pthread_mutex_unlock(&sp->conf_mu);
-		} while (k > 0);
+		} while (k > 0 && (!stopping || now_s() - began < SPOOL_LAST));
 		stuck = k < 0;
-		if (!stopping && now_s() - sp->swept >= SPOOL_SWEEP) {
+		if (!stopping && k == 0 && now_s() - sp->swept >= SPOOL_SWEEP) {
 			pthread_mutex_lock(&sp->conf_mu);
 			sp->swept = now_s();
 			if (inbound_sweep(sp->c, sp->s, sp->swept) > 0)
@@ -188,7 +291,7 @@ run(void *arg)
 	return NULL;
 }
 
-/* discard - close and free what spool_start made */
+/* discard - close and free what spool_open made */
 static void
 discard(struct spool *sp)
 {
@@ -202,28 +305,32 @@ discard(struct spool *sp)
 
 /*
  * claim - make the inbox this gateway's alone (a lock on PATH.lock,
- * held while it runs) and create it mode 0600 (the texts are private)
+ * held while it runs, holding its pid; a predecessor still mailing
+ * at its stop is waited for, SPOOL_WAIT) and create it mode 0600 (the
+ * texts are private)
  */
 static bool
 claim(struct spool *sp, const char *path)
 {
 	char lock[4200];
+	long holder = 0;
 	int fd;
 
 	snprintf(lock, sizeof(lock), "%s.lock", path);
-	sp->lock = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	sp->lock = ut_pid_lock(lock, SPOOL_WAIT, &holder);
 	if (sp->lock < 0) {
-		ut_log(LOG_ERR, "InboxFile %s: %s", lock, strerror(errno));
+		if (errno == EWOULDBLOCK)
+			ut_log(LOG_ERR,
+			       "InboxFile %s: another smsgw uses it (pid "
+			       "%ld): each gateway needs an inbox of its own",
+			       path, holder);
+		else
+			ut_log(LOG_ERR, "InboxFile %s: %s", lock,
+			       strerror(errno));
 		return false;
 	}
-	if (flock(sp->lock, LOCK_EX | LOCK_NB) != 0) {
-		ut_log(LOG_ERR, "InboxFile %s: %s", path,
-		       errno == EWOULDBLOCK
-			   ? "another smsgw uses it (each gateway needs an "
-			     "inbox of its own)"
-			   : strerror(errno));
+	if (ut_pid_write(sp->lock, lock) != 0)
 		return false;
-	}
 	/* the file first, so that SQLite's -wal and -shm take its mode */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -234,12 +341,13 @@ claim(struct spool *sp, const char *path)
 	return true;
 }
 
-/* spool_start - open the inbox and the store, start the thread */
+/* spool_open - the inbox (this gateway's alone) and the store */
 struct spool *
-spool_start(const struct conf *c, struct mailer *m)
+spool_open(const struct conf *c)
 {
 	struct spool *sp = calloc(1, sizeof(*sp));
 	struct store_error err;
+	unsigned back = 0;
 	char path[4096];
 
 	if (!sp)
@@ -247,16 +355,17 @@ spool_start(const struct conf *c, struct mailer *m)
 	sp->lock = -1;
 	conf_inbox_path(c, path, sizeof(path));
 	sp->c = c;
-	sp->mailer = m;
 	if (!claim(sp, path)) {
 		discard(sp);
 		return NULL;
 	}
-	/* the runner's: synced as DatabaseSync says (the answers wait) */
+	/* synced as DatabaseSync says: the answers, and the texts set
+	   aside, wait for it */
 	sp->runner_in =
 	    store_open(path, (enum store_sync)c->database_sync, &err);
 	if (sp->runner_in)
-		sp->in = store_open(path, STORE_SYNC_NORMAL, &err);
+		sp->in =
+		    store_open(path, (enum store_sync)c->database_sync, &err);
 	if (!sp->runner_in || !sp->in) {
 		ut_log(LOG_ERR, "InboxFile: %s", err.msg);
 		discard(sp);
@@ -279,20 +388,35 @@ spool_start(const struct conf *c, struct mailer *m)
 	/* rows a crash left after their mail's commit */
 	if (store_inbox_drop(sp->in, sp->done, &err) != STORE_OK)
 		ut_log(LOG_WARNING, "inbox: %s", err.msg);
+	if (store_inbox_unhold(sp->in, &back, &err) != STORE_OK)
+		ut_log(LOG_ERR, "inbox: %s", err.msg);
+	else if (back > 0)
+		ut_log(LOG_NOTICE,
+		       "inbox: %u texts set aside by an earlier run are "
+		       "tried again",
+		       back);
 	sp->swept = now_s();
+	return sp;
+}
+
+/* spool_run - start the thread; what a previous run left goes at once */
+bool
+spool_run(struct spool *sp, struct mailer *m)
+{
+	sp->mailer = m;
 	pthread_mutex_init(&sp->mu, NULL);
 	pthread_mutex_init(&sp->conf_mu, NULL);
 	pthread_cond_init(&sp->cv, NULL);
-	sp->woken = true; /* what a previous run left: at once */
+	sp->woken = true;
 	if (pthread_create(&sp->thread, NULL, run, sp) != 0) {
 		ut_log(LOG_ERR, "inbox: no thread");
 		pthread_mutex_destroy(&sp->mu);
 		pthread_mutex_destroy(&sp->conf_mu);
 		pthread_cond_destroy(&sp->cv);
-		discard(sp);
-		return NULL;
+		return false;
 	}
-	return sp;
+	sp->started = true;
+	return true;
 }
 
 struct store *
@@ -304,7 +428,7 @@ spool_inbox(struct spool *sp)
 void
 spool_wake(struct spool *sp)
 {
-	if (!sp)
+	if (!sp || !sp->started)
 		return;
 	pthread_mutex_lock(&sp->mu);
 	sp->woken = true;
@@ -317,12 +441,16 @@ spool_set_conf(struct spool *sp, const struct conf *c)
 {
 	if (!sp)
 		return;
+	if (!sp->started) {
+		sp->c = c;
+		return;
+	}
 	pthread_mutex_lock(&sp->conf_mu);
 	sp->c = c;
 	pthread_mutex_unlock(&sp->conf_mu);
 }
 
-/* spool_stop - a last drain, then stop and close */
+/* spool_stop - a last drain (SPOOL_LAST seconds), then stop and close */
 void
 spool_stop(struct spool **spp)
 {
@@ -330,14 +458,16 @@ spool_stop(struct spool **spp)
 
 	if (!sp)
 		return;
-	pthread_mutex_lock(&sp->mu);
-	sp->stopping = true;
-	pthread_cond_signal(&sp->cv);
-	pthread_mutex_unlock(&sp->mu);
-	pthread_join(sp->thread, NULL);
-	pthread_mutex_destroy(&sp->mu);
-	pthread_mutex_destroy(&sp->conf_mu);
-	pthread_cond_destroy(&sp->cv);
+	if (sp->started) {
+		pthread_mutex_lock(&sp->mu);
+		sp->stopping = true;
+		pthread_cond_signal(&sp->cv);
+		pthread_mutex_unlock(&sp->mu);
+		pthread_join(sp->thread, NULL);
+		pthread_mutex_destroy(&sp->mu);
+		pthread_mutex_destroy(&sp->conf_mu);
+		pthread_cond_destroy(&sp->cv);
+	}
 	discard(sp);
 	*spp = NULL;
 }

@@ -32,6 +32,7 @@ static const char *const tables[] = {
     "hooks",	     "forwards",
     "media",	     "inbox",
     "inbox_name",    "inbox_done",
+    "inbox_held",
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))

@@ -274,7 +274,18 @@ static const char *const sql[ST_COUNT] = {
     [ST_INBOX_NAME_GET] = "SELECT name FROM inbox_name LIMIT 1",
     [ST_INBOX_NAME_SET] = "INSERT INTO inbox_name (name) VALUES (?1)",
     [ST_INBOX_DONE_GET] = "SELECT last FROM inbox_done WHERE inbox = ?1",
-    [ST_INBOX_COUNT] = "SELECT count(*), coalesce(min(at), 0) FROM inbox",
+    [ST_INBOX_COUNT] = "SELECT (SELECT count(*) FROM inbox),"
+		       " (SELECT coalesce(min(at), 0) FROM inbox),"
+		       " (SELECT count(*) FROM inbox_held)",
+    [ST_INBOX_HOLD] =
+	"INSERT INTO inbox_held (at, src, dst, data_coding,"
+	" esm_class, ud, reason) SELECT at, src, dst,"
+	" data_coding, esm_class, ud, ?2 FROM inbox WHERE id = ?1",
+    [ST_INBOX_UNHOLD] = "INSERT INTO inbox (at, src, dst, data_coding,"
+			" esm_class, ud) SELECT at, src, dst, data_coding,"
+			" esm_class, ud FROM inbox_held ORDER BY id",
+    [ST_INBOX_HELD_DEL] = "DELETE FROM inbox_held",
+    [ST_INBOX_HELD_DROP] = "DELETE FROM inbox_held WHERE id = ?1",
     [ST_INBOX_DONE_SET] =
 	"INSERT INTO inbox_done (inbox, last) VALUES (?1, ?2)"
 	" ON CONFLICT (inbox) DO UPDATE SET last = excluded.last",

@@ -453,10 +453,10 @@ store_inbox_done_set(struct store *s, const char *name, int64_t last,
 	return store_exec(s, st, "recording how far the inbox was mailed", err);
 }
 
-/* store_inbox_count - the texts the inbox holds, the oldest's time */
+/* store_inbox_count - the texts the inbox holds, the oldest's, held */
 int
 store_inbox_count(struct store *s, unsigned *n_r, int64_t *oldest_r,
-		  struct store_error *err)
+		  unsigned *held_r, struct store_error *err)
 {
 	sq *st;
 	int rc;
@@ -465,8 +465,66 @@ store_inbox_count(struct store *s, unsigned *n_r, int64_t *oldest_r,
 	rc = store_step(st);
 	*n_r = rc == SQ_ROW ? (unsigned)sq_column_int64(st, 0) : 0;
 	*oldest_r = rc == SQ_ROW ? sq_column_int64(st, 1) : 0;
+	*held_r = rc == SQ_ROW ? (unsigned)sq_column_int64(st, 2) : 0;
 	sq_reset(st);
 	return rc == SQ_ROW
 		   ? STORE_OK
 		   : store_fail_db(s, "counting the inbox's texts", err);
+}
+
+/* store_inbox_hold - set text id aside, with reason */
+int
+store_inbox_hold(struct store *s, int64_t id, const char *reason,
+		 int64_t *held_r, struct store_error *err)
+{
+	sq *st;
+	int rc;
+
+	NEED(st, s, ST_INBOX_HOLD, err);
+	sq_bind_int64(st, 1, id);
+	sq_bind_text(st, 2, reason);
+	rc = store_exec(s, st, "setting a text of the inbox aside", err);
+	*held_r = rc == STORE_OK ? sq_last_id(s) : 0;
+	return rc;
+}
+
+/* store_inbox_held_drop - forget the copy held set aside */
+int
+store_inbox_held_drop(struct store *s, int64_t held, struct store_error *err)
+{
+	sq *st;
+
+	NEED(st, s, ST_INBOX_HELD_DROP, err);
+	sq_bind_int64(st, 1, held);
+	return store_exec(s, st, "forgetting a text set aside", err);
+}
+
+/* store_inbox_unhold - the texts set aside back in the inbox */
+int
+store_inbox_unhold(struct store *s, unsigned *n_r, struct store_error *err)
+{
+	unsigned held = 0, n;
+	int64_t oldest;
+	sq *st;
+	int rc = store_inbox_count(s, &n, &oldest, &held, err);
+
+	*n_r = 0;
+	if (rc != STORE_OK || held == 0)
+		return rc;
+	if ((rc = store_unit_begin(s, err)) != STORE_OK)
+		return rc;
+	NEED(st, s, ST_INBOX_UNHOLD, err);
+	rc = store_exec(s, st, "taking back the texts set aside", err);
+	if (rc == STORE_OK) {
+		NEED(st, s, ST_INBOX_HELD_DEL, err);
+		rc = store_exec(s, st, "taking back the texts set aside", err);
+	}
+	if (rc != STORE_OK) {
+		store_unit_end(s, false, NULL);
+		return rc;
+	}
+	rc = store_unit_end(s, true, err);
+	if (rc == STORE_OK)
+		*n_r = held;
+	return rc;
 }

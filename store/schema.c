@@ -238,7 +238,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " WHERE direction = 'out' AND opts IS NOT NULL;",
     /* 9 -> 10: texts from phones that came over SMPP, answered once
        here (a gateway's inbox file, InboxFile) and mailed by its inbox
-       thread; inbox_name: that file's name for itself (random);
+       thread; inbox_held: texts the store refused again and again,
+       set aside (mailed again when smsgw starts); inbox_name: that
+       file's name for itself (random);
        inbox_done: in the store, the last of each inbox's texts mailed,
        written with their mail */
     "CREATE TABLE inbox ("
@@ -249,6 +251,15 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " data_coding INTEGER NOT NULL,"
     " esm_class INTEGER NOT NULL,"
     " ud BLOB NOT NULL);"
+    "CREATE TABLE inbox_held ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at INTEGER NOT NULL,"
+    " src TEXT NOT NULL,"
+    " dst TEXT NOT NULL,"
+    " data_coding INTEGER NOT NULL,"
+    " esm_class INTEGER NOT NULL,"
+    " ud BLOB NOT NULL,"
+    " reason TEXT NOT NULL);"
     "CREATE TABLE inbox_name (name TEXT PRIMARY KEY);"
     "CREATE TABLE inbox_done ("
     " inbox TEXT PRIMARY KEY,"

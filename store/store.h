@@ -1161,10 +1161,23 @@ int store_inbox_get(struct store *s, int64_t after, unsigned max,
 		    struct store_error *err);
 void store_raws_free(struct store_raw *v, unsigned n);
 
-/* store_inbox_count - the texts the inbox holds, and when the oldest
-   came (0: none) */
+/* store_inbox_count - the texts the inbox holds, when the oldest came
+   (0: none), and the texts held aside (store_inbox_hold) */
 int store_inbox_count(struct store *s, unsigned *n_r, int64_t *oldest_r,
-		      struct store_error *err);
+		      unsigned *held_r, struct store_error *err);
+
+/* store_inbox_hold - set text id aside (a copy, with reason): the store
+   refused it again and again; the caller then marks it done */
+int store_inbox_hold(struct store *s, int64_t id, const char *reason,
+		     int64_t *held_r, struct store_error *err);
+
+/* store_inbox_held_drop - forget the copy held set aside */
+int store_inbox_held_drop(struct store *s, int64_t held,
+			  struct store_error *err);
+
+/* store_inbox_unhold - the texts set aside back in the inbox, after the
+   others (new ids); *n_r how many */
+int store_inbox_unhold(struct store *s, unsigned *n_r, struct store_error *err);
 
 /* store_inbox_drop - forget the texts up to id upto (mailed) */
 int store_inbox_drop(struct store *s, int64_t upto, struct store_error *err);

@@ -418,7 +418,8 @@ cmd_purge(const struct smsctl *ctl, int argc, char **argv)
  * read: said on stderr)
  */
 static bool
-inbox_count(const struct conf *c, unsigned *n_r, int64_t *oldest_r)
+inbox_count(const struct conf *c, unsigned *n_r, int64_t *oldest_r,
+	    unsigned *held_r)
 {
 	struct store_error err;
 	struct store *in;
@@ -427,6 +428,7 @@ inbox_count(const struct conf *c, unsigned *n_r, int64_t *oldest_r)
 
 	*n_r = 0;
 	*oldest_r = 0;
+	*held_r = 0;
 	conf_inbox_path(c, path, sizeof(path));
 	if (access(path, F_OK) != 0)
 		return false;
@@ -434,7 +436,7 @@ inbox_count(const struct conf *c, unsigned *n_r, int64_t *oldest_r)
 		fprintf(stderr, "smsctl: inbox %s: %s\n", path, err.msg);
 		return false;
 	}
-	rc = store_inbox_count(in, n_r, oldest_r, &err);
+	rc = store_inbox_count(in, n_r, oldest_r, held_r, &err);
 	if (rc != STORE_OK)
 		fprintf(stderr, "smsctl: inbox %s: %s\n", path, err.msg);
 	store_close(&in);
@@ -450,7 +452,7 @@ cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 	struct store_filter f;
 	struct ctl_env env;
 	bool json = argc == 2 && strcmp(argv[1], "--json") == 0, inbox;
-	unsigned n = 0, i, state, in_n;
+	unsigned n = 0, i, state, in_n, in_held;
 	int64_t in_oldest;
 	int rc = 0;
 
@@ -464,7 +466,7 @@ cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 		ctl_close(&env);
 		return ctl_store_error("queue", &err);
 	}
-	inbox = inbox_count(env.conf, &in_n, &in_oldest);
+	inbox = inbox_count(env.conf, &in_n, &in_oldest, &in_held);
 	if (json) {
 		json_t *counts = json_object(), *waiting = json_array();
 
@@ -485,9 +487,12 @@ cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 						      message_json(&m[i]));
 			store_messages_free(&m, n);
 		}
-		if (inbox)
+		if (inbox) {
 			json_object_set_new(counts, "inbox",
 					    json_integer(in_n));
+			json_object_set_new(counts, "inbox_held",
+					    json_integer(in_held));
+		}
 		rc = rc ? rc
 			: ctl_json_print(json_pack(
 			      "{s:o, s:I, s:o}", "counts", counts, "oldest_due",
@@ -514,6 +519,11 @@ cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 			ctl_format_time(in_oldest, when);
 			printf("oldest in   %s UTC\n", when);
 		}
+		if (in_held)
+			printf("held        %u texts from phones the store "
+			       "refused again and again (smsgw's log says "
+			       "why; tried again when it starts)\n",
+			       in_held);
 	}
 	for (state = STORE_QUEUED; state <= STORE_SUBMITTING; state++) {
 		store_filter_init(&f);

@@ -91,7 +91,8 @@ check "no text lost ($lost)" [ "$lost" -eq 0 ]
 check "mailed twice: at most the mails being sent at each kill ($dup <= $((K * 128)))" \
 	[ "$dup" -le $((K * 128)) ]
 resent=$(grep -o '"cmd":"mo_flood_done"[^}]*' "$tmp/pdus.jsonl" | sed -n 's/.*"resent":\([0-9]*\).*/\1/p')
-echo "    # texts the SMSC sent again after a kill: ${resent:-0}"
+check "the kills lost answers: the SMSC sent ${resent:-0} texts again" \
+	[ "${resent:-0}" -gt 0 ]
 stop_gw
 check "smsgw stops on SIGTERM, with no sanitizer report in its logs" \
 	sh -c "! kill -0 $gw 2>/dev/null && ! grep -q 'Sanitizer' '$tmp/smsgw.log'"

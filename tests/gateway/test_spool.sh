@@ -11,7 +11,8 @@
 # mailed already (their mail committed, the crash before their removal):
 # at the next start only the other two are mailed. A new inbox file (a
 # new name) starts from its beginning. A second smsgw on the same
-# InboxFile is refused. Stops what it started, by pid.
+# InboxFile is refused (after 15 s: it waits that long for a
+# predecessor still stopping). Stops what it started, by pid.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -60,8 +61,8 @@ chmod 600 "$tmp/two.conf"
 "$BUILD/smsgw" -f -c "$tmp/two.conf" 2>"$tmp/two.log" &
 two=$!
 pids="$pids $two"
-i=0
-while kill -0 "$two" 2>/dev/null && [ $i -lt 100 ]; do
+i=0 # it waits 15 s for a predecessor to finish stopping first
+while kill -0 "$two" 2>/dev/null && [ $i -lt 250 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -108,9 +109,32 @@ check "smsgw binds again with a new inbox" wait_for bound 3
 mo 12025550165 "spool fresh"
 check "a text through the new inbox: mailed" wait_for has_mails "spool fresh" 1
 fresh=$(sqlite3 "$inbox" "select name from inbox_name")
-check "... which has another name" [ -n "$fresh" ] && [ "$fresh" != "$iname" ]
+check "... which has another name" sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' _ "$fresh" "$iname"
 check "... recorded apart from the old one's" \
 	wait_sql "select count(*) from inbox_done" 2
+# a text the store refuses again and again (its thread's owner is an
+# address no mail can carry): set aside after 5 tries, the others go on
+stop_gw
+sql "update threads set owner = 'bad' || char(10) || 'owner@example.com' where phone = '+12025550161'"
+start_gw
+check "smsgw binds again" wait_for bound 4
+mo 12025550161 "spool poison"
+mo 12025550162 "spool after poison"
+check "a text after one the store refuses is mailed" \
+	env WAIT_SECONDS=30 sh -c "until grep -qs 'spool after poison' '$tmp/sink/'*; do sleep 0.2; done"
+check "... the refused one set aside, said in the log" \
+	grep -q 'set aside in the inbox' "$tmp/smsgw.log"
+check "... held in the inbox, not mailed" sh -c \
+	"[ \"\$(sqlite3 '$inbox' 'select count(*) from inbox_held')\" = 1 ] && ! grep -qs 'spool poison' '$tmp/sink/'*"
+check "... smsctl queue counts it" sh -c \
+	"'$BUILD/smsctl' -c '$conf' queue | grep -q '^held  *1 texts'"
+stop_gw
+sql "update threads set owner = 'alice@example.com' where phone = '+12025550161'"
+start_gw
+check "at the next start it is tried again: mailed" \
+	env WAIT_SECONDS=15 sh -c "until grep -qs 'spool poison' '$tmp/sink/'*; do sleep 0.2; done"
+check "... once, and nothing is held" sh -c \
+	"[ \$(grep -l 'spool poison' '$tmp/sink/'* | wc -l) -eq 1 ] && [ \"\$(sqlite3 '$inbox' 'select count(*) from inbox_held')\" = 0 ]"
 check "every deliver_sm answered ESME_ROK" sh -c \
 	"! grep '\"cmd\":\"deliver_sm_resp\"' '$tmp/pdus.jsonl' | grep -vq '\"status\":0'"
 stop_gw
