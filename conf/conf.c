@@ -504,18 +504,23 @@ conf_free(struct conf **c)
 	*c = NULL;
 }
 
-/* conf_inbox_path - InboxFile, else beside Database, else the default */
+/* conf_inbox_path - InboxFile, else the store's name, else the default */
 void
 conf_inbox_path(const struct conf *c, char *out, size_t size)
 {
-	const char *slash;
+	size_t n;
 
-	if (c->inbox_file && *c->inbox_file)
+	if (c->inbox_file && *c->inbox_file) {
 		snprintf(out, size, "%s", c->inbox_file);
-	else if (c->database && c->database[0] == '/' &&
-		 (slash = strrchr(c->database, '/')) != NULL)
-		snprintf(out, size, "%.*s/smsgw-inbox.db",
-			 (int)(slash - c->database), c->database);
-	else
+		return;
+	}
+	if (!c->database || c->database[0] != '/') { /* PostgreSQL */
 		snprintf(out, size, "/var/lib/smsmilter/smsgw-inbox.db");
+		return;
+	}
+	/* /var/lib/smsmilter/smsmilter.db: .../smsmilter-inbox.db */
+	n = strlen(c->database);
+	if (n > 3 && strcmp(c->database + n - 3, ".db") == 0)
+		n -= 3;
+	snprintf(out, size, "%.*s-inbox.db", (int)n, c->database);
 }

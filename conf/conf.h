@@ -385,9 +385,9 @@ bool conf_hook_url_syntax(const char *url, char *why, size_t size);
 int conf_syslog_level(const struct conf *c);
 
 /*
- * conf_inbox_path - smsgw's inbox file: InboxFile, else smsgw-inbox.db
- * in Database's directory, else (a PostgreSQL store)
- * /var/lib/smsmilter/smsgw-inbox.db
+ * conf_inbox_path - smsgw's inbox file: InboxFile, else Database's name
+ * with -inbox (smsmilter.db: smsmilter-inbox.db), else (a PostgreSQL
+ * store) /var/lib/smsmilter/smsgw-inbox.db
  */
 void conf_inbox_path(const struct conf *c, char *out, size_t size);
 

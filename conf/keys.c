@@ -395,8 +395,9 @@ const struct conf_key conf_keys[] = {
      "DatabaseSync says); a second thread then mails it and removes it. "
      "Texts the inbox holds when smsgw stops or dies are mailed when it "
      "starts again, none twice: the store records, with the mail, how "
-     "far each inbox was mailed. By default smsgw-inbox.db in the "
-     "directory of Database, or /var/lib/smsmilter/smsgw-inbox.db when "
+     "far each inbox was mailed. By default the name of Database with "
+     "-inbox (/var/lib/smsmilter/smsmilter-inbox.db), or "
+     "/var/lib/smsmilter/smsgw-inbox.db when "
      "Database is a PostgreSQL URI: each gateway needs a file of its "
      "own, on a disk of its host. Owned by UserID, mode 0600.",
      NULL},

@@ -69,7 +69,7 @@ check "each text recorded in the store once" \
 check "... none twice" \
 	[ "$(sql "select count(*) from (select text from messages where direction = 'in' group by text having count(*) > 1)")" = 0 ]
 check "the inbox is empty" \
-	wait_for sh -c "[ \"\$(sqlite3 '$tmp/smsgw-inbox.db' 'select count(*) from inbox')\" = 0 ]"
+	wait_for sh -c "[ \"\$(sqlite3 '$tmp/store-inbox.db' 'select count(*) from inbox')\" = 0 ]"
 counts=$(python3 - "$tmp/sink" "$N" <<'PY'
 import email, email.policy, os, re, sys
 d, n = sys.argv[1], int(sys.argv[2])

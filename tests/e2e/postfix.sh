@@ -166,7 +166,7 @@ Socket $sock
 SmsDomains sms.example.com
 TagSecretFile $dir/tag.secret
 Database ${E2E_DATABASE:-$dir/store/smsmilter.db}
-${E2E_DATABASE:+InboxFile $dir/store/smsgw-inbox.db}
+${E2E_DATABASE:+InboxFile $dir/store/smsmilter-inbox.db}
 PidFile $dir/smsmilter.pid
 WakeSocket $dir/store/smsgw.wake
 UserID postfix

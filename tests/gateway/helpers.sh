@@ -101,7 +101,7 @@ send() { "$BUILD/smsctl" -c "$conf" send --owner alice@example.com --json "$@"; 
 control() { echo "$1" >&9; sleep 0.2; }
 sql() { sqlite3 "$tmp/store.db" "$1"; }
 # inbox_sql QUERY: on smsgw's inbox (InboxFile, by default beside the store)
-inbox_sql() { sqlite3 "$tmp/smsgw-inbox.db" "$1"; }
+inbox_sql() { sqlite3 "$tmp/store-inbox.db" "$1"; }
 # wait_sql QUERY WANT [SECONDS]: until the query answers WANT (default 15 s)
 wait_sql() {
 	i=0

@@ -5,8 +5,8 @@
 #
 # Usage: tests/gateway/test_spool.sh BUILD_DIR
 # The npm smpp SMSC sends texts from phones; smsgw (InboxFile by default:
-# smsgw-inbox.db beside the store) mails them to smtp-sink. Then, smsgw
-# stopped, the inbox is given four texts as a crash would leave them
+# store-inbox.db, the store's name with -inbox) mails them to smtp-sink.
+# Then, smsgw stopped, the inbox is given four texts as a crash would leave them
 # (answered, not removed) and the store a record that the first two were
 # mailed already (their mail committed, the crash before their removal):
 # at the next start only the other two are mailed. A new inbox file (a
@@ -22,7 +22,7 @@ command -v smtp-sink >/dev/null 2>&1 || skip_all "smtp-sink (postfix) is missing
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 is missing"
 
 echo "NumberOwners +12025550100=alice@example.com" >>"$conf"
-inbox=$tmp/smsgw-inbox.db
+inbox=$tmp/store-inbox.db
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 mo() {
 	control '{"mo": {"from": "'"$1"'", "to": "12025550100", "hex": "'"$(hex "$2")"'"}}'
