@@ -93,35 +93,24 @@ reread(struct spool *sp)
 
 /*
  * hold - set text v aside, the store having refused it SPOOL_TRIES
- * times while it took other writes: a copy in inbox_held, then the
- * store's record past it (alone), then the row removed; false when
- * that could not be done (it stays, and holds the others)
+ * times while it took other writes: moved to inbox_held in one
+ * transaction of the inbox (nothing of the store: the batches read
+ * past a row that is not there); false when it could not be (it
+ * stays, and holds the others)
  */
 static bool
 hold(struct spool *sp, const struct store_raw *v)
 {
 	struct store_error err;
 	char reason[160];
-	int64_t held;
 
 	snprintf(reason, sizeof(reason),
 		 "the store refused it %u times (smsgw's log says why)",
 		 sp->head_tries);
-	if (store_inbox_hold(sp->in, v->id, reason, &held, &err) != STORE_OK) {
+	if (store_inbox_hold(sp->in, v->id, reason, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "inbox: %s", err.msg);
 		return false;
 	}
-	if (store_inbox_done_set(sp->s, sp->name, v->id, &err) != STORE_OK) {
-		/* not past it: the copy goes, the text is tried again */
-		ut_log(LOG_ERR, "store: %s", err.msg);
-		if (store_inbox_held_drop(sp->in, held, &err) != STORE_OK)
-			ut_log(LOG_ERR, "inbox: %s", err.msg);
-		sp->reread = true;
-		return false;
-	}
-	sp->done = v->id;
-	if (store_inbox_drop(sp->in, v->id, &err) != STORE_OK)
-		ut_log(LOG_WARNING, "inbox: %s", err.msg);
 	ut_log(LOG_ERR,
 	       "inbox: the text from %s that came at %lld was refused %u "
 	       "times (above): set aside in the inbox (smsctl queue counts "

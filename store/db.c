@@ -271,6 +271,7 @@ static const char *const sql[ST_COUNT] = {
     [ST_INBOX_GET] = "SELECT id, at, src, dst, data_coding, esm_class, ud"
 		     " FROM inbox WHERE id > ?1 ORDER BY id LIMIT ?2",
     [ST_INBOX_DROP] = "DELETE FROM inbox WHERE id <= ?1",
+    [ST_INBOX_DROP_ONE] = "DELETE FROM inbox WHERE id = ?1",
     [ST_INBOX_NAME_GET] = "SELECT name FROM inbox_name LIMIT 1",
     [ST_INBOX_NAME_SET] = "INSERT INTO inbox_name (name) VALUES (?1)",
     [ST_INBOX_DONE_GET] = "SELECT last FROM inbox_done WHERE inbox = ?1",
@@ -285,7 +286,7 @@ static const char *const sql[ST_COUNT] = {
 			" esm_class, ud) SELECT at, src, dst, data_coding,"
 			" esm_class, ud FROM inbox_held ORDER BY id",
     [ST_INBOX_HELD_DEL] = "DELETE FROM inbox_held",
-    [ST_INBOX_HELD_DROP] = "DELETE FROM inbox_held WHERE id = ?1",
+
     [ST_INBOX_DONE_SET] =
 	"INSERT INTO inbox_done (inbox, last) VALUES (?1, ?2)"
 	" ON CONFLICT (inbox) DO UPDATE SET last = excluded.last",

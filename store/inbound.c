@@ -472,10 +472,10 @@ store_inbox_count(struct store *s, unsigned *n_r, int64_t *oldest_r,
 		   : store_fail_db(s, "counting the inbox's texts", err);
 }
 
-/* store_inbox_hold - set text id aside, with reason */
-int
-store_inbox_hold(struct store *s, int64_t id, const char *reason,
-		 int64_t *held_r, struct store_error *err)
+/* hold_in_unit - the body of store_inbox_hold */
+static int
+hold_in_unit(struct store *s, int64_t id, const char *reason,
+	     struct store_error *err)
 {
 	sq *st;
 	int rc;
@@ -484,19 +484,43 @@ store_inbox_hold(struct store *s, int64_t id, const char *reason,
 	sq_bind_int64(st, 1, id);
 	sq_bind_text(st, 2, reason);
 	rc = store_exec(s, st, "setting a text of the inbox aside", err);
-	*held_r = rc == STORE_OK ? sq_last_id(s) : 0;
-	return rc;
+	if (rc != STORE_OK)
+		return rc;
+	NEED(st, s, ST_INBOX_DROP_ONE, err);
+	sq_bind_int64(st, 1, id);
+	return store_exec(s, st, "setting a text of the inbox aside", err);
 }
 
-/* store_inbox_held_drop - forget the copy held set aside */
+/* store_inbox_hold - move text id aside, with reason, in one unit */
 int
-store_inbox_held_drop(struct store *s, int64_t held, struct store_error *err)
+store_inbox_hold(struct store *s, int64_t id, const char *reason,
+		 struct store_error *err)
+{
+	int rc = store_unit_begin(s, err);
+
+	if (rc != STORE_OK)
+		return rc;
+	rc = hold_in_unit(s, id, reason, err);
+	if (rc != STORE_OK) {
+		store_unit_end(s, false, NULL);
+		return rc;
+	}
+	return store_unit_end(s, true, err);
+}
+
+/* unhold_in_unit - the body of store_inbox_unhold */
+static int
+unhold_in_unit(struct store *s, struct store_error *err)
 {
 	sq *st;
+	int rc;
 
-	NEED(st, s, ST_INBOX_HELD_DROP, err);
-	sq_bind_int64(st, 1, held);
-	return store_exec(s, st, "forgetting a text set aside", err);
+	NEED(st, s, ST_INBOX_UNHOLD, err);
+	rc = store_exec(s, st, "taking back the texts set aside", err);
+	if (rc != STORE_OK)
+		return rc;
+	NEED(st, s, ST_INBOX_HELD_DEL, err);
+	return store_exec(s, st, "taking back the texts set aside", err);
 }
 
 /* store_inbox_unhold - the texts set aside back in the inbox */
@@ -505,7 +529,6 @@ store_inbox_unhold(struct store *s, unsigned *n_r, struct store_error *err)
 {
 	unsigned held = 0, n;
 	int64_t oldest;
-	sq *st;
 	int rc = store_inbox_count(s, &n, &oldest, &held, err);
 
 	*n_r = 0;
@@ -513,13 +536,7 @@ store_inbox_unhold(struct store *s, unsigned *n_r, struct store_error *err)
 		return rc;
 	if ((rc = store_unit_begin(s, err)) != STORE_OK)
 		return rc;
-	NEED(st, s, ST_INBOX_UNHOLD, err);
-	rc = store_exec(s, st, "taking back the texts set aside", err);
-	if (rc == STORE_OK) {
-		NEED(st, s, ST_INBOX_HELD_DEL, err);
-		rc = store_exec(s, st, "taking back the texts set aside", err);
-	}
-	if (rc != STORE_OK) {
+	if ((rc = unhold_in_unit(s, err)) != STORE_OK) {
 		store_unit_end(s, false, NULL);
 		return rc;
 	}

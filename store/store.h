@@ -1166,14 +1166,10 @@ void store_raws_free(struct store_raw *v, unsigned n);
 int store_inbox_count(struct store *s, unsigned *n_r, int64_t *oldest_r,
 		      unsigned *held_r, struct store_error *err);
 
-/* store_inbox_hold - set text id aside (a copy, with reason): the store
-   refused it again and again; the caller then marks it done */
+/* store_inbox_hold - move text id aside, with reason (one unit): the
+   store refused it again and again */
 int store_inbox_hold(struct store *s, int64_t id, const char *reason,
-		     int64_t *held_r, struct store_error *err);
-
-/* store_inbox_held_drop - forget the copy held set aside */
-int store_inbox_held_drop(struct store *s, int64_t held,
-			  struct store_error *err);
+		     struct store_error *err);
 
 /* store_inbox_unhold - the texts set aside back in the inbox, after the
    others (new ids); *n_r how many */

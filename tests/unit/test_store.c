@@ -1335,6 +1335,43 @@ inbox(void **state)
 	assert_int_equal(store_inbox_done(f->s, "other", &last, &err),
 			 STORE_OK);
 	assert_int_equal(last, 3);
+	/* set aside: gone from the inbox, counted, back after the others */
+	{
+		unsigned held, back, k;
+		int64_t oldest, keep;
+
+		assert_int_equal(store_inbox_get(f->s, 0, 10, &v, &n, &err),
+				 STORE_OK);
+		assert_int_equal(n, 1);
+		keep = v[0].id;
+		store_raws_free(v, n);
+		m.ud_len = 2;
+		assert_int_equal(store_inbox_put(f->s, &m, &err), STORE_OK);
+		assert_int_equal(store_inbox_hold(f->s, keep, "refused", &err),
+				 STORE_OK);
+		assert_int_equal(
+		    store_inbox_count(f->s, &k, &oldest, &held, &err),
+		    STORE_OK);
+		assert_int_equal(k, 1);
+		assert_int_equal(held, 1);
+		assert_int_equal(store_inbox_unhold(f->s, &back, &err),
+				 STORE_OK);
+		assert_int_equal(back, 1);
+		assert_int_equal(store_inbox_get(f->s, 0, 10, &v, &n, &err),
+				 STORE_OK);
+		assert_int_equal(n, 2);
+		assert_int_equal(v[0].ud_len, 2); /* the one after it */
+		assert_int_equal(v[1].ud_len, 0); /* then it, again */
+		assert_true(v[1].id > v[0].id && v[1].id != keep);
+		store_raws_free(v, n);
+		assert_int_equal(
+		    store_inbox_count(f->s, &k, &oldest, &held, &err),
+		    STORE_OK);
+		assert_int_equal(held, 0);
+		assert_int_equal(store_inbox_unhold(f->s, &back, &err),
+				 STORE_OK);
+		assert_int_equal(back, 0);
+	}
 	/* in a batch rolled back: not recorded */
 	assert_int_equal(store_batch_begin(f->s, &err), STORE_OK);
 	assert_int_equal(store_inbox_done_set(f->s, name, 12, &err), STORE_OK);
