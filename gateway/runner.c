@@ -768,7 +768,7 @@ mo(struct runner *r, const struct tp_event *e)
  * mo_spool - a text from a phone kept in the inbox: answered once the
  * inbox's batch is committed (or refused for good), else "try later"
  */
-static void
+static enum inbound_result
 mo_spool(struct runner *r, const struct tp_event *e)
 {
 	struct inbound_sms m = {
@@ -785,14 +785,13 @@ mo_spool(struct runner *r, const struct tp_event *e)
 	};
 	enum inbound_result res = inbound_spool(r->c, r->inbox, &m, now_s());
 
-	if (res != IN_DONE) /* a kept text counts once mailed */
-		metrics_inbound(res);
 	ack(r, e,
 	    res == IN_TEMP  ? TP_LATER
 	    : res == IN_BAD ? TP_NEVER
 			    : TP_DONE);
 	if (res == IN_DONE)
 		r->spooled = true;
+	return res;
 }
 
 /*
@@ -852,6 +851,59 @@ handle(struct runner *r, const struct tp_event *e)
 	}
 }
 
+/*
+ * inbox_turn - the turn's texts from phones, and what confirms their
+ * answers, in one transaction of the inbox (marked in inboxed):
+ * committed (synced), then answered at once, before the store's part
+ * of the turn (the requests that queues are written at the next poll)
+ */
+static void
+inbox_turn(struct runner *r, const struct tp_event *ev, unsigned n,
+	   bool inboxed[32])
+{
+	enum inbound_result res[32];
+	struct store_error err;
+	bool open = false, ok = true;
+	unsigned i;
+
+	r->spooled = false;
+	for (i = 0; i < n && i < 32; i++) {
+		if (ev[i].kind != TP_EV_MO && ev[i].kind != TP_EV_CONFIRMED)
+			continue;
+		inboxed[i] = true;
+		if (!open && ok &&
+		    !(open = store_batch_begin(r->inbox, &err) == STORE_OK)) {
+			ut_log(LOG_ERR, "inbox: %s", err.msg);
+			ok = false;
+		}
+		if (ev[i].kind == TP_EV_CONFIRMED) {
+			if (ok)
+				confirmed(r, &ev[i]);
+		} else if (ok)
+			res[i] = mo_spool(r, &ev[i]);
+		else /* kept nowhere: sent again */
+			ack(r, &ev[i], TP_LATER);
+	}
+	if (open && store_batch_end(r->inbox, &err) != STORE_OK) {
+		ut_log(LOG_ERR, "inbox: %s", err.msg);
+		ok = false;
+	}
+	for (i = 0; i < n && i < 32; i++) {
+		if (!inboxed[i])
+			continue;
+		if (ev[i].kind == TP_EV_CONFIRMED) {
+			if (!ok) /* it comes once: again, outside a batch */
+				confirmed(r, &ev[i]);
+		} else if (!ok)
+			metrics_inbound(IN_TEMP);
+		else if (res[i] != IN_DONE) /* kept: counted once mailed */
+			metrics_inbound(res[i]);
+	}
+	if (r->spooled && ok)
+		spool_wake(r->spool);
+	answer_all(r, ok);
+}
+
 /* A turn's writes: the events to record, then a claim if one is due. */
 struct turn {
 	struct runner *r;
@@ -897,50 +949,12 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 	bool inboxed[32] = {false};
 	struct turn u = {r, ev, n, inboxed, claim_now, draining, false};
 	struct store_error err;
-	bool ok = true, ok_in = true;
+	bool ok = true;
 	unsigned i, nmain = 0;
 
 	r->nacks = 0;
-	r->spooled = false;
-	/*
-	 * texts from phones, and what confirms their answers, in the
-	 * inbox's batch: committed (synced) apart from the store's
-	 */
-	if (r->inbox) {
-		bool open = false;
-
-		for (i = 0; i < n && i < 32; i++) {
-			if (ev[i].kind != TP_EV_MO &&
-			    ev[i].kind != TP_EV_CONFIRMED)
-				continue;
-			inboxed[i] = true;
-			if (!open && ok_in) {
-				open = store_batch_begin(r->inbox, &err) ==
-				       STORE_OK;
-				if (!open) {
-					ut_log(LOG_ERR, "inbox: %s", err.msg);
-					ok_in = false;
-				}
-			}
-			if (!ok_in) { /* kept nowhere: sent again */
-				if (ev[i].kind == TP_EV_MO)
-					ack(r, &ev[i], TP_LATER);
-			} else if (ev[i].kind == TP_EV_MO)
-				mo_spool(r, &ev[i]);
-			else
-				confirmed(r, &ev[i]);
-		}
-		if (open && store_batch_end(r->inbox, &err) != STORE_OK) {
-			ut_log(LOG_ERR, "inbox: %s", err.msg);
-			ok_in = false;
-		}
-		if (r->spooled && ok_in)
-			spool_wake(r->spool);
-		/* answered now: not after the store's part of the turn
-		   (the requests it queues are written at the next poll) */
-		if (open || !ok_in)
-			answer_all(r, ok_in);
-	}
+	if (r->inbox)
+		inbox_turn(r, ev, n, inboxed);
 	for (i = 0; i < n && i < 32; i++)
 		nmain += !inboxed[i];
 	/* nothing for the store: no commit of it */

@@ -22,12 +22,12 @@
  *
  *	A text the store cannot take now (the server down, a full disk)
  *	stays, with those after it, and is tried again a second later. A
- *	text the store refuses SPOOL_TRIES times while it takes other
- *	writes (an owner's address the mail cannot carry, a constraint)
- *	would hold every later text: it is set aside in the inbox
+ *	text the store refuses SPOOL_TRIES times over SPOOL_SPAN seconds
+ *	while it takes other writes (an owner's address the mail cannot carry, a
+ *constraint) would hold every later text: it is set aside in the inbox
  *	(inbox_held, with the reason; smsctl queue counts it), logged, and
- *	the others go on; texts set aside are tried again when smsgw
- *	starts.
+ *	the others go on; texts set aside are tried again every
+ *	SPOOL_AGAIN seconds and when smsgw starts.
  *
  *	The configuration is swapped between batches (spool_set_conf).
  */
@@ -44,11 +44,15 @@
 #include "gateway/gateway_int.h"
 #include "util/util.h"
 
-#define SPOOL_BATCH 64	  /* texts a transaction of the store */
-#define SPOOL_SWEEP 10	  /* seconds between looks for stale parts */
-#define SPOOL_TRIES 5	  /* a text refused so often is set aside */
-#define SPOOL_LAST  5	  /* seconds of mailing at stop; the rest later */
-#define SPOOL_WAIT  15000 /* ms a successor waits for the inbox */
+#define SPOOL_BATCH 64	/* texts a transaction of the store */
+#define SPOOL_SWEEP 10	/* seconds between looks for stale parts */
+#define SPOOL_TRIES 5	/* a text refused so often ... */
+#define SPOOL_SPAN  30	/* ... and for so many seconds is set aside */
+#define SPOOL_AGAIN 300 /* seconds between tries of those set aside */
+#define SPOOL_LAST  5	/* seconds of mailing at stop; the rest later */
+#define SPOOL_WAIT                                                             \
+	20000 /* ms a successor waits for the inbox: the                       \
+		 runner's 10 s, SPOOL_LAST, a margin */
 
 struct spool {
 	pthread_t thread;
@@ -65,11 +69,19 @@ struct spool {
 	char name[33]; /* the inbox's name for itself */
 	int64_t done;  /* the last inbox id mailed */
 	bool reread;   /* a batch failed: read done again first */
-	int64_t head;  /* the text the store refused last, and how often */
+	int64_t head;  /* the text the store refused last, how often, since */
 	unsigned head_tries;
+	int64_t head_since;
+	int64_t again; /* when those set aside were last tried again */
 	int64_t swept;
 	int lock; /* InboxFile.lock, flock'ed: one gateway an inbox */
 };
+
+static int64_t
+now_s(void)
+{
+	return (int64_t)time(NULL);
+}
 
 /* reread - after a failed batch: how far the store says it got */
 static bool
@@ -114,7 +126,8 @@ hold(struct spool *sp, const struct store_raw *v)
 	ut_log(LOG_ERR,
 	       "inbox: the text from %s that came at %lld was refused %u "
 	       "times (above): set aside in the inbox (smsctl queue counts "
-	       "it), tried again when smsgw starts; the others go on",
+	       "it), tried again in 5 minutes or when smsgw starts; the "
+	       "others go on",
 	       UT_LOG_PHONE(v->from), (long long)v->at, sp->head_tries);
 	sp->head = 0;
 	sp->head_tries = 0;
@@ -181,7 +194,11 @@ batch(struct spool *sp, const struct conf *c)
 		texted |= did.texted;
 		hooked |= did.hooked;
 	}
-	if (taken > 0 &&
+	/*
+	 * the record, also when the first text was refused: a write that
+	 * shows the store takes writes (then the refusal is the text's)
+	 */
+	if ((taken > 0 || refused >= 0) &&
 	    store_inbox_done_set(sp->s, sp->name, last, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: %s", err.msg);
 		store_batch_abort(sp->s);
@@ -209,12 +226,15 @@ batch(struct spool *sp, const struct conf *c)
 	if (texted && c->wake_socket) /* a keyword's answer, a forward */
 		ut_wake(c->wake_socket);
 	if (refused >= 0) {
-		/* the store took the others' writes: is it this text? */
+		/* the store took this batch's writes: is it this text? */
 		if (v[refused].id != sp->head) {
 			sp->head = v[refused].id;
 			sp->head_tries = 0;
+			sp->head_since = now_s();
 		}
-		if (++sp->head_tries >= SPOOL_TRIES && hold(sp, &v[refused]))
+		if (taken == 0 && ++sp->head_tries >= SPOOL_TRIES &&
+		    now_s() - sp->head_since >= SPOOL_SPAN &&
+		    hold(sp, &v[refused]))
 			taken++;
 		else if (taken == 0) {
 			store_raws_free(v, n);
@@ -225,31 +245,52 @@ batch(struct spool *sp, const struct conf *c)
 	return (int)taken;
 }
 
-static int64_t
-now_s(void)
+/* stopping - whether spool_stop was called */
+static bool
+stopping(struct spool *sp)
 {
-	return (int64_t)time(NULL);
+	bool stop;
+
+	pthread_mutex_lock(&sp->mu);
+	stop = sp->stopping;
+	pthread_mutex_unlock(&sp->mu);
+	return stop;
+}
+
+/* again - the texts set aside, back in the inbox now and then */
+static void
+again(struct spool *sp)
+{
+	struct store_error err;
+	unsigned back = 0;
+
+	sp->again = now_s();
+	if (store_inbox_unhold(sp->in, &back, &err) != STORE_OK)
+		ut_log(LOG_ERR, "inbox: %s", err.msg);
+	else if (back > 0)
+		ut_log(LOG_NOTICE, "inbox: %u texts set aside are tried again",
+		       back);
 }
 
 /*
  * run - the thread: wait for a wake or a second (a whole second after
  * a batch that could not be written: the store is not taken at each
  * new text), then batches until the inbox is empty, the configuration
- * held for one batch at a time; the stale sets once the inbox is
- * empty (their parts may wait in it). At stop, SPOOL_LAST seconds more
- * of batches; what is left is mailed at the next start.
+ * held for one batch at a time; once it is empty, the stale sets
+ * (their parts may have waited in it) and, every SPOOL_AGAIN, the
+ * texts set aside. From the stop on, SPOOL_LAST seconds more of
+ * batches; what is left is mailed at the next start.
  */
 static void *
 run(void *arg)
 {
 	struct spool *sp = arg;
+	int64_t stop_at = 0;
 	bool stuck = false;
 
 	for (;;) {
 		struct timespec until;
-		bool stopping;
-		int64_t began = now_s();
-		int k;
+		int k = 0;
 
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
@@ -259,23 +300,28 @@ run(void *arg)
 			   ETIMEDOUT)
 			;
 		sp->woken = false;
-		stopping = sp->stopping;
 		pthread_mutex_unlock(&sp->mu);
 		do {
+			if (!stop_at && stopping(sp))
+				stop_at = now_s();
+			if (stop_at && now_s() - stop_at >= SPOOL_LAST)
+				break;
 			pthread_mutex_lock(&sp->conf_mu);
 			k = batch(sp, sp->c);
 			pthread_mutex_unlock(&sp->conf_mu);
-		} while (k > 0 && (!stopping || now_s() - began < SPOOL_LAST));
+		} while (k > 0);
+		if (stop_at)
+			break;
 		stuck = k < 0;
-		if (!stopping && k == 0 && now_s() - sp->swept >= SPOOL_SWEEP) {
+		if (k == 0 && now_s() - sp->swept >= SPOOL_SWEEP) {
 			pthread_mutex_lock(&sp->conf_mu);
 			sp->swept = now_s();
 			if (inbound_sweep(sp->c, sp->s, sp->swept) > 0)
 				mailer_wake(sp->mailer);
 			pthread_mutex_unlock(&sp->conf_mu);
 		}
-		if (stopping)
-			break;
+		if (k == 0 && now_s() - sp->again >= SPOOL_AGAIN)
+			again(sp);
 	}
 	return NULL;
 }
@@ -384,7 +430,7 @@ spool_open(const struct conf *c)
 		       "inbox: %u texts set aside by an earlier run are "
 		       "tried again",
 		       back);
-	sp->swept = now_s();
+	sp->swept = sp->again = now_s();
 	return sp;
 }
 

@@ -286,7 +286,6 @@ static const char *const sql[ST_COUNT] = {
 			" esm_class, ud) SELECT at, src, dst, data_coding,"
 			" esm_class, ud FROM inbox_held ORDER BY id",
     [ST_INBOX_HELD_DEL] = "DELETE FROM inbox_held",
-
     [ST_INBOX_DONE_SET] =
 	"INSERT INTO inbox_done (inbox, last) VALUES (?1, ?2)"
 	" ON CONFLICT (inbox) DO UPDATE SET last = excluded.last",

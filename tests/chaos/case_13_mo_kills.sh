@@ -93,6 +93,8 @@ check "mailed twice: at most the mails being sent at each kill ($dup <= $((K * 1
 resent=$(grep -o '"cmd":"mo_flood_done"[^}]*' "$tmp/pdus.jsonl" | sed -n 's/.*"resent":\([0-9]*\).*/\1/p')
 check "the kills lost answers: the SMSC sent ${resent:-0} texts again" \
 	[ "${resent:-0}" -gt 0 ]
+known=$(grep -c 'the same text came again on a new link' "$tmp/smsgw.log")
+echo "    # of those, answered before the kill and known again: $known"
 stop_gw
 check "smsgw stops on SIGTERM, with no sanitizer report in its logs" \
 	sh -c "! kill -0 $gw 2>/dev/null && ! grep -q 'Sanitizer' '$tmp/smsgw.log'"

@@ -11,8 +11,10 @@
 # mailed already (their mail committed, the crash before their removal):
 # at the next start only the other two are mailed. A new inbox file (a
 # new name) starts from its beginning. A second smsgw on the same
-# InboxFile is refused (after 15 s: it waits that long for a
-# predecessor still stopping). Stops what it started, by pid.
+# InboxFile is refused (after 20 s: it waits that long for a
+# predecessor still stopping). A text the store refuses (its thread's
+# owner an address no mail can carry) is set aside after 30 s, the
+# others go on, and it is mailed at the next start once mendable. Stops what it started, by pid.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -30,6 +32,15 @@ mo() {
 # mails TEXT: how many mails at smtp-sink hold TEXT
 mails() { grep -l -- "$1" "$tmp/sink/"* 2>/dev/null | wc -l; }
 has_mails() { [ "$(mails "$1")" -eq "$2" ]; }
+# wait_long CMD...: wait_for with 60 s
+wait_long() {
+	_w=${WAIT_SECONDS:-15}
+	WAIT_SECONDS=60
+	wait_for "$@"
+	_r=$?
+	WAIT_SECONDS=$_w
+	return $_r
+}
 bound() {
 	b=$(grep -c '"cmd":"bind_transceiver"' "$tmp/pdus.jsonl" 2>/dev/null)
 	[ "${b:-0}" -ge "$1" ]
@@ -61,14 +72,18 @@ chmod 600 "$tmp/two.conf"
 "$BUILD/smsgw" -f -c "$tmp/two.conf" 2>"$tmp/two.log" &
 two=$!
 pids="$pids $two"
-i=0 # it waits 15 s for a predecessor to finish stopping first
+sleep 5
+check "a second smsgw on the same InboxFile waits (for a predecessor stopping)" \
+	kill -0 "$two"
+i=0 # 20 s in all
 while kill -0 "$two" 2>/dev/null && [ $i -lt 250 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-check "a second smsgw on the same InboxFile is refused" \
-	sh -c "! kill -0 $two 2>/dev/null"
+check "... then is refused" sh -c "! kill -0 $two 2>/dev/null"
 check "... saying why" grep -q 'another smsgw uses it' "$tmp/two.log"
+check "... having bound to nothing (one bind, the first gateway's)" \
+	[ "$(grep -c '"cmd":"bind_transceiver"' "$tmp/pdus.jsonl")" -eq 1 ]
 stop_gw
 
 # as a crash leaves it: four texts answered; the first two mailed, the
@@ -120,8 +135,8 @@ start_gw
 check "smsgw binds again" wait_for bound 4
 mo 12025550161 "spool poison"
 mo 12025550162 "spool after poison"
-check "a text after one the store refuses is mailed" \
-	env WAIT_SECONDS=30 sh -c "until grep -qs 'spool after poison' '$tmp/sink/'*; do sleep 0.2; done"
+check "a text after one the store refuses is mailed (after 30 s)" \
+	wait_long sh -c "grep -qs 'spool after poison' '$tmp/sink/'*"
 check "... the refused one set aside, said in the log" \
 	grep -q 'set aside in the inbox' "$tmp/smsgw.log"
 check "... held in the inbox, not mailed" sh -c \
@@ -132,7 +147,7 @@ stop_gw
 sql "update threads set owner = 'alice@example.com' where phone = '+12025550161'"
 start_gw
 check "at the next start it is tried again: mailed" \
-	env WAIT_SECONDS=15 sh -c "until grep -qs 'spool poison' '$tmp/sink/'*; do sleep 0.2; done"
+	wait_for sh -c "grep -qs 'spool poison' '$tmp/sink/'*"
 check "... once, and nothing is held" sh -c \
 	"[ \$(grep -l 'spool poison' '$tmp/sink/'* | wc -l) -eq 1 ] && [ \"\$(sqlite3 '$inbox' 'select count(*) from inbox_held')\" = 0 ]"
 check "every deliver_sm answered ESME_ROK" sh -c \
