@@ -411,7 +411,6 @@ cmd_purge(const struct smsctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-/* cmd_queue - smsctl queue [--json]: counts, then what waits */
 /*
  * inbox_count - what smsgw's inbox holds: texts from phones answered,
  * not yet mailed; false when this host has no inbox (or it cannot be
@@ -443,6 +442,7 @@ inbox_count(const struct conf *c, unsigned *n_r, int64_t *oldest_r,
 	return rc == STORE_OK;
 }
 
+/* cmd_queue - smsctl queue [--json]: counts, then what waits */
 int
 cmd_queue(const struct smsctl *ctl, int argc, char **argv)
 {
