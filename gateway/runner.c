@@ -728,13 +728,13 @@ receipt(struct runner *r, const struct tp_event *e)
 }
 
 /*
- * mo - a text from a phone: answered once recorded and its mail
- * queued (or refused for good), else "try later"
+ * mo_of - the text from a phone e carries, as inbound_sms and
+ * inbound_spool take it; answered before the next tp_poll, so the
+ * transport's mark now is its answer's
  */
-static void
-mo(struct runner *r, const struct tp_event *e)
+static struct inbound_sms
+mo_of(struct runner *r, const struct tp_event *e)
 {
-	struct inbound_did did = {0};
 	struct inbound_sms m = {
 	    .provider = "smpp",
 	    .from = e->from,
@@ -743,19 +743,36 @@ mo(struct runner *r, const struct tp_event *e)
 	    .esm_class = e->esm_class,
 	    .ud = e->ud,
 	    .ud_len = e->ud_len,
-	    /* answered before the next tp_poll: this is its mark */
 	    .session = e->session[0] ? e->session : NULL,
 	    .mark = tp_mark(r->t),
-	    .did_r = &did,
 	};
-	enum inbound_result res = inbound_sms(r->c, r->s, &m, now_s());
 
-	metrics_inbound(res);
+	return m;
+}
+
+/* answer_of - what a text from a phone is answered, by what became of it */
+static enum tp_answer
+answer_of(enum inbound_result res)
+{
 	/* what cannot be read or routed is refused for good, not taken */
-	ack(r, e,
-	    res == IN_TEMP  ? TP_LATER
-	    : res == IN_BAD ? TP_NEVER
-			    : TP_DONE);
+	return res == IN_TEMP ? TP_LATER : res == IN_BAD ? TP_NEVER : TP_DONE;
+}
+
+/*
+ * mo - a text from a phone (no spool): answered once recorded and its
+ * mail queued (or refused for good), else "try later"
+ */
+static void
+mo(struct runner *r, const struct tp_event *e)
+{
+	struct inbound_did did = {0};
+	struct inbound_sms m = mo_of(r, e);
+	enum inbound_result res;
+
+	m.did_r = &did;
+	res = inbound_sms(r->c, r->s, &m, now_s());
+	metrics_inbound(res);
+	ack(r, e, answer_of(res));
 	if (res == IN_DONE) {
 		r->mailed = true; /* once the batch is committed */
 		/* a keyword's answer, a forward: sent without waiting */
@@ -771,24 +788,10 @@ mo(struct runner *r, const struct tp_event *e)
 static enum inbound_result
 mo_spool(struct runner *r, const struct tp_event *e)
 {
-	struct inbound_sms m = {
-	    .provider = "smpp",
-	    .from = e->from,
-	    .to = e->to,
-	    .data_coding = e->data_coding,
-	    .esm_class = e->esm_class,
-	    .ud = e->ud,
-	    .ud_len = e->ud_len,
-	    /* answered before the next tp_poll: this is its mark */
-	    .session = e->session[0] ? e->session : NULL,
-	    .mark = tp_mark(r->t),
-	};
+	struct inbound_sms m = mo_of(r, e);
 	enum inbound_result res = inbound_spool(r->c, r->inbox, &m, now_s());
 
-	ack(r, e,
-	    res == IN_TEMP  ? TP_LATER
-	    : res == IN_BAD ? TP_NEVER
-			    : TP_DONE);
+	ack(r, e, answer_of(res));
 	if (res == IN_DONE)
 		r->spooled = true;
 	return res;
