@@ -7,18 +7,20 @@
 # BENCH_MO_TEXTS texts (default 2000) as fast as the ESME answers, at
 # most BENCH_MO_WINDOW (default 10) unanswered at a time, from 1000
 # numbers, each text different. smsgw (SMPP transceiver, its defaults:
-# DatabaseSync full) stores each durably, composes its mail and submits
-# it to smtp-sink, which appends each mail to one file (-D; a file of
-# its own per mail, -d, cost smtp-sink more than smsgw spent on the
-# text); its rate is the texts over the time from the first deliver_sm
+# DatabaseSync full) keeps each durably in its inbox and answers it; its
+# inbox thread composes the mail and queues it in the store, and its
+# mail threads submit it to smtp-sink, which appends each mail to one
+# file (-D; a file of its own per mail, -d, cost smtp-sink more than
+# smsgw spent on the text); its rate is the texts over the time from the first deliver_sm
 # to the last mail smtp-sink wrote. Kannel (bearerbox with an SMPP
 # transceiver link and its store, store-type file, as api.sh has it;
 # smsbox with an sms-service whose get-url is a small HTTP counter that
 # appends a line to one file, no reply) likewise to the last get-url
 # request. Prints bench: mo_to_mail_smsgw, mo_to_mail_kannel (texts/s)
 # and ratio: mo_to_mail_vs_kannel; and mo_answered_smsgw, _kannel: the
-# rate at which each answered the deliver_sm (smsgw after its commit,
-# Kannel's bearerbox once the text is in its store file, unsynced);
+# rate at which each answered the deliver_sm (smsgw after its inbox's
+# commit, synced; Kannel's bearerbox once the text is in its store
+# file, unsynced);
 # and mo_cpu_smsgw: the CPU time smsgw spent (user and system, from
 # /proc/PID/stat) per text, a figure the other loads of a shared machine
 # change less than the rates.
