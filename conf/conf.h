@@ -204,7 +204,7 @@ struct conf {
 	/* store */
 	const char *database;
 	enum conf_sync database_sync;
-	const char *inbox_file; /* NULL: beside Database (gateway/spool.c) */
+	const char *inbox_file; /* NULL: conf_inbox_path's default */
 
 	/* transport */
 	enum conf_transport transport;

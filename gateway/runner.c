@@ -84,7 +84,6 @@ struct runner {
 	struct tp_event *acks;
 	enum tp_answer answers[32];
 	unsigned nacks;
-	bool spooled; /* this turn kept texts in the inbox */
 	/* texts the SMSC took whose record is not yet in the store */
 	struct done *done;
 	unsigned ndone, cap_done;
@@ -792,8 +791,6 @@ mo_spool(struct runner *r, const struct tp_event *e)
 	enum inbound_result res = inbound_spool(r->c, r->inbox, &m, now_s());
 
 	ack(r, e, answer_of(res));
-	if (res == IN_DONE)
-		r->spooled = true;
 	return res;
 }
 
@@ -866,14 +863,13 @@ inbox_turn(struct runner *r, const struct tp_event *ev, unsigned n,
 {
 	enum inbound_result res[32];
 	struct store_error err;
-	bool open = false, ok = true;
+	bool open = false, ok = true, any = false, kept = false;
 	unsigned i;
 
-	r->spooled = false;
 	for (i = 0; i < n && i < 32; i++) {
 		if (ev[i].kind != TP_EV_MO && ev[i].kind != TP_EV_CONFIRMED)
 			continue;
-		inboxed[i] = true;
+		inboxed[i] = any = true;
 		if (!open && ok &&
 		    !(open = store_batch_begin(r->inbox, &err) == STORE_OK)) {
 			ut_log(LOG_ERR, "inbox: %s", err.msg);
@@ -899,12 +895,15 @@ inbox_turn(struct runner *r, const struct tp_event *ev, unsigned n,
 				confirmed(r, &ev[i]);
 		} else if (!ok)
 			metrics_inbound(IN_TEMP);
-		else if (res[i] != IN_DONE) /* kept: counted once mailed */
+		else if (res[i] == IN_DONE) /* counted once mailed */
+			kept = true;
+		else
 			metrics_inbound(res[i]);
 	}
-	if (r->spooled && ok)
+	if (kept)
 		spool_wake(r->spool);
-	answer_all(r, ok);
+	if (any)
+		answer_all(r, ok);
 }
 
 /* A turn's writes: the events to record, then a claim if one is due. */
@@ -952,7 +951,7 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 	bool inboxed[32] = {false};
 	struct turn u = {r, ev, n, inboxed, claim_now, draining, false};
 	struct store_error err;
-	bool ok = true;
+	bool ok = true, store_part;
 	unsigned i, nmain = 0;
 
 	r->nacks = 0;
@@ -960,11 +959,10 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 		inbox_turn(r, ev, n, inboxed);
 	for (i = 0; i < n && i < 32; i++)
 		nmain += !inboxed[i];
-	/* nothing for the store: no commit of it */
-	if (nmain == 0 && r->ndone == 0 &&
-	    (draining || !(claim_now || r->more)))
-		u.ran = true;
-	else if (r->g) {
+	/* nothing for the store (only the inbox's events): no commit */
+	store_part =
+	    nmain > 0 || r->ndone > 0 || (!draining && (claim_now || r->more));
+	if (store_part && r->g) {
 		/* a claim alone needs no disk sync (store_lease_claim) */
 		if ((nmain > 0 || r->ndone > 0 ? store_committer_run
 					       : store_committer_run_lazy)(
@@ -982,7 +980,7 @@ turn(struct runner *r, const struct tp_event *ev, unsigned n, bool claim_now,
 	 * down): the turn on the runner's own connection, so that a text
 	 * the SMSC took keeps its record and every event its answer
 	 */
-	if (!u.ran) {
+	if (store_part && !u.ran) {
 		/* the events in one batch; a claim alone is its own */
 		bool batch =
 		    nmain > 0 && store_batch_begin(r->s, &err) == STORE_OK;

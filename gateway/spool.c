@@ -198,8 +198,7 @@ batch(struct spool *sp, const struct conf *c)
 	 * the record, also when the first text was refused: a write that
 	 * shows the store takes writes (then the refusal is the text's)
 	 */
-	if ((taken > 0 || refused >= 0) &&
-	    store_inbox_done_set(sp->s, sp->name, last, &err) != STORE_OK) {
+	if (store_inbox_done_set(sp->s, sp->name, last, &err) != STORE_OK) {
 		ut_log(LOG_ERR, "store: %s", err.msg);
 		store_batch_abort(sp->s);
 		store_raws_free(v, n);

@@ -739,6 +739,16 @@ store_batch_begin(struct store *s, struct store_error *err)
 	return rc;
 }
 
+/* store_batch_abort - roll the whole batch back: none of it happened */
+void
+store_batch_abort(struct store *s)
+{
+	if (!s->batch)
+		return;
+	s->batch = false;
+	store_rollback(s); /* gives the write lock back */
+}
+
 /* store_batch_end - commit the batch (one fsync for all of it) */
 int
 store_batch_end(struct store *s, struct store_error *err)
@@ -748,22 +758,11 @@ store_batch_end(struct store *s, struct store_error *err)
 	if (store_batch_lost(s)) {
 		int rc = store_fail_db(s, "committing", err);
 
-		s->batch = false;
-		store_rollback(s); /* gives the write lock back */
+		store_batch_abort(s);
 		return rc;
 	}
 	s->batch = false;
 	return store_commit(s, err);
-}
-
-/* store_batch_abort - roll the whole batch back: none of it happened */
-void
-store_batch_abort(struct store *s)
-{
-	if (!s->batch)
-		return;
-	s->batch = false;
-	store_rollback(s); /* gives the write lock back */
 }
 
 /* store_unit_begin - a savepoint in a batch, else a batch of its own */
